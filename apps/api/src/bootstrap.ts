@@ -1,0 +1,65 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DynamicModule } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '@app/config';
+import { requestLabelsOf, StatusExceptionFilter, WatchService } from '@app/http';
+import { httpRequestDuration, httpRequests } from '@app/observability';
+import { prepareDatabase } from '@app/persistence';
+import { ApiModule } from './api.module';
+
+export interface ApiServer {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the HTTP server: migrations first, raw-body parsing (so malformed JSON and
+ * wrong content types become Status errors), metrics hooks, graceful shutdown.
+ */
+export async function bootstrapApi(config: AppConfig, extraModules: DynamicModule[] = []): Promise<ApiServer> {
+  const migrated = await prepareDatabase(config.databaseUrl, 1);
+  await migrated.destroy();
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.maxRequestBodyBytes,
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, extraModules), adapter, {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new StatusExceptionFilter());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's own JSON parser would answer parse errors itself; every body is parsed by us instead.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBodyBytes }, (_req, body, done) =>
+    done(null, body),
+  );
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const labels = requestLabelsOf(req);
+    const verb = labels?.verb ?? req.method.toLowerCase();
+    const resource = labels?.resource ?? '';
+    httpRequests.inc({ verb, resource, code: String(reply.statusCode) });
+    if (verb !== 'watch') httpRequestDuration.observe({ verb, resource }, reply.elapsedTime / 1000);
+    done();
+  });
+  app.enableShutdownHooks();
+  // Watches are long-lived: end them first so the server can drain in-flight requests.
+  const watches = app.get(WatchService);
+  fastify.addHook('preClose', (done) => {
+    watches.closeAll();
+    done();
+  });
+  await app.listen(config.port, config.host);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    close: () => app.close(),
+  };
+}

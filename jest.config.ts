@@ -1,0 +1,35 @@
+import type { Config } from 'jest';
+
+// Path aliases mirror tsconfig.json "paths": every lib is imported as @app/<lib>.
+const moduleNameMapper = {
+  '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+};
+
+const transform: Config['transform'] = {
+  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+};
+
+const config: Config = {
+  testTimeout: 60000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'int',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+      moduleNameMapper,
+      transform,
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+  ],
+};
+
+export default config;

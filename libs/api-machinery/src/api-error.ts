@@ -1,0 +1,147 @@
+import { FieldError, fieldErrorBody, fieldErrorString } from './field-errors';
+import type { Status, StatusDetails } from './status.types';
+
+/** Identifies a resource for error messages: `<resource>.<group> "<name>"`. */
+export interface ResourceRef {
+  group: string;
+  resource: string;
+  kind?: string;
+}
+
+function qualified(ref: ResourceRef): string {
+  return ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
+}
+
+/**
+ * A failure the API reports as a Kubernetes Status. Domain code throws these; one HTTP filter
+ * renders them, so no transport concern leaks into strategies or services.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+    readonly continueToken?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toStatus(): Status {
+    const status: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: this.continueToken ? { continue: this.continueToken } : {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) status.details = this.details;
+    return status;
+  }
+
+  static notFound(ref: ResourceRef, name: string): ApiError {
+    return new ApiError(404, 'NotFound', `${qualified(ref)} "${name}" not found`, {
+      name,
+      group: ref.group,
+      kind: ref.resource,
+    });
+  }
+
+  static routeNotFound(): ApiError {
+    return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+
+  static alreadyExists(ref: ResourceRef, name: string): ApiError {
+    return new ApiError(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists`, {
+      name,
+      group: ref.group,
+      kind: ref.resource,
+    });
+  }
+
+  static conflict(ref: ResourceRef, name: string, why: string): ApiError {
+    return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${name}": ${why}`, {
+      name,
+      group: ref.group,
+      kind: ref.resource,
+    });
+  }
+
+  static staleResourceVersion(ref: ResourceRef, name: string): ApiError {
+    return ApiError.conflict(
+      ref,
+      name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
+  }
+
+  static invalid(ref: ResourceRef & { kind: string }, name: string, errors: FieldError[]): ApiError {
+    const group = ref.group ? `.${ref.group}` : '';
+    const summary =
+      errors.length === 1 ? fieldErrorString(errors[0]!) : `[${errors.map(fieldErrorString).join(', ')}]`;
+    return new ApiError(422, 'Invalid', `${ref.kind}${group} "${name}" is invalid: ${summary}`, {
+      name,
+      group: ref.group,
+      kind: ref.kind,
+      causes: errors.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field })),
+    });
+  }
+
+  static badRequest(message: string): ApiError {
+    return new ApiError(400, 'BadRequest', message);
+  }
+
+  static methodNotAllowed(): ApiError {
+    return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+  }
+
+  static gone(message: string, continueToken?: string): ApiError {
+    return new ApiError(410, 'Expired', message, undefined, continueToken);
+  }
+
+  static tooLarge(message = 'the request body is too large'): ApiError {
+    return new ApiError(413, 'RequestEntityTooLarge', message);
+  }
+
+  static unsupportedMediaType(contentType: string): ApiError {
+    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${contentType}")`);
+  }
+
+  static unauthorized(message = 'Unauthorized'): ApiError {
+    return new ApiError(401, 'Unauthorized', message);
+  }
+
+  static forbidden(message: string): ApiError {
+    return new ApiError(403, 'Forbidden', message);
+  }
+
+  static unavailable(message: string): ApiError {
+    return new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 });
+  }
+
+  static serverTimeout(ref: ResourceRef, verb: string): ApiError {
+    return new ApiError(
+      500,
+      'ServerTimeout',
+      `The ${verb} operation against ${qualified(ref)} could not be completed at this time, please try again.`,
+      { group: ref.group, kind: ref.resource, retryAfterSeconds: 2 },
+    );
+  }
+
+  static internal(message: string): ApiError {
+    return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, {
+      causes: [{ reason: 'UnexpectedServerResponse', message }],
+    });
+  }
+}
+
+/** Status returned by successful deletes and by ImageStreamMapping creates. */
+export function successStatus(details?: StatusDetails, code?: number): Status {
+  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
+  if (details) s.details = details;
+  if (code !== undefined) s.code = code;
+  return s;
+}

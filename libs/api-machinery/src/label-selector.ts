@@ -1,0 +1,102 @@
+import { ApiError } from './api-error';
+
+/**
+ * Kubernetes label selector syntax (`a=b,c!=d,e in (f,g),h notin (i),j,!k`).
+ * Hand-written because no maintained npm package implements the apimachinery grammar; it is a
+ * small tokenizer over a regular language, and the unit tests pin it to upstream behaviour.
+ */
+export type Requirement =
+  | { key: string; op: 'in' | 'notin'; values: string[] }
+  | { key: string; op: 'exists' | '!exists' };
+
+export type LabelSelector = Requirement[];
+
+const keyPattern = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const valuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function bad(selector: string, why: string): ApiError {
+  return ApiError.badRequest(`unable to parse requirement: ${why} (in selector "${selector}")`);
+}
+
+function checkKey(selector: string, key: string): string {
+  if (!keyPattern.test(key) || key.length > 316) throw bad(selector, `invalid label key "${key}"`);
+  return key;
+}
+
+function checkValue(selector: string, value: string): string {
+  if (value.length > 63 || !valuePattern.test(value)) throw bad(selector, `invalid label value: "${value}"`);
+  return value;
+}
+
+/** Splits on commas that are not inside parentheses. */
+function splitTopLevel(input: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of input) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+export function parseLabelSelector(selector: string | undefined): LabelSelector {
+  if (!selector || selector.trim() === '') return [];
+  const result: LabelSelector = [];
+  for (const raw of splitTopLevel(selector)) {
+    const part = raw.trim();
+    if (part === '') throw bad(selector, 'empty requirement');
+    const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
+    if (setMatch) {
+      const values = setMatch[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
+      if (values.length === 0) throw bad(selector, 'for \'in\', \'notin\' operators, values set can\'t be empty');
+      values.forEach((v) => checkValue(selector, v));
+      result.push({ key: checkKey(selector, setMatch[1]!), op: setMatch[2] as 'in' | 'notin', values });
+      continue;
+    }
+    const eqMatch = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
+    if (eqMatch) {
+      const key = checkKey(selector, eqMatch[1]!);
+      const value = checkValue(selector, eqMatch[3]!.trim());
+      result.push({ key, op: eqMatch[2] === '!=' ? 'notin' : 'in', values: [value] });
+      continue;
+    }
+    if (part.startsWith('!')) {
+      result.push({ key: checkKey(selector, part.slice(1).trim()), op: '!exists' });
+      continue;
+    }
+    if (/\s/.test(part) || /[()=<>]/.test(part)) throw bad(selector, `unexpected token in "${part}"`);
+    result.push({ key: checkKey(selector, part), op: 'exists' });
+  }
+  return result;
+}
+
+export function matchesLabels(selector: LabelSelector, labels: Record<string, string> | undefined | null): boolean {
+  const l = labels ?? {};
+  for (const r of selector) {
+    const has = Object.prototype.hasOwnProperty.call(l, r.key);
+    switch (r.op) {
+      case 'exists':
+        if (!has) return false;
+        break;
+      case '!exists':
+        if (has) return false;
+        break;
+      case 'in':
+        if (!has || !r.values.includes(l[r.key]!)) return false;
+        break;
+      case 'notin':
+        if (has && r.values.includes(l[r.key]!)) return false;
+        break;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,91 @@
+import { FieldError, fieldErr } from './field-errors';
+
+/** Path-segment safety every object name needs (apimachinery path.IsValidPathSegmentName). */
+export function validatePathSegmentName(name: string, field = 'metadata.name'): FieldError[] {
+  if (name === '.' || name === '..') return [fieldErr.invalid(field, name, `may not be '${name}'`)];
+  const errors: FieldError[] = [];
+  for (const bad of ['/', '%']) {
+    if (name.includes(bad)) errors.push(fieldErr.invalid(field, name, `may not contain '${bad}'`));
+  }
+  return errors;
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Namespaces are DNS-1123 labels. */
+export function validateNamespaceName(ns: string, field = 'metadata.namespace'): FieldError[] {
+  if (ns.length > 63 || !dns1123Label.test(ns)) {
+    return [
+      fieldErr.invalid(
+        field,
+        ns,
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      ),
+    ];
+  }
+  return [];
+}
+
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length <= 253 && dns1123Subdomain.test(value);
+}
+
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+function validateQualifiedName(key: string, field: string): FieldError[] {
+  const slash = key.split('/');
+  let name = key;
+  if (slash.length > 2) return [fieldErr.invalid(field, key, 'a qualified name must have at most one "/"')];
+  if (slash.length === 2) {
+    const prefix = slash[0]!;
+    name = slash[1]!;
+    if (!isDns1123Subdomain(prefix)) return [fieldErr.invalid(field, key, 'prefix part must be a DNS-1123 subdomain')];
+  }
+  if (name.length === 0 || name.length > 63 || !qualifiedNamePart.test(name)) {
+    return [
+      fieldErr.invalid(
+        field,
+        key,
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      ),
+    ];
+  }
+  return [];
+}
+
+export function validateLabels(labels: unknown, field = 'metadata.labels'): FieldError[] {
+  if (labels === undefined || labels === null) return [];
+  if (typeof labels !== 'object' || Array.isArray(labels)) return [fieldErr.invalid(field, labels, 'must be a map of strings')];
+  const errors: FieldError[] = [];
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+    errors.push(...validateQualifiedName(k, field));
+    if (typeof v !== 'string' || v.length > 63 || !labelValue.test(v)) {
+      errors.push(
+        fieldErr.invalid(
+          `${field}`,
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
+    }
+  }
+  return errors;
+}
+
+export function validateAnnotations(annotations: unknown, field = 'metadata.annotations'): FieldError[] {
+  if (annotations === undefined || annotations === null) return [];
+  if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+    return [fieldErr.invalid(field, annotations, 'must be a map of strings')];
+  }
+  const errors: FieldError[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
+    errors.push(...validateQualifiedName(k.toLowerCase(), field));
+    if (typeof v !== 'string') errors.push(fieldErr.invalid(`${field}[${k}]`, v, 'must be a string'));
+    else total += k.length + v.length;
+  }
+  if (total > 256 * 1024) errors.push({ type: 'FieldValueTooLong', field, detail: 'must have at most 262144 bytes' });
+  return errors;
+}

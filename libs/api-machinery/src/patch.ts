@@ -1,0 +1,136 @@
+import { applyPatch, type Operation, validate as validateJsonPatch } from 'fast-json-patch';
+import { ApiError } from './api-error';
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const patchContentTypes: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+export function patchTypeOf(contentType: string): PatchType | undefined {
+  return patchContentTypes[contentType.split(';')[0]!.trim().toLowerCase()];
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  const result: JsonObject = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete result[k];
+    else result[k] = mergePatch(result[k] ?? null, v);
+  }
+  return result;
+}
+
+/**
+ * Strategic merge patch for the lists this API declares merge keys on (e.g. `spec.tags` by `name`).
+ * Lists without a merge key are replaced, as in apimachinery; `$patch: delete|replace` directives
+ * on list items and maps are honoured.
+ */
+export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record<string, string>, path = ''): Json {
+  if (!isObject(patch)) return patch;
+  if (patch['$patch'] === 'replace') {
+    const { $patch: _ignored, ...rest } = patch;
+    return rest;
+  }
+  if (patch['$patch'] === 'delete') return null;
+  const result: JsonObject = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue;
+    const childPath = path ? `${path}.${k}` : k;
+    if (v === null) {
+      delete result[k];
+      continue;
+    }
+    const key = mergeKeys[childPath];
+    if (key && Array.isArray(v)) {
+      result[k] = mergeList(Array.isArray(result[k]) ? (result[k] as Json[]) : [], v, key, mergeKeys, childPath);
+    } else if (isObject(v)) {
+      const merged = strategicMergePatch(result[k] ?? null, v, mergeKeys, childPath);
+      if (merged === null) delete result[k];
+      else result[k] = merged;
+    } else {
+      result[k] = v;
+    }
+  }
+  return result;
+}
+
+function mergeList(
+  current: Json[],
+  patch: Json[],
+  key: string,
+  mergeKeys: Record<string, string>,
+  path: string,
+): Json[] {
+  if (patch.some((item) => isObject(item) && item['$patch'] === 'replace' && Object.keys(item).length === 1)) {
+    return patch.filter((item) => !(isObject(item) && item['$patch'] === 'replace'));
+  }
+  const out = [...current];
+  for (const item of patch) {
+    if (!isObject(item) || !(key in item)) {
+      throw ApiError.badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
+    }
+    const index = out.findIndex((existing) => isObject(existing) && existing[key] === item[key]);
+    if (item['$patch'] === 'delete') {
+      if (index >= 0) out.splice(index, 1);
+      continue;
+    }
+    if (index >= 0) out[index] = strategicMergePatch(out[index] ?? null, item, mergeKeys, `${path}[]`);
+    else out.push(strategicMergePatch(null, item, mergeKeys, `${path}[]`));
+  }
+  return out;
+}
+
+/** Applies a patch document of the given type to a plain JSON object; bad patches are 4xx. */
+export function applyPatchDocument(
+  type: PatchType,
+  current: object,
+  patch: unknown,
+  mergeKeys: Record<string, string>,
+): object {
+  const base = structuredClone(current) as Json;
+  switch (type) {
+    case 'merge':
+      if (!isObject(patch)) throw ApiError.badRequest('merge patch must be a JSON object');
+      return asObject(mergePatch(base, patch));
+    case 'strategic':
+      if (!isObject(patch)) throw ApiError.badRequest('strategic merge patch must be a JSON object');
+      return asObject(strategicMergePatch(base, patch, mergeKeys));
+    case 'json': {
+      if (!Array.isArray(patch)) throw ApiError.badRequest('json patch must be an array of operations');
+      const ops = patch as Operation[];
+      const invalid = validateJsonPatch(ops, base);
+      if (invalid) {
+        const code = invalid.name === 'TEST_OPERATION_FAILED' ? 422 : 422;
+        throw new ApiError(code, 'Invalid', `the server rejected our request due to an error in our request: ${invalid.message.split('\n')[0]}`);
+      }
+      try {
+        return asObject(applyPatch(base, ops, false, false).newDocument as Json);
+      } catch (e) {
+        throw ApiError.badRequest(`invalid json patch: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    case 'apply':
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        'server-side apply is not supported by this server; use client-side apply (kubectl apply --server-side=false)',
+      );
+  }
+}
+
+function asObject(v: Json): object {
+  if (!isObject(v)) throw ApiError.badRequest('patch result is not an object');
+  return v;
+}

@@ -1,0 +1,26 @@
+/** Static description of one served resource: what discovery prints and what errors name. */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. `imagestreams`; subresources as `imagestreams/status`. */
+  resource: string;
+  singularName: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+  /** Fields accepted by fieldSelector besides metadata.name/metadata.namespace. */
+  fieldSelectors: string[];
+  /** Strategic-merge-patch list merge keys by dotted path, e.g. {'spec.tags': 'name'}. */
+  mergeKeys: Record<string, string>;
+}
+
+export function apiVersionOf(info: ResourceInfo): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
+}
+
+export function refOf(info: ResourceInfo): { group: string; resource: string; kind: string } {
+  return { group: info.group, resource: info.resource.split('/')[0]!, kind: info.kind };
+}

@@ -1,0 +1,19 @@
+import type { FieldError } from './field-errors';
+import type { ApiObject } from './object-meta.types';
+
+/**
+ * Per-kind rules for the generic store, after kubernetes/apiserver pkg/registry/rest.
+ * Pure functions: they mutate only the object handed to them and never touch storage.
+ */
+export interface ResourceStrategy<T extends ApiObject> {
+  /** Clear what clients may not set on create (status) and initialise generation. */
+  prepareForCreate(obj: T): void;
+  /** Kind-specific validation of a new object (metadata basics are checked by the store). */
+  validate(obj: T): FieldError[];
+  /** Normalise for storage: sort lists, fill defaults. */
+  canonicalize(obj: T): void;
+  /** Carry over what the write path must not change (e.g. status on the main path) and bump generation. */
+  prepareForUpdate(obj: T, old: T): void;
+  /** Validation of an update, including immutable fields. */
+  validateUpdate(obj: T, old: T): FieldError[];
+}

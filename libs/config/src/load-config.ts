@@ -1,0 +1,74 @@
+import type { AppConfig } from './app-config';
+
+/** Raised at boot when an environment variable is malformed; names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, why: string) {
+    super(`invalid configuration: ${variable} ${why}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const v = str(env, name, fallback);
+  if (v === '') return v;
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${v}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return v;
+}
+
+function hostname(env: Env, name: string): string {
+  const v = str(env, name, '');
+  if (v !== '' && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(v)) throw new ConfigError(name, `must be host[:port], got "${v}"`);
+  return v;
+}
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!(levels as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${levels.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0'),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/imagestreamd', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    internalRegistryHostname: hostname(env, 'INTERNAL_REGISTRY_HOSTNAME'),
+    publicRegistryHostname: hostname(env, 'PUBLIC_REGISTRY_HOSTNAME'),
+    maxRequestBodyBytes: int(env, 'MAX_REQUEST_BODY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    logLevel: logLevel as AppConfig['logLevel'],
+    watchRetentionSeconds: int(env, 'WATCH_RETENTION_SECONDS', 3600, 1, 30 * 24 * 3600),
+    watchBookmarkIntervalSeconds: int(env, 'WATCH_BOOKMARK_INTERVAL_SECONDS', 30, 1, 3600),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    registryNotifyHeader: str(env, 'REGISTRY_NOTIFY_HEADER', 'authorization').toLowerCase(),
+    registryNotifySecret: str(env, 'REGISTRY_NOTIFY_SECRET', ''),
+    registryUrl: url(env, 'REGISTRY_URL', '', ['http:', 'https:']),
+    registryUsername: str(env, 'REGISTRY_USERNAME', ''),
+    registryPassword: str(env, 'REGISTRY_PASSWORD', ''),
+    shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+  };
+}

@@ -1,0 +1,92 @@
+import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
+import { ApiError, type ResourceInfo } from '@app/api-machinery';
+import { ResourceRegistry } from '@app/persistence';
+
+function groupVersions(registry: ResourceRegistry): Map<string, Set<string>> {
+  const groups = new Map<string, Set<string>>();
+  for (const h of registry.all()) {
+    const versions = groups.get(h.info.group) ?? new Set<string>();
+    versions.add(h.info.version);
+    groups.set(h.info.group, versions);
+  }
+  return groups;
+}
+
+function apiGroup(name: string, versions: Set<string>) {
+  const list = [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { name, versions: list, preferredVersion: list[0] };
+}
+
+function apiResource(info: ResourceInfo) {
+  return {
+    name: info.resource,
+    singularName: info.singularName,
+    namespaced: info.namespaced,
+    kind: info.kind,
+    verbs: [...info.verbs].sort(),
+    ...(info.shortNames?.length ? { shortNames: info.shortNames } : {}),
+    ...(info.categories?.length ? { categories: info.categories } : {}),
+  };
+}
+
+/** Discovery documents kubectl and client libraries read to map kinds to paths. */
+@Controller()
+export class DiscoveryController {
+  constructor(@Inject(ResourceRegistry) private readonly registry: ResourceRegistry) {}
+
+  @Get('version')
+  @Header('content-type', 'application/json')
+  version() {
+    return {
+      major: '1',
+      minor: '32',
+      gitVersion: 'v1.32.0-imagestreamd',
+      gitCommit: '',
+      gitTreeState: 'clean',
+      buildDate: '2026-11-25T00:00:00Z',
+      goVersion: `node${process.versions.node}`,
+      compiler: 'tsc',
+      platform: `${process.platform}/${process.arch}`,
+    };
+  }
+
+  @Get('api')
+  @Header('content-type', 'application/json')
+  coreVersions() {
+    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
+  }
+
+  @Get('api/v1')
+  @Header('content-type', 'application/json')
+  coreResources() {
+    return { kind: 'APIResourceList', groupVersion: 'v1', resources: [] };
+  }
+
+  @Get('apis')
+  @Header('content-type', 'application/json')
+  groups() {
+    const groups = [...groupVersions(this.registry)].map(([name, versions]) => apiGroup(name, versions));
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+  }
+
+  @Get('apis/:group')
+  @Header('content-type', 'application/json')
+  group(@Param('group') group: string) {
+    const versions = groupVersions(this.registry).get(group);
+    if (!versions) throw ApiError.routeNotFound();
+    return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, versions) };
+  }
+
+  @Get('apis/:group/:version')
+  @Header('content-type', 'application/json')
+  resources(@Param('group') group: string, @Param('version') version: string) {
+    const handlers = this.registry.all().filter((h) => h.info.group === group && h.info.version === version);
+    if (!handlers.length) throw ApiError.routeNotFound();
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: handlers.map((h) => apiResource(h.info)),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { ApiError, type PatchType, patchTypeOf } from '@app/api-machinery';
+import { load as loadYaml } from 'js-yaml';
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw ApiError.badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parseYaml(raw: Buffer): unknown {
+  try {
+    return loadYaml(raw.toString('utf8'));
+  } catch (e) {
+    throw ApiError.badRequest(`the request body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function requireBody(raw: Buffer | undefined): Buffer {
+  if (!raw || raw.length === 0) throw ApiError.badRequest('the request body is empty');
+  return raw;
+}
+
+/** Decodes a create/update body: JSON or YAML, anything else is 415. */
+export function decodeObjectBody(contentType: string | undefined, raw: Buffer | undefined): unknown {
+  const type = mediaType(contentType);
+  if (type === 'application/json' || type === '') return parseJson(requireBody(raw));
+  if (type === 'application/yaml' || type === 'application/x-yaml') return parseYaml(requireBody(raw));
+  throw ApiError.unsupportedMediaType(type);
+}
+
+/** Decodes a PATCH body and says which patch it is; unknown patch types are 415. */
+export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined): { type: PatchType; patch: unknown } {
+  const type = patchTypeOf(mediaType(contentType));
+  if (!type) throw ApiError.unsupportedMediaType(mediaType(contentType));
+  const body = requireBody(raw);
+  return { type, patch: type === 'apply' ? parseYaml(body) : parseJson(body) };
+}
+
+/** DeleteOptions are optional on DELETE. */
+export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
+  if (!raw || raw.length === 0) return {};
+  const parsed = decodeObjectBody(contentType, raw);
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}

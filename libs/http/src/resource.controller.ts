@@ -1,0 +1,165 @@
+import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
+import { ApiError, apiVersionOf } from '@app/api-machinery';
+import { type ResourceHandler, ResourceRegistry } from '@app/persistence';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
+import { setRequestLabels } from './request-labels';
+import { deleteOptionsOf, isWatch, listOptionsOf, type Query, watchParamsOf, writeOptionsOf } from './query-options';
+import { WatchService } from './watch.service';
+
+type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
+
+function send(reply: FastifyReply, code: number, body: object): void {
+  void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/**
+ * The REST transport for every registered resource, Kubernetes path layout:
+ * /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
+ * Parses, delegates to the resource's handler, and writes the answer; rules live in handlers.
+ */
+@Controller('apis/:group/:version')
+export class ResourceController {
+  constructor(
+    @Inject(ResourceRegistry) private readonly registry: ResourceRegistry,
+    @Inject(WatchService) private readonly watches: WatchService,
+  ) {}
+
+  private handler(group: string, version: string, resource: string, namespaced: boolean | undefined): ResourceHandler {
+    const h = this.registry.require(group, version, resource);
+    // A namespaced resource is reachable cluster-wide only for list/watch; cluster-scoped never under a namespace.
+    if (namespaced === true && !h.info.namespaced) throw ApiError.routeNotFound();
+    return h;
+  }
+
+  @All('watch/namespaces/:namespace/:resource')
+  async legacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
+    await this.watch(h, p['namespace'], req, reply);
+  }
+
+  @All('watch/:resource')
+  async legacyWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    await this.watch(h, undefined, req, reply);
+  }
+
+  @All('namespaces/:namespace/:resource')
+  async namespacedCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
+    await this.collection(h, p['namespace']!, req, reply);
+  }
+
+  @All('namespaces/:namespace/:resource/:name')
+  async namespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
+    await this.item(h, p['namespace']!, p['name']!, req, reply);
+  }
+
+  @All('namespaces/:namespace/:resource/:name/:subresource')
+  async namespacedSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, true);
+    await this.item(h, p['namespace']!, p['name']!, req, reply);
+  }
+
+  @All(':resource')
+  async clusterCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    if (h.info.namespaced && req.method !== 'GET') throw ApiError.methodNotAllowed();
+    await this.collection(h, h.info.namespaced ? undefined : '', req, reply);
+  }
+
+  @All(':resource/:name')
+  async clusterItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    if (h.info.namespaced) throw ApiError.routeNotFound();
+    await this.item(h, '', p['name']!, req, reply);
+  }
+
+  @All(':resource/:name/:subresource')
+  async clusterSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, undefined);
+    if (h.info.namespaced) throw ApiError.routeNotFound();
+    await this.item(h, '', p['name']!, req, reply);
+  }
+
+  /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */
+  private async collection(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
+    const resource = h.info.resource;
+    switch (req.method) {
+      case 'GET': {
+        if (isWatch(req.query)) return this.watch(h, namespace, req, reply);
+        setRequestLabels(req, { verb: 'list', resource });
+        if (!h.list) throw ApiError.methodNotAllowed();
+        const list = await h.list(listOptionsOf(req.query, h.info, namespace || undefined));
+        return send(reply, 200, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list });
+      }
+      case 'POST': {
+        setRequestLabels(req, { verb: 'create', resource });
+        if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
+        const options = writeOptionsOf(req.query);
+        const result = await h.create(namespace, decodeObjectBody(req.headers['content-type'], req.body), options);
+        return send(reply, result.code, result.body);
+      }
+      default:
+        setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
+        throw ApiError.methodNotAllowed();
+    }
+  }
+
+  private async item(h: ResourceHandler, namespace: string, name: string, req: Req, reply: FastifyReply) {
+    const resource = h.info.resource;
+    const type = req.headers['content-type'];
+    switch (req.method) {
+      case 'GET': {
+        setRequestLabels(req, { verb: 'get', resource });
+        if (!h.get) throw ApiError.methodNotAllowed();
+        return send(reply, 200, await h.get(namespace, name));
+      }
+      case 'PUT': {
+        setRequestLabels(req, { verb: 'update', resource });
+        if (!h.update) throw ApiError.methodNotAllowed();
+        const options = writeOptionsOf(req.query);
+        const result = await h.update(namespace, name, decodeObjectBody(type, req.body), options);
+        return send(reply, result.code, result.body);
+      }
+      case 'PATCH': {
+        setRequestLabels(req, { verb: 'patch', resource });
+        if (!h.patch) throw ApiError.methodNotAllowed();
+        const options = writeOptionsOf(req.query);
+        const { type: patchType, patch } = decodePatchBody(type, req.body);
+        const result = await h.patch(namespace, name, patchType, patch, options);
+        return send(reply, result.code, result.body);
+      }
+      case 'DELETE': {
+        setRequestLabels(req, { verb: 'delete', resource });
+        if (!h.delete) throw ApiError.methodNotAllowed();
+        const body = decodeDeleteBody(type, req.body);
+        const result = await h.delete(namespace, name, deleteOptionsOf(req.query, body));
+        return send(reply, result.code, result.body);
+      }
+      default:
+        setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
+        throw ApiError.methodNotAllowed();
+    }
+  }
+
+  private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
+    setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
+    if (req.method !== 'GET') throw ApiError.methodNotAllowed();
+    if (!h.current || !h.list || !h.info.verbs.includes('watch')) throw ApiError.methodNotAllowed();
+    const list = listOptionsOf(req.query, h.info, namespace || undefined);
+    const params = watchParamsOf(req.query);
+    reply.hijack();
+    await this.watches.serve(
+      {
+        handler: h,
+        namespace: namespace || undefined,
+        labelSelector: list.labelSelector,
+        fieldSelector: list.fieldSelector,
+        ...params,
+      },
+      reply.raw,
+    );
+  }
+}

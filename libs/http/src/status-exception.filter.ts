@@ -1,0 +1,41 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ApiError } from '@app/api-machinery';
+import type { FastifyReply } from 'fastify';
+
+interface FastifyError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live. */
+export function toApiError(exception: unknown): ApiError {
+  if (exception instanceof ApiError) return exception;
+  if (exception instanceof HttpException) {
+    const code = exception.getStatus();
+    if (code === 404) return ApiError.routeNotFound();
+    if (code === 405) return ApiError.methodNotAllowed();
+    return new ApiError(code, code >= 500 ? 'InternalError' : 'BadRequest', exception.message);
+  }
+  const fe = exception as FastifyError;
+  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) return ApiError.tooLarge();
+  if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) return ApiError.unsupportedMediaType('');
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return ApiError.badRequest(fe.message ?? 'bad request');
+  return ApiError.internal(fe?.message ?? 'unexpected error');
+}
+
+@Catch()
+export class StatusExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('StatusExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = toApiError(exception);
+    if (error.code >= 500 && error.code !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (reply.sent || reply.raw.headersSent) {
+      if (!reply.raw.writableEnded) reply.raw.end();
+      return;
+    }
+    void reply.status(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
+  }
+}

@@ -1,0 +1,154 @@
+import type { ServerResponse } from 'node:http';
+import {
+  ApiError,
+  apiVersionOf,
+  type ApiObject,
+  type FieldSelector,
+  type LabelSelector,
+  matchesFields,
+  matchesLabels,
+  type ResourceInfo,
+} from '@app/api-machinery';
+import { type ChangeRecord, compactedResourceVersion, type Database, readChanges, type ResourceHandler } from '@app/persistence';
+import type { ChangeFeed } from './change-feed';
+
+export interface WatchRequest {
+  handler: ResourceHandler;
+  namespace?: string;
+  labelSelector: LabelSelector;
+  fieldSelector: FieldSelector;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks: boolean;
+}
+
+type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/**
+ * One watch connection: initial state (when no resourceVersion is given), the change-log
+ * backlog after the requested version, then live changes from the feed, deduplicated by
+ * resourceVersion. Several writes to one object between deliveries are coalesced into the
+ * newest state (clients see every object's latest version, as informers require).
+ */
+export class WatchStream {
+  private lastRv = '0';
+  private queue: ChangeRecord[] = [];
+  private live = false;
+  private pumping: Promise<void> | undefined;
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private readonly info: ResourceInfo;
+
+  constructor(
+    private readonly req: WatchRequest,
+    private readonly res: ServerResponse,
+    private readonly db: Database,
+    private readonly feed: ChangeFeed,
+    private readonly bookmarkIntervalMs: number,
+    private readonly onClose: (w: WatchStream) => void,
+  ) {
+    this.info = req.handler.info;
+  }
+
+  private write(type: EventType, object: object): void {
+    if (this.closed) return;
+    this.res.write(`${JSON.stringify({ type, object })}\n`);
+  }
+
+  private matches(namespace: string, name: string, labels: Record<string, string> | null): boolean {
+    if (labels === null) return false;
+    if (this.req.namespace !== undefined && this.info.namespaced && namespace !== this.req.namespace) return false;
+    if (!matchesFields(this.req.fieldSelector, { 'metadata.name': name, 'metadata.namespace': namespace })) return false;
+    return matchesLabels(this.req.labelSelector, labels);
+  }
+
+  async start(): Promise<void> {
+    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    this.res.on('close', () => this.close());
+    // Subscribe first so nothing committed after the snapshot below can slip between the two.
+    this.unsubscribe = this.feed.onChange((c) => {
+      if (c.resource !== this.info.resource) return;
+      this.queue.push(c);
+      if (this.live) this.pump();
+    });
+    const timeout = (this.req.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
+    this.timers.push(setTimeout(() => this.close(), timeout));
+    if (this.req.allowWatchBookmarks) {
+      this.timers.push(setInterval(() => this.bookmark(), this.bookmarkIntervalMs));
+    }
+    const rv = this.req.resourceVersion;
+    if (rv === undefined || rv === '0') {
+      const list = await this.req.handler.list!({
+        namespace: this.req.namespace,
+        labelSelector: this.req.labelSelector,
+        fieldSelector: this.req.fieldSelector,
+      });
+      for (const item of list.items) this.write('ADDED', this.typed(item));
+      this.lastRv = list.metadata.resourceVersion ?? '0';
+    } else {
+      const compacted = await compactedResourceVersion(this.db);
+      if (BigInt(rv) < BigInt(compacted)) {
+        this.write('ERROR', ApiError.gone(`too old resource version: ${rv} (${BigInt(compacted) + 1n})`).toStatus());
+        this.close();
+        return;
+      }
+      this.lastRv = rv;
+      for (;;) {
+        const backlog = await readChanges(this.db, this.lastRv, 500, this.info.resource);
+        for (const c of backlog) await this.deliver(c);
+        if (backlog.length < 500 || this.closed) break;
+      }
+    }
+    this.live = true;
+    this.pump();
+  }
+
+  private typed(obj: object): object {
+    return { kind: this.info.kind, apiVersion: apiVersionOf(this.info), ...obj };
+  }
+
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = (async () => {
+      while (this.queue.length && !this.closed) await this.deliver(this.queue.shift()!);
+    })()
+      .catch(() => this.close())
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.queue.length && !this.closed) this.pump();
+      });
+  }
+
+  private async deliver(c: ChangeRecord): Promise<void> {
+    if (BigInt(c.rv) <= BigInt(this.lastRv)) return;
+    this.lastRv = c.rv;
+    const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels);
+    const prevMatch = this.matches(c.namespace, c.name, c.prevLabels);
+    if (c.type === 'DELETED') {
+      if (prevMatch && c.object) this.write('DELETED', c.object as object);
+      return;
+    }
+    if (!nowMatch && !prevMatch) return;
+    const current = (await this.req.handler.current!(c.namespace, c.name)) as ApiObject | null;
+    // Gone, or changed again since: a later change-log row delivers the newer state.
+    if (!current || current.metadata.resourceVersion !== c.rv) return;
+    const type: EventType = nowMatch ? (prevMatch && c.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED') : 'DELETED';
+    this.write(type, current);
+  }
+
+  private bookmark(): void {
+    if (!this.live || this.closed) return;
+    const position = BigInt(this.feed.position) > BigInt(this.lastRv) && this.queue.length === 0 ? this.feed.position : this.lastRv;
+    this.write('BOOKMARK', { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: position } });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.unsubscribe?.();
+    if (!this.res.writableEnded) this.res.end();
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,45 @@
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Database } from '@app/persistence';
+import { ChangeFeed } from './change-feed';
+import { type WatchRequest, WatchStream } from './watch-stream';
+
+/** Owns this process's change feed and open watches; ends every watch cleanly on shutdown. */
+@Injectable()
+export class WatchService implements OnModuleInit, OnApplicationShutdown {
+  readonly feed: ChangeFeed;
+  private readonly open = new Set<WatchStream>();
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.feed = new ChangeFeed(db, config.databaseUrl);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.feed.start();
+  }
+
+  async serve(request: WatchRequest, res: ServerResponse): Promise<void> {
+    const stream = new WatchStream(request, res, this.db, this.feed, this.config.watchBookmarkIntervalSeconds * 1000, (w) =>
+      this.open.delete(w),
+    );
+    this.open.add(stream);
+    await stream.start();
+  }
+
+  get openWatches(): number {
+    return this.open.size;
+  }
+
+  closeAll(): void {
+    for (const w of [...this.open]) w.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closeAll();
+    await this.feed.stop();
+  }
+}

@@ -1,0 +1,75 @@
+import type { ApiObject } from '@app/api-machinery';
+
+/** One layer of an image, base layer first (openshift/api image/v1 ImageLayer). */
+export interface ImageLayer {
+  name: string;
+  size: number;
+  mediaType: string;
+}
+
+/** One child of a manifest list or OCI index (openshift/api image/v1 ImageManifest). */
+export interface ImageManifest {
+  digest: string;
+  mediaType: string;
+  manifestSize: number;
+  architecture: string;
+  os: string;
+  variant?: string;
+}
+
+/** Docker-API style config block inside DockerImage (capitalised keys on the wire). */
+export interface DockerConfig {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  Image?: string;
+  Volumes?: Record<string, Record<string, never>>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  OnBuild?: string[];
+  StopSignal?: string;
+}
+
+/** The DockerImage document carried in Image.dockerImageMetadata. */
+export interface DockerImageMetadata {
+  kind: 'DockerImage';
+  apiVersion: 'image.openshift.io/1.0';
+  Id?: string;
+  Parent?: string;
+  Comment?: string;
+  Created?: string;
+  Container?: string;
+  ContainerConfig: DockerConfig;
+  DockerVersion?: string;
+  Author?: string;
+  Config?: DockerConfig;
+  Architecture?: string;
+  Os?: string;
+  Variant?: string;
+  Size?: number;
+}
+
+export interface ImageSignature {
+  metadata?: { name?: string };
+  type: string;
+  content: string;
+  [key: string]: unknown;
+}
+
+/** image.openshift.io/v1 Image: cluster-scoped, named by manifest digest. */
+export interface Image extends ApiObject {
+  dockerImageReference: string;
+  dockerImageMetadata?: DockerImageMetadata;
+  dockerImageMetadataVersion?: string;
+  dockerImageManifest?: string;
+  dockerImageLayers?: ImageLayer[];
+  signatures?: ImageSignature[];
+  dockerImageSignatures?: string[];
+  dockerImageManifestMediaType?: string;
+  dockerImageConfig?: string;
+  dockerImageManifests?: ImageManifest[];
+}

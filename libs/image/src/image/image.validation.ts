@@ -1,0 +1,39 @@
+import { type FieldError, fieldErr } from '@app/api-machinery';
+import { isValidDigest, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import type { Image } from './image.types';
+
+const mediaTypePart = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
+const mediaTypePattern = new RegExp(`^ *${mediaTypePart}/${mediaTypePart} *$`);
+
+/** Image rules (openshift validation.go ValidateImage); `prefix` is '' or 'image.' for mappings. */
+export function validateImage(image: Image, prefix = ''): FieldError[] {
+  const errors: FieldError[] = [];
+  const ref = image.dockerImageReference;
+  if (!ref) errors.push(fieldErr.required(`${prefix}dockerImageReference`));
+  else {
+    try {
+      parseDockerImageReference(ref);
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e;
+      errors.push(fieldErr.invalid(`${prefix}dockerImageReference`, ref, e.message));
+    }
+  }
+  const manifests = image.dockerImageManifests ?? [];
+  if (!Array.isArray(manifests)) return [...errors, fieldErr.invalid(`${prefix}dockerImageManifests`, manifests, 'must be a list')];
+  manifests.forEach((m, i) => {
+    const path = `${prefix}dockerImageManifests[${i}]`;
+    if (!isValidDigest(m.digest ?? '')) errors.push(fieldErr.invalid(`${path}.digest`, m.digest, 'digest does not conform with OCI image specification'));
+    if (!mediaTypePattern.test(m.mediaType ?? '')) errors.push(fieldErr.invalid(`${path}.mediaType`, m.mediaType, 'media type does not conform to RFC6838'));
+    if (!m.architecture) errors.push(fieldErr.required(`${path}.architecture`));
+    if (!m.os) errors.push(fieldErr.required(`${path}.os`));
+    if (typeof m.manifestSize !== 'number' || m.manifestSize < 0) {
+      errors.push(fieldErr.invalid(`${path}.manifestSize`, m.manifestSize, 'manifest size cannot be negative'));
+    }
+  });
+  if (manifests.length && image.dockerImageLayers?.length) {
+    errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, '', 'dockerImageLayers should not be set when dockerImageManifests is set'));
+  }
+  const layers = image.dockerImageLayers ?? [];
+  if (!Array.isArray(layers)) errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, layers, 'must be a list'));
+  return errors;
+}

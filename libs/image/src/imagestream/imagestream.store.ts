@@ -1,0 +1,42 @@
+import { GenericStore, type Database, type Queryable, TableStorage } from '@app/persistence';
+import type { ImageApiConfig } from '../image-config';
+import { imageStreamsInfo } from '../resources/resource-infos';
+import { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { dockerImageRepositoryOf, publicDockerImageRepositoryOf } from './imagestream-status';
+import { ImageStreamStrategy } from './imagestream.strategy';
+import type { ImageStream } from './imagestream.types';
+import { TagResolver } from './tag-resolver';
+
+/** Fills status from the tag-history tables and the configured registry hostnames. */
+export async function decorateImageStreams(
+  q: Queryable,
+  streams: ImageStream[],
+  history: TagHistoryRepository,
+  config: ImageApiConfig,
+): Promise<void> {
+  const statuses = await history.statusOf(q, streams.map((s) => s.metadata.uid!));
+  for (const s of streams) {
+    const tags = statuses.get(s.metadata.uid!);
+    const publicRepo = publicDockerImageRepositoryOf(s, config);
+    s.status = {
+      dockerImageRepository: dockerImageRepositoryOf(s, config),
+      ...(publicRepo ? { publicDockerImageRepository: publicRepo } : {}),
+      ...(tags?.length ? { tags } : {}),
+    };
+  }
+}
+
+export function imageStreamTable(): TableStorage<ImageStream> {
+  return new TableStorage<ImageStream>('image_streams', true);
+}
+
+/** The ImageStream resource: generic store + strategy + tag-history hooks. */
+export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository()) {
+  const table = imageStreamTable();
+  const resolver = new TagResolver(imageStreamsInfo, table, history, config);
+  const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {
+    decorate: (q, objs) => decorateImageStreams(q, objs, history, config),
+    afterWrite: (tx, obj, old) => resolver.resolve(tx, obj, old),
+  });
+  return { store, table, resolver, history };
+}

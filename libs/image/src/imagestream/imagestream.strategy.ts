@@ -1,0 +1,52 @@
+import { type FieldError, type ResourceStrategy } from '@app/api-machinery';
+import { isDeepStrictEqual } from 'node:util';
+import { defaultImageStreamSpec } from './imagestream.defaults';
+import type { ImageStream } from './imagestream.types';
+import { validateImageStream } from './imagestream.validation';
+import { tagRefChanged } from './tag-changes';
+
+/**
+ * ImageStream main-path rules (openshift-apiserver registry/imagestream/strategy.go): status is
+ * never taken from the client (tag history lives in its own table and moves only through
+ * mappings, tag resolution and the /status path); generation follows spec changes.
+ */
+export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
+  prepareForCreate(obj: ImageStream): void {
+    delete obj.status;
+    defaultImageStreamSpec(obj);
+    obj.metadata.generation = 1;
+    for (const tag of obj.spec.tags ?? []) tag.generation = 1;
+  }
+
+  validate(obj: ImageStream): FieldError[] {
+    return validateImageStream(obj);
+  }
+
+  canonicalize(obj: ImageStream): void {
+    defaultImageStreamSpec(obj);
+  }
+
+  prepareForUpdate(obj: ImageStream, old: ImageStream): void {
+    delete obj.status;
+    defaultImageStreamSpec(obj);
+    const oldGeneration = old.metadata.generation ?? 0;
+    obj.metadata.generation = oldGeneration;
+    const oldTags = new Map((old.spec.tags ?? []).map((t) => [t.name, t]));
+    // Clients cannot set tag generations; 0 asks for a re-import, anything else keeps the old value.
+    for (const tag of obj.spec.tags ?? []) {
+      const before = oldTags.get(tag.name);
+      if (before && tag.generation !== 0) tag.generation = before.generation;
+    }
+    if (!isDeepStrictEqual(obj.spec, old.spec) || oldGeneration === 0) obj.metadata.generation = oldGeneration + 1;
+    for (const tag of obj.spec.tags ?? []) {
+      const before = oldTags.get(tag.name);
+      if (!before || tagRefChanged(before, tag, obj.metadata.namespace ?? '') || tag.generation === null || tag.generation === 0) {
+        tag.generation = obj.metadata.generation;
+      }
+    }
+  }
+
+  validateUpdate(obj: ImageStream, _old: ImageStream): FieldError[] {
+    return validateImageStream(obj);
+  }
+}

@@ -1,0 +1,93 @@
+import { type FieldError, fieldErr } from '@app/api-machinery';
+import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import type { ImageStream, TagReference } from './imagestream.types';
+
+const streamNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const fromKinds = ['DockerImage', 'ImageStreamImage', 'ImageStreamTag'];
+const importModes = ['', 'Legacy', 'PreserveOriginal'];
+
+export function validateImageStreamName(namespace: string, name: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!streamNamePattern.test(name)) {
+    errors.push(fieldErr.invalid('metadata.name', name, `must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"`));
+  }
+  if (`${namespace}/${name}`.length > 255) {
+    errors.push(fieldErr.invalid('metadata.name', name, "'namespace/name' cannot be longer than 255 characters"));
+  }
+  return errors;
+}
+
+/** Rules for one spec tag; `path` is e.g. `spec.tags[latest]` or `tag`. */
+export function validateTagReference(tag: TagReference, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (tag.from) {
+    const from = tag.from;
+    if (!from.name) errors.push(fieldErr.required(`${path}.from.name`));
+    if (!from.kind || !fromKinds.includes(from.kind)) {
+      errors.push(fieldErr.required(`${path}.from.kind`, "valid values are 'DockerImage', 'ImageStreamImage', 'ImageStreamTag'"));
+    } else if (from.kind === 'DockerImage' && from.name) {
+      try {
+        parseDockerImageReference(from.name);
+      } catch (e) {
+        if (e instanceof ReferenceError) errors.push(fieldErr.invalid(`${path}.from.name`, from.name, e.message));
+        else throw e;
+      }
+    } else if (from.name) {
+      const separators = (from.name.match(/[:@]/g) ?? []).length;
+      if (separators > 1) {
+        errors.push(fieldErr.invalid(`${path}.from.name`, from.name, 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
+      }
+      if (tag.importPolicy?.scheduled) {
+        errors.push(
+          fieldErr.invalid(`${path}.importPolicy.scheduled`, true, 'only tags pointing to Docker repositories may be scheduled for background import'),
+        );
+      }
+    }
+  }
+  const refType = tag.referencePolicy?.type ?? '';
+  if (refType !== 'Source' && refType !== 'Local') {
+    errors.push(fieldErr.invalid(`${path}.referencePolicy.type`, refType, 'valid values are "Source", "Local"'));
+  }
+  const mode = tag.importPolicy?.importMode ?? '';
+  if (!importModes.includes(mode)) {
+    errors.push(
+      fieldErr.invalid(`${path}.importPolicy.importMode`, mode, "invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'"),
+    );
+  }
+  return errors;
+}
+
+function validateShape(stream: ImageStream): FieldError[] {
+  const spec = stream.spec as unknown;
+  if (spec === undefined || spec === null) return [];
+  if (typeof spec !== 'object' || Array.isArray(spec)) return [fieldErr.invalid('spec', spec, 'must be an object')];
+  const tags = (spec as { tags?: unknown }).tags;
+  if (tags !== undefined && tags !== null && !Array.isArray(tags)) return [fieldErr.invalid('spec.tags', tags, 'must be a list')];
+  const errors: FieldError[] = [];
+  (Array.isArray(tags) ? tags : []).forEach((t: unknown, i) => {
+    if (typeof t !== 'object' || t === null) errors.push(fieldErr.invalid(`spec.tags[${i}]`, t, 'must be an object'));
+    else if (typeof (t as { name?: unknown }).name !== 'string' || (t as { name: string }).name === '') {
+      errors.push(fieldErr.required(`spec.tags[${i}].name`));
+    }
+  });
+  return errors;
+}
+
+export function validateImageStream(stream: ImageStream): FieldError[] {
+  const shape = validateShape(stream);
+  if (shape.length) return shape;
+  const errors = validateImageStreamName(stream.metadata.namespace ?? '', stream.metadata.name ?? '');
+  const repo = stream.spec.dockerImageRepository;
+  if (repo) {
+    try {
+      const ref = parseDockerImageReference(repo);
+      if (ref.tag) errors.push(fieldErr.invalid('spec.dockerImageRepository', repo, 'the repository name may not contain a tag'));
+      if (ref.id) errors.push(fieldErr.invalid('spec.dockerImageRepository', repo, 'the repository name may not contain an ID'));
+    } catch (e) {
+      if (e instanceof ReferenceError) errors.push(fieldErr.invalid('spec.dockerImageRepository', repo, e.message));
+      else throw e;
+    }
+  }
+  for (const tag of stream.spec.tags ?? []) errors.push(...validateTagReference(tag, `spec.tags[${tag.name}]`));
+  return errors;
+}

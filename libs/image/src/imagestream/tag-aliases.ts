@@ -1,0 +1,18 @@
+import type { ImageStream } from './imagestream.types';
+
+/**
+ * Spec tags that track `tag` in the same stream (`from: {kind: ImageStreamTag, name: tag|stream:tag}`),
+ * which follow it on every move (`oc tag --alias`). One level deep, as upstream.
+ */
+export function aliasesOf(stream: ImageStream, tag: string): string[] {
+  const ns = stream.metadata.namespace;
+  const self = stream.metadata.name;
+  return (stream.spec.tags ?? [])
+    .filter((t) => {
+      const from = t.from;
+      if (!from || from.kind !== 'ImageStreamTag' || t.name === tag) return false;
+      if (from.namespace && from.namespace !== ns) return false;
+      return from.name === tag || from.name === `${self}:${tag}`;
+    })
+    .map((t) => t.name);
+}

@@ -1,0 +1,100 @@
+import { ApiError, type FieldError, fieldErr, nowTimestamp, refOf, type ResourceInfo } from '@app/api-machinery';
+import type { Queryable, TableStorage } from '@app/persistence';
+import type { ImageApiConfig } from '../image-config';
+import { digestOrImageMatch } from '../reference/docker-reference';
+import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
+import { aliasesOf } from './tag-aliases';
+import { changedTags } from './tag-changes';
+
+/**
+ * Turns new or changed spec tags into history entries (openshift strategy.go tagsChanged):
+ * `reference` DockerImage tags record their pull spec; ImageStreamTag/ImageStreamImage sources
+ * copy the source's event at the moment the tag is set; aliases in the stream then follow.
+ * Unresolvable references are 422 and roll the write back.
+ */
+export class TagResolver {
+  constructor(
+    private readonly info: ResourceInfo,
+    private readonly streams: TableStorage<ImageStream>,
+    private readonly history: TagHistoryRepository,
+    private readonly config: ImageApiConfig,
+  ) {}
+
+  async resolve(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
+    const errors: FieldError[] = [];
+    const moved: { tag: string; event: TagEvent }[] = [];
+    for (const tag of changedTags(stream, old)) {
+      if (!tag.from?.name) continue;
+      const event = await this.eventFor(tx, stream, tag, errors);
+      if (!event) continue;
+      if (await this.history.add(tx, stream.metadata.uid!, tag.name, event)) moved.push({ tag: tag.name, event });
+    }
+    if (errors.length) throw ApiError.invalid(refOf(this.info), stream.metadata.name ?? '', errors);
+    for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event);
+  }
+
+  /** Moves every alias of `tag` to `event` (used after mappings too). */
+  async propagate(tx: Queryable, stream: ImageStream, tag: string, event: TagEvent): Promise<string[]> {
+    const changed: string[] = [];
+    for (const alias of aliasesOf(stream, tag)) {
+      if (await this.history.add(tx, stream.metadata.uid!, alias, event)) changed.push(alias);
+    }
+    return changed;
+  }
+
+  private async eventFor(tx: Queryable, stream: ImageStream, tag: TagReference, errors: FieldError[]): Promise<TagEvent | null> {
+    const from = tag.from!;
+    const field = `spec.tags[${tag.name}].from`;
+    const generation = tag.generation ?? stream.metadata.generation ?? 1;
+    const ns = stream.metadata.namespace!;
+    if (from.kind === 'DockerImage') {
+      if (!tag.reference) return null; // imported asynchronously, not resolved on write
+      return { created: nowTimestamp(), dockerImageReference: from.name!, image: '', generation };
+    }
+    const srcNs = from.namespace || ns;
+    const separator = from.kind === 'ImageStreamTag' ? ':' : '@';
+    const parts = from.name!.split(separator);
+    const [srcName, ref] = parts.length === 2 ? [parts[0]!, parts[1]!] : [stream.metadata.name!, parts[0]!];
+    const sameStream = srcNs === ns && srcName === stream.metadata.name;
+    const source = sameStream ? stream : await this.streams.get(tx, srcNs, srcName);
+    if (!source) {
+      errors.push(fieldErr.notFound(`${field}.name`, from.name, `${srcNs}/${srcName}`));
+      return null;
+    }
+    let event: TagEvent | undefined;
+    if (from.kind === 'ImageStreamTag') {
+      const srcTag = ref || 'latest';
+      event = (await this.history.current(tx, source.metadata.uid!, [srcTag])).get(srcTag)?.event;
+      if (!event) return null; // the source tag has no image yet: nothing to copy
+    } else {
+      const matches = (await this.history.imagesMatching(tx, source.metadata.uid!, ref)).filter((img) =>
+        digestOrImageMatch(img, ref),
+      );
+      if (matches.length === 0) {
+        errors.push(
+          fieldErr.invalid(`${field}.name`, from.name, `error generating tag event: imagestreamimage.image.openshift.io "${from.name}" not found`),
+        );
+        return null;
+      }
+      if (matches.length > 1) {
+        errors.push(
+          fieldErr.invalid(`${field}.name`, from.name, `error generating tag event: multiple images match the prefix "${ref}": ${matches.join(', ')}`),
+        );
+        return null;
+      }
+      const [row] = await tx.query<{ docker_image_reference: string }>(
+        `SELECT docker_image_reference FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2 ORDER BY id DESC LIMIT 1`,
+        [source.metadata.uid, matches[0]],
+      );
+      event = { created: nowTimestamp(), dockerImageReference: row!.docker_image_reference, image: matches[0]!, generation };
+    }
+    let dockerImageReference = event.dockerImageReference;
+    const internal = this.config.internalRegistryHostname;
+    const sourcePrefix = `${internal}/${srcNs}/${srcName}@`;
+    if (!tag.reference && internal && dockerImageReference.startsWith(sourcePrefix)) {
+      dockerImageReference = `${internal}/${ns}/${stream.metadata.name}@${dockerImageReference.slice(sourcePrefix.length)}`;
+    }
+    return { ...event, dockerImageReference, generation, created: from.kind === 'ImageStreamTag' ? event.created : event.created };
+  }
+}

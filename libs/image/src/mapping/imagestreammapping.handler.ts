@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError,
+  type FieldError,
+  fieldErr,
+  nowTimestamp,
+  refOf,
+  successStatus,
+  validateNamespaceName,
+  validatePathSegmentName,
+  type WriteOptions,
+  type WriteResult,
+} from '@app/api-machinery';
+import { allocateResourceVersions, appendChange, type Database, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
+import { ImageStrategy } from '../image/image.strategy';
+import type { Image } from '../image/image.types';
+import { validateImage } from '../image/image.validation';
+import type { ImageApiConfig } from '../image-config';
+import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
+import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
+import type { TagResolver } from '../imagestream/tag-resolver';
+import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
+import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+
+export interface ImageStreamMapping {
+  metadata?: { name?: string; namespace?: string };
+  image?: Image;
+  tag?: string;
+}
+
+/** What a mapping did, for callers that need more than the Status (registry ingestion). */
+export interface MappingOutcome {
+  imageCreated: boolean;
+  tagChanged: boolean;
+  movedTags: string[];
+  resourceVersion?: string;
+}
+
+const managedAnnotation = 'openshift.io/image.managed';
+
+/**
+ * ImageStreamMapping create (openshift-apiserver registry/imagestreammapping/rest.go): creates
+ * the Image if absent and moves the tag, in one transaction holding the stream's row lock, so
+ * concurrent mappings into one stream serialise and none is lost or reordered (invariant 5).
+ */
+export class ImageStreamMappingHandler implements ResourceHandler {
+  readonly info = imageStreamMappingsInfo;
+  private readonly imageStrategy = new ImageStrategy();
+
+  constructor(
+    private readonly db: Database,
+    private readonly streams: TableStorage<ImageStream>,
+    private readonly images: TableStorage<Image>,
+    private readonly history: TagHistoryRepository,
+    private readonly resolver: TagResolver,
+    private readonly config: ImageApiConfig,
+  ) {}
+
+  async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    await this.map(namespace, body, options);
+    return { code: 201, body: successStatus(undefined, 201) };
+  }
+
+  private validate(namespace: string, m: ImageStreamMapping): { streamName: string; tag: string; image: Image } {
+    const errors: FieldError[] = [];
+    const streamName = m.metadata?.name ?? '';
+    if (!streamName) errors.push(fieldErr.required('metadata.name'));
+    else errors.push(...validatePathSegmentName(streamName));
+    if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
+    else errors.push(...validateNamespaceName(namespace));
+    if (!m.tag) errors.push(fieldErr.required('tag'));
+    const image = m.image;
+    if (!image || typeof image !== 'object') errors.push(fieldErr.required('image'));
+    else {
+      image.metadata ??= {};
+      if (!image.metadata.name) errors.push(fieldErr.required('image.metadata.name'));
+      else errors.push(...validatePathSegmentName(image.metadata.name, 'image.metadata.name'));
+    }
+    if (image && !image.dockerImageReference && this.config.internalRegistryHostname && image.metadata?.name) {
+      image.dockerImageReference = `${this.config.internalRegistryHostname}/${namespace}/${streamName}@${image.metadata.name}`;
+    }
+    if (image) errors.push(...validateImage(image, 'image.'));
+    if (errors.length) throw ApiError.invalid(refOf(this.info), streamName, errors);
+    return { streamName, tag: m.tag!, image: image! };
+  }
+
+  /** Records the mapping; also the entry point for registry ingestion. */
+  async map(namespace: string, body: unknown, options: WriteOptions): Promise<MappingOutcome> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
+    const mapping = structuredClone(body) as ImageStreamMapping;
+    if (mapping.metadata?.namespace && mapping.metadata.namespace !== namespace) {
+      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const { streamName, tag, image } = this.validate(namespace, mapping);
+    delete image.signatures;
+    image.metadata = {
+      name: image.metadata.name,
+      labels: image.metadata.labels,
+      annotations: image.metadata.annotations,
+      uid: randomUUID(),
+      creationTimestamp: nowTimestamp(),
+    };
+    this.imageStrategy.prepareForCreate(image);
+    this.imageStrategy.canonicalize(image);
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image), { rollback: options.dryRun });
+  }
+
+  private async apply(tx: Queryable, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
+    const stream = await this.streams.get(tx, namespace, streamName, true);
+    if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
+    const imageName = image.metadata.name!;
+    const existing = await this.images.get(tx, '', imageName);
+    let reference = image.dockerImageReference;
+    if (existing && image.metadata.annotations?.[managedAnnotation] === 'true') {
+      const repo = dockerImageRepositoryOf(stream, this.config);
+      if (repo) reference = `${repo}@${imageName}`;
+    }
+    const event: TagEvent = {
+      created: nowTimestamp(),
+      dockerImageReference: reference,
+      image: imageName,
+      generation: stream.metadata.generation ?? 1,
+    };
+    const tagChanged = await this.history.add(tx, stream.metadata.uid!, tag, event);
+    const movedTags = tagChanged ? [tag, ...(await this.resolver.propagate(tx, stream, tag, event))] : [];
+    const writes = (existing ? 0 : 1) + (tagChanged ? 1 : 0);
+    if (writes === 0) return { imageCreated: false, tagChanged: false, movedTags };
+    const rvs = (await allocateResourceVersions(tx, writes)).map(String);
+    let next = 0;
+    let imageCreated = false;
+    if (!existing) {
+      const rv = rvs[next++]!;
+      // A concurrent mapping of the same digest may have inserted it: that one wins, ours is a no-op.
+      const inserted = await tx.query(
+        `INSERT INTO images (name, uid, resource_version, create_rv, labels, body)
+         VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING 1`,
+        [imageName, image.metadata.uid, rv, JSON.stringify(image.metadata.labels ?? {}), JSON.stringify(image)],
+      );
+      imageCreated = inserted.length > 0;
+      if (imageCreated) {
+        await appendChange(tx, {
+          rv,
+          resource: imagesInfo.resource,
+          namespace: '',
+          name: imageName,
+          type: 'ADDED',
+          labels: image.metadata.labels ?? {},
+          prevLabels: null,
+          object: null,
+        });
+      }
+    }
+    let resourceVersion: string | undefined;
+    if (tagChanged) {
+      resourceVersion = rvs[next++]!;
+      await this.streams.touch(tx, namespace, streamName, resourceVersion);
+      await appendChange(tx, {
+        rv: resourceVersion,
+        resource: 'imagestreams',
+        namespace,
+        name: streamName,
+        type: 'MODIFIED',
+        labels: stream.metadata.labels ?? {},
+        prevLabels: stream.metadata.labels ?? {},
+        object: null,
+      });
+    }
+    return { imageCreated, tagChanged, movedTags, resourceVersion };
+  }
+}

@@ -1,0 +1,169 @@
+import type { Queryable } from '@app/persistence';
+import type { NamedTagEventList, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
+import { decideTagEvent } from './add-tag-event';
+
+interface EventRow {
+  id: string;
+  stream_uid: string;
+  tag: string;
+  created: Date;
+  docker_image_reference: string;
+  image: string;
+  generation: string;
+}
+
+function toEvent(r: EventRow): TagEvent {
+  return {
+    created: r.created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    dockerImageReference: r.docker_image_reference,
+    image: r.image,
+    generation: Number(r.generation),
+  };
+}
+
+export interface CurrentEvent {
+  id: string;
+  event: TagEvent;
+}
+
+/**
+ * Tag history rows: one per history entry, newest = highest id. Reading or moving one tag
+ * touches only that tag's newest row (index tag_events_by_tag), whatever the history length.
+ */
+export class TagHistoryRepository {
+  /** Newest event of each named tag: one index probe per tag (LATERAL … LIMIT 1). */
+  async current(q: Queryable, streamUid: string, tags: string[]): Promise<Map<string, CurrentEvent>> {
+    if (tags.length === 0) return new Map();
+    const rows = await q.query<EventRow>(
+      `SELECT e.* FROM unnest($2::text[]) AS t(tag)
+         CROSS JOIN LATERAL (
+           SELECT id::text AS id, stream_uid, tag, created, docker_image_reference, image, generation::text AS generation
+             FROM image_stream_tag_events
+            WHERE stream_uid = $1 AND tag = t.tag
+            ORDER BY id DESC LIMIT 1) e`,
+      [streamUid, tags],
+    );
+    return new Map(rows.map((r) => [r.tag, { id: r.id, event: toEvent(r) }]));
+  }
+
+  /** Applies the history-dedupe rules; returns whether the tag changed. Caller holds the stream lock. */
+  async add(q: Queryable, streamUid: string, tag: string, next: TagEvent, current?: CurrentEvent): Promise<boolean> {
+    const top = current ?? (await this.current(q, streamUid, [tag])).get(tag);
+    const decision = decideTagEvent(top?.event, next);
+    switch (decision.kind) {
+      case 'none':
+        return false;
+      case 'update':
+        await q.query(
+          `UPDATE image_stream_tag_events SET docker_image_reference = $2, image = $3, generation = $4 WHERE id = $1`,
+          [top!.id, decision.dockerImageReference, decision.image, decision.generation],
+        );
+        break;
+      case 'prepend':
+        await q.query(
+          `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [streamUid, tag, next.created, next.dockerImageReference, next.image, next.generation],
+        );
+        break;
+    }
+    await q.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`, [streamUid, tag]);
+    return true;
+  }
+
+  /** Full status tags of many streams, sorted by tag, newest item first. */
+  async statusOf(q: Queryable, streamUids: string[]): Promise<Map<string, NamedTagEventList[]>> {
+    const out = new Map<string, NamedTagEventList[]>();
+    if (streamUids.length === 0) return out;
+    const [events, conditions] = await Promise.all([
+      q.query<EventRow>(
+        `SELECT id::text AS id, stream_uid::text AS stream_uid, tag, created, docker_image_reference, image, generation::text AS generation
+           FROM image_stream_tag_events WHERE stream_uid = ANY($1::uuid[])
+          ORDER BY stream_uid, tag, id DESC`,
+        [streamUids],
+      ),
+      q.query<{ stream_uid: string; tag: string; conditions: TagEventCondition[] }>(
+        `SELECT stream_uid::text AS stream_uid, tag, conditions FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[])`,
+        [streamUids],
+      ),
+    ]);
+    const byStream = new Map<string, Map<string, NamedTagEventList>>();
+    const list = (uid: string, tag: string): NamedTagEventList => {
+      let tags = byStream.get(uid);
+      if (!tags) byStream.set(uid, (tags = new Map()));
+      let entry = tags.get(tag);
+      if (!entry) tags.set(tag, (entry = { tag, items: null }));
+      return entry;
+    };
+    for (const r of events) {
+      const entry = list(r.stream_uid, r.tag);
+      (entry.items ??= []).push(toEvent(r));
+    }
+    for (const c of conditions) {
+      if (c.conditions.length) list(c.stream_uid, c.tag).conditions = c.conditions;
+    }
+    for (const [uid, tags] of byStream) {
+      out.set(uid, [...tags.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)));
+    }
+    return out;
+  }
+
+  /** Replaces a stream's whole status history (the /status write path; pruning uses it). */
+  async replace(q: Queryable, streamUid: string, tags: NamedTagEventList[]): Promise<void> {
+    await q.query(`DELETE FROM image_stream_tag_events WHERE stream_uid = $1`, [streamUid]);
+    await q.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1`, [streamUid]);
+    const rows: unknown[][] = [];
+    for (const t of tags) {
+      // Oldest first so that ids grow towards the newest entry.
+      for (const item of [...(t.items ?? [])].reverse()) {
+        rows.push([t.tag, item.created, item.dockerImageReference, item.image ?? '', item.generation ?? 0]);
+      }
+      if (t.conditions?.length) {
+        await q.query(
+          `INSERT INTO image_stream_tag_conditions (stream_uid, tag, conditions) VALUES ($1, $2, $3)`,
+          [streamUid, t.tag, JSON.stringify(t.conditions)],
+        );
+      }
+    }
+    if (rows.length) {
+      await q.query(
+        `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
+         SELECT $1, r.tag, r.created, r.ref, r.image, r.generation
+           FROM jsonb_to_recordset($2::jsonb) AS r(tag text, created timestamptz, ref text, image text, generation bigint)`,
+        [streamUid, JSON.stringify(rows.map(([tag, created, ref, image, generation]) => ({ tag, created, ref, image, generation })))],
+      );
+    }
+  }
+
+  /** Removes a tag's history and conditions; returns whether anything existed. */
+  async deleteTag(q: Queryable, streamUid: string, tag: string): Promise<boolean> {
+    const a = await q.query<{ n: string }>(
+      `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1) SELECT count(*)::text AS n FROM d`,
+      [streamUid, tag],
+    );
+    const b = await q.query<{ n: string }>(
+      `WITH d AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1) SELECT count(*)::text AS n FROM d`,
+      [streamUid, tag],
+    );
+    return Number(a[0]?.n ?? 0) + Number(b[0]?.n ?? 0) > 0;
+  }
+
+  /** Distinct images in a stream's history whose name matches the id prefix. */
+  async imagesMatching(q: Queryable, streamUid: string, id: string): Promise<string[]> {
+    const rows = await q.query<{ image: string }>(
+      `SELECT DISTINCT image FROM image_stream_tag_events
+        WHERE stream_uid = $1 AND image <> '' AND (image LIKE $2 || '%' OR split_part(image, ':', 2) LIKE $2 || '%')`,
+      [streamUid, id.replace(/[%_\\]/g, (c) => `\\${c}`)],
+    );
+    return rows.map((r) => r.image);
+  }
+
+  async hasTag(q: Queryable, streamUid: string, tag: string): Promise<boolean> {
+    const rows = await q.query(
+      `SELECT 1 FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2
+       UNION ALL SELECT 1 FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 LIMIT 1`,
+      [streamUid, tag],
+    );
+    return rows.length > 0;
+  }
+}

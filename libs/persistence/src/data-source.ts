@@ -1,0 +1,53 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { migrations } from '../../../migrations';
+
+export function createDataSource(url: string, poolSize: number): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'typeorm_migrations',
+    migrations,
+    entities: [],
+    poolSize,
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    logging: false,
+  });
+}
+
+/** Creates the target database when it is missing (first boot against a fresh server). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const dbName = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!dbName) return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // created concurrently by another replica
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Ensures the database exists, connects and applies pending migrations (serialised by TypeORM's lock). */
+export async function prepareDatabase(url: string, poolSize: number): Promise<DataSource> {
+  await ensureDatabase(url);
+  const ds = createDataSource(url, poolSize);
+  await ds.initialize();
+  await ds.query('SELECT pg_advisory_lock(7309)');
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.query('SELECT pg_advisory_unlock(7309)');
+  }
+  return ds;
+}

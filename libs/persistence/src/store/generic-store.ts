@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ApiError,
+  type ApiObject,
+  apiVersionOf,
+  applyPatchDocument,
+  continueTooOldMessage,
+  decodeContinue,
+  type DeleteOptions,
+  encodeContinue,
+  type FieldError,
+  fieldErr,
+  generateName,
+  type ListOptions,
+  type ListResult,
+  nowTimestamp,
+  type PatchType,
+  refOf,
+  type ResourceInfo,
+  type ResourceStrategy,
+  successStatus,
+  validateAnnotations,
+  validateLabels,
+  validateNamespaceName,
+  validatePathSegmentName,
+  type WriteOptions,
+  type WriteResult,
+} from '@app/api-machinery';
+import { appendChange, compactedResourceVersion, currentResourceVersion } from '../change-log';
+import { type Database, pgErrorCode, type Queryable } from '../database';
+import { allocateResourceVersion } from '../resource-version';
+import type { ResourceHandler } from './resource-handler';
+import type { TableStorage } from './table-storage';
+
+/** Kind-specific persistence side effects that run inside the write transaction. */
+export interface StoreHooks<T extends ApiObject> {
+  /** After the row is written (create or main-path update), e.g. resolve tag references. */
+  afterWrite?(tx: Queryable, obj: T, old: T | null, rv: string): Promise<void>;
+  /** Fills computed/out-of-row state (e.g. status tags) for output. */
+  decorate?(q: Queryable, objs: T[]): Promise<void>;
+  /** Object validation that needs storage (e.g. referenced streams exist). */
+  validateWithStorage?(tx: Queryable, obj: T, old: T | null): Promise<FieldError[]>;
+}
+
+const maxPatchAttempts = 5;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The one resource machinery for stored kinds, after kubernetes/apiserver's generic registry
+ * Store: resourceVersion, generation hand-off to strategies, optimistic concurrency, dry-run,
+ * list pagination and the change log. Kinds plug in a strategy and a table.
+ */
+export class GenericStore<T extends ApiObject> implements ResourceHandler {
+  constructor(
+    readonly info: ResourceInfo,
+    private readonly db: Database,
+    readonly storage: TableStorage<T>,
+    private readonly strategy: ResourceStrategy<T>,
+    private readonly hooks: StoreHooks<T> = {},
+  ) {}
+
+  private get ref() {
+    return refOf(this.info);
+  }
+
+  private nsKey(namespace: string): string {
+    return this.info.namespaced ? namespace : '';
+  }
+
+  /** Wire order: kind, apiVersion, metadata, then the rest (jsonb does not keep key order). */
+  private withType(obj: T): T {
+    const { kind: _k, apiVersion: _a, metadata, ...rest } = obj;
+    return { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata, ...rest } as unknown as T;
+  }
+
+  async decorate(q: Queryable, objs: T[]): Promise<T[]> {
+    if (this.hooks.decorate && objs.length) await this.hooks.decorate(q, objs);
+    return objs;
+  }
+
+  /** Reads the stored object (decorated); 404 when missing. */
+  async get(namespace: string, name: string): Promise<T> {
+    const obj = await this.storage.get(this.db, this.nsKey(namespace), name);
+    if (!obj) throw ApiError.notFound(this.ref, name);
+    await this.decorate(this.db, [obj]);
+    return this.withType(obj);
+  }
+
+  async current(namespace: string, name: string): Promise<T | null> {
+    const obj = await this.storage.get(this.db, this.nsKey(namespace), name);
+    if (!obj) return null;
+    await this.decorate(this.db, [obj]);
+    return this.withType(obj);
+  }
+
+  fieldsOf(obj: object): Record<string, string> {
+    const meta = (obj as ApiObject).metadata;
+    return { 'metadata.name': meta.name ?? '', 'metadata.namespace': meta.namespace ?? '' };
+  }
+
+  async list(options: ListOptions): Promise<ListResult<T>> {
+    return this.db.transaction(
+      async (tx) => {
+        let snapshotRv: string;
+        let after: { namespace: string; name: string } | undefined;
+        if (options.continueToken) {
+          const token = decodeContinue(options.continueToken);
+          const compacted = await compactedResourceVersion(tx);
+          if (BigInt(token.rv) < BigInt(compacted)) {
+            const fresh = encodeContinue({ ...token, rv: await currentResourceVersion(tx) });
+            throw ApiError.gone(continueTooOldMessage, fresh);
+          }
+          snapshotRv = token.rv;
+          after = { namespace: token.namespace, name: token.name };
+        } else {
+          snapshotRv = await currentResourceVersion(tx);
+        }
+        const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+        const rows = await this.storage.list(tx, {
+          namespace: this.info.namespaced ? options.namespace : undefined,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          after,
+          createdAtOrBefore: options.continueToken ? snapshotRv : undefined,
+          limit: limit !== undefined ? limit + 1 : undefined,
+        });
+        const more = limit !== undefined && rows.length > limit;
+        const items = more ? rows.slice(0, limit) : rows;
+        await this.decorate(tx, items);
+        const last = items[items.length - 1];
+        return {
+          metadata: {
+            resourceVersion: snapshotRv,
+            ...(more && last
+              ? { continue: encodeContinue({ rv: snapshotRv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' }) }
+              : {}),
+          },
+          items,
+        };
+      },
+      { isolation: 'REPEATABLE READ' },
+    );
+  }
+
+  /** Shape checks every write body gets before any rule runs. */
+  private decode(body: unknown, namespace: string): T {
+    if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
+    const obj = structuredClone(body) as unknown as T;
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
+      throw ApiError.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
+    }
+    const expectedVersion = apiVersionOf(this.info);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
+      throw ApiError.badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`,
+      );
+    }
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+    if (this.info.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    delete obj.kind;
+    delete obj.apiVersion;
+    return obj;
+  }
+
+  private validateMeta(obj: T): FieldError[] {
+    const m = obj.metadata;
+    const errors: FieldError[] = [];
+    if (!m.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
+    else errors.push(...validatePathSegmentName(m.name));
+    if (this.info.namespaced) {
+      if (!m.namespace) errors.push(fieldErr.required('metadata.namespace'));
+      else errors.push(...validateNamespaceName(m.namespace));
+    }
+    errors.push(...validateLabels(m.labels));
+    errors.push(...validateAnnotations(m.annotations));
+    return errors;
+  }
+
+  private invalid(obj: T, errors: FieldError[]): ApiError {
+    return ApiError.invalid(this.ref, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
+  }
+
+  async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const obj = this.decode(body, namespace);
+    const m = obj.metadata;
+    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    m.uid = randomUUID();
+    m.creationTimestamp = nowTimestamp();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    this.strategy.prepareForCreate(obj);
+    const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj)];
+    if (errors.length) throw this.invalid(obj, errors);
+    this.strategy.canonicalize(obj);
+    const created = await this.db.transaction(
+      async (tx) => {
+        const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
+        if (storageErrors.length) throw this.invalid(obj, storageErrors);
+        const rv = await allocateResourceVersion(tx);
+        try {
+          await this.storage.insert(tx, obj, rv);
+        } catch (e) {
+          if (pgErrorCode(e) === '23505') throw ApiError.alreadyExists(this.ref, m.name!);
+          throw e;
+        }
+        await this.hooks.afterWrite?.(tx, obj, null, rv);
+        await appendChange(tx, this.change(obj, rv, 'ADDED', null));
+        const stored = await this.storage.get(tx, this.nsKey(namespace), m.name!);
+        await this.decorate(tx, [stored!]);
+        return stored!;
+      },
+      { rollback: options.dryRun },
+    );
+    return { code: 201, body: this.withType(created) };
+  }
+
+  private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
+    return {
+      rv,
+      resource: this.info.resource,
+      namespace: obj.metadata.namespace ?? '',
+      name: obj.metadata.name!,
+      type,
+      labels: obj.metadata.labels ?? {},
+      prevLabels: prev ? (prev.metadata.labels ?? {}) : null,
+      object: object ?? null,
+    };
+  }
+
+  async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const obj = this.decode(body, namespace);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    const requestedRv = obj.metadata.resourceVersion;
+    if (!requestedRv) {
+      throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+    }
+    const result = await this.db.transaction(
+      async (tx) => {
+        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        if (!old) throw ApiError.notFound(this.ref, name);
+        if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
+        obj.metadata.uid = old.metadata.uid;
+        obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
+        if (obj.metadata.generateName === undefined && old.metadata.generateName !== undefined) {
+          obj.metadata.generateName = old.metadata.generateName;
+        }
+        this.strategy.prepareForUpdate(obj, old);
+        const errors = [...this.validateMeta(obj), ...this.strategy.validateUpdate(obj, old)];
+        if (errors.length) throw this.invalid(obj, errors);
+        this.strategy.canonicalize(obj);
+        const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
+        if (storageErrors.length) throw this.invalid(obj, storageErrors);
+        const unchanged = isDeepStrictEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
+        if (!unchanged) {
+          const rv = await allocateResourceVersion(tx);
+          await this.storage.update(tx, obj, rv);
+          await this.hooks.afterWrite?.(tx, obj, old, rv);
+          await appendChange(tx, this.change(obj, rv, 'MODIFIED', old));
+        }
+        const stored = await this.storage.get(tx, this.nsKey(namespace), name);
+        await this.decorate(tx, [stored!]);
+        return stored!;
+      },
+      { rollback: options.dryRun },
+    );
+    return { code: 200, body: this.withType(result) };
+  }
+
+  async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(namespace, name);
+      const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
+      if (!isPlainObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
+      const preconditionRv = this.patchedResourceVersion(type, patch);
+      patched.metadata.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
+      try {
+        return await this.update(namespace, name, patched, options);
+      } catch (e) {
+        // A conflict with our own read is retried; one with the client's precondition is not.
+        const ours = preconditionRv === undefined;
+        if (e instanceof ApiError && e.reason === 'Conflict' && ours && attempt < maxPatchAttempts) continue;
+        throw e;
+      }
+    }
+  }
+
+  private patchedResourceVersion(type: PatchType, patch: unknown): string | undefined {
+    if (type === 'json') {
+      if (!Array.isArray(patch)) return undefined;
+      const op = (patch as { op?: string; path?: string; value?: unknown }[]).find(
+        (o) => (o.op === 'replace' || o.op === 'add') && o.path === '/metadata/resourceVersion',
+      );
+      return typeof op?.value === 'string' ? op.value : undefined;
+    }
+    const meta = isPlainObject(patch) ? patch['metadata'] : undefined;
+    const rv = isPlainObject(meta) ? meta['resourceVersion'] : undefined;
+    return typeof rv === 'string' && rv !== '' ? rv : undefined;
+  }
+
+  async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
+    return this.db.transaction(
+      async (tx) => {
+        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        if (!old) throw ApiError.notFound(this.ref, name);
+        const pre = options.preconditions;
+        if (pre?.uid && pre.uid !== old.metadata.uid) {
+          throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+        }
+        if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+          throw ApiError.conflict(
+            this.ref,
+            name,
+            `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+          );
+        }
+        await this.decorate(tx, [old]);
+        const rv = await allocateResourceVersion(tx);
+        await this.storage.remove(tx, this.nsKey(namespace), name);
+        const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
+        await appendChange(tx, this.change(old, rv, 'DELETED', old, last));
+        return {
+          code: 200,
+          body: successStatus({ name, group: this.info.group, kind: this.ref.resource, uid: old.metadata.uid }),
+        };
+      },
+      { rollback: options.dryRun },
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import type {
+  DeleteOptions,
+  ListOptions,
+  ListResult,
+  PatchType,
+  ResourceInfo,
+  WriteOptions,
+  WriteResult,
+} from '@app/api-machinery';
+
+/**
+ * What the HTTP layer can ask of one resource (stored or virtual). A missing method means the
+ * verb is not served (405). Namespace is '' for cluster-scoped resources.
+ */
+export interface ResourceHandler {
+  readonly info: ResourceInfo;
+  get?(namespace: string, name: string): Promise<object>;
+  list?(options: ListOptions): Promise<ListResult<object>>;
+  create?(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
+  update?(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
+  patch?(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult>;
+  delete?(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult>;
+  /** Watchable resources: the current object for a change-log entry (null when gone). */
+  current?(namespace: string, name: string): Promise<object | null>;
+  /** Values for fieldSelector matching of a watched object. */
+  fieldsOf?(obj: object): Record<string, string>;
+}

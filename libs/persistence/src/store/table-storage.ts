@@ -1,0 +1,139 @@
+import type { ApiObject, FieldSelector, LabelSelector } from '@app/api-machinery';
+import type { Queryable } from '../database';
+
+/** Rows of a stored kind: key columns, versions, labels, and the wire object in `body`. */
+interface Row {
+  namespace?: string;
+  name: string;
+  resource_version: string;
+  body: ApiObject;
+}
+
+export interface PageQuery {
+  namespace?: string;
+  labelSelector: LabelSelector;
+  fieldSelector: FieldSelector;
+  after?: { namespace: string; name: string };
+  /** Only rows created at or before this resourceVersion (list snapshot membership). */
+  createdAtOrBefore?: string;
+  limit?: number;
+}
+
+/**
+ * Generic persistence for one stored kind's table. Filters run in SQL so that `limit` pages are
+ * full pages; keys order lists as Kubernetes does (namespace, then name, bytewise).
+ */
+export class TableStorage<T extends ApiObject> {
+  constructor(
+    readonly table: string,
+    readonly namespaced: boolean,
+  ) {}
+
+  private hydrate(row: Row): T {
+    const obj = row.body as T;
+    obj.metadata.resourceVersion = row.resource_version;
+    return obj;
+  }
+
+  async get(q: Queryable, namespace: string, name: string, forUpdate = false): Promise<T | null> {
+    const where = this.namespaced ? 'namespace = $1 AND name = $2' : 'name = $2 AND $1::text IS NOT NULL';
+    const rows = await q.query<Row>(
+      `SELECT name, resource_version::text AS resource_version, body FROM ${this.table}
+        WHERE ${where} ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [namespace, name],
+    );
+    return rows[0] ? this.hydrate(rows[0]) : null;
+  }
+
+  async list(q: Queryable, page: PageQuery): Promise<T[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (this.namespaced && page.namespace !== undefined) where.push(`namespace = ${p(page.namespace)}`);
+    for (const r of page.labelSelector) {
+      switch (r.op) {
+        case 'exists':
+          where.push(`jsonb_exists(labels, ${p(r.key)})`);
+          break;
+        case '!exists':
+          where.push(`NOT jsonb_exists(labels, ${p(r.key)})`);
+          break;
+        case 'in':
+          where.push(`labels->>${p(r.key)} = ANY(${p(r.values)}::text[])`);
+          break;
+        case 'notin':
+          where.push(`(labels->>${p(r.key)} IS NULL OR NOT (labels->>${p(r.key)} = ANY(${p(r.values)}::text[])))`);
+          break;
+      }
+    }
+    for (const f of page.fieldSelector) {
+      const column = f.field === 'metadata.name' ? 'name' : f.field === 'metadata.namespace' && this.namespaced ? 'namespace' : null;
+      if (column) where.push(`${column} ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
+      else if (f.field === 'metadata.namespace') where.push(f.op === '=' ? `${p(f.value)} = ''` : `${p(f.value)} <> ''`);
+      else where.push(`COALESCE(body #>> ${p(f.field.split('.'))}::text[], '') ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
+    }
+    if (page.after) {
+      where.push(
+        this.namespaced
+          ? `(namespace, name) > (${p(page.after.namespace)}, ${p(page.after.name)})`
+          : `name > ${p(page.after.name)}`,
+      );
+    }
+    if (page.createdAtOrBefore !== undefined) where.push(`create_rv <= ${p(page.createdAtOrBefore)}`);
+    const order = this.namespaced ? 'namespace, name' : 'name';
+    const rows = await q.query<Row>(
+      `SELECT name, resource_version::text AS resource_version, body FROM ${this.table}
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${order} ${page.limit !== undefined ? `LIMIT ${p(page.limit)}` : ''}`,
+      params,
+    );
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  private bodyOf(obj: T): string {
+    const { resourceVersion: _rv, ...metadata } = obj.metadata;
+    return JSON.stringify({ ...obj, metadata });
+  }
+
+  async insert(q: Queryable, obj: T, rv: string): Promise<void> {
+    const m = obj.metadata;
+    if (this.namespaced) {
+      await q.query(
+        `INSERT INTO ${this.table} (namespace, name, uid, resource_version, create_rv, labels, body)
+         VALUES ($1, $2, $3, $4, $4, $5, $6)`,
+        [m.namespace, m.name, m.uid, rv, JSON.stringify(m.labels ?? {}), this.bodyOf(obj)],
+      );
+    } else {
+      await q.query(
+        `INSERT INTO ${this.table} (name, uid, resource_version, create_rv, labels, body)
+         VALUES ($1, $2, $3, $3, $4, $5)`,
+        [m.name, m.uid, rv, JSON.stringify(m.labels ?? {}), this.bodyOf(obj)],
+      );
+    }
+    obj.metadata.resourceVersion = rv;
+  }
+
+  async update(q: Queryable, obj: T, rv: string): Promise<void> {
+    const m = obj.metadata;
+    const key = this.namespaced ? 'namespace = $4 AND name = $5' : 'name = $5 AND $4::text IS NOT NULL';
+    await q.query(
+      `UPDATE ${this.table} SET resource_version = $1, labels = $2, body = $3 WHERE ${key}`,
+      [rv, JSON.stringify(m.labels ?? {}), this.bodyOf(obj), m.namespace ?? '', m.name],
+    );
+    obj.metadata.resourceVersion = rv;
+  }
+
+  /** Bumps only the resourceVersion (a status change stored elsewhere, e.g. a tag move). */
+  async touch(q: Queryable, namespace: string, name: string, rv: string): Promise<void> {
+    const key = this.namespaced ? 'namespace = $2 AND name = $3' : 'name = $3 AND $2::text IS NOT NULL';
+    await q.query(`UPDATE ${this.table} SET resource_version = $1 WHERE ${key}`, [rv, namespace, name]);
+  }
+
+  async remove(q: Queryable, namespace: string, name: string): Promise<void> {
+    const key = this.namespaced ? 'namespace = $1 AND name = $2' : 'name = $2 AND $1::text IS NOT NULL';
+    await q.query(`DELETE FROM ${this.table} WHERE ${key}`, [namespace, name]);
+  }
+}
