@@ -1,0 +1,3 @@
+export * from './kube-http';
+export * from './pg-template';
+export * from './test-config';
