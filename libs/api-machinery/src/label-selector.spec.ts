@@ -1,0 +1,54 @@
+import { ApiError } from './api-error';
+import { matchesLabels, parseLabelSelector } from './label-selector';
+
+describe('parseLabelSelector', () => {
+  it.each([
+    ['', []],
+    ['a=b', [{ key: 'a', op: 'in', values: ['b'] }]],
+    ['a==b', [{ key: 'a', op: 'in', values: ['b'] }]],
+    ['a!=b', [{ key: 'a', op: 'notin', values: ['b'] }]],
+    ['env in (prod, qa)', [{ key: 'env', op: 'in', values: ['prod', 'qa'] }]],
+    ['env notin (dev)', [{ key: 'env', op: 'notin', values: ['dev'] }]],
+    ['app.kubernetes.io/name', [{ key: 'app.kubernetes.io/name', op: 'exists' }]],
+    ['!legacy', [{ key: 'legacy', op: '!exists' }]],
+    [
+      'a=b,env in (x,y),!z',
+      [
+        { key: 'a', op: 'in', values: ['b'] },
+        { key: 'env', op: 'in', values: ['x', 'y'] },
+        { key: 'z', op: '!exists' },
+      ],
+    ],
+  ])('parses %j', (input, expected) => {
+    expect(parseLabelSelector(input)).toEqual(expected);
+  });
+
+  it.each(['a=b,', 'a b', 'env in ()', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64)])('rejects %j with 400', (input) => {
+    let thrown: unknown;
+    try {
+      parseLabelSelector(input);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ApiError);
+    expect((thrown as ApiError).code).toBe(400);
+  });
+});
+
+describe('matchesLabels', () => {
+  const labels = { app: 'web', env: 'prod' };
+  it.each([
+    ['app=web', true],
+    ['app=api', false],
+    ['app!=api', true],
+    ['missing!=x', true],
+    ['env in (prod,qa)', true],
+    ['env notin (prod)', false],
+    ['app', true],
+    ['!app', false],
+    ['!missing', true],
+    ['app=web,env=qa', false],
+  ])('%s → %s', (selector, expected) => {
+    expect(matchesLabels(parseLabelSelector(selector), labels)).toBe(expected);
+  });
+});

@@ -1,0 +1,52 @@
+import { ApiError } from './api-error';
+import { applyPatchDocument, mergePatch, strategicMergePatch } from './patch';
+
+const keys = { 'spec.tags': 'name' };
+
+describe('mergePatch (RFC 7386)', () => {
+  it.each([
+    [{ a: 1, b: 2 }, { b: null }, { a: 1 }],
+    [{ a: { x: 1 } }, { a: { y: 2 } }, { a: { x: 1, y: 2 } }],
+    [{ list: [1, 2] }, { list: [3] }, { list: [3] }],
+    [{ a: 1 }, { a: { b: 1 } }, { a: { b: 1 } }],
+  ])('%j + %j', (target, patch, expected) => {
+    expect(mergePatch(target, patch)).toEqual(expected);
+  });
+});
+
+describe('strategicMergePatch', () => {
+  const stream = { spec: { tags: [{ name: 'a', x: 1 }, { name: 'b', x: 2 }] } };
+  it('merges list items by merge key', () => {
+    expect(strategicMergePatch(stream, { spec: { tags: [{ name: 'b', x: 3 }, { name: 'c', x: 4 }] } }, keys)).toEqual({
+      spec: { tags: [{ name: 'a', x: 1 }, { name: 'b', x: 3 }, { name: 'c', x: 4 }] },
+    });
+  });
+  it('deletes an item with $patch: delete', () => {
+    expect(strategicMergePatch(stream, { spec: { tags: [{ name: 'a', $patch: 'delete' }] } }, keys)).toEqual({
+      spec: { tags: [{ name: 'b', x: 2 }] },
+    });
+  });
+  it('replaces lists without a merge key', () => {
+    expect(strategicMergePatch({ other: [1, 2] }, { other: [3] }, keys)).toEqual({ other: [3] });
+  });
+  it('rejects items without the merge key', () => {
+    expect(() => strategicMergePatch(stream, { spec: { tags: [{ x: 1 }] } }, keys)).toThrow(ApiError);
+  });
+});
+
+describe('applyPatchDocument', () => {
+  it('applies a JSON patch', () => {
+    expect(applyPatchDocument('json', { a: 1 }, [{ op: 'replace', path: '/a', value: 2 }], {})).toEqual({ a: 2 });
+  });
+  it('fails a JSON patch test operation with 422', () => {
+    expect(() => applyPatchDocument('json', { a: 1 }, [{ op: 'test', path: '/a', value: 2 }], {})).toThrow(
+      expect.objectContaining({ code: 422 }),
+    );
+  });
+  it('rejects a non-array JSON patch with 400', () => {
+    expect(() => applyPatchDocument('json', { a: 1 }, { a: 2 }, {})).toThrow(expect.objectContaining({ code: 400 }));
+  });
+  it('answers 415 for server-side apply', () => {
+    expect(() => applyPatchDocument('apply', { a: 1 }, { a: 2 }, {})).toThrow(expect.objectContaining({ code: 415 }));
+  });
+});

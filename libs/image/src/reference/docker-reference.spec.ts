@@ -1,0 +1,38 @@
+import { digestOrImageMatch, exactReference, parseDockerImageReference } from './docker-reference';
+
+const d = `sha256:${'a'.repeat(64)}`;
+
+describe('parseDockerImageReference', () => {
+  it.each([
+    ['busybox', { registry: '', namespace: '', name: 'busybox', tag: '', id: '' }],
+    ['library/busybox:1', { registry: '', namespace: 'library', name: 'busybox', tag: '1', id: '' }],
+    [`quay.io/org/app@${d}`, { registry: 'quay.io', namespace: 'org', name: 'app', tag: '', id: d }],
+    ['reg:5000/a/b/c:t', { registry: 'reg:5000', namespace: 'a', name: 'b/c', tag: 't', id: '' }],
+    ['localhost/app:1', { registry: 'localhost', namespace: '', name: 'app', tag: '1', id: '' }],
+  ])('%s', (spec, expected) => {
+    expect(parseDockerImageReference(spec)).toEqual(expected);
+  });
+
+  it.each([
+    ['', 'repository name must have at least one component'],
+    ['Quay.io/Org/App', 'repository name must be lowercase'],
+    ['a//b', 'invalid reference format'],
+    ['org/App', 'repository name must be lowercase'],
+    ['app@sha256:abc', 'invalid reference format'],
+    [`app@sha256:${'a'.repeat(63)}0a`, 'invalid checksum digest length'],
+    [`app@md5:${'a'.repeat(32)}`, 'unsupported digest algorithm'],
+  ])('rejects %j: %s', (spec, message) => {
+    expect(() => parseDockerImageReference(spec)).toThrow(message);
+  });
+
+  it('prints exactly what is set, digest winning over tag', () => {
+    expect(exactReference({ registry: 'r', namespace: 'n', name: 'x', tag: 't', id: d })).toBe(`r/n/x@${d}`);
+    expect(exactReference({ registry: '', namespace: '', name: 'x', tag: 't', id: '' })).toBe('x:t');
+  });
+
+  it('matches image ids by prefix', () => {
+    expect(digestOrImageMatch(d, 'sha256:aaa')).toBe(true);
+    expect(digestOrImageMatch(d, 'aaaa')).toBe(true);
+    expect(digestOrImageMatch(d, 'b')).toBe(false);
+  });
+});
