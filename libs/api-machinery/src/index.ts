@@ -11,3 +11,4 @@ export * from './patch';
 export * from './resource-info';
 export * from './status.types';
 export * from './strategy';
+export * from './json-equal';

@@ -1,5 +1,4 @@
-import { type FieldError, type ResourceStrategy } from '@app/api-machinery';
-import { isDeepStrictEqual } from 'node:util';
+import { type FieldError, jsonEqual, type ResourceStrategy } from '@app/api-machinery';
 import { defaultImageStreamSpec } from './imagestream.defaults';
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
@@ -37,7 +36,7 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
       const before = oldTags.get(tag.name);
       if (before && tag.generation !== 0) tag.generation = before.generation;
     }
-    if (!isDeepStrictEqual(obj.spec, old.spec) || oldGeneration === 0) obj.metadata.generation = oldGeneration + 1;
+    if (!jsonEqual(obj.spec, old.spec) || oldGeneration === 0) obj.metadata.generation = oldGeneration + 1;
     for (const tag of obj.spec.tags ?? []) {
       const before = oldTags.get(tag.name);
       if (!before || tagRefChanged(before, tag, obj.metadata.namespace ?? '') || tag.generation === null || tag.generation === 0) {

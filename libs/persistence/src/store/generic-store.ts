@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   ApiError,
   type ApiObject,
@@ -11,6 +10,7 @@ import {
   encodeContinue,
   type FieldError,
   fieldErr,
+  jsonEqual,
   generateName,
   type ListOptions,
   type ListResult,
@@ -265,7 +265,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         this.strategy.canonicalize(obj);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
         if (storageErrors.length) throw this.invalid(obj, storageErrors);
-        const unchanged = isDeepStrictEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
+        const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
         if (!unchanged) {
           const rv = await allocateResourceVersion(tx);
           await this.storage.update(tx, obj, rv);
