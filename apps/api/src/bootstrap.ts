@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
@@ -26,6 +27,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, extraModules), adapter, {
     bodyParser: false,
@@ -47,7 +50,6 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     if (verb !== 'watch') httpRequestDuration.observe({ verb, resource }, reply.elapsedTime / 1000);
     done();
   });
-  app.enableShutdownHooks();
   // Watches are long-lived: end them first so the server can drain in-flight requests.
   const watches = app.get(WatchService);
   fastify.addHook('preClose', (done) => {

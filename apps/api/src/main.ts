@@ -1,19 +1,19 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
 import { bootstrapApi } from './bootstrap';
+import { exitOnSignals } from './shutdown';
 
-/** `npm run start:api` (and `npm start`, which also runs the worker in this process). */
+/** `npm run start:api`, and `npm start` (`--with-worker`: api and worker in one process). */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const withWorker = process.argv.includes('--with-worker');
   const api = await bootstrapApi(config);
-  if (withWorker) {
+  const closers = [() => api.close()];
+  if (process.argv.includes('--with-worker')) {
     const { bootstrapWorker } = await import('../../worker/src/bootstrap');
     const worker = await bootstrapWorker(config);
-    api.app.enableShutdownHooks();
-    process.once('SIGTERM', () => void worker.close());
-    process.once('SIGINT', () => void worker.close());
+    closers.push(() => worker.close());
   }
+  exitOnSignals(closers, config.shutdownGraceSeconds);
 }
 
 main().catch((e: unknown) => {

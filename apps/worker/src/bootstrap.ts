@@ -17,7 +17,6 @@ export async function bootstrapWorker(config: AppConfig, extra: DynamicModule[] 
   await migrated.destroy();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, extra), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   await app.init();
   return { app, close: () => app.close() };
 }

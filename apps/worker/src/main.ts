@@ -1,8 +1,15 @@
 import { loadConfig } from '@app/config';
+import { exitOnSignals } from '../../api/src/shutdown';
 import { bootstrapWorker } from './bootstrap';
 
 /** `npm run start:worker`. */
-bootstrapWorker(loadConfig()).catch((e: unknown) => {
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const worker = await bootstrapWorker(config);
+  exitOnSignals([() => worker.close()], config.shutdownGraceSeconds);
+}
+
+main().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

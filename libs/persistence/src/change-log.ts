@@ -54,10 +54,11 @@ export async function readChanges(
   resource?: string,
 ): Promise<ChangeRecord[]> {
   const rows = await q.query<ChangeRow>(
-    `SELECT rv::text AS rv, resource, namespace, name, type, labels, prev_labels, object
-       FROM resource_changes
-      WHERE rv > $1 ${resource ? 'AND resource = $3' : ''}
-      ORDER BY rv LIMIT $2`,
+    // Qualified ORDER BY: sorting by the text output column would put "10" before "9".
+    `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object
+       FROM resource_changes c
+      WHERE c.rv > $1 ${resource ? 'AND c.resource = $3' : ''}
+      ORDER BY c.rv LIMIT $2`,
     resource ? [afterRv, limit, resource] : [afterRv, limit],
   );
   return rows.map((r) => ({

@@ -37,10 +37,11 @@ export class TagHistoryRepository {
     const rows = await q.query<EventRow>(
       `SELECT e.* FROM unnest($2::text[]) AS t(tag)
          CROSS JOIN LATERAL (
-           SELECT id::text AS id, stream_uid, tag, created, docker_image_reference, image, generation::text AS generation
-             FROM image_stream_tag_events
-            WHERE stream_uid = $1 AND tag = t.tag
-            ORDER BY id DESC LIMIT 1) e`,
+           SELECT ev.id::text AS id, ev.stream_uid, ev.tag, ev.created, ev.docker_image_reference, ev.image,
+                  ev.generation::text AS generation
+             FROM image_stream_tag_events ev
+            WHERE ev.stream_uid = $1 AND ev.tag = t.tag
+            ORDER BY ev.id DESC LIMIT 1) e`,
       [streamUid, tags],
     );
     return new Map(rows.map((r) => [r.tag, { id: r.id, event: toEvent(r) }]));
@@ -77,9 +78,11 @@ export class TagHistoryRepository {
     if (streamUids.length === 0) return out;
     const [events, conditions] = await Promise.all([
       q.query<EventRow>(
-        `SELECT id::text AS id, stream_uid::text AS stream_uid, tag, created, docker_image_reference, image, generation::text AS generation
-           FROM image_stream_tag_events WHERE stream_uid = ANY($1::uuid[])
-          ORDER BY stream_uid, tag, id DESC`,
+        // Qualified ORDER BY: the output columns are text casts and must not drive the sort.
+        `SELECT ev.id::text AS id, ev.stream_uid::text AS stream_uid, ev.tag, ev.created, ev.docker_image_reference,
+                ev.image, ev.generation::text AS generation
+           FROM image_stream_tag_events ev WHERE ev.stream_uid = ANY($1::uuid[])
+          ORDER BY ev.stream_uid, ev.tag, ev.id DESC`,
         [streamUids],
       ),
       q.query<{ stream_uid: string; tag: string; conditions: TagEventCondition[] }>(

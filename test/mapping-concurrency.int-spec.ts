@@ -1,0 +1,58 @@
+import { Client } from 'pg';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+const digest = (i: number) => `sha256:${i.toString(16).padStart(64, '0')}`;
+
+describe('concurrent ImageStreamMappings into one tag', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ dbPoolSize: 20 });
+  });
+  afterAll(async () => api.close());
+
+  it('100 parallel mappings → exactly 100 history entries in commit order, none lost', async () => {
+    expect((await call('POST', `${api.base}/namespaces/race/imagestreams`, { metadata: { name: 'app' }, spec: { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: 'v1' } }] } })).status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call('POST', `${api.base}/namespaces/race/imagestreammappings`, {
+          metadata: { name: 'app' },
+          tag: 'v1',
+          image: { metadata: { name: digest(i + 1) }, dockerImageReference: `quay.io/race/app@${digest(i + 1)}` },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(100).fill(201));
+    const stream = await call('GET', `${api.base}/namespaces/race/imagestreams/app`);
+    const v1 = stream.body.status.tags.find((t: { tag: string }) => t.tag === 'v1');
+    expect(v1.items).toHaveLength(100);
+    expect(new Set(v1.items.map((i: { image: string }) => i.image)).size).toBe(100);
+    // The alias followed every move, so it ends on the same image as v1.
+    const latest = stream.body.status.tags.find((t: { tag: string }) => t.tag === 'latest');
+    expect(latest.items[0].image).toBe(v1.items[0].image);
+    // Commit order: rows were appended under the stream lock, so insertion order = commit order.
+    const pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+    try {
+      const rows = await pg.query<{ ordered: boolean }>(
+        `SELECT bool_and(prev_at IS NULL OR prev_at <= recorded_at) AS ordered FROM (
+           SELECT recorded_at, lag(recorded_at) OVER (ORDER BY id) AS prev_at
+             FROM image_stream_tag_events WHERE tag = 'v1') s`,
+      );
+      expect(rows.rows[0]!.ordered).toBe(true);
+      const changes = await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM resource_changes WHERE resource = 'imagestreams' AND name = 'app'`);
+      expect(Number(changes.rows[0]!.n)).toBe(101);
+    } finally {
+      await pg.end();
+    }
+  });
+
+  it('repeating a mapping is a no-op (idempotent)', async () => {
+    const body = { metadata: { name: 'app' }, tag: 'v2', image: { metadata: { name: digest(500) }, dockerImageReference: `quay.io/race/app@${digest(500)}` } };
+    expect((await call('POST', `${api.base}/namespaces/race/imagestreammappings`, body)).status).toBe(201);
+    const before = await call('GET', `${api.base}/namespaces/race/imagestreams/app`);
+    expect((await call('POST', `${api.base}/namespaces/race/imagestreammappings`, body)).status).toBe(201);
+    const after = await call('GET', `${api.base}/namespaces/race/imagestreams/app`);
+    expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+  });
+});
