@@ -1,0 +1,147 @@
+import { request } from 'undici';
+import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
+import { isRecord } from './json-shape';
+import { RegistryAuthError, RegistryProtocolError, RegistryUnavailableError } from './registry-errors';
+import { rethrowTransportError } from './transport-errors';
+import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate';
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+export interface AuthenticatorOptions {
+  credentials?: BasicCredentials;
+  timeoutMs: number;
+  userAgent: string;
+  /** Injectable clock for token expiry. */
+  now?: () => number;
+}
+
+interface CachedToken {
+  authorization: string;
+  expiresAt: number;
+}
+
+/** Distribution's token spec: tokens live at least 60 s; refresh a little early. */
+const MIN_TOKEN_LIFETIME_S = 60;
+const EXPIRY_SLACK_MS = 10_000;
+
+/**
+ * Docker registry authentication: reacts to 401 challenges. `Basic` → send the configured credentials
+ * (from then on preemptively). `Bearer realm,service,scope` → GET a token from the realm (with the
+ * credentials as Basic, if any, else anonymously) and cache it per scope until it expires.
+ */
+export class RegistryAuthenticator {
+  private basicPreferred = false;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Authorization header to send up front for `scope` (`repository:<name>:pull`), if one is known. */
+  authorizationFor(scope: string): string | undefined {
+    if (this.basicPreferred && this.options.credentials) return basicAuthorization(this.options.credentials);
+    const cached = this.tokens.get(scope);
+    if (cached && cached.expiresAt > this.now()) return cached.authorization;
+    this.tokens.delete(scope);
+    return undefined;
+  }
+
+  /** Answers a 401: returns the Authorization header to retry with, or throws RegistryAuthError. */
+  async answerChallenge(wwwAuthenticate: string | string[] | undefined, scope: string): Promise<string> {
+    const challenges = parseWwwAuthenticate(wwwAuthenticate);
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    if (bearer) {
+      const token = await this.fetchToken(bearer, scope);
+      this.tokens.set(scope, token);
+      return token.authorization;
+    }
+    if (challenges.some((c) => c.scheme === 'basic')) {
+      if (!this.options.credentials) throw new RegistryAuthError('registry requires credentials', 401);
+      this.basicPreferred = true;
+      return basicAuthorization(this.options.credentials);
+    }
+    throw new RegistryAuthError(
+      `unsupported authentication challenge: ${String(wwwAuthenticate ?? 'none')}`,
+      401,
+    );
+  }
+
+  /** Forgets a token the registry rejected, so the next attempt asks the realm again. */
+  invalidate(scope: string): void {
+    this.tokens.delete(scope);
+  }
+
+  private async fetchToken(challenge: AuthChallenge, scope: string): Promise<CachedToken> {
+    const realm = challenge.params['realm'];
+    let url: URL;
+    try {
+      url = new URL(realm ?? '');
+    } catch {
+      throw new RegistryAuthError(`bearer challenge has no usable realm: ${JSON.stringify(realm)}`, 401);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new RegistryAuthError(`bearer realm must be http(s): ${realm}`, 401);
+    }
+    const service = challenge.params['service'];
+    if (service) url.searchParams.set('service', service);
+    url.searchParams.append('scope', challenge.params['scope'] || scope);
+    const headers: Record<string, string> = {
+      'user-agent': this.options.userAgent,
+      accept: 'application/json',
+    };
+    const credentials = this.options.credentials;
+    if (credentials) {
+      url.searchParams.set('account', credentials.username);
+      headers['authorization'] = basicAuthorization(credentials);
+    }
+
+    const requestedAt = this.now();
+    const res = await request(url, {
+      method: 'GET',
+      headers,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+    }).catch((err: unknown) => rethrowTransportError(err, `token service ${url.origin}`));
+
+    if (res.statusCode !== 200) {
+      const detail = registryErrorDetail(await readErrorBody(res.body));
+      const message = `token service answered ${res.statusCode}${detail.message ? `: ${detail.message}` : ''}`;
+      if (res.statusCode >= 500 || res.statusCode === 429)
+        throw new RegistryUnavailableError(message, res.statusCode);
+      throw new RegistryAuthError(message, res.statusCode);
+    }
+    const body = await readLimitedBody(res.body, 1024 * 1024, 'token response').catch((err: unknown) =>
+      rethrowTransportError(err, `token service ${url.origin}`),
+    );
+    return this.tokenFromResponse(body, requestedAt);
+  }
+
+  private tokenFromResponse(body: Buffer, requestedAt: number): CachedToken {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new RegistryProtocolError('token response is not JSON');
+    }
+    if (!isRecord(doc)) throw new RegistryProtocolError('token response is not an object');
+    // Both spellings exist in the wild; distribution's spec prefers `token`.
+    const token = typeof doc['token'] === 'string' ? doc['token'] : doc['access_token'];
+    if (typeof token !== 'string' || token === '')
+      throw new RegistryAuthError('token response carries no token');
+    const expiresIn =
+      typeof doc['expires_in'] === 'number' && doc['expires_in'] > MIN_TOKEN_LIFETIME_S
+        ? doc['expires_in']
+        : MIN_TOKEN_LIFETIME_S;
+    // Local request time, not `issued_at`: a skewed registry clock must not make every token look stale.
+    return { authorization: `Bearer ${token}`, expiresAt: requestedAt + expiresIn * 1000 - EXPIRY_SLACK_MS };
+  }
+}
+
+function basicAuthorization({ username, password }: BasicCredentials): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}

@@ -1,0 +1,254 @@
+/**
+ * A small Docker Registry HTTP API v2 client over undici: manifests and blobs, read-only.
+ *
+ * Hand-written on purpose: there is no maintained npm v2 client for Node (the existing ones are
+ * abandoned, Docker-daemon oriented, or pull in request/axios stacks), and the part we need —
+ * GET/HEAD with the right Accept list, Basic/Bearer challenge handling, digest verification and a
+ * clean retryable/permanent error split — is a few hundred lines we can test end to end.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool, request } from 'undici';
+import { assertDigest, digestOf, isDigest } from './digest';
+import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
+import { MANIFEST_ACCEPT, normalizeMediaType } from './media-types';
+import { type BasicCredentials, RegistryAuthenticator } from './registry-auth';
+import {
+  RegistryAuthError,
+  RegistryNotFoundError,
+  RegistryProtocolError,
+  RegistryUnavailableError,
+} from './registry-errors';
+import { assertDigestReference, assertReference, assertRepository } from './repository-name';
+import { rethrowTransportError } from './transport-errors';
+import { parseWwwAuthenticate } from './www-authenticate';
+
+export interface RegistryClientOptions {
+  /** `http(s)://host[:port]` of the registry. */
+  baseUrl: string;
+  credentials?: BasicCredentials;
+  /** Per HTTP request (connect + headers + body), default 30 s. */
+  timeoutMs?: number;
+  userAgent?: string;
+  /** distribution refuses manifests over 4 MiB; so do we. */
+  maxManifestBytes?: number;
+  /** getBlob() buffers in memory: it is meant for config blobs, not layers. Default 16 MiB. */
+  maxBlobBytes?: number;
+  /** Pool size for the registry origin, default 8. */
+  connections?: number;
+}
+
+export interface FetchedManifest {
+  raw: Buffer;
+  /** Content-Type without parameters ('' when the registry sent none). */
+  mediaType: string;
+  /** Verified digest of `raw` (Docker-Content-Digest, the requested digest, or computed sha256). */
+  digest: string;
+}
+
+interface Exchange {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+interface ExchangeRequest {
+  method: 'GET' | 'HEAD';
+  repository: string;
+  path: string;
+  accept?: string;
+  maxBytes: number;
+  what: string;
+}
+
+const MAX_REDIRECTS = 5;
+
+export class RegistryClient {
+  readonly baseUrl: string;
+  /** `host:port` as it appears in pull specs. */
+  readonly host: string;
+  private readonly pool: Pool;
+  private readonly pathPrefix: string;
+  private readonly auth: RegistryAuthenticator;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+  private readonly maxManifestBytes: number;
+  private readonly maxBlobBytes: number;
+
+  constructor(options: RegistryClientOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`unsupported registry URL ${options.baseUrl}`);
+    this.baseUrl = url.origin;
+    this.host = url.host;
+    this.pathPrefix = url.pathname.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.userAgent = options.userAgent ?? 'imagestreamd';
+    this.maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
+    this.maxBlobBytes = options.maxBlobBytes ?? 16 * 1024 * 1024;
+    this.pool = new Pool(url.origin, { connections: options.connections ?? 8 });
+    this.auth = new RegistryAuthenticator({
+      credentials: options.credentials,
+      timeoutMs: this.timeoutMs,
+      userAgent: this.userAgent,
+    });
+  }
+
+  /** GET a manifest by tag or digest; the bytes are verified against every digest we were given. */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    assertRepository(repository);
+    assertReference(reference);
+    const res = await this.exchange({
+      method: 'GET',
+      repository,
+      path: `/v2/${repository}/manifests/${reference}`,
+      accept: MANIFEST_ACCEPT,
+      maxBytes: this.maxManifestBytes,
+      what: `manifest ${repository}:${reference}`,
+    });
+    const announced = contentDigest(res.headers);
+    if (announced !== undefined) assertDigest(res.body, announced, 'manifest');
+    if (isDigest(reference)) assertDigest(res.body, reference, 'manifest');
+    return {
+      raw: res.body,
+      mediaType: normalizeMediaType(firstHeader(res.headers['content-type'])),
+      digest: isDigest(reference) ? reference : (announced ?? digestOf(res.body)),
+    };
+  }
+
+  /** HEAD a manifest: its digest, or null when the registry says it does not exist. */
+  async headManifest(repository: string, reference: string): Promise<string | null> {
+    assertRepository(repository);
+    assertReference(reference);
+    try {
+      const res = await this.exchange({
+        method: 'HEAD',
+        repository,
+        path: `/v2/${repository}/manifests/${reference}`,
+        accept: MANIFEST_ACCEPT,
+        maxBytes: 0,
+        what: `manifest ${repository}:${reference}`,
+      });
+      const digest = contentDigest(res.headers);
+      if (digest !== undefined) return digest;
+    } catch (err) {
+      if (err instanceof RegistryNotFoundError) return null;
+      throw err;
+    }
+    // Docker-Content-Digest is optional in the spec: fall back to hashing the body.
+    return (await this.getManifest(repository, reference)).digest;
+  }
+
+  /** GET a blob (following storage redirects) and verify it against its digest. */
+  async getBlob(repository: string, digest: string): Promise<Buffer> {
+    assertRepository(repository);
+    assertDigestReference(digest);
+    const res = await this.exchange({
+      method: 'GET',
+      repository,
+      path: `/v2/${repository}/blobs/${digest}`,
+      maxBytes: this.maxBlobBytes,
+      what: `blob ${repository}@${digest}`,
+    });
+    assertDigest(res.body, digest, 'blob');
+    return res.body;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** One logical request: auth challenge answered once, redirects followed, status mapped to errors. */
+  private async exchange(req: ExchangeRequest): Promise<Exchange> {
+    const scope = `repository:${req.repository}:pull`;
+    let authorization = this.auth.authorizationFor(scope);
+    let url = new URL(`${this.pathPrefix}${req.path}`, this.baseUrl);
+    let res = await this.send(req, url, authorization);
+
+    if (res.statusCode === 401) {
+      await readErrorBody(res.body);
+      this.auth.invalidate(scope);
+      authorization = await this.auth.answerChallenge(res.headers['www-authenticate'], scope);
+      res = await this.send(req, url, authorization);
+    }
+
+    for (let hops = 0; isRedirect(res.statusCode) && req.method === 'GET'; hops++) {
+      const location = firstHeader(res.headers['location']);
+      await readErrorBody(res.body);
+      if (!location || hops >= MAX_REDIRECTS)
+        throw new RegistryProtocolError(`${req.what}: bad redirect`, res.statusCode);
+      const next = new URL(location, url);
+      // Credentials are for the registry only, never for the storage backend it redirects to.
+      if (next.origin !== url.origin) authorization = undefined;
+      url = next;
+      res = await this.send(req, url, authorization);
+    }
+
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      // The timeout signal also covers the body: a stalled or reset transfer is retryable too.
+      const body = await readLimitedBody(res.body, req.maxBytes, req.what).catch((err: unknown) =>
+        rethrowTransportError(err, req.what),
+      );
+      return { headers: res.headers, body };
+    }
+    throw await errorForStatus(req.what, res);
+  }
+
+  private async send(req: ExchangeRequest, url: URL, authorization: string | undefined) {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    if (req.accept) headers['accept'] = req.accept;
+    if (authorization) headers['authorization'] = authorization;
+    const options = {
+      method: req.method,
+      headers,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    };
+    try {
+      return url.origin === this.baseUrl
+        ? await this.pool.request({ ...options, path: `${url.pathname}${url.search}` })
+        : await request(url, options);
+    } catch (err) {
+      return rethrowTransportError(err, `${req.what} from ${url.origin}`);
+    }
+  }
+}
+
+interface ErrorResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Parameters<typeof readErrorBody>[0];
+}
+
+async function errorForStatus(what: string, res: ErrorResponse): Promise<Error> {
+  const detail = registryErrorDetail(await readErrorBody(res.body));
+  const status = res.statusCode;
+  const suffix =
+    detail.code || detail.message ? `: ${[detail.code, detail.message].filter(Boolean).join(' ')}` : '';
+  if (status === 404) return new RegistryNotFoundError(`${what} not found${suffix}`, detail.code);
+  if (status === 401 || status === 403) {
+    const reason = parseWwwAuthenticate(res.headers['www-authenticate'])[0]?.params['error'];
+    return new RegistryAuthError(
+      `${what}: access denied (${status}${reason ? ` ${reason}` : ''})${suffix}`,
+      status,
+    );
+  }
+  if (status === 429 || status >= 500)
+    return new RegistryUnavailableError(`${what}: registry answered ${status}${suffix}`, status);
+  return new RegistryProtocolError(`${what}: unexpected status ${status}${suffix}`, status);
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function contentDigest(headers: IncomingHttpHeaders): string | undefined {
+  const value = firstHeader(headers['docker-content-digest'])?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (!isDigest(value))
+    throw new RegistryProtocolError(`invalid Docker-Content-Digest header ${JSON.stringify(value)}`);
+  return value;
+}

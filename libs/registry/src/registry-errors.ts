@@ -1,0 +1,67 @@
+/**
+ * Error taxonomy of everything in @app/registry. Callers (import worker, webhook ingest) only need
+ * `retryable` to choose between "retry with backoff" and "record a permanent failure".
+ */
+export abstract class RegistryError extends Error {
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The registry answered 404 (MANIFEST_UNKNOWN, BLOB_UNKNOWN, NAME_UNKNOWN...). Permanent. */
+export class RegistryNotFoundError extends RegistryError {
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    /** First error code of the registry's JSON body, when it sent one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Connection refused/reset, timeouts, 5xx and 429. Retryable. */
+export class RegistryUnavailableError extends RegistryError {
+  readonly retryable = true;
+
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** 401/403 from the registry or its token service, or an unusable challenge. */
+export class RegistryAuthError extends RegistryError {
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Any other answer the v2 protocol does not allow here (unexpected 4xx, oversized body, bad header). */
+export class RegistryProtocolError extends RegistryError {
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A repository name, tag or digest the caller passed is not valid v2 syntax. Permanent. */
+export class InvalidReferenceError extends RegistryError {
+  readonly retryable = false;
+}

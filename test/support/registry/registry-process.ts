@@ -1,0 +1,141 @@
+/**
+ * Runs a real distribution 2.8 registry (Debian's `docker-registry`) on a free loopback port with
+ * a throw-away filesystem storage, for integration tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { freeLoopbackPort } from './free-port';
+import { registryConfigYaml } from './registry-config';
+
+export interface StartRegistryOptions {
+  /** Webhook target; no `notifications` section when absent. */
+  notifyUrl?: string;
+  /** Static headers on every webhook POST (e.g. `{ Authorization: 'Bearer secret' }`). */
+  notifyHeaders?: Record<string, string | string[]>;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** How long to wait for GET /v2/ to answer 200, default 10 s. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningRegistry {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `127.0.0.1:<port>`, as used in pull specs and skopeo destinations. */
+  host: string;
+  port: number;
+  /** Temp dir holding the config and the storage; deleted by stop(). */
+  workDir: string;
+  configPath: string;
+  /** Recent registry log output (for failure messages). */
+  logs(): string;
+  /** SIGTERM (queued webhooks are lost, as in production), wait for exit, delete storage. */
+  stop(): Promise<void>;
+}
+
+const MAX_LOG_CHARS = 64 * 1024;
+const PORT_ATTEMPTS = 3;
+
+export async function startRegistry(options: StartRegistryOptions = {}): Promise<RunningRegistry> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      lastError = err;
+      // Only a lost port race is worth another try.
+      if (!(err instanceof Error) || !/address already in use/.test(err.message)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry> {
+  const workDir = await mkdtemp(join(tmpdir(), 'registry-'));
+  const port = await freeLoopbackPort();
+  const configPath = join(workDir, 'config.yml');
+  await writeFile(
+    configPath,
+    registryConfigYaml({
+      port,
+      rootDirectory: join(workDir, 'data'),
+      secret: randomBytes(16).toString('hex'),
+      notifyUrl: options.notifyUrl,
+      notifyHeaders: options.notifyHeaders,
+      logLevel: options.logLevel,
+    }),
+  );
+
+  const child = spawn('docker-registry', ['serve', configPath], {
+    cwd: workDir,
+    env: registryEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-MAX_LOG_CHARS);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  // Settles on exit, or on a spawn failure (which emits 'error' and no 'exit').
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (err) => {
+      append(Buffer.from(`spawn error: ${err.message}\n`));
+      resolve(-1);
+    });
+  });
+  // A crashed test run must not leave registries behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    await terminate(child, exited);
+    await rm(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntilReady(url, exited, options.startTimeoutMs ?? 10_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`docker-registry did not start: ${(err as Error).message}\n${log}`);
+  }
+  return { url, host: `127.0.0.1:${port}`, port, workDir, configPath, logs: () => log, stop };
+}
+
+/** The parent's environment minus REGISTRY_* overrides, which would silently change the config. */
+function registryEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRY_')));
+}
+
+async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code ?? -1));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`process exited with ${exitCode}`);
+    try {
+      const res = await request(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`GET ${url}/v2/ did not answer 200 within ${timeoutMs} ms`);
+}
+
+async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
