@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { Database } from '@app/persistence';
+import { compactChangeLog, Database } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
 import { type WatchRequest, WatchStream } from './watch-stream';
 
@@ -10,6 +10,7 @@ import { type WatchRequest, WatchStream } from './watch-stream';
 export class WatchService implements OnModuleInit, OnApplicationShutdown {
   readonly feed: ChangeFeed;
   private readonly open = new Set<WatchStream>();
+  private compactor: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -20,6 +21,12 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.feed.start();
+    // Every replica may compact; the statement is idempotent. Older watches then get 410.
+    const everyMs = Math.min(60, this.config.watchRetentionSeconds) * 1000;
+    this.compactor = setInterval(() => {
+      compactChangeLog(this.db, this.config.watchRetentionSeconds).catch(() => undefined);
+    }, everyMs);
+    this.compactor.unref();
   }
 
   async serve(request: WatchRequest, res: ServerResponse): Promise<void> {
@@ -39,6 +46,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.compactor) clearInterval(this.compactor);
     this.closeAll();
     await this.feed.stop();
   }

@@ -1,4 +1,5 @@
 import { ApiError } from '@app/api-machinery';
+import { escapeLiteral } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /** Something SQL can run on: the pool, or one open transaction. */
@@ -33,11 +34,31 @@ function translate(e: unknown): unknown {
   return e;
 }
 
-class TransactionQueryable implements Queryable {
+/** An open transaction. */
+export interface Transaction extends Queryable {
+  /**
+   * Registers a parameterless statement to run in the same round trip as COMMIT (values inlined
+   * with `sqlLiteral`). Writes that take the global resourceVersion lock put it here, so the lock
+   * is held for one server-side step instead of several client round trips.
+   */
+  finishWith(sql: string): void;
+}
+
+class TransactionQueryable implements Transaction {
+  tail: string[] = [];
   constructor(private readonly runner: QueryRunner) {}
   async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
     return (await this.runner.query(sql, params)) as T[];
   }
+  finishWith(sql: string): void {
+    this.tail.push(sql);
+  }
+}
+
+/** A SQL literal for `finishWith` statements (pg's own escaping). */
+export function sqlLiteral(value: string | number | bigint | null): string {
+  if (value === null) return 'NULL';
+  return escapeLiteral(String(value));
 }
 
 /**
@@ -60,7 +81,7 @@ export class Database implements Queryable {
    * Deadlocks and serialization failures are retried a few times: they are transient by definition.
    */
   async transaction<T>(
-    fn: (tx: Queryable) => Promise<T>,
+    fn: (tx: Transaction) => Promise<T>,
     options: { isolation?: Isolation; rollback?: boolean } = {},
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -69,8 +90,11 @@ export class Database implements Queryable {
         runner = this.dataSource.createQueryRunner();
         await runner.connect();
         await runner.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`);
-        const result = await fn(new TransactionQueryable(runner));
-        await runner.query(options.rollback ? 'ROLLBACK' : 'COMMIT');
+        const tx = new TransactionQueryable(runner);
+        const result = await fn(tx);
+        const end = options.rollback ? 'ROLLBACK' : 'COMMIT';
+        // No parameters → pg's simple protocol, which runs several statements in one round trip.
+        await runner.query(tx.tail.length ? `${tx.tail.join(';\n')};\n${end}` : end);
         return result;
       } catch (e) {
         if (runner && !runner.isReleased) {

@@ -7,3 +7,4 @@ export * from './store/table-storage';
 export * from './data-source';
 export * from './resource-registry';
 export * from './persistence.module';
+export * from './versioned-writes';

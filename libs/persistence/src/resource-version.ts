@@ -1,7 +1,7 @@
 import type { Queryable } from './database';
 
 /** Advisory lock key that orders resourceVersion assignment with commit. */
-const RV_LOCK_KEY = 7310;
+export const RV_LOCK_KEY = 7310;
 
 /**
  * Takes the next n resourceVersions. The transaction-scoped advisory lock is held until commit,

@@ -11,7 +11,16 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { allocateResourceVersions, appendChange, type Database, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
+import {
+  type Database,
+  finishWithVersionedWrites,
+  type ResourceHandler,
+  sqlJson,
+  sqlLiteral,
+  type TableStorage,
+  type Transaction,
+  type VersionedWrite,
+} from '@app/persistence';
 import { ImageStrategy } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import { validateImage } from '../image/image.validation';
@@ -28,12 +37,14 @@ export interface ImageStreamMapping {
   tag?: string;
 }
 
-/** What a mapping did, for callers that need more than the Status (registry ingestion). */
+/**
+ * What a mapping did, for callers that need more than the Status (registry ingestion).
+ * `imageCreated` is true when this mapping found no Image and queued its insert.
+ */
 export interface MappingOutcome {
   imageCreated: boolean;
   tagChanged: boolean;
   movedTags: string[];
-  resourceVersion?: string;
 }
 
 const managedAnnotation = 'openshift.io/image.managed';
@@ -105,7 +116,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image), { rollback: options.dryRun });
   }
 
-  private async apply(tx: Queryable, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
+  private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
     const stream = await this.streams.get(tx, namespace, streamName, true);
     if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
     const imageName = image.metadata.name!;
@@ -123,48 +134,32 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     };
     const tagChanged = await this.history.add(tx, stream.metadata.uid!, tag, event);
     const movedTags = tagChanged ? [tag, ...(await this.resolver.propagate(tx, stream, tag, event))] : [];
-    const writes = (existing ? 0 : 1) + (tagChanged ? 1 : 0);
-    if (writes === 0) return { imageCreated: false, tagChanged: false, movedTags };
-    const rvs = (await allocateResourceVersions(tx, writes)).map(String);
-    let next = 0;
-    let imageCreated = false;
+    const writes: VersionedWrite[] = [];
     if (!existing) {
-      const rv = rvs[next++]!;
-      // A concurrent mapping of the same digest may have inserted it: that one wins, ours is a no-op.
-      const inserted = await tx.query(
-        `INSERT INTO images (name, uid, resource_version, create_rv, labels, body)
-         VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING 1`,
-        [imageName, image.metadata.uid, rv, JSON.stringify(image.metadata.labels ?? {}), JSON.stringify(image)],
-      );
-      imageCreated = inserted.length > 0;
-      if (imageCreated) {
-        await appendChange(tx, {
-          rv,
-          resource: imagesInfo.resource,
-          namespace: '',
-          name: imageName,
-          type: 'ADDED',
-          labels: image.metadata.labels ?? {},
-          prevLabels: null,
-          object: null,
-        });
-      }
-    }
-    let resourceVersion: string | undefined;
-    if (tagChanged) {
-      resourceVersion = rvs[next++]!;
-      await this.streams.touch(tx, namespace, streamName, resourceVersion);
-      await appendChange(tx, {
-        rv: resourceVersion,
-        resource: 'imagestreams',
-        namespace,
-        name: streamName,
-        type: 'MODIFIED',
-        labels: stream.metadata.labels ?? {},
-        prevLabels: stream.metadata.labels ?? {},
-        object: null,
+      // A concurrent mapping of the same digest may insert it first: then ours is a no-op.
+      writes.push({
+        rowSql: (rv) => `INSERT INTO images (name, uid, resource_version, create_rv, labels, body)
+          VALUES (${sqlLiteral(imageName)}, ${sqlLiteral(image.metadata.uid!)}::uuid, ${rv}, ${rv},
+                  ${sqlJson(image.metadata.labels ?? {})}, ${sqlJson(image)})
+          ON CONFLICT (name) DO NOTHING`,
+        change: { resource: imagesInfo.resource, namespace: '', name: imageName, type: 'ADDED', labels: image.metadata.labels ?? {}, prevLabels: null },
       });
     }
-    return { imageCreated, tagChanged, movedTags, resourceVersion };
+    if (tagChanged) {
+      writes.push({
+        rowSql: (rv) => `UPDATE image_streams SET resource_version = ${rv}
+          WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(streamName)}`,
+        change: {
+          resource: 'imagestreams',
+          namespace,
+          name: streamName,
+          type: 'MODIFIED',
+          labels: stream.metadata.labels ?? {},
+          prevLabels: stream.metadata.labels ?? {},
+        },
+      });
+    }
+    finishWithVersionedWrites(tx, writes);
+    return { imageCreated: !existing, tagChanged, movedTags };
   }
 }

@@ -1,0 +1,97 @@
+import { withClient, appendImages, digestOf, freshDatabase, preload } from './support/bench-db';
+import { formatResult, type LoadResult, runLoad, startBaselineServer } from './support/load';
+import { startApiProcess } from '../test/support/api-process';
+
+/**
+ * `npm run bench:api`: GET imagestreamtag and POST imagestreammappings at 64 connections against
+ * a pre-loaded database, with a bare Node http server as the same-run baseline; then again with
+ * 1,000,000 images and 50,000 history entries on the benchmarked stream.
+ */
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const duration = Number(process.env['BENCH_SECONDS'] ?? 10);
+const smallImages = Number(process.env['BENCH_IMAGES'] ?? 200000);
+const streams = Number(process.env['BENCH_STREAMS'] ?? 10000);
+const bigImages = Number(process.env['BENCH_BIG_IMAGES'] ?? 1000000);
+const bigHistory = Number(process.env['BENCH_BIG_HISTORY'] ?? 50000);
+
+let nextDigest = 10n ** 15n;
+const base = '/apis/image.openshift.io/v1';
+
+function istagLoad(url: string, pick: () => number) {
+  return runLoad({
+    url,
+    connections,
+    durationSeconds: duration,
+    next: () => {
+      const i = pick();
+      return { path: `${base}/namespaces/bench-${i % 100}/imagestreamtags/s${i}:latest` };
+    },
+  });
+}
+
+function mappingLoad(url: string, pick: () => number) {
+  return runLoad({
+    url,
+    connections,
+    durationSeconds: duration,
+    method: 'POST',
+    next: () => {
+      const i = pick();
+      const d = digestOf(nextDigest++);
+      const body = JSON.stringify({
+        metadata: { name: `s${i}`, namespace: `bench-${i % 100}` },
+        tag: 'latest',
+        image: { metadata: { name: d }, dockerImageReference: `registry.local/bench/app@${d}` },
+      });
+      return { path: `${base}/namespaces/bench-${i % 100}/imagestreammappings`, body };
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${require('node:os').cpus().length} cores, node ${process.version}; ${connections} connections, ${duration}s per run`);
+  const url = await freshDatabase('imagestreamd_bench_api');
+  const t0 = Date.now();
+  await preload(url, { streams, images: smallImages });
+  console.log(`preloaded ${streams} streams, ${smallImages} images in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+  const baselineServer = await startBaselineServer();
+  const baseline = await runLoad({ url: baselineServer.url, connections, durationSeconds: duration });
+  await baselineServer.close();
+  console.log(formatResult('baseline: bare node http, fixed JSON', baseline));
+
+  const api = await startApiProcess({ DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' });
+  const results: Record<string, LoadResult> = {};
+  try {
+    const random = () => Math.floor(Math.random() * streams);
+    results['istagSmall'] = await istagLoad(api.url, random);
+    console.log(formatResult('GET imagestreamtag (small db)', results['istagSmall'], baseline));
+    results['mapSmall'] = await mappingLoad(api.url, random);
+    console.log(formatResult('POST imagestreammappings (small db)', results['mapSmall'], baseline));
+
+    // Grow: 1,000,000 images in all, 50,000 history entries on stream s0 (the benchmarked one).
+    const t1 = Date.now();
+    await withClient(url, async (c) => {
+      const [{ n }] = (await c.query<{ n: string }>('SELECT count(*)::text AS n FROM images')).rows as [{ n: string }];
+      await appendImages(c, 2000000, 2000000 + Math.max(0, bigImages - Number(n) - bigHistory), streams);
+      await appendImages(c, 5000000, 5000000 + bigHistory, 1);
+    });
+    console.log(`grew to ${bigImages} images, ${bigHistory} history entries on s0 in ${((Date.now() - t1) / 1000).toFixed(1)}s`);
+    results['istagBig'] = await istagLoad(api.url, () => 0);
+    console.log(formatResult('GET imagestreamtag s0:latest (big db)', results['istagBig'], baseline));
+    results['mapBig'] = await mappingLoad(api.url, () => 0);
+    console.log(formatResult('POST imagestreammappings into s0 (big db)', results['mapBig'], baseline));
+    const slow = (a: LoadResult, b: LoadResult) => (a.rps / b.rps).toFixed(2);
+    console.log(`big/small slowdown: istag ${slow(results['istagSmall'], results['istagBig'])}x, mappings ${slow(results['mapSmall'], results['mapBig'])}x (target ≤ 1.2x)`);
+  } finally {
+    await api.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
