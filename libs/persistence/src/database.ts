@@ -1,6 +1,6 @@
 import { ApiError } from '@app/api-machinery';
-import { escapeLiteral } from 'pg';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** Something SQL can run on: the pool, or one open transaction. */
 export interface Queryable {
@@ -37,40 +37,90 @@ function translate(e: unknown): unknown {
 /** An open transaction. */
 export interface Transaction extends Queryable {
   /**
-   * Registers a parameterless statement to run in the same round trip as COMMIT (values inlined
-   * with `sqlLiteral`). Writes that take the global resourceVersion lock put it here, so the lock
-   * is held for one server-side step instead of several client round trips.
+   * Runs parameterless statements (values inlined with `sqlLiteral`) in one round trip and
+   * returns each one's rows; opens the transaction in the same trip when it is the first call.
+   */
+  batch(statements: string[]): Promise<Record<string, unknown>[][]>;
+  /**
+   * Registers a parameterless statement to run in the same round trip as COMMIT. Writes that
+   * take the global resourceVersion lock put it here, so the lock is held for one server-side
+   * step instead of several client round trips.
    */
   finishWith(sql: string): void;
 }
 
-class TransactionQueryable implements Transaction {
-  tail: string[] = [];
-  constructor(private readonly runner: QueryRunner) {}
-  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
-    return (await this.runner.query(sql, params)) as T[];
+type Rows = Record<string, unknown>[];
+
+/** BEGIN is sent lazily, with the first statement when that one has no parameters. */
+class PgTransaction implements Transaction {
+  readonly tail: string[] = [];
+  private begun = false;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly begin: string,
+  ) {}
+
+  private async ensureBegun(): Promise<void> {
+    if (this.begun) return;
+    await this.client.query(this.begin);
+    this.begun = true;
   }
+
+  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    await this.ensureBegun();
+    return (await this.client.query(sql, params)).rows as T[];
+  }
+
+  async batch(statements: string[]): Promise<Rows[]> {
+    const prefix = this.begun ? [] : [this.begin];
+    this.begun = true;
+    return this.simple([...prefix, ...statements], statements.length);
+  }
+
+  /** Simple-protocol multi-statement query; returns the rows of the last `count` statements. */
+  private async simple(statements: string[], count: number): Promise<Rows[]> {
+    const res = (await this.client.query(statements.join(';\n'))) as unknown as QueryResult | QueryResult[];
+    const all = Array.isArray(res) ? res : [res];
+    return all.slice(all.length - count).map((r) => r.rows as Rows);
+  }
+
   finishWith(sql: string): void {
     this.tail.push(sql);
   }
+
+  async end(rollback: boolean): Promise<void> {
+    if (!this.begun && this.tail.length === 0) return;
+    const prefix = this.begun ? [] : [this.begin];
+    await this.simple([...prefix, ...(rollback ? [] : this.tail), rollback ? 'ROLLBACK' : 'COMMIT'], 0);
+  }
+
+  get open(): boolean {
+    return this.begun;
+  }
 }
 
-/** A SQL literal for `finishWith` statements (pg's own escaping). */
+/** A SQL literal for `batch`/`finishWith` statements (pg's own escaping). */
 export function sqlLiteral(value: string | number | bigint | null): string {
   if (value === null) return 'NULL';
   return escapeLiteral(String(value));
 }
 
 /**
- * The only place that opens transactions. Wraps the TypeORM DataSource (its pg pool) with plain
- * SQL: the resource machinery needs row locks, ON CONFLICT and advisory locks, which SQL says best.
+ * The only place that opens transactions. Uses the pg pool behind the TypeORM DataSource with
+ * plain SQL: the resource machinery needs row locks, ON CONFLICT and advisory locks, which SQL
+ * says best, and raw pg keeps the hot paths to as few round trips as possible.
  */
 export class Database implements Queryable {
   constructor(readonly dataSource: DataSource) {}
 
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
     try {
-      return (await this.dataSource.query(sql, params)) as T[];
+      return (await this.pool.query(sql, params)).rows as T[];
     } catch (e) {
       throw translate(e);
     }
@@ -85,26 +135,26 @@ export class Database implements Queryable {
     options: { isolation?: Isolation; rollback?: boolean } = {},
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let runner: QueryRunner | undefined;
+      let client: PoolClient | undefined;
+      let tx: PgTransaction | undefined;
+      let broken = false;
       try {
-        runner = this.dataSource.createQueryRunner();
-        await runner.connect();
-        await runner.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`);
-        const tx = new TransactionQueryable(runner);
+        client = await this.pool.connect();
+        tx = new PgTransaction(client, `BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`);
         const result = await fn(tx);
-        const end = options.rollback ? 'ROLLBACK' : 'COMMIT';
-        // No parameters → pg's simple protocol, which runs several statements in one round trip.
-        await runner.query(tx.tail.length ? `${tx.tail.join(';\n')};\n${end}` : end);
+        await tx.end(options.rollback === true);
         return result;
       } catch (e) {
-        if (runner && !runner.isReleased) {
-          await runner.query('ROLLBACK').catch(() => undefined);
+        if (client && tx?.open) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
         }
         const code = pgErrorCode(e);
         if (code && retryableStates.has(code) && attempt < 5) continue;
         throw translate(e);
       } finally {
-        if (runner && !runner.isReleased) await runner.release().catch(() => undefined);
+        client?.release(broken ? true : undefined);
       }
     }
   }

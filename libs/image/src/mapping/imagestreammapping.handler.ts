@@ -26,8 +26,8 @@ import type { Image } from '../image/image.types';
 import { validateImage } from '../image/image.validation';
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
+import { aliasesOf } from '../imagestream/tag-aliases';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
-import type { TagResolver } from '../imagestream/tag-resolver';
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 
@@ -63,7 +63,6 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     private readonly streams: TableStorage<ImageStream>,
     private readonly images: TableStorage<Image>,
     private readonly history: TagHistoryRepository,
-    private readonly resolver: TagResolver,
     private readonly config: ImageApiConfig,
   ) {}
 
@@ -117,10 +116,17 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   }
 
   private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
-    const stream = await this.streams.get(tx, namespace, streamName, true);
-    if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
     const imageName = image.metadata.name!;
-    const existing = await this.images.get(tx, '', imageName);
+    const streamUidSql = `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(streamName)})`;
+    // One round trip: open the transaction, lock the stream, probe the image and the tag's newest event.
+    const [streamRows, imageRows, topRows] = await tx.batch([
+      this.streams.getSql(namespace, streamName, true),
+      `SELECT EXISTS (SELECT 1 FROM images WHERE name = ${sqlLiteral(imageName)}) AS present`,
+      this.history.topEventSql(streamUidSql, tag),
+    ]);
+    const stream = this.streams.hydrateRows(streamRows!);
+    if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
+    const existing = imageRows![0]?.['present'] === true;
     let reference = image.dockerImageReference;
     if (existing && image.metadata.annotations?.[managedAnnotation] === 'true') {
       const repo = dockerImageRepositoryOf(stream, this.config);
@@ -132,8 +138,20 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       image: imageName,
       generation: stream.metadata.generation ?? 1,
     };
-    const tagChanged = await this.history.add(tx, stream.metadata.uid!, tag, event);
-    const movedTags = tagChanged ? [tag, ...(await this.resolver.propagate(tx, stream, tag, event))] : [];
+    const uid = stream.metadata.uid!;
+    const tagStatements = this.history.addStatements(uid, tag, event, this.history.currentFromRow(topRows![0]));
+    const tagChanged = tagStatements.length > 0;
+    const movedTags = tagChanged ? [tag] : [];
+    tagStatements.forEach((sql) => tx.finishWith(sql));
+    const aliases = tagChanged ? aliasesOf(stream, tag) : [];
+    if (aliases.length) {
+      const tops = await this.history.current(tx, uid, aliases);
+      for (const alias of aliases) {
+        const statements = this.history.addStatements(uid, alias, event, tops.get(alias));
+        statements.forEach((sql) => tx.finishWith(sql));
+        if (statements.length) movedTags.push(alias);
+      }
+    }
     const writes: VersionedWrite[] = [];
     if (!existing) {
       // A concurrent mapping of the same digest may insert it first: then ours is a no-op.

@@ -1,4 +1,4 @@
-import type { Queryable } from '@app/persistence';
+import { type Queryable, sqlLiteral } from '@app/persistence';
 import type { NamedTagEventList, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
 import { decideTagEvent } from './add-tag-event';
 
@@ -50,26 +50,47 @@ export class TagHistoryRepository {
   /** Applies the history-dedupe rules; returns whether the tag changed. Caller holds the stream lock. */
   async add(q: Queryable, streamUid: string, tag: string, next: TagEvent, current?: CurrentEvent): Promise<boolean> {
     const top = current ?? (await this.current(q, streamUid, [tag])).get(tag);
+    const statements = this.addStatements(streamUid, tag, next, top);
+    for (const sql of statements) await q.query(sql);
+    return statements.length > 0;
+  }
+
+  /** The newest event of one tag, as one parameterless statement (for Transaction.batch); streamUidSql is SQL. */
+  topEventSql(streamUidSql: string, tag: string): string {
+    return `SELECT id::text AS id, created, docker_image_reference, image, generation::text AS generation
+              FROM image_stream_tag_events WHERE stream_uid = ${streamUidSql} AND tag = ${sqlLiteral(tag)}
+             ORDER BY image_stream_tag_events.id DESC LIMIT 1`;
+  }
+
+  currentFromRow(row: Record<string, unknown> | undefined): CurrentEvent | undefined {
+    return row ? { id: String(row['id']), event: toEvent(row as unknown as EventRow) } : undefined;
+  }
+
+  /**
+   * Statements (values inlined) that add `next` to a tag whose newest event is `top`, following
+   * the dedupe rules; empty when nothing changes. They can ride with COMMIT (Transaction.finishWith).
+   */
+  addStatements(streamUid: string, tag: string, next: TagEvent, top: CurrentEvent | undefined): string[] {
     const decision = decideTagEvent(top?.event, next);
+    const uid = `${sqlLiteral(streamUid)}::uuid`;
+    const clearConditions = `DELETE FROM image_stream_tag_conditions WHERE stream_uid = ${uid} AND tag = ${sqlLiteral(tag)}`;
     switch (decision.kind) {
       case 'none':
-        return false;
+        return [];
       case 'update':
-        await q.query(
-          `UPDATE image_stream_tag_events SET docker_image_reference = $2, image = $3, generation = $4 WHERE id = $1`,
-          [top!.id, decision.dockerImageReference, decision.image, decision.generation],
-        );
-        break;
+        return [
+          `UPDATE image_stream_tag_events SET docker_image_reference = ${sqlLiteral(decision.dockerImageReference)},
+             image = ${sqlLiteral(decision.image)}, generation = ${decision.generation} WHERE id = ${sqlLiteral(top!.id)}::bigint`,
+          clearConditions,
+        ];
       case 'prepend':
-        await q.query(
+        return [
           `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [streamUid, tag, next.created, next.dockerImageReference, next.image, next.generation],
-        );
-        break;
+           VALUES (${uid}, ${sqlLiteral(tag)}, ${sqlLiteral(next.created)}, ${sqlLiteral(next.dockerImageReference)},
+                   ${sqlLiteral(next.image)}, ${Number(next.generation)})`,
+          clearConditions,
+        ];
     }
-    await q.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`, [streamUid, tag]);
-    return true;
   }
 
   /** Full status tags of many streams, sorted by tag, newest item first. */

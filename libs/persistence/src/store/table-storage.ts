@@ -1,5 +1,5 @@
 import type { ApiObject, FieldSelector, LabelSelector } from '@app/api-machinery';
-import type { Queryable } from '../database';
+import { type Queryable, sqlLiteral } from '../database';
 
 /** Rows of a stored kind: key columns, versions, labels, and the wire object in `body`. */
 interface Row {
@@ -28,6 +28,18 @@ export class TableStorage<T extends ApiObject> {
     readonly table: string,
     readonly namespaced: boolean,
   ) {}
+
+  /** The row-lookup statement with values inlined (for Transaction.batch). */
+  getSql(namespace: string, name: string, forUpdate = false): string {
+    const key = this.namespaced
+      ? `namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(name)}`
+      : `name = ${sqlLiteral(name)}`;
+    return `SELECT name, resource_version::text AS resource_version, body FROM ${this.table} WHERE ${key} ${forUpdate ? 'FOR UPDATE' : ''}`;
+  }
+
+  hydrateRows(rows: Record<string, unknown>[]): T | null {
+    return rows[0] ? this.hydrate(rows[0] as unknown as Row) : null;
+  }
 
   private hydrate(row: Row): T {
     const obj = row.body as T;
