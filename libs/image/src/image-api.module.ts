@@ -24,7 +24,7 @@ import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler'
       useFactory: (db: Database, config: ImageApiConfig, registry: ResourceRegistry) => {
         const images = createImageStore(db);
         const streams = createImageStreamStore(db, config);
-        const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, streams.resolver, config);
+        const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config);
         registry.register(images.store);
         registry.register(streams.store);
         registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history));
