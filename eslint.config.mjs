@@ -24,4 +24,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../libs/*', '**/libs/*/src/*'], message: 'Import libs through their @app/<lib> alias.' }] }],
     },
   },
+  {
+    // Tests read untyped JSON answers from the server under test.
+    files: ['test/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

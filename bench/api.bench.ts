@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { withClient, appendImages, digestOf, freshDatabase, preload } from './support/bench-db';
 import { formatResult, type LoadResult, runLoad, startBaselineServer } from './support/load';
 import { startApiProcess } from '../test/support/api-process';
@@ -49,7 +50,7 @@ function mappingLoad(url: string, pick: () => number) {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${require('node:os').cpus().length} cores, node ${process.version}; ${connections} connections, ${duration}s per run`);
+  console.log(`machine: ${cpus().length} cores, node ${process.version}; ${connections} connections, ${duration}s per run`);
   const url = await freshDatabase('imagestreamd_bench_api');
   const t0 = Date.now();
   await preload(url, { streams, images: smallImages });

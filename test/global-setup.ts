@@ -1,6 +1,9 @@
 import { Client } from 'pg';
+// Jest loads globalSetup without moduleNameMapper, so the @app/* aliases are not available here.
+/* eslint-disable no-restricted-imports */
 import { ADMIN_URL, databaseUrl, TEMPLATE_DB } from '../libs/testing/src/pg-template';
 import { prepareDatabase } from '../libs/persistence/src/data-source';
+/* eslint-enable no-restricted-imports */
 
 /** Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE). */
 export default async function globalSetup(): Promise<void> {

@@ -54,7 +54,7 @@ export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record
     }
     const key = mergeKeys[childPath];
     if (key && Array.isArray(v)) {
-      result[k] = mergeList(Array.isArray(result[k]) ? (result[k] as Json[]) : [], v, key, mergeKeys, childPath);
+      result[k] = mergeList(Array.isArray(result[k]) ? (result[k]) : [], v, key, mergeKeys, childPath);
     } else if (isObject(v)) {
       const merged = strategicMergePatch(result[k] ?? null, v, mergeKeys, childPath);
       if (merged === null) delete result[k];
@@ -116,7 +116,7 @@ export function applyPatchDocument(
         throw new ApiError(code, 'Invalid', `the server rejected our request due to an error in our request: ${invalid.message.split('\n')[0]}`);
       }
       try {
-        return asObject(applyPatch(base, ops, false, false).newDocument as Json);
+        return asObject(applyPatch(base, ops, false, false).newDocument);
       } catch (e) {
         throw ApiError.badRequest(`invalid json patch: ${(e as Error).message.split('\n')[0]}`);
       }

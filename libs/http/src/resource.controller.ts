@@ -47,7 +47,7 @@ export class ResourceController {
   @All('namespaces/:namespace/:resource')
   async namespacedCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
-    await this.collection(h, p['namespace']!, req, reply);
+    await this.collection(h, p['namespace'], req, reply);
   }
 
   @All('namespaces/:namespace/:resource/:name')

@@ -126,7 +126,7 @@ export class WatchStream {
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels);
     const prevMatch = this.matches(c.namespace, c.name, c.prevLabels);
     if (c.type === 'DELETED') {
-      if (prevMatch && c.object) this.write('DELETED', c.object as object);
+      if (prevMatch && c.object) this.write('DELETED', c.object);
       return;
     }
     if (!nowMatch && !prevMatch) return;
