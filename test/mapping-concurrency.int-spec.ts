@@ -56,3 +56,40 @@ describe('concurrent ImageStreamMappings into one tag', () => {
     expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
   });
 });
+
+describe('tag-change feed', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('records every move to another image, with the previous image, in the same transaction', async () => {
+    await call('POST', `${api.base}/namespaces/feed/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: 'v1' } }] },
+    });
+    const map = (n: number) =>
+      call('POST', `${api.base}/namespaces/feed/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag: 'v1',
+        image: { metadata: { name: digest(n) }, dockerImageReference: `quay.io/feed/app@${digest(n)}` },
+      });
+    await map(1);
+    await map(2);
+    await map(2); // no move
+    const pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+    try {
+      const rows = await pg.query(`SELECT tag, previous_image, image, cause FROM tag_changes ORDER BY id`);
+      expect(rows.rows).toEqual([
+        { tag: 'v1', previous_image: null, image: digest(1), cause: 'mapping' },
+        { tag: 'latest', previous_image: null, image: digest(1), cause: 'alias' },
+        { tag: 'v1', previous_image: digest(1), image: digest(2), cause: 'mapping' },
+        { tag: 'latest', previous_image: digest(1), image: digest(2), cause: 'alias' },
+      ]);
+    } finally {
+      await pg.end();
+    }
+  });
+});

@@ -28,7 +28,7 @@ export class TagResolver {
       if (!tag.from?.name) continue;
       const event = await this.eventFor(tx, stream, tag, errors);
       if (!event) continue;
-      if (await this.history.add(tx, stream.metadata.uid!, tag.name, event)) moved.push({ tag: tag.name, event });
+      if (await this.history.add(tx, stream.metadata.uid!, tag.name, event, this.origin(stream, 'spec'))) moved.push({ tag: tag.name, event });
     }
     if (errors.length) throw ApiError.invalid(refOf(this.info), stream.metadata.name ?? '', errors);
     for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event);
@@ -38,9 +38,13 @@ export class TagResolver {
   async propagate(tx: Queryable, stream: ImageStream, tag: string, event: TagEvent): Promise<string[]> {
     const changed: string[] = [];
     for (const alias of aliasesOf(stream, tag)) {
-      if (await this.history.add(tx, stream.metadata.uid!, alias, event)) changed.push(alias);
+      if (await this.history.add(tx, stream.metadata.uid!, alias, event, this.origin(stream, 'alias'))) changed.push(alias);
     }
     return changed;
+  }
+
+  private origin(stream: ImageStream, cause: string) {
+    return { namespace: stream.metadata.namespace!, stream: stream.metadata.name!, cause };
   }
 
   private async eventFor(tx: Queryable, stream: ImageStream, tag: TagReference, errors: FieldError[]): Promise<TagEvent | null> {

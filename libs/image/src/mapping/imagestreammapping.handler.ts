@@ -139,7 +139,8 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       generation: stream.metadata.generation ?? 1,
     };
     const uid = stream.metadata.uid!;
-    const tagStatements = this.history.addStatements(uid, tag, event, this.history.currentFromRow(topRows![0]));
+    const origin = { namespace, stream: streamName, cause: 'mapping' };
+    const tagStatements = this.history.addStatements(uid, tag, event, this.history.currentFromRow(topRows![0]), origin);
     const tagChanged = tagStatements.length > 0;
     const movedTags = tagChanged ? [tag] : [];
     tagStatements.forEach((sql) => tx.finishWith(sql));
@@ -147,7 +148,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (aliases.length) {
       const tops = await this.history.current(tx, uid, aliases);
       for (const alias of aliases) {
-        const statements = this.history.addStatements(uid, alias, event, tops.get(alias));
+        const statements = this.history.addStatements(uid, alias, event, tops.get(alias), { ...origin, cause: 'alias' });
         statements.forEach((sql) => tx.finishWith(sql));
         if (statements.length) movedTags.push(alias);
       }

@@ -26,6 +26,14 @@ export interface CurrentEvent {
   event: TagEvent;
 }
 
+/** Where a tag move happens and why; every move is also written to the `tag_changes` feed. */
+export interface TagMoveOrigin {
+  namespace: string;
+  stream: string;
+  /** e.g. `mapping`, `spec`, `alias`, `registry`. */
+  cause: string;
+}
+
 /**
  * Tag history rows: one per history entry, newest = highest id. Reading or moving one tag
  * touches only that tag's newest row (index tag_events_by_tag), whatever the history length.
@@ -48,9 +56,16 @@ export class TagHistoryRepository {
   }
 
   /** Applies the history-dedupe rules; returns whether the tag changed. Caller holds the stream lock. */
-  async add(q: Queryable, streamUid: string, tag: string, next: TagEvent, current?: CurrentEvent): Promise<boolean> {
+  async add(
+    q: Queryable,
+    streamUid: string,
+    tag: string,
+    next: TagEvent,
+    origin: TagMoveOrigin,
+    current?: CurrentEvent,
+  ): Promise<boolean> {
     const top = current ?? (await this.current(q, streamUid, [tag])).get(tag);
-    const statements = this.addStatements(streamUid, tag, next, top);
+    const statements = this.addStatements(streamUid, tag, next, top, origin);
     for (const sql of statements) await q.query(sql);
     return statements.length > 0;
   }
@@ -70,10 +85,26 @@ export class TagHistoryRepository {
    * Statements (values inlined) that add `next` to a tag whose newest event is `top`, following
    * the dedupe rules; empty when nothing changes. They can ride with COMMIT (Transaction.finishWith).
    */
-  addStatements(streamUid: string, tag: string, next: TagEvent, top: CurrentEvent | undefined): string[] {
+  addStatements(
+    streamUid: string,
+    tag: string,
+    next: TagEvent,
+    top: CurrentEvent | undefined,
+    origin: TagMoveOrigin,
+  ): string[] {
     const decision = decideTagEvent(top?.event, next);
     const uid = `${sqlLiteral(streamUid)}::uuid`;
     const clearConditions = `DELETE FROM image_stream_tag_conditions WHERE stream_uid = ${uid} AND tag = ${sqlLiteral(tag)}`;
+    const previous = top?.event.image || null;
+    // Only a move to another image is news for consumers; a changed reference or generation is not.
+    const feed =
+      next.image && next.image !== previous
+        ? [
+            `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+             VALUES (${sqlLiteral(origin.namespace)}, ${sqlLiteral(origin.stream)}, ${uid}, ${sqlLiteral(tag)},
+                     ${sqlLiteral(previous)}, ${sqlLiteral(next.image)}, ${sqlLiteral(next.dockerImageReference)}, ${sqlLiteral(origin.cause)})`,
+          ]
+        : [];
     switch (decision.kind) {
       case 'none':
         return [];
@@ -82,6 +113,7 @@ export class TagHistoryRepository {
           `UPDATE image_stream_tag_events SET docker_image_reference = ${sqlLiteral(decision.dockerImageReference)},
              image = ${sqlLiteral(decision.image)}, generation = ${decision.generation} WHERE id = ${sqlLiteral(top!.id)}::bigint`,
           clearConditions,
+          ...feed,
         ];
       case 'prepend':
         return [
@@ -89,6 +121,7 @@ export class TagHistoryRepository {
            VALUES (${uid}, ${sqlLiteral(tag)}, ${sqlLiteral(next.created)}, ${sqlLiteral(next.dockerImageReference)},
                    ${sqlLiteral(next.image)}, ${Number(next.generation)})`,
           clearConditions,
+          ...feed,
         ];
     }
   }
