@@ -8,6 +8,7 @@ import { requestLabelsOf, StatusExceptionFilter, WatchService } from '@app/http'
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase } from '@app/persistence';
 import { ApiModule } from './api.module';
+import { createLogger } from './logger';
 
 export interface ApiServer {
   app: NestFastifyApplication;
@@ -27,6 +28,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    loggerInstance: createLogger(config),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
