@@ -28,6 +28,7 @@ const config: Config = {
       moduleNameMapper,
       transform,
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
 };

@@ -1,5 +1,9 @@
 import { InitialSchema1732500000000 } from './1732500000000-InitialSchema';
 import { TagChanges1732500000100 } from './1732500000100-TagChanges';
+import { ChangeLogInsertTime1732500000150 } from './1732500000150-ChangeLogInsertTime';
 
-/** Every migration, in order. The schema changes only through these. */
-export const migrations = [InitialSchema1732500000000, TagChanges1732500000100];
+/**
+ * Every migration, in order. The schema changes only through these.
+ * Several people add migrations at once: add your import and array entry; never rewrite the list.
+ */
+export const migrations = [InitialSchema1732500000000, TagChanges1732500000100, ChangeLogInsertTime1732500000150];

@@ -2,7 +2,10 @@ import { ApiError } from './api-error';
 
 /** Opaque list continuation: the snapshot resourceVersion and the last key returned. */
 export interface ContinueToken {
+  /** Membership: objects created at or below this version. */
   rv: string;
+  /** The resourceVersion the first page reported. */
+  listRv?: string;
   namespace: string;
   name: string;
 }
@@ -15,7 +18,8 @@ export function decodeContinue(raw: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<ContinueToken> & { v?: number };
     if (parsed.v === 1 && typeof parsed.rv === 'string' && /^\d+$/.test(parsed.rv) && typeof parsed.name === 'string' && typeof parsed.namespace === 'string') {
-      return { rv: parsed.rv, namespace: parsed.namespace, name: parsed.name };
+      const listRv = typeof parsed.listRv === 'string' && /^\d+$/.test(parsed.listRv) ? parsed.listRv : undefined;
+      return { rv: parsed.rv, ...(listRv ? { listRv } : {}), namespace: parsed.namespace, name: parsed.name };
     }
   } catch {
     // fall through to the uniform error below

@@ -2,11 +2,21 @@ import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
 import { CHANGE_CHANNEL, type ChangeRecord, currentResourceVersion, type Database, readChanges } from '@app/persistence';
 
+/** How long a missing resourceVersion may stay uncommitted before it is taken as abandoned. */
+export const GAP_GRACE_MS = 5000;
+/** Re-read pause while waiting for a missing version (its transaction is usually committing). */
+const GAP_RETRY_MS = 5;
+
 /**
  * Tails the change log for this process: one LISTEN connection (pg's LISTEN needs a dedicated
  * session, so it is a plain pg Client beside the pool) plus a slow poll that covers missed
- * notifications and reconnects. Emits changes in resourceVersion order, each exactly once.
- * A write on any replica reaches every replica's watchers through the shared table.
+ * notifications and reconnects. A write on any replica reaches every replica's watchers
+ * through the shared table.
+ *
+ * Versions are taken without a global lock, so they may commit out of order. The feed emits
+ * strictly in version order: at a missing version it waits until that version commits or is
+ * released (a NONE row), or, failing both, until GAP_GRACE_MS has passed since a later version
+ * was written. Its position is therefore a horizon: every change at or below it is known.
  */
 export class ChangeFeed extends EventEmitter {
   private cursor = '0';
@@ -15,6 +25,7 @@ export class ChangeFeed extends EventEmitter {
   private draining: Promise<void> | undefined;
   private redrain = false;
   private stopped = false;
+  private gapTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Database,
@@ -31,7 +42,10 @@ export class ChangeFeed extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.cursor = await currentResourceVersion(this.db);
+    // Start below the newest version: a transaction holding a lower one may still commit.
+    const newest = BigInt(await currentResourceVersion(this.db));
+    this.cursor = String(newest > 1000n ? newest - 1000n : 0n);
+    this.db.setVersionHorizon({ position: () => this.cursor, waitFor: (rv, ms) => this.waitFor(rv, ms) });
     await this.connect();
     this.pollTimer = setInterval(() => this.kick(), this.pollIntervalMs);
     this.pollTimer.unref();
@@ -80,10 +94,31 @@ export class ChangeFeed extends EventEmitter {
     for (;;) {
       const batch = await readChanges(this.db, this.cursor, 500);
       for (const change of batch) {
+        const expected = BigInt(this.cursor) + 1n;
+        if (BigInt(change.rv) !== expected && (change.ageMs ?? 0) < GAP_GRACE_MS) {
+          // A lower version is still in flight: hold this one back and look again shortly.
+          if (!this.gapTimer) {
+            this.gapTimer = setTimeout(() => {
+              this.gapTimer = undefined;
+              this.kick();
+            }, GAP_RETRY_MS);
+            this.gapTimer.unref();
+          }
+          return;
+        }
         this.cursor = change.rv;
-        this.emit('change', change);
+        if (change.type !== 'NONE') this.emit('change', change);
       }
       if (batch.length < 500) return;
+    }
+  }
+
+  /** Resolves once every change up to `rv` has been read, or after `timeoutMs`. */
+  async waitFor(rv: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (BigInt(this.cursor) < BigInt(rv) && Date.now() < deadline && !this.stopped) {
+      this.kick();
+      await new Promise((r) => setTimeout(r, 2));
     }
   }
 
@@ -95,6 +130,7 @@ export class ChangeFeed extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.gapTimer) clearTimeout(this.gapTimer);
     await this.listener?.end().catch(() => undefined);
     await this.draining;
   }

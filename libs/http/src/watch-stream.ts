@@ -27,8 +27,8 @@ type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 /**
  * One watch connection: initial state (when no resourceVersion is given), the change-log
  * backlog after the requested version, then live changes from the feed, deduplicated by
- * resourceVersion. Several writes to one object between deliveries are coalesced into the
- * newest state (clients see every object's latest version, as informers require).
+ * resourceVersion. Every change is delivered with the object as it was written; an image
+ * stream's computed status (its tag history) is filled in as of delivery.
  */
 export class WatchStream {
   private lastRv = '0';
@@ -39,6 +39,8 @@ export class WatchStream {
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly info: ResourceInfo;
+  /** Versions sent in the initial ADDED events: older changes to those objects are not repeated. */
+  private readonly listed = new Map<string, bigint>();
 
   constructor(
     private readonly req: WatchRequest,
@@ -84,7 +86,11 @@ export class WatchStream {
         labelSelector: this.req.labelSelector,
         fieldSelector: this.req.fieldSelector,
       });
-      for (const item of list.items) this.write('ADDED', this.typed(item));
+      for (const item of list.items) {
+        const meta = (item as ApiObject).metadata;
+        this.listed.set(`${meta.namespace ?? ''}/${meta.name}`, BigInt(meta.resourceVersion ?? '0'));
+        this.write('ADDED', this.typed(item));
+      }
       this.lastRv = list.metadata.resourceVersion ?? '0';
     } else {
       const compacted = await compactedResourceVersion(this.db);
@@ -94,8 +100,9 @@ export class WatchStream {
         return;
       }
       this.lastRv = rv;
+      // The backlog stops at the feed's horizon; later changes arrive through the feed in order.
       for (;;) {
-        const backlog = await readChanges(this.db, this.lastRv, 500, this.info.resource);
+        const backlog = await readChanges(this.db, this.lastRv, 500, { resource: this.info.resource, upTo: this.feed.position });
         for (const c of backlog) await this.deliver(c);
         if (backlog.length < 500 || this.closed) break;
       }
@@ -123,6 +130,9 @@ export class WatchStream {
   private async deliver(c: ChangeRecord): Promise<void> {
     if (BigInt(c.rv) <= BigInt(this.lastRv)) return;
     this.lastRv = c.rv;
+    if (c.type === 'NONE') return;
+    const seen = this.listed.get(`${c.namespace}/${c.name}`);
+    if (seen !== undefined && BigInt(c.rv) <= seen) return;
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels);
     const prevMatch = this.matches(c.namespace, c.name, c.prevLabels);
     if (c.type === 'DELETED') {
@@ -130,15 +140,21 @@ export class WatchStream {
       return;
     }
     if (!nowMatch && !prevMatch) return;
-    const current = (await this.req.handler.current!(c.namespace, c.name)) as ApiObject | null;
-    // Gone, or changed again since: a later change-log row delivers the newer state.
-    if (!current || current.metadata.resourceVersion !== c.rv) return;
     const type: EventType = nowMatch ? (prevMatch && c.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED') : 'DELETED';
+    if (c.object && this.req.handler.present) {
+      const obj = c.object as ApiObject;
+      this.write(type, await this.req.handler.present({ ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } }));
+      return;
+    }
+    // Rows written without an object: the current state, unless it has changed again since.
+    const current = (await this.req.handler.current!(c.namespace, c.name)) as ApiObject | null;
+    if (!current || current.metadata.resourceVersion !== c.rv) return;
     this.write(type, current);
   }
 
   private bookmark(): void {
     if (!this.live || this.closed) return;
+    // With nothing queued, everything up to the feed's horizon has been delivered.
     const position = BigInt(this.feed.position) > BigInt(this.lastRv) && this.queue.length === 0 ? this.feed.position : this.lastRv;
     this.write('BOOKMARK', { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: position } });
   }

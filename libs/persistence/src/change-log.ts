@@ -1,6 +1,7 @@
 import type { Queryable } from './database';
 
-export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+/** NONE: a version that was taken but changed nothing (released by a rollback or a no-op write). */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'NONE';
 
 export interface ChangeRecord {
   rv: string;
@@ -10,8 +11,10 @@ export interface ChangeRecord {
   type: ChangeType;
   labels: Record<string, string> | null;
   prevLabels: Record<string, string> | null;
-  /** Only DELETED rows keep the object: everything else is read current when delivered. */
+  /** The object as written (DELETED: its last state); null only on NONE rows. */
   object: unknown;
+  /** Milliseconds since the row was written (database clock), when read back. */
+  ageMs?: number;
 }
 
 export const CHANGE_CHANNEL = 'resource_changes';
@@ -37,6 +40,7 @@ export async function appendChange(tx: Queryable, change: ChangeRecord): Promise
 }
 
 interface ChangeRow {
+  age_ms: number;
   rv: string;
   resource: string;
   namespace: string;
@@ -47,19 +51,25 @@ interface ChangeRow {
   object: unknown;
 }
 
+/** Change-log rows after `afterRv` (and at most `upTo`), oldest first. */
 export async function readChanges(
   q: Queryable,
   afterRv: string,
   limit: number,
-  resource?: string,
+  filter: { resource?: string; upTo?: string } = {},
 ): Promise<ChangeRecord[]> {
+  const params: unknown[] = [afterRv, limit];
+  const where = ['c.rv > $1'];
+  if (filter.resource) where.push(`c.resource = $${params.push(filter.resource)}`);
+  if (filter.upTo) where.push(`c.rv <= $${params.push(filter.upTo)}`);
   const rows = await q.query<ChangeRow>(
     // Qualified ORDER BY: sorting by the text output column would put "10" before "9".
-    `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object
+    `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object,
+            (extract(epoch FROM (now() - c.recorded_at)) * 1000)::float8 AS age_ms
        FROM resource_changes c
-      WHERE c.rv > $1 ${resource ? 'AND c.resource = $3' : ''}
+      WHERE ${where.join(' AND ')}
       ORDER BY c.rv LIMIT $2`,
-    resource ? [afterRv, limit, resource] : [afterRv, limit],
+    params,
   );
   return rows.map((r) => ({
     rv: r.rv,
@@ -70,6 +80,7 @@ export async function readChanges(
     labels: r.labels,
     prevLabels: r.prev_labels,
     object: r.object,
+    ageMs: Number(r.age_ms),
   }));
 }
 

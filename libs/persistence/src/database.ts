@@ -1,6 +1,8 @@
 import { ApiError } from '@app/api-machinery';
 import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
+import { CHANGE_CHANNEL } from './change-log';
+import type { VersionTracking } from './resource-version';
 
 /** Something SQL can run on: the pool, or one open transaction. */
 export interface Queryable {
@@ -52,8 +54,9 @@ export interface Transaction extends Queryable {
 type Rows = Record<string, unknown>[];
 
 /** BEGIN is sent lazily, with the first statement when that one has no parameters. */
-class PgTransaction implements Transaction {
+class PgTransaction implements Transaction, VersionTracking {
   readonly tail: string[] = [];
+  readonly allocated: bigint[] = [];
   private begun = false;
 
   constructor(
@@ -89,6 +92,10 @@ class PgTransaction implements Transaction {
     this.tail.push(sql);
   }
 
+  noteAllocated(rvs: bigint[]): void {
+    this.allocated.push(...rvs);
+  }
+
   async end(rollback: boolean): Promise<void> {
     if (!this.begun && this.tail.length === 0) return;
     const prefix = this.begun ? [] : [this.begin];
@@ -98,6 +105,12 @@ class PgTransaction implements Transaction {
   get open(): boolean {
     return this.begun;
   }
+}
+
+/** The change feed's view of which versions are settled. */
+export interface VersionHorizon {
+  position(): string;
+  waitFor(rv: string, timeoutMs: number): Promise<void>;
 }
 
 /** A SQL literal for `batch`/`finishWith` statements (pg's own escaping). */
@@ -113,6 +126,39 @@ export function sqlLiteral(value: string | number | bigint | null): string {
  */
 export class Database implements Queryable {
   constructor(readonly dataSource: DataSource) {}
+
+  /**
+   * Marks versions taken by a transaction that did not commit, so the change feed need not wait
+   * for them (NONE rows carry no change).
+   */
+  private async releaseVersions(rvs: bigint[]): Promise<void> {
+    if (rvs.length === 0) return;
+    await this.pool.query(
+      `WITH ins AS (
+         INSERT INTO resource_changes (rv, resource, namespace, name, type)
+         SELECT v, '', '', '', 'NONE' FROM unnest($1::bigint[]) AS v ON CONFLICT (rv) DO NOTHING RETURNING rv)
+       SELECT pg_notify('${CHANGE_CHANNEL}', max(rv)::text) FROM ins`,
+      [rvs.map(String)],
+    );
+  }
+
+  private horizonProvider: VersionHorizon | undefined;
+
+  /** The change feed of this process registers the version up to which every change is known. */
+  setVersionHorizon(provider: VersionHorizon): void {
+    this.horizonProvider = provider;
+  }
+
+  /**
+   * Every change at or below the returned version has committed. Waits up to `waitMs` for the
+   * horizon to reach `atLeast` (the feed is usually a few milliseconds behind the newest commit).
+   * Undefined when no change feed runs in this process.
+   */
+  async versionHorizon(atLeast?: string, waitMs = 100): Promise<string | undefined> {
+    if (!this.horizonProvider) return undefined;
+    if (atLeast !== undefined) await this.horizonProvider.waitFor(atLeast, waitMs);
+    return this.horizonProvider.position();
+  }
 
   private get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
@@ -136,7 +182,7 @@ export class Database implements Queryable {
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: PoolClient | undefined;
-      let tx: PgTransaction | undefined;
+      let tx: PgTransaction | undefined = undefined;
       let broken = false;
       try {
         client = await this.pool.connect();

@@ -1,21 +1,28 @@
 import type { Queryable } from './database';
 
-/** Advisory lock key that orders resourceVersion assignment with commit. */
-export const RV_LOCK_KEY = 7310;
+/** A transaction that remembers the versions it took, so a rollback can release them. */
+export interface VersionTracking {
+  noteAllocated(rvs: bigint[]): void;
+}
+
+function tracks(q: Queryable): q is Queryable & VersionTracking {
+  return typeof (q as Partial<VersionTracking>).noteAllocated === 'function';
+}
 
 /**
- * Takes the next n resourceVersions. The transaction-scoped advisory lock is held until commit,
- * so versions become visible in the order they were taken: a watcher that has seen version N
- * has seen every committed version below N (invariant 4). Call it as late as possible in a
- * transaction: it serialises only the tail of each write.
+ * Takes the next n resourceVersions from the one global sequence (invariant 4). Versions may
+ * commit out of order; the change feed (libs/http change-feed.ts) delivers them in order and
+ * waits for a missing one until it commits or is released (a rolled-back transaction writes a
+ * NONE row for each version it took, see Database.transaction).
  */
 export async function allocateResourceVersions(tx: Queryable, n = 1): Promise<bigint[]> {
   const rows = await tx.query<{ rv: string }>(
-    `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${RV_LOCK_KEY}))
-     SELECT nextval('resource_version_seq')::text AS rv FROM l, generate_series(1, $1::int)`,
+    `SELECT nextval('resource_version_seq')::text AS rv FROM generate_series(1, $1::int)`,
     [n],
   );
-  return rows.map((r) => BigInt(r.rv));
+  const rvs = rows.map((r) => BigInt(r.rv));
+  if (tracks(tx)) tx.noteAllocated(rvs);
+  return rvs;
 }
 
 export async function allocateResourceVersion(tx: Queryable): Promise<string> {

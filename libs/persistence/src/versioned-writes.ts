@@ -1,12 +1,12 @@
 import { type ChangeRecord, CHANGE_CHANNEL } from './change-log';
 import { sqlLiteral, type Transaction } from './database';
-import { RV_LOCK_KEY } from './resource-version';
 
 /** One row write that takes a new resourceVersion, with the change-log entry it produces. */
 export interface VersionedWrite {
   /** A data-modifying statement that uses `rv` (an SQL expression) and ends without RETURNING. */
   rowSql(rv: string): string;
-  change: Omit<ChangeRecord, 'rv' | 'object'>;
+  /** `object`: the stored object as written (resourceVersion is filled in from the row at delivery). */
+  change: Omit<ChangeRecord, 'rv' | 'object'> & { object?: unknown };
 }
 
 function json(value: unknown): string {
@@ -15,15 +15,13 @@ function json(value: unknown): string {
 
 /**
  * Queues writes that need resourceVersions to run with COMMIT in one round trip: take the
- * version lock, number the writes, apply each row statement, log a change only for rows that
- * were written, notify watchers. Holding the lock for one server-side step keeps commits in
- * version order (invariant 4) without serialising every writer's client round trips.
+ * versions, apply each row statement, log its change (a NONE row when the statement wrote
+ * nothing, so the version leaves no gap for the change feed to wait on), notify watchers.
  */
 export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrite[]): void {
   if (writes.length === 0) return;
   const ctes = [
-    `l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${RV_LOCK_KEY}))`,
-    `rv AS MATERIALIZED (SELECT ord, nextval('resource_version_seq') AS v FROM l, generate_series(1, ${writes.length}) AS ord)`,
+    `rv AS MATERIALIZED (SELECT ord, nextval('resource_version_seq') AS v FROM generate_series(1, ${writes.length}) AS ord)`,
   ];
   writes.forEach((w, i) => {
     const ord = i + 1;
@@ -31,10 +29,11 @@ export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrit
     const c = w.change;
     ctes.push(`w${ord} AS (${w.rowSql(rv)} RETURNING 1)`);
     ctes.push(
-      `c${ord} AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels)
-        SELECT v, ${sqlLiteral(c.resource)}, ${sqlLiteral(c.namespace)}, ${sqlLiteral(c.name)}, ${sqlLiteral(c.type)},
-               ${json(c.labels)}, ${json(c.prevLabels)}
-          FROM rv WHERE ord = ${ord} AND EXISTS (SELECT 1 FROM w${ord}))`,
+      `c${ord} AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
+        SELECT v, ${sqlLiteral(c.resource)}, ${sqlLiteral(c.namespace)}, ${sqlLiteral(c.name)},
+               CASE WHEN EXISTS (SELECT 1 FROM w${ord}) THEN ${sqlLiteral(c.type)} ELSE 'NONE' END,
+               ${json(c.labels)}, ${json(c.prevLabels)}, ${json(c.object)}
+          FROM rv WHERE ord = ${ord})`,
     );
   });
   tx.finishWith(`WITH ${ctes.join(',\n')}

@@ -88,7 +88,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
           type: 'MODIFIED',
           labels: old.metadata.labels ?? {},
           prevLabels: old.metadata.labels ?? {},
-          object: null,
+          object: old,
         });
         const stored = (await this.table.get(tx, namespace, name))!;
         await this.streams.decorate(tx, [stored]);

@@ -161,7 +161,15 @@ export class ImageStreamMappingHandler implements ResourceHandler {
           VALUES (${sqlLiteral(imageName)}, ${sqlLiteral(image.metadata.uid!)}::uuid, ${rv}, ${rv},
                   ${sqlJson(image.metadata.labels ?? {})}, ${sqlJson(image)})
           ON CONFLICT (name) DO NOTHING`,
-        change: { resource: imagesInfo.resource, namespace: '', name: imageName, type: 'ADDED', labels: image.metadata.labels ?? {}, prevLabels: null },
+        change: {
+          resource: imagesInfo.resource,
+          namespace: '',
+          name: imageName,
+          type: 'ADDED',
+          labels: image.metadata.labels ?? {},
+          prevLabels: null,
+          object: image,
+        },
       });
     }
     if (tagChanged) {
@@ -175,6 +183,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
           type: 'MODIFIED',
           labels: stream.metadata.labels ?? {},
           prevLabels: stream.metadata.labels ?? {},
+          object: stream,
         },
       });
     }

@@ -45,6 +45,14 @@ export interface StoreHooks<T extends ApiObject> {
 
 const maxPatchAttempts = 5;
 
+/** What an internal update (`GenericStore.mutate`) stores. */
+export interface Mutation<T> {
+  /** The next state of the object (a changed copy of the current one). */
+  next: T;
+  /** State kept outside the row changed (e.g. tag history): write a new resourceVersion even if the row did not. */
+  touched?: boolean;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -90,6 +98,13 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return this.withType(obj);
   }
 
+  /** A change-log object as clients see it: computed state filled in, type set. */
+  async present(obj: object): Promise<object> {
+    const copy = structuredClone(obj) as T;
+    await this.decorate(this.db, [copy]);
+    return this.withType(copy);
+  }
+
   async current(namespace: string, name: string): Promise<T | null> {
     const obj = await this.storage.get(this.db, this.nsKey(namespace), name);
     if (!obj) return null;
@@ -105,19 +120,29 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   async list(options: ListOptions): Promise<ListResult<T>> {
     return this.db.transaction(
       async (tx) => {
-        let snapshotRv: string;
+        // listRv: what the list reports (a watch from it misses nothing); memberRv: the newest
+        // version visible to the first page, which later pages use to keep membership stable.
+        let listRv: string;
+        let memberRv: string;
         let after: { namespace: string; name: string } | undefined;
         if (options.continueToken) {
           const token = decodeContinue(options.continueToken);
           const compacted = await compactedResourceVersion(tx);
           if (BigInt(token.rv) < BigInt(compacted)) {
-            const fresh = encodeContinue({ ...token, rv: await currentResourceVersion(tx) });
+            const current = await currentResourceVersion(tx);
+            const fresh = encodeContinue({ ...token, rv: current, listRv: current });
             throw ApiError.gone(continueTooOldMessage, fresh);
           }
-          snapshotRv = token.rv;
+          memberRv = token.rv;
+          listRv = token.listRv ?? token.rv;
           after = { namespace: token.namespace, name: token.name };
         } else {
-          snapshotRv = await currentResourceVersion(tx);
+          // With a change feed in this process, report its horizon: every change at or below it
+          // has committed, so a watch from there misses nothing (changes already in this list
+          // arrive again as their current state).
+          memberRv = await currentResourceVersion(tx);
+          const horizon = await this.db.versionHorizon(memberRv);
+          listRv = horizon !== undefined && BigInt(horizon) < BigInt(memberRv) ? horizon : memberRv;
         }
         const limit = options.limit && options.limit > 0 ? options.limit : undefined;
         const rows = await this.storage.list(tx, {
@@ -125,7 +150,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
           after,
-          createdAtOrBefore: options.continueToken ? snapshotRv : undefined,
+          createdAtOrBefore: options.continueToken ? memberRv : undefined,
           limit: limit !== undefined ? limit + 1 : undefined,
         });
         const more = limit !== undefined && rows.length > limit;
@@ -134,9 +159,16 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const last = items[items.length - 1];
         return {
           metadata: {
-            resourceVersion: snapshotRv,
+            resourceVersion: listRv,
             ...(more && last
-              ? { continue: encodeContinue({ rv: snapshotRv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' }) }
+              ? {
+                  continue: encodeContinue({
+                    rv: memberRv,
+                    listRv,
+                    namespace: last.metadata.namespace ?? '',
+                    name: last.metadata.name ?? '',
+                  }),
+                }
               : {}),
           },
           items,
@@ -235,7 +267,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       type,
       labels: obj.metadata.labels ?? {},
       prevLabels: prev ? (prev.metadata.labels ?? {}) : null,
-      object: object ?? null,
+      // Each change keeps the stored object as written (no computed status), so a watch delivers
+      // every state in order; computed parts are filled in at delivery (present()).
+      object: object ?? obj,
     };
   }
 
@@ -254,31 +288,68 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
         if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
-        obj.metadata.uid = old.metadata.uid;
-        obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
-        if (obj.metadata.generateName === undefined && old.metadata.generateName !== undefined) {
-          obj.metadata.generateName = old.metadata.generateName;
-        }
-        this.strategy.prepareForUpdate(obj, old);
-        const errors = [...this.validateMeta(obj), ...this.strategy.validateUpdate(obj, old)];
-        if (errors.length) throw this.invalid(obj, errors);
-        this.strategy.canonicalize(obj);
-        const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
-        if (storageErrors.length) throw this.invalid(obj, storageErrors);
-        const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
-        if (!unchanged) {
-          const rv = await allocateResourceVersion(tx);
-          await this.storage.update(tx, obj, rv);
-          await this.hooks.afterWrite?.(tx, obj, old, rv);
-          await appendChange(tx, this.change(obj, rv, 'MODIFIED', old));
-        }
-        const stored = await this.storage.get(tx, this.nsKey(namespace), name);
-        await this.decorate(tx, [stored!]);
-        return stored!;
+        const { stored } = await this.writeLocked(tx, obj, old, false);
+        await this.decorate(tx, [stored]);
+        return stored;
       },
       { rollback: options.dryRun },
     );
     return { code: 200, body: this.withType(result) };
+  }
+
+  /**
+   * Internal update for trusted writers (virtual kinds such as ImageStreamTag): under the row
+   * lock, `fn` turns a copy of the stored (undecorated) object into the next one and may write
+   * out-of-row state in the same transaction; the result then takes the main update path
+   * (strategy, validation, hooks, resourceVersion, change log). There is no resourceVersion
+   * precondition: the row lock makes the read-modify-write atomic. `project` builds the answer
+   * inside the transaction, so dry runs see their own write. 404 when the object is missing.
+   */
+  async mutate<R>(
+    namespace: string,
+    name: string,
+    fn: (current: T, tx: Queryable) => Promise<Mutation<T>>,
+    project: (tx: Queryable, stored: T, previous: T, changed: boolean) => Promise<R>,
+    options: WriteOptions,
+  ): Promise<R> {
+    return this.db.transaction(
+      async (tx) => {
+        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        if (!old) throw ApiError.notFound(this.ref, name);
+        const { next, touched } = await fn(structuredClone(old), tx);
+        next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
+        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true);
+        return project(tx, stored, old, changed);
+      },
+      { rollback: options.dryRun },
+    );
+  }
+
+  /** The main update path once the row is locked; writes only when something changed. */
+  private async writeLocked(tx: Queryable, obj: T, old: T, touched: boolean): Promise<{ stored: T; changed: boolean }> {
+    const name = old.metadata.name!;
+    const namespace = this.nsKey(old.metadata.namespace ?? '');
+    obj.metadata.uid = old.metadata.uid;
+    obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
+    if (obj.metadata.generateName === undefined && old.metadata.generateName !== undefined) {
+      obj.metadata.generateName = old.metadata.generateName;
+    }
+    this.strategy.prepareForUpdate(obj, old);
+    const errors = [...this.validateMeta(obj), ...this.strategy.validateUpdate(obj, old)];
+    if (errors.length) throw this.invalid(obj, errors);
+    this.strategy.canonicalize(obj);
+    const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
+    if (storageErrors.length) throw this.invalid(obj, storageErrors);
+    const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
+    const changed = !unchanged || touched;
+    if (changed) {
+      const rv = await allocateResourceVersion(tx);
+      await this.storage.update(tx, obj, rv);
+      await this.hooks.afterWrite?.(tx, obj, old, rv);
+      await appendChange(tx, this.change(obj, rv, 'MODIFIED', old));
+    }
+    const stored = await this.storage.get(tx, namespace, name);
+    return { stored: stored!, changed };
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {

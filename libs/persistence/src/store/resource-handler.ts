@@ -20,7 +20,9 @@ export interface ResourceHandler {
   update?(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   patch?(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult>;
   delete?(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult>;
-  /** Watchable resources: the current object for a change-log entry (null when gone). */
+  /** Watchable resources: a change-log object as served (computed state filled in). */
+  present?(obj: object): Promise<object>;
+  /** Watchable resources: the current object, for change-log entries written without one. */
   current?(namespace: string, name: string): Promise<object | null>;
   /** Values for fieldSelector matching of a watched object. */
   fieldsOf?(obj: object): Record<string, string>;
