@@ -1,9 +1,17 @@
 import { InitialSchema1732500000000 } from './1732500000000-InitialSchema';
 import { TagChanges1732500000100 } from './1732500000100-TagChanges';
 import { ChangeLogInsertTime1732500000150 } from './1732500000150-ChangeLogInsertTime';
+import { Triggers1732500000200 } from './1732500000200-Triggers';
+import { RegistryEventInbox1732600000000 } from './1732600000000-RegistryEventInbox';
 
 /**
  * Every migration, in order. The schema changes only through these.
  * Several people add migrations at once: add your import and array entry; never rewrite the list.
  */
-export const migrations = [InitialSchema1732500000000, TagChanges1732500000100, ChangeLogInsertTime1732500000150];
+export const migrations = [
+  InitialSchema1732500000000,
+  TagChanges1732500000100,
+  ChangeLogInsertTime1732500000150,
+  Triggers1732500000200,
+  RegistryEventInbox1732600000000,
+];

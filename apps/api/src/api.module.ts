@@ -3,14 +3,17 @@ import { LoggerModule } from 'nestjs-pino';
 import { type AppConfig, ConfigModule } from '@app/config';
 import { HttpApiModule } from '@app/http';
 import { ImageApiModule } from '@app/image';
+import { IngestApiModule } from '@app/ingest';
 import { PersistenceModule } from '@app/persistence';
+import { TriggersApiModule } from '@app/triggers';
 
 /**
  * JSON logs through the pino instance Fastify already uses for request logging (request ids
  * from X-Request-Id), so Nest does not add a second per-request pino-http middleware.
  */
-export function loggerModule(): DynamicModule {
-  return LoggerModule.forRoot({ useExisting: true });
+export function loggerModule(config: AppConfig): DynamicModule {
+  // pinoHttp here only configures the logger used outside requests (Nest's own messages).
+  return LoggerModule.forRoot({ useExisting: true, pinoHttp: { level: config.logLevel } });
 }
 
 @Module({})
@@ -18,7 +21,7 @@ export class ApiModule {
   static forRoot(config: AppConfig, extra: DynamicModule[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), loggerModule(), PersistenceModule, ImageApiModule, HttpApiModule, ...extra],
+      imports: [ConfigModule.forRoot(config), loggerModule(config), PersistenceModule, ImageApiModule, TriggersApiModule, HttpApiModule, IngestApiModule, ...extra],
     };
   }
 }

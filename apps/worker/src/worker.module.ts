@@ -3,7 +3,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { type AppConfig, ConfigModule } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { ImageApiModule } from '@app/image';
+import { IngestWorkerModule } from '@app/ingest';
 import { LoggerModule } from 'nestjs-pino';
+import { TriggersWorkerModule } from '@app/triggers';
 
 /** The worker process: BullMQ consumers over the same libs the api uses. */
 @Module({})
@@ -27,6 +29,8 @@ export class WorkerModule {
             maxRetriesPerRequest: null,
           },
         }),
+        TriggersWorkerModule,
+        IngestWorkerModule,
         ...extra,
       ],
     };

@@ -22,4 +22,20 @@ export interface AppConfig {
   registryUsername: string;
   registryPassword: string;
   shutdownGraceSeconds: number;
+  /** Per-request timeout for registry v2 calls made by the worker. */
+  registryTimeoutMs: number;
+  /** BullMQ key prefix; tests give each file its own so queues never mix. */
+  queuePrefix: string;
+  /** Registry events processed in parallel per worker process (each may hold two DB connections). */
+  ingestConcurrency: number;
+  /** Attempts per stored registry event before it is marked failed. */
+  ingestAttempts: number;
+  /** First retry delay; doubles on each later attempt. */
+  ingestBackoffMs: number;
+  /** How often the worker's sweeper re-enqueues stored-but-unprocessed events. */
+  ingestSweepIntervalMs: number;
+  /** A pending event is swept only once it is older than this (the receiver enqueues it itself first). */
+  ingestSweepAfterMs: number;
+  /** Processed and ignored events are kept this long (dedupe window for registry retries), then deleted. */
+  ingestRetentionSeconds: number;
 }

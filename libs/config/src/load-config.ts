@@ -45,12 +45,28 @@ function hostname(env: Env, name: string): string {
   return v;
 }
 
+function token(env: Env, name: string, fallback: string, pattern: RegExp, what: string): string {
+  const v = str(env, name, fallback);
+  if (!pattern.test(v)) throw new ConfigError(name, `must be ${what}, got "${v}"`);
+  return v;
+}
+
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = str(env, 'LOG_LEVEL', 'info');
   if (!(levels as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${levels.join(', ')}, got "${logLevel}"`);
+  }
+  const dbPoolSize = int(env, 'DB_POOL_SIZE', 20, 1, 500);
+  // An ingest job holds one connection for its ordering locks and uses a second for the writes.
+  const maxConcurrency = Math.max(1, Math.floor((dbPoolSize - 2) / 2));
+  const ingestConcurrency = int(env, 'INGEST_CONCURRENCY', Math.min(4, maxConcurrency), 1, 64);
+  if (ingestConcurrency > maxConcurrency) {
+    throw new ConfigError(
+      'INGEST_CONCURRENCY',
+      `must be at most ${maxConcurrency} with DB_POOL_SIZE=${dbPoolSize} (each job may hold two connections), got ${ingestConcurrency}`,
+    );
   }
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -63,12 +79,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: logLevel as AppConfig['logLevel'],
     watchRetentionSeconds: int(env, 'WATCH_RETENTION_SECONDS', 3600, 1, 30 * 24 * 3600),
     watchBookmarkIntervalSeconds: int(env, 'WATCH_BOOKMARK_INTERVAL_SECONDS', 30, 1, 3600),
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
-    registryNotifyHeader: str(env, 'REGISTRY_NOTIFY_HEADER', 'authorization').toLowerCase(),
+    dbPoolSize,
+    registryNotifyHeader: token(env, 'REGISTRY_NOTIFY_HEADER', 'authorization', /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name').toLowerCase(),
     registryNotifySecret: str(env, 'REGISTRY_NOTIFY_SECRET', ''),
     registryUrl: url(env, 'REGISTRY_URL', '', ['http:', 'https:']),
     registryUsername: str(env, 'REGISTRY_USERNAME', ''),
     registryPassword: str(env, 'REGISTRY_PASSWORD', ''),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+    registryTimeoutMs: int(env, 'REGISTRY_TIMEOUT_MS', 10000, 100, 300000),
+    queuePrefix: token(env, 'QUEUE_PREFIX', 'isd', /^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-Za-z0-9_.-]'),
+    ingestConcurrency,
+    ingestAttempts: int(env, 'INGEST_ATTEMPTS', 8, 1, 100),
+    ingestBackoffMs: int(env, 'INGEST_BACKOFF_MS', 1000, 10, 3600000),
+    ingestSweepIntervalMs: int(env, 'INGEST_SWEEP_INTERVAL_MS', 5000, 100, 3600000),
+    ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),
+    ingestRetentionSeconds: int(env, 'INGEST_RETENTION_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
   };
 }

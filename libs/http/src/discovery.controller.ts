@@ -56,10 +56,24 @@ export class DiscoveryController {
     return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
   }
 
+  /**
+   * The core group serves only `namespaces` (get): namespaces are implicit here (every name
+   * exists), and kubectl looks a namespace up to word a NotFound answer.
+   */
   @Get('api/v1')
   @Header('content-type', 'application/json')
   coreResources() {
-    return { kind: 'APIResourceList', groupVersion: 'v1', resources: [] };
+    return {
+      kind: 'APIResourceList',
+      groupVersion: 'v1',
+      resources: [{ name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get'], shortNames: ['ns'] }],
+    };
+  }
+
+  @Get('api/v1/namespaces/:name')
+  @Header('content-type', 'application/json')
+  namespace(@Param('name') name: string) {
+    return { kind: 'Namespace', apiVersion: 'v1', metadata: { name }, spec: {}, status: { phase: 'Active' } };
   }
 
   @Get('apis')
@@ -86,7 +100,7 @@ export class DiscoveryController {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: `${group}/${version}`,
-      resources: handlers.map((h) => apiResource(h.info)),
+      resources: handlers.map((h) => apiResource(h.info)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     };
   }
 }

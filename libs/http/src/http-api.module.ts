@@ -1,9 +1,14 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ResourceRegistry } from '@app/persistence';
 import type { Redis } from 'ioredis';
 import { DiscoveryController } from './discovery.controller';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OpenApiDocuments } from './openapi/openapi-document';
+import { FieldValidator } from './openapi/field-validator';
+import { TableConvertor } from './table/table-convertor';
 import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
@@ -11,9 +16,12 @@ import { WatchService } from './watch.service';
 /** The HTTP surface: discovery, generic resource routes, watch, health and metrics. */
 @Module({
   imports: [TerminusModule],
-  controllers: [DiscoveryController, HealthController, ResourceController],
+  controllers: [DiscoveryController, HealthController, OpenApiController, ResourceController],
   providers: [
     WatchService,
+    { provide: OpenApiDocuments, inject: [ResourceRegistry], useFactory: (registry: ResourceRegistry) => new OpenApiDocuments(registry) },
+    { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
+    { provide: TableConvertor, useFactory: () => new TableConvertor() },
     { provide: REDIS_HEALTH, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createHealthRedis(c) },
   ],
   exports: [WatchService],

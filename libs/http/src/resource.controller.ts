@@ -2,14 +2,18 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiError, apiVersionOf } from '@app/api-machinery';
 import { type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FieldValidator } from './openapi/field-validator';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, type Query, watchParamsOf, writeOptionsOf } from './query-options';
+import { includeObjectOf, renderingOf, TableConvertor } from './table/table-convertor';
+import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 
 type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 
-function send(reply: FastifyReply, code: number, body: object): void {
+function send(reply: FastifyReply, code: number, body: object, warnings: string[] = []): void {
+  if (warnings.length) void reply.header('warning', warnings);
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
@@ -23,7 +27,16 @@ export class ResourceController {
   constructor(
     @Inject(ResourceRegistry) private readonly registry: ResourceRegistry,
     @Inject(WatchService) private readonly watches: WatchService,
+    @Inject(TableConvertor) private readonly tables: TableConvertor,
+    @Inject(FieldValidator) private readonly fields: FieldValidator,
   ) {}
+
+  /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
+  private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean): void {
+    const rendering = renderingOf(req.headers.accept);
+    if (rendering.as === 'Object') return send(reply, 200, body);
+    send(reply, 200, this.tables.render(h.info, rendering, body, isList, includeObjectOf(req.query['includeObject'])));
+  }
 
   private handler(group: string, version: string, resource: string, namespaced: boolean | undefined): ResourceHandler {
     const h = this.registry.require(group, version, resource);
@@ -92,14 +105,16 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'list', resource });
         if (!h.list) throw ApiError.methodNotAllowed();
         const list = await h.list(listOptionsOf(req.query, h.info, namespace || undefined));
-        return send(reply, 200, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list });
+        return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true);
       }
       case 'POST': {
         setRequestLabels(req, { verb: 'create', resource });
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
-        const result = await h.create(namespace, decodeObjectBody(req.headers['content-type'], req.body), options);
-        return send(reply, result.code, result.body);
+        const body = decodeObjectBody(req.headers['content-type'], req.body);
+        const warnings = this.fields.check(h.info, req.query['fieldValidation'], body);
+        const result = await h.create(namespace, body, options);
+        return send(reply, result.code, result.body, warnings);
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
@@ -114,22 +129,25 @@ export class ResourceController {
       case 'GET': {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
-        return send(reply, 200, await h.get(namespace, name));
+        return this.sendRead(h, req, reply, await h.get(namespace, name), false);
       }
       case 'PUT': {
         setRequestLabels(req, { verb: 'update', resource });
         if (!h.update) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
-        const result = await h.update(namespace, name, decodeObjectBody(type, req.body), options);
-        return send(reply, result.code, result.body);
+        const body = decodeObjectBody(type, req.body);
+        const warnings = this.fields.check(h.info, req.query['fieldValidation'], body);
+        const result = await h.update(namespace, name, body, options);
+        return send(reply, result.code, result.body, warnings);
       }
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
         if (!h.patch) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
         const { type: patchType, patch } = decodePatchBody(type, req.body);
+        const warnings = this.fields.check(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, patch, options);
-        return send(reply, result.code, result.body);
+        return send(reply, result.code, result.body, warnings);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });
@@ -150,6 +168,10 @@ export class ResourceController {
     if (!h.current || !h.list || !h.info.verbs.includes('watch')) throw ApiError.methodNotAllowed();
     const list = listOptionsOf(req.query, h.info, namespace || undefined);
     const params = watchParamsOf(req.query);
+    const rendering = renderingOf(req.headers.accept);
+    const include = includeObjectOf(req.query['includeObject']);
+    const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
+    const res = watchResponse(reply.raw, convert);
     reply.hijack();
     await this.watches.serve(
       {
@@ -159,7 +181,7 @@ export class ResourceController {
         fieldSelector: list.fieldSelector,
         ...params,
       },
-      reply.raw,
+      res,
     );
   }
 }

@@ -5,7 +5,14 @@ import { createImageStore } from './image/image.store';
 import { IMAGE_API_CONFIG, type ImageApiConfig } from './image-config';
 import { createImageStreamStore } from './imagestream/imagestream.store';
 import { ImageStreamStatusHandler } from './imagestream/imagestream-status.handler';
+import { ImageStreamImageHandler } from './isimage/imagestreamimage.handler';
+import { ImageStreamTagHandler } from './istag/imagestreamtag.handler';
+import { ImageTagHandler } from './imagetag/imagetag.handler';
+import { ImageStreamLayersHandler } from './layers/imagestream-layers.handler';
+import { ImageStreamSecretsHandler } from './layers/imagestream-secrets.handler';
 import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler';
+import { StreamTagStore } from './tag-views/stream-tag-store';
+import { TagViewQueries } from './tag-views/tag-view.queries';
 
 /** Wires the image.openshift.io/v1 kinds into the resource registry. */
 @Module({
@@ -29,6 +36,13 @@ import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler'
         registry.register(streams.store);
         registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history));
         registry.register(mappings);
+        // Virtual kinds: views over the stream and image stores; their writes go through the stream store.
+        const tags = new StreamTagStore(db, streams.store, streams.history, new TagViewQueries(streams.history), config);
+        registry.register(new ImageStreamTagHandler(db, tags, streams.history));
+        registry.register(new ImageTagHandler(db, tags, streams.history));
+        registry.register(new ImageStreamImageHandler(db, tags, streams.history));
+        registry.register(new ImageStreamLayersHandler(db, tags));
+        registry.register(new ImageStreamSecretsHandler());
         return mappings;
       },
     },

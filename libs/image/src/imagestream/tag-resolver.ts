@@ -99,6 +99,7 @@ export class TagResolver {
     if (!tag.reference && internal && dockerImageReference.startsWith(sourcePrefix)) {
       dockerImageReference = `${internal}/${ns}/${stream.metadata.name}@${dockerImageReference.slice(sourcePrefix.length)}`;
     }
-    return { ...event, dockerImageReference, generation, created: from.kind === 'ImageStreamTag' ? event.created : event.created };
+    // An ImageStreamTag copy keeps the source event's time; an ImageStreamImage event is new (created now, above).
+    return { ...event, dockerImageReference, generation };
   }
 }

@@ -49,3 +49,59 @@ export const imageStreamMappingsInfo: ResourceInfo = {
   namespaced: true,
   verbs: ['create'],
 };
+
+const tagViewVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update'];
+
+export const imageStreamTagsInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagestreamtags',
+  singularName: 'imagestreamtag',
+  kind: 'ImageStreamTag',
+  listKind: 'ImageStreamTagList',
+  namespaced: true,
+  verbs: tagViewVerbs,
+  shortNames: ['istag'],
+};
+
+export const imageTagsInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagetags',
+  singularName: 'imagetag',
+  kind: 'ImageTag',
+  listKind: 'ImageTagList',
+  namespaced: true,
+  verbs: tagViewVerbs,
+  shortNames: ['itag'],
+};
+
+export const imageStreamImagesInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagestreamimages',
+  singularName: 'imagestreamimage',
+  kind: 'ImageStreamImage',
+  listKind: 'ImageStreamImageList',
+  namespaced: true,
+  verbs: ['get'],
+  shortNames: ['isimage'],
+};
+
+export const imageStreamLayersInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagestreams/layers',
+  singularName: '',
+  kind: 'ImageStreamLayers',
+  listKind: 'ImageStreamLayersList',
+  namespaced: true,
+  verbs: ['get'],
+};
+
+/** Answers a core SecretList (upstream lists the namespace's pull secrets; we keep none). */
+export const imageStreamSecretsInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagestreams/secrets',
+  singularName: '',
+  kind: 'SecretList',
+  listKind: 'SecretList',
+  namespaced: true,
+  verbs: ['get'],
+};

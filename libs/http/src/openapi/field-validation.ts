@@ -1,0 +1,68 @@
+import type { Schema } from './schema';
+import { unknownFields } from './unknown-fields';
+import { ApiError } from '@app/api-machinery';
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/** `?fieldValidation=` (Warn when absent, as kube-apiserver defaults). */
+export function fieldValidationOf(value: string | string[] | undefined): FieldValidation {
+  const v = Array.isArray(value) ? value[value.length - 1] : value;
+  if (v === undefined || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw ApiError.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
+}
+
+/**
+ * What unknown fields mean for the request: Strict → 400 BadRequest naming each one (nothing is
+ * written); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
+ * Ignore → nothing.
+ */
+export function unknownFieldOutcome(mode: FieldValidation, unknown: string[]): string[] {
+  if (!unknown.length || mode === 'Ignore') return [];
+  const messages = unknown.map((f) => `unknown field "${f}"`);
+  if (mode === 'Strict') throw ApiError.badRequest(`strict decoding error: ${messages.join(', ')}`);
+  return messages.map((m) => `299 - ${JSON.stringify(m)}`);
+}
+
+/** The schema at a JSON pointer below `root`, following properties, list items and map values. */
+export function schemaAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): { schema?: Schema; parent?: Schema; key?: string } {
+  const segments = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let current: Schema | undefined = root;
+  let parent: Schema | undefined;
+  let key: string | undefined;
+  for (const segment of segments) {
+    const resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
+    if (!resolved || resolved['x-kubernetes-preserve-unknown-fields']) return {};
+    parent = resolved;
+    key = segment;
+    if (resolved.type === 'array' || resolved.items) current = resolved.items;
+    else if (resolved.properties?.[segment]) current = resolved.properties[segment];
+    else if (typeof resolved.additionalProperties === 'object') current = resolved.additionalProperties;
+    else current = undefined;
+    if (!current) return { parent, key };
+  }
+  return { schema: current, parent, key };
+}
+
+/** Unknown fields a JSON patch would add: values of add/replace/test operations, and new keys of declared objects. */
+export function unknownFieldsInJsonPatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): string[] {
+  if (!Array.isArray(ops)) return [];
+  const out: string[] = [];
+  for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+    if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
+    const dotted = op.path
+      .split('/')
+      .slice(1)
+      .map((p) => (/^(\d+|-)$/.test(p) ? `[${p}]` : p))
+      .join('.')
+      .replace(/\.\[/g, '[');
+    const { schema, parent, key } = schemaAtPointer(root, op.path, schemas);
+    if (!schema) {
+      const resolvedParent = parent;
+      if (resolvedParent?.properties && key !== undefined && !resolvedParent.properties[key] && typeof resolvedParent.additionalProperties !== 'object') out.push(dotted);
+      continue;
+    }
+    out.push(...unknownFields(op.value, schema, schemas, {}, dotted));
+  }
+  return out;
+}

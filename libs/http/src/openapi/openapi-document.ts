@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { apiVersionOf, type ResourceInfo } from '@app/api-machinery';
+import type { ResourceRegistry } from '@app/persistence';
+import { imageSchemas, schemaNameOf } from './image-schemas';
+import { META, metaSchemas } from './meta-schemas';
+import { render, type Schema } from './schema';
+
+type Json = Record<string, unknown>;
+type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete';
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  action: Action;
+  verb: string;
+  /** Request body schema name (writes). */
+  body?: string;
+  /** Response schema name. */
+  response: string;
+  code: string;
+  query: string[];
+}
+
+const writeQuery = ['dryRun', 'fieldManager', 'fieldValidation', 'pretty'];
+const listQuery = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'timeoutSeconds', 'watch', 'allowWatchBookmarks', 'pretty'];
+
+const queryParameters: Record<string, { description: string; type: 'string' | 'integer' | 'boolean' }> = {
+  dryRun: { type: 'string', description: 'When present ("All"), modifications are not persisted.' },
+  fieldManager: { type: 'string', description: 'A name associated with the actor making these changes (accepted, not recorded).' },
+  fieldValidation: {
+    type: 'string',
+    description: 'How to treat unknown fields in the body: Ignore, Warn (the default: a Warning header per field) or Strict (400 BadRequest).',
+  },
+  pretty: { type: 'string', description: 'Accepted for compatibility; output is always compact JSON.' },
+  labelSelector: { type: 'string', description: 'A selector to restrict the list of returned objects by their labels.' },
+  fieldSelector: { type: 'string', description: 'A selector on metadata.name / metadata.namespace (and a few kind-specific fields).' },
+  limit: { type: 'integer', description: 'Maximum number of items to return; more items are signalled by metadata.continue.' },
+  continue: { type: 'string', description: 'The continue token of the previous page.' },
+  resourceVersion: { type: 'string', description: 'For watch: changes after this version. For list: accepted, lists are always current.' },
+  resourceVersionMatch: { type: 'string', description: 'Accepted for compatibility.' },
+  timeoutSeconds: { type: 'integer', description: 'Timeout for list/watch calls.' },
+  watch: { type: 'boolean', description: 'Watch for changes to the described resources (watchable resources only).' },
+  allowWatchBookmarks: { type: 'boolean', description: 'Ask for periodic BOOKMARK events on a watch.' },
+};
+
+const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+function upperFirst(v: string): string {
+  return v.charAt(0).toUpperCase() + v.slice(1);
+}
+
+/** `image.openshift.io` + `v1` → `ImageOpenshiftIoV1`, as Kubernetes operation ids spell groups. */
+function groupId(group: string, version: string): string {
+  return [...group.split('.'), version].map(upperFirst).join('');
+}
+
+/**
+ * The OpenAPI documents of every registered resource: `/openapi/v2` (JSON) and `/openapi/v3`
+ * (a root listing one document per group-version). Paths carry `x-kubernetes-group-version-kind`
+ * and the `fieldValidation` parameter, which is how kubectl decides that the server validates
+ * fields itself; schemas carry the strategic-merge keys `kubectl apply` uses. Built once, on
+ * first use (the registry is complete after boot).
+ */
+export class OpenApiDocuments {
+  private cache: { v2?: Json; v3: Map<string, { doc: Json; hash: string }>; schemas?: Record<string, Schema> } = { v3: new Map() };
+
+  constructor(
+    private readonly registry: ResourceRegistry,
+    private readonly version = 'v1.32.0',
+  ) {}
+
+  /** Every schema this server publishes, by definition name. */
+  get schemas(): Record<string, Schema> {
+    if (this.cache.schemas) return this.cache.schemas;
+    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas };
+    for (const h of this.registry.all()) {
+      for (const kind of [h.info.kind, h.info.listKind]) {
+        const name = schemaNameOf(h.info.group, h.info.version, kind);
+        out[name] ??= {
+          type: 'object',
+          description: `${kind} (no published schema: fields are kept as sent).`,
+          'x-kubernetes-preserve-unknown-fields': true,
+          'x-kubernetes-group-version-kind': [{ group: h.info.group, kind, version: h.info.version }],
+        };
+      }
+    }
+    this.cache.schemas = out;
+    return out;
+  }
+
+  /** The schema of a resource's kind, or undefined when it publishes none of its own. */
+  schemaOf(info: ResourceInfo): Schema | undefined {
+    const name = schemaNameOf(info.group, info.version, info.kind);
+    return metaSchemas[name] ?? imageSchemas[name];
+  }
+
+  private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {
+    const kind = schemaNameOf(info.group, info.version, info.kind);
+    const listKind = schemaNameOf(info.group, info.version, info.listKind);
+    const status = `${META}.Status`;
+    const sub = info.resource.includes('/');
+    const has = (v: string) => info.verbs.includes(v);
+    const ops: Operation[] = [];
+    if (scope === 'all') {
+      if (has('list')) ops.push({ method: 'get', action: 'list', verb: 'listForAllNamespaces', response: listKind, code: '200', query: listQuery });
+      return ops;
+    }
+    if (scope === 'collection') {
+      if (has('list')) ops.push({ method: 'get', action: 'list', verb: 'list', response: listKind, code: '200', query: listQuery });
+      if (has('create')) {
+        const response = info.kind === 'ImageStreamMapping' ? status : kind;
+        ops.push({ method: 'post', action: 'post', verb: 'create', body: kind, response, code: '201', query: writeQuery });
+      }
+      return ops;
+    }
+    if (has('get')) ops.push({ method: 'get', action: 'get', verb: 'read', response: kind, code: '200', query: ['pretty'] });
+    if (has('update')) ops.push({ method: 'put', action: 'put', verb: 'replace', body: kind, response: kind, code: '200', query: writeQuery });
+    if (has('patch')) ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: kind, code: '200', query: writeQuery });
+    if (has('delete') && !sub) ops.push({ method: 'delete', action: 'delete', verb: 'delete', body: `${META}.DeleteOptions`, response: status, code: '200', query: ['dryRun', 'pretty'] });
+    return ops;
+  }
+
+  /** Path → operations of one resource (namespaced or cluster-scoped, with subresource). */
+  private pathsOf(info: ResourceInfo): { path: string; scope: 'collection' | 'all' | 'item'; namespaced: boolean }[] {
+    const base = `/apis/${info.group}/${info.version}`;
+    const [resource, sub] = info.resource.split('/') as [string, string | undefined];
+    const prefix = info.namespaced ? `${base}/namespaces/{namespace}` : base;
+    if (sub) return [{ path: `${prefix}/${resource}/{name}/${sub}`, scope: 'item', namespaced: info.namespaced }];
+    const out: { path: string; scope: 'collection' | 'all' | 'item'; namespaced: boolean }[] = [
+      { path: `${prefix}/${resource}`, scope: 'collection', namespaced: info.namespaced },
+      { path: `${prefix}/${resource}/{name}`, scope: 'item', namespaced: info.namespaced },
+    ];
+    if (info.namespaced) out.push({ path: `${base}/${resource}`, scope: 'all', namespaced: false });
+    return out;
+  }
+
+  private operationId(info: ResourceInfo, op: Operation, namespaced: boolean): string {
+    const [, sub] = info.resource.split('/');
+    const list = op.action === 'list' && op.verb !== 'listForAllNamespaces' ? 'List' : '';
+    const scope = namespaced && op.verb !== 'listForAllNamespaces' ? 'Namespaced' : '';
+    const kind = info.kind + (sub ? upperFirst(sub) : '');
+    const verb = op.verb === 'listForAllNamespaces' ? 'list' : op.verb;
+    return `${verb}${groupId(info.group, info.version)}${scope}${kind}${list}${op.verb === 'listForAllNamespaces' ? 'ForAllNamespaces' : ''}`;
+  }
+
+  private parameters(path: string, op: Operation, version: 2 | 3): Json[] {
+    const params: Json[] = [];
+    for (const name of ['name', 'namespace']) {
+      if (!path.includes(`{${name}}`)) continue;
+      const description = name === 'name' ? 'name of the resource' : 'object name and auth scope, such as for teams and projects';
+      params.push(version === 2 ? { name, in: 'path', required: true, type: 'string', description, uniqueItems: true } : { name, in: 'path', required: true, description, schema: { type: 'string', uniqueItems: true } });
+    }
+    for (const name of op.query) {
+      const q = queryParameters[name]!;
+      params.push(version === 2 ? { name, in: 'query', type: q.type, description: q.description, uniqueItems: true } : { name, in: 'query', description: q.description, schema: { type: q.type, uniqueItems: true } });
+    }
+    if (version === 2 && op.body) params.push({ name: 'body', in: 'body', required: op.method !== 'delete', schema: { $ref: `#/definitions/${op.body}` } });
+    return params;
+  }
+
+  private operation(info: ResourceInfo, path: string, op: Operation, namespaced: boolean, version: 2 | 3): Json {
+    const ref = (name: string) => (version === 2 ? { $ref: `#/definitions/${name}` } : { $ref: `#/components/schemas/${name}` });
+    const gvk = { group: info.group, kind: op.action === 'list' ? info.listKind : info.kind, version: info.version };
+    const out: Json = {
+      description: `${op.verb} ${op.action === 'list' ? info.listKind : info.kind}`,
+      operationId: this.operationId(info, op, namespaced),
+      tags: [`${info.group.split('.').map((p, i) => (i ? upperFirst(p) : p)).join('')}_${info.version}`],
+      parameters: this.parameters(path, op, version),
+      'x-kubernetes-action': op.action,
+      'x-kubernetes-group-version-kind': gvk,
+    };
+    if (version === 2) {
+      out['consumes'] = op.method === 'patch' ? patchTypes : ['*/*'];
+      out['produces'] = ['application/json', 'application/yaml'];
+      out['schemes'] = ['https'];
+      out['responses'] = { [op.code]: { description: op.code === '201' ? 'Created' : 'OK', schema: ref(op.response) }, '401': { description: 'Unauthorized' } };
+    } else {
+      if (op.body) {
+        const types = op.method === 'patch' ? patchTypes : ['*/*'];
+        out['requestBody'] = { content: Object.fromEntries(types.map((t) => [t, { schema: ref(op.body!) }])), required: op.method !== 'delete' };
+      }
+      out['responses'] = {
+        [op.code]: { description: op.code === '201' ? 'Created' : 'OK', content: { 'application/json': { schema: ref(op.response) }, 'application/yaml': { schema: ref(op.response) } } },
+        '401': { description: 'Unauthorized' },
+      };
+    }
+    return out;
+  }
+
+  private paths(version: 2 | 3, filter: (info: ResourceInfo) => boolean): Json {
+    const paths: Record<string, Json> = {};
+    for (const h of this.registry.all().filter((x) => filter(x.info))) {
+      for (const { path, scope, namespaced } of this.pathsOf(h.info)) {
+        const ops = this.operations(h.info, scope);
+        if (!ops.length) continue;
+        const item = (paths[path] ??= {});
+        for (const op of ops) item[op.method] = this.operation(h.info, path, op, namespaced, version);
+      }
+    }
+    return Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private renderedSchemas(version: 2 | 3): Json {
+    return Object.fromEntries(Object.entries(this.schemas).map(([name, schema]) => [name, render(schema, version)]));
+  }
+
+  /** The whole API as one Swagger 2.0 document. */
+  v2(): Json {
+    this.cache.v2 ??= {
+      swagger: '2.0',
+      info: { title: 'imagestreamd', version: this.version },
+      paths: this.paths(2, () => true),
+      definitions: this.renderedSchemas(2),
+    };
+    return this.cache.v2;
+  }
+
+  /** Group-versions served (`apis/<group>/<version>`). */
+  private groupVersions(): string[] {
+    return [...new Set(this.registry.all().map((h) => `apis/${apiVersionOf(h.info)}`))].sort();
+  }
+
+  /** One OpenAPI 3.0 document per group-version, with the hash its URL carries. */
+  v3(groupVersion: string): { doc: Json; hash: string } | undefined {
+    if (!this.groupVersions().includes(groupVersion)) return undefined;
+    let entry = this.cache.v3.get(groupVersion);
+    if (!entry) {
+      const doc: Json = {
+        openapi: '3.0.0',
+        info: { title: 'imagestreamd', version: this.version },
+        paths: this.paths(3, (info) => `apis/${apiVersionOf(info)}` === groupVersion),
+        components: { schemas: this.renderedSchemas(3) },
+      };
+      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
+      entry = { doc, hash };
+      this.cache.v3.set(groupVersion, entry);
+    }
+    return entry;
+  }
+
+  /** `/openapi/v3`: where each group-version's document lives (URLs carry the content hash). */
+  v3Root(): Json {
+    const paths: Record<string, Json> = {};
+    for (const gv of this.groupVersions()) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${this.v3(gv)!.hash}` };
+    return { paths };
+  }
+}

@@ -1,0 +1,58 @@
+import { imageSchemas, IMAGE } from './image-schemas';
+import { metaSchemas } from './meta-schemas';
+import { fieldValidationOf, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { unknownFields } from './unknown-fields';
+
+const schemas = { ...metaSchemas, ...imageSchemas };
+const imageStream = imageSchemas[`${IMAGE}.ImageStream`]!;
+const image = imageSchemas[`${IMAGE}.Image`]!;
+
+describe('unknownFields (strict field validation)', () => {
+  it.each<[string, unknown, string[]]>([
+    ['a valid stream', { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x', labels: { a: 'b' }, finalizers: ['f'] }, spec: { lookupPolicy: { local: true }, tags: [{ name: 't', from: { kind: 'DockerImage', name: 'a' } }] } }, []],
+    ['a typo in spec', { spec: { tagz: [] } }, ['spec.tagz']],
+    ['an unknown top-level field', { metadata: {}, spec: {}, extra: 1 }, ['extra']],
+    ['an unknown field in a list item', { spec: { tags: [{ name: 'a' }, { name: 'b', form: {} }] } }, ['spec.tags[1].form']],
+    ['an unknown metadata field', { metadata: { nmae: 'x' } }, ['metadata.nmae']],
+    ['any label and annotation keys', { metadata: { labels: { 'x/y': 'z' }, annotations: { anything: 'goes' } } }, []],
+    ['status fields', { status: { dockerImageRepository: 'r', tags: [{ tag: 't', items: [{ created: 'x', image: 'i', bad: 1 }] }] } }, ['status.tags[0].items[0].bad']],
+  ])('%s', (_name, body, expected) => {
+    expect(unknownFields(body, imageStream, schemas)).toEqual(expected);
+  });
+
+  it('does not look inside embedded documents (dockerImageMetadata)', () => {
+    expect(unknownFields({ dockerImageMetadata: { Anything: { Goes: 1 } }, dockerImageReference: 'x' }, image, schemas)).toEqual([]);
+  });
+
+  it('skips patch directives only in patch mode', () => {
+    const patch = { spec: { $setElementOrder: [], tags: [{ name: 'a', $patch: 'delete' }] }, '$retainKeys': [] };
+    expect(unknownFields(patch, imageStream, schemas, { directives: true })).toEqual([]);
+    expect(unknownFields(patch, imageStream, schemas)).toEqual(['spec.$setElementOrder', 'spec.tags[0].$patch', '$retainKeys']);
+  });
+
+  it('checks the values and new keys of JSON patch operations', () => {
+    const ops = [
+      { op: 'add', path: '/spec/tags/-', value: { name: 'x', bogus: true } },
+      { op: 'replace', path: '/spec/lookupPolicy', value: { local: true } },
+      { op: 'add', path: '/spec/nope', value: 1 },
+      { op: 'add', path: '/metadata/labels/new', value: 'v' },
+      { op: 'remove', path: '/spec/whatever' },
+    ];
+    expect(unknownFieldsInJsonPatch(ops, imageStream, schemas)).toEqual(['spec.tags[-].bogus', 'spec.nope']);
+  });
+});
+
+describe('fieldValidation outcomes', () => {
+  it('defaults to Warn and rejects unsupported values', () => {
+    expect(fieldValidationOf(undefined)).toBe('Warn');
+    expect(fieldValidationOf('Strict')).toBe('Strict');
+    expect(() => fieldValidationOf('Loud')).toThrow(/fieldValidation/);
+  });
+
+  it('Strict is a 400 naming every field; Warn gives Warning header values; Ignore nothing', () => {
+    expect(() => unknownFieldOutcome('Strict', ['spec.a', 'b'])).toThrow('strict decoding error: unknown field "spec.a", unknown field "b"');
+    expect(unknownFieldOutcome('Warn', ['spec.a'])).toEqual(['299 - "unknown field \\"spec.a\\""']);
+    expect(unknownFieldOutcome('Ignore', ['spec.a'])).toEqual([]);
+    expect(unknownFieldOutcome('Strict', [])).toEqual([]);
+  });
+});

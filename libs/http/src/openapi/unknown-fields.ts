@@ -1,0 +1,42 @@
+import type { Schema } from './schema';
+
+export interface UnknownFieldOptions {
+  /** Patch documents: `$patch`, `$setElementOrder/…`, `$retainKeys` and friends are directives, not fields. */
+  directives?: boolean;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Fields of `value` that `schema` does not declare, as dotted paths with list indexes
+ * (`spec.tags[0].form`), the way kube-apiserver's strict decoding names them. Maps
+ * (additionalProperties) accept any key; preserve-unknown-fields subtrees are not inspected.
+ */
+export function unknownFields(
+  value: unknown,
+  schema: Schema,
+  schemas: Record<string, Schema>,
+  options: UnknownFieldOptions = {},
+  path = '',
+): string[] {
+  const resolved = schema.ref ? schemas[schema.ref] : schema;
+  if (!resolved || resolved['x-kubernetes-preserve-unknown-fields']) return [];
+  const join = (key: string) => (path ? `${path}.${key}` : key);
+  if (Array.isArray(value)) {
+    if (!resolved.items) return [];
+    return value.flatMap((item, i) => unknownFields(item, resolved.items!, schemas, options, `${path}[${i}]`));
+  }
+  if (!isObject(value)) return [];
+  const out: string[] = [];
+  const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (options.directives && key.startsWith('$')) continue;
+    const declared = resolved.properties?.[key];
+    if (declared) out.push(...unknownFields(child, declared, schemas, options, join(key)));
+    else if (extra) out.push(...unknownFields(child, extra, schemas, options, join(key)));
+    else if (resolved.properties || resolved.additionalProperties === false) out.push(join(key));
+  }
+  return out;
+}

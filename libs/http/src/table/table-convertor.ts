@@ -1,0 +1,116 @@
+import { ApiError, apiVersionOf, type ListMeta, type ObjectMeta, type ResourceInfo } from '@app/api-machinery';
+import { defaultPrinter, imagePrinters } from './image-printers';
+import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types';
+
+/** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
+export type Rendering =
+  | { as: 'Object' }
+  | { as: 'Table'; apiVersion: string }
+  | { as: 'PartialObjectMetadata'; apiVersion: string };
+
+const metaVersions = new Set(['v1', 'v1beta1']);
+
+/**
+ * Picks the first media range of the Accept header this server can produce: a meta.k8s.io
+ * Table or PartialObjectMetadata(List) conversion (`application/json;as=Table;v=v1;g=meta.k8s.io`),
+ * else plain objects. Ranges we cannot produce (protobuf, unknown conversions) are skipped;
+ * when none fits, plain JSON objects are served.
+ */
+export function renderingOf(accept: string | undefined): Rendering {
+  for (const range of (accept ?? '').split(',')) {
+    const [type = '', ...rawParams] = range.split(';').map((p) => p.trim());
+    const mediaType = type.toLowerCase();
+    if (!['application/json', 'application/*', '*/*', ''].includes(mediaType)) continue;
+    const params = new Map(
+      rawParams.map((p) => {
+        const eq = p.indexOf('=');
+        return eq < 0 ? [p.toLowerCase(), ''] : [p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"|"$/g, '')];
+      }),
+    );
+    const as = params.get('as');
+    if (as === undefined) {
+      if (mediaType === '' && rawParams.length === 0 && range.trim() === '') continue;
+      return { as: 'Object' };
+    }
+    const version = params.get('v') ?? '';
+    if (params.get('g') !== 'meta.k8s.io' || !metaVersions.has(version)) continue;
+    if (as === 'Table') return { as: 'Table', apiVersion: `meta.k8s.io/${version}` };
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}` };
+  }
+  return { as: 'Object' };
+}
+
+/** `?includeObject=None|Metadata|Object` (Metadata by default); anything else is 400. */
+export function includeObjectOf(value: string | string[] | undefined): IncludeObject {
+  const v = Array.isArray(value) ? value[value.length - 1] : value;
+  if (v === undefined || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw ApiError.badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);
+}
+
+type Obj = Record<string, unknown> & { metadata?: ObjectMeta };
+
+/**
+ * Server-side printing: turns objects and lists into meta.k8s.io Tables with the columns `oc get`
+ * shows for each image kind (kube-apiserver's Name / Created At for others), or into
+ * PartialObjectMetadata for metadata-only clients.
+ */
+export class TableConvertor {
+  constructor(private readonly printers: Record<string, TablePrinter> = imagePrinters) {}
+
+  printerFor(info: ResourceInfo): TablePrinter {
+    return this.printers[`${info.group}/${info.resource}`] ?? defaultPrinter;
+  }
+
+  private row(info: ResourceInfo, printer: TablePrinter, obj: Obj, include: IncludeObject, apiVersion: string, now: Date): TableRow {
+    const row: TableRow = { cells: printer.cells(obj, now) };
+    if (include === 'Metadata') row.object = this.partial(obj, apiVersion);
+    else if (include === 'Object') row.object = { kind: info.kind, apiVersion: apiVersionOf(info), ...obj };
+    return row;
+  }
+
+  private partial(obj: Obj, apiVersion: string): object {
+    return { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata ?? {} };
+  }
+
+  /** A Table of one object or of a list's items. */
+  toTable(info: ResourceInfo, body: object, isList: boolean, include: IncludeObject, apiVersion = 'meta.k8s.io/v1', now = new Date()): Table {
+    const printer = this.printerFor(info);
+    const items = isList ? ((body as { items?: Obj[] }).items ?? []) : [body as Obj];
+    const listMeta = isList ? ((body as { metadata?: ListMeta }).metadata ?? {}) : {};
+    const metadata: ListMeta = isList
+      ? {
+          ...(listMeta.resourceVersion ? { resourceVersion: listMeta.resourceVersion } : {}),
+          ...(listMeta.continue ? { continue: listMeta.continue } : {}),
+          ...(listMeta.remainingItemCount !== undefined ? { remainingItemCount: listMeta.remainingItemCount } : {}),
+        }
+      : (body as Obj).metadata?.resourceVersion
+        ? { resourceVersion: (body as Obj).metadata!.resourceVersion }
+        : {};
+    return {
+      kind: 'Table',
+      apiVersion,
+      metadata,
+      columnDefinitions: printer.columns,
+      rows: items.map((item) => this.row(info, printer, item, include, apiVersion, now)),
+    };
+  }
+
+  /** A GET answer as the client asked for it. */
+  render(info: ResourceInfo, rendering: Rendering, body: object, isList: boolean, include: IncludeObject): object {
+    switch (rendering.as) {
+      case 'Object':
+        return body;
+      case 'Table':
+        return this.toTable(info, body, isList, include, rendering.apiVersion);
+      case 'PartialObjectMetadata':
+        if (!isList) return this.partial(body as Obj, rendering.apiVersion);
+        return {
+          kind: 'PartialObjectMetadataList',
+          apiVersion: rendering.apiVersion,
+          metadata: (body as { metadata?: ListMeta }).metadata ?? {},
+          items: ((body as { items?: Obj[] }).items ?? []).map((item) => this.partial(item, rendering.apiVersion)),
+        };
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Wraps a watch response for the transport: the status line and headers go out as soon as the
+ * watch writes them (clients such as client-go and @kubernetes/client-node wait for them before
+ * they consider a watch open, and a quiet watch may write nothing for minutes), and, when
+ * `convert` is given, every event line's object is converted (Table rows,
+ * PartialObjectMetadata). BOOKMARK and ERROR events pass through unchanged.
+ */
+export function watchResponse(res: ServerResponse, convert?: (object: object) => object): ServerResponse {
+  const writeHead = (...args: unknown[]): ServerResponse => {
+    (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
+    res.flushHeaders();
+    return res;
+  };
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+    const out = text
+      .split('\n')
+      .map((line) => {
+        if (!line.trim()) return line;
+        const event = JSON.parse(line) as { type: string; object: object };
+        if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
+        return JSON.stringify({ type: event.type, object: convert!(event.object) });
+      })
+      .join('\n');
+    return (res.write as (c: string, ...r: unknown[]) => boolean).call(res, out, ...rest);
+  };
+  return new Proxy(res, {
+    get(target, prop) {
+      if (prop === 'writeHead') return writeHead;
+      if (prop === 'write' && convert) return write;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

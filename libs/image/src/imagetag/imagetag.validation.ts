@@ -1,0 +1,33 @@
+import { type FieldError, fieldErr, jsonEqual } from '@app/api-machinery';
+import { validateTagReference } from '../imagestream/imagestream.validation';
+import { splitStreamTag } from '../tag-views/stream-tag-names';
+import { normalizeUpdateMeta, sameMeta, validateViewMeta } from '../tag-views/view-meta';
+import type { ImageTag } from './imagetag.types';
+
+function validateSpec(itag: ImageTag): FieldError[] {
+  if (!itag.spec) return [];
+  const errors: FieldError[] = [];
+  const parsed = splitStreamTag(itag.metadata.name ?? '');
+  if (!parsed || itag.spec.name !== parsed.tag) errors.push(fieldErr.invalid('spec.name', itag.spec.name, 'must match image tag name'));
+  errors.push(...validateTagReference(itag.spec, 'spec'));
+  return errors;
+}
+
+/** ImageTag create rules: `spec` is required and names the tag of the object's name. */
+export function validateImageTag(itag: ImageTag): FieldError[] {
+  const errors = validateViewMeta(itag.metadata);
+  if (!itag.spec) errors.push(fieldErr.required('spec', 'spec is a required field during creation'));
+  return [...errors, ...validateSpec(itag)];
+}
+
+/** ImageTag update rules: only `spec` may change (metadata and status must be the current ones). */
+export function validateImageTagUpdate(next: ImageTag, old: ImageTag): FieldError[] {
+  const errors = [...validateViewMeta(next.metadata), ...validateSpec(next)];
+  if (!sameMeta(normalizeUpdateMeta(next.metadata, old.metadata), old.metadata)) {
+    errors.push(fieldErr.invalid('metadata', '', 'may not update fields other than spec'));
+  }
+  if (!jsonEqual(next.status ?? null, old.status ?? null)) {
+    errors.push(fieldErr.invalid('status', '', 'may not update fields other than spec'));
+  }
+  return errors;
+}

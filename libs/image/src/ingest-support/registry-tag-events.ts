@@ -1,0 +1,155 @@
+import { finishWithVersionedWrites, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
+import { imageStreamTable } from '../imagestream/imagestream.store';
+
+/** A tag whose newest history entry changed because entries were removed. */
+export interface TagTopChange {
+  tag: string;
+  /** Image of the newest entry before the removal. */
+  before: string;
+  /** Image of the newest entry after it; null when the tag's history is now empty (the tag left status). */
+  after: string | null;
+}
+
+export interface HistoryRemoval {
+  /** History entries deleted. */
+  removed: number;
+  /** Tags whose newest entry changed (a tag that only lost older entries is not listed). */
+  changedTops: TagTopChange[];
+}
+
+interface TopRow {
+  tag: string;
+  id: string;
+  image: string;
+  docker_image_reference: string;
+}
+
+const streamUidOf = (namespace: string, stream: string) =>
+  `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(stream)})`;
+
+/** Newest history entry's image of one tag, or null when the stream or the tag does not exist. */
+export async function currentTagImage(q: Queryable, namespace: string, stream: string, tag: string): Promise<string | null> {
+  const rows = await q.query<{ image: string }>(
+    `SELECT ev.image FROM image_stream_tag_events ev
+      WHERE ev.stream_uid = ${streamUidOf(namespace, stream)} AND ev.tag = $1
+      ORDER BY ev.id DESC LIMIT 1`,
+    [tag],
+  );
+  return rows[0]?.image ?? null;
+}
+
+/** Newest entry of each listed tag (one index probe per tag). */
+async function tops(q: Queryable, streamUid: string, tags: string[]): Promise<Map<string, TopRow>> {
+  if (tags.length === 0) return new Map();
+  const rows = await q.query<TopRow>(
+    `SELECT t.tag, top.id, top.image, top.docker_image_reference FROM unnest($2::text[]) AS t(tag)
+       CROSS JOIN LATERAL (
+         SELECT ev.id::text AS id, ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
+          WHERE ev.stream_uid = $1 AND ev.tag = t.tag ORDER BY ev.id DESC LIMIT 1) top`,
+    [streamUid, tags],
+  );
+  return new Map(rows.map((r) => [r.tag, r]));
+}
+
+/**
+ * After entries were removed: clear the conditions of tags whose newest entry changed, feed each
+ * move to an older image into `tag_changes` (a tag that emptied has no image to move to, so it is
+ * not fed), and give the stream a new resourceVersion with its change-log entry (watchers see it).
+ */
+async function afterRemoval(
+  tx: Transaction,
+  stream: { namespace: string; name: string; uid: string; labels: Record<string, string> },
+  before: Map<string, TopRow>,
+  removed: number,
+  cause: string,
+): Promise<HistoryRemoval> {
+  if (removed === 0) return { removed, changedTops: [] };
+  const after = await tops(tx, stream.uid, [...before.keys()]);
+  const changedTops: TagTopChange[] = [];
+  for (const [tag, old] of before) {
+    const now = after.get(tag);
+    if (now?.id === old.id) continue;
+    changedTops.push({ tag, before: old.image, after: now?.image ?? null });
+    await tx.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`, [stream.uid, tag]);
+    if (now && now.image !== old.image) {
+      await tx.query(
+        `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [stream.namespace, stream.name, stream.uid, tag, old.image, now.image, now.docker_image_reference, cause],
+      );
+    }
+  }
+  finishWithVersionedWrites(tx, [
+    {
+      rowSql: (rv) => `UPDATE image_streams SET resource_version = ${rv}
+        WHERE namespace = ${sqlLiteral(stream.namespace)} AND name = ${sqlLiteral(stream.name)}`,
+      change: {
+        resource: 'imagestreams',
+        namespace: stream.namespace,
+        name: stream.name,
+        type: 'MODIFIED',
+        labels: stream.labels,
+        prevLabels: stream.labels,
+      },
+    },
+  ]);
+  return { removed, changedTops };
+}
+
+/** Locks the stream row (serialising with mappings into it); null when it does not exist. */
+async function lockStream(tx: Transaction, namespace: string, name: string) {
+  const table = imageStreamTable();
+  const stream = table.hydrateRows(await tx.query(table.getSql(namespace, name, true)));
+  if (!stream) return null;
+  return { namespace, name, uid: stream.metadata.uid!, labels: stream.metadata.labels ?? {} };
+}
+
+/**
+ * Removes every history entry of `image` from one stream (a manifest deleted from that stream's
+ * repository). A tag whose history empties disappears from status; a tag whose newest entry went
+ * now points at its previous entry. Runs inside the caller's transaction, holding the stream lock.
+ * Returns null when the stream does not exist.
+ */
+export async function removeImageFromStream(
+  tx: Transaction,
+  namespace: string,
+  name: string,
+  image: string,
+  cause = 'registry-delete',
+): Promise<HistoryRemoval | null> {
+  const stream = await lockStream(tx, namespace, name);
+  if (!stream) return null;
+  const tags = await tx.query<{ tag: string }>(
+    `SELECT DISTINCT tag FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2`,
+    [stream.uid, image],
+  );
+  const before = await tops(tx, stream.uid, tags.map((t) => t.tag));
+  const [deleted] = await tx.query<{ n: string }>(
+    `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2 RETURNING 1)
+     SELECT count(*)::text AS n FROM d`,
+    [stream.uid, image],
+  );
+  return afterRemoval(tx, stream, before, Number(deleted?.n ?? 0), cause);
+}
+
+/**
+ * Removes the newest history entry of one tag when `shouldRemove(image)` agrees (a tag deleted in
+ * the registry). The check runs under the stream lock, so the entry it approves is the one removed.
+ * Returns null when the stream does not exist; `removed: 0` when the tag is empty or was kept.
+ */
+export async function removeCurrentTagEvent(
+  tx: Transaction,
+  namespace: string,
+  name: string,
+  tag: string,
+  shouldRemove: (image: string) => boolean | Promise<boolean>,
+  cause = 'registry-delete',
+): Promise<HistoryRemoval | null> {
+  const stream = await lockStream(tx, namespace, name);
+  if (!stream) return null;
+  const before = await tops(tx, stream.uid, [tag]);
+  const top = before.get(tag);
+  if (!top || !(await shouldRemove(top.image))) return { removed: 0, changedTops: [] };
+  await tx.query(`DELETE FROM image_stream_tag_events WHERE id = $1::bigint`, [top.id]);
+  return afterRemoval(tx, stream, before, 1, cause);
+}

@@ -1,0 +1,220 @@
+import {
+  ApiError,
+  applyPatchDocument,
+  type DeleteOptions,
+  type ListOptions,
+  type ListResult,
+  matchesFields,
+  type PatchType,
+  refOf,
+  successStatus,
+  type WriteOptions,
+  type WriteResult,
+} from '@app/api-machinery';
+import { currentResourceVersion, type Database, type Queryable, type ResourceHandler } from '@app/persistence';
+import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
+import { imageStreamTagsInfo } from '../resources/resource-infos';
+import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { deleteStreamTag } from '../tag-views/delete-stream-tag';
+import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-tags';
+import { parseStreamTagName } from '../tag-views/stream-tag-names';
+import type { StreamTagStore } from '../tag-views/stream-tag-store';
+import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
+import type { ImageStreamTag } from './imagestreamtag.types';
+import { prepareImageStreamTagUpdate, validateImageStreamTag, validateImageStreamTagUpdate } from './imagestreamtag.validation';
+import { imageStreamTagView } from './imagestreamtag.view';
+
+/** The spec tag an istag body asks for, defaulted as the wire form always is. */
+function specTagOf(ist: ImageStreamTag, tag: string): TagReference | null {
+  const requested = objectOrNull<TagReference>(ist.tag, 'tag');
+  return requested ? defaultedSpecTag(requested, tag) : null;
+}
+
+/**
+ * `imagestreamtags` (openshift-apiserver registry/imagestreamtag/rest.go): a view of one tag of
+ * a stream, `<stream>:<tag>`, with the image it points at. Writes change the stream's spec tag
+ * through the ImageStream store; delete also drops the tag's history. No watch: clients watch
+ * imagestreams.
+ */
+export class ImageStreamTagHandler implements ResourceHandler {
+  readonly info = imageStreamTagsInfo;
+  private readonly ref = refOf(imageStreamTagsInfo);
+
+  constructor(
+    private readonly db: Database,
+    private readonly tags: StreamTagStore,
+    private readonly history: TagHistoryRepository,
+  ) {}
+
+  async get(namespace: string, name: string): Promise<ImageStreamTag> {
+    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    const stream = await this.tags.stream(this.db, namespace, streamName);
+    if (!stream) throw ApiError.notFound(this.ref, streamName);
+    const src = await this.tags.tagSource(this.db, stream, tag);
+    if (!src.event?.image) throw ApiError.notFound(this.ref, name);
+    src.image = await this.tags.image(this.db, src.event.image);
+    if (!src.image) throw ApiError.notFound({ group: this.ref.group, resource: 'images' }, src.event.image);
+    return imageStreamTagView(src, false)!;
+  }
+
+  /**
+   * Every tag with a current image, in every stream in scope (spec-only tags are left out),
+   * sorted by stream then tag. Images are not loaded: `image` carries the digest and pull spec.
+   * Label selectors match the stream's labels (an istag's labels are its stream's); no paging.
+   */
+  async list(options: ListOptions): Promise<ListResult<ImageStreamTag>> {
+    return this.db.transaction(
+      async (tx) => {
+        const resourceVersion = await currentResourceVersion(tx);
+        const streams = await this.tags.streams.storage.list(tx, { namespace: options.namespace, labelSelector: options.labelSelector, fieldSelector: [] });
+        const uids = streams.map((s) => s.metadata.uid!);
+        const [tops, conditions] = await Promise.all([this.tags.queries.topEventsOf(tx, uids), this.tags.queries.conditionsOfStreams(tx, uids)]);
+        const items: ImageStreamTag[] = [];
+        for (const stream of streams) {
+          const events = tops.get(stream.metadata.uid!);
+          for (const tag of [...(events?.keys() ?? [])].sort()) {
+            const view = imageStreamTagView(
+              {
+                stream,
+                tag,
+                event: events!.get(tag),
+                conditions: conditions.get(stream.metadata.uid!)?.get(tag),
+                repository: this.tags.repository(stream),
+              },
+              false,
+            );
+            if (!view) continue;
+            const fields = { 'metadata.name': view.metadata.name!, 'metadata.namespace': view.metadata.namespace! };
+            if (!matchesFields(options.fieldSelector, fields)) continue;
+            const { kind: _k, apiVersion: _a, ...item } = view;
+            items.push(item);
+          }
+        }
+        return { metadata: { resourceVersion }, items };
+      },
+      { isolation: 'REPEATABLE READ' },
+    );
+  }
+
+  /** Adds a spec tag (creating the stream when missing); 409 when the spec tag exists. */
+  async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const ist = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace);
+    const name = ist.metadata.name ?? '';
+    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    const specTag = specTagOf(ist, tag);
+    const errors = validateImageStreamTag({ ...ist, tag: specTag });
+    if (errors.length) throw ApiError.invalid(this.ref, name, errors);
+    const result = await this.tags.write(
+      namespace,
+      streamName,
+      this.ref,
+      'create',
+      {
+        onMissing: () => newStreamWith(namespace, streamName, specTag),
+        onExisting: async (current) => {
+          if (current.spec.tags?.some((t) => t.name === tag)) throw ApiError.alreadyExists(this.ref, name);
+          return { next: specTag ? withSpecTag(current, specTag) : current };
+        },
+        respond: (q, stream) => this.answer(q, stream, tag),
+      },
+      options,
+    );
+    return { code: 201, body: result };
+  }
+
+  async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const requested = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace, name);
+    return this.write(namespace, name, () => requested, options);
+  }
+
+  /** Patches the current view (an empty one for a spec-only or missing tag), then updates as PUT does. */
+  async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    return this.write(
+      namespace,
+      name,
+      (current) => decodeViewBody<ImageStreamTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys), this.info.kind, namespace, name),
+      options,
+    );
+  }
+
+  /**
+   * PUT semantics (upstream imagestreamtag Update): blind PUT allowed (no resourceVersion means
+   * the stream's current one), a stale one is 409; a missing stream is created (unless a
+   * resourceVersion was given: 404). Only `tag` and annotations may change; the spec tag becomes
+   * the request's `tag` with the object's annotations. 201 when the spec tag is new, else 200.
+   */
+  private async write(namespace: string, name: string, build: (current: ImageStreamTag) => ImageStreamTag, options: WriteOptions): Promise<WriteResult> {
+    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    let existed = false;
+    const result = await this.tags.write(
+      namespace,
+      streamName,
+      this.ref,
+      'update',
+      {
+        onMissing: () => {
+          const empty = newStreamWith(namespace, streamName, null);
+          const old = imageStreamTagView({ stream: empty, tag, repository: '' }, true)!;
+          const next = build(structuredClone(old));
+          if (next.metadata.resourceVersion) throw ApiError.notFound(this.ref, name);
+          const specTag = this.checkUpdate(next, null, tag, `${namespace}/${streamName}`, false);
+          existed = false;
+          return newStreamWith(namespace, streamName, specTag);
+        },
+        onExisting: async (current, tx) => {
+          const src = await this.tags.tagSource(tx, current, tag);
+          const old = imageStreamTagView(src, true)!;
+          const next = build(structuredClone(old));
+          next.tag = objectOrNull<TagReference>(next.tag, 'tag');
+          if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
+            throw ApiError.conflict(this.ref, name, `another caller has updated the resource version to ${current.metadata.resourceVersion}`);
+          }
+          const existing = current.spec.tags?.find((t) => t.name === tag) ?? null;
+          existed = existing !== null;
+          prepareImageStreamTagUpdate(next, old);
+          const specTag = this.checkUpdate(next, old, tag, `${namespace}/${streamName}`, existed, existing);
+          return { next: withSpecTag(current, specTag) };
+        },
+        respond: (q, stream) => this.answer(q, stream, tag),
+      },
+      options,
+    );
+    return { code: existed ? 200 : 201, body: result };
+  }
+
+  /** Validates the requested view and returns the spec tag to store. */
+  private checkUpdate(
+    next: ImageStreamTag,
+    old: ImageStreamTag | null,
+    tag: string,
+    streamKey: string,
+    existed: boolean,
+    existing: TagReference | null = null,
+  ): TagReference {
+    const name = next.metadata.name ?? '';
+    const requestedTag = specTagOf(next, tag);
+    next.tag = requestedTag;
+    const errors = old ? validateImageStreamTagUpdate(next, old) : validateImageStreamTag(next);
+    if (errors.length) throw ApiError.invalid(this.ref, name, errors);
+    if (!existed && !requestedTag) {
+      throw ApiError.badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${streamKey}, cannot be updated`);
+    }
+    const specTag = structuredClone(requestedTag ?? existing!);
+    specTag.name = tag;
+    specTag.annotations = next.metadata.annotations && Object.keys(next.metadata.annotations).length ? { ...next.metadata.annotations } : null;
+    return specTag;
+  }
+
+  /** The istag after a write; the image may be empty when nothing is tagged yet. */
+  private async answer(q: Queryable | null, stream: ImageStream, tag: string): Promise<ImageStreamTag> {
+    const src = await this.tags.tagSource(q ?? this.db, stream, tag, { image: true });
+    return imageStreamTagView(src, true)!;
+  }
+
+  /** Removes the spec tag and the tag's whole history (Images stay); 404 when neither exists. */
+  async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
+    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    await deleteStreamTag(this.tags, this.history, this.ref, namespace, streamName, tag, name, options);
+    return { code: 200, body: successStatus() };
+  }
+}

@@ -1,0 +1,33 @@
+import { ApiError, refOf } from '@app/api-machinery';
+import type { Database, ResourceHandler } from '@app/persistence';
+import type { Image } from '../image/image.types';
+import { imageStreamLayersInfo, imageStreamsInfo } from '../resources/resource-infos';
+import type { StreamTagStore } from '../tag-views/stream-tag-store';
+import { buildImageStreamLayers, childManifests } from './imagestream-layers';
+
+/** How deep manifest lists may nest (an index of indexes is already unusual). */
+const maxListDepth = 4;
+
+/** `GET imagestreams/{name}/layers`: the blobs and images reachable through a stream. */
+export class ImageStreamLayersHandler implements ResourceHandler {
+  readonly info = imageStreamLayersInfo;
+
+  constructor(
+    private readonly db: Database,
+    private readonly tags: StreamTagStore,
+  ) {}
+
+  async get(namespace: string, name: string): Promise<object> {
+    const stream = await this.tags.stream(this.db, namespace, name);
+    if (!stream) throw ApiError.notFound(refOf(imageStreamsInfo), name);
+    const roots = await this.tags.queries.historyImages(this.db, stream.metadata.uid!);
+    const images = new Map<string, Image>();
+    let wanted = roots;
+    for (let depth = 0; wanted.length && depth < maxListDepth; depth++) {
+      const loaded = await this.tags.queries.imagesByName(this.db, wanted);
+      loaded.forEach((image, key) => images.set(key, image));
+      wanted = [...new Set([...loaded.values()].flatMap((image) => childManifests(image)))].filter((n) => !images.has(n));
+    }
+    return buildImageStreamLayers(stream.metadata, roots, images);
+  }
+}

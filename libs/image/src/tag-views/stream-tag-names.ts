@@ -1,0 +1,29 @@
+import { ApiError } from '@app/api-machinery';
+
+/** `<stream>:<tag>`: exactly one `:`, no `@`, both parts non-empty (library-go ParseImageStreamTagName). */
+export function splitStreamTag(name: string): { stream: string; tag: string } | null {
+  if (name.includes('@')) return null;
+  const parts = name.split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+  return { stream: parts[0], tag: parts[1] };
+}
+
+/** `<stream>@<id>`: exactly one `@`, both parts non-empty (library-go ParseImageStreamImageName). */
+export function splitStreamImage(name: string): { stream: string; id: string } | null {
+  const parts = name.split('@');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+  return { stream: parts[0], id: parts[1] };
+}
+
+/** Parses an istag/itag name or answers 400 with the upstream wording (`ImageStreamTags must be …`). */
+export function parseStreamTagName(name: string, plural: 'ImageStreamTags' | 'ImageTags'): { stream: string; tag: string } {
+  const parsed = splitStreamTag(name);
+  if (!parsed) throw ApiError.badRequest(`${plural} must be retrieved with <name>:<tag>`);
+  return parsed;
+}
+
+export function parseStreamImageName(name: string): { stream: string; id: string } {
+  const parsed = splitStreamImage(name);
+  if (!parsed) throw ApiError.badRequest('ImageStreamImages must be retrieved with <name>@<id>');
+  return parsed;
+}

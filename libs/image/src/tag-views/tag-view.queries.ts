@@ -1,0 +1,123 @@
+import type { Queryable } from '@app/persistence';
+import type { Image } from '../image/image.types';
+import type { TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
+import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Reads the stream-tag views need beside TagHistoryRepository's: one tag's conditions or whole
+ * history, the newest event of every tag of many streams, and Images by name. Event rows are
+ * turned into TagEvents by the repository, so the row format lives in one place.
+ */
+export class TagViewQueries {
+  constructor(private readonly history: TagHistoryRepository) {}
+
+  private event(row: Row): TagEvent {
+    return this.history.currentFromRow(row)!.event;
+  }
+
+  /** Conditions of one tag (primary-key probe). */
+  async conditionsOf(q: Queryable, streamUid: string, tag: string): Promise<TagEventCondition[] | undefined> {
+    const [row] = await q.query<{ conditions: TagEventCondition[] }>(
+      `SELECT conditions FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`,
+      [streamUid, tag],
+    );
+    return row?.conditions.length ? row.conditions : undefined;
+  }
+
+  /** Conditions of every tag of many streams: stream uid → tag → conditions. */
+  async conditionsOfStreams(q: Queryable, streamUids: string[]): Promise<Map<string, Map<string, TagEventCondition[]>>> {
+    const out = new Map<string, Map<string, TagEventCondition[]>>();
+    if (!streamUids.length) return out;
+    const rows = await q.query<{ stream_uid: string; tag: string; conditions: TagEventCondition[] }>(
+      `SELECT stream_uid::text AS stream_uid, tag, conditions FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[])`,
+      [streamUids],
+    );
+    for (const r of rows) {
+      if (!r.conditions.length) continue;
+      let tags = out.get(r.stream_uid);
+      if (!tags) out.set(r.stream_uid, (tags = new Map()));
+      tags.set(r.tag, r.conditions);
+    }
+    return out;
+  }
+
+  /** One tag's whole history, newest first (index range scan on that tag only). */
+  async tagHistory(q: Queryable, streamUid: string, tag: string): Promise<TagEvent[]> {
+    const rows = await q.query(
+      `SELECT ev.id::text AS id, ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
+         FROM image_stream_tag_events ev WHERE ev.stream_uid = $1 AND ev.tag = $2 ORDER BY ev.id DESC`,
+      [streamUid, tag],
+    );
+    return rows.map((r) => this.event(r));
+  }
+
+  /**
+   * The newest event of every tag of many streams, without reading older history: a loose index
+   * scan walks the distinct tags of each stream (one probe per tag on tag_events_by_tag), then
+   * takes each tag's newest row. Cost grows with the number of tags, not with history length.
+   */
+  async topEventsOf(q: Queryable, streamUids: string[]): Promise<Map<string, Map<string, TagEvent>>> {
+    const out = new Map<string, Map<string, TagEvent>>();
+    if (!streamUids.length) return out;
+    const rows = await q.query(
+      `WITH RECURSIVE tags AS (
+         SELECT s.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = s.uid) AS tag
+           FROM unnest($1::uuid[]) AS s(uid)
+         UNION ALL
+         SELECT t.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = t.uid AND e.tag > t.tag)
+           FROM tags t WHERE t.tag IS NOT NULL)
+       SELECT t.uid::text AS stream_uid, top.*
+         FROM tags t CROSS JOIN LATERAL (
+           SELECT ev.id::text AS id, ev.tag, ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
+             FROM image_stream_tag_events ev WHERE ev.stream_uid = t.uid AND ev.tag = t.tag
+            ORDER BY ev.id DESC LIMIT 1) top
+        WHERE t.tag IS NOT NULL`,
+      [streamUids],
+    );
+    for (const r of rows) {
+      const uid = String(r['stream_uid']);
+      let tags = out.get(uid);
+      if (!tags) out.set(uid, (tags = new Map()));
+      tags.set(String(r['tag']), this.event(r));
+    }
+    return out;
+  }
+
+  /** Distinct non-empty images anywhere in a stream's history. */
+  async historyImages(q: Queryable, streamUid: string): Promise<string[]> {
+    const rows = await q.query<{ image: string }>(
+      `SELECT DISTINCT image FROM image_stream_tag_events WHERE stream_uid = $1 AND image <> '' ORDER BY image`,
+      [streamUid],
+    );
+    return rows.map((r) => r.image);
+  }
+
+  /** Child manifests of the manifest lists in a stream's history (they are part of the stream's layers view). */
+  async historyChildManifests(q: Queryable, streamUid: string): Promise<string[]> {
+    const rows = await q.query<{ digest: string }>(
+      `SELECT DISTINCT m->>'digest' AS digest
+         FROM (SELECT DISTINCT image FROM image_stream_tag_events WHERE stream_uid = $1 AND image <> '') h
+         JOIN images i ON i.name = h.image
+         CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.body->'dockerImageManifests', '[]'::jsonb)) m`,
+      [streamUid],
+    );
+    return rows.map((r) => r.digest).filter((d) => typeof d === 'string' && d !== '');
+  }
+
+  /** Images by name (primary key); missing names are simply absent from the map. */
+  async imagesByName(q: Queryable, names: string[]): Promise<Map<string, Image>> {
+    const out = new Map<string, Image>();
+    if (!names.length) return out;
+    const rows = await q.query<{ name: string; resource_version: string; body: Image }>(
+      `SELECT name, resource_version::text AS resource_version, body FROM images WHERE name = ANY($1::text[])`,
+      [names],
+    );
+    for (const r of rows) {
+      r.body.metadata.resourceVersion = r.resource_version;
+      out.set(r.name, r.body);
+    }
+    return out;
+  }
+}

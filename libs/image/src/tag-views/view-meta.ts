@@ -1,0 +1,57 @@
+import {
+  type FieldError,
+  jsonEqual,
+  type ObjectMeta,
+  validateAnnotations,
+  validateLabels,
+  validateNamespaceName,
+  validatePathSegmentName,
+  fieldErr,
+} from '@app/api-machinery';
+
+/** Object metadata rules for a virtual object (apimachinery ValidateObjectMeta with path-segment names). */
+export function validateViewMeta(meta: ObjectMeta): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!meta.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
+  else errors.push(...validatePathSegmentName(meta.name));
+  if (!meta.namespace) errors.push(fieldErr.required('metadata.namespace'));
+  else errors.push(...validateNamespaceName(meta.namespace));
+  errors.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations));
+  return errors;
+}
+
+/**
+ * What the generic update path does to request metadata before comparing it with the stored
+ * object (apiserver rest.BeforeUpdate): generation and creationTimestamp cannot change, a
+ * missing uid or resourceVersion means "the current one"; managedFields are not served.
+ */
+export function normalizeUpdateMeta(next: ObjectMeta, old: ObjectMeta): ObjectMeta {
+  const out: ObjectMeta & { managedFields?: unknown } = { ...next };
+  delete out.managedFields;
+  if (old.generation !== undefined) out.generation = old.generation;
+  else delete out.generation;
+  if (old.creationTimestamp) out.creationTimestamp = old.creationTimestamp;
+  if (!out.uid) out.uid = old.uid;
+  if (!out.resourceVersion) out.resourceVersion = old.resourceVersion;
+  return out;
+}
+
+/** Semantic map equality: an empty map equals an absent one (apimachinery Semantic.DeepEqual). */
+export function sameMap(a: Record<string, string> | null | undefined, b: Record<string, string> | null | undefined): boolean {
+  const norm = (m: Record<string, string> | null | undefined) => (m && Object.keys(m).length ? m : undefined);
+  return jsonEqual(norm(a), norm(b));
+}
+
+/** Metadata equality ignoring the given keys and treating empty maps as absent. */
+export function sameMeta(a: ObjectMeta, b: ObjectMeta, ignore: (keyof ObjectMeta)[] = []): boolean {
+  const strip = (m: ObjectMeta) => {
+    const out: Record<string, unknown> = { ...m };
+    for (const k of ignore) delete out[k];
+    for (const k of ['labels', 'annotations'] as const) {
+      const v = out[k] as Record<string, string> | undefined;
+      if (!v || !Object.keys(v).length) delete out[k];
+    }
+    return out;
+  };
+  return jsonEqual(strip(a), strip(b));
+}

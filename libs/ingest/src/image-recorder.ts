@@ -1,0 +1,104 @@
+import { ApiError, type WriteOptions } from '@app/api-machinery';
+import { type Image, type ImageStreamMappingHandler, type MappingOutcome } from '@app/image';
+import { type Database, ResourceRegistry } from '@app/persistence';
+import { fetchImage, registryPushedImageAnnotations } from '@app/registry';
+import type { RegistrySource } from './registry-source';
+
+const GROUP = 'image.openshift.io';
+const VERSION = 'v1';
+const write: WriteOptions = { dryRun: false };
+
+/** A pushed manifest, ready to record: the Image and, for a list/index, one Image per child. */
+export interface PreparedImage {
+  digest: string;
+  image: Image;
+  children: Image[];
+  /** The Image was already stored: nothing was fetched, nothing needs creating. */
+  existed: boolean;
+}
+
+export interface StreamRef {
+  namespace: string;
+  name: string;
+}
+
+const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists';
+const isMissingStream = (e: unknown) =>
+  e instanceof ApiError && e.code === 404 && e.details?.kind === 'imagestreammappings';
+
+/**
+ * Turns pushed manifests into Images and tag moves through the image API's own paths: the images
+ * store for Images (AlreadyExists is fine), ImageStreamMapping for tags (creating the stream on the
+ * first push, as the integrated registry does: openshift/image-registry imagestream.go).
+ */
+export class ImageRecorder {
+  constructor(
+    private readonly db: Database,
+    private readonly resources: ResourceRegistry,
+    private readonly mappings: ImageStreamMappingHandler,
+    private readonly source: RegistrySource,
+  ) {}
+
+  /**
+   * Reads the manifest (and config, and children) from the registry unless the Image is stored
+   * already; registry errors propagate with their `retryable` flag.
+   */
+  async prepare(repository: string, digest: string): Promise<PreparedImage> {
+    const pullSpec = this.source.pullSpec(repository);
+    const [row] = await this.db.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM images WHERE name = $1) AS present`, [digest]);
+    if (row?.present) {
+      // The mapping reuses the stored Image; this is only what the request needs to name it.
+      const image = {
+        metadata: { name: digest, annotations: registryPushedImageAnnotations() },
+        dockerImageReference: `${pullSpec}@${digest}`,
+      } as Image;
+      return { digest, image, children: [], existed: true };
+    }
+    const fetched = await fetchImage(this.source.client(), repository, digest, {
+      pullSpec,
+      annotations: registryPushedImageAnnotations(),
+    });
+    return { digest, image: fetched.image, children: fetched.children, existed: false };
+  }
+
+  /** Creates the Image (children first, so the list never names a missing Image). */
+  async record(prepared: PreparedImage): Promise<boolean> {
+    if (prepared.existed) return false;
+    await this.createChildren(prepared);
+    return this.createImage(prepared.image);
+  }
+
+  /** Moves `tag` of the stream to the prepared image exactly as an ImageStreamMapping does. */
+  async mapTag(stream: StreamRef, tag: string, prepared: PreparedImage): Promise<MappingOutcome> {
+    await this.createChildren(prepared);
+    const body = { metadata: { name: stream.name, namespace: stream.namespace }, tag, image: structuredClone(prepared.image) };
+    try {
+      return await this.mappings.map(stream.namespace, body, write);
+    } catch (e) {
+      if (!isMissingStream(e)) throw e;
+    }
+    // First push to this repository: create the stream (a concurrent creator may win: fine), map again.
+    const streams = this.resources.require(GROUP, VERSION, 'imagestreams');
+    try {
+      await streams.create!(stream.namespace, { metadata: { name: stream.name } }, write);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    return this.mappings.map(stream.namespace, { ...body, image: structuredClone(prepared.image) }, write);
+  }
+
+  private async createChildren(prepared: PreparedImage): Promise<void> {
+    for (const child of prepared.children) await this.createImage(child);
+  }
+
+  private async createImage(image: Image): Promise<boolean> {
+    const images = this.resources.require(GROUP, VERSION, 'images');
+    try {
+      await images.create!('', structuredClone(image), write);
+      return true;
+    } catch (e) {
+      if (isAlreadyExists(e)) return false;
+      throw e;
+    }
+  }
+}

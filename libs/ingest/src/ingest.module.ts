@@ -1,0 +1,99 @@
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ImageApiModule, ImageStreamMappingHandler } from '@app/image';
+import { Database, ResourceRegistry } from '@app/persistence';
+import { RegistryEventProcessor } from './event-processor';
+import { RegistryEventQueue } from './event-queue';
+import { ImageRecorder } from './image-recorder';
+import { InboxRepository } from './inbox.repository';
+import { RegistryEventSweeper } from './ingest-sweeper';
+import { RegistryEventsWorker } from './ingest-worker';
+import { RegistryEventsController } from './registry-events.controller';
+import { RegistryNotificationsController } from './registry-notifications.controller';
+import { RegistryNotificationReceiver } from './receiver.service';
+import { RegistrySource } from './registry-source';
+import { SharedSecret } from './shared-secret';
+import { TagPositionsRepository } from './tag-positions.repository';
+
+const common = [
+  { provide: InboxRepository, inject: [Database], useFactory: (db: Database) => new InboxRepository(db) },
+  { provide: RegistryEventQueue, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new RegistryEventQueue(c) },
+];
+
+/** The api side of registry ingestion: the notification receiver and the inbox API. */
+@Module({
+  controllers: [RegistryNotificationsController, RegistryEventsController],
+  providers: [
+    ...common,
+    {
+      provide: SharedSecret,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new SharedSecret(c.registryNotifyHeader, c.registryNotifySecret),
+    },
+    {
+      provide: RegistryNotificationReceiver,
+      inject: [InboxRepository, RegistryEventQueue],
+      useFactory: (inbox: InboxRepository, queue: RegistryEventQueue) => new RegistryNotificationReceiver(inbox, queue),
+    },
+  ],
+})
+export class IngestApiModule implements OnApplicationShutdown {
+  constructor(@Inject(RegistryEventQueue) private readonly queue: RegistryEventQueue) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** The worker side: the registry-events consumer and the sweeper that keeps the inbox and the queue in step. */
+@Module({
+  imports: [ImageApiModule],
+  providers: [
+    ...common,
+    { provide: TagPositionsRepository, useValue: new TagPositionsRepository() },
+    { provide: RegistrySource, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new RegistrySource(c) },
+    {
+      provide: ImageRecorder,
+      inject: [Database, ResourceRegistry, ImageStreamMappingHandler, RegistrySource],
+      useFactory: (db: Database, r: ResourceRegistry, m: ImageStreamMappingHandler, s: RegistrySource) => new ImageRecorder(db, r, m, s),
+    },
+    {
+      provide: RegistryEventProcessor,
+      inject: [Database, InboxRepository, TagPositionsRepository, ImageRecorder, RegistrySource],
+      useFactory: (db: Database, inbox: InboxRepository, p: TagPositionsRepository, i: ImageRecorder, s: RegistrySource) =>
+        new RegistryEventProcessor(db, inbox, p, i, s),
+    },
+    {
+      provide: RegistryEventsWorker,
+      inject: [APP_CONFIG, RegistryEventProcessor],
+      useFactory: (c: AppConfig, p: RegistryEventProcessor) => new RegistryEventsWorker(c, p),
+    },
+    {
+      provide: RegistryEventSweeper,
+      inject: [APP_CONFIG, InboxRepository, RegistryEventQueue],
+      useFactory: (c: AppConfig, inbox: InboxRepository, q: RegistryEventQueue) => new RegistryEventSweeper(c, inbox, q),
+    },
+  ],
+  exports: [RegistryEventSweeper],
+})
+export class IngestWorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(RegistryEventsWorker) private readonly worker: RegistryEventsWorker,
+    @Inject(RegistryEventSweeper) private readonly sweeper: RegistryEventSweeper,
+    @Inject(RegistryEventQueue) private readonly queue: RegistryEventQueue,
+    @Inject(RegistrySource) private readonly source: RegistrySource,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker.start();
+    this.sweeper.start();
+  }
+
+  /** Consumers stop first (active jobs finish), then the producer and the registry client. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
+    await this.worker.close();
+    await this.queue.close();
+    await this.source.close();
+  }
+}

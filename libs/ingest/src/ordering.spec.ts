@@ -1,0 +1,98 @@
+import {
+  CLOCK_SKEW_NS,
+  decidePush,
+  decideTagDelete,
+  precedence,
+  settlePushWithRegistry,
+  tagDeleteRemoves,
+  type TagPosition,
+} from './ordering';
+
+const A = 'sha256:' + 'a'.repeat(64);
+const B = 'sha256:' + 'b'.repeat(64);
+const C = 'sha256:' + 'c'.repeat(64);
+const T = 1_000_000_000_000_000_000n;
+const reg1 = 'registry-1';
+
+const position = (p: Partial<TagPosition> = {}): TagPosition => ({
+  eventId: 'e-prev',
+  eventNs: T,
+  sourceInstance: reg1,
+  digest: A,
+  currentImage: A,
+  ...p,
+});
+const event = (ns: bigint, digest = B, sourceInstance = reg1, id = 'e-next') => ({ id, eventNs: ns, sourceInstance, digest });
+
+describe('precedence', () => {
+  it.each<[string, bigint, string, TagPosition | null, ReturnType<typeof precedence>]>([
+    ['first event of a tag', T, reg1, null, 'newer'],
+    ['one nanosecond later, same registry', T + 1n, reg1, position(), 'newer'],
+    ['one nanosecond earlier, same registry', T - 1n, reg1, position(), 'older'],
+    ['same instant', T, reg1, position(), 'uncertain'],
+    ['another registry process, within the skew', T + CLOCK_SKEW_NS, 'registry-2', position(), 'uncertain'],
+    ['another registry process, beyond the skew', T + CLOCK_SKEW_NS + 1n, 'registry-2', position(), 'newer'],
+    ['another registry process, long before', T - CLOCK_SKEW_NS - 1n, 'registry-2', position(), 'older'],
+    ['no instance ids', T + 5n, '', position({ sourceInstance: '' }), 'uncertain'],
+  ])('%s → %s', (_name, ns, source, pos, expected) => {
+    expect(precedence({ id: 'e-next', eventNs: ns, sourceInstance: source }, pos)).toBe(expected);
+  });
+
+  it('the event that set the position is recognised', () => {
+    expect(precedence({ id: 'e-prev', eventNs: T, sourceInstance: reg1 }, position())).toBe('same-event');
+  });
+});
+
+describe('decidePush', () => {
+  it.each<[string, ReturnType<typeof event>, TagPosition | null, string | null, 'apply' | 'skip' | 'ask']>([
+    ['first push to a new tag', event(T), null, null, 'apply'],
+    ['first push, the tag already there (set through the API)', event(T), null, C, 'ask'],
+    ['first push, the tag already at this image', event(T), null, B, 'apply'],
+    ['a later push, the tag where the last event left it', event(T + 1n), position(), A, 'apply'],
+    ['a late (older) push never moves the tag back', event(T - 1n), position(), A, 'skip'],
+    ['a late push of the image the tag already has is still stale', event(T - 1n, A), position(), A, 'skip'],
+    ['a later push, the tag moved by something else', event(T + 1n), position(), C, 'ask'],
+    ['a later push, the tag already at this image (crash after the move)', event(T + 1n), position(), B, 'apply'],
+    ['same instant, other digest', event(T), position(), A, 'ask'],
+    ['after a tag delete that emptied the tag', event(T + 1n), position({ digest: null, currentImage: null }), null, 'apply'],
+    ['after a tag delete that left an older entry', event(T + 1n), position({ digest: null, currentImage: C }), C, 'apply'],
+  ])('%s → %s', (_name, ev, pos, current, action) => {
+    expect(decidePush(ev, pos, current).action).toBe(action);
+  });
+
+  it('a repeat of the event that set the position re-applies only when the tag is still there', () => {
+    expect(decidePush(event(T, A, reg1, 'e-prev'), position(), A).action).toBe('apply');
+    expect(decidePush(event(T, A, reg1, 'e-prev'), position(), C).action).toBe('ask');
+  });
+
+  it('says why it skips', () => {
+    expect(decidePush(event(T - 1n), position(), A)).toEqual({
+      action: 'skip',
+      reason: 'superseded: a later registry event (e-prev) already set this tag',
+    });
+  });
+});
+
+describe('settlePushWithRegistry', () => {
+  it('applies only what the registry holds under the tag', () => {
+    expect(settlePushWithRegistry(B, B)).toEqual({ action: 'apply' });
+    expect(settlePushWithRegistry(B, A)).toEqual({ action: 'skip', reason: `superseded: the registry now has ${A} under this tag` });
+    expect(settlePushWithRegistry(B, null)).toEqual({ action: 'skip', reason: 'superseded: the registry no longer has this tag' });
+  });
+});
+
+describe('tag deletes', () => {
+  it('an older delete than the last push is skipped; otherwise the registry is asked', () => {
+    expect(decideTagDelete({ id: 'd', eventNs: T - 1n, sourceInstance: reg1 }, position()).action).toBe('skip');
+    expect(decideTagDelete({ id: 'd', eventNs: T + 1n, sourceInstance: reg1 }, position()).action).toBe('ask');
+    expect(decideTagDelete({ id: 'd', eventNs: T, sourceInstance: reg1 }, null).action).toBe('ask');
+  });
+
+  it("removes the newest entry only when it is the digest the registry had under the tag", () => {
+    expect(tagDeleteRemoves(position({ digest: A }), A)).toBe(true);
+    // The manifest delete already removed A's entry: the older entry stays.
+    expect(tagDeleteRemoves(position({ digest: A }), C)).toBe(false);
+    expect(tagDeleteRemoves(null, C)).toBe('ask-registry');
+    expect(tagDeleteRemoves(position({ digest: null }), C)).toBe('ask-registry');
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Ordering rules for events that touch one repository tag. Pure functions: the processor feeds them
+ * what it read under the tag's lock and, when they say "ask", what the registry answered.
+ *
+ * The registry stamps each event with its own clock (nanoseconds) and `source.instanceID`. Within one
+ * registry process those stamps order events exactly. Across processes (replicas, restarts) clocks may
+ * differ slightly, so stamps closer than CLOCK_SKEW_NS are not trusted and the registry is asked.
+ */
+
+/** What the service knows of the newest registry event applied to a repository tag. */
+export interface TagPosition {
+  eventId: string;
+  eventNs: bigint;
+  sourceInstance: string;
+  /** Digest the registry had under the tag per that event; null after a tag delete. */
+  digest: string | null;
+  /** Image of the tag's newest history entry right after that event was applied (null: empty). */
+  currentImage: string | null;
+}
+
+export interface TagEventFacts {
+  id: string;
+  eventNs: bigint;
+  sourceInstance: string;
+}
+
+export type OrderingDecision =
+  | { action: 'apply' }
+  | { action: 'skip'; reason: string }
+  | { action: 'ask'; reason: string };
+
+/** Registry clocks of different processes are trusted to order events only when further apart than this. */
+export const CLOCK_SKEW_NS = 2_000_000_000n;
+
+export type Precedence = 'newer' | 'older' | 'same-event' | 'uncertain';
+
+/** Is `event` newer than the recorded position of its tag? */
+export function precedence(event: TagEventFacts, position: TagPosition | null): Precedence {
+  if (!position) return 'newer';
+  if (position.eventId === event.id) return 'same-event';
+  const diff = event.eventNs - position.eventNs;
+  if (diff === 0n) return 'uncertain';
+  const sameClock = event.sourceInstance !== '' && event.sourceInstance === position.sourceInstance;
+  if (!sameClock && (diff < 0n ? -diff : diff) <= CLOCK_SKEW_NS) return 'uncertain';
+  return diff > 0n ? 'newer' : 'older';
+}
+
+/**
+ * A manifest push to a tag. `currentImage` is the tag's newest history entry now (null: none).
+ * - Older than the recorded position: skip (never move a tag back because an old event came late).
+ * - Newer, and the tag is where the last applied event left it: apply.
+ * - The tag was changed by something the position does not know of (an API mapping, a crash
+ *   between the tag move and the position write), the stamps are too close to trust, or this
+ *   event was already being applied: ask the registry what the tag holds.
+ */
+export function decidePush(event: TagEventFacts & { digest: string }, position: TagPosition | null, currentImage: string | null): OrderingDecision {
+  switch (precedence(event, position)) {
+    case 'older':
+      return {
+        action: 'skip',
+        reason: `superseded: a later registry event (${position!.eventId}) already set this tag`,
+      };
+    case 'uncertain':
+      return { action: 'ask', reason: 'registry timestamps too close to order' };
+    case 'same-event':
+      return currentImage === event.digest
+        ? { action: 'apply' }
+        : { action: 'ask', reason: 'the tag moved after this event was applied' };
+    case 'newer': {
+      if (currentImage === event.digest) return { action: 'apply' };
+      const expected = position ? position.currentImage : null;
+      if (currentImage !== expected) return { action: 'ask', reason: 'the tag was changed outside registry ingestion' };
+      return { action: 'apply' };
+    }
+  }
+}
+
+/** The registry's answer to "what does this tag hold now?" settles a push that was in doubt. */
+export function settlePushWithRegistry(digest: string, registryDigest: string | null): OrderingDecision {
+  if (registryDigest === digest) return { action: 'apply' };
+  return registryDigest === null
+    ? { action: 'skip', reason: 'superseded: the registry no longer has this tag' }
+    : { action: 'skip', reason: `superseded: the registry now has ${registryDigest} under this tag` };
+}
+
+/**
+ * A tag delete. Older than the recorded position: skip. Otherwise the registry is asked whether the
+ * tag exists again (a re-push after the delete wins) before anything is removed.
+ */
+export function decideTagDelete(event: TagEventFacts, position: TagPosition | null): OrderingDecision {
+  if (precedence(event, position) === 'older') {
+    return { action: 'skip', reason: `superseded: a later registry event (${position!.eventId}) already set this tag` };
+  }
+  return { action: 'ask', reason: 'a tag delete is applied only when the registry confirms the tag is gone' };
+}
+
+/**
+ * Which newest history entry a confirmed tag delete removes: the one pointing at the digest the
+ * registry last had under the tag. Without that knowledge ('ask-registry'), the entry goes when the
+ * registry no longer holds its image in the repository.
+ */
+export function tagDeleteRemoves(position: TagPosition | null, currentImage: string): boolean | 'ask-registry' {
+  if (position?.digest) return currentImage === position.digest;
+  return 'ask-registry';
+}

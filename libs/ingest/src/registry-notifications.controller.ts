@@ -1,0 +1,30 @@
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { setRequestLabels } from '@app/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RegistryNotificationReceiver } from './receiver.service';
+import { SharedSecret } from './shared-secret';
+
+type Req = FastifyRequest<{ Body: Buffer | undefined }>;
+
+/**
+ * `POST /registry/notifications`: the endpoint a CNCF distribution registry's `notifications.endpoints`
+ * entry points at. 202 once every event the service acts on is committed to the inbox; 401 without
+ * the shared secret; 400 for a malformed envelope; 415 for another body type; 503 when Postgres is
+ * unavailable (the registry retries until it gets a 2xx).
+ */
+@Controller('registry')
+export class RegistryNotificationsController {
+  constructor(
+    @Inject(SharedSecret) private readonly secret: SharedSecret,
+    @Inject(RegistryNotificationReceiver) private readonly receiver: RegistryNotificationReceiver,
+  ) {}
+
+  @Post('notifications')
+  async receive(@Req() req: Req, @Res() reply: FastifyReply): Promise<void> {
+    setRequestLabels(req, { verb: 'create', resource: 'registry/notifications' });
+    this.secret.check(req.headers);
+    RegistryNotificationReceiver.checkContentType(req.headers['content-type']);
+    const result = await this.receiver.receive(req.body);
+    void reply.status(202).header('content-type', 'application/json').send(JSON.stringify(result));
+  }
+}

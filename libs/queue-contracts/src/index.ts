@@ -1,0 +1,6 @@
+export * from './queues';
+export * from './job-ids';
+export * from './job-defaults';
+export * from './connection';
+export * from './producer';
+export * from './triggers';

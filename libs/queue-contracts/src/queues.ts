@@ -1,0 +1,31 @@
+/**
+ * The job catalogue: every queue, every job name, and the payload each job carries. Producers and
+ * consumers in both apps import these, so a name or a payload shape is declared exactly once.
+ */
+export const QueueName = {
+  /** One job per stored registry notification event (manifest push, manifest delete, tag delete). */
+  RegistryEvents: 'registry-events',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  ProcessRegistryEvent: 'process-registry-event',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** Payload per job name. Payloads carry ids only: the Postgres row is the truth, and no secret ever rides in Redis. */
+export interface JobPayloads {
+  [JobName.ProcessRegistryEvent]: { eventId: string };
+}
+
+/** Which jobs run on which queue; a consumer must handle every name listed for its queue. */
+export const jobsOfQueue = {
+  [QueueName.RegistryEvents]: [JobName.ProcessRegistryEvent],
+} as const satisfies Record<QueueName, readonly JobName[]>;
+
+export type JobsOf<Q extends QueueName> = (typeof jobsOfQueue)[Q][number];
+
+/** A consumer's handlers for one queue: exactly one per job name (missing or extra is a type error). */
+export type QueueHandlers<Q extends QueueName> = {
+  [N in JobsOf<Q>]: (data: JobPayloads[N], attempt: { made: number; max: number }) => Promise<unknown>;
+};

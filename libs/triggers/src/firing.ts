@@ -1,0 +1,73 @@
+/**
+ * Firing rules (level-driven, after openshift-controller-manager's image trigger controller):
+ * fire when the tag's current image differs from what the dependent last got; nothing while
+ * the tag has no image; nothing while paused (the next evaluation after unpause fires if the
+ * image changed). A dependent is never moved to an image older than the one it last got
+ * unless the tag was explicitly rolled back.
+ *
+ * "Older" means either: the current image was already on this tag before the dependent's last
+ * image first arrived there (a move back in the tag's own history), or both images carry a
+ * creation time and the current one is earlier (an out-of-order push of an older build).
+ * "Explicit" means the move was made by a tag write through the API (cause `spec`, `istag`,
+ * `rollback`, …) rather than by ingestion (`mapping`, `registry`, `alias`, `import`): pushes
+ * and mappings that land an older image are ignored, a user re-pointing the tag is obeyed.
+ */
+export const pushCauses = new Set(['mapping', 'registry', 'alias', 'import', 'push']);
+
+export interface TagState {
+  image: string;
+  pullSpec: string;
+  /** tag_changes id of the move that put `image` on the tag (null when unknown/pruned). */
+  changeId: string | null;
+  cause: string;
+  /** Earliest tag_changes id at which this image was on this tag. */
+  firstSeenChangeId?: string | null;
+  created?: string | null;
+}
+
+export interface DependentState {
+  paused: boolean;
+  lastImage?: string | null;
+  /** Earliest tag_changes id at which the last image was on this tag. */
+  lastImageFirstSeenChangeId?: string | null;
+  lastImageCreated?: string | null;
+}
+
+export type FireReason = 'ImageChanged' | 'ExplicitRollback' | 'TagHasNoImage' | 'Paused' | 'UpToDate' | 'OlderImageIgnored';
+
+export interface FireDecision {
+  fire: boolean;
+  reason: FireReason;
+  rollback: boolean;
+}
+
+function olderThanLast(tag: TagState, dep: DependentState): boolean {
+  const a = tag.firstSeenChangeId;
+  const b = dep.lastImageFirstSeenChangeId;
+  if (a && b && BigInt(a) < BigInt(b)) return true;
+  if (tag.created && dep.lastImageCreated) {
+    const t = Date.parse(tag.created);
+    const l = Date.parse(dep.lastImageCreated);
+    if (Number.isFinite(t) && Number.isFinite(l) && t < l) return true;
+  }
+  return false;
+}
+
+export function decideFire(tag: TagState | null, dep: DependentState): FireDecision {
+  if (!tag || !tag.image) return { fire: false, reason: 'TagHasNoImage', rollback: false };
+  if (dep.paused) return { fire: false, reason: 'Paused', rollback: false };
+  if (dep.lastImage && dep.lastImage === tag.image) return { fire: false, reason: 'UpToDate', rollback: false };
+  if (dep.lastImage && olderThanLast(tag, dep)) {
+    if (pushCauses.has(tag.cause)) return { fire: false, reason: 'OlderImageIgnored', rollback: false };
+    return { fire: true, reason: 'ExplicitRollback', rollback: true };
+  }
+  return { fire: true, reason: 'ImageChanged', rollback: false };
+}
+
+/**
+ * Idempotency key of a fire: dependent uid + image digest. A rollback back to an image the
+ * dependent already got is a new effect, keyed by the move that performed it.
+ */
+export function idempotencyKey(ownerUid: string, image: string, rollbackChangeId?: string | null): string {
+  return rollbackChangeId ? `${ownerUid}/${image}/rollback-${rollbackChangeId}` : `${ownerUid}/${image}`;
+}

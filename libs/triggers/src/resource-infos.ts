@@ -1,0 +1,102 @@
+import type { ResourceInfo } from '@app/api-machinery';
+import { TRIGGER_GROUP, TRIGGER_VERSION } from './trigger.types';
+
+const storedVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const base = { group: TRIGGER_GROUP, version: TRIGGER_VERSION, fieldSelectors: [] as string[], mergeKeys: {}, namespaced: true };
+
+export const triggersInfo: ResourceInfo = {
+  ...base,
+  resource: 'triggers',
+  singularName: 'trigger',
+  kind: 'Trigger',
+  listKind: 'TriggerList',
+  verbs: storedVerbs,
+  shortNames: ['trg'],
+  categories: ['all'],
+  mergeKeys: { 'status.conditions': 'type' },
+};
+
+export const triggerStatusInfo: ResourceInfo = {
+  ...triggersInfo,
+  resource: 'triggers/status',
+  singularName: '',
+  verbs: ['get', 'patch', 'update'],
+  shortNames: undefined,
+  categories: undefined,
+};
+
+export const triggerSecretsInfo: ResourceInfo = {
+  ...base,
+  resource: 'triggersecrets',
+  singularName: 'triggersecret',
+  kind: 'TriggerSecret',
+  listKind: 'TriggerSecretList',
+  verbs: storedVerbs,
+  shortNames: ['trgsecret'],
+};
+
+export const deliveriesInfo: ResourceInfo = {
+  ...base,
+  resource: 'deliveries',
+  singularName: 'delivery',
+  kind: 'Delivery',
+  listKind: 'DeliveryList',
+  verbs: ['get', 'list'],
+  shortNames: ['dlv'],
+};
+
+export const deliveryRedrivesInfo: ResourceInfo = {
+  ...base,
+  resource: 'deliveryredrives',
+  singularName: 'deliveryredrive',
+  kind: 'DeliveryRedrive',
+  listKind: 'DeliveryRedriveList',
+  verbs: ['create'],
+};
+
+export const pushPreviewsInfo: ResourceInfo = {
+  ...base,
+  resource: 'pushpreviews',
+  singularName: 'pushpreview',
+  kind: 'PushPreview',
+  listKind: 'PushPreviewList',
+  verbs: ['create'],
+};
+
+export const tagChangeEventsInfo: ResourceInfo = {
+  ...base,
+  resource: 'tagchangeevents',
+  singularName: 'tagchangeevent',
+  kind: 'TagChangeEvent',
+  listKind: 'TagChangeEventList',
+  verbs: ['list'],
+};
+
+/** Annotated workloads, registered as JSON under their usual group/version. */
+export const workloadKinds = [
+  { group: 'apps', resource: 'deployments', kind: 'Deployment', table: 'workload_deployments', podSpecPath: 'spec.template.spec', short: ['deploy'] },
+  { group: 'apps', resource: 'statefulsets', kind: 'StatefulSet', table: 'workload_statefulsets', podSpecPath: 'spec.template.spec', short: ['sts'] },
+  { group: 'apps', resource: 'daemonsets', kind: 'DaemonSet', table: 'workload_daemonsets', podSpecPath: 'spec.template.spec', short: ['ds'] },
+  { group: 'batch', resource: 'cronjobs', kind: 'CronJob', table: 'workload_cronjobs', podSpecPath: 'spec.jobTemplate.spec.template.spec', short: ['cj'] },
+] as const;
+export type WorkloadKind = (typeof workloadKinds)[number];
+
+export function workloadInfo(w: WorkloadKind): ResourceInfo {
+  return {
+    group: w.group,
+    version: 'v1',
+    resource: w.resource,
+    singularName: w.kind.toLowerCase(),
+    kind: w.kind,
+    listKind: `${w.kind}List`,
+    namespaced: true,
+    verbs: storedVerbs,
+    shortNames: [...w.short],
+    fieldSelectors: [],
+    mergeKeys: {
+      'spec.template.spec.containers': 'name',
+      'spec.template.spec.initContainers': 'name',
+      'spec.jobTemplate.spec.template.spec.containers': 'name',
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
+import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
+import { parseTriggersAnnotation } from './annotation';
+import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
+import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
+import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
+import type { FieldError, ResourceStrategy } from '@app/api-machinery';
+import { jsonEqual } from '@app/api-machinery';
+
+interface Subscription {
+  from_namespace: string;
+  stream: string;
+  tag: string;
+}
+
+/** Replaces an owner's rows in the fan-out index (runs inside the owner's write transaction). */
+export async function writeSubscriptions(q: Queryable, kind: string, obj: ApiObject, subs: Subscription[]): Promise<void> {
+  const m = obj.metadata;
+  await q.query(`DELETE FROM trigger_subscriptions WHERE owner_uid = $1`, [m.uid]);
+  if (!subs.length) return;
+  await q.query(
+    `INSERT INTO trigger_subscriptions (owner_uid, kind, namespace, name, from_namespace, stream, tag)
+     SELECT $1::uuid, $2, $3, $4, r.from_namespace, r.stream, r.tag
+       FROM jsonb_to_recordset($5::jsonb) AS r(from_namespace text, stream text, tag text)
+     ON CONFLICT DO NOTHING`,
+    [m.uid, kind, m.namespace, m.name, JSON.stringify(subs)],
+  );
+}
+
+/**
+ * Triggers whose spec changed (or that are new) are evaluated at once, so first sight of an
+ * existing image fires: an evaluation request is written in the same transaction (outbox) and
+ * the relay hands it to the evaluation queue.
+ */
+async function requestEvaluation(q: Queryable, key: { namespace: string; stream: string; tag: string }): Promise<void> {
+  await q.query(`INSERT INTO trigger_evaluation_requests (namespace, stream, tag) VALUES ($1, $2, $3)`, [key.namespace, key.stream, key.tag]);
+}
+
+export function createTriggerStores(db: Database) {
+  const table = new TableStorage<Trigger>('triggers', true);
+  const fromOf = (t: Trigger) => {
+    const st = parseStreamTag(t.spec.from.name);
+    return st ? { from_namespace: t.spec.from.namespace || t.metadata.namespace!, stream: st.stream, tag: st.tag } : null;
+  };
+  const store = new GenericStore<Trigger>(triggersInfo, db, table, new TriggerStrategy(), {
+    async afterWrite(tx, obj, old) {
+      const sub = fromOf(obj);
+      await writeSubscriptions(tx, 'Trigger', obj, sub ? [sub] : []);
+      // Create, spec change or unpause: evaluate now (after commit) instead of waiting for the next move.
+      if (sub && (!old || !jsonEqual(old.spec, obj.spec))) {
+        await requestEvaluation(tx, { namespace: sub.from_namespace, stream: sub.stream, tag: sub.tag });
+      }
+    },
+  });
+  const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
+  const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy()));
+  return { store, status, secrets, table };
+}
+
+/** Signing-secret reads and writes never return `data`: only which keys are set. */
+export function redactSecret<T>(obj: T): T {
+  if (typeof obj !== 'object' || obj === null) return obj;
+  const o = obj as unknown as TriggerSecret & { items?: TriggerSecret[] };
+  if (Array.isArray(o.items)) return { ...o, items: o.items.map((i) => redactSecret(i)) } as T;
+  if (!('metadata' in o) || !o.metadata) return obj;
+  const { data, ...rest } = o;
+  return { ...rest, dataKeys: Object.keys(data ?? {}).sort() } as T;
+}
+
+export class RedactingHandler implements ResourceHandler {
+  constructor(private readonly inner: GenericStore<TriggerSecret>) {}
+  get info(): ResourceInfo {
+    return this.inner.info;
+  }
+  async get(ns: string, name: string) {
+    return redactSecret(await this.inner.get(ns, name));
+  }
+  async current(ns: string, name: string) {
+    return redactSecret(await this.inner.current(ns, name));
+  }
+  fieldsOf(obj: object) {
+    return this.inner.fieldsOf(obj);
+  }
+  async list(o: ListOptions): Promise<ListResult<object>> {
+    return redactSecret(await this.inner.list(o));
+  }
+  private out(r: WriteResult): WriteResult {
+    return { code: r.code, body: redactSecret(r.body) };
+  }
+  async create(ns: string, body: unknown, o: WriteOptions) {
+    return this.out(await this.inner.create(ns, body, o));
+  }
+  async update(ns: string, name: string, body: unknown, o: WriteOptions) {
+    return this.out(await this.inner.update(ns, name, body, o));
+  }
+  async patch(ns: string, name: string, type: PatchType, patch: unknown, o: WriteOptions) {
+    return this.out(await this.inner.patch(ns, name, type, patch, o));
+  }
+  async delete(ns: string, name: string, o: Parameters<GenericStore<TriggerSecret>['delete']>[2]) {
+    return this.inner.delete(ns, name, o);
+  }
+}
+
+/** Reads the signing keys (worker only): current first, then the previous one during a rotation. */
+export async function signingKeys(q: Queryable, namespace: string, name: string): Promise<string[] | null> {
+  const [row] = await q.query<{ data: { key?: string; previousKey?: string } | null }>(
+    `SELECT body->'data' AS data FROM trigger_secrets WHERE namespace = $1 AND name = $2`,
+    [namespace, name],
+  );
+  if (!row?.data?.key) return null;
+  return [row.data.key, ...(row.data.previousKey ? [row.data.previousKey] : [])];
+}
+
+class WorkloadStrategy implements ResourceStrategy<Workload> {
+  constructor(private readonly kind: WorkloadKind) {}
+  prepareForCreate(obj: Workload): void {
+    obj.metadata.generation = 1;
+  }
+  validate(obj: Workload): FieldError[] {
+    const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
+    return value === undefined ? [] : parseTriggersAnnotation(value, this.kind.podSpecPath).errors;
+  }
+  canonicalize(): void {}
+  prepareForUpdate(obj: Workload, old: Workload): void {
+    const gen = old.metadata.generation ?? 1;
+    obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
+  }
+  validateUpdate(obj: Workload): FieldError[] {
+    return this.validate(obj);
+  }
+}
+
+/** Deployments, StatefulSets, DaemonSets and CronJobs stored as JSON with their trigger annotation indexed. */
+export function createWorkloadStore(db: Database, kind: WorkloadKind) {
+  const table = new TableStorage<Workload>(kind.table, true);
+  return new GenericStore<Workload>(workloadInfo(kind), db, table, new WorkloadStrategy(kind), {
+    async afterWrite(tx, obj, old) {
+      const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
+      const parsed = value === undefined ? { triggers: [] } : parseTriggersAnnotation(value, kind.podSpecPath);
+      const subs = parsed.triggers
+        .filter((t) => !t.from.apiVersion)
+        .map((t) => ({ ...parseStreamTag(t.from.name)!, from_namespace: t.from.namespace || obj.metadata.namespace! }));
+      await writeSubscriptions(tx, kind.kind, obj, subs);
+      if (!old || old.metadata.annotations?.[TRIGGERS_ANNOTATION] !== value) {
+        for (const s of subs) await requestEvaluation(tx, { namespace: s.from_namespace, stream: s.stream, tag: s.tag });
+      }
+    },
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Per-target (URL origin) isolation inside one worker: an in-flight cap and a token-bucket rate.
+ * A delivery whose target has no slot does not wait in a worker slot: it is put back as a
+ * delayed job, so a slow or dead receiver holds at most `concurrency` slots and never delays
+ * deliveries to other targets.
+ */
+export class TargetLimiter {
+  private readonly inFlight = new Map<string, number>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly ratePerSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes a slot; returns a release function, or null with the ms to wait before trying again. */
+  tryAcquire(target: string): { release: () => void } | { retryInMs: number } {
+    const n = this.inFlight.get(target) ?? 0;
+    if (n >= this.concurrency) return { retryInMs: 50 };
+    if (this.ratePerSecond > 0) {
+      const t = this.now();
+      const b = this.buckets.get(target) ?? { tokens: this.ratePerSecond, at: t };
+      b.tokens = Math.min(this.ratePerSecond, b.tokens + ((t - b.at) / 1000) * this.ratePerSecond);
+      b.at = t;
+      this.buckets.set(target, b);
+      if (b.tokens < 1) return { retryInMs: Math.ceil(((1 - b.tokens) / this.ratePerSecond) * 1000) };
+      b.tokens -= 1;
+    }
+    this.inFlight.set(target, n + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.inFlight.get(target) ?? 1) - 1;
+        if (left <= 0) this.inFlight.delete(target);
+        else this.inFlight.set(target, left);
+      },
+    };
+  }
+
+  active(target: string): number {
+    return this.inFlight.get(target) ?? 0;
+  }
+}
+
+/** Exponential backoff with jitter: attempt n (1-based, the one that failed) waits in [d/2, d], d = min(max, base·2^(n-1)). */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const d = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(d / 2 + random() * (d / 2));
+}
+
+/** The target key: scheme://host:port of the delivery URL. */
+export function targetKeyOf(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}`;
+}

@@ -1,0 +1,138 @@
+import { type FieldError, fieldErr, jsonEqual, type ResourceStrategy, validateNamespaceName } from '@app/api-machinery';
+import { type Trigger, targetKinds, parseStreamTag, type TriggerSecret } from './trigger.types';
+
+const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Headers the service sets itself; a trigger may not override them. */
+const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
+
+export function validateTrigger(t: Trigger): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = t.spec as Partial<Trigger['spec']> | undefined;
+  if (typeof spec !== 'object' || spec === null) return [fieldErr.required('spec')];
+  const from = spec.from;
+  if (!from) errors.push(fieldErr.required('spec.from'));
+  else {
+    if (from.kind !== 'ImageStreamTag') errors.push(fieldErr.notSupported('spec.from.kind', from.kind ?? '', ['ImageStreamTag']));
+    if (!from.name) errors.push(fieldErr.required('spec.from.name'));
+    else if (typeof from.name !== 'string' || !parseStreamTag(from.name)) {
+      errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
+    }
+    if (from.namespace !== undefined && from.namespace !== '') {
+      errors.push(...validateNamespaceName(from.namespace).map((e) => ({ ...e, field: 'spec.from.namespace' })));
+    }
+  }
+  const target = spec.target;
+  if (!target) errors.push(fieldErr.required('spec.target'));
+  else {
+    if (!targetKinds.includes(target.kind)) errors.push(fieldErr.notSupported('spec.target.kind', target.kind ?? '', targetKinds));
+    if (!target.name || typeof target.name !== 'string') errors.push(fieldErr.required('spec.target.name'));
+    if (target.containerNames !== undefined) {
+      if (!Array.isArray(target.containerNames) || target.containerNames.some((n) => typeof n !== 'string' || !n)) {
+        errors.push(fieldErr.invalid('spec.target.containerNames', target.containerNames, 'must be a list of container names'));
+      }
+    }
+    if (target.fieldPath !== undefined && (typeof target.fieldPath !== 'string' || !/\.image$/.test(target.fieldPath))) {
+      errors.push(fieldErr.invalid('spec.target.fieldPath', target.fieldPath, 'must end in .image'));
+    }
+  }
+  const delivery = spec.delivery;
+  if (!delivery) errors.push(fieldErr.required('spec.delivery'));
+  else {
+    if (!delivery.url) errors.push(fieldErr.required('spec.delivery.url'));
+    else {
+      let url: URL | undefined;
+      try {
+        url = new URL(delivery.url);
+      } catch {
+        errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must be an absolute URL'));
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
+        errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must use http or https'));
+      }
+      if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must not carry credentials'));
+    }
+    if (delivery.secretRef !== undefined && (!delivery.secretRef || typeof delivery.secretRef.name !== 'string' || !delivery.secretRef.name)) {
+      errors.push(fieldErr.required('spec.delivery.secretRef.name'));
+    }
+    if (delivery.headers !== undefined) {
+      if (typeof delivery.headers !== 'object' || delivery.headers === null || Array.isArray(delivery.headers)) {
+        errors.push(fieldErr.invalid('spec.delivery.headers', delivery.headers, 'must be a map of header names to values'));
+      } else {
+        for (const [k, v] of Object.entries(delivery.headers)) {
+          const p = `spec.delivery.headers[${k}]`;
+          if (!headerName.test(k)) errors.push(fieldErr.invalid(p, k, 'must be a valid HTTP header name'));
+          else if (reservedHeaders.has(k.toLowerCase())) errors.push(fieldErr.forbidden(p, 'is set by the service'));
+          if (typeof v !== 'string' || /[\r\n]/.test(v)) errors.push(fieldErr.invalid(p, v, 'must be a single-line string'));
+        }
+      }
+    }
+  }
+  if (spec.paused !== undefined && typeof spec.paused !== 'boolean') errors.push(fieldErr.invalid('spec.paused', spec.paused, 'must be a boolean'));
+  return errors;
+}
+
+/** Trigger main path: status is the controller's; generation bumps on spec change. */
+export class TriggerStrategy implements ResourceStrategy<Trigger> {
+  prepareForCreate(obj: Trigger): void {
+    obj.status = {};
+    obj.metadata.generation = 1;
+  }
+  validate(obj: Trigger): FieldError[] {
+    return validateTrigger(obj);
+  }
+  canonicalize(obj: Trigger): void {
+    if (obj.spec.from && obj.spec.from.namespace === '') delete obj.spec.from.namespace;
+  }
+  prepareForUpdate(obj: Trigger, old: Trigger): void {
+    obj.status = old.status ?? {};
+    const gen = old.metadata.generation ?? 1;
+    obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
+  }
+  validateUpdate(obj: Trigger): FieldError[] {
+    return validateTrigger(obj);
+  }
+}
+
+/** Trigger /status: spec and metadata changes are ignored; status is taken as given. */
+export class TriggerStatusStrategy extends TriggerStrategy {
+  override prepareForUpdate(obj: Trigger, old: Trigger): void {
+    obj.spec = old.spec;
+    obj.metadata.generation = old.metadata.generation;
+    obj.metadata.labels = old.metadata.labels;
+    obj.metadata.annotations = old.metadata.annotations;
+    obj.status ??= {};
+  }
+}
+
+const secretKeyPattern = /^.{16,4096}$/s;
+
+/** Signing secrets: write-only data (reads are redacted by the handler). */
+export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
+  prepareForCreate(obj: TriggerSecret): void {
+    delete obj.dataKeys;
+    delete obj.metadata.generation;
+  }
+  validate(obj: TriggerSecret): FieldError[] {
+    const errors: FieldError[] = [];
+    const data = obj.data;
+    if (!data || typeof data !== 'object' || !data.key) return [fieldErr.required('data.key')];
+    for (const [k, v] of Object.entries(data)) {
+      if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey']));
+      // The value is never echoed back in errors.
+      else if (typeof v !== 'string' || !secretKeyPattern.test(v)) errors.push(fieldErr.invalid(`data.${k}`, '<redacted>', 'must be 16 to 4096 characters'));
+    }
+    return errors;
+  }
+  canonicalize(obj: TriggerSecret): void {
+    delete obj.dataKeys;
+    if (obj.data && !obj.data.previousKey) delete obj.data.previousKey;
+  }
+  /** A client that read the redacted object and writes it back keeps the stored keys. */
+  prepareForUpdate(obj: TriggerSecret, old: TriggerSecret): void {
+    if (!obj.data) obj.data = old.data;
+    delete obj.dataKeys;
+  }
+  validateUpdate(obj: TriggerSecret): FieldError[] {
+    return this.validate(obj);
+  }
+}

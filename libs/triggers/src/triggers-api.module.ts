@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, loadTriggerConfig } from '@app/config';
+import { Database, ResourceRegistry } from '@app/persistence';
+import { DeliveriesHandler, DeliveryRedriveHandler, PushPreviewHandler, TagChangeFeedHandler } from './api-handlers';
+import { TriggerEvaluator } from './evaluator';
+import { workloadKinds } from './resource-infos';
+import { createTriggerStores, createWorkloadStore } from './stores';
+
+export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
+
+/** Serves triggers.imagestreamd.io/v1 (and the annotated workload kinds) through the generic machinery. */
+@Module({
+  providers: [
+    { provide: TRIGGER_CONFIG, useFactory: () => loadTriggerConfig() },
+    {
+      provide: TriggerEvaluator,
+      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry],
+      useFactory: (db: Database, app: AppConfig, config: ReturnType<typeof loadTriggerConfig>, registry: ResourceRegistry) => {
+        const evaluator = new TriggerEvaluator(db, {
+          eventSource: config.eventSource,
+          internalRegistryHostname: app.internalRegistryHostname,
+          chainDepthBudget: config.chainDepthBudget,
+        });
+        const stores = createTriggerStores(db);
+        registry.register(stores.store);
+        registry.register(stores.status);
+        registry.register(stores.secrets);
+        registry.register(new DeliveriesHandler(db));
+        registry.register(new DeliveryRedriveHandler(db));
+        registry.register(new PushPreviewHandler(evaluator));
+        registry.register(new TagChangeFeedHandler(db));
+        for (const w of workloadKinds) registry.register(createWorkloadStore(db, w));
+        return evaluator;
+      },
+    },
+  ],
+  exports: [TriggerEvaluator, TRIGGER_CONFIG],
+})
+export class TriggersApiModule {}

@@ -1,0 +1,214 @@
+import { InjectQueue, BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { loadTriggerConfig, type TriggerConfig } from '@app/config';
+import { Database } from '@app/persistence';
+import {
+  type DeliverPayload,
+  type EvaluateTagChangePayload,
+  TriggerJob,
+  triggerJobDefaults,
+  triggerJobId,
+  TriggerQueue,
+} from '@app/queue-contracts';
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import { DeliveryService } from './delivery.service';
+import { TriggerEvaluator } from './evaluator';
+import { TRIGGER_CONFIG, TriggersApiModule } from './triggers-api.module';
+
+// Worker options are fixed at decoration time; read once from the environment (validated at boot too).
+const bootConfig = loadTriggerConfig();
+
+function deliverJob(p: DeliverPayload, delay = 0) {
+  return { name: TriggerJob.Deliver, data: p, opts: { ...triggerJobDefaults[TriggerQueue.Delivery], jobId: triggerJobId.deliver(p), delay } };
+}
+
+/**
+ * Relay: moves unrelayed tag_changes rows (and evaluation requests written by trigger writes)
+ * into evaluation jobs. Rows are marked in the same transaction that enqueued them, after the
+ * enqueue succeeded: Redis down → rollback → rows wait in Postgres. A late-committing row with a
+ * lower id is still unrelayed, so nothing is skipped; SKIP LOCKED lets several workers share it.
+ * Also the sweeper: pending deliveries whose job is gone (Redis lost, redrive) are re-enqueued.
+ */
+@Injectable()
+export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('TriggerRelay');
+  private timer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(TRIGGER_CONFIG) private readonly config: TriggerConfig,
+    @InjectQueue(TriggerQueue.Evaluation) private readonly evaluation: Queue,
+    @InjectQueue(TriggerQueue.Delivery) private readonly delivery: Queue,
+    @InjectQueue(TriggerQueue.Maintenance) private readonly maintenance: Queue,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.maintenance.upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} });
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.relayOnce()
+        .then((n) => (this.timer = setTimeout(() => void loop(), n > 0 ? 0 : this.config.relayIntervalMs)))
+        .catch((e: Error) => {
+          this.log.warn(`relay: ${e.message}`);
+          this.timer = setTimeout(() => void loop(), 1000);
+        })
+        .then(() => undefined);
+    };
+    void loop();
+    const sweep = () => {
+      if (this.stopped) return;
+      this.sweepOnce()
+        .catch((e: Error) => this.log.warn(`sweep: ${e.message}`))
+        .finally(() => (this.sweepTimer = setTimeout(sweep, 500)));
+    };
+    sweep();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.sweepTimer);
+    await this.running;
+  }
+
+  /** One relay pass; returns how many rows moved. */
+  async relayOnce(limit = 500): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const changes = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
+        `SELECT id::text AS id, namespace, stream, tag FROM tag_changes WHERE NOT relayed ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      const requests = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
+        `SELECT id::text AS id, namespace, stream, tag FROM trigger_evaluation_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (!changes.length && !requests.length) return 0;
+      const job = (id: string, r: { namespace: string; stream: string; tag: string }) => {
+        const data: EvaluateTagChangePayload = { tagChangeId: id, namespace: r.namespace, stream: r.stream, tag: r.tag };
+        return { name: TriggerJob.EvaluateTagChange, data, opts: { ...triggerJobDefaults[TriggerQueue.Evaluation], jobId: triggerJobId.evaluate(id) } };
+      };
+      await this.evaluation.addBulk([...changes.map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))]);
+      if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)]);
+      if (requests.length) await tx.query(`DELETE FROM trigger_evaluation_requests WHERE id = ANY($1::bigint[])`, [requests.map((r) => r.id)]);
+      return changes.length + requests.length;
+    });
+  }
+
+  async sweepOnce(): Promise<number> {
+    const rows = await this.db.query<{ id: string; generation: number; attempts: number }>(
+      `SELECT id, generation, attempts FROM trigger_deliveries
+        WHERE state = 'pending' AND next_attempt_at < now() - interval '10 seconds' ORDER BY next_attempt_at LIMIT 1000`,
+    );
+    if (!rows.length) return 0;
+    const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1 }));
+    await this.delivery.addBulk(jobs);
+    // A job id dedupes against a failed job too: a pending delivery whose job failed is retried.
+    for (const j of jobs) {
+      const existing = await this.delivery.getJob(j.opts.jobId);
+      if (existing && (await existing.isFailed())) await existing.retry('failed');
+    }
+    return rows.length;
+  }
+}
+
+@Processor(TriggerQueue.Evaluation, { concurrency: bootConfig.evaluationConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
+export class EvaluationProcessor extends WorkerHost {
+  constructor(
+    @Inject(TriggerEvaluator) private readonly evaluator: TriggerEvaluator,
+    @InjectQueue(TriggerQueue.Delivery) private readonly delivery: Queue,
+  ) {
+    super();
+  }
+
+  async process(job: Job<EvaluateTagChangePayload>): Promise<number> {
+    const { namespace, stream, tag } = job.data;
+    const ids = await this.evaluator.evaluate({ namespace, stream, tag });
+    for (let i = 0; i < ids.length; i += 1000) {
+      await this.delivery.addBulk(ids.slice(i, i + 1000).map((id) => deliverJob({ deliveryId: id, generation: 1, attempt: 1 })));
+    }
+    return ids.length;
+  }
+}
+
+@Processor(TriggerQueue.Delivery, { concurrency: bootConfig.deliveryConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
+export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdown {
+  constructor(
+    @Inject(DeliveryService) private readonly deliveries: DeliveryService,
+    @InjectQueue(TriggerQueue.Delivery) private readonly queue: Queue,
+  ) {
+    super();
+  }
+
+  async process(job: Job<DeliverPayload>, token?: string): Promise<string> {
+    const { deliveryId, generation, attempt } = job.data;
+    const outcome = await this.deliveries.attempt(deliveryId, generation, attempt);
+    switch (outcome.kind) {
+      case 'busy':
+        // The target is at its in-flight or rate limit: give the worker slot back and come back later.
+        await job.moveToDelayed(Date.now() + outcome.retryInMs + Math.floor(Math.random() * 50), token);
+        throw new DelayedError();
+      case 'retry':
+        await this.queue.add(TriggerJob.Deliver, { deliveryId, generation, attempt: outcome.attempt }, {
+          ...triggerJobDefaults[TriggerQueue.Delivery],
+          jobId: triggerJobId.deliver({ deliveryId, generation, attempt: outcome.attempt }),
+          delay: outcome.delayMs,
+        });
+        return 'retry';
+      case 'dead':
+      case 'done':
+        return outcome.kind;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.deliveries.close();
+  }
+}
+
+@Processor(TriggerQueue.Maintenance, { prefix: bootConfig.queuePrefix })
+export class MaintenanceProcessor extends WorkerHost {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(TRIGGER_CONFIG) private readonly config: TriggerConfig,
+  ) {
+    super();
+  }
+
+  /** Retention: relayed feed rows and finished attempts older than the window go. */
+  async process(): Promise<number> {
+    const [feed] = await this.db.query<{ n: string }>(
+      `WITH d AS (DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1) RETURNING 1) SELECT count(*)::text AS n FROM d`,
+      [this.config.feedRetentionSeconds],
+    );
+    await this.db.query(`DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`, [this.config.feedRetentionSeconds]);
+    return Number(feed?.n ?? 0);
+  }
+}
+
+/** The worker side: relay, evaluation and delivery consumers, pruning. */
+@Module({
+  imports: [
+    TriggersApiModule,
+    BullModule.registerQueue(
+      { name: TriggerQueue.Evaluation, prefix: bootConfig.queuePrefix },
+      { name: TriggerQueue.Delivery, prefix: bootConfig.queuePrefix },
+      { name: TriggerQueue.Maintenance, prefix: bootConfig.queuePrefix },
+    ),
+  ],
+  providers: [
+    {
+      provide: DeliveryService,
+      inject: [Database, TRIGGER_CONFIG],
+      useFactory: (db: Database, config: TriggerConfig) => new DeliveryService(db, config),
+    },
+    TriggerRelay,
+    EvaluationProcessor,
+    DeliveryProcessor,
+    MaintenanceProcessor,
+  ],
+  exports: [TriggerRelay],
+})
+export class TriggersWorkerModule {}

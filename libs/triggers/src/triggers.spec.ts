@@ -1,0 +1,157 @@
+import { createHmac } from 'node:crypto';
+import { imagePatch, parseTriggersAnnotation } from './annotation';
+import { decideFire, type DependentState, idempotencyKey, type TagState } from './firing';
+import { signature, signedHeaders, verify } from './signing';
+import { AddressPolicy } from './ssrf';
+import { backoffMs, TargetLimiter } from './target-limiter';
+import { validateTrigger } from './trigger.strategy';
+import type { Trigger } from './trigger.types';
+
+const tag = (o: Partial<TagState> = {}): TagState => ({ image: 'sha256:b', pullSpec: 'q/a@sha256:b', changeId: '10', cause: 'mapping', ...o });
+const dep = (o: Partial<DependentState> = {}): DependentState => ({ paused: false, ...o });
+
+describe('firing rules', () => {
+  it.each([
+    ['no image on the tag', null, dep(), false, 'TagHasNoImage'],
+    ['first sight of an existing image', tag(), dep(), true, 'ImageChanged'],
+    ['paused', tag(), dep({ paused: true }), false, 'Paused'],
+    ['already at the image', tag(), dep({ lastImage: 'sha256:b' }), false, 'UpToDate'],
+    ['newer image', tag({ firstSeenChangeId: '10' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), true, 'ImageChanged'],
+    ['re-push of an older image', tag({ firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), false, 'OlderImageIgnored'],
+    ['alias move to an older image', tag({ cause: 'alias', firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), false, 'OlderImageIgnored'],
+    ['explicit rollback (spec write)', tag({ cause: 'spec', firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), true, 'ExplicitRollback'],
+    ['out-of-order push of an older build', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), false, 'OlderImageIgnored'],
+    ['newer build', tag({ created: '2024-03-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
+  ])('%s', (_name, t, d, fire, reason) => {
+    expect(decideFire(t, d)).toMatchObject({ fire, reason });
+  });
+
+  it('keys fires by dependent and digest; a rollback is a new effect', () => {
+    expect(idempotencyKey('u', 'sha256:a')).toBe('u/sha256:a');
+    expect(idempotencyKey('u', 'sha256:a', '42')).toBe('u/sha256:a/rollback-42');
+  });
+});
+
+describe('Standard Webhooks signing', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  it('matches the reference construction (HMAC-SHA256 over id.timestamp.body, base64 key)', () => {
+    const want = createHmac('sha256', Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64')).update('msg_1.1700000000.{"a":1}').digest('base64');
+    expect(signature(secret, 'msg_1', 1700000000, '{"a":1}')).toBe(`v1,${want}`);
+  });
+  it.each([
+    ['current secret', [secret, 'whsec_b2xkb2xkb2xkb2xkb2xkb2xk'], secret, true],
+    ['previous secret during rotation', [secret, 'whsec_b2xkb2xkb2xkb2xkb2xkb2xk'], 'whsec_b2xkb2xkb2xkb2xkb2xkb2xk', true],
+    ['unknown secret', [secret], 'whsec_b2xkb2xkb2xkb2xkb2xkb2xk', false],
+  ])('%s', (_n, signing, checking, ok) => {
+    const now = 1700000000;
+    const h = signedHeaders(signing, 'msg_1', now, 'body');
+    expect(verify(checking, { id: h['webhook-id']!, timestamp: h['webhook-timestamp']!, signature: h['webhook-signature']! }, 'body', now)).toBe(ok);
+  });
+  it('rejects a tampered body and a stale timestamp', () => {
+    const h = signedHeaders([secret], 'msg_1', 1700000000, 'body');
+    const parts = { id: 'msg_1', timestamp: h['webhook-timestamp']!, signature: h['webhook-signature']! };
+    expect(verify(secret, parts, 'body2', 1700000000)).toBe(false);
+    expect(verify(secret, parts, 'body', 1700000000 + 3600)).toBe(false);
+  });
+});
+
+describe('SSRF address policy', () => {
+  const policy = new AddressPolicy(['127.0.0.1', '10.1.0.0/16']);
+  it.each([
+    ['8.8.8.8', true],
+    ['127.0.0.1', true],
+    ['127.0.0.2', false],
+    ['10.1.2.3', true],
+    ['10.2.0.1', false],
+    ['192.168.1.1', false],
+    ['172.20.0.1', false],
+    ['169.254.169.254', false],
+    ['100.64.0.1', false],
+    ['0.0.0.0', false],
+    ['::1', false],
+    ['fe80::1', false],
+    ['fd00::1', false],
+    ['::ffff:169.254.169.254', false],
+    ['::ffff:127.0.0.1', true],
+    ['2606:4700::1111', true],
+  ])('%s allowed=%s', (addr, allowed) => {
+    expect(policy.refusal(addr) === null).toBe(allowed);
+  });
+  it('resolves host names before deciding', async () => {
+    await expect(policy.check('http://metadata.internal/x', async () => ['169.254.169.254'])).rejects.toThrow(/link-local|private/);
+    await expect(policy.check('http://example.test/x', async () => ['93.184.216.34'])).resolves.toEqual(['93.184.216.34']);
+    await expect(policy.check('http://mixed.test/x', async () => ['93.184.216.34', '10.0.0.1'])).rejects.toThrow();
+  });
+});
+
+describe('per-target limiter and backoff', () => {
+  it('caps in-flight per target without affecting other targets', () => {
+    const l = new TargetLimiter(2, 0);
+    const a1 = l.tryAcquire('a');
+    l.tryAcquire('a');
+    expect('retryInMs' in l.tryAcquire('a')).toBe(true);
+    expect('release' in l.tryAcquire('b')).toBe(true);
+    if ('release' in a1) a1.release();
+    expect('release' in l.tryAcquire('a')).toBe(true);
+  });
+  it('rate-limits per target', () => {
+    let now = 0;
+    const l = new TargetLimiter(100, 2, () => now);
+    const take = () => {
+      const s = l.tryAcquire('a');
+      if ('release' in s) s.release();
+      return 'release' in s;
+    };
+    expect([take(), take(), take()]).toEqual([true, true, false]);
+    now = 600;
+    expect(take()).toBe(true);
+  });
+  it.each([
+    [1, 100, 50],
+    [2, 200, 100],
+    [5, 1000, 500],
+    [20, 1000, 500],
+  ])('attempt %i waits at most %i and at least %i ms', (attempt, max, min) => {
+    expect(backoffMs(attempt, 100, 1000, () => 1)).toBe(max);
+    expect(backoffMs(attempt, 100, 1000, () => 0)).toBe(min);
+  });
+});
+
+describe('trigger validation', () => {
+  const good: Trigger = {
+    metadata: { name: 't' },
+    spec: { from: { kind: 'ImageStreamTag', name: 'a:b' }, target: { kind: 'Webhook', name: 'x' }, delivery: { url: 'https://h/x' } },
+  };
+  it.each([
+    ['valid', good, []],
+    ['bad from name', { ...good, spec: { ...good.spec, from: { kind: 'ImageStreamTag', name: 'a' } } }, ['spec.from.name']],
+    ['bad target kind', { ...good, spec: { ...good.spec, target: { kind: 'Pod', name: 'x' } } }, ['spec.target.kind']],
+    ['credentials in url', { ...good, spec: { ...good.spec, delivery: { url: 'https://u:p@h/' } } }, ['spec.delivery.url']],
+    ['reserved header', { ...good, spec: { ...good.spec, delivery: { url: 'https://h/', headers: { 'webhook-id': 'x' } } } }, ['spec.delivery.headers[webhook-id]']],
+    ['paused not boolean', { ...good, spec: { ...good.spec, paused: 'false' } }, ['spec.paused']],
+  ])('%s', (_n, t, fields) => {
+    expect(validateTrigger(t as Trigger).map((e) => e.field)).toEqual(fields);
+  });
+});
+
+describe('image.openshift.io/triggers annotation and patch', () => {
+  const dep = {
+    spec: { template: { spec: { containers: [{ name: 'web', image: 'old' }, { name: 'side', image: 'x' }] } } },
+  };
+  it.each([
+    ['by name', 'spec.template.spec.containers[?(@.name=="web")].image', [{ op: 'test', path: '/spec/template/spec/containers/0/image', value: 'old' }, { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
+    ['by index', 'spec.template.spec.containers[1].image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['single quotes do not parse', "spec.template.spec.containers[?(@.name=='web')].image", null],
+    ['missing container', 'spec.template.spec.containers[?(@.name=="nope")].image', null],
+  ])('%s', (_n, fieldPath, want) => {
+    expect(imagePatch(dep, 'spec.template.spec', fieldPath, 'new')).toEqual(want);
+  });
+  it('rejects duplicates, bad JSON and string booleans', () => {
+    const fp = 'spec.template.spec.containers[0].image';
+    const entry = { from: { kind: 'ImageStreamTag', name: 'a:b' }, fieldPath: fp };
+    expect(parseTriggersAnnotation(JSON.stringify([entry, entry]), 'spec.template.spec').errors[0]?.type).toBe('FieldValueDuplicate');
+    expect(parseTriggersAnnotation('{', 'spec.template.spec').errors).toHaveLength(1);
+    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'false' }]), 'spec.template.spec').errors[0]?.field).toContain('paused');
+    expect(parseTriggersAnnotation(JSON.stringify([entry]), 'spec.template.spec').triggers).toHaveLength(1);
+  });
+});

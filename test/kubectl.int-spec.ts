@@ -1,0 +1,254 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/** kubectl 1.32 against a real server: discovery, Table printing, OpenAPI v3, apply, patch, watch. */
+const kubectlFound = spawnSync('kubectl', ['version', '--client', '--output=json'], { encoding: 'utf8' }).status === 0;
+const suite = kubectlFound ? describe : describe.skip;
+if (!kubectlFound) console.warn('test/kubectl.int-spec.ts skipped: `kubectl` is not on PATH');
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+suite(kubectlFound ? 'kubectl' : 'kubectl (skipped: kubectl is not on PATH)', () => {
+  let api: TestApi;
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  /** Runs kubectl without blocking the event loop (the server under test lives in this process). */
+  const kubectl = (args: string[], input?: string): Promise<Run> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('kubectl', [`--cache-dir=${join(dir, 'cache')}`, ...args], {
+        env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const run = await kubectl(args, input);
+    if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+    return run.stdout;
+  };
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  /** Table output as rows of whitespace-separated cells (header first). */
+  const rows = (out: string): string[][] =>
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s{2,}/));
+  const map = async (stream: string, tag: string, image: string) => {
+    const res = await call('POST', `${api.base}/namespaces/kc/imagestreammappings`, {
+      metadata: { name: stream },
+      tag,
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/kc/${stream}@${image}` },
+    });
+    expect(res.status).toBe(201);
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi({ internalRegistryHostname: 'registry.local:5000' });
+    dir = mkdtempSync(join(tmpdir(), 'isd-kubectl-'));
+    file(
+      'kubeconfig',
+      `apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: ${api.url}
+    insecure-skip-tls-verify: true
+users:
+- name: test
+  user:
+    token: dummy-token
+contexts:
+- name: test
+  context: {cluster: test, user: test, namespace: kc}
+current-context: test
+`,
+    );
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('create -f, then get as a table, -o yaml, -o json, -l and -A', async () => {
+    const stream = file(
+      'web.yaml',
+      `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: web
+  labels: {team: web}
+spec:
+  tags:
+  - name: latest
+    from: {kind: ImageStreamTag, name: "1.0"}
+`,
+    );
+    expect(await ok(['create', '-f', stream])).toBe('imagestream.image.openshift.io/web created\n');
+    await map('web', '1.0', digest('a'));
+    const table = rows(await ok(['get', 'is']));
+    expect(table[0]).toEqual(['NAME', 'IMAGE REPOSITORY', 'TAGS', 'UPDATED']);
+    expect(table[1]!.slice(0, 3)).toEqual(['web', 'registry.local:5000/kc/web', expect.stringMatching(/^(1\.0,latest|latest,1\.0)$/)]);
+    expect(table[1]![3]).toMatch(/ago$/);
+
+    const yaml = loadYaml(await ok(['get', 'is', 'web', '-o', 'yaml'])) as any;
+    expect(yaml).toMatchObject({ kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', metadata: { name: 'web', namespace: 'kc' } });
+    expect(yaml.status.tags.map((t: any) => t.tag)).toEqual(['1.0', 'latest']);
+    const json = JSON.parse(await ok(['get', 'is', '-o', 'json']));
+    expect(json.items.map((i: any) => i.metadata.name)).toEqual(['web']);
+
+    await call('POST', `${api.base}/namespaces/other/imagestreams`, { metadata: { name: 'elsewhere' }, spec: {} });
+    expect(rows(await ok(['get', 'is', '-l', 'team=web'])).map((r) => r[0])).toEqual(['NAME', 'web']);
+    expect((await kubectl(['get', 'is', '-l', 'team=none'])).stderr).toContain('No resources found in kc namespace.');
+    const all = rows(await ok(['get', 'is', '-A']));
+    expect(all[0]!.slice(0, 2)).toEqual(['NAMESPACE', 'NAME']);
+    expect(all.slice(1).map((r) => `${r[0]}/${r[1]}`)).toEqual(['kc/web', 'other/elsewhere']);
+  });
+
+  it('prints the virtual kinds as oc does (istag, itag, isimage, images)', async () => {
+    const istag = rows(await ok(['get', 'istag']));
+    expect(istag[0]).toEqual(['NAME', 'IMAGE REFERENCE', 'UPDATED']);
+    expect(istag.slice(1).map((r) => r.slice(0, 2))).toEqual([
+      ['web:1.0', `quay.io/kc/web@${digest('a')}`],
+      ['web:latest', `quay.io/kc/web@${digest('a')}`],
+    ]);
+    expect(rows(await ok(['get', 'istag', 'web:latest', '-o', 'wide']))[0]).toEqual(['NAME', 'IMAGE REFERENCE', 'UPDATED', 'IMAGE NAME']);
+    const itag = rows(await ok(['get', 'itag']));
+    expect(itag[0]).toEqual(['NAME', 'SPEC', 'STATUS', 'HISTORY', 'UPDATED']);
+    expect(itag[2]!.slice(0, 4)).toEqual(['web:latest', 'Track', `image/${digest('a')}`, '1']);
+    const isimage = rows(await ok(['get', 'isimage', `web@${digest('a').slice(7, 19)}`]));
+    expect(isimage[0]).toEqual(['NAME', 'UPDATED']);
+    const images = rows(await ok(['get', 'images']));
+    expect(images[0]).toEqual(['NAME', 'IMAGE REFERENCE']);
+    expect(images[1]).toEqual([digest('a'), `quay.io/kc/web@${digest('a')}`]);
+    const istagYaml = loadYaml(await ok(['get', 'istag', 'web:latest', '-o', 'yaml'])) as any;
+    expect(istagYaml).toMatchObject({ kind: 'ImageStreamTag', image: { metadata: { name: digest('a') } } });
+  });
+
+  it('apply -f twice: created, then unchanged; a changed file is a clean strategic-merge update', async () => {
+    const text = (extraTag: string) => `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: applied
+spec:
+  lookupPolicy: {local: true}
+  tags:
+  - name: stable
+    from: {kind: DockerImage, name: quay.io/kc/applied:1}
+${extraTag}`;
+    const path = file('applied.yaml', text(''));
+    expect(await ok(['apply', '-f', path])).toBe('imagestream.image.openshift.io/applied created\n');
+    const before = (await call('GET', `${api.base}/namespaces/kc/imagestreams/applied`)).body;
+    expect(await ok(['apply', '-f', path])).toBe('imagestream.image.openshift.io/applied unchanged\n');
+    const same = (await call('GET', `${api.base}/namespaces/kc/imagestreams/applied`)).body;
+    expect(same.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    file('applied.yaml', text(`  - name: next\n    from: {kind: DockerImage, name: quay.io/kc/applied:2}\n`));
+    expect(await ok(['apply', '-f', path])).toBe('imagestream.image.openshift.io/applied configured\n');
+    const after = (await call('GET', `${api.base}/namespaces/kc/imagestreams/applied`)).body;
+    expect(after.spec.tags.map((t: any) => t.name)).toEqual(['next', 'stable']);
+    expect(after.spec.lookupPolicy).toEqual({ local: true });
+    expect(after.metadata.generation).toBe(2);
+  });
+
+  it('rejects unknown fields on create and apply (server-side strict field validation)', async () => {
+    const path = file('typo.yaml', `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: typo}\nspec: {tagz: []}\n`);
+    const run = await kubectl(['apply', '-f', path]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('unknown field "spec.tagz"');
+    expect((await call('GET', `${api.base}/namespaces/kc/imagestreams/typo`)).status).toBe(404);
+    const warned = await kubectl(['create', '-f', path, '--validate=warn']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('unknown field "spec.tagz"');
+  });
+
+  it('patch --type merge and --type json', async () => {
+    expect(await ok(['patch', 'is', 'web', '--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"gold"}}}'])).toBe('imagestream.image.openshift.io/web patched\n');
+    expect(await ok(['patch', 'is', 'web', '--type', 'json', '-p', '[{"op":"add","path":"/spec/tags/-","value":{"name":"extra","from":{"kind":"DockerImage","name":"quay.io/kc/web:9"}}}]'])).toBe(
+      'imagestream.image.openshift.io/web patched\n',
+    );
+    const stream = (await call('GET', `${api.base}/namespaces/kc/imagestreams/web`)).body;
+    expect(stream.metadata.labels).toEqual({ team: 'web', tier: 'gold' });
+    expect(stream.spec.tags.map((t: any) => t.name)).toEqual(['extra', 'latest']);
+    // kubectl reads the object first, so istag patches need a tag with an image (spec-only tags are 404 on GET).
+    expect(await ok(['patch', 'istag', 'web:latest', '--type', 'merge', '-p', '{"tag":{"referencePolicy":{"type":"Local"}}}'])).toBe(
+      'imagestreamtag.image.openshift.io/web:latest patched\n',
+    );
+    const istag = JSON.parse(await ok(['get', 'istag', 'web:latest', '-o', 'json']));
+    expect(istag.image.dockerImageReference).toBe(`registry.local:5000/kc/web@${digest('a')}`);
+  });
+
+  it('delete, and NotFound answers worded by the server', async () => {
+    expect(await ok(['delete', 'istag', 'web:extra'])).toBe('imagestreamtag.image.openshift.io "web:extra" deleted\n');
+    expect(await ok(['delete', 'is', 'applied'])).toBe('imagestream.image.openshift.io "applied" deleted\n');
+    const gone = await kubectl(['get', 'is', 'applied']);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('imagestreams.image.openshift.io "applied" not found');
+    const badName = await kubectl(['get', 'istag', 'nocolon']);
+    expect(badName.stderr).toContain('ImageStreamTags must be retrieved with <name>:<tag>');
+  });
+
+  it('get -w shows a pushed tag arrive', async () => {
+    const child = spawn('kubectl', [`--cache-dir=${join(dir, 'cache')}`, 'get', 'is', 'web', '-w'], {
+      env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir },
+    });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (pred: () => boolean, what: string) => {
+      const deadline = Date.now() + 15000;
+      while (!pred()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output so far:\n${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await waitFor(() => out.includes('\nweb '), 'the initial row');
+    await map('web', 'pushed', digest('b'));
+    await waitFor(() => out.split('\n').some((l) => l.startsWith('web ') && l.includes('pushed')), 'the pushed tag');
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+IMAGE REPOSITORY\s+TAGS\s+UPDATED$/);
+    expect(lines.filter((l) => l.startsWith('NAME'))).toHaveLength(1);
+    child.kill('SIGTERM');
+  });
+
+  it('explain imagestream.spec.tags (OpenAPI v3)', async () => {
+    const out = await ok(['explain', 'imagestream.spec.tags']);
+    expect(out).toContain('GROUP:      image.openshift.io');
+    expect(out).toContain('KIND:       ImageStream');
+    expect(out).toContain('FIELD: tags <[]TagReference>');
+    expect(out).toMatch(/from\s+<ObjectReference>/);
+    expect(out).toMatch(/referencePolicy\s+<TagReferencePolicy>/);
+    const nested = await ok(['explain', 'istag.tag.referencePolicy.type']);
+    expect(nested).toContain('Local');
+  });
+
+  it('api-resources lists short names', async () => {
+    const out = rows(await ok(['api-resources', '--api-group=image.openshift.io']));
+    const byName = new Map(out.slice(1).map((r) => [r[0], r]));
+    expect(byName.get('imagestreams')).toEqual(['imagestreams', 'is', 'image.openshift.io/v1', 'true', 'ImageStream']);
+    expect(byName.get('imagestreamtags')?.[1]).toBe('istag');
+    expect(byName.get('imagetags')?.[1]).toBe('itag');
+    expect(byName.get('imagestreamimages')?.[1]).toBe('isimage');
+  });
+});

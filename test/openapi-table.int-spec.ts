@@ -1,0 +1,165 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+const table = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+async function get(url: string, accept: string): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, { headers: { accept } });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** Server-side printing, OpenAPI documents and field validation over plain HTTP. */
+describe('Table output, OpenAPI and fieldValidation', () => {
+  let api: TestApi;
+  const ns = () => `${api.base}/namespaces/tbl`;
+
+  beforeAll(async () => {
+    api = await startTestApi({ internalRegistryHostname: 'registry.local:5000' });
+    await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'app' }, spec: {} });
+    await call('POST', `${ns()}/imagestreammappings`, {
+      metadata: { name: 'app' },
+      tag: 'v1',
+      image: { metadata: { name: digest('a') }, dockerImageReference: `quay.io/tbl/app@${digest('a')}` },
+    });
+  });
+  afterAll(async () => api.close());
+
+  describe('Table', () => {
+    it('prints lists and single objects with the oc columns; includeObject selects the row object', async () => {
+      const list = await get(`${ns()}/imagestreams`, table);
+      expect(list.status).toBe(200);
+      expect(list.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });
+      expect(list.body.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Image Repository', 'Tags', 'Updated']);
+      expect(list.body.rows[0].cells.slice(0, 3)).toEqual(['app', 'registry.local:5000/tbl/app', 'v1']);
+      expect(list.body.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'app', namespace: 'tbl' } });
+      const full = await get(`${ns()}/imagestreams?includeObject=Object`, table);
+      expect(full.body.rows[0].object).toMatchObject({ kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', spec: {} });
+      const none = await get(`${ns()}/imagestreams?includeObject=None`, table);
+      expect(none.body.rows[0].object).toBeUndefined();
+      const bad = await get(`${ns()}/imagestreams?includeObject=Everything`, table);
+      expect(bad.status).toBe(400);
+      const one = await get(`${ns()}/imagestreamtags/app:v1`, table);
+      expect(one.body.columnDefinitions.map((c: any) => [c.name, c.priority])).toEqual([['Name', 0], ['Image Reference', 0], ['Updated', 0], ['Image Name', 1]]);
+      expect(one.body.rows[0].cells).toEqual(['app:v1', `quay.io/tbl/app@${digest('a')}`, expect.stringMatching(/ago$/), digest('a')]);
+      const images = await get(`${api.base}/images`, 'application/json;as=Table;v=v1beta1;g=meta.k8s.io');
+      expect(images.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1beta1', rows: [{ cells: [digest('a'), `quay.io/tbl/app@${digest('a')}`] }] });
+    });
+
+    it('serves plain JSON without a Table Accept, and errors stay Status objects', async () => {
+      const plain = await get(`${ns()}/imagestreams`, 'application/json');
+      expect(plain.body.kind).toBe('ImageStreamList');
+      const missing = await get(`${ns()}/imagestreams/nope`, table);
+      expect(missing.status).toBe(404);
+      expect(missing.body.kind).toBe('Status');
+    });
+
+    it('serves PartialObjectMetadata(List) to metadata-only clients', async () => {
+      const list = await get(`${ns()}/imagestreams`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'app' } }] });
+      expect(list.body.items[0].spec).toBeUndefined();
+    });
+
+    it('watch: headers at once, then one-row Tables per event', async () => {
+      const controller = new AbortController();
+      const started = Date.now();
+      const res = await fetch(`${ns()}/imagestreams?watch=true&resourceVersion=${(await call('GET', `${ns()}/imagestreams`)).body.metadata.resourceVersion}`, {
+        headers: { accept: table },
+        signal: controller.signal,
+      });
+      // Nothing has changed yet: the answer must still start right away.
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      await call('POST', `${ns()}/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag: 'v2',
+        image: { metadata: { name: digest('b') }, dockerImageReference: `quay.io/tbl/app@${digest('b')}` },
+      });
+      let text = '';
+      while (!text.includes('\n')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      controller.abort();
+      const event = JSON.parse(text.split('\n')[0]!);
+      expect(event.type).toBe('MODIFIED');
+      expect(event.object).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', rows: [{ cells: ['app', 'registry.local:5000/tbl/app', expect.stringMatching(/^(v1,v2|v2,v1)$/), expect.any(String)] }] });
+      expect(event.object.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata' });
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves /openapi/v3 (root and group-version document) and /openapi/v2 as JSON', async () => {
+      const root = await call('GET', `${api.url}/openapi/v3`);
+      const url = root.body.paths['apis/image.openshift.io/v1'].serverRelativeURL as string;
+      const doc = await call('GET', `${api.url}${url}`);
+      expect(doc.status).toBe(200);
+      expect(doc.body.openapi).toBe('3.0.0');
+      expect(doc.body.components.schemas['com.github.openshift.api.image.v1.ImageStreamTag']['x-kubernetes-group-version-kind']).toEqual([
+        { group: 'image.openshift.io', kind: 'ImageStreamTag', version: 'v1' },
+      ]);
+      expect((await call('GET', `${api.url}/openapi/v3/apis/nope/v1`)).status).toBe(404);
+      const v2 = await get(`${api.url}/openapi/v2`, 'application/json');
+      expect(v2.body.swagger).toBe('2.0');
+      expect(v2.body.paths['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreams/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({
+        group: 'image.openshift.io',
+        kind: 'ImageStream',
+        version: 'v1',
+      });
+      const pb = await get(`${api.url}/openapi/v2`, 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+      expect(pb.status).toBe(406);
+    });
+  });
+
+  describe('fieldValidation', () => {
+    const body = (name: string) => ({ metadata: { name }, spec: { tagz: [] }, extra: true });
+
+    it('Strict: 400 naming each unknown field, nothing written', async () => {
+      const res = await call('POST', `${ns()}/imagestreams?fieldValidation=Strict`, body('strict'));
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.tagz", unknown field "extra"' });
+      expect((await call('GET', `${ns()}/imagestreams/strict`)).status).toBe(404);
+      const patch = await call('PATCH', `${ns()}/imagestreams/app?fieldValidation=Strict`, { spec: { tags: [{ name: 'x', form: {} }] } }, 'application/merge-patch+json');
+      expect(patch.status).toBe(400);
+      expect(patch.body.message).toBe('strict decoding error: unknown field "spec.tags[0].form"');
+      const json = await call('PATCH', `${ns()}/imagestreams/app?fieldValidation=Strict`, [{ op: 'add', path: '/spec/bogus', value: 1 }], 'application/json-patch+json');
+      expect(json.status).toBe(400);
+      const smp = await call(
+        'PATCH',
+        `${ns()}/imagestreams/app?fieldValidation=Strict`,
+        { spec: { $setElementOrder: [{ name: 'a' }], tags: [{ name: 'a', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }] } },
+        'application/strategic-merge-patch+json',
+      );
+      expect(smp.status).toBe(200);
+      const istag = await call('PUT', `${ns()}/imagestreamtags/app:bad?fieldValidation=Strict`, { tag: { frm: {} } });
+      expect(istag.status).toBe(400);
+      expect(istag.body.message).toBe('strict decoding error: unknown field "tag.frm"');
+    });
+
+    it('Warn (the default) writes and answers Warning headers; Ignore says nothing', async () => {
+      const warned = await call('POST', `${ns()}/imagestreams`, body('warned'));
+      expect(warned.status).toBe(201);
+      expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"spec.tagz\\"", 299 - "unknown field \\"extra\\""');
+      const ignored = await call('POST', `${ns()}/imagestreams?fieldValidation=Ignore`, body('ignored'));
+      expect(ignored.status).toBe(201);
+      expect(ignored.headers.get('warning')).toBeNull();
+      const unsupported = await call('POST', `${ns()}/imagestreams?fieldValidation=Loud`, body('loud'));
+      expect(unsupported.status).toBe(400);
+    });
+
+    it('server-side apply stays a clear 415', async () => {
+      const res = await call('PATCH', `${ns()}/imagestreams/app?fieldManager=me`, 'metadata:\n  labels: {a: b}\n', 'application/apply-patch+yaml');
+      expect(res.status).toBe(415);
+      expect(res.body.message).toContain('server-side apply is not supported');
+    });
+  });
+
+  it('namespaces are implicit: /api/v1 serves namespace GETs for kubectl', async () => {
+    const res = await call('GET', `${api.url}/api/v1/namespaces/anything`);
+    expect(res.body).toMatchObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'anything' }, status: { phase: 'Active' } });
+    const discovery = await call('GET', `${api.url}/api/v1`);
+    expect(discovery.body.resources).toEqual([expect.objectContaining({ name: 'namespaces', verbs: ['get'] })]);
+  });
+});

@@ -1,0 +1,259 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { call, createTestDatabase } from '@app/testing';
+import { type ApiProcess, startApiProcess } from './support/api-process';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const G = '/apis/triggers.imagestreamd.io/v1';
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const OLD_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+/** Independent Standard Webhooks verifier (node:crypto only; does not use the service's code). */
+function verifySignature(secrets: string[], h: IncomingHttpHeaders, body: string): boolean {
+  const id = String(h['webhook-id']);
+  const ts = String(h['webhook-timestamp']);
+  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+  const given = String(h['webhook-signature'] ?? '').split(' ').map((p) => Buffer.from(p.split(',')[1] ?? '', 'base64'));
+  return secrets.some((s) => {
+    const key = Buffer.from(s.slice('whsec_'.length), 'base64');
+    const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest();
+    return given.some((g) => g.length === want.length && timingSafeEqual(g, want));
+  });
+}
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
+
+class Receiver {
+  received: Received[] = [];
+  /** Status per request (default 200); `hang` never answers. */
+  mode: 'ok' | 'fail' | 'hang' = 'ok';
+  private server!: Server;
+  port = 0;
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        this.received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) });
+        if (this.mode === 'hang') return;
+        res.writeHead(this.mode === 'ok' ? 200 : 500).end();
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+  url(path = '/hook') {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+  at(path: string) {
+    return this.received.filter((r) => r.path === path);
+  }
+  async waitFor(path: string, n: number, timeoutMs = 15000): Promise<Received[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.at(path).length < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} deliveries on ${path}; got ${this.at(path).length}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.at(path);
+  }
+  close() {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+
+describe('image change triggers end to end (api + worker process, Postgres, Redis, HTTP receivers)', () => {
+  let api: ApiProcess;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const rx = new Receiver();
+  const base = () => `${api.url}/apis/image.openshift.io/v1`;
+  const trg = (ns: string) => `${api.url}${G}/namespaces/${ns}`;
+
+  const map = async (ns: string, stream: string, tag: string, image: string) => {
+    const res = await call('POST', `${base()}/namespaces/${ns}/imagestreammappings`, {
+      metadata: { name: stream },
+      tag,
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/acme/${stream}@${image}` },
+    });
+    expect(res.status).toBe(201);
+  };
+  const trigger = (name: string, from: string, path: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { name },
+    spec: {
+      from: { kind: 'ImageStreamTag', name: from },
+      target: { kind: 'Build', name: `${name}-build` },
+      delivery: { url: rx.url(path), secretRef: { name: 'hook-key' } },
+      ...extra,
+    },
+  });
+
+  beforeAll(async () => {
+    await rx.start();
+    db = await createTestDatabase();
+    api = await startApiProcess(
+      {
+        DATABASE_URL: db.url,
+        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
+        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+        TRIGGER_BACKOFF_BASE_MS: '100',
+        TRIGGER_BACKOFF_MAX_MS: '300',
+        TRIGGER_ATTEMPT_BUDGET: '3',
+        TRIGGER_DELIVERY_TIMEOUT_MS: '1000',
+        TRIGGER_RELAY_INTERVAL_MS: '10',
+      },
+      ['--with-worker'],
+    );
+    for (const ns of ['demo', 'other']) {
+      await call('POST', `${base()}/namespaces/${ns}/imagestreams`, { metadata: { name: 'app' } });
+      const s = await call('POST', `${trg(ns)}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: SECRET, previousKey: OLD_SECRET } });
+      expect(s.status).toBe(201);
+    }
+  }, 90000);
+  afterAll(async () => {
+    await api?.stop();
+    rx.close();
+    await db?.drop();
+  });
+
+  it('serves discovery for the trigger group and never returns secret data', async () => {
+    const disc = await call('GET', `${api.url}${G}`);
+    expect(disc.body.resources.find((r: any) => r.name === 'triggers')).toMatchObject({ kind: 'Trigger', namespaced: true, shortNames: ['trg'] });
+    const s = await call('GET', `${trg('demo')}/triggersecrets/hook-key`);
+    expect(s.body.data).toBeUndefined();
+    expect(s.body.dataKeys).toEqual(['key', 'previousKey']);
+    expect(JSON.stringify(s.body)).not.toContain(SECRET.slice(6, 20));
+    const list = await call('GET', `${trg('demo')}/triggersecrets`);
+    expect(JSON.stringify(list.body)).not.toContain(SECRET.slice(6, 20));
+  });
+
+  it('rejects invalid triggers with field paths', async () => {
+    const res = await call('POST', `${trg('demo')}/triggers`, {
+      metadata: { name: 'bad' },
+      spec: { from: { kind: 'DockerImage', name: 'nocolon' }, target: { kind: 'Pod' }, delivery: { url: 'ftp://x' } },
+    });
+    expect(res.status).toBe(422);
+    const fields = res.body.details.causes.map((c: any) => c.field);
+    expect(fields).toEqual(expect.arrayContaining(['spec.from.kind', 'spec.from.name', 'spec.target.kind', 'spec.target.name', 'spec.delivery.url']));
+  });
+
+  it('fires on first sight of an existing image, signed (two signatures during rotation), status recorded', async () => {
+    await map('demo', 'app', 'latest', digest('a'));
+    const created = await call('POST', `${trg('demo')}/triggers`, { ...trigger('first', 'app:latest', '/first'), status: { lastTriggeredImageID: 'ignored' } });
+    expect(created.status).toBe(201);
+    expect(created.body.status).toEqual({});
+    const [got] = await rx.waitFor('/first', 1);
+    expect(verifySignature([SECRET], got!.headers, got!.body)).toBe(true);
+    expect(verifySignature([OLD_SECRET], got!.headers, got!.body)).toBe(true);
+    expect(verifySignature(['whsec_' + randomBytes(24).toString('base64')], got!.headers, got!.body)).toBe(false);
+    expect(got!.headers['content-type']).toContain('application/cloudevents+json');
+    expect(got!.json).toMatchObject({
+      specversion: '1.0',
+      id: got!.headers['webhook-id'],
+      type: 'io.imagestreamd.trigger.image-changed.v1',
+      subject: 'demo/app:latest',
+      data: { namespace: 'demo', stream: 'app', tag: 'latest', new: { digest: digest('a') }, trigger: { name: 'first' } },
+    });
+    const deadline = Date.now() + 5000;
+    let t: any;
+    do {
+      t = (await call('GET', `${trg('demo')}/triggers/first`)).body;
+      if (t.status?.lastTriggeredImageID) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < deadline);
+    expect(t.status).toMatchObject({ lastTriggeredImageID: digest('a'), observedGeneration: 1 });
+  });
+
+  it('preview equals what a real mapping then delivers, and has no side effect', async () => {
+    const preview = await call('POST', `${trg('demo')}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image: digest('b') } });
+    expect(preview.status).toBe(201);
+    const entry = preview.body.status.triggers.find((t: any) => t.name === 'first');
+    expect(entry.wouldFire).toBe(true);
+    const before = (await call('GET', `${trg('demo')}/deliveries`)).body.items.length;
+    expect(before).toBe(1);
+    await map('demo', 'app', 'latest', digest('b'));
+    const got = await rx.waitFor('/first', 2);
+    const real = got[1]!.json;
+    const { time: _t1, ...realRest } = real;
+    const { time: _t2, ...previewRest } = entry.event;
+    expect({ ...realRest, data: { ...realRest.data, tagChangeId: null } }).toEqual({ ...previewRest, data: { ...previewRest.data, tagChangeId: null } });
+  });
+
+  it('pause holds fires; unpause fires for the image that arrived meanwhile', async () => {
+    const cur = (await call('GET', `${trg('demo')}/triggers/first`)).body;
+    const paused = await call('PATCH', `${trg('demo')}/triggers/first`, { spec: { paused: true } }, 'application/merge-patch+json');
+    expect(paused.status).toBe(200);
+    expect(paused.body.metadata.generation).toBe(cur.metadata.generation + 1);
+    await map('demo', 'app', 'latest', digest('c'));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(rx.at('/first')).toHaveLength(2);
+    await call('PATCH', `${trg('demo')}/triggers/first`, { spec: { paused: false } }, 'application/merge-patch+json');
+    const got = await rx.waitFor('/first', 3);
+    expect(got[2]!.json.data.new.digest).toBe(digest('c'));
+  });
+
+  it('never moves a dependent back on a re-push of an older image; an explicit rollback does', async () => {
+    await map('demo', 'app', 'latest', digest('a'));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(rx.at('/first')).toHaveLength(3);
+    const t = (await call('GET', `${trg('demo')}/triggers/first`)).body;
+    expect(t.status.conditions.find((c: any) => c.type === 'OlderImageIgnored')).toMatchObject({ status: 'True' });
+  });
+
+  it('cross-namespace from: a trigger in "other" follows demo/app:latest', async () => {
+    const res = await call('POST', `${trg('other')}/triggers`, trigger('cross', 'app:latest', '/cross', { from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'demo' } }));
+    expect(res.status).toBe(201);
+    const [first] = await rx.waitFor('/cross', 1);
+    expect(first!.json.data.namespace).toBe('demo');
+    await map('demo', 'app', 'latest', digest('d'));
+    const got = await rx.waitFor('/cross', 2);
+    expect(got[1]!.json.data.new.digest).toBe(digest('d'));
+  });
+
+  it('receiver 500s → backoff → dead letter → redrive succeeds with the same webhook-id', async () => {
+    rx.mode = 'fail';
+    try {
+      await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'flaky' } });
+      await map('demo', 'flaky', 'v1', digest('e'));
+      await call('POST', `${trg('demo')}/triggers`, trigger('flaky', 'flaky:v1', '/flaky'));
+      const failed = await rx.waitFor('/flaky', 3);
+      const ids = new Set(failed.map((f) => f.headers['webhook-id']));
+      expect(ids.size).toBe(1);
+      const deadline = Date.now() + 5000;
+      let d: any;
+      do {
+        d = (await call('GET', `${trg('demo')}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=flaky`)).body.items[0];
+        if (d?.status.state === 'dead') break;
+        await new Promise((r) => setTimeout(r, 50));
+      } while (Date.now() < deadline);
+      expect(d.status.state).toBe('dead');
+      expect(d.status.attemptHistory).toHaveLength(3);
+      expect(d.status.attemptHistory[0]).toMatchObject({ statusCode: 500, error: 'receiver answered 500' });
+      const t = (await call('GET', `${trg('demo')}/triggers/flaky`)).body;
+      expect(t.status.conditions.find((c: any) => c.type === 'DeadLettered')).toMatchObject({ status: 'True' });
+      rx.mode = 'ok';
+      const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'flaky' } });
+      expect(redrive.status).toBe(201);
+      expect(redrive.body.status.redriven).toEqual([d.metadata.name]);
+      const after = await rx.waitFor('/flaky', 4);
+      expect(after[3]!.headers['webhook-id']).toBe([...ids][0]);
+      expect(verifySignature([SECRET], after[3]!.headers, after[3]!.body)).toBe(true);
+    } finally {
+      rx.mode = 'ok';
+    }
+  });
+
+  it('serves the tag-change feed after a cursor', async () => {
+    const all = await call('GET', `${trg('demo')}/tagchangeevents`);
+    expect(all.status).toBe(200);
+    expect(all.body.items.length).toBeGreaterThanOrEqual(5);
+    const cursor = all.body.items[2].metadata.name;
+    const rest = await call('GET', `${trg('demo')}/tagchangeevents?continue=${cursor}`);
+    expect(rest.body.items[0].metadata.name).toBe(all.body.items[3].metadata.name);
+    expect(rest.body.items[0]).toMatchObject({ type: 'tag.moved', stream: 'app' });
+  });
+});
