@@ -3,6 +3,7 @@ import { ApiError, apiVersionOf } from '@app/api-machinery';
 import { type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
+import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, type Query, watchParamsOf, writeOptionsOf } from './query-options';
@@ -115,6 +116,13 @@ export class ResourceController {
         const warnings = this.fields.check(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, body, options);
         return send(reply, result.code, result.body, warnings);
+      }
+      case 'DELETE': {
+        setRequestLabels(req, { verb: 'deletecollection', resource });
+        if (!h.list || !h.delete || !h.info.verbs.includes('deletecollection')) throw ApiError.methodNotAllowed();
+        const options = deleteOptionsOf(req.query, decodeDeleteBody(req.headers['content-type'], req.body));
+        const result = await deleteCollection(h, listOptionsOf(req.query, h.info, namespace || undefined), options);
+        return send(reply, 200, result);
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });

@@ -67,6 +67,8 @@ export class WatchStream {
 
   async start(): Promise<void> {
     this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    // Send the headers now: clients (client-go, client-node) wait for them before reading events.
+    this.res.flushHeaders();
     this.res.on('close', () => this.close());
     // Subscribe first so nothing committed after the snapshot below can slip between the two.
     this.unsubscribe = this.feed.onChange((c) => {

@@ -189,6 +189,8 @@ export class Database implements Queryable {
         tx = new PgTransaction(client, `BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`);
         const result = await fn(tx);
         await tx.end(options.rollback === true);
+        // A dry run took versions it will never commit: release them for the change feed.
+        if (options.rollback) await this.releaseVersions(tx.allocated).catch(() => undefined);
         return result;
       } catch (e) {
         if (client && tx?.open) {
@@ -196,6 +198,7 @@ export class Database implements Queryable {
             broken = true;
           });
         }
+        if (tx) await this.releaseVersions(tx.allocated).catch(() => undefined);
         const code = pgErrorCode(e);
         if (code && retryableStates.has(code) && attempt < 5) continue;
         throw translate(e);

@@ -1,0 +1,55 @@
+import { call, watchEvents } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/** Versions taken by writes that did not commit must not hold back watchers. */
+describe('watch after rolled-back writes', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('delivers the next change promptly after a dry run and a failed write', async () => {
+    const url = `${api.base}/namespaces/rb/imagestreams`;
+    expect((await call('POST', url, { metadata: { name: 'base' } })).status).toBe(201);
+    const list = await call('GET', url);
+    const w = watchEvents(`${url}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
+    // A dry run and a 422 from tag resolution both take a version and roll back.
+    expect((await call('POST', `${url}?dryRun=All`, { metadata: { name: 'dry' } })).status).toBe(201);
+    const bad = await call('POST', url, {
+      metadata: { name: 'bad' },
+      spec: { tags: [{ name: 'x', from: { kind: 'ImageStreamTag', name: 'missing:tag', namespace: 'nowhere' } }] },
+    });
+    expect(bad.status).toBe(422);
+    const started = Date.now();
+    expect((await call('POST', url, { metadata: { name: 'after' } })).status).toBe(201);
+    await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'after'), 4000);
+    w.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(w.events.map((e) => e.object.metadata.name)).toEqual(['after']);
+  });
+});
+
+describe('deletecollection', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('deletes what the selector matches and nothing else', async () => {
+    const url = `${api.base}/namespaces/dc/imagestreams`;
+    for (const [name, team] of [['a', 'x'], ['b', 'x'], ['c', 'y']]) {
+      expect((await call('POST', url, { metadata: { name, labels: { team } } })).status).toBe(201);
+    }
+    const dry = await call('DELETE', `${url}?labelSelector=team%3Dx&dryRun=All`);
+    expect(dry.status).toBe(200);
+    expect((await call('GET', url)).body.items).toHaveLength(3);
+    const res = await call('DELETE', `${url}?labelSelector=team%3Dx`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'Status', status: 'Success' });
+    const left = await call('GET', url);
+    expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['c']);
+    expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);
+  });
+});
