@@ -115,6 +115,12 @@ export class OpenApiDocuments {
     if (has('get')) ops.push({ method: 'get', action: 'get', verb: 'read', response: kind, code: '200', query: ['pretty'] });
     if (has('update')) ops.push({ method: 'put', action: 'put', verb: 'replace', body: kind, response: kind, code: '200', query: writeQuery });
     if (has('patch')) ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: kind, code: '200', query: writeQuery });
+    // kubectl decides whether the server validates fields by looking for `fieldValidation` on a
+    // kind's PATCH operation; without one it falls back to the protobuf OpenAPI v2 document, which
+    // is not served. Create-only kinds therefore list a PATCH that answers 405.
+    if (!has('patch') && has('create') && !sub) {
+      ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: status, code: '405', query: writeQuery });
+    }
     if (has('delete') && !sub) ops.push({ method: 'delete', action: 'delete', verb: 'delete', body: `${META}.DeleteOptions`, response: status, code: '200', query: ['dryRun', 'pretty'] });
     return ops;
   }
