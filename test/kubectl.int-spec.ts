@@ -232,6 +232,24 @@ ${extraTag}`;
     child.kill('SIGTERM');
   });
 
+  it('create -f of an ImageStreamMapping records the image and moves the tag (validation on the server)', async () => {
+    await ok(['create', '-n', 'kc', '-f', file('stream-m.yaml', 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: mapped\n')]);
+    const d = digest('e');
+    const mapping = `apiVersion: image.openshift.io/v1
+kind: ImageStreamMapping
+metadata:
+  name: mapped
+tag: v1
+image:
+  metadata:
+    name: ${d}
+  dockerImageReference: quay.io/kc/mapped@${d}
+`;
+    await ok(['create', '-n', 'kc', '-f', file('mapping.yaml', mapping)]);
+    const istag = JSON.parse(await ok(['get', '-n', 'kc', 'istag', 'mapped:v1', '-o', 'json'])) as { image: { metadata: { name: string } } };
+    expect(istag.image.metadata.name).toBe(d);
+  });
+
   it('explain imagestream.spec.tags (OpenAPI v3)', async () => {
     const out = await ok(['explain', 'imagestream.spec.tags']);
     expect(out).toContain('GROUP:      image.openshift.io');
