@@ -48,12 +48,19 @@ export class ImageStreamTagHandler implements ResourceHandler {
 
   async get(namespace: string, name: string): Promise<ImageStreamTag> {
     const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
-    const stream = await this.tags.stream(this.db, namespace, streamName);
-    if (!stream) throw ApiError.notFound(this.ref, streamName);
-    const src = await this.tags.tagSource(this.db, stream, tag);
-    if (!src.event?.image) throw ApiError.notFound(this.ref, name);
-    src.image = await this.tags.image(this.db, src.event.image);
-    if (!src.image) throw ApiError.notFound({ group: this.ref.group, resource: 'images' }, src.event.image);
+    // One round trip: stream, the tag's newest entry, its conditions and the Image.
+    const read = await this.tags.queries.tagWithImage(this.db, namespace, streamName, tag);
+    if (!read.stream) throw ApiError.notFound(this.ref, streamName);
+    if (!read.event?.image) throw ApiError.notFound(this.ref, name);
+    if (!read.image) throw ApiError.notFound({ group: this.ref.group, resource: 'images' }, read.event.image);
+    const src = {
+      stream: read.stream,
+      tag,
+      repository: this.tags.repository(read.stream),
+      event: read.event,
+      conditions: read.conditions,
+      image: read.image,
+    };
     return imageStreamTagView(src, false)!;
   }
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '@app/persistence';
 import type { Image } from '../image/image.types';
-import type { TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
+import type { ImageStream, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 
 type Row = Record<string, unknown>;
@@ -120,4 +120,53 @@ export class TagViewQueries {
     }
     return out;
   }
+
+  /**
+   * Everything one ImageStreamTag GET needs in one round trip: the stream row, the tag's newest
+   * history entry (index probe), its conditions and the Image (primary key).
+   */
+  async tagWithImage(q: Queryable, namespace: string, stream: string, tag: string): Promise<TagWithImage> {
+    const [row] = await q.query<{
+      stream: { resource_version: string; body: ImageStream } | null;
+      event: { created: string; docker_image_reference: string; image: string; generation: string } | null;
+      conditions: TagEventCondition[] | null;
+      image: { resource_version: string; body: Image } | null;
+    }>(
+      `WITH s AS (SELECT uid, resource_version::text AS resource_version, body FROM image_streams WHERE namespace = $1 AND name = $2),
+            e AS (SELECT ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
+                    FROM image_stream_tag_events ev WHERE ev.stream_uid = (SELECT uid FROM s) AND ev.tag = $3
+                   ORDER BY ev.id DESC LIMIT 1)
+       SELECT (SELECT json_build_object('resource_version', resource_version, 'body', body) FROM s) AS stream,
+              (SELECT row_to_json(e) FROM e) AS event,
+              (SELECT conditions FROM image_stream_tag_conditions WHERE stream_uid = (SELECT uid FROM s) AND tag = $3) AS conditions,
+              (SELECT json_build_object('resource_version', i.resource_version::text, 'body', i.body)
+                 FROM images i WHERE i.name = (SELECT image FROM e)) AS image`,
+      [namespace, stream, tag],
+    );
+    const out: TagWithImage = { stream: null, event: undefined, conditions: undefined, image: null };
+    if (!row?.stream) return out;
+    out.stream = row.stream.body;
+    out.stream.metadata.resourceVersion = row.stream.resource_version;
+    if (row.event) {
+      out.event = {
+        created: new Date(row.event.created).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        dockerImageReference: row.event.docker_image_reference,
+        image: row.event.image,
+        generation: Number(row.event.generation),
+      };
+    }
+    if (row.conditions?.length) out.conditions = row.conditions;
+    if (row.image) {
+      out.image = row.image.body;
+      out.image.metadata.resourceVersion = row.image.resource_version;
+    }
+    return out;
+  }
+}
+
+export interface TagWithImage {
+  stream: ImageStream | null;
+  event: TagEvent | undefined;
+  conditions: TagEventCondition[] | undefined;
+  image: Image | null;
 }
