@@ -63,14 +63,21 @@ async function main(): Promise<void> {
 
   const api = await startApiProcess({ DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' });
   const results: Record<string, LoadResult> = {};
+  const random = () => Math.floor(Math.random() * streams);
+  const benchmarked = () => 0;
+  const phase = async (label: string) => {
+    results[`istag ${label}`] = await istagLoad(api.url, random);
+    console.log(formatResult(`GET istag, random streams (${label})`, results[`istag ${label}`]!, baseline));
+    results[`map ${label}`] = await mappingLoad(api.url, random);
+    console.log(formatResult(`POST mappings, random streams (${label})`, results[`map ${label}`]!, baseline));
+    results[`istag s0 ${label}`] = await istagLoad(api.url, benchmarked);
+    console.log(formatResult(`GET istag s0:latest (${label})`, results[`istag s0 ${label}`]!, baseline));
+    results[`map s0 ${label}`] = await mappingLoad(api.url, benchmarked);
+    console.log(formatResult(`POST mappings into s0 (${label})`, results[`map s0 ${label}`]!, baseline));
+  };
   try {
-    const random = () => Math.floor(Math.random() * streams);
-    results['istagSmall'] = await istagLoad(api.url, random);
-    console.log(formatResult('GET imagestreamtag (small db)', results['istagSmall'], baseline));
-    results['mapSmall'] = await mappingLoad(api.url, random);
-    console.log(formatResult('POST imagestreammappings (small db)', results['mapSmall'], baseline));
-
-    // Grow: 1,000,000 images in all, 50,000 history entries on stream s0 (the benchmarked one).
+    await phase('small');
+    // Grow: 1,000,000 images in all and 50,000 history entries on s0, the benchmarked stream.
     const t1 = Date.now();
     await withClient(url, async (c) => {
       const [{ n }] = (await c.query<{ n: string }>('SELECT count(*)::text AS n FROM images')).rows as [{ n: string }];
@@ -78,12 +85,12 @@ async function main(): Promise<void> {
       await appendImages(c, 5000000, 5000000 + bigHistory, 1);
     });
     console.log(`grew to ${bigImages} images, ${bigHistory} history entries on s0 in ${((Date.now() - t1) / 1000).toFixed(1)}s`);
-    results['istagBig'] = await istagLoad(api.url, () => 0);
-    console.log(formatResult('GET imagestreamtag s0:latest (big db)', results['istagBig'], baseline));
-    results['mapBig'] = await mappingLoad(api.url, () => 0);
-    console.log(formatResult('POST imagestreammappings into s0 (big db)', results['mapBig'], baseline));
-    const slow = (a: LoadResult, b: LoadResult) => (a.rps / b.rps).toFixed(2);
-    console.log(`big/small slowdown: istag ${slow(results['istagSmall'], results['istagBig'])}x, mappings ${slow(results['mapSmall'], results['mapBig'])}x (target ≤ 1.2x)`);
+    await phase('big');
+    const slow = (key: string) => (results[`${key} small`]!.rps / results[`${key} big`]!.rps).toFixed(2);
+    console.log(
+      `big/small slowdown (target ≤ 1.2x): istag ${slow('istag')}x, mappings ${slow('map')}x, ` +
+        `istag s0 ${slow('istag s0')}x, mappings into s0 ${slow('map s0')}x`,
+    );
   } finally {
     await api.stop();
   }
