@@ -142,6 +142,7 @@ export class TagViewQueries {
               (SELECT json_build_object('resource_version', i.resource_version::text, 'body', i.body)
                  FROM images i WHERE i.name = (SELECT image FROM e)) AS image`,
       [namespace, stream, tag],
+      'istag-get',
     );
     const out: TagWithImage = { stream: null, event: undefined, conditions: undefined, image: null };
     if (!row?.stream) return out;

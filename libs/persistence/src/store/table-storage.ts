@@ -53,6 +53,7 @@ export class TableStorage<T extends ApiObject> {
       `SELECT name, resource_version::text AS resource_version, body FROM ${this.table}
         WHERE ${where} ${forUpdate ? 'FOR UPDATE' : ''}`,
       [namespace, name],
+      `${this.table}-get${forUpdate ? '-for-update' : ''}`,
     );
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
