@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
-import { currentTagImage, removeCurrentTagEvent, removeImageFromStream } from '@app/image';
-import type { Database, Queryable } from '@app/persistence';
+import { currentTagImageSql, removeCurrentTagEvent, removeImageFromStream } from '@app/image';
+import { type Database, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
 import { RegistryError, UnsupportedManifestError } from '@app/registry';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
-import { registryEventLag, registryEventsProcessed } from './ingest-metrics';
+import { registryEventLag, registryEventProcessing, registryEventsProcessed } from './ingest-metrics';
 import type { ImageRecorder, PreparedImage, StreamRef } from './image-recorder';
 import { decidePush, decideTagDelete, settlePushWithRegistry, tagDeleteRemoves, type TagPosition } from './ordering';
 import type { RegistrySource } from './registry-source';
@@ -33,6 +33,20 @@ function isPermanent(e: unknown): boolean {
 const describe = (e: unknown) =>
   e instanceof RegistryError || e instanceof ApiError || e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 
+/** How one event was settled; written with a COMMIT, counted once that COMMIT succeeded. */
+interface Settlement {
+  event: InboxEvent;
+  state: 'processed' | 'ignored';
+  outcome: string;
+  reason?: string | null;
+}
+
+/** Where a tag stands while the events of its backlog are applied one after the other. */
+interface TagState {
+  position: TagPosition | null;
+  current: string | null;
+}
+
 /**
  * Settles one stored registry event (the inbox row is the truth; the job only names it):
  * - manifest push with a tag: the Image (and a list's children) is created or reused and the tag
@@ -54,13 +68,22 @@ export class RegistryEventProcessor {
   ) {}
 
   async process(eventId: string, attempt: Attempt): Promise<void> {
-    const event = await this.inbox.get(eventId);
-    if (!event || event.state !== 'pending') return;
+    const found = await this.inbox.getForProcessing(eventId);
+    if (!found || found.event.state !== 'pending') return;
+    const { event, imageStored } = found;
+    const timer = registryEventProcessing.startTimer({ kind: event.kind });
     try {
-      await this.dispatch(event);
+      await this.dispatch(event, imageStored);
+      timer();
     } catch (e) {
+      timer();
       if (isPermanent(e)) {
-        await this.settle(this.db, event, 'ignored', e instanceof UnsupportedManifestError ? 'unsupported' : 'ignored', describe(e));
+        await this.settleNow(this.db, {
+          event,
+          state: 'ignored',
+          outcome: e instanceof UnsupportedManifestError ? 'unsupported' : 'ignored',
+          reason: describe(e),
+        });
         return;
       }
       const attempts = attempt.made + 1;
@@ -75,114 +98,120 @@ export class RegistryEventProcessor {
     }
   }
 
-  private async dispatch(event: InboxEvent): Promise<void> {
+  private async dispatch(event: InboxEvent, imageStored: boolean): Promise<void> {
     const target = repositoryTarget(event.repository);
     if ('ignored' in target) throw new Ignore(target.ignored);
     switch (event.kind) {
       case 'manifest-push':
-        if (event.tag === null) return this.recordByDigest(event);
-        return this.inTagOrder(event, target);
+        if (event.tag === null) return this.recordByDigest(event, imageStored);
+        return this.inTagOrder(event, target, imageStored);
       case 'tag-delete':
-        return this.inTagOrder(event, target);
+        return this.inTagOrder(event, target, imageStored);
       case 'manifest-delete':
         return this.manifestDelete(event, target);
     }
   }
 
-  private async settle(
-    q: Queryable,
-    event: InboxEvent,
-    state: 'processed' | 'ignored',
-    outcome: string,
-    reason: string | null = null,
-  ): Promise<void> {
-    if (await this.inbox.finish(q, event.id, state, outcome, reason)) {
-      registryEventsProcessed.inc({ kind: event.kind, outcome });
-      const lagNs = BigInt(Date.now()) * 1_000_000n - event.eventNs;
-      registryEventLag.observe({ kind: event.kind }, Number(lagNs) / 1e9);
-    }
+  /** Metrics for settlements whose COMMIT succeeded. */
+  private counted(s: Settlement): void {
+    registryEventsProcessed.inc({ kind: s.event.kind, outcome: s.outcome });
+    const lagNs = BigInt(Date.now()) * 1_000_000n - s.event.eventNs;
+    registryEventLag.observe({ kind: s.event.kind }, Number(lagNs) / 1e9);
   }
 
-  private async recordByDigest(event: InboxEvent): Promise<void> {
-    const prepared = await this.images.prepare(event.repository, event.digest!);
+  private async settleNow(q: Queryable, s: Settlement): Promise<void> {
+    if (await this.inbox.finish(q, s.event.id, s.state, s.outcome, s.reason ?? null)) this.counted(s);
+  }
+
+  private async recordByDigest(event: InboxEvent, imageStored: boolean): Promise<void> {
+    const prepared = await this.images.prepare(event.repository, event.digest!, imageStored);
     const created = await this.images.record(prepared);
-    await this.settle(this.db, event, 'processed', created ? 'image-recorded' : 'image-exists');
+    await this.settleNow(this.db, { event, state: 'processed', outcome: created ? 'image-recorded' : 'image-exists' });
   }
 
   /**
    * Pushes and tag deletes of one tag run under that tag's lock (and a shared lock on the
    * repository, which manifest deletes take exclusively), oldest registry time first: events of
-   * the tag that are stored and older than this one are settled before it, whichever job runs first.
+   * the tag that are stored and older than this one are settled before it, whichever job runs
+   * first. The locks, the backlog, the tag's position and its newest entry are read in one round
+   * trip; each settlement is written with the COMMIT that releases the locks.
    */
-  private async inTagOrder(event: InboxEvent, stream: StreamRef): Promise<void> {
-    // Registry reads for this event happen before the locks are taken.
-    const prepared = event.kind === 'manifest-push' ? await this.images.prepare(event.repository, event.digest!) : undefined;
+  private async inTagOrder(event: InboxEvent, stream: StreamRef, imageStored: boolean): Promise<void> {
     const tag = event.tag!;
+    // Registry reads for this event happen before the locks are taken.
+    const prepared = event.kind === 'manifest-push' ? await this.images.prepare(event.repository, event.digest!, imageStored) : undefined;
+    const settled: Settlement[] = [];
+    let failure: { error: unknown } | null = null;
     await this.db.transaction(async (gate) => {
-      await gate.query(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2)), pg_advisory_xact_lock($3, hashtext($4))`, [
-        REPOSITORY_LOCK,
-        event.repository,
-        TAG_LOCK,
-        `${event.repository}:${tag}`,
+      const [, backlogRows, positionRows, currentRows] = await gate.batch([
+        `SELECT pg_advisory_xact_lock_shared(${REPOSITORY_LOCK}, hashtext(${sqlLiteral(event.repository)})),
+                pg_advisory_xact_lock(${TAG_LOCK}, hashtext(${sqlLiteral(`${event.repository}:${tag}`)}))`,
+        this.inbox.pendingForTagSql(event.repository, tag, event.eventNs),
+        this.positions.getSql(event.repository, tag),
+        currentTagImageSql(stream.namespace, stream.name, tag),
       ]);
-      const backlog = await this.inbox.pendingForTag(gate, event.repository, tag, event.eventNs);
-      for (const item of backlog) {
-        if (item.id === event.id) {
-          await this.applyToTag(item, stream, prepared);
-          continue;
-        }
-        // An older event of this tag: settle it now so the order holds. If it fails it stays
-        // pending for its own job (which will then find it superseded by this one).
+      const state: TagState = {
+        position: this.positions.fromRows(positionRows!),
+        current: (currentRows![0]?.['image'] as string | undefined) ?? null,
+      };
+      for (const item of this.inbox.fromRows(backlogRows!)) {
+        const own = item.id === event.id;
         try {
-          await this.applyToTag(item, stream);
+          const s = await this.applyToTag(gate, item, stream, state, own ? prepared : undefined);
+          if (s) settled.push(s);
         } catch (e) {
-          if (isPermanent(e)) await this.settle(this.db, item, 'ignored', 'ignored', describe(e));
-          else this.logger.debug(`registry event ${item.id} left for its own job: ${describe(e)}`);
+          if (own) {
+            // Keep what the earlier events of the backlog did: commit them, then fail this one.
+            failure = { error: e };
+            break;
+          }
+          // An older event of this tag that fails stays pending for its own job (which will find it
+          // superseded by this one), unless it can never succeed.
+          if (isPermanent(e)) {
+            const s: Settlement = { event: item, state: 'ignored', outcome: 'ignored', reason: describe(e) };
+            gate.finishWith(this.inbox.finishSql(item.id, s.state, s.outcome, s.reason));
+            settled.push(s);
+          } else {
+            this.logger.debug(`registry event ${item.id} left for its own job: ${describe(e)}`);
+          }
         }
       }
     });
+    settled.forEach((s) => this.counted(s));
+    if (failure) throw (failure as { error: unknown }).error;
   }
 
-  private async applyToTag(event: InboxEvent, stream: StreamRef, prepared?: PreparedImage): Promise<void> {
-    const tag = event.tag!;
-    // Read under the tag lock, so nothing of this tag moves between these reads and the decision.
-    const position = await this.positions.get(this.db, event.repository, tag);
-    const current = await currentTagImage(this.db, stream.namespace, stream.name, tag);
-    if (event.kind === 'manifest-push') return this.pushToTag(event, stream, position, current, prepared);
-    return this.deleteTag(event, stream, position, current);
-  }
-
-  private async pushToTag(
-    event: InboxEvent,
-    stream: StreamRef,
-    position: TagPosition | null,
-    current: string | null,
-    prepared?: PreparedImage,
-  ): Promise<void> {
+  /**
+   * Applies one event of the tag's backlog and advances `state`. A push's settlement and new
+   * position ride with the gate's COMMIT; a tag delete commits its own removal (it locks the
+   * stream row, which a later mapping in this backlog would wait for) and returns null.
+   */
+  private async applyToTag(gate: Transaction, event: InboxEvent, stream: StreamRef, state: TagState, prepared?: PreparedImage): Promise<Settlement | null> {
+    if (event.kind === 'tag-delete') {
+      await this.deleteTag(event, stream, state);
+      return null;
+    }
     const tag = event.tag!;
     const digest = event.digest!;
-    let decision = decidePush({ ...event, digest }, position, current);
+    let decision = decidePush({ ...event, digest }, state.position, state.current);
     if (decision.action === 'ask') {
       decision = settlePushWithRegistry(digest, await this.source.client().headManifest(event.repository, tag));
     }
     if (decision.action === 'skip') {
       // The tag stays, but the pushed image is still recorded when the registry still has it.
       await this.recordQuietly(event, prepared);
-      await this.settle(this.db, event, 'processed', 'superseded', decision.reason);
-      return;
+      const s: Settlement = { event, state: 'processed', outcome: 'superseded', reason: decision.reason };
+      gate.finishWith(this.inbox.finishSql(event.id, s.state, s.outcome, s.reason));
+      return s;
     }
     const image = prepared ?? (await this.images.prepare(event.repository, digest));
     const outcome = await this.images.mapTag(stream, tag, image);
-    await this.db.transaction(async (tx) => {
-      await this.positions.set(tx, event.repository, tag, {
-        eventId: event.id,
-        eventNs: event.eventNs,
-        sourceInstance: event.sourceInstance,
-        digest,
-        currentImage: digest,
-      });
-      await this.settle(tx, event, 'processed', outcome.tagChanged ? 'tagged' : 'unchanged');
-    });
+    state.position = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest, currentImage: digest };
+    state.current = digest;
+    const s: Settlement = { event, state: 'processed', outcome: outcome.tagChanged ? 'tagged' : 'unchanged' };
+    gate.finishWith(this.positions.setSql(event.repository, tag, state.position));
+    gate.finishWith(this.inbox.finishSql(event.id, s.state, s.outcome));
+    return s;
   }
 
   private async recordQuietly(event: InboxEvent, prepared?: PreparedImage): Promise<void> {
@@ -193,19 +222,26 @@ export class RegistryEventProcessor {
     }
   }
 
-  private async deleteTag(event: InboxEvent, stream: StreamRef, position: TagPosition | null, current: string | null): Promise<void> {
+  private async deleteTag(event: InboxEvent, stream: StreamRef, state: TagState): Promise<void> {
     const tag = event.tag!;
-    const decision = decideTagDelete(event, position);
+    const decision = decideTagDelete(event, state.position);
     if (decision.action === 'skip') {
-      await this.settle(this.db, event, 'processed', 'superseded', decision.reason);
+      await this.settleNow(this.db, { event, state: 'processed', outcome: 'superseded', reason: decision.reason });
       return;
     }
     const registry = this.source.client();
     const held = await registry.headManifest(event.repository, tag);
     if (held !== null) {
-      await this.settle(this.db, event, 'processed', 'superseded', `superseded: the registry has ${held} under this tag again`);
+      await this.settleNow(this.db, {
+        event,
+        state: 'processed',
+        outcome: 'superseded',
+        reason: `superseded: the registry has ${held} under this tag again`,
+      });
       return;
     }
+    const position = state.position;
+    let settlement: Settlement | null = null;
     await this.db.transaction(async (tx) => {
       const removal = await removeCurrentTagEvent(tx, stream.namespace, stream.name, tag, async (image) => {
         const verdict = tagDeleteRemoves(position, image);
@@ -213,15 +249,15 @@ export class RegistryEventProcessor {
         return (await registry.headManifest(event.repository, image)) === null;
       });
       const removed = (removal?.removed ?? 0) > 0;
-      await this.positions.set(tx, event.repository, tag, {
-        eventId: event.id,
-        eventNs: event.eventNs,
-        sourceInstance: event.sourceInstance,
-        digest: null,
-        currentImage: removed ? (removal!.changedTops[0]?.after ?? null) : current,
-      });
-      await this.settle(tx, event, 'processed', removal === null ? 'no-stream' : removed ? 'tag-event-removed' : 'nothing-to-remove');
+      const current = removed ? (removal!.changedTops[0]?.after ?? null) : state.current;
+      const next: TagPosition = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest: null, currentImage: current };
+      await this.positions.set(tx, event.repository, tag, next);
+      const outcome = removal === null ? 'no-stream' : removed ? 'tag-event-removed' : 'nothing-to-remove';
+      if (await this.inbox.finish(tx, event.id, 'processed', outcome)) settlement = { event, state: 'processed', outcome };
+      state.position = next;
+      state.current = current;
     });
+    if (settlement) this.counted(settlement);
   }
 
   /**
@@ -233,15 +269,19 @@ export class RegistryEventProcessor {
   private async manifestDelete(event: InboxEvent, stream: StreamRef): Promise<void> {
     const digest = event.digest!;
     const registry = this.source.client();
+    let settlement: Settlement | null = null;
     await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [REPOSITORY_LOCK, event.repository]);
+      let s: Settlement;
       if ((await registry.headManifest(event.repository, digest)) !== null) {
-        await this.settle(tx, event, 'processed', 'superseded', 'superseded: the registry has this manifest again');
-        return;
+        s = { event, state: 'processed', outcome: 'superseded', reason: 'superseded: the registry has this manifest again' };
+      } else {
+        const removal = await removeImageFromStream(tx, stream.namespace, stream.name, digest);
+        if (removal) await this.positions.moveCurrentImages(tx, event.repository, removal.changedTops);
+        s = { event, state: 'processed', outcome: removal === null ? 'no-stream' : removal.removed ? 'history-removed' : 'nothing-to-remove' };
       }
-      const removal = await removeImageFromStream(tx, stream.namespace, stream.name, digest);
-      if (removal) await this.positions.moveCurrentImages(tx, event.repository, removal.changedTops);
-      await this.settle(tx, event, 'processed', removal === null ? 'no-stream' : removal.removed ? 'history-removed' : 'nothing-to-remove');
+      if (await this.inbox.finish(tx, event.id, s.state, s.outcome, s.reason ?? null)) settlement = s;
     });
+    if (settlement) this.counted(settlement);
   }
 }

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { AppConfig } from '@app/config';
-import { addJob, JobName, jobIdOf, QueueName, redisConnectionOptions, type RetryTuning } from '@app/queue-contracts';
+import { addJob, addJobs, JobName, jobIdOf, QueueName, redisConnectionOptions, type RetryTuning } from '@app/queue-contracts';
 import { registryEventEnqueueFailures } from './ingest-metrics';
 
 /**
@@ -11,6 +11,7 @@ import { registryEventEnqueueFailures } from './ingest-metrics';
 export class RegistryEventQueue {
   readonly queue: Queue;
   private readonly tuning: RetryTuning;
+  private readonly pending: string[] = [];
 
   constructor(config: AppConfig) {
     this.tuning = { attempts: config.ingestAttempts, backoffMs: config.ingestBackoffMs };
@@ -22,20 +23,35 @@ export class RegistryEventQueue {
     this.queue.on('error', () => undefined);
   }
 
-  /** Enqueues freshly stored events; never throws (returns how many reached Redis). */
-  async enqueue(eventIds: string[], by: 'receiver' | 'redrive' = 'receiver'): Promise<number> {
-    let ok = 0;
-    await Promise.all(
-      eventIds.map(async (eventId) => {
-        try {
-          await addJob(this.queue, JobName.ProcessRegistryEvent, { eventId }, this.tuning);
-          ok++;
-        } catch {
-          registryEventEnqueueFailures.inc({ by });
-        }
-      }),
-    );
-    return ok;
+  /**
+   * Enqueues freshly stored events on the next turn of the event loop, after the caller has
+   * answered; ids from every caller in between go to Redis in one addBulk round trip. Never throws.
+   */
+  enqueueSoon(eventIds: string[]): void {
+    if (this.pending.length === 0) setImmediate(() => void this.flush());
+    this.pending.push(...eventIds);
+  }
+
+  /** Enqueues now; never throws (returns how many reached Redis). */
+  async enqueue(eventIds: string[]): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    try {
+      await addJobs(
+        this.queue,
+        JobName.ProcessRegistryEvent,
+        eventIds.map((eventId) => ({ eventId })),
+        this.tuning,
+      );
+      return eventIds.length;
+    } catch {
+      registryEventEnqueueFailures.inc({ by: 'receiver' }, eventIds.length);
+      return 0;
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const ids = this.pending.splice(0, this.pending.length);
+    await this.enqueue(ids);
   }
 
   /**

@@ -41,12 +41,14 @@ export class ImageRecorder {
 
   /**
    * Reads the manifest (and config, and children) from the registry unless the Image is stored
-   * already; registry errors propagate with their `retryable` flag.
+   * already (`knownStored`, or looked up); registry errors propagate with their `retryable` flag.
    */
-  async prepare(repository: string, digest: string): Promise<PreparedImage> {
+  async prepare(repository: string, digest: string, knownStored?: boolean): Promise<PreparedImage> {
     const pullSpec = this.source.pullSpec(repository);
-    const [row] = await this.db.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM images WHERE name = $1) AS present`, [digest]);
-    if (row?.present) {
+    const stored =
+      knownStored ??
+      (await this.db.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM images WHERE name = $1) AS present`, [digest]))[0]?.present;
+    if (stored) {
       // The mapping reuses the stored Image; this is only what the request needs to name it.
       const image = {
         metadata: { name: digest, annotations: registryPushedImageAnnotations() },

@@ -1,4 +1,4 @@
-import { type Database, type Queryable } from '@app/persistence';
+import { type Database, type Queryable, sqlLiteral } from '@app/persistence';
 import type { StoredEvent, StoredKind } from './envelope';
 
 export type EventState = 'pending' | 'processed' | 'ignored' | 'failed';
@@ -112,25 +112,38 @@ export class InboxRepository {
     return rows[0] ? toEvent(rows[0]) : null;
   }
 
-  /** Pending manifest pushes and tag deletes of one tag up to `upToNs`, in registry order. */
-  async pendingForTag(q: Queryable, repository: string, tag: string, upToNs: bigint): Promise<InboxEvent[]> {
-    const rows = await q.query<Row>(
-      `SELECT ${columns} FROM registry_events
-        WHERE state = 'pending' AND repository = $1 AND tag = $2 AND event_ns <= $3::bigint
-          AND kind IN ('manifest-push', 'tag-delete')
-        ORDER BY event_ns, id`,
-      [repository, tag, upToNs.toString()],
+  /** The event, and whether the Image its digest names is stored already (one round trip). */
+  async getForProcessing(id: string): Promise<{ event: InboxEvent; imageStored: boolean } | null> {
+    const rows = await this.db.query<Row & { image_stored: boolean }>(
+      `SELECT ${columns}, EXISTS (SELECT 1 FROM images i WHERE i.name = registry_events.digest) AS image_stored
+         FROM registry_events WHERE id = $1`,
+      [id],
     );
-    return rows.map(toEvent);
+    return rows[0] ? { event: toEvent(rows[0]), imageStored: rows[0].image_stored } : null;
+  }
+
+  /** Pending manifest pushes and tag deletes of one tag up to `upToNs`, in registry order (values inlined). */
+  pendingForTagSql(repository: string, tag: string, upToNs: bigint): string {
+    return `SELECT ${columns} FROM registry_events
+             WHERE state = 'pending' AND repository = ${sqlLiteral(repository)} AND tag = ${sqlLiteral(tag)}
+               AND event_ns <= ${sqlLiteral(upToNs)}::bigint AND kind IN ('manifest-push', 'tag-delete')
+             ORDER BY event_ns, id`;
+  }
+
+  fromRows(rows: Record<string, unknown>[]): InboxEvent[] {
+    return rows.map((r) => toEvent(r as unknown as Row));
+  }
+
+  /** Settles a pending event (values inlined; a no-op when it is not pending any more). */
+  finishSql(id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): string {
+    return `UPDATE registry_events SET state = ${sqlLiteral(state)}, outcome = ${sqlLiteral(outcome)},
+              reason = ${sqlLiteral(reason === null ? null : clip(reason))}, finished_at = now()
+            WHERE id = ${sqlLiteral(id)} AND state = 'pending'`;
   }
 
   /** Settles a pending event; false when it was not pending any more (someone else settled it). */
   async finish(q: Queryable, id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): Promise<boolean> {
-    const rows = await q.query(
-      `UPDATE registry_events SET state = $2, outcome = $3, reason = $4, finished_at = now()
-        WHERE id = $1 AND state = 'pending' RETURNING 1`,
-      [id, state, outcome, reason === null ? null : clip(reason)],
-    );
+    const rows = await q.query(`${this.finishSql(id, state, outcome, reason)} RETURNING 1`);
     return rows.length > 0;
   }
 

@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './ordering';
 export * from './repository-target';
 export * from './inbox.repository';
+export * from './inbox-writer';
 export * from './tag-positions.repository';
 export * from './shared-secret';
 export * from './event-queue';

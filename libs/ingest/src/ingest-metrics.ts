@@ -25,3 +25,12 @@ export const registryEventEnqueueFailures = new Counter({
   labelNames: ['by'] as const,
   registers: [metricsRegistry],
 });
+
+/** Time the worker spends on one job (the processing itself, without queueing). */
+export const registryEventProcessing = new Histogram({
+  name: 'imagestreamd_registry_event_processing_seconds',
+  help: 'Seconds the worker spends processing one stored registry event (one attempt)',
+  labelNames: ['kind'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});

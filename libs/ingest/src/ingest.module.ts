@@ -6,6 +6,7 @@ import { RegistryEventProcessor } from './event-processor';
 import { RegistryEventQueue } from './event-queue';
 import { ImageRecorder } from './image-recorder';
 import { InboxRepository } from './inbox.repository';
+import { InboxWriter } from './inbox-writer';
 import { RegistryEventSweeper } from './ingest-sweeper';
 import { RegistryEventsWorker } from './ingest-worker';
 import { RegistryEventsController } from './registry-events.controller';
@@ -33,7 +34,7 @@ const common = [
     {
       provide: RegistryNotificationReceiver,
       inject: [InboxRepository, RegistryEventQueue],
-      useFactory: (inbox: InboxRepository, queue: RegistryEventQueue) => new RegistryNotificationReceiver(inbox, queue),
+      useFactory: (inbox: InboxRepository, queue: RegistryEventQueue) => new RegistryNotificationReceiver(new InboxWriter(inbox), queue),
     },
   ],
 })

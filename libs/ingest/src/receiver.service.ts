@@ -2,7 +2,7 @@ import { ApiError } from '@app/api-machinery';
 import { registryEvents } from '@app/observability';
 import { EnvelopeError, parseEnvelope, type StoredEvent } from './envelope';
 import type { RegistryEventQueue } from './event-queue';
-import type { InboxRepository } from './inbox.repository';
+import type { InboxWriter } from './inbox-writer';
 
 export interface ReceiveResult {
   /** New events stored in the inbox. */
@@ -16,13 +16,14 @@ export interface ReceiveResult {
 const acceptedTypes = new Set(['application/vnd.docker.distribution.events.v1+json', 'application/json']);
 
 /**
- * The durable end of the registry's notification pipe. One multi-row INSERT per envelope before the
- * answer (Postgres unavailable → 503 from the database layer, so the registry retries); enqueueing
- * happens after the commit, without delaying the answer, and may fail (the sweeper catches up).
+ * The durable end of the registry's notification pipe. An envelope's events are committed with one
+ * multi-row INSERT before the answer (group commit when many senders post at once: InboxWriter);
+ * Postgres unavailable → 503 from the database layer, so the registry retries. Enqueueing happens
+ * after the commit, without delaying the answer, and may fail (the sweeper catches up).
  */
 export class RegistryNotificationReceiver {
   constructor(
-    private readonly inbox: InboxRepository,
+    private readonly inbox: InboxWriter,
     private readonly queue: RegistryEventQueue,
   ) {}
 
@@ -55,17 +56,16 @@ export class RegistryNotificationReceiver {
         registryEvents.inc({ action: e.counted.action, target: e.counted.target, outcome: 'counted' });
       }
     }
-    const fresh = process.env['ZZ_NO_INSERT'] ? toStore.map((e) => e.id) : await this.inbox.insert(toStore);
-    const freshSet = new Set(fresh);
+    const fresh = await this.inbox.write(toStore);
     for (const e of toStore) {
       registryEvents.inc({
         action: e.kind === 'manifest-push' ? 'push' : 'delete',
         target: e.kind === 'tag-delete' ? 'tag' : 'manifest',
-        outcome: freshSet.has(e.id) ? 'stored' : 'duplicate',
+        outcome: fresh.has(e.id) ? 'stored' : 'duplicate',
       });
     }
-    // After the commit, not awaited: the answer must not wait for (or fail with) Redis.
-    if (fresh.length && !process.env['ZZ_NO_ENQUEUE']) void this.queue.enqueue(fresh);
-    return { stored: fresh.length, duplicates: toStore.length - fresh.length, counted };
+    // After the commit and without delaying the answer: the queue batches and may fail (Redis down).
+    if (fresh.size) this.queue.enqueueSoon([...fresh]);
+    return { stored: fresh.size, duplicates: toStore.length - fresh.size, counted };
   }
 }

@@ -19,3 +19,10 @@ export function addJob<N extends JobName>(queue: Queue, name: N, data: JobPayloa
   if (queue.name !== queueOfJob(name)) throw new Error(`job ${name} does not belong to queue ${queue.name}`);
   return queue.add(name, data, { ...jobOptionsFor(queueOfJob(name), tuning), jobId: jobIdOf[name](data) });
 }
+
+/** Adds many jobs of one name in one round trip (BullMQ addBulk), each with its deterministic id. */
+export function addJobs<N extends JobName>(queue: Queue, name: N, data: JobPayloads[N][], tuning: RetryTuning): Promise<Job[]> {
+  if (queue.name !== queueOfJob(name)) throw new Error(`job ${name} does not belong to queue ${queue.name}`);
+  const opts = jobOptionsFor(queueOfJob(name), tuning);
+  return queue.addBulk(data.map((d) => ({ name, data: d, opts: { ...opts, jobId: jobIdOf[name](d) } })));
+}

@@ -27,14 +27,19 @@ interface TopRow {
 const streamUidOf = (namespace: string, stream: string) =>
   `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(stream)})`;
 
+/**
+ * The statement reading the image of one tag's newest history entry (values inlined, for
+ * Transaction.batch); one row `{image}`, or none when the stream or the tag does not exist.
+ */
+export function currentTagImageSql(namespace: string, stream: string, tag: string): string {
+  return `SELECT ev.image FROM image_stream_tag_events ev
+           WHERE ev.stream_uid = ${streamUidOf(namespace, stream)} AND ev.tag = ${sqlLiteral(tag)}
+           ORDER BY ev.id DESC LIMIT 1`;
+}
+
 /** Newest history entry's image of one tag, or null when the stream or the tag does not exist. */
 export async function currentTagImage(q: Queryable, namespace: string, stream: string, tag: string): Promise<string | null> {
-  const rows = await q.query<{ image: string }>(
-    `SELECT ev.image FROM image_stream_tag_events ev
-      WHERE ev.stream_uid = ${streamUidOf(namespace, stream)} AND ev.tag = $1
-      ORDER BY ev.id DESC LIMIT 1`,
-    [tag],
-  );
+  const rows = await q.query<{ image: string }>(currentTagImageSql(namespace, stream, tag));
   return rows[0]?.image ?? null;
 }
 
