@@ -48,7 +48,7 @@ describe('imageStreamTagView', () => {
   ])('is null for %s unless empty views are allowed', (_name, e) => {
     expect(imageStreamTagView({ stream, tag: 'latest', event: e, repository: '' }, false)).toBeNull();
     const empty = imageStreamTagView({ stream, tag: 'latest', event: e, repository: '' }, true)!;
-    expect(empty.image).toEqual({ metadata: {}, dockerImageReference: '' });
+    expect(empty.image).toEqual({ metadata: {} });
     expect(empty.generation).toBe(0);
     expect(empty.metadata.creationTimestamp).toBe(stream.metadata.creationTimestamp);
   });

@@ -33,7 +33,7 @@ export function imageStreamTagView(src: StreamTagSource, allowEmpty: boolean): I
   const reference = resolveReferenceForTagEvent(stream, tag, event, src.repository);
   let image: ImageStreamTagImage;
   if (src.image) image = { ...imageForView(src.image, annotations), dockerImageReference: reference };
-  else image = { metadata: event.image ? { name: event.image } : {}, dockerImageReference: reference };
+  else image = { metadata: event.image ? { name: event.image } : {}, ...(reference ? { dockerImageReference: reference } : {}) };
   return {
     kind: 'ImageStreamTag',
     apiVersion: 'image.openshift.io/v1',
