@@ -3,6 +3,7 @@ import { TagChanges1732500000100 } from './1732500000100-TagChanges';
 import { ChangeLogInsertTime1732500000150 } from './1732500000150-ChangeLogInsertTime';
 import { Triggers1732500000200 } from './1732500000200-Triggers';
 import { RegistryEventInbox1732600000000 } from './1732600000000-RegistryEventInbox';
+import { ImageImportRequests1732700000000 } from './1732700000000-ImageImportRequests';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -14,4 +15,5 @@ export const migrations = [
   ChangeLogInsertTime1732500000150,
   Triggers1732500000200,
   RegistryEventInbox1732600000000,
+  ImageImportRequests1732700000000,
 ];

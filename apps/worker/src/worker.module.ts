@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { type AppConfig, ConfigModule } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
-import { ImageApiModule } from '@app/image';
+import { ImageApiModule, ImageImportWorkerModule } from '@app/image';
 import { IngestWorkerModule } from '@app/ingest';
 import { LoggerModule } from 'nestjs-pino';
 import { TriggersWorkerModule } from '@app/triggers';
@@ -31,6 +31,7 @@ export class WorkerModule {
         }),
         TriggersWorkerModule,
         IngestWorkerModule,
+        ImageImportWorkerModule,
         ...extra,
       ],
     };

@@ -3,6 +3,10 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Database, ResourceRegistry } from '@app/persistence';
 import { createImageStore } from './image/image.store';
 import { IMAGE_API_CONFIG, type ImageApiConfig } from './image-config';
+import { IMPORT_CONFIG, type ImportConfig, loadImportConfig } from './import/import-config';
+import { ImageStreamImportHandler } from './import/imagestreamimport.handler';
+import { RemoteImporter } from './import/remote-importer';
+import { StreamImportWriter } from './import/stream-import-writer';
 import { createImageStreamStore } from './imagestream/imagestream.store';
 import { ImageStreamStatusHandler } from './imagestream/imagestream-status.handler';
 import { ImageStreamImageHandler } from './isimage/imagestreamimage.handler';
@@ -13,6 +17,14 @@ import { ImageStreamSecretsHandler } from './layers/imagestream-secrets.handler'
 import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler';
 import { StreamTagStore } from './tag-views/stream-tag-store';
 import { TagViewQueries } from './tag-views/tag-view.queries';
+
+/** The handlers other modules use directly (registry ingestion, the import worker). */
+interface ImageApiParts {
+  mappings: ImageStreamMappingHandler;
+  imports: ImageStreamImportHandler;
+}
+
+const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
 
 /** Wires the image.openshift.io/v1 kinds into the resource registry. */
 @Module({
@@ -25,17 +37,21 @@ import { TagViewQueries } from './tag-views/tag-view.queries';
         publicRegistryHostname: c.publicRegistryHostname,
       }),
     },
+    { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },
     {
-      provide: ImageStreamMappingHandler,
-      inject: [Database, IMAGE_API_CONFIG, ResourceRegistry],
-      useFactory: (db: Database, config: ImageApiConfig, registry: ResourceRegistry) => {
+      provide: IMAGE_API_PARTS,
+      inject: [Database, IMAGE_API_CONFIG, IMPORT_CONFIG, ResourceRegistry],
+      useFactory: (db: Database, config: ImageApiConfig, importConfig: ImportConfig, registry: ResourceRegistry): ImageApiParts => {
         const images = createImageStore(db);
         const streams = createImageStreamStore(db, config);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config);
+        const writer = new StreamImportWriter(db, streams.store, streams.history);
+        const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
         registry.register(images.store);
         registry.register(streams.store);
         registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history));
         registry.register(mappings);
+        registry.register(imports);
         // Virtual kinds: views over the stream and image stores; their writes go through the stream store.
         const tags = new StreamTagStore(db, streams.store, streams.history, new TagViewQueries(streams.history), config);
         registry.register(new ImageStreamTagHandler(db, tags, streams.history));
@@ -43,11 +59,13 @@ import { TagViewQueries } from './tag-views/tag-view.queries';
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
         registry.register(new ImageStreamSecretsHandler());
-        return mappings;
+        return { mappings, imports };
       },
     },
+    { provide: ImageStreamMappingHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.mappings },
+    { provide: ImageStreamImportHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.imports },
   ],
-  exports: [ImageStreamMappingHandler, IMAGE_API_CONFIG],
+  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, IMAGE_API_CONFIG, IMPORT_CONFIG],
 })
 export class ImageApiModule implements OnModuleInit {
   constructor(@Inject(ImageStreamMappingHandler) readonly mappings: ImageStreamMappingHandler) {}

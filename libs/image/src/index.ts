@@ -23,3 +23,7 @@ export * from './isimage/imagestreamimage.handler';
 export * from './layers/imagestream-layers';
 export * from './tag-views/stream-tag-names';
 export * from './tag-views/resolve-reference';
+export * from './import/imagestreamimport.types';
+export * from './import/imagestreamimport.handler';
+export * from './import/import-config';
+export * from './import/image-import-worker.module';

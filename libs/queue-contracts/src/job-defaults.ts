@@ -22,6 +22,14 @@ export function jobOptionsFor(queue: QueueName, tuning: RetryTuning): JobsOption
         removeOnComplete: true,
         removeOnFail: { age: 24 * 3600, count: 10000 },
       };
+    case QueueName.ImageImports:
+      // Registry failures are recorded as tag conditions (the job succeeds); retries are for storage faults.
+      return {
+        attempts: tuning.attempts,
+        backoff: { type: 'exponential', delay: tuning.backoffMs },
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600, count: 10000 },
+      };
   }
 }
 
@@ -33,5 +41,8 @@ export function workerOptionsFor(queue: QueueName, concurrency: number): Omit<Wo
   switch (queue) {
     case QueueName.RegistryEvents:
       return { concurrency, lockDuration: 5000, stalledInterval: 2500, maxStalledCount: 10 };
+    case QueueName.ImageImports:
+      // An import waits on remote registries for seconds; BullMQ renews the lock while it runs.
+      return { concurrency, lockDuration: 30000, stalledInterval: 15000, maxStalledCount: 5 };
   }
 }

@@ -5,22 +5,28 @@
 export const QueueName = {
   /** One job per stored registry notification event (manifest push, manifest delete, tag delete). */
   RegistryEvents: 'registry-events',
+  /** One job per spec tag generation that asks for a background import (from.kind DockerImage). */
+  ImageImports: 'image-imports',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   ProcessRegistryEvent: 'process-registry-event',
+  ImportSpecTag: 'import-spec-tag',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 /** Payload per job name. Payloads carry ids only: the Postgres row is the truth, and no secret ever rides in Redis. */
 export interface JobPayloads {
   [JobName.ProcessRegistryEvent]: { eventId: string };
+  /** Identifies an image_import_requests row: (stream uid, tag, spec tag generation). */
+  [JobName.ImportSpecTag]: { streamUid: string; tag: string; generation: number };
 }
 
 /** Which jobs run on which queue; a consumer must handle every name listed for its queue. */
 export const jobsOfQueue = {
   [QueueName.RegistryEvents]: [JobName.ProcessRegistryEvent],
+  [QueueName.ImageImports]: [JobName.ImportSpecTag],
 } as const satisfies Record<QueueName, readonly JobName[]>;
 
 export type JobsOf<Q extends QueueName> = (typeof jobsOfQueue)[Q][number];

@@ -17,6 +17,8 @@ export const TriggerJob = {
   EvaluateTagChange: 'evaluate-tag-change',
   /** One HTTP attempt of one delivery. */
   Deliver: 'deliver',
+  /** First attempts of the deliveries one evaluation page created, in one job (few round trips per delivery). */
+  DeliverBatch: 'deliver-batch',
   /** Prune the feed and old attempts; re-enqueue deliveries whose job went missing. */
   Prune: 'prune',
   Sweep: 'sweep',
@@ -35,11 +37,18 @@ export interface DeliverPayload {
   /** Redrive generation and attempt number: part of the job id, so each attempt is its own job. */
   generation: number;
   attempt: number;
+  /** Receiver origin, when known: a busy target is detected without reading Postgres. */
+  target?: string;
+}
+
+export interface DeliverBatchPayload {
+  deliveryIds: string[];
 }
 
 export interface TriggerJobPayloads {
   [TriggerJob.EvaluateTagChange]: EvaluateTagChangePayload;
   [TriggerJob.Deliver]: DeliverPayload;
+  [TriggerJob.DeliverBatch]: DeliverBatchPayload;
   [TriggerJob.Prune]: Record<string, never>;
   [TriggerJob.Sweep]: Record<string, never>;
 }
@@ -48,6 +57,8 @@ export interface TriggerJobPayloads {
 export const triggerJobId = {
   evaluate: (tagChangeId: string) => `eval-${tagChangeId}`,
   deliver: (p: DeliverPayload) => `dlv-${p.deliveryId}-g${p.generation}-a${p.attempt}`,
+  /** Delivery ids are deterministic, so the same page of the same evaluation gets the same batch id. */
+  deliverBatch: (p: DeliverBatchPayload) => `dlvb-${p.deliveryIds[0] ?? 'none'}-n${p.deliveryIds.length}`,
 };
 
 /** Default options per queue. Retries of deliveries are scheduled by the delivery service (own attempt budget). */

@@ -13,3 +13,4 @@ export * from './www-authenticate';
 export * from './registry-auth';
 export * from './registry-client';
 export * from './fetch-image';
+export * from './import-image';

@@ -7,9 +7,10 @@
  * clean retryable/permanent error split — is a few hundred lines we can test end to end.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
 import { assertDigest, digestOf, isDigest } from './digest';
 import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
+import { isRecord } from './json-shape';
 import { MANIFEST_ACCEPT, normalizeMediaType } from './media-types';
 import { type BasicCredentials, RegistryAuthenticator } from './registry-auth';
 import {
@@ -35,6 +36,8 @@ export interface RegistryClientOptions {
   maxBlobBytes?: number;
   /** Pool size for the registry origin, default 8. */
   connections?: number;
+  /** Skip TLS certificate verification (imports with importPolicy.insecure). */
+  tlsInsecure?: boolean;
 }
 
 export interface FetchedManifest {
@@ -53,6 +56,7 @@ interface Exchange {
 interface ExchangeRequest {
   method: 'GET' | 'HEAD';
   repository: string;
+  /** Path and query, e.g. `/v2/ns/app/tags/list?n=100`. */
   path: string;
   accept?: string;
   maxBytes: number;
@@ -60,6 +64,8 @@ interface ExchangeRequest {
 }
 
 const MAX_REDIRECTS = 5;
+/** tags/list page size asked for; registries may answer with smaller pages. */
+const TAGS_PAGE_SIZE = 1000;
 
 export class RegistryClient {
   readonly baseUrl: string;
@@ -72,6 +78,7 @@ export class RegistryClient {
   private readonly userAgent: string;
   private readonly maxManifestBytes: number;
   private readonly maxBlobBytes: number;
+  private readonly connectOptions: { rejectUnauthorized: false } | undefined;
 
   constructor(options: RegistryClientOptions) {
     const url = new URL(options.baseUrl);
@@ -84,7 +91,11 @@ export class RegistryClient {
     this.userAgent = options.userAgent ?? 'imagestreamd';
     this.maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
     this.maxBlobBytes = options.maxBlobBytes ?? 16 * 1024 * 1024;
-    this.pool = new Pool(url.origin, { connections: options.connections ?? 8 });
+    this.connectOptions = options.tlsInsecure ? { rejectUnauthorized: false } : undefined;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 8,
+      ...(this.connectOptions ? { connect: this.connectOptions } : {}),
+    });
     this.auth = new RegistryAuthenticator({
       credentials: options.credentials,
       timeoutMs: this.timeoutMs,
@@ -152,8 +163,46 @@ export class RegistryClient {
     return res.body;
   }
 
+  /**
+   * Tag names of a repository (GET tags/list, following `Link: <…>; rel="next"` pages), at most
+   * `max` of them: a repository with very many tags cannot make one call unbounded.
+   */
+  async listTags(repository: string, max: number): Promise<string[]> {
+    assertRepository(repository);
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repository}/tags/list?n=${TAGS_PAGE_SIZE}`;
+    while (path !== undefined && tags.length < max) {
+      const res = await this.exchange({
+        method: 'GET',
+        repository,
+        path,
+        accept: 'application/json',
+        maxBytes: 4 * 1024 * 1024,
+        what: `tags of ${repository}`,
+      });
+      let doc: unknown;
+      try {
+        doc = JSON.parse(res.body.toString('utf8'));
+      } catch {
+        throw new RegistryProtocolError(`tags of ${repository}: the answer is not JSON`);
+      }
+      const page = isRecord(doc) && Array.isArray(doc['tags']) ? doc['tags'] : [];
+      for (const t of page) if (typeof t === 'string') tags.push(t);
+      const next = nextPagePath(firstHeader(res.headers['link']), this.baseUrl);
+      path = next?.startsWith(`${this.pathPrefix}/`) ? next.slice(this.pathPrefix.length) : next;
+    }
+    return tags.slice(0, max);
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
+    await this.agent?.close();
+  }
+
+  /** Drops in-flight requests too (an import that ran out of time). */
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+    await this.agent?.destroy();
   }
 
   /** One logical request: auth challenge answered once, redirects followed, status mapped to errors. */
@@ -192,6 +241,14 @@ export class RegistryClient {
     throw await errorForStatus(req.what, res);
   }
 
+  private agent: Agent | undefined;
+
+  /** For requests off the registry origin (redirects) when TLS verification is off. */
+  private insecureAgent(): Agent {
+    this.agent ??= new Agent({ connect: { rejectUnauthorized: false } });
+    return this.agent;
+  }
+
   private async send(req: ExchangeRequest, url: URL, authorization: string | undefined) {
     const headers: Record<string, string> = { 'user-agent': this.userAgent };
     if (req.accept) headers['accept'] = req.accept;
@@ -206,7 +263,7 @@ export class RegistryClient {
     try {
       return url.origin === this.baseUrl
         ? await this.pool.request({ ...options, path: `${url.pathname}${url.search}` })
-        : await request(url, options);
+        : await request(url, this.connectOptions ? { ...options, dispatcher: this.insecureAgent() } : options);
     } catch (err) {
       return rethrowTransportError(err, `${req.what} from ${url.origin}`);
     }
@@ -235,6 +292,14 @@ async function errorForStatus(what: string, res: ErrorResponse): Promise<Error> 
   if (status === 429 || status >= 500)
     return new RegistryUnavailableError(`${what}: registry answered ${status}${suffix}`, status);
   return new RegistryProtocolError(`${what}: unexpected status ${status}${suffix}`, status);
+}
+
+/** The path of a `Link: </v2/…?last=x&n=100>; rel="next"` header on the same origin, if any. */
+function nextPagePath(link: string | undefined, origin: string): string | undefined {
+  const m = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link) : null;
+  if (!m) return undefined;
+  const next = new URL(m[1]!, origin);
+  return next.origin === origin ? `${next.pathname}${next.search}` : undefined;
 }
 
 function isRedirect(status: number): boolean {

@@ -6,6 +6,11 @@ import type {
   ImageManifest,
   ImageStream,
   ImageStreamImage,
+  ImageImportSpec,
+  ImageImportStatus,
+  ImageStreamImport,
+  ImageStreamImportSpec,
+  ImageStreamImportStatus,
   ImageStreamLayers,
   ImageStreamMapping,
   ImageStreamSpec,
@@ -18,6 +23,8 @@ import type {
   TagImportPolicy,
   TagReference,
   TagReferencePolicy,
+  RepositoryImportSpec,
+  RepositoryImportStatus,
 } from '@app/image';
 import { CORE, META, typeMetaFields } from './meta-schemas';
 import { type FieldsOf, type Schema, s } from './schema';
@@ -321,6 +328,79 @@ export const imageSchemas: Record<string, Schema> = {
     },
     ['image', 'tag'],
   ),
+
+  [`${IMAGE}.ImageStreamImport`]: kind<ImageStreamImport>(
+    'ImageStreamImport',
+    'ImageStreamImport imports images from remote registries into an image stream (metadata.name). With spec.import false it only looks the images up; with true it also records them in the stream, creating it when missing. Create only; never stored.',
+    {
+      metadata: objectMeta,
+      spec: s.ref(`${IMAGE}.ImageStreamImportSpec`, 'Spec is a description of the images that the user wishes to import.'),
+      status: s.ref(`${IMAGE}.ImageStreamImportStatus`, 'Status is the result of importing the image (set by the server).'),
+    },
+    ['spec'],
+  ),
+  [`${IMAGE}.ImageStreamImportSpec`]: s.object<ImageStreamImportSpec>(
+    'ImageStreamImportSpec defines what images should be imported.',
+    {
+      import: s.boolean('Import indicates whether to perform an import - if so, the specified tags are set on the spec and status of the image stream defined by the type meta.'),
+      images: s.array(s.ref(`${IMAGE}.ImageImportSpec`), 'Images are a list of individual images to import.', { 'x-kubernetes-list-type': 'atomic' }),
+      repository: s.ref(`${IMAGE}.RepositoryImportSpec`, 'Repository is an optional import of an entire container image repository (up to a server-side limit of tags).'),
+    },
+    {},
+    { required: ['import'] },
+  ),
+  [`${IMAGE}.ImageImportSpec`]: s.object<ImageImportSpec>(
+    'ImageImportSpec describes a request to import a specific image.',
+    {
+      from: s.ref(`${CORE}.ObjectReference`, 'From is the source of an image to import; only kind DockerImage is allowed.'),
+      to: s.object<{ name: string }>('To is a tag in the current image stream to assign the imported image to; defaults to the tag of from.name.', {
+        name: s.string('Name of the tag.'),
+      }),
+      importPolicy: s.ref(`${IMAGE}.TagImportPolicy`, 'Import policy controls how the image is imported.'),
+      referencePolicy: s.ref(`${IMAGE}.TagReferencePolicy`, 'ReferencePolicy defines how other components should consume the image.'),
+      includeManifest: s.boolean('IncludeManifest determines if the manifest for each image is returned in the response.'),
+    },
+    {},
+    { required: ['from'] },
+  ),
+  [`${IMAGE}.RepositoryImportSpec`]: s.object<RepositoryImportSpec>(
+    'RepositoryImportSpec describes a request to import images from a container image repository.',
+    {
+      from: s.ref(`${CORE}.ObjectReference`, 'From is the source for the image repository to import; only kind DockerImage and a name without tag or digest are allowed.'),
+      importPolicy: s.ref(`${IMAGE}.TagImportPolicy`, 'Import policy controls how the images are imported.'),
+      referencePolicy: s.ref(`${IMAGE}.TagReferencePolicy`, 'ReferencePolicy defines how other components should consume the images.'),
+      includeManifest: s.boolean('IncludeManifest determines if the manifest for each image is returned in the response.'),
+    },
+    {},
+    { required: ['from'] },
+  ),
+  [`${IMAGE}.ImageStreamImportStatus`]: s.object<ImageStreamImportStatus>('ImageStreamImportStatus contains information about the status of an image stream import.', {
+    import: s.ref(`${IMAGE}.ImageStream`, 'Import is the image stream that was successfully updated or created when import was true.'),
+    repository: s.ref(`${IMAGE}.RepositoryImportStatus`, 'Repository is set if spec.repository was set to the outcome of the import.'),
+    images: s.array(s.ref(`${IMAGE}.ImageImportStatus`), 'Images is set with the result of importing spec.images, entry for entry.', { 'x-kubernetes-list-type': 'atomic' }),
+  }),
+  [`${IMAGE}.ImageImportStatus`]: s.object<ImageImportStatus>(
+    'ImageImportStatus describes the result of an image import.',
+    {
+      status: s.ref(`${META}.Status`, 'Status is the status of the image import, including errors encountered while retrieving the image.'),
+      image: s.ref(`${IMAGE}.Image`, 'Image is the metadata of that image, if the image was located.'),
+      tag: s.string('Tag is the tag this image was located under, if any.'),
+      manifests: s.array(s.ref(`${IMAGE}.Image`), 'Manifests holds sub-manifests metadata when importing a manifest list with PreserveOriginal.', {
+        'x-kubernetes-list-type': 'atomic',
+      }),
+    },
+    {},
+    { required: ['status'] },
+  ),
+  [`${IMAGE}.RepositoryImportStatus`]: s.object<RepositoryImportStatus>('RepositoryImportStatus describes the result of an image repository import.', {
+    status: s.ref(`${META}.Status`, 'Status reflects whether any failure occurred during import.'),
+    images: s.array(s.ref(`${IMAGE}.ImageImportStatus`), 'Images is a list of images successfully retrieved by the import of the repository.', {
+      'x-kubernetes-list-type': 'atomic',
+    }),
+    additionalTags: s.array(s.string(''), 'AdditionalTags are tags that exist in the repository but were not imported because a maximum limit of automatic imports was applied.', {
+      'x-kubernetes-list-type': 'atomic',
+    }),
+  }),
 
   [`${IMAGE}.ImageStreamLayers`]: kind<ImageStreamLayers>(
     'ImageStreamLayers',

@@ -1,6 +1,7 @@
 import { GenericStore, type Database, type Queryable, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
+import { ImportRequestsRepository } from '../import/import-requests.repository';
 import { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { dockerImageRepositoryOf, publicDockerImageRepositoryOf } from './imagestream-status';
 import { ImageStreamStrategy } from './imagestream.strategy';
@@ -34,9 +35,14 @@ export function imageStreamTable(): TableStorage<ImageStream> {
 export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository()) {
   const table = imageStreamTable();
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
+  const importRequests = new ImportRequestsRepository();
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {
     decorate: (q, objs) => decorateImageStreams(q, objs, history, config),
-    afterWrite: (tx, obj, old) => resolver.resolve(tx, obj, old),
+    afterWrite: async (tx, obj, old) => {
+      await resolver.resolve(tx, obj, old);
+      // DockerImage spec tags that are new or changed are imported in the background (outbox row).
+      await importRequests.record(tx, obj, old);
+    },
   });
   return { store, table, resolver, history };
 }

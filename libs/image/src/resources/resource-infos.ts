@@ -50,6 +50,17 @@ export const imageStreamMappingsInfo: ResourceInfo = {
   verbs: ['create'],
 };
 
+/** Create-only: a registry lookup (and, with spec.import, a stream write); never stored. */
+export const imageStreamImportsInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagestreamimports',
+  singularName: 'imagestreamimport',
+  kind: 'ImageStreamImport',
+  listKind: 'ImageStreamImportList',
+  namespaced: true,
+  verbs: ['create'],
+};
+
 const tagViewVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update'];
 
 export const imageStreamTagsInfo: ResourceInfo = {

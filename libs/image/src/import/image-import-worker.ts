@@ -1,0 +1,120 @@
+import { Logger } from '@nestjs/common';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Database } from '@app/persistence';
+import {
+  addJobs,
+  JobName,
+  jobsOfQueue,
+  type QueueHandlers,
+  QueueName,
+  redisConnectionOptions,
+  type RetryTuning,
+  workerOptionsFor,
+} from '@app/queue-contracts';
+import type { ImportConfig } from './import-config';
+import type { ImportRequestsRepository } from './import-requests.repository';
+import type { SpecTagImporter } from './spec-tag-importer';
+
+const RELAY_BATCH = 100;
+/** A request enqueued this long ago and still not settled lost its job (Redis data loss): enqueue again. */
+const REQUEUE_AFTER_MS = 10 * 60_000;
+const CLEANUP_EVERY_MS = 60_000;
+const SETTLED_RETENTION_S = 24 * 3600;
+const tuning: RetryTuning = { attempts: 5, backoffMs: 1000 };
+
+/**
+ * The worker side of background imports: a relay that moves pending image_import_requests rows
+ * into the image-imports queue (rows stay pending while Redis is away), and the BullMQ consumer
+ * that runs each spec-tag import. Job ids are deterministic (stream uid, tag, generation), so a
+ * row relayed twice or by two replicas is one job.
+ */
+export class ImageImportWorker {
+  private readonly logger = new Logger('ImageImportWorker');
+  private worker: Worker | null = null;
+  private readonly queue: Queue;
+  private timer: NodeJS.Timeout | null = null;
+  private relaying: Promise<void> | null = null;
+  private lastCleanup = 0;
+  private readonly handlers: QueueHandlers<typeof QueueName.ImageImports>;
+
+  constructor(
+    private readonly config: ImportConfig,
+    private readonly redisUrl: string,
+    private readonly db: Database,
+    private readonly requests: ImportRequestsRepository,
+    importer: SpecTagImporter,
+  ) {
+    this.handlers = {
+      [JobName.ImportSpecTag]: async (data, attempt) => {
+        try {
+          return await importer.run(data.streamUid, data.tag, data.generation);
+        } catch (e) {
+          if (attempt.made + 1 >= attempt.max) await importer.giveUp(data.streamUid, data.tag, data.generation, (e as Error).message);
+          throw e;
+        }
+      },
+    };
+    for (const name of jobsOfQueue[QueueName.ImageImports]) {
+      if (typeof this.handlers[name] !== 'function') throw new Error(`no handler for job ${name} on ${QueueName.ImageImports}`);
+    }
+    this.queue = new Queue(QueueName.ImageImports, { connection: redisConnectionOptions(redisUrl, 'producer'), prefix: config.queuePrefix });
+    this.queue.on('error', () => undefined);
+  }
+
+  start(): void {
+    this.worker = new Worker(QueueName.ImageImports, (job: Job) => this.run(job), {
+      connection: redisConnectionOptions(this.redisUrl, 'worker'),
+      prefix: this.config.queuePrefix,
+      ...workerOptionsFor(QueueName.ImageImports, this.config.workerConcurrency),
+    });
+    this.worker.on('error', (e) => this.logger.warn(`image-imports worker: ${e.message}`));
+    const tick = () => {
+      this.relaying = this.relay()
+        .then(() => undefined)
+        .catch((e: unknown) => this.logger.warn(`import relay failed: ${(e as Error).message}`))
+        .finally(() => {
+          this.relaying = null;
+          if (this.timer) this.timer = setTimeout(tick, this.config.relayIntervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** One relay pass: claim pending rows, enqueue them in one round trip, put them back if Redis refused. */
+  async relay(): Promise<number> {
+    const claimed = await this.requests.claim(this.db, RELAY_BATCH, REQUEUE_AFTER_MS);
+    if (claimed.length) {
+      try {
+        await addJobs(
+          this.queue,
+          JobName.ImportSpecTag,
+          claimed.map((r) => ({ streamUid: r.streamUid, tag: r.tag, generation: r.generation })),
+          tuning,
+        );
+      } catch (e) {
+        await this.requests.unclaim(this.db, claimed.map((r) => r.id));
+        throw e;
+      }
+    }
+    if (Date.now() - this.lastCleanup > CLEANUP_EVERY_MS) {
+      this.lastCleanup = Date.now();
+      await this.requests.deleteSettled(this.db, SETTLED_RETENTION_S);
+    }
+    return claimed.length;
+  }
+
+  private async run(job: Job): Promise<unknown> {
+    const name = job.name as keyof typeof this.handlers;
+    const handler = this.handlers[name];
+    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
+    return handler(job.data, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.relaying;
+    await this.worker?.close();
+    await this.queue.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, nowTimestamp, refOf, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
+import type { Image } from '../image/image.types';
+import type { ImageStream } from '../imagestream/imagestream.types';
+import { imageStreamImportsInfo } from '../resources/resource-infos';
+import type { ImportConfig } from './import-config';
+import { clearManifests } from './import-status';
+import { defaultImageStreamImport, validateImageStreamImport } from './imagestreamimport.validation';
+import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';
+import type { RemoteImporter } from './remote-importer';
+import type { StreamImportWriter, TagImport, WritePreconditions } from './stream-import-writer';
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists';
+
+/**
+ * ImageStreamImport create (openshift-apiserver registry/imagestreamimport/rest.go): looks the
+ * named images up in their registries and answers per-image results; with `spec.import` it also
+ * creates the Images and writes tags, spec tags and failure conditions into the stream (created
+ * when missing). Nothing of the ImageStreamImport itself is stored.
+ */
+export class ImageStreamImportHandler implements ResourceHandler {
+  readonly info = imageStreamImportsInfo;
+
+  constructor(
+    private readonly db: Database,
+    private readonly streams: GenericStore<ImageStream>,
+    private readonly images: GenericStore<Image>,
+    private readonly importer: RemoteImporter,
+    private readonly writer: StreamImportWriter,
+    private readonly config: ImportConfig,
+  ) {}
+
+  async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const isi = this.decode(namespace, body);
+    return { code: 201, body: await this.run(namespace, isi, options) };
+  }
+
+  /** The whole import; also the entry point of the spec-tag import worker (with a guard). */
+  async run(namespace: string, isi: ImageStreamImport, options: WriteOptions, guard?: WritePreconditions['guard']): Promise<ImageStreamImport> {
+    const input = { resourceVersion: isi.metadata.resourceVersion, uid: isi.metadata.uid };
+    delete isi.status;
+    defaultImageStreamImport(isi, this.config.defaultImportMode);
+    const errors = validateImageStreamImport(namespace, isi, this.config.maxImages);
+    if (errors.length) throw ApiError.invalid(refOf(this.info), isi.metadata.name ?? '', errors);
+    const name = isi.metadata.name!;
+    isi.metadata = { ...isi.metadata, namespace, uid: randomUUID(), creationTimestamp: nowTimestamp() };
+    delete isi.metadata.resourceVersion;
+
+    // Preconditions are checked before the (slow) lookup as upstream, and again under the lock.
+    const stream = await this.streams.storage.get(this.db, namespace, name);
+    const streamRef = { group: this.info.group, resource: 'imagestream' };
+    if (!stream && (input.resourceVersion || input.uid)) throw ApiError.notFound(streamRef, name);
+    if (stream && input.resourceVersion && input.resourceVersion !== stream.metadata.resourceVersion) {
+      throw ApiError.conflict(streamRef, name, `the image stream was updated from "${input.resourceVersion}" to "${stream.metadata.resourceVersion}"`);
+    }
+    if (stream && input.uid && input.uid !== stream.metadata.uid) throw ApiError.notFound(streamRef, name);
+
+    isi.status = await this.importer.lookup(isi, stream);
+    if (isi.spec.import) {
+      await this.createImages(isi, options);
+      isi.status.import = await this.writer.write(namespace, name, this.tagImports(isi), { ...input, guard }, options);
+    }
+    clearManifests(isi);
+    return { kind: this.info.kind, apiVersion: `${this.info.group}/${this.info.version}`, ...isi };
+  }
+
+  private decode(namespace: string, body: unknown): ImageStreamImport {
+    if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
+    const isi = structuredClone(body) as unknown as ImageStreamImport;
+    if (isi.kind !== undefined && isi.kind !== '' && isi.kind !== this.info.kind) {
+      throw ApiError.badRequest(`the kind in the data (${String(isi.kind)}) does not match the expected kind (${this.info.kind})`);
+    }
+    const version = `${this.info.group}/${this.info.version}`;
+    if (isi.apiVersion !== undefined && isi.apiVersion !== '' && isi.apiVersion !== version) {
+      throw ApiError.badRequest(`the API version in the data (${String(isi.apiVersion)}) does not match the expected API version (${version})`);
+    }
+    if (isi.metadata === undefined || isi.metadata === null) isi.metadata = {};
+    if (!isPlainObject(isi.metadata)) throw ApiError.badRequest('metadata must be an object');
+    if (isi.metadata.namespace && isi.metadata.namespace !== namespace) {
+      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    delete isi.kind;
+    delete isi.apiVersion;
+    return isi;
+  }
+
+  /** What the stream write gets: tagged spec.images entries, then each tag of a repository import. */
+  private tagImports(isi: ImageStreamImport): TagImport[] {
+    const out: TagImport[] = [];
+    const repo = isi.spec.repository;
+    if (repo) {
+      const base = repo.from.name!;
+      for (const result of isi.status?.repository?.images ?? []) {
+        if (!result.tag) continue;
+        out.push({ tag: result.tag, from: `${base}:${result.tag}`, importPolicy: repo.importPolicy, referencePolicy: repo.referencePolicy, result });
+      }
+    }
+    (isi.spec.images ?? []).forEach((spec, i) => {
+      const result = isi.status?.images?.[i];
+      if (!spec.to || !result) return;
+      out.push({ tag: spec.to.name, from: spec.from.name!, importPolicy: spec.importPolicy, referencePolicy: spec.referencePolicy, result });
+    });
+    return out;
+  }
+
+  /**
+   * Creates the Images the stream will name (list children first, so a list never names a
+   * missing Image); one that exists already is fine. Stored without signatures, raw manifest and
+   * config, as upstream; the answer then carries the stored Image.
+   */
+  private async createImages(isi: ImageStreamImport, options: WriteOptions): Promise<void> {
+    const done = new Map<string, Image>();
+    const create = async (image: Image): Promise<Image> => {
+      const name = image.metadata.name!;
+      const known = done.get(name);
+      if (known) return known;
+      const stored = structuredClone(image);
+      delete stored.signatures;
+      delete stored.dockerImageManifest;
+      delete stored.dockerImageConfig;
+      stored.metadata = { name, ...(image.metadata.annotations ? { annotations: image.metadata.annotations } : {}) };
+      let result: Image;
+      try {
+        result = (await this.images.create('', stored, options)).body as Image;
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+        result = image;
+      }
+      done.set(name, result);
+      return result;
+    };
+    const record = async (status: ImageImportStatus) => {
+      if (status.status.status !== 'Success' || !status.image) return;
+      if (status.manifests) status.manifests = await Promise.all(status.manifests.map(create));
+      const created = await create(status.image);
+      // Keep the raw manifest/config in the answer for includeManifest; clearManifests decides.
+      status.image = { ...created, dockerImageManifest: status.image.dockerImageManifest, dockerImageConfig: status.image.dockerImageConfig };
+      if (status.image.dockerImageManifest === undefined) delete status.image.dockerImageManifest;
+      if (status.image.dockerImageConfig === undefined) delete status.image.dockerImageConfig;
+    };
+    for (const status of isi.status?.repository?.images ?? []) await record(status);
+    for (const [i, spec] of (isi.spec.images ?? []).entries()) {
+      const status = isi.status?.images?.[i];
+      if (spec.to && status) await record(status);
+    }
+  }
+}

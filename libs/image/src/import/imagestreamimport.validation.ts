@@ -1,0 +1,139 @@
+import { type FieldError, fieldErr, validateNamespaceName } from '@app/api-machinery';
+import { validateImageStreamName } from '../imagestream/imagestream.validation';
+import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import type { ImageStreamImport } from './imagestreamimport.types';
+
+const importModes = ['', 'Legacy', 'PreserveOriginal'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Wire defaults (openshift image/v1 defaults.go): `to` from the tag of `from.name` when absent,
+ * importMode from the server default, referencePolicy Source. Runs before validation, as upstream.
+ */
+export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMode = 'Legacy'): void {
+  if (!isObject(isi.spec)) return;
+  isi.spec.import = isi.spec.import === true;
+  const policies = (p: { importPolicy?: unknown; referencePolicy?: unknown }) => {
+    p.importPolicy = isObject(p.importPolicy) ? { ...p.importPolicy } : {};
+    const ip = p.importPolicy as { importMode?: string };
+    if (!ip.importMode) ip.importMode = defaultImportMode;
+    const rp = isObject(p.referencePolicy) ? (p.referencePolicy as { type?: string }) : {};
+    p.referencePolicy = { type: rp.type || 'Source' };
+  };
+  if (Array.isArray(isi.spec.images)) {
+    for (const image of isi.spec.images as unknown[]) {
+      if (!isObject(image)) continue;
+      policies(image);
+      const from = image['from'];
+      if (image['to'] === undefined || image['to'] === null) {
+        const name = isObject(from) && typeof from['name'] === 'string' ? from['name'] : '';
+        try {
+          const tag = name ? parseDockerImageReference(name).tag : '';
+          if (tag) image['to'] = { name: tag };
+        } catch (e) {
+          if (!(e instanceof ReferenceError)) throw e;
+        }
+      }
+    }
+  }
+  if (isObject(isi.spec.repository)) policies(isi.spec.repository);
+}
+
+function parseError(name: string): string | null {
+  try {
+    parseDockerImageReference(name);
+    return null;
+  } catch (e) {
+    if (e instanceof ReferenceError) return e.message;
+    throw e;
+  }
+}
+
+function validatePolicies(p: Record<string, unknown>, path: string): FieldError[] {
+  const mode = isObject(p['importPolicy']) ? (p['importPolicy']['importMode'] ?? '') : '';
+  if (typeof mode === 'string' && importModes.includes(mode)) return [];
+  return [fieldErr.invalid(`${path}.importPolicy.importMode`, mode, "invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'")];
+}
+
+/**
+ * openshift validation.go ValidateImageStreamImport, plus a bound on spec.images (every entry may
+ * cost several registry round trips). Field paths and messages follow upstream.
+ */
+export function validateImageStreamImport(namespace: string, isi: ImageStreamImport, maxImages: number): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec: unknown = isi.spec;
+  if (!isObject(spec)) {
+    errors.push(fieldErr.required('spec'));
+  } else {
+    const images = spec['images'];
+    if (images !== undefined && images !== null && !Array.isArray(images)) {
+      errors.push(fieldErr.invalid('spec.images', images, 'must be a list'));
+    }
+    const list: unknown[] = Array.isArray(images) ? images : [];
+    if (list.length > maxImages) {
+      errors.push({ type: 'FieldValueTooLong', field: 'spec.images', value: list.length, detail: `must have at most ${maxImages} items` });
+    }
+    list.forEach((image, i) => {
+      const path = `spec.images[${i}]`;
+      if (!isObject(image)) {
+        errors.push(fieldErr.invalid(path, image, 'must be an object'));
+        return;
+      }
+      const from = isObject(image['from']) ? image['from'] : {};
+      if (from['kind'] !== 'DockerImage') {
+        errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
+        return;
+      }
+      const to = image['to'];
+      if (to !== undefined && to !== null && !(isObject(to) && typeof to['name'] === 'string' && to['name'] !== '')) {
+        errors.push(fieldErr.invalid(`${path}.to.name`, isObject(to) ? (to['name'] ?? '') : '', 'the name of the target tag must be specified'));
+      }
+      const name = typeof from['name'] === 'string' ? from['name'] : '';
+      if (!name) errors.push(fieldErr.required(`${path}.from.name`));
+      else if (name !== '*') {
+        // `*` is the legacy "look up the stream" name upstream still tolerates.
+        const why = parseError(name);
+        if (why) errors.push(fieldErr.invalid(`${path}.from.name`, name, why));
+        else {
+          const scheduled = isObject(image['importPolicy']) && image['importPolicy']['scheduled'] === true;
+          if (scheduled && parseDockerImageReference(name).id) {
+            errors.push(fieldErr.invalid(`${path}.from.name`, name, 'only tags can be scheduled for import'));
+          }
+        }
+      }
+      errors.push(...validatePolicies(image, path));
+    });
+    const repo = spec['repository'];
+    if (repo !== undefined && repo !== null) {
+      const path = 'spec.repository';
+      const from = isObject(repo) && isObject(repo['from']) ? repo['from'] : {};
+      if (from['kind'] !== 'DockerImage') {
+        errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
+      } else {
+        const name = typeof from['name'] === 'string' ? from['name'] : '';
+        if (!name) errors.push(fieldErr.required(`${path}.from.name`, 'Docker image references require a name'));
+        else {
+          const why = parseError(name);
+          if (why) errors.push(fieldErr.invalid(`${path}.from.name`, name, why));
+          else {
+            const ref = parseDockerImageReference(name);
+            if (ref.tag || ref.id) errors.push(fieldErr.invalid(`${path}.from.name`, name, 'you must specify an image repository, not a tag or ID'));
+          }
+        }
+        if (isObject(repo)) errors.push(...validatePolicies(repo, path));
+      }
+    }
+    if (list.length === 0 && (repo === undefined || repo === null)) {
+      errors.push(fieldErr.invalid('spec.images', null, 'you must specify at least one image or a repository import'));
+    }
+  }
+  const name = isi.metadata.name ?? '';
+  if (!name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
+  else errors.push(...validateImageStreamName(namespace, name));
+  if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
+  else errors.push(...validateNamespaceName(namespace));
+  return errors;
+}

@@ -1,0 +1,96 @@
+import {
+  InvalidReferenceError,
+  ManifestInvalidError,
+  RegistryAuthError,
+  RegistryNotFoundError,
+  UnsupportedManifestError,
+} from '@app/registry';
+import type { TagEventCondition } from '../imagestream/imagestream.types';
+import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
+
+const GROUP = 'image.openshift.io';
+
+export const successResult = (): ImportResultStatus => ({ metadata: {}, status: 'Success' });
+
+/** An import that did not finish in its time budget. */
+export class ImportTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`the import did not finish within ${ms / 1000}s`);
+    this.name = 'ImportTimeoutError';
+  }
+}
+
+/**
+ * The per-image Status of a failed import, with the reasons and messages of openshift's importer:
+ * NotFound (`dockerimage.image.openshift.io "<ref>" not found`), Unauthorized (`you may not have
+ * access to the container image "<ref>"`), Invalid for unusable names, InternalError otherwise.
+ */
+export function importFailure(ref: string, err: unknown): ImportResultStatus {
+  const failure = (code: number, reason: string, message: string, details?: ImportResultStatus['details']): ImportResultStatus => ({
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  });
+  if (err instanceof RegistryNotFoundError) {
+    return failure(404, 'NotFound', `dockerimage.${GROUP} "${ref}" not found`, { name: ref, group: GROUP, kind: 'dockerimage' });
+  }
+  if (err instanceof RegistryAuthError) {
+    return failure(401, 'Unauthorized', `you may not have access to the container image "${ref}"`);
+  }
+  if (err instanceof InvalidReferenceError) {
+    return failure(422, 'Invalid', `dockerimage.${GROUP} "${ref}" is invalid: ${err.message}`, { name: ref, group: GROUP, kind: 'dockerimage' });
+  }
+  if (err instanceof UnsupportedManifestError || err instanceof ManifestInvalidError) {
+    return failure(500, 'InternalError', `Internal error occurred: ${ref}: ${err.message}`);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return failure(500, 'InternalError', `Internal error occurred: ${ref}: ${message}`);
+}
+
+/**
+ * The ImportSuccess=False condition a failed import leaves on its tag (openshift rest.go
+ * checkImportFailure): reason/message of the Status, generation of the write that records it.
+ */
+export function importFailedCondition(status: ImportResultStatus, generation: number, now: string): TagEventCondition {
+  return {
+    type: 'ImportSuccess',
+    status: 'False',
+    lastTransitionTime: now,
+    reason: status.reason ?? '',
+    message: status.message || 'unknown error prevented import',
+    generation,
+  };
+}
+
+/** Same type, status, reason and message (generation and time ignored): repeating a failure changes nothing. */
+export function hasSameCondition(existing: TagEventCondition[] | undefined, next: TagEventCondition): boolean {
+  return (existing ?? []).some(
+    (c) => c.type === next.type && c.status === next.status && c.reason === next.reason && c.message === next.message,
+  );
+}
+
+/** The generation a tag's status has seen: its newest item's or its first ImportSuccess condition's. */
+export function observedGeneration(topGeneration: number | undefined, conditions: TagEventCondition[] | undefined): number {
+  const condition = (conditions ?? []).find((c) => c.type === 'ImportSuccess');
+  return Math.max(topGeneration ?? 0, condition?.generation ?? 0);
+}
+
+function strip(status: ImageImportStatus | undefined): void {
+  if (!status) return;
+  for (const image of [status.image, ...(status.manifests ?? [])]) {
+    if (!image) continue;
+    delete image.dockerImageManifest;
+    delete image.dockerImageConfig;
+  }
+}
+
+/** Raw manifests and configs leave the answer unless the spec entry asked for them (includeManifest). */
+export function clearManifests(isi: ImageStreamImport): void {
+  (isi.status?.images ?? []).forEach((status, i) => {
+    if (!isi.spec.images?.[i]?.includeManifest) strip(status);
+  });
+  if (!isi.spec.repository?.includeManifest) (isi.status?.repository?.images ?? []).forEach(strip);
+}

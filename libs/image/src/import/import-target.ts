@@ -1,0 +1,29 @@
+import { exactReference, parseDockerImageReference } from '../reference/docker-reference';
+
+const hubRegistries = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** Where one `from.name` is read: registry host, v2 repository path, tag or digest, and its pull spec. */
+export interface ImportTarget {
+  /** `host[:port]` to contact (Docker Hub names go to registry-1.docker.io). */
+  host: string;
+  /** v2 repository path (`library/` added for single-name Docker Hub images). */
+  repository: string;
+  /** Tag (`latest` when none) or digest. */
+  reference: string;
+  /** The name as written without tag/digest: dockerImageReference becomes `<pullSpec>@<digest>`. */
+  pullSpec: string;
+}
+
+/** Throws the parser's ReferenceError for names validation let through only as `*`. */
+export function importTargetOf(name: string, tagOverride?: string): ImportTarget {
+  const ref = parseDockerImageReference(name);
+  const registry = ref.registry || 'docker.io';
+  const hub = hubRegistries.has(registry);
+  const path = ref.namespace ? `${ref.namespace}/${ref.name}` : hub ? `library/${ref.name}` : ref.name;
+  return {
+    host: hub ? 'registry-1.docker.io' : registry,
+    repository: path,
+    reference: tagOverride || ref.id || ref.tag || 'latest',
+    pullSpec: exactReference({ ...ref, tag: '', id: '' }),
+  };
+}

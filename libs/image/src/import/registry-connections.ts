@@ -1,0 +1,57 @@
+import { type BasicCredentials, RegistryClient, RegistryUnavailableError } from '@app/registry';
+import type { ImportConfig } from './import-config';
+
+/**
+ * The registry clients of one import request. A host is contacted over HTTPS; with
+ * importPolicy.insecure, certificate checks are off and a host that does not speak TLS is retried
+ * over plain HTTP. The configured registry (REGISTRY_URL, or INTERNAL_REGISTRY_HOSTNAME naming it)
+ * is reached through REGISTRY_URL with its credentials. Every client is closed at the end.
+ */
+export class RegistryConnections {
+  private readonly clients = new Map<string, RegistryClient>();
+
+  constructor(private readonly config: ImportConfig) {}
+
+  private configured(host: string): { url: string; credentials?: BasicCredentials } | null {
+    const { registryUrl, internalRegistryHostname, registryUsername, registryPassword } = this.config;
+    if (!registryUrl) return null;
+    if (host !== new URL(registryUrl).host && host !== internalRegistryHostname) return null;
+    return { url: registryUrl, credentials: registryUsername ? { username: registryUsername, password: registryPassword } : undefined };
+  }
+
+  private client(baseUrl: string, tlsInsecure: boolean, credentials?: BasicCredentials): RegistryClient {
+    const key = `${baseUrl} ${tlsInsecure}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new RegistryClient({
+        baseUrl,
+        credentials,
+        tlsInsecure,
+        timeoutMs: this.config.requestTimeoutMs,
+        userAgent: 'imagestreamd-import',
+        connections: 4,
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Runs `fn` against `host`, falling back from HTTPS to HTTP for insecure imports that cannot connect. */
+  async with<T>(host: string, insecure: boolean, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
+    const configured = this.configured(host);
+    if (configured) return fn(this.client(configured.url, insecure, configured.credentials));
+    try {
+      return await fn(this.client(`https://${host}`, insecure));
+    } catch (err) {
+      // Only a transport failure (no HTTP status) says "this host does not speak TLS here".
+      if (!insecure || !(err instanceof RegistryUnavailableError) || err.status !== undefined) throw err;
+      return fn(this.client(`http://${host}`, false));
+    }
+  }
+
+  /** `destroy` drops requests still running (the import ran out of time). */
+  async close(destroy = false): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => (destroy ? c.destroy() : c.close()).catch(() => undefined)));
+    this.clients.clear();
+  }
+}

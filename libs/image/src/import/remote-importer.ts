@@ -1,0 +1,173 @@
+import { importImage, type ImportMode, type ParsedImage, type PlatformPreference, serverPlatform } from '@app/registry';
+import type { Image } from '../image/image.types';
+import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
+import type { ImportConfig } from './import-config';
+import { importFailure, ImportTimeoutError, successResult } from './import-status';
+import { importTargetOf } from './import-target';
+import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';
+import { RegistryConnections } from './registry-connections';
+import { splitRepositoryTags } from './repository-tags';
+
+const insecureAnnotation = 'openshift.io/image.insecureRepository';
+const preferArch = 'importer.image.openshift.io/prefer-arch';
+const preferOs = 'importer.image.openshift.io/prefer-os';
+/** Tags read from a repository's tags/list at most (pages are followed up to this many). */
+const maxListedTags = 10_000;
+
+interface Fetch {
+  name: string;
+  tag?: string;
+  insecure: boolean;
+  mode: ImportMode;
+  platform: PlatformPreference;
+}
+
+function asImage(parsed: ParsedImage): Image {
+  return { ...parsed, kind: 'Image', apiVersion: 'image.openshift.io/v1' };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+/**
+ * The read side of an ImageStreamImport: contacts the registries named in the spec and answers
+ * status.images / status.repository, writing nothing. Identical requests are fetched once; the
+ * whole lookup is bounded by IMPORT_TIMEOUT_MS (entries still running then fail as InternalError).
+ */
+export class RemoteImporter {
+  constructor(private readonly config: ImportConfig) {}
+
+  async lookup(isi: ImageStreamImport, stream: ImageStream | null): Promise<Omit<ImageStreamImportStatus, 'import'>> {
+    const connections = new RegistryConnections(this.config);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new ImportTimeoutError(this.config.importTimeoutMs));
+      }, this.config.importTimeoutMs);
+    });
+    deadline.catch(() => undefined);
+    const cache = new Map<string, Promise<{ image: Image; manifests: Image[] }>>();
+    const fetchOnce = (f: Fetch) => {
+      const key = JSON.stringify(f);
+      let p = cache.get(key);
+      if (!p) {
+        p = this.fetch(connections, f);
+        cache.set(key, p);
+      }
+      return Promise.race([p, deadline]);
+    };
+    try {
+      const out: Omit<ImageStreamImportStatus, 'import'> = {};
+      const images = isi.spec.images ?? [];
+      if (images.length) {
+        out.images = await mapLimited(images, this.config.fetchConcurrency, async (spec) => {
+          const tag = spec.to?.name;
+          const fetch: Fetch = {
+            name: spec.from.name!,
+            insecure: this.insecure(spec.importPolicy, stream),
+            mode: this.mode(spec.importPolicy),
+            platform: this.platform(stream, tag),
+          };
+          return this.result(fetch.name, tag, () => fetchOnce(fetch), fetch.mode);
+        });
+      }
+      const repo = isi.spec.repository;
+      if (repo) out.repository = await this.repository(connections, repo.from.name!, repo.importPolicy, stream, fetchOnce);
+      return out;
+    } finally {
+      clearTimeout(timer);
+      await connections.close(timedOut);
+    }
+  }
+
+  private async result(
+    name: string,
+    tag: string | undefined,
+    run: () => Promise<{ image: Image; manifests: Image[] }>,
+    mode: ImportMode,
+  ): Promise<ImageImportStatus> {
+    try {
+      const { image, manifests } = await run();
+      const status: ImageImportStatus = { status: successResult(), image: structuredClone(image) };
+      if (tag) status.tag = tag;
+      if (mode === 'PreserveOriginal' && manifests.length) status.manifests = structuredClone(manifests);
+      return status;
+    } catch (err) {
+      return { status: importFailure(name, err), ...(tag ? { tag } : {}) };
+    }
+  }
+
+  private async fetch(connections: RegistryConnections, f: Fetch): Promise<{ image: Image; manifests: Image[] }> {
+    const target = importTargetOf(f.name, f.tag);
+    const imported = await connections.with(target.host, f.insecure, (client) =>
+      importImage(client, target.repository, target.reference, {
+        mode: f.mode,
+        pullSpec: target.pullSpec,
+        platform: f.platform,
+        maxChildren: this.config.maxListChildren,
+      }),
+    );
+    return { image: asImage(imported.image), manifests: imported.children.map(asImage) };
+  }
+
+  private async repository(
+    connections: RegistryConnections,
+    name: string,
+    policy: TagImportPolicy,
+    stream: ImageStream | null,
+    fetchOnce: (f: Fetch) => Promise<{ image: Image; manifests: Image[] }>,
+  ): Promise<RepositoryImportStatus> {
+    const insecure = this.insecure(policy, stream);
+    const target = importTargetOf(name);
+    let tags: string[];
+    try {
+      tags = await connections.with(target.host, insecure, (c) => c.listTags(target.repository, maxListedTags));
+    } catch (err) {
+      return { status: importFailure(name, err) };
+    }
+    const { imported, additional } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
+    const mode = this.mode(policy);
+    const images = await mapLimited(imported, this.config.fetchConcurrency, (tag) =>
+      this.result(`${name}:${tag}`, tag, () => fetchOnce({ name, tag, insecure, mode, platform: this.platform(stream, tag) }), mode),
+    );
+    const failed = images.filter((i) => i.status.status !== 'Success').length;
+    const status = failed
+      ? {
+          metadata: {},
+          status: 'Failure' as const,
+          reason: 'ImportFailed',
+          message: failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`,
+        }
+      : successResult();
+    return { status, images, ...(additional.length ? { additionalTags: additional } : {}) };
+  }
+
+  private insecure(policy: TagImportPolicy | undefined, stream: ImageStream | null): boolean {
+    return policy?.insecure === true || stream?.metadata.annotations?.[insecureAnnotation] === 'true';
+  }
+
+  private mode(policy: TagImportPolicy | undefined): ImportMode {
+    const mode = policy?.importMode || this.config.defaultImportMode;
+    return mode === 'PreserveOriginal' ? 'PreserveOriginal' : 'Legacy';
+  }
+
+  /** prefer-arch/prefer-os annotations of the target spec tag, else the server's platform. */
+  private platform(stream: ImageStream | null, tag: string | undefined): PlatformPreference {
+    const annotations = stream?.spec.tags?.find((t) => t.name === tag)?.annotations ?? {};
+    const server = serverPlatform();
+    return { os: annotations[preferOs] || server.os, architecture: annotations[preferArch] || server.architecture };
+  }
+}

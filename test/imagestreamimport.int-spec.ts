@@ -1,0 +1,312 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { Client } from 'pg';
+import { call } from '@app/testing';
+import { MediaTypes } from '@app/registry';
+import { startTestApi, type TestApi } from './support/api-server';
+import { type BuiltImage, type BuiltIndex, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`ImageStreamImport tests skipped: ${skipReason}`);
+
+const NS = 'isi';
+
+/** ImageStreamImport against a real docker-registry, Postgres and HTTP server. */
+describeRegistry('ImageStreamImport (real registry)', () => {
+  let api: TestApi;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let pg: Client;
+  let v1: BuiltImage;
+  let v2: BuiltImage;
+  let multi: BuiltIndex;
+
+  const repo = () => `${registry.host}/${NS}/app`;
+  const post = (body: unknown, query = '') => call('POST', `${api.base}/namespaces/${NS}/imagestreamimports${query}`, body);
+  const isi = (name: string, images: unknown[], importFlag = true) => ({
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStreamImport',
+    metadata: { name },
+    spec: { import: importFlag, images },
+  });
+  const image = (from: string, to?: string, extra: Record<string, unknown> = {}) => ({
+    from: { kind: 'DockerImage', name: from },
+    ...(to ? { to: { name: to } } : {}),
+    importPolicy: { insecure: true },
+    ...extra,
+  });
+  const stream = async (name: string) => call('GET', `${api.base}/namespaces/${NS}/imagestreams/${name}`);
+  const statusTag = (s: any, tag: string) => (s.status?.tags ?? []).find((t: any) => t.tag === tag);
+  const specTag = (s: any, tag: string) => (s.spec?.tags ?? []).find((t: any) => t.name === tag);
+
+  beforeAll(async () => {
+    api = await startTestApi({ registryTimeoutMs: 3000 });
+    registry = await startRegistry({ logLevel: 'warn' });
+    layout = await OciLayout.create();
+    v1 = await layout.addImage('v1', {
+      seed: 'isi-v1',
+      layerCount: 2,
+      env: ['PATH=/usr/bin'],
+      cmd: ['/bin/app'],
+      labels: { 'io.k8s.display-name': 'isi app' },
+      created: '2024-03-01T10:00:00Z',
+    });
+    v2 = await layout.addImage('v2', { seed: 'isi-v2' });
+    multi = await layout.addIndex('multi', [
+      { seed: 'isi-multi', architecture: 'amd64' },
+      { seed: 'isi-multi', architecture: 'arm64', variant: 'v8' },
+    ]);
+    await skopeoCopy(layout.dir, 'v1', `${repo()}:v1`);
+    await skopeoCopy(layout.dir, 'v2', `${repo()}:v2`);
+    await skopeoCopy(layout.dir, 'multi', `${repo()}:multi`, { all: true });
+    pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    await api?.close();
+    await registry?.stop();
+    await layout?.remove();
+  });
+
+  it('is discoverable with verb create, and published in OpenAPI', async () => {
+    const discovery = await call('GET', api.base);
+    const entry = discovery.body.resources.find((r: any) => r.name === 'imagestreamimports');
+    expect(entry).toMatchObject({ singularName: 'imagestreamimport', namespaced: true, kind: 'ImageStreamImport', verbs: ['create'] });
+    const v3 = await call('GET', `${api.url}/openapi/v3/apis/image.openshift.io/v1`);
+    expect(Object.keys(v3.body.paths[`/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreamimports`])).toEqual(['post']);
+    expect(v3.body.components.schemas['com.github.openshift.api.image.v1.ImageStreamImport']['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'image.openshift.io', kind: 'ImageStreamImport', version: 'v1' },
+    ]);
+  });
+
+  it('import=true creates the stream, the Image and the tag pointing at the pushed digest', async () => {
+    const res = await post(isi('app', [image(`${repo()}:v1`, 'v1')]));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'ImageStreamImport', apiVersion: 'image.openshift.io/v1', metadata: { name: 'app', namespace: NS } });
+    const result = res.body.status.images[0];
+    expect(result.status).toEqual({ metadata: {}, status: 'Success' });
+    expect(result.tag).toBe('v1');
+    expect(result.image).toMatchObject({
+      kind: 'Image',
+      metadata: { name: v1.manifestDigest },
+      dockerImageReference: `${repo()}@${v1.manifestDigest}`,
+      dockerImageManifestMediaType: MediaTypes.ociManifest,
+      dockerImageLayers: v1.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })),
+      dockerImageMetadata: {
+        Id: v1.configDigest,
+        Created: '2024-03-01T10:00:00Z',
+        Architecture: 'amd64',
+        Os: 'linux',
+        Config: { Env: ['PATH=/usr/bin'], Cmd: ['/bin/app'], Labels: { 'io.k8s.display-name': 'isi app' } },
+        Size: v1.configSize + v1.layers.reduce((n, l) => n + l.size, 0),
+      },
+    });
+    expect(result.image).not.toHaveProperty('dockerImageManifest');
+    expect(result.image).not.toHaveProperty('dockerImageConfig');
+
+    const imported = res.body.status.import;
+    expect(imported).toMatchObject({ kind: 'ImageStream', metadata: { name: 'app', namespace: NS } });
+    expect(imported.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(specTag(imported, 'v1')).toMatchObject({
+      from: { kind: 'DockerImage', name: `${repo()}:v1` },
+      importPolicy: { insecure: true, importMode: 'Legacy' },
+      referencePolicy: { type: 'Source' },
+    });
+    const tag = statusTag(imported, 'v1');
+    expect(tag.items).toHaveLength(1);
+    expect(tag.items[0]).toMatchObject({ image: v1.manifestDigest, dockerImageReference: `${repo()}@${v1.manifestDigest}` });
+    expect(tag.items[0].generation).toBe(specTag(imported, 'v1').generation);
+    expect(tag.items[0].generation).toBe(imported.metadata.generation);
+
+    const stored = await call('GET', `${api.base}/images/${v1.manifestDigest}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body.dockerImageMetadata.Id).toBe(v1.configDigest);
+    expect(stored.body).not.toHaveProperty('dockerImageManifest');
+    const istag = await call('GET', `${api.base}/namespaces/${NS}/imagestreamtags/app:v1`);
+    expect(istag.body.image.metadata.name).toBe(v1.manifestDigest);
+    // The move is in the tag-change feed, like a mapping's.
+    const feed = await pg.query(`SELECT cause, image FROM tag_changes WHERE namespace = $1 AND stream = 'app' AND tag = 'v1'`, [NS]);
+    expect(feed.rows).toEqual([{ cause: 'import', image: v1.manifestDigest }]);
+  });
+
+  it('importing the same image again changes nothing (no new resourceVersion)', async () => {
+    const before = (await stream('app')).body.metadata.resourceVersion;
+    const res = await post(isi('app', [image(`${repo()}:v1`, 'v1')]));
+    expect(res.status).toBe(201);
+    expect(res.body.status.import.metadata.resourceVersion).toBe(before);
+  });
+
+  it('moves tags that follow the imported tag, and includes manifests on request', async () => {
+    const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
+      metadata: { name: 'follow' },
+      spec: { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: 'v2' } }] },
+    });
+    expect(created.status).toBe(201);
+    const res = await post(isi('follow', [image(`${repo()}:v2`, undefined, { includeManifest: true })]));
+    expect(res.status).toBe(201);
+    expect(res.body.spec.images[0].to).toEqual({ name: 'v2' }); // defaulted from the tag of from.name
+    expect(res.body.status.images[0].image.dockerImageManifest).toBe(v2.manifest.toString());
+    const s = (await stream('follow')).body;
+    expect(statusTag(s, 'v2').items[0].image).toBe(v2.manifestDigest);
+    expect(statusTag(s, 'latest').items[0].image).toBe(v2.manifestDigest);
+  });
+
+  it('import=false only looks up: no stream, no Image', async () => {
+    const res = await post(isi('dry', [image(`${repo()}:v2`, 'v2')], false));
+    expect(res.status).toBe(201);
+    expect(res.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: v2.manifestDigest } } });
+    expect(res.body.status.import).toBeUndefined();
+    expect((await stream('dry')).status).toBe(404);
+    const images = await pg.query(`SELECT count(*)::int AS n FROM images WHERE name = $1`, [v2.manifestDigest]);
+    // v2 exists only if the previous test created it; the dry import itself adds nothing.
+    const rv = (await call('GET', `${api.base}/imagestreams`)).body.metadata.resourceVersion;
+    await post(isi('dry', [image(`${repo()}:v2`, 'v2')], false));
+    expect((await call('GET', `${api.base}/imagestreams`)).body.metadata.resourceVersion).toBe(rv);
+    expect((await pg.query(`SELECT count(*)::int AS n FROM images WHERE name = $1`, [v2.manifestDigest])).rows).toEqual(images.rows);
+  });
+
+  it('a manifest list: Legacy keeps this platform, PreserveOriginal keeps the list and its children', async () => {
+    const [amd, arm] = multi.images as [BuiltImage, BuiltImage];
+    const legacy = await post(isi('multi', [image(`${repo()}:multi`, 'legacy')], false));
+    expect(legacy.body.status.images[0].image.metadata.name).toBe(amd.manifestDigest);
+    expect(legacy.body.status.images[0].manifests).toBeUndefined();
+
+    const res = await post(isi('multi', [image(`${repo()}:multi`, 'all', { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } })]));
+    expect(res.status).toBe(201);
+    const result = res.body.status.images[0];
+    expect(result.image).toMatchObject({
+      metadata: { name: multi.indexDigest },
+      dockerImageManifestMediaType: MediaTypes.ociIndex,
+      dockerImageManifests: [
+        { digest: amd.manifestDigest, architecture: 'amd64', os: 'linux', mediaType: MediaTypes.ociManifest, manifestSize: amd.manifestSize },
+        { digest: arm.manifestDigest, architecture: 'arm64', os: 'linux', variant: 'v8', mediaType: MediaTypes.ociManifest, manifestSize: arm.manifestSize },
+      ],
+    });
+    expect(result.manifests.map((m: any) => m.metadata.name)).toEqual([amd.manifestDigest, arm.manifestDigest]);
+    for (const d of [multi.indexDigest, amd.manifestDigest, arm.manifestDigest]) {
+      expect((await call('GET', `${api.base}/images/${d}`)).status).toBe(200);
+    }
+    const s = (await stream('multi')).body;
+    expect(statusTag(s, 'all').items[0].image).toBe(multi.indexDigest);
+    expect(specTag(s, 'all').importPolicy.importMode).toBe('PreserveOriginal');
+    const layers = await call('GET', `${api.base}/namespaces/${NS}/imagestreams/multi/layers`);
+    expect(layers.body.images[multi.indexDigest].manifests).toEqual([amd.manifestDigest, arm.manifestDigest]);
+  });
+
+  it('an unknown tag is a per-image NotFound in a 201; with import=true the tag gets an ImportSuccess=False condition', async () => {
+    const ref = `${repo()}:nope`;
+    const res = await post(isi('app', [image(ref, 'nope'), image(`${repo()}:v1`, 'v1')]));
+    expect(res.status).toBe(201);
+    expect(res.body.status.images[0].status).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: `dockerimage.image.openshift.io "${ref}" not found`,
+      reason: 'NotFound',
+      details: { name: ref, group: 'image.openshift.io', kind: 'dockerimage' },
+      code: 404,
+    });
+    expect(res.body.status.images[1].status.status).toBe('Success');
+    const s = res.body.status.import;
+    const condition = statusTag(s, 'nope').conditions[0];
+    expect(condition).toMatchObject({ type: 'ImportSuccess', status: 'False', reason: 'NotFound', message: `dockerimage.image.openshift.io "${ref}" not found` });
+    expect(condition.generation).toBe(specTag(s, 'nope').generation);
+    expect(statusTag(s, 'nope').items).toBeNull();
+    expect(specTag(s, 'nope').from).toEqual({ kind: 'DockerImage', name: ref });
+
+    // The same failure again does not churn the stream.
+    const again = await post(isi('app', [image(ref, 'nope')]));
+    expect(again.body.status.import.metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+  });
+
+  it('an unreachable registry is a per-image InternalError', async () => {
+    const res = await post(isi('app', [image('127.0.0.1:1/isi/app:v1', 'down')], false));
+    expect(res.status).toBe(201);
+    expect(res.body.status.images[0].status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
+    expect(res.body.status.images[0].status.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('imports a repository: the tags found, in order', async () => {
+    const res = await post({ metadata: { name: 'whole' }, spec: { import: true, repository: { from: { kind: 'DockerImage', name: repo() }, importPolicy: { insecure: true } } } });
+    expect(res.status).toBe(201);
+    const repoStatus = res.body.status.repository;
+    expect(repoStatus.status).toEqual({ metadata: {}, status: 'Success' });
+    expect(repoStatus.images.map((i: any) => i.tag)).toEqual(['v2', 'v1', 'multi']); // versions newest first, then the rest
+    const s = res.body.status.import;
+    expect(specTag(s, 'v1').from).toEqual({ kind: 'DockerImage', name: `${repo()}:v1` });
+    expect(statusTag(s, 'v2').items[0].image).toBe(v2.manifestDigest);
+  });
+
+  it('honours resourceVersion and uid preconditions', async () => {
+    const s = (await stream('app')).body;
+    const stale = await post({ ...isi('app', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'app', resourceVersion: '1' } });
+    expect(stale.status).toBe(409);
+    const otherUid = await post({ ...isi('app', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'app', uid: '00000000-0000-0000-0000-000000000000' } });
+    expect(otherUid.status).toBe(404);
+    const missing = await post({ ...isi('ghost', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'ghost', resourceVersion: s.metadata.resourceVersion } });
+    expect(missing.status).toBe(404);
+    const ok = await post({ ...isi('app', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'app', resourceVersion: s.metadata.resourceVersion, uid: s.metadata.uid } });
+    expect(ok.status).toBe(201);
+  });
+
+  it('422 Invalid with the field of each problem', async () => {
+    const kind = await post(isi('app', [{ from: { kind: 'ImageStreamTag', name: 'x:y' } }]));
+    expect(kind.status).toBe(422);
+    expect(kind.body).toMatchObject({ kind: 'Status', reason: 'Invalid', details: { kind: 'ImageStreamImport', name: 'app', group: 'image.openshift.io' } });
+    expect(kind.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.images[0].from.kind', message: 'Invalid value: "ImageStreamTag": only DockerImage is supported' }]);
+
+    const none = await post({ metadata: { name: 'app' }, spec: { import: true } });
+    expect(none.body.details.causes).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.images', message: 'Invalid value: null: you must specify at least one image or a repository import' },
+    ]);
+    const tagged = await post({ metadata: { name: 'app' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: `${repo()}:v1` } } } });
+    expect(tagged.body.details.causes[0]).toMatchObject({ field: 'spec.repository.from.name' });
+    const emptyTo = await post(isi('app', [{ from: { kind: 'DockerImage', name: `${repo()}:v1` }, to: { name: '' } }]));
+    expect(emptyTo.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].to.name' });
+    const badName = await post(isi('Bad_Name', [image(`${repo()}:v1`, 'v1')]));
+    expect(badName.body.details.causes[0]).toMatchObject({ field: 'metadata.name' });
+    const badRef = await post(isi('app', [image('UPPER/Case:v1', 'v1')]));
+    expect(badRef.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].from.name', message: 'Invalid value: "UPPER/Case:v1": repository name must be lowercase' });
+    const mode = await post(isi('app', [image(`${repo()}:v1`, 'v1', { importPolicy: { importMode: 'Sometimes' } })]));
+    expect(mode.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].importPolicy.importMode' });
+  });
+
+  const kubectlFound = spawnSync('kubectl', ['version', '--client', '--output=json'], { encoding: 'utf8' }).status === 0;
+  (kubectlFound ? it : it.skip)('kubectl create -f import.yaml -o yaml', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-isi-kubectl-'));
+    try {
+      writeFileSync(
+        join(dir, 'kubeconfig'),
+        `apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: ${api.url}\nusers:\n- name: t\n  user:\n    token: unused\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\n    namespace: ${NS}\ncurrent-context: t\n`,
+      );
+      writeFileSync(
+        join(dir, 'import.yaml'),
+        `apiVersion: image.openshift.io/v1\nkind: ImageStreamImport\nmetadata:\n  name: kc\nspec:\n  import: true\n  images:\n  - from:\n      kind: DockerImage\n      name: ${repo()}:v1\n    to:\n      name: v1\n    importPolicy:\n      insecure: true\n`,
+      );
+      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn('kubectl', [`--cache-dir=${join(dir, 'cache')}`, 'create', '-f', join(dir, 'import.yaml'), '-o', 'yaml'], {
+          env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      expect(out.stderr).toBe('');
+      expect(out.code).toBe(0);
+      const doc = loadYaml(out.stdout) as any;
+      expect(doc.kind).toBe('ImageStreamImport');
+      expect(doc.status.images[0].image.metadata.name).toBe(v1.manifestDigest);
+      expect(statusTag(doc.status.import, 'v1').items[0].image).toBe(v1.manifestDigest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
