@@ -8,6 +8,13 @@ interface FastifyError {
   message?: string;
 }
 
+/** Terminus puts the failed indicators under `error`: name them (never their connection details). */
+function unavailableMessage(exception: HttpException): string {
+  const body = exception.getResponse() as { error?: Record<string, unknown> } | string;
+  const down = typeof body === 'object' && body.error ? Object.keys(body.error) : [];
+  return down.length ? `not ready: ${down.join(', ')} unavailable` : exception.message;
+}
+
 /** Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live. */
 export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
@@ -15,7 +22,9 @@ export function toApiError(exception: unknown): ApiError {
     const code = exception.getStatus();
     if (code === 404) return ApiError.routeNotFound();
     if (code === 405) return ApiError.methodNotAllowed();
-    return new ApiError(code, code >= 500 ? 'InternalError' : 'BadRequest', exception.message);
+    // Health checks answer 503 through terminus: a Status with the matching reason.
+    const reason = code === 503 ? 'ServiceUnavailable' : code >= 500 ? 'InternalError' : 'BadRequest';
+    return new ApiError(code, reason, code === 503 ? unavailableMessage(exception) : exception.message);
   }
   const fe = exception as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) return ApiError.tooLarge();
