@@ -103,6 +103,8 @@ export class InboxRepository {
                                                 media_type text, ts text, ns text, src text, event jsonb)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [JSON.stringify(records)],
+      // Prepared once per connection: this is the receiver's only statement, planned on every call otherwise.
+      'registry-events-insert',
     );
     return rows.map((r) => r.id);
   }
