@@ -268,5 +268,6 @@ image:
     expect(byName.get('imagestreamtags')?.[1]).toBe('istag');
     expect(byName.get('imagetags')?.[1]).toBe('itag');
     expect(byName.get('imagestreamimages')?.[1]).toBe('isimage');
+    expect(byName.get('imagestreamimports')).toEqual(['imagestreamimports', 'image.openshift.io/v1', 'true', 'ImageStreamImport']);
   });
 });

@@ -82,6 +82,20 @@ describe('RegistryClient', () => {
     return c;
   }
 
+  it('lists tags across Link pages, stopping at the limit', async () => {
+    const server = await serve((req, res) => {
+      if (req.url === '/v2/myproject/app/tags/list?n=1000') {
+        send(res, 200, { name: 'myproject/app', tags: ['a', 'b'] }, { link: '</v2/myproject/app/tags/list?last=b&n=1000>; rel="next"' });
+      } else if (req.url === '/v2/myproject/app/tags/list?last=b&n=1000') {
+        send(res, 200, { name: 'myproject/app', tags: ['c', 'd'] });
+      } else send(res, 404, notFound);
+    });
+    const c = client(server.url);
+    await expect(c.listTags('myproject/app', 10)).resolves.toEqual(['a', 'b', 'c', 'd']);
+    await expect(c.listTags('myproject/app', 1)).resolves.toEqual(['a']);
+    await expect(c.listTags('myproject/missing', 10)).rejects.toBeInstanceOf(RegistryNotFoundError);
+  });
+
   it('GETs a manifest with the full Accept list and verifies the announced digest', async () => {
     const server = await serve((req, res) =>
       req.url === manifestPath

@@ -1,6 +1,7 @@
 import type { ResourceInfo } from '@app/api-machinery';
 import {
   imageStreamImagesInfo,
+  imageStreamImportsInfo,
   imageStreamLayersInfo,
   imageStreamMappingsInfo,
   imageStreamSecretsInfo,
@@ -21,6 +22,7 @@ const infos: ResourceInfo[] = [
   imageStreamTagsInfo,
   imageTagsInfo,
   imageStreamImagesInfo,
+  imageStreamImportsInfo,
   imageStreamLayersInfo,
   imageStreamSecretsInfo,
 ];
@@ -86,6 +88,8 @@ describe('OpenApiDocuments', () => {
     );
     const mappings = v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreammappings'];
     expect(Object.keys(mappings)).toEqual(['post']);
+    const imports = v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreamimports'];
+    expect(imports.post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/com.github.openshift.api.image.v1.ImageStreamImport' });
     expect(v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreams/{name}/layers'].get['x-kubernetes-action']).toBe('get');
   });
 

@@ -1,0 +1,76 @@
+import { RegistryAuthError, RegistryNotFoundError, RegistryUnavailableError, UnsupportedManifestError } from '@app/registry';
+import type { ImageStreamImport } from './imagestreamimport.types';
+import { clearManifests, hasSameCondition, importFailedCondition, importFailure, observedGeneration } from './import-status';
+
+describe('importFailure', () => {
+  const ref = 'quay.io/org/app:nope';
+  it.each<[string, unknown, Record<string, unknown>]>([
+    [
+      'not found',
+      new RegistryNotFoundError('manifest not found'),
+      {
+        reason: 'NotFound',
+        code: 404,
+        message: `dockerimage.image.openshift.io "${ref}" not found`,
+        details: { name: ref, group: 'image.openshift.io', kind: 'dockerimage' },
+      },
+    ],
+    ['denied', new RegistryAuthError('access denied', 401), { reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${ref}"` }],
+    ['unreachable', new RegistryUnavailableError('manifest: ECONNREFUSED'), { reason: 'InternalError', code: 500, message: `Internal error occurred: ${ref}: manifest: ECONNREFUSED` }],
+    ['schema1', new UnsupportedManifestError('schema1 manifests are not supported', 'x'), { reason: 'InternalError', code: 500 }],
+  ])('%s', (_what, err, expected) => {
+    expect(importFailure(ref, err)).toMatchObject({ metadata: {}, status: 'Failure', ...expected });
+  });
+});
+
+describe('failure conditions', () => {
+  const failure = importFailure('a/b:c', new RegistryNotFoundError('x'));
+
+  it('carry reason, message and the generation of the write', () => {
+    expect(importFailedCondition(failure, 7, '2026-01-01T00:00:00Z')).toEqual({
+      type: 'ImportSuccess',
+      status: 'False',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+      reason: 'NotFound',
+      message: 'dockerimage.image.openshift.io "a/b:c" not found',
+      generation: 7,
+    });
+    expect(importFailedCondition({ metadata: {}, status: 'Failure' }, 1, 'now').message).toBe('unknown error prevented import');
+  });
+
+  it('are the same when type, status, reason and message are (generation and time ignored)', () => {
+    const a = importFailedCondition(failure, 1, 't1');
+    expect(hasSameCondition([importFailedCondition(failure, 5, 't2')], a)).toBe(true);
+    expect(hasSameCondition([{ ...a, message: 'other' }], a)).toBe(false);
+    expect(hasSameCondition(undefined, a)).toBe(false);
+  });
+
+  it.each<[number | undefined, number | undefined, number]>([
+    [undefined, undefined, 0],
+    [3, undefined, 3],
+    [undefined, 4, 4],
+    [5, 2, 5],
+  ])('observed generation of top %s and condition %s is %s', (top, condition, expected) => {
+    const conditions = condition === undefined ? undefined : [importFailedCondition(failure, condition, 't')];
+    expect(observedGeneration(top, conditions)).toBe(expected);
+  });
+});
+
+describe('clearManifests', () => {
+  it('keeps raw manifests only where includeManifest asked for them', () => {
+    const image = () => ({ metadata: { name: 'd' }, dockerImageReference: 'a/b@d', dockerImageManifest: '{}', dockerImageConfig: '{}' });
+    const isi = {
+      metadata: {},
+      spec: { import: false, images: [{ includeManifest: true }, {}], repository: { includeManifest: false } },
+      status: {
+        images: [{ status: {}, image: image() }, { status: {}, image: image(), manifests: [image()] }],
+        repository: { status: {}, images: [{ status: {}, image: image() }] },
+      },
+    } as unknown as ImageStreamImport;
+    clearManifests(isi);
+    expect(isi.status!.images![0]!.image).toHaveProperty('dockerImageManifest');
+    expect(isi.status!.images![1]!.image).not.toHaveProperty('dockerImageManifest');
+    expect(isi.status!.images![1]!.manifests![0]).not.toHaveProperty('dockerImageConfig');
+    expect(isi.status!.repository!.images![0]!.image).not.toHaveProperty('dockerImageManifest');
+  });
+});

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { AppConfig } from '@app/config';
+import { call, testConfig } from '@app/testing';
+import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
+import { startTestApi, type TestApi } from './support/api-server';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`DockerImage spec tag import tests skipped: ${skipReason}`);
+
+const NS = 'bgimport';
+
+/** Polls until `probe` returns something truthy. */
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await probe();
+    if (last) return last as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Spec tags with a DockerImage source are imported by the worker (api + worker + real registry). */
+describeRegistry('background import of DockerImage spec tags', () => {
+  let api: TestApi;
+  let config: AppConfig;
+  let worker: WorkerProcess | null = null;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let pg: Client;
+  let v1: BuiltImage;
+  let v2: BuiltImage;
+
+  const repo = () => `${registry.host}/${NS}/app`;
+  const stream = async (name: string) => (await call('GET', `${api.base}/namespaces/${NS}/imagestreams/${name}`)).body;
+  const statusTag = (s: any, tag: string) => (s?.status?.tags ?? []).find((t: any) => t.tag === tag);
+  const specTag = (s: any, tag: string) => (s?.spec?.tags ?? []).find((t: any) => t.name === tag);
+  const createStream = async (name: string, tags: unknown[]) => {
+    const res = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, { metadata: { name }, spec: { tags } });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const dockerTag = (name: string, from: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    from: { kind: 'DockerImage', name: from },
+    importPolicy: { insecure: true },
+    ...extra,
+  });
+  /** The tag's newest item once its generation caught up with the spec tag's. */
+  const imported = (name: string, tag: string) =>
+    waitFor(`${name}:${tag} imported`, async () => {
+      const s = await stream(name);
+      const top = statusTag(s, tag)?.items?.[0];
+      return top && top.generation === specTag(s, tag)?.generation ? { stream: s, top } : null;
+    });
+  const failed = (name: string, tag: string) =>
+    waitFor(`${name}:${tag} condition`, async () => {
+      const s = await stream(name);
+      const c = statusTag(s, tag)?.conditions?.[0];
+      return c && c.generation === specTag(s, tag)?.generation ? { stream: s, condition: c } : null;
+    });
+
+  beforeAll(async () => {
+    const base: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+    api = await startTestApi(base);
+    config = testConfig(api.databaseUrl, base);
+    worker = await bootstrapWorker(config);
+    registry = await startRegistry({ logLevel: 'warn' });
+    layout = await OciLayout.create();
+    v1 = await layout.addImage('v1', { seed: 'bg-v1', labels: { version: '1' } });
+    v2 = await layout.addImage('v2', { seed: 'bg-v2', labels: { version: '2' } });
+    await skopeoCopy(layout.dir, 'v1', `${repo()}:v1`);
+    await skopeoCopy(layout.dir, 'v2', `${repo()}:v2`);
+    pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await pg?.end();
+    await api?.close();
+    await registry?.stop();
+    await layout?.remove();
+  });
+
+  it('a new DockerImage spec tag becomes resolved in status with the pushed digest', async () => {
+    await createStream('app', [dockerTag('stable', `${repo()}:v1`)]);
+    const { stream: s, top } = await imported('app', 'stable');
+    expect(top).toMatchObject({ image: v1.manifestDigest, dockerImageReference: `${repo()}@${v1.manifestDigest}` });
+    expect(statusTag(s, 'stable').conditions).toBeUndefined();
+    expect(specTag(s, 'stable')).toMatchObject({ from: { kind: 'DockerImage', name: `${repo()}:v1` }, importPolicy: { insecure: true, importMode: 'Legacy' } });
+    expect(s.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toBeDefined();
+    const image = await call('GET', `${api.base}/images/${v1.manifestDigest}`);
+    expect(image.body.dockerImageMetadata.Config.Labels).toEqual({ version: '1' });
+    const rows = await pg.query(`SELECT outcome FROM image_import_requests WHERE tag = 'stable' ORDER BY id`);
+    await waitFor('request settled', async () => (await pg.query(`SELECT 1 FROM image_import_requests WHERE tag = 'stable' AND done_at IS NULL`)).rowCount === 0);
+    expect(rows.rows.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('changing the tag source imports again: the new image on top, the old one kept in history', async () => {
+    const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreamtags/app:stable`, {
+      metadata: { name: 'app:stable' },
+      tag: { from: { kind: 'DockerImage', name: `${repo()}:v2` }, importPolicy: { insecure: true } },
+    });
+    expect(put.status).toBe(200);
+    const { stream: s } = await imported('app', 'stable');
+    expect(statusTag(s, 'stable').items.map((i: any) => i.image)).toEqual([v2.manifestDigest, v1.manifestDigest]);
+    // Settled: no further writes once the status saw the spec generation.
+    const rv = s.metadata.resourceVersion;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await stream('app')).metadata.resourceVersion).toBe(rv);
+  });
+
+  it('generation 0 asks for a re-import; an unchanged image leaves the history as it is', async () => {
+    const before = await stream('app');
+    const tags = before.spec.tags.map((t: any) => (t.name === 'stable' ? { ...t, generation: 0 } : t));
+    const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreams/app`, { ...before, spec: { ...before.spec, tags } });
+    expect(put.status).toBe(200);
+    const { stream: s } = await imported('app', 'stable');
+    expect(specTag(s, 'stable').generation).toBeGreaterThan(specTag(before, 'stable').generation);
+    expect(statusTag(s, 'stable').items.map((i: any) => i.image)).toEqual([v2.manifestDigest, v1.manifestDigest]);
+  });
+
+  it('an unknown tag ends as ImportSuccess=False NotFound for that generation', async () => {
+    await createStream('missing', [dockerTag('latest', `${repo()}:nope`)]);
+    const { stream: s, condition } = await failed('missing', 'latest');
+    expect(condition).toMatchObject({
+      type: 'ImportSuccess',
+      status: 'False',
+      reason: 'NotFound',
+      message: `dockerimage.image.openshift.io "${repo()}:nope" not found`,
+    });
+    expect(statusTag(s, 'latest').items).toBeNull();
+  });
+
+  it('an unreachable registry ends as ImportSuccess=False InternalError', async () => {
+    await createStream('down', [dockerTag('latest', '127.0.0.1:1/nobody/here:v1')]);
+    const { condition } = await failed('down', 'latest');
+    expect(condition).toMatchObject({ type: 'ImportSuccess', status: 'False', reason: 'InternalError' });
+    expect(condition.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a later success clears the failure condition', async () => {
+    const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreamtags/missing:latest`, {
+      metadata: { name: 'missing:latest' },
+      tag: { from: { kind: 'DockerImage', name: `${repo()}:v1` }, importPolicy: { insecure: true } },
+    });
+    expect(put.status).toBe(200);
+    const { stream: s, top } = await imported('missing', 'latest');
+    expect(top.image).toBe(v1.manifestDigest);
+    expect(statusTag(s, 'latest').conditions).toBeUndefined();
+  });
+
+  it('reference tags are not imported', async () => {
+    await createStream('ref', [dockerTag('latest', `${repo()}:v1`, { reference: true })]);
+    const s = await stream('ref');
+    expect(statusTag(s, 'latest').items[0]).toMatchObject({ image: '', dockerImageReference: `${repo()}:v1` });
+    const rows = await pg.query(
+      `SELECT 1 FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.namespace = $1 AND s.name = 'ref'`,
+      [NS],
+    );
+    expect(rows.rowCount).toBe(0);
+  });
+
+  it('a request written while no worker runs is imported when one starts (outbox)', async () => {
+    await worker!.close();
+    worker = null;
+    await createStream('later', [dockerTag('latest', `${repo()}:v2`)]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(statusTag(await stream('later'), 'latest')).toBeUndefined();
+    worker = await bootstrapWorker(config);
+    const { top } = await imported('later', 'latest');
+    expect(top.image).toBe(v2.manifestDigest);
+  });
+});
