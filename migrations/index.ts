@@ -4,6 +4,7 @@ import { ChangeLogInsertTime1732500000150 } from './1732500000150-ChangeLogInser
 import { Triggers1732500000200 } from './1732500000200-Triggers';
 import { RegistryEventInbox1732600000000 } from './1732600000000-RegistryEventInbox';
 import { ImageImportRequests1732700000000 } from './1732700000000-ImageImportRequests';
+import { ScheduledImports1732700000100 } from './1732700000100-ScheduledImports';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -16,4 +17,5 @@ export const migrations = [
   Triggers1732500000200,
   RegistryEventInbox1732600000000,
   ImageImportRequests1732700000000,
+  ScheduledImports1732700000100,
 ];

@@ -11,6 +11,7 @@ const describeRegistry = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`DockerImage spec tag import tests skipped: ${skipReason}`);
 
 const NS = 'bgimport';
+const INTERNAL = 'registry.internal:5000';
 
 /** Polls until `probe` returns something truthy. */
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
@@ -65,11 +66,19 @@ describeRegistry('background import of DockerImage spec tags', () => {
     });
 
   beforeAll(async () => {
-    const base: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+    // Short enough to watch one scheduled re-import within a test (the lower bound is 5 s).
+    process.env['IMPORT_SCHEDULED_INTERVAL_SECONDS'] = '5';
+    registry = await startRegistry({ logLevel: 'warn' });
+    // The configured registry: INTERNAL names it in pull specs, REGISTRY_URL is how it is reached.
+    const base: Partial<AppConfig> = {
+      queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`,
+      registryTimeoutMs: 3000,
+      registryUrl: registry.url,
+      internalRegistryHostname: INTERNAL,
+    };
     api = await startTestApi(base);
     config = testConfig(api.databaseUrl, base);
     worker = await bootstrapWorker(config);
-    registry = await startRegistry({ logLevel: 'warn' });
     layout = await OciLayout.create();
     v1 = await layout.addImage('v1', { seed: 'bg-v1', labels: { version: '1' } });
     v2 = await layout.addImage('v2', { seed: 'bg-v2', labels: { version: '2' } });
@@ -80,6 +89,7 @@ describeRegistry('background import of DockerImage spec tags', () => {
   });
 
   afterAll(async () => {
+    delete process.env['IMPORT_SCHEDULED_INTERVAL_SECONDS'];
     await worker?.close();
     await pg?.end();
     await api?.close();
@@ -153,6 +163,32 @@ describeRegistry('background import of DockerImage spec tags', () => {
     const { stream: s, top } = await imported('missing', 'latest');
     expect(top.image).toBe(v1.manifestDigest);
     expect(statusTag(s, 'latest').conditions).toBeUndefined();
+  });
+
+  it('the configured registry is reached through REGISTRY_URL under its internal name', async () => {
+    await createStream('internal', [{ name: 'v1', from: { kind: 'DockerImage', name: `${INTERNAL}/${NS}/app:v1` } }]);
+    const { top } = await imported('internal', 'v1');
+    expect(top).toMatchObject({ image: v1.manifestDigest, dockerImageReference: `${INTERNAL}/${NS}/app@${v1.manifestDigest}` });
+  });
+
+  it('importPolicy.scheduled re-imports periodically: a new push to the tag shows up', async () => {
+    await skopeoCopy(layout.dir, 'v1', `${repo()}:moving`);
+    await createStream('sched', [dockerTag('moving', `${repo()}:moving`, { importPolicy: { insecure: true, scheduled: true } })]);
+    const first = await imported('sched', 'moving');
+    expect(first.top.image).toBe(v1.manifestDigest);
+    await skopeoCopy(layout.dir, 'v2', `${repo()}:moving`);
+    const moved = await waitFor(
+      'the scheduled re-import',
+      async () => {
+        const s = await stream('sched');
+        return statusTag(s, 'moving')?.items?.[0]?.image === v2.manifestDigest ? s : null;
+      },
+      20000,
+    );
+    expect(statusTag(moved, 'moving').items.map((i: any) => i.image)).toEqual([v2.manifestDigest, v1.manifestDigest]);
+    expect(statusTag(moved, 'moving').items[0].generation).toBe(specTag(moved, 'moving').generation);
+    const scheduled = await pg.query(`SELECT count(*)::int AS n FROM image_import_requests WHERE scheduled AND tag = 'moving'`);
+    expect(scheduled.rows[0].n).toBeGreaterThanOrEqual(1);
   });
 
   it('reference tags are not imported', async () => {

@@ -8,7 +8,8 @@ export const jobIdOf: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   // The registry's event id (a UUID, stable across its retries) is the job id.
   [JobName.ProcessRegistryEvent]: (data) => data.eventId,
   // Tag names are not validated server-side: any character outside the job-id alphabet is hex-escaped.
-  [JobName.ImportSpecTag]: (data) => `isi.${data.streamUid}.${jobIdPart(data.tag)}.g${data.generation}`,
+  [JobName.ImportSpecTag]: (data) =>
+    `isi.${data.streamUid}.${jobIdPart(data.tag)}.g${data.generation}${data.scheduledRequest ? `.s${data.scheduledRequest}` : ''}`,
 };
 
 function jobIdPart(value: string): string {

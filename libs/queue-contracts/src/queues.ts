@@ -19,8 +19,11 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 /** Payload per job name. Payloads carry ids only: the Postgres row is the truth, and no secret ever rides in Redis. */
 export interface JobPayloads {
   [JobName.ProcessRegistryEvent]: { eventId: string };
-  /** Identifies an image_import_requests row: (stream uid, tag, spec tag generation). */
-  [JobName.ImportSpecTag]: { streamUid: string; tag: string; generation: number };
+  /**
+   * Identifies an image_import_requests row: (stream uid, tag, spec tag generation), plus the row
+   * id for a scheduled re-import (several of those share one generation).
+   */
+  [JobName.ImportSpecTag]: { streamUid: string; tag: string; generation: number; scheduledRequest?: string };
 }
 
 /** Which jobs run on which queue; a consumer must handle every name listed for its queue. */

@@ -35,6 +35,7 @@ export class ImageImportWorker {
   private timer: NodeJS.Timeout | null = null;
   private relaying: Promise<void> | null = null;
   private lastCleanup = 0;
+  private lastSchedule = 0;
   private readonly handlers: QueueHandlers<typeof QueueName.ImageImports>;
 
   constructor(
@@ -47,9 +48,11 @@ export class ImageImportWorker {
     this.handlers = {
       [JobName.ImportSpecTag]: async (data, attempt) => {
         try {
-          return await importer.run(data.streamUid, data.tag, data.generation);
+          return await importer.run(data.streamUid, data.tag, data.generation, data.scheduledRequest);
         } catch (e) {
-          if (attempt.made + 1 >= attempt.max) await importer.giveUp(data.streamUid, data.tag, data.generation, (e as Error).message);
+          if (attempt.made + 1 >= attempt.max) {
+            await importer.giveUp(data.streamUid, data.tag, data.generation, (e as Error).message, data.scheduledRequest);
+          }
           throw e;
         }
       },
@@ -80,15 +83,25 @@ export class ImageImportWorker {
     this.timer = setTimeout(tick, 0);
   }
 
-  /** One relay pass: claim pending rows, enqueue them in one round trip, put them back if Redis refused. */
+  /**
+   * One relay pass: record due scheduled re-imports (every SCHEDULE_TICK, rate-limited), claim
+   * pending rows, enqueue them in one round trip, put them back if Redis refused.
+   */
   async relay(): Promise<number> {
+    const { scheduledIntervalSeconds: interval, scheduledPerMinute: perMinute } = this.config;
+    // The schedule is looked at a few times per interval (at most every 30 s), never faster than each second.
+    const tickMs = Math.max(1000, Math.min(30_000, (interval * 1000) / 4));
+    if (interval > 0 && Date.now() - this.lastSchedule >= tickMs) {
+      this.lastSchedule = Date.now();
+      await this.requests.scheduleDue(this.db, interval, Math.max(1, Math.ceil((perMinute * tickMs) / 60_000)));
+    }
     const claimed = await this.requests.claim(this.db, RELAY_BATCH, REQUEUE_AFTER_MS);
     if (claimed.length) {
       try {
         await addJobs(
           this.queue,
           JobName.ImportSpecTag,
-          claimed.map((r) => ({ streamUid: r.streamUid, tag: r.tag, generation: r.generation })),
+          claimed.map((r) => ({ streamUid: r.streamUid, tag: r.tag, generation: r.generation, ...(r.scheduled ? { scheduledRequest: r.id } : {}) })),
           tuning,
         );
       } catch (e) {

@@ -24,6 +24,10 @@ export interface ImportConfig {
   relayIntervalMs: number;
   workerConcurrency: number;
   queuePrefix: string;
+  /** importPolicy.scheduled: re-import period per tag, 0 = scheduled import disabled. */
+  scheduledIntervalSeconds: number;
+  /** Scheduled re-imports started per minute at most, over all tags (one worker). */
+  scheduledPerMinute: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,6 +62,8 @@ export function loadImportConfig(app: AppConfig, env: Env = process.env): Import
     relayIntervalMs: int(env, 'IMPORT_RELAY_INTERVAL_MS', 250, 10, 60_000),
     workerConcurrency: int(env, 'IMPORT_CONCURRENCY', 4, 1, 64),
     queuePrefix: app.queuePrefix,
+    scheduledIntervalSeconds: env['IMPORT_SCHEDULED_DISABLED'] === 'true' ? 0 : int(env, 'IMPORT_SCHEDULED_INTERVAL_SECONDS', 900, 5, 7 * 24 * 3600),
+    scheduledPerMinute: int(env, 'IMPORT_SCHEDULED_MAX_PER_MINUTE', 60, 1, 100_000),
   };
 }
 

@@ -23,25 +23,30 @@ export class SpecTagImporter {
     private readonly imports: ImageStreamImportHandler,
   ) {}
 
-  async run(streamUid: string, tag: string, generation: number): Promise<SpecTagImportOutcome> {
-    const outcome = await this.attempt(streamUid, tag, generation);
-    await this.requests.settle(this.db, streamUid, tag, generation, outcome);
+  /** `scheduledRequest`: the id of a scheduled re-import request (importPolicy.scheduled). */
+  async run(streamUid: string, tag: string, generation: number, scheduledRequest?: string): Promise<SpecTagImportOutcome> {
+    const outcome = await this.attempt(streamUid, tag, generation, scheduledRequest !== undefined);
+    await this.requests.settle(this.db, streamUid, tag, generation, outcome, scheduledRequest);
     return outcome;
   }
 
   /** Marks the request settled after the last failed attempt, so the relay stops offering it. */
-  async giveUp(streamUid: string, tag: string, generation: number, why: string): Promise<void> {
-    await this.requests.settle(this.db, streamUid, tag, generation, `error: ${why}`.slice(0, 500));
+  async giveUp(streamUid: string, tag: string, generation: number, why: string, scheduledRequest?: string): Promise<void> {
+    await this.requests.settle(this.db, streamUid, tag, generation, `error: ${why}`.slice(0, 500), scheduledRequest);
   }
 
-  private async attempt(streamUid: string, tag: string, generation: number): Promise<SpecTagImportOutcome> {
+  private async attempt(streamUid: string, tag: string, generation: number, scheduled: boolean): Promise<SpecTagImportOutcome> {
     const [row] = await this.db.query<{ namespace: string; name: string }>(`SELECT namespace, name FROM image_streams WHERE uid = $1`, [streamUid]);
     if (!row) return 'stream-gone';
     const stream = await this.streams.get(this.db, row.namespace, row.name);
     const spec = stream?.spec.tags?.find((t) => t.name === tag);
     if (!stream || !spec || !isImportable(spec) || spec.generation !== generation) return 'superseded';
+    if (scheduled && !spec.importPolicy?.scheduled) return 'superseded';
     const observed = (await this.requests.observed(this.db, streamUid, [tag])).get(tag) ?? 0;
-    if (observed >= generation) return 'already-imported';
+    // A scheduled re-import looks again even when the status is current, except for a digest,
+    // which cannot change once imported (as upstream: pinned tags are imported until the first success).
+    const pinned = spec.from!.name!.includes('@');
+    if (observed >= generation && (!scheduled || pinned)) return 'already-imported';
 
     const from = spec.from!.name!;
     const guard = (current: ImageStream) => {
