@@ -50,4 +50,27 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect(res.status).toBe(404);
     expect(res.body.details).toEqual({ name: 'nope', group: 'image.openshift.io', kind: 'imagestreammappings' });
   });
+
+  it('refuses values of the wrong JSON type with a 400 decoding Status and changes nothing', async () => {
+    const url = `${api.base}/namespaces/demo/imagestreams`;
+    const created = await call('POST', url, { metadata: { name: 'typed' }, spec: { tags: 'latest' } });
+    expect(created.status).toBe(400);
+    expect(created.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
+    expect(created.body.message).toMatch(/^ImageStream in version "v1" cannot be handled as a ImageStream: json: cannot unmarshal string into Go struct field ImageStream\.spec\.tags/);
+    expect((await call('GET', `${url}/typed`)).status).toBe(404);
+
+    const before = await call('GET', `${url}/ruby`);
+    const patches: [string, unknown][] = [
+      ['application/merge-patch+json', { spec: { lookupPolicy: { local: 'yes' } } }],
+      ['application/strategic-merge-patch+json', { metadata: { labels: { a: 1 } } }],
+      ['application/json-patch+json', [{ op: 'add', path: '/spec/tags/-', value: { name: 5 } }]],
+    ];
+    for (const [type, patch] of patches) {
+      const res = await call('PATCH', `${url}/ruby`, patch, type);
+      expect([type, res.status, res.body.reason]).toEqual([type, 400, 'BadRequest']);
+    }
+    const put = await call('PUT', `${url}/ruby`, { ...before.body, spec: { ...before.body.spec, tags: [{ name: 'x', generation: 'one' }] } });
+    expect(put.status).toBe(400);
+    expect((await call('GET', `${url}/ruby`)).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+  });
 });

@@ -1,6 +1,8 @@
-import type { PatchType, ResourceInfo } from '@app/api-machinery';
-import { fieldValidationOf, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { ApiError, type PatchType, type ResourceInfo } from '@app/api-machinery';
+import { fieldValidationOf, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import type { OpenApiDocuments } from './openapi-document';
+import type { Schema } from './schema';
+import { firstTypeMismatch, type TypeMismatch } from './type-mismatch';
 import { unknownFields } from './unknown-fields';
 
 /**
@@ -14,10 +16,13 @@ export class FieldValidator {
   /** Warning header values for the request; throws 400 BadRequest in Strict mode. */
   check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): string[] {
     const validation = fieldValidationOf(mode);
-    if (validation === 'Ignore') return [];
     const schema = this.docs.schemaOf(info);
     if (!schema) return [];
     const schemas = this.docs.schemas;
+    // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
+    const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : patchType === 'apply' ? null : firstTypeMismatch(body, schema, schemas);
+    if (mismatch) throw typeError(info, mismatch);
+    if (validation === 'Ignore') return [];
     let unknown: string[];
     switch (patchType) {
       case undefined:
@@ -36,4 +41,23 @@ export class FieldValidator {
     }
     return unknownFieldOutcome(validation, unknown);
   }
+
+  private jsonPatchMismatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): TypeMismatch | null {
+    if (!Array.isArray(ops)) return null;
+    for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+      if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
+      const { schema } = schemaAtPointer(root, op.path, schemas);
+      // `add` at `/list/-` or an index names one element: schemaAtPointer resolves to the item schema.
+      const found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path) : null;
+      if (found) return found;
+    }
+    return null;
+  }
+}
+
+/** The message kube-apiserver's decoder gives (Go json wording), as a 400 BadRequest. */
+function typeError(info: ResourceInfo, m: TypeMismatch): ApiError {
+  return ApiError.badRequest(
+    `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${m.got} into Go struct field ${info.kind}.${m.path || '(root)'} of type ${m.expected}`,
+  );
 }
