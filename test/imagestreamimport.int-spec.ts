@@ -171,6 +171,16 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect((await pg.query(`SELECT count(*)::int AS n FROM images WHERE name = $1`, [v2.manifestDigest])).rows).toEqual(images.rows);
   });
 
+  it('dryRun=All answers the would-be stream and writes nothing', async () => {
+    const before = (await stream('app')).body;
+    const res = await post(isi('app', [image(`${repo()}:v2`, 'dry-tag')]), '?dryRun=All');
+    expect(res.status).toBe(201);
+    expect(statusTag(res.body.status.import, 'dry-tag').items[0].image).toBe(v2.manifestDigest);
+    const after = (await stream('app')).body;
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(statusTag(after, 'dry-tag')).toBeUndefined();
+  });
+
   it('a manifest list: Legacy keeps this platform, PreserveOriginal keeps the list and its children', async () => {
     const [amd, arm] = multi.images as [BuiltImage, BuiltImage];
     const legacy = await post(isi('multi', [image(`${repo()}:multi`, 'legacy')], false));
