@@ -1,14 +1,30 @@
 /**
  * `npm run bench:notify`: push → delivered latency and throughput of the trigger pipeline.
- *  1. mappings at NOTIFY_RATE/s (default 100) for NOTIFY_SECONDS (default 10) to tags with
- *     NOTIFY_TRIGGERS_PER_TAG (default 100) triggers each, local receivers: p50/p99 of
- *     mapping-sent → webhook-received, and deliveries/s;
- *  2. one push fanned out to NOTIFY_FANOUT (default 10,000) triggers: time until all delivered.
- * Runs api + worker in one process (`--with-worker`) against a fresh database.
+ *  0. Baseline, same run: a separate process POSTs CloudEvent-sized bodies straight to the same
+ *     local receivers (NOTIFY_BASELINE_CONNECTIONS, default 64, for 3 s): round-trip p50/p99 and
+ *     POSTs/s. Each figure below is also given as a ratio to it.
+ *  1. Registry push events (POST /registry/notifications, as the registry sends them) at
+ *     NOTIFY_RATE/s (default 100) for NOTIFY_SECONDS (default 10) to NOTIFY_TAGS (default 20)
+ *     tags with NOTIFY_TRIGGERS_PER_TAG (default 100) triggers each, local receivers:
+ *     p50/p99 of event-sent → webhook-received, and deliveries/s. NOTIFY_SOURCE=mapping sends
+ *     ImageStreamMappings instead.
+ *  2. One push fanned out to NOTIFY_FANOUT (default 10,000) triggers: time until all delivered.
+ * Runs the api and the worker as two processes, as deployed (NOTIFY_WORKER=inline: one process,
+ * `--with-worker`), against a fresh database; a warm-up push goes first. Every wait is
+ * bounded (NOTIFY_DRAIN_SECONDS, default 60), so a stalled pipeline ends the run with the counts
+ * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG.
+ *
+ * Triggers are level-driven: a tag that moved twice before its triggers were evaluated fires once,
+ * for the newer image. The run reports how many pushes were coalesced that way; every trigger
+ * must end at its tag's last image.
  */
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'undici';
+import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess } from '../test/support/api-process';
 import { freshDatabase, withClient } from './support/bench-db';
 
@@ -19,15 +35,24 @@ const PER_TAG = env('NOTIFY_TRIGGERS_PER_TAG', 100);
 const TAGS = env('NOTIFY_TAGS', 20);
 const FANOUT = env('NOTIFY_FANOUT', 10000);
 const RECEIVERS = env('NOTIFY_RECEIVERS', 8);
+const DRAIN_MS = env('NOTIFY_DRAIN_SECONDS', 60) * 1000;
+const BASELINE_CONNECTIONS = env('NOTIFY_BASELINE_CONNECTIONS', 64);
+const SOURCE = process.env['NOTIFY_SOURCE'] === 'mapping' ? 'mapping' : 'registry';
+const INLINE_WORKER = process.env['NOTIFY_WORKER'] === 'inline';
+const SECRET = 'bench-notify-secret';
+const REGISTRY = 'registry.bench:5000';
+const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const agent = new Agent({ connections: 64 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function post(url: string, body: unknown): Promise<number> {
-  const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<number> {
+  const res = await request(url, { method: 'POST', dispatcher: agent, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   await res.body.dump();
   return res.statusCode;
 }
 
+/** Receive time of every delivery, by image digest; baseline POSTs are counted apart. */
 const received = new Map<string, number[]>();
 function receiver(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -35,13 +60,16 @@ function receiver(): Promise<{ server: Server; url: string }> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const at = performance.now();
-      const ev = JSON.parse(Buffer.concat(chunks).toString()) as { data: { new: { digest: string } } };
-      const list = received.get(ev.data.new.digest) ?? [];
-      list.push(at);
-      received.set(ev.data.new.digest, list);
+      if (req.url !== '/baseline') {
+        const ev = JSON.parse(Buffer.concat(chunks).toString()) as { data: { new: { digest: string } } };
+        const list = received.get(ev.data.new.digest) ?? [];
+        list.push(at);
+        received.set(ev.data.new.digest, list);
+      }
       res.writeHead(204).end();
     });
   });
+  server.keepAliveTimeout = 30_000;
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook` })));
 }
 
@@ -50,96 +78,237 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
+interface Baseline {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * The bare receiver round trip, from its own process (as the worker is): undici POSTs of a body
+ * the size of a real event, BASELINE_CONNECTIONS at a time, for 3 s.
+ */
+async function baseline(urls: string[], bodyBytes: number): Promise<Baseline> {
+  const script = `
+    const { Agent, request } = require('undici');
+    const urls = ${JSON.stringify(urls.map((u) => u.replace(/\/hook$/, '/baseline')))};
+    const body = 'x'.repeat(${bodyBytes});
+    const agent = new Agent({ connections: ${Math.max(1, Math.ceil(BASELINE_CONNECTIONS / urls.length))} });
+    const lat = []; let n = 0; const end = performance.now() + 3000;
+    const worker = async (i) => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const res = await request(urls[(i + n++) % urls.length], { method: 'POST', dispatcher: agent, body, headers: { 'content-type': 'application/cloudevents+json' } });
+        await res.body.dump();
+        lat.push(performance.now() - t0);
+      }
+    };
+    Promise.all(Array.from({ length: ${BASELINE_CONNECTIONS} }, (_, i) => worker(i))).then(() => {
+      lat.sort((a, b) => a - b);
+      console.log(JSON.stringify({ rps: lat.length / 3, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] }));
+      process.exit(0);
+    });`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  return JSON.parse(out) as Baseline;
+}
+
+/** A manifest push as the registry sends it (captured shape), for repository bench/<stream>. */
+const captured = JSON.parse(capturedEnvelope('push-manifest').toString()) as { events: ({ target: Record<string, unknown> } & Record<string, unknown>)[] };
+function pushEnvelope(stream: string, tag: string, d: string): string {
+  const e = captured.events[0]!;
+  const repository = `bench/${stream}`;
+  return JSON.stringify({
+    events: [{ ...e, id: randomUUID(), timestamp: new Date().toISOString(), target: { ...e.target, repository, tag, digest: d, url: `http://${REGISTRY}/v2/${repository}/manifests/${d}` } }],
+  });
+}
+
 async function main(): Promise<void> {
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}`,
+  );
   const dbUrl = await freshDatabase('imagestreamd_bench_notify');
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => receiver()));
-  const api = await startApiProcess(
-    {
+  const serverEnv: Record<string, string> = {
       DATABASE_URL: dbUrl,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'warn',
+      REGISTRY_NOTIFY_SECRET: SECRET,
+      INTERNAL_REGISTRY_HOSTNAME: REGISTRY,
+      QUEUE_PREFIX: `benchn-${randomBytes(3).toString('hex')}`,
       TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
       TRIGGER_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
-      TRIGGER_TARGET_RATE_PER_SECOND: '0',
-      TRIGGER_TARGET_CONCURRENCY: '32',
-      TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] ?? '128',
-      TRIGGER_RELAY_INTERVAL_MS: '5',
-    },
-    ['--with-worker'],
-  );
-  const base = `${api.url}/apis/image.openshift.io/v1/namespaces/bench`;
-  const trg = `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bench/triggers`;
-  try {
-    // Scenario 1 setup: TAGS tags (one stream each) with PER_TAG triggers each, spread over the receivers.
-    for (let t = 0; t < TAGS; t++) await post(`${base}/imagestreams`, { metadata: { name: `s${t}` } });
-    let n = 0;
-    for (let t = 0; t < TAGS; t++) {
-      await Promise.all(
-        Array.from({ length: PER_TAG }, (_, i) =>
-          post(trg, {
-            metadata: { name: `t${t}-${i}` },
-            spec: { from: { kind: 'ImageStreamTag', name: `s${t}:latest` }, target: { kind: 'Webhook', name: 'w' }, delivery: { url: receivers[n++ % RECEIVERS]!.url } },
-          }),
-        ),
-      );
+      TRIGGER_TARGET_RATE_PER_SECOND: process.env['TRIGGER_TARGET_RATE_PER_SECOND'] ?? '0',
+      TRIGGER_TARGET_CONCURRENCY: process.env['TRIGGER_TARGET_CONCURRENCY'] ?? '32',
+      TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] ?? '64',
+      TRIGGER_EVALUATION_CONCURRENCY: process.env['TRIGGER_EVALUATION_CONCURRENCY'] ?? '8',
+      TRIGGER_RELAY_INTERVAL_MS: process.env['TRIGGER_RELAY_INTERVAL_MS'] ?? '5',
+  };
+  const api = await startApiProcess(serverEnv, INLINE_WORKER ? ['--with-worker'] : []);
+  // Server stderr goes to a file so a crash or stall can be diagnosed after the run.
+  const apiLog = process.env['NOTIFY_API_LOG'] ?? '/tmp/notify-api.stderr';
+  const log = createWriteStream(apiLog);
+  api.child.stderr?.pipe(log);
+  let apiExit: string | null = null;
+  api.child.once('exit', (code, signal) => (apiExit = `api exited (code ${code}, signal ${signal}); see ${apiLog}`));
+  const worker = INLINE_WORKER
+    ? null
+    : spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/worker/src/main.ts'], {
+        cwd: process.cwd(),
+        env: { ...process.env, LOG_LEVEL: 'warn', ...serverEnv },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+  worker?.stderr?.pipe(log);
+  worker?.once('exit', (code, signal) => (apiExit = `worker exited (code ${code}, signal ${signal}); see ${apiLog}`));
+  const base = `${api.url}/apis/image.openshift.io/v1`;
+  const push = (stream: string, d: string) =>
+    SOURCE === 'registry'
+      ? post(`${api.url}/registry/notifications`, pushEnvelope(stream, 'latest', d), { 'content-type': EVENTS_TYPE, authorization: `Bearer ${SECRET}` })
+      : post(`${base}/namespaces/bench/imagestreammappings`, {
+          metadata: { name: stream },
+          tag: 'latest',
+          image: { metadata: { name: d }, dockerImageReference: `${REGISTRY}/bench/${stream}@${d}` },
+        });
+  /** Waits (bounded) until `done()`; false when the deadline passed first. */
+  const drain = async (done: () => boolean, ms = DRAIN_MS) => {
+    const deadline = performance.now() + ms;
+    while (!done()) {
+      if (apiExit) throw new Error(apiExit);
+      if (performance.now() > deadline) return false;
+      await sleep(50);
     }
-    const sent = new Map<string, number>();
-    const total = RATE * SECONDS;
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const d = digest(1_000_000 + i);
-      sent.set(d, performance.now());
-      void post(`${base}/imagestreammappings`, { metadata: { name: `s${i % TAGS}` }, tag: 'latest', image: { metadata: { name: d }, dockerImageReference: `q/x@${d}` } });
-    }
-    const expected = total * PER_TAG;
-    const deadline = performance.now() + 120_000;
-    const count = () => [...sent.keys()].reduce((a, d) => a + (received.get(d)?.length ?? 0), 0);
-    while (count() < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const lat: number[] = [];
-    let last = 0;
-    for (const [d, at] of sent) for (const r of received.get(d) ?? []) {
-      lat.push(r - at);
-      last = Math.max(last, r);
-    }
-    console.log(
-      `steady: ${RATE} mappings/s × ${SECONDS}s, ${PER_TAG} triggers/tag, ${RECEIVERS} receivers: delivered ${lat.length}/${expected}` +
-        `  p50=${pct(lat, 50).toFixed(1)}ms p99=${pct(lat, 99).toFixed(1)}ms  ${(lat.length / ((last - t0) / 1000)).toFixed(0)} deliveries/s`,
-    );
-
-    // Scenario 2: one push → FANOUT triggers (inserted straight into the tables as many creates would leave them).
-    await post(`${base}/imagestreams`, { metadata: { name: 'fan' } });
-    await withClient(dbUrl, async (c) => {
-      await c.query(
+    return true;
+  };
+  /** Triggers straight into the tables, as many creates would leave them (setup is not measured). */
+  const insertTriggers = (prefix: string, stream: string, count: number, offset: number) =>
+    withClient(dbUrl, (c) =>
+      c.query(
         `WITH t AS (SELECT gen_random_uuid() AS uid, i FROM generate_series(1, $1) i),
               ins AS (INSERT INTO triggers (namespace, name, uid, resource_version, create_rv, labels, body)
-                      SELECT 'bench', 'fan-' || i, uid, 1, 1, '{}'::jsonb, jsonb_build_object(
-                        'metadata', jsonb_build_object('name', 'fan-' || i, 'namespace', 'bench', 'uid', uid, 'generation', 1),
-                        'spec', jsonb_build_object('from', jsonb_build_object('kind', 'ImageStreamTag', 'name', 'fan:latest'),
+                      SELECT 'bench', $4 || i, uid, 1, 1, '{}'::jsonb, jsonb_build_object(
+                        'metadata', jsonb_build_object('name', $4 || i, 'namespace', 'bench', 'uid', uid, 'generation', 1),
+                        'spec', jsonb_build_object('from', jsonb_build_object('kind', 'ImageStreamTag', 'name', $5 || ':latest'),
                                                    'target', jsonb_build_object('kind', 'Webhook', 'name', 'w'),
-                                                   'delivery', jsonb_build_object('url', ($2::text[])[1 + i % $3])),
+                                                   'delivery', jsonb_build_object('url', ($2::text[])[1 + (i + $6) % $3])),
                         'status', '{}'::jsonb) FROM t RETURNING uid, name)
          INSERT INTO trigger_subscriptions (owner_uid, kind, namespace, name, from_namespace, stream, tag)
-         SELECT uid, 'Trigger', 'bench', name, 'bench', 'fan', 'latest' FROM ins`,
-        [FANOUT, receivers.map((r) => r.url), RECEIVERS],
-      );
-    });
+         SELECT uid, 'Trigger', 'bench', name, 'bench', $5, 'latest' FROM ins`,
+        [count, receivers.map((r) => r.url), RECEIVERS, prefix, stream, offset],
+      ),
+    );
+
+  try {
+    // Images exist before their push (as after a registry upload): ingestion reads no manifest.
+    const total = RATE * SECONDS;
     const fd = digest(9_999_999);
+    const images = [...Array.from({ length: total }, (_, i) => digest(1_000_000 + i)), fd];
+    for (let i = 0; i < images.length; i += 32) {
+      await Promise.all(
+        images.slice(i, i + 32).map((d) => post(`${base}/images`, { metadata: { name: d }, dockerImageReference: `${REGISTRY}/bench/app@${d}` })),
+      );
+    }
+    for (let t = 0; t < TAGS; t++) await post(`${base}/namespaces/bench/imagestreams`, { metadata: { name: `s${t}` } });
+    await post(`${base}/namespaces/bench/imagestreams`, { metadata: { name: 'fan' } });
+    for (let t = 0; t < TAGS; t++) await insertTriggers(`t${t}-`, `s${t}`, PER_TAG, t);
+    await insertTriggers('fan-', 'fan', FANOUT, 0);
+
+    // Warm-up (worker up, JIT, connections): one push through every stage, not measured.
+    await post(`${base}/namespaces/bench/imagestreams`, { metadata: { name: 'warm' } });
+    await insertTriggers('warm-', 'warm', RECEIVERS * 4, 0);
+    const wd = digest(8_888_888);
+    await post(`${base}/images`, { metadata: { name: wd }, dockerImageReference: `${REGISTRY}/bench/warm@${wd}` });
+    await push('warm', wd);
+    if (!(await drain(() => (received.get(wd)?.length ?? 0) >= RECEIVERS * 4, 60_000))) throw new Error('warm-up push was not delivered within 60 s');
+
+    // A real event's body size for the baseline.
+    const bodyBytes = 1600;
+    const bl = await baseline(
+      receivers.map((r) => r.url),
+      bodyBytes,
+    );
+    console.log(
+      `baseline: bare receiver round trip from another process, ${BASELINE_CONNECTIONS} connections: ` +
+        `${bl.rps.toFixed(0)} POSTs/s p50=${bl.p50.toFixed(2)}ms p99=${bl.p99.toFixed(2)}ms`,
+    );
+
+    // Scenario 1: steady pushes.
+    const sent = new Map<string, number>();
+    const lastOfTag = new Map<string, string>();
+    const answers: Promise<number>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + (i * 1000) / RATE - performance.now();
+      if (wait > 0) await sleep(wait);
+      const d = images[i]!;
+      const stream = `s${i % TAGS}`;
+      sent.set(d, performance.now());
+      lastOfTag.set(stream, d);
+      answers.push(push(stream, d).catch(() => 0));
+    }
+    const codes = await Promise.all(answers);
+    const rejected = codes.filter((c) => c < 200 || c >= 300).length;
+    // Done when every tag's last image reached all its triggers.
+    const finished = await drain(() => [...lastOfTag.values()].every((d) => (received.get(d)?.length ?? 0) >= PER_TAG));
+    await sleep(200);
+    const lat: number[] = [];
+    let last = 0;
+    let pushesDelivered = 0;
+    for (const [d, at] of sent) {
+      const got = received.get(d) ?? [];
+      if (got.length) pushesDelivered++;
+      for (const r of got) {
+        lat.push(r - at);
+        last = Math.max(last, r);
+      }
+    }
+    const rate = lat.length / ((last - t0) / 1000);
+    const p50 = pct(lat, 50);
+    const p99 = pct(lat, 99);
+    console.log(
+      `steady: ${RATE} pushes/s × ${SECONDS}s to ${TAGS} tags × ${PER_TAG} triggers, ${RECEIVERS} receivers: ` +
+        `${lat.length} deliveries for ${pushesDelivered}/${total} pushes (${total - pushesDelivered} coalesced by level-driven evaluation; ` +
+        `${rejected} pushes rejected)${finished ? '' : ' — NOT all triggers reached their last image within the drain time'}`,
+    );
+    console.log(
+      `  push → delivered p50=${p50.toFixed(1)}ms (${(p50 / bl.p50).toFixed(1)}× bare round trip) ` +
+        `p99=${p99.toFixed(1)}ms (${(p99 / bl.p99).toFixed(1)}× bare p99); ` +
+        `${rate.toFixed(0)} deliveries/s (${(rate / bl.rps).toFixed(2)} of the bare POST rate)`,
+    );
+
+    // Scenario 2: one push → FANOUT triggers.
     const f0 = performance.now();
-    await post(`${base}/imagestreammappings`, { metadata: { name: 'fan' }, tag: 'latest', image: { metadata: { name: fd }, dockerImageReference: `q/x@${fd}` } });
-    const fdeadline = performance.now() + 120_000;
-    while ((received.get(fd)?.length ?? 0) < FANOUT && performance.now() < fdeadline) await new Promise((r) => setTimeout(r, 50));
+    await push('fan', fd);
+    const all = await drain(() => (received.get(fd)?.length ?? 0) >= FANOUT, Math.max(DRAIN_MS, 120_000));
     const got = received.get(fd) ?? [];
-    console.log(`fan-out: one push → ${got.length}/${FANOUT} delivered in ${((Math.max(...got) - f0) / 1000).toFixed(2)} s`);
+    const took = got.length ? (Math.max(...got) - f0) / 1000 : NaN;
+    const bare = FANOUT / bl.rps;
+    console.log(
+      `fan-out: one push → ${got.length}/${FANOUT} delivered in ${took.toFixed(2)} s` +
+        `${all ? '' : ' (drain time passed)'} (bare POSTs of as many: ${bare.toFixed(2)} s; ratio ${(took / bare).toFixed(1)}×)`,
+    );
+    console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
     await api.stop();
-    for (const r of receivers) r.server.close();
+    for (const r of receivers) {
+      r.server.closeAllConnections();
+      r.server.close();
+    }
     await agent.close();
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -74,6 +74,19 @@ function getAt(obj: unknown, path: string[]): unknown {
   return cur;
 }
 
+/** The container image at `fieldPath` (null when the container has none, undefined when there is no such container). */
+export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): string | null | undefined {
+  const parsed = parseFieldPath(fieldPath, podSpecPath);
+  if (!parsed) return undefined;
+  const list = getAt(obj, [...podSpecPath.split('.'), parsed.list]);
+  if (!Array.isArray(list)) return undefined;
+  const c = ('index' in parsed.selector
+    ? list[parsed.selector.index]
+    : list.find((x: unknown) => (x as { name?: unknown } | null)?.name === (parsed.selector as { name: string }).name)) as { image?: unknown } | undefined;
+  if (typeof c !== 'object' || c === null) return undefined;
+  return typeof c.image === 'string' ? c.image : null;
+}
+
 /**
  * The JSON patch (RFC 6902) that sets the container image at `fieldPath` to `image`, with a
  * `test` of the old value so a receiver applying it to a changed object fails instead of

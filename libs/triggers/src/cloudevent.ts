@@ -4,6 +4,8 @@ import { TRIGGER_API_VERSION } from './trigger.types';
 
 export interface CausationLink {
   deliveryId: string;
+  /** Owner kind of the delivery (absent = Trigger; an annotated workload names its kind). */
+  kind?: string;
   trigger: string;
   namespace: string;
   image: string;
@@ -42,12 +44,13 @@ export function deliveryIdOf(key: string): string {
   return `msg_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-export function buildEvent(id: string, source: string, time: string, data: TriggerEventData): CloudEvent {
+/** `resourcePath` names the dependent when it is not a Trigger (an annotated workload: `apis/apps/v1/…/deployments/x`). */
+export function buildEvent(id: string, source: string, time: string, data: TriggerEventData, resourcePath?: string): CloudEvent {
   const causedBy = data.causation[data.causation.length - 1];
   return {
     specversion: '1.0',
     id,
-    source: `${source}/apis/${TRIGGER_API_VERSION}/namespaces/${data.trigger.namespace}/triggers/${data.trigger.name}`,
+    source: `${source}/${resourcePath ?? `apis/${TRIGGER_API_VERSION}/namespaces/${data.trigger.namespace}/triggers/${data.trigger.name}`}`,
     type: EVENT_TYPE,
     subject: `${data.namespace}/${data.stream}:${data.tag}`,
     time,

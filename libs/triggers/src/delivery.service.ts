@@ -1,11 +1,11 @@
 import type { TriggerConfig } from '@app/config';
 import { type Database, type Queryable } from '@app/persistence';
+import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
 import { nowTimestamp } from '@app/api-machinery';
 import { setCondition, writeTriggerStatuses } from './evaluator';
 import { signedHeaders } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
-import { signingKeys } from './stores';
 import { backoffMs, TargetLimiter } from './target-limiter';
 import type { Trigger } from './trigger.types';
 
@@ -21,6 +21,10 @@ export interface DeliveryRow {
   state: string;
   generation: number;
   attempts: number;
+  /** The owner trigger's spec.delivery (headers, secretRef); null when the trigger is gone. */
+  delivery: Trigger['spec']['delivery'] | null;
+  /** The signing secret's data, joined in the same read (never leaves the worker). */
+  secret: { key?: string; previousKey?: string } | null;
 }
 
 /** What the queue layer should do after an attempt. */
@@ -30,13 +34,57 @@ export type AttemptOutcome =
   | { kind: 'retry'; attempt: number; delayMs: number }
   | { kind: 'dead' };
 
+/** Follow-up jobs of a batch: retries with backoff, and deliveries the batch did not get to send. */
+export interface BatchOutcome {
+  sent: number;
+  delivered: number;
+  followUps: { payload: DeliverPayload; delayMs: number }[];
+}
+
 const permanentStatus = (code: number) => code >= 400 && code < 500 && ![408, 425, 429].includes(code);
 
+/** How long a batch waits for a slot of a busy target before handing that delivery to its own job. */
+const batchSlotWaitMs = 1000;
+/** Parallel POSTs of one batch job (each still takes a per-target slot). */
+const batchParallelism = 32;
+
+// The delivery, the owner's spec.delivery and the signing keys in one read.
+const loadSelect = (from: string, extra = '') => `
+  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key, d.event,
+         d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
+    FROM ${from} d
+    LEFT JOIN triggers t ON t.uid = d.owner_uid
+    LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
+
+interface BatchRecord {
+  id: string;
+  attempt_id: string;
+  sent: boolean;
+  state: 'delivered' | 'dead' | 'pending';
+  delay_ms: number;
+  status_code?: number | null;
+  latency?: number;
+  error: string | null;
+  finished?: string;
+}
+
+interface SendResult {
+  statusCode: number | null;
+  error: string | null;
+  permanent: boolean;
+  latency: number;
+  finishedAt: string;
+}
+
 /**
- * One HTTP attempt of one delivery: sign, POST, record the attempt (time, status, latency,
- * error), then mark delivered, schedule the next attempt with backoff, or dead-letter it.
- * The body is the stored event, byte-identical on every attempt, and `webhook-id` is the
- * delivery id, so a receiver dedupes retries and crash re-runs by it.
+ * HTTP attempts of deliveries: sign, POST, record the attempt (time, status, latency, error),
+ * then mark delivered, schedule the next attempt with backoff, or dead-letter it. The body is
+ * the stored event, byte-identical on every attempt, and `webhook-id` is the delivery id, so a
+ * receiver dedupes retries and crash re-runs by it.
+ *
+ * First attempts run in batches (`deliverBatch`): one statement claims the batch and records
+ * every attempt as started, one records every outcome. Retries and redrives run one delivery
+ * per job (`attempt`). Both paths share `post`.
  */
 export class DeliveryService {
   readonly policy: AddressPolicy;
@@ -61,67 +109,185 @@ export class DeliveryService {
   }
 
   async load(q: Queryable, id: string): Promise<DeliveryRow | null> {
-    const [row] = await q.query<DeliveryRow>(
-      `SELECT id, namespace, owner_kind, owner_name, owner_uid::text AS owner_uid, url, target_key, event, state, generation, attempts
-         FROM trigger_deliveries WHERE id = $1`,
-      [id],
-    );
+    const [row] = await q.query<DeliveryRow>(`${loadSelect('trigger_deliveries')} WHERE d.id = $1`, [id], 'trg-delivery-load');
     return row ?? null;
   }
 
-  async attempt(id: string, generation: number, attempt: number): Promise<AttemptOutcome> {
+  async attempt(id: string, generation: number, attempt: number, target?: string): Promise<AttemptOutcome> {
+    // A busy target is known before any read: a delayed job costs no Postgres round trip.
+    const wait = target ? this.limiter.wouldWait(target) : 0;
+    if (wait > 0) return { kind: 'busy', retryInMs: wait };
     const d = await this.load(this.db, id);
     // Delivered, dead, or superseded by a redrive: nothing to do (exactly-once effect on our side).
     if (!d || d.state !== 'pending' || d.generation !== generation || d.attempts >= attempt) return { kind: 'done' };
     const slot = this.limiter.tryAcquire(d.target_key);
     if ('retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
     try {
-      return await this.send(d, attempt);
+      const [started] = await this.db.query<{ id: string }>(
+        `INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
+        [d.id, d.generation, attempt],
+      );
+      const r = await this.post(d);
+      const next = this.nextState(r, attempt);
+      await this.db.transaction(async (tx) => {
+        await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
+          started!.id,
+          r.statusCode,
+          r.latency,
+          r.error,
+          r.finishedAt,
+        ]);
+        await tx.query(
+          `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
+                  next_attempt_at = now() + make_interval(secs => $6::float8 / 1000),
+                  delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+                  dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END
+            WHERE id = $1 AND generation = $7`,
+          [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
+        );
+        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d.owner_uid, d.id, next.state === 'dead', r.error);
+      });
+      if (next.state === 'delivered') return { kind: 'done' };
+      if (next.state === 'dead') return { kind: 'dead' };
+      return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs };
     } finally {
       slot.release();
     }
   }
 
-  private async headersFor(d: DeliveryRow): Promise<{ headers: Record<string, string>; keys: string[]; error?: string }> {
-    const [row] = await this.db.query<{ spec: Trigger['spec'] | null }>(`SELECT body->'spec' AS spec FROM triggers WHERE uid = $1`, [d.owner_uid]);
-    const spec = row?.spec;
-    const headers: Record<string, string> = { ...(spec?.delivery.headers ?? {}) };
-    const secretName = spec?.delivery.secretRef?.name;
-    if (!secretName) return { headers, keys: [] };
-    const keys = await signingKeys(this.db, d.namespace, secretName);
-    if (!keys) return { headers, keys: [], error: `signing secret ${d.namespace}/${secretName} not found` };
-    return { headers, keys };
+  /**
+   * First attempts of freshly created deliveries. One statement claims them (a lease on
+   * next_attempt_at keeps the sweeper off while the job runs; a crashed job is re-run by BullMQ
+   * after its lock expires and sends again with the same webhook-id) and records each attempt
+   * as started; the POSTs run in parallel under the per-target limits; one statement records
+   * every outcome. A target that fails or stays busy stops getting POSTs from this batch: its
+   * remaining deliveries go to single jobs, which wait for the target without holding a worker.
+   */
+  async deliverBatch(ids: string[]): Promise<BatchOutcome> {
+    const rows = await this.db.query<DeliveryRow & { attempt_id: string }>(
+      `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
+                   WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0 RETURNING *),
+            a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, 1, 1 FROM c RETURNING id, delivery_id)
+       ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
+      [ids, this.config.jobLockMs],
+    );
+    const results = new Map<string, SendResult | 'unsent'>();
+    const stopped = new Set<string>();
+    let next = 0;
+    const runner = async () => {
+      while (next < rows.length) {
+        const d = rows[next++]!;
+        const slot = stopped.has(d.target_key) ? null : await this.waitForSlot(d.target_key);
+        if (!slot) {
+          results.set(d.id, 'unsent');
+          continue;
+        }
+        try {
+          const r = await this.post(d);
+          results.set(d.id, r);
+          if (r.error) stopped.add(d.target_key);
+        } finally {
+          slot.release();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(batchParallelism, rows.length) }, runner));
+
+    const records = rows.map((d): BatchRecord => {
+      const r = results.get(d.id)!;
+      if (r === 'unsent') return { id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null };
+      const n = this.nextState(r, 1);
+      return {
+        id: d.id,
+        attempt_id: d.attempt_id,
+        sent: true,
+        state: n.state,
+        delay_ms: n.delayMs,
+        status_code: r.statusCode,
+        latency: r.latency,
+        error: r.error,
+        finished: r.finishedAt,
+      };
+    });
+    if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
+    // One statement: finish (or withdraw, for unsent) the attempt rows, move the deliveries, and
+    // name the owners whose DeadLettered condition a success should clear (rare).
+    const clear = await this.db.query<{ owner_uid: string; id: string }>(
+      `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
+                                                                   status_code int, latency int, error text, finished timestamptz)),
+            fin AS (UPDATE trigger_delivery_attempts a SET finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
+                      FROM r WHERE a.id = r.attempt_id AND r.sent RETURNING 1),
+            gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent RETURNING 1),
+            upd AS (UPDATE trigger_deliveries d SET attempts = CASE WHEN r.sent THEN 1 ELSE 0 END, state = r.state,
+                           last_error = r.error, last_status_code = r.status_code,
+                           next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000),
+                           delivered_at = CASE WHEN r.state = 'delivered' THEN now() ELSE d.delivered_at END,
+                           dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END
+                      FROM r WHERE d.id = r.id AND d.generation = 1 RETURNING d.id, d.owner_uid, d.owner_kind, r.state)
+       SELECT upd.owner_uid::text AS owner_uid, upd.id FROM upd JOIN triggers t ON t.uid = upd.owner_uid
+        WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')
+          AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
+      [JSON.stringify(records)],
+    );
+    for (const c of clear) {
+      const rec = records.find((r) => r.id === c.id)!;
+      await this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error));
+    }
+    const byId = new Map(rows.map((d) => [d.id, d]));
+    const followUps = records
+      .filter((r) => r.state === 'pending')
+      .map((r) => ({
+        payload: { deliveryId: r.id, generation: 1, attempt: r.sent ? 2 : 1, target: byId.get(r.id)!.target_key },
+        delayMs: r.delay_ms,
+      }));
+    return { sent: records.filter((r) => r.sent).length, delivered: records.filter((r) => r.state === 'delivered').length, followUps };
   }
 
-  private async send(d: DeliveryRow, attempt: number): Promise<AttemptOutcome> {
+  /** A slot of a target, waiting up to batchSlotWaitMs; null when it stays busy. */
+  private async waitForSlot(target: string): Promise<{ release: () => void } | null> {
+    const deadline = performance.now() + batchSlotWaitMs;
+    for (;;) {
+      const slot = this.limiter.tryAcquire(target);
+      if (!('retryInMs' in slot)) return slot;
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      await new Promise((r) => setTimeout(r, Math.min(slot.retryInMs, 20, left)));
+    }
+  }
+
+  private nextState(r: SendResult, attempt: number): { state: 'delivered' | 'dead' | 'pending'; delayMs: number } {
+    if (r.error === null) return { state: 'delivered', delayMs: 0 };
+    if (r.permanent || attempt >= this.config.attemptBudget) return { state: 'dead', delayMs: 0 };
+    return { state: 'pending', delayMs: backoffMs(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs) };
+  }
+
+  /** One signed POST; never throws (the outcome is data to record). */
+  private async post(d: DeliveryRow): Promise<SendResult> {
     const body = JSON.stringify(d.event);
-    const [started] = await this.db.query<{ id: string }>(
-      `INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
-      [d.id, d.generation, attempt],
-    );
     const t0 = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
     let permanent = false;
     try {
-      const prepared = await this.headersFor(d);
-      if (prepared.error) throw new Error(prepared.error);
-      const keys = prepared.keys;
-      await this.policy.check(d.url);
+      const secretName = d.delivery?.secretRef?.name;
+      const keys = d.secret?.key ? [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])] : [];
+      if (secretName && !keys.length) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
+      await this.policy.checkCached(d.url);
       const ts = Math.floor(Date.now() / 1000);
       const res = await request(d.url, {
         method: 'POST',
         dispatcher: this.agent,
         headers: {
-          ...prepared.headers,
+          ...(d.delivery?.headers ?? {}),
           'content-type': 'application/cloudevents+json; charset=utf-8',
           'user-agent': 'imagestreamd-triggers/1',
           ...signedHeaders(keys, d.id, ts, body),
         },
         body,
+        // Connect, headers and body each have the timeout (no per-request AbortSignal timer: at
+        // thousands of deliveries a second its cost showed in profiles).
         headersTimeout: this.config.deliveryTimeoutMs,
         bodyTimeout: this.config.deliveryTimeoutMs,
-        signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
       });
       statusCode = res.statusCode;
       await res.body.dump();
@@ -131,42 +297,16 @@ export class DeliveryService {
       }
     } catch (e) {
       const err = e as Error;
-      error = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${this.config.deliveryTimeoutMs} ms` : err.message;
-      permanent = e instanceof SsrfError || /signing secret/.test(err.message);
+      const code = (e as { code?: string }).code ?? '';
+      error = /Timeout/.test(err.name) || /TIMEOUT/.test(code) ? `timed out after ${this.config.deliveryTimeoutMs} ms` : err.message;
+      permanent = e instanceof SsrfError || e instanceof SigningSecretError;
     }
-    const latency = Math.round(performance.now() - t0);
-    const ok = error === null;
-    const dead = !ok && (permanent || attempt >= this.config.attemptBudget);
-    const delayMs = ok || dead ? 0 : backoffMs(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs);
-    const state = ok ? 'delivered' : dead ? 'dead' : 'pending';
-    await this.db.transaction(async (tx) => {
-      await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = clock_timestamp(), status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
-        started!.id,
-        statusCode,
-        latency,
-        error,
-      ]);
-      await tx.query(
-        `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
-                next_attempt_at = now() + make_interval(secs => $6::float8 / 1000),
-                delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-                dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END
-          WHERE id = $1 AND generation = $7`,
-        [d.id, attempt, state, error, statusCode, delayMs, d.generation],
-      );
-      if (d.owner_kind === 'Trigger' && (dead || ok)) await this.recordOnTrigger(tx, d, dead, error);
-    });
-    if (ok) return { kind: 'done' };
-    if (dead) return { kind: 'dead' };
-    return { kind: 'retry', attempt: attempt + 1, delayMs };
+    return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString() };
   }
 
   /** Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. */
-  private async recordOnTrigger(tx: Queryable, d: DeliveryRow, dead: boolean, error: string | null): Promise<void> {
-    const [row] = await tx.query<{ status: Trigger['status'] | null; gen: number | null }>(
-      `SELECT body->'status' AS status, (body->'metadata'->>'generation')::int AS gen FROM triggers WHERE uid = $1 FOR UPDATE`,
-      [d.owner_uid],
-    );
+  private async recordOnTrigger(tx: Queryable, ownerUid: string, deliveryId: string, dead: boolean, error: string | null): Promise<void> {
+    const [row] = await tx.query<{ status: Trigger['status'] | null }>(`SELECT body->'status' AS status FROM triggers WHERE uid = $1 FOR UPDATE`, [ownerUid]);
     if (!row) return;
     const prev = row.status ?? {};
     const current = prev.conditions?.find((c) => c.type === 'DeadLettered');
@@ -174,10 +314,12 @@ export class DeliveryService {
     const conditions = setCondition(
       prev.conditions,
       dead
-        ? { type: 'DeadLettered', status: 'True', reason: 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
-        : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
+        ? { type: 'DeadLettered', status: 'True', reason: 'AttemptBudgetExhausted', message: `delivery ${deliveryId} dead-lettered: ${error ?? ''}` }
+        : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${deliveryId} delivered` },
       nowTimestamp(),
     );
-    await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
+    await writeTriggerStatuses(tx, [{ uid: ownerUid, status: { ...prev, conditions } }]);
   }
 }
+
+class SigningSecretError extends Error {}

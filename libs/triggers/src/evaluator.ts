@@ -1,10 +1,12 @@
 import { nowTimestamp } from '@app/api-machinery';
 import { allocateResourceVersions, CHANGE_CHANNEL, type Database, type Queryable, sqlLiteral } from '@app/persistence';
+import { applyPatchDocument } from '@app/api-machinery';
+import type { GenericStore } from '@app/persistence';
 import type { JsonPatchOp } from './annotation';
-import { imagePatch } from './annotation';
+import { imageAt, imagePatch, parseTriggersAnnotation } from './annotation';
 import { buildEvent, type CausationLink, type CloudEvent, deliveryIdOf } from './cloudevent';
 import { decideFire, type FireDecision, idempotencyKey, type TagState } from './firing';
-import { workloadKinds } from './resource-infos';
+import { type WorkloadKind, workloadKinds } from './resource-infos';
 import {
   CAUSATION_LABEL,
   OCI_BASE_DIGEST,
@@ -12,6 +14,7 @@ import {
   type Trigger,
   type TriggerCondition,
   TRIGGER_API_VERSION,
+  TRIGGERS_ANNOTATION,
   type Workload,
 } from './trigger.types';
 
@@ -39,6 +42,12 @@ export interface EvaluatorOptions {
   eventSource: string;
   internalRegistryHostname: string;
   chainDepthBudget: number;
+  /**
+   * New deliveries belong to the batch job enqueued for them for this long (next_attempt_at is
+   * set this far ahead), so the sweeper does not send them a second time while the batch waits
+   * in the queue; if the job is lost, the sweeper takes over after it.
+   */
+  deliveryLeaseMs?: number;
 }
 
 interface TriggerRow {
@@ -60,15 +69,33 @@ export class TriggerEvaluator {
     private readonly options: EvaluatorOptions,
   ) {}
 
-  /** Current state of a tag; `hypothetical` replaces the newest event (preview). */
+  /**
+   * Current state of a tag; `hypothetical` replaces the newest event (preview). The tag's newest
+   * event, its newest tag_changes row and the first sight of its image are read in one statement,
+   * so they come from one snapshot (separate reads could straddle a concurrent move).
+   */
   async resolveTag(q: Queryable, key: TagKey, hypothetical?: { image: string; pullSpec?: string }): Promise<ResolvedTag | null> {
-    const [row] = await q.query<{ uid: string; spec_tags: { name: string; referencePolicy?: { type?: string } }[] | null; image: string | null; ref: string | null }>(
-      `SELECT s.uid::text AS uid, s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref
+    const [row] = await q.query<{
+      spec_tags: { name: string; referencePolicy?: { type?: string } }[] | null;
+      image: string | null;
+      ref: string | null;
+      change_id: string | null;
+      cause: string | null;
+      previous_image: string | null;
+      change_image: string | null;
+      first_id: string | null;
+    }>(
+      `SELECT s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
+              c.id::text AS change_id, c.cause, c.previous_image, c.image AS change_image,
+              (SELECT min(f.id)::text FROM tag_changes f WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = e.image) AS first_id
          FROM image_streams s
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
+         LEFT JOIN LATERAL (SELECT tc.id, tc.cause, tc.previous_image, tc.image FROM tag_changes tc
+                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 ORDER BY tc.id DESC LIMIT 1) c ON true
         WHERE s.namespace = $1 AND s.name = $2`,
       [key.namespace, key.stream, key.tag],
+      'trg-resolve-tag',
     );
     if (!row) return null;
     const local = (row.spec_tags ?? []).find((t) => t.name === key.tag)?.referencePolicy?.type === 'Local';
@@ -84,23 +111,12 @@ export class TriggerEvaluator {
       image = hypothetical.image;
       ref = hypothetical.pullSpec ?? (row.ref ? row.ref.replace(/@sha256:[0-9a-f]+$/, '') + `@${hypothetical.image}` : hypothetical.image);
       cause = 'mapping';
-    } else if (image) {
-      const [change] = await q.query<{ id: string; cause: string; previous_image: string | null; image: string }>(
-        `SELECT id::text AS id, cause, previous_image, image FROM tag_changes
-          WHERE namespace = $1 AND stream = $2 AND tag = $3 ORDER BY id DESC LIMIT 1`,
-        [key.namespace, key.stream, key.tag],
-      );
-      if (change && change.image === image) {
-        changeId = change.id;
-        cause = change.cause;
-        previousImage = change.previous_image;
-      }
+    } else if (image && row.change_image === image) {
+      changeId = row.change_id;
+      cause = row.cause ?? 'unknown';
+      previousImage = row.previous_image;
     }
     if (!image || !ref) return null;
-    const [first] = await q.query<{ id: string | null }>(
-      `SELECT min(id)::text AS id FROM tag_changes WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = $4`,
-      [key.namespace, key.stream, key.tag, image],
-    );
     const meta = await this.imageMeta(q, [image, ...(previousImage ? [previousImage] : [])]);
     const m = meta.get(image);
     const causation = await this.causationOf(q, m);
@@ -109,7 +125,7 @@ export class TriggerEvaluator {
       pullSpec: pullSpecOf(image, ref),
       changeId,
       cause,
-      firstSeenChangeId: hypothetical ? null : (first?.id ?? null),
+      firstSeenChangeId: hypothetical ? null : row.first_id,
       created: m?.created ?? null,
       previousImage,
       previousPullSpec: previousImage ? (meta.get(previousImage)?.ref ?? null) : null,
@@ -137,15 +153,17 @@ export class TriggerEvaluator {
     const causedBy = meta.labels?.[CAUSATION_LABEL] ?? meta.annotations?.[CAUSATION_LABEL];
     const base = meta.labels?.[OCI_BASE_DIGEST] ?? meta.annotations?.[OCI_BASE_DIGEST];
     if (!causedBy && !base) return [];
-    const [row] = await q.query<{ id: string; namespace: string; owner_name: string; image: string; chain: CausationLink[] | null }>(
+    const [row] = await q.query<{ id: string; namespace: string; owner_kind: string; owner_name: string; image: string; chain: CausationLink[] | null }>(
       causedBy
-        ? `SELECT id, namespace, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries WHERE id = $1`
-        : `SELECT id, namespace, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries
+        ? `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries WHERE id = $1`
+        : `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries
             WHERE image = $1 AND owner_kind = 'Trigger' ORDER BY seq DESC LIMIT 1`,
       [causedBy ?? base],
     );
     if (!row) return [];
-    return [...(row.chain ?? []), { deliveryId: row.id, trigger: row.owner_name, namespace: row.namespace, image: row.image }];
+    const link: CausationLink = { deliveryId: row.id, trigger: row.owner_name, namespace: row.namespace, image: row.image };
+    if (row.owner_kind !== 'Trigger') link.kind = row.owner_kind;
+    return [...(row.chain ?? []), link];
   }
 
   /** Pure part shared by preview and the real evaluation. */
@@ -159,14 +177,8 @@ export class TriggerEvaluator {
     });
     if (!decision.fire || !tag) return { trigger, decision };
     const m = trigger.metadata;
-    const self = `${m.namespace}/${m.name}`;
-    // A trigger that already fired earlier in this chain would fire itself again: a loop.
-    if (tag.causation.some((l) => `${l.namespace}/${l.trigger}` === self)) {
-      return { trigger, decision: { fire: false, reason: 'ChainStopped', rollback: false, message: `causation loop: ${self} already fired in this chain` } };
-    }
-    if (tag.causation.length >= this.options.chainDepthBudget) {
-      return { trigger, decision: { fire: false, reason: 'ChainStopped', rollback: false, message: `causation chain depth ${tag.causation.length} reached the budget ${this.options.chainDepthBudget}` } };
-    }
+    const stop = this.chainStop(tag.causation, 'Trigger', m.namespace!, m.name!);
+    if (stop) return { trigger, decision: { fire: false, reason: 'ChainStopped', rollback: false, message: stop } };
     const idemKey = idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId ?? 'preview' : null);
     const id = deliveryIdOf(idemKey);
     const event = buildEvent(id, this.options.eventSource, time, {
@@ -185,6 +197,20 @@ export class TriggerEvaluator {
     return { trigger, decision, key: idemKey, event };
   }
 
+  /**
+   * Chains: a dependent that already fired earlier in this chain would fire itself again (a
+   * loop), and a chain may not grow past the depth budget. Returns why it stops, or null.
+   */
+  chainStop(chain: CausationLink[], kind: string, namespace: string, name: string): string | null {
+    if (chain.some((l) => (l.kind ?? 'Trigger') === kind && l.namespace === namespace && l.trigger === name)) {
+      return `causation loop: ${kind === 'Trigger' ? '' : `${kind} `}${namespace}/${name} already fired in this chain`;
+    }
+    if (chain.length >= this.options.chainDepthBudget) {
+      return `causation chain depth ${chain.length} reached the budget ${this.options.chainDepthBudget}`;
+    }
+    return null;
+  }
+
   /** The JSON patch for a Deployment-kind target registered through the API (null otherwise). */
   async targetPatch(q: Queryable, trigger: Trigger, pullSpec: string): Promise<JsonPatchOp[] | null> {
     const target = trigger.spec.target;
@@ -200,7 +226,7 @@ export class TriggerEvaluator {
   }
 
   /** Per-trigger data the rules need about its last image: first sight on the tag and creation time. */
-  private async lastImageFacts(q: Queryable, key: TagKey, images: string[]) {
+  async lastImageFacts(q: Queryable, key: TagKey, images: string[]) {
     if (!images.length) return { first: new Map<string, string>(), created: new Map<string, string>() };
     const [first, created] = await Promise.all([
       q.query<{ image: string; id: string }>(
@@ -256,9 +282,10 @@ export class TriggerEvaluator {
 
   /**
    * Evaluates every trigger following the tag, `chunk` at a time (one transaction each).
-   * Returns the ids of deliveries created (only new ones: a repeated evaluation returns none).
+   * Returns the ids of deliveries created (only new ones: a repeated evaluation returns none);
+   * `onPage` gets each page's ids as soon as that page has committed.
    */
-  async evaluate(key: TagKey, chunk = 500): Promise<string[]> {
+  async evaluate(key: TagKey, chunk = 500, onPage?: (created: string[]) => Promise<void>): Promise<string[]> {
     const created: string[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -276,8 +303,9 @@ export class TriggerEvaluator {
         for (const f of fired) f.event!.data.patch = await this.targetPatch(tx, f.trigger, tag!.pullSpec);
         const inserted = fired.length
           ? await tx.query<{ id: string }>(
-              `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event)
-               SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event
+              `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, next_attempt_at)
+               SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
+                      now() + make_interval(secs => ${Number(this.options.deliveryLeaseMs ?? 0) / 1000})
                  FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb)
                ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
               [
@@ -332,10 +360,126 @@ export class TriggerEvaluator {
       });
       if (!page) break;
       created.push(...page.ids);
+      // Deliveries of this page start while the next page is evaluated (a 10,000-trigger fan-out
+      // does not wait for its last page).
+      if (onPage && page.ids.length) await onPage(page.ids);
       after = page.last;
       if (page.size < chunk) break;
     }
     return created;
+  }
+
+  /** Workload stores by kind, for annotation triggers (set by the module that creates both). */
+  private workloadStores = new Map<string, GenericStore<Workload>>();
+
+  useWorkloadStores(stores: Map<string, GenericStore<Workload>>): void {
+    this.workloadStores = stores;
+  }
+
+  /**
+   * Annotated workloads following the tag (image.openshift.io/triggers), as OpenShift's trigger
+   * controller does it: for each unpaused entry whose tag has an image, set the container image
+   * at its fieldPath to the tag's pull spec on the stored workload itself. Level-driven and
+   * idempotent: under the workload's row lock the tag is read again and the container compared
+   * with it, so a repeated or stale evaluation finds nothing to do; the same firing rules as
+   * Triggers apply (no image → nothing, an older image pushed again is ignored, chains stop).
+   * The write goes through the workload store (new resourceVersion, generation, watch event) and,
+   * in the same transaction, a Delivery record in state `applied` carries the event and patch.
+   * Returns how many workloads changed.
+   */
+  async evaluateWorkloads(key: TagKey): Promise<number> {
+    const subs = await this.db.query<{ kind: string; namespace: string; name: string }>(
+      `SELECT kind, namespace, name FROM trigger_subscriptions
+        WHERE from_namespace = $1 AND stream = $2 AND tag = $3 AND kind <> 'Trigger' ORDER BY namespace, name`,
+      [key.namespace, key.stream, key.tag],
+    );
+    let changed = 0;
+    for (const sub of subs) {
+      const store = this.workloadStores.get(sub.kind);
+      const kind = workloadKinds.find((w) => w.kind === sub.kind);
+      if (!store || !kind) continue;
+      try {
+        const did = await store.mutate(
+          sub.namespace,
+          sub.name,
+          async (current, tx) => ({ next: await this.applyAnnotationTriggers(tx, key, kind, current) }),
+          async (_tx, _stored, _previous, written) => written,
+          { dryRun: false },
+        );
+        if (did) changed++;
+      } catch (e) {
+        // Deleted since the subscription was read: nothing to fire.
+        if ((e as { reason?: string }).reason !== 'NotFound') throw e;
+      }
+    }
+    return changed;
+  }
+
+  private async applyAnnotationTriggers(tx: Queryable, key: TagKey, kind: WorkloadKind, workload: Workload): Promise<Workload> {
+    const value = workload.metadata.annotations?.[TRIGGERS_ANNOTATION];
+    if (value === undefined) return workload;
+    const m = workload.metadata;
+    const entries = parseTriggersAnnotation(value, kind.podSpecPath).triggers.filter((t) => {
+      const st = parseStreamTag(t.from.name);
+      return !t.paused && !t.from.apiVersion && st?.stream === key.stream && st.tag === key.tag && (t.from.namespace || m.namespace) === key.namespace;
+    });
+    if (!entries.length) return workload;
+    const tag = await this.resolveTag(tx, key);
+    if (!tag) return workload;
+    let next = workload;
+    const records: object[] = [];
+    const time = nowTimestamp();
+    for (const entry of entries) {
+      const currentImage = imageAt(next, kind.podSpecPath, entry.fieldPath);
+      if (currentImage === undefined || currentImage === tag.pullSpec) continue;
+      // The container's digest is what this dependent last got: the rules against moving back apply to it.
+      const last = /@(sha256:[0-9a-f]{64})$/.exec(currentImage ?? '')?.[1] ?? null;
+      const facts = await this.lastImageFacts(tx, key, last ? [last] : []);
+      const decision = decideFire(tag, {
+        paused: false,
+        lastImage: last,
+        lastImageFirstSeenChangeId: last ? (facts.first.get(last) ?? null) : null,
+        lastImageCreated: last ? (facts.created.get(last) ?? null) : null,
+      });
+      // Same digest under another pull spec (a referencePolicy change) is still brought in line.
+      if (!decision.fire && decision.reason !== 'UpToDate') continue;
+      if (this.chainStop(tag.causation, kind.kind, m.namespace!, m.name!)) continue;
+      const ops = imagePatch(next, kind.podSpecPath, entry.fieldPath, tag.pullSpec);
+      if (!ops) continue;
+      next = applyPatchDocument('json', next, ops, {}) as Workload;
+      const idemKey = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}`;
+      const id = deliveryIdOf(idemKey);
+      const event = buildEvent(
+        id,
+        this.options.eventSource,
+        time,
+        {
+          namespace: key.namespace,
+          stream: key.stream,
+          tag: key.tag,
+          old: { digest: tag.previousImage, pullSpec: tag.previousPullSpec },
+          new: { digest: tag.image, pullSpec: tag.pullSpec },
+          trigger: { apiVersion: `${kind.group}/v1`, kind: kind.kind, namespace: m.namespace!, name: m.name!, uid: m.uid!, generation: m.generation ?? 1 },
+          target: { kind: kind.kind, name: m.name!, fieldPath: entry.fieldPath },
+          patch: ops,
+          reason: decision.fire ? decision.reason : 'PullSpecChanged',
+          tagChangeId: tag.changeId,
+          causation: tag.causation,
+        },
+        `apis/${kind.group}/v1/namespaces/${m.namespace}/${kind.resource}/${m.name}`,
+      );
+      records.push({ id, key: idemKey, namespace: m.namespace, kind: kind.kind, name: m.name, uid: m.uid, change: tag.changeId, image: tag.image, event });
+    }
+    if (records.length) {
+      await tx.query(
+        `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, state, delivered_at)
+         SELECT r.id, r.key, r.namespace, r.kind, r.name, r.uid::uuid, r.change::bigint, r.image, '', '', r.event, 'applied', now()
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, kind text, name text, uid text, change text, image text, event jsonb)
+         ON CONFLICT (idempotency_key) DO NOTHING`,
+        [JSON.stringify(records)],
+      );
+    }
+    return next;
   }
 }
 
@@ -352,7 +496,8 @@ export function setCondition(conditions: TriggerCondition[] | undefined, next: T
 
 /**
  * Writes trigger statuses (set-based): each row takes a new resourceVersion and a change-log
- * entry, so watchers of triggers see lastTriggeredImageID move. Run last in the transaction.
+ * entry carrying the object as written (as every change does), so watchers of triggers see
+ * lastTriggeredImageID move. Run last in the transaction.
  */
 export async function writeTriggerStatuses(tx: Queryable, updates: { uid: string; status: Trigger['status'] }[]): Promise<void> {
   if (!updates.length) return;
@@ -361,9 +506,10 @@ export async function writeTriggerStatuses(tx: Queryable, updates: { uid: string
   await tx.query(
     `WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(uid uuid, status jsonb, rv bigint)),
           upd AS (UPDATE triggers t SET resource_version = v.rv, body = jsonb_set(t.body, '{status}', v.status)
-                    FROM v WHERE t.uid = v.uid RETURNING t.namespace, t.name, t.labels, t.resource_version),
-          ch AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels)
-                 SELECT resource_version, 'triggers', namespace, name, 'MODIFIED', labels, labels FROM upd RETURNING rv)
+                    FROM v WHERE t.uid = v.uid RETURNING t.namespace, t.name, t.labels, t.resource_version, t.body),
+          ch AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
+                 SELECT resource_version, 'triggers', namespace, name, 'MODIFIED', labels, labels,
+                        jsonb_set(body, '{metadata,resourceVersion}', to_jsonb(resource_version::text)) FROM upd RETURNING rv)
      SELECT pg_notify(${sqlLiteral(CHANGE_CHANNEL)}, (SELECT max(rv) FROM ch)::text)`,
     [JSON.stringify(rows)],
   );

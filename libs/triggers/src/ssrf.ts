@@ -58,6 +58,22 @@ export class AddressPolicy {
     return addresses;
   }
 
+  private readonly checked = new Map<string, number>();
+
+  /**
+   * `check` with a short memory of URLs that passed (a few seconds): the same receiver gets
+   * thousands of deliveries a second. Safe because the policy is applied again to the address
+   * actually dialled (connectLookup), and IP-literal URLs do not change meaning.
+   */
+  async checkCached(url: string, ttlMs = 5000): Promise<void> {
+    const until = this.checked.get(url);
+    const now = Date.now();
+    if (until !== undefined && until > now) return;
+    await this.check(url);
+    if (this.checked.size > 10_000) this.checked.clear();
+    this.checked.set(url, now + ttlMs);
+  }
+
   /**
    * A `lookup` for undici's connector that applies the same policy to the address actually
    * dialled, so a DNS answer that changes between check and connect (rebinding) is refused too.

@@ -40,6 +40,16 @@ export class TargetLimiter {
     };
   }
 
+  /** 0 when tryAcquire would succeed now, else the ms to wait; takes nothing. */
+  wouldWait(target: string): number {
+    if ((this.inFlight.get(target) ?? 0) >= this.concurrency) return 50;
+    if (this.ratePerSecond <= 0) return 0;
+    const b = this.buckets.get(target);
+    if (!b) return 0;
+    const tokens = Math.min(this.ratePerSecond, b.tokens + ((this.now() - b.at) / 1000) * this.ratePerSecond);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.ratePerSecond) * 1000);
+  }
+
   active(target: string): number {
     return this.inFlight.get(target) ?? 0;
   }

@@ -20,6 +20,7 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
           eventSource: config.eventSource,
           internalRegistryHostname: app.internalRegistryHostname,
           chainDepthBudget: config.chainDepthBudget,
+          deliveryLeaseMs: config.jobLockMs,
         });
         const stores = createTriggerStores(db);
         registry.register(stores.store);
@@ -29,7 +30,9 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         registry.register(new DeliveryRedriveHandler(db));
         registry.register(new PushPreviewHandler(evaluator));
         registry.register(new TagChangeFeedHandler(db));
-        for (const w of workloadKinds) registry.register(createWorkloadStore(db, w));
+        const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w)]));
+        for (const store of workloads.values()) registry.register(store);
+        evaluator.useWorkloadStores(workloads);
         return evaluator;
       },
     },

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type O
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
 import { Database } from '@app/persistence';
 import {
+  type DeliverBatchPayload,
   type DeliverPayload,
   type EvaluateTagChangePayload,
   TriggerJob,
@@ -20,6 +21,18 @@ const bootConfig = loadTriggerConfig();
 
 function deliverJob(p: DeliverPayload, delay = 0) {
   return { name: TriggerJob.Deliver, data: p, opts: { ...triggerJobDefaults[TriggerQueue.Delivery], jobId: triggerJobId.deliver(p), delay } };
+}
+
+/** First attempts go out in batches of this many deliveries (one claim and one record statement each). */
+const deliverBatchSize = 50;
+
+function deliverBatchJobs(ids: string[]) {
+  const jobs = [];
+  for (let i = 0; i < ids.length; i += deliverBatchSize) {
+    const data: DeliverBatchPayload = { deliveryIds: ids.slice(i, i + deliverBatchSize) };
+    jobs.push({ name: TriggerJob.DeliverBatch, data, opts: { ...triggerJobDefaults[TriggerQueue.Delivery], jobId: triggerJobId.deliverBatch(data) } });
+  }
+  return jobs;
 }
 
 /**
@@ -98,12 +111,12 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async sweepOnce(): Promise<number> {
-    const rows = await this.db.query<{ id: string; generation: number; attempts: number }>(
-      `SELECT id, generation, attempts FROM trigger_deliveries
+    const rows = await this.db.query<{ id: string; generation: number; attempts: number; target_key: string }>(
+      `SELECT id, generation, attempts, target_key FROM trigger_deliveries
         WHERE state = 'pending' AND next_attempt_at < now() - interval '10 seconds' ORDER BY next_attempt_at LIMIT 1000`,
     );
     if (!rows.length) return 0;
-    const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1 }));
+    const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1, target: r.target_key }));
     await this.delivery.addBulk(jobs);
     // A job id dedupes against a failed job too: a pending delivery whose job failed is retried.
     for (const j of jobs) {
@@ -125,10 +138,12 @@ export class EvaluationProcessor extends WorkerHost {
 
   async process(job: Job<EvaluateTagChangePayload>): Promise<number> {
     const { namespace, stream, tag } = job.data;
-    const ids = await this.evaluator.evaluate({ namespace, stream, tag });
-    for (let i = 0; i < ids.length; i += 1000) {
-      await this.delivery.addBulk(ids.slice(i, i + 1000).map((id) => deliverJob({ deliveryId: id, generation: 1, attempt: 1 })));
-    }
+    // Each committed page is handed to delivery at once. A crash between commit and enqueue
+    // leaves the deliveries pending in Postgres, where the sweeper finds them.
+    const ids = await this.evaluator.evaluate({ namespace, stream, tag }, 500, async (page) => {
+      await this.delivery.addBulk(deliverBatchJobs(page));
+    });
+    await this.evaluator.evaluateWorkloads({ namespace, stream, tag });
     return ids.length;
   }
 }
@@ -142,16 +157,21 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdo
     super();
   }
 
-  async process(job: Job<DeliverPayload>, token?: string): Promise<string> {
-    const { deliveryId, generation, attempt } = job.data;
-    const outcome = await this.deliveries.attempt(deliveryId, generation, attempt);
+  async process(job: Job<DeliverPayload | DeliverBatchPayload>, token?: string): Promise<string> {
+    if (job.name === TriggerJob.DeliverBatch) {
+      const result = await this.deliveries.deliverBatch((job.data as DeliverBatchPayload).deliveryIds);
+      if (result.followUps.length) await this.queue.addBulk(result.followUps.map((f) => deliverJob(f.payload, f.delayMs)));
+      return `sent ${result.sent}, delivered ${result.delivered}, follow-ups ${result.followUps.length}`;
+    }
+    const { deliveryId, generation, attempt, target } = job.data as DeliverPayload;
+    const outcome = await this.deliveries.attempt(deliveryId, generation, attempt, target);
     switch (outcome.kind) {
       case 'busy':
         // The target is at its in-flight or rate limit: give the worker slot back and come back later.
         await job.moveToDelayed(Date.now() + outcome.retryInMs + Math.floor(Math.random() * 50), token);
         throw new DelayedError();
       case 'retry':
-        await this.queue.add(TriggerJob.Deliver, { deliveryId, generation, attempt: outcome.attempt }, {
+        await this.queue.add(TriggerJob.Deliver, { deliveryId, generation, attempt: outcome.attempt, ...(target ? { target } : {}) }, {
           ...triggerJobDefaults[TriggerQueue.Delivery],
           jobId: triggerJobId.deliver({ deliveryId, generation, attempt: outcome.attempt }),
           delay: outcome.delayMs,
