@@ -61,6 +61,8 @@ export class RemoteImporter {
     deadline.catch(() => undefined);
     const cache = new Map<string, Promise<{ image: Image; manifests: Image[] }>>();
     const fetchOnce = (f: Fetch) => {
+      // Out of time: entries not started yet fail at once instead of opening new connections.
+      if (timedOut) return Promise.reject(new ImportTimeoutError(this.config.importTimeoutMs));
       const key = JSON.stringify(f);
       let p = cache.get(key);
       if (!p) {
