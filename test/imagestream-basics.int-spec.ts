@@ -1,4 +1,4 @@
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -72,5 +72,27 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     const put = await call('PUT', `${url}/ruby`, { ...before.body, spec: { ...before.body.spec, tags: [{ name: 'x', generation: 'one' }] } });
     expect(put.status).toBe(400);
     expect((await call('GET', `${url}/ruby`)).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+  });
+
+  it('selects streams by spec and computed status dockerImageRepository, in lists and watches', async () => {
+    const url = `${api.base}/namespaces/fs/imagestreams`;
+    const list = await call('GET', url);
+    const w = watchEvents(`${url}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}&fieldSelector=status.dockerImageRepository%3Dregistry.local%3A5000%2Ffs%2Fwanted`);
+    try {
+      expect((await call('POST', url, { metadata: { name: 'other' }, spec: { dockerImageRepository: 'quay.io/x/other' } })).status).toBe(201);
+      expect((await call('POST', url, { metadata: { name: 'wanted' } })).status).toBe(201);
+      const byStatus = await call('GET', `${url}?fieldSelector=status.dockerImageRepository%3Dregistry.local%3A5000%2Ffs%2Fwanted`);
+      expect(byStatus.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['wanted']);
+      const bySpec = await call('GET', `${url}?fieldSelector=spec.dockerImageRepository%3Dquay.io%2Fx%2Fother`);
+      expect(bySpec.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['other']);
+      const notSpec = await call('GET', `${url}?fieldSelector=spec.dockerImageRepository!%3Dquay.io%2Fx%2Fother`);
+      expect(notSpec.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['wanted']);
+      await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'wanted'));
+      // The event for `other` came first (lower resourceVersion) and was filtered out.
+      expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'wanted']]);
+      expect(w.events[0]!.object.status.dockerImageRepository).toBe('registry.local:5000/fs/wanted');
+    } finally {
+      w.stop();
+    }
   });
 });

@@ -58,11 +58,17 @@ export class WatchStream {
     this.res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
-  private matches(namespace: string, name: string, labels: Record<string, string> | null): boolean {
+  /** `fields`: values of kind-specific selectable fields, when the selector names any. */
+  private matches(namespace: string, name: string, labels: Record<string, string> | null, fields?: Record<string, string>): boolean {
     if (labels === null) return false;
     if (this.req.namespace !== undefined && this.info.namespaced && namespace !== this.req.namespace) return false;
-    if (!matchesFields(this.req.fieldSelector, { 'metadata.name': name, 'metadata.namespace': namespace })) return false;
+    if (!matchesFields(this.req.fieldSelector, { ...fields, 'metadata.name': name, 'metadata.namespace': namespace })) return false;
     return matchesLabels(this.req.labelSelector, labels);
+  }
+
+  /** Does the field selector name fields beyond metadata (then matching needs the object as served)? */
+  private get selectsKindFields(): boolean {
+    return this.req.fieldSelector.some((f) => f.field !== 'metadata.name' && f.field !== 'metadata.namespace');
   }
 
   async start(): Promise<void> {
@@ -135,14 +141,27 @@ export class WatchStream {
     if (c.type === 'NONE') return;
     const seen = this.listed.get(`${c.namespace}/${c.name}`);
     if (seen !== undefined && BigInt(c.rv) <= seen) return;
-    const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels);
-    const prevMatch = this.matches(c.namespace, c.name, c.prevLabels);
+    // Kind-specific fields are read from the object as served. The log keeps no previous object,
+    // so a change of such a field alone is not turned into ADDED/DELETED transitions.
+    let presented: object | undefined;
+    let fields: Record<string, string> | undefined;
+    if (this.selectsKindFields && c.object && this.req.handler.present && this.req.handler.fieldsOf) {
+      const obj = c.object as ApiObject;
+      presented = await this.req.handler.present({ ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } });
+      fields = this.req.handler.fieldsOf(presented);
+    }
+    const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
+    const prevMatch = this.matches(c.namespace, c.name, c.prevLabels, fields);
     if (c.type === 'DELETED') {
       if (prevMatch && c.object) this.write('DELETED', c.object);
       return;
     }
     if (!nowMatch && !prevMatch) return;
     const type: EventType = nowMatch ? (prevMatch && c.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED') : 'DELETED';
+    if (presented) {
+      this.write(type, presented);
+      return;
+    }
     if (c.object && this.req.handler.present) {
       const obj = c.object as ApiObject;
       this.write(type, await this.req.handler.present({ ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } }));

@@ -1,4 +1,4 @@
-import { GenericStore, type Database, type Queryable, TableStorage } from '@app/persistence';
+import { GenericStore, type Database, type Queryable, sqlLiteral, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import { ImportRequestsRepository } from '../import/import-requests.repository';
@@ -27,13 +27,21 @@ export async function decorateImageStreams(
   }
 }
 
-export function imageStreamTable(): TableStorage<ImageStream> {
-  return new TableStorage<ImageStream>('image_streams', true);
+/**
+ * The image_streams table. With the config, `fieldSelector=status.dockerImageRepository` (computed,
+ * not stored: see dockerImageRepositoryOf) is matched in SQL like the stored fields.
+ */
+export function imageStreamTable(config?: ImageApiConfig): TableStorage<ImageStream> {
+  if (!config) return new TableStorage<ImageStream>('image_streams', true);
+  const statusRepository = config.internalRegistryHostname
+    ? `${sqlLiteral(config.internalRegistryHostname)} || '/' || namespace || '/' || name`
+    : `COALESCE(body #>> '{spec,dockerImageRepository}', '')`;
+  return new TableStorage<ImageStream>('image_streams', true, { 'status.dockerImageRepository': statusRepository });
 }
 
 /** The ImageStream resource: generic store + strategy + tag-history hooks. */
 export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository()) {
-  const table = imageStreamTable();
+  const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {

@@ -112,9 +112,16 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return this.withType(obj);
   }
 
+  /** Selectable field values of an object as served (pass a presented object for computed fields). */
   fieldsOf(obj: object): Record<string, string> {
     const meta = (obj as ApiObject).metadata;
-    return { 'metadata.name': meta.name ?? '', 'metadata.namespace': meta.namespace ?? '' };
+    const fields: Record<string, string> = { 'metadata.name': meta.name ?? '', 'metadata.namespace': meta.namespace ?? '' };
+    for (const field of this.info.fieldSelectors) {
+      let value: unknown = obj;
+      for (const key of field.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      fields[field] = typeof value === 'string' ? value : '';
+    }
+    return fields;
   }
 
   async list(options: ListOptions): Promise<ListResult<T>> {

@@ -24,9 +24,14 @@ export interface PageQuery {
  * full pages; keys order lists as Kubernetes does (namespace, then name, bytewise).
  */
 export class TableStorage<T extends ApiObject> {
+  /**
+   * @param computedFields SQL expressions (over the row's columns) for selectable fields that are
+   *   computed rather than stored, e.g. an image stream's status.dockerImageRepository.
+   */
   constructor(
     readonly table: string,
     readonly namespaced: boolean,
+    private readonly computedFields: Record<string, string> = {},
   ) {}
 
   /** The row-lookup statement with values inlined (for Transaction.batch). */
@@ -84,7 +89,9 @@ export class TableStorage<T extends ApiObject> {
     }
     for (const f of page.fieldSelector) {
       const column = f.field === 'metadata.name' ? 'name' : f.field === 'metadata.namespace' && this.namespaced ? 'namespace' : null;
+      const computed = this.computedFields[f.field];
       if (column) where.push(`${column} ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
+      else if (computed) where.push(`(${computed}) ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
       else if (f.field === 'metadata.namespace') where.push(f.op === '=' ? `${p(f.value)} = ''` : `${p(f.value)} <> ''`);
       else where.push(`COALESCE(body #>> ${p(f.field.split('.'))}::text[], '') ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
     }
