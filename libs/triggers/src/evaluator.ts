@@ -344,7 +344,7 @@ export class TriggerEvaluator {
                 lastTriggeredTime: time,
                 ...(tag!.changeId ? { lastTriggeredChangeID: tag!.changeId } : {}),
                 observedGeneration: gen,
-                conditions: setCondition(prev.conditions, { type: 'Triggered', status: 'True', reason: r.decision.reason, message: `fired for ${tag!.image}` }, time),
+                conditions: firedConditions(prev.conditions, r.decision.reason, tag!.image, time),
               },
             });
           } else if (r.decision.reason === 'OlderImageIgnored' || r.decision.reason === 'ChainStopped') {
@@ -481,6 +481,17 @@ export class TriggerEvaluator {
     }
     return next;
   }
+}
+
+/** After a fire: Triggered=True, and a standing ChainStopped/OlderImageIgnored no longer holds. */
+function firedConditions(conditions: TriggerCondition[] | undefined, reason: string, image: string, time: string): TriggerCondition[] {
+  let list = setCondition(conditions, { type: 'Triggered', status: 'True', reason, message: `fired for ${image}` }, time);
+  for (const type of ['ChainStopped', 'OlderImageIgnored']) {
+    if (list.some((c) => c.type === type && c.status === 'True')) {
+      list = setCondition(list, { type, status: 'False', reason: 'Fired', message: `fired for ${image}` }, time);
+    }
+  }
+  return list;
 }
 
 /** Upserts one condition; lastTransitionTime moves only when the status flips. */

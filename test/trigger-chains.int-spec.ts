@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { call, createTestDatabase } from '@app/testing';
+import { type ApiProcess, startApiProcess } from './support/api-process';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const G = '/apis/triggers.imagestreamd.io/v1';
+
+/** Records every CloudEvent by path. */
+class Receiver {
+  received = new Map<string, any[]>();
+  private server!: Server;
+  port = 0;
+  async start() {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const list = this.received.get(req.url ?? '') ?? [];
+        list.push({ headers: req.headers, json: JSON.parse(body) });
+        this.received.set(req.url ?? '', list);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+  url(path: string) {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+  at(path: string) {
+    return this.received.get(path) ?? [];
+  }
+  async waitFor(path: string, n: number, ms = 15000) {
+    const deadline = Date.now() + ms;
+    while (this.at(path).length < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} deliveries on ${path}; got ${this.at(path).length}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.at(path);
+  }
+  close() {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+
+/**
+ * Chains (issue 5 item 5): push A → build B → push C → deploy D. The image the build pushes
+ * names its cause (OCI base-image annotation, or the causation label the build echoes); the
+ * event D receives carries the chain. A loop and a chain past the depth budget are stopped and
+ * reported in the trigger's status.
+ */
+describe('causation chains', () => {
+  let api: ApiProcess;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const rx = new Receiver();
+  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
+  const trg = () => `${api.url}${G}/namespaces/demo`;
+
+  const map = async (stream: string, image: string, meta: { annotations?: Record<string, string>; labels?: Record<string, string> } = {}) => {
+    const res = await call('POST', `${img()}/imagestreammappings`, {
+      metadata: { name: stream },
+      tag: 'latest',
+      image: {
+        metadata: { name: image, ...(meta.annotations ? { annotations: meta.annotations } : {}) },
+        dockerImageReference: `quay.io/acme/${stream}@${image}`,
+        ...(meta.labels ? { dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Config: { Labels: meta.labels } }, dockerImageMetadataVersion: '1.0' } : {}),
+      },
+    });
+    expect(res.status).toBe(201);
+  };
+  const trigger = async (name: string, from: string, kind: string, path: string) => {
+    const res = await call('POST', `${trg()}/triggers`, {
+      metadata: { name },
+      spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind, name }, delivery: { url: rx.url(path) } },
+    });
+    expect(res.status).toBe(201);
+  };
+  const condition = async (name: string, type: string, ms = 10000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const t = (await call('GET', `${trg()}/triggers/${name}`)).body;
+      const c = t.status?.conditions?.find((x: any) => x.type === type);
+      if (c || Date.now() > deadline) return c;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    await rx.start();
+    db = await createTestDatabase();
+    api = await startApiProcess(
+      {
+        DATABASE_URL: db.url,
+        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
+        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+        TRIGGER_RELAY_INTERVAL_MS: '10',
+        TRIGGER_CHAIN_DEPTH_BUDGET: '2',
+      },
+      ['--with-worker'],
+    );
+    for (const s of ['base', 'app']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    await trigger('build-app', 'base:latest', 'Build', '/build');
+    await trigger('deploy-app', 'app:latest', 'Deployment', '/deploy');
+  }, 90000);
+  afterAll(async () => {
+    await api?.stop();
+    rx.close();
+    await db?.drop();
+  });
+
+  it('push A → build B → push C (OCI base.digest) → deploy D: D receives the chain', async () => {
+    await map('base', digest('a'));
+    const [build] = await rx.waitFor('/build', 1);
+    const buildId = build.headers['webhook-id'];
+    expect(build.json.data.causation).toEqual([]);
+
+    // The build pushes C, built FROM A: the OCI base-image annotations name A.
+    await map('app', digest('c'), { annotations: { 'org.opencontainers.image.base.digest': digest('a'), 'org.opencontainers.image.base.name': 'quay.io/acme/base:latest' } });
+    const [deploy] = await rx.waitFor('/deploy', 1);
+    expect(deploy.json.data.new.digest).toBe(digest('c'));
+    expect(deploy.json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('a') }]);
+    expect(deploy.json.causationid).toBe(buildId);
+  });
+
+  it('the causation label a build echoes links the same way', async () => {
+    await map('base', digest('b'));
+    const builds = await rx.waitFor('/build', 2);
+    const buildId = builds[1].headers['webhook-id'];
+    await map('app', digest('d'), { labels: { 'triggers.imagestreamd.io/caused-by': buildId } });
+    const deploys = await rx.waitFor('/deploy', 2);
+    expect(deploys[1].json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('b') }]);
+  });
+
+  it('a loop (a trigger whose own delivery caused the push) and a chain past the depth budget stop, reported in status', async () => {
+    // "self" rebuilds app from app: its delivery causes the next push to app:latest.
+    await trigger('self', 'app:latest', 'Build', '/self');
+    const [first] = await rx.waitFor('/self', 1);
+    expect(first.json.data.new.digest).toBe(digest('d'));
+    const selfId = first.headers['webhook-id'];
+    await map('app', digest('e'), { labels: { 'triggers.imagestreamd.io/caused-by': selfId } });
+
+    // The chain of E is [build-app → app:d, self → app:d]: "self" would fire itself again.
+    const loop = await condition('self', 'ChainStopped');
+    expect(loop).toMatchObject({ status: 'True', reason: 'ChainStopped' });
+    expect(loop.message).toContain('causation loop: demo/self');
+    // deploy-app would extend a chain of 2 links: the budget (2) is reached.
+    const depth = await condition('deploy-app', 'ChainStopped');
+    expect(depth).toMatchObject({ status: 'True', reason: 'ChainStopped' });
+    expect(depth.message).toContain('depth 2 reached the budget 2');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx.at('/self')).toHaveLength(1);
+    expect(rx.at('/deploy')).toHaveLength(2);
+    const self = (await call('GET', `${trg()}/triggers/self`)).body;
+    expect(self.status.lastTriggeredImageID).toBe(digest('d'));
+
+    // A push with no cause fires both again, and the stop no longer stands.
+    await map('app', digest('f'));
+    const deploys = await rx.waitFor('/deploy', 3);
+    expect(deploys[2].json.data).toMatchObject({ new: { digest: digest('f') }, causation: [] });
+    await rx.waitFor('/self', 2);
+    let cleared: any;
+    for (let i = 0; i < 100 && cleared?.status !== 'False'; i++) {
+      cleared = (await call('GET', `${trg()}/triggers/deploy-app`)).body.status.conditions.find((c: any) => c.type === 'ChainStopped');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(cleared).toMatchObject({ status: 'False', reason: 'Fired' });
+  });
+});

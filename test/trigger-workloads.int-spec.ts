@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { call, createTestDatabase } from '@app/testing';
+import { type ApiProcess, startApiProcess } from './support/api-process';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const G = '/apis/triggers.imagestreamd.io/v1';
+const annotation = (entries: object[]) => ({ 'image.openshift.io/triggers': JSON.stringify(entries) });
+
+/**
+ * Annotated workloads fire on their own, as OpenShift's trigger controller does: the container
+ * image at the annotation's fieldPath is set on the stored workload (api + worker process, real
+ * Postgres and Redis).
+ */
+describe('annotated workloads (image.openshift.io/triggers)', () => {
+  let api: ApiProcess;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
+  const apps = () => `${api.url}/apis/apps/v1/namespaces/demo`;
+
+  const map = async (stream: string, image: string) => {
+    const res = await call('POST', `${img()}/imagestreammappings`, {
+      metadata: { name: stream },
+      tag: 'latest',
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/acme/${stream}@${image}` },
+    });
+    expect(res.status).toBe(201);
+  };
+  const deployment = (name: string, from: string, extra: Record<string, unknown> = {}) => ({
+    metadata: {
+      name,
+      annotations: annotation([{ from: { kind: 'ImageStreamTag', name: from }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image', ...extra }]),
+    },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'sidecar', image: 'busybox:1' }, { name: 'web', image: ' ' }] },
+      },
+    },
+  });
+  /** Polls until `pick` returns something other than `not`, or the time is up. */
+  const settle = async <T>(read: () => Promise<T>, until: (v: T) => boolean, ms = 10000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await read();
+      if (until(v) || Date.now() > deadline) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const webImage = async (path: string) => {
+    const d = (await call('GET', path)).body;
+    const containers = (d.spec.template?.spec ?? d.spec.jobTemplate.spec.template.spec).containers as { name: string; image: string }[];
+    return { image: containers.find((c) => c.name === 'web')!.image, sidecar: containers.find((c) => c.name === 'sidecar')?.image, body: d };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startApiProcess(
+      {
+        DATABASE_URL: db.url,
+        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+        TRIGGER_RELAY_INTERVAL_MS: '10',
+      },
+      ['--with-worker'],
+    );
+    for (const s of ['web', 'empty', 'late']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    await api?.stop();
+    await db?.drop();
+  });
+
+  it('a push sets the container image on the stored Deployment; a second push sets it again; each change is recorded once', async () => {
+    const created = await call('POST', `${apps()}/deployments`, deployment('web', 'web:latest'));
+    expect(created.status).toBe(201);
+    const gen = created.body.metadata.generation as number;
+
+    await map('web', digest('a'));
+    const first = await settle(() => webImage(`${apps()}/deployments/web`), (v) => v.image !== ' ');
+    expect(first.image).toBe(`quay.io/acme/web@${digest('a')}`);
+    expect(first.sidecar).toBe('busybox:1');
+    expect(first.body.metadata.generation).toBe(gen + 1);
+
+    await map('web', digest('b'));
+    const second = await settle(() => webImage(`${apps()}/deployments/web`), (v) => v.image.endsWith(digest('b')));
+    expect(second.image).toBe(`quay.io/acme/web@${digest('b')}`);
+
+    // Each applied patch is a Delivery in state "applied" carrying the event and the patch.
+    const list = (await call('GET', `${api.url}${G}/namespaces/demo/deliveries?labelSelector=triggers.imagestreamd.io/trigger=web`)).body.items;
+    expect(list.map((d: any) => d.status.state)).toEqual(['applied', 'applied']);
+    expect(list[1].spec.event.data).toMatchObject({
+      new: { digest: digest('b'), pullSpec: `quay.io/acme/web@${digest('b')}` },
+      trigger: { kind: 'Deployment', name: 'web' },
+      patch: [
+        { op: 'test', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/web@${digest('a')}` },
+        { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/web@${digest('b')}` },
+      ],
+    });
+    // Level-driven: nothing more happens for the same level (no further writes, no new records).
+    const rv = second.body.metadata.resourceVersion;
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await call('GET', `${apps()}/deployments/web`)).body.metadata.resourceVersion).toBe(rv);
+  });
+
+  it('fires on first sight of an existing image (CronJob path), never while the tag has no image', async () => {
+    const cj = await call('POST', `${api.url}/apis/batch/v1/namespaces/demo/cronjobs`, {
+      metadata: {
+        name: 'nightly',
+        annotations: annotation([{ from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: 'spec.jobTemplate.spec.template.spec.containers[0].image' }]),
+      },
+      spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec: { containers: [{ name: 'web', image: 'old' }] } } } } },
+    });
+    expect(cj.status).toBe(201);
+    const got = await settle(() => webImage(`${api.url}/apis/batch/v1/namespaces/demo/cronjobs/nightly`), (v) => v.image !== 'old');
+    expect(got.image).toBe(`quay.io/acme/web@${digest('b')}`);
+
+    const none = await call('POST', `${apps()}/deployments`, deployment('empty', 'empty:latest'));
+    expect(none.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await webImage(`${apps()}/deployments/empty`)).image).toBe(' ');
+  });
+
+  it('a paused entry does not fire; unpausing it fires for the image that arrived meanwhile', async () => {
+    expect((await call('POST', `${apps()}/deployments`, deployment('held', 'late:latest', { paused: true }))).status).toBe(201);
+    await map('late', digest('c'));
+    // A Deployment that is not paused and follows the same tag shows the move was evaluated.
+    expect((await call('POST', `${apps()}/deployments`, deployment('witness', 'late:latest'))).status).toBe(201);
+    await settle(() => webImage(`${apps()}/deployments/witness`), (v) => v.image !== ' ');
+    expect((await webImage(`${apps()}/deployments/witness`)).image).toBe(`quay.io/acme/late@${digest('c')}`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await webImage(`${apps()}/deployments/held`)).image).toBe(' ');
+
+    const unpause = await call(
+      'PATCH',
+      `${apps()}/deployments/held`,
+      { metadata: { annotations: annotation([{ from: { kind: 'ImageStreamTag', name: 'late:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }]) } },
+      'application/merge-patch+json',
+    );
+    expect(unpause.status).toBe(200);
+    const fired = await settle(() => webImage(`${apps()}/deployments/held`), (v) => v.image !== ' ');
+    expect(fired.image).toBe(`quay.io/acme/late@${digest('c')}`);
+  });
+});
