@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { digestOf, MediaTypes } from '@app/registry';
 import type { ImportConfig } from './import-config';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { RemoteImporter } from './remote-importer';
@@ -56,5 +57,62 @@ describe('RemoteImporter time budget', () => {
     }
     // The second entry never reached the registry: it was not started after the deadline.
     expect(requests.filter((u) => u.includes('/a/c/'))).toEqual([]);
+  });
+});
+
+describe('RemoteImporter credentials', () => {
+  const config_ = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { a: 'b' } }, rootfs: { type: 'layers', diff_ids: [] } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: digestOf(config_), size: config_.length },
+      layers: [],
+    }),
+  );
+  const basic = `Basic ${Buffer.from('robot:s3cret').toString('base64')}`;
+  let server: Server;
+  let url: string;
+
+  /** A registry that wants Basic credentials for everything. */
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.authorization !== basic) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="test"', 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+    } else if (req.url === '/v2/ns/app/manifests/v1') {
+      res.writeHead(200, { 'content-type': MediaTypes.ociManifest, 'docker-content-digest': digestOf(manifest) });
+      res.end(manifest);
+    } else if (req.url === `/v2/ns/app/blobs/${digestOf(config_)}`) {
+      res.writeHead(200);
+      res.end(config_);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  };
+
+  beforeAll(async () => {
+    server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('uses REGISTRY_USERNAME/PASSWORD for the configured registry, also under INTERNAL_REGISTRY_HOSTNAME', async () => {
+    const importer = new RemoteImporter(config({ registryUrl: url, registryUsername: 'robot', registryPassword: 's3cret', internalRegistryHostname: 'registry.internal:5000' }));
+    const status = await importer.lookup(isi([`${new URL(url).host}/ns/app:v1`, 'registry.internal:5000/ns/app:v1']), null);
+    expect(status.images!.map((i) => i.status.status)).toEqual(['Success', 'Success']);
+    expect(status.images![1]!.image!.dockerImageReference).toBe(`registry.internal:5000/ns/app@${digestOf(manifest)}`);
+    expect(status.images![0]!.image!.dockerImageMetadata!.Config!.Labels).toEqual({ a: 'b' });
+  });
+
+  it('without credentials the result is Unauthorized', async () => {
+    const status = await new RemoteImporter(config({})).lookup(isi([`${new URL(url).host}/ns/app:v1`]), null);
+    const ref = `${new URL(url).host}/ns/app:v1`;
+    expect(status.images![0]!.status).toMatchObject({ status: 'Failure', reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${ref}"` });
   });
 });
