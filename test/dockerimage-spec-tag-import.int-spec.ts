@@ -147,6 +147,17 @@ describeRegistry('background import of DockerImage spec tags', () => {
     expect(statusTag(s, 'latest').items).toBeNull();
   });
 
+  it('asking again after a failure records the same failure for the new generation', async () => {
+    const before = await stream('missing');
+    const oldCondition = statusTag(before, 'latest').conditions[0];
+    const tags = before.spec.tags.map((t: any) => ({ ...t, generation: 0 }));
+    expect((await call('PUT', `${api.base}/namespaces/${NS}/imagestreams/missing`, { ...before, spec: { ...before.spec, tags } })).status).toBe(200);
+    const { stream: s, condition } = await failed('missing', 'latest');
+    expect(condition.generation).toBeGreaterThan(oldCondition.generation);
+    expect(condition).toMatchObject({ reason: 'NotFound', message: oldCondition.message });
+    expect(specTag(s, 'latest').generation).toBe(condition.generation);
+  });
+
   it('an unreachable registry ends as ImportSuccess=False InternalError', async () => {
     await createStream('down', [dockerTag('latest', '127.0.0.1:1/nobody/here:v1')]);
     const { condition } = await failed('down', 'latest');

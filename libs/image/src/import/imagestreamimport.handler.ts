@@ -97,13 +97,27 @@ export class ImageStreamImportHandler implements ResourceHandler {
       const base = repo.from.name!;
       for (const result of isi.status?.repository?.images ?? []) {
         if (!result.tag) continue;
-        out.push({ tag: result.tag, from: `${base}:${result.tag}`, importPolicy: repo.importPolicy, referencePolicy: repo.referencePolicy, result });
+        out.push({
+          tag: result.tag,
+          from: `${base}:${result.tag}`,
+          importPolicy: repo.importPolicy,
+          referencePolicy: repo.referencePolicy,
+          result,
+          specTagOnFailure: false,
+        });
       }
     }
     (isi.spec.images ?? []).forEach((spec, i) => {
       const result = isi.status?.images?.[i];
       if (!spec.to || !result) return;
-      out.push({ tag: spec.to.name, from: spec.from.name!, importPolicy: spec.importPolicy, referencePolicy: spec.referencePolicy, result });
+      out.push({
+        tag: spec.to.name,
+        from: spec.from.name!,
+        importPolicy: spec.importPolicy,
+        referencePolicy: spec.referencePolicy,
+        result,
+        specTagOnFailure: true,
+      });
     });
     return out;
   }

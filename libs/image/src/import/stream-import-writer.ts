@@ -6,7 +6,7 @@ import { aliasesOf } from '../imagestream/tag-aliases';
 import { exactReference, parseDockerImageReference } from '../reference/docker-reference';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { CurrentEvent, TagHistoryRepository } from '../tag-history/tag-history.repository';
-import { hasSameCondition, importFailedCondition } from './import-status';
+import { hasSameCondition, importFailedCondition, observedGeneration } from './import-status';
 import type { ImageImportStatus } from './imagestreamimport.types';
 
 export const dockerRepositoryCheckAnnotation = 'openshift.io/image.dockerRepositoryCheck';
@@ -19,6 +19,8 @@ export interface TagImport {
   importPolicy: TagImportPolicy;
   referencePolicy: TagReferencePolicy;
   result: ImageImportStatus;
+  /** A failed spec.images entry still gets its spec tag (upstream); a failed repository tag does not. */
+  specTagOnFailure: boolean;
 }
 
 export interface WritePreconditions {
@@ -129,16 +131,20 @@ export class StreamImportWriter {
       const image = t.result.status.status === 'Success' ? t.result.image : undefined;
       if (!image) {
         const condition = importFailedCondition(t.result.status, nextGeneration, now);
-        if (!hasSameCondition(conditions.get(t.tag), condition)) {
+        const existing = conditions.get(t.tag);
+        const spec = specTags.get(t.tag);
+        // The same failure again changes nothing, unless a re-import was asked for since it was
+        // recorded (upstream would keep the old generation and its controller would retry forever).
+        const recorded = hasSameCondition(existing, condition) && observedGeneration(undefined, existing) >= (spec?.generation ?? 0);
+        if (!recorded) {
           await this.setConditions(tx, uid, t.tag, [condition]);
           conditions.set(t.tag, [condition]);
-          const spec = specTags.get(t.tag);
           // Generation 0 becomes the next generation on write: condition and spec tag then agree,
           // so the import worker does not retry the same failure in a loop.
           if (spec) spec.generation = 0;
           touched = true;
         }
-        ensureSpecTag(specTags, t, false);
+        if (t.specTagOnFailure) ensureSpecTag(specTags, t, false);
         continue;
       }
       const event: TagEvent = {
