@@ -11,6 +11,10 @@ const transform: Config['transform'] = {
 
 const config: Config = {
   testTimeout: 60000,
+  // Servers, workers and registries are closed in afterAll, but client libraries (ioredis reconnect
+  // timers after an outage test, undici keep-alive pools) can keep the event loop alive for a while;
+  // a test run must end when its tests have (CI has no one to press Ctrl-C).
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
