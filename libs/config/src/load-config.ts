@@ -1,28 +1,9 @@
 import type { AppConfig } from './app-config';
+import { ConfigError, type Env, envInt, envString } from './env-readers';
 
-/** Raised at boot when an environment variable is malformed; names the variable. */
-export class ConfigError extends Error {
-  constructor(variable: string, why: string) {
-    super(`invalid configuration: ${variable} ${why}`);
-    this.name = 'ConfigError';
-  }
-}
 
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, name: string, fallback: string): string {
-  const v = env[name];
-  return v === undefined || v === '' ? fallback : v;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
+const str = envString;
+const int = envInt;
 
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const v = str(env, name, fallback);

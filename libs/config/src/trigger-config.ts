@@ -1,7 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError } from './load-config';
-
-type Env = Record<string, string | undefined>;
+import { ConfigError, type Env, envInt, envString } from './env-readers';
 
 /** Settings of the trigger pipeline (relay, evaluation, delivery), validated once at boot. */
 export interface TriggerConfig {
@@ -36,19 +34,8 @@ export interface TriggerConfig {
   queuePrefix: string;
 }
 
-function str(env: Env, name: string, fallback: string): string {
-  const v = env[name];
-  return v === undefined || v === '' ? fallback : v;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
+const str = envString;
+const int = envInt;
 
 function list(env: Env, name: string): string[] {
   return str(env, name, '')

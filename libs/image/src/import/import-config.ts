@@ -1,4 +1,4 @@
-import { type AppConfig, ConfigError } from '@app/config';
+import { type AppConfig, ConfigError, type Env, envInt } from '@app/config';
 
 /** Limits and endpoints of image import (ImageStreamImport and the spec-tag import worker). */
 export interface ImportConfig {
@@ -30,16 +30,7 @@ export interface ImportConfig {
   scheduledPerMinute: number;
 }
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
+const int = envInt;
 
 /** IMPORT_* variables over the shared settings (registry, timeouts, queue prefix) of AppConfig. */
 export function loadImportConfig(app: AppConfig, env: Env = process.env): ImportConfig {
