@@ -278,6 +278,27 @@ async function main(): Promise<void> {
         `${rate.toFixed(0)} deliveries/s (${(rate / bl.rps).toFixed(2)} of the bare POST rate)`,
     );
 
+    // Where the time went, from the rows' own timestamps (database clock).
+    const stages = await withClient(dbUrl, async (c) => {
+      const q = async (sql: string) => ((await c.query<{ p: number[] | null }>(sql)).rows[0]?.p ?? []).map((x) => (x * 1000).toFixed(0)).join('/');
+      const ingest = await q(
+        `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at)) AS p FROM registry_events WHERE repository LIKE 'bench/s%'`,
+      );
+      const evaluation = await q(
+        `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - tc.recorded_at)) AS p
+           FROM trigger_deliveries d JOIN tag_changes tc ON tc.id = d.tag_change_id WHERE tc.stream LIKE 's%'`,
+      );
+      const delivery = await q(
+        `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - d.created_at)) AS p
+           FROM trigger_deliveries d WHERE d.owner_name LIKE 't%'`,
+      );
+      return { ingest, evaluation, delivery };
+    });
+    console.log(
+      `  stages p50/p99 ms: ${SOURCE === 'registry' ? `event received → tag moved (ingestion) ${stages.ingest}; ` : ''}` +
+        `tag moved → delivery rows committed (relay + evaluation) ${stages.evaluation}; committed → delivery recorded (incl. the POST) ${stages.delivery}`,
+    );
+
     // Scenario 2: one push → FANOUT triggers.
     const f0 = performance.now();
     await push('fan', fd);

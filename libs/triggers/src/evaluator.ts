@@ -244,6 +244,16 @@ export class TriggerEvaluator {
     };
   }
 
+  /** True when the tag has a tag_changes row newer than `changeId` (whose job will evaluate it). */
+  async superseded(key: TagKey, changeId: string): Promise<boolean> {
+    const [row] = await this.db.query<{ newer: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM tag_changes WHERE namespace = $1 AND stream = $2 AND tag = $3 AND id > $4::bigint) AS newer`,
+      [key.namespace, key.stream, key.tag, changeId],
+      'trg-superseded',
+    );
+    return row?.newer === true;
+  }
+
   /** Preview: what a push of `image` to the tag would do. Reads only. */
   async preview(key: TagKey, image: string, pullSpec?: string): Promise<{ tag: ResolvedTag | null; results: EvaluatedTrigger[] }> {
     const tag = await this.resolveTag(this.db, key, { image, pullSpec });

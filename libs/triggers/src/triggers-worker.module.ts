@@ -103,7 +103,15 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
         const data: EvaluateTagChangePayload = { tagChangeId: id, namespace: r.namespace, stream: r.stream, tag: r.tag };
         return { name: TriggerJob.EvaluateTagChange, data, opts: { ...triggerJobDefaults[TriggerQueue.Evaluation], jobId: triggerJobId.evaluate(id) } };
       };
-      await this.evaluation.addBulk([...changes.map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))]);
+      // Only the newest change of each tag in this pass becomes a job: evaluation is level-driven,
+      // so the older ones would find nothing the newest does not (all rows are marked relayed).
+      const newest = new Map<string, { id: string; namespace: string; stream: string; tag: string }>();
+      for (const c of changes) {
+        const k = `${c.namespace}/${c.stream}/${c.tag}`;
+        const seen = newest.get(k);
+        if (!seen || BigInt(c.id) > BigInt(seen.id)) newest.set(k, c);
+      }
+      await this.evaluation.addBulk([...[...newest.values()].map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))]);
       if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)]);
       if (requests.length) await tx.query(`DELETE FROM trigger_evaluation_requests WHERE id = ANY($1::bigint[])`, [requests.map((r) => r.id)]);
       return changes.length + requests.length;
@@ -137,7 +145,11 @@ export class EvaluationProcessor extends WorkerHost {
   }
 
   async process(job: Job<EvaluateTagChangePayload>): Promise<number> {
-    const { namespace, stream, tag } = job.data;
+    const { namespace, stream, tag, tagChangeId } = job.data;
+    // Level-driven: when the tag has moved again since this change, the newer change's own job
+    // evaluates the newer level, which is all this one could find. Under load this turns a
+    // backlog of moves of one tag into one evaluation instead of one each.
+    if (/^\d+$/.test(tagChangeId) && (await this.evaluator.superseded({ namespace, stream, tag }, tagChangeId))) return 0;
     // Each committed page is handed to delivery at once. A crash between commit and enqueue
     // leaves the deliveries pending in Postgres, where the sweeper finds them.
     const ids = await this.evaluator.evaluate({ namespace, stream, tag }, 500, async (page) => {
