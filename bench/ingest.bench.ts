@@ -6,7 +6,7 @@
  *     time. Baseline in the same run: raw single-row INSERTs of the same rows into the inbox table
  *     from this process over node-pg, serially and at the same concurrency; the ratio is receiver/raw.
  *  2. Push events at INGEST_BENCH_RATE/s (default 200) for INGEST_BENCH_VISIBLE_SECONDS (default 20)
- *     against api + worker (`--with-worker`): time from sending the event until a watch on the
+ *     against an api and a worker process: time from sending the event until a watch on the
  *     streams shows the tag at the pushed image, p50/p99.
  */
 import autocannon from 'autocannon';
@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { Pool } from 'pg';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
-import { startApiProcess } from '../test/support/api-process';
+import { startApiProcess, startWorkerProcess } from '../test/support/api-process';
 import { freshDatabase, withClient } from './support/bench-db';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -125,20 +125,20 @@ const line = (name: string, r: Result, baseline?: Result) =>
 
 /** Phase 2: event sent → tag at that image seen on a watch of the streams. */
 async function visibility(databaseUrl: string): Promise<void> {
-  const api = await startApiProcess(
-    {
-      DATABASE_URL: databaseUrl,
-      DB_POOL_SIZE: '20',
-      REGISTRY_NOTIFY_SECRET: SECRET,
-      QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
-      INTERNAL_REGISTRY_HOSTNAME: 'registry.bench:5000',
-      INGEST_CONCURRENCY: '8',
-      LOG_LEVEL: 'warn',
-    },
-    ['--with-worker'],
-  );
-  // Warnings and crashes of the server under test belong in the bench output.
-  api.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  const env = {
+    DATABASE_URL: databaseUrl,
+    DB_POOL_SIZE: '20',
+    REGISTRY_NOTIFY_SECRET: SECRET,
+    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+    INTERNAL_REGISTRY_HOSTNAME: 'registry.bench:5000',
+    INGEST_CONCURRENCY: '8',
+    LOG_LEVEL: 'warn',
+  };
+  // api and worker as separate processes, as deployed (each gets a core of its own).
+  const api = await startApiProcess(env);
+  const worker = startWorkerProcess(env);
+  // Warnings and crashes of the processes under test belong in the bench output.
+  for (const child of [api.child, worker.child]) child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   const base = `${api.url}/apis/image.openshift.io/v1`;
   const agent = new Agent({ connections: 32 });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
@@ -244,7 +244,7 @@ async function visibility(databaseUrl: string): Promise<void> {
     );
   } finally {
     await agent.close();
-    await api.stop();
+    await Promise.all([api.stop(), worker.stop()]);
   }
 }
 

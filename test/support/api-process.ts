@@ -59,3 +59,26 @@ export async function startApiProcess(env: Record<string, string>, args: string[
       }),
   };
 }
+
+export interface WorkerProcessHandle {
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `apps/worker/src/main.ts` as its own OS process (deployments run api and worker apart). */
+export function startWorkerProcess(env: Record<string, string>): WorkerProcessHandle {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/worker/src/main.ts')], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return {
+    child,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
