@@ -404,6 +404,9 @@ export class TriggerEvaluator {
       [key.namespace, key.stream, key.tag],
     );
     let changed = 0;
+    // One workload that cannot be written does not hold up the others; the job fails afterwards
+    // and its retry finds the rest already done (level-driven).
+    let failure: Error | null = null;
     for (const sub of subs) {
       const store = this.workloadStores.get(sub.kind);
       const kind = workloadKinds.find((w) => w.kind === sub.kind);
@@ -419,9 +422,10 @@ export class TriggerEvaluator {
         if (did) changed++;
       } catch (e) {
         // Deleted since the subscription was read: nothing to fire.
-        if ((e as { reason?: string }).reason !== 'NotFound') throw e;
+        if ((e as { reason?: string }).reason !== 'NotFound') failure ??= e instanceof Error ? e : new Error(String(e));
       }
     }
+    if (failure) throw failure;
     return changed;
   }
 
