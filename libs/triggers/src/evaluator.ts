@@ -31,6 +31,14 @@ export interface ResolvedTag extends TagState {
   causation: CausationLink[];
 }
 
+interface ImageMeta {
+  name: string;
+  created: string | null;
+  ref: string | null;
+  labels: Record<string, string> | null;
+  annotations: Record<string, string> | null;
+}
+
 export interface EvaluatedTrigger {
   trigger: Trigger;
   decision: FireDecision | { fire: false; reason: 'ChainStopped'; rollback: false; message: string };
@@ -84,10 +92,17 @@ export class TriggerEvaluator {
       previous_image: string | null;
       change_image: string | null;
       first_id: string | null;
+      meta: ImageMeta | null;
+      previous_ref: string | null;
     }>(
+      // The image's metadata (and the previous image's pull spec) ride along: one round trip.
       `SELECT s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
               c.id::text AS change_id, c.cause, c.previous_image, c.image AS change_image,
-              (SELECT min(f.id)::text FROM tag_changes f WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = e.image) AS first_id
+              (SELECT min(f.id)::text FROM tag_changes f WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = e.image) AS first_id,
+              (SELECT jsonb_build_object('name', i.name, 'created', i.body->'dockerImageMetadata'->>'Created', 'ref', i.body->>'dockerImageReference',
+                        'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
+                 FROM images i WHERE i.name = e.image) AS meta,
+              (SELECT i.body->>'dockerImageReference' FROM images i WHERE i.name = c.previous_image) AS previous_ref
          FROM image_streams s
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
@@ -117,7 +132,12 @@ export class TriggerEvaluator {
       previousImage = row.previous_image;
     }
     if (!image || !ref) return null;
-    const meta = await this.imageMeta(q, [image, ...(previousImage ? [previousImage] : [])]);
+    const meta = hypothetical
+      ? await this.imageMeta(q, [image, ...(previousImage ? [previousImage] : [])])
+      : new Map<string, ImageMeta>([
+          ...(row.meta ? [[image, row.meta] as const] : []),
+          ...(previousImage ? [[previousImage, { name: previousImage, created: null, ref: row.previous_ref, labels: null, annotations: null }] as const] : []),
+        ]);
     const m = meta.get(image);
     const causation = await this.causationOf(q, m);
     return {
@@ -133,8 +153,8 @@ export class TriggerEvaluator {
     };
   }
 
-  private async imageMeta(q: Queryable, names: string[]) {
-    const rows = await q.query<{ name: string; created: string | null; ref: string | null; labels: Record<string, string> | null; annotations: Record<string, string> | null }>(
+  private async imageMeta(q: Queryable, names: string[]): Promise<Map<string, ImageMeta>> {
+    const rows = await q.query<ImageMeta>(
       `SELECT name, body->'dockerImageMetadata'->>'Created' AS created, body->>'dockerImageReference' AS ref,
               body->'dockerImageMetadata'->'Config'->'Labels' AS labels, body->'metadata'->'annotations' AS annotations
          FROM images WHERE name = ANY($1::text[])`,
@@ -227,22 +247,22 @@ export class TriggerEvaluator {
 
   /** Per-trigger data the rules need about its last image: first sight on the tag and creation time. */
   async lastImageFacts(q: Queryable, key: TagKey, images: string[]) {
-    if (!images.length) return { first: new Map<string, string>(), created: new Map<string, string>() };
-    const [first, created] = await Promise.all([
-      q.query<{ image: string; id: string }>(
-        `SELECT image, min(id)::text AS id FROM tag_changes WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[]) GROUP BY image`,
-        [key.namespace, key.stream, key.tag, images],
-      ),
-      q.query<{ name: string; created: string | null }>(
-        `SELECT name, body->'dockerImageMetadata'->>'Created' AS created FROM images WHERE name = ANY($1::text[])`,
-        [images],
-      ),
-    ]);
-    return {
-      first: new Map(first.map((r) => [r.image, r.id])),
-      created: new Map(created.filter((r) => r.created).map((r) => [r.name, r.created!])),
-    };
+    const first = new Map<string, string>();
+    const created = new Map<string, string>();
+    if (!images.length) return { first, created };
+    // One round trip: it runs inside the evaluation transaction, which holds the triggers' row locks.
+    const rows = await q.query<{ k: 'first' | 'created'; name: string; v: string | null }>(
+      `SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
+        WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[]) GROUP BY image
+       UNION ALL
+       SELECT 'created', name, body->'dockerImageMetadata'->>'Created' FROM images WHERE name = ANY($4::text[])`,
+      [key.namespace, key.stream, key.tag, images],
+      'trg-last-image-facts',
+    );
+    for (const r of rows) if (r.v !== null) (r.k === 'first' ? first : created).set(r.name, r.v);
+    return { first, created };
   }
+
 
   /** True when the tag has a tag_changes row newer than `changeId` (whose job will evaluate it). */
   async superseded(key: TagKey, changeId: string): Promise<boolean> {
