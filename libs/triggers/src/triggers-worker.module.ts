@@ -58,8 +58,13 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectQueue(TriggerQueue.Maintenance) private readonly maintenance: Queue,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.maintenance.upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} });
+  onApplicationBootstrap(): void {
+    // Not awaited: with Redis down at boot the command would wait for it, and the worker (ingest,
+    // imports, this relay, which all cope with Redis outages) would never start. BullMQ's
+    // connection keeps the command queued until Redis answers.
+    this.maintenance
+      .upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} })
+      .catch((e: Error) => this.log.warn(`prune schedule: ${e.message}`));
     const loop = async () => {
       if (this.stopped) return;
       this.running = this.relayOnce()
