@@ -143,8 +143,9 @@ async function main(): Promise<void> {
       TRIGGER_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
       TRIGGER_TARGET_RATE_PER_SECOND: process.env['TRIGGER_TARGET_RATE_PER_SECOND'] ?? '0',
       TRIGGER_TARGET_CONCURRENCY: process.env['TRIGGER_TARGET_CONCURRENCY'] ?? '32',
-      TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] ?? '64',
-      TRIGGER_EVALUATION_CONCURRENCY: process.env['TRIGGER_EVALUATION_CONCURRENCY'] ?? '8',
+      // Delivery and evaluation concurrency: the defaults unless given.
+      ...(process.env['TRIGGER_DELIVERY_CONCURRENCY'] ? { TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] } : {}),
+      ...(process.env['TRIGGER_EVALUATION_CONCURRENCY'] ? { TRIGGER_EVALUATION_CONCURRENCY: process.env['TRIGGER_EVALUATION_CONCURRENCY'] } : {}),
       TRIGGER_RELAY_INTERVAL_MS: process.env['TRIGGER_RELAY_INTERVAL_MS'] ?? '5',
   };
   const api = await startApiProcess(serverEnv, INLINE_WORKER ? ['--with-worker'] : []);

@@ -46,6 +46,8 @@ const permanentStatus = (code: number) => code >= 400 && code < 500 && ![408, 42
 
 /** How long a batch waits for a slot of a busy target before handing that delivery to its own job. */
 const batchSlotWaitMs = 1000;
+/** Delivery statements in flight on the shared pool at once (see withDb). */
+const deliveryDbSlots = 4;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
 const batchParallelism = 32;
 
@@ -91,6 +93,8 @@ export class DeliveryService {
   readonly policy: AddressPolicy;
   readonly limiter: TargetLimiter;
   private readonly agent: Agent;
+  private dbActive = 0;
+  private readonly dbWaiting: (() => void)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -110,8 +114,25 @@ export class DeliveryService {
   }
 
   async load(q: Queryable, id: string): Promise<DeliveryRow | null> {
-    const [row] = await q.query<DeliveryRow>(`${loadSelect('trigger_deliveries')} WHERE d.id = $1`, [id], 'trg-delivery-load');
+    const [row] = await this.withDb(() => q.query<DeliveryRow>(`${loadSelect('trigger_deliveries')} WHERE d.id = $1`, [id], 'trg-delivery-load'));
     return row ?? null;
+  }
+
+  /**
+   * At most `deliveryDbSlots` delivery statements use the shared pool at once. Delivery jobs run
+   * many at a time (each mostly waiting on HTTP); unbounded, they queued for every pool client and
+   * starved the other users of the worker's pool (registry ingestion, evaluation, the relay).
+   */
+  private async withDb<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.dbActive >= deliveryDbSlots) await new Promise<void>((r) => this.dbWaiting.push(r));
+    else this.dbActive++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.dbWaiting.shift();
+      if (next) next();
+      else this.dbActive--;
+    }
   }
 
   async attempt(id: string, generation: number, attempt: number, target?: string): Promise<AttemptOutcome> {
@@ -124,13 +145,13 @@ export class DeliveryService {
     const slot = this.limiter.tryAcquire(d.target_key);
     if ('retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
     try {
-      const [started] = await this.db.query<{ id: string }>(
+      const [started] = await this.withDb(() => this.db.query<{ id: string }>(
         `INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
         [d.id, d.generation, attempt],
-      );
+      ));
       const r = await this.post(d);
       const next = this.nextState(r, attempt);
-      await this.db.transaction(async (tx) => {
+      await this.withDb(() => this.db.transaction(async (tx) => {
         await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
           started!.id,
           r.statusCode,
@@ -147,7 +168,7 @@ export class DeliveryService {
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
         if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d.owner_uid, d.id, next.state === 'dead', r.error);
-      });
+      }));
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
       return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs };
@@ -165,13 +186,13 @@ export class DeliveryService {
    * remaining deliveries go to single jobs, which wait for the target without holding a worker.
    */
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
-    const rows = await this.db.query<DeliveryRow & { attempt_id: string }>(
+    const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
       `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
                    WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0 RETURNING *),
             a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, 1, 1 FROM c RETURNING id, delivery_id)
        ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
       [ids, this.config.jobLockMs],
-    );
+    ));
     const results = new Map<string, SendResult | 'unsent'>();
     const stopped = new Set<string>();
     let next = 0;
@@ -213,7 +234,7 @@ export class DeliveryService {
     if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
     // One statement: finish (or withdraw, for unsent) the attempt rows, move the deliveries, and
     // name the owners whose DeadLettered condition a success should clear (rare).
-    const clear = await this.db.query<{ owner_uid: string; id: string }>(
+    const clear = await this.withDb(() => this.db.query<{ owner_uid: string; id: string }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, finished timestamptz)),
             fin AS (UPDATE trigger_delivery_attempts a SET finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
@@ -229,10 +250,10 @@ export class DeliveryService {
         WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')
           AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
       [JSON.stringify(records)],
-    );
+    ));
     for (const c of clear) {
       const rec = records.find((r) => r.id === c.id)!;
-      await this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error));
+      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error)));
     }
     const byId = new Map(rows.map((d) => [d.id, d]));
     const followUps = records
