@@ -235,6 +235,11 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       expect(d.status.attemptHistory[0]).toMatchObject({ statusCode: 500, error: 'receiver answered 500' });
       const t = (await call('GET', `${trg('demo')}/triggers/flaky`)).body;
       expect(t.status.conditions.find((c: any) => c.type === 'DeadLettered')).toMatchObject({ status: 'True' });
+      // A malformed redrive is refused and redrives nothing.
+      const malformed = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: ['flaky'] });
+      expect(malformed.status).toBe(422);
+      const still = (await call('GET', `${trg('demo')}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=flaky`)).body.items[0];
+      expect(still.status.state).toBe('dead');
       rx.mode = 'ok';
       const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'flaky' } });
       expect(redrive.status).toBe(201);

@@ -123,7 +123,12 @@ export class DeliveryRedriveHandler implements ResourceHandler {
   constructor(private readonly db: Database) {}
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-    const spec = ((body as { spec?: { delivery?: unknown; trigger?: unknown } } | null)?.spec ?? {});
+    const rawSpec = (body as { spec?: unknown } | null)?.spec ?? {};
+    // A malformed spec must not widen into "redrive the whole namespace".
+    if (typeof rawSpec !== 'object' || rawSpec === null || Array.isArray(rawSpec)) {
+      throw ApiError.invalid(refOf(this.info), '', [fieldErr.invalid('spec', rawSpec, 'must be an object with delivery and/or trigger')]);
+    }
+    const spec = rawSpec as { delivery?: unknown; trigger?: unknown };
     const errors: FieldError[] = [];
     if (spec.delivery !== undefined && typeof spec.delivery !== 'string') errors.push(fieldErr.invalid('spec.delivery', spec.delivery, 'must be a delivery name'));
     if (spec.trigger !== undefined && typeof spec.trigger !== 'string') errors.push(fieldErr.invalid('spec.trigger', spec.trigger, 'must be a trigger name'));
