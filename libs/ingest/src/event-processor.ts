@@ -45,6 +45,8 @@ interface Settlement {
 interface TagState {
   position: TagPosition | null;
   current: string | null;
+  /** Tag moves run inside the gate transaction (one COMMIT for the move and its settlement). */
+  mapInGate: boolean;
 }
 
 /**
@@ -150,11 +152,15 @@ export class RegistryEventProcessor {
         this.positions.getSql(event.repository, tag),
         currentTagImageSql(stream.namespace, stream.name, tag),
       ]);
+      const backlog = this.inbox.fromRows(backlogRows!);
       const state: TagState = {
         position: this.positions.fromRows(positionRows!),
         current: (currentRows![0]?.['image'] as string | undefined) ?? null,
+        // A tag delete commits on its own and locks the stream row, which a mapping made inside
+        // this transaction would hold until the end: then mappings commit on their own too.
+        mapInGate: !backlog.some((item) => item.kind === 'tag-delete'),
       };
-      for (const item of this.inbox.fromRows(backlogRows!)) {
+      for (const item of backlog) {
         const own = item.id === event.id;
         try {
           const s = await this.applyToTag(gate, item, stream, state, own ? prepared : undefined);
@@ -182,9 +188,9 @@ export class RegistryEventProcessor {
   }
 
   /**
-   * Applies one event of the tag's backlog and advances `state`. A push's settlement and new
-   * position ride with the gate's COMMIT; a tag delete commits its own removal (it locks the
-   * stream row, which a later mapping in this backlog would wait for) and returns null.
+   * Applies one event of the tag's backlog and advances `state`. A push's tag move (when
+   * `state.mapInGate`), settlement and new position ride with the gate's COMMIT, so a crash
+   * leaves all or none of them; a tag delete commits its own removal and returns null.
    */
   private async applyToTag(gate: Transaction, event: InboxEvent, stream: StreamRef, state: TagState, prepared?: PreparedImage): Promise<Settlement | null> {
     if (event.kind === 'tag-delete') {
@@ -205,7 +211,14 @@ export class RegistryEventProcessor {
       return s;
     }
     const image = prepared ?? (await this.images.prepare(event.repository, digest));
-    const outcome = await this.images.mapTag(stream, tag, image);
+    let outcome;
+    if (state.mapInGate) {
+      // The moves of earlier events of this backlog must be written before this one reads the tag.
+      await gate.flush();
+      outcome = await this.images.mapTag(stream, tag, image, gate);
+    } else {
+      outcome = await this.images.mapTag(stream, tag, image);
+    }
     state.position = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest, currentImage: digest };
     state.current = digest;
     const s: Settlement = { event, state: 'processed', outcome: outcome.tagChanged ? 'tagged' : 'unchanged' };

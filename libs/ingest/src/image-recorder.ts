@@ -1,6 +1,6 @@
 import { ApiError, type WriteOptions } from '@app/api-machinery';
 import { type Image, type ImageStreamMappingHandler, type MappingOutcome } from '@app/image';
-import { type Database, ResourceRegistry } from '@app/persistence';
+import { type Database, ResourceRegistry, type Transaction } from '@app/persistence';
 import { fetchImage, registryPushedImageAnnotations } from '@app/registry';
 import type { RegistrySource } from './registry-source';
 
@@ -70,13 +70,18 @@ export class ImageRecorder {
     return this.createImage(prepared.image);
   }
 
-  /** Moves `tag` of the stream to the prepared image exactly as an ImageStreamMapping does. */
-  async mapTag(stream: StreamRef, tag: string, prepared: PreparedImage): Promise<MappingOutcome> {
+  /**
+   * Moves `tag` of the stream to the prepared image exactly as an ImageStreamMapping does: in its
+   * own transaction, or inside `within` (its writes then commit with that transaction).
+   */
+  async mapTag(stream: StreamRef, tag: string, prepared: PreparedImage, within?: Transaction): Promise<MappingOutcome> {
     await this.createChildren(prepared);
     const body = { metadata: { name: stream.name, namespace: stream.namespace }, tag, image: structuredClone(prepared.image) };
+    const map = (b: object) => (within ? this.mappings.mapWithin(within, stream.namespace, b) : this.mappings.map(stream.namespace, b, write));
     try {
-      return await this.mappings.map(stream.namespace, body, write);
+      return await map(body);
     } catch (e) {
+      // A missing stream is found before anything is written: the caller's transaction is intact.
       if (!isMissingStream(e)) throw e;
     }
     // First push to this repository: create the stream (a concurrent creator may win: fine), map again.
@@ -86,7 +91,7 @@ export class ImageRecorder {
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
-    return this.mappings.map(stream.namespace, { ...body, image: structuredClone(prepared.image) }, write);
+    return map({ ...body, image: structuredClone(prepared.image) });
   }
 
   private async createChildren(prepared: PreparedImage): Promise<void> {

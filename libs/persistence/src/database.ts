@@ -53,6 +53,11 @@ export interface Transaction extends Queryable {
    * step instead of several client round trips.
    */
   finishWith(sql: string): void;
+  /**
+   * Sends the statements registered with finishWith so far (one round trip, no COMMIT), for a
+   * transaction that must read what they wrote before it goes on.
+   */
+  flush(): Promise<void>;
 }
 
 type Rows = Record<string, unknown>[];
@@ -95,6 +100,12 @@ class PgTransaction implements Transaction, VersionTracking {
 
   finishWith(sql: string): void {
     this.tail.push(sql);
+  }
+
+  async flush(): Promise<void> {
+    if (this.tail.length === 0) return;
+    const statements = this.tail.splice(0, this.tail.length);
+    await this.batch(statements);
   }
 
   noteAllocated(rvs: bigint[]): void {

@@ -94,8 +94,23 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     return { streamName, tag: m.tag!, image: image! };
   }
 
-  /** Records the mapping; also the entry point for registry ingestion. */
+  /** Records the mapping in its own transaction; also the entry point for registry ingestion. */
   async map(namespace: string, body: unknown, options: WriteOptions): Promise<MappingOutcome> {
+    const { streamName, tag, image } = this.prepare(namespace, body);
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image), { rollback: options.dryRun });
+  }
+
+  /**
+   * Records the mapping inside the caller's transaction (registry ingestion, which already holds
+   * its ordering locks there): the stream is locked and read in one round trip, and the writes
+   * are registered to run with the caller's COMMIT (or its next flush).
+   */
+  async mapWithin(tx: Transaction, namespace: string, body: unknown): Promise<MappingOutcome> {
+    const { streamName, tag, image } = this.prepare(namespace, body);
+    return this.apply(tx, namespace, streamName, tag, image);
+  }
+
+  private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
     const mapping = structuredClone(body) as ImageStreamMapping;
     if (mapping.metadata?.namespace && mapping.metadata.namespace !== namespace) {
@@ -112,7 +127,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     };
     this.imageStrategy.prepareForCreate(image);
     this.imageStrategy.canonicalize(image);
-    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image), { rollback: options.dryRun });
+    return { streamName, tag, image };
   }
 
   private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
