@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { Client } from 'pg';
 import { call } from '@app/testing';
 import { MediaTypes } from '@app/registry';
 import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, runKubectl } from './support/kubectl';
 import { type BuiltImage, type BuiltIndex, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -286,7 +286,6 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(mode.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].importPolicy.importMode' });
   });
 
-  const kubectlFound = spawnSync('kubectl', ['version', '--client', '--output=json'], { encoding: 'utf8' }).status === 0;
   (kubectlFound ? it : it.skip)('kubectl create -f import.yaml -o yaml', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'isd-isi-kubectl-'));
     try {
@@ -298,17 +297,7 @@ describeRegistry('ImageStreamImport (real registry)', () => {
         join(dir, 'import.yaml'),
         `apiVersion: image.openshift.io/v1\nkind: ImageStreamImport\nmetadata:\n  name: kc\nspec:\n  import: true\n  images:\n  - from:\n      kind: DockerImage\n      name: ${repo()}:v1\n    to:\n      name: v1\n    importPolicy:\n      insecure: true\n`,
       );
-      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('kubectl', [`--cache-dir=${join(dir, 'cache')}`, 'create', '-f', join(dir, 'import.yaml'), '-o', 'yaml'], {
-          env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const out = await runKubectl(dir, ['create', '-f', join(dir, 'import.yaml'), '-o', 'yaml']);
       expect(out.stderr).toBe('');
       expect(out.code).toBe(0);
       const doc = loadYaml(out.stdout) as any;

@@ -1,43 +1,26 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
+import { type KubectlRun, kubectlFound, runKubectl } from './support/kubectl';
 
 /** kubectl 1.32 against a real server: discovery, Table printing, OpenAPI v3, apply, patch, watch. */
-const kubectlFound = spawnSync('kubectl', ['version', '--client', '--output=json'], { encoding: 'utf8' }).status === 0;
 const suite = kubectlFound ? describe : describe.skip;
 if (!kubectlFound) console.warn('test/kubectl.int-spec.ts skipped: `kubectl` is not on PATH');
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = KubectlRun;
 
 suite(kubectlFound ? 'kubectl' : 'kubectl (skipped: kubectl is not on PATH)', () => {
   let api: TestApi;
   let dir: string;
   const children: ChildProcess[] = [];
 
-  /** Runs kubectl without blocking the event loop (the server under test lives in this process). */
-  const kubectl = (args: string[], input?: string): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('kubectl', [`--cache-dir=${join(dir, 'cache')}`, ...args], {
-        env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const kubectl = (args: string[], input?: string): Promise<Run> => runKubectl(dir, args, input);
   const ok = async (args: string[], input?: string): Promise<string> => {
     const run = await kubectl(args, input);
     if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);

@@ -1,49 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { call, createTestDatabase } from '@app/testing';
 import { type ApiProcess, startApiProcess } from './support/api-process';
+import { Receiver } from './support/webhook-receiver';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const G = '/apis/triggers.imagestreamd.io/v1';
-
-/** Records every CloudEvent by path. */
-class Receiver {
-  received = new Map<string, any[]>();
-  private server!: Server;
-  port = 0;
-  async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const list = this.received.get(req.url ?? '') ?? [];
-        list.push({ headers: req.headers, json: JSON.parse(body) });
-        this.received.set(req.url ?? '', list);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  url(path: string) {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-  at(path: string) {
-    return this.received.get(path) ?? [];
-  }
-  async waitFor(path: string, n: number, ms = 15000) {
-    const deadline = Date.now() + ms;
-    while (this.at(path).length < n) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} deliveries on ${path}; got ${this.at(path).length}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return this.at(path);
-  }
-  close() {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-}
 
 /**
  * Chains (issue 5 item 5): push A → build B → push C → deploy D. The image the build pushes
@@ -112,13 +73,13 @@ describe('causation chains', () => {
 
   it('push A → build B → push C (OCI base.digest) → deploy D: D receives the chain', async () => {
     await map('base', digest('a'));
-    const [build] = await rx.waitFor('/build', 1);
-    const buildId = build.headers['webhook-id'];
+    const build = (await rx.waitFor('/build', 1))[0]!;
+    const buildId = String(build.headers['webhook-id']);
     expect(build.json.data.causation).toEqual([]);
 
     // The build pushes C, built FROM A: the OCI base-image annotations name A.
     await map('app', digest('c'), { annotations: { 'org.opencontainers.image.base.digest': digest('a'), 'org.opencontainers.image.base.name': 'quay.io/acme/base:latest' } });
-    const [deploy] = await rx.waitFor('/deploy', 1);
+    const deploy = (await rx.waitFor('/deploy', 1))[0]!;
     expect(deploy.json.data.new.digest).toBe(digest('c'));
     expect(deploy.json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('a') }]);
     expect(deploy.json.causationid).toBe(buildId);
@@ -127,18 +88,18 @@ describe('causation chains', () => {
   it('the causation label a build echoes links the same way', async () => {
     await map('base', digest('b'));
     const builds = await rx.waitFor('/build', 2);
-    const buildId = builds[1].headers['webhook-id'];
+    const buildId = String(builds[1]!.headers['webhook-id']);
     await map('app', digest('d'), { labels: { 'triggers.imagestreamd.io/caused-by': buildId } });
     const deploys = await rx.waitFor('/deploy', 2);
-    expect(deploys[1].json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('b') }]);
+    expect(deploys[1]!.json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('b') }]);
   });
 
   it('a loop (a trigger whose own delivery caused the push) and a chain past the depth budget stop, reported in status', async () => {
     // "self" rebuilds app from app: its delivery causes the next push to app:latest.
     await trigger('self', 'app:latest', 'Build', '/self');
-    const [first] = await rx.waitFor('/self', 1);
+    const first = (await rx.waitFor('/self', 1))[0]!;
     expect(first.json.data.new.digest).toBe(digest('d'));
-    const selfId = first.headers['webhook-id'];
+    const selfId = String(first.headers['webhook-id']);
     await map('app', digest('e'), { labels: { 'triggers.imagestreamd.io/caused-by': selfId } });
 
     // The chain of E is [build-app → app:d, self → app:d]: "self" would fire itself again.
@@ -158,7 +119,7 @@ describe('causation chains', () => {
     // A push with no cause fires both again, and the stop no longer stands.
     await map('app', digest('f'));
     const deploys = await rx.waitFor('/deploy', 3);
-    expect(deploys[2].json.data).toMatchObject({ new: { digest: digest('f') }, causation: [] });
+    expect(deploys[2]!.json.data).toMatchObject({ new: { digest: digest('f') }, causation: [] });
     await rx.waitFor('/self', 2);
     let cleared: any;
     for (let i = 0; i < 100 && cleared?.status !== 'False'; i++) {

@@ -51,12 +51,7 @@ export async function startApiProcess(env: Record<string, string>, args: string[
   return {
     url,
     child,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      }),
+    stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }
 
@@ -74,11 +69,15 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcessHa
   });
   return {
     child,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      }),
+    stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
+}
+
+/** Signals a child process and resolves with its exit code once it has exited. */
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
 }

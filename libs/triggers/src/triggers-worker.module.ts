@@ -1,4 +1,4 @@
-import { InjectQueue, BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, BullModule, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
 import { Database } from '@app/persistence';
@@ -42,6 +42,8 @@ function deliverBatchJobs(ids: string[]) {
  * lower id is still unrelayed, so nothing is skipped; SKIP LOCKED lets several workers share it.
  * Also the sweeper: pending deliveries whose job is gone (Redis lost, redrive) are re-enqueued.
  */
+const workerLog = new Logger('TriggerWorkers');
+
 @Injectable()
 export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('TriggerRelay');
@@ -56,7 +58,11 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectQueue(TriggerQueue.Evaluation) private readonly evaluation: Queue,
     @InjectQueue(TriggerQueue.Delivery) private readonly delivery: Queue,
     @InjectQueue(TriggerQueue.Maintenance) private readonly maintenance: Queue,
-  ) {}
+  ) {
+    // Redis outages surface as 'error' events; without a listener Node throws them. The relay
+    // keeps rows in Postgres meanwhile, so logging is all there is to do.
+    for (const queue of [evaluation, delivery, maintenance]) queue.on('error', (e: Error) => this.log.warn(`${queue.name} queue: ${e.message}`));
+  }
 
   onApplicationBootstrap(): void {
     // Not awaited: with Redis down at boot the command would wait for it, and the worker (ingest,
@@ -142,6 +148,12 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
 
 @Processor(TriggerQueue.Evaluation, { concurrency: bootConfig.evaluationConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
 export class EvaluationProcessor extends WorkerHost {
+  /** Redis outages: BullMQ reconnects by itself; an unhandled 'error' event would crash the process. */
+  @OnWorkerEvent('error')
+  onWorkerError(e: Error): void {
+    workerLog.warn(`evaluation worker: ${e.message}`);
+  }
+
   constructor(
     @Inject(TriggerEvaluator) private readonly evaluator: TriggerEvaluator,
     @InjectQueue(TriggerQueue.Delivery) private readonly delivery: Queue,
@@ -167,6 +179,12 @@ export class EvaluationProcessor extends WorkerHost {
 
 @Processor(TriggerQueue.Delivery, { concurrency: bootConfig.deliveryConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
 export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdown {
+  /** Redis outages: BullMQ reconnects by itself; an unhandled 'error' event would crash the process. */
+  @OnWorkerEvent('error')
+  onWorkerError(e: Error): void {
+    workerLog.warn(`delivery worker: ${e.message}`);
+  }
+
   constructor(
     @Inject(DeliveryService) private readonly deliveries: DeliveryService,
     @InjectQueue(TriggerQueue.Delivery) private readonly queue: Queue,
@@ -207,6 +225,12 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdo
 
 @Processor(TriggerQueue.Maintenance, { prefix: bootConfig.queuePrefix })
 export class MaintenanceProcessor extends WorkerHost {
+  /** Redis outages: BullMQ reconnects by itself; an unhandled 'error' event would crash the process. */
+  @OnWorkerEvent('error')
+  onWorkerError(e: Error): void {
+    workerLog.warn(`maintenance worker: ${e.message}`);
+  }
+
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(TRIGGER_CONFIG) private readonly config: TriggerConfig,
