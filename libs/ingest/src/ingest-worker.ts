@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { AppConfig } from '@app/config';
 import {
+  dispatchJob,
   JobName,
   jobsOfQueue,
   type QueueHandlers,
@@ -42,11 +43,8 @@ export class RegistryEventsWorker {
     this.worker.on('error', (e) => this.logger.warn(`registry-events worker: ${e.message}`));
   }
 
-  private async run(job: Job): Promise<unknown> {
-    const name = job.name as keyof typeof this.handlers;
-    const handler = this.handlers[name];
-    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
-    return handler(job.data, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+  private run(job: Job): Promise<unknown> {
+    return dispatchJob(this.handlers, job);
   }
 
   async close(): Promise<void> {

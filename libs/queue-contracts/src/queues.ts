@@ -1,3 +1,5 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+
 /**
  * The job catalogue: every queue, every job name, and the payload each job carries. Producers and
  * consumers in both apps import these, so a name or a payload shape is declared exactly once.
@@ -38,3 +40,13 @@ export type JobsOf<Q extends QueueName> = (typeof jobsOfQueue)[Q][number];
 export type QueueHandlers<Q extends QueueName> = {
   [N in JobsOf<Q>]: (data: JobPayloads[N], attempt: { made: number; max: number }) => Promise<unknown>;
 };
+
+/**
+ * Runs the handler for a job by its name; a name the queue does not declare can never succeed,
+ * so it fails without retries.
+ */
+export function dispatchJob<Q extends QueueName>(handlers: QueueHandlers<Q>, job: Job): Promise<unknown> {
+  const handler = (handlers as Record<string, ((data: unknown, attempt: { made: number; max: number }) => Promise<unknown>) | undefined>)[job.name];
+  if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
+  return handler(job.data, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+}

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import type { Database } from '@app/persistence';
 import {
   addJobs,
+  dispatchJob,
   JobName,
   jobsOfQueue,
   type QueueHandlers,
@@ -116,11 +117,8 @@ export class ImageImportWorker {
     return claimed.length;
   }
 
-  private async run(job: Job): Promise<unknown> {
-    const name = job.name as keyof typeof this.handlers;
-    const handler = this.handlers[name];
-    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
-    return handler(job.data, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+  private run(job: Job): Promise<unknown> {
+    return dispatchJob(this.handlers, job);
   }
 
   async close(): Promise<void> {
