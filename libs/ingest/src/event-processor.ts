@@ -41,6 +41,9 @@ interface Settlement {
   reason?: string | null;
 }
 
+/** What reading a pushed manifest from the registry gave. */
+type ImageRead = { image: PreparedImage } | { error: unknown };
+
 /** Where a tag stands while the events of its backlog are applied one after the other. */
 interface TagState {
   position: TagPosition | null;
@@ -160,10 +163,22 @@ export class RegistryEventProcessor {
         // this transaction would hold until the end: then mappings commit on their own too.
         mapInGate: !backlog.some((item) => item.kind === 'tag-delete'),
       };
+      // Registry reads for the older pushes too happen before any mapping locks the stream row
+      // (a mapping made in this transaction holds it until COMMIT).
+      const reads = new Map<string, ImageRead>();
+      for (const item of backlog) {
+        if (item.kind !== 'manifest-push' || item.id === event.id) continue;
+        try {
+          reads.set(item.id, { image: await this.images.prepare(item.repository, item.digest!) });
+        } catch (error) {
+          reads.set(item.id, { error }); // raised when the item is applied, below
+        }
+      }
       for (const item of backlog) {
         const own = item.id === event.id;
         try {
-          const s = await this.applyToTag(gate, item, stream, state, own ? prepared : undefined);
+          const read = own ? (prepared && { image: prepared }) : reads.get(item.id);
+          const s = await this.applyToTag(gate, item, stream, state, read);
           if (s) settled.push(s);
         } catch (e) {
           if (own) {
@@ -192,7 +207,7 @@ export class RegistryEventProcessor {
    * `state.mapInGate`), settlement and new position ride with the gate's COMMIT, so a crash
    * leaves all or none of them; a tag delete commits its own removal and returns null.
    */
-  private async applyToTag(gate: Transaction, event: InboxEvent, stream: StreamRef, state: TagState, prepared?: PreparedImage): Promise<Settlement | null> {
+  private async applyToTag(gate: Transaction, event: InboxEvent, stream: StreamRef, state: TagState, read?: ImageRead): Promise<Settlement | null> {
     if (event.kind === 'tag-delete') {
       await this.deleteTag(event, stream, state);
       return null;
@@ -205,20 +220,16 @@ export class RegistryEventProcessor {
     }
     if (decision.action === 'skip') {
       // The tag stays, but the pushed image is still recorded when the registry still has it.
-      await this.recordQuietly(event, prepared);
+      if (!read || 'image' in read) await this.recordQuietly(event, read?.image);
       const s: Settlement = { event, state: 'processed', outcome: 'superseded', reason: decision.reason };
       gate.finishWith(this.inbox.finishSql(event.id, s.state, s.outcome, s.reason));
       return s;
     }
-    const image = prepared ?? (await this.images.prepare(event.repository, digest));
-    let outcome;
-    if (state.mapInGate) {
-      // The moves of earlier events of this backlog must be written before this one reads the tag.
-      await gate.flush();
-      outcome = await this.images.mapTag(stream, tag, image, gate);
-    } else {
-      outcome = await this.images.mapTag(stream, tag, image);
-    }
+    if (read && 'error' in read) throw read.error;
+    const image = read?.image ?? (await this.images.prepare(event.repository, digest));
+    // The moves of earlier events of this backlog must be written before this one reads the tag.
+    if (state.mapInGate) await gate.flush();
+    const outcome = await this.images.mapTag(stream, tag, image, state.mapInGate ? gate : undefined);
     state.position = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest, currentImage: digest };
     state.current = digest;
     const s: Settlement = { event, state: 'processed', outcome: outcome.tagChanged ? 'tagged' : 'unchanged' };
