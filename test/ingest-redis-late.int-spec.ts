@@ -14,8 +14,8 @@ describeLate(`Redis comes up after the api and worker${skipReason ? ` (skipped: 
 
   beforeAll(async () => {
     port = await freeLoopbackPort();
+    // startIngestStack boots the worker too, both while nothing listens on the Redis port.
     stack = await startIngestStack({ overrides: { redisUrl: `redis://127.0.0.1:${port}`, internalRegistryHostname: 'r.test:5000' } });
-    await stack.startWorker();
   });
   afterAll(async () => {
     await stack?.close();

@@ -4,3 +4,4 @@ export * from './job-defaults';
 export * from './connection';
 export * from './producer';
 export * from './triggers';
+export * from './close-guard';
