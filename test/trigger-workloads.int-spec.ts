@@ -141,4 +141,40 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     const fired = await settle(() => webImage(`${apps()}/deployments/held`), (v) => v.image !== ' ');
     expect(fired.image).toBe(`quay.io/acme/late@${digest('c')}`);
   });
+  it('a push preview lists annotated workloads with the patch the real push then applies, and changes nothing', async () => {
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'pv' } })).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('pvweb', 'pv:latest'))).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('pvheld', 'pv:latest', { paused: true }))).status).toBe(201);
+    await map('pv', digest('a'));
+    const before = await settle(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image !== ' ');
+    expect(before.image).toBe(`quay.io/acme/pv@${digest('a')}`);
+    const deliveries = async () => (await call('GET', `${api.url}${G}/namespaces/demo/deliveries?labelSelector=triggers.imagestreamd.io/trigger=pvweb`)).body.items as any[];
+    expect(await deliveries()).toHaveLength(1);
+
+    const preview = await call('POST', `${api.url}${G}/namespaces/demo/pushpreviews`, { metadata: { name: 'pv:latest' }, spec: { image: digest('d') } });
+    expect(preview.status).toBe(201);
+    const byName = Object.fromEntries((preview.body.status.workloads as any[]).map((w) => [w.name, w]));
+    expect(byName['pvheld']).toMatchObject({ kind: 'Deployment', wouldFire: false, reason: 'Paused' });
+    expect(byName['pvweb']).toMatchObject({
+      kind: 'Deployment',
+      namespace: 'demo',
+      fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image',
+      wouldFire: true,
+      patch: [
+        { op: 'test', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/pv@${digest('a')}` },
+        { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/pv@${digest('d')}` },
+      ],
+    });
+    // No side effect: the workload and its delivery records are as they were.
+    const unchanged = await webImage(`${apps()}/deployments/pvweb`);
+    expect(unchanged.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+    expect(await deliveries()).toHaveLength(1);
+
+    await map('pv', digest('d'));
+    await settle(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image.endsWith(digest('d')));
+    const real = (await settle(deliveries, (l) => l.length === 2))[1].spec.event;
+    const strip = (e: any) => ({ ...e, time: undefined, data: { ...e.data, tagChangeId: undefined } });
+    expect(strip(real)).toEqual(strip(byName['pvweb'].event));
+    expect(byName['pvweb'].deliveryId).toBe(real.id);
+  });
 });

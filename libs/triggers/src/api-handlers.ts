@@ -156,7 +156,8 @@ export class DeliveryRedriveHandler implements ResourceHandler {
 /**
  * PushPreview (create-only, no side effect): `metadata.name` = `stream:tag`, `spec.image` = the
  * digest of a hypothetical push (`spec.dockerImageReference` optional). Answers which triggers
- * would fire and the exact CloudEvent each would receive (`time` is set when it really fires).
+ * would fire and the exact CloudEvent each would receive (`time` is set when it really fires), and
+ * for annotated workloads which annotation entries would set their image, with the JSON patch.
  */
 export class PushPreviewHandler implements ResourceHandler {
   readonly info = pushPreviewsInfo;
@@ -172,7 +173,7 @@ export class PushPreviewHandler implements ResourceHandler {
     if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), name, errors);
     const key = { namespace, stream: st!.stream, tag: st!.tag };
-    const { tag, results } = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
+    const { tag, results, workloads } = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
     return {
       code: 201,
       body: {
@@ -188,6 +189,16 @@ export class PushPreviewHandler implements ResourceHandler {
             wouldFire: r.decision.fire && !!r.event,
             reason: r.decision.reason,
             ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event } : {}),
+          })),
+          // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following the tag.
+          workloads: workloads.map((w) => ({
+            kind: w.kind,
+            namespace: w.namespace,
+            name: w.name,
+            fieldPath: w.fieldPath,
+            wouldFire: w.fire,
+            reason: w.reason,
+            ...(w.event ? { deliveryId: w.event.id, idempotencyKey: w.idempotencyKey, patch: w.event.data.patch, event: w.event } : {}),
           })),
         },
       },

@@ -275,7 +275,11 @@ export class TriggerEvaluator {
   }
 
   /** Preview: what a push of `image` to the tag would do. Reads only. */
-  async preview(key: TagKey, image: string, pullSpec?: string): Promise<{ tag: ResolvedTag | null; results: EvaluatedTrigger[] }> {
+  async preview(
+    key: TagKey,
+    image: string,
+    pullSpec?: string,
+  ): Promise<{ tag: ResolvedTag | null; results: EvaluatedTrigger[]; workloads: WorkloadPreview[] }> {
     const tag = await this.resolveTag(this.db, key, { image, pullSpec });
     const results: EvaluatedTrigger[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
@@ -291,7 +295,7 @@ export class TriggerEvaluator {
         results.push(ev);
       }
     }
-    return { tag, results };
+    return { tag, results, workloads: tag ? await this.previewWorkloads(key, tag) : [] };
   }
 
   private async triggersFollowing(q: Queryable, key: TagKey, afterUid: string, limit: number, lock: boolean): Promise<TriggerRow[]> {
@@ -450,60 +454,14 @@ export class TriggerEvaluator {
   }
 
   private async applyAnnotationTriggers(tx: Queryable, key: TagKey, kind: WorkloadKind, workload: Workload): Promise<Workload> {
-    const value = workload.metadata.annotations?.[TRIGGERS_ANNOTATION];
-    if (value === undefined) return workload;
-    const m = workload.metadata;
-    const entries = parseTriggersAnnotation(value, kind.podSpecPath).triggers.filter((t) => {
-      const st = parseStreamTag(t.from.name);
-      return !t.paused && !t.from.apiVersion && st?.stream === key.stream && st.tag === key.tag && (t.from.namespace || m.namespace) === key.namespace;
-    });
-    if (!entries.length) return workload;
+    if (workload.metadata.annotations?.[TRIGGERS_ANNOTATION] === undefined) return workload;
     const tag = await this.resolveTag(tx, key);
     if (!tag) return workload;
-    let next = workload;
-    const records: object[] = [];
-    const time = nowTimestamp();
-    for (const entry of entries) {
-      const currentImage = imageAt(next, kind.podSpecPath, entry.fieldPath);
-      if (currentImage === undefined || currentImage === tag.pullSpec) continue;
-      // The container's digest is what this dependent last got: the rules against moving back apply to it.
-      const last = /@(sha256:[0-9a-f]{64})$/.exec(currentImage ?? '')?.[1] ?? null;
-      const facts = await this.lastImageFacts(tx, key, last ? [last] : []);
-      const decision = decideFire(tag, {
-        paused: false,
-        lastImage: last,
-        lastImageFirstSeenChangeId: last ? (facts.first.get(last) ?? null) : null,
-        lastImageCreated: last ? (facts.created.get(last) ?? null) : null,
-      });
-      // Same digest under another pull spec (a referencePolicy change) is still brought in line.
-      if (!decision.fire && decision.reason !== 'UpToDate') continue;
-      if (this.chainStop(tag.causation, kind.kind, m.namespace!, m.name!)) continue;
-      const ops = imagePatch(next, kind.podSpecPath, entry.fieldPath, tag.pullSpec);
-      if (!ops) continue;
-      next = applyPatchDocument('json', next, ops, {}) as Workload;
-      const idemKey = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}`;
-      const id = deliveryIdOf(idemKey);
-      const event = buildEvent(
-        id,
-        this.options.eventSource,
-        time,
-        {
-          namespace: key.namespace,
-          stream: key.stream,
-          tag: key.tag,
-          old: { digest: tag.previousImage, pullSpec: tag.previousPullSpec },
-          new: { digest: tag.image, pullSpec: tag.pullSpec },
-          trigger: { apiVersion: `${kind.group}/v1`, kind: kind.kind, namespace: m.namespace!, name: m.name!, uid: m.uid!, generation: m.generation ?? 1 },
-          target: { kind: kind.kind, name: m.name!, fieldPath: entry.fieldPath },
-          patch: ops,
-          reason: decision.fire ? decision.reason : 'PullSpecChanged',
-          tagChangeId: tag.changeId,
-          causation: tag.causation,
-        },
-        `apis/${kind.group}/v1/namespaces/${m.namespace}/${kind.resource}/${m.name}`,
-      );
-      records.push({ id, key: idemKey, namespace: m.namespace, kind: kind.kind, name: m.name, uid: m.uid, change: tag.changeId, image: tag.image, event });
-    }
+    const { next, entries } = await this.planAnnotationTriggers(tx, key, kind, workload, tag, nowTimestamp());
+    const m = workload.metadata;
+    const records = entries.flatMap((e) =>
+      e.event ? [{ id: e.event.id, key: e.idempotencyKey, namespace: m.namespace, kind: kind.kind, name: m.name, uid: m.uid, change: tag.changeId, image: tag.image, event: e.event }] : [],
+    );
     if (records.length) {
       await tx.query(
         `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, state, delivered_at)
@@ -515,6 +473,131 @@ export class TriggerEvaluator {
     }
     return next;
   }
+
+  /**
+   * What the workload's annotation entries following `key` do when the tag is at `tag`: the
+   * workload with every firing entry's image set, and per entry whether it fires (with the event
+   * and JSON patch) or why not. Reads only; shared by the real evaluation and preview.
+   */
+  private async planAnnotationTriggers(
+    q: Queryable,
+    key: TagKey,
+    kind: WorkloadKind,
+    workload: Workload,
+    tag: ResolvedTag,
+    time: string,
+  ): Promise<{ next: Workload; entries: PlannedWorkloadEntry[] }> {
+    const m = workload.metadata;
+    const value = m.annotations?.[TRIGGERS_ANNOTATION];
+    if (value === undefined) return { next: workload, entries: [] };
+    const following = parseTriggersAnnotation(value, kind.podSpecPath).triggers.filter((t) => {
+      const st = parseStreamTag(t.from.name);
+      return !t.from.apiVersion && st?.stream === key.stream && st.tag === key.tag && (t.from.namespace || m.namespace) === key.namespace;
+    });
+    let next = workload;
+    const entries: PlannedWorkloadEntry[] = [];
+    for (const entry of following) {
+      const skip = (reason: string) => entries.push({ fieldPath: entry.fieldPath, fire: false, reason });
+      if (entry.paused) {
+        skip('Paused');
+        continue;
+      }
+      const currentImage = imageAt(next, kind.podSpecPath, entry.fieldPath);
+      if (currentImage === undefined) {
+        skip('NoContainerAtFieldPath');
+        continue;
+      }
+      if (currentImage === tag.pullSpec) {
+        skip('UpToDate');
+        continue;
+      }
+      // The container's digest is what this dependent last got: the rules against moving back apply to it.
+      const last = /@(sha256:[0-9a-f]{64})$/.exec(currentImage ?? '')?.[1] ?? null;
+      const facts = await this.lastImageFacts(q, key, last ? [last] : []);
+      const decision = decideFire(tag, {
+        paused: false,
+        lastImage: last,
+        lastImageFirstSeenChangeId: last ? (facts.first.get(last) ?? null) : null,
+        lastImageCreated: last ? (facts.created.get(last) ?? null) : null,
+      });
+      // Same digest under another pull spec (a referencePolicy change) is still brought in line.
+      if (!decision.fire && decision.reason !== 'UpToDate') {
+        skip(decision.reason);
+        continue;
+      }
+      if (this.chainStop(tag.causation, kind.kind, m.namespace!, m.name!)) {
+        skip('ChainStopped');
+        continue;
+      }
+      const ops = imagePatch(next, kind.podSpecPath, entry.fieldPath, tag.pullSpec);
+      if (!ops) {
+        skip('UpToDate');
+        continue;
+      }
+      next = applyPatchDocument('json', next, ops, {}) as Workload;
+      const reason = decision.fire ? decision.reason : 'PullSpecChanged';
+      const idemKey = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}`;
+      const event = buildEvent(
+        deliveryIdOf(idemKey),
+        this.options.eventSource,
+        time,
+        {
+          namespace: key.namespace,
+          stream: key.stream,
+          tag: key.tag,
+          old: { digest: tag.previousImage, pullSpec: tag.previousPullSpec },
+          new: { digest: tag.image, pullSpec: tag.pullSpec },
+          trigger: { apiVersion: `${kind.group}/v1`, kind: kind.kind, namespace: m.namespace!, name: m.name!, uid: m.uid!, generation: m.generation ?? 1 },
+          target: { kind: kind.kind, name: m.name!, fieldPath: entry.fieldPath },
+          patch: ops,
+          reason,
+          tagChangeId: tag.changeId,
+          causation: tag.causation,
+        },
+        `apis/${kind.group}/v1/namespaces/${m.namespace}/${kind.resource}/${m.name}`,
+      );
+      entries.push({ fieldPath: entry.fieldPath, fire: true, reason, idempotencyKey: idemKey, event });
+    }
+    return { next, entries };
+  }
+
+  /** Preview for annotated workloads: what a push of `image` would set on each, read-only. */
+  async previewWorkloads(key: TagKey, tag: ResolvedTag): Promise<WorkloadPreview[]> {
+    const subs = await this.db.query<{ kind: string; namespace: string; name: string }>(
+      `SELECT kind, namespace, name FROM trigger_subscriptions
+        WHERE from_namespace = $1 AND stream = $2 AND tag = $3 AND kind <> 'Trigger' ORDER BY kind, namespace, name`,
+      [key.namespace, key.stream, key.tag],
+    );
+    const previews: WorkloadPreview[] = [];
+    for (const sub of subs) {
+      const store = this.workloadStores.get(sub.kind);
+      const kind = workloadKinds.find((w) => w.kind === sub.kind);
+      if (!store || !kind) continue;
+      const workload = await store.get(sub.namespace, sub.name).catch((e: { reason?: string }) => {
+        if (e.reason === 'NotFound') return null;
+        throw e;
+      });
+      if (!workload) continue;
+      const { entries } = await this.planAnnotationTriggers(this.db, key, kind, workload, tag, '');
+      for (const entry of entries) previews.push({ kind: kind.kind, namespace: sub.namespace, name: sub.name, ...entry });
+    }
+    return previews;
+  }
+}
+
+/** One annotation entry of a workload: fires (with its event) or not, and why. */
+export interface PlannedWorkloadEntry {
+  fieldPath: string;
+  fire: boolean;
+  reason: string;
+  idempotencyKey?: string;
+  event?: CloudEvent;
+}
+
+export interface WorkloadPreview extends PlannedWorkloadEntry {
+  kind: string;
+  namespace: string;
+  name: string;
 }
 
 /** After a fire: Triggered=True, and a standing ChainStopped/OlderImageIgnored no longer holds. */
