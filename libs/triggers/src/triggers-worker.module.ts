@@ -137,10 +137,18 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     if (!rows.length) return 0;
     const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1, target: r.target_key }));
     await this.delivery.addBulk(jobs);
-    // A job id dedupes against a failed job too: a pending delivery whose job failed is retried.
+    // A job id dedupes against a finished job too (kept for an hour or a week): the row is still
+    // pending, so that job did not settle it; a failed one is retried, a completed one replaced.
+    // Only overdue rows get here, so checking them one by one is rare work.
     for (const j of jobs) {
       const existing = await this.delivery.getJob(j.opts.jobId);
-      if (existing && (await existing.isFailed())) await existing.retry('failed');
+      if (!existing) continue;
+      const state = await existing.getState();
+      if (state === 'failed') await existing.retry('failed');
+      else if (state === 'completed') {
+        await existing.remove();
+        await this.delivery.add(j.name, j.data, j.opts);
+      }
     }
     return rows.length;
   }

@@ -1,0 +1,86 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type Job, Queue, Worker } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { loadTriggerConfig } from '@app/config';
+import { Database, prepareDatabase } from '@app/persistence';
+import { redisConnectionOptions, triggerJobId, TriggerQueue } from '@app/queue-contracts';
+import { createTestDatabase } from '@app/testing';
+import { TriggerRelay } from '@app/triggers';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The delivery sweeper: a pending delivery overdue in Postgres gets a live job again even when
+ * Redis still holds a finished job under the same deterministic id (BullMQ would dedupe the add).
+ */
+describe('trigger delivery sweeper', () => {
+  const prefix = `sweep${randomBytes(4).toString('hex')}`;
+  const connection = redisConnectionOptions(redisUrl, 'worker');
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ds: DataSource;
+  let db: Database;
+  const queues: Record<string, Queue> = {};
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    ds = await prepareDatabase(testDb.url, 2);
+    db = new Database(ds);
+    for (const name of [TriggerQueue.Evaluation, TriggerQueue.Delivery, TriggerQueue.Maintenance]) queues[name] = new Queue(name, { connection, prefix });
+  });
+  afterAll(async () => {
+    for (const q of Object.values(queues)) {
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+    await ds?.destroy();
+    await testDb?.drop();
+  });
+
+  /** A pending delivery whose next attempt (attempt 2) is a minute overdue. */
+  const overdueDelivery = async (id: string) => {
+    await db.query(
+      `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, image, url, target_key, event, attempts, next_attempt_at)
+       VALUES ($1, $1, 'demo', 'Trigger', 't', $2, $3, 'http://127.0.0.1:9/', 'http://127.0.0.1:9', '{}', 1, now() - interval '1 minute')`,
+      [id, randomUUID(), `sha256:${'a'.repeat(64)}`],
+    );
+    return triggerJobId.deliver({ deliveryId: id, generation: 1, attempt: 2 });
+  };
+
+  /** Runs one job under `jobId` to the end (completed or failed) with a throwaway worker. */
+  const finishedJob = async (jobId: string, deliveryId: string, outcome: 'completed' | 'failed') => {
+    const delivery = queues[TriggerQueue.Delivery]!;
+    await delivery.add('deliver', { deliveryId, generation: 1, attempt: 2 }, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false });
+    const worker = new Worker(
+      TriggerQueue.Delivery,
+      async (job: Job) => {
+        if (job.id === jobId && outcome === 'failed') throw new Error('receiver gone');
+        return 'done';
+      },
+      { connection, prefix },
+    );
+    const deadline = Date.now() + 10000;
+    while ((await delivery.getJobState(jobId)) !== outcome && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+    expect(await delivery.getJobState(jobId)).toBe(outcome);
+  };
+
+  it('replaces a completed job and retries a failed one, each carrying the next attempt', async () => {
+    const completedId = await overdueDelivery('msg_sweep_completed');
+    const failedId = await overdueDelivery('msg_sweep_failed');
+    await finishedJob(completedId, 'msg_sweep_completed', 'completed');
+    await finishedJob(failedId, 'msg_sweep_failed', 'failed');
+
+    const relay = new TriggerRelay(db, loadTriggerConfig({}), queues[TriggerQueue.Evaluation]!, queues[TriggerQueue.Delivery]!, queues[TriggerQueue.Maintenance]!);
+    expect(await relay.sweepOnce()).toBe(2);
+
+    const delivery = queues[TriggerQueue.Delivery]!;
+    for (const [jobId, deliveryId] of [
+      [completedId, 'msg_sweep_completed'],
+      [failedId, 'msg_sweep_failed'],
+    ] as const) {
+      expect(await delivery.getJobState(jobId)).toBe('waiting');
+      const job = await delivery.getJob(jobId);
+      expect(job?.data).toMatchObject({ deliveryId, generation: 1, attempt: 2 });
+    }
+  });
+});
