@@ -8,7 +8,8 @@
  *  2. Push events at INGEST_BENCH_RATE/s (default 200) for INGEST_BENCH_VISIBLE_SECONDS (default 20)
  *     against an api and a worker process: time from sending the event until a watch on the
  *     streams shows the tag at the pushed image, p50/p99; then the same at the lower rates of
- *     INGEST_BENCH_SWEEP (default 25,50,100) for INGEST_BENCH_SWEEP_SECONDS (default 8) each.
+ *     INGEST_BENCH_SWEEP (default 25,50,100) for INGEST_BENCH_SWEEP_SECONDS (default 8) each, with
+ *     INGEST_BENCH_WORKERS (default 1) worker processes.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,8 @@ const VISIBLE_SECONDS = env('INGEST_BENCH_VISIBLE_SECONDS', 20);
 /** Lower rates measured after the main one (comma-separated; empty for none), SWEEP_SECONDS each. */
 const SWEEP_RATES = (process.env['INGEST_BENCH_SWEEP'] ?? '25,50,100').split(',').filter(Boolean).map(Number);
 const SWEEP_SECONDS = env('INGEST_BENCH_SWEEP_SECONDS', 8);
+/** Worker processes (replicas) for the visibility runs. */
+const WORKERS = env('INGEST_BENCH_WORKERS', 1);
 const SECRET = 'bench-ingest-secret';
 const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -140,9 +143,9 @@ async function visibility(databaseUrl: string): Promise<void> {
   };
   // api and worker as separate processes, as deployed (each gets a core of its own).
   const api = await startApiProcess(env);
-  const worker = startWorkerProcess(env);
+  const workers = Array.from({ length: WORKERS }, () => startWorkerProcess(env));
   // Warnings and crashes of the processes under test belong in the bench output.
-  for (const child of [api.child, worker.child]) child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  for (const child of [api.child, ...workers.map((w) => w.child)]) child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   const base = `${api.url}/apis/image.openshift.io/v1`;
   const agent = new Agent({ connections: 32 });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
@@ -267,7 +270,7 @@ async function visibility(databaseUrl: string): Promise<void> {
     for (const r of sweep) console.log(`event → tag visible at ${r.rate} events/s (${SWEEP_SECONDS}s): p50=${ms(r.p50)} p99=${ms(r.p99)}${r.p99 <= 150 ? ' (p99 ≤ 150 ms)' : ''}`);
   } finally {
     await agent.close();
-    await Promise.all([api.stop(), worker.stop()]);
+    await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
   }
 }
 

@@ -53,3 +53,50 @@ describe('deletecollection', () => {
     expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);
   });
 });
+
+/** A watch resumed from an old resourceVersion replays the change log in batches. */
+describe('watch catch-up from a resourceVersion', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('replays every change in order, each with its own resourceVersion and the computed status', async () => {
+    const url = `${api.base}/namespaces/cu/imagestreams`;
+    const seed = await call('POST', url, { metadata: { name: 'seed' } });
+    expect(seed.status).toBe(201);
+    const start = seed.body.metadata.resourceVersion as string;
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    // 30 streams, each created and then tagged: 60 changes, several per stream.
+    for (let i = 0; i < 30; i++) {
+      expect((await call('POST', url, { metadata: { name: `s${i}` } })).status).toBe(201);
+      const mapped = await call('POST', `${api.base}/namespaces/cu/imagestreammappings`, {
+        metadata: { name: `s${i}` },
+        tag: 'v1',
+        image: { metadata: { name: digest('d') }, dockerImageReference: `r.test/cu/s${i}@${digest('d')}` },
+      });
+      expect(mapped.status).toBe(201);
+    }
+    const deleted = await call('DELETE', `${url}/s0`);
+    expect(deleted.status).toBe(200);
+
+    const w = watchEvents(`${url}?watch=true&resourceVersion=${start}`);
+    await w.waitFor((e) => e.length >= 61, 10000);
+    w.stop();
+    const events = w.events;
+    expect(events).toHaveLength(61);
+    const versions = events.map((e) => BigInt(e.object.metadata.resourceVersion as string));
+    expect(versions).toEqual([...versions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(versions).size).toBe(61);
+    expect(events.slice(0, 2).map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 's0'],
+      ['MODIFIED', 's0'],
+    ]);
+    expect(events[60]).toMatchObject({ type: 'DELETED', object: { metadata: { name: 's0' } } });
+    // Status is computed as of delivery: every live stream shows its tag.
+    for (const e of events.filter((x) => x.type === 'MODIFIED' && x.object.metadata.name !== 's0')) {
+      expect((e.object as { status?: { tags?: { tag: string }[] } }).status?.tags?.map((t) => t.tag)).toEqual(['v1']);
+    }
+  });
+});

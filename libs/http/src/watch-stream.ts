@@ -24,6 +24,9 @@ export interface WatchRequest {
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** Changes delivered (and presented) together at most. */
+const BATCH = 200;
+
 /**
  * One watch connection: initial state (when no resourceVersion is given), the change-log
  * backlog after the requested version, then live changes from the feed, deduplicated by
@@ -111,7 +114,7 @@ export class WatchStream {
       // The backlog stops at the feed's horizon; later changes arrive through the feed in order.
       for (;;) {
         const backlog = await readChanges(this.db, this.lastRv, 500, { resource: this.info.resource, upTo: this.feed.position });
-        for (const c of backlog) await this.deliver(c);
+        await this.deliverAll(backlog);
         if (backlog.length < 500 || this.closed) break;
       }
     }
@@ -126,7 +129,7 @@ export class WatchStream {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = (async () => {
-      while (this.queue.length && !this.closed) await this.deliver(this.queue.shift()!);
+      while (this.queue.length && !this.closed) await this.deliverAll(this.queue.splice(0, BATCH));
     })()
       .catch(() => this.close())
       .finally(() => {
@@ -135,7 +138,34 @@ export class WatchStream {
       });
   }
 
-  private async deliver(c: ChangeRecord): Promise<void> {
+  /**
+   * Delivers changes in order. Under a burst of changes the objects that need their computed
+   * state are presented together (one read for the batch instead of one per change); each is
+   * still filled in as of delivery, as a single one would be.
+   */
+  private async deliverAll(changes: ChangeRecord[]): Promise<void> {
+    const handler = this.req.handler;
+    const presented = new Map<ChangeRecord, object>();
+    if (changes.length > 1 && handler.presentMany) {
+      const needing = changes.filter((c) => c.object && c.type !== 'NONE' && (c.type !== 'DELETED' || this.selectsKindFields) && BigInt(c.rv) > BigInt(this.lastRv));
+      if (needing.length) {
+        const objects = await handler.presentMany(needing.map((c) => this.withVersion(c)));
+        needing.forEach((c, i) => presented.set(c, objects[i]!));
+      }
+    }
+    for (const c of changes) {
+      if (this.closed) return;
+      await this.deliver(c, presented.get(c));
+    }
+  }
+
+  private withVersion(c: ChangeRecord): object {
+    const obj = c.object as ApiObject;
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } };
+  }
+
+  /** `prepresented`: the change's object as served, when deliverAll read it already. */
+  private async deliver(c: ChangeRecord, prepresented?: object): Promise<void> {
     if (BigInt(c.rv) <= BigInt(this.lastRv)) return;
     this.lastRv = c.rv;
     if (c.type === 'NONE') return;
@@ -146,8 +176,7 @@ export class WatchStream {
     let presented: object | undefined;
     let fields: Record<string, string> | undefined;
     if (this.selectsKindFields && c.object && this.req.handler.present && this.req.handler.fieldsOf) {
-      const obj = c.object as ApiObject;
-      presented = await this.req.handler.present({ ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } });
+      presented = prepresented ?? (await this.req.handler.present(this.withVersion(c)));
       fields = this.req.handler.fieldsOf(presented);
     }
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
@@ -163,8 +192,7 @@ export class WatchStream {
       return;
     }
     if (c.object && this.req.handler.present) {
-      const obj = c.object as ApiObject;
-      this.write(type, await this.req.handler.present({ ...obj, metadata: { ...obj.metadata, resourceVersion: c.rv } }));
+      this.write(type, prepresented ?? (await this.req.handler.present(this.withVersion(c))));
       return;
     }
     // Rows written without an object: the current state, unless it has changed again since.

@@ -15,7 +15,8 @@ export async function decorateImageStreams(
   history: TagHistoryRepository,
   config: ImageApiConfig,
 ): Promise<void> {
-  const statuses = await history.statusOf(q, streams.map((s) => s.metadata.uid!));
+  // A watch presents a batch of changes at once, which may hold one stream several times.
+  const statuses = await history.statusOf(q, [...new Set(streams.map((s) => s.metadata.uid!))]);
   for (const s of streams) {
     const tags = statuses.get(s.metadata.uid!);
     const publicRepo = publicDockerImageRepositoryOf(s, config);

@@ -100,9 +100,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   /** A change-log object as clients see it: computed state filled in, type set. */
   async present(obj: object): Promise<object> {
-    const copy = structuredClone(obj) as T;
-    await this.decorate(this.db, [copy]);
-    return this.withType(copy);
+    const [presented] = await this.presentMany([obj]);
+    return presented!;
+  }
+
+  /** Several change-log objects, with the computed state of all of them read at once. */
+  async presentMany(objs: object[]): Promise<object[]> {
+    const copies = objs.map((o) => structuredClone(o) as T);
+    await this.decorate(this.db, copies);
+    return copies.map((c) => this.withType(c));
   }
 
   async current(namespace: string, name: string): Promise<T | null> {

@@ -22,6 +22,8 @@ export interface ResourceHandler {
   delete?(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult>;
   /** Watchable resources: a change-log object as served (computed state filled in). */
   present?(obj: object): Promise<object>;
+  /** present() for many objects in one go (one read of their computed state). */
+  presentMany?(objs: object[]): Promise<object[]>;
   /** Watchable resources: the current object, for change-log entries written without one. */
   current?(namespace: string, name: string): Promise<object | null>;
   /** Values for fieldSelector matching of a watched object. */
