@@ -11,6 +11,7 @@ import {
 } from '@app/api-machinery';
 import { type ChangeRecord, compactedResourceVersion, type Database, readChanges, type ResourceHandler } from '@app/persistence';
 import type { ChangeFeed } from './change-feed';
+import type { PresentedChanges } from './presented-changes';
 
 export interface WatchRequest {
   handler: ResourceHandler;
@@ -52,6 +53,7 @@ export class WatchStream {
     private readonly feed: ChangeFeed,
     private readonly bookmarkIntervalMs: number,
     private readonly onClose: (w: WatchStream) => void,
+    private readonly presentedChanges: PresentedChanges,
   ) {
     this.info = req.handler.info;
   }
@@ -139,17 +141,19 @@ export class WatchStream {
   }
 
   /**
-   * Delivers changes in order. Under a burst of changes the objects that need their computed
-   * state are presented together (one read for the batch instead of one per change); each is
-   * still filled in as of delivery, as a single one would be.
+   * Delivers changes in order. The objects that need their computed state are presented together
+   * (one read for the batch instead of one per change), and through the process-wide
+   * PresentedChanges, so the other watches of the resource reuse that read. Each is filled in as
+   * of its first delivery, after the change committed, as a single one would be.
    */
   private async deliverAll(changes: ChangeRecord[]): Promise<void> {
     const handler = this.req.handler;
     const presented = new Map<ChangeRecord, object>();
-    if (changes.length > 1 && handler.presentMany) {
+    const presentMany = handler.presentMany?.bind(handler);
+    if (presentMany) {
       const needing = changes.filter((c) => c.object && c.type !== 'NONE' && (c.type !== 'DELETED' || this.selectsKindFields) && BigInt(c.rv) > BigInt(this.lastRv));
       if (needing.length) {
-        const objects = await handler.presentMany(needing.map((c) => this.withVersion(c)));
+        const objects = await this.presentedChanges.get(needing, (missing) => presentMany(missing.map((c) => this.withVersion(c))));
         needing.forEach((c, i) => presented.set(c, objects[i]!));
       }
     }

@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { compactChangeLog, Database } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
+import { PresentedChanges } from './presented-changes';
 import { type WatchRequest, WatchStream } from './watch-stream';
 
 /** Owns this process's change feed and open watches; ends every watch cleanly on shutdown. */
@@ -10,6 +11,7 @@ import { type WatchRequest, WatchStream } from './watch-stream';
 export class WatchService implements OnModuleInit, OnApplicationShutdown {
   readonly feed: ChangeFeed;
   private readonly open = new Set<WatchStream>();
+  private readonly presentedChanges = new PresentedChanges();
   private compactor: NodeJS.Timeout | undefined;
 
   constructor(
@@ -30,8 +32,14 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async serve(request: WatchRequest, res: ServerResponse): Promise<void> {
-    const stream = new WatchStream(request, res, this.db, this.feed, this.config.watchBookmarkIntervalSeconds * 1000, (w) =>
-      this.open.delete(w),
+    const stream = new WatchStream(
+      request,
+      res,
+      this.db,
+      this.feed,
+      this.config.watchBookmarkIntervalSeconds * 1000,
+      (w) => this.open.delete(w),
+      this.presentedChanges,
     );
     this.open.add(stream);
     await stream.start();
