@@ -2,7 +2,7 @@ import type { ChangeRecord } from '@app/persistence';
 import { PresentedChanges } from './presented-changes';
 
 const change = (rv: string): ChangeRecord =>
-  ({ rv, resource: 'imagestreams', namespace: 'ns', name: `s${rv}`, type: 'MODIFIED', labels: {}, prevLabels: {}, object: { metadata: { name: `s${rv}` } } }) as ChangeRecord;
+  ({ rv, resource: 'imagestreams', namespace: 'ns', name: `s${rv}`, type: 'MODIFIED', labels: {}, prevLabels: {}, object: { metadata: { name: `s${rv}` } } });
 
 describe('PresentedChanges', () => {
   it('presents each change once across callers, in one call per batch, even while a read is in flight', async () => {
