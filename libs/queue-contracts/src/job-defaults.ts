@@ -14,16 +14,11 @@ export interface RetryTuning {
  * Failed jobs are kept a day for inspection.
  */
 export function jobOptionsFor(queue: QueueName, tuning: RetryTuning): JobsOptions {
+  // Both queues retry storage faults the same way. Image imports record registry failures as tag
+  // conditions (the job succeeds), so their retries are for storage faults only.
   switch (queue) {
     case QueueName.RegistryEvents:
-      return {
-        attempts: tuning.attempts,
-        backoff: { type: 'exponential', delay: tuning.backoffMs },
-        removeOnComplete: true,
-        removeOnFail: { age: 24 * 3600, count: 10000 },
-      };
     case QueueName.ImageImports:
-      // Registry failures are recorded as tag conditions (the job succeeds); retries are for storage faults.
       return {
         attempts: tuning.attempts,
         backoff: { type: 'exponential', delay: tuning.backoffMs },
