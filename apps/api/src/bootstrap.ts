@@ -7,7 +7,7 @@ import type { AppConfig } from '@app/config';
 import { requestLabelsOf, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase } from '@app/persistence';
-import { installRedisConnectionCloseGuard } from '@app/queue-contracts';
+import { installBullmqShutdownGuards } from '@app/queue-contracts';
 import { ApiModule } from './api.module';
 import { createLogger } from './logger';
 
@@ -22,7 +22,7 @@ export interface ApiServer {
  * wrong content types become Status errors), metrics hooks, graceful shutdown.
  */
 export async function bootstrapApi(config: AppConfig, extraModules: DynamicModule[] = []): Promise<ApiServer> {
-  installRedisConnectionCloseGuard();
+  installBullmqShutdownGuards();
   const migrated = await prepareDatabase(config.databaseUrl, 1);
   await migrated.destroy();
   const adapter = new FastifyAdapter({

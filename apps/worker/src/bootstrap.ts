@@ -4,7 +4,7 @@ import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import { prepareDatabase } from '@app/persistence';
-import { installRedisConnectionCloseGuard } from '@app/queue-contracts';
+import { installBullmqShutdownGuards } from '@app/queue-contracts';
 import { WorkerModule } from './worker.module';
 
 export interface WorkerProcess {
@@ -14,7 +14,7 @@ export interface WorkerProcess {
 
 /** Starts the worker as an application context (no HTTP); SIGTERM closes consumers cleanly. */
 export async function bootstrapWorker(config: AppConfig, extra: DynamicModule[] = []): Promise<WorkerProcess> {
-  installRedisConnectionCloseGuard();
+  installBullmqShutdownGuards();
   const migrated = await prepareDatabase(config.databaseUrl, 1);
   await migrated.destroy();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, extra), { bufferLogs: true });

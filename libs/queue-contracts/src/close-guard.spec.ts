@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Queue } from 'bullmq';
-import { installRedisConnectionCloseGuard } from './close-guard';
+import { installBullmqShutdownGuards } from './close-guard';
 
 /**
  * A loopback peer that speaks just enough RESP to get an ioredis client 'ready' (the ready check's
@@ -26,14 +26,14 @@ async function stallingRedis(): Promise<{ server: Server; port: number }> {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('installRedisConnectionCloseGuard', () => {
+describe('installBullmqShutdownGuards', () => {
   const unhandled: unknown[] = [];
   const record = (reason: unknown) => unhandled.push(reason);
   beforeAll(() => process.on('unhandledRejection', record));
   afterAll(() => process.off('unhandledRejection', record));
 
   it('closing a Queue mid-handshake leaves no unhandled rejection behind', async () => {
-    installRedisConnectionCloseGuard();
+    installBullmqShutdownGuards();
     const { server, port } = await stallingRedis();
     try {
       const queue = new Queue('close-guard', { connection: { host: '127.0.0.1', port, maxRetriesPerRequest: null } });

@@ -1,9 +1,11 @@
-import { RedisConnection } from 'bullmq';
+import { RedisConnection, Worker } from 'bullmq';
 
 let installed = false;
 
 /**
- * Works around BullMQ's RedisConnection closing while it is still initializing
+ * Shutdown workarounds for BullMQ 5.81, installed once at api and worker bootstrap.
+ *
+ * 1. A RedisConnection closing while it is still initializing
  * (taskforcesh/bullmq#3546, open for 5.81): close() disconnects the client and removes every
  * listener at once, and the constructor's own `initializing.catch(emit('error'))` chain then fires
  * "Connection is closed." with no listener, which Node turns into an unhandled rejection that kills
@@ -11,9 +13,15 @@ let installed = false;
  * down or the connection is mid-handshake: a shutdown during a Redis outage, or a fast restart.
  *
  * The guard re-attaches a no-op 'error' listener right after close() has run its synchronous part:
- * an error from a connection we are done with has nobody left to tell. Idempotent.
+ * an error from a connection we are done with has nobody left to tell.
+ *
+ * 2. A Worker that sat idle through a Redis outage can keep its blocking connection in
+ * `reconnecting` with no socket. A graceful Worker.close() then waits for that connection's 'end'
+ * event, which a socketless ioredis client never emits, so shutdown hangs. Such a worker has no
+ * job it could still finish (finishing one needs Redis), so it is closed with `force`; its active
+ * jobs, if any, come back as stalled and are retried (every handler is idempotent).
  */
-export function installRedisConnectionCloseGuard(): void {
+export function installBullmqShutdownGuards(): void {
   if (installed) return;
   installed = true;
   const prototype = RedisConnection.prototype;
@@ -23,8 +31,20 @@ export function installRedisConnectionCloseGuard(): void {
     this.on('error', ignoreLateError);
     return closing;
   };
+
+  const workerPrototype = Worker.prototype;
+  const originalWorkerClose = Object.getOwnPropertyDescriptor(workerPrototype, 'close')?.value as (this: Worker, force?: boolean) => Promise<void>;
+  workerPrototype.close = function closeForcedWhenDisconnected(this: Worker, force = false): Promise<void> {
+    return originalWorkerClose.call(this, force || !blockingClientReady(this));
+  };
+}
+
+/** Is the worker's blocking connection connected? (A private field: BullMQ exposes no status.) */
+function blockingClientReady(worker: Worker): boolean {
+  const status = (worker as unknown as { blockingConnection?: { _client?: { status?: string } } }).blockingConnection?._client?.status;
+  return status === undefined || status === 'ready';
 }
 
 function ignoreLateError(): void {
-  // Deliberately empty: see installRedisConnectionCloseGuard.
+  // Deliberately empty: see installBullmqShutdownGuards.
 }
