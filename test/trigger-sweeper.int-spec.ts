@@ -10,10 +10,12 @@ import { TriggerRelay } from '@app/triggers';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
+ * The relay's and the sweeper's Redis side, driven directly against real Postgres and Redis.
  * The delivery sweeper: a pending delivery overdue in Postgres gets a live job again even when
  * Redis still holds a finished job under the same deterministic id (BullMQ would dedupe the add).
+ * The relay: only moves of tags something follows become evaluation jobs.
  */
-describe('trigger delivery sweeper', () => {
+describe('trigger relay and delivery sweeper', () => {
   const prefix = `sweep${randomBytes(4).toString('hex')}`;
   const connection = redisConnectionOptions(redisUrl, 'worker');
   let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -82,5 +84,33 @@ describe('trigger delivery sweeper', () => {
       const job = await delivery.getJob(jobId);
       expect(job?.data).toMatchObject({ deliveryId, generation: 1, attempt: 2 });
     }
+  });
+  it('relays every tag move but queues evaluation only for tags a trigger or workload follows', async () => {
+    const move = async (stream: string) => {
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+         VALUES ('relay', $1, $2, 'latest', NULL, $3, $4, 'mapping') RETURNING id::text AS id`,
+        [stream, randomUUID(), `sha256:${'b'.repeat(64)}`, `r.test/relay/${stream}@sha256:${'b'.repeat(64)}`],
+      );
+      return row!.id;
+    };
+    await db.query(
+      `INSERT INTO trigger_subscriptions (owner_uid, kind, namespace, name, from_namespace, stream, tag)
+       VALUES ($1, 'Trigger', 'relay', 'watcher', 'relay', 'followed', 'latest')`,
+      [randomUUID()],
+    );
+    const followed = await move('followed');
+    const unfollowed = await move('unfollowed');
+    const relay = new TriggerRelay(db, loadTriggerConfig({}), queues[TriggerQueue.Evaluation]!, queues[TriggerQueue.Delivery]!, queues[TriggerQueue.Maintenance]!);
+    expect(await relay.relayOnce()).toBe(2);
+
+    const rows = await db.query<{ id: string; relayed: boolean }>(`SELECT id::text AS id, relayed FROM tag_changes WHERE namespace = 'relay' ORDER BY id`);
+    expect(rows).toEqual([
+      { id: followed, relayed: true },
+      { id: unfollowed, relayed: true },
+    ]);
+    const evaluation = queues[TriggerQueue.Evaluation]!;
+    expect(await evaluation.getJob(triggerJobId.evaluate(followed))).toBeDefined();
+    expect(await evaluation.getJob(triggerJobId.evaluate(unfollowed))).toBeUndefined();
   });
 });

@@ -101,8 +101,14 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
   /** One relay pass; returns how many rows moved. */
   async relayOnce(limit = 500): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const changes = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
-        `SELECT id::text AS id, namespace, stream, tag FROM tag_changes WHERE NOT relayed ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      // A move of a tag nothing follows needs no evaluation: it is only marked relayed. A trigger
+      // or workload that starts following the tag later writes its own evaluation request, which
+      // sees the tag as it is then (level-driven), so skipping loses no fire.
+      const changes = await tx.query<{ id: string; namespace: string; stream: string; tag: string; followed: boolean }>(
+        `SELECT c.id::text AS id, c.namespace, c.stream, c.tag,
+                EXISTS (SELECT 1 FROM trigger_subscriptions s
+                         WHERE s.from_namespace = c.namespace AND s.stream = c.stream AND s.tag = c.tag) AS followed
+           FROM tag_changes c WHERE NOT c.relayed ORDER BY c.id LIMIT $1 FOR UPDATE OF c SKIP LOCKED`,
         [limit],
       );
       const requests = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
@@ -118,11 +124,13 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
       // so the older ones would find nothing the newest does not (all rows are marked relayed).
       const newest = new Map<string, { id: string; namespace: string; stream: string; tag: string }>();
       for (const c of changes) {
+        if (!c.followed) continue;
         const k = `${c.namespace}/${c.stream}/${c.tag}`;
         const seen = newest.get(k);
         if (!seen || BigInt(c.id) > BigInt(seen.id)) newest.set(k, c);
       }
-      await this.evaluation.addBulk([...[...newest.values()].map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))]);
+      const jobs = [...[...newest.values()].map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))];
+      if (jobs.length) await this.evaluation.addBulk(jobs);
       if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)]);
       if (requests.length) await tx.query(`DELETE FROM trigger_evaluation_requests WHERE id = ANY($1::bigint[])`, [requests.map((r) => r.id)]);
       return changes.length + requests.length;
