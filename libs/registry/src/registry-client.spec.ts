@@ -328,11 +328,15 @@ describe('RegistryClient', () => {
         RegistryAuthError,
       );
 
-      const gone = await fakeServer(() => undefined);
-      await gone.close();
+      // The registry listens before the token service's port is freed, so it cannot be handed
+      // that same port (its challenge would then point at itself).
+      let goneUrl = '';
       const registry = await serve((_req, res) =>
-        send(res, 401, '', { 'www-authenticate': `Bearer realm="${gone.url}/token",service="svc"` }),
+        send(res, 401, '', { 'www-authenticate': `Bearer realm="${goneUrl}/token",service="svc"` }),
       );
+      const gone = await fakeServer(() => undefined);
+      goneUrl = gone.url;
+      await gone.close();
       await expect(client(registry.url).getManifest('myproject/app', 'v1')).rejects.toThrow(
         RegistryUnavailableError,
       );
