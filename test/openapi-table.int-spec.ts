@@ -149,6 +149,38 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(unsupported.status).toBe(400);
     });
 
+    it('Warn and Ignore drop unknown fields: they are never stored or echoed back', async () => {
+      const created = await call('POST', `${ns()}/imagestreams`, {
+        metadata: { name: 'pruned', labels: { keep: 'me' } },
+        spec: { tagz: [], tags: [{ name: 'a', bogus: 1, from: { kind: 'DockerImage', name: 'quay.io/x/y:1', extra: 2 } }] },
+      });
+      expect(created.status).toBe(201);
+      const read = await call('GET', `${ns()}/imagestreams/pruned`);
+      for (const obj of [created.body, read.body]) {
+        expect(obj.spec).not.toHaveProperty('tagz');
+        expect(obj.spec.tags[0]).not.toHaveProperty('bogus');
+        expect(obj.spec.tags[0].from).toEqual({ kind: 'DockerImage', name: 'quay.io/x/y:1' });
+        expect(obj.metadata.labels).toEqual({ keep: 'me' });
+      }
+      const merged = await call('PATCH', `${ns()}/imagestreams/pruned?fieldValidation=Ignore`, { spec: { lookupPolicy: { local: true, junk: 1 }, junk: 2 } }, 'application/merge-patch+json');
+      expect(merged.status).toBe(200);
+      expect(merged.body.spec.lookupPolicy).toEqual({ local: true });
+      expect(merged.body.spec).not.toHaveProperty('junk');
+      const json = await call(
+        'PATCH',
+        `${ns()}/imagestreams/pruned`,
+        [
+          { op: 'add', path: '/spec/bogus', value: 1 },
+          { op: 'add', path: '/spec/tags/-', value: { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/x/y:2' }, nope: true } },
+        ],
+        'application/json-patch+json',
+      );
+      expect(json.status).toBe(200);
+      expect(json.body.spec).not.toHaveProperty('bogus');
+      expect(json.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
+      expect(json.body.spec.tags[1]).not.toHaveProperty('nope');
+    });
+
     it('server-side apply stays a clear 415', async () => {
       const res = await call('PATCH', `${ns()}/imagestreams/app?fieldManager=me`, 'metadata:\n  labels: {a: b}\n', 'application/apply-patch+yaml');
       expect(res.status).toBe(415);

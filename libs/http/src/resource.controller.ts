@@ -113,8 +113,8 @@ export class ResourceController {
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
         const body = decodeObjectBody(req.headers['content-type'], req.body);
-        const warnings = this.fields.check(h.info, req.query['fieldValidation'], body);
-        const result = await h.create(namespace, body, options);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
+        const result = await h.create(namespace, document, options);
         return send(reply, result.code, result.body, warnings);
       }
       case 'DELETE': {
@@ -144,8 +144,8 @@ export class ResourceController {
         if (!h.update) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
         const body = decodeObjectBody(type, req.body);
-        const warnings = this.fields.check(h.info, req.query['fieldValidation'], body);
-        const result = await h.update(namespace, name, body, options);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
+        const result = await h.update(namespace, name, document, options);
         return send(reply, result.code, result.body, warnings);
       }
       case 'PATCH': {
@@ -153,8 +153,8 @@ export class ResourceController {
         if (!h.patch) throw ApiError.methodNotAllowed();
         const options = writeOptionsOf(req.query);
         const { type: patchType, patch } = decodePatchBody(type, req.body);
-        const warnings = this.fields.check(h.info, req.query['fieldValidation'], patch, patchType);
-        const result = await h.patch(namespace, name, patchType, patch, options);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
+        const result = await h.patch(namespace, name, patchType, document, options);
         return send(reply, result.code, result.body, warnings);
       }
       case 'DELETE': {

@@ -1,5 +1,5 @@
 import type { Schema } from './schema';
-import { unknownFields } from './unknown-fields';
+import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { ApiError } from '@app/api-machinery';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
@@ -63,6 +63,26 @@ export function unknownFieldsInJsonPatch(ops: unknown, root: Schema, schemas: Re
       continue;
     }
     out.push(...unknownFields(op.value, schema, schemas, {}, dotted));
+  }
+  return out;
+}
+
+/**
+ * A JSON patch without what it would add that the schema does not declare: values lose their
+ * unknown fields, and add/replace operations on an undeclared field are dropped (the decoder would
+ * drop that field from the patched object).
+ */
+export function pruneJsonPatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): unknown {
+  if (!Array.isArray(ops)) return ops;
+  const out: unknown[] = [];
+  for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+    if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') {
+      out.push(op);
+      continue;
+    }
+    const { schema, parent, key } = schemaAtPointer(root, op.path, schemas);
+    if (schema) out.push({ ...op, value: pruneUnknownFields(op.value, schema, schemas) });
+    else if (!(parent?.properties && key !== undefined && !parent.properties[key] && typeof parent.additionalProperties !== 'object')) out.push(op);
   }
   return out;
 }

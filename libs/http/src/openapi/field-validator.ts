@@ -1,20 +1,37 @@
 import { ApiError, type PatchType, type ResourceInfo } from '@app/api-machinery';
-import { fieldValidationOf, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import type { OpenApiDocuments } from './openapi-document';
 import type { Schema } from './schema';
 import { firstTypeMismatch, type TypeMismatch } from './type-mismatch';
-import { unknownFields } from './unknown-fields';
+import { pruneUnknownFields, unknownFields } from './unknown-fields';
+
+/** A write's document as the handler gets it, and the `Warning` header values for the answer. */
+export interface AdmittedDocument {
+  document: unknown;
+  warnings: string[];
+}
 
 /**
  * Server-side field validation (`?fieldValidation=Strict|Warn|Ignore`) against the published
- * OpenAPI schemas: unknown fields in a create/update body or a patch are a 400 (Strict) or
- * `Warning` headers (Warn, the default). Kinds without a published schema are not checked.
+ * OpenAPI schemas: unknown fields in a create/update body or a patch are a 400 (Strict), or are
+ * dropped, with `Warning` headers (Warn, the default) or silently (Ignore), as kube-apiserver's
+ * decoder drops them. Kinds without a published schema are passed through unchanged.
  */
 export class FieldValidator {
   constructor(private readonly docs: OpenApiDocuments) {}
 
+  /** The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode. */
+  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): AdmittedDocument {
+    const warnings = this.check(info, mode, body, patchType);
+    const schema = this.docs.schemaOf(info);
+    if (!schema || patchType === 'apply') return { document: body, warnings };
+    const schemas = this.docs.schemas;
+    const document = patchType === 'json' ? pruneJsonPatch(body, schema, schemas) : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined });
+    return { document, warnings };
+  }
+
   /** Warning header values for the request; throws 400 BadRequest in Strict mode. */
-  check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): string[] {
+  private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): string[] {
     const validation = fieldValidationOf(mode);
     const schema = this.docs.schemaOf(info);
     if (!schema) return [];

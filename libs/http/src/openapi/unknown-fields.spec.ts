@@ -1,7 +1,7 @@
 import { imageSchemas, IMAGE } from './image-schemas';
 import { metaSchemas } from './meta-schemas';
-import { fieldValidationOf, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
-import { unknownFields } from './unknown-fields';
+import { fieldValidationOf, pruneJsonPatch, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { pruneUnknownFields, unknownFields } from './unknown-fields';
 
 const schemas = { ...metaSchemas, ...imageSchemas };
 const imageStream = imageSchemas[`${IMAGE}.ImageStream`]!;
@@ -54,5 +54,40 @@ describe('fieldValidation outcomes', () => {
     expect(unknownFieldOutcome('Warn', ['spec.a'])).toEqual(['299 - "unknown field \\"spec.a\\""']);
     expect(unknownFieldOutcome('Ignore', ['spec.a'])).toEqual([]);
     expect(unknownFieldOutcome('Strict', [])).toEqual([]);
+  });
+});
+
+describe('pruneUnknownFields (Warn and Ignore drop what the type does not declare)', () => {
+  it('drops unknown fields at every depth and keeps map keys', () => {
+    const body = {
+      metadata: { name: 'x', nmae: 'y', labels: { 'a/b': 'c' } },
+      spec: { tagz: [], tags: [{ name: 't', bogus: 1, from: { kind: 'DockerImage', name: 'a', extra: 2 } }] },
+      extra: true,
+    };
+    expect(pruneUnknownFields(body, imageStream, schemas)).toEqual({
+      metadata: { name: 'x', labels: { 'a/b': 'c' } },
+      spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'a' } }] },
+    });
+    expect(body.spec.tagz).toEqual([]); // the input is not changed
+  });
+
+  it('keeps embedded documents whole and patch directives in patch mode', () => {
+    expect(pruneUnknownFields({ dockerImageMetadata: { Anything: 1 }, junk: 1 }, image, schemas)).toEqual({ dockerImageMetadata: { Anything: 1 } });
+    const patch = { spec: { $setElementOrder: [], tags: [{ name: 'a', $patch: 'delete', junk: 1 }] } };
+    expect(pruneUnknownFields(patch, imageStream, schemas, { directives: true })).toEqual({ spec: { $setElementOrder: [], tags: [{ name: 'a', $patch: 'delete' }] } });
+  });
+
+  it('drops JSON patch operations that add undeclared fields and prunes added values', () => {
+    const ops = [
+      { op: 'add', path: '/spec/nope', value: 1 },
+      { op: 'add', path: '/spec/tags/-', value: { name: 'x', bogus: true } },
+      { op: 'add', path: '/metadata/labels/new', value: 'v' },
+      { op: 'remove', path: '/spec/whatever' },
+    ];
+    expect(pruneJsonPatch(ops, imageStream, schemas)).toEqual([
+      { op: 'add', path: '/spec/tags/-', value: { name: 'x' } },
+      { op: 'add', path: '/metadata/labels/new', value: 'v' },
+      { op: 'remove', path: '/spec/whatever' },
+    ]);
   });
 });

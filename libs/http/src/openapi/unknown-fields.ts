@@ -40,3 +40,31 @@ export function unknownFields(
   }
   return out;
 }
+
+/**
+ * `value` without the fields `schema` does not declare (a copy; `value` is not changed). This is
+ * what kube-apiserver's decoder does in the Warn and Ignore modes: a field the type does not have
+ * is dropped, never stored or echoed back. Same traversal rules as `unknownFields`.
+ */
+export function pruneUnknownFields(value: unknown, schema: Schema, schemas: Record<string, Schema>, options: UnknownFieldOptions = {}): unknown {
+  const resolved = schema.ref ? schemas[schema.ref] : schema;
+  if (!resolved || resolved['x-kubernetes-preserve-unknown-fields']) return value;
+  if (Array.isArray(value)) {
+    const items = resolved.items;
+    return items ? value.map((item) => pruneUnknownFields(item, items, schemas, options)) : value;
+  }
+  if (!isObject(value)) return value;
+  const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
+  const closed = Boolean(resolved.properties) || resolved.additionalProperties === false;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (options.directives && key.startsWith('$')) {
+      out[key] = child;
+      continue;
+    }
+    const declared = resolved.properties?.[key] ?? extra;
+    if (declared) out[key] = pruneUnknownFields(child, declared, schemas, options);
+    else if (!closed) out[key] = child;
+  }
+  return out;
+}
