@@ -47,7 +47,9 @@ describe('deletecollection', () => {
     expect((await call('GET', url)).body.items).toHaveLength(3);
     const res = await call('DELETE', `${url}?labelSelector=team%3Dx`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ kind: 'Status', status: 'Success' });
+    // As kube-apiserver: the list of what was deleted.
+    expect(res.body).toMatchObject({ kind: 'ImageStreamList', apiVersion: 'image.openshift.io/v1' });
+    expect(res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort()).toEqual(['a', 'b']);
     const left = await call('GET', url);
     expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['c']);
     expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);

@@ -38,7 +38,13 @@ const showsValue = new Set<FieldErrorType>([
   'FieldValueNotSupported',
 ]);
 
+/** A value upstream prints unquoted (Go's %#v of a non-string, e.g. the uint64 `0x0`). */
+export class VerbatimValue {
+  constructor(readonly text: string) {}
+}
+
 function renderValue(value: unknown): string {
+  if (value instanceof VerbatimValue) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -1,19 +1,22 @@
-import { ApiError, type ApiObject, type DeleteOptions, type ListOptions, type Status, successStatus } from '@app/api-machinery';
+import { ApiError, type ApiObject, apiVersionOf, type DeleteOptions, type ListOptions } from '@app/api-machinery';
 import type { ResourceHandler } from '@app/persistence';
 
 /**
  * DELETE on a collection (`deletecollection`): deletes every object the selectors match, one
  * by one through the resource's own delete (each is its own transaction and watch event, as in
- * the Kubernetes apiserver). Objects already gone meanwhile are skipped.
+ * the Kubernetes apiserver). Objects already gone meanwhile are skipped. The answer is the list
+ * of the objects deleted, as kube-apiserver returns it.
  */
-export async function deleteCollection(h: ResourceHandler, list: ListOptions, options: DeleteOptions): Promise<Status> {
-  const items = (await h.list!({ ...list, limit: undefined, continueToken: undefined })).items as ApiObject[];
-  for (const item of items) {
+export async function deleteCollection(h: ResourceHandler, list: ListOptions, options: DeleteOptions): Promise<object> {
+  const listed = await h.list!({ ...list, limit: undefined, continueToken: undefined });
+  const deleted: ApiObject[] = [];
+  for (const item of listed.items as ApiObject[]) {
     try {
       await h.delete!(item.metadata.namespace ?? '', item.metadata.name!, { dryRun: options.dryRun });
+      deleted.push({ kind: h.info.kind, apiVersion: apiVersionOf(h.info), ...item });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     }
   }
-  return successStatus();
+  return { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), metadata: { resourceVersion: listed.metadata.resourceVersion }, items: deleted };
 }

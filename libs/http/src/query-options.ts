@@ -1,6 +1,8 @@
 import {
   ApiError,
   type DeleteOptions,
+  type FieldError,
+  fieldErr,
   type ListOptions,
   parseFieldSelector,
   parseLabelSelector,
@@ -27,11 +29,40 @@ function nonNegativeInt(q: Query, name: string): number | undefined {
   return Number(v);
 }
 
+const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
+
+/**
+ * The combinations kube-apiserver refuses before it lists or watches: resourceVersionMatch
+ * without a resourceVersion or with a continue token (422 Invalid ListOptions), and a continue
+ * token with a resourceVersion (400, the storage layer's answer).
+ */
+function validateListParams(q: Query): void {
+  const rv = one(q, 'resourceVersion') ?? '';
+  const match = one(q, 'resourceVersionMatch') ?? '';
+  const cont = one(q, 'continue') ?? '';
+  const watch = isWatch(q);
+  const errors: FieldError[] = [];
+  if (match !== '') {
+    if (watch) {
+      if (one(q, 'sendInitialEvents') === undefined) errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      else if (match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+    } else if (rv === '') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    else if (cont !== '') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    else if (match !== 'Exact' && match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan']));
+    else if (match === 'Exact' && rv === '0') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+  }
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, kind: 'ListOptions' }, '', errors);
+  if (!watch && cont !== '' && rv !== '' && rv !== '0') throw ApiError.badRequest('specifying resource version is not allowed when using continue');
+}
+
 export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | undefined): ListOptions {
+  validateListParams(q);
+  // Cluster-scoped kinds have no metadata.namespace field to select on (upstream: 400).
+  const metaFields = info.namespaced ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
   return {
     namespace,
     labelSelector: parseLabelSelector(one(q, 'labelSelector')),
-    fieldSelector: parseFieldSelector(one(q, 'fieldSelector'), ['metadata.name', 'metadata.namespace', ...info.fieldSelectors]),
+    fieldSelector: parseFieldSelector(one(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors]),
     limit: nonNegativeInt(q, 'limit'),
     continueToken: one(q, 'continue') || undefined,
   };
@@ -72,7 +103,28 @@ export function writeOptionsOf(q: Query): WriteOptions {
   return { dryRun: values.length > 0 };
 }
 
+const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
+
+/** DeleteOptions rules kube-apiserver checks before deleting (422 Invalid DeleteOptions). */
+function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
+  const errors: FieldError[] = [];
+  const policy = body['propagationPolicy'] ?? one(q, 'propagationPolicy');
+  if (policy !== undefined && policy !== null && !propagationPolicies.includes(policy as string)) {
+    errors.push(fieldErr.notSupported('propagationPolicy', policy, propagationPolicies));
+  }
+  const orphan = body['orphanDependents'] ?? one(q, 'orphanDependents');
+  if (orphan !== undefined && orphan !== null && policy !== undefined && policy !== null) {
+    errors.push(fieldErr.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
+  }
+  const grace = body['gracePeriodSeconds'] ?? one(q, 'gracePeriodSeconds');
+  if (grace !== undefined && grace !== null && !(Number.isInteger(Number(grace)) && String(grace).trim() !== '')) {
+    throw ApiError.badRequest(`gracePeriodSeconds: invalid value "${String(grace)}": must be an integer`);
+  }
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
+}
+
 export function deleteOptionsOf(q: Query, body: Record<string, unknown>): DeleteOptions {
+  validateDeleteOptions(q, body);
   const options: DeleteOptions = writeOptionsOf(q);
   const bodyDryRun = body['dryRun'];
   if (Array.isArray(bodyDryRun) && bodyDryRun.includes('All')) options.dryRun = true;

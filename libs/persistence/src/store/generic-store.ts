@@ -24,6 +24,7 @@ import {
   validateLabels,
   validateNamespaceName,
   validatePathSegmentName,
+  VerbatimValue,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
@@ -51,6 +52,15 @@ export interface Mutation<T> {
   next: T;
   /** State kept outside the row changed (e.g. tag history): write a new resourceVersion even if the row did not. */
   touched?: boolean;
+}
+
+/** Go's omitempty: an empty labels/annotations map or finalizers/ownerReferences list is not written. */
+function dropEmptyMetadataCollections(meta: ApiObject['metadata']): void {
+  const m = meta as Record<string, unknown>;
+  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+    const v = m[key];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0)) delete m[key];
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -140,6 +150,10 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         let after: { namespace: string; name: string } | undefined;
         if (options.continueToken) {
           const token = decodeContinue(options.continueToken);
+          // A token names a position in one namespace's list (upstream: a storage key under the list's prefix).
+          if (this.info.namespaced && options.namespace !== undefined && token.namespace !== options.namespace) {
+            throw ApiError.badRequest('continue key is not valid: the continue token was issued for a different namespace');
+          }
           const compacted = await compactedResourceVersion(tx);
           if (BigInt(token.rv) < BigInt(compacted)) {
             const current = await currentResourceVersion(tx);
@@ -206,6 +220,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+    dropEmptyMetadataCollections(obj.metadata);
     if (this.info.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
         throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -287,19 +302,35 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    return this.updateFrom('put', namespace, name, body, options);
+  }
+
+  /**
+   * PUT and PATCH share this path. As in kube-apiserver, a PUT body's uid is a precondition (409
+   * when it names another object), while a patch that changes the uid is an invalid update (422).
+   */
+  private async updateFrom(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const obj = this.decode(body, namespace);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     obj.metadata.name = name;
     const requestedRv = obj.metadata.resourceVersion;
-    if (!requestedRv) {
-      throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
-    }
     const result = await this.db.transaction(
       async (tx) => {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        // A missing object is 404 before the resourceVersion is looked at (no create on update).
         if (!old) throw ApiError.notFound(this.ref, name);
+        const uid = obj.metadata.uid;
+        if (uid && uid !== old.metadata.uid) {
+          if (origin === 'put') {
+            throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+          }
+          throw this.invalid(obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
+        }
+        if (!requestedRv) {
+          throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
+        }
         if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
         const { stored } = await this.writeLocked(tx, obj, old, false);
         await this.decorate(tx, [stored]);
@@ -373,7 +404,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const preconditionRv = this.patchedResourceVersion(type, patch);
       patched.metadata.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
       try {
-        return await this.update(namespace, name, patched, options);
+        return await this.updateFrom('patch', namespace, name, patched, options);
       } catch (e) {
         // A conflict with our own read is retried; one with the client's precondition is not.
         const ours = preconditionRv === undefined;

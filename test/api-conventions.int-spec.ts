@@ -1,0 +1,76 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/** Request checks kube-apiserver makes before it reads or writes, with its status codes and wording. */
+describe('Kubernetes API conventions: preconditions and request options', () => {
+  let api: TestApi;
+  const ns = () => `${api.base}/namespaces/conv`;
+  beforeAll(async () => {
+    api = await startTestApi();
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'app', labels: { a: 'b' } } })).status).toBe(201);
+  });
+  afterAll(async () => api.close());
+
+  it('PUT of a missing object is 404 before the resourceVersion is checked; without one it is 422 with upstream wording', async () => {
+    const missing = await call('PUT', `${ns()}/imagestreams/nope`, { metadata: { name: 'nope' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.reason).toBe('NotFound');
+    const noRv = await call('PUT', `${ns()}/imagestreams/app`, { metadata: { name: 'app' } });
+    expect(noRv.status).toBe(422);
+    expect(noRv.body.message).toBe('ImageStream.image.openshift.io "app" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+  });
+
+  it('a PUT naming another uid is a failed precondition (409); a patch changing the uid is invalid (422)', async () => {
+    const current = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    const put = await call('PUT', `${ns()}/imagestreams/app`, { ...current, metadata: { ...current.metadata, uid: 'other' } });
+    expect(put.status).toBe(409);
+    expect(put.body.message).toContain(`Precondition failed: UID in precondition: other, UID in object meta: ${current.metadata.uid}`);
+    const patch = await call('PATCH', `${ns()}/imagestreams/app`, { metadata: { uid: 'other' } }, 'application/merge-patch+json');
+    expect(patch.status).toBe(422);
+    expect(patch.body.details.causes).toEqual([expect.objectContaining({ field: 'metadata.uid', message: 'Invalid value: "other": field is immutable' })]);
+    const after = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    expect(after.metadata).toMatchObject({ uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
+  });
+
+  it('removing the last label leaves no empty labels map (omitempty)', async () => {
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'lbl', labels: { only: 'one' }, annotations: {} } })).status).toBe(201);
+    const res = await call('PATCH', `${ns()}/imagestreams/lbl`, { metadata: { labels: { only: null } } }, 'application/merge-patch+json');
+    expect(res.status).toBe(200);
+    expect(res.body.metadata).not.toHaveProperty('labels');
+    expect(res.body.metadata).not.toHaveProperty('annotations');
+  });
+
+  it('refuses invalid DeleteOptions and deletes nothing', async () => {
+    const bogus = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus' });
+    expect(bogus.status).toBe(422);
+    expect(bogus.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan"');
+    const both = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Orphan', orphanDependents: true });
+    expect(both.status).toBe(422);
+    expect(both.body.message).toContain('orphanDependents and deletionPropagation cannot be both set');
+    expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
+    expect((await call('DELETE', `${ns()}/imagestreams/app?dryRun=All`, { propagationPolicy: 'Background' })).status).toBe(200);
+  });
+
+  it('checks list options as kube-apiserver does', async () => {
+    const match = await call('GET', `${ns()}/imagestreams?resourceVersionMatch=Exact`);
+    expect(match.status).toBe(422);
+    expect(match.body.message).toBe('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    const unsupported = await call('GET', `${ns()}/imagestreams?resourceVersion=1&resourceVersionMatch=Newest`);
+    expect(unsupported.status).toBe(422);
+    expect((await call('GET', `${ns()}/imagestreams?resourceVersion=1&resourceVersionMatch=NotOlderThan`)).status).toBe(200);
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'zzz' } })).status).toBe(201);
+    const page = await call('GET', `${ns()}/imagestreams?limit=1`);
+    const token = page.body.metadata.continue as string;
+    expect(token).toBeTruthy();
+    const withRv = await call('GET', `${ns()}/imagestreams?limit=1&continue=${encodeURIComponent(token)}&resourceVersion=5`);
+    expect(withRv.status).toBe(400);
+    expect(withRv.body.message).toBe('specifying resource version is not allowed when using continue');
+    const elsewhere = await call('GET', `${api.base}/namespaces/other/imagestreams?limit=1&continue=${encodeURIComponent(token)}`);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.message).toMatch(/^continue key is not valid/);
+    // Cluster-scoped kinds have no metadata.namespace to select on.
+    const images = await call('GET', `${api.base}/images?fieldSelector=metadata.namespace%3Dx`);
+    expect(images.status).toBe(400);
+    expect((await call('GET', `${api.base}/images?fieldSelector=metadata.name%3Dx`)).status).toBe(200);
+  });
+});
