@@ -117,8 +117,8 @@ function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
     errors.push(fieldErr.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
   }
   const grace = body['gracePeriodSeconds'] ?? one(q, 'gracePeriodSeconds');
-  if (grace !== undefined && grace !== null && !(Number.isInteger(Number(grace)) && String(grace).trim() !== '')) {
-    throw ApiError.badRequest(`gracePeriodSeconds: invalid value "${String(grace)}": must be an integer`);
+  if (grace !== undefined && grace !== null && !(typeof grace === 'number' ? Number.isInteger(grace) : typeof grace === 'string' && /^-?\d+$/.test(grace))) {
+    throw ApiError.badRequest(`gracePeriodSeconds: invalid value ${JSON.stringify(grace)}: must be an integer`);
   }
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
 }
