@@ -1,4 +1,4 @@
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
 /** Request checks kube-apiserver makes before it reads or writes, with its status codes and wording. */
@@ -72,5 +72,41 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     const images = await call('GET', `${api.base}/images?fieldSelector=metadata.namespace%3Dx`);
     expect(images.status).toBe(400);
     expect((await call('GET', `${api.base}/images?fieldSelector=metadata.name%3Dx`)).status).toBe(200);
+    const listWithInitial = await call('GET', `${ns()}/imagestreams?sendInitialEvents=true`);
+    expect(listWithInitial.status).toBe(422);
+    expect(listWithInitial.body.details.causes[0]).toMatchObject({ field: 'sendInitialEvents' });
+    const watchMatchOnly = await call('GET', `${ns()}/imagestreams?watch=1&resourceVersionMatch=NotOlderThan`);
+    expect(watchMatchOnly.status).toBe(422);
+  });
+
+  it('watch-list: sendInitialEvents=true sends the current objects, then a bookmark marking their end, then changes', async () => {
+    expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'one' } })).status).toBe(201);
+    expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'two' } })).status).toBe(201);
+    const w = watchEvents(`${api.base}/namespaces/wl/imagestreams?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
+    await w.waitFor((e) => e.some((x) => x.type === 'BOOKMARK'));
+    expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'three' } })).status).toBe(201);
+    await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'three'));
+    w.stop();
+    const seen = w.events.filter((e) => e.type !== 'BOOKMARK' || e.object.metadata.annotations);
+    expect(seen.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 'one'],
+      ['ADDED', 'two'],
+      ['BOOKMARK', undefined],
+      ['ADDED', 'three'],
+    ]);
+    const end = seen[2]!.object;
+    expect(end.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect(BigInt(end.metadata.resourceVersion)).toBeGreaterThanOrEqual(BigInt(seen[1]!.object.metadata.resourceVersion));
+  });
+
+  it('watch-list: sendInitialEvents=false starts at the newest state without replaying objects', async () => {
+    expect((await call('POST', `${api.base}/namespaces/wl2/imagestreams`, { metadata: { name: 'old' } })).status).toBe(201);
+    const w = watchEvents(`${api.base}/namespaces/wl2/imagestreams?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`);
+    // The request is served once the headers arrive; a create after that must be the first event.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('POST', `${api.base}/namespaces/wl2/imagestreams`, { metadata: { name: 'new' } })).status).toBe(201);
+    await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'new'));
+    w.stop();
+    expect(w.events.map((e) => e.object.metadata.name)).toEqual(['new']);
   });
 });

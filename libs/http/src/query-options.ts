@@ -32,27 +32,35 @@ function nonNegativeInt(q: Query, name: string): number | undefined {
 const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
 
 /**
- * The combinations kube-apiserver refuses before it lists or watches: resourceVersionMatch
- * without a resourceVersion or with a continue token (422 Invalid ListOptions), and a continue
- * token with a resourceVersion (400, the storage layer's answer).
+ * The combinations kube-apiserver refuses before it lists or watches (apimachinery's
+ * ValidateListOptions: 422 Invalid ListOptions), and a continue token with a resourceVersion
+ * (400, the storage layer's answer).
  */
 function validateListParams(q: Query): void {
   const rv = one(q, 'resourceVersion') ?? '';
   const match = one(q, 'resourceVersionMatch') ?? '';
   const cont = one(q, 'continue') ?? '';
-  const watch = isWatch(q);
+  const initialEvents = one(q, 'sendInitialEvents');
   const errors: FieldError[] = [];
-  if (match !== '') {
-    if (watch) {
-      if (one(q, 'sendInitialEvents') === undefined) errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
-      else if (match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['NotOlderThan']));
-    } else if (rv === '') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
-    else if (cont !== '') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
-    else if (match !== 'Exact' && match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan']));
-    else if (match === 'Exact' && rv === '0') errors.push(fieldErr.forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+  const forbidden = (detail: string) => errors.push(fieldErr.forbidden('resourceVersionMatch', detail));
+  if (isWatch(q)) {
+    if (initialEvents !== undefined && match !== 'NotOlderThan') forbidden('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (match !== '') {
+      if (initialEvents === undefined) forbidden('resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+      if (cont !== '') forbidden('resourceVersionMatch is forbidden when continue is provided');
+    }
+  } else {
+    if (match !== '') {
+      if (rv === '') forbidden('resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (cont !== '') forbidden('resourceVersionMatch is forbidden when continue is provided');
+      if (match !== 'Exact' && match !== 'NotOlderThan') errors.push(fieldErr.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+      if (match === 'Exact' && rv === '0') forbidden('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+    if (initialEvents !== undefined) errors.push(fieldErr.forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   }
   if (errors.length) throw ApiError.invalid({ ...metaGroup, kind: 'ListOptions' }, '', errors);
-  if (!watch && cont !== '' && rv !== '' && rv !== '0') throw ApiError.badRequest('specifying resource version is not allowed when using continue');
+  if (!isWatch(q) && cont !== '' && rv !== '' && rv !== '0') throw ApiError.badRequest('specifying resource version is not allowed when using continue');
 }
 
 export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | undefined): ListOptions {
@@ -72,6 +80,8 @@ export interface WatchParams {
   resourceVersion?: string;
   timeoutSeconds?: number;
   allowWatchBookmarks: boolean;
+  /** Watch-list (`sendInitialEvents`): undefined when the client did not ask either way. */
+  sendInitialEvents?: boolean;
 }
 
 export function isWatch(q: Query): boolean {
@@ -87,6 +97,7 @@ export function watchParamsOf(q: Query): WatchParams {
     resourceVersion: rv || undefined,
     timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds'),
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks'),
+    sendInitialEvents: one(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
   };
 }
 

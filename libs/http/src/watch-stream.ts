@@ -9,7 +9,7 @@ import {
   matchesLabels,
   type ResourceInfo,
 } from '@app/api-machinery';
-import { type ChangeRecord, compactedResourceVersion, type Database, readChanges, type ResourceHandler } from '@app/persistence';
+import { type ChangeRecord, compactedResourceVersion, currentResourceVersion, type Database, readChanges, type ResourceHandler } from '@app/persistence';
 import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
 
@@ -21,6 +21,7 @@ export interface WatchRequest {
   resourceVersion?: string;
   timeoutSeconds?: number;
   allowWatchBookmarks: boolean;
+  sendInitialEvents?: boolean;
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -93,7 +94,13 @@ export class WatchStream {
       this.timers.push(setInterval(() => this.bookmark(), this.bookmarkIntervalMs));
     }
     const rv = this.req.resourceVersion;
-    if (rv === undefined || rv === '0') {
+    const initialEvents = this.req.sendInitialEvents;
+    if (initialEvents === false && rv === undefined) {
+      // Watch-list without initial events and no version: start at the newest committed state
+      // (the feed's horizon once it has caught up with it: nothing at or below it is still open).
+      const newest = await currentResourceVersion(this.db);
+      this.lastRv = (await this.db.versionHorizon(newest)) ?? newest;
+    } else if (initialEvents === true || rv === undefined || rv === '0') {
       const list = await this.req.handler.list!({
         namespace: this.req.namespace,
         labelSelector: this.req.labelSelector,
@@ -105,6 +112,14 @@ export class WatchStream {
         this.write('ADDED', this.typed(item));
       }
       this.lastRv = list.metadata.resourceVersion ?? '0';
+      // Watch-list clients (client-go's WatchListClient) wait for this bookmark to end the initial state.
+      if (initialEvents === true && this.req.allowWatchBookmarks) {
+        this.write('BOOKMARK', {
+          kind: this.info.kind,
+          apiVersion: apiVersionOf(this.info),
+          metadata: { resourceVersion: this.lastRv, annotations: { 'k8s.io/initial-events-end': 'true' } },
+        });
+      }
     } else {
       const compacted = await compactedResourceVersion(this.db);
       if (BigInt(rv) < BigInt(compacted)) {
