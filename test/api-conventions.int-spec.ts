@@ -40,6 +40,48 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(res.body.metadata).not.toHaveProperty('annotations');
   });
 
+  it('validates owner references and finalizer names; clears deletion fields on create', async () => {
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'u1', controller: true };
+    const noUid = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'o1', ownerReferences: [{ ...owner, uid: '' }] } });
+    expect(noUid.status).toBe(422);
+    expect(noUid.body.details.causes).toEqual([expect.objectContaining({ field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": uid must not be empty' })]);
+    const twoControllers = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'o2', ownerReferences: [owner, { ...owner, name: 'e', uid: 'u2' }] } });
+    expect(twoControllers.status).toBe(422);
+    expect(twoControllers.body.message).toContain('Only one reference can have Controller set to true. Found "true" in references for Deployment/d and Deployment/e');
+    const badFinalizer = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'o3', finalizers: ['Bad Finalizer'] } });
+    expect(badFinalizer.status).toBe(422);
+    expect(badFinalizer.body.details.causes[0]).toMatchObject({ field: 'metadata.finalizers' });
+    const created = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'o4', ownerReferences: [owner], deletionGracePeriodSeconds: 5, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).not.toHaveProperty('deletionGracePeriodSeconds');
+    expect(created.body.metadata).not.toHaveProperty('deletionTimestamp');
+    expect(created.body.metadata.ownerReferences).toEqual([owner]);
+  });
+
+  it('a delete waits for finalizers: the object is marked, kept, and removed when the last finalizer goes', async () => {
+    const url = `${ns()}/imagestreams/held`;
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status).toBe(201);
+    const w = watchEvents(`${ns()}/imagestreams?watch=1&fieldSelector=metadata.name%3Dheld`);
+    const del = await call('DELETE', url);
+    expect(del.status).toBe(200);
+    expect(del.body).toMatchObject({ kind: 'ImageStream', metadata: { name: 'held', deletionGracePeriodSeconds: 0, finalizers: ['example.com/hold'] } });
+    expect(del.body.metadata.deletionTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const again = await call('DELETE', url);
+    expect(again.body.metadata.resourceVersion).toBe(del.body.metadata.resourceVersion);
+    const kept = await call('GET', url);
+    expect(kept.status).toBe(200);
+    expect(kept.body.metadata.deletionTimestamp).toBe(del.body.metadata.deletionTimestamp);
+    const added = await call('PATCH', url, { metadata: { finalizers: ['example.com/hold', 'example.com/more'] } }, 'application/merge-patch+json');
+    expect(added.status).toBe(422);
+    expect(added.body.message).toContain('no new finalizers can be added if the object is being deleted');
+    const cleared = await call('PATCH', url, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect(cleared.status).toBe(200);
+    expect((await call('GET', url)).status).toBe(404);
+    await w.waitFor((e) => e.some((x) => x.type === 'DELETED'));
+    w.stop();
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+  });
+
   it('refuses invalid DeleteOptions and deletes nothing', async () => {
     const bogus = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus' });
     expect(bogus.status).toBe(422);

@@ -12,3 +12,4 @@ export * from './resource-info';
 export * from './status.types';
 export * from './strategy';
 export * from './json-equal';
+export * from './owner-validation';

@@ -34,7 +34,7 @@ export function isDns1123Subdomain(value: string): boolean {
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-function validateQualifiedName(key: string, field: string): FieldError[] {
+export function validateQualifiedName(key: string, field: string): FieldError[] {
   const slash = key.split('/');
   let name = key;
   if (slash.length > 2) return [fieldErr.invalid(field, key, 'a qualified name must have at most one "/"')];

@@ -13,16 +13,11 @@ export const typeMetaFields = { kind: kindField, apiVersion: apiVersionField };
 /** Wire fields of ObjectMeta this server does not set but accepts (and keeps) as Kubernetes does. */
 const objectMetaExtra: Record<string, Schema> = {
   selfLink: s.string('Deprecated: not set by this server.'),
-  deletionGracePeriodSeconds: s.int64('Seconds allowed for graceful termination before the object is removed.'),
   ownerReferences: s.array(s.ref(`${META}.OwnerReference`), 'Objects depended on by this object.', {
     'x-kubernetes-patch-merge-key': 'uid',
     'x-kubernetes-patch-strategy': 'merge',
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['uid'],
-  }),
-  finalizers: s.array(s.string(''), 'Must be empty before the object is deleted from the registry.', {
-    'x-kubernetes-patch-strategy': 'merge',
-    'x-kubernetes-list-type': 'set',
   }),
   managedFields: s.array(s.ref(`${META}.ManagedFieldsEntry`), 'Field ownership for server-side apply (not maintained by this server).', {
     'x-kubernetes-list-type': 'atomic',
@@ -42,7 +37,12 @@ export const metaSchemas: Record<string, Schema> = {
       ),
       generation: s.int64('A sequence number representing a specific generation of the desired state (image streams: the spec).'),
       creationTimestamp: s.time('When the object was created (RFC3339, UTC, second precision).'),
-      deletionTimestamp: s.time('When the object will be deleted; set by the server.'),
+      deletionTimestamp: s.time('When the object will be deleted; set by the server when a delete waits for finalizers.'),
+      deletionGracePeriodSeconds: s.int64('Seconds allowed for graceful termination before the object is removed (0 here: removal waits only for finalizers).'),
+      finalizers: s.array(s.string(''), 'Must be empty before the object is deleted from the registry.', {
+        'x-kubernetes-patch-strategy': 'merge',
+        'x-kubernetes-list-type': 'set',
+      }),
       labels: s.stringMap('Map of string keys and values used to organize and select objects (label selectors).'),
       annotations: s.stringMap('Unstructured key value map stored with the object; not queryable.'),
     },

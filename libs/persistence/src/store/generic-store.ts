@@ -21,7 +21,9 @@ import {
   type ResourceStrategy,
   successStatus,
   validateAnnotations,
+  validateFinalizers,
   validateLabels,
+  validateOwnerReferences,
   validateNamespaceName,
   validatePathSegmentName,
   VerbatimValue,
@@ -245,6 +247,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     errors.push(...validateLabels(m.labels));
     errors.push(...validateAnnotations(m.annotations));
+    errors.push(...validateOwnerReferences((m as Record<string, unknown>)['ownerReferences']));
+    errors.push(...validateFinalizers(m.finalizers));
     return errors;
   }
 
@@ -260,6 +264,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     m.creationTimestamp = nowTimestamp();
     delete m.resourceVersion;
     delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
     const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj)];
     if (errors.length) throw this.invalid(obj, errors);
@@ -332,8 +337,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
         }
         if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
-        const { stored } = await this.writeLocked(tx, obj, old, false);
-        await this.decorate(tx, [stored]);
+        const { stored, removed } = await this.writeLocked(tx, obj, old, false);
+        if (!removed) await this.decorate(tx, [stored]);
         return stored;
       },
       { rollback: options.dryRun },
@@ -370,7 +375,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   /** The main update path once the row is locked; writes only when something changed. */
-  private async writeLocked(tx: Queryable, obj: T, old: T, touched: boolean): Promise<{ stored: T; changed: boolean }> {
+  private async writeLocked(tx: Queryable, obj: T, old: T, touched: boolean): Promise<{ stored: T; changed: boolean; removed?: boolean }> {
     const name = old.metadata.name!;
     const namespace = this.nsKey(old.metadata.namespace ?? '');
     obj.metadata.uid = old.metadata.uid;
@@ -378,14 +383,25 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (obj.metadata.generateName === undefined && old.metadata.generateName !== undefined) {
       obj.metadata.generateName = old.metadata.generateName;
     }
+    // Only a delete sets the deletion fields, and an update never clears them (kube-apiserver's BeforeUpdate).
+    obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+    obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+    if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
+    if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
     this.strategy.prepareForUpdate(obj, old);
-    const errors = [...this.validateMeta(obj), ...this.strategy.validateUpdate(obj, old)];
+    const errors = [...this.validateMeta(obj), ...this.validateFinalizerUpdate(obj, old), ...this.strategy.validateUpdate(obj, old)];
     if (errors.length) throw this.invalid(obj, errors);
     this.strategy.canonicalize(obj);
     const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
     if (storageErrors.length) throw this.invalid(obj, storageErrors);
     const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
     const changed = !unchanged || touched;
+    if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
+      // The last finalizer of an object being deleted is gone: the delete completes now.
+      await this.decorate(tx, [old]);
+      const removed = await this.removeLocked(tx, { ...old, metadata: { ...old.metadata, finalizers: undefined } });
+      return { stored: removed, changed, removed: true };
+    }
     if (changed) {
       const rv = await allocateResourceVersion(tx);
       await this.storage.update(tx, obj, rv);
@@ -394,6 +410,24 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     const stored = await this.storage.get(tx, namespace, name);
     return { stored: stored!, changed };
+  }
+
+  /** While an object waits for its finalizers, no new one may be added (apimachinery's ValidateObjectMetaUpdate). */
+  private validateFinalizerUpdate(obj: T, old: T): FieldError[] {
+    if (!old.metadata.deletionTimestamp) return [];
+    const before = new Set(old.metadata.finalizers ?? []);
+    const added = (obj.metadata.finalizers ?? []).filter((f) => !before.has(f));
+    if (!added.length) return [];
+    return [fieldErr.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`)];
+  }
+
+  /** Removes the locked row and logs the DELETED change; `old` is decorated. Returns the last state. */
+  private async removeLocked(tx: Queryable, old: T): Promise<T> {
+    const rv = await allocateResourceVersion(tx);
+    await this.storage.remove(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!);
+    const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
+    await appendChange(tx, this.change(old, rv, 'DELETED', old, last));
+    return last;
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
@@ -427,6 +461,24 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return typeof rv === 'string' && rv !== '' ? rv : undefined;
   }
 
+  /**
+   * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
+   * update that removes the last finalizer deletes it. The answer is the object, as upstream.
+   */
+  private async markDeleting(tx: Queryable, old: T): Promise<object> {
+    if (!old.metadata.deletionTimestamp) {
+      const next = structuredClone(old);
+      next.metadata.deletionTimestamp = nowTimestamp();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      const rv = await allocateResourceVersion(tx);
+      await this.storage.update(tx, next, rv);
+      await appendChange(tx, this.change(next, rv, 'MODIFIED', old));
+    }
+    const stored = (await this.storage.get(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!))!;
+    await this.decorate(tx, [stored]);
+    return this.withType(stored);
+  }
+
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     return this.db.transaction(
       async (tx) => {
@@ -443,11 +495,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
             `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
           );
         }
+        if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old) };
         await this.decorate(tx, [old]);
-        const rv = await allocateResourceVersion(tx);
-        await this.storage.remove(tx, this.nsKey(namespace), name);
-        const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
-        await appendChange(tx, this.change(old, rv, 'DELETED', old, last));
+        await this.removeLocked(tx, old);
         return {
           code: 200,
           body: successStatus({ name, group: this.info.group, kind: this.ref.resource, uid: old.metadata.uid }),
