@@ -3,10 +3,11 @@
  * with the receiver over its own database, optionally a real registry notifying it and a worker
  * (in-process or as an OS process), each test file on its own BullMQ queue prefix.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { AppConfig } from '@app/config';
 import { testConfig } from '@app/testing';
@@ -262,4 +263,12 @@ export async function putImage(registryUrl: string, repository: string, layoutDi
     body: image.manifest,
   });
   if (put.status !== 201) throw new Error(`manifest PUT ${repository}:${reference}: ${put.status} ${await put.text()}`);
+}
+
+/**
+ * `skopeo delete docker://<host>/<repository>@<digest>` over plain HTTP. distribution 2.8 deletes
+ * by digest only, and drops every tag that pointed at the manifest (one tag-delete event each, G5).
+ */
+export async function skopeoDelete(registryHost: string, repository: string, digest: string): Promise<void> {
+  await promisify(execFile)('skopeo', ['delete', '--tls-verify=false', `docker://${registryHost}/${repository}@${digest}`], { timeout: 30_000 });
 }

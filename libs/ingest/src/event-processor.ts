@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
-import { currentTagImageSql, removeCurrentTagEvent, removeImageFromStream } from '@app/image';
+import { currentTagImageSql, removeImageFromStream, removeTagFromStream } from '@app/image';
 import { type Database, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
-import { RegistryError, UnsupportedManifestError } from '@app/registry';
+import { RegistryNotFoundError, UnsupportedManifestError } from '@app/registry';
+import { errorReason } from './error-reason';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
 import { registryEventLag, registryEventProcessing, registryEventsProcessed } from './ingest-metrics';
 import type { ImageRecorder, PreparedImage, StreamRef } from './image-recorder';
-import { decidePush, decideTagDelete, settlePushWithRegistry, tagDeleteRemoves, type TagPosition } from './ordering';
+import { decidePush, decideTagDelete, settleMissingManifest, settlePushWithRegistry, type TagPosition } from './ordering';
 import type { RegistrySource } from './registry-source';
 import { repositoryTarget } from './repository-target';
 import type { TagPositionsRepository } from './tag-positions.repository';
@@ -29,9 +30,6 @@ function isPermanent(e: unknown): boolean {
   // Bad input the image API refuses (names, references): a retry would be refused the same way.
   return e instanceof ApiError && (e.code === 400 || e.code === 422);
 }
-
-const describe = (e: unknown) =>
-  e instanceof RegistryError || e instanceof ApiError || e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 
 /** How one event was settled; written with a COMMIT, counted once that COMMIT succeeded. */
 interface Settlement {
@@ -58,7 +56,8 @@ interface TagState {
  *   moved like an ImageStreamMapping, in registry order per tag (ordering.ts);
  * - manifest push by digest: the Image is recorded;
  * - manifest delete: that digest's history entries leave the repository's stream;
- * - tag delete: the tag's newest entry leaves, when the registry confirms the tag is gone.
+ * - tag delete: the tag leaves the stream's status (its whole history), when the registry confirms
+ *   the tag is gone; with a manifest delete's removals this ends the same in either order.
  * Effects are idempotent, so a repeat after a crash changes nothing twice.
  */
 export class RegistryEventProcessor {
@@ -87,17 +86,17 @@ export class RegistryEventProcessor {
           event,
           state: 'ignored',
           outcome: e instanceof UnsupportedManifestError ? 'unsupported' : 'ignored',
-          reason: describe(e),
+          reason: errorReason(e),
         });
         return;
       }
       const attempts = attempt.made + 1;
       if (attempts >= attempt.max) {
-        await this.inbox.fail(event.id, attempts, describe(e));
+        await this.inbox.fail(event.id, attempts, errorReason(e));
         registryEventsProcessed.inc({ kind: event.kind, outcome: 'failed' });
-        this.logger.warn(`registry event ${event.id} failed after ${attempts} attempts: ${describe(e)}`);
+        this.logger.warn(`registry event ${event.id} failed after ${attempts} attempts: ${errorReason(e)}`);
       } else {
-        await this.inbox.noteAttempt(event.id, attempts, describe(e));
+        await this.inbox.noteAttempt(event.id, attempts, errorReason(e));
       }
       throw e;
     }
@@ -143,8 +142,17 @@ export class RegistryEventProcessor {
    */
   private async inTagOrder(event: InboxEvent, stream: StreamRef, imageStored: boolean): Promise<void> {
     const tag = event.tag!;
-    // Registry reads for this event happen before the locks are taken.
-    const prepared = event.kind === 'manifest-push' ? await this.images.prepare(event.repository, event.digest!, imageStored) : undefined;
+    // Registry reads for this event happen before the locks are taken. A manifest the registry no
+    // longer has is settled under the lock (applyToTag asks the registry about the tag).
+    let ownRead: ImageRead | undefined;
+    if (event.kind === 'manifest-push') {
+      try {
+        ownRead = { image: await this.images.prepare(event.repository, event.digest!, imageStored) };
+      } catch (error) {
+        if (!(error instanceof RegistryNotFoundError)) throw error;
+        ownRead = { error };
+      }
+    }
     const settled: Settlement[] = [];
     let failure: { error: unknown } | null = null;
     await this.db.transaction(async (gate) => {
@@ -177,7 +185,7 @@ export class RegistryEventProcessor {
       for (const item of backlog) {
         const own = item.id === event.id;
         try {
-          const read = own ? (prepared && { image: prepared }) : reads.get(item.id);
+          const read = own ? ownRead : reads.get(item.id);
           const s = await this.applyToTag(gate, item, stream, state, read);
           if (s) settled.push(s);
         } catch (e) {
@@ -189,11 +197,11 @@ export class RegistryEventProcessor {
           // An older event of this tag that fails stays pending for its own job (which will find it
           // superseded by this one), unless it can never succeed.
           if (isPermanent(e)) {
-            const s: Settlement = { event: item, state: 'ignored', outcome: 'ignored', reason: describe(e) };
+            const s: Settlement = { event: item, state: 'ignored', outcome: 'ignored', reason: errorReason(e) };
             gate.finishWith(this.inbox.finishSql(item.id, s.state, s.outcome, s.reason));
             settled.push(s);
           } else {
-            this.logger.debug(`registry event ${item.id} left for its own job: ${describe(e)}`);
+            this.logger.debug(`registry event ${item.id} left for its own job: ${errorReason(e)}`);
           }
         }
       }
@@ -217,6 +225,13 @@ export class RegistryEventProcessor {
     let decision = decidePush({ ...event, digest }, state.position, state.current);
     if (decision.action === 'ask') {
       decision = settlePushWithRegistry(digest, await this.source.client().headManifest(event.repository, tag));
+    }
+    if (decision.action === 'apply' && read && 'error' in read && read.error instanceof RegistryNotFoundError) {
+      // Deleted from the registry before this event was processed: unless the tag still holds it
+      // (storage lag: retry), nothing will ever read it again, so the event is settled, not retried.
+      const missing = settleMissingManifest(digest, await this.source.client().headManifest(event.repository, tag));
+      if (missing.action === 'retry') throw read.error;
+      decision = missing;
     }
     if (decision.action === 'skip') {
       // The tag stays, but the pushed image is still recorded when the registry still has it.
@@ -242,10 +257,15 @@ export class RegistryEventProcessor {
     try {
       await this.images.record(prepared ?? (await this.images.prepare(event.repository, event.digest!)));
     } catch (e) {
-      this.logger.debug(`superseded push ${event.id}: image not recorded: ${describe(e)}`);
+      this.logger.debug(`superseded push ${event.id}: image not recorded: ${errorReason(e)}`);
     }
   }
 
+  /**
+   * A confirmed tag delete removes the whole tag from status (the registry no longer has it, G5), not
+   * just its newest entry: the state then matches the registry whether or not the manifest delete
+   * that came with it already removed that entry. Removal, position and settlement commit together.
+   */
   private async deleteTag(event: InboxEvent, stream: StreamRef, state: TagState): Promise<void> {
     const tag = event.tag!;
     const decision = decideTagDelete(event, state.position);
@@ -253,8 +273,7 @@ export class RegistryEventProcessor {
       await this.settleNow(this.db, { event, state: 'processed', outcome: 'superseded', reason: decision.reason });
       return;
     }
-    const registry = this.source.client();
-    const held = await registry.headManifest(event.repository, tag);
+    const held = await this.source.client().headManifest(event.repository, tag);
     if (held !== null) {
       await this.settleNow(this.db, {
         event,
@@ -264,22 +283,15 @@ export class RegistryEventProcessor {
       });
       return;
     }
-    const position = state.position;
     let settlement: Settlement | null = null;
     await this.db.transaction(async (tx) => {
-      const removal = await removeCurrentTagEvent(tx, stream.namespace, stream.name, tag, async (image) => {
-        const verdict = tagDeleteRemoves(position, image);
-        if (verdict !== 'ask-registry') return verdict;
-        return (await registry.headManifest(event.repository, image)) === null;
-      });
-      const removed = (removal?.removed ?? 0) > 0;
-      const current = removed ? (removal!.changedTops[0]?.after ?? null) : state.current;
-      const next: TagPosition = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest: null, currentImage: current };
+      const removal = await removeTagFromStream(tx, stream.namespace, stream.name, tag);
+      const next: TagPosition = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest: null, currentImage: null };
       await this.positions.set(tx, event.repository, tag, next);
-      const outcome = removal === null ? 'no-stream' : removed ? 'tag-event-removed' : 'nothing-to-remove';
+      const outcome = removal === null ? 'no-stream' : removal.removed > 0 ? 'tag-removed' : 'nothing-to-remove';
       if (await this.inbox.finish(tx, event.id, 'processed', outcome)) settlement = { event, state: 'processed', outcome };
       state.position = next;
-      state.current = current;
+      state.current = null;
     });
     if (settlement) this.counted(settlement);
   }

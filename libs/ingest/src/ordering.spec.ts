@@ -3,8 +3,8 @@ import {
   decidePush,
   decideTagDelete,
   precedence,
+  settleMissingManifest,
   settlePushWithRegistry,
-  tagDeleteRemoves,
   type TagPosition,
 } from './ordering';
 
@@ -81,18 +81,21 @@ describe('settlePushWithRegistry', () => {
   });
 });
 
+describe('settleMissingManifest', () => {
+  it('a push whose manifest is gone is superseded unless the registry still holds it under the tag', () => {
+    expect(settleMissingManifest(B, B)).toEqual({ action: 'retry' });
+    expect(settleMissingManifest(B, A)).toEqual({
+      action: 'skip',
+      reason: `superseded: the image is gone from the registry, which now has ${A} under this tag`,
+    });
+    expect(settleMissingManifest(B, null)).toEqual({ action: 'skip', reason: 'superseded: the image is gone from the registry, and so is the tag' });
+  });
+});
+
 describe('tag deletes', () => {
   it('an older delete than the last push is skipped; otherwise the registry is asked', () => {
     expect(decideTagDelete({ id: 'd', eventNs: T - 1n, sourceInstance: reg1 }, position()).action).toBe('skip');
     expect(decideTagDelete({ id: 'd', eventNs: T + 1n, sourceInstance: reg1 }, position()).action).toBe('ask');
     expect(decideTagDelete({ id: 'd', eventNs: T, sourceInstance: reg1 }, null).action).toBe('ask');
-  });
-
-  it("removes the newest entry only when it is the digest the registry had under the tag", () => {
-    expect(tagDeleteRemoves(position({ digest: A }), A)).toBe(true);
-    // The manifest delete already removed A's entry: the older entry stays.
-    expect(tagDeleteRemoves(position({ digest: A }), C)).toBe(false);
-    expect(tagDeleteRemoves(null, C)).toBe('ask-registry');
-    expect(tagDeleteRemoves(position({ digest: null }), C)).toBe('ask-registry');
   });
 });

@@ -85,7 +85,9 @@ export function settlePushWithRegistry(digest: string, registryDigest: string | 
 
 /**
  * A tag delete. Older than the recorded position: skip. Otherwise the registry is asked whether the
- * tag exists again (a re-push after the delete wins) before anything is removed.
+ * tag exists again (a re-push after the delete wins); once it confirms the tag is gone, the whole tag
+ * leaves the stream's status, so the result does not depend on whether the manifest delete that
+ * came with it (G5) ran first.
  */
 export function decideTagDelete(event: TagEventFacts, position: TagPosition | null): OrderingDecision {
   if (precedence(event, position) === 'older') {
@@ -95,11 +97,17 @@ export function decideTagDelete(event: TagEventFacts, position: TagPosition | nu
 }
 
 /**
- * Which newest history entry a confirmed tag delete removes: the one pointing at the digest the
- * registry last had under the tag. Without that knowledge ('ask-registry'), the entry goes when the
- * registry no longer holds its image in the repository.
+ * A push whose manifest the registry answered 404 for (deleted before the event was processed):
+ * what the registry now holds under the tag decides. Still this digest (a storage that lags):
+ * retry. Another digest or no tag: the image is gone from the registry, the event is superseded.
  */
-export function tagDeleteRemoves(position: TagPosition | null, currentImage: string): boolean | 'ask-registry' {
-  if (position?.digest) return currentImage === position.digest;
-  return 'ask-registry';
+export function settleMissingManifest(digest: string, registryDigest: string | null): { action: 'retry' } | { action: 'skip'; reason: string } {
+  if (registryDigest === digest) return { action: 'retry' };
+  return {
+    action: 'skip',
+    reason:
+      registryDigest === null
+        ? 'superseded: the image is gone from the registry, and so is the tag'
+        : `superseded: the image is gone from the registry, which now has ${registryDigest} under this tag`,
+  };
 }

@@ -7,7 +7,12 @@ describe('SharedSecret', () => {
   it.each<[string | string[] | undefined, boolean]>([
     ['s3cret', true],
     ['Bearer s3cret', true],
-    ['bearer s3cret', false],
+    ['bearer s3cret', true],
+    ['BEARER s3cret', true],
+    ['Bearer  s3cret', true],
+    ['Bearers3cret', false],
+    ['Basic s3cret', false],
+    ['Bearer Bearer s3cret', false],
     ['Bearer s3cret ', false],
     ['s3cre', false],
     ['', false],

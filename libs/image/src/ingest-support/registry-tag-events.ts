@@ -67,8 +67,10 @@ async function afterRemoval(
   before: Map<string, TopRow>,
   removed: number,
   cause: string,
+  /** Something else of the stream's status changed (a tag's conditions went), even with no entry removed. */
+  otherwiseChanged = false,
 ): Promise<HistoryRemoval> {
-  if (removed === 0) return { removed, changedTops: [] };
+  if (removed === 0 && !otherwiseChanged) return { removed, changedTops: [] };
   const after = await tops(tx, stream.uid, [...before.keys()]);
   const changedTops: TagTopChange[] = [];
   for (const [tag, old] of before) {
@@ -138,23 +140,30 @@ export async function removeImageFromStream(
 }
 
 /**
- * Removes the newest history entry of one tag when `shouldRemove(image)` agrees (a tag deleted in
- * the registry). The check runs under the stream lock, so the entry it approves is the one removed.
- * Returns null when the stream does not exist; `removed: 0` when the tag is empty or was kept.
+ * Removes one tag from a stream's status: its whole history and its conditions (a tag deleted in
+ * the registry; like `oc delete istag`, but the spec tag, if any, stays). Runs inside the caller's
+ * transaction, holding the stream lock. Returns null when the stream does not exist; `removed: 0`
+ * when the tag had no history.
  */
-export async function removeCurrentTagEvent(
+export async function removeTagFromStream(
   tx: Transaction,
   namespace: string,
   name: string,
   tag: string,
-  shouldRemove: (image: string) => boolean | Promise<boolean>,
   cause = 'registry-delete',
 ): Promise<HistoryRemoval | null> {
   const stream = await lockStream(tx, namespace, name);
   if (!stream) return null;
   const before = await tops(tx, stream.uid, [tag]);
-  const top = before.get(tag);
-  if (!top || !(await shouldRemove(top.image))) return { removed: 0, changedTops: [] };
-  await tx.query(`DELETE FROM image_stream_tag_events WHERE id = $1::bigint`, [top.id]);
-  return afterRemoval(tx, stream, before, 1, cause);
+  const [deleted] = await tx.query<{ n: string }>(
+    `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1)
+     SELECT count(*)::text AS n FROM d`,
+    [stream.uid, tag],
+  );
+  // Conditions alone keep a tag listed in status, so they go too.
+  const conditions = await tx.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1`, [
+    stream.uid,
+    tag,
+  ]);
+  return afterRemoval(tx, stream, before, Number(deleted?.n ?? 0), cause, conditions.length > 0);
 }
