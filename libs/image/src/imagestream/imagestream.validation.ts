@@ -33,8 +33,9 @@ export function validateTagReference(tag: TagReference, path: string): FieldErro
         else throw e;
       }
     } else if (from.name) {
-      const separators = (from.name.match(/[:@]/g) ?? []).length;
-      if (separators > 1) {
+      // As upstream's parseFromReference: only the kind's own separator counts (`s@sha256:…` is one `@`).
+      const separator = from.kind === 'ImageStreamTag' ? ':' : '@';
+      if (from.name.split(separator).length > 2) {
         errors.push(fieldErr.invalid(`${path}.from.name`, from.name, 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
       }
       if (tag.importPolicy?.scheduled) {

@@ -1,0 +1,25 @@
+import { validateTagReference } from './imagestream.validation';
+import type { TagReference } from './imagestream.types';
+
+const tag = (kind: string, name: string): TagReference =>
+  ({ name: 't', from: { kind, name }, referencePolicy: { type: 'Source' }, importPolicy: { importMode: 'Legacy' } }) as TagReference;
+
+describe('validateTagReference: from.name forms (upstream parseFromReference)', () => {
+  it.each([
+    ['ImageStreamImage', 'sha256:abc'],
+    ['ImageStreamImage', 'app@sha256:abc'],
+    ['ImageStreamTag', 'latest'],
+    ['ImageStreamTag', 'app:latest'],
+  ])('accepts %s %s', (kind, name) => {
+    expect(validateTagReference(tag(kind, name), 'spec.tags[t]')).toEqual([]);
+  });
+
+  it.each([
+    ['ImageStreamTag', 'a:b:c'],
+    ['ImageStreamImage', 'a@b@sha256:abc'],
+  ])('refuses %s %s with the upstream message', (kind, name) => {
+    expect(validateTagReference(tag(kind, name), 'spec.tags[t]')).toEqual([
+      expect.objectContaining({ field: 'spec.tags[t].from.name', detail: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' }),
+    ]);
+  });
+});
