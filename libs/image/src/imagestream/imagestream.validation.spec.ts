@@ -1,4 +1,5 @@
-import { validateTagReference } from './imagestream.validation';
+import { validateImageStream, validateTagReference } from './imagestream.validation';
+import type { ImageStream } from './imagestream.types';
 import type { TagReference } from './imagestream.types';
 
 const tag = (kind: string, name: string): TagReference =>
@@ -21,5 +22,17 @@ describe('validateTagReference: from.name forms (upstream parseFromReference)', 
     expect(validateTagReference(tag(kind, name), 'spec.tags[t]')).toEqual([
       expect.objectContaining({ field: 'spec.tags[t].from.name', detail: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' }),
     ]);
+  });
+});
+
+describe('validateImageStream: one cause per bad name', () => {
+  const stream = (name: string) => ({ metadata: { name, namespace: 'ns' }, spec: {} }) as ImageStream;
+  it('leaves empty and path-unsafe names to the generic metadata checks', () => {
+    expect(validateImageStream(stream(''))).toEqual([]);
+    expect(validateImageStream(stream('a%b'))).toEqual([]);
+    expect(validateImageStream(stream('..'))).toEqual([]);
+  });
+  it('reports the repository-name pattern otherwise', () => {
+    expect(validateImageStream(stream('Bad'))).toEqual([expect.objectContaining({ field: 'metadata.name', detail: 'must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"' })]);
   });
 });

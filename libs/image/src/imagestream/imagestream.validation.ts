@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr } from '@app/api-machinery';
+import { type FieldError, fieldErr, validatePathSegmentName } from '@app/api-machinery';
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { ImageStream, TagReference } from './imagestream.types';
 
@@ -7,6 +7,9 @@ const fromKinds = ['DockerImage', 'ImageStreamImage', 'ImageStreamTag'];
 const importModes = ['', 'Legacy', 'PreserveOriginal'];
 
 export function validateImageStreamName(namespace: string, name: string): FieldError[] {
+  // As upstream's ValidateImageStreamName: path-segment problems first, and then only those.
+  const pathSegment = validatePathSegmentName(name);
+  if (pathSegment.length) return pathSegment;
   const errors: FieldError[] = [];
   if (!streamNamePattern.test(name)) {
     errors.push(fieldErr.invalid('metadata.name', name, `must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"`));
@@ -77,7 +80,9 @@ function validateShape(stream: ImageStream): FieldError[] {
 export function validateImageStream(stream: ImageStream): FieldError[] {
   const shape = validateShape(stream);
   if (shape.length) return shape;
-  const errors = validateImageStreamName(stream.metadata.namespace ?? '', stream.metadata.name ?? '');
+  // An empty or path-unsafe name is already reported by the generic metadata validation (one cause each).
+  const name = stream.metadata.name ?? '';
+  const errors = name !== '' && validatePathSegmentName(name).length === 0 ? validateImageStreamName(stream.metadata.namespace ?? '', name) : [];
   const repo = stream.spec.dockerImageRepository;
   if (repo) {
     try {
