@@ -183,6 +183,18 @@ async function main(): Promise<void> {
     }
     return true;
   };
+  /** The signing secret every bench trigger names (deliveries are always signed). */
+  const insertSigningSecret = () =>
+    withClient(dbUrl, (c) =>
+      c.query(
+        `INSERT INTO trigger_secrets (namespace, name, uid, resource_version, create_rv, labels, body)
+         SELECT 'bench', 'bench-key', u, 1, 1, '{}'::jsonb,
+                jsonb_build_object('metadata', jsonb_build_object('name', 'bench-key', 'namespace', 'bench', 'uid', u),
+                                   'data', jsonb_build_object('key', $1::text))
+           FROM gen_random_uuid() u ON CONFLICT DO NOTHING`,
+        [randomBytes(32).toString('base64')],
+      ),
+    );
   /** Triggers straight into the tables, as many creates would leave them (setup is not measured). */
   const insertTriggers = (prefix: string, stream: string, count: number, offset: number) =>
     withClient(dbUrl, (c) =>
@@ -193,7 +205,8 @@ async function main(): Promise<void> {
                         'metadata', jsonb_build_object('name', $4 || i, 'namespace', 'bench', 'uid', uid, 'generation', 1),
                         'spec', jsonb_build_object('from', jsonb_build_object('kind', 'ImageStreamTag', 'name', $5 || ':latest'),
                                                    'target', jsonb_build_object('kind', 'Webhook', 'name', 'w'),
-                                                   'delivery', jsonb_build_object('url', ($2::text[])[1 + (i + $6) % $3])),
+                                                   'delivery', jsonb_build_object('url', ($2::text[])[1 + (i + $6) % $3],
+                                                                                  'secretRef', jsonb_build_object('name', 'bench-key'))),
                         'status', '{}'::jsonb) FROM t RETURNING uid, name)
          INSERT INTO trigger_subscriptions (owner_uid, kind, namespace, name, from_namespace, stream, tag)
          SELECT uid, 'Trigger', 'bench', name, 'bench', $5, 'latest' FROM ins`,
@@ -213,6 +226,7 @@ async function main(): Promise<void> {
     }
     for (let t = 0; t < TAGS; t++) await post(`${base}/namespaces/bench/imagestreams`, { metadata: { name: `s${t}` } });
     await post(`${base}/namespaces/bench/imagestreams`, { metadata: { name: 'fan' } });
+    await insertSigningSecret();
     for (let t = 0; t < TAGS; t++) await insertTriggers(`t${t}-`, `s${t}`, PER_TAG, t);
     await insertTriggers('fan-', 'fan', FANOUT, 0);
 

@@ -244,6 +244,54 @@ image:
     expect(nested).toContain('Local');
   });
 
+  it('trigger group: explain trigger.spec, apply twice without warnings, get trg/trgsecret/dlv with their columns', async () => {
+    const explained = await ok(['explain', 'trigger.spec']);
+    expect(explained).toContain('GROUP:      triggers.imagestreamd.io');
+    expect(explained).toContain('KIND:       Trigger');
+    expect(explained).toMatch(/delivery\s+<TriggerDelivery> -required-/);
+    expect(explained).toMatch(/paused\s+<boolean>/);
+    expect(await ok(['explain', 'trigger.spec.delivery.secretRef'])).toContain('TriggerSecret');
+
+    const key = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const secret = `apiVersion: triggers.imagestreamd.io/v1\nkind: TriggerSecret\nmetadata: {name: hook-key}\ndata: {key: "${key}"}\n`;
+    expect(await ok(['create', '-f', file('trg-secret.yaml', secret)])).toBe('triggersecret.triggers.imagestreamd.io/hook-key created\n');
+    const trigger = `apiVersion: triggers.imagestreamd.io/v1
+kind: Trigger
+metadata: {name: rebuild}
+spec:
+  from: {kind: ImageStreamTag, name: "web:latest"}
+  target: {kind: Webhook, name: ci, fieldPath: 'containers[?(@.name=="app")].image'}
+  delivery:
+    url: https://ci.example.com/hook
+    secretRef: {name: hook-key}
+    headers: {X-Team: web}
+`;
+    const path = file('trigger.yaml', trigger);
+    const first = await kubectl(['apply', '-f', path]);
+    expect([first.code, first.stdout, first.stderr]).toEqual([0, 'trigger.triggers.imagestreamd.io/rebuild created\n', '']);
+    const again = await kubectl(['apply', '-f', path]);
+    expect([again.code, again.stdout, again.stderr]).toEqual([0, 'trigger.triggers.imagestreamd.io/rebuild unchanged\n', '']);
+    file('trigger.yaml', trigger.replace('X-Team: web', 'X-Team: web2'));
+    const changed = await kubectl(['apply', '-f', path]);
+    expect([changed.code, changed.stdout, changed.stderr]).toEqual([0, 'trigger.triggers.imagestreamd.io/rebuild configured\n', '']);
+    const stored = (await call('GET', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/kc/triggers/rebuild`)).body;
+    expect(stored.spec.delivery).toEqual({ url: 'https://ci.example.com/hook', secretRef: { name: 'hook-key' }, headers: { 'X-Team': 'web2' } });
+    expect(stored.spec.target.fieldPath).toBe('containers[?(@.name=="app")].image');
+
+    const trg = rows(await ok(['get', 'trg']));
+    expect(trg[0]).toEqual(['NAME', 'FROM', 'TARGET', 'PAUSED', 'LAST IMAGE', 'LAST TRIGGERED']);
+    expect(trg[1]).toEqual(['rebuild', 'kc/web:latest', 'Webhook/ci', 'false', '<none>', '<none>']);
+    const wide = rows(await ok(['get', 'trg', '-o', 'wide']));
+    expect(wide[0]).toEqual(['NAME', 'FROM', 'TARGET', 'PAUSED', 'LAST IMAGE', 'LAST TRIGGERED', 'URL', 'SECRET', 'CONDITIONS', 'AGE']);
+    expect(wide[1]!.slice(6, 8)).toEqual(['https://ci.example.com/hook', 'hook-key']);
+    expect(rows(await ok(['get', 'trgsecret']))).toEqual([['NAME', 'KEYS', 'AGE'], ['hook-key', 'key', expect.stringMatching(/^\d+s$/)]]);
+    expect(rows((await kubectl(['get', 'dlv'])).stderr)).toEqual([['No resources found in kc namespace.']]);
+
+    const typo = await kubectl(['apply', '-f', file('trigger-typo.yaml', trigger.replace('metadata: {name: rebuild}', 'metadata: {name: typo}').replace('  from:', '  form: {}\n  from:'))]);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain('unknown field "spec.form"');
+  });
+
   it('api-resources lists short names', async () => {
     const out = rows(await ok(['api-resources', '--api-group=image.openshift.io']));
     const byName = new Map(out.slice(1).map((r) => [r[0], r]));

@@ -34,7 +34,7 @@ describe('causation chains', () => {
   const trigger = async (name: string, from: string, kind: string, path: string) => {
     const res = await call('POST', `${trg()}/triggers`, {
       metadata: { name },
-      spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind, name }, delivery: { url: rx.url(path) } },
+      spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind, name }, delivery: { url: rx.url(path), secretRef: { name: 'hook-key' } } },
     });
     expect(res.status).toBe(201);
   };
@@ -62,6 +62,8 @@ describe('causation chains', () => {
       ['--with-worker'],
     );
     for (const s of ['base', 'app']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    // Deliveries are always signed.
+    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: `whsec_${randomBytes(32).toString('base64')}` } })).status).toBe(201);
     await trigger('build-app', 'base:latest', 'Build', '/build');
     await trigger('deploy-app', 'app:latest', 'Deployment', '/deploy');
   }, 90000);

@@ -73,9 +73,12 @@ async function mapping(api: ApiProcess, stream: string, image: string) {
 }
 
 async function newTrigger(api: ApiProcess, name: string, from: string, url: string) {
+  // Deliveries are always signed: the namespace's signing secret, created once (409 afterwards).
+  const secret = await call('POST', `${api.url}${G}/namespaces/demo/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: `whsec_${randomBytes(32).toString('base64')}` } });
+  expect([201, 409]).toContain(secret.status);
   const res = await call('POST', `${api.url}${G}/namespaces/demo/triggers`, {
     metadata: { name },
-    spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind: 'Webhook', name }, delivery: { url } },
+    spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind: 'Webhook', name }, delivery: { url, secretRef: { name: 'hook-key' } } },
   });
   expect(res.status).toBe(201);
 }

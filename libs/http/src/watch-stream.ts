@@ -168,7 +168,12 @@ export class WatchStream {
     if (presentMany) {
       const needing = changes.filter((c) => c.object && c.type !== 'NONE' && (c.type !== 'DELETED' || this.selectsKindFields) && BigInt(c.rv) > BigInt(this.lastRv));
       if (needing.length) {
-        const objects = await this.presentedChanges.get(needing, (missing) => presentMany(missing.map((c) => this.withVersion(c))));
+        const objects = await this.presentedChanges.get(needing, (missing) =>
+          presentMany(
+            missing.map((c) => this.withVersion(c)),
+            missing.map((c) => c.snapshotMark),
+          ),
+        );
         needing.forEach((c, i) => presented.set(c, objects[i]!));
       }
     }
@@ -195,7 +200,7 @@ export class WatchStream {
     let presented: object | undefined;
     let fields: Record<string, string> | undefined;
     if (this.selectsKindFields && c.object && this.req.handler.present && this.req.handler.fieldsOf) {
-      presented = prepresented ?? (await this.req.handler.present(this.withVersion(c)));
+      presented = prepresented ?? (await this.req.handler.present(this.withVersion(c), c.snapshotMark));
       fields = this.req.handler.fieldsOf(presented);
     }
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
@@ -211,7 +216,7 @@ export class WatchStream {
       return;
     }
     if (c.object && this.req.handler.present) {
-      this.write(type, prepresented ?? (await this.req.handler.present(this.withVersion(c))));
+      this.write(type, prepresented ?? (await this.req.handler.present(this.withVersion(c), c.snapshotMark)));
       return;
     }
     // Rows written without an object: the current state, unless it has changed again since.

@@ -15,6 +15,19 @@ export interface ChangeRecord {
   object: unknown;
   /** Milliseconds since the row was written (database clock), when read back. */
   ageMs?: number;
+  /**
+   * How far the kind's out-of-row state had grown at this change (a sequence position), so the
+   * change can be presented as it was. Writing: an SQL expression (`snapshotMarkSql`); read back
+   * as `snapshotMark`. Null/absent: present the current state.
+   */
+  snapshotMarkSql?: string;
+  snapshotMark?: string | null;
+}
+
+/** The SQL for "the last value a sequence handed out" (0 before its first), for snapshotMarkSql. */
+export function sequencePositionSql(sequence: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(sequence)) throw new Error(`not a sequence name: ${sequence}`);
+  return `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${sequence})`;
 }
 
 export const CHANGE_CHANNEL = 'resource_changes';
@@ -23,8 +36,8 @@ export const CHANGE_CHANNEL = 'resource_changes';
 export async function appendChange(tx: Queryable, change: ChangeRecord): Promise<void> {
   await tx.query(
     `WITH ins AS (
-       INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING rv)
+       INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${change.snapshotMarkSql ?? 'NULL'}) RETURNING rv)
      SELECT pg_notify('${CHANGE_CHANNEL}', rv::text) FROM ins`,
     [
       change.rv,
@@ -49,6 +62,7 @@ interface ChangeRow {
   labels: Record<string, string> | null;
   prev_labels: Record<string, string> | null;
   object: unknown;
+  snapshot_mark: string | null;
 }
 
 /** Change-log rows after `afterRv` (and at most `upTo`), oldest first. */
@@ -65,7 +79,7 @@ export async function readChanges(
   const rows = await q.query<ChangeRow>(
     // Qualified ORDER BY: sorting by the text output column would put "10" before "9".
     `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object,
-            (extract(epoch FROM (now() - c.recorded_at)) * 1000)::float8 AS age_ms
+            c.snapshot_mark::text AS snapshot_mark, (extract(epoch FROM (now() - c.recorded_at)) * 1000)::float8 AS age_ms
        FROM resource_changes c
       WHERE ${where.join(' AND ')}
       ORDER BY c.rv LIMIT $2`,
@@ -81,6 +95,7 @@ export async function readChanges(
     prevLabels: r.prev_labels,
     object: r.object,
     ageMs: Number(r.age_ms),
+    snapshotMark: r.snapshot_mark,
   }));
 }
 

@@ -29,10 +29,10 @@ export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrit
     const c = w.change;
     ctes.push(`w${ord} AS (${w.rowSql(rv)} RETURNING 1)`);
     ctes.push(
-      `c${ord} AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
+      `c${ord} AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
         SELECT v, ${sqlLiteral(c.resource)}, ${sqlLiteral(c.namespace)}, ${sqlLiteral(c.name)},
                CASE WHEN EXISTS (SELECT 1 FROM w${ord}) THEN ${sqlLiteral(c.type)} ELSE 'NONE' END,
-               ${json(c.labels)}, ${json(c.prevLabels)}, ${json(c.object)}
+               ${json(c.labels)}, ${json(c.prevLabels)}, ${json(c.object)}, ${c.snapshotMarkSql ?? 'NULL'}
           FROM rv WHERE ord = ${ord})`,
     );
   });

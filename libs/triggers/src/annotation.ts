@@ -74,17 +74,26 @@ function getAt(obj: unknown, path: string[]): unknown {
   return cur;
 }
 
+/** The container a parsed selector names in the pod spec's list, with its JSON pointer segments; null when absent. */
+function containerAt(obj: unknown, podSpecPath: string, parsed: ParsedFieldPath): { path: string[]; container: { image?: unknown } } | null {
+  const base = [...podSpecPath.split('.'), parsed.list];
+  const list = getAt(obj, base);
+  if (!Array.isArray(list)) return null;
+  const index =
+    'index' in parsed.selector
+      ? parsed.selector.index
+      : list.findIndex((c: unknown) => (c as { name?: unknown } | null)?.name === (parsed.selector as { name: string }).name);
+  const container = index >= 0 ? (list[index] as unknown) : undefined;
+  if (typeof container !== 'object' || container === null) return null;
+  return { path: [...base, String(index), 'image'], container };
+}
+
 /** The container image at `fieldPath` (null when the container has none, undefined when there is no such container). */
 export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): string | null | undefined {
   const parsed = parseFieldPath(fieldPath, podSpecPath);
-  if (!parsed) return undefined;
-  const list = getAt(obj, [...podSpecPath.split('.'), parsed.list]);
-  if (!Array.isArray(list)) return undefined;
-  const c = ('index' in parsed.selector
-    ? list[parsed.selector.index]
-    : list.find((x: unknown) => (x as { name?: unknown } | null)?.name === (parsed.selector as { name: string }).name)) as { image?: unknown } | undefined;
-  if (typeof c !== 'object' || c === null) return undefined;
-  return typeof c.image === 'string' ? c.image : null;
+  const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
+  if (!at) return undefined;
+  return typeof at.container.image === 'string' ? at.container.image : null;
 }
 
 /**
@@ -94,20 +103,26 @@ export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): s
  */
 export function imagePatch(obj: unknown, podSpecPath: string, fieldPath: string, image: string): JsonPatchOp[] | null {
   const parsed = parseFieldPath(fieldPath, podSpecPath);
-  if (!parsed) return null;
-  const base = [...podSpecPath.split('.'), parsed.list];
-  const list = getAt(obj, base);
-  if (!Array.isArray(list)) return null;
-  const index =
-    'index' in parsed.selector
-      ? parsed.selector.index
-      : list.findIndex((c: unknown) => (c as { name?: unknown } | null)?.name === (parsed.selector as { name: string }).name);
-  if (index < 0 || index >= list.length) return null;
-  const container = list[index] as { image?: unknown };
-  if (container.image === image) return null;
-  const path = `/${[...base, String(index), 'image'].join('/')}`;
+  const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
+  if (!at || at.container.image === image) return null;
+  return setImageOps(at, image);
+}
+
+/**
+ * Like imagePatch, but a container that already runs `image` still gets the (idempotent)
+ * `replace`: for receivers that apply it to their own copy of the object, which may lag ours.
+ */
+export function setImagePatch(obj: unknown, podSpecPath: string, fieldPath: string, image: string): JsonPatchOp[] | null {
+  const parsed = parseFieldPath(fieldPath, podSpecPath);
+  const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
+  return at ? setImageOps(at, image) : null;
+}
+
+function setImageOps(at: { path: string[]; container: { image?: unknown } }, image: string): JsonPatchOp[] {
+  const path = `/${at.path.join('/')}`;
+  const old = at.container.image;
   const ops: JsonPatchOp[] = [];
-  if (typeof container.image === 'string') ops.push({ op: 'test', path, value: container.image });
-  ops.push({ op: container.image === undefined ? 'add' : 'replace', path, value: image });
+  if (typeof old === 'string' && old !== image) ops.push({ op: 'test', path, value: old });
+  ops.push({ op: old === undefined ? 'add' : 'replace', path, value: image });
   return ops;
 }

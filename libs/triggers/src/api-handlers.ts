@@ -3,6 +3,7 @@ import {
   type FieldError,
   fieldErr,
   type ListOptions,
+  nowTimestamp,
   type ListResult,
   refOf,
   validateNamespaceName,
@@ -12,9 +13,12 @@ import {
 import type { Database, ResourceHandler } from '@app/persistence';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo } from './resource-infos';
-import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
+import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
 
-const iso = (d: Date | string | null) => (d === null ? undefined : new Date(d).toISOString());
+/** metav1.Time on the wire: RFC 3339 UTC, whole seconds. */
+const iso = (d: Date | string | null) => (d === null ? undefined : nowTimestamp(new Date(d)));
+/** Attempt times as metav1.MicroTime: RFC 3339 UTC with microseconds (jsonb would print `+00:00`). */
+const microTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 interface DeliveryDbRow {
   id: string;
@@ -39,7 +43,7 @@ interface DeliveryDbRow {
   attempt_list: { generation: number; attempt: number; startedAt: string; finishedAt: string | null; statusCode: number | null; latencyMs: number | null; error: string | null }[] | null;
 }
 
-function toDelivery(r: DeliveryDbRow) {
+function toDelivery(r: DeliveryDbRow): Delivery {
   return {
     kind: 'Delivery',
     apiVersion: TRIGGER_API_VERSION,
@@ -67,8 +71,8 @@ function toDelivery(r: DeliveryDbRow) {
 
 const deliverySelect = `
   SELECT d.*, d.seq::text AS seq, d.owner_uid::text AS owner_uid,
-         (SELECT jsonb_agg(jsonb_build_object('generation', a.generation, 'attempt', a.attempt, 'startedAt', a.started_at,
-                  'finishedAt', a.finished_at, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
+         (SELECT jsonb_agg(jsonb_build_object('generation', a.generation, 'attempt', a.attempt, 'startedAt', ${microTime('a.started_at')},
+                  'finishedAt', ${microTime('a.finished_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
             FROM trigger_delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_list
     FROM trigger_deliveries d`;
 
@@ -158,6 +162,8 @@ export class DeliveryRedriveHandler implements ResourceHandler {
  * digest of a hypothetical push (`spec.dockerImageReference` optional). Answers which triggers
  * would fire and the exact CloudEvent each would receive (`time` is set when it really fires), and
  * for annotated workloads which annotation entries would set their image, with the JSON patch.
+ * Dependents of the tag's aliases, which the push moves too, are included; each entry names the
+ * tag it follows.
  */
 export class PushPreviewHandler implements ResourceHandler {
   readonly info = pushPreviewsInfo;
@@ -186,19 +192,23 @@ export class PushPreviewHandler implements ResourceHandler {
           triggers: results.map((r) => ({
             namespace: r.trigger.metadata.namespace,
             name: r.trigger.metadata.name,
+            tag: r.from.tag,
             wouldFire: r.decision.fire && !!r.event,
             reason: r.decision.reason,
             ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event } : {}),
           })),
-          // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following the tag.
+          // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following
+          // a moved tag. `patch` is the entry's part; `event` records the workload's one update.
           workloads: workloads.map((w) => ({
             kind: w.kind,
             namespace: w.namespace,
             name: w.name,
+            tag: w.from.tag,
             fieldPath: w.fieldPath,
             wouldFire: w.fire,
             reason: w.reason,
-            ...(w.event ? { deliveryId: w.event.id, idempotencyKey: w.idempotencyKey, patch: w.event.data.patch, event: w.event } : {}),
+            ...(w.patch ? { patch: w.patch } : {}),
+            ...(w.event ? { deliveryId: w.event.id, idempotencyKey: w.idempotencyKey, event: w.event } : {}),
           })),
         },
       },
@@ -208,8 +218,13 @@ export class PushPreviewHandler implements ResourceHandler {
 
 /**
  * The durable pull feed of tag moves (tag_changes): list in commit order after a cursor,
- * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for TRIGGER_FEED_RETENTION_SECONDS. A cursor older than the
- * retained feed gets 410 Expired so the consumer knows it missed events.
+ * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for
+ * TRIGGER_FEED_RETENTION_SECONDS. A cursor older than the retained feed gets 410 Expired so the
+ * consumer knows it missed events.
+ *
+ * Ids are taken when a row is inserted but transactions commit in any order, so a lower id can
+ * become visible after a higher one; a cursor past it would skip it for good. The feed therefore
+ * serves ids only up to a horizon below which every row is final (see feedHorizon).
  */
 export class TagChangeFeedHandler implements ResourceHandler {
   readonly info = tagChangeEventsInfo;
@@ -219,29 +234,29 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const cursor = o.continueToken ?? '0';
     if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
-    const params: unknown[] = [cursor, limit + 1];
-    const nsFilter = o.namespace ? `AND namespace = $3` : '';
-    if (o.namespace) params.push(o.namespace);
-    const [rows, [oldest]] = await Promise.all([
-      this.db.query<{ id: string; recorded_at: Date; namespace: string; stream: string; tag: string; previous_image: string | null; image: string; docker_image_reference: string; cause: string }>(
-        `SELECT id::text AS id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause
-           FROM tag_changes WHERE id > $1 ${nsFilter} ORDER BY id LIMIT $2`,
-        params,
-      ),
-      this.db.query<{ id: string | null }>(`SELECT min(id)::text AS id FROM tag_changes`),
-    ]);
-    if (cursor !== '0' && oldest?.id && BigInt(cursor) < BigInt(oldest.id) - 1n) {
-      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (oldest ${oldest.id})`);
+    const { horizon, oldest } = await this.feedHorizon();
+    if (cursor !== '0' && oldest && BigInt(cursor) < BigInt(oldest) - 1n) {
+      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (oldest ${oldest})`);
     }
+    const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
+    const nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
+    const rows = await this.db.query<FeedRow>(
+      // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
+      `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
+         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id LIMIT $3`,
+      params,
+    );
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
     const last = items[items.length - 1]?.id ?? cursor;
+    // A complete answer covers every id up to the horizon (other namespaces' ids included).
+    const upTo = more || !horizon || BigInt(horizon) < BigInt(last) ? last : horizon;
     return {
-      metadata: { resourceVersion: last, ...(more ? { continue: last } : {}) },
+      metadata: { resourceVersion: upTo, ...(more ? { continue: last } : {}) },
       items: items.map((r) => ({
         kind: 'TagChangeEvent',
         apiVersion: TRIGGER_API_VERSION,
-        metadata: { name: r.id, namespace: r.namespace, creationTimestamp: r.recorded_at.toISOString() },
+        metadata: { name: r.id, namespace: r.namespace, creationTimestamp: iso(r.recorded_at) },
         type: r.previous_image ? 'tag.moved' : 'tag.created',
         stream: r.stream,
         tag: r.tag,
@@ -252,4 +267,47 @@ export class TagChangeFeedHandler implements ResourceHandler {
       })),
     };
   }
+
+  /**
+   * The highest id at or below which every tag_changes row is final (committed, or never to
+   * appear), and the oldest retained id.
+   *
+   * A transaction that inserted a row holds a RowExclusiveLock on tag_changes until it ends. So,
+   * first: `since` = the earliest start of a transaction holding that lock now, or now() when
+   * none does (now() is this statement's start, before pg_locks is read, so a writer that took
+   * its id before `since` is either among the holders or already finished). Then, in a new
+   * snapshot: rows recorded before `since` are all final, and any row not yet visible got its id
+   * after `since`, so the newest id recorded before `since` is the horizon. A holder whose start
+   * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
+   */
+  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null }> {
+    const [lock] = await this.db.query<{ since: string }>(
+      `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
+         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock' AND l.pid IS DISTINCT FROM pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.relation = 'tag_changes'::regclass`,
+      [],
+      'trg-feed-since',
+    );
+    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null }>(
+      `SELECT (SELECT h.id::text FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1) AS horizon,
+              (SELECT min(id)::text FROM tag_changes) AS oldest`,
+      [lock!.since],
+      'trg-feed-horizon',
+    );
+    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null };
+  }
+}
+
+interface FeedRow {
+  id: string;
+  recorded_at: Date;
+  namespace: string;
+  stream: string;
+  tag: string;
+  previous_image: string | null;
+  image: string;
+  docker_image_reference: string;
+  cause: string;
 }

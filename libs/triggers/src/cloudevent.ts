@@ -11,18 +11,46 @@ export interface CausationLink {
   image: string;
 }
 
-export interface TriggerEventData {
+/** Media types of `data.patch`, usable as the Content-Type of a Kubernetes PATCH of the target. */
+export const JSON_PATCH = 'application/json-patch+json';
+export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
+export type PatchType = typeof JSON_PATCH | typeof STRATEGIC_MERGE_PATCH;
+
+/** A tag's image before and after a move; pull specs as the tag's history hands them out (referencePolicy applied). */
+export interface ImageChange {
+  old: { digest: string | null; pullSpec: string | null };
+  new: { digest: string; pullSpec: string };
+}
+
+/** One annotation entry an annotated workload's update applied (see TriggerEventData.changes). */
+export interface WorkloadEntryChange extends ImageChange {
+  fieldPath: string;
   namespace: string;
   stream: string;
   tag: string;
-  old: { digest: string | null; pullSpec: string | null };
-  new: { digest: string; pullSpec: string };
+  reason: string;
+}
+
+export interface TriggerEventData extends ImageChange {
+  namespace: string;
+  stream: string;
+  tag: string;
   trigger: { apiVersion: string; kind: string; namespace: string; name: string; uid: string; generation: number };
   target: { kind: string; name: string; containerNames?: string[]; fieldPath?: string };
-  patch: JsonPatchOp[] | null;
+  /**
+   * What sets the new image on the target, of media type `patchType`: a JSON patch (RFC 6902)
+   * or a strategic-merge patch. Null when the target names no container (Build, Webhook).
+   */
+  patch: JsonPatchOp[] | Record<string, unknown> | null;
+  patchType?: PatchType;
   reason: string;
   tagChangeId: string | null;
   causation: CausationLink[];
+  /**
+   * Annotated workloads only: every annotation entry the one update applied (OpenShift updates a
+   * workload once for all changed containers). The fields above describe the first of them.
+   */
+  changes?: WorkloadEntryChange[];
 }
 
 export interface CloudEvent {

@@ -4,7 +4,8 @@ import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
 import { nowTimestamp } from '@app/api-machinery';
 import { setCondition, writeTriggerStatuses } from './evaluator';
-import { signedHeaders } from './signing';
+import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
+import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { backoffMs, TargetLimiter } from './target-limiter';
 import type { Trigger } from './trigger.types';
@@ -283,36 +284,36 @@ export class DeliveryService {
     return { state: 'pending', delayMs: backoffMs(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs) };
   }
 
-  /** One signed POST; never throws (the outcome is data to record). */
+  /** One signed POST, bounded as a whole by the delivery timeout; never throws (the outcome is data to record). */
   private async post(d: DeliveryRow): Promise<SendResult> {
     const body = d.body;
     const t0 = performance.now();
+    const deadline = new AttemptDeadline(this.config.deliveryTimeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
     let permanent = false;
     try {
-      const secretName = d.delivery?.secretRef?.name;
-      const keys = d.secret?.key ? [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])] : [];
-      if (secretName && !keys.length) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
-      await this.policy.checkCached(d.url);
-      const ts = Math.floor(Date.now() / 1000);
-      const res = await request(d.url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: {
-          ...(d.delivery?.headers ?? {}),
-          'content-type': 'application/cloudevents+json; charset=utf-8',
-          'user-agent': 'imagestreamd-triggers/1',
-          ...signedHeaders(keys, d.id, ts, body),
-        },
-        body,
-        // Connect, headers and body each have the timeout (no per-request AbortSignal timer: at
-        // thousands of deliveries a second its cost showed in profiles).
-        headersTimeout: this.config.deliveryTimeoutMs,
-        bodyTimeout: this.config.deliveryTimeoutMs,
-      });
+      const signed = signedHeaders(signingKeysOf(d), d.id, Math.floor(Date.now() / 1000), body);
+      await deadline.race(this.policy.checkCached(d.url));
+      const res = await deadline.race(
+        request(d.url, {
+          method: 'POST',
+          dispatcher: this.agent,
+          headers: {
+            ...(d.delivery?.headers ?? {}),
+            'content-type': 'application/cloudevents+json; charset=utf-8',
+            'user-agent': 'imagestreamd-triggers/1',
+            ...signed,
+          },
+          body,
+          signal: deadline.signal,
+          // Backstops only: the deadline above ends the attempt first.
+          headersTimeout: this.config.deliveryTimeoutMs,
+          bodyTimeout: this.config.deliveryTimeoutMs,
+        }),
+      );
       statusCode = res.statusCode;
-      await res.body.dump();
+      await deadline.race(res.body.dump({ limit: 128 * 1024, signal: deadline.signal }));
       if (statusCode < 200 || statusCode >= 300) {
         error = `receiver answered ${statusCode}`;
         permanent = permanentStatus(statusCode);
@@ -320,8 +321,10 @@ export class DeliveryService {
     } catch (e) {
       const err = e as Error;
       const code = (e as { code?: string }).code ?? '';
-      error = /Timeout/.test(err.name) || /TIMEOUT/.test(code) ? `timed out after ${this.config.deliveryTimeoutMs} ms` : err.message;
+      error = e instanceof AttemptTimeoutError || /Timeout/.test(err.name) || /TIMEOUT/.test(code) ? `timed out after ${this.config.deliveryTimeoutMs} ms` : err.message;
       permanent = e instanceof SsrfError || e instanceof SigningSecretError;
+    } finally {
+      deadline.clear();
     }
     return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString() };
   }
@@ -344,4 +347,14 @@ export class DeliveryService {
   }
 }
 
-class SigningSecretError extends Error {}
+/**
+ * The owner's signing keys, current first. Deliveries are always signed: a trigger without a
+ * secretRef (stored before it was required), a missing secret or a gone trigger is a permanent
+ * failure, never an unsigned POST.
+ */
+function signingKeysOf(d: DeliveryRow): string[] {
+  const secretName = d.delivery?.secretRef?.name;
+  if (!secretName) throw new SigningSecretError(`no signing secret: ${d.owner_kind} ${d.namespace}/${d.owner_name} ${d.delivery ? 'has no spec.delivery.secretRef' : 'is gone'}`);
+  if (!d.secret?.key) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
+  return [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])];
+}

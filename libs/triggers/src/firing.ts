@@ -71,3 +71,22 @@ export function decideFire(tag: TagState | null, dep: DependentState): FireDecis
 export function idempotencyKey(ownerUid: string, image: string, rollbackChangeId?: string | null): string {
   return rollbackChangeId ? `${ownerUid}/${image}/rollback-${rollbackChangeId}` : `${ownerUid}/${image}`;
 }
+
+/** One link of a causation chain, as far as the loop check needs it. */
+interface ChainLink {
+  kind?: string;
+  namespace: string;
+  trigger: string;
+}
+
+/**
+ * Chains: a dependent that already fired earlier in this chain would fire itself again (a
+ * loop), and a chain may not grow past the depth budget. Returns why it stops, or null.
+ */
+export function chainStopReason(chain: ChainLink[], budget: number, kind: string, namespace: string, name: string): string | null {
+  if (chain.some((l) => (l.kind ?? 'Trigger') === kind && l.namespace === namespace && l.trigger === name)) {
+    return `causation loop: ${kind === 'Trigger' ? '' : `${kind} `}${namespace}/${name} already fired in this chain`;
+  }
+  if (chain.length >= budget) return `causation chain depth ${chain.length} reached the budget ${budget}`;
+  return null;
+}

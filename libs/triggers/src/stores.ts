@@ -53,7 +53,10 @@ export function createTriggerStores(db: Database) {
     },
   });
   const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
-  const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy()));
+  const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy(), {
+      // The change log (and so every watch event, DELETED included) never holds the keys.
+      loggedObject: (secret) => redactSecret(secret),
+    }));
   return { store, status, secrets, table };
 }
 
@@ -137,10 +140,18 @@ export function createWorkloadStore(db: Database, kind: WorkloadKind) {
     async afterWrite(tx, obj, old) {
       const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
       const parsed = value === undefined ? { triggers: [] } : parseTriggersAnnotation(value, kind.podSpecPath);
-      const subs = parsed.triggers
-        .filter((t) => !t.from.apiVersion)
-        .map((t) => ({ ...parseStreamTag(t.from.name)!, from_namespace: t.from.namespace || obj.metadata.namespace! }));
+      // One row per followed tag: entries on different containers may follow the same tag.
+      const subs = [
+        ...new Map(
+          parsed.triggers
+            .filter((t) => !t.from.apiVersion)
+            .map((t) => ({ ...parseStreamTag(t.from.name)!, from_namespace: t.from.namespace || obj.metadata.namespace! }))
+            .map((s) => [`${s.from_namespace}/${s.stream}:${s.tag}`, s] as const),
+        ).values(),
+      ];
       await writeSubscriptions(tx, kind.kind, obj, subs);
+      // Each evaluation reconciles the whole workload (one update for all its entries); the
+      // requests of its other tags then find it up to date.
       if (!old || old.metadata.annotations?.[TRIGGERS_ANNOTATION] !== value) {
         for (const s of subs) await requestEvaluation(tx, { namespace: s.from_namespace, stream: s.stream, tag: s.tag });
       }

@@ -1,5 +1,8 @@
 import { type FieldError, fieldErr, jsonEqual, type ResourceStrategy, validateNamespaceName } from '@app/api-machinery';
-import { type Trigger, targetKinds, parseStreamTag, type TriggerSecret } from './trigger.types';
+import { parseFieldPath } from './annotation';
+import { workloadKinds } from './resource-infos';
+import { secretProblem } from './signing';
+import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the service sets itself; a trigger may not override them. */
@@ -31,8 +34,9 @@ export function validateTrigger(t: Trigger): FieldError[] {
         errors.push(fieldErr.invalid('spec.target.containerNames', target.containerNames, 'must be a list of container names'));
       }
     }
-    if (target.fieldPath !== undefined && (typeof target.fieldPath !== 'string' || !/\.image$/.test(target.fieldPath))) {
-      errors.push(fieldErr.invalid('spec.target.fieldPath', target.fieldPath, 'must end in .image'));
+    if (target.fieldPath !== undefined) {
+      const problem = fieldPathProblem(target.kind, target.fieldPath);
+      if (problem) errors.push(fieldErr.invalid('spec.target.fieldPath', target.fieldPath, problem));
     }
   }
   const delivery = spec.delivery;
@@ -51,9 +55,9 @@ export function validateTrigger(t: Trigger): FieldError[] {
       }
       if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must not carry credentials'));
     }
-    if (delivery.secretRef !== undefined && (!delivery.secretRef || typeof delivery.secretRef.name !== 'string' || !delivery.secretRef.name)) {
-      errors.push(fieldErr.required('spec.delivery.secretRef.name'));
-    }
+    // Every delivery is signed (Standard Webhooks): a URL without a signing secret is refused.
+    if (delivery.secretRef === undefined || delivery.secretRef === null) errors.push(fieldErr.required('spec.delivery.secretRef', 'deliveries are always signed'));
+    else if (typeof delivery.secretRef.name !== 'string' || !delivery.secretRef.name) errors.push(fieldErr.required('spec.delivery.secretRef.name'));
     if (delivery.headers !== undefined) {
       if (typeof delivery.headers !== 'object' || delivery.headers === null || Array.isArray(delivery.headers)) {
         errors.push(fieldErr.invalid('spec.delivery.headers', delivery.headers, 'must be a map of header names to values'));
@@ -69,6 +73,27 @@ export function validateTrigger(t: Trigger): FieldError[] {
   }
   if (spec.paused !== undefined && typeof spec.paused !== 'boolean') errors.push(fieldErr.invalid('spec.paused', spec.paused, 'must be a boolean'));
   return errors;
+}
+
+const containerListAt = /^((?:[A-Za-z][A-Za-z0-9]*\.)*)(?=(?:containers|initContainers)\[)/;
+
+/**
+ * Why a target fieldPath is unusable, or null. The container selector follows the grammar of
+ * `image.openshift.io/triggers` annotation entries (`parseFieldPath`): a workload target (a
+ * Deployment) needs the full path from the workload, as its annotation would; other targets (the
+ * receiver applies the patch) may give any dotted prefix, or none.
+ */
+function fieldPathProblem(kind: TargetKind, fieldPath: unknown): string | null {
+  const selector = 'containers[<index>|?(@.name=="<name>")].image (or initContainers)';
+  const workload = workloadKinds.find((w) => w.kind === kind);
+  if (workload) {
+    return typeof fieldPath === 'string' && parseFieldPath(fieldPath, workload.podSpecPath) ? null : `must be ${workload.podSpecPath}.${selector}`;
+  }
+  const prefix = typeof fieldPath === 'string' ? containerListAt.exec(fieldPath)?.[1] : undefined;
+  if (typeof fieldPath !== 'string' || prefix === undefined) return `must be [<path>.]${selector}`;
+  // parseFieldPath wants a pod spec path before the list; an empty prefix stands for "the pod spec".
+  const path = prefix ? prefix.slice(0, -1) : 'podSpec';
+  return parseFieldPath(prefix ? fieldPath : `podSpec.${fieldPath}`, path) ? null : `must be [<path>.]${selector}`;
 }
 
 /** Trigger main path: status is the controller's; generation bumps on spec change. */
@@ -104,8 +129,6 @@ export class TriggerStatusStrategy extends TriggerStrategy {
   }
 }
 
-const secretKeyPattern = /^.{16,4096}$/s;
-
 /** Signing secrets: write-only data (reads are redacted by the handler). */
 export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
   prepareForCreate(obj: TriggerSecret): void {
@@ -118,8 +141,11 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
     if (!data || typeof data !== 'object' || !data.key) return [fieldErr.required('data.key')];
     for (const [k, v] of Object.entries(data)) {
       if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey']));
-      // The value is never echoed back in errors.
-      else if (typeof v !== 'string' || !secretKeyPattern.test(v)) errors.push(fieldErr.invalid(`data.${k}`, '<redacted>', 'must be 16 to 4096 characters'));
+      else {
+        // Standard Webhooks secrets; the value is never echoed back in errors.
+        const problem = secretProblem(v);
+        if (problem) errors.push(fieldErr.invalid(`data.${k}`, '<redacted>', problem));
+      }
     }
     return errors;
   }

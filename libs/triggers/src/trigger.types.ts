@@ -15,10 +15,30 @@ export interface TriggerCondition {
   lastTransitionTime?: string;
 }
 
+export interface TriggerFrom {
+  kind: 'ImageStreamTag';
+  name: string;
+  namespace?: string;
+}
+
+export interface TriggerTarget {
+  kind: TargetKind;
+  name: string;
+  containerNames?: string[];
+  fieldPath?: string;
+}
+
+export interface TriggerDelivery {
+  url: string;
+  /** Required on writes: every delivery is signed (optional here for triggers stored before that). */
+  secretRef?: { name: string };
+  headers?: Record<string, string>;
+}
+
 export interface TriggerSpec {
-  from: { kind: 'ImageStreamTag'; name: string; namespace?: string };
-  target: { kind: TargetKind; name: string; containerNames?: string[]; fieldPath?: string };
-  delivery: { url: string; secretRef?: { name: string }; headers?: Record<string, string> };
+  from: TriggerFrom;
+  target: TriggerTarget;
+  delivery: TriggerDelivery;
   paused?: boolean;
 }
 
@@ -42,6 +62,44 @@ export interface TriggerSecret extends ApiObject {
   data?: { key?: string; previousKey?: string };
   /** Output only: which data keys are set. */
   dataKeys?: string[];
+}
+
+/** One HTTP attempt of a delivery (attempt times are RFC 3339 UTC with microseconds). */
+export interface DeliveryAttempt {
+  generation: number;
+  attempt: number;
+  startedAt: string;
+  finishedAt: string | null;
+  statusCode: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface DeliverySpec {
+  owner: { kind: string; name: string; uid: string };
+  idempotencyKey: string;
+  image: string;
+  url: string;
+  /** The CloudEvent POSTed (byte-identical on every attempt). */
+  event: object;
+}
+
+export interface DeliveryStatus {
+  state: string;
+  redriveGeneration: number;
+  attempts: number;
+  lastStatusCode?: number;
+  lastError?: string;
+  nextAttemptTime?: string;
+  deliveredTime?: string;
+  deadLetteredTime?: string;
+  attemptHistory: DeliveryAttempt[];
+}
+
+/** A Delivery as served (read-only): one fire of a Trigger or annotated workload and its attempts. */
+export interface Delivery extends ApiObject {
+  spec: DeliverySpec;
+  status: DeliveryStatus;
 }
 
 /** One entry of the image.openshift.io/triggers annotation. */

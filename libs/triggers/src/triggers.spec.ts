@@ -120,14 +120,14 @@ describe('per-target limiter and backoff', () => {
 describe('trigger validation', () => {
   const good: Trigger = {
     metadata: { name: 't' },
-    spec: { from: { kind: 'ImageStreamTag', name: 'a:b' }, target: { kind: 'Webhook', name: 'x' }, delivery: { url: 'https://h/x' } },
+    spec: { from: { kind: 'ImageStreamTag', name: 'a:b' }, target: { kind: 'Webhook', name: 'x' }, delivery: { url: 'https://h/x', secretRef: { name: 'k' } } },
   };
   it.each([
     ['valid', good, []],
     ['bad from name', { ...good, spec: { ...good.spec, from: { kind: 'ImageStreamTag', name: 'a' } } }, ['spec.from.name']],
     ['bad target kind', { ...good, spec: { ...good.spec, target: { kind: 'Pod', name: 'x' } } }, ['spec.target.kind']],
-    ['credentials in url', { ...good, spec: { ...good.spec, delivery: { url: 'https://u:p@h/' } } }, ['spec.delivery.url']],
-    ['reserved header', { ...good, spec: { ...good.spec, delivery: { url: 'https://h/', headers: { 'webhook-id': 'x' } } } }, ['spec.delivery.headers[webhook-id]']],
+    ['credentials in url', { ...good, spec: { ...good.spec, delivery: { ...good.spec.delivery, url: 'https://u:p@h/' } } }, ['spec.delivery.url']],
+    ['reserved header', { ...good, spec: { ...good.spec, delivery: { ...good.spec.delivery, headers: { 'webhook-id': 'x' } } } }, ['spec.delivery.headers[webhook-id]']],
     ['paused not boolean', { ...good, spec: { ...good.spec, paused: 'false' } }, ['spec.paused']],
   ])('%s', (_n, t, fields) => {
     expect(validateTrigger(t as Trigger).map((e) => e.field)).toEqual(fields);

@@ -4,6 +4,7 @@ import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
 import { render, type Schema } from './schema';
+import { triggerSchemas } from './trigger-schemas';
 
 type Json = Record<string, unknown>;
 type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete';
@@ -71,7 +72,7 @@ export class OpenApiDocuments {
   /** Every schema this server publishes, by definition name. */
   get schemas(): Record<string, Schema> {
     if (this.cache.schemas) return this.cache.schemas;
-    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas };
+    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas, ...triggerSchemas };
     for (const h of this.registry.all()) {
       for (const kind of [h.info.kind, h.info.listKind]) {
         const name = schemaNameOf(h.info.group, h.info.version, kind);
@@ -90,7 +91,7 @@ export class OpenApiDocuments {
   /** The schema of a resource's kind, or undefined when it publishes none of its own. */
   schemaOf(info: ResourceInfo): Schema | undefined {
     const name = schemaNameOf(info.group, info.version, info.kind);
-    return metaSchemas[name] ?? imageSchemas[name];
+    return metaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
   }
 
   private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {

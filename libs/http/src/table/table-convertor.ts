@@ -1,6 +1,7 @@
 import { ApiError, apiVersionOf, type ListMeta, type ObjectMeta, type ResourceInfo } from '@app/api-machinery';
 import { defaultPrinter, imagePrinters } from './image-printers';
 import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types';
+import { triggerPrinters } from './trigger-printers';
 
 /** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
 export type Rendering =
@@ -52,11 +53,11 @@ type Obj = Record<string, unknown> & { metadata?: ObjectMeta };
 
 /**
  * Server-side printing: turns objects and lists into meta.k8s.io Tables with the columns `oc get`
- * shows for each image kind (kube-apiserver's Name / Created At for others), or into
- * PartialObjectMetadata for metadata-only clients.
+ * shows for each image kind, this project's columns for the trigger kinds (kube-apiserver's
+ * Name / Created At for others), or into PartialObjectMetadata for metadata-only clients.
  */
 export class TableConvertor {
-  constructor(private readonly printers: Record<string, TablePrinter> = imagePrinters) {}
+  constructor(private readonly printers: Record<string, TablePrinter> = { ...imagePrinters, ...triggerPrinters }) {}
 
   printerFor(info: ResourceInfo): TablePrinter {
     return this.printers[`${info.group}/${info.resource}`] ?? defaultPrinter;

@@ -40,8 +40,15 @@ import type { TableStorage } from './table-storage';
 export interface StoreHooks<T extends ApiObject> {
   /** After the row is written (create or main-path update), e.g. resolve tag references. */
   afterWrite?(tx: Queryable, obj: T, old: T | null, rv: string): Promise<void>;
-  /** Fills computed/out-of-row state (e.g. status tags) for output. */
-  decorate?(q: Queryable, objs: T[]): Promise<void>;
+  /**
+   * Fills computed/out-of-row state (e.g. status tags) for output. `marks[i]`, when given, is the
+   * change's snapshot mark: fill objs[i] in as of that position (see `snapshotMarkSql`).
+   */
+  decorate?(q: Queryable, objs: T[], marks?: (string | null | undefined)[]): Promise<void>;
+  /** SQL for the position of the out-of-row state, recorded with each change (ChangeRecord.snapshotMarkSql). */
+  snapshotMarkSql?: string;
+  /** What the change log keeps of an object (e.g. secrets without their keys); watches deliver this. */
+  loggedObject?(obj: T): object;
   /** Object validation that needs storage (e.g. referenced streams exist). */
   validateWithStorage?(tx: Queryable, obj: T, old: T | null): Promise<FieldError[]>;
 }
@@ -97,8 +104,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata, ...rest } as unknown as T;
   }
 
-  async decorate(q: Queryable, objs: T[]): Promise<T[]> {
-    if (this.hooks.decorate && objs.length) await this.hooks.decorate(q, objs);
+  async decorate(q: Queryable, objs: T[], marks?: (string | null | undefined)[]): Promise<T[]> {
+    if (this.hooks.decorate && objs.length) await this.hooks.decorate(q, objs, marks);
     return objs;
   }
 
@@ -110,16 +117,16 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return this.withType(obj);
   }
 
-  /** A change-log object as clients see it: computed state filled in, type set. */
-  async present(obj: object): Promise<object> {
-    const [presented] = await this.presentMany([obj]);
+  /** A change-log object as clients see it: computed state filled in (as of `mark`, when given), type set. */
+  async present(obj: object, mark?: string | null): Promise<object> {
+    const [presented] = await this.presentMany([obj], [mark]);
     return presented!;
   }
 
   /** Several change-log objects, with the computed state of all of them read at once. */
-  async presentMany(objs: object[]): Promise<object[]> {
+  async presentMany(objs: object[], marks?: (string | null | undefined)[]): Promise<object[]> {
     const copies = objs.map((o) => structuredClone(o) as T);
-    await this.decorate(this.db, copies);
+    await this.decorate(this.db, copies, marks);
     return copies.map((c) => this.withType(c));
   }
 
@@ -301,8 +308,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       labels: obj.metadata.labels ?? {},
       prevLabels: prev ? (prev.metadata.labels ?? {}) : null,
       // Each change keeps the stored object as written (no computed status), so a watch delivers
-      // every state in order; computed parts are filled in at delivery (present()).
-      object: object ?? obj,
+      // every state in order; computed parts are filled in at delivery (present()), as of the mark.
+      object: this.hooks.loggedObject ? this.hooks.loggedObject((object ?? obj) as T) : (object ?? obj),
+      snapshotMarkSql: this.hooks.snapshotMarkSql,
     };
   }
 

@@ -1,0 +1,179 @@
+import { aliasesOf, type ImageStream } from '@app/image';
+import type { Queryable } from '@app/persistence';
+import type { CausationLink } from './cloudevent';
+import type { TagState } from './firing';
+import { CAUSATION_LABEL, OCI_BASE_DIGEST } from './trigger.types';
+
+export interface TagKey {
+  namespace: string;
+  stream: string;
+  tag: string;
+}
+
+export const tagKeyString = (k: TagKey) => `${k.namespace}/${k.stream}:${k.tag}`;
+
+/** The tag's current state plus what the firing rules and the event need about its image. */
+export interface ResolvedTag extends TagState {
+  /** The tag event's own dockerImageReference (before referencePolicy). */
+  reference: string;
+  previousImage: string | null;
+  /** From the tag's own history entry of the previous image, referencePolicy applied. */
+  previousPullSpec: string | null;
+  causation: CausationLink[];
+  /** Spec tags of the same stream that follow this tag (`oc tag --alias`): a push to it moves them too. */
+  aliases: string[];
+}
+
+/** A push that has not happened (preview): the image, the new tag event's reference, and why the tag moves. */
+export interface HypotheticalMove {
+  image: string;
+  /** Default: the tag's current repository with the new digest. */
+  reference?: string;
+  cause: string;
+}
+
+interface ImageMeta {
+  created: string | null;
+  labels: Record<string, string> | null;
+  annotations: Record<string, string> | null;
+}
+
+interface TagRow {
+  spec_tags: { name: string; from?: { kind?: string; name?: string; namespace?: string }; referencePolicy?: { type?: string } }[] | null;
+  image: string | null;
+  ref: string | null;
+  below_image: string | null;
+  below_ref: string | null;
+  change_id: string | null;
+  cause: string | null;
+  previous_image: string | null;
+  change_image: string | null;
+  previous_change_ref: string | null;
+  first_id: string | null;
+  meta: ImageMeta | null;
+}
+
+/** Reads tag states for the firing rules: the same reads serve real evaluation and preview. */
+export class TagStateReader {
+  constructor(private readonly options: { internalRegistryHostname: string }) {}
+
+  /**
+   * Current state of a tag, or (preview) the state a hypothetical move would leave it in. The
+   * tag's two newest history entries, its newest tag_changes row and the first sight of the image
+   * are read in one statement, so they come from one snapshot (separate reads could straddle a
+   * concurrent move).
+   */
+  async resolve(q: Queryable, key: TagKey, hypothetical?: HypotheticalMove): Promise<ResolvedTag | null> {
+    const [row] = await q.query<TagRow>(
+      `SELECT s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
+              p.image AS below_image, p.docker_image_reference AS below_ref,
+              c.id::text AS change_id, c.cause, c.previous_image, c.image AS change_image,
+              -- When the previous image's history entry is gone (updated in place, removed), the
+              -- feed row of the move that put it on this tag still has that entry's reference.
+              (SELECT pc.docker_image_reference FROM tag_changes pc
+                WHERE pc.namespace = $1 AND pc.stream = $2 AND pc.tag = $3 AND pc.image = c.previous_image AND pc.id < c.id
+                ORDER BY pc.id DESC LIMIT 1) AS previous_change_ref,
+              (SELECT min(f.id)::text FROM tag_changes f
+                WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = coalesce($4::text, e.image)) AS first_id,
+              (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
+                        'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
+                 FROM images i WHERE i.name = coalesce($4::text, e.image)) AS meta
+         FROM image_streams s
+         LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
+                             WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
+         LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
+                             WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1 OFFSET 1) p ON true
+         LEFT JOIN LATERAL (SELECT tc.id, tc.cause, tc.previous_image, tc.image FROM tag_changes tc
+                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 ORDER BY tc.id DESC LIMIT 1) c ON true
+        WHERE s.namespace = $1 AND s.name = $2`,
+      [key.namespace, key.stream, key.tag, hypothetical?.image ?? null],
+      'trg-resolve-tag',
+    );
+    if (!row) return null;
+    const pullSpecOf = this.pullSpecs(key, row.spec_tags);
+    const causation = await this.causationOf(q, row.meta);
+    const aliases = aliasesOf({ metadata: { namespace: key.namespace, name: key.stream }, spec: { tags: row.spec_tags ?? [] } } as unknown as ImageStream, key.tag);
+    const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases };
+    if (hypothetical) {
+      // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
+      const reference = hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : hypothetical.image);
+      return {
+        ...common,
+        image: hypothetical.image,
+        reference,
+        pullSpec: pullSpecOf(hypothetical.image, reference),
+        changeId: null,
+        cause: hypothetical.cause,
+        previousImage: row.image,
+        previousPullSpec: row.image && row.ref ? pullSpecOf(row.image, row.ref) : null,
+      };
+    }
+    if (!row.image || !row.ref) return null;
+    // The newest feed row describes the current image only when it moved the tag to it.
+    const moved = row.change_image === row.image;
+    const previousImage = moved ? row.previous_image : null;
+    const previousRef = !previousImage ? null : row.below_image === previousImage ? row.below_ref : row.previous_change_ref;
+    return {
+      ...common,
+      image: row.image,
+      reference: row.ref,
+      pullSpec: pullSpecOf(row.image, row.ref),
+      changeId: moved ? row.change_id : null,
+      cause: moved ? (row.cause ?? 'unknown') : 'unknown',
+      previousImage,
+      previousPullSpec: previousImage && previousRef ? pullSpecOf(previousImage, previousRef) : null,
+    };
+  }
+
+  /**
+   * The pull spec handed out for a tag event: with referencePolicy Local, the integrated
+   * registry's repository of the stream (as the trigger controller resolves it, §8.2); otherwise
+   * the event's own reference.
+   */
+  private pullSpecs(key: TagKey, specTags: TagRow['spec_tags']): (image: string, reference: string) => string {
+    const local = (specTags ?? []).find((t) => t.name === key.tag)?.referencePolicy?.type === 'Local';
+    const host = this.options.internalRegistryHostname;
+    return (image, reference) => (local && host ? `${host}/${key.namespace}/${key.stream}@${image}` : reference);
+  }
+
+  /**
+   * Chains: an image built because of a delivery names it (causation label echoed by the build)
+   * or names its base image (OCI base.digest annotation/label); the new event extends that
+   * delivery's chain.
+   */
+  private async causationOf(q: Queryable, meta: ImageMeta | null): Promise<CausationLink[]> {
+    if (!meta) return [];
+    const causedBy = meta.labels?.[CAUSATION_LABEL] ?? meta.annotations?.[CAUSATION_LABEL];
+    const base = meta.labels?.[OCI_BASE_DIGEST] ?? meta.annotations?.[OCI_BASE_DIGEST];
+    if (!causedBy && !base) return [];
+    const [row] = await q.query<{ id: string; namespace: string; owner_kind: string; owner_name: string; image: string; chain: CausationLink[] | null }>(
+      causedBy
+        ? `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries WHERE id = $1`
+        : `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries
+            WHERE image = $1 AND owner_kind = 'Trigger' ORDER BY seq DESC LIMIT 1`,
+      [causedBy ?? base],
+    );
+    if (!row) return [];
+    const link: CausationLink = { deliveryId: row.id, trigger: row.owner_name, namespace: row.namespace, image: row.image };
+    if (row.owner_kind !== 'Trigger') link.kind = row.owner_kind;
+    return [...(row.chain ?? []), link];
+  }
+
+  /** Per-dependent data the rules need about its last image: first sight on the tag and creation time. */
+  async lastImageFacts(q: Queryable, key: TagKey, images: string[]): Promise<{ first: Map<string, string>; created: Map<string, string> }> {
+    const first = new Map<string, string>();
+    const created = new Map<string, string>();
+    if (!images.length) return { first, created };
+    // One round trip: it runs inside the evaluation transaction, which holds the dependents' row locks.
+    const rows = await q.query<{ k: 'first' | 'created'; name: string; v: string | null }>(
+      `SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
+        WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[]) GROUP BY image
+       UNION ALL
+       SELECT 'created', name, body->'dockerImageMetadata'->>'Created' FROM images WHERE name = ANY($4::text[])`,
+      [key.namespace, key.stream, key.tag, images],
+      'trg-last-image-facts',
+    );
+    for (const r of rows) if (r.v !== null) (r.k === 'first' ? first : created).set(r.name, r.v);
+    return { first, created };
+  }
+}

@@ -1,0 +1,64 @@
+import { type JsonPatchOp, parseFieldPath, type ParsedFieldPath, setImagePatch } from './annotation';
+import { JSON_PATCH, type PatchType, STRATEGIC_MERGE_PATCH } from './cloudevent';
+import { type WorkloadKind, workloadKinds } from './resource-infos';
+import type { TriggerSpec, Workload } from './trigger.types';
+
+export interface TargetPatch {
+  patchType: PatchType;
+  patch: JsonPatchOp[] | Record<string, unknown>;
+}
+
+/** The workload kind a Trigger target names (Deployment today; any kind imagestreamd stores). */
+export function workloadKindOf(kind: string): WorkloadKind | undefined {
+  return workloadKinds.find((w) => w.kind === kind);
+}
+
+/** The container image paths a target names: its fieldPath, else one per container name. */
+function fieldPathsOf(target: TriggerSpec['target'], kind: WorkloadKind): string[] {
+  if (target.fieldPath) return [target.fieldPath];
+  return [...new Set(target.containerNames ?? [])].map((n) => `${kind.podSpecPath}.containers[?(@.name=="${n}")].image`);
+}
+
+/**
+ * The patch that sets `pullSpec` on the containers a Trigger's workload target names, for the
+ * consumer to apply to its workload:
+ * - the workload is stored in imagestreamd and has every named container: a JSON patch at the
+ *   containers' indexes, with a `test` of the stored image where it differs; a container that
+ *   already runs the image gets the bare, idempotent `replace` (the consumer's own object may
+ *   still lag ours), so the patch is never empty;
+ * - otherwise it is built from the target alone: a fieldPath with an index gives a JSON patch
+ *   `replace` at that path; containers by name (containerNames or a `[?(@.name=="…")]` fieldPath)
+ *   give a strategic-merge patch `{spec: {template: {spec: {containers: [{name, image}]}}}}`,
+ *   which is what `kubectl set image` sends (it merges by container name; applied to an object
+ *   without that container it would add one).
+ * Null when the target is not a workload kind, names no container, or its fieldPath is not a
+ * container image path of that kind.
+ */
+export function targetPatch(target: TriggerSpec['target'], stored: Workload | null, pullSpec: string): TargetPatch | null {
+  const kind = workloadKindOf(target.kind);
+  if (!kind) return null;
+  const paths = fieldPathsOf(target, kind);
+  const parsed = paths.map((p) => parseFieldPath(p, kind.podSpecPath));
+  if (!paths.length || parsed.some((p) => p === null)) return null;
+  if (stored) {
+    const ops = paths.map((p) => setImagePatch(stored, kind.podSpecPath, p, pullSpec));
+    if (ops.every((o) => o !== null)) return { patchType: JSON_PATCH, patch: ops.flat() };
+  }
+  const selectors = parsed as ParsedFieldPath[];
+  if (selectors.every((s) => 'index' in s.selector)) {
+    const pointer = (s: ParsedFieldPath) => `/${[...kind.podSpecPath.split('.'), s.list, String((s.selector as { index: number }).index), 'image'].join('/')}`;
+    return { patchType: JSON_PATCH, patch: selectors.map((s): JsonPatchOp => ({ op: 'replace', path: pointer(s), value: pullSpec })) };
+  }
+  if (selectors.every((s) => 'name' in s.selector)) return { patchType: STRATEGIC_MERGE_PATCH, patch: strategicMergePatch(kind, selectors, pullSpec) };
+  return null;
+}
+
+/** `{spec: {template: {spec: {<list>: [{name, image}]}}}}` along the kind's pod spec path. */
+function strategicMergePatch(kind: WorkloadKind, selectors: ParsedFieldPath[], image: string): Record<string, unknown> {
+  const podSpec: Record<string, { name: string; image: string }[]> = {};
+  for (const s of selectors) (podSpec[s.list] ??= []).push({ name: (s.selector as { name: string }).name, image });
+  return kind.podSpecPath
+    .split('.')
+    .reverse()
+    .reduce<Record<string, unknown>>((inner, key) => ({ [key]: inner }), podSpec);
+}

@@ -1,0 +1,58 @@
+import { sameStatus, statusAfterEvaluation, type TriggerOutcome } from './trigger-status';
+import type { Trigger, TriggerStatus } from './trigger.types';
+
+const T0 = '2024-01-01T00:00:00Z';
+const T1 = '2024-01-02T00:00:00Z';
+const from = { namespace: 'demo', stream: 'web', tag: 'latest' };
+const image = { image: 'sha256:b', pullSpec: 'q/web@sha256:b', changeId: '7' };
+const trigger = (generation: number, status: TriggerStatus = {}, paused = false): Trigger => ({
+  metadata: { name: 't', namespace: 'demo', generation },
+  spec: { from: { kind: 'ImageStreamTag', name: 'web:latest' }, target: { kind: 'Webhook', name: 't' }, delivery: { url: 'https://h/' }, paused },
+  status,
+});
+const outcome = (o: Partial<TriggerOutcome>): TriggerOutcome => ({ tag: image, reason: 'UpToDate', fired: false, ...o });
+const condition = (s: TriggerStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe('trigger status after an evaluation', () => {
+  it('a paused trigger observes its generation and says it is paused', () => {
+    const s = statusAfterEvaluation(trigger(2, { observedGeneration: 1 }, true), from, outcome({ reason: 'Paused' }), T0);
+    expect(s.observedGeneration).toBe(2);
+    expect(condition(s, 'Paused')).toMatchObject({ status: 'True', reason: 'Paused', lastTransitionTime: T0 });
+  });
+
+  it('a trigger on a tag without an image observes its generation and waits for an image', () => {
+    const s = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
+    expect(s).toMatchObject({ observedGeneration: 1 });
+    expect(condition(s, 'WaitingForImage')).toMatchObject({ status: 'True', reason: 'TagHasNoImage' });
+    expect(s.lastTriggeredImageID).toBeUndefined();
+  });
+
+  it('unpausing without an image change observes the new generation and clears Paused', () => {
+    const paused = statusAfterEvaluation(trigger(2, { lastTriggeredImageID: 'sha256:b', observedGeneration: 1 }, true), from, outcome({ reason: 'Paused' }), T0);
+    const s = statusAfterEvaluation(trigger(3, paused), from, outcome({ reason: 'UpToDate' }), T1);
+    expect(s.observedGeneration).toBe(3);
+    expect(condition(s, 'Paused')).toMatchObject({ status: 'False', reason: 'Unpaused', lastTransitionTime: T1 });
+    expect(s.lastTriggeredImageID).toBe('sha256:b');
+  });
+
+  it('a fire records the image, sets Triggered and ends WaitingForImage', () => {
+    const waiting = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
+    const s = statusAfterEvaluation(trigger(1, waiting), from, outcome({ reason: 'ImageChanged', fired: true }), T1);
+    expect(s).toMatchObject({ lastTriggeredImageID: 'sha256:b', lastTriggeredImage: 'q/web@sha256:b', lastTriggeredChangeID: '7', lastTriggeredTime: T1 });
+    expect(condition(s, 'Triggered')).toMatchObject({ status: 'True', reason: 'ImageChanged' });
+    expect(condition(s, 'WaitingForImage')).toMatchObject({ status: 'False', reason: 'ImageAvailable' });
+  });
+
+  it('an older image sets OlderImageIgnored with its message', () => {
+    const s = statusAfterEvaluation(trigger(1, { observedGeneration: 1 }), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'older' }), T0);
+    expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'True', message: 'older' });
+  });
+
+  it('an up-to-date trigger whose generation was observed needs no write', () => {
+    const prev: TriggerStatus = { lastTriggeredImageID: 'sha256:b', observedGeneration: 4 };
+    expect(sameStatus(prev, statusAfterEvaluation(trigger(4, prev), from, outcome({}), T1))).toBe(true);
+    // A repeated pause evaluation keeps the condition (and its time): no write either.
+    const paused = statusAfterEvaluation(trigger(5, prev, true), from, outcome({ reason: 'Paused' }), T0);
+    expect(sameStatus(paused, statusAfterEvaluation(trigger(5, paused, true), from, outcome({ reason: 'Paused' }), T1))).toBe(true);
+  });
+});

@@ -1,0 +1,122 @@
+import { jsonEqual } from '@app/api-machinery';
+import { allocateResourceVersions, CHANGE_CHANNEL, type Queryable, sqlLiteral } from '@app/persistence';
+import type { Trigger, TriggerCondition, TriggerStatus } from './trigger.types';
+import { type TagKey, tagKeyString } from './tag-state';
+
+/** Upserts one condition; lastTransitionTime moves only when the status flips. */
+export function setCondition(conditions: TriggerCondition[] | undefined, next: TriggerCondition, time: string): TriggerCondition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === next.type);
+  const old = i >= 0 ? list[i] : undefined;
+  const merged = { ...next, lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? time) : time };
+  if (i >= 0) list[i] = merged;
+  else list.push(merged);
+  return list;
+}
+
+/**
+ * A standing condition that appears (True) while `holds`, and once it has appeared turns False
+ * when it no longer holds, as ChainStopped and OlderImageIgnored do after a fire.
+ */
+function standingCondition(
+  conditions: TriggerCondition[] | undefined,
+  type: string,
+  holds: boolean,
+  whenTrue: { reason: string; message: string },
+  whenFalse: { reason: string; message: string },
+  time: string,
+): TriggerCondition[] | undefined {
+  if (holds) return setCondition(conditions, { type, status: 'True', ...whenTrue }, time);
+  if (conditions?.some((c) => c.type === type && c.status === 'True')) return setCondition(conditions, { type, status: 'False', ...whenFalse }, time);
+  return conditions;
+}
+
+/** After a fire: Triggered=True, and a standing ChainStopped/OlderImageIgnored no longer holds. */
+function firedConditions(conditions: TriggerCondition[] | undefined, reason: string, image: string, time: string): TriggerCondition[] {
+  let list = setCondition(conditions, { type: 'Triggered', status: 'True', reason, message: `fired for ${image}` }, time);
+  for (const type of ['ChainStopped', 'OlderImageIgnored']) {
+    if (list.some((c) => c.type === type && c.status === 'True')) {
+      list = setCondition(list, { type, status: 'False', reason: 'Fired', message: `fired for ${image}` }, time);
+    }
+  }
+  return list;
+}
+
+/** What one evaluation of a trigger found (see TriggerEvaluator.evaluate). */
+export interface TriggerOutcome {
+  /** The followed tag's image and pull spec; null when the tag has no image (or no stream). */
+  tag: { image: string; pullSpec: string; changeId: string | null } | null;
+  reason: string;
+  /** Set when it stopped for a reason worth a standing condition (OlderImageIgnored, ChainStopped). */
+  stopMessage?: string;
+  /** A new delivery was recorded by this evaluation. */
+  fired: boolean;
+}
+
+/**
+ * The trigger's status after an evaluation of its current spec. Every evaluation observes the
+ * spec (observedGeneration), so clients waiting for observedGeneration == generation always see
+ * it, fire or not; standing conditions say why nothing fired: Paused, WaitingForImage,
+ * OlderImageIgnored, ChainStopped. The caller writes it only when it differs from the stored one.
+ */
+export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: TriggerOutcome, time: string): TriggerStatus {
+  const prev = trigger.status ?? {};
+  const tag = outcome.tag;
+  let conditions = standingCondition(
+    prev.conditions,
+    'Paused',
+    trigger.spec.paused === true,
+    { reason: 'Paused', message: 'spec.paused is true: no fires until it is unpaused, then one for the image the tag has then' },
+    { reason: 'Unpaused', message: 'spec.paused is false' },
+    time,
+  );
+  conditions = standingCondition(
+    conditions,
+    'WaitingForImage',
+    tag === null,
+    { reason: 'TagHasNoImage', message: `${tagKeyString(from)} has no image yet (or its stream does not exist)` },
+    { reason: 'ImageAvailable', message: `${tagKeyString(from)} has ${tag?.image ?? 'an image'}` },
+    time,
+  );
+  let status: TriggerStatus = { ...prev, observedGeneration: trigger.metadata.generation ?? 1 };
+  if (outcome.fired && tag) {
+    status = {
+      ...status,
+      lastTriggeredImageID: tag.image,
+      lastTriggeredImage: tag.pullSpec,
+      lastTriggeredTime: time,
+      ...(tag.changeId ? { lastTriggeredChangeID: tag.changeId } : {}),
+    };
+    conditions = firedConditions(conditions, outcome.reason, tag.image, time);
+  } else if (outcome.stopMessage !== undefined) {
+    conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time);
+  }
+  if (conditions?.length) status.conditions = conditions;
+  return status;
+}
+
+/** True when the status write would change nothing (conditions keep their times when unchanged). */
+export function sameStatus(a: TriggerStatus | undefined, b: TriggerStatus): boolean {
+  return jsonEqual(a ?? {}, b);
+}
+
+/**
+ * Writes trigger statuses (set-based): each row takes a new resourceVersion and a change-log
+ * entry carrying the object as written (as every change does), so watchers of triggers see
+ * lastTriggeredImageID move. Run last in the transaction.
+ */
+export async function writeTriggerStatuses(tx: Queryable, updates: { uid: string; status: Trigger['status'] }[]): Promise<void> {
+  if (!updates.length) return;
+  const rvs = await allocateResourceVersions(tx, updates.length);
+  const rows = updates.map((u, i) => ({ uid: u.uid, status: u.status, rv: String(rvs[i]) }));
+  await tx.query(
+    `WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(uid uuid, status jsonb, rv bigint)),
+          upd AS (UPDATE triggers t SET resource_version = v.rv, body = jsonb_set(t.body, '{status}', v.status)
+                    FROM v WHERE t.uid = v.uid RETURNING t.namespace, t.name, t.labels, t.resource_version, t.body),
+          ch AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
+                 SELECT resource_version, 'triggers', namespace, name, 'MODIFIED', labels, labels,
+                        jsonb_set(body, '{metadata,resourceVersion}', to_jsonb(resource_version::text)) FROM upd RETURNING rv)
+     SELECT pg_notify(${sqlLiteral(CHANGE_CHANNEL)}, (SELECT max(rv) FROM ch)::text)`,
+    [JSON.stringify(rows)],
+  );
+}

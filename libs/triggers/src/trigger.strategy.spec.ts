@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { TriggerSecretStrategy, validateTrigger } from './trigger.strategy';
+import type { Trigger, TriggerSecret } from './trigger.types';
+
+const trigger = (
+  target: Partial<Trigger['spec']['target']>,
+  delivery: Partial<Trigger['spec']['delivery']> = { secretRef: { name: 'k' } },
+): Trigger => ({
+  metadata: { name: 't' },
+  spec: {
+    from: { kind: 'ImageStreamTag', name: 'a:b' },
+    target: { kind: 'Webhook', name: 'x', ...target },
+    delivery: { url: 'https://h/x', ...delivery },
+  },
+});
+const fields = (t: Trigger) => validateTrigger(t).map((e) => `${e.field}: ${e.type}`);
+
+describe('trigger spec.target.fieldPath (the annotation grammar)', () => {
+  it.each([
+    ['Webhook', 'containers[?(@.name=="x")].image', []],
+    ['Webhook', 'spec.template.spec.initContainers[2].image', []],
+    ['Build', 'spec.containers[0].image', []],
+    ['Webhook', "containers[?(@.name=='x')].image", ['spec.target.fieldPath: FieldValueInvalid']],
+    ['Webhook', 'containers[x].image', ['spec.target.fieldPath: FieldValueInvalid']],
+    ['Webhook', 'spec.image', ['spec.target.fieldPath: FieldValueInvalid']],
+    ['Webhook', 'containers[0].image.extra', ['spec.target.fieldPath: FieldValueInvalid']],
+    ['Deployment', 'spec.template.spec.containers[?(@.name=="web")].image', []],
+    ['Deployment', 'containers[?(@.name=="web")].image', ['spec.target.fieldPath: FieldValueInvalid']],
+    [
+      'Deployment',
+      "spec.template.spec.containers[?(@.name=='web')].image",
+      ['spec.target.fieldPath: FieldValueInvalid'],
+    ],
+  ] as const)('%s %s', (kind, fieldPath, want) => {
+    expect(fields(trigger({ kind, fieldPath }))).toEqual(want);
+  });
+
+  it('names the grammar in the message', () => {
+    const [err] = validateTrigger(trigger({ kind: 'Deployment', fieldPath: 'containers[0].image' }));
+    expect(err?.detail).toBe(
+      'must be spec.template.spec.containers[<index>|?(@.name=="<name>")].image (or initContainers)',
+    );
+  });
+});
+
+describe('trigger spec.delivery.secretRef (deliveries are always signed)', () => {
+  it.each([
+    ['missing', {}, ['spec.delivery.secretRef: FieldValueRequired']],
+    ['null', { secretRef: null }, ['spec.delivery.secretRef: FieldValueRequired']],
+    ['without a name', { secretRef: {} }, ['spec.delivery.secretRef.name: FieldValueRequired']],
+    ['given', { secretRef: { name: 'k' } }, []],
+  ])('%s', (_n, delivery, want) => {
+    expect(fields(trigger({}, delivery as Partial<Trigger['spec']['delivery']>))).toEqual(want);
+  });
+});
+
+describe('TriggerSecret validation (Standard Webhooks secrets)', () => {
+  const strategy = new TriggerSecretStrategy();
+  const secret = (data: Record<string, unknown>) => ({ metadata: { name: 's' }, data }) as TriggerSecret;
+  const key = (bytes: number, prefix = 'whsec_') => `${prefix}${randomBytes(bytes).toString('base64')}`;
+
+  it.each([
+    ['whsec_ key and previousKey', { key: key(32), previousKey: key(24) }, []],
+    ['base64 without the prefix', { key: key(64, '') }, []],
+    ['not base64', { key: 'whsec_!!!notbase64notbase64notbase64' }, ['data.key']],
+    ['too short once decoded (16 characters of text)', { key: key(12, '') }, ['data.key']],
+    ['too long once decoded', { previousKey: key(65), key: key(32) }, ['data.previousKey']],
+    ['unknown key', { key: key(32), other: key(32) }, ['data.other']],
+  ])('%s', (_n, data, want) => {
+    expect(strategy.validate(secret(data)).map((e) => e.field)).toEqual(want);
+  });
+
+  it('never echoes the secret in errors', () => {
+    const bad = 'whsec_!!!notbase64notbase64notbase64';
+    const errors = strategy.validate(secret({ key: bad }));
+    expect(JSON.stringify(errors)).not.toContain('notbase64');
+    expect(errors[0]).toMatchObject({
+      field: 'data.key',
+      value: '<redacted>',
+      detail: 'must be base64 (standard alphabet), optionally prefixed with whsec_',
+    });
+  });
+});

@@ -1,0 +1,421 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { call, createTestDatabase, watchEvents } from '@app/testing';
+import { type ApiProcess, startApiProcess } from './support/api-process';
+
+const G = '/apis/triggers.imagestreamd.io/v1';
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const table = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+/** metav1.Time on the wire. */
+const SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+/** metav1.MicroTime (attempt times). */
+const MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+// A Standard Webhooks secret without the optional prefix, and a prefixed one being rotated out.
+const KEY = randomBytes(32).toString('base64');
+const PREVIOUS = `whsec_${randomBytes(24).toString('base64')}`;
+
+/**
+ * Independent Standard Webhooks verifier (node:crypto only), reading secrets the way the
+ * reference library (`new Webhook(secret)`) does: strip an optional `whsec_`, base64-decode.
+ */
+function verifies(secret: string, h: IncomingHttpHeaders, body: string): boolean {
+  const id = String(h['webhook-id']);
+  const ts = String(h['webhook-timestamp']);
+  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest();
+  return String(h['webhook-signature'] ?? '')
+    .split(' ')
+    .some((part) => {
+      const [version, sig] = part.split(',');
+      const given = Buffer.from(sig ?? '', 'base64');
+      return version === 'v1' && given.length === want.length && timingSafeEqual(given, want);
+    });
+}
+
+/** `/ok` answers 200; `/hang` never answers; `/slow` sends its headers after 1 s, then never finishes the body. */
+class Receivers {
+  received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  private server!: Server;
+  url = '';
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        this.received.push({ path: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/ok') res.writeHead(200).end();
+        else if (req.url === '/slow')
+          setTimeout(() => res.writeHead(200, { 'content-length': '100' }).write('x'), 1000);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+  close(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+
+/** Trigger API: schemas and field validation, Table columns, secrets, signing, timeouts, timestamps. */
+describe('triggers.imagestreamd.io API', () => {
+  let api: ApiProcess;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const rx = new Receivers();
+  const trg = () => `${api.url}${G}/namespaces/api`;
+  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/api`;
+  const spec = (path: string, extra: Record<string, unknown> = {}) => ({
+    from: { kind: 'ImageStreamTag', name: 'app:latest' },
+    target: { kind: 'Webhook', name: 'hook' },
+    delivery: { url: `${rx.url}${path}`, secretRef: { name: 'hook-key' } },
+    ...extra,
+  });
+  const delivery = async (trigger: string, done: (d: any) => boolean) => {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const [d] = (
+        await call('GET', `${trg()}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=${trigger}`)
+      ).body.items;
+      if ((d && done(d)) || Date.now() > deadline) return d;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    await rx.start();
+    db = await createTestDatabase();
+    api = await startApiProcess(
+      {
+        DATABASE_URL: db.url,
+        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
+        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+        TRIGGER_ATTEMPT_BUDGET: '1',
+        TRIGGER_DELIVERY_TIMEOUT_MS: '1500',
+        TRIGGER_RELAY_INTERVAL_MS: '10',
+      },
+      ['--with-worker'],
+    );
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    await api?.stop();
+    rx.close();
+    await db?.drop();
+  });
+
+  it('publishes the trigger kinds in OpenAPI v3 and v2; annotated workloads stay schema-less', async () => {
+    const root = (await call('GET', `${api.url}/openapi/v3`)).body;
+    const doc = (
+      await call('GET', `${api.url}${root.paths['apis/triggers.imagestreamd.io/v1'].serverRelativeURL}`)
+    ).body;
+    const schemas = doc.components.schemas;
+    for (const kind of [
+      'Trigger',
+      'TriggerList',
+      'TriggerSecret',
+      'TriggerSecretList',
+      'Delivery',
+      'DeliveryList',
+    ]) {
+      expect(schemas[`io.imagestreamd.triggers.v1.${kind}`]['x-kubernetes-group-version-kind']).toEqual([
+        { group: 'triggers.imagestreamd.io', kind, version: 'v1' },
+      ]);
+    }
+    expect(Object.keys(schemas['io.imagestreamd.triggers.v1.TriggerSpec'].properties)).toEqual([
+      'from',
+      'target',
+      'delivery',
+      'paused',
+    ]);
+    expect(
+      schemas['io.imagestreamd.triggers.v1.TriggerStatus'].properties.conditions[
+        'x-kubernetes-patch-merge-key'
+      ],
+    ).toBe('type');
+    expect(
+      schemas['io.imagestreamd.triggers.v1.DeliverySpec'].properties.event[
+        'x-kubernetes-preserve-unknown-fields'
+      ],
+    ).toBe(true);
+    expect(schemas['io.k8s.api.apps.v1.Deployment']).toMatchObject({
+      'x-kubernetes-preserve-unknown-fields': true,
+    });
+    expect(schemas['io.k8s.api.apps.v1.Deployment'].properties).toBeUndefined();
+    const v2 = (await call('GET', `${api.url}/openapi/v2`)).body;
+    expect(v2.definitions['io.imagestreamd.triggers.v1.Trigger'].properties.spec.$ref).toBe(
+      '#/definitions/io.imagestreamd.triggers.v1.TriggerSpec',
+    );
+  });
+
+  it('TriggerSecrets are Standard Webhooks secrets: base64 (optional whsec_), 24 to 64 bytes once decoded', async () => {
+    const refused = async (data: Record<string, string>, field: string, detail: RegExp) => {
+      const res = await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'bad' }, data });
+      expect(res.status).toBe(422);
+      expect(res.body.details.causes).toEqual([
+        expect.objectContaining({
+          field,
+          reason: 'FieldValueInvalid',
+          message: expect.stringMatching(detail),
+        }),
+      ]);
+      expect(JSON.stringify(res.body)).not.toContain(Object.values(data).at(-1)!.slice(6, 20));
+    };
+    await refused({ key: 'whsec_!!!notbase64' }, 'data.key', /must be base64/);
+    await refused({ key: 'a-raw-secret-that-is-not-base64' }, 'data.key', /must be base64/);
+    // 16 characters of text pass a text-length check; 12 bytes of key do not.
+    await refused({ key: randomBytes(12).toString('base64') }, 'data.key', /decodes to 12/);
+    await refused(
+      { key: KEY, previousKey: `whsec_${randomBytes(100).toString('base64')}` },
+      'data.previousKey',
+      /decodes to 100/,
+    );
+    const created = await call('POST', `${trg()}/triggersecrets`, {
+      metadata: { name: 'hook-key' },
+      data: { key: KEY, previousKey: PREVIOUS },
+      stringData: { key: 'x' },
+    });
+    expect(created.status).toBe(201);
+    // Not a field of TriggerSecret: dropped with a warning, never stored or served.
+    expect(created.headers.get('warning')).toContain('unknown field \\"stringData\\"');
+    expect(created.body).toMatchObject({ dataKeys: ['key', 'previousKey'] });
+    expect(created.body).not.toHaveProperty('stringData');
+    expect(created.body).not.toHaveProperty('data');
+  });
+
+  it('a watch on TriggerSecrets never carries the keys, not even in DELETED events', async () => {
+    const list = await call('GET', `${trg()}/triggersecrets`);
+    const w = watchEvents(`${trg()}/triggersecrets?watch=1&resourceVersion=${list.body.metadata.resourceVersion}`);
+    const key = randomBytes(32).toString('base64');
+    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'watched' }, data: { key } })).status).toBe(201);
+    expect((await call('PATCH', `${trg()}/triggersecrets/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('DELETE', `${trg()}/triggersecrets/watched`)).status).toBe(200);
+    await w.waitFor((e) => e.some((x) => x.type === 'DELETED' && x.object.metadata.name === 'watched'));
+    w.stop();
+    const mine = w.events.filter((e) => e.object.metadata.name === 'watched');
+    expect(mine.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    for (const e of mine) {
+      expect(e.object).not.toHaveProperty('data');
+      expect(e.object.dataKeys).toEqual(['key']);
+    }
+    expect(JSON.stringify(w.events)).not.toContain(key);
+  });
+
+  it('a Trigger names a signing secret and a fieldPath in the annotation grammar (422 otherwise)', async () => {
+    const unsigned = await call('POST', `${trg()}/triggers`, {
+      metadata: { name: 'unsigned' },
+      spec: { ...spec('/ok'), delivery: { url: `${rx.url}/ok` } },
+    });
+    expect(unsigned.status).toBe(422);
+    expect(unsigned.body.message).toContain('spec.delivery.secretRef: Required value');
+    const quoted = "containers[?(@.name=='app')].image";
+    const bad = await call('POST', `${trg()}/triggers`, {
+      metadata: { name: 'quoted' },
+      spec: spec('/ok', { target: { kind: 'Webhook', name: 'hook', fieldPath: quoted } }),
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.causes.map((c: any) => c.field)).toEqual(['spec.target.fieldPath']);
+    const deployment = await call('POST', `${trg()}/triggers`, {
+      metadata: { name: 'deploy' },
+      spec: spec('/ok', {
+        target: { kind: 'Deployment', name: 'web', fieldPath: 'containers[?(@.name=="app")].image' },
+      }),
+    });
+    expect(deployment.status).toBe(422);
+    expect(deployment.body.details.causes[0].message).toContain('spec.template.spec.containers[');
+    // The same single-quoted selector in a workload annotation is refused alike.
+    const annotated = await call('POST', `${api.url}/apis/apps/v1/namespaces/api/deployments`, {
+      metadata: {
+        name: 'web',
+        annotations: {
+          'image.openshift.io/triggers': JSON.stringify([
+            {
+              from: { kind: 'ImageStreamTag', name: 'app:latest' },
+              fieldPath: `spec.template.spec.${quoted}`,
+            },
+          ]),
+        },
+      },
+      spec: { template: { spec: { containers: [{ name: 'app', image: 'x' }] } } },
+    });
+    expect(annotated.status).toBe(422);
+  });
+
+  it('field validation: every Trigger field is kept; unknown ones warn and are dropped, or are a 400 in Strict mode', async () => {
+    const full = {
+      from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'api' },
+      target: {
+        kind: 'Webhook',
+        name: 'hook',
+        containerNames: ['app'],
+        fieldPath: 'spec.template.spec.containers[?(@.name=="app")].image',
+      },
+      delivery: { url: `${rx.url}/ok`, secretRef: { name: 'hook-key' }, headers: { 'X-Team': 'web' } },
+      paused: false,
+    };
+    const strict = await call('POST', `${trg()}/triggers?fieldValidation=Strict`, {
+      metadata: { name: 'full' },
+      spec: { ...full, bogus: 1 },
+    });
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.bogus"');
+    const created = await call('POST', `${trg()}/triggers`, {
+      metadata: { name: 'full', labels: { team: 'web' }, annotations: { note: 'n' } },
+      spec: { ...full, bogus: 1, delivery: { ...full.delivery, retries: 3 } },
+      status: { lastTriggeredImageID: 'ignored' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('warning')).toContain('unknown field \\"spec.bogus\\"');
+    expect(created.headers.get('warning')).toContain('unknown field \\"spec.delivery.retries\\"');
+    const read = (await call('GET', `${trg()}/triggers/full`)).body;
+    expect(read.spec).toEqual(full);
+    expect(read.metadata).toMatchObject({ labels: { team: 'web' }, annotations: { note: 'n' } });
+    const patched = await call(
+      'PATCH',
+      `${trg()}/triggers/full`,
+      { spec: { paused: true } },
+      'application/merge-patch+json',
+    );
+    expect(patched.body.spec.paused).toBe(true);
+    await call(
+      'PATCH',
+      `${trg()}/triggers/full`,
+      { spec: { paused: false } },
+      'application/merge-patch+json',
+    );
+
+    // Annotated workloads publish no schema: whatever they carry is kept.
+    const workload = {
+      metadata: { name: 'free' },
+      spec: {
+        replicas: 2,
+        strategy: { type: 'Recreate' },
+        template: {
+          spec: { containers: [{ name: 'app', image: 'x', resources: { limits: { cpu: '1' } } }] },
+        },
+      },
+    };
+    const stored = await call(
+      'POST',
+      `${api.url}/apis/apps/v1/namespaces/api/deployments?fieldValidation=Strict`,
+      workload,
+    );
+    expect(stored.status).toBe(201);
+    expect(stored.body.spec).toEqual(workload.spec);
+  });
+
+  it('signs every delivery so an independent verifier accepts it (base64 key without prefix, and the key being rotated out)', async () => {
+    await call('POST', `${img()}/imagestreammappings`, {
+      metadata: { name: 'app' },
+      tag: 'latest',
+      image: { metadata: { name: digest('a') }, dockerImageReference: `quay.io/api/app@${digest('a')}` },
+    });
+    const d = await delivery('full', (x) => x.status.state === 'delivered');
+    expect(d.status.state).toBe('delivered');
+    const [got] = rx.received.filter((r) => r.path === '/ok');
+    expect(got!.headers['webhook-id']).toBe(d.metadata.name);
+    expect(got!.headers['x-team']).toBe('web');
+    expect(verifies(KEY, got!.headers, got!.body)).toBe(true);
+    expect(verifies(PREVIOUS, got!.headers, got!.body)).toBe(true);
+    expect(verifies(randomBytes(32).toString('base64'), got!.headers, got!.body)).toBe(false);
+  });
+
+  it('the delivery timeout bounds the whole attempt (connect + headers + body), and the latency is recorded as it was', async () => {
+    for (const path of ['hang', 'slow']) {
+      expect(
+        (await call('POST', `${trg()}/triggers`, { metadata: { name: path }, spec: spec(`/${path}`) }))
+          .status,
+      ).toBe(201);
+    }
+    for (const name of ['hang', 'slow']) {
+      const d = await delivery(name, (x) => x.status.state === 'dead');
+      const [attempt] = d.status.attemptHistory;
+      expect(attempt).toMatchObject({ error: 'timed out after 1500 ms' });
+      // Before: each phase had its own 1.5 s (the slow body ran to ~2.5-3 s), on 0.5 s timer ticks.
+      expect(attempt.latencyMs).toBeGreaterThanOrEqual(1450);
+      expect(attempt.latencyMs).toBeLessThan(2000);
+      const measured = Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt);
+      expect(Math.abs(measured - attempt.latencyMs)).toBeLessThan(250);
+    }
+  }, 30000);
+
+  it('prints trigger, delivery and secret Tables with their columns', async () => {
+    const get = async (resource: string) =>
+      (await fetch(`${trg()}/${resource}`, { headers: { accept: table } })).json() as Promise<any>;
+    const triggers = await get('triggers');
+    expect(triggers.kind).toBe('Table');
+    expect(triggers.columnDefinitions.map((c: any) => [c.name, c.priority])).toEqual([
+      ['Name', 0],
+      ['From', 0],
+      ['Target', 0],
+      ['Paused', 0],
+      ['Last Image', 0],
+      ['Last Triggered', 0],
+      ['URL', 1],
+      ['Secret', 1],
+      ['Conditions', 1],
+      ['Age', 1],
+    ]);
+    const full = triggers.rows.find((r: any) => r.cells[0] === 'full');
+    expect(full.cells).toEqual([
+      'full',
+      'api/app:latest',
+      'Webhook/hook',
+      false,
+      'sha256:aaaaaaaaaaaa',
+      expect.stringMatching(/^\d+s$/),
+      `${rx.url}/ok`,
+      'hook-key',
+      expect.stringContaining('Triggered'),
+      expect.stringMatching(/^\d+s$/),
+    ]);
+    const deliveries = await get('deliveries');
+    expect(deliveries.columnDefinitions.map((c: any) => c.name)).toEqual([
+      'Name',
+      'Trigger',
+      'Image',
+      'State',
+      'Attempts',
+      'Last Code',
+      'Age',
+      'URL',
+      'Next Attempt',
+      'Last Error',
+    ]);
+    expect(deliveries.rows.find((r: any) => r.cells[1] === 'full').cells.slice(1, 6)).toEqual([
+      'full',
+      'sha256:aaaaaaaaaaaa',
+      'delivered',
+      1,
+      200,
+    ]);
+    expect(deliveries.rows.find((r: any) => r.cells[1] === 'hang').cells.slice(3, 6)).toEqual([
+      'dead',
+      1,
+      null,
+    ]);
+    const secrets = await get('triggersecrets');
+    expect(secrets.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Keys', 'Age']);
+    expect(secrets.rows).toEqual([
+      expect.objectContaining({ cells: ['hook-key', 'key,previousKey', expect.stringMatching(/^\d+s$/)] }),
+    ]);
+    expect(JSON.stringify(secrets)).not.toContain(KEY.slice(0, 20));
+  });
+
+  it('writes RFC 3339 UTC times: seconds for metadata and status, microseconds for attempts', async () => {
+    const t = (await call('GET', `${trg()}/triggers/full`)).body;
+    expect(t.metadata.creationTimestamp).toMatch(SECONDS);
+    expect(t.status.lastTriggeredTime).toMatch(SECONDS);
+    for (const c of t.status.conditions) expect(c.lastTransitionTime).toMatch(SECONDS);
+    const d = await delivery('full', () => true);
+    expect(d.metadata.creationTimestamp).toMatch(SECONDS);
+    expect(d.status.deliveredTime).toMatch(SECONDS);
+    expect(d.status.attemptHistory[0].startedAt).toMatch(MICROS);
+    expect(d.status.attemptHistory[0].finishedAt).toMatch(MICROS);
+    const dead = await delivery('hang', () => true);
+    expect(dead.status.deadLetteredTime).toMatch(SECONDS);
+    const feed = (await call('GET', `${trg()}/tagchangeevents`)).body;
+    expect(feed.items[0].metadata.creationTimestamp).toMatch(SECONDS);
+  });
+});

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { Database, prepareDatabase } from '@app/persistence';
+import { createTestDatabase } from '@app/testing';
+import { TagChangeFeedHandler } from '@app/triggers';
+
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+/**
+ * The pull feed of tag moves (tagchangeevents) against real Postgres: items in commit order,
+ * paging with limit + continue never skips, and a row that commits late with a lower id is not
+ * jumped over by a cursor.
+ */
+describe('tag change feed', () => {
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ds: DataSource;
+  let db: Database;
+  let feed: TagChangeFeedHandler;
+  const streamUid = randomUUID();
+
+  const insertSql = `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+                     VALUES ('feed', 'web', $1, 'latest', NULL, $2, $3, 'mapping') RETURNING id::text AS id`;
+  const move = async (n: number) => (await db.query<{ id: string }>(insertSql, [streamUid, digest(n), `quay.io/demo/web@${digest(n)}`]))[0]!.id;
+  const list = (limit?: number, continueToken?: string) =>
+    feed.list({ namespace: 'feed', labelSelector: [], fieldSelector: [], ...(limit ? { limit } : {}), ...(continueToken ? { continueToken } : {}) });
+  const names = (r: { items: object[] }) => r.items.map((i) => (i as { metadata: { name: string } }).metadata.name);
+
+  /** Every item from `cursor` on, `limit` at a time, following `continue`. */
+  const pageAll = async (limit: number, cursor?: string) => {
+    const seen: string[] = [];
+    let token = cursor;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await list(limit, token);
+      seen.push(...names(page));
+      if (!page.metadata.continue) return { seen, resourceVersion: page.metadata.resourceVersion! };
+      token = page.metadata.continue;
+    }
+    throw new Error('paging did not end');
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    ds = await prepareDatabase(testDb.url, 2);
+    db = new Database(ds);
+    feed = new TagChangeFeedHandler(db);
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await testDb?.drop();
+  });
+
+  it('pages 22 moves in commit order with limit + continue, skipping none', async () => {
+    const ids: string[] = [];
+    for (let n = 1; n <= 22; n++) ids.push(await move(n));
+
+    const whole = await list();
+    expect(names(whole)).toEqual(ids);
+    expect(whole.metadata.resourceVersion).toBe(ids[21]);
+    expect(whole.metadata.continue).toBeUndefined();
+
+    const paged = await pageAll(3);
+    expect(paged.seen).toEqual(ids);
+    expect(paged.resourceVersion).toBe(ids[21]);
+  });
+
+  it('does not move a cursor past a row that commits late with a lower id', async () => {
+    const before = (await list()).metadata.resourceVersion!;
+    const slow = new Client({ connectionString: testDb.url });
+    await slow.connect();
+    try {
+      // The slow writer takes its id first and commits last.
+      await slow.query('BEGIN');
+      const lateId = (await slow.query<{ id: string }>(insertSql, [streamUid, digest(100), `quay.io/demo/web@${digest(100)}`])).rows[0]!.id;
+      const laterId = await move(101);
+      expect(BigInt(laterId)).toBeGreaterThan(BigInt(lateId));
+
+      const during = await list(undefined, before);
+      expect(names(during)).toEqual([]);
+      expect(during.metadata.resourceVersion).toBe(before);
+
+      await slow.query('COMMIT');
+      const after = await list(100, before);
+      expect(names(after)).toEqual([lateId, laterId]);
+      expect(after.metadata.resourceVersion).toBe(laterId);
+    } finally {
+      await slow.end();
+    }
+  });
+
+  it('a rolled-back id does not hold the feed back', async () => {
+    const before = (await list()).metadata.resourceVersion!;
+    const aborted = new Client({ connectionString: testDb.url });
+    await aborted.connect();
+    try {
+      await aborted.query('BEGIN');
+      await aborted.query(insertSql, [streamUid, digest(200), `quay.io/demo/web@${digest(200)}`]);
+      await aborted.query('ROLLBACK');
+    } finally {
+      await aborted.end();
+    }
+    const next = await move(201);
+    expect(names(await list(100, before))).toEqual([next]);
+  });
+});
