@@ -5,6 +5,7 @@ import { Triggers1732500000200 } from './1732500000200-Triggers';
 import { RegistryEventInbox1732600000000 } from './1732600000000-RegistryEventInbox';
 import { ImageImportRequests1732700000000 } from './1732700000000-ImageImportRequests';
 import { ScheduledImports1732700000100 } from './1732700000100-ScheduledImports';
+import { ChangeSnapshotMark1732800000000 } from './1732800000000-ChangeSnapshotMark';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -18,4 +19,5 @@ export const migrations = [
   RegistryEventInbox1732600000000,
   ImageImportRequests1732700000000,
   ScheduledImports1732700000100,
+  ChangeSnapshotMark1732800000000,
 ];

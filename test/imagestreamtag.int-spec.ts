@@ -2,6 +2,12 @@ import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
+/** An image-less istag's image (and a list item's, plus name and pull spec): upstream's v1 conversion of an empty Image. */
+const emptyImage = {
+  metadata: {},
+  dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+  dockerImageMetadataVersion: '1.0',
+};
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const jsonMerge = 'application/merge-patch+json';
 
@@ -143,7 +149,7 @@ describe('imagestreamtags', () => {
       expect(res.body.items.map((i: any) => i.metadata.name)).toEqual(['app:v1', 'app:v2', 'base:latest']);
       const v1 = res.body.items[0];
       expect(v1.kind).toBeUndefined();
-      expect(v1.image).toEqual({ metadata: { name: digest('f') }, dockerImageReference: `quay.io/list-a/app@${digest('f')}` });
+      expect(v1.image).toEqual({ ...emptyImage, metadata: { name: digest('f') }, dockerImageReference: `quay.io/list-a/app@${digest('f')}` });
       expect(v1.metadata.labels).toEqual({ tier: 'front' });
     });
 
@@ -187,7 +193,7 @@ describe('imagestreamtags', () => {
       const res = await call('POST', `${ns('w')}/imagestreamtags`, body);
       expect(res.status).toBe(201);
       expect(res.body.tag).toMatchObject({ name: 'v1', generation: 1, reference: true, referencePolicy: { type: 'Source' }, importPolicy: { importMode: 'Legacy' } });
-      expect(res.body.image).toEqual({ metadata: {} });
+      expect(res.body.image).toEqual(emptyImage);
       const s = await stream('w', 'fresh');
       expect(res.body.metadata.uid).toBe(s.metadata.uid);
       // reference:true DockerImage tags record their pull spec at once (no Image, so istag GET is 404).
@@ -373,7 +379,7 @@ describe('imagestreamtags', () => {
     it('a tracked source without history resolves later through the alias, not at write time', async () => {
       const res = await call('PUT', istag('track', 'later:latest'), { tag: { from: { kind: 'ImageStreamTag', name: 'v1' } } });
       expect(res.status).toBe(201);
-      expect(res.body.image).toEqual({ metadata: {} });
+      expect(res.body.image).toEqual(emptyImage);
       await map('track', 'later', 'v1', digest('5'));
       expect((await call('GET', istag('track', 'later:latest'))).body.image.metadata.name).toBe(digest('5'));
     });

@@ -102,3 +102,42 @@ describe('watch catch-up from a resourceVersion', () => {
     }
   });
 });
+
+/** A replayed or late-delivered change shows the tag history that existed at that change. */
+describe('watch: image stream status as of each change', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  const push = (stream: string, tag: string, c: string) =>
+    call('POST', `${api.base}/namespaces/hist/imagestreammappings`, {
+      metadata: { name: stream },
+      tag,
+      image: { metadata: { name: digest(c) }, dockerImageReference: `r.test/hist/${stream}@${digest(c)}` },
+    });
+  const itemsOf = (e: { object: { status?: { tags?: { tag: string; items: { image: string }[] }[] } } }, tag: string) =>
+    e.object.status?.tags?.find((t) => t.tag === tag)?.items.map((i) => i.image) ?? [];
+
+  it('replays the history growing one entry at a time, and a live watch sees the same', async () => {
+    const url = `${api.base}/namespaces/hist/imagestreams`;
+    const created = await call('POST', url, { metadata: { name: 'grow' } });
+    expect(created.status).toBe(201);
+    const live = watchEvents(`${url}?watch=true&resourceVersion=${created.body.metadata.resourceVersion}`);
+    for (const c of ['a', 'b', 'c', 'd']) expect((await push('grow', 'v1', c)).status).toBe(201);
+    await live.waitFor((e) => e.length >= 4);
+    live.stop();
+    const replay = watchEvents(`${url}?watch=true&resourceVersion=${created.body.metadata.resourceVersion}`);
+    await replay.waitFor((e) => e.length >= 4);
+    replay.stop();
+    const expected = [[digest('a')], [digest('b'), digest('a')], [digest('c'), digest('b'), digest('a')], [digest('d'), digest('c'), digest('b'), digest('a')]];
+    for (const w of [live, replay]) {
+      expect(w.events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED']);
+      expect(w.events.map((e) => itemsOf(e, 'v1'))).toEqual(expected);
+    }
+    // A plain GET shows the whole history.
+    expect(itemsOf({ object: (await call('GET', `${url}/grow`)).body }, 'v1')).toEqual(expected[3]);
+  });
+});

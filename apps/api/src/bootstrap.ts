@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -56,8 +57,16 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   });
   // Watches are long-lived: end them first so the server can drain in-flight requests.
   const watches = app.get(WatchService);
+  // Node counts a connection that has not sent a byte yet as busy, so server.close() would wait for
+  // a client's spare keep-alive socket until the client drops it: at shutdown those are closed.
+  const connections = new Set<Socket>();
+  fastify.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   fastify.addHook('preClose', (done) => {
     watches.closeAll();
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
     done();
   });
   await app.listen(config.port, config.host);

@@ -2,7 +2,7 @@ import { assertDigest } from './digest';
 import { formatApiTime, readImageConfig } from './image-config';
 import { ManifestInvalidError, UnsupportedManifestError } from './manifest-errors';
 import type { ImageManifestDocument, ManifestListDocument, ParsedManifest } from './manifest.types';
-import type { ParsedDockerImageMetadata, ParsedImage, ParsedImageManifest } from './parsed-image.types';
+import type { ParsedDockerImageMetadata, ParsedImage, ParsedImageLayer, ParsedImageManifest } from './parsed-image.types';
 import { parseManifest } from './parse-manifest';
 import { referenceByDigest } from './pull-spec';
 
@@ -69,37 +69,51 @@ function fromImageManifest(
 ): ParsedImage {
   if (input.rawConfig === undefined) throw new ManifestInvalidError(`${mediaType} requires its config blob`);
   assertDigest(input.rawConfig, manifest.config.digest, 'config');
-  const rawConfig = Buffer.isBuffer(input.rawConfig) ? input.rawConfig : Buffer.from(input.rawConfig, 'utf8');
-
-  const seen = new Set<string>();
-  let size = rawConfig.length;
-  for (const layer of manifest.layers) {
-    if (seen.has(layer.digest)) continue; // a layer repeated in one image is stored (and counted) once
-    seen.add(layer.digest);
-    size += layer.size;
-  }
-  const metadata: ParsedDockerImageMetadata = {
-    kind: 'DockerImage',
-    apiVersion: 'image.openshift.io/1.0',
-    Id: manifest.config.digest,
-    ...readImageConfig(rawConfig),
-    Size: size,
-  };
+  const layers = layersOfManifest(manifest);
   return {
     ...envelope(input, mediaType),
-    dockerImageMetadata: metadata,
-    dockerImageConfig: rawConfig.toString('utf8'),
-    // Wire order is already base-first, which is the "ascending" order the API stores.
-    dockerImageLayers: manifest.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })),
+    dockerImageMetadata: imageMetadataFromConfig(manifest.config.digest, input.rawConfig, layers),
+    dockerImageConfig: Buffer.isBuffer(input.rawConfig) ? input.rawConfig.toString('utf8') : input.rawConfig,
+    dockerImageLayers: layers,
   };
 }
 
-function fromManifestList(
-  list: ManifestListDocument,
-  mediaType: string,
-  input: ImageFromManifestInput,
-): ParsedImage {
-  const manifests = list.manifests.map((m): ParsedImageManifest => {
+/** An image manifest's layers as the API stores them; the wire order is already base-first ("ascending"). */
+export function layersOfManifest(manifest: ImageManifestDocument): ParsedImageLayer[] {
+  return manifest.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType }));
+}
+
+/**
+ * The DockerImage document of a schema2/OCI image (openshift InternalImageWithMetadata): the
+ * config's fields, `Id` = the config digest, `Size` = config length + the sizes of the distinct
+ * layers (a layer repeated in one image, or equal to the config blob, is stored once). The
+ * config is not checked against `configDigest` here; callers that must trust it verify first.
+ */
+export function imageMetadataFromConfig(
+  configDigest: string,
+  rawConfig: Buffer | string,
+  layers: readonly ParsedImageLayer[],
+): ParsedDockerImageMetadata {
+  const config = Buffer.isBuffer(rawConfig) ? rawConfig : Buffer.from(rawConfig, 'utf8');
+  const seen = new Set<string>([configDigest]);
+  let size = config.length;
+  for (const layer of layers) {
+    if (seen.has(layer.name)) continue;
+    seen.add(layer.name);
+    size += layer.size;
+  }
+  return {
+    kind: 'DockerImage',
+    apiVersion: 'image.openshift.io/1.0',
+    Id: configDigest,
+    ...readImageConfig(config),
+    Size: size,
+  };
+}
+
+/** The children of a manifest list / OCI index as Image.dockerImageManifests. */
+export function manifestsOfList(list: ManifestListDocument): ParsedImageManifest[] {
+  return list.manifests.map((m): ParsedImageManifest => {
     const child: ParsedImageManifest = {
       digest: m.digest,
       mediaType: m.mediaType,
@@ -111,6 +125,13 @@ function fromManifestList(
     if (m.platform?.variant) child.variant = m.platform.variant;
     return child;
   });
+}
+
+function fromManifestList(
+  list: ManifestListDocument,
+  mediaType: string,
+  input: ImageFromManifestInput,
+): ParsedImage {
   return {
     ...envelope(input, mediaType),
     dockerImageMetadata: {
@@ -120,7 +141,7 @@ function fromManifestList(
       Created: formatApiTime(input.now ?? new Date()),
       ContainerConfig: {},
     },
-    dockerImageManifests: manifests,
+    dockerImageManifests: manifestsOfList(list),
   };
 }
 

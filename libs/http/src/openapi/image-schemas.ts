@@ -66,11 +66,13 @@ const mergeBy = (key: string): Partial<Schema> => ({
   'x-kubernetes-list-map-keys': [key],
 });
 
-/** ImageSignature (kept as its own schema: our Image type treats signatures as open records). */
+/** ImageSignature: an item of Image.signatures and the kind of the `imagesignatures` resource. */
 const imageSignature: Schema = {
   type: 'object',
-  description: 'A signature of an image (stored in Image.signatures; not validated by this server).',
+  description:
+    'ImageSignature holds a signature of an image, named `<imageName>@<signatureName>`. Stored in Image.signatures; written one at a time through the imagesignatures resource (create, delete).',
   required: ['type', 'content'],
+  'x-kubernetes-group-version-kind': [{ group: GROUP, kind: 'ImageSignature', version: VERSION }],
   properties: {
     ...typeMetaFields,
     metadata: objectMeta,

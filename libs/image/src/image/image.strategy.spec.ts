@@ -1,5 +1,24 @@
+import { digestOf } from '@app/registry';
 import { ImageStrategy } from './image.strategy';
 import type { Image } from './image.types';
+
+const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
+const config = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2025-01-01T00:00:00Z', config: { Cmd: ['run'] } });
+const layer = { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: digestOf('l'), size: 10 };
+const manifest = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: schema2,
+  config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: digestOf(config), size: config.length },
+  layers: [layer],
+});
+const m = digestOf(manifest);
+const manifestImage = (extra: Partial<Image> = {}): Image => ({ metadata: { name: m }, dockerImageReference: `quay.io/x/y@${m}`, ...extra });
+/** What the store does on create: prepare, then canonicalize. */
+function created(i: Image): Image {
+  strategy.prepareForCreate(i);
+  strategy.canonicalize(i);
+  return i;
+}
 
 const strategy = new ImageStrategy();
 const d = `sha256:${'a'.repeat(64)}`;
@@ -37,6 +56,54 @@ describe('ImageStrategy', () => {
     expect(next.metadata.labels).toEqual({ changed: 'yes' });
   });
 
+  it('derives metadata from the manifest and config on create', () => {
+    const i = created(manifestImage({ dockerImageManifest: manifest, dockerImageConfig: config }));
+    expect(i.dockerImageLayers).toEqual([{ name: layer.digest, size: 10, mediaType: layer.mediaType }]);
+    expect(i.dockerImageMetadata).toMatchObject({ Id: digestOf(config), Architecture: 'amd64', Config: { Cmd: ['run'] }, Size: config.length + 10 });
+    expect(i.dockerImageManifestMediaType).toBe(schema2);
+    expect(i.dockerImageMetadataVersion).toBe('1.0');
+    expect(i.metadata.annotations).toEqual({ 'image.openshift.io/dockerLayersOrder': 'ascending' });
+  });
+
+  it('derives before dropping the raw manifest and config the registry stored', () => {
+    const i = created(
+      manifestImage({ dockerImageManifest: manifest, dockerImageConfig: config, metadata: { name: m, annotations: { 'image.openshift.io/manifestBlobStored': 'true' } } }),
+    );
+    expect(i.dockerImageMetadata?.Id).toBe(digestOf(config));
+    expect(i.dockerImageLayers).toHaveLength(1);
+    expect(i.dockerImageManifest).toBeUndefined();
+    expect(i.dockerImageConfig).toBeUndefined();
+  });
+
+  it('update: accepts a manifest that hashes to the name and derives metadata from it', () => {
+    const old = created(manifestImage({ dockerImageManifestMediaType: schema2 }));
+    const next = structuredClone(old);
+    next.dockerImageManifest = manifest;
+    next.dockerImageConfig = config;
+    strategy.prepareForUpdate(next, old);
+    expect(next.dockerImageManifest).toBe(manifest);
+    expect(next.dockerImageConfig).toBe(config);
+    expect(next.dockerImageMetadata).toMatchObject({ Id: digestOf(config), Size: config.length + 10 });
+    expect(next.dockerImageLayers).toHaveLength(1);
+  });
+
+  it('update: keeps the stored manifest/config when the new ones do not match', () => {
+    const old = created(manifestImage({ dockerImageManifest: manifest, dockerImageConfig: config }));
+    const next = structuredClone(old);
+    next.dockerImageManifest = '{"schemaVersion":2}';
+    next.dockerImageConfig = '{"architecture":"arm64"}';
+    strategy.prepareForUpdate(next, old);
+    expect(next.dockerImageManifest).toBe(manifest);
+    expect(next.dockerImageConfig).toBe(config);
+    expect(next.dockerImageMetadata).toEqual(old.dockerImageMetadata);
+  });
+
+  it('strips the deprecated managed-signature annotation from signatures', () => {
+    const sig = { metadata: { name: `${d}@s`, annotations: { 'image.openshift.io/managed-signature': 'true' } }, type: 't', content: 'YQ==' };
+    const i = created(image({ signatures: [sig] }));
+    expect(i.signatures![0]!.metadata).toEqual({ name: `${d}@s` });
+  });
+
   it.each([
     ['valid', image(), []],
     ['missing reference', image({ dockerImageReference: '' }), ['dockerImageReference: FieldValueRequired']],
@@ -59,6 +126,12 @@ describe('ImageStrategy', () => {
         dockerImageLayers: [{ name: 'sha256:l', size: 1, mediaType: 'm' }],
       }),
       ['dockerImageLayers: FieldValueInvalid'],
+    ],
+    ['a valid signature', image({ signatures: [{ metadata: { name: `${d}@sig` }, type: 'AtomicImageV1', content: 'YQ==' }] }), []],
+    [
+      'signatures without a proper name, type or content',
+      image({ signatures: [{ metadata: { name: `${d}@sig` }, type: 't', content: 'YQ==' }, { metadata: { name: 'nosig' }, type: '', content: '' }] }),
+      ['signatures[1].metadata.name: FieldValueInvalid', 'signatures[1].type: FieldValueRequired', 'signatures[1].content: FieldValueRequired'],
     ],
   ])('validate: %s', (_name, i, expected) => {
     expect(strategy.validate(i).map((e) => `${e.field}: ${e.type}`)).toEqual(expected);

@@ -1,8 +1,11 @@
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
+import { configMatchesImage, deriveImageMetadata, manifestMatchesImage } from './image-metadata';
 import type { Image } from './image.types';
 import { validateImage } from './image.validation';
 
 const manifestBlobStored = 'image.openshift.io/manifestBlobStored';
+/** Set by an old signature importer; a bug let it through validation (openshift rhbz#1557607). */
+const managedSignatureAnnotation = 'image.openshift.io/managed-signature';
 
 /** Output defaults every Image carries on the wire. */
 export function defaultImage(image: Image): void {
@@ -26,13 +29,31 @@ function clearStoredBlobs(image: Image): void {
   }
 }
 
+function removeManagedSignatureAnnotation(image: Image): void {
+  for (const signature of image.signatures ?? []) {
+    const annotations = signature.metadata?.annotations;
+    if (!annotations || !(managedSignatureAnnotation in annotations)) continue;
+    delete annotations[managedSignatureAnnotation];
+    if (!Object.keys(annotations).length) delete signature.metadata!.annotations;
+  }
+}
+
+/** A field the update checks decided to keep: the stored value, or none when nothing is stored. */
+function restore(obj: Image, old: Image, field: 'dockerImageManifest' | 'dockerImageConfig'): void {
+  if (old[field] === undefined) delete obj[field];
+  else obj[field] = old[field];
+}
+
 /** Image rules (openshift-apiserver registry/image/strategy.go). */
 export class ImageStrategy implements ResourceStrategy<Image> {
   prepareForCreate(obj: Image): void {
     delete obj.metadata.generation;
     if (obj.signatures) {
-      for (const s of obj.signatures) delete (s as { conditions?: unknown }).conditions;
+      for (const s of obj.signatures) delete s.conditions;
     }
+    // Metadata the manifest cannot give is left as sent (upstream logs the reason and goes on).
+    deriveImageMetadata(obj, { now: new Date(), creating: true });
+    removeManagedSignatureAnnotation(obj);
     defaultImage(obj);
   }
 
@@ -45,18 +66,26 @@ export class ImageStrategy implements ResourceStrategy<Image> {
     defaultImage(obj);
   }
 
-  /** Derived metadata, layers and schema1 signatures are immutable: silently restored. */
+  /**
+   * Derived metadata, layers and schema1 signatures are immutable: silently restored. A new
+   * manifest is kept only when it hashes to the image name, a new config only when the manifest
+   * names it (else the stored ones stay); metadata is then derived from them as on create.
+   */
   prepareForUpdate(obj: Image, old: Image): void {
-    obj.dockerImageMetadata = old.dockerImageMetadata;
+    obj.dockerImageMetadata = structuredClone(old.dockerImageMetadata);
     obj.dockerImageMetadataVersion = old.dockerImageMetadataVersion;
-    if (old.dockerImageLayers) obj.dockerImageLayers = old.dockerImageLayers;
+    if (old.dockerImageLayers) obj.dockerImageLayers = structuredClone(old.dockerImageLayers);
     else delete obj.dockerImageLayers;
     if (old.dockerImageSignatures) obj.dockerImageSignatures = old.dockerImageSignatures;
     else delete obj.dockerImageSignatures;
-    if (obj.dockerImageManifest !== undefined && obj.dockerImageManifest !== old.dockerImageManifest) {
-      if (old.dockerImageManifest === undefined) delete obj.dockerImageManifest;
-      else obj.dockerImageManifest = old.dockerImageManifest;
+    if ((obj.dockerImageManifest ?? '') !== (old.dockerImageManifest ?? '')) {
+      if (obj.dockerImageManifest && !manifestMatchesImage(old, obj.dockerImageManifest)) restore(obj, old, 'dockerImageManifest');
     }
+    if ((obj.dockerImageConfig ?? '') !== (old.dockerImageConfig ?? '')) {
+      if (obj.dockerImageConfig && !configMatchesImage(obj, obj.dockerImageConfig)) restore(obj, old, 'dockerImageConfig');
+    }
+    deriveImageMetadata(obj, { now: new Date(), creating: false });
+    removeManagedSignatureAnnotation(obj);
     delete obj.metadata.generation;
   }
 

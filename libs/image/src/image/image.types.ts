@@ -1,4 +1,4 @@
-import type { ApiObject } from '@app/api-machinery';
+import type { ApiObject, ObjectMeta } from '@app/api-machinery';
 
 /** One layer of an image, base layer first (openshift/api image/v1 ImageLayer). */
 export interface ImageLayer {
@@ -53,11 +53,30 @@ export interface DockerImageMetadata {
   Size?: number;
 }
 
-export interface ImageSignature {
-  metadata?: { name?: string };
+/** A verifier's finding about a signature (openshift/api image/v1 SignatureCondition). */
+export interface SignatureCondition {
   type: string;
+  status: string;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** image.openshift.io/v1 ImageSignature: named `<imageName>@<signatureName>`, stored in Image.signatures. */
+export interface ImageSignature {
+  kind?: string;
+  apiVersion?: string;
+  metadata?: ObjectMeta;
+  type: string;
+  /** The signature blob, base64. */
   content: string;
-  [key: string]: unknown;
+  conditions?: SignatureCondition[];
+  imageIdentity?: string;
+  signedClaims?: Record<string, string>;
+  created?: string;
+  issuedBy?: { organization?: string; commonName?: string };
+  issuedTo?: { organization?: string; commonName?: string; publicKeyID?: string };
 }
 
 /** image.openshift.io/v1 Image: cluster-scoped, named by manifest digest. */

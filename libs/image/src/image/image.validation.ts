@@ -1,4 +1,5 @@
 import { type FieldError, fieldErr } from '@app/api-machinery';
+import { validateImageSignature } from '../imagesignature/imagesignature.validation';
 import { isValidDigest, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { Image } from './image.types';
 
@@ -18,6 +19,9 @@ export function validateImage(image: Image, prefix = ''): FieldError[] {
       errors.push(fieldErr.invalid(`${prefix}dockerImageReference`, ref, e.message));
     }
   }
+  const signatures = image.signatures ?? [];
+  if (!Array.isArray(signatures)) errors.push(fieldErr.invalid(`${prefix}signatures`, signatures, 'must be a list'));
+  else signatures.forEach((sig, i) => errors.push(...validateImageSignature(sig ?? {}, `${prefix}signatures[${i}]`)));
   const manifests = image.dockerImageManifests ?? [];
   if (!Array.isArray(manifests)) return [...errors, fieldErr.invalid(`${prefix}dockerImageManifests`, manifests, 'must be a list')];
   manifests.forEach((m, i) => {

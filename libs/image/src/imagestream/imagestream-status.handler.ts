@@ -11,8 +11,9 @@ import {
 import { allocateResourceVersion, appendChange, type Database, type GenericStore, type ResourceHandler, type TableStorage } from '@app/persistence';
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import { imageStreamStatusInfo } from '../resources/resource-infos';
-import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
+import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
 
 function validateStatusTags(tags: NamedTagEventList[]): FieldError[] {
   const errors: FieldError[] = [];
@@ -72,24 +73,26 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const old = await this.table.get(tx, namespace, name, true);
         if (!old) throw ApiError.notFound(ref, name);
         if (old.metadata.resourceVersion !== rv) throw ApiError.staleResourceVersion(ref, name);
-        for (const t of tags) {
-          const top = t.items?.[0];
-          if (top && !top.generation) top.generation = old.metadata.generation ?? 1;
-          for (const item of t.items ?? []) item.generation ??= 0;
+        const uid = old.metadata.uid!;
+        const current = (await this.history.statusOf(tx, [uid])).get(uid) ?? [];
+        const next = prepareStatusTags(tags, current, old);
+        // An identical write keeps the resourceVersion and tells no watcher anything (as the main path).
+        if (!sameStatusTags(next, current)) {
+          await this.history.replace(tx, uid, next);
+          const version = await allocateResourceVersion(tx);
+          await this.table.touch(tx, namespace, name, version);
+          await appendChange(tx, {
+            rv: version,
+            resource: 'imagestreams',
+            namespace,
+            name,
+            type: 'MODIFIED',
+            labels: old.metadata.labels ?? {},
+            prevLabels: old.metadata.labels ?? {},
+            object: old,
+            snapshotMarkSql: tagHistoryMarkSql,
+          });
         }
-        await this.history.replace(tx, old.metadata.uid!, tags);
-        const next = await allocateResourceVersion(tx);
-        await this.table.touch(tx, namespace, name, next);
-        await appendChange(tx, {
-          rv: next,
-          resource: 'imagestreams',
-          namespace,
-          name,
-          type: 'MODIFIED',
-          labels: old.metadata.labels ?? {},
-          prevLabels: old.metadata.labels ?? {},
-          object: old,
-        });
         const stored = (await this.table.get(tx, namespace, name))!;
         await this.streams.decorate(tx, [stored]);
         return stored;

@@ -2,8 +2,9 @@ import { GenericStore, type Database, type Queryable, sqlLiteral, TableStorage }
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import { ImportRequestsRepository } from '../import/import-requests.repository';
-import { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import { dockerImageRepositoryOf, publicDockerImageRepositoryOf } from './imagestream-status';
+import { omitEmptyTagFields } from './imagestream.defaults';
 import { ImageStreamStrategy } from './imagestream.strategy';
 import type { ImageStream } from './imagestream.types';
 import { TagResolver } from './tag-resolver';
@@ -14,11 +15,21 @@ export async function decorateImageStreams(
   streams: ImageStream[],
   history: TagHistoryRepository,
   config: ImageApiConfig,
+  marks?: (string | null | undefined)[],
 ): Promise<void> {
-  // A watch presents a batch of changes at once, which may hold one stream several times.
-  const statuses = await history.statusOf(q, [...new Set(streams.map((s) => s.metadata.uid!))]);
-  for (const s of streams) {
-    const tags = statuses.get(s.metadata.uid!);
+  // A watch presents a batch of changes at once, which may hold one stream several times, each as
+  // of its own change: an object with a snapshot mark gets the history that existed at that mark.
+  const statuses = await history.statusesAsOf(
+    q,
+    streams.map((s, i) => {
+      const mark = marks?.[i];
+      return { uid: s.metadata.uid!, ...(mark ? { mark: BigInt(mark) } : {}) };
+    }),
+  );
+  for (const [i, s] of streams.entries()) {
+    // Rows written before empty spec-tag fields were dropped still carry them; serve them without.
+    for (const tag of s.spec?.tags ?? []) omitEmptyTagFields(tag);
+    const tags = statuses[i];
     const publicRepo = publicDockerImageRepositoryOf(s, config);
     s.status = {
       dockerImageRepository: dockerImageRepositoryOf(s, config),
@@ -46,7 +57,8 @@ export function createImageStreamStore(db: Database, config: ImageApiConfig, his
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {
-    decorate: (q, objs) => decorateImageStreams(q, objs, history, config),
+    decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
+    snapshotMarkSql: tagHistoryMarkSql,
     afterWrite: async (tx, obj, old) => {
       await resolver.resolve(tx, obj, old);
       // DockerImage spec tags that are new or changed are imported in the background (outbox row).

@@ -37,6 +37,31 @@ describe('ImageStreamStrategy.prepareForCreate', () => {
     expect(s.spec.tags![0]).toMatchObject({ annotations: null, importPolicy: { importMode: 'Legacy' }, referencePolicy: { type: 'Source' } });
     expect(s.spec.lookupPolicy).toEqual({ local: false });
   });
+
+  it('drops the spec-tag fields the Go types omit when empty', () => {
+    const s = created([
+      { name: 'a', reference: false, from: { kind: 'DockerImage', name: 'x/y:1', namespace: '', uid: '' }, importPolicy: { insecure: false, scheduled: false } },
+      { name: 'b', reference: true, from: docker('x/y:2'), importPolicy: { insecure: true, scheduled: true } },
+    ]);
+    expect(s.spec.tags![0]).toEqual({
+      name: 'a',
+      annotations: null,
+      from: { kind: 'DockerImage', name: 'x/y:1' },
+      generation: 1,
+      importPolicy: { importMode: 'Legacy' },
+      referencePolicy: { type: 'Source' },
+    });
+    expect(s.spec.tags![1]).toMatchObject({ reference: true, importPolicy: { insecure: true, scheduled: true, importMode: 'Legacy' } });
+  });
+
+  it('an update does not count empty fields an older stored row kept as a spec change', () => {
+    const old = created([{ name: 'a', from: docker('x/y:1') }]);
+    Object.assign(old.spec.tags![0]!, { reference: false, importPolicy: { importMode: 'Legacy', insecure: false } });
+    const next = structuredClone(old);
+    strategy.prepareForUpdate(next, old);
+    expect(next.metadata.generation).toBe(1);
+    expect(next.spec.tags![0]).not.toHaveProperty('reference');
+  });
 });
 
 describe('ImageStreamStrategy.prepareForUpdate (generation bookkeeping)', () => {

@@ -1,5 +1,5 @@
 import { type FieldError, jsonEqual, type ResourceStrategy } from '@app/api-machinery';
-import { defaultImageStreamSpec } from './imagestream.defaults';
+import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.defaults';
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
 import { tagRefChanged } from './tag-changes';
@@ -36,7 +36,8 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
       const before = oldTags.get(tag.name);
       if (before && tag.generation !== 0) tag.generation = before.generation;
     }
-    if (!jsonEqual(obj.spec, old.spec) || oldGeneration === 0) obj.metadata.generation = oldGeneration + 1;
+    // Compared with the stored spec as it would be written now, so empty fields an older row kept do not count as a change.
+    if (!jsonEqual(obj.spec, canonicalSpecTags(old.spec)) || oldGeneration === 0) obj.metadata.generation = oldGeneration + 1;
     for (const tag of obj.spec.tags ?? []) {
       const before = oldTags.get(tag.name);
       if (!before || tagRefChanged(before, tag, obj.metadata.namespace ?? '') || tag.generation === null || tag.generation === 0) {

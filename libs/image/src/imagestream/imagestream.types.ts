@@ -4,6 +4,10 @@ export interface ObjectReference {
   kind?: string;
   name?: string;
   namespace?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
 }
 
 export interface TagImportPolicy {

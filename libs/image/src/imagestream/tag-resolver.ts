@@ -63,7 +63,7 @@ export class TagResolver {
     const sameStream = srcNs === ns && srcName === stream.metadata.name;
     const source = sameStream ? stream : await this.streams.get(tx, srcNs, srcName);
     if (!source) {
-      errors.push(fieldErr.notFound(`${field}.name`, from.name, `${srcNs}/${srcName}`));
+      errors.push(fieldErr.notFound(`${field}.name`, from.name));
       return null;
     }
     let event: TagEvent | undefined;
@@ -72,19 +72,15 @@ export class TagResolver {
       event = (await this.history.current(tx, source.metadata.uid!, [srcTag])).get(srcTag)?.event;
       if (!event) return null; // the source tag has no image yet: nothing to copy
     } else {
-      const matches = (await this.history.imagesMatching(tx, source.metadata.uid!, ref)).filter((img) =>
-        digestOrImageMatch(img, ref),
-      );
+      const matches = (await this.history.imagesMatching(tx, source.metadata.uid!, ref)).filter((img) => digestOrImageMatch(img, ref)).sort();
+      // The wrapped errors are ResolveImageID's NotFound/Conflict, which name only the id.
+      const failed = (why: string) => errors.push(fieldErr.invalid(`${field}.name`, from.name, `error generating tag event: ${why}`));
       if (matches.length === 0) {
-        errors.push(
-          fieldErr.invalid(`${field}.name`, from.name, `error generating tag event: imagestreamimage.image.openshift.io "${from.name}" not found`),
-        );
+        failed(`imagestreamimage.image.openshift.io "${ref}" not found`);
         return null;
       }
       if (matches.length > 1) {
-        errors.push(
-          fieldErr.invalid(`${field}.name`, from.name, `error generating tag event: multiple images match the prefix "${ref}": ${matches.join(', ')}`),
-        );
+        failed(`Operation cannot be fulfilled on imagestreamimage.image.openshift.io "${ref}": multiple images match the prefix "${ref}": ${matches.join(', ')}`);
         return null;
       }
       const [row] = await tx.query<{ docker_image_reference: string }>(

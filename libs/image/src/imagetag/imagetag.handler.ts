@@ -25,10 +25,10 @@ import type { ImageTag } from './imagetag.types';
 import { validateImageTag, validateImageTagUpdate } from './imagetag.validation';
 import { imageTagView } from './imagetag.view';
 
-/** The requested spec (defaulted, named after the tag), or null. */
-function specOf(itag: ImageTag, tag: string): TagReference | null {
+/** The requested spec (defaulted; on create an empty name becomes the tag's), or null. */
+function specOf(itag: ImageTag, tag: string, creating: boolean): TagReference | null {
   const spec = objectOrNull<TagReference>(itag.spec, 'spec');
-  return spec ? defaultedSpecTag(spec, tag) : null;
+  return spec ? defaultedSpecTag(spec, tag, creating) : null;
 }
 
 /**
@@ -90,7 +90,7 @@ export class ImageTagHandler implements ResourceHandler {
     const itag = decodeViewBody<ImageTag>(body, this.info.kind, namespace);
     const name = itag.metadata.name ?? '';
     const { stream: streamName, tag } = parseStreamTagName(name, 'ImageTags');
-    const spec = specOf(itag, tag);
+    const spec = specOf(itag, tag, true);
     const errors = validateImageTag({ ...itag, spec, status: null, image: null });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     const result = await this.tags.write(
@@ -143,7 +143,8 @@ export class ImageTagHandler implements ResourceHandler {
           const empty = newStreamWith(namespace, streamName, null);
           const next = build(imageTagView({ stream: empty, tag, repository: '' }, true)!);
           if (next.metadata.resourceVersion) throw ApiError.notFound(this.ref, name);
-          const spec = specOf(next, tag);
+          // A PUT that creates the stream takes the create path, which names the spec.
+          const spec = specOf(next, tag, true);
           const errors = validateImageTag({ ...next, spec, status: null, image: null });
           if (errors.length) throw ApiError.invalid(this.ref, name, errors);
           existed = false;
@@ -152,7 +153,7 @@ export class ImageTagHandler implements ResourceHandler {
         onExisting: async (current, tx) => {
           const old = imageTagView(await this.tags.tagSource(tx, current, tag, { history: true }), true)!;
           const next = build(structuredClone(old));
-          const spec = specOf(next, tag);
+          const spec = specOf(next, tag, false);
           if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
             throw ApiError.conflict(this.ref, name, `another caller has updated the resource version to ${current.metadata.resourceVersion}`);
           }

@@ -8,7 +8,7 @@ function validateSpec(itag: ImageTag): FieldError[] {
   if (!itag.spec) return [];
   const errors: FieldError[] = [];
   const parsed = splitStreamTag(itag.metadata.name ?? '');
-  if (!parsed || itag.spec.name !== parsed.tag) errors.push(fieldErr.invalid('spec.name', itag.spec.name, 'must match image tag name'));
+  if (!parsed || itag.spec.name !== parsed.tag) errors.push(fieldErr.invalid('spec.name', itag.spec.name ?? '', 'must match image tag name'));
   errors.push(...validateTagReference(itag.spec, 'spec'));
   return errors;
 }

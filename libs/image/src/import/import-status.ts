@@ -59,7 +59,7 @@ export function importFailedCondition(status: ImportResultStatus, generation: nu
     type: 'ImportSuccess',
     status: 'False',
     lastTransitionTime: now,
-    reason: status.reason ?? '',
+    ...(status.reason ? { reason: status.reason } : {}),
     message: status.message || 'unknown error prevented import',
     generation,
   };

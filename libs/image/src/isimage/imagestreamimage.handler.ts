@@ -2,7 +2,7 @@ import { type ApiObject, ApiError, refOf } from '@app/api-machinery';
 import type { Database, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import { digestOrImageMatch } from '../reference/docker-reference';
-import { IMAGE_GROUP, imageStreamImagesInfo, imageStreamsInfo, imagesInfo } from '../resources/resource-infos';
+import { IMAGE_GROUP, imageStreamImagesInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { imageForView } from '../tag-views/image-output';
 import { parseStreamImageName } from '../tag-views/stream-tag-names';
@@ -21,7 +21,9 @@ export function matchingImages(candidates: string[], id: string): string[] {
 /**
  * `GET imagestreamimages/<stream>@<id>` (openshift-apiserver registry/imagestreamimage): finds
  * the image among those in the stream's history and the children of its manifest lists. An
- * unknown id is 404; an ambiguous prefix is 409 (upstream picks an arbitrary match).
+ * unknown id is 404 (`imagestreamimage "<stream>@<id>"`, singular as upstream), a missing stream
+ * or Image 404 of `imagestreamimages` named after it; an ambiguous prefix is 409 (upstream picks
+ * an arbitrary match).
  */
 export class ImageStreamImageHandler implements ResourceHandler {
   readonly info = imageStreamImagesInfo;
@@ -34,8 +36,11 @@ export class ImageStreamImageHandler implements ResourceHandler {
 
   async get(namespace: string, name: string): Promise<ImageStreamImage> {
     const { stream: streamName, id } = parseStreamImageName(name);
+    // Upstream reads the stream and the Image through stores that name the requested resource
+    // (imagestreamimages) in their NotFound answers, with the stream's or the image's name.
+    const viewRef = refOf(this.info);
     const stream = await this.tags.stream(this.db, namespace, streamName);
-    if (!stream) throw ApiError.notFound(refOf(imageStreamsInfo), streamName);
+    if (!stream) throw ApiError.notFound(viewRef, streamName);
     const uid = stream.metadata.uid!;
     const [inHistory, children] = await Promise.all([
       this.history.imagesMatching(this.db, uid, id),
@@ -46,7 +51,7 @@ export class ImageStreamImageHandler implements ResourceHandler {
     if (matches.length === 0) throw ApiError.notFound(singular, name);
     if (matches.length > 1) throw ApiError.conflict(singular, name, `multiple images match the prefix "${id}": ${matches.join(', ')}`);
     const image = await this.tags.image(this.db, matches[0]!);
-    if (!image) throw ApiError.notFound(refOf(imagesInfo), matches[0]!);
+    if (!image) throw ApiError.notFound(viewRef, matches[0]!);
     const annotations = stream.metadata.annotations;
     return {
       kind: 'ImageStreamImage',

@@ -48,16 +48,33 @@ describe('imageStreamTagView', () => {
   ])('is null for %s unless empty views are allowed', (_name, e) => {
     expect(imageStreamTagView({ stream, tag: 'latest', event: e, repository: '' }, false)).toBeNull();
     const empty = imageStreamTagView({ stream, tag: 'latest', event: e, repository: '' }, true)!;
-    expect(empty.image).toEqual({ metadata: {} });
+    // Upstream's v1 conversion of an empty Image still emits the metadata document and its version.
+    expect(empty.image).toEqual({
+      metadata: {},
+      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+      dockerImageMetadataVersion: '1.0',
+    });
     expect(empty.generation).toBe(0);
     expect(empty.metadata.creationTimestamp).toBe(stream.metadata.creationTimestamp);
+  });
+
+  it('serves a stored spec tag without the empty fields an older row kept', () => {
+    const legacy = structuredClone(stream);
+    Object.assign(legacy.spec.tags![0]!, { reference: false, from: { kind: 'ImageStreamTag', name: '3.1', namespace: '' }, importPolicy: { importMode: 'Legacy', scheduled: false } });
+    const view = imageStreamTagView({ stream: legacy, tag: 'latest', event, repository: '' }, false)!;
+    expect(view.tag).toEqual({ ...stream.spec.tags![0], from: { kind: 'ImageStreamTag', name: '3.1' } });
   });
 
   it('lists without loading images: name and pull spec only; a status-only tag has tag null', () => {
     const view = imageStreamTagView({ stream, tag: 'pushed', event, repository: 'registry.local:5000/demo/ruby' }, false)!;
     expect(view.tag).toBeNull();
     expect(view.metadata.annotations).toBeUndefined();
-    expect(view.image).toEqual({ metadata: { name: digest }, dockerImageReference: event.dockerImageReference });
+    expect(view.image).toEqual({
+      metadata: { name: digest },
+      dockerImageReference: event.dockerImageReference,
+      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+      dockerImageMetadataVersion: '1.0',
+    });
   });
 });
 

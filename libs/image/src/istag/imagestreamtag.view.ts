@@ -1,7 +1,8 @@
 import type { ObjectMeta } from '@app/api-machinery';
 import type { TagEvent } from '../imagestream/imagestream.types';
-import { imageForView } from '../tag-views/image-output';
+import { emptyImageForView, imageForView } from '../tag-views/image-output';
 import { resolveReferenceForTagEvent } from '../tag-views/resolve-reference';
+import { specTagForView } from '../tag-views/spec-tags';
 import type { StreamTagSource } from '../tag-views/stream-tag-source';
 import type { ImageStreamTag, ImageStreamTagImage } from './imagestreamtag.types';
 
@@ -33,12 +34,12 @@ export function imageStreamTagView(src: StreamTagSource, allowEmpty: boolean): I
   const reference = resolveReferenceForTagEvent(stream, tag, event, src.repository);
   let image: ImageStreamTagImage;
   if (src.image) image = { ...imageForView(src.image, annotations), dockerImageReference: reference };
-  else image = { metadata: event.image ? { name: event.image } : {}, ...(reference ? { dockerImageReference: reference } : {}) };
+  else image = emptyImageForView(event.image, reference);
   return {
     kind: 'ImageStreamTag',
     apiVersion: 'image.openshift.io/v1',
     metadata,
-    tag: specTag ? structuredClone(specTag) : null,
+    tag: specTag ? specTagForView(specTag) : null,
     generation: event.generation,
     lookupPolicy: { local: stream.spec?.lookupPolicy?.local === true },
     ...(src.conditions?.length ? { conditions: src.conditions } : {}),

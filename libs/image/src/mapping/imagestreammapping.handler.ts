@@ -29,7 +29,7 @@ import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import { aliasesOf } from '../imagestream/tag-aliases';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
-import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 
 export interface ImageStreamMapping {
   metadata?: { name?: string; namespace?: string };
@@ -199,6 +199,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
           labels: stream.metadata.labels ?? {},
           prevLabels: stream.metadata.labels ?? {},
           object: stream,
+          snapshotMarkSql: tagHistoryMarkSql,
         },
       });
     }

@@ -21,8 +21,14 @@ describe('parseDockerImageReference', () => {
     ['app@sha256:abc', 'invalid reference format'],
     [`app@sha256:${'a'.repeat(63)}0a`, 'invalid checksum digest length'],
     [`app@md5:${'a'.repeat(32)}`, 'unsupported digest algorithm'],
+    [`quay.io/${'a'.repeat(250)}`, 'repository name must not be more than 255 characters'],
+    [`quay.io/${'a'.repeat(250)}@sha256:${'a'.repeat(32)}`, 'repository name must not be more than 255 characters'],
   ])('rejects %j: %s', (spec, message) => {
     expect(() => parseDockerImageReference(spec)).toThrow(message);
+  });
+
+  it('accepts a name of exactly 255 characters, registry domain included', () => {
+    expect(parseDockerImageReference(`quay.io/${'a'.repeat(247)}:t`).name).toHaveLength(247);
   });
 
   it('prints exactly what is set, digest winning over tag', () => {

@@ -50,6 +50,8 @@ export function parseDockerImageReference(spec: string): DockerImageReference {
     throw new ReferenceError('invalid reference format');
   }
   const repo = m[1]!;
+  // The limit counts the whole name, registry domain included (distribution/reference NameTotalLengthMax).
+  if (repo.length > 255) throw new ReferenceError('repository name must not be more than 255 characters');
   const tag = m[2] ?? '';
   const id = m[3] ?? '';
   if (id) {
@@ -63,7 +65,6 @@ export function parseDockerImageReference(spec: string): DockerImageReference {
     registry = first;
     segments = segments.slice(1);
   }
-  if (segments.join('/').length > 255) throw new ReferenceError('repository name must not be more than 255 characters');
   if (segments.length === 1) return { registry, namespace: '', name: segments[0]!, tag, id };
   return { registry, namespace: segments[0]!, name: segments.slice(1).join('/'), tag, id };
 }

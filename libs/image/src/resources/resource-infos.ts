@@ -17,6 +17,17 @@ export const imagesInfo: ResourceInfo = {
   mergeKeys: { signatures: 'name', 'signatures[].conditions': 'type' },
 };
 
+/** Signatures of an Image, written one at a time (`<imageName>@<signatureName>`); never read here. */
+export const imageSignaturesInfo: ResourceInfo = {
+  ...base,
+  resource: 'imagesignatures',
+  singularName: 'imagesignature',
+  kind: 'ImageSignature',
+  listKind: 'ImageSignatureList',
+  namespaced: false,
+  verbs: ['create', 'delete'],
+};
+
 export const imageStreamsInfo: ResourceInfo = {
   ...base,
   resource: 'imagestreams',

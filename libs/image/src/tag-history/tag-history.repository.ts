@@ -1,4 +1,4 @@
-import { type Queryable, sqlLiteral } from '@app/persistence';
+import { type Queryable, sequencePositionSql, sqlLiteral } from '@app/persistence';
 import type { NamedTagEventList, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
 import { decideTagEvent } from './add-tag-event';
 
@@ -33,6 +33,12 @@ export interface TagMoveOrigin {
   /** e.g. `mapping`, `spec`, `alias`, `registry`. */
   cause: string;
 }
+
+/**
+ * The snapshot mark of an image stream change: the last tag-history id handed out. Writers of one
+ * stream serialize on its row, so every entry of that stream added later has a higher id.
+ */
+export const tagHistoryMarkSql = sequencePositionSql('image_stream_tag_events_id_seq');
 
 /**
  * Tag history rows: one per history entry, newest = highest id. Reading or moving one tag
@@ -128,8 +134,19 @@ export class TagHistoryRepository {
 
   /** Full status tags of many streams, sorted by tag, newest item first. */
   async statusOf(q: Queryable, streamUids: string[]): Promise<Map<string, NamedTagEventList[]>> {
-    const out = new Map<string, NamedTagEventList[]>();
-    if (streamUids.length === 0) return out;
+    const uids = [...new Set(streamUids)];
+    const statuses = await this.statusesAsOf(q, uids.map((uid) => ({ uid })));
+    return new Map(uids.map((uid, i) => [uid, statuses[i]!]).filter(([, tags]) => tags!.length > 0) as [string, NamedTagEventList[]][]);
+  }
+
+  /**
+   * The status tags of each requested stream, with one read for all of them. A request with a
+   * snapshot mark gets the history entries that existed at that mark (ids up to it); the
+   * conditions are always the current ones.
+   */
+  async statusesAsOf(q: Queryable, requests: { uid: string; mark?: bigint }[]): Promise<NamedTagEventList[][]> {
+    if (requests.length === 0) return [];
+    const uids = [...new Set(requests.map((r) => r.uid))];
     const [events, conditions] = await Promise.all([
       q.query<EventRow>(
         // Qualified ORDER BY: the output columns are text casts and must not drive the sort.
@@ -137,32 +154,41 @@ export class TagHistoryRepository {
                 ev.image, ev.generation::text AS generation
            FROM image_stream_tag_events ev WHERE ev.stream_uid = ANY($1::uuid[])
           ORDER BY ev.stream_uid, ev.tag, ev.id DESC`,
-        [streamUids],
+        [uids],
       ),
       q.query<{ stream_uid: string; tag: string; conditions: TagEventCondition[] }>(
         `SELECT stream_uid::text AS stream_uid, tag, conditions FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[])`,
-        [streamUids],
+        [uids],
       ),
     ]);
-    const byStream = new Map<string, Map<string, NamedTagEventList>>();
-    const list = (uid: string, tag: string): NamedTagEventList => {
-      let tags = byStream.get(uid);
-      if (!tags) byStream.set(uid, (tags = new Map()));
-      let entry = tags.get(tag);
-      if (!entry) tags.set(tag, (entry = { tag, items: null }));
-      return entry;
-    };
+    const eventsOf = new Map<string, EventRow[]>();
     for (const r of events) {
-      const entry = list(r.stream_uid, r.tag);
-      (entry.items ??= []).push(toEvent(r));
+      const list = eventsOf.get(r.stream_uid);
+      if (list) list.push(r);
+      else eventsOf.set(r.stream_uid, [r]);
     }
+    const conditionsOf = new Map<string, { tag: string; conditions: TagEventCondition[] }[]>();
     for (const c of conditions) {
-      if (c.conditions.length) list(c.stream_uid, c.tag).conditions = c.conditions;
+      const list = conditionsOf.get(c.stream_uid);
+      if (list) list.push(c);
+      else conditionsOf.set(c.stream_uid, [c]);
     }
-    for (const [uid, tags] of byStream) {
-      out.set(uid, [...tags.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)));
-    }
-    return out;
+    return requests.map(({ uid, mark }) => {
+      const tags = new Map<string, NamedTagEventList>();
+      const entry = (tag: string): NamedTagEventList => {
+        let e = tags.get(tag);
+        if (!e) tags.set(tag, (e = { tag, items: null }));
+        return e;
+      };
+      for (const r of eventsOf.get(uid) ?? []) {
+        if (mark !== undefined && BigInt(r.id) > mark) continue;
+        (entry(r.tag).items ??= []).push(toEvent(r));
+      }
+      for (const c of conditionsOf.get(uid) ?? []) {
+        if (c.conditions.length) entry(c.tag).conditions = c.conditions;
+      }
+      return [...tags.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+    });
   }
 
   /** Replaces a stream's whole status history (the /status write path; pruning uses it). */

@@ -17,3 +17,16 @@ export function imageForView(image: Image, tagAnnotations?: Record<string, strin
   }
   return out;
 }
+
+/**
+ * The image of a view built without loading an Image (istag lists, an istag with no image yet):
+ * only its name and pull spec are known, but the wire form still carries the metadata document
+ * and version, as upstream's v1 conversion emits them for an empty Image.
+ */
+export function emptyImageForView(name: string, reference: string): Omit<Image, 'dockerImageReference'> & { dockerImageReference?: string } {
+  const image: Image = { metadata: name ? { name } : {}, dockerImageReference: reference };
+  defaultImage(image);
+  // The Go field is omitempty: an image-less tag has no pull spec to show.
+  const { dockerImageReference, ...rest } = image;
+  return dockerImageReference ? image : rest;
+}

@@ -1,0 +1,159 @@
+import {
+  formatApiTime,
+  IMAGE_MANIFEST_TYPES,
+  ImageAnnotations,
+  imageMetadataFromConfig,
+  layersOfManifest,
+  manifestsOfList,
+  MediaTypes,
+  type ParsedManifest,
+  parseManifest,
+  SCHEMA1_TYPES,
+  verifyDigest,
+} from '@app/registry';
+import type { DockerImageMetadata, Image } from './image.types';
+
+/** What the update checks need of a schema2/OCI image manifest. */
+interface ImageManifestFacts {
+  /** The document's own mediaType field, if it has one. */
+  declared: string | undefined;
+  /** The detected type (declared, else inferred from the shape). */
+  type: string;
+  configDigest: string;
+}
+
+export interface DeriveOptions {
+  now: Date;
+  /**
+   * Create fills a list's children and stamps its `Created`; an update keeps a `Created` it
+   * already has (upstream re-stamps it on every update, which would make no-op writes change).
+   */
+  creating: boolean;
+}
+
+function emptyMetadata(): DockerImageMetadata {
+  return { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} };
+}
+
+function markLayersAscending(image: Image): void {
+  image.metadata.annotations = { ...(image.metadata.annotations ?? {}), [ImageAnnotations.dockerLayersOrder]: 'ascending' };
+}
+
+/**
+ * Puts client-supplied layers base-first (openshift imageutil reorderImageLayers): without the
+ * order annotation, schema2/OCI layer lists are taken as newest-first and reversed, schema1
+ * lists are kept; other media types are left alone. The annotation then says `ascending`.
+ */
+export function reorderImageLayers(image: Image): void {
+  const layers = image.dockerImageLayers;
+  if (!layers?.length) return;
+  const annotations = image.metadata.annotations ?? {};
+  let order = Object.prototype.hasOwnProperty.call(annotations, ImageAnnotations.dockerLayersOrder)
+    ? annotations[ImageAnnotations.dockerLayersOrder]
+    : undefined;
+  if (order === undefined) {
+    const mediaType = image.dockerImageManifestMediaType ?? '';
+    if (SCHEMA1_TYPES.includes(mediaType)) order = 'ascending';
+    else if (IMAGE_MANIFEST_TYPES.includes(mediaType)) order = 'descending';
+    else return;
+  }
+  if (order === 'descending') image.dockerImageLayers = [...layers].reverse();
+  markLayersAscending(image);
+}
+
+function parsed(raw: string): ParsedManifest | Error {
+  try {
+    return parseManifest(raw);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/**
+ * Fills what the raw manifest (and config) say about an image, as openshift's
+ * InternalImageWithMetadata does on Image create and update: layers (base first, order
+ * annotation `ascending`), the media type, and for schema2/OCI images the DockerImage document
+ * from the config (`Id` = config digest, `Size`); for lists `Id` = the image name, `Created` and
+ * the children. Nothing happens without a manifest, or when layers, Size and media type are all
+ * already there. Returns why derivation stopped (upstream only logs it: the image is stored as
+ * sent), or null. Schema1 manifests are not parsed by this project: their images stay as sent.
+ */
+export function deriveImageMetadata(image: Image, options: DeriveOptions): string | null {
+  if (!image.dockerImageManifest) return null;
+  reorderImageLayers(image);
+  const given = image.dockerImageLayers ?? [];
+  if (given.length && (image.dockerImageMetadata?.Size ?? 0) > 0 && image.dockerImageManifestMediaType) return null;
+  const manifest = parsed(image.dockerImageManifest);
+  if (manifest instanceof Error) return manifest.message;
+  const metadata = image.dockerImageMetadata ?? emptyMetadata();
+  switch (manifest.kind) {
+    case 'list': {
+      const keepCreated = !options.creating && metadata.Created;
+      image.dockerImageMetadata = { ...metadata, Id: image.metadata.name, Created: keepCreated ? metadata.Created : formatApiTime(options.now) };
+      image.dockerImageManifestMediaType ||= manifest.mediaType;
+      if (options.creating) image.dockerImageManifests = manifestsOfList(manifest.manifest);
+      return null;
+    }
+    case 'image': {
+      // The document's own mediaType wins; without one the image's, else docker schema2 (upstream).
+      const mediaType = manifest.manifest.mediaType ?? (image.dockerImageManifestMediaType || MediaTypes.dockerManifest);
+      image.dockerImageManifestMediaType = mediaType;
+      if (!given.length) {
+        image.dockerImageLayers = layersOfManifest(manifest.manifest);
+        markLayersAscending(image);
+      }
+      if (!image.dockerImageConfig) return `dockerImageConfig must not be empty for manifest type "${mediaType}"`;
+      try {
+        image.dockerImageMetadata = imageMetadataFromConfig(manifest.manifest.config.digest, image.dockerImageConfig, image.dockerImageLayers ?? []);
+      } catch (e) {
+        return `failed to parse dockerImageConfig: ${(e as Error).message}`;
+      }
+      return null;
+    }
+    case 'unsupported':
+    case 'unknown':
+      return `unsupported manifest media type ${JSON.stringify(manifest.mediaType)}`;
+  }
+}
+
+function imageManifestOf(raw: string): ImageManifestFacts | null {
+  const manifest = parsed(raw);
+  if (manifest instanceof Error || manifest.kind !== 'image') return null;
+  return { declared: manifest.manifest.mediaType, type: manifest.mediaType, configDigest: manifest.manifest.config.digest };
+}
+
+/**
+ * Whether a manifest sent on update may replace the stored one (openshift ManifestMatchesImage):
+ * it must hash to the image name and be an image manifest of the stored media type (schema2
+ * documents must say so, OCI ones may omit it). Lists are refused, as upstream. An image without
+ * a media type accepts schema2/OCI manifests (upstream would only try schema1 there).
+ */
+export function manifestMatchesImage(old: Image, raw: string): boolean {
+  if (!verifyDigest(raw, old.metadata.name ?? '')) return false;
+  const manifest = imageManifestOf(raw);
+  if (!manifest) return false;
+  switch (old.dockerImageManifestMediaType ?? '') {
+    case '':
+      return true;
+    case MediaTypes.dockerManifest:
+      return manifest.declared === MediaTypes.dockerManifest;
+    case MediaTypes.ociManifest:
+      return manifest.declared === undefined || manifest.declared === MediaTypes.ociManifest;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a config sent on update may replace the stored one (openshift ImageConfigMatchesImage):
+ * the image's manifest (as it will be stored) is a schema2/OCI image manifest whose config
+ * digest the config hashes to.
+ */
+export function configMatchesImage(image: Image, rawConfig: string): boolean {
+  if (!image.dockerImageManifest) return false;
+  const manifest = imageManifestOf(image.dockerImageManifest);
+  if (!manifest) return false;
+  const mediaType = image.dockerImageManifestMediaType || manifest.type;
+  if (!IMAGE_MANIFEST_TYPES.includes(mediaType)) return false;
+  return verifyDigest(rawConfig, manifest.configDigest);
+}
