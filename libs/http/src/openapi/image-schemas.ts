@@ -27,36 +27,14 @@ import type {
   RepositoryImportStatus,
 } from '@app/image';
 import { CORE, META, typeMetaFields } from './meta-schemas';
-import { type FieldsOf, type Schema, s } from './schema';
+import { kindSchemas } from './kind-schemas';
+import { type Schema, s } from './schema';
 
 export const IMAGE = 'com.github.openshift.api.image.v1';
 const GROUP = 'image.openshift.io';
 const VERSION = 'v1';
 
-type Top<T> = FieldsOf<Omit<T, 'kind' | 'apiVersion'>>;
-
-/** A top-level kind: its fields plus kind/apiVersion, tagged with its group-version-kind. */
-function kind<T>(name: string, description: string, fields: Top<T>, required: string[] = []): Schema {
-  return s.object<Omit<T, 'kind' | 'apiVersion'>>(description, fields, typeMetaFields, {
-    ...(required.length ? { required } : {}),
-    'x-kubernetes-group-version-kind': [{ group: GROUP, kind: name, version: VERSION }],
-  });
-}
-
-/** The list kind of `item`. */
-function list(name: string, item: string, description: string): Schema {
-  return {
-    type: 'object',
-    description,
-    required: ['items'],
-    properties: {
-      ...typeMetaFields,
-      metadata: s.ref(`${META}.ListMeta`, 'Standard list metadata.'),
-      items: s.array(s.ref(`${IMAGE}.${item}`), `Items is a list of ${item} objects.`),
-    },
-    'x-kubernetes-group-version-kind': [{ group: GROUP, kind: name, version: VERSION }],
-  };
-}
+const { kind, list } = kindSchemas(GROUP, VERSION, IMAGE);
 
 const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
 const mergeBy = (key: string): Partial<Schema> => ({

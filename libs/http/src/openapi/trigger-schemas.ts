@@ -12,36 +12,16 @@ import type {
   TriggerStatus,
   TriggerTarget,
 } from '@app/triggers';
-import { META, typeMetaFields } from './meta-schemas';
-import { type FieldsOf, type Schema, s } from './schema';
+import { META } from './meta-schemas';
+import { kindSchemas } from './kind-schemas';
+import { type Schema, s } from './schema';
 
 /** Definition-name prefix of triggers.imagestreamd.io/v1 (reversed domain, as schemaNameOf spells it). */
 export const TRIGGERS = 'io.imagestreamd.triggers.v1';
 const GROUP = 'triggers.imagestreamd.io';
 const VERSION = 'v1';
 
-type Top<T> = FieldsOf<Omit<T, 'kind' | 'apiVersion'>>;
-
-function kind<T>(name: string, description: string, fields: Top<T>, required: string[] = []): Schema {
-  return s.object<Omit<T, 'kind' | 'apiVersion'>>(description, fields, typeMetaFields, {
-    ...(required.length ? { required } : {}),
-    'x-kubernetes-group-version-kind': [{ group: GROUP, kind: name, version: VERSION }],
-  });
-}
-
-function list(name: string, item: string, description: string): Schema {
-  return {
-    type: 'object',
-    description,
-    required: ['items'],
-    properties: {
-      ...typeMetaFields,
-      metadata: s.ref(`${META}.ListMeta`, 'Standard list metadata.'),
-      items: s.array(s.ref(`${TRIGGERS}.${item}`), `Items is a list of ${item} objects.`),
-    },
-    'x-kubernetes-group-version-kind': [{ group: GROUP, kind: name, version: VERSION }],
-  };
-}
+const { kind, list } = kindSchemas(GROUP, VERSION, TRIGGERS);
 
 const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
 
