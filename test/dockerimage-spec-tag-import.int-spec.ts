@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import type { AppConfig } from '@app/config';
-import { call, testConfig } from '@app/testing';
+import { call, testConfig, watchEvents } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
@@ -200,6 +202,93 @@ describeRegistry('background import of DockerImage spec tags', () => {
     expect(statusTag(moved, 'moving').items[0].generation).toBe(specTag(moved, 'moving').generation);
     const scheduled = await pg.query(`SELECT count(*)::int AS n FROM image_import_requests WHERE scheduled AND tag = 'moving'`);
     expect(scheduled.rows[0].n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the tags of one stream are imported together: one write, one generation (as upstream\'s one ImageStreamImport)', async () => {
+    // p: a registry that answers 401 to everything; q and r: two tags of the test registry.
+    const denying: Server = createServer((_req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="denied"' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => denying.listen(0, '127.0.0.1', resolve));
+    try {
+      await skopeoCopy(layout.dir, 'v1', `${registry.host}/${NS}/single:1.0`);
+      await skopeoCopy(layout.dir, 'v2', `${registry.host}/${NS}/single:1.1`);
+      const denied = `127.0.0.1:${(denying.address() as AddressInfo).port}/${NS}/private:1`;
+      const created = await createStream('together', [
+        dockerTag('p', denied),
+        dockerTag('q', `${registry.host}/${NS}/single:1.0`),
+        dockerTag('r', `${registry.host}/${NS}/single:1.1`),
+      ]);
+      const w = watchEvents(`${api.base}/namespaces/${NS}/imagestreams?watch=1&resourceVersion=${created.metadata.resourceVersion}&fieldSelector=metadata.name%3Dtogether`);
+      try {
+        const s = await waitFor('p, q and r imported', async () => {
+          const current = await stream('together');
+          const seen = ['p', 'q', 'r'].every((t) => statusTag(current, t)?.items?.[0] || statusTag(current, t)?.conditions?.[0]);
+          return seen ? current : null;
+        });
+        // Nothing follows the one import write.
+        await new Promise((r) => setTimeout(r, 1500));
+        expect((await stream('together')).metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+        expect(w.events.map((e) => e.type)).toEqual(['MODIFIED']);
+
+        expect(s.metadata.generation).toBe(2);
+        expect(s.spec.tags.map((t: any) => [t.name, t.generation])).toEqual([['p', 2], ['q', 2], ['r', 2]]);
+        expect(statusTag(s, 'p').conditions).toEqual([
+          expect.objectContaining({ type: 'ImportSuccess', status: 'False', reason: 'Unauthorized', generation: 2 }),
+        ]);
+        expect(statusTag(s, 'q').items).toEqual([expect.objectContaining({ image: v1.manifestDigest, generation: 2 })]);
+        expect(statusTag(s, 'r').items).toEqual([expect.objectContaining({ image: v2.manifestDigest, generation: 2 })]);
+        const rows = await pg.query(`SELECT tag, outcome FROM image_import_requests WHERE stream_uid = $1 ORDER BY tag`, [s.metadata.uid]);
+        expect(rows.rows).toEqual([
+          { tag: 'p', outcome: 'Failure' },
+          { tag: 'q', outcome: 'Success' },
+          { tag: 'r', outcome: 'Success' },
+        ]);
+      } finally {
+        w.stop();
+      }
+    } finally {
+      await new Promise((resolve) => denying.close(resolve));
+    }
+  });
+
+  it('a scheduled re-import takes all scheduled tags of the stream in one write', async () => {
+    await skopeoCopy(layout.dir, 'v1', `${repo()}:sched-a`);
+    await skopeoCopy(layout.dir, 'v1', `${repo()}:sched-b`);
+    const scheduled = { importPolicy: { insecure: true, scheduled: true } };
+    await createStream('sched2', [dockerTag('a', `${repo()}:sched-a`, scheduled), dockerTag('b', `${repo()}:sched-b`, scheduled)]);
+    await imported('sched2', 'a');
+    const { stream: first } = await imported('sched2', 'b');
+    expect(first.metadata.generation).toBe(2);
+    // Both tags move while no worker runs; the next scheduled check imports them together.
+    await worker!.close();
+    worker = null;
+    await skopeoCopy(layout.dir, 'v2', `${repo()}:sched-a`);
+    await skopeoCopy(layout.dir, 'v2', `${repo()}:sched-b`);
+    const w = watchEvents(`${api.base}/namespaces/${NS}/imagestreams?watch=1&resourceVersion=${first.metadata.resourceVersion}&fieldSelector=metadata.name%3Dsched2`);
+    try {
+      worker = await bootstrapWorker(config);
+      const moved = await waitFor(
+        'the scheduled re-import of a and b',
+        async () => {
+          const s = await stream('sched2');
+          return ['a', 'b'].every((t) => statusTag(s, t)?.items?.[0]?.image === v2.manifestDigest) ? s : null;
+        },
+        20000,
+      );
+      expect(w.events.map((e) => e.type)).toEqual(['MODIFIED']);
+      expect(moved.metadata.generation).toBe(3);
+      for (const t of ['a', 'b']) {
+        expect(statusTag(moved, t).items.map((i: any) => [i.image, i.generation])).toEqual([
+          [v2.manifestDigest, 3],
+          [v1.manifestDigest, 2],
+        ]);
+        expect(specTag(moved, t).generation).toBe(3);
+      }
+    } finally {
+      w.stop();
+    }
   });
 
   it('reference tags are not imported', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { Client } from 'pg';
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { MediaTypes } from '@app/registry';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, runKubectl } from './support/kubectl';
@@ -135,6 +135,52 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(feed.rows).toEqual([{ cause: 'import', image: v1.manifestDigest }]);
   });
 
+  it('import=true into a missing stream creates it in one write: generation 1 everywhere, one ADDED event', async () => {
+    const listRv = (await call('GET', `${api.base}/namespaces/${NS}/imagestreams`)).body.metadata.resourceVersion;
+    const w = watchEvents(`${api.base}/namespaces/${NS}/imagestreams?watch=1&resourceVersion=${listRv}&fieldSelector=metadata.name%3Donce`);
+    try {
+      const res = await post(isi('once', [image(`${repo()}:v1`, 'v1'), image(`${repo()}:nope`, 'nope')]));
+      expect(res.status).toBe(201);
+      const s = res.body.status.import;
+      expect(s.metadata.generation).toBe(1);
+      expect(s.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toBeDefined();
+      expect(s.spec.tags.map((t: any) => [t.name, t.generation])).toEqual([['nope', 1], ['v1', 1]]);
+      expect(statusTag(s, 'v1').items).toEqual([expect.objectContaining({ image: v1.manifestDigest, generation: 1 })]);
+      expect(statusTag(s, 'nope').conditions).toEqual([expect.objectContaining({ type: 'ImportSuccess', reason: 'NotFound', generation: 1 })]);
+      await w.waitFor((e) => e.length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(w.events.map((e) => e.type)).toEqual(['ADDED']);
+      // The one event carries the imported tags and their status.
+      const added = w.events[0]!.object;
+      expect(added.metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+      expect(statusTag(added, 'v1').items[0].image).toBe(v1.manifestDigest);
+      const changes = await pg.query(`SELECT type FROM resource_changes WHERE resource = 'imagestreams' AND namespace = $1 AND name = 'once'`, [NS]);
+      expect(changes.rows).toEqual([{ type: 'ADDED' }]);
+      // The import already saw every tag's generation: no background import is asked for.
+      const requests = await pg.query(`SELECT 1 FROM image_import_requests WHERE stream_uid = $1`, [s.metadata.uid]);
+      expect(requests.rowCount).toBe(0);
+    } finally {
+      w.stop();
+    }
+  });
+
+  it('a failed write into a missing stream leaves no stream behind', async () => {
+    const res = await post(isi('leftover', [image(`${repo()}:v1`, 'v1', { referencePolicy: { type: 'Foo' } })]));
+    expect(res.status).toBe(422);
+    expect((await stream('leftover')).status).toBe(404);
+    const changes = await pg.query(`SELECT 1 FROM resource_changes WHERE resource = 'imagestreams' AND namespace = $1 AND name = 'leftover'`, [NS]);
+    expect(changes.rowCount).toBe(0);
+  });
+
+  it('dryRun=All into a missing stream answers the stream with its imported tags and writes nothing', async () => {
+    const res = await post(isi('dry-new', [image(`${repo()}:v1`, 'v1')]), '?dryRun=All');
+    expect(res.status).toBe(201);
+    const s = res.body.status.import;
+    expect(s.metadata.generation).toBe(1);
+    expect(statusTag(s, 'v1').items[0]).toMatchObject({ image: v1.manifestDigest, generation: 1 });
+    expect((await stream('dry-new')).status).toBe(404);
+  });
+
   it('importing the same image again changes nothing (no new resourceVersion)', async () => {
     const before = (await stream('app')).body.metadata.resourceVersion;
     const res = await post(isi('app', [image(`${repo()}:v1`, 'v1')]));
@@ -237,8 +283,12 @@ describeRegistry('ImageStreamImport (real registry)', () => {
   it('an unreachable registry is a per-image InternalError', async () => {
     const res = await post(isi('app', [image('127.0.0.1:1/isi/app:v1', 'down')], false));
     expect(res.status).toBe(201);
-    expect(res.body.status.images[0].status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
-    expect(res.body.status.images[0].status.message).toMatch(/ECONNREFUSED/);
+    const status = res.body.status.images[0].status;
+    expect(status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
+    expect(status.message).toMatch(/ECONNREFUSED/);
+    // apimachinery NewInternalError: the error is the one cause, without a reason.
+    expect(status.message).toBe(`Internal error occurred: ${status.details.causes[0].message}`);
+    expect(status.details).toEqual({ causes: [{ message: expect.stringMatching(/^127\.0\.0\.1:1\/isi\/app:v1: .*ECONNREFUSED/) }] });
   });
 
   it('imports a repository: the tags found, in order', async () => {
@@ -246,7 +296,8 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(res.status).toBe(201);
     const repoStatus = res.body.status.repository;
     expect(repoStatus.status).toEqual({ metadata: {}, status: 'Success' });
-    expect(repoStatus.images.map((i: any) => i.tag)).toEqual(['v2', 'v1', 'multi']); // versions newest first, then the rest
+    // No tag here is a version to library-go's PrioritizeTags ("v2" is neither X.Y nor X.Y.Z): all lexicographic.
+    expect(repoStatus.images.map((i: any) => i.tag)).toEqual(['multi', 'v1', 'v2']);
     const s = res.body.status.import;
     expect(specTag(s, 'v1').from).toEqual({ kind: 'DockerImage', name: `${repo()}:v1` });
     expect(statusTag(s, 'v2').items[0].image).toBe(v2.manifestDigest);

@@ -7,14 +7,9 @@ import { JobName, type JobPayloads } from './queues';
 export const jobIdOf: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   // The registry's event id (a UUID, stable across its retries) is the job id.
   [JobName.ProcessRegistryEvent]: (data) => data.eventId,
-  // Tag names are not validated server-side: any character outside the job-id alphabet is hex-escaped.
-  [JobName.ImportSpecTag]: (data) =>
-    `isi.${data.streamUid}.${jobIdPart(data.tag)}.g${data.generation}${data.scheduledRequest ? `.s${data.scheduledRequest}` : ''}`,
+  // Stream uid + the newest request id: a set of claimed rows relayed again is the same job.
+  [JobName.ImportImageStream]: (data) => `isi.${data.streamUid}.r${data.requestIds[data.requestIds.length - 1] ?? '0'}`,
 };
-
-function jobIdPart(value: string): string {
-  return /^[A-Za-z0-9._-]+$/.test(value) ? value : `x${Buffer.from(value, 'utf8').toString('hex')}`;
-}
 
 const usable = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

@@ -7,31 +7,28 @@ import { type Job, UnrecoverableError } from 'bullmq';
 export const QueueName = {
   /** One job per stored registry notification event (manifest push, manifest delete, tag delete). */
   RegistryEvents: 'registry-events',
-  /** One job per spec tag generation that asks for a background import (from.kind DockerImage). */
+  /** One job per image stream whose DockerImage spec tags asked for a background import (all imported together). */
   ImageImports: 'image-imports',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   ProcessRegistryEvent: 'process-registry-event',
-  ImportSpecTag: 'import-spec-tag',
+  ImportImageStream: 'import-image-stream',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 /** Payload per job name. Payloads carry ids only: the Postgres row is the truth, and no secret ever rides in Redis. */
 export interface JobPayloads {
   [JobName.ProcessRegistryEvent]: { eventId: string };
-  /**
-   * Identifies an image_import_requests row: (stream uid, tag, spec tag generation), plus the row
-   * id for a scheduled re-import (several of those share one generation).
-   */
-  [JobName.ImportSpecTag]: { streamUid: string; tag: string; generation: number; scheduledRequest?: string };
+  /** The pending image_import_requests rows of one stream (ids, ascending) that this import settles. */
+  [JobName.ImportImageStream]: { streamUid: string; requestIds: string[] };
 }
 
 /** Which jobs run on which queue; a consumer must handle every name listed for its queue. */
 export const jobsOfQueue = {
   [QueueName.RegistryEvents]: [JobName.ProcessRegistryEvent],
-  [QueueName.ImageImports]: [JobName.ImportSpecTag],
+  [QueueName.ImageImports]: [JobName.ImportImageStream],
 } as const satisfies Record<QueueName, readonly JobName[]>;
 
 export type JobsOf<Q extends QueueName> = (typeof jobsOfQueue)[Q][number];

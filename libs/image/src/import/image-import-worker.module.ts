@@ -7,7 +7,7 @@ import { ImageImportWorker } from './image-import-worker';
 import { IMPORT_CONFIG, type ImportConfig } from './import-config';
 import { ImportRequestsRepository } from './import-requests.repository';
 import { ImageStreamImportHandler } from './imagestreamimport.handler';
-import { SpecTagImporter } from './spec-tag-importer';
+import { StreamImporter } from './stream-importer';
 
 /** The worker side of background imports: the outbox relay and the image-imports consumer. */
 @Module({
@@ -18,7 +18,8 @@ import { SpecTagImporter } from './spec-tag-importer';
       inject: [APP_CONFIG, IMPORT_CONFIG, Database, ImageStreamImportHandler],
       useFactory: (app: AppConfig, config: ImportConfig, db: Database, imports: ImageStreamImportHandler) => {
         const requests = new ImportRequestsRepository();
-        return new ImageImportWorker(config, app.redisUrl, db, requests, new SpecTagImporter(db, imageStreamTable(), requests, imports));
+        const importer = new StreamImporter(db, imageStreamTable(), requests, imports, config.maxImages);
+        return new ImageImportWorker(config, app.redisUrl, db, requests, importer);
       },
     },
   ],

@@ -13,8 +13,8 @@ import {
   workerOptionsFor,
 } from '@app/queue-contracts';
 import type { ImportConfig } from './import-config';
-import type { ImportRequestsRepository } from './import-requests.repository';
-import type { SpecTagImporter } from './spec-tag-importer';
+import type { ImportRequest, ImportRequestsRepository } from './import-requests.repository';
+import type { StreamImporter } from './stream-importer';
 
 const RELAY_BATCH = 100;
 /** A request enqueued this long ago and still not settled lost its job (Redis data loss): enqueue again. */
@@ -23,11 +23,22 @@ const CLEANUP_EVERY_MS = 60_000;
 const SETTLED_RETENTION_S = 24 * 3600;
 const tuning: RetryTuning = { attempts: 5, backoffMs: 1000 };
 
+/** Claimed requests by stream, in order of their oldest request: one import job each. */
+function byStream(requests: ImportRequest[]): { streamUid: string; requestIds: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const r of requests) {
+    const ids = groups.get(r.streamUid);
+    if (ids) ids.push(r.id);
+    else groups.set(r.streamUid, [r.id]);
+  }
+  return [...groups].map(([streamUid, requestIds]) => ({ streamUid, requestIds }));
+}
+
 /**
  * The worker side of background imports: a relay that moves pending image_import_requests rows
- * into the image-imports queue (rows stay pending while Redis is away), and the BullMQ consumer
- * that runs each spec-tag import. Job ids are deterministic (stream uid, tag, generation), so a
- * row relayed twice or by two replicas is one job.
+ * into the image-imports queue (rows stay pending while Redis is away), one job per stream for
+ * the rows it claimed, and the BullMQ consumer that runs each stream import. Job ids are
+ * deterministic (stream uid, newest request id), so rows relayed twice are one job.
  */
 export class ImageImportWorker {
   private readonly logger = new Logger('ImageImportWorker');
@@ -44,16 +55,14 @@ export class ImageImportWorker {
     private readonly redisUrl: string,
     private readonly db: Database,
     private readonly requests: ImportRequestsRepository,
-    importer: SpecTagImporter,
+    importer: StreamImporter,
   ) {
     this.handlers = {
-      [JobName.ImportSpecTag]: async (data, attempt) => {
+      [JobName.ImportImageStream]: async (data, attempt) => {
         try {
-          return await importer.run(data.streamUid, data.tag, data.generation, data.scheduledRequest);
+          return await importer.run(data.streamUid, data.requestIds);
         } catch (e) {
-          if (attempt.made + 1 >= attempt.max) {
-            await importer.giveUp(data.streamUid, data.tag, data.generation, (e as Error).message, data.scheduledRequest);
-          }
+          if (attempt.made + 1 >= attempt.max) await importer.giveUp(data.requestIds, (e as Error).message);
           throw e;
         }
       },
@@ -85,8 +94,9 @@ export class ImageImportWorker {
   }
 
   /**
-   * One relay pass: record due scheduled re-imports (every SCHEDULE_TICK, rate-limited), claim
-   * pending rows, enqueue them in one round trip, put them back if Redis refused.
+   * One relay pass: record due scheduled re-imports (every SCHEDULE_TICK, rate-limited per
+   * stream), claim pending rows, enqueue one job per stream in one round trip, put them back if
+   * Redis refused.
    */
   async relay(): Promise<number> {
     const { scheduledIntervalSeconds: interval, scheduledPerMinute: perMinute } = this.config;
@@ -99,12 +109,7 @@ export class ImageImportWorker {
     const claimed = await this.requests.claim(this.db, RELAY_BATCH, REQUEUE_AFTER_MS);
     if (claimed.length) {
       try {
-        await addJobs(
-          this.queue,
-          JobName.ImportSpecTag,
-          claimed.map((r) => ({ streamUid: r.streamUid, tag: r.tag, generation: r.generation, ...(r.scheduled ? { scheduledRequest: r.id } : {}) })),
-          tuning,
-        );
+        await addJobs(this.queue, JobName.ImportImageStream, byStream(claimed), tuning);
       } catch (e) {
         await this.requests.unclaim(this.db, claimed.map((r) => r.id));
         throw e;

@@ -20,8 +20,8 @@ const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'A
 /**
  * ImageStreamImport create (openshift-apiserver registry/imagestreamimport/rest.go): looks the
  * named images up in their registries and answers per-image results; with `spec.import` it also
- * creates the Images and writes tags, spec tags and failure conditions into the stream (created
- * when missing). Nothing of the ImageStreamImport itself is stored.
+ * creates the Images and writes tags, spec tags and failure conditions into the stream in one
+ * write (creating it with them when missing). Nothing of the ImageStreamImport itself is stored.
  */
 export class ImageStreamImportHandler implements ResourceHandler {
   readonly info = imageStreamImportsInfo;
@@ -40,8 +40,8 @@ export class ImageStreamImportHandler implements ResourceHandler {
     return { code: 201, body: await this.run(namespace, isi, options) };
   }
 
-  /** The whole import; also the entry point of the spec-tag import worker (with a guard). */
-  async run(namespace: string, isi: ImageStreamImport, options: WriteOptions, guard?: WritePreconditions['guard']): Promise<ImageStreamImport> {
+  /** The whole import; also the entry point of the background stream import (with `select`). */
+  async run(namespace: string, isi: ImageStreamImport, options: WriteOptions, select?: WritePreconditions['select']): Promise<ImageStreamImport> {
     const input = { resourceVersion: isi.metadata.resourceVersion, uid: isi.metadata.uid };
     delete isi.status;
     defaultImageStreamImport(isi, this.config.defaultImportMode);
@@ -63,7 +63,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
     isi.status = await this.importer.lookup(isi, stream);
     if (isi.spec.import) {
       await this.createImages(isi, options);
-      isi.status.import = await this.writer.write(namespace, name, this.tagImports(isi), { ...input, guard }, options);
+      isi.status.import = await this.writer.write(namespace, name, this.tagImports(isi), { ...input, select }, options);
     }
     clearManifests(isi);
     return { kind: this.info.kind, apiVersion: `${this.info.group}/${this.info.version}`, ...isi };

@@ -1,4 +1,4 @@
-import type { ApiObject, Status } from '@app/api-machinery';
+import type { ApiObject, Status, StatusDetails } from '@app/api-machinery';
 import type { Image } from '../image/image.types';
 import type { ImageStream, ObjectReference, TagImportPolicy, TagReferencePolicy } from '../imagestream/imagestream.types';
 
@@ -25,8 +25,17 @@ export interface ImageStreamImportSpec {
   repository?: RepositoryImportSpec;
 }
 
+/** A StatusCause whose reason may be empty (omitted), as in NewInternalError's single cause. */
+export interface ImportResultCause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
 /** A metav1.Status without kind/apiVersion, as embedded in import results. */
-export type ImportResultStatus = Omit<Status, 'kind' | 'apiVersion'>;
+export type ImportResultStatus = Omit<Status, 'kind' | 'apiVersion' | 'details'> & {
+  details?: Omit<StatusDetails, 'causes'> & { causes?: ImportResultCause[] };
+};
 
 /** status.images[i] (positional with spec.images[i]) and status.repository.images[]. */
 export interface ImageImportStatus {

@@ -3,7 +3,15 @@ import type { ImageStream, TagEventCondition, TagReference } from '../imagestrea
 import { changedTags } from '../imagestream/tag-changes';
 import { observedGeneration } from './import-status';
 
-/** A pending background import: one spec tag at one generation. */
+/** What one tag's status has seen, for deciding whether it needs an import. */
+export interface TagObservation {
+  /** Generation of the newest history item (0 without one). */
+  imported: number;
+  /** The newest item's or the first ImportSuccess condition's, whichever is higher (upstream latestObservedTagGeneration). */
+  observed: number;
+}
+
+/** A pending background import: one spec tag at one generation (the worker imports a stream's requests together). */
 export interface ImportRequest {
   id: string;
   streamUid: string;
@@ -11,6 +19,20 @@ export interface ImportRequest {
   generation: number;
   /** A periodic re-import (importPolicy.scheduled) rather than a spec change. */
   scheduled: boolean;
+}
+
+interface RequestRow {
+  id: string;
+  stream_uid: string;
+  tag: string;
+  generation: string;
+  scheduled: boolean;
+}
+
+const requestColumns = `r.id::text AS id, r.stream_uid::text AS stream_uid, r.tag, r.generation::text AS generation, r.scheduled`;
+
+function toRequest(r: RequestRow): ImportRequest {
+  return { id: r.id, streamUid: r.stream_uid, tag: r.tag, generation: Number(r.generation), scheduled: r.scheduled };
 }
 
 /** A tag imported in the background: DockerImage source, not a `reference` tag (openshift controller). */
@@ -26,14 +48,15 @@ export function isImportable(tag: TagReference): boolean {
 export class ImportRequestsRepository {
   /**
    * Records a request for each importable spec tag that is new or whose generation moved, unless
-   * its status already saw that generation (the import path itself writes both at once).
+   * its status already saw that generation (the import path itself writes both at once, also
+   * when it creates the stream).
    */
   async record(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
     const tags = changedTags(stream, old).filter(isImportable);
     if (tags.length === 0) return;
     const uid = stream.metadata.uid!;
-    const observed = old ? await this.observed(tx, uid, tags.map((t) => t.name)) : new Map<string, number>();
-    const due = tags.filter((t) => (t.generation ?? 0) > (observed.get(t.name) ?? 0));
+    const observed = await this.observations(tx, uid, tags.map((t) => t.name));
+    const due = tags.filter((t) => (t.generation ?? 0) > (observed.get(t.name)?.observed ?? 0));
     if (due.length === 0) return;
     await tx.query(
       `INSERT INTO image_import_requests (stream_uid, tag, generation)
@@ -43,8 +66,9 @@ export class ImportRequestsRepository {
     );
   }
 
-  /** Generation each tag's status has seen (newest item or ImportSuccess condition). */
-  async observed(q: Queryable, streamUid: string, tags: string[]): Promise<Map<string, number>> {
+  /** What each tag's status has seen (tags without status are missing from the map). */
+  async observations(q: Queryable, streamUid: string, tags: string[]): Promise<Map<string, TagObservation>> {
+    if (tags.length === 0) return new Map();
     const rows = await q.query<{ tag: string; top: string | null; conditions: TagEventCondition[] | null }>(
       `SELECT t.tag,
               (SELECT ev.generation::text FROM image_stream_tag_events ev
@@ -53,7 +77,21 @@ export class ImportRequestsRepository {
          FROM unnest($2::text[]) AS t(tag)`,
       [streamUid, tags],
     );
-    return new Map(rows.map((r) => [r.tag, observedGeneration(r.top === null ? undefined : Number(r.top), r.conditions ?? undefined)]));
+    return new Map(
+      rows.map((r) => {
+        const top = r.top === null ? undefined : Number(r.top);
+        return [r.tag, { imported: top ?? 0, observed: observedGeneration(top, r.conditions ?? undefined) }];
+      }),
+    );
+  }
+
+  /** The requests among `ids` still pending, oldest first. */
+  async pending(q: Queryable, ids: string[]): Promise<ImportRequest[]> {
+    const rows = await q.query<RequestRow>(
+      `SELECT ${requestColumns} FROM image_import_requests r WHERE r.id = ANY($1::bigint[]) AND r.done_at IS NULL ORDER BY r.id`,
+      [ids],
+    );
+    return rows.map(toRequest);
   }
 
   /**
@@ -61,41 +99,47 @@ export class ImportRequestsRepository {
    * job must have been lost (Redis data loss). SKIP LOCKED lets every worker replica relay.
    */
   async claim(q: Queryable, limit: number, requeueAfterMs: number): Promise<ImportRequest[]> {
-    const rows = await q.query<{ id: string; stream_uid: string; tag: string; generation: string; scheduled: boolean }>(
+    const rows = await q.query<RequestRow>(
       `UPDATE image_import_requests r SET enqueued_at = now()
         WHERE r.id IN (SELECT id FROM image_import_requests
                         WHERE done_at IS NULL AND (enqueued_at IS NULL OR enqueued_at < now() - make_interval(secs => $2::double precision / 1000))
                         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING r.id::text AS id, r.stream_uid::text AS stream_uid, r.tag, r.generation::text AS generation, r.scheduled`,
+        RETURNING ${requestColumns}`,
       [limit, requeueAfterMs],
     );
-    return rows.map((r) => ({ id: r.id, streamUid: r.stream_uid, tag: r.tag, generation: Number(r.generation), scheduled: r.scheduled }));
+    return rows.map(toRequest).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
 
   /**
-   * Scheduled re-imports (openshift's scheduled image controller): a pending scheduled request
-   * for each importable spec tag with importPolicy.scheduled whose last scheduled request is older
-   * than the interval, at most `limit` per call (the rate limit). Streams come from a partial index
-   * of the streams that have scheduled tags; one pending scheduled row per tag at most.
+   * Scheduled re-imports (openshift's scheduled image controller), per stream: a stream is due
+   * when one of its importable spec tags with importPolicy.scheduled has had no scheduled request
+   * for the interval (and none is pending); a due stream gets a pending scheduled request for
+   * each such tag, so they are re-imported together. At most `limit` streams per call (the rate
+   * limit). Streams come from a partial index of the streams that have scheduled tags.
    */
   async scheduleDue(q: Queryable, intervalSeconds: number, limit: number): Promise<number> {
-    const rows = await q.query(
-      `INSERT INTO image_import_requests (stream_uid, tag, generation, scheduled)
-       SELECT s.uid, t.value->>'name', (t.value->>'generation')::bigint, true
-         FROM image_streams s CROSS JOIN LATERAL jsonb_array_elements(s.body->'spec'->'tags') AS t(value)
-        WHERE s.body @> '{"spec":{"tags":[{"importPolicy":{"scheduled":true}}]}}'::jsonb
-          AND t.value @> '{"importPolicy":{"scheduled":true},"from":{"kind":"DockerImage"}}'::jsonb
-          AND coalesce(t.value->>'reference', 'false') <> 'true'
-          AND t.value->>'generation' IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM image_import_requests r
-                           WHERE r.stream_uid = s.uid AND r.tag = t.value->>'name' AND r.scheduled
-                             AND (r.done_at IS NULL OR r.created_at > now() - make_interval(secs => $1)))
-        LIMIT $2
+    const rows = await q.query<{ stream_uid: string }>(
+      `WITH scheduled_tags AS (
+         SELECT s.uid, t.value->>'name' AS tag, (t.value->>'generation')::bigint AS generation
+           FROM image_streams s CROSS JOIN LATERAL jsonb_array_elements(s.body->'spec'->'tags') AS t(value)
+          WHERE s.body @> '{"spec":{"tags":[{"importPolicy":{"scheduled":true}}]}}'::jsonb
+            AND t.value @> '{"importPolicy":{"scheduled":true},"from":{"kind":"DockerImage"}}'::jsonb
+            AND coalesce(t.value->>'reference', 'false') <> 'true'
+            AND t.value->>'generation' IS NOT NULL
+       ), due_streams AS (
+         SELECT DISTINCT st.uid FROM scheduled_tags st
+          WHERE NOT EXISTS (SELECT 1 FROM image_import_requests r
+                             WHERE r.stream_uid = st.uid AND r.tag = st.tag AND r.scheduled
+                               AND (r.done_at IS NULL OR r.created_at > now() - make_interval(secs => $1)))
+          LIMIT $2
+       )
+       INSERT INTO image_import_requests (stream_uid, tag, generation, scheduled)
+       SELECT st.uid, st.tag, st.generation, true FROM scheduled_tags st JOIN due_streams d ON d.uid = st.uid
        ON CONFLICT (stream_uid, tag) WHERE scheduled AND done_at IS NULL DO NOTHING
-       RETURNING 1`,
+       RETURNING stream_uid::text AS stream_uid`,
       [intervalSeconds, limit],
     );
-    return rows.length;
+    return new Set(rows.map((r) => r.stream_uid)).size;
   }
 
   /** Puts claimed rows back when the enqueue failed (Redis down): the next pass retries them. */
@@ -103,16 +147,14 @@ export class ImportRequestsRepository {
     if (ids.length) await q.query(`UPDATE image_import_requests SET enqueued_at = NULL WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
-  /** Settles the request of one generation, or the scheduled request `requestId`. */
-  async settle(q: Queryable, streamUid: string, tag: string, generation: number, outcome: string, requestId?: string): Promise<void> {
-    if (requestId) {
-      await q.query(`UPDATE image_import_requests SET done_at = now(), outcome = $2 WHERE id = $1::bigint AND done_at IS NULL`, [requestId, outcome]);
-      return;
-    }
+  /** Records how each request ended; a request settled already keeps its first outcome. */
+  async settle(q: Queryable, outcomes: { id: string; outcome: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
     await q.query(
-      `UPDATE image_import_requests SET done_at = now(), outcome = $4
-        WHERE stream_uid = $1 AND tag = $2 AND generation = $3 AND NOT scheduled AND done_at IS NULL`,
-      [streamUid, tag, generation, outcome],
+      `UPDATE image_import_requests r SET done_at = now(), outcome = o.outcome
+         FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, outcome text)
+        WHERE r.id = o.id AND r.done_at IS NULL`,
+      [JSON.stringify(outcomes)],
     );
   }
 

@@ -16,10 +16,39 @@ describe('importFailure', () => {
       },
     ],
     ['denied', new RegistryAuthError('access denied', 401), { reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${ref}"` }],
-    ['unreachable', new RegistryUnavailableError('manifest: ECONNREFUSED'), { reason: 'InternalError', code: 500, message: `Internal error occurred: ${ref}: manifest: ECONNREFUSED` }],
-    ['schema1', new UnsupportedManifestError('schema1 manifests are not supported', 'x'), { reason: 'InternalError', code: 500 }],
+    [
+      'unreachable',
+      new RegistryUnavailableError('manifest: ECONNREFUSED'),
+      {
+        reason: 'InternalError',
+        code: 500,
+        message: `Internal error occurred: ${ref}: manifest: ECONNREFUSED`,
+        details: { causes: [{ message: `${ref}: manifest: ECONNREFUSED` }] },
+      },
+    ],
+    [
+      'schema1',
+      new UnsupportedManifestError('schema1 manifests are not supported', 'x'),
+      {
+        reason: 'InternalError',
+        code: 500,
+        message: `Internal error occurred: ${ref}: schema1 manifests are not supported`,
+        details: { causes: [{ message: `${ref}: schema1 manifests are not supported` }] },
+      },
+    ],
   ])('%s', (_what, err, expected) => {
     expect(importFailure(ref, err)).toMatchObject({ metadata: {}, status: 'Failure', ...expected });
+  });
+
+  it('InternalError has the shape of apimachinery NewInternalError (details.causes[{message}], no cause reason)', () => {
+    expect(importFailure(ref, new Error('boom'))).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: ${ref}: boom`,
+      reason: 'InternalError',
+      details: { causes: [{ message: `${ref}: boom` }] },
+      code: 500,
+    });
   });
 });
 

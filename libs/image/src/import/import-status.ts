@@ -1,10 +1,4 @@
-import {
-  InvalidReferenceError,
-  ManifestInvalidError,
-  RegistryAuthError,
-  RegistryNotFoundError,
-  UnsupportedManifestError,
-} from '@app/registry';
+import { InvalidReferenceError, RegistryAuthError, RegistryNotFoundError } from '@app/registry';
 import type { TagEventCondition } from '../imagestream/imagestream.types';
 import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
 
@@ -23,7 +17,8 @@ export class ImportTimeoutError extends Error {
 /**
  * The per-image Status of a failed import, with the reasons and messages of openshift's importer:
  * NotFound (`dockerimage.image.openshift.io "<ref>" not found`), Unauthorized (`you may not have
- * access to the container image "<ref>"`), Invalid for unusable names, InternalError otherwise.
+ * access to the container image "<ref>"`), Invalid for unusable names, InternalError otherwise
+ * (with the error as its one cause, as apimachinery's NewInternalError).
  */
 export function importFailure(ref: string, err: unknown): ImportResultStatus {
   const failure = (code: number, reason: string, message: string, details?: ImportResultStatus['details']): ImportResultStatus => ({
@@ -43,11 +38,9 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
   if (err instanceof InvalidReferenceError) {
     return failure(422, 'Invalid', `dockerimage.${GROUP} "${ref}" is invalid: ${err.message}`, { name: ref, group: GROUP, kind: 'dockerimage' });
   }
-  if (err instanceof UnsupportedManifestError || err instanceof ManifestInvalidError) {
-    return failure(500, 'InternalError', `Internal error occurred: ${ref}: ${err.message}`);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return failure(500, 'InternalError', `Internal error occurred: ${ref}: ${message}`);
+  // apimachinery NewInternalError over the importer's "<ref>: <error>" (formatRepositoryError).
+  const cause = `${ref}: ${err instanceof Error ? err.message : String(err)}`;
+  return failure(500, 'InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] });
 }
 
 /**

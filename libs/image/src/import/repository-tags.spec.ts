@@ -1,17 +1,32 @@
 import { importTargetOf } from './import-target';
 import { orderRepositoryTags, splitRepositoryTags } from './repository-tags';
 
-describe('repository tag order', () => {
-  it('latest first, then versions newest first, then the rest by name', () => {
-    expect(orderRepositoryTags(['beta', '1.2', 'v1.10', 'latest', '1.2-alpine', 'alpha', '2', '', '1.2'])).toEqual([
-      'latest',
-      '2',
-      'v1.10',
-      '1.2',
-      '1.2-alpine',
-      'alpha',
-      'beta',
-    ]);
+describe('repository tag order (library-go PrioritizeTags)', () => {
+  it.each<[string[], string[]]>([
+    // The audit's example: minor versions (X.Y, X.Y-suffix) come before full semver; "2" is no version.
+    [
+      ['latest', '1.2.3', '1.1', '2', '10.0', 'abc', '1.0-alpine', 'v2.0.1'],
+      ['latest', '10.0', '1.1', '1.0-alpine', 'v2.0.1', '1.2.3', '2', 'abc'],
+    ],
+    // library-go helpers_test.go TestPrioritizeTags
+    [
+      ['other', 'latest', 'v5.5', '5.2.3', '5.5', 'v5.3.6-bother', '5.3.6-abba', '5.6'],
+      ['latest', '5.6', '5.5', 'v5.5', 'v5.3.6-bother', '5.3.6-abba', '5.2.3', 'other'],
+    ],
+    [
+      ['1.1-beta1', '1.2-rc1', '1.1-rc1', '1.1-beta2', '1.2-beta1', '1.2-alpha1', '1.2-beta4', 'latest'],
+      ['latest', '1.2-rc1', '1.2-beta4', '1.2-beta1', '1.2-alpha1', '1.1-rc1', '1.1-beta2', '1.1-beta1'],
+    ],
+    [['7.1', 'v7.1', '7.1.0'], ['7.1', 'v7.1', '7.1.0']],
+    [['7.1.0', 'v7.1', '7.1'], ['7.1', 'v7.1', '7.1.0']],
+    // Not semver (leading zeros, "_" in a suffix, four parts, bare "v"): lexicographic with the rest.
+    [['01.2', '1.2_x', '1.2-a_b', '1.2.3.4', 'v', '1.2'], ['1.2', '01.2', '1.2-a_b', '1.2.3.4', '1.2_x', 'v']],
+    // A release ranks above its pre-releases; numeric pre-release parts below alphanumeric ones, by value.
+    [['1.0.0-rc.2', '1.0.0', '1.0.0-rc.10', '1.0.0-rc.x', '1.0.0-rc'], ['1.0.0', '1.0.0-rc.x', '1.0.0-rc.10', '1.0.0-rc.2', '1.0.0-rc']],
+    // Empty tags count as latest; duplicates go.
+    [['b', '', 'a', 'latest', 'a'], ['latest', 'a', 'b']],
+  ])('%j', (tags, expected) => {
+    expect(orderRepositoryTags(tags)).toEqual(expected);
   });
 
   it('imports up to the limit and reports the rest as additional tags', () => {

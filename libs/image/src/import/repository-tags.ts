@@ -1,36 +1,62 @@
-const versionPattern = /^v?(\d+(?:\.\d+)*)(?:[-+].*)?$/;
+import { compareSemver, parseSemver, type Semver } from './semver';
 
-function versionOf(tag: string): number[] | null {
-  const m = versionPattern.exec(tag);
-  return m ? m[1]!.split('.').map(Number) : null;
+/** Tag classes in import order (library-go imageutil tagPriority). */
+const Priority = {
+  Latest: 0,
+  /** `5.1`, `v5.1`, `5.1-rc1`: read as 5.1.0(-rc1). */
+  Minor: 1,
+  /** A full semantic version: `5.1.3`, `v5.1.3-other`. */
+  Full: 2,
+  Other: 3,
+} as const;
+type Priority = (typeof Priority)[keyof typeof Priority];
+
+interface PrioritizedTag {
+  tag: string;
+  priority: Priority;
+  version?: Semver;
+  prefix: string;
 }
 
-function compareVersionsDesc(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (b[i] ?? -1) - (a[i] ?? -1);
-    if (d !== 0) return d;
-  }
-  return 0;
+const minorVersion = /^\d+\.\d+$/;
+const minorWithSuffix = /^(\d+\.\d+)-\w+$/;
+
+function prioritize(tag: string): PrioritizedTag {
+  if (tag === 'latest') return { tag, priority: Priority.Latest, prefix: '' };
+  const prefix = tag.startsWith('v') ? 'v' : '';
+  const short = tag.slice(prefix.length);
+  const full = parseSemver(short);
+  if (full) return { tag, priority: Priority.Full, version: full, prefix };
+  const minor = minorVersion.test(short) ? parseSemver(`${short}.0`) : null;
+  if (minor) return { tag, priority: Priority.Minor, version: minor, prefix };
+  const suffixed = minorWithSuffix.exec(short);
+  // As upstream: the first occurrence of "X.Y" (the prefix) becomes "X.Y.0".
+  const withSuffix = suffixed ? parseSemver(short.replace(suffixed[1]!, `${suffixed[1]!}.0`)) : null;
+  if (withSuffix) return { tag, priority: Priority.Minor, version: withSuffix, prefix };
+  return { tag, priority: Priority.Other, prefix };
+}
+
+/** library-go prioritizedTags.Less as a comparator; equal versions with equal prefixes keep their order. */
+function compare(a: PrioritizedTag, b: PrioritizedTag): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.priority === Priority.Other) return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0;
+  const byVersion = compareSemver(b.version!, a.version!); // newest first
+  if (byVersion !== 0) return byVersion;
+  return a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0;
 }
 
 /**
- * The order a repository import takes tags in (after openshift's importer): `latest` first, then
- * version-like tags (`1.2`, `v1.2.3`, `1.2-alpine`) newest first, then the rest lexicographically.
- * Upstream tells minor-version shapes from full semver apart; this keeps one version ordering.
+ * The order a repository import takes tags in (openshift importer + library-go PrioritizeTags):
+ * `latest`; then minor versions (`5.1`, `v5.1`, `5.1-rc1`) newest first; then full semantic
+ * versions (`5.1.3`, `v5.1.3-other`) newest first; then the rest lexicographically. Empty tags
+ * count as `latest`. The input is deduplicated and sorted first, as upstream's string set is.
  */
 export function orderRepositoryTags(tags: readonly string[]): string[] {
-  const unique = [...new Set(tags.map((t) => t || 'latest'))];
-  const rank = (t: string) => (t === 'latest' ? 0 : versionOf(t) ? 1 : 2);
-  return unique.sort((a, b) => {
-    const ra = rank(a);
-    const rb = rank(b);
-    if (ra !== rb) return ra - rb;
-    if (ra === 1) {
-      const byVersion = compareVersionsDesc(versionOf(a)!, versionOf(b)!);
-      if (byVersion !== 0) return byVersion;
-    }
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  const unique = [...new Set(tags.map((t) => t || 'latest'))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return unique
+    .map(prioritize)
+    .sort(compare)
+    .map((t) => t.tag);
 }
 
 /** The tags to import (at most `limit`; negative = unlimited) and the ones reported as additionalTags. */

@@ -263,7 +263,17 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return ApiError.invalid(this.ref, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
   }
 
-  async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+  /**
+   * `writeWith` (trusted creators, e.g. an import that creates its stream) writes the new object's
+   * out-of-row state in the same transaction, after its row and before the hooks and the change
+   * log, so the object is created with that state in one change.
+   */
+  async create(
+    namespace: string,
+    body: unknown,
+    options: WriteOptions,
+    writeWith?: (tx: Queryable, created: T) => Promise<unknown>,
+  ): Promise<WriteResult> {
     const obj = this.decode(body, namespace);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = generateName(m.generateName);
@@ -287,6 +297,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           if (pgErrorCode(e) === '23505') throw ApiError.alreadyExists(this.ref, m.name!);
           throw e;
         }
+        await writeWith?.(tx, obj);
         await this.hooks.afterWrite?.(tx, obj, null, rv);
         await appendChange(tx, this.change(obj, rv, 'ADDED', null));
         const stored = await this.storage.get(tx, this.nsKey(namespace), m.name!);

@@ -1,0 +1,116 @@
+import { ApiError } from '@app/api-machinery';
+import type { Database, TableStorage } from '@app/persistence';
+import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
+import type { ImageStreamImportHandler } from './imagestreamimport.handler';
+import type { ImageStreamImport } from './imagestreamimport.types';
+import { type ImportRequest, type ImportRequestsRepository, isImportable } from './import-requests.repository';
+import type { TagImport } from './stream-import-writer';
+import { tagsNeedingImport } from './tags-needing-import';
+
+/** Every tag of an import was superseded under the lock: write nothing. */
+class SupersededError extends Error {}
+
+export type ImportRequestOutcome = 'Success' | 'Failure' | 'superseded' | 'stream-gone' | 'already-imported';
+type TagOutcome = 'Success' | 'Failure' | 'superseded';
+
+/**
+ * The background import of one stream (openshift's image stream controller posting one
+ * ImageStreamImport per stream): reads the stream, takes every importable spec tag that needs an
+ * import (all scheduled ones too when a scheduled request is among `requests`), imports them with
+ * one ImageStreamImport (import=true, the stream's uid as precondition), so the stream gets one
+ * write and one generation. Under the row lock, tags whose spec moved on meanwhile are dropped
+ * (their newer request imports them). Registry failures end as the tags' ImportSuccess=False
+ * conditions; every request is settled with the outcome of its tag.
+ */
+export class StreamImporter {
+  constructor(
+    private readonly db: Database,
+    private readonly streams: TableStorage<ImageStream>,
+    private readonly requests: ImportRequestsRepository,
+    private readonly imports: ImageStreamImportHandler,
+    /** spec.images entries per ImageStreamImport (IMPORT_MAX_IMAGES): more tags take more writes. */
+    private readonly maxImages: number,
+  ) {}
+
+  async run(streamUid: string, requestIds: string[]): Promise<Record<string, ImportRequestOutcome>> {
+    const pending = await this.requests.pending(this.db, requestIds);
+    if (pending.length === 0) return {};
+    const outcomes = await this.attempt(streamUid, pending);
+    await this.requests.settle(this.db, [...outcomes].map(([id, outcome]) => ({ id, outcome })));
+    return Object.fromEntries(outcomes);
+  }
+
+  /** Marks the requests settled after the last failed attempt, so the relay stops offering them. */
+  async giveUp(requestIds: string[], why: string): Promise<void> {
+    const outcome = `error: ${why}`.slice(0, 500);
+    await this.requests.settle(this.db, requestIds.map((id) => ({ id, outcome })));
+  }
+
+  private async attempt(streamUid: string, pending: ImportRequest[]): Promise<Map<string, ImportRequestOutcome>> {
+    const all = (outcome: ImportRequestOutcome) => new Map(pending.map((r) => [r.id, outcome]));
+    const [row] = await this.db.query<{ namespace: string; name: string }>(`SELECT namespace, name FROM image_streams WHERE uid = $1`, [streamUid]);
+    const stream = row ? await this.streams.get(this.db, row.namespace, row.name) : null;
+    if (!row || !stream || stream.metadata.uid !== streamUid) return all('stream-gone');
+
+    const importable = (stream.spec.tags ?? []).filter(isImportable);
+    const observations = await this.requests.observations(this.db, streamUid, importable.map((t) => t.name));
+    const wanted = tagsNeedingImport(stream, observations, pending.some((r) => r.scheduled));
+    const results = new Map<string, TagOutcome>();
+    try {
+      for (let i = 0; i < wanted.length; i += this.maxImages) {
+        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results);
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) return all('stream-gone');
+      throw e;
+    }
+    return new Map(pending.map((r) => [r.id, outcomeOf(r, stream, results)]));
+  }
+
+  /** One ImageStreamImport for `tags`; records each tag's result. */
+  private async importTags(namespace: string, name: string, uid: string, tags: TagReference[], results: Map<string, TagOutcome>): Promise<void> {
+    const planned = new Map(tags.map((t) => [t.name, t]));
+    const kept = new Set<string>();
+    // The spec tag must still ask for this import: same generation and source, still importable.
+    const select = (current: ImageStream, imports: TagImport[]) => {
+      const now = new Map((current.spec.tags ?? []).map((t) => [t.name, t]));
+      const still = imports.filter((i) => {
+        const [was, is] = [planned.get(i.tag), now.get(i.tag)];
+        return !!was && !!is && isImportable(is) && is.generation === was.generation && is.from?.name === i.from;
+      });
+      if (still.length === 0) throw new SupersededError();
+      for (const i of still) kept.add(i.tag);
+      return still;
+    };
+    const isi: ImageStreamImport = {
+      metadata: { name, namespace, uid },
+      spec: {
+        import: true,
+        images: tags.map((t) => ({
+          from: { kind: 'DockerImage', name: t.from!.name! },
+          to: { name: t.name },
+          importPolicy: { ...t.importPolicy },
+          referencePolicy: { ...t.referencePolicy },
+        })),
+      },
+    };
+    try {
+      const result = await this.imports.run(namespace, isi, { dryRun: false }, select);
+      tags.forEach((t, i) => {
+        const status = result.status?.images?.[i]?.status.status;
+        results.set(t.name, !kept.has(t.name) ? 'superseded' : status === 'Success' ? 'Success' : 'Failure');
+      });
+    } catch (e) {
+      if (!(e instanceof SupersededError)) throw e;
+      for (const t of tags) results.set(t.name, 'superseded');
+    }
+  }
+}
+
+/** How one request ended, given the stream as the import read it and the results of its tags. */
+function outcomeOf(request: ImportRequest, stream: ImageStream, results: Map<string, TagOutcome>): ImportRequestOutcome {
+  const tag = stream.spec.tags?.find((t) => t.name === request.tag);
+  if (!tag || !isImportable(tag)) return 'superseded';
+  if (request.scheduled ? !tag.importPolicy?.scheduled : tag.generation !== request.generation) return 'superseded';
+  return results.get(request.tag) ?? 'already-imported';
+}
