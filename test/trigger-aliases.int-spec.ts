@@ -1,10 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import {
+  comparableEvent,
+  createSigningSecret,
+  createTrigger,
+  digest,
+  listDeliveries,
+  mapImage,
+  TRIGGERS_API,
+  triggerSpec,
+} from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
 
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const G = '/apis/triggers.imagestreamd.io/v1';
 const REGISTRY = 'registry.test:5000';
 const B = digest('b');
 const E = digest('e');
@@ -17,57 +25,27 @@ const E = digest('e');
  * Deployment carry the patch that sets the image whether or not the workload is stored here.
  */
 describe('a push to a tag with aliases', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: TriggerServer;
   const rx = new Receiver();
-  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
-  const trg = () => `${api.url}${G}/namespaces/demo`;
-  const deploy = () => `${api.url}/apis/apps/v1/namespaces/demo/deployments`;
+  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/demo`;
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/demo`;
+  const deploy = () => `${server.url}/apis/apps/v1/namespaces/demo/deployments`;
 
-  const map = async (stream: string, tag: string, image: string) => {
-    const res = await call('POST', `${img()}/imagestreammappings`, {
-      metadata: { name: stream },
-      tag,
-      image: { metadata: { name: image }, dockerImageReference: `quay.io/demo/${stream}@${image}` },
-    });
-    expect(res.status).toBe(201);
-  };
+  const map = (stream: string, tag: string, image: string) =>
+    mapImage(server.url, 'demo', { stream, tag, image, repository: `quay.io/demo/${stream}` });
   const trigger = async (name: string, from: string, target: object) => {
-    const res = await call('POST', `${trg()}/triggers`, {
-      metadata: { name },
-      spec: { from: { kind: 'ImageStreamTag', name: from }, target, delivery: { url: rx.url(`/${name}`), secretRef: { name: 'hook-key' } } },
-    });
-    expect(res.status).toBe(201);
+    await createTrigger(server.url, 'demo', name, triggerSpec(from, target, rx.url(`/${name}`)));
   };
   const deployment = async () =>
     (await call('GET', `${deploy()}/web`)).body as { metadata: { generation: number }; spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
   const images = async () => Object.fromEntries((await deployment()).spec.template.spec.containers.map((c) => [c.name, c.image]));
-  const applied = async () => (await call('GET', `${trg()}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=web`)).body.items as any[];
-  const settle = async <T>(read: () => Promise<T>, until: (v: T) => boolean, ms = 10000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (until(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const applied = () => listDeliveries(server.url, 'demo', 'web');
   const quiet = () => new Promise((r) => setTimeout(r, 800));
-  const strip = (e: any) => ({ ...e, time: undefined, data: { ...e.data, tagChangeId: undefined } });
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        INTERNAL_REGISTRY_HOSTNAME: REGISTRY,
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-      },
-      ['--with-worker'],
-    );
-    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: `whsec_${randomBytes(32).toString('base64')}` } })).status).toBe(201);
+    server = await startTriggerServer({ INTERNAL_REGISTRY_HOSTNAME: REGISTRY });
+    expect((await createSigningSecret(server.url, 'demo')).status).toBe(201);
     expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
     const web = await call('POST', `${img()}/imagestreams`, {
       metadata: { name: 'web' },
@@ -84,9 +62,8 @@ describe('a push to a tag with aliases', () => {
     await map('web', '1.0', B);
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
+    await server?.close();
     rx.close();
-    await db?.drop();
   });
 
   it('creating a workload with entries on two moved tags updates it once', async () => {
@@ -107,7 +84,7 @@ describe('a push to a tag with aliases', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.metadata.generation).toBe(1);
-    await settle(images, (i) => i['web'] !== ' ' && i['sidecar'] !== ' ');
+    await pollUntil(images, (i) => i['web'] !== ' ' && i['sidecar'] !== ' ');
     await quiet();
     expect(await images()).toEqual({ web: `quay.io/demo/web@${B}`, sidecar: `quay.io/demo/web@${B}` });
     expect((await deployment()).metadata.generation).toBe(2);
@@ -151,7 +128,7 @@ describe('a push to a tag with aliases', () => {
   it('the real push delivers exactly what the preview showed', async () => {
     await map('web', '1.0', E);
     real = Object.fromEntries(await Promise.all(['one', 'latest', 'local'].map(async (t) => [t, (await rx.waitFor(`/${t}`, 2))[1]!.json])));
-    for (const t of ['one', 'latest', 'local']) expect(strip(real[t])).toEqual(strip(byTrigger[t]?.event));
+    for (const t of ['one', 'latest', 'local']) expect(comparableEvent(real[t])).toEqual(comparableEvent(byTrigger[t]?.event));
   });
 
   it("old and new pull specs come from the tag's own history, through its referencePolicy", () => {
@@ -162,14 +139,14 @@ describe('a push to a tag with aliases', () => {
   });
 
   it('the workload following two moved tags is updated once, recorded once, as previewed', async () => {
-    await settle(images, (i) => i['web']!.endsWith(E) && i['sidecar']!.endsWith(E));
+    await pollUntil(images, (i) => i['web']!.endsWith(E) && i['sidecar']!.endsWith(E));
     await quiet();
     expect(await images()).toEqual({ web: `quay.io/demo/web@${E}`, sidecar: `quay.io/demo/web@${E}` });
     expect((await deployment()).metadata.generation).toBe(generationBefore + 1);
     const records = await applied();
     expect(records).toHaveLength(2);
     const update = records[1].spec.event;
-    expect(strip(update)).toEqual(strip(workloads[0]?.event));
+    expect(comparableEvent(update)).toEqual(comparableEvent(workloads[0]?.event));
     expect(update.data.old.pullSpec).toBe(`quay.io/demo/web@${B}`);
     expect(update.data.patch).toEqual([
       { op: 'test', path: '/spec/template/spec/containers/0/image', value: `quay.io/demo/web@${B}` },
@@ -191,7 +168,7 @@ describe('a push to a tag with aliases', () => {
   });
 
   it('a Deployment target stored here that already runs the image gets the idempotent replace', async () => {
-    await settle(images, (i) => i['web']!.endsWith(E));
+    await pollUntil(images, (i) => i['web']!.endsWith(E));
     await trigger('stored', 'web:latest', { kind: 'Deployment', name: 'web', containerNames: ['web'] });
     const [got] = await rx.waitFor('/stored', 1);
     expect(got!.json.data).toMatchObject({

@@ -1,10 +1,11 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { call, createTestDatabase, watchEvents } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { call, watchEvents } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { verifiesSignature } from './support/standard-webhooks';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { digest, listDeliveries, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 
-const G = '/apis/triggers.imagestreamd.io/v1';
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const table = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 /** metav1.Time on the wire. */
 const SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -14,25 +15,6 @@ const MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 // A Standard Webhooks secret without the optional prefix, and a prefixed one being rotated out.
 const KEY = randomBytes(32).toString('base64');
 const PREVIOUS = `whsec_${randomBytes(24).toString('base64')}`;
-
-/**
- * Independent Standard Webhooks verifier (node:crypto only), reading secrets the way the
- * reference library (`new Webhook(secret)`) does: strip an optional `whsec_`, base64-decode.
- */
-function verifies(secret: string, h: IncomingHttpHeaders, body: string): boolean {
-  const id = String(h['webhook-id']);
-  const ts = String(h['webhook-timestamp']);
-  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest();
-  return String(h['webhook-signature'] ?? '')
-    .split(' ')
-    .some((part) => {
-      const [version, sig] = part.split(',');
-      const given = Buffer.from(sig ?? '', 'base64');
-      return version === 'v1' && given.length === want.length && timingSafeEqual(given, want);
-    });
-}
 
 /** `/ok` answers 200; `/hang` never answers; `/slow` sends its headers after 1 s, then never finishes the body. */
 class Receivers {
@@ -61,54 +43,32 @@ class Receivers {
 
 /** Trigger API: schemas and field validation, Table columns, secrets, signing, timeouts, timestamps. */
 describe('triggers.imagestreamd.io API', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: TriggerServer;
   const rx = new Receivers();
-  const trg = () => `${api.url}${G}/namespaces/api`;
-  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/api`;
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/api`;
+  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/api`;
   const spec = (path: string, extra: Record<string, unknown> = {}) => ({
-    from: { kind: 'ImageStreamTag', name: 'app:latest' },
-    target: { kind: 'Webhook', name: 'hook' },
-    delivery: { url: `${rx.url}${path}`, secretRef: { name: 'hook-key' } },
+    ...triggerSpec('app:latest', { kind: 'Webhook', name: 'hook' }, `${rx.url}${path}`),
     ...extra,
   });
-  const delivery = async (trigger: string, done: (d: any) => boolean) => {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const [d] = (
-        await call('GET', `${trg()}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=${trigger}`)
-      ).body.items;
-      if ((d && done(d)) || Date.now() > deadline) return d;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /** The trigger's first Delivery once `done` holds for it (or as it is after 15 s). */
+  const delivery = (trigger: string, done: (d: any) => boolean) =>
+    pollUntil(async () => (await listDeliveries(server.url, 'api', trigger))[0], (d) => d !== undefined && done(d), 15000);
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_ATTEMPT_BUDGET: '1',
-        TRIGGER_DELIVERY_TIMEOUT_MS: '1500',
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-      },
-      ['--with-worker'],
-    );
+    server = await startTriggerServer({ TRIGGER_ATTEMPT_BUDGET: '1', TRIGGER_DELIVERY_TIMEOUT_MS: '1500' });
     expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
+    await server?.close();
     rx.close();
-    await db?.drop();
   });
 
   it('publishes the trigger kinds in OpenAPI v3 and v2; annotated workloads stay schema-less', async () => {
-    const root = (await call('GET', `${api.url}/openapi/v3`)).body;
+    const root = (await call('GET', `${server.url}/openapi/v3`)).body;
     const doc = (
-      await call('GET', `${api.url}${root.paths['apis/triggers.imagestreamd.io/v1'].serverRelativeURL}`)
+      await call('GET', `${server.url}${root.paths['apis/triggers.imagestreamd.io/v1'].serverRelativeURL}`)
     ).body;
     const schemas = doc.components.schemas;
     for (const kind of [
@@ -143,7 +103,7 @@ describe('triggers.imagestreamd.io API', () => {
       'x-kubernetes-preserve-unknown-fields': true,
     });
     expect(schemas['io.k8s.api.apps.v1.Deployment'].properties).toBeUndefined();
-    const v2 = (await call('GET', `${api.url}/openapi/v2`)).body;
+    const v2 = (await call('GET', `${server.url}/openapi/v2`)).body;
     expect(v2.definitions['io.imagestreamd.triggers.v1.Trigger'].properties.spec.$ref).toBe(
       '#/definitions/io.imagestreamd.triggers.v1.TriggerSpec',
     );
@@ -225,7 +185,7 @@ describe('triggers.imagestreamd.io API', () => {
     expect(deployment.status).toBe(422);
     expect(deployment.body.details.causes[0].message).toContain('spec.template.spec.containers[');
     // The same single-quoted selector in a workload annotation is refused alike.
-    const annotated = await call('POST', `${api.url}/apis/apps/v1/namespaces/api/deployments`, {
+    const annotated = await call('POST', `${server.url}/apis/apps/v1/namespaces/api/deployments`, {
       metadata: {
         name: 'web',
         annotations: {
@@ -298,7 +258,7 @@ describe('triggers.imagestreamd.io API', () => {
     };
     const stored = await call(
       'POST',
-      `${api.url}/apis/apps/v1/namespaces/api/deployments?fieldValidation=Strict`,
+      `${server.url}/apis/apps/v1/namespaces/api/deployments?fieldValidation=Strict`,
       workload,
     );
     expect(stored.status).toBe(201);
@@ -316,9 +276,9 @@ describe('triggers.imagestreamd.io API', () => {
     const [got] = rx.received.filter((r) => r.path === '/ok');
     expect(got!.headers['webhook-id']).toBe(d.metadata.name);
     expect(got!.headers['x-team']).toBe('web');
-    expect(verifies(KEY, got!.headers, got!.body)).toBe(true);
-    expect(verifies(PREVIOUS, got!.headers, got!.body)).toBe(true);
-    expect(verifies(randomBytes(32).toString('base64'), got!.headers, got!.body)).toBe(false);
+    expect(verifiesSignature(KEY, got!.headers, got!.body)).toBe(true);
+    expect(verifiesSignature(PREVIOUS, got!.headers, got!.body)).toBe(true);
+    expect(verifiesSignature(randomBytes(32).toString('base64'), got!.headers, got!.body)).toBe(false);
   });
 
   it('the delivery timeout bounds the whole attempt (connect + headers + body), and the latency is recorded as it was', async () => {

@@ -1,10 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { call } from '@app/testing';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import {
+  createSigningSecret,
+  createTrigger,
+  digest,
+  getTrigger,
+  mapImage,
+  triggerSpec,
+  waitForCondition,
+} from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
-
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const G = '/apis/triggers.imagestreamd.io/v1';
 
 /**
  * Chains (issue 5 item 5): push A → build B → push C → deploy D. The image the build pushes
@@ -13,64 +18,29 @@ const G = '/apis/triggers.imagestreamd.io/v1';
  * reported in the trigger's status.
  */
 describe('causation chains', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: TriggerServer;
   const rx = new Receiver();
-  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
-  const trg = () => `${api.url}${G}/namespaces/demo`;
+  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/demo`;
 
-  const map = async (stream: string, image: string, meta: { annotations?: Record<string, string>; labels?: Record<string, string> } = {}) => {
-    const res = await call('POST', `${img()}/imagestreammappings`, {
-      metadata: { name: stream },
-      tag: 'latest',
-      image: {
-        metadata: { name: image, ...(meta.annotations ? { annotations: meta.annotations } : {}) },
-        dockerImageReference: `quay.io/acme/${stream}@${image}`,
-        ...(meta.labels ? { dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Config: { Labels: meta.labels } }, dockerImageMetadataVersion: '1.0' } : {}),
-      },
-    });
-    expect(res.status).toBe(201);
-  };
+  const map = (stream: string, image: string, meta: { annotations?: Record<string, string>; labels?: Record<string, string> } = {}) =>
+    mapImage(server.url, 'demo', { stream, tag: 'latest', image, repository: `quay.io/acme/${stream}`, ...meta });
   const trigger = async (name: string, from: string, kind: string, path: string) => {
-    const res = await call('POST', `${trg()}/triggers`, {
-      metadata: { name },
-      spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind, name }, delivery: { url: rx.url(path), secretRef: { name: 'hook-key' } } },
-    });
-    expect(res.status).toBe(201);
+    await createTrigger(server.url, 'demo', name, triggerSpec(from, { kind, name }, rx.url(path)));
   };
-  const condition = async (name: string, type: string, ms = 10000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const t = (await call('GET', `${trg()}/triggers/${name}`)).body;
-      const c = t.status?.conditions?.find((x: any) => x.type === type);
-      if (c || Date.now() > deadline) return c;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const condition = (name: string, type: string) => waitForCondition(server.url, 'demo', name, type);
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-        TRIGGER_CHAIN_DEPTH_BUDGET: '2',
-      },
-      ['--with-worker'],
-    );
+    server = await startTriggerServer({ TRIGGER_CHAIN_DEPTH_BUDGET: '2' });
     for (const s of ['base', 'app']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
     // Deliveries are always signed.
-    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: `whsec_${randomBytes(32).toString('base64')}` } })).status).toBe(201);
+    expect((await createSigningSecret(server.url, 'demo')).status).toBe(201);
     await trigger('build-app', 'base:latest', 'Build', '/build');
     await trigger('deploy-app', 'app:latest', 'Deployment', '/deploy');
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
+    await server?.close();
     rx.close();
-    await db?.drop();
   });
 
   it('push A → build B → push C (OCI base.digest) → deploy D: D receives the chain', async () => {
@@ -115,7 +85,7 @@ describe('causation chains', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(rx.at('/self')).toHaveLength(1);
     expect(rx.at('/deploy')).toHaveLength(2);
-    const self = (await call('GET', `${trg()}/triggers/self`)).body;
+    const self = await getTrigger(server.url, 'demo', 'self');
     expect(self.status.lastTriggeredImageID).toBe(digest('d'));
 
     // A push with no cause fires both again, and the stop no longer stands.
@@ -123,11 +93,7 @@ describe('causation chains', () => {
     const deploys = await rx.waitFor('/deploy', 3);
     expect(deploys[2]!.json.data).toMatchObject({ new: { digest: digest('f') }, causation: [] });
     await rx.waitFor('/self', 2);
-    let cleared: any;
-    for (let i = 0; i < 100 && cleared?.status !== 'False'; i++) {
-      cleared = (await call('GET', `${trg()}/triggers/deploy-app`)).body.status.conditions.find((c: any) => c.type === 'ChainStopped');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const cleared = await waitForCondition(server.url, 'demo', 'deploy-app', 'ChainStopped', (c) => c?.status === 'False');
     expect(cleared).toMatchObject({ status: 'False', reason: 'Fired' });
   });
 });

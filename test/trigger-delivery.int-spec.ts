@@ -1,82 +1,58 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { randomBytes } from 'node:crypto';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { verifiesSignature } from './support/standard-webhooks';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import {
+  comparableEvent,
+  createSigningSecret,
+  digest,
+  findCondition,
+  getTrigger,
+  listDeliveries,
+  mapImage,
+  TRIGGERS_API,
+  triggerSpec,
+} from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
 
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const G = '/apis/triggers.imagestreamd.io/v1';
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const OLD_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-/** Independent Standard Webhooks verifier (node:crypto only; does not use the service's code). */
-function verifySignature(secrets: string[], h: IncomingHttpHeaders, body: string): boolean {
-  const id = String(h['webhook-id']);
-  const ts = String(h['webhook-timestamp']);
-  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
-  const given = String(h['webhook-signature'] ?? '').split(' ').map((p) => Buffer.from(p.split(',')[1] ?? '', 'base64'));
-  return secrets.some((s) => {
-    const key = Buffer.from(s.slice('whsec_'.length), 'base64');
-    const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest();
-    return given.some((g) => g.length === want.length && timingSafeEqual(g, want));
-  });
-}
-
 describe('image change triggers end to end (api + worker process, Postgres, Redis, HTTP receivers)', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: TriggerServer;
   const rx = new Receiver();
-  const base = () => `${api.url}/apis/image.openshift.io/v1`;
-  const trg = (ns: string) => `${api.url}${G}/namespaces/${ns}`;
+  const base = () => `${server.url}/apis/image.openshift.io/v1`;
+  const trg = (ns: string) => `${server.url}${TRIGGERS_API}/namespaces/${ns}`;
 
-  const map = async (ns: string, stream: string, tag: string, image: string) => {
-    const res = await call('POST', `${base()}/namespaces/${ns}/imagestreammappings`, {
-      metadata: { name: stream },
-      tag,
-      image: { metadata: { name: image }, dockerImageReference: `quay.io/acme/${stream}@${image}` },
-    });
-    expect(res.status).toBe(201);
-  };
+  const map = (ns: string, stream: string, tag: string, image: string) =>
+    mapImage(server.url, ns, { stream, tag, image, repository: `quay.io/acme/${stream}` });
   const trigger = (name: string, from: string, path: string, extra: Record<string, unknown> = {}) => ({
     metadata: { name },
-    spec: {
-      from: { kind: 'ImageStreamTag', name: from },
-      target: { kind: 'Build', name: `${name}-build` },
-      delivery: { url: rx.url(path), secretRef: { name: 'hook-key' } },
-      ...extra,
-    },
+    spec: { ...triggerSpec(from, { kind: 'Build', name: `${name}-build` }, rx.url(path)), ...extra },
   });
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_BACKOFF_BASE_MS: '100',
-        TRIGGER_BACKOFF_MAX_MS: '300',
-        TRIGGER_ATTEMPT_BUDGET: '3',
-        TRIGGER_DELIVERY_TIMEOUT_MS: '1000',
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-      },
-      ['--with-worker'],
-    );
+    server = await startTriggerServer({
+      TRIGGER_BACKOFF_BASE_MS: '100',
+      TRIGGER_BACKOFF_MAX_MS: '300',
+      TRIGGER_ATTEMPT_BUDGET: '3',
+      TRIGGER_DELIVERY_TIMEOUT_MS: '1000',
+    });
     for (const ns of ['demo', 'other']) {
       await call('POST', `${base()}/namespaces/${ns}/imagestreams`, { metadata: { name: 'app' } });
-      const s = await call('POST', `${trg(ns)}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: SECRET, previousKey: OLD_SECRET } });
+      const s = await createSigningSecret(server.url, ns, { key: SECRET, previousKey: OLD_SECRET });
       expect(s.status).toBe(201);
     }
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
+    await server?.close();
     rx.close();
-    await db?.drop();
   });
 
   it('serves discovery for the trigger group and never returns secret data', async () => {
-    const disc = await call('GET', `${api.url}${G}`);
+    const disc = await call('GET', `${server.url}${TRIGGERS_API}`);
     expect(disc.body.resources.find((r: any) => r.name === 'triggers')).toMatchObject({ kind: 'Trigger', namespaced: true, shortNames: ['trg'] });
     const s = await call('GET', `${trg('demo')}/triggersecrets/hook-key`);
     expect(s.body.data).toBeUndefined();
@@ -102,9 +78,9 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(created.status).toBe(201);
     expect(created.body.status).toEqual({});
     const [got] = await rx.waitFor('/first', 1);
-    expect(verifySignature([SECRET], got!.headers, got!.body)).toBe(true);
-    expect(verifySignature([OLD_SECRET], got!.headers, got!.body)).toBe(true);
-    expect(verifySignature(['whsec_' + randomBytes(24).toString('base64')], got!.headers, got!.body)).toBe(false);
+    expect(verifiesSignature(SECRET, got!.headers, got!.body)).toBe(true);
+    expect(verifiesSignature(OLD_SECRET, got!.headers, got!.body)).toBe(true);
+    expect(verifiesSignature('whsec_' + randomBytes(24).toString('base64'), got!.headers, got!.body)).toBe(false);
     expect(got!.headers['content-type']).toContain('application/cloudevents+json');
     expect(got!.json).toMatchObject({
       specversion: '1.0',
@@ -113,13 +89,7 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       subject: 'demo/app:latest',
       data: { namespace: 'demo', stream: 'app', tag: 'latest', new: { digest: digest('a') }, trigger: { name: 'first' } },
     });
-    const deadline = Date.now() + 5000;
-    let t: any;
-    do {
-      t = (await call('GET', `${trg('demo')}/triggers/first`)).body;
-      if (t.status?.lastTriggeredImageID) break;
-      await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < deadline);
+    const t = await pollUntil(() => getTrigger(server.url, 'demo', 'first'), (x) => Boolean(x.status?.lastTriggeredImageID), 5000);
     expect(t.status).toMatchObject({ lastTriggeredImageID: digest('a'), observedGeneration: 1 });
   });
 
@@ -133,13 +103,11 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     await map('demo', 'app', 'latest', digest('b'));
     const got = await rx.waitFor('/first', 2);
     const real = got[1]!.json;
-    const { time: _t1, ...realRest } = real;
-    const { time: _t2, ...previewRest } = entry.event;
-    expect({ ...realRest, data: { ...realRest.data, tagChangeId: null } }).toEqual({ ...previewRest, data: { ...previewRest.data, tagChangeId: null } });
+    expect(comparableEvent(real)).toEqual(comparableEvent(entry.event));
   });
 
   it('pause holds fires; unpause fires for the image that arrived meanwhile', async () => {
-    const cur = (await call('GET', `${trg('demo')}/triggers/first`)).body;
+    const cur = await getTrigger(server.url, 'demo', 'first');
     const paused = await call('PATCH', `${trg('demo')}/triggers/first`, { spec: { paused: true } }, 'application/merge-patch+json');
     expect(paused.status).toBe(200);
     expect(paused.body.metadata.generation).toBe(cur.metadata.generation + 1);
@@ -155,8 +123,8 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     await map('demo', 'app', 'latest', digest('a'));
     await new Promise((r) => setTimeout(r, 800));
     expect(rx.at('/first')).toHaveLength(3);
-    const t = (await call('GET', `${trg('demo')}/triggers/first`)).body;
-    expect(t.status.conditions.find((c: any) => c.type === 'OlderImageIgnored')).toMatchObject({ status: 'True' });
+    const t = await getTrigger(server.url, 'demo', 'first');
+    expect(findCondition(t, 'OlderImageIgnored')).toMatchObject({ status: 'True' });
   });
 
   it('cross-namespace from: a trigger in "other" follows demo/app:latest', async () => {
@@ -178,22 +146,16 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       const failed = await rx.waitFor('/flaky', 3);
       const ids = new Set(failed.map((f) => f.headers['webhook-id']));
       expect(ids.size).toBe(1);
-      const deadline = Date.now() + 5000;
-      let d: any;
-      do {
-        d = (await call('GET', `${trg('demo')}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=flaky`)).body.items[0];
-        if (d?.status.state === 'dead') break;
-        await new Promise((r) => setTimeout(r, 50));
-      } while (Date.now() < deadline);
+      const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'flaky'))[0], (x) => x?.status.state === 'dead', 5000);
       expect(d.status.state).toBe('dead');
       expect(d.status.attemptHistory).toHaveLength(3);
       expect(d.status.attemptHistory[0]).toMatchObject({ statusCode: 500, error: 'receiver answered 500' });
-      const t = (await call('GET', `${trg('demo')}/triggers/flaky`)).body;
-      expect(t.status.conditions.find((c: any) => c.type === 'DeadLettered')).toMatchObject({ status: 'True' });
+      const t = await getTrigger(server.url, 'demo', 'flaky');
+      expect(findCondition(t, 'DeadLettered')).toMatchObject({ status: 'True' });
       // A malformed redrive is refused and redrives nothing.
       const malformed = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: ['flaky'] });
       expect(malformed.status).toBe(422);
-      const still = (await call('GET', `${trg('demo')}/deliveries?labelSelector=triggers.imagestreamd.io/trigger=flaky`)).body.items[0];
+      const [still] = await listDeliveries(server.url, 'demo', 'flaky');
       expect(still.status.state).toBe('dead');
       rx.mode = 'ok';
       const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'flaky' } });
@@ -201,7 +163,7 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       expect(redrive.body.status.redriven).toEqual([d.metadata.name]);
       const after = await rx.waitFor('/flaky', 4);
       expect(after[3]!.headers['webhook-id']).toBe([...ids][0]);
-      expect(verifySignature([SECRET], after[3]!.headers, after[3]!.body)).toBe(true);
+      expect(verifiesSignature(SECRET, after[3]!.headers, after[3]!.body)).toBe(true);
     } finally {
       rx.mode = 'ok';
     }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
-import { Database, prepareDatabase } from '@app/persistence';
-import { createTestDatabase } from '@app/testing';
+import type { Database } from '@app/persistence';
 import { TagChangeFeedHandler } from '@app/triggers';
+import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 
@@ -13,8 +12,7 @@ const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
  * jumped over by a cursor.
  */
 describe('tag change feed', () => {
-  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let ds: DataSource;
+  let testDb: OpenTestDatabase;
   let db: Database;
   let feed: TagChangeFeedHandler;
   const streamUid = randomUUID();
@@ -40,14 +38,12 @@ describe('tag change feed', () => {
   };
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    ds = await prepareDatabase(testDb.url, 2);
-    db = new Database(ds);
+    testDb = await openTestDatabase();
+    db = testDb.db;
     feed = new TagChangeFeedHandler(db);
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await testDb?.drop();
+    await testDb?.close();
   });
 
   it('pages 22 moves in commit order with limit + continue, skipping none', async () => {

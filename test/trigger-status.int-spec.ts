@@ -1,37 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import {
+  createSigningSecret,
+  createTrigger,
+  digest,
+  findCondition,
+  getTrigger,
+  mapImage,
+  TRIGGERS_API,
+  triggerSpec,
+  waitForCondition,
+} from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
-
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const G = '/apis/triggers.imagestreamd.io/v1';
 
 /**
  * Every evaluation of a trigger's current spec is observed in its status (observedGeneration and
  * conditions), fire or not; preview applies the same older-image rule as the real push.
  */
 describe('trigger status and preview rules', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: TriggerServer;
   const rx = new Receiver();
-  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
-  const trg = () => `${api.url}${G}/namespaces/demo`;
+  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/demo`;
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/demo`;
 
-  const map = async (tag: string, image: string) => {
-    const res = await call('POST', `${img()}/imagestreammappings`, {
-      metadata: { name: 'app' },
-      tag,
-      image: { metadata: { name: image }, dockerImageReference: `quay.io/demo/app@${image}` },
-    });
-    expect(res.status).toBe(201);
-  };
+  const map = (tag: string, image: string) => mapImage(server.url, 'demo', { stream: 'app', tag, image, repository: 'quay.io/demo/app' });
   const create = async (name: string, from: string, paused = false) => {
-    const res = await call('POST', `${trg()}/triggers`, {
-      metadata: { name },
-      spec: { from: { kind: 'ImageStreamTag', name: from }, target: { kind: 'Webhook', name }, delivery: { url: rx.url(`/${name}`), secretRef: { name: 'hook-key' } }, paused },
-    });
-    expect(res.status).toBe(201);
-    return res.body.metadata.generation as number;
+    const created = await createTrigger(server.url, 'demo', name, { ...triggerSpec(from, { kind: 'Webhook', name }, rx.url(`/${name}`)), paused });
+    return created.metadata.generation as number;
   };
   const setPaused = async (name: string, paused: boolean) => {
     const res = await call('PATCH', `${trg()}/triggers/${name}`, { spec: { paused } }, 'application/merge-patch+json');
@@ -39,50 +35,33 @@ describe('trigger status and preview rules', () => {
     return res.body.metadata.generation as number;
   };
   /** The trigger once its status has observed `generation` (or as it is after the deadline). */
-  const observed = async (name: string, generation: number, ms = 10000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const t = (await call('GET', `${trg()}/triggers/${name}`)).body;
-      if (t.status?.observedGeneration === generation || Date.now() > deadline) return t;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const condition = (t: any, type: string) => t.status?.conditions?.find((c: any) => c.type === type);
+  const observed = (name: string, generation: number) =>
+    pollUntil(() => getTrigger(server.url, 'demo', name), (t) => t.status?.observedGeneration === generation);
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-      },
-      ['--with-worker'],
-    );
-    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'hook-key' }, data: { key: `whsec_${randomBytes(32).toString('base64')}` } })).status).toBe(201);
+    server = await startTriggerServer();
+    expect((await createSigningSecret(server.url, 'demo')).status).toBe(201);
     expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
     await map('latest', digest('a'));
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
+    await server?.close();
     rx.close();
-    await db?.drop();
   });
 
   it('a trigger on a tag with no image observes its spec and says it waits for an image', async () => {
     const gen = await create('empty', 'app:none');
     const t = await observed('empty', gen);
     expect(t.status.observedGeneration).toBe(1);
-    expect(condition(t, 'WaitingForImage')).toMatchObject({ status: 'True', reason: 'TagHasNoImage' });
+    expect(findCondition(t, 'WaitingForImage')).toMatchObject({ status: 'True', reason: 'TagHasNoImage' });
   });
 
   it('a paused trigger observes its spec and says it is paused', async () => {
     const gen = await create('held', 'app:latest', true);
     const t = await observed('held', gen);
     expect(t.status.observedGeneration).toBe(1);
-    expect(condition(t, 'Paused')).toMatchObject({ status: 'True', reason: 'Paused' });
+    expect(findCondition(t, 'Paused')).toMatchObject({ status: 'True', reason: 'Paused' });
     expect(t.status.lastTriggeredImageID).toBeUndefined();
     expect(rx.at('/held')).toHaveLength(0);
   });
@@ -96,12 +75,12 @@ describe('trigger status and preview rules', () => {
     expect(pausedGen).toBe(2);
     const paused = await observed('steady', pausedGen);
     expect(paused.status.observedGeneration).toBe(2);
-    expect(condition(paused, 'Paused')).toMatchObject({ status: 'True' });
+    expect(findCondition(paused, 'Paused')).toMatchObject({ status: 'True' });
 
     const unpausedGen = await setPaused('steady', false);
     const unpaused = await observed('steady', unpausedGen);
     expect(unpaused.status.observedGeneration).toBe(3);
-    expect(condition(unpaused, 'Paused')).toMatchObject({ status: 'False', reason: 'Unpaused' });
+    expect(findCondition(unpaused, 'Paused')).toMatchObject({ status: 'False', reason: 'Unpaused' });
     await new Promise((r) => setTimeout(r, 500));
     expect(rx.at('/steady')).toHaveLength(1);
   });
@@ -119,14 +98,7 @@ describe('trigger status and preview rules', () => {
     expect(entry.event).toBeUndefined();
 
     await map('rel', digest('a'));
-    const deadline = Date.now() + 10000;
-    let t: any;
-    do {
-      t = (await call('GET', `${trg()}/triggers/rel`)).body;
-      if (condition(t, 'OlderImageIgnored')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < deadline);
-    expect(condition(t, 'OlderImageIgnored')).toMatchObject({ status: 'True' });
+    expect(await waitForCondition(server.url, 'demo', 'rel', 'OlderImageIgnored')).toMatchObject({ status: 'True' });
     expect(rx.at('/rel')).toHaveLength(2);
   });
 });

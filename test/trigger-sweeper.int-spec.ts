@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Job, Queue, Worker } from 'bullmq';
-import type { DataSource } from 'typeorm';
 import { loadTriggerConfig } from '@app/config';
-import { Database, prepareDatabase } from '@app/persistence';
+import type { Database } from '@app/persistence';
 import { redisConnectionOptions, triggerJobId, TriggerQueue } from '@app/queue-contracts';
-import { createTestDatabase } from '@app/testing';
 import { TriggerRelay } from '@app/triggers';
+import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -18,15 +17,13 @@ const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 describe('trigger relay and delivery sweeper', () => {
   const prefix = `sweep${randomBytes(4).toString('hex')}`;
   const connection = redisConnectionOptions(redisUrl, 'worker');
-  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let ds: DataSource;
+  let testDb: OpenTestDatabase;
   let db: Database;
   const queues: Record<string, Queue> = {};
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    ds = await prepareDatabase(testDb.url, 2);
-    db = new Database(ds);
+    testDb = await openTestDatabase();
+    db = testDb.db;
     for (const name of [TriggerQueue.Evaluation, TriggerQueue.Delivery, TriggerQueue.Maintenance]) queues[name] = new Queue(name, { connection, prefix });
   });
   afterAll(async () => {
@@ -34,8 +31,7 @@ describe('trigger relay and delivery sweeper', () => {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
     }
-    await ds?.destroy();
-    await testDb?.drop();
+    await testDb?.close();
   });
 
   /** A pending delivery whose next attempt (attempt 2) is a minute overdue. */

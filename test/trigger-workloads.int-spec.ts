@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { comparableEvent, digest, listDeliveries, mapImage, TRIGGERS_API } from './support/trigger-resources';
 
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const G = '/apis/triggers.imagestreamd.io/v1';
 const annotation = (entries: object[]) => ({ 'image.openshift.io/triggers': JSON.stringify(entries) });
 
 /**
@@ -12,19 +11,12 @@ const annotation = (entries: object[]) => ({ 'image.openshift.io/triggers': JSON
  * Postgres and Redis).
  */
 describe('annotated workloads (image.openshift.io/triggers)', () => {
-  let api: ApiProcess;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const img = () => `${api.url}/apis/image.openshift.io/v1/namespaces/demo`;
-  const apps = () => `${api.url}/apis/apps/v1/namespaces/demo`;
+  let server: TriggerServer;
+  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/demo`;
+  const apps = () => `${server.url}/apis/apps/v1/namespaces/demo`;
 
-  const map = async (stream: string, image: string) => {
-    const res = await call('POST', `${img()}/imagestreammappings`, {
-      metadata: { name: stream },
-      tag: 'latest',
-      image: { metadata: { name: image }, dockerImageReference: `quay.io/acme/${stream}@${image}` },
-    });
-    expect(res.status).toBe(201);
-  };
+  const map = (stream: string, image: string) =>
+    mapImage(server.url, 'demo', { stream, tag: 'latest', image, repository: `quay.io/acme/${stream}` });
   const deployment = (name: string, from: string, extra: Record<string, unknown> = {}) => ({
     metadata: {
       name,
@@ -39,15 +31,6 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
       },
     },
   });
-  /** Polls until `pick` returns something other than `not`, or the time is up. */
-  const settle = async <T>(read: () => Promise<T>, until: (v: T) => boolean, ms = 10000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (until(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const webImage = async (path: string) => {
     const d = (await call('GET', path)).body;
     const containers = (d.spec.template?.spec ?? d.spec.jobTemplate.spec.template.spec).containers as { name: string; image: string }[];
@@ -55,20 +38,11 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApiProcess(
-      {
-        DATABASE_URL: db.url,
-        TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-      },
-      ['--with-worker'],
-    );
+    server = await startTriggerServer();
     for (const s of ['web', 'empty', 'late']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
   }, 90000);
   afterAll(async () => {
-    await api?.stop();
-    await db?.drop();
+    await server?.close();
   });
 
   it('a push sets the container image on the stored Deployment; a second push sets it again; each change is recorded once', async () => {
@@ -77,17 +51,17 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     const gen = created.body.metadata.generation as number;
 
     await map('web', digest('a'));
-    const first = await settle(() => webImage(`${apps()}/deployments/web`), (v) => v.image !== ' ');
+    const first = await pollUntil(() => webImage(`${apps()}/deployments/web`), (v) => v.image !== ' ');
     expect(first.image).toBe(`quay.io/acme/web@${digest('a')}`);
     expect(first.sidecar).toBe('busybox:1');
     expect(first.body.metadata.generation).toBe(gen + 1);
 
     await map('web', digest('b'));
-    const second = await settle(() => webImage(`${apps()}/deployments/web`), (v) => v.image.endsWith(digest('b')));
+    const second = await pollUntil(() => webImage(`${apps()}/deployments/web`), (v) => v.image.endsWith(digest('b')));
     expect(second.image).toBe(`quay.io/acme/web@${digest('b')}`);
 
     // Each applied patch is a Delivery in state "applied" carrying the event and the patch.
-    const list = (await call('GET', `${api.url}${G}/namespaces/demo/deliveries?labelSelector=triggers.imagestreamd.io/trigger=web`)).body.items;
+    const list = await listDeliveries(server.url, 'demo', 'web');
     expect(list.map((d: any) => d.status.state)).toEqual(['applied', 'applied']);
     expect(list[1].spec.event.data).toMatchObject({
       new: { digest: digest('b'), pullSpec: `quay.io/acme/web@${digest('b')}` },
@@ -104,7 +78,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
   });
 
   it('fires on first sight of an existing image (CronJob path), never while the tag has no image', async () => {
-    const cj = await call('POST', `${api.url}/apis/batch/v1/namespaces/demo/cronjobs`, {
+    const cj = await call('POST', `${server.url}/apis/batch/v1/namespaces/demo/cronjobs`, {
       metadata: {
         name: 'nightly',
         annotations: annotation([{ from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: 'spec.jobTemplate.spec.template.spec.containers[0].image' }]),
@@ -112,7 +86,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
       spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec: { containers: [{ name: 'web', image: 'old' }] } } } } },
     });
     expect(cj.status).toBe(201);
-    const got = await settle(() => webImage(`${api.url}/apis/batch/v1/namespaces/demo/cronjobs/nightly`), (v) => v.image !== 'old');
+    const got = await pollUntil(() => webImage(`${server.url}/apis/batch/v1/namespaces/demo/cronjobs/nightly`), (v) => v.image !== 'old');
     expect(got.image).toBe(`quay.io/acme/web@${digest('b')}`);
 
     const none = await call('POST', `${apps()}/deployments`, deployment('empty', 'empty:latest'));
@@ -126,7 +100,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     await map('late', digest('c'));
     // A Deployment that is not paused and follows the same tag shows the move was evaluated.
     expect((await call('POST', `${apps()}/deployments`, deployment('witness', 'late:latest'))).status).toBe(201);
-    await settle(() => webImage(`${apps()}/deployments/witness`), (v) => v.image !== ' ');
+    await pollUntil(() => webImage(`${apps()}/deployments/witness`), (v) => v.image !== ' ');
     expect((await webImage(`${apps()}/deployments/witness`)).image).toBe(`quay.io/acme/late@${digest('c')}`);
     await new Promise((r) => setTimeout(r, 500));
     expect((await webImage(`${apps()}/deployments/held`)).image).toBe(' ');
@@ -138,7 +112,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
       'application/merge-patch+json',
     );
     expect(unpause.status).toBe(200);
-    const fired = await settle(() => webImage(`${apps()}/deployments/held`), (v) => v.image !== ' ');
+    const fired = await pollUntil(() => webImage(`${apps()}/deployments/held`), (v) => v.image !== ' ');
     expect(fired.image).toBe(`quay.io/acme/late@${digest('c')}`);
   });
   it('a push preview lists annotated workloads with the patch the real push then applies, and changes nothing', async () => {
@@ -146,12 +120,12 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect((await call('POST', `${apps()}/deployments`, deployment('pvweb', 'pv:latest'))).status).toBe(201);
     expect((await call('POST', `${apps()}/deployments`, deployment('pvheld', 'pv:latest', { paused: true }))).status).toBe(201);
     await map('pv', digest('a'));
-    const before = await settle(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image !== ' ');
+    const before = await pollUntil(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image !== ' ');
     expect(before.image).toBe(`quay.io/acme/pv@${digest('a')}`);
-    const deliveries = async () => (await call('GET', `${api.url}${G}/namespaces/demo/deliveries?labelSelector=triggers.imagestreamd.io/trigger=pvweb`)).body.items as any[];
+    const deliveries = () => listDeliveries(server.url, 'demo', 'pvweb');
     expect(await deliveries()).toHaveLength(1);
 
-    const preview = await call('POST', `${api.url}${G}/namespaces/demo/pushpreviews`, { metadata: { name: 'pv:latest' }, spec: { image: digest('d') } });
+    const preview = await call('POST', `${server.url}${TRIGGERS_API}/namespaces/demo/pushpreviews`, { metadata: { name: 'pv:latest' }, spec: { image: digest('d') } });
     expect(preview.status).toBe(201);
     const byName = Object.fromEntries((preview.body.status.workloads as any[]).map((w) => [w.name, w]));
     expect(byName['pvheld']).toMatchObject({ kind: 'Deployment', wouldFire: false, reason: 'Paused' });
@@ -171,10 +145,9 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(await deliveries()).toHaveLength(1);
 
     await map('pv', digest('d'));
-    await settle(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image.endsWith(digest('d')));
-    const real = (await settle(deliveries, (l) => l.length === 2))[1].spec.event;
-    const strip = (e: any) => ({ ...e, time: undefined, data: { ...e.data, tagChangeId: undefined } });
-    expect(strip(real)).toEqual(strip(byName['pvweb'].event));
+    await pollUntil(() => webImage(`${apps()}/deployments/pvweb`), (v) => v.image.endsWith(digest('d')));
+    const real = (await pollUntil(deliveries, (l) => l.length === 2))[1].spec.event;
+    expect(comparableEvent(real)).toEqual(comparableEvent(byName['pvweb'].event));
     expect(byName['pvweb'].deliveryId).toBe(real.id);
   });
 });

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase } from '@app/testing';
+import { type ApiProcess, startApiProcess } from './api-process';
+
+/** An api process with its trigger worker (`--with-worker`) over a test database of its own. */
+export interface TriggerServer {
+  /** Base URL of the running api process. */
+  readonly url: string;
+  /** URL of the server's test database. */
+  readonly databaseUrl: string;
+  /** Stops the api process with `signal` (SIGKILL to crash it); the database and the queues stay. */
+  stopApi(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a new api process with the same environment (same database, same queues), stopping a running one first. */
+  startApi(): Promise<void>;
+  /** Stops the api process and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a test database and starts the api process with its worker on it: deliveries may go to
+ * 127.0.0.1, the queues have a prefix of their own, the relay polls every 10 ms; `env` adds to or
+ * overrides that environment.
+ */
+export async function startTriggerServer(env: Record<string, string> = {}): Promise<TriggerServer> {
+  const db = await createTestDatabase();
+  const processEnv = {
+    DATABASE_URL: db.url,
+    TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
+    TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    TRIGGER_RELAY_INTERVAL_MS: '10',
+    ...env,
+  };
+  const start = () => startApiProcess(processEnv, ['--with-worker']);
+  let api: ApiProcess;
+  try {
+    api = await start();
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  // ApiProcess.stop of a process already killed by a signal would wait for an 'exit' that has passed: stop each once.
+  let stopped: Promise<unknown> | undefined;
+  const stopApi = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    stopped ??= api.stop(signal);
+    await stopped;
+  };
+  return {
+    get url() {
+      return api.url;
+    },
+    databaseUrl: db.url,
+    stopApi,
+    async startApi() {
+      await stopApi();
+      api = await start();
+      stopped = undefined;
+    },
+    async close() {
+      try {
+        await stopApi();
+      } finally {
+        await db.drop();
+      }
+    },
+  };
+}
