@@ -32,6 +32,18 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(after.metadata).toMatchObject({ uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
   });
 
+  it('a dry run hands out no resourceVersion that never existed', async () => {
+    const before = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    const patched = await call('PATCH', `${ns()}/imagestreams/app?dryRun=All`, { metadata: { labels: { dry: 'run' } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.body.metadata.labels).toMatchObject({ dry: 'run' });
+    expect(patched.body.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    const created = await call('POST', `${ns()}/imagestreams?dryRun=All`, { metadata: { name: 'dry' } });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.resourceVersion).toBeUndefined();
+    expect((await call('GET', `${ns()}/imagestreams/dry`)).status).toBe(404);
+  });
+
   it('removing the last label leaves no empty labels map (omitempty)', async () => {
     expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'lbl', labels: { only: 'one' }, annotations: {} } })).status).toBe(201);
     const res = await call('PATCH', `${ns()}/imagestreams/lbl`, { metadata: { labels: { only: null } } }, 'application/merge-patch+json');

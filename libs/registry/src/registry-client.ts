@@ -67,6 +67,11 @@ const MAX_REDIRECTS = 5;
 /** tags/list page size asked for; registries may answer with smaller pages. */
 const TAGS_PAGE_SIZE = 1000;
 
+/** `repo:tag` or `repo@digest` (a tag never contains ':'), as a pull spec names it. */
+function manifestName(repository: string, reference: string): string {
+  return `${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+}
+
 export class RegistryClient {
   readonly baseUrl: string;
   /** `host:port` as it appears in pull specs. */
@@ -113,7 +118,7 @@ export class RegistryClient {
       path: `/v2/${repository}/manifests/${reference}`,
       accept: MANIFEST_ACCEPT,
       maxBytes: this.maxManifestBytes,
-      what: `manifest ${repository}:${reference}`,
+      what: `manifest ${manifestName(repository, reference)}`,
     });
     const announced = contentDigest(res.headers);
     if (announced !== undefined) assertDigest(res.body, announced, 'manifest');
@@ -136,7 +141,7 @@ export class RegistryClient {
         path: `/v2/${repository}/manifests/${reference}`,
         accept: MANIFEST_ACCEPT,
         maxBytes: 0,
-        what: `manifest ${repository}:${reference}`,
+        what: `manifest ${manifestName(repository, reference)}`,
       });
       const digest = contentDigest(res.headers);
       if (digest !== undefined) return digest;

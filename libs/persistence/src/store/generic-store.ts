@@ -306,6 +306,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       },
       { rollback: options.dryRun },
     );
+    // A dry run's version was rolled back: it never existed, so it is not handed out (upstream: empty).
+    if (options.dryRun) delete created.metadata.resourceVersion;
     return { code: 201, body: this.withType(created) };
   }
 
@@ -362,6 +364,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       },
       { rollback: options.dryRun },
     );
+    // A dry run leaves the stored object, and so its resourceVersion, as it was.
+    if (options.dryRun && requestedRv) result.metadata.resourceVersion = requestedRv;
     return { code: 200, body: this.withType(result) };
   }
 
