@@ -60,6 +60,12 @@ describe('tag change feed', () => {
     expect(paged.resourceVersion).toBe(ids[21]);
   });
 
+  it('refuses a cursor the feed never handed out (it would skip every move up to it)', async () => {
+    const newest = await move(100);
+    await expect(list(10, String(BigInt(newest) + 1000n))).rejects.toMatchObject({ code: 400, message: expect.stringContaining('ahead of the feed') });
+    await expect(list(10, newest)).resolves.toMatchObject({ items: [] });
+  });
+
   it('does not move a cursor past a row that commits late with a lower id', async () => {
     const before = (await list()).metadata.resourceVersion!;
     const slow = new Client({ connectionString: testDb.url });

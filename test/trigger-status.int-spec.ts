@@ -85,6 +85,19 @@ describe('trigger status and preview rules', () => {
     expect(rx.at('/steady')).toHaveLength(1);
   });
 
+  it("preview of a registry's first push to a stream that does not exist yet lists the triggers following it", async () => {
+    await create('fresh', 'fresh:latest');
+    await observed('fresh', 1);
+    const preview = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'fresh:latest' }, spec: { image: digest('c') } });
+    expect(preview.status).toBe(201);
+    expect(preview.body.status.streamFound).toBe(false);
+    const entry = (preview.body.status.triggers as any[]).find((t) => t.name === 'fresh');
+    expect(entry).toMatchObject({ wouldFire: true, tag: 'latest' });
+    expect(entry.event.data).toMatchObject({ stream: 'fresh', tag: 'latest', new: { digest: digest('c') } });
+    // Nothing was created by the preview.
+    expect((await call('GET', `${img()}/imagestreams/fresh`)).status).toBe(404);
+  });
+
   it('preview applies the older-image rule: a re-push of an older image would not fire, and does not', async () => {
     await map('rel', digest('a'));
     await create('rel', 'app:rel');

@@ -77,7 +77,8 @@ export class ImageRecorder {
   async mapTag(stream: StreamRef, tag: string, prepared: PreparedImage, within?: Transaction): Promise<MappingOutcome> {
     await this.createChildren(prepared);
     const body = { metadata: { name: stream.name, namespace: stream.namespace }, tag, image: structuredClone(prepared.image) };
-    const map = (b: object) => (within ? this.mappings.mapWithin(within, stream.namespace, b) : this.mappings.map(stream.namespace, b, write));
+    const map = (b: object) =>
+      within ? this.mappings.mapWithin(within, stream.namespace, b, 'registry') : this.mappings.map(stream.namespace, b, write, 'registry');
     try {
       return await map(body);
     } catch (e) {

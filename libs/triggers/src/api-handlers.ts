@@ -10,7 +10,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import type { Database, ResourceHandler } from '@app/persistence';
+import { type Database, type ResourceHandler, sequencePositionSql } from '@app/persistence';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo } from './resource-infos';
 import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
@@ -188,7 +188,7 @@ export class PushPreviewHandler implements ResourceHandler {
         metadata: { name, namespace },
         spec: b.spec,
         status: {
-          streamFound: tag !== null,
+          streamFound: tag?.streamFound ?? false,
           triggers: results.map((r) => ({
             namespace: r.trigger.metadata.namespace,
             name: r.trigger.metadata.name,
@@ -237,6 +237,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const { horizon, oldest } = await this.feedHorizon();
     if (cursor !== '0' && oldest && BigInt(cursor) < BigInt(oldest) - 1n) {
       throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (oldest ${oldest})`);
+    }
+    if (cursor !== '0') {
+      // A cursor this feed never handed out would silently skip every move up to it.
+      const [issued] = await this.db.query<{ last: string }>(`SELECT ${sequencePositionSql('tag_changes_id_seq')}::text AS last`);
+      if (BigInt(cursor) > BigInt(issued?.last ?? '0')) {
+        throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued?.last ?? '0'})`);
+      }
     }
     const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
     const nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';

@@ -22,6 +22,8 @@ export interface ResolvedTag extends TagState {
   causation: CausationLink[];
   /** Spec tags of the same stream that follow this tag (`oc tag --alias`): a push to it moves them too. */
   aliases: string[];
+  /** False only for a hypothetical push that would create the stream (as a registry's first push does). */
+  streamFound: boolean;
 }
 
 /** A push that has not happened (preview): the image, the new tag event's reference, and why the tag moves. */
@@ -39,6 +41,7 @@ interface ImageMeta {
 }
 
 interface TagRow {
+  stream_found: boolean;
   spec_tags: { name: string; from?: { kind?: string; name?: string; namespace?: string }; referencePolicy?: { type?: string } }[] | null;
   image: string | null;
   ref: string | null;
@@ -65,7 +68,7 @@ export class TagStateReader {
    */
   async resolve(q: Queryable, key: TagKey, hypothetical?: HypotheticalMove): Promise<ResolvedTag | null> {
     const [row] = await q.query<TagRow>(
-      `SELECT s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
+      `SELECT s.uid IS NOT NULL AS stream_found, s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
               p.image AS below_image, p.docker_image_reference AS below_ref,
               c.id::text AS change_id, c.cause, c.previous_image, c.image AS change_image,
               -- When the previous image's history entry is gone (updated in place, removed), the
@@ -78,25 +81,29 @@ export class TagStateReader {
               (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
                         'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
                  FROM images i WHERE i.name = coalesce($4::text, e.image)) AS meta
-         FROM image_streams s
+         -- One row even without the stream: a preview of a registry's first push creates it.
+         FROM (SELECT 1) one
+         LEFT JOIN image_streams s ON s.namespace = $1 AND s.name = $2
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1 OFFSET 1) p ON true
          LEFT JOIN LATERAL (SELECT tc.id, tc.cause, tc.previous_image, tc.image FROM tag_changes tc
-                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 ORDER BY tc.id DESC LIMIT 1) c ON true
-        WHERE s.namespace = $1 AND s.name = $2`,
+                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 ORDER BY tc.id DESC LIMIT 1) c ON true`,
       [key.namespace, key.stream, key.tag, hypothetical?.image ?? null],
       'trg-resolve-tag',
     );
-    if (!row) return null;
+    if (!row || (!row.stream_found && !hypothetical)) return null;
     const pullSpecOf = this.pullSpecs(key, row.spec_tags);
     const causation = await this.causationOf(q, row.meta);
     const aliases = aliasesOf({ metadata: { namespace: key.namespace, name: key.stream }, spec: { tags: row.spec_tags ?? [] } } as unknown as ImageStream, key.tag);
-    const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases };
+    const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
-      const reference = hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : hypothetical.image);
+      // A stream the push would create gets what ingestion records: the internal registry's pull spec.
+      const created = !row.stream_found && this.options.internalRegistryHostname ? `${this.options.internalRegistryHostname}/${key.namespace}/${key.stream}@${hypothetical.image}` : undefined;
+      const reference =
+        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : (created ?? hypothetical.image));
       return {
         ...common,
         image: hypothetical.image,

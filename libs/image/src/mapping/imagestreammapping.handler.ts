@@ -95,9 +95,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   }
 
   /** Records the mapping in its own transaction; also the entry point for registry ingestion. */
-  async map(namespace: string, body: unknown, options: WriteOptions): Promise<MappingOutcome> {
+  /** `cause`: what the tag-change feed says moved the tag (`registry` for pushes the registry reported). */
+  async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
-    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image), { rollback: options.dryRun });
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause), { rollback: options.dryRun });
   }
 
   /**
@@ -105,9 +106,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
    * its ordering locks there): the stream is locked and read in one round trip, and the writes
    * are registered to run with the caller's COMMIT (or its next flush).
    */
-  async mapWithin(tx: Transaction, namespace: string, body: unknown): Promise<MappingOutcome> {
+  async mapWithin(tx: Transaction, namespace: string, body: unknown, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
-    return this.apply(tx, namespace, streamName, tag, image);
+    return this.apply(tx, namespace, streamName, tag, image, cause);
   }
 
   private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image } {
@@ -130,7 +131,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     return { streamName, tag, image };
   }
 
-  private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image): Promise<MappingOutcome> {
+  private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
     const streamUidSql = `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(streamName)})`;
     // One round trip: open the transaction, lock the stream, probe the image and the tag's newest event.
@@ -154,7 +155,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       generation: stream.metadata.generation ?? 1,
     };
     const uid = stream.metadata.uid!;
-    const origin = { namespace, stream: streamName, cause: 'mapping' };
+    const origin = { namespace, stream: streamName, cause };
     const tagStatements = this.history.addStatements(uid, tag, event, this.history.currentFromRow(topRows![0]), origin);
     const tagChanged = tagStatements.length > 0;
     const movedTags = tagChanged ? [tag] : [];
