@@ -88,8 +88,12 @@ describe('trigger delivery resilience', () => {
       const d = await pollUntil(() => listDeliveries(server.url, 'demo'), (items) => items[0]?.status.state === 'delivered', 5000);
       expect(d).toHaveLength(1);
       expect(d[0].status.state).toBe('delivered');
-      // The interrupted attempt is visible as started and never finished.
-      expect(d[0].status.attemptHistory.some((a: any) => a.finishedAt === null)).toBe(true);
+      // The interrupted attempt stays in the history, closed as interrupted when the retry started.
+      const history = d[0].status.attemptHistory as any[];
+      expect(history).toHaveLength(2);
+      expect(history[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/^interrupted/) });
+      expect(history[0].finishedAt).toEqual(expect.any(String));
+      expect(history[1]).toMatchObject({ statusCode: 204, error: null });
       await new Promise((r) => setTimeout(r, 500));
       expect(rx.requests).toHaveLength(2);
     } finally {

@@ -90,6 +90,16 @@ interface SendResult {
  * every attempt as started, one records every outcome. Retries and redrives run one delivery
  * per job (`attempt`). Both paths share `post`.
  */
+/**
+ * Closes the attempts of a delivery that were started but never finished (the worker died during
+ * the POST; the delivery is being sent again with the same webhook-id), so the history shows them.
+ */
+function closeInterruptedSql(deliveries: string): string {
+  return `UPDATE trigger_delivery_attempts SET finished_at = now(),
+            error = 'interrupted: the worker stopped before the attempt finished (the receiver may have got it; the retry has the same webhook-id)'
+           WHERE ${deliveries} AND finished_at IS NULL RETURNING 1`;
+}
+
 export class DeliveryService {
   readonly policy: AddressPolicy;
   readonly limiter: TargetLimiter;
@@ -147,7 +157,8 @@ export class DeliveryService {
     if ('retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
     try {
       const [started] = await this.withDb(() => this.db.query<{ id: string }>(
-        `INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
+        `WITH closed AS (${closeInterruptedSql('delivery_id = $1')})
+         INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
         [d.id, d.generation, attempt],
       ));
       const r = await this.post(d);
@@ -190,6 +201,7 @@ export class DeliveryService {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
       `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
                    WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0 RETURNING *),
+            closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
             a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, 1, 1 FROM c RETURNING id, delivery_id)
        ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
       [ids, this.config.jobLockMs],
