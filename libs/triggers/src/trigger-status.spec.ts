@@ -48,6 +48,19 @@ describe('trigger status after an evaluation', () => {
     expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'True', message: 'older' });
   });
 
+  it('a False standing condition keeps its transition time but follows the current image in its message', () => {
+    const waiting = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
+    const first = statusAfterEvaluation(trigger(1, waiting), from, outcome({ reason: 'ImageChanged', fired: true }), T1);
+    const later = { image: 'sha256:c', pullSpec: 'q/web@sha256:c', changeId: '8' };
+    const T2 = '2024-01-03T00:00:00Z';
+    const s = statusAfterEvaluation(trigger(1, first), from, outcome({ tag: later, reason: 'ImageChanged', fired: true }), T2);
+    const before = condition(first, 'WaitingForImage')!;
+    const after = condition(s, 'WaitingForImage')!;
+    expect(after).toMatchObject({ status: 'False', lastTransitionTime: before.lastTransitionTime });
+    expect(after.message).toContain('sha256:c');
+    expect(after.message).not.toContain('sha256:b');
+  });
+
   it('an up-to-date trigger whose generation was observed needs no write', () => {
     const prev: TriggerStatus = { lastTriggeredImageID: 'sha256:b', observedGeneration: 4 };
     expect(sameStatus(prev, statusAfterEvaluation(trigger(4, prev), from, outcome({}), T1))).toBe(true);

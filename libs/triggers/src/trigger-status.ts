@@ -16,7 +16,8 @@ export function setCondition(conditions: TriggerCondition[] | undefined, next: T
 
 /**
  * A standing condition that appears (True) while `holds`, and once it has appeared turns False
- * when it no longer holds, as ChainStopped and OlderImageIgnored do after a fire.
+ * when it no longer holds, as ChainStopped and OlderImageIgnored do after a fire; a False one is
+ * kept current (reason, message) while lastTransitionTime stays.
  */
 function standingCondition(
   conditions: TriggerCondition[] | undefined,
@@ -27,7 +28,8 @@ function standingCondition(
   time: string,
 ): TriggerCondition[] | undefined {
   if (holds) return setCondition(conditions, { type, status: 'True', ...whenTrue }, time);
-  if (conditions?.some((c) => c.type === type && c.status === 'True')) return setCondition(conditions, { type, status: 'False', ...whenFalse }, time);
+  // Once present it stays, and its reason and message follow the current state (not only its flips).
+  if (conditions?.some((c) => c.type === type)) return setCondition(conditions, { type, status: 'False', ...whenFalse }, time);
   return conditions;
 }
 
