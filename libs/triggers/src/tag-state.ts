@@ -100,10 +100,10 @@ export class TagStateReader {
     const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
-      // A stream the push would create gets what ingestion records: the internal registry's pull spec.
-      const created = !row.stream_found && this.options.internalRegistryHostname ? `${this.options.internalRegistryHostname}/${key.namespace}/${key.stream}@${hypothetical.image}` : undefined;
+      // A tag with no entry yet gets what a registry push records: the internal registry's pull spec.
+      const internal = this.options.internalRegistryHostname ? `${this.options.internalRegistryHostname}/${key.namespace}/${key.stream}@${hypothetical.image}` : undefined;
       const reference =
-        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : (created ?? hypothetical.image));
+        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : (internal ?? hypothetical.image));
       return {
         ...common,
         image: hypothetical.image,
