@@ -223,13 +223,14 @@ export class RegistryEventProcessor {
     const tag = event.tag!;
     const digest = event.digest!;
     let decision = decidePush({ ...event, digest }, state.position, state.current);
-    if (decision.action === 'ask') {
-      decision = settlePushWithRegistry(digest, await this.source.client().headManifest(event.repository, tag));
-    }
+    // What the registry holds under the tag, asked at most once per event.
+    let held: string | null | undefined;
+    const registryTag = async () => (held !== undefined ? held : (held = await this.source.client().headManifest(event.repository, tag)));
+    if (decision.action === 'ask') decision = settlePushWithRegistry(digest, await registryTag());
     if (decision.action === 'apply' && read && 'error' in read && read.error instanceof RegistryNotFoundError) {
       // Deleted from the registry before this event was processed: unless the tag still holds it
       // (storage lag: retry), nothing will ever read it again, so the event is settled, not retried.
-      const missing = settleMissingManifest(digest, await this.source.client().headManifest(event.repository, tag));
+      const missing = settleMissingManifest(digest, await registryTag());
       if (missing.action === 'retry') throw read.error;
       decision = missing;
     }

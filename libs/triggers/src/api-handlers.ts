@@ -234,16 +234,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const cursor = o.continueToken ?? '0';
     if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
-    const { horizon, oldest } = await this.feedHorizon();
+    const { horizon, oldest, issued } = await this.feedHorizon();
     if (cursor !== '0' && oldest && BigInt(cursor) < BigInt(oldest) - 1n) {
       throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (oldest ${oldest})`);
     }
-    if (cursor !== '0') {
-      // A cursor this feed never handed out would silently skip every move up to it.
-      const [issued] = await this.db.query<{ last: string }>(`SELECT ${sequencePositionSql('tag_changes_id_seq')}::text AS last`);
-      if (BigInt(cursor) > BigInt(issued?.last ?? '0')) {
-        throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued?.last ?? '0'})`);
-      }
+    // A cursor this feed never handed out would silently skip every move up to it.
+    if (BigInt(cursor) > BigInt(issued)) {
+      throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
     }
     const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
     const nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
@@ -287,7 +284,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * after `since`, so the newest id recorded before `since` is the horizon. A holder whose start
    * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
    */
-  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null }> {
+  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; issued: string }> {
     const [lock] = await this.db.query<{ since: string }>(
       `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -297,13 +294,14 @@ export class TagChangeFeedHandler implements ResourceHandler {
       [],
       'trg-feed-since',
     );
-    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null }>(
+    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; issued: string }>(
       `SELECT (SELECT h.id::text FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1) AS horizon,
-              (SELECT min(id)::text FROM tag_changes) AS oldest`,
+              (SELECT min(id)::text FROM tag_changes) AS oldest,
+              ${sequencePositionSql('tag_changes_id_seq')}::text AS issued`,
       [lock!.since],
       'trg-feed-horizon',
     );
-    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null };
+    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, issued: row?.issued ?? '0' };
   }
 }
 

@@ -3,7 +3,7 @@ import type { Database, GenericStore, Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey } from './firing';
 import { type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
-import { targetPatch, workloadKindOf } from './target-patch';
+import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
 import { parseStreamTag, type Trigger, TRIGGER_API_VERSION, type Workload } from './trigger.types';
 import { sameStatus, statusAfterEvaluation, writeTriggerStatuses } from './trigger-status';
 import { type WorkloadPreview, WorkloadTriggers } from './workload-triggers';
@@ -109,7 +109,8 @@ export class TriggerEvaluator {
     const event = evaluated.event;
     const target = evaluated.trigger.spec.target;
     const kind = workloadKindOf(target.kind);
-    if (!event || !kind) return;
+    // Only a target naming containers gets a patch: skip the workload read (one per fired trigger) otherwise.
+    if (!event || !kind || !namesContainers(target)) return;
     const [row] = await q.query<{ body: Workload }>(`SELECT body FROM ${kind.table} WHERE namespace = $1 AND name = $2`, [
       evaluated.trigger.metadata.namespace,
       target.name,

@@ -13,6 +13,11 @@ export function workloadKindOf(kind: string): WorkloadKind | undefined {
   return workloadKinds.find((w) => w.kind === kind);
 }
 
+/** Does the target name a container (a fieldPath or container names)? Without one there is no patch. */
+export function namesContainers(target: TriggerSpec['target']): boolean {
+  return Boolean(target.fieldPath) || (target.containerNames?.length ?? 0) > 0;
+}
+
 /** The container image paths a target names: its fieldPath, else one per container name. */
 function fieldPathsOf(target: TriggerSpec['target'], kind: WorkloadKind): string[] {
   if (target.fieldPath) return [target.fieldPath];

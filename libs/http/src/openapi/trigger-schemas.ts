@@ -202,10 +202,8 @@ export const triggerSchemas: Record<string, Schema> = {
   [`${TRIGGERS}.DeliveryAttempt`]: s.object<DeliveryAttempt>('One HTTP attempt.', {
     generation: s.int64('Redrive generation of the attempt.'),
     attempt: s.int32('Attempt number within the generation.'),
-    startedAt: s.string('When it started (RFC 3339 UTC, microseconds).', { format: 'date-time' }),
-    finishedAt: s.string('When it ended; null while in flight or when the worker died during it.', {
-      format: 'date-time',
-    }),
+    startedAt: s.time('When it started (RFC 3339 UTC, microseconds).'),
+    finishedAt: s.time('When it ended; null while in flight (an attempt a worker crash cut short is closed as interrupted).'),
     statusCode: s.int32('HTTP status the receiver answered.'),
     latencyMs: s.int32('Duration of the whole attempt in milliseconds.'),
     error: s.string('Why it failed.'),

@@ -1,5 +1,6 @@
 import { finishWithVersionedWrites, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
 import { imageStreamTable } from '../imagestream/imagestream.store';
+import { TagHistoryRepository } from '../tag-history/tag-history.repository';
 
 /** A tag whose newest history entry changed because entries were removed. */
 export interface TagTopChange {
@@ -67,10 +68,8 @@ async function afterRemoval(
   before: Map<string, TopRow>,
   removed: number,
   cause: string,
-  /** Something else of the stream's status changed (a tag's conditions went), even with no entry removed. */
-  otherwiseChanged = false,
 ): Promise<HistoryRemoval> {
-  if (removed === 0 && !otherwiseChanged) return { removed, changedTops: [] };
+  if (removed === 0) return { removed, changedTops: [] };
   const after = await tops(tx, stream.uid, [...before.keys()]);
   const changedTops: TagTopChange[] = [];
   for (const [tag, old] of before) {
@@ -86,6 +85,12 @@ async function afterRemoval(
       );
     }
   }
+  touchStream(tx, stream);
+  return { removed, changedTops };
+}
+
+/** Gives the stream a new resourceVersion and its change-log entry (watchers see its status change). */
+function touchStream(tx: Transaction, stream: { namespace: string; name: string; labels: Record<string, string> }): void {
   finishWithVersionedWrites(tx, [
     {
       rowSql: (rv) => `UPDATE image_streams SET resource_version = ${rv}
@@ -100,7 +105,6 @@ async function afterRemoval(
       },
     },
   ]);
-  return { removed, changedTops };
 }
 
 /** Locks the stream row (serialising with mappings into it); null when it does not exist. */
@@ -150,20 +154,14 @@ export async function removeTagFromStream(
   namespace: string,
   name: string,
   tag: string,
-  cause = 'registry-delete',
 ): Promise<HistoryRemoval | null> {
   const stream = await lockStream(tx, namespace, name);
   if (!stream) return null;
-  const before = await tops(tx, stream.uid, [tag]);
-  const [deleted] = await tx.query<{ n: string }>(
-    `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1)
-     SELECT count(*)::text AS n FROM d`,
-    [stream.uid, tag],
-  );
+  const top = (await tops(tx, stream.uid, [tag])).get(tag);
   // Conditions alone keep a tag listed in status, so they go too.
-  const conditions = await tx.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1`, [
-    stream.uid,
-    tag,
-  ]);
-  return afterRemoval(tx, stream, before, Number(deleted?.n ?? 0), cause, conditions.length > 0);
+  const deleted = await new TagHistoryRepository().deleteTag(tx, stream.uid, tag);
+  if (deleted.entries + deleted.conditions === 0) return { removed: 0, changedTops: [] };
+  // The tag left status: no image to move to, so nothing is fed to tag_changes.
+  touchStream(tx, stream);
+  return { removed: deleted.entries, changedTops: top ? [{ tag, before: top.image, after: null }] : [] };
 }

@@ -218,17 +218,15 @@ export class TagHistoryRepository {
     }
   }
 
-  /** Removes a tag's history and conditions; returns whether anything existed. */
-  async deleteTag(q: Queryable, streamUid: string, tag: string): Promise<boolean> {
-    const a = await q.query<{ n: string }>(
-      `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1) SELECT count(*)::text AS n FROM d`,
+  /** Removes a tag's history and conditions (one round trip); returns how many of each existed. */
+  async deleteTag(q: Queryable, streamUid: string, tag: string): Promise<{ entries: number; conditions: number }> {
+    const [row] = await q.query<{ entries: string; conditions: string }>(
+      `WITH e AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1),
+            c AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1)
+       SELECT (SELECT count(*) FROM e)::text AS entries, (SELECT count(*) FROM c)::text AS conditions`,
       [streamUid, tag],
     );
-    const b = await q.query<{ n: string }>(
-      `WITH d AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1) SELECT count(*)::text AS n FROM d`,
-      [streamUid, tag],
-    );
-    return Number(a[0]?.n ?? 0) + Number(b[0]?.n ?? 0) > 0;
+    return { entries: Number(row?.entries ?? 0), conditions: Number(row?.conditions ?? 0) };
   }
 
   /** Distinct images in a stream's history whose name matches the id prefix. */

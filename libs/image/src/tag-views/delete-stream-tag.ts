@@ -24,7 +24,8 @@ export async function deleteStreamTag(
       async (current, tx) => {
         const uid = options.preconditions?.uid;
         if (uid && uid !== current.metadata.uid) throw ApiError.conflict(ref, name, 'the UID precondition was not met');
-        const hadHistory = await history.deleteTag(tx, current.metadata.uid!, tag);
+        const deleted = await history.deleteTag(tx, current.metadata.uid!, tag);
+        const hadHistory = deleted.entries + deleted.conditions > 0;
         const before = current.spec.tags ?? [];
         const after = before.filter((t) => t.name !== tag);
         if (!hadHistory && after.length === before.length) throw ApiError.notFound(ref, name);
