@@ -1,4 +1,4 @@
-import { aliasesOf, type ImageStream } from '@app/image';
+import { aliasesOf, dockerImageRepositoryOf, type ImageStream, resolveReferenceForTagEvent } from '@app/image';
 import type { Queryable } from '@app/persistence';
 import type { CausationLink } from './cloudevent';
 import type { TagState } from './firing';
@@ -42,6 +42,7 @@ interface ImageMeta {
 
 interface TagRow {
   stream_found: boolean;
+  spec_repository: string | null;
   spec_tags: { name: string; from?: { kind?: string; name?: string; namespace?: string }; referencePolicy?: { type?: string } }[] | null;
   image: string | null;
   ref: string | null;
@@ -68,7 +69,8 @@ export class TagStateReader {
    */
   async resolve(q: Queryable, key: TagKey, hypothetical?: HypotheticalMove): Promise<ResolvedTag | null> {
     const [row] = await q.query<TagRow>(
-      `SELECT s.uid IS NOT NULL AS stream_found, s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
+      `SELECT s.uid IS NOT NULL AS stream_found, s.body->'spec'->>'dockerImageRepository' AS spec_repository,
+              s.body->'spec'->'tags' AS spec_tags, e.image, e.docker_image_reference AS ref,
               p.image AS below_image, p.docker_image_reference AS below_ref,
               c.id::text AS change_id, c.cause, c.previous_image, c.image AS change_image,
               -- When the previous image's history entry is gone (updated in place, removed), the
@@ -94,16 +96,22 @@ export class TagStateReader {
       'trg-resolve-tag',
     );
     if (!row || (!row.stream_found && !hypothetical)) return null;
-    const pullSpecOf = this.pullSpecs(key, row.spec_tags);
+    const stream = {
+      metadata: { namespace: key.namespace, name: key.stream },
+      spec: { tags: row.spec_tags ?? [], ...(row.spec_repository ? { dockerImageRepository: row.spec_repository } : {}) },
+    } as unknown as ImageStream;
+    const repository = dockerImageRepositoryOf(stream, { internalRegistryHostname: this.options.internalRegistryHostname, publicRegistryHostname: '' });
+    // The pull spec handed out for an entry, as the image API resolves it (referencePolicy Local → the stream's repository).
+    const pullSpecOf = (image: string, reference: string) =>
+      resolveReferenceForTagEvent(stream, key.tag, { image, dockerImageReference: reference, created: '', generation: 0 }, repository);
     const causation = await this.causationOf(q, row.meta);
-    const aliases = aliasesOf({ metadata: { namespace: key.namespace, name: key.stream }, spec: { tags: row.spec_tags ?? [] } } as unknown as ImageStream, key.tag);
+    const aliases = aliasesOf(stream, key.tag);
     const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
-      // A tag with no entry yet gets what a registry push records: the internal registry's pull spec.
-      const internal = this.options.internalRegistryHostname ? `${this.options.internalRegistryHostname}/${key.namespace}/${key.stream}@${hypothetical.image}` : undefined;
+      // A tag with no entry yet gets what a registry push records: the stream's repository.
       const reference =
-        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : (internal ?? hypothetical.image));
+        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : repository ? `${repository}@${hypothetical.image}` : hypothetical.image);
       return {
         ...common,
         image: hypothetical.image,
@@ -130,17 +138,6 @@ export class TagStateReader {
       previousImage,
       previousPullSpec: previousImage && previousRef ? pullSpecOf(previousImage, previousRef) : null,
     };
-  }
-
-  /**
-   * The pull spec handed out for a tag event: with referencePolicy Local, the integrated
-   * registry's repository of the stream (as the trigger controller resolves it, §8.2); otherwise
-   * the event's own reference.
-   */
-  private pullSpecs(key: TagKey, specTags: TagRow['spec_tags']): (image: string, reference: string) => string {
-    const local = (specTags ?? []).find((t) => t.name === key.tag)?.referencePolicy?.type === 'Local';
-    const host = this.options.internalRegistryHostname;
-    return (image, reference) => (local && host ? `${host}/${key.namespace}/${key.stream}@${image}` : reference);
   }
 
   /**
