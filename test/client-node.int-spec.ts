@@ -31,6 +31,7 @@ const { parentPort, workerData } = require('node:worker_threads');
         case 'list': result = await api.list(...args); break;
         case 'replace': result = await api.replace(args[0]); break;
         case 'patch': result = await api.patch(args[0], undefined, undefined, undefined, undefined, args[1]); break;
+        case 'apply': result = await api.patch(args[0], undefined, undefined, args[1], args[2], k8s.PatchStrategy.ServerSideApply); break;
         case 'delete': result = await api.delete(args[0]); break;
         case 'watch': {
           const controller = await new k8s.Watch(kc).watch(
@@ -160,6 +161,19 @@ describe('@kubernetes/client-node', () => {
     const status = await client.call('delete', { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'two', namespace: 'cn' } });
     expect(status).toMatchObject({ kind: 'Status', status: 'Success' });
     await expect(client.call('read', { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'two', namespace: 'cn' } })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('server-side apply through KubernetesObjectApi.patch: creates, re-applies, reports a conflict, forces', async () => {
+    const spec = stream('applied');
+    const created = await client.call('apply', spec, 'deployer', false);
+    expect(created.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'deployer', operation: 'Apply' })]);
+    const again = await client.call('apply', spec, 'deployer', false);
+    expect(again.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    const other = { ...spec, spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: 'quay.io/cn/applied:2' } }] } };
+    await expect(client.call('apply', other, 'rival', false)).rejects.toMatchObject({ code: 409 });
+    const forced = await client.call('apply', other, 'rival', true);
+    expect(forced.spec.tags[0].from.name).toBe('quay.io/cn/applied:2');
+    expect(forced.metadata.managedFields.map((m: any) => m.manager).sort()).toEqual(['deployer', 'rival']);
   });
 
   it('works with the virtual kinds too (ImageStreamTag create and read)', async () => {

@@ -181,10 +181,16 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(json.body.spec.tags[1]).not.toHaveProperty('nope');
     });
 
-    it('server-side apply stays a clear 415', async () => {
-      const res = await call('PATCH', `${ns()}/imagestreams/app?fieldManager=me`, 'metadata:\n  labels: {a: b}\n', 'application/apply-patch+yaml');
-      expect(res.status).toBe(415);
-      expect(res.body.message).toContain('server-side apply is not supported');
+    it('server-side apply configurations are validated like objects: Strict refuses unknown fields, Warn drops them', async () => {
+      const config = 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: applied\nspec:\n  tagz: []\n';
+      const strict = await call('PATCH', `${ns()}/imagestreams/applied?fieldManager=me&fieldValidation=Strict`, config, 'application/apply-patch+yaml');
+      expect(strict.status).toBe(400);
+      expect(strict.body.message).toBe('strict decoding error: unknown field "spec.tagz"');
+      expect((await call('GET', `${ns()}/imagestreams/applied`)).status).toBe(404);
+      const warn = await call('PATCH', `${ns()}/imagestreams/applied?fieldManager=me&fieldValidation=Warn`, config, 'application/apply-patch+yaml');
+      expect(warn.status).toBe(201);
+      expect(warn.headers.get('warning')).toBe('299 - "unknown field \\"spec.tagz\\""');
+      expect(warn.body.spec).not.toHaveProperty('tagz');
     });
   });
 

@@ -80,6 +80,7 @@ export const fieldErr = {
     detail,
   }),
   duplicate: (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value }),
+  tooLong: (field: string, maxBytes: number): FieldError => ({ type: 'FieldValueTooLong', field, detail: `may not be more than ${maxBytes} bytes` }),
   notSupported: (field: string, value: unknown, valid: string[]): FieldError => ({
     type: 'FieldValueNotSupported',
     field,

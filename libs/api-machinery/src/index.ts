@@ -13,3 +13,4 @@ export * from './status.types';
 export * from './strategy';
 export * from './json-equal';
 export * from './owner-validation';
+export * from './field-management';

@@ -18,6 +18,22 @@ export interface ListResult<T> {
 
 export interface WriteOptions {
   dryRun: boolean;
+  /**
+   * Who writes, for field ownership (metadata.managedFields): the request's fieldManager, else
+   * its User-Agent's product name. Absent for the server's own writes, which track nothing.
+   */
+  fieldManager?: string;
+  /** Server-side apply only: take over fields other managers own instead of failing. */
+  force?: boolean;
+}
+
+/**
+ * The options of a write the server makes on a request's behalf (a stream an import or a tag write
+ * creates, an imported Image): the same dry run, but no field manager (upstream makes these
+ * writes through its internal registry, which records no ownership).
+ */
+export function serverWriteOptions(options: WriteOptions): WriteOptions {
+  return { dryRun: options.dryRun };
 }
 
 export interface DeleteOptions extends WriteOptions {

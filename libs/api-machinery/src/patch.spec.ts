@@ -46,7 +46,12 @@ describe('applyPatchDocument', () => {
   it('rejects a non-array JSON patch with 400', () => {
     expect(() => applyPatchDocument('json', { a: 1 }, { a: 2 }, {})).toThrow(expect.objectContaining({ code: 400 }));
   });
-  it('answers 415 for server-side apply', () => {
-    expect(() => applyPatchDocument('apply', { a: 1 }, { a: 2 }, {})).toThrow(expect.objectContaining({ code: 415 }));
+  it('merges an apply configuration into a view (no ownership of its own), list items by merge key', () => {
+    const current = { metadata: { name: 'v', managedFields: [] }, spec: { tags: [{ name: 'a', x: 1 }, { name: 'b', x: 2 }] } };
+    const config = { metadata: { name: 'v', managedFields: [{ manager: 'x' }] }, spec: { tags: [{ name: 'b', x: 3 }, { name: 'c' }] } };
+    expect(applyPatchDocument('apply', current, config, { 'spec.tags': 'name' })).toEqual({
+      metadata: { name: 'v', managedFields: [] },
+      spec: { tags: [{ name: 'a', x: 1 }, { name: 'b', x: 3 }, { name: 'c' }] },
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { applyPatch, type Operation, validate as validateJsonPatch } from 'fast-json-patch';
 import { ApiError } from './api-error';
+import { mergeApplied } from './field-management/apply-merge';
+import { listShapesOf } from './field-management/list-shapes';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -121,12 +123,13 @@ export function applyPatchDocument(
         throw ApiError.badRequest(`invalid json patch: ${(e as Error).message.split('\n')[0]}`);
       }
     }
-    case 'apply':
-      throw new ApiError(
-        415,
-        'UnsupportedMediaType',
-        'server-side apply is not supported by this server; use client-side apply (kubectl apply --server-side=false)',
-      );
+    case 'apply': {
+      // Views over stored kinds (ImageStreamTag, /status) keep no field ownership of their own:
+      // an apply merges the configuration in. Stored kinds apply with ownership (GenericStore).
+      if (!isObject(patch)) throw ApiError.badRequest('an apply configuration must be an object');
+      const { managedFields: _ignored, ...metadata } = isObject(patch['metadata']) ? patch['metadata'] : {};
+      return asObject(mergeApplied(base, { ...patch, metadata }, listShapesOf(mergeKeys)));
+    }
   }
 }
 

@@ -6,7 +6,9 @@ import {
   type ListOptions,
   parseFieldSelector,
   parseLabelSelector,
+  type PatchType,
   type ResourceInfo,
+  validateFieldManager,
   type WriteOptions,
 } from '@app/api-machinery';
 
@@ -112,6 +114,29 @@ export function writeOptionsOf(q: Query): WriteOptions {
     throw ApiError.badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
   }
   return { dryRun: values.length > 0 };
+}
+
+/** Which options kind a write's query is (named in its validation errors). */
+export type WriteVerb = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
+
+/**
+ * Create/update/patch options with field management: fieldManager (≤ 128 bytes, printable; for
+ * apply patches required), force (apply only), and the manager recorded when none is given, the
+ * User-Agent's product name (kube-apiserver's prefixFromUserAgent).
+ */
+export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: string | undefined, patchType?: PatchType): WriteOptions {
+  const options = writeOptionsOf(q);
+  const manager = one(q, 'fieldManager');
+  const force = one(q, 'force');
+  const errors: FieldError[] = [];
+  if (patchType !== 'apply' && force !== undefined) errors.push(fieldErr.forbidden('force', 'may not be specified for non-apply patch'));
+  if (patchType === 'apply' && !manager) errors.push(fieldErr.required('fieldManager', 'is required for apply patch'));
+  errors.push(...validateFieldManager(manager, 'fieldManager'));
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
+  if (force !== undefined && force !== 'true' && force !== 'false') throw ApiError.badRequest(`force: invalid value "${force}": must be true or false`);
+  options.fieldManager = manager || (userAgent ?? '').split('/')[0]!.slice(0, 128);
+  if (force === 'true') options.force = true;
+  return options;
 }
 
 const propagationPolicies = ['Foreground', 'Background', 'Orphan'];

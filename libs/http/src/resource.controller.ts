@@ -6,7 +6,7 @@ import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
 import { setRequestLabels } from './request-labels';
-import { deleteOptionsOf, isWatch, listOptionsOf, type Query, watchParamsOf, writeOptionsOf } from './query-options';
+import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, watchParamsOf } from './query-options';
 import { includeObjectOf, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
@@ -111,7 +111,7 @@ export class ResourceController {
       case 'POST': {
         setRequestLabels(req, { verb: 'create', resource });
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
-        const options = writeOptionsOf(req.query);
+        const options = managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']);
         const body = decodeObjectBody(req.headers['content-type'], req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, document, options);
@@ -142,7 +142,7 @@ export class ResourceController {
       case 'PUT': {
         setRequestLabels(req, { verb: 'update', resource });
         if (!h.update) throw ApiError.methodNotAllowed();
-        const options = writeOptionsOf(req.query);
+        const options = managedWriteOptionsOf(req.query, 'UpdateOptions', req.headers['user-agent']);
         const body = decodeObjectBody(type, req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.update(namespace, name, document, options);
@@ -151,8 +151,8 @@ export class ResourceController {
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
         if (!h.patch) throw ApiError.methodNotAllowed();
-        const options = writeOptionsOf(req.query);
         const { type: patchType, patch } = decodePatchBody(type, req.body);
+        const options = managedWriteOptionsOf(req.query, 'PatchOptions', req.headers['user-agent'], patchType);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, document, options);
         return send(reply, result.code, result.body, warnings);

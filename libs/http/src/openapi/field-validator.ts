@@ -24,9 +24,11 @@ export class FieldValidator {
   admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): AdmittedDocument {
     const warnings = this.check(info, mode, body, patchType);
     const schema = this.docs.schemaOf(info);
-    if (!schema || patchType === 'apply') return { document: body, warnings };
+    if (!schema) return { document: body, warnings };
     const schemas = this.docs.schemas;
-    const document = patchType === 'json' ? pruneJsonPatch(body, schema, schemas) : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined });
+    // An apply configuration is a partial object: checked and pruned as one, without patch directives.
+    const document =
+      patchType === 'json' ? pruneJsonPatch(body, schema, schemas) : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined && patchType !== 'apply' });
     return { document, warnings };
   }
 
@@ -37,12 +39,13 @@ export class FieldValidator {
     if (!schema) return [];
     const schemas = this.docs.schemas;
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
-    const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : patchType === 'apply' ? null : firstTypeMismatch(body, schema, schemas);
+    const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
     if (mismatch) throw typeError(info, mismatch);
     if (validation === 'Ignore') return [];
     let unknown: string[];
     switch (patchType) {
       case undefined:
+      case 'apply':
         unknown = unknownFields(body, schema, schemas);
         break;
       case 'merge':
@@ -51,9 +54,6 @@ export class FieldValidator {
         break;
       case 'json':
         unknown = unknownFieldsInJsonPatch(body, schema, schemas);
-        break;
-      case 'apply':
-        unknown = [];
         break;
     }
     return unknownFieldOutcome(validation, unknown);

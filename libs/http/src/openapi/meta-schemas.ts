@@ -19,7 +19,7 @@ const objectMetaExtra: Record<string, Schema> = {
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['uid'],
   }),
-  managedFields: s.array(s.ref(`${META}.ManagedFieldsEntry`), 'Field ownership for server-side apply (not maintained by this server).', {
+  managedFields: s.array(s.ref(`${META}.ManagedFieldsEntry`), 'Field ownership: which manager (fieldManager of a write, or an applier) owns which fields. Maintained by the server; see server-side apply.', {
     'x-kubernetes-list-type': 'atomic',
   }),
 };

@@ -2,6 +2,7 @@ import type { NamedTagEventList } from '../imagestream/imagestream.types';
 import { imageForView } from '../tag-views/image-output';
 import { resolveReferenceForTagEvent } from '../tag-views/resolve-reference';
 import { specTagForView } from '../tag-views/spec-tags';
+import { viewMetaOf } from '../tag-views/view-meta';
 import type { StreamTagSource } from '../tag-views/stream-tag-source';
 import type { ImageTag } from './imagetag.types';
 
@@ -25,7 +26,7 @@ export function imageTagView(src: StreamTagSource, allowEmpty: boolean): ImageTa
   return {
     kind: 'ImageTag',
     apiVersion: 'image.openshift.io/v1',
-    metadata: { ...structuredClone(stream.metadata), name: `${stream.metadata.name}:${tag}` },
+    metadata: viewMetaOf(stream.metadata, `${stream.metadata.name}:${tag}`),
     spec: specTag ? specTagForView(specTag) : null,
     status,
     image,

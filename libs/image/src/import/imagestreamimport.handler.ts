@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, nowTimestamp, refOf, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
@@ -140,7 +140,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
       stored.metadata = { name, ...(image.metadata.annotations ? { annotations: image.metadata.annotations } : {}) };
       let result: Image;
       try {
-        result = (await this.images.create('', stored, options)).body as Image;
+        result = (await this.images.create('', stored, serverWriteOptions(options))).body as Image;
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
         result = image;

@@ -1,4 +1,4 @@
-import { ApiError, nowTimestamp, type WriteOptions } from '@app/api-machinery';
+import { ApiError, nowTimestamp, serverWriteOptions, type WriteOptions } from '@app/api-machinery';
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
@@ -67,7 +67,7 @@ export class StreamImportWriter {
     const fresh: ImageStream = { metadata: { name, namespace }, spec: { lookupPolicy: { local: false } } };
     const plan = planStreamImport(fresh, pre.select ? pre.select(fresh, imports) : imports, noStatus, nowTimestamp());
     const origin = { namespace, stream: name, cause: 'import' };
-    const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, options, (tx, stored) =>
+    const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), (tx, stored) =>
       this.writeStatus(tx, stored.metadata.uid!, origin, plan.writes),
     );
     return created.body as ImageStream;

@@ -1,4 +1,4 @@
-import { ApiError, type ResourceRef, type WriteOptions } from '@app/api-machinery';
+import { ApiError, type ResourceRef, serverWriteOptions, type WriteOptions } from '@app/api-machinery';
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import type { ImageApiConfig } from '../image-config';
@@ -95,7 +95,7 @@ export class StreamTagStore {
       const exists = await this.streams.storage.get(this.db, namespace, streamName);
       try {
         if (!exists) {
-          const created = await this.streams.create(namespace, plan.onMissing(), options);
+          const created = await this.streams.create(namespace, plan.onMissing(), serverWriteOptions(options));
           return await plan.respond(null, created.body as ImageStream, true);
         }
         return await this.streams.mutate(

@@ -20,6 +20,12 @@ export function validateViewMeta(meta: ObjectMeta): FieldError[] {
   return errors;
 }
 
+/** The stream's metadata under a view's name; field ownership stays the stream's own (not served on views). */
+export function viewMetaOf(stream: ObjectMeta, name: string): ObjectMeta {
+  const { managedFields: _owned, ...meta } = structuredClone(stream) as ObjectMeta & { managedFields?: unknown };
+  return { ...meta, name };
+}
+
 /**
  * What the generic update path does to request metadata before comparing it with the stored
  * object (apiserver rest.BeforeUpdate): generation and creationTimestamp cannot change, a

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ApiError,
   type ApiObject,
+  applyConfiguration,
   apiVersionOf,
   applyPatchDocument,
   continueTooOldMessage,
@@ -14,15 +15,18 @@ import {
   generateName,
   type ListOptions,
   type ListResult,
+  listShapesOf,
   nowTimestamp,
   type PatchType,
   refOf,
   type ResourceInfo,
   type ResourceStrategy,
   successStatus,
+  trackUpdate,
   validateAnnotations,
   validateFinalizers,
   validateLabels,
+  validateManagedFields,
   validateOwnerReferences,
   validateNamespaceName,
   validatePathSegmentName,
@@ -54,6 +58,17 @@ export interface StoreHooks<T extends ApiObject> {
 }
 
 const maxPatchAttempts = 5;
+
+/**
+ * Field ownership of a write: tracked as an update by `manager` (API requests), or kept as the
+ * object carries it (server-side apply computed it already; the server's own writes keep the
+ * stored managers).
+ */
+type Tracking = { manager: string } | 'as-is';
+
+const trackingOf = (options: WriteOptions): Tracking => (options.fieldManager !== undefined ? { manager: options.fieldManager } : 'as-is');
+
+type ManagedMeta = ApiObject['metadata'] & { managedFields?: unknown };
 
 /** What an internal update (`GenericStore.mutate`) stores. */
 export interface Mutation<T> {
@@ -274,6 +289,16 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     options: WriteOptions,
     writeWith?: (tx: Queryable, created: T) => Promise<unknown>,
   ): Promise<WriteResult> {
+    return this.createTracked(namespace, body, options, trackingOf(options), writeWith);
+  }
+
+  private async createTracked(
+    namespace: string,
+    body: unknown,
+    options: WriteOptions,
+    tracking: Tracking,
+    writeWith?: (tx: Queryable, created: T) => Promise<unknown>,
+  ): Promise<WriteResult> {
     const obj = this.decode(body, namespace);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = generateName(m.generateName);
@@ -283,7 +308,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
-    const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj)];
+    const errors = [...this.track(obj, null, tracking), ...this.validateMeta(obj), ...this.strategy.validate(obj)];
     if (errors.length) throw this.invalid(obj, errors);
     this.strategy.canonicalize(obj);
     const created = await this.db.transaction(
@@ -311,6 +336,26 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return { code: 201, body: this.withType(created) };
   }
 
+  /**
+   * Records the write in metadata.managedFields (an update by the tracked manager); returns the
+   * validation errors of managedFields the request itself carried.
+   */
+  private track(obj: T, old: T | null, tracking: Tracking): FieldError[] {
+    const meta = obj.metadata as ManagedMeta;
+    if (tracking === 'as-is') {
+      if (meta.managedFields === undefined || (Array.isArray(meta.managedFields) && meta.managedFields.length === 0)) delete meta.managedFields;
+      return [];
+    }
+    const errors = validateManagedFields(meta.managedFields);
+    if (errors.length) return errors;
+    const writer = { manager: tracking.manager, apiVersion: apiVersionOf(this.info) };
+    const liveEntries = old ? (old.metadata as ManagedMeta).managedFields : undefined;
+    const entries = trackUpdate(listShapesOf(this.info.mergeKeys), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
+    if (entries.length) meta.managedFields = entries;
+    else delete meta.managedFields;
+    return [];
+  }
+
   private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
     return {
       rv,
@@ -328,14 +373,21 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-    return this.updateFrom('put', namespace, name, body, options);
+    return this.updateFrom('put', namespace, name, body, options, trackingOf(options));
   }
 
   /**
    * PUT and PATCH share this path. As in kube-apiserver, a PUT body's uid is a precondition (409
    * when it names another object), while a patch that changes the uid is an invalid update (422).
    */
-  private async updateFrom(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+  private async updateFrom(
+    origin: 'put' | 'patch',
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: WriteOptions,
+    tracking: Tracking,
+  ): Promise<WriteResult> {
     const obj = this.decode(body, namespace);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -358,7 +410,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
         }
         if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
-        const { stored, removed } = await this.writeLocked(tx, obj, old, false);
+        const { stored, removed } = await this.writeLocked(tx, obj, old, false, tracking);
         if (!removed) await this.decorate(tx, [stored]);
         return stored;
       },
@@ -390,7 +442,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         if (!old) throw ApiError.notFound(this.ref, name);
         const { next, touched } = await fn(structuredClone(old), tx);
         next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
-        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true);
+        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, 'as-is');
         return project(tx, stored, old, changed);
       },
       { rollback: options.dryRun },
@@ -398,7 +450,13 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   /** The main update path once the row is locked; writes only when something changed. */
-  private async writeLocked(tx: Queryable, obj: T, old: T, touched: boolean): Promise<{ stored: T; changed: boolean; removed?: boolean }> {
+  private async writeLocked(
+    tx: Queryable,
+    obj: T,
+    old: T,
+    touched: boolean,
+    tracking: Tracking,
+  ): Promise<{ stored: T; changed: boolean; removed?: boolean }> {
     const name = old.metadata.name!;
     const namespace = this.nsKey(old.metadata.namespace ?? '');
     obj.metadata.uid = old.metadata.uid;
@@ -412,7 +470,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
     if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
     this.strategy.prepareForUpdate(obj, old);
-    const errors = [...this.validateMeta(obj), ...this.validateFinalizerUpdate(obj, old), ...this.strategy.validateUpdate(obj, old)];
+    const errors = [
+      ...this.track(obj, old, tracking),
+      ...this.validateMeta(obj),
+      ...this.validateFinalizerUpdate(obj, old),
+      ...this.strategy.validateUpdate(obj, old),
+    ];
     if (errors.length) throw this.invalid(obj, errors);
     this.strategy.canonicalize(obj);
     const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
@@ -454,6 +517,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    if (type === 'apply') return this.apply(namespace, name, patch, options);
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(namespace, name);
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
@@ -461,7 +525,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const preconditionRv = this.patchedResourceVersion(type, patch);
       patched.metadata.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
       try {
-        return await this.updateFrom('patch', namespace, name, patched, options);
+        return await this.updateFrom('patch', namespace, name, patched, options, trackingOf(options));
       } catch (e) {
         // A conflict with our own read is retried; one with the client's precondition is not.
         const ours = preconditionRv === undefined;
@@ -469,6 +533,59 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         throw e;
       }
     }
+  }
+
+  /**
+   * Server-side apply (`application/apply-patch+yaml`): merges the configuration into the live
+   * object with field ownership (see applyConfiguration), creating the object when it is missing
+   * (201). A resourceVersion in the configuration is a precondition; a conflict with our own read
+   * is retried.
+   */
+  private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const config = this.applyConfigurationOf(body, name);
+    const shapes = listShapesOf(this.info.mergeKeys);
+    const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info) };
+    const preconditionRv = this.patchedResourceVersion('apply', config);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.current(namespace, name);
+      const live = current as unknown as Record<string, unknown> | null;
+      const { object, managedFields } = applyConfiguration(shapes, live, current && (current.metadata as ManagedMeta).managedFields, config, writer, options.force === true, nowTimestamp());
+      const meta = object['metadata'] as ManagedMeta;
+      meta.managedFields = managedFields;
+      try {
+        if (!current) {
+          if (preconditionRv !== undefined) throw ApiError.notFound(this.ref, name);
+          meta.name = name;
+          return await this.createTracked(namespace, object, options, 'as-is');
+        }
+        meta.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
+        return await this.updateFrom('patch', namespace, name, object, options, 'as-is');
+      } catch (e) {
+        // Someone else wrote between our read and write (or created the object): apply again.
+        const ours = preconditionRv === undefined && e instanceof ApiError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists');
+        if (ours && attempt < maxPatchAttempts) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** The checks kube-apiserver makes of an apply configuration before merging it (400s). */
+  private applyConfigurationOf(body: unknown, name: string): Record<string, unknown> {
+    if (!isPlainObject(body)) throw ApiError.badRequest('the apply configuration must be an object');
+    const expected = apiVersionOf(this.info);
+    if (body['apiVersion'] !== expected) {
+      throw ApiError.badRequest(
+        `Incorrect version specified in apply patch. Specified patch version: ${typeof body['apiVersion'] === 'string' ? body['apiVersion'] : ''}, expected: ${expected}`,
+      );
+    }
+    if (typeof body['kind'] !== 'string' || body['kind'] === '') throw ApiError.badRequest(`Object 'Kind' is missing in the apply configuration`);
+    const meta = body['metadata'];
+    if (meta !== undefined && !isPlainObject(meta)) throw ApiError.badRequest('metadata must be an object');
+    if (isPlainObject(meta) && meta['managedFields'] !== undefined) throw ApiError.badRequest('metadata.managedFields must be nil');
+    if (isPlainObject(meta) && meta['name'] !== undefined && meta['name'] !== name) {
+      throw ApiError.badRequest(`the name of the object (${typeof meta['name'] === 'string' ? meta['name'] : JSON.stringify(meta['name'])}) does not match the name on the URL (${name})`);
+    }
+    return body;
   }
 
   private patchedResourceVersion(type: PatchType, patch: unknown): string | undefined {

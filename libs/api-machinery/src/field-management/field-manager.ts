@@ -1,0 +1,148 @@
+import { ApiError } from '../api-error';
+import { mergeApplied, removeFields } from './apply-merge';
+import { decodePath, difference, type FieldSet, intersection, pathString, sameSet, union } from './field-set';
+import { changedFields, fieldSetOf, fieldValues, removedFields } from './field-values';
+import type { ListShapes } from './list-shapes';
+import {
+  capUpdateManagers,
+  decodeManagers,
+  encodeManagers,
+  isResetMarker,
+  type ManagedFieldsEntry,
+  type Manager,
+  managerId,
+  releaseFields,
+} from './managed-fields';
+
+/** Who writes: the request's field manager and the apiVersion it speaks. */
+export interface Writer {
+  manager: string;
+  apiVersion: string;
+}
+
+/** Owner of every field of an object that had no managers when it was first applied to. */
+const BEFORE_FIRST_APPLY = 'before-first-apply';
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * The managers after an update (create, PUT, non-apply PATCH): the writer takes every field it
+ * added or changed from the others, and removed fields are nobody's. `requested` are the
+ * managedFields in the request: absent or unreadable means the live ones, `[]`/`[{}]` clears
+ * them, anything else replaces them (clients may edit ownership directly).
+ */
+export function trackUpdate(
+  shapes: ListShapes,
+  live: object | null,
+  liveEntries: unknown,
+  next: object,
+  requested: unknown,
+  writer: Writer,
+  now: string,
+): ManagedFieldsEntry[] {
+  let managers: Manager[];
+  if (isResetMarker(requested)) managers = [];
+  else {
+    const given = decodeManagers(requested);
+    managers = given && given.length > 0 ? given : (decodeManagers(liveEntries) ?? []);
+  }
+  const before = fieldValues(live ?? {}, shapes);
+  const after = fieldValues(next, shapes);
+  const changed = changedFields(before, after);
+  const removed = removedFields(before, after);
+  const id = managerId({ ...writer, operation: 'Update' });
+  releaseFields(managers, union(changed, removed), id);
+  let updater = managers.find((m) => managerId(m) === id);
+  if (!updater && changed.size > 0) {
+    updater = { ...writer, operation: 'Update', fields: new Set() };
+    managers.push(updater);
+  }
+  if (updater) {
+    updater.fields = difference(union(updater.fields, changed), removed);
+    if (changed.size > 0) updater.time = now;
+  }
+  return encodeManagers(capUpdateManagers(managers));
+}
+
+export interface Applied {
+  /** The live object with the configuration merged in and the fields the writer stopped applying removed. */
+  object: JsonObject;
+  managedFields: ManagedFieldsEntry[];
+}
+
+/**
+ * Server-side apply of `config` (already checked for apiVersion, kind and managedFields) onto the
+ * live object (null: it is being created). A field another manager owns may only be changed with
+ * `force`, which takes it over; otherwise 409 with one FieldManagerConflict cause per field.
+ * Values set equal to the live ones are shared, not taken.
+ */
+export function applyConfiguration(
+  shapes: ListShapes,
+  live: JsonObject | null,
+  liveEntries: unknown,
+  config: JsonObject,
+  writer: Writer,
+  force: boolean,
+  now: string,
+): Applied {
+  const liveValues = fieldValues(live ?? {}, shapes);
+  let managers = decodeManagers(liveEntries) ?? [];
+  if (live && managers.length === 0) {
+    // Fields written before anyone applied belong to someone: an apply changing them conflicts.
+    managers = [{ manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: writer.apiVersion, time: now, fields: fieldSetOf(liveValues) }];
+  }
+  const id = managerId({ ...writer, operation: 'Apply' });
+  const previous = managers.find((m) => managerId(m) === id);
+  const appliedFields = fieldSetOf(fieldValues(config, shapes));
+  let ownedByOthers: FieldSet = new Set();
+  for (const m of managers) if (managerId(m) !== id) ownedByOthers = union(ownedByOthers, m.fields);
+
+  const merged = mergeApplied(live ?? {}, config, shapes) as JsonObject;
+  const dropped = difference(difference(previous?.fields ?? new Set(), appliedFields), ownedByOthers);
+  removeFields(merged as Parameters<typeof removeFields>[0], dropped, ownedByOthers);
+
+  const mergedValues = fieldValues(merged, shapes);
+  const changed = changedFields(liveValues, mergedValues);
+  const removed = removedFields(liveValues, mergedValues);
+  const conflicts: { manager: Manager; path: string[] }[] = [];
+  for (const m of managers) {
+    if (managerId(m) === id) continue;
+    for (const p of intersection(m.fields, changed)) conflicts.push({ manager: m, path: decodePath(p) });
+  }
+  if (conflicts.length > 0 && !force) throw applyConflict(conflicts);
+
+  releaseFields(managers, union(changed, removed), id);
+  const fresh = !previous || !sameSet(previous.fields, appliedFields) || changed.size > 0 || removed.size > 0;
+  const applier: Manager = { ...writer, operation: 'Apply', time: fresh ? now : previous.time, fields: appliedFields };
+  managers = [...managers.filter((m) => managerId(m) !== id), applier];
+  return { object: merged, managedFields: encodeManagers(capUpdateManagers(managers)) };
+}
+
+/** How kube-apiserver names a manager in a conflict (printManager). */
+function describe(m: Manager): string {
+  let s = JSON.stringify(m.manager);
+  if (m.subresource) s += ` with subresource ${JSON.stringify(m.subresource)}`;
+  return m.operation === 'Update' ? `${s} using ${m.apiVersion}` : s;
+}
+
+/** 409 as apimachinery's NewApplyConflict renders it. */
+function applyConflict(conflicts: { manager: Manager; path: string[] }[]): ApiError {
+  const rows = conflicts
+    .map((c) => ({ who: describe(c.manager), field: pathString(c.path) }))
+    .sort((a, b) => a.who.localeCompare(b.who) || a.field.localeCompare(b.field));
+  let message: string;
+  if (rows.length === 1) message = `Apply failed with 1 conflict: conflict with ${rows[0]!.who}: ${rows[0]!.field}`;
+  else {
+    const lines: string[] = [];
+    let last: string | undefined;
+    for (const r of rows) {
+      if (r.who !== last) lines.push(`conflicts with ${r.who}:`);
+      last = r.who;
+      lines.push(`- ${r.field}`);
+    }
+    message = `Apply failed with ${rows.length} conflicts: ${lines.join('\n')}`;
+  }
+  return new ApiError(409, 'Conflict', message, {
+    causes: rows.map((r) => ({ reason: 'FieldManagerConflict', message: `conflict with ${r.who}`, field: r.field })),
+  });
+}

@@ -1,0 +1,91 @@
+import { encodePath, type FieldSet } from './field-set';
+import type { ListShapes } from './list-shapes';
+
+/** Value recorded for a node that is owned as itself (an associative-list item, a set member, a granular map). */
+const PRESENT = '\u0000present';
+
+/**
+ * Fields no manager owns (kube-apiserver's strip-meta manager): identity and server-maintained
+ * metadata, and `status`, which the main resource's strategies reset on every write.
+ */
+const unmanagedTopLevel = new Set(['apiVersion', 'kind', 'status']);
+const unmanagedMetadata = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+  'managedFields',
+]);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The key fields of an associative-list item, in the list's key order; undefined when one is missing. */
+export function itemKey(item: unknown, keys: string[]): string | undefined {
+  if (!isPlainObject(item)) return undefined;
+  const fields: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = item[k];
+    if (v === undefined || v === null || typeof v === 'object') return undefined;
+    fields[k] = v;
+  }
+  return `k:${JSON.stringify(fields)}`;
+}
+
+/**
+ * Every managed field of an object with a comparable rendering of its value: leaves (scalars,
+ * atomic lists, empty maps) by their JSON, owned inner nodes by a presence marker.
+ */
+export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (node: Record<string, unknown>, path: string[], pattern: string) => {
+    for (const [field, value] of Object.entries(node)) {
+      if (value === undefined) continue;
+      if (path.length === 0 && unmanagedTopLevel.has(field)) continue;
+      if (pattern === 'metadata' && unmanagedMetadata.has(field)) continue;
+      const childPath = [...path, `f:${field}`];
+      const childPattern = pattern ? `${pattern}.${field}` : field;
+      const keys = shapes.associative[childPattern];
+      if (isPlainObject(value) && Object.keys(value).length > 0) {
+        if (shapes.granularMaps.has(childPattern)) out.set(encodePath(childPath), PRESENT);
+        walk(value, childPath, childPattern);
+      } else if (Array.isArray(value) && value.length > 0 && keys && value.every((item) => itemKey(item, keys) !== undefined)) {
+        for (const item of value as Record<string, unknown>[]) {
+          const itemPath = [...childPath, itemKey(item, keys)!];
+          out.set(encodePath(itemPath), PRESENT);
+          walk(item, itemPath, `${childPattern}[]`);
+        }
+      } else if (Array.isArray(value) && value.length > 0 && shapes.sets.has(childPattern) && value.every((v) => typeof v !== 'object' || v === null)) {
+        for (const member of value) out.set(encodePath([...childPath, `v:${JSON.stringify(member)}`]), PRESENT);
+      } else {
+        out.set(encodePath(childPath), JSON.stringify(value));
+      }
+    }
+  };
+  if (isPlainObject(obj)) walk(obj, [], '');
+  return out;
+}
+
+export function fieldSetOf(values: Map<string, string>): FieldSet {
+  return new Set(values.keys());
+}
+
+/** Fields of `after` that are new or hold another value than in `before`. */
+export function changedFields(before: Map<string, string>, after: Map<string, string>): FieldSet {
+  const out = new Set<string>();
+  for (const [path, value] of after) if (before.get(path) !== value) out.add(path);
+  return out;
+}
+
+/** Fields of `before` that `after` no longer has. */
+export function removedFields(before: Map<string, string>, after: Map<string, string>): FieldSet {
+  const out = new Set<string>();
+  for (const path of before.keys()) if (!after.has(path)) out.add(path);
+  return out;
+}

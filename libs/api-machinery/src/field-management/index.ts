@@ -1,0 +1,5 @@
+export * from './apply-merge';
+export * from './field-manager';
+export * from './field-set';
+export * from './list-shapes';
+export * from './managed-fields';

@@ -1,0 +1,34 @@
+import type { ResourceInfo } from '../resource-info';
+
+/**
+ * What server-side apply needs to know of a kind's schema: which lists are associative (merged by
+ * key fields), which are sets of scalars, and which maps are granular (their keys are data, so the
+ * map itself is owned too). Every other list is atomic: replaced and owned as a whole. Patterns
+ * are dotted paths with `[]` for list items, as ResourceInfo.mergeKeys spells them.
+ */
+export interface ListShapes {
+  associative: Record<string, string[]>;
+  sets: ReadonlySet<string>;
+  granularMaps: ReadonlySet<string>;
+}
+
+/** ObjectMeta's shapes (k8s.io/apimachinery's `+listType` markers), shared by every kind. */
+const metadataShapes = {
+  associative: { 'metadata.ownerReferences': ['uid'] },
+  sets: ['metadata.finalizers'],
+  granularMaps: ['metadata.labels', 'metadata.annotations'],
+};
+
+const cache = new WeakMap<Record<string, string>, ListShapes>();
+
+/** A kind's shapes from its strategic-merge keys (`{'spec.tags': 'name'}`) and ObjectMeta's. */
+export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys']): ListShapes {
+  let shapes = cache.get(mergeKeys);
+  if (!shapes) {
+    const associative: Record<string, string[]> = { ...metadataShapes.associative };
+    for (const [path, key] of Object.entries(mergeKeys)) associative[path] = [key];
+    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps) };
+    cache.set(mergeKeys, shapes);
+  }
+  return shapes;
+}

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, runKubectl } from './support/kubectl';
+
+const APPLY = 'application/apply-patch+yaml';
+
+/** Server-side apply and field ownership (metadata.managedFields) over HTTP and with kubectl. */
+describe('server-side apply', () => {
+  let api: TestApi;
+  const streamUrl = (ns: string, name: string, query = '') => `${api.base}/namespaces/${ns}/imagestreams/${name}${query}`;
+  const config = (name: string, tags: Record<string, string>, labels: Record<string, string> = {}) =>
+    [
+      'apiVersion: image.openshift.io/v1',
+      'kind: ImageStream',
+      'metadata:',
+      `  name: ${name}`,
+      ...(Object.keys(labels).length ? ['  labels:', ...Object.entries(labels).map(([k, v]) => `    ${k}: ${v}`)] : []),
+      'spec:',
+      '  tags:',
+      ...Object.entries(tags).flatMap(([tag, from]) => [`  - name: ${tag}`, '    from:', '      kind: DockerImage', `      name: ${from}`]),
+      '',
+    ].join('\n');
+  const apply = (ns: string, name: string, body: string, query = '?fieldManager=ci') => call('PATCH', streamUrl(ns, name, query), body, APPLY);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('creates a missing object (201), then an identical apply writes nothing', async () => {
+    const body = config('web', { latest: 'quay.io/x/web:1' }, { app: 'web' });
+    const created = await apply('ssa', 'web', body);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      kind: 'ImageStream',
+      metadata: {
+        name: 'web',
+        labels: { app: 'web' },
+        managedFields: [
+          {
+            manager: 'ci',
+            operation: 'Apply',
+            apiVersion: 'image.openshift.io/v1',
+            fieldsType: 'FieldsV1',
+            fieldsV1: {
+              'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+              'f:spec': { 'f:tags': { 'k:{"name":"latest"}': { '.': {}, 'f:from': { 'f:kind': {}, 'f:name': {} }, 'f:name': {} } } },
+            },
+          },
+        ],
+      },
+      spec: { tags: [{ name: 'latest', referencePolicy: { type: 'Source' } }] },
+    });
+    const again = await apply('ssa', 'web', body);
+    expect(again.status).toBe(200);
+    expect(again.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+  });
+
+  it('records ordinary writes as Update managers, and an apply changing their field is a 409 naming it; force takes it', async () => {
+    const created = await call('POST', `${api.base}/namespaces/ssa/imagestreams?fieldManager=builder`, {
+      metadata: { name: 'owned' },
+      spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: 'quay.io/x/owned:1' } }] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'builder', operation: 'Update', apiVersion: 'image.openshift.io/v1' })]);
+
+    const conflict = await apply('ssa', 'owned', config('owned', { latest: 'quay.io/x/owned:2' }));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Conflict',
+      message: 'Apply failed with 1 conflict: conflict with "builder" using image.openshift.io/v1: .spec.tags[name="latest"].from.name',
+      details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.tags[name="latest"].from.name' }] },
+    });
+    const unchanged = await call('GET', streamUrl('ssa', 'owned'));
+    expect(unchanged.body.spec.tags[0].from.name).toBe('quay.io/x/owned:1');
+    expect(unchanged.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+
+    // Applying the value it already has shares the field instead.
+    expect((await apply('ssa', 'owned', config('owned', { latest: 'quay.io/x/owned:1' }))).status).toBe(200);
+
+    const forced = await apply('ssa', 'owned', config('owned', { latest: 'quay.io/x/owned:2' }), '?fieldManager=ci&force=true');
+    expect(forced.status).toBe(200);
+    expect(forced.body.spec.tags[0].from.name).toBe('quay.io/x/owned:2');
+    const builder = forced.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'builder');
+    expect(builder.fieldsV1['f:spec']['f:tags']['k:{"name":"latest"}']['f:from']).toEqual({ 'f:kind': {} });
+  });
+
+  it('removes fields the applier stopped applying, but keeps those another manager also owns', async () => {
+    await apply('ssa', 'shrink', config('shrink', { latest: 'quay.io/x/s:1', stable: 'quay.io/x/s:0' }, { app: 's', tier: 'front' }));
+    await call('PATCH', streamUrl('ssa', 'shrink', '?fieldManager=labeller'), { metadata: { labels: { owner: 'ops', tier: 'front' } } }, 'application/merge-patch+json');
+    const shrunk = await apply('ssa', 'shrink', config('shrink', { latest: 'quay.io/x/s:1' }, { app: 's' }));
+    expect(shrunk.status).toBe(200);
+    expect(shrunk.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['latest']);
+    expect(shrunk.body.metadata.labels).toEqual({ app: 's', owner: 'ops' });
+  });
+
+  it('rejects what kube-apiserver rejects, changing nothing', async () => {
+    const body = config('bad', { latest: 'quay.io/x/b:1' });
+    const noManager = await call('PATCH', streamUrl('ssa', 'bad'), body, APPLY);
+    expect(noManager.status).toBe(422);
+    expect(noManager.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const forceOnMerge = await call('PATCH', streamUrl('ssa', 'bad', '?force=true'), { spec: {} }, 'application/merge-patch+json');
+    expect(forceOnMerge.status).toBe(422);
+    expect(forceOnMerge.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+    const longManager = await call('POST', `${api.base}/namespaces/ssa/imagestreams?fieldManager=${'m'.repeat(129)}`, { metadata: { name: 'bad' } });
+    expect(longManager.status).toBe(422);
+    expect(longManager.body.message).toBe('CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes');
+    const wrongVersion = await apply('ssa', 'bad', body.replace('image.openshift.io/v1', 'image.openshift.io/v2'));
+    expect(wrongVersion.status).toBe(400);
+    expect(wrongVersion.body.message).toBe('Incorrect version specified in apply patch. Specified patch version: image.openshift.io/v2, expected: image.openshift.io/v1');
+    const withManaged = await apply('ssa', 'bad', body.replace('metadata:\n', 'metadata:\n  managedFields: [{manager: x}]\n'));
+    expect(withManaged.status).toBe(400);
+    expect(withManaged.body.message).toBe('metadata.managedFields must be nil');
+    const invalid = await apply('ssa', 'bad', config('bad', { latest: 'quay.io/x/b:1' }, { app: '"not a label value!"' }));
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.message).toContain('metadata.labels: Invalid value: "not a label value!"');
+    expect((await call('GET', streamUrl('ssa', 'bad'))).status).toBe(404);
+  });
+
+  it('ownership can be edited or cleared directly, as upstream allows', async () => {
+    await apply('ssa', 'reset', config('reset', { latest: 'quay.io/x/r:1' }));
+    const cleared = await call('PATCH', streamUrl('ssa', 'reset'), { metadata: { managedFields: [{}] } }, 'application/merge-patch+json');
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.metadata.managedFields).toBeUndefined();
+    const badEntry = await call('PATCH', streamUrl('ssa', 'reset'), { metadata: { managedFields: [{ manager: 'x', operation: 'Delete', fieldsV1: {} }] } }, 'application/merge-patch+json');
+    expect(badEntry.status).toBe(422);
+    expect(badEntry.body.message).toContain('metadata.managedFields[0].operation: Invalid value: "Delete": must be `Apply` or `Update`');
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl apply --server-side: create, unchanged re-apply, conflict with kubectl edit-style patch, --force-conflicts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-ssa-'));
+    try {
+      writeFileSync(
+        join(dir, 'kubeconfig'),
+        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: kssa}}]\ncurrent-context: t\n`,
+      );
+      const path = join(dir, 'app.yaml');
+      writeFileSync(path, config('app', { latest: 'quay.io/x/app:1' }, { app: 'app' }));
+      const first = await runKubectl(dir, ['apply', '--server-side', '-f', path]);
+      expect(first).toMatchObject({ code: 0, stdout: 'imagestream.image.openshift.io/app serverside-applied\n' });
+      const rv = (await call('GET', streamUrl('kssa', 'app'))).body.metadata.resourceVersion;
+      expect((await runKubectl(dir, ['apply', '--server-side', '-f', path])).code).toBe(0);
+      expect((await call('GET', streamUrl('kssa', 'app'))).body.metadata.resourceVersion).toBe(rv);
+
+      expect((await runKubectl(dir, ['patch', 'is', 'app', '--type=merge', '-p', '{"spec":{"tags":[{"name":"latest","from":{"kind":"DockerImage","name":"quay.io/x/app:9"}}]}}'])).code).toBe(0);
+      writeFileSync(path, config('app', { latest: 'quay.io/x/app:2' }, { app: 'app' }));
+      const conflict = await runKubectl(dir, ['apply', '--server-side', '-f', path]);
+      expect(conflict.code).not.toBe(0);
+      expect(conflict.stderr).toContain('Apply failed with');
+      expect(conflict.stderr).toContain('conflict with "kubectl-patch"');
+      const forced = await runKubectl(dir, ['apply', '--server-side', '--force-conflicts', '-f', path]);
+      expect(forced.code).toBe(0);
+      const yaml = loadYaml((await runKubectl(dir, ['get', 'is', 'app', '-o', 'yaml', '--show-managed-fields'])).stdout) as {
+        spec: { tags: { from: { name: string } }[] };
+        metadata: { managedFields: { manager: string; operation: string }[] };
+      };
+      expect(yaml.spec.tags[0]!.from.name).toBe('quay.io/x/app:2');
+      expect(yaml.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toContain('kubectl/Apply');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
