@@ -166,6 +166,30 @@ ${extraTag}`;
     expect(warned.stderr).toContain('unknown field "spec.tagz"');
   });
 
+  it('apply -f of a `kind: List` (what `get -o yaml` writes): validated client-side from the protobuf OpenAPI v2 document', async () => {
+    const list = (field: string) => `apiVersion: v1
+kind: List
+items:
+- apiVersion: image.openshift.io/v1
+  kind: ImageStream
+  metadata: {name: listed-a}
+  spec: {${field}: {local: true}}
+- apiVersion: image.openshift.io/v1
+  kind: ImageStream
+  metadata: {name: listed-b}
+  spec: {}
+`;
+    const bad = await kubectl(['apply', '-f', file('bad-list.yaml', list('lookupPolicyz'))]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('unknown field "lookupPolicyz" in com.github.openshift.api.image.v1.ImageStreamSpec');
+    expect((await call('GET', `${api.base}/namespaces/kc/imagestreams/listed-b`)).status).toBe(404);
+    const good = file('list.yaml', list('lookupPolicy'));
+    expect(await ok(['apply', '-f', good])).toBe('imagestream.image.openshift.io/listed-a created\nimagestream.image.openshift.io/listed-b created\n');
+    expect(await ok(['apply', '-f', good])).toBe('imagestream.image.openshift.io/listed-a unchanged\nimagestream.image.openshift.io/listed-b unchanged\n');
+    const exported = file('exported.yaml', await ok(['get', 'is', 'listed-a', 'listed-b', '-o', 'yaml']));
+    expect(await ok(['apply', '-f', exported])).toContain('imagestream.image.openshift.io/listed-a');
+  });
+
   it('patch --type merge and --type json', async () => {
     expect(await ok(['patch', 'is', 'web', '--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"gold"}}}'])).toBe('imagestream.image.openshift.io/web patched\n');
     expect(await ok(['patch', 'is', 'web', '--type', 'json', '-p', '[{"op":"add","path":"/spec/tags/-","value":{"name":"extra","from":{"kind":"DockerImage","name":"quay.io/kc/web:9"}}}]'])).toBe(

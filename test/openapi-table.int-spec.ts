@@ -1,3 +1,4 @@
+import { decodeOpenApiV2 } from '@app/http';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
@@ -108,8 +109,18 @@ describe('Table output, OpenAPI and fieldValidation', () => {
         kind: 'ImageStream',
         version: 'v1',
       });
-      const pb = await get(`${api.url}/openapi/v2`, 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
-      expect(pb.status).toBe(406);
+      // client-go asks for protobuf: the same definitions in gnostic's encoding.
+      const pb = await fetch(`${api.url}/openapi/v2`, { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+      expect(pb.status).toBe(200);
+      expect(pb.headers.get('content-type')).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+      const decoded = decodeOpenApiV2(new Uint8Array(await pb.arrayBuffer())) as any;
+      const stream = decoded.definitions.additionalProperties.find((d: any) => d.name === 'com.github.openshift.api.image.v1.ImageStream');
+      expect(stream.value.vendorExtension).toContainEqual({
+        name: 'x-kubernetes-group-version-kind',
+        value: { yaml: JSON.stringify([{ group: 'image.openshift.io', kind: 'ImageStream', version: 'v1' }]) },
+      });
+      expect(stream.value.properties.additionalProperties.map((p: any) => p.name)).toEqual(Object.keys(v2.body.definitions['com.github.openshift.api.image.v1.ImageStream'].properties));
+      expect((await get(`${api.url}/openapi/v2`, 'application/x-yaml')).status).toBe(406);
     });
   });
 

@@ -6,3 +6,4 @@ export * from './request-labels';
 export * from './status-exception.filter';
 export * from './watch.service';
 export * from './watch-stream';
+export { decodeOpenApiV2, encodeOpenApiV2 } from './openapi/openapi-v2-protobuf';

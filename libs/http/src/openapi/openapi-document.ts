@@ -26,7 +26,11 @@ const listQuery = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resou
 
 const queryParameters: Record<string, { description: string; type: 'string' | 'integer' | 'boolean' }> = {
   dryRun: { type: 'string', description: 'When present ("All"), modifications are not persisted.' },
-  fieldManager: { type: 'string', description: 'A name associated with the actor making these changes (accepted, not recorded).' },
+  fieldManager: {
+    type: 'string',
+    description: 'A name associated with the actor making these changes, recorded in metadata.managedFields (at most 128 bytes; required for apply patches).',
+  },
+  force: { type: 'boolean', description: 'Apply patches only: take over fields other managers own instead of failing with a conflict.' },
   fieldValidation: {
     type: 'string',
     description: 'How to treat unknown fields in the body: Ignore, Warn (the default: a Warning header per field) or Strict (400 BadRequest).',
@@ -43,7 +47,7 @@ const queryParameters: Record<string, { description: string; type: 'string' | 'i
   allowWatchBookmarks: { type: 'boolean', description: 'Ask for periodic BOOKMARK events on a watch.' },
 };
 
-const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 function upperFirst(v: string): string {
   return v.charAt(0).toUpperCase() + v.slice(1);
@@ -76,11 +80,13 @@ export class OpenApiDocuments {
     for (const h of this.registry.all()) {
       for (const kind of [h.info.kind, h.info.listKind]) {
         const name = schemaNameOf(h.info.group, h.info.version, kind);
+        // No group-version-kind tag: kubectl then treats the kind as unknown to the documents
+        // (no client-side validation; patches from its built-in types) instead of failing to
+        // find fields such as `metadata` in a schema that describes none.
         out[name] ??= {
           type: 'object',
           description: `${kind} (no published schema: fields are kept as sent).`,
           'x-kubernetes-preserve-unknown-fields': true,
-          'x-kubernetes-group-version-kind': [{ group: h.info.group, kind, version: h.info.version }],
         };
       }
     }
@@ -115,7 +121,7 @@ export class OpenApiDocuments {
     }
     if (has('get')) ops.push({ method: 'get', action: 'get', verb: 'read', response: kind, code: '200', query: ['pretty'] });
     if (has('update')) ops.push({ method: 'put', action: 'put', verb: 'replace', body: kind, response: kind, code: '200', query: writeQuery });
-    if (has('patch')) ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: kind, code: '200', query: writeQuery });
+    if (has('patch')) ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: kind, code: '200', query: [...writeQuery, 'force'] });
     // kubectl decides whether the server validates fields by looking for `fieldValidation` on a
     // kind's PATCH operation; without one it falls back to the protobuf OpenAPI v2 document, which
     // is not served. Create-only kinds therefore list a PATCH that answers 405.

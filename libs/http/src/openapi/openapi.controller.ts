@@ -2,18 +2,25 @@ import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common
 import { ApiError } from '@app/api-machinery';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OpenApiDocuments } from './openapi-document';
-
-/** Whether the client accepts JSON (client-go asks for protobuf only on /openapi/v2). */
-function acceptsJson(accept: string | undefined): boolean {
-  if (!accept) return true;
-  return accept.split(',').some((r) => {
-    const type = r.split(';')[0]!.trim().toLowerCase();
-    return type === 'application/json' || type === '*/*' || type === 'application/*';
-  });
-}
+import { encodeOpenApiV2 } from './openapi-v2-protobuf';
 
 /**
- * `/openapi/v2` (Swagger 2.0, JSON only) and `/openapi/v3` (a root with one OpenAPI 3.0
+ * OpenAPI v2 in protobuf: client-go asks with the `@` spelling, kube-openapi also accepts and
+ * answers with the dotted one (a media type Go's mime parser can read back).
+ */
+const V2_PROTOBUF_TYPES = new Set(['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf']);
+const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** The media types an Accept header lists, in order. */
+function acceptedTypes(accept: string | undefined): string[] {
+  if (!accept) return ['*/*'];
+  return accept.split(',').map((r) => r.split(';')[0]!.trim().toLowerCase());
+}
+
+const isJson = (type: string) => type === 'application/json' || type === '*/*' || type === 'application/*';
+
+/**
+ * `/openapi/v2` (Swagger 2.0: JSON, or gnostic protobuf with the definitions, as client-go asks) and `/openapi/v3` (a root with one OpenAPI 3.0
  * document per group-version), which `kubectl explain` and `kubectl apply`/`create` (field
  * validation support, strategic-merge keys) read.
  */
@@ -23,11 +30,17 @@ export class OpenApiController {
 
   @Get('v2')
   v2(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    if (!acceptsJson(req.headers.accept)) {
-      throw new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2; use /openapi/v3 for kubectl');
+    const type = acceptedTypes(req.headers.accept).find((t) => isJson(t) || V2_PROTOBUF_TYPES.has(t));
+    if (type && V2_PROTOBUF_TYPES.has(type)) {
+      this.v2Protobuf ??= Buffer.from(encodeOpenApiV2(this.docs.v2()));
+      void reply.status(200).header('content-type', V2_PROTOBUF).send(this.v2Protobuf);
+      return;
     }
+    if (!type) throw new ApiError(406, 'NotAcceptable', `/openapi/v2 is served as application/json or ${V2_PROTOBUF}`);
     void reply.status(200).header('content-type', 'application/json').send(JSON.stringify(this.docs.v2()));
   }
+
+  private v2Protobuf?: Buffer;
 
   @Get('v3')
   @Header('content-type', 'application/json')
