@@ -6,6 +6,7 @@ import { RegistryEventInbox1732600000000 } from './1732600000000-RegistryEventIn
 import { ImageImportRequests1732700000000 } from './1732700000000-ImageImportRequests';
 import { ScheduledImports1732700000100 } from './1732700000100-ScheduledImports';
 import { ChangeSnapshotMark1732800000000 } from './1732800000000-ChangeSnapshotMark';
+import { Namespaces1733000000000 } from './1733000000000-Namespaces';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -20,4 +21,5 @@ export const migrations = [
   ImageImportRequests1732700000000,
   ScheduledImports1732700000100,
   ChangeSnapshotMark1732800000000,
+  Namespaces1733000000000,
 ];

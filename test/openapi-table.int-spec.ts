@@ -205,10 +205,15 @@ describe('Table output, OpenAPI and fieldValidation', () => {
     });
   });
 
-  it('namespaces are implicit: /api/v1 serves namespace GETs for kubectl', async () => {
-    const res = await call('GET', `${api.url}/api/v1/namespaces/anything`);
-    expect(res.body).toMatchObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'anything' }, status: { phase: 'Active' } });
-    const discovery = await call('GET', `${api.url}/api/v1`);
-    expect(discovery.body.resources).toEqual([expect.objectContaining({ name: 'namespaces', verbs: ['get'] })]);
+  it('the core group (namespaces) has its OpenAPI v3 document, so kubectl validates Namespace files on the server', async () => {
+    const root = await call('GET', `${api.url}/openapi/v3`);
+    const url = root.body.paths['api/v1'].serverRelativeURL as string;
+    expect(url).toMatch(/^\/openapi\/v3\/api\/v1\?hash=/);
+    const doc = await call('GET', `${api.url}${url}`);
+    expect(doc.body.components.schemas['io.k8s.api.core.v1.Namespace']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'Namespace', version: 'v1' }]);
+    const patch = doc.body.paths['/api/v1/namespaces/{name}'].patch;
+    expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: '', kind: 'Namespace', version: 'v1' });
+    expect(patch.parameters.map((p: { name: string }) => p.name)).toContain('fieldValidation');
+    expect(patch.operationId).toBe('patchCoreV1Namespace');
   });
 });

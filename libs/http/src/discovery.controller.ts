@@ -5,6 +5,7 @@ import { ResourceRegistry } from '@app/persistence';
 function groupVersions(registry: ResourceRegistry): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
   for (const h of registry.all()) {
+    if (h.info.group === '') continue; // the core group is /api, not /apis
     const versions = groups.get(h.info.group) ?? new Set<string>();
     versions.add(h.info.version);
     groups.set(h.info.group, versions);
@@ -56,24 +57,12 @@ export class DiscoveryController {
     return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
   }
 
-  /**
-   * The core group serves only `namespaces` (get): namespaces are implicit here (every name
-   * exists), and kubectl looks a namespace up to word a NotFound answer.
-   */
+  /** The core group serves namespaces (see NamespaceHandler). */
   @Get('api/v1')
   @Header('content-type', 'application/json')
   coreResources() {
-    return {
-      kind: 'APIResourceList',
-      groupVersion: 'v1',
-      resources: [{ name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get'], shortNames: ['ns'] }],
-    };
-  }
-
-  @Get('api/v1/namespaces/:name')
-  @Header('content-type', 'application/json')
-  namespace(@Param('name') name: string) {
-    return { kind: 'Namespace', apiVersion: 'v1', metadata: { name }, spec: {}, status: { phase: 'Active' } };
+    const handlers = this.registry.all().filter((h) => h.info.group === '' && h.info.version === 'v1');
+    return { kind: 'APIResourceList', groupVersion: 'v1', resources: handlers.map((h) => apiResource(h.info)) };
   }
 
   @Get('apis')

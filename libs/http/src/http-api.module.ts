@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ResourceRegistry } from '@app/persistence';
+import { Database, GenericStore, ResourceRegistry, TableStorage } from '@app/persistence';
 import type { Redis } from 'ioredis';
 import { DiscoveryController } from './discovery.controller';
 import { HealthController } from './health.controller';
@@ -12,6 +12,9 @@ import { TableConvertor } from './table/table-convertor';
 import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
+import { NamespaceHandler } from './namespaces/namespace.handler';
+import { NamespaceStrategy } from './namespaces/namespace.strategy';
+import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
 
 /** The HTTP surface: discovery, generic resource routes, watch, health and metrics. */
 @Module({
@@ -22,6 +25,16 @@ import { WatchService } from './watch.service';
     { provide: OpenApiDocuments, inject: [ResourceRegistry], useFactory: (registry: ResourceRegistry) => new OpenApiDocuments(registry) },
     { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
     { provide: TableConvertor, useFactory: () => new TableConvertor() },
+    {
+      provide: NamespaceHandler,
+      inject: [Database, ResourceRegistry],
+      useFactory: (db: Database, registry: ResourceRegistry) => {
+        const store = new GenericStore<Namespace>(namespacesInfo, db, new TableStorage<Namespace>('namespaces', false), new NamespaceStrategy());
+        const handler = new NamespaceHandler(store, registry);
+        registry.register(handler);
+        return handler;
+      },
+    },
     { provide: REDIS_HEALTH, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createHealthRedis(c) },
   ],
   exports: [WatchService],

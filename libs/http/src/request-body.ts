@@ -1,5 +1,6 @@
 import { ApiError, type PatchType, patchTypeOf } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
+import { decodeKubernetesProtobuf } from './kube-protobuf';
 
 function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -26,11 +27,12 @@ function requireBody(raw: Buffer | undefined): Buffer {
   return raw;
 }
 
-/** Decodes a create/update body: JSON or YAML, anything else is 415. */
+/** Decodes a create/update body: JSON, YAML, or (core kinds) Kubernetes protobuf; anything else is 415. */
 export function decodeObjectBody(contentType: string | undefined, raw: Buffer | undefined): unknown {
   const type = mediaType(contentType);
   if (type === 'application/json' || type === '') return parseJson(requireBody(raw));
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYaml(requireBody(raw));
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(requireBody(raw));
   throw ApiError.unsupportedMediaType(type);
 }
 

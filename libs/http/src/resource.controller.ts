@@ -20,10 +20,11 @@ function send(reply: FastifyReply, code: number, body: object, warnings: string[
 
 /**
  * The REST transport for every registered resource, Kubernetes path layout:
- * /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
+ * /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]], and the core
+ * group's /api/v1/namespaces[/{name}].
  * Parses, delegates to the resource's handler, and writes the answer; rules live in handlers.
  */
-@Controller('apis/:group/:version')
+@Controller()
 export class ResourceController {
   constructor(
     @Inject(ResourceRegistry) private readonly registry: ResourceRegistry,
@@ -46,55 +47,71 @@ export class ResourceController {
     return h;
   }
 
-  @All('watch/namespaces/:namespace/:resource')
+  @All('apis/:group/:version/watch/namespaces/:namespace/:resource')
   async legacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
     await this.watch(h, p['namespace'], req, reply);
   }
 
-  @All('watch/:resource')
+  @All('apis/:group/:version/watch/:resource')
   async legacyWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
     await this.watch(h, undefined, req, reply);
   }
 
-  @All('namespaces/:namespace/:resource')
+  @All('apis/:group/:version/namespaces/:namespace/:resource')
   async namespacedCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
     await this.collection(h, p['namespace'], req, reply);
   }
 
-  @All('namespaces/:namespace/:resource/:name')
+  @All('apis/:group/:version/namespaces/:namespace/:resource/:name')
   async namespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
     await this.item(h, p['namespace']!, p['name']!, req, reply);
   }
 
-  @All('namespaces/:namespace/:resource/:name/:subresource')
+  @All('apis/:group/:version/namespaces/:namespace/:resource/:name/:subresource')
   async namespacedSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, true);
     await this.item(h, p['namespace']!, p['name']!, req, reply);
   }
 
-  @All(':resource')
+  @All('apis/:group/:version/:resource')
   async clusterCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
     if (h.info.namespaced && req.method !== 'GET') throw ApiError.methodNotAllowed();
     await this.collection(h, h.info.namespaced ? undefined : '', req, reply);
   }
 
-  @All(':resource/:name')
+  @All('apis/:group/:version/:resource/:name')
   async clusterItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
     if (h.info.namespaced) throw ApiError.routeNotFound();
     await this.item(h, '', p['name']!, req, reply);
   }
 
-  @All(':resource/:name/:subresource')
+  @All('apis/:group/:version/:resource/:name/:subresource')
   async clusterSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, undefined);
     if (h.info.namespaced) throw ApiError.routeNotFound();
     await this.item(h, '', p['name']!, req, reply);
+  }
+
+  /** The core group (`/api/v1`) serves namespaces only. */
+  @All('api/:version/watch/namespaces')
+  async coreWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply);
+  }
+
+  @All('api/:version/namespaces')
+  async coreCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.collection(this.handler('', p['version']!, 'namespaces', undefined), '', req, reply);
+  }
+
+  @All('api/:version/namespaces/:name')
+  async coreItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.item(this.handler('', p['version']!, 'namespaces', undefined), '', p['name']!, req, reply);
   }
 
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */

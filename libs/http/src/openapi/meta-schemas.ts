@@ -163,4 +163,43 @@ export const metaSchemas: Record<string, Schema> = {
       items: s.array(s.ref(`${CORE}.Secret`), 'Items is a list of secret objects.'),
     },
   },
+  [`${CORE}.Namespace`]: {
+    type: 'object',
+    description: 'Namespace provides a scope for Names. Every name is usable here; a created Namespace can be labelled, listed and deleted (with everything in it).',
+    properties: {
+      ...typeMetaFields,
+      metadata: s.ref(`${META}.ObjectMeta`, 'Standard object metadata.'),
+      spec: s.ref(`${CORE}.NamespaceSpec`, 'Spec defines the behavior of the Namespace.'),
+      status: s.ref(`${CORE}.NamespaceStatus`, 'Status describes the current status of a Namespace (set by the server).'),
+    },
+    'x-kubernetes-group-version-kind': [{ group: '', kind: 'Namespace', version: 'v1' }],
+  },
+  [`${CORE}.NamespaceSpec`]: {
+    type: 'object',
+    description: 'NamespaceSpec describes the attributes on a Namespace.',
+    properties: {
+      finalizers: s.array(s.string(''), 'Finalizers is an opaque list of values that must be empty to permanently remove the object from storage.', {
+        'x-kubernetes-list-type': 'atomic',
+      }),
+    },
+  },
+  [`${CORE}.NamespaceStatus`]: {
+    type: 'object',
+    description: 'NamespaceStatus is information about the current status of a Namespace.',
+    properties: {
+      phase: s.string('Phase is the current lifecycle phase of the namespace: Active or Terminating.', { enum: ['Active', 'Terminating'] }),
+      conditions: s.array(s.raw('A namespace condition.'), 'Represents the latest available observations of a namespace\'s current state.'),
+    },
+  },
+  [`${CORE}.NamespaceList`]: {
+    type: 'object',
+    description: 'NamespaceList is a list of Namespaces.',
+    required: ['items'],
+    properties: {
+      ...typeMetaFields,
+      metadata: s.ref(`${META}.ListMeta`, 'Standard list metadata.'),
+      items: s.array(s.ref(`${CORE}.Namespace`), 'Items is the list of Namespace objects in the list.'),
+    },
+    'x-kubernetes-group-version-kind': [{ group: '', kind: 'NamespaceList', version: 'v1' }],
+  },
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type ResourceInfo } from '@app/api-machinery';
+import type { ResourceInfo } from '@app/api-machinery';
 import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
@@ -53,9 +53,14 @@ function upperFirst(v: string): string {
   return v.charAt(0).toUpperCase() + v.slice(1);
 }
 
-/** `image.openshift.io` + `v1` → `ImageOpenshiftIoV1`, as Kubernetes operation ids spell groups. */
+/** `image.openshift.io` + `v1` → `ImageOpenshiftIoV1` (the core group: `CoreV1`), as Kubernetes operation ids spell groups. */
 function groupId(group: string, version: string): string {
-  return [...group.split('.'), version].map(upperFirst).join('');
+  return [...(group || 'core').split('.'), version].map(upperFirst).join('');
+}
+
+/** Where a group-version is served: `apis/<group>/<version>`, the core group at `api/<version>`. */
+function groupVersionPath(info: ResourceInfo): string {
+  return info.group ? `apis/${info.group}/${info.version}` : `api/${info.version}`;
 }
 
 /**
@@ -134,7 +139,7 @@ export class OpenApiDocuments {
 
   /** Path → operations of one resource (namespaced or cluster-scoped, with subresource). */
   private pathsOf(info: ResourceInfo): { path: string; scope: 'collection' | 'all' | 'item'; namespaced: boolean }[] {
-    const base = `/apis/${info.group}/${info.version}`;
+    const base = `/${groupVersionPath(info)}`;
     const [resource, sub] = info.resource.split('/') as [string, string | undefined];
     const prefix = info.namespaced ? `${base}/namespaces/{namespace}` : base;
     if (sub) return [{ path: `${prefix}/${resource}/{name}/${sub}`, scope: 'item', namespaced: info.namespaced }];
@@ -176,7 +181,7 @@ export class OpenApiDocuments {
     const out: Json = {
       description: `${op.verb} ${op.action === 'list' ? info.listKind : info.kind}`,
       operationId: this.operationId(info, op, namespaced),
-      tags: [`${info.group.split('.').map((p, i) => (i ? upperFirst(p) : p)).join('')}_${info.version}`],
+      tags: [`${(info.group || 'core').split('.').map((p, i) => (i ? upperFirst(p) : p)).join('')}_${info.version}`],
       parameters: this.parameters(path, op, version),
       'x-kubernetes-action': op.action,
       'x-kubernetes-group-version-kind': gvk,
@@ -227,9 +232,9 @@ export class OpenApiDocuments {
     return this.cache.v2;
   }
 
-  /** Group-versions served (`apis/<group>/<version>`). */
+  /** Group-versions served (`apis/<group>/<version>`, `api/v1`). */
   private groupVersions(): string[] {
-    return [...new Set(this.registry.all().map((h) => `apis/${apiVersionOf(h.info)}`))].sort();
+    return [...new Set(this.registry.all().map((h) => groupVersionPath(h.info)))].sort();
   }
 
   /** One OpenAPI 3.0 document per group-version, with the hash its URL carries. */
@@ -240,7 +245,7 @@ export class OpenApiDocuments {
       const doc: Json = {
         openapi: '3.0.0',
         info: { title: 'imagestreamd', version: this.version },
-        paths: this.paths(3, (info) => `apis/${apiVersionOf(info)}` === groupVersion),
+        paths: this.paths(3, (info) => groupVersionPath(info) === groupVersion),
         components: { schemas: this.renderedSchemas(3) },
       };
       const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();

@@ -50,7 +50,17 @@ export class OpenApiController {
 
   @Get('v3/apis/:group/:version')
   v3(@Param('group') group: string, @Param('version') version: string, @Res() reply: FastifyReply) {
-    const entry = this.docs.v3(`apis/${group}/${version}`);
+    this.sendV3(`apis/${group}/${version}`, reply);
+  }
+
+  /** The core group's document (namespaces). */
+  @Get('v3/api/:version')
+  v3Core(@Param('version') version: string, @Res() reply: FastifyReply) {
+    this.sendV3(`api/${version}`, reply);
+  }
+
+  private sendV3(groupVersion: string, reply: FastifyReply): void {
+    const entry = this.docs.v3(groupVersion);
     if (!entry) throw ApiError.routeNotFound();
     void reply
       .status(200)

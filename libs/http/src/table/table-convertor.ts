@@ -1,6 +1,7 @@
 import { ApiError, apiVersionOf, type ListMeta, type ObjectMeta, type ResourceInfo } from '@app/api-machinery';
 import { defaultPrinter, imagePrinters } from './image-printers';
 import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types';
+import { corePrinters } from './core-printers';
 import { triggerPrinters } from './trigger-printers';
 
 /** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
@@ -57,7 +58,7 @@ type Obj = Record<string, unknown> & { metadata?: ObjectMeta };
  * Name / Created At for others), or into PartialObjectMetadata for metadata-only clients.
  */
 export class TableConvertor {
-  constructor(private readonly printers: Record<string, TablePrinter> = { ...imagePrinters, ...triggerPrinters }) {}
+  constructor(private readonly printers: Record<string, TablePrinter> = { ...corePrinters, ...imagePrinters, ...triggerPrinters }) {}
 
   printerFor(info: ResourceInfo): TablePrinter {
     return this.printers[`${info.group}/${info.resource}`] ?? defaultPrinter;

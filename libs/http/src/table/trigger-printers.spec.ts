@@ -1,5 +1,6 @@
 import { TableConvertor } from './table-convertor';
-import { kubeDuration, shortDigest } from './trigger-printers';
+import { kubeDuration } from './kube-duration';
+import { shortDigest } from './trigger-printers';
 import type { ResourceInfo } from '@app/api-machinery';
 
 const info = (resource: string, kind: string) =>

@@ -1,0 +1,100 @@
+import { ApiError } from '@app/api-machinery';
+import { Field, MapField, Root, Type } from 'protobufjs';
+
+/**
+ * Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), which
+ * kubectl's typed clients send for built-in kinds: `kubectl create namespace` posts a Namespace,
+ * `kubectl delete` may send DeleteOptions. The envelope is the magic `k8s\0` then a
+ * runtime.Unknown (typeMeta, raw); the kinds decoded here are the core ones this server serves.
+ * Field numbers are those of k8s.io/apimachinery and k8s.io/api `generated.proto`.
+ */
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+function kubeTypes(): Root {
+  const message = (name: string, fields: [string, number, string, ('repeated' | undefined)?][], maps: [string, number][] = []) => {
+    const type = new Type(name);
+    for (const [field, id, fieldType, rule] of fields) type.add(new Field(field, id, fieldType, rule));
+    for (const [field, id] of maps) type.add(new MapField(field, id, 'string', 'string'));
+    return type;
+  };
+  return new Root()
+    .define('k8s')
+    .add(message('TypeMeta', [['apiVersion', 1, 'string'], ['kind', 2, 'string']]))
+    .add(message('Unknown', [['typeMeta', 1, 'TypeMeta'], ['raw', 2, 'bytes'], ['contentEncoding', 3, 'string'], ['contentType', 4, 'string']]))
+    .add(
+      message(
+        'ObjectMeta',
+        [
+          ['name', 1, 'string'],
+          ['generateName', 2, 'string'],
+          ['namespace', 3, 'string'],
+          ['uid', 5, 'string'],
+          ['resourceVersion', 6, 'string'],
+          ['finalizers', 14, 'string', 'repeated'],
+        ],
+        [['labels', 11], ['annotations', 12]],
+      ),
+    )
+    .add(message('NamespaceSpec', [['finalizers', 1, 'string', 'repeated']]))
+    .add(message('Namespace', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'NamespaceSpec']]))
+    .add(message('Preconditions', [['uid', 1, 'string'], ['resourceVersion', 2, 'string']]))
+    .add(
+      message('DeleteOptions', [
+        ['gracePeriodSeconds', 1, 'int64'],
+        ['preconditions', 2, 'Preconditions'],
+        ['orphanDependents', 3, 'bool'],
+        ['propagationPolicy', 4, 'string'],
+        ['dryRun', 5, 'string', 'repeated'],
+      ]),
+    ).root;
+}
+
+const root = kubeTypes();
+const Unknown = root.lookupType('k8s.Unknown');
+const decodable: Record<string, Type> = {
+  'v1/Namespace': root.lookupType('k8s.Namespace'),
+  'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
+  'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
+};
+
+/**
+ * Go writes every non-pointer field, empty or not; the JSON form omits empty strings, lists and
+ * maps (omitempty), as the server would have received them as JSON.
+ */
+function withoutEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length ? v.map(withoutEmpty) : undefined;
+  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const kept = withoutEmpty(x);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === '' ? undefined : v;
+}
+
+/** The JSON form of a protobuf body; 400 when it is not one, 415 for a kind this server does not decode. */
+export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
+  if (raw.length < MAGIC.length || !raw.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw ApiError.badRequest('the protobuf body does not start with the Kubernetes magic number');
+  }
+  let envelope: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+  try {
+    envelope = Unknown.toObject(Unknown.decode(raw.subarray(MAGIC.length)));
+  } catch (e) {
+    throw ApiError.badRequest(`the protobuf body cannot be decoded: ${(e as Error).message}`);
+  }
+  const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+  const kind = envelope.typeMeta?.kind ?? '';
+  const type = decodable[`${apiVersion}/${kind}`];
+  if (!type) {
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for core Namespace and DeleteOptions only (got ${apiVersion} ${kind}); send application/json`);
+  }
+  try {
+    const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
+    return { apiVersion, kind, ...(withoutEmpty(body) as Record<string, unknown>) };
+  } catch (e) {
+    throw ApiError.badRequest(`the protobuf ${kind} cannot be decoded: ${(e as Error).message}`);
+  }
+}

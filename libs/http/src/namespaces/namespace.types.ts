@@ -1,0 +1,21 @@
+import type { ApiObject, ResourceInfo } from '@app/api-machinery';
+
+/** core/v1 Namespace, as kubectl and client libraries read and write it. */
+export interface Namespace extends ApiObject {
+  spec?: { finalizers?: string[] };
+  status?: { phase?: 'Active' | 'Terminating'; conditions?: unknown[] };
+}
+
+export const namespacesInfo: ResourceInfo = {
+  group: '',
+  version: 'v1',
+  resource: 'namespaces',
+  singularName: 'namespace',
+  kind: 'Namespace',
+  listKind: 'NamespaceList',
+  namespaced: false,
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  shortNames: ['ns'],
+  fieldSelectors: [],
+  mergeKeys: {},
+};

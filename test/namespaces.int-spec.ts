@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, runKubectl } from './support/kubectl';
+
+/** core/v1 namespaces: implicit for use, and creatable, listable and deletable (with their contents) as on a cluster. */
+describe('namespaces', () => {
+  let api: TestApi;
+  const ns = (name = '') => `${api.url}/api/v1/namespaces${name ? `/${name}` : ''}`;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('every name is usable and reads as Active; a created one is stored, listed and unique', async () => {
+    const implicit = await call('GET', ns('anything'));
+    expect(implicit.status).toBe(200);
+    expect(implicit.body).toMatchObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'anything' }, status: { phase: 'Active' } });
+    expect(implicit.body.metadata.uid).toBeUndefined();
+
+    const created = await call('POST', ns(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { team: 'a' } } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ metadata: { name: 'team-a', labels: { team: 'a' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    expect(created.body.metadata.uid).toEqual(expect.any(String));
+    expect((await call('POST', ns(), { metadata: { name: 'team-a' } })).body).toMatchObject({ code: 409, reason: 'AlreadyExists' });
+    const invalid = await call('POST', ns(), { metadata: { name: 'Team_A' } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.message).toContain('metadata.name: Invalid value: "Team_A"');
+
+    const list = await call('GET', `${ns()}?labelSelector=team%3Da`);
+    expect(list.body).toMatchObject({ kind: 'NamespaceList', apiVersion: 'v1' });
+    expect(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['team-a']);
+    const discovery = await call('GET', `${api.url}/api/v1`);
+    expect(discovery.body.resources).toEqual([
+      expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
+    ]);
+    expect((await call('GET', `${api.url}/apis`)).body.groups.map((g: { name: string }) => g.name)).not.toContain('');
+  });
+
+  it('a patch of an implicit namespace creates it; status stays the server\'s', async () => {
+    const patched = await call('PATCH', ns('labelled'), { metadata: { labels: { env: 'ci' } }, status: { phase: 'Terminating' } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ metadata: { name: 'labelled', labels: { env: 'ci' } }, status: { phase: 'Active' } });
+    expect((await call('GET', ns('labelled'))).body.metadata.uid).toBe(patched.body.metadata.uid);
+  });
+
+  it('delete removes everything in the namespace (with watch events), then the namespace; an unknown empty one is 404', async () => {
+    await call('POST', ns(), { metadata: { name: 'doomed' } });
+    const streams = `${api.base}/namespaces/doomed/imagestreams`;
+    expect((await call('POST', streams, { metadata: { name: 'web' }, spec: {} })).status).toBe(201);
+    const trigger = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets`, {
+      metadata: { name: 'sig' },
+      data: { key: Buffer.alloc(32, 7).toString('base64') },
+    });
+    expect(trigger.status).toBe(201);
+    // Objects in an implicit namespace next door are untouched.
+    expect((await call('POST', `${api.base}/namespaces/neighbour/imagestreams`, { metadata: { name: 'web' }, spec: {} })).status).toBe(201);
+
+    const deleted = await call('DELETE', ns('doomed'));
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ kind: 'Namespace', metadata: { name: 'doomed', deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
+    expect((await call('GET', streams)).body.items).toEqual([]);
+    expect((await call('GET', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets`)).body.items).toEqual([]);
+    expect((await call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`)).status).toBe(200);
+    expect((await call('GET', ns())).body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).not.toContain('doomed');
+
+    expect((await call('DELETE', ns('never-used'))).body).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "never-used" not found' });
+    // Deleting an implicit namespace that holds objects empties it.
+    expect((await call('DELETE', ns('neighbour'))).status).toBe(200);
+    expect((await call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`)).status).toBe(404);
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-ns-'));
+    try {
+      writeFileSync(
+        join(dir, 'kubeconfig'),
+        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
+      );
+      const kubectl = (...args: string[]) => runKubectl(dir, args);
+      expect(await kubectl('create', 'namespace', 'kc-demo')).toMatchObject({ code: 0, stdout: 'namespace/kc-demo created\n' });
+      expect((await kubectl('create', 'namespace', 'kc-demo')).stderr).toContain('namespaces "kc-demo" already exists');
+      const table = (await kubectl('get', 'ns', 'kc-demo')).stdout.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+      expect(table[0]).toEqual(['NAME', 'STATUS', 'AGE']);
+      expect(table[1]!.slice(0, 2)).toEqual(['kc-demo', 'Active']);
+      const file = join(dir, 'ns.yaml');
+      writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kc-applied\n  labels: {team: web}\n');
+      expect(await kubectl('apply', '-f', file)).toMatchObject({ code: 0 });
+      expect(await kubectl('label', 'ns', 'kc-demo', 'tier=gold')).toMatchObject({ code: 0 });
+      expect((await call('GET', ns('kc-demo'))).body.metadata.labels).toEqual({ tier: 'gold' });
+      expect((await call('GET', ns('kc-applied'))).body.metadata.labels).toEqual({ team: 'web' });
+      await call('POST', `${api.base}/namespaces/kc-demo/imagestreams`, { metadata: { name: 'web' }, spec: {} });
+      expect(await kubectl('delete', 'namespace', 'kc-demo')).toMatchObject({ code: 0, stdout: 'namespace "kc-demo" deleted\n' });
+      expect((await kubectl('get', 'is', '-n', 'kc-demo')).stderr).toContain('No resources found in kc-demo namespace.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
