@@ -77,6 +77,23 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect((await call('GET', `${apps()}/deployments/web`)).body.metadata.resourceVersion).toBe(rv);
   });
 
+  it('a container image changed by hand (kubectl set image) is set back to the tag\'s at once; other containers are left alone', async () => {
+    expect((await call('POST', `${apps()}/deployments`, deployment('edited', 'web:latest'))).status).toBe(201);
+    const fired = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image.endsWith(digest('b')));
+    const containers = fired.body.spec.template.spec.containers as { name: string; image: string }[];
+    const edited = await call(
+      'PATCH',
+      `${apps()}/deployments/edited`,
+      { spec: { template: { spec: { containers: containers.map((c) => ({ name: c.name, image: c.name === 'web' ? 'nginx:1.27' : 'busybox:2' })) } } } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(edited.status).toBe(200);
+    const reverted = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image !== 'nginx:1.27');
+    expect(reverted.image).toBe(`quay.io/acme/web@${digest('b')}`);
+    expect(reverted.sidecar).toBe('busybox:2');
+    expect(reverted.body.metadata.generation).toBe(edited.body.metadata.generation + 1);
+  });
+
   it('fires on first sight of an existing image (CronJob path), never while the tag has no image', async () => {
     const cj = await call('POST', `${server.url}/apis/batch/v1/namespaces/demo/cronjobs`, {
       metadata: {

@@ -1,6 +1,6 @@
 import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
-import { parseTriggersAnnotation } from './annotation';
+import { imageAt, parseTriggersAnnotation } from './annotation';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
@@ -151,8 +151,12 @@ export function createWorkloadStore(db: Database, kind: WorkloadKind) {
       ];
       await writeSubscriptions(tx, kind.kind, obj, subs);
       // Each evaluation reconciles the whole workload (one update for all its entries); the
-      // requests of its other tags then find it up to date.
-      if (!old || old.metadata.annotations?.[TRIGGERS_ANNOTATION] !== value) {
+      // requests of its other tags then find it up to date. A new annotation, or a container
+      // image changed by someone else (kubectl set image, an edit), is reconciled at once, as
+      // OpenShift's trigger controller does on every update of the workload: the image goes back
+      // to the tag's. The reconcile's own write comes back here and finds nothing to do.
+      const imagesMoved = old !== null && parsed.triggers.some((t) => imageAt(obj, kind.podSpecPath, t.fieldPath) !== imageAt(old, kind.podSpecPath, t.fieldPath));
+      if (!old || old.metadata.annotations?.[TRIGGERS_ANNOTATION] !== value || imagesMoved) {
         for (const s of subs) await requestEvaluation(tx, { namespace: s.from_namespace, stream: s.stream, tag: s.tag });
       }
     },
