@@ -1,5 +1,6 @@
 import { ApiError } from '@app/api-machinery';
-import { Field, MapField, Root, Type } from 'protobufjs';
+import { Root, type Type } from 'protobufjs';
+import { protoMessage } from './proto-message';
 
 /**
  * Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), which
@@ -11,12 +12,7 @@ import { Field, MapField, Root, Type } from 'protobufjs';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 function kubeTypes(): Root {
-  const message = (name: string, fields: [string, number, string, ('repeated' | undefined)?][], maps: [string, number][] = []) => {
-    const type = new Type(name);
-    for (const [field, id, fieldType, rule] of fields) type.add(new Field(field, id, fieldType, rule));
-    for (const [field, id] of maps) type.add(new MapField(field, id, 'string', 'string'));
-    return type;
-  };
+  const message = protoMessage;
   return new Root()
     .define('k8s')
     .add(message('TypeMeta', [['apiVersion', 1, 'string'], ['kind', 2, 'string']]))
@@ -32,7 +28,7 @@ function kubeTypes(): Root {
           ['resourceVersion', 6, 'string'],
           ['finalizers', 14, 'string', 'repeated'],
         ],
-        [['labels', 11], ['annotations', 12]],
+        { stringMaps: [['labels', 11], ['annotations', 12]] },
       ),
     )
     .add(message('NamespaceSpec', [['finalizers', 1, 'string', 'repeated']]))

@@ -1,4 +1,5 @@
-import { Field, OneOf, Root, Type } from 'protobufjs';
+import { Root } from 'protobufjs';
+import { protoMessage } from '../proto-message';
 
 type Json = Record<string, unknown>;
 
@@ -11,12 +12,7 @@ type Json = Record<string, unknown>;
  * schema's.
  */
 function gnosticTypes(): Root {
-  const message = (name: string, fields: [string, number, string, ('repeated' | undefined)?][], oneofs: Record<string, string[]> = {}) => {
-    const type = new Type(name);
-    for (const [field, id, fieldType, rule] of fields) type.add(new Field(field, id, fieldType, rule));
-    for (const [oneof, members] of Object.entries(oneofs)) type.add(new OneOf(oneof, members));
-    return type;
-  };
+  const message = protoMessage;
   return new Root().define('openapi.v2').add(
     message('Document', [
       ['swagger', 1, 'string'],
@@ -31,7 +27,7 @@ function gnosticTypes(): Root {
     .add(message('TypeItem', [['value', 1, 'string', 'repeated']]))
     .add(message('ItemsItem', [['schema', 1, 'Schema', 'repeated']]))
     .add(message('Properties', [['additionalProperties', 1, 'NamedSchema', 'repeated']]))
-    .add(message('AdditionalPropertiesItem', [['schema', 1, 'Schema'], ['boolean', 2, 'bool']], { oneof: ['schema', 'boolean'] }))
+    .add(message('AdditionalPropertiesItem', [['schema', 1, 'Schema'], ['boolean', 2, 'bool']], { oneofs: { oneof: ['schema', 'boolean'] } }))
     .add(
       message('Schema', [
         ['ref', 1, 'string'],
