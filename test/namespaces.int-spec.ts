@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, runKubectl } from './support/kubectl';
+import { pollUntil } from './support/poll';
 
 /** core/v1 namespaces: implicit for use, and creatable, listable and deletable (with their contents) as on a cluster. */
 describe('namespaces', () => {
@@ -11,7 +12,7 @@ describe('namespaces', () => {
   const ns = (name = '') => `${api.url}/api/v1/namespaces${name ? `/${name}` : ''}`;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ namespaceTerminationDelayMs: 200 });
   });
   afterAll(async () => {
     await api.close();
@@ -25,7 +26,13 @@ describe('namespaces', () => {
 
     const created = await call('POST', ns(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { team: 'a' } } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ metadata: { name: 'team-a', labels: { team: 'a' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    expect(created.body).toMatchObject({
+      metadata: { name: 'team-a', labels: { team: 'a', 'kubernetes.io/metadata.name': 'team-a' } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+    const custom = await call('POST', ns(), { metadata: { name: 'custom' }, spec: { finalizers: ['example.com/x'] } });
+    expect(custom.body.spec.finalizers).toEqual(['example.com/x', 'kubernetes']);
     expect(created.body.metadata.uid).toEqual(expect.any(String));
     expect((await call('POST', ns(), { metadata: { name: 'team-a' } })).body).toMatchObject({ code: 409, reason: 'AlreadyExists' });
     const invalid = await call('POST', ns(), { metadata: { name: 'Team_A' } });
@@ -49,30 +56,41 @@ describe('namespaces', () => {
     expect((await call('GET', ns('labelled'))).body.metadata.uid).toBe(patched.body.metadata.uid);
   });
 
-  it('delete removes everything in the namespace (with watch events), then the namespace; an unknown empty one is 404', async () => {
+  it('delete marks the namespace Terminating, then empties it (watch events included) and removes it; an unknown empty one is 404', async () => {
     await call('POST', ns(), { metadata: { name: 'doomed' } });
     const streams = `${api.base}/namespaces/doomed/imagestreams`;
     expect((await call('POST', streams, { metadata: { name: 'web' }, spec: {} })).status).toBe(201);
-    const trigger = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets`, {
+    const secret = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets`, {
       metadata: { name: 'sig' },
       data: { key: Buffer.alloc(32, 7).toString('base64') },
     });
-    expect(trigger.status).toBe(201);
+    expect(secret.status).toBe(201);
+    // Held by a finalizer: the namespace waits for it.
+    expect((await call('POST', streams, { metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: {} })).status).toBe(201);
     // Objects in an implicit namespace next door are untouched.
     expect((await call('POST', `${api.base}/namespaces/neighbour/imagestreams`, { metadata: { name: 'web' }, spec: {} })).status).toBe(201);
 
     const deleted = await call('DELETE', ns('doomed'));
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ kind: 'Namespace', metadata: { name: 'doomed', deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
-    expect((await call('GET', streams)).body.items).toEqual([]);
-    expect((await call('GET', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets`)).body.items).toEqual([]);
+    expect((await call('GET', ns('doomed'))).body.status.phase).toBe('Terminating');
+    expect((await call('DELETE', ns('doomed'))).body).toMatchObject({ code: 409, reason: 'Conflict' });
+    // Until the terminator runs, clients may still delete the contents themselves (kubectl delete -f of a List).
+    expect((await call('DELETE', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/doomed/triggersecrets/sig`)).status).toBe(200);
+
+    await pollUntil(() => call('GET', `${streams}/web`), (r) => r.status === 404);
+    const held = (await call('GET', `${streams}/held`)).body;
+    expect(held.metadata.deletionTimestamp).toEqual(expect.any(String));
+    expect((await call('GET', ns('doomed'))).body.status.phase).toBe('Terminating');
+    expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+    const gone = await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'doomed'), 15000);
+    expect(gone.status).toBe(200);
     expect((await call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`)).status).toBe(200);
-    expect((await call('GET', ns())).body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).not.toContain('doomed');
 
     expect((await call('DELETE', ns('never-used'))).body).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "never-used" not found' });
-    // Deleting an implicit namespace that holds objects empties it.
+    // Deleting an implicit namespace that holds objects empties it too.
     expect((await call('DELETE', ns('neighbour'))).status).toBe(200);
-    expect((await call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`)).status).toBe(404);
+    await pollUntil(() => call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`), (r) => r.status === 404);
   });
 
   (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {
@@ -92,11 +110,22 @@ describe('namespaces', () => {
       writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kc-applied\n  labels: {team: web}\n');
       expect(await kubectl('apply', '-f', file)).toMatchObject({ code: 0 });
       expect(await kubectl('label', 'ns', 'kc-demo', 'tier=gold')).toMatchObject({ code: 0 });
-      expect((await call('GET', ns('kc-demo'))).body.metadata.labels).toEqual({ tier: 'gold' });
-      expect((await call('GET', ns('kc-applied'))).body.metadata.labels).toEqual({ team: 'web' });
+      expect((await call('GET', ns('kc-demo'))).body.metadata.labels).toEqual({ tier: 'gold', 'kubernetes.io/metadata.name': 'kc-demo' });
+      expect((await call('GET', ns('kc-applied'))).body.metadata.labels).toEqual({ team: 'web', 'kubernetes.io/metadata.name': 'kc-applied' });
       await call('POST', `${api.base}/namespaces/kc-demo/imagestreams`, { metadata: { name: 'web' }, spec: {} });
+      // kubectl waits until the namespace is gone, so its contents are gone when it returns.
       expect(await kubectl('delete', 'namespace', 'kc-demo')).toMatchObject({ code: 0, stdout: 'namespace "kc-demo" deleted\n' });
       expect((await kubectl('get', 'is', '-n', 'kc-demo')).stderr).toContain('No resources found in kc-demo namespace.');
+      // A List holding a namespace and its contents deletes cleanly (the contents first go by the client).
+      const list = join(dir, 'list.yaml');
+      writeFileSync(
+        list,
+        'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: kc-list}}\n- {apiVersion: image.openshift.io/v1, kind: ImageStream, metadata: {name: a, namespace: kc-list}, spec: {}}\n- {apiVersion: image.openshift.io/v1, kind: ImageStream, metadata: {name: b, namespace: kc-list}, spec: {}}\n',
+      );
+      expect((await kubectl('apply', '-f', list)).code).toBe(0);
+      const removed = await kubectl('delete', '-f', list);
+      expect(removed).toMatchObject({ code: 0 });
+      expect(removed.stdout).toContain('imagestream.image.openshift.io "b" deleted');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

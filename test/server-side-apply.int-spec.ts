@@ -49,7 +49,7 @@ describe('server-side apply', () => {
             apiVersion: 'image.openshift.io/v1',
             fieldsType: 'FieldsV1',
             fieldsV1: {
-              'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+              'f:metadata': { 'f:labels': { 'f:app': {} } },
               'f:spec': { 'f:tags': { 'k:{"name":"latest"}': { '.': {}, 'f:from': { 'f:kind': {}, 'f:name': {} }, 'f:name': {} } } },
             },
           },
@@ -132,6 +132,29 @@ describe('server-side apply', () => {
     const badEntry = await call('PATCH', streamUrl('ssa', 'reset'), { metadata: { managedFields: [{ manager: 'x', operation: 'Delete', fieldsV1: {} }] } }, 'application/merge-patch+json');
     expect(badEntry.status).toBe(422);
     expect(badEntry.body.message).toContain('metadata.managedFields[0].operation: Invalid value: "Delete": must be `Apply` or `Update`');
+  });
+
+  (kubectlFound ? it : it.skip)('client-side apply, then server-side, then client-side again: the last-applied annotation follows, so the last step removes what it dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-ssa-la-'));
+    try {
+      writeFileSync(
+        join(dir, 'kubeconfig'),
+        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: kla}}]\ncurrent-context: t\n`,
+      );
+      const path = join(dir, 'la.yaml');
+      writeFileSync(path, config('la', { latest: 'quay.io/x/la:1' }, { a: 'x' }));
+      expect((await runKubectl(dir, ['apply', '-f', path])).code).toBe(0);
+      writeFileSync(path, config('la', { latest: 'quay.io/x/la:1' }, { a: 'x', c: 'cc' }));
+      expect((await runKubectl(dir, ['apply', '--server-side', '-f', path])).code).toBe(0);
+      const lastApplied = JSON.parse((await call('GET', streamUrl('kla', 'la'))).body.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+      expect(lastApplied.metadata.labels).toEqual({ a: 'x', c: 'cc' });
+      writeFileSync(path, config('la', { latest: 'quay.io/x/la:1' }, { a: 'x' }));
+      const back = await runKubectl(dir, ['apply', '-f', path]);
+      expect(back.stdout).toBe('imagestream.image.openshift.io/la configured\n');
+      expect((await call('GET', streamUrl('kla', 'la'))).body.metadata.labels).toEqual({ a: 'x' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   (kubectlFound ? it : it.skip)('kubectl apply --server-side: create, unchanged re-apply, conflict with kubectl edit-style patch, --force-conflicts', async () => {

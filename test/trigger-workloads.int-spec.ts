@@ -92,6 +92,23 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(reverted.image).toBe(`quay.io/acme/web@${digest('b')}`);
     expect(reverted.sidecar).toBe('busybox:2');
     expect(reverted.body.metadata.generation).toBe(edited.body.metadata.generation + 1);
+    // The controller's write is recorded as its own: it owns the image it set, not the sidecar's.
+    const controller = reverted.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'image-trigger-controller');
+    expect(controller).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1' });
+    expect(controller.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']).toEqual({ 'k:{"name":"web"}': { 'f:image': {} } });
+  });
+
+  it('an apply that would put back the image the controller replaced is a conflict, not a flap', async () => {
+    const manifest = deployment('applied', 'web:latest');
+    const yaml = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', ...manifest });
+    expect((await call('PATCH', `${apps()}/deployments/applied?fieldManager=kubectl`, yaml, 'application/apply-patch+yaml')).status).toBe(201);
+    const fired = await pollUntil(() => webImage(`${apps()}/deployments/applied`), (v) => v.image.endsWith(digest('b')));
+    const again = await call('PATCH', `${apps()}/deployments/applied?fieldManager=kubectl`, yaml, 'application/apply-patch+yaml');
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "image-trigger-controller" using apps/v1: .spec.template.spec.containers[name="web"].image',
+    );
+    expect((await call('GET', `${apps()}/deployments/applied`)).body.metadata.resourceVersion).toBe(fired.body.metadata.resourceVersion);
   });
 
   it('fires on first sight of an existing image (CronJob path), never while the tag has no image', async () => {

@@ -15,6 +15,8 @@ export interface ResourceInfo {
   fieldSelectors: string[];
   /** Strategic-merge-patch list merge keys by dotted path, e.g. {'spec.tags': 'name'}. */
   mergeKeys: Record<string, string>;
+  /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */
+  atomicFields?: readonly string[];
 }
 
 export function apiVersionOf(info: ResourceInfo): string {

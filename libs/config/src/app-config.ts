@@ -30,6 +30,8 @@ export interface AppConfig {
   ingestConcurrency: number;
   /** Attempts per stored registry event before it is marked failed. */
   ingestAttempts: number;
+  /** How long a deleted namespace stays Terminating before its contents are deleted (clients deleting them too finish first). */
+  namespaceTerminationDelayMs: number;
   /** First retry delay; doubles on each later attempt. */
   ingestBackoffMs: number;
   /** How often the worker's sweeper re-enqueues stored-but-unprocessed events. */

@@ -71,6 +71,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePrefix: token(env, 'QUEUE_PREFIX', 'isd', /^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-Za-z0-9_.-]'),
     ingestConcurrency,
     ingestAttempts: int(env, 'INGEST_ATTEMPTS', 8, 1, 100),
+    namespaceTerminationDelayMs: int(env, 'NAMESPACE_TERMINATION_DELAY_MS', 1000, 0, 3600000),
     ingestBackoffMs: int(env, 'INGEST_BACKOFF_MS', 1000, 10, 3600000),
     ingestSweepIntervalMs: int(env, 'INGEST_SWEEP_INTERVAL_MS', 5000, 100, 3600000),
     ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),

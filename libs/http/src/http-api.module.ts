@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Database, GenericStore, ResourceRegistry, TableStorage } from '@app/persistence';
@@ -13,6 +13,7 @@ import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { NamespaceHandler } from './namespaces/namespace.handler';
+import { NamespaceTerminator } from './namespaces/namespace-terminator';
 import { NamespaceStrategy } from './namespaces/namespace.strategy';
 import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
 
@@ -26,22 +27,29 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
     { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
     { provide: TableConvertor, useFactory: () => new TableConvertor() },
     {
-      provide: NamespaceHandler,
-      inject: [Database, ResourceRegistry],
-      useFactory: (db: Database, registry: ResourceRegistry) => {
+      provide: NamespaceTerminator,
+      inject: [Database, ResourceRegistry, APP_CONFIG],
+      useFactory: (db: Database, registry: ResourceRegistry, config: AppConfig) => {
         const store = new GenericStore<Namespace>(namespacesInfo, db, new TableStorage<Namespace>('namespaces', false), new NamespaceStrategy());
-        const handler = new NamespaceHandler(store, registry);
-        registry.register(handler);
-        return handler;
+        const terminator = new NamespaceTerminator(store, registry, config.namespaceTerminationDelayMs);
+        registry.register(new NamespaceHandler(store, terminator));
+        return terminator;
       },
     },
     { provide: REDIS_HEALTH, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createHealthRedis(c) },
   ],
   exports: [WatchService],
 })
-export class HttpApiModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_HEALTH) private readonly redis: Redis) {}
+export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_HEALTH) private readonly redis: Redis,
+    @Inject(NamespaceTerminator) private readonly namespaces: NamespaceTerminator,
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    await this.namespaces.resume();
+  }
   onApplicationShutdown(): void {
+    this.namespaces.stop();
     this.redis.disconnect();
   }
 }

@@ -81,6 +81,29 @@ export const workloadKinds = [
 ] as const;
 export type WorkloadKind = (typeof workloadKinds)[number];
 
+/**
+ * k8s.io/api core/v1 PodSpec and Container list keys (`patchMergeKey`, as strategic merge patch
+ * and server-side apply use them); other lists (tolerations, envFrom, args, …) are atomic.
+ */
+function podSpecMergeKeys(podSpec: string): Record<string, string> {
+  const keys: Record<string, string> = {
+    [`${podSpec}.volumes`]: 'name',
+    [`${podSpec}.imagePullSecrets`]: 'name',
+    [`${podSpec}.hostAliases`]: 'ip',
+  };
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+    const c = `${podSpec}.${list}`;
+    Object.assign(keys, {
+      [c]: 'name',
+      [`${c}[].env`]: 'name',
+      [`${c}[].ports`]: 'containerPort',
+      [`${c}[].volumeMounts`]: 'mountPath',
+      [`${c}[].volumeDevices`]: 'devicePath',
+    });
+  }
+  return keys;
+}
+
 export function workloadInfo(w: WorkloadKind): ResourceInfo {
   return {
     group: w.group,
@@ -93,10 +116,8 @@ export function workloadInfo(w: WorkloadKind): ResourceInfo {
     verbs: storedVerbs,
     shortNames: [...w.short],
     fieldSelectors: [],
-    mergeKeys: {
-      'spec.template.spec.containers': 'name',
-      'spec.template.spec.initContainers': 'name',
-      'spec.jobTemplate.spec.template.spec.containers': 'name',
-    },
+    mergeKeys: podSpecMergeKeys(w.podSpecPath),
+    // LabelSelector is `+structType=atomic`: one value, owned and replaced whole.
+    atomicFields: [w.podSpecPath === 'spec.template.spec' ? 'spec.selector' : 'spec.jobTemplate.spec.selector'],
   };
 }

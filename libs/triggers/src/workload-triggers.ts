@@ -42,6 +42,13 @@ interface FiringEntry extends PlannedWorkloadEntry {
 
 type TagStates = (key: TagKey) => Promise<ResolvedTag | null>;
 
+/**
+ * The field manager of the images this controller sets: the container image becomes its field,
+ * so an apply of a manifest with another image conflicts instead of flapping (as OpenShift's
+ * trigger controller's writes are recorded).
+ */
+export const TRIGGER_CONTROLLER_MANAGER = 'image-trigger-controller';
+
 /** Resolves each tag once per reconcile: entries following the same tag see the same state. */
 function memoized(resolve: TagStates): TagStates {
   const seen = new Map<string, Promise<ResolvedTag | null>>();
@@ -94,6 +101,7 @@ export class WorkloadTriggers {
           async (current, tx) => ({ next: await this.reconcile(tx, kind, current) }),
           async (_tx, _stored, _previous, written) => written,
           { dryRun: false },
+          TRIGGER_CONTROLLER_MANAGER,
         );
         if (did) changed++;
       } catch (e) {

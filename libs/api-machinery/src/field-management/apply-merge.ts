@@ -23,6 +23,7 @@ export function mergeApplied(live: unknown, applied: unknown, shapes: ListShapes
     const keys = shapes.associative[childPattern];
     const current = result[field];
     if (value === null) delete result[field];
+    else if (shapes.atomic.has(childPattern)) result[field] = structuredClone(value);
     else if (Array.isArray(value) && keys) result[field] = mergeAssociative(current, value, keys, shapes, childPattern);
     else if (Array.isArray(value) && shapes.sets.has(childPattern)) result[field] = mergeSet(current, value);
     else if (isObject(value)) result[field] = mergeApplied(current, value, shapes, childPattern);

@@ -172,3 +172,26 @@ describe('update tracking', () => {
     expect(entries.map((e) => e.manager)).toContain('ancient-changes');
   });
 });
+
+describe('server-side apply on pod templates', () => {
+  const pod = 'spec.template.spec';
+  const podShapes = listShapesOf({ [`${pod}.containers`]: 'name', [`${pod}.containers[].env`]: 'name' }, ['spec.selector']);
+  const deployment = (env: string[], selector: Record<string, string> = { app: 'web' }) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { selector: { matchLabels: selector }, template: { spec: { containers: [{ name: 'web', env: env.map((name) => ({ name, value: '1' })) }] } } },
+  });
+
+  it('merges env by name between managers (a sidecar injector adds B next to A)', () => {
+    const first = applyConfiguration(podShapes, null, undefined, deployment(['A']), { manager: 'kubectl', apiVersion: 'apps/v1' }, false, T1);
+    const second = applyConfiguration(podShapes, first.object, first.managedFields, deployment(['B']), { manager: 'injector', apiVersion: 'apps/v1' }, false, T2);
+    const env = (second.object as any).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    expect(env).toEqual(['A', 'B']);
+  });
+
+  it('owns an atomic struct (the selector) as one field', () => {
+    const { managedFields } = applyConfiguration(podShapes, null, undefined, deployment([]), { manager: 'kubectl', apiVersion: 'apps/v1' }, false, T1);
+    expect((managedFields[0]!.fieldsV1 as any)['f:spec']['f:selector']).toEqual({});
+  });
+});

@@ -8,6 +8,7 @@ import {
   decodeManagers,
   encodeManagers,
   isResetMarker,
+  byteOrder,
   type ManagedFieldsEntry,
   type Manager,
   managerId,
@@ -93,7 +94,8 @@ export function applyConfiguration(
   }
   const id = managerId({ ...writer, operation: 'Apply' });
   const previous = managers.find((m) => managerId(m) === id);
-  const appliedFields = fieldSetOf(fieldValues(config, shapes));
+  // What the applier owns: the fields it sets and the list items it names, not the maps holding them.
+  const appliedFields = fieldSetOf(fieldValues(config, shapes), { mapsItself: false });
   let ownedByOthers: FieldSet = new Set();
   for (const m of managers) if (managerId(m) !== id) ownedByOthers = union(ownedByOthers, m.fields);
 
@@ -129,7 +131,7 @@ function describe(m: Manager): string {
 function applyConflict(conflicts: { manager: Manager; path: string[] }[]): ApiError {
   const rows = conflicts
     .map((c) => ({ who: describe(c.manager), field: pathString(c.path) }))
-    .sort((a, b) => a.who.localeCompare(b.who) || a.field.localeCompare(b.field));
+    .sort((a, b) => byteOrder(a.who, b.who) || byteOrder(a.field, b.field));
   let message: string;
   if (rows.length === 1) message = `Apply failed with 1 conflict: conflict with ${rows[0]!.who}: ${rows[0]!.field}`;
   else {

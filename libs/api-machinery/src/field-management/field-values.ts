@@ -1,4 +1,4 @@
-import { encodePath, type FieldSet } from './field-set';
+import { decodePath, encodePath, type FieldSet } from './field-set';
 import type { ListShapes } from './list-shapes';
 
 /** Value recorded for a node that is owned as itself (an associative-list item, a set member, a granular map). */
@@ -52,7 +52,9 @@ export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, strin
       const childPath = [...path, `f:${field}`];
       const childPattern = pattern ? `${pattern}.${field}` : field;
       const keys = shapes.associative[childPattern];
-      if (isPlainObject(value) && Object.keys(value).length > 0) {
+      if (shapes.atomic.has(childPattern)) {
+        out.set(encodePath(childPath), JSON.stringify(value));
+      } else if (isPlainObject(value) && Object.keys(value).length > 0) {
         if (shapes.granularMaps.has(childPattern)) out.set(encodePath(childPath), PRESENT);
         walk(value, childPath, childPattern);
       } else if (Array.isArray(value) && value.length > 0 && keys && value.every((item) => itemKey(item, keys) !== undefined)) {
@@ -72,8 +74,18 @@ export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, strin
   return out;
 }
 
-export function fieldSetOf(values: Map<string, string>): FieldSet {
-  return new Set(values.keys());
+/**
+ * The fields of fieldValues(); `mapsItself: false` leaves out granular maps as members of their own
+ * (an applier owns the keys it sets, an updater also owns a map it added: structured-merge-diff).
+ */
+export function fieldSetOf(values: Map<string, string>, options: { mapsItself?: boolean } = {}): FieldSet {
+  if (options.mapsItself !== false) return new Set(values.keys());
+  const out = new Set<string>();
+  for (const [path, value] of values) {
+    const last = decodePath(path).at(-1)!;
+    if (value !== PRESENT || !last.startsWith('f:')) out.add(path);
+  }
+  return out;
 }
 
 /** Fields of `after` that are new or hold another value than in `before`. */

@@ -3,3 +3,4 @@ export * from './field-manager';
 export * from './field-set';
 export * from './list-shapes';
 export * from './managed-fields';
+export * from './last-applied';

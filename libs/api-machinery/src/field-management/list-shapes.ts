@@ -10,6 +10,8 @@ export interface ListShapes {
   associative: Record<string, string[]>;
   sets: ReadonlySet<string>;
   granularMaps: ReadonlySet<string>;
+  /** Objects that are one value (a leaf), not a struct of fields. */
+  atomic: ReadonlySet<string>;
 }
 
 /** ObjectMeta's shapes (k8s.io/apimachinery's `+listType` markers), shared by every kind. */
@@ -19,16 +21,19 @@ const metadataShapes = {
   granularMaps: ['metadata.labels', 'metadata.annotations'],
 };
 
-const cache = new WeakMap<Record<string, string>, ListShapes>();
+const cache = new WeakMap<Record<string, string>, Map<string, ListShapes>>();
 
-/** A kind's shapes from its strategic-merge keys (`{'spec.tags': 'name'}`) and ObjectMeta's. */
-export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys']): ListShapes {
-  let shapes = cache.get(mergeKeys);
+/** A kind's shapes from its strategic-merge keys (`{'spec.tags': 'name'}`), its atomic structs and ObjectMeta's. */
+export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys'], atomicFields: readonly string[] = []): ListShapes {
+  let byAtomic = cache.get(mergeKeys);
+  if (!byAtomic) cache.set(mergeKeys, (byAtomic = new Map()));
+  const key = atomicFields.join('\n');
+  let shapes = byAtomic.get(key);
   if (!shapes) {
     const associative: Record<string, string[]> = { ...metadataShapes.associative };
-    for (const [path, key] of Object.entries(mergeKeys)) associative[path] = [key];
-    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps) };
-    cache.set(mergeKeys, shapes);
+    for (const [path, k] of Object.entries(mergeKeys)) associative[path] = [k];
+    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields) };
+    byAtomic.set(key, shapes);
   }
   return shapes;
 }

@@ -86,14 +86,15 @@ export function decodeManagers(entries: unknown): Manager[] | undefined {
   }
 }
 
+/** Go's string order (bytes), not the locale's. */
+export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Wire order as kube-apiserver sorts them: appliers first, then by time, then by name. */
 export function encodeManagers(managers: Manager[]): ManagedFieldsEntry[] {
   const kept = managers.filter((m) => m.fields.size > 0);
   kept.sort(
     (a, b) =>
-      (a.operation === b.operation ? 0 : a.operation === 'Apply' ? -1 : 1) ||
-      (a.time ?? '').localeCompare(b.time ?? '') ||
-      a.manager.localeCompare(b.manager),
+      (a.operation === b.operation ? 0 : a.operation === 'Apply' ? -1 : 1) || byteOrder(a.time ?? '', b.time ?? '') || byteOrder(a.manager, b.manager),
   );
   return kept.map((m) => ({
     manager: m.manager,
@@ -110,7 +111,7 @@ export function encodeManagers(managers: Manager[]): ManagedFieldsEntry[] {
 export function capUpdateManagers(managers: Manager[]): Manager[] {
   const updaters = managers.filter((m) => m.operation === 'Update' && m.fields.size > 0);
   if (updaters.length <= MAX_UPDATE_MANAGERS) return managers;
-  const byAge = [...updaters].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
+  const byAge = [...updaters].sort((a, b) => byteOrder(a.time ?? '', b.time ?? ''));
   const oldest = new Set(byAge.slice(0, updaters.length - MAX_UPDATE_MANAGERS + 1));
   let fields: FieldSet = new Set();
   let time: string | undefined;

@@ -9,26 +9,35 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import type { GenericStore, ResourceHandler, ResourceRegistry } from '@app/persistence';
-import { deleteCollection } from '../delete-collection';
-import { type Namespace, namespacesInfo } from './namespace.types';
+import type { GenericStore, ResourceHandler } from '@app/persistence';
+import type { NamespaceTerminator } from './namespace-terminator';
+import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
 
 /** A namespace nobody created: every name is usable here (objects need no Namespace first). */
 function implicitNamespace(name: string): Namespace {
-  return { kind: 'Namespace', apiVersion: 'v1', metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+  return {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name, labels: { [NAME_LABEL]: name } },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+function terminating(ns: Namespace): Namespace {
+  return { ...ns, metadata: { ...ns.metadata, deletionTimestamp: nowTimestamp() }, status: { ...ns.status, phase: 'Terminating' } };
 }
 
 /**
  * core/v1 namespaces. Namespaces are implicit (any name can hold objects and reads as Active, so
  * kubectl words a missing object's NotFound as usual), and clients may also create, label, list
- * and delete them as on a cluster. Deleting one deletes every object in it, kind by kind, through
- * each kind's own delete (its watch events included), then the Namespace itself; kube-apiserver
- * does the same asynchronously, we do it before answering.
+ * and delete them as on a cluster. Deleting one marks it Terminating; NamespaceTerminator then
+ * deletes everything in it and removes it, as kube-controller-manager's namespace controller does.
  */
 export class NamespaceHandler implements ResourceHandler {
   constructor(
     private readonly store: GenericStore<Namespace>,
-    private readonly registry: ResourceRegistry,
+    private readonly terminator: NamespaceTerminator,
   ) {}
 
   get info() {
@@ -67,23 +76,32 @@ export class NamespaceHandler implements ResourceHandler {
     return this.store.patch('', name, type, patch, options);
   }
 
+  /**
+   * Marks the namespace Terminating (deletionTimestamp, one MODIFIED event) and answers it; the
+   * terminator then empties it and removes it. A name nobody created that holds objects is
+   * deleted the same way; one that holds nothing is 404. Deleting a terminating namespace is 409.
+   */
   async delete(_namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     const stored = await this.store.current('', name);
-    let emptied = 0;
-    for (const h of this.registry.all()) {
-      const { info } = h;
-      if (!info.namespaced || info.resource.includes('/') || !info.verbs.includes('deletecollection') || !h.list || !h.delete) continue;
-      const deleted = (await deleteCollection(h, { namespace: name, labelSelector: [], fieldSelector: [] }, { dryRun: options.dryRun })) as { items: unknown[] };
-      emptied += deleted.items.length;
+    if (stored?.metadata.deletionTimestamp) {
+      throw ApiError.conflict(
+        refOf(namespacesInfo),
+        name,
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+      );
     }
-    if (stored) await this.store.delete('', name, options);
-    else if (emptied === 0) throw ApiError.notFound(refOf(namespacesInfo), name);
-    const last = stored ?? implicitNamespace(name);
-    // What kube-apiserver answers: the namespace, now terminating (gone here once answered).
-    return {
-      code: 200,
-      body: { ...last, metadata: { ...last.metadata, deletionTimestamp: nowTimestamp() }, status: { ...last.status, phase: 'Terminating' } },
-    };
+    if (!stored) {
+      if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
+      if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };
+      await this.store.create('', { metadata: { name } }, { dryRun: false }).catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+      });
+    }
+    const marked = await this.store.markForDeletion('', name, options, (ns) => {
+      ns.status = { ...ns.status, phase: 'Terminating' };
+    });
+    if (!options.dryRun) this.terminator.schedule(name);
+    return { code: 200, body: marked };
   }
 
   present(obj: object, mark?: string | null) {

@@ -6,6 +6,9 @@ export interface Namespace extends ApiObject {
   status?: { phase?: 'Active' | 'Terminating'; conditions?: unknown[] };
 }
 
+/** The label every namespace carries with its own name (kube-apiserver sets it; selectors use it). */
+export const NAME_LABEL = 'kubernetes.io/metadata.name';
+
 export const namespacesInfo: ResourceInfo = {
   group: '',
   version: 'v1',

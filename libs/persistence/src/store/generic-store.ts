@@ -13,6 +13,9 @@ import {
   fieldErr,
   jsonEqual,
   generateName,
+  KUBECTL_APPLY_MANAGER,
+  LAST_APPLIED_ANNOTATION,
+  lastAppliedValue,
   type ListOptions,
   type ListResult,
   listShapesOf,
@@ -350,7 +353,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (errors.length) return errors;
     const writer = { manager: tracking.manager, apiVersion: apiVersionOf(this.info) };
     const liveEntries = old ? (old.metadata as ManagedMeta).managedFields : undefined;
-    const entries = trackUpdate(listShapesOf(this.info.mergeKeys), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
+    const entries = trackUpdate(listShapesOf(this.info.mergeKeys, this.info.atomicFields), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
     if (entries.length) meta.managedFields = entries;
     else delete meta.managedFields;
     return [];
@@ -428,6 +431,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * (strategy, validation, hooks, resourceVersion, change log). There is no resourceVersion
    * precondition: the row lock makes the read-modify-write atomic. `project` builds the answer
    * inside the transaction, so dry runs see their own write. 404 when the object is missing.
+   * Field ownership stays as stored unless `trackAs` names the manager to record the write as
+   * (a controller whose changes users should see as owned, as kube-apiserver records them).
    */
   async mutate<R>(
     namespace: string,
@@ -435,6 +440,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     fn: (current: T, tx: Queryable) => Promise<Mutation<T>>,
     project: (tx: Queryable, stored: T, previous: T, changed: boolean) => Promise<R>,
     options: WriteOptions,
+    trackAs?: string,
   ): Promise<R> {
     return this.db.transaction(
       async (tx) => {
@@ -442,7 +448,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         if (!old) throw ApiError.notFound(this.ref, name);
         const { next, touched } = await fn(structuredClone(old), tx);
         next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
-        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, 'as-is');
+        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, trackAs !== undefined ? { manager: trackAs } : 'as-is');
         return project(tx, stored, old, changed);
       },
       { rollback: options.dryRun },
@@ -543,7 +549,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    */
   private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const config = this.applyConfigurationOf(body, name);
-    const shapes = listShapesOf(this.info.mergeKeys);
+    const shapes = listShapesOf(this.info.mergeKeys, this.info.atomicFields);
     const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info) };
     const preconditionRv = this.patchedResourceVersion('apply', config);
     for (let attempt = 1; ; attempt++) {
@@ -552,6 +558,10 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const { object, managedFields } = applyConfiguration(shapes, live, current && (current.metadata as ManagedMeta).managedFields, config, writer, options.force === true, nowTimestamp());
       const meta = object['metadata'] as ManagedMeta;
       meta.managedFields = managedFields;
+      // kubectl switching from client-side to server-side apply: keep its annotation in step.
+      if (writer.manager === KUBECTL_APPLY_MANAGER && current?.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
+        meta.annotations = { ...meta.annotations, [LAST_APPLIED_ANNOTATION]: lastAppliedValue(config) };
+      }
       try {
         if (!current) {
           if (preconditionRv !== undefined) throw ApiError.notFound(this.ref, name);
@@ -605,11 +615,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
    * update that removes the last finalizer deletes it. The answer is the object, as upstream.
    */
-  private async markDeleting(tx: Queryable, old: T): Promise<object> {
+  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void): Promise<object> {
     if (!old.metadata.deletionTimestamp) {
       const next = structuredClone(old);
       next.metadata.deletionTimestamp = nowTimestamp();
       next.metadata.deletionGracePeriodSeconds = 0;
+      adjust?.(next);
       const rv = await allocateResourceVersion(tx);
       await this.storage.update(tx, next, rv);
       await appendChange(tx, this.change(next, rv, 'MODIFIED', old));
@@ -617,6 +628,23 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const stored = (await this.storage.get(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!))!;
     await this.decorate(tx, [stored]);
     return this.withType(stored);
+  }
+
+  /**
+   * The first half of a delete that completes later (a namespace empties first): sets
+   * deletionTimestamp (and what `adjust` changes, e.g. a Terminating phase) in one MODIFIED
+   * change and answers the object; a later `delete` removes it. Already marked: unchanged. 404
+   * when missing.
+   */
+  async markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void): Promise<object> {
+    return this.db.transaction(
+      async (tx) => {
+        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        if (!old) throw ApiError.notFound(this.ref, name);
+        return this.markDeleting(tx, old, adjust);
+      },
+      { rollback: options.dryRun },
+    );
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {

@@ -1,0 +1,29 @@
+/** The annotation client-side `kubectl apply` keeps its last configuration in. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The field manager `kubectl apply --server-side` uses (kubectl's default). */
+export const KUBECTL_APPLY_MANAGER = 'kubectl';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function sortedKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys(v[k]!)]));
+  return v;
+}
+
+/**
+ * The annotation's value for an apply configuration, as kube-apiserver writes it when kubectl
+ * applies server-side to an object that has one (lastAppliedUpdater): the configuration without
+ * the annotation itself, encoded as Go's encoding/json does (sorted keys, HTML-escaped, newline),
+ * so a later client-side `kubectl apply` diffs against what was really applied last.
+ */
+export function lastAppliedValue(config: Record<string, unknown>): string {
+  const metadata = { ...((config['metadata'] ?? {}) as Record<string, unknown>) };
+  const annotations = { ...((metadata['annotations'] ?? {}) as Record<string, unknown>) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  if (Object.keys(annotations).length) metadata['annotations'] = annotations;
+  else delete metadata['annotations'];
+  const json = JSON.stringify(sortedKeys({ ...config, metadata } as Json));
+  return `${json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')}\n`;
+}

@@ -1,0 +1,79 @@
+import { ApiError } from '@app/api-machinery';
+import type { GenericStore, ResourceHandler, ResourceRegistry } from '@app/persistence';
+import { deleteCollection } from '../delete-collection';
+import type { Namespace } from './namespace.types';
+
+/** How soon a terminating namespace is emptied again while something in it waits for finalizers. */
+const RETRY_MS = 5000;
+
+/**
+ * kube-controller-manager's namespace controller, in the api process: a namespace marked for
+ * deletion (Terminating) is emptied a little later, kind by kind through each kind's own delete
+ * (so every object gets its DELETED watch event and finalizers are honoured), and the Namespace
+ * is removed once nothing is left in it. The delay lets a client that deletes a namespace together
+ * with its contents (`kubectl delete -f` of a List) delete them itself, as on a cluster. Marked
+ * namespaces are picked up again after a restart (resume); deletes are idempotent, so several api
+ * replicas doing this at once is harmless.
+ */
+export class NamespaceTerminator {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: GenericStore<Namespace>,
+    private readonly registry: ResourceRegistry,
+    private readonly delayMs: number,
+  ) {}
+
+  /** Every stored kind that lives in namespaces (views and subresources excluded). */
+  private contentKinds(): ResourceHandler[] {
+    return this.registry.all().filter((h) => h.info.namespaced && !h.info.resource.includes('/') && h.info.verbs.includes('deletecollection') && typeof h.list === 'function' && typeof h.delete === 'function');
+  }
+
+  /** Does anything live in the namespace? */
+  async holdsObjects(name: string): Promise<boolean> {
+    for (const h of this.contentKinds()) {
+      const page = await h.list!({ namespace: name, labelSelector: [], fieldSelector: [], limit: 1 });
+      if (page.items.length) return true;
+    }
+    return false;
+  }
+
+  schedule(name: string, delayMs = this.delayMs): void {
+    if (this.stopped || this.timers.has(name)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(name);
+      void this.finalize(name);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(name, timer);
+  }
+
+  /** Empties a terminating namespace and removes it; tries again later while objects remain (or on failure). */
+  async finalize(name: string): Promise<void> {
+    try {
+      const ns = await this.store.current('', name);
+      if (!ns?.metadata.deletionTimestamp) return;
+      for (const h of this.contentKinds()) await deleteCollection(h, { namespace: name, labelSelector: [], fieldSelector: [] }, { dryRun: false });
+      // Objects waiting for their finalizers are still there: the namespace waits with them.
+      if (await this.holdsObjects(name)) return this.schedule(name, RETRY_MS);
+      await this.store.delete('', name, { dryRun: false }).catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      });
+    } catch {
+      if (!this.stopped) this.schedule(name, RETRY_MS);
+    }
+  }
+
+  /** After a start: finish the namespaces a previous process left Terminating. */
+  async resume(): Promise<void> {
+    const all = await this.store.list({ labelSelector: [], fieldSelector: [] });
+    for (const ns of all.items) if (ns.metadata.deletionTimestamp) this.schedule(ns.metadata.name!, 0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
