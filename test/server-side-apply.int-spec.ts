@@ -118,6 +118,13 @@ describe('server-side apply', () => {
     const withManaged = await apply('ssa', 'bad', body.replace('metadata:\n', 'metadata:\n  managedFields: [{manager: x}]\n'));
     expect(withManaged.status).toBe(400);
     expect(withManaged.body.message).toBe('metadata.managedFields must be nil');
+    const duplicate = await apply('ssa', 'bad', `${config('bad', { a: 'quay.io/x/b:1' })}  - name: a\n`);
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.message).toBe('failed to create typed patch object (ssa/bad; image.openshift.io/v1, Kind=ImageStream): .spec.tags: duplicate entries for key [name="a"]');
+    const keyless = await apply('ssa', 'bad', `${config('bad', { a: 'quay.io/x/b:1' })}  - from: {kind: DockerImage, name: x}\n`);
+    expect(keyless.body.message).toBe(
+      'failed to create typed patch object (ssa/bad; image.openshift.io/v1, Kind=ImageStream): .spec.tags: element 1: associative list with keys has an element that omits key field "name"',
+    );
     const invalid = await apply('ssa', 'bad', config('bad', { latest: 'quay.io/x/b:1' }, { app: '"not a label value!"' }));
     expect(invalid.status).toBe(422);
     expect(invalid.body.message).toContain('metadata.labels: Invalid value: "not a label value!"');

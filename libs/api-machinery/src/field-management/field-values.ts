@@ -1,4 +1,4 @@
-import { decodePath, encodePath, type FieldSet } from './field-set';
+import { decodePath, encodePath, type FieldSet, pathString } from './field-set';
 import type { ListShapes } from './list-shapes';
 
 /** Value recorded for a node that is owned as itself (an associative-list item, a set member, a granular map). */
@@ -100,4 +100,36 @@ export function removedFields(before: Map<string, string>, after: Map<string, st
   const out = new Set<string>();
   for (const path of before.keys()) if (!after.has(path)) out.add(path);
   return out;
+}
+
+/**
+ * What structured-merge-diff refuses in an apply configuration: an associative-list item without
+ * its key fields, or two items with the same key. Paths as it prints them.
+ */
+export function associativeListProblems(config: unknown, shapes: ListShapes): string[] {
+  const problems: string[] = [];
+  const walk = (node: unknown, printed: string, pattern: string) => {
+    if (!isPlainObject(node)) return;
+    for (const [field, value] of Object.entries(node)) {
+      const childPattern = pattern ? `${pattern}.${field}` : field;
+      const at = `${printed}.${field}`;
+      const keys = shapes.associative[childPattern];
+      if (isPlainObject(value)) walk(value, at, childPattern);
+      if (!Array.isArray(value) || !keys) continue;
+      const seen = new Set<string>();
+      value.forEach((item, i) => {
+        const key = itemKey(item, keys);
+        if (key === undefined) {
+          const missing = keys.find((k) => !isPlainObject(item) || item[k] === undefined || item[k] === null) ?? keys[0]!;
+          problems.push(`${at}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(missing)}`);
+          return;
+        }
+        if (seen.has(key)) problems.push(`${at}: duplicate entries for key ${pathString([key])}`);
+        seen.add(key);
+        walk(item, `${at}${pathString([key])}`, `${childPattern}[]`);
+      });
+    }
+  };
+  walk(config, '', '');
+  return problems;
 }

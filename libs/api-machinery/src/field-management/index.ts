@@ -4,3 +4,4 @@ export * from './field-set';
 export * from './list-shapes';
 export * from './managed-fields';
 export * from './last-applied';
+export { associativeListProblems } from './field-values';

@@ -4,6 +4,7 @@ import {
   type ApiObject,
   applyConfiguration,
   apiVersionOf,
+  associativeListProblems,
   applyPatchDocument,
   continueTooOldMessage,
   decodeContinue,
@@ -550,6 +551,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const config = this.applyConfigurationOf(body, name);
     const shapes = listShapesOf(this.info.mergeKeys, this.info.atomicFields);
+    const problems = associativeListProblems(config, shapes);
+    if (problems.length) {
+      const where = `${this.info.namespaced ? `${namespace}/` : '/'}${name}; ${apiVersionOf(this.info)}, Kind=${this.info.kind}`;
+      const detail = problems.length === 1 ? problems[0]! : `errors:\n  ${problems.join('\n  ')}`;
+      throw ApiError.badRequest(`failed to create typed patch object (${where}): ${detail}`);
+    }
     const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info) };
     const preconditionRv = this.patchedResourceVersion('apply', config);
     for (let attempt = 1; ; attempt++) {
