@@ -39,6 +39,8 @@ describe('namespaces', () => {
     expect(invalid.status).toBe(422);
     expect(invalid.body.message).toContain('metadata.name: Invalid value: "Team_A"');
 
+    expect((await call('GET', `${ns()}?fieldSelector=status.phase%3DActive`)).body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toContain('team-a');
+    expect((await call('GET', `${ns()}?fieldSelector=status.phase%3DTerminating`)).body.items).toEqual([]);
     const list = await call('GET', `${ns()}?labelSelector=team%3Da`);
     expect(list.body).toMatchObject({ kind: 'NamespaceList', apiVersion: 'v1' });
     expect(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['team-a']);

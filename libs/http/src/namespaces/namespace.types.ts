@@ -19,6 +19,6 @@ export const namespacesInfo: ResourceInfo = {
   namespaced: false,
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   shortNames: ['ns'],
-  fieldSelectors: [],
+  fieldSelectors: ['status.phase'],
   mergeKeys: {},
 };
