@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
-import { kubectlFound, runKubectl } from './support/kubectl';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
 
 /** core/v1 namespaces: implicit for use, and creatable, listable and deletable (with their contents) as on a cluster. */
@@ -96,13 +95,10 @@ describe('namespaces', () => {
   });
 
   (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'isd-ns-'));
+    const ws = kubectlWorkspace(api.url);
+    const { dir } = ws;
     try {
-      writeFileSync(
-        join(dir, 'kubeconfig'),
-        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
-      );
-      const kubectl = (...args: string[]) => runKubectl(dir, args);
+      const kubectl = (...args: string[]) => ws.run(args);
       expect(await kubectl('create', 'namespace', 'kc-demo')).toMatchObject({ code: 0, stdout: 'namespace/kc-demo created\n' });
       expect((await kubectl('create', 'namespace', 'kc-demo')).stderr).toContain('namespaces "kc-demo" already exists');
       const table = (await kubectl('get', 'ns', 'kc-demo')).stdout.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
@@ -129,7 +125,7 @@ describe('namespaces', () => {
       expect(removed).toMatchObject({ code: 0 });
       expect(removed.stdout).toContain('imagestream.image.openshift.io "b" deleted');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      ws.remove();
     }
   });
 });

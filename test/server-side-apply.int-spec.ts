@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
-import { kubectlFound, runKubectl } from './support/kubectl';
+import { kubectlFound, kubectlWorkspace, runKubectl } from './support/kubectl';
 
 const APPLY = 'application/apply-patch+yaml';
 
@@ -142,12 +141,9 @@ describe('server-side apply', () => {
   });
 
   (kubectlFound ? it : it.skip)('client-side apply, then server-side, then client-side again: the last-applied annotation follows, so the last step removes what it dropped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'isd-ssa-la-'));
+    const ws = kubectlWorkspace(api.url, 'kla');
+    const { dir } = ws;
     try {
-      writeFileSync(
-        join(dir, 'kubeconfig'),
-        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: kla}}]\ncurrent-context: t\n`,
-      );
       const path = join(dir, 'la.yaml');
       writeFileSync(path, config('la', { latest: 'quay.io/x/la:1' }, { a: 'x' }));
       expect((await runKubectl(dir, ['apply', '-f', path])).code).toBe(0);
@@ -160,17 +156,14 @@ describe('server-side apply', () => {
       expect(back.stdout).toBe('imagestream.image.openshift.io/la configured\n');
       expect((await call('GET', streamUrl('kla', 'la'))).body.metadata.labels).toEqual({ a: 'x' });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      ws.remove();
     }
   });
 
   (kubectlFound ? it : it.skip)('kubectl apply --server-side: create, unchanged re-apply, conflict with kubectl edit-style patch, --force-conflicts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'isd-ssa-'));
+    const ws = kubectlWorkspace(api.url, 'kssa');
+    const { dir } = ws;
     try {
-      writeFileSync(
-        join(dir, 'kubeconfig'),
-        `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: kssa}}]\ncurrent-context: t\n`,
-      );
       const path = join(dir, 'app.yaml');
       writeFileSync(path, config('app', { latest: 'quay.io/x/app:1' }, { app: 'app' }));
       const first = await runKubectl(dir, ['apply', '--server-side', '-f', path]);
@@ -194,7 +187,7 @@ describe('server-side apply', () => {
       expect(yaml.spec.tags[0]!.from.name).toBe('quay.io/x/app:2');
       expect(yaml.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toContain('kubectl/Apply');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      ws.remove();
     }
   });
 });

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Is a kubectl client on PATH (tests that drive it are skipped, with the reason, when not)? */
@@ -27,4 +29,15 @@ export function runKubectl(dir: string, args: string[], input?: string): Promise
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+}
+
+/** A scratch directory with a kubeconfig for the server at `url` (default namespace `namespace`); remove it when done. */
+export function kubectlWorkspace(url: string, namespace?: string): { dir: string; run(args: string[], input?: string): Promise<KubectlRun>; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'isd-kubectl-'));
+  const context = namespace ? `{cluster: t, user: t, namespace: ${namespace}}` : '{cluster: t, user: t}';
+  writeFileSync(
+    join(dir, 'kubeconfig'),
+    `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: ${context}}]\ncurrent-context: t\n`,
+  );
+  return { dir, run: (args, input) => runKubectl(dir, args, input), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
