@@ -10,6 +10,7 @@
  *     streams shows the tag at the pushed image, p50/p99; then the same at the lower rates of
  *     INGEST_BENCH_SWEEP (default 25,50,100) for INGEST_BENCH_SWEEP_SECONDS (default 8) each, with
  *     INGEST_BENCH_WORKERS (default 1) worker processes.
+ * INGEST_BENCH_PHASES (comma-separated, default `receiver,visibility`) picks the phases to run.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,7 @@ const SWEEP_RATES = (process.env['INGEST_BENCH_SWEEP'] ?? '25,50,100').split(','
 const SWEEP_SECONDS = env('INGEST_BENCH_SWEEP_SECONDS', 8);
 /** Worker processes (replicas) for the visibility runs. */
 const WORKERS = env('INGEST_BENCH_WORKERS', 1);
+const PHASES = new Set((process.env['INGEST_BENCH_PHASES'] ?? 'receiver,visibility').split(',').map((p) => p.trim()));
 const SECRET = 'bench-ingest-secret';
 const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -286,7 +288,21 @@ async function main(): Promise<void> {
   }
   console.log(`machine: ${cpus().length} cores, node ${process.version}; ${SECONDS}s per load run`);
   const url = await freshDatabase('imagestreamd_bench_ingest');
+  if (PHASES.has('receiver')) await receiverPhase(url);
+  if (PHASES.has('visibility')) {
+    await withClient(url, (c) => c.query('TRUNCATE registry_events'));
+    await visibility(url);
+  }
+  if (process.env['INGEST_BENCH_DEBUG_DB']) {
+    const r = await withClient(url, (c) =>
+      c.query(`SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at) * 1000) AS p FROM registry_events WHERE tag LIKE 't%'`),
+    );
+    console.log('received → settled (ms) p50/p99', r.rows[0]);
+  }
+}
 
+/** Phase 1: the receiver's answer rate and time, against raw INSERTs of the same rows. */
+async function receiverPhase(url: string): Promise<void> {
   // The receiver alone (no worker): what the registry's serial sender and a burst of senders see.
   const api = await startApiProcess({
     DATABASE_URL: url,
@@ -310,15 +326,6 @@ async function main(): Promise<void> {
   console.log(line('receiver, 1 serial sender', serial, rawSerial));
   console.log(line(`raw INSERT, ${CONNECTIONS} connections (baseline)`, rawConcurrent));
   console.log(line(`receiver, ${CONNECTIONS} concurrent senders`, concurrent, rawConcurrent));
-
-  await withClient(url, (c) => c.query('TRUNCATE registry_events'));
-  await visibility(url);
-  if (process.env['INGEST_BENCH_DEBUG_DB']) {
-    const r = await withClient(url, (c) =>
-      c.query(`SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at) * 1000) AS p FROM registry_events WHERE tag LIKE 't%'`),
-    );
-    console.log('received → settled (ms) p50/p99', r.rows[0]);
-  }
 }
 
 main().then(

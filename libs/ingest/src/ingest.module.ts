@@ -1,7 +1,9 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ImageApiModule, ImageStreamMappingHandler } from '@app/image';
 import { Database, ResourceRegistry } from '@app/persistence';
+import type { FastifyInstance } from 'fastify';
 import { RegistryEventProcessor } from './event-processor';
 import { RegistryEventQueue } from './event-queue';
 import { ImageRecorder } from './image-recorder';
@@ -10,7 +12,7 @@ import { InboxWriter } from './inbox-writer';
 import { RegistryEventSweeper } from './ingest-sweeper';
 import { RegistryEventsWorker } from './ingest-worker';
 import { RegistryEventsController } from './registry-events.controller';
-import { RegistryNotificationsController } from './registry-notifications.controller';
+import { RegistryNotificationsController, registerNotificationsRoute } from './registry-notifications.controller';
 import { RegistryNotificationReceiver } from './receiver.service';
 import { RegistrySource } from './registry-source';
 import { SharedSecret } from './shared-secret';
@@ -38,8 +40,21 @@ const common = [
     },
   ],
 })
-export class IngestApiModule implements OnApplicationShutdown {
-  constructor(@Inject(RegistryEventQueue) private readonly queue: RegistryEventQueue) {}
+export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(RegistryEventQueue) private readonly queue: RegistryEventQueue,
+    @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
+    @Inject(SharedSecret) private readonly secret: SharedSecret,
+    @Inject(RegistryNotificationReceiver) private readonly receiver: RegistryNotificationReceiver,
+  ) {}
+
+  /**
+   * Before the server listens. Fastify gives the route the error handler in force when it boots:
+   * the one Nest installs after this hook, so errors render as on Nest routes.
+   */
+  onModuleInit(): void {
+    registerNotificationsRoute(this.http.httpAdapter.getInstance<FastifyInstance>(), this.secret, this.receiver);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();

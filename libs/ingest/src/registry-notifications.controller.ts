@@ -1,33 +1,36 @@
-import { Controller, Delete, Get, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Patch, Put, Res } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
 import { setRequestLabels } from '@app/http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RegistryNotificationReceiver } from './receiver.service';
 import { SharedSecret } from './shared-secret';
-
-type Req = FastifyRequest<{ Body: Buffer | undefined }>;
 
 /**
  * `POST /registry/notifications`: the endpoint a CNCF distribution registry's `notifications.endpoints`
  * entry points at. 202 once every event the service acts on is committed to the inbox; 401 without
  * the shared secret; 400 for a malformed envelope; 415 for another body type; 503 when Postgres is
  * unavailable (the registry retries until it gets a 2xx). Other methods get 405 with `Allow: POST`.
+ *
+ * Registered on Fastify itself, not as a Nest route: the registry sends one envelope at a time and
+ * waits for each answer, so per-request framework work caps its rate, and Nest's router (route
+ * proxy, execution context, handler wrapping) is skipped. Everything else is as on Nest routes:
+ * what the handler throws reaches the error handler Nest installs on Fastify, which runs the global
+ * StatusExceptionFilter (the same Status bodies), and the request labels feed the metrics hook.
  */
+export function registerNotificationsRoute(fastify: FastifyInstance, secret: SharedSecret, receiver: RegistryNotificationReceiver): void {
+  fastify.post<{ Body: Buffer | undefined }>('/registry/notifications', async (req, reply) => {
+    setRequestLabels(req, { verb: 'create', resource: 'registry/notifications' });
+    secret.check(req.headers);
+    RegistryNotificationReceiver.checkContentType(req.headers['content-type']);
+    const result = await receiver.receive(req.body);
+    return reply.status(202).header('content-type', 'application/json').send(JSON.stringify(result));
+  });
+}
+
+/** The other methods of `/registry/notifications` (POST: registerNotificationsRoute). */
 @Controller('registry')
 export class RegistryNotificationsController {
-  constructor(
-    @Inject(SharedSecret) private readonly secret: SharedSecret,
-    @Inject(RegistryNotificationReceiver) private readonly receiver: RegistryNotificationReceiver,
-  ) {}
-
-  @Post('notifications')
-  async receive(@Req() req: Req, @Res() reply: FastifyReply): Promise<void> {
-    setRequestLabels(req, { verb: 'create', resource: 'registry/notifications' });
-    this.secret.check(req.headers);
-    RegistryNotificationReceiver.checkContentType(req.headers['content-type']);
-    const result = await this.receiver.receive(req.body);
-    void reply.status(202).header('content-type', 'application/json').send(JSON.stringify(result));
-  }
+  constructor(@Inject(SharedSecret) private readonly secret: SharedSecret) {}
 
   @Get('notifications')
   get(@Res() reply: FastifyReply): never {
