@@ -67,11 +67,7 @@ export class NamespaceHandler implements ResourceHandler {
   async patch(_namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
     if (type !== 'apply' && !(await this.store.current('', name))) {
       if (options.dryRun) return { code: 200, body: applyPatchDocument(type, implicitNamespace(name), patch, namespacesInfo.mergeKeys) };
-      try {
-        await this.store.create('', { metadata: { name } }, { dryRun: false });
-      } catch (e) {
-        if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-      }
+      await this.materialize(name);
     }
     return this.store.patch('', name, type, patch, options);
   }
@@ -93,15 +89,20 @@ export class NamespaceHandler implements ResourceHandler {
     if (!stored) {
       if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
       if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };
-      await this.store.create('', { metadata: { name } }, { dryRun: false }).catch((e: unknown) => {
-        if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-      });
+      await this.materialize(name);
     }
     const marked = await this.store.markForDeletion('', name, options, (ns) => {
       ns.status = { ...ns.status, phase: 'Terminating' };
     });
     if (!options.dryRun) this.terminator.schedule(name);
     return { code: 200, body: marked };
+  }
+
+  /** Stores an implicit namespace as a Namespace object (someone else doing it meanwhile is fine). */
+  private async materialize(name: string): Promise<void> {
+    await this.store.create('', { metadata: { name } }, { dryRun: false }).catch((e: unknown) => {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    });
   }
 
   present(obj: object, mark?: string | null) {
