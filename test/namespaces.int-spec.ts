@@ -83,10 +83,28 @@ describe('namespaces', () => {
     const held = (await call('GET', `${streams}/held`)).body;
     expect(held.metadata.deletionTimestamp).toEqual(expect.any(String));
     expect((await call('GET', ns('doomed'))).body.status.phase).toBe('Terminating');
+    // NamespaceLifecycle admission: nothing new in a terminating namespace (updates stay allowed).
+    const refused = await call('POST', streams, { metadata: { name: 'late' }, spec: {} });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Forbidden',
+      message: 'imagestreams.image.openshift.io "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+      details: { name: 'late', group: 'image.openshift.io', kind: 'imagestreams', causes: [{ reason: 'NamespaceTerminating', message: 'namespace doomed is being terminated', field: 'metadata.namespace' }] },
+    });
+    const mapping = await call('POST', `${api.base}/namespaces/doomed/imagestreammappings`, {
+      metadata: { name: 'held' },
+      image: { metadata: { name: `sha256:${'d'.repeat(64)}` }, dockerImageReference: `example.com/doomed/held@sha256:${'d'.repeat(64)}` },
+      tag: 'latest',
+    });
+    expect(mapping.body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect((await call('GET', `${streams}/late`)).status).toBe(404);
     expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
     const gone = await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'doomed'), 15000);
     expect(gone.status).toBe(200);
     expect((await call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`)).status).toBe(200);
+    // Once removed, the name is usable again.
+    expect((await call('POST', streams, { metadata: { name: 'reborn' }, spec: {} })).status).toBe(201);
 
     expect((await call('DELETE', ns('never-used'))).body).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "never-used" not found' });
     // Deleting an implicit namespace that holds objects empties it too.

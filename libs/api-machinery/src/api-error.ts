@@ -1,5 +1,5 @@
 import { FieldError, fieldErrorBody, fieldErrorString } from './field-errors';
-import type { Status, StatusDetails } from './status.types';
+import type { Status, StatusCause, StatusDetails } from './status.types';
 
 /** Identifies a resource for error messages: `<resource>.<group> "<name>"`. */
 export interface ResourceRef {
@@ -116,6 +116,14 @@ export class ApiError extends Error {
 
   static forbidden(message: string): ApiError {
     return new ApiError(403, 'Forbidden', message);
+  }
+
+  /** `<resource>.<group> "<name>" is forbidden: <why>` (admission refusals), with optional causes. */
+  static forbiddenOn(ref: ResourceRef, name: string, why: string, causes?: StatusCause[]): ApiError {
+    const subject = name ? `${qualified(ref)} "${name}"` : qualified(ref);
+    const details: StatusDetails = { name, group: ref.group, kind: ref.resource };
+    if (causes) details.causes = causes;
+    return new ApiError(403, 'Forbidden', `${subject} is forbidden: ${why}`, details);
   }
 
   static unavailable(message: string): ApiError {

@@ -13,6 +13,7 @@ import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { NamespaceHandler } from './namespaces/namespace.handler';
+import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
 import { NamespaceStrategy } from './namespaces/namespace.strategy';
 import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
@@ -26,13 +27,14 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
     { provide: OpenApiDocuments, inject: [ResourceRegistry], useFactory: (registry: ResourceRegistry) => new OpenApiDocuments(registry) },
     { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
     { provide: TableConvertor, useFactory: () => new TableConvertor() },
+    { provide: NamespaceLifecycle, useFactory: () => new NamespaceLifecycle() },
     {
       provide: NamespaceTerminator,
-      inject: [Database, ResourceRegistry, APP_CONFIG],
-      useFactory: (db: Database, registry: ResourceRegistry, config: AppConfig) => {
+      inject: [Database, ResourceRegistry, APP_CONFIG, NamespaceLifecycle],
+      useFactory: (db: Database, registry: ResourceRegistry, config: AppConfig, lifecycle: NamespaceLifecycle) => {
         const store = new GenericStore<Namespace>(namespacesInfo, db, new TableStorage<Namespace>('namespaces', false), new NamespaceStrategy());
         const terminator = new NamespaceTerminator(store, registry, config.namespaceTerminationDelayMs);
-        registry.register(new NamespaceHandler(store, terminator));
+        registry.register(new NamespaceHandler(store, terminator, lifecycle));
         return terminator;
       },
     },
@@ -44,9 +46,13 @@ export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(REDIS_HEALTH) private readonly redis: Redis,
     @Inject(NamespaceTerminator) private readonly namespaces: NamespaceTerminator,
+    @Inject(NamespaceLifecycle) private readonly lifecycle: NamespaceLifecycle,
+    @Inject(WatchService) private readonly watches: WatchService,
   ) {}
   async onApplicationBootstrap(): Promise<void> {
-    await this.namespaces.resume();
+    // Subscribe before loading: a change arriving in between is applied after the load, never lost.
+    this.watches.feed.onChange((change) => this.lifecycle.onChange(change));
+    this.lifecycle.load(await this.namespaces.resume());
   }
   onApplicationShutdown(): void {
     this.namespaces.stop();

@@ -10,12 +10,18 @@ import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Qu
 import { includeObjectOf, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
+import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 
 type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 
 function send(reply: FastifyReply, code: number, body: object, warnings: string[] = []): void {
   if (warnings.length) void reply.header('warning', warnings);
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+function metadataNameOf(body: unknown): string | undefined {
+  const meta = (body as { metadata?: { name?: unknown } } | null)?.metadata;
+  return typeof meta?.name === 'string' ? meta.name : undefined;
 }
 
 /**
@@ -31,6 +37,7 @@ export class ResourceController {
     @Inject(WatchService) private readonly watches: WatchService,
     @Inject(TableConvertor) private readonly tables: TableConvertor,
     @Inject(FieldValidator) private readonly fields: FieldValidator,
+    @Inject(NamespaceLifecycle) private readonly lifecycle: NamespaceLifecycle,
   ) {}
 
   /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
@@ -130,6 +137,7 @@ export class ResourceController {
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
         const options = managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']);
         const body = decodeObjectBody(req.headers['content-type'], req.body);
+        this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, document, options);
         return send(reply, result.code, result.body, warnings);

@@ -65,10 +65,11 @@ export class NamespaceTerminator {
     }
   }
 
-  /** After a start: finish the namespaces a previous process left Terminating. */
-  async resume(): Promise<void> {
+  /** After a start: finish the namespaces a previous process left Terminating; answers the stored namespaces. */
+  async resume(): Promise<Namespace[]> {
     const all = await this.store.list({ labelSelector: [], fieldSelector: [] });
     for (const ns of all.items) if (ns.metadata.deletionTimestamp) this.schedule(ns.metadata.name!, 0);
+    return all.items;
   }
 
   stop(): void {

@@ -10,6 +10,7 @@ import {
   type WriteResult,
 } from '@app/api-machinery';
 import type { GenericStore, ResourceHandler } from '@app/persistence';
+import type { NamespaceLifecycle } from './namespace-lifecycle';
 import type { NamespaceTerminator } from './namespace-terminator';
 import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
 
@@ -38,6 +39,7 @@ export class NamespaceHandler implements ResourceHandler {
   constructor(
     private readonly store: GenericStore<Namespace>,
     private readonly terminator: NamespaceTerminator,
+    private readonly lifecycle: NamespaceLifecycle,
   ) {}
 
   get info() {
@@ -94,7 +96,10 @@ export class NamespaceHandler implements ResourceHandler {
     const marked = await this.store.markForDeletion('', name, options, (ns) => {
       ns.status = { ...ns.status, phase: 'Terminating' };
     });
-    if (!options.dryRun) this.terminator.schedule(name);
+    if (!options.dryRun) {
+      this.lifecycle.markTerminating(name);
+      this.terminator.schedule(name);
+    }
     return { code: 200, body: marked };
   }
 
