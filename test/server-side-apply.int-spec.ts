@@ -140,6 +140,25 @@ describe('server-side apply', () => {
     expect(badEntry.body.message).toContain('metadata.managedFields[0].operation: Invalid value: "Delete": must be `Apply` or `Update`');
   });
 
+  it('writes through the status subresource are recorded with subresource "status"', async () => {
+    const triggers = `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/ssa-status/triggers`;
+    const created = await call('POST', `${triggers}?fieldManager=creator`, {
+      metadata: { name: 'follow' },
+      spec: { from: { kind: 'ImageStreamTag', name: 'base:latest' }, target: { kind: 'Webhook', name: 'hook' }, delivery: { url: 'https://hooks.example.com/x', secretRef: { name: 'hook-key' } } },
+    });
+    expect(created.status).toBe(201);
+    const patched = await call('PATCH', `${triggers}/follow/status?fieldManager=status-writer`, { status: { lastTriggeredImageID: `sha256:${'a'.repeat(64)}` } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const managers = patched.body.metadata.managedFields as { manager: string; subresource?: string; fieldsV1: Record<string, unknown> }[];
+    expect(managers.find((m) => m.manager === 'creator')).toMatchObject({ operation: 'Update', fieldsV1: { 'f:spec': expect.any(Object) } });
+    expect(managers.find((m) => m.manager === 'creator')!.subresource).toBeUndefined();
+    expect(managers.find((m) => m.manager === 'status-writer')).toMatchObject({
+      operation: 'Update',
+      subresource: 'status',
+      fieldsV1: { 'f:status': { 'f:lastTriggeredImageID': {} } },
+    });
+  });
+
   (kubectlFound ? it : it.skip)('client-side apply, then server-side, then client-side again: the last-applied annotation follows, so the last step removes what it dropped', async () => {
     const ws = kubectlWorkspace(api.url, 'kla');
     const { dir } = ws;

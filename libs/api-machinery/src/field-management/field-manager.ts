@@ -15,10 +15,11 @@ import {
   releaseFields,
 } from './managed-fields';
 
-/** Who writes: the request's field manager and the apiVersion it speaks. */
+/** Who writes: the request's field manager, the apiVersion it speaks and the subresource it writes through (`status`). */
 export interface Writer {
   manager: string;
   apiVersion: string;
+  subresource?: string;
 }
 
 /** Owner of every field of an object that had no managers when it was first applied to. */

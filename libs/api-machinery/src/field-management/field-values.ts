@@ -6,9 +6,10 @@ const PRESENT = '\u0000present';
 
 /**
  * Fields no manager owns (kube-apiserver's strip-meta manager): identity and server-maintained
- * metadata, and `status`, which the main resource's strategies reset on every write.
+ * metadata, and `status`, which the main resource's strategies reset on every write (a status
+ * subresource's shapes say `spec` instead).
  */
-const unmanagedTopLevel = new Set(['apiVersion', 'kind', 'status']);
+const defaultUnmanagedTopLevel: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'status']);
 const unmanagedMetadata = new Set([
   'name',
   'namespace',
@@ -44,6 +45,7 @@ export function itemKey(item: unknown, keys: string[]): string | undefined {
  */
 export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, string> {
   const out = new Map<string, string>();
+  const unmanagedTopLevel = shapes.unmanagedTopLevel ?? defaultUnmanagedTopLevel;
   const walk = (node: Record<string, unknown>, path: string[], pattern: string) => {
     for (const [field, value] of Object.entries(node)) {
       if (value === undefined) continue;

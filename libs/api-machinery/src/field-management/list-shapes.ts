@@ -12,7 +12,21 @@ export interface ListShapes {
   granularMaps: ReadonlySet<string>;
   /** Objects that are one value (a leaf), not a struct of fields. */
   atomic: ReadonlySet<string>;
+  /**
+   * Top-level fields nobody owns through this endpoint (upstream's reset fields): the main
+   * resource's strategy resets `status`, the status subresource's resets `spec`. Default: the
+   * main resource's.
+   */
+  unmanagedTopLevel?: ReadonlySet<string>;
 }
+
+/** Which endpoint writes: the object itself or its `status` subresource. */
+export type WriteScope = 'main' | 'status';
+
+const unmanagedTopLevelOf: Record<WriteScope, ReadonlySet<string>> = {
+  main: new Set(['apiVersion', 'kind', 'status']),
+  status: new Set(['apiVersion', 'kind', 'spec']),
+};
 
 /** ObjectMeta's shapes (k8s.io/apimachinery's `+listType` markers), shared by every kind. */
 const metadataShapes = {
@@ -24,15 +38,15 @@ const metadataShapes = {
 const cache = new WeakMap<Record<string, string>, Map<string, ListShapes>>();
 
 /** A kind's shapes from its strategic-merge keys (`{'spec.tags': 'name'}`), its atomic structs and ObjectMeta's. */
-export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys'], atomicFields: readonly string[] = []): ListShapes {
+export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys'], atomicFields: readonly string[] = [], scope: WriteScope = 'main'): ListShapes {
   let byAtomic = cache.get(mergeKeys);
   if (!byAtomic) cache.set(mergeKeys, (byAtomic = new Map()));
-  const key = atomicFields.join('\n');
+  const key = `${scope}\n${atomicFields.join('\n')}`;
   let shapes = byAtomic.get(key);
   if (!shapes) {
     const associative: Record<string, string[]> = { ...metadataShapes.associative };
     for (const [path, k] of Object.entries(mergeKeys)) associative[path] = [k];
-    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields) };
+    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields), unmanagedTopLevel: unmanagedTopLevelOf[scope] };
     byAtomic.set(key, shapes);
   }
   return shapes;

@@ -20,6 +20,7 @@ import {
   type ListOptions,
   type ListResult,
   listShapesOf,
+  type ListShapes,
   nowTimestamp,
   type PatchType,
   refOf,
@@ -27,6 +28,7 @@ import {
   type ResourceStrategy,
   successStatus,
   trackUpdate,
+  type Writer,
   validateAnnotations,
   validateFinalizers,
   validateLabels,
@@ -352,12 +354,22 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     const errors = validateManagedFields(meta.managedFields);
     if (errors.length) return errors;
-    const writer = { manager: tracking.manager, apiVersion: apiVersionOf(this.info) };
+    const writer = this.writerOf(tracking.manager);
     const liveEntries = old ? (old.metadata as ManagedMeta).managedFields : undefined;
-    const entries = trackUpdate(listShapesOf(this.info.mergeKeys, this.info.atomicFields), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
+    const entries = trackUpdate(this.shapes(), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
     if (entries.length) meta.managedFields = entries;
     else delete meta.managedFields;
     return [];
+  }
+
+  private shapes(): ListShapes {
+    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main');
+  }
+
+  /** A store serving a subresource (`triggers/status`) records its writers as such, as kube-apiserver does. */
+  private writerOf(manager: string): Writer {
+    const subresource = this.info.resource.split('/')[1];
+    return subresource ? { manager, apiVersion: apiVersionOf(this.info), subresource } : { manager, apiVersion: apiVersionOf(this.info) };
   }
 
   private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
@@ -550,14 +562,14 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    */
   private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const config = this.applyConfigurationOf(body, name);
-    const shapes = listShapesOf(this.info.mergeKeys, this.info.atomicFields);
+    const shapes = this.shapes();
     const problems = associativeListProblems(config, shapes);
     if (problems.length) {
       const where = `${this.info.namespaced ? `${namespace}/` : '/'}${name}; ${apiVersionOf(this.info)}, Kind=${this.info.kind}`;
       const detail = problems.length === 1 ? problems[0]! : `errors:\n  ${problems.join('\n  ')}`;
       throw ApiError.badRequest(`failed to create typed patch object (${where}): ${detail}`);
     }
-    const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info) };
+    const writer = this.writerOf(options.fieldManager ?? '');
     const preconditionRv = this.patchedResourceVersion('apply', config);
     for (let attempt = 1; ; attempt++) {
       const current = await this.current(namespace, name);
