@@ -133,6 +133,29 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(watchMatchOnly.status).toBe(422);
   });
 
+  it('a read asking for a resourceVersion the server has not reached waits, then is 504 ResourceVersionTooLarge', async () => {
+    const current = BigInt((await call('GET', `${ns()}/imagestreams`)).body.metadata.resourceVersion);
+    const future = String(current + 1_000_000n);
+    const started = Date.now();
+    const [list, get] = await Promise.all([
+      call('GET', `${ns()}/imagestreams?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`),
+      call('GET', `${ns()}/imagestreams/app?resourceVersion=${future}`),
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+    for (const res of [list, get]) {
+      expect(res.status).toBe(504);
+      expect(res.body).toMatchObject({
+        kind: 'Status',
+        reason: 'Timeout',
+        code: 504,
+        message: expect.stringMatching(new RegExp(`^Too large resource version: ${future}, current: \\d+$`)),
+        details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+      });
+    }
+    // A version already reached is served as usual.
+    expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=${current}`)).status).toBe(200);
+  });
+
   it('watch-list: sendInitialEvents=true sends the current objects, then a bookmark marking their end, then changes', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'one' } })).status).toBe(201);
     expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'two' } })).status).toBe(201);

@@ -131,7 +131,7 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       const name = `sha256:${'e'.repeat(64)}`;
       const res = await create({ metadata: { name }, dockerImageReference: `quay.io/x/app@${name}`, dockerImageManifest: '{not json', dockerImageConfig: '{}' });
       expect(res.dockerImageLayers).toBeUndefined();
-      expect(res.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} });
+      expect(res.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
     });
   });
 

@@ -5,7 +5,7 @@ import { startTestApi, type TestApi } from './support/api-server';
 /** An image-less istag's image (and a list item's, plus name and pull spec): upstream's v1 conversion of an empty Image. */
 const emptyImage = {
   metadata: {},
-  dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+  dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} },
   dockerImageMetadataVersion: '1.0',
 };
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -168,6 +168,11 @@ describe('imagestreamtags', () => {
     it('has no watch', async () => {
       const res = await call('GET', `${ns('list-a')}/imagestreamtags?watch=true`);
       expect(res.status).toBe(405);
+      expect(res.body).toMatchObject({
+        reason: 'MethodNotAllowed',
+        message: 'watch is not supported on resources of kind "imagestreamtags.image.openshift.io"',
+        details: { group: 'image.openshift.io', kind: 'imagestreamtags' },
+      });
     });
   });
 

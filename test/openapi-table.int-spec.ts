@@ -130,7 +130,7 @@ describe('Table output, OpenAPI and fieldValidation', () => {
     it('Strict: 400 naming each unknown field, nothing written', async () => {
       const res = await call('POST', `${ns()}/imagestreams?fieldValidation=Strict`, body('strict'));
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.tagz", unknown field "extra"' });
+      expect(res.body).toMatchObject({ reason: 'BadRequest', message: 'ImageStream in version "v1" cannot be handled as a ImageStream: strict decoding error: unknown field "spec.tagz", unknown field "extra"' });
       expect((await call('GET', `${ns()}/imagestreams/strict`)).status).toBe(404);
       const patch = await call('PATCH', `${ns()}/imagestreams/app?fieldValidation=Strict`, { spec: { tags: [{ name: 'x', form: {} }] } }, 'application/merge-patch+json');
       expect(patch.status).toBe(400);
@@ -146,7 +146,7 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(smp.status).toBe(200);
       const istag = await call('PUT', `${ns()}/imagestreamtags/app:bad?fieldValidation=Strict`, { tag: { frm: {} } });
       expect(istag.status).toBe(400);
-      expect(istag.body.message).toBe('strict decoding error: unknown field "tag.frm"');
+      expect(istag.body.message).toBe('ImageStreamTag in version "v1" cannot be handled as a ImageStreamTag: strict decoding error: unknown field "tag.frm"');
     });
 
     it('Warn (the default) writes and answers Warning headers; Ignore says nothing', async () => {

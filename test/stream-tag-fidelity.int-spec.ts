@@ -3,7 +3,7 @@ import { startTestApi, type TestApi } from './support/api-server';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const strategic = 'application/strategic-merge-patch+json';
-const emptyImageMetadata = { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} };
+const emptyImageMetadata = { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} };
 
 /**
  * Upstream wire details of streams and their tag views: pull-spec length (§4), omitted empty

@@ -219,7 +219,7 @@ describe('triggers.imagestreamd.io API', () => {
       spec: { ...full, bogus: 1 },
     });
     expect(strict.status).toBe(400);
-    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.bogus"');
+    expect(strict.body.message).toBe('Trigger in version "v1" cannot be handled as a Trigger: strict decoding error: unknown field "spec.bogus"');
     const created = await call('POST', `${trg()}/triggers`, {
       metadata: { name: 'full', labels: { team: 'web' }, annotations: { note: 'n' } },
       spec: { ...full, bogus: 1, delivery: { ...full.delivery, retries: 3 } },

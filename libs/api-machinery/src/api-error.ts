@@ -98,6 +98,14 @@ export class ApiError extends Error {
     return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
   }
 
+  /** A verb the resource does not offer at an existing path (`?watch=1` on a list without watch). */
+  static methodNotSupported(ref: ResourceRef, action: string): ApiError {
+    return new ApiError(405, 'MethodNotAllowed', `${action} is not supported on resources of kind ${JSON.stringify(qualified(ref))}`, {
+      group: ref.group,
+      kind: ref.resource,
+    });
+  }
+
   static gone(message: string, continueToken?: string): ApiError {
     return new ApiError(410, 'Expired', message, undefined, continueToken);
   }

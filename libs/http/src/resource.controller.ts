@@ -1,6 +1,6 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, apiVersionOf } from '@app/api-machinery';
-import { type ResourceHandler, ResourceRegistry } from '@app/persistence';
+import { ApiError, apiVersionOf, refOf } from '@app/api-machinery';
+import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
@@ -11,12 +11,17 @@ import { includeObjectOf, renderingOf, TableConvertor } from './table/table-conv
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
+import { awaitResourceVersion } from './resource-version-gate';
 
 type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 
 function send(reply: FastifyReply, code: number, body: object, warnings: string[] = []): void {
   if (warnings.length) void reply.header('warning', warnings);
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+function queryString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
 function metadataNameOf(body: unknown): string | undefined {
@@ -38,6 +43,7 @@ export class ResourceController {
     @Inject(TableConvertor) private readonly tables: TableConvertor,
     @Inject(FieldValidator) private readonly fields: FieldValidator,
     @Inject(NamespaceLifecycle) private readonly lifecycle: NamespaceLifecycle,
+    @Inject(Database) private readonly db: Database,
   ) {}
 
   /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
@@ -129,7 +135,9 @@ export class ResourceController {
         if (isWatch(req.query)) return this.watch(h, namespace, req, reply);
         setRequestLabels(req, { verb: 'list', resource });
         if (!h.list) throw ApiError.methodNotAllowed();
-        const list = await h.list(listOptionsOf(req.query, h.info, namespace || undefined));
+        const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
+        await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
+        const list = await h.list(listOptions);
         return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true);
       }
       case 'POST': {
@@ -162,6 +170,7 @@ export class ResourceController {
       case 'GET': {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
+        await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
         return this.sendRead(h, req, reply, await h.get(namespace, name), false);
       }
       case 'PUT': {
@@ -198,7 +207,10 @@ export class ResourceController {
   private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
     setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
     if (req.method !== 'GET') throw ApiError.methodNotAllowed();
-    if (!h.current || !h.list || !h.info.verbs.includes('watch')) throw ApiError.methodNotAllowed();
+    if (!h.current || !h.list || !h.info.verbs.includes('watch')) {
+      if (h.list) throw ApiError.methodNotSupported(refOf(h.info), 'watch');
+      throw ApiError.methodNotAllowed();
+    }
     const list = listOptionsOf(req.query, h.info, namespace || undefined);
     const params = watchParamsOf(req.query);
     const rendering = renderingOf(req.headers.accept);

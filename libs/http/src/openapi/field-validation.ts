@@ -14,13 +14,13 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
 
 /**
  * What unknown fields mean for the request: Strict → 400 BadRequest naming each one (nothing is
- * written); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
+ * written; `decodePrefix` is what the decoder puts first for a whole-object body); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
  * Ignore → nothing.
  */
-export function unknownFieldOutcome(mode: FieldValidation, unknown: string[]): string[] {
+export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = ''): string[] {
   if (!unknown.length || mode === 'Ignore') return [];
   const messages = unknown.map((f) => `unknown field "${f}"`);
-  if (mode === 'Strict') throw ApiError.badRequest(`strict decoding error: ${messages.join(', ')}`);
+  if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
   return messages.map((m) => `299 - ${JSON.stringify(m)}`);
 }
 

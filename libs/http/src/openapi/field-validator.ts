@@ -56,7 +56,8 @@ export class FieldValidator {
         unknown = unknownFieldsInJsonPatch(body, schema, schemas);
         break;
     }
-    return unknownFieldOutcome(validation, unknown);
+    // A create/update body fails in the decoder, which kube-apiserver words as a decode error of the kind.
+    return unknownFieldOutcome(validation, unknown, patchType === undefined ? decodeErrorPrefix(info) : '');
   }
 
   private jsonPatchMismatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): TypeMismatch | null {
@@ -72,9 +73,14 @@ export class FieldValidator {
   }
 }
 
+/** kube-apiserver's transformDecodeError wording before a body's decode error. */
+function decodeErrorPrefix(info: ResourceInfo): string {
+  return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
+}
+
 /** The message kube-apiserver's decoder gives (Go json wording), as a 400 BadRequest. */
 function typeError(info: ResourceInfo, m: TypeMismatch): ApiError {
   return ApiError.badRequest(
-    `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${m.got} into Go struct field ${info.kind}.${m.path || '(root)'} of type ${m.expected}`,
+    `${decodeErrorPrefix(info)}json: cannot unmarshal ${m.got} into Go struct field ${info.kind}.${m.path || '(root)'} of type ${m.expected}`,
   );
 }

@@ -31,7 +31,7 @@ describe('ImageStrategy', () => {
   it('defaults the DockerImage metadata document', () => {
     const i = image();
     strategy.prepareForCreate(i);
-    expect(i.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} });
+    expect(i.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
     expect(i.dockerImageMetadataVersion).toBe('1.0');
   });
 

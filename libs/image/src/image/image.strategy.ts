@@ -11,10 +11,13 @@ const managedSignatureAnnotation = 'image.openshift.io/managed-signature';
 export function defaultImage(image: Image): void {
   image.dockerImageMetadataVersion ||= '1.0';
   const meta = image.dockerImageMetadata;
+  // Go's encoding of docker10.DockerImage: `Id` has no omitempty and a zero `Created` is null.
   image.dockerImageMetadata = {
     ...(meta ?? {}),
     kind: 'DockerImage',
     apiVersion: 'image.openshift.io/1.0',
+    Id: meta?.Id ?? '',
+    Created: meta?.Created ?? null,
     ContainerConfig: meta?.ContainerConfig ?? {},
   };
   if (image.dockerImageLayers && !image.dockerImageLayers.length) delete image.dockerImageLayers;

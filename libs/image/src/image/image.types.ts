@@ -41,7 +41,8 @@ export interface DockerImageMetadata {
   Id?: string;
   Parent?: string;
   Comment?: string;
-  Created?: string;
+  /** null when unknown (Go's zero metav1.Time). */
+  Created?: string | null;
   Container?: string;
   ContainerConfig: DockerConfig;
   DockerVersion?: string;

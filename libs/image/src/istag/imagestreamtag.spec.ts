@@ -51,7 +51,7 @@ describe('imageStreamTagView', () => {
     // Upstream's v1 conversion of an empty Image still emits the metadata document and its version.
     expect(empty.image).toEqual({
       metadata: {},
-      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} },
       dockerImageMetadataVersion: '1.0',
     });
     expect(empty.generation).toBe(0);
@@ -72,7 +72,7 @@ describe('imageStreamTagView', () => {
     expect(view.image).toEqual({
       metadata: { name: digest },
       dockerImageReference: event.dockerImageReference,
-      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {} },
+      dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} },
       dockerImageMetadataVersion: '1.0',
     });
   });

@@ -83,7 +83,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (!image || typeof image !== 'object') errors.push(fieldErr.required('image'));
     else {
       image.metadata ??= {};
-      if (!image.metadata.name) errors.push(fieldErr.required('image.metadata.name'));
+      if (!image.metadata.name) errors.push(fieldErr.required('image.metadata.name', 'name or generateName is required'));
       else errors.push(...validatePathSegmentName(image.metadata.name, 'image.metadata.name'));
     }
     if (image && !image.dockerImageReference && this.config.internalRegistryHostname && image.metadata?.name) {
