@@ -129,11 +129,11 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect((await webImage(`${apps()}/deployments/empty`)).image).toBe(' ');
   });
 
-  it('a paused entry does not fire; unpausing it fires for the image that arrived meanwhile', async () => {
-    expect((await call('POST', `${apps()}/deployments`, deployment('held', 'late:latest', { paused: true }))).status).toBe(201);
+  it('a paused entry does not fire; unpausing it fires for the image that arrived meanwhile ("true"/"false" strings as the console writes them)', async () => {
+    expect((await call('POST', `${apps()}/deployments`, deployment('held', 'late:latest', { paused: 'true' }))).status).toBe(201);
     await map('late', digest('c'));
     // A Deployment that is not paused and follows the same tag shows the move was evaluated.
-    expect((await call('POST', `${apps()}/deployments`, deployment('witness', 'late:latest'))).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('witness', 'late:latest', { paused: 'false' }))).status).toBe(201);
     await pollUntil(() => webImage(`${apps()}/deployments/witness`), (v) => v.image !== ' ');
     expect((await webImage(`${apps()}/deployments/witness`)).image).toBe(`quay.io/acme/late@${digest('c')}`);
     await new Promise((r) => setTimeout(r, 500));

@@ -19,6 +19,18 @@ export function parseFieldPath(fieldPath: string, podSpecPath: string): ParsedFi
   return { list, selector: { index: Number(m[2]) } };
 }
 
+/**
+ * `paused` as a boolean. The OpenShift console and `oc set triggers` have long written it as the
+ * string "true"/"false" (openshift/console#14523), so those are read as the booleans they mean;
+ * absent is false; anything else is undefined (invalid).
+ */
+function pausedOf(value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return undefined;
+}
+
 /** Parses and validates the annotation value; errors name `metadata.annotations[...]`. */
 export function parseTriggersAnnotation(
   value: string,
@@ -53,8 +65,9 @@ export function parseTriggersAnnotation(
     } else if (seen.has(t.fieldPath)) {
       errors.push(fieldErr.duplicate(`${p}.fieldPath`, t.fieldPath));
     } else seen.add(t.fieldPath);
-    if (t.paused !== undefined && typeof t.paused !== 'boolean') errors.push(fieldErr.invalid(`${p}.paused`, t.paused, 'must be a boolean'));
-    triggers.push(t as AnnotationTrigger);
+    const paused = pausedOf(t.paused);
+    if (paused === undefined) errors.push(fieldErr.invalid(`${p}.paused`, t.paused, 'must be a boolean'));
+    triggers.push({ ...(t as AnnotationTrigger), paused });
   });
   return { triggers: errors.length ? [] : triggers, errors };
 }

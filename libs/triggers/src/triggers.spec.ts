@@ -151,7 +151,11 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     const entry = { from: { kind: 'ImageStreamTag', name: 'a:b' }, fieldPath: fp };
     expect(parseTriggersAnnotation(JSON.stringify([entry, entry]), 'spec.template.spec').errors[0]?.type).toBe('FieldValueDuplicate');
     expect(parseTriggersAnnotation('{', 'spec.template.spec').errors).toHaveLength(1);
-    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'false' }]), 'spec.template.spec').errors[0]?.field).toContain('paused');
+    // The console and `oc set triggers` write "true"/"false" strings: read as the booleans they mean.
+    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'false' }]), 'spec.template.spec')).toMatchObject({ errors: [], triggers: [{ paused: false }] });
+    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'true' }]), 'spec.template.spec').triggers[0]?.paused).toBe(true);
+    expect(parseTriggersAnnotation(JSON.stringify([entry]), 'spec.template.spec').triggers[0]?.paused).toBe(false);
+    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'no' }]), 'spec.template.spec').errors[0]?.field).toContain('paused');
     expect(parseTriggersAnnotation(JSON.stringify([entry]), 'spec.template.spec').triggers).toHaveLength(1);
   });
 });
