@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { call, watchEvents } from '@app/testing';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
 import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -160,6 +161,27 @@ describe('triggers.imagestreamd.io API', () => {
       expect(e.object.dataKeys).toEqual(['key']);
     }
     expect(JSON.stringify(w.events)).not.toContain(key);
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl apply of a TriggerSecret keeps the keys out of the last-applied annotation, and a later apply still removes previousKey', async () => {
+    const ws = kubectlWorkspace(server.url, 'api');
+    try {
+      const key = `whsec_${randomBytes(32).toString('base64')}`;
+      const previous = randomBytes(32).toString('base64');
+      const manifest = (data: Record<string, string>) =>
+        ['apiVersion: triggers.imagestreamd.io/v1', 'kind: TriggerSecret', 'metadata:', '  name: applied', 'data:', ...Object.entries(data).map(([k, v]) => `  ${k}: ${v}`), ''].join('\n');
+      expect((await ws.run(['apply', '-f', '-'], manifest({ key, previousKey: previous }))).code).toBe(0);
+      const shown = await ws.run(['get', 'trgsecret', 'applied', '-o', 'yaml']);
+      expect(shown.stdout).toContain('kubectl.kubernetes.io/last-applied-configuration');
+      expect(shown.stdout).not.toContain(key);
+      expect(shown.stdout).not.toContain(previous);
+      expect((await ws.run(['apply', '-f', '-'], manifest({ key }))).code).toBe(0);
+      const after = (await call('GET', `${trg()}/triggersecrets/applied`)).body;
+      expect(after.dataKeys).toEqual(['key']);
+      expect(JSON.stringify((await call('GET', `${trg()}/triggersecrets`)).body)).not.toContain(key);
+    } finally {
+      ws.remove();
+    }
   });
 
   it('a Trigger names a signing secret and a fieldPath in the annotation grammar (422 otherwise)', async () => {

@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, jsonEqual, type ResourceStrategy, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, type ResourceStrategy, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
@@ -129,6 +129,32 @@ export class TriggerStatusStrategy extends TriggerStrategy {
   }
 }
 
+/** What stands for a key's value in the last-applied annotation. */
+export const REDACTED_VALUE = '<redacted>';
+
+/**
+ * `kubectl apply` copies the whole manifest, keys included, into the last-applied annotation,
+ * which every read returns. The stored annotation keeps the key names (so a later apply still
+ * sees a removed previousKey and deletes it) with their values replaced.
+ */
+function redactLastApplied(obj: TriggerSecret): void {
+  const annotations = obj.metadata.annotations;
+  const raw = annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!annotations || raw === undefined) return;
+  let applied: unknown;
+  try {
+    applied = JSON.parse(raw);
+  } catch {
+    // Not kubectl's JSON: it may hold anything, so none of it is kept.
+    annotations[LAST_APPLIED_ANNOTATION] = '{}';
+    return;
+  }
+  const data = (applied as { data?: unknown } | null)?.data;
+  if (typeof data !== 'object' || data === null) return;
+  const redacted = Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED_VALUE]));
+  annotations[LAST_APPLIED_ANNOTATION] = JSON.stringify({ ...(applied as object), data: redacted });
+}
+
 /** Signing secrets: write-only data (reads are redacted by the handler). */
 export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
   prepareForCreate(obj: TriggerSecret): void {
@@ -152,6 +178,7 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
   canonicalize(obj: TriggerSecret): void {
     delete obj.dataKeys;
     if (obj.data && !obj.data.previousKey) delete obj.data.previousKey;
+    redactLastApplied(obj);
   }
   /** A client that read the redacted object and writes it back keeps the stored keys. */
   prepareForUpdate(obj: TriggerSecret, old: TriggerSecret): void {
