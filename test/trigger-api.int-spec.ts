@@ -179,6 +179,7 @@ describe('triggers.imagestreamd.io API', () => {
       const after = (await call('GET', `${trg()}/triggersecrets/applied`)).body;
       expect(after.dataKeys).toEqual(['key']);
       expect(JSON.stringify((await call('GET', `${trg()}/triggersecrets`)).body)).not.toContain(key);
+      expect((await ws.run(['delete', 'trgsecret', 'applied'])).code).toBe(0);
     } finally {
       ws.remove();
     }
@@ -191,6 +192,16 @@ describe('triggers.imagestreamd.io API', () => {
     });
     expect(unsigned.status).toBe(422);
     expect(unsigned.body.message).toContain('spec.delivery.secretRef: Required value');
+    // Names are DNS-1123 subdomains, as for Kubernetes objects in general.
+    for (const [path, body] of [
+      ['triggers', { metadata: { name: 'V_1' }, spec: spec('/ok') }],
+      ['triggersecrets', { metadata: { name: 'UPPER' }, data: { key: KEY } }],
+    ] as const) {
+      const refused = await call('POST', `${trg()}/${path}`, body);
+      expect(refused.status).toBe(422);
+      expect(refused.body.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
+      expect(refused.body.message).toContain('a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters');
+    }
     const quoted = "containers[?(@.name=='app')].image";
     const bad = await call('POST', `${trg()}/triggers`, {
       metadata: { name: 'quoted' },

@@ -31,6 +31,23 @@ export function isDns1123Subdomain(value: string): boolean {
   return value.length <= 253 && dns1123Subdomain.test(value);
 }
 
+/** Object names of most Kubernetes kinds (apimachinery NameIsDNSSubdomain), with its wording. */
+export function validateDns1123SubdomainName(name: string | undefined, field = 'metadata.name'): FieldError[] {
+  if (name === undefined || name === '') return [];
+  const errors: FieldError[] = [];
+  if (name.length > 253) errors.push(fieldErr.invalid(field, name, 'must be no more than 253 characters'));
+  if (!dns1123Subdomain.test(name)) {
+    errors.push(
+      fieldErr.invalid(
+        field,
+        name,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ),
+    );
+  }
+  return errors;
+}
+
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 

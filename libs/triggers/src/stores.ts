@@ -1,4 +1,5 @@
 import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
+import { validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
 import { imageAt, parseTriggersAnnotation } from './annotation';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
@@ -121,7 +122,8 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
   }
   validate(obj: Workload): FieldError[] {
     const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
-    return value === undefined ? [] : parseTriggersAnnotation(value, this.kind.podSpecPath).errors;
+    const names = validateDns1123SubdomainName(obj.metadata.name);
+    return value === undefined ? names : [...names, ...parseTriggersAnnotation(value, this.kind.podSpecPath).errors];
   }
   canonicalize(): void {}
   prepareForUpdate(obj: Workload, old: Workload): void {

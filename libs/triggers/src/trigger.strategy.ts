@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, type ResourceStrategy, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, type ResourceStrategy, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
@@ -103,7 +103,7 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     obj.metadata.generation = 1;
   }
   validate(obj: Trigger): FieldError[] {
-    return validateTrigger(obj);
+    return [...validateDns1123SubdomainName(obj.metadata.name), ...validateTrigger(obj)];
   }
   canonicalize(obj: Trigger): void {
     if (obj.spec.from && obj.spec.from.namespace === '') delete obj.spec.from.namespace;
@@ -162,9 +162,9 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
     delete obj.metadata.generation;
   }
   validate(obj: TriggerSecret): FieldError[] {
-    const errors: FieldError[] = [];
+    const errors: FieldError[] = validateDns1123SubdomainName(obj.metadata.name);
     const data = obj.data;
-    if (!data || typeof data !== 'object' || !data.key) return [fieldErr.required('data.key')];
+    if (!data || typeof data !== 'object' || !data.key) return [...errors, fieldErr.required('data.key')];
     for (const [k, v] of Object.entries(data)) {
       if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey']));
       else {
