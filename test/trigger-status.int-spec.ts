@@ -98,6 +98,43 @@ describe('trigger status and preview rules', () => {
     expect((await call('GET', `${img()}/imagestreams/fresh`)).status).toBe(404);
   });
 
+  it('after an explicit rollback, a push of the newer image again is a new fire with its own webhook-id, as preview says', async () => {
+    await map('cyc', digest('a'));
+    await create('cyc', 'app:cyc');
+    await rx.waitFor('/cyc', 1);
+    await map('cyc', digest('b'));
+    await rx.waitFor('/cyc', 2);
+    const back = await call('PATCH', `${img()}/imagestreamtags/app:cyc`, { tag: { from: { kind: 'ImageStreamImage', name: `app@${digest('a')}` } } }, 'application/merge-patch+json');
+    expect(back.status).toBe(201); // a new spec tag on a pushed tag
+    const rolledBack = await rx.waitFor('/cyc', 3);
+    expect(rolledBack[2]!.json.data).toMatchObject({ reason: 'ExplicitRollback', new: { digest: digest('a') } });
+
+    const preview = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:cyc' }, spec: { image: digest('b') } });
+    const entry = (preview.body.status.triggers as any[]).find((t) => t.name === 'cyc');
+    expect(entry).toMatchObject({ wouldFire: true, reason: 'ImageChanged' });
+    await map('cyc', digest('b'));
+    const got = await rx.waitFor('/cyc', 4);
+    expect(got[3]!.json.data).toMatchObject({ reason: 'ImageChanged', new: { digest: digest('b') } });
+    expect(got[3]!.headers['webhook-id']).toBe(entry.event.id);
+    expect(got[3]!.headers['webhook-id']).not.toBe(got[1]!.headers['webhook-id']);
+    const t = await getTrigger(server.url, 'demo', 'cyc');
+    expect(t.status.lastTriggeredImageID).toBe(digest('b'));
+  });
+
+  it("an unpause fires once for the newest image, and its data.old is what the dependent last got, not the tag's previous image", async () => {
+    await map('skip', digest('a'));
+    await create('skip', 'app:skip');
+    await rx.waitFor('/skip', 1);
+    await setPaused('skip', true);
+    await map('skip', digest('b'));
+    await map('skip', digest('c'));
+    await setPaused('skip', false);
+    const got = await rx.waitFor('/skip', 2);
+    expect(got[1]!.json.data).toMatchObject({ old: { digest: digest('a'), pullSpec: `quay.io/demo/app@${digest('a')}` }, new: { digest: digest('c') } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/skip')).toHaveLength(2);
+  });
+
   it('preview applies the older-image rule: a re-push of an older image would not fire, and does not', async () => {
     await map('rel', digest('a'));
     await create('rel', 'app:rel');

@@ -1,7 +1,7 @@
 import { nowTimestamp } from '@app/api-machinery';
 import type { Database, GenericStore, Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
-import { chainStopReason, decideFire, type FireDecision, idempotencyKey } from './firing';
+import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
 import { type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
 import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
 import { parseStreamTag, type Trigger, TRIGGER_API_VERSION, type Workload } from './trigger.types';
@@ -74,8 +74,21 @@ export class TriggerEvaluator {
     return this.workloads.evaluate(key);
   }
 
-  /** Pure part shared by preview and the real evaluation. */
-  evaluateOne(trigger: Trigger, key: TagKey, tag: ResolvedTag | null, lastImageFirstSeen: string | null, lastImageCreated: string | null, time: string): EvaluatedTrigger {
+  /**
+   * Pure part shared by preview and the real evaluation. `delivered` holds the plain idempotency
+   * keys (uid/image) already used: moving a dependent to an image it got once before (back to it
+   * after a rollback, or after its `from` changed and changed back) is a new effect, keyed by
+   * the fire it moves on from.
+   */
+  evaluateOne(
+    trigger: Trigger,
+    key: TagKey,
+    tag: ResolvedTag | null,
+    lastImageFirstSeen: string | null,
+    lastImageCreated: string | null,
+    time: string,
+    delivered: ReadonlySet<string> = new Set(),
+  ): EvaluatedTrigger {
     const status = trigger.status ?? {};
     const decision = decideFire(tag, {
       paused: trigger.spec.paused === true,
@@ -87,12 +100,17 @@ export class TriggerEvaluator {
     const m = trigger.metadata;
     const stop = chainStopReason(tag.causation, this.options.chainDepthBudget, 'Trigger', m.namespace!, m.name!);
     if (stop) return { trigger, decision: { fire: false, reason: 'ChainStopped', rollback: false, message: stop } };
-    const idemKey = idempotencyKey(m.uid!, tag.image, decision.rollback ? (tag.changeId ?? 'preview') : null);
+    let idemKey = idempotencyKey(m.uid!, tag.image, decision.rollback ? (tag.changeId ?? 'preview') : null);
+    if (!decision.rollback && delivered.has(idemKey)) idemKey = repeatKey(m.uid!, tag.image, status);
     const event = buildEvent(deliveryIdOf(idemKey), this.options.eventSource, time, {
       namespace: key.namespace,
       stream: key.stream,
       tag: key.tag,
-      old: { digest: tag.previousImage, pullSpec: tag.previousPullSpec },
+      // What the dependent moves from: the image it last got (a paused or rolled-back trigger may
+      // have missed the tag's intermediate images); before its first fire, the tag's previous image.
+      old: status.lastTriggeredImageID
+        ? { digest: status.lastTriggeredImageID, pullSpec: status.lastTriggeredImage ?? null }
+        : { digest: tag.previousImage, pullSpec: tag.previousPullSpec },
       new: { digest: tag.image, pullSpec: tag.pullSpec },
       trigger: { apiVersion: TRIGGER_API_VERSION, kind: 'Trigger', namespace: m.namespace!, name: m.name!, uid: m.uid!, generation: m.generation ?? 1 },
       target: trigger.spec.target,
@@ -161,9 +179,10 @@ export class TriggerEvaluator {
       if (!rows.length) break;
       after = rows[rows.length - 1]!.uid;
       const facts = await this.tags.lastImageFacts(this.db, key, lastImages(rows));
+      const delivered = await deliveredKeys(this.db, rows, tag);
       for (const r of rows) {
         const last = r.body.status?.lastTriggeredImageID ?? '';
-        const ev = this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, '');
+        const ev = this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, '', delivered);
         await this.attachTargetPatch(this.db, ev, tag.pullSpec);
         results.push({ ...ev, from: key });
       }
@@ -201,10 +220,11 @@ export class TriggerEvaluator {
         if (!rows.length) return null;
         const tag = await this.tags.resolve(tx, key);
         const facts = await this.tags.lastImageFacts(tx, key, lastImages(rows));
+        const delivered = await deliveredKeys(tx, rows, tag);
         const time = nowTimestamp();
         const results = rows.map((r) => {
           const last = r.body.status?.lastTriggeredImageID ?? '';
-          return this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, new Date().toISOString());
+          return this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, new Date().toISOString(), delivered);
         });
         const fired = results.filter((r) => r.event);
         for (const f of fired) await this.attachTargetPatch(tx, f, tag!.pullSpec);
@@ -270,6 +290,19 @@ export class TriggerEvaluator {
     );
     return new Set(inserted.map((r) => r.id));
   }
+}
+
+/**
+ * Which of the page's plain keys (uid/image of the tag's image, for triggers not already at it)
+ * were used by an earlier fire. A fire's delivery and its status commit together, so a key in
+ * use while the trigger is not at that image belongs to an earlier cycle, not to this fire.
+ */
+async function deliveredKeys(q: Queryable, rows: TriggerRow[], tag: ResolvedTag | null): Promise<Set<string>> {
+  if (!tag?.image) return new Set();
+  const keys = rows.filter((r) => r.body.status?.lastTriggeredImageID && r.body.status.lastTriggeredImageID !== tag.image).map((r) => idempotencyKey(r.uid, tag.image));
+  if (!keys.length) return new Set();
+  const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE idempotency_key = ANY($1::text[])`, [keys]);
+  return new Set(found.map((f) => f.k));
 }
 
 function lastImages(rows: TriggerRow[]): string[] {

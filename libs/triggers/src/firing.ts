@@ -72,6 +72,15 @@ export function idempotencyKey(ownerUid: string, image: string, rollbackChangeId
   return rollbackChangeId ? `${ownerUid}/${image}/rollback-${rollbackChangeId}` : `${ownerUid}/${image}`;
 }
 
+/**
+ * Key of a fire to an image the dependent got once before (its plain key is taken): the fire it
+ * moves on from (the change that fire came from, else its time) makes it unique per cycle, and
+ * a repeated evaluation of the same state computes it again.
+ */
+export function repeatKey(ownerUid: string, image: string, status: { lastTriggeredChangeID?: string; lastTriggeredTime?: string }): string {
+  return `${ownerUid}/${image}/after-${status.lastTriggeredChangeID ?? status.lastTriggeredTime ?? 'none'}`;
+}
+
 /** One link of a causation chain, as far as the loop check needs it. */
 interface ChainLink {
   kind?: string;
