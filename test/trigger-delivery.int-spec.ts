@@ -155,11 +155,18 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       // A malformed redrive is refused and redrives nothing.
       const malformed = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: ['flaky'] });
       expect(malformed.status).toBe(422);
+      // A misspelt field is refused, not dropped (which would redrive the whole namespace).
+      const typo = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { triger: 'flaky' } });
+      expect(typo.status).toBe(422);
+      expect(typo.body.details.causes[0]).toMatchObject({ field: 'spec.triger', reason: 'FieldValueNotSupported' });
+      const unknown = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'nope' } });
+      expect(unknown.body).toMatchObject({ code: 404, reason: 'NotFound', message: 'triggers.triggers.imagestreamd.io "nope" not found' });
       const [still] = await listDeliveries(server.url, 'demo', 'flaky');
       expect(still.status.state).toBe('dead');
       rx.mode = 'ok';
-      const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'flaky' } });
+      const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { metadata: { generateName: 'redrive-' }, spec: { trigger: 'flaky' } });
       expect(redrive.status).toBe(201);
+      expect(redrive.body.metadata.name).toMatch(/^redrive-[a-z0-9]{5}$/);
       expect(redrive.body.status.redriven).toEqual([d.metadata.name]);
       const after = await rx.waitFor('/flaky', 4);
       expect(after[3]!.headers['webhook-id']).toBe([...ids][0]);

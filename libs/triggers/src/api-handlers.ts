@@ -2,6 +2,7 @@ import {
   ApiError,
   type FieldError,
   fieldErr,
+  generateName,
   type ListOptions,
   nowTimestamp,
   type ListResult,
@@ -12,7 +13,7 @@ import {
 } from '@app/api-machinery';
 import { type Database, type ResourceHandler, sequencePositionSql } from '@app/persistence';
 import type { TriggerEvaluator } from './evaluator';
-import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo } from './resource-infos';
+import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
 import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
 
 /** metav1.Time on the wire: RFC 3339 UTC, whole seconds. */
@@ -134,6 +135,10 @@ export class DeliveryRedriveHandler implements ResourceHandler {
     }
     const spec = rawSpec as { delivery?: unknown; trigger?: unknown };
     const errors: FieldError[] = [];
+    // An unknown field (a typo of `trigger`) must not be dropped either: that too would widen the redrive.
+    for (const k of Object.keys(spec)) {
+      if (k !== 'delivery' && k !== 'trigger') errors.push(fieldErr.notSupported(`spec.${k}`, k, ['delivery', 'trigger']));
+    }
     if (spec.delivery !== undefined && typeof spec.delivery !== 'string') errors.push(fieldErr.invalid('spec.delivery', spec.delivery, 'must be a delivery name'));
     if (spec.trigger !== undefined && typeof spec.trigger !== 'string') errors.push(fieldErr.invalid('spec.trigger', spec.trigger, 'must be a trigger name'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), '', errors);
@@ -150,9 +155,22 @@ export class DeliveryRedriveHandler implements ResourceHandler {
       const [exists] = await this.db.query(`SELECT state FROM trigger_deliveries WHERE namespace = $1 AND id = $2`, [namespace, spec.delivery]);
       if (!exists) throw ApiError.notFound(refOf(deliveriesInfo), spec.delivery);
     }
+    if (typeof spec.trigger === 'string' && rows.length === 0) {
+      const [exists] = await this.db.query(`SELECT 1 FROM triggers WHERE namespace = $1 AND name = $2`, [namespace, spec.trigger]);
+      if (!exists) throw ApiError.notFound(refOf(triggersInfo), spec.trigger);
+    }
+    // Nothing is stored; the answer carries the request's name (or one made from generateName) so clients can print it.
+    const meta = (body as { metadata?: { name?: unknown; generateName?: unknown } }).metadata ?? {};
+    const name = typeof meta.name === 'string' && meta.name ? meta.name : typeof meta.generateName === 'string' && meta.generateName ? generateName(meta.generateName) : undefined;
     return {
       code: 201,
-      body: { kind: 'DeliveryRedrive', apiVersion: TRIGGER_API_VERSION, metadata: { namespace }, spec, status: { redriven: rows.map((r) => r.id) } },
+      body: {
+        kind: 'DeliveryRedrive',
+        apiVersion: TRIGGER_API_VERSION,
+        metadata: { ...(name ? { name } : {}), namespace, creationTimestamp: nowTimestamp() },
+        spec,
+        status: { redriven: rows.map((r) => r.id) },
+      },
     };
   }
 }
