@@ -176,6 +176,21 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     }
   });
 
+  it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {
+    for (const [name, url] of [
+      ['private', 'http://10.255.255.1/hook'],
+      ['metadata', 'http://169.254.169.254/latest'],
+    ] as const) {
+      const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name }, spec: { ...triggerSpec('app:latest', { kind: 'Webhook', name }, url) } });
+      expect(created.status).toBe(201);
+      const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', name))[0], (x) => x?.status.state === 'dead', 10000);
+      expect(d.status.attemptHistory).toHaveLength(1);
+      expect(d.status.attemptHistory[0].error).toMatch(/is private, loopback, link-local or reserved and not allow-listed/);
+      const t = await pollUntil(() => getTrigger(server.url, 'demo', name), (x) => findCondition(x, 'DeadLettered')?.status === 'True');
+      expect(findCondition(t, 'DeadLettered')).toMatchObject({ status: 'True', reason: 'AddressNotAllowed' });
+    }
+  });
+
   it('serves the tag-change feed after a cursor', async () => {
     const all = await call('GET', `${trg('demo')}/tagchangeevents`);
     expect(all.status).toBe(200);

@@ -60,6 +60,9 @@ const loadSelect = (from: string, extra = '') => `
     LEFT JOIN triggers t ON t.uid = d.owner_uid
     LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
 
+/** Why a delivery fails for good at once (no retry can help); the DeadLettered condition's reason. */
+type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected';
+
 interface BatchRecord {
   id: string;
   attempt_id: string;
@@ -70,12 +73,13 @@ interface BatchRecord {
   latency?: number;
   error: string | null;
   finished?: string;
+  permanent?: PermanentFailure | null;
 }
 
 interface SendResult {
   statusCode: number | null;
   error: string | null;
-  permanent: boolean;
+  permanent: PermanentFailure | null;
   latency: number;
   finishedAt: string;
 }
@@ -179,7 +183,7 @@ export class DeliveryService {
             WHERE id = $1 AND generation = $7`,
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
-        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d.owner_uid, d.id, next.state === 'dead', r.error);
+        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d.owner_uid, d.id, next.state === 'dead', r.error, r.permanent);
       }));
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
@@ -242,6 +246,7 @@ export class DeliveryService {
         latency: r.latency,
         error: r.error,
         finished: r.finishedAt,
+        permanent: r.permanent,
       };
     });
     if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
@@ -266,7 +271,7 @@ export class DeliveryService {
     ));
     for (const c of clear) {
       const rec = records.find((r) => r.id === c.id)!;
-      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error)));
+      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error, rec.permanent ?? null)));
     }
     const byId = new Map(rows.map((d) => [d.id, d]));
     const followUps = records
@@ -303,7 +308,7 @@ export class DeliveryService {
     const deadline = new AttemptDeadline(this.config.deliveryTimeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
-    let permanent = false;
+    let permanent: PermanentFailure | null = null;
     try {
       const signed = signedHeaders(signingKeysOf(d), d.id, Math.floor(Date.now() / 1000), body);
       await deadline.race(this.policy.checkCached(d.url));
@@ -328,13 +333,13 @@ export class DeliveryService {
       await deadline.race(res.body.dump({ limit: 128 * 1024, signal: deadline.signal }));
       if (statusCode < 200 || statusCode >= 300) {
         error = `receiver answered ${statusCode}`;
-        permanent = permanentStatus(statusCode);
+        permanent = permanentStatus(statusCode) ? 'ReceiverRejected' : null;
       }
     } catch (e) {
       const err = e as Error;
       const code = (e as { code?: string }).code ?? '';
       error = e instanceof AttemptTimeoutError || /Timeout/.test(err.name) || /TIMEOUT/.test(code) ? `timed out after ${this.config.deliveryTimeoutMs} ms` : err.message;
-      permanent = e instanceof SsrfError || e instanceof SigningSecretError;
+      permanent = e instanceof SsrfError ? 'AddressNotAllowed' : e instanceof SigningSecretError ? 'SigningSecretUnavailable' : null;
     } finally {
       deadline.clear();
     }
@@ -342,7 +347,7 @@ export class DeliveryService {
   }
 
   /** Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. */
-  private async recordOnTrigger(tx: Queryable, ownerUid: string, deliveryId: string, dead: boolean, error: string | null): Promise<void> {
+  private async recordOnTrigger(tx: Queryable, ownerUid: string, deliveryId: string, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
     const [row] = await tx.query<{ status: Trigger['status'] | null }>(`SELECT body->'status' AS status FROM triggers WHERE uid = $1 FOR UPDATE`, [ownerUid]);
     if (!row) return;
     const prev = row.status ?? {};
@@ -351,7 +356,7 @@ export class DeliveryService {
     const conditions = setCondition(
       prev.conditions,
       dead
-        ? { type: 'DeadLettered', status: 'True', reason: 'AttemptBudgetExhausted', message: `delivery ${deliveryId} dead-lettered: ${error ?? ''}` }
+        ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${deliveryId} dead-lettered: ${error ?? ''}` }
         : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${deliveryId} delivered` },
       nowTimestamp(),
     );
