@@ -17,6 +17,7 @@ const fail: Fail = (message) => new ManifestInvalidError(message);
 export type ImageConfigMetadata = Pick<
   ParsedDockerImageMetadata,
   | 'Created'
+  | 'Parent'
   | 'Author'
   | 'Comment'
   | 'Container'
@@ -36,6 +37,7 @@ export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata
   const doc = readRecord(parseJson(rawConfig, 'image config', fail), 'image config', fail);
   const out: ImageConfigMetadata = {
     Created: readCreated(doc['created']),
+    Parent: readOptionalString(doc['parent'], 'parent', fail) || undefined,
     Author: readOptionalString(doc['author'], 'author', fail),
     Comment: readOptionalString(doc['comment'], 'comment', fail),
     Container: readOptionalString(doc['container'], 'container', fail) || undefined,

@@ -88,6 +88,7 @@ describe('imageFromManifest: single images', () => {
       apiVersion: 'image.openshift.io/1.0',
       Id: dockerConfig.digest,
       Created: '2023-01-02T03:04:05Z',
+      Parent: 'sha256:1111111111111111111111111111111111111111111111111111111111111111',
       Container: 'abc123',
       ContainerConfig: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'], Hostname: 'abc123' },
       DockerVersion: '24.0.5',
@@ -175,14 +176,16 @@ describe('imageFromManifest: lists and indexes', () => {
     expect(image).not.toHaveProperty('dockerImageConfig');
   });
 
-  it('lists children with platform, variant only when set', () => {
+  it('lists children with platform, variant only when set; a list carries no layer-order annotation', () => {
     const image = imageFromManifest({
       digest: dockerManifestList.digest,
       rawManifest: dockerManifestList.raw,
       mediaType: MediaTypes.dockerManifestList,
       pullSpec: repo,
       now,
+      annotations: registryPushedImageAnnotations(),
     });
+    expect(image.metadata.annotations).toEqual({ 'image.openshift.io/manifestBlobStored': 'true', 'openshift.io/image.managed': 'true' });
     expect(image.dockerImageManifests).toEqual([
       {
         digest: schema2Manifest.digest,

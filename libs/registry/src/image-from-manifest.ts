@@ -1,4 +1,5 @@
 import { assertDigest } from './digest';
+import { ImageAnnotations } from './image-annotations';
 import { formatApiTime, readImageConfig } from './image-config';
 import { ManifestInvalidError, UnsupportedManifestError } from './manifest-errors';
 import type { ImageManifestDocument, ManifestListDocument, ParsedManifest } from './manifest.types';
@@ -132,8 +133,12 @@ function fromManifestList(
   mediaType: string,
   input: ImageFromManifestInput,
 ): ParsedImage {
+  const base = envelope(input, mediaType);
+  // A list has no layers, so nothing says their order (upstream ReorderImageLayers stops early).
+  const annotations: Record<string, string> | undefined = 'annotations' in base.metadata ? base.metadata.annotations : undefined;
+  if (annotations) delete annotations[ImageAnnotations.dockerLayersOrder];
   return {
-    ...envelope(input, mediaType),
+    ...base,
     dockerImageMetadata: {
       kind: 'DockerImage',
       apiVersion: 'image.openshift.io/1.0',

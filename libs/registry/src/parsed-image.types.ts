@@ -40,6 +40,7 @@ export interface ParsedDockerImageMetadata {
   apiVersion: 'image.openshift.io/1.0';
   Id: string;
   Created?: string;
+  Parent?: string;
   Author?: string;
   Comment?: string;
   Container?: string;

@@ -46,6 +46,7 @@ export const dockerConfig = blob({
   os: 'linux',
   created: '2023-01-02T03:04:05Z',
   docker_version: '24.0.5',
+  parent: 'sha256:1111111111111111111111111111111111111111111111111111111111111111',
   container: 'abc123',
   container_config: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'], Hostname: 'abc123', Image: '' },
   config: { Env: ['PATH=/bin'], Cmd: ['sh'], Image: 'sha256:0123', Volumes: { '/data': {} }, Labels: null },
