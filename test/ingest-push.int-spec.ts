@@ -288,6 +288,22 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       expect(await tagImages('v1')).toEqual([b.manifestDigest, a.manifestDigest]);
     });
 
+    it('an event from another registry instance (another clock) is settled by asking the registry, however far ahead its stamp', async () => {
+      const last = await stack.pg.query(`SELECT event FROM registry_events WHERE id = (SELECT event_id FROM registry_tag_positions WHERE repository = $1 AND tag = 'v1')`, [REPO]);
+      const skewed = {
+        ...last.rows[0].event,
+        id: randomUUID(),
+        timestamp: nanosToRfc3339((BigInt(Date.now()) + 40_000n) * 1_000_000n),
+        source: { addr: 'replica:5000', instanceID: randomUUID() },
+        target: { ...last.rows[0].event.target, digest: a.manifestDigest },
+      };
+      await postEnvelope(stack.notifyUrl, stack.secret, envelope(skewed));
+      const row = await settled(skewed.id);
+      expect(row).toMatchObject({ state: 'processed', outcome: 'superseded' });
+      expect(row.reason).toContain(`the registry now has ${b.manifestDigest} under this tag`);
+      expect(await tagImages('v1')).toEqual([b.manifestDigest, a.manifestDigest]);
+    });
+
     it('events of one tag stored out of order are applied in registry order', async () => {
       const t0 = BigInt(Date.now()) * 1_000_000n;
       const e1 = registryEvent({ repository: `${NS}/order`, tag: 't', digest: a.manifestDigest, timestamp: nanosToRfc3339(t0) });

@@ -3,8 +3,9 @@
  * what it read under the tag's lock and, when they say "ask", what the registry answered.
  *
  * The registry stamps each event with its own clock (nanoseconds) and `source.instanceID`. Within one
- * registry process those stamps order events exactly. Across processes (replicas, restarts) clocks may
- * differ slightly, so stamps closer than CLOCK_SKEW_NS are not trusted and the registry is asked.
+ * registry process those stamps order events exactly. Across processes (replicas, a restart) the
+ * clocks are different clocks, skewed by any amount, so their stamps order nothing: the registry is
+ * asked what the tag holds (one HEAD, once per tag after a restart; per push behind replicas).
  */
 
 /** What the service knows of the newest registry event applied to a repository tag. */
@@ -29,9 +30,6 @@ export type OrderingDecision =
   | { action: 'skip'; reason: string }
   | { action: 'ask'; reason: string };
 
-/** Registry clocks of different processes are trusted to order events only when further apart than this. */
-export const CLOCK_SKEW_NS = 2_000_000_000n;
-
 export type Precedence = 'newer' | 'older' | 'same-event' | 'uncertain';
 
 /** Is `event` newer than the recorded position of its tag? */
@@ -39,9 +37,8 @@ export function precedence(event: TagEventFacts, position: TagPosition | null): 
   if (!position) return 'newer';
   if (position.eventId === event.id) return 'same-event';
   const diff = event.eventNs - position.eventNs;
-  if (diff === 0n) return 'uncertain';
   const sameClock = event.sourceInstance !== '' && event.sourceInstance === position.sourceInstance;
-  if (!sameClock && (diff < 0n ? -diff : diff) <= CLOCK_SKEW_NS) return 'uncertain';
+  if (diff === 0n || !sameClock) return 'uncertain';
   return diff > 0n ? 'newer' : 'older';
 }
 
@@ -61,7 +58,7 @@ export function decidePush(event: TagEventFacts & { digest: string }, position: 
         reason: `superseded: a later registry event (${position!.eventId}) already set this tag`,
       };
     case 'uncertain':
-      return { action: 'ask', reason: 'registry timestamps too close to order' };
+      return { action: 'ask', reason: 'registry timestamps from different clocks (or equal) do not order the events' };
     case 'same-event':
       return currentImage === event.digest
         ? { action: 'apply' }
