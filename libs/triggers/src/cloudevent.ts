@@ -59,7 +59,8 @@ export interface CloudEvent {
   source: string;
   type: string;
   subject: string;
-  time: string;
+  /** RFC 3339; absent in a preview (no event has happened; CloudEvents makes it optional). */
+  time?: string;
   datacontenttype: 'application/json';
   causationid?: string;
   data: TriggerEventData;
@@ -81,7 +82,7 @@ export function buildEvent(id: string, source: string, time: string, data: Trigg
     source: `${source}/${resourcePath ?? `apis/${TRIGGER_API_VERSION}/namespaces/${data.trigger.namespace}/triggers/${data.trigger.name}`}`,
     type: EVENT_TYPE,
     subject: `${data.namespace}/${data.stream}:${data.tag}`,
-    time,
+    ...(time ? { time } : {}),
     datacontenttype: 'application/json',
     ...(causedBy ? { causationid: causedBy.deliveryId } : {}),
     data,
