@@ -155,7 +155,7 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
         expect(row).toMatchObject({ state: 'ignored', outcome: 'ignored' });
       }
       // The reason is the message itself, without a generic "Error: " prefix.
-      expect((await settled(String(one['id']))).reason).toBe('repository "lonely" is not of the form <namespace>/<name> (1 path components)');
+      expect((await settled(String(one['id']))).reason).toBe('repository "lonely" is not of the form <namespace>/<name> (1 path component)');
       expect((await settled(String(badNs['id']))).reason).toMatch(/^repository "under_score\/app" does not map to an image stream: namespace/);
     });
   });

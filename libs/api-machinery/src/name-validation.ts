@@ -13,18 +13,22 @@ export function validatePathSegmentName(name: string, field = 'metadata.name'): 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Namespaces are DNS-1123 labels. */
+/** Namespaces are DNS-1123 labels (apimachinery IsDNS1123Label: each problem is its own error). */
 export function validateNamespaceName(ns: string, field = 'metadata.namespace'): FieldError[] {
-  if (ns.length > 63 || !dns1123Label.test(ns)) {
-    return [
-      fieldErr.invalid(
-        field,
-        ns,
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-      ),
-    ];
+  const errors: FieldError[] = [];
+  if (ns.length > 63) errors.push(fieldErr.invalid(field, ns, 'must be no more than 63 characters'));
+  if (!dns1123Label.test(ns)) {
+    errors.push(
+      dns1123Subdomain.test(ns)
+        ? fieldErr.invalid(field, ns, 'must not contain dots')
+        : fieldErr.invalid(
+            field,
+            ns,
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+          ),
+    );
   }
-  return [];
+  return errors;
 }
 
 export function isDns1123Subdomain(value: string): boolean {

@@ -9,10 +9,11 @@ describe('repositoryTarget', () => {
   });
 
   it.each([
-    ['single', /not of the form <namespace>\/<name> \(1 path components\)/],
+    ['single', /not of the form <namespace>\/<name> \(1 path component\)/],
     ['a/b/c', /\(3 path components\)/],
     ['my_ns/app', /does not map to an image stream: namespace/],
-    [`${'n'.repeat(64)}/app`, /namespace/],
+    [`${'n'.repeat(64)}/app`, /namespace: Invalid value: "n+": must be no more than 63 characters$/],
+    ['a.b/app', /namespace: Invalid value: "a.b": must not contain dots/],
     ['ns/App', /metadata\.name/],
   ])('%s is ignored with the reason', (repo, reason) => {
     const t = repositoryTarget(repo);

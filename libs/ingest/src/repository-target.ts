@@ -11,7 +11,7 @@ export type RepositoryTarget = { namespace: string; name: string } | { ignored: 
 export function repositoryTarget(repository: string): RepositoryTarget {
   const parts = repository.split('/');
   if (parts.length !== 2) {
-    return { ignored: `repository "${repository}" is not of the form <namespace>/<name> (${parts.length} path components)` };
+    return { ignored: `repository "${repository}" is not of the form <namespace>/<name> (${parts.length} path component${parts.length === 1 ? '' : 's'})` };
   }
   const [namespace, name] = parts as [string, string];
   const errors = [...validateNamespaceName(namespace, 'namespace'), ...validateImageStreamName(namespace, name)];
