@@ -157,6 +157,9 @@ describe('server-side apply', () => {
       subresource: 'status',
       fieldsV1: { 'f:status': { 'f:lastTriggeredImageID': {} } },
     });
+    const bogus = await call('PATCH', `${triggers}/follow/status`, { status: { lastTriggeredImageID: 'sha256:bogus' } }, 'application/merge-patch+json');
+    expect(bogus.status).toBe(422);
+    expect(bogus.body.details.causes[0]).toMatchObject({ field: 'status.lastTriggeredImageID' });
   });
 
   (kubectlFound ? it : it.skip)('client-side apply, then server-side, then client-side again: the last-applied annotation follows, so the last step removes what it dropped', async () => {

@@ -2,7 +2,7 @@ import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, type Res
 import { parseFieldPath } from './annotation';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
-import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret } from './trigger.types';
+import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the service sets itself; a trigger may not override them. */
@@ -127,6 +127,30 @@ export class TriggerStatusStrategy extends TriggerStrategy {
     obj.metadata.annotations = old.metadata.annotations;
     obj.status ??= {};
   }
+  override validateUpdate(obj: Trigger): FieldError[] {
+    return [...super.validateUpdate(obj), ...validateTriggerStatus(obj.status ?? {})];
+  }
+}
+
+const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+
+/** What a status writer may set: an image digest, a time, conditions with the Kubernetes condition fields. */
+function validateTriggerStatus(status: TriggerStatus): FieldError[] {
+  const errors: FieldError[] = [];
+  const id = status.lastTriggeredImageID;
+  if (id !== undefined && (typeof id !== 'string' || !digestPattern.test(id))) {
+    errors.push(fieldErr.invalid('status.lastTriggeredImageID', id, 'must be an image digest (<algorithm>:<hex>)'));
+  }
+  const time = status.lastTriggeredTime;
+  if (time !== undefined && (typeof time !== 'string' || Number.isNaN(Date.parse(time)))) {
+    errors.push(fieldErr.invalid('status.lastTriggeredTime', time, 'must be an RFC 3339 time'));
+  }
+  (Array.isArray(status.conditions) ? status.conditions : []).forEach((c, i) => {
+    const at = `status.conditions[${i}]`;
+    if (!c || typeof c.type !== 'string' || !c.type) errors.push(fieldErr.required(`${at}.type`));
+    if (!['True', 'False', 'Unknown'].includes(c?.status)) errors.push(fieldErr.notSupported(`${at}.status`, c?.status ?? '', ['False', 'True', 'Unknown']));
+  });
+  return errors;
 }
 
 /** What stands for a key's value in the last-applied annotation. */
