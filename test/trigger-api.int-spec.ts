@@ -348,7 +348,7 @@ describe('triggers.imagestreamd.io API', () => {
       ['URL', 1],
       ['Secret', 1],
       ['Conditions', 1],
-      ['Age', 1],
+      ['Age', 0],
     ]);
     const full = triggers.rows.find((r: any) => r.cells[0] === 'full');
     expect(full.cells).toEqual([

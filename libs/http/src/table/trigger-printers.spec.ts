@@ -64,7 +64,7 @@ describe('trigger group Tables', () => {
       ['URL', 1],
       ['Secret', 1],
       ['Conditions', 1],
-      ['Age', 1],
+      ['Age', 0],
     ]);
     expect(table.rows[0]!.cells).toEqual([
       'rebuild',

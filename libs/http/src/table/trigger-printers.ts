@@ -26,7 +26,7 @@ const triggerPrinter: TablePrinter = {
     column('URL', 'Where events are delivered.', { priority: 1 }),
     column('Secret', 'The TriggerSecret that signs deliveries.', { priority: 1 }),
     column('Conditions', 'Conditions that are True.', { priority: 1 }),
-    ageColumn(1),
+    ageColumn(),
   ],
   cells(obj, now) {
     const t = obj as unknown as Partial<Trigger>;
