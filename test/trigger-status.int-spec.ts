@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { call } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -133,6 +134,27 @@ describe('trigger status and preview rules', () => {
     expect(got[1]!.json.data).toMatchObject({ old: { digest: digest('a'), pullSpec: `quay.io/demo/app@${digest('a')}` }, new: { digest: digest('c') } });
     await new Promise((r) => setTimeout(r, 300));
     expect(rx.at('/skip')).toHaveLength(2);
+  });
+
+  it('the older-image rule still holds once the tag-change feed has expired the first pushes (the tag history decides)', async () => {
+    await map('aged', digest('1'));
+    await map('aged', digest('2'));
+    await create('aged', 'app:aged');
+    await rx.waitFor('/aged', 1);
+    await map('aged', digest('3'));
+    await rx.waitFor('/aged', 2);
+    // What feed retention does (TRIGGER_FEED_RETENTION_SECONDS): the relayed moves are gone.
+    const pg = new Client({ connectionString: server.databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query(`DELETE FROM tag_changes WHERE namespace = 'demo' AND stream = 'app' AND tag = 'aged'`);
+    } finally {
+      await pg.end();
+    }
+    await map('aged', digest('1'));
+    expect(await waitForCondition(server.url, 'demo', 'aged', 'OlderImageIgnored')).toMatchObject({ status: 'True' });
+    expect(rx.at('/aged')).toHaveLength(2);
+    expect((await getTrigger(server.url, 'demo', 'aged')).status.lastTriggeredImageID).toBe(digest('3'));
   });
 
   it('preview applies the older-image rule: a re-push of an older image would not fire, and does not', async () => {

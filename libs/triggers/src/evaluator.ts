@@ -2,7 +2,7 @@ import { nowTimestamp } from '@app/api-machinery';
 import type { Database, GenericStore, Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
-import { type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
+import { factsOf, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
 import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
 import { parseStreamTag, type Trigger, TRIGGER_API_VERSION, type Workload } from './trigger.types';
 import { sameStatus, statusAfterEvaluation, writeTriggerStatuses } from './trigger-status';
@@ -84,8 +84,7 @@ export class TriggerEvaluator {
     trigger: Trigger,
     key: TagKey,
     tag: ResolvedTag | null,
-    lastImageFirstSeen: string | null,
-    lastImageCreated: string | null,
+    last: LastImageFacts,
     time: string,
     delivered: ReadonlySet<string> = new Set(),
   ): EvaluatedTrigger {
@@ -93,8 +92,9 @@ export class TriggerEvaluator {
     const decision = decideFire(tag, {
       paused: trigger.spec.paused === true,
       lastImage: status.lastTriggeredImageID ?? null,
-      lastImageFirstSeenChangeId: lastImageFirstSeen,
-      lastImageCreated,
+      lastImageFirstSeenChangeId: last.firstSeenChangeId,
+      lastImageFirstSeenHistoryId: last.firstSeenHistoryId,
+      lastImageCreated: last.created,
     });
     if (!decision.fire || !tag) return { trigger, decision };
     const m = trigger.metadata;
@@ -181,8 +181,7 @@ export class TriggerEvaluator {
       const facts = await this.tags.lastImageFacts(this.db, key, lastImages(rows));
       const delivered = await deliveredKeys(this.db, rows, tag);
       for (const r of rows) {
-        const last = r.body.status?.lastTriggeredImageID ?? '';
-        const ev = this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, '', delivered);
+        const ev = this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), '', delivered);
         await this.attachTargetPatch(this.db, ev, tag.pullSpec);
         results.push({ ...ev, from: key });
       }
@@ -223,8 +222,7 @@ export class TriggerEvaluator {
         const delivered = await deliveredKeys(tx, rows, tag);
         const time = nowTimestamp();
         const results = rows.map((r) => {
-          const last = r.body.status?.lastTriggeredImageID ?? '';
-          return this.evaluateOne(r.body, key, tag, facts.first.get(last) ?? null, facts.created.get(last) ?? null, new Date().toISOString(), delivered);
+          return this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), new Date().toISOString(), delivered);
         });
         const fired = results.filter((r) => r.event);
         for (const f of fired) await this.attachTargetPatch(tx, f, tag!.pullSpec);

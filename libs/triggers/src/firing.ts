@@ -6,8 +6,9 @@
  * unless the tag was explicitly rolled back.
  *
  * "Older" means either: the current image was already on this tag before the dependent's last
- * image first arrived there (a move back in the tag's own history), or both images carry a
- * creation time and the current one is earlier (an out-of-order push of an older build).
+ * image first arrived there (a move back in the tag's own history: judged by the stream's tag
+ * history, which only users prune, else by the tag-change feed, which expires), or both images
+ * carry a creation time and the current one is earlier (an out-of-order push of an older build).
  * "Explicit" means the move was made by a tag write through the API (cause `spec`, `istag`,
  * `rollback`, …) rather than by ingestion (`mapping`, `registry`, `alias`, `import`): pushes
  * and mappings that land an older image are ignored, a user re-pointing the tag is obeyed.
@@ -22,6 +23,8 @@ export interface TagState {
   cause: string;
   /** Earliest tag_changes id at which this image was on this tag. */
   firstSeenChangeId?: string | null;
+  /** Earliest tag history entry (image_stream_tag_events id) of this image on this tag. */
+  firstSeenHistoryId?: string | null;
   created?: string | null;
 }
 
@@ -30,6 +33,8 @@ export interface DependentState {
   lastImage?: string | null;
   /** Earliest tag_changes id at which the last image was on this tag. */
   lastImageFirstSeenChangeId?: string | null;
+  /** Earliest tag history entry of the last image on this tag. */
+  lastImageFirstSeenHistoryId?: string | null;
   lastImageCreated?: string | null;
 }
 
@@ -42,9 +47,14 @@ export interface FireDecision {
 }
 
 function olderThanLast(tag: TagState, dep: DependentState): boolean {
+  // The history keeps every entry until a user prunes it; the feed drops old moves after its retention.
+  const ha = tag.firstSeenHistoryId;
+  const hb = dep.lastImageFirstSeenHistoryId;
   const a = tag.firstSeenChangeId;
   const b = dep.lastImageFirstSeenChangeId;
-  if (a && b && BigInt(a) < BigInt(b)) return true;
+  if (ha && hb) {
+    if (BigInt(ha) < BigInt(hb)) return true;
+  } else if (a && b && BigInt(a) < BigInt(b)) return true;
   if (tag.created && dep.lastImageCreated) {
     const t = Date.parse(tag.created);
     const l = Date.parse(dep.lastImageCreated);

@@ -54,7 +54,22 @@ interface TagRow {
   change_image: string | null;
   previous_change_ref: string | null;
   first_id: string | null;
+  first_history_id: string | null;
   meta: ImageMeta | null;
+}
+
+/** What the older-image rule needs to know of the image a dependent last got (see firing.ts). */
+export interface LastImageFacts {
+  firstSeenChangeId: string | null;
+  firstSeenHistoryId: string | null;
+  created: string | null;
+}
+
+const noFacts: LastImageFacts = { firstSeenChangeId: null, firstSeenHistoryId: null, created: null };
+
+/** The facts of `image` (none when it is null or unknown). */
+export function factsOf(facts: Map<string, LastImageFacts>, image: string | null | undefined): LastImageFacts {
+  return (image && facts.get(image)) || noFacts;
 }
 
 /** Reads tag states for the firing rules: the same reads serve real evaluation and preview. */
@@ -80,6 +95,8 @@ export class TagStateReader {
                 ORDER BY pc.id DESC LIMIT 1) AS previous_change_ref,
               (SELECT min(f.id)::text FROM tag_changes f
                 WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = coalesce($4::text, e.image)) AS first_id,
+              (SELECT min(h.id)::text FROM image_stream_tag_events h
+                WHERE h.stream_uid = s.uid AND h.tag = $3 AND h.image = coalesce($4::text, e.image)) AS first_history_id,
               (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
                         'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
                  FROM images i WHERE i.name = coalesce($4::text, e.image)) AS meta
@@ -106,7 +123,7 @@ export class TagStateReader {
       resolveReferenceForTagEvent(stream, key.tag, { image, dockerImageReference: reference, created: '', generation: 0 }, repository);
     const causation = await this.causationOf(q, row.meta);
     const aliases = aliasesOf(stream, key.tag);
-    const common = { firstSeenChangeId: row.first_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
+    const common = { firstSeenChangeId: row.first_id, firstSeenHistoryId: row.first_history_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
       // A tag with no entry yet gets what a registry push records: the stream's repository.
@@ -164,20 +181,29 @@ export class TagStateReader {
   }
 
   /** Per-dependent data the rules need about its last image: first sight on the tag and creation time. */
-  async lastImageFacts(q: Queryable, key: TagKey, images: string[]): Promise<{ first: Map<string, string>; created: Map<string, string> }> {
-    const first = new Map<string, string>();
-    const created = new Map<string, string>();
-    if (!images.length) return { first, created };
+  async lastImageFacts(q: Queryable, key: TagKey, images: string[]): Promise<Map<string, LastImageFacts>> {
+    const facts = new Map<string, LastImageFacts>();
+    if (!images.length) return facts;
     // One round trip: it runs inside the evaluation transaction, which holds the dependents' row locks.
-    const rows = await q.query<{ k: 'first' | 'created'; name: string; v: string | null }>(
+    const rows = await q.query<{ k: 'first' | 'history' | 'created'; name: string; v: string | null }>(
       `SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
         WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[]) GROUP BY image
+       UNION ALL
+       SELECT 'history', h.image, min(h.id)::text FROM image_stream_tag_events h JOIN image_streams s ON s.uid = h.stream_uid
+        WHERE s.namespace = $1 AND s.name = $2 AND h.tag = $3 AND h.image = ANY($4::text[]) GROUP BY h.image
        UNION ALL
        SELECT 'created', name, body->'dockerImageMetadata'->>'Created' FROM images WHERE name = ANY($4::text[])`,
       [key.namespace, key.stream, key.tag, images],
       'trg-last-image-facts',
     );
-    for (const r of rows) if (r.v !== null) (r.k === 'first' ? first : created).set(r.name, r.v);
-    return { first, created };
+    for (const r of rows) {
+      if (r.v === null) continue;
+      const f = facts.get(r.name) ?? { firstSeenChangeId: null, firstSeenHistoryId: null, created: null };
+      if (r.k === 'first') f.firstSeenChangeId = r.v;
+      else if (r.k === 'history') f.firstSeenHistoryId = r.v;
+      else f.created = r.v;
+      facts.set(r.name, f);
+    }
+    return facts;
   }
 }

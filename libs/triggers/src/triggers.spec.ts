@@ -20,6 +20,10 @@ describe('firing rules', () => {
     ['re-push of an older image', tag({ firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), false, 'OlderImageIgnored'],
     ['alias move to an older image', tag({ cause: 'alias', firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), false, 'OlderImageIgnored'],
     ['explicit rollback (spec write)', tag({ cause: 'spec', firstSeenChangeId: '3' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5' }), true, 'ExplicitRollback'],
+    // The feed expired the first sight of both images; the re-push's own row looks newest, the history knows better.
+    ['re-push of an older image after the feed expired', tag({ firstSeenChangeId: '50', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: null, lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
+    ['history outranks a partly expired feed', tag({ firstSeenChangeId: '50', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '10', lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
+    ['newer image by history', tag({ firstSeenChangeId: null, firstSeenHistoryId: '9' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenHistoryId: '3' }), true, 'ImageChanged'],
     ['out-of-order push of an older build', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), false, 'OlderImageIgnored'],
     ['newer build', tag({ created: '2024-03-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
   ])('%s', (_name, t, d, fire, reason) => {

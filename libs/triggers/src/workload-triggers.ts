@@ -4,7 +4,7 @@ import { imageAt, imagePatch, type JsonPatchOp, parseTriggersAnnotation } from '
 import { buildEvent, type CloudEvent, deliveryIdOf, JSON_PATCH, type WorkloadEntryChange } from './cloudevent';
 import { chainStopReason, decideFire, idempotencyKey } from './firing';
 import { type WorkloadKind, workloadKinds } from './resource-infos';
-import { type ResolvedTag, type TagKey, type TagStateReader, tagKeyString } from './tag-state';
+import { factsOf, type ResolvedTag, type TagKey, type TagStateReader, tagKeyString } from './tag-state';
 import { parseStreamTag, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 
 /** One annotation entry of a workload: fires or not, and why. */
@@ -209,12 +209,13 @@ export class WorkloadTriggers {
       }
       // The container's digest is what this dependent last got: the rules against moving back apply to it.
       const last = /@(sha256:[0-9a-f]{64})$/.exec(currentImage ?? '')?.[1] ?? null;
-      const facts = await this.tags.lastImageFacts(q, from, last ? [last] : []);
+      const facts = factsOf(await this.tags.lastImageFacts(q, from, last ? [last] : []), last);
       const decision = decideFire(tag, {
         paused: false,
         lastImage: last,
-        lastImageFirstSeenChangeId: last ? (facts.first.get(last) ?? null) : null,
-        lastImageCreated: last ? (facts.created.get(last) ?? null) : null,
+        lastImageFirstSeenChangeId: facts.firstSeenChangeId,
+        lastImageFirstSeenHistoryId: facts.firstSeenHistoryId,
+        lastImageCreated: facts.created,
       });
       // Same digest under another pull spec (a referencePolicy change) is still brought in line.
       if (!decision.fire && decision.reason !== 'UpToDate') {
