@@ -303,8 +303,8 @@ spec:
     expect(stored.spec.target.fieldPath).toBe('containers[?(@.name=="app")].image');
 
     const trg = rows(await ok(['get', 'trg']));
-    expect(trg[0]).toEqual(['NAME', 'FROM', 'TARGET', 'PAUSED', 'LAST IMAGE', 'LAST TRIGGERED']);
-    expect(trg[1]).toEqual(['rebuild', 'kc/web:latest', 'Webhook/ci', 'false', '<none>', '<none>']);
+    expect(trg[0]).toEqual(['NAME', 'FROM', 'TARGET', 'PAUSED', 'LAST IMAGE', 'LAST TRIGGERED', 'AGE']);
+    expect(trg[1]).toEqual(['rebuild', 'kc/web:latest', 'Webhook/ci', 'false', '<none>', '<none>', expect.stringMatching(/^\d+s$/)]);
     const wide = rows(await ok(['get', 'trg', '-o', 'wide']));
     expect(wide[0]).toEqual(['NAME', 'FROM', 'TARGET', 'PAUSED', 'LAST IMAGE', 'LAST TRIGGERED', 'URL', 'SECRET', 'CONDITIONS', 'AGE']);
     expect(wide[1]!.slice(6, 8)).toEqual(['https://ci.example.com/hook', 'hook-key']);
@@ -314,6 +314,14 @@ spec:
     const typo = await kubectl(['apply', '-f', file('trigger-typo.yaml', trigger.replace('metadata: {name: rebuild}', 'metadata: {name: typo}').replace('  from:', '  form: {}\n  from:'))]);
     expect(typo.code).not.toBe(0);
     expect(typo.stderr).toContain('unknown field "spec.form"');
+  });
+
+  it('auth can-i answers yes (no access control; the review is posted in protobuf)', async () => {
+    expect((await kubectl(['auth', 'can-i', 'create', 'imagestreams'])).stdout.trim()).toBe('yes');
+    expect((await kubectl(['auth', 'can-i', 'delete', 'istag', '-n', 'other'])).stdout.trim()).toBe('yes');
+    const bad = await call('POST', `${api.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, { spec: {} });
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toContain('exactly one of nonResourceAttributes or resourceAttributes must be specified');
   });
 
   it('api-resources lists short names', async () => {

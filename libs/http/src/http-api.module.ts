@@ -12,6 +12,7 @@ import { TableConvertor } from './table/table-convertor';
 import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
+import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
@@ -28,6 +29,15 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
     { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
     { provide: TableConvertor, useFactory: () => new TableConvertor() },
     { provide: NamespaceLifecycle, useFactory: () => new NamespaceLifecycle() },
+    {
+      provide: SelfSubjectAccessReviewHandler,
+      inject: [ResourceRegistry],
+      useFactory: (registry: ResourceRegistry) => {
+        const reviews = new SelfSubjectAccessReviewHandler();
+        registry.register(reviews);
+        return reviews;
+      },
+    },
     {
       provide: NamespaceTerminator,
       inject: [Database, ResourceRegistry, APP_CONFIG, NamespaceLifecycle],

@@ -6,7 +6,8 @@ import { protoMessage } from './proto-message';
  * Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), which
  * kubectl's typed clients send for built-in kinds: `kubectl create namespace` posts a Namespace,
  * `kubectl delete` may send DeleteOptions. The envelope is the magic `k8s\0` then a
- * runtime.Unknown (typeMeta, raw); the kinds decoded here are the core ones this server serves.
+ * runtime.Unknown (typeMeta, raw); the kinds decoded here are the core ones this server serves
+ * (and SelfSubjectAccessReview, which `kubectl auth can-i` posts).
  * Field numbers are those of k8s.io/apimachinery and k8s.io/api `generated.proto`.
  */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -33,6 +34,20 @@ function kubeTypes(): Root {
     )
     .add(message('NamespaceSpec', [['finalizers', 1, 'string', 'repeated']]))
     .add(message('Namespace', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'NamespaceSpec']]))
+    .add(
+      message('ResourceAttributes', [
+        ['namespace', 1, 'string'],
+        ['verb', 2, 'string'],
+        ['group', 3, 'string'],
+        ['version', 4, 'string'],
+        ['resource', 5, 'string'],
+        ['subresource', 6, 'string'],
+        ['name', 7, 'string'],
+      ]),
+    )
+    .add(message('NonResourceAttributes', [['path', 1, 'string'], ['verb', 2, 'string']]))
+    .add(message('SelfSubjectAccessReviewSpec', [['resourceAttributes', 1, 'ResourceAttributes'], ['nonResourceAttributes', 2, 'NonResourceAttributes']]))
+    .add(message('SelfSubjectAccessReview', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'SelfSubjectAccessReviewSpec']]))
     .add(message('Preconditions', [['uid', 1, 'string'], ['resourceVersion', 2, 'string']]))
     .add(
       message('DeleteOptions', [
@@ -51,6 +66,7 @@ const decodable: Record<string, Type> = {
   'v1/Namespace': root.lookupType('k8s.Namespace'),
   'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': root.lookupType('k8s.SelfSubjectAccessReview'),
 };
 
 /**
@@ -85,7 +101,7 @@ export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   const type = decodable[`${apiVersion}/${kind}`];
   if (!type) {
-    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for core Namespace and DeleteOptions only (got ${apiVersion} ${kind}); send application/json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions and SelfSubjectAccessReview only (got ${apiVersion} ${kind}); send application/json`);
   }
   try {
     const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
