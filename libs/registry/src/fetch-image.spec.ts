@@ -92,6 +92,22 @@ describe('fetchImage', () => {
     ]);
   });
 
+  it("fills an index entry without platform from its child's config", async () => {
+    const source = memorySource(
+      {
+        idx: { blob: ociIndexNoType, mediaType: MediaTypes.ociIndex },
+        ...byDigest(ociManifest, MediaTypes.ociManifest),
+        ...byDigest(ociManifestNoType, MediaTypes.ociManifest),
+      },
+      [ociConfig],
+    );
+    const { image } = await fetchImage(source, 'myproject/app', 'idx', { now });
+    expect(image.dockerImageManifests?.map((m) => [m.digest, m.os, m.architecture])).toEqual([
+      [ociManifest.digest, 'linux', 'amd64'],
+      [ociManifestNoType.digest, 'linux', 'amd64'],
+    ]);
+  });
+
   it('passes annotations to the parent and every child', async () => {
     const source = memorySource(
       {
