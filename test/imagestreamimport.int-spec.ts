@@ -204,9 +204,15 @@ describeRegistry('ImageStreamImport (real registry)', () => {
   });
 
   it('import=false only looks up: no stream, no Image', async () => {
-    const res = await post(isi('dry', [image(`${repo()}:v2`, 'v2')], false));
+    const res = await post(isi('dry', [image(`${repo()}:v2`, 'renamed'), image(repo(), 'tagless'), image(`${repo()}@${v2.manifestDigest}`, 'bydigest')], false));
     expect(res.status).toBe(201);
     expect(res.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: v2.manifestDigest } } });
+    // `tag` is where each image was found (upstream importer): the source tag, `latest` when none is named, none for a digest.
+    expect(res.body.status.images[0].tag).toBe('v2');
+    expect(res.body.status.images[1]).toMatchObject({ tag: 'latest', status: { reason: 'NotFound', message: `dockerimage.image.openshift.io "${repo()}:latest" not found` } });
+    expect(res.body.status.images[2].tag).toBeUndefined();
+    // Imported layers are base first, and the Image says so.
+    expect(res.body.status.images[0].image.metadata.annotations).toEqual({ 'image.openshift.io/dockerLayersOrder': 'ascending' });
     expect(res.body.status.import).toBeUndefined();
     expect((await stream('dry')).status).toBe(404);
     const images = await pg.query(`SELECT count(*)::int AS n FROM images WHERE name = $1`, [v2.manifestDigest]);

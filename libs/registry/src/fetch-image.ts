@@ -1,4 +1,4 @@
-import { imageFromParsedManifest, unsupportedManifestError } from './image-from-manifest';
+import { fillMissingPlatforms, imageFromParsedManifest, unsupportedManifestError } from './image-from-manifest';
 import { UnsupportedManifestError } from './manifest-errors';
 import type { ParsedManifest } from './manifest.types';
 import type { ParsedImage } from './parsed-image.types';
@@ -66,22 +66,6 @@ export async function fetchImage(
   );
   fillMissingPlatforms(image, children);
   return { image, children };
-}
-
-/**
- * OCI makes an index entry's `platform` optional, but an Image's dockerImageManifests need
- * architecture and os (OpenShift validates them): an entry without them takes its child's, from
- * the child's config, so an index the registry accepted is not refused here.
- */
-function fillMissingPlatforms(list: ParsedImage, children: ParsedImage[]): void {
-  const byDigest = new Map(children.map((c) => [c.metadata.name, c.dockerImageMetadata]));
-  for (const entry of list.dockerImageManifests ?? []) {
-    const child = byDigest.get(entry.digest);
-    if (!child) continue;
-    if (!entry.architecture && child.Architecture) entry.architecture = child.Architecture;
-    if (!entry.os && child.Os) entry.os = child.Os;
-    if (!entry.variant && child.Variant) entry.variant = child.Variant;
-  }
 }
 
 type ImageKind = Extract<ParsedManifest, { kind: 'image' }>;

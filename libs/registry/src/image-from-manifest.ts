@@ -165,3 +165,19 @@ function envelope(input: ImageFromManifestInput, mediaType: string) {
       : input.rawManifest,
   };
 }
+
+/**
+ * OCI makes an index entry's `platform` optional, but an Image's dockerImageManifests need
+ * architecture and os (OpenShift validates them): an entry without them takes its child's, from
+ * the child's config, so an index the registry accepted is not refused here.
+ */
+export function fillMissingPlatforms(list: ParsedImage, children: ParsedImage[]): void {
+  const byDigest = new Map(children.map((c) => [c.metadata.name, c.dockerImageMetadata]));
+  for (const entry of list.dockerImageManifests ?? []) {
+    const child = byDigest.get(entry.digest);
+    if (!child) continue;
+    if (!entry.architecture && child.Architecture) entry.architecture = child.Architecture;
+    if (!entry.os && child.Os) entry.os = child.Os;
+    if (!entry.variant && child.Variant) entry.variant = child.Variant;
+  }
+}

@@ -1,4 +1,4 @@
-import { imageFromParsedManifest, unsupportedManifestError } from './image-from-manifest';
+import { fillMissingPlatforms, imageFromParsedManifest, unsupportedManifestError } from './image-from-manifest';
 import { UnsupportedManifestError } from './manifest-errors';
 import type { ManifestDescriptor, ParsedManifest } from './manifest.types';
 import type { ParsedImage } from './parsed-image.types';
@@ -85,6 +85,7 @@ export async function importImage(
   }
   const image = imageFromParsedManifest(parsed, { ...base, digest: top.digest, rawManifest: top.raw, mediaType: top.mediaType });
   const children = await Promise.all(digests.map((d) => child(client, repository, d, base)));
+  fillMissingPlatforms(image, children);
   return { image, children };
 }
 

@@ -1,4 +1,5 @@
-import { importImage, type ImportMode, type ParsedImage, type PlatformPreference, serverPlatform } from '@app/registry';
+import { ImageAnnotations, importImage, type ImportMode, type ParsedImage, type PlatformPreference, serverPlatform } from '@app/registry';
+import { parseDockerImageReference } from '../reference/docker-reference';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
 import type { ImportConfig } from './import-config';
@@ -22,8 +23,27 @@ interface Fetch {
   platform: PlatformPreference;
 }
 
+/** An imported image as the Image API stores it; layers are base first, and say so (upstream fillImageLayers). */
 function asImage(parsed: ParsedImage): Image {
-  return { ...parsed, kind: 'Image', apiVersion: 'image.openshift.io/v1' };
+  const image: Image = { ...parsed, kind: 'Image', apiVersion: 'image.openshift.io/v1' };
+  if (image.dockerImageLayers?.length) {
+    image.metadata = { ...image.metadata, annotations: { ...(image.metadata.annotations ?? {}), [ImageAnnotations.dockerLayersOrder]: 'ascending' } };
+  }
+  return image;
+}
+
+/**
+ * Where an image is looked up: the tag it is found under (`latest` when the reference names
+ * none; none for a digest) and the reference as errors name it (with that defaulted tag).
+ */
+function sourceOf(name: string): { tag?: string; shown: string } {
+  try {
+    const ref = parseDockerImageReference(name);
+    if (ref.id) return { shown: name };
+    return ref.tag ? { tag: ref.tag, shown: name } : { tag: 'latest', shown: `${name}:latest` };
+  } catch {
+    return { shown: name };
+  }
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
@@ -76,14 +96,15 @@ export class RemoteImporter {
       const images = isi.spec.images ?? [];
       if (images.length) {
         out.images = await mapLimited(images, this.config.fetchConcurrency, async (spec) => {
-          const tag = spec.to?.name;
           const fetch: Fetch = {
             name: spec.from.name!,
             insecure: this.insecure(spec.importPolicy, stream),
             mode: this.mode(spec.importPolicy),
-            platform: this.platform(stream, tag),
+            platform: this.platform(stream, spec.to?.name),
           };
-          return this.result(fetch.name, tag, () => fetchOnce(fetch), fetch.mode);
+          // status.images[].tag is where the image was found (upstream importer), not where it goes.
+          const source = sourceOf(fetch.name);
+          return this.result(source.shown, source.tag, () => fetchOnce(fetch), fetch.mode);
         });
       }
       const repo = isi.spec.repository;
