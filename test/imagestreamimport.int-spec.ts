@@ -294,6 +294,11 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(status.message).toMatch(/ECONNREFUSED/);
     // apimachinery NewInternalError: the error is the one cause, without a reason.
     expect(status.message).toBe(`Internal error occurred: ${status.details.causes[0].message}`);
+    // A plain-HTTP registry without `insecure` is said in words, not in OpenSSL's.
+    const plain = await post(isi('app', [image(`${repo()}:v1`, 'plain', { importPolicy: {} })], false));
+    expect(plain.body.status.images[0].status).toMatchObject({ reason: 'InternalError', code: 500 });
+    expect(plain.body.status.images[0].status.message).toContain('http: server gave HTTP response to HTTPS client');
+    expect(plain.body.status.images[0].status.message).not.toMatch(/ssl3|\n/);
     expect(status.details).toEqual({ causes: [{ message: expect.stringMatching(/^127\.0\.0\.1:1\/isi\/app:v1: .*ECONNREFUSED/) }] });
   });
 

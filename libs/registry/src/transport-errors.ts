@@ -36,8 +36,13 @@ export function isTransportError(err: unknown): boolean {
 /** Wraps transport failures as retryable RegistryUnavailableError; anything else is rethrown as is. */
 export function rethrowTransportError(err: unknown, what: string): never {
   if (isTransportError(err)) {
-    const detail = codeOf(err) ?? nameOf(err) ?? 'error';
-    const message = messageOf(err);
+    const code = codeOf(err);
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/.test(messageOf(err) ?? ''))) {
+      // OpenSSL's text names its own source files; say what happened, as Go's client does.
+      throw new RegistryUnavailableError(`${what}: http: server gave HTTP response to HTTPS client (set importPolicy.insecure to use plain HTTP)`, undefined, { cause: err });
+    }
+    const detail = code ?? nameOf(err) ?? 'error';
+    const message = messageOf(err)?.trim();
     throw new RegistryUnavailableError(`${what}: ${detail}${message ? ` (${message})` : ''}`, undefined, {
       cause: err,
     });
