@@ -130,6 +130,24 @@ describe('server-side apply', () => {
     expect((await call('GET', streamUrl('ssa', 'bad'))).status).toBe(404);
   });
 
+  it('an unchanged PUT whose managedFields times come back with milliseconds (client-node Dates) writes nothing; an unreadable time is 400', async () => {
+    await apply('ssa', 'dates', config('dates', { latest: 'quay.io/x/d:1' }));
+    const live = (await call('GET', streamUrl('ssa', 'dates'))).body;
+    const asDates = structuredClone(live);
+    for (const m of asDates.metadata.managedFields) m.time = new Date(m.time).toISOString();
+    asDates.metadata.creationTimestamp = new Date(asDates.metadata.creationTimestamp).toISOString();
+    expect(asDates.metadata.managedFields[0].time).toMatch(/\.000Z$/);
+    const put = await call('PUT', streamUrl('ssa', 'dates'), asDates);
+    expect(put.status).toBe(200);
+    expect(put.body.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
+    expect(put.body.metadata.managedFields).toEqual(live.metadata.managedFields);
+    const bad = structuredClone(live);
+    bad.metadata.managedFields[0].time = 'not-a-time';
+    const refused = await call('PUT', streamUrl('ssa', 'dates'), bad);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('parsing time "not-a-time"');
+  });
+
   it('ownership can be edited or cleared directly, as upstream allows', async () => {
     await apply('ssa', 'reset', config('reset', { latest: 'quay.io/x/r:1' }));
     const cleared = await call('PATCH', streamUrl('ssa', 'reset'), { metadata: { managedFields: [{}] } }, 'application/merge-patch+json');

@@ -62,6 +62,30 @@ export function validateManagedFields(entries: unknown): FieldError[] {
   return errors;
 }
 
+/** RFC 3339 as Go's time.Parse reads metav1.Time (fractional seconds and offsets allowed). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The first `time` of the entries that does not decode as a metav1.Time (kube-apiserver's decoder
+ * then refuses the body with 400), or undefined.
+ */
+export function undecodableManagedFieldsTime(entries: unknown): string | undefined {
+  if (!Array.isArray(entries)) return undefined;
+  for (const e of entries as ManagedFieldsEntry[]) {
+    const time: unknown = (e as { time?: unknown } | null)?.time;
+    if (time === undefined || time === null) continue;
+    if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) return String(time);
+  }
+  return undefined;
+}
+
+/** A metav1.Time as the server writes it: UTC, whole seconds (`2026-12-01T00:42:10Z`). */
+function canonicalTime(time: string | undefined): string | undefined {
+  if (!time) return time;
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 /** `[]` or `[{}]` in a request clears every manager (upstream isResetManagedFields). */
 export function isResetMarker(entries: unknown): boolean {
   if (!Array.isArray(entries)) return false;
@@ -77,7 +101,8 @@ export function decodeManagers(entries: unknown): Manager[] | undefined {
       manager: e.manager ?? '',
       operation: e.operation === 'Apply' ? 'Apply' : 'Update',
       apiVersion: e.apiVersion ?? '',
-      time: e.time,
+      // Clients that parse times (client-node's Date) send `…:10.000Z`: the same time, kept as the server writes it.
+      time: canonicalTime(e.time),
       subresource: e.subresource || undefined,
       fields: fromFieldsV1(e.fieldsV1 ?? {}),
     }));

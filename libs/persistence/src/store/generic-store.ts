@@ -28,6 +28,7 @@ import {
   type ResourceStrategy,
   successStatus,
   trackUpdate,
+  undecodableManagedFieldsTime,
   type Writer,
   validateAnnotations,
   validateFinalizers,
@@ -351,6 +352,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (tracking === 'as-is') {
       if (meta.managedFields === undefined || (Array.isArray(meta.managedFields) && meta.managedFields.length === 0)) delete meta.managedFields;
       return [];
+    }
+    const badTime = undecodableManagedFieldsTime(meta.managedFields);
+    if (badTime !== undefined) {
+      throw ApiError.badRequest(
+        `${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}: parsing time ${JSON.stringify(badTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(badTime)} as "2006"`,
+      );
     }
     const errors = validateManagedFields(meta.managedFields);
     if (errors.length) return errors;
