@@ -156,6 +156,15 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=${current}`)).status).toBe(200);
   });
 
+  it('a watch with timeoutSeconds=0 uses the server default instead of ending at once', async () => {
+    const rv = (await call('GET', `${ns()}/imagestreams`)).body.metadata.resourceVersion;
+    const w = watchEvents(`${ns()}/imagestreams?watch=1&timeoutSeconds=0&resourceVersion=${rv}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'zero-timeout' } })).status).toBe(201);
+    await w.waitFor((e) => e.some((x) => x.type === 'ADDED' && x.object.metadata.name === 'zero-timeout'));
+    w.stop();
+  });
+
   it('watch-list: sendInitialEvents=true sends the current objects, then a bookmark marking their end, then changes', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'one' } })).status).toBe(201);
     expect((await call('POST', `${api.base}/namespaces/wl/imagestreams`, { metadata: { name: 'two' } })).status).toBe(201);

@@ -190,6 +190,16 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(json.body.spec).not.toHaveProperty('bogus');
       expect(json.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
       expect(json.body.spec.tags[1]).not.toHaveProperty('nope');
+      // Operations that need a path the object does not have fail, as the patch is applied before decoding.
+      for (const op of [
+        { op: 'replace', path: '/spec/nothere/x', value: 1 },
+        { op: 'add', path: '/spec/a/b/c', value: 1 },
+        { op: 'replace', path: '/spec/lookupPolicy/zzz', value: true },
+      ]) {
+        const failed = await call('PATCH', `${ns()}/imagestreams/pruned`, [op], 'application/json-patch+json');
+        expect(failed.status).toBe(422);
+        expect(failed.body).toMatchObject({ kind: 'Status', reason: 'Invalid' });
+      }
     });
 
     it('server-side apply configurations are validated like objects: Strict refuses unknown fields, Warn drops them', async () => {

@@ -97,7 +97,8 @@ export function watchParamsOf(q: Query): WatchParams {
   }
   return {
     resourceVersion: rv || undefined,
-    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds'),
+    // 0 means "the server's default", as in kube-apiserver (not "end at once").
+    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds') || undefined,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks'),
     sendInitialEvents: one(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
   };

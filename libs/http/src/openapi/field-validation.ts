@@ -25,12 +25,16 @@ export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], de
 }
 
 /** The schema at a JSON pointer below `root`, following properties, list items and map values. */
-export function schemaAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): { schema?: Schema; parent?: Schema; key?: string } {
+export function schemaAtPointer(
+  root: Schema,
+  pointer: string,
+  schemas: Record<string, Schema>,
+): { schema?: Schema; parent?: Schema; key?: string; last?: boolean } {
   const segments = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let current: Schema | undefined = root;
   let parent: Schema | undefined;
   let key: string | undefined;
-  for (const segment of segments) {
+  for (const [i, segment] of segments.entries()) {
     const resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
     if (!resolved || resolved['x-kubernetes-preserve-unknown-fields']) return {};
     parent = resolved;
@@ -39,7 +43,7 @@ export function schemaAtPointer(root: Schema, pointer: string, schemas: Record<s
     else if (resolved.properties?.[segment]) current = resolved.properties[segment];
     else if (typeof resolved.additionalProperties === 'object') current = resolved.additionalProperties;
     else current = undefined;
-    if (!current) return { parent, key };
+    if (!current) return { parent, key, last: i === segments.length - 1 };
   }
   return { schema: current, parent, key };
 }
@@ -69,8 +73,10 @@ export function unknownFieldsInJsonPatch(ops: unknown, root: Schema, schemas: Re
 
 /**
  * A JSON patch without what it would add that the schema does not declare: values lose their
- * unknown fields, and add/replace operations on an undeclared field are dropped (the decoder would
- * drop that field from the patched object).
+ * unknown fields, and an `add` of an undeclared field to a declared object is dropped (the patch
+ * applies, then the decoder drops the field). Operations that need an undeclared path to exist
+ * (a replace, or an add below an undeclared field) are kept: stored objects never hold such a
+ * path, so they fail with 422 as they do on kube-apiserver, where the patch is applied first.
  */
 export function pruneJsonPatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): unknown {
   if (!Array.isArray(ops)) return ops;
@@ -80,9 +86,9 @@ export function pruneJsonPatch(ops: unknown, root: Schema, schemas: Record<strin
       out.push(op);
       continue;
     }
-    const { schema, parent, key } = schemaAtPointer(root, op.path, schemas);
+    const { schema, parent, key, last } = schemaAtPointer(root, op.path, schemas);
     if (schema) out.push({ ...op, value: pruneUnknownFields(op.value, schema, schemas) });
-    else if (!(parent?.properties && key !== undefined && !parent.properties[key] && typeof parent.additionalProperties !== 'object')) out.push(op);
+    else if (!(op.op === 'add' && last && parent?.properties && key !== undefined && !parent.properties[key] && typeof parent.additionalProperties !== 'object')) out.push(op);
   }
   return out;
 }
