@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { type ApiProcess, startApiProcess } from './support/api-process';
@@ -32,6 +33,22 @@ describe('watch across api replicas', () => {
     expect(w.events[0]!.type).toBe('ADDED');
     const rvs = w.events.map((e) => BigInt(e.object.metadata.resourceVersion));
     expect([...rvs].sort((a, b) => (a < b ? -1 : 1))).toEqual(rvs);
+  });
+
+  it('a committed write wakes every replica with a NOTIFY (sent after the commit, not the 1 s poll)', async () => {
+    const listener = new Client({ connectionString: api.databaseUrl });
+    await listener.connect();
+    try {
+      const notified: number[] = [];
+      listener.on('notification', () => notified.push(Date.now()));
+      await listener.query('LISTEN resource_changes');
+      expect((await call('POST', `${api.base}/namespaces/rep/imagestreams`, { metadata: { name: 'woken' } })).status).toBe(201);
+      const deadline = Date.now() + 5000;
+      while (!notified.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(notified.length).toBeGreaterThan(0);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('ends watches cleanly on graceful shutdown', async () => {

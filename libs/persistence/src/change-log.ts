@@ -1,4 +1,4 @@
-import type { Queryable } from './database';
+import { noteChange, type Queryable } from './database';
 
 /** NONE: a version that was taken but changed nothing (released by a rollback or a no-op write). */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'NONE';
@@ -32,13 +32,11 @@ export function sequencePositionSql(sequence: string): string {
 
 export const CHANGE_CHANNEL = 'resource_changes';
 
-/** Appends one change-log row and wakes every api replica's change feed (NOTIFY fires on commit). */
+/** Appends one change-log row; every api replica's change feed is woken once it commits. */
 export async function appendChange(tx: Queryable, change: ChangeRecord): Promise<void> {
   await tx.query(
-    `WITH ins AS (
-       INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${change.snapshotMarkSql ?? 'NULL'}) RETURNING rv)
-     SELECT pg_notify('${CHANGE_CHANNEL}', rv::text) FROM ins`,
+    `INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${change.snapshotMarkSql ?? 'NULL'})`,
     [
       change.rv,
       change.resource,
@@ -50,6 +48,7 @@ export async function appendChange(tx: Queryable, change: ChangeRecord): Promise
       change.object === null || change.object === undefined ? null : JSON.stringify(change.object),
     ],
   );
+  noteChange(tx);
 }
 
 interface ChangeRow {

@@ -2,6 +2,7 @@ import { ApiError } from '@app/api-machinery';
 import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { CHANGE_CHANNEL } from './change-log';
+import { ChangeNotifier } from './change-notifier';
 import type { VersionTracking } from './resource-version';
 
 /** Something SQL can run on: the pool, or one open transaction. */
@@ -11,6 +12,16 @@ export interface Queryable {
    * connection (worth it on hot reads, where planning costs more than executing).
    */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<T[]>;
+  /**
+   * A change-log row was written: the change feeds are woken (NOTIFY) once it is committed (at
+   * the end of a transaction; at once for a statement run on the pool).
+   */
+  noteChange?(): void;
+}
+
+/** Tells `q` that a change-log row was written through it (see Queryable.noteChange). */
+export function noteChange(q: Queryable): void {
+  q.noteChange?.();
 }
 
 export type Isolation = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
@@ -66,6 +77,8 @@ type Rows = Record<string, unknown>[];
 class PgTransaction implements Transaction, VersionTracking {
   readonly tail: string[] = [];
   readonly allocated: bigint[] = [];
+  /** Versions were taken or change-log rows written: the feeds are woken after COMMIT. */
+  changed = false;
   private begun = false;
 
   constructor(
@@ -110,6 +123,11 @@ class PgTransaction implements Transaction, VersionTracking {
 
   noteAllocated(rvs: bigint[]): void {
     this.allocated.push(...rvs);
+    this.changed = true;
+  }
+
+  noteChange(): void {
+    this.changed = true;
   }
 
   async end(rollback: boolean): Promise<void> {
@@ -153,9 +171,18 @@ export class Database implements Queryable {
       `WITH ins AS (
          INSERT INTO resource_changes (rv, resource, namespace, name, type)
          SELECT v, '', '', '', 'NONE' FROM unnest($1::bigint[]) AS v ON CONFLICT (rv) DO NOTHING RETURNING rv)
-       SELECT pg_notify('${CHANGE_CHANNEL}', max(rv)::text) FROM ins`,
+       SELECT count(*) FROM ins`,
       [rvs.map(String)],
     );
+    this.notifier.kick();
+  }
+
+  /** One NOTIFY per burst of commits, sent after them (see ChangeNotifier). */
+  private readonly notifier = new ChangeNotifier(() => this.pool.query(`SELECT pg_notify('${CHANGE_CHANNEL}', '')`));
+
+  /** A change-log row written by a statement on the pool (autocommit) is committed already. */
+  noteChange(): void {
+    this.notifier.kick();
   }
 
   private horizonProvider: VersionHorizon | undefined;
@@ -208,6 +235,7 @@ export class Database implements Queryable {
         await tx.end(options.rollback === true);
         // A dry run took versions it will never commit: release them for the change feed.
         if (options.rollback) await this.releaseVersions(tx.allocated).catch(() => undefined);
+        else if (tx.changed) this.notifier.kick();
         return result;
       } catch (e) {
         if (client && tx?.open) {

@@ -1,5 +1,5 @@
-import { type ChangeRecord, CHANGE_CHANNEL } from './change-log';
-import { sqlLiteral, type Transaction } from './database';
+import type { ChangeRecord } from './change-log';
+import { noteChange, sqlLiteral, type Transaction } from './database';
 
 /** One row write that takes a new resourceVersion, with the change-log entry it produces. */
 export interface VersionedWrite {
@@ -16,7 +16,8 @@ function json(value: unknown): string {
 /**
  * Queues writes that need resourceVersions to run with COMMIT in one round trip: take the
  * versions, apply each row statement, log its change (a NONE row when the statement wrote
- * nothing, so the version leaves no gap for the change feed to wait on), notify watchers.
+ * nothing, so the version leaves no gap for the change feed to wait on); watchers are woken after
+ * the COMMIT.
  */
 export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrite[]): void {
   if (writes.length === 0) return;
@@ -37,7 +38,8 @@ export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrit
     );
   });
   tx.finishWith(`WITH ${ctes.join(',\n')}
-    SELECT pg_notify(${sqlLiteral(CHANGE_CHANNEL)}, (SELECT max(v) FROM rv)::text)`);
+    SELECT max(v) FROM rv`);
+  noteChange(tx);
 }
 
 export { json as sqlJson };

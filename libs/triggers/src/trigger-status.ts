@@ -1,5 +1,5 @@
 import { jsonEqual } from '@app/api-machinery';
-import { allocateResourceVersions, CHANGE_CHANNEL, type Queryable, sqlLiteral } from '@app/persistence';
+import { allocateResourceVersions, noteChange, type Queryable } from '@app/persistence';
 import type { Trigger, TriggerCondition, TriggerStatus } from './trigger.types';
 import { type TagKey, tagKeyString } from './tag-state';
 
@@ -118,7 +118,8 @@ export async function writeTriggerStatuses(tx: Queryable, updates: { uid: string
           ch AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object)
                  SELECT resource_version, 'triggers', namespace, name, 'MODIFIED', labels, labels,
                         jsonb_set(body, '{metadata,resourceVersion}', to_jsonb(resource_version::text)) FROM upd RETURNING rv)
-     SELECT pg_notify(${sqlLiteral(CHANGE_CHANNEL)}, (SELECT max(rv) FROM ch)::text)`,
+     SELECT count(*) FROM ch`,
     [JSON.stringify(rows)],
   );
+  noteChange(tx);
 }
