@@ -74,7 +74,8 @@ export function undecodableManagedFieldsTime(entries: unknown): string | undefin
   for (const e of entries as ManagedFieldsEntry[]) {
     const time: unknown = (e as { time?: unknown } | null)?.time;
     if (time === undefined || time === null) continue;
-    if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) return String(time);
+    if (typeof time !== 'string') return JSON.stringify(time);
+    if (!RFC3339.test(time) || Number.isNaN(Date.parse(time))) return time;
   }
   return undefined;
 }
