@@ -331,6 +331,15 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       expect(list.body.items.map((i: { id: string }) => i.id)).toContain(ghost['id']);
       expect((await fetch(`${stack.api.url}/registry/events?state=failed`)).status).toBe(401);
       expect((await inboxCall(stack.api, stack.secret, 'GET', '?state=nope')).status).toBe(400);
+      // Paging: a token leads on from the last id of a page; one this server did not issue is 400.
+      const another = registryEvent({ repository: 'paging-only', tag: 'x', digest: d.manifestDigest });
+      expect((await postEnvelope(stack.notifyUrl, stack.secret, envelope(another))).status).toBe(202);
+      const first = await inboxCall(stack.api, stack.secret, 'GET', '?limit=1');
+      expect(first.body.items).toHaveLength(1);
+      const second = await inboxCall(stack.api, stack.secret, 'GET', `?limit=1&continue=${first.body.continue}`);
+      expect(second.status).toBe(200);
+      expect(second.body.items[0].id > first.body.items[0].id).toBe(true);
+      expect((await inboxCall(stack.api, stack.secret, 'GET', '?continue=garbage')).body).toMatchObject({ code: 400, reason: 'BadRequest' });
 
       // Make the manifest exist in the repository, then redrive.
       await push('d', `${REPO}:d`);

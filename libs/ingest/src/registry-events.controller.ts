@@ -36,6 +36,22 @@ function view(e: InboxEvent) {
  * redrive a failed or ignored one (back to pending with a fresh attempt budget, and enqueued).
  * Guarded by the registry's shared secret: whoever may feed the inbox may also inspect and replay it.
  */
+const TOKEN_PREFIX = 'after:';
+
+/** An opaque continue token naming the last event id of a page. */
+function continueToken(lastId: string): string {
+  return Buffer.from(`${TOKEN_PREFIX}${lastId}`, 'utf8').toString('base64url');
+}
+
+/** The event id a continue token names; 400 for anything this server did not hand out. */
+function continueAfter(token: string): string {
+  const decoded = Buffer.from(token, 'base64url').toString('utf8');
+  if (!decoded.startsWith(TOKEN_PREFIX) || decoded.length === TOKEN_PREFIX.length) {
+    throw ApiError.badRequest('continue key is not valid: it was not issued by this list');
+  }
+  return decoded.slice(TOKEN_PREFIX.length);
+}
+
 @Controller('registry/events')
 export class RegistryEventsController {
   constructor(
@@ -58,14 +74,14 @@ export class RegistryEventsController {
       throw ApiError.badRequest('limit must be an integer between 1 and 1000');
     }
     const limit = Number(rawLimit);
-    const after = query['continue'] ? Buffer.from(query['continue'], 'base64url').toString('utf8') : undefined;
+    const after = query['continue'] ? continueAfter(query['continue']) : undefined;
     const items = await this.inbox.list(state ? (state as EventState) : undefined, limit + 1, after);
     const page = items.slice(0, limit);
     const more = items.length > limit;
     send(reply, 200, {
       kind: 'RegistryEventList',
       items: page.map(view),
-      ...(more ? { continue: Buffer.from(page[page.length - 1]!.id, 'utf8').toString('base64url') } : {}),
+      ...(more ? { continue: continueToken(page[page.length - 1]!.id) } : {}),
       counts: await this.inbox.counts(),
     });
   }
