@@ -5,6 +5,7 @@ import type { AppConfig } from '@app/config';
 export function createLogger(config: AppConfig): Logger {
   return pino({
     level: config.logLevel,
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-registry-secret"]'],
+    // Fastify logs no headers by default; these stay hidden should a serializer ever add them.
+    redact: ['req.headers.authorization', 'req.headers.cookie', `req.headers["${config.registryNotifyHeader}"]`],
   });
 }
