@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -199,5 +199,27 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     const rest = await call('GET', `${trg('demo')}/tagchangeevents?continue=${cursor}`);
     expect(rest.body.items[0].metadata.name).toBe(all.body.items[3].metadata.name);
     expect(rest.body.items[0]).toMatchObject({ type: 'tag.moved', stream: 'app' });
+  });
+
+  it('the feed can be watched from a list\'s resourceVersion: each later move arrives once, in order', async () => {
+    const listed = await call('GET', `${trg('demo')}/tagchangeevents`);
+    const w = watchEvents(`${trg('demo')}/tagchangeevents?watch=1&resourceVersion=${listed.body.metadata.resourceVersion}&allowWatchBookmarks=true`);
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'watched' } });
+    await map('demo', 'watched', 'v1', digest('7'));
+    await map('demo', 'watched', 'v1', digest('8'));
+    await w.waitFor((e) => e.filter((x) => x.type === 'ADDED' && x.object.stream === 'watched').length >= 2);
+    w.stop();
+    const events = w.events;
+    const moves = events.filter((x) => x.type === 'ADDED' && x.object.stream === 'watched').map((x) => x.object);
+    expect(moves.map((m) => m.to)).toEqual([digest('7'), digest('8')]);
+    expect(moves[1]).toMatchObject({ kind: 'TagChangeEvent', type: 'tag.moved', from: digest('7'), tag: 'v1' });
+    const ids = events.filter((x) => x.type === 'ADDED').map((x) => BigInt(x.object.metadata.name));
+    expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+    expect(new Set(ids.map(String)).size).toBe(ids.length);
+    // A cursor the feed never handed out ends the watch with an ERROR event, as an expired one does (410).
+    const ahead = watchEvents(`${trg('demo')}/tagchangeevents?watch=1&resourceVersion=999999999`);
+    await ahead.waitFor((e) => e.some((x) => x.type === 'ERROR'));
+    ahead.stop();
+    expect(ahead.events.find((x) => x.type === 'ERROR')!.object).toMatchObject({ kind: 'Status', code: 400 });
   });
 });

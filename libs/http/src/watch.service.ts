@@ -11,6 +11,8 @@ import { type WatchRequest, WatchStream } from './watch-stream';
 export class WatchService implements OnModuleInit, OnApplicationShutdown {
   readonly feed: ChangeFeed;
   private readonly open = new Set<WatchStream>();
+  /** Watches that handlers serve themselves: aborted on shutdown like the others. */
+  private readonly handlerWatches = new Set<AbortController>();
   private readonly presentedChanges = new PresentedChanges();
   private compactor: NodeJS.Timeout | undefined;
 
@@ -46,11 +48,18 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
   }
 
   get openWatches(): number {
-    return this.open.size;
+    return this.open.size + this.handlerWatches.size;
+  }
+
+  /** Registers a handler-served watch; the returned function unregisters it. */
+  track(watch: AbortController): () => void {
+    this.handlerWatches.add(watch);
+    return () => this.handlerWatches.delete(watch);
   }
 
   closeAll(): void {
     for (const w of [...this.open]) w.close();
+    for (const w of [...this.handlerWatches]) w.abort();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { type Database, type ResourceHandler, sequencePositionSql } from '@app/persistence';
+import { type Database, type HandlerWatchOptions, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
 import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
@@ -234,6 +234,21 @@ export class PushPreviewHandler implements ResourceHandler {
   }
 }
 
+/** How often a watch on the feed looks for new moves. */
+const FEED_WATCH_POLL_MS = 200;
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * The durable pull feed of tag moves (tag_changes): list in commit order after a cursor,
  * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for
@@ -246,7 +261,41 @@ export class PushPreviewHandler implements ResourceHandler {
  */
 export class TagChangeFeedHandler implements ResourceHandler {
   readonly info = tagChangeEventsInfo;
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly pollMs = FEED_WATCH_POLL_MS,
+  ) {}
+
+  /**
+   * `?watch=1`: every move after `resourceVersion` (a list's resourceVersion or an item's name) as
+   * an ADDED event, in feed order, polled from the feed; without one (or "0"), from the feed's
+   * current end (list first for the history). An expired cursor ends the watch with a 410 ERROR
+   * event, as for any watch. BOOKMARKs carry the cursor to resume from.
+   */
+  async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
+    let cursor = o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : (await this.feedHorizon()).horizon ?? '0';
+    let lastBookmark = Date.now();
+    while (!o.signal.aborted) {
+      let page: ListResult<object>;
+      try {
+        page = await this.list({ namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: [], fieldSelector: [] });
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === 410 || e.code === 400)) {
+          emit({ type: 'ERROR', object: e.toStatus() });
+          return;
+        }
+        throw e;
+      }
+      for (const item of page.items) emit({ type: 'ADDED', object: item });
+      const next = page.metadata.resourceVersion ?? cursor;
+      if (o.allowWatchBookmarks && (page.items.length || Date.now() - lastBookmark > 1000) && next !== cursor) {
+        emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next } } });
+        lastBookmark = Date.now();
+      }
+      cursor = next;
+      if (!page.metadata.continue) await sleepUnlessAborted(this.pollMs, o.signal);
+    }
+  }
 
   async list(o: ListOptions): Promise<ListResult<object>> {
     const cursor = o.continueToken ?? '0';

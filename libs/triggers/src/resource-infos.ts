@@ -69,7 +69,7 @@ export const tagChangeEventsInfo: ResourceInfo = {
   singularName: 'tagchangeevent',
   kind: 'TagChangeEvent',
   listKind: 'TagChangeEventList',
-  verbs: ['list'],
+  verbs: ['list', 'watch'],
 };
 
 /** Annotated workloads, registered as JSON under their usual group/version. */

@@ -90,6 +90,22 @@ describe('trigger group Tables', () => {
     ).toEqual(['rebuild', 'shared/base:latest', 'Build/app', true, '<none>', '<none>']);
   });
 
+  it('prints feed moves: tag, from, to, cause', () => {
+    const move = {
+      kind: 'TagChangeEvent',
+      metadata: { name: '42', namespace: 'demo', creationTimestamp: '2026-11-30T11:58:00Z' },
+      type: 'tag.moved',
+      stream: 'web',
+      tag: 'latest',
+      from: digest,
+      to: `sha256:${'cd34'.repeat(16)}`,
+      cause: 'registry',
+    };
+    const table = convertor.toTable(info('tagchangeevents', 'TagChangeEvent'), { items: [move] }, true, 'None', 'meta.k8s.io/v1', now);
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Tag', 'From', 'To', 'Cause', 'Age']);
+    expect(table.rows[0]!.cells).toEqual(['42', 'web:latest', 'sha256:ab12ab12ab12', 'sha256:cd34cd34cd34', 'registry', '2m']);
+  });
+
   it('prints deliveries and redacted secrets', () => {
     const d = {
       metadata: { name: 'msg_1', namespace: 'demo', creationTimestamp: '2026-11-30T11:59:30Z' },

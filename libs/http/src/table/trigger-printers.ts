@@ -104,10 +104,27 @@ const triggerSecretPrinter: TablePrinter = {
   },
 };
 
+/** A move in the pull feed (TagChangeEvent): the tag, the image it left and the one it moved to. */
+const tagChangeEventPrinter: TablePrinter = {
+  columns: [
+    column('Name', 'The feed position (resume a list or watch after it).', { format: 'name' }),
+    column('Tag', 'The ImageStreamTag that moved, <stream>:<tag>.'),
+    column('From', 'The image it left (<none> for a new tag).'),
+    column('To', 'The image it moved to.'),
+    column('Cause', 'What moved it: registry, mapping, alias, import, spec, …'),
+    ageColumn(),
+  ],
+  cells(obj, now) {
+    const e = obj as { metadata?: { name?: string; creationTimestamp?: string }; stream?: string; tag?: string; from?: string | null; to?: string; cause?: string };
+    return [e.metadata?.name ?? '', `${e.stream ?? ''}:${e.tag ?? ''}`, shortDigest(e.from), shortDigest(e.to), e.cause ?? none, age(e.metadata?.creationTimestamp, now)];
+  },
+};
+
 /** Columns of the triggers.imagestreamd.io kinds, by `<group>/<resource>`. */
 export const triggerPrinters: Record<string, TablePrinter> = {
   [`${GROUP}/triggers`]: triggerPrinter,
   [`${GROUP}/triggers/status`]: triggerPrinter,
   [`${GROUP}/deliveries`]: deliveryPrinter,
   [`${GROUP}/triggersecrets`]: triggerSecretPrinter,
+  [`${GROUP}/tagchangeevents`]: tagChangeEventPrinter,
 };

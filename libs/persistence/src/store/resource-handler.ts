@@ -8,6 +8,21 @@ import type {
   WriteResult,
 } from '@app/api-machinery';
 
+/** One line of a watch stream. */
+export interface WatchEventOut {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: object;
+}
+
+/** A watch a handler serves itself (kinds outside the change log, such as the tag-change feed). */
+export interface HandlerWatchOptions {
+  namespace?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks: boolean;
+  /** Aborted when the client goes away, the watch times out or the server shuts down. */
+  signal: AbortSignal;
+}
+
 /**
  * What the HTTP layer can ask of one resource (stored or virtual). A missing method means the
  * verb is not served (405). Namespace is '' for cluster-scoped resources.
@@ -26,6 +41,8 @@ export interface ResourceHandler {
   presentMany?(objs: object[], marks?: (string | null | undefined)[]): Promise<object[]>;
   /** Watchable resources: the current object, for change-log entries written without one. */
   current?(namespace: string, name: string): Promise<object | null>;
+  /** A watch served by the handler itself: emits events until `signal` aborts (or returns after an ERROR). */
+  watchItself?(options: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void>;
   /** Values for fieldSelector matching of a watched object. */
   fieldsOf?(obj: object): Record<string, string>;
 }
