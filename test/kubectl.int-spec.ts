@@ -316,6 +316,28 @@ spec:
     expect(typo.stderr).toContain('unknown field "spec.form"');
   });
 
+  it('create deployment / cronjob (Kubernetes protobuf bodies) store the workloads a trigger annotation can follow', async () => {
+    expect(await ok(['create', 'deployment', 'web', '--image=quay.io/x/web:1', '--replicas=2', '--port=8080'])).toBe('deployment.apps/web created\n');
+    const deploy = (await call('GET', `${api.url}/apis/apps/v1/namespaces/kc/deployments/web`)).body;
+    expect(deploy).toMatchObject({
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'quay.io/x/web:1', ports: [{ containerPort: 8080 }] }] } },
+      },
+    });
+    expect(await ok(['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=*/5 * * * *', '--', 'echo', 'hi'])).toBe('cronjob.batch/nightly created\n');
+    const cron = (await call('GET', `${api.url}/apis/batch/v1/namespaces/kc/cronjobs/nightly`)).body;
+    expect(cron.spec).toMatchObject({
+      schedule: '*/5 * * * *',
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'nightly', image: 'busybox', command: ['echo', 'hi'] }] } } } },
+    });
+    const annotated = await ok(['annotate', 'deploy', 'web', `image.openshift.io/triggers=[{"from":{"kind":"ImageStreamTag","name":"web:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"web\\")].image","paused":"false"}]`]);
+    expect(annotated).toBe('deployment.apps/web annotated\n');
+  });
+
   it('auth can-i answers yes (no access control; the review is posted in protobuf)', async () => {
     expect((await kubectl(['auth', 'can-i', 'create', 'imagestreams'])).stdout.trim()).toBe('yes');
     expect((await kubectl(['auth', 'can-i', 'delete', 'istag', '-n', 'other'])).stdout.trim()).toBe('yes');

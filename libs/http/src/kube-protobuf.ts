@@ -1,5 +1,6 @@
 import { ApiError } from '@app/api-machinery';
-import { Root, type Type } from 'protobufjs';
+import { type Namespace, Root, type Type } from 'protobufjs';
+import { addWorkloadTypes } from './kube-protobuf-workloads';
 import { protoMessage } from './proto-message';
 
 /**
@@ -61,8 +62,10 @@ function kubeTypes(): Root {
 }
 
 const root = kubeTypes();
+const workloadTypes = addWorkloadTypes(root.lookup('k8s') as Namespace);
 const Unknown = root.lookupType('k8s.Unknown');
 const decodable: Record<string, Type> = {
+  ...Object.fromEntries(Object.entries(workloadTypes).map(([key, type]) => [key, root.lookupType(type)])),
   'v1/Namespace': root.lookupType('k8s.Namespace'),
   'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
@@ -101,7 +104,7 @@ export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   const type = decodable[`${apiVersion}/${kind}`];
   if (!type) {
-    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions and SelfSubjectAccessReview only (got ${apiVersion} ${kind}); send application/json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions, SelfSubjectAccessReview and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
   }
   try {
     const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
