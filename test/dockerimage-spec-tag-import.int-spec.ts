@@ -291,6 +291,28 @@ describeRegistry('background import of DockerImage spec tags', () => {
     }
   });
 
+  it('a stream naming spec.dockerImageRepository imports the repository\'s tags once (full import), then is marked checked', async () => {
+    const res = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
+      metadata: { name: 'whole', annotations: { 'openshift.io/image.insecureRepository': 'true' } },
+      spec: { dockerImageRepository: repo() },
+    });
+    expect(res.status).toBe(201);
+    const s = await waitFor('the repository imported', async () => {
+      const got = await stream('whole');
+      return statusTag(got, 'v1')?.items?.length && statusTag(got, 'v2')?.items?.length ? got : null;
+    });
+    expect(statusTag(s, 'v1').items[0]).toMatchObject({ image: v1.manifestDigest, dockerImageReference: `${repo()}@${v1.manifestDigest}` });
+    expect(statusTag(s, 'v2').items[0].image).toBe(v2.manifestDigest);
+    expect(s.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toBeDefined();
+    // Checked once: later writes (a label) do not import the repository again.
+    const rv = s.metadata.resourceVersion;
+    expect((await call('PATCH', `${api.base}/namespaces/${NS}/imagestreams/whole`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await waitFor('requests settled', async () => (await pg.query(`SELECT 1 FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.name = 'whole' AND r.done_at IS NULL`)).rowCount === 0);
+    const requests = await pg.query(`SELECT r.tag, r.outcome FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.namespace = $1 AND s.name = 'whole'`, [NS]);
+    expect(requests.rows).toEqual([{ tag: '', outcome: 'Success' }]);
+    expect(BigInt((await stream('whole')).metadata.resourceVersion)).toBeGreaterThan(BigInt(rv));
+  });
+
   it('reference tags are not imported', async () => {
     await createStream('ref', [dockerTag('latest', `${repo()}:v1`, { reference: true })]);
     const s = await stream('ref');

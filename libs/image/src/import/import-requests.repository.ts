@@ -2,6 +2,7 @@ import type { Queryable } from '@app/persistence';
 import type { ImageStream, TagEventCondition, TagReference } from '../imagestream/imagestream.types';
 import { changedTags } from '../imagestream/tag-changes';
 import { observedGeneration } from './import-status';
+import { dockerRepositoryCheckAnnotation } from './stream-import-plan';
 
 /** What one tag's status has seen, for deciding whether it needs an import. */
 export interface TagObservation {
@@ -11,10 +12,14 @@ export interface TagObservation {
   observed: number;
 }
 
+/** The `tag` of a request to import the stream's whole `spec.dockerImageRepository`. */
+export const REPOSITORY_REQUEST_TAG = '';
+
 /** A pending background import: one spec tag at one generation (the worker imports a stream's requests together). */
 export interface ImportRequest {
   id: string;
   streamUid: string;
+  /** The spec tag, or REPOSITORY_REQUEST_TAG for the stream's spec.dockerImageRepository. */
   tag: string;
   generation: number;
   /** A periodic re-import (importPolicy.scheduled) rather than a spec change. */
@@ -35,6 +40,15 @@ function toRequest(r: RequestRow): ImportRequest {
   return { id: r.id, streamUid: r.stream_uid, tag: r.tag, generation: Number(r.generation), scheduled: r.scheduled };
 }
 
+/**
+ * The stream asks for a full import (openshift image stream controller): it names a
+ * spec.dockerImageRepository and has not been checked against it yet (no dockerRepositoryCheck
+ * annotation, which every import=true write sets).
+ */
+export function needsRepositoryImport(stream: ImageStream): boolean {
+  return !!stream.spec.dockerImageRepository && !stream.metadata.annotations?.[dockerRepositoryCheckAnnotation];
+}
+
 /** A tag imported in the background: DockerImage source, not a `reference` tag (openshift controller). */
 export function isImportable(tag: TagReference): boolean {
   return tag.from?.kind === 'DockerImage' && !!tag.from.name && !tag.reference;
@@ -53,10 +67,12 @@ export class ImportRequestsRepository {
    */
   async record(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
     const tags = changedTags(stream, old).filter(isImportable);
-    if (tags.length === 0) return;
+    const repository = needsRepositoryImport(stream);
+    if (tags.length === 0 && !repository) return;
     const uid = stream.metadata.uid!;
     const observed = await this.observations(tx, uid, tags.map((t) => t.name));
-    const due = tags.filter((t) => (t.generation ?? 0) > (observed.get(t.name)?.observed ?? 0));
+    const due: { name: string; generation: number | null }[] = tags.filter((t) => (t.generation ?? 0) > (observed.get(t.name)?.observed ?? 0));
+    if (repository) due.push({ name: REPOSITORY_REQUEST_TAG, generation: stream.metadata.generation ?? 1 });
     if (due.length === 0) return;
     await tx.query(
       `INSERT INTO image_import_requests (stream_uid, tag, generation)

@@ -3,7 +3,7 @@ import type { Database, TableStorage } from '@app/persistence';
 import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
 import type { ImageStreamImportHandler } from './imagestreamimport.handler';
 import type { ImageStreamImport } from './imagestreamimport.types';
-import { type ImportRequest, type ImportRequestsRepository, isImportable } from './import-requests.repository';
+import { type ImportRequest, type ImportRequestsRepository, isImportable, needsRepositoryImport, REPOSITORY_REQUEST_TAG } from './import-requests.repository';
 import type { TagImport } from './stream-import-writer';
 import { tagsNeedingImport } from './tags-needing-import';
 
@@ -55,10 +55,12 @@ export class StreamImporter {
     const importable = (stream.spec.tags ?? []).filter(isImportable);
     const observations = await this.requests.observations(this.db, streamUid, importable.map((t) => t.name));
     const wanted = tagsNeedingImport(stream, observations, pending.some((r) => r.scheduled));
+    // A full import of spec.dockerImageRepository rides with the first chunk of tags.
+    const repository = pending.some((r) => r.tag === REPOSITORY_REQUEST_TAG) && needsRepositoryImport(stream) ? stream.spec.dockerImageRepository : undefined;
     const results = new Map<string, TagOutcome>();
     try {
-      for (let i = 0; i < wanted.length; i += this.maxImages) {
-        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results);
+      for (let i = 0; i < Math.max(wanted.length, repository ? 1 : 0); i += this.maxImages) {
+        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results, i === 0 ? repository : undefined);
       }
     } catch (e) {
       if (e instanceof ApiError && e.code === 404) return all('stream-gone');
@@ -67,18 +69,35 @@ export class StreamImporter {
     return new Map(pending.map((r) => [r.id, outcomeOf(r, stream, results)]));
   }
 
-  /** One ImageStreamImport for `tags`; records each tag's result. */
-  private async importTags(namespace: string, name: string, uid: string, tags: TagReference[], results: Map<string, TagOutcome>): Promise<void> {
+  /**
+   * One ImageStreamImport for `tags` (and `repository`, a full import of the stream's
+   * spec.dockerImageRepository); records each tag's result, the repository's under
+   * REPOSITORY_REQUEST_TAG.
+   */
+  private async importTags(
+    namespace: string,
+    name: string,
+    uid: string,
+    tags: TagReference[],
+    results: Map<string, TagOutcome>,
+    repository?: string,
+  ): Promise<void> {
     const planned = new Map(tags.map((t) => [t.name, t]));
     const kept = new Set<string>();
-    // The spec tag must still ask for this import: same generation and source, still importable.
+    let repositoryKept = false;
+    // The spec tag must still ask for this import: same generation and source, still importable;
+    // a repository's tags only while the stream still names that repository, unchecked.
     const select = (current: ImageStream, imports: TagImport[]) => {
       const now = new Map((current.spec.tags ?? []).map((t) => [t.name, t]));
+      const repositoryStill = !!repository && current.spec.dockerImageRepository === repository && needsRepositoryImport(current);
       const still = imports.filter((i) => {
-        const [was, is] = [planned.get(i.tag), now.get(i.tag)];
-        return !!was && !!is && isImportable(is) && is.generation === was.generation && is.from?.name === i.from;
+        const was = planned.get(i.tag);
+        if (!was || was.from?.name !== i.from) return repositoryStill && i.from === `${repository}:${i.tag}`;
+        const is = now.get(i.tag);
+        return !!is && isImportable(is) && is.generation === was.generation && is.from?.name === i.from;
       });
-      if (still.length === 0) throw new SupersededError();
+      repositoryKept = repositoryStill;
+      if (still.length === 0 && !repositoryStill) throw new SupersededError();
       for (const i of still) kept.add(i.tag);
       return still;
     };
@@ -92,6 +111,8 @@ export class StreamImporter {
           importPolicy: { ...t.importPolicy },
           referencePolicy: { ...t.referencePolicy },
         })),
+        // Insecure comes from the stream's openshift.io/image.insecureRepository annotation.
+        ...(repository ? { repository: { from: { kind: 'DockerImage', name: repository }, importPolicy: {}, referencePolicy: { type: 'Source' } } } : {}),
       },
     };
     try {
@@ -100,15 +121,21 @@ export class StreamImporter {
         const status = result.status?.images?.[i]?.status.status;
         results.set(t.name, !kept.has(t.name) ? 'superseded' : status === 'Success' ? 'Success' : 'Failure');
       });
+      if (repository) {
+        const status = result.status?.repository?.status.status;
+        results.set(REPOSITORY_REQUEST_TAG, !repositoryKept ? 'superseded' : status === 'Success' ? 'Success' : 'Failure');
+      }
     } catch (e) {
       if (!(e instanceof SupersededError)) throw e;
       for (const t of tags) results.set(t.name, 'superseded');
+      if (repository) results.set(REPOSITORY_REQUEST_TAG, 'superseded');
     }
   }
 }
 
 /** How one request ended, given the stream as the import read it and the results of its tags. */
 function outcomeOf(request: ImportRequest, stream: ImageStream, results: Map<string, TagOutcome>): ImportRequestOutcome {
+  if (request.tag === REPOSITORY_REQUEST_TAG) return results.get(REPOSITORY_REQUEST_TAG) ?? (needsRepositoryImport(stream) ? 'superseded' : 'already-imported');
   const tag = stream.spec.tags?.find((t) => t.name === request.tag);
   if (!tag || !isImportable(tag)) return 'superseded';
   if (request.scheduled ? !tag.importPolicy?.scheduled : tag.generation !== request.generation) return 'superseded';
