@@ -77,6 +77,28 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect((await call('GET', `${apps()}/deployments/web`)).body.metadata.resourceVersion).toBe(rv);
   });
 
+  it('after an explicit rollback, a push of the newer image again moves the workload and is recorded as a new update', async () => {
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'cyc' } })).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('cycling', 'cyc:latest'))).status).toBe(201);
+    const at = (d: string) => pollUntil(() => webImage(`${apps()}/deployments/cycling`), (v) => v.image.endsWith(d));
+    await map('cyc', digest('1'));
+    await at(digest('1'));
+    await map('cyc', digest('2'));
+    await at(digest('2'));
+    const back = await call('PATCH', `${img()}/imagestreamtags/cyc:latest`, { tag: { from: { kind: 'ImageStreamImage', name: `cyc@${digest('1')}` } } }, 'application/merge-patch+json');
+    expect(back.status).toBe(201);
+    await at(digest('1'));
+    await map('cyc', digest('2'));
+    expect((await at(digest('2'))).image).toBe(`quay.io/acme/cyc@${digest('2')}`);
+    const records = await pollUntil(() => listDeliveries(server.url, 'demo', 'cycling'), (l) => l.length >= 4);
+    expect(records.map((d: any) => [d.spec.event.data.reason, d.spec.event.data.new.digest, d.spec.event.data.old.digest])).toEqual([
+      ['ImageChanged', digest('1'), null],
+      ['ImageChanged', digest('2'), digest('1')],
+      ['ExplicitRollback', digest('1'), digest('2')],
+      ['ImageChanged', digest('2'), digest('1')],
+    ]);
+  });
+
   it('a container image changed by hand (kubectl set image) is set back to the tag\'s at once; other containers are left alone', async () => {
     expect((await call('POST', `${apps()}/deployments`, deployment('edited', 'web:latest'))).status).toBe(201);
     const fired = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image.endsWith(digest('b')));
@@ -96,6 +118,10 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     const controller = reverted.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'image-trigger-controller');
     expect(controller).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1' });
     expect(controller.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']).toEqual({ 'k:{"name":"web"}': { 'f:image': {} } });
+    // The revert is an update of its own, recorded with what the container ran before it.
+    const records = await pollUntil(() => listDeliveries(server.url, 'demo', 'edited'), (l) => l.length >= 2);
+    expect(records.map((d: any) => d.status.state)).toEqual(['applied', 'applied']);
+    expect(records[1].spec.event.data).toMatchObject({ old: { digest: null, pullSpec: 'nginx:1.27' }, new: { digest: digest('b') } });
   });
 
   it('an apply that would put back the image the controller replaced is a conflict, not a flap', async () => {

@@ -38,6 +38,8 @@ interface FiringEntry extends PlannedWorkloadEntry {
   tag: ResolvedTag;
   key: string;
   patch: JsonPatchOp[];
+  /** What the container ran before this fire (its digest when the image names one). */
+  previous: { digest: string | null; pullSpec: string | null };
 }
 
 type TagStates = (key: TagKey) => Promise<ResolvedTag | null>;
@@ -232,8 +234,11 @@ export class WorkloadTriggers {
         continue;
       }
       next = applyPatchDocument('json', next, ops, {}) as Workload;
-      const key = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}`;
-      entries.push({ fieldPath: entry.fieldPath, from, fire: true, reason: decision.fire ? decision.reason : 'PullSpecChanged', patch: ops, tag, key });
+      // The workload's generation is part of the key: every update of it is its own record (moving
+      // back to an image after a rollback, setting back a hand edit), and preview knows it too.
+      const key = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}/gen-${m.generation ?? 1}`;
+      const previous = { digest: last, pullSpec: currentImage ?? null };
+      entries.push({ fieldPath: entry.fieldPath, from, fire: true, reason: decision.fire ? decision.reason : 'PullSpecChanged', patch: ops, tag, key, previous });
     }
     const firing = entries.filter((e): e is FiringEntry => e.fire);
     const plain = entries.map(({ fieldPath, from, fire, reason, patch }) => ({ fieldPath, from, fire, reason, ...(patch ? { patch } : {}) }));
@@ -249,7 +254,8 @@ export class WorkloadTriggers {
     const change = (e: FiringEntry): WorkloadEntryChange => ({
       fieldPath: e.fieldPath,
       ...e.from,
-      old: { digest: e.tag.previousImage, pullSpec: e.tag.previousPullSpec },
+      // What the container ran: a paused entry or a hand edit may have left it off the tag's previous image.
+      old: e.previous.digest || e.previous.pullSpec?.trim() ? e.previous : { digest: e.tag.previousImage, pullSpec: e.tag.previousPullSpec },
       new: { digest: e.tag.image, pullSpec: e.tag.pullSpec },
       reason: e.reason,
     });
