@@ -311,6 +311,15 @@ describeRegistry('background import of DockerImage spec tags', () => {
     const requests = await pg.query(`SELECT r.tag, r.outcome FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.namespace = $1 AND s.name = 'whole'`, [NS]);
     expect(requests.rows).toEqual([{ tag: '', outcome: 'Success' }]);
     expect(BigInt((await stream('whole')).metadata.resourceVersion)).toBeGreaterThan(BigInt(rv));
+    // Removing the check annotation asks for the full import again (the generation does not move), every time.
+    for (const round of [2, 3]) {
+      const removed = await call('PATCH', `${api.base}/namespaces/${NS}/imagestreams/whole`, { metadata: { annotations: { 'openshift.io/image.dockerRepositoryCheck': null } } }, 'application/merge-patch+json');
+      expect(removed.status).toBe(200);
+      await waitFor(`import ${round}`, async () => (await stream('whole')).metadata.annotations?.['openshift.io/image.dockerRepositoryCheck']);
+      await waitFor('settled', async () => (await pg.query(`SELECT 1 FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.name = 'whole' AND r.done_at IS NULL`)).rowCount === 0);
+      const rows = await pg.query(`SELECT r.outcome FROM image_import_requests r JOIN image_streams s ON s.uid = r.stream_uid WHERE s.namespace = $1 AND s.name = 'whole' ORDER BY r.id`, [NS]);
+      expect(rows.rows.map((r) => r.outcome)).toEqual(Array(round).fill('Success'));
+    }
   });
 
   it('reference tags are not imported', async () => {

@@ -330,6 +330,7 @@ spec:
     });
     expect(await ok(['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=*/5 * * * *', '--', 'echo', 'hi'])).toBe('cronjob.batch/nightly created\n');
     const cron = (await call('GET', `${api.url}/apis/batch/v1/namespaces/kc/cronjobs/nightly`)).body;
+    expect(deploy.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080 }]);
     expect(cron.spec).toMatchObject({
       schedule: '*/5 * * * *',
       jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'nightly', image: 'busybox', command: ['echo', 'hi'] }] } } } },

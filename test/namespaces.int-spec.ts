@@ -98,6 +98,12 @@ describe('namespaces', () => {
       tag: 'latest',
     });
     expect(mapping.body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    // A server-side apply that would create is a create too; one that updates is not (a PUT of a missing stream is 404 as ever).
+    const applyYaml = (name: string) => `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ${name}\n  labels: {x: y}\n`;
+    const applied = await call('PATCH', `${streams}/late?fieldManager=t`, applyYaml('late'), 'application/apply-patch+yaml');
+    expect(applied.body).toMatchObject({ code: 403, reason: 'Forbidden', details: { causes: [{ reason: 'NamespaceTerminating' }] } });
+    expect((await call('PUT', `${streams}/late`, { metadata: { name: 'late' }, spec: {} })).status).toBe(404);
+    expect((await call('PATCH', `${streams}/held?fieldManager=t`, applyYaml('held'), 'application/apply-patch+yaml')).status).toBe(200);
     expect((await call('GET', `${streams}/late`)).status).toBe(404);
     expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
     const gone = await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'doomed'), 15000);

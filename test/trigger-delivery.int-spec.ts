@@ -213,6 +213,8 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     const moves = events.filter((x) => x.type === 'ADDED' && x.object.stream === 'watched').map((x) => x.object);
     expect(moves.map((m) => m.to)).toEqual([digest('7'), digest('8')]);
     expect(moves[1]).toMatchObject({ kind: 'TagChangeEvent', type: 'tag.moved', from: digest('7'), tag: 'v1' });
+    // Each item's resourceVersion is its feed position, so a reflector resumes after the last one.
+    for (const m of moves) expect(m.metadata.resourceVersion).toBe(m.metadata.name);
     const ids = events.filter((x) => x.type === 'ADDED').map((x) => BigInt(x.object.metadata.name));
     expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
     expect(new Set(ids.map(String)).size).toBe(ids.length);

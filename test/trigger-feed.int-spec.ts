@@ -104,4 +104,20 @@ describe('tag change feed', () => {
     const next = await move(201);
     expect(names(await list(100, before))).toEqual([next]);
   });
+
+  it('a watch sends each later move once, and bookmarks at the interval even while idle', async () => {
+    const start = (await list()).metadata.resourceVersion!;
+    const watcher = new TagChangeFeedHandler(db, 20);
+    const events: { type: string; object: any }[] = [];
+    const abort = new AbortController();
+    const done = watcher.watchItself({ namespace: 'feed', resourceVersion: start, allowWatchBookmarks: true, bookmarkIntervalMs: 100, signal: abort.signal }, (e) => events.push(e));
+    const ids = [await move(300), await move(301)];
+    await new Promise((r) => setTimeout(r, 450));
+    abort.abort();
+    await done;
+    expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name)).toEqual(ids);
+    const bookmarks = events.filter((e) => e.type === 'BOOKMARK');
+    expect(bookmarks.length).toBeGreaterThanOrEqual(2);
+    expect(bookmarks[bookmarks.length - 1]!.object.metadata.resourceVersion).toBe(ids[1]);
+  });
 });

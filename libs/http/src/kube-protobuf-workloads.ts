@@ -14,7 +14,8 @@ export function addWorkloadTypes(k8s: Namespace): Record<string, string> {
   k8s
     .add(message('LabelSelectorRequirement', [['key', 1, 'string'], ['operator', 2, 'string'], ['values', 3, 'string', 'repeated']]))
     .add(message('LabelSelector', [['matchExpressions', 2, 'LabelSelectorRequirement', 'repeated']], { stringMaps: [['matchLabels', 1]] }))
-    .add(message('ContainerPort', [['name', 1, 'string'], ['hostPort', 2, 'int32'], ['containerPort', 3, 'int32'], ['protocol', 4, 'string'], ['hostIP', 5, 'string']]))
+    // hostPort is left out: Go writes its zero value, which the JSON form omits.
+    .add(message('ContainerPort', [['name', 1, 'string'], ['containerPort', 3, 'int32'], ['protocol', 4, 'string'], ['hostIP', 5, 'string']]))
     .add(message('EnvVar', [['name', 1, 'string'], ['value', 2, 'string']]))
     .add(
       message('Container', [

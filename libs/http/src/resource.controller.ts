@@ -187,6 +187,7 @@ export class ResourceController {
         if (!h.patch) throw ApiError.methodNotAllowed();
         const { type: patchType, patch } = decodePatchBody(type, req.body);
         const options = managedWriteOptionsOf(req.query, 'PatchOptions', req.headers['user-agent'], patchType);
+        if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, document, options);
         return send(reply, result.code, result.body, warnings);
@@ -202,6 +203,17 @@ export class ResourceController {
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
         throw ApiError.methodNotAllowed();
     }
+  }
+
+  /**
+   * A server-side apply that would create a stored object is a create for NamespaceLifecycle (403
+   * in a terminating namespace; a PUT never creates a stored kind: 404); updates stay allowed.
+   * Views (istag, itag) write their stream through the registry, as upstream's do, without admission.
+   */
+  private async refuseCreateWhileTerminating(h: ResourceHandler, namespace: string, name: string): Promise<void> {
+    if (!h.info.namespaced || !h.current || !this.lifecycle.isTerminating(namespace)) return;
+    if ((await h.current(namespace, name)) !== null) return;
+    this.lifecycle.assertCreatable(h.info, namespace, name);
   }
 
   private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
@@ -247,7 +259,13 @@ export class ResourceController {
     res.on('close', () => abort.abort());
     try {
       await h.watchItself!(
-        { namespace: namespace || undefined, resourceVersion: params.resourceVersion, allowWatchBookmarks: params.allowWatchBookmarks, signal: abort.signal },
+        {
+          namespace: namespace || undefined,
+          resourceVersion: params.resourceVersion,
+          allowWatchBookmarks: params.allowWatchBookmarks,
+          bookmarkIntervalMs: this.watches.bookmarkIntervalMs,
+          signal: abort.signal,
+        },
         (event) => {
           if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
         },

@@ -47,6 +47,10 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
     await stream.start();
   }
 
+  get bookmarkIntervalMs(): number {
+    return this.config.watchBookmarkIntervalSeconds * 1000;
+  }
+
   get openWatches(): number {
     return this.open.size + this.handlerWatches.size;
   }

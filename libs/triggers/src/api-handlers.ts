@@ -288,7 +288,8 @@ export class TagChangeFeedHandler implements ResourceHandler {
       }
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       const next = page.metadata.resourceVersion ?? cursor;
-      if (o.allowWatchBookmarks && (page.items.length || Date.now() - lastBookmark > 1000) && next !== cursor) {
+      // Bookmarks as on other watches: every bookmark interval, with the position to resume from.
+      if (o.allowWatchBookmarks && Date.now() - lastBookmark >= o.bookmarkIntervalMs) {
         emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next } } });
         lastBookmark = Date.now();
       }
@@ -327,7 +328,8 @@ export class TagChangeFeedHandler implements ResourceHandler {
       items: items.map((r) => ({
         kind: 'TagChangeEvent',
         apiVersion: TRIGGER_API_VERSION,
-        metadata: { name: r.id, namespace: r.namespace, creationTimestamp: iso(r.recorded_at) },
+        // The feed position is also the item's resourceVersion: a watcher resumes after the last one it saw.
+        metadata: { name: r.id, namespace: r.namespace, resourceVersion: r.id, creationTimestamp: iso(r.recorded_at) },
         type: r.previous_image ? 'tag.moved' : 'tag.created',
         stream: r.stream,
         tag: r.tag,

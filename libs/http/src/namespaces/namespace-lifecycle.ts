@@ -33,6 +33,10 @@ export class NamespaceLifecycle {
     else this.terminating.delete(name);
   }
 
+  isTerminating(namespace: string): boolean {
+    return this.terminating.has(namespace);
+  }
+
   /** 403 with the NamespaceTerminating cause, as upstream, when `namespace` is being deleted. */
   assertCreatable(info: ResourceInfo, namespace: string, name: string | undefined): void {
     if (!info.namespaced || !this.terminating.has(namespace)) return;

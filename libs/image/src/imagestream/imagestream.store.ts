@@ -59,10 +59,10 @@ export function createImageStreamStore(db: Database, config: ImageApiConfig, his
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {
     decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
     snapshotMarkSql: tagHistoryMarkSql,
-    afterWrite: async (tx, obj, old) => {
+    afterWrite: async (tx, obj, old, rv) => {
       await resolver.resolve(tx, obj, old);
       // DockerImage spec tags that are new or changed are imported in the background (outbox row).
-      await importRequests.record(tx, obj, old);
+      await importRequests.record(tx, obj, old, rv);
     },
   });
   return { store, table, resolver, history };

@@ -65,14 +65,18 @@ export class ImportRequestsRepository {
    * its status already saw that generation (the import path itself writes both at once, also
    * when it creates the stream).
    */
-  async record(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
+  async record(tx: Queryable, stream: ImageStream, old: ImageStream | null, resourceVersion?: string): Promise<void> {
     const tags = changedTags(stream, old).filter(isImportable);
-    const repository = needsRepositoryImport(stream);
+    // A full import is asked for when the stream starts needing one (created so, repository
+    // changed, check annotation removed); keyed by the write's resourceVersion, since removing the
+    // annotation does not move the generation.
+    const repository =
+      needsRepositoryImport(stream) && (!old || !needsRepositoryImport(old) || old.spec.dockerImageRepository !== stream.spec.dockerImageRepository);
     if (tags.length === 0 && !repository) return;
     const uid = stream.metadata.uid!;
     const observed = await this.observations(tx, uid, tags.map((t) => t.name));
     const due: { name: string; generation: number | null }[] = tags.filter((t) => (t.generation ?? 0) > (observed.get(t.name)?.observed ?? 0));
-    if (repository) due.push({ name: REPOSITORY_REQUEST_TAG, generation: stream.metadata.generation ?? 1 });
+    if (repository) due.push({ name: REPOSITORY_REQUEST_TAG, generation: Number(resourceVersion ?? stream.metadata.generation ?? 1) });
     if (due.length === 0) return;
     await tx.query(
       `INSERT INTO image_import_requests (stream_uid, tag, generation)

@@ -19,6 +19,8 @@ export interface HandlerWatchOptions {
   namespace?: string;
   resourceVersion?: string;
   allowWatchBookmarks: boolean;
+  /** How often to send a BOOKMARK when allowed (WATCH_BOOKMARK_INTERVAL_SECONDS). */
+  bookmarkIntervalMs: number;
   /** Aborted when the client goes away, the watch times out or the server shuts down. */
   signal: AbortSignal;
 }
