@@ -219,8 +219,8 @@ export class ResourceController {
   private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
     setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
     if (req.method !== 'GET') throw ApiError.methodNotAllowed();
-    if (h.watchItself && h.info.verbs.includes('watch')) return this.watchByHandler(h, namespace, req, reply);
-    if (!h.current || !h.list || !h.info.verbs.includes('watch')) {
+    const servedByHandler = h.watchItself !== undefined && h.info.verbs.includes('watch');
+    if (!servedByHandler && (!h.current || !h.list || !h.info.verbs.includes('watch'))) {
       if (h.list) throw ApiError.methodNotSupported(refOf(h.info), 'watch');
       throw ApiError.methodNotAllowed();
     }
@@ -231,52 +231,7 @@ export class ResourceController {
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
     const res = watchResponse(reply.raw, convert);
     reply.hijack();
-    await this.watches.serve(
-      {
-        handler: h,
-        namespace: namespace || undefined,
-        labelSelector: list.labelSelector,
-        fieldSelector: list.fieldSelector,
-        ...params,
-      },
-      res,
-    );
-  }
-
-  /** A watch the handler serves itself: same framing, rendering, timeout and shutdown as the others. */
-  private async watchByHandler(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
-    listOptionsOf(req.query, h.info, namespace || undefined);
-    const params = watchParamsOf(req.query);
-    const rendering = renderingOf(req.headers.accept);
-    const include = includeObjectOf(req.query['includeObject']);
-    const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
-    const res = watchResponse(reply.raw, convert);
-    reply.hijack();
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
-    const abort = new AbortController();
-    const untrack = this.watches.track(abort);
-    const timeout = setTimeout(() => abort.abort(), (params.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000);
-    res.on('close', () => abort.abort());
-    try {
-      await h.watchItself!(
-        {
-          namespace: namespace || undefined,
-          resourceVersion: params.resourceVersion,
-          allowWatchBookmarks: params.allowWatchBookmarks,
-          bookmarkIntervalMs: this.watches.bookmarkIntervalMs,
-          signal: abort.signal,
-        },
-        (event) => {
-          if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
-        },
-      );
-    } catch (e) {
-      const status = e instanceof ApiError ? e.toStatus() : ApiError.internal('the watch failed').toStatus();
-      if (!res.writableEnded) res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
-    } finally {
-      clearTimeout(timeout);
-      untrack();
-      if (!res.writableEnded) res.end();
-    }
+    const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };
+    await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));
   }
 }

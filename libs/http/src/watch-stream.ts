@@ -13,6 +13,11 @@ import { type ChangeRecord, compactedResourceVersion, currentResourceVersion, ty
 import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
 
+/** A watch's lifetime: `timeoutSeconds`, else 30–60 minutes (kube-apiserver's default, spread so reconnects do not bunch). */
+export function watchTimeoutMs(timeoutSeconds?: number): number {
+  return (timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
+}
+
 export interface WatchRequest {
   handler: ResourceHandler;
   namespace?: string;
@@ -88,8 +93,7 @@ export class WatchStream {
       this.queue.push(c);
       if (this.live) this.pump();
     });
-    const timeout = (this.req.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
-    this.timers.push(setTimeout(() => this.close(), timeout));
+    this.timers.push(setTimeout(() => this.close(), watchTimeoutMs(this.req.timeoutSeconds)));
     if (this.req.allowWatchBookmarks) {
       this.timers.push(setInterval(() => this.bookmark(), this.bookmarkIntervalMs));
     }

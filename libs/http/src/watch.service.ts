@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { compactChangeLog, Database } from '@app/persistence';
+import { ApiError } from '@app/api-machinery';
+import { compactChangeLog, Database, type WatchEventOut } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
 import { PresentedChanges } from './presented-changes';
-import { type WatchRequest, WatchStream } from './watch-stream';
+import { type WatchRequest, WatchStream, watchTimeoutMs } from './watch-stream';
 
 /** Owns this process's change feed and open watches; ends every watch cleanly on shutdown. */
 @Injectable()
@@ -47,18 +48,42 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
     await stream.start();
   }
 
-  get bookmarkIntervalMs(): number {
-    return this.config.watchBookmarkIntervalSeconds * 1000;
-  }
-
   get openWatches(): number {
     return this.open.size + this.handlerWatches.size;
   }
 
-  /** Registers a handler-served watch; the returned function unregisters it. */
-  track(watch: AbortController): () => void {
-    this.handlerWatches.add(watch);
-    return () => this.handlerWatches.delete(watch);
+  /**
+   * A watch the handler serves itself (ResourceHandler.watchItself): the same framing, timeout,
+   * bookmark interval and shutdown as change-log watches; a failure ends it with an ERROR event.
+   */
+  async serveByHandler(request: WatchRequest, res: ServerResponse): Promise<void> {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const abort = new AbortController();
+    this.handlerWatches.add(abort);
+    const timeout = setTimeout(() => abort.abort(), watchTimeoutMs(request.timeoutSeconds));
+    res.on('close', () => abort.abort());
+    const write = (event: WatchEventOut) => {
+      if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
+    };
+    try {
+      await request.handler.watchItself!(
+        {
+          namespace: request.namespace,
+          resourceVersion: request.resourceVersion,
+          allowWatchBookmarks: request.allowWatchBookmarks,
+          bookmarkIntervalMs: this.config.watchBookmarkIntervalSeconds * 1000,
+          signal: abort.signal,
+        },
+        write,
+      );
+    } catch (e) {
+      write({ type: 'ERROR', object: (e instanceof ApiError ? e : ApiError.internal('the watch failed')).toStatus() });
+    } finally {
+      clearTimeout(timeout);
+      this.handlerWatches.delete(abort);
+      if (!res.writableEnded) res.end();
+    }
   }
 
   closeAll(): void {
