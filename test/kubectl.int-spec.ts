@@ -339,12 +339,18 @@ spec:
     expect(annotated).toBe('deployment.apps/web annotated\n');
   });
 
-  it('auth can-i answers yes (no access control; the review is posted in protobuf)', async () => {
+  it('auth can-i answers yes and --list shows one rule for everything (no access control; reviews are posted in protobuf)', async () => {
     expect((await kubectl(['auth', 'can-i', 'create', 'imagestreams'])).stdout.trim()).toBe('yes');
     expect((await kubectl(['auth', 'can-i', 'delete', 'istag', '-n', 'other'])).stdout.trim()).toBe('yes');
     const bad = await call('POST', `${api.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, { spec: {} });
     expect(bad.status).toBe(422);
     expect(bad.body.message).toContain('exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    // --list posts a SelfSubjectRulesReview: one rule for everything.
+    const list = rows(await ok(['auth', 'can-i', '--list', '-n', 'other']));
+    expect(list[0]).toEqual(['Resources', 'Non-Resource URLs', 'Resource Names', 'Verbs']);
+    expect(list[1]).toEqual(['*.*', '[]', '[]', '[*]']);
+    const noNamespace = await call('POST', `${api.url}/apis/authorization.k8s.io/v1/selfsubjectrulesreviews`, { spec: {} });
+    expect(noNamespace.status).toBe(400);
   });
 
   it('api-resources lists short names', async () => {

@@ -13,6 +13,7 @@ import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
+import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
@@ -35,6 +36,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       useFactory: (registry: ResourceRegistry) => {
         const reviews = new SelfSubjectAccessReviewHandler();
         registry.register(reviews);
+        registry.register(new SelfSubjectRulesReviewHandler());
         return reviews;
       },
     },

@@ -8,7 +8,7 @@ import { protoMessage } from './proto-message';
  * kubectl's typed clients send for built-in kinds: `kubectl create namespace` posts a Namespace,
  * `kubectl delete` may send DeleteOptions. The envelope is the magic `k8s\0` then a
  * runtime.Unknown (typeMeta, raw); the kinds decoded here are the core ones this server serves
- * (and SelfSubjectAccessReview, which `kubectl auth can-i` posts).
+ * (and the self-subject reviews `kubectl auth can-i` posts).
  * Field numbers are those of k8s.io/apimachinery and k8s.io/api `generated.proto`.
  */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -49,6 +49,8 @@ function kubeTypes(): Root {
     .add(message('NonResourceAttributes', [['path', 1, 'string'], ['verb', 2, 'string']]))
     .add(message('SelfSubjectAccessReviewSpec', [['resourceAttributes', 1, 'ResourceAttributes'], ['nonResourceAttributes', 2, 'NonResourceAttributes']]))
     .add(message('SelfSubjectAccessReview', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'SelfSubjectAccessReviewSpec']]))
+    .add(message('SelfSubjectRulesReviewSpec', [['namespace', 1, 'string']]))
+    .add(message('SelfSubjectRulesReview', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'SelfSubjectRulesReviewSpec']]))
     .add(message('Preconditions', [['uid', 1, 'string'], ['resourceVersion', 2, 'string']]))
     .add(
       message('DeleteOptions', [
@@ -70,6 +72,7 @@ const decodable: Record<string, Type> = {
   'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'authorization.k8s.io/v1/SelfSubjectAccessReview': root.lookupType('k8s.SelfSubjectAccessReview'),
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': root.lookupType('k8s.SelfSubjectRulesReview'),
 };
 
 /**
@@ -104,7 +107,7 @@ export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   const type = decodable[`${apiVersion}/${kind}`];
   if (!type) {
-    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions, SelfSubjectAccessReview and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions, self-subject reviews and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
   }
   try {
     const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
