@@ -12,18 +12,18 @@ describe('operations endpoints', () => {
     await api?.close();
   });
 
-  it('livez answers ok; healthz and readyz check Postgres and Redis', async () => {
-    const live = await fetch(`${api.url}/livez`);
-    expect(live.status).toBe(200);
-    expect(await live.text()).toBe('ok');
-    for (const path of ['/healthz', '/readyz']) {
+  it('livez, healthz and readyz answer as kube-apiserver does: ok, a verbose check list, single checks, exclusions', async () => {
+    for (const path of ['/livez', '/healthz', '/readyz', '/readyz/postgres', '/healthz/redis', '/livez/ping']) {
       const res = await fetch(`${api.url}${path}`);
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as { status: string; details: Record<string, { status: string }> };
-      expect(body.status).toBe('ok');
-      expect(body.details['postgres']?.status).toBe('up');
-      expect(body.details['redis']?.status).toBe('up');
+      expect([path, res.status, res.headers.get('content-type'), await res.text()]).toEqual([path, 200, 'text/plain; charset=utf-8', 'ok']);
     }
+    const verbose = await fetch(`${api.url}/readyz?verbose&exclude=redis`);
+    expect(await verbose.text()).toBe('[+]ping ok\n[+]postgres ok\n[+]redis excluded: ok\nreadyz check passed\n');
+    expect((await fetch(`${api.url}/readyz/nothing`)).status).toBe(404);
+    expect((await fetch(`${api.url}/livez/postgres`)).status).toBe(404);
+    // `kubectl get --raw /` lists what is served.
+    const root = (await (await fetch(`${api.url}/`)).json()) as { paths: string[] };
+    expect(root.paths).toEqual(expect.arrayContaining(['/api', '/apis', '/apis/image.openshift.io/v1', '/openapi/v2', '/readyz', '/version']));
   });
 
   it('counts requests by verb, resource and code, with a latency histogram', async () => {
@@ -35,17 +35,18 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/imagestreamd_http_request_duration_seconds_bucket\{le="[0-9.]+",verb="list",resource="imagestreams"\} [1-9]/);
   });
 
-  it('readyz is a 503 ServiceUnavailable Status naming Redis when Redis cannot be reached; livez stays ok', async () => {
+  it('readyz is 500 with the failing check marked when Redis cannot be reached (reason withheld); livez stays ok', async () => {
     const closedPort = await freeLoopbackPort();
     const down = await startTestApi({ redisUrl: `redis://127.0.0.1:${closedPort}` });
     try {
       expect((await fetch(`${down.url}/livez`)).status).toBe(200);
       const res = await fetch(`${down.url}/readyz`);
-      expect(res.status).toBe(503);
-      const body = (await res.json()) as { kind: string; reason: string; code: number; message: string };
-      expect(body).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
-      expect(body.message).toContain('redis');
-      expect(body.message).not.toContain('postgres');
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('[+]ping ok\n[+]postgres ok\n[-]redis failed: reason withheld\nreadyz check failed\n');
+      const one = await fetch(`${down.url}/readyz/redis`);
+      expect(one.status).toBe(500);
+      expect(await one.text()).toContain('redis unavailable');
+      expect((await fetch(`${down.url}/readyz?exclude=redis`)).status).toBe(200);
       // Reads that need only Postgres still work.
       expect((await fetch(`${down.base}/namespaces/ops/imagestreams`)).status).toBe(200);
     } finally {

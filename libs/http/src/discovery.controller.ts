@@ -35,6 +35,16 @@ function apiResource(info: ResourceInfo) {
 export class DiscoveryController {
   constructor(@Inject(ResourceRegistry) private readonly registry: ResourceRegistry) {}
 
+  /** `GET /`: the paths this server serves, as kube-apiserver lists them (`kubectl get --raw /`). */
+  @Get('/')
+  @Header('content-type', 'application/json')
+  rootPaths() {
+    const groupPaths = [...groupVersions(this.registry)].flatMap(([name, versions]) => [`/apis/${name}`, ...[...versions].map((v) => `/apis/${name}/${v}`)]);
+    const fixed = ['/api', '/api/v1', '/apis', '/healthz', '/healthz/ping', '/livez', '/livez/ping', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/readyz/ping', '/version'];
+    const checks = ['postgres', 'redis'].flatMap((c) => [`/healthz/${c}`, `/readyz/${c}`]);
+    return { paths: [...fixed, ...checks, ...groupPaths].sort() };
+  }
+
   @Get('version')
   @Header('content-type', 'application/json')
   version() {

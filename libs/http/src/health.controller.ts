@@ -1,58 +1,96 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, HealthIndicatorService } from '@nestjs/terminus';
+import { Controller, Get, Header, Inject, Logger, Param, Query, Res } from '@nestjs/common';
+import { TypeOrmHealthIndicator, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '@app/api-machinery';
 import { metricsRegistry } from '@app/observability';
 import { REDIS_HEALTH } from './redis-health';
 import type { Redis } from 'ioredis';
 
-/** Liveness, readiness (Postgres and Redis) and Prometheus metrics. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/** Which checks each endpoint runs: liveness is the process itself; readiness needs Postgres and Redis. */
+const ENDPOINT_CHECKS = {
+  livez: ['ping'],
+  healthz: ['ping', 'postgres', 'redis'],
+  readyz: ['ping', 'postgres', 'redis'],
+} as const;
+type Endpoint = keyof typeof ENDPOINT_CHECKS;
+type CheckName = (typeof ENDPOINT_CHECKS)[Endpoint][number];
+
+/**
+ * Health endpoints as kube-apiserver serves them (kubelet probes, load balancers and
+ * `kubectl get --raw /readyz?verbose` read them): plain text `ok` with 200; a failing check makes
+ * it 500 with one `[+]name ok` / `[-]name failed: reason withheld` line per check; `?verbose`
+ * lists the checks on success too; `?exclude=name` skips one; `/readyz/<name>` runs one check.
+ * The failure reason is logged, not shown (as upstream, probes are unauthenticated).
+ * Prometheus metrics live here too.
+ */
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(
-    @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(TypeOrmHealthIndicator) private readonly db: TypeOrmHealthIndicator,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(REDIS_HEALTH) private readonly redis: Redis,
   ) {}
 
-  @Get('livez')
-  @Header('content-type', 'text/plain')
-  livez() {
-    return 'ok';
+  @Get(['livez', 'healthz', 'readyz'])
+  async all(@Res() reply: FastifyReply, @Query() query: Record<string, unknown>) {
+    const endpoint = reply.request.url.slice(1).split('?')[0] as Endpoint;
+    const excluded = new Set([query['exclude']].flat().filter((v): v is string => typeof v === 'string'));
+    const names = ENDPOINT_CHECKS[endpoint].filter((n) => !excluded.has(n));
+    const results = await Promise.all(names.map(async (name) => ({ name, failure: await this.run(name) })));
+    const passed = results.every((r) => r.failure === null);
+    const verbose = query['verbose'] !== undefined;
+    let body = 'ok';
+    if (!passed || verbose) {
+      const lines = results.map((r) => (r.failure === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+      for (const name of excluded) lines.push(`[+]${name} excluded: ok`);
+      body = `${lines.join('\n')}\n${endpoint} check ${passed ? 'passed' : 'failed'}\n`;
+    }
+    await reply.code(passed ? 200 : 500).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(body);
   }
 
-  @Get('healthz')
-  @HealthCheck()
-  healthz() {
-    return this.check();
-  }
-
-  @Get('readyz')
-  @HealthCheck()
-  readyz() {
-    return this.check();
-  }
-
-  private check() {
-    return this.health.check([
-      () => this.db.pingCheck('postgres', { timeout: 2000 }),
-      async () => {
-        const indicator = this.indicators.check('redis');
-        try {
-          await Promise.race([
-            this.redis.ping(),
-            new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
-          ]);
-          return indicator.up();
-        } catch (e) {
-          return indicator.down({ message: (e as Error).message });
-        }
-      },
-    ]);
+  @Get(['livez/:check', 'healthz/:check', 'readyz/:check'])
+  async one(@Res() reply: FastifyReply, @Param('check') check: string) {
+    const endpoint = reply.request.url.slice(1).split('/')[0] as Endpoint;
+    if (!(ENDPOINT_CHECKS[endpoint] as readonly string[]).includes(check)) throw ApiError.routeNotFound();
+    const failure = await this.run(check as CheckName);
+    await reply
+      .code(failure === null ? 200 : 500)
+      .header('content-type', 'text/plain; charset=utf-8')
+      .header('x-content-type-options', 'nosniff')
+      .send(failure === null ? 'ok' : `internal server error: ${failure}\n`);
   }
 
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   metrics() {
     return metricsRegistry.metrics();
+  }
+
+  /** null when the check passed, else why it failed. */
+  private async run(name: CheckName): Promise<string | null> {
+    if (name === 'ping') return null;
+    const result = name === 'postgres' ? await this.db.pingCheck('postgres', { timeout: CHECK_TIMEOUT_MS }) : await this.redisCheck();
+    const entry = (result as HealthIndicatorResult)[name];
+    if (entry?.status === 'up') return null;
+    const failure = `${name} unavailable${typeof entry?.['message'] === 'string' ? `: ${entry['message']}` : ''}`;
+    this.logger.warn(`health check failed: ${failure}`);
+    return failure;
+  }
+
+  private async redisCheck(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('redis');
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref()),
+      ]);
+      return indicator.up();
+    } catch (e) {
+      return indicator.down({ message: (e as Error).message });
+    }
   }
 }

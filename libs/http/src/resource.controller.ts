@@ -130,6 +130,7 @@ export class ResourceController {
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */
   private async collection(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
     const resource = h.info.resource;
+    if (!servesCollection(h)) throw ApiError.routeNotFound();
     switch (req.method) {
       case 'GET': {
         if (isWatch(req.query)) return this.watch(h, namespace, req, reply);
@@ -165,6 +166,7 @@ export class ResourceController {
 
   private async item(h: ResourceHandler, namespace: string, name: string, req: Req, reply: FastifyReply) {
     const resource = h.info.resource;
+    if (!servesItems(h)) throw ApiError.routeNotFound();
     const type = req.headers['content-type'];
     switch (req.method) {
       case 'GET': {
@@ -218,6 +220,7 @@ export class ResourceController {
 
   private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
     setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
+    if (!servesCollection(h)) throw ApiError.routeNotFound();
     if (req.method !== 'GET') throw ApiError.methodNotAllowed();
     const servedByHandler = h.watchItself !== undefined && h.info.verbs.includes('watch');
     if (!servedByHandler && (!h.current || !h.list || !h.info.verbs.includes('watch'))) {
@@ -234,4 +237,17 @@ export class ResourceController {
     const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };
     await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));
   }
+}
+
+/*
+ * Routes exist per verb, as kube-apiserver installs them: a path with no route at all is 404 (the
+ * item path of a create-only kind such as ImageStreamMapping, which is how `kubectl apply` learns
+ * the object is not there and creates it), a path with other methods is 405.
+ */
+function servesItems(h: ResourceHandler): boolean {
+  return h.get !== undefined || h.update !== undefined || h.patch !== undefined || h.delete !== undefined;
+}
+
+function servesCollection(h: ResourceHandler): boolean {
+  return h.list !== undefined || h.create !== undefined;
 }

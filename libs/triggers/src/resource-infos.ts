@@ -115,6 +115,7 @@ export function workloadInfo(w: WorkloadKind): ResourceInfo {
     namespaced: true,
     verbs: storedVerbs,
     shortNames: [...w.short],
+    categories: ['all'], // as kube-apiserver lists them: `kubectl get all` shows them
     fieldSelectors: [],
     mergeKeys: podSpecMergeKeys(w.podSpecPath),
     // LabelSelector is `+structType=atomic`: one value, owned and replaced whole.

@@ -148,7 +148,7 @@ export const imageSchemas: Record<string, Schema> = {
       spec: s.ref(`${IMAGE}.ImageStreamSpec`, 'Spec describes the desired state of this stream.'),
       status: s.ref(`${IMAGE}.ImageStreamStatus`, 'Status describes the current state of this stream (computed by the server).'),
     },
-    ['spec'],
+    // spec is optional upstream: kubectl validates List items on the client, and `{kind: ImageStream, metadata: {name}}` is valid.
   ),
   [`${IMAGE}.ImageStreamList`]: list('ImageStreamList', 'ImageStream', 'ImageStreamList is a list of ImageStream objects.'),
   [`${IMAGE}.ImageStreamSpec`]: s.object<ImageStreamSpec>('ImageStreamSpec represents options for ImageStreams.', {
@@ -223,7 +223,6 @@ export const imageSchemas: Record<string, Schema> = {
       tags: s.array(s.ref(`${IMAGE}.NamedTagEventList`), 'Tags are a historical record of images associated with each tag. The first entry is the current image.', mergeBy('tag')),
     },
     {},
-    { required: ['dockerImageRepository'] },
   ),
   [`${IMAGE}.NamedTagEventList`]: s.object<NamedTagEventList>(
     'NamedTagEventList relates a tag to its image history.',
