@@ -296,6 +296,15 @@ describe('imagestreamtags', () => {
       expect(res.status).toBe(201);
       expect(res.body.tag.name).toBe('t');
       expect((await call('GET', `${ns('w')}/imagestreams/dry`)).status).toBe(404);
+      // On an existing stream the answer keeps the stream's resourceVersion (kubectl diff shows no change to it).
+      await createStream('w', { metadata: { name: 'dry2' }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/w/d:1' } }] } });
+      const before = (await stream('w', 'dry2')).metadata.resourceVersion;
+      const patched = await call('PATCH', `${istag('w', 'dry2:t')}?dryRun=All`, { tag: { from: { name: 'quay.io/w/d:2' } } }, jsonMerge);
+      expect(patched.status).toBe(200);
+      expect(patched.body.tag.from.name).toBe('quay.io/w/d:2');
+      expect(patched.body.metadata.resourceVersion).toBe(before);
+      const after = await stream('w', 'dry2');
+      expect([after.metadata.resourceVersion, after.spec.tags[0].from.name]).toEqual([before, 'quay.io/w/d:1']);
     });
 
     it('DELETE removes the spec tag and the history (Images stay); then 404; uid precondition', async () => {

@@ -469,6 +469,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const { next, touched } = await fn(structuredClone(old), tx);
         next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
         const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, trackAs !== undefined ? { manager: trackAs } : 'as-is');
+        // A dry run leaves the stored object, and so its resourceVersion, as it was (views answer the stream's).
+        if (options.dryRun) stored.metadata.resourceVersion = old.metadata.resourceVersion;
         return project(tx, stored, old, changed);
       },
       { rollback: options.dryRun },
