@@ -133,6 +133,17 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(res.dockerImageLayers).toBeUndefined();
       expect(res.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
     });
+
+    it('dockerImageManifests: an absent manifestSize is 0 (Go zero value); a negative one is 422 on `size`, as upstream names it', async () => {
+      const entry = { digest: `sha256:${'1'.repeat(64)}`, mediaType: 'application/vnd.oci.image.manifest.v1+json', architecture: 'amd64', os: 'linux' };
+      const name = `sha256:${'2'.repeat(64)}`;
+      const res = await create({ metadata: { name }, dockerImageReference: `quay.io/x/app@${name}`, dockerImageManifests: [entry] });
+      expect(res.dockerImageManifests).toEqual([{ ...entry, manifestSize: 0 }]);
+      const negative = `sha256:${'3'.repeat(64)}`;
+      const bad = await call('POST', `${api.base}/images`, { metadata: { name: negative }, dockerImageReference: `quay.io/x/app@${negative}`, dockerImageManifests: [{ ...entry, manifestSize: -1 }] });
+      expect(bad.status).toBe(422);
+      expect(bad.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: -1: manifest size cannot be negative', field: 'dockerImageManifests[0].size' }]);
+    });
   });
 
   describe('update (PrepareForUpdate)', () => {

@@ -116,7 +116,7 @@ describe('ImageStrategy', () => {
         'dockerImageManifests[0].mediaType: FieldValueInvalid',
         'dockerImageManifests[0].architecture: FieldValueRequired',
         'dockerImageManifests[0].os: FieldValueRequired',
-        'dockerImageManifests[0].manifestSize: FieldValueInvalid',
+        'dockerImageManifests[0].size: FieldValueInvalid',
       ],
     ],
     [

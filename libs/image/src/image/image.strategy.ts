@@ -22,6 +22,8 @@ export function defaultImage(image: Image): void {
   };
   if (image.dockerImageLayers && !image.dockerImageLayers.length) delete image.dockerImageLayers;
   if (image.dockerImageManifests && !image.dockerImageManifests.length) delete image.dockerImageManifests;
+  // manifestSize has no omitempty: Go writes 0 when the client sent none.
+  for (const m of image.dockerImageManifests ?? []) m.manifestSize ??= 0;
 }
 
 /** Raw manifest/config stay in the registry when it says it stored them. */

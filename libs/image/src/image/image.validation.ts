@@ -1,10 +1,12 @@
 import { type FieldError, fieldErr } from '@app/api-machinery';
 import { validateImageSignature } from '../imagesignature/imagesignature.validation';
-import { isValidDigest, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { Image } from './image.types';
 
 const mediaTypePart = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
 const mediaTypePattern = new RegExp(`^ *${mediaTypePart}/${mediaTypePart} *$`);
+/** Upstream's manifest digest check (validation.go imageDigestRegexp): unanchored, any algorithm, 32+ hex digits. */
+const manifestDigestPattern = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
 
 /** Image rules (openshift validation.go ValidateImage); `prefix` is '' or 'image.' for mappings. */
 export function validateImage(image: Image, prefix = ''): FieldError[] {
@@ -26,13 +28,12 @@ export function validateImage(image: Image, prefix = ''): FieldError[] {
   if (!Array.isArray(manifests)) return [...errors, fieldErr.invalid(`${prefix}dockerImageManifests`, manifests, 'must be a list')];
   manifests.forEach((m, i) => {
     const path = `${prefix}dockerImageManifests[${i}]`;
-    if (!isValidDigest(m.digest ?? '')) errors.push(fieldErr.invalid(`${path}.digest`, m.digest, 'digest does not conform with OCI image specification'));
+    if (!manifestDigestPattern.test(m.digest ?? '')) errors.push(fieldErr.invalid(`${path}.digest`, m.digest, 'digest does not conform with OCI image specification'));
     if (!mediaTypePattern.test(m.mediaType ?? '')) errors.push(fieldErr.invalid(`${path}.mediaType`, m.mediaType, 'media type does not conform to RFC6838'));
     if (!m.architecture) errors.push(fieldErr.required(`${path}.architecture`));
     if (!m.os) errors.push(fieldErr.required(`${path}.os`));
-    if (typeof m.manifestSize !== 'number' || m.manifestSize < 0) {
-      errors.push(fieldErr.invalid(`${path}.manifestSize`, m.manifestSize, 'manifest size cannot be negative'));
-    }
+    // An absent size decodes as 0 upstream; the error names `size`, as upstream's does.
+    if ((m.manifestSize ?? 0) < 0) errors.push(fieldErr.invalid(`${path}.size`, m.manifestSize, 'manifest size cannot be negative'));
   });
   if (manifests.length && image.dockerImageLayers?.length) {
     errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, '', 'dockerImageLayers should not be set when dockerImageManifests is set'));
