@@ -51,6 +51,20 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect(res.body.details).toEqual({ name: 'nope', group: 'image.openshift.io', kind: 'imagestreammappings' });
   });
 
+  it("validates the mapped Image's metadata as a cluster-scoped object's (422, nothing stored)", async () => {
+    const res = await call('POST', `${api.base}/namespaces/demo/imagestreammappings`, {
+      metadata: { name: 'ruby' },
+      tag: 'meta',
+      image: { metadata: { name: digest('c'), namespace: 'demo', labels: { 'bad key!': 'x' } }, dockerImageReference: `quay.io/x/ruby@${digest('c')}` },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)).toEqual([
+      'image.metadata.namespace FieldValueForbidden',
+      'image.metadata.labels FieldValueInvalid',
+    ]);
+    expect((await call('GET', `${api.base}/images/${digest('c')}`)).status).toBe(404);
+  });
+
   it('refuses values of the wrong JSON type with a 400 decoding Status and changes nothing', async () => {
     const url = `${api.base}/namespaces/demo/imagestreams`;
     const created = await call('POST', url, { metadata: { name: 'typed' }, spec: { tags: 'latest' } });

@@ -6,6 +6,8 @@ import {
   nowTimestamp,
   refOf,
   successStatus,
+  validateAnnotations,
+  validateLabels,
   validateNamespaceName,
   validatePathSegmentName,
   type WriteOptions,
@@ -85,6 +87,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       image.metadata ??= {};
       if (!image.metadata.name) errors.push(fieldErr.required('image.metadata.name', 'name or generateName is required'));
       else errors.push(...validatePathSegmentName(image.metadata.name, 'image.metadata.name'));
+      // The embedded Image's ObjectMeta is validated as a cluster-scoped object's (upstream validateImage).
+      if (image.metadata.namespace) errors.push(fieldErr.forbidden('image.metadata.namespace', 'not allowed on this type'));
+      errors.push(...validateLabels(image.metadata.labels, 'image.metadata.labels'), ...validateAnnotations(image.metadata.annotations, 'image.metadata.annotations'));
     }
     if (image && !image.dockerImageReference && this.config.internalRegistryHostname && image.metadata?.name) {
       image.dockerImageReference = `${this.config.internalRegistryHostname}/${namespace}/${streamName}@${image.metadata.name}`;
