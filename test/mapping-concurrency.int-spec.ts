@@ -47,6 +47,16 @@ describe('concurrent ImageStreamMappings into one tag', () => {
     }
   });
 
+  it('more failing or dry-run writes at once than pooled connections: each gets its answer (no 503 from a starved pool)', async () => {
+    // A rolled-back transaction hands its unused resourceVersions back; doing that through the
+    // pool while every connection was held by such a transaction used to stall them all.
+    const url = `${api.base}/namespaces/race/imagestreams`;
+    const same = await Promise.all(Array.from({ length: 60 }, () => call('POST', url, { metadata: { name: 'contended' } })));
+    expect(same.map((r) => r.status).sort()).toEqual([201, ...Array(59).fill(409)]);
+    const dry = await Promise.all(Array.from({ length: 60 }, (_, i) => call('POST', `${url}?dryRun=All`, { metadata: { name: `dry-${i}` } })));
+    expect(dry.map((r) => r.status)).toEqual(Array(60).fill(201));
+  });
+
   it('repeating a mapping is a no-op (idempotent)', async () => {
     const body = { metadata: { name: 'app' }, tag: 'v2', image: { metadata: { name: digest(500) }, dockerImageReference: `quay.io/race/app@${digest(500)}` } };
     expect((await call('POST', `${api.base}/namespaces/race/imagestreammappings`, body)).status).toBe(201);

@@ -165,9 +165,14 @@ export class Database implements Queryable {
    * Marks versions taken by a transaction that did not commit, so the change feed need not wait
    * for them (NONE rows carry no change).
    */
-  private async releaseVersions(rvs: bigint[]): Promise<void> {
+  /**
+   * `via`: the connection that ran the transaction, still checked out. Using it (not the pool)
+   * matters: with every pooled connection held by a rolled-back transaction, a pool query here
+   * would wait for a connection none of them gives back until the pool's connect timeout.
+   */
+  private async releaseVersions(rvs: bigint[], via: PoolClient | undefined): Promise<void> {
     if (rvs.length === 0) return;
-    await this.pool.query(
+    await (via ?? this.pool).query(
       `WITH ins AS (
          INSERT INTO resource_changes (rv, resource, namespace, name, type)
          SELECT v, '', '', '', 'NONE' FROM unnest($1::bigint[]) AS v ON CONFLICT (rv) DO NOTHING RETURNING rv)
@@ -234,7 +239,7 @@ export class Database implements Queryable {
         const result = await fn(tx);
         await tx.end(options.rollback === true);
         // A dry run took versions it will never commit: release them for the change feed.
-        if (options.rollback) await this.releaseVersions(tx.allocated).catch(() => undefined);
+        if (options.rollback) await this.releaseVersions(tx.allocated, client).catch(() => undefined);
         else if (tx.changed) this.notifier.kick();
         return result;
       } catch (e) {
@@ -243,7 +248,11 @@ export class Database implements Queryable {
             broken = true;
           });
         }
-        if (tx) await this.releaseVersions(tx.allocated).catch(() => undefined);
+        if (broken) {
+          client!.release(true);
+          client = undefined;
+        }
+        if (tx) await this.releaseVersions(tx.allocated, client).catch(() => undefined);
         const code = pgErrorCode(e);
         if (code && retryableStates.has(code) && attempt < 5) continue;
         throw translate(e);
