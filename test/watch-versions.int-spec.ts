@@ -54,6 +54,32 @@ describe('deletecollection', () => {
     expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['c']);
     expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);
   });
+
+  it('malformed DeleteOptions, failed preconditions and bad list options delete nothing', async () => {
+    const url = `${api.base}/namespaces/dc-bad/imagestreams`;
+    const created = await call('POST', url, { metadata: { name: 'keep', labels: { g: 'z' } } });
+    const uid = created.body.metadata.uid as string;
+    const answers: [unknown, number][] = [
+      [{ dryRun: 'All' }, 400],
+      [{ dryRun: ['Bogus'] }, 422],
+      [{ preconditions: { uid: 5 } }, 400],
+      [{ preconditions: 'x' }, 400],
+      [{ orphanDependents: 'yes' }, 400],
+      ['"x"', 400],
+      ['[]', 400],
+      [{ preconditions: { uid: 'not-the-uid' } }, 409],
+    ];
+    for (const [body, code] of answers) {
+      expect([body, (await call('DELETE', `${url}/keep`, body)).status]).toEqual([body, code]);
+      expect([body, (await call('DELETE', `${url}?labelSelector=g%3Dz`, body)).status]).toEqual([body, code]);
+    }
+    expect((await call('DELETE', `${url}?continue=abc`)).status).toBe(400);
+    expect((await call('DELETE', `${url}?dryRun=Bogus`)).status).toBe(422);
+    expect((await call('GET', `${url}/keep`)).body.metadata.uid).toBe(uid);
+    // The right uid precondition deletes, through the collection too.
+    const res = await call('DELETE', `${url}?labelSelector=g%3Dz`, { preconditions: { uid } });
+    expect(res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['keep']);
+  });
 });
 
 /** A watch resumed from an old resourceVersion replays the change log in batches. */

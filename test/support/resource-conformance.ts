@@ -152,7 +152,9 @@ export function describeConformance(fixture: KindFixture, getApi: () => TestApi)
       expect((await call('DELETE', `${item(name)}?dryRun=All`)).status).toBe(200);
       expect((await call('GET', item(name))).status).toBe(200);
       const badDry = await call('POST', `${collection()}?dryRun=Some`, fixture.newObject(fresh('dry')));
-      expect(badDry.status).toBe(400);
+      // kube-apiserver: ValidateCreateOptions → 422 Invalid CreateOptions.
+      expect(badDry.status).toBe(422);
+      expect(badDry.body).toMatchObject({ reason: 'Invalid', details: { kind: 'CreateOptions', causes: [{ field: 'dryRun', reason: 'FieldValueNotSupported' }] } });
     });
 
     it('patches with merge, JSON and strategic merge patches', async () => {

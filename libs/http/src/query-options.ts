@@ -104,17 +104,25 @@ export function watchParamsOf(q: Query): WatchParams {
   };
 }
 
-export function writeOptionsOf(q: Query): WriteOptions {
+/** dryRun values (query or DeleteOptions body): only "All" (kube ValidateDryRun). */
+function dryRunErrors(values: unknown[]): FieldError[] {
+  return values.filter((v) => v !== 'All').map((v) => fieldErr.notSupported('dryRun', v, ['All']));
+}
+
+function queryDryRun(q: Query): unknown[] {
   const dryRun = q['dryRun'];
-  const values = Array.isArray(dryRun) ? dryRun : dryRun !== undefined ? [dryRun] : [];
-  for (const v of values) {
-    if (v !== 'All') throw ApiError.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  }
+  return Array.isArray(dryRun) ? dryRun : dryRun !== undefined ? [dryRun] : [];
+}
+
+export function writeOptionsOf(q: Query, verb: WriteVerb | 'DeleteOptions' = 'CreateOptions'): WriteOptions {
+  const dryRun = queryDryRun(q);
+  const errors = dryRunErrors(dryRun);
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
   const validation = one(q, 'fieldValidation');
   if (validation !== undefined && !['Ignore', 'Warn', 'Strict', ''].includes(validation)) {
     throw ApiError.badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  return { dryRun: values.length > 0 };
+  return { dryRun: dryRun.length > 0 };
 }
 
 /** Which options kind a write's query is (named in its validation errors). */
@@ -126,7 +134,7 @@ export type WriteVerb = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
  * User-Agent's product name (kube-apiserver's prefixFromUserAgent).
  */
 export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: string | undefined, patchType?: PatchType): WriteOptions {
-  const options = writeOptionsOf(q);
+  const options = writeOptionsOf(q, verb);
   const manager = one(q, 'fieldManager');
   const force = one(q, 'force');
   const errors: FieldError[] = [];
@@ -161,17 +169,44 @@ function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
 }
 
 export function deleteOptionsOf(q: Query, body: Record<string, unknown>): DeleteOptions {
+  checkDeleteOptionTypes(body);
   validateDeleteOptions(q, body);
-  const options: DeleteOptions = writeOptionsOf(q);
-  const bodyDryRun = body['dryRun'];
-  if (Array.isArray(bodyDryRun) && bodyDryRun.includes('All')) options.dryRun = true;
-  const pre = body['preconditions'];
-  if (pre && typeof pre === 'object') {
-    const p = pre as { uid?: unknown; resourceVersion?: unknown };
-    options.preconditions = {
-      uid: typeof p.uid === 'string' ? p.uid : undefined,
-      resourceVersion: typeof p.resourceVersion === 'string' ? p.resourceVersion : undefined,
-    };
-  }
+  const bodyDryRun = (body['dryRun'] ?? []) as string[];
+  const errors = dryRunErrors(bodyDryRun);
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
+  const options: DeleteOptions = writeOptionsOf(q, 'DeleteOptions');
+  if (bodyDryRun.includes('All')) options.dryRun = true;
+  const pre = body['preconditions'] as { uid?: string | null; resourceVersion?: string | null } | null | undefined;
+  if (pre) options.preconditions = { uid: pre.uid ?? undefined, resourceVersion: pre.resourceVersion ?? undefined };
   return options;
+}
+
+/**
+ * The DeleteOptions body decoded as Go decodes it: a field of the wrong JSON type is a 400 (null
+ * is the zero value). A body that did not decode must not delete anything.
+ */
+function checkDeleteOptionTypes(body: Record<string, unknown>): void {
+  const fail = (field: string, got: unknown, want: string): never => {
+    const type = Array.isArray(got) ? 'array' : typeof got === 'object' ? 'object' : typeof got;
+    throw ApiError.badRequest(`json: cannot unmarshal ${type} into Go struct field DeleteOptions.${field} of type ${want}`);
+  };
+  const dryRun = body['dryRun'];
+  if (dryRun !== undefined && dryRun !== null) {
+    if (!Array.isArray(dryRun)) fail('dryRun', dryRun, '[]string');
+    for (const v of dryRun as unknown[]) if (typeof v !== 'string') fail('dryRun', v, 'string');
+  }
+  const pre = body['preconditions'];
+  if (pre !== undefined && pre !== null) {
+    if (typeof pre !== 'object' || Array.isArray(pre)) fail('preconditions', pre, 'v1.Preconditions');
+    for (const key of ['uid', 'resourceVersion']) {
+      const v = (pre as Record<string, unknown>)[key];
+      if (v !== undefined && v !== null && typeof v !== 'string') fail(`preconditions.${key}`, v, 'string');
+    }
+  }
+  for (const [key, want] of [['orphanDependents', 'boolean'], ['propagationPolicy', 'string']] as const) {
+    const v = body[key];
+    if (v !== undefined && v !== null && typeof v !== want) fail(key, v, want === 'boolean' ? 'bool' : 'string');
+  }
+  const grace = body['gracePeriodSeconds'];
+  if (grace !== undefined && grace !== null && typeof grace !== 'number') fail('gracePeriodSeconds', grace, 'int64');
 }

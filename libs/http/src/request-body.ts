@@ -48,5 +48,9 @@ export function decodePatchBody(contentType: string | undefined, raw: Buffer | u
 export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
   if (!raw || raw.length === 0) return {};
   const parsed = decodeObjectBody(contentType, raw);
-  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw ApiError.badRequest(`json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value of type v1.DeleteOptions`);
+  }
+  return parsed as Record<string, unknown>;
 }
