@@ -14,3 +14,4 @@ export * from './strategy';
 export * from './json-equal';
 export * from './owner-validation';
 export * from './field-management';
+export * from './storable-json';

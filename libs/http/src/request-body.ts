@@ -1,4 +1,4 @@
-import { ApiError, type PatchType, patchTypeOf } from '@app/api-machinery';
+import { ApiError, makeStorable, type PatchType, patchTypeOf } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
 
@@ -8,16 +8,18 @@ function mediaType(contentType: string | undefined): string {
 
 function parseJson(raw: Buffer): unknown {
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return makeStorable(JSON.parse(raw.toString('utf8')));
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     throw ApiError.badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
   }
 }
 
 function parseYaml(raw: Buffer): unknown {
   try {
-    return loadYaml(raw.toString('utf8'));
+    return makeStorable(loadYaml(raw.toString('utf8')));
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     throw ApiError.badRequest(`the request body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
 }
@@ -32,7 +34,7 @@ export function decodeObjectBody(contentType: string | undefined, raw: Buffer | 
   const type = mediaType(contentType);
   if (type === 'application/json' || type === '') return parseJson(requireBody(raw));
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYaml(requireBody(raw));
-  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(requireBody(raw));
+  if (type === 'application/vnd.kubernetes.protobuf') return makeStorable(decodeKubernetesProtobuf(requireBody(raw)));
   throw ApiError.unsupportedMediaType(type);
 }
 
@@ -41,7 +43,12 @@ export function decodePatchBody(contentType: string | undefined, raw: Buffer | u
   const type = patchTypeOf(mediaType(contentType));
   if (!type) throw ApiError.unsupportedMediaType(mediaType(contentType));
   const body = requireBody(raw);
-  return { type, patch: type === 'apply' ? parseYaml(body) : parseJson(body) };
+  const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
+  // A JSON patch decodes as a list of operation objects (jsonpatch.DecodePatch); anything else is not a patch.
+  if (type === 'json' && (!Array.isArray(patch) || patch.some((op) => op === null || typeof op !== 'object' || Array.isArray(op)))) {
+    throw ApiError.badRequest('json patch must be a list of operation objects');
+  }
+  return { type, patch };
 }
 
 /** DeleteOptions are optional on DELETE. */

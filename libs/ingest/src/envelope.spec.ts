@@ -90,11 +90,21 @@ describe('parseEnvelope on captured registry payloads', () => {
     });
   });
 
+  const push = () => JSON.parse(capturedEnvelope('push-manifest').toString()).events[0] as Record<string, any>;
+
   it('parses several events, keeping a repeated id once', () => {
     const push = JSON.parse(capturedEnvelope('push-manifest').toString()).events[0];
     const blob = JSON.parse(capturedEnvelope('push-blob').toString()).events[0];
     const out = parseEnvelope(JSON.stringify({ events: [push, blob, push] }));
     expect(out.map((e) => ('stored' in e ? e.stored.id : 'counted'))).toEqual([push.id, 'counted']);
+  });
+
+  it('NUL and lone surrogates become U+FFFD (jsonb cannot hold them; a refusal would be resent forever)', () => {
+    const event = push();
+    event['request'].useragent = 'skopeo\u0000\ud800';
+    const [out] = parseEnvelope(JSON.stringify({ events: [event] }));
+    if (!out || !('stored' in out)) throw new Error('not stored');
+    expect((out.stored.raw as { request: { useragent: string } }).request.useragent).toBe('skopeo\uFFFD\uFFFD');
   });
 
   it('an empty list is fine; unknown actions are counted, not refused (a 4xx would block the registry)', () => {

@@ -1,3 +1,4 @@
+import { ApiError, makeStorable } from '@app/api-machinery';
 import { isDigest } from '@app/registry';
 import { isUsableJobId } from '@app/queue-contracts';
 
@@ -153,8 +154,10 @@ export function classifyEvent(event: unknown, path: string): ClassifiedEvent {
 export function parseEnvelope(body: Buffer | string): ClassifiedEvent[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    // NUL becomes U+FFFD rather than a refusal: the registry would resend a refused envelope forever.
+    parsed = makeStorable(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')), 'replace');
   } catch (e) {
+    if (e instanceof ApiError) throw new EnvelopeError('body', e.message);
     throw new EnvelopeError('body', `not valid JSON: ${(e as Error).message}`);
   }
   if (!isObject(parsed)) throw new EnvelopeError('body', 'must be an object with an "events" list');

@@ -48,6 +48,13 @@ export function pgErrorCode(e: unknown): string | undefined {
 function translate(e: unknown): unknown {
   if (e instanceof ApiError) return e;
   if (isUnavailableError(e)) return ApiError.unavailable('the storage backend is unavailable, please retry');
+  // Postgres refused a value the request carried (data exception, or an index entry too large):
+  // the request is at fault, not the server. Validation catches what it knows of first; this is
+  // the backstop, so that nothing of the kind becomes a 500.
+  const code = pgErrorCode(e);
+  if (code && (code.startsWith('22') || code === '54000')) {
+    return ApiError.badRequest(`the request holds a value that cannot be stored: ${(e as Error).message}`);
+  }
   return e;
 }
 

@@ -1,6 +1,8 @@
 import { ApiError, type PatchType, type ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import type { OpenApiDocuments } from './openapi-document';
+import { META } from './meta-schemas';
+import { zeroNullListItems } from './null-list-items';
 import type { Schema } from './schema';
 import { firstTypeMismatch, type TypeMismatch } from './type-mismatch';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
@@ -29,6 +31,7 @@ export class FieldValidator {
     // An apply configuration is a partial object: checked and pruned as one, without patch directives.
     const document =
       patchType === 'json' ? pruneJsonPatch(body, schema, schemas) : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined && patchType !== 'apply' });
+    if (patchType !== 'json') zeroNullListItems(document, schema, schemas);
     return { document, warnings };
   }
 
@@ -36,8 +39,13 @@ export class FieldValidator {
   private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): string[] {
     const validation = fieldValidationOf(mode);
     const schema = this.docs.schemaOf(info);
-    if (!schema) return [];
     const schemas = this.docs.schemas;
+    if (!schema) {
+      // Kinds without a published schema (workloads, reviews): still every object's envelope decodes as Go's would.
+      const mismatch = patchType === 'json' ? null : firstTypeMismatch(body, envelopeSchema, schemas);
+      if (mismatch) throw typeError(info, mismatch);
+      return [];
+    }
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
     if (mismatch) throw typeError(info, mismatch);
@@ -72,6 +80,12 @@ export class FieldValidator {
     return null;
   }
 }
+
+/** What every Kubernetes object has: typed apiVersion, kind and ObjectMeta. */
+const envelopeSchema: Schema = {
+  type: 'object',
+  properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { ref: `${META}.ObjectMeta` } },
+};
 
 /** kube-apiserver's transformDecodeError wording before a body's decode error. */
 function decodeErrorPrefix(info: ResourceInfo): string {

@@ -13,13 +13,16 @@ import { parseDockerImageReference, ReferenceError } from '../reference/docker-r
 import { imageStreamStatusInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
+import { tagNameTooLong } from './imagestream.validation';
 import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
 
 function validateStatusTags(tags: NamedTagEventList[]): FieldError[] {
   const errors: FieldError[] = [];
   tags.forEach((t) => {
     if (!t.tag) errors.push(fieldErr.required('status.tags.tag'));
+    else errors.push(...tagNameTooLong(t.tag, 'status.tags.tag'));
     (t.items ?? []).forEach((item, i) => {
+      if (!item.created) errors.push(fieldErr.required(`status.tags[${t.tag}].items[${i}].created`));
       const path = `status.tags[${t.tag}].items[${i}].dockerImageReference`;
       if (!item.dockerImageReference) errors.push(fieldErr.required(path));
       else {

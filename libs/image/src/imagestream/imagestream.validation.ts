@@ -61,6 +61,18 @@ export function validateTagReference(tag: TagReference, path: string): FieldErro
   return errors;
 }
 
+/**
+ * Longest tag name kept. Upstream sets no limit (etcd does not index tags); here tag names are
+ * index keys, and a registry tag is at most 128 characters, so 255 leaves room and stays well
+ * inside what an index entry can hold.
+ */
+export const MAX_TAG_NAME_BYTES = 255;
+
+/** A tag name longer than MAX_TAG_NAME_BYTES (UTF-8), as a field error at `path`. */
+export function tagNameTooLong(name: string, path: string): FieldError[] {
+  return Buffer.byteLength(name) > MAX_TAG_NAME_BYTES ? [fieldErr.tooLong(path, MAX_TAG_NAME_BYTES)] : [];
+}
+
 function validateShape(stream: ImageStream): FieldError[] {
   const spec = stream.spec as unknown;
   if (spec === undefined || spec === null) return [];
@@ -72,7 +84,7 @@ function validateShape(stream: ImageStream): FieldError[] {
     if (typeof t !== 'object' || t === null) errors.push(fieldErr.invalid(`spec.tags[${i}]`, t, 'must be an object'));
     else if (typeof (t as { name?: unknown }).name !== 'string' || (t as { name: string }).name === '') {
       errors.push(fieldErr.required(`spec.tags[${i}].name`));
-    }
+    } else errors.push(...tagNameTooLong((t as { name: string }).name, `spec.tags[${i}].name`));
   });
   return errors;
 }

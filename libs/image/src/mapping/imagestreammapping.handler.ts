@@ -29,6 +29,7 @@ import { validateImage } from '../image/image.validation';
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import { aliasesOf } from '../imagestream/tag-aliases';
+import { tagNameTooLong } from '../imagestream/imagestream.validation';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
@@ -81,6 +82,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
     else errors.push(...validateNamespaceName(namespace));
     if (!m.tag) errors.push(fieldErr.required('tag'));
+    else errors.push(...tagNameTooLong(m.tag, 'tag'));
     const image = m.image;
     if (!image || typeof image !== 'object') errors.push(fieldErr.required('image'));
     else {

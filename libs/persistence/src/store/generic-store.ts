@@ -251,6 +251,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+    // null decodes as the zero value in Go: the same as absent.
+    for (const [key, value] of Object.entries(obj.metadata)) if (value === null) delete (obj.metadata)[key];
     dropEmptyMetadataCollections(obj.metadata);
     if (this.info.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {

@@ -1,0 +1,81 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/**
+ * Input a decoder or Postgres cannot take gets a 4xx Status and changes nothing (never a 5xx):
+ * found by throwing malformed bodies, names and query values at every endpoint.
+ */
+describe('malformed input is a 4xx, never a 5xx', () => {
+  let api: TestApi;
+  const ns = () => `${api.base}/namespaces/bad`;
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  beforeAll(async () => {
+    api = await startTestApi();
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+  });
+  afterAll(async () => api.close());
+
+  it('strings: NUL is refused (400), lone surrogates are stored as U+FFFD as Go decodes them', async () => {
+    const nul = await call('POST', `${ns()}/imagestreams`, '{"metadata":{"name":"nul","annotations":{"c":"a\\u0000b"}}}');
+    expect([nul.status, nul.body.message]).toEqual([400, 'the request body holds a NUL character (\\u0000), which cannot be stored']);
+    expect((await call('GET', `${ns()}/imagestreams/nul`)).status).toBe(404);
+    const lone = await call('POST', `${ns()}/imagestreams`, '{"metadata":{"name":"lone","annotations":{"c":"a\\ud800b"}}}');
+    expect(lone.status).toBe(201);
+    expect((await call('GET', `${ns()}/imagestreams/lone`)).body.metadata.annotations).toEqual({ c: 'a\uFFFDb' });
+    // In a URL: Postgres refuses the byte; the request is at fault.
+    expect((await call('GET', `${ns()}/imagestreams/%00`)).status).toBe(400);
+    expect((await call('GET', `${ns()}/imagestreams?fieldSelector=metadata.name%3D%00`)).status).toBe(400);
+  });
+
+  it('nesting deeper than the decoder allows is 400', async () => {
+    const deep = `{"metadata":{"name":"deep"},"x":${'['.repeat(3000)}${']'.repeat(3000)}}`;
+    const res = await call('POST', `${api.base}/images`, deep);
+    expect([res.status, res.body.message]).toEqual([400, 'the request body is nested more than 1000 levels deep']);
+  });
+
+  it('null list items decode as empty items (validation names what they lack); wrongly typed metadata is a decode error', async () => {
+    const tags = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'nulls' }, spec: { tags: [null] } });
+    expect([tags.status, tags.body.details.causes[0].field]).toEqual([422, 'spec.tags[0].name']);
+    const sigs = await call('POST', `${api.base}/images`, { metadata: { name: digest('b') }, dockerImageReference: `q/r@${digest('b')}`, signatures: [null] });
+    expect(sigs.status).toBe(422);
+    const manifests = await call('POST', `${api.base}/images`, { metadata: { name: digest('c') }, dockerImageReference: `q/r@${digest('c')}`, dockerImageManifests: [null] });
+    expect(manifests.status).toBe(422);
+    const name = await call('POST', `${api.url}/apis/apps/v1/namespaces/bad/deployments`, { metadata: { name: 5 }, spec: {} });
+    expect([name.status, name.body.message]).toEqual([
+      400,
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field Deployment.metadata.name of type string',
+    ]);
+    const nullName = await call('POST', `${api.url}/apis/apps/v1/namespaces/bad/deployments`, { metadata: { name: null }, spec: {} });
+    expect([nullName.status, nullName.body.details.causes[0].field]).toEqual([422, 'metadata.name']);
+    const preview = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bad/pushpreviews`, { apiVersion: 5, metadata: {} });
+    expect(preview.status).toBe(400);
+  });
+
+  it('broken JSON patches are 400/422', async () => {
+    const patch = (body: string) => call('PATCH', `${ns()}/imagestreams/app`, body, 'application/json-patch+json');
+    expect((await patch('[null]')).status).toBe(400);
+    expect((await patch('[{"op":"move","from":"/metadata","path":"/metadata/x"}]')).status).toBe(422);
+    expect((await patch('[{"op":"add","path":"/__proto__","value":{}}]')).status).toBe(422);
+  });
+
+  it('values beyond what can be indexed or stored: tag names over 255 bytes are 422, out-of-range numbers 400', async () => {
+    const long = 'x'.repeat(256);
+    const spec = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'long' }, spec: { tags: [{ name: long, from: { kind: 'ImageStreamTag', name: 'base' } }] } });
+    expect([spec.status, spec.body.details.causes[0]]).toEqual([422, { reason: 'FieldValueTooLong', message: 'Too long: may not be more than 255 bytes', field: 'spec.tags[0].name' }]);
+    const mapping = await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'app' }, tag: long, image: { metadata: { name: digest('d') }, dockerImageReference: `q/r@${digest('d')}` } });
+    expect(mapping.status).toBe(422);
+    expect((await call('POST', `${ns()}/imagestreamtags`, { metadata: { name: `app:${long}` }, tag: { from: { kind: 'DockerImage', name: 'a/b:c' } } })).status).toBe(422);
+    expect((await call('GET', `${ns()}/imagestreams?limit=99999999999999999999`)).status).toBe(400);
+    expect((await call('GET', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bad/deliveries?continue=99999999999999999999`)).status).toBe(400);
+  });
+
+  it('status history items need created; an out-of-range generation is 400', async () => {
+    const current = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    const item = { image: digest('e'), dockerImageReference: `q/r@${digest('e')}` };
+    const noCreated = await call('PUT', `${ns()}/imagestreams/app/status`, { ...current, status: { tags: [{ tag: 'x', items: [item] }] } });
+    expect([noCreated.status, noCreated.body.details.causes[0].field]).toEqual([422, 'status.tags[x].items[0].created']);
+    const huge = await call('PUT', `${ns()}/imagestreams/app/status`, { ...current, status: { tags: [{ tag: 'x', items: [{ ...item, created: '2026-01-01T00:00:00Z', generation: 1e30 }] }] } });
+    expect(huge.status).toBe(400);
+    expect((await call('GET', `${ns()}/imagestreams/app`)).body.metadata.resourceVersion).toBe(current.metadata.resourceVersion);
+  });
+});
