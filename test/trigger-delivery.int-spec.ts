@@ -148,6 +148,10 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       expect(ids.size).toBe(1);
       const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'flaky'))[0], (x) => x?.status.state === 'dead', 5000);
       expect(d.status.state).toBe('dead');
+      // A field selector on the name picks that delivery (and only it).
+      const byName = await call('GET', `${trg('demo')}/deliveries?fieldSelector=metadata.name%3D${d.metadata.name}`);
+      expect(byName.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([d.metadata.name]);
+      expect((await call('GET', `${trg('demo')}/deliveries?fieldSelector=metadata.name%3Dnope`)).body.items).toEqual([]);
       expect(d.status.attemptHistory).toHaveLength(3);
       expect(d.status.attemptHistory[0]).toMatchObject({ statusCode: 500, error: 'receiver answered 500' });
       const t = await getTrigger(server.url, 'demo', 'flaky');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { parseFieldSelector, parseLabelSelector } from '@app/api-machinery';
 import type { Database } from '@app/persistence';
 import { TagChangeFeedHandler } from '@app/triggers';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
@@ -105,12 +106,22 @@ describe('tag change feed', () => {
     expect(names(await list(100, before))).toEqual([next]);
   });
 
+  it('selectors apply: metadata.name picks one move; items have no labels, so a label selector keeps all or none', async () => {
+    const id = await move(400);
+    const select = (labelSelector: string, fieldSelector: string) =>
+      feed.list({ namespace: 'feed', labelSelector: parseLabelSelector(labelSelector), fieldSelector: parseFieldSelector(fieldSelector, ['metadata.name', 'metadata.namespace']) });
+    expect(names(await select('', `metadata.name=${id}`))).toEqual([id]);
+    expect(names(await select('', `metadata.name!=${id}`))).not.toContain(id);
+    expect(names(await select('team=a', ''))).toEqual([]);
+    expect(names(await select('team!=a', ''))).toContain(id);
+  });
+
   it('a watch sends each later move once, and bookmarks at the interval even while idle', async () => {
     const start = (await list()).metadata.resourceVersion!;
     const watcher = new TagChangeFeedHandler(db, 20);
     const events: { type: string; object: any }[] = [];
     const abort = new AbortController();
-    const done = watcher.watchItself({ namespace: 'feed', resourceVersion: start, allowWatchBookmarks: true, bookmarkIntervalMs: 100, signal: abort.signal }, (e) => events.push(e));
+    const done = watcher.watchItself({ namespace: 'feed', labelSelector: [], fieldSelector: [], resourceVersion: start, allowWatchBookmarks: true, bookmarkIntervalMs: 100, signal: abort.signal }, (e) => events.push(e));
     const ids = [await move(300), await move(301)];
     await new Promise((r) => setTimeout(r, 450));
     abort.abort();

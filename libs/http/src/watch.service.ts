@@ -70,6 +70,8 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
       await request.handler.watchItself!(
         {
           namespace: request.namespace,
+          labelSelector: request.labelSelector,
+          fieldSelector: request.fieldSelector,
           resourceVersion: request.resourceVersion,
           allowWatchBookmarks: request.allowWatchBookmarks,
           bookmarkIntervalMs: this.config.watchBookmarkIntervalSeconds * 1000,

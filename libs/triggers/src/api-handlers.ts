@@ -4,6 +4,7 @@ import {
   fieldErr,
   generateName,
   type ListOptions,
+  matchesLabels,
   nowTimestamp,
   type ListResult,
   refOf,
@@ -102,6 +103,10 @@ export class DeliveriesHandler implements ResourceHandler {
       if (!column) throw ApiError.badRequest(`unsupported label selector key for deliveries: ${r.key}`);
       if (r.op === 'in') where.push(`${column} = ANY(${p(r.values)}::text[])`);
       else if (r.op === 'notin') where.push(`NOT (${column} = ANY(${p(r.values)}::text[]))`);
+    }
+    for (const r of o.fieldSelector) {
+      const column = r.field === 'metadata.name' ? 'd.id' : r.field === 'metadata.namespace' ? 'd.namespace' : null;
+      if (column) where.push(`${column} ${r.op === '=' ? '=' : '<>'} ${p(r.value)}`);
     }
     if (o.continueToken) {
       if (!/^\d+$/.test(o.continueToken)) throw ApiError.badRequest('invalid continue token');
@@ -278,7 +283,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
     while (!o.signal.aborted) {
       let page: ListResult<object>;
       try {
-        page = await this.list({ namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: [], fieldSelector: [] });
+        page = await this.list({ namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
       } catch (e) {
         if (e instanceof ApiError && (e.code === 410 || e.code === 400)) {
           emit({ type: 'ERROR', object: e.toStatus() });
@@ -311,7 +316,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
       throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
     }
     const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
-    const nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
+    let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
+    // Feed items carry no labels: a label selector keeps all of them or none, as it would match `{}`.
+    if (!matchesLabels(o.labelSelector, {})) nsFilter += ' AND false';
+    for (const r of o.fieldSelector) {
+      const column = r.field === 'metadata.name' ? 'c.id::text' : r.field === 'metadata.namespace' ? 'c.namespace' : null;
+      if (column) nsFilter += ` AND ${column} ${r.op === '=' ? '=' : '<>'} $${params.push(r.value)}`;
+    }
     const rows = await this.db.query<FeedRow>(
       // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
       `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause

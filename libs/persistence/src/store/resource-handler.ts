@@ -1,5 +1,7 @@
 import type {
   DeleteOptions,
+  FieldSelector,
+  LabelSelector,
   ListOptions,
   ListResult,
   PatchType,
@@ -17,6 +19,8 @@ export interface WatchEventOut {
 /** A watch a handler serves itself (kinds outside the change log, such as the tag-change feed). */
 export interface HandlerWatchOptions {
   namespace?: string;
+  labelSelector: LabelSelector;
+  fieldSelector: FieldSelector;
   resourceVersion?: string;
   allowWatchBookmarks: boolean;
   /** How often to send a BOOKMARK when allowed (WATCH_BOOKMARK_INTERVAL_SECONDS). */
