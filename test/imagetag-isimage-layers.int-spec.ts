@@ -125,16 +125,6 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       expect(stale.status).toBe(409);
     });
 
-    it('PATCH needs an existing tag (spec or status): 404 otherwise, nothing created; 200 when it exists', async () => {
-      const merge = 'application/merge-patch+json';
-      const missing = await call('PATCH', `${ns('t')}/imagetags/app:nosuch`, {}, merge);
-      expect(missing.status).toBe(404);
-      expect((await call('PATCH', `${ns('t')}/imagetags/nostream:x`, {}, merge)).status).toBe(404);
-      expect((await call('GET', `${ns('t')}/imagestreams/nostream`)).status).toBe(404);
-      const specOnly = await call('PATCH', `${ns('t')}/imagetags/app:spec-only`, { spec: { reference: true } }, merge);
-      expect([specOnly.status, specOnly.body.spec.reference]).toEqual([200, true]);
-    });
-
     it('DELETE drops spec and history', async () => {
       await map('t', 'gone', 'v1', plainImage(digest('3')));
       const del = await call('DELETE', `${ns('t')}/imagetags/gone:v1`);

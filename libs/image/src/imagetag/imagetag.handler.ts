@@ -116,16 +116,13 @@ export class ImageTagHandler implements ResourceHandler {
     return this.write(namespace, name, () => requested, options);
   }
 
-  /** A patch needs something to patch: the tag must exist in spec or status (404 otherwise); the answer is 200. */
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
-    const result = await this.write(
+    return this.write(
       namespace,
       name,
       (current) => decodeViewBody<ImageTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys), this.info.kind, namespace, name),
       options,
-      true,
     );
-    return { ...result, code: 200 };
   }
 
   /**
@@ -133,7 +130,7 @@ export class ImageTagHandler implements ResourceHandler {
    * a missing stream is created; only `spec` may change and `spec: null` removes the spec tag.
    * 201 when the spec tag did not exist before, else 200.
    */
-  private async write(namespace: string, name: string, build: (current: ImageTag) => ImageTag, options: WriteOptions, mustExist = false): Promise<WriteResult> {
+  private async write(namespace: string, name: string, build: (current: ImageTag) => ImageTag, options: WriteOptions): Promise<WriteResult> {
     const { stream: streamName, tag } = parseStreamTagName(name, 'ImageTags');
     let existed = false;
     const result = await this.tags.write(
@@ -143,7 +140,6 @@ export class ImageTagHandler implements ResourceHandler {
       'update',
       {
         onMissing: () => {
-          if (mustExist) throw ApiError.notFound(this.ref, name);
           const empty = newStreamWith(namespace, streamName, null);
           const next = build(imageTagView({ stream: empty, tag, repository: '' }, true)!);
           if (next.metadata.resourceVersion) throw ApiError.notFound(this.ref, name);
@@ -156,7 +152,6 @@ export class ImageTagHandler implements ResourceHandler {
         },
         onExisting: async (current, tx) => {
           const old = imageTagView(await this.tags.tagSource(tx, current, tag, { history: true }), true)!;
-          if (mustExist && !old.spec && !old.status) throw ApiError.notFound(this.ref, name);
           const next = build(structuredClone(old));
           const spec = specOf(next, tag, false);
           if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
