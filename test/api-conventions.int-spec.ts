@@ -131,6 +131,11 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(listWithInitial.body.details.causes[0]).toMatchObject({ field: 'sendInitialEvents' });
     const watchMatchOnly = await call('GET', `${ns()}/imagestreams?watch=1&resourceVersionMatch=NotOlderThan`);
     expect(watchMatchOnly.status).toBe(422);
+    // Values that do not decode: 400 on lists and gets alike.
+    for (const query of ['resourceVersion=abc', 'timeoutSeconds=abc', 'limit=99999999999999999999']) {
+      expect([query, (await call('GET', `${ns()}/imagestreams?${query}`)).status]).toEqual([query, 400]);
+    }
+    expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=abc`)).status).toBe(400);
   });
 
   it('a read asking for a resourceVersion the server has not reached waits, then is 504 ResourceVersionTooLarge', async () => {

@@ -27,7 +27,8 @@ function bool(q: Query, name: string): boolean {
 function nonNegativeInt(q: Query, name: string): number | undefined {
   const v = one(q, name);
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw ApiError.badRequest(`${name}: invalid value "${v}": must be a non-negative integer`);
+  // int64 in Go: a longer value does not decode.
+  if (!/^\d+$/.test(v) || BigInt(v) > 9223372036854775807n) throw ApiError.badRequest(`${name}: invalid value "${v}": must be a non-negative integer`);
   return Number(v);
 }
 
@@ -40,6 +41,9 @@ const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
  */
 function validateListParams(q: Query): void {
   const rv = one(q, 'resourceVersion') ?? '';
+  // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too).
+  if (rv !== '' && !/^\d+$/.test(rv)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+  nonNegativeInt(q, 'timeoutSeconds');
   const match = one(q, 'resourceVersionMatch') ?? '';
   const cont = one(q, 'continue') ?? '';
   const initialEvents = one(q, 'sendInitialEvents');
@@ -77,6 +81,7 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
     continueToken: one(q, 'continue') || undefined,
   };
 }
+
 
 export interface WatchParams {
   resourceVersion?: string;

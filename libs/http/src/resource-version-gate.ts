@@ -12,7 +12,8 @@ const POLL_MS = 50;
  * "Too large resource version", cause ResourceVersionTooLarge, retry after 1 s.
  */
 export async function awaitResourceVersion(db: Database, requested: string | undefined, waitMs = WAIT_MS): Promise<void> {
-  if (requested === undefined || requested === '' || requested === '0' || !/^\d+$/.test(requested)) return;
+  if (requested === undefined || requested === '' || requested === '0') return;
+  if (!/^\d+$/.test(requested)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${requested}": must be a non-negative integer`);
   const wanted = BigInt(requested);
   const deadline = Date.now() + waitMs;
   for (;;) {
