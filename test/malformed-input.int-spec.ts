@@ -27,6 +27,13 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect((await call('GET', `${ns()}/imagestreams?fieldSelector=metadata.name%3D%00`)).status).toBe(400);
   });
 
+  it('URLs Fastify cannot decode still get a Status body', async () => {
+    const bad = await call('GET', `${ns()}/imagestreams/%FF`);
+    expect([bad.status, bad.body.kind, bad.body.reason]).toEqual([400, 'Status', 'BadRequest']);
+    const long = await call('GET', `${api.url}/registry/events/${'a'.repeat(2000)}`);
+    expect([long.status, long.body.kind]).toEqual([414, 'Status']);
+  });
+
   it('nesting deeper than the decoder allows is 400', async () => {
     const deep = `{"metadata":{"name":"deep"},"x":${'['.repeat(3000)}${']'.repeat(3000)}}`;
     const res = await call('POST', `${api.base}/images`, deep);

@@ -1,3 +1,4 @@
+import { load } from 'js-yaml';
 import { decodeOpenApiV2 } from '@app/http';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
@@ -53,6 +54,15 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       const missing = await get(`${ns()}/imagestreams/nope`, table);
       expect(missing.status).toBe(404);
       expect(missing.body.kind).toBe('Status');
+    });
+
+    it('serves YAML when asked first; 406 NotAcceptable when nothing asked for can be served', async () => {
+      const res = await fetch(`${ns()}/imagestreams/app`, { headers: { accept: 'application/yaml' } });
+      expect(res.headers.get('content-type')).toBe('application/yaml');
+      expect(load(await res.text())).toMatchObject({ kind: 'ImageStream', metadata: { name: 'app' } });
+      const html = await get(`${ns()}/imagestreams`, 'text/html');
+      expect([html.status, html.body.reason]).toEqual([406, 'NotAcceptable']);
+      expect((await get(`${ns()}/imagestreams`, 'text/html,*/*;q=0.8')).body.kind).toBe('ImageStreamList');
     });
 
     it('serves PartialObjectMetadata(List) to metadata-only clients', async () => {

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
 import { requestLabelsOf, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
@@ -34,6 +36,11 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     loggerInstance: createLogger(config),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Errors Fastify finds before any route runs (an undecodable URL): still a Status body.
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const code = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void reply.code(code).header('content-type', 'application/json').send(JSON.stringify(new ApiError(code, code === 414 ? 'RequestURITooLong' : 'BadRequest', error.message).toStatus()));
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, extraModules), adapter, {
     bodyParser: false,

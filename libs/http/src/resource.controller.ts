@@ -2,6 +2,7 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiError, apiVersionOf, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { dump as dumpYaml } from 'js-yaml';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
@@ -49,6 +50,10 @@ export class ResourceController {
   /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
   private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean): void {
     const rendering = renderingOf(req.headers.accept);
+    if (rendering.as === 'Object' && rendering.yaml) {
+      void reply.status(200).header('content-type', 'application/yaml').send(dumpYaml(body, { noRefs: true, lineWidth: -1 }));
+      return;
+    }
     if (rendering.as === 'Object') return send(reply, 200, body);
     send(reply, 200, this.tables.render(h.info, rendering, body, isList, includeObjectOf(req.query['includeObject'])));
   }

@@ -15,9 +15,18 @@ describe('renderingOf (Accept negotiation)', () => {
     ['application/json;as=Table;v=v2;g=meta.k8s.io,application/json', { as: 'Object' }],
     ['application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' }],
     ['application/vnd.kubernetes.protobuf, */*', { as: 'Object' }],
+    ['application/yaml', { as: 'Object', yaml: true }],
+    ['text/html, application/yaml;q=0.9', { as: 'Object', yaml: true }],
   ])('%j', (accept, expected) => {
     expect(renderingOf(accept)).toEqual(expected);
   });
+
+  it.each(['text/html', 'application/xml', 'application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v2;g=meta.k8s.io', 'application/json;as=Bogus;v=v1;g=meta.k8s.io'])(
+    '%j is 406 NotAcceptable',
+    (accept) => {
+      expect(() => renderingOf(accept)).toThrow('only the following media types are accepted');
+    },
+  );
 
   it('reads includeObject and rejects unknown values', () => {
     expect(includeObjectOf(undefined)).toBe('Metadata');

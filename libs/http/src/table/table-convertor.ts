@@ -6,7 +6,7 @@ import { triggerPrinters } from './trigger-printers';
 
 /** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
 export type Rendering =
-  | { as: 'Object' }
+  | { as: 'Object'; yaml?: true }
   | { as: 'Table'; apiVersion: string }
   | { as: 'PartialObjectMetadata'; apiVersion: string };
 
@@ -19,9 +19,12 @@ const metaVersions = new Set(['v1', 'v1beta1']);
  * when none fits, plain JSON objects are served.
  */
 export function renderingOf(accept: string | undefined): Rendering {
+  let asked = false;
   for (const range of (accept ?? '').split(',')) {
     const [type = '', ...rawParams] = range.split(';').map((p) => p.trim());
     const mediaType = type.toLowerCase();
+    if (mediaType !== '') asked = true;
+    if (mediaType === 'application/yaml' && !rawParams.some((p) => p.toLowerCase().startsWith('as='))) return { as: 'Object', yaml: true };
     if (!['application/json', 'application/*', '*/*', ''].includes(mediaType)) continue;
     const params = new Map(
       rawParams.map((p) => {
@@ -39,8 +42,19 @@ export function renderingOf(accept: string | undefined): Rendering {
     if (as === 'Table') return { as: 'Table', apiVersion: `meta.k8s.io/${version}` };
     if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}` };
   }
+  // Nothing the client accepts can be produced (kube-apiserver: 406 with what it can serve).
+  if (asked) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${servedMediaTypes.join(', ')}`);
   return { as: 'Object' };
 }
+
+const servedMediaTypes = [
+  'application/json',
+  'application/yaml',
+  'application/json;as=Table;v=v1;g=meta.k8s.io',
+  'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
+  'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io',
+  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+];
 
 /** `?includeObject=None|Metadata|Object` (Metadata by default); anything else is 400. */
 export function includeObjectOf(value: string | string[] | undefined): IncludeObject {
