@@ -15,6 +15,11 @@ const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 
 /** Namespaces are DNS-1123 labels (apimachinery IsDNS1123Label: each problem is its own error). */
 export function validateNamespaceName(ns: string, field = 'metadata.namespace'): FieldError[] {
+  return validateDns1123Label(ns, field);
+}
+
+/** A DNS-1123 label (namespaces, container names): each problem is its own error, as apimachinery's IsDNS1123Label. */
+export function validateDns1123Label(ns: string, field: string): FieldError[] {
   const errors: FieldError[] = [];
   if (ns.length > 63) errors.push(fieldErr.invalid(field, ns, 'must be no more than 63 characters'));
   if (!dns1123Label.test(ns)) {

@@ -7,6 +7,7 @@ import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from '.
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { jsonEqual } from '@app/api-machinery';
+import { validateWorkloadShape } from './workload-validation';
 
 interface Subscription {
   from_namespace: string;
@@ -122,7 +123,7 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
   }
   validate(obj: Workload): FieldError[] {
     const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
-    const names = validateDns1123SubdomainName(obj.metadata.name);
+    const names = [...validateDns1123SubdomainName(obj.metadata.name), ...validateWorkloadShape(obj.spec, this.kind.podSpecPath)];
     return value === undefined ? names : [...names, ...parseTriggersAnnotation(value, this.kind.podSpecPath).errors];
   }
   canonicalize(): void {}

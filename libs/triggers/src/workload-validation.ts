@@ -1,0 +1,51 @@
+import { type FieldError, fieldErr, validateDns1123Label } from '@app/api-machinery';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The parts of a workload this server reads and patches, checked as kube-apiserver would refuse
+ * them: spec and the pod template are objects, `replicas` an integer, containers a list of objects
+ * with a unique DNS-1123 label name and a string image. The rest is stored as sent (no schema).
+ */
+export function validateWorkloadShape(spec: unknown, podSpecPath: string): FieldError[] {
+  if (spec === undefined || spec === null) return [];
+  if (!isObject(spec)) return [fieldErr.invalid('spec', spec, 'must be an object')];
+  const errors: FieldError[] = [];
+  const replicas = spec['replicas'];
+  if (replicas !== undefined && replicas !== null && !(Number.isInteger(replicas) && (replicas as number) >= 0)) {
+    errors.push(fieldErr.invalid('spec.replicas', replicas, 'must be a non-negative integer'));
+  }
+  let node: unknown = spec;
+  const segments = podSpecPath.split('.').slice(1);
+  for (let i = 0; i < segments.length; i++) {
+    node = (node as Record<string, unknown>)[segments[i]!];
+    if (node === undefined || node === null) return errors;
+    if (!isObject(node)) return [...errors, fieldErr.invalid(['spec', ...segments.slice(0, i + 1)].join('.'), node, 'must be an object')];
+  }
+  const pod = node as Record<string, unknown>;
+  for (const list of ['initContainers', 'containers']) errors.push(...validateContainers(pod[list], `${podSpecPath}.${list}`));
+  return errors;
+}
+
+function validateContainers(value: unknown, path: string): FieldError[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return [fieldErr.invalid(path, value, 'must be a list')];
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  value.forEach((c: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(c)) {
+      errors.push(fieldErr.invalid(at, c, 'must be an object'));
+      return;
+    }
+    const name = c['name'];
+    if (typeof name !== 'string' || name === '') errors.push(fieldErr.required(`${at}.name`));
+    else {
+      errors.push(...validateDns1123Label(name, `${at}.name`));
+      if (seen.has(name)) errors.push(fieldErr.duplicate(`${at}.name`, name));
+      seen.add(name);
+    }
+    if (c['image'] !== undefined && c['image'] !== null && typeof c['image'] !== 'string') errors.push(fieldErr.invalid(`${at}.image`, c['image'], 'must be a string'));
+  });
+  return errors;
+}
