@@ -57,6 +57,12 @@ describe('namespaces', () => {
     expect((await call('GET', ns('labelled'))).body.metadata.uid).toBe(patched.body.metadata.uid);
   });
 
+  it('of concurrent deletes of one namespace, one marks it and the others are 409', async () => {
+    await call('POST', ns(), { metadata: { name: 'raced' } });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call('DELETE', ns('raced'))));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+  });
+
   it('delete marks the namespace Terminating, then empties it (watch events included) and removes it; an unknown empty one is 404', async () => {
     await call('POST', ns(), { metadata: { name: 'doomed' } });
     const streams = `${api.base}/namespaces/doomed/imagestreams`;

@@ -81,21 +81,27 @@ export class NamespaceHandler implements ResourceHandler {
    */
   async delete(_namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     const stored = await this.store.current('', name);
-    if (stored?.metadata.deletionTimestamp) {
-      throw ApiError.conflict(
+    const stillTerminating = () =>
+      ApiError.conflict(
         refOf(namespacesInfo),
         name,
         'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
       );
-    }
+    if (stored?.metadata.deletionTimestamp) throw stillTerminating();
     if (!stored) {
       if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
       if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };
       await this.materialize(name);
     }
-    const marked = await this.store.markForDeletion('', name, options, (ns) => {
-      ns.status = { ...ns.status, phase: 'Terminating' };
-    });
+    const marked = await this.store.markForDeletion(
+      '',
+      name,
+      options,
+      (ns) => {
+        ns.status = { ...ns.status, phase: 'Terminating' };
+      },
+      stillTerminating,
+    );
     if (!options.dryRun) {
       this.lifecycle.markTerminating(name);
       this.terminator.schedule(name);
