@@ -7,6 +7,7 @@ import { ImageImportRequests1732700000000 } from './1732700000000-ImageImportReq
 import { ScheduledImports1732700000100 } from './1732700000100-ScheduledImports';
 import { ChangeSnapshotMark1732800000000 } from './1732800000000-ChangeSnapshotMark';
 import { Namespaces1733000000000 } from './1733000000000-Namespaces';
+import { DeliveryClaims1733100000000 } from './1733100000000-DeliveryClaims';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -22,4 +23,5 @@ export const migrations = [
   ScheduledImports1732700000100,
   ChangeSnapshotMark1732800000000,
   Namespaces1733000000000,
+  DeliveryClaims1733100000000,
 ];

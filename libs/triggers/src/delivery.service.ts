@@ -60,6 +60,12 @@ const loadSelect = (from: string, extra = '') => `
     LEFT JOIN triggers t ON t.uid = d.owner_uid
     LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
 
+/**
+ * How early a claim may take a delivery before its next_attempt_at: a retry job's delay starts
+ * after the row's time was set, so it never fires early by more than clock jitter between hosts.
+ */
+const claimSlack = `interval '1 second'`;
+
 /** Why a delivery fails for good at once (no retry can help); the DeadLettered condition's reason. */
 type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected';
 
@@ -154,17 +160,34 @@ export class DeliveryService {
     // A busy target is known before any read: a delayed job costs no Postgres round trip.
     const wait = target ? this.limiter.wouldWait(target) : 0;
     if (wait > 0) return { kind: 'busy', retryInMs: wait };
-    const d = await this.load(this.db, id);
-    // Delivered, dead, or superseded by a redrive: nothing to do (exactly-once effect on our side).
-    if (!d || d.state !== 'pending' || d.generation !== generation || d.attempts >= attempt) return { kind: 'done' };
-    const slot = this.limiter.tryAcquire(d.target_key);
-    if ('retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
+    const slot = target ? this.limiter.tryAcquire(target) : null;
+    if (slot && 'retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
+    let held = slot;
     try {
-      const [started] = await this.withDb(() => this.db.query<{ id: string }>(
-        `WITH closed AS (${closeInterruptedSql('delivery_id = $1')})
-         INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) VALUES ($1, $2, $3) RETURNING id::text AS id`,
-        [d.id, d.generation, attempt],
+      // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
+      // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
+      // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
+      const [d] = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
+        `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $4::float8 / 1000), claims = claims + 1
+                     WHERE id = $1 AND state = 'pending' AND generation = $2 AND attempts < $3 AND next_attempt_at <= now() + ${claimSlack}
+                     RETURNING *),
+              closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
+              a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, $3 FROM c RETURNING id, delivery_id)
+         ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
+        [id, generation, attempt, this.config.jobLockMs],
+        'trg-delivery-claim',
       ));
+      if (!d) return { kind: 'done' };
+      if (!held) {
+        const late = this.limiter.tryAcquire(d.target_key);
+        if ('retryInMs' in late) {
+          // Jobs without a target name (older payloads) learn it here: give the claim back.
+          await this.withDb(() => this.db.query(`WITH w AS (DELETE FROM trigger_delivery_attempts WHERE id = $2) UPDATE trigger_deliveries SET next_attempt_at = now() WHERE id = $1`, [d.id, d.attempt_id]));
+          return { kind: 'busy', retryInMs: late.retryInMs };
+        }
+        held = late;
+      }
+      const started = { id: d.attempt_id };
       const r = await this.post(d);
       const next = this.nextState(r, attempt);
       await this.withDb(() => this.db.transaction(async (tx) => {
@@ -189,7 +212,7 @@ export class DeliveryService {
       if (next.state === 'dead') return { kind: 'dead' };
       return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs };
     } finally {
-      slot.release();
+      held?.release();
     }
   }
 
@@ -203,8 +226,9 @@ export class DeliveryService {
    */
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
-      `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
-                   WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0 RETURNING *),
+      `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), claims = claims + 1
+                   WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0
+                     AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack}) RETURNING *),
             closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
             a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, 1, 1 FROM c RETURNING id, delivery_id)
        ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,

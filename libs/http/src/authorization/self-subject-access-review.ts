@@ -1,5 +1,6 @@
-import { ApiError, fieldErr, nowTimestamp, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
+import { ApiError, fieldErr, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
 import type { ResourceHandler } from '@app/persistence';
+import { reviewAnswer } from './review-answer';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
   group: 'authorization.k8s.io',
@@ -45,15 +46,6 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
         fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
       ]);
     }
-    return Promise.resolve({
-      code: 201,
-      body: {
-        kind: this.info.kind,
-        apiVersion: `${this.info.group}/${this.info.version}`,
-        metadata: { creationTimestamp: nowTimestamp() },
-        spec,
-        status: { allowed: true, reason: ALLOWED_REASON },
-      },
-    });
+    return reviewAnswer(this.info, spec, { allowed: true, reason: ALLOWED_REASON });
   }
 }

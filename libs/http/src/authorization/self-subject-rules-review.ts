@@ -1,5 +1,6 @@
-import { ApiError, nowTimestamp, type ResourceInfo, type WriteResult } from '@app/api-machinery';
+import { ApiError, type ResourceInfo, type WriteResult } from '@app/api-machinery';
 import type { ResourceHandler } from '@app/persistence';
+import { reviewAnswer } from './review-answer';
 
 export const selfSubjectRulesReviewsInfo: ResourceInfo = {
   group: 'authorization.k8s.io',
@@ -27,19 +28,14 @@ export class SelfSubjectRulesReviewHandler implements ResourceHandler {
     if (typeof spec.namespace !== 'string' || spec.namespace === '') {
       throw ApiError.badRequest('no namespace on request');
     }
-    return Promise.resolve({
-      code: 201,
-      body: {
-        kind: this.info.kind,
-        apiVersion: `${this.info.group}/${this.info.version}`,
-        metadata: { creationTimestamp: nowTimestamp() },
-        spec: { namespace: spec.namespace },
-        status: {
-          resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-          nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-          incomplete: false,
-        },
+    return reviewAnswer(
+      this.info,
+      { namespace: spec.namespace },
+      {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        incomplete: false,
       },
-    });
+    );
   }
 }
