@@ -342,7 +342,7 @@ spec:
       schedule: '*/5 * * * *',
       jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'nightly', image: 'busybox', command: ['echo', 'hi'] }] } } } },
     });
-    const annotated = await ok(['annotate', 'deploy', 'web', `image.openshift.io/triggers=[{"from":{"kind":"ImageStreamTag","name":"web:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"web\\")].image","paused":"false"}]`]);
+    const annotated = await ok(['annotate', 'deploy', 'web', `image.openshift.io/triggers=[{"from":{"kind":"ImageStreamTag","name":"web:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"web\\")].image","paused":false}]`]);
     expect(annotated).toBe('deployment.apps/web annotated\n');
     // Workloads are in the `all` category, as kube-apiserver lists them.
     expect(await ok(['get', 'all', '-o', 'name'])).toContain('deployment.apps/web\ncronjob.batch/nightly\n');

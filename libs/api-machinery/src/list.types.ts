@@ -44,4 +44,6 @@ export interface DeleteOptions extends WriteOptions {
 export interface WriteResult {
   code: number;
   body: object;
+  /** `Warning` header values (a strategy's warnings about what was stored). */
+  warnings?: string[];
 }

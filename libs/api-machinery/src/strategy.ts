@@ -16,4 +16,9 @@ export interface ResourceStrategy<T extends ApiObject> {
   prepareForUpdate(obj: T, old: T): void;
   /** Validation of an update, including immutable fields. */
   validateUpdate(obj: T, old: T): FieldError[];
+  /**
+   * What the client should hear about an object that is stored anyway (kube's WarningsOnCreate /
+   * WarningsOnUpdate): answered as `Warning` headers.
+   */
+  warnings?(obj: T): string[];
 }

@@ -154,7 +154,7 @@ export class ResourceController {
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, document, options);
-        return send(reply, result.code, result.body, warnings);
+        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'deletecollection', resource });
@@ -187,7 +187,7 @@ export class ResourceController {
         const body = decodeObjectBody(type, req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.update(namespace, name, document, options);
-        return send(reply, result.code, result.body, warnings);
+        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
       }
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
@@ -197,7 +197,7 @@ export class ResourceController {
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, document, options);
-        return send(reply, result.code, result.body, warnings);
+        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });

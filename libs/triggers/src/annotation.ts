@@ -1,4 +1,3 @@
-import { type FieldError, fieldErr } from '@app/api-machinery';
 import { type AnnotationTrigger, parseStreamTag } from './trigger.types';
 
 /** A parsed container selector of a trigger fieldPath (reference §8.1). */
@@ -19,57 +18,111 @@ export function parseFieldPath(fieldPath: string, podSpecPath: string): ParsedFi
   return { list, selector: { index: Number(m[2]) } };
 }
 
-/**
- * `paused` as a boolean. The OpenShift console and `oc set triggers` have long written it as the
- * string "true"/"false" (openshift/console#14523), so those are read as the booleans they mean;
- * absent is false; anything else is undefined (invalid).
- */
-function pausedOf(value: unknown): boolean | undefined {
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return undefined;
+/** The annotation as the trigger controller reads it (reference §8.1). */
+export interface ParsedTriggersAnnotation {
+  /** Entries the controller follows, `from.name` as `<stream>:<tag>` (empty when `unusable`). */
+  triggers: AnnotationTrigger[];
+  /** Why the whole annotation is ignored (upstream leaves such an object alone and only logs it); null when usable. */
+  unusable: string | null;
+  /** Entries upstream's index leaves out, with why. */
+  skipped: string[];
 }
 
-/** Parses and validates the annotation value; errors name `metadata.annotations[...]`. */
-export function parseTriggersAnnotation(
-  value: string,
-  podSpecPath: string,
-  field = 'metadata.annotations[image.openshift.io/triggers]',
-): { triggers: AnnotationTrigger[]; errors: FieldError[] } {
-  let parsed: unknown;
+/** A key as Go's JSON decoder matches struct fields: case-insensitively. */
+function field(obj: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : obj[key];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Unusable extends Error {}
+
+/** A string field: absent or null is '' (Go's zero value); another JSON type does not decode. */
+function stringField(obj: Record<string, unknown>, name: string, at: string): string {
+  const v = field(obj, name);
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new Unusable(`${at}.${name} must be a string`);
+  return v;
+}
+
+/**
+ * Reads the annotation as openshift/library-go's trigger package decodes it into
+ * `[]ObjectFieldTrigger`: what does not decode (not JSON, not a list, a field of the wrong type
+ * such as `"paused": "false"`, a `fieldPath` of this kind's pod template that is not
+ * `containers[<index>|?(@.name=="<name>")].image`) or repeats a `fieldPath` makes the whole
+ * annotation unusable; entries the index leaves out (another `from.kind`, an `apiVersion`, a name
+ * that is not `<stream>:<tag>`, a `fieldPath` of another kind's template) are skipped. `<stream>:`
+ * means `<stream>:latest`. The workload is stored either way; the write answers a Warning.
+ */
+export function parseTriggersAnnotation(value: string, podSpecPath: string): ParsedTriggersAnnotation {
+  const skipped: string[] = [];
   try {
-    parsed = JSON.parse(value);
-  } catch {
-    return { triggers: [], errors: [fieldErr.invalid(field, value, 'must be a JSON array of triggers')] };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Unusable('not valid JSON');
+    }
+    if (parsed === null) return { triggers: [], unusable: null, skipped };
+    if (!Array.isArray(parsed)) throw new Unusable('must be a JSON list of triggers');
+    const seen = new Set<string>();
+    const triggers: AnnotationTrigger[] = [];
+    parsed.forEach((raw: unknown, i) => {
+      const at = `[${i}]`;
+      if (raw === null) {
+        skipped.push(`${at}: empty entry`);
+        return;
+      }
+      if (!isObject(raw)) throw new Unusable(`${at} must be an object`);
+      const fromValue = field(raw, 'from');
+      if (fromValue !== undefined && fromValue !== null && !isObject(fromValue)) throw new Unusable(`${at}.from must be an object`);
+      const from = (fromValue ?? {}) as Record<string, unknown>;
+      const kind = stringField(from, 'kind', `${at}.from`);
+      const name = stringField(from, 'name', `${at}.from`);
+      const namespace = stringField(from, 'namespace', `${at}.from`);
+      const apiVersion = stringField(from, 'apiVersion', `${at}.from`);
+      const fieldPath = stringField(raw, 'fieldPath', at);
+      const pausedValue = field(raw, 'paused');
+      if (pausedValue !== undefined && pausedValue !== null && typeof pausedValue !== 'boolean') throw new Unusable(`${at}.paused must be a boolean`);
+      if (seen.has(fieldPath)) throw new Unusable(`${at}: duplicate triggers are not allowed (fieldPath ${fieldPath})`);
+      seen.add(fieldPath);
+      if (!fieldPath.startsWith(`${podSpecPath}.`)) {
+        skipped.push(`${at}: fieldPath ${JSON.stringify(fieldPath)} is not under ${podSpecPath}`);
+        return;
+      }
+      if (!parseFieldPath(fieldPath, podSpecPath)) {
+        throw new Unusable(`${at}.fieldPath must be ${podSpecPath}.containers[<index>|?(@.name=="<name>")].image (or initContainers)`);
+      }
+      if (kind !== 'ImageStreamTag' || apiVersion) {
+        skipped.push(`${at}: only from.kind ImageStreamTag without apiVersion is followed`);
+        return;
+      }
+      const streamTag = parseStreamTag(name.endsWith(':') ? `${name}latest` : name);
+      if (!streamTag) {
+        skipped.push(`${at}: from.name ${JSON.stringify(name)} is not <stream>:<tag>`);
+        return;
+      }
+      triggers.push({
+        from: { kind, name: `${streamTag.stream}:${streamTag.tag}`, ...(namespace ? { namespace } : {}) },
+        fieldPath,
+        paused: pausedValue === true,
+      });
+    });
+    return { triggers, unusable: null, skipped };
+  } catch (e) {
+    if (!(e instanceof Unusable)) throw e;
+    return { triggers: [], unusable: e.message, skipped };
   }
-  if (!Array.isArray(parsed)) return { triggers: [], errors: [fieldErr.invalid(field, value, 'must be a JSON array of triggers')] };
-  const errors: FieldError[] = [];
-  const seen = new Set<string>();
-  const triggers: AnnotationTrigger[] = [];
-  parsed.forEach((raw: unknown, i) => {
-    const p = `${field}[${i}]`;
-    const t = raw as Partial<AnnotationTrigger> | null;
-    if (typeof t !== 'object' || t === null) {
-      errors.push(fieldErr.invalid(p, raw, 'must be an object'));
-      return;
-    }
-    if (t.from?.kind !== 'ImageStreamTag') errors.push(fieldErr.notSupported(`${p}.from.kind`, t.from?.kind ?? '', ['ImageStreamTag']));
-    if (typeof t.from?.name !== 'string' || !parseStreamTag(t.from.name)) {
-      errors.push(fieldErr.invalid(`${p}.from.name`, t.from?.name ?? '', 'must be of the form <stream>:<tag>'));
-    }
-    if (typeof t.fieldPath !== 'string' || !parseFieldPath(t.fieldPath, podSpecPath)) {
-      errors.push(
-        fieldErr.invalid(`${p}.fieldPath`, t.fieldPath ?? '', `must be ${podSpecPath}.containers[<index>|?(@.name=="<name>")].image (or initContainers)`),
-      );
-    } else if (seen.has(t.fieldPath)) {
-      errors.push(fieldErr.duplicate(`${p}.fieldPath`, t.fieldPath));
-    } else seen.add(t.fieldPath);
-    const paused = pausedOf(t.paused);
-    if (paused === undefined) errors.push(fieldErr.invalid(`${p}.paused`, t.paused, 'must be a boolean'));
-    triggers.push({ ...(t as AnnotationTrigger), paused });
-  });
-  return { triggers: errors.length ? [] : triggers, errors };
+}
+
+/** Warning header texts for a workload's annotation problems (none when it is fine). */
+export function triggersAnnotationWarnings(value: string | undefined, podSpecPath: string): string[] {
+  if (value === undefined) return [];
+  const { unusable, skipped } = parseTriggersAnnotation(value, podSpecPath);
+  const prefix = 'metadata.annotations[image.openshift.io/triggers]';
+  if (unusable) return [`${prefix}: ${unusable}; the image triggers of this object are ignored`];
+  return skipped.map((s) => `${prefix}${s}; this entry is ignored`);
 }
 
 export interface JsonPatchOp {

@@ -1,7 +1,7 @@
 import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
 import { validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
-import { imageAt, parseTriggersAnnotation } from './annotation';
+import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
@@ -122,9 +122,11 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
     obj.metadata.generation = 1;
   }
   validate(obj: Workload): FieldError[] {
-    const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
-    const names = [...validateDns1123SubdomainName(obj.metadata.name), ...validateWorkloadShape(obj.spec, this.kind.podSpecPath)];
-    return value === undefined ? names : [...names, ...parseTriggersAnnotation(value, this.kind.podSpecPath).errors];
+    return [...validateDns1123SubdomainName(obj.metadata.name), ...validateWorkloadShape(obj.spec, this.kind.podSpecPath)];
+  }
+  /** The triggers annotation is not validated (kube-apiserver does not either): what the controller will ignore is a warning. */
+  warnings(obj: Workload): string[] {
+    return triggersAnnotationWarnings(obj.metadata.annotations?.[TRIGGERS_ANNOTATION], this.kind.podSpecPath);
   }
   canonicalize(): void {}
   prepareForUpdate(obj: Workload, old: Workload): void {

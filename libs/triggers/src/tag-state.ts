@@ -91,10 +91,10 @@ export class TagStateReader {
               -- When the previous image's history entry is gone (updated in place, removed), the
               -- feed row of the move that put it on this tag still has that entry's reference.
               (SELECT pc.docker_image_reference FROM tag_changes pc
-                WHERE pc.namespace = $1 AND pc.stream = $2 AND pc.tag = $3 AND pc.image = c.previous_image AND pc.id < c.id
+                WHERE pc.namespace = $1 AND pc.stream = $2 AND pc.tag = $3 AND pc.stream_uid = s.uid AND pc.image = c.previous_image AND pc.id < c.id
                 ORDER BY pc.id DESC LIMIT 1) AS previous_change_ref,
               (SELECT min(f.id)::text FROM tag_changes f
-                WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.image = coalesce($4::text, e.image)) AS first_id,
+                WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.stream_uid = s.uid AND f.image = coalesce($4::text, e.image)) AS first_id,
               (SELECT min(h.id)::text FROM image_stream_tag_events h
                 WHERE h.stream_uid = s.uid AND h.tag = $3 AND h.image = coalesce($4::text, e.image)) AS first_history_id,
               (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
@@ -108,7 +108,7 @@ export class TagStateReader {
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1 OFFSET 1) p ON true
          LEFT JOIN LATERAL (SELECT tc.id, tc.cause, tc.previous_image, tc.image FROM tag_changes tc
-                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 ORDER BY tc.id DESC LIMIT 1) c ON true`,
+                             WHERE tc.namespace = $1 AND tc.stream = $2 AND tc.tag = $3 AND tc.stream_uid = s.uid ORDER BY tc.id DESC LIMIT 1) c ON true`,
       [key.namespace, key.stream, key.tag, hypothetical?.image ?? null],
       'trg-resolve-tag',
     );
@@ -180,14 +180,19 @@ export class TagStateReader {
     return [...(row.chain ?? []), link];
   }
 
-  /** Per-dependent data the rules need about its last image: first sight on the tag and creation time. */
+  /**
+   * Per-dependent data the rules need about its last image: first sight on the tag and creation
+   * time. Only this incarnation of the stream counts: a stream deleted and created again starts
+   * a new history (its feed rows outlive it).
+   */
   async lastImageFacts(q: Queryable, key: TagKey, images: string[]): Promise<Map<string, LastImageFacts>> {
     const facts = new Map<string, LastImageFacts>();
     if (!images.length) return facts;
     // One round trip: it runs inside the evaluation transaction, which holds the dependents' row locks.
     const rows = await q.query<{ k: 'first' | 'history' | 'created'; name: string; v: string | null }>(
       `SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
-        WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[]) GROUP BY image
+        WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[])
+          AND stream_uid = (SELECT uid FROM image_streams WHERE namespace = $1 AND name = $2) GROUP BY image
        UNION ALL
        SELECT 'history', h.image, min(h.id)::text FROM image_stream_tag_events h JOIN image_streams s ON s.uid = h.stream_uid
         WHERE s.namespace = $1 AND s.name = $2 AND h.tag = $3 AND h.image = ANY($4::text[]) GROUP BY h.image

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { imagePatch, parseTriggersAnnotation } from './annotation';
+import { imagePatch, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { decideFire, type DependentState, idempotencyKey, type TagState } from './firing';
 import { signature, signedHeaders, verify } from './signing';
 import { AddressPolicy } from './ssrf';
@@ -150,16 +150,35 @@ describe('image.openshift.io/triggers annotation and patch', () => {
   ])('%s', (_n, fieldPath, want) => {
     expect(imagePatch(dep, 'spec.template.spec', fieldPath, 'new')).toEqual(want);
   });
-  it('rejects duplicates, bad JSON and string booleans', () => {
-    const fp = 'spec.template.spec.containers[0].image';
+  it('reads the annotation as the trigger controller decodes it (reference §8.1)', () => {
+    const pod = 'spec.template.spec';
+    const fp = `${pod}.containers[0].image`;
     const entry = { from: { kind: 'ImageStreamTag', name: 'a:b' }, fieldPath: fp };
-    expect(parseTriggersAnnotation(JSON.stringify([entry, entry]), 'spec.template.spec').errors[0]?.type).toBe('FieldValueDuplicate');
-    expect(parseTriggersAnnotation('{', 'spec.template.spec').errors).toHaveLength(1);
-    // The console and `oc set triggers` write "true"/"false" strings: read as the booleans they mean.
-    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'false' }]), 'spec.template.spec')).toMatchObject({ errors: [], triggers: [{ paused: false }] });
-    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'true' }]), 'spec.template.spec').triggers[0]?.paused).toBe(true);
-    expect(parseTriggersAnnotation(JSON.stringify([entry]), 'spec.template.spec').triggers[0]?.paused).toBe(false);
-    expect(parseTriggersAnnotation(JSON.stringify([{ ...entry, paused: 'no' }]), 'spec.template.spec').errors[0]?.field).toContain('paused');
-    expect(parseTriggersAnnotation(JSON.stringify([entry]), 'spec.template.spec').triggers).toHaveLength(1);
+    const read = (v: unknown) => parseTriggersAnnotation(typeof v === 'string' ? v : JSON.stringify(v), pod);
+    expect(read([entry])).toEqual({ triggers: [{ ...entry, paused: false }], unusable: null, skipped: [] });
+    // What does not decode, or repeats a fieldPath, makes the whole annotation unusable.
+    expect(read([entry, entry]).unusable).toContain('duplicate triggers are not allowed');
+    expect(read('{').unusable).toBe('not valid JSON');
+    expect(read({ a: 1 }).unusable).toBe('must be a JSON list of triggers');
+    expect(read([{ ...entry, paused: 'false' }])).toMatchObject({ triggers: [], unusable: '[0].paused must be a boolean' });
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[?(@.name=='web')].image` }]).unusable).toContain('fieldPath must be');
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[0].name` }]).unusable).toContain('fieldPath must be');
+    // Entries the index leaves out are skipped; the others are followed.
+    const skipped = read([
+      entry,
+      { ...entry, fieldPath: `${pod}.containers[1].image`, from: { kind: 'DockerImage', name: 'x' } },
+      { ...entry, fieldPath: `${pod}.containers[2].image`, from: { kind: 'ImageStreamTag', name: 'nocolon' } },
+      { ...entry, fieldPath: `${pod}.containers[3].image`, from: { ...entry.from, apiVersion: 'image.openshift.io/v1' } },
+      { ...entry, fieldPath: 'spec.jobTemplate.spec.template.spec.containers[0].image' },
+    ]);
+    expect([skipped.triggers.length, skipped.unusable, skipped.skipped.length]).toEqual([1, null, 4]);
+    // Go matches keys case-insensitively; `<stream>:` is `<stream>:latest`; null is no triggers; paused true kept.
+    expect(read([{ From: { Kind: 'ImageStreamTag', Name: 'web:' }, FieldPath: fp, Paused: true }]).triggers).toEqual([
+      { from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: fp, paused: true },
+    ]);
+    expect(read('null')).toEqual({ triggers: [], unusable: null, skipped: [] });
+    expect(triggersAnnotationWarnings(JSON.stringify([{ ...entry, paused: 'true' }]), pod)).toEqual([
+      'metadata.annotations[image.openshift.io/triggers]: [0].paused must be a boolean; the image triggers of this object are ignored',
+    ]);
   });
 });

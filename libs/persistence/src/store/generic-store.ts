@@ -236,6 +236,11 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
   }
 
+  private warningsOf(obj: T): { warnings?: string[] } {
+    const warnings = this.strategy.warnings?.(obj) ?? [];
+    return warnings.length ? { warnings } : {};
+  }
+
   /** Shape checks every write body gets before any rule runs. */
   private decode(body: unknown, namespace: string): T {
     if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
@@ -342,7 +347,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
     // A dry run's version was rolled back: it never existed, so it is not handed out (upstream: empty).
     if (options.dryRun) delete created.metadata.resourceVersion;
-    return { code: 201, body: this.withType(created) };
+    return { code: 201, body: this.withType(created), ...this.warningsOf(created) };
   }
 
   /**
@@ -443,7 +448,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
     // A dry run leaves the stored object, and so its resourceVersion, as it was.
     if (options.dryRun && requestedRv) result.metadata.resourceVersion = requestedRv;
-    return { code: 200, body: this.withType(result) };
+    return { code: 200, body: this.withType(result), ...this.warningsOf(result) };
   }
 
   /**
