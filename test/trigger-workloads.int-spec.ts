@@ -99,6 +99,20 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     ]);
   });
 
+  it('a stream deleted and created again starts afresh: an image it had before is not "older" in the new one', async () => {
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'reborn' } })).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('reborn-web', 'reborn:latest'))).status).toBe(201);
+    const at = (d: string) => pollUntil(() => webImage(`${apps()}/deployments/reborn-web`), (v) => v.image.endsWith(d));
+    await map('reborn', digest('5'));
+    await at(digest('5'));
+    await map('reborn', digest('6'));
+    await at(digest('6'));
+    expect((await call('DELETE', `${img()}/imagestreams/reborn`)).status).toBe(200);
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'reborn' } })).status).toBe(201);
+    await map('reborn', digest('5'));
+    expect((await at(digest('5'))).image).toBe(`quay.io/acme/reborn@${digest('5')}`);
+  });
+
   it('a container image changed by hand (kubectl set image) is set back to the tag\'s at once; other containers are left alone', async () => {
     expect((await call('POST', `${apps()}/deployments`, deployment('edited', 'web:latest'))).status).toBe(201);
     const fired = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image.endsWith(digest('b')));
