@@ -84,6 +84,18 @@ describe('deriveImageMetadata (InternalImageWithMetadata)', () => {
     expect(i.dockerImageLayers).toBeUndefined();
   });
 
+  it('an OCI index without platforms keeps the platforms ingestion filled in from the children (else validation would refuse it)', () => {
+    const bare = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: oci.replace('manifest', 'index'),
+      manifests: [{ mediaType: oci, digest: digestOf('child'), size: 5 }],
+    });
+    const filled = { digest: digestOf('child'), mediaType: oci, manifestSize: 5, architecture: 'arm64', os: 'linux', variant: 'v8' };
+    const i = image({ dockerImageManifests: [filled] }, bare);
+    expect(deriveImageMetadata(i, { now, creating: true })).toBeNull();
+    expect(i.dockerImageManifests).toEqual([filled]);
+  });
+
   it('keeps a list’s Created on update', () => {
     const i = image({ dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {}, Created: '2020-01-01T00:00:00Z' } }, list);
     deriveImageMetadata(i, { now, creating: false });

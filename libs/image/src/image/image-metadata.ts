@@ -11,7 +11,7 @@ import {
   SCHEMA1_TYPES,
   verifyDigest,
 } from '@app/registry';
-import type { DockerImageMetadata, Image } from './image.types';
+import type { DockerImageMetadata, Image, ImageManifest } from './image.types';
 
 /** What the update checks need of a schema2/OCI image manifest. */
 interface ImageManifestFacts {
@@ -91,7 +91,7 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
       const keepCreated = !options.creating && metadata.Created;
       image.dockerImageMetadata = { ...metadata, Id: image.metadata.name, Created: keepCreated ? metadata.Created : formatApiTime(options.now) };
       image.dockerImageManifestMediaType ||= manifest.mediaType;
-      if (options.creating) image.dockerImageManifests = manifestsOfList(manifest.manifest);
+      if (options.creating) image.dockerImageManifests = withKnownPlatforms(manifestsOfList(manifest.manifest), image.dockerImageManifests);
       return null;
     }
     case 'image': {
@@ -114,6 +114,24 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
     case 'unknown':
       return `unsupported manifest media type ${JSON.stringify(manifest.mediaType)}`;
   }
+}
+
+/**
+ * Entries derived from the raw list keep the platform the writer already filled in where the
+ * list has none (OCI makes `platform` optional; ingestion takes it from the child's config).
+ */
+function withKnownPlatforms(derived: ImageManifest[], given: ImageManifest[] | undefined): ImageManifest[] {
+  const known = new Map((given ?? []).map((m) => [m.digest, m]));
+  return derived.map((m) => {
+    const k = known.get(m.digest);
+    if (!k) return m;
+    return {
+      ...m,
+      architecture: m.architecture || k.architecture,
+      os: m.os || k.os,
+      ...(m.variant || k.variant ? { variant: m.variant || k.variant } : {}),
+    };
+  });
 }
 
 function imageManifestOf(raw: string): ImageManifestFacts | null {
