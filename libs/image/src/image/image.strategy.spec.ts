@@ -1,5 +1,5 @@
 import { digestOf } from '@app/registry';
-import { ImageStrategy } from './image.strategy';
+import { defaultImage, ImageStrategy } from './image.strategy';
 import type { Image } from './image.types';
 
 const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -135,5 +135,33 @@ describe('ImageStrategy', () => {
     ],
   ])('validate: %s', (_name, i, expected) => {
     expect(strategy.validate(i).map((e) => `${e.field}: ${e.type}`)).toEqual(expected);
+  });
+});
+
+describe('defaultImage (dockerImageMetadata as Go encodes docker10.DockerImage)', () => {
+  it('keeps only the type’s fields, leaves out empty ones, and always has Id, Created and ContainerConfig', () => {
+    const image = {
+      metadata: { name: 'sha256:x' },
+      dockerImageMetadata: {
+        kind: 'DockerImage',
+        apiVersion: 'image.openshift.io/1.0',
+        Architecture: 'arm64',
+        Os: 'linux',
+        Variant: 'v8',
+        Foo: 'bar',
+        Size: 0,
+        Config: { Env: ['A=1'], StopSignal: 'SIGTERM', Labels: {}, Tty: false },
+      },
+    } as unknown as Image;
+    defaultImage(image);
+    expect(image.dockerImageMetadata).toEqual({
+      kind: 'DockerImage',
+      apiVersion: 'image.openshift.io/1.0',
+      Id: '',
+      Created: null,
+      ContainerConfig: {},
+      Architecture: 'arm64',
+      Config: { Env: ['A=1'] },
+    });
   });
 });

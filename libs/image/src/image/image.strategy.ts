@@ -1,25 +1,54 @@
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { configMatchesImage, deriveImageMetadata, manifestMatchesImage } from './image-metadata';
-import type { Image } from './image.types';
+import type { DockerConfig, DockerImageMetadata, Image } from './image.types';
 import { validateImage } from './image.validation';
 
 const manifestBlobStored = 'image.openshift.io/manifestBlobStored';
 /** Set by an old signature importer; a bug let it through validation (openshift rhbz#1557607). */
 const managedSignatureAnnotation = 'image.openshift.io/managed-signature';
 
-/** Output defaults every Image carries on the wire. */
+/** docker10.DockerImage's fields besides the ones set below; anything else does not survive Go's decoding. */
+const dockerImageFields = ['Parent', 'Comment', 'Container', 'DockerVersion', 'Author', 'Config', 'Architecture', 'Size'] as const;
+/** docker10.DockerConfig's fields (all omitempty). */
+const dockerConfigFields = new Set([
+  'Hostname', 'Domainname', 'User', 'Memory', 'MemorySwap', 'CpuShares', 'Cpuset', 'AttachStdin', 'AttachStdout', 'AttachStderr',
+  'PortSpecs', 'ExposedPorts', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Dns', 'Image', 'Volumes', 'VolumesFrom',
+  'WorkingDir', 'Entrypoint', 'NetworkDisabled', 'SecurityOpts', 'OnBuild', 'Labels',
+]);
+
+/** What Go's omitempty leaves out: zero values and empty lists and maps. */
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
+}
+
+/** A DockerConfig as upstream encodes it: its own fields only, empty ones left out. */
+function dockerConfigOf(config: unknown): DockerConfig {
+  if (typeof config !== 'object' || config === null) return {};
+  return Object.fromEntries(Object.entries(config).filter(([k, v]) => dockerConfigFields.has(k) && !isEmpty(v)));
+}
+
+/**
+ * Output defaults every Image carries on the wire: dockerImageMetadata as Go encodes
+ * docker10.DockerImage (`Id` has no omitempty, a zero `Created` is null, ContainerConfig is
+ * always there; fields the type lacks, such as a config's `os`, are not kept).
+ */
 export function defaultImage(image: Image): void {
   image.dockerImageMetadataVersion ||= '1.0';
-  const meta = image.dockerImageMetadata;
-  // Go's encoding of docker10.DockerImage: `Id` has no omitempty and a zero `Created` is null.
-  image.dockerImageMetadata = {
-    ...(meta ?? {}),
+  const meta = (image.dockerImageMetadata ?? {}) as Partial<DockerImageMetadata>;
+  const out: DockerImageMetadata = {
     kind: 'DockerImage',
     apiVersion: 'image.openshift.io/1.0',
-    Id: meta?.Id ?? '',
-    Created: meta?.Created ?? null,
-    ContainerConfig: meta?.ContainerConfig ?? {},
+    Id: meta.Id ?? '',
+    Created: meta.Created ?? null,
+    ContainerConfig: dockerConfigOf(meta.ContainerConfig),
   };
+  for (const f of dockerImageFields) {
+    const v = f === 'Config' ? (meta.Config ? dockerConfigOf(meta.Config) : undefined) : meta[f];
+    if (f === 'Config' ? v !== undefined : !isEmpty(v)) (out as unknown as Record<string, unknown>)[f] = v;
+  }
+  image.dockerImageMetadata = out;
   if (image.dockerImageLayers && !image.dockerImageLayers.length) delete image.dockerImageLayers;
   if (image.dockerImageManifests && !image.dockerImageManifests.length) delete image.dockerImageManifests;
   // manifestSize has no omitempty: Go writes 0 when the client sent none.

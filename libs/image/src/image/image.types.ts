@@ -49,8 +49,6 @@ export interface DockerImageMetadata {
   Author?: string;
   Config?: DockerConfig;
   Architecture?: string;
-  Os?: string;
-  Variant?: string;
   Size?: number;
 }
 
