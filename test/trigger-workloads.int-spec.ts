@@ -113,6 +113,28 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect((await at(digest('5'))).image).toBe(`quay.io/acme/reborn@${digest('5')}`);
   });
 
+  it('a stream spec change that changes the pull spec (referencePolicy, dockerImageRepository) updates the workloads following it', async () => {
+    const created = await call('POST', `${img()}/imagestreams`, {
+      metadata: { name: 'relocal' },
+      spec: { tags: [{ name: 'latest', referencePolicy: { type: 'Source' } }] },
+    });
+    expect(created.status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('relocal-web', 'relocal:latest'))).status).toBe(201);
+    await map('relocal', digest('7'));
+    const source = await pollUntil(() => webImage(`${apps()}/deployments/relocal-web`), (v) => v.image !== ' ');
+    expect(source.image).toBe(`quay.io/acme/relocal@${digest('7')}`);
+    // Local: the stream's own repository is handed out (OpenShift re-checks dependents on every stream update).
+    const patched = await call(
+      'PATCH',
+      `${img()}/imagestreams/relocal`,
+      { spec: { dockerImageRepository: 'mirror.example/acme/relocal', tags: [{ name: 'latest', referencePolicy: { type: 'Local' } }] } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(patched.status).toBe(200);
+    const local = await pollUntil(() => webImage(`${apps()}/deployments/relocal-web`), (v) => v.image !== source.image);
+    expect(local.image).toBe(`mirror.example/acme/relocal@${digest('7')}`);
+  });
+
   it('a container image changed by hand (kubectl set image) is set back to the tag\'s at once; other containers are left alone', async () => {
     expect((await call('POST', `${apps()}/deployments`, deployment('edited', 'web:latest'))).status).toBe(201);
     const fired = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image.endsWith(digest('b')));

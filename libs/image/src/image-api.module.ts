@@ -8,6 +8,7 @@ import { ImageStreamImportHandler } from './import/imagestreamimport.handler';
 import { RemoteImporter } from './import/remote-importer';
 import { StreamImportWriter } from './import/stream-import-writer';
 import { createImageStreamStore } from './imagestream/imagestream.store';
+import { StreamSpecListeners } from './imagestream/stream-spec-listeners';
 import { ImageStreamStatusHandler } from './imagestream/imagestream-status.handler';
 import { ImageSignatureHandler } from './imagesignature/imagesignature.handler';
 import { ImageStreamImageHandler } from './isimage/imagestreamimage.handler';
@@ -39,12 +40,13 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
       }),
     },
     { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },
+    { provide: StreamSpecListeners, useFactory: () => new StreamSpecListeners() },
     {
       provide: IMAGE_API_PARTS,
-      inject: [Database, IMAGE_API_CONFIG, IMPORT_CONFIG, ResourceRegistry],
-      useFactory: (db: Database, config: ImageApiConfig, importConfig: ImportConfig, registry: ResourceRegistry): ImageApiParts => {
+      inject: [Database, IMAGE_API_CONFIG, IMPORT_CONFIG, ResourceRegistry, StreamSpecListeners],
+      useFactory: (db: Database, config: ImageApiConfig, importConfig: ImportConfig, registry: ResourceRegistry, listeners: StreamSpecListeners): ImageApiParts => {
         const images = createImageStore(db);
-        const streams = createImageStreamStore(db, config);
+        const streams = createImageStreamStore(db, config, undefined, listeners);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config);
         const writer = new StreamImportWriter(db, streams.store, streams.history);
         const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
@@ -67,7 +69,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
     { provide: ImageStreamMappingHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.mappings },
     { provide: ImageStreamImportHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.imports },
   ],
-  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, IMAGE_API_CONFIG, IMPORT_CONFIG],
+  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
 })
 export class ImageApiModule implements OnModuleInit {
   constructor(@Inject(ImageStreamMappingHandler) readonly mappings: ImageStreamMappingHandler) {}

@@ -11,6 +11,7 @@ export * from './imagestream/imagestream.store';
 export * from './imagestream/imagestream-status';
 export * from './imagestream/tag-aliases';
 export * from './imagestream/tag-changes';
+export * from './imagestream/stream-spec-listeners';
 export * from './mapping/imagestreammapping.handler';
 export * from './reference/docker-reference';
 export * from './resources/resource-infos';

@@ -1,6 +1,7 @@
 import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
 import { validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
+import type { ImageStream } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
@@ -36,6 +37,15 @@ export async function writeSubscriptions(q: Queryable, kind: string, obj: ApiObj
  */
 async function requestEvaluation(q: Queryable, key: { namespace: string; stream: string; tag: string }): Promise<void> {
   await q.query(`INSERT INTO trigger_evaluation_requests (namespace, stream, tag) VALUES ($1, $2, $3)`, [key.namespace, key.stream, key.tag]);
+}
+
+/** Every tag of `stream` that some trigger or workload follows is evaluated again (in the writing transaction). */
+export async function requestEvaluationOfFollowedTags(q: Queryable, stream: ImageStream): Promise<void> {
+  await q.query(
+    `INSERT INTO trigger_evaluation_requests (namespace, stream, tag)
+     SELECT DISTINCT from_namespace, stream, tag FROM trigger_subscriptions WHERE from_namespace = $1 AND stream = $2`,
+    [stream.metadata.namespace, stream.metadata.name],
+  );
 }
 
 export function createTriggerStores(db: Database) {

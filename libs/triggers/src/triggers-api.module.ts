@@ -4,18 +4,20 @@ import { Database, ResourceRegistry } from '@app/persistence';
 import { DeliveriesHandler, DeliveryRedriveHandler, PushPreviewHandler, TagChangeFeedHandler } from './api-handlers';
 import { TriggerEvaluator } from './evaluator';
 import { workloadKinds } from './resource-infos';
-import { createTriggerStores, createWorkloadStore } from './stores';
+import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
+import { ImageApiModule, StreamSpecListeners } from '@app/image';
 
 export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
 
 /** Serves triggers.imagestreamd.io/v1 (and the annotated workload kinds) through the generic machinery. */
 @Module({
+  imports: [ImageApiModule],
   providers: [
     { provide: TRIGGER_CONFIG, useFactory: () => loadTriggerConfig() },
     {
       provide: TriggerEvaluator,
-      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry],
-      useFactory: (db: Database, app: AppConfig, config: ReturnType<typeof loadTriggerConfig>, registry: ResourceRegistry) => {
+      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners],
+      useFactory: (db: Database, app: AppConfig, config: ReturnType<typeof loadTriggerConfig>, registry: ResourceRegistry, streamSpecs: StreamSpecListeners) => {
         const evaluator = new TriggerEvaluator(db, {
           eventSource: config.eventSource,
           internalRegistryHostname: app.internalRegistryHostname,
@@ -33,6 +35,9 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w)]));
         for (const store of workloads.values()) registry.register(store);
         evaluator.useWorkloadStores(workloads);
+        // A spec change (referencePolicy, dockerImageRepository) can change the pull spec of every
+        // followed tag of the stream without moving it: those tags are evaluated again.
+        streamSpecs.add(requestEvaluationOfFollowedTags);
         return evaluator;
       },
     },

@@ -1,3 +1,4 @@
+import { jsonEqual } from '@app/api-machinery';
 import { GenericStore, type Database, type Queryable, sqlLiteral, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
@@ -7,6 +8,7 @@ import { dockerImageRepositoryOf, publicDockerImageRepositoryOf } from './images
 import { omitEmptyTagFields } from './imagestream.defaults';
 import { ImageStreamStrategy } from './imagestream.strategy';
 import type { ImageStream } from './imagestream.types';
+import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
 
 /** Fills status from the tag-history tables and the configured registry hostnames. */
@@ -52,7 +54,7 @@ export function imageStreamTable(config?: ImageApiConfig): TableStorage<ImageStr
 }
 
 /** The ImageStream resource: generic store + strategy + tag-history hooks. */
-export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository()) {
+export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository(), specListeners = new StreamSpecListeners()) {
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
@@ -63,6 +65,7 @@ export function createImageStreamStore(db: Database, config: ImageApiConfig, his
       await resolver.resolve(tx, obj, old);
       // DockerImage spec tags that are new or changed are imported in the background (outbox row).
       await importRequests.record(tx, obj, old, rv);
+      if (old && !jsonEqual(old.spec, obj.spec)) await specListeners.notify(tx, obj, old);
     },
   });
   return { store, table, resolver, history };
