@@ -77,7 +77,7 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
       if (!isObject(raw)) throw new Unusable(`${at} must be an object`);
       const fromValue = field(raw, 'from');
       if (fromValue !== undefined && fromValue !== null && !isObject(fromValue)) throw new Unusable(`${at}.from must be an object`);
-      const from = (fromValue ?? {}) as Record<string, unknown>;
+      const from = (fromValue ?? {});
       const kind = stringField(from, 'kind', `${at}.from`);
       const name = stringField(from, 'name', `${at}.from`);
       const namespace = stringField(from, 'namespace', `${at}.from`);

@@ -192,7 +192,7 @@ export class DeliveryService {
       const next = this.nextState(r, attempt);
       await this.withDb(() => this.db.transaction(async (tx) => {
         await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
-          started!.id,
+          started.id,
           r.statusCode,
           r.latency,
           r.error,
