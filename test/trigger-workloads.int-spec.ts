@@ -135,6 +135,15 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(local.image).toBe(`mirror.example/acme/relocal@${digest('7')}`);
   });
 
+  it('a reference tag (pull spec, no image) sets the container to its pull spec, and again when it is re-pointed', async () => {
+    const spec = (n: number) => ({ tags: [{ name: 'pinned', from: { kind: 'DockerImage', name: `quay.io/acme/pinned:${n}` }, reference: true }] });
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'refs' }, spec: spec(1) })).status).toBe(201);
+    expect((await call('POST', `${apps()}/deployments`, deployment('pinned-web', 'refs:pinned'))).status).toBe(201);
+    expect((await pollUntil(() => webImage(`${apps()}/deployments/pinned-web`), (v) => v.image !== ' ')).image).toBe('quay.io/acme/pinned:1');
+    expect((await call('PATCH', `${img()}/imagestreams/refs`, { spec: spec(2) }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await pollUntil(() => webImage(`${apps()}/deployments/pinned-web`), (v) => v.image.endsWith(':2'))).image).toBe('quay.io/acme/pinned:2');
+  });
+
   it('a container image changed by hand (kubectl set image) is set back to the tag\'s at once; other containers are left alone', async () => {
     expect((await call('POST', `${apps()}/deployments`, deployment('edited', 'web:latest'))).status).toBe(201);
     const fired = await pollUntil(() => webImage(`${apps()}/deployments/edited`), (v) => v.image.endsWith(digest('b')));

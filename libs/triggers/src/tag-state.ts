@@ -158,6 +158,36 @@ export class TagStateReader {
   }
 
   /**
+   * A tag whose current entry carries no image (a `reference: true` DockerImage tag records only
+   * its pull spec): what the trigger controller resolves it to, the entry's dockerImageReference
+   * (reference §8.2 step 3 with §5.12: without an image, Local cannot point elsewhere). Null when
+   * the tag has no entry or its entry has an image.
+   */
+  async imagelessReference(q: Queryable, key: TagKey): Promise<ResolvedTag | null> {
+    const [row] = await q.query<{ ref: string }>(
+      `SELECT ev.docker_image_reference AS ref FROM image_streams s
+         JOIN LATERAL (SELECT e.image, e.docker_image_reference FROM image_stream_tag_events e
+                        WHERE e.stream_uid = s.uid AND e.tag = $3 ORDER BY e.id DESC LIMIT 1) ev ON true
+        WHERE s.namespace = $1 AND s.name = $2 AND ev.image = '' AND ev.docker_image_reference <> ''`,
+      [key.namespace, key.stream, key.tag],
+      'trg-imageless-reference',
+    );
+    if (!row) return null;
+    return {
+      image: '',
+      reference: row.ref,
+      pullSpec: row.ref,
+      changeId: null,
+      cause: 'reference',
+      previousImage: null,
+      previousPullSpec: null,
+      causation: [],
+      aliases: [],
+      streamFound: true,
+    };
+  }
+
+  /**
    * Chains: an image built because of a delivery names it (causation label echoed by the build)
    * or names its base image (OCI base.digest annotation/label); the new event extends that
    * delivery's chain.

@@ -195,7 +195,8 @@ export class WorkloadTriggers {
         skip('Paused');
         continue;
       }
-      const tag = await stateOf(from);
+      // A reference tag (an entry with a pull spec but no image) resolves to that pull spec, as upstream's controller does.
+      const tag = (await stateOf(from)) ?? (await this.tags.imagelessReference(q, from));
       if (!tag) {
         skip('TagHasNoImage');
         continue;
@@ -207,6 +208,18 @@ export class WorkloadTriggers {
       }
       if (currentImage === tag.pullSpec) {
         skip('UpToDate');
+        continue;
+      }
+      if (!tag.image) {
+        // No digest to order by: the older-image rule has nothing to judge; the pull spec is brought in line.
+        const ops = imagePatch(next, kind.podSpecPath, entry.fieldPath, tag.pullSpec);
+        if (!ops) {
+          skip('UpToDate');
+          continue;
+        }
+        next = applyPatchDocument('json', next, ops, {}) as Workload;
+        const key = `${idempotencyKey(m.uid!, tag.pullSpec)}/${entry.fieldPath}/gen-${m.generation ?? 1}`;
+        entries.push({ fieldPath: entry.fieldPath, from, fire: true, reason: 'ImageChanged', patch: ops, tag, key, previous: { digest: null, pullSpec: currentImage ?? null } });
         continue;
       }
       // The container's digest is what this dependent last got: the rules against moving back apply to it.
