@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, apiVersionOf, refOf } from '@app/api-machinery';
+import { ApiError, apiVersionOf, refOf, type WriteResult } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dump as dumpYaml } from 'js-yaml';
@@ -19,6 +19,11 @@ type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 function send(reply: FastifyReply, code: number, body: object, warnings: string[] = []): void {
   if (warnings.length) void reply.header('warning', warnings);
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/** A write's answer, with the request's warnings and those the kind's strategy gave about what it stored. */
+function sendWritten(reply: FastifyReply, result: WriteResult, warnings: string[]): void {
+  send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
 }
 
 function queryString(v: string | string[] | undefined): string | undefined {
@@ -154,7 +159,7 @@ export class ResourceController {
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, document, options);
-        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
+        return sendWritten(reply, result, warnings);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'deletecollection', resource });
@@ -187,7 +192,7 @@ export class ResourceController {
         const body = decodeObjectBody(type, req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.update(namespace, name, document, options);
-        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
+        return sendWritten(reply, result, warnings);
       }
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
@@ -197,7 +202,7 @@ export class ResourceController {
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, document, options);
-        return send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
+        return sendWritten(reply, result, warnings);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });

@@ -66,6 +66,20 @@ const loadSelect = (from: string, extra = '') => `
  */
 const claimSlack = `interval '1 second'`;
 
+/**
+ * Claims pending deliveries matching `where` and starts their attempt `attempt` in one statement:
+ * the row is leased for `leaseMs` (next_attempt_at moves ahead, claims counts up), attempts a
+ * crashed sender left open are closed as interrupted, and each claimed row is loaded for sending
+ * with its new attempt's id. A row another sender holds is not matched, so it is sent once.
+ */
+function claimSql(where: string, attempt: string, leaseMs: string): string {
+  return `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
+                      WHERE state = 'pending' AND ${where} RETURNING *),
+               closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
+               a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, ${attempt} FROM c RETURNING id, delivery_id)
+          ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`;
+}
+
 /** Why a delivery fails for good at once (no retry can help); the DeadLettered condition's reason. */
 type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected';
 
@@ -134,11 +148,6 @@ export class DeliveryService {
     await this.agent.close();
   }
 
-  async load(q: Queryable, id: string): Promise<DeliveryRow | null> {
-    const [row] = await this.withDb(() => q.query<DeliveryRow>(`${loadSelect('trigger_deliveries')} WHERE d.id = $1`, [id], 'trg-delivery-load'));
-    return row ?? null;
-  }
-
   /**
    * At most `deliveryDbSlots` delivery statements use the shared pool at once. Delivery jobs run
    * many at a time (each mostly waiting on HTTP); unbounded, they queued for every pool client and
@@ -168,12 +177,7 @@ export class DeliveryService {
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
       const [d] = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
-        `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $4::float8 / 1000), claims = claims + 1
-                     WHERE id = $1 AND state = 'pending' AND generation = $2 AND attempts < $3 AND next_attempt_at <= now() + ${claimSlack}
-                     RETURNING *),
-              closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
-              a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, $3 FROM c RETURNING id, delivery_id)
-         ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
+        claimSql(`id = $1 AND generation = $2 AND attempts < $3 AND next_attempt_at <= now() + ${claimSlack}`, '$3', '$4'),
         [id, generation, attempt, this.config.jobLockMs],
         'trg-delivery-claim',
       ));
@@ -226,12 +230,8 @@ export class DeliveryService {
    */
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
-      `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), claims = claims + 1
-                   WHERE id = ANY($1::text[]) AND state = 'pending' AND generation = 1 AND attempts = 0
-                     AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack}) RETURNING *),
-            closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
-            a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, 1, 1 FROM c RETURNING id, delivery_id)
-       ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`,
+      // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
+      claimSql(`id = ANY($1::text[]) AND generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2'),
       [ids, this.config.jobLockMs],
     ));
     const results = new Map<string, SendResult | 'unsent'>();
