@@ -99,6 +99,19 @@ async function main(): Promise<void> {
   };
   try {
     await phase('small');
+    // Context for the GET figures, same run: the same read with the read cache off (every GET
+    // reads Postgres), and the cheapest route this server has (no storage at all: the ceiling
+    // NestJS and Fastify leave on this machine).
+    const uncached = await startApiProcess({ DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', ISTAG_CACHE_ENTRIES: '0' });
+    try {
+      await istagLoad(uncached.url, random);
+      const off = await istagLoad(uncached.url, random);
+      console.log(formatResult('GET istag, random streams, read cache off', off, baseline));
+    } finally {
+      await uncached.stop();
+    }
+    const floor = await runLoad({ url: `${api.url}/livez`, connections, durationSeconds: duration });
+    console.log(formatResult('GET /livez (no storage: framework ceiling)', floor, baseline));
     // Grow: 1,000,000 images in all and 50,000 history entries on s0, the benchmarked stream.
     const t1 = Date.now();
     await withClient(url, async (c) => {

@@ -9,6 +9,8 @@ export interface AppConfig {
   /** First external hostname; empty = none. */
   publicRegistryHostname: string;
   maxRequestBodyBytes: number;
+  /** ImageStreamTag GET answers kept in memory per api process (0 turns the cache off). */
+  istagCacheEntries: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long the change log behind watch is kept. */
   watchRetentionSeconds: number;

@@ -57,6 +57,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     internalRegistryHostname: hostname(env, 'INTERNAL_REGISTRY_HOSTNAME'),
     publicRegistryHostname: hostname(env, 'PUBLIC_REGISTRY_HOSTNAME'),
     maxRequestBodyBytes: int(env, 'MAX_REQUEST_BODY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    istagCacheEntries: int(env, 'ISTAG_CACHE_ENTRIES', 10000, 0, 10000000),
     logLevel: logLevel as AppConfig['logLevel'],
     watchRetentionSeconds: int(env, 'WATCH_RETENTION_SECONDS', 3600, 1, 30 * 24 * 3600),
     watchBookmarkIntervalSeconds: int(env, 'WATCH_BOOKMARK_INTERVAL_SECONDS', 30, 1, 3600),

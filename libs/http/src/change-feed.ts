@@ -45,7 +45,7 @@ export class ChangeFeed extends EventEmitter {
     // Start below the newest version: a transaction holding a lower one may still commit.
     const newest = BigInt(await currentResourceVersion(this.db));
     this.cursor = String(newest > 1000n ? newest - 1000n : 0n);
-    this.db.setVersionHorizon({ position: () => this.cursor, waitFor: (rv, ms) => this.waitFor(rv, ms) });
+    this.db.setVersionHorizon({ position: () => this.cursor, waitFor: (rv, ms) => this.waitFor(rv, ms), onChange: (fn) => this.onChange(fn) });
     await this.connect();
     this.pollTimer = setInterval(() => this.kick(), this.pollIntervalMs);
     this.pollTimer.unref();

@@ -18,6 +18,7 @@ import { ImageStreamLayersHandler } from './layers/imagestream-layers.handler';
 import { ImageStreamSecretsHandler } from './layers/imagestream-secrets.handler';
 import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler';
 import { StreamTagStore } from './tag-views/stream-tag-store';
+import { ImageStreamTagReadCache } from './istag/imagestreamtag-read-cache';
 import { TagViewQueries } from './tag-views/tag-view.queries';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
@@ -37,6 +38,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
       useFactory: (c: AppConfig): ImageApiConfig => ({
         internalRegistryHostname: c.internalRegistryHostname,
         publicRegistryHostname: c.publicRegistryHostname,
+        istagCacheEntries: c.istagCacheEntries,
       }),
     },
     { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },
@@ -58,7 +60,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(imports);
         // Virtual kinds: views over the stream and image stores; their writes go through the stream store.
         const tags = new StreamTagStore(db, streams.store, streams.history, new TagViewQueries(streams.history), config);
-        registry.register(new ImageStreamTagHandler(db, tags, streams.history));
+        registry.register(new ImageStreamTagHandler(db, tags, streams.history, new ImageStreamTagReadCache(db, config.istagCacheEntries)));
         registry.register(new ImageTagHandler(db, tags, streams.history));
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));

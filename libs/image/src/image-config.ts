@@ -1,7 +1,12 @@
 /** Registry hostnames that shape pull specs handed out by the image API. */
-export interface ImageApiConfig {
+export interface RegistryHostnames {
   internalRegistryHostname: string;
   publicRegistryHostname: string;
+}
+
+export interface ImageApiConfig extends RegistryHostnames {
+  /** ImageStreamTag views kept in memory per api process (0 = none); see ImageStreamTagReadCache. */
+  istagCacheEntries: number;
 }
 
 export const IMAGE_API_CONFIG = Symbol('IMAGE_API_CONFIG');

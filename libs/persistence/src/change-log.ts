@@ -99,10 +99,12 @@ export async function readChanges(
 }
 
 /** Newest committed resourceVersion, or the compaction point when the log is empty. */
-export async function currentResourceVersion(q: Queryable): Promise<string> {
+export async function currentResourceVersion(q: Queryable, statementName?: string): Promise<string> {
   const [row] = await q.query<{ rv: string }>(
     `SELECT GREATEST(COALESCE((SELECT max(rv) FROM resource_changes), 0),
                      (SELECT compacted_rv FROM watch_compaction WHERE id = 1))::text AS rv`,
+    [],
+    statementName,
   );
   return row?.rv ?? '0';
 }

@@ -1,7 +1,7 @@
 import { ApiError } from '@app/api-machinery';
 import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
-import { CHANGE_CHANNEL } from './change-log';
+import { CHANGE_CHANNEL, type ChangeRecord } from './change-log';
 import { ChangeNotifier } from './change-notifier';
 import type { VersionTracking } from './resource-version';
 
@@ -152,6 +152,8 @@ class PgTransaction implements Transaction, VersionTracking {
 export interface VersionHorizon {
   position(): string;
   waitFor(rv: string, timeoutMs: number): Promise<void>;
+  /** Calls fn for every change, in version order, synchronously as the position reaches it. */
+  onChange(fn: (change: ChangeRecord) => void): () => void;
 }
 
 /** A SQL literal for `batch`/`finishWith` statements (pg's own escaping). */
@@ -202,6 +204,14 @@ export class Database implements Queryable {
   /** The change feed of this process registers the version up to which every change is known. */
   setVersionHorizon(provider: VersionHorizon): void {
     this.horizonProvider = provider;
+  }
+
+  /**
+   * Subscribes to the committed changes this process's change feed reads, in version order;
+   * undefined when no feed runs in this process (yet).
+   */
+  subscribeToChanges(fn: (change: ChangeRecord) => void): (() => void) | undefined {
+    return this.horizonProvider?.onChange(fn);
   }
 
   /**

@@ -1,5 +1,6 @@
 export * from './change-log';
 export * from './database';
+export * from './latest-version-reader';
 export * from './resource-version';
 export * from './store/generic-store';
 export * from './store/resource-handler';

@@ -23,6 +23,7 @@ import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import { prepareImageStreamTagUpdate, validateImageStreamTag, validateImageStreamTagUpdate } from './imagestreamtag.validation';
 import { imageStreamTagView } from './imagestreamtag.view';
+import type { ImageStreamTagReadCache } from './imagestreamtag-read-cache';
 
 /** The spec tag an istag body asks for, defaulted as the wire form always is. */
 function specTagOf(ist: ImageStreamTag, tag: string): TagReference | null {
@@ -44,10 +45,16 @@ export class ImageStreamTagHandler implements ResourceHandler {
     private readonly db: Database,
     private readonly tags: StreamTagStore,
     private readonly history: TagHistoryRepository,
+    private readonly cache?: ImageStreamTagReadCache,
   ) {}
 
   async get(namespace: string, name: string): Promise<ImageStreamTag> {
     const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    const load = () => this.load(namespace, streamName, tag, name);
+    return this.cache ? this.cache.read(namespace, streamName, name, load) : load();
+  }
+
+  private async load(namespace: string, streamName: string, tag: string, name: string): Promise<ImageStreamTag> {
     // One round trip: stream, the tag's newest entry, its conditions and the Image.
     const read = await this.tags.queries.tagWithImage(this.db, namespace, streamName, tag);
     if (!read.stream) throw ApiError.notFound(this.ref, streamName);
