@@ -163,6 +163,38 @@ describe('triggers.imagestreamd.io API', () => {
     expect(JSON.stringify(w.events)).not.toContain(key);
   });
 
+  it('a JSON patch cannot copy, move or test the keys (they would show in the answer, a read, or an error)', async () => {
+    const key = `whsec_${randomBytes(32).toString('base64')}`;
+    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'patched' }, data: { key } })).status).toBe(201);
+    const url = `${trg()}/triggersecrets/patched`;
+    const jsonPatch = (ops: unknown[], query = '') => call('PATCH', `${url}${query}`, ops, 'application/json-patch+json');
+    const refusals = [
+      // Into an annotation: stored and served on every read.
+      [{ op: 'add', path: '/metadata/annotations', value: {} }, { op: 'copy', from: '/data/key', path: '/metadata/annotations/k' }],
+      // Into a field whose validation error echoes the value.
+      [{ op: 'copy', from: '/data/key', path: '/metadata/labels' }],
+      [{ op: 'move', from: '/data', path: '/metadata/labels' }],
+      [{ op: 'copy', from: '', path: '/metadata/annotations' }],
+      // A test that passes or fails confirms a guessed key.
+      [{ op: 'test', path: '/data/key', value: key }],
+    ];
+    for (const ops of refusals) {
+      for (const query of ['', '?dryRun=All']) {
+        const res = await jsonPatch(ops, query);
+        expect(res.status).toBe(422);
+        expect(res.body.details.causes).toEqual([expect.objectContaining({ reason: 'FieldValueForbidden', field: expect.stringMatching(/^\[\d\]\.(from|path)$/) })]);
+        expect(JSON.stringify(res.body)).not.toContain(key.slice(6));
+      }
+    }
+    expect(JSON.stringify((await call('GET', url)).body)).not.toContain(key.slice(6));
+    // Writing a key stays possible: that reveals nothing.
+    const next = randomBytes(32).toString('base64');
+    const rotated = await jsonPatch([{ op: 'add', path: '/data/previousKey', value: key }, { op: 'replace', path: '/data/key', value: next }]);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.dataKeys).toEqual(['key', 'previousKey']);
+    expect((await call('DELETE', url)).status).toBe(200);
+  });
+
   (kubectlFound ? it : it.skip)('kubectl apply of a TriggerSecret keeps the keys out of the last-applied annotation, and a later apply still removes previousKey', async () => {
     const ws = kubectlWorkspace(server.url, 'api');
     try {

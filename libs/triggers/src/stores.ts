@@ -1,9 +1,10 @@
 import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
-import { validateDns1123SubdomainName } from '@app/api-machinery';
+import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
 import type { ImageStream } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
+import { secretPatchProblems } from './secret-patch-guard';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
@@ -109,6 +110,8 @@ export class RedactingHandler implements ResourceHandler {
     return this.out(await this.inner.update(ns, name, body, o));
   }
   async patch(ns: string, name: string, type: PatchType, patch: unknown, o: WriteOptions) {
+    const problems = secretPatchProblems(type, patch);
+    if (problems.length) throw ApiError.invalid(this.inner.info, name, problems);
     return this.out(await this.inner.patch(ns, name, type, patch, o));
   }
   async delete(ns: string, name: string, o: Parameters<GenericStore<TriggerSecret>['delete']>[2]) {
