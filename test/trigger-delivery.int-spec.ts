@@ -180,6 +180,25 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     }
   });
 
+  it('a redrive goes to the trigger\'s current URL, so fixing a wrong URL recovers its dead letters', async () => {
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'typo' } });
+    await map('demo', 'typo', 'v1', digest('f'));
+    // Nothing listens on port 1: every attempt is refused.
+    const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name: 'typo' }, spec: triggerSpec('typo:v1', { kind: 'Build', name: 'typo' }, 'http://127.0.0.1:1/hook') });
+    expect(created.status).toBe(201);
+    const dead = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'typo'))[0], (x) => x?.status.state === 'dead', 10000);
+    expect(dead.status.attemptHistory).toHaveLength(3);
+    const fixed = await call('PATCH', `${trg('demo')}/triggers/typo`, { spec: { delivery: { url: rx.url('/typo-fixed') } } }, 'application/merge-patch+json');
+    expect(fixed.status).toBe(200);
+    const redrive = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'typo' } });
+    expect(redrive.body.status.redriven).toEqual([dead.metadata.name]);
+    const [got] = await rx.waitFor('/typo-fixed', 1);
+    expect(got!.headers['webhook-id']).toBe(dead.metadata.name);
+    expect(verifiesSignature(SECRET, got!.headers, got!.body)).toBe(true);
+    const delivered = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'typo'))[0], (x) => x?.status.state === 'delivered', 5000);
+    expect(delivered.spec.url).toBe(rx.url('/typo-fixed'));
+  });
+
   it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {
     for (const [name, url] of [
       ['private', 'http://10.255.255.1/hook'],

@@ -12,9 +12,10 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { type Database, type HandlerWatchOptions, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
+import { type Database, type HandlerWatchOptions, type Queryable, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
+import { targetKeyOf } from './target-limiter';
 import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
 
 /** metav1.Time on the wire: RFC 3339 UTC, whole seconds. */
@@ -147,14 +148,28 @@ export class DeliveryRedriveHandler implements ResourceHandler {
     if (spec.delivery !== undefined && typeof spec.delivery !== 'string') errors.push(fieldErr.invalid('spec.delivery', spec.delivery, 'must be a delivery name'));
     if (spec.trigger !== undefined && typeof spec.trigger !== 'string') errors.push(fieldErr.invalid('spec.trigger', spec.trigger, 'must be a trigger name'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), '', errors);
-    const run = async (q: Database | Parameters<Parameters<Database['transaction']>[0]>[0]) =>
-      q.query<{ id: string }>(
-        `UPDATE trigger_deliveries SET state = 'pending', generation = generation + 1, attempts = 0,
-                next_attempt_at = now() - interval '1 hour', dead_at = NULL
-          WHERE namespace = $1 AND state = 'dead' AND ($2::text IS NULL OR id = $2) AND ($3::text IS NULL OR owner_name = $3)
-          RETURNING id`,
-        [namespace, (spec.delivery) ?? null, (spec.trigger) ?? null],
+    const run = async (q: Queryable) => {
+      const params = [namespace, spec.delivery ?? null, spec.trigger ?? null];
+      const dead = `d.namespace = $1 AND d.state = 'dead' AND ($2::text IS NULL OR d.id = $2) AND ($3::text IS NULL OR d.owner_name = $3)`;
+      // A redrive goes to the owner's current URL: fixing a wrong spec.delivery.url and redriving
+      // is how such a dead letter is recovered (headers and secret are read at send time anyway).
+      const owners = await q.query<{ uid: string; url: string | null }>(
+        `SELECT t.uid::text AS uid, t.body->'spec'->'delivery'->>'url' AS url FROM triggers t
+          WHERE t.uid IN (SELECT d.owner_uid FROM trigger_deliveries d WHERE ${dead})`,
+        params,
       );
+      const targets = owners.flatMap((o) => (o.url ? [{ uid: o.uid, url: o.url, target_key: targetKeyOf(o.url) }] : []));
+      return q.query<{ id: string }>(
+        `WITH o AS (SELECT * FROM jsonb_to_recordset($4::jsonb) AS o(uid uuid, url text, target_key text))
+         UPDATE trigger_deliveries d SET state = 'pending', generation = generation + 1, attempts = 0,
+                next_attempt_at = now() - interval '1 hour', dead_at = NULL,
+                url = COALESCE((SELECT o.url FROM o WHERE o.uid = d.owner_uid), d.url),
+                target_key = COALESCE((SELECT o.target_key FROM o WHERE o.uid = d.owner_uid), d.target_key)
+          WHERE ${dead}
+          RETURNING d.id`,
+        [...params, JSON.stringify(targets)],
+      );
+    };
     const rows = await this.db.transaction(run, { rollback: options.dryRun });
     if (typeof spec.delivery === 'string' && rows.length === 0) {
       const [exists] = await this.db.query(`SELECT state FROM trigger_deliveries WHERE namespace = $1 AND id = $2`, [namespace, spec.delivery]);
