@@ -195,6 +195,24 @@ describe('triggers.imagestreamd.io API', () => {
     expect((await call('DELETE', url)).status).toBe(200);
   });
 
+  it('a delete that waits for a finalizer answers the secret without its keys (dry run too); a completed one a Status', async () => {
+    const key = `whsec_${randomBytes(32).toString('base64')}`;
+    const url = `${trg()}/triggersecrets/finalized`;
+    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'finalized', finalizers: ['example.com/hold'] }, data: { key } })).status).toBe(201);
+    for (const query of ['?dryRun=All', '']) {
+      const res = await call('DELETE', `${url}${query}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ kind: 'TriggerSecret', dataKeys: ['key'] });
+      expect(res.body).not.toHaveProperty('data');
+      expect(JSON.stringify(res.body)).not.toContain(key.slice(6));
+    }
+    expect((await call('PATCH', url, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'plain' }, data: { key } })).status).toBe(201);
+    const done = await call('DELETE', `${trg()}/triggersecrets/plain`);
+    expect(done.body).toMatchObject({ kind: 'Status', status: 'Success' });
+    expect(done.body).not.toHaveProperty('dataKeys');
+  });
+
   (kubectlFound ? it : it.skip)('kubectl apply of a TriggerSecret keeps the keys out of the last-applied annotation, and a later apply still removes previousKey', async () => {
     const ws = kubectlWorkspace(server.url, 'api');
     try {

@@ -78,7 +78,8 @@ export function redactSecret<T>(obj: T): T {
   if (typeof obj !== 'object' || obj === null) return obj;
   const o = obj as unknown as TriggerSecret & { items?: TriggerSecret[] };
   if (Array.isArray(o.items)) return { ...o, items: o.items.map((i) => redactSecret(i)) } as T;
-  if (!('metadata' in o) || !o.metadata) return obj;
+  // A Status (the answer of a completed delete) carries no keys.
+  if (!('metadata' in o) || !o.metadata || (o as { kind?: unknown }).kind === 'Status') return obj;
   const { data, ...rest } = o;
   return { ...rest, dataKeys: Object.keys(data ?? {}).sort() } as T;
 }
@@ -114,8 +115,9 @@ export class RedactingHandler implements ResourceHandler {
     if (problems.length) throw ApiError.invalid(this.inner.info, name, problems);
     return this.out(await this.inner.patch(ns, name, type, patch, o));
   }
+  /** A delete that waits for finalizers answers the object itself (dry run too): redacted as well. */
   async delete(ns: string, name: string, o: Parameters<GenericStore<TriggerSecret>['delete']>[2]) {
-    return this.inner.delete(ns, name, o);
+    return this.out(await this.inner.delete(ns, name, o));
   }
 }
 
