@@ -131,4 +131,17 @@ describe('tag change feed', () => {
     expect(bookmarks.length).toBeGreaterThanOrEqual(2);
     expect(bookmarks[bookmarks.length - 1]!.object.metadata.resourceVersion).toBe(ids[1]);
   });
+
+  // Last: it prunes the feed as the retention job does.
+  it('a cursor older than the retained feed gets 410, also once retention has emptied the feed', async () => {
+    const behind = (await list()).metadata.resourceVersion!;
+    const [kept, newest] = [await move(500), await move(501)];
+    await db.query(`DELETE FROM tag_changes WHERE id < $1`, [kept]);
+    await expect(list(10, String(BigInt(behind) - 1n))).rejects.toMatchObject({ code: 410 });
+    expect(names(await list(10, behind))).toEqual([kept, newest]);
+    // Nothing retained: a consumer still at `behind` missed both moves; one at `newest` missed nothing.
+    await db.query(`DELETE FROM tag_changes`);
+    await expect(list(10, behind)).rejects.toMatchObject({ code: 410, message: expect.stringContaining(`every move up to ${newest} has expired`) });
+    await expect(list(10, newest)).resolves.toMatchObject({ items: [] });
+  });
 });

@@ -323,8 +323,12 @@ export class TagChangeFeedHandler implements ResourceHandler {
     if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
     const { horizon, oldest, issued } = await this.feedHorizon();
-    if (cursor !== '0' && oldest && BigInt(cursor) < BigInt(oldest) - 1n) {
-      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (oldest ${oldest})`);
+    // Once retention has pruned every row, the next move to appear gets an id past `issued`: a
+    // cursor below that missed the pruned moves just as surely (a rolled-back id can make this a
+    // needless 410, which costs the consumer a re-list; a missing one would lose moves silently).
+    const retainedFrom = oldest ? BigInt(oldest) : BigInt(issued) + 1n;
+    if (cursor !== '0' && BigInt(cursor) < retainedFrom - 1n) {
+      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (${oldest ? `oldest ${oldest}` : `every move up to ${issued} has expired`})`);
     }
     // A cursor this feed never handed out would silently skip every move up to it.
     if (BigInt(cursor) > BigInt(issued)) {
