@@ -199,6 +199,23 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(delivered.spec.url).toBe(rx.url('/typo-fixed'));
   });
 
+  it('label selectors on deliveries follow Kubernetes: a label no Delivery has matches as absent, never a 400', async () => {
+    const names = async (selector: string) => {
+      const res = await call('GET', `${trg('demo')}/deliveries?labelSelector=${encodeURIComponent(selector)}`);
+      expect(res.status).toBe(200);
+      return res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort();
+    };
+    const all = (await call('GET', `${trg('demo')}/deliveries`)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort();
+    expect(all.length).toBeGreaterThan(0);
+    expect(await names('app=web')).toEqual([]);
+    expect(await names('app')).toEqual([]);
+    expect(await names('app!=web')).toEqual(all);
+    expect(await names('!app')).toEqual(all);
+    expect(await names('triggers.imagestreamd.io/trigger')).toEqual(all);
+    expect(await names('!triggers.imagestreamd.io/trigger')).toEqual([]);
+    expect(await names('!triggers.imagestreamd.io/state,app!=web')).toEqual([]);
+  });
+
   it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {
     for (const [name, url] of [
       ['private', 'http://10.255.255.1/hook'],

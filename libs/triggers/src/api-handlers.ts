@@ -23,6 +23,10 @@ const iso = (d: Date | string | null) => (d === null ? undefined : nowTimestamp(
 /** Attempt times as metav1.MicroTime: RFC 3339 UTC with microseconds (jsonb would print `+00:00`). */
 const microTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** The labels every Delivery carries. */
+const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
+const STATE_LABEL = 'triggers.imagestreamd.io/state';
+
 interface DeliveryDbRow {
   id: string;
   seq: string;
@@ -55,7 +59,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
       namespace: r.namespace,
       uid: r.id,
       creationTimestamp: iso(r.created_at),
-      labels: { 'triggers.imagestreamd.io/trigger': r.owner_name, 'triggers.imagestreamd.io/state': r.state },
+      labels: { [TRIGGER_LABEL]: r.owner_name, [STATE_LABEL]: r.state },
     },
     spec: { owner: { kind: r.owner_kind, name: r.owner_name, uid: r.owner_uid }, idempotencyKey: r.idempotency_key, image: r.image, url: r.url, event: r.event },
     status: {
@@ -99,11 +103,16 @@ export class DeliveriesHandler implements ResourceHandler {
     const where: string[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     if (o.namespace) where.push(`d.namespace = ${p(o.namespace)}`);
+    // Every Delivery carries exactly these two labels, as columns; a requirement on any other key is
+    // judged as against an object without that label (`app=web` matches none, `app!=web` all).
+    const columns: Record<string, string> = { [TRIGGER_LABEL]: 'd.owner_name', [STATE_LABEL]: 'd.state' };
     for (const r of o.labelSelector) {
-      const column = r.key === 'triggers.imagestreamd.io/trigger' ? 'd.owner_name' : r.key === 'triggers.imagestreamd.io/state' ? 'd.state' : null;
-      if (!column) throw ApiError.badRequest(`unsupported label selector key for deliveries: ${r.key}`);
-      if (r.op === 'in') where.push(`${column} = ANY(${p(r.values)}::text[])`);
+      const column = columns[r.key];
+      if (!column) {
+        if (!matchesLabels([r], {})) where.push('false');
+      } else if (r.op === 'in') where.push(`${column} = ANY(${p(r.values)}::text[])`);
       else if (r.op === 'notin') where.push(`NOT (${column} = ANY(${p(r.values)}::text[]))`);
+      else if (r.op === '!exists') where.push('false');
     }
     for (const r of o.fieldSelector) {
       const column = r.field === 'metadata.name' ? 'd.id' : r.field === 'metadata.namespace' ? 'd.namespace' : null;
