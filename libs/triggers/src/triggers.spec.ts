@@ -77,6 +77,11 @@ describe('SSRF address policy', () => {
     ['fd00::1', false],
     ['::ffff:169.254.169.254', false],
     ['::ffff:127.0.0.1', true],
+    ['::127.0.0.2', false],
+    ['::7f00:2', false],
+    ['fec0::1', false],
+    ['2001:db8::1', false],
+    ['100::1', false],
     ['2606:4700::1111', true],
   ])('%s allowed=%s', (addr, allowed) => {
     expect(policy.refusal(addr) === null).toBe(allowed);
