@@ -291,6 +291,20 @@ describeRegistry('background import of DockerImage spec tags', () => {
     }
   });
 
+  it('a scheduled digest-pinned tag is imported, and the other tags of its stream with it', async () => {
+    // Upstream accepts `scheduled` on a digest (`oc tag --scheduled repo@sha256:…`); it imports until the first success.
+    const pinned = `${registry.host}/${NS}/app@${v1.manifestDigest}`;
+    await createStream('pinned', [
+      dockerTag('pin', pinned, { importPolicy: { insecure: true, scheduled: true } }),
+      dockerTag('other', `${repo()}:v2`),
+    ]);
+    const pin = await imported('pinned', 'pin');
+    expect(pin.top).toMatchObject({ image: v1.manifestDigest, dockerImageReference: pinned });
+    const other = await imported('pinned', 'other');
+    expect(other.top.image).toBe(v2.manifestDigest);
+    expect(statusTag(other.stream, 'pin').conditions).toBeUndefined();
+  });
+
   it('a stream naming spec.dockerImageRepository imports the repository\'s tags once (full import), then is marked checked', async () => {
     const res = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
       metadata: { name: 'whole', annotations: { 'openshift.io/image.insecureRepository': 'true' } },

@@ -38,7 +38,7 @@ describe('validateImageStreamImport', () => {
     ['no from.name', { images: [{ from: { kind: 'DockerImage' } }] }, ['spec.images[0].from.name: ']],
     ['a bad name', { images: [docker('a//b')] }, ['spec.images[0].from.name: invalid reference format']],
     ['an empty to', { images: [docker('a/b:1', { to: { name: '' } })] }, ['spec.images[0].to.name: the name of the target tag must be specified']],
-    ['a scheduled digest', { images: [docker('a/b@sha256:' + 'c'.repeat(64), { importPolicy: { scheduled: true } })] }, ['spec.images[0].from.name: only tags can be scheduled for import']],
+    ['a scheduled digest (upstream accepts it)', { images: [docker('a/b@sha256:' + 'c'.repeat(64), { importPolicy: { scheduled: true } })] }, []],
     ['a bad import mode', { images: [docker('a/b:1', { importPolicy: { importMode: 'All' } })] }, ["spec.images[0].importPolicy.importMode: invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'"]],
     ['a tagged repository', { repository: docker('a/b:1') }, ['spec.repository.from.name: you must specify an image repository, not a tag or ID']],
     ['a repository of another kind', { repository: { from: { kind: 'ImageStreamImage', name: 'x' } } }, ['spec.repository.from.kind: only DockerImage is supported']],

@@ -95,14 +95,9 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
       if (!name) errors.push(fieldErr.required(`${path}.from.name`));
       else if (name !== '*') {
         // `*` is the legacy "look up the stream" name upstream still tolerates.
+        // A scheduled digest is accepted, as upstream: the scheduler imports it until the first success.
         const why = parseError(name);
         if (why) errors.push(fieldErr.invalid(`${path}.from.name`, name, why));
-        else {
-          const scheduled = isObject(image['importPolicy']) && image['importPolicy']['scheduled'] === true;
-          if (scheduled && parseDockerImageReference(name).id) {
-            errors.push(fieldErr.invalid(`${path}.from.name`, name, 'only tags can be scheduled for import'));
-          }
-        }
       }
       errors.push(...validatePolicies(image, path));
     });
