@@ -187,6 +187,9 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     const res = await post(isi('app', [image(`${repo()}:v1`, 'v1')]));
     expect(res.status).toBe(201);
     expect(res.body.status.import.metadata.resourceVersion).toBe(before);
+    // The Image existed, so the answer carries the looked-up one: shaped as a stored one (no Os, which docker10.DockerImage lacks).
+    expect(res.body.status.images[0].image.metadata.uid).toBeUndefined();
+    expect(res.body.status.images[0].image.dockerImageMetadata).not.toHaveProperty('Os');
   });
 
   it('moves tags that follow the imported tag, and includes manifests on request', async () => {
@@ -214,6 +217,8 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(res.body.status.images[2].tag).toBeUndefined();
     // Imported layers are base first, and the Image says so.
     expect(res.body.status.images[0].image.metadata.annotations).toEqual({ 'image.openshift.io/dockerLayersOrder': 'ascending' });
+    expect(res.body.status.images[0].image.dockerImageMetadata).toMatchObject({ Architecture: 'amd64' });
+    expect(res.body.status.images[0].image.dockerImageMetadata).not.toHaveProperty('Os');
     expect(res.body.status.import).toBeUndefined();
     expect((await stream('dry')).status).toBe(404);
     const images = await pg.query(`SELECT count(*)::int AS n FROM images WHERE name = $1`, [v2.manifestDigest]);

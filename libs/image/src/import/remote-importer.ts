@@ -1,5 +1,6 @@
 import { ImageAnnotations, importImage, type ImportMode, type ParsedImage, type PlatformPreference, serverPlatform } from '@app/registry';
 import { parseDockerImageReference } from '../reference/docker-reference';
+import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
 import type { ImportConfig } from './import-config';
@@ -23,12 +24,18 @@ interface Fetch {
   platform: PlatformPreference;
 }
 
-/** An imported image as the Image API stores it; layers are base first, and say so (upstream fillImageLayers). */
+/**
+ * An imported image as the Image API stores it; layers are base first, and say so (upstream
+ * fillImageLayers). dockerImageMetadata is shaped as every Image on the wire (docker10.DockerImage:
+ * the config's `os`/`variant` are not kept), also where the answer carries this looked-up image
+ * rather than a stored one (import=false, or an Image that already existed).
+ */
 function asImage(parsed: ParsedImage): Image {
   const image: Image = { ...parsed, kind: 'Image', apiVersion: 'image.openshift.io/v1' };
   if (image.dockerImageLayers?.length) {
     image.metadata = { ...image.metadata, annotations: { ...(image.metadata.annotations ?? {}), [ImageAnnotations.dockerLayersOrder]: 'ascending' } };
   }
+  defaultImage(image);
   return image;
 }
 
