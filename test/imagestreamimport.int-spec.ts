@@ -207,6 +207,21 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(statusTag(s, 'latest').items[0].image).toBe(v2.manifestDigest);
   });
 
+  it('an import into a reference tag keeps it a reference tag, with its reference policy', async () => {
+    const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
+      metadata: { name: 'reftag' },
+      spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `${repo()}:v1` }, reference: true, referencePolicy: { type: 'Local' } }] },
+    });
+    expect(created.status).toBe(201);
+    const res = await post(isi('reftag', [image(`${repo()}:v1`, 'v1')]));
+    expect(res.status).toBe(201);
+    expect(specTag(res.body.status.import, 'v1')).toMatchObject({ reference: true, referencePolicy: { type: 'Local' }, importPolicy: { insecure: true } });
+    // As upstream: the write re-runs the reference tag's own event on top (generation 0 counts as a spec change).
+    const gen = res.body.status.import.metadata.generation;
+    expect(statusTag(res.body.status.import, 'v1').items.map((i: any) => [i.image, i.generation])).toEqual([['', gen], [v1.manifestDigest, gen], ['', 1]]);
+    expect(specTag((await stream('reftag')).body, 'v1').reference).toBe(true);
+  });
+
   it('import=false only looks up: no stream, no Image', async () => {
     const res = await post(isi('dry', [image(`${repo()}:v2`, 'renamed'), image(repo(), 'tagless'), image(`${repo()}@${v2.manifestDigest}`, 'bydigest')], false));
     expect(res.status).toBe(201);

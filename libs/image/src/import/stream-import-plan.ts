@@ -55,7 +55,7 @@ function ensureSpecTag(tags: Map<string, TagReference>, t: TagImport, reset: boo
   if (existing && !reset) return existing;
   const tag: TagReference = existing ?? { name: t.tag, annotations: null, generation: 0, importPolicy: {}, referencePolicy: { type: '' } };
   tag.from = { kind: 'DockerImage', name: t.from };
-  delete tag.reference;
+  // `reference` is left as it is (upstream ensureSpecTag does not touch it): `oc tag --reference` stays so.
   tag.generation = 0;
   tag.importPolicy = { ...t.importPolicy };
   // Importing never changes a reference policy the tag already has.
