@@ -355,8 +355,12 @@ describeRegistry('ImageStreamImport (real registry)', () => {
 
     const none = await post({ metadata: { name: 'app' }, spec: { import: true } });
     expect(none.body.details.causes).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec.images', message: 'Invalid value: null: you must specify at least one image or a repository import' },
+      { reason: 'FieldValueInvalid', field: 'spec.images', message: 'Invalid value: "null": you must specify at least one image or a repository import' },
     ]);
+    // No spec at all is the empty spec (not a pointer upstream), so the same error.
+    const noSpec = await post({ metadata: { name: 'app' } });
+    expect(noSpec.status).toBe(422);
+    expect(noSpec.body.details.causes).toEqual(none.body.details.causes);
     const tagged = await post({ metadata: { name: 'app' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: `${repo()}:v1` } } } });
     expect(tagged.body.details.causes[0]).toMatchObject({ field: 'spec.repository.from.name' });
     const emptyTo = await post(isi('app', [{ from: { kind: 'DockerImage', name: `${repo()}:v1` }, to: { name: '' } }]));

@@ -17,6 +17,13 @@ describe('defaultImageStreamImport', () => {
     expect(o.spec.images![0]!.to).toEqual(to);
   });
 
+  it.each([undefined, null])('takes a %s spec as the empty one (upstream decodes it so): nothing to import', (spec) => {
+    const o = isi(spec);
+    defaultImageStreamImport(o);
+    expect(o.spec).toEqual({ import: false });
+    expect(fields(o)).toEqual(['spec.images: you must specify at least one image or a repository import']);
+  });
+
   it('keeps an explicit to, defaults policies and import', () => {
     const o = isi({ images: [docker('a/b:1', { to: { name: 'x' } })], repository: { from: { kind: 'DockerImage', name: 'a/b' } } });
     defaultImageStreamImport(o, 'PreserveOriginal');
@@ -42,8 +49,19 @@ describe('validateImageStreamImport', () => {
     ['a bad import mode', { images: [docker('a/b:1', { importPolicy: { importMode: 'All' } })] }, ["spec.images[0].importPolicy.importMode: invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'"]],
     ['a tagged repository', { repository: docker('a/b:1') }, ['spec.repository.from.name: you must specify an image repository, not a tag or ID']],
     ['a repository of another kind', { repository: { from: { kind: 'ImageStreamImage', name: 'x' } } }, ['spec.repository.from.kind: only DockerImage is supported']],
+    ['a nameless repository', { repository: { from: { kind: 'DockerImage' } } }, ['spec.repository.from.name: container image references require a name']],
+    [
+      'another kind with a bad import mode (the mode is still checked, as upstream)',
+      { images: [{ from: { kind: 'ImageStreamTag', name: 'a:b' }, importPolicy: { importMode: 'All' } }], repository: { from: { kind: 'ImageStreamTag', name: 'a' }, importPolicy: { importMode: 'All' } } },
+      [
+        'spec.images[0].from.kind: only DockerImage is supported',
+        "spec.images[0].importPolicy.importMode: invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'",
+        'spec.repository.from.kind: only DockerImage is supported',
+        "spec.repository.importPolicy.importMode: invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'",
+      ],
+    ],
     ['too many images', { images: [docker('a/b:1'), docker('a/b:2'), docker('a/b:3'), docker('a/b:4')] }, ['spec.images: must have at most 3 items']],
-    ['no spec', undefined, ['spec: ']],
+    ['a spec that is no object', 'x', ['spec: ']],
   ])('%s', (_what, spec, expected) => {
     expect(fields(isi(spec))).toEqual(expected);
   });

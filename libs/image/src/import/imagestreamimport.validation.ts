@@ -14,6 +14,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * importMode from the server default, referencePolicy Source. Runs before validation, as upstream.
  */
 export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMode = 'Legacy'): void {
+  // spec is no pointer upstream: a missing or null spec decodes as the empty one.
+  if (isi.spec === undefined || isi.spec === null) isi.spec = { import: false };
   if (!isObject(isi.spec)) return;
   isi.spec.import = isi.spec.import === true;
   const policies = (p: { importPolicy?: unknown; referencePolicy?: unknown }) => {
@@ -85,6 +87,7 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
       const from = isObject(image['from']) ? image['from'] : {};
       if (from['kind'] !== 'DockerImage') {
         errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
+        errors.push(...validatePolicies(image, path));
         return;
       }
       const to = image['to'];
@@ -109,7 +112,7 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
         errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
       } else {
         const name = typeof from['name'] === 'string' ? from['name'] : '';
-        if (!name) errors.push(fieldErr.required(`${path}.from.name`, 'Docker image references require a name'));
+        if (!name) errors.push(fieldErr.required(`${path}.from.name`, 'container image references require a name'));
         else {
           const why = parseError(name);
           if (why) errors.push(fieldErr.invalid(`${path}.from.name`, name, why));
@@ -118,11 +121,13 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
             if (ref.tag || ref.id) errors.push(fieldErr.invalid(`${path}.from.name`, name, 'you must specify an image repository, not a tag or ID'));
           }
         }
-        if (isObject(repo)) errors.push(...validatePolicies(repo, path));
       }
+      // Whatever the kind, as upstream.
+      if (isObject(repo)) errors.push(...validatePolicies(repo, path));
     }
     if (list.length === 0 && (repo === undefined || repo === null)) {
-      errors.push(fieldErr.invalid('spec.images', null, 'you must specify at least one image or a repository import'));
+      // The reference notes quote this value as "null" (quoted); they are what we build to.
+      errors.push(fieldErr.invalid('spec.images', 'null', 'you must specify at least one image or a repository import'));
     }
   }
   const name = isi.metadata.name ?? '';
