@@ -116,3 +116,31 @@ describe('RemoteImporter credentials', () => {
     expect(status.images![0]!.status).toMatchObject({ status: 'Failure', reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${ref}"` });
   });
 });
+
+describe('RemoteImporter repository without tags', () => {
+  let server: Server;
+  let host: string;
+
+  beforeAll(async () => {
+    // tags/list of a repository whose tags were all deleted: distribution answers `tags: null`.
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"name":"ns/empty","tags":null}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('is a Success with no images field (upstream omits the empty list)', async () => {
+    const status = await new RemoteImporter(config({})).lookup(
+      { metadata: { name: 'app' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: `${host}/ns/empty` }, importPolicy: { insecure: true }, referencePolicy: { type: 'Source' } } } },
+      null,
+    );
+    expect(status.repository).toEqual({ status: { metadata: {}, status: 'Success' } });
+  });
+});

@@ -182,7 +182,8 @@ export class RemoteImporter {
           message: failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`,
         }
       : successResult();
-    return { status, images, ...(additional.length ? { additionalTags: additional } : {}) };
+    // Both lists are omitempty upstream: a repository without tags answers neither.
+    return { status, ...(images.length ? { images } : {}), ...(additional.length ? { additionalTags: additional } : {}) };
   }
 
   private insecure(policy: TagImportPolicy | undefined, stream: ImageStream | null): boolean {
