@@ -85,6 +85,17 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     ]);
   });
 
+  it('has no cluster-wide path (no namespace: 404), and its namespaced path takes only POST (405)', async () => {
+    const body = isi('app', [image(`${repo()}:v1`, 'v1')], false);
+    const clusterWide = await call('POST', `${api.base}/imagestreamimports`, body);
+    expect(clusterWide.status).toBe(404);
+    expect(clusterWide.body).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'the server could not find the requested resource' });
+    expect((await call('GET', `${api.base}/imagestreamimports`)).status).toBe(404);
+    expect((await call('GET', `${api.base}/namespaces/${NS}/imagestreamimports`)).status).toBe(405);
+    // A namespaced lister keeps its cluster-wide list, and answers other methods there with 405.
+    expect((await call('POST', `${api.base}/imagestreams`, { metadata: { name: 'x' } })).status).toBe(405);
+  });
+
   it('import=true creates the stream, the Image and the tag pointing at the pushed digest', async () => {
     const res = await post(isi('app', [image(`${repo()}:v1`, 'v1')]));
     expect(res.status).toBe(201);

@@ -103,7 +103,12 @@ export class ResourceController {
   @All('apis/:group/:version/:resource')
   async clusterCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
-    if (h.info.namespaced && req.method !== 'GET') throw ApiError.methodNotAllowed();
+    if (h.info.namespaced) {
+      // kube-apiserver gives a namespaced kind a cluster-wide path only for list/watch: a create-only
+      // kind (imagestreamimports, imagestreammappings) has no route there at all.
+      if (!h.list) throw ApiError.routeNotFound();
+      if (req.method !== 'GET') throw ApiError.methodNotAllowed();
+    }
     await this.collection(h, h.info.namespaced ? undefined : '', req, reply);
   }
 
