@@ -27,3 +27,21 @@ export function importTargetOf(name: string, tagOverride?: string): ImportTarget
     pullSpec: exactReference({ ...ref, tag: '', id: '' }),
   };
 }
+
+/**
+ * A name as upstream's importer prints it in per-image errors (distribution ParseNormalizedNamed):
+ * Docker Hub names get `docker.io/` and, for a single path component, `library/`
+ * (`busybox:1` → `docker.io/library/busybox:1`); other names stay as written. Unparsable names stay too.
+ */
+export function normalizedReference(name: string): string {
+  let ref;
+  try {
+    ref = parseDockerImageReference(name);
+  } catch {
+    return name;
+  }
+  const registry = !ref.registry || ref.registry === 'index.docker.io' ? 'docker.io' : ref.registry;
+  if (registry !== 'docker.io') return name;
+  const namespace = ref.namespace || 'library';
+  return exactReference({ ...ref, registry, namespace });
+}

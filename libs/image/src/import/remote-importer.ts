@@ -5,7 +5,7 @@ import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
 import type { ImportConfig } from './import-config';
 import { importFailure, ImportTimeoutError, successResult } from './import-status';
-import { importTargetOf } from './import-target';
+import { importTargetOf, normalizedReference } from './import-target';
 import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';
 import { RegistryConnections } from './registry-connections';
 import { splitRepositoryTags } from './repository-tags';
@@ -46,8 +46,8 @@ function asImage(parsed: ParsedImage): Image {
 function sourceOf(name: string): { tag?: string; shown: string } {
   try {
     const ref = parseDockerImageReference(name);
-    if (ref.id) return { shown: name };
-    return ref.tag ? { tag: ref.tag, shown: name } : { tag: 'latest', shown: `${name}:latest` };
+    if (ref.id) return { shown: normalizedReference(name) };
+    return ref.tag ? { tag: ref.tag, shown: normalizedReference(name) } : { tag: 'latest', shown: normalizedReference(`${name}:latest`) };
   } catch {
     return { shown: name };
   }
@@ -171,7 +171,7 @@ export class RemoteImporter {
     const { imported, additional } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
     const mode = this.mode(policy);
     const images = await mapLimited(imported, this.config.fetchConcurrency, (tag) =>
-      this.result(`${name}:${tag}`, tag, () => fetchOnce({ name, tag, insecure, mode, platform: this.platform(stream, tag) }), mode),
+      this.result(normalizedReference(`${name}:${tag}`), tag, () => fetchOnce({ name, tag, insecure, mode, platform: this.platform(stream, tag) }), mode),
     );
     const failed = images.filter((i) => i.status.status !== 'Success').length;
     const status = failed

@@ -1,4 +1,4 @@
-import { importTargetOf } from './import-target';
+import { importTargetOf, normalizedReference } from './import-target';
 import { orderRepositoryTags, splitRepositoryTags } from './repository-tags';
 
 describe('repository tag order (library-go PrioritizeTags)', () => {
@@ -47,5 +47,20 @@ describe('importTargetOf', () => {
 
   it('takes the tag of a repository import', () => {
     expect(importTargetOf('quay.io/a/b', '2.0').reference).toBe('2.0');
+  });
+});
+
+describe('normalizedReference (how upstream names an image in import errors)', () => {
+  it.each([
+    ['busybox:nope', 'docker.io/library/busybox:nope'],
+    ['busybox@sha256:' + 'a'.repeat(64), 'docker.io/library/busybox@sha256:' + 'a'.repeat(64)],
+    ['org/app:1', 'docker.io/org/app:1'],
+    ['docker.io/busybox:1', 'docker.io/library/busybox:1'],
+    ['index.docker.io/org/app:1', 'docker.io/org/app:1'],
+    ['quay.io/org/ruby:nope', 'quay.io/org/ruby:nope'],
+    ['127.0.0.1:5000/ns/app:v1', '127.0.0.1:5000/ns/app:v1'],
+    ['NOT A NAME', 'NOT A NAME'],
+  ])('%s → %s', (name, expected) => {
+    expect(normalizedReference(name)).toBe(expected);
   });
 });
