@@ -10,6 +10,7 @@ export type FieldErrorType =
   | 'FieldValueDuplicate'
   | 'FieldValueNotSupported'
   | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
   | 'InternalError';
 
 export interface FieldError {
@@ -27,6 +28,7 @@ const typeLabel: Record<FieldErrorType, string> = {
   FieldValueDuplicate: 'Duplicate value',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
   InternalError: 'Internal error',
 };
 
@@ -36,6 +38,7 @@ const showsValue = new Set<FieldErrorType>([
   'FieldValueNotFound',
   'FieldValueDuplicate',
   'FieldValueNotSupported',
+  'FieldValueTooMany',
 ]);
 
 /** A value upstream prints unquoted (Go's %#v of a non-string, e.g. the uint64 `0x0`). */
@@ -81,6 +84,8 @@ export const fieldErr = {
   }),
   duplicate: (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value }),
   tooLong: (field: string, maxBytes: number): FieldError => ({ type: 'FieldValueTooLong', field, detail: `may not be more than ${maxBytes} bytes` }),
+  /** A list longer than allowed (apimachinery field.TooMany): `Too many: 51: must have at most 50 items`. */
+  tooMany: (field: string, actual: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field, value: actual, detail: `must have at most ${max} items` }),
   notSupported: (field: string, value: unknown, valid: string[]): FieldError => ({
     type: 'FieldValueNotSupported',
     field,

@@ -1,3 +1,4 @@
+import { fieldErrorString } from '@app/api-machinery';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { defaultImageStreamImport, validateImageStreamImport } from './imagestreamimport.validation';
 
@@ -64,6 +65,12 @@ describe('validateImageStreamImport', () => {
     ['a spec that is no object', 'x', ['spec: ']],
   ])('%s', (_what, spec, expected) => {
     expect(fields(isi(spec))).toEqual(expected);
+  });
+
+  it('too many images is a TooMany error with the count, as apimachinery words it', () => {
+    const [error] = validateImageStreamImport('ns', isi({ images: [docker('a/b:1'), docker('a/b:2'), docker('a/b:3'), docker('a/b:4')] }), 3);
+    expect(error).toMatchObject({ type: 'FieldValueTooMany', field: 'spec.images' });
+    expect(fieldErrorString(error!)).toBe('spec.images: Too many: 4: must have at most 3 items');
   });
 
   it('checks the stream name and the namespace', () => {

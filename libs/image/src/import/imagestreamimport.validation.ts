@@ -76,7 +76,7 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
     }
     const list: unknown[] = Array.isArray(images) ? images : [];
     if (list.length > maxImages) {
-      errors.push({ type: 'FieldValueTooLong', field: 'spec.images', value: list.length, detail: `must have at most ${maxImages} items` });
+      errors.push(fieldErr.tooMany('spec.images', list.length, maxImages));
     }
     list.forEach((image, i) => {
       const path = `spec.images[${i}]`;
