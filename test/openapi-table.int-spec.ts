@@ -65,6 +65,22 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect((await get(`${ns()}/imagestreams`, 'text/html,*/*;q=0.8')).body.kind).toBe('ImageStreamList');
     });
 
+    it('answers writes in YAML when asked first (create, patch, delete)', async () => {
+      const yaml = { 'content-type': 'application/json', accept: 'application/yaml' };
+      const created = await fetch(`${ns()}/imagestreams`, { method: 'POST', headers: yaml, body: JSON.stringify({ metadata: { name: 'yamlwrite' } }) });
+      expect([created.status, created.headers.get('content-type')]).toEqual([201, 'application/yaml']);
+      expect(load(await created.text())).toMatchObject({ kind: 'ImageStream', metadata: { name: 'yamlwrite' } });
+      const patched = await fetch(`${ns()}/imagestreams/yamlwrite`, {
+        method: 'PATCH',
+        headers: { ...yaml, 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({ metadata: { labels: { a: 'b' } } }),
+      });
+      expect(load(await patched.text())).toMatchObject({ metadata: { labels: { a: 'b' } } });
+      const deleted = await fetch(`${ns()}/imagestreams/yamlwrite`, { method: 'DELETE', headers: { accept: 'application/yaml' } });
+      expect([deleted.status, deleted.headers.get('content-type')]).toEqual([200, 'application/yaml']);
+      expect(load(await deleted.text())).toMatchObject({ kind: 'Status', status: 'Success' });
+    });
+
     it('serves PartialObjectMetadata(List) to metadata-only clients', async () => {
       const list = await get(`${ns()}/imagestreams`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
       expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'app' } }] });

@@ -21,9 +21,29 @@ function send(reply: FastifyReply, code: number, body: object, warnings: string[
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-/** A write's answer, with the request's warnings and those the kind's strategy gave about what it stored. */
-function sendWritten(reply: FastifyReply, result: WriteResult, warnings: string[]): void {
-  send(reply, result.code, result.body, [...warnings, ...(result.warnings ?? [])]);
+/** Does the client ask for YAML first? (Writes answer objects only; other renderings get JSON.) */
+function prefersYaml(req: Req): boolean {
+  try {
+    const rendering = renderingOf(req.headers.accept);
+    return rendering.as === 'Object' && rendering.yaml === true;
+  } catch {
+    return false;
+  }
+}
+
+function sendYaml(reply: FastifyReply, code: number, body: object): void {
+  void reply.status(code).header('content-type', 'application/yaml').send(dumpYaml(body, { noRefs: true, lineWidth: -1 }));
+}
+
+/**
+ * A write's answer in the media type the client asked for (JSON, or YAML as kube-apiserver
+ * serves it), with the request's warnings and those the kind's strategy gave about what it stored.
+ */
+function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body: object; warnings?: string[] }, warnings: string[] = []): void {
+  const all = [...warnings, ...(result.warnings ?? [])];
+  if (!prefersYaml(req)) return send(reply, result.code, result.body, all);
+  if (all.length) void reply.header('warning', all);
+  sendYaml(reply, result.code, result.body);
 }
 
 function queryString(v: string | string[] | undefined): string | undefined {
@@ -55,10 +75,7 @@ export class ResourceController {
   /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
   private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean): void {
     const rendering = renderingOf(req.headers.accept);
-    if (rendering.as === 'Object' && rendering.yaml) {
-      void reply.status(200).header('content-type', 'application/yaml').send(dumpYaml(body, { noRefs: true, lineWidth: -1 }));
-      return;
-    }
+    if (rendering.as === 'Object' && rendering.yaml) return sendYaml(reply, 200, body);
     if (rendering.as === 'Object') return send(reply, 200, body);
     send(reply, 200, this.tables.render(h.info, rendering, body, isList, includeObjectOf(req.query['includeObject'])));
   }
@@ -164,14 +181,14 @@ export class ResourceController {
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.create(namespace, document, options);
-        return sendWritten(reply, result, warnings);
+        return sendWritten(req, reply, result, warnings);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'deletecollection', resource });
         if (!h.list || !h.delete || !h.info.verbs.includes('deletecollection')) throw ApiError.methodNotAllowed();
         const options = deleteOptionsOf(req.query, decodeDeleteBody(req.headers['content-type'], req.body));
         const result = await deleteCollection(h, listOptionsOf(req.query, h.info, namespace || undefined), options);
-        return send(reply, 200, result);
+        return sendWritten(req, reply, { code: 200, body: result });
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
@@ -197,7 +214,7 @@ export class ResourceController {
         const body = decodeObjectBody(type, req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
         const result = await h.update(namespace, name, document, options);
-        return sendWritten(reply, result, warnings);
+        return sendWritten(req, reply, result, warnings);
       }
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
@@ -207,14 +224,14 @@ export class ResourceController {
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
         const result = await h.patch(namespace, name, patchType, document, options);
-        return sendWritten(reply, result, warnings);
+        return sendWritten(req, reply, result, warnings);
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });
         if (!h.delete) throw ApiError.methodNotAllowed();
         const body = decodeDeleteBody(type, req.body);
         const result = await h.delete(namespace, name, deleteOptionsOf(req.query, body));
-        return send(reply, result.code, result.body);
+        return sendWritten(req, reply, result);
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
