@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, apiVersionOf, refOf, type WriteResult } from '@app/api-machinery';
+import { ApiError, apiVersionOf, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dump as dumpYaml } from 'js-yaml';
