@@ -122,6 +122,28 @@ describe('server-side apply', () => {
     expect(third.object['metadata']).toMatchObject({ labels: { app: 'web', tier: 'front' } });
   });
 
+  it('keeps what it still applies inside a map it owned as itself (kubectl moving client-side apply ownership to its applier)', () => {
+    // kubectl apply --server-side over a client-side apply copies the Update manager's fields,
+    // maps owned as themselves (`.`) included, into the applier's entry; the next apply no longer
+    // names the labels map itself, but still sets a label in it.
+    const live = stream([{ name: 'latest', from: 'a:1' }], { team: 'web' });
+    const upgraded: ManagedFieldsEntry[] = [
+      {
+        manager: 'kubectl',
+        operation: 'Apply',
+        apiVersion: 'image.openshift.io/v1',
+        time: T1,
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } },
+          'f:spec': { 'f:tags': { 'k:{"name":"latest"}': { '.': {}, 'f:from': { 'f:kind': {}, 'f:name': {} }, 'f:name': {} } } },
+        },
+      },
+    ];
+    const { object } = applyConfiguration(shapes, live, upgraded, stream([{ name: 'latest', from: 'a:1' }], { team: 'web' }), writer('kubectl'), false, T2);
+    expect(object['metadata']).toMatchObject({ labels: { team: 'web' } });
+  });
+
   it('gives the fields of an object nobody applied before to before-first-apply, so changing them conflicts', () => {
     const live = stream([{ name: 'latest', from: 'a:1' }]);
     expect(() => applyConfiguration(shapes, live, undefined, stream([{ name: 'latest', from: 'a:2' }]), writer('kubectl'), false, T1)).toThrow(

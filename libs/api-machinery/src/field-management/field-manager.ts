@@ -102,7 +102,9 @@ export function applyConfiguration(
 
   const merged = mergeApplied(live ?? {}, config, shapes) as JsonObject;
   const dropped = difference(difference(previous?.fields ?? new Set(), appliedFields), ownedByOthers);
-  removeFields(merged as Parameters<typeof removeFields>[0], dropped, ownedByOthers);
+  // A map or item the applier stops naming stays while anyone, the applier included, still sets
+  // something inside it (structured-merge-diff adds owned items back after pruning).
+  removeFields(merged as Parameters<typeof removeFields>[0], dropped, union(ownedByOthers, appliedFields));
 
   const mergedValues = fieldValues(merged, shapes);
   const changed = changedFields(liveValues, mergedValues);
