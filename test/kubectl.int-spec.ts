@@ -155,6 +155,28 @@ ${extraTag}`;
     expect(after.metadata.generation).toBe(2);
   });
 
+  it('apply --server-side over a client-side apply keeps every applied field (kubectl moves the old ownership first)', async () => {
+    const path = file(
+      'switched.yaml',
+      `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: switched
+  labels: {team: web}
+spec:
+  tags:
+  - name: latest
+    from: {kind: ImageStreamTag, name: "3.1"}
+`,
+    );
+    expect(await ok(['apply', '-f', path])).toBe('imagestream.image.openshift.io/switched created\n');
+    expect(await ok(['apply', '--server-side', '-f', path])).toBe('imagestream.image.openshift.io/switched serverside-applied\n');
+    const after = (await call('GET', `${api.base}/namespaces/kc/imagestreams/switched`)).body;
+    expect(after.metadata.labels).toEqual({ team: 'web' });
+    expect(after.spec.tags.map((t: any) => t.name)).toEqual(['latest']);
+    expect(after.metadata.managedFields.map((m: any) => `${m.manager}/${m.operation}`)).toEqual(['kubectl/Apply', 'kubectl-last-applied/Apply']);
+  });
+
   it('rejects unknown fields on create and apply (server-side strict field validation)', async () => {
     const path = file('typo.yaml', `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: typo}\nspec: {tagz: []}\n`);
     const run = await kubectl(['apply', '-f', path]);
