@@ -74,6 +74,8 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     const url = `${ns()}/imagestreams/held`;
     expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status).toBe(201);
     const w = watchEvents(`${ns()}/imagestreams?watch=1&fieldSelector=metadata.name%3Dheld`);
+    // The watch starts from the state it first sees: let it see the object before the delete.
+    await w.waitFor((e) => e.length >= 1);
     const del = await call('DELETE', url);
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ kind: 'ImageStream', metadata: { name: 'held', deletionGracePeriodSeconds: 0, finalizers: ['example.com/hold'] } });
