@@ -140,6 +140,31 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=abc`)).status).toBe(400);
   });
 
+  it('label selectors compare integers with > and < (apimachinery Gt/Lt), on lists and watches', async () => {
+    const url = `${api.base}/namespaces/gtlt/imagestreams`;
+    for (const [name, n] of [['n2', '2'], ['n10', '10'], ['word', 'x'], ['huge', '99999999999999999999']]) {
+      expect((await call('POST', url, { metadata: { name, labels: { n } } })).status).toBe(201);
+    }
+    const names = async (selector: string) => {
+      const res = await call('GET', `${url}?labelSelector=${encodeURIComponent(selector)}`);
+      expect(res.status).toBe(200);
+      return res.body.items.map((i: any) => i.metadata.name);
+    };
+    expect(await names('n>3')).toEqual(['n10']);
+    expect(await names('n < 3')).toEqual(['n2']);
+    expect(await names('n>1,n<11')).toEqual(['n10', 'n2']);
+    const bad = await call('GET', `${url}?labelSelector=${encodeURIComponent('n>x')}`);
+    expect([bad.status, bad.body.reason]).toEqual([400, 'BadRequest']);
+    const rv = (await call('GET', url)).body.metadata.resourceVersion;
+    const w = watchEvents(`${url}?watch=1&resourceVersion=${rv}&labelSelector=${encodeURIComponent('n>5')}`);
+    expect((await call('POST', url, { metadata: { name: 'n7', labels: { n: '7' } } })).status).toBe(201);
+    expect((await call('POST', url, { metadata: { name: 'n4', labels: { n: '4' } } })).status).toBe(201);
+    expect((await call('POST', url, { metadata: { name: 'n9', labels: { n: '9' } } })).status).toBe(201);
+    await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'n9'));
+    w.stop();
+    expect(w.events.map((e) => e.object.metadata.name)).toEqual(['n7', 'n9']);
+  });
+
   it('a read asking for a resourceVersion the server has not reached waits, then is 504 ResourceVersionTooLarge', async () => {
     const current = BigInt((await call('GET', `${ns()}/imagestreams`)).body.metadata.resourceVersion);
     const future = String(current + 1_000_000n);

@@ -11,6 +11,8 @@ describe('parseLabelSelector', () => {
     ['env notin (dev)', [{ key: 'env', op: 'notin', values: ['dev'] }]],
     ['app.kubernetes.io/name', [{ key: 'app.kubernetes.io/name', op: 'exists' }]],
     ['!legacy', [{ key: 'legacy', op: '!exists' }]],
+    ['replicas>3', [{ key: 'replicas', op: 'gt', value: 3n }]],
+    ['replicas < 10', [{ key: 'replicas', op: 'lt', value: 10n }]],
     [
       'a=b,env in (x,y),!z',
       [
@@ -23,7 +25,7 @@ describe('parseLabelSelector', () => {
     expect(parseLabelSelector(input)).toEqual(expected);
   });
 
-  it.each(['a=b,', 'a b', 'env in ()', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64)])('rejects %j with 400', (input) => {
+  it.each(['a=b,', 'a b', 'env in ()', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64), 'n>x', 'n>', 'n>=3', 'n>-1', 'n>99999999999999999999'])('rejects %j with 400', (input) => {
     let thrown: unknown;
     try {
       parseLabelSelector(input);
@@ -36,7 +38,7 @@ describe('parseLabelSelector', () => {
 });
 
 describe('matchesLabels', () => {
-  const labels = { app: 'web', env: 'prod' };
+  const labels = { app: 'web', env: 'prod', n: '4', big: '99999999999999999999' };
   it.each([
     ['app=web', true],
     ['app=api', false],
@@ -48,6 +50,13 @@ describe('matchesLabels', () => {
     ['!app', false],
     ['!missing', true],
     ['app=web,env=qa', false],
+    ['n>3', true],
+    ['n>4', false],
+    ['n<5', true],
+    ['n<4', false],
+    ['app>1', false],
+    ['missing<1', false],
+    ['big>1', false],
   ])('%s → %s', (selector, expected) => {
     expect(matchesLabels(parseLabelSelector(selector), labels)).toBe(expected);
   });

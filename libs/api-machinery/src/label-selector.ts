@@ -1,13 +1,15 @@
 import { ApiError } from './api-error';
 
 /**
- * Kubernetes label selector syntax (`a=b,c!=d,e in (f,g),h notin (i),j,!k`).
+ * Kubernetes label selector syntax (`a=b,c!=d,e in (f,g),h notin (i),j,!k,l>1,m<2`).
  * Hand-written because no maintained npm package implements the apimachinery grammar; it is a
  * small tokenizer over a regular language, and the unit tests pin it to upstream behaviour.
  */
 export type Requirement =
   | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+  | { key: string; op: 'exists' | '!exists' }
+  /** `key>N` / `key<N`: the label's value read as a 64-bit integer (labels that are not one never match). */
+  | { key: string; op: 'gt' | 'lt'; value: bigint };
 
 export type LabelSelector = Requirement[];
 
@@ -21,6 +23,15 @@ function bad(selector: string, why: string): ApiError {
 function checkKey(selector: string, key: string): string {
   if (!keyPattern.test(key) || key.length > 316) throw bad(selector, `invalid label key "${key}"`);
   return key;
+}
+
+const int64Max = 2n ** 63n - 1n;
+
+/** The label value as Go's strconv.ParseInt(v, 10, 64) reads it; undefined when it does not. */
+export function labelInt64(value: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(value)) return undefined;
+  const n = BigInt(value);
+  return n > int64Max || n < -int64Max - 1n ? undefined : n;
 }
 
 function checkValue(selector: string, value: string): string {
@@ -69,6 +80,15 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
       result.push({ key, op: eqMatch[2] === '!=' ? 'notin' : 'in', values: [value] });
       continue;
     }
+    const compareMatch = /^([^<>=!\s]+)\s*([<>])\s*(.*)$/.exec(part);
+    if (compareMatch) {
+      const key = checkKey(selector, compareMatch[1]!);
+      const written = checkValue(selector, compareMatch[3]!.trim());
+      const value = labelInt64(written);
+      if (value === undefined) throw bad(selector, `for 'Gt', 'Lt' operators, the value must be an integer: "${written}"`);
+      result.push({ key, op: compareMatch[2] === '>' ? 'gt' : 'lt', value });
+      continue;
+    }
     if (part.startsWith('!')) {
       result.push({ key: checkKey(selector, part.slice(1).trim()), op: '!exists' });
       continue;
@@ -96,6 +116,12 @@ export function matchesLabels(selector: LabelSelector, labels: Record<string, st
       case 'notin':
         if (has && r.values.includes(l[r.key]!)) return false;
         break;
+      case 'gt':
+      case 'lt': {
+        const n = has ? labelInt64(l[r.key]!) : undefined;
+        if (n === undefined || (r.op === 'gt' ? n <= r.value : n >= r.value)) return false;
+        break;
+      }
     }
   }
   return true;

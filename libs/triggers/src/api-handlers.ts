@@ -113,6 +113,11 @@ export class DeliveriesHandler implements ResourceHandler {
       } else if (r.op === 'in') where.push(`${column} = ANY(${p(r.values)}::text[])`);
       else if (r.op === 'notin') where.push(`NOT (${column} = ANY(${p(r.values)}::text[]))`);
       else if (r.op === '!exists') where.push('false');
+      // Gt/Lt compare a label's value as an integer; a value that is none matches neither.
+      // (CASE, not AND: Postgres may evaluate the cast of a non-integer first and fail.)
+      else if (r.op === 'gt' || r.op === 'lt') {
+        where.push(`CASE WHEN ${column} ~ '^-?[0-9]{1,18}$' THEN ${column}::bigint ${r.op === 'gt' ? '>' : '<'} ${p(String(r.value))}::bigint ELSE false END`);
+      }
     }
     for (const r of o.fieldSelector) {
       const column = r.field === 'metadata.name' ? 'd.id' : r.field === 'metadata.namespace' ? 'd.namespace' : null;

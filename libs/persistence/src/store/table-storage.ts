@@ -85,6 +85,17 @@ export class TableStorage<T extends ApiObject> {
         case 'notin':
           where.push(`(labels->>${p(r.key)} IS NULL OR NOT (labels->>${p(r.key)} = ANY(${p(r.values)}::text[])))`);
           break;
+        case 'gt':
+        case 'lt': {
+          // Only values Go's ParseInt reads as an int64 compare (label values are digits here:
+          // they cannot start with a sign); CASE keeps the cast away from other values.
+          const value = `(labels->>${p(r.key)})`;
+          where.push(
+            `CASE WHEN ${value} ~ '^[0-9]{1,19}$' THEN CASE WHEN ${value}::numeric <= 9223372036854775807` +
+              ` THEN ${value}::numeric ${r.op === 'gt' ? '>' : '<'} ${p(r.value.toString())}::numeric ELSE false END ELSE false END`,
+          );
+          break;
+        }
       }
     }
     for (const f of page.fieldSelector) {
