@@ -140,6 +140,23 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=abc`)).status).toBe(400);
   });
 
+  it('boolean query parameters decode as apimachinery does: `watch=True` (Python clients) is a watch, `force=True` forces', async () => {
+    const url = `${api.base}/namespaces/bools/imagestreams`;
+    expect((await call('POST', url, { metadata: { name: 'b1' } })).status).toBe(201);
+    for (const value of ['True', 'TRUE', 't', '']) {
+      const w = watchEvents(`${url}?watch=${value}`);
+      await w.waitFor((e) => e.some((x) => x.type === 'ADDED' && x.object.metadata.name === 'b1'));
+      w.stop();
+    }
+    for (const value of ['False', '0']) expect((await call('GET', `${url}?watch=${value}`)).body.kind).toBe('ImageStreamList');
+    const apply = (manager: string, force: string, label: string) =>
+      call('PATCH', `${url}/b1?fieldManager=${manager}${force}`, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'b1', labels: { l: label } } }, 'application/apply-patch+yaml');
+    expect((await apply('one', '', 'a')).status).toBe(200);
+    expect((await apply('two', '&force=False', 'b')).status).toBe(409);
+    const forced = await apply('two', '&force=True', 'b');
+    expect([forced.status, forced.body.metadata.labels]).toEqual([200, { l: 'b' }]);
+  });
+
   it('label selectors compare integers with > and < (apimachinery Gt/Lt), on lists and watches', async () => {
     const url = `${api.base}/namespaces/gtlt/imagestreams`;
     for (const [name, n] of [['n2', '2'], ['n10', '10'], ['word', 'x'], ['huge', '99999999999999999999']]) {

@@ -19,9 +19,16 @@ function one(q: Query, name: string): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/**
+ * A boolean query parameter as apimachinery converts one: absent, `0` or `false` (any case) is
+ * false, anything else (`True` from Python clients, `t`, even empty) is true.
+ */
+function boolValue(v: string | undefined): boolean {
+  return v !== undefined && v !== '0' && v.toLowerCase() !== 'false';
+}
+
 function bool(q: Query, name: string): boolean {
-  const v = one(q, name);
-  return v === 'true' || v === '1';
+  return boolValue(one(q, name));
 }
 
 function nonNegativeInt(q: Query, name: string): number | undefined {
@@ -147,9 +154,8 @@ export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: stri
   if (patchType === 'apply' && !manager) errors.push(fieldErr.required('fieldManager', 'is required for apply patch'));
   errors.push(...validateFieldManager(manager, 'fieldManager'));
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
-  if (force !== undefined && force !== 'true' && force !== 'false') throw ApiError.badRequest(`force: invalid value "${force}": must be true or false`);
   options.fieldManager = manager || (userAgent ?? '').split('/')[0]!.slice(0, 128);
-  if (force === 'true') options.force = true;
+  if (boolValue(force)) options.force = true;
   return options;
 }
 
