@@ -1,6 +1,13 @@
-import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiError, type ResourceInfo } from '@app/api-machinery';
 import { ResourceRegistry } from '@app/persistence';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type AggregatedDiscoveryVersion,
+  aggregatedDiscoveryContentType,
+  aggregatedDiscoveryList,
+  aggregatedDiscoveryVersionOf,
+} from './aggregated-discovery';
 
 function groupVersions(registry: ResourceRegistry): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
@@ -62,9 +69,12 @@ export class DiscoveryController {
   }
 
   @Get('api')
-  @Header('content-type', 'application/json')
-  coreVersions() {
-    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
+  coreVersions(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const aggregated = aggregatedDiscoveryVersionOf(req.headers.accept);
+    if (aggregated) return this.sendAggregated(aggregated, [''], req, reply);
+    void reply
+      .header('content-type', 'application/json')
+      .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
   }
 
   /** The core group serves namespaces (see NamespaceHandler). */
@@ -76,10 +86,26 @@ export class DiscoveryController {
   }
 
   @Get('apis')
-  @Header('content-type', 'application/json')
-  groups() {
+  groups(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const aggregated = aggregatedDiscoveryVersionOf(req.headers.accept);
+    if (aggregated) return this.sendAggregated(aggregated, [...groupVersions(this.registry).keys()], req, reply);
     const groups = [...groupVersions(this.registry)].map(([name, versions]) => apiGroup(name, versions));
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+    void reply.header('content-type', 'application/json').send(JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups }));
+  }
+
+  /**
+   * Aggregated discovery (what client-go asks for first): every group's resources in one
+   * document, with kube-apiserver's caching headers (ETag, 304 on a matching If-None-Match).
+   */
+  private sendAggregated(version: AggregatedDiscoveryVersion, groups: string[], req: FastifyRequest, reply: FastifyReply): void {
+    const doc = aggregatedDiscoveryList(version, groups, this.registry.all().map((h) => h.info));
+    void reply.header('etag', doc.etag).header('vary', 'Accept').header('cache-control', 'public');
+    if (req.headers['if-none-match'] === doc.etag) {
+      void reply.status(304).send();
+      return;
+    }
+    // A Buffer, so that Fastify sends the media type as written (a string body gets it re-encoded).
+    void reply.header('content-type', aggregatedDiscoveryContentType(version)).send(Buffer.from(doc.body));
   }
 
   @Get('apis/:group')
