@@ -1,0 +1,109 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/**
+ * The official Python client (Debian `python3-kubernetes`) through its DynamicClient: discovery,
+ * create / get / list / patch / replace / watch / delete / delete collection. It spells query
+ * booleans the Python way (`watch=True`).
+ */
+const python = '/usr/bin/python3';
+const pythonClientFound = spawnSync(python, ['-c', 'import kubernetes.dynamic'], { encoding: 'utf8' }).status === 0;
+const suite = pythonClientFound ? describe : describe.skip;
+if (!pythonClientFound) console.warn('test/python-client.int-spec.ts skipped: python3-kubernetes is not installed');
+
+const script = `
+import json, sys, threading, time
+from kubernetes import client, config, dynamic
+from kubernetes.client import api_client
+cfg = client.Configuration()
+config.load_kube_config(config_file=sys.argv[1], client_configuration=cfg)
+dc = dynamic.DynamicClient(api_client.ApiClient(configuration=cfg), cache_file=sys.argv[2])
+out = {}
+streams = dc.resources.get(api_version='image.openshift.io/v1', kind='ImageStream')
+out['resource'] = [streams.name, streams.namespaced, streams.short_names]
+out['istagVerbs'] = dc.resources.get(api_version='image.openshift.io/v1', kind='ImageStreamTag').verbs
+ns = 'py'
+def labels(obj):
+    return obj.to_dict()['metadata'].get('labels')
+def body(name, labels):
+    return {'apiVersion': 'image.openshift.io/v1', 'kind': 'ImageStream', 'metadata': {'name': name, 'labels': labels}}
+events = []
+started = threading.Event()
+def watch():
+    started.set()
+    for e in streams.watch(namespace=ns, timeout=5):
+        events.append([e['type'], e['object'].metadata.name])
+        if e['type'] == 'DELETED' and e['object'].metadata.name == 'one':
+            return
+t = threading.Thread(target=watch)
+t.start()
+started.wait()
+time.sleep(0.5)
+streams.create(body=body('one', {'team': 'a'}), namespace=ns)
+streams.create(body=body('two', {'team': 'b'}), namespace=ns)
+out['get'] = labels(streams.get(name='one', namespace=ns))
+out['list'] = [i.metadata.name for i in streams.get(namespace=ns, label_selector='team in (a,b)').items]
+out['merge'] = labels(streams.patch(name='one', namespace=ns, body={'metadata': {'labels': {'m': '1'}}}, content_type='application/merge-patch+json'))
+out['json'] = labels(streams.patch(name='one', namespace=ns, body=[{'op': 'add', 'path': '/metadata/labels/j', 'value': '2'}], content_type='application/json-patch+json'))
+current = streams.get(name='one', namespace=ns).to_dict()
+current['metadata']['labels']['r'] = '3'
+out['replace'] = labels(streams.replace(body=current, namespace=ns))
+out['deleteCollection'] = [i.metadata.name for i in streams.delete(namespace=ns, label_selector='team=b').items]
+out['delete'] = streams.delete(name='one', namespace=ns).status
+t.join()
+out['events'] = events
+print(json.dumps(out))
+`;
+
+suite(pythonClientFound ? 'Python kubernetes client (DynamicClient)' : 'Python kubernetes client (skipped)', () => {
+  let api: TestApi;
+  let dir: string;
+  beforeAll(async () => {
+    api = await startTestApi();
+    dir = mkdtempSync(join(tmpdir(), 'isd-python-'));
+    writeFileSync(join(dir, 'client.py'), script);
+    writeFileSync(
+      join(dir, 'kubeconfig'),
+      `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
+    );
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('discovers ImageStream and drives it end to end, watch included', async () => {
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { env: { ...process.env, HOME: dir } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
+    const out = JSON.parse(run.stdout);
+    expect(out.resource).toEqual(['imagestreams', true, ['is']]);
+    expect(out.istagVerbs).not.toContain('watch');
+    expect(out.get).toEqual({ team: 'a' });
+    expect(out.list).toEqual(['one', 'two']);
+    expect(out.merge).toEqual({ team: 'a', m: '1' });
+    expect(out.json).toEqual({ team: 'a', m: '1', j: '2' });
+    expect(out.replace).toEqual({ team: 'a', m: '1', j: '2', r: '3' });
+    expect(out.deleteCollection).toEqual(['two']);
+    expect(out.delete).toBe('Success');
+    expect(out.events).toEqual([
+      ['ADDED', 'one'],
+      ['ADDED', 'two'],
+      ['MODIFIED', 'one'],
+      ['MODIFIED', 'one'],
+      ['MODIFIED', 'one'],
+      ['DELETED', 'two'],
+      ['DELETED', 'one'],
+    ]);
+  }, 30000);
+});
