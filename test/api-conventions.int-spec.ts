@@ -234,6 +234,25 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(BigInt(end.metadata.resourceVersion)).toBeGreaterThanOrEqual(BigInt(seen[1]!.object.metadata.resourceVersion));
   });
 
+  it('watch-list with a resourceVersion the server has not reached: waits, then one ERROR event 504 ResourceVersionTooLarge', async () => {
+    expect((await call('POST', `${api.base}/namespaces/wl3/imagestreams`, { metadata: { name: 'present' } })).status).toBe(201);
+    const current = BigInt((await call('GET', `${api.base}/namespaces/wl3/imagestreams`)).body.metadata.resourceVersion);
+    const future = (current + 1000n).toString();
+    const started = Date.now();
+    const w = watchEvents(`${api.base}/namespaces/wl3/imagestreams?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${future}`);
+    await w.done;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(w.events).toHaveLength(1);
+    expect(w.events[0]!.type).toBe('ERROR');
+    expect(w.events[0]!.object).toMatchObject({ kind: 'Status', code: 504, reason: 'Timeout', details: { causes: [{ reason: 'ResourceVersionTooLarge' }], retryAfterSeconds: 1 } });
+    expect(w.events[0]!.object.message).toMatch(new RegExp(`^Too large resource version: ${future}, current: \\d+$`));
+    // A version already reached sends the state as usual.
+    const reached = watchEvents(`${api.base}/namespaces/wl3/imagestreams?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${current}`);
+    await reached.waitFor((e) => e.some((x) => x.type === 'BOOKMARK'));
+    reached.stop();
+    expect(reached.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'present' } } });
+  });
+
   it('watch-list: sendInitialEvents=false starts at the newest state without replaying objects', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl2/imagestreams`, { metadata: { name: 'old' } })).status).toBe(201);
     const w = watchEvents(`${api.base}/namespaces/wl2/imagestreams?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`);

@@ -12,6 +12,7 @@ import {
 import { type ChangeRecord, compactedResourceVersion, currentResourceVersion, type Database, readChanges, type ResourceHandler } from '@app/persistence';
 import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
+import { awaitResourceVersion } from './resource-version-gate';
 
 /** A watch's lifetime: `timeoutSeconds`, else 30–60 minutes (kube-apiserver's default, spread so reconnects do not bunch). */
 export function watchTimeoutMs(timeoutSeconds?: number): number {
@@ -105,6 +106,18 @@ export class WatchStream {
       const newest = await currentResourceVersion(this.db);
       this.lastRv = (await this.db.versionHorizon(newest)) ?? newest;
     } else if (initialEvents === true || rv === undefined || rv === '0') {
+      if (initialEvents === true && rv !== undefined && rv !== '0') {
+        // NotOlderThan: the initial state must be at least that version. kube-apiserver's watch
+        // cache waits briefly for it, then ends the watch with a 504 ResourceVersionTooLarge event.
+        try {
+          await awaitResourceVersion(this.db, rv);
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          this.write('ERROR', e.toStatus());
+          this.close();
+          return;
+        }
+      }
       const list = await this.req.handler.list!({
         namespace: this.req.namespace,
         labelSelector: this.req.labelSelector,
