@@ -234,6 +234,24 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(BigInt(end.metadata.resourceVersion)).toBeGreaterThanOrEqual(BigInt(seen[1]!.object.metadata.resourceVersion));
   });
 
+  it('the legacy single-object watch path (/watch/…/{name}) watches that object only', async () => {
+    const url = `${api.base}/namespaces/one/imagestreams`;
+    for (const name of ['watched', 'other']) expect((await call('POST', url, { metadata: { name } })).status).toBe(201);
+    const w = watchEvents(`${api.base}/watch/namespaces/one/imagestreams/watched`);
+    await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
+    expect((await call('PATCH', `${url}/other`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('PATCH', `${url}/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED'));
+    w.stop();
+    expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 'watched'],
+      ['MODIFIED', 'watched'],
+    ]);
+    const mismatch = await call('GET', `${api.base}/watch/namespaces/one/imagestreams/watched?fieldSelector=metadata.name%3Dother`);
+    expect([mismatch.status, mismatch.body.message]).toEqual([400, "fieldSelector metadata.name doesn't match requested name"]);
+    expect((await call('GET', `${api.base}/watch/namespaces/one/imagestreamtags/watched:latest`)).status).toBe(405);
+  });
+
   it('watch-list with a resourceVersion the server has not reached: waits, then one ERROR event 504 ResourceVersionTooLarge', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl3/imagestreams`, { metadata: { name: 'present' } })).status).toBe(201);
     const current = BigInt((await call('GET', `${api.base}/namespaces/wl3/imagestreams`)).body.metadata.resourceVersion);

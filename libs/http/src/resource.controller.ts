@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, apiVersionOf, refOf } from '@app/api-machinery';
+import { ApiError, apiVersionOf, type FieldSelector, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dump as dumpYaml } from 'js-yaml';
@@ -93,6 +93,20 @@ export class ResourceController {
     await this.watch(h, p['namespace'], req, reply);
   }
 
+  /** The legacy single-object watch: the name acts as a `metadata.name` field selector. */
+  @All('apis/:group/:version/watch/namespaces/:namespace/:resource/:name')
+  async legacyWatchNamespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
+    await this.watch(h, p['namespace'], req, reply, p['name']);
+  }
+
+  @All('apis/:group/:version/watch/:resource/:name')
+  async legacyWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    if (h.info.namespaced) throw ApiError.routeNotFound();
+    await this.watch(h, undefined, req, reply, p['name']);
+  }
+
   @All('apis/:group/:version/watch/:resource')
   async legacyWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
@@ -147,6 +161,11 @@ export class ResourceController {
   @All('api/:version/watch/namespaces')
   async coreWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply);
+  }
+
+  @All('api/:version/watch/namespaces/:name')
+  async coreWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply, p['name']);
   }
 
   @All('api/:version/namespaces')
@@ -250,7 +269,8 @@ export class ResourceController {
     this.lifecycle.assertCreatable(h.info, namespace, name);
   }
 
-  private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
+  /** `name`: the object a legacy `/watch/…/{name}` path names. */
+  private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply, name?: string) {
     setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
     if (!servesCollection(h)) throw ApiError.routeNotFound();
     if (req.method !== 'GET') throw ApiError.methodNotAllowed();
@@ -260,6 +280,7 @@ export class ResourceController {
       throw ApiError.methodNotAllowed();
     }
     const list = listOptionsOf(req.query, h.info, namespace || undefined);
+    if (name !== undefined) list.fieldSelector = fieldSelectorForName(list.fieldSelector, name);
     const params = watchParamsOf(req.query);
     const rendering = renderingOf(req.headers.accept);
     const include = includeObjectOf(req.query['includeObject']);
@@ -269,6 +290,18 @@ export class ResourceController {
     const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };
     await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));
   }
+}
+
+/**
+ * A watch of one named object selects it by `metadata.name`, as kube-apiserver treats the name of
+ * a `/watch/…/{name}` path; a field selector given as well must select that same name (else 400).
+ */
+function fieldSelectorForName(selector: FieldSelector, name: string): FieldSelector {
+  if (selector.length === 0) return [{ field: 'metadata.name', op: '=', value: name }];
+  if (!selector.some((r) => r.field === 'metadata.name' && r.op === '=' && r.value === name)) {
+    throw ApiError.badRequest("fieldSelector metadata.name doesn't match requested name");
+  }
+  return selector;
 }
 
 /*
