@@ -140,7 +140,8 @@ export class WatchStream {
     } else {
       const compacted = await compactedResourceVersion(this.db);
       if (BigInt(rv) < BigInt(compacted)) {
-        this.write('ERROR', ApiError.gone(`too old resource version: ${rv} (${BigInt(compacted) + 1n})`).toStatus());
+        // As the watch cache words it: the second number is the oldest version a watch can still start from.
+        this.write('ERROR', ApiError.gone(`too old resource version: ${rv} (${compacted})`).toStatus());
         this.close();
         return;
       }
