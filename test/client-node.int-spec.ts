@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { call } from '@app/testing';
+import { WatchService } from '@app/http';
 import { startTestApi, type TestApi } from './support/api-server';
 
 /**
@@ -45,6 +46,22 @@ const { parentPort, workerData } = require('node:worker_threads');
           break;
         }
         case 'unwatch': watches.get(args[0])?.abort(); result = 'stopped'; break;
+        case 'informer': {
+          // makeInformer over KubernetesObjectApi.list; every callback (and every list) is an event.
+          const [path, apiVersion, kind, namespace] = args;
+          const post = (type, object) => parentPort.postMessage({ watch: id, type, object: plain(object) });
+          const informer = k8s.makeInformer(kc, path, async () => {
+            const list = await api.list(apiVersion, kind, namespace);
+            post('list', { resourceVersion: list.metadata.resourceVersion, names: list.items.map((i) => i.metadata.name) });
+            return list;
+          });
+          for (const type of ['add', 'update', 'delete', 'connect']) informer.on(type, (o) => post(type, o));
+          informer.on('error', (e) => post('error', { message: String(e?.message ?? e), code: e?.statusCode ?? e?.code }));
+          await informer.start();
+          watches.set(id, { abort: () => informer.stop() });
+          result = 'started';
+          break;
+        }
         default: throw new Error('unknown op ' + op);
       }
       parentPort.postMessage({ id, result: plain(result) });
@@ -99,6 +116,14 @@ class ClientNode {
     const id = this.seq + 1;
     this.events.set(id, []);
     await this.call('watch', path, query);
+    return { events: this.events.get(id)!, stop: () => this.call('unwatch', id) };
+  }
+
+  /** A started makeInformer; `events` holds its callbacks (`list`, `connect`, `add`, `update`, `delete`, `error`) in order. */
+  async informer(path: string, apiVersion: string, kind: string, namespace: string): Promise<{ events: WatchEvent[]; stop(): Promise<unknown> }> {
+    const id = this.seq + 1;
+    this.events.set(id, []);
+    await this.call('informer', path, apiVersion, kind, namespace);
     return { events: this.events.get(id)!, stop: () => this.call('unwatch', id) };
   }
 
@@ -208,4 +233,64 @@ describe('@kubernetes/client-node', () => {
       await w.stop();
     }
   });
+});
+
+describe('@kubernetes/client-node makeInformer', () => {
+  let api: TestApi;
+  let client: ClientNode;
+  const url = (ns: string) => `/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams`;
+  beforeAll(async () => {
+    // A one-second change log, so that a watch resumed after a pause can be too old.
+    api = await startTestApi({ watchRetentionSeconds: 1 });
+    client = new ClientNode(api.url, 'inf');
+    await client.ready;
+  });
+  afterAll(async () => {
+    await client?.terminate();
+    await api.close();
+  });
+
+  it('lists, then watches from the list; resumes when the server closes the watch; relists after 410 Expired', async () => {
+    expect((await call('POST', `${api.url}${url('inf')}`, { metadata: { name: 'before' } })).status).toBe(201);
+    const inf = await client.informer(url('inf'), 'image.openshift.io/v1', 'ImageStream', 'inf');
+    const seen = (type: string, name: string) => inf.events.some((e) => e.type === type && e.object?.metadata?.name === name);
+    const lists = () => inf.events.filter((e) => e.type === 'list').length;
+    try {
+      await waitFor(() => seen('add', 'before'), 'the listed object');
+      expect((await call('POST', `${api.url}${url('inf')}`, { metadata: { name: 'watched' } })).status).toBe(201);
+      await waitFor(() => seen('add', 'watched'), 'a watched ADDED');
+      expect(lists()).toBe(1);
+
+      // The server ends every watch cleanly (what its timeoutSeconds does): the informer watches
+      // again from its resourceVersion, without listing.
+      const connects = inf.events.filter((e) => e.type === 'connect').length;
+      api.server.app.get(WatchService).closeAll();
+      await waitFor(() => inf.events.filter((e) => e.type === 'connect').length > connects, 'a reconnect');
+      expect((await call('PATCH', `${api.url}${url('inf')}/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+      await waitFor(() => seen('update', 'watched'), 'an update after the reconnect');
+      expect(lists()).toBe(1);
+
+      // Changes elsewhere move the change log on; once the informer's version is compacted away, a
+      // resumed watch gets an ERROR 410 event and the informer lists again.
+      const informerRv = BigInt(inf.events.filter((e) => e.type === 'update').pop()!.object.metadata.resourceVersion);
+      for (const name of ['x1', 'x2']) expect((await call('POST', `${api.url}${url('elsewhere')}`, { metadata: { name } })).status).toBe(201);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect((await call('POST', `${api.url}${url('elsewhere')}`, { metadata: { name: 'x3' } })).status).toBe(201);
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        const probe = await fetch(`${api.url}${url('inf')}?watch=1&resourceVersion=${informerRv}&timeoutSeconds=1`);
+        if ((await probe.text()).includes('"code":410')) break;
+        if (Date.now() > deadline) throw new Error('the change log was not compacted');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      api.server.app.get(WatchService).closeAll();
+      await waitFor(() => lists() === 2, 'a relist after 410');
+      expect(inf.events.filter((e) => e.type === 'list').pop()!.object.names).toEqual(['before', 'watched']);
+      expect((await call('DELETE', `${api.url}${url('inf')}/before`)).status).toBe(200);
+      await waitFor(() => seen('delete', 'before'), 'a DELETED after the relist');
+      expect(inf.events.filter((e) => e.type === 'error')).toEqual([]);
+    } finally {
+      await inf.stop();
+    }
+  }, 30000);
 });
