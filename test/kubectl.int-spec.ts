@@ -216,6 +216,21 @@ items:
     expect(await ok(['apply', '-f', exported])).toContain('imagestream.image.openshift.io/listed-a');
   });
 
+  it('apply -f and patch treat metadata.finalizers as a set (strategic merge), as kube-apiserver does', async () => {
+    const manifest = (finalizers: string[]) =>
+      file('fin.yaml', `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: fin\n  finalizers: [${finalizers.join(', ')}]\n`);
+    await ok(['apply', '-f', manifest(['a.io/x', 'b.io/y'])]);
+    // The file drops one: kubectl sends $deleteFromPrimitiveList/finalizers.
+    await ok(['apply', '-f', manifest(['b.io/y'])]);
+    const finalizers = async () => JSON.parse(await ok(['get', 'is', 'fin', '-o', 'jsonpath={.metadata.finalizers}'])) as string[];
+    expect(await finalizers()).toEqual(['b.io/y']);
+    // kubectl patch (strategic by default) adds to the list rather than replacing it.
+    await ok(['patch', 'is', 'fin', '-p', '{"metadata":{"finalizers":["c.io/z"]}}']);
+    expect(await finalizers()).toEqual(['b.io/y', 'c.io/z']);
+    await ok(['patch', 'is', 'fin', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await ok(['delete', 'is', 'fin']);
+  });
+
   it('patch --type merge and --type json', async () => {
     expect(await ok(['patch', 'is', 'web', '--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"gold"}}}'])).toBe('imagestream.image.openshift.io/web patched\n');
     expect(await ok(['patch', 'is', 'web', '--type', 'json', '-p', '[{"op":"add","path":"/spec/tags/-","value":{"name":"extra","from":{"kind":"DockerImage","name":"quay.io/kc/web:9"}}}]'])).toBe(

@@ -34,6 +34,35 @@ describe('strategicMergePatch', () => {
   });
 });
 
+describe('strategic merge of ObjectMeta lists (finalizers as a set, ownerReferences by uid)', () => {
+  const live = {
+    metadata: {
+      finalizers: ['a.io/x', 'b.io/y'],
+      ownerReferences: [{ uid: 'u1', name: 'one' }, { uid: 'u2', name: 'two' }],
+    },
+  };
+  const smp = (patch: object) => applyPatchDocument('strategic', live, patch, keys) as typeof live;
+  it('adds finalizers to the live ones instead of replacing them', () => {
+    expect(smp({ metadata: { finalizers: ['c.io/z', 'a.io/x'] } }).metadata.finalizers).toEqual(['a.io/x', 'b.io/y', 'c.io/z']);
+  });
+  it('removes the values $deleteFromPrimitiveList names (kubectl apply of a file that dropped one)', () => {
+    expect(smp({ metadata: { '$deleteFromPrimitiveList/finalizers': ['a.io/x'], '$setElementOrder/finalizers': ['b.io/y'] } }).metadata.finalizers).toEqual(['b.io/y']);
+  });
+  it('orders by $setElementOrder, server-only items merged in by their live order (apimachinery mergeSortedSlice)', () => {
+    expect(smp({ metadata: { '$setElementOrder/finalizers': ['c.io/z', 'b.io/y'], finalizers: ['c.io/z'] } }).metadata.finalizers).toEqual(['c.io/z', 'a.io/x', 'b.io/y']);
+  });
+  it('merges ownerReferences by uid', () => {
+    expect(smp({ metadata: { ownerReferences: [{ uid: 'u2', name: 'renamed' }, { uid: 'u3', name: 'three' }] } }).metadata.ownerReferences).toEqual([
+      { uid: 'u1', name: 'one' },
+      { uid: 'u2', name: 'renamed' },
+      { uid: 'u3', name: 'three' },
+    ]);
+  });
+  it('null still clears the list', () => {
+    expect(smp({ metadata: { finalizers: null } }).metadata).not.toHaveProperty('finalizers');
+  });
+});
+
 describe('applyPatchDocument', () => {
   it('applies a JSON patch', () => {
     expect(applyPatchDocument('json', { a: 1 }, [{ op: 'replace', path: '/a', value: 2 }], {})).toEqual({ a: 2 });

@@ -35,9 +35,20 @@ export function mergePatch(target: Json, patch: Json): Json {
 }
 
 /**
- * Strategic merge patch for the lists this API declares merge keys on (e.g. `spec.tags` by `name`).
- * Lists without a merge key are replaced, as in apimachinery; `$patch: delete|replace` directives
- * on list items and maps are honoured.
+ * ObjectMeta's patch strategies, which every kind carries (apimachinery's `patchStrategy:"merge"`):
+ * ownerReferences merge by uid, finalizers merge as a set of strings.
+ */
+const objectMetaMergeKeys: Record<string, string> = { 'metadata.ownerReferences': 'uid' };
+const primitiveMergeLists = new Set(['metadata.finalizers']);
+
+const deleteFromPrimitiveList = '$deleteFromPrimitiveList/';
+const setElementOrder = '$setElementOrder/';
+
+/**
+ * Strategic merge patch for the lists this API declares merge keys on (e.g. `spec.tags` by `name`)
+ * and ObjectMeta's merge lists. Lists without a strategy are replaced, as in apimachinery;
+ * `$patch: delete|replace` directives on list items and maps, `$deleteFromPrimitiveList/<list>`
+ * and `$setElementOrder/<list>` (what `kubectl apply` sends when a list changes) are honoured.
  */
 export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record<string, string>, path = ''): Json {
   if (!isObject(patch)) return patch;
@@ -47,7 +58,16 @@ export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record
   }
   if (patch['$patch'] === 'delete') return null;
   const result: JsonObject = isObject(target) ? { ...target } : {};
+  const original: JsonObject = isObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith(deleteFromPrimitiveList)) {
+      const list = k.slice(deleteFromPrimitiveList.length);
+      const current = result[list];
+      if (primitiveMergeLists.has(path ? `${path}.${list}` : list) && Array.isArray(v) && Array.isArray(current)) {
+        result[list] = current.filter((item) => !v.includes(item));
+      }
+      continue;
+    }
     if (k.startsWith('$')) continue;
     const childPath = path ? `${path}.${k}` : k;
     if (v === null) {
@@ -55,7 +75,10 @@ export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record
       continue;
     }
     const key = mergeKeys[childPath];
-    if (key && Array.isArray(v)) {
+    if (primitiveMergeLists.has(childPath) && Array.isArray(v)) {
+      const current = Array.isArray(result[k]) ? result[k] : [];
+      result[k] = [...current, ...v].filter((item, i, all) => all.indexOf(item) === i);
+    } else if (key && Array.isArray(v)) {
       result[k] = mergeList(Array.isArray(result[k]) ? (result[k]) : [], v, key, mergeKeys, childPath);
     } else if (isObject(v)) {
       const merged = strategicMergePatch(result[k] ?? null, v, mergeKeys, childPath);
@@ -65,7 +88,42 @@ export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record
       result[k] = v;
     }
   }
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith(setElementOrder) || !Array.isArray(order)) continue;
+    const list = k.slice(setElementOrder.length);
+    const listPath = path ? `${path}.${list}` : list;
+    const merged = result[list];
+    if (!Array.isArray(merged) || !(primitiveMergeLists.has(listPath) || mergeKeys[listPath])) continue;
+    const previous = original[list];
+    result[list] = orderMergedList(merged, order, Array.isArray(previous) ? previous : [], mergeKeys[listPath]);
+  }
   return result;
+}
+
+/**
+ * apimachinery's normalizeElementOrder: the items `$setElementOrder` names come in its order, the
+ * others (known only to the server) keep their places relative to the live list around them.
+ */
+function orderMergedList(merged: Json[], order: Json[], live: Json[], key: string | undefined): Json[] {
+  const idOf = (item: Json): Json => (key && isObject(item) ? (item[key] ?? null) : item);
+  const ids = order.map(idOf);
+  const liveIds = live.map(idOf);
+  const rank = (ranked: Json[], item: Json) => ranked.indexOf(idOf(item));
+  const patchItems = merged.filter((item) => ids.includes(idOf(item))).sort((a, b) => rank(ids, a) - rank(ids, b));
+  const serverOnly = merged.filter((item) => !ids.includes(idOf(item))).sort((a, b) => rank(liveIds, a) - rank(liveIds, b));
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < patchItems.length) {
+    if (j >= patchItems.length) out.push(serverOnly[i++]!);
+    else if (i >= serverOnly.length) out.push(patchItems[j++]!);
+    else {
+      const left = rank(liveIds, serverOnly[i]!);
+      const right = rank(liveIds, patchItems[j]!);
+      out.push(left >= 0 && right >= 0 && left < right ? serverOnly[i++]! : patchItems[j++]!);
+    }
+  }
+  return out;
 }
 
 function mergeList(
@@ -108,7 +166,7 @@ export function applyPatchDocument(
       return asObject(mergePatch(base, patch));
     case 'strategic':
       if (!isObject(patch)) throw ApiError.badRequest('strategic merge patch must be a JSON object');
-      return asObject(strategicMergePatch(base, patch, mergeKeys));
+      return asObject(strategicMergePatch(base, patch, { ...objectMetaMergeKeys, ...mergeKeys }));
     case 'json': {
       if (!Array.isArray(patch)) throw ApiError.badRequest('json patch must be an array of operations');
       const ops = patch as Operation[];
