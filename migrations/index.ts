@@ -8,6 +8,7 @@ import { ScheduledImports1732700000100 } from './1732700000100-ScheduledImports'
 import { ChangeSnapshotMark1732800000000 } from './1732800000000-ChangeSnapshotMark';
 import { Namespaces1733000000000 } from './1733000000000-Namespaces';
 import { DeliveryClaims1733100000000 } from './1733100000000-DeliveryClaims';
+import { ChangeLogPreviousObject1733100000300 } from './1733100000300-ChangeLogPreviousObject';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -24,4 +25,5 @@ export const migrations = [
   ChangeSnapshotMark1732800000000,
   Namespaces1733000000000,
   DeliveryClaims1733100000000,
+  ChangeLogPreviousObject1733100000300,
 ];

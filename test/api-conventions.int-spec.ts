@@ -234,6 +234,25 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(BigInt(end.metadata.resourceVersion)).toBeGreaterThanOrEqual(BigInt(seen[1]!.object.metadata.resourceVersion));
   });
 
+  it('an object that stops matching a watch label selector arrives as DELETED with the state that last matched, at the new version', async () => {
+    const url = `${api.base}/namespaces/stop/imagestreams`;
+    expect((await call('POST', url, { metadata: { name: 's', labels: { t: 'a' }, annotations: { n: '1' } } })).status).toBe(201);
+    const rv = (await call('GET', url)).body.metadata.resourceVersion;
+    const w = watchEvents(`${url}?watch=1&resourceVersion=${rv}&labelSelector=t%3Da`);
+    await new Promise((r) => setTimeout(r, 200));
+    const moved = await call('PATCH', `${url}/s`, { metadata: { labels: { t: 'b' }, annotations: { n: '2' } } }, 'application/merge-patch+json');
+    expect(moved.status).toBe(200);
+    expect((await call('PATCH', `${url}/s`, { metadata: { labels: { t: 'a' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await w.waitFor((e) => e.length === 2);
+    w.stop();
+    expect(w.events.map((e) => [e.type, e.object.metadata.labels, e.object.metadata.annotations])).toEqual([
+      ['DELETED', { t: 'a' }, { n: '1' }],
+      ['ADDED', { t: 'a' }, { n: '2' }],
+    ]);
+    expect(w.events[0]!.object).toMatchObject({ kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', metadata: { resourceVersion: moved.body.metadata.resourceVersion } });
+    expect(w.events[0]!.object.status.dockerImageRepository).toBe(moved.body.status.dockerImageRepository);
+  });
+
   it('the legacy single-object watch path (/watch/…/{name}) watches that object only', async () => {
     const url = `${api.base}/namespaces/one/imagestreams`;
     for (const name of ['watched', 'other']) expect((await call('POST', url, { metadata: { name } })).status).toBe(201);

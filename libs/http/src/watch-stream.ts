@@ -213,7 +213,7 @@ export class WatchStream {
     if (c.type === 'NONE') return;
     const seen = this.listed.get(`${c.namespace}/${c.name}`);
     if (seen !== undefined && BigInt(c.rv) <= seen) return;
-    // Kind-specific fields are read from the object as served. The log keeps no previous object,
+    // Kind-specific fields are read from the object as served. The log keeps a previous object only for label changes,
     // so a change of such a field alone is not turned into ADDED/DELETED transitions.
     let presented: object | undefined;
     let fields: Record<string, string> | undefined;
@@ -229,6 +229,12 @@ export class WatchStream {
     }
     if (!nowMatch && !prevMatch) return;
     const type: EventType = nowMatch ? (prevMatch && c.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED') : 'DELETED';
+    if (type === 'DELETED' && c.prevObject) {
+      // Stopped matching: the state that last matched, at this change's version (kube-apiserver's cacher).
+      const previous = { ...c, object: c.prevObject };
+      this.write(type, this.req.handler.present ? await this.req.handler.present(this.withVersion(previous), c.snapshotMark) : this.typed(this.withVersion(previous)));
+      return;
+    }
     if (presented) {
       this.write(type, presented);
       return;

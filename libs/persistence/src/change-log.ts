@@ -13,6 +13,12 @@ export interface ChangeRecord {
   prevLabels: Record<string, string> | null;
   /** The object as written (DELETED: its last state); null only on NONE rows. */
   object: unknown;
+  /**
+   * The object before this write, kept only when the write changed its labels: a label-selecting
+   * watch delivers it as the DELETED of an object that stopped matching (kube-apiserver sends the
+   * previous state there).
+   */
+  prevObject?: unknown;
   /** Milliseconds since the row was written (database clock), when read back. */
   ageMs?: number;
   /**
@@ -35,8 +41,8 @@ export const CHANGE_CHANNEL = 'resource_changes';
 /** Appends one change-log row; every api replica's change feed is woken once it commits. */
 export async function appendChange(tx: Queryable, change: ChangeRecord): Promise<void> {
   await tx.query(
-    `INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${change.snapshotMarkSql ?? 'NULL'})`,
+    `INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark, prev_object)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${change.snapshotMarkSql ?? 'NULL'}, $9)`,
     [
       change.rv,
       change.resource,
@@ -46,6 +52,7 @@ export async function appendChange(tx: Queryable, change: ChangeRecord): Promise
       change.labels === null ? null : JSON.stringify(change.labels),
       change.prevLabels === null ? null : JSON.stringify(change.prevLabels),
       change.object === null || change.object === undefined ? null : JSON.stringify(change.object),
+      change.prevObject === null || change.prevObject === undefined ? null : JSON.stringify(change.prevObject),
     ],
   );
   noteChange(tx);
@@ -61,6 +68,7 @@ interface ChangeRow {
   labels: Record<string, string> | null;
   prev_labels: Record<string, string> | null;
   object: unknown;
+  prev_object: unknown;
   snapshot_mark: string | null;
 }
 
@@ -77,7 +85,7 @@ export async function readChanges(
   if (filter.upTo) where.push(`c.rv <= $${params.push(filter.upTo)}`);
   const rows = await q.query<ChangeRow>(
     // Qualified ORDER BY: sorting by the text output column would put "10" before "9".
-    `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object,
+    `SELECT c.rv::text AS rv, c.resource, c.namespace, c.name, c.type, c.labels, c.prev_labels, c.object, c.prev_object,
             c.snapshot_mark::text AS snapshot_mark, (extract(epoch FROM (now() - c.recorded_at)) * 1000)::float8 AS age_ms
        FROM resource_changes c
       WHERE ${where.join(' AND ')}
@@ -93,6 +101,7 @@ export async function readChanges(
     labels: r.labels,
     prevLabels: r.prev_labels,
     object: r.object,
+    ...(r.prev_object !== null && r.prev_object !== undefined ? { prevObject: r.prev_object } : {}),
     ageMs: Number(r.age_ms),
     snapshotMark: r.snapshot_mark,
   }));

@@ -387,6 +387,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
+    const logged = (o: T): unknown => (this.hooks.loggedObject ? this.hooks.loggedObject(o) : o);
+    const relabelled = type === 'MODIFIED' && prev !== null && !jsonEqual(prev.metadata.labels ?? {}, obj.metadata.labels ?? {});
     return {
       rv,
       resource: this.info.resource,
@@ -397,7 +399,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       prevLabels: prev ? (prev.metadata.labels ?? {}) : null,
       // Each change keeps the stored object as written (no computed status), so a watch delivers
       // every state in order; computed parts are filled in at delivery (present()), as of the mark.
-      object: this.hooks.loggedObject ? this.hooks.loggedObject((object ?? obj) as T) : (object ?? obj),
+      object: logged((object ?? obj) as T),
+      ...(relabelled ? { prevObject: logged(prev) } : {}),
       snapshotMarkSql: this.hooks.snapshotMarkSql,
     };
   }
