@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from './support/api-server';
+import { runCommand } from './support/run-command';
 
 /**
  * The official Python client (Debian `python3-kubernetes`) through its DynamicClient: discovery,
@@ -76,15 +77,7 @@ suite(pythonClientFound ? 'Python kubernetes client (DynamicClient)' : 'Python k
   });
 
   it('discovers ImageStream and drives it end to end, watch included', async () => {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { env: { ...process.env, HOME: dir } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runCommand(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { ...process.env, HOME: dir });
     if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
     const out = JSON.parse(run.stdout);
     expect(out.resource).toEqual(['imagestreams', true, ['is']]);
