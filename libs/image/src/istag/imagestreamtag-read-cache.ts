@@ -1,6 +1,7 @@
 import { type ChangeRecord, currentResourceVersion, type Database, LatestVersionReader } from '@app/persistence';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import { istagCacheReads } from './imagestreamtag-cache-metrics';
+import { ChangesDuringReads } from './changes-during-reads';
 
 /** How long a read waits for this process's change feed to catch up before it reads Postgres. */
 const CATCH_UP_MS = 25;
@@ -20,7 +21,7 @@ interface Entry {
  * a committed write touched: any change to the entry's stream, or to its Image. Misses (and
  * reads that the feed does not catch up with in time) read Postgres as before.
  *
- * An entry is stored only if no change to streams or images arrived while it was read, so a
+ * An entry is stored only if neither its stream nor its Image changed while it was read, so a
  * read racing a write never stores what the write replaced. Entries are evicted oldest first.
  */
 export class ImageStreamTagReadCache {
@@ -28,8 +29,8 @@ export class ImageStreamTagReadCache {
   /** Entry keys by stream (`ns/name`) and by Image name, for invalidation. */
   private readonly byStream = new Map<string, Set<string>>();
   private readonly byImage = new Map<string, Set<string>>();
-  /** Bumped by every change to a stream or an Image: a read that saw it move stores nothing. */
-  private epoch = 0;
+  /** Streams and Images changed while reads were in flight: such a read stores nothing. */
+  private readonly racing = new ChangesDuringReads();
   private subscribed = false;
   private readonly latest: LatestVersionReader;
 
@@ -55,16 +56,24 @@ export class ImageStreamTagReadCache {
       istagCacheReads.inc({ outcome: 'hit' });
       return hit.view;
     }
-    const epoch = this.epoch;
-    const view = await load();
-    if (this.epoch !== epoch) {
+    const streamKey = `${namespace}/${streamName}`;
+    const mark = this.racing.begin();
+    let view: ImageStreamTag;
+    try {
+      view = await load();
+    } catch (e) {
+      this.racing.end(mark, []);
+      throw e;
+    }
+    const image = view.image.metadata.name ?? '';
+    if (!this.racing.end(mark, [streamChange(streamKey), imageChange(image)])) {
       istagCacheReads.inc({ outcome: 'bypass' });
       return view;
     }
     istagCacheReads.inc({ outcome: 'miss' });
     // Shared by every later hit: frozen, so a caller that tried to change it would fail loudly.
     const shared = deepFreeze(view);
-    this.store(key, { view: shared, streamKey: `${namespace}/${streamName}`, image: view.image.metadata.name ?? '' });
+    this.store(key, { view: shared, streamKey, image });
     return shared;
   }
 
@@ -81,10 +90,14 @@ export class ImageStreamTagReadCache {
   }
 
   private onChange(change: ChangeRecord): void {
-    if (change.resource === 'imagestreams') this.dropAll(this.byStream, `${change.namespace}/${change.name}`);
-    else if (change.resource === 'images') this.dropAll(this.byImage, change.name);
-    else return;
-    this.epoch++;
+    if (change.resource === 'imagestreams') {
+      const streamKey = `${change.namespace}/${change.name}`;
+      this.dropAll(this.byStream, streamKey);
+      this.racing.changed(streamChange(streamKey));
+    } else if (change.resource === 'images') {
+      this.dropAll(this.byImage, change.name);
+      this.racing.changed(imageChange(change.name));
+    }
   }
 
   private store(key: string, entry: Entry): void {
@@ -125,6 +138,9 @@ function unindex(map: Map<string, Set<string>>, indexKey: string, key: string): 
   keys.delete(key);
   if (keys.size === 0) map.delete(indexKey);
 }
+
+const streamChange = (streamKey: string) => `stream ${streamKey}`;
+const imageChange = (image: string) => `image ${image}`;
 
 function bypass(load: () => Promise<ImageStreamTag>): Promise<ImageStreamTag> {
   istagCacheReads.inc({ outcome: 'bypass' });
