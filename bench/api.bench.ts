@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { withClient, appendImages, digestOf, freshDatabase, preload } from './support/bench-db';
+import { withClient, appendImages, digestOf, freshDatabase, preload, serverDatabaseUrl } from './support/bench-db';
 import { formatResult, type LoadResult, runLoad, startBaselineServer } from './support/load';
 import { startApiProcess } from '../test/support/api-process';
 
@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   await baselineServer.close();
   console.log(formatResult('baseline: bare node http, fixed JSON', baseline));
 
-  const apiEnv = { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
+  const server = serverDatabaseUrl(url);
+  console.log(`servers reach Postgres over its ${server.transport} (BENCH_PG_TRANSPORT=tcp for loopback TCP)`);
+  const apiEnv = { DATABASE_URL: server.url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
   let api = await startApiProcess(apiEnv);
   const results: Record<string, LoadResult> = {};
   const random = () => Math.floor(Math.random() * streams);
@@ -103,13 +105,23 @@ async function main(): Promise<void> {
     // Context for the GET figures, same run: the same read with the read cache off (every GET
     // reads Postgres), and the cheapest route this server has (no storage at all: the ceiling
     // NestJS and Fastify leave on this machine).
-    const uncached = await startApiProcess({ DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', ISTAG_CACHE_ENTRIES: '0' });
+    const uncached = await startApiProcess({ ...apiEnv, ISTAG_CACHE_ENTRIES: '0' });
     try {
       await istagLoad(uncached.url, random);
       const off = await istagLoad(uncached.url, random);
       console.log(formatResult('GET istag, random streams, read cache off', off, baseline));
     } finally {
       await uncached.stop();
+    }
+    if (server.transport !== 'tcp') {
+      const tcp = await startApiProcess({ ...apiEnv, DATABASE_URL: url });
+      try {
+        await mappingLoad(tcp.url, random);
+        const overTcp = await mappingLoad(tcp.url, random);
+        console.log(formatResult('POST mappings, random streams, Postgres over TCP', overTcp, baseline));
+      } finally {
+        await tcp.stop();
+      }
     }
     const floor = await runLoad({ url: `${api.url}/livez`, connections, durationSeconds: duration });
     console.log(formatResult('GET /livez (no storage: framework ceiling)', floor, baseline));
