@@ -14,9 +14,13 @@ import {
 
 export type Query = Record<string, string | string[] | undefined>;
 
+/**
+ * A query parameter's value. Given more than once, the first counts, as apimachinery converts
+ * url.Values into options (Convert_Slice_string_To_string/_bool/_int64 read `in[0]`).
+ */
 function one(q: Query, name: string): string | undefined {
   const v = q[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /**

@@ -47,7 +47,7 @@ function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body
 }
 
 function queryString(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function metadataNameOf(body: unknown): string | undefined {

@@ -6,7 +6,7 @@ export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** `?fieldValidation=` (Warn when absent, as kube-apiserver defaults). */
 export function fieldValidationOf(value: string | string[] | undefined): FieldValidation {
-  const v = Array.isArray(value) ? value[value.length - 1] : value;
+  const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined || v === '') return 'Warn';
   if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
   throw ApiError.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);

@@ -58,7 +58,7 @@ const servedMediaTypes = [
 
 /** `?includeObject=None|Metadata|Object` (Metadata by default); anything else is 400. */
 export function includeObjectOf(value: string | string[] | undefined): IncludeObject {
-  const v = Array.isArray(value) ? value[value.length - 1] : value;
+  const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined || v === '') return 'Metadata';
   if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
   throw ApiError.badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);

@@ -1,0 +1,31 @@
+import type { ResourceInfo } from '@app/api-machinery';
+import { fieldValidationOf } from './openapi/field-validation';
+import { isWatch, listOptionsOf, watchParamsOf } from './query-options';
+import { includeObjectOf } from './table/table-convertor';
+
+const info = {
+  group: 'image.openshift.io',
+  version: 'v1',
+  resource: 'imagestreams',
+  singularName: 'imagestream',
+  kind: 'ImageStream',
+  listKind: 'ImageStreamList',
+  namespaced: true,
+  verbs: ['list', 'watch'],
+  fieldSelectors: [],
+  mergeKeys: {},
+} as unknown as ResourceInfo;
+
+describe('query parameters given more than once', () => {
+  // apimachinery converts url.Values into ListOptions with Convert_Slice_string_To_* (in[0]).
+  it('take the first value, as apimachinery does', () => {
+    expect(isWatch({ watch: ['true', 'false'] })).toBe(true);
+    expect(isWatch({ watch: ['0', '1'] })).toBe(false);
+    const list = listOptionsOf({ labelSelector: ['team=web', 'team=db'], limit: ['5', '50'] }, info, 'ns');
+    expect(list.labelSelector).toEqual([{ key: 'team', op: 'in', values: ['web'] }]);
+    expect(list.limit).toBe(5);
+    expect(watchParamsOf({ watch: '1', resourceVersion: ['7', '9'] }).resourceVersion).toBe('7');
+    expect(fieldValidationOf(['Strict', 'Ignore'])).toBe('Strict');
+    expect(includeObjectOf(['None', 'Object'])).toBe('None');
+  });
+});
