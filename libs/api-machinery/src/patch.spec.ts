@@ -72,6 +72,13 @@ describe('applyPatchDocument', () => {
       expect.objectContaining({ code: 422 }),
     );
   });
+  it('refuses operations RFC 6902 does not define with 422, fast-json-patch\'s internal _get included', () => {
+    for (const op of ['_get', 'get', 'Add']) {
+      expect(() => applyPatchDocument('json', { a: 1 }, [{ op, path: '/a' }], {})).toThrow(
+        expect.objectContaining({ code: 422, message: expect.stringContaining(`Unexpected kind: ${op}`) }),
+      );
+    }
+  });
   it('rejects a non-array JSON patch with 400', () => {
     expect(() => applyPatchDocument('json', { a: 1 }, { a: 2 }, {})).toThrow(expect.objectContaining({ code: 400 }));
   });

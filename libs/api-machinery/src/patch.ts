@@ -152,6 +152,8 @@ function mergeList(
   return out;
 }
 
+const rfc6902Operations = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+
 /** Applies a patch document of the given type to a plain JSON object; bad patches are 4xx. */
 export function applyPatchDocument(
   type: PatchType,
@@ -170,6 +172,14 @@ export function applyPatchDocument(
     case 'json': {
       if (!Array.isArray(patch)) throw ApiError.badRequest('json patch must be an array of operations');
       const ops = patch as Operation[];
+      // fast-json-patch also runs its internal `_get` (and would take it as a no-op); RFC 6902 has
+      // six operations, and apimachinery's json-patch answers any other kind with a 422.
+      for (const op of ops as unknown[]) {
+        const kind = typeof op === 'object' && op !== null ? (op as { op?: unknown }).op : undefined;
+        if (typeof kind === 'string' && !rfc6902Operations.has(kind)) {
+          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: Unexpected kind: ${kind}`);
+        }
+      }
       // The validator applies the ops to a copy: some bad ones (moving a value into itself, writing
       // __proto__) make it throw instead of answering; either way the patch is at fault.
       let invalid: Error | undefined;
