@@ -81,6 +81,22 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(load(await deleted.text())).toMatchObject({ kind: 'Status', status: 'Success' });
     });
 
+    it('answers failures in YAML when YAML is asked first, as kube-apiserver negotiates a Status', async () => {
+      const missing = await fetch(`${ns()}/imagestreams/nothing-here`, { headers: { accept: 'application/yaml' } });
+      expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/yaml']);
+      expect(load(await missing.text())).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+      const invalid = await fetch(`${ns()}/imagestreams`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/yaml' },
+        body: JSON.stringify({ metadata: { name: 'Not_A_Name' } }),
+      });
+      expect([invalid.status, invalid.headers.get('content-type')]).toEqual([422, 'application/yaml']);
+      expect(load(await invalid.text())).toMatchObject({ kind: 'Status', reason: 'Invalid', details: { name: 'Not_A_Name' } });
+      // Nothing acceptable: the Status stays JSON.
+      const refused = await fetch(`${ns()}/imagestreams`, { headers: { accept: 'text/html' } });
+      expect([refused.status, refused.headers.get('content-type')?.split(';')[0]]).toEqual([406, 'application/json']);
+    });
+
     it('serves PartialObjectMetadata(List) to metadata-only clients', async () => {
       const list = await get(`${ns()}/imagestreams`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
       expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'app' } }] });

@@ -1,6 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { dump as dumpYaml } from 'js-yaml';
+import { renderingOf } from './table/table-convertor';
 
 interface FastifyError {
   statusCode?: number;
@@ -13,6 +15,19 @@ function unavailableMessage(exception: HttpException): string {
   const body = exception.getResponse() as { error?: Record<string, unknown> } | string;
   const down = typeof body === 'object' && body.error ? Object.keys(body.error) : [];
   return down.length ? `not ready: ${down.join(', ')} unavailable` : exception.message;
+}
+
+/**
+ * Does the request ask for YAML first? kube-apiserver negotiates the Status of a failure as it
+ * negotiates any answer (ErrorNegotiated); an Accept it cannot serve gets JSON.
+ */
+function asksForYaml(accept: string | undefined): boolean {
+  try {
+    const rendering = renderingOf(accept);
+    return rendering.as === 'Object' && rendering.yaml === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live. */
@@ -43,6 +58,11 @@ export class StatusExceptionFilter implements ExceptionFilter {
     if (error.code >= 500 && error.code !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (reply.sent || reply.raw.headersSent) {
       if (!reply.raw.writableEnded) reply.raw.end();
+      return;
+    }
+    const accept = host.switchToHttp().getRequest<FastifyRequest | undefined>()?.headers?.accept;
+    if (asksForYaml(accept)) {
+      void reply.status(error.code).header('content-type', 'application/yaml').send(dumpYaml(error.toStatus(), { noRefs: true, lineWidth: -1 }));
       return;
     }
     void reply.status(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
