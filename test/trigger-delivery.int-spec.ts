@@ -214,6 +214,9 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(await names('triggers.imagestreamd.io/trigger')).toEqual(all);
     expect(await names('!triggers.imagestreamd.io/trigger')).toEqual([]);
     expect(await names('!triggers.imagestreamd.io/state,app!=web')).toEqual([]);
+    // Gt/Lt compare integers: names and states are none, so nothing matches (and nothing fails).
+    expect(await names('triggers.imagestreamd.io/trigger>5')).toEqual([]);
+    expect(await names('triggers.imagestreamd.io/state<3')).toEqual([]);
   });
 
   it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {

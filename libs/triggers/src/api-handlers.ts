@@ -116,7 +116,11 @@ export class DeliveriesHandler implements ResourceHandler {
       // Gt/Lt compare a label's value as an integer; a value that is none matches neither.
       // (CASE, not AND: Postgres may evaluate the cast of a non-integer first and fail.)
       else if (r.op === 'gt' || r.op === 'lt') {
-        where.push(`CASE WHEN ${column} ~ '^-?[0-9]{1,18}$' THEN ${column}::bigint ${r.op === 'gt' ? '>' : '<'} ${p(String(r.value))}::bigint ELSE false END`);
+        // An int64 as apimachinery parses it: up to 19 digits, within range.
+        const n = `${column}::numeric`;
+        where.push(
+          `CASE WHEN ${column} ~ '^-?[0-9]{1,19}$' THEN ${n} BETWEEN -9223372036854775808 AND 9223372036854775807 AND ${n} ${r.op === 'gt' ? '>' : '<'} ${p(String(r.value))}::numeric ELSE false END`,
+        );
       }
     }
     for (const r of o.fieldSelector) {
