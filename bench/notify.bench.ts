@@ -12,7 +12,8 @@
  * Runs the api and the worker as two processes, as deployed (NOTIFY_WORKER=inline: one process,
  * `--with-worker`), against a fresh database; a warm-up push goes first. Every wait is
  * bounded (NOTIFY_DRAIN_SECONDS, default 60), so a stalled pipeline ends the run with the counts
- * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG.
+ * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG. NOTIFY_DATABASE and
+ * NOTIFY_QUEUE_PREFIX name the run's database and BullMQ key prefix (machines shared by sessions).
  *
  * Triggers are level-driven: a tag that moved twice before its triggers were evaluated fires once,
  * for the newer image. The run reports how many pushes were coalesced that way; every trigger
@@ -39,6 +40,9 @@ const DRAIN_MS = env('NOTIFY_DRAIN_SECONDS', 60) * 1000;
 const BASELINE_CONNECTIONS = env('NOTIFY_BASELINE_CONNECTIONS', 64);
 const SOURCE = process.env['NOTIFY_SOURCE'] === 'mapping' ? 'mapping' : 'registry';
 const INLINE_WORKER = process.env['NOTIFY_WORKER'] === 'inline';
+// Shared machines: each session names its own database and BullMQ prefix (the database is dropped first).
+const DATABASE = process.env['NOTIFY_DATABASE'] ?? 'imagestreamd_bench_notify';
+const QUEUE_PREFIX = process.env['NOTIFY_QUEUE_PREFIX'] ?? 'bench';
 const SECRET = 'bench-notify-secret';
 const REGISTRY = 'registry.bench:5000';
 const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
@@ -131,16 +135,16 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}`,
   );
-  const dbUrl = await freshDatabase('imagestreamd_bench_notify');
+  const dbUrl = await freshDatabase(DATABASE);
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => receiver()));
   const serverEnv: Record<string, string> = {
       DATABASE_URL: dbUrl,
       LOG_LEVEL: 'warn',
       REGISTRY_NOTIFY_SECRET: SECRET,
       INTERNAL_REGISTRY_HOSTNAME: REGISTRY,
-      QUEUE_PREFIX: `benchn-${randomBytes(3).toString('hex')}`,
+      QUEUE_PREFIX: `${QUEUE_PREFIX}n-${randomBytes(3).toString('hex')}`,
       TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-      TRIGGER_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+      TRIGGER_QUEUE_PREFIX: `${QUEUE_PREFIX}${randomBytes(3).toString('hex')}`,
       TRIGGER_TARGET_RATE_PER_SECOND: process.env['TRIGGER_TARGET_RATE_PER_SECOND'] ?? '0',
       TRIGGER_TARGET_CONCURRENCY: process.env['TRIGGER_TARGET_CONCURRENCY'] ?? '32',
       // Delivery and evaluation concurrency: the defaults unless given.
