@@ -5,7 +5,7 @@ describe('loadConfig: registry ingestion settings', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       queuePrefix: 'isd',
-      ingestConcurrency: 4,
+      ingestConcurrency: 9,
       ingestAttempts: 8,
       ingestBackoffMs: 1000,
       ingestSweepIntervalMs: 5000,
