@@ -100,6 +100,14 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One relay pass; returns how many rows moved. */
   async relayOnce(limit = 500): Promise<number> {
+    // The relay polls (every TRIGGER_RELAY_INTERVAL_MS): an idle pass is this one autocommit round
+    // trip instead of the locking transaction's four (BEGIN, two SELECTs, COMMIT).
+    const [probe] = await this.db.query<{ pending: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM tag_changes WHERE NOT relayed) OR EXISTS (SELECT 1 FROM trigger_evaluation_requests) AS pending`,
+      [],
+      'trg-relay-probe',
+    );
+    if (!probe?.pending) return 0;
     return this.db.transaction(async (tx) => {
       // A move of a tag nothing follows needs no evaluation: it is only marked relayed. A trigger
       // or workload that starts following the tag later writes its own evaluation request, which
