@@ -9,6 +9,7 @@ import { ChangeSnapshotMark1732800000000 } from './1732800000000-ChangeSnapshotM
 import { Namespaces1733000000000 } from './1733000000000-Namespaces';
 import { DeliveryClaims1733100000000 } from './1733100000000-DeliveryClaims';
 import { ChangeLogPreviousObject1733100000300 } from './1733100000300-ChangeLogPreviousObject';
+import { DeliveryAttemptsCollation1733200000000 } from './1733200000000-DeliveryAttemptsCollation';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -26,4 +27,5 @@ export const migrations = [
   Namespaces1733000000000,
   DeliveryClaims1733100000000,
   ChangeLogPreviousObject1733100000300,
+  DeliveryAttemptsCollation1733200000000,
 ];
