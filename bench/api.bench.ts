@@ -49,6 +49,21 @@ function mappingLoad(url: string, pick: () => number) {
   });
 }
 
+/** The api's read-cache counters (hit, miss, bypass), from its /metrics page. */
+async function cacheReads(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^imagestreamd_istag_cache_reads_total\{outcome="(\w+)"\} (\d+)/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** How a run's GETs were served: the share of hits, misses and bypasses. */
+function cacheShare(before: Record<string, number>, after: Record<string, number>): string {
+  const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  const total = d('hit') + d('miss') + d('bypass') || 1;
+  return `cache: ${((100 * d('hit')) / total).toFixed(1)}% hits, ${d('miss')} misses, ${d('bypass')} bypasses`;
+}
+
 /**
  * After a bulk load: statistics for the planner, the visibility map and hint bits set, dirty
  * pages written, so the measured runs do not pay for the load (the first run did, 2-3x).
@@ -91,12 +106,14 @@ async function main(): Promise<void> {
         return { path: `${base}/namespaces/bench-${i % 100}/imagestreamtags/s${i}:latest` };
       },
     });
+    let before = await cacheReads(api.url);
     results[`istag ${label}`] = await istagLoad(api.url, random);
-    console.log(formatResult(`GET istag, random streams (${label})`, results[`istag ${label}`]!, baseline));
+    console.log(formatResult(`GET istag, random streams (${label})`, results[`istag ${label}`]!, baseline), cacheShare(before, await cacheReads(api.url)));
     results[`map ${label}`] = await mappingLoad(api.url, random);
     console.log(formatResult(`POST mappings, random streams (${label})`, results[`map ${label}`]!, baseline));
+    before = await cacheReads(api.url);
     results[`istag s0 ${label}`] = await istagLoad(api.url, benchmarked);
-    console.log(formatResult(`GET istag s0:latest (${label})`, results[`istag s0 ${label}`]!, baseline));
+    console.log(formatResult(`GET istag s0:latest (${label})`, results[`istag s0 ${label}`]!, baseline), cacheShare(before, await cacheReads(api.url)));
     results[`map s0 ${label}`] = await mappingLoad(api.url, benchmarked);
     console.log(formatResult(`POST mappings into s0 (${label})`, results[`map s0 ${label}`]!, baseline));
   };
