@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { withClient, appendImages, digestOf, freshDatabase, preload, serverDatabaseUrl } from './support/bench-db';
+import { withClient, appendImages, digestOf, freshDatabase, preload } from './support/bench-db';
 import { formatResult, type LoadResult, runLoad, startBaselineServer } from './support/load';
 import { startApiProcess } from '../test/support/api-process';
 
@@ -88,9 +88,7 @@ async function main(): Promise<void> {
   await baselineServer.close();
   console.log(formatResult('baseline: bare node http, fixed JSON', baseline));
 
-  const server = serverDatabaseUrl(url);
-  console.log(`servers reach Postgres over its ${server.transport} (BENCH_PG_TRANSPORT=tcp for loopback TCP)`);
-  const apiEnv = { DATABASE_URL: server.url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
+  const apiEnv = { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
   let api = await startApiProcess(apiEnv);
   const results: Record<string, LoadResult> = {};
   const random = () => Math.floor(Math.random() * streams);
@@ -129,18 +127,8 @@ async function main(): Promise<void> {
   };
   try {
     await phase('small');
-    // Context, same run: mappings over loopback TCP, and the cheapest route this server has (no
-    // storage at all: the ceiling NestJS and Fastify leave on this machine).
-    if (server.transport !== 'tcp') {
-      const tcp = await startApiProcess({ ...apiEnv, DATABASE_URL: url });
-      try {
-        await mappingLoad(tcp.url, random);
-        const overTcp = await mappingLoad(tcp.url, random);
-        console.log(formatResult('POST mappings, random streams, Postgres over TCP', overTcp, baseline));
-      } finally {
-        await tcp.stop();
-      }
-    }
+    // Context, same run: the cheapest route this server has (no storage at all: the ceiling
+    // NestJS and Fastify leave on this machine).
     const floor = await runLoad({ url: `${api.url}/livez`, connections, durationSeconds: duration });
     console.log(formatResult('GET /livez (no storage: framework ceiling)', floor, baseline));
     // Grow: 1,000,000 images in all and 50,000 history entries on s0, the benchmarked stream.

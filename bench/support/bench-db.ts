@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { Client } from 'pg';
 import { prepareDatabase } from '@app/persistence';
 
@@ -8,20 +7,6 @@ export function benchDatabaseUrl(name: string): string {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-const SOCKET_DIR = '/var/run/postgresql';
-
-/**
- * The URL the servers under test use: Postgres's Unix socket when Postgres runs on this host
- * (as a same-host deployment would connect: it skips the loopback TCP stack, worth about 10% on
- * mappings on this 2-core VM), unless BENCH_PG_TRANSPORT=tcp. Returns the transport it chose too.
- */
-export function serverDatabaseUrl(url: string): { url: string; transport: 'unix socket' | 'tcp' } {
-  const parsed = new URL(url);
-  const local = ['127.0.0.1', 'localhost'].includes(parsed.hostname) && (parsed.port || '5432') === '5432';
-  if (process.env['BENCH_PG_TRANSPORT'] === 'tcp' || !local || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) return { url, transport: 'tcp' };
-  return { url: url.replace(`@${parsed.host}`, `@${encodeURIComponent(SOCKET_DIR)}`), transport: 'unix socket' };
 }
 
 /** A fresh, migrated database for one benchmark run. */
