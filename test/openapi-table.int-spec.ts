@@ -63,6 +63,9 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       const html = await get(`${ns()}/imagestreams`, 'text/html');
       expect([html.status, html.body.reason]).toEqual([406, 'NotAcceptable']);
       expect((await get(`${ns()}/imagestreams`, 'text/html,*/*;q=0.8')).body.kind).toBe('ImageStreamList');
+      // Negotiated before the lookup, as kube-apiserver does: a missing object is 406 too.
+      const missing = await get(`${ns()}/imagestreams/nothing-here`, 'text/html');
+      expect([missing.status, missing.body.reason]).toEqual([406, 'NotAcceptable']);
     });
 
     it('answers writes in YAML when asked first (create, patch, delete)', async () => {

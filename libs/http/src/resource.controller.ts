@@ -8,7 +8,7 @@ import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, watchParamsOf } from './query-options';
-import { includeObjectOf, renderingOf, TableConvertor } from './table/table-convertor';
+import { includeObjectOf, type Rendering, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
@@ -73,8 +73,7 @@ export class ResourceController {
   ) {}
 
   /** A GET answer as the Accept header asks: the object(s), a Table, or PartialObjectMetadata. */
-  private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean): void {
-    const rendering = renderingOf(req.headers.accept);
+  private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean, rendering: Rendering): void {
     if (rendering.as === 'Object' && rendering.yaml) return sendYaml(reply, 200, body);
     if (rendering.as === 'Object') return send(reply, 200, body);
     send(reply, 200, this.tables.render(h.info, rendering, body, isList, includeObjectOf(req.query['includeObject'])));
@@ -188,9 +187,11 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'list', resource });
         if (!h.list) throw ApiError.methodNotAllowed();
         const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
+        // The answer's media type is negotiated first, as kube-apiserver does (406 before any 404).
+        const rendering = renderingOf(req.headers.accept);
         await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
         const list = await h.list(listOptions);
-        return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true);
+        return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true, rendering);
       }
       case 'POST': {
         setRequestLabels(req, { verb: 'create', resource });
@@ -223,8 +224,9 @@ export class ResourceController {
       case 'GET': {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
+        const rendering = renderingOf(req.headers.accept);
         await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
-        return this.sendRead(h, req, reply, await h.get(namespace, name), false);
+        return this.sendRead(h, req, reply, await h.get(namespace, name), false, rendering);
       }
       case 'PUT': {
         setRequestLabels(req, { verb: 'update', resource });
