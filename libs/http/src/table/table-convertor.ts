@@ -3,6 +3,7 @@ import { defaultPrinter, imagePrinters } from './image-printers';
 import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types';
 import { corePrinters } from './core-printers';
 import { triggerPrinters } from './trigger-printers';
+import { workloadPrinters } from './workload-printers';
 
 /** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
 export type Rendering =
@@ -72,7 +73,7 @@ type Obj = Record<string, unknown> & { metadata?: ObjectMeta };
  * Name / Created At for others), or into PartialObjectMetadata for metadata-only clients.
  */
 export class TableConvertor {
-  constructor(private readonly printers: Record<string, TablePrinter> = { ...corePrinters, ...imagePrinters, ...triggerPrinters }) {}
+  constructor(private readonly printers: Record<string, TablePrinter> = { ...corePrinters, ...imagePrinters, ...triggerPrinters, ...workloadPrinters }) {}
 
   printerFor(info: ResourceInfo): TablePrinter {
     return this.printers[`${info.group}/${info.resource}`] ?? defaultPrinter;

@@ -1,0 +1,154 @@
+import { age, none } from './kube-duration';
+import { column, type TablePrinter } from './table.types';
+
+/**
+ * `kubectl get deploy,sts,ds,cj` columns as kube-apiserver prints them (pkg/printers). These
+ * workloads are stored for their image triggers; no controller runs here, so the counts a
+ * controller would report (ready, available, active) show what their status says, usually 0.
+ */
+
+type Obj = Record<string, unknown>;
+
+interface PodTemplateSpec {
+  spec?: { containers?: { name?: unknown; image?: unknown }[]; nodeSelector?: Record<string, string> };
+}
+
+const nameColumn = column('Name', 'Name must be unique within a namespace.', { format: 'name' });
+const ageColumn = column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const containersColumn = column('Containers', 'Names of each container in the template.', { priority: 1 });
+const imagesColumn = column('Images', 'Images referenced by each container in the template.', { priority: 1 });
+const selectorColumn = column('Selector', 'Label selector for pods.', { priority: 1 });
+
+const get = (obj: Obj, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Obj)[k] : undefined), obj);
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+function containersOf(template: unknown): { names: string; images: string } {
+  const containers = Array.isArray((template as PodTemplateSpec | undefined)?.spec?.containers) ? (template as PodTemplateSpec).spec!.containers! : [];
+  const text = (values: unknown[]) => values.map((v) => (typeof v === 'string' ? v : '')).join(',');
+  return { names: text(containers.map((c) => c?.name)), images: text(containers.map((c) => c?.image)) };
+}
+
+/** A LabelSelector as kubectl prints it: `app=web,tier in (a,b)`; `<none>` when empty. */
+export function selectorText(selector: unknown): string {
+  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
+  // Requirements in key order, as labels.Selector prints them.
+  const parts: [string, string][] = Object.entries(s?.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
+  for (const e of s?.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') parts.push([e.key, `${e.key} in (${values})`]);
+    else if (e.operator === 'NotIn') parts.push([e.key, `${e.key} notin (${values})`]);
+    else if (e.operator === 'Exists') parts.push([e.key, e.key]);
+    else if (e.operator === 'DoesNotExist') parts.push([e.key, `!${e.key}`]);
+  }
+  parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return parts.length ? parts.map(([, text]) => text).join(',') : none;
+}
+
+const deploymentPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column('Ready', 'Number of the pod with ready state'),
+    column('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', { type: 'integer' }),
+    column('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', { type: 'integer' }),
+    ageColumn,
+    containersColumn,
+    imagesColumn,
+    selectorColumn,
+  ],
+  cells(obj, now) {
+    const { names, images } = containersOf(get(obj, 'spec', 'template'));
+    const replicas = get(obj, 'spec', 'replicas') === undefined ? 1 : count(get(obj, 'spec', 'replicas'));
+    return [
+      obj.metadata?.name ?? '',
+      `${count(get(obj, 'status', 'readyReplicas'))}/${replicas}`,
+      count(get(obj, 'status', 'updatedReplicas')),
+      count(get(obj, 'status', 'availableReplicas')),
+      age(obj.metadata?.creationTimestamp, now),
+      names,
+      images,
+      selectorText(get(obj, 'spec', 'selector')),
+    ];
+  },
+};
+
+const statefulSetPrinter: TablePrinter = {
+  columns: [nameColumn, column('Ready', 'Number of the pod with ready state'), ageColumn, containersColumn, imagesColumn],
+  cells(obj, now) {
+    const { names, images } = containersOf(get(obj, 'spec', 'template'));
+    const replicas = get(obj, 'spec', 'replicas') === undefined ? 1 : count(get(obj, 'spec', 'replicas'));
+    return [obj.metadata?.name ?? '', `${count(get(obj, 'status', 'readyReplicas'))}/${replicas}`, age(obj.metadata?.creationTimestamp, now), names, images];
+  },
+};
+
+const daemonSetPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column('Desired', 'The desired number of nodes that should be running the daemon pod.', { type: 'integer' }),
+    column('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.', { type: 'integer' }),
+    column('Ready', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.', { type: 'integer' }),
+    column('Up-to-date', 'The total number of nodes that are running updated daemon pod', { type: 'integer' }),
+    column('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)', { type: 'integer' }),
+    column('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
+    ageColumn,
+    containersColumn,
+    imagesColumn,
+    selectorColumn,
+  ],
+  cells(obj, now) {
+    const template = get(obj, 'spec', 'template');
+    const { names, images } = containersOf(template);
+    const nodeSelector = Object.entries((template as PodTemplateSpec | undefined)?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`);
+    return [
+      obj.metadata?.name ?? '',
+      count(get(obj, 'status', 'desiredNumberScheduled')),
+      count(get(obj, 'status', 'currentNumberScheduled')),
+      count(get(obj, 'status', 'numberReady')),
+      count(get(obj, 'status', 'updatedNumberScheduled')),
+      count(get(obj, 'status', 'numberAvailable')),
+      nodeSelector.length ? nodeSelector.sort().join(',') : none,
+      age(obj.metadata?.creationTimestamp, now),
+      names,
+      images,
+      selectorText(get(obj, 'spec', 'selector')),
+    ];
+  },
+};
+
+const cronJobPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+    column('Timezone', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
+    column('Suspend', 'This flag tells the controller to suspend subsequent executions.', { type: 'boolean' }),
+    column('Active', 'A list of pointers to currently running jobs.', { type: 'integer' }),
+    column('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
+    ageColumn,
+    containersColumn,
+    imagesColumn,
+    selectorColumn,
+  ],
+  cells(obj, now) {
+    const { names, images } = containersOf(get(obj, 'spec', 'jobTemplate', 'spec', 'template'));
+    const active = get(obj, 'status', 'active');
+    const timeZone = get(obj, 'spec', 'timeZone');
+    return [
+      obj.metadata?.name ?? '',
+      typeof get(obj, 'spec', 'schedule') === 'string' ? get(obj, 'spec', 'schedule') : '',
+      typeof timeZone === 'string' && timeZone ? timeZone : none,
+      get(obj, 'spec', 'suspend') === true,
+      Array.isArray(active) ? active.length : 0,
+      age(get(obj, 'status', 'lastScheduleTime'), now),
+      age(obj.metadata?.creationTimestamp, now),
+      names,
+      images,
+      selectorText(get(obj, 'spec', 'jobTemplate', 'spec', 'selector')),
+    ];
+  },
+};
+
+export const workloadPrinters: Record<string, TablePrinter> = {
+  'apps/deployments': deploymentPrinter,
+  'apps/statefulsets': statefulSetPrinter,
+  'apps/daemonsets': daemonSetPrinter,
+  'batch/cronjobs': cronJobPrinter,
+};
