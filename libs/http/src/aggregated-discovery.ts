@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResourceInfo } from '@app/api-machinery';
+import { mediaRanges } from './media-ranges';
 
 /** Versions of `apidiscovery.k8s.io` kube-apiserver 1.32 serves aggregated discovery in. */
 export type AggregatedDiscoveryVersion = 'v2' | 'v2beta1';
@@ -14,15 +15,8 @@ const versions = new Set<string>(['v2', 'v2beta1']);
  * skipped, as kube-apiserver's negotiation skips them.
  */
 export function aggregatedDiscoveryVersionOf(accept: string | undefined): AggregatedDiscoveryVersion | undefined {
-  for (const range of (accept ?? '').split(',')) {
-    const [type = '', ...rawParams] = range.split(';').map((p) => p.trim());
-    if (!['application/json', 'application/*', '*/*'].includes(type.toLowerCase())) continue;
-    const params = new Map(
-      rawParams.map((p) => {
-        const eq = p.indexOf('=');
-        return eq < 0 ? [p.toLowerCase(), ''] : [p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"|"$/g, '')];
-      }),
-    );
+  for (const { type, params } of mediaRanges(accept)) {
+    if (!['application/json', 'application/*', '*/*'].includes(type)) continue;
     const as = params.get('as');
     if (as === undefined) return undefined;
     if (as === 'APIGroupDiscoveryList' && params.get('g') === 'apidiscovery.k8s.io' && versions.has(params.get('v') ?? '')) {

@@ -11,16 +11,14 @@ import {
   validateFieldManager,
   type WriteOptions,
 } from '@app/api-machinery';
+import { fieldValidationOf } from './openapi/field-validation';
+import { firstValue } from './query-value';
 
 export type Query = Record<string, string | string[] | undefined>;
 
-/**
- * A query parameter's value. Given more than once, the first counts, as apimachinery converts
- * url.Values into options (Convert_Slice_string_To_string/_bool/_int64 read `in[0]`).
- */
-function one(q: Query, name: string): string | undefined {
-  const v = q[name];
-  return Array.isArray(v) ? v[0] : v;
+/** A query parameter's value (the first, when given more than once). */
+export function queryValue(q: Query, name: string): string | undefined {
+  return firstValue(q[name]);
 }
 
 /**
@@ -32,11 +30,11 @@ function boolValue(v: string | undefined): boolean {
 }
 
 function bool(q: Query, name: string): boolean {
-  return boolValue(one(q, name));
+  return boolValue(queryValue(q, name));
 }
 
 function nonNegativeInt(q: Query, name: string): number | undefined {
-  const v = one(q, name);
+  const v = queryValue(q, name);
   if (v === undefined || v === '') return undefined;
   // int64 in Go: a longer value does not decode.
   if (!/^\d+$/.test(v) || BigInt(v) > 9223372036854775807n) throw ApiError.badRequest(`${name}: invalid value "${v}": must be a non-negative integer`);
@@ -51,13 +49,13 @@ const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
  * (400, the storage layer's answer).
  */
 function validateListParams(q: Query): void {
-  const rv = one(q, 'resourceVersion') ?? '';
+  const rv = queryValue(q, 'resourceVersion') ?? '';
   // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too).
   if (rv !== '' && !/^\d+$/.test(rv)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
   nonNegativeInt(q, 'timeoutSeconds');
-  const match = one(q, 'resourceVersionMatch') ?? '';
-  const cont = one(q, 'continue') ?? '';
-  const initialEvents = one(q, 'sendInitialEvents');
+  const match = queryValue(q, 'resourceVersionMatch') ?? '';
+  const cont = queryValue(q, 'continue') ?? '';
+  const initialEvents = queryValue(q, 'sendInitialEvents');
   const errors: FieldError[] = [];
   const forbidden = (detail: string) => errors.push(fieldErr.forbidden('resourceVersionMatch', detail));
   if (isWatch(q)) {
@@ -86,10 +84,10 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
   const metaFields = info.namespaced ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
   return {
     namespace,
-    labelSelector: parseLabelSelector(one(q, 'labelSelector')),
-    fieldSelector: parseFieldSelector(one(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors]),
+    labelSelector: parseLabelSelector(queryValue(q, 'labelSelector')),
+    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors]),
     limit: nonNegativeInt(q, 'limit'),
-    continueToken: one(q, 'continue') || undefined,
+    continueToken: queryValue(q, 'continue') || undefined,
   };
 }
 
@@ -107,7 +105,7 @@ export function isWatch(q: Query): boolean {
 }
 
 export function watchParamsOf(q: Query): WatchParams {
-  const rv = one(q, 'resourceVersion');
+  const rv = queryValue(q, 'resourceVersion');
   if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
     throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
   }
@@ -116,7 +114,7 @@ export function watchParamsOf(q: Query): WatchParams {
     // 0 means "the server's default", as in kube-apiserver (not "end at once").
     timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds') || undefined,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks'),
-    sendInitialEvents: one(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
+    sendInitialEvents: queryValue(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
   };
 }
 
@@ -134,10 +132,7 @@ export function writeOptionsOf(q: Query, verb: WriteVerb | 'DeleteOptions' = 'Cr
   const dryRun = queryDryRun(q);
   const errors = dryRunErrors(dryRun);
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
-  const validation = one(q, 'fieldValidation');
-  if (validation !== undefined && !['Ignore', 'Warn', 'Strict', ''].includes(validation)) {
-    throw ApiError.badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
-  }
+  fieldValidationOf(q['fieldValidation']);
   return { dryRun: dryRun.length > 0 };
 }
 
@@ -151,8 +146,8 @@ export type WriteVerb = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
  */
 export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: string | undefined, patchType?: PatchType): WriteOptions {
   const options = writeOptionsOf(q, verb);
-  const manager = one(q, 'fieldManager');
-  const force = one(q, 'force');
+  const manager = queryValue(q, 'fieldManager');
+  const force = queryValue(q, 'force');
   const errors: FieldError[] = [];
   if (patchType !== 'apply' && force !== undefined) errors.push(fieldErr.forbidden('force', 'may not be specified for non-apply patch'));
   if (patchType === 'apply' && !manager) errors.push(fieldErr.required('fieldManager', 'is required for apply patch'));
@@ -168,15 +163,15 @@ const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
 /** DeleteOptions rules kube-apiserver checks before deleting (422 Invalid DeleteOptions). */
 function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
   const errors: FieldError[] = [];
-  const policy = body['propagationPolicy'] ?? one(q, 'propagationPolicy');
+  const policy = body['propagationPolicy'] ?? queryValue(q, 'propagationPolicy');
   if (policy !== undefined && policy !== null && !propagationPolicies.includes(policy as string)) {
     errors.push(fieldErr.notSupported('propagationPolicy', policy, propagationPolicies));
   }
-  const orphan = body['orphanDependents'] ?? one(q, 'orphanDependents');
+  const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
   if (orphan !== undefined && orphan !== null && policy !== undefined && policy !== null) {
     errors.push(fieldErr.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
   }
-  const grace = body['gracePeriodSeconds'] ?? one(q, 'gracePeriodSeconds');
+  const grace = body['gracePeriodSeconds'] ?? queryValue(q, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null && !(typeof grace === 'number' ? Number.isInteger(grace) : typeof grace === 'string' && /^-?\d+$/.test(grace))) {
     throw ApiError.badRequest(`gracePeriodSeconds: invalid value ${JSON.stringify(grace)}: must be an integer`);
   }

@@ -2,12 +2,12 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiError, apiVersionOf, type FieldSelector, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { dump as dumpYaml } from 'js-yaml';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
 import { setRequestLabels } from './request-labels';
-import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, watchParamsOf } from './query-options';
+import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
+import { asksForYaml, toYaml } from './yaml-answer';
 import { includeObjectOf, type Rendering, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
@@ -21,18 +21,8 @@ function send(reply: FastifyReply, code: number, body: object, warnings: string[
   void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-/** Does the client ask for YAML first? (Writes answer objects only; other renderings get JSON.) */
-function prefersYaml(req: Req): boolean {
-  try {
-    const rendering = renderingOf(req.headers.accept);
-    return rendering.as === 'Object' && rendering.yaml === true;
-  } catch {
-    return false;
-  }
-}
-
 function sendYaml(reply: FastifyReply, code: number, body: object): void {
-  void reply.status(code).header('content-type', 'application/yaml').send(dumpYaml(body, { noRefs: true, lineWidth: -1 }));
+  void reply.status(code).header('content-type', 'application/yaml').send(toYaml(body));
 }
 
 /**
@@ -41,13 +31,9 @@ function sendYaml(reply: FastifyReply, code: number, body: object): void {
  */
 function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body: object; warnings?: string[] }, warnings: string[] = []): void {
   const all = [...warnings, ...(result.warnings ?? [])];
-  if (!prefersYaml(req)) return send(reply, result.code, result.body, all);
+  if (!asksForYaml(req.headers.accept)) return send(reply, result.code, result.body, all);
   if (all.length) void reply.header('warning', all);
   sendYaml(reply, result.code, result.body);
-}
-
-function queryString(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function metadataNameOf(body: unknown): string | undefined {
@@ -189,7 +175,7 @@ export class ResourceController {
         const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
         // The answer's media type is negotiated first, as kube-apiserver does (406 before any 404).
         const rendering = renderingOf(req.headers.accept);
-        await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
+        await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
         const list = await h.list(listOptions);
         return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true, rendering);
       }
@@ -225,7 +211,7 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
         const rendering = renderingOf(req.headers.accept);
-        await awaitResourceVersion(this.db, queryString(req.query['resourceVersion']));
+        await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
         return this.sendRead(h, req, reply, await h.get(namespace, name), false, rendering);
       }
       case 'PUT': {

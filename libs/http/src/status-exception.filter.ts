@@ -1,8 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { dump as dumpYaml } from 'js-yaml';
-import { renderingOf } from './table/table-convertor';
+import { asksForYaml, toYaml } from './yaml-answer';
 
 interface FastifyError {
   statusCode?: number;
@@ -15,19 +14,6 @@ function unavailableMessage(exception: HttpException): string {
   const body = exception.getResponse() as { error?: Record<string, unknown> } | string;
   const down = typeof body === 'object' && body.error ? Object.keys(body.error) : [];
   return down.length ? `not ready: ${down.join(', ')} unavailable` : exception.message;
-}
-
-/**
- * Does the request ask for YAML first? kube-apiserver negotiates the Status of a failure as it
- * negotiates any answer (ErrorNegotiated); an Accept it cannot serve gets JSON.
- */
-function asksForYaml(accept: string | undefined): boolean {
-  try {
-    const rendering = renderingOf(accept);
-    return rendering.as === 'Object' && rendering.yaml === true;
-  } catch {
-    return false;
-  }
 }
 
 /** Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live. */
@@ -62,7 +48,7 @@ export class StatusExceptionFilter implements ExceptionFilter {
     }
     const accept = host.switchToHttp().getRequest<FastifyRequest | undefined>()?.headers?.accept;
     if (asksForYaml(accept)) {
-      void reply.status(error.code).header('content-type', 'application/yaml').send(dumpYaml(error.toStatus(), { noRefs: true, lineWidth: -1 }));
+      void reply.status(error.code).header('content-type', 'application/yaml').send(toYaml(error.toStatus()));
       return;
     }
     void reply.status(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));

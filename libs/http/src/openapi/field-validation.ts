@@ -1,12 +1,13 @@
 import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { ApiError } from '@app/api-machinery';
+import { firstValue } from '../query-value';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** `?fieldValidation=` (Warn when absent, as kube-apiserver defaults). */
 export function fieldValidationOf(value: string | string[] | undefined): FieldValidation {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v = firstValue(value);
   if (v === undefined || v === '') return 'Warn';
   if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
   throw ApiError.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);

@@ -4,6 +4,8 @@ import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types
 import { corePrinters } from './core-printers';
 import { triggerPrinters } from './trigger-printers';
 import { workloadPrinters } from './workload-printers';
+import { mediaRanges } from '../media-ranges';
+import { firstValue } from '../query-value';
 
 /** How the client asked to see objects (Accept header, as kube-apiserver negotiates it). */
 export type Rendering =
@@ -21,21 +23,13 @@ const metaVersions = new Set(['v1', 'v1beta1']);
  */
 export function renderingOf(accept: string | undefined): Rendering {
   let asked = false;
-  for (const range of (accept ?? '').split(',')) {
-    const [type = '', ...rawParams] = range.split(';').map((p) => p.trim());
-    const mediaType = type.toLowerCase();
+  for (const { type: mediaType, params, empty } of mediaRanges(accept)) {
     if (mediaType !== '') asked = true;
-    if (mediaType === 'application/yaml' && !rawParams.some((p) => p.toLowerCase().startsWith('as='))) return { as: 'Object', yaml: true };
+    if (mediaType === 'application/yaml' && !params.has('as')) return { as: 'Object', yaml: true };
     if (!['application/json', 'application/*', '*/*', ''].includes(mediaType)) continue;
-    const params = new Map(
-      rawParams.map((p) => {
-        const eq = p.indexOf('=');
-        return eq < 0 ? [p.toLowerCase(), ''] : [p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"|"$/g, '')];
-      }),
-    );
     const as = params.get('as');
     if (as === undefined) {
-      if (mediaType === '' && rawParams.length === 0 && range.trim() === '') continue;
+      if (empty) continue;
       return { as: 'Object' };
     }
     const version = params.get('v') ?? '';
@@ -59,7 +53,7 @@ const servedMediaTypes = [
 
 /** `?includeObject=None|Metadata|Object` (Metadata by default); anything else is 400. */
 export function includeObjectOf(value: string | string[] | undefined): IncludeObject {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v = firstValue(value);
   if (v === undefined || v === '') return 'Metadata';
   if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
   throw ApiError.badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);

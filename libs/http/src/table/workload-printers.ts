@@ -28,6 +28,14 @@ function containersOf(template: unknown): { names: string; images: string } {
   return { names: text(containers.map((c) => c?.name)), images: text(containers.map((c) => c?.image)) };
 }
 
+/** The columns every workload ends with: Age, then (wide) its pod template's containers and selector. */
+const trailingColumns = [ageColumn, containersColumn, imagesColumn, selectorColumn];
+
+function trailingCells(obj: Obj & { metadata?: { creationTimestamp?: string } }, now: Date, templatePath: string[], selectorPath: string[]): unknown[] {
+  const { names, images } = containersOf(get(obj, ...templatePath));
+  return [age(obj.metadata?.creationTimestamp, now), names, images, selectorText(get(obj, ...selectorPath))];
+}
+
 /** A LabelSelector as kubectl prints it: `app=web,tier in (a,b)`; `<none>` when empty. */
 export function selectorText(selector: unknown): string {
   const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
@@ -50,23 +58,16 @@ const deploymentPrinter: TablePrinter = {
     column('Ready', 'Number of the pod with ready state'),
     column('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', { type: 'integer' }),
     column('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', { type: 'integer' }),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn,
+    ...trailingColumns,
   ],
   cells(obj, now) {
-    const { names, images } = containersOf(get(obj, 'spec', 'template'));
     const replicas = get(obj, 'spec', 'replicas') === undefined ? 1 : count(get(obj, 'spec', 'replicas'));
     return [
       obj.metadata?.name ?? '',
       `${count(get(obj, 'status', 'readyReplicas'))}/${replicas}`,
       count(get(obj, 'status', 'updatedReplicas')),
       count(get(obj, 'status', 'availableReplicas')),
-      age(obj.metadata?.creationTimestamp, now),
-      names,
-      images,
-      selectorText(get(obj, 'spec', 'selector')),
+      ...trailingCells(obj, now, ['spec', 'template'], ['spec', 'selector']),
     ];
   },
 };
@@ -89,14 +90,10 @@ const daemonSetPrinter: TablePrinter = {
     column('Up-to-date', 'The total number of nodes that are running updated daemon pod', { type: 'integer' }),
     column('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)', { type: 'integer' }),
     column('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn,
+    ...trailingColumns,
   ],
   cells(obj, now) {
     const template = get(obj, 'spec', 'template');
-    const { names, images } = containersOf(template);
     const nodeSelector = Object.entries((template as PodTemplateSpec | undefined)?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`);
     return [
       obj.metadata?.name ?? '',
@@ -106,10 +103,7 @@ const daemonSetPrinter: TablePrinter = {
       count(get(obj, 'status', 'updatedNumberScheduled')),
       count(get(obj, 'status', 'numberAvailable')),
       nodeSelector.length ? nodeSelector.sort().join(',') : none,
-      age(obj.metadata?.creationTimestamp, now),
-      names,
-      images,
-      selectorText(get(obj, 'spec', 'selector')),
+      ...trailingCells(obj, now, ['spec', 'template'], ['spec', 'selector']),
     ];
   },
 };
@@ -122,13 +116,9 @@ const cronJobPrinter: TablePrinter = {
     column('Suspend', 'This flag tells the controller to suspend subsequent executions.', { type: 'boolean' }),
     column('Active', 'A list of pointers to currently running jobs.', { type: 'integer' }),
     column('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
-    ageColumn,
-    containersColumn,
-    imagesColumn,
-    selectorColumn,
+    ...trailingColumns,
   ],
   cells(obj, now) {
-    const { names, images } = containersOf(get(obj, 'spec', 'jobTemplate', 'spec', 'template'));
     const active = get(obj, 'status', 'active');
     const timeZone = get(obj, 'spec', 'timeZone');
     return [
@@ -138,10 +128,7 @@ const cronJobPrinter: TablePrinter = {
       get(obj, 'spec', 'suspend') === true,
       Array.isArray(active) ? active.length : 0,
       age(get(obj, 'status', 'lastScheduleTime'), now),
-      age(obj.metadata?.creationTimestamp, now),
-      names,
-      images,
-      selectorText(get(obj, 'spec', 'jobTemplate', 'spec', 'selector')),
+      ...trailingCells(obj, now, ['spec', 'jobTemplate', 'spec', 'template'], ['spec', 'jobTemplate', 'spec', 'selector']),
     ];
   },
 };
