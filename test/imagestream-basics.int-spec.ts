@@ -110,3 +110,45 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     }
   });
 });
+
+describe('ImageStream reads are one snapshot', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("a GET never shows tag history newer than the stream's resourceVersion, while mappings land", async () => {
+    const ns = `${api.base}/namespaces/snap`;
+    expect((await call('POST', `${ns}/imagestreams`, { metadata: { name: 'busy' } })).status).toBe(201);
+    const seen: { rv: bigint; entries: number }[] = [];
+    let writing = true;
+    const writes = (async () => {
+      for (let n = 1; n <= 80; n++) {
+        const d = `sha256:${n.toString(16).padStart(64, '0')}`;
+        const res = await call('POST', `${ns}/imagestreammappings`, { metadata: { name: 'busy' }, tag: 'latest', image: { metadata: { name: d }, dockerImageReference: `quay.io/snap/busy@${d}` } });
+        expect(res.status).toBe(201);
+      }
+      writing = false;
+    })();
+    const readers = Array.from({ length: 6 }, async () => {
+      while (writing) {
+        const got = await call('GET', `${ns}/imagestreams/busy`);
+        seen.push({ rv: BigInt(got.body.metadata.resourceVersion), entries: got.body.status?.tags?.[0]?.items?.length ?? 0 });
+      }
+    });
+    await Promise.all([writes, ...readers]);
+    // Each mapping adds one entry and moves the resourceVersion: a given version has one history length,
+    // and a later version never has fewer entries.
+    const byRv = new Map<bigint, number>();
+    for (const s of seen) {
+      expect(byRv.get(s.rv) ?? s.entries).toBe(s.entries);
+      byRv.set(s.rv, s.entries);
+    }
+    const ordered = [...byRv].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+    expect([...ordered].sort((a, b) => a - b)).toEqual(ordered);
+    expect(seen.length).toBeGreaterThan(20);
+  }, 60000);
+});

@@ -133,10 +133,23 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   /** Reads the stored object (decorated); 404 when missing. */
   async get(namespace: string, name: string): Promise<T> {
-    const obj = await this.storage.get(this.db, this.nsKey(namespace), name);
+    const obj = await this.readDecorated(namespace, name);
     if (!obj) throw ApiError.notFound(this.ref, name);
-    await this.decorate(this.db, [obj]);
     return this.withType(obj);
+  }
+
+  /**
+   * The row and its computed state (a stream's tag history) from one snapshot: read separately,
+   * a write committing in between showed history newer than the object's resourceVersion and
+   * metadata. Kinds without computed state need no transaction.
+   */
+  private async readDecorated(namespace: string, name: string): Promise<T | null> {
+    const read = async (q: Queryable) => {
+      const obj = await this.storage.get(q, this.nsKey(namespace), name);
+      if (obj) await this.decorate(q, [obj]);
+      return obj;
+    };
+    return this.hooks.decorate ? this.db.transaction(read, { isolation: 'REPEATABLE READ' }) : read(this.db);
   }
 
   /** A change-log object as clients see it: computed state filled in (as of `mark`, when given), type set. */
@@ -153,10 +166,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   async current(namespace: string, name: string): Promise<T | null> {
-    const obj = await this.storage.get(this.db, this.nsKey(namespace), name);
-    if (!obj) return null;
-    await this.decorate(this.db, [obj]);
-    return this.withType(obj);
+    const obj = await this.readDecorated(namespace, name);
+    return obj ? this.withType(obj) : null;
   }
 
   /** Selectable field values of an object as served (pass a presented object for computed fields). */
