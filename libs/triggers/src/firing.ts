@@ -8,7 +8,8 @@
  * "Older" means either: the current image was already on this tag before the dependent's last
  * image first arrived there (a move back in the tag's own history: judged by the stream's tag
  * history, which only users prune, else by the tag-change feed, which expires), or both images
- * carry a creation time and the current one is earlier (an out-of-order push of an older build).
+ * carry a creation time and the current one is earlier (an out-of-order push of an older build;
+ * fixed reproducible-build stamps do not count, see buildTimeOf).
  * "Explicit" means the move was made by a tag write through the API (cause `spec`, `istag`,
  * `rollback`, …) rather than by ingestion (`mapping`, `registry`, `alias`, `import`): pushes
  * and mappings that land an older image are ignored, a user re-pointing the tag is obeyed.
@@ -55,12 +56,23 @@ function olderThanLast(tag: TagState, dep: DependentState): boolean {
   if (ha && hb) {
     if (BigInt(ha) < BigInt(hb)) return true;
   } else if (a && b && BigInt(a) < BigInt(b)) return true;
-  if (tag.created && dep.lastImageCreated) {
-    const t = Date.parse(tag.created);
-    const l = Date.parse(dep.lastImageCreated);
-    if (Number.isFinite(t) && Number.isFinite(l) && t < l) return true;
-  }
-  return false;
+  const t = buildTimeOf(tag.created);
+  const l = buildTimeOf(dep.lastImageCreated);
+  return t !== undefined && l !== undefined && t < l;
+}
+
+/**
+ * Reproducible builds stamp a fixed time that says nothing about build order: ko, Jib and Bazel
+ * write the Unix epoch (or a second after it), Go's zero time shows as year 1. Anything before
+ * 1980 (the ZIP epoch, the earliest SOURCE_DATE_EPOCH tools accept) counts as no creation time.
+ */
+const earliestBuildTime = Date.UTC(1980, 0, 1);
+
+/** The image's creation time in ms when it can order builds, else undefined. */
+function buildTimeOf(created: string | null | undefined): number | undefined {
+  if (!created) return undefined;
+  const ms = Date.parse(created);
+  return Number.isFinite(ms) && ms >= earliestBuildTime ? ms : undefined;
 }
 
 export function decideFire(tag: TagState | null, dep: DependentState): FireDecision {

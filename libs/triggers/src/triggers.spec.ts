@@ -26,6 +26,12 @@ describe('firing rules', () => {
     ['newer image by history', tag({ firstSeenChangeId: null, firstSeenHistoryId: '9' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenHistoryId: '3' }), true, 'ImageChanged'],
     ['out-of-order push of an older build', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), false, 'OlderImageIgnored'],
     ['newer build', tag({ created: '2024-03-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
+    // ko, Jib and Bazel stamp the epoch; Go's zero time: no build order to compare.
+    ['reproducible build (epoch stamp) after a dated one', tag({ created: '1970-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['reproducible build (epoch + 1 s) after a dated one', tag({ created: '1970-01-01T00:00:01Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['Go zero time after a dated one', tag({ created: '0001-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['dated build after a reproducible one', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '1970-01-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['re-push of an older reproducible build is still older by history', tag({ created: '1970-01-01T00:00:00Z', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z', lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
   ])('%s', (_name, t, d, fire, reason) => {
     expect(decideFire(t, d)).toMatchObject({ fire, reason });
   });
