@@ -5,6 +5,7 @@ import { DigestMismatchError, ManifestInvalidError, UnsupportedManifestError } f
 import { MediaTypes } from './media-types';
 import { referenceByDigest } from './pull-spec';
 import {
+  blob,
   dockerConfig,
   dockerManifestList,
   layerA,
@@ -148,6 +149,28 @@ describe('imageFromManifest: single images', () => {
       Size: bare.length,
     });
     expect(image.dockerImageLayers).toEqual([]);
+  });
+});
+
+describe('imageFromManifest: base-image annotations', () => {
+  const base = { 'org.opencontainers.image.base.digest': `sha256:${'b'.repeat(64)}`, 'org.opencontainers.image.base.name': 'quay.io/acme/base:latest' };
+  const annotated = (doc: object) => blob({ ...doc, annotations: { ...base, 'org.opencontainers.image.title': 'not copied' } });
+
+  it("keeps an image manifest's OCI base-image annotations on the Image, and no other manifest annotation", () => {
+    const manifest = annotated(JSON.parse(ociManifest.raw.toString()));
+    const image = imageFromManifest({ digest: manifest.digest, rawManifest: manifest.raw, rawConfig: ociConfig.raw, pullSpec: repo, annotations: registryPushedImageAnnotations() });
+    expect(image.metadata.annotations).toEqual({ ...registryPushedImageAnnotations(), ...base });
+  });
+
+  it("keeps an index's OCI base-image annotations on the Image", () => {
+    const index = annotated(JSON.parse(ociIndexNoType.raw.toString()));
+    const image = imageFromManifest({ digest: index.digest, rawManifest: index.raw, pullSpec: repo, now });
+    expect(image.metadata.annotations).toEqual(base);
+  });
+
+  it('adds no annotations when the manifest has none', () => {
+    const image = imageFromManifest({ digest: ociManifest.digest, rawManifest: ociManifest.raw, rawConfig: ociConfig.raw, pullSpec: repo });
+    expect(image.metadata).toEqual({ name: ociManifest.digest });
   });
 });
 

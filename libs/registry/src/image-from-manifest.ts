@@ -1,3 +1,4 @@
+import { baseImageAnnotationsOf } from './base-image-annotations';
 import { assertDigest } from './digest';
 import { ImageAnnotations } from './image-annotations';
 import { formatApiTime, readImageConfig } from './image-config';
@@ -72,7 +73,7 @@ function fromImageManifest(
   assertDigest(input.rawConfig, manifest.config.digest, 'config');
   const layers = layersOfManifest(manifest);
   return {
-    ...envelope(input, mediaType),
+    ...envelope(input, mediaType, manifest),
     dockerImageMetadata: imageMetadataFromConfig(manifest.config.digest, input.rawConfig, layers),
     dockerImageConfig: Buffer.isBuffer(input.rawConfig) ? input.rawConfig.toString('utf8') : input.rawConfig,
     dockerImageLayers: layers,
@@ -133,7 +134,7 @@ function fromManifestList(
   mediaType: string,
   input: ImageFromManifestInput,
 ): ParsedImage {
-  const base = envelope(input, mediaType);
+  const base = envelope(input, mediaType, list);
   // A list has no layers, so nothing says their order (upstream ReorderImageLayers stops early).
   const annotations: Record<string, string> | undefined = 'annotations' in base.metadata ? base.metadata.annotations : undefined;
   if (annotations) delete annotations[ImageAnnotations.dockerLayersOrder];
@@ -150,13 +151,12 @@ function fromManifestList(
   };
 }
 
-function envelope(input: ImageFromManifestInput, mediaType: string) {
+function envelope(input: ImageFromManifestInput, mediaType: string, document: { annotations?: Record<string, string> }) {
+  const annotations = { ...input.annotations, ...baseImageAnnotationsOf(document) };
   return {
     kind: 'Image' as const,
     apiVersion: 'image.openshift.io/v1' as const,
-    metadata: input.annotations
-      ? { name: input.digest, annotations: { ...input.annotations } }
-      : { name: input.digest },
+    metadata: Object.keys(annotations).length ? { name: input.digest, annotations } : { name: input.digest },
     dockerImageReference: referenceByDigest(input.pullSpec, input.digest),
     dockerImageMetadataVersion: '1.0' as const,
     dockerImageManifestMediaType: mediaType,

@@ -14,3 +14,4 @@ export * from './registry-auth';
 export * from './registry-client';
 export * from './fetch-image';
 export * from './import-image';
+export * from './base-image-annotations';

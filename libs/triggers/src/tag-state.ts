@@ -2,7 +2,8 @@ import { aliasesOf, dockerImageRepositoryOf, type ImageStream, resolveReferenceF
 import type { Queryable } from '@app/persistence';
 import type { CausationLink } from './cloudevent';
 import type { TagState } from './firing';
-import { CAUSATION_LABEL, OCI_BASE_DIGEST } from './trigger.types';
+import { OciBaseImageAnnotations } from '@app/registry';
+import { CAUSATION_LABEL } from './trigger.types';
 
 export interface TagKey {
   namespace: string;
@@ -195,7 +196,7 @@ export class TagStateReader {
   private async causationOf(q: Queryable, meta: ImageMeta | null): Promise<CausationLink[]> {
     if (!meta) return [];
     const causedBy = meta.labels?.[CAUSATION_LABEL] ?? meta.annotations?.[CAUSATION_LABEL];
-    const base = meta.labels?.[OCI_BASE_DIGEST] ?? meta.annotations?.[OCI_BASE_DIGEST];
+    const base = meta.labels?.[OciBaseImageAnnotations.digest] ?? meta.annotations?.[OciBaseImageAnnotations.digest];
     if (!causedBy && !base) return [];
     const [row] = await q.query<{ id: string; namespace: string; owner_kind: string; owner_name: string; image: string; chain: CausationLink[] | null }>(
       causedBy

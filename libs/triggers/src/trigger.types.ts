@@ -117,8 +117,6 @@ export interface Workload extends ApiObject {
 export const TRIGGERS_ANNOTATION = 'image.openshift.io/triggers';
 /** Label a build echoes onto the image it pushes: the delivery id that caused it. */
 export const CAUSATION_LABEL = 'triggers.imagestreamd.io/caused-by';
-export const OCI_BASE_DIGEST = 'org.opencontainers.image.base.digest';
-export const OCI_BASE_NAME = 'org.opencontainers.image.base.name';
 
 /** Splits `stream:tag`; null when malformed. */
 export function parseStreamTag(name: string): { stream: string; tag: string } | null {

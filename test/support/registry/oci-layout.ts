@@ -28,6 +28,8 @@ export interface OciImageSpec {
   exposedPorts?: string[];
   /** RFC 3339; default 2024-01-01T00:00:00Z. */
   created?: string;
+  /** The image manifest's `annotations` (e.g. OCI's base-image annotations). */
+  annotations?: Record<string, string>;
 }
 
 export interface Platform {
@@ -170,6 +172,7 @@ export class OciLayout {
       mediaType: MediaTypes.ociManifest,
       config: { mediaType: MediaTypes.ociConfig, digest: configDigest, size: config.length },
       layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
     });
     const manifestDigest = await this.writeBlob(manifest);
     return {

@@ -20,6 +20,8 @@ export interface StartRegistryOptions {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** How long to wait for GET /v2/ to answer 200, default 10 s. */
   startTimeoutMs?: number;
+  /** Listen on this loopback port (one the caller already told a server about); default a free one. */
+  port?: number;
 }
 
 export interface RunningRegistry {
@@ -48,7 +50,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     } catch (err) {
       lastError = err;
       // Only a lost port race is worth another try.
-      if (!(err instanceof Error) || !/address already in use/.test(err.message)) throw err;
+      if (options.port !== undefined || !(err instanceof Error) || !/address already in use/.test(err.message)) throw err;
     }
   }
   throw lastError;
@@ -56,7 +58,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
 
 async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry> {
   const workDir = await mkdtemp(join(tmpdir(), 'registry-'));
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   const configPath = join(workDir, 'config.yml');
   await writeFile(
     configPath,

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type BuiltImage, freeLoopbackPort, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { verifiesSignature } from './support/standard-webhooks';
+import { createSigningSecret, createTrigger, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { Receiver } from './support/webhook-receiver';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`registry-driven trigger tests skipped: ${skipReason}`);
+
+const NS = 'demo';
+const BASE_DIGEST = 'org.opencontainers.image.base.digest';
+
+/**
+ * Issue 5's "done when", end to end with real parts: a real docker-registry notifies the api
+ * process (which runs the worker), skopeo pushes, a local receiver gets the signed CloudEvents.
+ */
+describeRegistry('triggers fired by real registry pushes', () => {
+  const rx = new Receiver();
+  const key = `whsec_${randomBytes(32).toString('base64')}`;
+  let server: TriggerServer;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let base1: BuiltImage;
+  let base2: BuiltImage;
+  let app: BuiltImage;
+
+  const push = (ref: string, repositoryTag: string) => skopeoCopy(layout.dir, ref, `${registry.host}/${repositoryTag}`);
+  const images = () => `${server.url}/apis/image.openshift.io/v1`;
+  const tagImage = async (stream: string, tag: string): Promise<string | undefined> => {
+    const res = await call('GET', `${images()}/namespaces/${NS}/imagestreamtags/${stream}:${tag}`);
+    return res.status === 200 ? res.body.image.metadata.name : undefined;
+  };
+
+  beforeAll(async () => {
+    await rx.start();
+    // The api must know the registry's URL (the worker reads manifests from it) and the registry
+    // the api's (it notifies it): the registry's port is chosen first.
+    const registryPort = await freeLoopbackPort();
+    const notifySecret = randomBytes(12).toString('hex');
+    server = await startTriggerServer({ REGISTRY_URL: `http://127.0.0.1:${registryPort}`, REGISTRY_NOTIFY_SECRET: notifySecret });
+    registry = await startRegistry({
+      port: registryPort,
+      notifyUrl: `${server.url}/registry/notifications`,
+      notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
+      logLevel: 'warn',
+    });
+    layout = await OciLayout.create();
+    base1 = await layout.addImage('base1', { seed: 'trigger-push-base1' });
+    base2 = await layout.addImage('base2', { seed: 'trigger-push-base2' });
+    // What BuildKit writes on an image built FROM base2: OCI's base-image annotations on the manifest.
+    app = await layout.addImage('app', {
+      seed: 'trigger-push-app',
+      annotations: { [BASE_DIGEST]: base2.manifestDigest, 'org.opencontainers.image.base.name': `${registry.host}/${NS}/base:latest` },
+    });
+    expect((await createSigningSecret(server.url, NS, { key })).status).toBe(201);
+    await createTrigger(server.url, NS, 'build-app', triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/build')));
+    await createTrigger(server.url, NS, 'deploy-app', triggerSpec('app:latest', { kind: 'Deployment', name: 'app' }, rx.url('/deploy')));
+  }, 120000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    await server?.close();
+    await layout?.remove();
+    rx.close();
+  });
+
+  it('a push of the base delivers one signed CloudEvent naming the pushed digest, recorded with its attempt', async () => {
+    await push('base1', `${NS}/base:latest`);
+    const [event] = await rx.waitFor('/build', 1, 30000);
+    expect(verifiesSignature(key, event!.headers, event!.body)).toBe(true);
+    expect(event!.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(event!.json).toMatchObject({
+      specversion: '1.0',
+      type: 'io.imagestreamd.trigger.image-changed.v1',
+      data: {
+        namespace: NS,
+        stream: 'base',
+        tag: 'latest',
+        old: { digest: null },
+        new: { digest: base1.manifestDigest, pullSpec: expect.stringContaining(`@${base1.manifestDigest}`) },
+        trigger: { name: 'build-app' },
+        target: { kind: 'Build', name: 'app' },
+      },
+    });
+
+    // The delivery and its attempt are visible through the API.
+    const id = String(event!.headers['webhook-id']);
+    const delivery = await pollUntil(
+      async () => (await call('GET', `${server.url}${TRIGGERS_API}/namespaces/${NS}/deliveries/${id}`)).body,
+      (d) => d?.status?.state === 'delivered',
+    );
+    expect(delivery.spec).toMatchObject({ owner: { kind: 'Trigger', name: 'build-app' }, image: base1.manifestDigest });
+    expect(delivery.status.attemptHistory).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
+  });
+
+  it('the next push delivers once with the old and new digests; pushing the same digest again delivers nothing', async () => {
+    await push('base2', `${NS}/base:latest`);
+    const events = await rx.waitFor('/build', 2, 30000);
+    expect(events[1]!.json.data).toMatchObject({ old: { digest: base1.manifestDigest }, new: { digest: base2.manifestDigest } });
+    expect(events[1]!.headers['webhook-id']).not.toBe(events[0]!.headers['webhook-id']);
+
+    // The same digest again to the same tag, then a tag nothing follows: once the later push is
+    // visible the earlier one has been ingested (one repository's events are applied in order).
+    await push('base2', `${NS}/base:latest`);
+    await push('base1', `${NS}/base:old`);
+    expect(await pollUntil(() => tagImage('base', 'old'), (image) => image === base1.manifestDigest, 30000)).toBe(base1.manifestDigest);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx.at('/build')).toHaveLength(2);
+  });
+
+  it("an image pushed with OCI base-image annotations naming the base links the deploy's event to the build delivery", async () => {
+    const buildDelivery = String(rx.at('/build')[1]!.headers['webhook-id']);
+    await push('app', `${NS}/app:latest`);
+    const [deploy] = await rx.waitFor('/deploy', 1, 30000);
+    expect(verifiesSignature(key, deploy!.headers, deploy!.body)).toBe(true);
+    expect(deploy!.json.data.new.digest).toBe(app.manifestDigest);
+    expect(deploy!.json.data.causation).toEqual([{ deliveryId: buildDelivery, trigger: 'build-app', namespace: NS, image: base2.manifestDigest }]);
+    expect(deploy!.json.causationid).toBe(buildDelivery);
+
+    // The Image keeps the base-image annotations (the manifest itself stays in the registry).
+    const image = await call('GET', `${images()}/images/${app.manifestDigest}`);
+    expect(image.body.metadata.annotations).toMatchObject({
+      [BASE_DIGEST]: base2.manifestDigest,
+      'org.opencontainers.image.base.name': `${registry.host}/${NS}/base:latest`,
+    });
+  });
+});
