@@ -27,6 +27,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
   let base1: BuiltImage;
   let base2: BuiltImage;
   let app: BuiltImage;
+  let base3: BuiltImage;
 
   const push = (ref: string, repositoryTag: string) => skopeoCopy(layout.dir, ref, `${registry.host}/${repositoryTag}`);
   const images = () => `${server.url}/apis/image.openshift.io/v1`;
@@ -51,6 +52,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
     layout = await OciLayout.create();
     base1 = await layout.addImage('base1', { seed: 'trigger-push-base1' });
     base2 = await layout.addImage('base2', { seed: 'trigger-push-base2' });
+    base3 = await layout.addImage('base3', { seed: 'trigger-push-base3' });
     // What BuildKit writes on an image built FROM base2: OCI's base-image annotations on the manifest.
     app = await layout.addImage('app', {
       seed: 'trigger-push-app',
@@ -127,5 +129,27 @@ describeRegistry('triggers fired by real registry pushes', () => {
       [BASE_DIGEST]: base2.manifestDigest,
       'org.opencontainers.image.base.name': `${registry.host}/${NS}/base:latest`,
     });
+  });
+
+  it('an annotated Deployment gets the pushed image at its fieldPath, first on sight, then on the next push', async () => {
+    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
+    const triggers = [{ from: { kind: 'ImageStreamTag', name: 'base:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }];
+    const created = await call('POST', apps, {
+      metadata: { name: 'web', annotations: { 'image.openshift.io/triggers': JSON.stringify(triggers) } },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: ' ' }] } },
+      },
+    });
+    expect(created.status).toBe(201);
+    const webImage = async () => (await call('GET', `${apps}/web`)).body.spec.template.spec.containers[0].image as string;
+    // The tag already points at base2: the first evaluation sets it.
+    expect(await pollUntil(webImage, (i) => i.endsWith(`/${NS}/base@${base2.manifestDigest}`), 30000)).toMatch(new RegExp(`/${NS}/base@${base2.manifestDigest}$`));
+
+    await push('base3', `${NS}/base:latest`);
+    expect(await pollUntil(webImage, (i) => i.endsWith(`@${base3.manifestDigest}`), 30000)).toMatch(new RegExp(`/${NS}/base@${base3.manifestDigest}$`));
+    // The Build trigger on the same tag heard the same push once.
+    const builds = await rx.waitFor('/build', 3, 30000);
+    expect(builds.map((e) => e.json.data.new.digest)).toEqual([base1.manifestDigest, base2.manifestDigest, base3.manifestDigest]);
   });
 });
