@@ -1,13 +1,4 @@
-import {
-  type Fail,
-  type JsonRecord,
-  parseJson,
-  readOptionalKeySet,
-  readOptionalString,
-  readOptionalStringArray,
-  readOptionalStringMap,
-  readRecord,
-} from './json-shape';
+import { type Fail, isRecord, type JsonRecord, parseJson, readRecord } from './json-shape';
 import { ManifestInvalidError } from './manifest-errors';
 import type { ParsedDockerConfig, ParsedDockerImageMetadata } from './parsed-image.types';
 
@@ -30,67 +21,176 @@ export type ImageConfigMetadata = Pick<
 >;
 
 /**
- * Maps an image config JSON (lower-case top-level keys, capitalised `config` keys) to DockerImage
- * fields the way openshift's docker10 conversion does: known keys only, unknown keys dropped.
+ * Maps an image config JSON to DockerImage fields as openshift decodes it into docker10's
+ * DockerImageConfig with Go's encoding/json: keys match case-insensitively (the last match
+ * wins), unknown keys are dropped, `null` leaves a field unset, and a value of the wrong type or
+ * a `created` that is not RFC 3339 fails the whole decode (ManifestInvalidError).
  */
 export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata {
-  const doc = readRecord(parseJson(rawConfig, 'image config', fail), 'image config', fail);
+  const parsed = parseJson(rawConfig, 'image config', fail);
+  // Go decodes a JSON null into a struct as a no-op: nothing is known.
+  if (parsed === null) return { ContainerConfig: {} };
+  const doc = readRecord(parsed, 'image config', fail);
+  const str = (key: string) => goString(goField(doc, key), key);
   const out: ImageConfigMetadata = {
-    Created: readCreated(doc['created']),
-    Parent: readOptionalString(doc['parent'], 'parent', fail) || undefined,
-    Author: readOptionalString(doc['author'], 'author', fail),
-    Comment: readOptionalString(doc['comment'], 'comment', fail),
-    Container: readOptionalString(doc['container'], 'container', fail) || undefined,
-    ContainerConfig: readDockerConfig(doc['container_config'], 'container_config') ?? {},
-    DockerVersion: readOptionalString(doc['docker_version'], 'docker_version', fail) || undefined,
-    Config: readDockerConfig(doc['config'], 'config'),
-    Architecture: readOptionalString(doc['architecture'], 'architecture', fail),
-    Os: readOptionalString(doc['os'], 'os', fail),
-    Variant: readOptionalString(doc['variant'], 'variant', fail),
+    Created: readCreated(goField(doc, 'created')),
+    Parent: str('parent'),
+    Author: str('author'),
+    Comment: str('comment'),
+    Container: str('container'),
+    ContainerConfig: readDockerConfig(goField(doc, 'container_config'), 'container_config') ?? {},
+    DockerVersion: str('docker_version'),
+    Config: readDockerConfig(goField(doc, 'config'), 'config'),
+    Architecture: str('architecture'),
+    Os: str('os'),
+    Variant: str('variant'),
   };
+  // Go's omitempty: empty strings are not written.
   for (const key of Object.keys(out) as (keyof ImageConfigMetadata)[]) {
-    if (out[key] === undefined) delete out[key];
+    if (out[key] === undefined || out[key] === '') delete out[key];
   }
   return out;
 }
 
-/** metav1.Time serialises as RFC 3339 in UTC with whole seconds. */
+/** `time.Time`'s JSON form: RFC 3339 with an upper-case T and Z (Go's time.RFC3339 layout). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * metav1.Time serialises as RFC 3339 in UTC with whole seconds; Go's zero time (year 1, as
+ * go-containerregistry writes for images without a date) serialises as null: undefined here.
+ */
 function readCreated(value: unknown): string | undefined {
-  const text = readOptionalString(value, 'created', fail);
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw fail(`created ${JSON.stringify(text)} is not a valid time`);
-  return formatApiTime(new Date(ms));
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw fail('created must be a string');
+  const m = RFC3339.exec(value);
+  if (!m) throw fail(`created ${JSON.stringify(value)} is not an RFC 3339 time`);
+  const [, y, mo, d, h, mi, s, frac = '', , sign, oh = '0', om = '0'] = m;
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, takes years 0-99 as they are.
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), 0);
+  if (date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59) {
+    throw fail(`created ${JSON.stringify(value)} is not an RFC 3339 time`);
+  }
+  const offsetMinutes = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) : 0;
+  const utc = new Date(date.getTime() - offsetMinutes * 60_000);
+  if (utc.getTime() === GO_ZERO_TIME_MS && /^\.?0*$/.test(frac)) return undefined;
+  return formatApiTime(utc);
 }
 
+/** 0001-01-01T00:00:00Z, Go's zero time.Time. */
+const GO_ZERO_TIME_MS = -62135596800000;
+
 export function formatApiTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = date.toISOString();
+  // Years beyond 4 digits print as ±YYYYYY; metav1.Time cannot encode them either.
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Go's encoding/json matches object keys to struct fields case-insensitively, and a later key
+ * overwrites an earlier one that matched the same field.
+ */
+function goField(doc: JsonRecord, name: string): unknown {
+  const wanted = name.toLowerCase();
+  let value: unknown;
+  for (const [key, v] of Object.entries(doc)) {
+    if (key.toLowerCase() === wanted) value = v;
+  }
+  return value;
+}
+
+function goString(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw fail(`${path} must be a string`);
+  return value;
+}
+
+function goInt64(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw fail(`${path} must be an integer`);
+  return value;
+}
+
+function goBool(value: unknown, path: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw fail(`${path} must be a boolean`);
+  return value;
+}
+
+/** `[]string`: a null item decodes as "". */
+function goStringList(value: unknown, path: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw fail(`${path} must be an array`);
+  return value.map((item, i) => goString(item, `${path}[${i}]`) ?? '');
+}
+
+/** `map[string]string`: a null value decodes as "". */
+function goStringMap(value: unknown, path: string): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw fail(`${path} must be an object`);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, goString(v, `${path}.${k}`) ?? '']));
+}
+
+/** `map[string]struct{}` (`{"8080/tcp": {}}`): keys kept, values must be objects (or null). */
+function goKeySet(value: unknown, path: string): Record<string, Record<string, never>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw fail(`${path} must be an object`);
+  const out: Record<string, Record<string, never>> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v !== null && !isRecord(v)) throw fail(`${path}.${key} must be an object`);
+    out[key] = {};
+  }
+  return out;
+}
+
+type Reader = (value: unknown, path: string) => unknown;
+
+/** docker10.DockerConfig: JSON name → how Go decodes it. */
+const dockerConfigFields: [keyof ParsedDockerConfig, Reader][] = [
+  ['Hostname', goString],
+  ['Domainname', goString],
+  ['User', goString],
+  ['Memory', goInt64],
+  ['MemorySwap', goInt64],
+  ['CpuShares', goInt64],
+  ['Cpuset', goString],
+  ['AttachStdin', goBool],
+  ['AttachStdout', goBool],
+  ['AttachStderr', goBool],
+  ['PortSpecs', goStringList],
+  ['ExposedPorts', goKeySet],
+  ['Tty', goBool],
+  ['OpenStdin', goBool],
+  ['StdinOnce', goBool],
+  ['Env', goStringList],
+  ['Cmd', goStringList],
+  ['Dns', goStringList],
+  ['Image', goString],
+  ['Volumes', goKeySet],
+  ['VolumesFrom', goString],
+  ['WorkingDir', goString],
+  ['Entrypoint', goStringList],
+  ['NetworkDisabled', goBool],
+  ['SecurityOpts', goStringList],
+  ['OnBuild', goStringList],
+  ['Labels', goStringMap],
+];
+
+/** What Go's omitempty leaves out when the DockerConfig is encoded again. */
+function isGoEmpty(v: unknown): boolean {
+  if (v === undefined || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isRecord(v) && Object.keys(v).length === 0;
 }
 
 function readDockerConfig(value: unknown, path: string): ParsedDockerConfig | undefined {
   if (value === undefined || value === null) return undefined;
-  const c: JsonRecord = readRecord(value, path, fail);
-  const str = (key: string) => readOptionalString(c[key], `${path}.${key}`, fail);
-  const list = (key: string) => readOptionalStringArray(c[key], `${path}.${key}`, fail);
-  const config: ParsedDockerConfig = {
-    Hostname: str('Hostname'),
-    Domainname: str('Domainname'),
-    User: str('User'),
-    ExposedPorts: readOptionalKeySet(c['ExposedPorts'], `${path}.ExposedPorts`, fail),
-    Env: list('Env'),
-    Cmd: list('Cmd'),
-    Entrypoint: list('Entrypoint'),
-    Image: str('Image'),
-    Volumes: readOptionalKeySet(c['Volumes'], `${path}.Volumes`, fail),
-    WorkingDir: str('WorkingDir'),
-    Labels: readOptionalStringMap(c['Labels'], `${path}.Labels`, fail),
-    OnBuild: list('OnBuild'),
-    StopSignal: str('StopSignal'),
-  };
-  // Go's omitempty drops empty strings; keep the document free of "" noise the same way.
-  for (const key of Object.keys(config) as (keyof ParsedDockerConfig)[]) {
-    const v = config[key];
-    if (v === undefined || v === '') delete config[key];
+  if (!isRecord(value)) throw fail(`${path} must be an object`);
+  const config: Record<string, unknown> = {};
+  for (const [name, read] of dockerConfigFields) {
+    const v = read(goField(value, name), `${path}.${name}`);
+    if (!isGoEmpty(v)) config[name] = v;
   }
   return config;
 }

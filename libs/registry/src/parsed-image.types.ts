@@ -18,21 +18,35 @@ export interface ParsedImageManifest {
   variant?: string;
 }
 
-/** The Docker-API style `Config` block (capitalised keys on the wire). */
+/** The Docker-API style `Config` block (openshift/api docker10.DockerConfig; capitalised keys on the wire). */
 export interface ParsedDockerConfig {
   Hostname?: string;
   Domainname?: string;
   User?: string;
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  Cpuset?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  PortSpecs?: string[];
   ExposedPorts?: Record<string, Record<string, never>>;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
   Env?: string[];
   Cmd?: string[];
-  Entrypoint?: string[];
+  Dns?: string[];
   Image?: string;
   Volumes?: Record<string, Record<string, never>>;
+  VolumesFrom?: string;
   WorkingDir?: string;
-  Labels?: Record<string, string>;
+  Entrypoint?: string[];
+  NetworkDisabled?: boolean;
+  SecurityOpts?: string[];
   OnBuild?: string[];
-  StopSignal?: string;
+  Labels?: Record<string, string>;
 }
 
 export interface ParsedDockerImageMetadata {

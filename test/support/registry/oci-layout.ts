@@ -26,10 +26,18 @@ export interface OciImageSpec {
   workingDir?: string;
   /** e.g. `['8080/tcp']`. */
   exposedPorts?: string[];
+  /** e.g. `['/data']`. */
+  volumes?: string[];
   /** RFC 3339; default 2024-01-01T00:00:00Z. */
   created?: string;
   /** The image manifest's `annotations` (e.g. OCI's base-image annotations). */
   annotations?: Record<string, string>;
+  /** More keys for the config's `config` block, as written (any JSON, for decoding edge cases). */
+  extraConfig?: Record<string, unknown>;
+  /** More top-level keys of the config blob (or replacements: `{created: '0001-01-01T00:00:00Z'}`). */
+  extraTopLevel?: Record<string, unknown>;
+  /** The whole config blob, instead of the one built from the fields above. */
+  rawConfig?: Buffer;
 }
 
 export interface Platform {
@@ -154,17 +162,25 @@ export class OciLayout {
       Entrypoint: spec.entrypoint,
       Cmd: spec.cmd ?? ['/bin/sh'],
       WorkingDir: spec.workingDir,
+      Volumes: spec.volumes ? Object.fromEntries(spec.volumes.map((v) => [v, {}])) : undefined,
       Labels: spec.labels ?? { 'test.seed': spec.seed },
+      ...spec.extraConfig,
     });
-    const config = json({
-      created,
-      architecture: platform.architecture,
-      os: platform.os,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      config: imageConfig,
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-      history: layers.map((_, i) => ({ created, created_by: `imagestreamd test layer ${i} (${spec.seed})` })),
-    });
+    const config =
+      spec.rawConfig ??
+      json({
+        created,
+        architecture: platform.architecture,
+        os: platform.os,
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        config: imageConfig,
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+        history: layers.map((_, i) => ({
+          created,
+          created_by: `imagestreamd test layer ${i} (${spec.seed})`,
+        })),
+        ...spec.extraTopLevel,
+      });
     const configDigest = await this.writeBlob(config);
 
     const manifest = json({

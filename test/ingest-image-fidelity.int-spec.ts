@@ -1,0 +1,144 @@
+import { call } from '@app/testing';
+import { MediaTypes } from '@app/registry';
+import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
+import { type BuiltImage, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`registry image fidelity tests skipped: ${skipReason}`);
+
+const NS = 'fidelity';
+
+/**
+ * What a push records in dockerImageMetadata, compared field for field with what openshift-apiserver
+ * stores for the same push: the config decoded into docker10's DockerImageConfig by Go's
+ * encoding/json, then encoded again as docker10.DockerImage (omitempty, metav1.Time).
+ */
+describeRegistry('pushed image metadata as openshift decodes the config (real docker-registry)', () => {
+  let stack: IngestStack;
+  let layout: OciLayout;
+
+  const image = async (digest: string) => (await call('GET', `${stack.api.base}/images/${digest}`)).body;
+  const tagImage = async (stream: string, tag: string) => {
+    const s = (await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreams/${stream}`)).body;
+    const items = (s?.status?.tags ?? []).find((t: { tag: string }) => t.tag === tag)?.items ?? [];
+    return items[0]?.image as string | undefined;
+  };
+  const pushAndWait = async (ref: string, stream: string, tag: string, built: BuiltImage, format?: 'v2s2') => {
+    await skopeoCopy(layout.dir, ref, `${stack.registry!.host}/${NS}/${stream}:${tag}`, format ? { format } : {});
+    // skopeo converts the manifest for v2s2 (another digest) but keeps the config blob as it is.
+    return waitFor(`${stream}:${tag}`, () => tagImage(stream, tag));
+  };
+  const sizeOf = (b: BuiltImage) => b.configSize + b.layers.reduce((n, l) => n + l.size, 0);
+
+  beforeAll(async () => {
+    stack = await startIngestStack({ registry: true });
+    layout = await OciLayout.create();
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+  });
+
+  it('docker schema2: every docker10.DockerConfig field kept with its type; fields docker10 lacks dropped', async () => {
+    const built = await layout.addImage('full', {
+      seed: 'fidelity-full',
+      layerCount: 3,
+      env: ['PATH=/usr/bin', 'MODE=full'],
+      entrypoint: ['/usr/bin/app'],
+      cmd: ['--serve'],
+      labels: { 'io.k8s.display-name': 'full', version: '1' },
+      user: '1001:0',
+      workingDir: '/srv',
+      exposedPorts: ['8080/tcp', '53/udp'],
+      volumes: ['/data', '/cache'],
+      created: '2024-05-01T12:00:00.123456789+02:00',
+      extraConfig: {
+        Hostname: 'builder',
+        Memory: 1048576,
+        CpuShares: 512,
+        Cpuset: '0-1',
+        AttachStdout: true,
+        Tty: true,
+        OpenStdin: true,
+        PortSpecs: ['9000'],
+        Dns: ['10.0.0.10'],
+        VolumesFrom: 'other',
+        NetworkDisabled: true,
+        SecurityOpts: ['no-new-privileges'],
+        OnBuild: ['RUN make'],
+        // Not docker10.DockerConfig fields: gone after Go's decoding.
+        StopSignal: 'SIGTERM',
+        ArgsEscaped: true,
+        Healthcheck: { Test: ['CMD', 'true'] },
+        // Zero values: omitempty leaves them out.
+        AttachStdin: false,
+        Domainname: '',
+      },
+      extraTopLevel: {
+        author: 'ci@example.com',
+        docker_version: '24.0.5',
+        container: 'c0ffee',
+        container_config: { Hostname: 'c0ffee', Cmd: ['/bin/sh', '-c', '#(nop) CMD ["--serve"]'], Tty: false },
+      },
+    });
+    const digest = await pushAndWait('full', 'full', 'v2s2', built, 'v2s2');
+    const img = await image(digest);
+    expect(img.dockerImageManifestMediaType).toBe(MediaTypes.dockerManifest);
+    expect(img.dockerImageLayers).toEqual(built.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: MediaTypes.dockerLayer })));
+    expect(img.dockerImageMetadata).toEqual({
+      kind: 'DockerImage',
+      apiVersion: 'image.openshift.io/1.0',
+      Id: built.configDigest,
+      Created: '2024-05-01T10:00:00Z',
+      Container: 'c0ffee',
+      ContainerConfig: { Hostname: 'c0ffee', Cmd: ['/bin/sh', '-c', '#(nop) CMD ["--serve"]'] },
+      DockerVersion: '24.0.5',
+      Author: 'ci@example.com',
+      Config: {
+        Hostname: 'builder',
+        User: '1001:0',
+        Memory: 1048576,
+        CpuShares: 512,
+        Cpuset: '0-1',
+        AttachStdout: true,
+        PortSpecs: ['9000'],
+        ExposedPorts: { '8080/tcp': {}, '53/udp': {} },
+        Tty: true,
+        OpenStdin: true,
+        Env: ['PATH=/usr/bin', 'MODE=full'],
+        Cmd: ['--serve'],
+        Dns: ['10.0.0.10'],
+        Volumes: { '/data': {}, '/cache': {} },
+        VolumesFrom: 'other',
+        WorkingDir: '/srv',
+        Entrypoint: ['/usr/bin/app'],
+        NetworkDisabled: true,
+        SecurityOpts: ['no-new-privileges'],
+        OnBuild: ['RUN make'],
+        Labels: { 'io.k8s.display-name': 'full', version: '1' },
+      },
+      Architecture: 'amd64',
+      Size: sizeOf(built),
+    });
+  });
+
+  it("Go's zero time is Created: null; config keys match case-insensitively, the last one winning", async () => {
+    const built = await layout.addImage('zero', {
+      seed: 'fidelity-zero',
+      env: ['FROM_BUILDER=1'],
+      extraConfig: { env: ['FROM_LOWER_CASE=1'] },
+      extraTopLevel: { created: '0001-01-01T00:00:00Z', Architecture: 'arm64', architecture: 'ignored', ARCHITECTURE: 'arm64' },
+    });
+    const digest = await pushAndWait('zero', 'zero', 'v1', built);
+    expect(digest).toBe(built.manifestDigest);
+    const meta = (await image(digest)).dockerImageMetadata;
+    expect(meta.Created).toBeNull();
+    expect(meta.Architecture).toBe('arm64');
+    expect(meta.Config.Env).toEqual(['FROM_LOWER_CASE=1']);
+    // The istag view shows the same document.
+    const istag = await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreamtags/zero:v1`);
+    expect(istag.body.image.dockerImageMetadata).toEqual(meta);
+  });
+});
