@@ -141,4 +141,22 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
     const istag = await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreamtags/zero:v1`);
     expect(istag.body.image.dockerImageMetadata).toEqual(meta);
   });
+
+  it('a config Go cannot decode: the image is still recorded and tagged, with layers and media type but no metadata', async () => {
+    const notJson = await layout.addImage('notjson', { seed: 'fidelity-notjson', rawConfig: Buffer.from('not a JSON document') });
+    const badTime = await layout.addImage('badtime', { seed: 'fidelity-badtime', extraTopLevel: { created: 'yesterday' } });
+    for (const [ref, built] of [
+      ['notjson', notJson],
+      ['badtime', badTime],
+    ] as const) {
+      // Was: retried INGEST_ATTEMPTS times, then failed; the tag never moved.
+      expect(await pushAndWait(ref, 'odd', ref, built)).toBe(built.manifestDigest);
+      const img = await image(built.manifestDigest);
+      expect(img.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
+      expect(img.dockerImageLayers).toEqual(built.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })));
+      expect(img.dockerImageManifestMediaType).toBe(MediaTypes.ociManifest);
+      const row = await stack.pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE repository = $1 AND tag = $2`, [`${NS}/odd`, ref]);
+      expect(row.rows).toEqual([{ state: 'processed', outcome: 'tagged', attempts: 0 }]);
+    }
+  });
 });

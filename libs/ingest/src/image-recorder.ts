@@ -59,6 +59,9 @@ export class ImageRecorder {
     const fetched = await fetchImage(this.source.client(), repository, digest, {
       pullSpec,
       annotations: registryPushedImageAnnotations(),
+      // The registry accepted the push: the image is recorded and tagged even when its config
+      // does not decode, as openshift-apiserver does (it only logs the decode error).
+      undecodableConfig: 'empty-metadata',
     });
     return { digest, image: fetched.image, children: fetched.children, existed: false };
   }

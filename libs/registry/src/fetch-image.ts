@@ -14,6 +14,8 @@ export interface FetchImageOptions {
   annotations?: Record<string, string>;
   /** Created time for list/index Images; defaults to now. */
   now?: Date;
+  /** See ImageFromManifestInput.undecodableConfig. */
+  undecodableConfig?: 'throw' | 'empty-metadata';
 }
 
 export interface FetchedImage {
@@ -37,7 +39,7 @@ export async function fetchImage(
   const pullSpec = options.pullSpec ?? `${client.host}/${repository}`;
   const top = await client.getManifest(repository, reference);
   const parsed = parseManifest(top.raw, top.mediaType);
-  const base = { pullSpec, annotations: options.annotations, now: options.now };
+  const base = { pullSpec, annotations: options.annotations, now: options.now, undecodableConfig: options.undecodableConfig };
 
   if (parsed.kind === 'image') {
     return { image: await imageWithConfig(client, repository, top, parsed, base), children: [] };
@@ -75,7 +77,7 @@ async function imageWithConfig(
   repository: string,
   fetched: FetchedManifest,
   parsed: ImageKind,
-  base: { pullSpec: string; annotations?: Record<string, string>; now?: Date },
+  base: Pick<FetchImageOptions, 'annotations' | 'now' | 'undecodableConfig'> & { pullSpec: string },
 ): Promise<ParsedImage> {
   const rawConfig = await client.getBlob(repository, parsed.manifest.config.digest);
   return imageFromParsedManifest(parsed, {

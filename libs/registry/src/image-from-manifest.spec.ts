@@ -319,6 +319,33 @@ describe('imageFromManifest: refusals', () => {
       }),
     ).toThrow(/image config is not valid JSON/);
   });
+
+  it.each([
+    ['not JSON', 'not json'],
+    ['a created that is not RFC 3339', JSON.stringify({ created: 'yesterday', architecture: 'amd64' })],
+    ['a field of the wrong type', JSON.stringify({ config: { Env: 'A=1' } })],
+  ])('with undecodableConfig: empty-metadata, a config that is %s leaves only layers and media type', (_what, text) => {
+    const config = Buffer.from(text);
+    const layer = { mediaType: MediaTypes.ociLayerGzip, digest: digestOf('layer'), size: 5 };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        config: { mediaType: MediaTypes.ociConfig, digest: digestOf(config), size: config.length },
+        layers: [layer],
+      }),
+    );
+    const image = imageFromManifest({
+      digest: digestOf(manifest),
+      rawManifest: manifest,
+      rawConfig: config,
+      pullSpec: repo,
+      undecodableConfig: 'empty-metadata',
+    });
+    expect(image.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', ContainerConfig: {} });
+    expect(image.dockerImageLayers).toEqual([{ name: layer.digest, size: 5, mediaType: MediaTypes.ociLayerGzip }]);
+    expect(image.dockerImageManifestMediaType).toBe(MediaTypes.ociManifest);
+  });
 });
 
 describe('referenceByDigest', () => {

@@ -22,6 +22,13 @@ export interface ImageFromManifestInput {
   annotations?: Record<string, string>;
   /** "Time of processing" used as Created for lists/indexes; defaults to now. */
   now?: Date;
+  /**
+   * A config blob Go's decoder would refuse (not JSON, a field of the wrong type, a `created` that
+   * is not RFC 3339): `throw` (imports fail on it, as openshift's importer does) or `empty-metadata`
+   * (what openshift-apiserver stores for a registry push: it logs the error and keeps the image
+   * with its layers and media type, but no Id, Created, Config or Size). Default `throw`.
+   */
+  undecodableConfig?: 'throw' | 'empty-metadata';
 }
 
 /**
@@ -74,7 +81,7 @@ function fromImageManifest(
   const layers = layersOfManifest(manifest);
   return {
     ...envelope(input, mediaType, manifest),
-    dockerImageMetadata: imageMetadataFromConfig(manifest.config.digest, input.rawConfig, layers),
+    dockerImageMetadata: configMetadata(manifest.config.digest, input.rawConfig, layers, input.undecodableConfig ?? 'throw'),
     dockerImageConfig: Buffer.isBuffer(input.rawConfig) ? input.rawConfig.toString('utf8') : input.rawConfig,
     dockerImageLayers: layers,
   };
@@ -111,6 +118,20 @@ export function imageMetadataFromConfig(
     ...readImageConfig(config),
     Size: size,
   };
+}
+
+function configMetadata(
+  configDigest: string,
+  rawConfig: Buffer | string,
+  layers: readonly ParsedImageLayer[],
+  undecodable: 'throw' | 'empty-metadata',
+): ParsedDockerImageMetadata {
+  try {
+    return imageMetadataFromConfig(configDigest, rawConfig, layers);
+  } catch (e) {
+    if (undecodable === 'throw' || !(e instanceof ManifestInvalidError)) throw e;
+    return { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', ContainerConfig: {} };
+  }
 }
 
 /** The children of a manifest list / OCI index as Image.dockerImageManifests. */
