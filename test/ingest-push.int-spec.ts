@@ -304,6 +304,24 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       expect(await tagImages('v1')).toEqual([b.manifestDigest, a.manifestDigest]);
     });
 
+    it('an event id of any shape (all digits, with ":" and "/") is stored, processed and deduplicated', async () => {
+      const base = registryEvent({ repository: `${NS}/ids`, digest: c.manifestDigest });
+      const ids = ['12345', `urn:evt/${randomUUID()}`];
+      for (const id of ids) {
+        // Was: 400 (BullMQ refuses such job ids), so a registry sending them would retry forever.
+        expect(await postEnvelope(stack.notifyUrl, stack.secret, envelope({ ...base, id }))).toMatchObject({ status: 202, body: { stored: 1 } });
+        expect(await postEnvelope(stack.notifyUrl, stack.secret, envelope({ ...base, id }))).toMatchObject({ status: 202, body: { duplicates: 1 } });
+      }
+      // c was recorded by the push by digest above: each job ran once and found the Image.
+      for (const id of ids) {
+        const row = await waitFor(`event ${id} settled`, async () => {
+          const r = await stack.pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE id = $1`, [id]);
+          return r.rows[0]?.state !== 'pending' ? r.rows[0] : null;
+        });
+        expect(row).toEqual({ state: 'processed', outcome: 'image-exists', attempts: 0 });
+      }
+    });
+
     it('events of one tag stored out of order are applied in registry order', async () => {
       const t0 = BigInt(Date.now()) * 1_000_000n;
       const e1 = registryEvent({ repository: `${NS}/order`, tag: 't', digest: a.manifestDigest, timestamp: nanosToRfc3339(t0) });

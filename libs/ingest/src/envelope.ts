@@ -1,6 +1,5 @@
 import { ApiError, makeStorable } from '@app/api-machinery';
 import { isDigest } from '@app/registry';
-import { isUsableJobId } from '@app/queue-contracts';
 
 /**
  * The registry notification envelope (distribution 2.8: `{"events":[...]}`, one event per POST in
@@ -119,9 +118,6 @@ export function classifyEvent(event: unknown, path: string): ClassifiedEvent {
   else if (tag !== undefined) kind = 'tag-delete';
   else kind = 'manifest-delete';
 
-  if (!isUsableJobId(id)) {
-    throw new EnvelopeError(`${path}.id`, 'must be 1-128 characters of [A-Za-z0-9._-], not all digits');
-  }
   const repository = requiredString(target, 'repository', tpath);
   if (repository.length > 255) throw new EnvelopeError(`${tpath}.repository`, 'must be at most 255 characters');
   if (tag !== undefined && !TAG.test(tag)) throw new EnvelopeError(`${tpath}.tag`, 'must be a valid tag');
