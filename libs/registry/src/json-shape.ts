@@ -53,19 +53,6 @@ export function readOptionalStringMap(
   return out;
 }
 
-/** Object whose values are ignored (`{"8080/tcp": {}}`): keeps the keys, normalises values to `{}`. */
-export function readOptionalKeySet(
-  value: unknown,
-  path: string,
-  fail: Fail,
-): Record<string, Record<string, never>> | undefined {
-  if (value === undefined || value === null) return undefined;
-  const record = readRecord(value, path, fail);
-  const out: Record<string, Record<string, never>> = {};
-  for (const key of Object.keys(record)) out[key] = {};
-  return out;
-}
-
 /** JSON.parse that reports failures through `fail` instead of a SyntaxError. */
 export function parseJson(raw: Buffer | string, what: string, fail: Fail): unknown {
   try {
