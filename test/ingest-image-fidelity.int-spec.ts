@@ -145,9 +145,12 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
   it('a config Go cannot decode: the image is still recorded and tagged, with layers and media type but no metadata', async () => {
     const notJson = await layout.addImage('notjson', { seed: 'fidelity-notjson', rawConfig: Buffer.from('not a JSON document') });
     const badTime = await layout.addImage('badtime', { seed: 'fidelity-badtime', extraTopLevel: { created: 'yesterday' } });
+    // Typed in docker10's DockerImageConfig though the Image shows nothing of it.
+    const badHistory = await layout.addImage('badhistory', { seed: 'fidelity-badhistory', extraTopLevel: { history: [{ created: '', created_by: 'RUN x' }] } });
     for (const [ref, built] of [
       ['notjson', notJson],
       ['badtime', badTime],
+      ['badhistory', badHistory],
     ] as const) {
       // Was: retried INGEST_ATTEMPTS times, then failed; the tag never moved.
       expect(await pushAndWait(ref, 'odd', ref, built)).toBe(built.manifestDigest);

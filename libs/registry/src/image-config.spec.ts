@@ -107,6 +107,20 @@ describe('readImageConfig: docker10 DockerImageConfig as Go decodes it', () => {
     expect(read({ created: null })).not.toHaveProperty('Created');
   });
 
+  it('typed fields that give the Image nothing still decode; variant (no docker10 field) may be anything', () => {
+    const meta = read({
+      id: 'sha256:00',
+      size: 12,
+      rootfs: { type: 'layers', diff_ids: ['sha256:11', null] },
+      history: [{ created: '2024-01-01T00:00:00Z', created_by: 'RUN x', empty_layer: true }, null, { created: null }],
+      'os.version': '10.0',
+      'os.features': ['win32k'],
+      variant: 8,
+      architecture: 'arm64',
+    });
+    expect(meta).toEqual({ Architecture: 'arm64', ContainerConfig: {} });
+  });
+
   it('a JSON null config decodes to nothing, as Go does', () => {
     expect(readImageConfig('null')).toEqual({ ContainerConfig: {} });
   });
@@ -125,6 +139,12 @@ describe('readImageConfig: docker10 DockerImageConfig as Go decodes it', () => {
     ['Tty as a string', { config: { Tty: 'true' } }],
     ['ExposedPorts values not objects', { config: { ExposedPorts: { '80/tcp': 1 } } }],
     ['a label that is not a string', { config: { Labels: { a: 1 } } }],
+    ['size as a string', { size: '12' }],
+    ['id as a number', { id: 1 }],
+    ['rootfs.diff_ids as a string', { rootfs: { type: 'layers', diff_ids: 'sha256:00' } }],
+    ['a history entry created that is not RFC 3339', { history: [{ created: '' }] }],
+    ['a history entry empty_layer as a string', { history: [{ empty_layer: 'true' }] }],
+    ['os.features as a string', { 'os.features': 'x' }],
   ])('refuses what Go would not decode: %s', (_what, config) => {
     expect(() => read(config)).toThrow(ManifestInvalidError);
   });

@@ -31,6 +31,7 @@ export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata
   // Go decodes a JSON null into a struct as a no-op: nothing is known.
   if (parsed === null) return { ContainerConfig: {} };
   const doc = readRecord(parsed, 'image config', fail);
+  checkDecodedOnly(doc);
   const str = (key: string) => goString(goField(doc, key), key);
   const out: ImageConfigMetadata = {
     Created: readCreated(goField(doc, 'created')),
@@ -43,13 +44,41 @@ export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata
     Config: readDockerConfig(goField(doc, 'config'), 'config'),
     Architecture: str('architecture'),
     Os: str('os'),
-    Variant: str('variant'),
+    // Not a docker10 field: Go ignores it whatever its type; read for platforms only.
+    Variant: typeof goField(doc, 'variant') === 'string' ? (goField(doc, 'variant') as string) : undefined,
   };
   // Go's omitempty: empty strings are not written.
   for (const key of Object.keys(out) as (keyof ImageConfigMetadata)[]) {
     if (out[key] === undefined || out[key] === '') delete out[key];
   }
   return out;
+}
+
+/**
+ * DockerImageConfig fields that give nothing to the Image but are typed, so a wrong value there
+ * fails Go's decode all the same (and with it the whole metadata).
+ */
+function checkDecodedOnly(doc: JsonRecord): void {
+  goString(goField(doc, 'id'), 'id');
+  goInt64(goField(doc, 'size'), 'size');
+  goString(goField(doc, 'os.version'), 'os.version');
+  goStringList(goField(doc, 'os.features'), 'os.features');
+  const rootfs = goField(doc, 'rootfs');
+  if (rootfs !== undefined && rootfs !== null) {
+    if (!isRecord(rootfs)) throw fail('rootfs must be an object');
+    goString(goField(rootfs, 'type'), 'rootfs.type');
+    goStringList(goField(rootfs, 'diff_ids'), 'rootfs.diff_ids');
+  }
+  const history = goField(doc, 'history');
+  if (history === undefined || history === null) return;
+  if (!Array.isArray(history)) throw fail('history must be an array');
+  history.forEach((entry: unknown, i) => {
+    if (entry === null) return;
+    if (!isRecord(entry)) throw fail(`history[${i}] must be an object`);
+    readCreated(goField(entry, 'created'), `history[${i}].created`);
+    for (const key of ['author', 'created_by', 'comment']) goString(goField(entry, key), `history[${i}].${key}`);
+    goBool(goField(entry, 'empty_layer'), `history[${i}].empty_layer`);
+  });
 }
 
 /** `time.Time`'s JSON form: RFC 3339 with an upper-case T and Z (Go's time.RFC3339 layout). */
@@ -59,18 +88,18 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-
  * metav1.Time serialises as RFC 3339 in UTC with whole seconds; Go's zero time (year 1, as
  * go-containerregistry writes for images without a date) serialises as null: undefined here.
  */
-function readCreated(value: unknown): string | undefined {
+function readCreated(value: unknown, path = 'created'): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw fail('created must be a string');
+  if (typeof value !== 'string') throw fail(`${path} must be a string`);
   const m = RFC3339.exec(value);
-  if (!m) throw fail(`created ${JSON.stringify(value)} is not an RFC 3339 time`);
+  if (!m) throw fail(`${path} ${JSON.stringify(value)} is not an RFC 3339 time`);
   const [, y, mo, d, h, mi, s, frac = '', , sign, oh = '0', om = '0'] = m;
   const date = new Date(0);
   // setUTCFullYear, unlike Date.UTC, takes years 0-99 as they are.
   date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   date.setUTCHours(Number(h), Number(mi), Number(s), 0);
   if (date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59) {
-    throw fail(`created ${JSON.stringify(value)} is not an RFC 3339 time`);
+    throw fail(`${path} ${JSON.stringify(value)} is not an RFC 3339 time`);
   }
   const offsetMinutes = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) : 0;
   const utc = new Date(date.getTime() - offsetMinutes * 60_000);
