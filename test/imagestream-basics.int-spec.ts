@@ -65,6 +65,23 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect((await call('GET', `${api.base}/images/${digest('c')}`)).status).toBe(404);
   });
 
+  it('reports a nameless mapping as upstream does: the ObjectMeta name plus both ways of naming the stream', async () => {
+    const res = await call('POST', `${api.base}/namespaces/demo/imagestreammappings`, {
+      tag: 'v1',
+      image: { metadata: { name: digest('d') }, dockerImageReference: `quay.io/x/ruby@${digest('d')}` },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toBe(
+      'ImageStreamMapping.image.openshift.io "" is invalid: [metadata.name: Required value: name or generateName is required, name: Required value, dockerImageRepository: Required value]',
+    );
+    expect(res.body.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)).toEqual([
+      'metadata.name FieldValueRequired',
+      'name FieldValueRequired',
+      'dockerImageRepository FieldValueRequired',
+    ]);
+    expect((await call('GET', `${api.base}/images/${digest('d')}`)).status).toBe(404);
+  });
+
   it('refuses values of the wrong JSON type with a 400 decoding Status and changes nothing', async () => {
     const url = `${api.base}/namespaces/demo/imagestreams`;
     const created = await call('POST', url, { metadata: { name: 'typed' }, spec: { tags: 'latest' } });

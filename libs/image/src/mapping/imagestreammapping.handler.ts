@@ -77,8 +77,11 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   private validate(namespace: string, m: ImageStreamMapping): { streamName: string; tag: string; image: Image } {
     const errors: FieldError[] = [];
     const streamName = m.metadata?.name ?? '';
-    if (!streamName) errors.push(fieldErr.required('metadata.name'));
-    else errors.push(...validatePathSegmentName(streamName));
+    if (!streamName) {
+      // ObjectMeta's check, then ValidateImageStreamMapping's own: v1 has no dockerImageRepository
+      // (the internal type's other way to name the stream), so a v1 mapping without a name lacks both.
+      errors.push(fieldErr.required('metadata.name', 'name or generateName is required'), fieldErr.required('name'), fieldErr.required('dockerImageRepository'));
+    } else errors.push(...validatePathSegmentName(streamName));
     if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
     else errors.push(...validateNamespaceName(namespace));
     if (!m.tag) errors.push(fieldErr.required('tag'));
