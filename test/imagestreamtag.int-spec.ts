@@ -77,6 +77,16 @@ describe('imagestreamtags', () => {
       }
     });
 
+    it('answers 404 naming the image, under imagestreamtags, when the current Image is gone (the store names the requested resource)', async () => {
+      await createStream('get-gone', { metadata: { name: 'app' } });
+      await map('get-gone', 'app', 'v1', digest('9'));
+      expect((await call('DELETE', `${api.base}/images/${digest('9')}`)).status).toBe(200);
+      const res = await call('GET', istag('get-gone', 'app:v1'));
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe(`imagestreamtags.image.openshift.io "${digest('9')}" not found`);
+      expect(res.body.details).toEqual({ name: digest('9'), group: 'image.openshift.io', kind: 'imagestreamtags' });
+    });
+
     it('serves the tag with the stream identity, the full image and the source pull spec', async () => {
       const s = await stream('get', 'ruby');
       const res = await call('GET', istag('get', 'ruby:3.1'));

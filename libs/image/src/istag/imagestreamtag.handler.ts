@@ -59,7 +59,9 @@ export class ImageStreamTagHandler implements ResourceHandler {
     const read = await this.tags.queries.tagWithImage(this.db, namespace, streamName, tag);
     if (!read.stream) throw ApiError.notFound(this.ref, streamName);
     if (!read.event?.image) throw ApiError.notFound(this.ref, name);
-    if (!read.image) throw ApiError.notFound({ group: this.ref.group, resource: 'images' }, read.event.image);
+    // Upstream reads the Image through the images store with the request's context, and a store
+    // names the requested resource in its NotFound: `imagestreamtags "<image>" not found`.
+    if (!read.image) throw ApiError.notFound(this.ref, read.event.image);
     const src = {
       stream: read.stream,
       tag,
