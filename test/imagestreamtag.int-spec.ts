@@ -87,6 +87,19 @@ describe('imagestreamtags', () => {
       expect(res.body.details).toEqual({ name: digest('9'), group: 'image.openshift.io', kind: 'imagestreamtags' });
     });
 
+    it('names an image that is not a digest as a tag in local pull specs (library-go NameString: `repo:<id>`)', async () => {
+      await createStream('get-v1', { metadata: { name: 'app' }, spec: { tags: [{ name: 'local', referencePolicy: { type: 'Local' } }] } });
+      const managed = { metadata: { name: 'v1id', annotations: { 'openshift.io/image.managed': 'true' } }, dockerImageReference: 'quay.io/get-v1/app:old' };
+      await map('get-v1', 'app', 'local', 'v1id', managed);
+      const res = await call('GET', istag('get-v1', 'app:local'));
+      expect(res.status).toBe(200);
+      expect(res.body.image.dockerImageReference).toBe('registry.local:5000/get-v1/app:v1id');
+      // A managed Image mapped again into another stream gets that stream's pull spec the same way.
+      await createStream('get-v1', { metadata: { name: 'other' } });
+      await map('get-v1', 'other', 'latest', 'v1id', managed);
+      expect(statusTag(await stream('get-v1', 'other'), 'latest').items[0].dockerImageReference).toBe('registry.local:5000/get-v1/other:v1id');
+    });
+
     it('serves the tag with the stream identity, the full image and the source pull spec', async () => {
       const s = await stream('get', 'ruby');
       const res = await call('GET', istag('get', 'ruby:3.1'));

@@ -31,6 +31,7 @@ import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import { aliasesOf } from '../imagestream/tag-aliases';
 import { tagNameTooLong } from '../imagestream/imagestream.validation';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
+import { exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 
@@ -51,6 +52,16 @@ export interface MappingOutcome {
 }
 
 const managedAnnotation = 'openshift.io/image.managed';
+
+/** `<repository>@<image>` (`:<image>` for a non-digest name), or null when the repository does not parse (upstream then keeps the image's own reference). */
+function pullSpecInRepository(repository: string, imageName: string): string | null {
+  try {
+    return exactReference({ ...parseDockerImageReference(repository), tag: '', id: imageName });
+  } catch (e) {
+    if (e instanceof ReferenceError) return null;
+    throw e;
+  }
+}
 
 /**
  * ImageStreamMapping create (openshift-apiserver registry/imagestreammapping/rest.go): creates
@@ -156,7 +167,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     let reference = image.dockerImageReference;
     if (existing && image.metadata.annotations?.[managedAnnotation] === 'true') {
       const repo = dockerImageRepositoryOf(stream, this.config);
-      if (repo) reference = `${repo}@${imageName}`;
+      if (repo) reference = pullSpecInRepository(repo, imageName) ?? reference;
     }
     const event: TagEvent = {
       created: nowTimestamp(),

@@ -34,6 +34,9 @@ describe('parseDockerImageReference', () => {
   it('prints exactly what is set, digest winning over tag', () => {
     expect(exactReference({ registry: 'r', namespace: 'n', name: 'x', tag: 't', id: d })).toBe(`r/n/x@${d}`);
     expect(exactReference({ registry: '', namespace: '', name: 'x', tag: 't', id: '' })).toBe('x:t');
+    // library-go TestDockerImageReferenceString: an id that is not a digest prints as a tag.
+    expect(exactReference({ registry: '', namespace: '', name: 'foo', tag: '', id: 'a'.repeat(64) })).toBe(`foo:${'a'.repeat(64)}`);
+    expect(exactReference({ registry: 'r', namespace: 'n', name: 'x', tag: 't', id: '10' })).toBe('r/n/x:10');
   });
 
   it('matches image ids by prefix', () => {

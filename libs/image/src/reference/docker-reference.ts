@@ -69,13 +69,17 @@ export function parseDockerImageReference(spec: string): DockerImageReference {
   return { registry, namespace: segments[0]!, name: segments.slice(1).join('/'), tag, id };
 }
 
-/** Prints only what is set: [registry/][namespace/]name[:tag|@id]; a valid digest wins over the tag. */
+/**
+ * Prints only what is set: [registry/][namespace/]name[:tag|@id]. An id wins over the tag; one
+ * that is not a digest (an image named otherwise) is printed as a tag, `name:<id>`, as
+ * library-go's NameString does for v1 registry ids.
+ */
 export function exactReference(ref: DockerImageReference): string {
   let out = '';
   if (ref.registry) out += `${ref.registry}/`;
   if (ref.namespace) out += `${ref.namespace}/`;
   out += ref.name;
-  if (ref.id && isValidDigest(ref.id)) out += `@${ref.id}`;
+  if (ref.id) out += isValidDigest(ref.id) ? `@${ref.id}` : `:${ref.id}`;
   else if (ref.tag) out += `:${ref.tag}`;
   return out;
 }
