@@ -44,6 +44,16 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       const one = await get(`${ns()}/imagestreamtags/app:v1`, table);
       expect(one.body.columnDefinitions.map((c: any) => [c.name, c.priority])).toEqual([['Name', 0], ['Image Reference', 0], ['Updated', 0], ['Image Name', 1]]);
       expect(one.body.rows[0].cells).toEqual(['app:v1', `quay.io/tbl/app@${digest('a')}`, expect.stringMatching(/ago$/), digest('a')]);
+      // Descriptions are upstream's, the API docs of the fields shown.
+      const itags = await get(`${ns()}/imagetags`, table);
+      expect(itags.body.columnDefinitions.map((c: any) => c.description)).toEqual([
+        expect.stringMatching(/^Name must be unique within a namespace\. Is required when creating resources/),
+        'spec is the spec tag associated with this image stream tag, and it may be null if only pushes have occurred to this image stream.',
+        'status is the status tag details associated with this image stream tag, and it may be null if no push or import has been performed.',
+        'Number of history entries',
+        'Last updated at',
+      ]);
+      expect(one.body.columnDefinitions[1].description).toBe('dockerImageReference is the string that can be used to pull this image.');
       const images = await get(`${api.base}/images`, 'application/json;as=Table;v=v1beta1;g=meta.k8s.io');
       expect(images.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1beta1', rows: [{ cells: [digest('a'), `quay.io/tbl/app@${digest('a')}`] }] });
     });

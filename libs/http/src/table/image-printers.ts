@@ -3,8 +3,14 @@ import type { Image, ImageStream, ImageStreamImage, ImageStreamTag, ImageTag, Na
 import { ago } from './human-duration';
 import { column, type TablePrinter } from './table.types';
 
-const nameColumn = column('Name', 'Name must be unique within a namespace.', { format: 'name' });
+/** Column descriptions are upstream's: the API field docs (SwaggerDoc) the columns show. */
+const nameColumn = column(
+  'Name',
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  { format: 'name' },
+);
 const updatedColumn = column('Updated', 'Last update time.');
+const imageReferenceDoc = 'dockerImageReference is the string that can be used to pull this image.';
 
 /**
  * Status tags newest first (by their current entry, to the second), then by name; tags without
@@ -48,7 +54,10 @@ export function tagsUpToWidth(statusTags: NamedTagEventList[], width: number): s
 }
 
 const imageStreamPrinter: TablePrinter = {
-  columns: [nameColumn, column('Image Repository', 'The location of the image repository.'), column('Tags', 'Human readable list of tags.'), updatedColumn],
+  columns: [nameColumn, column(
+      'Image Repository',
+      'dockerImageRepository represents the effective location this stream may be accessed at. May be empty until the server determines where the repository is located',
+    ), column('Tags', 'Human readable list of tags.'), updatedColumn],
   cells(obj, now) {
     const is = obj as unknown as ImageStream;
     const tags = is.status?.tags ?? [];
@@ -65,9 +74,9 @@ const imageStreamPrinter: TablePrinter = {
 const imageStreamTagPrinter: TablePrinter = {
   columns: [
     nameColumn,
-    column('Image Reference', 'The pull spec of the image the tag points at.'),
+    column('Image Reference', imageReferenceDoc),
     updatedColumn,
-    column('Image Name', 'The name (digest) of the image.', { priority: 1 }),
+    column('Image Name', 'image associated with the ImageStream and tag.', { priority: 1 }),
   ],
   cells(obj, now) {
     const ist = obj as unknown as ImageStreamTag;
@@ -139,8 +148,8 @@ export function imageTagCells(itag: ImageTag, now: Date): unknown[] {
 const imageTagPrinter: TablePrinter = {
   columns: [
     nameColumn,
-    column('Spec', 'How the tag is set: Tag, Ref, Scheduled, Track or Push.'),
-    column('Status', 'Where the current image came from, or the import state.'),
+    column('Spec', 'spec is the spec tag associated with this image stream tag, and it may be null if only pushes have occurred to this image stream.'),
+    column('Status', 'status is the status tag details associated with this image stream tag, and it may be null if no push or import has been performed.'),
     column('History', 'Number of history entries', { type: 'number' }),
     column('Updated', 'Last updated at'),
   ],
@@ -148,7 +157,7 @@ const imageTagPrinter: TablePrinter = {
 };
 
 const imagePrinter: TablePrinter = {
-  columns: [nameColumn, column('Image Reference', 'The pull spec of the image.')],
+  columns: [nameColumn, column('Image Reference', imageReferenceDoc)],
   cells(obj) {
     const image = obj as unknown as Image;
     return [image.metadata.name, image.dockerImageReference ?? ''];
@@ -159,8 +168,8 @@ const imageStreamImagePrinter: TablePrinter = {
   columns: [
     nameColumn,
     updatedColumn,
-    column('Image Reference', 'The pull spec of the image.', { priority: 1 }),
-    column('Image Name', 'The name (digest) of the image.', { priority: 1 }),
+    column('Image Reference', imageReferenceDoc, { priority: 1 }),
+    column('Image Name', 'image associated with the ImageStream and image name.', { priority: 1 }),
   ],
   cells(obj, now) {
     const isi = obj as unknown as ImageStreamImage;
