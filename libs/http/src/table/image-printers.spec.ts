@@ -52,6 +52,10 @@ describe('ImageTag cells (oc get itag)', () => {
     ['an import in progress', itag(spec({ kind: 'DockerImage', name: 'quay.io/x:1' }, { generation: 3 }), [{ image: 'sha256:1', generation: 2 }]), ['ruby:latest', 'Tag', 'Importing', 1, '10 minutes ago']],
     ['an image from another stream', itag(spec({ kind: 'ImageStreamImage', name: 'other@sha256:9' })), ['ruby:latest', 'Tag', 'image/sha256:9', null, '']],
     ['a cross-namespace tag', itag(spec({ kind: 'ImageStreamTag', name: 'base:1', namespace: 'lib' })), ['ruby:latest', 'Tag', 'istag lib/base:1', null, '']],
+    // Upstream splits at the first separator and only asks whether there is one (printer_test foo:4a).
+    ['an image id without a stream', itag(spec({ kind: 'ImageStreamImage', name: 'sha256:0000000000' })), ['ruby:latest', 'Tag', 'InvalidRefName', null, '']],
+    ['an image name with an empty stream part', itag(spec({ kind: 'ImageStreamImage', name: '@sha256:1' })), ['ruby:latest', 'Tag', 'image/sha256:1', null, '']],
+    ['a stream tag with an empty tag part', itag(spec({ kind: 'ImageStreamTag', name: 'base:' })), ['ruby:latest', 'Tag', 'istag/base:', null, '']],
   ])('%s', (_name, input, cells) => {
     expect(imageTagCells(input, now)).toEqual(cells);
   });

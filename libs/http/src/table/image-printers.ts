@@ -103,17 +103,17 @@ export function imageTagCells(itag: ImageTag, now: Date): unknown[] {
           source = from.name ?? '';
           break;
         case 'ImageStreamImage': {
-          const parts = (from.name ?? '').split('@');
-          if (parts.length === 2 && parts[0] && parts[1]) source = `image/${parts[1]}`;
+          // Upstream's SplitImageStreamImage: anything after the first `@` is the id.
+          const at = (from.name ?? '').indexOf('@');
+          if (at >= 0) source = `image/${from.name!.slice(at + 1)}`;
           else status = 'InvalidRefName';
           break;
         }
-        case 'ImageStreamTag': {
+        case 'ImageStreamTag':
           source = from.namespace ? `istag ${from.namespace}/${from.name}` : `istag/${from.name}`;
-          const parts = (from.name ?? '').split(':');
-          if (!(parts.length === 2 && parts[0] && parts[1])) spec = 'Track';
+          // A bare tag (no `:`) tracks another tag of the same stream.
+          if (!(from.name ?? '').includes(':')) spec = 'Track';
           break;
-        }
         default:
           status = 'InvalidRefKind';
       }
