@@ -383,6 +383,21 @@ describe('imagestreamtags', () => {
       expect((await call('GET', istag('track', 'dst:copy'))).body.image.metadata.name).toBe(digest('2'));
     });
 
+    it('an alias written `<stream>:` follows `latest`, one naming its own namespace follows too (upstream UpdateTrackingTags)', async () => {
+      await createStream('track-latest', {
+        metadata: { name: 'app' },
+        spec: {
+          tags: [
+            { name: 'head', from: { kind: 'ImageStreamTag', name: 'app:' } },
+            { name: 'same-ns', from: { kind: 'ImageStreamTag', name: 'latest', namespace: 'track-latest' } },
+          ],
+        },
+      });
+      await map('track-latest', 'app', 'latest', digest('4'));
+      expect((await call('GET', istag('track-latest', 'app:head'))).body.image?.metadata.name).toBe(digest('4'));
+      expect((await call('GET', istag('track-latest', 'app:same-ns'))).body.image?.metadata.name).toBe(digest('4'));
+    });
+
     it('cross-namespace sources must exist (422); ImageStreamImage sources match by prefix; ambiguity is 422', async () => {
       const missing = await call('PUT', istag('track', 'x:y'), { tag: { from: { kind: 'ImageStreamTag', name: 'nope:v1', namespace: 'elsewhere' } } });
       expect(missing.status).toBe(422);

@@ -30,6 +30,18 @@ describe('aliasesOf', () => {
     expect(aliasesOf(s, '3.1')).toEqual(['latest', 'stable']);
     expect(aliasesOf(s, 'latest')).toEqual([]);
   });
+
+  it('reads `<stream>:` as `<stream>:latest` and the same namespace named explicitly as this one (upstream UpdateTrackingTags)', () => {
+    const t: ImageStream = {
+      ...s,
+      spec: {
+        ...s.spec,
+        tags: [tag('head', { kind: 'ImageStreamTag', name: 'ruby:' }), tag('same-ns', { kind: 'ImageStreamTag', name: 'latest', namespace: 'demo' })],
+      },
+    };
+    expect(aliasesOf(t, 'latest')).toEqual(['head', 'same-ns']);
+    expect(aliasesOf(t, '')).toEqual([]);
+  });
 });
 
 describe('tagRefChanged', () => {

@@ -12,7 +12,12 @@ export function aliasesOf(stream: ImageStream, tag: string): string[] {
       const from = t.from;
       if (!from || from.kind !== 'ImageStreamTag' || t.name === tag) return false;
       if (from.namespace && from.namespace !== ns) return false;
-      return from.name === tag || from.name === `${self}:${tag}`;
+      // `<tag>` names this stream's tag; `<stream>:<tag>` splits at the first `:`, an empty tag
+      // meaning `latest` (upstream SplitImageStreamTag).
+      const name = from.name ?? '';
+      const colon = name.indexOf(':');
+      if (colon < 0) return name === tag;
+      return name.slice(0, colon) === self && (name.slice(colon + 1) || 'latest') === tag;
     })
     .map((t) => t.name);
 }
