@@ -354,8 +354,12 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(otherUid.status).toBe(404);
     const missing = await post({ ...isi('ghost', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'ghost', resourceVersion: s.metadata.resourceVersion } });
     expect(missing.status).toBe(404);
-    // The stream store's NotFound (plural), as upstream returns it; a uid mismatch is rest.go's own (singular).
-    expect(missing.body).toMatchObject({ reason: 'NotFound', message: 'imagestreams.image.openshift.io "ghost" not found', details: { kind: 'imagestreams', name: 'ghost' } });
+    // The stream store's NotFound, naming the requested resource as a store does over HTTP; a uid mismatch is rest.go's own (singular).
+    expect(missing.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'imagestreamimports.image.openshift.io "ghost" not found',
+      details: { kind: 'imagestreamimports', name: 'ghost' },
+    });
     expect(otherUid.body).toMatchObject({ message: 'imagestream.image.openshift.io "app" not found', details: { kind: 'imagestream' } });
     const ok = await post({ ...isi('app', [image(`${repo()}:v1`, 'v1')]), metadata: { name: 'app', resourceVersion: s.metadata.resourceVersion, uid: s.metadata.uid } });
     expect(ok.status).toBe(201);

@@ -54,8 +54,9 @@ export class ImageStreamImportHandler implements ResourceHandler {
     // Preconditions are checked before the (slow) lookup as upstream, and again under the lock.
     const stream = await this.streams.storage.get(this.db, namespace, name);
     const streamRef = { group: this.info.group, resource: 'imagestream' };
-    // A missing stream is the stream store's own NotFound upstream (plural resource); a uid mismatch is rest.go's (singular).
-    if (!stream && (input.resourceVersion || input.uid)) throw ApiError.notFound({ group: this.info.group, resource: 'imagestreams' }, name);
+    // A missing stream is the stream store's own NotFound upstream, which names the requested
+    // resource (imagestreamimports); a uid mismatch is rest.go's (singular imagestream).
+    if (!stream && (input.resourceVersion || input.uid)) throw ApiError.notFound(refOf(this.info), name);
     if (stream && input.resourceVersion && input.resourceVersion !== stream.metadata.resourceVersion) {
       throw ApiError.conflict(streamRef, name, `the image stream was updated from "${input.resourceVersion}" to "${stream.metadata.resourceVersion}"`);
     }

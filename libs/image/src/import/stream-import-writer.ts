@@ -63,8 +63,8 @@ export class StreamImportWriter {
 
   /** Upstream's create branch: the new stream (generation 0 → 1) with the imported tags and their status, in one create. */
   private async create(namespace: string, name: string, imports: TagImport[], pre: WritePreconditions, options: WriteOptions): Promise<ImageStream> {
-    // Gone since the lookup: the stream store's NotFound, as upstream answers a missing stream.
-    if (pre.resourceVersion || pre.uid) throw ApiError.notFound({ group: imageStreamsInfo.group, resource: imageStreamsInfo.resource }, name);
+    // Gone since the lookup: the stream store's NotFound, which names the requested resource upstream.
+    if (pre.resourceVersion || pre.uid) throw ApiError.notFound({ group: imageStreamsInfo.group, resource: 'imagestreamimports' }, name);
     const fresh: ImageStream = { metadata: { name, namespace }, spec: { lookupPolicy: { local: false } } };
     const plan = planStreamImport(fresh, pre.select ? pre.select(fresh, imports) : imports, noStatus, nowTimestamp());
     const origin = { namespace, stream: name, cause: 'import' };
