@@ -98,6 +98,10 @@ describe('imagestreamtags', () => {
       await createStream('get-v1', { metadata: { name: 'other' } });
       await map('get-v1', 'other', 'latest', 'v1id', managed);
       expect(statusTag(await stream('get-v1', 'other'), 'latest').items[0].dockerImageReference).toBe('registry.local:5000/get-v1/other:v1id');
+      // A mapping without a reference gets the internal registry's, named the same way (was `@v1id2`, refused as invalid).
+      const bare = await call('POST', `${ns('get-v1')}/imagestreammappings`, { metadata: { name: 'other' }, tag: 'bare', image: { metadata: { name: 'v1id2' } } });
+      expect(bare.status).toBe(201);
+      expect((await call('GET', `${api.base}/images/v1id2`)).body.dockerImageReference).toBe('registry.local:5000/get-v1/other:v1id2');
     });
 
     it('serves the tag with the stream identity, the full image and the source pull spec', async () => {

@@ -108,7 +108,8 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       errors.push(...validateLabels(image.metadata.labels, 'image.metadata.labels'), ...validateAnnotations(image.metadata.annotations, 'image.metadata.annotations'));
     }
     if (image && !image.dockerImageReference && this.config.internalRegistryHostname && image.metadata?.name) {
-      image.dockerImageReference = `${this.config.internalRegistryHostname}/${namespace}/${streamName}@${image.metadata.name}`;
+      // Upstream's DockerImageReference{...}.Exact(): `@<digest>`, or `:<name>` for an image not named by one.
+      image.dockerImageReference = exactReference({ registry: this.config.internalRegistryHostname, namespace, name: streamName, tag: '', id: image.metadata.name });
     }
     if (image) errors.push(...validateImage(image, 'image.'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), streamName, errors);
