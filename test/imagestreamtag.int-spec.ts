@@ -430,6 +430,11 @@ describe('imagestreamtags', () => {
       expect(copy.body.image.dockerImageReference).toBe(`registry.local:5000/track/consumer@${d}`);
       const ref = await call('PUT', istag('track', 'consumer:ref'), { tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v1' }, reference: true } });
       expect(ref.body.image.dockerImageReference).toBe(`registry.local:5000/track/pushed@${d}`);
+      // A tag-form pull spec of the source (an image not named by a digest) moves the same way.
+      const byName = await call('POST', `${ns('track')}/imagestreammappings`, { metadata: { name: 'pushed' }, tag: 'v0', image: { metadata: { name: 'legacy1' } } });
+      expect(byName.status).toBe(201);
+      const copied = await call('PUT', istag('track', 'consumer:v0'), { tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v0' } } });
+      expect(copied.body.image.dockerImageReference).toBe('registry.local:5000/track/consumer:legacy1');
     });
 
     it('a tracked source without history resolves later through the alias, not at write time', async () => {

@@ -1,11 +1,27 @@
 import { ApiError, type FieldError, fieldErr, nowTimestamp, refOf, type ResourceInfo } from '@app/api-machinery';
 import type { Queryable, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
-import { digestOrImageMatch } from '../reference/docker-reference';
+import { digestOrImageMatch, exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
 import { changedTags } from './tag-changes';
+
+/**
+ * A pull spec of the source stream in the internal registry, moved to this stream (same digest
+ * or tag), so that pulls go through it; any other reference as it is (upstream tagsChanged).
+ */
+function pullThroughThisStream(spec: string, internal: string, srcNs: string, srcName: string, ns: string, name: string): string {
+  let ref;
+  try {
+    ref = parseDockerImageReference(spec);
+  } catch (e) {
+    if (e instanceof ReferenceError) return spec;
+    throw e;
+  }
+  if (ref.registry !== internal || ref.namespace !== srcNs || ref.name !== srcName) return spec;
+  return exactReference({ ...ref, namespace: ns, name });
+}
 
 /**
  * Turns new or changed spec tags into history entries (openshift strategy.go tagsChanged):
@@ -89,12 +105,8 @@ export class TagResolver {
       );
       event = { created: nowTimestamp(), dockerImageReference: row!.docker_image_reference, image: matches[0]!, generation };
     }
-    let dockerImageReference = event.dockerImageReference;
     const internal = this.config.internalRegistryHostname;
-    const sourcePrefix = `${internal}/${srcNs}/${srcName}@`;
-    if (!tag.reference && internal && dockerImageReference.startsWith(sourcePrefix)) {
-      dockerImageReference = `${internal}/${ns}/${stream.metadata.name}@${dockerImageReference.slice(sourcePrefix.length)}`;
-    }
+    const dockerImageReference = tag.reference || !internal ? event.dockerImageReference : pullThroughThisStream(event.dockerImageReference, internal, srcNs, srcName, ns, stream.metadata.name!);
     // An ImageStreamTag copy keeps the source event's time; an ImageStreamImage event is new (created now, above).
     return { ...event, dockerImageReference, generation };
   }
