@@ -263,5 +263,31 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(update.status).toBe(422);
       expect(update.body.details.causes).toEqual([expect.objectContaining({ field: 'signatures[0].content', reason: 'FieldValueRequired' })]);
     });
+
+    it('Image create keeps embedded signature conditions and validates them (upstream TestValidateImageSignature cases)', async () => {
+      const trustedName = schema2Image('sig-trusted').name;
+      const conditions = [
+        { type: 'Trusted', status: 'True' },
+        { type: 'ForImage', status: 'True' },
+      ];
+      const trusted = await call('POST', images(), {
+        metadata: { name: trustedName },
+        dockerImageReference: `quay.io/x/app@${trustedName}`,
+        signatures: [{ metadata: { name: `${trustedName}@trusted` }, type: 'valid', content: 'YmxvYg==', conditions, imageIdentity: 'registry.company.ltd/app/core:v1.2' }],
+      });
+      expect(trusted.status).toBe(201);
+      expect(trusted.body.signatures[0]).toMatchObject({ conditions, imageIdentity: 'registry.company.ltd/app/core:v1.2' });
+
+      const noForImage = schema2Image('sig-noforimage').name;
+      const missing = await call('POST', images(), {
+        metadata: { name: noForImage },
+        dockerImageReference: `quay.io/x/app@${noForImage}`,
+        signatures: [{ metadata: { name: `${noForImage}@noforimage` }, type: 'invalid', content: 'YmxvYg==', conditions: [conditions[0]] }],
+      });
+      expect(missing.status).toBe(422);
+      expect(missing.body.details.causes).toEqual([
+        expect.objectContaining({ field: 'signatures[0].conditions', reason: 'FieldValueInvalid', message: expect.stringMatching(/missing "ForImage" condition type$/) }),
+      ]);
+    });
   });
 });

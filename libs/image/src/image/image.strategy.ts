@@ -82,9 +82,8 @@ function restore(obj: Image, old: Image, field: 'dockerImageManifest' | 'dockerI
 export class ImageStrategy implements ResourceStrategy<Image> {
   prepareForCreate(obj: Image): void {
     delete obj.metadata.generation;
-    if (obj.signatures) {
-      for (const s of obj.signatures) delete s.conditions;
-    }
+    // Embedded signatures are kept as sent (conditions included) and validated as such; only the
+    // imagesignatures resource clears what the server would verify (upstream image strategy).
     // Metadata the manifest cannot give is left as sent (upstream logs the reason and goes on).
     deriveImageMetadata(obj, { now: new Date(), creating: true });
     removeManagedSignatureAnnotation(obj);
