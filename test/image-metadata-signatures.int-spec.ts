@@ -144,6 +144,18 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(bad.status).toBe(422);
       expect(bad.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: -1: manifest size cannot be negative', field: 'dockerImageManifests[0].size' }]);
     });
+
+    it('dockerImageManifests media types: `.` and `+` only in the subtype (upstream imageMediaTypeRegexp)', async () => {
+      const entry = { digest: `sha256:${'1'.repeat(64)}`, architecture: 'amd64', os: 'linux' };
+      const name = `sha256:${'4'.repeat(64)}`;
+      const res = await call('POST', `${api.base}/images`, {
+        metadata: { name },
+        dockerImageReference: `quay.io/x/app@${name}`,
+        dockerImageManifests: [{ ...entry, mediaType: 'vnd.example+x/manifest' }, { ...entry, mediaType: 'foobar' }],
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['dockerImageManifests[0].mediaType', 'dockerImageManifests[1].mediaType']);
+    });
   });
 
   describe('update (PrepareForUpdate)', () => {

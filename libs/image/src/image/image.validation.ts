@@ -3,8 +3,8 @@ import { validateImageSignature } from '../imagesignature/imagesignature.validat
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { Image } from './image.types';
 
-const mediaTypePart = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
-const mediaTypePattern = new RegExp(`^ *${mediaTypePart}/${mediaTypePart} *$`);
+/** Upstream's imageMediaTypeRegexp: the type part allows no `.` or `+`, the subtype does. */
+const mediaTypePattern = /^ *[A-Za-z0-9][A-Za-z0-9!#$&^_-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126} *$/;
 /** Upstream's manifest digest check (validation.go imageDigestRegexp): unanchored, any algorithm, 32+ hex digits. */
 const manifestDigestPattern = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
 
