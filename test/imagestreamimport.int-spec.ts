@@ -389,6 +389,10 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(badRef.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].from.name', message: 'Invalid value: "UPPER/Case:v1": repository name must be lowercase' });
     const mode = await post(isi('app', [image(`${repo()}:v1`, 'v1', { importPolicy: { importMode: 'Sometimes' } })]));
     expect(mode.body.details.causes[0]).toMatchObject({ field: 'spec.images[0].importPolicy.importMode' });
+    // The legacy `*` name skips the rest of its entry's checks upstream, its import policy included.
+    const star = await post(isi('app', [{ from: { kind: 'DockerImage', name: '*' }, importPolicy: { importMode: 'Sometimes' } }, image(`${repo()}:v1`, 'v1', { importPolicy: { importMode: 'Sometimes' } })], false));
+    expect(star.status).toBe(422);
+    expect(star.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.images[1].importPolicy.importMode']);
   });
 
   (kubectlFound ? it : it.skip)('kubectl create -f import.yaml -o yaml', async () => {

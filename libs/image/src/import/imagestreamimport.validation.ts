@@ -96,8 +96,10 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
       }
       const name = typeof from['name'] === 'string' ? from['name'] : '';
       if (!name) errors.push(fieldErr.required(`${path}.from.name`));
-      else if (name !== '*') {
-        // `*` is the legacy "look up the stream" name upstream still tolerates.
+      // `*` is the legacy "look up the stream" name upstream still tolerates: it skips the rest of
+      // the entry's checks, its import policy included.
+      else if (name === '*') return;
+      else {
         // A scheduled digest is accepted, as upstream: the scheduler imports it until the first success.
         const why = parseError(name);
         if (why) errors.push(fieldErr.invalid(`${path}.from.name`, name, why));
