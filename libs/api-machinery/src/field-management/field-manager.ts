@@ -1,7 +1,8 @@
 import { ApiError } from '../api-error';
 import { mergeApplied, removeFields } from './apply-merge';
-import { decodePath, difference, type FieldSet, intersection, pathString, sameSet, union } from './field-set';
+import { decodePath, difference, encodePath, type FieldSet, intersection, pathString, sameSet, union } from './field-set';
 import { changedFields, fieldSetOf, fieldValues, removedFields } from './field-values';
+import { fieldsStillAsLastApplied, KUBECTL_APPLY_MANAGER } from './last-applied';
 import type { ListShapes } from './list-shapes';
 import {
   capUpdateManagers,
@@ -114,7 +115,13 @@ export function applyConfiguration(
     if (managerId(m) === id) continue;
     for (const p of intersection(m.fields, changed)) conflicts.push({ manager: m, path: decodePath(p) });
   }
-  if (conflicts.length > 0 && !force) throw applyConflict(conflicts);
+  if (conflicts.length > 0 && !force) {
+    // kube-apiserver's lastAppliedManager: `kubectl apply --server-side` over client-side apply
+    // may take the fields the last-applied annotation still describes (same value live).
+    const allowed = writer.manager === KUBECTL_APPLY_MANAGER && live ? fieldsStillAsLastApplied(live, liveValues, shapes) : new Set<string>();
+    const remaining = conflicts.filter((c) => !allowed.has(encodePath(c.path)));
+    if (remaining.length > 0) throw applyConflict(remaining);
+  }
 
   releaseFields(managers, union(changed, removed), id);
   const fresh = !previous || !sameSet(previous.fields, appliedFields) || changed.size > 0 || removed.size > 0;

@@ -1,3 +1,7 @@
+import type { FieldSet } from './field-set';
+import { fieldValues } from './field-values';
+import type { ListShapes } from './list-shapes';
+
 /** The annotation client-side `kubectl apply` keeps its last configuration in. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -26,4 +30,25 @@ export function lastAppliedValue(config: Record<string, unknown>): string {
   else delete metadata['annotations'];
   const json = JSON.stringify(sortedKeys({ ...config, metadata } as Json));
   return `${json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')}\n`;
+}
+
+/**
+ * The fields of the object's last-applied annotation that still hold the value it records
+ * (structured-merge-diff's allowedConflictsFromLastApplied): client-side apply set them, so
+ * `kubectl apply --server-side` may take them from other managers without a conflict. Empty when
+ * there is no readable annotation.
+ */
+export function fieldsStillAsLastApplied(live: Record<string, unknown>, liveValues: Map<string, string>, shapes: ListShapes): FieldSet {
+  const annotations = (live['metadata'] as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  const text = annotations?.[LAST_APPLIED_ANNOTATION];
+  const out: FieldSet = new Set();
+  if (typeof text !== 'string' || text === '') return out;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  for (const [path, value] of fieldValues(lastApplied, shapes)) if (liveValues.get(path) === value) out.add(path);
+  return out;
 }

@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
+
+/** kubectl 1.32 workflows beyond create/get/apply: migrating between apply modes, watches, lists. */
+const suite = kubectlFound ? describe : describe.skip;
+if (!kubectlFound) console.warn('test/kubectl-workflows.int-spec.ts skipped: `kubectl` is not on PATH');
+
+const stream = (name: string, image: string, team: string) => `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: ${name}
+  labels: {team: ${team}}
+spec:
+  tags:
+  - name: latest
+    from: {kind: ImageStreamTag, name: "${image}"}
+`;
+
+suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl is not on PATH)', () => {
+  let api: TestApi;
+  let ws: ReturnType<typeof kubectlWorkspace>;
+
+  const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const run = await kubectl(args, input);
+    if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+    return run.stdout;
+  };
+  const file = (name: string, text: string): string => {
+    const path = join(ws.dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ws = kubectlWorkspace(api.url, 'wf');
+  });
+  afterAll(async () => {
+    await api.close();
+    ws.remove();
+  });
+
+  it('apply --server-side of a changed file over client-side apply takes the fields last-applied describes (no conflict), as kube-apiserver', async () => {
+    expect(await ok(['apply', '-f', file('a1.yaml', stream('moved', '3.1', 'web'))])).toBe('imagestream.image.openshift.io/moved created\n');
+    const changed = file('a2.yaml', stream('moved', '3.2', 'web'));
+    // diff and apply both send an apply as manager "kubectl": the values client-side apply set are still live.
+    const diff = await kubectl(['diff', '--server-side', '-f', changed]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain('+      name: "3.2"');
+    expect(diff.stderr).not.toContain('conflict');
+    expect(await ok(['apply', '--server-side', '-f', changed])).toBe('imagestream.image.openshift.io/moved serverside-applied\n');
+    const after = (await call('GET', `${api.base}/namespaces/wf/imagestreams/moved`)).body;
+    expect(after.spec.tags[0].from.name).toBe('3.2');
+    expect(after.metadata.managedFields.map((m: any) => `${m.manager}/${m.operation}`)).toEqual(['kubectl/Apply', 'kubectl-last-applied/Apply']);
+  });
+
+  it('a field changed by another manager since the last client-side apply still conflicts; --force-conflicts takes it', async () => {
+    await ok(['apply', '-f', file('b1.yaml', stream('taken', '3.1', 'web'))]);
+    await ok(['label', 'is', 'taken', 'team=ops', '--overwrite']);
+    const changed = file('b2.yaml', stream('taken', '3.2', 'dev'));
+    const refused = await kubectl(['apply', '--server-side', '-f', changed]);
+    expect(refused.code).toBe(1);
+    // Only the label conflicts: the tag still holds what last-applied says, so it may be taken.
+    expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-label" using image.openshift.io/v1: .metadata.labels.team');
+    expect((await call('GET', `${api.base}/namespaces/wf/imagestreams/taken`)).body.spec.tags[0].from.name).toBe('3.1');
+    expect(await ok(['apply', '--server-side', '--force-conflicts', '-f', changed])).toBe('imagestream.image.openshift.io/taken serverside-applied\n');
+    const after = (await call('GET', `${api.base}/namespaces/wf/imagestreams/taken`)).body;
+    expect(after.metadata.labels).toEqual({ team: 'dev' });
+    expect(after.spec.tags[0].from.name).toBe('3.2');
+  });
+
+  it('another field manager gets no such allowance: its apply conflicts with client-side apply', async () => {
+    await ok(['apply', '-f', file('c1.yaml', stream('other', '3.1', 'web'))]);
+    const run = await kubectl(['apply', '--server-side', '--field-manager=ci', '-f', file('c2.yaml', stream('other', '3.2', 'web'))]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('conflict with "kubectl-client-side-apply" using image.openshift.io/v1: .spec.tags[name="latest"].from.name');
+  });
+});
