@@ -79,4 +79,29 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('conflict with "kubectl-client-side-apply" using image.openshift.io/v1: .spec.tags[name="latest"].from.name');
   });
+
+  it.each([
+    ['imagestreams', '/apis/image.openshift.io/v1/namespaces/wf/imagestreams'],
+    ['tagchangeevents', '/apis/triggers.imagestreamd.io/v1/namespaces/wf/tagchangeevents'],
+  ])('a watch of %s with allowWatchBookmarks gets a BOOKMARK 2 s before timeoutSeconds ends it, as kube-apiserver', async (_kind, path) => {
+    const started = Date.now();
+    const run = await ok(['get', '--raw', `${path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=4`]);
+    const elapsed = Date.now() - started;
+    const events = run
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { resourceVersion: string } } });
+    // The periodic bookmark (30 s) is far off: this one is the watch cache's last call before the deadline.
+    expect(events.filter((e) => e.type === 'BOOKMARK').length).toBe(1);
+    expect(events.find((e) => e.type === 'BOOKMARK')!.object.metadata.resourceVersion).toMatch(/^\d+$/);
+    expect(elapsed).toBeGreaterThanOrEqual(3900);
+  });
+
+  it('a watch shorter than 2 s gets no BOOKMARK, and none without allowWatchBookmarks', async () => {
+    const base = '/apis/image.openshift.io/v1/namespaces/wf/imagestreams?watch=true&resourceVersion=';
+    const rv = JSON.parse(await ok(['get', '--raw', '/apis/image.openshift.io/v1/namespaces/wf/imagestreams'])).metadata.resourceVersion as string;
+    expect(await ok(['get', '--raw', `${base}${rv}&allowWatchBookmarks=true&timeoutSeconds=1`])).toBe('');
+    expect(await ok(['get', '--raw', `${base}${rv}&timeoutSeconds=3`])).toBe('');
+  });
 });

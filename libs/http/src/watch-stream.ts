@@ -19,6 +19,16 @@ export function watchTimeoutMs(timeoutSeconds?: number): number {
   return (timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
 }
 
+/**
+ * When, after the start of a watch lasting `timeoutMs`, to send the BOOKMARK kube-apiserver's
+ * watch cache sends 2 s before the deadline (so a client can resume from the newest version
+ * instead of re-listing); undefined when the watch is too short for one.
+ */
+export function preTimeoutBookmarkDelayMs(timeoutMs: number): number | undefined {
+  const delay = timeoutMs - 2000;
+  return delay > 0 ? delay : undefined;
+}
+
 export interface WatchRequest {
   handler: ResourceHandler;
   namespace?: string;
@@ -94,9 +104,12 @@ export class WatchStream {
       this.queue.push(c);
       if (this.live) this.pump();
     });
-    this.timers.push(setTimeout(() => this.close(), watchTimeoutMs(this.req.timeoutSeconds)));
+    const timeoutMs = watchTimeoutMs(this.req.timeoutSeconds);
+    this.timers.push(setTimeout(() => this.close(), timeoutMs));
     if (this.req.allowWatchBookmarks) {
       this.timers.push(setInterval(() => this.bookmark(), this.bookmarkIntervalMs));
+      const lastCall = preTimeoutBookmarkDelayMs(timeoutMs);
+      if (lastCall !== undefined) this.timers.push(setTimeout(() => this.bookmark(), lastCall));
     }
     const rv = this.req.resourceVersion;
     const initialEvents = this.req.sendInitialEvents;

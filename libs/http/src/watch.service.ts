@@ -5,7 +5,7 @@ import { ApiError } from '@app/api-machinery';
 import { compactChangeLog, Database, type WatchEventOut } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
 import { PresentedChanges } from './presented-changes';
-import { type WatchRequest, WatchStream, watchTimeoutMs } from './watch-stream';
+import { type WatchRequest, WatchStream, watchTimeoutMs, preTimeoutBookmarkDelayMs } from './watch-stream';
 
 /** Owns this process's change feed and open watches; ends every watch cleanly on shutdown. */
 @Injectable()
@@ -61,7 +61,9 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
     res.flushHeaders();
     const abort = new AbortController();
     this.handlerWatches.add(abort);
-    const timeout = setTimeout(() => abort.abort(), watchTimeoutMs(request.timeoutSeconds));
+    const timeoutMs = watchTimeoutMs(request.timeoutSeconds);
+    const timeout = setTimeout(() => abort.abort(), timeoutMs);
+    const lastCall = preTimeoutBookmarkDelayMs(timeoutMs);
     res.on('close', () => abort.abort());
     const write = (event: WatchEventOut) => {
       if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
@@ -75,6 +77,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
           resourceVersion: request.resourceVersion,
           allowWatchBookmarks: request.allowWatchBookmarks,
           bookmarkIntervalMs: this.config.watchBookmarkIntervalSeconds * 1000,
+          preTimeoutBookmarkAt: lastCall !== undefined ? Date.now() + lastCall : undefined,
           signal: abort.signal,
         },
         write,

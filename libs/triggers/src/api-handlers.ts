@@ -313,6 +313,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
   async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
     let cursor = o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : (await this.feedHorizon()).horizon ?? '0';
     let lastBookmark = Date.now();
+    let preTimeoutBookmarkSent = false;
     while (!o.signal.aborted) {
       let page: ListResult<object>;
       try {
@@ -326,8 +327,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
       }
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       const next = page.metadata.resourceVersion ?? cursor;
-      // Bookmarks as on other watches: every bookmark interval, with the position to resume from.
-      if (o.allowWatchBookmarks && Date.now() - lastBookmark >= o.bookmarkIntervalMs) {
+      // Bookmarks as on other watches: every bookmark interval, and once 2 s before the timeout.
+      const lastCall = !preTimeoutBookmarkSent && o.preTimeoutBookmarkAt !== undefined && Date.now() >= o.preTimeoutBookmarkAt;
+      if (lastCall) preTimeoutBookmarkSent = true;
+      if (o.allowWatchBookmarks && (lastCall || Date.now() - lastBookmark >= o.bookmarkIntervalMs)) {
         emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next } } });
         lastBookmark = Date.now();
       }

@@ -25,6 +25,8 @@ export interface HandlerWatchOptions {
   allowWatchBookmarks: boolean;
   /** How often to send a BOOKMARK when allowed (WATCH_BOOKMARK_INTERVAL_SECONDS). */
   bookmarkIntervalMs: number;
+  /** When (epoch ms) to send one more BOOKMARK because the watch is about to time out (as kube-apiserver, 2 s before). */
+  preTimeoutBookmarkAt?: number;
   /** Aborted when the client goes away, the watch times out or the server shuts down. */
   signal: AbortSignal;
 }
