@@ -104,4 +104,35 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect(await ok(['get', '--raw', `${base}${rv}&allowWatchBookmarks=true&timeoutSeconds=1`])).toBe('');
     expect(await ok(['get', '--raw', `${base}${rv}&timeoutSeconds=3`])).toBe('');
   });
+
+  it('kubectl events (list, --for, -A, get ev) answers an empty EventList: no events are recorded, but the commands work', async () => {
+    await ok(['apply', '-f', file('ev.yaml', stream('evented', '3.1', 'web'))]);
+    expect((await kubectl(['events'])).stderr).toBe('No events found in wf namespace.\n');
+    expect((await kubectl(['events', '--for', 'is/evented'])).stderr).toBe('No events found in wf namespace.\n');
+    expect((await kubectl(['events', '-A'])).stderr).toBe('No events found.\n');
+    expect((await kubectl(['get', 'ev'])).stderr).toBe('No resources found in wf namespace.\n');
+    const list = JSON.parse(await ok(['get', '--raw', '/api/v1/namespaces/wf/events?fieldSelector=involvedObject.kind%3DImageStream&limit=10']));
+    expect(list).toEqual({ kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) }, items: [] });
+    // Selectors are still checked, and a name is a NotFound, as for any kind.
+    expect((await kubectl(['get', '--raw', '/api/v1/events?fieldSelector=spec.x%3Dy'])).stderr).toContain('Error from server (BadRequest)');
+    expect((await kubectl(['get', 'ev', 'nope'])).stderr).toBe('Error from server (NotFound): events "nope" not found\n');
+    expect(await ok(['api-resources', '--api-group=', '-o', 'name'])).toBe('events\nnamespaces\n');
+  });
+
+  it('kubectl describe of every image kind reads its events with a field selector and gets an answer (200, Events: <none>)', async () => {
+    const image = `sha256:${'e'.repeat(64)}`;
+    const mapped = await call('POST', `${api.base}/namespaces/wf/imagestreammappings`, {
+      metadata: { name: 'evented' },
+      tag: '3.1',
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/wf/evented@${image}` },
+    });
+    expect(mapped.status).toBe(201);
+    for (const target of ['is/evented', 'istag/evented:3.1', 'itag/evented:3.1', `isimage/evented@${image}`, `images/${image}`]) {
+      const run = await kubectl(['describe', target, '-v=6']);
+      expect({ target, code: run.code }).toEqual({ target, code: 0 });
+      expect(run.stdout).toMatch(/\nEvents: +<none>\n$/);
+      const eventsRequest = run.stderr.split('\n').find((l) => l.includes('/events?fieldSelector=involvedObject'));
+      expect(eventsRequest).toContain('200 OK');
+    }
+  });
 });

@@ -45,6 +45,7 @@ describe('namespaces', () => {
     expect(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['team-a']);
     const discovery = await call('GET', `${api.url}/api/v1`);
     expect(discovery.body.resources).toEqual([
+      expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }),
       expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
     ]);
     expect((await call('GET', `${api.url}/apis`)).body.groups.map((g: { name: string }) => g.name)).not.toContain('');

@@ -77,7 +77,7 @@ export class DiscoveryController {
       .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
   }
 
-  /** The core group serves namespaces (see NamespaceHandler). */
+  /** The core group serves namespaces (see NamespaceHandler) and events (EventHandler). */
   @Get('api/v1')
   @Header('content-type', 'application/json')
   coreResources() {

@@ -14,6 +14,7 @@ import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
+import { EventHandler } from './events/event.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
@@ -32,11 +33,12 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
     { provide: NamespaceLifecycle, useFactory: () => new NamespaceLifecycle() },
     {
       provide: SelfSubjectAccessReviewHandler,
-      inject: [ResourceRegistry],
-      useFactory: (registry: ResourceRegistry) => {
+      inject: [ResourceRegistry, Database],
+      useFactory: (registry: ResourceRegistry, db: Database) => {
         const reviews = new SelfSubjectAccessReviewHandler();
         registry.register(reviews);
         registry.register(new SelfSubjectRulesReviewHandler());
+        registry.register(new EventHandler(db));
         return reviews;
       },
     },

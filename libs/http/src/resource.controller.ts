@@ -142,7 +142,7 @@ export class ResourceController {
     await this.item(h, '', p['name']!, req, reply);
   }
 
-  /** The core group (`/api/v1`) serves namespaces only. */
+  /** The core group (`/api/v1`): namespaces, and events below. */
   @All('api/:version/watch/namespaces')
   async coreWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply);
@@ -161,6 +161,34 @@ export class ResourceController {
   @All('api/:version/namespaces/:name')
   async coreItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     await this.item(this.handler('', p['version']!, 'namespaces', undefined), '', p['name']!, req, reply);
+  }
+
+  /** Namespaced core kinds (events): `/api/v1/namespaces/{ns}/{resource}[/{name}]`, all namespaces and watch paths. */
+  @All('api/:version/namespaces/:namespace/:resource')
+  async coreNamespacedCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.collection(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply);
+  }
+
+  @All('api/:version/namespaces/:namespace/:resource/:name')
+  async coreNamespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.item(this.handler('', p['version']!, p['resource']!, true), p['namespace']!, p['name']!, req, reply);
+  }
+
+  @All('api/:version/watch/namespaces/:namespace/:resource')
+  async coreLegacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply);
+  }
+
+  @All('api/:version/:resource')
+  async coreAllNamespaces(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler('', p['version']!, p['resource']!, true);
+    if (req.method !== 'GET') throw ApiError.methodNotAllowed();
+    await this.collection(h, undefined, req, reply);
+  }
+
+  @All('api/:version/watch/:resource')
+  async coreLegacyWatchAllNamespaces(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, p['resource']!, true), undefined, req, reply);
   }
 
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */
