@@ -135,4 +135,26 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
       expect(eventsRequest).toContain('200 OK');
     }
   });
+
+  it('pages: remainingItemCount counts what follows each page when nothing is selected; kubectl get --chunk-size follows the continue tokens', async () => {
+    for (const n of [1, 2, 3, 4, 5]) {
+      expect((await call('POST', `${api.base}/namespaces/pages/imagestreams`, { metadata: { name: `p${n}`, labels: { odd: String(n % 2) } } })).status).toBe(201);
+    }
+    const path = '/apis/image.openshift.io/v1/namespaces/pages/imagestreams';
+    const first = JSON.parse(await ok(['get', '--raw', `${path}?limit=2`]));
+    expect(first.items.map((i: any) => i.metadata.name)).toEqual(['p1', 'p2']);
+    expect(first.metadata.remainingItemCount).toBe(3);
+    const second = JSON.parse(await ok(['get', '--raw', `${path}?limit=2&continue=${first.metadata.continue}`]));
+    expect(second.metadata.remainingItemCount).toBe(1);
+    const last = JSON.parse(await ok(['get', '--raw', `${path}?limit=2&continue=${second.metadata.continue}`]));
+    expect(last.items.map((i: any) => i.metadata.name)).toEqual(['p5']);
+    expect(last.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion });
+    // With a selector kube-apiserver does not count (its count would include non-matching objects).
+    const selected = JSON.parse(await ok(['get', '--raw', `${path}?limit=1&labelSelector=odd%3D1`]));
+    expect(selected.metadata.continue).toBeDefined();
+    expect(selected.metadata.remainingItemCount).toBeUndefined();
+    const chunked = await kubectl(['get', 'is', '-n', 'pages', '--chunk-size=2', '-o', 'name', '-v=6']);
+    expect(chunked.stdout.trim().split('\n')).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => `imagestream.image.openshift.io/${n}`));
+    expect(chunked.stderr.split('\n').filter((l) => l.includes('GET') && l.includes('/namespaces/pages/imagestreams?'))).toHaveLength(3);
+  });
 });

@@ -214,18 +214,24 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           listRv = horizon !== undefined && BigInt(horizon) < BigInt(memberRv) ? horizon : memberRv;
         }
         const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-        const rows = await this.storage.list(tx, {
+        const page = {
           namespace: this.info.namespaced ? options.namespace : undefined,
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
           after,
           createdAtOrBefore: options.continueToken ? memberRv : undefined,
-          limit: limit !== undefined ? limit + 1 : undefined,
-        });
+        };
+        const rows = await this.storage.list(tx, { ...page, limit: limit !== undefined ? limit + 1 : undefined });
         const more = limit !== undefined && rows.length > limit;
         const items = more ? rows.slice(0, limit) : rows;
         await this.decorate(tx, items);
         const last = items[items.length - 1];
+        // kube-apiserver counts what follows a page only when nothing is selected (with selectors
+        // its count would include objects that do not match, so it gives none).
+        const counted = more && last && options.labelSelector.length === 0 && options.fieldSelector.length === 0;
+        const remainingItemCount = counted
+          ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } })
+          : undefined;
         return {
           metadata: {
             resourceVersion: listRv,
@@ -237,6 +243,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
                     namespace: last.metadata.namespace ?? '',
                     name: last.metadata.name ?? '',
                   }),
+                  ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
                 }
               : {}),
           },

@@ -64,6 +64,26 @@ export class TableStorage<T extends ApiObject> {
   }
 
   async list(q: Queryable, page: PageQuery): Promise<T[]> {
+    const { where, params, p } = this.filterOf(page);
+    const order = this.namespaced ? 'namespace, name' : 'name';
+    const rows = await q.query<Row>(
+      `SELECT name, resource_version::text AS resource_version, body FROM ${this.table}
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${order} ${page.limit !== undefined ? `LIMIT ${p(page.limit)}` : ''}`,
+      params,
+    );
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  /** How many rows the page query matches, whatever its limit. */
+  async count(q: Queryable, page: PageQuery): Promise<number> {
+    const { where, params } = this.filterOf(page);
+    const [row] = await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    return Number(row?.n ?? 0);
+  }
+
+  /** The WHERE terms of a page query, with their parameters (`p` adds one more). */
+  private filterOf(page: PageQuery): { where: string[]; params: unknown[]; p: (v: unknown) => string } {
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => {
@@ -114,14 +134,7 @@ export class TableStorage<T extends ApiObject> {
       );
     }
     if (page.createdAtOrBefore !== undefined) where.push(`create_rv <= ${p(page.createdAtOrBefore)}`);
-    const order = this.namespaced ? 'namespace, name' : 'name';
-    const rows = await q.query<Row>(
-      `SELECT name, resource_version::text AS resource_version, body FROM ${this.table}
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY ${order} ${page.limit !== undefined ? `LIMIT ${p(page.limit)}` : ''}`,
-      params,
-    );
-    return rows.map((r) => this.hydrate(r));
+    return { where, params, p };
   }
 
   private bodyOf(obj: T): string {
