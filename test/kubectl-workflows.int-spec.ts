@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
@@ -156,5 +157,60 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     const chunked = await kubectl(['get', 'is', '-n', 'pages', '--chunk-size=2', '-o', 'name', '-v=6']);
     expect(chunked.stdout.trim().split('\n')).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => `imagestream.image.openshift.io/${n}`));
     expect(chunked.stderr.split('\n').filter((l) => l.includes('GET') && l.includes('/namespaces/pages/imagestreams?'))).toHaveLength(3);
+  });
+
+  it('resourceVersionMatch=Exact lists the objects as they were at that version (every page); NotOlderThan lists the current ones', async () => {
+    const path = '/apis/image.openshift.io/v1/namespaces/exact/imagestreams';
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const map = async (image: string) => {
+      const res = await call('POST', `${api.base}/namespaces/exact/imagestreammappings`, {
+        metadata: { name: 'e1' },
+        tag: 'latest',
+        image: { metadata: { name: image }, dockerImageReference: `quay.io/exact/e1@${image}` },
+      });
+      expect(res.status).toBe(201);
+    };
+    for (const n of ['e1', 'e2', 'e3']) expect((await call('POST', `${api.base}/namespaces/exact/imagestreams`, { metadata: { name: n } })).status).toBe(201);
+    await map(digest('1'));
+    const before = JSON.parse(await ok(['get', '--raw', path]));
+    const rv = before.metadata.resourceVersion as string;
+    // Then: one deleted, one relabelled, one created, and the tag moved on.
+    await ok(['delete', 'is', 'e2', '-n', 'exact']);
+    await ok(['label', 'is', 'e3', 'moved=yes', '-n', 'exact']);
+    expect((await call('POST', `${api.base}/namespaces/exact/imagestreams`, { metadata: { name: 'e4' } })).status).toBe(201);
+    await map(digest('2'));
+
+    const exact = JSON.parse(await ok(['get', '--raw', `${path}?resourceVersion=${rv}&resourceVersionMatch=Exact`]));
+    expect(exact.metadata).toEqual({ resourceVersion: rv });
+    expect(exact.items).toEqual(before.items);
+    expect(exact.items[0].status.tags[0].items.map((e: any) => e.image)).toEqual([digest('1')]);
+    // Pages of an Exact list stay at that version.
+    const first = JSON.parse(await ok(['get', '--raw', `${path}?resourceVersion=${rv}&resourceVersionMatch=Exact&limit=2`]));
+    expect(first.items.map((i: any) => i.metadata.name)).toEqual(['e1', 'e2']);
+    expect(first.metadata.remainingItemCount).toBe(1);
+    const second = JSON.parse(await ok(['get', '--raw', `${path}?limit=2&continue=${first.metadata.continue}`]));
+    expect(second.metadata).toEqual({ resourceVersion: rv });
+    expect(second.items).toEqual([before.items[2]]);
+    // Selectors apply to the objects as they were.
+    expect(JSON.parse(await ok(['get', '--raw', `${path}?resourceVersion=${rv}&resourceVersionMatch=Exact&labelSelector=moved`])).items).toEqual([]);
+
+    const newer = JSON.parse(await ok(['get', '--raw', `${path}?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`]));
+    expect(newer.items.map((i: any) => i.metadata.name)).toEqual(['e1', 'e3', 'e4']);
+    expect(BigInt(newer.metadata.resourceVersion)).toBeGreaterThan(BigInt(rv));
+    expect(newer.items[0].status.tags[0].items.map((e: any) => e.image)).toEqual([digest('2'), digest('1')]);
+  });
+
+  it('resourceVersionMatch=Exact at a version older than the retained change log is 410 Expired, as for a compacted revision', async () => {
+    await call('POST', `${api.base}/namespaces/expired/imagestreams`, { metadata: { name: 'x1' } });
+    const client = new Client({ connectionString: api.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`UPDATE watch_compaction SET compacted_rv = (SELECT max(rv) FROM resource_changes)`);
+    } finally {
+      await client.end();
+    }
+    const run = await kubectl(['get', '--raw', '/apis/image.openshift.io/v1/namespaces/expired/imagestreams?resourceVersion=1&resourceVersionMatch=Exact']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Error from server (Expired): The resourceVersion for the provided list is too old.');
   });
 });

@@ -8,6 +8,8 @@ export interface ContinueToken {
   listRv?: string;
   namespace: string;
   name: string;
+  /** The list is resourceVersionMatch=Exact: every page shows the objects as they were at `rv`. */
+  exact?: boolean;
 }
 
 export function encodeContinue(token: ContinueToken): string {
@@ -19,7 +21,7 @@ export function decodeContinue(raw: string): ContinueToken {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<ContinueToken> & { v?: number };
     if (parsed.v === 1 && typeof parsed.rv === 'string' && /^\d+$/.test(parsed.rv) && typeof parsed.name === 'string' && typeof parsed.namespace === 'string') {
       const listRv = typeof parsed.listRv === 'string' && /^\d+$/.test(parsed.listRv) ? parsed.listRv : undefined;
-      return { rv: parsed.rv, ...(listRv ? { listRv } : {}), namespace: parsed.namespace, name: parsed.name };
+      return { rv: parsed.rv, ...(listRv ? { listRv } : {}), namespace: parsed.namespace, name: parsed.name, ...(parsed.exact === true ? { exact: true } : {}) };
     }
   } catch {
     // fall through to the uniform error below

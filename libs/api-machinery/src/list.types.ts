@@ -9,6 +9,8 @@ export interface ListOptions {
   fieldSelector: FieldSelector;
   limit?: number;
   continueToken?: string;
+  /** resourceVersionMatch=Exact: list the objects as they were at this version (stores that keep a change log). */
+  exactResourceVersion?: string;
 }
 
 export interface ListResult<T> {

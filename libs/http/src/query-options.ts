@@ -88,6 +88,7 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
     fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors]),
     limit: nonNegativeInt(q, 'limit'),
     continueToken: queryValue(q, 'continue') || undefined,
+    ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),
   };
 }
 

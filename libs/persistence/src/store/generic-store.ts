@@ -10,6 +10,8 @@ import {
   decodeContinue,
   type DeleteOptions,
   encodeContinue,
+  matchesFields,
+  matchesLabels,
   type FieldError,
   fieldErr,
   jsonEqual,
@@ -45,6 +47,7 @@ import { appendChange, compactedResourceVersion, currentResourceVersion } from '
 import { type Database, pgErrorCode, type Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
 import type { ResourceHandler } from './resource-handler';
+import { objectKey, statesAt } from './states-at-version';
 import type { TableStorage } from './table-storage';
 
 /** Kind-specific persistence side effects that run inside the write transaction. */
@@ -205,6 +208,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           memberRv = token.rv;
           listRv = token.listRv ?? token.rv;
           after = { namespace: token.namespace, name: token.name };
+          if (token.exact) return this.listAt(tx, token.rv, options, after);
+        } else if (options.exactResourceVersion !== undefined) {
+          return this.listAt(tx, options.exactResourceVersion, options, undefined);
         } else {
           // With a change feed in this process, report its horizon: every change at or below it
           // has committed, so a watch from there misses nothing (changes already in this list
@@ -252,6 +258,56 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       },
       { isolation: 'REPEATABLE READ' },
     );
+  }
+
+  /**
+   * resourceVersionMatch=Exact: the list as it was at `rv` (objects unchanged since are their
+   * current rows, the others come from the change log; see statesAt), every page of it.
+   */
+  private async listAt(tx: Queryable, rv: string, options: ListOptions, after: { namespace: string; name: string } | undefined): Promise<ListResult<T>> {
+    const namespace = this.info.namespaced ? options.namespace : undefined;
+    const { changedSince, then } = await statesAt(tx, this.info.resource, namespace, rv);
+    const unchanged = (await this.storage.list(tx, { namespace, labelSelector: [], fieldSelector: [] })).filter(
+      (o) => !changedSince.has(objectKey(o.metadata.namespace, o.metadata.name)),
+    );
+    await this.decorate(tx, unchanged);
+    const old = then.map((t) => t.object as T);
+    await this.decorate(
+      tx,
+      old,
+      then.map((t) => t.mark),
+    );
+    const keyOf = (o: T) => [o.metadata.namespace ?? '', o.metadata.name ?? ''] as const;
+    const order = (a: T, b: T) => {
+      const [an, aname] = keyOf(a);
+      const [bn, bname] = keyOf(b);
+      return an !== bn ? (an < bn ? -1 : 1) : aname < bname ? -1 : aname > bname ? 1 : 0;
+    };
+    const all = [...unchanged, ...old]
+      .filter((o) => matchesLabels(options.labelSelector, o.metadata.labels ?? {}) && matchesFields(options.fieldSelector, this.fieldsOf(o)))
+      .filter((o) => {
+        if (!after) return true;
+        const [ns, name] = keyOf(o);
+        return ns !== after.namespace ? ns > after.namespace : name > after.name;
+      })
+      .sort(order);
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const items = limit !== undefined ? all.slice(0, limit) : all;
+    const last = items[items.length - 1];
+    const more = limit !== undefined && all.length > limit && last !== undefined;
+    const selects = options.labelSelector.length > 0 || options.fieldSelector.length > 0;
+    return {
+      metadata: {
+        resourceVersion: rv,
+        ...(more
+          ? {
+              continue: encodeContinue({ rv, listRv: rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', exact: true }),
+              ...(selects ? {} : { remainingItemCount: all.length - items.length }),
+            }
+          : {}),
+      },
+      items,
+    };
   }
 
   private warningsOf(obj: T): { warnings?: string[] } {
