@@ -200,6 +200,20 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect(newer.items[0].status.tags[0].items.map((e: any) => e.image)).toEqual([digest('2'), digest('1')]);
   });
 
+  it('kubectl explain --recursive describes every kind of both groups (the list operations name the item kind, as kube-apiserver publishes them)', async () => {
+    const kinds = (await ok(['api-resources', '-o', 'name'])).trim().split('\n').filter((r) => /\.(image\.openshift\.io|triggers\.imagestreamd\.io)$/.test(r));
+    expect(kinds).toHaveLength(14);
+    for (const resource of kinds) {
+      const run = await kubectl(['explain', resource, '--recursive']);
+      expect({ resource, code: run.code, stderr: run.stderr }).toEqual({ resource, code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^GROUP: +\S+\nKIND: +[A-Za-z]+\nVERSION: +v1\n/);
+      expect(run.stdout).not.toMatch(/^KIND: +\w+List$/m);
+    }
+    expect(await ok(['explain', 'tagchangeevent.cause'])).toContain('What moved the tag');
+    expect(await ok(['explain', 'pushpreview.spec.image'])).toContain('Digest of the image being pushed');
+    expect(await ok(['explain', 'deliveryredrive.spec'])).toContain('trigger\t<string>');
+  });
+
   it('resourceVersionMatch=Exact at a version older than the retained change log is 410 Expired, as for a compacted revision', async () => {
     await call('POST', `${api.base}/namespaces/expired/imagestreams`, { metadata: { name: 'x1' } });
     const client = new Client({ connectionString: api.databaseUrl });

@@ -4,6 +4,7 @@ import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
 import { render, type Schema } from './schema';
+import { triggerActionSchemas } from './trigger-action-schemas';
 import { triggerSchemas } from './trigger-schemas';
 
 type Json = Record<string, unknown>;
@@ -81,7 +82,7 @@ export class OpenApiDocuments {
   /** Every schema this server publishes, by definition name. */
   get schemas(): Record<string, Schema> {
     if (this.cache.schemas) return this.cache.schemas;
-    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas, ...triggerSchemas };
+    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
     for (const h of this.registry.all()) {
       for (const kind of [h.info.kind, h.info.listKind]) {
         const name = schemaNameOf(h.info.group, h.info.version, kind);
@@ -99,7 +100,10 @@ export class OpenApiDocuments {
     return out;
   }
 
-  /** The schema of a resource's kind, or undefined when it publishes none of its own. */
+  /**
+   * The schema field validation checks a resource's bodies against, or undefined when it publishes
+   * none of its own. The trigger action kinds' schemas only document: their handlers check bodies.
+   */
   schemaOf(info: ResourceInfo): Schema | undefined {
     const name = schemaNameOf(info.group, info.version, info.kind);
     return metaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
@@ -177,7 +181,9 @@ export class OpenApiDocuments {
 
   private operation(info: ResourceInfo, path: string, op: Operation, namespaced: boolean, version: 2 | 3): Json {
     const ref = (name: string) => (version === 2 ? { $ref: `#/definitions/${name}` } : { $ref: `#/components/schemas/${name}` });
-    const gvk = { group: info.group, kind: op.action === 'list' ? info.listKind : info.kind, version: info.version };
+    // Every operation of a resource names the resource's kind, list included (kube-apiserver's
+    // installer tags routes with the request scope's kind): kubectl explain finds the kind this way.
+    const gvk = { group: info.group, kind: info.kind, version: info.version };
     const out: Json = {
       description: `${op.verb} ${op.action === 'list' ? info.listKind : info.kind}`,
       operationId: this.operationId(info, op, namespaced),

@@ -29,8 +29,8 @@ const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
  * The triggers.imagestreamd.io/v1 schemas of the stored and listed kinds. Field validation drops
  * (Warn, Ignore) or refuses (Strict) whatever a published schema does not declare, so each one
  * declares every field its kind accepts; the `FieldsOf` types keep them in step with the
- * TypeScript types. The create-only kinds (DeliveryRedrive, PushPreview) publish none and are
- * passed through.
+ * TypeScript types. The create-only kinds (DeliveryRedrive, PushPreview) and the feed are
+ * documented apart (trigger-action-schemas) and passed through.
  */
 export const triggerSchemas: Record<string, Schema> = {
   [`${TRIGGERS}.Trigger`]: kind<Trigger>(

@@ -1,0 +1,100 @@
+import { META } from './meta-schemas';
+import { kindSchemas } from './kind-schemas';
+import { type Schema, s } from './schema';
+import { TRIGGERS } from './trigger-schemas';
+
+const { kind, list } = kindSchemas('triggers.imagestreamd.io', 'v1', TRIGGERS);
+const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
+
+/**
+ * Their handlers check what they accept (an unknown redrive field is a 422, never dropped), so these
+ * schemas only document the fields for `kubectl explain`: server-side field validation does not use
+ * them (OpenApiDocuments.schemaOf), and clients validating from the documents keep every field.
+ */
+const checkedByHandler = { 'x-kubernetes-preserve-unknown-fields': true } as const;
+
+/** Fields of an action kind: what the request asks and what the answer says. */
+interface DeliveryRedriveFields {
+  metadata: unknown;
+  spec: unknown;
+  status: unknown;
+}
+interface TagChangeEventFields {
+  metadata: unknown;
+  type: unknown;
+  stream: unknown;
+  tag: unknown;
+  from: unknown;
+  to: unknown;
+  dockerImageReference: unknown;
+  cause: unknown;
+}
+
+function withOptions(schema: Schema, options: Partial<Schema>): Schema {
+  return { ...schema, ...options };
+}
+
+/**
+ * Schemas of the triggers.imagestreamd.io kinds that are not stored: the create-only actions
+ * (DeliveryRedrive, PushPreview) and the tag-change feed (TagChangeEvent), so that
+ * `kubectl explain` describes every kind the group serves.
+ */
+export const triggerActionSchemas: Record<string, Schema> = {
+  [`${TRIGGERS}.DeliveryRedrive`]: withOptions(
+    kind<DeliveryRedriveFields>(
+      'DeliveryRedrive',
+      'A DeliveryRedrive (create only, never stored) sends dead-lettered deliveries again: those of one delivery, of one trigger, or (empty spec) of the whole namespace.',
+      {
+        metadata: objectMeta,
+        spec: s.object<{ delivery: unknown; trigger: unknown }>('Which dead letters to redrive (at most one of the two; neither: every one in the namespace).', {
+          delivery: s.string('Name of one Delivery (its webhook-id).'),
+          trigger: s.string('Name of one Trigger: every dead delivery it owns.'),
+        }),
+        status: s.object<{ redriven: unknown }>('What the redrive did (set by the server).', {
+          redriven: s.array(s.string(''), 'Names of the deliveries sent again.', { 'x-kubernetes-list-type': 'atomic' }),
+        }),
+      },
+    ),
+    checkedByHandler,
+  ),
+  [`${TRIGGERS}.DeliveryRedriveList`]: list('DeliveryRedriveList', 'DeliveryRedrive', 'DeliveryRedriveList is a list of DeliveryRedrive objects.'),
+  [`${TRIGGERS}.PushPreview`]: withOptions(
+    kind<DeliveryRedriveFields>( // the same three parts
+      'PushPreview',
+      'A PushPreview (create only, no side effect) says what a push of an image to the ImageStreamTag named by metadata.name (<stream>:<tag>) would fire: the Triggers and annotated workloads following it and what each would receive.',
+      {
+        metadata: objectMeta,
+        spec: s.object<{ image: unknown; dockerImageReference: unknown }>('The hypothetical push.', {
+          image: s.string('Digest of the image being pushed. Required.'),
+          dockerImageReference: s.string('Exact pull spec of the image (default: from the tag repository and the digest).'),
+        }),
+        status: s.object<{ streamFound: unknown; triggers: unknown; workloads: unknown }>('What would happen (set by the server).', {
+          streamFound: s.boolean('Whether the image stream exists yet (a first push creates it).'),
+          triggers: s.array(s.raw('namespace, name, tag, wouldFire, reason, and when it would fire: deliveryId, idempotencyKey, url, event (the CloudEvent).'), 'Every Trigger following the tag or one of its aliases.', {
+            'x-kubernetes-list-type': 'atomic',
+          }),
+          workloads: s.array(s.raw('kind, namespace, name, tag, fieldPath, wouldFire, reason, patch (the JSON patch), deliveryId, idempotencyKey, event.'), 'Every image.openshift.io/triggers annotation entry following the tag or one of its aliases.', {
+            'x-kubernetes-list-type': 'atomic',
+          }),
+        }),
+      },
+    ),
+    checkedByHandler,
+  ),
+  [`${TRIGGERS}.PushPreviewList`]: list('PushPreviewList', 'PushPreview', 'PushPreviewList is a list of PushPreview objects.'),
+  [`${TRIGGERS}.TagChangeEvent`]: kind<TagChangeEventFields>(
+    'TagChangeEvent',
+    'A TagChangeEvent (read only) is one move of an image stream tag, from the pull feed: list it in commit order and resume with continue=<the list resourceVersion>, or watch it.',
+    {
+      metadata: objectMeta,
+      type: s.string('What happened to the tag, e.g. tag.created, tag.updated, tag.deleted.'),
+      stream: s.string('Name of the image stream.'),
+      tag: s.string('Name of the tag.'),
+      from: s.string('Digest the tag pointed at before (null for a new tag).'),
+      to: s.string('Digest the tag points at now.'),
+      dockerImageReference: s.string('Pull spec of the new image.'),
+      cause: s.string('What moved the tag: registry, mapping, alias, import, spec, ...'),
+    },
+  ),
+  [`${TRIGGERS}.TagChangeEventList`]: list('TagChangeEventList', 'TagChangeEvent', 'TagChangeEventList is a list of TagChangeEvent objects.'),
+};
