@@ -118,6 +118,7 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect((await kubectl(['get', '--raw', '/api/v1/events?fieldSelector=spec.x%3Dy'])).stderr).toContain('Error from server (BadRequest)');
     expect((await kubectl(['get', 'ev', 'nope'])).stderr).toBe('Error from server (NotFound): events "nope" not found\n');
     expect(await ok(['api-resources', '--api-group=', '-o', 'name'])).toBe('events\nnamespaces\n');
+    expect(await ok(['explain', 'events.involvedObject'])).toMatch(/^KIND: +Event\nVERSION: +v1\n/);
   });
 
   it('kubectl describe of every image kind reads its events with a field selector and gets an answer (200, Events: <none>)', async () => {

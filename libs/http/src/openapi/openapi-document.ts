@@ -4,6 +4,7 @@ import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
 import { render, type Schema } from './schema';
+import { eventSchemas } from './event-schemas';
 import { triggerActionSchemas } from './trigger-action-schemas';
 import { triggerSchemas } from './trigger-schemas';
 
@@ -82,7 +83,7 @@ export class OpenApiDocuments {
   /** Every schema this server publishes, by definition name. */
   get schemas(): Record<string, Schema> {
     if (this.cache.schemas) return this.cache.schemas;
-    const out: Record<string, Schema> = { ...metaSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
+    const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
     for (const h of this.registry.all()) {
       for (const kind of [h.info.kind, h.info.listKind]) {
         const name = schemaNameOf(h.info.group, h.info.version, kind);
