@@ -14,7 +14,7 @@ const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
 const checkedByHandler = { 'x-kubernetes-preserve-unknown-fields': true } as const;
 
 /** Fields of an action kind: what the request asks and what the answer says. */
-interface DeliveryRedriveFields {
+interface ActionFields {
   metadata: unknown;
   spec: unknown;
   status: unknown;
@@ -41,7 +41,7 @@ function withOptions(schema: Schema, options: Partial<Schema>): Schema {
  */
 export const triggerActionSchemas: Record<string, Schema> = {
   [`${TRIGGERS}.DeliveryRedrive`]: withOptions(
-    kind<DeliveryRedriveFields>(
+    kind<ActionFields>(
       'DeliveryRedrive',
       'A DeliveryRedrive (create only, never stored) sends dead-lettered deliveries again: those of one delivery, of one trigger, or (empty spec) of the whole namespace.',
       {
@@ -59,7 +59,7 @@ export const triggerActionSchemas: Record<string, Schema> = {
   ),
   [`${TRIGGERS}.DeliveryRedriveList`]: list('DeliveryRedriveList', 'DeliveryRedrive', 'DeliveryRedriveList is a list of DeliveryRedrive objects.'),
   [`${TRIGGERS}.PushPreview`]: withOptions(
-    kind<DeliveryRedriveFields>( // the same three parts
+    kind<ActionFields>(
       'PushPreview',
       'A PushPreview (create only, no side effect) says what a push of an image to the ImageStreamTag named by metadata.name (<stream>:<tag>) would fire: the Triggers and annotated workloads following it and what each would receive.',
       {
