@@ -119,6 +119,12 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect((await kubectl(['get', 'ev', 'nope'])).stderr).toBe('Error from server (NotFound): events "nope" not found\n');
     expect(await ok(['api-resources', '--api-group=', '-o', 'name'])).toBe('events\nnamespaces\n');
     expect(await ok(['explain', 'events.involvedObject'])).toMatch(/^KIND: +Event\nVERSION: +v1\n/);
+    // A watch-list (client-go's WatchListClient) gets the end of the empty initial state at once.
+    const watchList = await ok(['get', '--raw', '/api/v1/namespaces/wf/events?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1']);
+    expect(JSON.parse(watchList.trim().split('\n')[0]!)).toEqual({
+      type: 'BOOKMARK',
+      object: { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/), annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    });
   });
 
   it('kubectl describe of every image kind reads its events with a field selector and gets an answer (200, Events: <none>)', async () => {

@@ -76,6 +76,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
           fieldSelector: request.fieldSelector,
           resourceVersion: request.resourceVersion,
           allowWatchBookmarks: request.allowWatchBookmarks,
+          ...(request.sendInitialEvents !== undefined ? { sendInitialEvents: request.sendInitialEvents } : {}),
           bookmarkIntervalMs: this.config.watchBookmarkIntervalSeconds * 1000,
           preTimeoutBookmarkAt: lastCall !== undefined ? Date.now() + lastCall : undefined,
           signal: abort.signal,

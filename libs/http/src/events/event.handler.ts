@@ -60,6 +60,11 @@ export class EventHandler implements ResourceHandler {
   }
 
   async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
+    // Watch-list clients wait for the end of the (here empty) initial state before anything else.
+    if (o.sendInitialEvents === true && o.allowWatchBookmarks) {
+      const resourceVersion = await currentResourceVersion(this.db);
+      emit({ type: 'BOOKMARK', object: { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+    }
     let lastBookmark = Date.now();
     let preTimeoutBookmarkSent = false;
     while (!o.signal.aborted) {

@@ -23,6 +23,8 @@ export interface HandlerWatchOptions {
   fieldSelector: FieldSelector;
   resourceVersion?: string;
   allowWatchBookmarks: boolean;
+  /** Watch-list (`sendInitialEvents`): undefined when the client did not ask either way. */
+  sendInitialEvents?: boolean;
   /** How often to send a BOOKMARK when allowed (WATCH_BOOKMARK_INTERVAL_SECONDS). */
   bookmarkIntervalMs: number;
   /** When (epoch ms) to send one more BOOKMARK because the watch is about to time out (as kube-apiserver, 2 s before). */
