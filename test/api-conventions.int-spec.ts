@@ -124,10 +124,21 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     const elsewhere = await call('GET', `${api.base}/namespaces/other/imagestreams?limit=1&continue=${encodeURIComponent(token)}`);
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.message).toMatch(/^continue key is not valid/);
-    // Cluster-scoped kinds have no metadata.namespace to select on.
-    const images = await call('GET', `${api.base}/images?fieldSelector=metadata.namespace%3Dx`);
-    expect(images.status).toBe(400);
+    // A cluster-scoped kind accepts metadata.namespace, as apimachinery's default conversion does:
+    // an empty value matches every object, another none (Namespace, a core kind, refuses it).
+    const image = `sha256:${'9'.repeat(64)}`;
+    expect((await call('POST', `${api.base}/images`, { metadata: { name: image }, dockerImageReference: `quay.io/x/y@${image}` })).status).toBe(201);
+    const names = (res: { body: { items: { metadata: { name: string } }[] } }) => res.body.items.map((i) => i.metadata.name);
+    expect(names(await call('GET', `${api.base}/images?fieldSelector=metadata.namespace%3Dx`))).toEqual([]);
+    expect(names(await call('GET', `${api.base}/images?fieldSelector=metadata.namespace%3D`))).toContain(image);
+    expect(names(await call('GET', `${api.base}/images?fieldSelector=metadata.namespace!%3Dx`))).toContain(image);
     expect((await call('GET', `${api.base}/images?fieldSelector=metadata.name%3Dx`)).status).toBe(200);
+    const unknown = await call('GET', `${ns()}/imagestreams?fieldSelector=spec.foo%3Dx`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toBe('"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    const namespaces = await call('GET', `${api.url}/api/v1/namespaces?fieldSelector=metadata.namespace%3Dx`);
+    expect(namespaces.status).toBe(400);
+    expect(namespaces.body.message).toBe('field label not supported: metadata.namespace');
     const listWithInitial = await call('GET', `${ns()}/imagestreams?sendInitialEvents=true`);
     expect(listWithInitial.status).toBe(422);
     expect(listWithInitial.body.details.causes[0]).toMatchObject({ field: 'sendInitialEvents' });

@@ -1,4 +1,4 @@
-import { matchesFields, parseFieldSelector } from './field-selector';
+import { fieldLabelNotSupported, matchesFields, parseFieldSelector } from './field-selector';
 
 describe('parseFieldSelector', () => {
   const supported = ['metadata.name', 'metadata.namespace'];
@@ -9,8 +9,10 @@ describe('parseFieldSelector', () => {
     ]);
     expect(parseFieldSelector('metadata.name==a', supported)).toEqual([{ field: 'metadata.name', op: '=', value: 'a' }]);
   });
-  it('rejects unknown fields with the upstream message', () => {
+  it('rejects unknown fields with the upstream message (apimachinery default, or a kind conversion wording)', () => {
     expect(() => parseFieldSelector('spec.foo=x', supported)).toThrow('"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(() => parseFieldSelector('spec.foo=x', [...supported, 'status.dockerImageRepository'])).toThrow('"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(() => parseFieldSelector('spec.foo=x', supported, fieldLabelNotSupported)).toThrow('field label not supported: spec.foo');
   });
   it('rejects terms without an operator', () => {
     expect(() => parseFieldSelector('metadata.name', supported)).toThrow(expect.objectContaining({ code: 400 }));

@@ -9,8 +9,17 @@ export interface FieldRequirement {
 
 export type FieldSelector = FieldRequirement[];
 
-/** Parses a field selector, accepting only the fields a resource supports (others → 400). */
-export function parseFieldSelector(selector: string | undefined, supported: readonly string[]): FieldSelector {
+/**
+ * apimachinery's DefaultMetaV1FieldSelectorConversion wording, which every kind without its own
+ * conversion answers, and those whose conversion falls back to it (ImageStream).
+ */
+export const unknownFieldSelector = (field: string): string => `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`;
+
+/** The wording of the core kinds' own conversions (Namespace, Event). */
+export const fieldLabelNotSupported = (field: string): string => `field label not supported: ${field}`;
+
+/** Parses a field selector, accepting only the fields a resource supports (others → 400 with `unknown`'s message). */
+export function parseFieldSelector(selector: string | undefined, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
   if (!selector || selector.trim() === '') return [];
   const out: FieldSelector = [];
   for (const raw of selector.split(',')) {
@@ -18,11 +27,7 @@ export function parseFieldSelector(selector: string | undefined, supported: read
     const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(part);
     if (!m) throw ApiError.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
     const field = m[1]!.trim();
-    if (!supported.includes(field)) {
-      throw ApiError.badRequest(
-        `"${field}" is not a known field selector: only ${supported.map((f) => `"${f}"`).join(', ')}`,
-      );
-    }
+    if (!supported.includes(field)) throw ApiError.badRequest(unknown(field));
     out.push({ field, op: m[2] === '!=' ? '!=' : '=', value: m[3]!.trim() });
   }
   return out;

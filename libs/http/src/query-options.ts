@@ -4,7 +4,9 @@ import {
   type FieldError,
   fieldErr,
   type ListOptions,
+  fieldLabelNotSupported,
   parseFieldSelector,
+  unknownFieldSelector,
   parseLabelSelector,
   type PatchType,
   type ResourceInfo,
@@ -80,12 +82,15 @@ function validateListParams(q: Query): void {
 
 export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | undefined): ListOptions {
   validateListParams(q);
-  // Cluster-scoped kinds have no metadata.namespace field to select on (upstream: 400).
-  const metaFields = info.namespaced ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
+  // apimachinery's default field label conversion accepts metadata.namespace on cluster-scoped kinds
+  // too (Image: an empty value matches every object, another none); the core kinds have their own
+  // conversions (Namespace: no metadata.namespace) and wording.
+  const core = info.group === '';
+  const metaFields = info.namespaced || !core ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
   return {
     namespace,
     labelSelector: parseLabelSelector(queryValue(q, 'labelSelector')),
-    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors]),
+    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors], core ? fieldLabelNotSupported : unknownFieldSelector),
     limit: nonNegativeInt(q, 'limit'),
     continueToken: queryValue(q, 'continue') || undefined,
     ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),
