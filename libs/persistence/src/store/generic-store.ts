@@ -266,45 +266,52 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    */
   private async listAt(tx: Queryable, rv: string, options: ListOptions, after: { namespace: string; name: string } | undefined): Promise<ListResult<T>> {
     const namespace = this.info.namespaced ? options.namespace : undefined;
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const { changedSince, then } = await statesAt(tx, this.info.resource, namespace, rv);
-    const unchanged = (await this.storage.list(tx, { namespace, labelSelector: [], fieldSelector: [] })).filter(
-      (o) => !changedSince.has(objectKey(o.metadata.namespace, o.metadata.name)),
-    );
-    await this.decorate(tx, unchanged);
-    const old = then.map((t) => t.object as T);
-    await this.decorate(
-      tx,
-      old,
-      then.map((t) => t.mark),
-    );
+    // Objects unchanged since `rv` are their current rows, filtered in SQL like any list. A page
+    // reads at most `limit` + 1 + (objects changed since) of them in key order: enough for a full
+    // page even when every changed one is skipped, so the cost follows the page and the changes
+    // since `rv`, not the collection.
+    const current = await this.storage.list(tx, {
+      namespace,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      after,
+      limit: limit !== undefined ? limit + 1 + changedSince.size : undefined,
+    });
+    const unchanged = current.filter((o) => !changedSince.has(objectKey(o.metadata.namespace, o.metadata.name)));
     const keyOf = (o: T) => [o.metadata.namespace ?? '', o.metadata.name ?? ''] as const;
+    const afterKey = (o: T) => {
+      if (!after) return true;
+      const [ns, name] = keyOf(o);
+      return ns !== after.namespace ? ns > after.namespace : name > after.name;
+    };
+    const old = then
+      .map((t) => ({ object: t.object as T, mark: t.mark }))
+      .filter(({ object }) => afterKey(object) && matchesLabels(options.labelSelector, object.metadata.labels ?? {}) && matchesFields(options.fieldSelector, this.fieldsOf(object)));
     const order = (a: T, b: T) => {
       const [an, aname] = keyOf(a);
       const [bn, bname] = keyOf(b);
       return an !== bn ? (an < bn ? -1 : 1) : aname < bname ? -1 : aname > bname ? 1 : 0;
     };
-    const all = [...unchanged, ...old]
-      .filter((o) => matchesLabels(options.labelSelector, o.metadata.labels ?? {}) && matchesFields(options.fieldSelector, this.fieldsOf(o)))
-      .filter((o) => {
-        if (!after) return true;
-        const [ns, name] = keyOf(o);
-        return ns !== after.namespace ? ns > after.namespace : name > after.name;
-      })
-      .sort(order);
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const all = [...unchanged, ...old.map((o) => o.object)].sort(order);
     const items = limit !== undefined ? all.slice(0, limit) : all;
+    // Decorate only what is answered: current rows with their history, old states as of their change.
+    const answered = new Set(items);
+    await this.decorate(tx, unchanged.filter((o) => answered.has(o)));
+    const oldAnswered = old.filter((o) => answered.has(o.object));
+    await this.decorate(
+      tx,
+      oldAnswered.map((o) => o.object),
+      oldAnswered.map((o) => o.mark),
+    );
     const last = items[items.length - 1];
     const more = limit !== undefined && all.length > limit && last !== undefined;
-    const selects = options.labelSelector.length > 0 || options.fieldSelector.length > 0;
     return {
       metadata: {
         resourceVersion: rv,
-        ...(more
-          ? {
-              continue: encodeContinue({ rv, listRv: rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', exact: true }),
-              ...(selects ? {} : { remainingItemCount: all.length - items.length }),
-            }
-          : {}),
+        // No remainingItemCount: counting the rest would read the whole collection (it is optional).
+        ...(more ? { continue: encodeContinue({ rv, listRv: rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', exact: true }) } : {}),
       },
       items,
     };
