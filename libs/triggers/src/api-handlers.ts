@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   type FieldError,
@@ -275,18 +276,6 @@ export class PushPreviewHandler implements ResourceHandler {
 /** How often a watch on the feed looks for new moves. */
 const FEED_WATCH_POLL_MS = 200;
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * The durable pull feed of tag moves (tag_changes): list in commit order after a cursor,
  * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for
@@ -335,7 +324,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
         lastBookmark = Date.now();
       }
       cursor = next;
-      if (!page.metadata.continue) await sleepUnlessAborted(this.pollMs, o.signal);
+      if (!page.metadata.continue) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
     }
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type ListOptions, type ListResult, type ResourceInfo, refOf } from '@app/api-machinery';
 import { currentResourceVersion, type Database, type HandlerWatchOptions, type ResourceHandler, type WatchEventOut } from '@app/persistence';
 
@@ -27,18 +28,6 @@ export const eventsInfo: ResourceInfo = {
   ],
   mergeKeys: {},
 };
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Events are not recorded here (nothing emits them), but clients read them: `kubectl describe`
@@ -74,7 +63,7 @@ export class EventHandler implements ResourceHandler {
         emit({ type: 'BOOKMARK', object: { kind: 'Event', apiVersion: 'v1', metadata: { resourceVersion: await currentResourceVersion(this.db) } } });
         lastBookmark = Date.now();
       }
-      await sleepUnlessAborted(250, o.signal);
+      await sleep(250, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
     }
   }
 }

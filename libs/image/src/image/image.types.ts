@@ -1,4 +1,5 @@
 import type { ApiObject, ObjectMeta } from '@app/api-machinery';
+import type { ParsedDockerConfig } from '@app/registry';
 
 /** One layer of an image, base layer first (openshift/api image/v1 ImageLayer). */
 export interface ImageLayer {
@@ -17,36 +18,8 @@ export interface ImageManifest {
   variant?: string;
 }
 
-/** Docker-API style config block inside DockerImage (openshift/api docker10.DockerConfig; capitalised keys on the wire). */
-export interface DockerConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  Memory?: number;
-  MemorySwap?: number;
-  CpuShares?: number;
-  Cpuset?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  PortSpecs?: string[];
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[];
-  Cmd?: string[];
-  Dns?: string[];
-  Image?: string;
-  Volumes?: Record<string, Record<string, never>>;
-  VolumesFrom?: string;
-  WorkingDir?: string;
-  Entrypoint?: string[];
-  NetworkDisabled?: boolean;
-  SecurityOpts?: string[];
-  OnBuild?: string[];
-  Labels?: Record<string, string>;
-}
+/** Docker-API style config block inside DockerImage: the registry lib's docker10.DockerConfig. */
+export type DockerConfig = ParsedDockerConfig;
 
 /** The DockerImage document carried in Image.dockerImageMetadata. */
 export interface DockerImageMetadata {
