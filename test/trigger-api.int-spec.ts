@@ -268,7 +268,7 @@ describe('triggers.imagestreamd.io API', () => {
     expect(deployment.status).toBe(422);
     expect(deployment.body.details.causes[0].message).toContain('spec.template.spec.containers[');
     // In a workload annotation the same selector is not refused (kube-apiserver does not validate
-    // annotations): the workload is stored, its triggers are ignored, and a Warning says why.
+    // annotations): the workload is stored and a Warning says the entry will not apply.
     const annotated = await call('POST', `${server.url}/apis/apps/v1/namespaces/api/deployments`, {
       metadata: {
         name: 'web',

@@ -260,4 +260,52 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(comparableEvent(real)).toEqual(comparableEvent(byName['pvweb'].event));
     expect(byName['pvweb'].deliveryId).toBe(real.id);
   });
+
+  it('an applicable entry whose fieldPath names no container holds back the whole workload; fieldPaths are read as OpenShift reads them', async () => {
+    for (const s of ['fp', 'fpnone']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    const pod = 'spec.template.spec';
+    const web = `${pod}.containers[?(@.name=="web")].image`;
+    const entry = (name: string, fieldPath: string, extra: object = {}) => ({ from: { kind: 'ImageStreamTag', name }, fieldPath, ...extra });
+    const workload = (name: string, entries: object[]) => ({ ...deployment(name, 'fp:latest'), metadata: { name, annotations: annotation(entries) } });
+
+    // Upstream's controller fails the object on an entry naming a missing container: no entry is applied.
+    expect((await call('POST', `${apps()}/deployments`, workload('fp-blocked', [entry('fp:latest', web), entry('fp:latest', `${pod}.containers[?(@.name=="gone")].image`)]))).status).toBe(201);
+    // Paused and imageless entries are passed over before their fieldPath is read: a bad one blocks nothing.
+    // `containers[0]image` (no dot) parses upstream.
+    const lenient = await call(
+      'POST',
+      `${apps()}/deployments`,
+      workload('fp-lenient', [
+        entry('fp:latest', `${pod}.containers[1]image`),
+        entry('fp:latest', `${pod}.containers[0].name`, { paused: true }),
+        entry('fpnone:latest', `${pod}.containers[?(@.name=='sidecar')].image`),
+      ]),
+    );
+    expect(lenient.status).toBe(201);
+    expect(lenient.headers.get('warning')).toContain("[1].fieldPath must be spec.template.spec.containers");
+    expect((await call('POST', `${apps()}/deployments`, deployment('fp-witness', 'fp:latest'))).status).toBe(201);
+
+    await map('fp', digest('e'));
+    const pulled = `quay.io/acme/fp@${digest('e')}`;
+    expect((await pollUntil(() => webImage(`${apps()}/deployments/fp-witness`), (v) => v.image !== ' ')).image).toBe(pulled);
+    const applied = await pollUntil(() => webImage(`${apps()}/deployments/fp-lenient`), (v) => v.image !== ' ');
+    expect([applied.image, applied.sidecar]).toEqual([pulled, 'busybox:1']);
+    await new Promise((r) => setTimeout(r, 500));
+    const blocked = await webImage(`${apps()}/deployments/fp-blocked`);
+    expect([blocked.image, blocked.body.metadata.generation]).toEqual([' ', 1]);
+    expect(await listDeliveries(server.url, 'demo', 'fp-blocked')).toEqual([]);
+
+    // Once the container exists, the workload is reconciled as a whole: both entries in one update.
+    const added = await call(
+      'PATCH',
+      `${apps()}/deployments/fp-blocked`,
+      { spec: { template: { spec: { containers: [{ name: 'gone', image: 'busybox:1' }] } } } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(added.status).toBe(200);
+    const fixed = await pollUntil(() => call('GET', `${apps()}/deployments/fp-blocked`), (r) => r.body.metadata.generation > added.body.metadata.generation);
+    const images = Object.fromEntries((fixed.body.spec.template.spec.containers as { name: string; image: string }[]).map((c) => [c.name, c.image]));
+    expect(images).toEqual({ sidecar: 'busybox:1', web: pulled, gone: pulled });
+    expect(fixed.body.metadata.generation).toBe(added.body.metadata.generation + 1);
+  });
 });

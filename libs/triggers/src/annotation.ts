@@ -4,10 +4,14 @@ import { type AnnotationTrigger, parseStreamTag } from './trigger.types';
 export interface ParsedFieldPath {
   /** `containers` or `initContainers`. */
   list: 'containers' | 'initContainers';
+  /** An index into `list`, or a name (looked up in initContainers, then containers, as upstream does). */
   selector: { index: number } | { name: string };
 }
 
-/** Parses `<podSpecPath>.containers[<sel>].image`; null when it does not match (§8.1 grammar). */
+/**
+ * Parses `<podSpecPath>.containers[<sel>].image` in its documented form (what Trigger targets
+ * must use); null when it does not match (§8.1 grammar).
+ */
 export function parseFieldPath(fieldPath: string, podSpecPath: string): ParsedFieldPath | null {
   if (!fieldPath.startsWith(`${podSpecPath}.`)) return null;
   const rest = fieldPath.slice(podSpecPath.length + 1);
@@ -18,6 +22,29 @@ export function parseFieldPath(fieldPath: string, podSpecPath: string): ParsedFi
   return { list, selector: { index: Number(m[2]) } };
 }
 
+const NAME_SELECTOR_PREFIX = '?(@.name=="';
+const NAME_SELECTOR_SUFFIX = '")';
+
+/**
+ * Parses an annotation entry's fieldPath as openshift/library-go's trigger package reads it when
+ * it applies the entry: after `<podSpecPath>.`, `containers[` or `initContainers[`, the selector up
+ * to the first `]`, an optional `.`, then exactly `image`. The selector is an integer (Go's
+ * strconv.Atoi: an optional sign) or a name, read by trimming `?(@.name=="` and/or `")`. Null
+ * when the path does not have that shape or the selector is neither (single quotes, say): both
+ * fail the object upstream when the entry is applied.
+ */
+export function parseAnnotationFieldPath(fieldPath: string, podSpecPath: string): ParsedFieldPath | null {
+  if (!fieldPath.startsWith(`${podSpecPath}.`)) return null;
+  const m = /^(containers|initContainers)\[([^\]]*)\]\.?image$/.exec(fieldPath.slice(podSpecPath.length + 1));
+  if (!m) return null;
+  const list = m[1] as 'containers' | 'initContainers';
+  const sel = m[2]!;
+  if (/^[+-]?\d+$/.test(sel)) return { list, selector: { index: Number(sel) } };
+  let name = sel.startsWith(NAME_SELECTOR_PREFIX) ? sel.slice(NAME_SELECTOR_PREFIX.length) : sel;
+  if (name.endsWith(NAME_SELECTOR_SUFFIX)) name = name.slice(0, -NAME_SELECTOR_SUFFIX.length);
+  return name !== sel ? { list, selector: { name } } : null;
+}
+
 /** The annotation as the trigger controller reads it (reference §8.1). */
 export interface ParsedTriggersAnnotation {
   /** Entries the controller follows, `from.name` as `<stream>:<tag>` (empty when `unusable`). */
@@ -26,6 +53,11 @@ export interface ParsedTriggersAnnotation {
   unusable: string | null;
   /** Entries upstream's index leaves out, with why. */
   skipped: string[];
+  /**
+   * Followed entries whose fieldPath is not a container image path: upstream fails the whole
+   * object on such an entry while it is unpaused and its tag has an image (no entry is applied).
+   */
+  malformed: string[];
 }
 
 /** A key as Go's JSON decoder matches struct fields: case-insensitively. */
@@ -49,14 +81,15 @@ function stringField(obj: Record<string, unknown>, name: string, at: string): st
 /**
  * Reads the annotation as openshift/library-go's trigger package decodes it into
  * `[]ObjectFieldTrigger`: what does not decode (not JSON, not a list, a field of the wrong type
- * such as `"paused": "false"`, a `fieldPath` of this kind's pod template that is not
- * `containers[<index>|?(@.name=="<name>")].image`) or repeats a `fieldPath` makes the whole
- * annotation unusable; entries the index leaves out (another `from.kind`, an `apiVersion`, a name
+ * such as `"paused": "false"`) or repeats a `fieldPath` makes the whole annotation unusable; a
+ * `fieldPath` of this kind's pod template that is not a container image path is kept and listed
+ * in `malformed` (upstream only fails on it when it applies the entry); entries the index leaves out (another `from.kind`, an `apiVersion`, a name
  * that is not `<stream>:<tag>`, a `fieldPath` of another kind's template) are skipped. `<stream>:`
  * means `<stream>:latest`. The workload is stored either way; the write answers a Warning.
  */
 export function parseTriggersAnnotation(value: string, podSpecPath: string): ParsedTriggersAnnotation {
   const skipped: string[] = [];
+  const malformed: string[] = [];
   try {
     let parsed: unknown;
     try {
@@ -64,7 +97,7 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
     } catch {
       throw new Unusable('not valid JSON');
     }
-    if (parsed === null) return { triggers: [], unusable: null, skipped };
+    if (parsed === null) return { triggers: [], unusable: null, skipped, malformed };
     if (!Array.isArray(parsed)) throw new Unusable('must be a JSON list of triggers');
     const seen = new Set<string>();
     const triggers: AnnotationTrigger[] = [];
@@ -91,9 +124,6 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
         skipped.push(`${at}: fieldPath ${JSON.stringify(fieldPath)} is not under ${podSpecPath}`);
         return;
       }
-      if (!parseFieldPath(fieldPath, podSpecPath)) {
-        throw new Unusable(`${at}.fieldPath must be ${podSpecPath}.containers[<index>|?(@.name=="<name>")].image (or initContainers)`);
-      }
       if (kind !== 'ImageStreamTag' || apiVersion) {
         skipped.push(`${at}: only from.kind ImageStreamTag without apiVersion is followed`);
         return;
@@ -103,26 +133,32 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
         skipped.push(`${at}: from.name ${JSON.stringify(name)} is not <stream>:<tag>`);
         return;
       }
+      if (!parseAnnotationFieldPath(fieldPath, podSpecPath)) {
+        malformed.push(`${at}.fieldPath must be ${podSpecPath}.containers[<index>|?(@.name=="<name>")].image (or initContainers)`);
+      }
       triggers.push({
         from: { kind, name: `${streamTag.stream}:${streamTag.tag}`, ...(namespace ? { namespace } : {}) },
         fieldPath,
         paused: pausedValue === true,
       });
     });
-    return { triggers, unusable: null, skipped };
+    return { triggers, unusable: null, skipped, malformed };
   } catch (e) {
     if (!(e instanceof Unusable)) throw e;
-    return { triggers: [], unusable: e.message, skipped };
+    return { triggers: [], unusable: e.message, skipped, malformed: [] };
   }
 }
 
 /** Warning header texts for a workload's annotation problems (none when it is fine). */
 export function triggersAnnotationWarnings(value: string | undefined, podSpecPath: string): string[] {
   if (value === undefined) return [];
-  const { unusable, skipped } = parseTriggersAnnotation(value, podSpecPath);
+  const { unusable, skipped, malformed } = parseTriggersAnnotation(value, podSpecPath);
   const prefix = 'metadata.annotations[image.openshift.io/triggers]';
   if (unusable) return [`${prefix}: ${unusable}; the image triggers of this object are ignored`];
-  return skipped.map((s) => `${prefix}${s}; this entry is ignored`);
+  return [
+    ...skipped.map((s) => `${prefix}${s}; this entry is ignored`),
+    ...malformed.map((s) => `${prefix}: ${s}; while its tag has an image, no trigger of this object is applied`),
+  ];
 }
 
 export interface JsonPatchOp {
@@ -140,23 +176,36 @@ function getAt(obj: unknown, path: string[]): unknown {
   return cur;
 }
 
-/** The container a parsed selector names in the pod spec's list, with its JSON pointer segments; null when absent. */
-function containerAt(obj: unknown, podSpecPath: string, parsed: ParsedFieldPath): { path: string[]; container: { image?: unknown } } | null {
-  const base = [...podSpecPath.split('.'), parsed.list];
-  const list = getAt(obj, base);
-  if (!Array.isArray(list)) return null;
-  const index =
-    'index' in parsed.selector
-      ? parsed.selector.index
-      : list.findIndex((c: unknown) => (c as { name?: unknown } | null)?.name === (parsed.selector as { name: string }).name);
-  const container = index >= 0 ? (list[index] as unknown) : undefined;
+type ContainerAt = { path: string[]; container: { image?: unknown } };
+
+/** The container at `index` of the pod spec's `list`, with its JSON pointer segments; null when absent. */
+function containerIn(obj: unknown, podSpecPath: string, list: ParsedFieldPath['list'], index: number): ContainerAt | null {
+  const base = [...podSpecPath.split('.'), list];
+  const containers = getAt(obj, base);
+  const container: unknown = Array.isArray(containers) && index >= 0 ? containers[index] : undefined;
   if (typeof container !== 'object' || container === null) return null;
   return { path: [...base, String(index), 'image'], container };
 }
 
+/**
+ * The container a parsed selector names; null when absent. A name is looked up among the
+ * initContainers first, then the containers, whichever list the path says (library-go's
+ * GetContainerByName; Kubernetes keeps names unique across both lists).
+ */
+function containerAt(obj: unknown, podSpecPath: string, parsed: ParsedFieldPath): ContainerAt | null {
+  const { selector } = parsed;
+  if ('index' in selector) return containerIn(obj, podSpecPath, parsed.list, selector.index);
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = getAt(obj, [...podSpecPath.split('.'), list]);
+    const index = Array.isArray(containers) ? containers.findIndex((c: unknown) => (c as { name?: unknown } | null)?.name === selector.name) : -1;
+    if (index >= 0) return containerIn(obj, podSpecPath, list, index);
+  }
+  return null;
+}
+
 /** The container image at `fieldPath` (null when the container has none, undefined when there is no such container). */
 export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): string | null | undefined {
-  const parsed = parseFieldPath(fieldPath, podSpecPath);
+  const parsed = parseAnnotationFieldPath(fieldPath, podSpecPath);
   const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
   if (!at) return undefined;
   return typeof at.container.image === 'string' ? at.container.image : null;
@@ -168,7 +217,7 @@ export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): s
  * clobbering; null when the container does not exist or already runs `image`.
  */
 export function imagePatch(obj: unknown, podSpecPath: string, fieldPath: string, image: string): JsonPatchOp[] | null {
-  const parsed = parseFieldPath(fieldPath, podSpecPath);
+  const parsed = parseAnnotationFieldPath(fieldPath, podSpecPath);
   const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
   if (!at || at.container.image === image) return null;
   return setImageOps(at, image);
@@ -179,7 +228,7 @@ export function imagePatch(obj: unknown, podSpecPath: string, fieldPath: string,
  * `replace`: for receivers that apply it to their own copy of the object, which may lag ours.
  */
 export function setImagePatch(obj: unknown, podSpecPath: string, fieldPath: string, image: string): JsonPatchOp[] | null {
-  const parsed = parseFieldPath(fieldPath, podSpecPath);
+  const parsed = parseAnnotationFieldPath(fieldPath, podSpecPath);
   const at = parsed ? containerAt(obj, podSpecPath, parsed) : null;
   return at ? setImageOps(at, image) : null;
 }

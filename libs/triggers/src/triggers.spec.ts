@@ -158,6 +158,12 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     ['by index', 'spec.template.spec.containers[1].image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
     ['single quotes do not parse', "spec.template.spec.containers[?(@.name=='web')].image", null],
     ['missing container', 'spec.template.spec.containers[?(@.name=="nope")].image', null],
+    // As library-go reads it: the "." before image is optional, an index may have a sign, a name is found in either list.
+    ['no dot before image', 'spec.template.spec.containers[1]image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['signed index', 'spec.template.spec.containers[+0].image', [{ op: 'test', path: '/spec/template/spec/containers/0/image', value: 'old' }, { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
+    ['negative index', 'spec.template.spec.containers[-1].image', null],
+    ['name in the other list', 'spec.template.spec.initContainers[?(@.name=="side")].image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['another field', 'spec.template.spec.containers[0].name', null],
   ])('%s', (_n, fieldPath, want) => {
     expect(imagePatch(dep, 'spec.template.spec', fieldPath, 'new')).toEqual(want);
   });
@@ -166,14 +172,17 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     const fp = `${pod}.containers[0].image`;
     const entry = { from: { kind: 'ImageStreamTag', name: 'a:b' }, fieldPath: fp };
     const read = (v: unknown) => parseTriggersAnnotation(typeof v === 'string' ? v : JSON.stringify(v), pod);
-    expect(read([entry])).toEqual({ triggers: [{ ...entry, paused: false }], unusable: null, skipped: [] });
+    expect(read([entry])).toEqual({ triggers: [{ ...entry, paused: false }], unusable: null, skipped: [], malformed: [] });
     // What does not decode, or repeats a fieldPath, makes the whole annotation unusable.
     expect(read([entry, entry]).unusable).toContain('duplicate triggers are not allowed');
     expect(read('{').unusable).toBe('not valid JSON');
     expect(read({ a: 1 }).unusable).toBe('must be a JSON list of triggers');
     expect(read([{ ...entry, paused: 'false' }])).toMatchObject({ triggers: [], unusable: '[0].paused must be a boolean' });
-    expect(read([{ ...entry, fieldPath: `${pod}.containers[?(@.name=='web')].image` }]).unusable).toContain('fieldPath must be');
-    expect(read([{ ...entry, fieldPath: `${pod}.containers[0].name` }]).unusable).toContain('fieldPath must be');
+    // A fieldPath that is not a container image path is followed (upstream fails the object only when it applies the entry).
+    const quoted = read([{ ...entry, fieldPath: `${pod}.containers[?(@.name=='web')].image` }]);
+    expect([quoted.unusable, quoted.triggers.length, quoted.malformed]).toEqual([null, 1, [expect.stringContaining('[0].fieldPath must be')]]);
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[0].name` }]).malformed).toHaveLength(1);
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[0]image` }]).malformed).toEqual([]);
     // Entries the index leaves out are skipped; the others are followed.
     const skipped = read([
       entry,
@@ -187,7 +196,7 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     expect(read([{ From: { Kind: 'ImageStreamTag', Name: 'web:' }, FieldPath: fp, Paused: true }]).triggers).toEqual([
       { from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: fp, paused: true },
     ]);
-    expect(read('null')).toEqual({ triggers: [], unusable: null, skipped: [] });
+    expect(read('null')).toEqual({ triggers: [], unusable: null, skipped: [], malformed: [] });
     expect(triggersAnnotationWarnings(JSON.stringify([{ ...entry, paused: 'true' }]), pod)).toEqual([
       'metadata.annotations[image.openshift.io/triggers]: [0].paused must be a boolean; the image triggers of this object are ignored',
     ]);

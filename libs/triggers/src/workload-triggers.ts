@@ -1,6 +1,6 @@
 import { applyPatchDocument, nowTimestamp } from '@app/api-machinery';
 import type { Database, GenericStore, Queryable } from '@app/persistence';
-import { imageAt, imagePatch, type JsonPatchOp, parseTriggersAnnotation } from './annotation';
+import { imageAt, imagePatch, type JsonPatchOp, parseAnnotationFieldPath, parseTriggersAnnotation } from './annotation';
 import { buildEvent, type CloudEvent, deliveryIdOf, JSON_PATCH, type WorkloadEntryChange } from './cloudevent';
 import { chainStopReason, decideFire, idempotencyKey } from './firing';
 import { type WorkloadKind, workloadKinds } from './resource-infos';
@@ -70,7 +70,8 @@ function memoized(resolve: TagStates): TagStates {
  * `applied`. Level-driven and idempotent: under the workload's row lock every followed tag is
  * read again and compared with the containers, so a repeated or stale evaluation (or the job of
  * an alias that moved in the same push) finds nothing to do; the same firing rules as Triggers
- * apply (no image → nothing, an older image pushed again is ignored, chains stop).
+ * apply (no image → nothing, an older image pushed again is ignored, chains stop). An applicable
+ * entry whose fieldPath names no container holds back the whole update, as upstream's error does.
  */
 export class WorkloadTriggers {
   private stores = new Map<string, GenericStore<Workload>>();
@@ -186,6 +187,9 @@ export class WorkloadTriggers {
     if (value === undefined) return { next: workload, entries: [] };
     let next = workload;
     const entries: (PlannedWorkloadEntry | FiringEntry)[] = [];
+    // An applicable entry (unpaused, its tag has an image) whose fieldPath names no container
+    // fails the whole reconcile upstream (UpdateObjectFromImages returns an error): nothing is applied.
+    let failed = false;
     for (const entry of parseTriggersAnnotation(value, kind.podSpecPath).triggers) {
       const st = parseStreamTag(entry.from.name);
       if (entry.from.apiVersion || !st) continue;
@@ -203,7 +207,8 @@ export class WorkloadTriggers {
       }
       const currentImage = imageAt(next, kind.podSpecPath, entry.fieldPath);
       if (currentImage === undefined) {
-        skip('NoContainerAtFieldPath');
+        failed = true;
+        skip(parseAnnotationFieldPath(entry.fieldPath, kind.podSpecPath) ? 'NoContainerAtFieldPath' : 'InvalidFieldPath');
         continue;
       }
       if (currentImage === tag.pullSpec) {
@@ -252,6 +257,10 @@ export class WorkloadTriggers {
       const key = `${idempotencyKey(m.uid!, tag.image, decision.rollback ? tag.changeId : null)}/${entry.fieldPath}/gen-${m.generation ?? 1}`;
       const previous = { digest: last, pullSpec: currentImage ?? null };
       entries.push({ fieldPath: entry.fieldPath, from, fire: true, reason: decision.fire ? decision.reason : 'PullSpecChanged', patch: ops, tag, key, previous });
+    }
+    if (failed) {
+      const held = entries.map(({ fieldPath, from, fire, reason }) => ({ fieldPath, from, fire: false, reason: fire ? 'OtherEntryFailed' : reason }));
+      return { next: workload, entries: held };
     }
     const firing = entries.filter((e): e is FiringEntry => e.fire);
     const plain = entries.map(({ fieldPath, from, fire, reason, patch }) => ({ fieldPath, from, fire, reason, ...(patch ? { patch } : {}) }));
