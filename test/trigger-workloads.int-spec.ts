@@ -308,4 +308,41 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(images).toEqual({ sidecar: 'busybox:1', web: pulled, gone: pulled });
     expect(fixed.body.metadata.generation).toBe(added.body.metadata.generation + 1);
   });
+
+  it('an image the container got from elsewhere is no reason to hold back the tag\'s image, whatever their creation times', async () => {
+    // Upstream sets the container to the tag's pull spec whenever they differ; the older-image rule
+    // only guards images this tag handed out.
+    const built = async (stream: string, image: string, created: string) => {
+      const res = await call('POST', `${img()}/imagestreammappings`, {
+        metadata: { name: stream },
+        tag: 'latest',
+        image: {
+          metadata: { name: image },
+          dockerImageReference: `quay.io/acme/${stream}@${image}`,
+          dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Created: created },
+          dockerImageMetadataVersion: '1.0',
+        },
+      });
+      expect(res.status).toBe(201);
+    };
+    for (const s of ['newbuild', 'oldbase']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    await built('newbuild', digest('7'), '2026-06-01T00:00:00Z');
+    await built('oldbase', digest('8'), '2025-01-01T00:00:00Z');
+    const elsewhere = `quay.io/acme/newbuild@${digest('7')}`;
+    const wanted = `quay.io/acme/oldbase@${digest('8')}`;
+    const manifest = deployment('cross', 'oldbase:latest');
+    manifest.spec.template.spec.containers[1]!.image = elsewhere;
+    expect((await call('POST', `${apps()}/deployments`, manifest)).status).toBe(201);
+    expect((await pollUntil(() => webImage(`${apps()}/deployments/cross`), (v) => v.image !== elsewhere)).image).toBe(wanted);
+
+    // A hand edit to that newer build is set back too.
+    const edited = await call(
+      'PATCH',
+      `${apps()}/deployments/cross`,
+      { spec: { template: { spec: { containers: [{ name: 'web', image: elsewhere }] } } } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(edited.status).toBe(200);
+    expect((await pollUntil(() => webImage(`${apps()}/deployments/cross`), (v) => v.image !== elsewhere)).image).toBe(wanted);
+  });
 });

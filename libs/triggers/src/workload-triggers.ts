@@ -230,12 +230,16 @@ export class WorkloadTriggers {
       // The container's digest is what this dependent last got: the rules against moving back apply to it.
       const last = /@(sha256:[0-9a-f]{64})$/.exec(currentImage ?? '')?.[1] ?? null;
       const facts = factsOf(await this.tags.lastImageFacts(q, from, last ? [last] : []), last);
+      // The older-image rule guards what this tag handed out. An image the container got elsewhere
+      // (created with it, a hand edit, an annotation that followed another tag) is replaced
+      // whatever its creation time, as upstream replaces any image that differs.
+      const fromThisTag = facts.firstSeenHistoryId !== null || facts.firstSeenChangeId !== null;
       const decision = decideFire(tag, {
         paused: false,
         lastImage: last,
         lastImageFirstSeenChangeId: facts.firstSeenChangeId,
         lastImageFirstSeenHistoryId: facts.firstSeenHistoryId,
-        lastImageCreated: facts.created,
+        lastImageCreated: fromThisTag ? facts.created : null,
       });
       // Same digest under another pull spec (a referencePolicy change) is still brought in line.
       if (!decision.fire && decision.reason !== 'UpToDate') {
