@@ -159,8 +159,8 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(reverted.image).toBe(`quay.io/acme/web@${digest('b')}`);
     expect(reverted.sidecar).toBe('busybox:2');
     expect(reverted.body.metadata.generation).toBe(edited.body.metadata.generation + 1);
-    // The controller's write is recorded as its own: it owns the image it set, not the sidecar's.
-    const controller = reverted.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'image-trigger-controller');
+    // The controller's write is recorded as its own (named as on OpenShift): it owns the image it set, not the sidecar's.
+    const controller = reverted.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'openshift-controller-manager');
     expect(controller).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1' });
     expect(controller.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']).toEqual({ 'k:{"name":"web"}': { 'f:image': {} } });
     // The revert is an update of its own, recorded with what the container ran before it.
@@ -177,7 +177,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     const again = await call('PATCH', `${apps()}/deployments/applied?fieldManager=kubectl`, yaml, 'application/apply-patch+yaml');
     expect(again.status).toBe(409);
     expect(again.body.message).toBe(
-      'Apply failed with 1 conflict: conflict with "image-trigger-controller" using apps/v1: .spec.template.spec.containers[name="web"].image',
+      'Apply failed with 1 conflict: conflict with "openshift-controller-manager" using apps/v1: .spec.template.spec.containers[name="web"].image',
     );
     expect((await call('GET', `${apps()}/deployments/applied`)).body.metadata.resourceVersion).toBe(fired.body.metadata.resourceVersion);
   });

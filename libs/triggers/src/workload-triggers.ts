@@ -46,10 +46,12 @@ type TagStates = (key: TagKey) => Promise<ResolvedTag | null>;
 
 /**
  * The field manager of the images this controller sets: the container image becomes its field,
- * so an apply of a manifest with another image conflicts instead of flapping (as OpenShift's
- * trigger controller's writes are recorded).
+ * so an apply of a manifest with another image conflicts instead of flapping. On OpenShift the
+ * trigger controller's writes are recorded under `openshift-controller-manager`: kube-apiserver
+ * names an Update's manager after the user agent's first segment, and client-go's agent starts
+ * with the binary's name (the service account comes last).
  */
-export const TRIGGER_CONTROLLER_MANAGER = 'image-trigger-controller';
+export const TRIGGER_CONTROLLER_MANAGER = 'openshift-controller-manager';
 
 /** Resolves each tag once per reconcile: entries following the same tag see the same state. */
 function memoized(resolve: TagStates): TagStates {
