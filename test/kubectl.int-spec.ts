@@ -381,6 +381,12 @@ spec:
     });
     const annotated = await ok(['annotate', 'deploy', 'web', `image.openshift.io/triggers=[{"from":{"kind":"ImageStreamTag","name":"web:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"web\\")].image","paused":false}]`]);
     expect(annotated).toBe('deployment.apps/web annotated\n');
+    // An annotation the trigger controller cannot decode is stored, and kubectl shows the server's Warning.
+    const stringly = await kubectl(['annotate', '--overwrite', 'deploy', 'web', 'image.openshift.io/triggers=[{"from":{"kind":"ImageStreamTag","name":"web:latest"},"fieldPath":"spec.template.spec.containers[0].image","paused":"false"}]']);
+    expect([stringly.code, stringly.stdout]).toEqual([0, 'deployment.apps/web annotated\n']);
+    expect(stringly.stderr).toBe(
+      'Warning: metadata.annotations[image.openshift.io/triggers]: [0].paused must be a boolean; the image triggers of this object are ignored\n',
+    );
     // Workloads are in the `all` category, as kube-apiserver lists them.
     expect(await ok(['get', 'all', '-o', 'name'])).toContain('deployment.apps/web\ncronjob.batch/nightly\n');
   });

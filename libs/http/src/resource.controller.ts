@@ -13,6 +13,7 @@ import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { awaitResourceVersion } from './resource-version-gate';
+import { warningHeaderValue } from './warning-header';
 
 type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 
@@ -30,7 +31,8 @@ function sendYaml(reply: FastifyReply, code: number, body: object): void {
  * serves it), with the request's warnings and those the kind's strategy gave about what it stored.
  */
 function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body: object; warnings?: string[] }, warnings: string[] = []): void {
-  const all = [...warnings, ...(result.warnings ?? [])];
+  // The request's warnings come formatted; the strategy's are texts.
+  const all = [...warnings, ...(result.warnings ?? []).map(warningHeaderValue)];
   if (!asksForYaml(req.headers.accept)) return send(reply, result.code, result.body, all);
   if (all.length) void reply.header('warning', all);
   sendYaml(reply, result.code, result.body);

@@ -2,6 +2,7 @@ import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { ApiError } from '@app/api-machinery';
 import { firstValue } from '../query-value';
+import { warningHeaderValue } from '../warning-header';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
@@ -22,7 +23,7 @@ export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], de
   if (!unknown.length || mode === 'Ignore') return [];
   const messages = unknown.map((f) => `unknown field "${f}"`);
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
-  return messages.map((m) => `299 - ${JSON.stringify(m)}`);
+  return messages.map(warningHeaderValue);
 }
 
 /** The schema at a JSON pointer below `root`, following properties, list items and map values. */
