@@ -34,6 +34,25 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([long.status, long.body.kind]).toEqual([414, 'Status']);
   });
 
+  it('a body over MAX_REQUEST_BODY_BYTES is 413 RequestEntityTooLarge, worded as kube-apiserver words it', async () => {
+    const limit = 4 * 1024 * 1024; // the default, which testConfig keeps
+    const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(limit) } } });
+    const expected = [413, 'Status', 'Failure', 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`];
+    // Announced by Content-Length (refused before the body is read) ...
+    const sized = await call('POST', `${ns()}/imagestreams`, big);
+    expect([sized.status, sized.body.kind, sized.body.status, sized.body.reason, sized.body.message]).toEqual(expected);
+    // ... and sent chunked (refused once the limit is passed), on a patch too.
+    const chunked = await fetch(`${ns()}/imagestreams/app`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    });
+    const body = (await chunked.json()) as { kind: string; status: string; reason: string; message: string };
+    expect([chunked.status, body.kind, body.status, body.reason, body.message]).toEqual(expected);
+    expect((await call('GET', `${ns()}/imagestreams/big`)).status).toBe(404);
+  });
+
   it('nesting deeper than the decoder allows is 400', async () => {
     const deep = `{"metadata":{"name":"deep"},"x":${'['.repeat(3000)}${']'.repeat(3000)}}`;
     const res = await call('POST', `${api.base}/images`, deep);

@@ -47,7 +47,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new StatusExceptionFilter());
+  app.useGlobalFilters(new StatusExceptionFilter(config.maxRequestBodyBytes));
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's own JSON parser would answer parse errors itself; every body is parsed by us instead.
   fastify.removeAllContentTypeParsers();

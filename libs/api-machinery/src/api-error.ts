@@ -110,8 +110,9 @@ export class ApiError extends Error {
     return new ApiError(410, 'Expired', message, undefined, continueToken);
   }
 
-  static tooLarge(message = 'the request body is too large'): ApiError {
-    return new ApiError(413, 'RequestEntityTooLarge', message);
+  /** A body over the limit: kube-apiserver's NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", limit)). */
+  static tooLarge(limitBytes?: number): ApiError {
+    return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${limitBytes === undefined ? 'the request body is over the limit' : `limit is ${limitBytes}`}`);
   }
 
   static unsupportedMediaType(contentType: string): ApiError {

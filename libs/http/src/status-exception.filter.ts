@@ -16,19 +16,23 @@ function unavailableMessage(exception: HttpException): string {
   return down.length ? `not ready: ${down.join(', ')} unavailable` : exception.message;
 }
 
-/** Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live. */
-export function toApiError(exception: unknown): ApiError {
+/**
+ * Maps any thrown error to a Kubernetes Status body; the one place HTTP error shapes live.
+ * `bodyLimitBytes` (MAX_REQUEST_BODY_BYTES) words a 413 as kube-apiserver does (`limit is N`).
+ */
+export function toApiError(exception: unknown, bodyLimitBytes?: number): ApiError {
   if (exception instanceof ApiError) return exception;
   if (exception instanceof HttpException) {
     const code = exception.getStatus();
     if (code === 404) return ApiError.routeNotFound();
     if (code === 405) return ApiError.methodNotAllowed();
+    if (code === 413) return ApiError.tooLarge(bodyLimitBytes);
     // Health checks answer 503 through terminus: a Status with the matching reason.
     const reason = code === 503 ? 'ServiceUnavailable' : code >= 500 ? 'InternalError' : 'BadRequest';
     return new ApiError(code, reason, code === 503 ? unavailableMessage(exception) : exception.message);
   }
   const fe = exception as FastifyError;
-  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) return ApiError.tooLarge();
+  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) return ApiError.tooLarge(bodyLimitBytes);
   if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) return ApiError.unsupportedMediaType('');
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return ApiError.badRequest(fe.message ?? 'bad request');
   return ApiError.internal(fe?.message ?? 'unexpected error');
@@ -38,9 +42,11 @@ export function toApiError(exception: unknown): ApiError {
 export class StatusExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('StatusExceptionFilter');
 
+  constructor(private readonly bodyLimitBytes?: number) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const error = toApiError(exception);
+    const error = toApiError(exception, this.bodyLimitBytes);
     if (error.code >= 500 && error.code !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (reply.sent || reply.raw.headersSent) {
       if (!reply.raw.writableEnded) reply.raw.end();
