@@ -199,6 +199,51 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(delivered.spec.url).toBe(rx.url('/typo-fixed'));
   });
 
+  it('a redrive naming one delivery resends only it; an empty spec resends every dead delivery of its namespace, no other', async () => {
+    rx.mode = 'fail';
+    try {
+      for (const ns of ['demo', 'other']) {
+        await call('POST', `${base()}/namespaces/${ns}/imagestreams`, { metadata: { name: 'pair' } });
+        await map(ns, 'pair', 'v1', digest('9'));
+      }
+      for (const name of ['dead-one', 'dead-two']) {
+        expect((await call('POST', `${trg('demo')}/triggers`, trigger(name, 'pair:v1', `/${name}`))).status).toBe(201);
+      }
+      expect((await call('POST', `${trg('other')}/triggers`, trigger('dead-elsewhere', 'pair:v1', '/dead-elsewhere'))).status).toBe(201);
+      const deadOf = (ns: string, name: string) =>
+        pollUntil(async () => (await listDeliveries(server.url, ns, name))[0], (x) => x?.status.state === 'dead', 10000);
+      const one = await deadOf('demo', 'dead-one');
+      const two = await deadOf('demo', 'dead-two');
+      const elsewhere = await deadOf('other', 'dead-elsewhere');
+      rx.mode = 'ok';
+
+      const single = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { delivery: one.metadata.name } });
+      expect(single.status).toBe(201);
+      expect(single.body.status.redriven).toEqual([one.metadata.name]);
+      const [resent] = await rx.waitFor('/dead-one', 4);
+      expect(resent!.headers['webhook-id']).toBe(one.metadata.name);
+      await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'dead-one'))[0], (x) => x?.status.state === 'delivered', 5000);
+      expect(rx.at('/dead-two')).toHaveLength(3);
+      expect((await listDeliveries(server.url, 'demo', 'dead-two'))[0].status.state).toBe('dead');
+      // A delivery of another namespace is not found through this one.
+      const foreign = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { delivery: elsewhere.metadata.name } });
+      expect(foreign.status).toBe(404);
+
+      const all = await call('POST', `${trg('demo')}/deliveryredrives`, {});
+      expect(all.status).toBe(201);
+      expect(all.body.status.redriven).toEqual([two.metadata.name]);
+      const got = await rx.waitFor('/dead-two', 4);
+      expect(got[3]!.headers['webhook-id']).toBe(two.metadata.name);
+      expect(verifiesSignature(SECRET, got[3]!.headers, got[3]!.body)).toBe(true);
+      await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'dead-two'))[0], (x) => x?.status.state === 'delivered', 5000);
+      expect(rx.at('/dead-elsewhere')).toHaveLength(3);
+      expect((await listDeliveries(server.url, 'other', 'dead-elsewhere'))[0].status.state).toBe('dead');
+      expect(rx.at('/dead-one')).toHaveLength(4);
+    } finally {
+      rx.mode = 'ok';
+    }
+  });
+
   it('label selectors on deliveries follow Kubernetes: a label no Delivery has matches as absent, never a 400', async () => {
     const names = async (selector: string) => {
       const res = await call('GET', `${trg('demo')}/deliveries?labelSelector=${encodeURIComponent(selector)}`);
