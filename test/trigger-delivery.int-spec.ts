@@ -312,4 +312,31 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     ahead.stop();
     expect(ahead.events.find((x) => x.type === 'ERROR')!.object).toMatchObject({ kind: 'Status', code: 400 });
   });
+
+  it('a pull consumer watching Triggers sees one ADDED, a MODIFIED carrying each fire in status, and DELETED', async () => {
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'polled' } });
+    await map('demo', 'polled', 'v1', digest('5'));
+    const listed = await call('GET', `${trg('demo')}/triggers`);
+    const w = watchEvents(`${trg('demo')}/triggers?watch=1&resourceVersion=${listed.body.metadata.resourceVersion}`);
+    try {
+      expect((await call('POST', `${trg('demo')}/triggers`, trigger('polled', 'polled:v1', '/polled'))).status).toBe(201);
+      const fired = (id: string) => (e: { type: string; object: any }[]) =>
+        e.some((x) => x.type === 'MODIFIED' && x.object.metadata.name === 'polled' && x.object.status?.lastTriggeredImageID === id);
+      await w.waitFor(fired(digest('5')));
+      await map('demo', 'polled', 'v1', digest('6'));
+      await w.waitFor(fired(digest('6')));
+      expect((await call('DELETE', `${trg('demo')}/triggers/polled`)).status).toBe(200);
+      await w.waitFor((e) => e.some((x) => x.type === 'DELETED' && x.object.metadata.name === 'polled'));
+    } finally {
+      w.stop();
+    }
+    const mine = w.events.filter((x) => x.object.metadata?.name === 'polled');
+    expect(mine[0]!.type).toBe('ADDED');
+    expect(mine.filter((x) => x.type === 'ADDED')).toHaveLength(1);
+    expect(mine.at(-1)!.type).toBe('DELETED');
+    // Every event carries a newer resourceVersion, so a reflector can resume after any of them.
+    const rvs = mine.map((x) => BigInt(x.object.metadata.resourceVersion));
+    for (let i = 1; i < rvs.length; i++) expect(rvs[i]! > rvs[i - 1]!).toBe(true);
+    expect(rx.at('/polled').map((r) => r.json.data.new.digest)).toEqual([digest('5'), digest('6')]);
+  });
 });
