@@ -204,6 +204,32 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(istag.body.message).toBe('ImageStreamTag in version "v1" cannot be handled as a ImageStreamTag: strict decoding error: unknown field "tag.frm"');
     });
 
+    it('a key repeated in a JSON body: Strict refuses it naming the path, Warn warns and keeps the last value, Ignore says nothing', async () => {
+      const repeated = (name: string) => `{"metadata":{"name":"${name}"},"spec":{"lookupPolicy":{"local":true},"lookupPolicy":{"local":false}},"extra":1}`;
+      const strict = await call('POST', `${ns()}/imagestreams?fieldValidation=Strict`, repeated('dup-strict'));
+      expect(strict.status).toBe(400);
+      expect(strict.body.message).toBe('ImageStream in version "v1" cannot be handled as a ImageStream: strict decoding error: duplicate field "spec.lookupPolicy", unknown field "extra"');
+      expect((await call('GET', `${ns()}/imagestreams/dup-strict`)).status).toBe(404);
+      const warned = await call('POST', `${ns()}/imagestreams`, repeated('dup-warn'));
+      expect(warned.status).toBe(201);
+      expect(warned.headers.get('warning')).toBe('299 - "duplicate field \\"spec.lookupPolicy\\"", 299 - "unknown field \\"extra\\""');
+      expect(warned.body.spec.lookupPolicy).toEqual({ local: false });
+      const ignored = await call('POST', `${ns()}/imagestreams?fieldValidation=Ignore`, repeated('dup-ignore'));
+      expect(ignored.status).toBe(201);
+      expect(ignored.headers.get('warning')).toBeNull();
+      // Updates and merge patches are checked the same way; the patch message has no decode prefix.
+      const put = await call('PUT', `${ns()}/imagestreams/dup-warn?fieldValidation=Strict`, `{"metadata":{"name":"dup-warn","name":"dup-warn","resourceVersion":"${warned.body.metadata.resourceVersion}"},"spec":{}}`);
+      expect(put.status).toBe(400);
+      expect(put.body.message).toBe('ImageStream in version "v1" cannot be handled as a ImageStream: strict decoding error: duplicate field "metadata.name"');
+      const patch = await call('PATCH', `${ns()}/imagestreams/dup-warn?fieldValidation=Strict`, '{"metadata":{"labels":{"a":"1","a":"2"}}}', 'application/merge-patch+json');
+      expect(patch.status).toBe(400);
+      expect(patch.body.message).toBe('strict decoding error: duplicate field "metadata.labels.a"');
+      const smp = await call('PATCH', `${ns()}/imagestreams/dup-warn`, '{"spec":{"tags":[{"name":"t","name":"u","from":{"kind":"DockerImage","name":"quay.io/x/y:1"}}]}}', 'application/strategic-merge-patch+json');
+      expect(smp.status).toBe(200);
+      expect(smp.headers.get('warning')).toBe('299 - "duplicate field \\"spec.tags[0].name\\""');
+      expect(smp.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['u']);
+    });
+
     it('Warn (the default) writes and answers Warning headers; Ignore says nothing', async () => {
       const warned = await call('POST', `${ns()}/imagestreams`, body('warned'));
       expect(warned.status).toBe(201);

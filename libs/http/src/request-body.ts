@@ -1,6 +1,7 @@
 import { ApiError, makeStorable, type PatchType, patchTypeOf } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
+import { duplicateFields } from './openapi/duplicate-fields';
 
 function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -60,4 +61,16 @@ export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | 
     throw ApiError.badRequest(`json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value of type v1.DeleteOptions`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Keys a JSON body (object, merge or strategic-merge patch) repeats, for field validation. YAML
+ * bodies are refused on a repeated key by the YAML parser; a JSON patch's operations are read by
+ * the patch library, which keeps the last value as kube-apiserver's does.
+ */
+export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): string[] {
+  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return [];
+  const type = mediaType(contentType);
+  const json = patchType !== undefined || type === 'application/json' || type === '';
+  return json ? duplicateFields(raw.toString('utf8')) : [];
 }

@@ -4,7 +4,7 @@ import { Database, type ResourceHandler, ResourceRegistry } from '@app/persisten
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
-import { decodeDeleteBody, decodeObjectBody, decodePatchBody } from './request-body';
+import { decodeDeleteBody, decodeObjectBody, decodePatchBody, duplicateFieldsOf } from './request-body';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
 import { asksForYaml, toYaml } from './yaml-answer';
@@ -215,7 +215,8 @@ export class ResourceController {
         const options = managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']);
         const body = decodeObjectBody(req.headers['content-type'], req.body);
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
-        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
+        const duplicates = duplicateFieldsOf(req.headers['content-type'], req.body);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body, undefined, duplicates);
         const result = await h.create(namespace, document, options);
         return sendWritten(req, reply, result, warnings);
       }
@@ -249,7 +250,8 @@ export class ResourceController {
         if (!h.update) throw ApiError.methodNotAllowed();
         const options = managedWriteOptionsOf(req.query, 'UpdateOptions', req.headers['user-agent']);
         const body = decodeObjectBody(type, req.body);
-        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body);
+        const duplicates = duplicateFieldsOf(type, req.body);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body, undefined, duplicates);
         const result = await h.update(namespace, name, document, options);
         return sendWritten(req, reply, result, warnings);
       }
@@ -259,7 +261,8 @@ export class ResourceController {
         const { type: patchType, patch } = decodePatchBody(type, req.body);
         const options = managedWriteOptionsOf(req.query, 'PatchOptions', req.headers['user-agent'], patchType);
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
-        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType);
+        const duplicates = duplicateFieldsOf(type, req.body, patchType);
+        const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType, duplicates);
         const result = await h.patch(namespace, name, patchType, document, options);
         return sendWritten(req, reply, result, warnings);
       }

@@ -15,13 +15,13 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
 }
 
 /**
- * What unknown fields mean for the request: Strict → 400 BadRequest naming each one (nothing is
- * written; `decodePrefix` is what the decoder puts first for a whole-object body); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
- * Ignore → nothing.
+ * What repeated and unknown fields mean for the request: Strict → 400 BadRequest naming each one
+ * (nothing is written; `decodePrefix` is what the decoder puts first for a whole-object body); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
+ * Ignore → nothing. Repeated keys come first, as kube-apiserver's strict decoder lists them.
  */
-export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = ''): string[] {
-  if (!unknown.length || mode === 'Ignore') return [];
-  const messages = unknown.map((f) => `unknown field "${f}"`);
+export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', duplicates: string[] = []): string[] {
+  if ((!unknown.length && !duplicates.length) || mode === 'Ignore') return [];
+  const messages = [...duplicates.map((f) => `duplicate field "${f}"`), ...unknown.map((f) => `unknown field "${f}"`)];
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
   return messages.map(warningHeaderValue);
 }

@@ -22,9 +22,12 @@ export interface AdmittedDocument {
 export class FieldValidator {
   constructor(private readonly docs: OpenApiDocuments) {}
 
-  /** The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode. */
-  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): AdmittedDocument {
-    const warnings = this.check(info, mode, body, patchType);
+  /**
+   * The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode.
+   * `duplicates`: keys the JSON text repeated (JSON.parse kept the last value, as Go's decoder does).
+   */
+  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, duplicates: string[] = []): AdmittedDocument {
+    const warnings = this.check(info, mode, body, patchType, duplicates);
     const schema = this.docs.schemaOf(info);
     if (!schema) return { document: body, warnings };
     const schemas = this.docs.schemas;
@@ -36,15 +39,16 @@ export class FieldValidator {
   }
 
   /** Warning header values for the request; throws 400 BadRequest in Strict mode. */
-  private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType): string[] {
+  private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType: PatchType | undefined, duplicates: string[]): string[] {
     const validation = fieldValidationOf(mode);
     const schema = this.docs.schemaOf(info);
     const schemas = this.docs.schemas;
+    const prefix = patchType === undefined ? decodeErrorPrefix(info) : '';
     if (!schema) {
       // Kinds without a published schema (workloads, reviews): still every object's envelope decodes as Go's would.
       const mismatch = patchType === 'json' ? null : firstTypeMismatch(body, envelopeSchema, schemas);
       if (mismatch) throw typeError(info, mismatch);
-      return [];
+      return unknownFieldOutcome(validation, [], prefix, duplicates);
     }
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
@@ -65,7 +69,7 @@ export class FieldValidator {
         break;
     }
     // A create/update body fails in the decoder, which kube-apiserver words as a decode error of the kind.
-    return unknownFieldOutcome(validation, unknown, patchType === undefined ? decodeErrorPrefix(info) : '');
+    return unknownFieldOutcome(validation, unknown, prefix, duplicates);
   }
 
   private jsonPatchMismatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): TypeMismatch | null {

@@ -1,0 +1,20 @@
+import { duplicateFields } from './duplicate-fields';
+
+describe('duplicateFields', () => {
+  it('names each repeated key by its path, once', () => {
+    const text = '{"metadata":{"name":"a","labels":{"x":"1","x":"2"}},"spec":{"lookupPolicy":{"local":true},"lookupPolicy":{"local":false},"lookupPolicy":{}},"other":1,"other":2}';
+    expect(duplicateFields(text)).toEqual(['metadata.labels.x', 'spec.lookupPolicy', 'other']);
+  });
+
+  it('indexes list items, and keys in different objects are not duplicates', () => {
+    const text = '{"spec":{"tags":[{"name":"a"},{"name":"b","from":{"kind":"K"},"name":"c"}]}}';
+    expect(duplicateFields(text)).toEqual(['spec.tags[1].name']);
+    expect(duplicateFields('{"a":{"k":1},"b":{"k":1}}')).toEqual([]);
+  });
+
+  it('is not fooled by quotes, braces and colons inside strings', () => {
+    const text = '{"a":"x\\":{\\"a\\":1,","b":["{\\"b\\":1}", "b"],"c":{"a":1}}';
+    expect(duplicateFields(text)).toEqual([]);
+    expect(duplicateFields(' { "k" : 1 , "k" : [ ] } ')).toEqual(['k']);
+  });
+});

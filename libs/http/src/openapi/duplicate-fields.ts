@@ -1,0 +1,58 @@
+/**
+ * Keys that an object of a JSON text repeats, as dotted paths (`spec.lookupPolicy`,
+ * `spec.tags[0].name`). JSON.parse keeps the last value silently, as Go's decoder does, but
+ * kube-apiserver's strict decoder reports each repeated key: `fieldValidation=Strict` refuses the
+ * write and Warn answers a `duplicate field "<path>"` warning. The text must be valid JSON
+ * (it is scanned after JSON.parse accepted it).
+ */
+export function duplicateFields(text: string): string[] {
+  type Frame = { kind: 'object'; path: string; keys: Set<string>; key: string } | { kind: 'array'; path: string; index: number };
+  const stack: Frame[] = [];
+  const found: string[] = [];
+  const pathOfValue = (): string => {
+    const top = stack.at(-1);
+    if (!top) return '';
+    if (top.kind === 'array') return `${top.path}[${top.index}]`;
+    return top.path ? `${top.path}.${top.key}` : top.key;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      const end = stringEnd(text, i);
+      let next = end;
+      while (next < text.length && /\s/.test(text[next]!)) next++;
+      const top = stack.at(-1);
+      if (top?.kind === 'object' && text[next] === ':') {
+        const key = JSON.parse(text.slice(i, end)) as string;
+        top.key = key;
+        if (top.keys.has(key)) {
+          const path = pathOfValue();
+          if (!found.includes(path)) found.push(path);
+        } else top.keys.add(key);
+        i = next + 1;
+      } else i = end;
+      continue;
+    }
+    if (c === '{') stack.push({ kind: 'object', path: pathOfValue(), keys: new Set(), key: '' });
+    else if (c === '[') stack.push({ kind: 'array', path: pathOfValue(), index: 0 });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack.at(-1);
+      if (top?.kind === 'array') top.index++;
+    }
+    i++;
+  }
+  return found;
+}
+
+/** The index just past the closing quote of the string starting at `start`. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] === '\\') i += 2;
+    else if (text[i] === '"') return i + 1;
+    else i++;
+  }
+  return i;
+}
