@@ -7,8 +7,13 @@ for (const [net, bits] of [
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) refused.addSubnet(net, bits, 'ipv4');
 // ::/96 holds ::, ::1 and the deprecated IPv4-compatible form (::a.b.c.d); fec0::/10 is the
-// deprecated site-local range; 100::/64 discard; 2001:db8::/32 documentation.
-for (const [net, bits] of [['::', 96], ['fe80::', 10], ['fec0::', 10], ['fc00::', 7], ['ff00::', 8], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32]] as const) {
+// deprecated site-local range; 100::/64 discard; 2001:db8::/32 documentation. The forms that
+// carry an IPv4 address inside are refused whole (any inner address, private ones included):
+// ::ffff:0:a.b.c.d (SIIT), 64:ff9b::/96 (NAT64), 2002::/16 (6to4) and 2001::/32 (Teredo).
+for (const [net, bits] of [
+  ['::', 96], ['fe80::', 10], ['fec0::', 10], ['fc00::', 7], ['ff00::', 8], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32],
+  ['::ffff:0:0:0', 96], ['2002::', 16], ['2001::', 32],
+] as const) {
   refused.addSubnet(net, bits, 'ipv6');
 }
 

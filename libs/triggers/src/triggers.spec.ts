@@ -88,6 +88,12 @@ describe('SSRF address policy', () => {
     ['fec0::1', false],
     ['2001:db8::1', false],
     ['100::1', false],
+    ['::ffff:0:10.0.0.1', false],
+    ['::ffff:0:a00:1', false],
+    ['2002:a00:1::1', false],
+    ['2002:808:808::1', false],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', false],
+    ['2001:4860:4860::8888', true],
     ['2606:4700::1111', true],
   ])('%s allowed=%s', (addr, allowed) => {
     expect(policy.refusal(addr) === null).toBe(allowed);
