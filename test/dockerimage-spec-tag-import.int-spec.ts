@@ -277,6 +277,10 @@ describeRegistry('background import of DockerImage spec tags', () => {
         },
         20000,
       );
+      // A read can see the write before the watch stream delivers it (a loaded machine): wait for
+      // the event, then long enough that a second write would show as a second one.
+      await w.waitFor((events) => events.length >= 1, 10000);
+      await new Promise((r) => setTimeout(r, 300));
       expect(w.events.map((e) => e.type)).toEqual(['MODIFIED']);
       expect(moved.metadata.generation).toBe(3);
       for (const t of ['a', 'b']) {
