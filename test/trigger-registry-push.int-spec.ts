@@ -152,4 +152,27 @@ describeRegistry('triggers fired by real registry pushes', () => {
     const builds = await rx.waitFor('/build', 3, 30000);
     expect(builds.map((e) => e.json.data.new.digest)).toEqual([base1.manifestDigest, base2.manifestDigest, base3.manifestDigest]);
   });
+
+  it('a re-push of an older image is ignored; pointing the tag at that same image through the API then rolls the dependents back', async () => {
+    await push('base1', `${NS}/base:latest`);
+    expect(await pollUntil(() => tagImage('base', 'latest'), (image) => image === base1.manifestDigest, 30000)).toBe(base1.manifestDigest);
+    const ignored = await pollUntil(
+      async () => (await call('GET', `${server.url}${TRIGGERS_API}/namespaces/${NS}/triggers/build-app`)).body,
+      (t) => (t.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'OlderImageIgnored' && c.status === 'True'),
+      30000,
+    );
+    expect(ignored.status.lastTriggeredImageID).toBe(base3.manifestDigest);
+    expect(rx.at('/build')).toHaveLength(3);
+
+    // An explicit rollback to the image the tag already holds: the spec now pins it.
+    const istag = (await call('GET', `${images()}/namespaces/${NS}/imagestreamtags/base:latest`)).body;
+    const put = await call('PUT', `${images()}/namespaces/${NS}/imagestreamtags/base:latest`, {
+      ...istag,
+      tag: { name: 'latest', from: { kind: 'ImageStreamImage', name: `base@${base1.manifestDigest}` } },
+    });
+    // 201: the tag had no spec entry before (upstream answers "created" for a new spec tag).
+    expect(put.status).toBe(201);
+    const builds = await rx.waitFor('/build', 4, 30000);
+    expect(builds[3]!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: base3.manifestDigest }, new: { digest: base1.manifestDigest } });
+  });
 });

@@ -102,9 +102,12 @@ export class TagHistoryRepository {
     const uid = `${sqlLiteral(streamUid)}::uuid`;
     const clearConditions = `DELETE FROM image_stream_tag_conditions WHERE stream_uid = ${uid} AND tag = ${sqlLiteral(tag)}`;
     const previous = top?.event.image || null;
-    // Only a move to another image is news for consumers; a changed reference or generation is not.
+    // Only a move to another image is news for consumers; a changed reference or generation is
+    // not, except when a user re-points the tag (a spec write) at the image it already holds: that
+    // is an explicit rollback for dependents that ignored this image as older than theirs.
+    const reasserted = origin.cause === 'spec' && decision.kind !== 'none';
     const feed =
-      next.image && next.image !== previous
+      next.image && (next.image !== previous || reasserted)
         ? [
             `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
              VALUES (${sqlLiteral(origin.namespace)}, ${sqlLiteral(origin.stream)}, ${uid}, ${sqlLiteral(tag)},
