@@ -70,9 +70,18 @@ describeRegistry('registry events that change nothing (real docker-registry)', (
     expect(head.status).toBe(200);
     // distribution 2.8 cannot delete by tag: 400, and no event.
     expect((await fetch(`${registry.url}/v2/${REPO}/manifests/v1`, { method: 'DELETE' })).status).toBe(400);
-    // A blob delete is reported exactly like a manifest delete (digest and repository only).
+    // A blob delete is reported exactly like a manifest delete (digest and repository only). The
+    // worker is stopped so the delete is handled after the re-push has put the blob back, when
+    // distribution answers a manifest HEAD for that digest with a 500.
+    await stack.worker!.close();
     expect((await fetch(`${registry.url}/v2/${REPO}/blobs/${built.layers[1]!.digest}`, { method: 'DELETE' })).status).toBe(202);
     await skopeoCopy(layout.dir, 'v1', `${registry.host}/${REPO}:v1`);
+    const asManifest = await fetch(`${registry.url}/v2/${REPO}/manifests/${built.layers[1]!.digest}`, { method: 'HEAD' });
+    expect(asManifest.status).toBe(500);
+    await waitFor('delete and re-push stored', async () =>
+      Number((await stack.pg.query(`SELECT count(*) AS n FROM registry_events WHERE repository = $1`, [REPO])).rows[0].n) === 3 || null,
+    );
+    await stack.startWorker();
 
     // Every notification has arrived and been settled: the pulls counted, the delete and the push stored.
     await waitFor('pull events counted', async () => (await counter('action="pull",target="blob",outcome="counted"')) >= pullsBefore + 3);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
-import { currentTagImageSql, removeImageFromStream, removeTagFromStream } from '@app/image';
+import { currentTagImageSql, removeImageFromStream, removeTagFromStream, streamHistoryHoldsImage } from '@app/image';
 import { type Database, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
 import { RegistryNotFoundError, UnsupportedManifestError } from '@app/registry';
 import { errorReason } from './error-reason';
@@ -299,7 +299,8 @@ export class RegistryEventProcessor {
 
   /**
    * Distribution's delete event names only repository and digest (a blob delete looks the same).
-   * Under the repository's exclusive lock the registry is asked first: a manifest that is there
+   * A digest the stream holds no history of settles at once (most often a blob). Otherwise, under
+   * the repository's exclusive lock, the registry is asked first: a manifest that is there
    * again was pushed after the delete and wins. Otherwise every history entry of that digest
    * leaves the repository's stream, in one transaction with the inbox update.
    */
@@ -310,7 +311,10 @@ export class RegistryEventProcessor {
     await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [REPOSITORY_LOCK, event.repository]);
       let s: Settlement;
-      if ((await registry.headManifest(event.repository, digest)) !== null) {
+      const held = await streamHistoryHoldsImage(tx, stream.namespace, stream.name, digest);
+      if (held !== true) {
+        s = { event, state: 'processed', outcome: held === null ? 'no-stream' : 'nothing-to-remove' };
+      } else if ((await registry.headManifest(event.repository, digest)) !== null) {
         s = { event, state: 'processed', outcome: 'superseded', reason: 'superseded: the registry has this manifest again' };
       } else {
         const removal = await removeImageFromStream(tx, stream.namespace, stream.name, digest);

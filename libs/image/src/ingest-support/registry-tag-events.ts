@@ -116,6 +116,21 @@ async function lockStream(tx: Transaction, namespace: string, name: string) {
 }
 
 /**
+ * Whether any history entry of the stream names `image`; null when the stream does not exist.
+ * Lets a registry delete event settle without asking the registry about a digest the stream never
+ * held: a blob delete looks exactly like a manifest delete, and distribution answers 500 to a
+ * manifest HEAD for a digest that is a layer in the repository again.
+ */
+export async function streamHistoryHoldsImage(q: Queryable, namespace: string, name: string, image: string): Promise<boolean | null> {
+  const rows = await q.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM image_stream_tag_events ev WHERE ev.stream_uid = s.uid AND ev.image = $3) AS held
+       FROM image_streams s WHERE s.namespace = $1 AND s.name = $2`,
+    [namespace, name, image],
+  );
+  return rows[0]?.held ?? null;
+}
+
+/**
  * Removes every history entry of `image` from one stream (a manifest deleted from that stream's
  * repository). A tag whose history empties disappears from status; a tag whose newest entry went
  * now points at its previous entry. Runs inside the caller's transaction, holding the stream lock.
