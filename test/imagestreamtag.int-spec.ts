@@ -232,12 +232,13 @@ describe('imagestreamtags', () => {
       expect(statusTag(s, 'v1').items[0]).toMatchObject({ dockerImageReference: 'quay.io/w/fresh:1', image: '' });
       const again = await call('POST', `${ns('w')}/imagestreamtags`, body);
       expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ reason: 'AlreadyExists', message: 'imagestreamtags.image.openshift.io "fresh:v1" already exists' });
+      expect(again.body).toMatchObject({ reason: 'AlreadyExists', message: 'imagestreamtag.image.openshift.io "fresh:v1" already exists' });
     });
 
     it('POST validates the name and the tag reference', async () => {
       const bad = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: { name: 'nocolon' }, tag: {} });
       expect(bad.status).toBe(400);
+      expect(bad.body.message).toBe('"nocolon" must be of the form <stream_name>:<tag>');
       const invalid = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: { name: 'x:y' }, tag: { from: { kind: 'Nope', name: 'a' } } });
       expect(invalid.status).toBe(422);
       expect(invalid.body.details).toMatchObject({ kind: 'ImageStreamTag', causes: [{ field: 'tag.from.kind' }] });

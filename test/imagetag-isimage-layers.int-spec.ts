@@ -103,6 +103,10 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       const dup = await call('POST', `${ns('t')}/imagetags`, { metadata: { name: 'new:v1' }, spec: { name: 'v1' } });
       expect(dup.status).toBe(409);
       expect(dup.body.message).toBe('imagetags.image.openshift.io "new:v1" already exists');
+      // A malformed name on create is worded as upstream's create words it (not the GET wording).
+      const noTag = await call('POST', `${ns('t')}/imagetags`, { metadata: { name: 'new' }, spec: { name: 'new' } });
+      expect(noTag.status).toBe(400);
+      expect(noTag.body.message).toBe('"new" must be of the form <stream_name>:<tag>');
     });
 
     it('PUT changes only spec; spec null removes the spec tag and keeps history; 201 for a new spec tag', async () => {

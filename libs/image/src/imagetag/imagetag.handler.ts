@@ -17,7 +17,7 @@ import { imageTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withoutSpecTag, withSpecTag } from '../tag-views/spec-tags';
-import { parseStreamTagName } from '../tag-views/stream-tag-names';
+import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import { normalizeUpdateMeta } from '../tag-views/view-meta';
@@ -89,7 +89,7 @@ export class ImageTagHandler implements ResourceHandler {
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const itag = decodeViewBody<ImageTag>(body, this.info.kind, namespace);
     const name = itag.metadata.name ?? '';
-    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageTags');
+    const { stream: streamName, tag } = parseNewStreamTagName(name);
     const spec = specOf(itag, tag, true);
     const errors = validateImageTag({ ...itag, spec, status: null, image: null });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);

@@ -17,7 +17,7 @@ import { imageStreamTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-tags';
-import { parseStreamTagName } from '../tag-views/stream-tag-names';
+import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import type { ImageStreamTag } from './imagestreamtag.types';
@@ -116,7 +116,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const ist = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace);
     const name = ist.metadata.name ?? '';
-    const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
+    const { stream: streamName, tag } = parseNewStreamTagName(name);
     const specTag = specTagOf(ist, tag);
     const errors = validateImageStreamTag({ ...ist, tag: specTag });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
@@ -128,7 +128,8 @@ export class ImageStreamTagHandler implements ResourceHandler {
       {
         onMissing: () => newStreamWith(namespace, streamName, specTag),
         onExisting: async (current) => {
-          if (current.spec.tags?.some((t) => t.name === tag)) throw ApiError.alreadyExists(this.ref, name);
+          // Upstream names the resource in the singular here (`imagestreamtag.image.openshift.io "<name>" already exists`).
+          if (current.spec.tags?.some((t) => t.name === tag)) throw ApiError.alreadyExists({ ...this.ref, resource: 'imagestreamtag' }, name);
           return { next: specTag ? withSpecTag(current, specTag) : current };
         },
         respond: (q, stream) => this.answer(q, stream, tag),

@@ -1,5 +1,5 @@
 import { ApiError } from '@app/api-machinery';
-import { parseStreamImageName, parseStreamTagName, splitStreamImage, splitStreamTag } from './stream-tag-names';
+import { parseNewStreamTagName, parseStreamImageName, parseStreamTagName, splitStreamImage, splitStreamTag } from './stream-tag-names';
 
 describe('stream tag and stream image names', () => {
   it.each([
@@ -38,6 +38,7 @@ describe('stream tag and stream image names', () => {
     };
     expect(err(() => parseStreamTagName('foo', 'ImageStreamTags'))).toMatchObject({ code: 400, message: 'ImageStreamTags must be retrieved with <name>:<tag>' });
     expect(err(() => parseStreamTagName('a:b:c', 'ImageTags'))).toMatchObject({ code: 400, message: 'ImageTags must be retrieved with <name>:<tag>' });
+    expect(err(() => parseNewStreamTagName('tag-c'))).toMatchObject({ code: 400, message: '"tag-c" must be of the form <stream_name>:<tag>' });
     expect(err(() => parseStreamImageName('ruby'))).toMatchObject({ code: 400, message: 'ImageStreamImages must be retrieved with <name>@<id>' });
   });
 });

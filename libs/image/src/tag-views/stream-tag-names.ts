@@ -22,6 +22,17 @@ export function parseStreamTagName(name: string, plural: 'ImageStreamTags' | 'Im
   return parsed;
 }
 
+/**
+ * The name of an istag/itag being created: upstream's create reports a malformed one as
+ * `"<name>" must be of the form <stream_name>:<tag>` (what `oc create imagestreamtag` users see);
+ * upstream answers it as a 500, here it is the client's mistake: 400.
+ */
+export function parseNewStreamTagName(name: string): { stream: string; tag: string } {
+  const parsed = splitStreamTag(name);
+  if (!parsed) throw ApiError.badRequest(`${JSON.stringify(name)} must be of the form <stream_name>:<tag>`);
+  return parsed;
+}
+
 export function parseStreamImageName(name: string): { stream: string; id: string } {
   const parsed = splitStreamImage(name);
   if (!parsed) throw ApiError.badRequest('ImageStreamImages must be retrieved with <name>@<id>');

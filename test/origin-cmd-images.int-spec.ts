@@ -1,0 +1,530 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig } from '@app/config';
+import { call, testConfig } from '@app/testing';
+import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
+import { pollUntil } from './support/poll';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+
+/**
+ * OpenShift's own command-line acceptance tests for image streams (openshift/origin
+ * test/extended/testdata/cmd/test/cmd/images.sh, image-lookup.sh, get.sh, printer.sh and
+ * test/extended/images/{oc_tag,imagestream}.go), replayed at the API level: each `oc` step is
+ * sent as what `oc` puts on the wire (`oc tag` PUTs an ImageStreamTag, `oc create imagestreamtag`
+ * POSTs one, `oc import-image` POSTs an ImageStreamImport, `oc set image-lookup` patches
+ * lookupPolicy), through kubectl where kubectl can say it. Images come from a local registry;
+ * imports from docker.io or quay.io fail as an import without network does.
+ */
+const skipReason = kubectlFound ? registryUnavailableReason() : '`kubectl` is not on PATH';
+const suite = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`test/origin-cmd-images.int-spec.ts skipped: ${skipReason}`);
+
+const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** The TagReference `oc` serializes (Go: name, annotations and generation without omitempty). */
+function goTag(fields: Record<string, unknown>): Record<string, unknown> {
+  return { name: '', annotations: null, generation: null, importPolicy: {}, referencePolicy: { type: '' }, ...fields };
+}
+
+/** The ImageStreamTag `oc` serializes: an empty `image` and `lookupPolicy` always go along. */
+function goIstag(namespace: string, name: string, tag: Record<string, unknown> | null, annotations?: Record<string, string>): Record<string, unknown> {
+  return {
+    kind: 'ImageStreamTag',
+    apiVersion: 'image.openshift.io/v1',
+    metadata: { name, namespace, creationTimestamp: null, ...(annotations ? { annotations } : {}) },
+    tag,
+    generation: 0,
+    lookupPolicy: { local: false },
+    image: { metadata: { creationTimestamp: null }, dockerImageMetadata: null, dockerImageLayers: null },
+  };
+}
+
+suite(skipReason ? `origin cmd images replay (skipped: ${skipReason})` : 'origin cmd images replay (kubectl, registry)', () => {
+  let api: TestApi;
+  let worker: WorkerProcess;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let ws: ReturnType<typeof kubectlWorkspace>;
+  let older: BuiltImage;
+  let newer: BuiltImage;
+
+  const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const run = await kubectl(args, input);
+    if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+    return run.stdout;
+  };
+  const file = (name: string, text: string): string => {
+    const path = join(ws.dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const ns = (n: string) => `${api.base}/namespaces/${n}`;
+  const repo = () => `${registry.host}/library/mysql`;
+  const getStream = async (n: string, name: string) => (await call('GET', `${ns(n)}/imagestreams/${name}`)).body;
+  const specTag = (s: any, tag: string) => (s?.spec?.tags ?? []).find((t: any) => t.name === tag);
+  const statusTag = (s: any, tag: string) => (s?.status?.tags ?? []).find((t: any) => t.tag === tag);
+  /** `oc tag`: a blind PUT of the ImageStreamTag. */
+  const ocTag = (n: string, name: string, tag: Record<string, unknown>) => call('PUT', `${ns(n)}/imagestreamtags/${name}`, goIstag(n, name, goTag(tag)));
+  /** Waits until the istag answers (the worker imported the tag it follows). */
+  const istagReady = async (n: string, name: string) => {
+    const res = await pollUntil(
+      () => call('GET', `${ns(n)}/imagestreamtags/${name}`),
+      (r) => r.status === 200,
+      20000,
+    );
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  /** The centos7 sample's mysql stream, its DockerImage tags pointing at the local registry. */
+  const mysqlStream = async (n: string) => {
+    const yaml = `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: mysql
+  annotations: {openshift.io/display-name: MySQL}
+spec:
+  tags:
+  - {name: latest, from: {kind: ImageStreamTag, name: "5.7"}, referencePolicy: {type: Local}}
+  - {name: "5.5", from: {kind: DockerImage, name: "${repo()}:5.5"}, referencePolicy: {type: Local}}
+  - {name: "5.6", from: {kind: DockerImage, name: "${repo()}:5.6"}, referencePolicy: {type: Local}}
+  - {name: "5.7", from: {kind: DockerImage, name: "${repo()}:5.7"}, referencePolicy: {type: Local}}
+`;
+    expect(await ok(['create', '-n', n, '-f', file(`mysql-${n}.yaml`, yaml)])).toBe('imagestream.image.openshift.io/mysql created\n');
+    for (const tag of ['5.5', '5.6', '5.7', 'latest']) await istagReady(n, `mysql:${tag}`);
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistry({ logLevel: 'warn' });
+    // The local registry is the configured one: names on its host are read through REGISTRY_URL over HTTP.
+    const overrides: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000, registryUrl: registry.url };
+    api = await startTestApi(overrides);
+    worker = await bootstrapWorker(testConfig(api.databaseUrl, overrides));
+    layout = await OciLayout.create();
+    older = await layout.addImage('older', { seed: 'origin-cmd-mysql-older', env: ['MYSQL_VERSION=5'], cmd: ['run-mysqld'] });
+    newer = await layout.addImage('newer', { seed: 'origin-cmd-mysql-newer', env: ['MYSQL_VERSION=8'] });
+    for (const tag of ['5.5', '5.6', '5.7', 'latest']) await skopeoCopy(layout.dir, 'older', `${repo()}:${tag}`);
+    await skopeoCopy(layout.dir, 'newer', `${repo()}:8`);
+    ws = kubectlWorkspace(api.url, 'cmd');
+  }, 60000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await registry?.stop();
+    await layout?.remove();
+    ws?.remove();
+  });
+
+  it('images: create an Image from a file (1.0 metadata, no layers), get, delete', async () => {
+    const image = {
+      kind: 'Image',
+      apiVersion: 'image.openshift.io/v1',
+      metadata: { name: 'test', creationTimestamp: null },
+      dockerImageReference: 'registry.redhat.io/ubi8/ruby-27:latest',
+      dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Id: '', ContainerConfig: {}, Config: {} },
+      dockerImageLayers: [],
+      dockerImageMetadataVersion: '1.0',
+    };
+    expect(await ok(['create', '-f', file('test-image.json', JSON.stringify(image))])).toBe('image.image.openshift.io/test created\n');
+    expect(await ok(['get', 'images', 'test', '-o', 'jsonpath={.dockerImageReference}'])).toBe('registry.redhat.io/ubi8/ruby-27:latest');
+    expect(await ok(['delete', 'images', 'test'])).toBe('image.image.openshift.io "test" deleted\n');
+    expect((await kubectl(['get', 'images', 'test'])).stderr).toContain('images.image.openshift.io "test" not found');
+  });
+
+  it('a List of sample streams: tags sorted by name, imports without network fail as conditions, dockerRepositoryCheck set, no istag', async () => {
+    const list = {
+      kind: 'List',
+      apiVersion: 'v1',
+      items: [
+        {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: 'wildfly', annotations: { 'openshift.io/display-name': 'WildFly' } },
+          spec: {
+            tags: [
+              { name: 'latest', annotations: { tags: 'builder,wildfly,java' }, from: { kind: 'ImageStreamTag', name: '21.0' }, referencePolicy: { type: 'Local' } },
+              { name: '21.0', annotations: { version: '21.0' }, from: { kind: 'DockerImage', name: 'quay.io/wildfly/wildfly-centos7:21.0.0' }, referencePolicy: { type: 'Local' } },
+            ],
+          },
+        },
+        {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: 'perl' },
+          spec: {
+            tags: [
+              { name: 'latest', from: { kind: 'ImageStreamTag', name: '5.30-ubi8' }, referencePolicy: { type: 'Local' } },
+              // As the sample file writes them: a null generation and an empty import policy.
+              { name: '5.30-ubi8', from: { kind: 'DockerImage', name: 'registry.access.redhat.com/ubi8/perl-530:latest' }, generation: null, importPolicy: {}, referencePolicy: { type: 'Local' } },
+            ],
+          },
+        },
+      ],
+    };
+    expect(await ok(['create', '-n', 'samples', '-f', file('samples.json', JSON.stringify(list))])).toBe(
+      'imagestream.image.openshift.io/wildfly created\nimagestream.image.openshift.io/perl created\n',
+    );
+    const failed = await pollUntil(
+      () => getStream('samples', 'wildfly'),
+      (s) => statusTag(s, '21.0')?.conditions?.[0]?.generation === specTag(s, '21.0')?.generation,
+      20000,
+    );
+    expect(failed.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toMatch(DATE);
+    expect(failed.spec.tags.map((t: any) => t.name)).toEqual(['21.0', 'latest']);
+    expect(failed.metadata.generation).toBe(2);
+    expect(statusTag(failed, '21.0')).toMatchObject({ items: null, conditions: [{ type: 'ImportSuccess', status: 'False', reason: 'InternalError', generation: 2 }] });
+    expect(statusTag(failed, '21.0').conditions[0].message).toMatch(/^Internal error occurred: quay\.io\/wildfly\/wildfly-centos7:21\.0\.0: /);
+    const latest = await kubectl(['get', 'istag', '-n', 'samples', 'wildfly:latest']);
+    expect(latest.stderr).toBe('Error from server (NotFound): imagestreamtags.image.openshift.io "wildfly:latest" not found\n');
+    expect(await ok(['get', 'is', '-n', 'samples', 'perl', '-o', 'jsonpath={.spec.tags[*].name}'])).toBe('5.30-ubi8 latest');
+    // oc delete istag of a tag that never got an image: the spec tag goes, its alias stays.
+    expect(await ok(['delete', 'istag', '-n', 'samples', 'perl:5.30-ubi8'])).toBe('imagestreamtag.image.openshift.io "perl:5.30-ubi8" deleted\n');
+    const perl = await getStream('samples', 'perl');
+    expect(perl.spec.tags.map((t: any) => t.name)).toEqual(['latest']);
+    expect(statusTag(perl, '5.30-ubi8')).toBeUndefined();
+  });
+
+  it('image stream tag operations: generation, tag source, annotate, patch to a DockerImage source', async () => {
+    const n = 'istagops';
+    await mysqlStream(n);
+    const get = (path: string) => ok(['get', '-n', n, 'istag/mysql:latest', '-o', `jsonpath={${path}}`]);
+    expect(await get('.generation')).toBe('2');
+    expect(await get('.tag.from.kind')).toBe('ImageStreamTag');
+    expect(await get('.tag.from.name')).toBe('5.7');
+    expect(await get('.image.dockerImageMetadata.Config.Env[0]')).toBe('MYSQL_VERSION=5');
+    await ok(['annotate', '-n', n, 'istag/mysql:latest', 'foo=bar']);
+    expect(await get('.metadata.annotations.foo')).toBe('bar');
+    expect(await get('.tag.annotations.foo')).toBe('bar');
+    await ok(['annotate', '-n', n, 'istag/mysql:latest', 'foo-']);
+    expect(await get('.metadata.annotations')).not.toContain('bar');
+    expect(await get('.tag.annotations')).not.toContain('bar');
+    expect(await ok(['patch', '-n', n, 'istag/mysql:latest', `-p={"tag":{"from":{"kind":"DockerImage","name":"${repo()}:8"}}}`])).toBe(
+      'imagestreamtag.image.openshift.io/mysql:latest patched\n',
+    );
+    expect(await get('.tag.from.kind')).toBe('DockerImage');
+    expect(await get('.tag.from.name')).toBe(`${repo()}:8`);
+    expect(await get('.tag.generation')).not.toBe('2');
+    // The new source is imported: the tag moves to the other image.
+    const moved = await pollUntil(
+      () => call('GET', `${ns(n)}/imagestreamtags/mysql:latest`),
+      (r) => r.body?.image?.metadata?.name === newer.manifestDigest,
+      20000,
+    );
+    expect(moved.body.image.metadata.name).toBe(newer.manifestDigest);
+    expect(moved.body.generation).toBe(moved.body.tag.generation);
+  });
+
+  it('oc create imagestreamtag: every flag as oc sends it, and the errors it reports', async () => {
+    const n = 'createistag';
+    await mysqlStream(n);
+    const create = (name: string, tag: Record<string, unknown> | null, annotations?: Record<string, string>) =>
+      call('POST', `${ns(n)}/imagestreamtags`, goIstag(n, name, tag === null ? null : goTag(tag), annotations));
+    const from = (kind: string, name: string) => ({ from: { kind, name } });
+    const created = [
+      await create('tag:1', from('ImageStreamTag', 'mysql:5.5')),
+      await create('tag:2', from('DockerImage', `${repo()}:latest`)),
+      await create('tag:3', { annotations: { foo: 'bar' } }, { foo: 'bar' }),
+      await create('tag:4', from('ImageStreamTag', '2')),
+      await create('tag:5', from('ImageStreamTag', 'tag:2')),
+      await create('tag:6', { ...from('DockerImage', `${repo()}:latest`), reference: true }),
+      await create('tag:7', { ...from('ImageStreamTag', 'tag:2'), referencePolicy: { type: 'Local' } }),
+      await create('tag:8', { ...from('DockerImage', `${repo()}:latest`), importPolicy: { insecure: true } }),
+      await create('tag:9', { ...from('DockerImage', `${repo()}:latest`), importPolicy: { scheduled: true }, referencePolicy: { type: 'Local' } }),
+      await create('tag-b:1', from('ImageStreamTag', 'mysql:5.5')),
+      await create('tag-c:1', { annotations: { 'annotation.with.dots': 'are.ok' } }, { 'annotation.with.dots': 'are.ok' }),
+    ];
+    expect(created.map((r) => r.status)).toEqual(Array(created.length).fill(201));
+    // A name without a tag is reported in the words upstream's create uses.
+    const noTag = await create('tag-c', from('DockerImage', `${repo()}:latest`));
+    expect(noTag.status).toBe(400);
+    expect(noTag.body.message).toBe('"tag-c" must be of the form <stream_name>:<tag>');
+    const again = await create('tag:1', from('ImageStreamTag', 'mysql:5.5'));
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ reason: 'AlreadyExists', message: 'imagestreamtag.image.openshift.io "tag:1" already exists', details: { name: 'tag:1', kind: 'imagestreamtag' } });
+
+    const tag2 = await istagReady(n, 'tag:2');
+    expect(tag2.image.dockerImageReference).toBe(`${repo()}@${older.manifestDigest}`);
+    expect((await istagReady(n, 'tag:1')).image.dockerImageReference).toMatch(/mysql@sha256:/);
+    expect((await istagReady(n, 'tag-b:1')).image.metadata.name).toBe(older.manifestDigest);
+    expect((await istagReady(n, 'tag:4')).image.metadata.name).toBe(tag2.image.metadata.name);
+    expect((await istagReady(n, 'tag:5')).image.metadata.name).toBe(tag2.image.metadata.name);
+    await istagReady(n, 'tag:8');
+    const jsonpath = (expr: string) => ok(['get', '-n', n, 'is/tag', '-o', `jsonpath=${expr}`]);
+    expect(await jsonpath('{.spec.tags[?(@.name=="3")].annotations.foo}')).toBe('bar');
+    expect(await jsonpath('{.spec.tags[?(@.name=="4")].from.name}')).toBe('2');
+    expect(await jsonpath('{.spec.tags[?(@.name=="6")].reference}')).toBe('true');
+    expect(await jsonpath('{.spec.tags[?(@.name=="7")].referencePolicy.type}')).toBe('Local');
+    expect(await jsonpath('{.spec.tags[?(@.name=="8")].importPolicy.insecure}')).toBe('true');
+    expect(await jsonpath('{.spec.tags[?(@.name=="9")].importPolicy.scheduled}')).toBe('true');
+    // An unset reference policy is defaulted to Source, as the server's defaulting does.
+    expect(await jsonpath('{.spec.tags[?(@.name=="1")].referencePolicy.type}')).toBe('Source');
+    expect(await ok(['get', '-n', n, 'is/tag-c', '-o', 'jsonpath={.spec.tags[0].annotations}'])).toBe('{"annotation.with.dots":"are.ok"}');
+  });
+
+  it('oc tag: aliases, copies of the current image, docker sources, labels, references, new streams', async () => {
+    const n = 'octag';
+    await mysqlStream(n);
+    const digest = older.manifestDigest;
+    const kindOf = async (stream: string, tag: string) => specTag(await getStream(n, stream), tag)?.from?.kind;
+    // --alias: the spec tag follows the source tag (ImageStreamTag) or image (ImageStreamImage); an unknown source tag is fine.
+    expect((await ocTag(n, 'mysql:tag1', { from: { kind: 'ImageStreamTag', name: 'mysql:latest' }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect((await ocTag(n, 'mysql:tag2', { from: { kind: 'ImageStreamImage', name: `mysql@${digest}` }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect((await ocTag(n, 'mysql:tag3', { from: { kind: 'ImageStreamTag', name: 'mysql:notfound' }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect((await ocTag(n, 'mysql:tag8', { from: { kind: 'DockerImage', name: `${repo()}:latest` }, generation: 0, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(await kindOf('mysql', 'tag1')).toBe('ImageStreamTag');
+    expect(await kindOf('mysql', 'tag2')).toBe('ImageStreamImage');
+    expect(await kindOf('mysql', 'tag3')).toBe('ImageStreamTag');
+    expect(await kindOf('mysql', 'tag8')).toBe('DockerImage');
+    expect((await istagReady(n, 'mysql:tag1')).image.metadata.name).toBe(digest);
+    expect((await call('GET', `${ns(n)}/imagestreamtags/mysql:tag3`)).status).toBe(404);
+
+    // Labels: an image can be labelled; an istag carries its stream's labels.
+    await ok(['label', 'image', digest, 'foo=bar']);
+    expect(await ok(['get', 'image', digest, '--show-labels'])).toContain('foo=bar');
+    await ok(['label', '-n', n, 'is/mysql', 'labelA=value']);
+    expect((await ocTag(n, 'mysql:labeled', { from: { kind: 'ImageStreamImage', name: `mysql@${digest}` }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(await ok(['get', '-n', n, 'istag/mysql:labeled', '-o', 'jsonpath={.metadata.labels.labelA}'])).toBe('value');
+
+    // Copying an external image keeps its pull spec; --reference keeps the tag a reference.
+    expect((await ocTag(n, 'newrepo:latest', { from: { kind: 'DockerImage', name: 'registry-1.docker.io/openshift/origin:v1.0.4' }, generation: 0, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(await kindOf('newrepo', 'latest')).toBe('DockerImage');
+    expect((await ocTag(n, 'newrepo:latest', { from: { kind: 'ImageStreamImage', name: `mysql@${digest}` }, referencePolicy: { type: 'Source' } })).status).toBe(200);
+    const newrepo = await getStream(n, 'newrepo');
+    expect(specTag(newrepo, 'latest').from.kind).toBe('ImageStreamImage');
+    expect(statusTag(newrepo, 'latest').items[0].dockerImageReference).toBe(`${repo()}@${digest}`);
+    expect((await ocTag(n, 'reference:latest', { from: { kind: 'ImageStreamImage', name: `mysql@${digest}` }, reference: true, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(specTag(await getStream(n, 'reference'), 'latest')).toMatchObject({ from: { kind: 'ImageStreamImage' }, reference: true });
+
+    // Across namespaces: the source namespace rides in from.namespace, both ways.
+    const other = 'octag-2';
+    expect((await ocTag(other, 'newrepo:latest', { from: { kind: 'ImageStreamImage', name: `mysql@${digest}`, namespace: n }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(await ok(['get', '-n', other, 'istag/newrepo:latest', '-o', 'jsonpath={.image.dockerImageReference}'])).toBe(`${repo()}@${digest}`);
+    const back = await ocTag(n, 'mysql:tag1', { from: { kind: 'ImageStreamImage', name: `newrepo@${digest}`, namespace: other }, referencePolicy: { type: 'Source' } });
+    expect(back.status).toBe(200);
+    expect(specTag(await getStream(other, 'newrepo'), 'latest').name).toBe('latest');
+
+    // --scheduled, then --insecure (which drops scheduled: oc sends the whole import policy).
+    await ocTag(n, 'newrepo:latest', { from: { kind: 'DockerImage', name: 'mysql:5.7' }, generation: 0, importPolicy: { scheduled: true }, referencePolicy: { type: 'Source' } });
+    expect(await ok(['get', '-n', n, 'is/newrepo', '-o', 'jsonpath={.spec.tags[0].importPolicy.scheduled}'])).toBe('true');
+    await ocTag(n, 'newrepo:latest', { from: { kind: 'DockerImage', name: 'mysql:5.7' }, generation: 0, importPolicy: { insecure: true }, referencePolicy: { type: 'Source' } });
+    const policy = specTag(await getStream(n, 'newrepo'), 'latest').importPolicy;
+    expect(policy).toEqual({ insecure: true, importMode: 'Legacy' });
+
+    // Streams that do not exist are created by the tag.
+    for (const stream of ['tagtest1', 'tagtest2']) {
+      expect((await kubectl(['get', '-n', n, 'imagestreams', stream])).stderr).toContain('not found');
+      expect((await ocTag(n, `${stream}:latest`, { from: { kind: 'ImageStreamImage', name: `mysql@${digest}` }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+      expect(await kindOf(stream, 'latest')).toBe('ImageStreamImage');
+    }
+    expect(await ok(['delete', '-n', n, 'is/tagtest1', 'is/tagtest2'])).toBe(
+      'imagestream.image.openshift.io "tagtest1" deleted\nimagestream.image.openshift.io "tagtest2" deleted\n',
+    );
+  });
+
+  it('oc tag -d and oc delete istag: spec-only tags go too; a missing stream or tag is 404', async () => {
+    const n = 'deltag';
+    const stream = `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata: {name: test-stream}
+spec:
+  tags:
+  - name: latest
+  - name: installable
+    from: {kind: DockerImage, name: "openshift/origin:v1.0.6"}
+    annotations: {io.openshift.generate.job: "true"}
+`;
+    await ok(['create', '-n', n, '-f', file('test-stream.yaml', stream)]);
+    // oc tag -d sends DELETE imagestreamtags/<stream>:<tag> first.
+    expect((await call('DELETE', `${ns(n)}/imagestreamtags/test-stream:latest`)).body).toMatchObject({ kind: 'Status', status: 'Success' });
+    expect((await getStream(n, 'test-stream')).spec.tags.map((t: any) => t.name)).toEqual(['installable']);
+    const gone = await kubectl(['delete', '-n', n, 'istag', 'test-stream:latest']);
+    expect(gone.stderr).toBe('Error from server (NotFound): imagestreamtags.image.openshift.io "test-stream:latest" not found\n');
+    const noStream = await kubectl(['delete', '-n', n, 'istag', 'nostream:latest']);
+    expect(noStream.stderr).toBe('Error from server (NotFound): imagestreamtags.image.openshift.io "nostream" not found\n');
+    expect(await ok(['delete', '-n', n, 'is/test-stream'])).toBe('imagestream.image.openshift.io "test-stream" deleted\n');
+  });
+
+  it('merge tags on apply: kubectl apply of a changed stream merges spec tags by name', async () => {
+    const n = 'merge-tags';
+    const ruby = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'ruby', annotations: { 'openshift.io/display-name': 'Ruby' } },
+      spec: {
+        tags: [
+          { name: 'latest', from: { kind: 'ImageStreamTag', name: '2.7' }, referencePolicy: { type: 'Local' } },
+          { name: '2.7-ubi8', annotations: { version: '2.7' }, from: { kind: 'DockerImage', name: 'registry.access.redhat.com/ubi8/ruby-27:latest' }, referencePolicy: { type: 'Local' } },
+        ],
+      },
+    };
+    await ok(['create', '-n', n, '-f', file('ruby.json', JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [ruby] }))]);
+    expect(await ok(['get', '-n', n, 'is', 'ruby', '-o', 'jsonpath={.spec.tags[*].name}'])).toBe('2.7-ubi8 latest');
+    const modified = {
+      kind: 'ImageStream',
+      apiVersion: 'image.openshift.io/v1',
+      metadata: { name: 'ruby', annotations: { 'openshift.io/display-name': 'Ruby' } },
+      spec: {
+        tags: [
+          { name: '2.7', annotations: { version: '2.7 patched' }, from: { kind: 'DockerImage', name: 'registry.centos.org/centos/ruby-27-centos7:latest' } },
+          { name: 'newtag', from: { kind: 'DockerImage', name: 'registry.centos.org/centos/ruby-27-centos7:latest' } },
+        ],
+      },
+    };
+    const applied = await kubectl(['apply', '-n', n, '-f', file('modified-ruby.json', JSON.stringify(modified))]);
+    expect(applied.stdout).toBe('imagestream.image.openshift.io/ruby configured\n');
+    expect(await ok(['get', '-n', n, 'is', 'ruby', '-o', 'jsonpath={.spec.tags[*].name}'])).toBe('2.7 2.7-ubi8 latest newtag');
+    expect(await ok(['get', '-n', n, 'is', 'ruby', '-o', 'jsonpath={.spec.tags[0].annotations.version}'])).toBe('2.7 patched');
+  });
+
+  it('import-image: re-import of an existing tag, a new tag and a new stream from an unreachable registry', async () => {
+    const n = 'importimage';
+    await mysqlStream(n);
+    const isi = (name: string, resourceVersion: string | undefined, images: unknown[]) => ({
+      kind: 'ImageStreamImport',
+      apiVersion: 'image.openshift.io/v1',
+      metadata: { name, namespace: n, creationTimestamp: null, ...(resourceVersion ? { resourceVersion } : {}) },
+      spec: { import: true, images },
+      status: {},
+    });
+    // oc import-image mysql:5.6: the existing tag's source, its generation reset to 0.
+    let current = await getStream(n, 'mysql');
+    const reimport = await call('POST', `${ns(n)}/imagestreamimports`, isi('mysql', current.metadata.resourceVersion, [
+      { from: { kind: 'DockerImage', name: `${repo()}:5.6` }, to: { name: '5.6' }, importPolicy: {}, referencePolicy: { type: 'Local' } },
+    ]));
+    expect(reimport.status).toBe(201);
+    expect(reimport.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, tag: '5.6', image: { metadata: { name: older.manifestDigest } } });
+    current = await getStream(n, 'mysql');
+    expect(current.spec.tags.map((t: any) => `${t.name}=${t.from.kind}`)).toEqual(['5.5=DockerImage', '5.6=DockerImage', '5.7=DockerImage', 'latest=ImageStreamTag']);
+    expect(current.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toMatch(DATE);
+
+    // oc import-image mysql:external --from=docker.io/mysql: no network, so a Failure; the spec tag is still written.
+    const external = await call('POST', `${ns(n)}/imagestreamimports`, isi('mysql', current.metadata.resourceVersion, [
+      { from: { kind: 'DockerImage', name: 'docker.io/mysql' }, to: { name: 'external' }, importPolicy: {}, referencePolicy: { type: '' } },
+    ]));
+    expect(external.status).toBe(201);
+    expect(external.body.status.images[0].status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
+    expect(external.body.status.images[0].status.message).toMatch(/^Internal error occurred: docker\.io\/library\/mysql:latest: /);
+    expect((await kubectl(['get', '-n', n, 'istag/mysql:external'])).stderr).toBe(
+      'Error from server (NotFound): imagestreamtags.image.openshift.io "mysql:external" not found\n',
+    );
+    const withExternal = await getStream(n, 'mysql');
+    expect(specTag(withExternal, 'external')).toMatchObject({ from: { kind: 'DockerImage', name: 'docker.io/mysql' } });
+    expect(statusTag(withExternal, 'external').conditions[0]).toMatchObject({ type: 'ImportSuccess', status: 'False', reason: 'InternalError' });
+    expect(await ok(['get', '-n', n, 'itag/mysql:external', '-o', 'jsonpath={.spec.from.name}'])).toBe('docker.io/mysql');
+
+    // oc import-image mysql-new-single:latest --from=docker.io/mysql:latest --confirm: a stream with one tag.
+    const single = await call('POST', `${ns(n)}/imagestreamimports`, isi('mysql-new-single', undefined, [
+      { from: { kind: 'DockerImage', name: 'docker.io/mysql:latest' }, to: { name: 'latest' }, importPolicy: {}, referencePolicy: { type: '' } },
+    ]));
+    expect(single.status).toBe(201);
+    expect(await ok(['get', '-n', n, 'is/mysql-new-single', '-o', 'jsonpath={.spec.tags[*].name}'])).toBe('latest');
+    expect(await ok(['delete', '-n', n, 'is/mysql-new-single'])).toBe('imagestream.image.openshift.io "mysql-new-single" deleted\n');
+  });
+
+  it('image-lookup: oc set image-lookup patches lookupPolicy, istags show it, an unchanged patch changes nothing', async () => {
+    const n = 'lookup';
+    await mysqlStream(n);
+    expect(await ok(['patch', '-n', n, 'is/mysql', '-p', '{"spec":{"lookupPolicy":{"local":true}}}'])).toBe('imagestream.image.openshift.io/mysql patched\n');
+    expect(await ok(['patch', '-n', n, 'is/mysql', '-p', '{"spec":{"lookupPolicy":{"local":true}}}'])).toBe('imagestream.image.openshift.io/mysql patched (no change)\n');
+    expect(await ok(['get', '-n', n, 'istag/mysql:latest', '-o', 'jsonpath={.lookupPolicy.local}'])).toBe('true');
+    expect(await ok(['get', '-n', n, 'is', '-o', 'custom-columns=NAME:.metadata.name,LOCAL:.spec.lookupPolicy.local', '--no-headers'])).toMatch(/^mysql\s+true\n$/);
+    await ok(['patch', '-n', n, 'is/mysql', '-p', '{"spec":{"lookupPolicy":{"local":false}}}']);
+    expect(await ok(['get', '-n', n, 'is', '-o', 'custom-columns=NAME:.metadata.name,LOCAL:.spec.lookupPolicy.local', '--no-headers'])).toMatch(/^mysql\s+false\n$/);
+    // oc tag nginx:latest alternate:latest copies the image; the new stream's lookup policy is its own.
+    expect((await ocTag(n, 'alternate:latest', { from: { kind: 'ImageStreamImage', name: `mysql@${older.manifestDigest}` }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(await ok(['get', '-n', n, 'istag/alternate:latest', '-o', 'jsonpath={.lookupPolicy.local}'])).toBe('false');
+  });
+
+  it('get: table columns for is and istag, `get all` and mixed kinds prefix the resource', async () => {
+    const n = 'gets';
+    await mysqlStream(n);
+    await ok(['create', '-n', n, '-f', file('testimg1.yaml', 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: testimg1}\n')]);
+    const is = (await ok(['get', 'is', '-n', n])).split('\n');
+    expect(is[0]).toMatch(/^NAME\s+IMAGE REPOSITORY\s+TAGS\s+UPDATED$/);
+    expect(is.find((l) => l.startsWith('mysql '))).toMatch(/^mysql\s+(\S+\s+)?[0-9.,a-z]+\s+\S+/);
+    expect(await ok(['get', 'is', '-n', n])).not.toContain('imagestream.image.openshift.io/testimg1');
+    const all = await ok(['get', 'all', '-n', n]);
+    expect(all).toContain('imagestream.image.openshift.io/testimg1');
+    expect(all).toContain('imagestream.image.openshift.io/mysql');
+    const istags = (await ok(['get', 'istag', '-n', n])).split('\n');
+    expect(istags[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED$/);
+    expect(istags.filter((l) => l.startsWith('mysql:')).map((l) => l.split(/\s+/)[0])).toEqual(['mysql:5.5', 'mysql:5.6', 'mysql:5.7', 'mysql:latest']);
+    expect((await ok(['get', 'istag', '-n', n, '-o', 'wide'])).split('\n')[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED\s+IMAGE NAME$/);
+  });
+
+  it('ImageStream API (imagestream.go): mappings with plain image names, immutable images, istag update conflicts', async () => {
+    const n = 'isapi';
+    expect((await call('POST', `${ns(n)}/imagestreams`, { metadata: { name: 'test' } })).status).toBe(201);
+    const mapping = { metadata: { name: 'test' }, tag: 'newer', image: { metadata: { name: 'image1' }, dockerImageReference: 'some/other/name' } };
+    expect((await call('POST', `${ns(n)}/imagestreammappings`, mapping)).status).toBe(201);
+    expect((await call('POST', `${ns(n)}/imagestreammappings`, mapping)).status).toBe(201);
+    const image = { metadata: { name: 'image-4242' }, dockerImageMetadata: { Config: { Env: ['A=B'] } } };
+    expect((await call('POST', `${api.base}/images`, image)).status).toBe(422);
+    expect((await call('POST', `${api.base}/images`, { ...image, dockerImageReference: 'some/other/name' })).status).toBe(201);
+    const newest = { metadata: { name: 'test' }, tag: 'newest', image: { ...image, dockerImageReference: 'different' } };
+    expect((await call('POST', `${ns(n)}/imagestreammappings`, newest)).status).toBe(201);
+    expect((await call('GET', `${api.base}/images/image-4242`)).body.dockerImageReference).toBe('some/other/name');
+    expect((await getStream(n, 'test')).spec.tags ?? []).toEqual([]);
+    const istag = async (tag: string) => (await call('GET', `${ns(n)}/imagestreamtags/test:${tag}`)).body;
+    expect(await istag('newer')).toMatchObject({ metadata: { name: 'test:newer' }, image: { metadata: { uid: expect.any(String) }, dockerImageReference: 'some/other/name' } });
+    expect(await istag('newest')).toMatchObject({ metadata: { name: 'test:newest' }, image: { dockerImageReference: 'different' } });
+    expect((await call('POST', `${ns(n)}/imagestreammappings`, { metadata: { name: 'test' }, tag: 'anothertag', image: { ...image, dockerImageReference: 'some/other/name' } })).status).toBe(201);
+    expect((await call('GET', `${ns(n)}/imagestreamtags/test:doesnotexist`)).status).toBe(404);
+    const rv = (await istag('anothertag')).metadata.resourceVersion as string;
+    const update = (resourceVersion: string) =>
+      call('PUT', `${ns(n)}/imagestreamtags/test:brandnew`, { metadata: { name: 'test:brandnew', resourceVersion }, tag: { from: { kind: 'ImageStreamTag', name: 'newest' } } });
+    const stale = await update(`${rv}0`);
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ reason: 'Conflict', details: { name: 'test:brandnew', kind: 'imagestreamtags' } });
+    const fresh = await update(rv);
+    expect(fresh.status).toBe(201);
+    expect(fresh.body).toMatchObject({ metadata: { name: 'test:brandnew' }, tag: { from: { name: 'newest' } }, image: { metadata: { uid: expect.any(String) } } });
+  });
+
+  it('a List of an Image, a stream and a mapping (stable-busybox) is created in order; history and metadata read back', async () => {
+    const n = 'busybox';
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const yaml = `kind: List
+apiVersion: v1
+metadata: {}
+items:
+- apiVersion: image.openshift.io/v1
+  kind: Image
+  metadata: {name: "${digest}", creationTimestamp: 2016-07-27T15:12:10Z, resourceVersion: "504", uid: 7d6849b4-540c-11e6-809f-525400f25e34}
+  dockerImageReference: busybox@${digest}
+  dockerImageMetadataVersion: "1.0"
+  dockerImageMetadata: {apiVersion: "1.0", kind: DockerImage, Architecture: amd64, Id: "sha256:${'2'.repeat(64)}", Size: 669049, Created: 2016-06-23T23:23:37Z, Config: {Cmd: [sh]}}
+  dockerImageLayers:
+  - {mediaType: application/vnd.docker.image.rootfs.diff.tar.gzip, name: "sha256:${'3'.repeat(64)}", size: 667590}
+  dockerImageManifestMediaType: application/vnd.docker.distribution.manifest.v2+json
+- apiVersion: image.openshift.io/v1
+  kind: ImageStream
+  metadata:
+    annotations: {openshift.io/image.dockerRepositoryCheck: 2016-07-27T16:08:39Z}
+    generation: 1
+    name: busybox
+    resourceVersion: "505"
+    uid: 7d687e72-540c-11e6-809f-525400f25e34
+- apiVersion: image.openshift.io/v1
+  kind: ImageStreamMapping
+  metadata: {name: busybox}
+  tag: latest
+  image:
+    metadata: {name: "${digest}"}
+    dockerImageReference: busybox@${digest}
+`;
+    const created = await kubectl(['create', '-n', n, '-f', file('stable-busybox.yaml', yaml)]);
+    expect(created.code).toBe(0);
+    expect(created.stdout.split('\n').slice(0, 2)).toEqual([`image.image.openshift.io/${digest} created`, 'imagestream.image.openshift.io/busybox created']);
+    const s = await getStream(n, 'busybox');
+    expect(s.metadata.uid).not.toBe('7d687e72-540c-11e6-809f-525400f25e34');
+    expect(s.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toBe('2016-07-27T16:08:39Z');
+    expect(statusTag(s, 'latest').items).toEqual([expect.objectContaining({ image: digest, dockerImageReference: `busybox@${digest}`, generation: 1 })]);
+    const ist = (await call('GET', `${ns(n)}/imagestreamtags/busybox:latest`)).body;
+    expect(ist.image.dockerImageMetadata).toMatchObject({ Architecture: 'amd64', Size: 669049, Config: { Cmd: ['sh'] } });
+  });
+});
