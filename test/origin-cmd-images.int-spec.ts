@@ -7,7 +7,7 @@ import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstra
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
 import { pollUntil } from './support/poll';
-import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { type BuiltImage, type BuiltIndex, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 /**
  * OpenShift's own command-line acceptance tests for image streams (openshift/origin
@@ -50,6 +50,7 @@ suite(skipReason ? `origin cmd images replay (skipped: ${skipReason})` : 'origin
   let ws: ReturnType<typeof kubectlWorkspace>;
   let older: BuiltImage;
   let newer: BuiltImage;
+  let multiarch: BuiltIndex;
 
   const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
   const ok = async (args: string[], input?: string): Promise<string> => {
@@ -100,14 +101,25 @@ spec:
   beforeAll(async () => {
     registry = await startRegistry({ logLevel: 'warn' });
     // The local registry is the configured one: names on its host are read through REGISTRY_URL over HTTP.
-    const overrides: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000, registryUrl: registry.url };
+    // It is also the integrated registry (`oc registry info`): streams' repositories live on it.
+    const overrides: Partial<AppConfig> = {
+      queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`,
+      registryTimeoutMs: 3000,
+      registryUrl: registry.url,
+      internalRegistryHostname: registry.host,
+    };
     api = await startTestApi(overrides);
     worker = await bootstrapWorker(testConfig(api.databaseUrl, overrides));
     layout = await OciLayout.create();
     older = await layout.addImage('older', { seed: 'origin-cmd-mysql-older', env: ['MYSQL_VERSION=5'], cmd: ['run-mysqld'] });
     newer = await layout.addImage('newer', { seed: 'origin-cmd-mysql-newer', env: ['MYSQL_VERSION=8'] });
+    multiarch = await layout.addIndex('multiarch', [
+      { seed: 'origin-cmd-multi-amd64', architecture: 'amd64', os: 'linux' },
+      { seed: 'origin-cmd-multi-s390x', architecture: 's390x', os: 'linux' },
+    ]);
     for (const tag of ['5.5', '5.6', '5.7', 'latest']) await skopeoCopy(layout.dir, 'older', `${repo()}:${tag}`);
     await skopeoCopy(layout.dir, 'newer', `${repo()}:8`);
+    await skopeoCopy(layout.dir, 'multiarch', `${registry.host}/bparees/multiplatformtest:latest`, { all: true });
     ws = kubectlWorkspace(api.url, 'cmd');
   }, 60000);
 
@@ -526,5 +538,83 @@ items:
     expect(statusTag(s, 'latest').items).toEqual([expect.objectContaining({ image: digest, dockerImageReference: `busybox@${digest}`, generation: 1 })]);
     const ist = (await call('GET', `${ns(n)}/imagestreamtags/busybox:latest`)).body;
     expect(ist.image.dockerImageMetadata).toMatchObject({ Architecture: 'amd64', Size: 669049, Config: { Cmd: ['sh'] } });
+  });
+  it('describe and isimage: the fields oc describe prints are there; an image is found by a 15-character prefix', async () => {
+    const n = 'describe';
+    await mysqlStream(n);
+    const ist = await istagReady(n, 'mysql:latest');
+    // oc describe istag prints Environment, Image Created, Image Name and Layers from these.
+    expect(ist.image.dockerImageMetadata.Config.Env).toEqual(['MYSQL_VERSION=5']);
+    expect(ist.image.dockerImageMetadata.Created).toMatch(DATE);
+    expect(ist.image.dockerImageLayers.length).toBeGreaterThan(0);
+    expect((await kubectl(['describe', '-n', n, 'istag/mysql:latest'])).code).toBe(0);
+    const prefix = (ist.image.metadata.name as string).slice(0, 15);
+    const isimage = JSON.parse(await ok(['get', '-n', n, `isimage/mysql@${prefix}`, '-o', 'json']));
+    expect(isimage.metadata.name).toBe(`mysql@${prefix}`);
+    expect(isimage.image.metadata.name).toBe(older.manifestDigest);
+    expect(isimage.image.dockerImageMetadata.Config.Env).toEqual(['MYSQL_VERSION=5']);
+    expect((await kubectl(['describe', '-n', n, `isimage/mysql@${prefix}`])).stdout).toContain(`mysql@${prefix}`);
+    // referencePolicy Local: the istag's pull spec is the stream's repository in the integrated registry.
+    const repository = (await getStream(n, 'mysql')).status.dockerImageRepository;
+    expect(repository).toBe(`${registry.host}/${n}/mysql`);
+    expect(ist.image.dockerImageReference).toBe(`${repository}@${older.manifestDigest}`);
+  });
+
+  it('prefer-os and prefer-arch annotations pick the platform of a manifest list, per tag', async () => {
+    const n = 'multiarch';
+    const source = `${registry.host}/bparees/multiplatformtest:latest`;
+    const yaml = `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata: {name: test-multiarch-stream}
+spec:
+  tags:
+  - name: linux-amd64
+    from: {kind: DockerImage, name: "${source}"}
+    annotations: {importer.image.openshift.io/prefer-os: linux, importer.image.openshift.io/prefer-arch: amd64}
+  - name: linux-s390x
+    from: {kind: DockerImage, name: "${source}"}
+    annotations: {importer.image.openshift.io/prefer-os: linux, importer.image.openshift.io/prefer-arch: s390x}
+`;
+    await ok(['create', '-n', n, '-f', file('test-multiarch-stream.yaml', yaml)]);
+    const amd64 = await istagReady(n, 'test-multiarch-stream:linux-amd64');
+    const s390x = await istagReady(n, 'test-multiarch-stream:linux-s390x');
+    expect(await ok(['get', '-n', n, 'istag', 'test-multiarch-stream:linux-amd64', '--template={{.image.dockerImageMetadata.Architecture}}'])).toBe('amd64');
+    expect(await ok(['get', '-n', n, 'istag', 'test-multiarch-stream:linux-s390x', '--template={{.image.dockerImageMetadata.Architecture}}'])).toBe('s390x');
+    expect([amd64.image.metadata.name, s390x.image.metadata.name]).toEqual(multiarch.images.map((i) => i.manifestDigest));
+    expect(await ok(['delete', '-n', n, 'is', 'test-multiarch-stream'])).toBe('imagestream.image.openshift.io "test-multiarch-stream" deleted\n');
+  });
+
+  it('oc tag --source=istag of an image in the integrated registry points the copy at its own repository (oc_tag.go)', async () => {
+    const n = 'internal';
+    // What a build pushes: the stream's own repository in the integrated registry.
+    await skopeoCopy(layout.dir, 'newer', `${registry.host}/${n}/localimage:latest`);
+    await ok(['create', '-n', n, '-f', file('localimage.yaml', `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata: {name: localimage}
+spec:
+  tags:
+  - {name: latest, from: {kind: DockerImage, name: "${registry.host}/${n}/localimage:latest"}}
+`)]);
+    await istagReady(n, 'localimage:latest');
+    const source = await getStream(n, 'localimage');
+    expect(statusTag(source, 'latest').items).toHaveLength(1);
+    const ref = statusTag(source, 'latest').items[0].dockerImageReference as string;
+    expect(ref).toBe(`${registry.host}/${n}/localimage@${newer.manifestDigest}`);
+    // oc tag --source=istag localimage:latest localimage2:latest: oc resolves the tag's current image first.
+    expect((await ocTag(n, 'localimage2:latest', { from: { kind: 'ImageStreamImage', name: `localimage@${newer.manifestDigest}` }, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    const copy = statusTag(await getStream(n, 'localimage2'), 'latest');
+    expect(copy.items).toHaveLength(1);
+    expect(copy.items[0].dockerImageReference).toBe(`${registry.host}/${n}/localimage2@${newer.manifestDigest}`);
+    // --reference keeps pulling from the source repository.
+    expect((await ocTag(n, 'localimage3:latest', { from: { kind: 'ImageStreamImage', name: `localimage@${newer.manifestDigest}` }, reference: true, referencePolicy: { type: 'Source' } })).status).toBe(201);
+    expect(statusTag(await getStream(n, 'localimage3'), 'latest').items[0].dockerImageReference).toBe(ref);
+  });
+
+  it('oc delete all --all removes the image streams (category all)', async () => {
+    const n = 'deleteall';
+    await ok(['create', '-n', n, '-f', file('circular.yaml', 'apiVersion: v1\nkind: List\nmetadata: {}\nitems:\n- apiVersion: image.openshift.io/v1\n  kind: ImageStream\n  metadata: {name: newapp-circular-template}\n  spec: {}\n')]);
+    expect((await getStream(n, 'newapp-circular-template')).spec).toEqual({ lookupPolicy: { local: false } });
+    expect(await ok(['delete', 'all', '--all', '-n', n])).toBe('imagestream.image.openshift.io "newapp-circular-template" deleted\n');
+    expect((await kubectl(['get', 'is', '-n', n])).stderr).toBe(`No resources found in ${n} namespace.\n`);
   });
 });
