@@ -617,4 +617,18 @@ spec:
     expect(await ok(['delete', 'all', '--all', '-n', n])).toBe('imagestream.image.openshift.io "newapp-circular-template" deleted\n');
     expect((await kubectl(['get', 'is', '-n', n])).stderr).toBe(`No resources found in ${n} namespace.\n`);
   });
+  it('TestImageStreamTagLifecycleHook: a blind istag PUT tags a container image, again (unchanged), and into a new stream', async () => {
+    const n = 'hook';
+    expect((await call('POST', `${ns(n)}/imagestreams`, { metadata: { name: 'test' } })).status).toBe(201);
+    // What the deployment hook's TagImages sends: no resourceVersion, a DockerImage source, nothing else.
+    const tagImage = (name: string) =>
+      call('PUT', `${ns(n)}/imagestreamtags/${name}`, { metadata: { name, namespace: n }, tag: { from: { kind: 'DockerImage', name: 'someimage:other' } } });
+    expect((await tagImage('test:test')).status).toBe(201);
+    const first = await getStream(n, 'test');
+    expect(specTag(first, 'test').from).toEqual({ kind: 'DockerImage', name: 'someimage:other' });
+    expect((await tagImage('test:test')).status).toBe(200);
+    expect(specTag(await getStream(n, 'test'), 'test')).toEqual(specTag(first, 'test'));
+    expect((await tagImage('test2:test')).status).toBe(201);
+    expect(specTag(await getStream(n, 'test2'), 'test').from.name).toBe('someimage:other');
+  });
 });
