@@ -631,4 +631,68 @@ spec:
     expect((await tagImage('test2:test')).status).toBe(201);
     expect(specTag(await getStream(n, 'test2'), 'test').from.name).toBe('someimage:other');
   });
+  it('image lookup (image-lookup.sh, resolve.go): workloads name local images; lookupPolicy.local or resolve-names rewrites them to the tag image', async () => {
+    const n = 'resolve';
+    await mysqlStream(n);
+    const digest = older.manifestDigest;
+    const resolved = `${registry.host}/${n}/mysql@${digest}`;
+    const deployment = (name: string, images: string[], templateAnnotations = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata:
+      labels: {app: ${name}}${templateAnnotations ? `\n      annotations: {${templateAnnotations}}` : ''}
+    spec:
+      containers:
+${images.map((image, i) => `      - {name: c${i}, image: "${image}"}`).join('\n')}
+`;
+    const imagesOf = async (kind: string, name: string, path = '{.spec.template.spec.containers[*].image}') => (await ok(['get', '-n', n, kind, name, '-o', `jsonpath=${path}`])).split(' ');
+    const external = `${repo()}:5.7`;
+    const pinned = `${repo()}@${digest}`;
+    // Without a lookup policy nothing changes.
+    await ok(['apply', '-n', n, '-f', file('plain.yaml', deployment('plain', ['mysql:latest', 'mysql']))]);
+    expect(await imagesOf('deploy', 'plain')).toEqual(['mysql:latest', 'mysql']);
+    // oc set image-lookup is/mysql
+    await ok(['patch', '-n', n, 'is/mysql', '--type=merge', '-p', '{"spec":{"lookupPolicy":{"local":true}}}']);
+    await ok(['apply', '-n', n, '-f', file('local.yaml', deployment('local', ['mysql:latest', 'mysql', 'mysql:unknown', 'other:latest', external, pinned]))]);
+    // A tag without an image points at the stream's repository; other names are left alone.
+    expect(await imagesOf('deploy', 'local')).toEqual([resolved, resolved, `${registry.host}/${n}/mysql:unknown`, 'other:latest', external, pinned]);
+    // Applying the same file again sends the written names back (live differs from the file), and
+    // admission turns them into what is stored: nothing changes.
+    const before = await ok(['get', '-n', n, 'deploy', 'local', '-o', 'jsonpath={.metadata.resourceVersion} {.metadata.generation}']);
+    expect(await ok(['apply', '-n', n, '-f', join(ws.dir, 'local.yaml')])).toBe('deployment.apps/local configured\n');
+    expect(await ok(['get', '-n', n, 'deploy', 'local', '-o', 'jsonpath={.metadata.resourceVersion} {.metadata.generation}'])).toBe(before);
+    // An update is resolved too (kubectl set image sends a strategic merge patch).
+    await ok(['set', 'image', '-n', n, 'deploy/plain', 'c0=mysql:5.5']);
+    expect((await imagesOf('deploy', 'plain'))[0]).toBe(resolved);
+    // oc set image-lookup --enabled=false: names stay as written ...
+    await ok(['patch', '-n', n, 'is/mysql', '--type=merge', '-p', '{"spec":{"lookupPolicy":{"local":false}}}']);
+    await ok(['apply', '-n', n, '-f', file('unresolved.yaml', deployment('unresolved', ['mysql:latest']))]);
+    expect(await imagesOf('deploy', 'unresolved')).toEqual(['mysql:latest']);
+    // ... unless the pod template asks for resolution (oc set image-lookup --local -f deploy.yaml).
+    // (then any name is looked up by its last part as a stream of the namespace).
+    const annotated = deployment('annotated', ['mysql:latest', 'docker.io/library/mysql:latest', 'other:latest'], 'alpha.image.policy.openshift.io/resolve-names: "*"');
+    await ok(['apply', '-n', n, '-f', file('annotated.yaml', annotated)]);
+    expect(await imagesOf('deploy', 'annotated')).toEqual([resolved, resolved, 'other:latest']);
+    // The annotation on the object itself works for every workload kind, including a CronJob's job template.
+    const cronjob = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+  annotations: {alpha.image.policy.openshift.io/resolve-names: "*"}
+spec:
+  schedule: "1 0 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - {name: run, image: "mysql:5.6"}
+`;
+    await ok(['apply', '-n', n, '-f', file('cronjob.yaml', cronjob)]);
+    expect(await imagesOf('cronjob', 'nightly', '{.spec.jobTemplate.spec.template.spec.containers[*].image}')).toEqual([resolved]);
+  });
 });

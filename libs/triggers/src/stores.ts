@@ -10,6 +10,7 @@ import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, 
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { jsonEqual } from '@app/api-machinery';
 import { validateWorkloadShape } from './workload-validation';
+import type { LocalImageNames } from './image-lookup';
 
 interface Subscription {
   from_namespace: string;
@@ -154,9 +155,10 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
 }
 
 /** Deployments, StatefulSets, DaemonSets and CronJobs stored as JSON with their trigger annotation indexed. */
-export function createWorkloadStore(db: Database, kind: WorkloadKind) {
+export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames?: LocalImageNames) {
   const table = new TableStorage<Workload>(kind.table, true);
   return new GenericStore<Workload>(workloadInfo(kind), db, table, new WorkloadStrategy(kind), {
+    admit: localNames ? (tx, obj) => localNames.resolve(tx, obj, kind.podSpecPath) : undefined,
     async afterWrite(tx, obj, old) {
       const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
       const parsed = value === undefined ? { triggers: [] } : parseTriggersAnnotation(value, kind.podSpecPath);

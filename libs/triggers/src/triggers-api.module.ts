@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig, loadTriggerConfig } from '@app/config';
 import { Database, ResourceRegistry } from '@app/persistence';
 import { DeliveriesHandler, DeliveryRedriveHandler, PushPreviewHandler, TagChangeFeedHandler } from './api-handlers';
 import { TriggerEvaluator } from './evaluator';
+import { LocalImageNames } from './image-lookup';
 import { workloadKinds } from './resource-infos';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
 import { ImageApiModule, StreamSpecListeners } from '@app/image';
@@ -32,7 +33,9 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         registry.register(new DeliveryRedriveHandler(db));
         registry.register(new PushPreviewHandler(evaluator));
         registry.register(new TagChangeFeedHandler(db));
-        const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w)]));
+        // Image names resolve through image streams as OpenShift's image policy admission resolves them.
+        const localNames = new LocalImageNames(app.internalRegistryHostname ?? '');
+        const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w, localNames)]));
         for (const store of workloads.values()) registry.register(store);
         evaluator.useWorkloadStores(workloads);
         // A spec change (referencePolicy, dockerImageRepository) can change the pull spec of every

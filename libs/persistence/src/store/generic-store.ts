@@ -65,6 +65,11 @@ export interface StoreHooks<T extends ApiObject> {
   loggedObject?(obj: T): object;
   /** Object validation that needs storage (e.g. referenced streams exist). */
   validateWithStorage?(tx: Queryable, obj: T, old: T | null): Promise<FieldError[]>;
+  /**
+   * Mutating admission that reads storage (e.g. image names resolved through image streams): may
+   * change the object in the write transaction, before the update's generation and no-op checks.
+   */
+  admit?(tx: Queryable, obj: T): Promise<void>;
 }
 
 const maxPatchAttempts = 5;
@@ -408,6 +413,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     this.strategy.canonicalize(obj);
     const created = await this.db.transaction(
       async (tx) => {
+        await this.hooks.admit?.(tx, obj);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
         if (storageErrors.length) throw this.invalid(obj, storageErrors);
         const rv = await allocateResourceVersion(tx);
@@ -588,6 +594,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
     if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
+    await this.hooks.admit?.(tx, obj);
     this.strategy.prepareForUpdate(obj, old);
     const errors = [
       ...this.track(obj, old, tracking),

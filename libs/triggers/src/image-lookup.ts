@@ -1,0 +1,96 @@
+import { dockerImageRepositoryOf, exactReference, type ImageStream, parseDockerImageReference, ReferenceError, resolveReferenceForTagEvent } from '@app/image';
+import type { Queryable } from '@app/persistence';
+import type { Workload } from './trigger.types';
+
+/** Asks for local name resolution whatever the stream's lookupPolicy (on the object or its pod template). */
+export const RESOLVE_NAMES_ANNOTATION = 'alpha.image.policy.openshift.io/resolve-names';
+
+interface StreamTagRow {
+  stream: ImageStream;
+  image: string | null;
+  ref: string | null;
+  image_found: boolean;
+}
+
+type Container = { image?: unknown };
+
+function at(obj: unknown, path: string[]): unknown {
+  let cur = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function asksForResolution(annotations: unknown): boolean {
+  return !!annotations && typeof annotations === 'object' && (annotations as Record<string, unknown>)[RESOLVE_NAMES_ANNOTATION] === '*';
+}
+
+/**
+ * OpenShift's image policy admission with its default rules (resolve local names, rewrite only
+ * what resolved locally) for the workloads stored here: a container image that is a bare
+ * `<stream>[:<tag>]` becomes the pull spec of that tag's image (`<repository>@<digest>`, the tag's
+ * referencePolicy applied) when the stream in the workload's namespace has `lookupPolicy.local`, or
+ * when the workload or its pod template carries `alpha.image.policy.openshift.io/resolve-names: "*"`
+ * (then any name is looked up as a stream of the namespace). A tag without an image in such a
+ * stream becomes `<status.dockerImageRepository>:<tag>`. Anything else is left as written.
+ */
+export class LocalImageNames {
+  constructor(private readonly internalRegistryHostname: string) {}
+
+  async resolve(q: Queryable, workload: Workload, podSpecPath: string): Promise<void> {
+    const specPath = podSpecPath.split('.');
+    const podSpec = at(workload, specPath);
+    if (!podSpec || typeof podSpec !== 'object') return;
+    const template = at(workload, [...specPath.slice(0, -1), 'metadata', 'annotations']);
+    const force = asksForResolution(workload.metadata.annotations) || asksForResolution(template);
+    const namespace = workload.metadata.namespace!;
+    for (const list of ['initContainers', 'containers'] as const) {
+      const containers = (podSpec as Record<string, unknown>)[list];
+      if (!Array.isArray(containers)) continue;
+      for (const container of containers as Container[]) {
+        if (!container || typeof container.image !== 'string') continue;
+        const resolved = await this.resolveImage(q, namespace, container.image, force);
+        if (resolved) container.image = resolved;
+      }
+    }
+  }
+
+  /** The rewritten pull spec, or null to leave the image as written. */
+  private async resolveImage(q: Queryable, namespace: string, image: string, force: boolean): Promise<string | null> {
+    let ref;
+    try {
+      ref = parseDockerImageReference(image);
+    } catch (e) {
+      if (e instanceof ReferenceError) return null;
+      throw e;
+    }
+    // A digest names one image already; only single-segment names are local (unless forced).
+    if (ref.id) return null;
+    if (!force && (ref.registry || ref.namespace || !ref.name)) return null;
+    const tag = ref.tag || 'latest';
+    const [row] = await q.query<StreamTagRow>(
+      `SELECT s.body AS stream, e.image, e.docker_image_reference AS ref,
+              EXISTS (SELECT 1 FROM images i WHERE i.name = e.image) AS image_found
+         FROM image_streams s
+         LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
+                             WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
+        WHERE s.namespace = $1 AND s.name = $2`,
+      [namespace, ref.name, tag],
+      'lookup-local-name',
+    );
+    if (!row) return null;
+    const stream = row.stream;
+    if (!force && stream.spec?.lookupPolicy?.local !== true) return null;
+    const repository = dockerImageRepositoryOf(stream, { internalRegistryHostname: this.internalRegistryHostname, publicRegistryHostname: '' });
+    if (!row.image || !row.image_found) return repository ? `${repository}:${tag}` : null;
+    const pullSpec = resolveReferenceForTagEvent(stream, tag, { image: row.image, dockerImageReference: row.ref ?? '', created: '', generation: 0 }, repository);
+    try {
+      return exactReference({ ...parseDockerImageReference(pullSpec), tag: '', id: row.image });
+    } catch (e) {
+      if (e instanceof ReferenceError) return null;
+      throw e;
+    }
+  }
+}
