@@ -664,6 +664,12 @@ ${images.map((image, i) => `      - {name: c${i}, image: "${image}"}`).join('\n'
     const before = await ok(['get', '-n', n, 'deploy', 'local', '-o', 'jsonpath={.metadata.resourceVersion} {.metadata.generation}']);
     expect(await ok(['apply', '-n', n, '-f', join(ws.dir, 'local.yaml')])).toBe('deployment.apps/local configured\n');
     expect(await ok(['get', '-n', n, 'deploy', 'local', '-o', 'jsonpath={.metadata.resourceVersion} {.metadata.generation}'])).toBe(before);
+    // Server-side apply of the same names: merged in, resolved again, nothing written.
+    await ok(['apply', '--server-side', '-n', n, '-f', file('ssa.yaml', deployment('ssa', ['mysql:latest']))]);
+    expect(await imagesOf('deploy', 'ssa')).toEqual([resolved]);
+    const applied = await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}']);
+    expect(await ok(['apply', '--server-side', '-n', n, '-f', join(ws.dir, 'ssa.yaml')])).toBe('deployment.apps/ssa serverside-applied\n');
+    expect(await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(applied);
     // An update is resolved too (kubectl set image sends a strategic merge patch).
     await ok(['set', 'image', '-n', n, 'deploy/plain', 'c0=mysql:5.5']);
     expect((await imagesOf('deploy', 'plain'))[0]).toBe(resolved);
