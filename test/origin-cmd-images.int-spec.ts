@@ -701,4 +701,40 @@ spec:
     await ok(['apply', '-n', n, '-f', file('cronjob.yaml', cronjob)]);
     expect(await imagesOf('cronjob', 'nightly', '{.spec.jobTemplate.spec.template.spec.containers[*].image}')).toEqual([resolved]);
   });
+
+  it('image lookup follows the admission rules: only references an update changes, objects a controller owns, no forced rewrite of an image-less tag', async () => {
+    const n = 'resolve-rules';
+    await mysqlStream(n);
+    const resolved = `${registry.host}/${n}/mysql@${older.manifestDigest}`;
+    const apply = (name: string, body: object) => ok(['apply', '-n', n, '-f', file(`${name}.json`, JSON.stringify(body))]);
+    const deployment = (name: string, images: Record<string, string>, extra: { annotations?: object; ownerReferences?: object[] } = {}) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, ...extra },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: Object.entries(images).map(([c, image]) => ({ name: c, image })) } },
+      },
+    });
+    const imagesOf = async (name: string) => (await ok(['get', '-n', n, 'deploy', name, '-o', 'jsonpath={.spec.template.spec.containers[*].image}'])).split(' ');
+
+    // Stored before the stream allowed lookup: an update that leaves a reference as it was does not
+    // rewrite it; the reference the update changes is resolved.
+    await apply('kept', deployment('kept', { a: 'mysql:latest', b: 'mysql:5.6' }));
+    await ok(['patch', '-n', n, 'is/mysql', '--type=merge', '-p', '{"spec":{"lookupPolicy":{"local":true}}}']);
+    await ok(['set', 'image', '-n', n, 'deploy/kept', 'b=mysql:5.7']);
+    expect(await imagesOf('kept')).toEqual(['mysql:latest', resolved]);
+
+    // An object a controller owns was resolved through its owner's template: left as written.
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'parent', uid: '0b9a0f54-8a6f-4f11-9d0b-0d1c3f1f2e11', controller: true };
+    await apply('owned', deployment('owned', { a: 'mysql:latest' }, { ownerReferences: [owner] }));
+    expect(await imagesOf('owned')).toEqual(['mysql:latest']);
+
+    // Forced by the annotation, a tag with no image is rewritten to the stream's repository only
+    // when the stream itself has lookupPolicy.local.
+    await ok(['patch', '-n', n, 'is/mysql', '--type=merge', '-p', '{"spec":{"lookupPolicy":{"local":false}}}']);
+    const forced = { annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*' } };
+    await apply('forced', deployment('forced', { a: 'mysql:latest', b: 'mysql:unknown' }, forced));
+    expect(await imagesOf('forced')).toEqual([resolved, 'mysql:unknown']);
+  });
 });

@@ -12,7 +12,27 @@ interface StreamTagRow {
   image_found: boolean;
 }
 
-type Container = { image?: unknown };
+type Container = { name?: unknown; image?: unknown };
+
+const containerLists = ['initContainers', 'containers'] as const;
+
+/** Whether an ownerReference with `controller: true` is set (ObjectMeta keeps them untyped here). */
+function controlledByOwner(metadata: object): boolean {
+  const refs = (metadata as { ownerReferences?: unknown }).ownerReferences;
+  return Array.isArray(refs) && refs.some((ref) => !!ref && typeof ref === 'object' && (ref as { controller?: unknown }).controller === true);
+}
+
+/** `<list>/<container name>` → image, of a pod spec. */
+function imagesByContainer(podSpec: unknown): Map<string, string> {
+  const images = new Map<string, string>();
+  if (!podSpec || typeof podSpec !== 'object') return images;
+  for (const list of containerLists) {
+    const containers = (podSpec as Record<string, unknown>)[list];
+    if (!Array.isArray(containers)) continue;
+    for (const c of containers as Container[]) if (c && typeof c.image === 'string') images.set(`${list}/${String(c.name)}`, c.image);
+  }
+  return images;
+}
 
 function at(obj: unknown, path: string[]): unknown {
   let cur = obj;
@@ -33,24 +53,34 @@ function asksForResolution(annotations: unknown): boolean {
  * `<stream>[:<tag>]` becomes the pull spec of that tag's image (`<repository>@<digest>`, the tag's
  * referencePolicy applied) when the stream in the workload's namespace has `lookupPolicy.local`, or
  * when the workload or its pod template carries `alpha.image.policy.openshift.io/resolve-names: "*"`
- * (then any name is looked up as a stream of the namespace). A tag without an image in such a
- * stream becomes `<status.dockerImageRepository>:<tag>`. Anything else is left as written.
+ * (then any name is looked up as a stream of the namespace). A tag without an image becomes
+ * `<status.dockerImageRepository>:<tag>` when the stream has lookupPolicy.local. Anything else is
+ * left as written.
  */
 export class LocalImageNames {
   constructor(private readonly internalRegistryHostname: string) {}
 
-  async resolve(q: Queryable, workload: Workload, podSpecPath: string): Promise<void> {
+  /**
+   * `old`: the stored workload on an update. As upstream, only references the update changed are
+   * resolved, unless the resolve-names annotation changed; an object a controller owns is skipped
+   * (its owner's template was resolved).
+   */
+  async resolve(q: Queryable, workload: Workload, old: Workload | null, podSpecPath: string): Promise<void> {
+    if (controlledByOwner(workload.metadata)) return;
     const specPath = podSpecPath.split('.');
     const podSpec = at(workload, specPath);
     if (!podSpec || typeof podSpec !== 'object') return;
-    const template = at(workload, [...specPath.slice(0, -1), 'metadata', 'annotations']);
-    const force = asksForResolution(workload.metadata.annotations) || asksForResolution(template);
+    const templateAnnotations = [...specPath.slice(0, -1), 'metadata', 'annotations'];
+    const force = asksForResolution(workload.metadata.annotations) || asksForResolution(at(workload, templateAnnotations));
+    const forcedBefore = old !== null && (asksForResolution(old.metadata.annotations) || asksForResolution(at(old, templateAnnotations)));
+    const unchanged = old !== null && force === forcedBefore ? imagesByContainer(at(old, specPath)) : new Map<string, string>();
     const namespace = workload.metadata.namespace!;
-    for (const list of ['initContainers', 'containers'] as const) {
+    for (const list of containerLists) {
       const containers = (podSpec as Record<string, unknown>)[list];
       if (!Array.isArray(containers)) continue;
       for (const container of containers as Container[]) {
         if (!container || typeof container.image !== 'string') continue;
+        if (unchanged.get(`${list}/${String(container.name)}`) === container.image) continue;
         const resolved = await this.resolveImage(q, namespace, container.image, force);
         if (resolved) container.image = resolved;
       }
@@ -84,7 +114,8 @@ export class LocalImageNames {
     const stream = row.stream;
     if (!force && stream.spec?.lookupPolicy?.local !== true) return null;
     const repository = dockerImageRepositoryOf(stream, { internalRegistryHostname: this.internalRegistryHostname, publicRegistryHostname: '' });
-    if (!row.image || !row.image_found) return repository ? `${repository}:${tag}` : null;
+    // Upstream's local rewrite of a tag with no image needs the stream's own lookupPolicy.
+    if (!row.image || !row.image_found) return repository && stream.spec?.lookupPolicy?.local === true ? `${repository}:${tag}` : null;
     const pullSpec = resolveReferenceForTagEvent(stream, tag, { image: row.image, dockerImageReference: row.ref ?? '', created: '', generation: 0 }, repository);
     try {
       return exactReference({ ...parseDockerImageReference(pullSpec), tag: '', id: row.image });

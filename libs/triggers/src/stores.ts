@@ -158,7 +158,7 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
 export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames?: LocalImageNames) {
   const table = new TableStorage<Workload>(kind.table, true);
   return new GenericStore<Workload>(workloadInfo(kind), db, table, new WorkloadStrategy(kind), {
-    admit: localNames ? (tx, obj) => localNames.resolve(tx, obj, kind.podSpecPath) : undefined,
+    admit: localNames ? (tx, obj, old) => localNames.resolve(tx, obj, old, kind.podSpecPath) : undefined,
     async afterWrite(tx, obj, old) {
       const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];
       const parsed = value === undefined ? { triggers: [] } : parseTriggersAnnotation(value, kind.podSpecPath);

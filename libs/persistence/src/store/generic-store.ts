@@ -68,8 +68,9 @@ export interface StoreHooks<T extends ApiObject> {
   /**
    * Mutating admission that reads storage (e.g. image names resolved through image streams): may
    * change the object in the write transaction, before the update's generation and no-op checks.
+   * `old` is the stored object on an update, null on a create.
    */
-  admit?(tx: Queryable, obj: T): Promise<void>;
+  admit?(tx: Queryable, obj: T, old: T | null): Promise<void>;
 }
 
 const maxPatchAttempts = 5;
@@ -413,7 +414,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     this.strategy.canonicalize(obj);
     const created = await this.db.transaction(
       async (tx) => {
-        await this.hooks.admit?.(tx, obj);
+        await this.hooks.admit?.(tx, obj, null);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
         if (storageErrors.length) throw this.invalid(obj, storageErrors);
         const rv = await allocateResourceVersion(tx);
@@ -594,7 +595,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
     if (obj.metadata.deletionGracePeriodSeconds === undefined) delete obj.metadata.deletionGracePeriodSeconds;
-    await this.hooks.admit?.(tx, obj);
+    await this.hooks.admit?.(tx, obj, old);
     this.strategy.prepareForUpdate(obj, old);
     const errors = [
       ...this.track(obj, old, tracking),
