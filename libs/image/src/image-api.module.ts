@@ -34,11 +34,12 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
   providers: [
     {
       provide: IMAGE_API_CONFIG,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig): ImageApiConfig => ({
+      inject: [APP_CONFIG, IMPORT_CONFIG],
+      useFactory: (c: AppConfig, importConfig: ImportConfig): ImageApiConfig => ({
         internalRegistryHostname: c.internalRegistryHostname,
         publicRegistryHostname: c.publicRegistryHostname,
         istagCacheEntries: c.istagCacheEntries,
+        defaultImportMode: importConfig.defaultImportMode,
       }),
     },
     { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },

@@ -45,13 +45,13 @@ export function defaultTagReference(tag: TagReference, defaultImportMode = 'Lega
 }
 
 /** Spec defaults plus de-duplication of tags by name (last wins) and sorting by name. */
-export function defaultImageStreamSpec(stream: ImageStream): void {
+export function defaultImageStreamSpec(stream: ImageStream, defaultImportMode = 'Legacy'): void {
   const spec = (stream.spec ??= { lookupPolicy: { local: false } });
   spec.lookupPolicy = { local: spec.lookupPolicy?.local === true };
   if (spec.tags) {
     const byName = new Map<string, TagReference>();
     for (const tag of spec.tags) {
-      defaultTagReference(tag);
+      defaultTagReference(tag, defaultImportMode);
       byName.set(tag.name, tag);
     }
     spec.tags = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

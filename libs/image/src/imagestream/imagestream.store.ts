@@ -58,7 +58,7 @@ export function createImageStreamStore(db: Database, config: ImageApiConfig, his
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
-  const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(), {
+  const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(config.defaultImportMode), {
     decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
     snapshotMarkSql: tagHistoryMarkSql,
     afterWrite: async (tx, obj, old, rv) => {

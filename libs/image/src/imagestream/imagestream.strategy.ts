@@ -1,4 +1,5 @@
 import { type FieldError, jsonEqual, type ResourceStrategy } from '@app/api-machinery';
+import type { ImportMode } from '@app/registry';
 import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.defaults';
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
@@ -10,9 +11,12 @@ import { tagRefChanged } from './tag-changes';
  * mappings, tag resolution and the /status path); generation follows spec changes.
  */
 export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
+  /** `defaultImportMode`: the importMode a spec tag that names none gets. */
+  constructor(private readonly defaultImportMode: ImportMode = 'Legacy') {}
+
   prepareForCreate(obj: ImageStream): void {
     delete obj.status;
-    defaultImageStreamSpec(obj);
+    defaultImageStreamSpec(obj, this.defaultImportMode);
     obj.metadata.generation = 1;
     for (const tag of obj.spec.tags ?? []) tag.generation = 1;
   }
@@ -22,12 +26,12 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
   }
 
   canonicalize(obj: ImageStream): void {
-    defaultImageStreamSpec(obj);
+    defaultImageStreamSpec(obj, this.defaultImportMode);
   }
 
   prepareForUpdate(obj: ImageStream, old: ImageStream): void {
     delete obj.status;
-    defaultImageStreamSpec(obj);
+    defaultImageStreamSpec(obj, this.defaultImportMode);
     const oldGeneration = old.metadata.generation ?? 0;
     obj.metadata.generation = oldGeneration;
     const oldTags = new Map((old.spec.tags ?? []).map((t) => [t.name, t]));

@@ -26,9 +26,9 @@ import { validateImageTag, validateImageTagUpdate } from './imagetag.validation'
 import { imageTagView } from './imagetag.view';
 
 /** The requested spec (defaulted; on create an empty name becomes the tag's), or null. */
-function specOf(itag: ImageTag, tag: string, creating: boolean): TagReference | null {
+function specOf(itag: ImageTag, tag: string, creating: boolean, defaultImportMode: string): TagReference | null {
   const spec = objectOrNull<TagReference>(itag.spec, 'spec');
-  return spec ? defaultedSpecTag(spec, tag, creating) : null;
+  return spec ? defaultedSpecTag(spec, tag, defaultImportMode, creating) : null;
 }
 
 /**
@@ -90,7 +90,7 @@ export class ImageTagHandler implements ResourceHandler {
     const itag = decodeViewBody<ImageTag>(body, this.info.kind, namespace);
     const name = itag.metadata.name ?? '';
     const { stream: streamName, tag } = parseNewStreamTagName(name);
-    const spec = specOf(itag, tag, true);
+    const spec = specOf(itag, tag, true, this.tags.defaultImportMode);
     const errors = validateImageTag({ ...itag, spec, status: null, image: null });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     const result = await this.tags.write(
@@ -144,7 +144,7 @@ export class ImageTagHandler implements ResourceHandler {
           const next = build(imageTagView({ stream: empty, tag, repository: '' }, true)!);
           if (next.metadata.resourceVersion) throw ApiError.notFound(this.ref, name);
           // A PUT that creates the stream takes the create path, which names the spec.
-          const spec = specOf(next, tag, true);
+          const spec = specOf(next, tag, true, this.tags.defaultImportMode);
           const errors = validateImageTag({ ...next, spec, status: null, image: null });
           if (errors.length) throw ApiError.invalid(this.ref, name, errors);
           existed = false;
@@ -153,7 +153,7 @@ export class ImageTagHandler implements ResourceHandler {
         onExisting: async (current, tx) => {
           const old = imageTagView(await this.tags.tagSource(tx, current, tag, { history: true }), true)!;
           const next = build(structuredClone(old));
-          const spec = specOf(next, tag, false);
+          const spec = specOf(next, tag, false, this.tags.defaultImportMode);
           if (next.metadata.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
             throw ApiError.conflict(this.ref, name, `another caller has updated the resource version to ${current.metadata.resourceVersion}`);
           }

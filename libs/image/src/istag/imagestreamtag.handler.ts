@@ -26,9 +26,9 @@ import { imageStreamTagView } from './imagestreamtag.view';
 import type { ImageStreamTagReadCache } from './imagestreamtag-read-cache';
 
 /** The spec tag an istag body asks for, defaulted as the wire form always is. */
-function specTagOf(ist: ImageStreamTag, tag: string): TagReference | null {
+function specTagOf(ist: ImageStreamTag, tag: string, defaultImportMode: string): TagReference | null {
   const requested = objectOrNull<TagReference>(ist.tag, 'tag');
-  return requested ? defaultedSpecTag(requested, tag) : null;
+  return requested ? defaultedSpecTag(requested, tag, defaultImportMode) : null;
 }
 
 /**
@@ -117,7 +117,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
     const ist = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace);
     const name = ist.metadata.name ?? '';
     const { stream: streamName, tag } = parseNewStreamTagName(name);
-    const specTag = specTagOf(ist, tag);
+    const specTag = specTagOf(ist, tag, this.tags.defaultImportMode);
     const errors = validateImageStreamTag({ ...ist, tag: specTag });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     const result = await this.tags.write(
@@ -209,7 +209,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
     existing: TagReference | null = null,
   ): TagReference {
     const name = next.metadata.name ?? '';
-    const requestedTag = specTagOf(next, tag);
+    const requestedTag = specTagOf(next, tag, this.tags.defaultImportMode);
     next.tag = requestedTag;
     const errors = old ? validateImageStreamTagUpdate(next, old) : validateImageStreamTag(next);
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);

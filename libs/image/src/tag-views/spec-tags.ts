@@ -13,14 +13,14 @@ export function withoutSpecTag(stream: ImageStream, name: string): ImageStream {
 }
 
 /**
- * A requested spec tag with the wire defaults (referencePolicy Source, importMode Legacy); an
- * empty name becomes `name` unless `fillName` is false (ImageTag updates: upstream fills it on
- * create only, so an update must name the tag itself).
+ * A requested spec tag with the wire defaults (referencePolicy Source, importMode the server's
+ * default); an empty name becomes `name` unless `fillName` is false (ImageTag updates: upstream
+ * fills it on create only, so an update must name the tag itself).
  */
-export function defaultedSpecTag(tag: TagReference, name: string, fillName = true): TagReference {
+export function defaultedSpecTag(tag: TagReference, name: string, defaultImportMode: string, fillName = true): TagReference {
   const out = structuredClone(tag);
   if (!out.name && fillName) out.name = name;
-  defaultTagReference(out);
+  defaultTagReference(out, defaultImportMode);
   return out;
 }
 

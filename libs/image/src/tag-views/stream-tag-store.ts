@@ -38,6 +38,11 @@ export class StreamTagStore {
     private readonly config: ImageApiConfig,
   ) {}
 
+  /** importMode of a spec tag written through a view that names none. */
+  get defaultImportMode(): string {
+    return this.config.defaultImportMode;
+  }
+
   repository(stream: ImageStream): string {
     return dockerImageRepositoryOf(stream, this.config);
   }
