@@ -120,6 +120,54 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
     await layout?.remove();
   });
 
+  // imagestreamimport.go: an ephemeral registry with a self-signed certificate that names no host.
+  describe('ImageStreamImport from an insecure (self-signed TLS) registry', () => {
+    let tlsRegistry: RunningRegistry;
+    // A host name, as origin's `image-registry.<namespace>:5000`.
+    const ref = () => `localhost:${tlsRegistry.port}/invalid/invalid`;
+
+    beforeAll(async () => {
+      tlsRegistry = await startRegistry({ selfSignedTls: true, logLevel: 'warn' });
+    });
+    afterAll(async () => {
+      await tlsRegistry?.stop();
+    });
+
+    it('TestImportImageFromInsecureRegistry: a certificate error, then NotFound once the import is insecure', async () => {
+      const image = (insecure: boolean) => ({ includeManifest: true, from: { kind: 'DockerImage', name: ref() }, importPolicy: insecure ? { insecure } : {} });
+      const secure = await postImport({ metadata: { name: 'stream-import-secure' }, spec: { import: true, images: [image(false)] } });
+      expect(secure.status).toBe(201);
+      const failed = secure.body.status.images[0].status;
+      expect(failed).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
+      expect(failed.message).toContain('certificate is not valid');
+      // Go's crypto/x509 wording, host name checked before the chain (OpenSSL would say "self-signed certificate").
+      expect(failed.message).toBe(
+        `Internal error occurred: ${ref()}:latest: Get "https://${ref().split('/')[0]}/v2/": tls: failed to verify certificate: x509: certificate is not valid for any names, but wanted to match localhost`,
+      );
+      // By IP address: Go's words for a certificate without IP SANs.
+      const byIp = await postImport({
+        metadata: { name: 'stream-import-ip' },
+        spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${tlsRegistry.host}/invalid/invalid` } }] },
+      });
+      expect(byIp.body.status.images[0].status.message).toContain(
+        `tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs`,
+      );
+
+      const insecure = await postImport({ metadata: { name: 'stream-import-insecure' }, spec: { import: true, images: [image(true)] } });
+      expect(insecure.body.status.images[0].status).toMatchObject({ status: 'Failure', reason: 'NotFound' });
+    });
+
+    it('TestImportRepositoryFromInsecureRegistry: the same for a repository import', async () => {
+      const repository = (insecure: boolean) => ({ from: { kind: 'DockerImage', name: ref() }, importPolicy: insecure ? { insecure } : {} });
+      const secure = await postImport({ metadata: { name: 'repo-import-secure' }, spec: { import: true, repository: repository(false) } });
+      expect(secure.status).toBe(201);
+      expect(secure.body.status.repository.status).toMatchObject({ status: 'Failure', reason: 'InternalError' });
+      expect(secure.body.status.repository.status.message).toContain('certificate is not valid');
+      const insecure = await postImport({ metadata: { name: 'repo-import-insecure' }, spec: { import: true, repository: repository(true) } });
+      expect(insecure.body.status.repository.status).toMatchObject({ status: 'Failure', reason: 'NotFound' });
+    });
+  });
+
   // tagimportmode.go / imagestreamimport: a manifest list imported with each importMode.
   describe('ImageStreamImport of a manifest list (importMode)', () => {
     it('Legacy keeps one platform: the Image is the linux/amd64 child, named by its digest; the list is not an Image of the stream', async () => {

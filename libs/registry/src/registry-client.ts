@@ -8,6 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, Pool, request } from 'undici';
+import { goVerifyingConnector } from './certificate-verification';
 import { assertDigest, digestOf, isDigest } from './digest';
 import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
 import { isRecord } from './json-shape';
@@ -84,6 +85,8 @@ export class RegistryClient {
   private readonly maxManifestBytes: number;
   private readonly maxBlobBytes: number;
   private readonly connectOptions: { rejectUnauthorized: false } | undefined;
+  /** Certificates are checked as Go's client checks them (order and wording); see goVerifyingConnector. */
+  private readonly verifyingConnector = goVerifyingConnector();
 
   constructor(options: RegistryClientOptions) {
     const url = new URL(options.baseUrl);
@@ -99,7 +102,7 @@ export class RegistryClient {
     this.connectOptions = options.tlsInsecure ? { rejectUnauthorized: false } : undefined;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 8,
-      ...(this.connectOptions ? { connect: this.connectOptions } : {}),
+      connect: this.connectOptions ?? this.verifyingConnector,
     });
     this.auth = new RegistryAuthenticator({
       credentials: options.credentials,
@@ -248,9 +251,9 @@ export class RegistryClient {
 
   private agent: Agent | undefined;
 
-  /** For requests off the registry origin (redirects) when TLS verification is off. */
-  private insecureAgent(): Agent {
-    this.agent ??= new Agent({ connect: { rejectUnauthorized: false } });
+  /** For requests off the registry origin (redirects), with the registry's TLS verification. */
+  private redirectAgent(): Agent {
+    this.agent ??= new Agent({ connect: this.connectOptions ?? this.verifyingConnector });
     return this.agent;
   }
 
@@ -268,7 +271,7 @@ export class RegistryClient {
     try {
       return url.origin === this.baseUrl
         ? await this.pool.request({ ...options, path: `${url.pathname}${url.search}` })
-        : await request(url, this.connectOptions ? { ...options, dispatcher: this.insecureAgent() } : options);
+        : await request(url, { ...options, dispatcher: this.redirectAgent() });
     } catch (err) {
       return rethrowTransportError(err, `${req.what} from ${url.origin}`);
     }

@@ -61,6 +61,11 @@ export class RegistryProtocolError extends RegistryError {
   }
 }
 
+/** The registry's TLS certificate is not one to trust (expired, for another host, unknown issuer). Permanent. */
+export class RegistryCertificateError extends RegistryError {
+  readonly retryable = false;
+}
+
 /** A repository name, tag or digest the caller passed is not valid v2 syntax. Permanent. */
 export class InvalidReferenceError extends RegistryError {
   readonly retryable = false;

@@ -5,6 +5,8 @@ export interface RegistryConfigInput {
   notifyUrl?: string;
   notifyHeaders?: Record<string, string | string[]>;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Serve HTTPS with this PEM certificate and key (paths). */
+  tls?: { certificate: string; key: string };
 }
 
 /** JSON strings are valid YAML double-quoted scalars, which sidesteps YAML quoting rules. */
@@ -31,6 +33,7 @@ export function registryConfigYaml(input: RegistryConfigInput): string {
     `  addr: ${q(`127.0.0.1:${input.port}`)}`,
     `  secret: ${q(input.secret)}`, // without it: a warning and a random secret per process
   ];
+  if (input.tls) lines.push('  tls:', `    certificate: ${q(input.tls.certificate)}`, `    key: ${q(input.tls.key)}`);
   if (input.notifyUrl) {
     lines.push(
       'notifications:',

@@ -2,13 +2,14 @@
  * Runs a real distribution 2.8 registry (Debian's `docker-registry`) on a free loopback port with
  * a throw-away filesystem storage, for integration tests.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { promisify } from 'node:util';
+import { Agent, request } from 'undici';
 import { freeLoopbackPort } from './free-port';
 import { registryConfigYaml } from './registry-config';
 
@@ -22,10 +23,12 @@ export interface StartRegistryOptions {
   startTimeoutMs?: number;
   /** Listen on this loopback port (one the caller already told a server about); default a free one. */
   port?: number;
+  /** Serve HTTPS with a self-signed certificate that names no host (as origin's ephemeral registry does). */
+  selfSignedTls?: boolean;
 }
 
 export interface RunningRegistry {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with selfSignedTls) */
   url: string;
   /** `127.0.0.1:<port>`, as used in pull specs and skopeo destinations. */
   host: string;
@@ -60,6 +63,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
   const workDir = await mkdtemp(join(tmpdir(), 'registry-'));
   const port = options.port ?? (await freeLoopbackPort());
   const configPath = join(workDir, 'config.yml');
+  const tls = options.selfSignedTls ? await selfSignedCertificate(workDir) : undefined;
   await writeFile(
     configPath,
     registryConfigYaml({
@@ -69,6 +73,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
       notifyUrl: options.notifyUrl,
       notifyHeaders: options.notifyHeaders,
       logLevel: options.logLevel,
+      tls,
     }),
   );
 
@@ -95,7 +100,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     await terminate(child, exited);
@@ -116,6 +121,21 @@ function registryEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRY_')));
 }
 
+const execFileAsync = promisify(execFile);
+
+/** Readiness probes only: the self-signed certificate is what the tests are about. */
+const trustAnyCertificate = new Agent({ connect: { rejectUnauthorized: false } });
+
+/** A self-signed RSA certificate without subjectAltName (openssl, as Debian ships it). */
+async function selfSignedCertificate(dir: string): Promise<{ certificate: string; key: string }> {
+  const certificate = join(dir, 'domain.crt');
+  const key = join(dir, 'domain.key');
+  await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '1', '-subj', '/O=RedHat'], {
+    timeout: 30_000,
+  });
+  return { certificate, key };
+}
+
 async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code ?? -1));
@@ -123,7 +143,7 @@ async function waitUntilReady(url: string, exited: Promise<number | null>, timeo
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`process exited with ${exitCode}`);
     try {
-      const res = await request(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+      const res = await request(`${url}/v2/`, { signal: AbortSignal.timeout(1000), dispatcher: trustAnyCertificate });
       await res.body.dump();
       if (res.statusCode === 200) return;
     } catch {
