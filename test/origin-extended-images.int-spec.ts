@@ -519,6 +519,10 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
         tag: { name: 'copied', from: { kind: 'ImageStreamTag', namespace: NS, name: 'output:latest' } },
       });
       expect(copied.status).toBe(201);
+      // The tag is the one the istag's name says (upstream keys spec tags by it); the body's tag name is not kept.
+      expect(copied.body.tag.name).toBe('latest');
+      expect((await getStream('output', `${NS}-other`)).spec.tags.map((t: any) => t.name)).toEqual(['latest']);
+      expect((await call('GET', ns('imagestreamtags/output:latest', `${NS}-other`))).body.image.metadata.name).toBe(pushed);
       const other = (await call('GET', ns('imagestreams/output/layers', `${NS}-other`))).body;
       expect(other.images[pushed]).toEqual(builtImageLayers);
     });

@@ -25,10 +25,13 @@ import { prepareImageStreamTagUpdate, validateImageStreamTag, validateImageStrea
 import { imageStreamTagView } from './imagestreamtag.view';
 import type { ImageStreamTagReadCache } from './imagestreamtag-read-cache';
 
-/** The spec tag an istag body asks for, defaulted as the wire form always is. */
+/**
+ * The spec tag an istag body asks for, defaulted as the wire form always is. It is the tag the
+ * istag's name says, whatever `tag.name` the body carries: upstream keys spec tags by that name.
+ */
 function specTagOf(ist: ImageStreamTag, tag: string, defaultImportMode: string): TagReference | null {
   const requested = objectOrNull<TagReference>(ist.tag, 'tag');
-  return requested ? defaultedSpecTag(requested, tag, defaultImportMode) : null;
+  return requested ? defaultedSpecTag({ ...requested, name: tag }, tag, defaultImportMode) : null;
 }
 
 /**
