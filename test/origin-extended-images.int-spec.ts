@@ -237,6 +237,29 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
       expect(isimage.body.image.dockerImageMetadata.Architecture).toBe('arm64');
     });
 
+    it("Legacy picks the target tag's importer.image.openshift.io/prefer-arch child for a reference by tag only (as upstream's importer)", async () => {
+      const arm = toolsList.children[1]!;
+      const created = await call('POST', ns('imagestreams'), {
+        metadata: { name: 'ml-prefer' },
+        spec: {
+          tags: ['bytag', 'bydigest', 'latest'].map((name) => ({
+            name,
+            annotations: { 'importer.image.openshift.io/prefer-arch': 'arm64', 'importer.image.openshift.io/prefer-os': 'linux' },
+            from: { kind: 'DockerImage', name: `${repo('tools')}:latest` },
+            reference: true,
+          })),
+        },
+      });
+      expect(created.status).toBe(201);
+      const res = await postImport(
+        isi('ml-prefer', [importSpec(`${repo('tools')}:latest`, 'bytag'), importSpec(`${repo('tools')}@${toolsList.digest}`, 'bydigest')], false),
+      );
+      expect(res.body.status.images.map((i: any) => i.image.metadata.name)).toEqual([arm.digest, toolsList.children[0]!.digest]);
+      // A repository import takes each tag for the server's platform, whatever a same-named spec tag prefers.
+      const whole = await postImport({ metadata: { name: 'ml-prefer' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: repo('tools') }, importPolicy: { insecure: true } } } });
+      expect(whole.body.status.repository.images.map((i: any) => [i.tag, i.image.metadata.name])).toEqual([['latest', toolsList.children[0]!.digest]]);
+    });
+
     it('the same list by digest: Legacy answers the child by the server platform, PreserveOriginal the list (no tag)', async () => {
       const legacy = await postImport(isi('ml-digest', [importSpec(`${repo('tools')}@${toolsList.digest}`, 'pinned')], false));
       expect(legacy.body.status.images[0].image.metadata.name).toBe(toolsList.children[0]!.digest);

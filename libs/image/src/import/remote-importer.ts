@@ -103,14 +103,15 @@ export class RemoteImporter {
       const images = isi.spec.images ?? [];
       if (images.length) {
         out.images = await mapLimited(images, this.config.fetchConcurrency, async (spec) => {
+          // status.images[].tag is where the image was found (upstream importer), not where it goes.
+          const source = sourceOf(spec.from.name!);
           const fetch: Fetch = {
             name: spec.from.name!,
             insecure: this.insecure(spec.importPolicy, stream),
             mode: this.mode(spec.importPolicy),
-            platform: this.platform(stream, spec.to?.name),
+            // Upstream reads the target tag's prefer-arch/os only for a reference by tag; a digest gets the server's.
+            platform: source.tag === undefined ? serverPlatform() : this.platform(stream, spec.to?.name ?? source.tag),
           };
-          // status.images[].tag is where the image was found (upstream importer), not where it goes.
-          const source = sourceOf(fetch.name);
           return this.result(source.shown, source.tag, () => fetchOnce(fetch), fetch.mode);
         });
       }
@@ -171,7 +172,8 @@ export class RemoteImporter {
     const { imported, additional } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
     const mode = this.mode(policy);
     const images = await mapLimited(imported, this.config.fetchConcurrency, (tag) =>
-      this.result(normalizedReference(`${name}:${tag}`), tag, () => fetchOnce({ name, tag, insecure, mode, platform: this.platform(stream, tag) }), mode),
+      // A repository's tags are imported for the server's platform, whatever the stream's tags prefer (as upstream).
+      this.result(normalizedReference(`${name}:${tag}`), tag, () => fetchOnce({ name, tag, insecure, mode, platform: serverPlatform() }), mode),
     );
     const failed = images.filter((i) => i.status.status !== 'Success').length;
     const status = failed
