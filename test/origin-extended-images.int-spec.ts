@@ -260,6 +260,27 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
       expect(whole.body.status.repository.images.map((i: any) => [i.tag, i.image.metadata.name])).toEqual([['latest', toolsList.children[0]!.digest]]);
     });
 
+    it('includeManifest: a lookup answers raw manifests (a list has none of its own; its children always carry theirs), a written entry none', async () => {
+      const spec = (includeManifest: boolean) => ({ ...importSpec(`${repo('tools')}:latest`, 'latest', 'PreserveOriginal'), includeManifest });
+      const lookup = await postImport(isi('ml-raw', [spec(true), spec(false)], false));
+      for (const result of lookup.body.status.images) {
+        expect(result.image.dockerImageManifest).toBeUndefined();
+        // upstream's clearManifests strips the entry's own image only: the children keep manifest and config.
+        for (const child of result.manifests) {
+          expect(JSON.parse(child.dockerImageManifest).config.mediaType).toBe(DOCKER_CONFIG);
+          expect(JSON.parse(child.dockerImageConfig).architecture).toBe(child.dockerImageMetadata.Architecture);
+        }
+      }
+      const single = await postImport(isi('ml-raw', [{ ...importSpec(`${repo('mysql')}:latest`, 'mysql'), includeManifest: true }], false));
+      expect(single.body.status.images[0].image.dockerImageManifest).toBeDefined();
+      const written = await postImport(isi('ml-raw', [spec(true), { ...importSpec(`${repo('mysql')}:latest`, 'mysql'), includeManifest: true }]));
+      for (const result of written.body.status.images) {
+        expect(result.image.dockerImageManifest).toBeUndefined();
+        expect(result.image.dockerImageConfig).toBeUndefined();
+        for (const child of result.manifests ?? []) expect(child.dockerImageManifest).toBeUndefined();
+      }
+    });
+
     it('the same list by digest: Legacy answers the child by the server platform, PreserveOriginal the list (no tag)', async () => {
       const legacy = await postImport(isi('ml-digest', [importSpec(`${repo('tools')}@${toolsList.digest}`, 'pinned')], false));
       expect(legacy.body.status.images[0].image.metadata.name).toBe(toolsList.children[0]!.digest);

@@ -127,7 +127,9 @@ export class ImageStreamImportHandler implements ResourceHandler {
   /**
    * Creates the Images the stream will name (list children first, so a list never names a
    * missing Image); one that exists already is fine. Stored without signatures, raw manifest and
-   * config, as upstream; the answer then carries the stored Image.
+   * config, as upstream; the answer then carries the stored Image, or the looked-up one without
+   * them when it existed: upstream's image creater clears them on the answer's own Image, so an
+   * entry that is written answers no raw manifest, whatever includeManifest says.
    */
   private async createImages(isi: ImageStreamImport, options: WriteOptions): Promise<void> {
     const done = new Map<string, Image>();
@@ -135,17 +137,17 @@ export class ImageStreamImportHandler implements ResourceHandler {
       const name = image.metadata.name!;
       const known = done.get(name);
       if (known) return known;
-      const stored = structuredClone(image);
-      delete stored.signatures;
-      delete stored.dockerImageManifest;
-      delete stored.dockerImageConfig;
-      stored.metadata = { name, ...(image.metadata.annotations ? { annotations: image.metadata.annotations } : {}) };
+      const bare = structuredClone(image);
+      delete bare.signatures;
+      delete bare.dockerImageManifest;
+      delete bare.dockerImageConfig;
+      const stored = { ...bare, metadata: { name, ...(image.metadata.annotations ? { annotations: image.metadata.annotations } : {}) } };
       let result: Image;
       try {
         result = (await this.images.create('', stored, serverWriteOptions(options))).body as Image;
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        result = image;
+        result = bare;
       }
       done.set(name, result);
       return result;
@@ -153,11 +155,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
     const record = async (status: ImageImportStatus) => {
       if (status.status.status !== 'Success' || !status.image) return;
       if (status.manifests) status.manifests = await Promise.all(status.manifests.map(create));
-      const created = await create(status.image);
-      // Keep the raw manifest/config in the answer for includeManifest; clearManifests decides.
-      status.image = { ...created, dockerImageManifest: status.image.dockerImageManifest, dockerImageConfig: status.image.dockerImageConfig };
-      if (status.image.dockerImageManifest === undefined) delete status.image.dockerImageManifest;
-      if (status.image.dockerImageConfig === undefined) delete status.image.dockerImageConfig;
+      status.image = await create(status.image);
     };
     for (const status of isi.status?.repository?.images ?? []) await record(status);
     for (const [i, spec] of (isi.spec.images ?? []).entries()) {

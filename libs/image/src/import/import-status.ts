@@ -71,13 +71,11 @@ export function observedGeneration(topGeneration: number | undefined, conditions
   return Math.max(topGeneration ?? 0, condition?.generation ?? 0);
 }
 
+/** Only the entry's own image: upstream's clearManifests leaves a list's children (`manifests`) as looked up. */
 function strip(status: ImageImportStatus | undefined): void {
-  if (!status) return;
-  for (const image of [status.image, ...(status.manifests ?? [])]) {
-    if (!image) continue;
-    delete image.dockerImageManifest;
-    delete image.dockerImageConfig;
-  }
+  if (!status?.image) return;
+  delete status.image.dockerImageManifest;
+  delete status.image.dockerImageConfig;
 }
 
 /** Raw manifests and configs leave the answer unless the spec entry asked for them (includeManifest). */

@@ -151,7 +151,13 @@ export class RemoteImporter {
         maxChildren: this.config.maxListChildren,
       }),
     );
-    return { image: asImage(imported.image), manifests: imported.children.map(asImage) };
+    const image = asImage(imported.image);
+    if (imported.children.length) {
+      // upstream's manifestListToImage keeps no raw manifest for a list: includeManifest has nothing to show for it.
+      delete image.dockerImageManifest;
+      delete image.dockerImageConfig;
+    }
+    return { image, manifests: imported.children.map(asImage) };
   }
 
   private async repository(
