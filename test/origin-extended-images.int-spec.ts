@@ -464,6 +464,21 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
           content: Buffer.from('dry').toString('base64'),
         }),
       };
+      // Updates (PUT) of every kind that has them, each with the object as just read.
+      const current = await getStream('test');
+      const istagNow = (await call('GET', ns('imagestreamtags/test:latest'))).body;
+      const itagNow = (await call('GET', ns('imagetags/test:latest'))).body;
+      const puts = {
+        is: await call('PUT', ns(`imagestreams/test${dry}`), { ...current, metadata: { ...current.metadata, labels: { put: 'dry' } } }),
+        isStatus: await call('PUT', ns(`imagestreams/test/status${dry}`), { ...current, status: { ...current.status, tags: [] } }),
+        istag: await call('PUT', ns(`imagestreamtags/test:latest${dry}`), { ...istagNow, tag: { ...istagNow.tag, referencePolicy: { type: 'Local' } } }),
+        itag: await call('PUT', ns(`imagetags/test:latest${dry}`), { ...itagNow, spec: { ...itagNow.spec, referencePolicy: { type: 'Local' } } }),
+        image: await call('PUT', `${base()}/images/${imageName}${dry}`, { ...imageBefore, metadata: { ...imageBefore.metadata, labels: { put: 'dry' } } }),
+      };
+      for (const [kind, answer] of Object.entries(puts)) expect([kind, answer.status]).toEqual([kind, 200]);
+      expect(puts.is.body.metadata.labels).toEqual({ put: 'dry' });
+      expect(puts.istag.body.tag.referencePolicy.type).toBe('Local');
+      expect(puts.image.body.metadata.labels).toEqual({ put: 'dry' });
       expect(answers.isCreate.status).toBe(201);
       expect(answers.isPatch.status).toBe(200);
       expect(answers.isPatch.body.metadata.labels).toEqual({ dry: 'run' });
@@ -486,11 +501,14 @@ describeRegistry('openshift/origin test/extended/images, replayed (real registry
       expect(statusTag(after, 'mapped')).toBeUndefined();
       expect(statusTag(after, 'latest').items).toEqual(statusTag(before, 'latest').items);
       expect(after.metadata.labels).toBeUndefined();
+      expect(specTag(after, 'latest').referencePolicy.type).toBe('Source');
+      expect(statusTag(after, 'latest').items.length).toBeGreaterThan(0);
       expect(statusTag(after, 'mysql').items[0].image).toBe(mysqlDigest);
       expect((await call('GET', ns('imagestreams/dry-new'))).status).toBe(404);
       expect((await call('GET', `${base()}/images/${d}`)).status).toBe(404);
       const imageAfter = (await call('GET', `${base()}/images/${imageName}`)).body;
       expect(imageAfter.metadata.resourceVersion).toBe(imageBefore.metadata.resourceVersion);
+      expect(imageAfter.metadata.labels).toBeUndefined();
       expect(imageAfter.signatures).toBeUndefined();
       expect(Number((await call('GET', `${base()}/imagestreams`)).body.metadata.resourceVersion)).toBeGreaterThan(Number(listRv));
 
