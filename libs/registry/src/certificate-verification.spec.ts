@@ -29,6 +29,7 @@ describe('certificateVerificationError (Go crypto/x509 order and wording)', () =
     expect(verdict(s, '10.0.0.1')).toBeNull();
     expect(verdict(s, 'x.y.apps.example')).toBe(`${prefix}x509: certificate is valid for a.example, *.apps.example, not x.y.apps.example`);
     expect(verdict(s, '10.0.0.2')).toBe(`${prefix}x509: certificate is valid for 10.0.0.1, not 10.0.0.2`);
+    expect(verdict(socket({ subjectaltname: 'IP Address:0:0:0:0:0:0:0:1' }), '::1')).toBeNull();
     const legacy = socket({ subject: { CN: 'registry.example' } });
     expect(verdict(legacy, 'registry.example')).toBe(`${prefix}x509: certificate relies on legacy Common Name field, use SANs instead`);
   });

@@ -39,9 +39,10 @@ function matchHostname(pattern: string, host: string): boolean {
   return pl.every((label, i) => label === hl[i] || (i === 0 && label === '*' && hl[0] !== ''));
 }
 
+/** Equal addresses, whatever their spelling (the URL parser writes IPv6 in its canonical form). */
 function sameIp(a: string, b: string): boolean {
-  const norm = (ip: string) => (isIP(ip) === 4 ? ip : ip.toLowerCase().replace(/(^|:)0+(?=[0-9a-f])/g, '$1'));
-  return norm(a) === norm(b);
+  const canonical = (ip: string) => (isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname : ip);
+  return isIP(a) !== 0 && canonical(a) === canonical(b);
 }
 
 /** x509.HostnameError's text, or null when the certificate is valid for `host`. */
@@ -117,7 +118,7 @@ export function goVerifyingConnector(): buildConnector.connector {
       if (err || !socket || options.protocol !== 'https:') return err ? callback(err, null) : callback(null, socket);
       const tls = socket as TLSSocket;
       const port = options.port && options.port !== '443' ? `:${options.port}` : '';
-      const host = options.hostname;
+      const host = options.hostname.replace(/^\[(.*)\]$/, '$1');
       const failure = certificateVerificationError(tls, host, `https://${host.includes(':') ? `[${host}]` : host}${port}/v2/`);
       if (failure) {
         tls.destroy();
