@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
-import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
+import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
 
 /** kubectl 1.32 workflows beyond create/get/apply: migrating between apply modes, watches, lists. */
 const suite = kubectlFound ? describe : describe.skip;
@@ -22,19 +20,11 @@ spec:
 
 suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl is not on PATH)', () => {
   let api: TestApi;
-  let ws: ReturnType<typeof kubectlWorkspace>;
+  let ws: KubectlWorkspace;
 
   const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const run = await kubectl(args, input);
-    if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-    return run.stdout;
-  };
-  const file = (name: string, text: string): string => {
-    const path = join(ws.dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  const ok = (args: string[], input?: string): Promise<string> => ws.ok(args, input);
+  const file = (name: string, text: string): string => ws.write(name, text);
 
   beforeAll(async () => {
     api = await startTestApi();

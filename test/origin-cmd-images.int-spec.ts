@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '@app/config';
 import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
-import { kubectlFound, kubectlWorkspace, type KubectlRun } from './support/kubectl';
+import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
 import { type BuiltImage, type BuiltIndex, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
@@ -47,22 +46,14 @@ suite(skipReason ? `origin cmd images replay (skipped: ${skipReason})` : 'origin
   let worker: WorkerProcess;
   let registry: RunningRegistry;
   let layout: OciLayout;
-  let ws: ReturnType<typeof kubectlWorkspace>;
+  let ws: KubectlWorkspace;
   let older: BuiltImage;
   let newer: BuiltImage;
   let multiarch: BuiltIndex;
 
   const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const run = await kubectl(args, input);
-    if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-    return run.stdout;
-  };
-  const file = (name: string, text: string): string => {
-    const path = join(ws.dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  const ok = (args: string[], input?: string): Promise<string> => ws.ok(args, input);
+  const file = (name: string, text: string): string => ws.write(name, text);
   const ns = (n: string) => `${api.base}/namespaces/${n}`;
   const repo = () => `${registry.host}/library/mysql`;
   const getStream = async (n: string, name: string) => (await call('GET', `${ns(n)}/imagestreams/${name}`)).body;
