@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
+import { pollUntil } from './support/poll';
 import { startTestApi, type TestApi } from './support/api-server';
 
 /** Request checks kube-apiserver makes before it reads or writes, with its status codes and wording. */
@@ -304,11 +306,42 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
   it('watch-list: sendInitialEvents=false starts at the newest state without replaying objects', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl2/imagestreams`, { metadata: { name: 'old' } })).status).toBe(201);
     const w = watchEvents(`${api.base}/namespaces/wl2/imagestreams?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`);
-    // The request is served once the headers arrive; a create after that must be the first event.
-    await new Promise((r) => setTimeout(r, 300));
+    // The watch is established once the headers arrive; a create after that must be the first event.
+    await w.opened;
     expect((await call('POST', `${api.base}/namespaces/wl2/imagestreams`, { metadata: { name: 'new' } })).status).toBe(201);
     await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'new'));
     w.stop();
     expect(w.events.map((e) => e.object.metadata.name)).toEqual(['new']);
+  });
+
+  it('watch-list: sendInitialEvents=false sends its headers only once its starting version is fixed', async () => {
+    // Holding the table the newest version is read from keeps the watch from fixing its start.
+    // Before, the headers went out first: a client writing once it had them (as the test above
+    // does) lost its change when the server was slow to read that version (a loaded machine).
+    const pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+    let w: ReturnType<typeof watchEvents> | undefined;
+    try {
+      await pg.query('BEGIN');
+      await pg.query('LOCK TABLE watch_compaction IN ACCESS EXCLUSIVE MODE');
+      w = watchEvents(`${api.base}/namespaces/wl4/imagestreams?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`);
+      const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%max(rv) FROM resource_changes%'`;
+      const readWaiting = async () => {
+        await pg.query('SELECT pg_stat_clear_snapshot()'); // inside a transaction the view is a snapshot
+        return (await pg.query<{ n: number }>(waiting)).rows[0]!.n;
+      };
+      const blocked = await pollUntil(readWaiting, (n) => n > 0);
+      expect(blocked).toBeGreaterThan(0);
+      const headersWhileBlocked = await Promise.race([w.opened.then(() => true), new Promise((r) => setTimeout(() => r(false), 500))]);
+      expect(headersWhileBlocked).toBe(false);
+      await pg.query('COMMIT');
+      await w.opened;
+      expect((await call('POST', `${api.base}/namespaces/wl4/imagestreams`, { metadata: { name: 'after-headers' } })).status).toBe(201);
+      await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'after-headers'));
+    } finally {
+      w?.stop();
+      await pg.end();
+    }
   });
 });

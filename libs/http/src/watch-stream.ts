@@ -94,10 +94,14 @@ export class WatchStream {
   }
 
   async start(): Promise<void> {
-    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-    // Send the headers now: clients (client-go, client-node) wait for them before reading events.
-    this.res.flushHeaders();
     this.res.on('close', () => this.close());
+    const rv = this.req.resourceVersion;
+    const initialEvents = this.req.sendInitialEvents;
+    const startsAtNewest = initialEvents === false && rv === undefined;
+    // Clients (client-go, client-node) wait for the headers before reading events, and take them
+    // to mean the watch is established: every change committed after they arrive is delivered.
+    // A watch from the newest state fixes that state below, so its headers wait for it.
+    if (!startsAtNewest) this.sendHeaders();
     // Subscribe first so nothing committed after the snapshot below can slip between the two.
     this.unsubscribe = this.feed.onChange((c) => {
       if (c.resource !== this.info.resource) return;
@@ -111,13 +115,12 @@ export class WatchStream {
       const lastCall = preTimeoutBookmarkDelayMs(timeoutMs);
       if (lastCall !== undefined) this.timers.push(setTimeout(() => this.bookmark(), lastCall));
     }
-    const rv = this.req.resourceVersion;
-    const initialEvents = this.req.sendInitialEvents;
-    if (initialEvents === false && rv === undefined) {
+    if (startsAtNewest) {
       // Watch-list without initial events and no version: start at the newest committed state
       // (the feed's horizon once it has caught up with it: nothing at or below it is still open).
       const newest = await currentResourceVersion(this.db);
       this.lastRv = (await this.db.versionHorizon(newest)) ?? newest;
+      if (!this.closed) this.sendHeaders();
     } else if (initialEvents === true || rv === undefined || rv === '0') {
       if (initialEvents === true && rv !== undefined && rv !== '0') {
         // NotOlderThan: the initial state must be at least that version. kube-apiserver's watch
@@ -168,6 +171,11 @@ export class WatchStream {
     }
     this.live = true;
     this.pump();
+  }
+
+  private sendHeaders(): void {
+    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    this.res.flushHeaders();
   }
 
   private typed(obj: object): object {

@@ -32,12 +32,17 @@ export function watchEvents(url: string): {
   waitFor(pred: (e: { type: string; object: any }[]) => boolean, timeoutMs?: number): Promise<void>;
   stop(): void;
   done: Promise<void>;
+  /** Resolves when the response headers arrive: the server has established the watch. */
+  opened: Promise<void>;
 } {
   const controller = new AbortController();
   const events: { type: string; object: any }[] = [];
+  const response = fetch(url, { signal: controller.signal });
+  const opened = response.then(() => undefined);
+  opened.catch(() => undefined); // `done` reports the failure; an unawaited `opened` must not
   const done = (async () => {
     try {
-      const res = await fetch(url, { signal: controller.signal });
+      const res = await response;
       const decoder = new TextDecoder();
       let buffer = '';
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -56,6 +61,7 @@ export function watchEvents(url: string): {
   return {
     events,
     done,
+    opened,
     stop: () => controller.abort(),
     async waitFor(pred, timeoutMs = 10000) {
       const deadline = Date.now() + timeoutMs;
