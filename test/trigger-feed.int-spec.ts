@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { parseFieldSelector, parseLabelSelector } from '@app/api-machinery';
 import type { Database } from '@app/persistence';
 import { TagChangeFeedHandler } from '@app/triggers';
+import { pollUntil } from './support/poll';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -123,7 +124,9 @@ describe('tag change feed', () => {
     const abort = new AbortController();
     const done = watcher.watchItself({ namespace: 'feed', labelSelector: [], fieldSelector: [], resourceVersion: start, allowWatchBookmarks: true, bookmarkIntervalMs: 100, signal: abort.signal }, (e) => events.push(e));
     const ids = [await move(300), await move(301)];
-    await new Promise((r) => setTimeout(r, 450));
+    // Idle after the moves: wait for two bookmarks at the last move (a fixed wait was too short on a loaded machine).
+    const bookmarksAtLast = () => events.filter((e) => e.type === 'BOOKMARK' && e.object.metadata.resourceVersion === ids[1]).length;
+    await pollUntil(async () => bookmarksAtLast(), (n) => n >= 2);
     abort.abort();
     await done;
     expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name)).toEqual(ids);
