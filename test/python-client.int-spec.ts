@@ -16,7 +16,7 @@ const suite = pythonClientFound ? describe : describe.skip;
 if (!pythonClientFound) console.warn('test/python-client.int-spec.ts skipped: python3-kubernetes is not installed');
 
 const script = `
-import json, sys, threading, time
+import json, sys, threading
 from kubernetes import client, config, dynamic
 from kubernetes.client import api_client
 cfg = client.Configuration()
@@ -32,17 +32,21 @@ def labels(obj):
 def body(name, labels):
     return {'apiVersion': 'image.openshift.io/v1', 'kind': 'ImageStream', 'metadata': {'name': name, 'labels': labels}}
 events = []
+# The watch lists what exists first: once the marker made before it arrives, the watch is
+# established and every later write reaches it (a fixed pause could be too short on a busy machine).
+streams.create(body=body('marker', {}), namespace=ns)
 started = threading.Event()
 def watch():
-    started.set()
-    for e in streams.watch(namespace=ns, timeout=5):
+    for e in streams.watch(namespace=ns, timeout=60):
         events.append([e['type'], e['object'].metadata.name])
+        if e['object'].metadata.name == 'marker':
+            started.set()
         if e['type'] == 'DELETED' and e['object'].metadata.name == 'one':
             return
-t = threading.Thread(target=watch)
+t = threading.Thread(target=watch, daemon=True)
 t.start()
-started.wait()
-time.sleep(0.5)
+if not started.wait(30):
+    sys.exit('the watch did not start')
 streams.create(body=body('one', {'team': 'a'}), namespace=ns)
 streams.create(body=body('two', {'team': 'b'}), namespace=ns)
 out['get'] = labels(streams.get(name='one', namespace=ns))
@@ -54,7 +58,7 @@ current['metadata']['labels']['r'] = '3'
 out['replace'] = labels(streams.replace(body=current, namespace=ns))
 out['deleteCollection'] = [i.metadata.name for i in streams.delete(namespace=ns, label_selector='team=b').items]
 out['delete'] = streams.delete(name='one', namespace=ns).status
-t.join()
+t.join(30)
 out['events'] = events
 print(json.dumps(out))
 `;
@@ -90,6 +94,7 @@ suite(pythonClientFound ? 'Python kubernetes client (DynamicClient)' : 'Python k
     expect(out.deleteCollection).toEqual(['two']);
     expect(out.delete).toBe('Success');
     expect(out.events).toEqual([
+      ['ADDED', 'marker'],
       ['ADDED', 'one'],
       ['ADDED', 'two'],
       ['MODIFIED', 'one'],
