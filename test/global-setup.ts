@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { ADMIN_URL, databaseUrl, templateDb } from '../libs/testing/src/pg-template';
 import { prepareDatabase } from '../libs/persistence/src/data-source';
 /* eslint-enable no-restricted-imports */
+import { buildApps, buildDir, removeStaleBuilds } from './support/app-build';
 
 /** Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE). */
 function alive(pid: number): boolean {
@@ -32,4 +33,6 @@ export default async function globalSetup(): Promise<void> {
   }
   const ds = await prepareDatabase(databaseUrl(templateDb()), 1);
   await ds.destroy();
+  removeStaleBuilds(alive);
+  buildApps(buildDir(String(process.pid)));
 }

@@ -2,6 +2,8 @@ import { Client } from 'pg';
 /* eslint-disable no-restricted-imports -- globalTeardown runs without moduleNameMapper */
 import { ADMIN_URL, runId } from '../libs/testing/src/pg-template';
 /* eslint-enable no-restricted-imports */
+import { rmSync } from 'node:fs';
+import { buildDir } from './support/app-build';
 
 /** Drops this run's template and any database a test file left behind. */
 export default async function globalTeardown(): Promise<void> {
@@ -13,4 +15,5 @@ export default async function globalTeardown(): Promise<void> {
   } finally {
     await admin.end();
   }
+  rmSync(buildDir(runId()), { recursive: true, force: true });
 }

@@ -13,6 +13,7 @@ import type { AppConfig } from '@app/config';
 import { testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
+import { appMainArgs } from './support/app-build';
 import { type BuiltImage, type RunningRegistry, startRegistry } from './support/registry';
 
 export const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
@@ -219,7 +220,7 @@ export function configEnv(config: AppConfig): Record<string, string> {
 export function spawnWorker(config: AppConfig): WorkerChild {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/worker/src/main.ts')],
+    appMainArgs('worker'),
     { cwd: root, env: { ...process.env, ...configEnv(config) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { appMainArgs } from './app-build';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,7 +27,7 @@ export async function startApiProcess(env: Record<string, string>, args: string[
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/api/src/main.ts'), ...args],
+    [...appMainArgs('api'), ...args],
     {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
@@ -62,7 +63,7 @@ export interface WorkerProcessHandle {
 
 /** Runs `apps/worker/src/main.ts` as its own OS process (deployments run api and worker apart). */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcessHandle {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/worker/src/main.ts')], {
+  const child = spawn(process.execPath, appMainArgs('worker'), {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
