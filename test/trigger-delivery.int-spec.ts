@@ -137,6 +137,10 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     await map('demo', 'app', 'latest', digest('d'));
     const got = await rx.waitFor('/cross', 2);
     expect(got[1]!.json.data.new.digest).toBe(digest('d'));
+    // The move fires "first" (demo, same tag) as well: wait for that delivery too, or it may reach
+    // the receiver only once a later test has set it failing, and become a dead letter there.
+    const firsts = await rx.waitFor('/first', 4);
+    expect(firsts[3]!.json.data.new.digest).toBe(digest('d'));
   });
 
   it('receiver 500s → backoff → dead letter → redrive succeeds with the same webhook-id', async () => {
