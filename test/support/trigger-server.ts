@@ -18,7 +18,7 @@ export interface TriggerServer {
 
 /**
  * Creates a test database and starts the api process with its worker on it: deliveries may go to
- * 127.0.0.1, the queues have a prefix of their own, the relay polls every 10 ms; `env` adds to or
+ * 127.0.0.1, all its queues have a prefix of their own, the relay polls every 10 ms; `env` adds to or
  * overrides that environment.
  */
 export async function startTriggerServer(env: Record<string, string> = {}): Promise<TriggerServer> {
@@ -27,6 +27,10 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
     DATABASE_URL: db.url,
     TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
     TRIGGER_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    // The ingest and import queues too: under the default prefix every api-with-worker on the
+    // machine consumed every other's registry-event jobs (finding no such event in its own
+    // database), so an event waited for its own sweeper, seconds later.
+    QUEUE_PREFIX: `isdtest-${randomBytes(4).toString('hex')}`,
     TRIGGER_RELAY_INTERVAL_MS: '10',
     ...env,
   };
