@@ -287,6 +287,24 @@ describe('triggers.imagestreamd.io API', () => {
     expect(annotated.headers.get('warning')).toContain('image.openshift.io/triggers]: [0].fieldPath must be spec.template.spec.containers[');
   });
 
+  it('a 422 never echoes credentials: a delivery URL userinfo and header values are masked', async () => {
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const token = `tok-${randomBytes(8).toString('hex')}`;
+    for (const [name, delivery, field] of [
+      ['userinfo', { url: `http://robot:${password}@127.0.0.1:1/hook`, secretRef: { name: 'hook-key' } }, 'spec.delivery.url'],
+      ['not-http', { url: `ftp://robot:${password}@127.0.0.1/hook`, secretRef: { name: 'hook-key' } }, 'spec.delivery.url'],
+      ['unparseable', { url: `http://robot:${password}@@[::1/hook`, secretRef: { name: 'hook-key' } }, 'spec.delivery.url'],
+      ['header', { url: `${rx.url}/ok`, secretRef: { name: 'hook-key' }, headers: { Authorization: `Bearer ${token}\r\nX: y` } }, 'spec.delivery.headers[Authorization]'],
+    ] as const) {
+      const refused = await call('POST', `${trg()}/triggers`, { metadata: { name }, spec: { ...spec('/ok'), delivery } });
+      expect(refused.status).toBe(422);
+      expect(refused.body.details.causes.map((c: { field: string }) => c.field)).toContain(field);
+      expect(refused.body.message).toContain('<redacted>');
+      expect(JSON.stringify(refused.body)).not.toContain(password);
+      expect(JSON.stringify(refused.body)).not.toContain(token);
+    }
+  });
+
   it('field validation: every Trigger field is kept; unknown ones warn and are dropped, or are a 400 in Strict mode', async () => {
     const full = {
       from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'api' },

@@ -5,6 +5,21 @@ import { secretProblem } from './signing';
 import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** What stands for a secret value in the last-applied annotation and in error messages. */
+export const REDACTED_VALUE = '<redacted>';
+
+/**
+ * A delivery URL as a 422 may echo it: whatever comes before its last `@` (userinfo: a password,
+ * a token) is masked, whether or not the URL parses.
+ */
+function urlForMessage(url: unknown): unknown {
+  if (typeof url !== 'string') return url;
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const scheme = /^[^:/?#@]*:\/\//.exec(url)?.[0] ?? '';
+  return `${scheme}${REDACTED_VALUE}${url.slice(at)}`;
+}
 /** Headers the service sets itself; a trigger may not override them. */
 const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
 
@@ -48,12 +63,12 @@ export function validateTrigger(t: Trigger): FieldError[] {
       try {
         url = new URL(delivery.url);
       } catch {
-        errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must be an absolute URL'));
+        errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must be an absolute URL'));
       }
       if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
-        errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must use http or https'));
+        errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must use http or https'));
       }
-      if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', delivery.url, 'must not carry credentials'));
+      if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must not carry credentials'));
     }
     // Every delivery is signed (Standard Webhooks): a URL without a signing secret is refused.
     if (delivery.secretRef === undefined || delivery.secretRef === null) errors.push(fieldErr.required('spec.delivery.secretRef', 'deliveries are always signed'));
@@ -66,7 +81,8 @@ export function validateTrigger(t: Trigger): FieldError[] {
           const p = `spec.delivery.headers[${k}]`;
           if (!headerName.test(k)) errors.push(fieldErr.invalid(p, k, 'must be a valid HTTP header name'));
           else if (reservedHeaders.has(k.toLowerCase())) errors.push(fieldErr.forbidden(p, 'is set by the service'));
-          if (typeof v !== 'string' || /[\r\n]/.test(v)) errors.push(fieldErr.invalid(p, v, 'must be a single-line string'));
+          // Header values often carry a receiver's credentials: the 422 does not echo them.
+          if (typeof v !== 'string' || /[\r\n]/.test(v)) errors.push(fieldErr.invalid(p, REDACTED_VALUE, 'must be a single-line string'));
         }
       }
     }
@@ -153,9 +169,6 @@ function validateTriggerStatus(status: TriggerStatus): FieldError[] {
   return errors;
 }
 
-/** What stands for a key's value in the last-applied annotation. */
-export const REDACTED_VALUE = '<redacted>';
-
 /**
  * `kubectl apply` copies the whole manifest, keys included, into the last-applied annotation,
  * which every read returns. The stored annotation keeps the key names (so a later apply still
@@ -194,7 +207,7 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
       else {
         // Standard Webhooks secrets; the value is never echoed back in errors.
         const problem = secretProblem(v);
-        if (problem) errors.push(fieldErr.invalid(`data.${k}`, '<redacted>', problem));
+        if (problem) errors.push(fieldErr.invalid(`data.${k}`, REDACTED_VALUE, problem));
       }
     }
     return errors;
