@@ -15,3 +15,4 @@ export * from './json-equal';
 export * from './owner-validation';
 export * from './field-management';
 export * from './storable-json';
+export * from './redaction';

@@ -18,4 +18,19 @@ describe('loadConfig', () => {
   ])('%j → names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
+  it.each([
+    ['DATABASE_URL', 'postgres://app:pa#ss/w0rd@db:5432/imagestreamd'],
+    ['REDIS_URL', 'redis://:s3cr/et@redis:6379'],
+    ['REGISTRY_URL', 'http://robot:to#ken@registry:5000'],
+  ])('a %s that does not parse is named without its password', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name} must be a URL, got "`);
+    expect(() => loadConfig({ [name]: value })).toThrow('<redacted>@');
+    let message = '';
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).not.toMatch(/pa#ss|s3cr|to#ken/);
+  });
 });

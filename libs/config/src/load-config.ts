@@ -1,3 +1,4 @@
+import { withoutUserinfo } from '@app/api-machinery';
 import type { AppConfig } from './app-config';
 import { ConfigError, type Env, envInt, envString } from './env-readers';
 
@@ -12,7 +13,7 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   try {
     parsed = new URL(v);
   } catch {
-    throw new ConfigError(name, `must be a URL, got "${v}"`);
+    throw new ConfigError(name, `must be a URL, got "${withoutUserinfo(v)}"`);
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);

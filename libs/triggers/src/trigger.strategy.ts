@@ -1,27 +1,17 @@
-import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, type ResourceStrategy, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
 import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
-/** What stands for a secret value in the last-applied annotation and in error messages. */
-export const REDACTED_VALUE = '<redacted>';
-
-/**
- * A delivery URL as a 422 may echo it: whatever comes before its last `@` (userinfo: a password,
- * a token) is masked, whether or not the URL parses.
- */
-function urlForMessage(url: unknown): unknown {
-  if (typeof url !== 'string') return url;
-  const at = url.lastIndexOf('@');
-  if (at < 0) return url;
-  const scheme = /^[^:/?#@]*:\/\//.exec(url)?.[0] ?? '';
-  return `${scheme}${REDACTED_VALUE}${url.slice(at)}`;
-}
 /** Headers the service sets itself; a trigger may not override them. */
 const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
+
+/** A delivery URL as a 422 may echo it: its userinfo masked. */
+function urlForMessage(url: unknown): unknown {
+  return typeof url === 'string' ? withoutUserinfo(url) : url;
+}
 
 export function validateTrigger(t: Trigger): FieldError[] {
   const errors: FieldError[] = [];
