@@ -26,6 +26,8 @@ interface CachedToken {
 /** Distribution's token spec: tokens live at least 60 s; refresh a little early. */
 const MIN_TOKEN_LIFETIME_S = 60;
 const EXPIRY_SLACK_MS = 10_000;
+/** Credentials shorter than this are not masked in messages (see redact). */
+const MIN_REDACTED_LENGTH = 4;
 
 /**
  * Docker registry authentication: reacts to 401 challenges. `Basic` → send the configured credentials
@@ -68,6 +70,20 @@ export class RegistryAuthenticator {
       `unsupported authentication challenge: ${String(wwwAuthenticate ?? 'none')}`,
       401,
     );
+  }
+
+  /**
+   * `text` with every credential this authenticator sends (the password, its Basic form, the
+   * tokens it holds) masked: registry and token-service error bodies are echoed into messages
+   * that are stored and served, and a server may quote what it was sent.
+   */
+  redact(text: string): string {
+    const secrets: string[] = [];
+    const credentials = this.options.credentials;
+    if (credentials) secrets.push(credentials.password, basicAuthorization(credentials).slice('Basic '.length));
+    for (const t of this.tokens.values()) secrets.push(t.authorization.slice('Bearer '.length));
+    // Shorter values would mask ordinary words of every message without protecting much.
+    return secrets.filter((v) => v.length >= MIN_REDACTED_LENGTH).reduce((out, v) => out.split(v).join('<redacted>'), text);
   }
 
   /** Forgets a token the registry rejected, so the next attempt asks the realm again. */

@@ -320,6 +320,39 @@ describe('RegistryClient', () => {
       );
     });
 
+    it('never puts the credentials it sends into an error, even when the registry or token service quotes them', async () => {
+      const password = 'pw-4f9c2e81d7';
+      const basic = Buffer.from(`robot:${password}`).toString('base64');
+      const token = 'tok-9a7b6c5d4e3f';
+      const quoting = (req: IncomingMessage, res: ServerResponse) =>
+        send(res, 500, { errors: [{ code: 'UNKNOWN', message: `cannot serve ${req.headers['authorization']} (password ${password})` }] });
+      // A Basic registry that fails while quoting the request's Authorization header.
+      const registry = await serve((req, res) =>
+        req.headers['authorization'] ? quoting(req, res) : send(res, 401, '', { 'www-authenticate': 'Basic realm="r"' }),
+      );
+      // A Bearer registry whose token service hands out a token the registry then quotes.
+      const auth = await serve((_req, res) => send(res, 200, { token }));
+      const bearer = await serve((req, res) =>
+        req.headers['authorization'] === `Bearer ${token}`
+          ? quoting(req, res)
+          : send(res, 401, '', { 'www-authenticate': `Bearer realm="${auth.url}/token",service="svc"` }),
+      );
+      // A token service that refuses while quoting what it was sent.
+      const refusing = await serve((req, res) => send(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: `bad ${req.headers['authorization']}` }] }));
+      const gated = await serve((_req, res) => send(res, 401, '', { 'www-authenticate': `Bearer realm="${refusing.url}/token"` }));
+      for (const url of [registry.url, bearer.url, gated.url]) {
+        const err = (await client(url, { credentials: { username: 'robot', password } })
+          .getManifest('myproject/app', 'v1')
+          .catch((e: unknown) => e)) as Error;
+        expect(err).toBeInstanceOf(Error);
+        expect(err.message).toContain('<redacted>');
+        for (const secret of [password, basic, token]) {
+          expect(err.message).not.toContain(secret);
+          expect(err.stack).not.toContain(secret);
+        }
+      }
+    });
+
     it('maps 403 and an unreachable token service', async () => {
       const forbidden = await serve((_req, res) =>
         send(res, 403, { errors: [{ code: 'DENIED', message: 'no' }] }),

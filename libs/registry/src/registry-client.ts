@@ -213,8 +213,23 @@ export class RegistryClient {
     await this.agent?.destroy();
   }
 
-  /** One logical request: auth challenge answered once, redirects followed, status mapped to errors. */
+  /**
+   * One logical request: auth challenge answered once, redirects followed, status mapped to
+   * errors. An error's message and stack never carry the credentials sent (see redact).
+   */
   private async exchange(req: ExchangeRequest): Promise<Exchange> {
+    try {
+      return await this.exchangeOnce(req);
+    } catch (err) {
+      if (err instanceof Error) {
+        err.message = this.auth.redact(err.message);
+        if (err.stack) err.stack = this.auth.redact(err.stack);
+      }
+      throw err;
+    }
+  }
+
+  private async exchangeOnce(req: ExchangeRequest): Promise<Exchange> {
     const scope = `repository:${req.repository}:pull`;
     let authorization = this.auth.authorizationFor(scope);
     let url = new URL(`${this.pathPrefix}${req.path}`, this.baseUrl);
