@@ -17,6 +17,8 @@ export async function freePort(): Promise<number> {
 export interface ApiProcess {
   url: string;
   child: ChildProcess;
+  /** Everything the process wrote so far (its JSON log lines on stdout, and stderr). */
+  output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -31,11 +33,16 @@ export async function startApiProcess(env: Record<string, string>, args: string[
     {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    output += d.toString();
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60000;
   for (;;) {
@@ -52,6 +59,7 @@ export async function startApiProcess(env: Record<string, string>, args: string[
   return {
     url,
     child,
+    output: () => output,
     stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }

@@ -8,6 +8,8 @@ export interface TriggerServer {
   readonly url: string;
   /** URL of the server's test database. */
   readonly databaseUrl: string;
+  /** What the running api process (with its worker) has written: log lines and stderr. */
+  output(): string;
   /** Stops the api process with `signal` (SIGKILL to crash it); the database and the queues stay. */
   stopApi(signal?: NodeJS.Signals): Promise<void>;
   /** Starts a new api process with the same environment (same database, same queues), stopping a running one first. */
@@ -53,6 +55,7 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
       return api.url;
     },
     databaseUrl: db.url,
+    output: () => api.output(),
     stopApi,
     async startApi() {
       await stopApi();
