@@ -163,6 +163,22 @@ describe('triggers.imagestreamd.io API', () => {
     expect(JSON.stringify(w.events)).not.toContain(key);
   });
 
+  it('a list at an older resourceVersion (rebuilt from the change log) shows dataKeys and never the keys', async () => {
+    const key = randomBytes(32).toString('base64');
+    const created = await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'exact' }, data: { key, previousKey: PREVIOUS } });
+    expect(created.status).toBe(201);
+    const then = created.body.metadata.resourceVersion;
+    expect((await call('PATCH', `${trg()}/triggersecrets/exact`, { metadata: { labels: { later: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+    const old = await call('GET', `${trg()}/triggersecrets?resourceVersionMatch=Exact&resourceVersion=${then}`);
+    expect(old.status).toBe(200);
+    const item = old.body.items.find((i: any) => i.metadata.name === 'exact');
+    expect(item.metadata.labels).toBeUndefined();
+    expect(item).not.toHaveProperty('data');
+    expect(item.dataKeys).toEqual(['key', 'previousKey']);
+    expect(JSON.stringify(old.body)).not.toContain(key);
+    expect((await call('DELETE', `${trg()}/triggersecrets/exact`)).status).toBe(200);
+  });
+
   it('a JSON patch cannot copy, move or test the keys (they would show in the answer, a read, or an error)', async () => {
     const key = `whsec_${randomBytes(32).toString('base64')}`;
     expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'patched' }, data: { key } })).status).toBe(201);
