@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { Client } from 'pg';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import { listDeliveries, SIGNING_SECRET, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
@@ -33,13 +34,13 @@ class QuotingRegistry {
 }
 
 /**
- * Secrets never reach the logs: api and worker run at LOG_LEVEL=trace while every path that
+ * Secrets never reach the logs (nor rows that are served): api and worker run at LOG_LEVEL=trace while every path that
  * handles one runs (signing keys written, read, listed, watched, patched, applied and refused; a
  * failing delivery; registry notifications with a wrong and a right secret; an import and an
  * ingest that use the registry credentials and fail; a client's bearer token on every request),
  * then the output is searched for each secret, its base64 form and any `Bearer` header.
  */
-describe('secrets in logs', () => {
+describe('secrets in logs and stored rows', () => {
   const ns = 'logs';
   const key = `whsec_${randomBytes(32).toString('base64')}`;
   const previousKey = randomBytes(40).toString('base64');
@@ -80,7 +81,7 @@ describe('secrets in logs', () => {
     receiver.close();
   });
 
-  it('no secret, in any form, is written by api or worker at trace level', async () => {
+  it('no secret, in any form, is written by api or worker at trace level, sent to a receiver or kept in a served row', async () => {
     const secrets = `${TRIGGERS_API}/namespaces/${ns}/triggersecrets`;
     expect((await send('POST', secrets, { metadata: { name: SIGNING_SECRET }, data: { key, previousKey } })).status).toBe(201);
     // Refused writes: an invalid key value, an unknown data key, strict field validation, a body that is not JSON.
@@ -160,5 +161,28 @@ describe('secrets in logs', () => {
     }
     expect(output).not.toContain(b64(`${registryUser}:${registryPassword}`));
     expect(output).not.toMatch(/bearer/i);
+
+    // Nor anything served or sent: the receiver got no key (only signatures), and no row outside
+    // trigger_secrets (the change log, deliveries and attempts, the inbox, import conditions) holds one.
+    const sent = JSON.stringify(receiver.received);
+    for (const secret of [key.slice('whsec_'.length), previousKey]) expect(sent).not.toContain(secret);
+    const pg = new Client({ connectionString: server.databaseUrl });
+    await pg.connect();
+    try {
+      const tables = await pg.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'trigger_secrets'`,
+      );
+      const holding: string[] = [];
+      for (const { name } of tables.rows) {
+        for (const secret of [...forbidden, b64(`${registryUser}:${registryPassword}`)]) {
+          const hit = await pg.query(`SELECT 1 FROM "${name}" t WHERE t::text LIKE '%' || $1 || '%' LIMIT 1`, [secret]);
+          if (hit.rowCount) holding.push(name);
+        }
+      }
+      expect(tables.rows.map((t) => t.name)).toEqual(expect.arrayContaining(['resource_changes', 'trigger_delivery_attempts', 'registry_events', 'image_streams']));
+      expect(holding).toEqual([]);
+    } finally {
+      await pg.end();
+    }
   }, 90000);
 });
