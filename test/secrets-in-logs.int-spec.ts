@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -51,6 +52,7 @@ describe('secrets in logs and stored rows', () => {
   const registry = new QuotingRegistry();
   const receiver = new Receiver();
   let server: TriggerServer;
+  const queuePrefixes = [`sl${randomBytes(4).toString('hex')}`, `st${randomBytes(4).toString('hex')}`];
 
   /** A client request carrying its own bearer token, as kubectl with a token sends it. */
   async function send(method: string, path: string, body?: unknown, contentType = 'application/json', accept?: string) {
@@ -73,6 +75,8 @@ describe('secrets in logs and stored rows', () => {
       REGISTRY_PASSWORD: registryPassword,
       INGEST_ATTEMPTS: '1',
       TRIGGER_ATTEMPT_BUDGET: '1',
+      QUEUE_PREFIX: queuePrefixes[0]!,
+      TRIGGER_QUEUE_PREFIX: queuePrefixes[1]!,
     });
   }, 90000);
   afterAll(async () => {
@@ -183,6 +187,25 @@ describe('secrets in logs and stored rows', () => {
       expect(holding).toEqual([]);
     } finally {
       await pg.end();
+    }
+
+    // Nor BullMQ's keys in Redis: job data, failure reasons and stack traces of this server's queues.
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      let dumped = '';
+      for (const prefix of queuePrefixes) {
+        for (const k of await redis.keys(`${prefix}:*`)) {
+          const type = await redis.type(k);
+          if (type === 'hash') dumped += JSON.stringify(await redis.hgetall(k));
+          else if (type === 'string') dumped += (await redis.get(k)) ?? '';
+          else if (type === 'list') dumped += JSON.stringify(await redis.lrange(k, 0, -1));
+          else if (type === 'zset') dumped += JSON.stringify(await redis.zrange(k, 0, -1));
+        }
+      }
+      expect(dumped).toContain(eventId);
+      for (const secret of [...forbidden, b64(`${registryUser}:${registryPassword}`)]) expect(dumped).not.toContain(secret);
+    } finally {
+      redis.disconnect();
     }
   }, 90000);
 });
