@@ -3,8 +3,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 export interface Received {
   path: string;
   headers: IncomingHttpHeaders;
+  /** The raw body as received (UTF-8), what a receiver verifies the signature over. */
   body: string;
   json: any;
+  /** When the request ended (ms since the epoch). */
+  receivedAt: number;
 }
 
 /** A local webhook receiver for trigger tests: records every POST (CloudEvent) by path. */
@@ -12,20 +15,30 @@ export class Receiver {
   received: Received[] = [];
   /** Status per request (default 200); `hang` never answers. */
   mode: 'ok' | 'fail' | 'hang' = 'ok';
+  /** Scripted status codes per path, used up in order before `mode` applies (see `answer`). */
+  private readonly scripted = new Map<string, number[]>();
   private server!: Server;
   port = 0;
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
+      // Chunks are joined before decoding: a multi-byte character may span two of them.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) });
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body), receivedAt: Date.now() });
+        const next = this.scripted.get(req.url ?? '')?.shift();
+        if (next !== undefined) return void res.writeHead(next).end();
         if (this.mode === 'hang') return;
         res.writeHead(this.mode === 'ok' ? 200 : 500).end();
       });
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as { port: number }).port;
+  }
+  /** The next POSTs to `path` get `codes`, one each, in order; later ones get what `mode` says. */
+  answer(path: string, ...codes: number[]): void {
+    this.scripted.set(path, [...(this.scripted.get(path) ?? []), ...codes]);
   }
   url(path = '/hook') {
     return `http://127.0.0.1:${this.port}${path}`;
