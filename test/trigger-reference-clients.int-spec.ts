@@ -52,7 +52,7 @@ describeStack('a build system with the reference client libraries', () => {
       REGISTRY_NOTIFY_SECRET: notifySecret,
       // Retries come quickly, so the redelivery test does not wait on the default backoff.
       TRIGGER_BACKOFF_BASE_MS: '100',
-      TRIGGER_BACKOFF_MAX_MS: '400',
+      TRIGGER_BACKOFF_MAX_MS: '5000',
     });
     registry = await startRegistry({
       port: registryPort,
@@ -61,7 +61,7 @@ describeStack('a build system with the reference client libraries', () => {
       logLevel: 'warn',
     });
     layout = await OciLayout.create();
-    for (const ref of ['base1', 'base2', 'base3', 'app1', 'app2', 'app3', 'retry1']) {
+    for (const ref of ['base1', 'base2', 'base3', 'app1', 'app2', 'app3', 'retry1', 'wait1']) {
       built.set(ref, await layout.addImage(ref, { seed: `reference-clients-${ref}` }));
     }
   }, 120000);
@@ -224,7 +224,9 @@ describeStack('a build system with the reference client libraries', () => {
         }
         const fires = lastTriggered(triggers.events).filter((d, i, all) => d && d !== all[i - 1]);
         expect(fires).toEqual([image('app1'), image('app2'), image('app3')]);
-        expect(rx.at('/refpull').map((r) => r.json.data.new.digest)).toEqual([image('app1'), image('app2'), image('app3')]);
+        // The status records a fire when its delivery is created; the POST follows.
+        const posted = await rx.waitFor('/refpull', 3, 30000);
+        expect(posted.map((r) => r.json.data.new.digest)).toEqual([image('app1'), image('app2'), image('app3')]);
       } finally {
         await feed.stop();
         await triggers.stop();
@@ -240,6 +242,18 @@ describeStack('a build system with the reference client libraries', () => {
     beforeAll(async () => {
       expect((await createSigningSecret(server.url, ns, { key })).status).toBe(201);
       await createTrigger(server.url, ns, 'flaky', triggerSpec('retry:latest', { kind: 'Webhook', name: 'flaky' }, rx.url('/refretry')));
+      await createTrigger(server.url, ns, 'patient', triggerSpec('wait:latest', { kind: 'Webhook', name: 'patient' }, rx.url('/refwait')));
+    });
+
+    it("a receiver's Retry-After (503) holds the retry back that long (the backoff alone is ~100 ms here)", async () => {
+      rx.answer('/refwait', { status: 503, headers: { 'retry-after': '2' } });
+      await push('wait1', `${ns}/wait:latest`);
+      const [first, retry] = await rx.waitFor('/refwait', 2, 30000);
+      expect(retry!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1900);
+      expect(retry!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+      expect(verifyWith(key, retry!)).toEqual(first!.json);
+      const delivered = await pollUntil(async () => (await listDeliveries(server.url, ns, 'patient'))[0], (d) => d?.status.state === 'delivered', 15000);
+      expect(delivered.status.attemptHistory.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 200]);
     });
 
     it('a retry after a 500 and a redrive over the API carry the same webhook-id and event id, each freshly stamped and verified', async () => {

@@ -10,13 +10,16 @@ export interface Received {
   receivedAt: number;
 }
 
+/** A scripted answer of the Receiver: a status code, or one with response headers. */
+export type ScriptedAnswer = number | { status: number; headers: Record<string, string> };
+
 /** A local webhook receiver for trigger tests: records every POST (CloudEvent) by path. */
 export class Receiver {
   received: Received[] = [];
   /** Status per request (default 200); `hang` never answers. */
   mode: 'ok' | 'fail' | 'hang' = 'ok';
-  /** Scripted status codes per path, used up in order before `mode` applies (see `answer`). */
-  private readonly scripted = new Map<string, number[]>();
+  /** Scripted answers per path, used up in order before `mode` applies (see `answer`). */
+  private readonly scripted = new Map<string, ScriptedAnswer[]>();
   private server!: Server;
   port = 0;
   async start(): Promise<void> {
@@ -28,7 +31,7 @@ export class Receiver {
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body), receivedAt: Date.now() });
         const next = this.scripted.get(req.url ?? '')?.shift();
-        if (next !== undefined) return void res.writeHead(next).end();
+        if (next !== undefined) return void (typeof next === 'number' ? res.writeHead(next) : res.writeHead(next.status, next.headers)).end();
         if (this.mode === 'hang') return;
         res.writeHead(this.mode === 'ok' ? 200 : 500).end();
       });
@@ -36,9 +39,9 @@ export class Receiver {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as { port: number }).port;
   }
-  /** The next POSTs to `path` get `codes`, one each, in order; later ones get what `mode` says. */
-  answer(path: string, ...codes: number[]): void {
-    this.scripted.set(path, [...(this.scripted.get(path) ?? []), ...codes]);
+  /** The next POSTs to `path` get `answers` (a status, or a status with headers), one each, in order; later ones get what `mode` says. */
+  answer(path: string, ...answers: ScriptedAnswer[]): void {
+    this.scripted.set(path, [...(this.scripted.get(path) ?? []), ...answers]);
   }
   url(path = '/hook') {
     return `http://127.0.0.1:${this.port}${path}`;

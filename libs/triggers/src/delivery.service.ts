@@ -7,6 +7,7 @@ import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
+import { retryAfterMs } from './retry-after';
 import { backoffMs, TargetLimiter } from './target-limiter';
 import type { Trigger } from './trigger.types';
 
@@ -102,6 +103,8 @@ interface SendResult {
   permanent: PermanentFailure | null;
   latency: number;
   finishedAt: string;
+  /** The receiver's Retry-After on a failed answer, in ms (null when it sent none). */
+  retryAfterMs: number | null;
 }
 
 /**
@@ -322,7 +325,10 @@ export class DeliveryService {
   private nextState(r: SendResult, attempt: number): { state: 'delivered' | 'dead' | 'pending'; delayMs: number } {
     if (r.error === null) return { state: 'delivered', delayMs: 0 };
     if (r.permanent || attempt >= this.config.attemptBudget) return { state: 'dead', delayMs: 0 };
-    return { state: 'pending', delayMs: backoffMs(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs) };
+    // A receiver's Retry-After is honoured (Standard Webhooks), up to the longest backoff: a huge
+    // value must not park a delivery for days.
+    const backoff = backoffMs(attempt, this.config.backoffBaseMs, this.config.backoffMaxMs);
+    return { state: 'pending', delayMs: Math.max(backoff, Math.min(r.retryAfterMs ?? 0, this.config.backoffMaxMs)) };
   }
 
   /** One signed POST, bounded as a whole by the delivery timeout; never throws (the outcome is data to record). */
@@ -333,6 +339,7 @@ export class DeliveryService {
     let statusCode: number | null = null;
     let error: string | null = null;
     let permanent: PermanentFailure | null = null;
+    let retryAfter: number | null = null;
     try {
       const signed = signedHeaders(signingKeysOf(d), d.id, Math.floor(Date.now() / 1000), body);
       await deadline.race(this.policy.checkCached(d.url));
@@ -358,6 +365,7 @@ export class DeliveryService {
       if (statusCode < 200 || statusCode >= 300) {
         error = `receiver answered ${statusCode}`;
         permanent = permanentStatus(statusCode) ? 'ReceiverRejected' : null;
+        retryAfter = retryAfterMs(res.headers['retry-after']);
       }
     } catch (e) {
       const err = e as Error;
@@ -367,7 +375,7 @@ export class DeliveryService {
     } finally {
       deadline.clear();
     }
-    return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString() };
+    return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), retryAfterMs: retryAfter };
   }
 
   /** Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. */
