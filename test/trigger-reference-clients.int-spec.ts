@@ -137,6 +137,21 @@ describeStack('a build system with the reference client libraries', () => {
       expect(Object.keys(received!.json).sort()).toEqual(['data', 'datacontenttype', 'id', 'source', 'specversion', 'subject', 'time', 'type']);
     });
 
+    it('a Trigger whose headers would contradict the event (ce-*) or can never be sent (non-ASCII) is refused with 422, and nothing is stored', async () => {
+      const spec = triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/refhooks-refused'));
+      const refused = await call('POST', `${server.url}${TRIGGERS_API}/namespaces/${ns}/triggers`, {
+        metadata: { name: 'bad-headers' },
+        spec: { ...spec, delivery: { ...spec.delivery, headers: { 'ce-type': 'com.example.other', 'x-note': 'caf\u00e9' } } },
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+      expect(refused.body.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)).toEqual([
+        'spec.delivery.headers[ce-type] FieldValueForbidden',
+        'spec.delivery.headers[x-note] FieldValueInvalid',
+      ]);
+      expect((await call('GET', `${server.url}${TRIGGERS_API}/namespaces/${ns}/triggers/bad-headers`)).status).toBe(404);
+    });
+
     it('a wrong secret, a tampered body or a forged webhook-id fail the reference verification', async () => {
       const [received] = rx.at('/refhooks');
       expect(() => verifyWith(whsec(), received!)).toThrow(WebhookVerificationError);

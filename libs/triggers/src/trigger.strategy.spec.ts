@@ -81,3 +81,24 @@ describe('TriggerSecret validation (Standard Webhooks secrets)', () => {
     });
   });
 });
+
+describe('trigger spec.delivery.headers', () => {
+  const withHeaders = (headers: Record<string, string>) => fields(trigger({}, { secretRef: { name: 'k' }, headers }));
+
+  it('takes a plain header', () => {
+    expect(withHeaders({ 'X-Team': 'web', Authorization: 'Bearer a.b\tc' })).toEqual([]);
+  });
+
+  it('refuses what the service sets, including CloudEvents attribute headers (the body carries the attributes)', () => {
+    expect(withHeaders({ 'Webhook-Id': 'x', 'ce-id': 'forged', 'CE-Type': 'other' })).toEqual([
+      'spec.delivery.headers[Webhook-Id]: FieldValueForbidden',
+      'spec.delivery.headers[ce-id]: FieldValueForbidden',
+      'spec.delivery.headers[CE-Type]: FieldValueForbidden',
+    ]);
+    expect(withHeaders({ 'x-ce-id': 'fine', center: 'fine' })).toEqual([]);
+  });
+
+  it('refuses values no HTTP client sends (they would fail every attempt): line breaks, controls, non-ASCII', () => {
+    for (const v of ['a\nb', 'a\u0000b', 'caf\u00e9', '\u{1F600}']) expect(withHeaders({ 'x-note': v })).toEqual(['spec.delivery.headers[x-note]: FieldValueInvalid']);
+  });
+});

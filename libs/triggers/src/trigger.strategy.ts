@@ -7,6 +7,13 @@ import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type Trigge
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the service sets itself; a trigger may not override them. */
 const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
+/**
+ * `ce-*` headers carry CloudEvents attributes (HTTP binding §3.1.3); in the structured mode we
+ * send they may only repeat the body's attributes (§3.2.3), so a trigger's own would contradict it.
+ */
+const cloudEventsHeader = /^ce-/i;
+/** A field value undici sends as is: visible ASCII, spaces and tabs (others fail every attempt). */
+const headerValue = /^[\t\x20-\x7e]*$/;
 
 /** A delivery URL as a 422 may echo it: its userinfo masked. */
 function urlForMessage(url: unknown): unknown {
@@ -71,8 +78,9 @@ export function validateTrigger(t: Trigger): FieldError[] {
           const p = `spec.delivery.headers[${k}]`;
           if (!headerName.test(k)) errors.push(fieldErr.invalid(p, k, 'must be a valid HTTP header name'));
           else if (reservedHeaders.has(k.toLowerCase())) errors.push(fieldErr.forbidden(p, 'is set by the service'));
+          else if (cloudEventsHeader.test(k)) errors.push(fieldErr.forbidden(p, 'is a CloudEvents attribute header: the event in the body carries its attributes'));
           // Header values often carry a receiver's credentials: the 422 does not echo them.
-          if (typeof v !== 'string' || /[\r\n]/.test(v)) errors.push(fieldErr.invalid(p, REDACTED_VALUE, 'must be a single-line string'));
+          if (typeof v !== 'string' || !headerValue.test(v)) errors.push(fieldErr.invalid(p, REDACTED_VALUE, 'must be a single-line string of visible ASCII characters, spaces and tabs'));
         }
       }
     }
