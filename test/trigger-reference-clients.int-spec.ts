@@ -179,6 +179,21 @@ describeStack('a build system with the reference client libraries', () => {
       expect(verifyWith(rotated, after)).toMatchObject({ data: { new: { digest: image('base3') } } });
       expect(() => verifyWith(key, after)).toThrow(WebhookVerificationError);
     });
+
+    it("a trigger's own headers go along once each; its User-Agent replaces ours rather than being sent beside it", async () => {
+      const spec = triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/refhooks-agent'));
+      await createTrigger(server.url, ns, 'with-headers', {
+        ...spec,
+        delivery: { ...spec.delivery, secretRef: { name: 'build-hook' }, headers: { 'User-Agent': 'ci-bot/2', 'X-Team': 'web' } },
+      });
+      // The tag has an image already: the new trigger fires at once.
+      const [received] = await rx.waitFor('/refhooks-agent', 1, 30000);
+      const sent = (name: string) => received!.rawHeaders.filter((_, i) => i % 2 === 1 && received!.rawHeaders[i - 1]!.toLowerCase() === name);
+      expect(sent('user-agent')).toEqual(['ci-bot/2']);
+      expect(sent('x-team')).toEqual(['web']);
+      expect(sent('content-type')).toEqual(['application/cloudevents+json; charset=utf-8']);
+      expect(toEvent(received!).validate()).toBe(true);
+    });
   });
 
   describe('a build system that pulls', () => {

@@ -3,6 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 export interface Received {
   path: string;
   headers: IncomingHttpHeaders;
+  /** Header names and values as sent, repeats included (Node keeps only the first of some in `headers`). */
+  rawHeaders: string[];
   /** The raw body as received (UTF-8), what a receiver verifies the signature over. */
   body: string;
   json: any;
@@ -29,7 +31,7 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body), receivedAt: Date.now() });
+        this.received.push({ path: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, json: JSON.parse(body), receivedAt: Date.now() });
         const next = this.scripted.get(req.url ?? '')?.shift();
         if (next !== undefined) return void (typeof next === 'number' ? res.writeHead(next) : res.writeHead(next.status, next.headers)).end();
         if (this.mode === 'hang') return;

@@ -348,9 +348,10 @@ export class DeliveryService {
           method: 'POST',
           dispatcher: this.agent,
           headers: {
-            ...(d.delivery?.headers ?? {}),
-            'content-type': 'application/cloudevents+json; charset=utf-8',
             'user-agent': 'imagestreamd-triggers/1',
+            // Lower-cased, so a trigger's `User-Agent` replaces ours instead of being sent beside it.
+            ...lowerCaseKeys(d.delivery?.headers ?? {}),
+            'content-type': 'application/cloudevents+json; charset=utf-8',
             ...signed,
           },
           body,
@@ -406,4 +407,9 @@ function signingKeysOf(d: DeliveryRow): string[] {
   if (!secretName) throw new SigningSecretError(`no signing secret: ${d.owner_kind} ${d.namespace}/${d.owner_name} ${d.delivery ? 'has no spec.delivery.secretRef' : 'is gone'}`);
   if (!d.secret?.key) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
   return [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])];
+}
+
+/** Header names are case-insensitive; undici sends `User-Agent` and `user-agent` as two headers. */
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
