@@ -98,6 +98,10 @@ describe('trigger spec.delivery.headers', () => {
     expect(withHeaders({ 'x-ce-id': 'fine', center: 'fine' })).toEqual([]);
   });
 
+  it('refuses a name given twice in different cases (one header on the wire)', () => {
+    expect(withHeaders({ 'X-Team': 'web', 'x-team': 'api' })).toEqual(['spec.delivery.headers[x-team]: FieldValueDuplicate']);
+  });
+
   it('refuses values no HTTP client sends (they would fail every attempt): line breaks, controls, non-ASCII', () => {
     for (const v of ['a\nb', 'a\u0000b', 'caf\u00e9', '\u{1F600}']) expect(withHeaders({ 'x-note': v })).toEqual(['spec.delivery.headers[x-note]: FieldValueInvalid']);
   });

@@ -74,13 +74,17 @@ export function validateTrigger(t: Trigger): FieldError[] {
       if (typeof delivery.headers !== 'object' || delivery.headers === null || Array.isArray(delivery.headers)) {
         errors.push(fieldErr.invalid('spec.delivery.headers', delivery.headers, 'must be a map of header names to values'));
       } else {
+        // Header names are case-insensitive: `X-Team` and `x-team` would be one header sent once.
+        const seen = new Set<string>();
         for (const [k, v] of Object.entries(delivery.headers)) {
           const p = `spec.delivery.headers[${k}]`;
           if (!headerName.test(k)) errors.push(fieldErr.invalid(p, k, 'must be a valid HTTP header name'));
+          else if (seen.has(k.toLowerCase())) errors.push(fieldErr.duplicate(p, k));
           else if (reservedHeaders.has(k.toLowerCase())) errors.push(fieldErr.forbidden(p, 'is set by the service'));
           else if (cloudEventsHeader.test(k)) errors.push(fieldErr.forbidden(p, 'is a CloudEvents attribute header: the event in the body carries its attributes'));
           // Header values often carry a receiver's credentials: the 422 does not echo them.
           if (typeof v !== 'string' || !headerValue.test(v)) errors.push(fieldErr.invalid(p, REDACTED_VALUE, 'must be a single-line string of visible ASCII characters, spaces and tabs'));
+          seen.add(k.toLowerCase());
         }
       }
     }
