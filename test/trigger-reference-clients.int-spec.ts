@@ -194,6 +194,26 @@ describeStack('a build system with the reference client libraries', () => {
       expect(sent('content-type')).toEqual(['application/cloudevents+json; charset=utf-8']);
       expect(toEvent(received!).validate()).toBe(true);
     });
+    it('a receiver credential kept in the TriggerSecret as header.<name> goes with each delivery and is never served', async () => {
+      const token = `Bearer ${randomBytes(18).toString('base64url')}`;
+      const secret = ['apiVersion: triggers.imagestreamd.io/v1', 'kind: TriggerSecret', 'metadata:', '  name: hook-with-auth', 'data:', `  key: "${whsec()}"`, `  header.Authorization: "${token}"`, ''];
+      expect(await ws.run(['apply', '-f', '-'], secret.join('\n'))).toMatchObject({ code: 0 });
+      const spec = triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/refhooks-auth'));
+      // A spec header of the same name is overridden by the secret's.
+      await createTrigger(server.url, ns, 'with-auth', { ...spec, delivery: { ...spec.delivery, secretRef: { name: 'hook-with-auth' }, headers: { authorization: 'spec-value', 'X-Team': 'web' } } });
+      const [received] = await rx.waitFor('/refhooks-auth', 1, 30000);
+      const sent = (name: string) => received!.rawHeaders.filter((_, i) => i % 2 === 1 && received!.rawHeaders[i - 1]!.toLowerCase() === name);
+      expect(sent('authorization')).toEqual([token]);
+      expect(sent('x-team')).toEqual(['web']);
+      expect(toEvent(received!).validate()).toBe(true);
+      // Reads name the key, never its value (kubectl's last-applied copy included).
+      const read = await call('GET', `${server.url}${TRIGGERS_API}/namespaces/${ns}/triggersecrets/hook-with-auth`);
+      expect(read.body.dataKeys).toEqual(['header.Authorization', 'key']);
+      const yaml = await ws.ok(['get', 'triggersecret', 'hook-with-auth', '-o', 'yaml']);
+      expect(yaml).toContain('header.Authorization');
+      expect(yaml).not.toContain(token.slice(7));
+      expect(JSON.stringify(read.body)).not.toContain(token.slice(7));
+    });
   });
 
   describe('a build system that pulls', () => {

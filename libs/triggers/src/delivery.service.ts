@@ -9,7 +9,7 @@ import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
 import { backoffMs, TargetLimiter } from './target-limiter';
-import type { Trigger } from './trigger.types';
+import { SECRET_HEADER_PREFIX, type Trigger, type TriggerSecret } from './trigger.types';
 
 export interface DeliveryRow {
   id: string;
@@ -27,7 +27,7 @@ export interface DeliveryRow {
   /** The owner trigger's spec.delivery (headers, secretRef); null when the trigger is gone. */
   delivery: Trigger['spec']['delivery'] | null;
   /** The signing secret's data, joined in the same read (never leaves the worker). */
-  secret: { key?: string; previousKey?: string } | null;
+  secret: TriggerSecret['data'] | null;
 }
 
 /** What the queue layer should do after an attempt. */
@@ -351,6 +351,8 @@ export class DeliveryService {
             'user-agent': 'imagestreamd-triggers/1',
             // Lower-cased, so a trigger's `User-Agent` replaces ours instead of being sent beside it.
             ...lowerCaseKeys(d.delivery?.headers ?? {}),
+            // A receiver's credentials live in the secret, never served; they win over a spec header of the same name.
+            ...secretHeadersOf(d.secret),
             'content-type': 'application/cloudevents+json; charset=utf-8',
             ...signed,
           },
@@ -412,4 +414,13 @@ function signingKeysOf(d: DeliveryRow): string[] {
 /** Header names are case-insensitive; undici sends `User-Agent` and `user-agent` as two headers. */
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** The delivery headers the signing secret holds (`header.<name>` keys), names lower-cased. */
+function secretHeadersOf(secret: DeliveryRow['secret']): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret ?? {})) {
+    if (k.startsWith(SECRET_HEADER_PREFIX) && typeof v === 'string') headers[k.slice(SECRET_HEADER_PREFIX.length).toLowerCase()] = v;
+  }
+  return headers;
 }

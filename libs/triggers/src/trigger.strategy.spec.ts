@@ -66,8 +66,17 @@ describe('TriggerSecret validation (Standard Webhooks secrets)', () => {
     ['too short once decoded (16 characters of text)', { key: key(12, '') }, ['data.key']],
     ['too long once decoded', { previousKey: key(65), key: key(32) }, ['data.previousKey']],
     ['unknown key', { key: key(32), other: key(32) }, ['data.other']],
+    ['delivery headers held as header.<name>', { key: key(32), 'header.Authorization': 'Bearer t0k.en', 'header.X-Api-Key': 'k' }, []],
+    ['a header the service sets, a CloudEvents header, a bad name', { key: key(32), 'header.Webhook-Id': 'x', 'header.ce-id': 'x', 'header.a b': 'x' }, ['data.header.Webhook-Id', 'data.header.ce-id', 'data.header.a b']],
+    ['a header value that cannot be sent, one name twice', { key: key(32), 'header.X-Note': 'caf\u00e9', 'header.x-a': '1', 'header.X-A': '2' }, ['data.header.X-Note', 'data.header.X-A']],
   ])('%s', (_n, data, want) => {
     expect(strategy.validate(secret(data)).map((e) => e.field)).toEqual(want);
+  });
+
+  it('never echoes a header value in errors', () => {
+    const errors = strategy.validate(secret({ key: key(32), 'header.Authorization': 'Bearer s3cr3t\nX: y' }));
+    expect(JSON.stringify(errors)).not.toContain('s3cr3t');
+    expect(errors.map((e) => e.field)).toEqual(['data.header.Authorization']);
   });
 
   it('never echoes the secret in errors', () => {

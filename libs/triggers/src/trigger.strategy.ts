@@ -2,7 +2,7 @@ import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, REDACTED
 import { parseFieldPath } from './annotation';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
-import { type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
+import { SECRET_HEADER_PREFIX, type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the service sets itself; a trigger may not override them. */
@@ -18,6 +18,22 @@ const headerValue = /^[\t\x20-\x7e]*$/;
 /** A delivery URL as a 422 may echo it: its userinfo masked. */
 function urlForMessage(url: unknown): unknown {
   return typeof url === 'string' ? withoutUserinfo(url) : url;
+}
+
+/**
+ * What is wrong with one extra delivery header (from spec.delivery.headers or a TriggerSecret's
+ * `header.<name>` key). `seen`: lower-cased names so far, for duplicates that differ in case.
+ */
+function deliveryHeaderProblems(name: string, value: unknown, path: string, seen: Set<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!headerName.test(name)) errors.push(fieldErr.invalid(path, name, 'must be a valid HTTP header name'));
+  else if (seen.has(name.toLowerCase())) errors.push(fieldErr.duplicate(path, name));
+  else if (reservedHeaders.has(name.toLowerCase())) errors.push(fieldErr.forbidden(path, 'is set by the service'));
+  else if (cloudEventsHeader.test(name)) errors.push(fieldErr.forbidden(path, 'is a CloudEvents attribute header: the event in the body carries its attributes'));
+  // Header values often carry a receiver's credentials: the 422 does not echo them.
+  if (typeof value !== 'string' || !headerValue.test(value)) errors.push(fieldErr.invalid(path, REDACTED_VALUE, 'must be a single-line string of visible ASCII characters, spaces and tabs'));
+  seen.add(name.toLowerCase());
+  return errors;
 }
 
 export function validateTrigger(t: Trigger): FieldError[] {
@@ -76,16 +92,7 @@ export function validateTrigger(t: Trigger): FieldError[] {
       } else {
         // Header names are case-insensitive: `X-Team` and `x-team` would be one header sent once.
         const seen = new Set<string>();
-        for (const [k, v] of Object.entries(delivery.headers)) {
-          const p = `spec.delivery.headers[${k}]`;
-          if (!headerName.test(k)) errors.push(fieldErr.invalid(p, k, 'must be a valid HTTP header name'));
-          else if (seen.has(k.toLowerCase())) errors.push(fieldErr.duplicate(p, k));
-          else if (reservedHeaders.has(k.toLowerCase())) errors.push(fieldErr.forbidden(p, 'is set by the service'));
-          else if (cloudEventsHeader.test(k)) errors.push(fieldErr.forbidden(p, 'is a CloudEvents attribute header: the event in the body carries its attributes'));
-          // Header values often carry a receiver's credentials: the 422 does not echo them.
-          if (typeof v !== 'string' || !headerValue.test(v)) errors.push(fieldErr.invalid(p, REDACTED_VALUE, 'must be a single-line string of visible ASCII characters, spaces and tabs'));
-          seen.add(k.toLowerCase());
-        }
+        for (const [k, v] of Object.entries(delivery.headers)) errors.push(...deliveryHeaderProblems(k, v, `spec.delivery.headers[${k}]`, seen));
       }
     }
   }
@@ -204,8 +211,10 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
     const errors: FieldError[] = validateDns1123SubdomainName(obj.metadata.name);
     const data = obj.data;
     if (!data || typeof data !== 'object' || !data.key) return [...errors, fieldErr.required('data.key')];
+    const headers = new Set<string>();
     for (const [k, v] of Object.entries(data)) {
-      if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey']));
+      if (k.startsWith(SECRET_HEADER_PREFIX)) errors.push(...deliveryHeaderProblems(k.slice(SECRET_HEADER_PREFIX.length), v, `data.${k}`, headers));
+      else if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey', `${SECRET_HEADER_PREFIX}<header name>`]));
       else {
         // Standard Webhooks secrets; the value is never echoed back in errors.
         const problem = secretProblem(v);

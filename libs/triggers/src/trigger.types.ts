@@ -57,9 +57,15 @@ export interface Trigger extends ApiObject {
   status?: TriggerStatus;
 }
 
+/** TriggerSecret data keys `header.<name>` hold delivery headers whose values are secret (a receiver's credentials). */
+export const SECRET_HEADER_PREFIX = 'header.';
+
 export interface TriggerSecret extends ApiObject {
-  /** key: the current signing secret; previousKey: still accepted during a rotation. Never served. */
-  data?: { key?: string; previousKey?: string };
+  /**
+   * key: the current signing secret; previousKey: still accepted during a rotation;
+   * `header.<name>`: a header sent with every delivery signed by this secret. Never served.
+   */
+  data?: { key?: string; previousKey?: string; [header: `header.${string}`]: string };
   /** Output only: which data keys are set. */
   dataKeys?: string[];
 }

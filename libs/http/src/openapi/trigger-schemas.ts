@@ -144,11 +144,11 @@ export const triggerSchemas: Record<string, Schema> = {
 
   [`${TRIGGERS}.TriggerSecret`]: kind<TriggerSecret>(
     'TriggerSecret',
-    'A write-only signing secret for Triggers: reads show only dataKeys. Use `kubectl create`, not `apply` (apply would copy the key into its last-applied annotation).',
+    'A write-only signing secret for Triggers: reads show only dataKeys (the last-applied annotation kubectl apply writes is stored with every value redacted).',
     {
       metadata: objectMeta,
       data: s.stringMap(
-        'key (required on create): the signing secret in Standard Webhooks form, base64 of 24 to 64 random bytes, optionally prefixed with `whsec_`. previousKey: the secret being rotated out; while set, deliveries carry a signature for each. No other keys. Never served; an update without data keeps the stored keys.',
+        'key (required on create): the signing secret in Standard Webhooks form, base64 of 24 to 64 random bytes, optionally prefixed with `whsec_`. previousKey: the secret being rotated out; while set, deliveries carry a signature for each. header.<Name>: a header (a receiver credential) sent with every delivery signed by this secret. No other keys. Never served; an update without data keeps the stored keys.',
       ),
       dataKeys: s.array(s.string(''), 'Which data keys are set (output only).', {
         'x-kubernetes-list-type': 'atomic',
