@@ -6,9 +6,10 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { ClientNode, waitFor, type WatchEvent } from './support/client-node';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
-import { type BuiltImage, freeLoopbackPort, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
 import { createSigningSecret, createTrigger, listDeliveries, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import type { TriggerServer } from './support/trigger-server';
+import { startTriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { type Received, Receiver } from './support/webhook-receiver';
 
 const skipReason = registryUnavailableReason() ?? (kubectlFound ? null : 'kubectl not found');
@@ -45,21 +46,8 @@ describeStack('a build system with the reference client libraries', () => {
 
   beforeAll(async () => {
     await rx.start();
-    const registryPort = await freeLoopbackPort();
-    const notifySecret = randomBytes(12).toString('hex');
-    server = await startTriggerServer({
-      REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
-      REGISTRY_NOTIFY_SECRET: notifySecret,
-      // Retries come quickly, so the redelivery test does not wait on the default backoff.
-      TRIGGER_BACKOFF_BASE_MS: '100',
-      TRIGGER_BACKOFF_MAX_MS: '5000',
-    });
-    registry = await startRegistry({
-      port: registryPort,
-      notifyUrl: `${server.url}/registry/notifications`,
-      notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
-      logLevel: 'warn',
-    });
+    // Retries come quickly, so the redelivery test does not wait on the default backoff.
+    ({ server, registry } = await startTriggerServerWithRegistry({ TRIGGER_BACKOFF_BASE_MS: '100', TRIGGER_BACKOFF_MAX_MS: '5000' }));
     layout = await OciLayout.create();
     for (const ref of ['base1', 'base2', 'base3', 'app1', 'app2', 'app3', 'retry1', 'wait1']) {
       built.set(ref, await layout.addImage(ref, { seed: `reference-clients-${ref}` }));

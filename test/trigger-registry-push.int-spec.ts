@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { call } from '@app/testing';
 import { pollUntil } from './support/poll';
-import { type BuiltImage, freeLoopbackPort, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
 import { verifiesSignature } from './support/standard-webhooks';
 import { createSigningSecret, createTrigger, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import type { TriggerServer } from './support/trigger-server';
+import { startTriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { Receiver } from './support/webhook-receiver';
 
 const skipReason = registryUnavailableReason();
@@ -38,17 +39,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
 
   beforeAll(async () => {
     await rx.start();
-    // The api must know the registry's URL (the worker reads manifests from it) and the registry
-    // the api's (it notifies it): the registry's port is chosen first.
-    const registryPort = await freeLoopbackPort();
-    const notifySecret = randomBytes(12).toString('hex');
-    server = await startTriggerServer({ REGISTRY_URL: `http://127.0.0.1:${registryPort}`, REGISTRY_NOTIFY_SECRET: notifySecret });
-    registry = await startRegistry({
-      port: registryPort,
-      notifyUrl: `${server.url}/registry/notifications`,
-      notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
-      logLevel: 'warn',
-    });
+    ({ server, registry } = await startTriggerServerWithRegistry());
     layout = await OciLayout.create();
     base1 = await layout.addImage('base1', { seed: 'trigger-push-base1' });
     base2 = await layout.addImage('base2', { seed: 'trigger-push-base2' });

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { freeLoopbackPort, type RunningRegistry, startRegistry } from './registry';
+import { startTriggerServer, type TriggerServer } from './trigger-server';
+
+/** A trigger server (api with its worker) and a real docker-registry that notifies it of pushes. */
+export interface TriggerServerWithRegistry {
+  server: TriggerServer;
+  registry: RunningRegistry;
+  /** Stops the registry, then the server (dropping its database). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts both, wired to each other: the registry's port is chosen first, because the api must know
+ * the registry's URL (the worker reads manifests from it) and the registry the api's (it notifies
+ * it), with a shared notification secret of its own. `env` adds to the server's environment.
+ */
+export async function startTriggerServerWithRegistry(env: Record<string, string> = {}): Promise<TriggerServerWithRegistry> {
+  const registryPort = await freeLoopbackPort();
+  const notifySecret = randomBytes(12).toString('hex');
+  const server = await startTriggerServer({ REGISTRY_URL: `http://127.0.0.1:${registryPort}`, REGISTRY_NOTIFY_SECRET: notifySecret, ...env });
+  let registry: RunningRegistry;
+  try {
+    registry = await startRegistry({
+      port: registryPort,
+      notifyUrl: `${server.url}/registry/notifications`,
+      notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
+      logLevel: 'warn',
+    });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return {
+    server,
+    registry,
+    async close() {
+      await registry.stop();
+      await server.close();
+    },
+  };
+}
