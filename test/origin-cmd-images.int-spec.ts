@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '@app/config';
 import { call, testConfig } from '@app/testing';
@@ -659,6 +660,9 @@ ${images.map((image, i) => `      - {name: c${i}, image: "${image}"}`).join('\n'
     await ok(['apply', '--server-side', '-n', n, '-f', file('ssa.yaml', deployment('ssa', ['mysql:latest']))]);
     expect(await imagesOf('deploy', 'ssa')).toEqual([resolved]);
     const applied = await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}']);
+    // In a later second (managedFields times have one-second resolution): the apply's own
+    // timestamp would change, and a change of timestamps alone must write nothing.
+    await sleep(1100);
     expect(await ok(['apply', '--server-side', '-n', n, '-f', join(ws.dir, 'ssa.yaml')])).toBe('deployment.apps/ssa serverside-applied\n');
     expect(await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(applied);
     // An update is resolved too (kubectl set image sends a strategic merge patch).

@@ -86,6 +86,13 @@ const trackingOf = (options: WriteOptions): Tracking => (options.fieldManager !=
 
 type ManagedMeta = ApiObject['metadata'] & { managedFields?: unknown };
 
+/** The object without its resourceVersion and with every managedFields entry's `time` dropped. */
+function withoutManagedTimes(obj: ApiObject): object {
+  const managed = (obj.metadata as ManagedMeta).managedFields;
+  const times = Array.isArray(managed) ? managed.map((m) => (m && typeof m === 'object' ? { ...m, time: undefined } : m)) : managed;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: times } };
+}
+
 /** What an internal update (`GenericStore.mutate`) stores. */
 export interface Mutation<T> {
   /** The next state of the object (a changed copy of the current one). */
@@ -607,6 +614,10 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     this.strategy.canonicalize(obj);
     const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
     if (storageErrors.length) throw this.invalid(obj, storageErrors);
+    // As kube-apiserver's IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing
+    // but managedFields timestamps (a manager's value rewritten by admission back to what was
+    // stored, a re-apply in a later second) keeps the stored managedFields and is a no-op.
+    if (!touched && jsonEqual(withoutManagedTimes(obj), withoutManagedTimes(old))) (obj.metadata as ManagedMeta).managedFields = (old.metadata as ManagedMeta).managedFields;
     const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
     const changed = !unchanged || touched;
     if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
