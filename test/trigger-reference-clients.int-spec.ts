@@ -9,7 +9,7 @@ import { pollUntil } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
 import { createSigningSecret, createTrigger, listDeliveries, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 import type { TriggerServer } from './support/trigger-server';
-import { startTriggerServerWithRegistry } from './support/trigger-server-with-registry';
+import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { type Received, Receiver } from './support/webhook-receiver';
 
 const skipReason = registryUnavailableReason() ?? (kubectlFound ? null : 'kubectl not found');
@@ -34,6 +34,7 @@ const toEvent = (r: Received) => HTTP.toEvent({ headers: headerStrings(r.headers
 describeStack('a build system with the reference client libraries', () => {
   const rx = new Receiver();
   let server: TriggerServer;
+  let stack: TriggerServerWithRegistry | undefined;
   let registry: RunningRegistry;
   let layout: OciLayout;
   const built = new Map<string, BuiltImage>();
@@ -47,7 +48,7 @@ describeStack('a build system with the reference client libraries', () => {
   beforeAll(async () => {
     await rx.start();
     // Retries come quickly, so the redelivery test does not wait on the default backoff.
-    ({ server, registry } = await startTriggerServerWithRegistry({ TRIGGER_BACKOFF_BASE_MS: '100', TRIGGER_BACKOFF_MAX_MS: '5000' }));
+    ({ server, registry } = stack = await startTriggerServerWithRegistry({ TRIGGER_BACKOFF_BASE_MS: '100', TRIGGER_BACKOFF_MAX_MS: '5000' }));
     layout = await OciLayout.create();
     for (const ref of ['base1', 'base2', 'base3', 'app1', 'app2', 'app3', 'retry1', 'wait1']) {
       built.set(ref, await layout.addImage(ref, { seed: `reference-clients-${ref}` }));
@@ -55,8 +56,7 @@ describeStack('a build system with the reference client libraries', () => {
   }, 120000);
 
   afterAll(async () => {
-    await registry?.stop();
-    await server?.close();
+    await stack?.close();
     await layout?.remove();
     rx.close();
   });

@@ -5,7 +5,7 @@ import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegi
 import { verifiesSignature } from './support/standard-webhooks';
 import { createSigningSecret, createTrigger, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 import type { TriggerServer } from './support/trigger-server';
-import { startTriggerServerWithRegistry } from './support/trigger-server-with-registry';
+import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { Receiver } from './support/webhook-receiver';
 
 const skipReason = registryUnavailableReason();
@@ -23,6 +23,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
   const rx = new Receiver();
   const key = `whsec_${randomBytes(32).toString('base64')}`;
   let server: TriggerServer;
+  let stack: TriggerServerWithRegistry | undefined;
   let registry: RunningRegistry;
   let layout: OciLayout;
   let base1: BuiltImage;
@@ -39,7 +40,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
 
   beforeAll(async () => {
     await rx.start();
-    ({ server, registry } = await startTriggerServerWithRegistry());
+    ({ server, registry } = stack = await startTriggerServerWithRegistry());
     layout = await OciLayout.create();
     base1 = await layout.addImage('base1', { seed: 'trigger-push-base1' });
     base2 = await layout.addImage('base2', { seed: 'trigger-push-base2' });
@@ -55,8 +56,7 @@ describeRegistry('triggers fired by real registry pushes', () => {
   }, 120000);
 
   afterAll(async () => {
-    await registry?.stop();
-    await server?.close();
+    await stack?.close();
     await layout?.remove();
     rx.close();
   });

@@ -617,8 +617,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     // As kube-apiserver's IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing
     // but managedFields timestamps (a manager's value rewritten by admission back to what was
     // stored, a re-apply in a later second) keeps the stored managedFields and is a no-op.
-    if (!touched && jsonEqual(withoutManagedTimes(obj), withoutManagedTimes(old))) (obj.metadata as ManagedMeta).managedFields = (old.metadata as ManagedMeta).managedFields;
-    const unchanged = jsonEqual({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } });
+    const unchanged = jsonEqual(withoutManagedTimes(obj), withoutManagedTimes(old));
+    if (unchanged && !touched) (obj.metadata as ManagedMeta).managedFields = (old.metadata as ManagedMeta).managedFields;
     const changed = !unchanged || touched;
     if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
       // The last finalizer of an object being deleted is gone: the delete completes now.
