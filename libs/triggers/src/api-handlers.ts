@@ -14,10 +14,12 @@ import {
   type WriteResult,
 } from '@app/api-machinery';
 import { type Database, type HandlerWatchOptions, type Queryable, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
+import { endpointDisabledSql, reenabledConditions } from './endpoint-disabled';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
 import { targetKeyOf } from './target-limiter';
-import { type Delivery, parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
+import { type Delivery, parseStreamTag, type Trigger, TRIGGER_API_VERSION } from './trigger.types';
+import { writeTriggerStatuses } from './trigger-status';
 
 /** metav1.Time on the wire: RFC 3339 UTC, whole seconds. */
 const iso = (d: Date | string | null) => (d === null ? undefined : nowTimestamp(new Date(d)));
@@ -169,7 +171,12 @@ export class DeliveryRedriveHandler implements ResourceHandler {
     if (errors.length) throw ApiError.invalid(refOf(this.info), '', errors);
     const run = async (q: Queryable) => {
       const params = [namespace, spec.delivery ?? null, spec.trigger ?? null];
-      const dead = `d.namespace = $1 AND d.state = 'dead' AND ($2::text IS NULL OR d.id = $2) AND ($3::text IS NULL OR d.owner_name = $3)`;
+      // A redrive naming a trigger, or one of its deliveries, asks for that trigger's endpoint
+      // again: one a 410 Gone disabled is re-enabled first (in this transaction), so the redrive
+      // sends. A namespace-wide redrive names no endpoint: disabled ones keep their dead letters.
+      const reenabled = spec.delivery === undefined && spec.trigger === undefined ? [] : await reenableOwners(q, namespace, (spec.delivery as string | undefined) ?? null, (spec.trigger as string | undefined) ?? null);
+      const dead = `d.namespace = $1 AND d.state = 'dead' AND ($2::text IS NULL OR d.id = $2) AND ($3::text IS NULL OR d.owner_name = $3)
+        AND ($2::text IS NOT NULL OR $3::text IS NOT NULL OR NOT EXISTS (SELECT 1 FROM triggers t WHERE t.uid = d.owner_uid AND ${endpointDisabledSql('t')}))`;
       // A redrive goes to the owner's current URL: fixing a wrong spec.delivery.url and redriving
       // is how such a dead letter is recovered (headers and secret are read at send time anyway).
       const owners = await q.query<{ uid: string; url: string | null }>(
@@ -178,7 +185,7 @@ export class DeliveryRedriveHandler implements ResourceHandler {
         params,
       );
       const targets = owners.flatMap((o) => (o.url ? [{ uid: o.uid, url: o.url, target_key: targetKeyOf(o.url) }] : []));
-      return q.query<{ id: string }>(
+      const redriven = await q.query<{ id: string }>(
         `WITH o AS (SELECT * FROM jsonb_to_recordset($4::jsonb) AS o(uid uuid, url text, target_key text))
          UPDATE trigger_deliveries d SET state = 'pending', generation = generation + 1, attempts = 0,
                 next_attempt_at = now() - interval '1 hour', dead_at = NULL,
@@ -188,8 +195,9 @@ export class DeliveryRedriveHandler implements ResourceHandler {
           RETURNING d.id`,
         [...params, JSON.stringify(targets)],
       );
+      return { redriven, reenabled };
     };
-    const rows = await this.db.transaction(run, { rollback: options.dryRun });
+    const { redriven: rows, reenabled } = await this.db.transaction(run, { rollback: options.dryRun });
     if (typeof spec.delivery === 'string' && rows.length === 0) {
       const [exists] = await this.db.query(`SELECT state FROM trigger_deliveries WHERE namespace = $1 AND id = $2`, [namespace, spec.delivery]);
       if (!exists) throw ApiError.notFound(refOf(deliveriesInfo), spec.delivery);
@@ -208,10 +216,31 @@ export class DeliveryRedriveHandler implements ResourceHandler {
         apiVersion: TRIGGER_API_VERSION,
         metadata: { ...(name ? { name } : {}), namespace, creationTimestamp: nowTimestamp() },
         spec,
-        status: { redriven: rows.map((r) => r.id) },
+        status: { redriven: rows.map((r) => r.id), ...(reenabled.length ? { reenabled } : {}) },
       },
     };
   }
+}
+
+/**
+ * Re-enables the endpoint of the trigger named, or of the trigger owning the delivery named, when
+ * a 410 Gone disabled it (see endpoint-disabled.ts). Returns the names of the triggers re-enabled.
+ */
+async function reenableOwners(q: Queryable, namespace: string, delivery: string | null, trigger: string | null): Promise<string[]> {
+  const rows = await q.query<{ uid: string; name: string; status: Trigger['status'] | null }>(
+    `SELECT t.uid::text AS uid, t.name, t.body->'status' AS status FROM triggers t
+      WHERE t.namespace = $1 AND ${endpointDisabledSql('t')}
+        AND ($3::text IS NULL OR t.name = $3)
+        AND ($2::text IS NULL OR t.uid = (SELECT d.owner_uid FROM trigger_deliveries d WHERE d.namespace = $1 AND d.id = $2))
+      FOR UPDATE`,
+    [namespace, delivery, trigger],
+  );
+  const time = nowTimestamp();
+  await writeTriggerStatuses(
+    q,
+    rows.map((r) => ({ uid: r.uid, status: { ...(r.status ?? {}), conditions: reenabledConditions(r.status?.conditions, 'Redriven', time) } })),
+  );
+  return rows.map((r) => r.name);
 }
 
 /**

@@ -2,9 +2,10 @@ import type { TriggerConfig } from '@app/config';
 import { type Database, type Queryable } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
-import { nowTimestamp } from '@app/api-machinery';
+import { jsonEqual, nowTimestamp } from '@app/api-machinery';
 import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
+import { disabledConditions, endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
@@ -74,15 +75,21 @@ const claimSlack = `interval '1 second'`;
  * with its new attempt's id. A row another sender holds is not matched, so it is sent once.
  */
 function claimSql(where: string, attempt: string, leaseMs: string): string {
-  return `WITH c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
-                      WHERE state = 'pending' AND ${where} RETURNING *),
+  // A trigger whose receiver answered 410 Gone is sent nothing more: its pending deliveries are
+  // dead-lettered here without a request (no attempt), the others are claimed. The two updates
+  // take disjoint rows (one snapshot of the owner's condition).
+  const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
+  return `WITH off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, last_error = '${NOT_SENT_ENDPOINT_DISABLED.replace(/'/g, "''")}'
+                        WHERE state = 'pending' AND ${where} AND ${disabledOwner} RETURNING 1),
+               c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
+                      WHERE state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING *),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
                a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, ${attempt} FROM c RETURNING id, delivery_id)
           ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`;
 }
 
 /** Why a delivery fails for good at once (no retry can help); the DeadLettered condition's reason. */
-type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected';
+type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected' | 'ReceiverGone';
 
 interface BatchRecord {
   id: string;
@@ -213,7 +220,7 @@ export class DeliveryService {
             WHERE id = $1 AND generation = $7`,
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
-        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d.owner_uid, d.id, next.state === 'dead', r.error, r.permanent);
+        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
       }));
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
@@ -296,11 +303,11 @@ export class DeliveryService {
           AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
       [JSON.stringify(records)],
     ));
+    const byId = new Map(rows.map((d) => [d.id, d]));
     for (const c of clear) {
       const rec = records.find((r) => r.id === c.id)!;
-      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, c.owner_uid, c.id, rec.state === 'dead', rec.error, rec.permanent ?? null)));
+      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, byId.get(c.id)!, rec.state === 'dead', rec.error, rec.permanent ?? null)));
     }
-    const byId = new Map(rows.map((d) => [d.id, d]));
     const followUps = records
       .filter((r) => r.state === 'pending')
       .map((r) => ({
@@ -367,7 +374,8 @@ export class DeliveryService {
       await deadline.race(res.body.dump({ limit: 128 * 1024, signal: deadline.signal }));
       if (statusCode < 200 || statusCode >= 300) {
         error = `receiver answered ${statusCode}`;
-        permanent = permanentStatus(statusCode) ? 'ReceiverRejected' : null;
+        // 410: the receiver wants no more messages (Standard Webhooks): the trigger's endpoint is disabled too.
+        permanent = statusCode === 410 ? 'ReceiverGone' : permanentStatus(statusCode) ? 'ReceiverRejected' : null;
         retryAfter = retryAfterMs(res.headers['retry-after']);
       }
     } catch (e) {
@@ -381,21 +389,34 @@ export class DeliveryService {
     return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), retryAfterMs: retryAfter };
   }
 
-  /** Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. */
-  private async recordOnTrigger(tx: Queryable, ownerUid: string, deliveryId: string, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
-    const [row] = await tx.query<{ status: Trigger['status'] | null }>(`SELECT body->'status' AS status FROM triggers WHERE uid = $1 FOR UPDATE`, [ownerUid]);
+  /**
+   * Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. A
+   * 410 Gone also disables the trigger's endpoint (EndpointDisabled=True), unless the user has
+   * changed spec.delivery since this attempt was claimed, or the attempt went to a URL that is no
+   * longer the trigger's (a retry of an older fire): then the endpoint that said Gone is not the
+   * trigger's any more.
+   */
+  private async recordOnTrigger(tx: Queryable, d: DeliveryRow, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
+    const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null }>(
+      `SELECT body->'status' AS status, body->'spec'->'delivery' AS delivery FROM triggers WHERE uid = $1 FOR UPDATE`,
+      [d.owner_uid],
+    );
     if (!row) return;
     const prev = row.status ?? {};
     const current = prev.conditions?.find((c) => c.type === 'DeadLettered');
     if (!dead && current?.status !== 'True') return;
-    const conditions = setCondition(
+    const time = nowTimestamp();
+    let conditions = setCondition(
       prev.conditions,
       dead
-        ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${deliveryId} dead-lettered: ${error ?? ''}` }
-        : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${deliveryId} delivered` },
-      nowTimestamp(),
+        ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
+        : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
+      time,
     );
-    await writeTriggerStatuses(tx, [{ uid: ownerUid, status: { ...prev, conditions } }]);
+    if (permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery)) {
+      conditions = disabledConditions(conditions, d.url, d.id, time);
+    }
+    await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
   }
 }
 

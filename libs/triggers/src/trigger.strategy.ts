@@ -1,5 +1,6 @@
-import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
+import { reenabledConditions } from './endpoint-disabled';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
 import { SECRET_HEADER_PREFIX, type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
@@ -137,6 +138,12 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     obj.status = old.status ?? {};
     const gen = old.metadata.generation ?? 1;
     obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
+    // An endpoint disabled by a 410 Gone is re-enabled by any change of spec.delivery (a new URL,
+    // headers, secret): the user has acted on it. Same write, so no fire slips in between.
+    if (!jsonEqual(obj.spec?.delivery, old.spec?.delivery)) {
+      const conditions = reenabledConditions(obj.status.conditions, 'DeliverySpecChanged', nowTimestamp());
+      if (conditions !== obj.status.conditions) obj.status = { ...obj.status, conditions };
+    }
   }
   validateUpdate(obj: Trigger): FieldError[] {
     return validateTrigger(obj);
