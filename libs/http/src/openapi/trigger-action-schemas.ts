@@ -50,8 +50,9 @@ export const triggerActionSchemas: Record<string, Schema> = {
           delivery: s.string('Name of one Delivery (its webhook-id).'),
           trigger: s.string('Name of one Trigger: every dead delivery it owns.'),
         }),
-        status: s.object<{ redriven: unknown }>('What the redrive did (set by the server).', {
+        status: s.object<{ redriven: unknown; reenabled: unknown }>('What the redrive did (set by the server).', {
           redriven: s.array(s.string(''), 'Names of the deliveries sent again.', { 'x-kubernetes-list-type': 'atomic' }),
+          reenabled: s.array(s.string(''), 'Names of the Triggers whose endpoint, disabled by a 410 Gone, this redrive re-enabled.', { 'x-kubernetes-list-type': 'atomic' }),
         }),
       },
     ),
