@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { jsonEqual, nowTimestamp } from '@app/api-machinery';
 import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
+import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { disabledConditions, endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
@@ -20,8 +21,13 @@ export interface DeliveryRow {
   owner_uid: string;
   url: string;
   target_key: string;
-  /** The stored event as Postgres prints its jsonb: the same bytes on every attempt, no re-serialising. */
+  /**
+   * What is POSTed, as Postgres prints the stored jsonb (the same bytes on every attempt, no
+   * re-serialising): the whole event in structured mode, its `data` in binary mode.
+   */
   body: string;
+  /** Binary mode only: the event's other attributes, sent as `ce-*` headers and Content-Type. */
+  attributes: Record<string, unknown> | null;
   state: string;
   generation: number;
   attempts: number;
@@ -54,9 +60,13 @@ const deliveryDbSlots = 4;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
 const batchParallelism = 32;
 
-// The delivery, the owner's spec.delivery and the signing keys in one read.
+// The delivery, the owner's spec.delivery and the signing keys in one read. The content mode is
+// the owner's current one (as headers and secret are), so a change applies to retries and redrives.
+const binaryMode = `t.body->'spec'->'delivery'->>'contentMode' = 'binary'`;
 const loadSelect = (from: string, extra = '') => `
-  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key, d.event::text AS body,
+  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key,
+         CASE WHEN ${binaryMode} THEN (d.event->'data')::text ELSE d.event::text END AS body,
+         CASE WHEN ${binaryMode} THEN d.event - 'data' END AS attributes,
          d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
     FROM ${from} d
     LEFT JOIN triggers t ON t.uid = d.owner_uid
@@ -360,7 +370,9 @@ export class DeliveryService {
             ...lowerCaseKeys(d.delivery?.headers ?? {}),
             // A receiver's credentials live in the secret, never served; they win over a spec header of the same name.
             ...secretHeadersOf(d.secret),
-            'content-type': 'application/cloudevents+json; charset=utf-8',
+            // Structured mode: the event is the body; binary mode: `data` is, the attributes are ce-* headers.
+            ...(d.attributes ? binaryModeHeaders(d.attributes) : { 'content-type': STRUCTURED_CONTENT_TYPE }),
+            // Standard Webhooks signs the body sent, whichever mode.
             ...signed,
           },
           body,

@@ -1,5 +1,6 @@
 import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
+import { contentModes } from './content-mode';
 import { reenabledConditions } from './endpoint-disabled';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
@@ -9,8 +10,9 @@ const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the service sets itself; a trigger may not override them. */
 const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
 /**
- * `ce-*` headers carry CloudEvents attributes (HTTP binding §3.1.3); in the structured mode we
- * send they may only repeat the body's attributes (§3.2.3), so a trigger's own would contradict it.
+ * `ce-*` headers carry CloudEvents attributes (HTTP binding §3.1.3): in structured mode they may
+ * only repeat the body's attributes (§3.2.3), in binary mode they are the attributes, so a
+ * trigger's own would contradict the event either way.
  */
 const cloudEventsHeader = /^ce-/i;
 /** A field value undici sends as is: visible ASCII, spaces and tabs (others fail every attempt). */
@@ -96,6 +98,9 @@ export function validateTrigger(t: Trigger): FieldError[] {
         for (const [k, v] of Object.entries(delivery.headers)) errors.push(...deliveryHeaderProblems(k, v, `spec.delivery.headers[${k}]`, seen));
       }
     }
+  }
+  if (delivery?.contentMode !== undefined && !(contentModes as readonly unknown[]).includes(delivery.contentMode)) {
+    errors.push(fieldErr.notSupported('spec.delivery.contentMode', delivery.contentMode, [...contentModes]));
   }
   if (spec.paused !== undefined && typeof spec.paused !== 'boolean') errors.push(fieldErr.invalid('spec.paused', spec.paused, 'must be a boolean'));
   return errors;

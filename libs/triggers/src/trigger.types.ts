@@ -33,6 +33,8 @@ export interface TriggerDelivery {
   /** Required on writes: every delivery is signed (optional here for triggers stored before that). */
   secretRef?: { name: string };
   headers?: Record<string, string>;
+  /** CloudEvents HTTP content mode: `structured` (default, the event is the body) or `binary` (ce-* headers, `data` is the body). */
+  contentMode?: 'structured' | 'binary';
 }
 
 export interface TriggerSpec {

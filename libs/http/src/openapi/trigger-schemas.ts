@@ -102,6 +102,10 @@ export const triggerSchemas: Record<string, Schema> = {
       headers: s.stringMap(
         'Extra request headers (the Standard Webhooks and content headers are set by the server).',
       ),
+      contentMode: s.string(
+        'CloudEvents HTTP content mode: structured (default; the event is the body, application/cloudevents+json) or binary (the event data is the body, its attributes are ce-* headers). Both are signed over the body sent.',
+        { enum: ['structured', 'binary'] },
+      ),
     },
     {},
     { required: ['url', 'secretRef'] },
