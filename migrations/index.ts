@@ -10,6 +10,7 @@ import { Namespaces1733000000000 } from './1733000000000-Namespaces';
 import { DeliveryClaims1733100000000 } from './1733100000000-DeliveryClaims';
 import { ChangeLogPreviousObject1733100000300 } from './1733100000300-ChangeLogPreviousObject';
 import { DeliveryAttemptsCollation1733200000000 } from './1733200000000-DeliveryAttemptsCollation';
+import { DeliveryResourceVersions1733300000200 } from './1733300000200-DeliveryResourceVersions';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -28,4 +29,5 @@ export const migrations = [
   DeliveryClaims1733100000000,
   ChangeLogPreviousObject1733100000300,
   DeliveryAttemptsCollation1733200000000,
+  DeliveryResourceVersions1733300000200,
 ];

@@ -13,7 +13,16 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { type Database, type HandlerWatchOptions, type Queryable, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
+import {
+  currentResourceVersion,
+  type Database,
+  type HandlerWatchOptions,
+  type Queryable,
+  type ResourceHandler,
+  sequencePositionSql,
+  type WatchEventOut,
+} from '@app/persistence';
+import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL, versionDeliveries } from './delivery-versions';
 import { endpointDisabledSql, reenabledConditions } from './endpoint-disabled';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
@@ -27,12 +36,13 @@ const iso = (d: Date | string | null) => (d === null ? undefined : nowTimestamp(
 const microTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** The labels every Delivery carries. */
-const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
-const STATE_LABEL = 'triggers.imagestreamd.io/state';
+const TRIGGER_LABEL = DELIVERY_TRIGGER_LABEL;
+const STATE_LABEL = DELIVERY_STATE_LABEL;
 
 interface DeliveryDbRow {
   id: string;
   seq: string;
+  resource_version: string;
   namespace: string;
   owner_kind: string;
   owner_name: string;
@@ -61,6 +71,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
       name: r.id,
       namespace: r.namespace,
       uid: r.id,
+      resourceVersion: r.resource_version,
       creationTimestamp: iso(r.created_at),
       labels: { [TRIGGER_LABEL]: r.owner_name, [STATE_LABEL]: r.state },
     },
@@ -80,7 +91,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
 }
 
 const deliverySelect = `
-  SELECT d.*, d.seq::text AS seq, d.owner_uid::text AS owner_uid,
+  SELECT d.*, d.seq::text AS seq, d.resource_version::text AS resource_version, d.owner_uid::text AS owner_uid,
          (SELECT jsonb_agg(jsonb_build_object('generation', a.generation, 'attempt', a.attempt, 'startedAt', ${microTime('a.started_at')},
                   'finishedAt', ${microTime('a.finished_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
             FROM trigger_delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_list
@@ -89,19 +100,42 @@ const deliverySelect = `
 /**
  * Deliveries (read-only): every fire with its event and attempt history. Label selectors
  * `triggers.imagestreamd.io/trigger=<name>` and `triggers.imagestreamd.io/state=<state>`;
- * `limit`/`continue` page in creation order.
+ * `limit`/`continue` page in creation order. Watchable through the change log (see
+ * delivery-versions.ts): a list's resourceVersion is where a watch resumes.
  */
 export class DeliveriesHandler implements ResourceHandler {
   readonly info = deliveriesInfo;
   constructor(private readonly db: Database) {}
 
   async get(namespace: string, name: string) {
+    const found = await this.current(namespace, name);
+    if (!found) throw ApiError.notFound(refOf(this.info), name);
+    return found;
+  }
+
+  /** What a watch sends for a change (the log holds no object): the delivery as it is now. */
+  async current(namespace: string, name: string): Promise<Delivery | null> {
     const [row] = await this.db.query<DeliveryDbRow>(`${deliverySelect} WHERE d.namespace = $1 AND d.id = $2`, [namespace, name]);
-    if (!row) throw ApiError.notFound(refOf(this.info), name);
-    return toDelivery(row);
+    return row ? toDelivery(row) : null;
   }
 
   async list(o: ListOptions): Promise<ListResult<object>> {
+    // One snapshot for the rows and the version reported, as the generic store lists: with a change
+    // feed in this process its horizon (every change at or below it has committed), so a watch from
+    // the list's resourceVersion misses nothing; a change already in the list arrives again.
+    return this.db.transaction(
+      async (tx) => {
+        const newest = await currentResourceVersion(tx);
+        const horizon = await this.db.versionHorizon(newest);
+        const listRv = horizon !== undefined && BigInt(horizon) < BigInt(newest) ? horizon : newest;
+        const page = await this.listIn(tx, o);
+        return { ...page, metadata: { ...page.metadata, resourceVersion: listRv } };
+      },
+      { isolation: 'REPEATABLE READ' },
+    );
+  }
+
+  private async listIn(q: Queryable, o: ListOptions): Promise<ListResult<object>> {
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -135,7 +169,7 @@ export class DeliveriesHandler implements ResourceHandler {
       where.push(`d.seq > ${p(o.continueToken)}`);
     }
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
-    const rows = await this.db.query<DeliveryDbRow>(
+    const rows = await q.query<DeliveryDbRow>(
       `${deliverySelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq LIMIT ${p(limit + 1)}`,
       params,
     );
@@ -185,16 +219,17 @@ export class DeliveryRedriveHandler implements ResourceHandler {
         params,
       );
       const targets = owners.flatMap((o) => (o.url ? [{ uid: o.uid, url: o.url, target_key: targetKeyOf(o.url) }] : []));
-      const redriven = await q.query<{ id: string }>(
+      const redriven = await q.query<{ id: string; owner_name: string }>(
         `WITH o AS (SELECT * FROM jsonb_to_recordset($4::jsonb) AS o(uid uuid, url text, target_key text))
          UPDATE trigger_deliveries d SET state = 'pending', generation = generation + 1, attempts = 0,
                 next_attempt_at = now() - interval '1 hour', dead_at = NULL,
                 url = COALESCE((SELECT o.url FROM o WHERE o.uid = d.owner_uid), d.url),
                 target_key = COALESCE((SELECT o.target_key FROM o WHERE o.uid = d.owner_uid), d.target_key)
           WHERE ${dead}
-          RETURNING d.id`,
+          RETURNING d.id, d.owner_name`,
         [...params, JSON.stringify(targets)],
       );
+      await versionDeliveries(q, redriven.map((r) => ({ id: r.id, namespace, owner: r.owner_name, state: 'pending', prevState: 'dead' })));
       return { redriven, reenabled };
     };
     const { redriven: rows, reenabled } = await this.db.transaction(run, { rollback: options.dryRun });

@@ -1,11 +1,12 @@
 import type { TriggerConfig } from '@app/config';
-import { type Database, type Queryable } from '@app/persistence';
+import { type Database, noteChange, type Queryable } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
 import { jsonEqual, nowTimestamp } from '@app/api-machinery';
 import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
+import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
 import { disabledConditions, endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
@@ -89,8 +90,16 @@ function claimSql(where: string, attempt: string, leaseMs: string): string {
   // dead-lettered here without a request (no attempt), the others are claimed. The two updates
   // take disjoint rows (one snapshot of the owner's condition).
   const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
-  return `WITH off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, last_error = '${NOT_SENT_ENDPOINT_DISABLED.replace(/'/g, "''")}'
-                        WHERE state = 'pending' AND ${where} AND ${disabledOwner} RETURNING 1),
+  // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. No NOTIFY
+  // follows (the claim's caller cannot tell whether any row went this way): watchers get these
+  // rare changes from the change feed's next poll, within a second.
+  return `WITH offv AS MATERIALIZED (SELECT id, nextval('resource_version_seq') AS rv FROM trigger_deliveries
+                                     WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
+               off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, resource_version = offv.rv,
+                              last_error = '${NOT_SENT_ENDPOINT_DISABLED.replace(/'/g, "''")}'
+                         FROM offv WHERE trigger_deliveries.id = offv.id AND trigger_deliveries.state = 'pending'
+                        RETURNING trigger_deliveries.id, trigger_deliveries.namespace, trigger_deliveries.owner_name, trigger_deliveries.state),
+               offch AS (${deliveryChangesSql('offv', 'off', 'MODIFIED', `'pending'`)}),
                c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
                       WHERE state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING *),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
@@ -222,14 +231,15 @@ export class DeliveryService {
           r.error,
           r.finishedAt,
         ]);
-        await tx.query(
+        const moved = await tx.query<{ id: string }>(
           `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
                   next_attempt_at = now() + make_interval(secs => $6::float8 / 1000),
                   delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
                   dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END
-            WHERE id = $1 AND generation = $7`,
+            WHERE id = $1 AND generation = $7 RETURNING id`,
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
+        await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
         if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
       }));
       if (next.state === 'delivered') return { kind: 'done' };
@@ -299,6 +309,7 @@ export class DeliveryService {
     const clear = await this.withDb(() => this.db.query<{ owner_uid: string; id: string }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, finished timestamptz)),
+            v AS MATERIALIZED (SELECT r.id, nextval('resource_version_seq') AS rv FROM r),
             fin AS (UPDATE trigger_delivery_attempts a SET finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
                       FROM r WHERE a.id = r.attempt_id AND r.sent RETURNING 1),
             gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent RETURNING 1),
@@ -306,13 +317,17 @@ export class DeliveryService {
                            last_error = r.error, last_status_code = r.status_code,
                            next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000),
                            delivered_at = CASE WHEN r.state = 'delivered' THEN now() ELSE d.delivered_at END,
-                           dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END
-                      FROM r WHERE d.id = r.id AND d.generation = 1 RETURNING d.id, d.owner_uid, d.owner_kind, r.state)
+                           dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END,
+                           resource_version = v.rv
+                      FROM r JOIN v ON v.id = r.id WHERE d.id = r.id AND d.generation = 1
+                    RETURNING d.id, d.owner_uid, d.owner_kind, r.state, d.namespace, d.owner_name),
+            ch AS (${deliveryChangesSql('v', 'upd', 'MODIFIED', `'pending'`)})
        SELECT upd.owner_uid::text AS owner_uid, upd.id FROM upd JOIN triggers t ON t.uid = upd.owner_uid
         WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')
           AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
       [JSON.stringify(records)],
     ));
+    noteChange(this.db);
     const byId = new Map(rows.map((d) => [d.id, d]));
     for (const c of clear) {
       const rec = records.find((r) => r.id === c.id)!;

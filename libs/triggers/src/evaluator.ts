@@ -1,6 +1,7 @@
 import { nowTimestamp } from '@app/api-machinery';
-import type { Database, GenericStore, Queryable } from '@app/persistence';
+import { allocateResourceVersions, type Database, type GenericStore, noteChange, type Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
+import { deliveryChangesSql } from './delivery-versions';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
 import { factsOf, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
 import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
@@ -260,17 +261,24 @@ export class TriggerEvaluator {
   /** One delivery per fire, exactly once per idempotency key; returns the ids that are new. */
   private async recordDeliveries(tx: Queryable, fired: EvaluatedTrigger[], tag: ResolvedTag): Promise<Set<string>> {
     if (!fired.length) return new Set();
+    // One version per fire (tracked by the transaction, so a rollback releases them); a fire whose
+    // delivery exists already (a repeated evaluation) leaves its version as a NONE row.
+    const rvs = await allocateResourceVersions(tx, fired.length);
     const inserted = await tx.query<{ id: string }>(
-      `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, next_attempt_at)
-       SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
-              now() + make_interval(secs => ${Number(this.options.deliveryLeaseMs ?? 0) / 1000})
-         FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb, rv bigint)),
+            ins AS (INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, next_attempt_at, resource_version)
+                    SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
+                           now() + make_interval(secs => ${Number(this.options.deliveryLeaseMs ?? 0) / 1000}), r.rv
+                      FROM r
+                    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, namespace, owner_name, state),
+            ch AS (${deliveryChangesSql('r', 'ins', 'ADDED', null)})
+       SELECT id FROM ins`,
       [
         JSON.stringify(
-          fired.map((f) => {
+          fired.map((f, i) => {
             const u = new URL(f.trigger.spec.delivery.url);
             return {
+              rv: String(rvs[i]),
               id: f.event!.id,
               key: f.key,
               namespace: f.trigger.metadata.namespace,
@@ -286,6 +294,7 @@ export class TriggerEvaluator {
         ),
       ],
     );
+    noteChange(tx);
     return new Set(inserted.map((r) => r.id));
   }
 }

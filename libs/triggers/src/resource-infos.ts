@@ -41,7 +41,7 @@ export const deliveriesInfo: ResourceInfo = {
   singularName: 'delivery',
   kind: 'Delivery',
   listKind: 'DeliveryList',
-  verbs: ['get', 'list'],
+  verbs: ['get', 'list', 'watch'],
   shortNames: ['dlv'],
 };
 
