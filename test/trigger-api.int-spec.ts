@@ -321,6 +321,25 @@ describe('triggers.imagestreamd.io API', () => {
     }
   });
 
+  it('a credential-looking spec.delivery.headers entry is accepted with a Warning pointing at the TriggerSecret header key', async () => {
+    const withHeaders = (headers: Record<string, string>) => ({ ...spec('/ok'), delivery: { url: `${rx.url}/ok`, secretRef: { name: 'hook-key' }, headers } });
+    const created = await call('POST', `${trg()}/triggers`, { metadata: { name: 'leaky' }, spec: withHeaders({ Authorization: 'Bearer x', 'X-Team': 'ci' }) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('warning')).toBe(
+      '299 - "spec.delivery.headers[Authorization]: looks like a credential, and the Trigger\'s spec is served to every reader; ' +
+        'put it in the TriggerSecret hook-key as data key \\"header.Authorization\\" instead (write-only, sent with every delivery it signs)"',
+    );
+    // Each such header is named, on updates too; other headers are not.
+    const patched = await call('PATCH', `${trg()}/triggers/leaky`, { spec: { delivery: { headers: { 'X-Gitlab-Token': 't', Cookie: 'c' } } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const warned = (patched.headers.get('warning') ?? '').split(/, (?=299 )/).map((w) => /headers\[([^\]]+)\]/.exec(w)?.[1]);
+    expect(warned.sort()).toEqual(['Authorization', 'Cookie', 'X-Gitlab-Token']);
+    const plain = await call('POST', `${trg()}/triggers`, { metadata: { name: 'plain-headers' }, spec: withHeaders({ 'X-Team': 'ci', 'X-Build-Id': '7' }) });
+    expect(plain.status).toBe(201);
+    expect(plain.headers.get('warning')).toBeNull();
+    for (const name of ['leaky', 'plain-headers']) expect((await call('DELETE', `${trg()}/triggers/${name}`)).status).toBe(200);
+  });
+
   it('field validation: every Trigger field is kept; unknown ones warn and are dropped, or are a 400 in Strict mode', async () => {
     const full = {
       from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'api' },

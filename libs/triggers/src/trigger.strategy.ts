@@ -1,6 +1,7 @@
 import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
+import { credentialHeaderWarnings } from './credential-headers';
 import { reenabledConditions } from './endpoint-disabled';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
@@ -153,6 +154,10 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
   validateUpdate(obj: Trigger): FieldError[] {
     return validateTrigger(obj);
   }
+  /** Credential-looking spec.delivery.headers are accepted with a warning pointing at the TriggerSecret. */
+  warnings(obj: Trigger): string[] {
+    return credentialHeaderWarnings(obj);
+  }
 }
 
 /** Trigger /status: spec and metadata changes are ignored; status is taken as given. */
@@ -166,6 +171,10 @@ export class TriggerStatusStrategy extends TriggerStrategy {
   }
   override validateUpdate(obj: Trigger): FieldError[] {
     return [...super.validateUpdate(obj), ...validateTriggerStatus(obj.status ?? {})];
+  }
+  /** A status writer (a controller) cannot change the spec: nothing to warn it about. */
+  override warnings(): string[] {
+    return [];
   }
 }
 
