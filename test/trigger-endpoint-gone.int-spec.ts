@@ -112,6 +112,26 @@ describe('a receiver answering 410 Gone disables the trigger\'s endpoint (Standa
     expect((await deliveriesOf('same')).find((d) => d.spec.image === digest('2')).status.state).toBe('dead');
   });
 
+  it('a 410 answering an attempt that started before spec.delivery changed does not disable the new endpoint', async () => {
+    let release!: () => void;
+    rx.answer('/old', { status: 410, after: new Promise<void>((r) => (release = r)) });
+    await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'raced' } });
+    await map('raced', digest('5'));
+    expect((await call('POST', `${trg()}/triggers`, { metadata: { name: 'raced' }, spec: triggerSpec('raced:v1', { kind: 'Build', name: 'app' }, rx.url('/old')) })).status).toBe(201);
+    await rx.waitFor('/old', 1);
+    // While the old endpoint holds its answer, the user moves the trigger.
+    expect((await call('PATCH', `${trg()}/triggers/raced`, { spec: { delivery: { url: rx.url('/new') } } }, 'application/merge-patch+json')).status).toBe(200);
+    release();
+    const [d] = await settled('raced', 1);
+    expect(d.status).toMatchObject({ state: 'dead', lastStatusCode: 410 });
+    const t = await pollUntil(() => getTrigger(server.url, 'demo', 'raced'), (x) => findCondition(x, 'DeadLettered')?.status === 'True');
+    expect(findCondition(t, 'DeadLettered').reason).toBe('ReceiverGone');
+    expect(findCondition(t, 'EndpointDisabled')).toBeUndefined();
+    await map('raced', digest('6'));
+    const [got] = await rx.waitFor('/new', 1);
+    expect(got!.json.data.new.digest).toBe(digest('6'));
+  });
+
   it('a 4xx other than 410 dead-letters the delivery but keeps the endpoint enabled', async () => {
     rx.answer('/rejects', 400);
     expect((await call('POST', `${trg()}/triggers`, { metadata: { name: 'rejects' }, spec: triggerSpec('other:v1', { kind: 'Build', name: 'app' }, rx.url('/rejects')) })).status).toBe(201);

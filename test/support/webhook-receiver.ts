@@ -12,8 +12,8 @@ export interface Received {
   receivedAt: number;
 }
 
-/** A scripted answer of the Receiver: a status code, or one with response headers. */
-export type ScriptedAnswer = number | { status: number; headers: Record<string, string> };
+/** A scripted answer of the Receiver: a status code, or one with response headers, sent once `after` settles (when given). */
+export type ScriptedAnswer = number | { status: number; headers?: Record<string, string>; after?: Promise<unknown> };
 
 /** A local webhook receiver for trigger tests: records every POST (CloudEvent) by path. */
 export class Receiver {
@@ -33,7 +33,8 @@ export class Receiver {
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({ path: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, json: JSON.parse(body), receivedAt: Date.now() });
         const next = this.scripted.get(req.url ?? '')?.shift();
-        if (next !== undefined) return void (typeof next === 'number' ? res.writeHead(next) : res.writeHead(next.status, next.headers)).end();
+        if (typeof next === 'number') return void res.writeHead(next).end();
+        if (next !== undefined) return void (next.after ?? Promise.resolve()).finally(() => res.writeHead(next.status, next.headers).end());
         if (this.mode === 'hang') return;
         res.writeHead(this.mode === 'ok' ? 200 : 500).end();
       });
