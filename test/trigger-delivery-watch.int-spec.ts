@@ -76,6 +76,33 @@ describe('Deliveries are watchable (change log, resourceVersion, kubectl get -w,
     await pollUntil(() => listDeliveries(server.url, 'demo', 'flaky'), (ds) => ds[0]?.status.state === 'delivered');
   });
 
+  it('a watch resumed from an older resourceVersion, after the deliveries have moved on, still sees each appear and leave a selection', async () => {
+    const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
+    await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'late' } });
+    rx.answer('/late', 500, 500);
+    await map('late', digest('f'));
+    await createTrigger('late', 'late');
+    const [dead] = await pollUntil(() => listDeliveries(server.url, 'demo', 'late'), (ds) => ds[0]?.status.state === 'dead');
+    await call('POST', `${trg()}/deliveryredrives`, { spec: { trigger: 'late' } });
+    const [done] = await pollUntil(() => listDeliveries(server.url, 'demo', 'late'), (ds) => ds[0]?.status.state === 'delivered');
+    // Every change of the delivery is in the log now; each one is read after the delivery moved on.
+    const all = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
+    const deadOnly = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}&labelSelector=${encodeURIComponent(`${STATE}=dead`)}`);
+    try {
+      await all.waitFor((e) => mine(e, 'late').some((x) => x.object.metadata.resourceVersion === done.metadata.resourceVersion));
+      await deadOnly.waitFor((e) => mine(e, 'late').some((x) => x.type === 'DELETED'));
+    } finally {
+      all.stop();
+      deadOnly.stop();
+    }
+    expect(mine(all.events, 'late')[0]!.type).toBe('ADDED');
+    expect(mine(all.events, 'late').slice(1).every((x) => x.type === 'MODIFIED')).toBe(true);
+    expect(mine(deadOnly.events, 'late').map((x) => x.type)).toEqual(['ADDED', 'DELETED']);
+    expect(mine(deadOnly.events, 'late')[0]!.object.metadata.name).toBe(dead.metadata.name);
+    const rvs = mine(all.events, 'late').map((x) => BigInt(x.object.metadata.resourceVersion));
+    for (let i = 1; i < rvs.length; i++) expect(rvs[i]! > rvs[i - 1]!).toBe(true);
+  });
+
   (kubectlFound ? it : it.skip)('kubectl get deliveries -w prints the listed row, then the fire of a push as it is delivered', async () => {
     await map('kc', digest('c'));
     await createTrigger('kc', 'kc');

@@ -264,10 +264,14 @@ export class WatchStream {
       this.write(type, prepresented ?? (await this.req.handler.present(this.withVersion(c), c.snapshotMark)));
       return;
     }
-    // Rows written without an object: the current state, unless it has changed again since.
+    // Rows written without an object: the current state, unless it has changed again since (the
+    // newer change delivers it). An ADDED or DELETED is sent even then, at this change's version:
+    // the newer change, judged by its own labels, would not repeat the object appearing (a
+    // MODIFIED of an object the client never saw) or leaving a label-selected watch (nothing).
     const current = (await this.req.handler.current!(c.namespace, c.name)) as ApiObject | null;
-    if (!current || current.metadata.resourceVersion !== c.rv) return;
-    this.write(type, current);
+    if (!current) return;
+    if (current.metadata.resourceVersion === c.rv) this.write(type, current);
+    else if (type !== 'MODIFIED') this.write(type, { ...current, metadata: { ...current.metadata, resourceVersion: c.rv } });
   }
 
   private bookmark(): void {
