@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -89,7 +89,17 @@ describe('a receiver answering 410 Gone disables the trigger\'s endpoint (Standa
     expect((await call('POST', `${trg()}/triggers`, { metadata: { name: 'same' }, spec: triggerSpec('other:v1', { kind: 'Build', name: 'app' }, rx.url('/same')) })).status).toBe(201);
     await settled('same', 1);
     await pollUntil(() => getTrigger(server.url, 'demo', 'same'), (x) => findCondition(x, 'EndpointDisabled')?.status === 'True');
-    await map('other', digest('2'));
+    // A watch sees a fire that is not sent as it is recorded, then dead-lettered.
+    const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
+    const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}&labelSelector=triggers.imagestreamd.io/trigger%3Dsame`);
+    try {
+      await map('other', digest('2'));
+      await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED' && x.object.status.state === 'dead'));
+    } finally {
+      w.stop();
+    }
+    expect(w.events.map((x) => x.type)).toEqual(['ADDED', 'MODIFIED']);
+    expect(w.events[1]!.object.status.lastError).toMatch(/^not sent: /);
     await settled('same', 2);
     await map('other', digest('3'));
     const missed = await settled('same', 3);

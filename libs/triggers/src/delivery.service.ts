@@ -90,9 +90,8 @@ function claimSql(where: string, attempt: string, leaseMs: string): string {
   // dead-lettered here without a request (no attempt), the others are claimed. The two updates
   // take disjoint rows (one snapshot of the owner's condition).
   const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
-  // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. No NOTIFY
-  // follows (the claim's caller cannot tell whether any row went this way): watchers get these
-  // rare changes from the change feed's next poll, within a second.
+  // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. Callers
+  // wake the change feeds when a claim took fewer rows than asked (see noteUnclaimed).
   return `WITH offv AS MATERIALIZED (SELECT id, nextval('resource_version_seq') AS rv FROM trigger_deliveries
                                      WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
                off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, resource_version = offv.rv,
@@ -210,7 +209,10 @@ export class DeliveryService {
         [id, generation, attempt, this.config.jobLockMs],
         'trg-delivery-claim',
       ));
-      if (!d) return { kind: 'done' };
+      if (!d) {
+        noteUnclaimed(this.db);
+        return { kind: 'done' };
+      }
       if (!held) {
         const late = this.limiter.tryAcquire(d.target_key);
         if ('retryInMs' in late) {
@@ -264,6 +266,7 @@ export class DeliveryService {
       claimSql(`id = ANY($1::text[]) AND generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2'),
       [ids, this.config.jobLockMs],
     ));
+    if (rows.length < ids.length) noteUnclaimed(this.db);
     const results = new Map<string, SendResult | 'unsent'>();
     const stopped = new Set<string>();
     let next = 0;
@@ -445,6 +448,15 @@ export class DeliveryService {
     }
     await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
   }
+}
+
+/**
+ * A claim that took fewer rows than asked may have dead-lettered some for a disabled endpoint
+ * (a change-log row each): wake the change feeds. Rare (duplicate jobs, disabled endpoints), and
+ * NOTIFYs coalesce; without it watchers would see those changes at the feeds' next poll.
+ */
+function noteUnclaimed(db: Database): void {
+  noteChange(db);
 }
 
 /**
