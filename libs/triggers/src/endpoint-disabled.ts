@@ -8,7 +8,10 @@ import { setCondition } from './trigger-status';
  * recorded (the history shows what the receiver missed) but dead-lettered at once without a
  * request. It is re-enabled by a change of `spec.delivery` (the user pointed it somewhere else)
  * or by a DeliveryRedrive naming the trigger or one of its deliveries (the user asks for this
- * endpoint again); neither sends the missed fires by itself, a redrive does.
+ * endpoint again); neither sends the missed fires by itself, a redrive does. Why: for a build
+ * system the missed fires are mostly stale (one build on the newest base covers them) and a
+ * receiver that came back, perhaps as a new CI project, should not get a burst of builds nobody
+ * asked for; redriving the newest missed delivery re-enables and sends just that one.
  */
 export const ENDPOINT_DISABLED = 'EndpointDisabled';
 
