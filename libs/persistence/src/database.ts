@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CHANGE_CHANNEL, type ChangeRecord } from './change-log';
 import { ChangeNotifier } from './change-notifier';
 import type { VersionTracking } from './resource-version';
+import { type BatchStatement, preparesMissing, renderStatement } from './session-statements';
 
 /** Something SQL can run on: the pool, or one open transaction. */
 export interface Queryable {
@@ -61,16 +62,17 @@ function translate(e: unknown): unknown {
 /** An open transaction. */
 export interface Transaction extends Queryable {
   /**
-   * Runs parameterless statements (values inlined with `sqlLiteral`) in one round trip and
-   * returns each one's rows; opens the transaction in the same trip when it is the first call.
+   * Runs statements (parameterless ones with values inlined by `sqlLiteral`, or parameterised
+   * ones, which run as prepared statements: see ParameterisedSql) in one round trip and returns
+   * each one's rows; opens the transaction in the same trip when it is the first call.
    */
-  batch(statements: string[]): Promise<Record<string, unknown>[][]>;
+  batch(statements: BatchStatement[]): Promise<Record<string, unknown>[][]>;
   /**
-   * Registers a parameterless statement to run in the same round trip as COMMIT. Writes that
-   * take the global resourceVersion lock put it here, so the lock is held for one server-side
-   * step instead of several client round trips.
+   * Registers a statement to run in the same round trip as COMMIT. Writes that take the global
+   * resourceVersion lock put it here, so the lock is held for one server-side step instead of
+   * several client round trips.
    */
-  finishWith(sql: string): void;
+  finishWith(statement: BatchStatement): void;
   /**
    * Sends the statements registered with finishWith so far (one round trip, no COMMIT), for a
    * transaction that must read what they wrote before it goes on.
@@ -82,11 +84,13 @@ type Rows = Record<string, unknown>[];
 
 /** BEGIN is sent lazily, with the first statement when that one has no parameters. */
 class PgTransaction implements Transaction, VersionTracking {
-  readonly tail: string[] = [];
+  readonly tail: BatchStatement[] = [];
   readonly allocated: bigint[] = [];
   /** Versions were taken or change-log rows written: the feeds are woken after COMMIT. */
   changed = false;
   private begun = false;
+  /** Preparing statements failed: which ones this connection holds is unknown, so it is discarded. */
+  unsure = false;
 
   constructor(
     private readonly client: PoolClient,
@@ -105,21 +109,35 @@ class PgTransaction implements Transaction, VersionTracking {
     return res.rows as T[];
   }
 
-  async batch(statements: string[]): Promise<Rows[]> {
+  async batch(statements: BatchStatement[]): Promise<Rows[]> {
     const prefix = this.begun ? [] : [this.begin];
     this.begun = true;
     return this.simple([...prefix, ...statements], statements.length);
   }
 
-  /** Simple-protocol multi-statement query; returns the rows of the last `count` statements. */
-  private async simple(statements: string[], count: number): Promise<Rows[]> {
-    const res = (await this.client.query(statements.join(';\n'))) as unknown as QueryResult | QueryResult[];
+  /**
+   * Simple-protocol multi-statement query; returns the rows of the last `count` statements. The
+   * connection first prepares the parameterised statements it has not met yet (once per
+   * connection, in a round trip of its own, so a failure there cannot be mistaken for the batch's).
+   */
+  private async simple(statements: BatchStatement[], count: number): Promise<Rows[]> {
+    const prepares = preparesMissing(this.client, statements);
+    if (prepares.sql.length) {
+      try {
+        await this.client.query(prepares.sql.join(';\n'));
+      } catch (e) {
+        this.unsure = true;
+        throw e;
+      }
+      prepares.done();
+    }
+    const res = (await this.client.query(statements.map(renderStatement).join(';\n'))) as unknown as QueryResult | QueryResult[];
     const all = Array.isArray(res) ? res : [res];
     return all.slice(all.length - count).map((r) => r.rows as Rows);
   }
 
-  finishWith(sql: string): void {
-    this.tail.push(sql);
+  finishWith(statement: BatchStatement): void {
+    this.tail.push(statement);
   }
 
   async flush(): Promise<void> {
@@ -260,7 +278,8 @@ export class Database implements Queryable {
         else if (tx.changed) this.notifier.kick();
         return result;
       } catch (e) {
-        if (client && tx?.open) {
+        if (tx?.unsure) broken = true;
+        if (client && tx?.open && !broken) {
           await client.query('ROLLBACK').catch(() => {
             broken = true;
           });

@@ -9,3 +9,4 @@ export * from './data-source';
 export * from './resource-registry';
 export * from './persistence.module';
 export * from './versioned-writes';
+export * from './session-statements';

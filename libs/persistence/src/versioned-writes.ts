@@ -1,26 +1,43 @@
 import type { ChangeRecord } from './change-log';
-import { noteChange, sqlLiteral, type Transaction } from './database';
+import { noteChange, type Transaction } from './database';
+import type { SqlValue } from './session-statements';
+
+/** Gives a value its placeholder (`$n::type`) in a parameterised statement being built. */
+export type SqlParam = (value: SqlValue, type: string) => string;
 
 /** One row write that takes a new resourceVersion, with the change-log entry it produces. */
 export interface VersionedWrite {
-  /** A data-modifying statement that uses `rv` (an SQL expression) and ends without RETURNING. */
-  rowSql(rv: string): string;
+  /**
+   * A data-modifying statement that uses `rv` (an SQL expression), takes every value through
+   * `param` (never inlined: the statement is prepared once per connection and reused), and ends
+   * without RETURNING.
+   */
+  rowSql(rv: string, param: SqlParam): string;
   /** `object`: the stored object as written (resourceVersion is filled in from the row at delivery). */
   change: Omit<ChangeRecord, 'rv' | 'object'> & { object?: unknown };
+  /**
+   * The written row's `body` column is the object as written: the change log takes it from the
+   * row (RETURNING body), so the object is not sent and parsed a second time; `change.object` is
+   * not used. (A statement that wrote nothing leaves a NONE row, which has no object.)
+   */
+  objectFromRowBody?: boolean;
 }
 
-function json(value: unknown): string {
-  return value === null || value === undefined ? 'NULL' : `${sqlLiteral(JSON.stringify(value))}::jsonb`;
+/** A JSON value as a parameter (NULL for null/undefined). */
+export function jsonValue(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
 /**
  * Queues writes that need resourceVersions to run with COMMIT in one round trip: take the
  * versions, apply each row statement, log its change (a NONE row when the statement wrote
  * nothing, so the version leaves no gap for the change feed to wait on); watchers are woken after
- * the COMMIT.
+ * the COMMIT. It is one parameterised statement, so each connection plans it once per shape.
  */
 export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrite[]): void {
   if (writes.length === 0) return;
+  const values: SqlValue[] = [];
+  const param: SqlParam = (value, type) => `$${values.push(value)}::${type}`;
   const ctes = [
     `rv AS MATERIALIZED (SELECT ord, nextval('resource_version_seq') AS v FROM generate_series(1, ${writes.length}) AS ord)`,
   ];
@@ -28,18 +45,20 @@ export function finishWithVersionedWrites(tx: Transaction, writes: VersionedWrit
     const ord = i + 1;
     const rv = `(SELECT v FROM rv WHERE ord = ${ord})`;
     const c = w.change;
-    ctes.push(`w${ord} AS (${w.rowSql(rv)} RETURNING 1)`);
+    ctes.push(`w${ord} AS (${w.rowSql(rv, param)} RETURNING ${w.objectFromRowBody ? 'body' : '1'})`);
+    const object = w.objectFromRowBody ? `(SELECT body FROM w${ord})` : param(jsonValue(c.object), 'jsonb');
     ctes.push(
       `c${ord} AS (INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels, object, snapshot_mark)
-        SELECT v, ${sqlLiteral(c.resource)}, ${sqlLiteral(c.namespace)}, ${sqlLiteral(c.name)},
-               CASE WHEN EXISTS (SELECT 1 FROM w${ord}) THEN ${sqlLiteral(c.type)} ELSE 'NONE' END,
-               ${json(c.labels)}, ${json(c.prevLabels)}, ${json(c.object)}, ${c.snapshotMarkSql ?? 'NULL'}
+        SELECT v, ${param(c.resource, 'text')}, ${param(c.namespace, 'text')}, ${param(c.name, 'text')},
+               CASE WHEN EXISTS (SELECT 1 FROM w${ord}) THEN ${param(c.type, 'text')} ELSE 'NONE' END,
+               ${param(jsonValue(c.labels), 'jsonb')}, ${param(jsonValue(c.prevLabels), 'jsonb')}, ${object}, ${c.snapshotMarkSql ?? 'NULL'}
           FROM rv WHERE ord = ${ord})`,
     );
   });
-  tx.finishWith(`WITH ${ctes.join(',\n')}
-    SELECT max(v) FROM rv`);
+  tx.finishWith({
+    text: `WITH ${ctes.join(',\n')}
+    SELECT max(v) FROM rv`,
+    values,
+  });
   noteChange(tx);
 }
-
-export { json as sqlJson };

@@ -93,8 +93,8 @@ async function afterRemoval(
 function touchStream(tx: Transaction, stream: { namespace: string; name: string; labels: Record<string, string> }): void {
   finishWithVersionedWrites(tx, [
     {
-      rowSql: (rv) => `UPDATE image_streams SET resource_version = ${rv}
-        WHERE namespace = ${sqlLiteral(stream.namespace)} AND name = ${sqlLiteral(stream.name)}`,
+      rowSql: (rv, param) => `UPDATE image_streams SET resource_version = ${rv}
+        WHERE namespace = ${param(stream.namespace, 'text')} AND name = ${param(stream.name, 'text')}`,
       change: {
         resource: 'imagestreams',
         namespace: stream.namespace,
@@ -110,7 +110,8 @@ function touchStream(tx: Transaction, stream: { namespace: string; name: string;
 /** Locks the stream row (serialising with mappings into it); null when it does not exist. */
 async function lockStream(tx: Transaction, namespace: string, name: string) {
   const table = imageStreamTable();
-  const stream = table.hydrateRows(await tx.query(table.getSql(namespace, name, true)));
+  const lookup = table.getStatement(namespace, name, true);
+  const stream = table.hydrateRows(await tx.query(lookup.text, [...lookup.values]));
   if (!stream) return null;
   return { namespace, name, uid: stream.metadata.uid!, labels: stream.metadata.labels ?? {} };
 }

@@ -16,9 +16,8 @@ import {
 import {
   type Database,
   finishWithVersionedWrites,
+  jsonValue,
   type ResourceHandler,
-  sqlJson,
-  sqlLiteral,
   type TableStorage,
   type Transaction,
   type VersionedWrite,
@@ -155,12 +154,11 @@ export class ImageStreamMappingHandler implements ResourceHandler {
 
   private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
-    const streamUidSql = `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(streamName)})`;
     // One round trip: open the transaction, lock the stream, probe the image and the tag's newest event.
     const [streamRows, imageRows, topRows] = await tx.batch([
-      this.streams.getSql(namespace, streamName, true),
-      `SELECT EXISTS (SELECT 1 FROM images WHERE name = ${sqlLiteral(imageName)}) AS present`,
-      this.history.topEventSql(streamUidSql, tag),
+      this.streams.getStatement(namespace, streamName, true),
+      { text: `SELECT EXISTS (SELECT 1 FROM images WHERE name = $1::text) AS present`, values: [imageName] },
+      this.history.topEventStatement(namespace, streamName, tag),
     ]);
     const stream = this.streams.hydrateRows(streamRows!);
     if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
@@ -195,9 +193,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (!existing) {
       // A concurrent mapping of the same digest may insert it first: then ours is a no-op.
       writes.push({
-        rowSql: (rv) => `INSERT INTO images (name, uid, resource_version, create_rv, labels, body)
-          VALUES (${sqlLiteral(imageName)}, ${sqlLiteral(image.metadata.uid!)}::uuid, ${rv}, ${rv},
-                  ${sqlJson(image.metadata.labels ?? {})}, ${sqlJson(image)})
+        rowSql: (rv, param) => `INSERT INTO images (name, uid, resource_version, create_rv, labels, body)
+          VALUES (${param(imageName, 'text')}, ${param(image.metadata.uid!, 'uuid')}, ${rv}, ${rv},
+                  ${param(jsonValue(image.metadata.labels ?? {}), 'jsonb')}, ${param(jsonValue(image), 'jsonb')})
           ON CONFLICT (name) DO NOTHING`,
         change: {
           resource: imagesInfo.resource,
@@ -206,14 +204,14 @@ export class ImageStreamMappingHandler implements ResourceHandler {
           type: 'ADDED',
           labels: image.metadata.labels ?? {},
           prevLabels: null,
-          object: image,
         },
+        objectFromRowBody: true,
       });
     }
     if (tagChanged) {
       writes.push({
-        rowSql: (rv) => `UPDATE image_streams SET resource_version = ${rv}
-          WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(streamName)}`,
+        rowSql: (rv, param) => `UPDATE image_streams SET resource_version = ${rv}
+          WHERE namespace = ${param(namespace, 'text')} AND name = ${param(streamName, 'text')}`,
         change: {
           resource: 'imagestreams',
           namespace,
@@ -221,9 +219,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
           type: 'MODIFIED',
           labels: stream.metadata.labels ?? {},
           prevLabels: stream.metadata.labels ?? {},
-          object: stream,
           snapshotMarkSql: tagHistoryMarkSql,
         },
+        // Only the version changes: the row's body is the stream as it was read.
+        objectFromRowBody: true,
       });
     }
     finishWithVersionedWrites(tx, writes);

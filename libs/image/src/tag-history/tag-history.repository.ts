@@ -1,4 +1,4 @@
-import { type Queryable, sequencePositionSql, sqlLiteral } from '@app/persistence';
+import { type ParameterisedSql, type Queryable, sequencePositionSql } from '@app/persistence';
 import type { NamedTagEventList, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
 import { decideTagEvent } from './add-tag-event';
 
@@ -72,15 +72,19 @@ export class TagHistoryRepository {
   ): Promise<boolean> {
     const top = current ?? (await this.current(q, streamUid, [tag])).get(tag);
     const statements = this.addStatements(streamUid, tag, next, top, origin);
-    for (const sql of statements) await q.query(sql);
+    for (const s of statements) await q.query(s.text, [...s.values]);
     return statements.length > 0;
   }
 
-  /** The newest event of one tag, as one parameterless statement (for Transaction.batch); streamUidSql is SQL. */
-  topEventSql(streamUidSql: string, tag: string): string {
-    return `SELECT id::text AS id, created, docker_image_reference, image, generation::text AS generation
-              FROM image_stream_tag_events WHERE stream_uid = ${streamUidSql} AND tag = ${sqlLiteral(tag)}
-             ORDER BY image_stream_tag_events.id DESC LIMIT 1`;
+  /** The newest event of one tag of the stream `namespace/stream` (for Transaction.batch, where it runs prepared). */
+  topEventStatement(namespace: string, stream: string, tag: string): ParameterisedSql {
+    return {
+      text: `SELECT id::text AS id, created, docker_image_reference, image, generation::text AS generation
+               FROM image_stream_tag_events
+              WHERE stream_uid = (SELECT uid FROM image_streams WHERE namespace = $1::text AND name = $2::text) AND tag = $3::text
+              ORDER BY image_stream_tag_events.id DESC LIMIT 1`,
+      values: [namespace, stream, tag],
+    };
   }
 
   currentFromRow(row: Record<string, unknown> | undefined): CurrentEvent | undefined {
@@ -88,8 +92,9 @@ export class TagHistoryRepository {
   }
 
   /**
-   * Statements (values inlined) that add `next` to a tag whose newest event is `top`, following
-   * the dedupe rules; empty when nothing changes. They can ride with COMMIT (Transaction.finishWith).
+   * Statements (parameterised, so they run prepared in a batch) that add `next` to a tag whose
+   * newest event is `top`, following the dedupe rules; empty when nothing changes. They can ride
+   * with COMMIT (Transaction.finishWith).
    */
   addStatements(
     streamUid: string,
@@ -97,10 +102,12 @@ export class TagHistoryRepository {
     next: TagEvent,
     top: CurrentEvent | undefined,
     origin: TagMoveOrigin,
-  ): string[] {
+  ): ParameterisedSql[] {
     const decision = decideTagEvent(top?.event, next);
-    const uid = `${sqlLiteral(streamUid)}::uuid`;
-    const clearConditions = `DELETE FROM image_stream_tag_conditions WHERE stream_uid = ${uid} AND tag = ${sqlLiteral(tag)}`;
+    const clearConditions: ParameterisedSql = {
+      text: `DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1::uuid AND tag = $2::text`,
+      values: [streamUid, tag],
+    };
     const previous = top?.event.image || null;
     // Only a move to another image is news for consumers; a changed reference or generation is
     // not, except when a user re-points the tag (a spec write) at the image it already holds: that
@@ -109,9 +116,11 @@ export class TagHistoryRepository {
     const feed =
       next.image && (next.image !== previous || reasserted)
         ? [
-            `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
-             VALUES (${sqlLiteral(origin.namespace)}, ${sqlLiteral(origin.stream)}, ${uid}, ${sqlLiteral(tag)},
-                     ${sqlLiteral(previous)}, ${sqlLiteral(next.image)}, ${sqlLiteral(next.dockerImageReference)}, ${sqlLiteral(origin.cause)})`,
+            {
+              text: `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+                     VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::text)`,
+              values: [origin.namespace, origin.stream, streamUid, tag, previous, next.image, next.dockerImageReference, origin.cause],
+            },
           ]
         : [];
     switch (decision.kind) {
@@ -119,16 +128,21 @@ export class TagHistoryRepository {
         return [];
       case 'update':
         return [
-          `UPDATE image_stream_tag_events SET docker_image_reference = ${sqlLiteral(decision.dockerImageReference)},
-             image = ${sqlLiteral(decision.image)}, generation = ${decision.generation} WHERE id = ${sqlLiteral(top!.id)}::bigint`,
+          {
+            text: `UPDATE image_stream_tag_events SET docker_image_reference = $1::text, image = $2::text, generation = $3::bigint
+                    WHERE id = $4::bigint`,
+            values: [decision.dockerImageReference, decision.image, decision.generation, top!.id],
+          },
           clearConditions,
           ...feed,
         ];
       case 'prepend':
         return [
-          `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
-           VALUES (${uid}, ${sqlLiteral(tag)}, ${sqlLiteral(next.created)}, ${sqlLiteral(next.dockerImageReference)},
-                   ${sqlLiteral(next.image)}, ${Number(next.generation)})`,
+          {
+            text: `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
+                   VALUES ($1::uuid, $2::text, $3::timestamptz, $4::text, $5::text, $6::bigint)`,
+            values: [streamUid, tag, next.created, next.dockerImageReference, next.image, Number(next.generation)],
+          },
           clearConditions,
           ...feed,
         ];

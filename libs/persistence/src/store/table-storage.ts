@@ -1,5 +1,6 @@
 import type { ApiObject, FieldSelector, LabelSelector } from '@app/api-machinery';
-import { type Queryable, sqlLiteral } from '../database';
+import type { Queryable } from '../database';
+import type { ParameterisedSql } from '../session-statements';
 
 /** Rows of a stored kind: key columns, versions, labels, and the wire object in `body`. */
 interface Row {
@@ -34,12 +35,13 @@ export class TableStorage<T extends ApiObject> {
     private readonly computedFields: Record<string, string> = {},
   ) {}
 
-  /** The row-lookup statement with values inlined (for Transaction.batch). */
-  getSql(namespace: string, name: string, forUpdate = false): string {
-    const key = this.namespaced
-      ? `namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(name)}`
-      : `name = ${sqlLiteral(name)}`;
-    return `SELECT name, resource_version::text AS resource_version, body FROM ${this.table} WHERE ${key} ${forUpdate ? 'FOR UPDATE' : ''}`;
+  /** The row-lookup statement (for Transaction.batch, where it runs prepared). */
+  getStatement(namespace: string, name: string, forUpdate = false): ParameterisedSql {
+    const key = this.namespaced ? `namespace = $1::text AND name = $2::text` : `name = $1::text`;
+    return {
+      text: `SELECT name, resource_version::text AS resource_version, body FROM ${this.table} WHERE ${key} ${forUpdate ? 'FOR UPDATE' : ''}`,
+      values: this.namespaced ? [namespace, name] : [name],
+    };
   }
 
   hydrateRows(rows: Record<string, unknown>[]): T | null {
