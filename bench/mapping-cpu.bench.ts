@@ -1,0 +1,157 @@
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '../test/support/api-process';
+import { ADMIN_URL, benchDatabaseUrl, digestOf, preload, withClient } from './support/bench-db';
+
+/**
+ * CPU per POST imagestreammapping, for comparing commits on a machine other work loads: the CPU
+ * seconds the api process and its database's Postgres backends consumed during a run, divided by
+ * the mappings done. Unlike req/s this hardly depends on how much CPU others leave us.
+ *
+ *   BENCH_API_ROOTS=/path/to/base,/path/to/change npx ts-node -r tsconfig-paths/register \
+ *     --transpile-only bench/mapping-cpu.bench.ts
+ *
+ * Each round runs every root once, in turn (alternating), each against a fresh database that its
+ * own api migrates. Postgres's shared background processes (WAL writer, checkpointer,
+ * autovacuum) are not counted: other users of the server share them.
+ */
+const roots = (process.env['BENCH_API_ROOTS'] ?? '.').split(',').map((r) => resolve(r));
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const streams = Number(process.env['BENCH_STREAMS'] ?? 2000);
+const images = Number(process.env['BENCH_IMAGES'] ?? 20000);
+const dbPrefix = process.env['BENCH_DB_PREFIX'] ?? 'imagestreamd_mapcpu';
+const base = '/apis/image.openshift.io/v1';
+const ticksPerSecond = 100;
+
+let nextDigest = 10n ** 15n;
+
+/** utime + stime of a process, in seconds; 0 when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+async function backendPids(admin: Client, db: string): Promise<number[]> {
+  const res = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
+  return res.rows.map((r) => r.pid);
+}
+
+function startApi(root: string, databaseUrl: string, port: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    [...(process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps', 'api', 'src', 'main.ts'), ...(process.env['BENCH_API_ARGS'] ?? '').split(' ').filter(Boolean)],
+    {
+      cwd: root,
+      env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DB_POOL_SIZE: '20' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('api exited early');
+    try {
+      if ((await fetch(`${url}/livez`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('api did not start');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function mappings(url: string, durationSeconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections,
+    duration: durationSeconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const i = Math.floor(Math.random() * streams);
+          const d = digestOf(nextDigest++);
+          const body = JSON.stringify({
+            metadata: { name: `s${i}`, namespace: `bench-${i % 100}` },
+            tag: 'latest',
+            image: { metadata: { name: d }, dockerImageReference: `registry.local/bench/app@${d}` },
+          });
+          return { ...req, path: `${base}/namespaces/bench-${i % 100}/imagestreammappings`, body };
+        },
+      },
+    ],
+  });
+}
+
+async function runOnce(root: string, label: string, admin: Client): Promise<void> {
+  const db = `${dbPrefix}_${label}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  const url = benchDatabaseUrl(db);
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const child = startApi(root, url, port);
+  try {
+    await waitReady(apiUrl, child);
+    await preload(url, { streams, images });
+    await withClient(url, async (c) => {
+      await c.query('VACUUM ANALYZE');
+      await c.query('CHECKPOINT');
+    });
+    await mappings(apiUrl, 3); // warm-up: JIT, pool, caches
+    const pids = await backendPids(admin, db);
+    const apiBefore = cpuSeconds(child.pid!);
+    const pgBefore = pids.map(cpuSeconds);
+    const load = loadavg()[0]!;
+    const r = await mappings(apiUrl, seconds);
+    const apiCpu = cpuSeconds(child.pid!) - apiBefore;
+    const pgCpu = pids.map(cpuSeconds).reduce((a, b) => a + b, 0) - pgBefore.reduce((a, b) => a + b, 0);
+    const extra = (await backendPids(admin, db)).filter((p) => !pids.includes(p));
+    const done = r.requests.total - r.non2xx;
+    const ms = (s: number) => ((1000 * s) / done).toFixed(3);
+    console.log(
+      `${label.padEnd(8)} ${done} mappings (${r.non2xx} non-2xx, ${r.errors + r.timeouts} errors) ${r.requests.average}/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms | ` +
+        `CPU ms/mapping: api ${ms(apiCpu)} pg ${ms(pgCpu)} total ${ms(apiCpu + pgCpu)} | load avg ${load.toFixed(2)}` +
+        (extra.length ? ` (${extra.length} backends started during the run, not counted)` : ''),
+    );
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [i, root] of roots.entries()) await runOnce(root, `r${i}`, admin);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+console.log(`roots: ${roots.map((r, i) => `r${i}=${r}`).join(' ')}; ${connections} connections, ${seconds}s, ${streams} streams, ${images} images`);
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
