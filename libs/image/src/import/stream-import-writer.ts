@@ -109,9 +109,11 @@ export class StreamImportWriter {
       }
       // A top this plan added itself has no row id yet: read it back.
       const top = w.top && !w.top.id ? (await this.history.current(tx, uid, [w.tag])).get(w.tag) : w.top;
-      const statements = this.history.addStatements(uid, w.tag, w.event, top, origin);
-      for (const s of statements) await tx.query(s.text, [...s.values]);
-      if (statements.length) touched = true;
+      const statement = this.history.addStatement(uid, w.tag, w.event, top, origin);
+      if (statement) {
+        await tx.query(statement.text, [...statement.values]);
+        touched = true;
+      }
     }
     return touched;
   }

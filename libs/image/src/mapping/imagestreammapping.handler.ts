@@ -154,15 +154,20 @@ export class ImageStreamMappingHandler implements ResourceHandler {
 
   private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
-    // One round trip: open the transaction, lock the stream, probe the image and the tag's newest event.
-    const [streamRows, imageRows, topRows] = await tx.batch([
+    // One round trip: open the transaction, lock the stream, then (a statement of its own, so that
+    // it reads after the lock is held) probe the image and the tag's newest event.
+    const [streamRows, probeRows] = await tx.batch([
       this.streams.getStatement(namespace, streamName, true),
-      { text: `SELECT EXISTS (SELECT 1 FROM images WHERE name = $1::text) AS present`, values: [imageName] },
-      this.history.topEventStatement(namespace, streamName, tag),
+      {
+        text: `SELECT EXISTS (SELECT 1 FROM images WHERE name = $1::text) AS image_present, top.*
+                 FROM (SELECT) AS one LEFT JOIN LATERAL (${this.history.topEventQuery(2)}) AS top ON true`,
+        values: [imageName, namespace, streamName, tag],
+      },
     ]);
     const stream = this.streams.hydrateRows(streamRows!);
     if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
-    const existing = imageRows![0]?.['present'] === true;
+    const probe = probeRows![0]!;
+    const existing = probe['image_present'] === true;
     let reference = image.dockerImageReference;
     if (existing && image.metadata.annotations?.[managedAnnotation] === 'true') {
       const repo = dockerImageRepositoryOf(stream, this.config);
@@ -176,17 +181,19 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     };
     const uid = stream.metadata.uid!;
     const origin = { namespace, stream: streamName, cause };
-    const tagStatements = this.history.addStatements(uid, tag, event, this.history.currentFromRow(topRows![0]), origin);
-    const tagChanged = tagStatements.length > 0;
+    const tagStatement = this.history.addStatement(uid, tag, event, this.history.currentFromRow(probe['id'] === null ? undefined : probe), origin);
+    const tagChanged = tagStatement !== null;
     const movedTags = tagChanged ? [tag] : [];
-    tagStatements.forEach((sql) => tx.finishWith(sql));
+    if (tagStatement) tx.finishWith(tagStatement);
     const aliases = tagChanged ? aliasesOf(stream, tag) : [];
     if (aliases.length) {
       const tops = await this.history.current(tx, uid, aliases);
       for (const alias of aliases) {
-        const statements = this.history.addStatements(uid, alias, event, tops.get(alias), { ...origin, cause: 'alias' });
-        statements.forEach((sql) => tx.finishWith(sql));
-        if (statements.length) movedTags.push(alias);
+        const statement = this.history.addStatement(uid, alias, event, tops.get(alias), { ...origin, cause: 'alias' });
+        if (statement) {
+          tx.finishWith(statement);
+          movedTags.push(alias);
+        }
       }
     }
     const writes: VersionedWrite[] = [];

@@ -1,4 +1,4 @@
-import { type ParameterisedSql, type Queryable, sequencePositionSql } from '@app/persistence';
+import { type ParameterisedSql, type Queryable, sequencePositionSql, type SqlValue } from '@app/persistence';
 import type { NamedTagEventList, TagEvent, TagEventCondition } from '../imagestream/imagestream.types';
 import { decideTagEvent } from './add-tag-event';
 
@@ -71,20 +71,22 @@ export class TagHistoryRepository {
     current?: CurrentEvent,
   ): Promise<boolean> {
     const top = current ?? (await this.current(q, streamUid, [tag])).get(tag);
-    const statements = this.addStatements(streamUid, tag, next, top, origin);
-    for (const s of statements) await q.query(s.text, [...s.values]);
-    return statements.length > 0;
+    const statement = this.addStatement(streamUid, tag, next, top, origin);
+    if (statement) await q.query(statement.text, [...statement.values]);
+    return statement !== null;
   }
 
-  /** The newest event of one tag of the stream `namespace/stream` (for Transaction.batch, where it runs prepared). */
-  topEventStatement(namespace: string, stream: string, tag: string): ParameterisedSql {
-    return {
-      text: `SELECT id::text AS id, created, docker_image_reference, image, generation::text AS generation
-               FROM image_stream_tag_events
-              WHERE stream_uid = (SELECT uid FROM image_streams WHERE namespace = $1::text AND name = $2::text) AND tag = $3::text
-              ORDER BY image_stream_tag_events.id DESC LIMIT 1`,
-      values: [namespace, stream, tag],
-    };
+  /**
+   * The query of the newest event of one tag (columns as currentFromRow reads them), whose
+   * namespace, stream and tag are the parameters `$first`, `$first+1` and `$first+2`: for
+   * statements that ask this together with something else.
+   */
+  topEventQuery(first: number): string {
+    return `SELECT id::text AS id, created, docker_image_reference, image, generation::text AS generation
+              FROM image_stream_tag_events
+             WHERE stream_uid = (SELECT uid FROM image_streams WHERE namespace = $${first}::text AND name = $${first + 1}::text)
+               AND tag = $${first + 2}::text
+             ORDER BY image_stream_tag_events.id DESC LIMIT 1`;
   }
 
   currentFromRow(row: Record<string, unknown> | undefined): CurrentEvent | undefined {
@@ -92,61 +94,46 @@ export class TagHistoryRepository {
   }
 
   /**
-   * Statements (parameterised, so they run prepared in a batch) that add `next` to a tag whose
-   * newest event is `top`, following the dedupe rules; empty when nothing changes. They can ride
-   * with COMMIT (Transaction.finishWith).
+   * The statement (parameterised, so it runs prepared in a batch) that adds `next` to a tag whose
+   * newest event is `top`, following the dedupe rules: writes the entry, clears the tag's
+   * conditions and feeds a move to `tag_changes`, as one statement (each statement has a fixed
+   * cost in Postgres); null when nothing changes. It can ride with COMMIT (Transaction.finishWith).
    */
-  addStatements(
+  addStatement(
     streamUid: string,
     tag: string,
     next: TagEvent,
     top: CurrentEvent | undefined,
     origin: TagMoveOrigin,
-  ): ParameterisedSql[] {
+  ): ParameterisedSql | null {
     const decision = decideTagEvent(top?.event, next);
-    const clearConditions: ParameterisedSql = {
-      text: `DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1::uuid AND tag = $2::text`,
-      values: [streamUid, tag],
-    };
+    if (decision.kind === 'none') return null;
     const previous = top?.event.image || null;
+    // $1 stream uid, $2 tag, $3 image, $4 reference: the entry written (an update in place takes
+    // the candidate's image, reference and generation too).
+    const values: SqlValue[] = [streamUid, tag, next.image, next.dockerImageReference];
+    const param = (value: SqlValue) => `$${values.push(value)}`;
+    const entry =
+      decision.kind === 'update'
+        ? `UPDATE image_stream_tag_events SET docker_image_reference = $4::text, image = $3::text, generation = ${param(decision.generation)}::bigint
+            WHERE id = ${param(top!.id)}::bigint`
+        : `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
+           VALUES ($1::uuid, $2::text, ${param(next.created)}::timestamptz, $4::text, $3::text, ${param(Number(next.generation))}::bigint)`;
     // Only a move to another image is news for consumers; a changed reference or generation is
     // not, except when a user re-points the tag (a spec write) at the image it already holds: that
     // is an explicit rollback for dependents that ignored this image as older than theirs.
-    const reasserted = origin.cause === 'spec' && decision.kind !== 'none';
+    const reasserted = origin.cause === 'spec';
     const feed =
       next.image && (next.image !== previous || reasserted)
-        ? [
-            {
-              text: `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
-                     VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::text)`,
-              values: [origin.namespace, origin.stream, streamUid, tag, previous, next.image, next.dockerImageReference, origin.cause],
-            },
-          ]
-        : [];
-    switch (decision.kind) {
-      case 'none':
-        return [];
-      case 'update':
-        return [
-          {
-            text: `UPDATE image_stream_tag_events SET docker_image_reference = $1::text, image = $2::text, generation = $3::bigint
-                    WHERE id = $4::bigint`,
-            values: [decision.dockerImageReference, decision.image, decision.generation, top!.id],
-          },
-          clearConditions,
-          ...feed,
-        ];
-      case 'prepend':
-        return [
-          {
-            text: `INSERT INTO image_stream_tag_events (stream_uid, tag, created, docker_image_reference, image, generation)
-                   VALUES ($1::uuid, $2::text, $3::timestamptz, $4::text, $5::text, $6::bigint)`,
-            values: [streamUid, tag, next.created, next.dockerImageReference, next.image, Number(next.generation)],
-          },
-          clearConditions,
-          ...feed,
-        ];
-    }
+        ? `, feed AS (INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+              VALUES (${param(origin.namespace)}::text, ${param(origin.stream)}::text, $1::uuid, $2::text, ${param(previous)}::text, $3::text, $4::text, ${param(origin.cause)}::text))`
+        : '';
+    return {
+      text: `WITH entry AS (${entry}),
+              cleared AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1::uuid AND tag = $2::text)${feed}
+             SELECT 1`,
+      values,
+    };
   }
 
   /** Full status tags of many streams, sorted by tag, newest item first. */
