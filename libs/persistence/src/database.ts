@@ -1,5 +1,5 @@
 import { ApiError } from '@app/api-machinery';
-import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { CHANGE_CHANNEL, type ChangeRecord } from './change-log';
 import { ChangeNotifier } from './change-notifier';
@@ -174,11 +174,7 @@ export interface VersionHorizon {
   onChange(fn: (change: ChangeRecord) => void): () => void;
 }
 
-/** A SQL literal for `batch`/`finishWith` statements (pg's own escaping). */
-export function sqlLiteral(value: string | number | bigint | null): string {
-  if (value === null) return 'NULL';
-  return escapeLiteral(String(value));
-}
+export { sqlLiteral } from './sql-literal';
 
 /**
  * The only place that opens transactions. Uses the pg pool behind the TypeORM DataSource with

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { escapeLiteral, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
+import { sqlLiteral } from './sql-literal';
 
 export type SqlValue = string | number | bigint | boolean | null;
 
@@ -33,7 +34,7 @@ function nameOf(text: string): string {
 function literal(value: SqlValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
-  return escapeLiteral(String(value));
+  return sqlLiteral(typeof value === 'boolean' ? String(value) : value);
 }
 
 /** The SQL that runs `statement` on a connection that has prepared it (see preparesMissing). */
