@@ -116,15 +116,21 @@ async function runOnce(root: string, label: string, admin: Client): Promise<void
     const apiBefore = cpuSeconds(child.pid!);
     const pgBefore = pids.map(cpuSeconds);
     const load = loadavg()[0]!;
+    const commits = async () => Number((await admin.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = $1', [db])).rows[0]!.n);
+    const commitsBefore = await commits();
     const r = await mappings(apiUrl, seconds);
     const apiCpu = cpuSeconds(child.pid!) - apiBefore;
     const pgCpu = pids.map(cpuSeconds).reduce((a, b) => a + b, 0) - pgBefore.reduce((a, b) => a + b, 0);
     const extra = (await backendPids(admin, db)).filter((p) => !pids.includes(p));
+    // Statistics reach pg_stat_database when a backend goes idle, at most every second or so.
+    await new Promise((r) => setTimeout(r, 1500));
+    const commitsDuring = (await commits()) - commitsBefore;
     const done = r.requests.total - r.non2xx;
     const ms = (s: number) => ((1000 * s) / done).toFixed(3);
     console.log(
       `${label.padEnd(8)} ${done} mappings (${r.non2xx} non-2xx, ${r.errors + r.timeouts} errors) ${r.requests.average}/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms | ` +
-        `CPU ms/mapping: api ${ms(apiCpu)} pg ${ms(pgCpu)} total ${ms(apiCpu + pgCpu)} | load avg ${load.toFixed(2)}` +
+        `CPU ms/mapping: api ${ms(apiCpu)} pg ${ms(pgCpu)} total ${ms(apiCpu + pgCpu)} | ` +
+        `other transactions per mapping ${((commitsDuring - done) / done).toFixed(2)} | load avg ${load.toFixed(2)}` +
         (extra.length ? ` (${extra.length} backends started during the run, not counted)` : ''),
     );
   } finally {
