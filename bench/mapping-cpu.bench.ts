@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+import { Client, escapeLiteral } from 'pg';
 import { freePort } from '../test/support/api-process';
 import { ADMIN_URL, benchDatabaseUrl, digestOf, preload, withClient } from './support/bench-db';
 
@@ -26,6 +26,15 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const streams = Number(process.env['BENCH_STREAMS'] ?? 2000);
 const images = Number(process.env['BENCH_IMAGES'] ?? 20000);
 const dbPrefix = process.env['BENCH_DB_PREFIX'] ?? 'imagestreamd_mapcpu';
+/** `name=value,...`: Postgres settings for the benchmark's database (ALTER DATABASE … SET), e.g. `commit_delay=100`. */
+const dbSettings = (process.env['BENCH_DB_SETTINGS'] ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((kv) => {
+    const [name, value] = kv.split('=');
+    if (!name || value === undefined || !/^[a-z_]+$/.test(name)) throw new Error(`BENCH_DB_SETTINGS: not name=value: ${kv}`);
+    return [name, value] as const;
+  });
 const base = '/apis/image.openshift.io/v1';
 const ticksPerSecond = 100;
 
@@ -100,6 +109,11 @@ async function mappings(url: string, durationSeconds: number): Promise<autocanno
 async function runOnce(root: string, label: string, admin: Client): Promise<void> {
   const db = `${dbPrefix}_${label}`;
   await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  if (dbSettings.length) {
+    // Created here so that its sessions (the api's pool) start with the settings.
+    await admin.query(`CREATE DATABASE ${db}`);
+    for (const [name, value] of dbSettings) await admin.query(`ALTER DATABASE ${db} SET ${name} = ${escapeLiteral(value)}`);
+  }
   const url = benchDatabaseUrl(db);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
