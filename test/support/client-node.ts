@@ -18,6 +18,8 @@ const { parentPort, workerData } = require('node:worker_threads');
     currentContext: 'test',
   });
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  // KubernetesObjectApi reads a list's metadata as ObjectMeta (no continue); CustomObjectsApi answers the JSON as served.
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const watches = new Map();
   const plain = (v) => JSON.parse(JSON.stringify(v ?? null));
   parentPort.on('message', async ({ id, op, args }) => {
@@ -27,6 +29,7 @@ const { parentPort, workerData } = require('node:worker_threads');
         case 'create': result = await api.create(args[0]); break;
         case 'read': result = await api.read(args[0]); break;
         case 'list': result = await api.list(...args); break;
+        case 'listCustom': result = await custom.listNamespacedCustomObject(args[0]); break;
         case 'replace': result = await api.replace(args[0]); break;
         case 'patch': result = await api.patch(args[0], undefined, undefined, undefined, undefined, args[1]); break;
         case 'apply': result = await api.patch(args[0], undefined, undefined, args[1], args[2], k8s.PatchStrategy.ServerSideApply); break;

@@ -4,19 +4,19 @@ import {
   type DeleteOptions,
   type ListOptions,
   type ListResult,
-  matchesFields,
   type PatchType,
   refOf,
   successStatus,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { currentResourceVersion, type Database, type Queryable, type ResourceHandler } from '@app/persistence';
+import type { Database, Queryable, ResourceHandler } from '@app/persistence';
 import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
 import { imageTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withoutSpecTag, withSpecTag } from '../tag-views/spec-tags';
+import { listStreamTagViews } from '../tag-views/stream-tag-pages';
 import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
@@ -56,33 +56,27 @@ export class ImageTagHandler implements ResourceHandler {
     return view;
   }
 
-  /** Every spec or status tag of every stream in scope, by stream then tag; `image` is null. */
+  /** Every spec or status tag of every stream in scope, by stream then tag, paged (listStreamTagViews); `image` is null. */
   async list(options: ListOptions): Promise<ListResult<ImageTag>> {
-    return this.db.transaction(
-      async (tx) => {
-        const resourceVersion = await currentResourceVersion(tx);
-        const streams = await this.tags.streams.storage.list(tx, { namespace: options.namespace, labelSelector: options.labelSelector, fieldSelector: [] });
+    return listStreamTagViews(this.db, this.tags.streams.storage, options, {
+      itemsOf: async (tx, streams) => {
         const statuses = await this.history.statusOf(tx, streams.map((s) => s.metadata.uid!));
-        const items: ImageTag[] = [];
-        for (const stream of streams) {
+        return streams.map((stream) => {
           const status = new Map((statuses.get(stream.metadata.uid!) ?? []).map((t) => [t.tag, t]));
           const names = new Set([...(stream.spec.tags ?? []).map((t) => t.name), ...status.keys()]);
+          const items: ImageTag[] = [];
           for (const tag of [...names].sort()) {
             const st = status.get(tag);
-            const view = imageTagView(
-              { stream, tag, history: st?.items ?? [], conditions: st?.conditions, repository: this.tags.repository(stream) },
-              false,
-            );
+            const view = imageTagView({ stream, tag, history: st?.items ?? [], conditions: st?.conditions, repository: this.tags.repository(stream) }, false);
             if (!view) continue;
-            if (!matchesFields(options.fieldSelector, { 'metadata.name': view.metadata.name!, 'metadata.namespace': view.metadata.namespace! })) continue;
             const { kind: _k, apiVersion: _a, ...item } = view;
             items.push(item);
           }
-        }
-        return { metadata: { resourceVersion }, items };
+          return items;
+        });
       },
-      { isolation: 'REPEATABLE READ' },
-    );
+      countOf: (tx, uids) => this.tags.queries.countSpecOrStatusTags(tx, uids),
+    });
   }
 
   /** Adds a spec tag (creating the stream when missing); `spec` is required; 409 when it exists. */

@@ -4,19 +4,19 @@ import {
   type DeleteOptions,
   type ListOptions,
   type ListResult,
-  matchesFields,
   type PatchType,
   refOf,
   successStatus,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { currentResourceVersion, type Database, type Queryable, type ResourceHandler } from '@app/persistence';
+import type { Database, Queryable, ResourceHandler } from '@app/persistence';
 import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
 import { imageStreamTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-tags';
+import { listStreamTagViews } from '../tag-views/stream-tag-pages';
 import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
@@ -78,41 +78,31 @@ export class ImageStreamTagHandler implements ResourceHandler {
 
   /**
    * Every tag with a current image, in every stream in scope (spec-only tags are left out),
-   * sorted by stream then tag. Images are not loaded: `image` carries the digest and pull spec.
-   * Label selectors match the stream's labels (an istag's labels are its stream's); no paging.
+   * sorted by stream then tag, paged with limit/continue (listStreamTagViews). Images are not
+   * loaded: `image` carries the digest and pull spec.
    */
   async list(options: ListOptions): Promise<ListResult<ImageStreamTag>> {
-    return this.db.transaction(
-      async (tx) => {
-        const resourceVersion = await currentResourceVersion(tx);
-        const streams = await this.tags.streams.storage.list(tx, { namespace: options.namespace, labelSelector: options.labelSelector, fieldSelector: [] });
+    return listStreamTagViews(this.db, this.tags.streams.storage, options, {
+      itemsOf: async (tx, streams) => {
         const uids = streams.map((s) => s.metadata.uid!);
         const [tops, conditions] = await Promise.all([this.tags.queries.topEventsOf(tx, uids), this.tags.queries.conditionsOfStreams(tx, uids)]);
-        const items: ImageStreamTag[] = [];
-        for (const stream of streams) {
+        return streams.map((stream) => {
           const events = tops.get(stream.metadata.uid!);
+          const items: ImageStreamTag[] = [];
           for (const tag of [...(events?.keys() ?? [])].sort()) {
             const view = imageStreamTagView(
-              {
-                stream,
-                tag,
-                event: events!.get(tag),
-                conditions: conditions.get(stream.metadata.uid!)?.get(tag),
-                repository: this.tags.repository(stream),
-              },
+              { stream, tag, event: events!.get(tag), conditions: conditions.get(stream.metadata.uid!)?.get(tag), repository: this.tags.repository(stream) },
               false,
             );
             if (!view) continue;
-            const fields = { 'metadata.name': view.metadata.name!, 'metadata.namespace': view.metadata.namespace! };
-            if (!matchesFields(options.fieldSelector, fields)) continue;
             const { kind: _k, apiVersion: _a, ...item } = view;
             items.push(item);
           }
-        }
-        return { metadata: { resourceVersion }, items };
+          return items;
+        });
       },
-      { isolation: 'REPEATABLE READ' },
-    );
+      countOf: (tx, uids) => this.tags.queries.countTagsWithImage(tx, uids),
+    });
   }
 
   /** Adds a spec tag (creating the stream when missing); 409 when the spec tag exists. */

@@ -6,6 +6,18 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 type Row = Record<string, unknown>;
 
 /**
+ * `tags(uid, tag)`: the distinct tags in the history of the streams `$1::uuid[]`, by a loose
+ * index scan on tag_events_by_tag (one probe per tag, whatever the history length), plus one
+ * row with a null tag per stream.
+ */
+const distinctTagsSql = `tags AS (
+         SELECT s.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = s.uid) AS tag
+           FROM unnest($1::uuid[]) AS s(uid)
+         UNION ALL
+         SELECT t.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = t.uid AND e.tag > t.tag)
+           FROM tags t WHERE t.tag IS NOT NULL)`;
+
+/**
  * Reads the stream-tag views need beside TagHistoryRepository's: one tag's conditions or whole
  * history, the newest event of every tag of many streams, and Images by name. Event rows are
  * turned into TagEvents by the repository, so the row format lives in one place.
@@ -62,12 +74,7 @@ export class TagViewQueries {
     const out = new Map<string, Map<string, TagEvent>>();
     if (!streamUids.length) return out;
     const rows = await q.query(
-      `WITH RECURSIVE tags AS (
-         SELECT s.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = s.uid) AS tag
-           FROM unnest($1::uuid[]) AS s(uid)
-         UNION ALL
-         SELECT t.uid, (SELECT min(e.tag) FROM image_stream_tag_events e WHERE e.stream_uid = t.uid AND e.tag > t.tag)
-           FROM tags t WHERE t.tag IS NOT NULL)
+      `WITH RECURSIVE ${distinctTagsSql}
        SELECT t.uid::text AS stream_uid, top.*
          FROM tags t CROSS JOIN LATERAL (
            SELECT ev.id::text AS id, ev.tag, ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
@@ -83,6 +90,44 @@ export class TagViewQueries {
       tags.set(String(r['tag']), this.event(r));
     }
     return out;
+  }
+
+  /**
+   * How many tags of these streams have a current image (what an ImageStreamTag list shows):
+   * the loose index scan of topEventsOf, counting instead of reading the rows.
+   */
+  async countTagsWithImage(q: Queryable, streamUids: string[]): Promise<number> {
+    if (!streamUids.length) return 0;
+    const [row] = await q.query<{ n: string }>(
+      `WITH RECURSIVE ${distinctTagsSql}
+       SELECT count(*)::text AS n FROM tags t
+        WHERE t.tag IS NOT NULL
+          AND (SELECT ev.image FROM image_stream_tag_events ev WHERE ev.stream_uid = t.uid AND ev.tag = t.tag ORDER BY ev.id DESC LIMIT 1) <> ''`,
+      [streamUids],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * How many tags these streams have in spec or status (history or conditions): what an
+   * ImageTag list shows.
+   */
+  async countSpecOrStatusTags(q: Queryable, streamUids: string[]): Promise<number> {
+    if (!streamUids.length) return 0;
+    const [row] = await q.query<{ n: string }>(
+      `WITH RECURSIVE ${distinctTagsSql}
+       SELECT count(*)::text AS n FROM (
+         SELECT s.uid, t.spec->>'name' AS tag
+           FROM image_streams s
+          CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.body #> '{spec,tags}') = 'array' THEN s.body #> '{spec,tags}' ELSE '[]'::jsonb END) AS t(spec)
+          WHERE s.uid = ANY($1::uuid[])
+         UNION
+         SELECT uid, tag FROM tags WHERE tag IS NOT NULL
+         UNION
+         SELECT stream_uid, tag FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[]) AND jsonb_array_length(conditions) > 0) named`,
+      [streamUids],
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** Distinct non-empty images anywhere in a stream's history. */

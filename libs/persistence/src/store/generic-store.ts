@@ -6,8 +6,6 @@ import {
   apiVersionOf,
   associativeListProblems,
   applyPatchDocument,
-  continueTooOldMessage,
-  decodeContinue,
   type DeleteOptions,
   encodeContinue,
   matchesFields,
@@ -43,9 +41,10 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { appendChange, compactedResourceVersion, currentResourceVersion } from '../change-log';
+import { appendChange, currentResourceVersion } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
+import { resumeList } from './list-continuation';
 import type { ResourceHandler } from './resource-handler';
 import { objectKey, statesAt } from './states-at-version';
 import type { TableStorage } from './table-storage';
@@ -207,17 +206,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         let memberRv: string;
         let after: { namespace: string; name: string } | undefined;
         if (options.continueToken) {
-          const token = decodeContinue(options.continueToken);
-          // A token names a position in one namespace's list (upstream: a storage key under the list's prefix).
-          if (this.info.namespaced && options.namespace !== undefined && token.namespace !== options.namespace) {
-            throw ApiError.badRequest('continue key is not valid: the continue token was issued for a different namespace');
-          }
-          const compacted = await compactedResourceVersion(tx);
-          if (BigInt(token.rv) < BigInt(compacted)) {
-            const current = await currentResourceVersion(tx);
-            const fresh = encodeContinue({ ...token, rv: current, listRv: current });
-            throw ApiError.gone(continueTooOldMessage, fresh);
-          }
+          const token = await resumeList(tx, options.continueToken, options.namespace, this.info.namespaced);
           memberRv = token.rv;
           listRv = token.listRv ?? token.rv;
           after = { namespace: token.namespace, name: token.name };

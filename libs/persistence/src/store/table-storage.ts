@@ -14,7 +14,8 @@ export interface PageQuery {
   namespace?: string;
   labelSelector: LabelSelector;
   fieldSelector: FieldSelector;
-  after?: { namespace: string; name: string };
+  /** Rows after this key (key order); `inclusive` also returns the row at it. */
+  after?: { namespace: string; name: string; inclusive?: boolean };
   /** Only rows created at or before this resourceVersion (list snapshot membership). */
   createdAtOrBefore?: string;
   limit?: number;
@@ -77,6 +78,18 @@ export class TableStorage<T extends ApiObject> {
     return rows.map((r) => this.hydrate(r));
   }
 
+  /** The uids of the rows the page query matches, in key order (no bodies read). */
+  async uids(q: Queryable, page: PageQuery): Promise<string[]> {
+    const { where, params, p } = this.filterOf(page);
+    const order = this.namespaced ? 'namespace, name' : 'name';
+    const rows = await q.query<{ uid: string }>(
+      `SELECT uid::text AS uid FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${order} ${page.limit !== undefined ? `LIMIT ${p(page.limit)}` : ''}`,
+      params,
+    );
+    return rows.map((r) => r.uid);
+  }
+
   /** How many rows the page query matches, whatever its limit. */
   async count(q: Queryable, page: PageQuery): Promise<number> {
     const { where, params } = this.filterOf(page);
@@ -129,10 +142,11 @@ export class TableStorage<T extends ApiObject> {
       else where.push(`COALESCE(body #>> ${p(f.field.split('.'))}::text[], '') ${f.op === '=' ? '=' : '<>'} ${p(f.value)}`);
     }
     if (page.after) {
+      const op = page.after.inclusive ? '>=' : '>';
       where.push(
         this.namespaced
-          ? `(namespace, name) > (${p(page.after.namespace)}, ${p(page.after.name)})`
-          : `name > ${p(page.after.name)}`,
+          ? `(namespace, name) ${op} (${p(page.after.namespace)}, ${p(page.after.name)})`
+          : `name ${op} ${p(page.after.name)}`,
       );
     }
     if (page.createdAtOrBefore !== undefined) where.push(`create_rv <= ${p(page.createdAtOrBefore)}`);

@@ -1,0 +1,94 @@
+import { ApiError, type ApiObject, encodeContinue, type ListOptions, type ListResult, matchesFields } from '@app/api-machinery';
+import { currentResourceVersion, type Database, type PageQuery, type Queryable, resumeList, type TableStorage } from '@app/persistence';
+import type { ImageStream } from '../imagestream/imagestream.types';
+import { splitStreamTag } from './stream-tag-names';
+
+/** What one tag-view kind (ImageStreamTag, ImageTag) contributes to its paged list. */
+export interface StreamTagLister<V extends ApiObject> {
+  /** Each stream's list items (no kind/apiVersion), in tag order, one array per stream. */
+  itemsOf(tx: Queryable, streams: ImageStream[]): Promise<V[][]>;
+  /** How many items the streams with these uids would give (for remainingItemCount). */
+  countOf(tx: Queryable, streamUids: string[]): Promise<number>;
+}
+
+/**
+ * A list of stream-tag views in key order (namespace, stream, tag), paged with `limit` and
+ * `continue` as kube-apiserver pages a stored kind: a page with more after it carries a continue
+ * token (the first page's snapshot version and the last item's key) and, when nothing is
+ * selected, `remainingItemCount`; later pages report the first page's resourceVersion, keep to
+ * the streams that existed then, and a token older than the retained change log is 410.
+ * Streams are read in batches of `limit` + 1, so a page costs what its streams cost, not the
+ * whole collection. Label selectors are the streams' (a view's labels are its stream's).
+ */
+export async function listStreamTagViews<V extends ApiObject>(
+  db: Database,
+  streams: TableStorage<ImageStream>,
+  options: ListOptions,
+  lister: StreamTagLister<V>,
+): Promise<ListResult<V>> {
+  return db.transaction(
+    async (tx) => {
+      let memberRv: string;
+      let listRv: string;
+      let from: { namespace: string; stream: string; tag: string } | undefined;
+      if (options.continueToken) {
+        const token = await resumeList(tx, options.continueToken, options.namespace, true);
+        const key = splitStreamTag(token.name);
+        if (!key) throw ApiError.badRequest('continue key is not valid: invalid continue token');
+        memberRv = token.rv;
+        listRv = token.listRv ?? token.rv;
+        from = { namespace: token.namespace, ...key };
+      } else {
+        memberRv = listRv = await currentResourceVersion(tx);
+      }
+      const streamsAfter = (after: PageQuery['after']): PageQuery => ({
+        namespace: options.namespace,
+        labelSelector: options.labelSelector,
+        fieldSelector: [],
+        after,
+        createdAtOrBefore: options.continueToken ? memberRv : undefined,
+      });
+      const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+      const batch = limit !== undefined ? limit + 1 : undefined;
+      const items: V[] = [];
+      // For each item: how many items of its stream follow it (all of them match without a field selector).
+      const restOfStream: number[] = [];
+      let after: PageQuery['after'] = from ? { namespace: from.namespace, name: from.stream, inclusive: true } : undefined;
+      for (;;) {
+        const page = await streams.list(tx, { ...streamsAfter(after), limit: batch });
+        const perStream = await lister.itemsOf(tx, page);
+        page.forEach((stream, i) => {
+          const streamItems = perStream[i] ?? [];
+          const resumed = from && stream.metadata.namespace === from.namespace && stream.metadata.name === from.stream ? from.tag : undefined;
+          streamItems.forEach((item, j) => {
+            if (limit !== undefined && items.length > limit) return;
+            if (resumed !== undefined && splitStreamTag(item.metadata.name ?? '')!.tag <= resumed) return;
+            if (!matchesFields(options.fieldSelector, { 'metadata.name': item.metadata.name ?? '', 'metadata.namespace': item.metadata.namespace ?? '' })) return;
+            items.push(item);
+            restOfStream.push(streamItems.length - 1 - j);
+          });
+        });
+        const last = page[page.length - 1];
+        if (batch === undefined || page.length < batch || items.length > limit! || !last) break;
+        after = { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' };
+      }
+      if (limit === undefined || items.length <= limit) return { metadata: { resourceVersion: listRv }, items };
+
+      const shown = items.slice(0, limit);
+      const last = shown[shown.length - 1]!;
+      const lastKey = { namespace: last.metadata.namespace ?? '', name: splitStreamTag(last.metadata.name ?? '')!.stream };
+      // kube-apiserver counts what follows only when nothing is selected (with selectors its count would include non-matching objects).
+      const counted = options.labelSelector.length === 0 && options.fieldSelector.length === 0;
+      const remainingItemCount = counted ? restOfStream[limit - 1]! + (await lister.countOf(tx, await streams.uids(tx, streamsAfter(lastKey)))) : undefined;
+      return {
+        metadata: {
+          resourceVersion: listRv,
+          continue: encodeContinue({ rv: memberRv, listRv, namespace: lastKey.namespace, name: last.metadata.name ?? '' }),
+          ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
+        },
+        items: shown,
+      };
+    },
+    { isolation: 'REPEATABLE READ' },
+  );
+}

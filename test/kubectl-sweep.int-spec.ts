@@ -1,0 +1,169 @@
+import { Client } from 'pg';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { ClientNode } from './support/client-node';
+import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
+
+/**
+ * What kubectl 1.32 and @kubernetes/client-node do against the image API, answered as
+ * kube-apiserver / openshift-apiserver answer it: paged lists of the tag views, and the
+ * everyday commands a user runs on image kinds.
+ */
+const suite = kubectlFound ? describe : describe.skip;
+if (!kubectlFound) console.warn('test/kubectl-sweep.int-spec.ts skipped: `kubectl` is not on PATH');
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not on PATH)', () => {
+  let api: TestApi;
+  let ws: KubectlWorkspace;
+
+  const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
+  const names = (list: { items: { metadata: { name: string } }[] }) => list.items.map((i) => i.metadata.name);
+
+  /** Points `<stream>:<tag>` of `namespace` at a new Image, as a registry push does. */
+  const push = async (namespace: string, stream: string, tag: string, image: string) => {
+    const created = await call('POST', `${api.base}/namespaces/${namespace}/imagestreams`, { metadata: { name: stream } });
+    expect([201, 409]).toContain(created.status);
+    const res = await call('POST', `${api.base}/namespaces/${namespace}/imagestreammappings`, {
+      metadata: { name: stream },
+      tag,
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/${namespace}/${stream}@${image}` },
+    });
+    expect(res.status).toBe(201);
+  };
+
+  const compactChangeLog = async () => {
+    const client = new Client({ connectionString: api.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`UPDATE watch_compaction SET compacted_rv = (SELECT max(rv) FROM resource_changes)`);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ws = kubectlWorkspace(api.url, 'sweep');
+    // Streams in key order a < a-b < empty < z; `a-b:x` sorts before `a:1` by full name, so the
+    // pages must follow (stream, tag), not the view's name. z:future is spec-only (an itag, no istag).
+    await push('tagpages', 'a', '1', digest('1'));
+    await push('tagpages', 'a', '2', digest('2'));
+    await push('tagpages', 'a', 'latest', digest('2'));
+    await push('tagpages', 'a-b', 'x', digest('3'));
+    expect((await call('POST', `${api.base}/namespaces/tagpages/imagestreams`, { metadata: { name: 'empty', labels: { kind: 'empty' } } })).status).toBe(201);
+    await push('tagpages', 'z', '1', digest('4'));
+    const future = { metadata: { name: 'z:future' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/tagpages/z:future' } } };
+    expect((await call('POST', `${api.base}/namespaces/tagpages/imagestreamtags`, future)).status).toBe(201);
+    await push('otherpages', 'o', '1', digest('5'));
+  });
+  afterAll(async () => {
+    await api?.close();
+    ws?.remove();
+  });
+
+  describe('paged lists of imagestreamtags and imagetags', () => {
+    const path = (resource: string, query: string, namespace: string | null = 'tagpages') =>
+      `${api.base}${namespace ? `/namespaces/${namespace}` : ''}/${resource}?${query}`;
+
+    it('istag pages follow (stream, tag) with continue and remainingItemCount; later pages keep the first page resourceVersion and streams', async () => {
+      const whole = (await call('GET', path('imagestreamtags', ''))).body;
+      expect(names(whole)).toEqual(['a:1', 'a:2', 'a:latest', 'a-b:x', 'z:1']);
+      expect(whole.metadata.continue).toBeUndefined();
+
+      const first = (await call('GET', path('imagestreamtags', 'limit=2'))).body;
+      expect(names(first)).toEqual(['a:1', 'a:2']);
+      expect(first.metadata).toEqual({ resourceVersion: whole.metadata.resourceVersion, continue: expect.any(String), remainingItemCount: 3 });
+      // A stream created after the first page is not in the later ones (kube-apiserver serves them at the first page's snapshot).
+      await push('tagpages', 'b', '1', digest('6'));
+      const second = (await call('GET', path('imagestreamtags', `limit=2&continue=${first.metadata.continue}`))).body;
+      expect(names(second)).toEqual(['a:latest', 'a-b:x']);
+      expect(second.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion, continue: expect.any(String), remainingItemCount: 1 });
+      const last = (await call('GET', path('imagestreamtags', `limit=2&continue=${second.metadata.continue}`))).body;
+      expect(last).toMatchObject({ kind: 'ImageStreamTagList', metadata: { resourceVersion: first.metadata.resourceVersion } });
+      expect(names(last)).toEqual(['z:1']);
+      expect(last.metadata.continue).toBeUndefined();
+      expect(last.items[0]).toEqual(whole.items[4]);
+
+      // A page that ends a stream's tags resumes at the next stream.
+      const third = (await call('GET', path('imagestreamtags', 'limit=3'))).body;
+      expect(names((await call('GET', path('imagestreamtags', `limit=3&continue=${third.metadata.continue}`))).body)).toEqual(['a-b:x', 'b:1', 'z:1']);
+      await call('DELETE', `${api.base}/namespaces/tagpages/imagestreams/b`);
+    });
+
+    it('itag pages include spec-only tags; selectors page without a count; every namespace pages across them', async () => {
+      const first = (await call('GET', path('imagetags', 'limit=4'))).body;
+      expect(names(first)).toEqual(['a:1', 'a:2', 'a:latest', 'a-b:x']);
+      expect(first.metadata.remainingItemCount).toBe(2);
+      const rest = (await call('GET', path('imagetags', `limit=4&continue=${first.metadata.continue}`))).body;
+      expect(names(rest)).toEqual(['z:1', 'z:future']);
+      expect(rest.metadata.continue).toBeUndefined();
+
+      const selected = (await call('GET', path('imagestreamtags', 'limit=1&fieldSelector=metadata.name%21%3Da%3A1'))).body;
+      expect(names(selected)).toEqual(['a:2']);
+      expect(selected.metadata.continue).toEqual(expect.any(String));
+      expect(selected.metadata.remainingItemCount).toBeUndefined();
+      const selectedRest = (await call('GET', path('imagestreamtags', `limit=10&fieldSelector=metadata.name%21%3Da%3A1&continue=${selected.metadata.continue}`))).body;
+      expect(names(selectedRest)).toEqual(['a:latest', 'a-b:x', 'z:1']);
+
+      const everywhere = (await call('GET', path('imagestreamtags', 'limit=5', null))).body;
+      expect(everywhere.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['otherpages/o:1', 'tagpages/a:1', 'tagpages/a:2', 'tagpages/a:latest', 'tagpages/a-b:x']);
+      expect(everywhere.metadata.remainingItemCount).toBe(1);
+      const everywhereRest = (await call('GET', path('imagestreamtags', `limit=5&continue=${everywhere.metadata.continue}`, null))).body;
+      expect(names(everywhereRest)).toEqual(['z:1']);
+      // A token names a position in one namespace's list.
+      const foreign = await call('GET', path('imagestreamtags', `limit=5&continue=${first.metadata.continue}`, 'otherpages'));
+      expect(foreign.status).toBe(400);
+    });
+
+    it('kubectl get --chunk-size follows the continue tokens of istag and itag lists', async () => {
+      for (const [resource, expected] of [
+        ['istag', ['a:1', 'a:2', 'a:latest', 'a-b:x', 'z:1']],
+        ['itag', ['a:1', 'a:2', 'a:latest', 'a-b:x', 'z:1', 'z:future']],
+      ] as const) {
+        const run = await kubectl(['get', resource, '-n', 'tagpages', '--chunk-size=2', '-o', 'custom-columns=NAME:.metadata.name', '--no-headers', '-v=6']);
+        expect(run.code).toBe(0);
+        expect(run.stdout.trim().split('\n')).toEqual(expected);
+        expect(run.stderr.split('\n').filter((l) => l.includes(' GET ') && l.includes('/namespaces/tagpages/image') && l.includes('limit=2'))).toHaveLength(Math.ceil(expected.length / 2));
+      }
+    });
+
+    it('a continue token older than the retained change log is 410 Expired with a fresh token that resumes the list', async () => {
+      const first = (await call('GET', path('imagetags', 'limit=3'))).body;
+      // A write after the first page, then a compaction up to it: the token's version is no longer retained.
+      expect((await call('PATCH', `${api.base}/namespaces/tagpages/imagestreams/empty`, { metadata: { labels: { touched: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+      await compactChangeLog();
+      const expired = await call('GET', path('imagetags', `limit=3&continue=${first.metadata.continue}`));
+      expect(expired.status).toBe(410);
+      expect(expired.body).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410, message: expect.stringContaining('The provided continue parameter is too old') });
+      const fresh = (await call('GET', path('imagetags', `limit=3&continue=${expired.body.metadata.continue}`))).body;
+      expect(names(fresh)).toEqual(['a-b:x', 'z:1', 'z:future']);
+      const run = await kubectl(['get', '--raw', `/apis/image.openshift.io/v1/namespaces/tagpages/imagestreamtags?limit=3&continue=${first.metadata.continue}`]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('Error from server (Expired): The provided continue parameter is too old');
+    });
+
+    it('client-node pages istags with limit and continue (CustomObjectsApi; KubernetesObjectApi.list reads list metadata as ObjectMeta and drops continue)', async () => {
+      const client = new ClientNode(api.url, 'tagpages');
+      try {
+        await client.ready;
+        const seen: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await client.call('listCustom', { group: 'image.openshift.io', version: 'v1', namespace: 'tagpages', plural: 'imagestreamtags', limit: 2, _continue: token });
+          seen.push(...names(page));
+          token = page.metadata.continue;
+          pages++;
+        } while (token);
+        expect(seen).toEqual(['a:1', 'a:2', 'a:latest', 'a-b:x', 'z:1']);
+        expect(pages).toBe(3);
+        const firstPage = await client.call('list', 'image.openshift.io/v1', 'ImageStreamTag', 'tagpages', undefined, undefined, undefined, undefined, undefined, 2);
+        expect(names(firstPage)).toEqual(['a:1', 'a:2']);
+      } finally {
+        await client.terminate();
+      }
+    });
+  });
+});
