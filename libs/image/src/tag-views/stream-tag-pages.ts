@@ -28,6 +28,10 @@ export async function listStreamTagViews<V extends ApiObject>(
 ): Promise<ListResult<V>> {
   return db.transaction(
     async (tx) => {
+      // The loose index scans over a page's streams are thousands of one-row probes that the
+      // planner overestimates (recursive CTE) past jit_above_cost: compiling them took 100-200 ms
+      // per page, many times what running them takes.
+      await tx.query('SET LOCAL jit = off');
       let memberRv: string;
       let listRv: string;
       let from: { namespace: string; stream: string; tag: string } | undefined;
