@@ -129,6 +129,31 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       }
     });
 
+    it('resourceVersionMatch=Exact lists the tags as they were at that version, reported at it (openshift-apiserver hands it to the stream list)', async () => {
+      await push('exacttags', 'e1', 'latest', digest('7'));
+      await push('exacttags', 'e2', 'v1', digest('8'));
+      const before = { istag: (await call('GET', path('imagestreamtags', '', 'exacttags'))).body, itag: (await call('GET', path('imagetags', '', 'exacttags'))).body };
+      const rv = before.istag.metadata.resourceVersion as string;
+      // Then: a tag moved, a stream created, a spec tag added, a stream relabelled.
+      await push('exacttags', 'e1', 'latest', digest('9'));
+      await push('exacttags', 'e3', 'v1', digest('a'));
+      expect((await call('PATCH', `${api.base}/namespaces/exacttags/imagestreams/e2`, { metadata: { labels: { moved: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+      const added = { metadata: { name: 'e1:next' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/exacttags/e1:next' } } };
+      expect((await call('POST', `${api.base}/namespaces/exacttags/imagestreamtags`, added)).status).toBe(201);
+
+      for (const resource of ['imagestreamtags', 'imagetags'] as const) {
+        const exact = (await call('GET', path(resource, `resourceVersion=${rv}&resourceVersionMatch=Exact`, 'exacttags'))).body;
+        expect(exact.metadata).toEqual({ resourceVersion: rv });
+        expect(exact.items).toEqual(before[resource === 'imagestreamtags' ? 'istag' : 'itag'].items);
+      }
+      const exactIstags = (await call('GET', path('imagestreamtags', `resourceVersion=${rv}&resourceVersionMatch=Exact&fieldSelector=metadata.name%3De1%3Alatest`, 'exacttags'))).body;
+      expect(exactIstags.items.map((i: any) => i.image.metadata.name)).toEqual([digest('7')]);
+      const now = (await call('GET', path('imagetags', '', 'exacttags'))).body;
+      expect(names(now)).toEqual(['e1:latest', 'e1:next', 'e2:v1', 'e3:v1']);
+      // Label selectors apply to the streams as they were.
+      expect((await call('GET', path('imagestreamtags', `resourceVersion=${rv}&resourceVersionMatch=Exact&labelSelector=moved`, 'exacttags'))).body.items).toEqual([]);
+    });
+
     it('a continue token older than the retained change log is 410 Expired with a fresh token that resumes the list', async () => {
       const first = (await call('GET', path('imagetags', 'limit=3'))).body;
       // A write after the first page, then a compaction up to it: the token's version is no longer retained.

@@ -11,12 +11,12 @@ import {
   type WriteResult,
 } from '@app/api-machinery';
 import type { Database, Queryable, ResourceHandler } from '@app/persistence';
-import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
+import type { ImageStream, NamedTagEventList, TagReference } from '../imagestream/imagestream.types';
 import { imageTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withoutSpecTag, withSpecTag } from '../tag-views/spec-tags';
-import { listStreamTagViews } from '../tag-views/stream-tag-pages';
+import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
 import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
@@ -58,25 +58,33 @@ export class ImageTagHandler implements ResourceHandler {
 
   /** Every spec or status tag of every stream in scope, by stream then tag, paged (listStreamTagViews); `image` is null. */
   async list(options: ListOptions): Promise<ListResult<ImageTag>> {
+    if (options.exactResourceVersion !== undefined) {
+      return listStreamTagViewsAt(this.tags.streams, options, (stream) => {
+        const status = new Map((stream.status?.tags ?? []).map((t) => [t.tag, t]));
+        return this.itemsOf(stream, status);
+      });
+    }
     return listStreamTagViews(this.db, this.tags.streams.storage, options, {
       itemsOf: async (tx, streams) => {
         const statuses = await this.history.statusOf(tx, streams.map((s) => s.metadata.uid!));
-        return streams.map((stream) => {
-          const status = new Map((statuses.get(stream.metadata.uid!) ?? []).map((t) => [t.tag, t]));
-          const names = new Set([...(stream.spec.tags ?? []).map((t) => t.name), ...status.keys()]);
-          const items: ImageTag[] = [];
-          for (const tag of [...names].sort()) {
-            const st = status.get(tag);
-            const view = imageTagView({ stream, tag, history: st?.items ?? [], conditions: st?.conditions, repository: this.tags.repository(stream) }, false);
-            if (!view) continue;
-            const { kind: _k, apiVersion: _a, ...item } = view;
-            items.push(item);
-          }
-          return items;
-        });
+        return streams.map((stream) => this.itemsOf(stream, new Map((statuses.get(stream.metadata.uid!) ?? []).map((t) => [t.tag, t]))));
       },
       countOf: (tx, uids) => this.tags.queries.countSpecOrStatusTags(tx, uids),
     });
+  }
+
+  /** A stream's list items: every tag in spec or status (by tag name), `image` null. */
+  private itemsOf(stream: ImageStream, status: Map<string, NamedTagEventList>): ImageTag[] {
+    const names = new Set([...(stream.spec.tags ?? []).map((t) => t.name), ...status.keys()]);
+    const items: ImageTag[] = [];
+    for (const tag of [...names].sort()) {
+      const st = status.get(tag);
+      const view = imageTagView({ stream, tag, history: st?.items ?? [], conditions: st?.conditions, repository: this.tags.repository(stream) }, false);
+      if (!view) continue;
+      const { kind: _k, apiVersion: _a, ...item } = view;
+      items.push(item);
+    }
+    return items;
   }
 
   /** Adds a spec tag (creating the stream when missing); `spec` is required; 409 when it exists. */

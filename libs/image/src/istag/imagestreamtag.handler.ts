@@ -16,7 +16,7 @@ import { imageStreamTagsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-tags';
-import { listStreamTagViews } from '../tag-views/stream-tag-pages';
+import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
 import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
@@ -82,6 +82,19 @@ export class ImageStreamTagHandler implements ResourceHandler {
    * loaded: `image` carries the digest and pull spec.
    */
   async list(options: ListOptions): Promise<ListResult<ImageStreamTag>> {
+    if (options.exactResourceVersion !== undefined) {
+      return listStreamTagViewsAt(this.tags.streams, options, (stream) =>
+        (stream.status?.tags ?? [])
+          .map((st) => ({ st, tag: st.tag }))
+          .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+          .flatMap(({ st, tag }) => {
+            const view = imageStreamTagView({ stream, tag, event: st.items?.[0], conditions: st.conditions, repository: this.tags.repository(stream) }, false);
+            if (!view) return [];
+            const { kind: _k, apiVersion: _a, ...item } = view;
+            return [item];
+          }),
+      );
+    }
     return listStreamTagViews(this.db, this.tags.streams.storage, options, {
       itemsOf: async (tx, streams) => {
         const uids = streams.map((s) => s.metadata.uid!);

@@ -1,5 +1,5 @@
 import { ApiError, type ApiObject, encodeContinue, type ListOptions, type ListResult, matchesFields } from '@app/api-machinery';
-import { currentResourceVersion, type Database, type PageQuery, type Queryable, resumeList, type TableStorage } from '@app/persistence';
+import { currentResourceVersion, type Database, type GenericStore, type PageQuery, type Queryable, resumeList, type TableStorage } from '@app/persistence';
 import type { ImageStream } from '../imagestream/imagestream.types';
 import { splitStreamTag } from './stream-tag-names';
 
@@ -95,4 +95,23 @@ export async function listStreamTagViews<V extends ApiObject>(
     },
     { isolation: 'REPEATABLE READ' },
   );
+}
+
+/**
+ * `resourceVersionMatch=Exact`: the views as they were at that version, built from the streams
+ * the ImageStream store rebuilds at it (spec, labels and tag history as of then), reported at that
+ * resourceVersion. openshift-apiserver answers so by handing the options to its stream list. The
+ * whole list in one answer: `limit` is not applied (a server may return more than asked; the
+ * stream list at a version reads the streams changed since anyway).
+ */
+export async function listStreamTagViewsAt<V extends ApiObject>(
+  streams: GenericStore<ImageStream>,
+  options: ListOptions,
+  viewsOf: (stream: ImageStream) => V[],
+): Promise<ListResult<V>> {
+  const then = await streams.list({ ...options, fieldSelector: [], limit: undefined, continueToken: undefined });
+  const items = then.items
+    .flatMap(viewsOf)
+    .filter((item) => matchesFields(options.fieldSelector, { 'metadata.name': item.metadata.name ?? '', 'metadata.namespace': item.metadata.namespace ?? '' }));
+  return { metadata: { resourceVersion: then.metadata.resourceVersion }, items };
 }
