@@ -129,6 +129,19 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       }
     });
 
+    it('a zero or negative limit lists everything, as kube-apiserver pages only when limit > 0; a limit that is no integer is 400', async () => {
+      for (const resource of ['imagestreamtags', 'imagestreams']) {
+        const whole = (await call('GET', path(resource, ''))).body;
+        for (const limit of ['0', '-1', '-9223372036854775808']) {
+          const res = await call('GET', path(resource, `limit=${limit}`));
+          expect({ resource, limit, status: res.status, names: names(res.body), continue: res.body.metadata.continue }).toEqual({ resource, limit, status: 200, names: names(whole), continue: undefined });
+        }
+        expect((await call('GET', path(resource, 'limit=x'))).status).toBe(400);
+      }
+      const run = await kubectl(['get', '--raw', '/apis/image.openshift.io/v1/namespaces/tagpages/imagestreams?limit=-1']);
+      expect(run.code).toBe(0);
+    });
+
     it('resourceVersionMatch=Exact lists the tags as they were at that version, reported at it (openshift-apiserver hands it to the stream list)', async () => {
       await push('exacttags', 'e1', 'latest', digest('7'));
       await push('exacttags', 'e2', 'v1', digest('8'));

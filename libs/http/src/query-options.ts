@@ -43,6 +43,20 @@ function nonNegativeInt(q: Query, name: string): number | undefined {
   return Number(v);
 }
 
+/**
+ * `limit`: an int64 as Go's ParseInt reads it (a sign allowed). Only a positive limit pages: the
+ * storage layer pages when `limit > 0`, so zero or a negative value lists everything.
+ */
+function limitOf(q: Query): number | undefined {
+  const v = queryValue(q, 'limit');
+  if (v === undefined || v === '') return undefined;
+  if (!/^[+-]?\d+$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n) {
+    throw ApiError.badRequest(`limit: invalid value "${v}": must be an integer`);
+  }
+  const limit = Number(v);
+  return limit > 0 ? limit : undefined;
+}
+
 const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
 
 /**
@@ -91,7 +105,7 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
     namespace,
     labelSelector: parseLabelSelector(queryValue(q, 'labelSelector')),
     fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors], core ? fieldLabelNotSupported : unknownFieldSelector),
-    limit: nonNegativeInt(q, 'limit'),
+    limit: limitOf(q),
     continueToken: queryValue(q, 'continue') || undefined,
     ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),
   };
