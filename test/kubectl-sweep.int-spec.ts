@@ -92,6 +92,25 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       await call('DELETE', `${api.base}/namespaces/tagpages/imagestreams/b`);
     });
 
+    it('a page reaches past streams with no tagged image (they are read in growing batches)', async () => {
+      for (let i = 0; i < 12; i++) {
+        const pending = { metadata: { name: `e${String(i).padStart(2, '0')}` }, spec: { tags: [{ name: 'pending', from: { kind: 'ImageStreamTag', name: 'nothing' } }] } };
+        expect((await call('POST', `${api.base}/namespaces/sparse/imagestreams`, pending)).status).toBe(201);
+      }
+      await push('sparse', 'z1', 'v1', digest('b'));
+      await push('sparse', 'z2', 'v1', digest('c'));
+      const first = (await call('GET', path('imagestreamtags', 'limit=1', 'sparse'))).body;
+      expect(names(first)).toEqual(['z1:v1']);
+      expect(first.metadata.remainingItemCount).toBe(1);
+      const rest = (await call('GET', path('imagestreamtags', `limit=1&continue=${first.metadata.continue}`, 'sparse'))).body;
+      expect(names(rest)).toEqual(['z2:v1']);
+      expect(rest.metadata.continue).toBeUndefined();
+      // ImageTags show the spec-only tags: 14 of them, 12 before z1.
+      const itags = (await call('GET', path('imagetags', 'limit=13', 'sparse'))).body;
+      expect(names(itags).slice(-2)).toEqual(['e11:pending', 'z1:v1']);
+      expect(itags.metadata.remainingItemCount).toBe(1);
+    });
+
     it('itag pages include spec-only tags; selectors page without a count; every namespace pages across them', async () => {
       const first = (await call('GET', path('imagetags', 'limit=4'))).body;
       expect(names(first)).toEqual(['a:1', 'a:2', 'a:latest', 'a-b:x']);
@@ -107,11 +126,14 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       const selectedRest = (await call('GET', path('imagestreamtags', `limit=10&fieldSelector=metadata.name%21%3Da%3A1&continue=${selected.metadata.continue}`))).body;
       expect(names(selectedRest)).toEqual(['a:latest', 'a-b:x', 'z:1']);
 
+      const keys = (list: any) => list.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`);
+      const whole = keys((await call('GET', path('imagestreamtags', '', null))).body);
+      expect(whole.filter((k: string) => /^(otherpages|tagpages)\//.test(k))).toEqual(['otherpages/o:1', 'tagpages/a:1', 'tagpages/a:2', 'tagpages/a:latest', 'tagpages/a-b:x', 'tagpages/z:1']);
       const everywhere = (await call('GET', path('imagestreamtags', 'limit=5', null))).body;
-      expect(everywhere.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['otherpages/o:1', 'tagpages/a:1', 'tagpages/a:2', 'tagpages/a:latest', 'tagpages/a-b:x']);
-      expect(everywhere.metadata.remainingItemCount).toBe(1);
-      const everywhereRest = (await call('GET', path('imagestreamtags', `limit=5&continue=${everywhere.metadata.continue}`, null))).body;
-      expect(names(everywhereRest)).toEqual(['z:1']);
+      expect(keys(everywhere)).toEqual(whole.slice(0, 5));
+      expect(everywhere.metadata.remainingItemCount).toBe(whole.length - 5);
+      const everywhereRest = (await call('GET', path('imagestreamtags', `limit=${whole.length}&continue=${everywhere.metadata.continue}`, null))).body;
+      expect(keys(everywhereRest)).toEqual(whole.slice(5));
       // A token names a position in one namespace's list.
       const foreign = await call('GET', path('imagestreamtags', `limit=5&continue=${first.metadata.continue}`, 'otherpages'));
       expect(foreign.status).toBe(400);

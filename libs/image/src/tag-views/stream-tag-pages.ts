@@ -17,8 +17,9 @@ export interface StreamTagLister<V extends ApiObject> {
  * token (the first page's snapshot version and the last item's key) and, when nothing is
  * selected, `remainingItemCount`; later pages report the first page's resourceVersion, keep to
  * the streams that existed then, and a token older than the retained change log is 410.
- * Streams are read in batches of `limit` + 1, so a page costs what its streams cost, not the
- * whole collection. Label selectors are the streams' (a view's labels are its stream's).
+ * Streams are read in batches of `limit` + 1 (doubling, up to 1,024 or the limit, while they
+ * hold too few tags, e.g. streams with only spec tags), so a page costs what its streams cost,
+ * not the whole collection. Label selectors are the streams' (a view's labels are its stream's).
  */
 export async function listStreamTagViews<V extends ApiObject>(
   db: Database,
@@ -53,7 +54,8 @@ export async function listStreamTagViews<V extends ApiObject>(
         createdAtOrBefore: options.continueToken ? memberRv : undefined,
       });
       const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-      const batch = limit !== undefined ? limit + 1 : undefined;
+      let batch = limit !== undefined ? limit + 1 : undefined;
+      const maxBatch = limit !== undefined ? Math.max(limit + 1, 1024) : undefined;
       const items: V[] = [];
       // For each item: how many items of its stream follow it (all of them match without a field selector).
       const restOfStream: number[] = [];
@@ -75,6 +77,7 @@ export async function listStreamTagViews<V extends ApiObject>(
         const last = page[page.length - 1];
         if (batch === undefined || page.length < batch || items.length > limit! || !last) break;
         after = { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' };
+        batch = Math.min(batch * 2, maxBatch!);
       }
       if (limit === undefined || items.length <= limit) return { metadata: { resourceVersion: listRv }, items };
 
