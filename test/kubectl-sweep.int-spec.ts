@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
@@ -19,6 +20,7 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
   let ws: KubectlWorkspace;
 
   const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => ws.ok(args, input);
   const names = (list: { items: { metadata: { name: string } }[] }) => list.items.map((i) => i.metadata.name);
 
   /** Points `<stream>:<tag>` of `namespace` at a new Image, as a registry push does. */
@@ -224,6 +226,81 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       } finally {
         await client.terminate();
       }
+    });
+  });
+
+  describe('everyday kubectl commands on the image kinds answer as openshift-apiserver does', () => {
+    const istagFile = (name: string, from: string) => `apiVersion: image.openshift.io/v1
+kind: ImageStreamTag
+metadata:
+  name: ${name}
+tag:
+  from: {kind: ImageStreamTag, name: "${from}"}
+`;
+    const stream = async (name: string) => (await call('GET', `${api.base}/namespaces/sweep/imagestreams/${name}`)).body;
+
+    beforeAll(async () => {
+      await push('sweep', 'web', '3.1', digest('d'));
+      await push('sweep', 'web', '3.2', digest('e'));
+    });
+
+    it('create -f of an ImageStreamTag adds a spec tag (again: AlreadyExists); diff -f shows a change through a server-side dry run and changes nothing', async () => {
+      expect(await ok(['create', '-f', ws.write('stable.yaml', istagFile('web:stable', '3.1'))])).toBe('imagestreamtag.image.openshift.io/web:stable created\n');
+      const again = await kubectl(['create', '-f', ws.write('stable.yaml', istagFile('web:stable', '3.1'))]);
+      expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');
+      expect(again.stderr).toContain('imagestreamtag.image.openshift.io "web:stable" already exists');
+      expect(await ok(['get', 'istag', 'web:stable', '-o', 'jsonpath={.image.metadata.name}'])).toBe(digest('d'));
+      const before = await stream('web');
+      const diff = await kubectl(['diff', '-f', ws.write('stable2.yaml', istagFile('web:stable', '3.2'))]);
+      expect(diff.code).toBe(1);
+      expect(diff.stdout).toContain(`-  dockerImageReference: quay.io/sweep/web@${digest('d')}`);
+      expect(diff.stdout).toContain(`+  dockerImageReference: quay.io/sweep/web@${digest('e')}`);
+      expect(await stream('web')).toEqual(before);
+    });
+
+    it('edit (KUBE_EDITOR) of an istag moves its spec tag; of a stream changes its labels', async () => {
+      const editor = ws.write('editor.sh', '#!/bin/sh\nsed -i \'s/^    name: "3.1"$/    name: "3.2"/; s/^    team: web$/    team: edited/\' "$1"\n');
+      chmodSync(editor, 0o755);
+      const run = await ws.run(['edit', 'istag', 'web:stable'], undefined, { KUBE_EDITOR: editor });
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: 'imagestreamtag.image.openshift.io/web:stable edited\n' });
+      expect(await ok(['get', 'istag', 'web:stable', '-o', 'jsonpath={.tag.from.name} {.image.metadata.name}'])).toBe(`3.2 ${digest('e')}`);
+      await ok(['label', 'is', 'web', 'team=web']);
+      expect((await ws.run(['edit', 'is', 'web'], undefined, { KUBE_EDITOR: editor })).stdout).toBe('imagestream.image.openshift.io/web edited\n');
+      expect((await stream('web')).metadata.labels).toEqual({ team: 'edited' });
+    });
+
+    it('label and annotate: --overwrite and --resource-version conflicts; an istag takes annotations on spec tags only, no labels', async () => {
+      expect((await kubectl(['label', 'is', 'web', 'team=other'])).stderr).toBe("error: 'team' already has a value (edited), and --overwrite is false\n");
+      const stale = await kubectl(['label', 'is', 'web', 'team=other', '--overwrite', '--resource-version=1']);
+      expect(stale.stderr).toContain('Error from server (Conflict): Operation cannot be fulfilled on imagestreams.image.openshift.io "web": the object has been modified');
+      expect(await ok(['annotate', 'istag', 'web:stable', 'note=hi'])).toBe('imagestreamtag.image.openshift.io/web:stable annotated\n');
+      expect((await stream('web')).spec.tags.find((t: any) => t.name === 'stable').annotations).toEqual({ note: 'hi' });
+      expect((await kubectl(['annotate', 'istag', 'web:3.1', 'note=hi'])).stderr).toBe(
+        'Error from server (BadRequest): imagestreamtag 3.1 is not a spec tag in imagestream sweep/web, cannot be updated\n',
+      );
+      expect((await kubectl(['label', 'istag', 'web:stable', 'x=y'])).stderr).toContain('may not update fields other than metadata.annotations');
+      const staleTag = await kubectl(['annotate', 'istag', 'web:stable', 'note=ho', '--overwrite', '--resource-version=1']);
+      expect(staleTag.stderr).toContain('Error from server (Conflict): Operation cannot be fulfilled on imagestreamtags.image.openshift.io "web:stable"');
+    });
+
+    it('get -w of istag is 405 MethodNotAllowed (no watch on the tag views); wait --for=jsonpath works on streams', async () => {
+      const watched = await kubectl(['get', 'istag', '-w']);
+      expect(watched.code).toBe(1);
+      expect(watched.stderr).toContain('Error from server (MethodNotAllowed): watch is not supported on resources of kind "imagestreamtags.image.openshift.io"');
+      expect(await ok(['wait', '--for=jsonpath={.status.tags[0].tag}=3.1', 'is/web', '--timeout=10s'])).toBe('imagestream.image.openshift.io/web condition met\n');
+    });
+
+    it('replace -f and replace --force of a stream; delete --cascade/--wait/--grace-period of tags and streams', async () => {
+      const yaml = await ok(['get', 'is', 'web', '-o', 'yaml']);
+      expect(await ok(['replace', '-f', ws.write('web.yaml', yaml)])).toBe('imagestream.image.openshift.io/web replaced\n');
+      const uid = (await stream('web')).metadata.uid;
+      expect(await ok(['replace', '--force', '-f', ws.write('web.yaml', yaml)])).toBe('imagestream.image.openshift.io "web" deleted\nimagestream.image.openshift.io/web replaced\n');
+      const recreated = await stream('web');
+      expect(recreated.metadata.uid).not.toBe(uid);
+      expect(recreated.spec.tags.map((t: any) => t.name)).toEqual(['stable']);
+      expect(await ok(['delete', 'istag', 'web:stable', '--cascade=foreground', '--wait'])).toBe('imagestreamtag.image.openshift.io "web:stable" deleted\n');
+      expect((await kubectl(['get', 'istag', 'web:stable'])).stderr).toBe('Error from server (NotFound): imagestreamtags.image.openshift.io "web:stable" not found\n');
+      expect(await ok(['delete', 'is', 'web', '--grace-period=0', '--force'])).toBe('imagestream.image.openshift.io "web" force deleted\n');
     });
   });
 });

@@ -9,15 +9,15 @@ export const kubectlFound = spawnSync('kubectl', ['version', '--client', '--outp
 
 export type KubectlRun = CommandRun;
 
-/** Runs kubectl with `dir/kubeconfig` and its own cache and HOME under `dir`. */
-export function runKubectl(dir: string, args: string[], input?: string): Promise<KubectlRun> {
-  return runCommand('kubectl', [`--cache-dir=${join(dir, 'cache')}`, ...args], { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }, input);
+/** Runs kubectl with `dir/kubeconfig` and its own cache and HOME under `dir` (plus `env`, e.g. KUBE_EDITOR). */
+export function runKubectl(dir: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<KubectlRun> {
+  return runCommand('kubectl', [`--cache-dir=${join(dir, 'cache')}`, ...args], { ...process.env, ...env, KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }, input);
 }
 
 /** A scratch directory with a kubeconfig for the server at `url`, and kubectl run against it. */
 export interface KubectlWorkspace {
   dir: string;
-  run(args: string[], input?: string): Promise<KubectlRun>;
+  run(args: string[], input?: string, env?: Record<string, string>): Promise<KubectlRun>;
   /** Runs kubectl and returns its stdout; a non-zero exit throws with its stderr. */
   ok(args: string[], input?: string): Promise<string>;
   /** Writes `text` to a file of the workspace and returns its path (for `-f`). */
@@ -33,7 +33,7 @@ export function kubectlWorkspace(url: string, namespace?: string): KubectlWorksp
     join(dir, 'kubeconfig'),
     `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: ${context}}]\ncurrent-context: t\n`,
   );
-  const run = (args: string[], input?: string) => runKubectl(dir, args, input);
+  const run = (args: string[], input?: string, env?: Record<string, string>) => runKubectl(dir, args, input, env);
   return {
     dir,
     run,
