@@ -136,6 +136,13 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       expect(everywhere.metadata.remainingItemCount).toBe(whole.length - 5);
       const everywhereRest = (await call('GET', path('imagestreamtags', `limit=${whole.length}&continue=${everywhere.metadata.continue}`, null))).body;
       expect(keys(everywhereRest)).toEqual(whole.slice(5));
+      // A namespace requirement selects, also across namespaces (and pages without a count).
+      const inOther = (await call('GET', path('imagestreamtags', 'limit=1&fieldSelector=metadata.namespace%3Dotherpages', null))).body;
+      expect(inOther.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['otherpages/o:1']);
+      expect(inOther.metadata.remainingItemCount).toBeUndefined();
+      const notTagpages = keys((await call('GET', path('imagetags', 'fieldSelector=metadata.namespace%21%3Dtagpages', null))).body);
+      expect(notTagpages.filter((k: string) => k.startsWith('tagpages/'))).toEqual([]);
+      expect(notTagpages).toContain('otherpages/o:1');
       // A token names a position in one namespace's list.
       const foreign = await call('GET', path('imagestreamtags', `limit=5&continue=${first.metadata.continue}`, 'otherpages'));
       expect(foreign.status).toBe(400);

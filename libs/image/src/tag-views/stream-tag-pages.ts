@@ -49,7 +49,8 @@ export async function listStreamTagViews<V extends ApiObject>(
       const streamsAfter = (after: PageQuery['after']): PageQuery => ({
         namespace: options.namespace,
         labelSelector: options.labelSelector,
-        fieldSelector: [],
+        // A view's namespace is its stream's: that requirement narrows the streams read.
+        fieldSelector: options.fieldSelector.filter((f) => f.field === 'metadata.namespace'),
         after,
         createdAtOrBefore: options.continueToken ? memberRv : undefined,
       });
@@ -112,7 +113,7 @@ export async function listStreamTagViewsAt<V extends ApiObject>(
   options: ListOptions,
   viewsOf: (stream: ImageStream) => V[],
 ): Promise<ListResult<V>> {
-  const then = await streams.list({ ...options, fieldSelector: [], limit: undefined, continueToken: undefined });
+  const then = await streams.list({ ...options, fieldSelector: options.fieldSelector.filter((f) => f.field === 'metadata.namespace'), limit: undefined, continueToken: undefined });
   const items = then.items
     .flatMap(viewsOf)
     .filter((item) => matchesFields(options.fieldSelector, { 'metadata.name': item.metadata.name ?? '', 'metadata.namespace': item.metadata.namespace ?? '' }));
