@@ -113,6 +113,20 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       expect(itags.metadata.remainingItemCount).toBe(1);
     });
 
+    it('a page resumes after its last tag when that tag or its stream is gone; a stream recreated since the first page is left out', async () => {
+      for (const [stream, tag, c] of [['m1', 'a', 'd'], ['m1', 'b', 'e'], ['m2', 'a', 'f'], ['m3', 'a', '0']] as const) await push('moving', stream, tag, digest(c));
+      const first = (await call('GET', path('imagestreamtags', 'limit=1', 'moving'))).body;
+      expect(names(first)).toEqual(['m1:a']);
+      expect((await call('DELETE', `${api.base}/namespaces/moving/imagestreamtags/m1:a`)).status).toBe(200);
+      const second = (await call('GET', path('imagestreamtags', `limit=1&continue=${first.metadata.continue}`, 'moving'))).body;
+      expect(names(second)).toEqual(['m1:b']);
+      expect((await call('DELETE', `${api.base}/namespaces/moving/imagestreams/m1`)).status).toBe(200);
+      expect((await call('DELETE', `${api.base}/namespaces/moving/imagestreams/m2`)).status).toBe(200);
+      await push('moving', 'm2', 'z', digest('1'));
+      const rest = (await call('GET', path('imagestreamtags', `limit=5&continue=${second.metadata.continue}`, 'moving'))).body;
+      expect(names(rest)).toEqual(['m3:a']);
+    });
+
     it('itag pages include spec-only tags; selectors page without a count; every namespace pages across them', async () => {
       const first = (await call('GET', path('imagetags', 'limit=4'))).body;
       expect(names(first)).toEqual(['a:1', 'a:2', 'a:latest', 'a-b:x']);
