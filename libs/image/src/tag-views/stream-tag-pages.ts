@@ -1,7 +1,6 @@
 import { ApiError, type ApiObject, encodeContinue, type ListOptions, type ListResult, matchesFields } from '@app/api-machinery';
 import { currentResourceVersion, type Database, type GenericStore, type PageQuery, type Queryable, resumeList, type TableStorage } from '@app/persistence';
 import type { ImageStream } from '../imagestream/imagestream.types';
-import { splitStreamTag } from './stream-tag-names';
 
 /** What one tag-view kind (ImageStreamTag, ImageTag) contributes to its paged list. */
 export interface StreamTagLister<V extends ApiObject> {
@@ -38,11 +37,12 @@ export async function listStreamTagViews<V extends ApiObject>(
       let from: { namespace: string; stream: string; tag: string } | undefined;
       if (options.continueToken) {
         const token = await resumeList(tx, options.continueToken, options.namespace, true);
-        const key = splitStreamTag(token.name);
-        if (!key) throw ApiError.badRequest('continue key is not valid: invalid continue token');
+        // `<stream>:<tag>`: a stream name has no `:`, a tag may (a mapping can name one so).
+        const colon = token.name.indexOf(':');
+        if (colon <= 0) throw ApiError.badRequest('continue key is not valid: invalid continue token');
         memberRv = token.rv;
         listRv = token.listRv ?? token.rv;
-        from = { namespace: token.namespace, ...key };
+        from = { namespace: token.namespace, stream: token.name.slice(0, colon), tag: token.name.slice(colon + 1) };
       } else {
         memberRv = listRv = await currentResourceVersion(tx);
       }
@@ -58,7 +58,8 @@ export async function listStreamTagViews<V extends ApiObject>(
       let batch = limit !== undefined ? limit + 1 : undefined;
       const maxBatch = limit !== undefined ? Math.max(limit + 1, 1024) : undefined;
       const items: V[] = [];
-      // For each item: how many items of its stream follow it (all of them match without a field selector).
+      // For each item: its stream, and how many items of that stream follow it (all of them match without a field selector).
+      const streamOf: ImageStream[] = [];
       const restOfStream: number[] = [];
       let after: PageQuery['after'] = from ? { namespace: from.namespace, name: from.stream, inclusive: true } : undefined;
       for (;;) {
@@ -67,11 +68,13 @@ export async function listStreamTagViews<V extends ApiObject>(
         page.forEach((stream, i) => {
           const streamItems = perStream[i] ?? [];
           const resumed = from && stream.metadata.namespace === from.namespace && stream.metadata.name === from.stream ? from.tag : undefined;
+          const tagOf = (item: V) => (item.metadata.name ?? '').slice((stream.metadata.name ?? '').length + 1);
           streamItems.forEach((item, j) => {
             if (limit !== undefined && items.length > limit) return;
-            if (resumed !== undefined && splitStreamTag(item.metadata.name ?? '')!.tag <= resumed) return;
+            if (resumed !== undefined && tagOf(item) <= resumed) return;
             if (!matchesFields(options.fieldSelector, { 'metadata.name': item.metadata.name ?? '', 'metadata.namespace': item.metadata.namespace ?? '' })) return;
             items.push(item);
+            streamOf.push(stream);
             restOfStream.push(streamItems.length - 1 - j);
           });
         });
@@ -84,7 +87,7 @@ export async function listStreamTagViews<V extends ApiObject>(
 
       const shown = items.slice(0, limit);
       const last = shown[shown.length - 1]!;
-      const lastKey = { namespace: last.metadata.namespace ?? '', name: splitStreamTag(last.metadata.name ?? '')!.stream };
+      const lastKey = { namespace: last.metadata.namespace ?? '', name: streamOf[limit - 1]!.metadata.name ?? '' };
       // kube-apiserver counts what follows only when nothing is selected (with selectors its count would include non-matching objects).
       const counted = options.labelSelector.length === 0 && options.fieldSelector.length === 0;
       const remainingItemCount = counted ? restOfStream[limit - 1]! + (await lister.countOf(tx, await streams.uids(tx, streamsAfter(lastKey)))) : undefined;
