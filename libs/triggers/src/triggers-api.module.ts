@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, loadTriggerConfig } from '@app/config';
 import { Database, ResourceRegistry } from '@app/persistence';
+import { ImagePolicyAdmission } from './admission/image-policy-admission';
+import { ImagePolicyAdmissionController } from './admission/image-policy-admission.controller';
 import { DeliveriesHandler, DeliveryRedriveHandler, PushPreviewHandler, TagChangeFeedHandler } from './api-handlers';
 import { TriggerEvaluator } from './evaluator';
 import { LocalImageNames } from './image-lookup';
@@ -13,7 +15,16 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
 /** Serves triggers.imagestreamd.io/v1 (and the annotated workload kinds) through the generic machinery. */
 @Module({
   imports: [ImageApiModule],
+  controllers: [ImagePolicyAdmissionController],
   providers: [
+    {
+      provide: ImagePolicyAdmission,
+      inject: [Database, APP_CONFIG],
+      useFactory: (db: Database, app: AppConfig) => {
+        const hostname = app.internalRegistryHostname ?? '';
+        return new ImagePolicyAdmission(db, new LocalImageNames(hostname), hostname);
+      },
+    },
     { provide: TRIGGER_CONFIG, useFactory: () => loadTriggerConfig() },
     {
       provide: TriggerEvaluator,
