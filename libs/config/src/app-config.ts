@@ -1,3 +1,5 @@
+import type { RegistryTokenConfig } from './registry-token-config';
+
 /** Every setting the service reads, validated once at boot (see loadConfig). */
 export interface AppConfig {
   port: number;
@@ -42,4 +44,6 @@ export interface AppConfig {
   ingestSweepAfterMs: number;
   /** Processed and ignored events are kept this long (dedupe window for registry retries), then deleted. */
   ingestRetentionSeconds: number;
+  /** The registry token endpoint; absent = off. */
+  registryToken?: RegistryTokenConfig;
 }

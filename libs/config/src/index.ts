@@ -3,3 +3,4 @@ export * from './app-config';
 export * from './load-config';
 export * from './config.module';
 export * from './trigger-config';
+export * from './registry-token-config';

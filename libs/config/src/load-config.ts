@@ -1,5 +1,6 @@
 import { withoutUserinfo } from '@app/api-machinery';
 import type { AppConfig } from './app-config';
+import { loadRegistryTokenConfig } from './registry-token-config';
 import { ConfigError, type Env, envInt, envString } from './env-readers';
 
 
@@ -80,5 +81,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestSweepIntervalMs: int(env, 'INGEST_SWEEP_INTERVAL_MS', 5000, 100, 3600000),
     ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),
     ingestRetentionSeconds: int(env, 'INGEST_RETENTION_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    registryToken: loadRegistryTokenConfig(env),
   };
 }

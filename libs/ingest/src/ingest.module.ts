@@ -17,6 +17,8 @@ import { RegistryNotificationReceiver } from './receiver.service';
 import { RegistrySource } from './registry-source';
 import { SharedSecret } from './shared-secret';
 import { TagPositionsRepository } from './tag-positions.repository';
+import { RegistryTokenController } from './token/registry-token.controller';
+import { RegistryTokenIssuer } from './token/registry-token-issuer';
 
 const common = [
   { provide: InboxRepository, inject: [Database], useFactory: (db: Database) => new InboxRepository(db) },
@@ -25,9 +27,14 @@ const common = [
 
 /** The api side of registry ingestion: the notification receiver and the inbox API. */
 @Module({
-  controllers: [RegistryNotificationsController, RegistryEventsController],
+  controllers: [RegistryNotificationsController, RegistryEventsController, RegistryTokenController],
   providers: [
     ...common,
+    {
+      provide: RegistryTokenIssuer,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => (c.registryToken ? new RegistryTokenIssuer(c.registryToken) : null),
+    },
     {
       provide: SharedSecret,
       inject: [APP_CONFIG],

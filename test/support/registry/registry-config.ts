@@ -7,6 +7,17 @@ export interface RegistryConfigInput {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Serve HTTPS with this PEM certificate and key (paths). */
   tls?: { certificate: string; key: string };
+  /** Bearer-token auth (`auth.token`) against a token service. */
+  tokenAuth?: RegistryTokenAuth;
+}
+
+/** distribution's `auth.token` section. */
+export interface RegistryTokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** Path of a PEM certificate of the token signing key. */
+  rootCertBundle: string;
 }
 
 /** JSON strings are valid YAML double-quoted scalars, which sidesteps YAML quoting rules. */
@@ -34,6 +45,10 @@ export function registryConfigYaml(input: RegistryConfigInput): string {
     `  secret: ${q(input.secret)}`, // without it: a warning and a random secret per process
   ];
   if (input.tls) lines.push('  tls:', `    certificate: ${q(input.tls.certificate)}`, `    key: ${q(input.tls.key)}`);
+  if (input.tokenAuth) {
+    const t = input.tokenAuth;
+    lines.push('auth:', '  token:', `    realm: ${q(t.realm)}`, `    service: ${q(t.service)}`, `    issuer: ${q(t.issuer)}`, `    rootcertbundle: ${q(t.rootCertBundle)}`);
+  }
   if (input.notifyUrl) {
     lines.push(
       'notifications:',

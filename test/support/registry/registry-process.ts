@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { freeLoopbackPort } from './free-port';
-import { registryConfigYaml } from './registry-config';
+import { registryConfigYaml, type RegistryTokenAuth } from './registry-config';
 
 export interface StartRegistryOptions {
   /** Webhook target; no `notifications` section when absent. */
@@ -25,6 +25,8 @@ export interface StartRegistryOptions {
   port?: number;
   /** Serve HTTPS with a self-signed certificate that names no host (as origin's ephemeral registry does). */
   selfSignedTls?: boolean;
+  /** Bearer-token auth against a token service (then GET /v2/ answers 401 when ready). */
+  tokenAuth?: RegistryTokenAuth;
 }
 
 export interface RunningRegistry {
@@ -74,6 +76,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
       notifyHeaders: options.notifyHeaders,
       logLevel: options.logLevel,
       tls,
+      tokenAuth: options.tokenAuth,
     }),
   );
 
@@ -108,7 +111,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
   };
 
   try {
-    await waitUntilReady(url, exited, options.startTimeoutMs ?? 10_000);
+    await waitUntilReady(url, exited, options.startTimeoutMs ?? 10_000, options.tokenAuth ? 401 : 200);
   } catch (err) {
     await stop();
     throw new Error(`docker-registry did not start: ${(err as Error).message}\n${log}`);
@@ -136,7 +139,7 @@ async function selfSignedCertificate(dir: string): Promise<{ certificate: string
   return { certificate, key };
 }
 
-async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number, readyStatus: number): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code ?? -1));
   const deadline = Date.now() + timeoutMs;
@@ -145,13 +148,13 @@ async function waitUntilReady(url: string, exited: Promise<number | null>, timeo
     try {
       const res = await request(`${url}/v2/`, { signal: AbortSignal.timeout(1000), dispatcher: trustAnyCertificate });
       await res.body.dump();
-      if (res.statusCode === 200) return;
+      if (res.statusCode === readyStatus) return;
     } catch {
       // not listening yet
     }
     await sleep(50);
   }
-  throw new Error(`GET ${url}/v2/ did not answer 200 within ${timeoutMs} ms`);
+  throw new Error(`GET ${url}/v2/ did not answer ${readyStatus} within ${timeoutMs} ms`);
 }
 
 async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -37,3 +37,8 @@ function run(command: string, args: string[], timeoutMs: number): Promise<string
     });
   });
 }
+
+/** Runs `skopeo --insecure-policy <args>` (for inspect, delete and copies `skopeoCopy` does not cover); resolves with stdout. */
+export function skopeo(args: string[], timeoutMs = 30_000): Promise<string> {
+  return run('skopeo', ['--insecure-policy', ...args], timeoutMs);
+}

@@ -1,0 +1,96 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import type { TokenAccess } from './token-scope';
+import { TokenSigner } from './token-signer';
+
+/** Credentials that were sent but are not a known user's (401, as the token spec asks). */
+export class TokenAuthenticationError extends Error {}
+
+/** distribution's token response: `token` and its OAuth2 alias `access_token`, seconds of validity, issue time. */
+export interface TokenResponse {
+  token: string;
+  access_token: string;
+  expires_in: number;
+  issued_at: string;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+/** Compared against when the user is unknown, so a wrong name costs what a wrong password costs. */
+const NO_USER = sha256('').toString('hex');
+
+/**
+ * Issues bearer tokens for a CNCF distribution registry (`auth.token`): Basic credentials from the
+ * policy's users (none = anonymous), each requested scope granted the intersection of its actions
+ * with what the policy grants the subject (a refused action is left out, never an error: the
+ * registry then answers `insufficient_scope`), signed for the registry's rootcertbundle.
+ */
+export class RegistryTokenIssuer {
+  private readonly signer: TokenSigner;
+
+  constructor(
+    private readonly config: RegistryTokenConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.signer = new TokenSigner(config.keyPem);
+  }
+
+  get service(): string {
+    return this.config.service;
+  }
+
+  /** The subject of a request: '' without credentials; throws TokenAuthenticationError for unknown ones. */
+  authenticate(authorization: string | undefined): string {
+    if (authorization === undefined || authorization.trim() === '') return '';
+    const basic = /^basic +(\S+)\s*$/i.exec(authorization);
+    if (!basic) throw new TokenAuthenticationError('only Basic credentials are accepted');
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw new TokenAuthenticationError('malformed Basic credentials');
+    const name = decoded.slice(0, colon);
+    const user = this.config.policy.users.find((u) => u.name === name);
+    const expected = Buffer.from(user?.passwordSha256 ?? NO_USER, 'hex');
+    const matches = timingSafeEqual(expected, sha256(decoded.slice(colon + 1)));
+    if (!user || !matches) throw new TokenAuthenticationError('invalid username or password');
+    return user.name;
+  }
+
+  issue(subject: string, requested: TokenAccess[]): TokenResponse {
+    const subjects = subject === '' ? [ANONYMOUS_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
+    const access = requested.map((scope) => ({ ...scope, actions: this.granted(subjects, scope) }));
+    const issuedAt = Math.floor(this.now() / 1000);
+    const token = this.signer.sign({
+      iss: this.config.issuer,
+      sub: subject,
+      aud: this.config.service,
+      exp: issuedAt + this.config.ttlSeconds,
+      // A second of slack for a registry whose clock is slightly behind (it allows 60 s more itself).
+      nbf: issuedAt - 1,
+      iat: issuedAt,
+      jti: randomUUID(),
+      access,
+    });
+    return { token, access_token: token, expires_in: this.config.ttlSeconds, issued_at: new Date(issuedAt * 1000).toISOString() };
+  }
+
+  /** The requested actions the policy allows: repository pull/push/delete by namespace, the catalog's `*`; nothing else. */
+  private granted(subjects: string[], scope: TokenAccess): string[] {
+    const { policy } = this.config;
+    if (scope.type === 'registry' && scope.name === 'catalog') {
+      const may = policy.catalog.some((s) => subjects.includes(s));
+      return may ? scope.actions.filter((a) => a === '*') : [];
+    }
+    if (scope.type !== 'repository') return [];
+    const slash = scope.name.indexOf('/');
+    // Repositories are <namespace>/<stream> as in OpenShift's registry; a one-part name has no namespace.
+    if (slash <= 0) return [];
+    const namespace = scope.name.slice(0, slash);
+    const allowed = new Set<string>();
+    for (const grant of policy.grants) {
+      if (!grant.subjects.some((s) => subjects.includes(s))) continue;
+      if (!grant.namespaces.some((n) => n === '*' || n === namespace)) continue;
+      for (const action of grant.actions) allowed.add(action);
+    }
+    const all = REPOSITORY_ACTIONS.every((a) => allowed.has(a));
+    return [...new Set(scope.actions)].filter((a) => allowed.has(a) || (a === '*' && all));
+  }
+}

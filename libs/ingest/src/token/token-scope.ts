@@ -1,0 +1,37 @@
+/** One entry of a token's `access` claim (distribution's ResourceActions). */
+export interface TokenAccess {
+  type: string;
+  /** From `repository(plugin):...`; absent when the scope had none. */
+  class?: string;
+  name: string;
+  actions: string[];
+}
+
+/** A scope the client sent that is not `type[(class)]:name:actions`. */
+export class ScopeError extends Error {}
+
+const TYPE = /^([a-z0-9]+)(?:\(([a-z0-9]+)\))?$/;
+
+/**
+ * Parses the `scope` query parameters of a token request as distribution does: a parameter may
+ * hold several scopes separated by spaces; in each, the type (with an optional `(class)`) comes
+ * first and the comma-separated actions last, and the name is everything in between (it may
+ * itself hold colons, e.g. a registry host with a port). Repeated scopes are kept as sent.
+ */
+export function parseScopes(params: string[]): TokenAccess[] {
+  const scopes: TokenAccess[] = [];
+  for (const param of params) {
+    for (const scope of param.split(' ')) {
+      if (scope === '') continue;
+      const first = scope.indexOf(':');
+      const last = scope.lastIndexOf(':');
+      if (first <= 0 || last === first) throw new ScopeError(`invalid scope ${JSON.stringify(scope)}: expected type:name:actions`);
+      const type = TYPE.exec(scope.slice(0, first));
+      const name = scope.slice(first + 1, last);
+      if (!type || name === '') throw new ScopeError(`invalid scope ${JSON.stringify(scope)}: expected type:name:actions`);
+      const actions = scope.slice(last + 1).split(',').filter((a) => a !== '');
+      scopes.push({ type: type[1]!, ...(type[2] ? { class: type[2] } : {}), name, actions });
+    }
+  }
+  return scopes;
+}

@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseTokenPolicy } from '@app/config';
+import { startTestApi, type TestApi } from './support/api-server';
+import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`registry token endpoint tests skipped: ${skipReason}`);
+
+const SERVICE = 'test-registry';
+const ISSUER = 'imagestreamd-test';
+const POLICY = `
+users:
+  - name: alice
+    password: alice-pass
+  - name: bob
+    password: bob-pass
+grants:
+  - subjects: [alice]
+    namespaces: [myproject]
+    actions: [pull, push, delete]
+  - subjects: [bob]
+    namespaces: [myproject]
+    actions: [pull]
+  - subjects: [system:anonymous, system:authenticated]
+    namespaces: [public]
+    actions: [pull]
+catalog: [alice]
+`;
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const decodePart = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split('.')[i]!, 'base64url').toString('utf8'));
+
+/**
+ * `GET /registry/token` as the `auth.token.realm` of a real distribution registry, used through
+ * skopeo (docker-registry, skopeo, openssl): tokens grant what the policy allows and the registry
+ * enforces it.
+ */
+describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
+  let api: TestApi;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let dir: string;
+  const token = (query: string, authorization?: string) =>
+    fetch(`${api.url}/registry/token?${query}`, { headers: authorization ? { authorization } : {} });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'token-'));
+    const key = join(dir, 'signer.key');
+    const cert = join(dir, 'signer.crt');
+    const run = promisify(execFile);
+    await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    await run('openssl', ['req', '-new', '-x509', '-key', key, '-out', cert, '-days', '1', '-subj', '/CN=imagestreamd-test-signer']);
+    api = await startTestApi({
+      registryToken: { keyPem: await readFile(key, 'utf8'), issuer: ISSUER, service: SERVICE, ttlSeconds: 300, policy: parseTokenPolicy(POLICY) },
+    });
+    registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
+    layout = await OciLayout.create();
+    await layout.addImage('v1', { seed: 'registry-token-v1' });
+  }, 90000);
+  afterAll(async () => {
+    await registry?.stop();
+    await layout?.remove();
+    await api?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers token, access_token, expires_in and issued_at; the JWT carries what distribution checks', async () => {
+    const res = await token(`service=${SERVICE}&scope=repository:myproject/app:pull,push`, basic('alice', 'alice-pass'));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body['token']).toEqual(body['access_token']);
+    expect(body['expires_in']).toBe(300);
+    expect(Date.parse(body['issued_at'] as string)).toBeGreaterThan(Date.now() - 60_000);
+    const jwt = body['token'] as string;
+    expect(decodePart(jwt, 0)).toEqual({ typ: 'JWT', alg: 'ES256', kid: expect.stringMatching(/^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/) });
+    expect(Buffer.from(jwt.split('.')[2]!, 'base64url')).toHaveLength(64);
+    const claims = decodePart(jwt, 1);
+    expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', aud: SERVICE, access: [{ type: 'repository', name: 'myproject/app', actions: ['pull', 'push'] }] });
+    expect(claims.exp - claims.iat).toBe(300);
+    expect(Number.isInteger(claims.nbf) && typeof claims.jti === 'string').toBe(true);
+  });
+
+  it('grants each scope the intersection with the policy: several scope params, several scopes in one, classes, the catalog', async () => {
+    const query = [
+      `service=${SERVICE}`,
+      'scope=repository:myproject/app:pull,push,delete',
+      `scope=${encodeURIComponent('repository(plugin):myproject/app:pull registry:catalog:*')}`,
+      'scope=repository:other/app:pull',
+      `scope=${encodeURIComponent('repository:127.0.0.1:5000/myproject/app:pull')}`,
+      'scope=repository:public/base:pull',
+    ].join('&');
+    const bob = decodePart(((await (await token(query, basic('bob', 'bob-pass'))).json()) as { token: string }).token, 1);
+    expect(bob.access).toEqual([
+      { type: 'repository', name: 'myproject/app', actions: ['pull'] },
+      { type: 'repository', class: 'plugin', name: 'myproject/app', actions: ['pull'] },
+      { type: 'registry', name: 'catalog', actions: [] },
+      { type: 'repository', name: 'other/app', actions: [] },
+      { type: 'repository', name: '127.0.0.1:5000/myproject/app', actions: [] },
+      { type: 'repository', name: 'public/base', actions: ['pull'] },
+    ]);
+    const alice = decodePart(((await (await token(query, basic('alice', 'alice-pass'))).json()) as { token: string }).token, 1);
+    expect(alice.access[0].actions).toEqual(['pull', 'push', 'delete']);
+    expect(alice.access[2]).toEqual({ type: 'registry', name: 'catalog', actions: ['*'] });
+    const anonymous = decodePart(((await (await token(query)).json()) as { token: string }).token, 1);
+    expect(anonymous.sub).toBe('');
+    expect(anonymous.access.map((a: { actions: string[] }) => a.actions)).toEqual([[], [], [], [], [], ['pull']]);
+  });
+
+  it.each([
+    ['a wrong password', basic('alice', 'nope')],
+    ['an unknown user', basic('mallory', 'alice-pass')],
+    ['another scheme', 'Bearer abc'],
+  ])('%s is 401 with a Basic challenge and an errors body', async (_what, authorization) => {
+    const res = await token(`service=${SERVICE}&scope=repository:myproject/app:pull`, authorization);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="imagestreamd"');
+    expect(await res.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: expect.stringContaining('authentication required'), detail: null }] });
+  });
+
+  it.each([
+    ['a scope without actions', `service=${SERVICE}&scope=repository`],
+    ['a scope with no name', `service=${SERVICE}&scope=repository::pull`],
+    ['another service', 'service=elsewhere&scope=repository:myproject/app:pull'],
+  ])('%s is 400', async (_what, query) => {
+    const res = await token(query, basic('alice', 'alice-pass'));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('UNSUPPORTED_VALUE');
+  });
+
+  it('skopeo through the registry: a user with push rights pushes, pull-only and anonymous users are denied what they lack', async () => {
+    const image = `docker://${registry.host}/myproject/app:v1`;
+    await expect(skopeoCopy(layout.dir, 'v1', image, { destCreds: 'bob:bob-pass' })).rejects.toThrow(/denied|unauthorized|authentication required/i);
+    await skopeoCopy(layout.dir, 'v1', image, { destCreds: 'alice:alice-pass' });
+    const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--creds', 'bob:bob-pass', image]));
+    expect(inspected.Name).toBe(`${registry.host}/myproject/app`);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--no-creds', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'bob:wrong', image])).rejects.toThrow(/401|unauthorized|authentication required/i);
+    await expect(skopeo(['delete', '--tls-verify=false', '--creds', 'bob:bob-pass', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
+    await skopeo(['delete', '--tls-verify=false', '--creds', 'alice:alice-pass', image]);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', image])).rejects.toThrow(/manifest unknown|not found/i);
+  });
+
+  it('the catalog needs a token with registry:catalog:*', async () => {
+    const catalog = async (authorization?: string) => {
+      const body = (await (await token(`service=${SERVICE}&scope=registry:catalog:*`, authorization)).json()) as { token: string };
+      return fetch(`${registry.url}/v2/_catalog`, { headers: { authorization: `Bearer ${body.token}` } });
+    };
+    expect((await catalog(basic('alice', 'alice-pass'))).status).toBe(200);
+    const refused = await catalog(basic('bob', 'bob-pass'));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+  });
+});
