@@ -43,6 +43,20 @@ export interface RegistryTokenConfig {
   policy: TokenPolicy;
 }
 
+/**
+ * The repository actions `policy` grants to any of `subjects` (a user and the groups it is in) on
+ * the repositories of `namespace`; `''` (a cluster-wide question) matches only `*` grants.
+ */
+export function grantedRepositoryActions(policy: TokenPolicy, subjects: readonly string[], namespace: string): Set<RepositoryAction> {
+  const allowed = new Set<RepositoryAction>();
+  for (const grant of policy.grants) {
+    if (!grant.subjects.some((s) => subjects.includes(s))) continue;
+    if (!grant.namespaces.some((n) => n === '*' || (namespace !== '' && n === namespace))) continue;
+    for (const action of grant.actions) allowed.add(action);
+  }
+  return allowed;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function stringList(value: unknown, where: string): string[] {

@@ -14,6 +14,7 @@ import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
+import { localSubjectAccessReviewsInfo, SubjectAccessReviewHandler, subjectAccessReviewsInfo } from './authorization/subject-access-review';
 import { EventHandler } from './events/event.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
@@ -33,10 +34,12 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
     { provide: NamespaceLifecycle, useFactory: () => new NamespaceLifecycle() },
     {
       provide: SelfSubjectAccessReviewHandler,
-      inject: [ResourceRegistry, Database],
-      useFactory: (registry: ResourceRegistry, db: Database) => {
+      inject: [ResourceRegistry, Database, APP_CONFIG],
+      useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
         const reviews = new SelfSubjectAccessReviewHandler();
         registry.register(reviews);
+        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.registryToken?.policy));
+        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.registryToken?.policy));
         registry.register(new SelfSubjectRulesReviewHandler());
         registry.register(new EventHandler(db));
         return reviews;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import { ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
@@ -83,13 +83,7 @@ export class RegistryTokenIssuer {
     const slash = scope.name.indexOf('/');
     // Repositories are <namespace>/<stream> as in OpenShift's registry; a one-part name has no namespace.
     if (slash <= 0) return [];
-    const namespace = scope.name.slice(0, slash);
-    const allowed = new Set<string>();
-    for (const grant of policy.grants) {
-      if (!grant.subjects.some((s) => subjects.includes(s))) continue;
-      if (!grant.namespaces.some((n) => n === '*' || n === namespace)) continue;
-      for (const action of grant.actions) allowed.add(action);
-    }
+    const allowed: Set<string> = grantedRepositoryActions(policy, subjects, scope.name.slice(0, slash));
     const all = REPOSITORY_ACTIONS.every((a) => allowed.has(a));
     return [...new Set(scope.actions)].filter((a) => allowed.has(a) || (a === '*' && all));
   }

@@ -1,0 +1,102 @@
+import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
+import { grantedRepositoryActions, type RepositoryAction, type TokenPolicy } from '@app/config';
+import type { ResourceHandler } from '@app/persistence';
+import { reviewAnswer } from './review-answer';
+
+const base = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], fieldSelectors: [] as string[], mergeKeys: {} };
+
+export const subjectAccessReviewsInfo: ResourceInfo = {
+  ...base,
+  resource: 'subjectaccessreviews',
+  singularName: 'subjectaccessreview',
+  kind: 'SubjectAccessReview',
+  listKind: 'SubjectAccessReviewList',
+  namespaced: false,
+};
+
+export const localSubjectAccessReviewsInfo: ResourceInfo = {
+  ...base,
+  resource: 'localsubjectaccessreviews',
+  singularName: 'localsubjectaccessreview',
+  kind: 'LocalSubjectAccessReview',
+  listKind: 'LocalSubjectAccessReviewList',
+  namespaced: true,
+};
+
+const NO_ACCESS_CONTROL = 'imagestreamd has no access control on this: every request is allowed';
+
+interface ReviewSpec {
+  resourceAttributes?: Record<string, unknown>;
+  nonResourceAttributes?: Record<string, unknown>;
+  user?: unknown;
+  groups?: unknown;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * What the integrated registry asks (OpenShift's registry: SubjectAccessReview on
+ * `imagestreams/layers` of group image.openshift.io, `get` to pull and `update` to push; the
+ * resource may come whole as `imagestreams/layers`): the registry action it stands for, else null.
+ */
+function registryAction(attributes: Record<string, unknown>): RepositoryAction | null {
+  if (str(attributes['group']) !== 'image.openshift.io') return null;
+  const resource = str(attributes['resource']);
+  const subresource = str(attributes['subresource']);
+  const layers = (resource === 'imagestreams' && subresource === 'layers') || (resource === 'imagestreams/layers' && subresource === '');
+  if (!layers) return null;
+  const verb = str(attributes['verb']);
+  return verb === 'get' ? 'pull' : verb === 'update' ? 'push' : null;
+}
+
+/**
+ * SubjectAccessReview and LocalSubjectAccessReview (authorization.k8s.io/v1): may this user (and
+ * groups) do this? Validated as kube-apiserver validates them. Pull and push questions (see
+ * registryAction) are answered from the registry token policy when one is configured, the same
+ * grants the token endpoint applies (subjects are the user and each group); every other question,
+ * and all of them without a policy, is allowed: the API itself has no access control.
+ */
+export class SubjectAccessReviewHandler implements ResourceHandler {
+  constructor(
+    readonly info: ResourceInfo,
+    private readonly policy: TokenPolicy | undefined,
+  ) {}
+
+  create(namespace: string, body: unknown): Promise<WriteResult> {
+    const review = (body && typeof body === 'object' ? body : {}) as { metadata?: Record<string, unknown>; spec?: unknown };
+    const spec = (review.spec && typeof review.spec === 'object' ? review.spec : {}) as ReviewSpec;
+    const errors = this.problems(namespace, review.metadata ?? {}, spec);
+    if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
+    const user = str(spec.user);
+    const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
+    const action = spec.resourceAttributes ? registryAction(spec.resourceAttributes) : null;
+    if (!this.policy || !action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
+    const where = str(spec.resourceAttributes!['namespace']);
+    const granted = grantedRepositoryActions(this.policy, [user, ...groups].filter((s) => s !== ''), where).has(action);
+    const scope = where === '' ? 'every namespace' : `namespace ${where}`;
+    return reviewAnswer(this.info, spec, {
+      allowed: granted,
+      reason: `registry token policy ${granted ? 'grants' : 'does not grant'} ${action} in ${scope}`,
+    });
+  }
+
+  private problems(namespace: string, metadata: Record<string, unknown>, spec: ReviewSpec): FieldError[] {
+    const errors: FieldError[] = [];
+    const resource = spec.resourceAttributes !== undefined;
+    const nonResource = spec.nonResourceAttributes !== undefined;
+    if (resource && nonResource) errors.push(fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
+    if (!resource && !nonResource) errors.push(fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+    const hasGroups = Array.isArray(spec.groups) && spec.groups.length > 0;
+    if (str(spec.user) === '' && !hasGroups) errors.push(fieldErr.invalid('spec.user', str(spec.user), 'at least one of user or group must be specified'));
+    if (!this.info.namespaced) return errors;
+    // A LocalSubjectAccessReview asks about its own namespace only.
+    if (resource && str(spec.resourceAttributes!['namespace']) !== namespace) {
+      errors.push(fieldErr.invalid('spec.resourceAttributes.namespace', str(spec.resourceAttributes!['namespace']), 'must match metadata.namespace'));
+    }
+    if (nonResource) errors.push(fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
+    if (metadata['namespace'] !== undefined && metadata['namespace'] !== namespace) {
+      errors.push(fieldErr.invalid('metadata.namespace', metadata['namespace'], 'does not match the namespace of the request'));
+    }
+    return errors;
+  }
+}

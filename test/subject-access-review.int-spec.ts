@@ -1,0 +1,104 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { parseTokenPolicy } from '@app/config';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
+
+const AUTHZ = '/apis/authorization.k8s.io/v1';
+const POLICY = parseTokenPolicy(`
+users: [{name: alice, password: a}]
+grants:
+  - {subjects: [alice], namespaces: [myproject], actions: [pull, push]}
+  - {subjects: ["system:serviceaccounts:ci"], namespaces: [myproject], actions: [pull]}
+  - {subjects: [system:anonymous], namespaces: ["*"], actions: [pull]}
+`);
+
+/** OpenShift's registry asks this before a pull (get) or push (update) of myproject/app. */
+const layers = (verb: string, namespace = 'myproject', whole = false) => ({
+  namespace,
+  verb,
+  group: 'image.openshift.io',
+  ...(whole ? { resource: 'imagestreams/layers' } : { resource: 'imagestreams', subresource: 'layers' }),
+  name: 'app',
+});
+const sar = (spec: object) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec });
+
+/**
+ * SubjectAccessReview and LocalSubjectAccessReview as kube-apiserver serves them: validated as
+ * upstream, pull/push questions answered from the registry token policy, the rest allowed (no
+ * access control on the API). Real HTTP and Postgres; kubectl where installed.
+ */
+describe('SubjectAccessReview', () => {
+  let api: TestApi;
+  let open: TestApi;
+
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    api = await startTestApi({ registryToken: { keyPem, issuer: 'i', service: 's', ttlSeconds: 300, policy: POLICY } });
+    open = await startTestApi();
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+    await open?.close();
+  });
+
+  it.each([
+    ['alice pulls', { user: 'alice', groups: ['system:authenticated'], resourceAttributes: layers('get') }, true],
+    ['alice pushes (resource given whole, as OpenShift`s registry sends it)', { user: 'alice', resourceAttributes: layers('update', 'myproject', true) }, true],
+    ['alice pushes elsewhere', { user: 'alice', resourceAttributes: layers('update', 'other') }, false],
+    ['a service account of ci pulls through its group', { user: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci'], resourceAttributes: layers('get') }, true],
+    ['the same service account pushes', { user: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts:ci'], resourceAttributes: layers('update') }, false],
+    ['anonymous pulls anywhere', { user: 'system:anonymous', groups: ['system:unauthenticated'], resourceAttributes: layers('get', 'other') }, true],
+    ['bob (no grants) pulls', { user: 'bob', resourceAttributes: layers('get') }, false],
+    ['bob reads image streams (the API has no access control)', { user: 'bob', resourceAttributes: { namespace: 'myproject', verb: 'list', group: 'image.openshift.io', resource: 'imagestreams' } }, true],
+    ['bob asks a non-resource URL', { user: 'bob', nonResourceAttributes: { path: '/healthz', verb: 'get' } }, true],
+  ])('%s', async (_who, spec, allowed) => {
+    const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, sar(spec));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec, status: { allowed } });
+  });
+
+  it('without a token policy every question is allowed', async () => {
+    const res = await call('POST', `${open.url}${AUTHZ}/subjectaccessreviews`, sar({ user: 'bob', resourceAttributes: layers('update') }));
+    expect(res.status).toBe(201);
+    expect(res.body.status.allowed).toBe(true);
+  });
+
+  it('a LocalSubjectAccessReview asks about its own namespace', async () => {
+    const url = `${api.url}${AUTHZ}/namespaces/myproject/localsubjectaccessreviews`;
+    const body = (spec: object) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: 'myproject' }, spec });
+    const ok = await call('POST', url, body({ user: 'alice', resourceAttributes: layers('update') }));
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ kind: 'LocalSubjectAccessReview', status: { allowed: true } });
+    const elsewhere = await call('POST', url, body({ user: 'alice', resourceAttributes: layers('update', 'other') }));
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', message: 'Invalid value: "other": must match metadata.namespace' }]);
+    const nonResource = await call('POST', url, body({ user: 'alice', nonResourceAttributes: { path: '/', verb: 'get' } }));
+    expect(nonResource.status).toBe(422);
+    expect(nonResource.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.nonResourceAttributes']);
+  });
+
+  it.each([
+    ['no user or group', { resourceAttributes: layers('get') }, ['spec.user']],
+    ['no attributes', { user: 'alice' }, ['spec.resourceAttributes']],
+    ['both attributes', { user: 'alice', resourceAttributes: layers('get'), nonResourceAttributes: { path: '/', verb: 'get' } }, ['spec.nonResourceAttributes']],
+  ])('%s is 422 Invalid', async (_what, spec, fields) => {
+    const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, sar(spec));
+    expect(res.status).toBe(422);
+    expect(res.body.reason).toBe('Invalid');
+    expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual(fields);
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl creates reviews and reads the answer', async () => {
+    const ws = kubectlWorkspace(api.url);
+    try {
+      const file = (user: string, verb: string) => ws.write(`${user}-${verb}.json`, JSON.stringify(sar({ user, resourceAttributes: layers(verb) })));
+      expect(await ws.ok(['create', '-f', file('alice', 'update'), '-o', 'jsonpath={.status.allowed}'])).toBe('true');
+      expect(await ws.ok(['create', '-f', file('bob', 'get'), '-o', 'jsonpath={.status.allowed}'])).toBe('false');
+      expect(await ws.ok(['api-resources', '--api-group=authorization.k8s.io', '-o', 'name'])).toMatch(/^localsubjectaccessreviews\.authorization\.k8s\.io$/m);
+    } finally {
+      ws.remove();
+    }
+  }, 60000);
+});
