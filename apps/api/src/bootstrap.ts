@@ -29,6 +29,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   const migrated = await prepareDatabase(config.databaseUrl, 1);
   await migrated.destroy();
   const adapter = new FastifyAdapter({
+    ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key } } : {}),
     bodyLimit: config.maxRequestBodyBytes,
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
@@ -81,7 +82,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () => app.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { RegistryTokenConfig } from './registry-token-config';
+import type { TlsConfig } from './tls-config';
 
 /** Every setting the service reads, validated once at boot (see loadConfig). */
 export interface AppConfig {
@@ -46,4 +47,6 @@ export interface AppConfig {
   ingestRetentionSeconds: number;
   /** The registry token endpoint; absent = off. */
   registryToken?: RegistryTokenConfig;
+  /** Serve HTTPS with this certificate and key; absent = plain HTTP. */
+  tls?: TlsConfig;
 }

@@ -4,3 +4,4 @@ export * from './load-config';
 export * from './config.module';
 export * from './trigger-config';
 export * from './registry-token-config';
+export * from './tls-config';

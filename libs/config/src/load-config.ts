@@ -1,6 +1,7 @@
 import { withoutUserinfo } from '@app/api-machinery';
 import type { AppConfig } from './app-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
+import { loadTlsConfig } from './tls-config';
 import { ConfigError, type Env, envInt, envString } from './env-readers';
 
 
@@ -82,5 +83,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),
     ingestRetentionSeconds: int(env, 'INGEST_RETENTION_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     registryToken: loadRegistryTokenConfig(env),
+    tls: loadTlsConfig(env),
   };
 }
