@@ -1,4 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -49,6 +52,9 @@ describe('secrets in logs and stored rows', () => {
   const registryUser = 'robot';
   const registryPassword = `regpw-${randomBytes(12).toString('hex')}`;
   const clientToken = `client-${randomBytes(12).toString('hex')}`;
+  const tokenUser = 'pusher';
+  const tokenPassword = `tokenpw-${randomBytes(12).toString('hex')}`;
+  const tokenDir = mkdtempSync(join(tmpdir(), 'isd-token-'));
   const registry = new QuotingRegistry();
   const receiver = new Receiver();
   let server: TriggerServer;
@@ -65,6 +71,10 @@ describe('secrets in logs and stored rows', () => {
   }
 
   beforeAll(async () => {
+    // The registry token endpoint, with a user whose password travels in Basic credentials.
+    const tokenKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(join(tokenDir, 'token.key'), tokenKey);
+    writeFileSync(join(tokenDir, 'policy.yaml'), `users: [{name: ${tokenUser}, password: ${tokenPassword}}]\ngrants: [{subjects: [${tokenUser}], namespaces: [${ns}], actions: [pull, push]}]\n`);
     await Promise.all([registry.start(), receiver.start()]);
     receiver.mode = 'fail';
     server = await startTriggerServer({
@@ -77,12 +87,15 @@ describe('secrets in logs and stored rows', () => {
       TRIGGER_ATTEMPT_BUDGET: '1',
       QUEUE_PREFIX: queuePrefixes[0]!,
       TRIGGER_QUEUE_PREFIX: queuePrefixes[1]!,
+      REGISTRY_TOKEN_KEY_FILE: join(tokenDir, 'token.key'),
+      REGISTRY_TOKEN_POLICY_FILE: join(tokenDir, 'policy.yaml'),
     });
   }, 90000);
   afterAll(async () => {
     await server?.close();
     registry.close();
     receiver.close();
+    rmSync(tokenDir, { recursive: true, force: true });
   });
 
   it('no secret, in any form, is written by api or worker at trace level, sent to a receiver or kept in a served row', async () => {
@@ -148,6 +161,16 @@ describe('secrets in logs and stored rows', () => {
     expect(imported.status).toBe(201);
     expect(imported.text).toContain('storage down for');
 
+    // Registry tokens: issued for the right password (the token itself is a credential), refused for a wrong one.
+    const tokenFor = (password: string) =>
+      fetch(`${server.url}/registry/token?service=imagestreamd-registry&scope=repository:${ns}/app:pull,push`, {
+        headers: { authorization: `Basic ${b64(`${tokenUser}:${password}`)}` },
+      });
+    const issued = await tokenFor(tokenPassword);
+    expect(issued.status).toBe(200);
+    const registryToken = ((await issued.json()) as { token: string }).token;
+    expect((await tokenFor(`${tokenPassword}-wrong`)).status).toBe(401);
+
     const dead = await pollUntil(() => listDeliveries(server.url, ns, 'hook'), (ds) => ds[0]?.status?.state === 'dead', 20000);
     expect(dead[0]?.status?.state).toBe('dead');
     expect(receiver.at('/hook').length).toBeGreaterThan(0);
@@ -158,12 +181,13 @@ describe('secrets in logs and stored rows', () => {
     // The logs are there (request lines and the worker's failure), so their silence below means something.
     expect(output).toContain('incoming request');
     expect(output).toContain(failedLine);
-    const forbidden = [key, key.slice('whsec_'.length), previousKey, notifySecret, registryPassword, clientToken];
+    const forbidden = [key, key.slice('whsec_'.length), previousKey, notifySecret, registryPassword, clientToken, tokenPassword, registryToken];
     for (const secret of forbidden) {
       expect(output).not.toContain(secret);
       expect(output).not.toContain(b64(secret));
     }
     expect(output).not.toContain(b64(`${registryUser}:${registryPassword}`));
+    expect(output).not.toContain(b64(`${tokenUser}:${tokenPassword}`));
     expect(output).not.toMatch(/bearer/i);
 
     // Nor anything served or sent: the receiver got no key (only signatures), and no row outside
