@@ -73,6 +73,7 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     const res = await token(`service=${SERVICE}&scope=repository:myproject/app:pull,push`, basic('alice', 'alice-pass'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'issued_at', 'token']);
     expect(body['token']).toEqual(body['access_token']);
     expect(body['expires_in']).toBe(300);
     expect(Date.parse(body['issued_at'] as string)).toBeGreaterThan(Date.now() - 60_000);
@@ -130,6 +131,27 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     const res = await token(query, basic('alice', 'alice-pass'));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('UNSUPPORTED_VALUE');
+  });
+
+  it('the OAuth2 form (POST grant_type=password, as containerd sends it first) issues the same grants', async () => {
+    const post = (form: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
+      fetch(`${api.url}/registry/token`, { method: 'POST', headers: { 'content-type': contentType }, body: new URLSearchParams(form).toString() });
+    const form = { grant_type: 'password', username: 'bob', password: 'bob-pass', service: SERVICE, client_id: 'containerd-client', scope: 'repository:myproject/app:pull,push repository:public/base:pull' };
+    const res = await post(form);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; expires_in: number; scope: string };
+    expect(body.expires_in).toBe(300);
+    expect(body.scope).toBe(form.scope);
+    expect(decodePart(body.access_token, 1)).toMatchObject({
+      sub: 'bob',
+      access: [
+        { type: 'repository', name: 'myproject/app', actions: ['pull'] },
+        { type: 'repository', name: 'public/base', actions: ['pull'] },
+      ],
+    });
+    expect((await post({ ...form, password: 'nope' })).status).toBe(401);
+    expect((await post({ ...form, grant_type: 'refresh_token', refresh_token: 'x' })).status).toBe(400);
+    expect((await post(form, 'application/json')).status).toBe(400);
   });
 
   it('skopeo through the registry: a user with push rights pushes, pull-only and anonymous users are denied what they lack', async () => {

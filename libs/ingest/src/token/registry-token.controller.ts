@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { setRequestLabels } from '@app/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryTokenIssuer, TokenAuthenticationError } from './registry-token-issuer';
@@ -25,28 +25,55 @@ export class RegistryTokenController {
   @Get('token')
   token(@Req() req: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
     setRequestLabels(req, { verb: 'get', resource: 'registry/token' });
-    if (!this.issuer) return sendError(reply.header('cache-control', 'no-store'), 404, 'NOT_FOUND', 'the registry token endpoint is not configured');
-    void reply.header('cache-control', 'no-store');
     const params = new URL(req.url, 'http://token.invalid').searchParams;
-    const service = params.get('service');
+    return this.answer(reply, params.get('service'), params.getAll('scope'), false, () => this.issuer!.authenticate(req.headers.authorization));
+  }
+
+  /**
+   * The OAuth2 form of the same request (distribution's token spec, oauth): `grant_type=password`
+   * with `username` and `password`, `scope` space-separated, as containerd tries first when it
+   * holds credentials. No refresh tokens are issued, so other grant types are 400 (containerd
+   * then falls back to GET).
+   */
+  @Post('token')
+  oauthToken(@Req() req: FastifyRequest<{ Body: Buffer | undefined }>, @Res() reply: FastifyReply): FastifyReply {
+    setRequestLabels(req, { verb: 'create', resource: 'registry/token' });
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (this.issuer && type !== 'application/x-www-form-urlencoded') {
+      return sendError(reply.header('cache-control', 'no-store'), 400, 'UNSUPPORTED_VALUE', 'the token request must be application/x-www-form-urlencoded');
+    }
+    const form = new URLSearchParams(req.body?.toString('utf8') ?? '');
+    if (this.issuer && form.get('grant_type') !== 'password') {
+      return sendError(reply.header('cache-control', 'no-store'), 400, 'UNSUPPORTED_VALUE', `unsupported grant_type ${JSON.stringify(form.get('grant_type') ?? '')}: only password`);
+    }
+    const credentials = `Basic ${Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString('base64')}`;
+    return this.answer(reply, form.get('service'), form.getAll('scope'), true, () => this.issuer!.authenticate(credentials));
+  }
+
+  /** `oauth`: the answer also names the granted `scope` (OAuth2's access token response). */
+  private answer(reply: FastifyReply, service: string | null, scopeParams: string[], oauth: boolean, authenticate: () => string): FastifyReply {
+    void reply.header('cache-control', 'no-store');
+    if (!this.issuer) return sendError(reply, 404, 'NOT_FOUND', 'the registry token endpoint is not configured');
     if (service !== null && service !== this.issuer.service) {
       return sendError(reply, 400, 'UNSUPPORTED_VALUE', `tokens are issued for service ${JSON.stringify(this.issuer.service)}, not ${JSON.stringify(service)}`);
     }
     let scopes;
     try {
-      scopes = parseScopes(params.getAll('scope'));
+      scopes = parseScopes(scopeParams);
     } catch (e) {
       if (e instanceof ScopeError) return sendError(reply, 400, 'UNSUPPORTED_VALUE', e.message);
       throw e;
     }
     let subject: string;
     try {
-      subject = this.issuer.authenticate(req.headers.authorization);
+      subject = authenticate();
     } catch (e) {
       if (!(e instanceof TokenAuthenticationError)) throw e;
       void reply.header('www-authenticate', 'Basic realm="imagestreamd"');
       return sendError(reply, 401, 'UNAUTHORIZED', `authentication required: ${e.message}`);
     }
-    return reply.status(200).header('content-type', 'application/json').send(JSON.stringify(this.issuer.issue(subject, scopes)));
+    const issued = this.issuer.issue(subject, scopes);
+    const body = oauth ? { ...issued, scope: scopeParams.join(' ') } : issued;
+    return reply.status(200).header('content-type', 'application/json').send(JSON.stringify(body));
   }
 }
