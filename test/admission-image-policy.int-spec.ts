@@ -140,6 +140,22 @@ describe('image policy admission webhook', () => {
     expect(deleted.body.response).toEqual({ uid: expect.any(String), allowed: true });
   });
 
+  it('every refused container is named, init containers first, as upstream reports them', async () => {
+    const denied = `quay.io/mirror/bad@${digest('b')}`;
+    const object = { ...pod(denied), spec: { initContainers: [{ name: 'init', image: denied }], containers: [{ name: 'c0', image: denied }] } };
+    const res = await call('POST', webhook(), review(POD, 'CREATE', object));
+    expect(res.body.response.status.message).toBe(
+      'Pod "p" is invalid: [spec.initContainers[0].image: Forbidden: this image is prohibited by policy, spec.containers[0].image: Forbidden: this image is prohibited by policy]',
+    );
+  });
+
+  it('an update that changes the resolve-names annotation checks unchanged images again', async () => {
+    const old = pod(`quay.io/mirror/bad@${digest('b')}`);
+    const annotated = { ...old, metadata: { name: 'p', annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*' } } };
+    const res = await call('POST', webhook(), review(POD, 'UPDATE', annotated, { oldObject: old }));
+    expect(res.body.response.allowed).toBe(false);
+  });
+
   it('a namespace whose ignore-rules annotation names execution-denied runs denied images', async () => {
     const ns = await call('POST', `${api.url}/api/v1/namespaces`, {
       metadata: { name: 'lenient', annotations: { 'alpha.image.policy.openshift.io/ignore-rules': 'other,execution-denied' } },

@@ -1,7 +1,7 @@
 import { ApiError, fieldErr, type FieldError } from '@app/api-machinery';
 import { parseDockerImageReference, ReferenceError } from '@app/image';
 import type { Queryable } from '@app/persistence';
-import type { LocalImageNames } from '../image-lookup';
+import { type LocalImageNames, RESOLVE_NAMES_ANNOTATION } from '../image-lookup';
 import type { Workload } from '../trigger.types';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review';
 import { executionRuleCovers, immutablePodTemplate, podSpecLocation } from './pod-spec-locations';
@@ -14,7 +14,8 @@ export const IGNORE_RULES_ANNOTATION = 'alpha.image.policy.openshift.io/ignore-r
 const EXECUTION_DENIED_RULE = 'execution-denied';
 const PROHIBITED = 'this image is prohibited by policy';
 
-const containerLists = ['containers', 'initContainers'] as const;
+// Init containers first, as upstream visits (and reports) them.
+const containerLists = ['initContainers', 'containers'] as const;
 type Container = { name?: unknown; image?: unknown };
 
 function at(obj: unknown, path: string[]): unknown {
@@ -35,6 +36,12 @@ function containersOf(podSpec: unknown, list: (typeof containerLists)[number]): 
 function withMetadata(object: Record<string, unknown>): Workload {
   const metadata = object['metadata'];
   return { ...object, metadata: metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {} };
+}
+
+/** The resolve-names annotation of the object and of its pod template, to tell whether an update changed it. */
+function resolveNamesOf(object: unknown, podSpecPath: string[]): string {
+  const template = [...podSpecPath.slice(0, -1), 'metadata', 'annotations', RESOLVE_NAMES_ANNOTATION];
+  return JSON.stringify([at(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) ?? null, at(object, template) ?? null]);
 }
 
 function controlledByOwner(object: Record<string, unknown>): boolean {
@@ -75,7 +82,8 @@ export class ImagePolicyAdmission {
       await this.localNames.resolve(this.db, admitted, old, location);
     }
     if (executionRuleCovers(group, resource)) {
-      const forbidden = await this.deniedImages(at(admitted, path), old && at(old, path), location, request.namespace);
+      const recheckAll = old !== null && resolveNamesOf(admitted, path) !== resolveNamesOf(old, path);
+      const forbidden = await this.deniedImages(at(admitted, path), old && at(old, path), location, request.namespace, recheckAll);
       if (forbidden.length > 0) {
         const error = ApiError.invalid({ group: request.kind.group, resource, kind: request.kind.kind }, request.name, forbidden);
         return { allowed: false, status: error.toStatus() };
@@ -86,15 +94,20 @@ export class ImagePolicyAdmission {
     return { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
   }
 
-  /** Field errors for the containers whose image the execution rule refuses (changed containers only on update, as upstream). */
-  private async deniedImages(podSpec: unknown, oldPodSpec: unknown, location: string, namespace: string): Promise<FieldError[]> {
+  /**
+   * Field errors for the containers whose image the execution rule refuses. On update, as
+   * upstream, a container whose old namesake (in either list) ran the same image is not checked
+   * again, unless the resolve-names annotation changed.
+   */
+  private async deniedImages(podSpec: unknown, oldPodSpec: unknown, location: string, namespace: string, recheckAll: boolean): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     const decided = new Map<string, boolean>();
+    const oldImages = new Map<string, unknown>();
+    for (const list of [...containerLists].reverse()) for (const c of containersOf(oldPodSpec, list)) oldImages.set(String(c.name), c.image);
     for (const list of containerLists) {
-      const oldImages = new Map(containersOf(oldPodSpec, list).map((c) => [String(c.name), c.image]));
       for (const [i, container] of containersOf(podSpec, list).entries()) {
         if (typeof container.image !== 'string') continue;
-        if (oldPodSpec && oldImages.get(String(container.name)) === container.image) continue;
+        if (oldPodSpec && !recheckAll && oldImages.get(String(container.name)) === container.image) continue;
         let denied = decided.get(container.image);
         if (denied === undefined) {
           denied = await this.executionDenied(container.image, namespace);
