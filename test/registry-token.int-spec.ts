@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseTokenPolicy } from '@app/config';
+import { parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
 
@@ -56,7 +56,8 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
     await run('openssl', ['req', '-new', '-x509', '-key', key, '-out', cert, '-days', '1', '-subj', '/CN=imagestreamd-test-signer']);
     api = await startTestApi({
-      registryToken: { keyPem: await readFile(key, 'utf8'), issuer: ISSUER, service: SERVICE, ttlSeconds: 300, policy: parseTokenPolicy(POLICY) },
+      registryToken: { keyPem: await readFile(key, 'utf8'), issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
+      accessPolicy: parseAccessPolicy(POLICY),
     });
     registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
     layout = await OciLayout.create();

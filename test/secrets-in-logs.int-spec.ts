@@ -88,7 +88,7 @@ describe('secrets in logs and stored rows', () => {
       QUEUE_PREFIX: queuePrefixes[0]!,
       TRIGGER_QUEUE_PREFIX: queuePrefixes[1]!,
       REGISTRY_TOKEN_KEY_FILE: join(tokenDir, 'token.key'),
-      REGISTRY_TOKEN_POLICY_FILE: join(tokenDir, 'policy.yaml'),
+      ACCESS_POLICY_FILE: join(tokenDir, 'policy.yaml'),
     });
   }, 90000);
   afterAll(async () => {

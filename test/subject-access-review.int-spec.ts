@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { parseTokenPolicy } from '@app/config';
+import { parseAccessPolicy } from '@app/config';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 
 const AUTHZ = '/apis/authorization.k8s.io/v1';
-const POLICY = parseTokenPolicy(`
+const POLICY = parseAccessPolicy(`
 users: [{name: alice, password: a}]
 grants:
   - {subjects: [alice], namespaces: [myproject], actions: [pull, push]}
@@ -35,7 +35,7 @@ describe('SubjectAccessReview', () => {
   beforeAll(async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    api = await startTestApi({ registryToken: { keyPem, issuer: 'i', service: 's', ttlSeconds: 300, policy: POLICY } });
+    api = await startTestApi({ registryToken: { keyPem, issuer: 'i', service: 's', ttlSeconds: 300 }, accessPolicy: POLICY });
     open = await startTestApi();
   }, 90000);
   afterAll(async () => {

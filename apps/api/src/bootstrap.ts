@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { requestLabelsOf, StatusExceptionFilter, WatchService } from '@app/http';
+import { requestLabelsOf, requireApiAuthentication, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -55,6 +55,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBodyBytes }, (_req, body, done) =>
     done(null, body),
   );
+  if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
     const verb = labels?.verb ?? req.method.toLowerCase();

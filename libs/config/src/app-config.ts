@@ -1,3 +1,4 @@
+import type { AccessPolicy } from './access-policy';
 import type { RegistryTokenConfig } from './registry-token-config';
 import type { TlsConfig } from './tls-config';
 
@@ -45,8 +46,12 @@ export interface AppConfig {
   ingestSweepAfterMs: number;
   /** Processed and ignored events are kept this long (dedupe window for registry retries), then deleted. */
   ingestRetentionSeconds: number;
+  /** Users and their registry grants (ACCESS_POLICY_FILE); absent = none. */
+  accessPolicy?: AccessPolicy;
   /** The registry token endpoint; absent = off. */
   registryToken?: RegistryTokenConfig;
+  /** Every request but the public paths must carry a policy user's credentials (API_AUTHENTICATION). */
+  apiAuthentication?: boolean;
   /** Serve HTTPS with this certificate and key; absent = plain HTTP. */
   tls?: TlsConfig;
 }

@@ -1,5 +1,6 @@
 import { withoutUserinfo } from '@app/api-machinery';
 import type { AppConfig } from './app-config';
+import { loadAccessPolicy } from './access-policy';
 import { loadRegistryTokenConfig } from './registry-token-config';
 import { loadTlsConfig } from './tls-config';
 import { ConfigError, type Env, envInt, envString } from './env-readers';
@@ -54,6 +55,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `must be at most ${maxConcurrency} with DB_POOL_SIZE=${dbPoolSize} (each job may hold two connections), got ${ingestConcurrency}`,
     );
   }
+  const accessPolicy = loadAccessPolicy(env);
+  const apiAuthentication = str(env, 'API_AUTHENTICATION', 'false');
+  if (apiAuthentication !== 'true' && apiAuthentication !== 'false') throw new ConfigError('API_AUTHENTICATION', `must be true or false, got "${apiAuthentication}"`);
+  if (apiAuthentication === 'true' && !accessPolicy) throw new ConfigError('ACCESS_POLICY_FILE', 'is required with API_AUTHENTICATION=true (it names the users)');
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
@@ -82,7 +87,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestSweepIntervalMs: int(env, 'INGEST_SWEEP_INTERVAL_MS', 5000, 100, 3600000),
     ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),
     ingestRetentionSeconds: int(env, 'INGEST_RETENTION_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
-    registryToken: loadRegistryTokenConfig(env),
+    accessPolicy,
+    registryToken: loadRegistryTokenConfig(env, accessPolicy),
+    apiAuthentication: apiAuthentication === 'true',
     tls: loadTlsConfig(env),
   };
 }

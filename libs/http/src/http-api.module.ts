@@ -38,8 +38,8 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
         const reviews = new SelfSubjectAccessReviewHandler();
         registry.register(reviews);
-        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.registryToken?.policy));
-        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.registryToken?.policy));
+        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy));
+        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy));
         registry.register(new SelfSubjectRulesReviewHandler());
         registry.register(new EventHandler(db));
         return reviews;

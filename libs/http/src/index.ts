@@ -7,3 +7,4 @@ export * from './status-exception.filter';
 export * from './watch.service';
 export * from './watch-stream';
 export { decodeOpenApiV2, encodeOpenApiV2 } from './openapi/openapi-v2-protobuf';
+export * from './authentication/api-authentication';

@@ -33,7 +33,7 @@ const common = [
     {
       provide: RegistryTokenIssuer,
       inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => (c.registryToken ? new RegistryTokenIssuer(c.registryToken) : null),
+      useFactory: (c: AppConfig) => (c.registryToken && c.accessPolicy ? new RegistryTokenIssuer(c.registryToken, c.accessPolicy) : null),
     },
     {
       provide: SharedSecret,

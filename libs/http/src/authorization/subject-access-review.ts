@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
-import { grantedRepositoryActions, type RepositoryAction, type TokenPolicy } from '@app/config';
+import { grantedRepositoryActions, type RepositoryAction, type AccessPolicy } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { reviewAnswer } from './review-answer';
 
@@ -52,14 +52,14 @@ function registryAction(attributes: Record<string, unknown>): RepositoryAction |
 /**
  * SubjectAccessReview and LocalSubjectAccessReview (authorization.k8s.io/v1): may this user (and
  * groups) do this? Validated as kube-apiserver validates them. Pull and push questions (see
- * registryAction) are answered from the registry token policy when one is configured, the same
- * grants the token endpoint applies (subjects are the user and each group); every other question,
+ * registryAction) are answered from the access policy when one is configured, the same grants the
+ * registry token endpoint applies (subjects are the user and each group); every other question,
  * and all of them without a policy, is allowed: the API itself has no access control.
  */
 export class SubjectAccessReviewHandler implements ResourceHandler {
   constructor(
     readonly info: ResourceInfo,
-    private readonly policy: TokenPolicy | undefined,
+    private readonly policy: AccessPolicy | undefined,
   ) {}
 
   create(namespace: string, body: unknown): Promise<WriteResult> {
@@ -76,7 +76,7 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     const scope = where === '' ? 'every namespace' : `namespace ${where}`;
     return reviewAnswer(this.info, spec, {
       allowed: granted,
-      reason: `registry token policy ${granted ? 'grants' : 'does not grant'} ${action} in ${scope}`,
+      reason: `access policy ${granted ? 'grants' : 'does not grant'} ${action} in ${scope}`,
     });
   }
 

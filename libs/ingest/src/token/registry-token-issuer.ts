@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
@@ -29,6 +29,7 @@ export class RegistryTokenIssuer {
 
   constructor(
     private readonly config: RegistryTokenConfig,
+    private readonly policy: AccessPolicy,
     private readonly now: () => number = Date.now,
   ) {
     this.signer = new TokenSigner(config.keyPem);
@@ -47,7 +48,7 @@ export class RegistryTokenIssuer {
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw new TokenAuthenticationError('malformed Basic credentials');
     const name = decoded.slice(0, colon);
-    const user = this.config.policy.users.find((u) => u.name === name);
+    const user = this.policy.users.find((u) => u.name === name);
     const expected = Buffer.from(user?.passwordSha256 ?? NO_USER, 'hex');
     const matches = timingSafeEqual(expected, sha256(decoded.slice(colon + 1)));
     if (!user || !matches) throw new TokenAuthenticationError('invalid username or password');
@@ -74,7 +75,7 @@ export class RegistryTokenIssuer {
 
   /** The requested actions the policy allows: repository pull/push/delete by namespace, the catalog's `*`; nothing else. */
   private granted(subjects: string[], scope: TokenAccess): string[] {
-    const { policy } = this.config;
+    const { policy } = this;
     if (scope.type === 'registry' && scope.name === 'catalog') {
       const may = policy.catalog.some((s) => subjects.includes(s));
       return may ? scope.actions.filter((a) => a === '*') : [];

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { load as loadYaml } from 'js-yaml';
+import { ConfigError, type Env, envString } from './env-readers';
+
+/** The registry actions a token can grant on a repository. */
+export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
+export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
+
+/** A request without credentials acts as this subject; every user with credentials is also in the second. */
+export const ANONYMOUS_SUBJECT = 'system:anonymous';
+export const AUTHENTICATED_SUBJECT = 'system:authenticated';
+
+export interface AccessUser {
+  name: string;
+  /** SHA-256 (hex) of the password; a plain `password` in the file is hashed at load. */
+  passwordSha256: string;
+  /** SHA-256 (hex) of each bearer token the user may present to the API (`tokens` in the file, hashed at load). */
+  tokenSha256s: string[];
+}
+
+/** `actions` on the repositories `<namespace>/...` of `namespaces` (`*` = all) for `subjects`. */
+export interface AccessGrant {
+  subjects: string[];
+  namespaces: string[];
+  actions: RepositoryAction[];
+}
+
+/** Who the users are and what each may do in the registry (ACCESS_POLICY_FILE). */
+export interface AccessPolicy {
+  users: AccessUser[];
+  grants: AccessGrant[];
+  /** Subjects that may list the catalog (`registry:catalog:*`). */
+  catalog: string[];
+}
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * The repository actions `policy` grants to any of `subjects` (a user and the groups it is in) on
+ * the repositories of `namespace`; `''` (a cluster-wide question) matches only `*` grants.
+ */
+export function grantedRepositoryActions(policy: AccessPolicy, subjects: readonly string[], namespace: string): Set<RepositoryAction> {
+  const allowed = new Set<RepositoryAction>();
+  for (const grant of policy.grants) {
+    if (!grant.subjects.some((s) => subjects.includes(s))) continue;
+    if (!grant.namespaces.some((n) => n === '*' || (namespace !== '' && n === namespace))) continue;
+    for (const action of grant.actions) allowed.add(action);
+  }
+  return allowed;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function stringList(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) throw new Error(`${where} must be a list of non-empty strings`);
+  return value as string[];
+}
+
+function parseUser(u: unknown, i: number): AccessUser {
+  if (!isRecord(u) || typeof u['name'] !== 'string' || u['name'] === '') throw new Error(`users[${i}].name is required`);
+  const name = u['name'];
+  if (name.startsWith('system:')) throw new Error(`users[${i}].name may not start with system:`);
+  const tokenSha256s = u['tokens'] === undefined ? [] : stringList(u['tokens'], `users[${i}].tokens`).map(sha256Hex);
+  if (typeof u['passwordSha256'] === 'string' && /^[0-9a-f]{64}$/i.test(u['passwordSha256'])) return { name, passwordSha256: u['passwordSha256'].toLowerCase(), tokenSha256s };
+  if (typeof u['password'] === 'string' && u['password'] !== '') return { name, passwordSha256: sha256Hex(u['password']), tokenSha256s };
+  throw new Error(`users[${i}] needs a password or a passwordSha256 (64 hex digits)`);
+}
+
+/**
+ * Reads the access policy (YAML or JSON): `users: [{name, password | passwordSha256, tokens?}]`,
+ * `grants: [{subjects, namespaces, actions}]`, `catalog: [subjects]`. Throws with the place of the
+ * first problem.
+ */
+export function parseAccessPolicy(text: string): AccessPolicy {
+  const doc = loadYaml(text);
+  if (!isRecord(doc)) throw new Error('the policy must be a mapping with users, grants and catalog');
+  const usersRaw = doc['users'] ?? [];
+  if (!Array.isArray(usersRaw)) throw new Error('users must be a list');
+  const users = usersRaw.map(parseUser);
+  const names = new Set<string>();
+  for (const u of users) {
+    if (names.has(u.name)) throw new Error(`user ${u.name} is listed twice`);
+    names.add(u.name);
+  }
+  const grantsRaw = doc['grants'] ?? [];
+  if (!Array.isArray(grantsRaw)) throw new Error('grants must be a list');
+  const grants = grantsRaw.map((g: unknown, i: number): AccessGrant => {
+    if (!isRecord(g)) throw new Error(`grants[${i}] must be a mapping`);
+    const actions = stringList(g['actions'], `grants[${i}].actions`);
+    const unknown = actions.find((a) => !(REPOSITORY_ACTIONS as readonly string[]).includes(a));
+    if (unknown !== undefined) throw new Error(`grants[${i}].actions: unknown action ${unknown} (use ${REPOSITORY_ACTIONS.join(', ')})`);
+    return { subjects: stringList(g['subjects'], `grants[${i}].subjects`), namespaces: stringList(g['namespaces'], `grants[${i}].namespaces`), actions: actions as RepositoryAction[] };
+  });
+  const catalog = doc['catalog'] === undefined ? [] : stringList(doc['catalog'], 'catalog');
+  return { users, grants, catalog };
+}
+
+/** Reads a file named by an environment variable at boot; a ConfigError naming it when it cannot. */
+export function readConfigFile(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(name, `cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** ACCESS_POLICY_FILE; undefined when unset. */
+export function loadAccessPolicy(env: Env): AccessPolicy | undefined {
+  const file = envString(env, 'ACCESS_POLICY_FILE', '');
+  if (file === '') return undefined;
+  const text = readConfigFile('ACCESS_POLICY_FILE', file);
+  try {
+    return parseAccessPolicy(text);
+  } catch (e) {
+    throw new ConfigError('ACCESS_POLICY_FILE', `is not a valid policy: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAccessPolicy } from '@app/config';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, runKubectl } from './support/kubectl';
+
+const POLICY = parseAccessPolicy(`
+users:
+  - {name: alice, password: alice-pass, tokens: [alice-token]}
+  - {name: bob, password: bob-pass}
+`);
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/**
+ * API_AUTHENTICATION=true with an ACCESS_POLICY_FILE: every non-public endpoint wants a policy
+ * user's bearer token or Basic password (401 Status otherwise); health, version, the registry
+ * endpoints and admission webhooks stay reachable. Real HTTP; kubectl with a kubeconfig token.
+ */
+describe('API authentication', () => {
+  let api: TestApi;
+  let open: TestApi;
+  const get = (base: string, path: string, authorization?: string) => fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+
+  beforeAll(async () => {
+    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true });
+    open = await startTestApi({ accessPolicy: POLICY });
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+    await open?.close();
+  });
+
+  it.each([
+    '/apis/image.openshift.io/v1/namespaces/demo/imagestreams',
+    '/apis/image.openshift.io/v1/namespaces/demo/imagestreams?watch=1&timeoutSeconds=1',
+    '/apis/image.openshift.io/v1/images',
+    '/apis/triggers.imagestreamd.io/v1/namespaces/demo/triggersecrets',
+    '/api/v1/namespaces',
+    '/apis',
+    '/api',
+    '/openapi/v2',
+    '/metrics',
+  ])('%s is 401 without credentials or with wrong ones, 200 with a user token or password', async (path) => {
+    for (const wrong of [undefined, 'Bearer nope', basic('alice', 'bob-pass'), basic('mallory', 'alice-pass'), 'Negotiate abc']) {
+      const res = await get(api.url, path, wrong);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
+    expect((await get(api.url, path, 'Bearer alice-token')).status).toBe(200);
+    expect((await get(api.url, path, basic('bob', 'bob-pass'))).status).toBe(200);
+  });
+
+  it('writes need credentials too', async () => {
+    const post = (authorization?: string) =>
+      fetch(`${api.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ metadata: { name: 'web' } }),
+      });
+    expect((await post()).status).toBe(401);
+    expect((await get(api.url, '/apis/image.openshift.io/v1/namespaces/demo/imagestreams/web', 'Bearer alice-token')).status).toBe(404);
+    expect((await post('Bearer alice-token')).status).toBe(201);
+  });
+
+  it.each(['/healthz', '/livez', '/readyz', '/readyz/postgres', '/version'])('%s is public', async (path) => {
+    expect((await get(api.url, path)).status).toBe(200);
+  });
+
+  it('the registry endpoints and the admission webhook answer without API credentials (they have their own)', async () => {
+    const review = await fetch(`${api.url}/admission/image-policy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(review.status).toBe(400);
+    // Off in this server: 404 as without authentication, not 401.
+    expect((await get(api.url, '/registry/token')).status).toBe(404);
+  });
+
+  it('without API_AUTHENTICATION the API stays open', async () => {
+    expect((await get(open.url, '/apis/image.openshift.io/v1/images')).status).toBe(200);
+  });
+
+  // kubectl sends a kubeconfig token only over TLS (over http it sends none), so this server serves HTTPS.
+  (kubectlFound ? it : it.skip)('kubectl over TLS with a user token works; with another token it is told to log in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-authn-'));
+    let secure: TestApi | undefined;
+    try {
+      const [certFile, keyFile] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=imagestreamd', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      secure = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, tls: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } });
+      const kubeconfig = (token: string) =>
+        writeFileSync(
+          join(dir, 'kubeconfig'),
+          `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${secure!.url}", certificate-authority: "${certFile}"}}]\nusers: [{name: t, user: {token: ${token}}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: demo}}]\ncurrent-context: t\n`,
+        );
+      kubeconfig('alice-token');
+      const created = await runKubectl(dir, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'web' } }));
+      expect(created.stderr).toBe('');
+      expect(created.stdout).toContain('imagestream.image.openshift.io/web created');
+      const listed = await runKubectl(dir, ['get', 'imagestreams', '-o', 'name']);
+      expect(listed.stderr).toBe('');
+      expect(listed.stdout).toContain('imagestream.image.openshift.io/web');
+      kubeconfig('stolen');
+      rmSync(join(dir, 'cache'), { recursive: true, force: true });
+      const refused = await runKubectl(dir, ['get', 'imagestreams']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('You must be logged in to the server');
+    } finally {
+      await secure?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90000);
+});
