@@ -10,7 +10,10 @@ import { kubectlFound, runKubectl } from './support/kubectl';
 const POLICY = parseAccessPolicy(`
 users:
   - {name: alice, password: alice-pass, tokens: [alice-token]}
-  - {name: bob, password: bob-pass}
+  - {name: bob, password: bob-pass, tokens: [bob-token]}
+grants:
+  - {subjects: [alice], namespaces: [myproject], actions: [pull, push]}
+  - {subjects: [system:authenticated], namespaces: [myproject], actions: [pull]}
 `);
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -101,6 +104,15 @@ describe('API authentication', () => {
       const listed = await runKubectl(dir, ['get', 'imagestreams', '-o', 'name']);
       expect(listed.stderr).toBe('');
       expect(listed.stdout).toContain('imagestream.image.openshift.io/web');
+      // kubectl auth can-i (a SelfSubjectAccessReview in protobuf) about pushes, as OpenShift's registry asks with the user's token.
+      const canI = async (...args: string[]) => (await runKubectl(dir, ['auth', 'can-i', ...args])).stdout.trim().split(' ')[0];
+      expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
+      expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
+      expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'other')).toBe('no');
+      kubeconfig('bob-token');
+      expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('no');
+      expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
+      expect(await canI('delete', 'imagestreams', '-n', 'myproject')).toBe('yes');
       kubeconfig('stolen');
       rmSync(join(dir, 'cache'), { recursive: true, force: true });
       const refused = await runKubectl(dir, ['get', 'imagestreams']);

@@ -27,6 +27,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Server-side apply only: take over fields other managers own instead of failing. */
   force?: boolean;
+  /** The caller's user name when API authentication is on (reviews of the caller's own access use it). */
+  user?: string;
 }
 
 /**

@@ -36,7 +36,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       provide: SelfSubjectAccessReviewHandler,
       inject: [ResourceRegistry, Database, APP_CONFIG],
       useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
-        const reviews = new SelfSubjectAccessReviewHandler();
+        const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy);
         registry.register(reviews);
         registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy));
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy));

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodeObjectBody, decodePatchBody, duplicateFieldsOf } from './request-body';
+import { authenticatedUserOf } from './authentication/api-authentication';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
 import { asksForYaml, toYaml } from './yaml-answer';
@@ -212,7 +213,7 @@ export class ResourceController {
       case 'POST': {
         setRequestLabels(req, { verb: 'create', resource });
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
-        const options = managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']);
+        const options = { ...managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']), user: authenticatedUserOf(req) };
         const body = decodeObjectBody(req.headers['content-type'], req.body);
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const duplicates = duplicateFieldsOf(req.headers['content-type'], req.body);

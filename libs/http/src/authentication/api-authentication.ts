@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@app/api-machinery';
 import type { AccessPolicy } from '@app/config';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * Paths served without API credentials: health and version (as kube-apiserver's
@@ -12,6 +12,14 @@ import type { FastifyInstance } from 'fastify';
 export function isPublicPath(path: string): boolean {
   if (['/healthz', '/livez', '/readyz'].some((p) => path === p || path.startsWith(`${p}/`))) return true;
   return path === '/version' || path.startsWith('/registry/') || path.startsWith('/admission/');
+}
+
+/** The user each authenticated request came from (keyed by the raw request, as request labels are). */
+const users = new WeakMap<object, string>();
+
+/** The authenticated caller of a request; undefined when API authentication is off or the path is public. */
+export function authenticatedUserOf(req: FastifyRequest): string | undefined {
+  return users.get(req.raw);
 }
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -60,7 +68,13 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
   const authenticator = new ApiAuthenticator(policy);
   fastify.addHook('onRequest', (req, reply, done) => {
     const path = req.url.split('?')[0]!;
-    if (isPublicPath(path) || authenticator.authenticate(req.headers.authorization) !== null) {
+    if (isPublicPath(path)) {
+      done();
+      return;
+    }
+    const user = authenticator.authenticate(req.headers.authorization);
+    if (user !== null) {
+      users.set(req.raw, user);
       done();
       return;
     }

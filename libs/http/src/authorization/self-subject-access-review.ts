@@ -1,5 +1,7 @@
-import { ApiError, fieldErr, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
+import { ApiError, fieldErr, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
+import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAnswer } from './review-answer';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
@@ -15,8 +17,8 @@ export const selfSubjectAccessReviewsInfo: ResourceInfo = {
   mergeKeys: {},
 };
 
-/** Why every review is allowed: this server has no access control (README, Security). */
-const ALLOWED_REASON = 'imagestreamd has no access control: every request is allowed';
+/** Why a review is allowed: the API authorizes no verb (README, Access control). */
+const ALLOWED_REASON = 'imagestreamd has no access control on this: every request is allowed';
 
 interface ReviewSpec {
   resourceAttributes?: Record<string, unknown>;
@@ -25,14 +27,18 @@ interface ReviewSpec {
 
 /**
  * `kubectl auth can-i` and client libraries ask kube-apiserver whether the caller may do
- * something by creating a SelfSubjectAccessReview (nothing is stored). This server authorizes
- * everything, so the answer is always allowed; the request is checked as upstream checks it
- * (exactly one of resourceAttributes and nonResourceAttributes).
+ * something by creating a SelfSubjectAccessReview (nothing is stored). The API authorizes every
+ * verb, so the answer is allowed, except for the registry's questions (pull and push on
+ * imagestreams/layers, as OpenShift's registry asks with the user's token) from a caller that API
+ * authentication identified: those the access policy answers. The request is checked as upstream
+ * checks it (exactly one of resourceAttributes and nonResourceAttributes).
  */
 export class SelfSubjectAccessReviewHandler implements ResourceHandler {
   readonly info = selfSubjectAccessReviewsInfo;
 
-  create(_namespace: string, body: unknown): Promise<WriteResult> {
+  constructor(private readonly policy?: AccessPolicy) {}
+
+  create(_namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
     const spec = ((body as { spec?: unknown } | null)?.spec ?? {}) as ReviewSpec;
     const resource = spec.resourceAttributes !== undefined;
     const nonResource = spec.nonResourceAttributes !== undefined;
@@ -45,6 +51,10 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
       throw ApiError.invalid(refOf(this.info), '', [
         fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
       ]);
+    }
+    const action = registryActionOf(spec.resourceAttributes);
+    if (this.policy && options?.user && action) {
+      return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, [options.user, AUTHENTICATED_SUBJECT], action, spec.resourceAttributes!));
     }
     return reviewAnswer(this.info, spec, { allowed: true, reason: ALLOWED_REASON });
   }

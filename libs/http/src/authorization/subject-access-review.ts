@@ -1,6 +1,7 @@
 import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
-import { grantedRepositoryActions, type RepositoryAction, type AccessPolicy } from '@app/config';
+import type { AccessPolicy } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
+import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAnswer } from './review-answer';
 
 const base = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], fieldSelectors: [] as string[], mergeKeys: {} };
@@ -35,21 +36,6 @@ interface ReviewSpec {
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
- * What the integrated registry asks (OpenShift's registry: SubjectAccessReview on
- * `imagestreams/layers` of group image.openshift.io, `get` to pull and `update` to push; the
- * resource may come whole as `imagestreams/layers`): the registry action it stands for, else null.
- */
-function registryAction(attributes: Record<string, unknown>): RepositoryAction | null {
-  if (str(attributes['group']) !== 'image.openshift.io') return null;
-  const resource = str(attributes['resource']);
-  const subresource = str(attributes['subresource']);
-  const layers = (resource === 'imagestreams' && subresource === 'layers') || (resource === 'imagestreams/layers' && subresource === '');
-  if (!layers) return null;
-  const verb = str(attributes['verb']);
-  return verb === 'get' ? 'pull' : verb === 'update' ? 'push' : null;
-}
-
-/**
  * SubjectAccessReview and LocalSubjectAccessReview (authorization.k8s.io/v1): may this user (and
  * groups) do this? Validated as kube-apiserver validates them. Pull and push questions (see
  * registryAction) are answered from the access policy when one is configured, the same grants the
@@ -69,15 +55,10 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
     const user = str(spec.user);
     const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
-    const action = spec.resourceAttributes ? registryAction(spec.resourceAttributes) : null;
+    const action = registryActionOf(spec.resourceAttributes);
     if (!this.policy || !action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
-    const where = str(spec.resourceAttributes!['namespace']);
-    const granted = grantedRepositoryActions(this.policy, [user, ...groups].filter((s) => s !== ''), where).has(action);
-    const scope = where === '' ? 'every namespace' : `namespace ${where}`;
-    return reviewAnswer(this.info, spec, {
-      allowed: granted,
-      reason: `access policy ${granted ? 'grants' : 'does not grant'} ${action} in ${scope}`,
-    });
+    const subjects = [user, ...groups].filter((s) => s !== '');
+    return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
   }
 
   private problems(namespace: string, metadata: Record<string, unknown>, spec: ReviewSpec): FieldError[] {
