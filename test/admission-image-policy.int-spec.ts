@@ -165,6 +165,27 @@ describe('image policy admission webhook', () => {
     expect(res.body.response.allowed).toBe(true);
   });
 
+  it("answers kube-apiserver's ImagePolicyWebhook (ImageReview): may a pod of the namespace run these images", async () => {
+    const imageReview = (namespace: string, ...images: string[]) => ({
+      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+      kind: 'ImageReview',
+      spec: { containers: images.map((image) => ({ image })), annotations: { 'team.image-policy.k8s.io/ticket': '42' }, namespace },
+    });
+    const url = `${api.url}/admission/image-review`;
+    const ok = await call('POST', url, imageReview('demo', 'busybox:1', 'web'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ ...imageReview('demo', 'busybox:1', 'web'), status: { allowed: true } });
+    const denied = await call('POST', url, imageReview('demo', 'busybox:1', `quay.io/mirror/bad@${digest('b')}`, 'bad'));
+    expect(denied.body.status).toEqual({
+      allowed: false,
+      reason: `image quay.io/mirror/bad@${digest('b')} is prohibited by policy; image bad is prohibited by policy`,
+    });
+    expect((await call('POST', url, imageReview('lenient', `quay.io/mirror/bad@${digest('b')}`))).body.status).toEqual({ allowed: true });
+    const malformed = await call('POST', url, { apiVersion: 'imagepolicy.k8s.io/v1alpha1', kind: 'ImageReview', spec: { containers: 'x' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ kind: 'Status', code: 400 });
+  });
+
   it.each([
     ['not JSON', '{"apiVersion":'],
     ['not an AdmissionReview', { apiVersion: 'v1', kind: 'Pod' }],

@@ -3,6 +3,7 @@ import { decodeObjectBody, setRequestLabels } from '@app/http';
 import type { FastifyRequest } from 'fastify';
 import { admissionReviewAnswer, parseAdmissionReview } from './admission-review';
 import { ImagePolicyAdmission } from './image-policy-admission';
+import { parseImageReview } from './image-review';
 
 /**
  * `POST /admission/image-policy`: the URL a MutatingWebhookConfiguration (or
@@ -21,5 +22,22 @@ export class ImagePolicyAdmissionController {
     const { apiVersion, request } = parseAdmissionReview(decodeObjectBody(req.headers['content-type'], req.body));
     const response = await this.admission.review(request);
     return admissionReviewAnswer(apiVersion, { uid: request.uid, ...response });
+  }
+
+  /**
+   * `POST /admission/image-review`: the backend of kube-apiserver's ImagePolicyWebhook admission
+   * plugin (imagepolicy.k8s.io/v1alpha1 ImageReview): may a pod in spec.namespace run these
+   * images? `status.allowed` false, with the refused images in `reason`, when the execution rule
+   * refuses one (see review above); the review comes back with its status.
+   */
+  @Post('image-review')
+  @HttpCode(200)
+  async imageReview(@Req() req: FastifyRequest<{ Body: Buffer | undefined }>): Promise<object> {
+    setRequestLabels(req, { verb: 'create', resource: 'admission/image-review' });
+    const review = parseImageReview(decodeObjectBody(req.headers['content-type'], req.body));
+    const images = review.spec.containers.map((c) => c.image).filter((image) => image !== '');
+    const prohibited = await this.admission.prohibitedImages(review.spec.namespace, images);
+    const status = prohibited.length === 0 ? { allowed: true } : { allowed: false, reason: prohibited.map((image) => `image ${image} is prohibited by policy`).join('; ') };
+    return { ...review, status };
   }
 }

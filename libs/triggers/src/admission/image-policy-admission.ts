@@ -95,6 +95,21 @@ export class ImagePolicyAdmission {
   }
 
   /**
+   * The images of `images` a pod in `namespace` may not run (kube-apiserver's ImagePolicyWebhook
+   * asks this of the pod's images as they will run): local names resolve first, as on a pod
+   * admitted here; an empty list when the namespace ignores the rule.
+   */
+  async prohibitedImages(namespace: string, images: string[]): Promise<string[]> {
+    const pod = withMetadata({ metadata: { namespace }, spec: { containers: images.map((image, i) => ({ name: String(i), image })) } });
+    await this.localNames.resolve(this.db, pod, null, 'spec');
+    const resolved = containersOf(pod.spec, 'containers').map((c) => String(c.image));
+    const prohibited: string[] = [];
+    for (const [i, image] of resolved.entries()) if (await this.executionDenied(image, namespace)) prohibited.push(images[i]!);
+    if (prohibited.length > 0 && (await this.namespaceIgnoresRule(namespace))) return [];
+    return prohibited;
+  }
+
+  /**
    * Field errors for the containers whose image the execution rule refuses. On update, as
    * upstream, a container whose old namesake (in either list) ran the same image is not checked
    * again, unless the resolve-names annotation changed.
