@@ -2,8 +2,9 @@
  * Where each kind covered by OpenShift's image policy keeps its pod spec, by group and resource as
  * an AdmissionReview names them (the plugin's default resolution rules: pods,
  * replicationcontrollers, apps and extensions daemonsets/deployments/replicasets, apps
- * statefulsets, batch jobs and cronjobs; podtemplates added, which carry one too).
- * Builds and DeploymentConfigs are not served here, so they are not covered.
+ * statefulsets, batch jobs and cronjobs, apps.openshift.io deploymentconfigs; podtemplates
+ * added, which carry one too). Builds keep their images elsewhere (strategy.*.from) and are not
+ * covered.
  */
 const locations: Record<string, string> = {
   '/pods': 'spec',
@@ -18,6 +19,7 @@ const locations: Record<string, string> = {
   'extensions/daemonsets': 'spec.template.spec',
   'batch/jobs': 'spec.template.spec',
   'batch/cronjobs': 'spec.jobTemplate.spec.template.spec',
+  'apps.openshift.io/deploymentconfigs': 'spec.template.spec',
 };
 
 /** The dotted path of the pod spec of objects of this resource, or null when the policy does not cover it. */
