@@ -1,108 +1,76 @@
 import {
   ApiError,
+  apiVersionOf,
   applyPatchDocument,
-  type FieldError,
-  fieldErr,
+  jsonEqual,
+  listShapesOf,
+  type ListShapes,
+  nowTimestamp,
   type PatchType,
   refOf,
+  trackUpdate,
+  undecodableManagedFieldsTime,
+  validateManagedFields,
+  VerbatimValue,
+  fieldErr,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { allocateResourceVersion, appendChange, type Database, type GenericStore, type ResourceHandler, type TableStorage } from '@app/persistence';
-import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import { allocateResourceVersion, appendChange, type Database, type GenericStore, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
 import { imageStreamStatusInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
-import { tagNameTooLong } from './imagestream.validation';
 import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
+import { prepareStatusWrite, validateStatusWrite } from './imagestream-status.strategy';
+import { StreamSpecListeners } from './stream-spec-listeners';
 
-function validateStatusTags(tags: NamedTagEventList[]): FieldError[] {
-  const errors: FieldError[] = [];
-  tags.forEach((t) => {
-    if (!t.tag) errors.push(fieldErr.required('status.tags.tag'));
-    else errors.push(...tagNameTooLong(t.tag, 'status.tags.tag'));
-    (t.items ?? []).forEach((item, i) => {
-      if (!item.created) errors.push(fieldErr.required(`status.tags[${t.tag}].items[${i}].created`));
-      const path = `status.tags[${t.tag}].items[${i}].dockerImageReference`;
-      if (!item.dockerImageReference) errors.push(fieldErr.required(path));
-      else {
-        try {
-          parseDockerImageReference(item.dockerImageReference);
-        } catch (e) {
-          if (!(e instanceof ReferenceError)) throw e;
-          errors.push(fieldErr.invalid(path, item.dockerImageReference, e.message));
-        }
-      }
-    });
-  });
-  return errors;
+type ManagedMeta = ImageStream['metadata'] & { managedFields?: unknown };
+
+/** The row without its resourceVersion and managedFields times: what a no-op write leaves as it was. */
+function comparableRow(obj: ImageStream): object {
+  const managed = (obj.metadata as ManagedMeta).managedFields;
+  const times = Array.isArray(managed) ? managed.map((m) => (m && typeof m === 'object' ? { ...m, time: undefined } : m)) : managed;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: times } };
+}
+
+/** Go's omitempty and null-as-zero for the request's metadata (as the main store decodes it). */
+function normalizedMetadata(meta: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(meta)) if (value === null) delete meta[key];
+  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+    const v = meta[key];
+    if ((Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete meta[key];
+  }
 }
 
 /**
- * `imagestreams/{name}/status`: replaces the tag history (pruners shorten it this way) and keeps
- * spec and metadata from storage, as upstream's status strategy does.
+ * `imagestreams/{name}/status`, as openshift-apiserver's status strategy: replaces the tag history
+ * (pruners shorten it this way) and applies the request's metadata and spec.lookupPolicy, while
+ * spec.tags, spec.dockerImageRepository and the generation stay as stored (see prepareStatusWrite).
+ * Field ownership is recorded with `subresource: status`, as kube-apiserver does.
  */
 export class ImageStreamStatusHandler implements ResourceHandler {
   readonly info = imageStreamStatusInfo;
+  private readonly ref = refOf(imageStreamStatusInfo);
+  /** Upstream's image stream strategies reset no fields, so a status write owns what it changes, spec included. */
+  private readonly shapes: ListShapes = {
+    ...listShapesOf(imageStreamStatusInfo.mergeKeys, imageStreamStatusInfo.atomicFields, 'status'),
+    unmanagedTopLevel: new Set(['apiVersion', 'kind']),
+  };
 
   constructor(
     private readonly db: Database,
     private readonly streams: GenericStore<ImageStream>,
     private readonly table: TableStorage<ImageStream>,
     private readonly history: TagHistoryRepository,
+    private readonly specListeners = new StreamSpecListeners(),
   ) {}
 
   get(namespace: string, name: string): Promise<object> {
     return this.streams.get(namespace, name);
   }
 
-  async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
-    const obj = body as ImageStream;
-    const ref = refOf(this.info);
-    if (obj.metadata?.name !== undefined && obj.metadata.name !== name) {
-      throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    }
-    if (obj.metadata?.namespace && obj.metadata.namespace !== namespace) {
-      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
-    const rv = obj.metadata?.resourceVersion;
-    if (!rv) throw ApiError.invalid(ref, name, [fieldErr.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
-    const tags = (obj.status?.tags ?? []).filter((t) => (t.items?.length ?? 0) > 0 || (t.conditions?.length ?? 0) > 0);
-    const errors = validateStatusTags(tags);
-    if (errors.length) throw ApiError.invalid(ref, name, errors);
-    const result = await this.db.transaction(
-      async (tx) => {
-        const old = await this.table.get(tx, namespace, name, true);
-        if (!old) throw ApiError.notFound(ref, name);
-        if (old.metadata.resourceVersion !== rv) throw ApiError.staleResourceVersion(ref, name);
-        const uid = old.metadata.uid!;
-        const current = (await this.history.statusOf(tx, [uid])).get(uid) ?? [];
-        const next = prepareStatusTags(tags, current, old);
-        // An identical write keeps the resourceVersion and tells no watcher anything (as the main path).
-        if (!sameStatusTags(next, current)) {
-          await this.history.replace(tx, uid, next);
-          const version = await allocateResourceVersion(tx);
-          await this.table.touch(tx, namespace, name, version);
-          await appendChange(tx, {
-            rv: version,
-            resource: 'imagestreams',
-            namespace,
-            name,
-            type: 'MODIFIED',
-            labels: old.metadata.labels ?? {},
-            prevLabels: old.metadata.labels ?? {},
-            object: old,
-            snapshotMarkSql: tagHistoryMarkSql,
-          });
-        }
-        const stored = (await this.table.get(tx, namespace, name))!;
-        await this.streams.decorate(tx, [stored]);
-        return stored;
-      },
-      { rollback: options.dryRun },
-    );
-    return { code: 200, body: { kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', ...result } };
+  update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    return this.write('put', namespace, name, body, options);
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
@@ -110,11 +78,118 @@ export class ImageStreamStatusHandler implements ResourceHandler {
       const current = await this.streams.get(namespace, name);
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as ImageStream;
       try {
-        return await this.update(namespace, name, patched, options);
+        return await this.write('patch', namespace, name, patched, options);
       } catch (e) {
         if (e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
         throw e;
       }
     }
+  }
+
+  private decode(body: unknown, namespace: string, name: string): ImageStream {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
+    const obj = structuredClone(body) as ImageStream;
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
+      throw ApiError.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
+    }
+    const expectedVersion = apiVersionOf(this.info);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
+      throw ApiError.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`);
+    }
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+    normalizedMetadata(obj.metadata as Record<string, unknown>);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    return obj;
+  }
+
+  /** PUT and PATCH: as the main store, a PUT body's other uid is a failed precondition (409), a patched one an invalid update (422). */
+  private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const obj = this.decode(body, namespace, name);
+    const rv = obj.metadata.resourceVersion;
+    if (!rv) throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
+    const tags = (obj.status?.tags ?? []).filter((t) => (t.items?.length ?? 0) > 0 || (t.conditions?.length ?? 0) > 0);
+    const result = await this.db.transaction(
+      async (tx) => {
+        const old = await this.table.get(tx, namespace, name, true);
+        if (!old) throw ApiError.notFound(this.ref, name);
+        const uid = obj.metadata.uid;
+        if (uid && uid !== old.metadata.uid) {
+          if (origin === 'put') throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+          throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
+        }
+        if (old.metadata.resourceVersion !== rv) throw ApiError.staleResourceVersion(this.ref, name);
+        const current = (await this.history.statusOf(tx, [old.metadata.uid!])).get(old.metadata.uid!) ?? [];
+        const nextTags = prepareStatusTags(tags, current, old);
+        const next = prepareStatusWrite(obj, old);
+        const errors = [...this.track(next, old, current, nextTags, options), ...validateStatusWrite(next, old, tags)];
+        if (errors.length) throw ApiError.invalid(this.ref, name, errors);
+        await this.store(tx, next, old, nextTags, current);
+        const stored = (await this.table.get(tx, namespace, name))!;
+        await this.streams.decorate(tx, [stored]);
+        return stored;
+      },
+      { rollback: options.dryRun },
+    );
+    // A dry run leaves the stored object, and so its resourceVersion, as it was.
+    if (options.dryRun) result.metadata.resourceVersion = rv;
+    return { code: 200, body: { kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', ...result } };
+  }
+
+  /**
+   * Records the write in metadata.managedFields for the request's manager (server writes, without
+   * one, keep what the request carried); returns the errors of the managedFields it carried.
+   */
+  private track(next: ImageStream, old: ImageStream, current: NamedTagEventList[], nextTags: NamedTagEventList[], options: WriteOptions) {
+    const meta = next.metadata as ManagedMeta;
+    if (options.fieldManager === undefined) {
+      if (Array.isArray(meta.managedFields) && meta.managedFields.length === 0) delete meta.managedFields;
+      return [];
+    }
+    const badTime = undecodableManagedFieldsTime(meta.managedFields);
+    if (badTime !== undefined) {
+      throw ApiError.badRequest(
+        `ImageStream in version "v1" cannot be handled as a ImageStream: parsing time ${JSON.stringify(badTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(badTime)} as "2006"`,
+      );
+    }
+    const errors = validateManagedFields(meta.managedFields);
+    if (errors.length) return errors;
+    const writer = { manager: options.fieldManager, apiVersion: apiVersionOf(this.info), subresource: 'status' };
+    // Ownership is of the object as clients see it: the tag history is its status.
+    const withTags = (s: ImageStream, t: NamedTagEventList[]) => ({ ...s, status: t.length ? { tags: t } : {} });
+    const entries = trackUpdate(this.shapes, withTags(old, current), (old.metadata as ManagedMeta).managedFields, withTags(next, nextTags), meta.managedFields, writer, nowTimestamp());
+    if (entries.length) meta.managedFields = entries;
+    else delete meta.managedFields;
+    return [];
+  }
+
+  /** Writes what changed under one new resourceVersion; an identical write keeps the version and tells no watcher anything. */
+  private async store(tx: Queryable, next: ImageStream, old: ImageStream, nextTags: NamedTagEventList[], current: NamedTagEventList[]): Promise<void> {
+    const tagsChanged = !sameStatusTags(nextTags, current);
+    const rowChanged = !jsonEqual(comparableRow(next), comparableRow(old));
+    if (!tagsChanged && !rowChanged) return;
+    if (tagsChanged) await this.history.replace(tx, old.metadata.uid!, nextTags);
+    const version = await allocateResourceVersion(tx);
+    await this.table.update(tx, next, version);
+    const relabelled = !jsonEqual(old.metadata.labels ?? {}, next.metadata.labels ?? {});
+    await appendChange(tx, {
+      rv: version,
+      resource: 'imagestreams',
+      namespace: next.metadata.namespace!,
+      name: next.metadata.name!,
+      type: 'MODIFIED',
+      labels: next.metadata.labels ?? {},
+      prevLabels: old.metadata.labels ?? {},
+      object: next,
+      // A label-selecting watch delivers the previous state as the DELETED of a stream that stopped matching.
+      ...(relabelled ? { prevObject: old } : {}),
+      snapshotMarkSql: tagHistoryMarkSql,
+    });
+    if (!jsonEqual(old.spec, next.spec)) await this.specListeners.notify(tx, next, old);
   }
 }

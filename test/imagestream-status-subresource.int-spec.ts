@@ -1,0 +1,157 @@
+import { call, watchEvents } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace, type KubectlWorkspace } from './support/kubectl';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const merge = 'application/merge-patch+json';
+
+interface ManagedEntry {
+  manager: string;
+  operation: string;
+  subresource?: string;
+  fieldsV1: Record<string, any>;
+}
+
+/**
+ * `imagestreams/{name}/status` writes as openshift-apiserver's status strategy makes them: the
+ * request's labels, annotations and spec.lookupPolicy apply, spec.tags, spec.dockerImageRepository,
+ * uid, creationTimestamp and generation stay as stored, ObjectMeta is validated, and the writer is
+ * recorded in managedFields with `subresource: status`.
+ */
+describe('imagestreams/{name}/status writes', () => {
+  let api: TestApi;
+  let kc: KubectlWorkspace | undefined;
+  const streams = `namespaces/sts/imagestreams`;
+  const url = (path: string) => `${api.base}/${path}`;
+  const stream = (name: string) => call('GET', url(`${streams}/${name}`)).then((r) => r.body);
+  const create = async (name: string, labels?: Record<string, string>) => {
+    const res = await call('POST', url(streams), {
+      metadata: { name, ...(labels ? { labels } : {}) },
+      spec: { dockerImageRepository: `quay.io/sts/${name}`, tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `quay.io/sts/${name}@${digest('1')}` } }] },
+    });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const statusEntry = (s: { metadata: { managedFields?: ManagedEntry[] } }, manager: string) =>
+    s.metadata.managedFields?.find((m) => m.manager === manager && m.subresource === 'status');
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    if (kubectlFound) kc = kubectlWorkspace(api.url, 'sts');
+  });
+  afterAll(async () => {
+    kc?.remove();
+    await api.close();
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl replace --subresource=status sets a label and is recorded as a status write', async () => {
+    const before = await create('labelled');
+    // kubectl 1.32's `label` has no --subresource; `replace` PUTs the edited object to /status.
+    const edited = { ...before, metadata: { ...before.metadata, labels: { team: 'payments' } } };
+    await kc!.ok(['replace', '--subresource=status', '-f', kc!.write('labelled.json', JSON.stringify(edited))]);
+    const after = await stream('labelled');
+    expect(after.metadata.labels).toEqual({ team: 'payments' });
+    expect(after.metadata.generation).toBe(before.metadata.generation);
+    expect(after.spec.tags).toEqual(before.spec.tags);
+    expect(statusEntry(after, 'kubectl-replace')).toMatchObject({ operation: 'Update', apiVersion: 'image.openshift.io/v1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:team': {} } } } });
+    // The main resource's label selector sees it.
+    const listed = await call('GET', url(`${streams}?labelSelector=team%3Dpayments`));
+    expect(listed.body.items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual(['labelled']);
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl patch --subresource=status applies annotations and spec.lookupPolicy but not spec.tags or spec.dockerImageRepository', async () => {
+    const before = await create('patched');
+    const patch = {
+      metadata: { annotations: { 'example.com/owner': 'team-a' } },
+      spec: { lookupPolicy: { local: true }, dockerImageRepository: 'quay.io/elsewhere/x', tags: [{ name: 'other', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }] },
+    };
+    await kc!.ok(['patch', '--subresource=status', '--type=merge', 'imagestream.image.openshift.io/patched', '-p', JSON.stringify(patch)]);
+    const after = await stream('patched');
+    expect(after.metadata.annotations).toEqual({ 'example.com/owner': 'team-a' });
+    expect(after.spec.lookupPolicy).toEqual({ local: true });
+    expect(after.spec.dockerImageRepository).toBe('quay.io/sts/patched');
+    expect(after.spec.tags).toEqual(before.spec.tags);
+    // A status write never bumps the generation, even when it changes lookupPolicy (upstream StatusStrategy).
+    expect(after.metadata.generation).toBe(before.metadata.generation);
+    expect(after.metadata.resourceVersion).not.toBe(before.metadata.resourceVersion);
+    expect(statusEntry(after, 'kubectl-patch')?.fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:example.com/owner': {} } },
+      'f:spec': { 'f:lookupPolicy': { 'f:local': {} } },
+    });
+  });
+
+  it('uid, creationTimestamp and generation stay as stored; a PUT naming another uid is 409', async () => {
+    const before = await create('kept');
+    const put = await call('PUT', url(`${streams}/kept/status?fieldManager=pruner`), {
+      ...before,
+      metadata: { ...before.metadata, creationTimestamp: '2001-01-01T00:00:00Z', generation: 40, labels: { kept: 'yes' } },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.metadata).toMatchObject({ uid: before.metadata.uid, creationTimestamp: before.metadata.creationTimestamp, generation: before.metadata.generation, labels: { kept: 'yes' } });
+    const otherUid = await call('PUT', url(`${streams}/kept/status`), { ...put.body, metadata: { ...put.body.metadata, uid: '00000000-0000-0000-0000-000000000000' } });
+    expect(otherUid.status).toBe(409);
+    const stale = await call('PUT', url(`${streams}/kept/status`), { ...before, metadata: { ...before.metadata, labels: { stale: 'yes' } } });
+    expect(stale.status).toBe(409);
+    expect((await stream('kept')).metadata.labels).toEqual({ kept: 'yes' });
+  });
+
+  it('invalid labels and annotations are 422 with their field paths and change nothing', async () => {
+    const before = await create('invalid');
+    const res = await call('PUT', url(`${streams}/invalid/status`), {
+      ...before,
+      metadata: { ...before.metadata, labels: { 'bad key!': 'x' }, annotations: { 'also bad!': 'y' } },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes.map((c: { field: string }) => c.field).sort()).toEqual(['metadata.annotations', 'metadata.labels']);
+    const after = await stream('invalid');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.metadata.labels).toBeUndefined();
+  });
+
+  it('a label-selecting watch sees a stream leave and enter its selection through status writes', async () => {
+    const before = await create('watched', { tier: 'gold' });
+    const w = watchEvents(url(`${streams}?watch=true&labelSelector=tier%3Dgold&resourceVersion=${before.metadata.resourceVersion}`));
+    try {
+      await w.opened;
+      const dropped = await call('PATCH', url(`${streams}/watched/status`), { metadata: { labels: { tier: 'silver' } } }, merge);
+      expect(dropped.status).toBe(200);
+      await call('PATCH', url(`${streams}/watched/status`), { metadata: { labels: { tier: 'gold' } } }, merge);
+      await w.waitFor((e) => e.length >= 2);
+      expect(w.events.map((e) => [e.type, e.object.metadata.labels])).toEqual([
+        ['DELETED', { tier: 'gold' }],
+        ['ADDED', { tier: 'gold' }],
+      ]);
+    } finally {
+      w.stop();
+      await w.done;
+    }
+  });
+
+  it('a dry run answers with the change and stores nothing', async () => {
+    const before = await create('dry');
+    const res = await call('PATCH', url(`${streams}/dry/status?dryRun=All`), { metadata: { labels: { dry: 'run' } }, spec: { lookupPolicy: { local: true } } }, merge);
+    expect(res.status).toBe(200);
+    expect(res.body.metadata.labels).toEqual({ dry: 'run' });
+    expect(res.body.spec.lookupPolicy).toEqual({ local: true });
+    const after = await stream('dry');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.metadata.labels).toBeUndefined();
+    expect(after.spec.lookupPolicy).toEqual({ local: false });
+  });
+
+  it('a tag history write records its manager as owning the status tags it set', async () => {
+    await create('history');
+    const ref = `quay.io/sts/history@${digest('2')}`;
+    const res = await call(
+      'PATCH',
+      url(`${streams}/history/status?fieldManager=pruner`),
+      { status: { tags: [{ tag: 'v1', items: [{ created: '2025-01-01T00:00:00Z', dockerImageReference: ref, image: digest('2'), generation: 1 }] }] } },
+      merge,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.status.tags).toEqual([{ tag: 'v1', items: [{ created: '2025-01-01T00:00:00Z', dockerImageReference: ref, image: digest('2'), generation: 1 }] }]);
+    const entry = statusEntry(res.body, 'pruner');
+    expect(entry?.operation).toBe('Update');
+    expect(Object.keys(entry?.fieldsV1['f:status']['f:tags'])).toContain('k:{"tag":"v1"}');
+  });
+});
