@@ -475,7 +475,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const relabelled = type === 'MODIFIED' && prev !== null && !jsonEqual(prev.metadata.labels ?? {}, obj.metadata.labels ?? {});
     return {
       rv,
-      resource: this.info.resource,
+      // A subresource's writes (`triggers/status`) change the resource itself: its watchers hear them.
+      resource: this.info.resource.split('/')[0]!,
       namespace: obj.metadata.namespace ?? '',
       name: obj.metadata.name!,
       type,
