@@ -3,18 +3,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAccessPolicy } from '@app/config';
+import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, runKubectl } from './support/kubectl';
 
-const POLICY = parseAccessPolicy(`
+const CAROL_HASH = formatPasswordHash(hashPasswordSync('carol-pass', { logN: 14, r: 8, p: 1 }));
+// failedLogins: the tests below send many wrong credentials from one address; throttling has its own test.
+const POLICY_TEXT = `
+failedLogins: {burst: 1000}
 users:
   - {name: alice, password: alice-pass, tokens: [alice-token]}
   - {name: bob, password: bob-pass, tokens: [bob-token]}
+  - {name: carol, passwordHash: "${CAROL_HASH}"}
 grants:
   - {subjects: [alice], namespaces: [myproject], actions: [pull, push]}
   - {subjects: [system:authenticated], namespaces: [myproject], actions: [pull]}
-`);
+`;
+const POLICY = parseAccessPolicy(POLICY_TEXT);
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -51,11 +56,52 @@ describe('API authentication', () => {
     for (const wrong of [undefined, 'Bearer nope', basic('alice', 'bob-pass'), basic('mallory', 'alice-pass'), 'Negotiate abc']) {
       const res = await get(api.url, path, wrong);
       expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="imagestreamd", Basic realm="imagestreamd"');
       expect(await res.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
     expect((await get(api.url, path, 'Bearer alice-token')).status).toBe(200);
     expect((await get(api.url, path, basic('bob', 'bob-pass'))).status).toBe(200);
   });
+
+  it('a user whose passwordHash (scrypt) is in the file logs in with the password, not with the hash', async () => {
+    const path = '/apis/image.openshift.io/v1/images';
+    expect((await get(api.url, path, basic('carol', 'carol-pass'))).status).toBe(200);
+    expect((await get(api.url, path, basic('carol', 'carol-pass'))).status).toBe(200);
+    expect((await get(api.url, path, basic('carol', CAROL_HASH))).status).toBe(401);
+    expect((await get(api.url, path, basic('carol', 'Carol-pass'))).status).toBe(401);
+  });
+
+  it('wrong passwords are throttled per address and user: 429 TooManyRequests with Retry-After, even for the right password then', async () => {
+    const strict = await startTestApi({ accessPolicy: parseAccessPolicy(POLICY_TEXT.replace('failedLogins: {burst: 1000}', 'failedLogins: {burst: 2, intervalSeconds: 30}')), apiAuthentication: true });
+    try {
+      const path = '/apis/image.openshift.io/v1/images';
+      expect((await get(strict.url, path, basic('alice', 'guess-1'))).status).toBe(401);
+      expect((await get(strict.url, path, basic('alice', 'guess-2'))).status).toBe(401);
+      for (const attempt of [basic('alice', 'guess-3'), basic('alice', 'alice-pass')]) {
+        const res = await get(strict.url, path, attempt);
+        expect(res.status).toBe(429);
+        expect(res.headers.get('retry-after')).toBe('30');
+        expect(await res.json()).toEqual({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Too many failed login attempts, please try again later.',
+          reason: 'TooManyRequests',
+          details: { retryAfterSeconds: 30 },
+          code: 429,
+        });
+      }
+      // Other users from the same address, and requests without credentials, are not held back.
+      expect((await get(strict.url, path, basic('bob', 'bob-pass'))).status).toBe(200);
+      expect((await get(strict.url, path, 'Bearer alice-token')).status).toBe(200);
+      expect((await get(strict.url, path)).status).toBe(401);
+      // Guessing bearer tokens is throttled too.
+      for (const status of [401, 401, 429]) expect((await get(strict.url, path, `Bearer guess-${status}-${Math.random()}`)).status).toBe(status);
+    } finally {
+      await strict.close();
+    }
+  }, 60000);
 
   it('writes need credentials too', async () => {
     const post = (authorization?: string) =>

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAccessPolicy } from '@app/config';
+import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
 
@@ -19,6 +19,8 @@ users:
     password: alice-pass
   - name: bob
     password: bob-pass
+  - name: dave
+    passwordHash: "${formatPasswordHash(hashPasswordSync('dave-pass', { logN: 14, r: 8, p: 1 }))}"
 grants:
   - subjects: [alice]
     namespaces: [myproject]
@@ -122,6 +124,23 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Basic realm="imagestreamd"');
     expect(await res.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: expect.stringContaining('authentication required'), detail: null }] });
+  });
+
+  it('a passwordHash user gets tokens; after 5 wrong passwords (the default failedLogins) the pair gets 429 TOOMANYREQUESTS with Retry-After', async () => {
+    const query = `service=${SERVICE}&scope=repository:public/base:pull`;
+    const granted = await token(query, basic('dave', 'dave-pass'));
+    expect(granted.status).toBe(200);
+    expect(decodePart(((await granted.json()) as { token: string }).token, 1).sub).toBe('dave');
+    for (let i = 0; i < 5; i++) expect((await token(query, basic('dave', `guess-${i}`))).status).toBe(401);
+    for (const authorization of [basic('dave', 'guess-5'), basic('dave', 'dave-pass')]) {
+      const res = await token(query, authorization);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('10');
+      expect(await res.json()).toEqual({ errors: [{ code: 'TOOMANYREQUESTS', message: 'too many failed login attempts, please try again later', detail: null }] });
+    }
+    // Anonymous requests and other users are not held back.
+    expect((await token(query)).status).toBe(200);
+    expect((await token(query, basic('alice', 'alice-pass'))).status).toBe(200);
   });
 
   it.each([

@@ -123,6 +123,11 @@ export class ApiError extends Error {
     return new ApiError(401, 'Unauthorized', message);
   }
 
+  /** 429 as kube-apiserver's NewTooManyRequests: the wait is also in details.retryAfterSeconds (client-go honours Retry-After). */
+  static tooManyRequests(message: string, retryAfterSeconds: number): ApiError {
+    return new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds });
+  }
+
   static forbidden(message: string): ApiError {
     return new ApiError(403, 'Forbidden', message);
   }

@@ -1,22 +1,31 @@
 import { createHash } from 'node:crypto';
 import { loadAccessPolicy, parseAccessPolicy } from './access-policy';
+import { DEFAULT_SCRYPT_COST, formatPasswordHash, hashPasswordSync, passwordMatches } from './password-hash';
 import { loadConfig } from './load-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
 
 describe('access policy', () => {
-  it('hashes plain passwords at load and keeps given hashes', () => {
-    const hash = createHash('sha256').update('b').digest('hex');
-    const policy = parseAccessPolicy(`users: [{name: a, password: a-pass, tokens: [t1]}, {name: b, passwordSha256: ${hash.toUpperCase()}}]`);
-    expect(policy.users).toEqual([
-      { name: 'a', passwordSha256: createHash('sha256').update('a-pass').digest('hex'), tokenSha256s: [createHash('sha256').update('t1').digest('hex')] },
-      { name: 'b', passwordSha256: hash, tokenSha256s: [] },
-    ]);
-    expect(policy).toMatchObject({ grants: [], catalog: [] });
+  it('hashes plain passwords at load (scrypt, salted), reads passwordHash, hashes tokens', async () => {
+    const given = formatPasswordHash(hashPasswordSync('b-pass', { logN: 14, r: 8, p: 1 }));
+    const policy = parseAccessPolicy(`users: [{name: a, password: a-pass, tokens: [t1]}, {name: b, passwordHash: "${given}"}]`);
+    expect(policy.users.map((u) => u.name)).toEqual(['a', 'b']);
+    expect(policy.users[0]!.tokenSha256s).toEqual([createHash('sha256').update('t1').digest('hex')]);
+    expect(policy.users[0]!.password).toMatchObject(DEFAULT_SCRYPT_COST);
+    expect(JSON.stringify(policy)).not.toContain('a-pass');
+    await expect(passwordMatches(policy.users[0]!.password, 'a-pass')).resolves.toBe(true);
+    expect(formatPasswordHash(policy.users[1]!.password)).toBe(given);
+    expect(policy).toMatchObject({ grants: [], catalog: [], failedLogins: { burst: 5, intervalSeconds: 10 } });
+    expect(parseAccessPolicy('failedLogins: {burst: 0}').failedLogins).toEqual({ burst: 0, intervalSeconds: 10 });
   });
 
   it.each([
     ['a list', '[]', /mapping/],
-    ['a user without password', 'users: [{name: a}]', /users\[0\] needs a password/],
+    ['a user without password', 'users: [{name: a}]', /users\[0\] needs a passwordHash/],
+    ['an unsalted SHA-256 (passwordSha256 is not read)', `users: [{name: a, passwordSha256: ${'0'.repeat(64)}}]`, /users\[0\] needs a passwordHash/],
+    ['a malformed passwordHash', 'users: [{name: a, passwordHash: "$2y$05$abc"}]', /users\[0\].passwordHash is a bcrypt/],
+    ['both password and passwordHash', 'users: [{name: a, password: x, passwordHash: y}]', /both password and passwordHash/],
+    ['a negative failedLogins.burst', 'failedLogins: {burst: -1}', /failedLogins.burst must be/],
+    ['a failedLogins interval of 0', 'failedLogins: {intervalSeconds: 0}', /failedLogins.intervalSeconds must be/],
     ['a system: user', 'users: [{name: "system:anonymous", password: x}]', /may not start with system:/],
     ['a user twice', 'users: [{name: a, password: x}, {name: a, password: y}]', /listed twice/],
     ['an unknown action', 'grants: [{subjects: [a], namespaces: ["*"], actions: [pull, write]}]', /unknown action write/],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { ConfigError, type Env, envString } from './env-readers';
+import { hashPasswordSync, parsePasswordHash, type PasswordHash } from './password-hash';
 
 /** The registry actions a token can grant on a repository. */
 export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
@@ -13,9 +14,13 @@ export const AUTHENTICATED_SUBJECT = 'system:authenticated';
 
 export interface AccessUser {
   name: string;
-  /** SHA-256 (hex) of the password; a plain `password` in the file is hashed at load. */
-  passwordSha256: string;
-  /** SHA-256 (hex) of each bearer token the user may present to the API (`tokens` in the file, hashed at load). */
+  /** scrypt hash of the password: `passwordHash` in the file, or a plain `password` hashed at load. */
+  password: PasswordHash;
+  /**
+   * SHA-256 (hex) of each bearer token the user may present to the API (`tokens` in the file,
+   * hashed at load). A fast hash suffices for tokens, as for Kubernetes' and GitHub's: they are
+   * random strings no dictionary holds, unlike passwords.
+   */
   tokenSha256s: string[];
 }
 
@@ -32,7 +37,18 @@ export interface AccessPolicy {
   grants: AccessGrant[];
   /** Subjects that may list the catalog (`registry:catalog:*`). */
   catalog: string[];
+  /** Wrong credentials allowed per client address and user name before 429s (`failedLogins` in the file). */
+  failedLogins: FailedLoginLimit;
 }
+
+/** `burst` failures free, then one more every `intervalSeconds`; burst 0 = no limit. */
+export interface FailedLoginLimit {
+  burst: number;
+  intervalSeconds: number;
+}
+
+export const DEFAULT_FAILED_LOGIN_LIMIT: FailedLoginLimit = { burst: 5, intervalSeconds: 10 };
+
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -62,14 +78,33 @@ function parseUser(u: unknown, i: number): AccessUser {
   const name = u['name'];
   if (name.startsWith('system:')) throw new Error(`users[${i}].name may not start with system:`);
   const tokenSha256s = u['tokens'] === undefined ? [] : stringList(u['tokens'], `users[${i}].tokens`).map(sha256Hex);
-  if (typeof u['passwordSha256'] === 'string' && /^[0-9a-f]{64}$/i.test(u['passwordSha256'])) return { name, passwordSha256: u['passwordSha256'].toLowerCase(), tokenSha256s };
-  if (typeof u['password'] === 'string' && u['password'] !== '') return { name, passwordSha256: sha256Hex(u['password']), tokenSha256s };
-  throw new Error(`users[${i}] needs a password or a passwordSha256 (64 hex digits)`);
+  const hashed = u['passwordHash'];
+  const plain = u['password'];
+  if (hashed !== undefined && plain !== undefined) throw new Error(`users[${i}] has both password and passwordHash: keep one`);
+  if (typeof hashed === 'string') {
+    try {
+      return { name, password: parsePasswordHash(hashed), tokenSha256s };
+    } catch (e) {
+      throw new Error(`users[${i}].passwordHash ${(e as Error).message}`);
+    }
+  }
+  if (typeof plain === 'string' && plain !== '') return { name, password: hashPasswordSync(plain), tokenSha256s };
+  throw new Error(`users[${i}] needs a passwordHash ($scrypt$...) or a password`);
+}
+
+function failedLoginLimit(value: unknown): FailedLoginLimit {
+  if (value === undefined) return DEFAULT_FAILED_LOGIN_LIMIT;
+  if (!isRecord(value)) throw new Error('failedLogins must be a mapping of burst and intervalSeconds');
+  const burst = value['burst'] ?? DEFAULT_FAILED_LOGIN_LIMIT.burst;
+  const intervalSeconds = value['intervalSeconds'] ?? DEFAULT_FAILED_LOGIN_LIMIT.intervalSeconds;
+  if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0 || burst > 1000000) throw new Error('failedLogins.burst must be an integer from 0 to 1000000');
+  if (typeof intervalSeconds !== 'number' || !Number.isInteger(intervalSeconds) || intervalSeconds < 1 || intervalSeconds > 3600) throw new Error('failedLogins.intervalSeconds must be an integer from 1 to 3600');
+  return { burst, intervalSeconds };
 }
 
 /**
- * Reads the access policy (YAML or JSON): `users: [{name, password | passwordSha256, tokens?}]`,
- * `grants: [{subjects, namespaces, actions}]`, `catalog: [subjects]`. Throws with the place of the
+ * Reads the access policy (YAML or JSON): `users: [{name, passwordHash | password, tokens?}]`,
+ * `grants: [{subjects, namespaces, actions}]`, `catalog: [subjects]`, `failedLogins: {burst, intervalSeconds}`. Throws with the place of the
  * first problem.
  */
 export function parseAccessPolicy(text: string): AccessPolicy {
@@ -93,7 +128,7 @@ export function parseAccessPolicy(text: string): AccessPolicy {
     return { subjects: stringList(g['subjects'], `grants[${i}].subjects`), namespaces: stringList(g['namespaces'], `grants[${i}].namespaces`), actions: actions as RepositoryAction[] };
   });
   const catalog = doc['catalog'] === undefined ? [] : stringList(doc['catalog'], 'catalog');
-  return { users, grants, catalog };
+  return { users, grants, catalog, failedLogins: failedLoginLimit(doc['failedLogins']) };
 }
 
 /** Reads a file named by an environment variable at boot; a ConfigError naming it when it cannot. */

@@ -6,3 +6,5 @@ export * from './trigger-config';
 export * from './access-policy';
 export * from './registry-token-config';
 export * from './tls-config';
+export * from './password-hash';
+export * from './password-authenticator';

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@app/api-machinery';
-import type { AccessPolicy } from '@app/config';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AccessPolicy, PasswordAuthenticator } from '@app/config';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseBasicCredentials } from './basic-credentials';
+import { FailedLoginThrottle } from './failed-login-throttle';
 
 /**
  * Paths served without API credentials: health and version (as kube-apiserver's
@@ -24,20 +26,36 @@ export function authenticatedUserOf(req: FastifyRequest): string | undefined {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
+/** Who presented credentials: the user they name (a Basic name; '' for a bearer token) and whether they are right. */
+export interface AuthenticationAttempt {
+  claimed: string;
+  user: string | null;
+}
+
 /**
  * Who sent a request: a policy user's bearer token (`tokens`, as kubectl sends a kubeconfig token)
- * or Basic password. Every candidate is compared (constant time), so the time taken does not tell
- * which user or token came close.
+ * or Basic password (scrypt, see PasswordAuthenticator). Every token is compared (constant time),
+ * so the time taken does not tell which token came close.
  */
 export class ApiAuthenticator {
   private readonly tokens: { user: string; sha256: Buffer }[];
+  private readonly passwords: PasswordAuthenticator;
 
-  constructor(private readonly policy: AccessPolicy) {
+  constructor(policy: AccessPolicy) {
     this.tokens = policy.users.flatMap((u) => u.tokenSha256s.map((t) => ({ user: u.name, sha256: Buffer.from(t, 'hex') })));
+    this.passwords = new PasswordAuthenticator(policy.users);
+  }
+
+  /** What `authorization` claims; null when there are no credentials of a scheme served here. */
+  claimOf(authorization: string | undefined): string | null {
+    if (!authorization) return null;
+    if (/^bearer +\S+\s*$/i.test(authorization)) return '';
+    const basic = parseBasicCredentials(authorization);
+    return basic === null ? null : basic === 'malformed' ? '' : basic.name;
   }
 
   /** The user's name, or null when the credentials are missing or not a user's. */
-  authenticate(authorization: string | undefined): string | null {
+  async authenticate(authorization: string | undefined): Promise<string | null> {
     if (!authorization) return null;
     const bearer = /^bearer +(\S+)\s*$/i.exec(authorization);
     if (bearer) {
@@ -46,41 +64,39 @@ export class ApiAuthenticator {
       for (const t of this.tokens) if (timingSafeEqual(t.sha256, presented) && found === null) found = t.user;
       return found;
     }
-    const basic = /^basic +(\S+)\s*$/i.exec(authorization);
-    if (!basic) return null;
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) return null;
-    const presented = digest(decoded.slice(colon + 1));
-    let found: string | null = null;
-    for (const u of this.policy.users) {
-      if (timingSafeEqual(Buffer.from(u.passwordSha256, 'hex'), presented) && u.name === decoded.slice(0, colon)) found = u.name;
-    }
-    return found;
+    const basic = parseBasicCredentials(authorization);
+    if (basic === null || basic === 'malformed') return null;
+    return this.passwords.authenticate(basic.name, basic.password);
   }
 }
+
+/** RFC 7235: a 401 names the schemes that would be accepted. */
+const CHALLENGES = ['Bearer realm="imagestreamd"', 'Basic realm="imagestreamd"'];
 
 /**
  * API_AUTHENTICATION=true: every request to a path that is not public must carry a policy user's
  * credentials, else 401 Unauthorized (the Status kube-apiserver answers), before any route runs.
+ * Wrong credentials are throttled per client address and claimed user (FailedLoginThrottle): 429
+ * TooManyRequests with Retry-After, which client-go waits out and retries.
  */
 export function requireApiAuthentication(fastify: FastifyInstance, policy: AccessPolicy): void {
   const authenticator = new ApiAuthenticator(policy);
-  fastify.addHook('onRequest', (req, reply, done) => {
+  const throttle = new FailedLoginThrottle(policy.failedLogins);
+  const send = (reply: FastifyReply, error: ApiError) => reply.code(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
+  fastify.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0]!;
-    if (isPublicPath(path)) {
-      done();
-      return;
+    if (isPublicPath(path)) return;
+    const claimed = authenticator.claimOf(req.headers.authorization);
+    if (claimed !== null) {
+      const wait = throttle.retryAfterSeconds(req.ip, claimed);
+      if (wait > 0) return send(reply.header('retry-after', String(wait)), ApiError.tooManyRequests('Too many failed login attempts, please try again later.', wait));
     }
-    const user = authenticator.authenticate(req.headers.authorization);
+    const user = await authenticator.authenticate(req.headers.authorization);
     if (user !== null) {
       users.set(req.raw, user);
-      done();
       return;
     }
-    void reply
-      .code(401)
-      .header('content-type', 'application/json')
-      .send(JSON.stringify(ApiError.unauthorized().toStatus()));
+    if (claimed !== null) throttle.recordFailure(req.ip, claimed);
+    return send(reply.header('www-authenticate', CHALLENGES), ApiError.unauthorized());
   });
 }

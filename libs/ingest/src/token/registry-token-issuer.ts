@@ -1,5 +1,6 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import { randomUUID } from 'node:crypto';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, PasswordAuthenticator, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import { parseBasicCredentials } from '@app/http';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
@@ -14,10 +15,6 @@ export interface TokenResponse {
   issued_at: string;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-/** Compared against when the user is unknown, so a wrong name costs what a wrong password costs. */
-const NO_USER = sha256('').toString('hex');
-
 /**
  * Issues bearer tokens for a CNCF distribution registry (`auth.token`): Basic credentials from the
  * policy's users (none = anonymous), each requested scope granted the intersection of its actions
@@ -26,6 +23,7 @@ const NO_USER = sha256('').toString('hex');
  */
 export class RegistryTokenIssuer {
   private readonly signer: TokenSigner;
+  private readonly passwords: PasswordAuthenticator;
 
   constructor(
     private readonly config: RegistryTokenConfig,
@@ -33,26 +31,26 @@ export class RegistryTokenIssuer {
     private readonly now: () => number = Date.now,
   ) {
     this.signer = new TokenSigner(config.keyPem);
+    this.passwords = new PasswordAuthenticator(policy.users);
+  }
+
+  get failedLogins(): AccessPolicy['failedLogins'] {
+    return this.policy.failedLogins;
   }
 
   get service(): string {
     return this.config.service;
   }
 
-  /** The subject of a request: '' without credentials; throws TokenAuthenticationError for unknown ones. */
-  authenticate(authorization: string | undefined): string {
+  /** The subject of a request: '' without credentials; rejects with TokenAuthenticationError for unknown ones. */
+  async authenticate(authorization: string | undefined): Promise<string> {
     if (authorization === undefined || authorization.trim() === '') return '';
-    const basic = /^basic +(\S+)\s*$/i.exec(authorization);
-    if (!basic) throw new TokenAuthenticationError('only Basic credentials are accepted');
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) throw new TokenAuthenticationError('malformed Basic credentials');
-    const name = decoded.slice(0, colon);
-    const user = this.policy.users.find((u) => u.name === name);
-    const expected = Buffer.from(user?.passwordSha256 ?? NO_USER, 'hex');
-    const matches = timingSafeEqual(expected, sha256(decoded.slice(colon + 1)));
-    if (!user || !matches) throw new TokenAuthenticationError('invalid username or password');
-    return user.name;
+    const basic = parseBasicCredentials(authorization);
+    if (basic === null) throw new TokenAuthenticationError('only Basic credentials are accepted');
+    if (basic === 'malformed') throw new TokenAuthenticationError('malformed Basic credentials');
+    const user = await this.passwords.authenticate(basic.name, basic.password);
+    if (user === null) throw new TokenAuthenticationError('invalid username or password');
+    return user;
   }
 
   issue(subject: string, requested: TokenAccess[]): TokenResponse {

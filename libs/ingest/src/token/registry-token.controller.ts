@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
-import { setRequestLabels } from '@app/http';
+import { FailedLoginThrottle, parseBasicCredentials, setRequestLabels } from '@app/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryTokenIssuer, TokenAuthenticationError } from './registry-token-issuer';
 import { parseScopes, ScopeError } from './token-scope';
@@ -20,13 +20,17 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
  */
 @Controller('registry')
 export class RegistryTokenController {
-  constructor(@Inject(RegistryTokenIssuer) private readonly issuer: RegistryTokenIssuer | null) {}
+  private readonly throttle: FailedLoginThrottle | null;
+
+  constructor(@Inject(RegistryTokenIssuer) private readonly issuer: RegistryTokenIssuer | null) {
+    this.throttle = issuer ? new FailedLoginThrottle(issuer.failedLogins) : null;
+  }
 
   @Get('token')
-  token(@Req() req: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+  token(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     setRequestLabels(req, { verb: 'get', resource: 'registry/token' });
     const params = new URL(req.url, 'http://token.invalid').searchParams;
-    return this.answer(reply, params.get('service'), params.getAll('scope'), false, () => this.issuer!.authenticate(req.headers.authorization));
+    return this.answer(req.ip, reply, params.get('service'), params.getAll('scope'), false, req.headers.authorization);
   }
 
   /**
@@ -36,7 +40,7 @@ export class RegistryTokenController {
    * then falls back to GET).
    */
   @Post('token')
-  oauthToken(@Req() req: FastifyRequest<{ Body: Buffer | undefined }>, @Res() reply: FastifyReply): FastifyReply {
+  async oauthToken(@Req() req: FastifyRequest<{ Body: Buffer | undefined }>, @Res() reply: FastifyReply): Promise<FastifyReply> {
     setRequestLabels(req, { verb: 'create', resource: 'registry/token' });
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (this.issuer && type !== 'application/x-www-form-urlencoded') {
@@ -47,11 +51,15 @@ export class RegistryTokenController {
       return sendError(reply.header('cache-control', 'no-store'), 400, 'UNSUPPORTED_VALUE', `unsupported grant_type ${JSON.stringify(form.get('grant_type') ?? '')}: only password`);
     }
     const credentials = `Basic ${Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString('base64')}`;
-    return this.answer(reply, form.get('service'), form.getAll('scope'), true, () => this.issuer!.authenticate(credentials));
+    return this.answer(req.ip, reply, form.get('service'), form.getAll('scope'), true, credentials);
   }
 
-  /** `oauth`: the answer also names the granted `scope` (OAuth2's access token response). */
-  private answer(reply: FastifyReply, service: string | null, scopeParams: string[], oauth: boolean, authenticate: () => string): FastifyReply {
+  /**
+   * `oauth`: the answer also names the granted `scope` (OAuth2's access token response). Wrong
+   * credentials are throttled per client address and user name: 429 TOOMANYREQUESTS (distribution's
+   * errcode) with Retry-After, checked before the password so a throttled guess learns nothing.
+   */
+  private async answer(address: string, reply: FastifyReply, service: string | null, scopeParams: string[], oauth: boolean, authorization: string | undefined): Promise<FastifyReply> {
     void reply.header('cache-control', 'no-store');
     if (!this.issuer) return sendError(reply, 404, 'NOT_FOUND', 'the registry token endpoint is not configured');
     if (service !== null && service !== this.issuer.service) {
@@ -64,11 +72,16 @@ export class RegistryTokenController {
       if (e instanceof ScopeError) return sendError(reply, 400, 'UNSUPPORTED_VALUE', e.message);
       throw e;
     }
+    const basic = authorization ? parseBasicCredentials(authorization) : null;
+    const claimed = authorization ? (basic && basic !== 'malformed' ? basic.name : '') : null;
+    const wait = claimed === null ? 0 : this.throttle!.retryAfterSeconds(address, claimed);
+    if (wait > 0) return sendError(reply.header('retry-after', String(wait)), 429, 'TOOMANYREQUESTS', 'too many failed login attempts, please try again later');
     let subject: string;
     try {
-      subject = authenticate();
+      subject = await this.issuer.authenticate(authorization);
     } catch (e) {
       if (!(e instanceof TokenAuthenticationError)) throw e;
+      if (claimed !== null) this.throttle!.recordFailure(address, claimed);
       void reply.header('www-authenticate', 'Basic realm="imagestreamd"');
       return sendError(reply, 401, 'UNAUTHORIZED', `authentication required: ${e.message}`);
     }

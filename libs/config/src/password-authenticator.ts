@@ -1,0 +1,73 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { AccessUser } from './access-policy';
+import { DEFAULT_SCRYPT_COST, type PasswordHash, passwordMatches } from './password-hash';
+
+export interface VerifiedCredentialCache {
+  /** Most credentials remembered; the least recently used goes first. */
+  entries: number;
+  /** How long a verified credential is trusted without hashing it again. */
+  ttlMs: number;
+}
+
+const DEFAULT_CACHE: VerifiedCredentialCache = { entries: 1024, ttlMs: 10 * 60_000 };
+
+/**
+ * Checks a user name and password against the policy's scrypt hashes. A slow hash on every API
+ * request would cost tens of milliseconds and 32 MiB each, so a credential that verified is
+ * remembered for a while, keyed by an HMAC of it under a key made at start (never the password;
+ * an HMAC key that dies with the process). Only successes are remembered, so a guess always pays
+ * the full hash; identical checks in flight share one hash. An unknown name is hashed against a
+ * decoy of the same cost, so its answer takes as long as a wrong password's.
+ */
+export class PasswordAuthenticator {
+  private readonly hashes = new Map<string, PasswordHash>();
+  private readonly decoy: PasswordHash;
+  private readonly cacheKey = randomBytes(32);
+  private readonly verified = new Map<string, { user: string; until: number }>();
+  private readonly inFlight = new Map<string, Promise<string | null>>();
+
+  constructor(
+    users: readonly AccessUser[],
+    private readonly cache: VerifiedCredentialCache = DEFAULT_CACHE,
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const u of users) this.hashes.set(u.name, u.password);
+    const cost = users[0]?.password ?? DEFAULT_SCRYPT_COST;
+    this.decoy = { logN: cost.logN, r: cost.r, p: cost.p, salt: randomBytes(16), hash: randomBytes(32) };
+  }
+
+  /** The user's name when `password` is theirs, else null. */
+  authenticate(name: string, password: string): Promise<string | null> {
+    const key = createHmac('sha256', this.cacheKey).update(`${name.length}:${name}:${password}`).digest('base64');
+    const hit = this.verified.get(key);
+    if (hit) {
+      this.verified.delete(key);
+      if (hit.until > this.now()) {
+        this.verified.set(key, hit);
+        return Promise.resolve(hit.user);
+      }
+    }
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.verify(key, name, password).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** How many verified credentials are remembered (for tests of the bound). */
+  get cachedCredentials(): number {
+    return this.verified.size;
+  }
+
+  private async verify(key: string, name: string, password: string): Promise<string | null> {
+    const expected = this.hashes.get(name);
+    const matches = await passwordMatches(expected ?? this.decoy, password);
+    if (!expected || !matches) return null;
+    if (this.cache.entries > 0) {
+      this.verified.set(key, { user: name, until: this.now() + this.cache.ttlMs });
+      while (this.verified.size > this.cache.entries) this.verified.delete(this.verified.keys().next().value!);
+    }
+    return name;
+  }
+}
