@@ -119,11 +119,24 @@ describe('API authentication', () => {
     expect((await get(api.url, path)).status).toBe(200);
   });
 
-  it('the registry endpoints and the admission webhook answer without API credentials (they have their own)', async () => {
-    const review = await fetch(`${api.url}/admission/image-policy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expect(review.status).toBe(400);
+  it('the registry endpoints answer without API credentials (they have their own)', async () => {
     // Off in this server: 404 as without authentication, not 401.
     expect((await get(api.url, '/registry/token')).status).toBe(404);
+  });
+
+  it.each([
+    ['/admission/image-policy', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, operation: 'CREATE', namespace: 'myproject', object: { kind: 'Pod', metadata: { name: 'p', annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*' } }, spec: { containers: [{ name: 'c', image: 'app:v1' }] } } } }],
+    ['/admission/image-review', { apiVersion: 'imagepolicy.k8s.io/v1alpha1', kind: 'ImageReview', spec: { namespace: 'myproject', containers: [{ image: 'app:v1' }] } }],
+  ])('%s needs credentials (it tells how tags resolve), as kube-apiserver sends from its admission kubeconfig', async (path, review) => {
+    const post = (authorization?: string) =>
+      fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(review) });
+    const refused = await post();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { reason: string }).reason).toBe('Unauthorized');
+    expect((await post('Bearer nope')).status).toBe(401);
+    const answered = await post('Bearer alice-token');
+    expect(answered.status).toBe(200);
+    expect((await answered.json()) as object).toMatchObject({ kind: review.kind });
   });
 
   it('without API_AUTHENTICATION the API stays open', async () => {

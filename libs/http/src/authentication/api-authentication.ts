@@ -7,13 +7,15 @@ import { FailedLoginThrottle } from './failed-login-throttle';
 
 /**
  * Paths served without API credentials: health and version (as kube-apiserver's
- * system:public-info-viewer), and the registry-facing endpoints under /registry/ and the admission
- * webhooks under /admission/, which the registry and kube-apiserver call with their own credentials
- * (the notification secret, Basic users of the token endpoint) or none (webhooks rely on TLS).
+ * system:public-info-viewer), and the registry-facing endpoints under /registry/, which the
+ * registry and its clients call with their own credentials (the notification secret, Basic users
+ * of the token endpoint). The admission webhooks are not public: they resolve image stream tags
+ * to digests and tell which images are denied, which is what API authentication hides, and
+ * kube-apiserver presents a bearer token to webhooks from its admission kubeconfig.
  */
 export function isPublicPath(path: string): boolean {
   if (['/healthz', '/livez', '/readyz'].some((p) => path === p || path.startsWith(`${p}/`))) return true;
-  return path === '/version' || path.startsWith('/registry/') || path.startsWith('/admission/');
+  return path === '/version' || path.startsWith('/registry/');
 }
 
 /** The user each authenticated request came from (keyed by the raw request, as request labels are). */
