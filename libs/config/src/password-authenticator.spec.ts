@@ -50,6 +50,22 @@ describe('PasswordAuthenticator', () => {
     expect(unknown).toBeGreaterThan(wrong / 3);
   });
 
+  it('with hashes of several costs, the decoy takes the most common one', async () => {
+    const mixed = parseAccessPolicy(`
+users:
+  - {name: cheap, passwordHash: "${formatPasswordHash(hashPasswordSync('x', cost))}"}
+  - {name: plain1, password: p1}
+  - {name: plain2, password: p2}
+`);
+    const auth = new PasswordAuthenticator(mixed.users);
+    const [, cheapWrong] = await timed(() => auth.authenticate('cheap', 'nope'));
+    const [, plainWrong] = await timed(() => auth.authenticate('plain1', 'nope'));
+    const [, unknown] = await timed(() => auth.authenticate('mallory', 'nope'));
+    // The plain passwords were hashed at the default cost, about six times the cheap one's.
+    expect(plainWrong).toBeGreaterThan(cheapWrong * 2);
+    expect(unknown).toBeGreaterThan(cheapWrong * 2);
+  });
+
   it('keeps at most `entries` credentials, the least recently used going first, and never the password', async () => {
     const auth = new PasswordAuthenticator(policy.users, { entries: 2, ttlMs: 60000 });
     for (const u of ['alice', 'bob', 'alice', 'carol']) await auth.authenticate(u, `${u}-pass`);

@@ -12,12 +12,30 @@ export interface VerifiedCredentialCache {
 const DEFAULT_CACHE: VerifiedCredentialCache = { entries: 1024, ttlMs: 10 * 60_000 };
 
 /**
+ * The cost most users' hashes have: the decoy takes it, so an unknown name cannot be told from
+ * most users by time (a file whose hashes all share one cost, as the README command makes them,
+ * hides every user).
+ */
+function mostCommonCost(users: readonly AccessUser[]): Pick<PasswordHash, 'logN' | 'r' | 'p'> {
+  const counts = new Map<string, { cost: Pick<PasswordHash, 'logN' | 'r' | 'p'>; n: number }>();
+  for (const { password: { logN, r, p } } of users) {
+    const key = `${logN},${r},${p}`;
+    const entry = counts.get(key) ?? { cost: { logN, r, p }, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  }
+  let best: { cost: Pick<PasswordHash, 'logN' | 'r' | 'p'>; n: number } = { cost: DEFAULT_SCRYPT_COST, n: 0 };
+  for (const entry of counts.values()) if (entry.n > best.n) best = entry;
+  return best.cost;
+}
+
+/**
  * Checks a user name and password against the policy's scrypt hashes. A slow hash on every API
  * request would cost tens of milliseconds and 32 MiB each, so a credential that verified is
  * remembered for a while, keyed by an HMAC of it under a key made at start (never the password;
  * an HMAC key that dies with the process). Only successes are remembered, so a guess always pays
  * the full hash; identical checks in flight share one hash. An unknown name is hashed against a
- * decoy of the same cost, so its answer takes as long as a wrong password's.
+ * decoy of the most common cost (mostCommonCost), so its answer takes as long as a wrong password's.
  */
 export class PasswordAuthenticator {
   private readonly hashes = new Map<string, PasswordHash>();
@@ -32,8 +50,8 @@ export class PasswordAuthenticator {
     private readonly now: () => number = Date.now,
   ) {
     for (const u of users) this.hashes.set(u.name, u.password);
-    const cost = users[0]?.password ?? DEFAULT_SCRYPT_COST;
-    this.decoy = { logN: cost.logN, r: cost.r, p: cost.p, salt: randomBytes(16), hash: randomBytes(32) };
+    const cost = mostCommonCost(users);
+    this.decoy = { ...cost, salt: randomBytes(16), hash: randomBytes(32) };
   }
 
   /** The user's name when `password` is theirs, else null. */
