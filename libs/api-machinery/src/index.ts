@@ -16,3 +16,4 @@ export * from './owner-validation';
 export * from './field-management';
 export * from './storable-json';
 export * from './redaction';
+export * from './shared-answer';

@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, apiVersionOf, type FieldSelector, refOf } from '@app/api-machinery';
+import { answerJson, ApiError, apiVersionOf, type FieldSelector, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
@@ -20,7 +20,7 @@ type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
 
 function send(reply: FastifyReply, code: number, body: object, warnings: string[] = []): void {
   if (warnings.length) void reply.header('warning', warnings);
-  void reply.status(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  void reply.status(code).header('content-type', 'application/json').send(answerJson(body));
 }
 
 function sendYaml(reply: FastifyReply, code: number, body: object): void {

@@ -1,3 +1,4 @@
+import { shareAnswer } from '@app/api-machinery';
 import { type ChangeRecord, currentResourceVersion, type Database, LatestVersionReader } from '@app/persistence';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import { istagCacheReads } from './imagestreamtag-cache-metrics';
@@ -71,8 +72,9 @@ export class ImageStreamTagReadCache {
       return view;
     }
     istagCacheReads.inc({ outcome: 'miss' });
-    // Shared by every later hit: frozen, so a caller that tried to change it would fail loudly.
-    const shared = deepFreeze(view);
+    // Shared by every later hit: frozen (a caller that tried to change it would fail loudly) and
+    // serialised once.
+    const shared = shareAnswer(view);
     this.store(key, { view: shared, streamKey, image });
     return shared;
   }
@@ -145,12 +147,4 @@ const imageChange = (image: string) => `image ${image}`;
 function bypass(load: () => Promise<ImageStreamTag>): Promise<ImageStreamTag> {
   istagCacheReads.inc({ outcome: 'bypass' });
   return load();
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
