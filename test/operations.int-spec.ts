@@ -1,5 +1,7 @@
 import { freeLoopbackPort } from './support/registry';
 import { startTestApi, type TestApi } from './support/api-server';
+import { startApiProcess } from './support/api-process';
+import { pollUntil } from './support/poll';
 
 /** Health endpoints and Prometheus metrics, against real Postgres and Redis (and a Redis that is not there). */
 describe('operations endpoints', () => {
@@ -51,6 +53,22 @@ describe('operations endpoints', () => {
       expect((await fetch(`${down.base}/namespaces/ops/imagestreams`)).status).toBe(200);
     } finally {
       await down.close();
+    }
+  });
+
+  it('a message logged for a request carries its request id (the failing check names its reason there)', async () => {
+    const closedPort = await freeLoopbackPort();
+    const proc = await startApiProcess({ DATABASE_URL: api.databaseUrl, REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+    try {
+      const res = await fetch(`${proc.url}/readyz/redis`, { headers: { 'x-request-id': 'ops-log-context-1' } });
+      expect(res.status).toBe(500);
+      const line = await pollUntil(
+        async () => proc.output().split('\n').find((l) => l.includes('health check failed')),
+        (l) => l !== undefined,
+      );
+      expect(JSON.parse(line ?? 'null')).toMatchObject({ level: 40, reqId: 'ops-log-context-1', msg: expect.stringContaining('redis') });
+    } finally {
+      await proc.stop();
     }
   });
 });

@@ -12,8 +12,9 @@ import { TriggersApiModule } from '@app/triggers';
  * from X-Request-Id), so Nest does not add a second per-request pino-http middleware.
  */
 export function loggerModule(config: AppConfig): DynamicModule {
-  // pinoHttp here only configures the logger used outside requests (Nest's own messages).
-  return LoggerModule.forRoot({ useExisting: true, pinoHttp: { level: config.logLevel } });
+  // pinoHttp here only configures the logger used outside requests (Nest's own messages). No
+  // routes: the request's logger is bound by a Fastify hook instead (bindRequestLogContext).
+  return LoggerModule.forRoot({ useExisting: true, pinoHttp: { level: config.logLevel }, forRoutes: [] });
 }
 
 @Module({})

@@ -13,6 +13,7 @@ import { prepareDatabase } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
 import { ApiModule } from './api.module';
 import { createLogger } from './logger';
+import { bindRequestLogContext } from './request-log-context';
 
 export interface ApiServer {
   app: NestFastifyApplication;
@@ -33,6 +34,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     bodyLimit: config.maxRequestBodyBytes,
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
+    // No Nest middleware is used: request log context is a Fastify hook (bindRequestLogContext).
+    skipMiddie: true,
     forceCloseConnections: 'idle',
     loggerInstance: createLogger(config),
     requestIdHeader: 'x-request-id',
@@ -55,6 +58,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBodyBytes }, (_req, body, done) =>
     done(null, body),
   );
+  bindRequestLogContext(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
