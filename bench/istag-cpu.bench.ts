@@ -1,9 +1,9 @@
 import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/api-process';
+import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { freshDatabase, preload, withClient } from './support/bench-db';
 
 /**
@@ -33,18 +33,6 @@ const built = process.env['BENCH_BUILD'] === '1';
 /** Also measure `GET /livez` (the framework's floor) in each run. */
 const withLivez = process.env['BENCH_LIVEZ'] === '1';
 const base = '/apis/image.openshift.io/v1';
-const ticksPerSecond = 100;
-
-/** utime + stime of a process, in seconds; 0 when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return 0;
-  }
-}
 
 /** Node arguments that run a root's api: from a build of it made once (BENCH_BUILD=1), or through ts-node. */
 const mainArgs = new Map<string, string[]>();
@@ -59,38 +47,13 @@ function apiMainArgs(root: string): string[] {
       builds.push(out);
       args = ['-r', join(out, 'register-paths.js'), join(out, 'apps', 'api', 'src', 'main.js')];
     } else {
-      args = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps', 'api', 'src', 'main.ts')];
+      args = tsNodeApiArgs(root);
     }
     mainArgs.set(root, args);
   }
   return args;
 }
 
-function startApi(root: string, databaseUrl: string, port: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [...(process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...apiMainArgs(root)],
-    {
-      cwd: root,
-      env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DB_POOL_SIZE: '20' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('api exited early');
-    try {
-      if ((await fetch(`${url}/livez`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('api did not start');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function gets(url: string, opts: { amount?: number; duration?: number; livez?: boolean }): Promise<autocannon.Result> {
   return autocannon({
@@ -127,9 +90,9 @@ async function measure(label: string, pid: number, run: () => Promise<autocannon
 async function runOnce(root: string, label: string, url: string): Promise<void> {
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
-  const child = startApi(root, url, port);
+  const child = startBenchApi(root, url, port, apiMainArgs(root));
   try {
-    await waitReady(apiUrl, child);
+    await waitBenchApiReady(apiUrl, child);
     await gets(apiUrl, { duration: 4 }); // warm-up: JIT, pool, and every stream into the read cache
     await measure(`${label} istag`, child.pid!, () => gets(apiUrl, { amount }));
     if (withLivez) await measure(`${label} livez`, child.pid!, () => gets(apiUrl, { amount, livez: true }));
@@ -144,9 +107,9 @@ async function main(): Promise<void> {
   const url = await freshDatabase(dbName);
   // The first root's api migrates the fresh database; then it is loaded once for every run.
   const port = await freePort();
-  const first = startApi(roots[0]!, url, port);
+  const first = startBenchApi(roots[0]!, url, port, apiMainArgs(roots[0]!));
   try {
-    await waitReady(`http://127.0.0.1:${port}`, first);
+    await waitBenchApiReady(`http://127.0.0.1:${port}`, first);
   } finally {
     const exited = new Promise((r) => first.once('exit', r));
     first.kill('SIGTERM');

@@ -1,10 +1,9 @@
 import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Client, escapeLiteral } from 'pg';
 import { freePort } from '../test/support/api-process';
+import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { ADMIN_URL, benchDatabaseUrl, digestOf, preload, withClient } from './support/bench-db';
 
 /**
@@ -36,51 +35,14 @@ const dbSettings = (process.env['BENCH_DB_SETTINGS'] ?? '')
     return [name, value] as const;
   });
 const base = '/apis/image.openshift.io/v1';
-const ticksPerSecond = 100;
 
 let nextDigest = 10n ** 15n;
-
-/** utime + stime of a process, in seconds; 0 when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return 0;
-  }
-}
 
 async function backendPids(admin: Client, db: string): Promise<number[]> {
   const res = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
   return res.rows.map((r) => r.pid);
 }
 
-function startApi(root: string, databaseUrl: string, port: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [...(process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps', 'api', 'src', 'main.ts'), ...(process.env['BENCH_API_ARGS'] ?? '').split(' ').filter(Boolean)],
-    {
-      cwd: root,
-      env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DB_POOL_SIZE: '20' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('api exited early');
-    try {
-      if ((await fetch(`${url}/livez`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('api did not start');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function mappings(url: string, durationSeconds: number): Promise<autocannon.Result> {
   return autocannon({
@@ -117,9 +79,9 @@ async function runOnce(root: string, label: string, admin: Client): Promise<void
   const url = benchDatabaseUrl(db);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
-  const child = startApi(root, url, port);
+  const child = startBenchApi(root, url, port, tsNodeApiArgs(root), (process.env['BENCH_API_ARGS'] ?? '').split(' ').filter(Boolean));
   try {
-    await waitReady(apiUrl, child);
+    await waitBenchApiReady(apiUrl, child);
     await preload(url, { streams, images });
     await withClient(url, async (c) => {
       await c.query('VACUUM ANALYZE');

@@ -1,6 +1,7 @@
 import { dockerImageRepositoryOf, exactReference, type ImageStream, parseDockerImageReference, ReferenceError, resolveReferenceForTagEvent } from '@app/image';
 import type { Queryable } from '@app/persistence';
 import type { Workload } from './trigger.types';
+import { valueAt } from './value-at';
 
 /** Asks for local name resolution whatever the stream's lookupPolicy (on the object or its pod template). */
 export const RESOLVE_NAMES_ANNOTATION = 'alpha.image.policy.openshift.io/resolve-names';
@@ -34,15 +35,6 @@ function imagesByContainer(podSpec: unknown): Map<string, string> {
   return images;
 }
 
-function at(obj: unknown, path: string[]): unknown {
-  let cur = obj;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
 function asksForResolution(annotations: unknown): boolean {
   return !!annotations && typeof annotations === 'object' && (annotations as Record<string, unknown>)[RESOLVE_NAMES_ANNOTATION] === '*';
 }
@@ -68,12 +60,12 @@ export class LocalImageNames {
   async resolve(q: Queryable, workload: Workload, old: Workload | null, podSpecPath: string): Promise<void> {
     if (controlledByOwner(workload.metadata)) return;
     const specPath = podSpecPath.split('.');
-    const podSpec = at(workload, specPath);
+    const podSpec = valueAt(workload, specPath);
     if (!podSpec || typeof podSpec !== 'object') return;
     const templateAnnotations = [...specPath.slice(0, -1), 'metadata', 'annotations'];
-    const force = asksForResolution(workload.metadata.annotations) || asksForResolution(at(workload, templateAnnotations));
-    const forcedBefore = old !== null && (asksForResolution(old.metadata.annotations) || asksForResolution(at(old, templateAnnotations)));
-    const unchanged = old !== null && force === forcedBefore ? imagesByContainer(at(old, specPath)) : new Map<string, string>();
+    const force = asksForResolution(workload.metadata.annotations) || asksForResolution(valueAt(workload, templateAnnotations));
+    const forcedBefore = old !== null && (asksForResolution(old.metadata.annotations) || asksForResolution(valueAt(old, templateAnnotations)));
+    const unchanged = old !== null && force === forcedBefore ? imagesByContainer(valueAt(old, specPath)) : new Map<string, string>();
     const namespace = workload.metadata.namespace!;
     for (const list of containerLists) {
       const containers = (podSpec as Record<string, unknown>)[list];

@@ -5,6 +5,7 @@ import { type LocalImageNames, RESOLVE_NAMES_ANNOTATION } from '../image-lookup'
 import type { Workload } from '../trigger.types';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review';
 import { executionRuleCovers, immutablePodTemplate, podSpecLocation } from './pod-spec-locations';
+import { valueAt } from '../value-at';
 
 /** Image annotation of OpenShift's default execution rule: `"true"` forbids running the image. */
 export const DENY_EXECUTION_ANNOTATION = 'images.openshift.io/deny-execution';
@@ -18,17 +19,8 @@ const PROHIBITED = 'this image is prohibited by policy';
 const containerLists = ['initContainers', 'containers'] as const;
 type Container = { name?: unknown; image?: unknown };
 
-function at(obj: unknown, path: string[]): unknown {
-  let cur = obj;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
 function containersOf(podSpec: unknown, list: (typeof containerLists)[number]): Container[] {
-  const containers = at(podSpec, [list]);
+  const containers = valueAt(podSpec, [list]);
   return Array.isArray(containers) ? (containers as Container[]) : [];
 }
 
@@ -41,11 +33,11 @@ function withMetadata(object: Record<string, unknown>): Workload {
 /** The resolve-names annotation of the object and of its pod template, to tell whether an update changed it. */
 function resolveNamesOf(object: unknown, podSpecPath: string[]): string {
   const template = [...podSpecPath.slice(0, -1), 'metadata', 'annotations', RESOLVE_NAMES_ANNOTATION];
-  return JSON.stringify([at(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) ?? null, at(object, template) ?? null]);
+  return JSON.stringify([valueAt(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) ?? null, valueAt(object, template) ?? null]);
 }
 
 function controlledByOwner(object: Record<string, unknown>): boolean {
-  const refs = at(object, ['metadata', 'ownerReferences']);
+  const refs = valueAt(object, ['metadata', 'ownerReferences']);
   return Array.isArray(refs) && refs.some((ref) => !!ref && typeof ref === 'object' && (ref as { controller?: unknown }).controller === true);
 }
 
@@ -83,13 +75,13 @@ export class ImagePolicyAdmission {
     }
     if (executionRuleCovers(group, resource)) {
       const recheckAll = old !== null && resolveNamesOf(admitted, path) !== resolveNamesOf(old, path);
-      const forbidden = await this.deniedImages(at(admitted, path), old && at(old, path), location, request.namespace, recheckAll);
+      const forbidden = await this.deniedImages(valueAt(admitted, path), old && valueAt(old, path), location, request.namespace, recheckAll);
       if (forbidden.length > 0) {
         const error = ApiError.invalid({ group: request.kind.group, resource, kind: request.kind.kind }, request.name, forbidden);
         return { allowed: false, status: error.toStatus() };
       }
     }
-    const patch = imagePatch(at(object, path), at(admitted, path), path);
+    const patch = imagePatch(valueAt(object, path), valueAt(admitted, path), path);
     if (patch.length === 0) return { allowed: true };
     return { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
   }
