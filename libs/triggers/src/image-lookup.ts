@@ -1,4 +1,4 @@
-import { dockerImageRepositoryOf, exactReference, type ImageStream, parseDockerImageReference, ReferenceError, resolveReferenceForTagEvent } from '@app/image';
+import { dockerImageRepositoryOf, exactReference, type ImageStream, parseDockerImageReference, parseDockerImageReferenceOrNull, ReferenceError, resolveReferenceForTagEvent } from '@app/image';
 import type { Queryable } from '@app/persistence';
 import type { Workload } from './trigger.types';
 import { valueAt } from './value-at';
@@ -81,13 +81,8 @@ export class LocalImageNames {
 
   /** The rewritten pull spec, or null to leave the image as written. */
   private async resolveImage(q: Queryable, namespace: string, image: string, force: boolean): Promise<string | null> {
-    let ref;
-    try {
-      ref = parseDockerImageReference(image);
-    } catch (e) {
-      if (e instanceof ReferenceError) return null;
-      throw e;
-    }
+    const ref = parseDockerImageReferenceOrNull(image);
+    if (!ref) return null;
     // A digest names one image already; only single-segment names are local (unless forced).
     if (ref.id) return null;
     if (!force && (ref.registry || ref.namespace || !ref.name)) return null;

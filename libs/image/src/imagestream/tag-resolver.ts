@@ -1,7 +1,7 @@
 import { ApiError, type FieldError, fieldErr, nowTimestamp, refOf, type ResourceInfo } from '@app/api-machinery';
 import type { Queryable, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
-import { digestOrImageMatch, exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import { digestOrImageMatch, exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
@@ -12,13 +12,8 @@ import { changedTags } from './tag-changes';
  * or tag), so that pulls go through it; any other reference as it is (upstream tagsChanged).
  */
 function pullThroughThisStream(spec: string, internal: string, srcNs: string, srcName: string, ns: string, name: string): string {
-  let ref;
-  try {
-    ref = parseDockerImageReference(spec);
-  } catch (e) {
-    if (e instanceof ReferenceError) return spec;
-    throw e;
-  }
+  const ref = parseDockerImageReferenceOrNull(spec);
+  if (!ref) return spec;
   if (ref.registry !== internal || ref.namespace !== srcNs || ref.name !== srcName) return spec;
   return exactReference({ ...ref, namespace: ns, name });
 }

@@ -69,6 +69,16 @@ export function parseDockerImageReference(spec: string): DockerImageReference {
   return { registry, namespace: segments[0]!, name: segments.slice(1).join('/'), tag, id };
 }
 
+/** The parsed reference, or null where it does not parse (callers that then keep the spec as written). */
+export function parseDockerImageReferenceOrNull(spec: string): DockerImageReference | null {
+  try {
+    return parseDockerImageReference(spec);
+  } catch (e) {
+    if (e instanceof ReferenceError) return null;
+    throw e;
+  }
+}
+
 /**
  * Prints only what is set: [registry/][namespace/]name[:tag|@id]. An id wins over the tag; one
  * that is not a digest (an image named otherwise) is printed as a tag, `name:<id>`, as

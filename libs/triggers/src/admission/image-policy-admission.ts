@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type FieldError } from '@app/api-machinery';
-import { parseDockerImageReference, ReferenceError } from '@app/image';
+import { parseDockerImageReferenceOrNull } from '@app/image';
 import type { Queryable } from '@app/persistence';
 import { type LocalImageNames, RESOLVE_NAMES_ANNOTATION } from '../image-lookup';
 import type { Workload } from '../trigger.types';
@@ -140,13 +140,8 @@ export class ImagePolicyAdmission {
 
   /** The digest an image reference runs: its own, or the current image of the internal registry's tag it names; null when it does not resolve. */
   private async imageDigest(image: string, namespace: string): Promise<string | null> {
-    let ref;
-    try {
-      ref = parseDockerImageReference(image);
-    } catch (e) {
-      if (e instanceof ReferenceError) return null;
-      throw e;
-    }
+    const ref = parseDockerImageReferenceOrNull(image);
+    if (!ref) return null;
     if (ref.id) return ref.id;
     if (this.internalRegistryHostname === '' || ref.registry !== this.internalRegistryHostname) return null;
     const [row] = await this.db.query<{ image: string }>(
