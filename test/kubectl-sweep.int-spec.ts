@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
-import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
+import { expireChangeLog } from './support/test-database';
 import { ClientNode } from './support/client-node';
 import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
 
@@ -33,16 +33,6 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       image: { metadata: { name: image }, dockerImageReference: `quay.io/${namespace}/${stream}@${image}` },
     });
     expect(res.status).toBe(201);
-  };
-
-  const compactChangeLog = async () => {
-    const client = new Client({ connectionString: api.databaseUrl });
-    await client.connect();
-    try {
-      await client.query(`UPDATE watch_compaction SET compacted_rv = (SELECT max(rv) FROM resource_changes)`);
-    } finally {
-      await client.end();
-    }
   };
 
   beforeAll(async () => {
@@ -233,7 +223,7 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
       const first = (await call('GET', path('imagetags', 'limit=3'))).body;
       // A write after the first page, then a compaction up to it: the token's version is no longer retained.
       expect((await call('PATCH', `${api.base}/namespaces/tagpages/imagestreams/empty`, { metadata: { labels: { touched: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
-      await compactChangeLog();
+      await expireChangeLog(api.databaseUrl);
       const expired = await call('GET', path('imagetags', `limit=3&continue=${first.metadata.continue}`));
       expect(expired.status).toBe(410);
       expect(expired.body).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410, message: expect.stringContaining('The provided continue parameter is too old') });

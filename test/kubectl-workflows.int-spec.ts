@@ -1,6 +1,6 @@
-import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
+import { expireChangeLog } from './support/test-database';
 import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
 
 /** kubectl 1.32 workflows beyond create/get/apply: migrating between apply modes, watches, lists. */
@@ -213,13 +213,7 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
 
   it('resourceVersionMatch=Exact at a version older than the retained change log is 410 Expired, as for a compacted revision', async () => {
     await call('POST', `${api.base}/namespaces/expired/imagestreams`, { metadata: { name: 'x1' } });
-    const client = new Client({ connectionString: api.databaseUrl });
-    await client.connect();
-    try {
-      await client.query(`UPDATE watch_compaction SET compacted_rv = (SELECT max(rv) FROM resource_changes)`);
-    } finally {
-      await client.end();
-    }
+    await expireChangeLog(api.databaseUrl);
     const run = await kubectl(['get', '--raw', '/apis/image.openshift.io/v1/namespaces/expired/imagestreams?resourceVersion=1&resourceVersionMatch=Exact']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Error from server (Expired): The resourceVersion for the provided list is too old.');

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Database, prepareDatabase } from '@app/persistence';
 import { createTestDatabase } from '@app/testing';
@@ -33,4 +34,18 @@ export async function openTestDatabase(): Promise<OpenTestDatabase> {
       }
     },
   };
+}
+
+/**
+ * Moves the compaction point of the change log at `databaseUrl` to its newest row, as retention
+ * would after a while: every older resourceVersion (watch, continue token, Exact list) is 410.
+ */
+export async function expireChangeLog(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`UPDATE watch_compaction SET compacted_rv = (SELECT max(rv) FROM resource_changes)`);
+  } finally {
+    await client.end();
+  }
 }
