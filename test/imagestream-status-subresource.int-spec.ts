@@ -154,4 +154,42 @@ describe('imagestreams/{name}/status writes', () => {
     expect(entry?.operation).toBe('Update');
     expect(Object.keys(entry?.fieldsV1['f:status']['f:tags'])).toContain('k:{"tag":"v1"}');
   });
+
+  it('server-side apply through /status records an Apply by the manager with subresource status, and conflicts as apply does', async () => {
+    await create('applied');
+    const apply = 'application/apply-patch+yaml';
+    const ref = `quay.io/sts/applied@${digest('3')}`;
+    const config = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'applied', labels: { tier: 'base' } },
+      status: { tags: [{ tag: 'v1', items: [{ created: '2025-01-01T00:00:00Z', dockerImageReference: ref, image: digest('3'), generation: 1 }] }] },
+    };
+    const res = await call('PATCH', url(`${streams}/applied/status?fieldManager=pruner`), config, apply);
+    expect(res.status).toBe(200);
+    expect(res.body.metadata.labels).toEqual({ tier: 'base' });
+    expect(res.body.status.tags).toEqual(config.status.tags);
+    const entry = statusEntry(res.body, 'pruner');
+    expect(entry?.operation).toBe('Apply');
+    expect(entry?.fieldsV1['f:metadata']).toEqual({ 'f:labels': { 'f:tier': {} } });
+    expect(Object.keys(entry?.fieldsV1['f:status']['f:tags'])).toEqual(['k:{"tag":"v1"}']);
+    // Applying the same configuration again changes nothing: same resourceVersion.
+    const again = await call('PATCH', url(`${streams}/applied/status?fieldManager=pruner`), config, apply);
+    expect(again.status).toBe(200);
+    expect(again.body.metadata.resourceVersion).toBe(res.body.metadata.resourceVersion);
+    // Another applier changing the owned label conflicts (409 with the owner named), unless forced.
+    const rival = { ...config, metadata: { name: 'applied', labels: { tier: 'app' } }, status: undefined };
+    const conflict = await call('PATCH', url(`${streams}/applied/status?fieldManager=other`), rival, apply);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.reason).toBe('Conflict');
+    expect(conflict.body.message).toContain('"pruner" with subresource "status"');
+    const forced = await call('PATCH', url(`${streams}/applied/status?fieldManager=other&force=true`), rival, apply);
+    expect(forced.status).toBe(200);
+    expect(forced.body.metadata.labels).toEqual({ tier: 'app' });
+    // A wrong apiVersion is the apply 400; a missing stream is 404 (a subresource creates nothing).
+    const wrong = await call('PATCH', url(`${streams}/applied/status?fieldManager=pruner`), { ...config, apiVersion: 'v1' }, apply);
+    expect(wrong.status).toBe(400);
+    const missing = await call('PATCH', url(`${streams}/nowhere/status?fieldManager=pruner`), { ...config, metadata: { name: 'nowhere' } }, apply);
+    expect(missing.status).toBe(404);
+  });
 });

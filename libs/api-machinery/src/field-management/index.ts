@@ -5,3 +5,4 @@ export * from './list-shapes';
 export * from './managed-fields';
 export * from './last-applied';
 export { associativeListProblems } from './field-values';
+export * from './apply-configuration-checks';

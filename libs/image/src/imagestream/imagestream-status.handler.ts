@@ -1,7 +1,10 @@
 import {
   ApiError,
   apiVersionOf,
+  applyConfiguration,
   applyPatchDocument,
+  appliedResourceVersion,
+  checkApplyConfiguration,
   jsonEqual,
   listShapesOf,
   type ListShapes,
@@ -74,6 +77,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    if (type === 'apply') return this.apply(namespace, name, patch, options);
     for (let attempt = 1; ; attempt++) {
       const current = await this.streams.get(namespace, name);
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as ImageStream;
@@ -81,6 +85,32 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         return await this.write('patch', namespace, name, patched, options);
       } catch (e) {
         if (e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Server-side apply through the status subresource: the configuration is merged with field
+   * ownership as on the stream itself, and the applier is recorded as `operation: Apply` with
+   * `subresource: status` (kube-apiserver's field manager on a status endpoint). The status
+   * strategy then keeps spec.tags as stored. The object must exist (a subresource creates nothing).
+   */
+  private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    const config = checkApplyConfiguration(this.info, this.shapes, body, namespace, name);
+    const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info), subresource: 'status' };
+    const precondition = appliedResourceVersion(config);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.streams.get(namespace, name);
+      const live = current as unknown as Record<string, unknown>;
+      const { object, managedFields } = applyConfiguration(this.shapes, live, (current.metadata as ManagedMeta).managedFields, config, writer, options.force === true, nowTimestamp());
+      const meta = object['metadata'] as ManagedMeta;
+      meta.managedFields = managedFields;
+      meta.resourceVersion = precondition ?? current.metadata.resourceVersion;
+      try {
+        return await this.write('patch', namespace, name, object, options, 'as-applied');
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === 'Conflict' && precondition === undefined && attempt < 5) continue;
         throw e;
       }
     }
@@ -109,7 +139,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   }
 
   /** PUT and PATCH: as the main store, a PUT body's other uid is a failed precondition (409), a patched one an invalid update (422). */
-  private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+  private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions, tracking: 'update' | 'as-applied' = 'update'): Promise<WriteResult> {
     const obj = this.decode(body, namespace, name);
     const rv = obj.metadata.resourceVersion;
     if (!rv) throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
@@ -127,7 +157,9 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const current = (await this.history.statusOf(tx, [old.metadata.uid!])).get(old.metadata.uid!) ?? [];
         const nextTags = prepareStatusTags(tags, current, old);
         const next = prepareStatusWrite(obj, old);
-        const errors = [...this.track(next, old, current, nextTags, options), ...validateStatusWrite(next, old, tags)];
+        // An apply has recorded its ownership already (see apply).
+        const tracked = tracking === 'update' ? this.track(next, old, current, nextTags, options) : [];
+        const errors = [...tracked, ...validateStatusWrite(next, old, tags)];
         if (errors.length) throw ApiError.invalid(this.ref, name, errors);
         await this.store(tx, next, old, nextTags, current);
         const stored = (await this.table.get(tx, namespace, name))!;

@@ -4,7 +4,7 @@ import {
   type ApiObject,
   applyConfiguration,
   apiVersionOf,
-  associativeListProblems,
+  checkApplyConfiguration,
   applyPatchDocument,
   type DeleteOptions,
   encodeContinue,
@@ -670,14 +670,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * is retried.
    */
   private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-    const config = this.applyConfigurationOf(body, name);
     const shapes = this.shapes();
-    const problems = associativeListProblems(config, shapes);
-    if (problems.length) {
-      const where = `${this.info.namespaced ? `${namespace}/` : '/'}${name}; ${apiVersionOf(this.info)}, Kind=${this.info.kind}`;
-      const detail = problems.length === 1 ? problems[0]! : `errors:\n  ${problems.join('\n  ')}`;
-      throw ApiError.badRequest(`failed to create typed patch object (${where}): ${detail}`);
-    }
+    const config = checkApplyConfiguration(this.info, shapes, body, namespace, name);
     const writer = this.writerOf(options.fieldManager ?? '');
     const preconditionRv = this.patchedResourceVersion('apply', config);
     for (let attempt = 1; ; attempt++) {
@@ -705,25 +699,6 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         throw e;
       }
     }
-  }
-
-  /** The checks kube-apiserver makes of an apply configuration before merging it (400s). */
-  private applyConfigurationOf(body: unknown, name: string): Record<string, unknown> {
-    if (!isPlainObject(body)) throw ApiError.badRequest('the apply configuration must be an object');
-    const expected = apiVersionOf(this.info);
-    if (body['apiVersion'] !== expected) {
-      throw ApiError.badRequest(
-        `Incorrect version specified in apply patch. Specified patch version: ${typeof body['apiVersion'] === 'string' ? body['apiVersion'] : ''}, expected: ${expected}`,
-      );
-    }
-    if (typeof body['kind'] !== 'string' || body['kind'] === '') throw ApiError.badRequest(`Object 'Kind' is missing in the apply configuration`);
-    const meta = body['metadata'];
-    if (meta !== undefined && !isPlainObject(meta)) throw ApiError.badRequest('metadata must be an object');
-    if (isPlainObject(meta) && meta['managedFields'] !== undefined) throw ApiError.badRequest('metadata.managedFields must be nil');
-    if (isPlainObject(meta) && meta['name'] !== undefined && meta['name'] !== name) {
-      throw ApiError.badRequest(`the name of the object (${typeof meta['name'] === 'string' ? meta['name'] : JSON.stringify(meta['name'])}) does not match the name on the URL (${name})`);
-    }
-    return body;
   }
 
   private patchedResourceVersion(type: PatchType, patch: unknown): string | undefined {
