@@ -72,7 +72,7 @@ describe('npm start scripts stop with their npm process', () => {
     }
   }
 
-  it.each(['start:api'])(
+  it.each(['start', 'start:api'])(
     'npm run %s: a SIGTERM to npm shuts the server down gracefully (exit 0, port closed, nothing left running)',
     async (script) => {
       const run = await runUntilReady(script, (_output, port) => listening(port));

@@ -8,12 +8,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const api = await bootstrapApi(config);
   const closers = [() => api.close()];
+  // Installed as soon as the api listens: a SIGTERM while the worker below is still starting is a
+  // graceful shutdown too, not Node's default (an exit by signal, in-flight requests cut off).
+  exitOnSignals(closers, config.shutdownGraceSeconds);
   if (process.argv.includes('--with-worker')) {
     const { bootstrapWorker } = await import('../../worker/src/bootstrap');
     const worker = await bootstrapWorker(config);
     closers.push(() => worker.close());
   }
-  exitOnSignals(closers, config.shutdownGraceSeconds);
 }
 
 main().catch((e: unknown) => {
