@@ -14,6 +14,11 @@
  * bounded (NOTIFY_DRAIN_SECONDS, default 60), so a stalled pipeline ends the run with the counts
  * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG. NOTIFY_DATABASE and
  * NOTIFY_QUEUE_PREFIX name the run's database and BullMQ key prefix (machines shared by sessions).
+ * NOTIFY_WORKER_NODE_ARGS go to the worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ *
+ * Each scenario also prints its CPU time per delivery: the worker's, the api's and that of the
+ * Postgres backends serving the run's database, read from /proc. Unlike latency and throughput,
+ * this figure holds when other work shares the machine.
  *
  * Triggers are level-driven: a tag that moved twice before its triggers were evaluated fires once,
  * for the newer image. The run reports how many pushes were coalesced that way; every trigger
@@ -27,6 +32,7 @@ import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess } from '../test/support/api-process';
+import { cpuSeconds } from './support/api-child';
 import { freshDatabase, withClient } from './support/bench-db';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -75,6 +81,79 @@ function receiver(): Promise<{ server: Server; url: string }> {
   });
   server.keepAliveTimeout = 30_000;
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook` })));
+}
+
+/**
+ * CPU time (from /proc, robust to other load on the machine) of the worker, the api and the
+ * Postgres backends serving the run's database, over one phase. Backends are found through
+ * pg_stat_activity at the start, while the phase runs (every 250 ms) and at the end: one that
+ * connects during the phase counts from zero, one that exits counts up to its last sample.
+ * Postgres's shared background processes (WAL writer, checkpointer) are not counted.
+ */
+class CpuMeter {
+  private readonly start = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private sampling?: Promise<void>;
+
+  constructor(
+    private readonly procs: { worker: number | undefined; api: number | undefined },
+    private readonly dbUrl: string,
+    private readonly database: string,
+  ) {}
+
+  private async backends(): Promise<number[]> {
+    return withClient(this.dbUrl, async (c) =>
+      (await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [this.database])).rows.map((r) => r.pid),
+    );
+  }
+
+  private async sample(first: boolean): Promise<void> {
+    const pids = await this.backends();
+    for (const pid of pids) {
+      const k = `pg:${pid}`;
+      const t = cpuSeconds(pid);
+      if (!this.last.has(k)) this.start.set(k, first ? t : 0);
+      if (t > 0) this.last.set(k, t);
+    }
+    for (const [name, pid] of Object.entries(this.procs)) {
+      if (!pid) continue;
+      const t = cpuSeconds(pid);
+      if (!this.start.has(name)) this.start.set(name, t);
+      if (t > 0) this.last.set(name, t);
+    }
+  }
+
+  async begin(): Promise<void> {
+    await this.sample(true);
+    const tick = () => {
+      this.sampling = this.sample(false).catch(() => undefined);
+      this.timer = setTimeout(tick, 250);
+    };
+    this.timer = setTimeout(tick, 250);
+  }
+
+  /** CPU seconds by process group since begin(). */
+  async end(): Promise<{ worker: number; api: number; postgres: number; total: number }> {
+    clearTimeout(this.timer);
+    await this.sampling;
+    await this.sample(false);
+    const used = (k: string) => Math.max(0, (this.last.get(k) ?? 0) - (this.start.get(k) ?? 0));
+    const keys = [...this.last.keys()];
+    const postgres = keys.filter((k) => k.startsWith('pg:')).reduce((a, k) => a + used(k), 0);
+    const worker = used('worker');
+    const api = used('api');
+    return { worker, api, postgres, total: worker + api + postgres };
+  }
+}
+
+/** CPU per delivery in µs, by process group. */
+function cpuLine(cpu: { worker: number; api: number; postgres: number; total: number }, deliveries: number): string {
+  const us = (s: number) => (deliveries ? ((s * 1e6) / deliveries).toFixed(0) : 'n/a');
+  return (
+    `CPU per delivery ${us(cpu.total)} µs (worker ${us(cpu.worker)}, api ${us(cpu.api)}, Postgres backends ${us(cpu.postgres)}; ` +
+    `${cpu.total.toFixed(2)} CPU-s for ${deliveries} deliveries)`
+  );
 }
 
 const pct = (xs: number[], p: number) => {
@@ -161,7 +240,7 @@ async function main(): Promise<void> {
   api.child.once('exit', (code, signal) => (apiExit = `api exited (code ${code}, signal ${signal}); see ${apiLog}`));
   const worker = INLINE_WORKER
     ? null
-    : spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/worker/src/main.ts'], {
+    : spawn(process.execPath, [...(process.env['NOTIFY_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/worker/src/main.ts'], {
         cwd: process.cwd(),
         env: { ...process.env, LOG_LEVEL: 'warn', ...serverEnv },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -254,6 +333,9 @@ async function main(): Promise<void> {
     );
 
     // Scenario 1: steady pushes.
+    const meter = () => new CpuMeter({ worker: worker?.pid, api: api.child.pid }, dbUrl, DATABASE);
+    const steadyCpu = meter();
+    await steadyCpu.begin();
     const sent = new Map<string, number>();
     const lastOfTag = new Map<string, string>();
     const answers: Promise<number>[] = [];
@@ -272,6 +354,7 @@ async function main(): Promise<void> {
     // Done when every tag's last image reached all its triggers.
     const finished = await drain(() => [...lastOfTag.values()].every((d) => (received.get(d)?.length ?? 0) >= PER_TAG));
     await sleep(200);
+    const steadyUsed = await steadyCpu.end();
     const lat: number[] = [];
     let last = 0;
     let pushesDelivered = 0;
@@ -296,6 +379,7 @@ async function main(): Promise<void> {
         `p99=${p99.toFixed(1)}ms (${(p99 / bl.p99).toFixed(1)}× bare p99); ` +
         `${rate.toFixed(0)} deliveries/s (${(rate / bl.rps).toFixed(2)} of the bare POST rate)`,
     );
+    console.log(`  ${cpuLine(steadyUsed, lat.length)}`);
 
     // Where the time went, from the rows' own timestamps (database clock).
     const stages = await withClient(dbUrl, async (c) => {
@@ -325,9 +409,13 @@ async function main(): Promise<void> {
       const deadline = performance.now() + 120_000;
       while ((await pending()) > 0 && performance.now() < deadline) await sleep(500);
     }
+    const fanCpu = meter();
+    await fanCpu.begin();
     const f0 = performance.now();
     await push('fan', fd);
     const all = await drain(() => (received.get(fd)?.length ?? 0) >= FANOUT, Math.max(DRAIN_MS, 120_000));
+    await sleep(200);
+    const fanUsed = await fanCpu.end();
     const got = received.get(fd) ?? [];
     const took = got.length ? (Math.max(...got) - f0) / 1000 : NaN;
     const bare = FANOUT / bl.rps;
@@ -335,6 +423,7 @@ async function main(): Promise<void> {
       `fan-out: one push → ${got.length}/${FANOUT} delivered in ${took.toFixed(2)} s` +
         `${all ? '' : ' (drain time passed)'} (bare POSTs of as many: ${bare.toFixed(2)} s; ratio ${(took / bare).toFixed(1)}×)`,
     );
+    console.log(`  ${cpuLine(fanUsed, got.length)}`);
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     if (worker && worker.exitCode === null) {
