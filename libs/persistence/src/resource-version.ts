@@ -19,6 +19,7 @@ export async function allocateResourceVersions(tx: Queryable, n = 1): Promise<bi
   const rows = await tx.query<{ rv: string }>(
     `SELECT nextval('resource_version_seq')::text AS rv FROM generate_series(1, $1::int)`,
     [n],
+    'isd-allocate-rvs',
   );
   const rvs = rows.map((r) => BigInt(r.rv));
   if (tracks(tx)) tx.noteAllocated(rvs);

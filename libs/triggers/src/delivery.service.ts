@@ -265,6 +265,7 @@ export class DeliveryService {
       // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
       claimSql(`id = ANY($1::text[]) AND generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2'),
       [ids, this.config.jobLockMs],
+      'trg-delivery-batch-claim',
     ));
     if (rows.length < ids.length) noteUnclaimed(this.db);
     const results = new Map<string, SendResult | 'unsent'>();
@@ -329,6 +330,7 @@ export class DeliveryService {
         WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')
           AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
       [JSON.stringify(records)],
+      'trg-delivery-batch-record',
     ));
     noteChange(this.db);
     const byId = new Map(rows.map((d) => [d.id, d]));

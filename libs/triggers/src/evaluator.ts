@@ -197,6 +197,7 @@ export class TriggerEvaluator {
         WHERE s.from_namespace = $1 AND s.stream = $2 AND s.tag = $3 AND s.kind = 'Trigger' AND s.owner_uid > $4::uuid
         ORDER BY s.owner_uid LIMIT $5 ${lock ? 'FOR UPDATE OF t' : ''}`,
       [key.namespace, key.stream, key.tag, afterUid, limit],
+      lock ? 'trg-following-lock' : 'trg-following',
     );
     for (const r of rows) r.body.metadata.resourceVersion = (r as unknown as { rv: string }).rv;
     return rows.filter((r) => {
@@ -268,7 +269,7 @@ export class TriggerEvaluator {
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb, rv bigint)),
             ins AS (INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, next_attempt_at, resource_version)
                     SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
-                           now() + make_interval(secs => ${Number(this.options.deliveryLeaseMs ?? 0) / 1000}), r.rv
+                           now() + make_interval(secs => $2::float8 / 1000), r.rv
                       FROM r
                     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, namespace, owner_name, state),
             ch AS (${deliveryChangesSql('r', 'ins', 'ADDED', null)})
@@ -292,7 +293,9 @@ export class TriggerEvaluator {
             };
           }),
         ),
+        Number(this.options.deliveryLeaseMs ?? 0),
       ],
+      'trg-record-deliveries',
     );
     noteChange(tx);
     return new Set(inserted.map((r) => r.id));
@@ -308,7 +311,7 @@ async function deliveredKeys(q: Queryable, rows: TriggerRow[], tag: ResolvedTag 
   if (!tag?.image) return new Set();
   const keys = rows.filter((r) => r.body.status?.lastTriggeredImageID && r.body.status.lastTriggeredImageID !== tag.image).map((r) => idempotencyKey(r.uid, tag.image));
   if (!keys.length) return new Set();
-  const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE idempotency_key = ANY($1::text[])`, [keys]);
+  const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE idempotency_key = ANY($1::text[])`, [keys], 'trg-delivered-keys');
   return new Set(found.map((f) => f.k));
 }
 

@@ -120,6 +120,7 @@ export async function writeTriggerStatuses(tx: Queryable, updates: { uid: string
                         jsonb_set(body, '{metadata,resourceVersion}', to_jsonb(resource_version::text)) FROM upd RETURNING rv)
      SELECT count(*) FROM ch`,
     [JSON.stringify(rows)],
+    'trg-write-statuses',
   );
   noteChange(tx);
 }
