@@ -23,8 +23,11 @@ function deliverJob(p: DeliverPayload, delay = 0) {
   return { name: TriggerJob.Deliver, data: p, opts: { ...triggerJobDefaults[TriggerQueue.Delivery], jobId: triggerJobId.deliver(p), delay } };
 }
 
-/** First attempts go out in batches of this many deliveries (one claim and one record statement each). */
-const deliverBatchSize = 50;
+/**
+ * First attempts go out in batches of this many deliveries (one claim and one record statement,
+ * and one BullMQ job, each): a tag's 100 triggers are one batch.
+ */
+const deliverBatchSize = 100;
 
 function deliverBatchJobs(ids: string[]) {
   const jobs = [];
