@@ -59,7 +59,7 @@ const batchSlotWaitMs = 1000;
 /** Delivery statements in flight on the shared pool at once (see withDb). */
 const deliveryDbSlots = 4;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
-const batchParallelism = 64;
+const batchParallelism = 32;
 
 // The delivery, the owner's spec.delivery and the signing keys in one read. The content mode is
 // the owner's current one (as headers and secret are), so a change applies to retries and redrives.
