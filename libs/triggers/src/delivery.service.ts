@@ -84,23 +84,30 @@ const claimSlack = `interval '1 second'`;
  * the row is leased for `leaseMs` (next_attempt_at moves ahead, claims counts up), attempts a
  * crashed sender left open are closed as interrupted, and each claimed row is loaded for sending
  * with its new attempt's id. A row another sender holds is not matched, so it is sent once.
+ *
+ * `ids`: SQL of a text[] of delivery ids; the rows are then found by primary key, one probe per
+ * id. (`id = ANY(…) AND state = 'pending'` let the planner AND the primary key with the partial
+ * index of pending rows, whose scan reads every entry that index holds, dead ones included until
+ * a vacuum: tens of thousands after a fan-out, for a batch of a hundred.)
  */
-function claimSql(where: string, attempt: string, leaseMs: string): string {
+function claimSql(where: string, attempt: string, leaseMs: string, ids?: string): string {
+  const keys = ids ? `unnest(${ids}) AS k(id)` : null;
+  const by = keys ? 'trigger_deliveries.id = k.id AND ' : '';
   // A trigger whose receiver answered 410 Gone is sent nothing more: its pending deliveries are
   // dead-lettered here without a request (no attempt), the others are claimed. The two updates
   // take disjoint rows (one snapshot of the owner's condition).
   const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
   // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. Callers
   // wake the change feeds when a claim took fewer rows than asked (see noteUnclaimed).
-  return `WITH offv AS MATERIALIZED (SELECT id, nextval('resource_version_seq') AS rv FROM trigger_deliveries
-                                     WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
+  return `WITH offv AS MATERIALIZED (SELECT trigger_deliveries.id, nextval('resource_version_seq') AS rv FROM ${keys ? `${keys} JOIN ` : ''}trigger_deliveries
+                                     ${keys ? 'ON trigger_deliveries.id = k.id ' : ''}WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
                off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, resource_version = offv.rv,
                               last_error = '${NOT_SENT_ENDPOINT_DISABLED.replace(/'/g, "''")}'
                          FROM offv WHERE trigger_deliveries.id = offv.id AND trigger_deliveries.state = 'pending'
                         RETURNING trigger_deliveries.id, trigger_deliveries.namespace, trigger_deliveries.owner_name, trigger_deliveries.state),
                offch AS (${deliveryChangesSql('offv', 'off', 'MODIFIED', `'pending'`)}),
                c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
-                      WHERE state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING *),
+                      ${keys ? `FROM ${keys} ` : ''}WHERE ${by}state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING trigger_deliveries.*),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
                a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, ${attempt} FROM c RETURNING id, delivery_id)
           ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`;
@@ -263,7 +270,7 @@ export class DeliveryService {
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
       // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
-      claimSql(`id = ANY($1::text[]) AND generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2'),
+      claimSql(`generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2', '$1::text[]'),
       [ids, this.config.jobLockMs],
       'trg-delivery-batch-claim',
     ));
