@@ -26,6 +26,12 @@ export class ChangeFeed extends EventEmitter {
   private redrain = false;
   private stopped = false;
   private gapTimer: NodeJS.Timeout | undefined;
+  /**
+   * Rows read past a missing version, kept for the next pass (a committed change-log row never
+   * changes): while a gap is open, each retry reads only the missing range, not the 500 rows after
+   * it again. `at`: when each row was written, on this process's clock (its age when read).
+   */
+  private held: { change: ChangeRecord; at: number }[] = [];
 
   constructor(
     private readonly db: Database,
@@ -92,11 +98,22 @@ export class ChangeFeed extends EventEmitter {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const batch = await readChanges(this.db, this.cursor, 500);
-      for (const change of batch) {
+      const held = this.held;
+      this.held = [];
+      const first = held[0];
+      // With rows held past a gap, only the versions below them are read; else the next page.
+      const upTo = first ? String(BigInt(first.change.rv) - 1n) : undefined;
+      const read = upTo === undefined || BigInt(upTo) > BigInt(this.cursor) ? await readChanges(this.db, this.cursor, 500, upTo ? { upTo } : {}) : [];
+      const now = performance.now();
+      // A full page may stop short of the held rows: the versions between are not missing, only unread.
+      const truncated = first !== undefined && read.length >= 500;
+      const rows = [...read.map((change) => ({ change, at: now - (change.ageMs ?? 0) })), ...(truncated ? [] : held)];
+      for (let i = 0; i < rows.length; i++) {
+        const { change, at } = rows[i]!;
         const expected = BigInt(this.cursor) + 1n;
-        if (BigInt(change.rv) !== expected && (change.ageMs ?? 0) < GAP_GRACE_MS) {
-          // A lower version is still in flight: hold this one back and look again shortly.
+        if (BigInt(change.rv) !== expected && now - at < GAP_GRACE_MS) {
+          // A lower version is still in flight: hold this one (and those after it) back and look again shortly.
+          this.held = rows.slice(i);
           if (!this.gapTimer) {
             this.gapTimer = setTimeout(() => {
               this.gapTimer = undefined;
@@ -109,7 +126,9 @@ export class ChangeFeed extends EventEmitter {
         this.cursor = change.rv;
         if (change.type !== 'NONE') this.emit('change', change);
       }
-      if (batch.length < 500) return;
+      if (truncated) this.held = held;
+      // Held rows all went out (or wait beyond a full page): read on; else a short page means nothing more yet.
+      if (!first && read.length < 500) return;
     }
   }
 
