@@ -379,7 +379,8 @@ async function main(): Promise<void> {
         `p99=${p99.toFixed(1)}ms (${(p99 / bl.p99).toFixed(1)}× bare p99); ` +
         `${rate.toFixed(0)} deliveries/s (${(rate / bl.rps).toFixed(2)} of the bare POST rate)`,
     );
-    console.log(`  ${cpuLine(steadyUsed, lat.length)}`);
+    // Ingestion of every push is in this figure too: also per push, since coalescing varies the deliveries.
+    console.log(`  ${cpuLine(steadyUsed, lat.length)}; ${((steadyUsed.total * 1e3) / total).toFixed(1)} ms per push`);
 
     // Where the time went, from the rows' own timestamps (database clock).
     const stages = await withClient(dbUrl, async (c) => {
