@@ -78,6 +78,12 @@ export interface Transaction extends Queryable {
    * transaction that must read what they wrote before it goes on.
    */
   flush(): Promise<void>;
+  /**
+   * Runs statements, then those registered with finishWith, then COMMIT, in one round trip
+   * (BEGIN too when nothing was sent yet), and returns the rows of `statements`. The
+   * transaction is over afterwards: a statement that fails aborts it (and nothing commits).
+   */
+  commitWith(statements: BatchStatement[]): Promise<Record<string, unknown>[][]>;
 }
 
 type Rows = Record<string, unknown>[];
@@ -89,6 +95,8 @@ class PgTransaction implements Transaction, VersionTracking {
   /** Versions were taken or change-log rows written: the feeds are woken after COMMIT. */
   changed = false;
   private begun = false;
+  /** COMMIT was sent (commitWith): ending the transaction has nothing left to do. */
+  private committed = false;
   /** Preparing statements failed: which ones this connection holds is unknown, so it is discarded. */
   unsure = false;
 
@@ -113,6 +121,15 @@ class PgTransaction implements Transaction, VersionTracking {
     const prefix = this.begun ? [] : [this.begin];
     this.begun = true;
     return this.simple([...prefix, ...statements], statements.length);
+  }
+
+  async commitWith(statements: BatchStatement[]): Promise<Rows[]> {
+    const prefix = this.begun ? [] : [this.begin];
+    this.begun = true;
+    const tail = this.tail.splice(0, this.tail.length);
+    const rows = await this.simple([...prefix, ...statements, ...tail, 'COMMIT'], statements.length + tail.length + 1);
+    this.committed = true;
+    return rows.slice(0, statements.length);
   }
 
   /**
@@ -156,13 +173,17 @@ class PgTransaction implements Transaction, VersionTracking {
   }
 
   async end(rollback: boolean): Promise<void> {
+    if (this.committed) {
+      if (rollback) throw new Error('commitWith in a transaction that must roll back');
+      return;
+    }
     if (!this.begun && this.tail.length === 0) return;
     const prefix = this.begun ? [] : [this.begin];
     await this.simple([...prefix, ...(rollback ? [] : this.tail), rollback ? 'ROLLBACK' : 'COMMIT'], 0);
   }
 
   get open(): boolean {
-    return this.begun;
+    return this.begun && !this.committed;
   }
 }
 

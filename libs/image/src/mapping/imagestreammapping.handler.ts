@@ -17,6 +17,7 @@ import {
   type Database,
   finishWithVersionedWrites,
   jsonValue,
+  noteChange,
   type ResourceHandler,
   type TableStorage,
   type Transaction,
@@ -32,6 +33,7 @@ import { tagNameTooLong } from '../imagestream/imagestream.validation';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
 import { exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
+import { lockStreamStatement, oneTripMappingStatement, oneTripResultOf } from './one-trip-mapping';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 
 export interface ImageStreamMapping {
@@ -119,6 +121,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   /** `cause`: what the tag-change feed says moved the tag (`registry` for pushes the registry reported). */
   async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
+    if (!options.dryRun && image.metadata.annotations?.[managedAnnotation] !== 'true') {
+      const outcome = await this.db.transaction((tx) => this.applyInOneTrip(tx, namespace, streamName, tag, image, cause));
+      if (outcome) return outcome;
+    }
     return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause), { rollback: options.dryRun });
   }
 
@@ -150,6 +156,23 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     this.imageStrategy.prepareForCreate(image);
     this.imageStrategy.canonicalize(image);
     return { streamName, tag, image };
+  }
+
+  /**
+   * The common case in one round trip (see oneTripMappingStatement): same effects as apply, for
+   * an image whose reference is kept as sent. Null when the statement declined (the stream may
+   * have aliases of the tag): nothing was written, and apply must run.
+   */
+  private async applyInOneTrip(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome | null> {
+    const [, rows] = await tx.commitWith([
+      lockStreamStatement(namespace, streamName),
+      oneTripMappingStatement({ namespace, stream: streamName, tag, image, created: nowTimestamp(), cause }),
+    ]);
+    const result = oneTripResultOf(rows![0]);
+    if (result.state === 'missing') throw ApiError.notFound(refOf(this.info), streamName);
+    if (result.state === 'declined') return null;
+    if (result.imageCreated || result.tagChanged) noteChange(tx);
+    return { imageCreated: result.imageCreated, tagChanged: result.tagChanged, movedTags: result.tagChanged ? [tag] : [] };
   }
 
   private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome> {
