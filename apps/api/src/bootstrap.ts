@@ -7,9 +7,9 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { requestLabelsOf, requireApiAuthentication, StatusExceptionFilter, WatchService } from '@app/http';
+import { requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
-import { prepareDatabase } from '@app/persistence';
+import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
 import { ApiModule } from './api.module';
 import { createLogger } from './logger';
@@ -60,6 +60,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   );
   bindRequestLogContext(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
+  // After the hooks above (log context, authentication): plain GET imagestreamtag skips Nest.
+  serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
     const verb = labels?.verb ?? req.method.toLowerCase();
