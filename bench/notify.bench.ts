@@ -29,6 +29,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess } from '../test/support/api-process';
@@ -86,15 +87,18 @@ function receiver(): Promise<{ server: Server; url: string }> {
 /**
  * CPU time (from /proc, robust to other load on the machine) of the worker, the api and the
  * Postgres backends serving the run's database, over one phase. Backends are found through
- * pg_stat_activity at the start, while the phase runs (every 250 ms) and at the end: one that
+ * pg_stat_activity at the start, while the phase runs (every second) and at the end: one that
  * connects during the phase counts from zero, one that exits counts up to its last sample.
- * Postgres's shared background processes (WAL writer, checkpointer) are not counted.
+ * Postgres's shared background processes (WAL writer, checkpointer) are not counted. One
+ * connection serves every sample: a connection per sample (four a second) cost the measured
+ * machine a backend start each time and slowed the pipeline it measured.
  */
 class CpuMeter {
   private readonly start = new Map<string, number>();
   private readonly last = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private sampling?: Promise<void>;
+  private client?: Client;
 
   constructor(
     private readonly procs: { worker: number | undefined; api: number | undefined },
@@ -103,9 +107,12 @@ class CpuMeter {
   ) {}
 
   private async backends(): Promise<number[]> {
-    return withClient(this.dbUrl, async (c) =>
-      (await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [this.database])).rows.map((r) => r.pid),
-    );
+    if (!this.client) {
+      this.client = new Client({ connectionString: this.dbUrl });
+      await this.client.connect();
+    }
+    const rows = await this.client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [this.database]);
+    return rows.rows.map((r) => r.pid);
   }
 
   private async sample(first: boolean): Promise<void> {
@@ -128,9 +135,9 @@ class CpuMeter {
     await this.sample(true);
     const tick = () => {
       this.sampling = this.sample(false).catch(() => undefined);
-      this.timer = setTimeout(tick, 250);
+      this.timer = setTimeout(tick, 1000);
     };
-    this.timer = setTimeout(tick, 250);
+    this.timer = setTimeout(tick, 1000);
   }
 
   /** CPU seconds by process group since begin(). */
@@ -138,6 +145,8 @@ class CpuMeter {
     clearTimeout(this.timer);
     await this.sampling;
     await this.sample(false);
+    await this.client?.end();
+    this.client = undefined;
     const used = (k: string) => Math.max(0, (this.last.get(k) ?? 0) - (this.start.get(k) ?? 0));
     const keys = [...this.last.keys()];
     const postgres = keys.filter((k) => k.startsWith('pg:')).reduce((a, k) => a + used(k), 0);
