@@ -238,7 +238,6 @@ async function main(): Promise<void> {
       // Delivery and evaluation concurrency: the defaults unless given.
       ...(process.env['TRIGGER_DELIVERY_CONCURRENCY'] ? { TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] } : {}),
       ...(process.env['TRIGGER_EVALUATION_CONCURRENCY'] ? { TRIGGER_EVALUATION_CONCURRENCY: process.env['TRIGGER_EVALUATION_CONCURRENCY'] } : {}),
-      TRIGGER_RELAY_INTERVAL_MS: process.env['TRIGGER_RELAY_INTERVAL_MS'] ?? '5',
   };
   const api = await startApiProcess(serverEnv, INLINE_WORKER ? ['--with-worker'] : []);
   // Server stderr goes to a file so a crash or stall can be diagnosed after the run.

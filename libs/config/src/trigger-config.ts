@@ -83,7 +83,7 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
     deliveryConcurrency: int(env, 'TRIGGER_DELIVERY_CONCURRENCY', 64, 1, 1000),
     evaluationConcurrency: int(env, 'TRIGGER_EVALUATION_CONCURRENCY', 4, 1, 100),
     feedRetentionSeconds: int(env, 'TRIGGER_FEED_RETENTION_SECONDS', 7 * 24 * 3600, 60, 366 * 24 * 3600),
-    relayIntervalMs: int(env, 'TRIGGER_RELAY_INTERVAL_MS', 20, 1, 60_000),
+    relayIntervalMs: int(env, 'TRIGGER_RELAY_INTERVAL_MS', 1000, 1, 60_000),
     jobLockMs: int(env, 'TRIGGER_JOB_LOCK_MS', 30_000, 1000, 600_000),
     chainDepthBudget: int(env, 'TRIGGER_CHAIN_DEPTH_BUDGET', 8, 1, 100),
     eventSource,

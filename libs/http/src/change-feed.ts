@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
-import { CHANGE_CHANNEL, type ChangeRecord, currentResourceVersion, type Database, readChanges } from '@app/persistence';
+import { ChangeListener, type ChangeRecord, currentResourceVersion, type Database, readChanges } from '@app/persistence';
 
 /** How long a missing resourceVersion may stay uncommitted before it is taken as abandoned. */
 export const GAP_GRACE_MS = 5000;
@@ -20,7 +19,7 @@ const GAP_RETRY_MS = 5;
  */
 export class ChangeFeed extends EventEmitter {
   private cursor = '0';
-  private listener: Client | undefined;
+  private readonly listener: ChangeListener;
   private pollTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private redrain = false;
@@ -35,10 +34,11 @@ export class ChangeFeed extends EventEmitter {
 
   constructor(
     private readonly db: Database,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly pollIntervalMs = 1000,
   ) {
     super();
+    this.listener = new ChangeListener(databaseUrl, () => this.kick());
     this.setMaxListeners(0);
   }
 
@@ -52,30 +52,9 @@ export class ChangeFeed extends EventEmitter {
     const newest = BigInt(await currentResourceVersion(this.db));
     this.cursor = String(newest > 1000n ? newest - 1000n : 0n);
     this.db.setVersionHorizon({ position: () => this.cursor, waitFor: (rv, ms) => this.waitFor(rv, ms), onChange: (fn) => this.onChange(fn) });
-    await this.connect();
+    await this.listener.start();
     this.pollTimer = setInterval(() => this.kick(), this.pollIntervalMs);
     this.pollTimer.unref();
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl });
-    client.on('notification', () => this.kick());
-    client.on('error', () => {
-      // The poll keeps delivering; reconnect the LISTEN session in the background.
-      void client.end().catch(() => undefined);
-      if (this.listener === client) this.listener = undefined;
-      setTimeout(() => void this.connect().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-      this.listener = client;
-      this.kick();
-    } catch {
-      await client.end().catch(() => undefined);
-      setTimeout(() => void this.connect().catch(() => undefined), 1000).unref();
-    }
   }
 
   /** Reads everything past the cursor; coalesces concurrent wake-ups into one more pass. */
@@ -150,7 +129,7 @@ export class ChangeFeed extends EventEmitter {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.gapTimer) clearTimeout(this.gapTimer);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
     await this.draining;
   }
 }

@@ -205,6 +205,11 @@ export { sqlLiteral } from './sql-literal';
 export class Database implements Queryable {
   constructor(readonly dataSource: DataSource) {}
 
+  /** The URL the pool connects with, for a session of its own (LISTEN); undefined if not built from one. */
+  get connectionUrl(): string | undefined {
+    return (this.dataSource.options as { url?: string }).url;
+  }
+
   /**
    * Marks versions taken by a transaction that did not commit, so the change feed need not wait
    * for them (NONE rows carry no change).

@@ -1,4 +1,5 @@
 export * from './change-log';
+export * from './change-listener';
 export * from './database';
 export * from './latest-version-reader';
 export * from './resource-version';

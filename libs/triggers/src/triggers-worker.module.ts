@@ -1,7 +1,7 @@
 import { InjectQueue, BullModule, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
-import { Database } from '@app/persistence';
+import { ChangeListener, Database } from '@app/persistence';
 import {
   type DeliverBatchPayload,
   type DeliverPayload,
@@ -38,6 +38,9 @@ function deliverBatchJobs(ids: string[]) {
   return jobs;
 }
 
+/** Pause before the relay pass owed to wake-ups that arrived during the previous one. */
+const relayRerunDelayMs = 5;
+
 /**
  * Relay: moves unrelayed tag_changes rows (and evaluation requests written by trigger writes)
  * into evaluation jobs. Rows are marked in the same transaction that enqueued them, after the
@@ -54,6 +57,8 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
   private running?: Promise<void>;
+  private rerun = false;
+  private listener?: ChangeListener;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -74,17 +79,12 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     this.maintenance
       .upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} })
       .catch((e: Error) => this.log.warn(`prune schedule: ${e.message}`));
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.relayOnce()
-        .then((n) => (this.timer = setTimeout(() => void loop(), n > 0 ? 0 : this.config.relayIntervalMs)))
-        .catch((e: Error) => {
-          this.log.warn(`relay: ${e.message}`);
-          this.timer = setTimeout(() => void loop(), 1000);
-        })
-        .then(() => undefined);
-    };
-    void loop();
+    const url = this.db.connectionUrl;
+    if (url) {
+      this.listener = new ChangeListener(url, () => this.kick());
+      void this.listener.start();
+    }
+    this.kick();
     const sweep = () => {
       if (this.stopped) return;
       this.sweepOnce()
@@ -98,13 +98,47 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.sweepTimer);
+    await this.listener?.stop();
     await this.running;
+  }
+
+  /**
+   * Runs relay passes until one moves nothing. Woken by every committed change anywhere (the
+   * change channel's NOTIFY: a tag move writes a change-log row), so a move is relayed as soon as
+   * it commits; the poll every TRIGGER_RELAY_INTERVAL_MS only covers notifications lost while the
+   * LISTEN session was down. Wake-ups during a pass are folded into one more pass.
+   */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    let pause = this.config.relayIntervalMs;
+    this.running = (async () => {
+      while (!this.stopped && (await this.relayOnce()) > 0);
+    })()
+      .catch((e: Error) => {
+        this.log.warn(`relay: ${e.message}`);
+        pause = Math.max(pause, 1000);
+        this.rerun = false;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        // Wake-ups that came during the pass get one more, a little later: every commit in the
+        // system NOTIFYs, so under load this bounds the probes instead of running back to back.
+        const delay = this.rerun ? relayRerunDelayMs : pause;
+        this.rerun = false;
+        this.timer = setTimeout(() => this.kick(), delay);
+      });
   }
 
   /** One relay pass; returns how many rows moved. */
   async relayOnce(limit = 500): Promise<number> {
-    // The relay polls (every TRIGGER_RELAY_INTERVAL_MS): an idle pass is this one autocommit round
-    // trip instead of the locking transaction's four (BEGIN, two SELECTs, COMMIT).
+    // The relay runs on every wake-up (see kick), most of which find nothing: an idle pass is this
+    // one autocommit round trip instead of the locking transaction's four (BEGIN, two SELECTs, COMMIT).
     const [probe] = await this.db.query<{ pending: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM tag_changes WHERE NOT relayed) OR EXISTS (SELECT 1 FROM trigger_evaluation_requests) AS pending`,
       [],
