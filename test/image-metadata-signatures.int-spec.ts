@@ -276,6 +276,18 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(update.body.details.causes).toEqual([expect.objectContaining({ field: 'signatures[0].content', reason: 'FieldValueRequired' })]);
     });
 
+    it('a mapping drops its image\'s signatures before validation (upstream mapping PrepareForCreate): 201, none stored', async () => {
+      expect((await call('POST', `${api.base}/namespaces/m/imagestreams`, { metadata: { name: 'signed' } })).status).toBe(201);
+      const img = schema2Image('mapping-signatures').name;
+      const res = await call('POST', `${api.base}/namespaces/m/imagestreammappings`, {
+        metadata: { name: 'signed' },
+        tag: 'latest',
+        image: { metadata: { name: img }, dockerImageReference: `quay.io/x/signed@${img}`, signatures: [{ metadata: { name: 'wrong' }, type: '' }] },
+      });
+      expect(res.status).toBe(201);
+      expect((await call('GET', image(img))).body.signatures).toBeUndefined();
+    });
+
     it('Image create keeps embedded signature conditions and validates them (upstream TestValidateImageSignature cases)', async () => {
       const trustedName = schema2Image('sig-trusted').name;
       const conditions = [

@@ -144,8 +144,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (mapping.metadata?.namespace && mapping.metadata.namespace !== namespace) {
       throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
+    // Upstream's mapping strategy drops the signatures (they are added through images or
+    // imagesignatures) in PrepareForCreate, before validation: bad ones are not an error here.
+    if (mapping.image && typeof mapping.image === 'object') delete mapping.image.signatures;
     const { streamName, tag, image } = this.validate(namespace, mapping);
-    delete image.signatures;
     image.metadata = {
       name: image.metadata.name,
       labels: image.metadata.labels,
