@@ -239,6 +239,16 @@ describe('imagestreamtags', () => {
       const bad = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: { name: 'nocolon' }, tag: {} });
       expect(bad.status).toBe(400);
       expect(bad.body.message).toBe('"nocolon" must be of the form <stream_name>:<tag>');
+      // Metadata is validated before the name is split (rest.BeforeCreate): no name is 422, and a
+      // generateName is the name (the istag strategy's GenerateName returns the base unchanged).
+      const noName = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: {}, tag: null });
+      expect(noName.status).toBe(422);
+      expect(noName.body.details.causes).toEqual([
+        { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+      ]);
+      const generated = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: { generateName: 'gen:v1' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/a/gen:1' } } });
+      expect(generated.status).toBe(201);
+      expect(generated.body.metadata.name).toBe('gen:v1');
       const invalid = await call('POST', `${ns('w')}/imagestreamtags`, { metadata: { name: 'x:y' }, tag: { from: { kind: 'Nope', name: 'a' } } });
       expect(invalid.status).toBe(422);
       expect(invalid.body.details).toMatchObject({ kind: 'ImageStreamTag', causes: [{ field: 'tag.from.kind' }] });

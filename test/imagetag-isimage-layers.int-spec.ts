@@ -103,10 +103,17 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       const dup = await call('POST', `${ns('t')}/imagetags`, { metadata: { name: 'new:v1' }, spec: { name: 'v1' } });
       expect(dup.status).toBe(409);
       expect(dup.body.message).toBe('imagetags.image.openshift.io "new:v1" already exists');
-      // A malformed name on create is worded as upstream's create words it (not the GET wording).
+      // Metadata and spec are validated before the name is split (rest.BeforeCreate): a name
+      // without a tag fails `spec.name` (upstream SplitImageStreamTag is not ok), no name is 422.
       const noTag = await call('POST', `${ns('t')}/imagetags`, { metadata: { name: 'new' }, spec: { name: 'new' } });
-      expect(noTag.status).toBe(400);
-      expect(noTag.body.message).toBe('"new" must be of the form <stream_name>:<tag>');
+      expect(noTag.status).toBe(422);
+      expect(noTag.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "new": must match image tag name', field: 'spec.name' }]);
+      const noName = await call('POST', `${ns('t')}/imagetags`, { metadata: {} });
+      expect(noName.status).toBe(422);
+      expect(noName.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['metadata.name', 'spec']);
+      const generated = await call('POST', `${ns('t')}/imagetags`, { metadata: { generateName: 'new:v3' }, spec: { name: 'v3' } });
+      expect(generated.status).toBe(201);
+      expect(generated.body.metadata.name).toBe('new:v3');
     });
 
     it('PUT changes only spec; spec null removes the spec tag and keeps history; 201 for a new spec tag', async () => {

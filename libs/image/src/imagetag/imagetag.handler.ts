@@ -17,7 +17,7 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withoutSpecTag, withSpecTag } from '../tag-views/spec-tags';
 import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
-import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
+import { nameForCreate, parseNewStreamTagName, parseStreamTagName, tagForCreate } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import { normalizeUpdateMeta } from '../tag-views/view-meta';
@@ -90,11 +90,14 @@ export class ImageTagHandler implements ResourceHandler {
   /** Adds a spec tag (creating the stream when missing); `spec` is required; 409 when it exists. */
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const itag = decodeViewBody<ImageTag>(body, this.info.kind, namespace);
-    const name = itag.metadata.name ?? '';
-    const { stream: streamName, tag } = parseNewStreamTagName(name);
-    const spec = specOf(itag, tag, true, this.tags.defaultImportMode);
+    const name = nameForCreate(itag.metadata);
+    itag.metadata.name = name;
+    // Validation comes first, as upstream's BeforeCreate runs before the name is split: a name
+    // without a tag fails `spec.name` (or `spec` when there is none), never reaching the split.
+    const spec = specOf(itag, tagForCreate(name), true, this.tags.defaultImportMode);
     const errors = validateImageTag({ ...itag, spec, status: null, image: null });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
+    const { stream: streamName, tag } = parseNewStreamTagName(name);
     const result = await this.tags.write(
       namespace,
       streamName,

@@ -17,7 +17,7 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 import { deleteStreamTag } from '../tag-views/delete-stream-tag';
 import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-tags';
 import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
-import { parseNewStreamTagName, parseStreamTagName } from '../tag-views/stream-tag-names';
+import { nameForCreate, parseNewStreamTagName, parseStreamTagName, tagForCreate } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import type { ImageStreamTag } from './imagestreamtag.types';
@@ -121,11 +121,13 @@ export class ImageStreamTagHandler implements ResourceHandler {
   /** Adds a spec tag (creating the stream when missing); 409 when the spec tag exists. */
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const ist = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace);
-    const name = ist.metadata.name ?? '';
-    const { stream: streamName, tag } = parseNewStreamTagName(name);
-    const specTag = specTagOf(ist, tag, this.tags.defaultImportMode);
+    const name = nameForCreate(ist.metadata);
+    ist.metadata.name = name;
+    // Validation comes first, as upstream's BeforeCreate runs before the name is split.
+    const specTag = specTagOf(ist, tagForCreate(name), this.tags.defaultImportMode);
     const errors = validateImageStreamTag({ ...ist, tag: specTag });
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
+    const { stream: streamName, tag } = parseNewStreamTagName(name);
     const result = await this.tags.write(
       namespace,
       streamName,

@@ -1,5 +1,5 @@
 import { ApiError } from '@app/api-machinery';
-import { parseNewStreamTagName, parseStreamImageName, parseStreamTagName, splitStreamImage, splitStreamTag } from './stream-tag-names';
+import { nameForCreate, parseNewStreamTagName, parseStreamImageName, parseStreamTagName, splitStreamImage, splitStreamTag, tagForCreate } from './stream-tag-names';
 
 describe('stream tag and stream image names', () => {
   it.each([
@@ -40,5 +40,12 @@ describe('stream tag and stream image names', () => {
     expect(err(() => parseStreamTagName('a:b:c', 'ImageTags'))).toMatchObject({ code: 400, message: 'ImageTags must be retrieved with <name>:<tag>' });
     expect(err(() => parseNewStreamTagName('tag-c'))).toMatchObject({ code: 400, message: '"tag-c" must be of the form <stream_name>:<tag>' });
     expect(err(() => parseStreamImageName('ruby'))).toMatchObject({ code: 400, message: 'ImageStreamImages must be retrieved with <name>@<id>' });
+  });
+
+  it('names a created view by name, else generateName; its tag part as library-go SplitImageStreamTag gives it', () => {
+    expect(nameForCreate({ name: 'a:b', generateName: 'c:d' })).toBe('a:b');
+    expect(nameForCreate({ generateName: 'c:d' })).toBe('c:d');
+    expect(nameForCreate({})).toBe('');
+    expect(['a:b', 'a:b:c', 'a:', 'a', ''].map(tagForCreate)).toEqual(['b', 'b:c', 'latest', 'latest', 'latest']);
   });
 });

@@ -33,6 +33,24 @@ export function parseNewStreamTagName(name: string): { stream: string; tag: stri
   return parsed;
 }
 
+/**
+ * The name an istag/itag create uses: `metadata.name`, else `metadata.generateName` as given
+ * (rest.BeforeCreate names the object with the strategy's GenerateName, which for these views
+ * returns the base unchanged).
+ */
+export function nameForCreate(meta: { name?: string; generateName?: string }): string {
+  return meta.name || meta.generateName || '';
+}
+
+/**
+ * The tag part of a name being created, for defaulting before validation: what follows the
+ * first `:`, `latest` when that is empty or there is none (library-go SplitImageStreamTag).
+ */
+export function tagForCreate(name: string): string {
+  const colon = name.indexOf(':');
+  return (colon < 0 ? '' : name.slice(colon + 1)) || 'latest';
+}
+
 export function parseStreamImageName(name: string): { stream: string; id: string } {
   const parsed = splitStreamImage(name);
   if (!parsed) throw ApiError.badRequest('ImageStreamImages must be retrieved with <name>@<id>');
