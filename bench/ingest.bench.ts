@@ -21,6 +21,7 @@ import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess, startWorkerProcess } from '../test/support/api-process';
 import { freshDatabase, withClient } from './support/bench-db';
+import { deleteQueueKeys } from './support/queue-keys';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const CONNECTIONS = env('INGEST_BENCH_CONNECTIONS', 64);
@@ -134,11 +135,12 @@ const line = (name: string, r: Result, baseline?: Result) =>
 
 /** Phase 2: event sent → tag at that image seen on a watch of the streams. */
 async function visibility(databaseUrl: string): Promise<void> {
+  const queuePrefix = `bench-${randomUUID().slice(0, 8)}`;
   const env = {
     DATABASE_URL: databaseUrl,
     DB_POOL_SIZE: '20',
     REGISTRY_NOTIFY_SECRET: SECRET,
-    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: queuePrefix,
     INTERNAL_REGISTRY_HOSTNAME: 'registry.bench:5000',
     INGEST_CONCURRENCY: '8',
     LOG_LEVEL: 'warn',
@@ -273,6 +275,7 @@ async function visibility(databaseUrl: string): Promise<void> {
   } finally {
     await agent.close();
     await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
+    await deleteQueueKeys([queuePrefix]);
   }
 }
 
@@ -304,11 +307,12 @@ async function main(): Promise<void> {
 /** Phase 1: the receiver's answer rate and time, against raw INSERTs of the same rows. */
 async function receiverPhase(url: string): Promise<void> {
   // The receiver alone (no worker): what the registry's serial sender and a burst of senders see.
+  const queuePrefix = `bench-${randomUUID().slice(0, 8)}`;
   const api = await startApiProcess({
     DATABASE_URL: url,
     DB_POOL_SIZE: '20',
     REGISTRY_NOTIFY_SECRET: SECRET,
-    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: 'warn',
   });
   let serial: Result;
@@ -319,6 +323,7 @@ async function receiverPhase(url: string): Promise<void> {
     concurrent = await receiverLoad(api.url, CONNECTIONS);
   } finally {
     await api.stop();
+    await deleteQueueKeys([queuePrefix]);
   }
   const rawSerial = await rawInsertLoad(url, 1);
   const rawConcurrent = await rawInsertLoad(url, CONNECTIONS);

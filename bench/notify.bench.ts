@@ -35,6 +35,7 @@ import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; /
 import { startApiProcess } from '../test/support/api-process';
 import { cpuSeconds } from './support/api-child';
 import { freshDatabase, withClient } from './support/bench-db';
+import { deleteQueueKeys } from './support/queue-keys';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const RATE = env('NOTIFY_RATE', 100);
@@ -225,14 +226,17 @@ async function main(): Promise<void> {
   );
   const dbUrl = await freshDatabase(DATABASE);
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => receiver()));
+  // This run's BullMQ prefixes (ingest and triggers); their keys are deleted at the end.
+  const ingestQueuePrefix = `${QUEUE_PREFIX}n-${randomBytes(3).toString('hex')}`;
+  const triggerQueuePrefix = `${QUEUE_PREFIX}${randomBytes(3).toString('hex')}`;
   const serverEnv: Record<string, string> = {
       DATABASE_URL: dbUrl,
       LOG_LEVEL: 'warn',
       REGISTRY_NOTIFY_SECRET: SECRET,
       INTERNAL_REGISTRY_HOSTNAME: REGISTRY,
-      QUEUE_PREFIX: `${QUEUE_PREFIX}n-${randomBytes(3).toString('hex')}`,
+      QUEUE_PREFIX: ingestQueuePrefix,
       TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-      TRIGGER_QUEUE_PREFIX: `${QUEUE_PREFIX}${randomBytes(3).toString('hex')}`,
+      TRIGGER_QUEUE_PREFIX: triggerQueuePrefix,
       TRIGGER_TARGET_RATE_PER_SECOND: process.env['TRIGGER_TARGET_RATE_PER_SECOND'] ?? '0',
       TRIGGER_TARGET_CONCURRENCY: process.env['TRIGGER_TARGET_CONCURRENCY'] ?? '32',
       // Delivery and evaluation concurrency: the defaults unless given.
@@ -446,6 +450,7 @@ async function main(): Promise<void> {
       r.server.close();
     }
     await agent.close();
+    await deleteQueueKeys([ingestQueuePrefix, triggerQueuePrefix]);
   }
 }
 
