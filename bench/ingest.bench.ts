@@ -21,7 +21,7 @@ import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess, startWorkerProcess } from '../test/support/api-process';
 import { freshDatabase, withClient } from './support/bench-db';
-import { deleteQueueKeys } from './support/queue-keys';
+import { deleteQueueKeys } from '../test/support/queue-keys';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const CONNECTIONS = env('INGEST_BENCH_CONNECTIONS', 64);

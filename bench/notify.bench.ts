@@ -35,7 +35,7 @@ import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; /
 import { startApiProcess } from '../test/support/api-process';
 import { cpuSeconds } from './support/api-child';
 import { freshDatabase, withClient } from './support/bench-db';
-import { deleteQueueKeys } from './support/queue-keys';
+import { deleteQueueKeys } from '../test/support/queue-keys';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const RATE = env('NOTIFY_RATE', 100);

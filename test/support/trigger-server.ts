@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@app/testing';
 import { type ApiProcess, startApiProcess } from './api-process';
+import { deleteQueueKeys } from './queue-keys';
 
 /** An api process with its trigger worker (`--with-worker`) over a test database of its own. */
 export interface TriggerServer {
@@ -21,7 +22,7 @@ export interface TriggerServer {
 /**
  * Creates a test database and starts the api process with its worker on it: deliveries may go to
  * 127.0.0.1, all its queues have a prefix of their own, the relay polls every 10 ms; `env` adds to or
- * overrides that environment.
+ * overrides that environment. `close` drops the database and deletes the queues' Redis keys.
  */
 export async function startTriggerServer(env: Record<string, string> = {}): Promise<TriggerServer> {
   const db = await createTestDatabase();
@@ -67,6 +68,7 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
         await stopApi();
       } finally {
         await db.drop();
+        await deleteQueueKeys([processEnv.TRIGGER_QUEUE_PREFIX, processEnv.QUEUE_PREFIX]);
       }
     },
   };
