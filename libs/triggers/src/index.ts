@@ -12,4 +12,5 @@ export * from './target-limiter';
 export * from './trigger.strategy';
 export * from './trigger.types';
 export * from './triggers-api.module';
+export * from './trigger-relay';
 export * from './triggers-worker.module';
