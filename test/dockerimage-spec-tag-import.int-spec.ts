@@ -165,6 +165,7 @@ describeRegistry('background import of DockerImage spec tags', () => {
     const { condition } = await failed('down', 'latest');
     expect(condition).toMatchObject({ type: 'ImportSuccess', status: 'False', reason: 'InternalError' });
     expect(condition.message).toMatch(/ECONNREFUSED/);
+    expect(condition.message).toContain('connect: connection refused');
   });
 
   it('a later success clears the failure condition', async () => {

@@ -329,6 +329,8 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     const status = res.body.status.images[0].status;
     expect(status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
     expect(status.message).toMatch(/ECONNREFUSED/);
+    // Worded as Go's net package words it, as OpenShift's importer reports it.
+    expect(status.message).toContain('dial tcp 127.0.0.1:1: connect: connection refused');
     // apimachinery NewInternalError: the error is the one cause, without a reason.
     expect(status.message).toBe(`Internal error occurred: ${status.details.causes[0].message}`);
     // A plain-HTTP registry without `insecure` is said in words, not in OpenSSL's.

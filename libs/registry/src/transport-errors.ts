@@ -33,6 +33,40 @@ export function isTransportError(err: unknown): boolean {
   return /^E[A-Z_]+$/.test(code); // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTFOUND, EPIPE, ...
 }
 
+function stringField(err: unknown, key: string): string | undefined {
+  if (typeof err !== 'object' || err === null || !(key in err)) return undefined;
+  const value = (err as Record<string, unknown>)[key];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * What Go's net package says for the same failure (`dial tcp 127.0.0.1:1: connect: connection
+ * refused`), as OpenShift's importer reports it in import conditions; undefined when there is no
+ * close equivalent. Node's own code follows it in the message.
+ */
+function goNetText(err: unknown, code: string | undefined): string | undefined {
+  if (code === undefined) return undefined;
+  const address = stringField(err, 'address');
+  const port = stringField(err, 'port');
+  const peer = address ? (port ? `${address.includes(':') ? `[${address}]` : address}:${port}` : address) : undefined;
+  const dial = peer ? `dial tcp ${peer}` : 'dial tcp';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `${dial}: connect: connection refused`;
+    case 'EHOSTUNREACH':
+      return `${dial}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `${dial}: connect: network is unreachable`;
+    case 'ECONNRESET':
+      return 'read: connection reset by peer';
+    case 'ENOTFOUND': {
+      const host = stringField(err, 'hostname');
+      return host ? `dial tcp: lookup ${host}: no such host` : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** Wraps transport failures as retryable RegistryUnavailableError; anything else is rethrown as is. */
 export function rethrowTransportError(err: unknown, what: string): never {
   if (isTransportError(err)) {
@@ -42,8 +76,10 @@ export function rethrowTransportError(err: unknown, what: string): never {
       throw new RegistryUnavailableError(`${what}: http: server gave HTTP response to HTTPS client (set importPolicy.insecure to use plain HTTP)`, undefined, { cause: err });
     }
     const detail = code ?? nameOf(err) ?? 'error';
+    const goText = goNetText(err, code);
     const message = messageOf(err)?.trim();
-    throw new RegistryUnavailableError(`${what}: ${detail}${message ? ` (${message})` : ''}`, undefined, {
+    const text = goText ? `${goText} (${detail})` : `${detail}${message ? ` (${message})` : ''}`;
+    throw new RegistryUnavailableError(`${what}: ${text}`, undefined, {
       cause: err,
     });
   }
