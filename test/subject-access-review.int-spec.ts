@@ -49,6 +49,12 @@ describe('SubjectAccessReview', () => {
     ['alice pushes elsewhere', { user: 'alice', resourceAttributes: layers('update', 'other') }, false],
     ['a service account of ci pulls through its group', { user: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci'], resourceAttributes: layers('get') }, true],
     ['the same service account pushes', { user: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts:ci'], resourceAttributes: layers('update') }, false],
+    // A project's default role bindings: system:image-pullers (group system:serviceaccounts:<ns>), system:image-builders (SA builder).
+    ['a service account pulls from its own namespace', { user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'], resourceAttributes: layers('get', 'team') }, true],
+    ['that service account pushes to its own namespace', { user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:team'], resourceAttributes: layers('update', 'team') }, false],
+    ['that service account pulls from another namespace', { user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:team'], resourceAttributes: layers('get', 'other') }, false],
+    ['the builder service account pushes to its own namespace', { user: 'system:serviceaccount:team:builder', groups: ['system:serviceaccounts:team'], resourceAttributes: layers('update', 'team') }, true],
+    ['the builder service account pushes to another namespace', { user: 'system:serviceaccount:team:builder', resourceAttributes: layers('update', 'other') }, false],
     ['anonymous pulls anywhere', { user: 'system:anonymous', groups: ['system:unauthenticated'], resourceAttributes: layers('get', 'other') }, true],
     ['bob (no grants) pulls', { user: 'bob', resourceAttributes: layers('get') }, false],
     ['bob reads image streams (the API has no access control)', { user: 'bob', resourceAttributes: { namespace: 'myproject', verb: 'list', group: 'image.openshift.io', resource: 'imagestreams' } }, true],

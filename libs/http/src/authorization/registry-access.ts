@@ -17,9 +17,29 @@ export function registryActionOf(attributes: Record<string, unknown> | undefined
   return verb === 'get' ? 'pull' : verb === 'update' ? 'push' : null;
 }
 
-/** A review's status for a registry question: the access policy's grant to `subjects` in the attributes' namespace. */
+/**
+ * What OpenShift's default role bindings of every project grant on its own image streams
+ * (openshift-controller-manager's defaultrolebindings): `system:image-pullers` binds
+ * system:image-puller (pull) to the group `system:serviceaccounts:<ns>`, `system:image-builders`
+ * binds system:image-builder (pull and push) to the service account `builder`. As RBAC, only the
+ * subjects the review names count: a service account's groups must be given.
+ */
+function defaultBindingGrant(subjects: readonly string[], action: RepositoryAction, namespace: string): string | null {
+  if (namespace === '') return null;
+  if (subjects.includes(`system:serviceaccount:${namespace}:builder`)) return 'system:image-builders';
+  if (action === 'pull' && subjects.includes(`system:serviceaccounts:${namespace}`)) return 'system:image-pullers';
+  return null;
+}
+
+/**
+ * A review's status for a registry question: the access policy's grant to `subjects` in the
+ * attributes' namespace, or the namespace's default role binding for its service accounts.
+ */
 export function registryAccessStatus(policy: AccessPolicy, subjects: string[], action: RepositoryAction, attributes: Record<string, unknown>): { allowed: boolean; reason: string } {
   const where = str(attributes['namespace']);
-  const allowed = grantedRepositoryActions(policy, subjects, where).has(action);
-  return { allowed, reason: `access policy ${allowed ? 'grants' : 'does not grant'} ${action} in ${where === '' ? 'every namespace' : `namespace ${where}`}` };
+  const place = where === '' ? 'every namespace' : `namespace ${where}`;
+  if (grantedRepositoryActions(policy, subjects, where).has(action)) return { allowed: true, reason: `access policy grants ${action} in ${place}` };
+  const binding = defaultBindingGrant(subjects, action, where);
+  if (binding) return { allowed: true, reason: `the default role binding ${binding} of ${place} grants ${action} to its service accounts` };
+  return { allowed: false, reason: `access policy does not grant ${action} in ${place}` };
 }
