@@ -351,6 +351,11 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     const s = res.body.status.import;
     expect(specTag(s, 'v1').from).toEqual({ kind: 'DockerImage', name: `${repo()}:v1` });
     expect(statusTag(s, 'v2').items[0].image).toBe(v2.manifestDigest);
+    // spec.images and status.images are omitempty upstream: an empty list is not echoed back.
+    const listed = await post({ metadata: { name: 'whole' }, spec: { import: false, images: [], repository: { from: { kind: 'DockerImage', name: repo() }, importPolicy: { insecure: true } } } });
+    expect(listed.status).toBe(201);
+    expect(Object.keys(listed.body.spec).sort()).toEqual(['import', 'repository']);
+    expect(Object.keys(listed.body.status)).toEqual(['repository']);
   });
 
   it('honours resourceVersion and uid preconditions', async () => {

@@ -42,6 +42,8 @@ export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMo
     }
   }
   if (isObject(isi.spec.repository)) policies(isi.spec.repository);
+  // `images` is omitempty upstream: an empty list is not echoed back (nor a null one).
+  if (isi.spec.images === null || (Array.isArray(isi.spec.images) && isi.spec.images.length === 0)) delete isi.spec.images;
 }
 
 function parseError(name: string): string | null {
