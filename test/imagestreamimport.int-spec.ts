@@ -356,6 +356,14 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(listed.status).toBe(201);
     expect(Object.keys(listed.body.spec).sort()).toEqual(['import', 'repository']);
     expect(Object.keys(listed.body.status)).toEqual(['repository']);
+    // So are includeManifest and the import policy's booleans: false is not echoed back.
+    const falses = { includeManifest: false, importPolicy: { insecure: false, scheduled: false } };
+    const plain = await post({ metadata: { name: 'whole' }, spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${repo()}:v1` }, ...falses }], repository: { from: { kind: 'DockerImage', name: repo() }, ...falses } } });
+    expect(plain.status).toBe(201);
+    for (const entry of [plain.body.spec.images[0], plain.body.spec.repository]) {
+      expect(entry.includeManifest).toBeUndefined();
+      expect(entry.importPolicy).toEqual({ importMode: 'Legacy' });
+    }
   });
 
   it('honours resourceVersion and uid preconditions', async () => {

@@ -20,8 +20,13 @@ export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMo
   isi.spec.import = isi.spec.import === true;
   const policies = (p: { importPolicy?: unknown; referencePolicy?: unknown }) => {
     p.importPolicy = isObject(p.importPolicy) ? { ...p.importPolicy } : {};
-    const ip = p.importPolicy as { importMode?: string };
+    const ip = p.importPolicy as { importMode?: string; insecure?: unknown; scheduled?: unknown };
     if (!ip.importMode) ip.importMode = defaultImportMode;
+    // omitempty booleans upstream: false is not echoed back.
+    if (ip.insecure === false) delete ip.insecure;
+    if (ip.scheduled === false) delete ip.scheduled;
+    const entry = p as { includeManifest?: unknown };
+    if (entry.includeManifest === false) delete entry.includeManifest;
     const rp = isObject(p.referencePolicy) ? (p.referencePolicy as { type?: string }) : {};
     p.referencePolicy = { type: rp.type || 'Source' };
   };
