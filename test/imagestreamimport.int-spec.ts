@@ -203,6 +203,23 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(res.body.status.images[0].image.dockerImageMetadata).not.toHaveProperty('Os');
   });
 
+  it('one new image found in two repositories: each tag records its own repository, the answer the Image created once', async () => {
+    const fresh = await layout.addImage('mirrored', { seed: 'isi-mirrored' });
+    const [origin, mirror] = [`${registry.host}/${NS}/origin`, `${registry.host}/${NS}/mirror`];
+    await skopeoCopy(layout.dir, 'mirrored', `${origin}:mirrored`);
+    await skopeoCopy(layout.dir, 'mirrored', `${mirror}:mirrored`);
+    const res = await post(isi('twice', [image(`${origin}:mirrored`, 'here'), image(`${mirror}:mirrored`, 'there')]));
+    expect(res.status).toBe(201);
+    const s = res.body.status.import;
+    // upstream importSuccessful takes the event's pull spec from the entry's own image.
+    expect(statusTag(s, 'here').items[0].dockerImageReference).toBe(`${origin}@${fresh.manifestDigest}`);
+    expect(statusTag(s, 'there').items[0].dockerImageReference).toBe(`${mirror}@${fresh.manifestDigest}`);
+    // Its cached image creater answers both entries with the Image the first one created.
+    const [first, second] = res.body.status.images;
+    expect(first.image.metadata.uid).toBeDefined();
+    expect(second.image).toEqual(first.image);
+  });
+
   it('moves tags that follow the imported tag; includes manifests on request when nothing is written', async () => {
     const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
       metadata: { name: 'follow' },

@@ -64,8 +64,11 @@ export class ImageStreamImportHandler implements ResourceHandler {
 
     isi.status = await this.importer.lookup(isi, stream);
     if (isi.spec.import) {
+      // Taken before the Images are created: createImages may answer an entry with the Image an
+      // earlier entry created from another repository, while its tag records its own pull spec.
+      const imports = this.tagImports(isi);
       await this.createImages(isi, options);
-      isi.status.import = await this.writer.write(namespace, name, this.tagImports(isi), { ...input, select }, options);
+      isi.status.import = await this.writer.write(namespace, name, imports, { ...input, select }, options);
     }
     clearManifests(isi);
     return { kind: this.info.kind, apiVersion: `${this.info.group}/${this.info.version}`, ...isi };
@@ -105,6 +108,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
           importPolicy: repo.importPolicy,
           referencePolicy: repo.referencePolicy,
           result,
+          ...(result.image?.dockerImageReference ? { imageReference: result.image.dockerImageReference } : {}),
           specTagOnFailure: false,
         });
       }
@@ -118,6 +122,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
         importPolicy: spec.importPolicy,
         referencePolicy: spec.referencePolicy,
         result,
+        ...(result.image?.dockerImageReference ? { imageReference: result.image.dockerImageReference } : {}),
         specTagOnFailure: true,
       });
     });

@@ -17,6 +17,12 @@ export interface TagImport {
   importPolicy: TagImportPolicy;
   referencePolicy: TagReferencePolicy;
   result: ImageImportStatus;
+  /**
+   * The pull spec the entry's own lookup gave its image (`<its repository>@<digest>`): the tag
+   * event records it even when the answer's Image is one another entry of the request created
+   * from another repository (upstream importSuccessful takes it before its cached image creater).
+   */
+  imageReference?: string;
   /** A failed spec.images entry still gets its spec tag (upstream); a failed repository tag does not. */
   specTagOnFailure: boolean;
 }
@@ -103,7 +109,7 @@ export function planStreamImport(current: ImageStream, imports: TagImport[], sta
     }
     const event: TagEvent = {
       created: now,
-      dockerImageReference: mostSpecific(image.dockerImageReference, image.metadata.name!),
+      dockerImageReference: mostSpecific(t.imageReference ?? image.dockerImageReference, image.metadata.name!),
       image: image.metadata.name!,
       generation: nextGeneration,
     };
