@@ -402,6 +402,14 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('metadata.generateName names the import (and the stream it writes), as rest.BeforeCreate does', async () => {
+    const res = await post({ metadata: { generateName: 'gen-' }, spec: { import: true, images: [image(`${repo()}:v1`, 'v1')] } });
+    expect(res.status).toBe(201);
+    expect(res.body.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    expect(res.body.status.import.metadata.name).toBe(res.body.metadata.name);
+    expect((await stream(res.body.metadata.name)).status).toBe(200);
+  });
+
   it('422 Invalid with the field of each problem', async () => {
     const kind = await post(isi('app', [{ from: { kind: 'ImageStreamTag', name: 'x:y' } }]));
     expect(kind.status).toBe(422);
