@@ -345,4 +345,22 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     expect(edited.status).toBe(200);
     expect((await pollUntil(() => webImage(`${apps()}/deployments/cross`), (v) => v.image !== elsewhere)).image).toBe(wanted);
   });
+
+  it('null entries decode as empty triggers: two of them are duplicates (fieldPath "") and the annotation is ignored, as upstream', async () => {
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'nul' } })).status).toBe(201);
+    await map('nul', digest('9'));
+    const entries = (nulls: number) => `[${'null,'.repeat(nulls)}${JSON.stringify({ from: { kind: 'ImageStreamTag', name: 'nul:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' })}]`;
+    const withAnnotation = (name: string, value: string) => ({ ...deployment(name, 'nul:latest'), metadata: { name, annotations: { 'image.openshift.io/triggers': value } } });
+    // Go's json.Unmarshal turns each null into a zero ObjectFieldTrigger; hasDuplicateTriggers then
+    // sees two empty fieldPaths and CalculateAnnotationTriggers fails: the controller skips the object.
+    const twoNulls = await call('POST', `${apps()}/deployments`, withAnnotation('nul-two', entries(2)));
+    expect(twoNulls.status).toBe(201);
+    expect(twoNulls.headers.get('warning')).toContain('[1]: duplicate triggers are not allowed');
+    // One null is an entry the index skips; the other entry is followed.
+    expect((await call('POST', `${apps()}/deployments`, withAnnotation('nul-one', entries(1)))).status).toBe(201);
+    const fired = await pollUntil(() => webImage(`${apps()}/deployments/nul-one`), (v) => v.image !== ' ');
+    expect(fired.image).toBe(`quay.io/acme/nul@${digest('9')}`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await webImage(`${apps()}/deployments/nul-two`)).image).toBe(' ');
+  });
 });

@@ -104,6 +104,10 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
     parsed.forEach((raw: unknown, i) => {
       const at = `[${i}]`;
       if (raw === null) {
+        // Go decodes null into the zero ObjectFieldTrigger: its fieldPath "" counts in the
+        // duplicate check (two nulls, or a null and an entry without fieldPath, are duplicates).
+        if (seen.has('')) throw new Unusable(`${at}: duplicate triggers are not allowed (fieldPath "")`);
+        seen.add('');
         skipped.push(`${at}: empty entry`);
         return;
       }

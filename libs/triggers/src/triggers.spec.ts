@@ -181,6 +181,10 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     expect(read([entry])).toEqual({ triggers: [{ ...entry, paused: false }], unusable: null, skipped: [], malformed: [] });
     // What does not decode, or repeats a fieldPath, makes the whole annotation unusable.
     expect(read([entry, entry]).unusable).toContain('duplicate triggers are not allowed');
+    // null decodes as the zero entry (fieldPath ""): one is skipped, a second one is a duplicate.
+    expect(read([null, entry])).toMatchObject({ triggers: [{ ...entry, paused: false }], unusable: null });
+    expect(read([null, null, entry]).unusable).toContain('[1]: duplicate triggers are not allowed');
+    expect(read([null, { from: entry.from }, entry]).unusable).toContain('[1]: duplicate triggers are not allowed');
     expect(read('{').unusable).toBe('not valid JSON');
     expect(read({ a: 1 }).unusable).toBe('must be a JSON list of triggers');
     expect(read([{ ...entry, paused: 'false' }])).toMatchObject({ triggers: [], unusable: '[0].paused must be a boolean' });
