@@ -283,6 +283,11 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     );
     expect(lenient.status).toBe(201);
     expect(lenient.headers.get('warning')).toContain("[1].fieldPath must be spec.template.spec.containers");
+    // One `=` still parses upstream (it trims `?(@.name=="` and `")` apart), as a container named
+    // `?(@.name="web`, which no container can be: it holds the workload back, and the write says so.
+    const oneEq = await call('POST', `${apps()}/deployments`, workload('fp-one-eq', [entry('fp:latest', `${pod}.containers[?(@.name="web")].image`)]));
+    expect(oneEq.status).toBe(201);
+    expect(oneEq.headers.get('warning')).toContain('which no container can be named; write ?(@.name==');
     expect((await call('POST', `${apps()}/deployments`, deployment('fp-witness', 'fp:latest'))).status).toBe(201);
 
     await map('fp', digest('e'));
@@ -293,6 +298,7 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const blocked = await webImage(`${apps()}/deployments/fp-blocked`);
     expect([blocked.image, blocked.body.metadata.generation]).toEqual([' ', 1]);
+    expect((await webImage(`${apps()}/deployments/fp-one-eq`)).image).toBe(' ');
     expect(await listDeliveries(server.url, 'demo', 'fp-blocked')).toEqual([]);
 
     // Once the container exists, the workload is reconciled as a whole: both entries in one update.

@@ -1,3 +1,4 @@
+import { validateDns1123Label } from '@app/api-machinery';
 import { type AnnotationTrigger, parseStreamTag } from './trigger.types';
 
 /** A parsed container selector of a trigger fieldPath (reference §8.1). */
@@ -54,8 +55,9 @@ export interface ParsedTriggersAnnotation {
   /** Entries upstream's index leaves out, with why. */
   skipped: string[];
   /**
-   * Followed entries whose fieldPath is not a container image path: upstream fails the whole
-   * object on such an entry while it is unpaused and its tag has an image (no entry is applied).
+   * Followed entries whose fieldPath is not a container image path, or selects a name no container
+   * can have: upstream fails the whole object on such an entry while it is unpaused and its tag
+   * has an image (no entry is applied).
    */
   malformed: string[];
 }
@@ -137,8 +139,14 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
         skipped.push(`${at}: from.name ${JSON.stringify(name)} is not <stream>:<tag>`);
         return;
       }
-      if (!parseAnnotationFieldPath(fieldPath, podSpecPath)) {
+      const parsedPath = parseAnnotationFieldPath(fieldPath, podSpecPath);
+      if (!parsedPath) {
         malformed.push(`${at}.fieldPath must be ${podSpecPath}.containers[<index>|?(@.name=="<name>")].image (or initContainers)`);
+      } else if ('name' in parsedPath.selector && validateDns1123Label(parsedPath.selector.name, 'name').length) {
+        // Upstream trims `?(@.name=="` and `")` separately, so `?(@.name="web")` (one `=`) selects a
+        // container named `?(@.name="web`: no container can be (names are DNS-1123 labels), and the
+        // controller fails the object with "no such container" whenever the entry applies.
+        malformed.push(`${at}.fieldPath selects the container ${JSON.stringify(parsedPath.selector.name)}, which no container can be named; write ?(@.name=="<name>")`);
       }
       triggers.push({
         from: { kind, name: `${streamTag.stream}:${streamTag.tag}`, ...(namespace ? { namespace } : {}) },

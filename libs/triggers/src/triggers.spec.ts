@@ -193,6 +193,8 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     expect([quoted.unusable, quoted.triggers.length, quoted.malformed]).toEqual([null, 1, [expect.stringContaining('[0].fieldPath must be')]]);
     expect(read([{ ...entry, fieldPath: `${pod}.containers[0].name` }]).malformed).toHaveLength(1);
     expect(read([{ ...entry, fieldPath: `${pod}.containers[0]image` }]).malformed).toEqual([]);
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[?(@.name=="web")].image` }]).malformed).toEqual([]);
+    expect(read([{ ...entry, fieldPath: `${pod}.containers[?(@.name="web")].image` }]).malformed).toEqual([expect.stringContaining('which no container can be named')]);
     // Entries the index leaves out are skipped; the others are followed.
     const skipped = read([
       entry,
