@@ -144,6 +144,20 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(event.object).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', rows: [{ cells: ['app', 'registry.local:5000/tbl/app', expect.stringMatching(/^(v1,v2|v2,v1)$/), expect.any(String)] }] });
       expect(event.object.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata' });
     });
+
+    it('watch: only the first Table event carries columnDefinitions, later ones null (kube-apiserver sets NoHeaders after the first)', async () => {
+      const res = await fetch(`${ns()}/imagestreams?watch=true&resourceVersion=0&timeoutSeconds=2`, { headers: { accept: table } });
+      await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'headers' } });
+      const events = (await res.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; object: { kind: string; columnDefinitions: unknown } });
+      const tables = events.filter((e) => e.type !== 'BOOKMARK');
+      expect(tables.length).toBeGreaterThanOrEqual(2);
+      expect((tables[0]!.object.columnDefinitions as { name: string }[]).map((c) => c.name)).toEqual(['Name', 'Image Repository', 'Tags', 'Updated']);
+      for (const later of tables.slice(1)) expect(later.object).toMatchObject({ kind: 'Table', columnDefinitions: null });
+      await call('DELETE', `${ns()}/imagestreams/headers`);
+    });
   });
 
   describe('OpenAPI', () => {

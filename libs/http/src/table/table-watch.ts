@@ -5,13 +5,24 @@ import type { ServerResponse } from 'node:http';
  * watch writes them (clients such as client-go and @kubernetes/client-node wait for them before
  * they consider a watch open, and a quiet watch may write nothing for minutes), and, when
  * `convert` is given, every event line's object is converted (Table rows,
- * PartialObjectMetadata). BOOKMARK and ERROR events pass through unchanged.
+ * PartialObjectMetadata). BOOKMARK and ERROR events pass through unchanged. As kube-apiserver's
+ * watch encoder (it sets NoHeaders after the first object), only the first Table carries
+ * `columnDefinitions`; later ones have `null` there.
  */
 export function watchResponse(res: ServerResponse, convert?: (object: object) => object): ServerResponse {
   const writeHead = (...args: unknown[]): ServerResponse => {
     (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
     res.flushHeaders();
     return res;
+  };
+  let headersSent = false;
+  const withoutRepeatedHeaders = (object: object): object => {
+    if ((object as { kind?: unknown }).kind !== 'Table') return object;
+    if (!headersSent) {
+      headersSent = true;
+      return object;
+    }
+    return { ...object, columnDefinitions: null };
   };
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
@@ -21,7 +32,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
         if (!line.trim()) return line;
         const event = JSON.parse(line) as { type: string; object: object };
         if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
-        return JSON.stringify({ type: event.type, object: convert!(event.object) });
+        return JSON.stringify({ type: event.type, object: withoutRepeatedHeaders(convert!(event.object)) });
       })
       .join('\n');
     return (res.write as (c: string, ...r: unknown[]) => boolean).call(res, out, ...rest);
