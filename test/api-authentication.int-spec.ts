@@ -168,6 +168,10 @@ describe('API authentication', () => {
       expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
       expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
       expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'other')).toBe('no');
+      // kubectl auth whoami (a SelfSubjectReview in protobuf) names the token's user.
+      const whoami = await runKubectl(dir, ['auth', 'whoami', '-o', 'json']);
+      expect([whoami.code, whoami.stderr]).toEqual([0, '']);
+      expect(JSON.parse(whoami.stdout).status).toEqual({ userInfo: { username: 'alice', groups: ['system:authenticated'] } });
       kubeconfig('bob-token');
       expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('no');
       expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');

@@ -406,6 +406,23 @@ spec:
     expect(noNamespace.status).toBe(400);
   });
 
+  it('auth whoami (a SelfSubjectReview, authentication.k8s.io/v1, posted in protobuf): without API authentication the caller is anonymous', async () => {
+    const whoami = await kubectl(['auth', 'whoami']);
+    expect([whoami.code, whoami.stderr]).toEqual([0, '']);
+    expect(rows(whoami.stdout)).toEqual([['ATTRIBUTE', 'VALUE'], ['Username', 'system:anonymous'], ['Groups', '[system:unauthenticated]']]);
+    const review = await call('POST', `${api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect([review.status, review.body]).toEqual([
+      201,
+      {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: expect.any(String) },
+        status: { userInfo: { username: 'system:anonymous', groups: ['system:unauthenticated'] } },
+      },
+    ]);
+    expect((await call('GET', `${api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`)).status).toBe(405);
+  });
+
   it('api-resources lists short names', async () => {
     const out = rows(await ok(['api-resources', '--api-group=image.openshift.io']));
     const byName = new Map(out.slice(1).map((r) => [r[0], r]));

@@ -14,6 +14,7 @@ import { ResourceController } from './resource.controller';
 import { WatchService } from './watch.service';
 import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
+import { SelfSubjectReviewHandler } from './authentication/self-subject-review';
 import { localSubjectAccessReviewsInfo, SubjectAccessReviewHandler, subjectAccessReviewsInfo } from './authorization/subject-access-review';
 import { EventHandler } from './events/event.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
@@ -41,6 +42,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
         registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy));
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy));
         registry.register(new SelfSubjectRulesReviewHandler());
+        registry.register(new SelfSubjectReviewHandler());
         registry.register(new EventHandler(db));
         return reviews;
       },

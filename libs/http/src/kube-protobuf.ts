@@ -8,7 +8,7 @@ import { protoMessage } from './proto-message';
  * kubectl's typed clients send for built-in kinds: `kubectl create namespace` posts a Namespace,
  * `kubectl delete` may send DeleteOptions. The envelope is the magic `k8s\0` then a
  * runtime.Unknown (typeMeta, raw); the kinds decoded here are the core ones this server serves
- * (and the self-subject reviews `kubectl auth can-i` posts).
+ * (and the self-subject reviews `kubectl auth can-i` and `kubectl auth whoami` post).
  * Field numbers are those of k8s.io/apimachinery and k8s.io/api `generated.proto`.
  */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -51,6 +51,8 @@ function kubeTypes(): Root {
     .add(message('SelfSubjectAccessReview', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'SelfSubjectAccessReviewSpec']]))
     .add(message('SelfSubjectRulesReviewSpec', [['namespace', 1, 'string']]))
     .add(message('SelfSubjectRulesReview', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'SelfSubjectRulesReviewSpec']]))
+    // kubectl auth whoami posts an empty one: only its metadata could be set.
+    .add(message('SelfSubjectReview', [['metadata', 1, 'ObjectMeta']]))
     .add(message('Preconditions', [['uid', 1, 'string'], ['resourceVersion', 2, 'string']]))
     .add(
       message('DeleteOptions', [
@@ -73,6 +75,7 @@ const decodable: Record<string, Type> = {
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'authorization.k8s.io/v1/SelfSubjectAccessReview': root.lookupType('k8s.SelfSubjectAccessReview'),
   'authorization.k8s.io/v1/SelfSubjectRulesReview': root.lookupType('k8s.SelfSubjectRulesReview'),
+  'authentication.k8s.io/v1/SelfSubjectReview': root.lookupType('k8s.SelfSubjectReview'),
 };
 
 /**
