@@ -311,6 +311,25 @@ tag:
       expect(staleTag.stderr).toContain('Error from server (Conflict): Operation cannot be fulfilled on imagestreamtags.image.openshift.io "web:stable"');
     });
 
+    it('label and annotate with invalid keys: 422 worded as apimachinery words it (annotation keys checked in lower case, reported as written)', async () => {
+      const subdomain =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+      const namePart =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+      const annotated = await kubectl(['annotate', 'is', 'web', 'Bad_Key/x=1']);
+      expect([annotated.code, annotated.stderr]).toEqual([1, `The ImageStream "web" is invalid: metadata.annotations: Invalid value: "Bad_Key/x": prefix part ${subdomain}\n`]);
+      const labeled = await kubectl(['label', 'is', 'web', 'bad key=1']);
+      expect([labeled.code, labeled.stderr]).toEqual([1, `The ImageStream "web" is invalid: metadata.labels: Invalid value: "bad key": ${namePart}\n`]);
+      // Label values kubectl checks itself; over HTTP a long, badly formed one gets both of upstream's messages.
+      const value = `-${'v'.repeat(63)}`;
+      const res = await call('PATCH', `${api.base}/namespaces/sweep/imagestreams/web`, { metadata: { labels: { ok: value } } }, 'application/merge-patch+json');
+      expect(res.status).toBe(422);
+      expect(res.body.details.causes.map((c: { message: string }) => c.message)).toEqual([
+        `Invalid value: "${value}": must be no more than 63 characters`,
+        `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+      ]);
+    });
+
     it('get -w of istag is 405 MethodNotAllowed (no watch on the tag views); wait --for=jsonpath works on streams', async () => {
       const watched = await kubectl(['get', 'istag', '-w']);
       expect(watched.code).toBe(1);

@@ -60,25 +60,50 @@ export function validateDns1123SubdomainName(name: string | undefined, field = '
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
+/** apimachinery's RegexError: the rule, examples and the regex, worded as kube-apiserver words them. */
+function regexError(rule: string, regex: string, ...examples: string[]): string {
+  return `${rule} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${regex}')`;
+}
+
+const qualifiedNameRule = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const qualifiedNameRegex = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const qualifiedNameError = regexError(qualifiedNameRule, qualifiedNameRegex, 'MyName', 'my.name', '123-abc');
+const subdomainError = regexError(
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*',
+  'example.com',
+);
+const labelValueError = regexError(
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  `(${qualifiedNameRegex})?`,
+  'MyValue',
+  'my_value',
+  '12345',
+);
+
+/** The problems apimachinery's IsQualifiedName finds in `value` (each its own message; prefix first). */
+function qualifiedNameProblems(value: string): string[] {
+  const parts = value.split('/');
+  if (parts.length > 2) return [`a qualified name ${qualifiedNameError} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  const problems: string[] = [];
+  const name = parts.length === 2 ? parts[1]! : parts[0]!;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    if (prefix === '') problems.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) problems.push('prefix part must be no more than 253 characters');
+      if (!dns1123Subdomain.test(prefix)) problems.push(`prefix part ${subdomainError}`);
+    }
+  }
+  if (name === '') problems.push('name part must be non-empty');
+  else if (name.length > 63) problems.push('name part must be no more than 63 characters');
+  if (!qualifiedNamePart.test(name)) problems.push(`name part ${qualifiedNameError}`);
+  return problems;
+}
+
+/** A qualified name (label keys, finalizers): one Invalid error per problem, naming `key`. */
 export function validateQualifiedName(key: string, field: string): FieldError[] {
-  const slash = key.split('/');
-  let name = key;
-  if (slash.length > 2) return [fieldErr.invalid(field, key, 'a qualified name must have at most one "/"')];
-  if (slash.length === 2) {
-    const prefix = slash[0]!;
-    name = slash[1]!;
-    if (!isDns1123Subdomain(prefix)) return [fieldErr.invalid(field, key, 'prefix part must be a DNS-1123 subdomain')];
-  }
-  if (name.length === 0 || name.length > 63 || !qualifiedNamePart.test(name)) {
-    return [
-      fieldErr.invalid(
-        field,
-        key,
-        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-      ),
-    ];
-  }
-  return [];
+  return qualifiedNameProblems(key).map((problem) => fieldErr.invalid(field, key, problem));
 }
 
 export function validateLabels(labels: unknown, field = 'metadata.labels'): FieldError[] {
@@ -87,14 +112,10 @@ export function validateLabels(labels: unknown, field = 'metadata.labels'): Fiel
   const errors: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     errors.push(...validateQualifiedName(k, field));
-    if (typeof v !== 'string' || v.length > 63 || !labelValue.test(v)) {
-      errors.push(
-        fieldErr.invalid(
-          `${field}`,
-          v,
-          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        ),
-      );
+    if (typeof v !== 'string') errors.push(fieldErr.invalid(field, v, labelValueError));
+    else {
+      if (v.length > 63) errors.push(fieldErr.invalid(field, v, 'must be no more than 63 characters'));
+      if (!labelValue.test(v)) errors.push(fieldErr.invalid(field, v, labelValueError));
     }
   }
   return errors;
@@ -108,10 +129,11 @@ export function validateAnnotations(annotations: unknown, field = 'metadata.anno
   const errors: FieldError[] = [];
   let total = 0;
   for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
-    errors.push(...validateQualifiedName(k.toLowerCase(), field));
+    // Case does not matter in annotation keys: checked in lower case, reported as written (as upstream).
+    errors.push(...qualifiedNameProblems(k.toLowerCase()).map((problem) => fieldErr.invalid(field, k, problem)));
     if (typeof v !== 'string') errors.push(fieldErr.invalid(`${field}[${k}]`, v, 'must be a string'));
     else total += k.length + v.length;
   }
-  if (total > 256 * 1024) errors.push({ type: 'FieldValueTooLong', field, detail: 'must have at most 262144 bytes' });
+  if (total > 256 * 1024) errors.push(fieldErr.tooLong(field, 256 * 1024));
   return errors;
 }
