@@ -13,6 +13,30 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
   });
   afterAll(async () => api.close());
 
+  it('JSON answers are `Content-Type: application/json` with no charset parameter, as kube-apiserver sends them', async () => {
+    const digest = `sha256:${'f'.repeat(64)}`;
+    await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'app' }, tag: 'ct', image: { metadata: { name: digest }, dockerImageReference: `quay.io/conv/app@${digest}` } });
+    const paths = [
+      `${ns()}/imagestreams/app`,
+      `${ns()}/imagestreams`,
+      `${ns()}/imagestreams/missing`,
+      `${ns()}/imagestreams?limit=x`,
+      `${ns()}/imagestreamtags/app:ct`,
+      `${ns()}/imagetags`,
+      `${api.url}/apis`,
+      `${api.url}/apis/image.openshift.io/v1`,
+      `${api.url}/api/v1/namespaces`,
+      `${api.url}/version`,
+      `${api.url}/openapi/v3/apis/image.openshift.io/v1`,
+    ];
+    for (const path of paths) {
+      const res = await fetch(path);
+      expect([path, res.headers.get('content-type')]).toEqual([path, 'application/json']);
+    }
+    const created = await fetch(`${ns()}/imagestreams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'ct' } }) });
+    expect([created.status, created.headers.get('content-type')]).toEqual([201, 'application/json']);
+  });
+
   it('PUT of a missing object is 404 before the resourceVersion is checked; without one it is 422 with upstream wording', async () => {
     const missing = await call('PUT', `${ns()}/imagestreams/nope`, { metadata: { name: 'nope' } });
     expect(missing.status).toBe(404);

@@ -62,6 +62,12 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // After the hooks above (log context, authentication): plain GET imagestreamtag skips Nest.
   serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);
+  // Fastify appends `; charset=utf-8` to every JSON answer; kube-apiserver sends plain
+  // `application/json` (clients comparing the media type exactly see what they would upstream).
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
     const verb = labels?.verb ?? req.method.toLowerCase();
