@@ -37,6 +37,22 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([created.status, created.headers.get('content-type')]).toEqual([201, 'application/json']);
   });
 
+  it('a `timeout` query parameter that is no Go duration is 400 on every request but watches (kube-apiserver request deadline filter)', async () => {
+    const refused = await call('GET', `${ns()}/imagestreams?timeout=abc`);
+    expect([refused.status, refused.body]).toEqual([
+      400,
+      { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'invalid timeout specified in the request URL - time: invalid duration "abc"', reason: 'BadRequest', code: 400 },
+    ]);
+    expect((await call('GET', `${ns()}/imagestreams/app?timeout=5`)).body.message).toBe('invalid timeout specified in the request URL - time: missing unit in duration "5"');
+    expect((await call('DELETE', `${ns()}/imagestreams/app?timeout=1y`)).body.message).toBe('invalid timeout specified in the request URL - time: unknown unit "y" in duration "1y"');
+    expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
+    for (const timeout of ['32s', '1m0s', '1.5s', '0', '-1s', '1h30m', '.5s']) expect((await call('GET', `${ns()}/imagestreams/app?timeout=${timeout}`)).status).toBe(200);
+    expect((await call('GET', `${ns()}/imagestreamtags?timeout=x`)).status).toBe(400);
+    expect((await call('GET', `${api.url}/apis?timeout=x`)).status).toBe(400);
+    // A watch is long-running: its timeout is timeoutSeconds.
+    expect((await fetch(`${ns()}/imagestreams?watch=1&timeoutSeconds=1&timeout=abc`)).status).toBe(200);
+  });
+
   it('PUT of a missing object is 404 before the resourceVersion is checked; without one it is 422 with upstream wording', async () => {
     const missing = await call('PUT', `${ns()}/imagestreams/nope`, { metadata: { name: 'nope' } });
     expect(missing.status).toBe(404);

@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
+import { refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -59,6 +59,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     done(null, body),
   );
   bindRequestLogContext(fastify);
+  // Before authentication, as kube-apiserver's request deadline filter runs first.
+  refuseInvalidRequestTimeouts(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // After the hooks above (log context, authentication): plain GET imagestreamtag skips Nest.
   serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);

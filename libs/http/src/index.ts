@@ -11,3 +11,4 @@ export { decodeOpenApiV2, encodeOpenApiV2 } from './openapi/openapi-v2-protobuf'
 export * from './authentication/api-authentication';
 export * from './authentication/basic-credentials';
 export * from './authentication/failed-login-throttle';
+export * from './request-timeout';
