@@ -138,6 +138,20 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
   });
 
+  it('a delete kept for finalizers is 202 Accepted when orphanDependents is false (kube-apiserver delete handler), else 200', async () => {
+    const url = `${ns()}/imagestreams/accepted`;
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'accepted', finalizers: ['example.com/hold'] } })).status).toBe(201);
+    const del = await call('DELETE', url, { kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: false });
+    expect([del.status, del.body.kind]).toEqual([202, 'ImageStream']);
+    expect((await call('DELETE', `${url}?orphanDependents=false`)).status).toBe(202);
+    expect((await call('DELETE', url, { orphanDependents: true })).status).toBe(200);
+    expect((await call('PATCH', url, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+    // Deleted at once: 200 with a Status, whatever orphanDependents says.
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'accepted' } })).status).toBe(201);
+    const gone = await call('DELETE', url, { orphanDependents: false });
+    expect([gone.status, gone.body.kind]).toEqual([200, 'Status']);
+  });
+
   it('refuses invalid DeleteOptions and deletes nothing', async () => {
     const bogus = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus' });
     expect(bogus.status).toBe(422);

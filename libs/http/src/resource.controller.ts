@@ -39,6 +39,24 @@ function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body
   sendYaml(reply, result.code, result.body);
 }
 
+/** `orphanDependents: false` (body or query): the deprecated way to ask for cascading deletion. */
+function askedToWaitForDependents(query: Query, body: Record<string, unknown>): boolean {
+  if (body['orphanDependents'] !== undefined && body['orphanDependents'] !== null) return body['orphanDependents'] === false;
+  // A query boolean decodes as apimachinery decodes it: `0` or `false` in any case is false.
+  const fromQuery = queryValue(query, 'orphanDependents');
+  return fromQuery !== undefined && /^(0|false)$/i.test(fromQuery);
+}
+
+/**
+ * kube-apiserver's delete handler answers 202 Accepted instead of 200 when the object was not
+ * removed (finalizers keep it, the answer is the object, not a Status) and the client set
+ * orphanDependents to false.
+ */
+function acceptedWhenKept<R extends { code: number; body: object }>(result: R): R {
+  const kept = result.code === 200 && (result.body as { kind?: unknown }).kind !== 'Status';
+  return kept ? { ...result, code: 202 } : result;
+}
+
 function metadataNameOf(body: unknown): string | undefined {
   const meta = (body as { metadata?: { name?: unknown } } | null)?.metadata;
   return typeof meta?.name === 'string' ? meta.name : undefined;
@@ -272,7 +290,7 @@ export class ResourceController {
         if (!h.delete) throw ApiError.methodNotAllowed();
         const body = decodeDeleteBody(type, req.body);
         const result = await h.delete(namespace, name, deleteOptionsOf(req.query, body));
-        return sendWritten(req, reply, result);
+        return sendWritten(req, reply, askedToWaitForDependents(req.query, body) ? acceptedWhenKept(result) : result);
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
