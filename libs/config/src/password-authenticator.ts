@@ -48,6 +48,8 @@ export class PasswordAuthenticator {
     users: readonly AccessUser[],
     private readonly cache: VerifiedCredentialCache = DEFAULT_CACHE,
     private readonly now: () => number = Date.now,
+    /** The slow hash check (scrypt); a parameter so tests can count how often it runs. */
+    private readonly matches: (expected: PasswordHash, password: string) => Promise<boolean> = passwordMatches,
   ) {
     for (const u of users) this.hashes.set(u.name, u.password);
     const cost = mostCommonCost(users);
@@ -80,7 +82,7 @@ export class PasswordAuthenticator {
 
   private async verify(key: string, name: string, password: string): Promise<string | null> {
     const expected = this.hashes.get(name);
-    const matches = await passwordMatches(expected ?? this.decoy, password);
+    const matches = await this.matches(expected ?? this.decoy, password);
     if (!expected || !matches) return null;
     if (this.cache.entries > 0) {
       this.verified.set(key, { user: name, until: this.now() + this.cache.ttlMs });
