@@ -54,6 +54,11 @@ export interface StoreHooks<T extends ApiObject> {
   /** After the row is written (create or main-path update), e.g. resolve tag references. */
   afterWrite?(tx: Queryable, obj: T, old: T | null, rv: string): Promise<void>;
   /**
+   * Just before the row is removed (a delete, or the update that drops the last finalizer), under
+   * its lock: consequences of the object going away that commit with it (e.g. outbox rows).
+   */
+  beforeRemove?(tx: Queryable, old: T): Promise<void>;
+  /**
    * Fills computed/out-of-row state (e.g. status tags) for output. `marks[i]`, when given, is the
    * change's snapshot mark: fill objs[i] in as of that position (see `snapshotMarkSql`).
    */
@@ -637,6 +642,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   /** Removes the locked row and logs the DELETED change; `old` is decorated. Returns the last state. */
   private async removeLocked(tx: Queryable, old: T): Promise<T> {
+    await this.hooks.beforeRemove?.(tx, old);
     const rv = await allocateResourceVersion(tx);
     await this.storage.remove(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!);
     const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
