@@ -11,6 +11,7 @@ import { DeliveryClaims1733100000000 } from './1733100000000-DeliveryClaims';
 import { ChangeLogPreviousObject1733100000300 } from './1733100000300-ChangeLogPreviousObject';
 import { DeliveryAttemptsCollation1733200000000 } from './1733200000000-DeliveryAttemptsCollation';
 import { DeliveryResourceVersions1733300000200 } from './1733300000200-DeliveryResourceVersions';
+import { TagChangeRemovals1733400000000 } from './1733400000000-TagChangeRemovals';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -30,4 +31,5 @@ export const migrations = [
   ChangeLogPreviousObject1733100000300,
   DeliveryAttemptsCollation1733200000000,
   DeliveryResourceVersions1733300000200,
+  TagChangeRemovals1733400000000,
 ];

@@ -6,6 +6,8 @@ import { startTriggerServer, type TriggerServer } from './trigger-server';
 export interface TriggerServerWithRegistry {
   server: TriggerServer;
   registry: RunningRegistry;
+  /** The secret the registry's notifications carry (for a test that posts events of its own). */
+  notifySecret: string;
   /** Stops the registry, then the server (dropping its database). */
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function startTriggerServerWithRegistry(env: Record<string, string>
   return {
     server,
     registry,
+    notifySecret,
     async close() {
       await registry.stop();
       await server.close();

@@ -417,9 +417,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
       if (column) nsFilter += ` AND ${column} ${r.op === '=' ? '=' : '<>'} $${params.push(r.value)}`;
     }
     const rows = await this.db.query<FeedRow>(
-      // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
+      // Items are moves to an image: a tag's loss of its image (a row without one) is there for
+      // the trigger pipeline only. Qualified ORDER BY: the text output column `id` would sort "10" before "9".
       `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
-         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id LIMIT $3`,
+         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint AND c.image IS NOT NULL ${nsFilter} ORDER BY c.id LIMIT $3`,
       params,
     );
     const more = rows.length > limit;

@@ -205,7 +205,12 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     const tagsChanged = !sameStatusTags(nextTags, current);
     const rowChanged = !jsonEqual(comparableRow(next), comparableRow(old));
     if (!tagsChanged && !rowChanged) return;
-    if (tagsChanged) await this.history.replace(tx, old.metadata.uid!, nextTags);
+    if (tagsChanged) {
+      await this.history.replace(tx, old.metadata.uid!, nextTags);
+      // A tag whose image the write changed (moved, or dropped: a pruner removing its entries) is
+      // fed to tag_changes like any move, so its dependents are evaluated once this write commits.
+      await this.history.feedReplacedTops(tx, old.metadata.uid!, current, nextTags, { namespace: old.metadata.namespace!, stream: old.metadata.name!, cause: 'status' });
+    }
     const version = await allocateResourceVersion(tx);
     await this.table.update(tx, next, version);
     const relabelled = !jsonEqual(old.metadata.labels ?? {}, next.metadata.labels ?? {});

@@ -67,6 +67,8 @@ export function createImageStreamStore(db: Database, config: ImageApiConfig, his
       await importRequests.record(tx, obj, old, rv);
       if (old && !jsonEqual(old.spec, obj.spec)) await specListeners.notify(tx, obj, old);
     },
+    // The stream's tags lose their images with it: fed to tag_changes so their dependents are evaluated.
+    beforeRemove: (tx, old) => history.feedStreamRemoval(tx, old.metadata.uid!, { namespace: old.metadata.namespace!, stream: old.metadata.name!, cause: 'stream-delete' }),
   });
   return { store, table, resolver, history };
 }

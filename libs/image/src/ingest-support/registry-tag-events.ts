@@ -1,6 +1,6 @@
 import { finishWithVersionedWrites, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
 import { imageStreamTable } from '../imagestream/imagestream.store';
-import { TagHistoryRepository } from '../tag-history/tag-history.repository';
+import { TagHistoryRepository, tagRemovalFeedSql } from '../tag-history/tag-history.repository';
 
 /** A tag whose newest history entry changed because entries were removed. */
 export interface TagTopChange {
@@ -59,8 +59,9 @@ async function tops(q: Queryable, streamUid: string, tags: string[]): Promise<Ma
 
 /**
  * After entries were removed: clear the conditions of tags whose newest entry changed, feed each
- * move to an older image into `tag_changes` (a tag that emptied has no image to move to, so it is
- * not fed), and give the stream a new resourceVersion with its change-log entry (watchers see it).
+ * move to an older image into `tag_changes`, and each tag that emptied as a loss of its image (a
+ * row without an image: dependents are evaluated and wait for one), and give the stream a new
+ * resourceVersion with its change-log entry (watchers see it).
  */
 async function afterRemoval(
   tx: Transaction,
@@ -83,6 +84,9 @@ async function afterRemoval(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [stream.namespace, stream.name, stream.uid, tag, old.image, now.image, now.docker_image_reference, cause],
       );
+    } else if (!now && old.image) {
+      const feed = tagRemovalFeedSql('$1::text', '$2::text', '$3::uuid', '$4::text', '$5::text', '$6::text');
+      await tx.query(feed, [stream.namespace, stream.name, stream.uid, tag, old.image, cause]);
     }
   }
   touchStream(tx, stream);
@@ -175,9 +179,9 @@ export async function removeTagFromStream(
   if (!stream) return null;
   const top = (await tops(tx, stream.uid, [tag])).get(tag);
   // Conditions alone keep a tag listed in status, so they go too.
-  const deleted = await new TagHistoryRepository().deleteTag(tx, stream.uid, tag);
+  // A tag that had an image feeds its loss to tag_changes (a row without an image): its dependents are evaluated.
+  const deleted = await new TagHistoryRepository().deleteTag(tx, stream.uid, tag, { namespace, stream: name, cause: 'registry-delete' });
   if (deleted.entries + deleted.conditions === 0) return { removed: 0, changedTops: [] };
-  // The tag left status: no image to move to, so nothing is fed to tag_changes.
   touchStream(tx, stream);
   return { removed: deleted.entries, changedTops: top ? [{ tag, before: top.image, after: null }] : [] };
 }

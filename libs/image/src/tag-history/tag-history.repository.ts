@@ -41,6 +41,18 @@ export interface TagMoveOrigin {
 export const tagHistoryMarkSql = sequencePositionSql('image_stream_tag_events_id_seq');
 
 /**
+ * The start of an INSERT of a tag's loss of its image into `tag_changes` (to be completed with a
+ * FROM clause giving the columns' sources): a row with no image, whose `previous_image` is the
+ * image the tag had. The relay evaluates the dependents that follow the tag, as for a move, so a
+ * Trigger shows WaitingForImage and nothing fires until an image comes back. The pull feed lists
+ * moves to an image only, so it skips these rows.
+ */
+export function tagRemovalFeedSql(namespace: string, stream: string, streamUid: string, tag: string, previousImage: string, cause: string): string {
+  return `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+          SELECT ${namespace}, ${stream}, ${streamUid}, ${tag}, ${previousImage}, NULL, NULL, ${cause}`;
+}
+
+/**
  * Tag history rows: one per history entry, newest = highest id. Reading or moving one tag
  * touches only that tag's newest row (index tag_events_by_tag), whatever the history length.
  */
@@ -222,13 +234,57 @@ export class TagHistoryRepository {
     }
   }
 
-  /** Removes a tag's history and conditions (one round trip); returns how many of each existed. */
-  async deleteTag(q: Queryable, streamUid: string, tag: string): Promise<{ entries: number; conditions: number }> {
+  /**
+   * After a status write replaced the history (see replace): each tag whose newest entry now has
+   * another image is fed to `tag_changes` as a move, each tag that had an image and has none now
+   * (its history emptied or dropped) as the loss of it, so dependents are evaluated as for any
+   * move. One statement for all of them; nothing when no tag's image changed.
+   */
+  async feedReplacedTops(q: Queryable, streamUid: string, before: NamedTagEventList[], after: NamedTagEventList[], origin: TagMoveOrigin): Promise<void> {
+    const topOf = (tags: NamedTagEventList[]) => new Map(tags.map((t) => [t.tag, t.items?.[0]]));
+    const old = topOf(before);
+    const now = topOf(after);
+    const rows: { tag: string; previous: string | null; image: string | null; ref: string | null }[] = [];
+    for (const tag of new Set([...old.keys(), ...now.keys()])) {
+      const previous = old.get(tag)?.image || null;
+      const next = now.get(tag);
+      if (next?.image && next.image !== previous) rows.push({ tag, previous, image: next.image, ref: next.dockerImageReference });
+      else if (!next?.image && previous) rows.push({ tag, previous, image: null, ref: null });
+    }
+    if (!rows.length) return;
+    await q.query(
+      `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+       SELECT $1, $2, $3::uuid, r.tag, r.previous, r.image, r.ref, $4 FROM jsonb_to_recordset($5::jsonb) AS r(tag text, previous text, image text, ref text)`,
+      [origin.namespace, origin.stream, streamUid, origin.cause, JSON.stringify(rows)],
+    );
+  }
+
+  /**
+   * A stream about to be deleted: every tag whose newest entry has an image loses it, fed to
+   * `tag_changes` (one statement; the stream's history is read once, as its delete removes it).
+   */
+  async feedStreamRemoval(q: Queryable, streamUid: string, origin: TagMoveOrigin): Promise<void> {
+    await q.query(
+      `WITH top AS (SELECT DISTINCT ON (tag) tag, image FROM image_stream_tag_events WHERE stream_uid = $1 ORDER BY tag, id DESC)
+       ${tagRemovalFeedSql('$2::text', '$3::text', '$1::uuid', 'top.tag', 'top.image', '$4::text')} FROM top WHERE top.image <> ''`,
+      [streamUid, origin.namespace, origin.stream, origin.cause],
+    );
+  }
+
+  /**
+   * Removes a tag's history and conditions (one round trip); returns how many of each existed.
+   * A tag that had an image loses it: that is fed to `tag_changes` as a row without an image (see
+   * tagRemovalFeedSql), so the dependents following it are evaluated (they wait for an image).
+   */
+  async deleteTag(q: Queryable, streamUid: string, tag: string, origin: TagMoveOrigin): Promise<{ entries: number; conditions: number }> {
+    // Every CTE reads the statement's snapshot: `top` is the newest entry before the delete.
     const [row] = await q.query<{ entries: string; conditions: string }>(
-      `WITH e AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1),
-            c AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1)
+      `WITH top AS (SELECT image FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 ORDER BY id DESC LIMIT 1),
+            e AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND tag = $2 RETURNING 1),
+            c AS (DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2 RETURNING 1),
+            feed AS (${tagRemovalFeedSql('$3::text', '$4::text', '$1::uuid', '$2::text', 'top.image', '$5::text')} FROM top WHERE top.image <> '')
        SELECT (SELECT count(*) FROM e)::text AS entries, (SELECT count(*) FROM c)::text AS conditions`,
-      [streamUid, tag],
+      [streamUid, tag, origin.namespace, origin.stream, origin.cause],
     );
     return { entries: Number(row?.entries ?? 0), conditions: Number(row?.conditions ?? 0) };
   }

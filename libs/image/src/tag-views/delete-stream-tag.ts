@@ -4,7 +4,8 @@ import type { StreamTagStore } from './stream-tag-store';
 
 /**
  * istag/itag delete: under the stream's row lock, drops the spec tag and the tag's history
- * and conditions (Images stay). 404 when the tag is in neither; a missing stream is a 404 of
+ * and conditions (Images stay); a tag that had an image feeds its loss to `tag_changes`, so its
+ * dependents are evaluated in turn. 404 when the tag is in neither; a missing stream is a 404 of
  * the view named after the stream; `preconditions.uid` must be the stream's (409).
  */
 export async function deleteStreamTag(
@@ -24,7 +25,7 @@ export async function deleteStreamTag(
       async (current, tx) => {
         const uid = options.preconditions?.uid;
         if (uid && uid !== current.metadata.uid) throw ApiError.conflict(ref, name, 'the UID precondition was not met');
-        const deleted = await history.deleteTag(tx, current.metadata.uid!, tag);
+        const deleted = await history.deleteTag(tx, current.metadata.uid!, tag, { namespace, stream: streamName, cause: 'delete' });
         const hadHistory = deleted.entries + deleted.conditions > 0;
         const before = current.spec.tags ?? [];
         const after = before.filter((t) => t.name !== tag);

@@ -1,0 +1,158 @@
+import { call } from '@app/testing';
+import { envelope, postEnvelope, registryEvent, skopeoDelete } from './ingest-harness';
+import { pollUntil } from './support/poll';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
+import { createSigningSecret, createTrigger, digest, findCondition, getTrigger, mapImage, triggerSpec } from './support/trigger-resources';
+import type { TriggerServer } from './support/trigger-server';
+import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
+import { Receiver } from './support/webhook-receiver';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`tag removal trigger tests skipped: ${skipReason}`);
+
+const NS = 'gone';
+
+/**
+ * Evaluation is level-driven: a tag that loses its image (istag delete, a registry delete, the
+ * stream's delete) is evaluated like a move, so its Triggers say they wait for an image, nothing
+ * is sent, and the next push fires once.
+ */
+describeRegistry('a followed tag that loses its image', () => {
+  const rx = new Receiver();
+  let stack: TriggerServerWithRegistry | undefined;
+  let server: TriggerServer;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let pushed: BuiltImage;
+
+  const images = () => `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}`;
+  const map = (stream: string, image: string) => mapImage(server.url, NS, { stream, tag: 'latest', image, repository: `quay.io/${NS}/${stream}` });
+  const waiting = (name: string) =>
+    pollUntil(
+      () => getTrigger(server.url, NS, name),
+      (t) => findCondition(t, 'WaitingForImage')?.status === 'True',
+      30000,
+    );
+  const available = (name: string) =>
+    pollUntil(
+      () => getTrigger(server.url, NS, name),
+      (t) => findCondition(t, 'WaitingForImage')?.status === 'False',
+      30000,
+    );
+  /** A trigger on `<stream>:latest` that has fired once for `first`, mapped to the tag. */
+  const createStream = async (stream: string) => expect((await call('POST', `${images()}/imagestreams`, { metadata: { name: stream } })).status).toBe(201);
+  const firedOnce = async (name: string, stream: string, first: string) => {
+    await createStream(stream);
+    await map(stream, first);
+    await createTrigger(server.url, NS, name, triggerSpec(`${stream}:latest`, { kind: 'Webhook', name }, rx.url(`/${name}`)));
+    const [event] = await rx.waitFor(`/${name}`, 1, 30000);
+    expect(event!.json.data.new.digest).toBe(first);
+    const t = await pollUntil(() => getTrigger(server.url, NS, name), (x) => x.status?.lastTriggeredImageID === first, 30000);
+    expect(findCondition(t, 'WaitingForImage')).toBeUndefined();
+  };
+  /** After the loss: the no-image condition, last image kept, nothing sent; then the next push fires once. */
+  const waitsThenFiresOnce = async (name: string, stream: string, first: string, next: string, recreate = false) => {
+    const t = await waiting(name);
+    expect(findCondition(t, 'WaitingForImage')).toMatchObject({ status: 'True', reason: 'TagHasNoImage' });
+    expect(t.status.lastTriggeredImageID).toBe(first);
+    expect(rx.at(`/${name}`)).toHaveLength(1);
+
+    if (recreate) await createStream(stream);
+    await map(stream, next);
+    const events = await rx.waitFor(`/${name}`, 2, 30000);
+    expect(events[1]!.json.data).toMatchObject({ reason: 'ImageChanged', old: { digest: first }, new: { digest: next } });
+    expect(findCondition(await available(name), 'WaitingForImage')).toMatchObject({ status: 'False', reason: 'ImageAvailable' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at(`/${name}`)).toHaveLength(2);
+  };
+
+  beforeAll(async () => {
+    await rx.start();
+    ({ server, registry } = stack = await startTriggerServerWithRegistry());
+    layout = await OciLayout.create();
+    pushed = await layout.addImage('one', { seed: 'trigger-tag-removal-one' });
+    expect((await createSigningSecret(server.url, NS)).status).toBe(201);
+  }, 120000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+    rx.close();
+  });
+
+  it('istag DELETE: the trigger waits for an image, nothing is sent, the next push fires once', async () => {
+    await firedOnce('on-istag', 'istag', digest('a'));
+    expect((await call('DELETE', `${images()}/imagestreamtags/istag:latest`)).status).toBe(200);
+    await waitsThenFiresOnce('on-istag', 'istag', digest('a'), digest('b'));
+    // The pull feed lists moves to an image only: the loss in between is not an item.
+    const feed = await call('GET', `${server.url}/apis/triggers.imagestreamd.io/v1/namespaces/${NS}/tagchangeevents?limit=1000`);
+    expect(feed.status).toBe(200);
+    const items = feed.body.items as { stream: string; from: string | null; to: string | null }[];
+    expect(items.every((i) => typeof i.to === 'string')).toBe(true);
+    expect(items.filter((i) => i.stream === 'istag').map((i) => [i.from, i.to])).toEqual([
+      [null, digest('a')],
+      [null, digest('b')],
+    ]);
+  });
+
+  it('ImageTag DELETE: the trigger waits for an image, then the next push fires once', async () => {
+    await firedOnce('on-itag', 'itag', digest('7'));
+    expect((await call('DELETE', `${images()}/imagetags/itag:latest`)).status).toBe(200);
+    await waitsThenFiresOnce('on-itag', 'itag', digest('7'), digest('8'));
+  });
+
+  it('a /status write that drops the tag (as a pruner does): the trigger waits for an image, then the next push fires once', async () => {
+    await firedOnce('on-status', 'pruned', digest('3'));
+    const stream = (await call('GET', `${images()}/imagestreams/pruned`)).body;
+    const put = await call('PUT', `${images()}/imagestreams/pruned/status`, { ...stream, status: { ...stream.status, tags: [] } });
+    expect(put.status).toBe(200);
+    expect(put.body.status.tags ?? []).toEqual([]);
+    await waitsThenFiresOnce('on-status', 'pruned', digest('3'), digest('4'));
+  });
+
+  it('istag DELETE then a re-push of the same image: no second fire (the dependent has it), the wait ends', async () => {
+    await firedOnce('on-repush', 'repush', digest('c'));
+    expect((await call('DELETE', `${images()}/imagestreamtags/repush:latest`)).status).toBe(200);
+    await waiting('on-repush');
+    await map('repush', digest('c'));
+    const t = await available('on-repush');
+    expect(t.status.lastTriggeredImageID).toBe(digest('c'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/on-repush')).toHaveLength(1);
+  });
+
+  it('a registry tag delete (the registry no longer has the tag): the trigger waits for an image, then the next push fires once', async () => {
+    await firedOnce('on-regtag', 'regtag', digest('d'));
+    // What distribution sends for a tag delete; the registry was never pushed this tag, so the
+    // worker's check finds it gone and removes the tag from the stream's status.
+    const res = await postEnvelope(`${server.url}/registry/notifications`, stack!.notifySecret, envelope(registryEvent({ action: 'delete', repository: `${NS}/regtag`, tag: 'latest' })));
+    expect(res.status).toBe(202);
+    await pollUntil(
+      async () => (await call('GET', `${images()}/imagestreamtags/regtag:latest`)).status,
+      (s) => s === 404,
+      30000,
+    );
+    await waitsThenFiresOnce('on-regtag', 'regtag', digest('d'), digest('e'));
+  });
+
+  it('a pushed image deleted from the registry (manifest and tag delete events): the trigger waits, then the next push fires once', async () => {
+    await skopeoCopy(layout.dir, 'one', `${registry.host}/${NS}/regman:latest`);
+    await pollUntil(
+      async () => (await call('GET', `${images()}/imagestreamtags/regman:latest`)).body?.image?.metadata?.name,
+      (d) => d === pushed.manifestDigest,
+      30000,
+    );
+    await createTrigger(server.url, NS, 'on-regman', triggerSpec('regman:latest', { kind: 'Webhook', name: 'on-regman' }, rx.url('/on-regman')));
+    await rx.waitFor('/on-regman', 1, 30000);
+    await pollUntil(() => getTrigger(server.url, NS, 'on-regman'), (x) => x.status?.lastTriggeredImageID === pushed.manifestDigest, 30000);
+    await skopeoDelete(registry.host, `${NS}/regman`, pushed.manifestDigest);
+    await waitsThenFiresOnce('on-regman', 'regman', pushed.manifestDigest, digest('f'));
+  });
+
+  it('stream DELETE: the trigger waits for an image, then a push to the stream created again fires once', async () => {
+    await firedOnce('on-stream', 'whole', digest('1'));
+    expect((await call('DELETE', `${images()}/imagestreams/whole`)).status).toBe(200);
+    await waitsThenFiresOnce('on-stream', 'whole', digest('1'), digest('2'), true);
+  });
+});
