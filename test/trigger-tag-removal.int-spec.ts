@@ -111,6 +111,30 @@ describeRegistry('a followed tag that loses its image', () => {
     await waitsThenFiresOnce('on-status', 'pruned', digest('3'), digest('4'));
   });
 
+  it('an annotated workload is reconciled when a followed tag loses its image: an imageless entry no longer holds it back', async () => {
+    for (const stream of ['wgood', 'wbad']) await createStream(stream);
+    await map('wbad', digest('5'));
+    const pod = 'spec.template.spec';
+    const entries = [
+      { from: { kind: 'ImageStreamTag', name: 'wgood:latest' }, fieldPath: `${pod}.containers[?(@.name=="web")].image` },
+      // Names no container: while its tag has an image, no entry of the workload is applied.
+      { from: { kind: 'ImageStreamTag', name: 'wbad:latest' }, fieldPath: `${pod}.containers[?(@.name=="gone")].image` },
+    ];
+    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
+    const created = await call('POST', apps, {
+      metadata: { name: 'held', annotations: { 'image.openshift.io/triggers': JSON.stringify(entries) } },
+      spec: { selector: { matchLabels: { app: 'held' } }, template: { metadata: { labels: { app: 'held' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
+    });
+    expect(created.status).toBe(201);
+    const webImage = async () => (await call('GET', `${apps}/held`)).body.spec.template.spec.containers[0].image as string;
+    await map('wgood', digest('6'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await webImage()).toBe(' ');
+
+    expect((await call('DELETE', `${images()}/imagestreamtags/wbad:latest`)).status).toBe(200);
+    expect(await pollUntil(webImage, (i) => i !== ' ', 30000)).toBe(`quay.io/${NS}/wgood@${digest('6')}`);
+  });
+
   it('istag DELETE then a re-push of the same image: no second fire (the dependent has it), the wait ends', async () => {
     await firedOnce('on-repush', 'repush', digest('c'));
     expect((await call('DELETE', `${images()}/imagestreamtags/repush:latest`)).status).toBe(200);
