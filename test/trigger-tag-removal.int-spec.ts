@@ -111,6 +111,26 @@ describeRegistry('a followed tag that loses its image', () => {
     await waitsThenFiresOnce('on-status', 'pruned', digest('3'), digest('4'));
   });
 
+  it('a /status write that drops the newest entry moves the tag back: fed as a move (cause status), an explicit rollback', async () => {
+    await firedOnce('on-status-move', 'pruned2', digest('9'));
+    await map('pruned2', digest('0'));
+    await rx.waitFor('/on-status-move', 2, 30000);
+    const stream = (await call('GET', `${images()}/imagestreams/pruned2`)).body;
+    const [latest] = stream.status.tags as { tag: string; items: { image: string }[] }[];
+    expect(latest!.items.map((i) => i.image)).toEqual([digest('0'), digest('9')]);
+    const put = await call('PUT', `${images()}/imagestreams/pruned2/status`, { ...stream, status: { ...stream.status, tags: [{ tag: 'latest', items: latest!.items.slice(1) }] } });
+    expect(put.status).toBe(200);
+    const events = await rx.waitFor('/on-status-move', 3, 30000);
+    expect(events[2]!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: digest('0') }, new: { digest: digest('9') } });
+    const feed = await call('GET', `${server.url}/apis/triggers.imagestreamd.io/v1/namespaces/${NS}/tagchangeevents?limit=1000`);
+    const moves = (feed.body.items as { stream: string; from: string | null; to: string; cause: string }[]).filter((i) => i.stream === 'pruned2');
+    expect(moves.map((i) => [i.from, i.to, i.cause])).toEqual([
+      [null, digest('9'), 'mapping'],
+      [digest('9'), digest('0'), 'mapping'],
+      [digest('0'), digest('9'), 'status'],
+    ]);
+  });
+
   it('an annotated workload is reconciled when a followed tag loses its image: an imageless entry no longer holds it back', async () => {
     for (const stream of ['wgood', 'wbad']) await createStream(stream);
     await map('wbad', digest('5'));
