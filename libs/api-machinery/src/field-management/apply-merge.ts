@@ -59,6 +59,9 @@ export function removeFields(obj: JsonObject, paths: FieldSet, keep: FieldSet): 
   const ordered = [...paths].map(decodePath).sort((a, b) => a.length - b.length);
   for (const path of ordered) {
     if (hasDescendant(keep, path) || isKeyField(path)) continue;
+    // Metadata as a whole is never removed (managedFields written before fieldValues stopped
+    // owning an empty metadata may still name it).
+    if (path.length === 1 && path[0] === 'f:metadata') continue;
     removeAt(obj, path);
   }
 }

@@ -122,6 +122,15 @@ describe('server-side apply', () => {
     expect(third.object['metadata']).toMatchObject({ labels: { app: 'web', tier: 'front' } });
   });
 
+  it('never owns metadata itself: an empty metadata applied, then left out, keeps the identity of the object', () => {
+    const live = stream([{ name: 'latest', from: 'a:1' }]);
+    const bare = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream' };
+    const first = applyConfiguration(shapes, live, undefined, { ...bare, metadata: {} }, writer('fuzz'), true, T1);
+    expect(byManager(first.managedFields)['fuzz/Apply']?.fieldsV1).toBeUndefined();
+    const second = applyConfiguration(shapes, first.object, first.managedFields, { ...bare, metadata: { name: 'web' } }, writer('fuzz'), true, T2);
+    expect(second.object['metadata']).toMatchObject({ name: 'web', namespace: 'demo', uid: 'u1' });
+  });
+
   it('keeps what it still applies inside a map it owned as itself (kubectl moving client-side apply ownership to its applier)', () => {
     // kubectl apply --server-side over a client-side apply copies the Update manager's fields,
     // maps owned as themselves (`.`) included, into the applier's entry; the next apply no longer

@@ -54,7 +54,11 @@ export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, strin
       const childPath = [...path, `f:${field}`];
       const childPattern = pattern ? `${pattern}.${field}` : field;
       const keys = shapes.associative[childPattern];
-      if (shapes.atomic.has(childPattern)) {
+      if (path.length === 0 && field === 'metadata' && isPlainObject(value)) {
+        // Every object has metadata (its identity lives there): an applier owns fields in it, never
+        // the map itself, so a later apply without them cannot remove metadata as a whole.
+        walk(value, childPath, childPattern);
+      } else if (shapes.atomic.has(childPattern)) {
         out.set(encodePath(childPath), JSON.stringify(value));
       } else if (isPlainObject(value) && Object.keys(value).length > 0) {
         if (shapes.granularMaps.has(childPattern)) out.set(encodePath(childPath), PRESENT);
