@@ -77,6 +77,17 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect(preview.status).toBe(400);
   });
 
+  it('a create or update body that is not an object is 400 before any handler reads it', async () => {
+    // A null DeliveryRedrive read as "no spec": it redrove the whole namespace, then answered 500.
+    for (const body of ['null', '[]', '"x"', '5']) {
+      const redrive = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bad/deliveryredrives`, body);
+      expect([redrive.status, redrive.body.kind, redrive.body.message]).toEqual([400, 'Status', expect.stringMatching(/^the request body must be an object, not /)]);
+      expect((await call('PUT', `${ns()}/imagestreams/app`, body)).status).toBe(400);
+    }
+    const yaml = await call('POST', `${ns()}/imagestreams`, '- a\n- b\n', 'application/yaml');
+    expect([yaml.status, yaml.body.message]).toEqual([400, 'the request body must be an object, not a list']);
+  });
+
   it('broken JSON patches are 400/422', async () => {
     const patch = (body: string) => call('PATCH', `${ns()}/imagestreams/app`, body, 'application/json-patch+json');
     expect((await patch('[null]')).status).toBe(400);

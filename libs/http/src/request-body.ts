@@ -39,6 +39,16 @@ export function decodeObjectBody(contentType: string | undefined, raw: Buffer | 
   throw ApiError.unsupportedMediaType(type);
 }
 
+/**
+ * A create or update body is an object (kube-apiserver's decoder finds no kind in anything else):
+ * null, a list or a scalar is 400 before any handler runs, so none reads it as "no fields given".
+ */
+export function requireObjectBody(body: unknown): Record<string, unknown> {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  const got = body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`;
+  throw ApiError.badRequest(`the request body must be an object, not ${got}`);
+}
+
 /** Decodes a PATCH body and says which patch it is; unknown patch types are 415. */
 export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined): { type: PatchType; patch: unknown } {
   const type = patchTypeOf(mediaType(contentType));
