@@ -76,7 +76,7 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
     conditions,
     'WaitingForImage',
     tag === null,
-    { reason: 'TagHasNoImage', message: `${tagKeyString(from)} has no image yet (or its stream does not exist)` },
+    { reason: 'TagHasNoImage', message: `${tagKeyString(from)} has no image (none pushed yet, the tag or its stream was deleted, or the stream does not exist)` },
     { reason: 'ImageAvailable', message: `${tagKeyString(from)} has ${tag?.image ?? 'an image'}` },
     time,
   );
