@@ -11,7 +11,9 @@ const quote = (text: string) => JSON.stringify(text);
 
 /**
  * Why Go's time.ParseDuration refuses `value` (its own error text), or null when it parses:
- * `[-+]` then one or more `<number><unit>` (`1.5h`, `300ms`, `1h30m`), or `0`.
+ * `[-+]` then one or more `<number><unit>` (`1.5h`, `300ms`, `1h30m`), or `0`. Hand-written: the
+ * npm duration parsers accept other grammars (`1 hour`, `1d`) and give none of Go's error texts,
+ * which kube-apiserver returns verbatim.
  */
 export function goDurationError(value: string): string | null {
   const invalid = `time: invalid duration ${quote(value)}`;

@@ -1,6 +1,6 @@
 import { finishWithVersionedWrites, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
 import { imageStreamTable } from '../imagestream/imagestream.store';
-import { TagHistoryRepository, tagRemovalFeedSql } from '../tag-history/tag-history.repository';
+import { TagHistoryRepository } from '../tag-history/tag-history.repository';
 
 /** A tag whose newest history entry changed because entries were removed. */
 export interface TagTopChange {
@@ -78,15 +78,13 @@ async function afterRemoval(
     if (now?.id === old.id) continue;
     changedTops.push({ tag, before: old.image, after: now?.image ?? null });
     await tx.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`, [stream.uid, tag]);
-    if (now && now.image !== old.image) {
+    // A move to another image, or the loss of the image (a row without one) when the tag emptied.
+    if (now ? now.image !== old.image : Boolean(old.image)) {
       await tx.query(
         `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [stream.namespace, stream.name, stream.uid, tag, old.image, now.image, now.docker_image_reference, cause],
+        [stream.namespace, stream.name, stream.uid, tag, old.image, now?.image ?? null, now?.docker_image_reference ?? null, cause],
       );
-    } else if (!now && old.image) {
-      const feed = tagRemovalFeedSql('$1::text', '$2::text', '$3::uuid', '$4::text', '$5::text', '$6::text');
-      await tx.query(feed, [stream.namespace, stream.name, stream.uid, tag, old.image, cause]);
     }
   }
   touchStream(tx, stream);
