@@ -85,15 +85,42 @@ describeRegistry('a followed tag that loses its image', () => {
     await firedOnce('on-istag', 'istag', digest('a'));
     expect((await call('DELETE', `${images()}/imagestreamtags/istag:latest`)).status).toBe(200);
     await waitsThenFiresOnce('on-istag', 'istag', digest('a'), digest('b'));
-    // The pull feed lists moves to an image only: the loss in between is not an item.
+    // The pull feed lists the loss in between as a tag.deleted item: what the tag lost, no image now.
     const feed = await call('GET', `${server.url}/apis/triggers.imagestreamd.io/v1/namespaces/${NS}/tagchangeevents?limit=1000`);
     expect(feed.status).toBe(200);
-    const items = feed.body.items as { stream: string; from: string | null; to: string | null }[];
-    expect(items.every((i) => typeof i.to === 'string')).toBe(true);
-    expect(items.filter((i) => i.stream === 'istag').map((i) => [i.from, i.to])).toEqual([
-      [null, digest('a')],
-      [null, digest('b')],
+    const items = feed.body.items as { stream: string; type: string; from: string | null; to: string | null; dockerImageReference: string | null; cause: string }[];
+    expect(items.filter((i) => i.stream === 'istag').map((i) => [i.type, i.from, i.to, i.cause])).toEqual([
+      ['tag.created', null, digest('a'), 'mapping'],
+      ['tag.deleted', digest('a'), null, 'delete'],
+      ['tag.created', null, digest('b'), 'mapping'],
     ]);
+    expect(items.find((i) => i.stream === 'istag' && i.type === 'tag.deleted')!.dockerImageReference).toBeNull();
+  });
+
+  it('istag DELETE, then a push of an image the tag held before the newer one: the tag starts afresh, so it fires', async () => {
+    // first → newer fired; the tag's own order ranks `first` as older, which holds pushes back
+    // while the tag lives. After the deletion that order no longer counts (as for a stream deleted
+    // and created again); the images carry no build time, so nothing else ranks them.
+    await firedOnce('on-afresh', 'afresh', digest('e'));
+    await map('afresh', digest('f'));
+    await rx.waitFor('/on-afresh', 2, 30000);
+    await map('afresh', digest('e'));
+    // While the tag lives, the push back to the older image is ignored.
+    const ignored = await pollUntil(
+      () => getTrigger(server.url, NS, 'on-afresh'),
+      (t) => findCondition(t, 'OlderImageIgnored')?.status === 'True',
+      30000,
+    );
+    expect(ignored.status.lastTriggeredImageID).toBe(digest('f'));
+    expect(rx.at('/on-afresh')).toHaveLength(2);
+
+    expect((await call('DELETE', `${images()}/imagestreamtags/afresh:latest`)).status).toBe(200);
+    await waiting('on-afresh');
+    await map('afresh', digest('e'));
+    const events = await rx.waitFor('/on-afresh', 3, 30000);
+    expect(events[2]!.json.data).toMatchObject({ reason: 'ImageChanged', old: { digest: digest('f') }, new: { digest: digest('e') } });
+    const t = await pollUntil(() => getTrigger(server.url, NS, 'on-afresh'), (x) => x.status?.lastTriggeredImageID === digest('e'), 30000);
+    expect(findCondition(t, 'WaitingForImage')).toMatchObject({ status: 'False' });
   });
 
   it('ImageTag DELETE: the trigger waits for an image, then the next push fires once', async () => {

@@ -417,10 +417,9 @@ export class TagChangeFeedHandler implements ResourceHandler {
       if (column) nsFilter += ` AND ${column} ${r.op === '=' ? '=' : '<>'} $${params.push(r.value)}`;
     }
     const rows = await this.db.query<FeedRow>(
-      // Items are moves to an image: a tag's loss of its image (a row without one) is there for
-      // the trigger pipeline only. Qualified ORDER BY: the text output column `id` would sort "10" before "9".
+      // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
       `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
-         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint AND c.image IS NOT NULL ${nsFilter} ORDER BY c.id LIMIT $3`,
+         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id LIMIT $3`,
       params,
     );
     const more = rows.length > limit;
@@ -435,7 +434,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
         apiVersion: TRIGGER_API_VERSION,
         // The feed position is also the item's resourceVersion: a watcher resumes after the last one it saw.
         metadata: { name: r.id, namespace: r.namespace, resourceVersion: r.id, creationTimestamp: iso(r.recorded_at) },
-        type: r.previous_image ? 'tag.moved' : 'tag.created',
+        type: feedItemType(r),
         stream: r.stream,
         tag: r.tag,
         from: r.previous_image,
@@ -479,6 +478,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
   }
 }
 
+/**
+ * What a feed row says happened to its tag: a row without an image is the tag's loss of the image
+ * it held (tag, its last history entry or its stream deleted); `from` names that image.
+ */
+function feedItemType(r: FeedRow): 'tag.created' | 'tag.moved' | 'tag.deleted' {
+  if (r.image === null) return 'tag.deleted';
+  return r.previous_image ? 'tag.moved' : 'tag.created';
+}
+
 interface FeedRow {
   id: string;
   recorded_at: Date;
@@ -486,7 +494,8 @@ interface FeedRow {
   stream: string;
   tag: string;
   previous_image: string | null;
-  image: string;
-  docker_image_reference: string;
+  /** Null when the tag lost its image. */
+  image: string | null;
+  docker_image_reference: string | null;
   cause: string;
 }

@@ -59,6 +59,18 @@ interface TagRow {
   meta: ImageMeta | null;
 }
 
+/**
+ * SQL for the tag_changes id of the tag's last loss of its image in this incarnation of the
+ * stream (0 when it never lost it). A tag deleted and given an image again starts a new
+ * incarnation, as a stream deleted and created again does: the order in which images appeared
+ * before the deletion no longer ranks them (their build times still do). Index tag_changes_by_image.
+ */
+function lastRemovalSql(namespace: string, stream: string, tag: string, streamUid: string): string {
+  return `coalesce((SELECT max(r.id) FROM tag_changes r
+                     WHERE r.namespace = ${namespace} AND r.stream = ${stream} AND r.tag = ${tag} AND r.image IS NULL
+                       AND r.stream_uid = ${streamUid}), 0)`;
+}
+
 /** What the older-image rule needs to know of the image a dependent last got (see firing.ts). */
 export interface LastImageFacts {
   firstSeenChangeId: string | null;
@@ -95,7 +107,8 @@ export class TagStateReader {
                 WHERE pc.namespace = $1 AND pc.stream = $2 AND pc.tag = $3 AND pc.stream_uid = s.uid AND pc.image = c.previous_image AND pc.id < c.id
                 ORDER BY pc.id DESC LIMIT 1) AS previous_change_ref,
               (SELECT min(f.id)::text FROM tag_changes f
-                WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.stream_uid = s.uid AND f.image = coalesce($4::text, e.image)) AS first_id,
+                WHERE f.namespace = $1 AND f.stream = $2 AND f.tag = $3 AND f.stream_uid = s.uid AND f.image = coalesce($4::text, e.image)
+                  AND f.id > ${lastRemovalSql('$1', '$2', '$3', 's.uid')}) AS first_id,
               (SELECT min(h.id)::text FROM image_stream_tag_events h
                 WHERE h.stream_uid = s.uid AND h.tag = $3 AND h.image = coalesce($4::text, e.image)) AS first_history_id,
               (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
@@ -221,9 +234,11 @@ export class TagStateReader {
     if (!images.length) return facts;
     // One round trip: it runs inside the evaluation transaction, which holds the dependents' row locks.
     const rows = await q.query<{ k: 'first' | 'history' | 'created'; name: string; v: string | null }>(
-      `SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
+      `WITH incarnation AS (SELECT uid FROM image_streams WHERE namespace = $1 AND name = $2)
+       SELECT 'first' AS k, image AS name, min(id)::text AS v FROM tag_changes
         WHERE namespace = $1 AND stream = $2 AND tag = $3 AND image = ANY($4::text[])
-          AND stream_uid = (SELECT uid FROM image_streams WHERE namespace = $1 AND name = $2) GROUP BY image
+          AND stream_uid = (SELECT uid FROM incarnation)
+          AND id > ${lastRemovalSql('$1', '$2', '$3', '(SELECT uid FROM incarnation)')} GROUP BY image
        UNION ALL
        SELECT 'history', h.image, min(h.id)::text FROM image_stream_tag_events h JOIN image_streams s ON s.uid = h.stream_uid
         WHERE s.namespace = $1 AND s.name = $2 AND h.tag = $3 AND h.image = ANY($4::text[]) GROUP BY h.image

@@ -104,13 +104,13 @@ const triggerSecretPrinter: TablePrinter = {
   },
 };
 
-/** A move in the pull feed (TagChangeEvent): the tag, the image it left and the one it moved to. */
+/** A change in the pull feed (TagChangeEvent): the tag, the image it left and the one it moved to (none when it lost its image). */
 const tagChangeEventPrinter: TablePrinter = {
   columns: [
     column('Name', 'The feed position (resume a list or watch after it).', { format: 'name' }),
     column('Tag', 'The ImageStreamTag that moved, <stream>:<tag>.'),
     column('From', 'The image it left (<none> for a new tag).'),
-    column('To', 'The image it moved to.'),
+    column('To', 'The image it moved to (<none> when it lost its image).'),
     column('Cause', 'What moved it: registry, mapping, alias, import, spec, …'),
     ageColumn(),
   ],
