@@ -7,7 +7,8 @@
  *
  * "Older" means either: the current image was already on this tag before the dependent's last
  * image first arrived there (a move back in the tag's own history: judged by the stream's tag
- * history, which only users prune, else by the tag-change feed, which expires), or both images
+ * history, which only users prune, else by the tag-change feed since the tag last lost its image,
+ * which expires), or both images
  * carry a creation time and the current one is earlier (an out-of-order push of an older build;
  * fixed reproducible-build stamps do not count, see buildTimeOf).
  * "Explicit" means the move was made by a tag write through the API (cause `spec`, `istag`,
