@@ -80,7 +80,9 @@ describe('API authentication', () => {
       for (const attempt of [basic('alice', 'guess-3'), basic('alice', 'alice-pass')]) {
         const res = await get(strict.url, path, attempt);
         expect(res.status).toBe(429);
-        expect(res.headers.get('retry-after')).toBe('30');
+        // Seconds until the 30 s interval frees a slot: 30 at once, less on a loaded machine.
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(25);
+        expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(30);
         expect(await res.json()).toEqual({
           kind: 'Status',
           apiVersion: 'v1',

@@ -206,7 +206,7 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
       expect(run.stdout).toMatch(/^GROUP: +\S+\nKIND: +[A-Za-z]+\nVERSION: +v1\n/);
       expect(run.stdout).not.toMatch(/^KIND: +\w+List$/m);
     }
-    expect(await ok(['explain', 'tagchangeevent.cause'])).toContain('What moved the tag');
+    expect(await ok(['explain', 'tagchangeevent.cause'])).toContain('What changed the tag');
     expect(await ok(['explain', 'pushpreview.spec.image'])).toContain('Digest of the image being pushed');
     expect(await ok(['explain', 'deliveryredrive.spec'])).toContain('trigger\t<string>');
   });

@@ -135,7 +135,9 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     for (const authorization of [basic('dave', 'guess-5'), basic('dave', 'dave-pass')]) {
       const res = await token(query, authorization);
       expect(res.status).toBe(429);
-      expect(res.headers.get('retry-after')).toBe('10');
+      // Seconds until the default 10 s interval frees a slot: 10 at once, less on a loaded machine.
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(5);
+      expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(10);
       expect(await res.json()).toEqual({ errors: [{ code: 'TOOMANYREQUESTS', message: 'too many failed login attempts, please try again later', detail: null }] });
     }
     // Anonymous requests and other users are not held back.
