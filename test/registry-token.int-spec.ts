@@ -163,7 +163,8 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { access_token: string; expires_in: number; scope: string };
     expect(body.expires_in).toBe(300);
-    expect(body.scope).toBe(form.scope);
+    // The granted scope, not the requested one: bob may pull but not push myproject/app.
+    expect(body.scope).toBe('repository:myproject/app:pull repository:public/base:pull');
     expect(decodePart(body.access_token, 1)).toMatchObject({
       sub: 'bob',
       access: [

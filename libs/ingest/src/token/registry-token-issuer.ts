@@ -15,6 +15,12 @@ export interface TokenResponse {
   issued_at: string;
 }
 
+/** A signed token's answer and its `access` claim (each requested scope with the actions granted). */
+export interface IssuedToken {
+  response: TokenResponse;
+  access: TokenAccess[];
+}
+
 /**
  * Issues bearer tokens for a CNCF distribution registry (`auth.token`): Basic credentials from the
  * policy's users (none = anonymous), each requested scope granted the intersection of its actions
@@ -53,7 +59,7 @@ export class RegistryTokenIssuer {
     return user;
   }
 
-  issue(subject: string, requested: TokenAccess[]): TokenResponse {
+  issue(subject: string, requested: TokenAccess[]): IssuedToken {
     const subjects = subject === '' ? [ANONYMOUS_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
     const access = requested.map((scope) => ({ ...scope, actions: this.granted(subjects, scope) }));
     const issuedAt = Math.floor(this.now() / 1000);
@@ -68,7 +74,8 @@ export class RegistryTokenIssuer {
       jti: randomUUID(),
       access,
     });
-    return { token, access_token: token, expires_in: this.config.ttlSeconds, issued_at: new Date(issuedAt * 1000).toISOString() };
+    const response = { token, access_token: token, expires_in: this.config.ttlSeconds, issued_at: new Date(issuedAt * 1000).toISOString() };
+    return { response, access };
   }
 
   /** The requested actions the policy allows: repository pull/push/delete by namespace, the catalog's `*`; nothing else. */

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { FailedLoginThrottle, parseBasicCredentials, setRequestLabels } from '@app/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryTokenIssuer, TokenAuthenticationError } from './registry-token-issuer';
-import { parseScopes, ScopeError } from './token-scope';
+import { grantedScope, parseScopes, ScopeError } from './token-scope';
 
 /** Token endpoints answer errors as distribution's errcode JSON, which registry clients print. */
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -85,8 +85,8 @@ export class RegistryTokenController {
       void reply.header('www-authenticate', 'Basic realm="imagestreamd"');
       return sendError(reply, 401, 'UNAUTHORIZED', `authentication required: ${e.message}`);
     }
-    const issued = this.issuer.issue(subject, scopes);
-    const body = oauth ? { ...issued, scope: scopeParams.join(' ') } : issued;
+    const { response, access } = this.issuer.issue(subject, scopes);
+    const body = oauth ? { ...response, scope: grantedScope(access) } : response;
     return reply.status(200).header('content-type', 'application/json').send(JSON.stringify(body));
   }
 }

@@ -35,3 +35,15 @@ export function parseScopes(params: string[]): TokenAccess[] {
   }
   return scopes;
 }
+
+/**
+ * The OAuth2 answer's `scope`: what the token grants, space-separated, in the request's order
+ * (distribution's token spec: "the scope granted inside the access token ... the same scope as
+ * requested or a subset"). A scope granted no action is left out, as is a refused action.
+ */
+export function grantedScope(access: TokenAccess[]): string {
+  return access
+    .filter((a) => a.actions.length > 0)
+    .map((a) => `${a.type}${a.class ? `(${a.class})` : ''}:${a.name}:${a.actions.join(',')}`)
+    .join(' ');
+}
