@@ -87,21 +87,26 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     const created = await call('POST', url, { metadata: { name: 'typed' }, spec: { tags: 'latest' } });
     expect(created.status).toBe(400);
     expect(created.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
-    expect(created.body.message).toMatch(/^ImageStream in version "v1" cannot be handled as a ImageStream: json: cannot unmarshal string into Go struct field ImageStream\.spec\.tags/);
+    // encoding/json's wording: the struct holding the field, the field path without indexes, the Go type.
+    expect(created.body.message).toBe(
+      'ImageStream in version "v1" cannot be handled as a ImageStream: json: cannot unmarshal string into Go struct field ImageStreamSpec.spec.tags of type []v1.TagReference',
+    );
     expect((await call('GET', `${url}/typed`)).status).toBe(404);
 
     const before = await call('GET', `${url}/ruby`);
-    const patches: [string, unknown][] = [
-      ['application/merge-patch+json', { spec: { lookupPolicy: { local: 'yes' } } }],
-      ['application/strategic-merge-patch+json', { metadata: { labels: { a: 1 } } }],
-      ['application/json-patch+json', [{ op: 'add', path: '/spec/tags/-', value: { name: 5 } }]],
+    const patches: [string, unknown, string][] = [
+      ['application/merge-patch+json', { spec: { lookupPolicy: { local: 'yes' } } }, 'string into Go struct field ImageLookupPolicy.spec.lookupPolicy.local of type bool'],
+      ['application/strategic-merge-patch+json', { metadata: { labels: { a: 1 } } }, 'number into Go struct field ObjectMeta.metadata.labels of type string'],
+      ['application/json-patch+json', [{ op: 'add', path: '/spec/tags/-', value: { name: 5 } }], 'number into Go struct field TagReference.spec.tags.name of type string'],
     ];
-    for (const [type, patch] of patches) {
+    for (const [type, patch, message] of patches) {
       const res = await call('PATCH', `${url}/ruby`, patch, type);
       expect([type, res.status, res.body.reason]).toEqual([type, 400, 'BadRequest']);
+      expect(res.body.message).toContain(`json: cannot unmarshal ${message}`);
     }
     const put = await call('PUT', `${url}/ruby`, { ...before.body, spec: { ...before.body.spec, tags: [{ name: 'x', generation: 'one' }] } });
     expect(put.status).toBe(400);
+    expect(put.body.message).toContain('json: cannot unmarshal string into Go struct field TagReference.spec.tags.generation of type int64');
     expect((await call('GET', `${url}/ruby`)).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
   });
 

@@ -69,7 +69,7 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     const name = await call('POST', `${api.url}/apis/apps/v1/namespaces/bad/deployments`, { metadata: { name: 5 }, spec: {} });
     expect([name.status, name.body.message]).toEqual([
       400,
-      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field Deployment.metadata.name of type string',
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string',
     ]);
     const nullName = await call('POST', `${api.url}/apis/apps/v1/namespaces/bad/deployments`, { metadata: { name: null }, spec: {} });
     expect([nullName.status, nullName.body.details.causes[0].field]).toEqual([422, 'metadata.name']);

@@ -73,6 +73,14 @@ describe('deletecollection', () => {
       expect([body, (await call('DELETE', `${url}/keep`, body)).status]).toEqual([body, code]);
       expect([body, (await call('DELETE', `${url}?labelSelector=g%3Dz`, body)).status]).toEqual([body, code]);
     }
+    // encoding/json's wording: the struct holding the field and the field's Go type.
+    for (const [body, message] of [
+      [{ preconditions: { uid: 5 } }, 'json: cannot unmarshal number into Go struct field Preconditions.preconditions.uid of type types.UID'],
+      [{ propagationPolicy: true }, 'json: cannot unmarshal bool into Go struct field DeleteOptions.propagationPolicy of type v1.DeletionPropagation'],
+      [{ preconditions: 'x' }, 'json: cannot unmarshal string into Go struct field DeleteOptions.preconditions of type v1.Preconditions'],
+    ] as const) {
+      expect((await call('DELETE', `${url}/keep`, body)).body.message).toBe(message);
+    }
     expect((await call('DELETE', `${url}?continue=abc`)).status).toBe(400);
     expect((await call('DELETE', `${url}?dryRun=Bogus`)).status).toBe(422);
     expect((await call('GET', `${url}/keep`)).body.metadata.uid).toBe(uid);

@@ -216,9 +216,10 @@ export function deleteOptionsOf(q: Query, body: Record<string, unknown>): Delete
  * is the zero value). A body that did not decode must not delete anything.
  */
 function checkDeleteOptionTypes(body: Record<string, unknown>): void {
-  const fail = (field: string, got: unknown, want: string): never => {
-    const type = Array.isArray(got) ? 'array' : typeof got === 'object' ? 'object' : typeof got;
-    throw ApiError.badRequest(`json: cannot unmarshal ${type} into Go struct field DeleteOptions.${field} of type ${want}`);
+  // encoding/json names the struct that holds the field (Preconditions for its fields) and the Go type.
+  const fail = (field: string, got: unknown, want: string, struct = 'DeleteOptions'): never => {
+    const type = Array.isArray(got) ? 'array' : typeof got === 'object' ? 'object' : typeof got === 'boolean' ? 'bool' : typeof got;
+    throw ApiError.badRequest(`json: cannot unmarshal ${type} into Go struct field ${struct}.${field} of type ${want}`);
   };
   const dryRun = body['dryRun'];
   if (dryRun !== undefined && dryRun !== null) {
@@ -228,14 +229,14 @@ function checkDeleteOptionTypes(body: Record<string, unknown>): void {
   const pre = body['preconditions'];
   if (pre !== undefined && pre !== null) {
     if (typeof pre !== 'object' || Array.isArray(pre)) fail('preconditions', pre, 'v1.Preconditions');
-    for (const key of ['uid', 'resourceVersion']) {
+    for (const [key, want] of [['uid', 'types.UID'], ['resourceVersion', 'string']] as const) {
       const v = (pre as Record<string, unknown>)[key];
-      if (v !== undefined && v !== null && typeof v !== 'string') fail(`preconditions.${key}`, v, 'string');
+      if (v !== undefined && v !== null && typeof v !== 'string') fail(`preconditions.${key}`, v, want, 'Preconditions');
     }
   }
   for (const [key, want] of [['orphanDependents', 'boolean'], ['propagationPolicy', 'string']] as const) {
     const v = body[key];
-    if (v !== undefined && v !== null && typeof v !== want) fail(key, v, want === 'boolean' ? 'bool' : 'string');
+    if (v !== undefined && v !== null && typeof v !== want) fail(key, v, want === 'boolean' ? 'bool' : 'v1.DeletionPropagation');
   }
   const grace = body['gracePeriodSeconds'];
   if (grace !== undefined && grace !== null && typeof grace !== 'number') fail('gracePeriodSeconds', grace, 'int64');

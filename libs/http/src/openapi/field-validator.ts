@@ -4,7 +4,7 @@ import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
 import { zeroNullListItems } from './null-list-items';
 import type { Schema } from './schema';
-import { firstTypeMismatch, type TypeMismatch } from './type-mismatch';
+import { firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 
 /** A write's document as the handler gets it, and the `Warning` header values for the answer. */
@@ -78,7 +78,7 @@ export class FieldValidator {
       if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
       const { schema } = schemaAtPointer(root, op.path, schemas);
       // `add` at `/list/-` or an index names one element: schemaAtPointer resolves to the item schema.
-      const found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path) : null;
+      const found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path, goFieldAtPointer(root, op.path, schemas)) : null;
       if (found) return found;
     }
     return null;
@@ -96,9 +96,13 @@ function decodeErrorPrefix(info: ResourceInfo): string {
   return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
 }
 
-/** The message kube-apiserver's decoder gives (Go json wording), as a 400 BadRequest. */
+/**
+ * The message kube-apiserver's decoder gives (encoding/json's UnmarshalTypeError), as a 400
+ * BadRequest: the struct holding the field, the field path without indexes, the Go type
+ * (`… into Go struct field ImageStreamSpec.spec.tags of type []v1.TagReference`). A body that is
+ * not an object at all is `into Go value of type <kind>`.
+ */
 function typeError(info: ResourceInfo, m: TypeMismatch): ApiError {
-  return ApiError.badRequest(
-    `${decodeErrorPrefix(info)}json: cannot unmarshal ${m.got} into Go struct field ${info.kind}.${m.path || '(root)'} of type ${m.expected}`,
-  );
+  const where = m.field === '' ? `Go value of type ${info.version}.${info.kind}` : `Go struct field ${m.struct || info.kind}.${m.field} of type ${m.expected}`;
+  return ApiError.badRequest(`${decodeErrorPrefix(info)}json: cannot unmarshal ${m.got} into ${where}`);
 }

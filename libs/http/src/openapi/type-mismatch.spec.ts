@@ -10,12 +10,14 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
   it.each<[string, unknown, ReturnType<typeof firstTypeMismatch>]>([
     ['a valid stream', { metadata: { name: 'x', labels: { a: 'b' } }, spec: { lookupPolicy: { local: true }, tags: [{ name: 't', from: { kind: 'DockerImage', name: 'a' }, generation: 3 }] } }, null],
     ['nulls decode to zero values', { metadata: { labels: null }, spec: { tags: null, lookupPolicy: null } }, null],
-    ['a string for a list', { spec: { tags: 'no' } }, { path: 'spec.tags', got: 'string', expected: expect.stringMatching(/^\[\]/) as unknown as string }],
-    ['a number for a name', { metadata: { name: 5 } }, { path: 'metadata.name', got: 'number', expected: 'string' }],
-    ['a string for a boolean', { spec: { lookupPolicy: { local: 'yes' } } }, { path: 'spec.lookupPolicy.local', got: 'string', expected: 'boolean' }],
-    ['a fraction for an integer', { spec: { tags: [{ name: 'a', generation: 1.5 }] } }, { path: 'spec.tags[0].generation', got: 'number', expected: 'integer' }],
-    ['an array for an object', { spec: { tags: [{ name: 'a', from: ['x'] }] } }, { path: 'spec.tags[0].from', got: 'array', expected: 'object' }],
-    ['a number as a label value', { metadata: { labels: { a: 1 } } }, { path: 'metadata.labels.a', got: 'number', expected: 'string' }],
+    // Go names the struct holding the field and the field path without list indexes or map keys.
+    ['a string for a list', { spec: { tags: 'no' } }, { path: 'spec.tags', got: 'string', expected: '[]v1.TagReference', struct: 'ImageStreamSpec', field: 'spec.tags' }],
+    ['a number for a name', { metadata: { name: 5 } }, { path: 'metadata.name', got: 'number', expected: 'string', struct: 'ObjectMeta', field: 'metadata.name' }],
+    ['a string for a boolean', { spec: { lookupPolicy: { local: 'yes' } } }, { path: 'spec.lookupPolicy.local', got: 'string', expected: 'bool', struct: 'ImageLookupPolicy', field: 'spec.lookupPolicy.local' }],
+    ['a fraction for an integer', { spec: { tags: [{ name: 'a', generation: 1.5 }] } }, { path: 'spec.tags[0].generation', got: 'number 1.5', expected: 'int64', struct: 'TagReference', field: 'spec.tags.generation' }],
+    ['an array for an object', { spec: { tags: [{ name: 'a', from: ['x'] }] } }, { path: 'spec.tags[0].from', got: 'array', expected: 'v1.ObjectReference', struct: 'TagReference', field: 'spec.tags.from' }],
+    ['a number as a label value', { metadata: { labels: { a: 1 } } }, { path: 'metadata.labels.a', got: 'number', expected: 'string', struct: 'ObjectMeta', field: 'metadata.labels' }],
+    ['a string for the metadata', { metadata: 'x' }, { path: 'metadata', got: 'string', expected: 'v1.ObjectMeta', struct: '', field: 'metadata' }],
     ['unknown fields are not its business', { spec: { tagz: 7 } }, null],
     ['patch directives are skipped', { spec: { $setElementOrder: 'x', tags: [{ $patch: 'delete', name: 'a' }] } }, null],
   ])('%s', (_name, body, expected) => {
@@ -27,6 +29,6 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
   });
 
   it('refuses a non-object body at the root', () => {
-    expect(firstTypeMismatch([], imageStream, schemas)).toEqual({ path: '', got: 'array', expected: 'object' });
+    expect(firstTypeMismatch([], imageStream, schemas)).toEqual({ path: '', got: 'array', expected: 'object', struct: '', field: '' });
   });
 });

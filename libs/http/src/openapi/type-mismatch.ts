@@ -3,11 +3,29 @@ import type { Schema } from './schema';
 export interface TypeMismatch {
   /** Dotted path with list indexes, as in unknown-field messages (`spec.tags[0].name`). */
   path: string;
-  /** The JSON type that was sent: string, number, object, array or bool (Go's json wording). */
+  /**
+   * The JSON type that was sent: string, number, object, array or bool (Go's json wording); a
+   * number that is not an integer where one belongs is `number <value>`, as Go words it.
+   */
   got: string;
-  /** What the schema declares there. */
+  /** The Go type declared there, as Go prints it (`[]v1.TagReference`, `int64`, `bool`). */
   expected: string;
+  /**
+   * Where Go's decoder says the value was: the struct type holding the field (`ImageStreamSpec`;
+   * '' for the root object, whose kind names it) and the field names leading to it, without list
+   * indexes or map keys (`spec.tags`), which is how encoding/json words an UnmarshalTypeError.
+   */
+  struct: string;
+  field: string;
 }
+
+/** A struct field as Go's decoder names it in errors: `<struct>.<field path>`. */
+export interface GoField {
+  struct: string;
+  field: string;
+}
+
+const ROOT: GoField = { struct: '', field: '' };
 
 function jsonTypeOf(v: unknown): string {
   if (Array.isArray(v)) return 'array';
@@ -35,8 +53,58 @@ function accepts(schema: Schema, value: unknown): boolean {
   }
 }
 
-const describeType = (schema: Schema): string =>
-  schema['x-kubernetes-int-or-string'] ? 'int-or-string' : schema.type === 'array' ? `[]${schema.items?.type ?? schema.items?.ref ?? 'object'}` : (schema.type ?? 'object');
+/** A definition's Go type name: package and type, the last two parts of `io.k8s.….meta.v1.ObjectMeta`. */
+const goTypeName = (ref: string): string => ref.split('.').slice(-2).join('.');
+
+/** A definition's Go struct name, as encoding/json names the struct holding a field (`ObjectMeta`). */
+const structName = (ref: string): string => ref.slice(ref.lastIndexOf('.') + 1);
+
+/** The Go type a schema stands for, as reflect prints it in decode errors. */
+function goType(schema: Schema | undefined): string {
+  if (!schema) return 'interface {}';
+  if (schema.ref) return goTypeName(schema.ref);
+  if (schema['x-kubernetes-int-or-string']) return 'intstr.IntOrString';
+  switch (schema.type) {
+    case 'array':
+      return `[]${goType(schema.items)}`;
+    case 'string':
+      return schema.format === 'date-time' ? 'v1.Time' : 'string';
+    case 'integer':
+      return schema.format === 'int32' ? 'int32' : 'int64';
+    case 'number':
+      return 'float64';
+    case 'boolean':
+      return 'bool';
+    case 'object':
+    case undefined:
+      return typeof schema.additionalProperties === 'object' ? `map[string]${goType(schema.additionalProperties)}` : 'object';
+  }
+}
+
+/** What Go's decoder says it got: the JSON type, and for a number that does not fit an integer, the number. */
+function gotOf(value: unknown, schema: Schema): string {
+  if (typeof value === 'number' && schema.type === 'integer') return `number ${String(value)}`;
+  return jsonTypeOf(value);
+}
+
+/**
+ * The Go field context at a JSON pointer into a document of `root` (what a JSON patch operation
+ * writes): struct fields extend the field path, list indexes and map keys do not.
+ */
+export function goFieldAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): GoField {
+  let at = ROOT;
+  let current: Schema | undefined = root;
+  for (const segment of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    const resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
+    if (!resolved) return at;
+    if (resolved.type === 'array' || resolved.items) current = resolved.items;
+    else if (resolved.properties?.[segment]) {
+      at = { struct: current?.ref ? structName(current.ref) : at.struct, field: at.field ? `${at.field}.${segment}` : segment };
+      current = resolved.properties[segment];
+    } else current = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
+  }
+  return at;
+}
 
 /**
  * The first value of `value` whose JSON type the schema does not allow (a string where a list
@@ -44,26 +112,30 @@ const describeType = (schema: Schema): string =>
  * field's zero value, as Go's decoder does. Subtrees that preserve unknown fields are not inspected;
  * `$`-prefixed keys (patch directives) are skipped.
  */
-export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Record<string, Schema>, path = ''): TypeMismatch | null {
+export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Record<string, Schema>, path = '', at: GoField = ROOT): TypeMismatch | null {
   const resolved = schema.ref ? schemas[schema.ref] : schema;
   if (!resolved || value === null || value === undefined) return null;
-  if (!accepts(resolved, value)) return { path, got: jsonTypeOf(value), expected: describeType(resolved) };
+  if (!accepts(resolved, value)) return { path, got: gotOf(value, resolved), expected: goType(schema), ...at };
   if (resolved['x-kubernetes-preserve-unknown-fields']) return null;
   if (Array.isArray(value)) {
     if (!resolved.items) return null;
     for (let i = 0; i < value.length; i++) {
-      const found = firstTypeMismatch(value[i], resolved.items, schemas, `${path}[${i}]`);
+      const found = firstTypeMismatch(value[i], resolved.items, schemas, `${path}[${i}]`, at);
       if (found) return found;
     }
     return null;
   }
   if (typeof value !== 'object') return null;
   const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
+  // A struct's fields extend Go's field path (the struct named by its definition); map values do not.
+  const struct = schema.ref ? structName(schema.ref) : at.struct;
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     if (key.startsWith('$')) continue;
-    const declared = resolved.properties?.[key] ?? extra;
+    const field = resolved.properties?.[key];
+    const declared = field ?? extra;
     if (!declared) continue;
-    const found = firstTypeMismatch(child, declared, schemas, path ? `${path}.${key}` : key);
+    const childAt = field ? { struct, field: at.field ? `${at.field}.${key}` : key } : at;
+    const found = firstTypeMismatch(child, declared, schemas, path ? `${path}.${key}` : key, childAt);
     if (found) return found;
   }
   return null;
