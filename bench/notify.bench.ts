@@ -157,6 +157,91 @@ class CpuMeter {
   }
 }
 
+/**
+ * What Postgres itself recorded for the run's database over one phase, from pg_stat_statements
+ * (when the server preloads it; the run's database gets the extension): WAL bytes, WAL records,
+ * full-page images and statement execution time, summed over every statement of this database
+ * (snapshots diffed, never a reset: the server is shared). WAL bytes per delivery is the figure
+ * that holds on a busy machine; autovacuum's WAL is not in it. NOTIFY_STATEMENTS=N also prints
+ * the N statements that wrote the most WAL.
+ */
+interface StatementTotals {
+  calls: number;
+  execMs: number;
+  walBytes: number;
+  walRecords: number;
+  walFpi: number;
+}
+class StatementsMeter {
+  private before = new Map<string, StatementTotals & { query: string }>();
+
+  constructor(
+    private readonly dbUrl: string,
+    private readonly database: string,
+  ) {}
+
+  private snapshot(): Promise<Map<string, StatementTotals & { query: string }> | null> {
+    return withClient(this.dbUrl, async (c) => {
+      try {
+        const rows = await c.query<{ k: string; query: string; calls: string; exec: number; wal: string; rec: string; fpi: string }>(
+          `SELECT queryid::text || '/' || userid::text || '/' || toplevel::text AS k, min(query) AS query, sum(calls)::text AS calls,
+                  sum(total_exec_time) AS exec, sum(wal_bytes)::text AS wal, sum(wal_records)::text AS rec, sum(wal_fpi)::text AS fpi
+             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) GROUP BY 1`,
+          [this.database],
+        );
+        return new Map(
+          rows.rows.map((r) => [r.k, { query: r.query, calls: Number(r.calls), execMs: r.exec, walBytes: Number(r.wal), walRecords: Number(r.rec), walFpi: Number(r.fpi) }]),
+        );
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  async begin(): Promise<void> {
+    this.before = (await this.snapshot()) ?? new Map();
+  }
+
+  /** The phase's totals (null without pg_stat_statements) and its statements, most WAL first. */
+  async end(): Promise<{ total: StatementTotals; statements: (StatementTotals & { query: string })[] } | null> {
+    const after = await this.snapshot();
+    if (!after) return null;
+    const statements = [...after].map(([k, a]) => {
+      const b = this.before.get(k);
+      return {
+        query: a.query,
+        calls: a.calls - (b?.calls ?? 0),
+        execMs: a.execMs - (b?.execMs ?? 0),
+        walBytes: a.walBytes - (b?.walBytes ?? 0),
+        walRecords: a.walRecords - (b?.walRecords ?? 0),
+        walFpi: a.walFpi - (b?.walFpi ?? 0),
+      };
+    });
+    const total = statements.reduce(
+      (t, s) => ({ calls: t.calls + s.calls, execMs: t.execMs + s.execMs, walBytes: t.walBytes + s.walBytes, walRecords: t.walRecords + s.walRecords, walFpi: t.walFpi + s.walFpi }),
+      { calls: 0, execMs: 0, walBytes: 0, walRecords: 0, walFpi: 0 },
+    );
+    return { total, statements: statements.filter((s) => s.calls > 0).sort((a, b) => b.walBytes - a.walBytes) };
+  }
+}
+
+/** Per delivery: WAL bytes and records, full-page images, statement time; and the top WAL writers. */
+function statementsLines(s: Awaited<ReturnType<StatementsMeter['end']>>, deliveries: number): string[] {
+  if (!s || !deliveries) return ['Postgres statements: n/a (pg_stat_statements not preloaded)'];
+  const per = (x: number) => x / deliveries;
+  const lines = [
+    `Postgres statements per delivery: WAL ${per(s.total.walBytes).toFixed(0)} B in ${per(s.total.walRecords).toFixed(1)} records ` +
+      `(${per(s.total.walFpi).toFixed(2)} full-page images), execution ${((per(s.total.execMs)) * 1000).toFixed(0)} µs, ${per(s.total.calls).toFixed(2)} statements`,
+  ];
+  const top = Number(process.env['NOTIFY_STATEMENTS'] ?? 0);
+  for (const st of s.statements.slice(0, top)) {
+    lines.push(
+      `    ${per(st.walBytes).toFixed(0).padStart(6)} B ${(per(st.execMs) * 1000).toFixed(0).padStart(4)} µs ${String(st.calls).padStart(6)} calls  ${st.query.replace(/\s+/g, ' ').slice(0, 110)}`,
+    );
+  }
+  return lines;
+}
+
 /** CPU per delivery in µs, by process group. */
 function cpuLine(cpu: { worker: number; api: number; postgres: number; total: number }, deliveries: number): string {
   const us = (s: number) => (deliveries ? ((s * 1e6) / deliveries).toFixed(0) : 'n/a');
@@ -225,6 +310,8 @@ async function main(): Promise<void> {
       .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}`,
   );
   const dbUrl = await freshDatabase(DATABASE);
+  // For the per-delivery WAL and statement time (see StatementsMeter); absent when not preloaded.
+  await withClient(dbUrl, (c) => c.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)).catch(() => undefined);
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => receiver()));
   // This run's BullMQ prefixes (ingest and triggers); their keys are deleted at the end.
   const ingestQueuePrefix = `${QUEUE_PREFIX}n-${randomBytes(3).toString('hex')}`;
@@ -347,6 +434,8 @@ async function main(): Promise<void> {
     // Scenario 1: steady pushes.
     const meter = () => new CpuMeter({ worker: worker?.pid, api: api.child.pid }, dbUrl, DATABASE);
     const steadyCpu = meter();
+    const steadyStatements = new StatementsMeter(dbUrl, DATABASE);
+    await steadyStatements.begin();
     await steadyCpu.begin();
     const sent = new Map<string, number>();
     const lastOfTag = new Map<string, string>();
@@ -367,6 +456,7 @@ async function main(): Promise<void> {
     const finished = await drain(() => [...lastOfTag.values()].every((d) => (received.get(d)?.length ?? 0) >= PER_TAG));
     await sleep(200);
     const steadyUsed = await steadyCpu.end();
+    const steadyStatementsUsed = await steadyStatements.end();
     const lat: number[] = [];
     let last = 0;
     let pushesDelivered = 0;
@@ -393,6 +483,7 @@ async function main(): Promise<void> {
     );
     // Ingestion of every push is in this figure too: also per push, since coalescing varies the deliveries.
     console.log(`  ${cpuLine(steadyUsed, lat.length)}; ${((steadyUsed.total * 1e3) / total).toFixed(1)} ms per push`);
+    for (const line of statementsLines(steadyStatementsUsed, lat.length)) console.log(`  ${line}`);
 
     // Where the time went, from the rows' own timestamps (database clock).
     const stages = await withClient(dbUrl, async (c) => {
@@ -423,12 +514,15 @@ async function main(): Promise<void> {
       while ((await pending()) > 0 && performance.now() < deadline) await sleep(500);
     }
     const fanCpu = meter();
+    const fanStatements = new StatementsMeter(dbUrl, DATABASE);
+    await fanStatements.begin();
     await fanCpu.begin();
     const f0 = performance.now();
     await push('fan', fd);
     const all = await drain(() => (received.get(fd)?.length ?? 0) >= FANOUT, Math.max(DRAIN_MS, 120_000));
     await sleep(200);
     const fanUsed = await fanCpu.end();
+    const fanStatementsUsed = await fanStatements.end();
     const got = received.get(fd) ?? [];
     const took = got.length ? (Math.max(...got) - f0) / 1000 : NaN;
     const bare = FANOUT / bl.rps;
@@ -437,6 +531,7 @@ async function main(): Promise<void> {
         `${all ? '' : ' (drain time passed)'} (bare POSTs of as many: ${bare.toFixed(2)} s; ratio ${(took / bare).toFixed(1)}×)`,
     );
     console.log(`  ${cpuLine(fanUsed, got.length)}`);
+    for (const line of statementsLines(fanStatementsUsed, got.length)) console.log(`  ${line}`);
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     if (worker && worker.exitCode === null) {
