@@ -12,6 +12,7 @@ import { ChangeLogPreviousObject1733100000300 } from './1733100000300-ChangeLogP
 import { DeliveryAttemptsCollation1733200000000 } from './1733200000000-DeliveryAttemptsCollation';
 import { DeliveryResourceVersions1733300000200 } from './1733300000200-DeliveryResourceVersions';
 import { TagChangeRemovals1733400000000 } from './1733400000000-TagChangeRemovals';
+import { DeliveryWriteCost1733500000000 } from './1733500000000-DeliveryWriteCost';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -32,4 +33,5 @@ export const migrations = [
   DeliveryAttemptsCollation1733200000000,
   DeliveryResourceVersions1733300000200,
   TagChangeRemovals1733400000000,
+  DeliveryWriteCost1733500000000,
 ];

@@ -53,7 +53,8 @@ interface DeliveryDbRow {
   state: string;
   generation: number;
   attempts: number;
-  next_attempt_at: Date;
+  /** When the next attempt may start: next_attempt_at, or the end of a claim's lease (leased_until) while one holds it. */
+  due_at: Date;
   last_error: string | null;
   last_status_code: number | null;
   created_at: Date;
@@ -82,7 +83,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
       attempts: r.attempts,
       lastStatusCode: r.last_status_code ?? undefined,
       lastError: r.last_error ?? undefined,
-      nextAttemptTime: r.state === 'pending' ? iso(r.next_attempt_at) : undefined,
+      nextAttemptTime: r.state === 'pending' ? iso(r.due_at) : undefined,
       deliveredTime: iso(r.delivered_at),
       deadLetteredTime: iso(r.dead_at),
       attemptHistory: r.attempt_list ?? [],
@@ -92,6 +93,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
 
 const deliverySelect = `
   SELECT d.*, d.seq::text AS seq, d.resource_version::text AS resource_version, d.owner_uid::text AS owner_uid,
+         greatest(d.next_attempt_at, d.leased_until) AS due_at,
          (SELECT jsonb_agg(jsonb_build_object('generation', a.generation, 'attempt', a.attempt, 'startedAt', ${microTime('a.started_at')},
                   'finishedAt', ${microTime('a.finished_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
             FROM trigger_delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_list
@@ -222,7 +224,7 @@ export class DeliveryRedriveHandler implements ResourceHandler {
       const redriven = await q.query<{ id: string; owner_name: string }>(
         `WITH o AS (SELECT * FROM jsonb_to_recordset($4::jsonb) AS o(uid uuid, url text, target_key text))
          UPDATE trigger_deliveries d SET state = 'pending', generation = generation + 1, attempts = 0,
-                next_attempt_at = now() - interval '1 hour', dead_at = NULL,
+                next_attempt_at = now() - interval '1 hour', leased_until = NULL, dead_at = NULL,
                 url = COALESCE((SELECT o.url FROM o WHERE o.uid = d.owner_uid), d.url),
                 target_key = COALESCE((SELECT o.target_key FROM o WHERE o.uid = d.owner_uid), d.target_key)
           WHERE ${dead}

@@ -80,10 +80,17 @@ const loadSelect = (from: string, extra = '') => `
 const claimSlack = `interval '1 second'`;
 
 /**
+ * SQL: the row's time has come and no sender holds it. A claim's lease is its own column
+ * (`leased_until`, in no index), so taking it is a HOT update; next_attempt_at, which the
+ * sweeper's index holds, moves only when an outcome schedules the next attempt.
+ */
+const dueSql = `next_attempt_at <= now() + ${claimSlack} AND (leased_until IS NULL OR leased_until <= now() + ${claimSlack})`;
+
+/**
  * Claims pending deliveries matching `where` and starts their attempt `attempt` in one statement:
- * the row is leased for `leaseMs` (next_attempt_at moves ahead, claims counts up), attempts a
+ * the row is leased for `leaseMs` (leased_until moves ahead, claims counts up), attempts a
  * crashed sender left open are closed as interrupted, and each claimed row is loaded for sending
- * with its new attempt's id. A row another sender holds is not matched, so it is sent once.
+ * with its new attempt's id. The lease is `leased_until` (see dueSql). A row another sender holds is not matched, so it is sent once.
  *
  * `ids`: SQL of a text[] of delivery ids; the rows are then found by primary key, one probe per
  * id. (`id = ANY(…) AND state = 'pending'` let the planner AND the primary key with the partial
@@ -106,7 +113,7 @@ function claimSql(where: string, attempt: string, leaseMs: string, ids?: string)
                          FROM offv WHERE trigger_deliveries.id = offv.id AND trigger_deliveries.state = 'pending'
                         RETURNING trigger_deliveries.id, trigger_deliveries.namespace, trigger_deliveries.owner_name, trigger_deliveries.state),
                offch AS (${deliveryChangesSql('offv', 'off', 'MODIFIED', `'pending'`)}),
-               c AS (UPDATE trigger_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
+               c AS (UPDATE trigger_deliveries SET leased_until = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
                       ${keys ? `FROM ${keys} ` : ''}WHERE ${by}state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING trigger_deliveries.*),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
                a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, ${attempt} FROM c RETURNING id, delivery_id)
@@ -212,7 +219,7 @@ export class DeliveryService {
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
       const [d] = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
-        claimSql(`id = $1 AND generation = $2 AND attempts < $3 AND next_attempt_at <= now() + ${claimSlack}`, '$3', '$4'),
+        claimSql(`id = $1 AND generation = $2 AND attempts < $3 AND ${dueSql}`, '$3', '$4'),
         [id, generation, attempt, this.config.jobLockMs],
         'trg-delivery-claim',
       ));
@@ -224,7 +231,7 @@ export class DeliveryService {
         const late = this.limiter.tryAcquire(d.target_key);
         if ('retryInMs' in late) {
           // Jobs without a target name (older payloads) learn it here: give the claim back.
-          await this.withDb(() => this.db.query(`WITH w AS (DELETE FROM trigger_delivery_attempts WHERE id = $2) UPDATE trigger_deliveries SET next_attempt_at = now() WHERE id = $1`, [d.id, d.attempt_id]));
+          await this.withDb(() => this.db.query(`WITH w AS (DELETE FROM trigger_delivery_attempts WHERE id = $2) UPDATE trigger_deliveries SET leased_until = NULL WHERE id = $1`, [d.id, d.attempt_id]));
           return { kind: 'busy', retryInMs: late.retryInMs };
         }
         held = late;
@@ -242,7 +249,7 @@ export class DeliveryService {
         ]);
         const moved = await tx.query<{ id: string }>(
           `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
-                  next_attempt_at = now() + make_interval(secs => $6::float8 / 1000),
+                  next_attempt_at = now() + make_interval(secs => $6::float8 / 1000), leased_until = NULL,
                   delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
                   dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END
             WHERE id = $1 AND generation = $7 RETURNING id`,
@@ -260,8 +267,8 @@ export class DeliveryService {
   }
 
   /**
-   * First attempts of freshly created deliveries. One statement claims them (a lease on
-   * next_attempt_at keeps the sweeper off while the job runs; a crashed job is re-run by BullMQ
+   * First attempts of freshly created deliveries. One statement claims them (a lease,
+   * leased_until, keeps the sweeper off while the job runs; a crashed job is re-run by BullMQ
    * after its lock expires and sends again with the same webhook-id) and records each attempt
    * as started; the POSTs run in parallel under the per-target limits; one statement records
    * every outcome. A target that fails or stays busy stops getting POSTs from this batch: its
@@ -270,7 +277,7 @@ export class DeliveryService {
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
       // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
-      claimSql(`generation = 1 AND attempts = 0 AND (claims = 0 OR next_attempt_at <= now() + ${claimSlack})`, '1', '$2', '$1::text[]'),
+      claimSql(`generation = 1 AND attempts = 0 AND (claims = 0 OR (${dueSql}))`, '1', '$2', '$1::text[]'),
       [ids, this.config.jobLockMs],
       'trg-delivery-batch-claim',
     ));
@@ -326,7 +333,7 @@ export class DeliveryService {
             gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent RETURNING 1),
             upd AS (UPDATE trigger_deliveries d SET attempts = CASE WHEN r.sent THEN 1 ELSE 0 END, state = r.state,
                            last_error = r.error, last_status_code = r.status_code,
-                           next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000),
+                           next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000), leased_until = NULL,
                            delivered_at = CASE WHEN r.state = 'delivered' THEN now() ELSE d.delivered_at END,
                            dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END,
                            resource_version = v.rv

@@ -259,7 +259,7 @@ export class TriggerEvaluator {
     return created;
   }
 
-  /** One delivery per fire, exactly once per idempotency key; returns the ids that are new. */
+  /** One delivery per fire, exactly once per idempotency key (ON CONFLICT on the id, derived from the key); returns the ids that are new. */
   private async recordDeliveries(tx: Queryable, fired: EvaluatedTrigger[], tag: ResolvedTag): Promise<Set<string>> {
     if (!fired.length) return new Set();
     // One version per fire (tracked by the transaction, so a rollback releases them); a fire whose
@@ -271,7 +271,7 @@ export class TriggerEvaluator {
                     SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
                            now() + make_interval(secs => $2::float8 / 1000), r.rv
                       FROM r
-                    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, namespace, owner_name, state),
+                    ON CONFLICT (id) DO NOTHING RETURNING id, namespace, owner_name, state),
             ch AS (${deliveryChangesSql('r', 'ins', 'ADDED', null)})
        SELECT id FROM ins`,
       [
@@ -311,7 +311,8 @@ async function deliveredKeys(q: Queryable, rows: TriggerRow[], tag: ResolvedTag 
   if (!tag?.image) return new Set();
   const keys = rows.filter((r) => r.body.status?.lastTriggeredImageID && r.body.status.lastTriggeredImageID !== tag.image).map((r) => idempotencyKey(r.uid, tag.image));
   if (!keys.length) return new Set();
-  const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE idempotency_key = ANY($1::text[])`, [keys], 'trg-delivered-keys');
+  // By primary key: a delivery's id is derived from its idempotency key (deliveryIdOf).
+  const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE id = ANY($1::text[])`, [keys.map(deliveryIdOf)], 'trg-delivered-keys');
   return new Set(found.map((f) => f.k));
 }
 

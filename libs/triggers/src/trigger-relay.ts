@@ -152,7 +152,8 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
   async sweepOnce(): Promise<number> {
     const rows = await this.db.query<{ id: string; generation: number; attempts: number; target_key: string }>(
       `SELECT id, generation, attempts, target_key FROM trigger_deliveries
-        WHERE state = 'pending' AND next_attempt_at < now() - interval '10 seconds' ORDER BY next_attempt_at LIMIT 1000`,
+        WHERE state = 'pending' AND next_attempt_at < now() - interval '10 seconds'
+          AND (leased_until IS NULL OR leased_until < now() - interval '10 seconds') ORDER BY next_attempt_at LIMIT 1000`,
     );
     if (!rows.length) return 0;
     const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1, target: r.target_key }));

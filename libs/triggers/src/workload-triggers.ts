@@ -173,7 +173,7 @@ export class WorkloadTriggers {
     const recorded = await tx.query<{ id: string }>(
       `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, state, delivered_at)
        VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::bigint, $8, '', '', $9, 'applied', now())
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
       [event.id, plan.idempotencyKey, m.namespace, kind.kind, m.name, m.uid, event.data.tagChangeId, event.data.new.digest, JSON.stringify(event)],
     );
     await versionDeliveries(tx, recorded.map((r) => ({ id: r.id, namespace: m.namespace!, owner: m.name!, state: 'applied', prevState: null })));
