@@ -13,6 +13,7 @@ import { DeliveryAttemptsCollation1733200000000 } from './1733200000000-Delivery
 import { DeliveryResourceVersions1733300000200 } from './1733300000200-DeliveryResourceVersions';
 import { TagChangeRemovals1733400000000 } from './1733400000000-TagChangeRemovals';
 import { DeliveryWriteCost1733500000000 } from './1733500000000-DeliveryWriteCost';
+import { DeliveryEventBases1733500000100 } from './1733500000100-DeliveryEventBases';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -34,4 +35,5 @@ export const migrations = [
   DeliveryResourceVersions1733300000200,
   TagChangeRemovals1733400000000,
   DeliveryWriteCost1733500000000,
+  DeliveryEventBases1733500000100,
 ];

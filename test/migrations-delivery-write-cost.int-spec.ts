@@ -8,11 +8,12 @@ import { migrations } from '../migrations';
 import { DeliveryWriteCost1733500000000 } from '../migrations/1733500000000-DeliveryWriteCost';
 
 /**
- * DeliveryWriteCost moves a claim's lease from next_attempt_at to leased_until. Deliveries written
+ * DeliveryWriteCost moves a claim's lease from next_attempt_at to leased_until, and
+ * DeliveryEventBases stores what a page's events share once (rows before it keep whole events). Deliveries written
  * by the code before it (a lease in next_attempt_at, an attempt left open by a crashed sender)
  * keep their meaning after the upgrade, and the migration goes down and up again with them in place.
  */
-describe('migration DeliveryWriteCost: existing deliveries', () => {
+describe('migrations DeliveryWriteCost and DeliveryEventBases: existing deliveries', () => {
   const upTo = migrations.indexOf(DeliveryWriteCost1733500000000);
   let drop: () => Promise<void>;
   let url: string;
@@ -20,6 +21,11 @@ describe('migration DeliveryWriteCost: existing deliveries', () => {
   let db: Database;
   const owner = randomUUID();
   const image = `sha256:${'b'.repeat(64)}`;
+  const splitWhole = {
+    id: 'msg_split',
+    type: 't',
+    data: { tag: 'latest', causation: [], trigger: { name: 't' } },
+  };
 
   const dataSource = (list: typeof migrations) =>
     new DataSource({
@@ -95,6 +101,22 @@ describe('migration DeliveryWriteCost: existing deliveries', () => {
     expect(row).toEqual({ state: 'dead', leased: false });
   });
 
+  it('reads events stored whole before DeliveryEventBases as they were, and split ones whole', async () => {
+    const leased = await new DeliveriesHandler(db).get('demo', 'msg_leased');
+    expect(leased.spec.event).toEqual({ id: 'msg_leased' });
+    const [base] = await db.query<{ id: string }>(
+      `INSERT INTO trigger_delivery_event_bases (event) VALUES ($1) RETURNING id::text`,
+      [JSON.stringify({ type: 't', data: { tag: 'latest', causation: [] } })],
+    );
+    await db.query(
+      `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, image, url, target_key, event, event_base, state)
+       VALUES ('msg_split', 'split', 'demo', 'Trigger', 't', $1::uuid, $2, 'http://127.0.0.1:9/hook', 'http://127.0.0.1:9', $3, $4::bigint, 'delivered')`,
+      [owner, image, JSON.stringify({ id: 'msg_split', data: { trigger: { name: 't' } } }), base!.id],
+    );
+    const split = await new DeliveriesHandler(db).get('demo', 'msg_split');
+    expect(split.spec.event).toEqual(splitWhole);
+  });
+
   it('keeps one delivery per idempotency key through the primary key, and goes down and up again with the rows in place', async () => {
     // A second record of the same fire (same key, so the same id) changes nothing.
     const again = await db.query(
@@ -114,6 +136,11 @@ describe('migration DeliveryWriteCost: existing deliveries', () => {
       `SELECT next_attempt_at > now() + interval '50 minutes' AS ahead FROM trigger_deliveries WHERE id = 'msg_leased'`,
     );
     expect(back).toEqual({ ahead: true });
+    // Undoing DeliveryEventBases gave every split event back whole.
+    const [whole] = await db.query<{ event: unknown }>(
+      `SELECT event FROM trigger_deliveries WHERE id = 'msg_split'`,
+    );
+    expect(whole!.event).toEqual(splitWhole);
     await ds.runMigrations({ transaction: 'each' });
     const [cols] = await db.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM information_schema.columns WHERE table_name = 'trigger_deliveries' AND column_name = 'leased_until'`,

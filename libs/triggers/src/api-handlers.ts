@@ -24,6 +24,7 @@ import {
 } from '@app/persistence';
 import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL, versionDeliveries } from './delivery-versions';
 import { endpointDisabledSql, reenabledConditions } from './endpoint-disabled';
+import { eventBaseJoin, eventSql } from './event-bases';
 import type { TriggerEvaluator } from './evaluator';
 import { deliveriesInfo, deliveryRedrivesInfo, pushPreviewsInfo, tagChangeEventsInfo, triggersInfo } from './resource-infos';
 import { targetKeyOf } from './target-limiter';
@@ -60,7 +61,9 @@ interface DeliveryDbRow {
   created_at: Date;
   delivered_at: Date | null;
   dead_at: Date | null;
+  /** The stored part of the event; whole_event is the event (see event-bases.ts). */
   event: object;
+  whole_event: object;
   attempt_list: { generation: number; attempt: number; startedAt: string; finishedAt: string | null; statusCode: number | null; latencyMs: number | null; error: string | null }[] | null;
 }
 
@@ -76,7 +79,7 @@ function toDelivery(r: DeliveryDbRow): Delivery {
       creationTimestamp: iso(r.created_at),
       labels: { [TRIGGER_LABEL]: r.owner_name, [STATE_LABEL]: r.state },
     },
-    spec: { owner: { kind: r.owner_kind, name: r.owner_name, uid: r.owner_uid }, idempotencyKey: r.idempotency_key, image: r.image, url: r.url, event: r.event },
+    spec: { owner: { kind: r.owner_kind, name: r.owner_name, uid: r.owner_uid }, idempotencyKey: r.idempotency_key, image: r.image, url: r.url, event: r.whole_event },
     status: {
       state: r.state,
       redriveGeneration: r.generation,
@@ -93,11 +96,11 @@ function toDelivery(r: DeliveryDbRow): Delivery {
 
 const deliverySelect = `
   SELECT d.*, d.seq::text AS seq, d.resource_version::text AS resource_version, d.owner_uid::text AS owner_uid,
-         greatest(d.next_attempt_at, d.leased_until) AS due_at,
+         greatest(d.next_attempt_at, d.leased_until) AS due_at, ${eventSql('d', 'eb')} AS whole_event,
          (SELECT jsonb_agg(jsonb_build_object('generation', a.generation, 'attempt', a.attempt, 'startedAt', ${microTime('a.started_at')},
                   'finishedAt', ${microTime('a.finished_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
             FROM trigger_delivery_attempts a WHERE a.delivery_id = d.id) AS attempt_list
-    FROM trigger_deliveries d`;
+    FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')}`;
 
 /**
  * Deliveries (read-only): every fire with its event and attempt history. Label selectors

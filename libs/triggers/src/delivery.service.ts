@@ -7,6 +7,7 @@ import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
+import { eventBaseJoin, eventSql } from './event-bases';
 import { disabledConditions, endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
@@ -61,15 +62,18 @@ const deliveryDbSlots = 4;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
 const batchParallelism = 32;
 
-// The delivery, the owner's spec.delivery and the signing keys in one read. The content mode is
-// the owner's current one (as headers and secret are), so a change applies to retries and redrives.
+// The delivery (its event whole again, see event-bases.ts), the owner's spec.delivery and the
+// signing keys in one read. The content mode is the owner's current one (as headers and secret
+// are), so a change applies to retries and redrives.
 const binaryMode = `t.body->'spec'->'delivery'->>'contentMode' = 'binary'`;
 const loadSelect = (from: string, extra = '') => `
   SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key,
-         CASE WHEN ${binaryMode} THEN (d.event->'data')::text ELSE d.event::text END AS body,
-         CASE WHEN ${binaryMode} THEN d.event - 'data' END AS attributes,
+         CASE WHEN ${binaryMode} THEN (e.event->'data')::text ELSE e.event::text END AS body,
+         CASE WHEN ${binaryMode} THEN e.event - 'data' END AS attributes,
          d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
     FROM ${from} d
+    ${eventBaseJoin('d', 'eb')}
+    CROSS JOIN LATERAL (SELECT ${eventSql('d', 'eb')} AS event) e
     LEFT JOIN triggers t ON t.uid = d.owner_uid
     LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
 

@@ -2,6 +2,7 @@ import { nowTimestamp } from '@app/api-machinery';
 import { allocateResourceVersions, type Database, type GenericStore, noteChange, type Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
 import { deliveryChangesSql } from './delivery-versions';
+import { splitEvents } from './event-bases';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
 import { factsOf, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
 import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
@@ -265,10 +266,13 @@ export class TriggerEvaluator {
     // One version per fire (tracked by the transaction, so a rollback releases them); a fire whose
     // delivery exists already (a repeated evaluation) leaves its version as a NONE row.
     const rvs = await allocateResourceVersions(tx, fired.length);
+    // What the page's events share is written once (see event-bases.ts); each row keeps its own part.
+    const { base, parts } = splitEvents(fired.map((f) => f.event!));
     const inserted = await tx.query<{ id: string }>(
-      `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb, rv bigint)),
-            ins AS (INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, next_attempt_at, resource_version)
-                    SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event,
+      `WITH b AS (INSERT INTO trigger_delivery_event_bases (event) SELECT $3::jsonb WHERE $3::jsonb IS NOT NULL RETURNING id),
+            r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, namespace text, name text, uid text, change text, image text, url text, target text, event jsonb, rv bigint)),
+            ins AS (INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, tag_change_id, image, url, target_key, event, event_base, next_attempt_at, resource_version)
+                    SELECT r.id, r.key, r.namespace, 'Trigger', r.name, r.uid::uuid, r.change::bigint, r.image, r.url, r.target, r.event, (SELECT id FROM b),
                            now() + make_interval(secs => $2::float8 / 1000), r.rv
                       FROM r
                     ON CONFLICT (id) DO NOTHING RETURNING id, namespace, owner_name, state),
@@ -289,11 +293,12 @@ export class TriggerEvaluator {
               image: tag.image,
               url: f.trigger.spec.delivery.url,
               target: `${u.protocol}//${u.host}`,
-              event: f.event,
+              event: parts[i],
             };
           }),
         ),
         Number(this.options.deliveryLeaseMs ?? 0),
+        base === null ? null : JSON.stringify(base),
       ],
       'trg-record-deliveries',
     );

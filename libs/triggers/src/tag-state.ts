@@ -1,6 +1,7 @@
 import { aliasesOf, dockerImageRepositoryOf, type ImageStream, resolveReferenceForTagEvent } from '@app/image';
 import type { Queryable } from '@app/persistence';
 import type { CausationLink } from './cloudevent';
+import { eventBaseJoin, eventSql } from './event-bases';
 import type { TagState } from './firing';
 import { OciBaseImageAnnotations } from '@app/registry';
 import { CAUSATION_LABEL } from './trigger.types';
@@ -213,9 +214,11 @@ export class TagStateReader {
     if (!causedBy && !base) return [];
     const [row] = await q.query<{ id: string; namespace: string; owner_kind: string; owner_name: string; image: string; chain: CausationLink[] | null }>(
       causedBy
-        ? `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries WHERE id = $1`
-        : `SELECT id, namespace, owner_kind, owner_name, image, event->'data'->'causation' AS chain FROM trigger_deliveries
-            WHERE image = $1 AND owner_kind = 'Trigger' ORDER BY seq DESC LIMIT 1`,
+        ? `SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.image, (${eventSql('d', 'eb')})->'data'->'causation' AS chain
+             FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')} WHERE d.id = $1`
+        : `SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.image, (${eventSql('d', 'eb')})->'data'->'causation' AS chain
+             FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')}
+            WHERE d.image = $1 AND d.owner_kind = 'Trigger' ORDER BY d.seq DESC LIMIT 1`,
       [causedBy ?? base],
     );
     if (!row) return [];
