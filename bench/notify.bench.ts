@@ -163,7 +163,10 @@ class CpuMeter {
  * full-page images and statement execution time, summed over every statement of this database
  * (snapshots diffed, never a reset: the server is shared). WAL bytes per delivery is the figure
  * that holds on a busy machine; autovacuum's WAL is not in it. NOTIFY_STATEMENTS=N also prints
- * the N statements that wrote the most WAL.
+ * the N statements that wrote the most WAL. Full-page images (the first change of a page after a
+ * checkpoint: on a shared server, other sessions' database drops force one every few seconds)
+ * make it jump from run to run; with pg_walinspect (contrib, Postgres 15) the phase's WAL records
+ * touching this database's blocks are also summed without them.
  */
 interface StatementTotals {
   calls: number;
@@ -174,6 +177,7 @@ interface StatementTotals {
 }
 class StatementsMeter {
   private before = new Map<string, StatementTotals & { query: string }>();
+  private startLsn: string | null = null;
 
   constructor(
     private readonly dbUrl: string,
@@ -198,12 +202,35 @@ class StatementsMeter {
     });
   }
 
+  private currentLsn(): Promise<string | null> {
+    return withClient(this.dbUrl, async (c) => (await c.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows[0]?.lsn ?? null).catch(() => null);
+  }
+
   async begin(): Promise<void> {
     this.before = (await this.snapshot()) ?? new Map();
+    this.startLsn = await this.currentLsn();
+  }
+
+  /** WAL records since begin() that touch a block of this database: bytes without and with full-page images. */
+  private walOfDatabase(): Promise<{ bytes: number; fpiBytes: number; records: number } | { unavailable: string } | null> {
+    const start = this.startLsn;
+    if (!start) return Promise.resolve(null);
+    return withClient(this.dbUrl, async (c) => {
+      const rows = await c.query<{ bytes: string | null; fpi: string | null; n: string }>(
+        `SELECT sum(record_length - fpi_length)::text AS bytes, sum(fpi_length)::text AS fpi, count(*)::text AS n
+           FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn())
+          WHERE block_ref LIKE '% rel %/' || (SELECT oid FROM pg_database WHERE datname = $2) || '/%'`,
+        [start, this.database],
+      );
+      const r = rows.rows[0];
+      return r ? { bytes: Number(r.bytes ?? 0), fpiBytes: Number(r.fpi ?? 0), records: Number(r.n) } : null;
+      // The phase's first WAL segment may be recycled already (checkpoints come often on a shared server).
+    }).catch((e: Error) => ({ unavailable: e.message }));
   }
 
   /** The phase's totals (null without pg_stat_statements) and its statements, most WAL first. */
-  async end(): Promise<{ total: StatementTotals; statements: (StatementTotals & { query: string })[] } | null> {
+  async end(): Promise<{ total: StatementTotals; statements: (StatementTotals & { query: string })[]; wal: Awaited<ReturnType<StatementsMeter['walOfDatabase']>> } | null> {
+    const wal = await this.walOfDatabase();
     const after = await this.snapshot();
     if (!after) return null;
     const statements = [...after].map(([k, a]) => {
@@ -221,7 +248,7 @@ class StatementsMeter {
       (t, s) => ({ calls: t.calls + s.calls, execMs: t.execMs + s.execMs, walBytes: t.walBytes + s.walBytes, walRecords: t.walRecords + s.walRecords, walFpi: t.walFpi + s.walFpi }),
       { calls: 0, execMs: 0, walBytes: 0, walRecords: 0, walFpi: 0 },
     );
-    return { total, statements: statements.filter((s) => s.calls > 0).sort((a, b) => b.walBytes - a.walBytes) };
+    return { total, statements: statements.filter((s) => s.calls > 0).sort((a, b) => b.walBytes - a.walBytes), wal };
   }
 }
 
@@ -233,6 +260,13 @@ function statementsLines(s: Awaited<ReturnType<StatementsMeter['end']>>, deliver
     `Postgres statements per delivery: WAL ${per(s.total.walBytes).toFixed(0)} B in ${per(s.total.walRecords).toFixed(1)} records ` +
       `(${per(s.total.walFpi).toFixed(2)} full-page images), execution ${((per(s.total.execMs)) * 1000).toFixed(0)} µs, ${per(s.total.calls).toFixed(2)} statements`,
   ];
+  if (s.wal && 'unavailable' in s.wal) lines.push(`WAL records touching this database (pg_walinspect): n/a (${s.wal.unavailable})`);
+  else if (s.wal) {
+    lines.push(
+      `WAL records touching this database (pg_walinspect): ${per(s.wal.bytes).toFixed(0)} B per delivery without full-page images ` +
+        `(+ ${per(s.wal.fpiBytes).toFixed(0)} B of them), ${per(s.wal.records).toFixed(1)} records`,
+    );
+  }
   const top = Number(process.env['NOTIFY_STATEMENTS'] ?? 0);
   for (const st of s.statements.slice(0, top)) {
     lines.push(
@@ -312,6 +346,7 @@ async function main(): Promise<void> {
   const dbUrl = await freshDatabase(DATABASE);
   // For the per-delivery WAL and statement time (see StatementsMeter); absent when not preloaded.
   await withClient(dbUrl, (c) => c.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)).catch(() => undefined);
+  await withClient(dbUrl, (c) => c.query(`CREATE EXTENSION IF NOT EXISTS pg_walinspect`)).catch(() => undefined);
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => receiver()));
   // This run's BullMQ prefixes (ingest and triggers); their keys are deleted at the end.
   const ingestQueuePrefix = `${QUEUE_PREFIX}n-${randomBytes(3).toString('hex')}`;
