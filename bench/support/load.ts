@@ -13,6 +13,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
+  /** Stop after this many requests instead (durationSeconds is then ignored). */
+  amount?: number;
   method?: 'GET' | 'POST';
   /** Builds each request: path and optional JSON body. */
   next?: () => { path: string; body?: string };
@@ -23,7 +25,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: opts.url,
     connections: opts.connections,
-    duration: opts.durationSeconds,
+    ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.durationSeconds }),
     method: opts.method ?? 'GET',
     headers: { 'content-type': 'application/json' },
     requests: opts.next
