@@ -21,9 +21,14 @@ export class ChangesDuringReads {
     if (this.inFlight.size > 0) this.changedAt.set(key, this.epoch);
   }
 
+  /** True when none of `keys` changed since the read begun at `mark` (which stays in flight). */
+  unchangedSince(mark: number, keys: string[]): boolean {
+    return keys.every((k) => (this.changedAt.get(k) ?? 0) <= mark);
+  }
+
   /** Ends the read begun at `mark` (also when it failed); true when none of `keys` changed since. */
   end(mark: number, keys: string[]): boolean {
-    const unchanged = keys.every((k) => (this.changedAt.get(k) ?? 0) <= mark);
+    const unchanged = this.unchangedSince(mark, keys);
     const left = (this.inFlight.get(mark) ?? 1) - 1;
     if (left > 0) this.inFlight.set(mark, left);
     else this.inFlight.delete(mark);

@@ -8,3 +8,11 @@ export const istagCacheReads = new Counter({
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
+
+/** Cached views rebuilt after a change to their stream or Image, by outcome (ImageStreamTagReadCache.refresh). */
+export const istagCacheRefreshes = new Counter({
+  name: 'imagestreamd_istag_cache_refreshes_total',
+  help: 'Cached ImageStreamTag views a committed change invalidated, by outcome: refreshed (re-read off the request path and kept), dropped (not re-read, or gone, or changed again meanwhile)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

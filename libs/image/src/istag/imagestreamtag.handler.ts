@@ -19,6 +19,7 @@ import { defaultedSpecTag, newStreamWith, withSpecTag } from '../tag-views/spec-
 import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
 import { nameForCreate, parseNewStreamTagName, parseStreamTagName, tagForCreate } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
+import type { TagWithImage } from '../tag-views/tag-view.queries';
 import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import { prepareImageStreamTagUpdate, validateImageStreamTag, validateImageStreamTagUpdate } from './imagestreamtag.validation';
@@ -49,7 +50,9 @@ export class ImageStreamTagHandler implements ResourceHandler {
     private readonly tags: StreamTagStore,
     private readonly history: TagHistoryRepository,
     private readonly cache?: ImageStreamTagReadCache,
-  ) {}
+  ) {
+    cache?.reloadWith((wanted) => this.loadMany(wanted));
+  }
 
   async get(namespace: string, name: string): Promise<ImageStreamTag> {
     const { stream: streamName, tag } = parseStreamTagName(name, 'ImageStreamTags');
@@ -59,7 +62,26 @@ export class ImageStreamTagHandler implements ResourceHandler {
 
   private async load(namespace: string, streamName: string, tag: string, name: string): Promise<ImageStreamTag> {
     // One round trip: stream, the tag's newest entry, its conditions and the Image.
-    const read = await this.tags.queries.tagWithImage(this.db, namespace, streamName, tag);
+    return this.viewOf(await this.tags.queries.tagWithImage(this.db, namespace, streamName, tag), streamName, tag, name);
+  }
+
+  /** Many views in one round trip, as `load` builds them; undefined where `load` would throw. */
+  private async loadMany(wanted: { namespace: string; stream: string; name: string }[]): Promise<(ImageStreamTag | undefined)[]> {
+    const tags = wanted.map((w) => parseStreamTagName(w.name, 'ImageStreamTags').tag);
+    const reads = await this.tags.queries.tagsWithImages(
+      this.db,
+      wanted.map((w, i) => ({ namespace: w.namespace, stream: w.stream, tag: tags[i]! })),
+    );
+    return reads.map((read, i) => {
+      try {
+        return this.viewOf(read, wanted[i]!.stream, tags[i]!, wanted[i]!.name);
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  private viewOf(read: TagWithImage, streamName: string, tag: string, name: string): ImageStreamTag {
     if (!read.stream) throw ApiError.notFound(this.ref, streamName);
     if (!read.event?.image) throw ApiError.notFound(this.ref, name);
     // Upstream reads the Image through the images store with the request's context, and a store

@@ -171,12 +171,7 @@ export class TagViewQueries {
    * history entry (index probe), its conditions and the Image (primary key).
    */
   async tagWithImage(q: Queryable, namespace: string, stream: string, tag: string): Promise<TagWithImage> {
-    const [row] = await q.query<{
-      stream: { resource_version: string; body: ImageStream } | null;
-      event: { created: string; docker_image_reference: string; image: string; generation: string } | null;
-      conditions: TagEventCondition[] | null;
-      image: { resource_version: string; body: Image } | null;
-    }>(
+    const [row] = await q.query<TagWithImageRow>(
       `WITH s AS (SELECT uid, resource_version::text AS resource_version, body FROM image_streams WHERE namespace = $1 AND name = $2),
             e AS (SELECT ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
                     FROM image_stream_tag_events ev WHERE ev.stream_uid = (SELECT uid FROM s) AND ev.tag = $3
@@ -189,25 +184,65 @@ export class TagViewQueries {
       [namespace, stream, tag],
       'istag-get',
     );
-    const out: TagWithImage = { stream: null, event: undefined, conditions: undefined, image: null };
-    if (!row?.stream) return out;
-    out.stream = row.stream.body;
-    out.stream.metadata.resourceVersion = row.stream.resource_version;
-    if (row.event) {
-      out.event = {
-        created: new Date(row.event.created).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        dockerImageReference: row.event.docker_image_reference,
-        image: row.event.image,
-        generation: Number(row.event.generation),
-      };
-    }
-    if (row.conditions?.length) out.conditions = row.conditions;
-    if (row.image) {
-      out.image = row.image.body;
-      out.image.metadata.resourceVersion = row.image.resource_version;
-    }
+    return tagWithImageOf(row);
+  }
+
+  /**
+   * tagWithImage for many tags in one round trip (the read cache's refreshes): the same probes
+   * per tag, answers in the order asked.
+   */
+  async tagsWithImages(q: Queryable, wanted: { namespace: string; stream: string; tag: string }[]): Promise<TagWithImage[]> {
+    if (!wanted.length) return [];
+    const rows = await q.query<TagWithImageRow & { n: string }>(
+      `SELECT k.n::text AS n,
+              CASE WHEN s.uid IS NULL THEN NULL ELSE json_build_object('resource_version', s.resource_version::text, 'body', s.body) END AS stream,
+              CASE WHEN e.found IS NULL THEN NULL
+                   ELSE json_build_object('created', e.created, 'docker_image_reference', e.docker_image_reference, 'image', e.image, 'generation', e.generation) END AS event,
+              c.conditions,
+              CASE WHEN i.name IS NULL THEN NULL ELSE json_build_object('resource_version', i.resource_version::text, 'body', i.body) END AS image
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(namespace, name, tag, n)
+         LEFT JOIN image_streams s ON s.namespace = k.namespace AND s.name = k.name
+         LEFT JOIN LATERAL (
+           SELECT true AS found, ev.created, ev.docker_image_reference, ev.image, ev.generation::text AS generation
+             FROM image_stream_tag_events ev WHERE ev.stream_uid = s.uid AND ev.tag = k.tag
+            ORDER BY ev.id DESC LIMIT 1) e ON true
+         LEFT JOIN image_stream_tag_conditions c ON c.stream_uid = s.uid AND c.tag = k.tag
+         LEFT JOIN images i ON i.name = e.image`,
+      [wanted.map((w) => w.namespace), wanted.map((w) => w.stream), wanted.map((w) => w.tag)],
+      'istag-get-many',
+    );
+    const out: TagWithImage[] = wanted.map(() => tagWithImageOf(undefined));
+    for (const row of rows) out[Number(row.n) - 1] = tagWithImageOf(row);
     return out;
   }
+}
+
+interface TagWithImageRow {
+  stream: { resource_version: string; body: ImageStream } | null;
+  event: { created: string; docker_image_reference: string; image: string; generation: string } | null;
+  conditions: TagEventCondition[] | null;
+  image: { resource_version: string; body: Image } | null;
+}
+
+function tagWithImageOf(row: TagWithImageRow | undefined): TagWithImage {
+  const out: TagWithImage = { stream: null, event: undefined, conditions: undefined, image: null };
+  if (!row?.stream) return out;
+  out.stream = row.stream.body;
+  out.stream.metadata.resourceVersion = row.stream.resource_version;
+  if (row.event) {
+    out.event = {
+      created: new Date(row.event.created).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      dockerImageReference: row.event.docker_image_reference,
+      image: row.event.image,
+      generation: Number(row.event.generation),
+    };
+  }
+  if (row.conditions?.length) out.conditions = row.conditions;
+  if (row.image) {
+    out.image = row.image.body;
+    out.image.metadata.resourceVersion = row.image.resource_version;
+  }
+  return out;
 }
 
 export interface TagWithImage {
