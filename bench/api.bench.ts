@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
 import { withClient, appendImages, digestOf, freshDatabase, preload } from './support/bench-db';
 import { formatResult, type LoadResult, runLoad, startBaselineServer } from './support/load';
-import { startApiProcess } from '../test/support/api-process';
+import { type ApiProcess, startApiProcess } from '../test/support/api-process';
+import { cpuSeconds } from './support/api-child';
 
 /**
  * `npm run bench:api`: GET imagestreamtag and POST imagestreammappings at 64 connections against
@@ -67,6 +68,17 @@ function cacheShare(before: Record<string, number>, after: Record<string, number
 }
 
 /**
+ * Runs `load` and reports, besides its result, the api process's CPU per request: a figure other
+ * work on the machine hardly moves (unlike req/s), for comparing commits.
+ */
+async function withCpu(api: ApiProcess, load: () => Promise<LoadResult>): Promise<[LoadResult, string]> {
+  const before = cpuSeconds(api.child.pid!);
+  const result = await load();
+  const used = cpuSeconds(api.child.pid!) - before;
+  return [result, `api CPU ${((used * 1e6) / Math.max(1, result.total)).toFixed(0)} us/request`];
+}
+
+/**
  * After a bulk load: statistics for the planner, the visibility map and hint bits set, dirty
  * pages written, so the measured runs do not pay for the load (the first run did, 2-3x).
  */
@@ -124,16 +136,18 @@ async function main(): Promise<void> {
     });
     console.log(`warm-up (${label}): ${cacheShare(before, await cacheReads(api.url))}`);
     before = await cacheReads(api.url);
-    results[`istag ${label}`] = await istagLoad(api.url, random);
-    console.log(formatResult(`GET istag, random streams (${label})`, results[`istag ${label}`]!, baseline), cacheShare(before, await cacheReads(api.url)));
-    results[`map ${label}`] = await mappingLoad(api.url, random);
-    console.log(formatResult(`POST mappings, random streams (${label})`, results[`map ${label}`]!, baseline));
+    let cpu: string;
+    [results[`istag ${label}`], cpu] = await withCpu(api, () => istagLoad(api.url, random));
+    console.log(formatResult(`GET istag, random streams (${label})`, results[`istag ${label}`]!, baseline), cacheShare(before, await cacheReads(api.url)), cpu);
+    [results[`map ${label}`], cpu] = await withCpu(api, () => mappingLoad(api.url, random));
+    console.log(formatResult(`POST mappings, random streams (${label})`, results[`map ${label}`]!, baseline), cpu);
     // The same GETs again: every stream the mappings moved had its cached views invalidated.
     before = await cacheReads(api.url);
-    results[`istag after map ${label}`] = await istagLoad(api.url, random);
+    [results[`istag after map ${label}`], cpu] = await withCpu(api, () => istagLoad(api.url, random));
     console.log(
       formatResult(`GET istag, random streams, after the mappings (${label})`, results[`istag after map ${label}`]!, baseline),
       cacheShare(before, await cacheReads(api.url)),
+      cpu,
     );
     before = await cacheReads(api.url);
     results[`istag s0 ${label}`] = await istagLoad(api.url, benchmarked);

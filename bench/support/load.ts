@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 
 export interface LoadResult {
   rps: number;
+  /** Requests answered in all. */
+  total: number;
   p50: number;
   p99: number;
   errors: number;
@@ -41,6 +43,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
