@@ -11,6 +11,16 @@ describe('ChangesDuringReads', () => {
     expect(changes.end(again, ['s:ns/app', 'i:sha256:a'])).toBe(false);
   });
 
+  it('a read may be checked before it ends, and still counts as in flight', () => {
+    const changes = new ChangesDuringReads();
+    const read = changes.begin();
+    expect(changes.unchangedSince(read, ['s:ns/app'])).toBe(true);
+    changes.changed('s:ns/app');
+    expect(changes.unchangedSince(read, ['s:ns/app'])).toBe(false);
+    expect(changes.unchangedSince(read, ['s:ns/other'])).toBe(true);
+    expect(changes.end(read, ['s:ns/app'])).toBe(false);
+  });
+
   it('changes before a read began do not count against it', () => {
     const changes = new ChangesDuringReads();
     const first = changes.begin();

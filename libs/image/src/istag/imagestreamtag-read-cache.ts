@@ -212,6 +212,8 @@ export class ImageStreamTagReadCache {
   }
 
   private store(key: string, entry: Entry): void {
+    // A GET that read the view itself makes a waiting re-read of it pointless.
+    this.pending.delete(key);
     this.delete(key);
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
