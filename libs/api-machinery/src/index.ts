@@ -17,3 +17,4 @@ export * from './field-management';
 export * from './storable-json';
 export * from './redaction';
 export * from './shared-answer';
+export * from './quantity';
