@@ -14,6 +14,7 @@ import { DeliveryResourceVersions1733300000200 } from './1733300000200-DeliveryR
 import { TagChangeRemovals1733400000000 } from './1733400000000-TagChangeRemovals';
 import { DeliveryWriteCost1733500000000 } from './1733500000000-DeliveryWriteCost';
 import { DeliveryEventBases1733500000100 } from './1733500000100-DeliveryEventBases';
+import { QuotaAndLimits1733600000000 } from './1733600000000-QuotaAndLimits';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -36,4 +37,5 @@ export const migrations = [
   TagChangeRemovals1733400000000,
   DeliveryWriteCost1733500000000,
   DeliveryEventBases1733500000100,
+  QuotaAndLimits1733600000000,
 ];

@@ -46,7 +46,10 @@ describe('namespaces', () => {
     const discovery = await call('GET', `${api.url}/api/v1`);
     expect(discovery.body.resources).toEqual([
       expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }),
+      expect.objectContaining({ name: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
       expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
+      expect.objectContaining({ name: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'] }),
+      expect.objectContaining({ name: 'resourcequotas/status', kind: 'ResourceQuota', namespaced: true, verbs: ['get', 'patch', 'update'] }),
     ]);
     expect((await call('GET', `${api.url}/apis`)).body.groups.map((g: { name: string }) => g.name)).not.toContain('');
   });

@@ -77,12 +77,14 @@ export class DiscoveryController {
       .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
   }
 
-  /** The core group serves namespaces (see NamespaceHandler) and events (EventHandler). */
+  /** The core group serves namespaces (see NamespaceHandler), events (EventHandler), limitranges and resourcequotas. */
   @Get('api/v1')
   @Header('content-type', 'application/json')
   coreResources() {
     const handlers = this.registry.all().filter((h) => h.info.group === '' && h.info.version === 'v1');
-    return { kind: 'APIResourceList', groupVersion: 'v1', resources: handlers.map((h) => apiResource(h.info)) };
+    // Sorted by name, as kube-apiserver lists them (and /apis/<group>/<version> here).
+    const resources = handlers.map((h) => apiResource(h.info)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { kind: 'APIResourceList', groupVersion: 'v1', resources };
   }
 
   @Get('apis')

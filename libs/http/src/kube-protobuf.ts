@@ -34,6 +34,21 @@ function kubeTypes(): Root {
       ),
     )
     .add(message('NamespaceSpec', [['finalizers', 1, 'string', 'repeated']]))
+    // resource.Quantity is a message holding its text; maps of them are ResourceLists.
+    .add(message('Quantity', [['string', 1, 'string']]))
+    .add(message('ScopedResourceSelectorRequirement', [['scopeName', 1, 'string'], ['operator', 2, 'string'], ['values', 3, 'string', 'repeated']]))
+    .add(message('ScopeSelector', [['matchExpressions', 1, 'ScopedResourceSelectorRequirement', 'repeated']]))
+    .add(
+      message('ResourceQuotaSpec', [['scopes', 2, 'string', 'repeated'], ['scopeSelector', 3, 'ScopeSelector']], { quantityMaps: [['hard', 1]] }),
+    )
+    .add(message('ResourceQuota', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'ResourceQuotaSpec']]))
+    .add(
+      message('LimitRangeItem', [['type', 1, 'string']], {
+        quantityMaps: [['max', 2], ['min', 3], ['default', 4], ['defaultRequest', 5], ['maxLimitRequestRatio', 6]],
+      }),
+    )
+    .add(message('LimitRangeSpec', [['limits', 1, 'LimitRangeItem', 'repeated']]))
+    .add(message('LimitRange', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'LimitRangeSpec']]))
     .add(message('Namespace', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'NamespaceSpec']]))
     .add(
       message('ResourceAttributes', [
@@ -71,6 +86,8 @@ const Unknown = root.lookupType('k8s.Unknown');
 const decodable: Record<string, Type> = {
   ...Object.fromEntries(Object.entries(workloadTypes).map(([key, type]) => [key, root.lookupType(type)])),
   'v1/Namespace': root.lookupType('k8s.Namespace'),
+  'v1/ResourceQuota': root.lookupType('k8s.ResourceQuota'),
+  'v1/LimitRange': root.lookupType('k8s.LimitRange'),
   'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'authorization.k8s.io/v1/SelfSubjectAccessReview': root.lookupType('k8s.SelfSubjectAccessReview'),
@@ -95,6 +112,24 @@ function withoutEmpty(v: unknown): unknown {
   return v === '' ? undefined : v;
 }
 
+/** Decoded resource.Quantity messages (`{string: "2"}`) of a ResourceList, as their JSON form: the text. */
+function quantityTexts(list: unknown): unknown {
+  if (typeof list !== 'object' || list === null) return list;
+  return Object.fromEntries(Object.entries(list).map(([k, q]) => [k, (q as { string?: string }).string ?? '0']));
+}
+
+/** The ResourceLists of the quota kinds, in their JSON form. */
+function flattenQuantities(kind: string, body: Record<string, unknown>): void {
+  const spec = body['spec'] as Record<string, unknown> | undefined;
+  if (!spec) return;
+  if (kind === 'ResourceQuota' && spec['hard']) spec['hard'] = quantityTexts(spec['hard']);
+  if (kind === 'LimitRange') {
+    for (const item of (spec['limits'] as Record<string, unknown>[] | undefined) ?? []) {
+      for (const list of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) if (item[list]) item[list] = quantityTexts(item[list]);
+    }
+  }
+}
+
 /** The JSON form of a protobuf body; 400 when it is not one, 415 for a kind this server does not decode. */
 export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   if (raw.length < MAGIC.length || !raw.subarray(0, MAGIC.length).equals(MAGIC)) {
@@ -110,10 +145,11 @@ export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   const type = decodable[`${apiVersion}/${kind}`];
   if (!type) {
-    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, DeleteOptions, self-subject reviews and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, ResourceQuota, LimitRange, DeleteOptions, self-subject reviews and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
   }
   try {
     const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
+    flattenQuantities(kind, body);
     return { apiVersion, kind, ...(withoutEmpty(body) as Record<string, unknown>) };
   } catch (e) {
     throw ApiError.badRequest(`the protobuf ${kind} cannot be decoded: ${(e as Error).message}`);

@@ -195,6 +195,13 @@ export class ResourceController {
     await this.item(this.handler('', p['version']!, p['resource']!, true), p['namespace']!, p['name']!, req, reply);
   }
 
+  /** Subresources of namespaced core kinds (`resourcequotas/{name}/status`). */
+  @All('api/:version/namespaces/:namespace/:resource/:name/:subresource')
+  async coreNamespacedSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const h = this.handler('', p['version']!, `${p['resource']}/${p['subresource']}`, true);
+    await this.item(h, p['namespace']!, p['name']!, req, reply);
+  }
+
   @All('api/:version/watch/namespaces/:namespace/:resource')
   async coreLegacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply);

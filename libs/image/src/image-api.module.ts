@@ -20,11 +20,14 @@ import { ImageStreamMappingHandler } from './mapping/imagestreammapping.handler'
 import { StreamTagStore } from './tag-views/stream-tag-store';
 import { ImageStreamTagReadCache } from './istag/imagestreamtag-read-cache';
 import { TagViewQueries } from './tag-views/tag-view.queries';
+import { createQuotaStores } from './quota/quota.stores';
+import { QuotaNamespaces } from './quota/quota-namespaces';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
 interface ImageApiParts {
   mappings: ImageStreamMappingHandler;
   imports: ImageStreamImportHandler;
+  quotaNamespaces: QuotaNamespaces;
 }
 
 const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
@@ -49,7 +52,12 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
       inject: [Database, IMAGE_API_CONFIG, IMPORT_CONFIG, ResourceRegistry, StreamSpecListeners],
       useFactory: (db: Database, config: ImageApiConfig, importConfig: ImportConfig, registry: ResourceRegistry, listeners: StreamSpecListeners): ImageApiParts => {
         const images = createImageStore(db);
-        const streams = createImageStreamStore(db, config, undefined, listeners);
+        // core/v1 LimitRange and ResourceQuota: stored here, enforced on the image kinds.
+        const quota = createQuotaStores(db);
+        registry.register(quota.limitRanges);
+        registry.register(quota.quotas);
+        registry.register(quota.quotaStatus);
+        const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config);
         const writer = new StreamImportWriter(db, streams.store, streams.history);
         const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
@@ -66,11 +74,12 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
         registry.register(new ImageStreamSecretsHandler());
-        return { mappings, imports };
+        return { mappings, imports, quotaNamespaces: quota.namespaces };
       },
     },
     { provide: ImageStreamMappingHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.mappings },
     { provide: ImageStreamImportHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.imports },
+    { provide: QuotaNamespaces, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.quotaNamespaces },
   ],
   exports: [ImageStreamMappingHandler, ImageStreamImportHandler, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
 })

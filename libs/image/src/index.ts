@@ -28,3 +28,7 @@ export * from './import/imagestreamimport.types';
 export * from './import/imagestreamimport.handler';
 export * from './import/import-config';
 export * from './import/image-import-worker.module';
+export * from './quota/quota.types';
+export * from './quota/quota.stores';
+export * from './quota/quota-namespaces';
+export * from './quota/stream-quota';

@@ -7,6 +7,7 @@ import { render, type Schema } from './schema';
 import { eventSchemas } from './event-schemas';
 import { triggerActionSchemas } from './trigger-action-schemas';
 import { triggerSchemas } from './trigger-schemas';
+import { quotaSchemas } from './quota-schemas';
 
 type Json = Record<string, unknown>;
 type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete';
@@ -83,7 +84,7 @@ export class OpenApiDocuments {
   /** Every schema this server publishes, by definition name. */
   get schemas(): Record<string, Schema> {
     if (this.cache.schemas) return this.cache.schemas;
-    const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
+    const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...quotaSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
     for (const h of this.registry.all()) {
       for (const kind of [h.info.kind, h.info.listKind]) {
         const name = schemaNameOf(h.info.group, h.info.version, kind);
@@ -107,7 +108,7 @@ export class OpenApiDocuments {
    */
   schemaOf(info: ResourceInfo): Schema | undefined {
     const name = schemaNameOf(info.group, info.version, info.kind);
-    return metaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
+    return metaSchemas[name] ?? quotaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
   }
 
   private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {

@@ -23,6 +23,8 @@ export interface Schema {
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
+  /** Alternatives (a Quantity: string or number). OpenAPI v2 cannot say this: it gets `type: string`, as kube-apiserver publishes it. */
+  oneOf?: Schema[];
 }
 
 /** Every property of T (no more, no fewer): schemas are checked against our TypeScript types. */
@@ -60,6 +62,10 @@ export function render(schema: Schema, version: 2 | 3): Record<string, unknown> 
         break;
       case 'items':
         out[key] = render(value as Schema, version);
+        break;
+      case 'oneOf':
+        if (version === 2) out['type'] = 'string';
+        else out[key] = (value as Schema[]).map((v) => render(v, version));
         break;
       case 'additionalProperties':
         out[key] = typeof value === 'boolean' ? value : render(value as Schema, version);

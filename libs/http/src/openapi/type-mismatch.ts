@@ -34,6 +34,8 @@ function jsonTypeOf(v: unknown): string {
 }
 
 function accepts(schema: Schema, value: unknown): boolean {
+  // Alternatives (a Quantity): the kind's own decoder checks the value and words its error.
+  if (schema.oneOf) return true;
   if (schema['x-kubernetes-int-or-string']) return typeof value === 'string' || Number.isInteger(value);
   switch (schema.type) {
     case 'object':

@@ -15,4 +15,43 @@ const namespacePrinter: TablePrinter = {
   },
 };
 
-export const corePrinters: Record<string, TablePrinter> = { '/namespaces': namespacePrinter };
+const nameColumn = column('Name', 'Name must be unique within a namespace.', { format: 'name' });
+
+/** `kubectl get limits`: kube-apiserver's LimitRange columns. */
+const limitRangePrinter: TablePrinter = {
+  columns: [nameColumn, column('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', { type: 'date' })],
+  cells(obj) {
+    return [obj.metadata?.name ?? '', obj.metadata?.creationTimestamp ?? ''];
+  },
+};
+
+type QuotaLists = { spec?: { hard?: Record<string, string> }; status?: { hard?: Record<string, string>; used?: Record<string, string> } };
+
+/**
+ * `kubectl get quota`: kube-apiserver's ResourceQuota columns. Each resource of spec.hard (sorted)
+ * reads `<name>: <used>/<hard>` from the status; `limits.*` resources go to the Limit column.
+ */
+const resourceQuotaPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    column('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    column('Limit', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  cells(obj, now) {
+    const q = obj as unknown as QuotaLists;
+    const request: string[] = [];
+    const limit: string[] = [];
+    for (const r of Object.keys(q.spec?.hard ?? {}).sort()) {
+      const text = `${r}: ${q.status?.used?.[r] ?? '0'}/${q.status?.hard?.[r] ?? '0'}`;
+      (r.split('.')[0] === 'limits' && r.includes('.') ? limit : request).push(text);
+    }
+    return [obj.metadata?.name ?? '', age(obj.metadata?.creationTimestamp, now), request.join(', '), limit.join(', ')];
+  },
+};
+
+export const corePrinters: Record<string, TablePrinter> = {
+  '/namespaces': namespacePrinter,
+  '/limitranges': limitRangePrinter,
+  '/resourcequotas': resourceQuotaPrinter,
+};

@@ -1,4 +1,4 @@
-import { jsonEqual } from '@app/api-machinery';
+import { jsonEqual, refOf } from '@app/api-machinery';
 import { GenericStore, type Database, type Queryable, sqlLiteral, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
@@ -10,6 +10,7 @@ import { ImageStreamStrategy } from './imagestream.strategy';
 import type { ImageStream } from './imagestream.types';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
+import type { StreamQuota } from '../quota/stream-quota';
 
 /** Fills status from the tag-history tables and the configured registry hostnames. */
 export async function decorateImageStreams(
@@ -54,21 +55,36 @@ export function imageStreamTable(config?: ImageApiConfig): TableStorage<ImageStr
 }
 
 /** The ImageStream resource: generic store + strategy + tag-history hooks. */
-export function createImageStreamStore(db: Database, config: ImageApiConfig, history = new TagHistoryRepository(), specListeners = new StreamSpecListeners()) {
+export function createImageStreamStore(
+  db: Database,
+  config: ImageApiConfig,
+  history = new TagHistoryRepository(),
+  specListeners = new StreamSpecListeners(),
+  quota?: StreamQuota,
+) {
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(config.defaultImportMode), {
     decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
     snapshotMarkSql: tagHistoryMarkSql,
+    // ResourceQuota admission of a new stream (every way one is created goes through this store).
+    admit: async (tx, obj, old) => {
+      if (!old && quota) await quota.admitCreate(tx, obj.metadata.namespace!, { ref: refOf(imageStreamsInfo), name: obj.metadata.name! });
+    },
     afterWrite: async (tx, obj, old, rv) => {
+      if (!old) await quota?.recount(tx, obj.metadata.namespace!);
       await resolver.resolve(tx, obj, old);
       // DockerImage spec tags that are new or changed are imported in the background (outbox row).
       await importRequests.record(tx, obj, old, rv);
       if (old && !jsonEqual(old.spec, obj.spec)) await specListeners.notify(tx, obj, old);
     },
     // The stream's tags lose their images with it: fed to tag_changes so their dependents are evaluated.
-    beforeRemove: (tx, old) => history.feedStreamRemoval(tx, old.metadata.uid!, { namespace: old.metadata.namespace!, stream: old.metadata.name!, cause: 'stream-delete' }),
+    beforeRemove: async (tx, old) => {
+      await history.feedStreamRemoval(tx, old.metadata.uid!, { namespace: old.metadata.namespace!, stream: old.metadata.name!, cause: 'stream-delete' });
+      // The row is still there: the quotas' status.used counts it out.
+      await quota?.recount(tx, old.metadata.namespace!, -1);
+    },
   });
   return { store, table, resolver, history };
 }

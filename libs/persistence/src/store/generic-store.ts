@@ -564,17 +564,33 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   ): Promise<R> {
     return this.db.transaction(
       async (tx) => {
-        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
-        if (!old) throw ApiError.notFound(this.ref, name);
-        const { next, touched } = await fn(structuredClone(old), tx);
-        next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
-        const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, trackAs !== undefined ? { manager: trackAs } : 'as-is');
+        const { stored, old, changed } = await this.mutateWithin(tx, namespace, name, fn, trackAs);
         // A dry run leaves the stored object, and so its resourceVersion, as it was (views answer the stream's).
         if (options.dryRun) stored.metadata.resourceVersion = old.metadata.resourceVersion;
         return project(tx, stored, old, changed);
       },
       { rollback: options.dryRun },
     );
+  }
+
+  /**
+   * `mutate` inside the caller's transaction (a write whose consequence is another object's
+   * update, e.g. a quota's status.used when a stream is created): the row is locked until the
+   * caller commits.
+   */
+  async mutateWithin(
+    tx: Queryable,
+    namespace: string,
+    name: string,
+    fn: (current: T, tx: Queryable) => Promise<Mutation<T>>,
+    trackAs?: string,
+  ): Promise<{ stored: T; old: T; changed: boolean }> {
+    const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+    if (!old) throw ApiError.notFound(this.ref, name);
+    const { next, touched } = await fn(structuredClone(old), tx);
+    next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
+    const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, trackAs !== undefined ? { manager: trackAs } : 'as-is');
+    return { stored, old, changed };
   }
 
   /** The main update path once the row is locked; writes only when something changed. */

@@ -1,0 +1,83 @@
+import { type FieldError, type ResourceStrategy } from '@app/api-machinery';
+import { limitRangesInfo, resourceQuotasInfo, type LimitRange, type ResourceQuota } from './quota.types';
+import {
+  canonicalizeQuantities,
+  validateLimitRange,
+  validateResourceQuota,
+  validateResourceQuotaStatus,
+  validateResourceQuotaUpdate,
+} from './quota.validation';
+
+const limitLists = ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const;
+
+function canonicalizeLimitRange(lr: LimitRange): void {
+  canonicalizeQuantities(
+    limitRangesInfo,
+    (lr.spec?.limits ?? []).flatMap((l) => limitLists.map((list) => l?.[list])),
+  );
+}
+
+/** kube-apiserver's limitrange strategy: no status, no generation; quantities stored canonically. */
+export class LimitRangeStrategy implements ResourceStrategy<LimitRange> {
+  prepareForCreate(lr: LimitRange): void {
+    delete lr.metadata.generation;
+    canonicalizeLimitRange(lr);
+  }
+  validate(lr: LimitRange): FieldError[] {
+    return validateLimitRange(lr);
+  }
+  canonicalize(): void {}
+  prepareForUpdate(lr: LimitRange): void {
+    delete lr.metadata.generation;
+    canonicalizeLimitRange(lr);
+  }
+  validateUpdate(lr: LimitRange): FieldError[] {
+    return validateLimitRange(lr);
+  }
+}
+
+function canonicalizeQuota(rq: ResourceQuota): void {
+  canonicalizeQuantities(resourceQuotasInfo, [rq.spec?.hard, rq.status?.hard, rq.status?.used]);
+}
+
+/**
+ * kube-apiserver's resourcequota strategy: the status is the quota system's (cleared on create,
+ * kept on update). The status is filled in by the image quota
+ * admission in the same transaction (see ImageQuota), as kube's quota controller would shortly after.
+ */
+export class ResourceQuotaStrategy implements ResourceStrategy<ResourceQuota> {
+  prepareForCreate(rq: ResourceQuota): void {
+    canonicalizeQuota(rq);
+    rq.status = {};
+    delete rq.metadata.generation;
+  }
+  validate(rq: ResourceQuota): FieldError[] {
+    return validateResourceQuota(rq);
+  }
+  canonicalize(): void {}
+  prepareForUpdate(rq: ResourceQuota, old: ResourceQuota): void {
+    canonicalizeQuota(rq);
+    rq.status = old.status;
+    delete rq.metadata.generation;
+  }
+  validateUpdate(rq: ResourceQuota, old: ResourceQuota): FieldError[] {
+    return validateResourceQuotaUpdate(rq, old);
+  }
+}
+
+/** `resourcequotas/{name}/status`: only the status changes. */
+export class ResourceQuotaStatusStrategy implements ResourceStrategy<ResourceQuota> {
+  prepareForCreate(): void {}
+  validate(): FieldError[] {
+    return [];
+  }
+  canonicalize(): void {}
+  prepareForUpdate(rq: ResourceQuota, old: ResourceQuota): void {
+    canonicalizeQuota(rq);
+    rq.spec = old.spec;
+    delete rq.metadata.generation;
+  }
+  validateUpdate(rq: ResourceQuota): FieldError[] {
+    return validateResourceQuotaStatus(rq);
+  }
+}

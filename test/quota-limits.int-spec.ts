@@ -1,0 +1,253 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace, type KubectlWorkspace } from './support/kubectl';
+
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+/** core/v1 LimitRange and ResourceQuota, and OpenShift's image quota and limit admission over them. */
+describe('LimitRange and ResourceQuota', () => {
+  let api: TestApi;
+  const core = (ns: string, resource: string, name = '') =>
+    `${api.url}/api/v1/namespaces/${ns}/${resource}${name ? `/${name}` : ''}`;
+  const streams = (ns: string, name = '') =>
+    `${api.base}/namespaces/${ns}/imagestreams${name ? `/${name}` : ''}`;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('stores both kinds with canonical quantities, a server-kept quota status, discovery and tables', async () => {
+    const lr = await call('POST', core('qa', 'limitranges'), {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'images' },
+      spec: {
+        limits: [
+          { type: 'openshift.io/Image', max: { storage: '1.5Gi' } },
+          { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': 3 } },
+        ],
+      },
+    });
+    expect(lr.status).toBe(201);
+    expect(lr.body).toMatchObject({
+      kind: 'LimitRange',
+      apiVersion: 'v1',
+      metadata: { name: 'images', namespace: 'qa' },
+    });
+    expect(lr.body.spec.limits).toEqual([
+      { type: 'openshift.io/Image', max: { storage: '1536Mi' } },
+      { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '3' } },
+    ]);
+
+    const rq = await call('POST', core('qa', 'resourcequotas'), {
+      metadata: { name: 'q' },
+      spec: { hard: { 'openshift.io/imagestreams': '2', pods: '10' } },
+    });
+    expect(rq.status).toBe(201);
+    expect(rq.body.status).toEqual({
+      hard: { 'openshift.io/imagestreams': '2', pods: '10' },
+      used: { 'openshift.io/imagestreams': '0', pods: '0' },
+    });
+    // The status is the quota system's: a write to it through the main resource is ignored.
+    const put = await call('PUT', core('qa', 'resourcequotas', 'q'), {
+      ...rq.body,
+      status: { hard: {}, used: {} },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.status.used['openshift.io/imagestreams']).toBe('0');
+    const status = await call('GET', core('qa', 'resourcequotas', 'q') + '/status');
+    expect(status.body.kind).toBe('ResourceQuota');
+
+    const discovery = await call('GET', `${api.url}/api/v1`);
+    expect(discovery.body.resources).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'limitranges',
+          kind: 'LimitRange',
+          namespaced: true,
+          shortNames: ['limits'],
+        }),
+        expect.objectContaining({
+          name: 'resourcequotas',
+          kind: 'ResourceQuota',
+          namespaced: true,
+          shortNames: ['quota'],
+        }),
+        expect.objectContaining({
+          name: 'resourcequotas/status',
+          kind: 'ResourceQuota',
+          verbs: ['get', 'patch', 'update'],
+        }),
+      ]),
+    );
+    type Table = { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    const table = {
+      body: (await (
+        await fetch(core('qa', 'resourcequotas'), { headers: { accept: TABLE } })
+      ).json()) as Table,
+    };
+    expect(table.body.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
+    expect(table.body.rows[0]!.cells[2]).toBe('openshift.io/imagestreams: 0/2, pods: 0/10');
+    const all = await call('GET', `${api.url}/api/v1/limitranges`);
+    expect(all.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['images']);
+  });
+
+  it('refuses what kube-apiserver refuses: 422 with field causes, 400 for a value that is not a quantity', async () => {
+    const bad = await call('POST', core('qa', 'limitranges'), {
+      metadata: { name: 'bad' },
+      spec: {
+        limits: [
+          { type: 'Bogus', max: { storage: '1Gi' } },
+          { type: 'openshift.io/Image', min: { storage: '2Gi' }, max: { storage: '1Gi' } },
+        ],
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "Bogus": must be a standard limit type or fully qualified',
+        field: 'spec.limits[0].type',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "2Gi": min value 2Gi is greater than max value 1Gi',
+        field: 'spec.limits[1].min[storage]',
+      },
+    ]);
+    const negative = await call('POST', core('qa', 'resourcequotas'), {
+      metadata: { name: 'neg' },
+      spec: { hard: { 'openshift.io/imagestreams': '-1', widgets: '1' } },
+    });
+    expect(negative.status).toBe(422);
+    expect(negative.body.message).toBe(
+      'ResourceQuota "neg" is invalid: [spec.hard[openshift.io/imagestreams]: Invalid value: "-1": must be greater than or equal to 0, spec.hard[widgets]: Invalid value: "widgets": must be a standard resource type or fully qualified, spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota]',
+    );
+    const fraction = await call('POST', core('qa', 'resourcequotas'), {
+      metadata: { name: 'frac' },
+      spec: { hard: { 'openshift.io/imagestreams': '1.5' } },
+    });
+    expect(fraction.body.details.causes[0].message).toContain('must be an integer');
+    const garbage = await call('POST', core('qa', 'resourcequotas'), {
+      metadata: { name: 'garbage' },
+      spec: { hard: { pods: 'lots' } },
+    });
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.message).toBe(
+      'ResourceQuota in version "v1" cannot be handled as a ResourceQuota: quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'',
+    );
+    expect((await call('GET', core('qa', 'resourcequotas', 'garbage'))).status).toBe(404);
+  });
+
+  it('ResourceQuota openshift.io/imagestreams: a create over hard is 403 as upstream words it, status.used follows creates and deletes', async () => {
+    const ns = 'quota-a';
+    await call('POST', core(ns, 'resourcequotas'), {
+      metadata: { name: 'streams' },
+      spec: { hard: { 'openshift.io/imagestreams': '2' } },
+    });
+    expect((await call('POST', streams(ns), { metadata: { name: 'one' } })).status).toBe(201);
+    expect((await call('POST', streams(ns), { metadata: { name: 'two' } })).status).toBe(201);
+    expect((await call('GET', core(ns, 'resourcequotas', 'streams'))).body.status.used).toEqual({
+      'openshift.io/imagestreams': '2',
+    });
+    const refused = await call('POST', streams(ns), { metadata: { name: 'three' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      reason: 'Forbidden',
+      message:
+        'imagestreams.image.openshift.io "three" is forbidden: exceeded quota: streams, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=2, limited: openshift.io/imagestreams=2',
+      details: { name: 'three', group: 'image.openshift.io', kind: 'imagestreams' },
+    });
+    expect((await call('GET', streams(ns, 'three'))).status).toBe(404);
+    // Server-side apply of a missing stream is a create too; so is an ImageStreamTag that creates its stream.
+    const apply = await call(
+      'PATCH',
+      `${streams(ns, 'three')}?fieldManager=t`,
+      { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'three' } },
+      'application/apply-patch+yaml',
+    );
+    expect(apply.status).toBe(403);
+    const istag = await call('POST', `${api.base}/namespaces/${ns}/imagestreamtags`, {
+      metadata: { name: 'three:latest' },
+      tag: { name: 'latest', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } },
+    });
+    expect(istag.status).toBe(403);
+    expect(istag.body.message).toContain('exceeded quota: streams');
+
+    expect((await call('DELETE', streams(ns, 'one'))).status).toBe(200);
+    expect((await call('GET', core(ns, 'resourcequotas', 'streams'))).body.status.used).toEqual({
+      'openshift.io/imagestreams': '1',
+    });
+    expect((await call('POST', streams(ns), { metadata: { name: 'three' } })).status).toBe(201);
+    // Raising the limit updates the status at once.
+    const raised = await call(
+      'PATCH',
+      core(ns, 'resourcequotas', 'streams'),
+      { spec: { hard: { 'openshift.io/imagestreams': '5' } } },
+      'application/merge-patch+json',
+    );
+    expect(raised.body.status).toEqual({
+      hard: { 'openshift.io/imagestreams': '5' },
+      used: { 'openshift.io/imagestreams': '2' },
+    });
+  });
+
+  it('concurrent creates at the limit: exactly one wins', async () => {
+    const ns = 'quota-race';
+    await call('POST', core(ns, 'resourcequotas'), {
+      metadata: { name: 'q' },
+      spec: { hard: { 'openshift.io/imagestreams': '3' } },
+    });
+    await call('POST', streams(ns), { metadata: { name: 'a' } });
+    await call('POST', streams(ns), { metadata: { name: 'b' } });
+    const answers = await Promise.all(
+      ['c1', 'c2', 'c3', 'c4'].map((name) => call('POST', streams(ns), { metadata: { name } })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 403, 403, 403]);
+    expect((await call('GET', streams(ns))).body.items).toHaveLength(3);
+    expect((await call('GET', core(ns, 'resourcequotas', 'q'))).body.status.used).toEqual({
+      'openshift.io/imagestreams': '3',
+    });
+  });
+
+  describe('with kubectl', () => {
+    let k: KubectlWorkspace;
+    beforeAll(() => {
+      k = kubectlWorkspace(api.url, 'kq');
+    });
+    afterAll(() => k?.remove());
+    (kubectlFound ? it : it.skip)(
+      'kubectl create quota (protobuf), get quota, describe, explain',
+      async () => {
+        expect(await k.ok(['create', 'quota', 'q', '--hard=openshift.io/imagestreams=1'])).toContain(
+          'resourcequota/q created',
+        );
+        expect(await k.ok(['get', 'quota'])).toMatch(/q\s+\S+\s+openshift.io\/imagestreams: 0\/1/);
+        await k.ok(
+          ['create', '-f', '-'],
+          'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: first}\n',
+        );
+        const refused = await k.run(
+          ['create', '-f', '-'],
+          'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: second}\n',
+        );
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toContain(
+          'imagestreams.image.openshift.io "second" is forbidden: exceeded quota: q, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=1, limited: openshift.io/imagestreams=1',
+        );
+        expect(
+          await k.ok(
+            ['apply', '-f', '-'],
+            'apiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\nspec:\n  limits:\n  - type: openshift.io/Image\n    max: {storage: 1Mi}\n',
+          ),
+        ).toContain('limitrange/l created');
+        expect(await k.ok(['get', 'limits'])).toMatch(/^NAME\s+CREATED AT\nl\s+/);
+        expect(await k.ok(['explain', 'limitrange.spec.limits'])).toContain('max');
+        expect(await k.ok(['describe', 'quota', 'q'])).toMatch(/openshift.io\/imagestreams\s+1\s+1/);
+      },
+    );
+  });
+});
