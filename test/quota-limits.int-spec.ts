@@ -177,6 +177,35 @@ describe('LimitRange and ResourceQuota', () => {
     expect(istag.status).toBe(403);
     expect(istag.body.message).toContain('exceeded quota: streams');
 
+    const isi = await call('POST', `${api.base}/namespaces/${ns}/imagestreamimports`, {
+      metadata: { name: 'three' },
+      spec: {
+        import: true,
+        images: [
+          {
+            from: { kind: 'DockerImage', name: '127.0.0.1:1/x/y:1' },
+            to: { name: 'latest' },
+            importPolicy: { insecure: true },
+          },
+        ],
+      },
+    });
+    expect(isi.status).toBe(403);
+    expect(isi.body.message).toBe(
+      'imagestreamimports.image.openshift.io "three" is forbidden: exceeded quota: streams, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=2, limited: openshift.io/imagestreams=2',
+    );
+    // Without import nothing is created, so nothing is counted.
+    const preview = await call('POST', `${api.base}/namespaces/${ns}/imagestreamimports`, {
+      metadata: { name: 'three' },
+      spec: {
+        import: false,
+        images: [
+          { from: { kind: 'DockerImage', name: '127.0.0.1:1/x/y:1' }, importPolicy: { insecure: true } },
+        ],
+      },
+    });
+    expect(preview.status).toBe(201);
+
     expect((await call('DELETE', streams(ns, 'one'))).status).toBe(200);
     expect((await call('GET', core(ns, 'resourcequotas', 'streams'))).body.status.used).toEqual({
       'openshift.io/imagestreams': '1',
@@ -211,6 +240,122 @@ describe('LimitRange and ResourceQuota', () => {
     expect((await call('GET', core(ns, 'resourcequotas', 'q'))).body.status.used).toEqual({
       'openshift.io/imagestreams': '3',
     });
+  });
+
+  it('LimitRange openshift.io/Image max.storage: a mapping of a larger image is 403 as upstream words it, and writes nothing', async () => {
+    const ns = 'limit-image';
+    await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'size' },
+      spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '1Ki' } }] },
+    });
+    await call('POST', streams(ns), { metadata: { name: 'app' } });
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const mapping = (name: string, size: number) => ({
+      metadata: { name: 'app' },
+      tag: 'v1',
+      image: {
+        metadata: { name },
+        dockerImageReference: `quay.io/x/app@${name}`,
+        dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Size: size },
+      },
+    });
+    const big = await call(
+      'POST',
+      `${api.base}/namespaces/${ns}/imagestreammappings`,
+      mapping(digest('b'), 5 * 1024 * 1024),
+    );
+    expect(big.status).toBe(403);
+    expect(big.body).toMatchObject({
+      reason: 'Forbidden',
+      message:
+        'imagestreammappings.image.openshift.io "app" is forbidden: requested usage of storage exceeds the maximum limit per openshift.io/Image (5Mi > 1Ki)',
+      details: { name: 'app', group: 'image.openshift.io', kind: 'imagestreammappings' },
+    });
+    expect((await call('GET', `${api.base}/images/${digest('b')}`)).status).toBe(404);
+    expect(
+      (await call('POST', `${api.base}/namespaces/${ns}/imagestreammappings`, mapping(digest('c'), 1000)))
+        .status,
+    ).toBe(201);
+    // Other namespaces are not limited.
+    await call('POST', streams('unlimited'), { metadata: { name: 'app' } });
+    expect(
+      (
+        await call(
+          'POST',
+          `${api.base}/namespaces/unlimited/imagestreammappings`,
+          mapping(digest('d'), 5 * 1024 * 1024),
+        )
+      ).status,
+    ).toBe(201);
+  });
+
+  it('LimitRange openshift.io/ImageStream: new images and new spec references over max are refused as upstream (422), existing violations tolerated', async () => {
+    const ns = 'limit-stream';
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const map = (tag: string, c: string) =>
+      call('POST', `${api.base}/namespaces/${ns}/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag,
+        image: { metadata: { name: digest(c) }, dockerImageReference: `quay.io/x/app@${digest(c)}` },
+      });
+    const tags = (...names: string[]) =>
+      names.map((n) => ({ name: n, from: { kind: 'DockerImage', name: `quay.io/x/${n}:1` } }));
+    await call('POST', streams(ns), { metadata: { name: 'app' }, spec: { tags: tags('a', 'b') } });
+    // Created before the limit with more references than it allows: kept, and writes that add none pass.
+    await call('POST', streams(ns), { metadata: { name: 'old' }, spec: { tags: tags('a', 'b', 'c') } });
+    await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'streams' },
+      spec: {
+        limits: [
+          {
+            type: 'openshift.io/ImageStream',
+            max: { 'openshift.io/images': '2', 'openshift.io/image-tags': '2' },
+          },
+        ],
+      },
+    });
+    expect((await map('v1', '1')).status).toBe(201);
+    expect((await map('v2', '2')).status).toBe(201);
+    // The same image under another tag adds nothing.
+    expect((await map('v3', '1')).status).toBe(201);
+    const third = await map('v4', '3');
+    expect(third.status).toBe(422);
+    expect(third.body.message).toBe(
+      'ImageStream.image.openshift.io "app" is invalid: imageStream: Forbidden: ImageStream.image.openshift.io "app" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (3 > 2)',
+    );
+    const history = (await call('GET', streams(ns, 'app'))).body.status.tags.map(
+      (t: { tag: string }) => t.tag,
+    );
+    expect(history).toEqual(['v1', 'v2', 'v3']);
+
+    const patch = (name: string, body: unknown, type = 'application/merge-patch+json') =>
+      call('PATCH', streams(ns, name), body, type);
+    expect((await patch('old', { metadata: { labels: { x: 'y' } } })).status).toBe(200);
+    expect(
+      (await patch('old', [{ op: 'remove', path: '/spec/tags/2' }], 'application/json-patch+json')).status,
+    ).toBe(200);
+    const added = await patch(
+      'app',
+      [{ op: 'add', path: '/spec/tags/-', value: tags('c')[0] }],
+      'application/json-patch+json',
+    );
+    expect(added.status).toBe(422);
+    expect(added.body.details.causes).toEqual([
+      {
+        reason: 'InternalError',
+        message:
+          'Internal error: ImageStream.image.openshift.io "app" is forbidden: requested usage of openshift.io/image-tags exceeds the maximum limit per openshift.io/ImageStream (3 > 2)',
+        field: '',
+      },
+    ]);
+    const fresh = await call('POST', streams(ns), {
+      metadata: { name: 'fresh' },
+      spec: { tags: tags('a', 'b', 'c') },
+    });
+    expect(fresh.status).toBe(422);
+    expect(fresh.body.message).toContain(
+      'requested usage of openshift.io/image-tags exceeds the maximum limit per openshift.io/ImageStream (3 > 2)',
+    );
   });
 
   describe('with kubectl', () => {

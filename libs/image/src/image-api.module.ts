@@ -21,6 +21,7 @@ import { StreamTagStore } from './tag-views/stream-tag-store';
 import { ImageStreamTagReadCache } from './istag/imagestreamtag-read-cache';
 import { TagViewQueries } from './tag-views/tag-view.queries';
 import { createQuotaStores } from './quota/quota.stores';
+import { ImageLimits } from './quota/image-limits';
 import { QuotaNamespaces } from './quota/quota-namespaces';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
@@ -57,8 +58,9 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(quota.limitRanges);
         registry.register(quota.quotas);
         registry.register(quota.quotaStatus);
-        const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota);
-        const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config);
+        const limits = new ImageLimits(quota.namespaces);
+        const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota, limits.streams);
+        const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config, limits);
         const writer = new StreamImportWriter(db, streams.store, streams.history);
         const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
         registry.register(images.store);

@@ -28,7 +28,9 @@ class Ignore extends Error {}
 function isPermanent(e: unknown): boolean {
   if (e instanceof Ignore || e instanceof UnsupportedManifestError) return true;
   // Bad input the image API refuses (names, references): a retry would be refused the same way.
-  return e instanceof ApiError && (e.code === 400 || e.code === 422);
+  // A refusal by quota or limit admission (403) is the push the integrated registry would have
+  // denied: settled with its reason (redrive it once the quota or limit allows it).
+  return e instanceof ApiError && (e.code === 400 || e.code === 403 || e.code === 422);
 }
 
 /** How one event was settled; written with a COMMIT, counted once that COMMIT succeeded. */

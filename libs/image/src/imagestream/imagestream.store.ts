@@ -11,6 +11,7 @@ import type { ImageStream } from './imagestream.types';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
 import type { StreamQuota } from '../quota/stream-quota';
+import type { StreamLimitsVerifier } from '../quota/stream-limits';
 
 /** Fills status from the tag-history tables and the configured registry hostnames. */
 export async function decorateImageStreams(
@@ -61,6 +62,7 @@ export function createImageStreamStore(
   history = new TagHistoryRepository(),
   specListeners = new StreamSpecListeners(),
   quota?: StreamQuota,
+  limits?: StreamLimitsVerifier,
 ) {
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
@@ -71,6 +73,8 @@ export function createImageStreamStore(
     // ResourceQuota admission of a new stream (every way one is created goes through this store).
     admit: async (tx, obj, old) => {
       if (!old && quota) await quota.admitCreate(tx, obj.metadata.namespace!, { ref: refOf(imageStreamsInfo), name: obj.metadata.name! });
+      // openshift.io/ImageStream limits on spec references (the stream strategies' verifier upstream).
+      await limits?.admitSpecWrite(tx, obj, old);
     },
     afterWrite: async (tx, obj, old, rv) => {
       if (!old) await quota?.recount(tx, obj.metadata.namespace!);

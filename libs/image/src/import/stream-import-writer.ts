@@ -2,6 +2,7 @@ import { ApiError, nowTimestamp, serverWriteOptions, type WriteOptions } from '@
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
+import { quotaRefusalFor } from '../quota/stream-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
 import { planStreamImport, type StatusWrite, type TagImport, type TagStatusState } from './stream-import-plan';
@@ -55,7 +56,7 @@ export class StreamImportWriter {
       } catch (e) {
         // Created or deleted by someone else meanwhile: look again.
         const race = e instanceof ApiError && e.details?.kind === 'imagestreams' && (e.reason === 'AlreadyExists' || e.reason === 'NotFound');
-        if (!race) throw e;
+        if (!race) throw quotaRefusalFor(e, { ref: { group: imageStreamsInfo.group, resource: 'imagestreamimports' }, name });
       }
     }
     throw ApiError.serverTimeout({ group: imageStreamsInfo.group, resource: 'imagestreamimports' }, 'create');

@@ -35,6 +35,8 @@ import { exactReference, parseDockerImageReference, ReferenceError } from '../re
 import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
 import { lockStreamStatement, oneTripMappingStatement, oneTripResultOf } from './one-trip-mapping';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
+import type { ImageLimits } from '../quota/image-limits';
+import type { StreamLimits } from '../quota/stream-limits';
 
 export interface ImageStreamMapping {
   metadata?: { name?: string; namespace?: string };
@@ -79,6 +81,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     private readonly images: TableStorage<Image>,
     private readonly history: TagHistoryRepository,
     private readonly config: ImageApiConfig,
+    private readonly limits?: ImageLimits,
   ) {}
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
@@ -121,11 +124,15 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   /** `cause`: what the tag-change feed says moved the tag (`registry` for pushes the registry reported). */
   async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
-    if (!options.dryRun && image.metadata.annotations?.[managedAnnotation] !== 'true') {
+    // LimitRange admission, before anything is written (no query in a namespace without LimitRanges).
+    await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size);
+    // With openshift.io/ImageStream limits the new image is counted under the stream's lock (apply).
+    const streamLimits = (await this.limits?.streams.limitsOf(this.db, namespace)) ?? null;
+    if (!options.dryRun && !streamLimits && image.metadata.annotations?.[managedAnnotation] !== 'true') {
       const outcome = await this.db.transaction((tx) => this.applyInOneTrip(tx, namespace, streamName, tag, image, cause));
       if (outcome) return outcome;
     }
-    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause), { rollback: options.dryRun });
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits), { rollback: options.dryRun });
   }
 
   /**
@@ -135,7 +142,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
    */
   async mapWithin(tx: Transaction, namespace: string, body: unknown, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
-    return this.apply(tx, namespace, streamName, tag, image, cause);
+    await this.limits?.admitMapping(tx, namespace, streamName, image.dockerImageMetadata?.Size);
+    const streamLimits = (await this.limits?.streams.limitsOf(tx, namespace)) ?? null;
+    return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits);
   }
 
   private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image } {
@@ -177,7 +186,15 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     return { imageCreated: result.imageCreated, tagChanged: result.tagChanged, movedTags: result.tagChanged ? [tag] : [] };
   }
 
-  private async apply(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome> {
+  private async apply(
+    tx: Transaction,
+    namespace: string,
+    streamName: string,
+    tag: string,
+    image: Image,
+    cause: string,
+    streamLimits: StreamLimits | null = null,
+  ): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
     // One round trip: open the transaction, lock the stream, then (a statement of its own, so that
     // it reads after the lock is held) probe the image and the tag's newest event.
@@ -208,6 +225,8 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     const origin = { namespace, stream: streamName, cause };
     const tagStatement = this.history.addStatement(uid, tag, event, this.history.currentFromRow(probe['id'] === null ? undefined : probe), origin);
     const tagChanged = tagStatement !== null;
+    // A new image in the stream's history is checked against openshift.io/ImageStream limits (the status strategy's verifier upstream).
+    if (tagChanged && streamLimits) await this.limits!.streams.admitNewImage(tx, stream, streamLimits, imageName);
     const movedTags = tagChanged ? [tag] : [];
     if (tagStatement) tx.finishWith(tagStatement);
     const aliases = tagChanged ? aliasesOf(stream, tag) : [];

@@ -15,8 +15,8 @@ const POLL_MS = 1000;
  * Which namespaces hold a LimitRange or a ResourceQuota, kept in memory as upstream's admission
  * plugins keep informer caches, so that writes in a namespace without any (the common case) pay no
  * query for quota and limit admission. Loaded once, then kept current from this process's change
- * feed; a process without one (the worker) reloads it at most once a second, lazily. Until the
- * first load every namespace counts as holding policies (the checks then query, and find none).
+ * feed; a process without one (the worker) reloads it when asked and older than a second. Until
+ * the first load every namespace counts as holding policies (the checks then query, and find none).
  * This process's own writes of policies are noted at once, before the feed reports them.
  */
 export class QuotaNamespaces {
@@ -33,16 +33,22 @@ export class QuotaNamespaces {
 
   constructor(private readonly db: Database) {}
 
-  hasLimitRanges(namespace: string): boolean {
+  hasLimitRanges(namespace: string): Promise<boolean> {
     return this.holds('limitranges', namespace);
   }
 
-  hasResourceQuotas(namespace: string): boolean {
+  hasResourceQuotas(namespace: string): Promise<boolean> {
     return this.holds('resourcequotas', namespace);
   }
 
-  private holds(resource: PolicyResource, namespace: string): boolean {
+  /**
+   * With a change feed the answer is the set as it stands (no waiting). Without one, a set older
+   * than POLL_MS is reloaded first (at most one query a second, shared by concurrent callers).
+   * Until the first load completes every namespace counts as holding policies.
+   */
+  private async holds(resource: PolicyResource, namespace: string): Promise<boolean> {
     this.refresh();
+    if (!this.subscribed && this.loading) await this.loading;
     if (!this.loaded) return true;
     return (this.holders[resource].get(namespace)?.size ?? 0) > 0;
   }

@@ -18,6 +18,19 @@ function prettyPrint(list: ResourceList): string {
     .join(',');
 }
 
+const forbiddenPrefix = / is forbidden: (exceeded quota: .*)$/s;
+
+/**
+ * A stream create refused by the quota, reworded for the request that caused it (upstream's
+ * admission names the resource and object the client posted, e.g. an ImageStreamImport); other
+ * errors unchanged.
+ */
+export function quotaRefusalFor(e: unknown, subject: QuotaSubject): unknown {
+  if (!(e instanceof ApiError) || e.code !== 403 || e.details?.kind !== 'imagestreams') return e;
+  const why = forbiddenPrefix.exec(e.message)?.[1];
+  return why ? ApiError.forbiddenOn(subject.ref, subject.name, why) : e;
+}
+
 /** The request that would create a stream, as the quota admission names it in its refusal. */
 export interface QuotaSubject {
   ref: ResourceRef;
@@ -42,7 +55,7 @@ export class StreamQuota {
 
   /** The namespace's quotas, locked, in name order; [] without any (no query when the index says so). */
   private async lockQuotas(tx: Queryable, namespace: string): Promise<ResourceQuota[]> {
-    if (!this.namespaces.hasResourceQuotas(namespace)) return [];
+    if (!(await this.namespaces.hasResourceQuotas(namespace))) return [];
     const rows = await tx.query<{ body: ResourceQuota }>(
       `SELECT body FROM resource_quotas WHERE namespace = $1 ORDER BY name FOR UPDATE`,
       [namespace],

@@ -1,0 +1,77 @@
+import { call } from '@app/testing';
+import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
+import { type BuiltImage, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`registry quota tests skipped: ${skipReason}`);
+
+/**
+ * Registry pushes meet the same admission as API writes (the integrated registry creates the
+ * stream and maps the image through the API, and is denied): the worker settles the event as
+ * `ignored` with the refusal, and nothing is written.
+ */
+describeRegistry('quota and limits on registry pushes', () => {
+  let stack: IngestStack;
+  let layout: OciLayout;
+  let small: BuiltImage;
+
+  const core = (ns: string, resource: string) => `${stack.api.url}/api/v1/namespaces/${ns}/${resource}`;
+  const push = (dest: string) => skopeoCopy(layout.dir, 'small', `${stack.registry!.host}/${dest}`);
+  const settled = (repository: string) =>
+    waitFor(`push to ${repository} settled`, async () => {
+      const rows = (
+        await stack.pg.query(
+          `SELECT state, reason FROM registry_events WHERE repository = $1 AND kind = 'manifest-push' AND tag IS NOT NULL`,
+          [repository],
+        )
+      ).rows;
+      return rows[0] && rows[0].state !== 'pending'
+        ? (rows[0] as { state: string; reason: string | null })
+        : null;
+    });
+
+  beforeAll(async () => {
+    stack = await startIngestStack({ registry: true });
+    layout = await OciLayout.create();
+    small = await layout.addImage('small', { seed: 'quota-small', layerCount: 1 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+  });
+
+  it('a first push that would create a stream over the quota is refused; the stream is not created', async () => {
+    await call('POST', core('rq-push', 'resourcequotas'), {
+      metadata: { name: 'none' },
+      spec: { hard: { 'openshift.io/imagestreams': '0' } },
+    });
+    await push('rq-push/app:1');
+    const event = await settled('rq-push/app');
+    expect(event.state).toBe('ignored');
+    expect(event.reason).toContain(
+      'imagestreams.image.openshift.io "app" is forbidden: exceeded quota: none, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=0, limited: openshift.io/imagestreams=0',
+    );
+    expect((await call('GET', `${stack.api.base}/namespaces/rq-push/imagestreams/app`)).status).toBe(404);
+  });
+
+  it('an image over a LimitRange openshift.io/Image max.storage is refused before anything is written', async () => {
+    await call('POST', core('lr-push', 'limitranges'), {
+      metadata: { name: 'tiny' },
+      spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '10' } }] },
+    });
+    await call('POST', `${stack.api.base}/namespaces/lr-push/imagestreams`, { metadata: { name: 'app' } });
+    // The worker has no change feed: it sees new LimitRanges and ResourceQuotas within a second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await push('lr-push/app:1');
+    const event = await settled('lr-push/app');
+    expect(event.state).toBe('ignored');
+    expect(event.reason).toMatch(
+      /imagestreammappings.image.openshift.io "app" is forbidden: requested usage of storage exceeds the maximum limit per openshift.io\/Image \(\d+ > 10\)/,
+    );
+    expect((await call('GET', `${stack.api.base}/images/${small.manifestDigest}`)).status).toBe(404);
+    expect(
+      (await call('GET', `${stack.api.base}/namespaces/lr-push/imagestreams/app`)).body.status.tags,
+    ).toBeUndefined();
+  });
+});
