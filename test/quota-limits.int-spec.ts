@@ -60,6 +60,19 @@ describe('LimitRange and ResourceQuota', () => {
     expect(put.body.status.used['openshift.io/imagestreams']).toBe('0');
     const status = await call('GET', core('qa', 'resourcequotas', 'q') + '/status');
     expect(status.body.kind).toBe('ResourceQuota');
+    expect((await call('DELETE', core('qa', 'resourcequotas', 'q') + '/status')).status).toBe(405);
+    // A status write keeps the spec (and is how a controller would correct the status).
+    const statusPut = await call('PUT', core('qa', 'resourcequotas', 'q') + '/status', {
+      ...status.body,
+      spec: { hard: {} },
+      status: {
+        hard: { 'openshift.io/imagestreams': '2', pods: '10' },
+        used: { 'openshift.io/imagestreams': '1', pods: '0' },
+      },
+    });
+    expect(statusPut.status).toBe(200);
+    expect(statusPut.body.spec.hard).toEqual({ 'openshift.io/imagestreams': '2', pods: '10' });
+    expect(statusPut.body.status.used['openshift.io/imagestreams']).toBe('1');
 
     const discovery = await call('GET', `${api.url}/api/v1`);
     expect(discovery.body.resources).toEqual(
@@ -90,7 +103,7 @@ describe('LimitRange and ResourceQuota', () => {
       ).json()) as Table,
     };
     expect(table.body.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
-    expect(table.body.rows[0]!.cells[2]).toBe('openshift.io/imagestreams: 0/2, pods: 0/10');
+    expect(table.body.rows[0]!.cells[2]).toBe('openshift.io/imagestreams: 1/2, pods: 0/10');
     const all = await call('GET', `${api.url}/api/v1/limitranges`);
     expect(all.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['images']);
   });

@@ -1,5 +1,5 @@
 import { jsonEqual } from '@app/api-machinery';
-import { type Database, GenericStore, TableStorage } from '@app/persistence';
+import { type Database, GenericStore, type ResourceHandler, TableStorage } from '@app/persistence';
 import { QuotaNamespaces } from './quota-namespaces';
 import { LimitRangeStrategy, ResourceQuotaStatusStrategy, ResourceQuotaStrategy } from './quota.strategy';
 import {
@@ -53,5 +53,15 @@ export function createQuotaStores(db: Database) {
       },
     },
   );
-  return { namespaces, limitRanges, quotas, quotaStatus, streamQuota };
+  return { namespaces, limitRanges, quotas, quotaStatus: statusOnly(quotaStatus), streamQuota };
+}
+
+/** `resourcequotas/{name}/status` serves get, update and patch only (no create, list or delete there). */
+function statusOnly(store: GenericStore<ResourceQuota>): ResourceHandler {
+  return {
+    info: store.info,
+    get: (ns, name) => store.get(ns, name),
+    update: (ns, name, body, options) => store.update(ns, name, body, options),
+    patch: (ns, name, type, patch, options) => store.patch(ns, name, type, patch, options),
+  };
 }
