@@ -125,9 +125,8 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
     // LimitRange admission, before anything is written (no query in a namespace without LimitRanges).
-    await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size);
     // With openshift.io/ImageStream limits the new image is counted under the stream's lock (apply).
-    const streamLimits = (await this.limits?.streams.limitsOf(this.db, namespace)) ?? null;
+    const streamLimits = (await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
     if (!options.dryRun && !streamLimits && image.metadata.annotations?.[managedAnnotation] !== 'true') {
       const outcome = await this.db.transaction((tx) => this.applyInOneTrip(tx, namespace, streamName, tag, image, cause));
       if (outcome) return outcome;
@@ -142,8 +141,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
    */
   async mapWithin(tx: Transaction, namespace: string, body: unknown, cause = 'mapping'): Promise<MappingOutcome> {
     const { streamName, tag, image } = this.prepare(namespace, body);
-    await this.limits?.admitMapping(tx, namespace, streamName, image.dockerImageMetadata?.Size);
-    const streamLimits = (await this.limits?.streams.limitsOf(tx, namespace)) ?? null;
+    const streamLimits = (await this.limits?.admitMapping(tx, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
     return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits);
   }
 

@@ -10,7 +10,7 @@ import type { Queryable } from '@app/persistence';
 import { imageStreamMappingsInfo } from '../resources/resource-infos';
 import type { QuotaNamespaces } from './quota-namespaces';
 import { LIMIT_TYPE_IMAGE, type LimitRange, RESOURCE_STORAGE } from './quota.types';
-import { StreamLimitsVerifier } from './stream-limits';
+import { type StreamLimits, streamLimitsOf, StreamLimitsVerifier } from './stream-limits';
 
 /** openshift-apiserver's LimitRange error (admission/limitrange newLimitExceededError). */
 export function limitExceeded(limitType: string, resource: string, requested: string, limit: string): string {
@@ -70,15 +70,20 @@ export class ImageLimits {
     this.streams = new StreamLimitsVerifier(namespaces);
   }
 
+  /**
+   * Refuses the mapping of an image of `size` bytes over a LimitRange; answers the namespace's
+   * openshift.io/ImageStream limits (read with the same query) for the stream write that follows.
+   */
   async admitMapping(
     q: Queryable,
     namespace: string,
     streamName: string,
     size: number | undefined,
-  ): Promise<void> {
+  ): Promise<StreamLimits | null> {
     const ranges = await limitRangesOf(q, this.namespaces, namespace);
     const problems = ranges.map((r) => imageSizeProblem(r, size ?? 0)).filter((p): p is string => p !== null);
     if (problems.length)
       throw ApiError.forbiddenOn(refOf(imageStreamMappingsInfo), streamName, aggregate(problems));
+    return streamLimitsOf(ranges);
   }
 }
