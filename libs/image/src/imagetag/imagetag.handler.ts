@@ -112,6 +112,7 @@ export class ImageTagHandler implements ResourceHandler {
         respond: (q, stream) => this.answer(q, stream, tag),
       },
       options,
+      name,
     );
     return { code: 201, body: result };
   }
@@ -171,6 +172,7 @@ export class ImageTagHandler implements ResourceHandler {
         respond: (q, stream) => this.answer(q, stream, tag),
       },
       options,
+      name,
     );
     return { code: existed ? 200 : 201, body: result };
   }

@@ -165,6 +165,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
         respond: (q, stream) => this.answer(q, stream, tag),
       },
       options,
+      name,
     );
     return { code: 201, body: result };
   }
@@ -225,6 +226,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
         respond: (q, stream) => this.answer(q, stream, tag),
       },
       options,
+      name,
     );
     return { code: existed ? 200 : 201, body: result };
   }

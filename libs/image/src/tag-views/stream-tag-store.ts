@@ -4,6 +4,7 @@ import type { Image } from '../image/image.types';
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import type { ImageStream } from '../imagestream/imagestream.types';
+import { quotaRefusalFor } from '../quota/stream-quota';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { StreamTagSource } from './stream-tag-source';
 import type { TagViewQueries } from './tag-view.queries';
@@ -95,7 +96,7 @@ export class StreamTagStore {
    * created or deleted concurrently makes the attempt start over; after 10 attempts the answer
    * is 500 ServerTimeout, as upstream.
    */
-  async write<R>(namespace: string, streamName: string, ref: ResourceRef, verb: string, plan: TagWritePlan<R>, options: WriteOptions): Promise<R> {
+  async write<R>(namespace: string, streamName: string, ref: ResourceRef, verb: string, plan: TagWritePlan<R>, options: WriteOptions, viewName?: string): Promise<R> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const exists = await this.streams.storage.get(this.db, namespace, streamName);
       try {
@@ -112,7 +113,8 @@ export class StreamTagStore {
         );
       } catch (e) {
         const race = e instanceof ApiError && e.details?.kind === 'imagestreams' && (e.reason === 'AlreadyExists' || e.reason === 'NotFound');
-        if (!race) throw e;
+        // A quota refusal of the stream's create names the view the client wrote (upstream's imagestreamtags evaluator).
+        if (!race) throw viewName === undefined ? e : quotaRefusalFor(e, { ref, name: viewName });
       }
     }
     throw ApiError.serverTimeout(ref, verb);
