@@ -393,6 +393,29 @@ const kinds: FuzzKind[] = [
     target: 'fuzz-ns0',
     affected: (n) => [`/api/v1/namespaces/fuzz-ns${n ?? 0}`],
   },
+  {
+    // Limits of types nothing here enforces, so the other kinds' fuzzing is not refused by them.
+    label: 'LimitRange',
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    collection: `/api/v1/namespaces/${NS}/limitranges`,
+    valid: (n) => ({
+      metadata: { name: `lr${n}`, labels: { a: 'b' } },
+      spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '100m' } }] },
+    }),
+    target: 'lr0',
+    affected: (n) => [`/api/v1/namespaces/${NS}/limitranges/lr${n ?? 0}`],
+  },
+  {
+    label: 'ResourceQuota',
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    collection: `/api/v1/namespaces/${NS}/resourcequotas`,
+    valid: (n) => ({ metadata: { name: `rq${n}`, labels: { a: 'b' } }, spec: { hard: { pods: '10', 'requests.cpu': '2' } } }),
+    target: 'rq0',
+    status: { hard: { pods: '10', 'requests.cpu': '2' }, used: { pods: '1', 'requests.cpu': '500m' } },
+    affected: (n) => [`/api/v1/namespaces/${NS}/resourcequotas/rq${n ?? 0}`],
+  },
 ];
 
 // ---- values and paths ------------------------------------------------------------------------
