@@ -74,4 +74,43 @@ describeRegistry('quota and limits on registry pushes', () => {
       (await call('GET', `${stack.api.base}/namespaces/lr-push/imagestreams/app`)).body.status.tags,
     ).toBeUndefined();
   });
+
+  it('an ImageStreamImport adding images over openshift.io/ImageStream max is refused (422, as the stream strategy upstream), nothing written', async () => {
+    await push('isi-src/app:1');
+    await call('POST', core('isi-limited', 'limitranges'), {
+      metadata: { name: 'one-image' },
+      spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '1' } }] },
+    });
+    const isi = (to: string, tag: string) => ({
+      metadata: { name: to },
+      spec: {
+        import: true,
+        images: [
+          {
+            from: { kind: 'DockerImage', name: `${stack.registry!.host}/isi-src/app:1` },
+            to: { name: tag },
+            importPolicy: { insecure: true },
+          },
+        ],
+      },
+    });
+    const url = `${stack.api.base}/namespaces/isi-limited/imagestreamimports`;
+    // One image is within the limit; the same image under another tag adds nothing.
+    expect((await call('POST', url, isi('dst', 'v1'))).status).toBe(201);
+    expect((await call('POST', url, isi('dst', 'v2'))).status).toBe(201);
+    await call(
+      'PATCH',
+      core('isi-limited', 'limitranges') + '/one-image',
+      { spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '0' } }] } },
+      'application/merge-patch+json',
+    );
+    const refused = await call('POST', url, isi('fresh', 'v1'));
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe(
+      'ImageStream.image.openshift.io "fresh" is invalid: Internal error: ImageStream.image.openshift.io "fresh" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (1 > 0)',
+    );
+    expect((await call('GET', `${stack.api.base}/namespaces/isi-limited/imagestreams/fresh`)).status).toBe(
+      404,
+    );
+  });
 });

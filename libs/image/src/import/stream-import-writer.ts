@@ -2,6 +2,7 @@ import { ApiError, nowTimestamp, serverWriteOptions, type WriteOptions } from '@
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
+import type { StreamLimitsVerifier } from '../quota/stream-limits';
 import { quotaRefusalFor } from '../quota/stream-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
@@ -36,7 +37,17 @@ export class StreamImportWriter {
     private readonly db: Database,
     private readonly streams: GenericStore<ImageStream>,
     private readonly history: TagHistoryRepository,
+    private readonly limits?: StreamLimitsVerifier,
   ) {}
+
+  /** openshift.io/ImageStream limits on what an import adds (no query in a namespace without LimitRanges). */
+  private async admit(tx: Queryable, uid: string | null, old: ImageStream | null, next: ImageStream, writes: StatusWrite[]): Promise<void> {
+    if (!this.limits) return;
+    const limits = await this.limits.limitsOf(tx, next.metadata.namespace!);
+    if (!limits) return;
+    const images = writes.flatMap((w) => (w.kind === 'event' ? [w.event.image] : []));
+    await this.limits.admitImport(tx, uid, old, next, limits, images);
+  }
 
   async write(namespace: string, name: string, imports: TagImport[], pre: WritePreconditions, options: WriteOptions): Promise<ImageStream> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -69,9 +80,10 @@ export class StreamImportWriter {
     const fresh: ImageStream = { metadata: { name, namespace }, spec: { lookupPolicy: { local: false } } };
     const plan = planStreamImport(fresh, pre.select ? pre.select(fresh, imports) : imports, noStatus, nowTimestamp());
     const origin = { namespace, stream: name, cause: 'import' };
-    const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), (tx, stored) =>
-      this.writeStatus(tx, stored.metadata.uid!, origin, plan.writes),
-    );
+    const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), async (tx, stored) => {
+      await this.admit(tx, null, null, { ...plan.next, metadata: { ...plan.next.metadata, namespace } }, plan.writes);
+      return this.writeStatus(tx, stored.metadata.uid!, origin, plan.writes);
+    });
     return created.body as ImageStream;
   }
 
@@ -86,6 +98,7 @@ export class StreamImportWriter {
     const names = [...new Set(wanted.map((i) => i.tag))];
     const state = { tops: await this.history.current(tx, uid, names), conditions: await this.conditionsOf(tx, uid, names) };
     const plan = planStreamImport(current, wanted, state, nowTimestamp());
+    await this.admit(tx, uid, current, plan.next, plan.writes);
     const origin = { namespace: current.metadata.namespace!, stream: name, cause: 'import' };
     let touched = await this.writeStatus(tx, uid, origin, plan.writes);
     // Tags that follow an imported tag in the same stream move with it, as after a mapping.

@@ -162,6 +162,30 @@ export class StreamLimitsVerifier {
     }
   }
 
+  /**
+   * An import writing `images` into a stream's history and `next` as its spec (inside its
+   * transaction; `uid` null for a stream the import creates). Upstream's stream strategy verifies
+   * the import's update, so a refusal is the spec path's 422 (InternalError cause).
+   */
+  async admitImport(tx: Queryable, uid: string | null, old: ImageStream | null, next: ImageStream, limits: StreamLimits, images: string[]): Promise<void> {
+    const wanted = [...new Set(images)];
+    const [row] = uid
+      ? await tx.query<{ n: number; present: string[] | null }>(
+          `SELECT count(DISTINCT image)::int AS n, array_agg(DISTINCT image) FILTER (WHERE image = ANY($2::text[])) AS present
+             FROM image_stream_tag_events WHERE stream_uid = $1`,
+          [uid, wanted],
+        )
+      : [{ n: 0, present: [] }];
+    const before = row?.n ?? 0;
+    const added = wanted.filter((i) => !(row?.present ?? []).includes(i)).length;
+    const spec = { before: specReferences(old), after: specReferences(next) };
+    const problems = streamLimitProblems(limits, spec, { before, after: before + added, added: added > 0 });
+    if (problems.length) {
+      const name = next.metadata.name!;
+      throw ApiError.invalid(refOf(imageStreamsInfo), name, [{ type: 'InternalError', field: '', detail: forbiddenText(name, problems) }]);
+    }
+  }
+
   /** A mapping adding `image` to the locked stream's history (inside its transaction). */
   async admitNewImage(
     tx: Queryable,
