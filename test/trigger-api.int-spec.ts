@@ -340,6 +340,19 @@ describe('triggers.imagestreamd.io API', () => {
     for (const name of ['leaky', 'plain-headers']) expect((await call('DELETE', `${trg()}/triggers/${name}`)).status).toBe(200);
   });
 
+  it('DELETE on a status subresource is 405 MethodNotAllowed and deletes nothing (Trigger and ImageStream)', async () => {
+    expect((await call('POST', `${trg()}/triggers`, { metadata: { name: 'keep-me' }, spec: triggerSpec('app:latest', { kind: 'Webhook', name: 'hook' }, `${rx.url}/keep`) })).status).toBe(201);
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'keep-me' } })).status).toBe(201);
+    for (const path of [`${trg()}/triggers/keep-me/status`, `${img()}/imagestreams/keep-me/status`]) {
+      const res = await call('DELETE', path);
+      expect(res.status).toBe(405);
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+    }
+    expect((await call('GET', `${trg()}/triggers/keep-me`)).status).toBe(200);
+    expect((await call('GET', `${img()}/imagestreams/keep-me`)).status).toBe(200);
+    expect((await call('DELETE', `${trg()}/triggers/keep-me`)).status).toBe(200);
+  });
+
   it('field validation: every Trigger field is kept; unknown ones warn and are dropped, or are a 400 in Strict mode', async () => {
     const full = {
       from: { kind: 'ImageStreamTag', name: 'app:latest', namespace: 'api' },

@@ -134,7 +134,7 @@ export class ResourceController {
   @All('apis/:group/:version/namespaces/:namespace/:resource/:name/:subresource')
   async namespacedSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, true);
-    await this.item(h, p['namespace']!, p['name']!, req, reply);
+    await this.item(h, p['namespace']!, p['name']!, req, reply, true);
   }
 
   @All('apis/:group/:version/:resource')
@@ -160,7 +160,7 @@ export class ResourceController {
   async clusterSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, `${p['resource']}/${p['subresource']}`, undefined);
     if (h.info.namespaced) throw ApiError.routeNotFound();
-    await this.item(h, '', p['name']!, req, reply);
+    await this.item(h, '', p['name']!, req, reply, true);
   }
 
   /** The core group (`/api/v1`): namespaces, and events below. */
@@ -199,7 +199,7 @@ export class ResourceController {
   @All('api/:version/namespaces/:namespace/:resource/:name/:subresource')
   async coreNamespacedSubresource(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler('', p['version']!, `${p['resource']}/${p['subresource']}`, true);
-    await this.item(h, p['namespace']!, p['name']!, req, reply);
+    await this.item(h, p['namespace']!, p['name']!, req, reply, true);
   }
 
   @All('api/:version/watch/namespaces/:namespace/:resource')
@@ -259,7 +259,8 @@ export class ResourceController {
     }
   }
 
-  private async item(h: ResourceHandler, namespace: string, name: string, req: Req, reply: FastifyReply) {
+  /** `subresource`: a `{name}/{subresource}` path, where DELETE never deletes the object (405, as kube-apiserver). */
+  private async item(h: ResourceHandler, namespace: string, name: string, req: Req, reply: FastifyReply, subresource = false) {
     const resource = h.info.resource;
     if (!servesItems(h)) throw ApiError.routeNotFound();
     const type = req.headers['content-type'];
@@ -294,7 +295,7 @@ export class ResourceController {
       }
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });
-        if (!h.delete) throw ApiError.methodNotAllowed();
+        if (!h.delete || subresource) throw ApiError.methodNotAllowed();
         const body = decodeDeleteBody(type, req.body);
         const result = await h.delete(namespace, name, deleteOptionsOf(req.query, body));
         return sendWritten(req, reply, askedToWaitForDependents(req.query, body) ? acceptedWhenKept(result) : result);
