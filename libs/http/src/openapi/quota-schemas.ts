@@ -1,4 +1,5 @@
 import { CORE, META, typeMetaFields } from './meta-schemas';
+import { kindSchemas } from './kind-schemas';
 import { type Schema, s } from './schema';
 
 export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -7,19 +8,7 @@ const resourceList = (description: string): Schema => s.map(s.ref(QUANTITY), des
 
 const gvk = (kind: string) => [{ group: '', kind, version: 'v1' }];
 
-function list(kind: string, item: string, description: string): Schema {
-  return {
-    type: 'object',
-    description,
-    required: ['items'],
-    properties: {
-      ...typeMetaFields,
-      metadata: s.ref(`${META}.ListMeta`, 'Standard list metadata.'),
-      items: s.array(s.ref(`${CORE}.${item}`), `Items is a list of ${item} objects.`),
-    },
-    'x-kubernetes-group-version-kind': gvk(kind),
-  };
-}
+const { list } = kindSchemas('', 'v1', CORE);
 
 /** core/v1 LimitRange and ResourceQuota (k8s.io/api core/v1 types.go descriptions, abridged). */
 export const quotaSchemas: Record<string, Schema> = {

@@ -235,54 +235,18 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
         q('maxLimitRequestRatio'),
       ];
       const s = (v: ReturnType<typeof q>) => formatQuantity(v!);
-      if (min && max && compareQuantities(min, max) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.min[${k}]`,
-            s(min),
-            `min value ${s(min)} is greater than max value ${s(max)}`,
-          ),
-        );
-      if (defReq && min && compareQuantities(min, defReq) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.defaultRequest[${k}]`,
-            s(defReq),
-            `min value ${s(min)} is greater than default request value ${s(defReq)}`,
-          ),
-        );
-      if (defReq && max && compareQuantities(defReq, max) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.defaultRequest[${k}]`,
-            s(defReq),
-            `default request value ${s(defReq)} is greater than max value ${s(max)}`,
-          ),
-        );
-      if (defReq && def && compareQuantities(defReq, def) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.defaultRequest[${k}]`,
-            s(defReq),
-            `default request value ${s(defReq)} is greater than default limit value ${s(def)}`,
-          ),
-        );
-      if (def && min && compareQuantities(min, def) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.default[${k}]`,
-            s(min),
-            `min value ${s(min)} is greater than default value ${s(def)}`,
-          ),
-        );
-      if (def && max && compareQuantities(def, max) > 0)
-        errors.push(
-          fieldErr.invalid(
-            `${at}.default[${k}]`,
-            s(max),
-            `default value ${s(def)} is greater than max value ${s(max)}`,
-          ),
-        );
+      // kube's ValidateLimitRange order checks: [lower, higher, field reported, value reported, message].
+      const orderChecks: [ReturnType<typeof q>, ReturnType<typeof q>, string, ReturnType<typeof q>, () => string][] = [
+        [min, max, 'min', min, () => `min value ${s(min)} is greater than max value ${s(max)}`],
+        [min, defReq, 'defaultRequest', defReq, () => `min value ${s(min)} is greater than default request value ${s(defReq)}`],
+        [defReq, max, 'defaultRequest', defReq, () => `default request value ${s(defReq)} is greater than max value ${s(max)}`],
+        [defReq, def, 'defaultRequest', defReq, () => `default request value ${s(defReq)} is greater than default limit value ${s(def)}`],
+        [min, def, 'default', min, () => `min value ${s(min)} is greater than default value ${s(def)}`],
+        [def, max, 'default', max, () => `default value ${s(def)} is greater than max value ${s(max)}`],
+      ];
+      for (const [lower, higher, field, value, message] of orderChecks) {
+        if (lower && higher && compareQuantities(lower, higher) > 0) errors.push(fieldErr.invalid(`${at}.${field}[${k}]`, s(value), message()));
+      }
       if (ratio && compareQuantities(ratio, parseQuantity('1')) < 0)
         errors.push(
           fieldErr.invalid(`${at}.maxLimitRequestRatio[${k}]`, s(ratio), `ratio ${s(ratio)} is less than 1`),
