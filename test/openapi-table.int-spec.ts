@@ -146,12 +146,19 @@ describe('Table output, OpenAPI and fieldValidation', () => {
     });
 
     it('watch: only the first Table event carries columnDefinitions, later ones null (kube-apiserver sets NoHeaders after the first)', async () => {
-      const res = await fetch(`${ns()}/imagestreams?watch=true&resourceVersion=0&timeoutSeconds=2`, { headers: { accept: table } });
+      // Ends after 30 s at most; read until the initial ADDED and the new stream's event arrived.
+      const res = await fetch(`${ns()}/imagestreams?watch=true&resourceVersion=0&timeoutSeconds=30`, { headers: { accept: table } });
       await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'headers' } });
-      const events = (await res.text())
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { type: string; object: { kind: string; columnDefinitions: unknown } });
+      const reader = res.body!.getReader();
+      let text = '';
+      const complete = (): string[] => text.split('\n').filter((l, i, all) => i < all.length - 1 && l.trim() !== '');
+      while (complete().filter((l) => !l.includes('"BOOKMARK"')).length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      const events = complete().map((l) => JSON.parse(l) as { type: string; object: { kind: string; columnDefinitions: unknown } });
       const tables = events.filter((e) => e.type !== 'BOOKMARK');
       expect(tables.length).toBeGreaterThanOrEqual(2);
       expect((tables[0]!.object.columnDefinitions as { name: string }[]).map((c) => c.name)).toEqual(['Name', 'Image Repository', 'Tags', 'Updated']);

@@ -147,11 +147,12 @@ describe('triggers.imagestreamd.io API', () => {
 
   it('a watch on TriggerSecrets never carries the keys, not even in DELETED events', async () => {
     const list = await call('GET', `${trg()}/triggersecrets`);
-    const w = watchEvents(`${trg()}/triggersecrets?watch=1&resourceVersion=${list.body.metadata.resourceVersion}`);
     const key = randomBytes(32).toString('base64');
     expect((await call('POST', `${trg()}/triggersecrets`, { metadata: { name: 'watched' }, data: { key } })).status).toBe(201);
     expect((await call('PATCH', `${trg()}/triggersecrets/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
     expect((await call('DELETE', `${trg()}/triggersecrets/watched`)).status).toBe(200);
+    // Opened after the writes: every state is replayed from the change log, the superseded MODIFIED too.
+    const w = watchEvents(`${trg()}/triggersecrets?watch=1&resourceVersion=${list.body.metadata.resourceVersion}`);
     await w.waitFor((e) => e.some((x) => x.type === 'DELETED' && x.object.metadata.name === 'watched'));
     w.stop();
     const mine = w.events.filter((e) => e.object.metadata.name === 'watched');

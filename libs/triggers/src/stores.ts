@@ -98,6 +98,13 @@ export class RedactingHandler implements ResourceHandler {
   async current(ns: string, name: string) {
     return redactSecret(await this.inner.current(ns, name));
   }
+  /** Change-log objects are stored redacted; without these a watch replaying the log would fall back to the current object and skip superseded states. */
+  async present(obj: object, mark?: string | null) {
+    return redactSecret(await this.inner.present(obj, mark));
+  }
+  async presentMany(objs: object[], marks?: (string | null | undefined)[]) {
+    return (await this.inner.presentMany(objs, marks)).map((o) => redactSecret(o));
+  }
   fieldsOf(obj: object) {
     return this.inner.fieldsOf(obj);
   }
