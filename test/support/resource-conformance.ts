@@ -157,6 +157,27 @@ export function describeConformance(fixture: KindFixture, getApi: () => TestApi)
       expect(badDry.body).toMatchObject({ reason: 'Invalid', details: { kind: 'CreateOptions', causes: [{ field: 'dryRun', reason: 'FieldValueNotSupported' }] } });
     });
 
+    it('a dry run takes no resourceVersion: the collection version stays where it was', async () => {
+      const name = fresh('dryrv');
+      const created = await create(name);
+      const listRv = async () => (await call('GET', `${collection()}?limit=1`)).body.metadata.resourceVersion as string;
+      const before = await listRv();
+      expect(before).toBe(created.metadata.resourceVersion);
+      const dryCreate = await call('POST', `${collection()}?dryRun=All`, fixture.newObject(fresh('dryrv')));
+      expect(dryCreate.status).toBe(201);
+      expect(dryCreate.body.metadata.resourceVersion).toBeUndefined();
+      const labelled = { ...created, metadata: { ...created.metadata, labels: { dry: 'run' } } };
+      const dryPut = await call('PUT', `${item(name)}?dryRun=All`, labelled);
+      expect(dryPut.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+      const dryPatch = await call('PATCH', `${item(name)}?dryRun=All`, { metadata: { labels: { dry: 'patch' } } }, 'application/merge-patch+json');
+      expect(dryPatch.body.metadata).toMatchObject({ labels: { dry: 'patch' }, resourceVersion: created.metadata.resourceVersion });
+      expect((await call('DELETE', `${item(name)}?dryRun=All`)).status).toBe(200);
+      expect(await listRv()).toBe(before);
+      // The next real write takes the version right after.
+      const real = await call('PUT', item(name), labelled);
+      expect(BigInt(real.body.metadata.resourceVersion)).toBe(BigInt(before) + 1n);
+    });
+
     it('patches with merge, JSON and strategic merge patches', async () => {
       const name = fresh('patch');
       await create(name);

@@ -92,6 +92,7 @@ type Rows = Record<string, unknown>[];
 class PgTransaction implements Transaction, VersionTracking {
   readonly tail: BatchStatement[] = [];
   readonly allocated: bigint[] = [];
+  standIns = 0;
   /** Versions were taken or change-log rows written: the feeds are woken after COMMIT. */
   changed = false;
   private begun = false;
@@ -103,6 +104,7 @@ class PgTransaction implements Transaction, VersionTracking {
   constructor(
     private readonly client: PoolClient,
     private readonly begin: string,
+    readonly rollsBack = false,
   ) {}
 
   private async ensureBegun(): Promise<void> {
@@ -292,7 +294,7 @@ export class Database implements Queryable {
       let broken = false;
       try {
         client = await this.pool.connect();
-        tx = new PgTransaction(client, `BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`);
+        tx = new PgTransaction(client, `BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`, options.rollback === true);
         const result = await fn(tx);
         await tx.end(options.rollback === true);
         // A dry run took versions it will never commit: release them for the change feed.

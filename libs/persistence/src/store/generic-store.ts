@@ -740,7 +740,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
    * update that removes the last finalizer deletes it. The answer is the object, as upstream.
    */
-  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void): Promise<object> {
+  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false): Promise<object> {
     if (!old.metadata.deletionTimestamp) {
       const next = structuredClone(old);
       next.metadata.deletionTimestamp = nowTimestamp();
@@ -752,6 +752,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     const stored = (await this.storage.get(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!))!;
     await this.decorate(tx, [stored]);
+    // A dry run leaves the stored object, and so its resourceVersion, as it was.
+    if (dryRun) stored.metadata.resourceVersion = old.metadata.resourceVersion;
     return this.withType(stored);
   }
 
@@ -768,7 +770,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         if (!old) throw ApiError.notFound(this.ref, name);
         // Checked under the row lock: of concurrent deletes, one marks and the others see the mark.
         if (old.metadata.deletionTimestamp && refuseIfMarked) throw refuseIfMarked();
-        return this.markDeleting(tx, old, adjust);
+        return this.markDeleting(tx, old, adjust, options.dryRun);
       },
       { rollback: options.dryRun },
     );
@@ -790,7 +792,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
             `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
           );
         }
-        if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old) };
+        if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old, undefined, options.dryRun) };
         await this.decorate(tx, [old]);
         await this.removeLocked(tx, old);
         return {
