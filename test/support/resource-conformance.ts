@@ -83,6 +83,18 @@ export function describeConformance(fixture: KindFixture, getApi: () => TestApi)
       expect(res.body.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     });
 
+    it('validates generateName itself before the generated name (ValidateObjectMeta order)', async () => {
+      const obj = fixture.newObject('');
+      delete obj['metadata'].name;
+      obj['metadata'].generateName = 'a/b';
+      const res = await call('POST', collection(), obj);
+      expect(res.status).toBe(422);
+      const causes = res.body.details.causes as { field: string; message: string }[];
+      expect(causes[0]).toEqual({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: "a/b": may not contain '/'` });
+      expect(causes[1]).toMatchObject({ field: 'metadata.name', message: expect.stringMatching(/^Invalid value: "a\/b[a-z0-9]{5}": may not contain '\/'$/) });
+      expect(res.body.details.name).toMatch(/^a\/b[a-z0-9]{5}$/);
+    });
+
     it('rejects an invalid name with 422 and stores nothing', async () => {
       const res = await call('POST', collection(), fixture.newObject(fixture.invalidName));
       expect(res.status).toBe(422);

@@ -1,8 +1,9 @@
 import { FieldError, fieldErr } from './field-errors';
 
 /** Path-segment safety every object name needs (apimachinery path.IsValidPathSegmentName). */
-export function validatePathSegmentName(name: string, field = 'metadata.name'): FieldError[] {
-  if (name === '.' || name === '..') return [fieldErr.invalid(field, name, `may not be '${name}'`)];
+export function validatePathSegmentName(name: string, field = 'metadata.name', prefix = false): FieldError[] {
+  // A prefix (generateName) may be '.' or '..': something follows it (apimachinery IsValidPathSegmentPrefix).
+  if (!prefix && (name === '.' || name === '..')) return [fieldErr.invalid(field, name, `may not be '${name}'`)];
   const errors: FieldError[] = [];
   for (const bad of ['/', '%']) {
     if (name.includes(bad)) errors.push(fieldErr.invalid(field, name, `may not contain '${bad}'`));

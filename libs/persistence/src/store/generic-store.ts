@@ -363,6 +363,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   private validateMeta(obj: T): FieldError[] {
     const m = obj.metadata;
     const errors: FieldError[] = [];
+    // The prefix itself is checked first, as ValidateObjectMeta does (kinds' own name rules then
+    // check the generated name).
+    if (m.generateName) errors.push(...validatePathSegmentName(m.generateName, 'metadata.generateName', true));
     if (!m.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
     else errors.push(...validatePathSegmentName(m.name));
     if (this.info.namespaced) {
