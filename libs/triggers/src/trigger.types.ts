@@ -104,8 +104,20 @@ export interface DeliveryStatus {
   attemptHistory: DeliveryAttempt[];
 }
 
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
 /** A Delivery as served (read-only): one fire of a Trigger or annotated workload and its attempts. */
 export interface Delivery extends ApiObject {
+  /** ownerReferences: the Trigger or workload whose fire this is (controller), as the garbage collector reads it. */
+  metadata: ApiObject['metadata'] & { ownerReferences?: OwnerReference[] };
   spec: DeliverySpec;
   status: DeliveryStatus;
 }
