@@ -15,6 +15,7 @@ import { TagChangeRemovals1733400000000 } from './1733400000000-TagChangeRemoval
 import { DeliveryWriteCost1733500000000 } from './1733500000000-DeliveryWriteCost';
 import { DeliveryEventBases1733500000100 } from './1733500000100-DeliveryEventBases';
 import { QuotaAndLimits1733600000000 } from './1733600000000-QuotaAndLimits';
+import { DeliveryGarbageCollection1733700000000 } from './1733700000000-DeliveryGarbageCollection';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -38,4 +39,5 @@ export const migrations = [
   DeliveryWriteCost1733500000000,
   DeliveryEventBases1733500000100,
   QuotaAndLimits1733600000000,
+  DeliveryGarbageCollection1733700000000,
 ];

@@ -243,7 +243,7 @@ export class DeliveryService {
       const started = { id: d.attempt_id };
       const r = await this.post(d);
       const next = this.nextState(r, attempt);
-      await this.withDb(() => this.db.transaction(async (tx) => {
+      const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
         await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
           started.id,
           r.statusCode,
@@ -260,8 +260,11 @@ export class DeliveryService {
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
         await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
-        if (d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
+        if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
+        return moved.length > 0;
       }));
+      // Deleted during the POST (its owner was removed, or retention): nothing to record or retry.
+      if (!recorded) return { kind: 'done' };
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
       return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs };

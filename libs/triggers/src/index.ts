@@ -1,6 +1,7 @@
 export * from './annotation';
 export * from './api-handlers';
 export * from './cloudevent';
+export * from './delivery-collector';
 export * from './delivery.service';
 export * from './evaluator';
 export * from './firing';

@@ -3,6 +3,7 @@ import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
 import type { ImageStream } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
+import { queueDeliveryCollection } from './delivery-collector';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
 import { secretPatchProblems } from './secret-patch-guard';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
@@ -65,6 +66,8 @@ export function createTriggerStores(db: Database) {
         await requestEvaluation(tx, { namespace: sub.from_namespace, stream: sub.stream, tag: sub.tag });
       }
     },
+    // Its deliveries go too, in the background (DELETE, deletecollection and namespace deletion all end here).
+    beforeRemove: (tx, old) => queueDeliveryCollection(tx, 'Trigger', old),
   });
   const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
   const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy(), {
@@ -191,5 +194,7 @@ export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames
         for (const s of subs) await requestEvaluation(tx, { namespace: s.from_namespace, stream: s.stream, tag: s.tag });
       }
     },
+    // The deliveries recording its updates go with it, in the background, as a Trigger's do.
+    beforeRemove: (tx, old) => queueDeliveryCollection(tx, kind.kind, old),
   });
 }

@@ -4,6 +4,7 @@ import type { TriggerConfig } from '@app/config';
 import { ChangeListener, Database } from '@app/persistence';
 import { type EvaluateTagChangePayload, TriggerJob, triggerJobDefaults, triggerJobId, TriggerQueue } from '@app/queue-contracts';
 import type { Queue } from 'bullmq';
+import { DeliveryCollector } from './delivery-collector';
 import { deliverJob } from './delivery-jobs';
 import { TRIGGER_CONFIG } from './triggers-api.module';
 
@@ -15,7 +16,8 @@ const relayRerunDelayMs = 5;
  * into evaluation jobs. Rows are marked in the same transaction that enqueued them, after the
  * enqueue succeeded: Redis down → rollback → rows wait in Postgres. A late-committing row with a
  * lower id is still unrelayed, so nothing is skipped; SKIP LOCKED lets several workers share it.
- * Also the sweeper: pending deliveries whose job is gone (Redis lost, redrive) are re-enqueued.
+ * Also the sweeper: pending deliveries whose job is gone (Redis lost, redrive) are re-enqueued,
+ * and deliveries of removed owners are garbage-collected (DeliveryCollector), a few batches a pass.
  */
 @Injectable()
 export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,6 +28,7 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
   private running?: Promise<void>;
   private rerun = false;
   private listener?: ChangeListener;
+  private readonly collector: DeliveryCollector;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -37,6 +40,7 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     // Redis outages surface as 'error' events; without a listener Node throws them. The relay
     // keeps rows in Postgres meanwhile, so logging is all there is to do.
     for (const queue of [evaluation, delivery, maintenance]) queue.on('error', (e: Error) => this.log.warn(`${queue.name} queue: ${e.message}`));
+    this.collector = new DeliveryCollector(db);
   }
 
   onApplicationBootstrap(): void {
@@ -56,6 +60,9 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
       if (this.stopped) return;
       this.sweepOnce()
         .catch((e: Error) => this.log.warn(`sweep: ${e.message}`))
+        // Bounded per pass (10 batches of 500): a removed owner with many deliveries takes several passes.
+        .then(() => this.collector.collectRemovedOwners())
+        .catch((e: Error) => this.log.warn(`delivery garbage collection: ${e.message}`))
         .finally(() => (this.sweepTimer = setTimeout(sweep, 500)));
     };
     sweep();

@@ -1,0 +1,165 @@
+import { Client } from 'pg';
+import { call, watchEvents } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { createSigningSecret, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
+import { Receiver } from './support/webhook-receiver';
+
+const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
+
+/**
+ * Deliveries are garbage-collected with their owner, as Kubernetes' garbage collector deletes
+ * dependents (background propagation): a Trigger's DELETE, a namespace's deletion and an annotated
+ * workload's DELETE remove its deliveries, their attempts and the event bases nobody else uses,
+ * each with a DELETED watch event carrying its last state; an attempt in flight when its delivery goes ends quietly.
+ */
+describe('Delivery garbage collection (owner deletion, namespace deletion)', () => {
+  let server: TriggerServer;
+  let pg: Client;
+  const rx = new Receiver();
+  const ns = 'gc';
+  const trg = (namespace = ns) => `${server.url}${TRIGGERS_API}/namespaces/${namespace}`;
+  const img = (namespace = ns) => `${server.url}/apis/image.openshift.io/v1/namespaces/${namespace}`;
+  const map = (stream: string, image: string, namespace = ns, tag = 'v1') => mapImage(server.url, namespace, { stream, tag, image, repository: `quay.io/acme/${stream}` });
+  const createStream = async (name: string, namespace = ns) => expect((await call('POST', `${img(namespace)}/imagestreams`, { metadata: { name } })).status).toBe(201);
+  const createTrigger = async (name: string, stream: string, namespace = ns) => {
+    const res = await call('POST', `${trg(namespace)}/triggers`, { metadata: { name }, spec: triggerSpec(`${stream}:v1`, { kind: 'Build', name }, rx.url(`/${name}`)) });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const delivered = (trigger: string, n: number, namespace = ns) =>
+    pollUntil(() => listDeliveries(server.url, namespace, trigger), (ds) => ds.length === n && ds.every((d) => d.status.state === 'delivered'), 15000);
+  const count = async (sql: string, params: unknown[] = []) => Number((await pg.query<{ n: string }>(sql, params)).rows[0]!.n);
+
+  beforeAll(async () => {
+    await rx.start();
+    server = await startTriggerServer({
+      TRIGGER_BACKOFF_BASE_MS: '100',
+      TRIGGER_BACKOFF_MAX_MS: '300',
+      TRIGGER_ATTEMPT_BUDGET: '3',
+    });
+    pg = new Client({ connectionString: server.databaseUrl });
+    await pg.connect();
+    expect((await createSigningSecret(server.url, ns)).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    await pg?.end();
+    await server?.close();
+    rx.close();
+  });
+
+  it('deleting a Trigger deletes its deliveries (a DELETED event each, with the last state), their attempts and unshared event bases; another trigger keeps its own', async () => {
+    await createStream('shared');
+    const doomed = await createTrigger('doomed', 'shared');
+    await createTrigger('kept', 'shared');
+    // Both triggers fire on each push: one evaluation page of two events, whose shared part is one base row.
+    for (const c of ['a', 'b', 'c']) {
+      await map('shared', digest(c));
+      await delivered('doomed', ['a', 'b', 'c'].indexOf(c) + 1);
+      await delivered('kept', ['a', 'b', 'c'].indexOf(c) + 1);
+    }
+    const before = await listDeliveries(server.url, ns, 'doomed');
+    expect(before[0].metadata.ownerReferences).toEqual([
+      { apiVersion: 'triggers.imagestreamd.io/v1', kind: 'Trigger', name: 'doomed', uid: doomed.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    const ids: string[] = before.map((d) => d.metadata.name);
+    const bases = await count(`SELECT count(*) AS n FROM trigger_delivery_event_bases`);
+    expect(bases).toBe(3);
+
+    const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
+    const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
+    try {
+      const t0 = Date.now();
+      expect((await call('DELETE', `${trg()}/triggers/doomed`)).status).toBe(200);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      await w.waitFor((e) => e.filter((x) => x.type === 'DELETED').length >= 3, 15000);
+    } finally {
+      w.stop();
+    }
+    const deletedEvents = w.events.filter((e) => e.type === 'DELETED');
+    expect(deletedEvents.map((e) => e.object.metadata.name).sort()).toEqual([...ids].sort());
+    for (const e of deletedEvents) {
+      const last = before.find((d) => d.metadata.name === e.object.metadata.name);
+      // The last state: delivered, with its attempt; at a resourceVersion newer than any before.
+      expect(e.object).toMatchObject({ kind: 'Delivery', status: { state: 'delivered', attempts: 1 }, metadata: { labels: { [TRIGGER_LABEL]: 'doomed' } } });
+      expect(e.object.status.attemptHistory).toHaveLength(1);
+      expect(BigInt(e.object.metadata.resourceVersion)).toBeGreaterThan(BigInt(last.metadata.resourceVersion));
+    }
+    // Nothing else left the watch: the other trigger's deliveries are untouched.
+    expect(w.events.filter((e) => e.object?.metadata?.labels?.[TRIGGER_LABEL] === 'kept')).toEqual([]);
+
+    for (const id of ids) expect((await call('GET', `${trg()}/deliveries/${id}`)).status).toBe(404);
+    expect(await listDeliveries(server.url, ns, 'doomed')).toEqual([]);
+    expect(await count(`SELECT count(*) AS n FROM trigger_delivery_attempts WHERE delivery_id = ANY($1::text[])`, [ids])).toBe(0);
+    const kept = await listDeliveries(server.url, ns, 'kept');
+    expect(kept.map((d) => d.status.state)).toEqual(['delivered', 'delivered', 'delivered']);
+    // The bases are shared with the kept trigger's deliveries, whose events still read whole.
+    expect(await count(`SELECT count(*) AS n FROM trigger_delivery_event_bases`)).toBe(3);
+    expect(kept.every((d) => d.spec.event.data?.new?.digest !== undefined || d.spec.event.subject !== undefined)).toBe(true);
+    expect(kept.map((d) => d.spec.image).sort()).toEqual([digest('a'), digest('b'), digest('c')]);
+    // A redrive naming a collected delivery is 404.
+    expect((await call('POST', `${trg()}/deliveryredrives`, { spec: { delivery: ids[0] } })).status).toBe(404);
+
+    // The last users gone, the bases go too.
+    expect((await call('DELETE', `${trg()}/triggers/kept`)).status).toBe(200);
+    await pollUntil(() => listDeliveries(server.url, ns, 'kept'), (ds) => ds.length === 0, 15000);
+    expect(await listDeliveries(server.url, ns, 'kept')).toEqual([]);
+    expect(await count(`SELECT count(*) AS n FROM trigger_delivery_event_bases`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`)).toBe(0);
+  });
+
+  it('deleting a namespace deletes the deliveries of its Triggers and annotated workloads', async () => {
+    const gone = 'gc-gone';
+    expect((await call('POST', `${server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
+    expect((await createSigningSecret(server.url, gone)).status).toBe(201);
+    await createStream('app', gone);
+    await createStream('web', gone);
+    await createTrigger('rebuild', 'app', gone);
+    const deploy = await call('POST', `${server.url}/apis/apps/v1/namespaces/${gone}/deployments`, {
+      metadata: {
+        name: 'web',
+        annotations: { 'image.openshift.io/triggers': JSON.stringify([{ from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }]) },
+      },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
+    });
+    expect(deploy.status).toBe(201);
+    await map('app', digest('d'), gone);
+    await map('web', digest('e'), gone, 'latest');
+    await delivered('rebuild', 1, gone);
+    const [applied] = await pollUntil(() => listDeliveries(server.url, gone, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
+    expect(applied.metadata.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: deploy.body.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    // Another namespace's deliveries stay.
+    const elsewhere = (await listDeliveries(server.url, ns)).length;
+
+    expect((await call('DELETE', `${server.url}/api/v1/namespaces/${gone}`)).status).toBe(200);
+    const left = await pollUntil(() => listDeliveries(server.url, gone), (ds) => ds.length === 0, 20000);
+    expect(left).toEqual([]);
+    expect((await call('GET', `${trg(gone)}/deliveries/${applied.metadata.name}`)).status).toBe(404);
+    expect((await listDeliveries(server.url, ns)).length).toBe(elsewhere);
+  });
+
+  it('an attempt in flight when its trigger is deleted ends quietly: no retry, no error', async () => {
+    await createStream('slow');
+    await createTrigger('slow', 'slow');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The receiver holds the POST, then answers 500 (which would schedule a retry).
+    rx.answer('/slow', { status: 500, after: held });
+    await map('slow', digest('f'));
+    await rx.waitFor('/slow', 1);
+    const [inFlight] = await listDeliveries(server.url, ns, 'slow');
+    const logBefore = server.output().length;
+    expect((await call('DELETE', `${trg()}/triggers/slow`)).status).toBe(200);
+    const gone = await pollUntil(async () => (await call('GET', `${trg()}/deliveries/${inFlight.metadata.name}`)).status, (s) => s === 404, 15000);
+    expect(gone).toBe(404);
+    release();
+    // Backoff is 100-300 ms: a retry would have come by now.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(rx.at('/slow')).toHaveLength(1);
+    expect((await call('GET', `${trg()}/deliveries/${inFlight.metadata.name}`)).status).toBe(404);
+    const log = server.output().slice(logBefore);
+    expect(log).not.toMatch(/"level":(40|50|60)|\bERROR\b|\bWARN\b/);
+  });
+});
