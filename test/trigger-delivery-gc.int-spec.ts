@@ -1,19 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { redisConnectionOptions, TriggerJob, TriggerQueue } from '@app/queue-contracts';
 import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import { createSigningSecret, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
 
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
 
 /**
  * Deliveries are garbage-collected with their owner, as Kubernetes' garbage collector deletes
  * dependents (background propagation): a Trigger's DELETE, a namespace's deletion and an annotated
  * workload's DELETE remove its deliveries, their attempts and the event bases nobody else uses,
- * each with a DELETED watch event carrying its last state; an attempt in flight when its delivery goes ends quietly.
+ * each with a DELETED watch event carrying its last state; retention removes deliveries finished
+ * long ago; an attempt in flight when its delivery goes ends quietly.
  */
-describe('Delivery garbage collection (owner deletion, namespace deletion)', () => {
+describe('Delivery garbage collection (owner deletion, namespace deletion, retention)', () => {
+  const queuePrefix = `gc${randomBytes(4).toString('hex')}`;
   let server: TriggerServer;
   let pg: Client;
   const rx = new Receiver();
@@ -34,9 +40,11 @@ describe('Delivery garbage collection (owner deletion, namespace deletion)', () 
   beforeAll(async () => {
     await rx.start();
     server = await startTriggerServer({
+      TRIGGER_QUEUE_PREFIX: queuePrefix,
       TRIGGER_BACKOFF_BASE_MS: '100',
       TRIGGER_BACKOFF_MAX_MS: '300',
       TRIGGER_ATTEMPT_BUDGET: '3',
+      TRIGGER_DELIVERY_RETENTION_SECONDS: '3600',
     });
     pg = new Client({ connectionString: server.databaseUrl });
     await pg.connect();
@@ -138,6 +146,38 @@ describe('Delivery garbage collection (owner deletion, namespace deletion)', () 
     expect(left).toEqual([]);
     expect((await call('GET', `${trg(gone)}/deliveries/${applied.metadata.name}`)).status).toBe(404);
     expect((await listDeliveries(server.url, ns)).length).toBe(elsewhere);
+  });
+
+  it('retention deletes only deliveries that reached a final state longer ago than TRIGGER_DELIVERY_RETENTION_SECONDS, with DELETED events', async () => {
+    await createStream('aging');
+    await createTrigger('aging', 'aging');
+    for (const c of ['1', '2', '3']) {
+      await map('aging', digest(c));
+      await delivered('aging', ['1', '2', '3'].indexOf(c) + 1);
+    }
+    const [old, pendingLong, recent] = (await listDeliveries(server.url, ns, 'aging')).map((d) => d.metadata.name as string);
+    // Two hours ago (retention is one hour): one delivered then; one created then but pending
+    // again (a redriven dead letter whose next attempt is tomorrow); one delivered just now.
+    await pg.query(`UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' WHERE id = $1`, [old]);
+    await pg.query(
+      `UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours', state = 'pending', next_attempt_at = now() + interval '1 day' WHERE id = $1`,
+      [pendingLong],
+    );
+    const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
+    const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
+    const queue = new Queue(TriggerQueue.Maintenance, { connection: redisConnectionOptions(redisUrl, 'worker'), prefix: queuePrefix });
+    try {
+      await queue.add(TriggerJob.Prune, {});
+      await w.waitFor((e) => e.some((x) => x.type === 'DELETED'), 15000);
+    } finally {
+      w.stop();
+      await queue.close();
+    }
+    expect(w.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual([old]);
+    expect(w.events.find((e) => e.type === 'DELETED')!.object.status.state).toBe('delivered');
+    expect((await call('GET', `${trg()}/deliveries/${old}`)).status).toBe(404);
+    expect((await call('GET', `${trg()}/deliveries/${pendingLong}`)).status).toBe(200);
+    expect((await call('GET', `${trg()}/deliveries/${recent}`)).status).toBe(200);
   });
 
   it('an attempt in flight when its trigger is deleted ends quietly: no retry, no error', async () => {

@@ -22,6 +22,8 @@ export interface TriggerConfig {
   evaluationConcurrency: number;
   /** How long tag-change feed rows (and delivery attempts) are kept. */
   feedRetentionSeconds: number;
+  /** How long a delivery is kept once it is delivered, dead-lettered or applied (default: feedRetentionSeconds). */
+  deliveryRetentionSeconds: number;
   /** Relay poll interval (ms) over the tag_changes outbox. */
   relayIntervalMs: number;
   /** BullMQ job lock: how soon a job of a crashed worker is picked up again. */
@@ -69,6 +71,7 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
   if (backoffMaxMs < backoffBaseMs) {
     throw new ConfigError('TRIGGER_BACKOFF_MAX_MS', `must be at least TRIGGER_BACKOFF_BASE_MS (${backoffBaseMs}), got ${backoffMaxMs}`);
   }
+  const feedRetentionSeconds = int(env, 'TRIGGER_FEED_RETENTION_SECONDS', 7 * 24 * 3600, 60, 366 * 24 * 3600);
   const eventSource = str(env, 'TRIGGER_EVENT_SOURCE', '/imagestreamd');
   if (/\s/.test(eventSource)) throw new ConfigError('TRIGGER_EVENT_SOURCE', `must be a URI-reference without spaces, got "${eventSource}"`);
   return {
@@ -82,7 +85,8 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
     targetRatePerSecond: int(env, 'TRIGGER_TARGET_RATE_PER_SECOND', 200, 0, 100_000),
     deliveryConcurrency: int(env, 'TRIGGER_DELIVERY_CONCURRENCY', 64, 1, 1000),
     evaluationConcurrency: int(env, 'TRIGGER_EVALUATION_CONCURRENCY', 4, 1, 100),
-    feedRetentionSeconds: int(env, 'TRIGGER_FEED_RETENTION_SECONDS', 7 * 24 * 3600, 60, 366 * 24 * 3600),
+    feedRetentionSeconds,
+    deliveryRetentionSeconds: int(env, 'TRIGGER_DELIVERY_RETENTION_SECONDS', feedRetentionSeconds, 60, 10 * 366 * 24 * 3600),
     relayIntervalMs: int(env, 'TRIGGER_RELAY_INTERVAL_MS', 1000, 1, 60_000),
     jobLockMs: int(env, 'TRIGGER_JOB_LOCK_MS', 30_000, 1000, 600_000),
     chainDepthBudget: int(env, 'TRIGGER_CHAIN_DEPTH_BUDGET', 8, 1, 100),

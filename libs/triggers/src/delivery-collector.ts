@@ -7,6 +7,13 @@ import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view'
 /** Deliveries deleted per transaction: a trigger with 100,000 of them is 200 short transactions, not one long one. */
 export const DELIVERY_GC_BATCH = 500;
 
+/** States a delivery never leaves by itself (a redrive may take a dead one back to pending). */
+export const FINAL_DELIVERY_STATES = ['delivered', 'dead', 'applied'] as const;
+
+/** SQL: when delivery `d` reached its final state (null while it has none). */
+const finishedAtSql = (d: string) =>
+  `CASE ${d}.state WHEN 'delivered' THEN ${d}.delivered_at WHEN 'applied' THEN ${d}.delivered_at WHEN 'dead' THEN ${d}.dead_at END`;
+
 /**
  * In the owner's delete transaction (a StoreHooks.beforeRemove): queues the owner's deliveries
  * for garbage collection. Kubernetes' garbage collector deletes dependents in the background after
@@ -23,7 +30,8 @@ export async function queueDeliveryCollection(q: Queryable, ownerKind: string, o
 
 /**
  * Deletes deliveries as Kubernetes' garbage collector deletes dependents: those of a removed
- * owner (Trigger or annotated workload; queued by queueDeliveryCollection). Each batch is one transaction
+ * owner (Trigger or annotated workload; queued by queueDeliveryCollection), and, for retention,
+ * those that reached a final state longer ago than a given age. Each batch is one transaction
  * that deletes up to DELIVERY_GC_BATCH deliveries with their attempts, writes one DELETED
  * change-log row per delivery carrying its last state (a delivery's other rows hold no object,
  * and once it is gone there is nothing to read: see delivery-versions.ts), and deletes the event
@@ -71,6 +79,38 @@ export class DeliveryCollector {
       deleted += step;
     }
     if (deleted) this.log.debug(`deleted ${deleted} deliveries of removed owners`);
+    return deleted;
+  }
+
+  /**
+   * Retention: deletes deliveries whose final state (delivered, dead, applied) was reached more
+   * than `retentionSeconds` ago. Walks the deliveries in creation order (`seq`, already indexed)
+   * from the oldest and stops at the first created within the window: every later one is newer,
+   * so no index on the finish times is needed and each pass reads only what it may delete plus
+   * old deliveries not yet final.
+   */
+  async expire(retentionSeconds: number): Promise<number> {
+    let after = '0';
+    let deleted = 0;
+    for (;;) {
+      const page = await this.db.query<{ id: string; seq: string; expired: boolean; recent: boolean }>(
+        `SELECT d.id, d.seq::text AS seq, coalesce(${finishedAtSql('d')} < now() - make_interval(secs => $3), false) AS expired,
+                d.created_at >= now() - make_interval(secs => $3) AS recent
+           FROM trigger_deliveries d WHERE d.seq > $1::bigint ORDER BY d.seq LIMIT $2`,
+        [after, this.batch, retentionSeconds],
+        'trg-gc-retention-page',
+      );
+      const ids = page.filter((r) => r.expired).map((r) => r.id);
+      if (ids.length) {
+        // Checked again under the rows' locks: a redrive may have taken a dead letter back to pending meanwhile.
+        deleted += await this.db.transaction((tx) =>
+          deleteDeliveries(tx, ids, `${finishedAtSql('d')} < now() - make_interval(secs => ${Number(retentionSeconds)})`),
+        );
+      }
+      if (page.length < this.batch || page.some((r) => r.recent)) break;
+      after = page[page.length - 1]!.seq;
+    }
+    if (deleted) this.log.log(`retention: deleted ${deleted} deliveries finished more than ${retentionSeconds} s ago`);
     return deleted;
   }
 }

@@ -12,6 +12,7 @@ import {
   TriggerQueue,
 } from '@app/queue-contracts';
 import { DelayedError, type Job, type Queue } from 'bullmq';
+import { DeliveryCollector } from './delivery-collector';
 import { deliverBatchJobs, deliverJob } from './delivery-jobs';
 import { DeliveryService } from './delivery.service';
 import { TriggerEvaluator } from './evaluator';
@@ -115,14 +116,18 @@ export class MaintenanceProcessor extends WorkerHost {
     super();
   }
 
-  /** Retention: relayed feed rows and finished attempts older than the window go. */
+  /**
+   * Retention: relayed feed rows and finished attempts older than the window go, and so do
+   * deliveries finished longer ago than theirs (in batches, each with its DELETED event).
+   */
   async process(): Promise<number> {
     const [feed] = await this.db.query<{ n: string }>(
       `WITH d AS (DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1) RETURNING 1) SELECT count(*)::text AS n FROM d`,
       [this.config.feedRetentionSeconds],
     );
     await this.db.query(`DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`, [this.config.feedRetentionSeconds]);
-    return Number(feed?.n ?? 0);
+    const deliveries = await new DeliveryCollector(this.db).expire(this.config.deliveryRetentionSeconds);
+    return Number(feed?.n ?? 0) + deliveries;
   }
 }
 
