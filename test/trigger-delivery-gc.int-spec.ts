@@ -116,6 +116,31 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     expect(await count(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`)).toBe(0);
   });
 
+  it('deletecollection of Triggers deletes their deliveries; a Trigger created again under the same name keeps its new ones', async () => {
+    await createStream('batch');
+    for (const name of ['batch-1', 'batch-2']) {
+      const res = await call('POST', `${trg()}/triggers`, { metadata: { name, labels: { group: 'batch' } }, spec: triggerSpec('batch:v1', { kind: 'Build', name }, rx.url(`/${name}`)) });
+      expect(res.status).toBe(201);
+    }
+    await map('batch', digest('7'));
+    await delivered('batch-1', 1);
+    await delivered('batch-2', 1);
+    const [old] = await listDeliveries(server.url, ns, 'batch-1');
+    expect((await call('DELETE', `${trg()}/triggers?labelSelector=group%3Dbatch`)).status).toBe(200);
+    // Created again at once, before the collector ran or while it runs: a new uid, and its fire is its own.
+    const again = await createTrigger('batch-1', 'batch');
+    const [fresh] = await pollUntil(
+      () => listDeliveries(server.url, ns, 'batch-1'),
+      (ds) => ds.length === 1 && ds[0].spec.owner.uid === again.metadata.uid && ds[0].status.state === 'delivered',
+      15000,
+    );
+    expect(fresh.metadata.name).not.toBe(old.metadata.name);
+    expect(await pollUntil(() => listDeliveries(server.url, ns, 'batch-2'), (ds) => ds.length === 0, 15000)).toEqual([]);
+    expect((await call('GET', `${trg()}/deliveries/${old.metadata.name}`)).status).toBe(404);
+    await pollUntil(() => count(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`), (n) => n === 0, 15000);
+    expect((await listDeliveries(server.url, ns, 'batch-1')).map((d) => d.metadata.name)).toEqual([fresh.metadata.name]);
+  });
+
   it('deleting a namespace deletes the deliveries of its Triggers and annotated workloads', async () => {
     const gone = 'gc-gone';
     expect((await call('POST', `${server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
