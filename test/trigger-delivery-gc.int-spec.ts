@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { redisConnectionOptions, TriggerJob, TriggerQueue } from '@app/queue-contracts';
 import { call, watchEvents } from '@app/testing';
+import { ClientNode, waitFor } from './support/client-node';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import { createSigningSecret, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
@@ -76,13 +77,21 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
 
     const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
     const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
+    // And as client-node's Watch (what its informers run) sees them.
+    const client = new ClientNode(server.url, ns);
     try {
+      await client.ready;
+      const cn = await client.watch(`${TRIGGERS_API}/namespaces/${ns}/deliveries`, { resourceVersion: from });
       const t0 = Date.now();
       expect((await call('DELETE', `${trg()}/triggers/doomed`)).status).toBe(200);
       expect(Date.now() - t0).toBeLessThan(2000);
       await w.waitFor((e) => e.filter((x) => x.type === 'DELETED').length >= 3, 15000);
+      await waitFor(() => cn.events.filter((e) => e.type === 'DELETED').length >= 3, 'client-node DELETED events', 15000);
+      await cn.stop();
+      expect(cn.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name).sort()).toEqual([...ids].sort());
     } finally {
       w.stop();
+      await client.terminate();
     }
     const deletedEvents = w.events.filter((e) => e.type === 'DELETED');
     expect(deletedEvents.map((e) => e.object.metadata.name).sort()).toEqual([...ids].sort());
