@@ -165,7 +165,7 @@ describeRegistry('registry deletes: one final state in any processing order', ()
 
     const pushB = pushes.find((e) => e.target.digest === b.manifestDigest)!;
     const row = (await inboxCall(stack.api, stack.secret, 'GET', `/${pushB.id}`)).body;
-    expect(row).toMatchObject({ state: 'processed', outcome: 'superseded', attempts: 0 });
+    expect(row).toMatchObject({ state: 'processed', outcome: 'superseded', attempts: 1 });
     expect(row.reason).toBe('superseded: the image is gone from the registry, and so is the tag');
     // The registry has no tag t any more (A stays there untagged): neither has the stream.
     expect(await resolveTag(registry.url, repo, 't')).toBeNull();

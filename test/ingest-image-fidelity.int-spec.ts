@@ -159,7 +159,7 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
       expect(img.dockerImageLayers).toEqual(built.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })));
       expect(img.dockerImageManifestMediaType).toBe(MediaTypes.ociManifest);
       const row = await stack.pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE repository = $1 AND tag = $2`, [`${NS}/odd`, ref]);
-      expect(row.rows).toEqual([{ state: 'processed', outcome: 'tagged', attempts: 0 }]);
+      expect(row.rows).toEqual([{ state: 'processed', outcome: 'tagged', attempts: 1 }]);
     }
   });
 });

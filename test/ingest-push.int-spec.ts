@@ -200,6 +200,10 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       // The ImageStreamTag view serves it too.
       const istag = await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreamtags/app:v1`);
       if (istag.status !== 404) expect(istag.body.image.metadata.name).toBe(a.manifestDigest);
+      // The inbox counts the attempt that settled the push (was 0 for an event processed at the first try).
+      const list = await inboxCall(stack.api, stack.secret, 'GET', '?state=processed&limit=100');
+      const pushed = list.body.items.find((e: { tag: string | null; digest: string }) => e.tag === 'v1' && e.digest === a.manifestDigest);
+      expect(pushed).toMatchObject({ kind: 'manifest-push', repository: REPO, state: 'processed', outcome: 'tagged', attempts: 1, redrives: 0 });
     });
 
     it('a second tag on the same image reuses the Image', async () => {
@@ -318,7 +322,7 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
           const r = await stack.pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE id = $1`, [id]);
           return r.rows[0]?.state !== 'pending' ? r.rows[0] : null;
         });
-        expect(row).toEqual({ state: 'processed', outcome: 'image-exists', attempts: 0 });
+        expect(row).toEqual({ state: 'processed', outcome: 'image-exists', attempts: 1 });
       }
     });
 
@@ -364,7 +368,7 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       await waitFor('tag d', async () => (await tagImages('d')).length === 1);
       const redriven = await inboxCall(stack.api, stack.secret, 'POST', `/${String(ghost['id'])}/redrive`);
       expect(redriven).toMatchObject({ status: 200, body: { state: 'pending', redrives: 1, attempts: 0 } });
-      expect(await settled(String(ghost['id']))).toMatchObject({ state: 'processed', outcome: 'image-exists' });
+      expect(await settled(String(ghost['id']))).toMatchObject({ state: 'processed', outcome: 'image-exists', attempts: 1 });
 
       const again = await inboxCall(stack.api, stack.secret, 'POST', `/${String(ghost['id'])}/redrive`);
       expect(again).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'Conflict' } });
@@ -376,7 +380,7 @@ describeRegistry('registry push ingestion against a real docker-registry', () =>
       const gone = registryEvent({ repository: REPO, tag: 'gone', digest: never.manifestDigest });
       await postEnvelope(stack.notifyUrl, stack.secret, envelope(gone));
       const row = await settled(String(gone['id']));
-      expect(row).toMatchObject({ state: 'processed', outcome: 'superseded', attempts: 0 });
+      expect(row).toMatchObject({ state: 'processed', outcome: 'superseded', attempts: 1 });
       expect(row.reason).toBe('superseded: the image is gone from the registry, and so is the tag');
       expect((await tags()).has('gone')).toBe(false);
     });

@@ -136,10 +136,15 @@ export class InboxRepository {
     return rows.map((r) => toEvent(r as unknown as Row));
   }
 
-  /** Settles a pending event (values inlined; a no-op when it is not pending any more). */
+  /**
+   * Settles a pending event (values inlined; a no-op when it is not pending any more). The attempt
+   * that settles it counts: `attempts` holds the failed attempts before it (noteAttempt), so an
+   * event processed at the first try shows 1, not 0. An event settled inside the job of a later
+   * event of its tag (ordering) counts that as its attempt too.
+   */
   finishSql(id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): string {
     return `UPDATE registry_events SET state = ${sqlLiteral(state)}, outcome = ${sqlLiteral(outcome)},
-              reason = ${sqlLiteral(reason === null ? null : clip(reason))}, finished_at = now()
+              reason = ${sqlLiteral(reason === null ? null : clip(reason))}, attempts = attempts + 1, finished_at = now()
             WHERE id = ${sqlLiteral(id)} AND state = 'pending'`;
   }
 
