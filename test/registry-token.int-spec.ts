@@ -31,6 +31,12 @@ grants:
   - subjects: [system:anonymous, system:authenticated]
     namespaces: [public]
     actions: [pull]
+  - subjects: [alice]
+    namespaces: [opensource]
+    actions: [pull, push]
+  - subjects: [system:unauthenticated]
+    namespaces: [opensource]
+    actions: [pull]
 catalog: [alice]
 `;
 
@@ -188,6 +194,23 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     await expect(skopeo(['delete', '--tls-verify=false', '--creds', 'bob:bob-pass', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
     await skopeo(['delete', '--tls-verify=false', '--creds', 'alice:alice-pass', image]);
     await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', image])).rejects.toThrow(/manifest unknown|not found/i);
+  });
+
+  it('anonymous requests are in the group system:unauthenticated: a grant to it lets skopeo pull without credentials', async () => {
+    // As Kubernetes authenticates an anonymous request (and OpenShift makes a project public with
+    // `oc policy add-role-to-group system:image-puller system:unauthenticated`). Was: only
+    // system:anonymous was matched, so such a grant gave anonymous pulls nothing.
+    const image = `docker://${registry.host}/opensource/app:v1`;
+    await skopeoCopy(layout.dir, 'v1', image, { destCreds: 'alice:alice-pass' });
+    const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--no-creds', image]));
+    expect(inspected.Name).toBe(`${registry.host}/opensource/app`);
+    const scope = `service=${SERVICE}&scope=repository:opensource/app:pull,push`;
+    const anonymous = decodePart(((await (await token(scope)).json()) as { token: string }).token, 1);
+    expect(anonymous.access).toEqual([{ type: 'repository', name: 'opensource/app', actions: ['pull'] }]);
+    // A user with credentials is authenticated, not in system:unauthenticated.
+    const bob = decodePart(((await (await token(scope, basic('bob', 'bob-pass'))).json()) as { token: string }).token, 1);
+    expect(bob.access).toEqual([{ type: 'repository', name: 'opensource/app', actions: [] }]);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'bob:bob-pass', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
   });
 
   it('the catalog needs a token with registry:catalog:*', async () => {

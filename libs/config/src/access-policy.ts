@@ -8,8 +8,14 @@ import { hashPasswordSync, parsePasswordHash, type PasswordHash } from './passwo
 export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
 export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
 
-/** A request without credentials acts as this subject; every user with credentials is also in the second. */
+/**
+ * A request without credentials acts as the first subject, in the group of the second (as
+ * Kubernetes authenticates it: a grant to either makes a namespace public, the way `oc policy
+ * add-role-to-group system:image-puller system:unauthenticated` does); every user with
+ * credentials is also in the third.
+ */
 export const ANONYMOUS_SUBJECT = 'system:anonymous';
+export const UNAUTHENTICATED_SUBJECT = 'system:unauthenticated';
 export const AUTHENTICATED_SUBJECT = 'system:authenticated';
 
 export interface AccessUser {

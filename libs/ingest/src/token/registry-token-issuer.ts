@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, grantedRepositoryActions, PasswordAuthenticator, REPOSITORY_ACTIONS, type RegistryTokenConfig } from '@app/config';
+import {
+  type AccessPolicy,
+  ANONYMOUS_SUBJECT,
+  AUTHENTICATED_SUBJECT,
+  grantedRepositoryActions,
+  PasswordAuthenticator,
+  REPOSITORY_ACTIONS,
+  type RegistryTokenConfig,
+  UNAUTHENTICATED_SUBJECT,
+} from '@app/config';
 import { parseBasicCredentials } from '@app/http';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
@@ -60,7 +69,7 @@ export class RegistryTokenIssuer {
   }
 
   issue(subject: string, requested: TokenAccess[]): IssuedToken {
-    const subjects = subject === '' ? [ANONYMOUS_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
+    const subjects = subject === '' ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
     const access = requested.map((scope) => ({ ...scope, actions: this.granted(subjects, scope) }));
     const issuedAt = Math.floor(this.now() / 1000);
     const token = this.signer.sign({
