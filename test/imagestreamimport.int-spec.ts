@@ -315,6 +315,28 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(layers.body.images[multi.indexDigest].manifests).toEqual([amd.manifestDigest, arm.manifestDigest]);
   });
 
+  it('an empty index: Legacy fails as upstream words it (no manifests in manifest list), PreserveOriginal imports the list', async () => {
+    // skopeo will not copy an index without manifests; distribution 2.8 accepts one by PUT.
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));
+    const put = await fetch(`${registry.url}/v2/${NS}/empty/manifests/v1`, { method: 'PUT', body: index, headers: { 'content-type': MediaTypes.ociIndex } });
+    expect(put.status).toBe(201);
+    const ref = `${registry.host}/${NS}/empty:v1`;
+    const res = await post(isi('empty', [image(ref, 'legacy'), image(ref, 'all', { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } })], false));
+    expect(res.status).toBe(201);
+    const cause = `${ref}: no manifests in manifest list`;
+    expect(res.body.status.images[0].status).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: ${cause}`,
+      reason: 'InternalError',
+      details: { causes: [{ message: cause }] },
+      code: 500,
+    });
+    expect(res.body.status.images[1].status).toEqual({ metadata: {}, status: 'Success' });
+    expect(res.body.status.images[1].image).toMatchObject({ dockerImageManifestMediaType: MediaTypes.ociIndex });
+    expect(res.body.status.images[1].image.dockerImageManifests ?? []).toEqual([]);
+  });
+
   it('an unknown tag is a per-image NotFound in a 201; with import=true the tag gets an ImportSuccess=False condition', async () => {
     const ref = `${repo()}:nope`;
     const res = await post(isi('app', [image(ref, 'nope'), image(`${repo()}:v1`, 'v1')]));

@@ -75,7 +75,8 @@ export async function importImage(
   const entries = parsed.manifest.manifests;
   if (options.mode === 'Legacy') {
     const entry = chooseListEntry(entries, options.platform);
-    if (!entry) throw new UnsupportedManifestError(`${repository}: the manifest list is empty`, parsed.mediaType);
+    // Upstream's words (manifestFromManifestList); the import status puts the reference before them.
+    if (!entry) throw new UnsupportedManifestError('no manifests in manifest list', parsed.mediaType);
     return { image: await child(client, repository, entry.digest, base), children: [] };
   }
   const digests = [...new Set(entries.map((m) => m.digest))];
