@@ -315,6 +315,19 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(layers.body.images[multi.indexDigest].manifests).toEqual([amd.manifestDigest, arm.manifestDigest]);
   });
 
+  it('an image without layers is marked ascending like any image manifest (upstream fillImageLayers), in the answer and stored', async () => {
+    const bare = await layout.addImage('bare', { seed: 'isi-bare', layerCount: 0 });
+    await skopeoCopy(layout.dir, 'bare', `${registry.host}/${NS}/bare:v1`);
+    const res = await post(isi('bare', [image(`${registry.host}/${NS}/bare:v1`, 'v1')]));
+    expect(res.status).toBe(201);
+    const imported = res.body.status.images[0].image;
+    expect(imported.metadata).toMatchObject({ name: bare.manifestDigest, annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending' } });
+    expect(imported.dockerImageLayers ?? []).toEqual([]);
+    expect(imported.dockerImageMetadata.Size).toBe(bare.configSize);
+    const stored = await call('GET', `${api.base}/images/${bare.manifestDigest}`);
+    expect(stored.body.metadata.annotations).toEqual({ 'image.openshift.io/dockerLayersOrder': 'ascending' });
+  });
+
   it('an empty index: Legacy fails as upstream words it (no manifests in manifest list), PreserveOriginal imports the list', async () => {
     // skopeo will not copy an index without manifests; distribution 2.8 accepts one by PUT.
     const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));

@@ -1,4 +1,12 @@
-import { ImageAnnotations, importImage, type ImportMode, type ParsedImage, type PlatformPreference, serverPlatform } from '@app/registry';
+import {
+  ImageAnnotations,
+  importImage,
+  type ImportMode,
+  MANIFEST_LIST_TYPES,
+  type ParsedImage,
+  type PlatformPreference,
+  serverPlatform,
+} from '@app/registry';
 import { parseDockerImageReference } from '../reference/docker-reference';
 import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
@@ -26,13 +34,14 @@ interface Fetch {
 
 /**
  * An imported image as the Image API stores it; layers are base first, and say so (upstream
- * fillImageLayers). dockerImageMetadata is shaped as every Image on the wire (docker10.DockerImage:
- * the config's `os`/`variant` are not kept), also where the answer carries this looked-up image
- * rather than a stored one (import=false, or an Image that already existed).
+ * fillImageLayers, which marks every image manifest, one without layers too, and no list).
+ * dockerImageMetadata is shaped as every Image on the wire (docker10.DockerImage: the config's
+ * `os`/`variant` are not kept), also where the answer carries this looked-up image rather than a
+ * stored one (import=false, or an Image that already existed).
  */
 function asImage(parsed: ParsedImage): Image {
   const image: Image = { ...parsed, kind: 'Image', apiVersion: 'image.openshift.io/v1' };
-  if (image.dockerImageLayers?.length) {
+  if (!MANIFEST_LIST_TYPES.includes(image.dockerImageManifestMediaType ?? '')) {
     image.metadata = { ...image.metadata, annotations: { ...(image.metadata.annotations ?? {}), [ImageAnnotations.dockerLayersOrder]: 'ascending' } };
   }
   defaultImage(image);
