@@ -103,7 +103,8 @@ async function main(): Promise<void> {
   await baselineServer.close();
   console.log(formatResult('baseline: bare node http, fixed JSON', baseline));
 
-  const apiEnv = { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
+  const apiEnv: Record<string, string> = { DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' };
+  if (process.env['BENCH_API_NODE_OPTIONS']) apiEnv['NODE_OPTIONS'] = process.env['BENCH_API_NODE_OPTIONS'];
   let api = await startApiProcess(apiEnv);
   const results: Record<string, LoadResult> = {};
   const random = () => Math.floor(Math.random() * streams);
