@@ -304,6 +304,19 @@ describe('triggers.imagestreamd.io API', () => {
     expect(annotated.headers.get('warning')).toContain('image.openshift.io/triggers]: [0].fieldPath must be spec.template.spec.containers[');
   });
 
+  it('a Trigger cannot follow a stream no ImageStream can be named (it would wait forever): 422 at spec.from.name', async () => {
+    for (const name of ['App:latest', '../app:latest', 'app_:latest']) {
+      const refused = await call('POST', `${trg()}/triggers`, { metadata: { name: 'badfrom' }, spec: spec('/ok', { from: { kind: 'ImageStreamTag', name } }) });
+      expect(refused.status).toBe(422);
+      expect(refused.body.details.causes.map((c: any) => c.field)).toEqual(['spec.from.name']);
+      // The same stream name is what an ImageStream create refuses.
+      const stream = await call('POST', `${img()}/imagestreams?dryRun=All`, { metadata: { name: name.split(':')[0] } });
+      expect(stream.status).toBe(422);
+    }
+    const ok = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'goodfrom' }, spec: spec('/ok', { from: { kind: 'ImageStreamTag', name: 'app.v2-x:latest' } }) });
+    expect(ok.status).toBe(201);
+  });
+
   it('a 422 never echoes credentials: a delivery URL userinfo and header values are masked', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const token = `tok-${randomBytes(8).toString('hex')}`;

@@ -1,4 +1,5 @@
 import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { validateImageStreamName } from '@app/image';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
 import { credentialHeaderWarnings } from './credential-headers';
@@ -40,6 +41,14 @@ function deliveryHeaderProblems(name: string, value: unknown, path: string, seen
   return errors;
 }
 
+/**
+ * A followed stream no ImageStream can be named (`Base`, `../x`) never gets an image, so the
+ * trigger would wait forever: the name is refused as an ImageStream create refuses it.
+ */
+function fromStreamNameProblems(name: string, stream: string, namespace: string): FieldError[] {
+  return validateImageStreamName(namespace, stream).map((e) => fieldErr.invalid('spec.from.name', name, `stream name ${JSON.stringify(stream)} ${e.detail ?? 'is invalid'}`));
+}
+
 export function validateTrigger(t: Trigger): FieldError[] {
   const errors: FieldError[] = [];
   const spec = t.spec as Partial<Trigger['spec']> | undefined;
@@ -49,8 +58,10 @@ export function validateTrigger(t: Trigger): FieldError[] {
   else {
     if (from.kind !== 'ImageStreamTag') errors.push(fieldErr.notSupported('spec.from.kind', from.kind ?? '', ['ImageStreamTag']));
     if (!from.name) errors.push(fieldErr.required('spec.from.name'));
-    else if (typeof from.name !== 'string' || !parseStreamTag(from.name)) {
-      errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
+    else {
+      const parsed = typeof from.name === 'string' ? parseStreamTag(from.name) : null;
+      if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
+      else errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
     }
     if (from.namespace !== undefined && from.namespace !== '') {
       errors.push(...validateNamespaceName(from.namespace).map((e) => ({ ...e, field: 'spec.from.namespace' })));
