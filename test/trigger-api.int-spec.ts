@@ -317,6 +317,20 @@ describe('triggers.imagestreamd.io API', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a Deployment target names a Deployment and containers that can exist (DNS-1123 names): 422 otherwise', async () => {
+    const post = (target: Record<string, unknown>) =>
+      call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'badtarget' }, spec: spec('/ok', { target }) });
+    const badName = await post({ kind: 'Deployment', name: 'Web_1', fieldPath: 'spec.template.spec.containers[0].image' });
+    expect(badName.status).toBe(422);
+    expect(badName.body.details.causes.map((c: any) => c.field)).toEqual(['spec.target.name']);
+    const badContainer = await post({ kind: 'Deployment', name: 'web', containerNames: ['app', 'Side'] });
+    expect(badContainer.status).toBe(422);
+    expect(badContainer.body.details.causes.map((c: any) => c.field)).toEqual(['spec.target.containerNames[1]']);
+    expect((await post({ kind: 'Deployment', name: 'web.v2', containerNames: ['app', 'side-1'] })).status).toBe(201);
+    // Build and Webhook target names are the receiver's own (a job, a pipeline): not Kubernetes names.
+    expect((await post({ kind: 'Build', name: 'Nightly Build' })).status).toBe(201);
+  });
+
   it('a 422 never echoes credentials: a delivery URL userinfo and header values are masked', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const token = `tok-${randomBytes(8).toString('hex')}`;

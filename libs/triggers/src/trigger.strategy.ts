@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { validateImageStreamName } from '@app/image';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -72,9 +72,14 @@ export function validateTrigger(t: Trigger): FieldError[] {
   else {
     if (!targetKinds.includes(target.kind)) errors.push(fieldErr.notSupported('spec.target.kind', target.kind ?? '', targetKinds));
     if (!target.name || typeof target.name !== 'string') errors.push(fieldErr.required('spec.target.name'));
+    // A Deployment target's patch names the workload and its containers: names no Deployment or
+    // container can have would make a patch nothing can apply.
+    else if (target.kind === 'Deployment') errors.push(...validateDns1123SubdomainName(target.name, 'spec.target.name'));
     if (target.containerNames !== undefined) {
       if (!Array.isArray(target.containerNames) || target.containerNames.some((n) => typeof n !== 'string' || !n)) {
         errors.push(fieldErr.invalid('spec.target.containerNames', target.containerNames, 'must be a list of container names'));
+      } else {
+        target.containerNames.forEach((n, i) => errors.push(...validateDns1123Label(n, `spec.target.containerNames[${i}]`)));
       }
     }
     if (target.fieldPath !== undefined) {
