@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TriggerSecretStrategy, validateTrigger } from './trigger.strategy';
+import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy, validateTrigger } from './trigger.strategy';
 import type { Trigger, TriggerSecret } from './trigger.types';
 
 const trigger = (
@@ -113,5 +113,26 @@ describe('trigger spec.delivery.headers', () => {
 
   it('refuses values no HTTP client sends (they would fail every attempt): line breaks, controls, non-ASCII', () => {
     for (const v of ['a\nb', 'a\u0000b', 'caf\u00e9', '\u{1F600}']) expect(withHeaders({ 'x-note': v })).toEqual(['spec.delivery.headers[x-note]: FieldValueInvalid']);
+  });
+});
+
+describe('name rules added after a trigger was stored ratchet on update', () => {
+  const stored = trigger({ kind: 'Deployment', name: 'Web_1', containerNames: ['Side'] });
+  stored.spec.from.name = 'App:latest';
+  const strategy = new TriggerStrategy();
+
+  it('a create is refused at each name', () => {
+    expect(fields(stored)).toEqual(['spec.from.name: FieldValueInvalid', 'spec.target.name: FieldValueInvalid', 'spec.target.containerNames[0]: FieldValueInvalid']);
+  });
+
+  it('an update that leaves them as stored (a pause, a /status write) is not', () => {
+    const paused = { ...stored, spec: { ...stored.spec, paused: true } };
+    expect(strategy.validateUpdate(paused, stored)).toEqual([]);
+    expect(new TriggerStatusStrategy().validateUpdate(stored, stored)).toEqual([]);
+  });
+
+  it('an update that changes one is checked', () => {
+    const moved = { ...stored, spec: { ...stored.spec, from: { kind: 'ImageStreamTag' as const, name: 'Other:latest' } } };
+    expect(strategy.validateUpdate(moved, stored).map((e) => e.field)).toEqual(['spec.from.name']);
   });
 });

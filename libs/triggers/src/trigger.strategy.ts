@@ -49,7 +49,12 @@ function fromStreamNameProblems(name: string, stream: string, namespace: string)
   return validateImageStreamName(namespace, stream).map((e) => fieldErr.invalid('spec.from.name', name, `stream name ${JSON.stringify(stream)} ${e.detail ?? 'is invalid'}`));
 }
 
-export function validateTrigger(t: Trigger): FieldError[] {
+/**
+ * `old`: the stored trigger on an update. Name rules added after a trigger was stored (the followed
+ * stream's, a Deployment target's) are checked only where the update changes that field, so a
+ * stored trigger can still be paused, edited or have its /status written.
+ */
+export function validateTrigger(t: Trigger, old?: Trigger): FieldError[] {
   const errors: FieldError[] = [];
   const spec = t.spec as Partial<Trigger['spec']> | undefined;
   if (typeof spec !== 'object' || spec === null) return [fieldErr.required('spec')];
@@ -61,7 +66,7 @@ export function validateTrigger(t: Trigger): FieldError[] {
     else {
       const parsed = typeof from.name === 'string' ? parseStreamTag(from.name) : null;
       if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
-      else errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
+      else if (!old || !jsonEqual(from, old.spec?.from)) errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
     }
     if (from.namespace !== undefined && from.namespace !== '') {
       errors.push(...validateNamespaceName(from.namespace).map((e) => ({ ...e, field: 'spec.from.namespace' })));
@@ -74,11 +79,11 @@ export function validateTrigger(t: Trigger): FieldError[] {
     if (!target.name || typeof target.name !== 'string') errors.push(fieldErr.required('spec.target.name'));
     // A Deployment target's patch names the workload and its containers: names no Deployment or
     // container can have would make a patch nothing can apply.
-    else if (target.kind === 'Deployment') errors.push(...validateDns1123SubdomainName(target.name, 'spec.target.name'));
+    else if (target.kind === 'Deployment' && (!old || !jsonEqual(target, old.spec?.target))) errors.push(...validateDns1123SubdomainName(target.name, 'spec.target.name'));
     if (target.containerNames !== undefined) {
       if (!Array.isArray(target.containerNames) || target.containerNames.some((n) => typeof n !== 'string' || !n)) {
         errors.push(fieldErr.invalid('spec.target.containerNames', target.containerNames, 'must be a list of container names'));
-      } else {
+      } else if (!old || !jsonEqual(target, old.spec?.target)) {
         target.containerNames.forEach((n, i) => errors.push(...validateDns1123Label(n, `spec.target.containerNames[${i}]`)));
       }
     }
@@ -167,8 +172,8 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
       if (conditions !== obj.status.conditions) obj.status = { ...obj.status, conditions };
     }
   }
-  validateUpdate(obj: Trigger): FieldError[] {
-    return validateTrigger(obj);
+  validateUpdate(obj: Trigger, old: Trigger): FieldError[] {
+    return validateTrigger(obj, old);
   }
   /** Credential-looking spec.delivery.headers are accepted with a warning pointing at the TriggerSecret. */
   warnings(obj: Trigger): string[] {
@@ -185,8 +190,8 @@ export class TriggerStatusStrategy extends TriggerStrategy {
     obj.metadata.annotations = old.metadata.annotations;
     obj.status ??= {};
   }
-  override validateUpdate(obj: Trigger): FieldError[] {
-    return [...super.validateUpdate(obj), ...validateTriggerStatus(obj.status ?? {})];
+  override validateUpdate(obj: Trigger, old: Trigger): FieldError[] {
+    return [...super.validateUpdate(obj, old), ...validateTriggerStatus(obj.status ?? {})];
   }
   /** A status writer (a controller) cannot change the spec: nothing to warn it about. */
   override warnings(): string[] {
