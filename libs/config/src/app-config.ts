@@ -1,4 +1,5 @@
 import type { AccessPolicy } from './access-policy';
+import type { AllowedRegistryLocation } from './allowed-registries-config';
 import type { RegistryTokenConfig } from './registry-token-config';
 import type { TlsConfig } from './tls-config';
 
@@ -54,4 +55,6 @@ export interface AppConfig {
   apiAuthentication?: boolean;
   /** Serve HTTPS with this certificate and key; absent = plain HTTP. */
   tls?: TlsConfig;
+  /** Registries image references may name (IMPORT_ALLOWED_REGISTRIES); empty = all. Absent in hand-built configs = all. */
+  allowedRegistriesForImport?: AllowedRegistryLocation[];
 }

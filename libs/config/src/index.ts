@@ -8,3 +8,4 @@ export * from './registry-token-config';
 export * from './tls-config';
 export * from './password-hash';
 export * from './password-authenticator';
+export * from './allowed-registries-config';

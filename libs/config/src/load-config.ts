@@ -1,6 +1,7 @@
 import { withoutUserinfo } from '@app/api-machinery';
 import type { AppConfig } from './app-config';
 import { loadAccessPolicy } from './access-policy';
+import { loadAllowedRegistries } from './allowed-registries-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
 import { loadTlsConfig } from './tls-config';
 import { ConfigError, type Env, envInt, envString } from './env-readers';
@@ -91,5 +92,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     registryToken: loadRegistryTokenConfig(env, accessPolicy),
     apiAuthentication: apiAuthentication === 'true',
     tls: loadTlsConfig(env),
+    allowedRegistriesForImport: loadAllowedRegistries(env),
   };
 }
