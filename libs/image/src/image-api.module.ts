@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Database, ResourceRegistry } from '@app/persistence';
 import { createImageStore } from './image/image.store';
 import { IMAGE_API_CONFIG, type ImageApiConfig } from './image-config';
+import { RegistryAllowList } from './allowed-registries/registry-allow-list';
 import { IMPORT_CONFIG, type ImportConfig, loadImportConfig } from './import/import-config';
 import { ImageStreamImportHandler } from './import/imagestreamimport.handler';
 import { RemoteImporter } from './import/remote-importer';
@@ -44,6 +45,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         publicRegistryHostname: c.publicRegistryHostname,
         istagCacheEntries: c.istagCacheEntries,
         defaultImportMode: importConfig.defaultImportMode,
+        allowedRegistries: RegistryAllowList.fromConfig(c.allowedRegistriesForImport ?? [], c.internalRegistryHostname),
       }),
     },
     { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },
@@ -66,7 +68,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(images.store);
         registry.register(new ImageSignatureHandler(images.store));
         registry.register(streams.store);
-        registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history, listeners));
+        registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history, listeners, config.allowedRegistries ?? null));
         registry.register(mappings);
         registry.register(imports);
         // Virtual kinds: views over the stream and image stores; their writes go through the stream store.

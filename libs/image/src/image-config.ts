@@ -1,4 +1,5 @@
 import type { ImportMode } from '@app/registry';
+import type { RegistryAllowList } from './allowed-registries/registry-allow-list';
 
 /** Registry hostnames that shape pull specs handed out by the image API. */
 export interface RegistryHostnames {
@@ -14,6 +15,11 @@ export interface ImageApiConfig extends RegistryHostnames {
    * as openshift-apiserver defaults TagImportPolicy from its configured imageStreamImportMode.
    */
   defaultImportMode: ImportMode;
+  /**
+   * allowedRegistriesForImport (IMPORT_ALLOWED_REGISTRIES) with the internal registry; null or
+   * absent when the list is empty: every registry allowed and nothing checked.
+   */
+  allowedRegistries?: RegistryAllowList | null;
 }
 
 export const IMAGE_API_CONFIG = Symbol('IMAGE_API_CONFIG');

@@ -25,6 +25,8 @@ import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
 import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
 import { prepareStatusWrite, validateStatusWrite } from './imagestream-status.strategy';
+import { statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { StreamSpecListeners } from './stream-spec-listeners';
 
 type ManagedMeta = ImageStream['metadata'] & { managedFields?: unknown };
@@ -66,6 +68,8 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     private readonly table: TableStorage<ImageStream>,
     private readonly history: TagHistoryRepository,
     private readonly specListeners = new StreamSpecListeners(),
+    /** allowedRegistriesForImport; null: every registry allowed. */
+    private readonly allowedRegistries: RegistryAllowList | null = null,
   ) {}
 
   get(namespace: string, name: string): Promise<object> {
@@ -159,7 +163,11 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const next = prepareStatusWrite(obj, old);
         // An apply has recorded its ownership already (see apply).
         const tracked = tracking === 'update' ? this.track(next, old, current, nextTags, options) : [];
-        const errors = [...tracked, ...validateStatusWrite(next, old, tags)];
+        const errors = [
+          ...tracked,
+          ...validateStatusWrite(next, old, tags),
+          ...(this.allowedRegistries ? statusReferenceRefusals(this.allowedRegistries, next, tags, current) : []),
+        ];
         if (errors.length) throw ApiError.invalid(this.ref, name, errors);
         await this.store(tx, next, old, nextTags, current);
         const stored = (await this.table.get(tx, namespace, name))!;

@@ -67,7 +67,7 @@ export function createImageStreamStore(
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
-  const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(config.defaultImportMode), {
+  const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(config.defaultImportMode, config.allowedRegistries ?? null), {
     decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
     snapshotMarkSql: tagHistoryMarkSql,
     // ResourceQuota admission of a new stream (every way one is created goes through this store).

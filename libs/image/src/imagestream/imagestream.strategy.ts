@@ -4,6 +4,8 @@ import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.default
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
 import { tagRefChanged } from './tag-changes';
+import { isRepositoryInsecure, type RegistryCheck, specRepositories } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 
 /**
  * ImageStream main-path rules (openshift-apiserver registry/imagestream/strategy.go): status is
@@ -11,8 +13,20 @@ import { tagRefChanged } from './tag-changes';
  * mappings, tag resolution and the /status path); generation follows spec changes.
  */
 export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
-  /** `defaultImportMode`: the importMode a spec tag that names none gets. */
-  constructor(private readonly defaultImportMode: ImportMode = 'Legacy') {}
+  /**
+   * `defaultImportMode`: the importMode a spec tag that names none gets. `allowedRegistries`: the
+   * configured allowedRegistriesForImport (null: every registry allowed, nothing checked).
+   */
+  constructor(
+    private readonly defaultImportMode: ImportMode = 'Legacy',
+    private readonly allowedRegistries: RegistryAllowList | null = null,
+  ) {}
+
+  /** Spec references must name allowed registries, except repositories the old spec named (validation.go ValidateImageStreamUpdateWithWhitelister). */
+  private registryCheck(obj: ImageStream, old: ImageStream | null): RegistryCheck | undefined {
+    if (!this.allowedRegistries) return undefined;
+    return { allow: this.allowedRegistries, insecureRepository: isRepositoryInsecure(obj.metadata.annotations), ...(old ? { exempt: specRepositories(old) } : {}) };
+  }
 
   prepareForCreate(obj: ImageStream): void {
     delete obj.status;
@@ -22,7 +36,7 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
   }
 
   validate(obj: ImageStream): FieldError[] {
-    return validateImageStream(obj);
+    return validateImageStream(obj, this.registryCheck(obj, null));
   }
 
   canonicalize(obj: ImageStream): void {
@@ -50,7 +64,7 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
     }
   }
 
-  validateUpdate(obj: ImageStream, _old: ImageStream): FieldError[] {
-    return validateImageStream(obj);
+  validateUpdate(obj: ImageStream, old: ImageStream): FieldError[] {
+    return validateImageStream(obj, this.registryCheck(obj, old));
   }
 }

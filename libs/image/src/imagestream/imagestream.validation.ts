@@ -1,5 +1,6 @@
 import { type FieldError, fieldErr, validatePathSegmentName } from '@app/api-machinery';
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
+import { type RegistryCheck, repositoryRefusals, tagReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
 import type { ImageStream, TagReference } from './imagestream.types';
 
 const streamNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -20,8 +21,11 @@ export function validateImageStreamName(namespace: string, name: string): FieldE
   return errors;
 }
 
-/** Rules for one spec tag; `path` is e.g. `spec.tags[latest]` or `tag`. */
-export function validateTagReference(tag: TagReference, path: string): FieldError[] {
+/**
+ * Rules for one spec tag; `path` is e.g. `spec.tags[latest]` or `tag`. `registries`: the
+ * allowed-registries list, when one is configured.
+ */
+export function validateTagReference(tag: TagReference, path: string, registries?: RegistryCheck): FieldError[] {
   const errors: FieldError[] = [];
   if (tag.from) {
     const from = tag.from;
@@ -47,6 +51,7 @@ export function validateTagReference(tag: TagReference, path: string): FieldErro
         );
       }
     }
+    if (registries) errors.push(...tagReferenceRefusals(registries, tag, path));
   }
   const refType = tag.referencePolicy?.type ?? '';
   if (refType !== 'Source' && refType !== 'Local') {
@@ -89,7 +94,8 @@ function validateShape(stream: ImageStream): FieldError[] {
   return errors;
 }
 
-export function validateImageStream(stream: ImageStream): FieldError[] {
+/** `registries`: the allowed-registries list, when one is configured (an update passes the old spec's repositories as exempt). */
+export function validateImageStream(stream: ImageStream, registries?: RegistryCheck): FieldError[] {
   const shape = validateShape(stream);
   if (shape.length) return shape;
   // An empty or path-unsafe name is already reported by the generic metadata validation (one cause each).
@@ -105,7 +111,8 @@ export function validateImageStream(stream: ImageStream): FieldError[] {
       if (e instanceof ReferenceError) errors.push(fieldErr.invalid('spec.dockerImageRepository', repo, e.message));
       else throw e;
     }
+    if (registries) errors.push(...repositoryRefusals(registries, repo));
   }
-  for (const tag of stream.spec.tags ?? []) errors.push(...validateTagReference(tag, `spec.tags[${tag.name}]`));
+  for (const tag of stream.spec.tags ?? []) errors.push(...validateTagReference(tag, `spec.tags[${tag.name}]`, registries));
   return errors;
 }

@@ -95,7 +95,7 @@ export class ImageTagHandler implements ResourceHandler {
     // Validation comes first, as upstream's BeforeCreate runs before the name is split: a name
     // without a tag fails `spec.name` (or `spec` when there is none), never reaching the split.
     const spec = specOf(itag, tagForCreate(name), true, this.tags.defaultImportMode);
-    const errors = validateImageTag({ ...itag, spec, status: null, image: null });
+    const errors = validateImageTag({ ...itag, spec, status: null, image: null }, this.tags.allowedRegistries);
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     const { stream: streamName, tag } = parseNewStreamTagName(name);
     const result = await this.tags.write(
@@ -151,7 +151,7 @@ export class ImageTagHandler implements ResourceHandler {
           if (next.metadata.resourceVersion) throw ApiError.notFound(this.ref, name);
           // A PUT that creates the stream takes the create path, which names the spec.
           const spec = specOf(next, tag, true, this.tags.defaultImportMode);
-          const errors = validateImageTag({ ...next, spec, status: null, image: null });
+          const errors = validateImageTag({ ...next, spec, status: null, image: null }, this.tags.allowedRegistries);
           if (errors.length) throw ApiError.invalid(this.ref, name, errors);
           existed = false;
           return newStreamWith(namespace, streamName, spec);
@@ -164,7 +164,7 @@ export class ImageTagHandler implements ResourceHandler {
             throw ApiError.conflict(this.ref, name, `another caller has updated the resource version to ${current.metadata.resourceVersion}`);
           }
           next.metadata = normalizeUpdateMeta(next.metadata, old.metadata);
-          const errors = validateImageTagUpdate({ ...next, spec }, old);
+          const errors = validateImageTagUpdate({ ...next, spec }, old, this.tags.allowedRegistries);
           if (errors.length) throw ApiError.invalid(this.ref, name, errors);
           existed = current.spec.tags?.some((t) => t.name === tag) === true;
           return { next: spec ? withSpecTag(current, spec) : withoutSpecTag(current, tag) };

@@ -1,28 +1,31 @@
 import { type FieldError, fieldErr, jsonEqual } from '@app/api-machinery';
 import { validateTagReference } from '../imagestream/imagestream.validation';
+import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
+import { viewRegistryCheck } from '../istag/imagestreamtag.validation';
 import { splitStreamTag } from '../tag-views/stream-tag-names';
 import { normalizeUpdateMeta, sameMeta, validateViewMeta } from '../tag-views/view-meta';
 import type { ImageTag } from './imagetag.types';
 
-function validateSpec(itag: ImageTag): FieldError[] {
+function validateSpec(itag: ImageTag, registries?: RegistryCheck): FieldError[] {
   if (!itag.spec) return [];
   const errors: FieldError[] = [];
   const parsed = splitStreamTag(itag.metadata.name ?? '');
   if (!parsed || itag.spec.name !== parsed.tag) errors.push(fieldErr.invalid('spec.name', itag.spec.name ?? '', 'must match image tag name'));
-  errors.push(...validateTagReference(itag.spec, 'spec'));
+  errors.push(...validateTagReference(itag.spec, 'spec', registries));
   return errors;
 }
 
 /** ImageTag create rules: `spec` is required and names the tag of the object's name. */
-export function validateImageTag(itag: ImageTag): FieldError[] {
+export function validateImageTag(itag: ImageTag, allow?: RegistryAllowList | null): FieldError[] {
   const errors = validateViewMeta(itag.metadata);
   if (!itag.spec) errors.push(fieldErr.required('spec', 'spec is a required field during creation'));
-  return [...errors, ...validateSpec(itag)];
+  return [...errors, ...validateSpec(itag, viewRegistryCheck(allow, itag.metadata.annotations))];
 }
 
 /** ImageTag update rules: only `spec` may change (metadata and status must be the current ones). */
-export function validateImageTagUpdate(next: ImageTag, old: ImageTag): FieldError[] {
-  const errors = [...validateViewMeta(next.metadata), ...validateSpec(next)];
+export function validateImageTagUpdate(next: ImageTag, old: ImageTag, allow?: RegistryAllowList | null): FieldError[] {
+  const errors = [...validateViewMeta(next.metadata), ...validateSpec(next, viewRegistryCheck(allow, next.metadata.annotations, old.spec))];
   if (!sameMeta(normalizeUpdateMeta(next.metadata, old.metadata), old.metadata)) {
     errors.push(fieldErr.invalid('metadata', '', 'may not update fields other than spec'));
   }

@@ -147,7 +147,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
     ist.metadata.name = name;
     // Validation comes first, as upstream's BeforeCreate runs before the name is split.
     const specTag = specTagOf(ist, tagForCreate(name), this.tags.defaultImportMode);
-    const errors = validateImageStreamTag({ ...ist, tag: specTag });
+    const errors = validateImageStreamTag({ ...ist, tag: specTag }, this.tags.allowedRegistries);
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     const { stream: streamName, tag } = parseNewStreamTagName(name);
     const result = await this.tags.write(
@@ -243,7 +243,8 @@ export class ImageStreamTagHandler implements ResourceHandler {
     const name = next.metadata.name ?? '';
     const requestedTag = specTagOf(next, tag, this.tags.defaultImportMode);
     next.tag = requestedTag;
-    const errors = old ? validateImageStreamTagUpdate(next, old) : validateImageStreamTag(next);
+    const allow = this.tags.allowedRegistries;
+    const errors = old ? validateImageStreamTagUpdate(next, old, allow) : validateImageStreamTag(next, allow);
     if (errors.length) throw ApiError.invalid(this.ref, name, errors);
     if (!existed && !requestedTag) {
       throw ApiError.badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${streamKey}, cannot be updated`);

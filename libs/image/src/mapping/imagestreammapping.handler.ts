@@ -32,11 +32,12 @@ import { aliasesOf } from '../imagestream/tag-aliases';
 import { tagNameTooLong } from '../imagestream/imagestream.validation';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
 import { exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
-import { imageStreamMappingsInfo, imagesInfo } from '../resources/resource-infos';
+import { imageStreamMappingsInfo, imageStreamsInfo, imagesInfo } from '../resources/resource-infos';
 import { lockStreamStatement, oneTripMappingStatement, oneTripResultOf } from './one-trip-mapping';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageLimits } from '../quota/image-limits';
 import type { StreamLimits } from '../quota/stream-limits';
+import { allowedEitherWay, statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
 
 export interface ImageStreamMapping {
   metadata?: { name?: string; namespace?: string };
@@ -123,15 +124,15 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   /** Records the mapping in its own transaction; also the entry point for registry ingestion. */
   /** `cause`: what the tag-change feed says moved the tag (`registry` for pushes the registry reported). */
   async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
-    const { streamName, tag, image } = this.prepare(namespace, body);
+    const { streamName, tag, image, registryCheck } = this.prepare(namespace, body);
     // LimitRange admission, before anything is written (no query in a namespace without LimitRanges).
     // With openshift.io/ImageStream limits the new image is counted under the stream's lock (apply).
     const streamLimits = (await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
-    if (!options.dryRun && !streamLimits && image.metadata.annotations?.[managedAnnotation] !== 'true') {
+    if (!options.dryRun && !streamLimits && !registryCheck && image.metadata.annotations?.[managedAnnotation] !== 'true') {
       const outcome = await this.db.transaction((tx) => this.applyInOneTrip(tx, namespace, streamName, tag, image, cause));
       if (outcome) return outcome;
     }
-    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits), { rollback: options.dryRun });
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck), { rollback: options.dryRun });
   }
 
   /**
@@ -140,12 +141,12 @@ export class ImageStreamMappingHandler implements ResourceHandler {
    * are registered to run with the caller's COMMIT (or its next flush).
    */
   async mapWithin(tx: Transaction, namespace: string, body: unknown, cause = 'mapping'): Promise<MappingOutcome> {
-    const { streamName, tag, image } = this.prepare(namespace, body);
+    const { streamName, tag, image, registryCheck } = this.prepare(namespace, body);
     const streamLimits = (await this.limits?.admitMapping(tx, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
-    return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits);
+    return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck);
   }
 
-  private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image } {
+  private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image; registryCheck: boolean } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
     const mapping = structuredClone(body) as ImageStreamMapping;
     if (mapping.metadata?.namespace && mapping.metadata.namespace !== namespace) {
@@ -164,7 +165,11 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     };
     this.imageStrategy.prepareForCreate(image);
     this.imageStrategy.canonicalize(image);
-    return { streamName, tag, image };
+    // allowedRegistriesForImport, the mapping path's only cost for it: none without a list; with one,
+    // a reference that is not plainly allowed is checked against the stream in apply.
+    const allow = this.config.allowedRegistries;
+    const registryCheck = allow ? !allowedEitherWay(allow, image.dockerImageReference ?? '') : false;
+    return { streamName, tag, image, registryCheck };
   }
 
   /**
@@ -192,6 +197,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     image: Image,
     cause: string,
     streamLimits: StreamLimits | null = null,
+    registryCheck = false,
   ): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
     // One round trip: open the transaction, lock the stream, then (a statement of its own, so that
@@ -223,6 +229,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     const origin = { namespace, stream: streamName, cause };
     const tagStatement = this.history.addStatement(uid, tag, event, this.history.currentFromRow(probe['id'] === null ? undefined : probe), origin);
     const tagChanged = tagStatement !== null;
+    if (tagChanged && (registryCheck || (this.config.allowedRegistries && reference !== image.dockerImageReference))) {
+      await this.admitNewReference(tx, stream, [tag, ...aliasesOf(stream, tag)], event);
+    }
     // A new image in the stream's history is checked against openshift.io/ImageStream limits (the status strategy's verifier upstream).
     if (tagChanged && streamLimits) await this.limits!.streams.admitNewImage(tx, stream, streamLimits, imageName);
     const movedTags = tagChanged ? [tag] : [];
@@ -276,5 +285,19 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     }
     finishWithVersionedWrites(tx, writes);
     return { imageCreated: !existing, tagChanged, movedTags };
+  }
+
+  /**
+   * A new status reference on a registry the list does not plainly allow (upstream: the status
+   * strategy's ValidateImageStreamStatusUpdateWithWhitelister): allowed when the stream's history
+   * already holds it, or when the stream or tag marks it insecure and it is allowed so; else 422 at
+   * each item that would hold it. Reads the stream's whole history, but only on this rare path.
+   */
+  private async admitNewReference(tx: Transaction, stream: ImageStream, tags: string[], event: TagEvent): Promise<void> {
+    const uid = stream.metadata.uid!;
+    const old = (await this.history.statusOf(tx, [uid])).get(uid) ?? [];
+    const next = tags.map((t) => ({ tag: t, items: [event] }));
+    const errors = statusReferenceRefusals(this.config.allowedRegistries!, stream, next, old);
+    if (errors.length) throw ApiError.invalid(refOf(imageStreamsInfo), stream.metadata.name!, errors);
   }
 }

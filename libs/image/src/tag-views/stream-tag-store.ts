@@ -1,6 +1,7 @@
 import { ApiError, type ResourceRef, serverWriteOptions, type WriteOptions } from '@app/api-machinery';
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
 import type { Image } from '../image/image.types';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import type { ImageStream } from '../imagestream/imagestream.types';
@@ -42,6 +43,11 @@ export class StreamTagStore {
   /** importMode of a spec tag written through a view that names none. */
   get defaultImportMode(): string {
     return this.config.defaultImportMode;
+  }
+
+  /** allowedRegistriesForImport; null when every registry is allowed. */
+  get allowedRegistries(): RegistryAllowList | null {
+    return this.config.allowedRegistries ?? null;
   }
 
   repository(stream: ImageStream): string {
