@@ -45,7 +45,9 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         publicRegistryHostname: c.publicRegistryHostname,
         istagCacheEntries: c.istagCacheEntries,
         defaultImportMode: importConfig.defaultImportMode,
-        allowedRegistries: RegistryAllowList.fromConfig(c.allowedRegistriesForImport ?? [], c.internalRegistryHostname),
+        // The internal registry is always allowed: INTERNAL_REGISTRY_HOSTNAME, else the host of
+        // REGISTRY_URL, which registry ingestion then writes its references with.
+        allowedRegistries: RegistryAllowList.fromConfig(c.allowedRegistriesForImport ?? [], c.internalRegistryHostname || (c.registryUrl ? new URL(c.registryUrl).host : '')),
       }),
     },
     { provide: IMPORT_CONFIG, inject: [APP_CONFIG], useFactory: (c: AppConfig): ImportConfig => loadImportConfig(c) },
