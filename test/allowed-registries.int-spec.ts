@@ -166,6 +166,16 @@ describeRegistry('allowedRegistriesForImport', () => {
       expect((await map('good', 'again', digest('c'), `evil.io/x/app@${digest('c')}`)).status).toBe(201);
     });
 
+    it('lets a spec name a repository the stream history already holds (ImageStream update)', async () => {
+      // The history of `good` holds evil.io/x/app (previous test); its spec never named it.
+      const current = (await call('GET', `${base()}/imagestreams/good`)).body;
+      const withTag = (name: string, from: string) => ({ ...current, spec: { ...current.spec, tags: [...current.spec.tags, dockerTag(name, from)] } });
+      const other = await call('PUT', `${base()}/imagestreams/good`, withTag('hist2', 'evil.io/z/app:1'));
+      expect(other.status).toBe(422);
+      expect(causes(other.body)).toEqual([{ reason: 'FieldValueForbidden', field: 'spec.tags[hist2].from.name', message: `Forbidden: ${notAllowed('evil.io')}` }]);
+      expect((await call('PUT', `${base()}/imagestreams/good`, withTag('hist', 'evil.io/x/app:3'))).status).toBe(200);
+    });
+
     it('refuses a /status write that adds a reference on another registry, at every item holding it', async () => {
       const current = (await call('GET', `${base()}/imagestreams/good`)).body;
       const item = { created: '2024-01-01T00:00:00Z', dockerImageReference: `evil.io/y/app@${digest('d')}`, image: digest('d'), generation: 1 };

@@ -2,7 +2,7 @@ import { validateImageStream } from '../imagestream/imagestream.validation';
 import type { ImageStream, NamedTagEventList, TagReference } from '../imagestream/imagestream.types';
 import { validateImageStreamTag, validateImageStreamTagUpdate } from '../istag/imagestreamtag.validation';
 import type { ImageStreamTag } from '../istag/imagestreamtag.types';
-import { importRefusals, specRepositories, statusReferenceRefusals } from './allowed-registries.validation';
+import { importRefusals, specRefusals, specRepositories, statusReferenceRefusals, statusRepositories } from './allowed-registries.validation';
 import { RegistryAllowList } from './registry-allow-list';
 
 const allow = RegistryAllowList.fromConfig([{ domainName: 'quay.io' }, { domainName: '*.corp:5000', insecure: true }], 'registry.local:5000')!;
@@ -84,5 +84,14 @@ describe('ImageStreamImport sources (users who may not create images)', () => {
       { type: 'FieldValueForbidden', field: 'spec.images[1].from.name', detail: `importing images from registry "docker.io:443" is forbidden: registry "docker.io:443" not allowed by whitelist: ${shown}` },
       { type: 'FieldValueForbidden', field: 'spec.images[2].from.name', detail: `importing images from registry "quay.io:80" is forbidden: registry "quay.io:80" not allowed by whitelist: ${shown}` },
     ]);
+  });
+});
+
+describe('update exemptions from the stream history', () => {
+  it('lets the spec name repositories the history holds', () => {
+    const history: NamedTagEventList[] = [{ tag: 'a', items: [{ created: 'x', dockerImageReference: 'evil.io/h/app@sha256:' + 'b'.repeat(64), image: 'i', generation: 1 }], conditions: [] }];
+    expect([...statusRepositories(history)]).toEqual(['evil.io/h/app']);
+    const next = stream({ tags: [tag('t', 'evil.io/h/app:2'), tag('u', 'evil.io/other:1')] });
+    expect(specRefusals({ allow, insecureRepository: false, exempt: statusRepositories(history) }, next).map((e) => e.field)).toEqual(['spec.tags[u].from.name']);
   });
 });

@@ -124,3 +124,20 @@ export function importRefusals(
   (spec.images ?? []).forEach((image, i) => check(`spec.images[${i}]`, image.from.name, image.importPolicy?.insecure === true));
   return errors;
 }
+
+/** Every spec reference's refusal: spec.dockerImageRepository, then each DockerImage tag. */
+export function specRefusals(check: RegistryCheck, stream: ImageStream): FieldError[] {
+  return [...repositoryRefusals(check, stream.spec?.dockerImageRepository), ...(stream.spec?.tags ?? []).flatMap((t) => tagReferenceRefusals(check, t, `spec.tags[${t.name}]`))];
+}
+
+/** The canonical repositories of a stream's status references (its tag history). */
+export function statusRepositories(tags: NamedTagEventList[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tags) {
+    for (const item of t.items ?? []) {
+      const ref = item.dockerImageReference ? parseDockerImageReferenceOrNull(item.dockerImageReference) : null;
+      if (ref) out.add(canonicalRepository(ref));
+    }
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import { ImageStreamStrategy } from './imagestream.strategy';
 import type { ImageStream } from './imagestream.types';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
+import { streamUpdateRefusals } from '../allowed-registries/stream-update-refusals';
 import type { StreamQuota } from '../quota/stream-quota';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
 
@@ -67,9 +68,14 @@ export function createImageStreamStore(
   const table = imageStreamTable(config);
   const resolver = new TagResolver(imageStreamsInfo, table, history, config);
   const importRequests = new ImportRequestsRepository();
+  const allowedRegistries = config.allowedRegistries ?? null;
   const store = new GenericStore<ImageStream>(imageStreamsInfo, db, table, new ImageStreamStrategy(config.defaultImportMode, config.allowedRegistries ?? null), {
     decorate: (q, objs, marks) => decorateImageStreams(q, objs, history, config, marks),
     snapshotMarkSql: tagHistoryMarkSql,
+    // allowedRegistriesForImport on an update: the old spec's and status's repositories are exempt.
+    ...(allowedRegistries
+      ? { validateWithStorage: (tx: Queryable, obj: ImageStream, old: ImageStream | null) => (old ? streamUpdateRefusals(tx, history, allowedRegistries, obj, old) : Promise.resolve([])) }
+      : {}),
     // ResourceQuota admission of a new stream (every way one is created goes through this store).
     admit: async (tx, obj, old) => {
       if (!old && quota) await quota.admitCreate(tx, obj.metadata.namespace!, { ref: refOf(imageStreamsInfo), name: obj.metadata.name! });

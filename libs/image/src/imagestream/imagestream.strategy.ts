@@ -4,7 +4,7 @@ import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.default
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
 import { tagRefChanged } from './tag-changes';
-import { isRepositoryInsecure, type RegistryCheck, specRepositories } from '../allowed-registries/allowed-registries.validation';
+import { isRepositoryInsecure, type RegistryCheck } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 
 /**
@@ -22,10 +22,10 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
     private readonly allowedRegistries: RegistryAllowList | null = null,
   ) {}
 
-  /** Spec references must name allowed registries, except repositories the old spec named (validation.go ValidateImageStreamUpdateWithWhitelister). */
-  private registryCheck(obj: ImageStream, old: ImageStream | null): RegistryCheck | undefined {
+  /** A new stream's spec references must name allowed registries (an update's are checked with its old status: streamUpdateRefusals). */
+  private registryCheck(obj: ImageStream): RegistryCheck | undefined {
     if (!this.allowedRegistries) return undefined;
-    return { allow: this.allowedRegistries, insecureRepository: isRepositoryInsecure(obj.metadata.annotations), ...(old ? { exempt: specRepositories(old) } : {}) };
+    return { allow: this.allowedRegistries, insecureRepository: isRepositoryInsecure(obj.metadata.annotations) };
   }
 
   prepareForCreate(obj: ImageStream): void {
@@ -36,7 +36,7 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
   }
 
   validate(obj: ImageStream): FieldError[] {
-    return validateImageStream(obj, this.registryCheck(obj, null));
+    return validateImageStream(obj, this.registryCheck(obj));
   }
 
   canonicalize(obj: ImageStream): void {
@@ -64,7 +64,7 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
     }
   }
 
-  validateUpdate(obj: ImageStream, old: ImageStream): FieldError[] {
-    return validateImageStream(obj, this.registryCheck(obj, old));
+  validateUpdate(obj: ImageStream, _old: ImageStream): FieldError[] {
+    return validateImageStream(obj);
   }
 }
