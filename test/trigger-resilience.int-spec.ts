@@ -91,9 +91,10 @@ describe('trigger delivery resilience', () => {
       // The interrupted attempt stays in the history, closed as interrupted when the retry started.
       const history = d[0].status.attemptHistory as any[];
       expect(history).toHaveLength(2);
-      expect(history[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/^interrupted/) });
+      expect(history[0]).toMatchObject({ attempt: 1, statusCode: null, error: expect.stringMatching(/^interrupted/) });
       expect(history[0].finishedAt).toEqual(expect.any(String));
-      expect(history[1]).toMatchObject({ statusCode: 204, error: null });
+      // Numbered in sending order: the receiver got two POSTs.
+      expect(history[1]).toMatchObject({ attempt: 2, statusCode: 204, error: null });
       await new Promise((r) => setTimeout(r, 500));
       expect(rx.requests).toHaveLength(2);
     } finally {

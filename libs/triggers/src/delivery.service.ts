@@ -110,6 +110,9 @@ function claimSql(where: string, attempt: string, leaseMs: string, ids?: string)
   const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
   // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. Callers
   // wake the change feeds when a claim took fewer rows than asked (see noteUnclaimed).
+  // An attempt row is numbered in sending order: attempts interrupted by a crash (rows numbered
+  // `attempt` or above, in this generation) come before it, though the budget (`attempts`, which
+  // counts finished ones) does not count them.
   return `WITH offv AS MATERIALIZED (SELECT trigger_deliveries.id, nextval('resource_version_seq') AS rv FROM ${keys ? `${keys} JOIN ` : ''}trigger_deliveries
                                      ${keys ? 'ON trigger_deliveries.id = k.id ' : ''}WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
                off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, resource_version = offv.rv,
@@ -120,7 +123,10 @@ function claimSql(where: string, attempt: string, leaseMs: string, ids?: string)
                c AS (UPDATE trigger_deliveries SET leased_until = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
                       ${keys ? `FROM ${keys} ` : ''}WHERE ${by}state = 'pending' AND ${where} AND NOT ${disabledOwner} RETURNING trigger_deliveries.*),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
-               a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt) SELECT id, generation, ${attempt} FROM c RETURNING id, delivery_id)
+               a AS (INSERT INTO trigger_delivery_attempts (delivery_id, generation, attempt)
+                     SELECT id, generation, ${attempt} + (SELECT count(*) FROM trigger_delivery_attempts x
+                                                          WHERE x.delivery_id = c.id AND x.generation = c.generation AND x.attempt >= ${attempt})
+                       FROM c RETURNING id, delivery_id)
           ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`;
 }
 
