@@ -234,6 +234,18 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       // A delivery of another namespace is not found through this one.
       const foreign = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { delivery: elsewhere.metadata.name } });
       expect(foreign.status).toBe(404);
+      // Naming a delivery that is not dead, or one of another trigger than named, redrives nothing and says why.
+      const again = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { delivery: one.metadata.name } });
+      expect(again.body).toMatchObject({
+        code: 409,
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on deliveries.triggers.imagestreamd.io "${one.metadata.name}": the delivery is delivered: only dead deliveries are redriven`,
+      });
+      const mismatched = await call('POST', `${trg('demo')}/deliveryredrives`, { spec: { trigger: 'dead-one', delivery: two.metadata.name } });
+      expect(mismatched.status).toBe(422);
+      expect(mismatched.body.details.causes[0]).toMatchObject({ field: 'spec.delivery', reason: 'FieldValueInvalid' });
+      expect((await listDeliveries(server.url, 'demo', 'dead-two'))[0].status.state).toBe('dead');
+      expect(rx.at('/dead-one')).toHaveLength(4);
 
       const all = await call('POST', `${trg('demo')}/deliveryredrives`, {});
       expect(all.status).toBe(201);

@@ -142,6 +142,7 @@ export class DeliveryRedriveHandler implements ResourceHandler {
     if (spec.trigger !== undefined && typeof spec.trigger !== 'string') errors.push(fieldErr.invalid('spec.trigger', spec.trigger, 'must be a trigger name'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), '', errors);
     const run = async (q: Queryable) => {
+      if (typeof spec.delivery === 'string') await checkNamedDelivery(q, namespace, spec.delivery, spec.trigger as string | undefined);
       const params = [namespace, spec.delivery ?? null, spec.trigger ?? null];
       // A redrive naming a trigger, or one of its deliveries, asks for that trigger's endpoint
       // again: one a 410 Gone disabled is re-enabled first (in this transaction), so the redrive
@@ -171,10 +172,6 @@ export class DeliveryRedriveHandler implements ResourceHandler {
       return { redriven, reenabled };
     };
     const { redriven: rows, reenabled } = await this.db.transaction(run, { rollback: options.dryRun });
-    if (typeof spec.delivery === 'string' && rows.length === 0) {
-      const [exists] = await this.db.query(`SELECT state FROM trigger_deliveries WHERE namespace = $1 AND id = $2`, [namespace, spec.delivery]);
-      if (!exists) throw ApiError.notFound(refOf(deliveriesInfo), spec.delivery);
-    }
     if (typeof spec.trigger === 'string' && rows.length === 0) {
       const [exists] = await this.db.query(`SELECT 1 FROM triggers WHERE namespace = $1 AND name = $2`, [namespace, spec.trigger]);
       if (!exists) throw ApiError.notFound(refOf(triggersInfo), spec.trigger);
@@ -193,6 +190,23 @@ export class DeliveryRedriveHandler implements ResourceHandler {
       },
     };
   }
+}
+
+/**
+ * A redrive naming one delivery (checked under its row lock, before anything is re-enabled): 404
+ * when there is none, 422 when `spec.trigger` names another owner, 409 when it is not dead (a
+ * delivered or pending delivery is not redriven; saying so beats an empty `redriven`).
+ */
+async function checkNamedDelivery(q: Queryable, namespace: string, id: string, trigger: string | undefined): Promise<void> {
+  const [d] = await q.query<{ state: string; owner_name: string }>(
+    `SELECT state, owner_name FROM trigger_deliveries WHERE namespace = $1 AND id = $2 FOR UPDATE`,
+    [namespace, id],
+  );
+  if (!d) throw ApiError.notFound(refOf(deliveriesInfo), id);
+  if (trigger !== undefined && d.owner_name !== trigger) {
+    throw ApiError.invalid(refOf(deliveryRedrivesInfo), '', [fieldErr.invalid('spec.delivery', id, `is a delivery of "${d.owner_name}", not of trigger "${trigger}"`)]);
+  }
+  if (d.state !== 'dead') throw ApiError.conflict(refOf(deliveriesInfo), id, `the delivery is ${d.state}: only dead deliveries are redriven`);
 }
 
 /**
