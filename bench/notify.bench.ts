@@ -14,7 +14,8 @@
  * bounded (NOTIFY_DRAIN_SECONDS, default 60), so a stalled pipeline ends the run with the counts
  * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG. NOTIFY_DATABASE and
  * NOTIFY_QUEUE_PREFIX name the run's database and BullMQ key prefix (machines shared by sessions).
- * NOTIFY_WORKER_NODE_ARGS go to the worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * NOTIFY_WORKER_NODE_ARGS go to the worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * NOTIFY_API_NODE_ARGS to the api's.
  *
  * Each scenario also prints its CPU time per delivery: the worker's, the api's and that of the
  * Postgres backends serving the run's database, read from /proc. Unlike latency and throughput,
@@ -365,7 +366,7 @@ async function main(): Promise<void> {
       ...(process.env['TRIGGER_DELIVERY_CONCURRENCY'] ? { TRIGGER_DELIVERY_CONCURRENCY: process.env['TRIGGER_DELIVERY_CONCURRENCY'] } : {}),
       ...(process.env['TRIGGER_EVALUATION_CONCURRENCY'] ? { TRIGGER_EVALUATION_CONCURRENCY: process.env['TRIGGER_EVALUATION_CONCURRENCY'] } : {}),
   };
-  const api = await startApiProcess(serverEnv, INLINE_WORKER ? ['--with-worker'] : []);
+  const api = await startApiProcess(serverEnv, INLINE_WORKER ? ['--with-worker'] : [], (process.env['NOTIFY_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean));
   // Server stderr goes to a file so a crash or stall can be diagnosed after the run.
   const apiLog = process.env['NOTIFY_API_LOG'] ?? '/tmp/notify-api.stderr';
   const log = createWriteStream(apiLog);

@@ -25,11 +25,11 @@ export interface ApiProcess {
 const root = join(__dirname, '..', '..');
 
 /** Runs `apps/api/src/main.ts` as its own OS process (a second replica, or a server to kill). */
-export async function startApiProcess(env: Record<string, string>, args: string[] = []): Promise<ApiProcess> {
+export async function startApiProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ApiProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...appMainArgs('api'), ...args],
+    [...nodeArgs, ...appMainArgs('api'), ...args],
     {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
