@@ -1,14 +1,13 @@
 import { type FieldError, fieldErr } from '@app/api-machinery';
 import { type DockerImageReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { ImageStream, NamedTagEventList, TagReference } from '../imagestream/imagestream.types';
+import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import { canonicalRepository, type RegistryAllowList, registryHostPort, type RegistryTransport } from './registry-allow-list';
 
 /**
  * The allowed-registries checks of openshift-apiserver's image validation (validation.go
  * *WithWhitelister): each refused reference is a Forbidden cause at its own field, for every user.
  */
-
-const insecureRepositoryAnnotation = 'openshift.io/image.insecureRepository';
 
 /** What one object's references are checked against. */
 export interface RegistryCheck {
@@ -17,10 +16,6 @@ export interface RegistryCheck {
   insecureRepository: boolean;
   /** Canonical repositories the old object named (an update may keep naming them). */
   exempt?: ReadonlySet<string>;
-}
-
-export function isRepositoryInsecure(annotations: Record<string, string> | null | undefined): boolean {
-  return annotations?.[insecureRepositoryAnnotation] === 'true';
 }
 
 /** upstream getWhitelistTransportForFlag(insecure, true): an insecure reference may be on port 80 or 443. */

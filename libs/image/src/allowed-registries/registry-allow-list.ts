@@ -36,7 +36,9 @@ export class AllowedRegistriesError extends Error {}
 
 /**
  * `*` any run of bytes (none too), `?` one byte; everything else literal and case-sensitive.
- * Compared as UTF-8 bytes, as upstream's IsWildcardMatch compares Go strings.
+ * Compared as UTF-8 bytes, as upstream's IsWildcardMatch compares Go strings. Hand-written on
+ * purpose: glob libraries (minimatch, picomatch) give `*` path semantics, braces and classes, so
+ * the same pattern would match other hosts than OpenShift's.
  */
 export function wildcardMatch(input: string, pattern: string): boolean {
   const s = Buffer.from(input, 'utf8');

@@ -2,7 +2,8 @@ import type { FieldError } from '@app/api-machinery';
 import type { Queryable } from '@app/persistence';
 import type { ImageStream } from '../imagestream/imagestream.types';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
-import { isRepositoryInsecure, specRefusals, specRepositories, statusRepositories } from './allowed-registries.validation';
+import { specRefusals, specRepositories, statusRepositories } from './allowed-registries.validation';
+import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import type { RegistryAllowList } from './registry-allow-list';
 
 /**

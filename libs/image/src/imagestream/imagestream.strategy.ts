@@ -4,7 +4,8 @@ import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.default
 import type { ImageStream } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
 import { tagRefChanged } from './tag-changes';
-import { isRepositoryInsecure, type RegistryCheck } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
+import { isRepositoryInsecure } from './insecure-repository';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 
 /**

@@ -8,6 +8,7 @@ import {
   serverPlatform,
 } from '@app/registry';
 import { parseDockerImageReference } from '../reference/docker-reference';
+import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
@@ -18,7 +19,6 @@ import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, Rep
 import { RegistryConnections } from './registry-connections';
 import { splitRepositoryTags } from './repository-tags';
 
-const insecureAnnotation = 'openshift.io/image.insecureRepository';
 const preferArch = 'importer.image.openshift.io/prefer-arch';
 const preferOs = 'importer.image.openshift.io/prefer-os';
 /** Tags read from a repository's tags/list at most (pages are followed up to this many). */
@@ -204,7 +204,7 @@ export class RemoteImporter {
   }
 
   private insecure(policy: TagImportPolicy | undefined, stream: ImageStream | null): boolean {
-    return policy?.insecure === true || stream?.metadata.annotations?.[insecureAnnotation] === 'true';
+    return policy?.insecure === true || isRepositoryInsecure(stream?.metadata.annotations);
   }
 
   private mode(policy: TagImportPolicy | undefined): ImportMode {

@@ -1,6 +1,7 @@
 import { type FieldError, fieldErr } from '@app/api-machinery';
 import { validateTagReference } from '../imagestream/imagestream.validation';
-import { isRepositoryInsecure, type RegistryCheck } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
+import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import { canonicalRepository, type RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import { normalizeUpdateMeta, sameMap, sameMeta, validateViewMeta } from '../tag-views/view-meta';
