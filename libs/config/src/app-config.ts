@@ -21,6 +21,10 @@ export interface AppConfig {
   watchRetentionSeconds: number;
   watchBookmarkIntervalSeconds: number;
   dbPoolSize: number;
+  /** Transactions of grouped ImageStreamMappings in flight at once (MAPPING_GROUP_CONCURRENCY; see OneTripGroupCommit). */
+  mappingGroupConcurrency: number;
+  /** ImageStreamMappings in one grouped transaction at most (MAPPING_GROUP_MAX; 1 turns grouping off). */
+  mappingGroupMax: number;
   /** Registry notification receiver: header name and shared secret (empty secret = receiver disabled). */
   registryNotifyHeader: string;
   registryNotifySecret: string;

@@ -73,6 +73,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchRetentionSeconds: int(env, 'WATCH_RETENTION_SECONDS', 3600, 1, 30 * 24 * 3600),
     watchBookmarkIntervalSeconds: int(env, 'WATCH_BOOKMARK_INTERVAL_SECONDS', 30, 1, 3600),
     dbPoolSize,
+    mappingGroupConcurrency: int(env, 'MAPPING_GROUP_CONCURRENCY', 2, 1, 256),
+    mappingGroupMax: int(env, 'MAPPING_GROUP_MAX', 32, 1, 1000),
     registryNotifyHeader: token(env, 'REGISTRY_NOTIFY_HEADER', 'authorization', /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name').toLowerCase(),
     registryNotifySecret: str(env, 'REGISTRY_NOTIFY_SECRET', ''),
     registryUrl: url(env, 'REGISTRY_URL', '', ['http:', 'https:']),

@@ -44,6 +44,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         internalRegistryHostname: c.internalRegistryHostname,
         publicRegistryHostname: c.publicRegistryHostname,
         istagCacheEntries: c.istagCacheEntries,
+        mappingGroups: { concurrency: c.mappingGroupConcurrency, maxGroup: c.mappingGroupMax },
         defaultImportMode: importConfig.defaultImportMode,
         // The internal registry is always allowed: INTERNAL_REGISTRY_HOSTNAME, else the host of
         // REGISTRY_URL, which registry ingestion then writes its references with.

@@ -1,3 +1,4 @@
+import type { GroupCommitLimits } from './mapping/one-trip-group-commit';
 import type { ImportMode } from '@app/registry';
 import type { RegistryAllowList } from './allowed-registries/registry-allow-list';
 
@@ -10,6 +11,8 @@ export interface RegistryHostnames {
 export interface ImageApiConfig extends RegistryHostnames {
   /** ImageStreamTag views kept in memory per api process (0 = none); see ImageStreamTagReadCache. */
   istagCacheEntries: number;
+  /** How concurrent ImageStreamMappings share transactions (see OneTripGroupCommit). */
+  mappingGroups: GroupCommitLimits;
   /**
    * importPolicy.importMode of every spec tag and import request that names none (IMPORT_DEFAULT_MODE),
    * as openshift-apiserver defaults TagImportPolicy from its configured imageStreamImportMode.

@@ -17,7 +17,6 @@ import {
   type Database,
   finishWithVersionedWrites,
   jsonValue,
-  noteChange,
   type ResourceHandler,
   type TableStorage,
   type Transaction,
@@ -33,7 +32,7 @@ import { tagNameTooLong } from '../imagestream/imagestream.validation';
 import type { ImageStream, TagEvent } from '../imagestream/imagestream.types';
 import { exactReference, parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import { imageStreamMappingsInfo, imageStreamsInfo, imagesInfo } from '../resources/resource-infos';
-import { lockStreamStatement, oneTripMappingStatement, oneTripResultOf } from './one-trip-mapping';
+import { OneTripGroupCommit } from './one-trip-group-commit';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageLimits } from '../quota/image-limits';
 import type { StreamLimits } from '../quota/stream-limits';
@@ -75,6 +74,7 @@ function pullSpecInRepository(repository: string, imageName: string): string | n
 export class ImageStreamMappingHandler implements ResourceHandler {
   readonly info = imageStreamMappingsInfo;
   private readonly imageStrategy = new ImageStrategy();
+  private readonly oneTrip: OneTripGroupCommit;
 
   constructor(
     private readonly db: Database,
@@ -83,7 +83,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     private readonly history: TagHistoryRepository,
     private readonly config: ImageApiConfig,
     private readonly limits?: ImageLimits,
-  ) {}
+  ) {
+    this.oneTrip = new OneTripGroupCommit(db, config.mappingGroups);
+  }
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     await this.map(namespace, body, options);
@@ -129,7 +131,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     // With openshift.io/ImageStream limits the new image is counted under the stream's lock (apply).
     const streamLimits = (await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
     if (!options.dryRun && !streamLimits && !registryCheck && image.metadata.annotations?.[managedAnnotation] !== 'true') {
-      const outcome = await this.db.transaction((tx) => this.applyInOneTrip(tx, namespace, streamName, tag, image, cause));
+      const outcome = await this.applyInOneTrip(namespace, streamName, tag, image, cause);
       if (outcome) return outcome;
     }
     return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck), { rollback: options.dryRun });
@@ -173,19 +175,15 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   }
 
   /**
-   * The common case in one round trip (see oneTripMappingStatement): same effects as apply, for
-   * an image whose reference is kept as sent. Null when the statement declined (the stream may
-   * have aliases of the tag): nothing was written, and apply must run.
+   * The common case in one round trip (see oneTripMappingStatement), in a transaction shared with
+   * the mappings that arrive meanwhile (OneTripGroupCommit): same effects as apply, for an image
+   * whose reference is kept as sent. Null when the statement declined (the stream may have
+   * aliases of the tag): nothing was written, and apply must run.
    */
-  private async applyInOneTrip(tx: Transaction, namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome | null> {
-    const [, rows] = await tx.commitWith([
-      lockStreamStatement(namespace, streamName),
-      oneTripMappingStatement({ namespace, stream: streamName, tag, image, created: nowTimestamp(), cause }),
-    ]);
-    const result = oneTripResultOf(rows![0]);
+  private async applyInOneTrip(namespace: string, streamName: string, tag: string, image: Image, cause: string): Promise<MappingOutcome | null> {
+    const result = await this.oneTrip.run({ namespace, stream: streamName, tag, image, created: nowTimestamp(), cause });
     if (result.state === 'missing') throw ApiError.notFound(refOf(this.info), streamName);
     if (result.state === 'declined') return null;
-    if (result.imageCreated || result.tagChanged) noteChange(tx);
     return { imageCreated: result.imageCreated, tagChanged: result.tagChanged, movedTags: result.tagChanged ? [tag] : [] };
   }
 
