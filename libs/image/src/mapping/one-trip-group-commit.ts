@@ -84,8 +84,9 @@ export class OneTripGroupCommit {
     } catch {
       mappingGroupsRetriedAlone.inc();
       // Nothing of the group committed: each mapping runs again alone, so that one mapping's
-      // failure is reported to its own caller only.
-      await Promise.all(ordered.map((w) => this.commitAlone(w.mapping).then(w.resolve, w.reject)));
+      // failure is reported to its own caller only. One after another: a group may be larger
+      // than the connection pool, and this path is rare.
+      for (const w of ordered) await this.commitAlone(w.mapping).then(w.resolve, w.reject);
       return;
     }
     ordered.forEach((w, i) => w.resolve(results[i]!));
