@@ -204,12 +204,46 @@ describeRegistry('allowedRegistriesForImport', () => {
       expect(res.body.status.import.status.tags[0].items[0].image).toBe(v1.manifestDigest);
     });
 
-    it('refuses to write a stream tag sourced from another registry (422 on the stream, nothing written)', async () => {
+    it('refuses to write a stream tag sourced from another registry: 422 on the stream at the spec tag and the new status item, nothing written', async () => {
       const res = await call('POST', `${base()}/imagestreamimports`, isi('refused', `${refused()}/${NS}/app:v1`));
       expect(res.status).toBe(422);
       expect(res.body.details).toMatchObject({ name: 'refused', kind: 'ImageStream' });
-      expect(causes(res.body)).toEqual([{ reason: 'FieldValueForbidden', field: 'spec.tags[v1].from.name', message: `Forbidden: ${notAllowed(refused())}` }]);
+      // Upstream's internal stream strategy validates the whole new stream: spec, then status.
+      expect(causes(res.body)).toEqual([
+        { reason: 'FieldValueForbidden', field: 'spec.tags[v1].from.name', message: `Forbidden: ${notAllowed(refused())}` },
+        { reason: 'FieldValueForbidden', field: 'status.tags[v1].items[0].dockerImageReference', message: `Forbidden: ${notAllowed(refused())}` },
+      ]);
+      expect(res.body.message).toBe(
+        `ImageStream.image.openshift.io "refused" is invalid: [spec.tags[v1].from.name: Forbidden: ${notAllowed(refused())}, status.tags[v1].items[0].dockerImageReference: Forbidden: ${notAllowed(refused())}]`,
+      );
       expect((await call('GET', `${base()}/imagestreams/refused`)).status).toBe(404);
+    });
+
+    it('on an existing stream also lists the new items of tags that follow the imported one', async () => {
+      const follow = await createStream('follow', { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: 'v1' } }] });
+      expect(follow.status).toBe(201);
+      const res = await call('POST', `${base()}/imagestreamimports`, isi('follow', `${refused()}/${NS}/app:v1`));
+      expect(res.status).toBe(422);
+      expect(res.body.details).toMatchObject({ name: 'follow', kind: 'ImageStream' });
+      expect(causes(res.body)).toEqual([
+        { reason: 'FieldValueForbidden', field: 'spec.tags[v1].from.name', message: `Forbidden: ${notAllowed(refused())}` },
+        { reason: 'FieldValueForbidden', field: 'status.tags[latest].items[0].dockerImageReference', message: `Forbidden: ${notAllowed(refused())}` },
+        { reason: 'FieldValueForbidden', field: 'status.tags[v1].items[0].dockerImageReference', message: `Forbidden: ${notAllowed(refused())}` },
+      ]);
+      const after = (await call('GET', `${base()}/imagestreams/follow`)).body;
+      expect(after.metadata.resourceVersion).toBe(follow.body.metadata.resourceVersion);
+      expect(after.status.tags ?? []).toEqual([]);
+    });
+
+    it('imports into a tag whose stored spec already names the repository (its items are exempt too)', async () => {
+      expect((await createStream('legacy-import', { tags: [dockerTag('v1', 'quay.io/a/b:1')] })).status).toBe(201);
+      await pg.query(`UPDATE image_streams SET body = jsonb_set(body, '{spec,tags,0,from,name}', to_jsonb($2::text)) WHERE namespace = $1 AND name = 'legacy-import'`, [
+        NS,
+        `${refused()}/${NS}/app:v1`,
+      ]);
+      const res = await call('POST', `${base()}/imagestreamimports`, isi('legacy-import', `${refused()}/${NS}/app:v1`));
+      expect(res.status).toBe(201);
+      expect(res.body.status.import.status.tags[0].items[0].dockerImageReference).toBe(`${refused()}/${NS}/app@${v1.manifestDigest}`);
     });
 
     it('still looks up images anywhere (import: false), as a user who may create images can upstream', async () => {

@@ -66,7 +66,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         const limits = new ImageLimits(quota.namespaces);
         const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota, limits.streams);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config, limits);
-        const writer = new StreamImportWriter(db, streams.store, streams.history, limits.streams);
+        const writer = new StreamImportWriter(db, streams.store, streams.history, limits.streams, config.allowedRegistries ?? null);
         const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
         registry.register(images.store);
         registry.register(new ImageSignatureHandler(images.store));

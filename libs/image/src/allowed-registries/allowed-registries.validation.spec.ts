@@ -2,7 +2,7 @@ import { validateImageStream } from '../imagestream/imagestream.validation';
 import type { ImageStream, NamedTagEventList, TagReference } from '../imagestream/imagestream.types';
 import { validateImageStreamTag, validateImageStreamTagUpdate } from '../istag/imagestreamtag.validation';
 import type { ImageStreamTag } from '../istag/imagestreamtag.types';
-import { importRefusals, specRefusals, specRepositories, statusReferenceRefusals, statusRepositories } from './allowed-registries.validation';
+import { addedStatusRefusals, importRefusals, specRefusals, specRepositories, statusReferenceRefusals, statusRepositories } from './allowed-registries.validation';
 import { RegistryAllowList } from './registry-allow-list';
 
 const allow = RegistryAllowList.fromConfig([{ domainName: 'quay.io' }, { domainName: '*.corp:5000', insecure: true }], 'registry.local:5000')!;
@@ -65,6 +65,38 @@ describe('new status references', () => {
     expect(statusReferenceRefusals(allow, s, next, old)).toEqual([
       { type: 'FieldValueForbidden', field: 'status.tags[a].items[0].dockerImageReference', detail: `registry "evil.io" not allowed by whitelist: ${shown}` },
       { type: 'FieldValueForbidden', field: 'status.tags[b].items[0].dockerImageReference', detail: `registry "evil.io" not allowed by whitelist: ${shown}` },
+    ]);
+  });
+});
+
+describe('status items an import adds', () => {
+  const ref = `git.corp/x@sha256:${'c'.repeat(64)}`;
+  it('reads each item by its own tag: an alias without importPolicy.insecure is on 443', () => {
+    // `*.corp` is an insecure entry (port 80): the imported tag (insecure) may use it, its alias (443) may not.
+    const s = stream({ tags: [tag('v1', 'git.corp/x:1', true), { name: 'latest', from: { kind: 'ImageStreamTag', name: 'v1' } } as TagReference] });
+    const items = [
+      { tag: 'v1', index: 0, reference: ref },
+      { tag: 'latest', index: 0, reference: ref },
+    ];
+    expect(addedStatusRefusals({ allow: RegistryAllowList.fromConfig([{ domainName: '*.corp', insecure: true }], '')!, insecureRepository: false }, s, items)).toEqual([
+      { type: 'FieldValueForbidden', field: 'status.tags[latest].items[0].dockerImageReference', detail: 'registry "git.corp" not allowed by whitelist: "*.corp:80"' },
+    ]);
+  });
+
+  it('lists refusals by tag, then item, and exempts repositories', () => {
+    const s = stream({ tags: [] });
+    const items = [
+      { tag: 'b', index: 1, reference: `evil.io/a@sha256:${'d'.repeat(64)}` },
+      { tag: 'b', index: 0, reference: `evil.io/a@sha256:${'e'.repeat(64)}` },
+      { tag: 'a', index: 0, reference: `evil.io/z@sha256:${'e'.repeat(64)}` },
+    ];
+    expect(addedStatusRefusals({ allow, insecureRepository: false }, s, items).map((e) => e.field)).toEqual([
+      'status.tags[a].items[0].dockerImageReference',
+      'status.tags[b].items[0].dockerImageReference',
+      'status.tags[b].items[1].dockerImageReference',
+    ]);
+    expect(addedStatusRefusals({ allow, insecureRepository: false, exempt: new Set(['evil.io/a']) }, s, items).map((e) => e.field)).toEqual([
+      'status.tags[a].items[0].dockerImageReference',
     ]);
   });
 });

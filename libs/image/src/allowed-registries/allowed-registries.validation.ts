@@ -87,6 +87,32 @@ export function statusReferenceRefusals(allow: RegistryAllowList, stream: ImageS
   return errors;
 }
 
+/** A status item a write adds: `status.tags[<tag>].items[<index>]` holds `reference`. */
+export interface AddedStatusItem {
+  tag: string;
+  index: number;
+  reference: string;
+}
+
+/**
+ * Status items a trusted stream write adds (an ImageStreamImport; upstream's internal stream
+ * strategy runs ValidateImageStreamWithWhitelister over the whole new status, the repositories of
+ * the old spec and status exempt on an update): each refused one is Forbidden at its own item,
+ * insecure when the stream or that tag's own importPolicy says so. In status order: by tag, then item.
+ */
+export function addedStatusRefusals(check: RegistryCheck, stream: ImageStream, items: AddedStatusItem[]): FieldError[] {
+  const insecureTags = new Set((stream.spec?.tags ?? []).filter((t) => t.importPolicy?.insecure === true).map((t) => t.name));
+  const ordered = [...items].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.index - b.index));
+  const errors: FieldError[] = [];
+  for (const item of ordered) {
+    const ref = parseDockerImageReferenceOrNull(item.reference);
+    if (!ref) continue;
+    const why = check.allow.refusal(ref, transportFor(check.insecureRepository || insecureTags.has(item.tag)), check.exempt);
+    if (why) errors.push(fieldErr.forbidden(`status.tags[${item.tag}].items[${item.index}].dockerImageReference`, why));
+  }
+  return errors;
+}
+
 /**
  * The mapping path's first look, without the stream: true when `reference` is allowed whether or
  * not the stream marks it insecure, so the mapping needs nothing more (see mappingRefusals).

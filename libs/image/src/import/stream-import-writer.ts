@@ -1,11 +1,14 @@
 import { ApiError, nowTimestamp, serverWriteOptions, type WriteOptions } from '@app/api-machinery';
 import type { Database, GenericStore, Mutation, Queryable } from '@app/persistence';
+import { specRepositories } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
 import { quotaRefusalFor } from '../quota/stream-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
+import { refuseImportRegistries } from './import-registry-refusals';
 import { planStreamImport, type StatusWrite, type TagImport, type TagStatusState } from './stream-import-plan';
 
 export { dockerRepositoryCheckAnnotation, type TagImport } from './stream-import-plan';
@@ -38,6 +41,8 @@ export class StreamImportWriter {
     private readonly streams: GenericStore<ImageStream>,
     private readonly history: TagHistoryRepository,
     private readonly limits?: StreamLimitsVerifier,
+    /** allowedRegistriesForImport; null: every registry allowed. */
+    private readonly allowedRegistries: RegistryAllowList | null = null,
   ) {}
 
   /** openshift.io/ImageStream limits on what an import adds (no query in a namespace without LimitRanges). */
@@ -79,6 +84,8 @@ export class StreamImportWriter {
     if (pre.resourceVersion || pre.uid) throw ApiError.notFound({ group: imageStreamsInfo.group, resource: 'imagestreamimports' }, name);
     const fresh: ImageStream = { metadata: { name, namespace }, spec: { lookupPolicy: { local: false } } };
     const plan = planStreamImport(fresh, pre.select ? pre.select(fresh, imports) : imports, noStatus, nowTimestamp());
+    // Before the store's create, whose spec check would answer without the refused status items.
+    if (this.allowedRegistries) await refuseImportRegistries(this.db, this.history, this.allowedRegistries, { uid: null, oldSpec: new Set(), plan, imported: [] });
     const origin = { namespace, stream: name, cause: 'import' };
     const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), async (tx, stored) => {
       await this.admit(tx, null, null, { ...plan.next, metadata: { ...plan.next.metadata, namespace } }, plan.writes);
@@ -97,7 +104,9 @@ export class StreamImportWriter {
     const uid = current.metadata.uid!;
     const names = [...new Set(wanted.map((i) => i.tag))];
     const state = { tops: await this.history.current(tx, uid, names), conditions: await this.conditionsOf(tx, uid, names) };
+    const oldSpec = this.allowedRegistries ? specRepositories(current) : new Set<string>();
     const plan = planStreamImport(current, wanted, state, nowTimestamp());
+    if (this.allowedRegistries) await refuseImportRegistries(tx, this.history, this.allowedRegistries, { uid, oldSpec, plan, imported: names });
     await this.admit(tx, uid, current, plan.next, plan.writes);
     const origin = { namespace: current.metadata.namespace!, stream: name, cause: 'import' };
     let touched = await this.writeStatus(tx, uid, origin, plan.writes);
