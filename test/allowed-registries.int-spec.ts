@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -244,6 +245,26 @@ describeRegistry('allowedRegistriesForImport', () => {
       const res = await call('POST', `${base()}/imagestreamimports`, isi('legacy-import', `${refused()}/${NS}/app:v1`));
       expect(res.status).toBe(201);
       expect(res.body.status.import.status.tags[0].items[0].dockerImageReference).toBe(`${refused()}/${NS}/app@${v1.manifestDigest}`);
+    });
+
+    (kubectlFound ? it : it.skip)('kubectl create -f import.yaml shows each cause, as oc shows upstream 422s', async () => {
+      const kc = kubectlWorkspace(api.url, NS);
+      try {
+        const file = kc.write(
+          'import.yaml',
+          `apiVersion: image.openshift.io/v1\nkind: ImageStreamImport\nmetadata:\n  name: kc-refused\nspec:\n  import: true\n  images:\n  - from:\n      kind: DockerImage\n      name: ${refused()}/${NS}/app:v1\n    to:\n      name: v1\n    importPolicy:\n      insecure: true\n`,
+        );
+        const out = await kc.run(['create', '-f', file]);
+        expect(out.code).toBe(1);
+        expect(out.stdout).toBe('');
+        expect(out.stderr).toBe(
+          `The ImageStream "kc-refused" is invalid: \n` +
+            `* spec.tags[v1].from.name: Forbidden: ${notAllowed(refused())}\n` +
+            `* status.tags[v1].items[0].dockerImageReference: Forbidden: ${notAllowed(refused())}\n`,
+        );
+      } finally {
+        kc.remove();
+      }
     });
 
     it('still looks up images anywhere (import: false), as a user who may create images can upstream', async () => {
