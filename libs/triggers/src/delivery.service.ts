@@ -449,11 +449,15 @@ export class DeliveryService {
   }
 
   /**
-   * Dead letters show on the trigger (condition DeadLettered=True); a later success clears it. A
-   * 410 Gone also disables the trigger's endpoint (EndpointDisabled=True), unless the user has
-   * changed spec.delivery since this attempt was claimed, or the attempt went to a URL that is no
-   * longer the trigger's (a retry of an older fire): then the endpoint that said Gone is not the
-   * trigger's any more.
+   * Dead letters show on the trigger (condition DeadLettered=True); a later success clears it.
+   * "Later" is in delivery order (creation order, `seq`), not in the order outcomes arrive: an
+   * older delivery whose last answer comes after a newer delivery finished (its retries ran
+   * longer, its receiver answered slowly) leaves the condition as the newer one set it, so the
+   * condition always names the newest finished delivery's outcome. A 410 Gone also disables the
+   * trigger's endpoint (EndpointDisabled=True), whichever delivery it answered, unless the user
+   * has changed spec.delivery since this attempt was claimed, or the attempt went to a URL that
+   * is no longer the trigger's (a retry of an older fire): then the endpoint that said Gone is
+   * not the trigger's any more.
    */
   private async recordOnTrigger(tx: Queryable, d: DeliveryRow, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
     const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null }>(
@@ -463,19 +467,43 @@ export class DeliveryService {
     if (!row) return;
     const prev = row.status ?? {};
     const current = prev.conditions?.find((c) => c.type === 'DeadLettered');
+    const gone = permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery);
     if (!dead && current?.status !== 'True') return;
+    // Read after the trigger's lock is held: every outcome recorded on it before is visible.
+    const supersededBy = await this.newerFinishedDelivery(tx, d);
+    if (supersededBy && !gone) return;
     const time = nowTimestamp();
-    let conditions = setCondition(
-      prev.conditions,
-      dead
-        ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
-        : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
-      time,
-    );
-    if (permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery)) {
-      conditions = disabledConditions(conditions, d.url, d.id, time);
+    let conditions = prev.conditions;
+    if (!supersededBy) {
+      conditions = setCondition(
+        conditions,
+        dead
+          ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
+          : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
+        time,
+      );
     }
+    if (gone) conditions = disabledConditions(conditions, d.url, d.id, time);
     await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
+  }
+
+  /**
+   * True when a delivery of the same trigger created after `d` has finished (delivered, or dead
+   * after being sent): its outcome, not `d`'s, is the newest. A newer one still pending has none
+   * yet; one dead-lettered without a request because the endpoint is disabled does not count (it
+   * never sets DeadLettered either: EndpointDisabled says why). By the owner index (namespace,
+   * owner_name, seq).
+   */
+  private async newerFinishedDelivery(tx: Queryable, d: DeliveryRow): Promise<boolean> {
+    const [row] = await tx.query<{ newer: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM trigger_deliveries n
+                       WHERE n.namespace = $1 AND n.owner_name = $2 AND n.owner_uid = $3::uuid
+                         AND n.seq > (SELECT seq FROM trigger_deliveries WHERE id = $4)
+                         AND (n.state = 'delivered' OR (n.state = 'dead' AND n.last_error IS DISTINCT FROM $5))) AS newer`,
+      [d.namespace, d.owner_name, d.owner_uid, d.id, NOT_SENT_ENDPOINT_DISABLED],
+      'trg-newer-finished-delivery',
+    );
+    return row?.newer === true;
   }
 }
 

@@ -48,6 +48,35 @@ describe('trigger status after an evaluation', () => {
     expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'True', message: 'older' });
   });
 
+  it('OlderImageIgnored names the newest older image; its transition time stays while it holds', () => {
+    const first = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'not moving to sha256:a' }), T0);
+    const s = statusAfterEvaluation(trigger(1, first), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'not moving to sha256:0' }), T1);
+    expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'True', message: 'not moving to sha256:0', lastTransitionTime: T0 });
+  });
+
+  it.each([
+    ['the tag back at the image last triggered', outcome({ reason: 'UpToDate' }), 'UpToDate'],
+    ['the tag without an image', outcome({ tag: null, reason: 'TagHasNoImage' }), 'TagHasNoImage'],
+    ['a pause', outcome({ reason: 'Paused' }), 'Paused'],
+    ['a chain stop', outcome({ reason: 'ChainStopped', stopMessage: 'causation loop' }), 'ChainStopped'],
+    ['a fire', outcome({ reason: 'ImageChanged', fired: true }), 'Fired'],
+  ])('a later evaluation finding %s turns OlderImageIgnored False', (_, later, reason) => {
+    const ignored = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'not moving to sha256:a' }), T0);
+    const s = statusAfterEvaluation(trigger(1, ignored), from, later, T1);
+    const c = condition(s, 'OlderImageIgnored')!;
+    expect(c).toMatchObject({ status: 'False', reason, lastTransitionTime: T1 });
+    expect(c.message).not.toContain('sha256:a');
+    // Evaluated again, the False condition stays as it is: no write.
+    expect(sameStatus(s, statusAfterEvaluation(trigger(1, s), from, later.fired ? outcome({}) : later, '2024-01-03T00:00:00Z'))).toBe(true);
+  });
+
+  it('an older image after a chain stop turns ChainStopped False', () => {
+    const stopped = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'ChainStopped', stopMessage: 'causation loop' }), T0);
+    const s = statusAfterEvaluation(trigger(1, stopped), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'older' }), T1);
+    expect(condition(s, 'ChainStopped')).toMatchObject({ status: 'False', reason: 'OlderImageIgnored', lastTransitionTime: T1 });
+    expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'True', message: 'older', lastTransitionTime: T1 });
+  });
+
   it('a False standing condition keeps its transition time but follows the current image in its message', () => {
     const waiting = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
     const first = statusAfterEvaluation(trigger(1, waiting), from, outcome({ reason: 'ImageChanged', fired: true }), T1);

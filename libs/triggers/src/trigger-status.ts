@@ -16,8 +16,8 @@ export function setCondition(conditions: TriggerCondition[] | undefined, next: T
 
 /**
  * A standing condition that appears (True) while `holds`, and once it has appeared turns False
- * when it no longer holds, as ChainStopped and OlderImageIgnored do after a fire; a False one is
- * kept current (reason, message) while lastTransitionTime stays.
+ * when it no longer holds (as ChainStopped and OlderImageIgnored do, see endStopConditions); a
+ * False one is kept current (reason, message) while lastTransitionTime stays.
  */
 function standingCondition(
   conditions: TriggerCondition[] | undefined,
@@ -33,15 +33,48 @@ function standingCondition(
   return conditions;
 }
 
-/** After a fire: Triggered=True, and a standing ChainStopped/OlderImageIgnored no longer holds. */
-function firedConditions(conditions: TriggerCondition[] | undefined, reason: string, image: string, time: string): TriggerCondition[] {
-  let list = setCondition(conditions, { type: 'Triggered', status: 'True', reason, message: `fired for ${image}` }, time);
-  for (const type of ['ChainStopped', 'OlderImageIgnored']) {
-    if (list.some((c) => c.type === type && c.status === 'True')) {
-      list = setCondition(list, { type, status: 'False', reason: 'Fired', message: `fired for ${image}` }, time);
+/** Conditions that say why the newest evaluation did not fire although the tag has an image the trigger did not get. */
+const stopConditionTypes = ['ChainStopped', 'OlderImageIgnored'];
+
+/**
+ * A True stop condition describes one evaluation: the next one that does not stop for the same
+ * reason (a fire, the tag back at the image last triggered, no image, paused, the other stop)
+ * turns it False, so it never names an image the tag has moved away from. Its reason is what that
+ * evaluation found; a False one is left as it is (its message says what ended it).
+ */
+function endStopConditions(
+  conditions: TriggerCondition[] | undefined,
+  /** The stop this evaluation itself found (its condition is set True by the caller), if any. */
+  except: string | undefined,
+  ended: { reason: string; message: string },
+  time: string,
+): TriggerCondition[] | undefined {
+  let list = conditions;
+  for (const type of stopConditionTypes) {
+    if (type !== except && list?.some((c) => c.type === type && c.status === 'True')) {
+      list = setCondition(list, { type, status: 'False', ...ended }, time);
     }
   }
   return list;
+}
+
+/** Why a True stop condition ended, for an evaluation that did not fire and did not stop for that reason. */
+function endedBy(from: TagKey, outcome: TriggerOutcome): { reason: string; message: string } | undefined {
+  const tag = outcome.tag;
+  switch (outcome.reason) {
+    case 'UpToDate':
+      return { reason: 'UpToDate', message: `${tagKeyString(from)} has ${tag?.image ?? ''}, the image last triggered` };
+    case 'TagHasNoImage':
+      return { reason: 'TagHasNoImage', message: `${tagKeyString(from)} has no image` };
+    case 'Paused':
+      return { reason: 'Paused', message: 'spec.paused is true: images are not compared until it is unpaused' };
+    case 'ChainStopped':
+    case 'OlderImageIgnored':
+      return { reason: outcome.reason, message: `not moving to ${tag?.image ?? ''}: see condition ${outcome.reason}` };
+    default:
+      // A fire whose delivery existed already (a repeated evaluation): nothing new was found.
+      return undefined;
+  }
 }
 
 /** What one evaluation of a trigger found (see TriggerEvaluator.evaluate). */
@@ -89,9 +122,14 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
       lastTriggeredTime: time,
       ...(tag.changeId ? { lastTriggeredChangeID: tag.changeId } : {}),
     };
-    conditions = firedConditions(conditions, outcome.reason, tag.image, time);
-  } else if (outcome.stopMessage !== undefined) {
-    conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time);
+    conditions = setCondition(conditions, { type: 'Triggered', status: 'True', reason: outcome.reason, message: `fired for ${tag.image}` }, time);
+    conditions = endStopConditions(conditions, undefined, { reason: 'Fired', message: `fired for ${tag.image}` }, time);
+  } else {
+    const ended = endedBy(from, outcome);
+    if (ended) conditions = endStopConditions(conditions, outcome.reason, ended, time);
+    if (outcome.stopMessage !== undefined) {
+      conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time);
+    }
   }
   if (conditions?.length) status.conditions = conditions;
   return status;
