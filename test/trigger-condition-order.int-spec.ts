@@ -112,6 +112,24 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
     expect(after.message).toContain(newer.metadata.name);
   });
 
+  it('an older delivery answered 410 after a newer one was: DeadLettered and EndpointDisabled keep naming the newer one', async () => {
+    const a = gate();
+    rx.answer('/gone', { status: 410, after: a.held }, 410);
+    await firstFire('gone');
+    const [, newer] = await secondFireSettles('gone');
+    expect(newer.status).toMatchObject({ state: 'dead', lastStatusCode: 410 });
+    const disabled = await waitForCondition(server.url, 'demo', 'gone', 'EndpointDisabled', (c) => c?.status === 'True');
+    expect(disabled.message).toContain(newer.metadata.name);
+
+    a.release();
+    await olderSettles('gone', 'dead');
+    const t = await getTrigger(server.url, 'demo', 'gone');
+    expect(findCondition(t, 'EndpointDisabled')).toMatchObject({ status: 'True', reason: 'ReceiverGone', lastTransitionTime: disabled.lastTransitionTime });
+    expect(findCondition(t, 'EndpointDisabled').message).toContain(newer.metadata.name);
+    expect(findCondition(t, 'DeadLettered')).toMatchObject({ status: 'True', reason: 'ReceiverGone' });
+    expect(findCondition(t, 'DeadLettered').message).toContain(newer.metadata.name);
+  });
+
   it('a newer delivery that succeeds clears DeadLettered (False, naming it)', async () => {
     rx.answer('/heal', 400, 200);
     await firstFire('heal');

@@ -8,7 +8,7 @@ import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
 import { eventBaseJoin, eventSql } from './event-bases';
-import { disabledConditions, endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
+import { disabledConditions, endpointDisabledSql, isEndpointDisabled, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
@@ -454,10 +454,11 @@ export class DeliveryService {
    * older delivery whose last answer comes after a newer delivery finished (its retries ran
    * longer, its receiver answered slowly) leaves the condition as the newer one set it, so the
    * condition always names the newest finished delivery's outcome. A 410 Gone also disables the
-   * trigger's endpoint (EndpointDisabled=True), whichever delivery it answered, unless the user
-   * has changed spec.delivery since this attempt was claimed, or the attempt went to a URL that
-   * is no longer the trigger's (a retry of an older fire): then the endpoint that said Gone is
-   * not the trigger's any more.
+   * trigger's endpoint (EndpointDisabled=True) whichever delivery it answered (the endpoint said
+   * so; one already disabled is left naming the newer delivery that disabled it), unless the user
+   * has changed spec.delivery since this attempt was claimed, or the attempt went to a URL that is
+   * no longer the trigger's (a retry of an older fire): then the endpoint that said Gone is not
+   * the trigger's any more.
    */
   private async recordOnTrigger(tx: Queryable, d: DeliveryRow, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
     const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null }>(
@@ -467,14 +468,16 @@ export class DeliveryService {
     if (!row) return;
     const prev = row.status ?? {};
     const current = prev.conditions?.find((c) => c.type === 'DeadLettered');
-    const gone = permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery);
     if (!dead && current?.status !== 'True') return;
     // Read after the trigger's lock is held: every outcome recorded on it before is visible.
-    const supersededBy = await this.newerFinishedDelivery(tx, d);
-    if (supersededBy && !gone) return;
+    const superseded = await this.newerFinishedDelivery(tx, d);
+    // An endpoint already disabled keeps the message of the newer delivery that disabled it.
+    const disable =
+      permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery) && !(superseded && isEndpointDisabled(prev.conditions));
+    if (superseded && !disable) return;
     const time = nowTimestamp();
     let conditions = prev.conditions;
-    if (!supersededBy) {
+    if (!superseded) {
       conditions = setCondition(
         conditions,
         dead
@@ -483,7 +486,7 @@ export class DeliveryService {
         time,
       );
     }
-    if (gone) conditions = disabledConditions(conditions, d.url, d.id, time);
+    if (disable) conditions = disabledConditions(conditions, d.url, d.id, time);
     await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
   }
 
