@@ -336,7 +336,10 @@ export class DeliveryService {
     });
     if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
     // One statement: finish (or withdraw, for unsent) the attempt rows, move the deliveries, and
-    // name the owners whose DeadLettered condition a success should clear (rare).
+    // name the owners whose DeadLettered condition a success should clear (rare). Known gap: the
+    // condition is read from this statement's snapshot without the trigger's lock, so an older
+    // delivery's death recorded concurrently (its check ran before this commit, its write after
+    // this read) is not cleared by this newer success; closing it needs the owners' rows locked here.
     const clear = await this.withDb(() => this.db.query<{ owner_uid: string; id: string }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, finished timestamptz)),
