@@ -218,4 +218,21 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Error from server (Expired): The resourceVersion for the provided list is too old.');
   });
+
+  it('get --field-selector reads the selector as apimachinery does: escaped commas, a trailing comma, sorted terms parsed before fields are checked', async () => {
+    expect((await call('POST', `${api.base}/namespaces/fields/imagestreams`, { metadata: { name: 'web' } })).status).toBe(201);
+    // `a\,b` is one value (no stream has that name); a trailing comma adds an empty term, which is skipped.
+    const escaped = await kubectl(['get', 'is', '-n', 'fields', '--field-selector', 'metadata.name=a\\,b']);
+    expect(escaped).toMatchObject({ code: 0, stdout: '' });
+    expect(escaped.stderr).toContain('No resources found in fields namespace.');
+    expect(await ok(['get', 'is', '-n', 'fields', '--field-selector', 'metadata.name=web,', '-o', 'name'])).toBe('imagestream.image.openshift.io/web\n');
+    // Terms are sorted, and all parsed before the kind's field label conversion names the first unknown one.
+    const unparsable = await kubectl(['get', 'is', '-n', 'fields', '--field-selector', 'spec.x=y,zzz']);
+    expect(unparsable.code).toBe(1);
+    expect(unparsable.stderr).toContain(`invalid selector: 'spec.x=y,zzz'; can't understand 'zzz'`);
+    const unknown = await kubectl(['get', 'is', '-n', 'fields', '--field-selector', 'spec.z=1,spec.a=2']);
+    expect(unknown.stderr).toContain('"spec.a" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    const badEscape = await kubectl(['get', 'is', '-n', 'fields', '--field-selector', 'metadata.name=a=b']);
+    expect(badEscape.stderr).toContain('Error from server (BadRequest): Unable to find "image.openshift.io/v1, Resource=imagestreams" that match label selector "", field selector "metadata.name=a=b": invalid field selector: unescaped character in value: 61');
+  });
 });

@@ -18,18 +18,72 @@ export const unknownFieldSelector = (field: string): string => `"${field}" is no
 /** The wording of the core kinds' own conversions (Namespace, Event). */
 export const fieldLabelNotSupported = (field: string): string => `field label not supported: ${field}`;
 
-/** Parses a field selector, accepting only the fields a resource supports (others → 400 with `unknown`'s message). */
-export function parseFieldSelector(selector: string | undefined, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
-  if (!selector || selector.trim() === '') return [];
-  const out: FieldSelector = [];
-  for (const raw of selector.split(',')) {
-    const part = raw.trim();
-    const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(part);
-    if (!m) throw ApiError.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
-    const field = m[1]!.trim();
-    if (!supported.includes(field)) throw ApiError.badRequest(unknown(field));
-    out.push({ field, op: m[2] === '!=' ? '!=' : '=', value: m[3]!.trim() });
+/**
+ * Splits on commas that no backslash escapes; the escapes stay in the terms (apimachinery splitTerms).
+ */
+function splitTerms(selector: string): string[] {
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i];
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(selector.slice(start, i));
+      start = i + 1;
+    }
   }
+  terms.push(selector.slice(start));
+  return terms;
+}
+
+/** The first operator (`!=`, `==`, `=`, tried in that order at each position) splits the term; the field part has no escapes. */
+function splitTerm(term: string): { field: string; op: '=' | '!='; rawValue: string } | undefined {
+  for (let i = 0; i < term.length; i++) {
+    const rest = term.slice(i);
+    for (const op of ['!=', '==', '='] as const) {
+      if (rest.startsWith(op)) return { field: term.slice(0, i), op: op === '!=' ? '!=' : '=', rawValue: term.slice(i + op.length) };
+    }
+  }
+  return undefined;
+}
+
+/** apimachinery UnescapeValue: `\\`, `\,` and `\=` are the only escapes; a bare `,` or `=` is refused (Go prints the rune as a number). */
+function unescapeValue(raw: string): string {
+  if (!/[\\,=]/.test(raw)) return raw;
+  let out = '';
+  let inSlash = false;
+  for (const c of raw) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=') throw ApiError.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=') throw ApiError.badRequest(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
+    else out += c;
+  }
+  if (inSlash) throw ApiError.badRequest('invalid field selector: invalid escape sequence: \\');
+  return out;
+}
+
+/**
+ * Parses a field selector as kube-apiserver does (apimachinery fields.ParseSelector, then the kind's
+ * field label conversion): terms sorted, empty terms skipped, nothing trimmed, values unescaped; every
+ * term is parsed before any field is checked, and fields other than `supported` are 400 with
+ * `unknown`'s message, the first in sorted order.
+ */
+export function parseFieldSelector(selector: string | undefined, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
+  if (!selector) return [];
+  const out: FieldSelector = [];
+  for (const part of splitTerms(selector).sort()) {
+    if (part === '') continue;
+    const term = splitTerm(part);
+    if (!term) throw ApiError.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
+    out.push({ field: term.field, op: term.op, value: unescapeValue(term.rawValue) });
+  }
+  const unsupported = out.find((r) => !supported.includes(r.field));
+  if (unsupported) throw ApiError.badRequest(unknown(unsupported.field));
   return out;
 }
 
