@@ -235,4 +235,15 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     const badEscape = await kubectl(['get', 'is', '-n', 'fields', '--field-selector', 'metadata.name=a=b']);
     expect(badEscape.stderr).toContain('Error from server (BadRequest): Unable to find "image.openshift.io/v1, Resource=imagestreams" that match label selector "", field selector "metadata.name=a=b": invalid field selector: unescaped character in value: 61');
   });
+
+  it('get --field-selector on limits and quota words an unknown field as the apimachinery default conversion does (neither kind registers its own); ns and ev keep theirs', async () => {
+    for (const resource of ['limits', 'quota']) {
+      const run = await kubectl(['get', resource, '-n', 'fields', '--field-selector', 'spec.x=1']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    }
+    expect((await kubectl(['get', 'ns', '--field-selector', 'spec.x=1'])).stderr).toContain('field label not supported: spec.x');
+    expect((await kubectl(['get', 'ev', '-n', 'fields', '--field-selector', 'spec.x=1'])).stderr).toContain('field label not supported: spec.x');
+    expect((await kubectl(['get', 'quota', '-n', 'fields', '--field-selector', 'metadata.namespace=fields'])).code).toBe(0);
+  });
 });

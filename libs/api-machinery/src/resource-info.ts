@@ -13,6 +13,13 @@ export interface ResourceInfo {
   categories?: string[];
   /** Fields accepted by fieldSelector besides metadata.name/metadata.namespace. */
   fieldSelectors: string[];
+  /**
+   * The kind registers its own field label conversion in kube-apiserver (core Namespace and Event):
+   * it accepts only its listed fields (a cluster-scoped one not metadata.namespace) and words an
+   * unknown one `field label not supported: <field>`. Other kinds fall back to apimachinery's
+   * DefaultMetaV1FieldSelectorConversion.
+   */
+  ownFieldLabelConversion?: boolean;
   /** Strategic-merge-patch list merge keys by dotted path, e.g. {'spec.tags': 'name'}. */
   mergeKeys: Record<string, string>;
   /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */

@@ -97,14 +97,15 @@ function validateListParams(q: Query): void {
 export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | undefined): ListOptions {
   validateListParams(q);
   // apimachinery's default field label conversion accepts metadata.namespace on cluster-scoped kinds
-  // too (Image: an empty value matches every object, another none); the core kinds have their own
-  // conversions (Namespace: no metadata.namespace) and wording.
-  const core = info.group === '';
-  const metaFields = info.namespaced || !core ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
+  // too (Image: an empty value matches every object, another none); Namespace and Event have their
+  // own conversions (Namespace: no metadata.namespace) and wording. LimitRange and ResourceQuota
+  // have none, so they answer as the default does.
+  const own = info.ownFieldLabelConversion === true;
+  const metaFields = info.namespaced || !own ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
   return {
     namespace,
     labelSelector: parseLabelSelector(queryValue(q, 'labelSelector')),
-    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors], core ? fieldLabelNotSupported : unknownFieldSelector),
+    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors], own ? fieldLabelNotSupported : unknownFieldSelector),
     limit: limitOf(q),
     continueToken: queryValue(q, 'continue') || undefined,
     ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),

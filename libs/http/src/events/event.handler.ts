@@ -26,6 +26,7 @@ export const eventsInfo: ResourceInfo = {
     'source',
     'type',
   ],
+  ownFieldLabelConversion: true,
   mergeKeys: {},
 };
 

@@ -20,5 +20,6 @@ export const namespacesInfo: ResourceInfo = {
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   shortNames: ['ns'],
   fieldSelectors: ['status.phase'],
+  ownFieldLabelConversion: true,
   mergeKeys: {},
 };
