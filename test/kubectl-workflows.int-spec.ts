@@ -246,4 +246,17 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     expect((await kubectl(['get', 'ev', '-n', 'fields', '--field-selector', 'spec.x=1'])).stderr).toContain('field label not supported: spec.x');
     expect((await kubectl(['get', 'quota', '-n', 'fields', '--field-selector', 'metadata.namespace=fields'])).code).toBe(0);
   });
+
+  it('get --raw of a legacy /watch/ path of a kind that cannot be watched is 404 (kube-apiserver installs none); ?watch=1 on its list path is 405', async () => {
+    const base = '/apis/image.openshift.io/v1';
+    for (const path of ['watch/namespaces/legacy/imagestreamtags', 'watch/namespaces/legacy/imagestreamtags/a:b', 'watch/imagetags', 'watch/namespaces/legacy/imagestreammappings', 'watch/imagesignatures']) {
+      const run = await kubectl(['get', '--raw', `${base}/${path}`]);
+      expect([path, run.code, run.stderr.trim()]).toEqual([path, 1, 'Error from server (NotFound): the server could not find the requested resource']);
+    }
+    const listWatch = await kubectl(['get', '--raw', `${base}/namespaces/legacy/imagestreamtags?watch=1`]);
+    expect(listWatch.stderr.trim()).toBe('Error from server (MethodNotAllowed): watch is not supported on resources of kind "imagestreamtags.image.openshift.io"');
+    // Kinds that can be watched keep their legacy paths.
+    const watched = await kubectl(['get', '--raw', `${base}/watch/namespaces/legacy/imagestreams?timeoutSeconds=1`]);
+    expect(watched.code).toBe(0);
+  });
 });

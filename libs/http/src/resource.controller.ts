@@ -96,27 +96,27 @@ export class ResourceController {
   @All('apis/:group/:version/watch/namespaces/:namespace/:resource')
   async legacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
-    await this.watch(h, p['namespace'], req, reply);
+    await this.watch(h, p['namespace'], req, reply, {});
   }
 
   /** The legacy single-object watch: the name acts as a `metadata.name` field selector. */
   @All('apis/:group/:version/watch/namespaces/:namespace/:resource/:name')
   async legacyWatchNamespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, true);
-    await this.watch(h, p['namespace'], req, reply, p['name']);
+    await this.watch(h, p['namespace'], req, reply, { name: p['name'] });
   }
 
   @All('apis/:group/:version/watch/:resource/:name')
   async legacyWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
     if (h.info.namespaced) throw ApiError.routeNotFound();
-    await this.watch(h, undefined, req, reply, p['name']);
+    await this.watch(h, undefined, req, reply, { name: p['name'] });
   }
 
   @All('apis/:group/:version/watch/:resource')
   async legacyWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
-    await this.watch(h, undefined, req, reply);
+    await this.watch(h, undefined, req, reply, {});
   }
 
   @All('apis/:group/:version/namespaces/:namespace/:resource')
@@ -166,12 +166,12 @@ export class ResourceController {
   /** The core group (`/api/v1`): namespaces, and events below. */
   @All('api/:version/watch/namespaces')
   async coreWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply);
+    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply, {});
   }
 
   @All('api/:version/watch/namespaces/:name')
   async coreWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply, p['name']);
+    await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply, { name: p['name'] });
   }
 
   @All('api/:version/namespaces')
@@ -204,7 +204,7 @@ export class ResourceController {
 
   @All('api/:version/watch/namespaces/:namespace/:resource')
   async coreLegacyWatchNamespaced(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply);
+    await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply, {});
   }
 
   @All('api/:version/:resource')
@@ -216,7 +216,7 @@ export class ResourceController {
 
   @All('api/:version/watch/:resource')
   async coreLegacyWatchAllNamespaces(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    await this.watch(this.handler('', p['version']!, p['resource']!, true), undefined, req, reply);
+    await this.watch(this.handler('', p['version']!, p['resource']!, true), undefined, req, reply, {});
   }
 
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */
@@ -317,16 +317,24 @@ export class ResourceController {
     this.lifecycle.assertCreatable(h.info, namespace, name);
   }
 
-  /** `name`: the object a legacy `/watch/…/{name}` path names. */
-  private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply, name?: string) {
+  /**
+   * `legacy`: the request came by a legacy `/watch/…` path (with `name` when it names one object).
+   * kube-apiserver installs those routes only for kinds that can be watched, so for the others
+   * (the tag views, mappings, signatures) such a path is 404, while `?watch=1` on their list path
+   * is 405 (`watch is not supported on resources of kind …` where the kind lists).
+   */
+  private async watch(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply, legacy?: { name?: string }) {
     setRequestLabels(req, { verb: 'watch', resource: h.info.resource });
     if (!servesCollection(h)) throw ApiError.routeNotFound();
-    if (req.method !== 'GET') throw ApiError.methodNotAllowed();
     const servedByHandler = h.watchItself !== undefined && h.info.verbs.includes('watch');
-    if (!servedByHandler && (!h.current || !h.list || !h.info.verbs.includes('watch'))) {
+    const watchable = servedByHandler || (h.current !== undefined && h.list !== undefined && h.info.verbs.includes('watch'));
+    if (legacy && !watchable) throw ApiError.routeNotFound();
+    if (req.method !== 'GET') throw ApiError.methodNotAllowed();
+    if (!watchable) {
       if (h.list) throw ApiError.methodNotSupported(refOf(h.info), 'watch');
       throw ApiError.methodNotAllowed();
     }
+    const name = legacy?.name;
     const list = listOptionsOf(req.query, h.info, namespace || undefined);
     if (name !== undefined) list.fieldSelector = fieldSelectorForName(list.fieldSelector, name);
     const params = watchParamsOf(req.query);
