@@ -9,6 +9,9 @@ describe('parseLabelSelector', () => {
     ['a!=b', [{ key: 'a', op: 'notin', values: ['b'] }]],
     ['env in (prod, qa)', [{ key: 'env', op: 'in', values: ['prod', 'qa'] }]],
     ['env notin (dev)', [{ key: 'env', op: 'notin', values: ['dev'] }]],
+    // apimachinery: `()` is the set of the empty value, and empty items are the empty value.
+    ['env in ()', [{ key: 'env', op: 'in', values: [''] }]],
+    ['env notin (,dev,)', [{ key: 'env', op: 'notin', values: ['', 'dev'] }]],
     ['app.kubernetes.io/name', [{ key: 'app.kubernetes.io/name', op: 'exists' }]],
     ['!legacy', [{ key: 'legacy', op: '!exists' }]],
     ['replicas>3', [{ key: 'replicas', op: 'gt', value: 3n }]],
@@ -25,7 +28,7 @@ describe('parseLabelSelector', () => {
     expect(parseLabelSelector(input)).toEqual(expected);
   });
 
-  it.each(['a=b,', 'a b', 'env in ()', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64), 'n>x', 'n>', 'n>=3', 'n>-1', 'n>99999999999999999999'])('rejects %j with 400', (input) => {
+  it.each(['a=b,', 'a b', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64), 'n>x', 'n>', 'n>=3', 'n>-1', 'n>99999999999999999999'])('rejects %j with 400', (input) => {
     let thrown: unknown;
     try {
       parseLabelSelector(input);
@@ -39,6 +42,11 @@ describe('parseLabelSelector', () => {
 
 describe('matchesLabels', () => {
   const labels = { app: 'web', env: 'prod', n: '4', big: '99999999999999999999' };
+  it('`in ()` selects a label that is present and empty', () => {
+    expect(matchesLabels(parseLabelSelector('tier in ()'), { tier: '' })).toBe(true);
+    expect(matchesLabels(parseLabelSelector('tier notin ()'), { tier: '' })).toBe(false);
+  });
+
   it.each([
     ['app=web', true],
     ['app=api', false],
@@ -46,6 +54,9 @@ describe('matchesLabels', () => {
     ['missing!=x', true],
     ['env in (prod,qa)', true],
     ['env notin (prod)', false],
+    ['env in ()', false],
+    ['env notin ()', true],
+    ['missing in ()', false],
     ['app', true],
     ['!app', false],
     ['!missing', true],

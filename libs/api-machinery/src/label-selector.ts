@@ -64,11 +64,8 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
     if (part === '') throw bad(selector, 'empty requirement');
     const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
     if (setMatch) {
-      const values = setMatch[3]!
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-      if (values.length === 0) throw bad(selector, 'for \'in\', \'notin\' operators, values set can\'t be empty');
+      // Empty items are the empty value, and `()` is the set of it, as apimachinery's parser reads them.
+      const values = [...new Set(setMatch[3]!.split(',').map((v) => v.trim()))];
       values.forEach((v) => checkValue(selector, v));
       result.push({ key: checkKey(selector, setMatch[1]!), op: setMatch[2] as 'in' | 'notin', values });
       continue;
