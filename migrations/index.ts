@@ -16,6 +16,7 @@ import { DeliveryWriteCost1733500000000 } from './1733500000000-DeliveryWriteCos
 import { DeliveryEventBases1733500000100 } from './1733500000100-DeliveryEventBases';
 import { QuotaAndLimits1733600000000 } from './1733600000000-QuotaAndLimits';
 import { DeliveryGarbageCollection1733700000000 } from './1733700000000-DeliveryGarbageCollection';
+import { DeliveryOrphans1733800000000 } from './1733800000000-DeliveryOrphans';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -40,4 +41,5 @@ export const migrations = [
   DeliveryEventBases1733500000100,
   QuotaAndLimits1733600000000,
   DeliveryGarbageCollection1733700000000,
+  DeliveryOrphans1733800000000,
 ];

@@ -40,8 +40,16 @@ export function serverWriteOptions(options: WriteOptions): WriteOptions {
   return { dryRun: options.dryRun };
 }
 
+/** DeleteOptions.propagationPolicy: what happens to the dependents of the object deleted. */
+export type DeletionPropagation = 'Orphan' | 'Background' | 'Foreground';
+
 export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
+  /**
+   * The policy the request asked for (`propagationPolicy`, or the legacy `orphanDependents`:
+   * true is Orphan, false Background); absent: the kind's default (Background here).
+   */
+  propagationPolicy?: DeletionPropagation;
 }
 
 /** The answer to a write: HTTP code and body. */

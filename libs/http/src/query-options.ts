@@ -1,6 +1,7 @@
 import {
   ApiError,
   type DeleteOptions,
+  type DeletionPropagation,
   type FieldError,
   fieldErr,
   type ListOptions,
@@ -209,7 +210,22 @@ export function deleteOptionsOf(q: Query, body: Record<string, unknown>): Delete
   if (bodyDryRun.includes('All')) options.dryRun = true;
   const pre = body['preconditions'] as { uid?: string | null; resourceVersion?: string | null } | null | undefined;
   if (pre) options.preconditions = { uid: pre.uid ?? undefined, resourceVersion: pre.resourceVersion ?? undefined };
+  const propagation = propagationOf(q, body);
+  if (propagation) options.propagationPolicy = propagation;
   return options;
+}
+
+/**
+ * The propagation policy asked for, as kube-apiserver reads it (validated already): the legacy
+ * `orphanDependents` true is Orphan and false is Background (its shouldOrphanDependents and
+ * shouldDeleteDependents); absent, the kind's default applies.
+ */
+function propagationOf(q: Query, body: Record<string, unknown>): DeletionPropagation | undefined {
+  const policy = body['propagationPolicy'] ?? queryValue(q, 'propagationPolicy');
+  if (typeof policy === 'string') return policy as DeletionPropagation;
+  const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
+  if (orphan === undefined || orphan === null) return undefined;
+  return orphan === true || (typeof orphan === 'string' && boolValue(orphan)) ? 'Orphan' : 'Background';
 }
 
 /**

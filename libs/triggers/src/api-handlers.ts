@@ -22,6 +22,7 @@ import {
   sequencePositionSql,
   type WatchEventOut,
 } from '@app/persistence';
+import { queueNamespaceOrphanCollection } from './delivery-collector';
 import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL, versionDeliveries } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, iso, toDelivery } from './delivery-view';
 import { endpointDisabledSql, reenabledConditions } from './endpoint-disabled';
@@ -49,6 +50,11 @@ export class DeliveriesHandler implements ResourceHandler {
     const found = await this.current(namespace, name);
     if (!found) throw ApiError.notFound(refOf(this.info), name);
     return found;
+  }
+
+  /** Its namespace removed: the orphaned deliveries in it go too, in the background (see queueNamespaceOrphanCollection). */
+  async removeNamespaceLeftovers(namespace: string): Promise<void> {
+    await queueNamespaceOrphanCollection(this.db, namespace);
   }
 
   /** What a watch sends for a change (the log holds no object): the delivery as it is now. */
@@ -148,7 +154,9 @@ export class DeliveryRedriveHandler implements ResourceHandler {
       // again: one a 410 Gone disabled is re-enabled first (in this transaction), so the redrive
       // sends. A namespace-wide redrive names no endpoint: disabled ones keep their dead letters.
       const reenabled = spec.delivery === undefined && spec.trigger === undefined ? [] : await reenableOwners(q, namespace, (spec.delivery as string | undefined) ?? null, (spec.trigger as string | undefined) ?? null);
-      const dead = `d.namespace = $1 AND d.state = 'dead' AND ($2::text IS NULL OR d.id = $2) AND ($3::text IS NULL OR d.owner_name = $3)
+      // Orphaned deliveries are not redriven: their trigger (its URL, headers and signing secret) is
+      // gone, and a trigger created again under its name does not adopt them.
+      const dead = `d.namespace = $1 AND d.state = 'dead' AND NOT d.orphaned AND ($2::text IS NULL OR d.id = $2) AND ($3::text IS NULL OR d.owner_name = $3)
         AND ($2::text IS NOT NULL OR $3::text IS NOT NULL OR NOT EXISTS (SELECT 1 FROM triggers t WHERE t.uid = d.owner_uid AND ${endpointDisabledSql('t')}))`;
       // A redrive goes to the owner's current URL: fixing a wrong spec.delivery.url and redriving
       // is how such a dead letter is recovered (headers and secret are read at send time anyway).
@@ -194,15 +202,19 @@ export class DeliveryRedriveHandler implements ResourceHandler {
 
 /**
  * A redrive naming one delivery (checked under its row lock, before anything is re-enabled): 404
- * when there is none, 422 when `spec.trigger` names another owner, 409 when it is not dead (a
- * delivered or pending delivery is not redriven; saying so beats an empty `redriven`).
+ * when there is none, 409 when it is orphaned (no owner to send for), 422 when `spec.trigger`
+ * names another owner, 409 when it is not dead (a delivered or pending delivery is not redriven;
+ * saying so beats an empty `redriven`).
  */
 async function checkNamedDelivery(q: Queryable, namespace: string, id: string, trigger: string | undefined): Promise<void> {
-  const [d] = await q.query<{ state: string; owner_name: string }>(
-    `SELECT state, owner_name FROM trigger_deliveries WHERE namespace = $1 AND id = $2 FOR UPDATE`,
+  const [d] = await q.query<{ state: string; owner_name: string; orphaned: boolean }>(
+    `SELECT state, owner_name, orphaned FROM trigger_deliveries WHERE namespace = $1 AND id = $2 FOR UPDATE`,
     [namespace, id],
   );
   if (!d) throw ApiError.notFound(refOf(deliveriesInfo), id);
+  if (d.orphaned) {
+    throw ApiError.conflict(refOf(deliveriesInfo), id, `the delivery is orphaned (its owner "${d.owner_name}" was deleted with propagationPolicy Orphan): only deliveries with an owner are redriven`);
+  }
   if (trigger !== undefined && d.owner_name !== trigger) {
     throw ApiError.invalid(refOf(deliveryRedrivesInfo), '', [fieldErr.invalid('spec.delivery', id, `is a delivery of "${d.owner_name}", not of trigger "${trigger}"`)]);
   }

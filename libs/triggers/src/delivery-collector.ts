@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ApiObject } from '@app/api-machinery';
+import type { ApiObject, DeletionPropagation } from '@app/api-machinery';
 import { allocateResourceVersions, type Database, noteChange, type Queryable } from '@app/persistence';
 import { DELIVERY_RESOURCE, deliveryLabelsSql } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
@@ -16,21 +16,82 @@ const finishedAtSql = (d: string) =>
 
 /**
  * In the owner's delete transaction (a StoreHooks.beforeRemove): queues the owner's deliveries
- * for garbage collection. Kubernetes' garbage collector deletes dependents in the background after
- * the owner is gone (propagationPolicy Background, the default); so does the worker's
- * DeliveryCollector, so the owner's DELETE answers at once whatever the number of deliveries.
+ * for the worker's DeliveryCollector, so the owner's DELETE answers at once whatever the number
+ * of deliveries. As Kubernetes' garbage collector treats dependents:
+ *
+ * - Background (the default, also the legacy `orphanDependents: false`): deleted after the owner.
+ * - Foreground: the same here. Kubernetes would keep the owner (finalizer `foregroundDeletion`)
+ *   until its blocking dependents are gone; deliveries block nothing that needs that order.
+ * - Orphan (also `orphanDependents: true`): kept, each with its ownerReference removed (a
+ *   MODIFIED event). Kubernetes removes the references before the owner goes (finalizer
+ *   `orphan`); here the owner goes at once and its deliveries are orphaned just after, in batches.
+ *
+ * A namespace's deletion deletes its owners without options, so their deliveries always go (as
+ * Kubernetes'); orphans left by earlier deletes go with the namespace (queueNamespaceOrphanCollection).
  */
-export async function queueDeliveryCollection(q: Queryable, ownerKind: string, owner: ApiObject): Promise<void> {
+export async function queueDeliveryCollection(q: Queryable, ownerKind: string, owner: ApiObject, propagation?: DeletionPropagation): Promise<void> {
   const m = owner.metadata;
   await q.query(
-    `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [m.uid, ownerKind, m.namespace, m.name],
+    `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name, orphan) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    [m.uid, ownerKind, m.namespace, m.name, propagation === 'Orphan'],
+  );
+}
+
+/** owner_kind of a queued namespace removal: its orphaned deliveries go (queueNamespaceOrphanCollection). */
+const NAMESPACE_REMOVAL = 'Namespace';
+
+/**
+ * As its namespace is removed: queues its orphaned deliveries for deletion (no owner's removal
+ * takes them, and a namespace's deletion deletes everything in it, as Kubernetes'). The
+ * collector deletes only those created before this row, so a namespace created again under the
+ * name keeps what it gets, and only once the orphaning of owners deleted before is done. Nothing
+ * is queued when the namespace has no orphans, present or to come.
+ */
+export async function queueNamespaceOrphanCollection(q: Queryable, namespace: string): Promise<void> {
+  await q.query(
+    `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name)
+     SELECT gen_random_uuid(), '${NAMESPACE_REMOVAL}', $1, ''
+      WHERE EXISTS (SELECT 1 FROM trigger_deliveries WHERE namespace = $1 AND orphaned)
+         OR EXISTS (SELECT 1 FROM trigger_delivery_owner_removals WHERE namespace = $1 AND orphan)`,
+    [namespace],
+  );
+}
+
+/** A queued removal: an owner's (or, owner_kind Namespace, a removed namespace's orphaned) deliveries to delete or orphan. */
+interface QueuedRemoval {
+  owner_uid: string;
+  owner_kind: string;
+  namespace: string;
+  owner_name: string;
+  orphan: boolean;
+  orphaned_through: string;
+  /** As text: a Date would drop the microseconds. */
+  removed_at: string;
+}
+
+/** The next page of a queued removal's deliveries. */
+function removalPage(tx: Queryable, r: QueuedRemoval, batch: number): Promise<{ id: string; seq: string }[]> {
+  if (r.owner_kind === NAMESPACE_REMOVAL) {
+    // In no order: the namespace prefix of the owner index finds them (ORDER BY seq could walk every delivery's seq); each page is deleted.
+    return tx.query(
+      `SELECT id, seq::text AS seq FROM trigger_deliveries WHERE namespace = $1 AND orphaned AND created_at <= $2::timestamptz LIMIT $3`,
+      [r.namespace, r.removed_at, batch],
+      'trg-gc-ns-orphans',
+    );
+  }
+  // The (namespace, owner_name, seq) index finds them; the uid tells a re-created owner of the same name apart.
+  // Orphaned ones stay, so orphaning goes on after the last one it did.
+  return tx.query(
+    `SELECT id, seq::text AS seq FROM trigger_deliveries WHERE namespace = $1 AND owner_name = $2 AND owner_uid = $3::uuid AND seq > $4::bigint ORDER BY seq LIMIT $5`,
+    [r.namespace, r.owner_name, r.owner_uid, r.orphan ? r.orphaned_through : '0', batch],
+    'trg-gc-owned',
   );
 }
 
 /**
  * Deletes deliveries as Kubernetes' garbage collector deletes dependents: those of a removed
- * owner (Trigger or annotated workload; queued by queueDeliveryCollection), and, for retention,
+ * owner (Trigger or annotated workload; queued by queueDeliveryCollection; orphaned instead when
+ * it was deleted with propagationPolicy Orphan, see orphanDeliveries), and, for retention,
  * those that reached a final state longer ago than a given age. Each batch is one transaction
  * that deletes up to DELIVERY_GC_BATCH deliveries with their attempts, writes one DELETED
  * change-log row per delivery carrying its last state (a delivery's other rows hold no object,
@@ -46,40 +107,51 @@ export class DeliveryCollector {
   ) {}
 
   /**
-   * Collects deliveries of removed owners, at most `maxBatches` batches; returns how many went.
-   * Owners are taken with SKIP LOCKED, so several workers share the work without waiting.
+   * Collects deliveries of removed owners, at most `maxBatches` batches: deletes them, or orphans
+   * them when the owner was deleted with propagationPolicy Orphan. Returns how many went or were
+   * orphaned. Owners are taken with SKIP LOCKED, so several workers share the work without waiting.
    */
   async collectRemovedOwners(maxBatches = 10): Promise<number> {
     // Runs on every sweeper pass, which mostly finds nothing: one autocommit round trip then.
     const [probe] = await this.db.query<{ queued: boolean }>(`SELECT EXISTS (SELECT 1 FROM trigger_delivery_owner_removals) AS queued`, [], 'trg-gc-probe');
     if (!probe?.queued) return 0;
     let deleted = 0;
+    let orphaned = 0;
     for (let i = 0; i < maxBatches; i++) {
       const step = await this.db.transaction(async (tx) => {
-        const [owner] = await tx.query<{ owner_uid: string; namespace: string; owner_name: string }>(
-          `SELECT owner_uid::text AS owner_uid, namespace, owner_name FROM trigger_delivery_owner_removals
-            ORDER BY removed_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        const [owner] = await tx.query<QueuedRemoval>(
+          `SELECT owner_uid::text AS owner_uid, owner_kind, namespace, owner_name, orphan, orphaned_through::text AS orphaned_through, removed_at::text AS removed_at
+             FROM trigger_delivery_owner_removals ORDER BY removed_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
           [],
           'trg-gc-owner',
         );
         if (!owner) return null;
-        // The (namespace, owner_name, seq) index finds them; the uid tells a re-created owner of the same name apart.
-        const ids = await tx.query<{ id: string }>(
-          `SELECT id FROM trigger_deliveries WHERE namespace = $1 AND owner_name = $2 AND owner_uid = $3::uuid ORDER BY seq LIMIT $4`,
-          [owner.namespace, owner.owner_name, owner.owner_uid, this.batch],
-          'trg-gc-owned',
-        );
-        const n = await deleteDeliveries(tx, ids.map((r) => r.id));
+        const page = await removalPage(tx, owner, this.batch);
+        const ids = page.map((r) => r.id);
+        const n = owner.orphan ? await orphanDeliveries(tx, ids) : await deleteDeliveries(tx, ids);
         // A fire recorded after the owner's removal cannot follow: evaluation locks the owner's row
         // (triggers FOR UPDATE, a workload under its row lock) and skips an owner that is gone.
-        if (ids.length < this.batch) await tx.query(`DELETE FROM trigger_delivery_owner_removals WHERE owner_uid = $1::uuid`, [owner.owner_uid]);
-        return n;
+        if (page.length < this.batch) {
+          // A namespace's removal waits for the orphaning of its owners deleted before it (they were
+          // emptied out of it first): what they orphan meanwhile goes on its next pass.
+          await tx.query(
+            `DELETE FROM trigger_delivery_owner_removals r WHERE r.owner_uid = $1::uuid
+                AND (r.owner_kind <> '${NAMESPACE_REMOVAL}' OR NOT EXISTS (SELECT 1 FROM trigger_delivery_owner_removals o
+                                                                     WHERE o.namespace = r.namespace AND o.orphan AND o.removed_at <= r.removed_at))`,
+            [owner.owner_uid],
+          );
+        } else if (owner.orphan) {
+          await tx.query(`UPDATE trigger_delivery_owner_removals SET orphaned_through = $2::bigint WHERE owner_uid = $1::uuid`, [owner.owner_uid, page[page.length - 1]!.seq]);
+        }
+        return { n, orphan: owner.orphan };
       });
       if (step === null) break;
-      deleted += step;
+      if (step.orphan) orphaned += step.n;
+      else deleted += step.n;
     }
     if (deleted) this.log.debug(`deleted ${deleted} deliveries of removed owners`);
-    return deleted;
+    if (orphaned) this.log.debug(`orphaned ${orphaned} deliveries of owners deleted with propagationPolicy Orphan`);
+    return deleted + orphaned;
   }
 
   /**
@@ -113,6 +185,33 @@ export class DeliveryCollector {
     if (deleted) this.log.log(`retention: deleted ${deleted} deliveries finished more than ${retentionSeconds} s ago`);
     return deleted;
   }
+}
+
+/**
+ * Orphans the deliveries `ids` (those still there and not orphaned yet) in transaction `tx`:
+ * their served ownerReferences go (the `orphaned` column, see delivery-view.ts), each with a new
+ * resourceVersion and a MODIFIED change-log row (its labels do not change). Locked first, as
+ * deleteDeliveries does, so an attempt's outcome commits before or after, never half. Returns how
+ * many were orphaned.
+ */
+export async function orphanDeliveries(tx: Queryable, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const rows = await tx.query<{ id: string; namespace: string; owner_name: string; state: string }>(
+    `SELECT id, namespace, owner_name, state FROM trigger_deliveries WHERE id = ANY($1::text[]) AND NOT orphaned ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  if (!rows.length) return 0;
+  const rvs = await allocateResourceVersions(tx, rows.length);
+  const changes = rows.map((r, i) => ({ id: r.id, rv: String(rvs[i]), namespace: r.namespace, owner: r.owner_name, state: r.state }));
+  await tx.query(
+    `WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id text, rv bigint, namespace text, owner text, state text)),
+          upd AS (UPDATE trigger_deliveries d SET orphaned = true, resource_version = c.rv FROM c WHERE d.id = c.id)
+     INSERT INTO resource_changes (rv, resource, namespace, name, type, labels, prev_labels)
+     SELECT c.rv, '${DELIVERY_RESOURCE}', c.namespace, c.id, 'MODIFIED', ${deliveryLabelsSql('c.owner', 'c.state')}, ${deliveryLabelsSql('c.owner', 'c.state')} FROM c`,
+    [JSON.stringify(changes)],
+  );
+  noteChange(tx);
+  return rows.length;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface DeliveryDbRow {
   owner_kind: string;
   owner_name: string;
   owner_uid: string;
+  /** The owner was deleted with propagationPolicy Orphan: the delivery has no ownerReference any more. */
+  orphaned: boolean;
   idempotency_key: string;
   image: string;
   url: string;
@@ -43,7 +45,7 @@ const ownerApiVersions = new Map<string, string>([['Trigger', TRIGGER_API_VERSIO
 /**
  * The owner as Kubernetes' garbage collector reads it: a controller reference that blocks the
  * owner's foreground deletion, as controllers set on the dependents they create. The owner's
- * removal deletes the delivery (see delivery-collector.ts).
+ * removal deletes the delivery, or orphans it (see delivery-collector.ts).
  */
 function ownerReferenceOf(r: DeliveryDbRow): OwnerReference {
   return {
@@ -67,7 +69,8 @@ export function toDelivery(r: DeliveryDbRow): Delivery {
       resourceVersion: r.resource_version,
       creationTimestamp: iso(r.created_at),
       labels: { [DELIVERY_TRIGGER_LABEL]: r.owner_name, [DELIVERY_STATE_LABEL]: r.state },
-      ownerReferences: [ownerReferenceOf(r)],
+      // Orphaned: no reference, as Kubernetes' garbage collector leaves an orphan (spec.owner still says whose fire it is).
+      ownerReferences: r.orphaned ? undefined : [ownerReferenceOf(r)],
     },
     spec: { owner: { kind: r.owner_kind, name: r.owner_name, uid: r.owner_uid }, idempotencyKey: r.idempotency_key, image: r.image, url: r.url, event: r.whole_event },
     status: {

@@ -66,8 +66,9 @@ export function createTriggerStores(db: Database) {
         await requestEvaluation(tx, { namespace: sub.from_namespace, stream: sub.stream, tag: sub.tag });
       }
     },
-    // Its deliveries go too, in the background (DELETE, deletecollection and namespace deletion all end here).
-    beforeRemove: (tx, old) => queueDeliveryCollection(tx, 'Trigger', old),
+    // Its deliveries go too, in the background, or stay orphaned (propagationPolicy Orphan). DELETE,
+    // deletecollection and namespace deletion (always without a policy) all end here.
+    beforeRemove: (tx, old, propagation) => queueDeliveryCollection(tx, 'Trigger', old, propagation),
   });
   const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
   const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy(), {
@@ -194,7 +195,7 @@ export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames
         for (const s of subs) await requestEvaluation(tx, { namespace: s.from_namespace, stream: s.stream, tag: s.tag });
       }
     },
-    // The deliveries recording its updates go with it, in the background, as a Trigger's do.
-    beforeRemove: (tx, old) => queueDeliveryCollection(tx, kind.kind, old),
+    // The deliveries recording its updates go with it (or stay orphaned), in the background, as a Trigger's do.
+    beforeRemove: (tx, old, propagation) => queueDeliveryCollection(tx, kind.kind, old, propagation),
   });
 }

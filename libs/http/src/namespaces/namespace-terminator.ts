@@ -57,6 +57,8 @@ export class NamespaceTerminator {
       for (const h of this.contentKinds()) await deleteCollection(h, { namespace: name, labelSelector: [], fieldSelector: [] }, { dryRun: false });
       // Objects waiting for their finalizers are still there: the namespace waits with them.
       if (await this.holdsObjects(name)) return this.schedule(name, RETRY_MS);
+      // What no client deletes and no owner took with it (orphaned deliveries) goes with the namespace too.
+      for (const h of this.registry.all()) await h.removeNamespaceLeftovers?.(name);
       await this.store.delete('', name, { dryRun: false }).catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       });

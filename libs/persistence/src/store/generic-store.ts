@@ -7,6 +7,7 @@ import {
   checkApplyConfiguration,
   applyPatchDocument,
   type DeleteOptions,
+  type DeletionPropagation,
   encodeContinue,
   matchesFields,
   matchesLabels,
@@ -56,8 +57,10 @@ export interface StoreHooks<T extends ApiObject> {
   /**
    * Just before the row is removed (a delete, or the update that drops the last finalizer), under
    * its lock: consequences of the object going away that commit with it (e.g. outbox rows).
+   * `propagation`: what the delete asked for its dependents (absent: the kind's default, and
+   * always on the removal that the last finalizer's update completes).
    */
-  beforeRemove?(tx: Queryable, old: T): Promise<void>;
+  beforeRemove?(tx: Queryable, old: T, propagation?: DeletionPropagation): Promise<void>;
   /**
    * Fills computed/out-of-row state (e.g. status tags) for output. `marks[i]`, when given, is the
    * change's snapshot mark: fill objs[i] in as of that position (see `snapshotMarkSql`).
@@ -660,8 +663,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   /** Removes the locked row and logs the DELETED change; `old` is decorated. Returns the last state. */
-  private async removeLocked(tx: Queryable, old: T): Promise<T> {
-    await this.hooks.beforeRemove?.(tx, old);
+  private async removeLocked(tx: Queryable, old: T, propagation?: DeletionPropagation): Promise<T> {
+    await this.hooks.beforeRemove?.(tx, old, propagation);
     const rv = await allocateResourceVersion(tx);
     await this.storage.remove(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!);
     const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
@@ -797,7 +800,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         }
         if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old, undefined, options.dryRun) };
         await this.decorate(tx, [old]);
-        await this.removeLocked(tx, old);
+        await this.removeLocked(tx, old, options.propagationPolicy);
         return {
           code: 200,
           body: successStatus({ name, group: this.info.group, kind: this.ref.resource, uid: old.metadata.uid }),

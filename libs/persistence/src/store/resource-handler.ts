@@ -55,4 +55,10 @@ export interface ResourceHandler {
   watchItself?(options: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void>;
   /** Values for fieldSelector matching of a watched object. */
   fieldsOf?(obj: object): Record<string, string>;
+  /**
+   * Objects of this kind that clients cannot delete and no owner's removal takes (e.g. orphaned
+   * dependents) but that go with their namespace: the namespace controller calls this once the
+   * namespace is otherwise empty, just before removing it. May finish in the background.
+   */
+  removeNamespaceLeftovers?(namespace: string): Promise<void>;
 }
