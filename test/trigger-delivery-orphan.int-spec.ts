@@ -149,6 +149,26 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     expect(legacy.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('an annotated Deployment deleted with propagationPolicy Orphan keeps the deliveries recording its updates, without ownerReferences', async () => {
+    await createStream('web');
+    const deploy = await call('POST', `${server.url}/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: {
+        name: 'web',
+        annotations: { 'image.openshift.io/triggers': JSON.stringify([{ from: { kind: 'ImageStreamTag', name: 'web:v1' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }]) },
+      },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
+    });
+    expect(deploy.status).toBe(201);
+    await map('web', digest('e'));
+    const [applied] = await pollUntil(() => listDeliveries(server.url, ns, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
+    expect(applied.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', uid: deploy.body.metadata.uid })]);
+    expect((await call('DELETE', `${server.url}/apis/apps/v1/namespaces/${ns}/deployments/web`, { propagationPolicy: 'Orphan' })).status).toBe(200);
+    const [kept] = await pollUntil(() => listDeliveries(server.url, ns, 'web'), (ds) => ds.length === 1 && ds[0].metadata.ownerReferences === undefined, 15000);
+    expect(kept).toMatchObject({ metadata: { name: applied.metadata.name }, spec: { owner: { kind: 'Deployment', name: 'web' } }, status: { state: 'applied' } });
+    expect(kept.metadata.ownerReferences).toBeUndefined();
+    await pollUntil(queued, (n) => n === 0, 15000);
+  });
+
   it("deleting the namespace deletes its orphans, also those whose trigger's orphaning was still under way", async () => {
     const gone = 'orphans-gone';
     const url = `${server.url}${TRIGGERS_API}/namespaces/${gone}`;

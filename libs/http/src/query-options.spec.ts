@@ -1,6 +1,6 @@
 import type { ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf } from './openapi/field-validation';
-import { isWatch, listOptionsOf, watchParamsOf } from './query-options';
+import { deleteOptionsOf, isWatch, listOptionsOf, watchParamsOf } from './query-options';
 import { includeObjectOf } from './table/table-convertor';
 
 const info = {
@@ -27,5 +27,19 @@ describe('query parameters given more than once', () => {
     expect(watchParamsOf({ watch: '1', resourceVersion: ['7', '9'] }).resourceVersion).toBe('7');
     expect(fieldValidationOf(['Strict', 'Ignore'])).toBe('Strict');
     expect(includeObjectOf(['None', 'Object'])).toBe('None');
+  });
+});
+
+describe('DeleteOptions propagation policy', () => {
+  // kube-apiserver's shouldOrphanDependents: the legacy orphanDependents true is Orphan, false is not.
+  it('is the policy given (body or query), orphanDependents read as Orphan or Background, absent when neither is set', () => {
+    expect(deleteOptionsOf({}, { propagationPolicy: 'Orphan' }).propagationPolicy).toBe('Orphan');
+    expect(deleteOptionsOf({ propagationPolicy: 'Foreground' }, {}).propagationPolicy).toBe('Foreground');
+    expect(deleteOptionsOf({}, { orphanDependents: true }).propagationPolicy).toBe('Orphan');
+    expect(deleteOptionsOf({}, { orphanDependents: false }).propagationPolicy).toBe('Background');
+    expect(deleteOptionsOf({ orphanDependents: 'True' }, {}).propagationPolicy).toBe('Orphan');
+    expect(deleteOptionsOf({ orphanDependents: '0' }, {}).propagationPolicy).toBe('Background');
+    expect(deleteOptionsOf({}, { propagationPolicy: null }).propagationPolicy).toBeUndefined();
+    expect(deleteOptionsOf({}, {}).propagationPolicy).toBeUndefined();
   });
 });
