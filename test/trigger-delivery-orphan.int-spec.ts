@@ -216,7 +216,7 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
  * goes on after the last one orphaned; the owner's queue row goes with the last batch.
  */
 describe('DeliveryCollector orphaning in batches', () => {
-  it('orphans 5 deliveries in batches of 2, each with a MODIFIED change, and leaves another owner of the same name alone', async () => {
+  it('orphans 12 deliveries in batches of 5 in creation order, each with a MODIFIED change, and leaves another owner of the same name alone', async () => {
     const t = await openTestDatabase();
     try {
       const uid = randomUUID();
@@ -227,30 +227,33 @@ describe('DeliveryCollector orphaning in batches', () => {
            VALUES ($1, $1, 'ns', 'Trigger', 'build', $2, $3, 'http://receiver.invalid/', 'receiver.invalid', '{}'::jsonb, 'delivered')`,
           [id, ownerUid, digest(id.slice(-1))],
         );
-      for (const i of [1, 2, 3, 4, 5]) await insert(`d${i}`, uid);
+      // Created in this order, so seq runs 1 to 12: past 9, the pages must follow the number, not its text.
+      const own = Array.from({ length: 12 }, (_, i) => `d${String(i + 1).padStart(2, '0')}`);
+      for (const id of own) await insert(id, uid);
       // A re-created trigger of the same name, whose delivery is its own.
       await insert('new1', other);
       await t.db.query(`INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name, orphan) VALUES ($1, 'Trigger', 'ns', 'build', true)`, [uid]);
-      const collector = new DeliveryCollector(t.db, 2);
+      const collector = new DeliveryCollector(t.db, 5);
       const orphanedIds = async () =>
-        (await t.db.query<{ id: string }>(`SELECT id FROM trigger_deliveries WHERE orphaned ORDER BY id`)).map((r) => r.id);
+        (await t.db.query<{ id: string }>(`SELECT id FROM trigger_deliveries WHERE orphaned ORDER BY seq`)).map((r) => r.id);
 
-      expect(await collector.collectRemovedOwners(1)).toBe(2);
-      expect(await orphanedIds()).toEqual(['d1', 'd2']);
-      expect(await collector.collectRemovedOwners(1)).toBe(2);
-      expect(await orphanedIds()).toEqual(['d1', 'd2', 'd3', 'd4']);
-      expect(await collector.collectRemovedOwners(5)).toBe(1);
-      expect(await orphanedIds()).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
+      expect(await collector.collectRemovedOwners(1)).toBe(5);
+      expect(await orphanedIds()).toEqual(own.slice(0, 5));
+      expect(await collector.collectRemovedOwners(1)).toBe(5);
+      expect(await orphanedIds()).toEqual(own.slice(0, 10));
+      expect(await collector.collectRemovedOwners(5)).toBe(2);
+      expect(await orphanedIds()).toEqual(own);
       expect(await t.db.query(`SELECT 1 FROM trigger_delivery_owner_removals`)).toEqual([]);
       expect(await collector.collectRemovedOwners(5)).toBe(0);
 
       const changes = await t.db.query<{ name: string; type: string; rv: string }>(
         `SELECT name, type, rv::text AS rv FROM resource_changes WHERE resource = 'deliveries' ORDER BY rv`,
       );
-      expect(changes.map((c) => [c.name, c.type])).toEqual(['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => [id, 'MODIFIED']));
-      const versions = await t.db.query<{ id: string; rv: string }>(`SELECT id, resource_version::text AS rv FROM trigger_deliveries WHERE orphaned ORDER BY id`);
-      expect(versions.map((v) => v.rv)).toEqual(changes.map((c) => c.rv));
-      expect(await t.db.query(`SELECT id FROM trigger_deliveries`)).toHaveLength(6);
+      expect(changes.map((c) => c.type)).toEqual(own.map(() => 'MODIFIED'));
+      expect(changes.map((c) => c.name).sort()).toEqual(own);
+      const versions = await t.db.query<{ id: string; rv: string }>(`SELECT id, resource_version::text AS rv FROM trigger_deliveries WHERE orphaned`);
+      expect(Object.fromEntries(versions.map((v) => [v.id, v.rv]))).toEqual(Object.fromEntries(changes.map((c) => [c.name, c.rv])));
+      expect(await t.db.query(`SELECT id FROM trigger_deliveries`)).toHaveLength(13);
     } finally {
       await t.close();
     }

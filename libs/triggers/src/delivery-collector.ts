@@ -74,7 +74,7 @@ function removalPage(tx: Queryable, r: QueuedRemoval, batch: number): Promise<{ 
   if (r.owner_kind === NAMESPACE_REMOVAL) {
     // In no order: the namespace prefix of the owner index finds them (ORDER BY seq could walk every delivery's seq); each page is deleted.
     return tx.query(
-      `SELECT id, seq::text AS seq FROM trigger_deliveries WHERE namespace = $1 AND orphaned AND created_at <= $2::timestamptz LIMIT $3`,
+      `SELECT d.id, d.seq::text AS seq FROM trigger_deliveries d WHERE d.namespace = $1 AND d.orphaned AND d.created_at <= $2::timestamptz LIMIT $3`,
       [r.namespace, r.removed_at, batch],
       'trg-gc-ns-orphans',
     );
@@ -82,7 +82,8 @@ function removalPage(tx: Queryable, r: QueuedRemoval, batch: number): Promise<{ 
   // The (namespace, owner_name, seq) index finds them; the uid tells a re-created owner of the same name apart.
   // Orphaned ones stay, so orphaning goes on after the last one it did.
   return tx.query(
-    `SELECT id, seq::text AS seq FROM trigger_deliveries WHERE namespace = $1 AND owner_name = $2 AND owner_uid = $3::uuid AND seq > $4::bigint ORDER BY seq LIMIT $5`,
+    // ORDER BY d.seq, the column: `seq` alone would name the text output column (and order '10' before '9').
+    `SELECT d.id, d.seq::text AS seq FROM trigger_deliveries d WHERE d.namespace = $1 AND d.owner_name = $2 AND d.owner_uid = $3::uuid AND d.seq > $4::bigint ORDER BY d.seq LIMIT $5`,
     [r.namespace, r.owner_name, r.owner_uid, r.orphan ? r.orphaned_through : '0', batch],
     'trg-gc-owned',
   );
