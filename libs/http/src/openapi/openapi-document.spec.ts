@@ -73,6 +73,20 @@ describe('OpenApiDocuments', () => {
     }
   });
 
+  it('publishes delete with its DeleteOptions query parameters, and deletecollection on collections, as kube-apiserver', () => {
+    const names = (op: Json) => op.parameters.filter((p: Json) => p['in'] === 'query').map((p: Json) => p['name']);
+    const item = v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreams/{name}'].delete;
+    expect(names(item)).toEqual(['dryRun', 'gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'pretty']);
+    const collection = v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreams'].delete;
+    expect(collection.operationId).toBe('deleteImageOpenshiftIoV1CollectionNamespacedImageStream');
+    expect(collection['x-kubernetes-action']).toBe('deletecollection');
+    expect(names(collection)).toEqual(expect.arrayContaining(['propagationPolicy', 'labelSelector', 'fieldSelector', 'dryRun']));
+    expect(names(collection)).not.toContain('watch');
+    expect(v3['paths']['/apis/image.openshift.io/v1/images'].delete.operationId).toBe('deleteImageOpenshiftIoV1CollectionImage');
+    // Kinds without deletecollection (mappings are create-only) publish none.
+    expect(v3['paths']['/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreammappings'].delete).toBeUndefined();
+  });
+
   it('serves namespaced, all-namespaces, cluster and subresource paths as the routes do', () => {
     const paths = Object.keys(v3['paths']);
     expect(paths).toEqual(

@@ -10,7 +10,7 @@ import { triggerSchemas } from './trigger-schemas';
 import { quotaSchemas } from './quota-schemas';
 
 type Json = Record<string, unknown>;
-type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete';
+type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -48,7 +48,16 @@ const queryParameters: Record<string, { description: string; type: 'string' | 'i
   timeoutSeconds: { type: 'integer', description: 'Timeout for list/watch calls.' },
   watch: { type: 'boolean', description: 'Watch for changes to the described resources (watchable resources only).' },
   allowWatchBookmarks: { type: 'boolean', description: 'Ask for periodic BOOKMARK events on a watch.' },
+  gracePeriodSeconds: { type: 'integer', description: 'Accepted for compatibility; objects here are deleted at once.' },
+  orphanDependents: { type: 'boolean', description: 'Deprecated: true is propagationPolicy Orphan, false is Background.' },
+  propagationPolicy: {
+    type: 'string',
+    description: 'What happens to dependents: Orphan keeps them (their ownerReference to the object goes); Background (the default) and Foreground delete them after the object.',
+  },
 };
+
+/** A delete's query parameters, as kube-apiserver lists them (the same fields as a DeleteOptions body). */
+const deleteQuery = ['dryRun', 'gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'pretty'];
 
 const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
@@ -128,6 +137,10 @@ export class OpenApiDocuments {
         const response = info.kind === 'ImageStreamMapping' ? status : kind;
         ops.push({ method: 'post', action: 'post', verb: 'create', body: kind, response, code: '201', query: writeQuery });
       }
+      if (has('deletecollection')) {
+        const query = [...deleteQuery.filter((q) => q !== 'pretty'), ...listQuery.filter((q) => q !== 'watch' && q !== 'allowWatchBookmarks')];
+        ops.push({ method: 'delete', action: 'deletecollection', verb: 'deletecollection', body: `${META}.DeleteOptions`, response: status, code: '200', query });
+      }
       return ops;
     }
     if (has('get')) ops.push({ method: 'get', action: 'get', verb: 'read', response: kind, code: '200', query: ['pretty'] });
@@ -139,7 +152,7 @@ export class OpenApiDocuments {
     if (!has('patch') && has('create') && !sub) {
       ops.push({ method: 'patch', action: 'patch', verb: 'patch', body: `${META}.Patch`, response: status, code: '405', query: writeQuery });
     }
-    if (has('delete') && !sub) ops.push({ method: 'delete', action: 'delete', verb: 'delete', body: `${META}.DeleteOptions`, response: status, code: '200', query: ['dryRun', 'pretty'] });
+    if (has('delete') && !sub) ops.push({ method: 'delete', action: 'delete', verb: 'delete', body: `${META}.DeleteOptions`, response: status, code: '200', query: deleteQuery });
     return ops;
   }
 
@@ -162,6 +175,8 @@ export class OpenApiDocuments {
     const list = op.action === 'list' && op.verb !== 'listForAllNamespaces' ? 'List' : '';
     const scope = namespaced && op.verb !== 'listForAllNamespaces' ? 'Namespaced' : '';
     const kind = info.kind + (sub ? upperFirst(sub) : '');
+    // kube-apiserver: deleteImageOpenshiftIoV1CollectionNamespacedImageStream.
+    if (op.verb === 'deletecollection') return `delete${groupId(info.group, info.version)}Collection${scope}${kind}`;
     const verb = op.verb === 'listForAllNamespaces' ? 'list' : op.verb;
     return `${verb}${groupId(info.group, info.version)}${scope}${kind}${list}${op.verb === 'listForAllNamespaces' ? 'ForAllNamespaces' : ''}`;
   }
