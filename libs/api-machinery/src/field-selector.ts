@@ -68,12 +68,11 @@ function unescapeValue(raw: string): string {
 }
 
 /**
- * Parses a field selector as kube-apiserver does (apimachinery fields.ParseSelector, then the kind's
- * field label conversion): terms sorted, empty terms skipped, nothing trimmed, values unescaped; every
- * term is parsed before any field is checked, and fields other than `supported` are 400 with
- * `unknown`'s message, the first in sorted order.
+ * Reads a field selector's syntax as apimachinery fields.ParseSelector does (what kube-apiserver
+ * does while decoding the query, 400 on failure): terms sorted, empty terms skipped, nothing
+ * trimmed, values unescaped. Any field is accepted: see supportedFields.
  */
-export function parseFieldSelector(selector: string | undefined, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
+export function parseFieldSelectorSyntax(selector: string | undefined): FieldSelector {
   if (!selector) return [];
   const out: FieldSelector = [];
   for (const part of splitTerms(selector).sort()) {
@@ -82,9 +81,22 @@ export function parseFieldSelector(selector: string | undefined, supported: read
     if (!term) throw ApiError.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
     out.push({ field: term.field, op: term.op, value: unescapeValue(term.rawValue) });
   }
-  const unsupported = out.find((r) => !supported.includes(r.field));
-  if (unsupported) throw ApiError.badRequest(unknown(unsupported.field));
   return out;
+}
+
+/**
+ * The kind's field label conversion, which kube-apiserver applies after the list options are
+ * validated: a field other than `supported` is 400 with `unknown`'s message, the first in sorted order.
+ */
+export function supportedFields(selector: FieldSelector, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
+  const unsupported = selector.find((r) => !supported.includes(r.field));
+  if (unsupported) throw ApiError.badRequest(unknown(unsupported.field));
+  return selector;
+}
+
+/** Both steps at once (parseFieldSelectorSyntax, then supportedFields). */
+export function parseFieldSelector(selector: string | undefined, supported: readonly string[], unknown: (field: string) => string = unknownFieldSelector): FieldSelector {
+  return supportedFields(parseFieldSelectorSyntax(selector), supported, unknown);
 }
 
 export function matchesFields(selector: FieldSelector, fields: Record<string, string>): boolean {

@@ -43,3 +43,25 @@ describe('DeleteOptions propagation policy', () => {
     expect(deleteOptionsOf({}, {}).propagationPolicy).toBeUndefined();
   });
 });
+
+describe('list options: which error comes first (kube-apiserver: decode 400, validate 422, field label conversion 400)', () => {
+  const invalid = { resourceVersionMatch: 'Exact' }; // 422: forbidden unless resourceVersion is provided
+  const codeOf = (q: Record<string, string>) => {
+    try {
+      listOptionsOf(q, info, 'ns');
+      return 0;
+    } catch (e) {
+      return (e as { code: number }).code;
+    }
+  };
+
+  it('a selector that does not parse is 400 before the list options are validated', () => {
+    expect(codeOf({ ...invalid, labelSelector: 'a b' })).toBe(400);
+    expect(codeOf({ ...invalid, fieldSelector: 'nonsense' })).toBe(400);
+  });
+
+  it('an unknown field in a well-formed selector is refused after the validation', () => {
+    expect(codeOf({ ...invalid, fieldSelector: 'spec.x=1' })).toBe(422);
+    expect(codeOf({ fieldSelector: 'spec.x=1' })).toBe(400);
+  });
+});

@@ -6,7 +6,8 @@ import {
   fieldErr,
   type ListOptions,
   fieldLabelNotSupported,
-  parseFieldSelector,
+  parseFieldSelectorSyntax,
+  supportedFields,
   unknownFieldSelector,
   parseLabelSelector,
   type PatchType,
@@ -96,6 +97,11 @@ function validateListParams(q: Query): void {
 }
 
 export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | undefined): ListOptions {
+  // kube-apiserver's order: the selectors are parsed while the query decodes (400; the label
+  // selector first, as its field comes first in ListOptions), then ListOptions are validated (422),
+  // then the kind's field label conversion refuses unknown fields (400).
+  const labelSelector = parseLabelSelector(queryValue(q, 'labelSelector'));
+  const fieldTerms = parseFieldSelectorSyntax(queryValue(q, 'fieldSelector'));
   validateListParams(q);
   // apimachinery's default field label conversion accepts metadata.namespace on cluster-scoped kinds
   // too (Image: an empty value matches every object, another none); Namespace and Event have their
@@ -103,10 +109,11 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
   // have none, so they answer as the default does.
   const own = info.ownFieldLabelConversion === true;
   const metaFields = info.namespaced || !own ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
+  const fieldSelector = supportedFields(fieldTerms, [...metaFields, ...info.fieldSelectors], own ? fieldLabelNotSupported : unknownFieldSelector);
   return {
     namespace,
-    labelSelector: parseLabelSelector(queryValue(q, 'labelSelector')),
-    fieldSelector: parseFieldSelector(queryValue(q, 'fieldSelector'), [...metaFields, ...info.fieldSelectors], own ? fieldLabelNotSupported : unknownFieldSelector),
+    labelSelector,
+    fieldSelector,
     limit: limitOf(q),
     continueToken: queryValue(q, 'continue') || undefined,
     ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),
