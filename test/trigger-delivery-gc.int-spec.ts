@@ -1,15 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Client } from 'pg';
-import { redisConnectionOptions, TriggerJob, TriggerQueue } from '@app/queue-contracts';
 import { call, watchEvents } from '@app/testing';
 import { ClientNode, waitFor } from './support/client-node';
+import { DeliveryFixture } from './support/delivery-fixture';
 import { pollUntil } from './support/poll';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
-import { createSigningSecret, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
-import { Receiver } from './support/webhook-receiver';
+import { createSigningSecret, digest, listDeliveries, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
 
 /**
@@ -20,42 +14,15 @@ const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
  * long ago; an attempt in flight when its delivery goes ends quietly.
  */
 describe('Delivery garbage collection (owner deletion, namespace deletion, retention)', () => {
-  const queuePrefix = `gc${randomBytes(4).toString('hex')}`;
-  let server: TriggerServer;
-  let pg: Client;
-  const rx = new Receiver();
   const ns = 'gc';
-  const trg = (namespace = ns) => `${server.url}${TRIGGERS_API}/namespaces/${namespace}`;
-  const img = (namespace = ns) => `${server.url}/apis/image.openshift.io/v1/namespaces/${namespace}`;
-  const map = (stream: string, image: string, namespace = ns, tag = 'v1') => mapImage(server.url, namespace, { stream, tag, image, repository: `quay.io/acme/${stream}` });
-  const createStream = async (name: string, namespace = ns) => expect((await call('POST', `${img(namespace)}/imagestreams`, { metadata: { name } })).status).toBe(201);
-  const createTrigger = async (name: string, stream: string, namespace = ns) => {
-    const res = await call('POST', `${trg(namespace)}/triggers`, { metadata: { name }, spec: triggerSpec(`${stream}:v1`, { kind: 'Build', name }, rx.url(`/${name}`)) });
-    expect(res.status).toBe(201);
-    return res.body;
-  };
-  const delivered = (trigger: string, n: number, namespace = ns) =>
-    pollUntil(() => listDeliveries(server.url, namespace, trigger), (ds) => ds.length === n && ds.every((d) => d.status.state === 'delivered'), 15000);
-  const count = async (sql: string, params: unknown[] = []) => Number((await pg.query<{ n: string }>(sql, params)).rows[0]!.n);
-
-  beforeAll(async () => {
-    await rx.start();
-    server = await startTriggerServer({
-      TRIGGER_QUEUE_PREFIX: queuePrefix,
-      TRIGGER_BACKOFF_BASE_MS: '100',
-      TRIGGER_BACKOFF_MAX_MS: '300',
-      TRIGGER_ATTEMPT_BUDGET: '3',
-      TRIGGER_DELIVERY_RETENTION_SECONDS: '3600',
-    });
-    pg = new Client({ connectionString: server.databaseUrl });
-    await pg.connect();
-    expect((await createSigningSecret(server.url, ns)).status).toBe(201);
-  }, 90000);
-  afterAll(async () => {
-    await pg?.end();
-    await server?.close();
-    rx.close();
+  const f = new DeliveryFixture(ns, {
+    TRIGGER_BACKOFF_BASE_MS: '100',
+    TRIGGER_BACKOFF_MAX_MS: '300',
+    TRIGGER_ATTEMPT_BUDGET: '3',
+    TRIGGER_DELIVERY_RETENTION_SECONDS: '3600',
   });
+  const { trg, map, createStream, createTrigger, delivered } = f;
+  const count = async (sql: string, params: unknown[] = []) => Number((await f.pg.query<{ n: string }>(sql, params)).rows[0]!.n);
 
   it('deleting a Trigger deletes its deliveries (a DELETED event each, with the last state), their attempts and unshared event bases; another trigger keeps its own', async () => {
     await createStream('shared');
@@ -67,7 +34,7 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
       await delivered('doomed', ['a', 'b', 'c'].indexOf(c) + 1);
       await delivered('kept', ['a', 'b', 'c'].indexOf(c) + 1);
     }
-    const before = await listDeliveries(server.url, ns, 'doomed');
+    const before = await listDeliveries(f.server.url, ns, 'doomed');
     expect(before[0].metadata.ownerReferences).toEqual([
       { apiVersion: 'triggers.imagestreamd.io/v1', kind: 'Trigger', name: 'doomed', uid: doomed.metadata.uid, controller: true, blockOwnerDeletion: true },
     ]);
@@ -78,7 +45,7 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
     const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
     // And as client-node's Watch (what its informers run) sees them.
-    const client = new ClientNode(server.url, ns);
+    const client = new ClientNode(f.server.url, ns);
     try {
       await client.ready;
       const cn = await client.watch(`${TRIGGERS_API}/namespaces/${ns}/deliveries`, { resourceVersion: from });
@@ -106,9 +73,9 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     expect(w.events.filter((e) => e.object?.metadata?.labels?.[TRIGGER_LABEL] === 'kept')).toEqual([]);
 
     for (const id of ids) expect((await call('GET', `${trg()}/deliveries/${id}`)).status).toBe(404);
-    expect(await listDeliveries(server.url, ns, 'doomed')).toEqual([]);
+    expect(await listDeliveries(f.server.url, ns, 'doomed')).toEqual([]);
     expect(await count(`SELECT count(*) AS n FROM trigger_delivery_attempts WHERE delivery_id = ANY($1::text[])`, [ids])).toBe(0);
-    const kept = await listDeliveries(server.url, ns, 'kept');
+    const kept = await listDeliveries(f.server.url, ns, 'kept');
     expect(kept.map((d) => d.status.state)).toEqual(['delivered', 'delivered', 'delivered']);
     // The bases are shared with the kept trigger's deliveries, whose events still read whole.
     expect(await count(`SELECT count(*) AS n FROM trigger_delivery_event_bases`)).toBe(3);
@@ -119,8 +86,8 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
 
     // The last users gone, the bases go too.
     expect((await call('DELETE', `${trg()}/triggers/kept`)).status).toBe(200);
-    await pollUntil(() => listDeliveries(server.url, ns, 'kept'), (ds) => ds.length === 0, 15000);
-    expect(await listDeliveries(server.url, ns, 'kept')).toEqual([]);
+    await pollUntil(() => listDeliveries(f.server.url, ns, 'kept'), (ds) => ds.length === 0, 15000);
+    expect(await listDeliveries(f.server.url, ns, 'kept')).toEqual([]);
     expect(await count(`SELECT count(*) AS n FROM trigger_delivery_event_bases`)).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`)).toBe(0);
   });
@@ -128,36 +95,36 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
   it('deletecollection of Triggers deletes their deliveries; a Trigger created again under the same name keeps its new ones', async () => {
     await createStream('batch');
     for (const name of ['batch-1', 'batch-2']) {
-      const res = await call('POST', `${trg()}/triggers`, { metadata: { name, labels: { group: 'batch' } }, spec: triggerSpec('batch:v1', { kind: 'Build', name }, rx.url(`/${name}`)) });
+      const res = await call('POST', `${trg()}/triggers`, { metadata: { name, labels: { group: 'batch' } }, spec: triggerSpec('batch:v1', { kind: 'Build', name }, f.rx.url(`/${name}`)) });
       expect(res.status).toBe(201);
     }
     await map('batch', digest('7'));
     await delivered('batch-1', 1);
     await delivered('batch-2', 1);
-    const [old] = await listDeliveries(server.url, ns, 'batch-1');
+    const [old] = await listDeliveries(f.server.url, ns, 'batch-1');
     expect((await call('DELETE', `${trg()}/triggers?labelSelector=group%3Dbatch`)).status).toBe(200);
     // Created again at once, before the collector ran or while it runs: a new uid, and its fire is its own.
     const again = await createTrigger('batch-1', 'batch');
     const [fresh] = await pollUntil(
-      () => listDeliveries(server.url, ns, 'batch-1'),
+      () => listDeliveries(f.server.url, ns, 'batch-1'),
       (ds) => ds.length === 1 && ds[0].spec.owner.uid === again.metadata.uid && ds[0].status.state === 'delivered',
       15000,
     );
     expect(fresh.metadata.name).not.toBe(old.metadata.name);
-    expect(await pollUntil(() => listDeliveries(server.url, ns, 'batch-2'), (ds) => ds.length === 0, 15000)).toEqual([]);
+    expect(await pollUntil(() => listDeliveries(f.server.url, ns, 'batch-2'), (ds) => ds.length === 0, 15000)).toEqual([]);
     expect((await call('GET', `${trg()}/deliveries/${old.metadata.name}`)).status).toBe(404);
     await pollUntil(() => count(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`), (n) => n === 0, 15000);
-    expect((await listDeliveries(server.url, ns, 'batch-1')).map((d) => d.metadata.name)).toEqual([fresh.metadata.name]);
+    expect((await listDeliveries(f.server.url, ns, 'batch-1')).map((d) => d.metadata.name)).toEqual([fresh.metadata.name]);
   });
 
   it('deleting a namespace deletes the deliveries of its Triggers and annotated workloads', async () => {
     const gone = 'gc-gone';
-    expect((await call('POST', `${server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
-    expect((await createSigningSecret(server.url, gone)).status).toBe(201);
+    expect((await call('POST', `${f.server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
+    expect((await createSigningSecret(f.server.url, gone)).status).toBe(201);
     await createStream('app', gone);
     await createStream('web', gone);
     await createTrigger('rebuild', 'app', gone);
-    const deploy = await call('POST', `${server.url}/apis/apps/v1/namespaces/${gone}/deployments`, {
+    const deploy = await call('POST', `${f.server.url}/apis/apps/v1/namespaces/${gone}/deployments`, {
       metadata: {
         name: 'web',
         annotations: { 'image.openshift.io/triggers': JSON.stringify([{ from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }]) },
@@ -168,18 +135,18 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     await map('app', digest('d'), gone);
     await map('web', digest('e'), gone, 'latest');
     await delivered('rebuild', 1, gone);
-    const [applied] = await pollUntil(() => listDeliveries(server.url, gone, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
+    const [applied] = await pollUntil(() => listDeliveries(f.server.url, gone, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
     expect(applied.metadata.ownerReferences).toEqual([
       { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: deploy.body.metadata.uid, controller: true, blockOwnerDeletion: true },
     ]);
     // Another namespace's deliveries stay.
-    const elsewhere = (await listDeliveries(server.url, ns)).length;
+    const elsewhere = (await listDeliveries(f.server.url, ns)).length;
 
-    expect((await call('DELETE', `${server.url}/api/v1/namespaces/${gone}`)).status).toBe(200);
-    const left = await pollUntil(() => listDeliveries(server.url, gone), (ds) => ds.length === 0, 20000);
+    expect((await call('DELETE', `${f.server.url}/api/v1/namespaces/${gone}`)).status).toBe(200);
+    const left = await pollUntil(() => listDeliveries(f.server.url, gone), (ds) => ds.length === 0, 20000);
     expect(left).toEqual([]);
     expect((await call('GET', `${trg(gone)}/deliveries/${applied.metadata.name}`)).status).toBe(404);
-    expect((await listDeliveries(server.url, ns)).length).toBe(elsewhere);
+    expect((await listDeliveries(f.server.url, ns)).length).toBe(elsewhere);
   });
 
   it('retention deletes only deliveries that reached a final state longer ago than TRIGGER_DELIVERY_RETENTION_SECONDS, with DELETED events', async () => {
@@ -189,23 +156,21 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
       await map('aging', digest(c));
       await delivered('aging', ['1', '2', '3'].indexOf(c) + 1);
     }
-    const [old, pendingLong, recent] = (await listDeliveries(server.url, ns, 'aging')).map((d) => d.metadata.name as string);
+    const [old, pendingLong, recent] = (await listDeliveries(f.server.url, ns, 'aging')).map((d) => d.metadata.name as string);
     // Two hours ago (retention is one hour): one delivered then; one created then but pending
     // again (a redriven dead letter whose next attempt is tomorrow); one delivered just now.
-    await pg.query(`UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' WHERE id = $1`, [old]);
-    await pg.query(
+    await f.pg.query(`UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' WHERE id = $1`, [old]);
+    await f.pg.query(
       `UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours', state = 'pending', next_attempt_at = now() + interval '1 day' WHERE id = $1`,
       [pendingLong],
     );
     const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
     const w = watchEvents(`${trg()}/deliveries?watch=1&resourceVersion=${from}`);
-    const queue = new Queue(TriggerQueue.Maintenance, { connection: redisConnectionOptions(redisUrl, 'worker'), prefix: queuePrefix });
     try {
-      await queue.add(TriggerJob.Prune, {});
+      await f.queuePrune();
       await w.waitFor((e) => e.some((x) => x.type === 'DELETED'), 15000);
     } finally {
       w.stop();
-      await queue.close();
     }
     expect(w.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual([old]);
     expect(w.events.find((e) => e.type === 'DELETED')!.object.status.state).toBe('delivered');
@@ -220,20 +185,20 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // The receiver holds the POST, then answers 500 (which would schedule a retry).
-    rx.answer('/slow', { status: 500, after: held });
+    f.rx.answer('/slow', { status: 500, after: held });
     await map('slow', digest('f'));
-    await rx.waitFor('/slow', 1);
-    const [inFlight] = await listDeliveries(server.url, ns, 'slow');
-    const logBefore = server.output().length;
+    await f.rx.waitFor('/slow', 1);
+    const [inFlight] = await listDeliveries(f.server.url, ns, 'slow');
+    const logBefore = f.server.output().length;
     expect((await call('DELETE', `${trg()}/triggers/slow`)).status).toBe(200);
     const gone = await pollUntil(async () => (await call('GET', `${trg()}/deliveries/${inFlight.metadata.name}`)).status, (s) => s === 404, 15000);
     expect(gone).toBe(404);
     release();
     // Backoff is 100-300 ms: a retry would have come by now.
     await new Promise((r) => setTimeout(r, 2000));
-    expect(rx.at('/slow')).toHaveLength(1);
+    expect(f.rx.at('/slow')).toHaveLength(1);
     expect((await call('GET', `${trg()}/deliveries/${inFlight.metadata.name}`)).status).toBe(404);
-    const log = server.output().slice(logBefore);
+    const log = f.server.output().slice(logBefore);
     expect(log).not.toMatch(/"level":(40|50|60)|\bERROR\b|\bWARN\b/);
   });
 });

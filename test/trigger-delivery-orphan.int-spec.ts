@@ -1,17 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { redisConnectionOptions, TriggerJob, TriggerQueue } from '@app/queue-contracts';
 import { call, watchEvents } from '@app/testing';
 import { DeliveryCollector, queueNamespaceOrphanCollection } from '@app/triggers';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
+import { DeliveryFixture } from './support/delivery-fixture';
 import { pollUntil } from './support/poll';
 import { openTestDatabase } from './support/test-database';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import { createSigningSecret, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
-import { Receiver } from './support/webhook-receiver';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
 
 /**
@@ -21,22 +17,9 @@ const TRIGGER_LABEL = 'triggers.imagestreamd.io/trigger';
  * Background (the default) deletes them.
  */
 describe('Delivery orphaning (propagationPolicy Orphan)', () => {
-  const queuePrefix = `or${randomBytes(4).toString('hex')}`;
-  let server: TriggerServer;
-  let pg: Client;
-  const rx = new Receiver();
   const ns = 'orphans';
-  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/${ns}`;
-  const img = () => `${server.url}/apis/image.openshift.io/v1/namespaces/${ns}`;
-  const map = (stream: string, image: string) => mapImage(server.url, ns, { stream, tag: 'v1', image, repository: `quay.io/acme/${stream}` });
-  const createStream = async (name: string) => expect((await call('POST', `${img()}/imagestreams`, { metadata: { name } })).status).toBe(201);
-  const createTrigger = async (name: string, stream: string) => {
-    const res = await call('POST', `${trg()}/triggers`, { metadata: { name }, spec: triggerSpec(`${stream}:v1`, { kind: 'Build', name }, rx.url(`/${name}`)) });
-    expect(res.status).toBe(201);
-    return res.body;
-  };
-  const delivered = (trigger: string, n: number) =>
-    pollUntil(() => listDeliveries(server.url, ns, trigger), (ds) => ds.length === n && ds.every((d) => d.status.state === 'delivered'), 15000);
+  const f = new DeliveryFixture(ns, { TRIGGER_DELIVERY_RETENTION_SECONDS: '3600' });
+  const { trg, map, createStream, createTrigger, delivered } = f;
   /** A trigger on its own stream with one delivered delivery per digest character of `pushes`. */
   const triggerWithDeliveries = async (name: string, pushes: string[]) => {
     await createStream(name);
@@ -47,24 +30,11 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     }
     return trigger;
   };
-  const queued = async () => Number((await pg.query<{ n: string }>(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`)).rows[0]!.n);
-
-  beforeAll(async () => {
-    await rx.start();
-    server = await startTriggerServer({ TRIGGER_QUEUE_PREFIX: queuePrefix, TRIGGER_DELIVERY_RETENTION_SECONDS: '3600' });
-    pg = new Client({ connectionString: server.databaseUrl });
-    await pg.connect();
-    expect((await createSigningSecret(server.url, ns)).status).toBe(201);
-  }, 90000);
-  afterAll(async () => {
-    await pg?.end();
-    await server?.close();
-    rx.close();
-  });
+  const queued = async () => Number((await f.pg.query<{ n: string }>(`SELECT count(*) AS n FROM trigger_delivery_owner_removals`)).rows[0]!.n);
 
   it('DELETE with propagationPolicy Orphan keeps the deliveries without ownerReferences (MODIFIED each); a Trigger created again does not adopt them; retention still collects them', async () => {
     const owner = await triggerWithDeliveries('kept', ['1', '2', '3']);
-    const before = await listDeliveries(server.url, ns, 'kept');
+    const before = await listDeliveries(f.server.url, ns, 'kept');
     expect(before[0].metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Trigger', name: 'kept', uid: owner.metadata.uid })]);
     const ids = before.map((d) => d.metadata.name as string).sort();
 
@@ -89,7 +59,7 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     }
 
     // Listed by the trigger label and read one by one: all there, no ownerReferences, the rest unchanged.
-    const after = await listDeliveries(server.url, ns, 'kept');
+    const after = await listDeliveries(f.server.url, ns, 'kept');
     expect(after.map((d) => d.metadata.name).sort()).toEqual(ids);
     for (const d of after) {
       expect(d.metadata.ownerReferences).toBeUndefined();
@@ -110,7 +80,7 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     const again = await createTrigger('kept', 'kept');
     await map('kept', digest('4'));
     const withNew = await pollUntil(
-      () => listDeliveries(server.url, ns, 'kept'),
+      () => listDeliveries(f.server.url, ns, 'kept'),
       (ds) => ds.some((d) => d.spec.image === digest('4')) && ds.every((d) => d.status.state === 'delivered'),
       15000,
     );
@@ -119,20 +89,15 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     for (const d of fresh) expect(d.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: again.metadata.uid })]);
     expect(withNew.filter((d) => ids.includes(d.metadata.name)).every((d) => d.metadata.ownerReferences === undefined)).toBe(true);
     expect((await call('DELETE', `${trg()}/triggers/kept`, { propagationPolicy: 'Background' })).status).toBe(200);
-    const left = await pollUntil(() => listDeliveries(server.url, ns, 'kept'), (ds) => ds.length === 3, 15000);
+    const left = await pollUntil(() => listDeliveries(f.server.url, ns, 'kept'), (ds) => ds.length === 3, 15000);
     expect(left.map((d) => d.metadata.name).sort()).toEqual(ids);
 
     // Retention collects an orphan like any delivery.
-    await pg.query(`UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' WHERE id = $1`, [ids[0]]);
-    const queue = new Queue(TriggerQueue.Maintenance, { connection: redisConnectionOptions(redisUrl, 'worker'), prefix: queuePrefix });
-    try {
-      await queue.add(TriggerJob.Prune, {});
-      await pollUntil(async () => (await call('GET', `${trg()}/deliveries/${ids[0]}`)).status, (s) => s === 404, 15000);
-    } finally {
-      await queue.close();
-    }
+    await f.pg.query(`UPDATE trigger_deliveries SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' WHERE id = $1`, [ids[0]]);
+    await f.queuePrune();
+    await pollUntil(async () => (await call('GET', `${trg()}/deliveries/${ids[0]}`)).status, (s) => s === 404, 15000);
     expect((await call('GET', `${trg()}/deliveries/${ids[0]}`)).status).toBe(404);
-    expect((await listDeliveries(server.url, ns, 'kept')).map((d) => d.metadata.name).sort()).toEqual(ids.slice(1));
+    expect((await listDeliveries(f.server.url, ns, 'kept')).map((d) => d.metadata.name).sort()).toEqual(ids.slice(1));
   });
 
   it('a DELETE without a policy, or Foreground, still deletes the deliveries; orphanDependents=true orphans them', async () => {
@@ -143,15 +108,15 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     expect((await call('DELETE', `${trg()}/triggers/fore`, { propagationPolicy: 'Foreground' })).status).toBe(200);
     expect((await call('DELETE', `${trg()}/triggers/legacy?orphanDependents=true`)).status).toBe(200);
     await pollUntil(queued, (n) => n === 0, 15000);
-    expect(await listDeliveries(server.url, ns, 'plain')).toEqual([]);
-    expect(await listDeliveries(server.url, ns, 'fore')).toEqual([]);
-    const [legacy] = await listDeliveries(server.url, ns, 'legacy');
+    expect(await listDeliveries(f.server.url, ns, 'plain')).toEqual([]);
+    expect(await listDeliveries(f.server.url, ns, 'fore')).toEqual([]);
+    const [legacy] = await listDeliveries(f.server.url, ns, 'legacy');
     expect(legacy.metadata.ownerReferences).toBeUndefined();
   });
 
   it('an annotated Deployment deleted with propagationPolicy Orphan keeps the deliveries recording its updates, without ownerReferences', async () => {
     await createStream('web');
-    const deploy = await call('POST', `${server.url}/apis/apps/v1/namespaces/${ns}/deployments`, {
+    const deploy = await call('POST', `${f.server.url}/apis/apps/v1/namespaces/${ns}/deployments`, {
       metadata: {
         name: 'web',
         annotations: { 'image.openshift.io/triggers': JSON.stringify([{ from: { kind: 'ImageStreamTag', name: 'web:v1' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' }]) },
@@ -160,10 +125,10 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     });
     expect(deploy.status).toBe(201);
     await map('web', digest('e'));
-    const [applied] = await pollUntil(() => listDeliveries(server.url, ns, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
+    const [applied] = await pollUntil(() => listDeliveries(f.server.url, ns, 'web'), (ds) => ds[0]?.status.state === 'applied', 15000);
     expect(applied.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', uid: deploy.body.metadata.uid })]);
-    expect((await call('DELETE', `${server.url}/apis/apps/v1/namespaces/${ns}/deployments/web`, { propagationPolicy: 'Orphan' })).status).toBe(200);
-    const [kept] = await pollUntil(() => listDeliveries(server.url, ns, 'web'), (ds) => ds.length === 1 && ds[0].metadata.ownerReferences === undefined, 15000);
+    expect((await call('DELETE', `${f.server.url}/apis/apps/v1/namespaces/${ns}/deployments/web`, { propagationPolicy: 'Orphan' })).status).toBe(200);
+    const [kept] = await pollUntil(() => listDeliveries(f.server.url, ns, 'web'), (ds) => ds.length === 1 && ds[0].metadata.ownerReferences === undefined, 15000);
     expect(kept).toMatchObject({ metadata: { name: applied.metadata.name }, spec: { owner: { kind: 'Deployment', name: 'web' } }, status: { state: 'applied' } });
     expect(kept.metadata.ownerReferences).toBeUndefined();
     await pollUntil(queued, (n) => n === 0, 15000);
@@ -171,32 +136,32 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
 
   it("deleting the namespace deletes its orphans, also those whose trigger's orphaning was still under way", async () => {
     const gone = 'orphans-gone';
-    const url = `${server.url}${TRIGGERS_API}/namespaces/${gone}`;
-    expect((await call('POST', `${server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
-    expect((await createSigningSecret(server.url, gone)).status).toBe(201);
+    const url = `${f.server.url}${TRIGGERS_API}/namespaces/${gone}`;
+    expect((await call('POST', `${f.server.url}/api/v1/namespaces`, { metadata: { name: gone } })).status).toBe(201);
+    expect((await createSigningSecret(f.server.url, gone)).status).toBe(201);
     for (const name of ['settled', 'late']) {
-      expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${gone}/imagestreams`, { metadata: { name } })).status).toBe(201);
-      expect((await call('POST', `${url}/triggers`, { metadata: { name }, spec: triggerSpec(`${name}:v1`, { kind: 'Build', name }, rx.url(`/${name}`)) })).status).toBe(201);
-      await mapImage(server.url, gone, { stream: name, tag: 'v1', image: digest('a'), repository: `quay.io/acme/${name}` });
-      await pollUntil(() => listDeliveries(server.url, gone, name), (ds) => ds.length === 1 && ds[0].status.state === 'delivered', 15000);
+      expect((await call('POST', `${f.server.url}/apis/image.openshift.io/v1/namespaces/${gone}/imagestreams`, { metadata: { name } })).status).toBe(201);
+      expect((await call('POST', `${url}/triggers`, { metadata: { name }, spec: triggerSpec(`${name}:v1`, { kind: 'Build', name }, f.rx.url(`/${name}`)) })).status).toBe(201);
+      await mapImage(f.server.url, gone, { stream: name, tag: 'v1', image: digest('a'), repository: `quay.io/acme/${name}` });
+      await pollUntil(() => listDeliveries(f.server.url, gone, name), (ds) => ds.length === 1 && ds[0].status.state === 'delivered', 15000);
     }
     expect((await call('DELETE', `${url}/triggers/settled`, { propagationPolicy: 'Orphan' })).status).toBe(200);
-    await pollUntil(() => listDeliveries(server.url, gone, 'settled'), (ds) => ds[0]?.metadata.ownerReferences === undefined, 15000);
+    await pollUntil(() => listDeliveries(f.server.url, gone, 'settled'), (ds) => ds[0]?.metadata.ownerReferences === undefined, 15000);
     // Orphaned, then the namespace goes at once.
     expect((await call('DELETE', `${url}/triggers/late`, { propagationPolicy: 'Orphan' })).status).toBe(200);
-    expect((await call('DELETE', `${server.url}/api/v1/namespaces/${gone}`)).status).toBe(200);
-    expect(await pollUntil(() => listDeliveries(server.url, gone), (ds) => ds.length === 0, 20000)).toEqual([]);
+    expect((await call('DELETE', `${f.server.url}/api/v1/namespaces/${gone}`)).status).toBe(200);
+    expect(await pollUntil(() => listDeliveries(f.server.url, gone), (ds) => ds.length === 0, 20000)).toEqual([]);
     await pollUntil(queued, (n) => n === 0, 15000);
-    expect(await listDeliveries(server.url, gone)).toEqual([]);
+    expect(await listDeliveries(f.server.url, gone)).toEqual([]);
     // Removed: what is read now is the implicit namespace every name has (no uid, not Terminating).
-    const removed = await pollUntil(async () => (await call('GET', `${server.url}/api/v1/namespaces/${gone}`)).body, (b) => b.metadata.uid === undefined, 15000);
+    const removed = await pollUntil(async () => (await call('GET', `${f.server.url}/api/v1/namespaces/${gone}`)).body, (b) => b.metadata.uid === undefined, 15000);
     expect(removed.status.phase).toBe('Active');
   });
 
   (kubectlFound ? it : it.skip)('kubectl delete --cascade=orphan keeps the deliveries without ownerReferences; kubectl delete (background) deletes them', async () => {
     await triggerWithDeliveries('kc-orphan', ['8']);
     await triggerWithDeliveries('kc-cascade', ['9']);
-    const ws = kubectlWorkspace(server.url, ns);
+    const ws = kubectlWorkspace(f.server.url, ns);
     try {
       await ws.ok(['delete', 'triggers.triggers.imagestreamd.io', 'kc-orphan', '--cascade=orphan']);
       await ws.ok(['delete', 'triggers.triggers.imagestreamd.io', 'kc-cascade']);
@@ -204,10 +169,10 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
       ws.remove();
     }
     await pollUntil(queued, (n) => n === 0, 15000);
-    const kept = await listDeliveries(server.url, ns, 'kc-orphan');
+    const kept = await listDeliveries(f.server.url, ns, 'kc-orphan');
     expect(kept).toHaveLength(1);
     expect(kept[0].metadata.ownerReferences).toBeUndefined();
-    expect(await listDeliveries(server.url, ns, 'kc-cascade')).toEqual([]);
+    expect(await listDeliveries(f.server.url, ns, 'kc-cascade')).toEqual([]);
   });
 });
 
