@@ -1,4 +1,5 @@
 import { call } from '@app/testing';
+import { Client } from 'pg';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import {
@@ -140,6 +141,51 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
     expect(cleared).toMatchObject({ status: 'False', reason: 'Delivered' });
     expect(cleared.message).toContain(newer.metadata.name);
     expect(cleared.lastTransitionTime >= dead.lastTransitionTime).toBe(true);
+  });
+
+  it('an older delivery dying while a newer one is recorded as delivered in its batch: DeadLettered ends False, naming the newer one', async () => {
+    const a = gate();
+    const b = gate();
+    // A is rejected (dead at once); B, sent by the batch path, succeeds.
+    rx.answer('/race', { status: 400, after: a.held }, { status: 200, after: b.held });
+    await firstFire('race');
+    await map('race', digest('b'));
+    await rx.waitFor('/race', 2);
+    // Widen the window between A's check for a newer finished delivery and its commit: its status
+    // write sleeps, holding the trigger's row, while B's batch commits and reads the condition.
+    const pg = new Client({ connectionString: server.databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query(`CREATE FUNCTION test_slow_dead_letter() RETURNS trigger LANGUAGE plpgsql AS $$
+                      BEGIN
+                        IF NEW.name = 'race' AND NEW.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb
+                           AND NOT coalesce(OLD.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb, false) THEN
+                          PERFORM pg_sleep(2);
+                        END IF;
+                        RETURN NEW;
+                      END $$`);
+      await pg.query(`CREATE TRIGGER test_slow_dead_letter BEFORE UPDATE ON triggers FOR EACH ROW EXECUTE FUNCTION test_slow_dead_letter()`);
+      a.release();
+      await pollUntil(
+        async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n,
+        (n) => n === 1,
+      );
+      b.release();
+      const ds = await pollUntil(() => deliveriesOf('race'), (x) => x[1]?.status.state === 'delivered');
+      // A's status write is still asleep: B was recorded in between.
+      expect((await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n).toBe(1);
+      await pollUntil(
+        async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n,
+        (n) => n === 0,
+      );
+      await sleep(1500);
+      const c = findCondition(await getTrigger(server.url, 'demo', 'race'), 'DeadLettered');
+      expect(c).toMatchObject({ status: 'False', reason: 'Delivered' });
+      expect(c.message).toContain(ds[1].metadata.name);
+    } finally {
+      await pg.query('DROP TRIGGER IF EXISTS test_slow_dead_letter ON triggers');
+      await pg.end();
+    }
   });
 
   it('OlderImageIgnored turns False when a later evaluation finds the tag back at the image last triggered', async () => {

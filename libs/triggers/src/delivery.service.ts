@@ -1,14 +1,13 @@
 import type { TriggerConfig } from '@app/config';
-import { type Database, noteChange, type Queryable } from '@app/persistence';
+import { type Database, noteChange } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
-import { jsonEqual, nowTimestamp } from '@app/api-machinery';
-import { setCondition, writeTriggerStatuses } from './evaluator';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
 import { eventBaseJoin, eventSql } from './event-bases';
-import { disabledConditions, endpointDisabledSql, isEndpointDisabled, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
+import { ownersStillDeadLettered, type PermanentFailure, recordOutcomeOnTrigger, settleDeadLetter } from './dead-letter-condition';
+import { endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
@@ -130,9 +129,6 @@ function claimSql(where: string, attempt: string, leaseMs: string, ids?: string)
           ${loadSelect('c', ', a.id::text AS attempt_id')} JOIN a ON a.delivery_id = d.id`;
 }
 
-/** Why a delivery fails for good at once (no retry can help); the DeadLettered condition's reason. */
-type PermanentFailure = 'AddressNotAllowed' | 'SigningSecretUnavailable' | 'ReceiverRejected' | 'ReceiverGone';
-
 interface BatchRecord {
   id: string;
   attempt_id: string;
@@ -249,6 +245,7 @@ export class DeliveryService {
       const started = { id: d.attempt_id };
       const r = await this.post(d);
       const next = this.nextState(r, attempt);
+      let deadLettered = false;
       const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
         await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
           started.id,
@@ -266,9 +263,10 @@ export class DeliveryService {
           [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
         );
         await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
-        if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') await this.recordOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
+        if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') deadLettered = await recordOutcomeOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
         return moved.length > 0;
       }));
+      if (deadLettered) await this.withDb(() => settleDeadLetter(this.db, d));
       // Deleted during the POST (its owner was removed, or retention): nothing to record or retry.
       if (!recorded) return { kind: 'done' };
       if (next.state === 'delivered') return { kind: 'done' };
@@ -336,11 +334,10 @@ export class DeliveryService {
     });
     if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
     // One statement: finish (or withdraw, for unsent) the attempt rows, move the deliveries, and
-    // name the owners whose DeadLettered condition a success should clear (rare). Known gap: the
-    // condition is read from this statement's snapshot without the trigger's lock, so an older
-    // delivery's death recorded concurrently (its check ran before this commit, its write after
-    // this read) is not cleared by this newer success; closing it needs the owners' rows locked here.
-    const clear = await this.withDb(() => this.db.query<{ owner_uid: string; id: string }>(
+    // name the trigger deliveries that finished. Successes are recorded without the triggers'
+    // locks (a fan-out touches thousands): which of them must clear DeadLettered is read after
+    // this commits (see settleDeadLetter).
+    const finished = await this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, finished timestamptz)),
             v AS MATERIALIZED (SELECT r.id, nextval('resource_version_seq') AS rv FROM r),
@@ -356,17 +353,21 @@ export class DeliveryService {
                       FROM r JOIN v ON v.id = r.id WHERE d.id = r.id AND d.generation = 1
                     RETURNING d.id, d.owner_uid, d.owner_kind, r.state, d.namespace, d.owner_name),
             ch AS (${deliveryChangesSql('v', 'upd', 'MODIFIED', `'pending'`)})
-       SELECT upd.owner_uid::text AS owner_uid, upd.id FROM upd JOIN triggers t ON t.uid = upd.owner_uid
-        WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')
-          AND (upd.state = 'dead' OR t.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb)`,
+       SELECT upd.owner_uid::text AS owner_uid, upd.id, upd.state FROM upd WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')`,
       [JSON.stringify(records)],
       'trg-delivery-batch-record',
     ));
     noteChange(this.db);
     const byId = new Map(rows.map((d) => [d.id, d]));
-    for (const c of clear) {
-      const rec = records.find((r) => r.id === c.id)!;
-      await this.withDb(() => this.db.transaction((tx) => this.recordOnTrigger(tx, byId.get(c.id)!, rec.state === 'dead', rec.error, rec.permanent ?? null)));
+    const deliveredOwners = [...new Set(finished.filter((c) => c.state === 'delivered').map((c) => c.owner_uid))];
+    const stillDeadLettered = await this.withDb(() => ownersStillDeadLettered(this.db, deliveredOwners));
+    const recordById = new Map(records.map((r) => [r.id, r]));
+    for (const c of finished) {
+      if (c.state === 'delivered' && !stillDeadLettered.has(c.owner_uid)) continue;
+      const rec = recordById.get(c.id)!;
+      const d = byId.get(c.id)!;
+      const deadLettered = await this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null)));
+      if (deadLettered) await this.withDb(() => settleDeadLetter(this.db, d));
     }
     const followUps = records
       .filter((r) => r.state === 'pending')
@@ -449,67 +450,6 @@ export class DeliveryService {
       deadline.clear();
     }
     return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), retryAfterMs: retryAfter };
-  }
-
-  /**
-   * Dead letters show on the trigger (condition DeadLettered=True); a later success clears it.
-   * "Later" is in delivery order (creation order, `seq`), not in the order outcomes arrive: an
-   * older delivery whose last answer comes after a newer delivery finished (its retries ran
-   * longer, its receiver answered slowly) leaves the condition as the newer one set it, so the
-   * condition always names the newest finished delivery's outcome. A 410 Gone also disables the
-   * trigger's endpoint (EndpointDisabled=True) whichever delivery it answered (the endpoint said
-   * so; one already disabled is left naming the newer delivery that disabled it), unless the user
-   * has changed spec.delivery since this attempt was claimed, or the attempt went to a URL that is
-   * no longer the trigger's (a retry of an older fire): then the endpoint that said Gone is not
-   * the trigger's any more.
-   */
-  private async recordOnTrigger(tx: Queryable, d: DeliveryRow, dead: boolean, error: string | null, permanent: PermanentFailure | null): Promise<void> {
-    const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null }>(
-      `SELECT body->'status' AS status, body->'spec'->'delivery' AS delivery FROM triggers WHERE uid = $1 FOR UPDATE`,
-      [d.owner_uid],
-    );
-    if (!row) return;
-    const prev = row.status ?? {};
-    const current = prev.conditions?.find((c) => c.type === 'DeadLettered');
-    if (!dead && current?.status !== 'True') return;
-    // Read after the trigger's lock is held: every outcome recorded on it before is visible.
-    const superseded = await this.newerFinishedDelivery(tx, d);
-    // An endpoint already disabled keeps the message of the newer delivery that disabled it.
-    const disable =
-      permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery) && !(superseded && isEndpointDisabled(prev.conditions));
-    if (superseded && !disable) return;
-    const time = nowTimestamp();
-    let conditions = prev.conditions;
-    if (!superseded) {
-      conditions = setCondition(
-        conditions,
-        dead
-          ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
-          : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
-        time,
-      );
-    }
-    if (disable) conditions = disabledConditions(conditions, d.url, d.id, time);
-    await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
-  }
-
-  /**
-   * True when a delivery of the same trigger created after `d` has finished (delivered, or dead
-   * after being sent): its outcome, not `d`'s, is the newest. A newer one still pending has none
-   * yet; one dead-lettered without a request because the endpoint is disabled does not count (it
-   * never sets DeadLettered either: EndpointDisabled says why). By the owner index (namespace,
-   * owner_name, seq).
-   */
-  private async newerFinishedDelivery(tx: Queryable, d: DeliveryRow): Promise<boolean> {
-    const [row] = await tx.query<{ newer: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM trigger_deliveries n
-                       WHERE n.namespace = $1 AND n.owner_name = $2 AND n.owner_uid = $3::uuid
-                         AND n.seq > (SELECT seq FROM trigger_deliveries WHERE id = $4)
-                         AND (n.state = 'delivered' OR (n.state = 'dead' AND n.last_error IS DISTINCT FROM $5))) AS newer`,
-      [d.namespace, d.owner_name, d.owner_uid, d.id, NOT_SENT_ENDPOINT_DISABLED],
-      'trg-newer-finished-delivery',
-    );
-    return row?.newer === true;
   }
 }
 
