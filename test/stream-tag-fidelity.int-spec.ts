@@ -139,6 +139,24 @@ describe('stream and tag-view fidelity', () => {
     });
   });
 
+  it('a scheduled ImageStreamTag/ImageStreamImage tag without from.name gets both causes (ValidateImageStreamTagReference)', async () => {
+    for (const kind of ['ImageStreamTag', 'ImageStreamImage']) {
+      const res = await call('POST', `${ns('sched')}/imagestreams`, {
+        metadata: { name: 'app' },
+        spec: { tags: [{ name: 'a', from: { kind }, importPolicy: { scheduled: true } }] },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.details.causes).toEqual([
+        { reason: 'FieldValueRequired', field: 'spec.tags[a].from.name', message: 'Required value' },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.tags[a].importPolicy.scheduled',
+          message: 'Invalid value: true: only tags pointing to Docker repositories may be scheduled for background import',
+        },
+      ]);
+    }
+  });
+
   describe('imagestreams/{name}/status', () => {
     const status = (n: string) => `${ns('st')}/imagestreams/${n}/status`;
     const tagOf = (s: any, tag: string) => s.status.tags.find((t: { tag: string }) => t.tag === tag);

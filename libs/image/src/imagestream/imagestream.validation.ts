@@ -39,12 +39,13 @@ export function validateTagReference(tag: TagReference, path: string, registries
         if (e instanceof ReferenceError) errors.push(fieldErr.invalid(`${path}.from.name`, from.name, e.message));
         else throw e;
       }
-    } else if (from.name) {
+    } else if (from.kind !== 'DockerImage') {
       // As upstream's parseFromReference: only the kind's own separator counts (`s@sha256:…` is one `@`).
       const separator = from.kind === 'ImageStreamTag' ? ':' : '@';
-      if (from.name.split(separator).length > 2) {
+      if (from.name && from.name.split(separator).length > 2) {
         errors.push(fieldErr.invalid(`${path}.from.name`, from.name, 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
       }
+      // Whatever the name: upstream checks the kind's schedule apart from the name's presence.
       if (tag.importPolicy?.scheduled) {
         errors.push(
           fieldErr.invalid(`${path}.importPolicy.scheduled`, true, 'only tags pointing to Docker repositories may be scheduled for background import'),
