@@ -187,6 +187,20 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(res.body.dockerImageConfig).toBeUndefined();
       expect(res.body.dockerImageLayers).toBeUndefined();
     });
+
+    it('schema1 signatures: stored ones stay, an image stored without any takes the update\'s (upstream copies only non-nil old ones)', async () => {
+      const name = digestOf('schema1-signatures');
+      const created = await create({ metadata: { name }, dockerImageReference: `quay.io/x/app@${name}` });
+      expect(created.dockerImageSignatures).toBeUndefined();
+      const added = await call('PUT', image(name), { ...created, dockerImageSignatures: ['c2lnLTE='] });
+      expect(added.status).toBe(200);
+      expect(added.body.dockerImageSignatures).toEqual(['c2lnLTE=']);
+      const changed = await call('PUT', image(name), { ...added.body, dockerImageSignatures: ['c2lnLTI='] });
+      expect(changed.status).toBe(200);
+      expect(changed.body.dockerImageSignatures).toEqual(['c2lnLTE=']);
+      const removed = await call('PUT', image(name), { ...changed.body, dockerImageSignatures: [] });
+      expect(removed.body.dockerImageSignatures).toEqual(['c2lnLTE=']);
+    });
   });
 
   describe('imagesignatures', () => {

@@ -100,7 +100,7 @@ export class ImageStrategy implements ResourceStrategy<Image> {
   }
 
   /**
-   * Derived metadata, layers and schema1 signatures are immutable: silently restored. A new
+   * Derived metadata, layers and stored schema1 signatures are immutable: silently restored. A new
    * manifest is kept only when it hashes to the image name, a new config only when the manifest
    * names it (else the stored ones stay); metadata is then derived from them as on create.
    */
@@ -109,8 +109,10 @@ export class ImageStrategy implements ResourceStrategy<Image> {
     obj.dockerImageMetadataVersion = old.dockerImageMetadataVersion;
     if (old.dockerImageLayers) obj.dockerImageLayers = structuredClone(old.dockerImageLayers);
     else delete obj.dockerImageLayers;
-    if (old.dockerImageSignatures) obj.dockerImageSignatures = old.dockerImageSignatures;
-    else delete obj.dockerImageSignatures;
+    // Schema1 signatures, once stored, stay; an image stored without them takes the request's
+    // (upstream copies them only when the old image has some).
+    if (old.dockerImageSignatures?.length) obj.dockerImageSignatures = old.dockerImageSignatures;
+    else if (!obj.dockerImageSignatures?.length) delete obj.dockerImageSignatures;
     if ((obj.dockerImageManifest ?? '') !== (old.dockerImageManifest ?? '')) {
       if (obj.dockerImageManifest && !manifestMatchesImage(old, obj.dockerImageManifest)) restore(obj, old, 'dockerImageManifest');
     }
