@@ -261,6 +261,18 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(res.body.details.causes[1].message).toBe('Invalid value: "no-at-sign": name must be of format <imageName>@<signatureName>');
     });
 
+    it('content and dockerImageSignatures are []byte: text that is not standard base64 is a 400 decode error, nothing stored', async () => {
+      const res = await call('POST', sigs(), { metadata: { name: `${name}@raw` }, type: 'AtomicImageV1', content: 'not base64' });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('ImageSignature in version "v1" cannot be handled as a ImageSignature: illegal base64 data at input byte 3');
+      expect((await call('GET', image(name))).body.signatures ?? []).not.toContainEqual(expect.objectContaining({ metadata: { name: `${name}@raw` } }));
+      const other = digestOf('bad-schema1-signature');
+      const img = await call('POST', images(), { metadata: { name: other }, dockerImageReference: `quay.io/x/app@${other}`, dockerImageSignatures: ['c2ln', 'c2ln'.slice(0, 3)] });
+      expect(img.status).toBe(400);
+      expect(img.body.message).toBe('Image in version "v1" cannot be handled as a Image: illegal base64 data at input byte 0');
+      expect((await call('GET', image(other))).status).toBe(404);
+    });
+
     it('DELETE removes it; 404 when gone; 400 for a bad name; no GET', async () => {
       const res = await call('DELETE', `${sigs()}/${name}@sig1`);
       expect(res.status).toBe(200);

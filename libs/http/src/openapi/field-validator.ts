@@ -103,6 +103,7 @@ function decodeErrorPrefix(info: ResourceInfo): string {
  * not an object at all is `into Go value of type <kind>`.
  */
 function typeError(info: ResourceInfo, m: TypeMismatch): ApiError {
+  if (m.message) return ApiError.badRequest(`${decodeErrorPrefix(info)}${m.message}`);
   const where = m.field === '' ? `Go value of type ${info.version}.${info.kind}` : `Go struct field ${m.struct || info.kind}.${m.field} of type ${m.expected}`;
   return ApiError.badRequest(`${decodeErrorPrefix(info)}json: cannot unmarshal ${m.got} into ${where}`);
 }

@@ -28,6 +28,18 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
     expect(firstTypeMismatch({ dockerImageMetadata: { Architecture: 5, Config: [] } }, image, schemas)).toBeNull();
   });
 
+  it('refuses a []byte string that is not standard base64, as Go decoding it does', () => {
+    expect(firstTypeMismatch({ dockerImageSignatures: ['c2ln', 'not base64'] }, image, schemas)).toEqual({
+      path: 'dockerImageSignatures[1]',
+      got: 'string',
+      expected: '[]uint8',
+      struct: '',
+      field: 'dockerImageSignatures',
+      message: 'illegal base64 data at input byte 3',
+    });
+    expect(firstTypeMismatch({ signatures: [{ content: 'aGk=' }] }, image, schemas)).toBeNull();
+  });
+
   it('refuses a non-object body at the root', () => {
     expect(firstTypeMismatch([], imageStream, schemas)).toEqual({ path: '', got: 'array', expected: 'object', struct: '', field: '' });
   });

@@ -1,3 +1,4 @@
+import { goBase64ErrorOffset } from './go-base64';
 import type { Schema } from './schema';
 
 export interface TypeMismatch {
@@ -17,6 +18,11 @@ export interface TypeMismatch {
    */
   struct: string;
   field: string;
+  /**
+   * Set when the JSON type is right but Go still cannot decode the value: a `[]byte` field's
+   * string that is not standard base64 (`illegal base64 data at input byte 0`).
+   */
+  message?: string;
 }
 
 /** A struct field as Go's decoder names it in errors: `<struct>.<field path>`. */
@@ -118,6 +124,10 @@ export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Recor
   const resolved = schema.ref ? schemas[schema.ref] : schema;
   if (!resolved || value === null || value === undefined) return null;
   if (!accepts(resolved, value)) return { path, got: gotOf(value, resolved), expected: goType(schema), ...at };
+  if (resolved.format === 'byte' && typeof value === 'string') {
+    const offset = goBase64ErrorOffset(value);
+    if (offset !== null) return { path, got: 'string', expected: '[]uint8', ...at, message: `illegal base64 data at input byte ${offset}` };
+  }
   if (resolved['x-kubernetes-preserve-unknown-fields']) return null;
   if (Array.isArray(value)) {
     if (!resolved.items) return null;
