@@ -143,6 +143,23 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       const bad = await call('POST', `${api.base}/images`, { metadata: { name: negative }, dockerImageReference: `quay.io/x/app@${negative}`, dockerImageManifests: [{ ...entry, manifestSize: -1 }] });
       expect(bad.status).toBe(422);
       expect(bad.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: -1: manifest size cannot be negative', field: 'dockerImageManifests[0].size' }]);
+      const both = `sha256:${'5'.repeat(64)}`;
+      const layers = [
+        { name: `sha256:${'6'.repeat(64)}`, size: 12, mediaType: gzip },
+        { name: `sha256:${'7'.repeat(64)}`, size: 0, mediaType: '' },
+      ];
+      const mixed = await call('POST', `${api.base}/images`, { metadata: { name: both }, dockerImageReference: `quay.io/x/app@${both}`, dockerImageManifests: [{ ...entry, manifestSize: 5 }], dockerImageLayers: layers });
+      expect(mixed.status).toBe(422);
+      // Upstream prints the offending layers as Go's %#v of its internal type.
+      expect(mixed.body.details.causes).toEqual([
+        {
+          reason: 'FieldValueInvalid',
+          field: 'dockerImageLayers',
+          message:
+            `Invalid value: []image.ImageLayer{image.ImageLayer{Name:"${layers[0]!.name}", LayerSize:12, MediaType:"${gzip}"}, ` +
+            `image.ImageLayer{Name:"${layers[1]!.name}", LayerSize:0, MediaType:""}}: dockerImageLayers should not be set when dockerImageManifests is set`,
+        },
+      ]);
     });
 
     it('dockerImageManifests media types: `.` and `+` only in the subtype (upstream imageMediaTypeRegexp)', async () => {

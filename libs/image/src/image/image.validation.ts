@@ -1,12 +1,23 @@
-import { type FieldError, fieldErr } from '@app/api-machinery';
+import { type FieldError, fieldErr, VerbatimValue } from '@app/api-machinery';
 import { validateImageSignature } from '../imagesignature/imagesignature.validation';
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
-import type { Image } from './image.types';
+import type { Image, ImageLayer } from './image.types';
 
 /** Upstream's imageMediaTypeRegexp: the type part allows no `.` or `+`, the subtype does. */
 const mediaTypePattern = /^ *[A-Za-z0-9][A-Za-z0-9!#$&^_-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126} *$/;
 /** Upstream's manifest digest check (validation.go imageDigestRegexp): unanchored, any algorithm, 32+ hex digits. */
 const manifestDigestPattern = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
+
+/**
+ * The layers as upstream's error prints them: Go's %#v of its internal []image.ImageLayer
+ * (`[]image.ImageLayer{image.ImageLayer{Name:"sha256:…", LayerSize:1, MediaType:"…"}}`).
+ */
+function goLayers(layers: ImageLayer[]): VerbatimValue {
+  const items = layers.map(
+    (l) => `image.ImageLayer{Name:${JSON.stringify(l?.name ?? '')}, LayerSize:${Number(l?.size ?? 0)}, MediaType:${JSON.stringify(l?.mediaType ?? '')}}`,
+  );
+  return new VerbatimValue(`[]image.ImageLayer{${items.join(', ')}}`);
+}
 
 /** Image rules (openshift validation.go ValidateImage); `prefix` is '' or 'image.' for mappings. */
 export function validateImage(image: Image, prefix = ''): FieldError[] {
@@ -35,8 +46,8 @@ export function validateImage(image: Image, prefix = ''): FieldError[] {
     // An absent size decodes as 0 upstream; the error names `size`, as upstream's does.
     if ((m.manifestSize ?? 0) < 0) errors.push(fieldErr.invalid(`${path}.size`, m.manifestSize, 'manifest size cannot be negative'));
   });
-  if (manifests.length && image.dockerImageLayers?.length) {
-    errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, '', 'dockerImageLayers should not be set when dockerImageManifests is set'));
+  if (manifests.length && Array.isArray(image.dockerImageLayers) && image.dockerImageLayers.length) {
+    errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, goLayers(image.dockerImageLayers), 'dockerImageLayers should not be set when dockerImageManifests is set'));
   }
   const layers = image.dockerImageLayers ?? [];
   if (!Array.isArray(layers)) errors.push(fieldErr.invalid(`${prefix}dockerImageLayers`, layers, 'must be a list'));
