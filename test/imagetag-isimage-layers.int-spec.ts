@@ -256,6 +256,20 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       expect((await call('PUT', `${ns('l')}/imagestreams/whatever/secrets`, {})).status).toBe(405);
     });
 
+    it('reads its query as the Secret list options it forwards: bad selectors are 400 as kube-apiserver words them', async () => {
+      const secrets = (query: string) => call('GET', `${ns('l')}/imagestreams/whatever/secrets?${query}`);
+      const badLabels = await secrets('labelSelector=a%20in%20(');
+      expect(badLabels.status).toBe(400);
+      expect(badLabels.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: expect.stringMatching(/^unable to parse requirement: /) });
+      // kube-apiserver's own field label conversion for Secrets: type and the metadata fields.
+      const badField = await secrets('fieldSelector=spec.x%3Dy');
+      expect(badField.status).toBe(400);
+      expect(badField.body.message).toBe('field label not supported: spec.x');
+      const fine = await secrets('fieldSelector=type%3Dkubernetes.io%2Fdockerconfigjson,metadata.name!%3Dx&labelSelector=a%3Db');
+      expect(fine.status).toBe(200);
+      expect(fine.body.items).toEqual([]);
+    });
+
     it('discovery lists the subresources and short names', async () => {
       const res = await call('GET', `${api.url}/apis/image.openshift.io/v1`);
       const byName = new Map(res.body.resources.map((r: any) => [r.name, r]));

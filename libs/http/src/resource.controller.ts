@@ -269,6 +269,7 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
         const rendering = renderingOf(req.headers.accept);
+        if (h.getTakesListOptionsOf) listOptionsOf(req.query, h.getTakesListOptionsOf, namespace || undefined);
         await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
         return this.sendRead(h, req, reply, await h.get(namespace, name), false, rendering);
       }

@@ -118,6 +118,24 @@ export const imageStreamLayersInfo: ResourceInfo = {
 };
 
 /** Answers a core SecretList (upstream lists the namespace's pull secrets; we keep none). */
+/**
+ * Core Secrets, as the list imagestreams/secrets forwards its query to: kube-apiserver's own field
+ * label conversion for Secrets accepts `type` besides the metadata fields.
+ */
+export const coreSecretsInfo: ResourceInfo = {
+  group: '',
+  version: 'v1',
+  resource: 'secrets',
+  singularName: 'secret',
+  kind: 'Secret',
+  listKind: 'SecretList',
+  namespaced: true,
+  verbs: ['list'],
+  fieldSelectors: ['type'],
+  ownFieldLabelConversion: true,
+  mergeKeys: {},
+};
+
 export const imageStreamSecretsInfo: ResourceInfo = {
   ...base,
   resource: 'imagestreams/secrets',

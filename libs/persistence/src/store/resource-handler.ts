@@ -39,6 +39,12 @@ export interface HandlerWatchOptions {
  */
 export interface ResourceHandler {
   readonly info: ResourceInfo;
+  /**
+   * A GET that takes another kind's list options and forwards them to that kind's list (upstream
+   * GetterWithOptions; imagestreams/secrets lists core Secrets): the query is read as that list
+   * reads it, so bad selectors are refused with its wording.
+   */
+  readonly getTakesListOptionsOf?: ResourceInfo;
   get?(namespace: string, name: string): Promise<object>;
   list?(options: ListOptions): Promise<ListResult<object>>;
   create?(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
