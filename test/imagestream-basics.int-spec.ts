@@ -65,6 +65,13 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect((await call('GET', `${api.base}/images/${digest('c')}`)).status).toBe(404);
   });
 
+  it('fills a missing image reference from the internal registry before validating, even for a nameless image (upstream PrepareForCreate)', async () => {
+    const res = await call('POST', `${api.base}/namespaces/demo/imagestreammappings`, { metadata: { name: 'ruby' }, image: { metadata: {} } });
+    expect(res.status).toBe(422);
+    // `<host>/<ns>/<stream>` (Exact() without an id) parses, so only the missing tag and name are reported.
+    expect(res.body.message).toBe('ImageStreamMapping.image.openshift.io "ruby" is invalid: [tag: Required value, image.metadata.name: Required value: name or generateName is required]');
+  });
+
   it('reports a nameless mapping as upstream does: the ObjectMeta name plus both ways of naming the stream', async () => {
     const res = await call('POST', `${api.base}/namespaces/demo/imagestreammappings`, {
       tag: 'v1',

@@ -114,9 +114,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       if (image.metadata.namespace) errors.push(fieldErr.forbidden('image.metadata.namespace', 'not allowed on this type'));
       errors.push(...validateLabels(image.metadata.labels, 'image.metadata.labels'), ...validateAnnotations(image.metadata.annotations, 'image.metadata.annotations'));
     }
-    if (image && !image.dockerImageReference && this.config.internalRegistryHostname && image.metadata?.name) {
-      // Upstream's DockerImageReference{...}.Exact(): `@<digest>`, or `:<name>` for an image not named by one.
-      image.dockerImageReference = exactReference({ registry: this.config.internalRegistryHostname, namespace, name: streamName, tag: '', id: image.metadata.name });
+    if (image && !image.dockerImageReference && this.config.internalRegistryHostname && streamName) {
+      // Upstream's PrepareForCreate, before validation: DockerImageReference{...}.Exact(), i.e.
+      // `@<digest>`, `:<name>` for an image not named by one, nothing for a nameless image.
+      image.dockerImageReference = exactReference({ registry: this.config.internalRegistryHostname, namespace, name: streamName, tag: '', id: image.metadata?.name ?? '' });
     }
     if (image) errors.push(...validateImage(image, 'image.'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), streamName, errors);
