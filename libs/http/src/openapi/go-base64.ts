@@ -1,51 +1,42 @@
-const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const decodable = new Set([...alphabet].map((c) => c.charCodeAt(0)));
-const PAD = 0x3d; // '='
-const isNewline = (b: number | undefined) => b === 0x0a || b === 0x0d;
+const STANDARD_ALPHABET = /^[A-Za-z0-9+/]$/;
 
-/**
- * Where Go's `base64.StdEncoding.Decode` (what encoding/json uses for a `[]byte` field) stops on
- * `text`: the byte offset its CorruptInputError names, or null when the text decodes. Padding is
- * required, CR and LF are skipped, anything after the padding is an error; offsets count UTF-8
- * bytes, as Go reads the string.
- */
-export function goBase64ErrorOffset(text: string): number | null {
-  const src = Buffer.from(text, 'utf8');
-  let si = 0;
-  while (si < src.length) {
-    const quantum = decodeQuantum(src, si);
-    if (quantum.error !== null) return quantum.error;
-    si = quantum.next;
-  }
-  return null;
+/** A byte that counts for decoding (CR and LF are skipped) and where it sits in the UTF-8 input. */
+interface Significant {
+  char: string;
+  offset: number;
 }
 
-/** One 4-character group, as Go's decodeQuantum reads it from `si`. */
-function decodeQuantum(src: Buffer, start: number): { next: number; error: number | null } {
-  let si = start;
-  for (let j = 0; j < 4; j++) {
-    if (si === src.length) {
-      // End of input inside a group: a standard encoding needs padding there.
-      return { next: si, error: j === 0 ? null : si - j };
-    }
-    const c = src[si]!;
-    si++;
-    if (decodable.has(c)) continue;
-    if (isNewline(c)) {
-      j--;
-      continue;
-    }
-    if (c !== PAD) return { next: si, error: si - 1 };
-    // Padding: only after two or three characters of the group.
-    if (j < 2) return { next: si, error: si - 1 };
-    if (j === 2) {
-      while (si < src.length && isNewline(src[si])) si++;
-      if (si === src.length) return { next: si, error: src.length };
-      if (src[si] !== PAD) return { next: si, error: si - 1 };
-      si++;
-    }
-    while (si < src.length && isNewline(src[si])) si++;
-    return { next: si, error: si < src.length ? si : null };
+/**
+ * Where Go's standard padded base64 decoding (what encoding/json applies to a `[]byte` field)
+ * reports `illegal base64 data at input byte N` for `text`, or null when the text decodes.
+ * Node's Buffer decoder accepts almost anything, so the check is our own: groups of four
+ * characters of the standard alphabet, the last one padded with one or two `=`, nothing
+ * after the padding, CR/LF ignored anywhere. Offsets count UTF-8 bytes, as Go sees the string.
+ */
+export function goBase64ErrorOffset(text: string): number | null {
+  const input = Buffer.from(text, 'utf8');
+  const significant: Significant[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const byte = input[i]!;
+    if (byte !== 0x0a && byte !== 0x0d) significant.push({ char: String.fromCharCode(byte), offset: i });
   }
-  return { next: si, error: null };
+  const firstOther = significant.findIndex((s) => !STANDARD_ALPHABET.test(s.char));
+  if (firstOther === -1) {
+    const incomplete = significant.length % 4;
+    // A group cut short by the end of the input: reported at the group's first character.
+    return incomplete === 0 ? null : significant[significant.length - incomplete]!.offset;
+  }
+  const other = significant[firstOther]!;
+  const place = firstOther % 4;
+  // Not a pad, or a pad where a group cannot end (after zero or one character).
+  if (other.char !== '=' || place < 2) return other.offset;
+  let end = firstOther + 1;
+  if (place === 2) {
+    // One character short of a group: two pads are needed.
+    const second = significant[end];
+    if (!second) return input.length;
+    if (second.char !== '=') return other.offset;
+    end++;
+  }
+  return end < significant.length ? significant[end]!.offset : null;
 }
