@@ -86,6 +86,49 @@ describe('trigger status and preview rules', () => {
     expect(rx.at('/steady')).toHaveLength(1);
   });
 
+  it('conditions are metav1.Conditions: each names the generation it was set from, and /status writes are held to apimachinery rules', async () => {
+    const gen = await create('cond', 'app:latest');
+    await rx.waitFor('/cond', 1);
+    const fired = await observed('cond', gen);
+    for (const c of fired.status.conditions) {
+      expect(Object.keys(c).sort()).toEqual(['lastTransitionTime', 'message', 'observedGeneration', 'reason', 'status', 'type']);
+      expect(c).toMatchObject({ observedGeneration: 1, lastTransitionTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), reason: expect.stringMatching(/^[A-Za-z]\w*$/) });
+    }
+    // A spec change is observed by the conditions the next evaluation sets; the fire's stays at its generation.
+    const pausedGen = await setPaused('cond', true);
+    const paused = await observed('cond', pausedGen);
+    expect(findCondition(paused, 'Paused')).toMatchObject({ status: 'True', observedGeneration: 2 });
+    expect(findCondition(paused, 'Triggered')).toMatchObject({ status: 'True', observedGeneration: 1 });
+
+    const status = `${trg()}/triggers/cond/status`;
+    const write = (conditions: unknown[]) => call('PUT', status, { ...paused, status: { ...paused.status, conditions } });
+    const valid = { type: 'Reviewed', status: 'True', lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'LooksGood', message: '' };
+    const refused = await write([
+      { type: 'Reviewed', status: 'True' },
+      { ...valid, type: 'Other', reason: 'not a reason', observedGeneration: -1 },
+      { ...valid, type: 'Other', status: 'Maybe' },
+    ]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.details.causes.map((c: { field: string; reason: string }) => `${c.reason} ${c.field}`)).toEqual([
+      'FieldValueRequired status.conditions[0].lastTransitionTime',
+      'FieldValueRequired status.conditions[0].reason',
+      'FieldValueInvalid status.conditions[1].observedGeneration',
+      'FieldValueInvalid status.conditions[1].reason',
+      'FieldValueDuplicate status.conditions[2].type',
+      'FieldValueNotSupported status.conditions[2].status',
+    ]);
+    expect((await getTrigger(server.url, 'demo', 'cond')).status.conditions).toEqual(paused.status.conditions);
+    const accepted = await write([...paused.status.conditions, valid]);
+    expect(accepted.status).toBe(200);
+    expect(findCondition(accepted.body, 'Reviewed')).toEqual(valid);
+
+    // OpenAPI publishes the fields metav1.Condition requires.
+    const openapi = await call('GET', `${server.url}/openapi/v3/apis/triggers.imagestreamd.io/v1`);
+    const schema = openapi.body.components.schemas['io.imagestreamd.triggers.v1.TriggerCondition'];
+    expect([...schema.required].sort()).toEqual(['lastTransitionTime', 'message', 'reason', 'status', 'type']);
+    expect(schema.properties.observedGeneration).toMatchObject({ type: 'integer', format: 'int64' });
+  });
+
   it("preview of a registry's first push to a stream that does not exist yet lists the triggers following it", async () => {
     await create('fresh', 'fresh:latest');
     await observed('fresh', 1);

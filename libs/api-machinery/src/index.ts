@@ -1,4 +1,5 @@
 export * from './api-error';
+export * from './condition-validation';
 export * from './continue-token';
 export * from './field-errors';
 export * from './field-selector';

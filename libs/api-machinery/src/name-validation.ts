@@ -62,7 +62,7 @@ const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** apimachinery's RegexError: the rule, examples and the regex, worded as kube-apiserver words them. */
-function regexError(rule: string, regex: string, ...examples: string[]): string {
+export function regexError(rule: string, regex: string, ...examples: string[]): string {
   return `${rule} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${regex}')`;
 }
 

@@ -226,8 +226,8 @@ async function checkNamedDelivery(q: Queryable, namespace: string, id: string, t
  * a 410 Gone disabled it (see endpoint-disabled.ts). Returns the names of the triggers re-enabled.
  */
 async function reenableOwners(q: Queryable, namespace: string, delivery: string | null, trigger: string | null): Promise<string[]> {
-  const rows = await q.query<{ uid: string; name: string; status: Trigger['status'] | null }>(
-    `SELECT t.uid::text AS uid, t.name, t.body->'status' AS status FROM triggers t
+  const rows = await q.query<{ uid: string; name: string; status: Trigger['status'] | null; generation: number | null }>(
+    `SELECT t.uid::text AS uid, t.name, t.body->'status' AS status, (t.body->'metadata'->>'generation')::int AS generation FROM triggers t
       WHERE t.namespace = $1 AND ${endpointDisabledSql('t')}
         AND ($3::text IS NULL OR t.name = $3)
         AND ($2::text IS NULL OR t.uid = (SELECT d.owner_uid FROM trigger_deliveries d WHERE d.namespace = $1 AND d.id = $2))
@@ -237,7 +237,7 @@ async function reenableOwners(q: Queryable, namespace: string, delivery: string 
   const time = nowTimestamp();
   await writeTriggerStatuses(
     q,
-    rows.map((r) => ({ uid: r.uid, status: { ...(r.status ?? {}), conditions: reenabledConditions(r.status?.conditions, 'Redriven', time) } })),
+    rows.map((r) => ({ uid: r.uid, status: { ...(r.status ?? {}), conditions: reenabledConditions(r.status?.conditions, 'Redriven', time, r.generation ?? 1) } })),
   );
   return rows.map((r) => r.name);
 }

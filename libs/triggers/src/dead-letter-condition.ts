@@ -42,8 +42,9 @@ export async function recordOutcomeOnTrigger(
   error: string | null,
   permanent: PermanentFailure | null,
 ): Promise<boolean> {
-  const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null }>(
-    `SELECT body->'status' AS status, body->'spec'->'delivery' AS delivery FROM triggers WHERE uid = $1 FOR UPDATE`,
+  const [row] = await tx.query<{ status: Trigger['status'] | null; delivery: Trigger['spec']['delivery'] | null; generation: number | null }>(
+    `SELECT body->'status' AS status, body->'spec'->'delivery' AS delivery, (body->'metadata'->>'generation')::int AS generation
+       FROM triggers WHERE uid = $1 FOR UPDATE`,
     [d.owner_uid],
   );
   if (!row) return false;
@@ -57,6 +58,7 @@ export async function recordOutcomeOnTrigger(
     permanent === 'ReceiverGone' && row.delivery?.url === d.url && jsonEqual(row.delivery, d.delivery) && !(superseded && isEndpointDisabled(prev.conditions));
   if (superseded && !disable) return false;
   const time = nowTimestamp();
+  const generation = row.generation ?? 1;
   let conditions = prev.conditions;
   if (!superseded) {
     conditions = setCondition(
@@ -65,9 +67,10 @@ export async function recordOutcomeOnTrigger(
         ? { type: 'DeadLettered', status: 'True', reason: permanent ?? 'AttemptBudgetExhausted', message: `delivery ${d.id} dead-lettered: ${error ?? ''}` }
         : { type: 'DeadLettered', status: 'False', reason: 'Delivered', message: `delivery ${d.id} delivered` },
       time,
+      generation,
     );
   }
-  if (disable) conditions = disabledConditions(conditions, d.url, d.id, time);
+  if (disable) conditions = disabledConditions(conditions, d.url, d.id, time, generation);
   await writeTriggerStatuses(tx, [{ uid: d.owner_uid, status: { ...prev, conditions } }]);
   return dead && !superseded;
 }

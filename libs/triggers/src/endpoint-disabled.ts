@@ -30,7 +30,7 @@ export function isEndpointDisabled(conditions: TriggerCondition[] | undefined): 
 }
 
 /** Conditions after a 410 Gone from `url` to delivery `deliveryId`. */
-export function disabledConditions(conditions: TriggerCondition[] | undefined, url: string, deliveryId: string, time: string): TriggerCondition[] {
+export function disabledConditions(conditions: TriggerCondition[] | undefined, url: string, deliveryId: string, time: string, generation: number): TriggerCondition[] {
   return setCondition(
     conditions,
     {
@@ -42,15 +42,16 @@ export function disabledConditions(conditions: TriggerCondition[] | undefined, u
         'change spec.delivery, or create a DeliveryRedrive naming this trigger or one of its deliveries, to re-enable it',
     },
     time,
+    generation,
   );
 }
 
 /** Conditions after a re-enable (`reason`: DeliverySpecChanged or Redriven); unchanged when it was not disabled. */
-export function reenabledConditions(conditions: TriggerCondition[] | undefined, reason: 'DeliverySpecChanged' | 'Redriven', time: string): TriggerCondition[] | undefined {
+export function reenabledConditions(conditions: TriggerCondition[] | undefined, reason: 'DeliverySpecChanged' | 'Redriven', time: string, generation: number): TriggerCondition[] | undefined {
   if (!isEndpointDisabled(conditions)) return conditions;
   const message =
     reason === 'DeliverySpecChanged'
       ? 'spec.delivery changed: fires are sent again (the dead letters recorded meanwhile are sent only by a DeliveryRedrive)'
       : 're-enabled by a DeliveryRedrive: fires are sent again';
-  return setCondition(conditions, { type: ENDPOINT_DISABLED, status: 'False', reason, message }, time);
+  return setCondition(conditions, { type: ENDPOINT_DISABLED, status: 'False', reason, message }, time, generation);
 }

@@ -32,6 +32,9 @@ describe('trigger status after an evaluation', () => {
     const s = statusAfterEvaluation(trigger(3, paused), from, outcome({ reason: 'UpToDate' }), T1);
     expect(s.observedGeneration).toBe(3);
     expect(condition(s, 'Paused')).toMatchObject({ status: 'False', reason: 'Unpaused', lastTransitionTime: T1 });
+    // Each condition names the generation it was set from (metav1.Condition observedGeneration).
+    expect(condition(paused, 'Paused')).toMatchObject({ observedGeneration: 2 });
+    expect(condition(s, 'Paused')).toMatchObject({ observedGeneration: 3 });
     expect(s.lastTriggeredImageID).toBe('sha256:b');
   });
 

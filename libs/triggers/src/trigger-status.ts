@@ -3,12 +3,22 @@ import { allocateResourceVersions, noteChange, type Queryable } from '@app/persi
 import type { Trigger, TriggerCondition, TriggerStatus } from './trigger.types';
 import { type TagKey, tagKeyString } from './tag-state';
 
-/** Upserts one condition; lastTransitionTime moves only when the status flips. */
-export function setCondition(conditions: TriggerCondition[] | undefined, next: TriggerCondition, time: string): TriggerCondition[] {
+/**
+ * Upserts one condition; lastTransitionTime moves only when the status flips. `generation` is the
+ * trigger's metadata.generation the condition was set from (metav1.Condition observedGeneration).
+ */
+export function setCondition(conditions: TriggerCondition[] | undefined, next: Omit<TriggerCondition, 'observedGeneration'>, time: string, generation: number): TriggerCondition[] {
   const list = [...(conditions ?? [])];
   const i = list.findIndex((c) => c.type === next.type);
   const old = i >= 0 ? list[i] : undefined;
-  const merged = { ...next, lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? time) : time };
+  const merged = {
+    type: next.type,
+    status: next.status,
+    observedGeneration: generation,
+    lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? time) : time,
+    reason: next.reason,
+    message: next.message,
+  };
   if (i >= 0) list[i] = merged;
   else list.push(merged);
   return list;
@@ -26,10 +36,11 @@ function standingCondition(
   whenTrue: { reason: string; message: string },
   whenFalse: { reason: string; message: string },
   time: string,
+  generation: number,
 ): TriggerCondition[] | undefined {
-  if (holds) return setCondition(conditions, { type, status: 'True', ...whenTrue }, time);
+  if (holds) return setCondition(conditions, { type, status: 'True', ...whenTrue }, time, generation);
   // Once present it stays, and its reason and message follow the current state (not only its flips).
-  if (conditions?.some((c) => c.type === type)) return setCondition(conditions, { type, status: 'False', ...whenFalse }, time);
+  if (conditions?.some((c) => c.type === type)) return setCondition(conditions, { type, status: 'False', ...whenFalse }, time, generation);
   return conditions;
 }
 
@@ -48,11 +59,12 @@ function endStopConditions(
   except: string | undefined,
   ended: { reason: string; message: string },
   time: string,
+  generation: number,
 ): TriggerCondition[] | undefined {
   let list = conditions;
   for (const type of stopConditionTypes) {
     if (type !== except && list?.some((c) => c.type === type && c.status === 'True')) {
-      list = setCondition(list, { type, status: 'False', ...ended }, time);
+      list = setCondition(list, { type, status: 'False', ...ended }, time, generation);
     }
   }
   return list;
@@ -97,6 +109,7 @@ export interface TriggerOutcome {
 export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: TriggerOutcome, time: string): TriggerStatus {
   const prev = trigger.status ?? {};
   const tag = outcome.tag;
+  const generation = trigger.metadata.generation ?? 1;
   let conditions = standingCondition(
     prev.conditions,
     'Paused',
@@ -104,6 +117,7 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
     { reason: 'Paused', message: 'spec.paused is true: no fires until it is unpaused, then one for the image the tag has then' },
     { reason: 'Unpaused', message: 'spec.paused is false' },
     time,
+    generation,
   );
   conditions = standingCondition(
     conditions,
@@ -112,8 +126,9 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
     { reason: 'TagHasNoImage', message: `${tagKeyString(from)} has no image (none pushed yet, the tag or its stream was deleted, or the stream does not exist)` },
     { reason: 'ImageAvailable', message: `${tagKeyString(from)} has ${tag?.image ?? 'an image'}` },
     time,
+    generation,
   );
-  let status: TriggerStatus = { ...prev, observedGeneration: trigger.metadata.generation ?? 1 };
+  let status: TriggerStatus = { ...prev, observedGeneration: generation };
   if (outcome.fired && tag) {
     status = {
       ...status,
@@ -122,13 +137,13 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
       lastTriggeredTime: time,
       ...(tag.changeId ? { lastTriggeredChangeID: tag.changeId } : {}),
     };
-    conditions = setCondition(conditions, { type: 'Triggered', status: 'True', reason: outcome.reason, message: `fired for ${tag.image}` }, time);
-    conditions = endStopConditions(conditions, undefined, { reason: 'Fired', message: `fired for ${tag.image}` }, time);
+    conditions = setCondition(conditions, { type: 'Triggered', status: 'True', reason: outcome.reason, message: `fired for ${tag.image}` }, time, generation);
+    conditions = endStopConditions(conditions, undefined, { reason: 'Fired', message: `fired for ${tag.image}` }, time, generation);
   } else {
     const ended = endedBy(from, outcome);
-    if (ended) conditions = endStopConditions(conditions, outcome.reason, ended, time);
+    if (ended) conditions = endStopConditions(conditions, outcome.reason, ended, time, generation);
     if (outcome.stopMessage !== undefined) {
-      conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time);
+      conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time, generation);
     }
   }
   if (conditions?.length) status.conditions = conditions;

@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, jsonEqual, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { validateImageStreamName } from '@app/image';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -168,7 +168,7 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     // An endpoint disabled by a 410 Gone is re-enabled by any change of spec.delivery (a new URL,
     // headers, secret): the user has acted on it. Same write, so no fire slips in between.
     if (!jsonEqual(obj.spec?.delivery, old.spec?.delivery)) {
-      const conditions = reenabledConditions(obj.status.conditions, 'DeliverySpecChanged', nowTimestamp());
+      const conditions = reenabledConditions(obj.status.conditions, 'DeliverySpecChanged', nowTimestamp(), obj.metadata.generation);
       if (conditions !== obj.status.conditions) obj.status = { ...obj.status, conditions };
     }
   }
@@ -201,7 +201,7 @@ export class TriggerStatusStrategy extends TriggerStrategy {
 
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 
-/** What a status writer may set: an image digest, a time, conditions with the Kubernetes condition fields. */
+/** What a status writer may set: an image digest, a time, conditions as metav1.Condition. */
 function validateTriggerStatus(status: TriggerStatus): FieldError[] {
   const errors: FieldError[] = [];
   const id = status.lastTriggeredImageID;
@@ -212,11 +212,8 @@ function validateTriggerStatus(status: TriggerStatus): FieldError[] {
   if (time !== undefined && (typeof time !== 'string' || Number.isNaN(Date.parse(time)))) {
     errors.push(fieldErr.invalid('status.lastTriggeredTime', time, 'must be an RFC 3339 time'));
   }
-  (Array.isArray(status.conditions) ? status.conditions : []).forEach((c, i) => {
-    const at = `status.conditions[${i}]`;
-    if (!c || typeof c.type !== 'string' || !c.type) errors.push(fieldErr.required(`${at}.type`));
-    if (!['True', 'False', 'Unknown'].includes(c?.status)) errors.push(fieldErr.notSupported(`${at}.status`, c?.status ?? '', ['False', 'True', 'Unknown']));
-  });
+  // Conditions are metav1.Conditions: a status writer (a controller) is held to apimachinery's rules.
+  errors.push(...validateConditions(status.conditions, 'status.conditions'));
   return errors;
 }
 

@@ -7,9 +7,12 @@ export const TRIGGER_API_VERSION = `${TRIGGER_GROUP}/${TRIGGER_VERSION}`;
 export type TargetKind = 'Build' | 'Deployment' | 'Webhook';
 export const targetKinds: TargetKind[] = ['Build', 'Deployment', 'Webhook'];
 
+/** A condition as Kubernetes' metav1.Condition: reason, message and lastTransitionTime always set by the service. */
 export interface TriggerCondition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
+  /** The trigger's metadata.generation the condition was set from (older than it: out of date). */
+  observedGeneration?: number;
   reason?: string;
   message?: string;
   lastTransitionTime?: string;

@@ -134,16 +134,17 @@ export const triggerSchemas: Record<string, Schema> = {
     ),
   }),
   [`${TRIGGERS}.TriggerCondition`]: s.object<TriggerCondition>(
-    'One condition of a trigger.',
+    'One condition of a trigger, a Kubernetes metav1.Condition.',
     {
-      type: s.string('Type of the condition.'),
+      type: s.string('Type of the condition, in CamelCase.'),
       status: s.string('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
-      reason: s.string('One-word CamelCase reason for the last transition.'),
-      message: s.string('Human readable details.'),
+      observedGeneration: s.int64('The metadata.generation the condition was set from: when older than the current generation, the condition is out of date.'),
+      reason: s.string('One-word CamelCase reason for the last transition. Never empty.'),
+      message: s.string('Human readable details (may be empty).'),
       lastTransitionTime: s.time('When the status last changed.'),
     },
     {},
-    { required: ['type', 'status'] },
+    { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
   ),
 
   [`${TRIGGERS}.TriggerSecret`]: kind<TriggerSecret>(
