@@ -67,10 +67,14 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
       new: { digest: digest('b'), pullSpec: `quay.io/acme/web@${digest('b')}` },
       trigger: { kind: 'Deployment', name: 'web' },
       patch: [
-        { op: 'test', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/web@${digest('a')}` },
         { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/web@${digest('b')}` },
       ],
     });
+    // The recorded patch is what sets the image, level-driven: it applies cleanly to the workload
+    // as it is now (already updated) as it would to a copy still on the old image or edited by hand.
+    const reapplied = await call('PATCH', `${apps()}/deployments/web?dryRun=All`, list[1].spec.event.data.patch, 'application/json-patch+json');
+    expect(reapplied.status).toBe(200);
+    expect(reapplied.body.spec.template.spec.containers[1].image).toBe(`quay.io/acme/web@${digest('b')}`);
     // Level-driven: nothing more happens for the same level (no further writes, no new records).
     const rv = second.body.metadata.resourceVersion;
     await new Promise((r) => setTimeout(r, 700));
@@ -245,7 +249,6 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
       fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image',
       wouldFire: true,
       patch: [
-        { op: 'test', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/pv@${digest('a')}` },
         { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `quay.io/acme/pv@${digest('d')}` },
       ],
     });

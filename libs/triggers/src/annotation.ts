@@ -174,7 +174,7 @@ export function triggersAnnotationWarnings(value: string | undefined, podSpecPat
 }
 
 export interface JsonPatchOp {
-  op: 'replace' | 'add' | 'test';
+  op: 'replace' | 'add';
   path: string;
   value: unknown;
 }
@@ -224,9 +224,12 @@ export function imageAt(obj: unknown, podSpecPath: string, fieldPath: string): s
 }
 
 /**
- * The JSON patch (RFC 6902) that sets the container image at `fieldPath` to `image`, with a
- * `test` of the old value so a receiver applying it to a changed object fails instead of
- * clobbering; null when the container does not exist or already runs `image`.
+ * The JSON patch (RFC 6902) that sets the container image at `fieldPath` to `image`; null when
+ * the container does not exist or already runs `image`. No `test` of the old value: triggers are
+ * level-driven, so whatever image the container ran (an older fire's, one set by hand) is
+ * replaced, as OpenShift's controller replaces any image that differs; a `test` would make a
+ * receiver's `kubectl patch --type=json` fail on an object edited meanwhile, or already updated
+ * (an annotated workload stored here, which the worker updates itself).
  */
 export function imagePatch(obj: unknown, podSpecPath: string, fieldPath: string, image: string): JsonPatchOp[] | null {
   const parsed = parseAnnotationFieldPath(fieldPath, podSpecPath);
@@ -246,10 +249,5 @@ export function setImagePatch(obj: unknown, podSpecPath: string, fieldPath: stri
 }
 
 function setImageOps(at: { path: string[]; container: { image?: unknown } }, image: string): JsonPatchOp[] {
-  const path = `/${at.path.join('/')}`;
-  const old = at.container.image;
-  const ops: JsonPatchOp[] = [];
-  if (typeof old === 'string' && old !== image) ops.push({ op: 'test', path, value: old });
-  ops.push({ op: old === undefined ? 'add' : 'replace', path, value: image });
-  return ops;
+  return [{ op: at.container.image === undefined ? 'add' : 'replace', path: `/${at.path.join('/')}`, value: image }];
 }

@@ -31,16 +31,10 @@ describe('Trigger target patch', () => {
       { patchType: STRATEGIC_MERGE_PATCH, patch: { spec: { template: { spec: { initContainers: [{ name: 'init', image: NEW }] } } } } },
     ],
     [
-      'stored workload → JSON patch at the container index, testing the stored image',
+      'stored workload → JSON patch replacing the image at the container index, whatever it ran (level-driven: no test of the old image)',
       target({ containerNames: ['app'] }),
       stored([{ name: 'side', image: 'busybox' }, { name: 'app', image: OLD }]),
-      {
-        patchType: JSON_PATCH,
-        patch: [
-          { op: 'test', path: '/spec/template/spec/containers/1/image', value: OLD },
-          { op: 'replace', path: '/spec/template/spec/containers/1/image', value: NEW },
-        ],
-      },
+      { patchType: JSON_PATCH, patch: [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: NEW }] },
     ],
     [
       'stored workload already at the image → the idempotent replace, never an empty patch',

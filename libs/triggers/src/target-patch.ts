@@ -27,10 +27,9 @@ function fieldPathsOf(target: TriggerSpec['target'], kind: WorkloadKind): string
 /**
  * The patch that sets `pullSpec` on the containers a Trigger's workload target names, for the
  * consumer to apply to its workload:
- * - the workload is stored in imagestreamd and has every named container: a JSON patch at the
- *   containers' indexes, with a `test` of the stored image where it differs; a container that
- *   already runs the image gets the bare, idempotent `replace` (the consumer's own object may
- *   still lag ours), so the patch is never empty;
+ * - the workload is stored in imagestreamd and has every named container: a JSON patch of one
+ *   idempotent `replace` per container at its index (also for a container that already runs the
+ *   image: the consumer's own object may still lag ours), so the patch is never empty;
  * - otherwise it is built from the target alone: a fieldPath with an index gives a JSON patch
  *   `replace` at that path; containers by name (containerNames or a `[?(@.name=="…")]` fieldPath)
  *   give a strategic-merge patch `{spec: {template: {spec: {containers: [{name, image}]}}}}`,

@@ -160,15 +160,15 @@ describe('image.openshift.io/triggers annotation and patch', () => {
     spec: { template: { spec: { containers: [{ name: 'web', image: 'old' }, { name: 'side', image: 'x' }] } } },
   };
   it.each([
-    ['by name', 'spec.template.spec.containers[?(@.name=="web")].image', [{ op: 'test', path: '/spec/template/spec/containers/0/image', value: 'old' }, { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
-    ['by index', 'spec.template.spec.containers[1].image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['by name', 'spec.template.spec.containers[?(@.name=="web")].image', [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
+    ['by index', 'spec.template.spec.containers[1].image', [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
     ['single quotes do not parse', "spec.template.spec.containers[?(@.name=='web')].image", null],
     ['missing container', 'spec.template.spec.containers[?(@.name=="nope")].image', null],
     // As library-go reads it: the "." before image is optional, an index may have a sign, a name is found in either list.
-    ['no dot before image', 'spec.template.spec.containers[1]image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
-    ['signed index', 'spec.template.spec.containers[+0].image', [{ op: 'test', path: '/spec/template/spec/containers/0/image', value: 'old' }, { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
+    ['no dot before image', 'spec.template.spec.containers[1]image', [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['signed index', 'spec.template.spec.containers[+0].image', [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'new' }]],
     ['negative index', 'spec.template.spec.containers[-1].image', null],
-    ['name in the other list', 'spec.template.spec.initContainers[?(@.name=="side")].image', [{ op: 'test', path: '/spec/template/spec/containers/1/image', value: 'x' }, { op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
+    ['name in the other list', 'spec.template.spec.initContainers[?(@.name=="side")].image', [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: 'new' }]],
     ['another field', 'spec.template.spec.containers[0].name', null],
   ])('%s', (_n, fieldPath, want) => {
     expect(imagePatch(dep, 'spec.template.spec', fieldPath, 'new')).toEqual(want);
