@@ -283,15 +283,19 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
   });
 
   it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {
-    for (const [name, url] of [
-      ['private', 'http://10.255.255.1/hook'],
-      ['metadata', 'http://169.254.169.254/latest'],
+    for (const [name, url, says] of [
+      ['private', 'http://10.255.255.1/hook', 'address 10.255.255.1 is private, in 10.0.0.0/8'],
+      ['metadata', 'http://169.254.169.254/latest', 'address 169.254.169.254 is link-local, in 169.254.0.0/16'],
+      ['ipv6-loopback', 'http://[::1]:9/hook', 'address ::1 is loopback, in ::1/128'],
     ] as const) {
       const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name }, spec: { ...triggerSpec('app:latest', { kind: 'Webhook', name }, url) } });
       expect(created.status).toBe(201);
       const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', name))[0], (x) => x?.status.state === 'dead', 10000);
       expect(d.status.attemptHistory).toHaveLength(1);
-      expect(d.status.attemptHistory[0].error).toMatch(/is private, loopback, link-local or reserved and not allow-listed/);
+      // The error says what kind of address it is and why it is refused.
+      expect(d.status.attemptHistory[0].error).toBe(
+        `${says}: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS); deliveries to private, loopback, link-local and reserved addresses are refused`,
+      );
       const t = await pollUntil(() => getTrigger(server.url, 'demo', name), (x) => findCondition(x, 'DeadLettered')?.status === 'True');
       expect(findCondition(t, 'DeadLettered')).toMatchObject({ status: 'True', reason: 'AddressNotAllowed' });
     }

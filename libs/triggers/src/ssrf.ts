@@ -1,27 +1,63 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
-const refused = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) refused.addSubnet(net, bits, 'ipv4');
+/** A range deliveries may not reach unless allow-listed, with what it is (for the refusal message). */
+interface RefusedRange {
+  net: string;
+  bits: number;
+  family: 'ipv4' | 'ipv6';
+  kind: string;
+  list: BlockList;
+}
+
+function range(net: string, bits: number, family: 'ipv4' | 'ipv6', kind: string): RefusedRange {
+  const list = new BlockList();
+  list.addSubnet(net, bits, family);
+  return { net, bits, family, kind, list };
+}
+
+// IPv4 first: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as its IPv4 address.
 // ::/96 holds ::, ::1 and the deprecated IPv4-compatible form (::a.b.c.d); fec0::/10 is the
 // deprecated site-local range; 100::/64 discard; 2001:db8::/32 documentation. The forms that
 // carry an IPv4 address inside are refused whole (any inner address, private ones included):
 // ::ffff:0:a.b.c.d (SIIT), 64:ff9b::/96 (NAT64), 2002::/16 (6to4) and 2001::/32 (Teredo).
-for (const [net, bits] of [
-  ['::', 96], ['fe80::', 10], ['fec0::', 10], ['fc00::', 7], ['ff00::', 8], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32],
-  ['::ffff:0:0:0', 96], ['2002::', 16], ['2001::', 32],
-] as const) {
-  refused.addSubnet(net, bits, 'ipv6');
-}
+const refusedRanges: RefusedRange[] = [
+  range('0.0.0.0', 8, 'ipv4', "unspecified ('this network')"),
+  range('10.0.0.0', 8, 'ipv4', 'private'),
+  range('100.64.0.0', 10, 'ipv4', 'shared (carrier-grade NAT)'),
+  range('127.0.0.0', 8, 'ipv4', 'loopback'),
+  range('169.254.0.0', 16, 'ipv4', 'link-local'),
+  range('172.16.0.0', 12, 'ipv4', 'private'),
+  range('192.0.0.0', 24, 'ipv4', 'reserved (IETF protocol assignments)'),
+  range('192.168.0.0', 16, 'ipv4', 'private'),
+  range('198.18.0.0', 15, 'ipv4', 'reserved (benchmarking)'),
+  range('224.0.0.0', 4, 'ipv4', 'multicast'),
+  range('240.0.0.0', 4, 'ipv4', 'reserved'),
+  range('::', 128, 'ipv6', 'unspecified'),
+  range('::1', 128, 'ipv6', 'loopback'),
+  range('::', 96, 'ipv6', 'reserved (IPv4-compatible)'),
+  range('fe80::', 10, 'ipv6', 'link-local'),
+  range('fec0::', 10, 'ipv6', 'site-local (deprecated)'),
+  range('fc00::', 7, 'ipv6', 'private (unique local)'),
+  range('ff00::', 8, 'ipv6', 'multicast'),
+  range('64:ff9b::', 96, 'ipv6', 'NAT64 (carries an IPv4 address)'),
+  range('100::', 64, 'ipv6', 'reserved (discard-only)'),
+  range('2001:db8::', 32, 'ipv6', 'reserved (documentation)'),
+  range('::ffff:0:0:0', 96, 'ipv6', 'SIIT (carries an IPv4 address)'),
+  range('2002::', 16, 'ipv6', '6to4 (carries an IPv4 address)'),
+  range('2001::', 32, 'ipv6', 'Teredo (carries an IPv4 address)'),
+];
 
 /** An embedded IPv4 address (::ffff:a.b.c.d) is judged as IPv4. */
 function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return { address: mapped[1]!, family: 'ipv4' };
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
+}
+
+/** The refused range holding an address, if any. */
+function refusedRangeOf(address: string, family: 'ipv4' | 'ipv6'): RefusedRange | undefined {
+  return refusedRanges.find((r) => r.list.check(address, family));
 }
 
 export class AddressPolicy {
@@ -39,13 +75,21 @@ export class AddressPolicy {
     }
   }
 
-  /** Why an address is refused, or null when it may be contacted. */
-  refusal(address: string): string | null {
+  /**
+   * Why an address is refused, or null when it may be contacted. `host`: the name that resolved
+   * to it, when the URL named one. The message says which kind of address it is and its range.
+   */
+  refusal(address: string, host?: string): string | null {
     const n = normalise(address);
     if (isIP(n.address) === 0) return `not an IP address: ${address}`;
-    if (!refused.check(n.address, n.family)) return null;
+    const refused = refusedRangeOf(n.address, n.family);
+    if (!refused) return null;
     if (this.allowed.check(n.address, n.family)) return null;
-    return `address ${address} is private, loopback, link-local or reserved and not allow-listed (TRIGGER_ALLOWED_CIDRS)`;
+    const subject = host === undefined ? `address ${address} is` : `host ${host} resolves to ${address}, which is`;
+    return (
+      `${subject} ${refused.kind}, in ${refused.net}/${refused.bits}: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS${host === undefined ? '' : ' or TRIGGER_ALLOWED_HOSTS'}); ` +
+      'deliveries to private, loopback, link-local and reserved addresses are refused'
+    );
   }
 
   hostAllowed(host: string): boolean {
@@ -59,7 +103,7 @@ export class AddressPolicy {
     if (this.hostAllowed(host)) return addresses;
     if (!addresses.length) throw new SsrfError(`host ${host} did not resolve`);
     for (const a of addresses) {
-      const why = this.refusal(a);
+      const why = this.refusal(a, isIP(host) ? undefined : host);
       if (why) throw new SsrfError(why);
     }
     return addresses;
@@ -96,7 +140,7 @@ export class AddressPolicy {
         .then((answers) => {
           if (!this.hostAllowed(hostname)) {
             for (const a of answers) {
-              const why = this.refusal(a.address);
+              const why = this.refusal(a.address, isIP(hostname) ? undefined : hostname);
               if (why) throw new SsrfError(why);
             }
           }

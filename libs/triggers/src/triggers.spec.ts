@@ -98,6 +98,25 @@ describe('SSRF address policy', () => {
   ])('%s allowed=%s', (addr, allowed) => {
     expect(policy.refusal(addr) === null).toBe(allowed);
   });
+  it.each([
+    ['10.1.0.1', 'address 10.1.0.1 is private, in 10.0.0.0/8'],
+    ['127.0.0.2', 'address 127.0.0.2 is loopback, in 127.0.0.0/8'],
+    ['169.254.169.254', 'address 169.254.169.254 is link-local, in 169.254.0.0/16'],
+    ['::1', 'address ::1 is loopback, in ::1/128'],
+    ['fe80::1', 'address fe80::1 is link-local, in fe80::/10'],
+    ['fd12::1', 'address fd12::1 is private (unique local), in fc00::/7'],
+    ['::ffff:192.168.0.1', 'address ::ffff:192.168.0.1 is private, in 192.168.0.0/16'],
+  ])('a refusal of %s says which kind of address it is, in which range', (addr, says) => {
+    const strict = new AddressPolicy([]);
+    expect(strict.refusal(addr)).toBe(
+      `${says}: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS); deliveries to private, loopback, link-local and reserved addresses are refused`,
+    );
+  });
+  it('a refusal of a host name names the host and the address it resolved to', async () => {
+    await expect(new AddressPolicy([]).check('http://build.internal:8080/hook', async () => ['10.0.0.7'])).rejects.toThrow(
+      'host build.internal resolves to 10.0.0.7, which is private, in 10.0.0.0/8: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS or TRIGGER_ALLOWED_HOSTS); deliveries to private, loopback, link-local and reserved addresses are refused',
+    );
+  });
   it('resolves host names before deciding', async () => {
     await expect(policy.check('http://metadata.internal/x', async () => ['169.254.169.254'])).rejects.toThrow(/link-local|private/);
     await expect(policy.check('http://example.test/x', async () => ['93.184.216.34'])).resolves.toEqual(['93.184.216.34']);
