@@ -174,4 +174,54 @@ describe('a push to a tag with aliases', () => {
       patch: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: `quay.io/demo/web@${E}` }],
     });
   });
+
+  it("a Deployment target naming no container carries the patch of the workload's own triggers annotation, which applies with a JSON patch", async () => {
+    expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+    const follow = (fieldPath: string, paused = false) => ({ from: { kind: 'ImageStreamTag', name: 'app:latest' }, fieldPath, paused });
+    const created = await call('POST', deploy(), {
+      metadata: {
+        name: 'app',
+        annotations: {
+          'image.openshift.io/triggers': JSON.stringify([
+            follow('spec.template.spec.containers[?(@.name=="app")].image'),
+            follow('spec.template.spec.initContainers[0].image'),
+            follow('spec.template.spec.containers[?(@.name=="pinned")].image', true),
+            { from: { kind: 'ImageStreamTag', name: 'base:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="other")].image' },
+          ]),
+        },
+      },
+      spec: {
+        selector: { matchLabels: { app: 'app' } },
+        template: {
+          metadata: { labels: { app: 'app' } },
+          spec: {
+            initContainers: [{ name: 'init', image: 'busybox:1' }],
+            containers: [{ name: 'other', image: 'other:1' }, { name: 'pinned', image: 'pinned:1' }, { name: 'app', image: 'app:placeholder' }],
+          },
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    await trigger('app-rollout', 'app:latest', { kind: 'Deployment', name: 'app' });
+    const image = digest('f');
+    const preview = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image, dockerImageReference: `quay.io/demo/app@${image}` } });
+    await map('app', 'latest', image);
+    const [got] = await rx.waitFor('/app-rollout', 1);
+    const pullSpec = `quay.io/demo/app@${image}`;
+    // The unpaused entries following app:latest, not the paused one nor the one following base.
+    expect(got!.json.data).toMatchObject({
+      patchType: 'application/json-patch+json',
+      patch: [
+        { op: 'replace', path: '/spec/template/spec/containers/2/image', value: pullSpec },
+        { op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: pullSpec },
+      ],
+    });
+    const previewed = (preview.body.status.triggers as any[]).find((t) => t.name === 'app-rollout');
+    expect(comparableEvent(got!.json)).toEqual(comparableEvent(previewed.event));
+    // It applies to the workload whether or not the worker has updated it yet.
+    const patched = await call('PATCH', `${deploy()}/app?dryRun=All`, got!.json.data.patch, 'application/json-patch+json');
+    expect(patched.status).toBe(200);
+    // (`other` follows base:latest, which the worker applied on its own.)
+    expect(patched.body.spec.template.spec.containers.map((c: { image: string }) => c.image)).toEqual([`quay.io/demo/base@${B}`, 'pinned:1', pullSpec]);
+  });
 });

@@ -5,7 +5,7 @@ import { deliveryChangesSql } from './delivery-versions';
 import { splitEvents } from './event-bases';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
 import { factsOf, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
-import { namesContainers, targetPatch, workloadKindOf } from './target-patch';
+import { annotationTargetPatch, namesContainers, targetPatch, workloadKindOf } from './target-patch';
 import { parseStreamTag, type Trigger, TRIGGER_API_VERSION, type Workload } from './trigger.types';
 import { sameStatus, statusAfterEvaluation, writeTriggerStatuses } from './trigger-status';
 import { type WorkloadPreview, WorkloadTriggers } from './workload-triggers';
@@ -124,18 +124,23 @@ export class TriggerEvaluator {
     return { trigger, decision, key: idemKey, event };
   }
 
-  /** Sets the event's patch for a workload target (see targetPatch), reading the stored workload if there is one. */
-  private async attachTargetPatch(q: Queryable, evaluated: EvaluatedTrigger, pullSpec: string): Promise<void> {
+  /**
+   * Sets the event's patch for a workload target, reading the stored workload if there is one:
+   * the containers the target names (see targetPatch), or, when it names none, the entries of the
+   * workload's own image.openshift.io/triggers annotation that follow this tag (annotationTargetPatch).
+   */
+  private async attachTargetPatch(q: Queryable, evaluated: EvaluatedTrigger, key: TagKey, pullSpec: string): Promise<void> {
     const event = evaluated.event;
     const target = evaluated.trigger.spec.target;
     const kind = workloadKindOf(target.kind);
-    // Only a target naming containers gets a patch: skip the workload read (one per fired trigger) otherwise.
-    if (!event || !kind || !namesContainers(target)) return;
+    // Build and Webhook targets have no patch: no workload read (one per fired trigger) for them.
+    if (!event || !kind) return;
     const [row] = await q.query<{ body: Workload }>(`SELECT body FROM ${kind.table} WHERE namespace = $1 AND name = $2`, [
       evaluated.trigger.metadata.namespace,
       target.name,
     ]);
-    const patch = targetPatch(target, row?.body ?? null, pullSpec);
+    const stored = row?.body ?? null;
+    const patch = namesContainers(target) ? targetPatch(target, stored, pullSpec) : annotationTargetPatch(kind, stored, key, pullSpec);
     if (!patch) return;
     event.data.patch = patch.patch;
     event.data.patchType = patch.patchType;
@@ -184,7 +189,7 @@ export class TriggerEvaluator {
       const delivered = await deliveredKeys(this.db, rows, tag);
       for (const r of rows) {
         const ev = this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), '', delivered);
-        await this.attachTargetPatch(this.db, ev, tag.pullSpec);
+        await this.attachTargetPatch(this.db, ev, key, tag.pullSpec);
         results.push({ ...ev, from: key });
       }
     }
@@ -228,7 +233,7 @@ export class TriggerEvaluator {
           return this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), new Date().toISOString(), delivered);
         });
         const fired = results.filter((r) => r.event);
-        for (const f of fired) await this.attachTargetPatch(tx, f, tag!.pullSpec);
+        for (const f of fired) await this.attachTargetPatch(tx, f, key, tag!.pullSpec);
         const newIds = await this.recordDeliveries(tx, fired, tag!);
         const statusUpdates = [];
         for (const r of results) {

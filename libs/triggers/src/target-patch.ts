@@ -1,7 +1,8 @@
-import { type JsonPatchOp, parseFieldPath, type ParsedFieldPath, setImagePatch } from './annotation';
+import { type JsonPatchOp, parseFieldPath, type ParsedFieldPath, parseTriggersAnnotation, setImagePatch } from './annotation';
 import { JSON_PATCH, type PatchType, STRATEGIC_MERGE_PATCH } from './cloudevent';
 import { type WorkloadKind, workloadKinds } from './resource-infos';
-import type { TriggerSpec, Workload } from './trigger.types';
+import type { TagKey } from './tag-state';
+import { parseStreamTag, TRIGGERS_ANNOTATION, type TriggerSpec, type Workload } from './trigger.types';
 
 export interface TargetPatch {
   patchType: PatchType;
@@ -65,4 +66,25 @@ function strategicMergePatch(kind: WorkloadKind, selectors: ParsedFieldPath[], i
     .split('.')
     .reverse()
     .reduce<Record<string, unknown>>((inner, key) => ({ [key]: inner }), podSpec);
+}
+
+/**
+ * For a workload target that names no container: the JSON patch its own
+ * `image.openshift.io/triggers` annotation says the tag `key` moving to `pullSpec` applies, one
+ * idempotent `replace` per unpaused entry following that tag (at the container's index). This is
+ * the patch the worker applies to the stored workload itself, so a Trigger naming the workload
+ * carries it too. Null when the workload is not stored, has no usable annotation, or no unpaused
+ * entry follows the tag onto an existing container.
+ */
+export function annotationTargetPatch(kind: WorkloadKind, stored: Workload | null, key: TagKey, pullSpec: string): TargetPatch | null {
+  const annotation = stored?.metadata?.annotations?.[TRIGGERS_ANNOTATION];
+  if (!stored || annotation === undefined) return null;
+  const { triggers } = parseTriggersAnnotation(annotation, kind.podSpecPath);
+  const ops = triggers.flatMap((entry) => {
+    const followed = parseStreamTag(entry.from.name);
+    const namespace = entry.from.namespace || stored.metadata.namespace;
+    if (entry.paused || !followed || namespace !== key.namespace || followed.stream !== key.stream || followed.tag !== key.tag) return [];
+    return setImagePatch(stored, kind.podSpecPath, entry.fieldPath, pullSpec) ?? [];
+  });
+  return ops.length ? { patchType: JSON_PATCH, patch: ops } : null;
 }
