@@ -3,7 +3,7 @@ import { call } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
 import { verifiesSignature } from './support/standard-webhooks';
-import { createSigningSecret, createTrigger, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
+import { comparableEvent, createSigningSecret, createTrigger, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
 import type { TriggerServer } from './support/trigger-server';
 import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { Receiver } from './support/webhook-receiver';
@@ -165,5 +165,20 @@ describeRegistry('triggers fired by real registry pushes', () => {
     expect(put.status).toBe(201);
     const builds = await rx.waitFor('/build', 4, 30000);
     expect(builds[3]!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: base3.manifestDigest }, new: { digest: base1.manifestDigest } });
+  });
+
+  it("a preview of a stream's first push names the pull spec the registry push then records, and equals the event delivered", async () => {
+    const fresh = await layout.addImage('fresh', { seed: 'trigger-push-fresh' });
+    await createTrigger(server.url, NS, 'build-fresh', triggerSpec('fresh:latest', { kind: 'Build', name: 'fresh' }, rx.url('/fresh')));
+    const preview = await call('POST', `${server.url}${TRIGGERS_API}/namespaces/${NS}/pushpreviews`, { metadata: { name: 'fresh:latest' }, spec: { image: fresh.manifestDigest } });
+    expect(preview.status).toBe(201);
+    expect(preview.body.status.streamFound).toBe(false);
+    const previewed = (preview.body.status.triggers as any[]).find((t) => t.name === 'build-fresh');
+    // No INTERNAL_REGISTRY_HOSTNAME here: pushes are recorded under REGISTRY_URL's host.
+    expect(previewed.event.data.new).toEqual({ digest: fresh.manifestDigest, pullSpec: `${registry.host}/${NS}/fresh@${fresh.manifestDigest}` });
+
+    await push('fresh', `${NS}/fresh:latest`);
+    const [got] = await rx.waitFor('/fresh', 1, 30000);
+    expect(comparableEvent(got!.json)).toEqual(comparableEvent(previewed.event));
   });
 });

@@ -30,6 +30,11 @@ export interface PreviewedTrigger extends EvaluatedTrigger {
 export interface EvaluatorOptions {
   eventSource: string;
   internalRegistryHostname: string;
+  /**
+   * The host registry pushes are recorded under (INTERNAL_REGISTRY_HOSTNAME, else the host of
+   * REGISTRY_URL), so a preview of a tag's first push names the pull spec the push will record.
+   */
+  registryPullHost?: string;
   chainDepthBudget: number;
   /**
    * New deliveries belong to the batch job enqueued for them for this long (next_attempt_at is

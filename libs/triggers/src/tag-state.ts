@@ -88,7 +88,7 @@ export function factsOf(facts: Map<string, LastImageFacts>, image: string | null
 
 /** Reads tag states for the firing rules: the same reads serve real evaluation and preview. */
 export class TagStateReader {
-  constructor(private readonly options: { internalRegistryHostname: string }) {}
+  constructor(private readonly options: { internalRegistryHostname: string; registryPullHost?: string }) {}
 
   /**
    * Current state of a tag, or (preview) the state a hypothetical move would leave it in. The
@@ -141,9 +141,12 @@ export class TagStateReader {
     const common = { firstSeenChangeId: row.first_id, firstSeenHistoryId: row.first_history_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
-      // A tag with no entry yet gets what a registry push records: the stream's repository.
+      // A tag with no entry yet gets what a registry push records: the stream's repository, else
+      // the registry's host (REGISTRY_URL's when no INTERNAL_REGISTRY_HOSTNAME) with <ns>/<stream>.
+      const pushRepository = repository || (this.options.registryPullHost ? `${this.options.registryPullHost}/${key.namespace}/${key.stream}` : '');
       const reference =
-        hypothetical.reference ?? (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : repository ? `${repository}@${hypothetical.image}` : hypothetical.image);
+        hypothetical.reference ??
+        (row.ref ? `${row.ref.replace(/@sha256:[0-9a-f]+$/, '')}@${hypothetical.image}` : pushRepository ? `${pushRepository}@${hypothetical.image}` : hypothetical.image);
       return {
         ...common,
         image: hypothetical.image,

@@ -33,6 +33,8 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         const evaluator = new TriggerEvaluator(db, {
           eventSource: config.eventSource,
           internalRegistryHostname: app.internalRegistryHostname,
+          // Registry ingestion records pushes under this host (see RegistrySource.pullSpec).
+          registryPullHost: app.internalRegistryHostname || (app.registryUrl ? new URL(app.registryUrl).host : ''),
           chainDepthBudget: config.chainDepthBudget,
           deliveryLeaseMs: config.jobLockMs,
         });
