@@ -36,6 +36,20 @@ export interface ImportedImage {
 
 const DEFAULT_MAX_CHILDREN = 64;
 
+/**
+ * An entry of a list imported with PreserveOriginal could not be read: OpenShift's importer then
+ * reports the entry's own reference (`<repository>@<digest>`), not the list's. `cause` is the error.
+ */
+export class ListEntryImportError extends Error {
+  constructor(
+    readonly digest: string,
+    override readonly cause: unknown,
+  ) {
+    super(`list entry ${digest}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ListEntryImportError';
+  }
+}
+
 /** Node's process.arch in the GOARCH spelling image indexes use. */
 export function serverPlatform(): PlatformPreference {
   const arch: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
@@ -85,7 +99,11 @@ export async function importImage(
     throw new UnsupportedManifestError(`${repository}: the manifest list has ${digests.length} entries, more than ${max}`, parsed.mediaType);
   }
   const image = imageFromParsedManifest(parsed, { ...base, digest: top.digest, rawManifest: top.raw, mediaType: top.mediaType });
-  const children = await Promise.all(digests.map((d) => child(client, repository, d, base)));
+  // Upstream reads the entries one after the other and names the first that fails by its digest.
+  const settled = await Promise.allSettled(digests.map((d) => child(client, repository, d, base)));
+  const failedAt = settled.findIndex((r) => r.status === 'rejected');
+  if (failedAt >= 0) throw new ListEntryImportError(digests[failedAt]!, (settled[failedAt] as PromiseRejectedResult).reason);
+  const children = settled.map((r) => (r as PromiseFulfilledResult<ParsedImage>).value);
   fillMissingPlatforms(image, children);
   return { image, children };
 }

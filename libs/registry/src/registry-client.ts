@@ -19,6 +19,7 @@ import {
   RegistryNotFoundError,
   RegistryProtocolError,
   RegistryUnavailableError,
+  type RegistrySubject,
 } from './registry-errors';
 import { assertDigestReference, assertReference, assertRepository } from './repository-name';
 import { rethrowTransportError } from './transport-errors';
@@ -62,6 +63,7 @@ interface ExchangeRequest {
   accept?: string;
   maxBytes: number;
   what: string;
+  subject: RegistrySubject;
 }
 
 const MAX_REDIRECTS = 5;
@@ -122,6 +124,7 @@ export class RegistryClient {
       accept: MANIFEST_ACCEPT,
       maxBytes: this.maxManifestBytes,
       what: `manifest ${manifestName(repository, reference)}`,
+      subject: 'manifest',
     });
     const announced = contentDigest(res.headers);
     if (announced !== undefined) assertDigest(res.body, announced, 'manifest');
@@ -145,6 +148,7 @@ export class RegistryClient {
         accept: MANIFEST_ACCEPT,
         maxBytes: 0,
         what: `manifest ${manifestName(repository, reference)}`,
+        subject: 'manifest',
       });
       const digest = contentDigest(res.headers);
       if (digest !== undefined) return digest;
@@ -166,6 +170,7 @@ export class RegistryClient {
       path: `/v2/${repository}/blobs/${digest}`,
       maxBytes: this.maxBlobBytes,
       what: `blob ${repository}@${digest}`,
+      subject: 'blob',
     });
     assertDigest(res.body, digest, 'blob');
     return res.body;
@@ -187,6 +192,7 @@ export class RegistryClient {
         accept: 'application/json',
         maxBytes: 4 * 1024 * 1024,
         what: `tags of ${repository}`,
+        subject: 'tags',
       });
       let doc: unknown;
       try {
@@ -261,7 +267,7 @@ export class RegistryClient {
       );
       return { headers: res.headers, body };
     }
-    throw await errorForStatus(req.what, res);
+    throw await errorForStatus(req.what, req.subject, res);
   }
 
   private agent: Agent | undefined;
@@ -299,12 +305,12 @@ interface ErrorResponse {
   body: Parameters<typeof readErrorBody>[0];
 }
 
-async function errorForStatus(what: string, res: ErrorResponse): Promise<Error> {
+async function errorForStatus(what: string, subject: RegistrySubject, res: ErrorResponse): Promise<Error> {
   const detail = registryErrorDetail(await readErrorBody(res.body));
   const status = res.statusCode;
   const suffix =
     detail.code || detail.message ? `: ${[detail.code, detail.message].filter(Boolean).join(' ')}` : '';
-  if (status === 404) return new RegistryNotFoundError(`${what} not found${suffix}`, detail.code);
+  if (status === 404) return new RegistryNotFoundError(`${what} not found${suffix}`, detail.code, subject);
   if (status === 401 || status === 403) {
     const reason = parseWwwAuthenticate(res.headers['www-authenticate'])[0]?.params['error'];
     return new RegistryAuthError(

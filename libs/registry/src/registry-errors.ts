@@ -11,6 +11,9 @@ export abstract class RegistryError extends Error {
   }
 }
 
+/** What a registry request asked for: a manifest, a blob, or a repository's tag list. */
+export type RegistrySubject = 'manifest' | 'blob' | 'tags';
+
 /** The registry answered 404 (MANIFEST_UNKNOWN, BLOB_UNKNOWN, NAME_UNKNOWN...). Permanent. */
 export class RegistryNotFoundError extends RegistryError {
   readonly retryable = false;
@@ -19,6 +22,8 @@ export class RegistryNotFoundError extends RegistryError {
     message: string,
     /** First error code of the registry's JSON body, when it sent one. */
     readonly code?: string,
+    /** What was not found (a missing blob is not a missing image to OpenShift's importer). */
+    readonly subject?: RegistrySubject,
   ) {
     super(message);
   }

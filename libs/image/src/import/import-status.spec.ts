@@ -1,4 +1,4 @@
-import { RegistryAuthError, RegistryNotFoundError, RegistryUnavailableError, UnsupportedManifestError } from '@app/registry';
+import { ListEntryImportError, RegistryAuthError, RegistryNotFoundError, RegistryUnavailableError, UnsupportedManifestError } from '@app/registry';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { clearManifests, hasSameCondition, importFailedCondition, importFailure, observedGeneration } from './import-status';
 
@@ -34,6 +34,26 @@ describe('importFailure', () => {
         code: 500,
         message: `Internal error occurred: ${ref}: schema1 manifests are not supported`,
         details: { causes: [{ message: `${ref}: schema1 manifests are not supported` }] },
+      },
+    ],
+    [
+      'config blob missing',
+      new RegistryNotFoundError('blob quay.io/org/app@sha256:c not found: BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'blob'),
+      {
+        reason: 'InternalError',
+        code: 500,
+        message: `Internal error occurred: ${ref}: unknown blob`,
+        details: { causes: [{ message: `${ref}: unknown blob` }] },
+      },
+    ],
+    [
+      'list entry missing (PreserveOriginal)',
+      new ListEntryImportError(`sha256:${'a'.repeat(64)}`, new RegistryNotFoundError('manifest not found', 'MANIFEST_UNKNOWN', 'manifest')),
+      {
+        reason: 'NotFound',
+        code: 404,
+        message: `dockerimage.image.openshift.io "quay.io/org/app@sha256:${'a'.repeat(64)}" not found`,
+        details: { name: `quay.io/org/app@sha256:${'a'.repeat(64)}`, group: 'image.openshift.io', kind: 'dockerimage' },
       },
     ],
   ])('%s', (_what, err, expected) => {

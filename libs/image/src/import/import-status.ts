@@ -1,4 +1,5 @@
-import { InvalidReferenceError, RegistryAuthError, RegistryNotFoundError } from '@app/registry';
+import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryNotFoundError } from '@app/registry';
+import { exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { TagEventCondition } from '../imagestream/imagestream.types';
 import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
 
@@ -21,6 +22,11 @@ export class ImportTimeoutError extends Error {
  * (with the error as its one cause, as apimachinery's NewInternalError).
  */
 export function importFailure(ref: string, err: unknown): ImportResultStatus {
+  if (err instanceof ListEntryImportError) {
+    // PreserveOriginal: the entry that failed is named by its digest in the same repository.
+    const parsed = parseDockerImageReferenceOrNull(ref);
+    return importFailure(parsed ? exactReference({ ...parsed, tag: '', id: err.digest }) : ref, err.cause);
+  }
   const failure = (code: number, reason: string, message: string, details?: ImportResultStatus['details']): ImportResultStatus => ({
     metadata: {},
     status: 'Failure',
@@ -29,7 +35,7 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
     ...(details ? { details } : {}),
     code,
   });
-  if (err instanceof RegistryNotFoundError) {
+  if (err instanceof RegistryNotFoundError && err.subject !== 'blob') {
     return failure(404, 'NotFound', `dockerimage.${GROUP} "${ref}" not found`, { name: ref, group: GROUP, kind: 'dockerimage' });
   }
   if (err instanceof RegistryAuthError) {
@@ -38,9 +44,11 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
   if (err instanceof InvalidReferenceError) {
     return failure(422, 'Invalid', `dockerimage.${GROUP} "${ref}" is invalid: ${err.message}`, { name: ref, group: GROUP, kind: 'dockerimage' });
   }
-  // apimachinery NewInternalError over the importer's "<ref>: <error>" (formatRepositoryError).
-  const cause = `${ref}: ${err instanceof Error ? err.message : String(err)}`;
-  return failure(500, 'InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] });
+  // apimachinery NewInternalError over the importer's "<ref>: <error>" (formatRepositoryError). A
+  // missing blob (the config) is not a missing image: distribution's client calls it "unknown blob".
+  const what = err instanceof RegistryNotFoundError ? 'unknown blob' : err instanceof Error ? err.message : String(err);
+  const message = `${ref}: ${what}`;
+  return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
 
 /**
