@@ -159,6 +159,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     // imagesignatures) in PrepareForCreate, before validation: bad ones are not an error here.
     if (mapping.image && typeof mapping.image === 'object') delete mapping.image.signatures;
     const { streamName, tag, image } = this.validate(namespace, mapping);
+    // The embedded Image is stored as every Image is (the generic store drops type fields):
+    // a list of images then shows no kind/apiVersion on any item, as kube-apiserver's lists.
+    delete image.kind;
+    delete image.apiVersion;
     image.metadata = {
       name: image.metadata.name,
       labels: image.metadata.labels,

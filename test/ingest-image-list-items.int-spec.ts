@@ -1,0 +1,71 @@
+import { call } from '@app/testing';
+import { startIngestStack, waitFor, type IngestStack } from './ingest-harness';
+import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`image list item tests skipped: ${skipReason}`);
+
+const NS = 'listitems';
+
+/**
+ * Images recorded from registry pushes look alike in a list whichever path created them: an index's
+ * children are created as Images, the tagged index (and a single image) through an
+ * ImageStreamMapping. kube-apiserver prints no kind/apiVersion on list items; a GET prints both.
+ */
+describeRegistry('Images recorded from pushes, listed', () => {
+  let stack: IngestStack;
+  let layout: OciLayout;
+
+  beforeAll(async () => {
+    stack = await startIngestStack({ registry: true });
+    layout = await OciLayout.create();
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+  });
+
+  it('list items carry no kind/apiVersion, for mapped and child Images alike; GET shows both', async () => {
+    const single = await layout.addImage('single', { seed: 'list-items-single' });
+    const index = await layout.addIndex('index', [
+      { seed: 'list-items-index', architecture: 'amd64' },
+      { seed: 'list-items-index', architecture: 'arm64', variant: 'v8' },
+    ]);
+    await skopeoCopy(layout.dir, 'single', `${stack.registry!.host}/${NS}/app:single`);
+    await skopeoCopy(layout.dir, 'index', `${stack.registry!.host}/${NS}/app:multi`, { all: true });
+    const digests = [single.manifestDigest, index.indexDigest, ...index.images.map((i) => i.manifestDigest)].sort();
+    const list = await waitFor('all images recorded', async () => {
+      const res = await call('GET', `${stack.api.base}/images`);
+      const names = (res.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name).sort();
+      return digests.every((d) => names.includes(d)) ? res.body : null;
+    });
+    expect(list).toMatchObject({ kind: 'ImageList', apiVersion: 'image.openshift.io/v1' });
+    for (const item of list.items) {
+      expect(Object.keys(item)).not.toContain('kind');
+      expect(Object.keys(item)).not.toContain('apiVersion');
+    }
+    for (const digest of digests) {
+      expect((await call('GET', `${stack.api.base}/images/${digest}`)).body).toMatchObject({ kind: 'Image', apiVersion: 'image.openshift.io/v1' });
+    }
+    // An ImageStreamMapping whose image names its kind stores it the same way.
+    const other = await layout.addImage('other', { seed: 'list-items-other' });
+    const mapping = await call('POST', `${stack.api.base}/namespaces/${NS}/imagestreammappings`, {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStreamMapping',
+      metadata: { name: 'app' },
+      tag: 'mapped',
+      image: {
+        kind: 'Image',
+        apiVersion: 'image.openshift.io/v1',
+        metadata: { name: other.manifestDigest },
+        dockerImageReference: `${stack.registry!.host}/${NS}/app@${other.manifestDigest}`,
+      },
+    });
+    expect(mapping.status).toBe(201);
+    const after = await call('GET', `${stack.api.base}/images?fieldSelector=metadata.name=${other.manifestDigest}`);
+    expect(after.body.items).toHaveLength(1);
+    expect(Object.keys(after.body.items[0])).not.toContain('kind');
+  });
+});
