@@ -294,7 +294,9 @@ export class RegistryClient {
         ? await this.pool.request({ ...options, path: `${url.pathname}${url.search}` })
         : await request(url, { ...options, dispatcher: this.redirectAgent() });
     } catch (err) {
-      return rethrowTransportError(err, `${req.what} from ${url.origin}`);
+      // On the registry itself a connection failure is Go's for the importer's first request, its ping.
+      const registryRoot = url.origin === this.baseUrl ? `${this.baseUrl}${this.pathPrefix}` : undefined;
+      return rethrowTransportError(err, `${req.what} from ${url.origin}`, registryRoot);
     }
   }
 }

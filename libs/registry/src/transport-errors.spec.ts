@@ -25,6 +25,20 @@ describe('rethrowTransportError', () => {
     expect(e.message).toBe(`manifest a/b:c from http://h: ${text}`);
   });
 
+  it("a plain-HTTP answer to TLS is Go's scheme mismatch, on the registry's /v2/ when its root is known", () => {
+    const mismatch = systemError('ERR_SSL_WRONG_VERSION_NUMBER', {});
+    const at = (root?: string) => {
+      try {
+        rethrowTransportError(mismatch, 'manifest a/b:c from https://h:5000', root);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('not rethrown');
+    };
+    expect(at('https://h:5000')).toBe('Get "https://h:5000/v2/": http: server gave HTTP response to HTTPS client');
+    expect(at()).toBe('manifest a/b:c from https://h:5000: http: server gave HTTP response to HTTPS client');
+  });
+
   it('rethrows other errors as they are', () => {
     const other = new TypeError('x');
     expect(() => rethrowTransportError(other, 'w')).toThrow(other);

@@ -67,13 +67,19 @@ function goNetText(err: unknown, code: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Wraps transport failures as retryable RegistryUnavailableError; anything else is rethrown as is. */
-export function rethrowTransportError(err: unknown, what: string): never {
+/**
+ * Wraps transport failures as retryable RegistryUnavailableError; anything else is rethrown as is.
+ * `registryRoot` (`https://host:port`): the registry the request went to, for failures Go's client
+ * meets on first contact, which OpenShift's importer reports for its `GET /v2/` ping.
+ */
+export function rethrowTransportError(err: unknown, what: string, registryRoot?: string): never {
   if (isTransportError(err)) {
     const code = codeOf(err);
     if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/.test(messageOf(err) ?? ''))) {
-      // OpenSSL's text names its own source files; say what happened, as Go's client does.
-      throw new RegistryUnavailableError(`${what}: http: server gave HTTP response to HTTPS client (set importPolicy.insecure to use plain HTTP)`, undefined, { cause: err });
+      // OpenSSL's text names its own source files; say it as Go's client does (http.ErrSchemeMismatch
+      // in a url.Error): `Get "https://host/v2/": http: server gave HTTP response to HTTPS client`.
+      const text = 'http: server gave HTTP response to HTTPS client';
+      throw new RegistryUnavailableError(registryRoot ? `Get "${registryRoot}/v2/": ${text}` : `${what}: ${text}`, undefined, { cause: err });
     }
     const detail = code ?? nameOf(err) ?? 'error';
     const goText = goNetText(err, code);
