@@ -8,6 +8,12 @@ describe('loadConfig', () => {
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.maxRequestBodyBytes).toBe(4 * 1024 * 1024);
   });
+  it("names the internal registry by REGISTRY_URL's host unless INTERNAL_REGISTRY_HOSTNAME does", () => {
+    expect(loadConfig({}).internalRegistryHostname).toBe('');
+    expect(loadConfig({ REGISTRY_URL: 'http://127.0.0.1:5000' }).internalRegistryHostname).toBe('127.0.0.1:5000');
+    expect(loadConfig({ REGISTRY_URL: 'https://registry.local/' }).internalRegistryHostname).toBe('registry.local');
+    expect(loadConfig({ REGISTRY_URL: 'http://registry:5000', INTERNAL_REGISTRY_HOSTNAME: 'registry.example.com' }).internalRegistryHostname).toBe('registry.example.com');
+  });
   it.each([
     [{ PORT: 'eighty' }, 'PORT must be an integer'],
     [{ PORT: '70000' }, 'PORT must be between 0 and 65535'],

@@ -60,12 +60,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const apiAuthentication = str(env, 'API_AUTHENTICATION', 'false');
   if (apiAuthentication !== 'true' && apiAuthentication !== 'false') throw new ConfigError('API_AUTHENTICATION', `must be true or false, got "${apiAuthentication}"`);
   if (apiAuthentication === 'true' && !accessPolicy) throw new ConfigError('ACCESS_POLICY_FILE', 'is required with API_AUTHENTICATION=true (it names the users)');
+  const registryUrl = url(env, 'REGISTRY_URL', '', ['http:', 'https:']);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/imagestreamd', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-    internalRegistryHostname: hostname(env, 'INTERNAL_REGISTRY_HOSTNAME'),
+    // The registry pushes are recorded from is the integrated one: without a name of its own, its
+    // URL's host names it (status.dockerImageRepository, pull specs, the allowed-registries list).
+    internalRegistryHostname: hostname(env, 'INTERNAL_REGISTRY_HOSTNAME') || (registryUrl ? new URL(registryUrl).host : ''),
     publicRegistryHostname: hostname(env, 'PUBLIC_REGISTRY_HOSTNAME'),
     maxRequestBodyBytes: int(env, 'MAX_REQUEST_BODY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     istagCacheEntries: int(env, 'ISTAG_CACHE_ENTRIES', 10000, 0, 10000000),
@@ -77,7 +80,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mappingGroupMax: int(env, 'MAPPING_GROUP_MAX', 32, 1, 1000),
     registryNotifyHeader: token(env, 'REGISTRY_NOTIFY_HEADER', 'authorization', /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name').toLowerCase(),
     registryNotifySecret: str(env, 'REGISTRY_NOTIFY_SECRET', ''),
-    registryUrl: url(env, 'REGISTRY_URL', '', ['http:', 'https:']),
+    registryUrl,
     registryUsername: str(env, 'REGISTRY_USERNAME', ''),
     registryPassword: str(env, 'REGISTRY_PASSWORD', ''),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
