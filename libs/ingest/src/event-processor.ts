@@ -303,8 +303,8 @@ export class RegistryEventProcessor {
    * Distribution's delete event names only repository and digest (a blob delete looks the same).
    * A digest the stream holds no history of settles at once (most often a blob). Otherwise, under
    * the repository's exclusive lock, the registry is asked first: a manifest that is there
-   * again was pushed after the delete and wins. Otherwise every history entry of that digest
-   * leaves the repository's stream, in one transaction with the inbox update.
+   * again was pushed after the delete and wins. Otherwise every history entry naming that digest
+   * in this repository leaves the repository's stream, in one transaction with the inbox update.
    */
   private async manifestDelete(event: InboxEvent, stream: StreamRef): Promise<void> {
     const digest = event.digest!;
@@ -313,13 +313,16 @@ export class RegistryEventProcessor {
     await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [REPOSITORY_LOCK, event.repository]);
       let s: Settlement;
-      const held = await streamHistoryHoldsImage(tx, stream.namespace, stream.name, digest);
+      // Only entries naming the digest in this repository: the same digest recorded from elsewhere
+      // (an import from another repository or registry) still names an image that exists.
+      const references = this.source.pullSpecs(event.repository).map((spec) => `${spec}@${digest}`);
+      const held = await streamHistoryHoldsImage(tx, stream.namespace, stream.name, digest, references);
       if (held !== true) {
         s = { event, state: 'processed', outcome: held === null ? 'no-stream' : 'nothing-to-remove' };
       } else if ((await registry.headManifest(event.repository, digest)) !== null) {
         s = { event, state: 'processed', outcome: 'superseded', reason: 'superseded: the registry has this manifest again' };
       } else {
-        const removal = await removeImageFromStream(tx, stream.namespace, stream.name, digest);
+        const removal = await removeImageFromStream(tx, stream.namespace, stream.name, digest, references);
         if (removal) await this.positions.moveCurrentImages(tx, event.repository, removal.changedTops);
         s = { event, state: 'processed', outcome: removal === null ? 'no-stream' : removal.removed ? 'history-removed' : 'nothing-to-remove' };
       }

@@ -38,6 +38,15 @@ export class RegistrySource {
     return `${host}/${repository}`;
   }
 
+  /**
+   * Every `<host>/<repository>` an image of the repository may have been recorded under: the
+   * internal registry's name and the host of REGISTRY_URL, when they differ.
+   */
+  pullSpecs(repository: string): string[] {
+    const hosts = new Set([this.config.internalRegistryHostname, this.registry?.host].filter((h): h is string => !!h));
+    return [...hosts].map((host) => `${host}/${repository}`);
+  }
+
   async close(): Promise<void> {
     await this.registry?.close();
   }

@@ -119,44 +119,56 @@ async function lockStream(tx: Transaction, namespace: string, name: string) {
 }
 
 /**
- * Whether any history entry of the stream names `image`; null when the stream does not exist.
+ * Whether any history entry of the stream names `image` by one of `references` (its pull specs in
+ * the registry's repository); null when the stream does not exist.
  * Lets a registry delete event settle without asking the registry about a digest the stream never
  * held: a blob delete looks exactly like a manifest delete, and distribution answers 500 to a
  * manifest HEAD for a digest that is a layer in the repository again.
  */
-export async function streamHistoryHoldsImage(q: Queryable, namespace: string, name: string, image: string): Promise<boolean | null> {
+export async function streamHistoryHoldsImage(
+  q: Queryable,
+  namespace: string,
+  name: string,
+  image: string,
+  references: readonly string[],
+): Promise<boolean | null> {
   const rows = await q.query<{ held: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM image_stream_tag_events ev WHERE ev.stream_uid = s.uid AND ev.image = $3) AS held
+    `SELECT EXISTS (SELECT 1 FROM image_stream_tag_events ev
+                     WHERE ev.stream_uid = s.uid AND ev.image = $3 AND ev.docker_image_reference = ANY($4::text[])) AS held
        FROM image_streams s WHERE s.namespace = $1 AND s.name = $2`,
-    [namespace, name, image],
+    [namespace, name, image, references],
   );
   return rows[0]?.held ?? null;
 }
 
 /**
- * Removes every history entry of `image` from one stream (a manifest deleted from that stream's
- * repository). A tag whose history empties disappears from status; a tag whose newest entry went
- * now points at its previous entry. Runs inside the caller's transaction, holding the stream lock.
- * Returns null when the stream does not exist.
+ * Removes the history entries of `image` that name it by one of `references` from one stream (a
+ * manifest deleted from that stream's repository: entries of the same digest pulled from elsewhere,
+ * such as an import from another repository, still name an image that exists and stay). A tag
+ * whose history empties disappears from status; a tag whose newest entry went now points at its
+ * previous entry. Runs inside the caller's transaction, holding the stream lock. Returns null when
+ * the stream does not exist.
  */
 export async function removeImageFromStream(
   tx: Transaction,
   namespace: string,
   name: string,
   image: string,
+  references: readonly string[],
   cause = 'registry-delete',
 ): Promise<HistoryRemoval | null> {
   const stream = await lockStream(tx, namespace, name);
   if (!stream) return null;
   const tags = await tx.query<{ tag: string }>(
-    `SELECT DISTINCT tag FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2`,
-    [stream.uid, image],
+    `SELECT DISTINCT tag FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2 AND docker_image_reference = ANY($3::text[])`,
+    [stream.uid, image, references],
   );
   const before = await tops(tx, stream.uid, tags.map((t) => t.tag));
   const [deleted] = await tx.query<{ n: string }>(
-    `WITH d AS (DELETE FROM image_stream_tag_events WHERE stream_uid = $1 AND image = $2 RETURNING 1)
+    `WITH d AS (DELETE FROM image_stream_tag_events
+                 WHERE stream_uid = $1 AND image = $2 AND docker_image_reference = ANY($3::text[]) RETURNING 1)
      SELECT count(*)::text AS n FROM d`,
-    [stream.uid, image],
+    [stream.uid, image, references],
   );
   return afterRemoval(tx, stream, before, Number(deleted?.n ?? 0), cause);
 }
