@@ -103,8 +103,10 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     const result = res.body.status.images[0];
     expect(result.status).toEqual({ metadata: {}, status: 'Success' });
     expect(result.tag).toBe('v1');
+    // Embedded objects carry no kind/apiVersion (upstream's v1 conversion copies no TypeMeta).
+    expect(result.image).not.toHaveProperty('kind');
+    expect(result.image).not.toHaveProperty('apiVersion');
     expect(result.image).toMatchObject({
-      kind: 'Image',
       metadata: { name: v1.manifestDigest },
       dockerImageReference: `${repo()}@${v1.manifestDigest}`,
       dockerImageManifestMediaType: MediaTypes.ociManifest,
@@ -123,7 +125,9 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(result.image).not.toHaveProperty('dockerImageConfig');
 
     const imported = res.body.status.import;
-    expect(imported).toMatchObject({ kind: 'ImageStream', metadata: { name: 'app', namespace: NS } });
+    expect(imported).toMatchObject({ metadata: { name: 'app', namespace: NS } });
+    expect(imported).not.toHaveProperty('kind');
+    expect(imported).not.toHaveProperty('apiVersion');
     expect(imported.metadata.annotations['openshift.io/image.dockerRepositoryCheck']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(specTag(imported, 'v1')).toMatchObject({
       from: { kind: 'DockerImage', name: `${repo()}:v1` },
@@ -305,6 +309,7 @@ describeRegistry('ImageStreamImport (real registry)', () => {
       ],
     });
     expect(result.manifests.map((m: any) => m.metadata.name)).toEqual([amd.manifestDigest, arm.manifestDigest]);
+    for (const m of result.manifests) expect(Object.keys(m)).not.toContain('kind');
     for (const d of [multi.indexDigest, amd.manifestDigest, arm.manifestDigest]) {
       expect((await call('GET', `${api.base}/images/${d}`)).status).toBe(200);
     }

@@ -5,7 +5,7 @@ import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
 import { imageStreamImportsInfo } from '../resources/resource-infos';
 import type { ImportConfig } from './import-config';
-import { clearManifests } from './import-status';
+import { clearManifests, untypeEmbedded } from './import-status';
 import { defaultImageStreamImport, validateImageStreamImport } from './imagestreamimport.validation';
 import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';
 import type { RemoteImporter } from './remote-importer';
@@ -74,6 +74,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
       isi.status.import = await this.writer.write(namespace, name, imports, { ...input, select }, options);
     }
     clearManifests(isi);
+    untypeEmbedded(isi);
     return { kind: this.info.kind, apiVersion: `${this.info.group}/${this.info.version}`, ...isi };
   }
 

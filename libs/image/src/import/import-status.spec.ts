@@ -1,6 +1,6 @@
 import { ListEntryImportError, RegistryAuthError, RegistryNotFoundError, RegistryUnavailableError, UnsupportedManifestError } from '@app/registry';
 import type { ImageStreamImport } from './imagestreamimport.types';
-import { clearManifests, hasSameCondition, importFailedCondition, importFailure, observedGeneration } from './import-status';
+import { clearManifests, hasSameCondition, importFailedCondition, importFailure, observedGeneration, untypeEmbedded } from './import-status';
 
 describe('importFailure', () => {
   const ref = 'quay.io/org/app:nope';
@@ -121,5 +121,26 @@ describe('clearManifests', () => {
     expect(isi.status!.images![1]!.image).not.toHaveProperty('dockerImageManifest');
     expect(isi.status!.images![1]!.manifests![0]).toHaveProperty('dockerImageConfig');
     expect(isi.status!.repository!.images![0]!.image).not.toHaveProperty('dockerImageManifest');
+  });
+});
+
+describe('untypeEmbedded', () => {
+  it('drops kind/apiVersion of every embedded Image and of the written stream, and nothing else', () => {
+    const image = (name: string) => ({ kind: 'Image', apiVersion: 'image.openshift.io/v1', metadata: { name } });
+    const isi = {
+      metadata: { name: 's' },
+      spec: { import: true },
+      status: {
+        images: [{ status: { metadata: {}, status: 'Success' }, image: image('a'), manifests: [image('b')] }],
+        repository: { status: { metadata: {}, status: 'Success' }, images: [{ status: { metadata: {}, status: 'Success' }, image: image('c') }] },
+        import: { kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', metadata: { name: 's' } },
+      },
+    } as unknown as ImageStreamImport;
+    untypeEmbedded(isi);
+    expect(isi.status).toEqual({
+      images: [{ status: { metadata: {}, status: 'Success' }, image: { metadata: { name: 'a' } }, manifests: [{ metadata: { name: 'b' } }] }],
+      repository: { status: { metadata: {}, status: 'Success' }, images: [{ status: { metadata: {}, status: 'Success' }, image: { metadata: { name: 'c' } } }] },
+      import: { metadata: { name: 's' } },
+    });
   });
 });

@@ -93,3 +93,23 @@ export function clearManifests(isi: ImageStreamImport): void {
   });
   if (!isi.spec.repository?.includeManifest) (isi.status?.repository?.images ?? []).forEach(strip);
 }
+
+/** An object embedded in another has no type fields on the wire (apimachinery sets them on the top object only). */
+function untyped(obj: { kind?: string; apiVersion?: string } | undefined): void {
+  if (!obj) return;
+  delete obj.kind;
+  delete obj.apiVersion;
+}
+
+/**
+ * The answer's embedded Images and ImageStream without kind/apiVersion, as upstream's conversion to
+ * v1 leaves them (it copies ObjectMeta and the fields, never TypeMeta).
+ */
+export function untypeEmbedded(isi: ImageStreamImport): void {
+  const statuses = [...(isi.status?.images ?? []), ...(isi.status?.repository?.images ?? [])];
+  for (const status of statuses) {
+    untyped(status.image);
+    status.manifests?.forEach(untyped);
+  }
+  untyped(isi.status?.import);
+}
