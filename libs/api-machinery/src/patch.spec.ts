@@ -67,16 +67,14 @@ describe('applyPatchDocument', () => {
   it('applies a JSON patch', () => {
     expect(applyPatchDocument('json', { a: 1 }, [{ op: 'replace', path: '/a', value: 2 }], {})).toEqual({ a: 2 });
   });
+  // kube-apiserver answers NewGenericServerResponse(422): its generic message, details {}, no json-patch wording.
+  const notApplicable = { code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request', details: {} };
   it('fails a JSON patch test operation with 422', () => {
-    expect(() => applyPatchDocument('json', { a: 1 }, [{ op: 'test', path: '/a', value: 2 }], {})).toThrow(
-      expect.objectContaining({ code: 422 }),
-    );
+    expect(() => applyPatchDocument('json', { a: 1 }, [{ op: 'test', path: '/a', value: 2 }], {})).toThrow(expect.objectContaining(notApplicable));
   });
   it('refuses operations RFC 6902 does not define with 422, fast-json-patch\'s internal _get included', () => {
     for (const op of ['_get', 'get', 'Add']) {
-      expect(() => applyPatchDocument('json', { a: 1 }, [{ op, path: '/a' }], {})).toThrow(
-        expect.objectContaining({ code: 422, message: expect.stringContaining(`Unexpected kind: ${op}`) }),
-      );
+      expect(() => applyPatchDocument('json', { a: 1 }, [{ op, path: '/a' }], {})).toThrow(expect.objectContaining(notApplicable));
     }
   });
   it('rejects a non-array JSON patch with 400', () => {

@@ -177,7 +177,7 @@ export function applyPatchDocument(
       for (const op of ops as unknown[]) {
         const kind = typeof op === 'object' && op !== null ? (op as { op?: unknown }).op : undefined;
         if (typeof kind === 'string' && !rfc6902Operations.has(kind)) {
-          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: Unexpected kind: ${kind}`);
+          throw jsonPatchNotApplicable();
         }
       }
       // The validator applies the ops to a copy: some bad ones (moving a value into itself, writing
@@ -189,7 +189,7 @@ export function applyPatchDocument(
         invalid = e as Error;
       }
       if (invalid) {
-        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${invalid.message.split('\n')[0]}`);
+        throw jsonPatchNotApplicable();
       }
       try {
         return asObject(applyPatch(base, ops, false, false).newDocument);
@@ -205,6 +205,15 @@ export function applyPatchDocument(
       return asObject(mergeApplied(base, { ...patch, metadata }, listShapesOf(mergeKeys)));
     }
   }
+}
+
+/**
+ * A JSON patch that does not apply (a failed `test`, a missing path, an operation RFC 6902 does
+ * not define): kube-apiserver answers NewGenericServerResponse(422), which keeps only the
+ * generic wording and an empty details object, not json-patch's own message.
+ */
+function jsonPatchNotApplicable(): ApiError {
+  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
 }
 
 function asObject(v: Json): object {
