@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
+import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -70,6 +70,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
     done(null, payload);
   });
+  prettyPrintJsonAnswers(fastify);
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
     const verb = labels?.verb ?? req.method.toLowerCase();

@@ -12,3 +12,4 @@ export * from './authentication/api-authentication';
 export * from './authentication/basic-credentials';
 export * from './authentication/failed-login-throttle';
 export * from './request-timeout';
+export * from './pretty-json';

@@ -38,7 +38,7 @@ const queryParameters: Record<string, { description: string; type: 'string' | 'i
     type: 'string',
     description: 'How to treat unknown fields in the body: Ignore, Warn (the default: a Warning header per field) or Strict (400 BadRequest).',
   },
-  pretty: { type: 'string', description: 'Accepted for compatibility; output is always compact JSON.' },
+  pretty: { type: 'string', description: "'true' indents the JSON answer, 'false' keeps it compact; when absent, curl, Wget and browsers get it indented." },
   labelSelector: { type: 'string', description: 'A selector to restrict the list of returned objects by their labels.' },
   fieldSelector: { type: 'string', description: 'A selector on metadata.name / metadata.namespace (and a few kind-specific fields).' },
   limit: { type: 'integer', description: 'Maximum number of items to return; more items are signalled by metadata.continue.' },
