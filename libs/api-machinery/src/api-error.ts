@@ -62,6 +62,16 @@ export class ApiError extends Error {
     });
   }
 
+  /** A name made from generateName was taken, every attempt (apimachinery's NewGenerateNameConflict). */
+  static generateNameConflict(ref: ResourceRef, name: string): ApiError {
+    return new ApiError(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists, the server was not able to generate a unique name for the object`, {
+      name,
+      group: ref.group,
+      kind: ref.resource,
+      retryAfterSeconds: 1,
+    });
+  }
+
   static conflict(ref: ResourceRef, name: string, why: string): ApiError {
     return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${name}": ${why}`, {
       name,

@@ -108,6 +108,16 @@ export interface Mutation<T> {
   touched?: boolean;
 }
 
+/** kube-apiserver's maxNameGenerationCreateAttempts. */
+const MAX_NAME_GENERATION_ATTEMPTS = 8;
+
+/** The name a create made from generateName exists already: the create is tried again. */
+class GeneratedNameTaken extends Error {
+  constructor(readonly takenName: string) {
+    super(`generated name ${takenName} is taken`);
+  }
+}
+
 /** Go's omitempty: an empty labels/annotations map or finalizers/ownerReferences list is not written. */
 function dropEmptyMetadataCollections(meta: ApiObject['metadata']): void {
   const m = meta as Record<string, unknown>;
@@ -400,7 +410,31 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return this.createTracked(namespace, body, options, trackingOf(options), writeWith);
   }
 
+  /**
+   * As kube-apiserver (RetryGenerateName, GA in 1.32): a name made from generateName that is
+   * taken is made again, up to 8 attempts in all, before the conflict is answered.
+   */
   private async createTracked(
+    namespace: string,
+    body: unknown,
+    options: WriteOptions,
+    tracking: Tracking,
+    writeWith?: (tx: Queryable, created: T) => Promise<unknown>,
+  ): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createOnce(namespace, body, options, tracking, writeWith);
+      } catch (e) {
+        if (e instanceof GeneratedNameTaken) {
+          if (attempt < MAX_NAME_GENERATION_ATTEMPTS) continue;
+          throw ApiError.generateNameConflict(this.ref, e.takenName);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async createOnce(
     namespace: string,
     body: unknown,
     options: WriteOptions,
@@ -409,7 +443,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   ): Promise<WriteResult> {
     const obj = this.decode(body, namespace);
     const m = obj.metadata;
-    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    const generated = !m.name && !!m.generateName;
+    if (generated) m.name = generateName(m.generateName!);
     m.uid = randomUUID();
     m.creationTimestamp = nowTimestamp();
     delete m.resourceVersion;
@@ -428,7 +463,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         try {
           await this.storage.insert(tx, obj, rv);
         } catch (e) {
-          if (pgErrorCode(e) === '23505') throw ApiError.alreadyExists(this.ref, m.name!);
+          if (pgErrorCode(e) === '23505') throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.ref, m.name!);
           throw e;
         }
         await writeWith?.(tx, obj);
@@ -751,6 +786,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const next = structuredClone(old);
       next.metadata.deletionTimestamp = nowTimestamp();
       next.metadata.deletionGracePeriodSeconds = 0;
+      // As kube-apiserver's markAsDeleting: the first mark moves a generation that is set.
+      if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation += 1;
       adjust?.(next);
       const rv = await allocateResourceVersion(tx);
       await this.storage.update(tx, next, rv);
@@ -782,22 +819,36 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
   }
 
+  /**
+   * DeleteOptions.preconditions, checked on the object read (the row is locked), worded as
+   * kube-apiserver's rest.BeforeDelete words them: the conflict names the kind, not the resource.
+   */
+  private checkDeletePreconditions(old: T, options: DeleteOptions): void {
+    const pre = options.preconditions;
+    const byKind = { group: this.info.group, resource: this.info.kind };
+    const name = old.metadata.name!;
+    if (pre?.uid && pre.uid !== old.metadata.uid) {
+      throw ApiError.conflict(
+        byKind,
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+      throw ApiError.conflict(
+        byKind,
+        name,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
+      );
+    }
+  }
+
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     return this.db.transaction(
       async (tx) => {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
-        const pre = options.preconditions;
-        if (pre?.uid && pre.uid !== old.metadata.uid) {
-          throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
-        }
-        if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-          throw ApiError.conflict(
-            this.ref,
-            name,
-            `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
-          );
-        }
+        this.checkDeletePreconditions(old, options);
         if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old, undefined, options.dryRun) };
         await this.decorate(tx, [old]);
         await this.removeLocked(tx, old, options.propagationPolicy);

@@ -1,0 +1,164 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/** Corners of kube-apiserver's generic machinery, each answered as kube-apiserver 1.32 answers it. */
+describe('API machinery as kube-apiserver 1.32 answers it', () => {
+  let api: TestApi;
+  const streams = () => `${api.base}/namespaces/fidelity/imagestreams`;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+  afterEach(() => jest.restoreAllMocks());
+
+  it('DeleteOptions preconditions fail with rest.BeforeDelete wording (the kind named), and delete nothing', async () => {
+    const created = await call('POST', streams(), { metadata: { name: 'pre' } });
+    const { uid, resourceVersion } = created.body.metadata;
+    const wrongUid = await call('DELETE', `${streams()}/pre`, { preconditions: { uid: 'other' } });
+    expect([wrongUid.status, wrongUid.body]).toEqual([
+      409,
+      {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the UID in the precondition (other) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
+        reason: 'Conflict',
+        code: 409,
+        details: { name: 'pre', group: 'image.openshift.io', kind: 'ImageStream' },
+      },
+    ]);
+    const staleRv = await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion: '1x' } });
+    expect([staleRv.status, staleRv.body.message]).toEqual([
+      409,
+      `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the ResourceVersion in the precondition (1x) does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
+    ]);
+    expect((await call('GET', `${streams()}/pre`)).status).toBe(200);
+    expect((await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion } })).status).toBe(200);
+  });
+
+  it('a delete that finalizers hold moves a set generation once (markAsDeleting), not on a second delete', async () => {
+    const created = await call('POST', streams(), { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    expect(created.body.metadata.generation).toBe(1);
+    const marked = await call('DELETE', `${streams()}/held`);
+    expect([marked.status, marked.body.metadata.generation, marked.body.metadata.deletionGracePeriodSeconds]).toEqual([200, 2, 0]);
+    const again = await call('DELETE', `${streams()}/held`);
+    expect([again.status, again.body.metadata.generation, again.body.metadata.resourceVersion]).toEqual([200, 2, marked.body.metadata.resourceVersion]);
+    const released = await call('PATCH', `${streams()}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect(released.status).toBe(200);
+    expect((await call('GET', `${streams()}/held`)).status).toBe(404);
+  });
+
+  describe('generateName', () => {
+    /** Makes every generated suffix the same (generateName draws 5 random bytes), or the same `times` times. */
+    function fixSuffix(times = Infinity): { draws: () => number } {
+      // The module object itself (an ES import is a wrapper with fixed getters): the server, in this process, calls it.
+      const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+      const real = crypto.randomBytes.bind(crypto) as (size: number, cb?: unknown) => Buffer;
+      let draws = 0;
+      jest.spyOn(crypto, 'randomBytes').mockImplementation(((size: number, cb?: unknown) => {
+        if (size !== 5 || cb !== undefined) return real(size, cb);
+        draws += 1;
+        return draws <= times ? Buffer.alloc(5, 0) : real(5);
+      }));
+      return { draws: () => draws };
+    }
+
+    it('a generated name that is taken is made again (RetryGenerateName), up to 8 attempts, then 409 with retryAfterSeconds', async () => {
+      fixSuffix();
+      const first = await call('POST', streams(), { metadata: { generateName: 'gen-' } });
+      expect([first.status, first.body.metadata.name]).toEqual([201, 'gen-bbbbb']);
+      jest.restoreAllMocks();
+
+      const taken = fixSuffix();
+      const refused = await call('POST', streams(), { metadata: { generateName: 'gen-' } });
+      expect(taken.draws()).toBe(8);
+      expect([refused.status, refused.body]).toEqual([
+        409,
+        {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'imagestreams.image.openshift.io "gen-bbbbb" already exists, the server was not able to generate a unique name for the object',
+          reason: 'AlreadyExists',
+          code: 409,
+          details: { name: 'gen-bbbbb', group: 'image.openshift.io', kind: 'imagestreams', retryAfterSeconds: 1 },
+        },
+      ]);
+      jest.restoreAllMocks();
+
+      // Taken three times, then free: the fourth attempt creates it.
+      const thrice = fixSuffix(3);
+      const retried = await call('POST', streams(), { metadata: { generateName: 'gen-' } });
+      expect(thrice.draws()).toBe(4);
+      expect(retried.status).toBe(201);
+      expect(retried.body.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(retried.body.metadata.name).not.toBe('gen-bbbbb');
+      // A name the client chose is no generated one: taken is 409 at once, upstream's plain wording.
+      const chosen = await call('POST', streams(), { metadata: { name: 'gen-bbbbb', generateName: 'gen-' } });
+      expect([chosen.status, chosen.body.message]).toEqual([409, 'imagestreams.image.openshift.io "gen-bbbbb" already exists']);
+    });
+  });
+
+  it('a JSON patch that does not apply is 422 with NewGenericServerResponse wording and empty details', async () => {
+    await call('POST', streams(), { metadata: { name: 'jp' } });
+    const expected = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server rejected our request due to an error in our request',
+      reason: 'Invalid',
+      code: 422,
+      details: {},
+    };
+    for (const ops of [
+      [{ op: 'test', path: '/metadata/name', value: 'other' }],
+      [{ op: 'replace', path: '/metadata/labels/missing', value: 'x' }],
+      [{ op: 'frobnicate', path: '/metadata/name' }],
+    ]) {
+      const res = await call('PATCH', `${streams()}/jp`, ops, 'application/json-patch+json');
+      expect([ops[0]!.op, res.status, res.body]).toEqual([ops[0]!.op, 422, expected]);
+    }
+  });
+
+  describe('?pretty and pretty-printing user agents (negotiation isPrettyPrint)', () => {
+    const fetchText = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(url, { headers });
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    };
+
+    it('indents JSON answers, errors included, for ?pretty=true and for curl, Wget and browsers; ?pretty=false and other clients get compact JSON', async () => {
+      await call('POST', streams(), { metadata: { name: 'pp' } });
+      const one = await fetchText(`${streams()}/pp?pretty=true`);
+      expect(one.type).toBe('application/json');
+      expect(one.text).toBe(JSON.stringify(JSON.parse(one.text), null, 2));
+      expect(one.text).toContain('\n  "kind": "ImageStream",\n');
+      const missing = await fetchText(`${streams()}/nope?pretty=1`);
+      expect([missing.status, missing.text]).toEqual([404, JSON.stringify(JSON.parse(missing.text), null, 2)]);
+      for (const agent of ['curl/8.5.0', 'Wget/1.21', 'Mozilla/5.0 (X11; Linux x86_64)']) {
+        const list = await fetchText(streams(), { 'user-agent': agent });
+        expect([agent, list.text]).toEqual([agent, JSON.stringify(JSON.parse(list.text), null, 2)]);
+        const compact = await fetchText(`${streams()}/pp?pretty=false`, { 'user-agent': agent });
+        expect([agent, compact.text]).toEqual([agent, JSON.stringify(JSON.parse(compact.text))]);
+      }
+      for (const url of [`${streams()}/pp`, `${streams()}/pp?pretty=yes`, `${api.url}/apis/image.openshift.io/v1`]) {
+        const compact = await fetchText(url, { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd' });
+        expect([url, compact.text]).toEqual([url, JSON.stringify(JSON.parse(compact.text))]);
+      }
+      const discovery = await fetchText(`${api.url}/apis?pretty=true`);
+      expect(discovery.text).toBe(JSON.stringify(JSON.parse(discovery.text), null, 2));
+      // kube-apiserver writes /version indented whoever asks.
+      const version = await fetchText(`${api.url}/version`, { 'user-agent': 'kubectl/v1.32.4' });
+      expect(version.text).toBe(JSON.stringify(JSON.parse(version.text), null, 2));
+    });
+
+    it('watch events stay one per line for curl', async () => {
+      const res = await fetch(`${streams()}?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dpp`, { headers: { 'user-agent': 'curl/8.5.0' } });
+      const lines = (await res.text()).split('\n').filter((l) => l !== '');
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'pp' } } });
+    });
+  });
+});
