@@ -1,4 +1,4 @@
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
 /** Corners of kube-apiserver's generic machinery, each answered as kube-apiserver 1.32 answers it. */
@@ -47,6 +47,55 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     const released = await call('PATCH', `${streams()}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
     expect(released.status).toBe(200);
     expect((await call('GET', `${streams()}/held`)).status).toBe(404);
+  });
+
+  describe('propagationPolicy Foreground and Orphan (the registry store with garbage collection)', () => {
+    it('the object gets foregroundDeletion (or orphan) with its deletionTimestamp, answered 200; the collector then removes the finalizer: MODIFIED, DELETED', async () => {
+      for (const [name, query, body, finalizer] of [
+        ['fg', '', { propagationPolicy: 'Foreground' }, 'foregroundDeletion'],
+        ['or', '', { propagationPolicy: 'Orphan' }, 'orphan'],
+        ['legacy', '?orphanDependents=true', undefined, 'orphan'],
+      ] as const) {
+        const created = await call('POST', streams(), { metadata: { name } });
+        const watch = watchEvents(`${streams()}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}&fieldSelector=metadata.name%3D${name}`);
+        await watch.opened;
+        const deleted = await call('DELETE', `${streams()}/${name}${query}`, body);
+        expect([name, deleted.status, deleted.body.kind, deleted.body.metadata.finalizers, deleted.body.metadata.deletionGracePeriodSeconds, deleted.body.metadata.generation]).toEqual([
+          name,
+          200,
+          'ImageStream',
+          [finalizer],
+          0,
+          2,
+        ]);
+        expect(deleted.body.metadata.deletionTimestamp).toEqual(expect.any(String));
+        await watch.waitFor((events) => events.some((e) => e.type === 'DELETED'));
+        watch.stop();
+        expect(watch.events.map((e) => [e.type, e.object.metadata.finalizers ?? []])).toEqual([
+          ['MODIFIED', [finalizer]],
+          ['DELETED', []],
+        ]);
+        expect(watch.events[0]!.object.metadata.resourceVersion).toBe(deleted.body.metadata.resourceVersion);
+        expect((await call('GET', `${streams()}/${name}`)).status).toBe(404);
+      }
+    });
+
+    it("other finalizers still hold the object; the collector's finalizer goes, and a second delete changes nothing", async () => {
+      await call('POST', streams(), { metadata: { name: 'fgheld', finalizers: ['example.com/hold'] } });
+      const deleted = await call('DELETE', `${streams()}/fgheld`, { propagationPolicy: 'Foreground' });
+      expect([deleted.status, deleted.body.metadata.finalizers]).toEqual([200, ['example.com/hold', 'foregroundDeletion']]);
+      const held = await call('GET', `${streams()}/fgheld`);
+      expect([held.body.metadata.finalizers, held.body.metadata.deletionTimestamp]).toEqual([['example.com/hold'], deleted.body.metadata.deletionTimestamp]);
+      const again = await call('DELETE', `${streams()}/fgheld`);
+      expect([again.status, again.body.metadata.resourceVersion]).toEqual([200, held.body.metadata.resourceVersion]);
+      // A dry run answers what would be marked and changes nothing.
+      await call('POST', streams(), { metadata: { name: 'fgdry' } });
+      const dry = await call('DELETE', `${streams()}/fgdry?dryRun=All`, { propagationPolicy: 'Foreground' });
+      expect([dry.status, dry.body.metadata.finalizers]).toEqual([200, ['foregroundDeletion']]);
+      expect((await call('GET', `${streams()}/fgdry`)).body.metadata).not.toHaveProperty('deletionTimestamp');
+      expect((await call('PATCH', `${streams()}/fgheld`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+      expect((await call('GET', `${streams()}/fgheld`)).status).toBe(404);
+    });
   });
 
   describe('generateName', () => {

@@ -20,8 +20,9 @@ const finishedAtSql = (d: string) =>
  * of deliveries. As Kubernetes' garbage collector treats dependents:
  *
  * - Background (the default, also the legacy `orphanDependents: false`): deleted after the owner.
- * - Foreground: the same here. Kubernetes would keep the owner (finalizer `foregroundDeletion`)
- *   until its blocking dependents are gone; deliveries block nothing that needs that order.
+ * - Foreground: the same here. The owner's DELETE gives it the `foregroundDeletion` finalizer, as
+ *   kube-apiserver does, and the store removes it at once (GenericStore.collectGarbage): Kubernetes
+ *   would wait for blocking dependents first; deliveries block nothing that needs that order.
  * - Orphan (also `orphanDependents: true`): kept, each with its ownerReference removed (a
  *   MODIFIED event). Kubernetes removes the references before the owner goes (finalizer
  *   `orphan`); here the owner goes at once and its deliveries are orphaned just after, in batches.

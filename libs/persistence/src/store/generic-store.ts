@@ -45,6 +45,7 @@ import {
 import { appendChange, currentResourceVersion } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
+import { finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
 import { resumeList } from './list-continuation';
 import type { ResourceHandler } from './resource-handler';
 import { objectKey, statesAt } from './states-at-version';
@@ -781,14 +782,19 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
    * update that removes the last finalizer deletes it. The answer is the object, as upstream.
    */
-  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false): Promise<object> {
-    if (!old.metadata.deletionTimestamp) {
+  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false, finalizers?: string[]): Promise<object> {
+    const refinalized = finalizers !== undefined && !jsonEqual(finalizers, old.metadata.finalizers ?? []);
+    if (!old.metadata.deletionTimestamp || refinalized) {
       const next = structuredClone(old);
-      next.metadata.deletionTimestamp = nowTimestamp();
+      if (!next.metadata.deletionTimestamp) {
+        next.metadata.deletionTimestamp = nowTimestamp();
+        // As kube-apiserver's markAsDeleting: the first mark moves a generation that is set.
+        if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation += 1;
+        adjust?.(next);
+      }
       next.metadata.deletionGracePeriodSeconds = 0;
-      // As kube-apiserver's markAsDeleting: the first mark moves a generation that is set.
-      if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation += 1;
-      adjust?.(next);
+      if (finalizers?.length) next.metadata.finalizers = finalizers;
+      else if (finalizers) delete next.metadata.finalizers;
       const rv = await allocateResourceVersion(tx);
       await this.storage.update(tx, next, rv);
       await appendChange(tx, this.change(next, rv, 'MODIFIED', old));
@@ -843,13 +849,43 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
   }
 
+  /**
+   * What Kubernetes' garbage collector does for an object marked with `orphan` or
+   * `foregroundDeletion`, done at once in the delete's transaction: the only dependents here are
+   * Deliveries, which the delivery collector deletes or orphans after their owner is removed
+   * (beforeRemove, with the policy the finalizer stands for), and nothing waits on them. So the
+   * DELETE answers the object carrying the finalizer (as kube-apiserver) and watchers see that
+   * MODIFIED, then the finalizer's removal: DELETED, or MODIFIED while other finalizers hold it.
+   */
+  private async collectGarbage(tx: Queryable, namespace: string, name: string): Promise<void> {
+    const marked = (await this.storage.get(tx, this.nsKey(namespace), name))!;
+    const finalizers = marked.metadata.finalizers ?? [];
+    const remaining = finalizers.filter((f) => !isGarbageCollectorFinalizer(f));
+    if (remaining.length) {
+      const next = structuredClone(marked);
+      next.metadata.finalizers = remaining;
+      const rv = await allocateResourceVersion(tx);
+      await this.storage.update(tx, next, rv);
+      await appendChange(tx, this.change(next, rv, 'MODIFIED', marked));
+      return;
+    }
+    await this.decorate(tx, [marked]);
+    const policy = finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : 'Foreground';
+    await this.removeLocked(tx, { ...marked, metadata: { ...marked.metadata, finalizers: undefined } }, policy);
+  }
+
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     return this.db.transaction(
       async (tx) => {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
         this.checkDeletePreconditions(old, options);
-        if (old.metadata.finalizers?.length) return { code: 200, body: await this.markDeleting(tx, old, undefined, options.dryRun) };
+        const finalizers = finalizersAfterDelete(old.metadata.finalizers ?? [], options.propagationPolicy);
+        if (finalizers.length) {
+          const marked = await this.markDeleting(tx, old, undefined, options.dryRun, finalizers);
+          if (finalizers.some(isGarbageCollectorFinalizer)) await this.collectGarbage(tx, namespace, name);
+          return { code: 200, body: marked };
+        }
         await this.decorate(tx, [old]);
         await this.removeLocked(tx, old, options.propagationPolicy);
         return {
