@@ -1,3 +1,4 @@
+import { load } from 'js-yaml';
 import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
@@ -170,6 +171,29 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       const res = await call('PATCH', `${streams()}/jp`, ops, 'application/json-patch+json');
       expect([ops[0]!.op, res.status, res.body]).toEqual([ops[0]!.op, 422, expected]);
     }
+  });
+
+  it('406 names the media types kube-apiserver names, is negotiated before the list options, and a watch refuses YAML (no stream framing)', async () => {
+    const notAcceptable = (message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'NotAcceptable', code: 406 });
+    const objects = notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+    for (const [url, accept] of [
+      [`${streams()}/missing`, 'text/html'],
+      [`${streams()}?limit=abc`, 'text/html'],
+      [streams(), 'application/json;as=Table;v=v2;g=meta.k8s.io'],
+      [`${streams()}?watch=1&limit=abc`, 'application/json;as=Foo;v=v1;g=meta.k8s.io'],
+    ]) {
+      const res = await fetch(url!, { headers: { accept: accept! } });
+      expect([url, accept, res.status, await res.json()]).toEqual([url, accept, 406, objects]);
+    }
+    const yamlWatch = await fetch(`${streams()}?watch=1&timeoutSeconds=1`, { headers: { accept: 'application/yaml' } });
+    // The Status itself is written in YAML: for errors the Accept header allows it.
+    expect([yamlWatch.status, load(await yamlWatch.text())]).toEqual([
+      406,
+      notAcceptable('only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch'),
+    ]);
+    // The options are checked before the stream framing, as upstream.
+    expect((await fetch(`${streams()}?watch=1&timeoutSeconds=x`, { headers: { accept: 'application/yaml' } })).status).toBe(400);
+    expect((await fetch(`${streams()}?watch=1&timeoutSeconds=1`, { headers: { accept: 'application/yaml, application/json' } })).status).toBe(406);
   });
 
   describe('?pretty and pretty-printing user agents (negotiation isPrettyPrint)', () => {

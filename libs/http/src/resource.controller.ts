@@ -228,9 +228,9 @@ export class ResourceController {
         if (isWatch(req.query)) return this.watch(h, namespace, req, reply);
         setRequestLabels(req, { verb: 'list', resource });
         if (!h.list) throw ApiError.methodNotAllowed();
-        const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
-        // The answer's media type is negotiated first, as kube-apiserver does (406 before any 404).
+        // The answer's media type is negotiated first, as kube-apiserver does (406 before a bad list option or any 404).
         const rendering = renderingOf(req.headers.accept);
+        const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
         await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
         const list = await h.list(listOptions);
         return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true, rendering);
@@ -336,10 +336,12 @@ export class ResourceController {
       throw ApiError.methodNotAllowed();
     }
     const name = legacy?.name;
+    const rendering = renderingOf(req.headers.accept);
     const list = listOptionsOf(req.query, h.info, namespace || undefined);
     if (name !== undefined) list.fieldSelector = fieldSelectorForName(list.fieldSelector, name);
     const params = watchParamsOf(req.query);
-    const rendering = renderingOf(req.headers.accept);
+    // YAML has no stream framing: kube-apiserver's stream negotiation refuses it (after the options).
+    if (rendering.as === 'Object' && rendering.yaml) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${watchMediaTypes.join(', ')}`);
     const include = includeObjectOf(req.query['includeObject']);
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
     const res = watchResponse(reply.raw, convert);
@@ -348,6 +350,9 @@ export class ResourceController {
     await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));
   }
 }
+
+/** The stream media types kube-apiserver names when a watch's Accept has none of them. */
+const watchMediaTypes = ['application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
 
 /**
  * A watch of one named object selects it by `metadata.name`, as kube-apiserver treats the name of
