@@ -59,7 +59,11 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(missing.body.reason).toBe('NotFound');
     const noRv = await call('PUT', `${ns()}/imagestreams/app`, { metadata: { name: 'app' } });
     expect(noRv.status).toBe(422);
-    expect(noRv.body.message).toBe('ImageStream.image.openshift.io "app" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    // The registry store names the resource where a kind would be (its qualifiedKind is built from the resource).
+    expect(noRv.body.message).toBe('imagestreams.image.openshift.io "app" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    expect(noRv.body.details).toMatchObject({ name: 'app', group: 'image.openshift.io', kind: 'imagestreams' });
+    const noRvStatus = await call('PUT', `${ns()}/imagestreams/app/status`, { metadata: { name: 'app' } });
+    expect([noRvStatus.status, noRvStatus.body.message]).toEqual([422, noRv.body.message]);
   });
 
   it('a PUT naming another uid is a failed precondition (409); a patch changing the uid is invalid (422)', async () => {

@@ -1,4 +1,4 @@
-import { FieldError, fieldErrorBody, fieldErrorString } from './field-errors';
+import { FieldError, fieldErr, fieldErrorBody, fieldErrorString, VerbatimValue } from './field-errors';
 import type { Status, StatusCause, StatusDetails } from './status.types';
 
 /** Identifies a resource for error messages: `<resource>.<group> "<name>"`. */
@@ -70,6 +70,17 @@ export class ApiError extends Error {
       kind: ref.resource,
       retryAfterSeconds: 1,
     });
+  }
+
+  /**
+   * An update without metadata.resourceVersion (kube-apiserver's registry store): its Invalid error
+   * names the resource where a kind would be (`imagestreams.image.openshift.io "x" is invalid`),
+   * and the value is the parsed version, 0, printed as Go prints a uint64 with %#v.
+   */
+  static resourceVersionRequired(ref: ResourceRef, name: string): ApiError {
+    return ApiError.invalid({ group: ref.group, resource: ref.resource, kind: ref.resource }, name, [
+      fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update'),
+    ]);
   }
 
   static conflict(ref: ResourceRef, name: string, why: string): ApiError {

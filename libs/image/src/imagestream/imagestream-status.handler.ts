@@ -14,7 +14,6 @@ import {
   trackUpdate,
   undecodableManagedFieldsTime,
   validateManagedFields,
-  VerbatimValue,
   fieldErr,
   type WriteOptions,
   type WriteResult,
@@ -146,7 +145,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions, tracking: 'update' | 'as-applied' = 'update'): Promise<WriteResult> {
     const obj = this.decode(body, namespace, name);
     const rv = obj.metadata.resourceVersion;
-    if (!rv) throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
+    if (!rv) throw ApiError.resourceVersionRequired(this.ref, name);
     const tags = (obj.status?.tags ?? []).filter((t) => (t.items?.length ?? 0) > 0 || (t.conditions?.length ?? 0) > 0);
     const result = await this.db.transaction(
       async (tx) => {

@@ -38,7 +38,6 @@ import {
   validateOwnerReferences,
   validateNamespaceName,
   validatePathSegmentName,
-  VerbatimValue,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
@@ -571,9 +570,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           }
           throw this.invalid(obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
-        if (!requestedRv) {
-          throw this.invalid(obj, [fieldErr.invalid('metadata.resourceVersion', new VerbatimValue('0x0'), 'must be specified for an update')]);
-        }
+        if (!requestedRv) throw ApiError.resourceVersionRequired(this.ref, name);
         if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
         const { stored, removed } = await this.writeLocked(tx, obj, old, false, tracking);
         if (!removed) await this.decorate(tx, [stored]);
