@@ -196,6 +196,31 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     expect((await fetch(`${streams()}?watch=1&timeoutSeconds=1`, { headers: { accept: 'application/yaml, application/json' } })).status).toBe(406);
   });
 
+  it('a list with limit: resourceVersion=0 ignores the limit (watch cache); a specific resourceVersion without a match reads exactly that version (legacy exact)', async () => {
+    const at = `${api.base}/namespaces/paging/imagestreams`;
+    await call('POST', at, { metadata: { name: 'a' } });
+    const second = await call('POST', at, { metadata: { name: 'b' } });
+    const rv = second.body.metadata.resourceVersion as string;
+    await call('POST', at, { metadata: { name: 'c' } });
+    const fromCache = await call('GET', `${at}?limit=1&resourceVersion=0`);
+    expect([fromCache.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), fromCache.body.metadata.continue]).toEqual([['a', 'b', 'c'], undefined]);
+    const names: string[] = [];
+    let page = await call('GET', `${at}?limit=1&resourceVersion=${rv}`);
+    expect(page.body.metadata.resourceVersion).toBe(rv);
+    for (;;) {
+      names.push(...page.body.items.map((i: { metadata: { name: string } }) => i.metadata.name));
+      if (!page.body.metadata.continue) break;
+      page = await call('GET', `${at}?limit=1&continue=${encodeURIComponent(page.body.metadata.continue)}`);
+      expect(page.body.metadata.resourceVersion).toBe(rv);
+    }
+    expect(names).toEqual(['a', 'b']);
+    // NotOlderThan (or no limit) reads the current state, as the watch cache serves it.
+    expect((await call('GET', `${at}?limit=5&resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).body.items).toHaveLength(3);
+    expect((await call('GET', `${at}?resourceVersion=${rv}`)).body.items).toHaveLength(3);
+    // The limit is still decoded when it is ignored.
+    expect((await call('GET', `${at}?limit=x&resourceVersion=0`)).status).toBe(400);
+  });
+
   describe('?pretty and pretty-printing user agents (negotiation isPrettyPrint)', () => {
     const fetchText = async (url: string, headers: Record<string, string> = {}) => {
       const res = await fetch(url, { headers });

@@ -110,14 +110,17 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
   const own = info.ownFieldLabelConversion === true;
   const metaFields = info.namespaced || !own ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
   const fieldSelector = supportedFields(fieldTerms, [...metaFields, ...info.fieldSelectors], own ? fieldLabelNotSupported : unknownFieldSelector);
-  return {
-    namespace,
-    labelSelector,
-    fieldSelector,
-    limit: limitOf(q),
-    continueToken: queryValue(q, 'continue') || undefined,
-    ...(!isWatch(q) && queryValue(q, 'resourceVersionMatch') === 'Exact' ? { exactResourceVersion: queryValue(q, 'resourceVersion')! } : {}),
-  };
+  const continueToken = queryValue(q, 'continue') || undefined;
+  const rv = queryValue(q, 'resourceVersion') ?? '';
+  const match = queryValue(q, 'resourceVersionMatch') ?? '';
+  const listing = !isWatch(q);
+  // kube-apiserver 1.32's watch cache (shouldDelegateList, computeListLimit): resourceVersion "0"
+  // is served from the cache, which ignores limit; a limit with another resourceVersion and no
+  // resourceVersionMatch is the legacy exact read, delegated to etcd (the list as of that version).
+  const asked = limitOf(q);
+  const limit = listing && rv === '0' && continueToken === undefined ? undefined : asked;
+  const exact = listing && (match === 'Exact' || (match === '' && limit !== undefined && rv !== '' && rv !== '0' && continueToken === undefined));
+  return { namespace, labelSelector, fieldSelector, limit, continueToken, ...(exact ? { exactResourceVersion: rv } : {}) };
 }
 
 
