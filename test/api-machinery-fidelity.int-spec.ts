@@ -173,6 +173,32 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     }
   });
 
+  it('a JSON patch body decodes as jsonpatch.DecodePatch: Go unmarshal wording (400), null is no operation, over 10,000 operations is 413', async () => {
+    const jp = `${streams()}/jp`;
+    const patch = (body: string) => call('PATCH', jp, body, 'application/json-patch+json');
+    for (const [body, message] of [
+      ['{"op":"add"}', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'],
+      ['"x"', 'json: cannot unmarshal string into Go value of type jsonpatch.Patch'],
+      ['[1]', 'json: cannot unmarshal number into Go value of type jsonpatch.Operation'],
+      ['[[]]', 'json: cannot unmarshal array into Go value of type jsonpatch.Operation'],
+      ['[true]', 'json: cannot unmarshal bool into Go value of type jsonpatch.Operation'],
+    ]) {
+      const res = await patch(body!);
+      expect([body, res.status, res.body.message]).toEqual([body, 400, message]);
+    }
+    const before = (await call('GET', jp)).body.metadata.resourceVersion;
+    const none = await patch('null');
+    expect([none.status, none.body.metadata.resourceVersion]).toEqual([200, before]);
+    expect((await patch('[null]')).status).toBe(422);
+    const many = await patch(JSON.stringify(Array.from({ length: 10001 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' }))));
+    expect([many.status, many.body.reason, many.body.message]).toEqual([
+      413,
+      'RequestEntityTooLarge',
+      'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    ]);
+    expect((await patch(JSON.stringify(Array.from({ length: 10000 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' }))))).status).toBe(200);
+  });
+
   it('406 names the media types kube-apiserver names, is negotiated before the list options, and a watch refuses YAML (no stream framing)', async () => {
     const notAcceptable = (message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'NotAcceptable', code: 406 });
     const objects = notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');

@@ -55,11 +55,33 @@ export function decodePatchBody(contentType: string | undefined, raw: Buffer | u
   if (!type) throw ApiError.unsupportedMediaType(mediaType(contentType));
   const body = requireBody(raw);
   const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
-  // A JSON patch decodes as a list of operation objects (jsonpatch.DecodePatch); anything else is not a patch.
-  if (type === 'json' && (!Array.isArray(patch) || patch.some((op) => op === null || typeof op !== 'object' || Array.isArray(op)))) {
-    throw ApiError.badRequest('json patch must be a list of operation objects');
+  return { type, patch: type === 'json' ? jsonPatchOperations(patch) : patch };
+}
+
+/** kube-apiserver's cap on the operations of one JSON patch (maxJSONPatchOperations). */
+const MAX_JSON_PATCH_OPERATIONS = 10000;
+
+/**
+ * A JSON patch decodes as jsonpatch.DecodePatch decodes it: a list of objects (null: no
+ * operations; a null item is an operation of no kind, refused when applied), else 400 with Go's
+ * unmarshal wording; more than 10,000 operations are 413, as kube-apiserver answers.
+ */
+function jsonPatchOperations(patch: unknown): unknown[] {
+  if (patch === null) return [];
+  if (!Array.isArray(patch)) throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type jsonpatch.Patch`);
+  const bad = patch.find((op) => op !== null && (typeof op !== 'object' || Array.isArray(op)));
+  if (bad !== undefined) throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(bad)} into Go value of type jsonpatch.Operation`);
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
   }
-  return { type, patch };
+  return patch.map((op: unknown) => op ?? {});
+}
+
+/** How encoding/json names a JSON value's type in an UnmarshalTypeError. */
+function goJsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value === 'object' ? 'object' : typeof value;
 }
 
 /** DeleteOptions are optional on DELETE. */
