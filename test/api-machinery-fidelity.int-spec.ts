@@ -173,19 +173,24 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     }
   });
 
-  it('a JSON patch body decodes as jsonpatch.DecodePatch: Go unmarshal wording (400), null is no operation, over 10,000 operations is 413', async () => {
+  it('a JSON patch body decodes as kube-apiserver decodes it: strictly first unless fieldValidation=Ignore, then jsonpatch.DecodePatch (Go wording, 400); null is no operation; over 10,000 operations is 413', async () => {
     const jp = `${streams()}/jp`;
-    const patch = (body: string) => call('PATCH', jp, body, 'application/json-patch+json');
-    for (const [body, message] of [
-      ['{"op":"add"}', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'],
-      ['"x"', 'json: cannot unmarshal string into Go value of type jsonpatch.Patch'],
-      ['[1]', 'json: cannot unmarshal number into Go value of type jsonpatch.Operation'],
-      ['[[]]', 'json: cannot unmarshal array into Go value of type jsonpatch.Operation'],
-      ['[true]', 'json: cannot unmarshal bool into Go value of type jsonpatch.Operation'],
+    const patch = (body: string, query = '') => call('PATCH', `${jp}${query}`, body, 'application/json-patch+json');
+    for (const [body, strict, ignore] of [
+      ['{"op":"add"}', 'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'],
+      ['"x"', 'error decoding patch: json: cannot unmarshal string into Go value of type []handlers.jsonPatchOp', 'json: cannot unmarshal string into Go value of type jsonpatch.Patch'],
+      ['[1]', 'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal number into Go value of type jsonpatch.Operation'],
+      ['[[]]', 'error decoding patch: json: cannot unmarshal array into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal array into Go value of type jsonpatch.Operation'],
+      ['[true]', 'error decoding patch: json: cannot unmarshal bool into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal bool into Go value of type jsonpatch.Operation'],
     ]) {
-      const res = await patch(body!);
-      expect([body, res.status, res.body.message]).toEqual([body, 400, message]);
+      for (const [query, message] of [['', strict], ['?fieldValidation=Strict', strict], ['?fieldValidation=Ignore', ignore]]) {
+        const res = await patch(body!, query);
+        expect([body, query, res.status, res.body.message]).toEqual([body, query, 400, message]);
+      }
     }
+    const badOp = await patch('[{"op":5,"path":"/metadata/labels/a","value":"b"}]');
+    expect([badOp.status, badOp.body.message]).toEqual([400, 'error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string']);
+    expect((await patch('[{"op":5,"path":"/metadata/labels/a","value":"b"}]', '?fieldValidation=Ignore')).status).toBe(422);
     const before = (await call('GET', jp)).body.metadata.resourceVersion;
     const none = await patch('null');
     expect([none.status, none.body.metadata.resourceVersion]).toEqual([200, before]);

@@ -50,23 +50,26 @@ export function requireObjectBody(body: unknown): Record<string, unknown> {
 }
 
 /** Decodes a PATCH body and says which patch it is; unknown patch types are 415. */
-export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined): { type: PatchType; patch: unknown } {
+export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined, fieldValidation?: string): { type: PatchType; patch: unknown } {
   const type = patchTypeOf(mediaType(contentType));
   if (!type) throw ApiError.unsupportedMediaType(mediaType(contentType));
   const body = requireBody(raw);
   const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
-  return { type, patch: type === 'json' ? jsonPatchOperations(patch) : patch };
+  return { type, patch: type === 'json' ? jsonPatchOperations(patch, fieldValidation !== 'Ignore') : patch };
 }
 
 /** kube-apiserver's cap on the operations of one JSON patch (maxJSONPatchOperations). */
 const MAX_JSON_PATCH_OPERATIONS = 10000;
 
 /**
- * A JSON patch decodes as jsonpatch.DecodePatch decodes it: a list of objects (null: no
- * operations; a null item is an operation of no kind, refused when applied), else 400 with Go's
- * unmarshal wording; more than 10,000 operations are 413, as kube-apiserver answers.
+ * A JSON patch decodes as kube-apiserver decodes it: with field validation (Warn, the default, or
+ * Strict) first strictly into its own operation struct (`error decoding patch: …`, op, path and
+ * from strings), then by jsonpatch.DecodePatch: a list of objects (null: no operations; a null
+ * item is an operation of no kind, refused when applied), else 400 with Go's unmarshal wording;
+ * more than 10,000 operations are 413.
  */
-function jsonPatchOperations(patch: unknown): unknown[] {
+function jsonPatchOperations(patch: unknown, strict: boolean): unknown[] {
+  if (strict) checkJsonPatchStrictly(patch);
   if (patch === null) return [];
   if (!Array.isArray(patch)) throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type jsonpatch.Patch`);
   const bad = patch.find((op) => op !== null && (typeof op !== 'object' || Array.isArray(op)));
@@ -75,6 +78,23 @@ function jsonPatchOperations(patch: unknown): unknown[] {
     throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
   }
   return patch.map((op: unknown) => op ?? {});
+}
+
+/** The strict decode into []handlers.jsonPatchOp (op, path, from: strings; value: anything). */
+function checkJsonPatchStrictly(patch: unknown): void {
+  const fail = (what: string) => {
+    throw ApiError.badRequest(`error decoding patch: json: cannot unmarshal ${what}`);
+  };
+  if (patch === null) return;
+  if (!Array.isArray(patch)) fail(`${goJsonType(patch)} into Go value of type []handlers.jsonPatchOp`);
+  for (const op of patch as unknown[]) {
+    if (op === null) continue;
+    if (typeof op !== 'object' || Array.isArray(op)) fail(`${goJsonType(op)} into Go value of type handlers.jsonPatchOp`);
+    for (const key of ['op', 'path', 'from']) {
+      const value = (op as Record<string, unknown>)[key];
+      if (value !== undefined && value !== null && typeof value !== 'string') fail(`${goJsonType(value)} into Go struct field jsonPatchOp.${key} of type string`);
+    }
+  }
 }
 
 /** How encoding/json names a JSON value's type in an UnmarshalTypeError. */

@@ -286,7 +286,7 @@ export class ResourceController {
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
         if (!h.patch) throw ApiError.methodNotAllowed();
-        const { type: patchType, patch } = decodePatchBody(type, req.body);
+        const { type: patchType, patch } = decodePatchBody(type, req.body, queryValue(req.query, 'fieldValidation'));
         const options = managedWriteOptionsOf(req.query, 'PatchOptions', req.headers['user-agent'], patchType);
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const duplicates = duplicateFieldsOf(type, req.body, patchType);
