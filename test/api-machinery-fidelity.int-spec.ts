@@ -38,6 +38,23 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     expect((await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion } })).status).toBe(200);
   });
 
+  it("PUT and PATCH check the object's name and namespace against the URL as the handlers' checkName words it (400), before the resourceVersion", async () => {
+    const created = await call('POST', streams(), { metadata: { name: 'named' } });
+    const rv = created.body.metadata.resourceVersion as string;
+    const noName = await call('PUT', `${streams()}/named`, { metadata: { resourceVersion: rv } });
+    expect([noName.status, noName.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
+    const otherNs = await call('PUT', `${streams()}/named`, { metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: '1' } });
+    expect([otherNs.status, otherNs.body.message]).toEqual([400, 'the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)']);
+    const unnamed = await call('PATCH', `${streams()}/named`, { metadata: { name: null } }, 'application/merge-patch+json');
+    expect([unnamed.status, unnamed.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
+    const removed = await call('PATCH', `${streams()}/named`, [{ op: 'remove', path: '/metadata/name' }], 'application/json-patch+json');
+    expect([removed.status, removed.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
+    expect((await call('GET', `${streams()}/named`)).body.metadata.resourceVersion).toBe(rv);
+    // A create still words a namespace mismatch as rest.BeforeCreate does.
+    const createOther = await call('POST', streams(), { metadata: { name: 'x', namespace: 'elsewhere' } });
+    expect(createOther.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+  });
+
   it('a delete that finalizers hold moves a set generation once (markAsDeleting), not on a second delete', async () => {
     const created = await call('POST', streams(), { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
     expect(created.body.metadata.generation).toBe(1);

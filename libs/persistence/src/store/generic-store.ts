@@ -108,6 +108,21 @@ export interface Mutation<T> {
   touched?: boolean;
 }
 
+/**
+ * The update and patch handlers' checkName: the object (as sent, or as patched) must carry the
+ * URL's name, an absent one included, and a namespace, if it names one, the request's. Checked
+ * before the store reads the body, so the wording is the handler's, not BeforeUpdate's.
+ */
+function checkNameAgainstUrl(body: unknown, namespace: string, name: string): void {
+  const meta = isPlainObject(body) && isPlainObject(body['metadata']) ? body['metadata'] : {};
+  const given = typeof meta['name'] === 'string' ? meta['name'] : '';
+  if (given !== name) throw ApiError.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
+  const objNamespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
+  if (namespace !== '' && objNamespace !== '' && objNamespace !== namespace) {
+    throw ApiError.badRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the request (${namespace})`);
+  }
+}
+
 /** kube-apiserver's maxNameGenerationCreateAttempts. */
 const MAX_NAME_GENERATION_ATTEMPTS = 8;
 
@@ -552,10 +567,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     options: WriteOptions,
     tracking: Tracking,
   ): Promise<WriteResult> {
+    checkNameAgainstUrl(body, namespace, name);
     const obj = this.decode(body, namespace);
-    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-      throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    }
     obj.metadata.name = name;
     const requestedRv = obj.metadata.resourceVersion;
     const result = await this.db.transaction(
