@@ -50,6 +50,11 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     const removed = await call('PATCH', `${streams()}/named`, [{ op: 'remove', path: '/metadata/name' }], 'application/json-patch+json');
     expect([removed.status, removed.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
     expect((await call('GET', `${streams()}/named`)).body.metadata.resourceVersion).toBe(rv);
+    // The status subresource goes through the same handler.
+    const status = await call('PUT', `${streams()}/named/status`, { metadata: { resourceVersion: rv } });
+    expect([status.status, status.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
+    const statusNs = await call('PUT', `${streams()}/named/status`, { metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: rv } });
+    expect(statusNs.body.message).toBe('the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)');
     // A create still words a namespace mismatch as rest.BeforeCreate does.
     const createOther = await call('POST', streams(), { metadata: { name: 'x', namespace: 'elsewhere' } });
     expect(createOther.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
