@@ -29,45 +29,97 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
         details: { name: 'pre', group: 'image.openshift.io', kind: 'ImageStream' },
       },
     ]);
-    const staleRv = await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion: '1x' } });
+    const staleRv = await call('DELETE', `${streams()}/pre`, {
+      preconditions: { uid, resourceVersion: '1x' },
+    });
     expect([staleRv.status, staleRv.body.message]).toEqual([
       409,
       `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the ResourceVersion in the precondition (1x) does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
     ]);
     expect((await call('GET', `${streams()}/pre`)).status).toBe(200);
-    expect((await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion } })).status).toBe(200);
+    expect(
+      (await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion } })).status,
+    ).toBe(200);
   });
 
   it("PUT and PATCH check the object's name and namespace against the URL as the handlers' checkName words it (400), before the resourceVersion", async () => {
     const created = await call('POST', streams(), { metadata: { name: 'named' } });
     const rv = created.body.metadata.resourceVersion as string;
     const noName = await call('PUT', `${streams()}/named`, { metadata: { resourceVersion: rv } });
-    expect([noName.status, noName.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
-    const otherNs = await call('PUT', `${streams()}/named`, { metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: '1' } });
-    expect([otherNs.status, otherNs.body.message]).toEqual([400, 'the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)']);
-    const unnamed = await call('PATCH', `${streams()}/named`, { metadata: { name: null } }, 'application/merge-patch+json');
-    expect([unnamed.status, unnamed.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
-    const removed = await call('PATCH', `${streams()}/named`, [{ op: 'remove', path: '/metadata/name' }], 'application/json-patch+json');
-    expect([removed.status, removed.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
+    expect([noName.status, noName.body.message]).toEqual([
+      400,
+      'the name of the object () does not match the name on the URL (named)',
+    ]);
+    const otherNs = await call('PUT', `${streams()}/named`, {
+      metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: '1' },
+    });
+    expect([otherNs.status, otherNs.body.message]).toEqual([
+      400,
+      'the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)',
+    ]);
+    const unnamed = await call(
+      'PATCH',
+      `${streams()}/named`,
+      { metadata: { name: null } },
+      'application/merge-patch+json',
+    );
+    expect([unnamed.status, unnamed.body.message]).toEqual([
+      400,
+      'the name of the object () does not match the name on the URL (named)',
+    ]);
+    const removed = await call(
+      'PATCH',
+      `${streams()}/named`,
+      [{ op: 'remove', path: '/metadata/name' }],
+      'application/json-patch+json',
+    );
+    expect([removed.status, removed.body.message]).toEqual([
+      400,
+      'the name of the object () does not match the name on the URL (named)',
+    ]);
     expect((await call('GET', `${streams()}/named`)).body.metadata.resourceVersion).toBe(rv);
     // The status subresource goes through the same handler.
     const status = await call('PUT', `${streams()}/named/status`, { metadata: { resourceVersion: rv } });
-    expect([status.status, status.body.message]).toEqual([400, 'the name of the object () does not match the name on the URL (named)']);
-    const statusNs = await call('PUT', `${streams()}/named/status`, { metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: rv } });
-    expect(statusNs.body.message).toBe('the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)');
+    expect([status.status, status.body.message]).toEqual([
+      400,
+      'the name of the object () does not match the name on the URL (named)',
+    ]);
+    const statusNs = await call('PUT', `${streams()}/named/status`, {
+      metadata: { name: 'named', namespace: 'elsewhere', resourceVersion: rv },
+    });
+    expect(statusNs.body.message).toBe(
+      'the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)',
+    );
     // A create still words a namespace mismatch as rest.BeforeCreate does.
     const createOther = await call('POST', streams(), { metadata: { name: 'x', namespace: 'elsewhere' } });
-    expect(createOther.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    expect(createOther.body.message).toBe(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   });
 
   it('a delete that finalizers hold moves a set generation once (markAsDeleting), not on a second delete', async () => {
-    const created = await call('POST', streams(), { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    const created = await call('POST', streams(), {
+      metadata: { name: 'held', finalizers: ['example.com/hold'] },
+    });
     expect(created.body.metadata.generation).toBe(1);
     const marked = await call('DELETE', `${streams()}/held`);
-    expect([marked.status, marked.body.metadata.generation, marked.body.metadata.deletionGracePeriodSeconds]).toEqual([200, 2, 0]);
+    expect([
+      marked.status,
+      marked.body.metadata.generation,
+      marked.body.metadata.deletionGracePeriodSeconds,
+    ]).toEqual([200, 2, 0]);
     const again = await call('DELETE', `${streams()}/held`);
-    expect([again.status, again.body.metadata.generation, again.body.metadata.resourceVersion]).toEqual([200, 2, marked.body.metadata.resourceVersion]);
-    const released = await call('PATCH', `${streams()}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect([again.status, again.body.metadata.generation, again.body.metadata.resourceVersion]).toEqual([
+      200,
+      2,
+      marked.body.metadata.resourceVersion,
+    ]);
+    const released = await call(
+      'PATCH',
+      `${streams()}/held`,
+      { metadata: { finalizers: null } },
+      'application/merge-patch+json',
+    );
     expect(released.status).toBe(200);
     expect((await call('GET', `${streams()}/held`)).status).toBe(404);
   });
@@ -80,17 +132,19 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
         ['legacy', '?orphanDependents=true', undefined, 'orphan'],
       ] as const) {
         const created = await call('POST', streams(), { metadata: { name } });
-        const watch = watchEvents(`${streams()}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}&fieldSelector=metadata.name%3D${name}`);
+        const watch = watchEvents(
+          `${streams()}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}&fieldSelector=metadata.name%3D${name}`,
+        );
         await watch.opened;
         const deleted = await call('DELETE', `${streams()}/${name}${query}`, body);
-        expect([name, deleted.status, deleted.body.kind, deleted.body.metadata.finalizers, deleted.body.metadata.deletionGracePeriodSeconds, deleted.body.metadata.generation]).toEqual([
+        expect([
           name,
-          200,
-          'ImageStream',
-          [finalizer],
-          0,
-          2,
-        ]);
+          deleted.status,
+          deleted.body.kind,
+          deleted.body.metadata.finalizers,
+          deleted.body.metadata.deletionGracePeriodSeconds,
+          deleted.body.metadata.generation,
+        ]).toEqual([name, 200, 'ImageStream', [finalizer], 0, 2]);
         expect(deleted.body.metadata.deletionTimestamp).toEqual(expect.any(String));
         await watch.waitFor((events) => events.some((e) => e.type === 'DELETED'));
         watch.stop();
@@ -106,17 +160,35 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     it("other finalizers still hold the object; the collector's finalizer goes, and a second delete changes nothing", async () => {
       await call('POST', streams(), { metadata: { name: 'fgheld', finalizers: ['example.com/hold'] } });
       const deleted = await call('DELETE', `${streams()}/fgheld`, { propagationPolicy: 'Foreground' });
-      expect([deleted.status, deleted.body.metadata.finalizers]).toEqual([200, ['example.com/hold', 'foregroundDeletion']]);
+      expect([deleted.status, deleted.body.metadata.finalizers]).toEqual([
+        200,
+        ['example.com/hold', 'foregroundDeletion'],
+      ]);
       const held = await call('GET', `${streams()}/fgheld`);
-      expect([held.body.metadata.finalizers, held.body.metadata.deletionTimestamp]).toEqual([['example.com/hold'], deleted.body.metadata.deletionTimestamp]);
+      expect([held.body.metadata.finalizers, held.body.metadata.deletionTimestamp]).toEqual([
+        ['example.com/hold'],
+        deleted.body.metadata.deletionTimestamp,
+      ]);
       const again = await call('DELETE', `${streams()}/fgheld`);
-      expect([again.status, again.body.metadata.resourceVersion]).toEqual([200, held.body.metadata.resourceVersion]);
+      expect([again.status, again.body.metadata.resourceVersion]).toEqual([
+        200,
+        held.body.metadata.resourceVersion,
+      ]);
       // A dry run answers what would be marked and changes nothing.
       await call('POST', streams(), { metadata: { name: 'fgdry' } });
       const dry = await call('DELETE', `${streams()}/fgdry?dryRun=All`, { propagationPolicy: 'Foreground' });
       expect([dry.status, dry.body.metadata.finalizers]).toEqual([200, ['foregroundDeletion']]);
       expect((await call('GET', `${streams()}/fgdry`)).body.metadata).not.toHaveProperty('deletionTimestamp');
-      expect((await call('PATCH', `${streams()}/fgheld`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+      expect(
+        (
+          await call(
+            'PATCH',
+            `${streams()}/fgheld`,
+            { metadata: { finalizers: null } },
+            'application/merge-patch+json',
+          )
+        ).status,
+      ).toBe(200);
       expect((await call('GET', `${streams()}/fgheld`)).status).toBe(404);
     });
   });
@@ -128,11 +200,11 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
       const real = crypto.randomBytes.bind(crypto) as (size: number, cb?: unknown) => Buffer;
       let draws = 0;
-      jest.spyOn(crypto, 'randomBytes').mockImplementation(((size: number, cb?: unknown) => {
+      jest.spyOn(crypto, 'randomBytes').mockImplementation((size: number, cb?: unknown) => {
         if (size !== 5 || cb !== undefined) return real(size, cb);
         draws += 1;
         return draws <= times ? Buffer.alloc(5, 0) : real(5);
-      }));
+      });
       return { draws: () => draws };
     }
 
@@ -152,10 +224,16 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
           apiVersion: 'v1',
           metadata: {},
           status: 'Failure',
-          message: 'imagestreams.image.openshift.io "gen-bbbbb" already exists, the server was not able to generate a unique name for the object',
+          message:
+            'imagestreams.image.openshift.io "gen-bbbbb" already exists, the server was not able to generate a unique name for the object',
           reason: 'AlreadyExists',
           code: 409,
-          details: { name: 'gen-bbbbb', group: 'image.openshift.io', kind: 'imagestreams', retryAfterSeconds: 1 },
+          details: {
+            name: 'gen-bbbbb',
+            group: 'image.openshift.io',
+            kind: 'imagestreams',
+            retryAfterSeconds: 1,
+          },
         },
       ]);
       jest.restoreAllMocks();
@@ -169,7 +247,10 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       expect(retried.body.metadata.name).not.toBe('gen-bbbbb');
       // A name the client chose is no generated one: taken is 409 at once, upstream's plain wording.
       const chosen = await call('POST', streams(), { metadata: { name: 'gen-bbbbb', generateName: 'gen-' } });
-      expect([chosen.status, chosen.body.message]).toEqual([409, 'imagestreams.image.openshift.io "gen-bbbbb" already exists']);
+      expect([chosen.status, chosen.body.message]).toEqual([
+        409,
+        'imagestreams.image.openshift.io "gen-bbbbb" already exists',
+      ]);
     });
   });
 
@@ -197,38 +278,90 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
 
   it('a JSON patch body decodes as kube-apiserver decodes it: strictly first unless fieldValidation=Ignore, then jsonpatch.DecodePatch (Go wording, 400); null is no operation; over 10,000 operations is 413', async () => {
     const jp = `${streams()}/jp`;
-    const patch = (body: string, query = '') => call('PATCH', `${jp}${query}`, body, 'application/json-patch+json');
+    const patch = (body: string, query = '') =>
+      call('PATCH', `${jp}${query}`, body, 'application/json-patch+json');
     for (const [body, strict, ignore] of [
-      ['{"op":"add"}', 'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'],
-      ['"x"', 'error decoding patch: json: cannot unmarshal string into Go value of type []handlers.jsonPatchOp', 'json: cannot unmarshal string into Go value of type jsonpatch.Patch'],
-      ['[1]', 'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal number into Go value of type jsonpatch.Operation'],
-      ['[[]]', 'error decoding patch: json: cannot unmarshal array into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal array into Go value of type jsonpatch.Operation'],
-      ['[true]', 'error decoding patch: json: cannot unmarshal bool into Go value of type handlers.jsonPatchOp', 'json: cannot unmarshal bool into Go value of type jsonpatch.Operation'],
+      [
+        '{"op":"add"}',
+        'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp',
+        'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+      ],
+      [
+        '"x"',
+        'error decoding patch: json: cannot unmarshal string into Go value of type []handlers.jsonPatchOp',
+        'json: cannot unmarshal string into Go value of type jsonpatch.Patch',
+      ],
+      [
+        '[1]',
+        'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp',
+        'json: cannot unmarshal number into Go value of type jsonpatch.Operation',
+      ],
+      [
+        '[[]]',
+        'error decoding patch: json: cannot unmarshal array into Go value of type handlers.jsonPatchOp',
+        'json: cannot unmarshal array into Go value of type jsonpatch.Operation',
+      ],
+      [
+        '[true]',
+        'error decoding patch: json: cannot unmarshal bool into Go value of type handlers.jsonPatchOp',
+        'json: cannot unmarshal bool into Go value of type jsonpatch.Operation',
+      ],
     ]) {
-      for (const [query, message] of [['', strict], ['?fieldValidation=Strict', strict], ['?fieldValidation=Ignore', ignore]]) {
+      for (const [query, message] of [
+        ['', strict],
+        ['?fieldValidation=Strict', strict],
+        ['?fieldValidation=Ignore', ignore],
+      ]) {
         const res = await patch(body!, query);
         expect([body, query, res.status, res.body.message]).toEqual([body, query, 400, message]);
       }
     }
     const badOp = await patch('[{"op":5,"path":"/metadata/labels/a","value":"b"}]');
-    expect([badOp.status, badOp.body.message]).toEqual([400, 'error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string']);
-    expect((await patch('[{"op":5,"path":"/metadata/labels/a","value":"b"}]', '?fieldValidation=Ignore')).status).toBe(422);
+    expect([badOp.status, badOp.body.message]).toEqual([
+      400,
+      'error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string',
+    ]);
+    expect(
+      (await patch('[{"op":5,"path":"/metadata/labels/a","value":"b"}]', '?fieldValidation=Ignore')).status,
+    ).toBe(422);
     const before = (await call('GET', jp)).body.metadata.resourceVersion;
     const none = await patch('null');
     expect([none.status, none.body.metadata.resourceVersion]).toEqual([200, before]);
     expect((await patch('[null]')).status).toBe(422);
-    const many = await patch(JSON.stringify(Array.from({ length: 10001 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' }))));
+    const many = await patch(
+      JSON.stringify(
+        Array.from({ length: 10001 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' })),
+      ),
+    );
     expect([many.status, many.body.reason, many.body.message]).toEqual([
       413,
       'RequestEntityTooLarge',
       'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
     ]);
-    expect((await patch(JSON.stringify(Array.from({ length: 10000 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' }))))).status).toBe(200);
+    expect(
+      (
+        await patch(
+          JSON.stringify(
+            Array.from({ length: 10000 }, () => ({ op: 'test', path: '/metadata/name', value: 'jp' })),
+          ),
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('406 names the media types kube-apiserver names, is negotiated before the list options, and a watch refuses YAML (no stream framing)', async () => {
-    const notAcceptable = (message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'NotAcceptable', code: 406 });
-    const objects = notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+    const notAcceptable = (message: string) => ({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason: 'NotAcceptable',
+      code: 406,
+    });
+    const objects = notAcceptable(
+      'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+    );
     for (const [url, accept] of [
       [`${streams()}/missing`, 'text/html'],
       [`${streams()}?limit=abc`, 'text/html'],
@@ -238,15 +371,28 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       const res = await fetch(url!, { headers: { accept: accept! } });
       expect([url, accept, res.status, await res.json()]).toEqual([url, accept, 406, objects]);
     }
-    const yamlWatch = await fetch(`${streams()}?watch=1&timeoutSeconds=1`, { headers: { accept: 'application/yaml' } });
+    const yamlWatch = await fetch(`${streams()}?watch=1&timeoutSeconds=1`, {
+      headers: { accept: 'application/yaml' },
+    });
     // The Status itself is written in YAML: for errors the Accept header allows it.
     expect([yamlWatch.status, load(await yamlWatch.text())]).toEqual([
       406,
-      notAcceptable('only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch'),
+      notAcceptable(
+        'only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch',
+      ),
     ]);
     // The options are checked before the stream framing, as upstream.
-    expect((await fetch(`${streams()}?watch=1&timeoutSeconds=x`, { headers: { accept: 'application/yaml' } })).status).toBe(400);
-    expect((await fetch(`${streams()}?watch=1&timeoutSeconds=1`, { headers: { accept: 'application/yaml, application/json' } })).status).toBe(406);
+    expect(
+      (await fetch(`${streams()}?watch=1&timeoutSeconds=x`, { headers: { accept: 'application/yaml' } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await fetch(`${streams()}?watch=1&timeoutSeconds=1`, {
+          headers: { accept: 'application/yaml, application/json' },
+        })
+      ).status,
+    ).toBe(406);
   });
 
   it('a list with limit: resourceVersion=0 ignores the limit (watch cache); a specific resourceVersion without a match reads exactly that version (legacy exact)', async () => {
@@ -256,7 +402,10 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     const rv = second.body.metadata.resourceVersion as string;
     await call('POST', at, { metadata: { name: 'c' } });
     const fromCache = await call('GET', `${at}?limit=1&resourceVersion=0`);
-    expect([fromCache.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), fromCache.body.metadata.continue]).toEqual([['a', 'b', 'c'], undefined]);
+    expect([
+      fromCache.body.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+      fromCache.body.metadata.continue,
+    ]).toEqual([['a', 'b', 'c'], undefined]);
     const names: string[] = [];
     let page = await call('GET', `${at}?limit=1&resourceVersion=${rv}`);
     expect(page.body.metadata.resourceVersion).toBe(rv);
@@ -268,7 +417,9 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     }
     expect(names).toEqual(['a', 'b']);
     // NotOlderThan (or no limit) reads the current state, as the watch cache serves it.
-    expect((await call('GET', `${at}?limit=5&resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).body.items).toHaveLength(3);
+    expect(
+      (await call('GET', `${at}?limit=5&resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).body.items,
+    ).toHaveLength(3);
     expect((await call('GET', `${at}?resourceVersion=${rv}`)).body.items).toHaveLength(3);
     // The limit is still decoded when it is ignored.
     expect((await call('GET', `${at}?limit=x&resourceVersion=0`)).status).toBe(400);
@@ -287,15 +438,24 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       expect(one.text).toBe(JSON.stringify(JSON.parse(one.text), null, 2));
       expect(one.text).toContain('\n  "kind": "ImageStream",\n');
       const missing = await fetchText(`${streams()}/nope?pretty=1`);
-      expect([missing.status, missing.text]).toEqual([404, JSON.stringify(JSON.parse(missing.text), null, 2)]);
+      expect([missing.status, missing.text]).toEqual([
+        404,
+        JSON.stringify(JSON.parse(missing.text), null, 2),
+      ]);
       for (const agent of ['curl/8.5.0', 'Wget/1.21', 'Mozilla/5.0 (X11; Linux x86_64)']) {
         const list = await fetchText(streams(), { 'user-agent': agent });
         expect([agent, list.text]).toEqual([agent, JSON.stringify(JSON.parse(list.text), null, 2)]);
         const compact = await fetchText(`${streams()}/pp?pretty=false`, { 'user-agent': agent });
         expect([agent, compact.text]).toEqual([agent, JSON.stringify(JSON.parse(compact.text))]);
       }
-      for (const url of [`${streams()}/pp`, `${streams()}/pp?pretty=yes`, `${api.url}/apis/image.openshift.io/v1`]) {
-        const compact = await fetchText(url, { 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd' });
+      for (const url of [
+        `${streams()}/pp`,
+        `${streams()}/pp?pretty=yes`,
+        `${api.url}/apis/image.openshift.io/v1`,
+      ]) {
+        const compact = await fetchText(url, {
+          'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd',
+        });
         expect([url, compact.text]).toEqual([url, JSON.stringify(JSON.parse(compact.text))]);
       }
       const discovery = await fetchText(`${api.url}/apis?pretty=true`);
@@ -306,7 +466,9 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     });
 
     it('watch events stay one per line for curl', async () => {
-      const res = await fetch(`${streams()}?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dpp`, { headers: { 'user-agent': 'curl/8.5.0' } });
+      const res = await fetch(`${streams()}?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dpp`, {
+        headers: { 'user-agent': 'curl/8.5.0' },
+      });
       const lines = (await res.text()).split('\n').filter((l) => l !== '');
       expect(lines.length).toBeGreaterThanOrEqual(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'pp' } } });

@@ -26,7 +26,12 @@ function wantsPretty(req: FastifyRequest): boolean {
  */
 export function prettyPrintJsonAnswers(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (req, reply, payload, done) => {
-    if (typeof payload !== 'string' || payload === '' || reply.getHeader('content-type') !== 'application/json') return done(null, payload);
+    if (
+      typeof payload !== 'string' ||
+      payload === '' ||
+      reply.getHeader('content-type') !== 'application/json'
+    )
+      return done(null, payload);
     const path = req.raw.url ?? '';
     const always = path === '/version' || path.startsWith('/version?');
     if (path.startsWith('/openapi/') || !(always || wantsPretty(req))) return done(null, payload);

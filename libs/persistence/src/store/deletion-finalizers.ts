@@ -18,7 +18,10 @@ export function isGarbageCollectorFinalizer(finalizer: string): boolean {
  * `foregroundDeletion` (Foreground) and removes the other; without a policy, the first of the two
  * the object carries stays. None of our kinds has a default policy that orphans.
  */
-export function finalizersAfterDelete(existing: readonly string[], policy: DeletionPropagation | undefined): string[] {
+export function finalizersAfterDelete(
+  existing: readonly string[],
+  policy: DeletionPropagation | undefined,
+): string[] {
   const carried = existing.find(isGarbageCollectorFinalizer);
   const orphan = policy !== undefined ? policy === 'Orphan' : carried === ORPHAN_FINALIZER;
   const foreground = policy !== undefined ? policy === 'Foreground' : carried === FOREGROUND_FINALIZER;
