@@ -59,6 +59,17 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([res.status, res.body.message]).toEqual([400, 'the request body is nested more than 1000 levels deep']);
   });
 
+  it('a YAML alias bomb (a few hundred bytes that expand to ten million values) is 400 at once and creates nothing', async () => {
+    const lines = ['apiVersion: image.openshift.io/v1', 'kind: ImageStream', 'metadata: {name: bomb}', 'x:', '  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i <= 6; i++) lines.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const started = Date.now();
+    const apply = await call('PATCH', `${ns()}/imagestreams/bomb?fieldManager=t`, lines.join('\n'), 'application/apply-patch+yaml');
+    const create = await call('POST', `${ns()}/imagestreams`, lines.join('\n'), 'application/yaml');
+    for (const res of [apply, create]) expect([res.status, res.body.message]).toEqual([400, 'the request body is not valid YAML: yaml: document contains excessive aliasing']);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect((await call('GET', `${ns()}/imagestreams/bomb`)).status).toBe(404);
+  });
+
   it('null list items decode as empty items (validation names what they lack); wrongly typed metadata is a decode error', async () => {
     const tags = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'nulls' }, spec: { tags: [null] } });
     expect([tags.status, tags.body.details.causes[0].field]).toEqual([422, 'spec.tags[0].name']);

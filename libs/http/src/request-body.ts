@@ -2,6 +2,7 @@ import { ApiError, makeStorable, type PatchType, patchTypeOf } from '@app/api-ma
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
 import { duplicateFields } from './openapi/duplicate-fields';
+import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
 
 function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -18,7 +19,10 @@ function parseJson(raw: Buffer): unknown {
 
 function parseYaml(raw: Buffer): unknown {
   try {
-    return makeStorable(loadYaml(raw.toString('utf8')));
+    const value = loadYaml(raw.toString('utf8'));
+    // Before any walk over it: aliases may make a short body a graph with billions of paths.
+    refuseExcessiveYamlAliasing(value, raw.length);
+    return makeStorable(value);
   } catch (e) {
     if (e instanceof ApiError) throw e;
     throw ApiError.badRequest(`the request body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
