@@ -155,6 +155,8 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     ['a scope without actions', `service=${SERVICE}&scope=repository`],
     ['a scope with no name', `service=${SERVICE}&scope=repository::pull`],
     ['another service', 'service=elsewhere&scope=repository:myproject/app:pull'],
+    ['more than 256 scopes', `service=${SERVICE}&${Array.from({ length: 257 }, (_, i) => `scope=repository:myproject/a${i}:pull`).join('&')}`],
+    ['a scope over 1024 characters', `service=${SERVICE}&scope=repository:myproject/${'a'.repeat(1024)}:pull`],
   ])('%s is 400', async (_what, query) => {
     const res = await token(query, basic('alice', 'alice-pass'));
     expect(res.status).toBe(400);
@@ -181,6 +183,17 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect((await post({ ...form, password: 'nope' })).status).toBe(401);
     expect((await post({ ...form, grant_type: 'refresh_token', refresh_token: 'x' })).status).toBe(400);
     expect((await post(form, 'application/json')).status).toBe(400);
+  });
+
+  it('an OAuth2 form of 100 000 scopes (3 MB) is 400 at once, not a token of them all', async () => {
+    const scope = Array.from({ length: 100_000 }, (_, i) => `repository:p/a${i}:pull`).join(' ');
+    const res = await fetch(`${api.url}/registry/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: 'alice-pass', scope }).toString(),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{ code: 'UNSUPPORTED_VALUE', message: 'too many scopes: at most 256 in one token request', detail: null }] });
   });
 
   it('skopeo through the registry: a user with push rights pushes, pull-only and anonymous users are denied what they lack', async () => {
