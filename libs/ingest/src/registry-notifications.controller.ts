@@ -1,14 +1,14 @@
 import { Controller, Delete, Get, Inject, Patch, Put, Res } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
 import { setRequestLabels } from '@app/http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryNotificationReceiver } from './receiver.service';
 import { SharedSecret } from './shared-secret';
 
 /**
  * `POST /registry/notifications`: the endpoint a CNCF distribution registry's `notifications.endpoints`
  * entry points at. 202 once every event the service acts on is committed to the inbox; 401 without
- * the shared secret; 400 for a malformed envelope; 415 for another body type; 503 when Postgres is
+ * the shared secret (checked before the body is read); 400 for a malformed envelope; 415 for another body type; 503 when Postgres is
  * unavailable (the registry retries until it gets a 2xx). Other methods get 405 with `Allow: POST`.
  *
  * Registered on Fastify itself, not as a Nest route: the registry sends one envelope at a time and
@@ -18,9 +18,13 @@ import { SharedSecret } from './shared-secret';
  * StatusExceptionFilter (the same Status bodies), and the request labels feed the metrics hook.
  */
 export function registerNotificationsRoute(fastify: FastifyInstance, secret: SharedSecret, receiver: RegistryNotificationReceiver): void {
-  fastify.post<{ Body: Buffer | undefined }>('/registry/notifications', async (req, reply) => {
+  const onRequest = async (req: FastifyRequest) => {
     setRequestLabels(req, { verb: 'create', resource: 'registry/notifications' });
+    // Before the body is read: the path is public, so a caller without the secret must not get
+    // the server to buffer (and answer 413 about) up to MAX_REQUEST_BODY_BYTES first.
     secret.check(req.headers);
+  };
+  fastify.post<{ Body: Buffer | undefined }>('/registry/notifications', { onRequest }, async (req, reply) => {
     RegistryNotificationReceiver.checkContentType(req.headers['content-type']);
     const result = await receiver.receive(req.body);
     return reply.status(202).header('content-type', 'application/json').send(JSON.stringify(result));
