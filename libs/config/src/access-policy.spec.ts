@@ -34,6 +34,18 @@ describe('access policy', () => {
     expect(() => parseAccessPolicy(text)).toThrow(message);
   });
 
+  it('a file that is not YAML is named by reason and place only: the lines around the error hold passwords and tokens', () => {
+    const text = 'users:\n  - {name: alice, password: pw-7Q, tokens: [tok-9Z]}\n   bad: [\n';
+    let message = '';
+    try {
+      parseAccessPolicy(text);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('not valid YAML: bad indentation of a sequence entry at line 3, column 4');
+    expect(() => parseAccessPolicy('users: [{name: a, password: pw-1}]\nusers: []\n')).toThrow(/^not valid YAML: duplicated mapping key at line 2, column 1$/);
+  });
+
   it('is read from ACCESS_POLICY_FILE; the token endpoint needs it', () => {
     expect(loadAccessPolicy({})).toBeUndefined();
     expect(() => loadAccessPolicy({ ACCESS_POLICY_FILE: '/nonexistent.yaml' })).toThrow(/ACCESS_POLICY_FILE cannot be read/);

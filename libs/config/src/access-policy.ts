@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { load as loadYaml } from 'js-yaml';
+import { load as loadYaml, YAMLException } from 'js-yaml';
 import { ConfigError, type Env, envString } from './env-readers';
 import { hashPasswordSync, parsePasswordHash, type PasswordHash } from './password-hash';
 
@@ -109,12 +109,27 @@ function failedLoginLimit(value: unknown): FailedLoginLimit {
 }
 
 /**
+ * The policy file's YAML. js-yaml's message quotes the lines around a syntax error, and those
+ * lines hold plain `password`s and API `tokens`: the error names only the reason and the place,
+ * since it is printed at boot (logs).
+ */
+function loadPolicyYaml(text: string): unknown {
+  try {
+    return loadYaml(text);
+  } catch (e) {
+    if (!(e instanceof YAMLException)) throw e;
+    const place = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
+    throw new Error(`not valid YAML: ${e.reason}${place}`);
+  }
+}
+
+/**
  * Reads the access policy (YAML or JSON): `users: [{name, passwordHash | password, tokens?}]`,
  * `grants: [{subjects, namespaces, actions}]`, `catalog: [subjects]`, `failedLogins: {burst, intervalSeconds}`. Throws with the place of the
  * first problem.
  */
 export function parseAccessPolicy(text: string): AccessPolicy {
-  const doc = loadYaml(text);
+  const doc = loadPolicyYaml(text);
   if (!isRecord(doc)) throw new Error('the policy must be a mapping with users, grants and catalog');
   const usersRaw = doc['users'] ?? [];
   if (!Array.isArray(usersRaw)) throw new Error('users must be a list');
