@@ -70,6 +70,19 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect((await call('GET', `${ns()}/imagestreams/bomb`)).status).toBe(404);
   });
 
+  it('JSON patches: more than 10000 operations is 413; copies that keep doubling a value are 422 at the copy limit; nothing changes', async () => {
+    const path = `${ns()}/imagestreams/app`;
+    const before = (await call('GET', path)).body;
+    const many = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/metadata/name', value: 'app' }));
+    const tooMany = await call('PATCH', path, many, 'application/json-patch+json');
+    expect([tooMany.status, tooMany.body.reason, tooMany.body.message]).toEqual([413, 'RequestEntityTooLarge', 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001']);
+    const doubling = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '/metadata/annotations', path: `/metadata/annotations/k${i}` }));
+    const grown = await call('PATCH', path, [{ op: 'add', path: '/metadata/annotations', value: { a: 'x'.repeat(1000) } }, ...doubling], 'application/json-patch+json');
+    expect([grown.status, grown.body.reason]).toEqual([422, 'Invalid']);
+    expect(grown.body.message).toMatch(/Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 4194304$/);
+    expect((await call('GET', path)).body.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
   it('null list items decode as empty items (validation names what they lack); wrongly typed metadata is a decode error', async () => {
     const tags = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'nulls' }, spec: { tags: [null] } });
     expect([tags.status, tags.body.details.causes[0].field]).toEqual([422, 'spec.tags[0].name']);

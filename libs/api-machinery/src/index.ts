@@ -19,3 +19,4 @@ export * from './storable-json';
 export * from './redaction';
 export * from './shared-answer';
 export * from './quantity';
+export * from './json-patch-apply';

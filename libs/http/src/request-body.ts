@@ -1,4 +1,4 @@
-import { ApiError, makeStorable, type PatchType, patchTypeOf } from '@app/api-machinery';
+import { ApiError, makeStorable, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
 import { duplicateFields } from './openapi/duplicate-fields';
@@ -62,9 +62,6 @@ export function decodePatchBody(contentType: string | undefined, raw: Buffer | u
   return { type, patch: type === 'json' ? jsonPatchOperations(patch, fieldValidation !== 'Ignore') : patch };
 }
 
-/** kube-apiserver's cap on the operations of one JSON patch (maxJSONPatchOperations). */
-const MAX_JSON_PATCH_OPERATIONS = 10000;
-
 /**
  * A JSON patch decodes as kube-apiserver decodes it: with field validation (Warn, the default, or
  * Strict) first strictly into its own operation struct (`error decoding patch: …`, op, path and
@@ -78,9 +75,7 @@ function jsonPatchOperations(patch: unknown, strict: boolean): unknown[] {
   if (!Array.isArray(patch)) throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type jsonpatch.Patch`);
   const bad = patch.find((op) => op !== null && (typeof op !== 'object' || Array.isArray(op)));
   if (bad !== undefined) throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(bad)} into Go value of type jsonpatch.Operation`);
-  if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
-  }
+  refuseTooManyJsonPatchOperations(patch.length);
   return patch.map((op: unknown) => op ?? {});
 }
 
