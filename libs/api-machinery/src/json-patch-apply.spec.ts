@@ -1,6 +1,8 @@
 import { ApiError } from './api-error';
-import { MAX_JSON_PATCH_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS } from './json-patch-apply';
+import { MAX_JSON_PATCH_OPERATIONS } from './json-patch-apply';
 import { applyPatchDocument } from './patch';
+
+const generic = 'the server rejected our request due to an error in our request';
 
 function failure(run: () => unknown): { code: number; reason: string; message: string } | 'applied' {
   try {
@@ -29,9 +31,8 @@ describe('JSON patch: bounded work for any patch', () => {
     const ops = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '/spec', path: `/spec/k${i}` }));
     const result = failure(() => applyPatchDocument('json', stream(), ops, {}));
     expect(result).toMatchObject({ code: 422, reason: 'Invalid' });
-    expect((result as { message: string }).message).toMatch(
-      new RegExp(`^the server rejected our request due to an error in our request: Unable to complete the copy, the accumulated size increase of copy is \\d+, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}$`),
-    );
+    // kube-apiserver's generic 422 carries no reason; the copy limit is what stops it (without it, 40 doublings never end).
+    expect((result as { message: string }).message).toBe(generic);
   });
 
   it('many moves and copies over a large document take time in proportion to them, not to the document each', () => {
@@ -43,19 +44,18 @@ describe('JSON patch: bounded work for any patch', () => {
     expect(Date.now() - started).toBeLessThan(15000);
   });
 
-  it('a move or copy from nowhere is still 422 with the library message; errors found while applying too', () => {
-    const prefix = 'the server rejected our request due to an error in our request: ';
+  it('a move or copy from nowhere is still 422 (the generic message); errors found while applying too', () => {
     expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'copy', from: '/spec/none', path: '/spec/x' }], {}))).toEqual({
       code: 422,
       reason: 'Invalid',
-      message: `${prefix}Cannot perform the operation from a path that does not exist`,
+      message: generic,
     });
     expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'move', from: '/spec/tags/7', path: '/spec/x' }], {}))).toMatchObject({ code: 422 });
-    expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'test', path: '/metadata/name', value: 'y' }], {}))).toEqual({ code: 422, reason: 'Invalid', message: `${prefix}Test operation failed` });
+    expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'test', path: '/metadata/name', value: 'y' }], {}))).toEqual({ code: 422, reason: 'Invalid', message: generic });
     expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'remove', path: '/spec/none' }], {}))).toEqual({
       code: 422,
       reason: 'Invalid',
-      message: `${prefix}Cannot perform the operation at a path that does not exist`,
+      message: generic,
     });
     expect(failure(() => applyPatchDocument('json', stream(), [{ op: 'copy', path: '/spec/x' }], {}))).toMatchObject({ code: 422 });
   });
