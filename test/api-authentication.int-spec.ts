@@ -106,6 +106,21 @@ describe('API authentication', () => {
     }
   }, 60000);
 
+  it('one client gets two password checks at a time: more concurrent Basic logins of unknown names are 429 with Retry-After; tokens and other clients are not held', async () => {
+    const path = '/apis/image.openshift.io/v1/images';
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => get(api.url, path, basic(`made-up-${i}-${Math.random()}`, 'x'))));
+    const statuses = answers.map((r) => r.status).sort();
+    // Each uncached check is a full scrypt hash: eight sent at once cannot all be hashing.
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    const busy = answers.find((r) => r.status === 429)!;
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(await busy.json()).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429, details: { retryAfterSeconds: 1 } });
+    expect((await get(api.url, path, 'Bearer alice-token')).status).toBe(200);
+    expect((await get(api.url, path, basic('bob', 'bob-pass'))).status).toBe(200);
+  });
+
   it('writes need credentials too', async () => {
     const post = (authorization?: string) =>
       fetch(`${api.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, {

@@ -1,5 +1,5 @@
 import { parseAccessPolicy } from './access-policy';
-import { PasswordAuthenticator } from './password-authenticator';
+import { PasswordAuthenticator, PasswordChecksBusyError } from './password-authenticator';
 import { DEFAULT_SCRYPT_COST, formatPasswordHash, hashPasswordSync, type PasswordHash, passwordMatches } from './password-hash';
 
 const cost = { logN: 14, r: 8, p: 1 };
@@ -90,5 +90,29 @@ users:
     expect(checked).toHaveLength(3);
     await auth.authenticate('bob', 'bob-pass');
     expect(checked).toHaveLength(4);
+  });
+
+  it('runs at most hashesPerClient slow checks per client at once; remembered and shared checks cost none; other clients go on', async () => {
+    // Hashes held until the test releases them.
+    const held: (() => void)[] = [];
+    const matches = (expected: PasswordHash, password: string) =>
+      new Promise<boolean>((resolve) => held.push(() => void passwordMatches(expected, password).then(resolve)));
+    const auth = new PasswordAuthenticator(policy.users, { entries: 10, ttlMs: 60_000 }, () => 0, matches, 2);
+    const first = auth.authenticate('alice', 'alice-pass', '10.0.0.1');
+    const second = auth.authenticate('nobody', 'x', '10.0.0.1');
+    await expect(auth.authenticate('nobody-else', 'y', '10.0.0.1')).rejects.toBeInstanceOf(PasswordChecksBusyError);
+    // The same credential already in flight shares its hash; another client has its own share.
+    const shared = auth.authenticate('alice', 'alice-pass', '10.0.0.1');
+    const other = auth.authenticate('bob', 'bob-pass', '10.0.0.2');
+    expect(held).toHaveLength(3);
+    held.splice(0).forEach((release) => release());
+    await expect(Promise.all([first, second, shared, other])).resolves.toEqual(['alice', null, 'alice', 'bob']);
+    // Slots are given back; a remembered credential needs none even while the client is at its cap.
+    const third = auth.authenticate('carol', 'carol-pass', '10.0.0.1');
+    const fourth = auth.authenticate('nobody', 'z', '10.0.0.1');
+    await expect(auth.authenticate('alice', 'alice-pass', '10.0.0.1')).resolves.toBe('alice');
+    await expect(auth.authenticate('carol', 'wrong', '10.0.0.1')).rejects.toBeInstanceOf(PasswordChecksBusyError);
+    held.splice(0).forEach((release) => release());
+    await expect(Promise.all([third, fourth])).resolves.toEqual(['carol', null]);
   });
 });

@@ -12,6 +12,20 @@ export interface VerifiedCredentialCache {
 const DEFAULT_CACHE: VerifiedCredentialCache = { entries: 1024, ttlMs: 10 * 60_000 };
 
 /**
+ * Slow hashes one client may have running at once. Hashes run on libuv's four threads: without a
+ * cap, one client sending many made-up names at once (each pays a full hash, and the failed-login
+ * throttle counts per name) queued every other user's first login behind them for tens of seconds.
+ */
+export const DEFAULT_HASHES_PER_CLIENT = 2;
+
+/** A client already has its share of password checks running: answer 429 and let it retry. */
+export class PasswordChecksBusyError extends Error {
+  constructor() {
+    super('too many password checks in flight from this client');
+  }
+}
+
+/**
  * The cost most users' hashes have: the decoy takes it, so an unknown name cannot be told from
  * most users by time (a file whose hashes all share one cost, as the README command makes them,
  * hides every user).
@@ -43,6 +57,8 @@ export class PasswordAuthenticator {
   private readonly cacheKey = randomBytes(32);
   private readonly verified = new Map<string, { user: string; until: number }>();
   private readonly inFlight = new Map<string, Promise<string | null>>();
+  /** Slow hashes running per client (address), for the per-client cap. */
+  private readonly hashing = new Map<string, number>();
 
   constructor(
     users: readonly AccessUser[],
@@ -50,14 +66,19 @@ export class PasswordAuthenticator {
     private readonly now: () => number = Date.now,
     /** The slow hash check (scrypt); a parameter so tests can count how often it runs. */
     private readonly matches: (expected: PasswordHash, password: string) => Promise<boolean> = passwordMatches,
+    private readonly hashesPerClient: number = DEFAULT_HASHES_PER_CLIENT,
   ) {
     for (const u of users) this.hashes.set(u.name, u.password);
     const cost = mostCommonCost(users);
     this.decoy = { ...cost, salt: randomBytes(16), hash: randomBytes(32) };
   }
 
-  /** The user's name when `password` is theirs, else null. */
-  authenticate(name: string, password: string): Promise<string | null> {
+  /**
+   * The user's name when `password` is theirs, else null. `client` (the caller's address) gets at
+   * most `hashesPerClient` slow checks at once; beyond that this rejects with
+   * PasswordChecksBusyError. A remembered credential, or one already being checked, costs no hash.
+   */
+  authenticate(name: string, password: string, client = ''): Promise<string | null> {
     const key = createHmac('sha256', this.cacheKey).update(`${name.length}:${name}:${password}`).digest('base64');
     const hit = this.verified.get(key);
     if (hit) {
@@ -69,7 +90,15 @@ export class PasswordAuthenticator {
     }
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.verify(key, name, password).finally(() => this.inFlight.delete(key));
+      const running = this.hashing.get(client) ?? 0;
+      if (running >= this.hashesPerClient) return Promise.reject(new PasswordChecksBusyError());
+      this.hashing.set(client, running + 1);
+      pending = this.verify(key, name, password).finally(() => {
+        this.inFlight.delete(key);
+        const left = (this.hashing.get(client) ?? 1) - 1;
+        if (left > 0) this.hashing.set(client, left);
+        else this.hashing.delete(client);
+      });
       this.inFlight.set(key, pending);
     }
     return pending;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@app/api-machinery';
-import { type AccessPolicy, PasswordAuthenticator } from '@app/config';
+import { type AccessPolicy, PasswordAuthenticator, PasswordChecksBusyError } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicCredentials } from './basic-credentials';
 import { FailedLoginThrottle } from './failed-login-throttle';
@@ -57,7 +57,7 @@ export class ApiAuthenticator {
   }
 
   /** The user's name, or null when the credentials are missing or not a user's. */
-  async authenticate(authorization: string | undefined): Promise<string | null> {
+  async authenticate(authorization: string | undefined, client = ''): Promise<string | null> {
     if (!authorization) return null;
     const bearer = /^bearer +(\S+)\s*$/i.exec(authorization);
     if (bearer) {
@@ -68,7 +68,7 @@ export class ApiAuthenticator {
     }
     const basic = parseBasicCredentials(authorization);
     if (basic === null || basic === 'malformed') return null;
-    return this.passwords.authenticate(basic.name, basic.password);
+    return this.passwords.authenticate(basic.name, basic.password, client);
   }
 }
 
@@ -93,7 +93,13 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
       const wait = throttle.retryAfterSeconds(req.ip, claimed);
       if (wait > 0) return send(reply.header('retry-after', String(wait)), ApiError.tooManyRequests('Too many failed login attempts, please try again later.', wait));
     }
-    const user = await authenticator.authenticate(req.headers.authorization);
+    let user: string | null;
+    try {
+      user = await authenticator.authenticate(req.headers.authorization, req.ip);
+    } catch (e) {
+      if (!(e instanceof PasswordChecksBusyError)) throw e;
+      return send(reply.header('retry-after', '1'), ApiError.tooManyRequests('Too many login attempts in flight from this client, please try again later.', 1));
+    }
     if (user !== null) {
       users.set(req.raw, user);
       return;

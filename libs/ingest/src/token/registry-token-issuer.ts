@@ -58,12 +58,12 @@ export class RegistryTokenIssuer {
   }
 
   /** The subject of a request: '' without credentials; rejects with TokenAuthenticationError for unknown ones. */
-  async authenticate(authorization: string | undefined): Promise<string> {
+  async authenticate(authorization: string | undefined, client = ''): Promise<string> {
     if (authorization === undefined || authorization.trim() === '') return '';
     const basic = parseBasicCredentials(authorization);
     if (basic === null) throw new TokenAuthenticationError('only Basic credentials are accepted');
     if (basic === 'malformed') throw new TokenAuthenticationError('malformed Basic credentials');
-    const user = await this.passwords.authenticate(basic.name, basic.password);
+    const user = await this.passwords.authenticate(basic.name, basic.password, client);
     if (user === null) throw new TokenAuthenticationError('invalid username or password');
     return user;
   }

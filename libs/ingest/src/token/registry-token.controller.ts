@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { FailedLoginThrottle, parseBasicCredentials, setRequestLabels } from '@app/http';
+import { PasswordChecksBusyError } from '@app/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryTokenIssuer, TokenAuthenticationError } from './registry-token-issuer';
 import { grantedScope, parseScopes, ScopeError } from './token-scope';
@@ -78,8 +79,11 @@ export class RegistryTokenController {
     if (wait > 0) return sendError(reply.header('retry-after', String(wait)), 429, 'TOOMANYREQUESTS', 'too many failed login attempts, please try again later');
     let subject: string;
     try {
-      subject = await this.issuer.authenticate(authorization);
+      subject = await this.issuer.authenticate(authorization, address);
     } catch (e) {
+      if (e instanceof PasswordChecksBusyError) {
+        return sendError(reply.header('retry-after', '1'), 429, 'TOOMANYREQUESTS', 'too many login attempts in flight from this client, please try again later');
+      }
       if (!(e instanceof TokenAuthenticationError)) throw e;
       if (claimed !== null) this.throttle!.recordFailure(address, claimed);
       void reply.header('www-authenticate', 'Basic realm="imagestreamd"');
