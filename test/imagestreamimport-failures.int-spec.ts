@@ -4,16 +4,12 @@ import {
   type BuiltImage,
   type BuiltIndex,
   deleteManifest,
+  describeWithRegistry,
   OciLayout,
-  registryUnavailableReason,
   type RunningRegistry,
   skopeoCopy,
   startRegistry,
 } from './support/registry';
-
-const skipReason = registryUnavailableReason();
-const describeRegistry = skipReason ? describe.skip : describe;
-if (skipReason) console.warn(`ImageStreamImport failure tests skipped: ${skipReason}`);
 
 const NS = 'isi-failures';
 
@@ -23,7 +19,7 @@ const NS = 'isi-failures';
  * the registry does not know is NotFound; a list entry imported with PreserveOriginal is named by
  * its own digest.
  */
-describeRegistry('ImageStreamImport failures (real registry)', () => {
+describeWithRegistry('ImageStreamImport failures (real registry)', () => {
   let api: TestApi;
   let registry: RunningRegistry;
   let layout: OciLayout;

@@ -1,10 +1,6 @@
 import { call } from '@app/testing';
-import { startIngestStack, waitFor, type IngestStack } from './ingest-harness';
-import { deleteManifest, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
-
-const skipReason = registryUnavailableReason();
-const describeRegistry = skipReason ? describe.skip : describe;
-if (skipReason) console.warn(`manifest delete scope tests skipped: ${skipReason}`);
+import { registryStackFixture, waitFor } from './ingest-harness';
+import { deleteManifest, describeWithRegistry, skopeoCopy } from './support/registry';
 
 const NS = 'delscope';
 
@@ -13,39 +9,28 @@ const NS = 'delscope';
  * digest in that repository only. The same digest imported into the stream from another repository
  * (ImageStreamImport) is still pullable there: its tag keeps it.
  */
-describeRegistry('manifest deletes remove only what named the deleted manifest', () => {
-  let stack: IngestStack;
-  let layout: OciLayout;
-
-  beforeAll(async () => {
-    stack = await startIngestStack({ registry: true });
-    layout = await OciLayout.create();
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await layout?.remove();
-  });
+describeWithRegistry('manifest deletes remove only what named the deleted manifest', () => {
+  const fixture = registryStackFixture();
 
   const tags = async () => {
-    const s = (await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreams/app`)).body;
+    const s = (await call('GET', `${fixture.stack().api.base}/namespaces/${NS}/imagestreams/app`)).body;
     return new Map<string, { image: string; dockerImageReference: string }[]>(
       ((s?.status?.tags ?? []) as { tag: string; items: { image: string; dockerImageReference: string }[] }[]).map((t) => [t.tag, t.items]),
     );
   };
   const settledAll = () =>
-    waitFor('inbox drained', async () => Number((await stack.pg.query(`SELECT count(*) AS n FROM registry_events WHERE state = 'pending'`)).rows[0].n) === 0);
+    waitFor('inbox drained', async () => Number((await fixture.stack().pg.query(`SELECT count(*) AS n FROM registry_events WHERE state = 'pending'`)).rows[0].n) === 0);
 
   it('an entry of the same digest imported from another repository stays', async () => {
-    const host = stack.registry!.host;
-    const image = await layout.addImage('shared', { seed: 'delete-scope-shared' });
-    const other = await layout.addImage('other', { seed: 'delete-scope-other' });
+    const host = fixture.stack().registry!.host;
+    const image = await fixture.layout().addImage('shared', { seed: 'delete-scope-shared' });
+    const other = await fixture.layout().addImage('other', { seed: 'delete-scope-other' });
     // The image lives in two repositories of the registry; this stream gets it from both.
-    await skopeoCopy(layout.dir, 'shared', `${host}/${NS}/src:v1`);
-    await skopeoCopy(layout.dir, 'shared', `${host}/${NS}/app:pushed`);
-    await skopeoCopy(layout.dir, 'other', `${host}/${NS}/app:mixed`);
+    await skopeoCopy(fixture.layout().dir, 'shared', `${host}/${NS}/src:v1`);
+    await skopeoCopy(fixture.layout().dir, 'shared', `${host}/${NS}/app:pushed`);
+    await skopeoCopy(fixture.layout().dir, 'other', `${host}/${NS}/app:mixed`);
     await waitFor('pushed tags', async () => (await tags()).has('pushed') && (await tags()).has('mixed'));
-    const imported = await call('POST', `${stack.api.base}/namespaces/${NS}/imagestreamimports`, {
+    const imported = await call('POST', `${fixture.stack().api.base}/namespaces/${NS}/imagestreamimports`, {
       metadata: { name: 'app' },
       spec: {
         import: true,
@@ -62,10 +47,10 @@ describeRegistry('manifest deletes remove only what named the deleted manifest',
     await settledAll();
 
     // Deleting it from app drops the registry's tag `pushed` (one manifest and one tag delete event).
-    await deleteManifest(stack.registry!.url, `${NS}/app`, image.manifestDigest);
+    await deleteManifest(fixture.stack().registry!.url, `${NS}/app`, image.manifestDigest);
     await waitFor('pushed gone', async () => !(await tags()).has('pushed'));
     await waitFor('both delete events settled', async () => {
-      const rows = await stack.pg.query(`SELECT state FROM registry_events WHERE repository = $1 AND kind <> 'manifest-push'`, [`${NS}/app`]);
+      const rows = await fixture.stack().pg.query(`SELECT state FROM registry_events WHERE repository = $1 AND kind <> 'manifest-push'`, [`${NS}/app`]);
       return rows.rows.length === 2 && rows.rows.every((r) => r.state !== 'pending');
     });
     const after = await tags();

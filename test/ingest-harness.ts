@@ -14,7 +14,7 @@ import { testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
 import { appMainArgs } from './support/app-build';
-import { type BuiltImage, type RunningRegistry, startRegistry } from './support/registry';
+import { type BuiltImage, OciLayout, type RunningRegistry, startRegistry } from './support/registry';
 
 export const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
@@ -89,6 +89,24 @@ export async function startIngestStack(options: StackOptions = {}): Promise<Inge
 }
 
 /** Polls `probe` until it returns something truthy; fails with `what` and the last value on timeout. */
+/**
+ * Inside a describe: an ingest stack with a real registry and an OCI layout to build images in,
+ * started before the suite's tests and removed after them.
+ */
+export function registryStackFixture(): { stack: () => IngestStack; layout: () => OciLayout } {
+  let stack: IngestStack | undefined;
+  let layout: OciLayout | undefined;
+  beforeAll(async () => {
+    stack = await startIngestStack({ registry: true });
+    layout = await OciLayout.create();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+  });
+  return { stack: () => stack!, layout: () => layout! };
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

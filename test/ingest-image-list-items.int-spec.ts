@@ -1,10 +1,6 @@
 import { call } from '@app/testing';
-import { startIngestStack, waitFor, type IngestStack } from './ingest-harness';
-import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
-
-const skipReason = registryUnavailableReason();
-const describeRegistry = skipReason ? describe.skip : describe;
-if (skipReason) console.warn(`image list item tests skipped: ${skipReason}`);
+import { registryStackFixture, waitFor } from './ingest-harness';
+import { describeWithRegistry, skopeoCopy } from './support/registry';
 
 const NS = 'listitems';
 
@@ -13,31 +9,20 @@ const NS = 'listitems';
  * children are created as Images, the tagged index (and a single image) through an
  * ImageStreamMapping. kube-apiserver prints no kind/apiVersion on list items; a GET prints both.
  */
-describeRegistry('Images recorded from pushes, listed', () => {
-  let stack: IngestStack;
-  let layout: OciLayout;
-
-  beforeAll(async () => {
-    stack = await startIngestStack({ registry: true });
-    layout = await OciLayout.create();
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await layout?.remove();
-  });
+describeWithRegistry('Images recorded from pushes, listed', () => {
+  const fixture = registryStackFixture();
 
   it('list items carry no kind/apiVersion, for mapped and child Images alike; GET shows both', async () => {
-    const single = await layout.addImage('single', { seed: 'list-items-single' });
-    const index = await layout.addIndex('index', [
+    const single = await fixture.layout().addImage('single', { seed: 'list-items-single' });
+    const index = await fixture.layout().addIndex('index', [
       { seed: 'list-items-index', architecture: 'amd64' },
       { seed: 'list-items-index', architecture: 'arm64', variant: 'v8' },
     ]);
-    await skopeoCopy(layout.dir, 'single', `${stack.registry!.host}/${NS}/app:single`);
-    await skopeoCopy(layout.dir, 'index', `${stack.registry!.host}/${NS}/app:multi`, { all: true });
+    await skopeoCopy(fixture.layout().dir, 'single', `${fixture.stack().registry!.host}/${NS}/app:single`);
+    await skopeoCopy(fixture.layout().dir, 'index', `${fixture.stack().registry!.host}/${NS}/app:multi`, { all: true });
     const digests = [single.manifestDigest, index.indexDigest, ...index.images.map((i) => i.manifestDigest)].sort();
     const list = await waitFor('all images recorded', async () => {
-      const res = await call('GET', `${stack.api.base}/images`);
+      const res = await call('GET', `${fixture.stack().api.base}/images`);
       const names = (res.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name).sort();
       return digests.every((d) => names.includes(d)) ? res.body : null;
     });
@@ -47,11 +32,11 @@ describeRegistry('Images recorded from pushes, listed', () => {
       expect(Object.keys(item)).not.toContain('apiVersion');
     }
     for (const digest of digests) {
-      expect((await call('GET', `${stack.api.base}/images/${digest}`)).body).toMatchObject({ kind: 'Image', apiVersion: 'image.openshift.io/v1' });
+      expect((await call('GET', `${fixture.stack().api.base}/images/${digest}`)).body).toMatchObject({ kind: 'Image', apiVersion: 'image.openshift.io/v1' });
     }
     // An ImageStreamMapping whose image names its kind stores it the same way.
-    const other = await layout.addImage('other', { seed: 'list-items-other' });
-    const mapping = await call('POST', `${stack.api.base}/namespaces/${NS}/imagestreammappings`, {
+    const other = await fixture.layout().addImage('other', { seed: 'list-items-other' });
+    const mapping = await call('POST', `${fixture.stack().api.base}/namespaces/${NS}/imagestreammappings`, {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStreamMapping',
       metadata: { name: 'app' },
@@ -60,11 +45,11 @@ describeRegistry('Images recorded from pushes, listed', () => {
         kind: 'Image',
         apiVersion: 'image.openshift.io/v1',
         metadata: { name: other.manifestDigest },
-        dockerImageReference: `${stack.registry!.host}/${NS}/app@${other.manifestDigest}`,
+        dockerImageReference: `${fixture.stack().registry!.host}/${NS}/app@${other.manifestDigest}`,
       },
     });
     expect(mapping.status).toBe(201);
-    const after = await call('GET', `${stack.api.base}/images?fieldSelector=metadata.name=${other.manifestDigest}`);
+    const after = await call('GET', `${fixture.stack().api.base}/images?fieldSelector=metadata.name=${other.manifestDigest}`);
     expect(after.body.items).toHaveLength(1);
     expect(Object.keys(after.body.items[0])).not.toContain('kind');
   });

@@ -1,10 +1,7 @@
 import { call } from '@app/testing';
-import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
+import { pollUntil } from './support/poll';
+import { describeWithRegistry, OciLayout, skopeoCopy } from './support/registry';
 import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
-
-const skipReason = registryUnavailableReason();
-const describeRegistry = skipReason ? describe.skip : describe;
-if (skipReason) console.warn(`REGISTRY_URL internal registry tests skipped: ${skipReason}`);
 
 const NS = 'internal-name';
 
@@ -14,7 +11,7 @@ const NS = 'internal-name';
  * by that URL's host, so a pushed stream's status.dockerImageRepository is where its images are
  * (as OpenShift's, always under the integrated registry's name), not "".
  */
-describeRegistry('REGISTRY_URL names the integrated registry', () => {
+describeWithRegistry('REGISTRY_URL names the integrated registry', () => {
   let stack: TriggerServerWithRegistry;
   let layout: OciLayout;
 
@@ -32,14 +29,7 @@ describeRegistry('REGISTRY_URL names the integrated registry', () => {
     const built = await layout.addImage('v1', { seed: 'internal-name-v1' });
     await skopeoCopy(layout.dir, 'v1', `${stack.registry.host}/${NS}/app:v1`);
     const base = `${stack.server.url}/apis/image.openshift.io/v1/namespaces/${NS}`;
-    const deadline = Date.now() + 20_000;
-    let stream: any;
-    for (;;) {
-      stream = (await call('GET', `${base}/imagestreams/app`)).body;
-      if (stream?.status?.tags?.[0]?.items?.length) break;
-      if (Date.now() > deadline) throw new Error(`push not recorded: ${JSON.stringify(stream)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const stream = await pollUntil(async () => (await call('GET', `${base}/imagestreams/app`)).body, (s) => Boolean(s?.status?.tags?.[0]?.items?.length), 20_000);
     const repository = `${stack.registry.host}/${NS}/app`;
     expect(stream.status.dockerImageRepository).toBe(repository);
     expect(stream.status.tags[0].items[0]).toMatchObject({ image: built.manifestDigest, dockerImageReference: `${repository}@${built.manifestDigest}` });

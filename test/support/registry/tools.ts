@@ -28,3 +28,13 @@ export function registryUnavailableReason(): string | null {
 export function registryAvailable(): boolean {
   return registryUnavailableReason() === null;
 }
+
+/**
+ * `describe` when docker-registry and skopeo are installed, else `describe.skip`, saying why on
+ * the console (CI installs both; a developer machine may not have them).
+ */
+export function describeWithRegistry(title: string, body: () => void): void {
+  const reason = registryUnavailableReason();
+  if (reason) console.warn(`${title}: skipped: ${reason}`);
+  (reason ? describe.skip : describe)(title, body);
+}
