@@ -1,11 +1,7 @@
 import { call } from '@app/testing';
 import { MediaTypes } from '@app/registry';
-import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
-import { type BuiltImage, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
-
-const skipReason = registryUnavailableReason();
-const describeRegistry = skipReason ? describe.skip : describe;
-if (skipReason) console.warn(`registry image fidelity tests skipped: ${skipReason}`);
+import { registryStackFixture, waitFor } from './ingest-harness';
+import { type BuiltImage, describeWithRegistry, skopeoCopy } from './support/registry';
 
 const NS = 'fidelity';
 
@@ -14,35 +10,24 @@ const NS = 'fidelity';
  * stores for the same push: the config decoded into docker10's DockerImageConfig by Go's
  * encoding/json, then encoded again as docker10.DockerImage (omitempty, metav1.Time).
  */
-describeRegistry('pushed image metadata as openshift decodes the config (real docker-registry)', () => {
-  let stack: IngestStack;
-  let layout: OciLayout;
+describeWithRegistry('pushed image metadata as openshift decodes the config (real docker-registry)', () => {
+  const fixture = registryStackFixture();
 
-  const image = async (digest: string) => (await call('GET', `${stack.api.base}/images/${digest}`)).body;
+  const image = async (digest: string) => (await call('GET', `${fixture.stack().api.base}/images/${digest}`)).body;
   const tagImage = async (stream: string, tag: string) => {
-    const s = (await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreams/${stream}`)).body;
+    const s = (await call('GET', `${fixture.stack().api.base}/namespaces/${NS}/imagestreams/${stream}`)).body;
     const items = (s?.status?.tags ?? []).find((t: { tag: string }) => t.tag === tag)?.items ?? [];
     return items[0]?.image as string | undefined;
   };
   const pushAndWait = async (ref: string, stream: string, tag: string, built: BuiltImage, format?: 'v2s2') => {
-    await skopeoCopy(layout.dir, ref, `${stack.registry!.host}/${NS}/${stream}:${tag}`, format ? { format } : {});
+    await skopeoCopy(fixture.layout().dir, ref, `${fixture.stack().registry!.host}/${NS}/${stream}:${tag}`, format ? { format } : {});
     // skopeo converts the manifest for v2s2 (another digest) but keeps the config blob as it is.
     return waitFor(`${stream}:${tag}`, () => tagImage(stream, tag));
   };
   const sizeOf = (b: BuiltImage) => b.configSize + b.layers.reduce((n, l) => n + l.size, 0);
 
-  beforeAll(async () => {
-    stack = await startIngestStack({ registry: true });
-    layout = await OciLayout.create();
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await layout?.remove();
-  });
-
   it('docker schema2: every docker10.DockerConfig field kept with its type; fields docker10 lacks dropped', async () => {
-    const built = await layout.addImage('full', {
+    const built = await fixture.layout().addImage('full', {
       seed: 'fidelity-full',
       layerCount: 3,
       env: ['PATH=/usr/bin', 'MODE=full'],
@@ -125,7 +110,7 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
   });
 
   it("Go's zero time is Created: null; config keys match case-insensitively, the last one winning", async () => {
-    const built = await layout.addImage('zero', {
+    const built = await fixture.layout().addImage('zero', {
       seed: 'fidelity-zero',
       env: ['FROM_BUILDER=1'],
       extraConfig: { env: ['FROM_LOWER_CASE=1'] },
@@ -138,15 +123,15 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
     expect(meta.Architecture).toBe('arm64');
     expect(meta.Config.Env).toEqual(['FROM_LOWER_CASE=1']);
     // The istag view shows the same document.
-    const istag = await call('GET', `${stack.api.base}/namespaces/${NS}/imagestreamtags/zero:v1`);
+    const istag = await call('GET', `${fixture.stack().api.base}/namespaces/${NS}/imagestreamtags/zero:v1`);
     expect(istag.body.image.dockerImageMetadata).toEqual(meta);
   });
 
   it('a config Go cannot decode: the image is still recorded and tagged, with layers and media type but no metadata', async () => {
-    const notJson = await layout.addImage('notjson', { seed: 'fidelity-notjson', rawConfig: Buffer.from('not a JSON document') });
-    const badTime = await layout.addImage('badtime', { seed: 'fidelity-badtime', extraTopLevel: { created: 'yesterday' } });
+    const notJson = await fixture.layout().addImage('notjson', { seed: 'fidelity-notjson', rawConfig: Buffer.from('not a JSON document') });
+    const badTime = await fixture.layout().addImage('badtime', { seed: 'fidelity-badtime', extraTopLevel: { created: 'yesterday' } });
     // Typed in docker10's DockerImageConfig though the Image shows nothing of it.
-    const badHistory = await layout.addImage('badhistory', { seed: 'fidelity-badhistory', extraTopLevel: { history: [{ created: '', created_by: 'RUN x' }] } });
+    const badHistory = await fixture.layout().addImage('badhistory', { seed: 'fidelity-badhistory', extraTopLevel: { history: [{ created: '', created_by: 'RUN x' }] } });
     for (const [ref, built] of [
       ['notjson', notJson],
       ['badtime', badTime],
@@ -158,7 +143,7 @@ describeRegistry('pushed image metadata as openshift decodes the config (real do
       expect(img.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
       expect(img.dockerImageLayers).toEqual(built.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })));
       expect(img.dockerImageManifestMediaType).toBe(MediaTypes.ociManifest);
-      const row = await stack.pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE repository = $1 AND tag = $2`, [`${NS}/odd`, ref]);
+      const row = await fixture.stack().pg.query(`SELECT state, outcome, attempts FROM registry_events WHERE repository = $1 AND tag = $2`, [`${NS}/odd`, ref]);
       expect(row.rows).toEqual([{ state: 'processed', outcome: 'tagged', attempts: 1 }]);
     }
   });
