@@ -97,6 +97,45 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     );
   });
 
+  it('the virtual tag kinds check names against the URL as the same handlers do: an absent name does not match', async () => {
+    const base = `${api.base}/namespaces/fidelity`;
+    await call('POST', streams(), { metadata: { name: 'views' } });
+    const mapped = await call('POST', `${base}/imagestreammappings`, { metadata: { name: 'views' }, tag: 'one', image: { metadata: { name: 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, dockerImageReference: 'example.com/a/b@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
+    expect([mapped.status, mapped.body.message]).toEqual([201, undefined]);
+    const tag = { from: { kind: 'DockerImage', name: 'example.com/a/b:1' }, referencePolicy: { type: 'Source' } };
+    expect((await call('PUT', `${base}/imagestreamtags/views:one`, { metadata: { name: 'views:one' }, tag })).status).toBe(201);
+    const before = await call('GET', `${base}/imagestreamtags/views:one`);
+    expect(before.status).toBe(200);
+    const rv = before.body.metadata.resourceVersion as string;
+    const moved = { ...tag, from: { kind: 'DockerImage', name: 'example.com/a/b:2' } };
+    for (const [kind, resource] of [
+      ['ImageStreamTag', 'imagestreamtags'],
+      ['ImageTag', 'imagetags'],
+    ] as const) {
+      const spec = kind === 'ImageTag' ? { spec: moved } : { tag: moved };
+      const noName = await call('PUT', `${base}/${resource}/views:one`, { kind, apiVersion: 'image.openshift.io/v1', metadata: { resourceVersion: rv }, ...spec });
+      expect([resource, noName.status, noName.body.message]).toEqual([
+        resource,
+        400,
+        'the name of the object () does not match the name on the URL (views:one)',
+      ]);
+      const otherNs = await call('PUT', `${base}/${resource}/views:one`, { metadata: { name: 'views:one', namespace: 'elsewhere' }, ...spec });
+      expect([resource, otherNs.status, otherNs.body.message]).toEqual([
+        resource,
+        400,
+        'the namespace of the object (elsewhere) does not match the namespace on the request (fidelity)',
+      ]);
+      const unnamed = await call('PATCH', `${base}/${resource}/views:one`, { metadata: { name: null } }, 'application/merge-patch+json');
+      expect([resource, unnamed.status, unnamed.body.message]).toEqual([
+        resource,
+        400,
+        'the name of the object () does not match the name on the URL (views:one)',
+      ]);
+    }
+    const after = (await call('GET', `${base}/imagestreamtags/views:one`)).body;
+    expect([after.metadata.resourceVersion, after.tag.from.name]).toEqual([rv, 'example.com/a/b:1']);
+  });
+
   it('a delete that finalizers hold moves a set generation once (markAsDeleting), not on a second delete', async () => {
     const created = await call('POST', streams(), {
       metadata: { name: 'held', finalizers: ['example.com/hold'] },

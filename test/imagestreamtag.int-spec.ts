@@ -210,7 +210,7 @@ describe('imagestreamtags', () => {
       const w = watchEvents(`${ns('ev')}/imagestreams?watch=true`);
       try {
         await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
-        expect((await call('PUT', istag('ev', 'app:t'), { tag: { from: { kind: 'DockerImage', name: 'quay.io/ev/app:1' } } })).status).toBe(201);
+        expect((await call('PUT', istag('ev', 'app:t'), { metadata: { name: 'app:t' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/ev/app:1' } } })).status).toBe(201);
         await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED' && x.object.spec.tags?.[0]?.name === 't'));
         expect((await call('DELETE', istag('ev', 'app:t'))).status).toBe(200);
         await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED' && !x.object.spec.tags));
@@ -263,49 +263,49 @@ describe('imagestreamtags', () => {
 
     it('blind PUT creates a missing stream (201), changes an existing spec tag (200) and adds a new one (201)', async () => {
       await map('w', 'fresh', 'src', digest('1'));
-      const created = await call('PUT', istag('w', 'blind:latest'), { tag: { from: { kind: 'ImageStreamImage', name: `fresh@${digest('1').slice(7, 19)}` } } });
+      const created = await call('PUT', istag('w', 'blind:latest'), { metadata: { name: 'blind:latest' }, tag: { from: { kind: 'ImageStreamImage', name: `fresh@${digest('1').slice(7, 19)}` } } });
       expect(created.status).toBe(201);
       expect(created.body.image.metadata.name).toBe(digest('1'));
       const s1 = await stream('w', 'blind');
       expect(s1.metadata.generation).toBe(1);
-      const changed = await call('PUT', istag('w', 'blind:latest'), { tag: { from: { kind: 'DockerImage', name: 'quay.io/w/other:2' } } });
+      const changed = await call('PUT', istag('w', 'blind:latest'), { metadata: { name: 'blind:latest' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/other:2' } } });
       expect(changed.status).toBe(200);
       expect(changed.body.tag).toMatchObject({ from: { kind: 'DockerImage', name: 'quay.io/w/other:2' }, generation: 2 });
       expect(changed.body.metadata.resourceVersion).toBe((await stream('w', 'blind')).metadata.resourceVersion);
-      const added = await call('PUT', istag('w', 'blind:second'), { tag: { from: { kind: 'ImageStreamTag', name: 'fresh:src' } } });
+      const added = await call('PUT', istag('w', 'blind:second'), { metadata: { name: 'blind:second' }, tag: { from: { kind: 'ImageStreamTag', name: 'fresh:src' } } });
       expect(added.status).toBe(201);
       expect(added.body.image.dockerImageReference).toBe(`quay.io/w/fresh@${digest('1')}`);
-      const noop = await call('PUT', istag('w', 'blind:second'), { tag: { from: { kind: 'ImageStreamTag', name: 'fresh:src' } } });
+      const noop = await call('PUT', istag('w', 'blind:second'), { metadata: { name: 'blind:second' }, tag: { from: { kind: 'ImageStreamTag', name: 'fresh:src' } } });
       expect(noop.status).toBe(200);
       expect(noop.body.metadata.resourceVersion).toBe(added.body.metadata.resourceVersion);
     });
 
     it('PUT: a stale resourceVersion is 409, one on a missing stream 404, a status-only tag without `tag` 400', async () => {
-      const current = await call('PUT', istag('w', 'rv:t'), { tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:1' } } });
+      const current = await call('PUT', istag('w', 'rv:t'), { metadata: { name: 'rv:t' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:1' } } });
       expect(current.status).toBe(201);
-      const stale = await call('PUT', istag('w', 'rv:t'), { metadata: { resourceVersion: '1' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
+      const stale = await call('PUT', istag('w', 'rv:t'), { metadata: { name: 'rv:t', resourceVersion: '1' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
       expect(stale.status).toBe(409);
       expect(stale.body.message).toBe(
         `Operation cannot be fulfilled on imagestreamtags.image.openshift.io "rv:t": another caller has updated the resource version to ${current.body.metadata.resourceVersion}`,
       );
-      const fresh = await call('PUT', istag('w', 'rv:t'), { metadata: { resourceVersion: current.body.metadata.resourceVersion }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
+      const fresh = await call('PUT', istag('w', 'rv:t'), { metadata: { name: 'rv:t', resourceVersion: current.body.metadata.resourceVersion }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
       expect(fresh.status).toBe(200);
-      const missing = await call('PUT', istag('w', 'gone:t'), { metadata: { resourceVersion: '5' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
+      const missing = await call('PUT', istag('w', 'gone:t'), { metadata: { name: 'gone:t', resourceVersion: '5' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/rv:2' } } });
       expect(missing.status).toBe(404);
       await map('w', 'rv', 'pushed', digest('2'));
-      const noTag = await call('PUT', istag('w', 'rv:pushed'), { metadata: { annotations: { a: 'b' } } });
+      const noTag = await call('PUT', istag('w', 'rv:pushed'), { metadata: { name: 'rv:pushed', annotations: { a: 'b' } } });
       expect(noTag.status).toBe(400);
       expect(noTag.body.message).toBe('imagestreamtag pushed is not a spec tag in imagestream w/rv, cannot be updated');
     });
 
     it('PUT may change only tag and annotations; annotations become the spec tag annotations', async () => {
       await createStream('w', { metadata: { name: 'meta', labels: { team: 'a' } }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/w/m:1' } }] } });
-      const labels = await call('PUT', istag('w', 'meta:t'), { metadata: { labels: { team: 'b' } }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/m:1' } } });
+      const labels = await call('PUT', istag('w', 'meta:t'), { metadata: { name: 'meta:t', labels: { team: 'b' } }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/m:1' } } });
       expect(labels.status).toBe(422);
       expect(labels.body.details.causes[0]).toMatchObject({ field: 'metadata', message: 'Invalid value: "": may not update fields other than metadata.annotations' });
       // Old clients leave labels out: they default to the stream's.
       const annotated = await call('PUT', istag('w', 'meta:t'), {
-        metadata: { annotations: { note: 'hi' } },
+        metadata: { name: 'meta:t', annotations: { note: 'hi' } },
         tag: { from: { kind: 'DockerImage', name: 'quay.io/w/m:1' } },
         lookupPolicy: { local: true },
         generation: 99,
@@ -330,7 +330,7 @@ describe('imagestreamtags', () => {
     });
 
     it('dryRun=All writes nothing', async () => {
-      const res = await call('PUT', `${istag('w', 'dry:t')}?dryRun=All`, { tag: { from: { kind: 'DockerImage', name: 'quay.io/w/d:1' } } });
+      const res = await call('PUT', `${istag('w', 'dry:t')}?dryRun=All`, { metadata: { name: 'dry:t' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/w/d:1' } } });
       expect(res.status).toBe(201);
       expect(res.body.tag.name).toBe('t');
       expect((await call('GET', `${ns('w')}/imagestreams/dry`)).status).toBe(404);
@@ -414,16 +414,16 @@ describe('imagestreamtags', () => {
     });
 
     it('cross-namespace sources must exist (422); ImageStreamImage sources match by prefix; ambiguity is 422', async () => {
-      const missing = await call('PUT', istag('track', 'x:y'), { tag: { from: { kind: 'ImageStreamTag', name: 'nope:v1', namespace: 'elsewhere' } } });
+      const missing = await call('PUT', istag('track', 'x:y'), { metadata: { name: 'x:y' }, tag: { from: { kind: 'ImageStreamTag', name: 'nope:v1', namespace: 'elsewhere' } } });
       expect(missing.status).toBe(422);
       expect(missing.body.details.causes[0]).toMatchObject({ reason: 'FieldValueNotFound', field: 'spec.tags[y].from.name' });
       await createStream('other-ns', { metadata: { name: 'lib' }, spec: {} });
       await map('other-ns', 'lib', 'a', `sha256:ab${'0'.repeat(62)}`);
       await map('other-ns', 'lib', 'b', `sha256:ac${'0'.repeat(62)}`);
-      const cross = await call('PUT', istag('track', 'x:y'), { tag: { from: { kind: 'ImageStreamImage', name: 'lib@ab', namespace: 'other-ns' } } });
+      const cross = await call('PUT', istag('track', 'x:y'), { metadata: { name: 'x:y' }, tag: { from: { kind: 'ImageStreamImage', name: 'lib@ab', namespace: 'other-ns' } } });
       expect(cross.status).toBe(201);
       expect(cross.body.image.metadata.name).toBe(`sha256:ab${'0'.repeat(62)}`);
-      const ambiguous = await call('PUT', istag('track', 'x:z'), { tag: { from: { kind: 'ImageStreamImage', name: 'lib@a', namespace: 'other-ns' } } });
+      const ambiguous = await call('PUT', istag('track', 'x:z'), { metadata: { name: 'x:z' }, tag: { from: { kind: 'ImageStreamImage', name: 'lib@a', namespace: 'other-ns' } } });
       expect(ambiguous.status).toBe(422);
       expect(ambiguous.body.details.causes[0].message).toContain('multiple images match the prefix "a"');
     });
@@ -437,19 +437,19 @@ describe('imagestreamtags', () => {
         image: { metadata: { name: d }, dockerImageReference: `registry.local:5000/track/pushed@${d}` },
       });
       expect(res.status).toBe(201);
-      const copy = await call('PUT', istag('track', 'consumer:v1'), { tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v1' } } });
+      const copy = await call('PUT', istag('track', 'consumer:v1'), { metadata: { name: 'consumer:v1' }, tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v1' } } });
       expect(copy.body.image.dockerImageReference).toBe(`registry.local:5000/track/consumer@${d}`);
-      const ref = await call('PUT', istag('track', 'consumer:ref'), { tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v1' }, reference: true } });
+      const ref = await call('PUT', istag('track', 'consumer:ref'), { metadata: { name: 'consumer:ref' }, tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v1' }, reference: true } });
       expect(ref.body.image.dockerImageReference).toBe(`registry.local:5000/track/pushed@${d}`);
       // A tag-form pull spec of the source (an image not named by a digest) moves the same way.
       const byName = await call('POST', `${ns('track')}/imagestreammappings`, { metadata: { name: 'pushed' }, tag: 'v0', image: { metadata: { name: 'legacy1' } } });
       expect(byName.status).toBe(201);
-      const copied = await call('PUT', istag('track', 'consumer:v0'), { tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v0' } } });
+      const copied = await call('PUT', istag('track', 'consumer:v0'), { metadata: { name: 'consumer:v0' }, tag: { from: { kind: 'ImageStreamTag', name: 'pushed:v0' } } });
       expect(copied.body.image.dockerImageReference).toBe('registry.local:5000/track/consumer:legacy1');
     });
 
     it('a tracked source without history resolves later through the alias, not at write time', async () => {
-      const res = await call('PUT', istag('track', 'later:latest'), { tag: { from: { kind: 'ImageStreamTag', name: 'v1' } } });
+      const res = await call('PUT', istag('track', 'later:latest'), { metadata: { name: 'later:latest' }, tag: { from: { kind: 'ImageStreamTag', name: 'v1' } } });
       expect(res.status).toBe(201);
       expect(res.body.image).toEqual(emptyImage);
       await map('track', 'later', 'v1', digest('5'));

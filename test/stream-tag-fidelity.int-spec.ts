@@ -79,7 +79,7 @@ describe('stream and tag-view fidelity', () => {
     const created = await call('POST', `${ns('empty')}/imagestreamtags`, { metadata: { name: 'app:later' }, tag: { from: { kind: 'ImageStreamTag', name: 'nothing-yet' } } });
     expect(created.status).toBe(201);
     expect(created.body.image).toEqual({ metadata: {}, dockerImageMetadata: emptyImageMetadata, dockerImageMetadataVersion: '1.0' });
-    const put = await call('PUT', `${ns('empty')}/imagestreamtags/app:later`, { tag: { from: { kind: 'ImageStreamTag', name: 'still-nothing' } } });
+    const put = await call('PUT', `${ns('empty')}/imagestreamtags/app:later`, { metadata: { name: 'app:later' }, tag: { from: { kind: 'ImageStreamTag', name: 'still-nothing' } } });
     expect(put.status).toBe(200);
     expect(put.body.image).toEqual({ metadata: {}, dockerImageMetadata: emptyImageMetadata, dockerImageMetadataVersion: '1.0' });
     const list = await call('GET', `${ns('empty')}/imagestreamtags`);
@@ -96,7 +96,7 @@ describe('stream and tag-view fidelity', () => {
     // Sources without history: the tag has no status, so only spec.name can be wrong.
     const source = (name: string) => ({ kind: 'ImageStreamTag', name });
     await createStream('itag', { metadata: { name: 's' }, spec: { tags: [{ name: 't', from: source('none-1') }] } });
-    const res = await call('PUT', `${ns('itag')}/imagetags/s:t`, { spec: { name: '', from: source('none-2') } });
+    const res = await call('PUT', `${ns('itag')}/imagetags/s:t`, { metadata: { name: 's:t' }, spec: { name: '', from: source('none-2') } });
     expect(res.status).toBe(422);
     expect(res.body.message).toBe('ImageTag.image.openshift.io "s:t" is invalid: spec.name: Invalid value: "": must match image tag name');
     const created = await call('POST', `${ns('itag')}/imagetags`, { metadata: { name: 's:new' }, spec: { name: '', from: source('none-3') } });

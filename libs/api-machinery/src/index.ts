@@ -20,3 +20,4 @@ export * from './redaction';
 export * from './shared-answer';
 export * from './quantity';
 export * from './json-patch-apply';
+export * from './url-name-check';

@@ -5,6 +5,7 @@ import {
   applyPatchDocument,
   appliedResourceVersion,
   checkApplyConfiguration,
+  checkNameAgainstUrl,
   jsonEqual,
   listShapesOf,
   type ListShapes,
@@ -132,12 +133,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
     normalizedMetadata(obj.metadata as Record<string, unknown>);
-    // The update and patch handlers' checkName: an absent name does not match either.
-    const given = obj.metadata.name ?? '';
-    if (given !== name) throw ApiError.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
-    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
-      throw ApiError.badRequest(`the namespace of the object (${obj.metadata.namespace}) does not match the namespace on the request (${namespace})`);
-    }
+    checkNameAgainstUrl(obj, namespace, name);
     return obj;
   }
 

@@ -1,4 +1,4 @@
-import { ApiError, type ApiObject } from '@app/api-machinery';
+import { ApiError, checkNameAgainstUrl, type ApiObject } from '@app/api-machinery';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -6,7 +6,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Shape checks for a virtual kind's write body (as the generic store's decode): a JSON object
- * of this kind and version, in the request's namespace, named as the URL says (when given).
+ * of this kind and version, in the request's namespace, named as the URL says (when given, an
+ * absent name included, as kube-apiserver's update and patch handlers check).
  * Returns a copy with kind/apiVersion removed and metadata.namespace set.
  */
 export function decodeViewBody<T extends ApiObject>(body: unknown, kind: string, namespace: string, urlName?: string): T {
@@ -22,18 +23,12 @@ export function decodeViewBody<T extends ApiObject>(body: unknown, kind: string,
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+  // An update or patch names its object in the URL: the handler's checkName (absent names too).
+  if (urlName !== undefined) checkNameAgainstUrl(obj, namespace, urlName);
   if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
     throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   obj.metadata.namespace = namespace;
-  if (urlName !== undefined) {
-    const given: unknown = obj.metadata.name;
-    if (given !== undefined && given !== '' && given !== urlName) {
-      const shown = typeof given === 'string' ? given : JSON.stringify(given);
-      throw ApiError.badRequest(`the name of the object (${shown}) does not match the name on the URL (${urlName})`);
-    }
-    obj.metadata.name = urlName;
-  }
   delete obj.kind;
   delete obj.apiVersion;
   return obj;

@@ -5,6 +5,7 @@ import {
   applyConfiguration,
   apiVersionOf,
   checkApplyConfiguration,
+  checkNameAgainstUrl,
   applyPatchDocument,
   type DeleteOptions,
   type DeletionPropagation,
@@ -106,21 +107,6 @@ export interface Mutation<T> {
   next: T;
   /** State kept outside the row changed (e.g. tag history): write a new resourceVersion even if the row did not. */
   touched?: boolean;
-}
-
-/**
- * The update and patch handlers' checkName: the object (as sent, or as patched) must carry the
- * URL's name, an absent one included, and a namespace, if it names one, the request's. Checked
- * before the store reads the body, so the wording is the handler's, not BeforeUpdate's.
- */
-function checkNameAgainstUrl(body: unknown, namespace: string, name: string): void {
-  const meta = isPlainObject(body) && isPlainObject(body['metadata']) ? body['metadata'] : {};
-  const given = typeof meta['name'] === 'string' ? meta['name'] : '';
-  if (given !== name) throw ApiError.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
-  const objNamespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
-  if (namespace !== '' && objNamespace !== '' && objNamespace !== namespace) {
-    throw ApiError.badRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the request (${namespace})`);
-  }
 }
 
 /** kube-apiserver's maxNameGenerationCreateAttempts. */
