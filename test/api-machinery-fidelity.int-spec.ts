@@ -36,9 +36,31 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       409,
       `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the ResourceVersion in the precondition (1x) does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
     ]);
-    expect((await call('GET', `${streams()}/pre`)).status).toBe(200);
+    // An empty precondition is still one (a set *string in Go), matching no stored object.
+    const emptyUid = await call('DELETE', `${streams()}/pre`, { preconditions: { uid: '' } });
+    expect([emptyUid.status, emptyUid.body.message]).toEqual([
+      409,
+      `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the UID in the precondition () does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
+    ]);
+    const emptyRv = await call('DELETE', `${streams()}/pre`, { preconditions: { resourceVersion: '' } });
+    expect([emptyRv.status, emptyRv.body.message]).toEqual([
+      409,
+      `Operation cannot be fulfilled on ImageStream.image.openshift.io "pre": the ResourceVersion in the precondition () does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
+    ]);
+    const tagged = await call('PUT', `${api.base}/namespaces/fidelity/imagestreamtags/pre:t`, {
+      metadata: { name: 'pre:t' },
+      tag: { from: { kind: 'DockerImage', name: 'example.com/a/b:1' } },
+    });
+    expect(tagged.status).toBe(201);
+    const tagEmptyUid = await call('DELETE', `${api.base}/namespaces/fidelity/imagestreamtags/pre:t`, { preconditions: { uid: '' } });
+    expect([tagEmptyUid.status, tagEmptyUid.body.message]).toEqual([
+      409,
+      'Operation cannot be fulfilled on imagestreamtags.image.openshift.io "pre:t": the UID precondition was not met',
+    ]);
+    const current = (await call('GET', `${streams()}/pre`)).body.metadata;
+    expect(current.uid).toBe(uid);
     expect(
-      (await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion } })).status,
+      (await call('DELETE', `${streams()}/pre`, { preconditions: { uid, resourceVersion: current.resourceVersion } })).status,
     ).toBe(200);
   });
 

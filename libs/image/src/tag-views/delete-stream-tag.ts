@@ -24,7 +24,7 @@ export async function deleteStreamTag(
       streamName,
       async (current, tx) => {
         const uid = options.preconditions?.uid;
-        if (uid && uid !== current.metadata.uid) throw ApiError.conflict(ref, name, 'the UID precondition was not met');
+        if (uid !== undefined && uid !== current.metadata.uid) throw ApiError.conflict(ref, name, 'the UID precondition was not met');
         const deleted = await history.deleteTag(tx, current.metadata.uid!, tag, { namespace, stream: streamName, cause: 'delete' });
         const hadHistory = deleted.entries + deleted.conditions > 0;
         const before = current.spec.tags ?? [];

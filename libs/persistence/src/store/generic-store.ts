@@ -829,14 +829,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const pre = options.preconditions;
     const byKind = { group: this.info.group, resource: this.info.kind };
     const name = old.metadata.name!;
-    if (pre?.uid && pre.uid !== old.metadata.uid) {
+    // A precondition given as "" is still one (Go's *string is set): it matches no stored object.
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
       throw ApiError.conflict(
         byKind,
         name,
         `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
       );
     }
-    if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
       throw ApiError.conflict(
         byKind,
         name,
