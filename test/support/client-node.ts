@@ -30,6 +30,8 @@ const { parentPort, workerData } = require('node:worker_threads');
         case 'read': result = await api.read(args[0]); break;
         case 'list': result = await api.list(...args); break;
         case 'listCustom': result = await custom.listNamespacedCustomObject(args[0]); break;
+        // Any CustomObjectsApi method by name, with its parameter object and an optional Content-Type (a patch type).
+        case 'custom': result = await custom[args[0]](args[1], args[2] ? k8s.setHeaderOptions('Content-Type', args[2]) : undefined); break;
         case 'replace': result = await api.replace(args[0]); break;
         case 'patch': result = await api.patch(args[0], undefined, undefined, undefined, undefined, args[1]); break;
         case 'apply': result = await api.patch(args[0], undefined, undefined, args[1], args[2], k8s.PatchStrategy.ServerSideApply); break;

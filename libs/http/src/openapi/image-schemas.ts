@@ -229,7 +229,8 @@ export const imageSchemas: Record<string, Schema> = {
     {
       tag: s.string('Tag is the tag for which the history is recorded.'),
       items: s.array(s.ref(`${IMAGE}.TagEvent`), 'The history, newest first.', { 'x-kubernetes-list-type': 'atomic' }),
-      conditions: s.array(s.ref(`${IMAGE}.TagEventCondition`), 'Conditions is an array of conditions that apply to the tag event list.', mergeBy('type')),
+      // No patch merge key upstream (openshift/api image/v1 NamedTagEventList): one value, replaced whole.
+      conditions: s.array(s.ref(`${IMAGE}.TagEventCondition`), 'Conditions is an array of conditions that apply to the tag event list.', { 'x-kubernetes-list-type': 'atomic' }),
     },
     {},
     { required: ['tag', 'items'] },
@@ -267,7 +268,7 @@ export const imageSchemas: Record<string, Schema> = {
       tag: s.ref(`${IMAGE}.TagReference`, 'tag is the spec tag associated with this image stream tag, and it may be null if only pushes have occurred to this image stream.'),
       generation: s.int64('generation is the current generation of the tagged image - if tag is provided and this value is not equal to the tag generation, a user has requested an import that has not completed, or conditions will be filled out indicating any error.'),
       lookupPolicy: s.ref(`${IMAGE}.ImageLookupPolicy`, 'lookupPolicy indicates whether this tag will handle image references in this namespace.'),
-      conditions: s.array(s.ref(`${IMAGE}.TagEventCondition`), 'conditions is an array of conditions that apply to the image stream tag.', mergeBy('type')),
+      conditions: s.array(s.ref(`${IMAGE}.TagEventCondition`), 'conditions is an array of conditions that apply to the image stream tag.', { 'x-kubernetes-list-type': 'atomic' }),
       image: s.ref(`${IMAGE}.Image`, 'image associated with the ImageStream and tag, with the pull spec resolved by the tag\'s reference policy.'),
     },
     ['tag', 'generation', 'lookupPolicy', 'image'],

@@ -39,7 +39,9 @@ export const imageStreamsInfo: ResourceInfo = {
   shortNames: ['is'],
   categories: ['all'],
   fieldSelectors: ['spec.dockerImageRepository', 'status.dockerImageRepository'],
-  mergeKeys: { 'spec.tags': 'name', 'status.tags': 'tag', 'status.tags[].conditions': 'type' },
+  // openshift/api image/v1: spec.tags and status.tags merge by key; a tag's status conditions carry no
+  // patchMergeKey, so a strategic merge patch replaces them whole and server-side apply owns them as one.
+  mergeKeys: { 'spec.tags': 'name', 'status.tags': 'tag' },
 };
 
 export const imageStreamStatusInfo: ResourceInfo = {
