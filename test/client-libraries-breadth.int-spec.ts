@@ -1,6 +1,7 @@
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { ClientNode } from './support/client-node';
+import { pollUntil } from './support/poll';
 
 /**
  * Calls real Kubernetes client libraries make that the other client tests do not: the
@@ -86,4 +87,63 @@ describe('client libraries: @kubernetes/client-node CustomObjectsApi on image.op
       { reason: 'FieldManagerConflict', message: 'conflict with "importer" with subresource "status"', field: '.status.tags[tag="a"].conditions' },
     ]);
   });
+});
+
+describe('client libraries: @kubernetes/client-node list pagination (limit / continue)', () => {
+  let api: TestApi;
+  let client: ClientNode;
+  const ns = 'pages';
+  const list = (params: Record<string, unknown>) =>
+    client.call('custom', 'listNamespacedCustomObject', { group: 'image.openshift.io', version: 'v1', namespace: ns, plural: 'imagestreams', ...params });
+  const names = (l: any) => l.items.map((i: any) => i.metadata.name);
+
+  beforeAll(async () => {
+    // A one-second change log: a continue token's snapshot is soon compacted away.
+    api = await startTestApi({ watchRetentionSeconds: 1 });
+    client = new ClientNode(api.url, ns);
+    await client.ready;
+    for (const name of ['p0', 'p1', 'p2']) expect((await call('POST', `${api.base}/namespaces/${ns}/imagestreams`, { metadata: { name } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await client?.terminate();
+    await api.close();
+  });
+
+  it('pages through with continue at one resourceVersion; a token older than the change log is 410 Expired carrying a token that resumes at the current version', async () => {
+    const first = await list({ limit: 2 });
+    expect(names(first)).toEqual(['p0', 'p1']);
+    expect(first.metadata).toEqual({ resourceVersion: expect.any(String), continue: expect.any(String), remainingItemCount: 1 });
+    const second = await list({ limit: 2, _continue: first.metadata.continue });
+    expect(names(second)).toEqual(['p2']);
+    expect(second.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion });
+
+    const head = await list({ limit: 1 });
+    // Writes move the change log on; once the token's version is compacted, the continuation is too old.
+    const probe = () => call('GET', `${api.base}/namespaces/${ns}/imagestreams?limit=1&continue=${head.metadata.continue}`);
+    const expired = await pollUntil(
+      async () => {
+        await call('POST', `${api.base}/namespaces/elsewhere/imagestreams`, { metadata: { generateName: 'x-' } });
+        return probe();
+      },
+      (r) => r.status === 410,
+    );
+    expect(expired.status).toBe(410);
+    // What etcd3's handleCompactedErrorForPaging answers (NewResourceExpired with the inconsistentContinue message and a new token).
+    const err = await list({ limit: 1, _continue: head.metadata.continue }).catch((e) => e);
+    expect(err.code).toBe(410);
+    const status = JSON.parse(err.body);
+    expect(status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: { continue: expect.any(String) },
+      status: 'Failure',
+      message:
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      reason: 'Expired',
+      code: 410,
+    });
+    const resumed = await list({ limit: 1, _continue: status.metadata.continue });
+    expect(names(resumed)).toEqual(['p1']);
+    expect(BigInt(resumed.metadata.resourceVersion)).toBeGreaterThan(BigInt(head.metadata.resourceVersion));
+  }, 30000);
 });
