@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { ClientNode } from './support/client-node';
 import { pollUntil } from './support/poll';
+import { runCommand } from './support/run-command';
 
 /**
  * Calls real Kubernetes client libraries make that the other client tests do not: the
@@ -146,4 +151,78 @@ describe('client libraries: @kubernetes/client-node list pagination (limit / con
     expect(names(resumed)).toEqual(['p1']);
     expect(BigInt(resumed.metadata.resourceVersion)).toBeGreaterThan(BigInt(head.metadata.resourceVersion));
   }, 30000);
+});
+
+/**
+ * The Python client (Debian python3-kubernetes) through DynamicClient: the ImageStream
+ * subresources it discovers and drives, and how its Watch ends on a version the change log no
+ * longer holds (the ERROR 410 event becomes an ApiException, as against kube-apiserver).
+ */
+const python = '/usr/bin/python3';
+const pythonFound = spawnSync(python, ['-c', 'import kubernetes.dynamic'], { encoding: 'utf8' }).status === 0;
+if (!pythonFound) console.warn('test/client-libraries-breadth.int-spec.ts: the Python suite is skipped: python3-kubernetes is not installed');
+
+const pythonScript = `
+import json, sys, time
+from kubernetes import client, config, dynamic
+from kubernetes.client import api_client
+from kubernetes.client.rest import ApiException
+cfg = client.Configuration()
+config.load_kube_config(config_file=sys.argv[1], client_configuration=cfg)
+dc = dynamic.DynamicClient(api_client.ApiClient(configuration=cfg), cache_file=sys.argv[2])
+IS = dc.resources.get(api_version='image.openshift.io/v1', kind='ImageStream')
+ns = 'pyb'
+out = {'subresources': {k: sorted(v.verbs) for k, v in IS.subresources.items()}}
+created = IS.create(namespace=ns, body={'apiVersion': 'image.openshift.io/v1', 'kind': 'ImageStream', 'metadata': {'name': 'sub'},
+    'spec': {'tags': [{'name': 'a', 'from': {'kind': 'DockerImage', 'name': 'quay.io/pyb/sub:1'}}]}})
+# A status write keeps spec.tags (StatusStrategy.PrepareForUpdate) and applies metadata.
+patched = IS.status.patch(name='sub', namespace=ns, content_type='application/strategic-merge-patch+json',
+    body={'metadata': {'labels': {'via': 'status'}}, 'spec': {'tags': [{'name': 'b', 'from': {'kind': 'DockerImage', 'name': 'quay.io/pyb/sub:2'}}]}})
+out['statusPatch'] = [patched.to_dict()['metadata']['labels'], [t['name'] for t in patched.to_dict()['spec']['tags']]]
+out['layers'] = IS.layers.get(name='sub', namespace=ns).to_dict()['kind']
+out['dryRunDelete'] = IS.delete(name='sub', namespace=ns, dry_run='All').status
+out['stillThere'] = IS.get(name='sub', namespace=ns).metadata.name
+old = created.metadata.resourceVersion
+deadline = time.time() + 15
+while True:
+    try:
+        list(IS.watch(namespace=ns, resource_version=old, timeout=1))
+    except ApiException as e:
+        out['expired'] = [e.status, e.reason.split(':')[0]]
+        break
+    if time.time() > deadline:
+        sys.exit('the change log was not compacted')
+    IS.create(namespace='pyb-elsewhere', body={'apiVersion': 'image.openshift.io/v1', 'kind': 'ImageStream', 'metadata': {'generateName': 'x-'}})
+    time.sleep(0.3)
+print(json.dumps(out))
+`;
+
+(pythonFound ? describe : describe.skip)('client libraries: Python DynamicClient subresources and watch expiry', () => {
+  let api: TestApi;
+  let dir: string;
+  beforeAll(async () => {
+    api = await startTestApi({ watchRetentionSeconds: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'isd-python-breadth-'));
+    writeFileSync(join(dir, 'client.py'), pythonScript);
+    writeFileSync(
+      join(dir, 'kubeconfig'),
+      `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
+    );
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('discovers status/layers/secrets, patches status without touching spec.tags, dry-runs a delete, and raises 410 Expired for a compacted watch version', async () => {
+    const run = await runCommand(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { ...process.env, HOME: dir });
+    if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
+    const out = JSON.parse(run.stdout);
+    expect(out.subresources).toEqual({ layers: ['get'], secrets: ['get'], status: ['get', 'patch', 'update'] });
+    expect(out.statusPatch).toEqual([{ via: 'status' }, ['a']]);
+    expect(out.layers).toBe('ImageStreamLayers');
+    expect(out.dryRunDelete).toBe('Success');
+    expect(out.stillThere).toBe('sub');
+    expect(out.expired).toEqual([410, 'Expired']);
+  }, 40000);
 });
