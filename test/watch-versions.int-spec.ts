@@ -50,6 +50,11 @@ describe('deletecollection', () => {
     // As kube-apiserver: the list of what was deleted.
     expect(res.body).toMatchObject({ kind: 'ImageStreamList', apiVersion: 'image.openshift.io/v1' });
     expect(res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort()).toEqual(['a', 'b']);
+    // Items of a typed list carry no kind/apiVersion, as in a list.
+    expect(res.body.items.map((i: { kind?: string; apiVersion?: string }) => [i.kind, i.apiVersion])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
     const left = await call('GET', url);
     expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['c']);
     expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);

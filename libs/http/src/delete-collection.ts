@@ -5,7 +5,7 @@ import type { ResourceHandler } from '@app/persistence';
  * DELETE on a collection (`deletecollection`): deletes every object the selectors match, one
  * by one through the resource's own delete (each is its own transaction and watch event, as in
  * the Kubernetes apiserver). Objects already gone meanwhile are skipped. The answer is the list
- * of the objects deleted, as kube-apiserver returns it. As there, the list options apply as they
+ * of the objects deleted (as listed), as kube-apiserver returns it. As there, the list options apply as they
  * would to a list (a bad continue token is 400; limit deletes one page) and the delete options
  * to each delete (a failed precondition stops with 409).
  */
@@ -15,7 +15,8 @@ export async function deleteCollection(h: ResourceHandler, list: ListOptions, op
   for (const item of listed.items as ApiObject[]) {
     try {
       await h.delete!(item.metadata.namespace ?? '', item.metadata.name!, options);
-      deleted.push({ kind: h.info.kind, apiVersion: apiVersionOf(h.info), ...item });
+      // As a list's items: a typed list's items carry no kind/apiVersion.
+      deleted.push(item);
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     }
