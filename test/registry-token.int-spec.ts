@@ -209,6 +209,25 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', image])).rejects.toThrow(/manifest unknown|not found/i);
   });
 
+  it('a repository that cannot be an image stream gets no actions: a push there fails, as OpenShift refuses it', async () => {
+    // OpenShift's registry auth refuses repositories other than <project>/<name> (util.go
+    // getNamespaceName: "it must be of the format <project>/<name>"). Was: alice's push grant on
+    // myproject covered myproject/team/app, the push succeeded, and its events were only ever
+    // recorded as ignored: an image nobody could see through the API.
+    const scopes = ['myproject/team/app', 'myproject/a__b', 'myproject/app_v2'];
+    const query = [`service=${SERVICE}`, ...scopes.map((s) => `scope=repository:${s}:pull,push`)].join('&');
+    const alice = decodePart(((await (await token(query, basic('alice', 'alice-pass'))).json()) as { token: string }).token, 1);
+    expect(alice.access).toEqual([
+      { type: 'repository', name: 'myproject/team/app', actions: [] },
+      { type: 'repository', name: 'myproject/a__b', actions: [] },
+      { type: 'repository', name: 'myproject/app_v2', actions: ['pull', 'push'] },
+    ]);
+    await expect(skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/team/app:v1`, { destCreds: 'alice:alice-pass' })).rejects.toThrow(
+      /denied|unauthorized|authentication required/i,
+    );
+    await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/app_v2:v1`, { destCreds: 'alice:alice-pass' });
+  });
+
   it('anonymous requests are in the group system:unauthenticated: a grant to it lets skopeo pull without credentials', async () => {
     // As Kubernetes authenticates an anonymous request (and OpenShift makes a project public with
     // `oc policy add-role-to-group system:image-puller system:unauthenticated`). Was: only

@@ -10,6 +10,7 @@ import {
   UNAUTHENTICATED_SUBJECT,
 } from '@app/config';
 import { parseBasicCredentials } from '@app/http';
+import { repositoryTarget } from '../repository-target';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
@@ -95,10 +96,13 @@ export class RegistryTokenIssuer {
       return may ? scope.actions.filter((a) => a === '*') : [];
     }
     if (scope.type !== 'repository') return [];
-    const slash = scope.name.indexOf('/');
-    // Repositories are <namespace>/<stream> as in OpenShift's registry; a one-part name has no namespace.
-    if (slash <= 0) return [];
-    const allowed: Set<string> = grantedRepositoryActions(policy, subjects, scope.name.slice(0, slash));
+    // Repositories are <namespace>/<stream> as in OpenShift's registry, whose auth refuses any other
+    // shape ("it must be of the format <project>/<name>"): a repository that cannot be an image
+    // stream (one part, three or more, names the API refuses) gets nothing, so a push there fails
+    // instead of succeeding into a repository whose events are only ever recorded as ignored.
+    const target = repositoryTarget(scope.name);
+    if ('ignored' in target) return [];
+    const allowed: Set<string> = grantedRepositoryActions(policy, subjects, target.namespace);
     const all = REPOSITORY_ACTIONS.every((a) => allowed.has(a));
     return [...new Set(scope.actions)].filter((a) => allowed.has(a) || (a === '*' && all));
   }
