@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { call } from '@app/testing';
 import { digestOf, MediaTypes } from '@app/registry';
 import { putImage, registryStackFixture, waitFor } from './ingest-harness';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { type BuiltImage, describeWithRegistry, skopeoCopy } from './support/registry';
 
 const NS = 'pushviews';
@@ -203,5 +204,25 @@ describeWithRegistry('pushed images as the API shows them (real docker-registry,
     ]);
     expect((await get('imagestreamtags/app_v2:v1')).body.image.metadata.name).toBe(e.manifestDigest);
     expect((await get('imagestreamtags/app.v2:v1')).body.image.metadata.name).toBe(e.manifestDigest);
+  });
+
+  // The registry notifies after it has answered the client, so the tag moves a moment after the
+  // push returns (OpenShift's manifest PUT waits for its ImageStreamMapping). The README's way to
+  // wait for it: kubectl wait on the stream, which also waits for a stream the push creates.
+  (kubectlFound ? it : it.skip)('kubectl wait for=create and for=jsonpath see the pushed tag arrive', async () => {
+    const f = await fixture.layout().addImage('f', { seed: 'push-views-f' });
+    const g = await fixture.layout().addImage('g', { seed: 'push-views-g' });
+    const kubectl = kubectlWorkspace(fixture.stack().api.url, NS);
+    try {
+      const current = (digest: string) => [`--for=jsonpath={.status.tags[?(@.tag=="v1")].items[0].image}=${digest}`, 'is/waited', '--timeout=30s'];
+      await push('f', 'waited:v1');
+      expect(await kubectl.ok(['wait', '--for=create', 'is/waited', '--timeout=30s'])).toContain('condition met');
+      expect(await kubectl.ok(['wait', ...current(f.manifestDigest)])).toContain('condition met');
+      await push('g', 'waited:v1');
+      expect(await kubectl.ok(['wait', ...current(g.manifestDigest)])).toContain('condition met');
+      expect((await get('imagestreamtags/waited:v1')).body.image.metadata.name).toBe(g.manifestDigest);
+    } finally {
+      kubectl.remove();
+    }
   });
 });
