@@ -1,40 +1,12 @@
 import { call } from '@app/testing';
+import { admissionReview, decodeAdmissionPatch } from './support/admission-review';
 import { startTestApi, type TestApi } from './support/api-server';
 import { digest, mapImage } from './support/trigger-resources';
 
 const REGISTRY = 'registry.local:5000';
 const DENY = 'images.openshift.io/deny-execution';
 
-let uidSeq = 0;
-/** An AdmissionReview as kube-apiserver sends it to a webhook (admission.k8s.io/v1 unless told). */
-function review(
-  resource: { group: string; version: string; resource: string; kind: string },
-  operation: string,
-  object: object | null,
-  extra: { apiVersion?: string; oldObject?: object; subResource?: string; name?: string; namespace?: string; dryRun?: boolean } = {},
-) {
-  const { group, version, kind } = resource;
-  return {
-    apiVersion: extra.apiVersion ?? 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: `705ab4f5-6393-11e8-b7cc-42010a80${String(++uidSeq).padStart(4, '0')}`,
-      kind: { group, version, kind },
-      resource: { group, version, resource: resource.resource },
-      requestKind: { group, version, kind },
-      requestResource: { group, version, resource: resource.resource },
-      ...(extra.subResource ? { subResource: extra.subResource } : {}),
-      name: extra.name ?? 'p',
-      namespace: extra.namespace ?? 'demo',
-      operation,
-      userInfo: { username: 'admin', uid: '014fbff9a07c', groups: ['system:authenticated'] },
-      object,
-      oldObject: extra.oldObject ?? null,
-      dryRun: extra.dryRun ?? false,
-      options: operation === 'CREATE' ? { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' } : null,
-    },
-  };
-}
+const review = admissionReview;
 
 const POD = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' };
 const DEPLOYMENT = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' };
@@ -50,7 +22,7 @@ const deployment = (image: string) => ({
   metadata: { name: 'd', namespace: 'demo' },
   spec: { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'app', image }] } } },
 });
-const decodePatch = (patch: string) => JSON.parse(Buffer.from(patch, 'base64').toString('utf8'));
+const decodePatch = decodeAdmissionPatch;
 
 /**
  * The admission webhook (`POST /admission/image-policy`) as kube-apiserver calls it: OpenShift's image
