@@ -697,7 +697,7 @@ spec:
     expect(await imagesOf('cronjob', 'nightly', '{.spec.jobTemplate.spec.template.spec.containers[*].image}')).toEqual([resolved]);
   });
 
-  it('image lookup follows the admission rules: only references an update changes, objects a controller owns, no forced rewrite of an image-less tag', async () => {
+  it('image lookup follows the admission rules: only references an update changes, objects a controller owns, a forced rewrite of an image-less tag', async () => {
     const n = 'resolve-rules';
     await mysqlStream(n);
     const resolved = `${registry.host}/${n}/mysql@${older.manifestDigest}`;
@@ -725,11 +725,12 @@ spec:
     await apply('owned', deployment('owned', { a: 'mysql:latest' }, { ownerReferences: [owner] }));
     expect(await imagesOf('owned')).toEqual(['mysql:latest']);
 
-    // Forced by the annotation, a tag with no image is rewritten to the stream's repository only
-    // when the stream itself has lookupPolicy.local.
+    // Forced by the annotation, a tag with no image is rewritten to the stream's repository also
+    // when the stream itself has no lookupPolicy.local (upstream resolveImageStreamTag:
+    // forceResolveLocalNames || lookupPolicy.local).
     await ok(['patch', '-n', n, 'is/mysql', '--type=merge', '-p', '{"spec":{"lookupPolicy":{"local":false}}}']);
     const forced = { annotations: { 'alpha.image.policy.openshift.io/resolve-names': '*' } };
     await apply('forced', deployment('forced', { a: 'mysql:latest', b: 'mysql:unknown' }, forced));
-    expect(await imagesOf('forced')).toEqual([resolved, 'mysql:unknown']);
+    expect(await imagesOf('forced')).toEqual([resolved, `${registry.host}/${n}/mysql:unknown`]);
   });
 });

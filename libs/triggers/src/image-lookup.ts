@@ -46,8 +46,8 @@ function asksForResolution(annotations: unknown): boolean {
  * referencePolicy applied) when the stream in the workload's namespace has `lookupPolicy.local`, or
  * when the workload or its pod template carries `alpha.image.policy.openshift.io/resolve-names: "*"`
  * (then any name is looked up as a stream of the namespace). A tag without an image becomes
- * `<status.dockerImageRepository>:<tag>` when the stream has lookupPolicy.local. Anything else is
- * left as written.
+ * `<status.dockerImageRepository>:<tag>` (either way); a tag whose Image is gone stays as written,
+ * as does anything else.
  */
 export class LocalImageNames {
   constructor(private readonly internalRegistryHostname: string) {}
@@ -101,8 +101,11 @@ export class LocalImageNames {
     const stream = row.stream;
     if (!force && stream.spec?.lookupPolicy?.local !== true) return null;
     const repository = dockerImageRepositoryOf(stream, { internalRegistryHostname: this.internalRegistryHostname, publicRegistryHostname: '' });
-    // Upstream's local rewrite of a tag with no image needs the stream's own lookupPolicy.
-    if (!row.image || !row.image_found) return repository && stream.spec?.lookupPolicy?.local === true ? `${repository}:${tag}` : null;
+    // As upstream: a tag with no image (the ImageStreamTag is not found) of a stream that resolves
+    // names (lookupPolicy.local or the annotation) points at the stream's repository by tag; a tag
+    // whose Image is gone fails on the Image instead and stays as written.
+    if (!row.image) return repository ? `${repository}:${tag}` : null;
+    if (!row.image_found) return null;
     const pullSpec = resolveReferenceForTagEvent(stream, tag, { image: row.image, dockerImageReference: row.ref ?? '', created: '', generation: 0 }, repository);
     try {
       return exactReference({ ...parseDockerImageReference(pullSpec), tag: '', id: row.image });

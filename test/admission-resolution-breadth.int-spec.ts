@@ -1,0 +1,154 @@
+import { call } from '@app/testing';
+import { admissionReview as review, decodeAdmissionPatch as decodePatch, type ReviewedResource } from './support/admission-review';
+import { startTestApi, type TestApi } from './support/api-server';
+import { digest, mapImage } from './support/trigger-resources';
+
+const REGISTRY = 'registry.local:5000';
+const DENY = 'images.openshift.io/deny-execution';
+const RESOLVE_NAMES = 'alpha.image.policy.openshift.io/resolve-names';
+
+const POD: ReviewedResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' };
+const DEPLOYMENT: ReviewedResource = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' };
+const JOB: ReviewedResource = { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job' };
+const CRONJOB: ReviewedResource = { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob' };
+
+type Containers = { initContainers?: { name: string; image: string }[]; containers: { name: string; image: string }[] };
+const containers = (...images: string[]): Containers => ({ containers: images.map((image, i) => ({ name: `c${i}`, image })) });
+const pod = (spec: Containers, annotations?: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', ...(annotations ? { annotations } : {}) },
+  spec,
+});
+/** An object whose pod template sits at spec.template (Deployment, StatefulSet, DaemonSet, ReplicaSet, RC, Job, DC). */
+const templated = (kind: string, spec: Containers, annotations: { object?: Record<string, string>; template?: Record<string, string> } = {}) => ({
+  kind,
+  metadata: { name: 'w', ...(annotations.object ? { annotations: annotations.object } : {}) },
+  spec: { template: { metadata: { labels: { app: 'w' }, ...(annotations.template ? { annotations: annotations.template } : {}) }, spec } },
+});
+const cronJob = (spec: Containers) => ({ kind: 'CronJob', metadata: { name: 'w' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec } } } } });
+
+/**
+ * The image policy admission webhook across the inputs an admission user sends: every workload kind of
+ * the default resolution rules, init containers, the forms of an image reference, referencePolicy
+ * Source and Local, the resolve-names annotation, and what upstream's plugin
+ * (openshift/apiserver-library-go pkg/admission/imagepolicy) leaves alone.
+ */
+describe('image policy admission: resolution breadth', () => {
+  let api: TestApi;
+  const webhook = () => `${api.url}/admission/image-policy`;
+  const admit = async (sent: ReturnType<typeof review>) => {
+    const res = await call('POST', webhook(), sent);
+    expect(res.status).toBe(200);
+    expect(res.body.response.uid).toBe(sent.request.uid);
+    return res.body.response;
+  };
+  const patchOf = async (sent: ReturnType<typeof review>) => {
+    const response = await admit(sent);
+    expect(response.allowed).toBe(true);
+    return response.patch === undefined ? [] : decodePatch(response.patch);
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi({ internalRegistryHostname: REGISTRY });
+    const streams = `${api.base}/namespaces/demo/imagestreams`;
+    const local = { lookupPolicy: { local: true } };
+    for (const [name, spec] of [
+      ['web', local],
+      ['ext', local],
+      ['gone', local],
+      ['plain', {}],
+      ['bad', local],
+    ] as const) {
+      expect((await call('POST', streams, { metadata: { name }, spec })).status).toBe(201);
+    }
+    await mapImage(api.url, 'demo', { stream: 'web', tag: 'latest', image: digest('a'), repository: `${REGISTRY}/demo/web` });
+    // An image pulled from elsewhere: `1` keeps its source pull spec, `local` (referencePolicy Local) the internal registry's.
+    await mapImage(api.url, 'demo', { stream: 'ext', tag: '1', image: digest('c'), repository: 'quay.io/acme/ext' });
+    const tagged = await call('POST', `${api.base}/namespaces/demo/imagestreamtags`, {
+      metadata: { name: 'ext:local' },
+      tag: { from: { kind: 'ImageStreamTag', name: '1' }, referencePolicy: { type: 'Local' } },
+    });
+    expect(tagged.status).toBe(201);
+    await mapImage(api.url, 'demo', { stream: 'plain', tag: 'latest', image: digest('d'), repository: `${REGISTRY}/demo/plain` });
+    await mapImage(api.url, 'demo', { stream: 'gone', tag: 'latest', image: digest('e'), repository: `${REGISTRY}/demo/gone` });
+    expect((await call('DELETE', `${api.base}/images/${digest('e')}`)).status).toBe(200);
+    await mapImage(api.url, 'demo', { stream: 'bad', tag: 'latest', image: digest('b'), repository: `${REGISTRY}/demo/bad`, annotations: { [DENY]: 'true' } });
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('referencePolicy Source resolves to the source pull spec, Local to the internal registry, both by digest', async () => {
+    expect(await patchOf(review(POD, 'CREATE', pod(containers('ext:1', 'ext:local'))))).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: `quay.io/acme/ext@${digest('c')}` },
+      { op: 'replace', path: '/spec/containers/1/image', value: `${REGISTRY}/demo/ext@${digest('c')}` },
+    ]);
+  });
+
+  it.each([
+    [{ group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet' }],
+    [{ group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet' }],
+    [{ group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet' }],
+    [{ group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController' }],
+    [{ group: 'extensions', version: 'v1beta1', resource: 'deployments', kind: 'Deployment' }],
+    [JOB],
+  ])('%o: init containers and containers of the template are resolved on create', async (kind) => {
+    const spec = { initContainers: [{ name: 'init', image: 'web:latest' }], containers: [{ name: 'app', image: 'ext:local' }] };
+    expect(await patchOf(review(kind, 'CREATE', templated(kind.kind, spec), { name: 'w' }))).toEqual([
+      { op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: `${REGISTRY}/demo/web@${digest('a')}` },
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${REGISTRY}/demo/ext@${digest('c')}` },
+    ]);
+  });
+
+  it("a Job's template is not rewritten on update (immutable upstream); a CronJob's changed image is", async () => {
+    const before = containers('busybox:1');
+    const after = containers('web');
+    expect(await patchOf(review(JOB, 'UPDATE', templated('Job', after), { name: 'w', oldObject: templated('Job', before) }))).toEqual([]);
+    expect(await patchOf(review(CRONJOB, 'UPDATE', cronJob(after), { name: 'w', oldObject: cronJob(before) }))).toEqual([
+      { op: 'replace', path: '/spec/jobTemplate/spec/template/spec/containers/0/image', value: `${REGISTRY}/demo/web@${digest('a')}` },
+    ]);
+  });
+
+  it('only single-segment names are local: digests, namespaced, registry-qualified and internal-registry names are left as written', async () => {
+    const images = [`web@${digest('a')}`, 'demo/web:latest', 'docker.io/library/web:latest', `${REGISTRY}/demo/web:latest`, 'plain:latest', 'nosuch:latest'];
+    expect(await patchOf(review(POD, 'CREATE', pod(containers(...images))))).toEqual([]);
+  });
+
+  it('resolve-names on the object or on the template resolves any name by its last segment in the namespace', async () => {
+    const spec = containers('quay.io/acme/web:latest', 'plain', `docker.io/library/web@${digest('f')}`);
+    const expected = [
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${REGISTRY}/demo/web@${digest('a')}` },
+      { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `${REGISTRY}/demo/plain@${digest('d')}` },
+    ];
+    for (const annotations of [{ object: { [RESOLVE_NAMES]: '*' } }, { template: { [RESOLVE_NAMES]: '*' } }]) {
+      expect(await patchOf(review(DEPLOYMENT, 'CREATE', templated('Deployment', spec, annotations), { name: 'w' }))).toEqual(expected);
+    }
+  });
+
+  it('a tag with no image on a stream with a repository: lookupPolicy.local or resolve-names both point at <repository>:<tag>', async () => {
+    // Upstream resolveImageStreamTag: the tag is missing, the stream exists, (forceResolveLocalNames || lookupPolicy.local)
+    // and status.dockerImageRepository is set: a local rewrite to the internal registry.
+    expect(await patchOf(review(POD, 'CREATE', pod(containers('web:next'))))).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: `${REGISTRY}/demo/web:next` },
+    ]);
+    expect(await patchOf(review(POD, 'CREATE', pod(containers('plain:next'))))).toEqual([]);
+    expect(await patchOf(review(POD, 'CREATE', pod(containers('plain:next', 'quay.io/acme/plain:v2'), { [RESOLVE_NAMES]: '*' })))).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: `${REGISTRY}/demo/plain:next` },
+      { op: 'replace', path: '/spec/containers/1/image', value: `${REGISTRY}/demo/plain:v2` },
+    ]);
+  });
+
+  it('a tag whose current Image is gone does not resolve (upstream: the ImageStreamTag read fails on the Image, not on the tag)', async () => {
+    expect(await patchOf(review(POD, 'CREATE', pod(containers('gone', 'web'))))).toEqual([
+      { op: 'replace', path: '/spec/containers/1/image', value: `${REGISTRY}/demo/web@${digest('a')}` },
+    ]);
+  });
+
+  it('a pod created with generateName (no name yet) is refused as `Pod "" is invalid`', async () => {
+    const response = await admit(review(POD, 'CREATE', { ...pod(containers('bad')), metadata: { generateName: 'p-' } }, { name: '' }));
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toBe('Pod "" is invalid: spec.containers[0].image: Forbidden: this image is prohibited by policy');
+    expect(response.status).toMatchObject({ code: 422, reason: 'Invalid', details: { kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', field: 'spec.containers[0].image' }] } });
+  });
+});
