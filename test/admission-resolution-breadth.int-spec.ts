@@ -145,6 +145,24 @@ describe('image policy admission: resolution breadth', () => {
     ]);
   });
 
+  it('a namespace ignore-rules list is split on commas only, as upstream: " execution-denied" names no rule', async () => {
+    const ns = await call('POST', `${api.url}/api/v1/namespaces`, {
+      metadata: { name: 'spaced', annotations: { 'alpha.image.policy.openshift.io/ignore-rules': 'other, execution-denied' } },
+    });
+    expect(ns.status).toBe(201);
+    const response = await admit(review(POD, 'CREATE', pod(containers(`quay.io/mirror/bad@${digest('b')}`)), { namespace: 'spaced' }));
+    expect(response.allowed).toBe(false);
+  });
+
+  it('an update rechecks unchanged images only when resolve-names turns on or off, not when its value changes otherwise', async () => {
+    const denied = containers(`quay.io/mirror/bad@${digest('b')}`);
+    const old = pod(denied, { [RESOLVE_NAMES]: 'web' });
+    const response = await admit(review(POD, 'UPDATE', pod(denied, { [RESOLVE_NAMES]: 'bad' }), { oldObject: old }));
+    expect(response).toEqual({ uid: expect.any(String), allowed: true });
+    const turnedOn = await admit(review(POD, 'UPDATE', pod(denied, { [RESOLVE_NAMES]: '*' }), { oldObject: old }));
+    expect(turnedOn.allowed).toBe(false);
+  });
+
   it('a pod created with generateName (no name yet) is refused as `Pod "" is invalid`', async () => {
     const response = await admit(review(POD, 'CREATE', { ...pod(containers('bad')), metadata: { generateName: 'p-' } }, { name: '' }));
     expect(response.allowed).toBe(false);

@@ -30,10 +30,13 @@ function withMetadata(object: Record<string, unknown>): Workload {
   return { ...object, metadata: metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {} };
 }
 
-/** The resolve-names annotation of the object and of its pod template, to tell whether an update changed it. */
-function resolveNamesOf(object: unknown, podSpecPath: string[]): string {
+/**
+ * Whether the object or its pod template asks for resolution of all names (resolve-names `"*"`).
+ * As upstream, an update checks unchanged images again only when this answer changes.
+ */
+function resolvesAllNames(object: unknown, podSpecPath: string[]): boolean {
   const template = [...podSpecPath.slice(0, -1), 'metadata', 'annotations', RESOLVE_NAMES_ANNOTATION];
-  return JSON.stringify([valueAt(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) ?? null, valueAt(object, template) ?? null]);
+  return valueAt(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) === '*' || valueAt(object, template) === '*';
 }
 
 function controlledByOwner(object: Record<string, unknown>): boolean {
@@ -74,7 +77,7 @@ export class ImagePolicyAdmission {
       await this.localNames.resolve(this.db, admitted, old, location);
     }
     if (executionRuleCovers(group, resource)) {
-      const recheckAll = old !== null && resolveNamesOf(admitted, path) !== resolveNamesOf(old, path);
+      const recheckAll = old !== null && resolvesAllNames(admitted, path) !== resolvesAllNames(old, path);
       const forbidden = await this.deniedImages(valueAt(admitted, path), old && valueAt(old, path), location, request.namespace, recheckAll);
       if (forbidden.length > 0) {
         const error = ApiError.invalid({ group: request.kind.group, resource, kind: request.kind.kind }, request.name, forbidden);
@@ -161,7 +164,8 @@ export class ImagePolicyAdmission {
       [namespace, IGNORE_RULES_ANNOTATION],
       'admission-namespace-ignore-rules',
     );
-    return (row?.rules ?? '').split(',').some((name) => name.trim() === EXECUTION_DENIED_RULE);
+    // Split on commas only, as upstream: `a, execution-denied` names the rule " execution-denied".
+    return (row?.rules ?? '').split(',').includes(EXECUTION_DENIED_RULE);
   }
 }
 
