@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { parseAccessPolicy } from '@app/config';
 import { call } from '@app/testing';
 import { admissionReview as review, decodeAdmissionPatch as decodePatch, type ReviewedResource } from './support/admission-review';
 import { startTestApi, type TestApi } from './support/api-server';
@@ -168,5 +170,48 @@ describe('image policy admission: resolution breadth', () => {
     expect(response.allowed).toBe(false);
     expect(response.status.message).toBe('Pod "" is invalid: spec.containers[0].image: Forbidden: this image is prohibited by policy');
     expect(response.status).toMatchObject({ code: 422, reason: 'Invalid', details: { kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', field: 'spec.containers[0].image' }] } });
+  });
+});
+
+/**
+ * May a workload pull this image: the SubjectAccessReview the registry (or an admission controller)
+ * asks, get on imagestreams/layers, answered from OpenShift's default role bindings when no grant of
+ * the access policy covers it.
+ */
+describe('pull reviews for workloads: default role bindings', () => {
+  let api: TestApi;
+  const layers = (verb: string, namespace: string) => ({ namespace, verb, group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', name: 'nodejs' });
+  const ask = async (user: string, groups: string[], verb: string, namespace: string) => {
+    const res = await call('POST', `${api.url}/apis/authorization.k8s.io/v1/subjectaccessreviews`, {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user, groups, resourceAttributes: layers(verb, namespace) },
+    });
+    expect(res.status).toBe(201);
+    return res.body.status;
+  };
+
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const accessPolicy = parseAccessPolicy('users: [{name: alice, password: a}]\ngrants: [{subjects: [alice], namespaces: [team], actions: [pull, push]}]\n');
+    api = await startTestApi({ registryToken: { keyPem, issuer: 'i', service: 's', ttlSeconds: 300 }, accessPolicy });
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('every authenticated user pulls from the shared openshift namespace (shared-resource-viewers), and only pulls', async () => {
+    const sa = ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'];
+    expect(await ask('system:serviceaccount:team:default', sa, 'get', 'openshift')).toEqual({
+      allowed: true,
+      reason: 'the default role binding shared-resource-viewers of namespace openshift grants pull to every authenticated user',
+    });
+    expect((await ask('bob', ['system:authenticated'], 'get', 'openshift')).allowed).toBe(true);
+    expect((await ask('system:serviceaccount:team:default', sa, 'update', 'openshift')).allowed).toBe(false);
+    // As RBAC: the group must be named in the review; and other namespaces are not shared.
+    expect((await ask('bob', [], 'get', 'openshift')).allowed).toBe(false);
+    expect((await ask('bob', ['system:authenticated'], 'get', 'other')).allowed).toBe(false);
+    expect((await ask('system:anonymous', ['system:unauthenticated'], 'get', 'openshift')).allowed).toBe(false);
   });
 });

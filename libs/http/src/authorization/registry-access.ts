@@ -1,4 +1,7 @@
-import { type AccessPolicy, grantedRepositoryActions, type RepositoryAction } from '@app/config';
+import { type AccessPolicy, AUTHENTICATED_SUBJECT, grantedRepositoryActions, type RepositoryAction } from '@app/config';
+
+/** OpenShift's namespace of shared images and templates (`oc new-app` builders), readable by every authenticated user. */
+const SHARED_RESOURCES_NAMESPACE = 'openshift';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -18,16 +21,20 @@ export function registryActionOf(attributes: Record<string, unknown> | undefined
 }
 
 /**
- * What OpenShift's default role bindings of every project grant on its own image streams
- * (openshift-controller-manager's defaultrolebindings): `system:image-pullers` binds
- * system:image-puller (pull) to the group `system:serviceaccounts:<ns>`, `system:image-builders`
- * binds system:image-builder (pull and push) to the service account `builder`. As RBAC, only the
+ * What OpenShift's default role bindings grant on image streams: in every project
+ * (openshift-controller-manager's defaultrolebindings) `system:image-pullers` binds
+ * system:image-puller (pull) to the group `system:serviceaccounts:<ns>` and `system:image-builders`
+ * binds system:image-builder (pull and push) to the service account `builder`; in the shared
+ * `openshift` namespace (openshift-apiserver bootstrappolicy namespace_policy.go)
+ * `shared-resource-viewers` lets the group `system:authenticated` pull. As RBAC, only the
  * subjects the review names count: a service account's groups must be given.
  */
-function defaultBindingGrant(subjects: readonly string[], action: RepositoryAction, namespace: string): string | null {
+function defaultBindingGrant(subjects: readonly string[], action: RepositoryAction, namespace: string): { binding: string; to: string } | null {
   if (namespace === '') return null;
-  if (subjects.includes(`system:serviceaccount:${namespace}:builder`)) return 'system:image-builders';
-  if (action === 'pull' && subjects.includes(`system:serviceaccounts:${namespace}`)) return 'system:image-pullers';
+  if (subjects.includes(`system:serviceaccount:${namespace}:builder`)) return { binding: 'system:image-builders', to: 'its builder service account' };
+  if (action !== 'pull') return null;
+  if (subjects.includes(`system:serviceaccounts:${namespace}`)) return { binding: 'system:image-pullers', to: 'its service accounts' };
+  if (namespace === SHARED_RESOURCES_NAMESPACE && subjects.includes(AUTHENTICATED_SUBJECT)) return { binding: 'shared-resource-viewers', to: 'every authenticated user' };
   return null;
 }
 
@@ -40,6 +47,6 @@ export function registryAccessStatus(policy: AccessPolicy, subjects: string[], a
   const place = where === '' ? 'every namespace' : `namespace ${where}`;
   if (grantedRepositoryActions(policy, subjects, where).has(action)) return { allowed: true, reason: `access policy grants ${action} in ${place}` };
   const binding = defaultBindingGrant(subjects, action, where);
-  if (binding) return { allowed: true, reason: `the default role binding ${binding} of ${place} grants ${action} to its service accounts` };
+  if (binding) return { allowed: true, reason: `the default role binding ${binding.binding} of ${place} grants ${action} to ${binding.to}` };
   return { allowed: false, reason: `access policy does not grant ${action} in ${place}` };
 }
