@@ -130,7 +130,7 @@ describe('image policy admission webhook', () => {
 
   it('every refused container is named, init containers first, as upstream reports them', async () => {
     const denied = `quay.io/mirror/bad@${digest('b')}`;
-    const object = { ...pod(denied), spec: { initContainers: [{ name: 'init', image: denied }], containers: [{ name: 'c0', image: denied }] } };
+    const object = { ...pod(denied), spec: { initContainers: [{ name: 'init', image: denied }], containers: [{ name: 'c0', image: 'bad' }] } };
     const res = await call('POST', webhook(), review(POD, 'CREATE', object));
     expect(res.body.response.status.message).toBe(
       'Pod "p" is invalid: [spec.initContainers[0].image: Forbidden: this image is prohibited by policy, spec.containers[0].image: Forbidden: this image is prohibited by policy]',

@@ -165,6 +165,44 @@ describe('image policy admission: resolution breadth', () => {
     expect(turnedOn.allowed).toBe(false);
   });
 
+  it('a deny-execution annotation of a spec tag denies pods that name the image through that tag (the ImageStreamTag carries it on its Image)', async () => {
+    // `oc tag web:latest web:frozen` then `oc annotate istag web:frozen images.openshift.io/deny-execution=true`
+    const istags = `${api.base}/namespaces/demo/imagestreamtags`;
+    expect((await call('POST', istags, { metadata: { name: 'web:frozen' }, tag: { from: { kind: 'ImageStreamImage', name: `web@${digest('a')}` } } })).status).toBe(201);
+    const annotated = await call('PATCH', `${istags}/web:frozen`, { metadata: { annotations: { [DENY]: 'true' } } }, 'application/merge-patch+json');
+    expect(annotated.status).toBe(200);
+    expect((await call('GET', `${istags}/web:frozen`)).body.image.metadata.annotations).toEqual({ [DENY]: 'true' });
+    for (const image of ['web:frozen', `${REGISTRY}/demo/web:frozen`]) {
+      const response = await admit(review(POD, 'CREATE', pod(containers(image))));
+      expect(response.allowed).toBe(false);
+      expect(response.status.message).toBe('Pod "p" is invalid: spec.containers[0].image: Forbidden: this image is prohibited by policy');
+    }
+    // The same Image by digest or through another tag is not denied; a tag's "false" overrides the Image's "true".
+    expect((await admit(review(POD, 'CREATE', pod(containers(`${REGISTRY}/demo/web@${digest('a')}`, 'web:latest'))))).allowed).toBe(true);
+    expect((await call('POST', istags, { metadata: { name: 'bad:allowed', annotations: { [DENY]: 'false' } }, tag: { from: { kind: 'ImageStreamTag', name: 'latest' } } })).status).toBe(201);
+    expect((await call('PATCH', `${istags}/bad:allowed`, { metadata: { annotations: { [DENY]: 'false' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await admit(review(POD, 'CREATE', pod(containers('bad:allowed', `${REGISTRY}/demo/bad:allowed`))))).allowed).toBe(true);
+    expect((await admit(review(POD, 'CREATE', pod(containers(`${REGISTRY}/demo/bad:latest`))))).allowed).toBe(false);
+  });
+
+  it('each reference is decided once per review: a repeated denied reference is reported at its first container only', async () => {
+    const byDigest = `quay.io/mirror/bad@${digest('b')}`;
+    const message = (...fields: string[]) =>
+      `Pod "p" is invalid: ${fields.length > 1 ? '[' : ''}${fields.map((f) => `${f}: Forbidden: this image is prohibited by policy`).join(', ')}${fields.length > 1 ? ']' : ''}`;
+    const repeated = await admit(review(POD, 'CREATE', pod({ initContainers: [{ name: 'init', image: byDigest }], containers: [{ name: 'c0', image: byDigest }] })));
+    expect(repeated.status.message).toBe(message('spec.initContainers[0].image'));
+    // A local name is decided under the reference it is rewritten to: named twice it is reported twice,
+    // and the rewritten pull spec written out after it counts as decided.
+    const local = await admit(review(POD, 'CREATE', pod(containers('bad', 'bad', `${REGISTRY}/demo/bad@${digest('b')}`, byDigest))));
+    expect(local.status.message).toBe(message('spec.containers[0].image', 'spec.containers[1].image', 'spec.containers[3].image'));
+  });
+
+  it('an update is judged on the images as sent: a local name replacing its own resolved pull spec is checked', async () => {
+    const old = pod(containers(`${REGISTRY}/demo/bad@${digest('b')}`));
+    const response = await admit(review(POD, 'UPDATE', pod(containers('bad')), { oldObject: old }));
+    expect(response.allowed).toBe(false);
+  });
+
   it('a pod created with generateName (no name yet) is refused as `Pod "" is invalid`', async () => {
     const response = await admit(review(POD, 'CREATE', { ...pod(containers('bad')), metadata: { generateName: 'p-' } }, { name: '' }));
     expect(response.allowed).toBe(false);

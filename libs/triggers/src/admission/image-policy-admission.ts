@@ -39,6 +39,15 @@ function resolvesAllNames(object: unknown, podSpecPath: string[]): boolean {
   return valueAt(object, ['metadata', 'annotations', RESOLVE_NAMES_ANNOTATION]) === '*' || valueAt(object, template) === '*';
 }
 
+/** The image of the first container named `name` in `podSpec`, init containers first (upstream hasIdenticalPodSpecImage). */
+function oldImageOf(podSpec: unknown, name: unknown): unknown {
+  for (const list of containerLists) {
+    const found = containersOf(podSpec, list).find((c) => c.name === name);
+    if (found) return found.image;
+  }
+  return undefined;
+}
+
 function controlledByOwner(object: Record<string, unknown>): boolean {
   const refs = valueAt(object, ['metadata', 'ownerReferences']);
   return Array.isArray(refs) && refs.some((ref) => !!ref && typeof ref === 'object' && (ref as { controller?: unknown }).controller === true);
@@ -77,8 +86,10 @@ export class ImagePolicyAdmission {
       await this.localNames.resolve(this.db, admitted, old, location);
     }
     if (executionRuleCovers(group, resource)) {
-      const recheckAll = old !== null && resolvesAllNames(admitted, path) !== resolvesAllNames(old, path);
-      const forbidden = await this.deniedImages(valueAt(admitted, path), old && valueAt(old, path), location, request.namespace, recheckAll);
+      const forceAll = resolvesAllNames(admitted, path);
+      const recheckAll = old !== null && forceAll !== resolvesAllNames(old, path);
+      const checked = { sent: valueAt(object, path), admitted: valueAt(admitted, path), old: old && valueAt(old, path) };
+      const forbidden = await this.deniedImages(checked, location, request.namespace, forceAll, recheckAll);
       if (forbidden.length > 0) {
         const error = ApiError.invalid({ group: request.kind.group, resource, kind: request.kind.kind }, request.name, forbidden);
         return { allowed: false, status: error.toStatus() };
@@ -91,71 +102,89 @@ export class ImagePolicyAdmission {
 
   /**
    * The images of `images` a pod in `namespace` may not run (kube-apiserver's ImagePolicyWebhook
-   * asks this of the pod's images as they will run): local names resolve first, as on a pod
-   * admitted here; an empty list when the namespace ignores the rule.
+   * asks this of the pod's images as they will run), each resolved as on a pod admitted here; an
+   * empty list when the namespace ignores the rule.
    */
   async prohibitedImages(namespace: string, images: string[]): Promise<string[]> {
-    const pod = withMetadata({ metadata: { namespace }, spec: { containers: images.map((image, i) => ({ name: String(i), image })) } });
-    await this.localNames.resolve(this.db, pod, null, 'spec');
-    const resolved = containersOf(pod.spec, 'containers').map((c) => String(c.image));
     const prohibited: string[] = [];
-    for (const [i, image] of resolved.entries()) if (await this.executionDenied(image, namespace)) prohibited.push(images[i]!);
+    for (const image of images) if (await this.executionDenied(image, namespace, false)) prohibited.push(image);
     if (prohibited.length > 0 && (await this.namespaceIgnoresRule(namespace))) return [];
     return prohibited;
   }
 
   /**
-   * Field errors for the containers whose image the execution rule refuses. On update, as
-   * upstream, a container whose old namesake (in either list) ran the same image is not checked
-   * again, unless the resolve-names annotation changed.
+   * Field errors for the containers whose image the execution rule refuses, judged on the images
+   * as sent (upstream resolves and checks each reference before it rewrites it). As upstream: on
+   * update a container whose old namesake (the first of that name, init containers first) ran the
+   * same image is not checked, unless the resolve-names annotation was turned on or off; and a
+   * reference already decided in this review (as sent, or as another container's was rewritten)
+   * is not reported again.
    */
-  private async deniedImages(podSpec: unknown, oldPodSpec: unknown, location: string, namespace: string, recheckAll: boolean): Promise<FieldError[]> {
+  private async deniedImages(
+    specs: { sent: unknown; admitted: unknown; old: unknown },
+    location: string,
+    namespace: string,
+    force: boolean,
+    recheckAll: boolean,
+  ): Promise<FieldError[]> {
     const errors: FieldError[] = [];
-    const decided = new Map<string, boolean>();
-    const oldImages = new Map<string, unknown>();
-    for (const list of [...containerLists].reverse()) for (const c of containersOf(oldPodSpec, list)) oldImages.set(String(c.name), c.image);
+    const decided = new Set<string>();
     for (const list of containerLists) {
-      for (const [i, container] of containersOf(podSpec, list).entries()) {
+      const admitted = containersOf(specs.admitted, list);
+      for (const [i, container] of containersOf(specs.sent, list).entries()) {
         if (typeof container.image !== 'string') continue;
-        if (oldPodSpec && !recheckAll && oldImages.get(String(container.name)) === container.image) continue;
-        let denied = decided.get(container.image);
-        if (denied === undefined) {
-          denied = await this.executionDenied(container.image, namespace);
-          decided.set(container.image, denied);
-        }
-        if (denied) errors.push(fieldErr.forbidden(`${location}.${list}[${i}].image`, PROHIBITED));
+        if (specs.old && !recheckAll && oldImageOf(specs.old, container.name) === container.image) continue;
+        if (decided.has(container.image)) continue;
+        const after = admitted[i]?.image;
+        decided.add(typeof after === 'string' ? after : container.image);
+        if (await this.executionDenied(container.image, namespace, force)) errors.push(fieldErr.forbidden(`${location}.${list}[${i}].image`, PROHIBITED));
       }
     }
     if (errors.length > 0 && (await this.namespaceIgnoresRule(namespace))) return [];
     return errors;
   }
 
-  private async executionDenied(image: string, namespace: string): Promise<boolean> {
-    const digest = await this.imageDigest(image, namespace);
-    if (digest === null) return false;
-    const [row] = await this.db.query<{ deny: string | null }>(
-      `SELECT body->'metadata'->'annotations'->>$2 AS deny FROM images WHERE name = $1`,
-      [digest, DENY_EXECUTION_ANNOTATION],
-      'admission-image-deny',
-    );
-    return row?.deny === 'true';
-  }
-
-  /** The digest an image reference runs: its own, or the current image of the internal registry's tag it names; null when it does not resolve. */
-  private async imageDigest(image: string, namespace: string): Promise<string | null> {
+  /**
+   * Whether the default execution rule refuses `image`: the annotations of the Image it resolves
+   * to, as upstream's resolver finds it, say deny-execution "true". A digest names its Image; a
+   * tag of the internal registry, a single-segment name of a stream with lookupPolicy.local, or
+   * (forced by resolve-names) any name's last segment in the namespace is read as an
+   * ImageStreamTag, whose Image carries the spec tag's annotations over its own (as the
+   * ImageStreamTag view shows them). Anything that does not resolve passes (skipOnResolutionFailure).
+   */
+  private async executionDenied(image: string, namespace: string, force: boolean): Promise<boolean> {
     const ref = parseDockerImageReferenceOrNull(image);
-    if (!ref) return null;
-    if (ref.id) return ref.id;
-    if (this.internalRegistryHostname === '' || ref.registry !== this.internalRegistryHostname) return null;
-    const [row] = await this.db.query<{ image: string }>(
-      `SELECT e.image FROM image_streams s
-         JOIN LATERAL (SELECT ev.image FROM image_stream_tag_events ev
-                        WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
+    if (!ref) return false;
+    if (ref.id) {
+      const [row] = await this.db.query<{ deny: string | null }>(
+        `SELECT body->'metadata'->'annotations'->>$2 AS deny FROM images WHERE name = $1`,
+        [ref.id, DENY_EXECUTION_ANNOTATION],
+        'admission-image-deny',
+      );
+      return row?.deny === 'true';
+    }
+    const internal = this.internalRegistryHostname !== '' && ref.registry === this.internalRegistryHostname;
+    const partial = force || (!ref.registry && !ref.namespace && ref.name !== '');
+    if (!internal && !partial) return false;
+    const tag = ref.tag || 'latest';
+    const [row] = await this.db.query<{ local: boolean | null; image_deny: string | null; tag_deny: string | null; has_image: boolean; tag_has_key: boolean | null }>(
+      `SELECT (s.body->'spec'->'lookupPolicy'->>'local')::boolean AS local,
+              i.body->'metadata'->'annotations'->>$4 AS image_deny, i.name IS NOT NULL AS has_image,
+              t.spec->'annotations'->>$4 AS tag_deny, COALESCE(jsonb_typeof(t.spec->'annotations') = 'object' AND (t.spec->'annotations') ? $4, false) AS tag_has_key
+         FROM image_streams s
+         LEFT JOIN LATERAL (SELECT ev.image FROM image_stream_tag_events ev
+                             WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
+         LEFT JOIN images i ON i.name = e.image
+         LEFT JOIN LATERAL (SELECT st AS spec FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.body->'spec'->'tags') = 'array' THEN s.body->'spec'->'tags' ELSE '[]'::jsonb END) st
+                             WHERE st->>'name' = $3 LIMIT 1) t ON true
         WHERE s.namespace = $1 AND s.name = $2`,
-      [ref.namespace || namespace, ref.name, ref.tag || 'latest'],
-      'admission-istag-image',
+      [ref.namespace && !partial ? ref.namespace : namespace, ref.name, tag, DENY_EXECUTION_ANNOTATION],
+      'admission-istag-deny',
     );
-    return row?.image ?? null;
+    // No ImageStreamTag (no stream, no image, the Image gone), or a local name the stream does not allow.
+    if (!row?.has_image) return false;
+    if (partial && !force && row.local !== true) return false;
+    return (row.tag_has_key ? row.tag_deny : row.image_deny) === 'true';
   }
 
   private async namespaceIgnoresRule(namespace: string): Promise<boolean> {
