@@ -71,15 +71,12 @@ describe('image policy admission webhook', () => {
   it.each([
     [{ group: 'apps.openshift.io', version: 'v1', resource: 'deploymentconfigs', kind: 'DeploymentConfig' }, '/spec/template/spec/containers/0/image'],
     [{ group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob' }, '/spec/jobTemplate/spec/template/spec/containers/0/image'],
-    [{ group: '', version: 'v1', resource: 'podtemplates', kind: 'PodTemplate' }, '/template/spec/containers/0/image'],
   ])('%o keeps its pod spec where the patch points', async (kind, pointer) => {
     const podSpec = { containers: [{ name: 'app', image: 'web' }] };
     const object =
       kind.resource === 'cronjobs'
         ? { metadata: { name: 'x' }, spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } }
-        : kind.resource === 'podtemplates'
-          ? { metadata: { name: 'x' }, template: { spec: podSpec } }
-          : { metadata: { name: 'x' }, spec: { template: { spec: podSpec } } };
+        : { metadata: { name: 'x' }, spec: { template: { spec: podSpec } } };
     const res = await call('POST', webhook(), review(kind, 'CREATE', object, { name: 'x' }));
     expect(decodePatch(res.body.response.patch)).toEqual([{ op: 'replace', path: pointer, value: `${REGISTRY}/demo/web@${digest('a')}` }]);
   });

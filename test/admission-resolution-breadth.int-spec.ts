@@ -103,6 +103,16 @@ describe('image policy admission: resolution breadth', () => {
     ]);
   });
 
+  it('PodTemplates, which no default resolution rule names, and ephemeral containers (a subresource) are left alone', async () => {
+    const podTemplate = { group: '', version: 'v1', resource: 'podtemplates', kind: 'PodTemplate' };
+    const template = { kind: 'PodTemplate', metadata: { name: 'w' }, template: { spec: containers('web') } };
+    expect(await admit(review(podTemplate, 'CREATE', template, { name: 'w' }))).toEqual({ uid: expect.any(String), allowed: true });
+    const old = pod(containers(`${REGISTRY}/demo/web@${digest('a')}`));
+    const debugged = { ...old, spec: { ...old.spec, ephemeralContainers: [{ name: 'debug', image: 'web' }] } };
+    expect(await admit(review(POD, 'UPDATE', debugged, { oldObject: old, subResource: 'ephemeralcontainers' }))).toEqual({ uid: expect.any(String), allowed: true });
+    expect(await admit(review(POD, 'UPDATE', debugged, { oldObject: old }))).toEqual({ uid: expect.any(String), allowed: true });
+  });
+
   it("a Job's template is not rewritten on update (immutable upstream); a CronJob's changed image is", async () => {
     const before = containers('busybox:1');
     const after = containers('web');

@@ -2,13 +2,12 @@
  * Where each kind covered by OpenShift's image policy keeps its pod spec, by group and resource as
  * an AdmissionReview names them (the plugin's default resolution rules: pods,
  * replicationcontrollers, apps and extensions daemonsets/deployments/replicasets, apps
- * statefulsets, batch jobs and cronjobs, apps.openshift.io deploymentconfigs; podtemplates
- * added, which carry one too). Builds keep their images elsewhere (strategy.*.from) and are not
- * covered.
+ * statefulsets, batch jobs and cronjobs, apps.openshift.io deploymentconfigs). PodTemplates carry
+ * a pod spec too but no default rule names them, so upstream leaves them alone, as here. Builds
+ * keep their images elsewhere (strategy.*.from) and are not covered.
  */
 const locations: Record<string, string> = {
   '/pods': 'spec',
-  '/podtemplates': 'template.spec',
   '/replicationcontrollers': 'spec.template.spec',
   'apps/deployments': 'spec.template.spec',
   'apps/replicasets': 'spec.template.spec',
