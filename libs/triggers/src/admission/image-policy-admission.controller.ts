@@ -6,8 +6,9 @@ import { ImagePolicyAdmission } from './image-policy-admission';
 import { parseImageReview } from './image-review';
 
 /**
- * `POST /admission/image-policy`: the URL a MutatingWebhookConfiguration (or
- * ValidatingWebhookConfiguration, which ignores the patch) points at. Answers 200 with the
+ * `POST /admission/image-policy`: the URL a MutatingWebhookConfiguration points at (not a
+ * ValidatingWebhookConfiguration: kube-apiserver fails a validating webhook's v1 answer that
+ * carries a patch, VerifyAdmissionResponse). Answers 200 with the
  * AdmissionReview (same apiVersion, v1 or v1beta1) whose response echoes the request's uid; a body
  * that is not an AdmissionReview is a 400 Status. Nothing is written, so dryRun changes nothing.
  */
