@@ -122,6 +122,14 @@ describe('image policy admission: resolution breadth', () => {
     ]);
   });
 
+  it('an update leaves a reference its container (looked up by name in either list) already had, as upstream', async () => {
+    const before = { initContainers: [{ name: 'x', image: 'web' }], containers: [{ name: 'app', image: 'busybox:1' }] };
+    const after = { containers: [{ name: 'x', image: 'web' }, { name: 'app', image: 'web:latest' }] };
+    expect(await patchOf(review(DEPLOYMENT, 'UPDATE', templated('Deployment', after), { name: 'w', oldObject: templated('Deployment', before) }))).toEqual([
+      { op: 'replace', path: '/spec/template/spec/containers/1/image', value: `${REGISTRY}/demo/web@${digest('a')}` },
+    ]);
+  });
+
   it('only single-segment names are local: digests, namespaced, registry-qualified and internal-registry names are left as written', async () => {
     const images = [`web@${digest('a')}`, 'demo/web:latest', 'docker.io/library/web:latest', `${REGISTRY}/demo/web:latest`, 'plain:latest', 'nosuch:latest'];
     expect(await patchOf(review(POD, 'CREATE', pod(containers(...images))))).toEqual([]);

@@ -23,14 +23,17 @@ function controlledByOwner(metadata: object): boolean {
   return Array.isArray(refs) && refs.some((ref) => !!ref && typeof ref === 'object' && (ref as { controller?: unknown }).controller === true);
 }
 
-/** `<list>/<container name>` → image, of a pod spec. */
-function imagesByContainer(podSpec: unknown): Map<string, string> {
-  const images = new Map<string, string>();
+/**
+ * Container name → image of a pod spec, the first container of each name, init containers first
+ * (upstream hasIdenticalPodSpecImage looks a name up across both lists).
+ */
+function imagesByContainer(podSpec: unknown): Map<string, unknown> {
+  const images = new Map<string, unknown>();
   if (!podSpec || typeof podSpec !== 'object') return images;
   for (const list of containerLists) {
     const containers = (podSpec as Record<string, unknown>)[list];
     if (!Array.isArray(containers)) continue;
-    for (const c of containers as Container[]) if (c && typeof c.image === 'string') images.set(`${list}/${String(c.name)}`, c.image);
+    for (const c of containers as Container[]) if (c && !images.has(String(c.name))) images.set(String(c.name), c.image);
   }
   return images;
 }
@@ -65,14 +68,14 @@ export class LocalImageNames {
     const templateAnnotations = [...specPath.slice(0, -1), 'metadata', 'annotations'];
     const force = asksForResolution(workload.metadata.annotations) || asksForResolution(valueAt(workload, templateAnnotations));
     const forcedBefore = old !== null && (asksForResolution(old.metadata.annotations) || asksForResolution(valueAt(old, templateAnnotations)));
-    const unchanged = old !== null && force === forcedBefore ? imagesByContainer(valueAt(old, specPath)) : new Map<string, string>();
+    const unchanged = old !== null && force === forcedBefore ? imagesByContainer(valueAt(old, specPath)) : new Map<string, unknown>();
     const namespace = workload.metadata.namespace!;
     for (const list of containerLists) {
       const containers = (podSpec as Record<string, unknown>)[list];
       if (!Array.isArray(containers)) continue;
       for (const container of containers as Container[]) {
         if (!container || typeof container.image !== 'string') continue;
-        if (unchanged.get(`${list}/${String(container.name)}`) === container.image) continue;
+        if (unchanged.get(String(container.name)) === container.image) continue;
         const resolved = await this.resolveImage(q, namespace, container.image, force);
         if (resolved) container.image = resolved;
       }
