@@ -32,6 +32,25 @@ describe('stream and tag-view fidelity', () => {
   });
   afterAll(async () => api.close());
 
+  it("a spec tag's empty annotations map reads back as null, as upstream's protobuf storage returns it (the field has no omitempty)", async () => {
+    const tags = [
+      { name: 'empty', annotations: {}, from: { kind: 'DockerImage', name: 'quay.io/a/b:1' } },
+      { name: 'kept', annotations: { a: 'b' }, from: { kind: 'DockerImage', name: 'quay.io/a/b:1' } },
+      { name: 'unset', from: { kind: 'DockerImage', name: 'quay.io/a/b:1' } },
+    ];
+    const created = await createStream('annot', { metadata: { name: 's' }, spec: { tags } });
+    const read = (await call('GET', `${ns('annot')}/imagestreams/s`)).body;
+    for (const stream of [created, read]) {
+      expect(stream.spec.tags.map((t: { name: string; annotations: unknown }) => [t.name, t.annotations])).toEqual([
+        ['empty', null],
+        ['kept', { a: 'b' }],
+        ['unset', null],
+      ]);
+    }
+    const patched = await call('PATCH', `${ns('annot')}/imagestreams/s`, { spec: { tags: [{ name: 'kept', annotations: { a: null } }] } }, strategic);
+    expect(patched.body.spec.tags.find((t: { name: string }) => t.name === 'kept').annotations).toBeNull();
+  });
+
   it('a pull spec whose name, registry domain included, is over 255 characters is 422', async () => {
     const name = `quay.io/${'a'.repeat(250)}`;
     const res = await call('POST', `${ns('len')}/imagestreams`, { metadata: { name: 'app' }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name } }] } });

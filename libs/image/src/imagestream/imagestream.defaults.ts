@@ -36,7 +36,8 @@ export function omitEmptyConditionFields(condition: TagEventCondition): TagEvent
 
 /** Fills the defaults the wire form always carries (openshift image/v1 defaults.go). */
 export function defaultTagReference(tag: TagReference, defaultImportMode = 'Legacy'): void {
-  if (tag.annotations === undefined) tag.annotations = null;
+  // Stored as protobuf upstream, an empty map reads back as nil: `annotations` (no omitempty) is null.
+  if (tag.annotations === undefined || (tag.annotations !== null && Object.keys(tag.annotations).length === 0)) tag.annotations = null;
   if (tag.generation === undefined) tag.generation = null;
   tag.importPolicy = { ...(tag.importPolicy ?? {}) };
   if (!tag.importPolicy.importMode) tag.importPolicy.importMode = defaultImportMode;
