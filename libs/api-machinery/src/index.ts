@@ -21,3 +21,4 @@ export * from './shared-answer';
 export * from './quantity';
 export * from './json-patch-apply';
 export * from './url-name-check';
+export * from './metadata-omitempty';

@@ -6,6 +6,7 @@ import {
   appliedResourceVersion,
   checkApplyConfiguration,
   checkNameAgainstUrl,
+  omitEmptyMetadata,
   jsonEqual,
   listShapesOf,
   type ListShapes,
@@ -36,15 +37,6 @@ function comparableRow(obj: ImageStream): object {
   const managed = (obj.metadata as ManagedMeta).managedFields;
   const times = Array.isArray(managed) ? managed.map((m) => (m && typeof m === 'object' ? { ...m, time: undefined } : m)) : managed;
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: times } };
-}
-
-/** Go's omitempty and null-as-zero for the request's metadata (as the main store decodes it). */
-function normalizedMetadata(meta: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(meta)) if (value === null) delete meta[key];
-  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
-    const v = meta[key];
-    if ((Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete meta[key];
-  }
 }
 
 /**
@@ -132,7 +124,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
-    normalizedMetadata(obj.metadata as Record<string, unknown>);
+    omitEmptyMetadata(obj.metadata as Record<string, unknown>);
     checkNameAgainstUrl(obj, namespace, name);
     return obj;
   }

@@ -6,6 +6,7 @@ import {
   apiVersionOf,
   checkApplyConfiguration,
   checkNameAgainstUrl,
+  omitEmptyMetadata,
   applyPatchDocument,
   type DeleteOptions,
   type DeletionPropagation,
@@ -116,15 +117,6 @@ const MAX_NAME_GENERATION_ATTEMPTS = 8;
 class GeneratedNameTaken extends Error {
   constructor(readonly takenName: string) {
     super(`generated name ${takenName} is taken`);
-  }
-}
-
-/** Go's omitempty: an empty labels/annotations map or finalizers/ownerReferences list is not written. */
-function dropEmptyMetadataCollections(meta: ApiObject['metadata']): void {
-  const m = meta as Record<string, unknown>;
-  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
-    const v = m[key];
-    if (v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0)) delete m[key];
   }
 }
 
@@ -358,9 +350,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
-    // null decodes as the zero value in Go: the same as absent.
-    for (const [key, value] of Object.entries(obj.metadata)) if (value === null) delete (obj.metadata)[key];
-    dropEmptyMetadataCollections(obj.metadata);
+    omitEmptyMetadata(obj.metadata);
     if (this.info.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
         throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
