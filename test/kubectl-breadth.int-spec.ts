@@ -1,0 +1,463 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
+
+/**
+ * kubectl 1.32 verbs and flags the other kubectl files leave out, as a user runs them on the image
+ * kinds: lists of objects, key removal, output flags, the status subresource, wait, watch-only,
+ * diff, discovery and the answers for kinds that cannot be listed.
+ */
+const suite = kubectlFound ? describe : describe.skip;
+if (!kubectlFound) console.warn('test/kubectl-breadth.int-spec.ts skipped: `kubectl` is not on PATH');
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const streamYaml = (name: string, labels = '{}') => `apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata: {name: ${name}, labels: ${labels}}
+`;
+
+suite(kubectlFound ? 'kubectl breadth' : 'kubectl breadth (skipped: kubectl is not on PATH)', () => {
+  let api: TestApi;
+  let ws: KubectlWorkspace;
+  const children: ChildProcess[] = [];
+
+  const kubectl = (args: string[], input?: string): Promise<KubectlRun> => ws.run(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => ws.ok(args, input);
+  const lines = (out: string) => out.trim().split('\n');
+  const streamsIn = async (namespace: string) =>
+    (
+      (await call('GET', `${api.base}/namespaces/${namespace}/imagestreams`)).body.items as {
+        metadata: { name: string };
+      }[]
+    ).map((i) => i.metadata.name);
+
+  /** Points `<stream>:<tag>` of `namespace` at a new Image, as a registry push does. */
+  const push = async (namespace: string, stream: string, tag: string, image: string) => {
+    expect([201, 409]).toContain(
+      (await call('POST', `${api.base}/namespaces/${namespace}/imagestreams`, { metadata: { name: stream } }))
+        .status,
+    );
+    const res = await call('POST', `${api.base}/namespaces/${namespace}/imagestreammappings`, {
+      metadata: { name: stream },
+      tag,
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/${namespace}/${stream}@${image}` },
+    });
+    expect(res.status).toBe(201);
+  };
+
+  /** Starts kubectl in the background; `out`/`err` grow as it prints. */
+  const background = (args: string[]) => {
+    const child = spawn('kubectl', [`--cache-dir=${join(ws.dir, 'cache')}`, ...args], {
+      env: { ...process.env, KUBECONFIG: join(ws.dir, 'kubeconfig'), HOME: ws.dir },
+    });
+    children.push(child);
+    const run = { out: '', err: '', code: undefined as number | null | undefined };
+    child.stdout.on('data', (d: Buffer) => (run.out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (run.err += d.toString()));
+    const done = new Promise<void>((resolve) => child.on('close', (code) => ((run.code = code), resolve())));
+    return { run, done };
+  };
+  const waitFor = async (pred: () => boolean, what: string, output: () => string) => {
+    const deadline = Date.now() + 15000;
+    while (!pred()) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; output so far:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ws = kubectlWorkspace(api.url, 'breadth');
+    await push('breadth', 'web', '1.0', digest('a'));
+    await push('breadth', 'web', '2.0', digest('b'));
+    await ok(['label', 'is', 'web', 'team=web']);
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await api?.close();
+    ws?.remove();
+  });
+
+  it('create -f of a `kind: List`; delete -l and delete --all (a server dry run of either keeps everything)', async () => {
+    const list = `apiVersion: v1
+kind: List
+items:
+- {apiVersion: image.openshift.io/v1, kind: ImageStream, metadata: {name: l1, labels: {set: one}}}
+- {apiVersion: image.openshift.io/v1, kind: ImageStream, metadata: {name: l2, labels: {set: one}}}
+- {apiVersion: image.openshift.io/v1, kind: ImageStream, metadata: {name: l3, labels: {set: two}}}
+`;
+    expect(await ok(['create', '-f', ws.write('list.yaml', list), '-n', 'bulk'])).toBe(
+      ['l1', 'l2', 'l3'].map((n) => `imagestream.image.openshift.io/${n} created\n`).join(''),
+    );
+    expect(await ok(['delete', 'is', '-l', 'set=one', '-n', 'bulk', '--dry-run=server'])).toBe(
+      'imagestream.image.openshift.io "l1" deleted (server dry run)\nimagestream.image.openshift.io "l2" deleted (server dry run)\n',
+    );
+    expect(await streamsIn('bulk')).toEqual(['l1', 'l2', 'l3']);
+    expect(await ok(['delete', 'is', '-l', 'set=one', '-n', 'bulk'])).toBe(
+      'imagestream.image.openshift.io "l1" deleted\nimagestream.image.openshift.io "l2" deleted\n',
+    );
+    expect(await streamsIn('bulk')).toEqual(['l3']);
+    expect(await ok(['delete', 'is', '--all', '-n', 'bulk'])).toBe(
+      'imagestream.image.openshift.io "l3" deleted\n',
+    );
+    expect((await kubectl(['get', 'is', '-n', 'bulk'])).stderr).toBe(
+      'No resources found in bulk namespace.\n',
+    );
+    expect(await ok(['create', '-f', ws.write('list.yaml', list), '-n', 'bulk', '--dry-run=server'])).toBe(
+      ['l1', 'l2', 'l3']
+        .map((n) => `imagestream.image.openshift.io/${n} created (server dry run)\n`)
+        .join(''),
+    );
+    expect(await streamsIn('bulk')).toEqual([]);
+  });
+
+  it('label and annotate remove keys with `key-` on streams, on an istag (its spec tag annotations) and on images; label --list', async () => {
+    expect(await ok(['annotate', 'is', 'web', 'note=x', 'other=y'])).toBe(
+      'imagestream.image.openshift.io/web annotated\n',
+    );
+    expect(await ok(['annotate', 'is', 'web', 'note-'])).toBe(
+      'imagestream.image.openshift.io/web annotated\n',
+    );
+    expect(await ok(['label', 'is', 'web', 'tmp=1'])).toBe('imagestream.image.openshift.io/web labeled\n');
+    expect(await ok(['label', 'is', 'web', 'tmp-'])).toBe('imagestream.image.openshift.io/web unlabeled\n');
+    const web = (await call('GET', `${api.base}/namespaces/breadth/imagestreams/web`)).body;
+    expect([web.metadata.labels, web.metadata.annotations]).toEqual([{ team: 'web' }, { other: 'y' }]);
+    expect(await ok(['label', 'is', 'web', '--list'])).toBe('team=web\n');
+
+    // An istag's annotations are its spec tag's: `1.0` becomes a spec tag following itself.
+    await ok([
+      'patch',
+      'is',
+      'web',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"tags":[{"name":"stable","from":{"kind":"ImageStreamTag","name":"2.0"}}]}}',
+    ]);
+    expect(await ok(['annotate', 'istag', 'web:stable', 'a=1', 'b=2'])).toBe(
+      'imagestreamtag.image.openshift.io/web:stable annotated\n',
+    );
+    expect(await ok(['annotate', 'istag', 'web:stable', 'a-'])).toBe(
+      'imagestreamtag.image.openshift.io/web:stable annotated\n',
+    );
+    const tags = (await call('GET', `${api.base}/namespaces/breadth/imagestreams/web`)).body.spec.tags;
+    expect(tags.find((t: { name: string }) => t.name === 'stable').annotations).toEqual({ b: '2' });
+
+    const image = digest('a');
+    expect(await ok(['label', 'image', image, 'scan=passed', 'arch=amd64'])).toBe(
+      `image.image.openshift.io/${image} labeled\n`,
+    );
+    expect(await ok(['label', 'image', image, 'scan-'])).toBe(
+      `image.image.openshift.io/${image} unlabeled\n`,
+    );
+    expect((await call('GET', `${api.base}/images/${image}`)).body.metadata.labels).toEqual({
+      arch: 'amd64',
+    });
+  });
+
+  it('output flags: -o custom-columns, --sort-by, --show-labels, -o name across kinds, istag -o wide adds IMAGE NAME', async () => {
+    await push('outputs', 'b', 'v1', digest('c'));
+    await push('outputs', 'a', 'v1', digest('d'));
+    await push('outputs', 'a', 'v2', digest('e'));
+    await ok(['label', 'is', 'b', 'tier=front', '-n', 'outputs']);
+    expect(
+      await ok([
+        'get',
+        'is',
+        '-n',
+        'outputs',
+        '-o',
+        'custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier,TAGS:.status.tags[*].tag',
+      ]),
+    ).toBe('NAME   TIER     TAGS\na      <none>   v1,v2\nb      front    v1\n');
+    // Sorted by a field of the objects the Table rows carry (b's first image sorts first).
+    expect(
+      await ok(['get', 'is', '-n', 'outputs', '--sort-by={.status.tags[0].items[0].image}', '-o', 'name']),
+    ).toBe('imagestream.image.openshift.io/b\nimagestream.image.openshift.io/a\n');
+    expect(
+      lines(
+        await ok(['get', 'istag', '-n', 'outputs', '--sort-by=.image.dockerImageReference', '--no-headers']),
+      ).map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['a:v1', 'a:v2', 'b:v1']);
+    const labelled = lines(await ok(['get', 'is', '-n', 'outputs', '--show-labels']));
+    expect(labelled[0]).toMatch(/^NAME\s+IMAGE REPOSITORY\s+TAGS\s+UPDATED\s+LABELS$/);
+    expect(labelled.slice(1).map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)])).toEqual([
+      ['a', '<none>'],
+      ['b', 'tier=front'],
+    ]);
+    expect(await ok(['get', 'is,istag,itag', '-n', 'outputs', '-o', 'name'])).toBe(
+      [
+        'imagestream.image.openshift.io/a',
+        'imagestream.image.openshift.io/b',
+        'imagestreamtag.image.openshift.io/a:v1',
+        'imagestreamtag.image.openshift.io/a:v2',
+        'imagestreamtag.image.openshift.io/b:v1',
+        'imagetag.image.openshift.io/a:v1',
+        'imagetag.image.openshift.io/a:v2',
+        'imagetag.image.openshift.io/b:v1',
+        '',
+      ].join('\n'),
+    );
+    const wide = lines(await ok(['get', 'istag', 'b:v1', '-n', 'outputs', '-o', 'wide']));
+    expect(wide[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED\s+IMAGE NAME$/);
+    expect(wide[1]).toMatch(
+      new RegExp(`^b:v1\\s+quay\\.io/outputs/b@${digest('c')}\\s+\\S.* ago\\s+${digest('c')}$`),
+    );
+    expect(lines(await ok(['get', 'istag', 'b:v1', '-n', 'outputs']))[0]).toMatch(
+      /^NAME\s+IMAGE REFERENCE\s+UPDATED$/,
+    );
+  });
+
+  it('get --subresource=status prints the default Table (openshift-apiserver status storage has no printer); edit --subresource=status writes labels', async () => {
+    const status = lines(await ok(['get', 'is', 'web', '--subresource=status']));
+    expect(status[0]).toMatch(/^NAME\s+CREATED AT$/);
+    expect(status[1]).toMatch(/^web\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(
+      JSON.parse(await ok(['get', 'is', 'web', '--subresource=status', '-o', 'json'])).status.tags.map(
+        (t: { tag: string }) => t.tag,
+      ),
+    ).toEqual(['1.0', '2.0', 'stable']);
+    const editor = ws.write(
+      'status-editor.sh',
+      '#!/bin/sh\nsed -i \'s/^    team: web$/    team: status/\' "$1"\n',
+    );
+    chmodSync(editor, 0o755);
+    const run = await ws.run(['edit', 'is', 'web', '--subresource=status', '-v=6'], undefined, {
+      KUBE_EDITOR: editor,
+    });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({
+      code: 0,
+      stdout: 'imagestream.image.openshift.io/web edited\n',
+    });
+    expect(run.stderr).toMatch(/PATCH http:\S+\/namespaces\/breadth\/imagestreams\/web\/status\?\S+ 200 OK/);
+    expect(
+      (await call('GET', `${api.base}/namespaces/breadth/imagestreams/web`)).body.metadata.labels,
+    ).toEqual({ team: 'status' });
+    await ok(['label', 'is', 'web', 'team=web', '--overwrite']);
+  });
+
+  it('wait --for=create, --for=delete, and --for=jsonpath over --all and -l', async () => {
+    const created = background(['wait', '--for=create', 'is/later', '-n', 'waits', '--timeout=20s']);
+    await new Promise((r) => setTimeout(r, 300));
+    await ok(['create', '-f', ws.write('later.yaml', streamYaml('later', '{ready: "yes"}')), '-n', 'waits']);
+    await created.done;
+    expect([created.run.code, created.run.out]).toEqual([
+      0,
+      'imagestream.image.openshift.io/later condition met\n',
+    ]);
+
+    await ok(['create', '-f', ws.write('other.yaml', streamYaml('other', '{ready: "yes"}')), '-n', 'waits']);
+    expect(
+      await ok([
+        'wait',
+        '--for=jsonpath={.metadata.labels.ready}=yes',
+        'is',
+        '--all',
+        '-n',
+        'waits',
+        '--timeout=10s',
+      ]),
+    ).toBe(
+      'imagestream.image.openshift.io/later condition met\nimagestream.image.openshift.io/other condition met\n',
+    );
+    const unmet = await kubectl([
+      'wait',
+      '--for=jsonpath={.metadata.labels.ready}=no',
+      'is',
+      '-l',
+      'ready=yes',
+      '-n',
+      'waits',
+      '--timeout=2s',
+    ]);
+    expect(unmet.code).toBe(1);
+    expect(lines(unmet.stderr).map((l) => l.replace(/^error: /, ''))).toEqual(
+      ['later', 'other'].map((n) => `timed out waiting for the condition on imagestreams/${n}`),
+    );
+
+    const deleted = background(['wait', '--for=delete', 'is/later', '-n', 'waits', '--timeout=20s']);
+    await new Promise((r) => setTimeout(r, 300));
+    await ok(['delete', 'is', 'later', '-n', 'waits', '--wait=false']);
+    await deleted.done;
+    expect(deleted.run.code).toBe(0);
+    expect(await ok(['wait', '--for=delete', 'is/never-there', '-n', 'waits', '--timeout=5s'])).toBe('');
+  });
+
+  it('get --watch-only prints the changes made after it started and not the current objects', async () => {
+    await ok(['create', '-f', ws.write('quiet.yaml', streamYaml('quiet')), '-n', 'watchonly']);
+    const watch = background([
+      'get',
+      'is',
+      '-n',
+      'watchonly',
+      '--watch-only',
+      '-o',
+      'custom-columns=NAME:.metadata.name,V:.metadata.labels.v',
+      '--no-headers',
+      '-v=6',
+    ]);
+    await waitFor(
+      () => /GET http:\S+\/namespaces\/watchonly\/imagestreams\?\S*watch=true\S* 200 OK/.test(watch.run.err),
+      'the watch to open',
+      () => watch.run.err,
+    );
+    await ok(['label', 'is', 'quiet', 'v=1', '-n', 'watchonly']);
+    await ok(['create', '-f', ws.write('loud.yaml', streamYaml('loud', '{v: "2"}')), '-n', 'watchonly']);
+    await waitFor(
+      () => watch.run.out.includes('loud'),
+      'the created stream',
+      () => watch.run.out,
+    );
+    expect(lines(watch.run.out).map((l) => l.split(/\s+/))).toEqual([
+      ['quiet', '1'],
+      ['loud', '2'],
+    ]);
+  });
+
+  it('diff -f of unchanged objects exits 0 and prints nothing (a server dry run changes nothing visible): stream, image, LimitRange', async () => {
+    const stream = ws.write(
+      'diff-is.yaml',
+      `${streamYaml('diffed', '{team: web}')}spec:\n  tags:\n  - name: latest\n    from: {kind: DockerImage, name: "quay.io/d/e:1"}\n    reference: true\n`,
+    );
+    const image = ws.write(
+      'diff-image.yaml',
+      `apiVersion: image.openshift.io/v1\nkind: Image\nmetadata: {name: "${digest('f')}", labels: {a: b}}\ndockerImageReference: quay.io/d/e@${digest('f')}\n`,
+    );
+    const limits = ws.write(
+      'diff-lr.yaml',
+      'apiVersion: v1\nkind: LimitRange\nmetadata: {name: lr}\nspec:\n  limits:\n  - type: openshift.io/Image\n    max: {storage: 1Gi}\n',
+    );
+    for (const file of [stream, image, limits]) {
+      await ok(['apply', '-f', file]);
+      const client = await kubectl(['diff', '-f', file]);
+      expect({ file, code: client.code, out: client.stdout, err: client.stderr }).toEqual({
+        file,
+        code: 0,
+        out: '',
+        err: '',
+      });
+      await ok(['apply', '--server-side', '--force-conflicts', '-f', file]);
+      const server = await kubectl(['diff', '--server-side', '-f', file]);
+      expect({ file, code: server.code, out: server.stdout, err: server.stderr }).toEqual({
+        file,
+        code: 0,
+        out: '',
+        err: '',
+      });
+    }
+    // A change shows up, with exit code 1.
+    const changed = await kubectl([
+      'diff',
+      '-f',
+      ws.write('diff-is2.yaml', streamYaml('diffed', '{team: ops}')),
+    ]);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/^- {4}team: web$/m);
+    expect(changed.stdout).toMatch(/^\+ {4}team: ops$/m);
+  });
+
+  it('discovery: api-versions, api-resources -o wide of the image group; kinds without list or get answer as upstream routes do', async () => {
+    expect(lines(await ok(['api-versions']))).toEqual(
+      expect.arrayContaining(['image.openshift.io/v1', 'triggers.imagestreamd.io/v1', 'v1']),
+    );
+    const wide = lines(
+      await ok(['api-resources', '-o', 'wide', '--api-group=image.openshift.io', '--no-headers']),
+    ).map((l) => l.split(/\s+/));
+    const verbs = Object.fromEntries(
+      wide.map((cells) => [cells[0], cells.find((c) => /^(create|get)/.test(c) && !c.includes('/'))]),
+    );
+    expect(verbs).toEqual({
+      images: 'create,delete,deletecollection,get,list,patch,update,watch',
+      imagesignatures: 'create,delete',
+      imagestreamimages: 'get',
+      imagestreamimports: 'create',
+      imagestreammappings: 'create',
+      imagestreams: 'create,delete,deletecollection,get,list,patch,update,watch',
+      imagestreamtags: 'create,delete,get,list,patch,update',
+      imagetags: 'create,delete,get,list,patch,update',
+    });
+    // Only get is routed for isimage, only create and delete for signatures (no collection GET).
+    expect((await kubectl(['get', 'isimage'])).stderr).toBe(
+      'Error from server (NotFound): Unable to list "image.openshift.io/v1, Resource=imagestreamimages": the server could not find the requested resource\n',
+    );
+    expect((await kubectl(['get', 'imagesignatures'])).stderr).toBe(
+      'Error from server (MethodNotAllowed): the server does not allow this method on the requested resource\n',
+    );
+    expect(
+      (
+        await kubectl([
+          'get',
+          '-f',
+          ws.write(
+            'mapping.yaml',
+            'apiVersion: image.openshift.io/v1\nkind: ImageStreamMapping\nmetadata: {name: web}\ntag: x\n',
+          ),
+        ])
+      ).stderr,
+    ).toBe('Error from server (NotFound): the server could not find the requested resource\n');
+    for (const [args, message] of [
+      [['get', 'istag', 'web'], 'ImageStreamTags must be retrieved with <name>:<tag>'],
+      [['delete', 'itag', 'web'], 'ImageTags must be retrieved with <name>:<tag>'],
+      [['get', 'isimage', 'web'], 'ImageStreamImages must be retrieved with <name>@<id>'],
+    ] as const) {
+      expect((await kubectl([...args])).stderr).toBe(`Error from server (BadRequest): ${message}\n`);
+    }
+    expect(
+      await ok([
+        'get',
+        'isimage',
+        `web@${digest('a').slice(7, 19)}`,
+        '-o',
+        'jsonpath={.image.metadata.name}',
+      ]),
+    ).toBe(digest('a'));
+  });
+
+  it('get --chunk-size=1 -A pages streams across namespaces: the same list as unpaged, one request per stream', async () => {
+    for (const namespace of ['chunk-a', 'chunk-b']) {
+      for (const n of [1, 2, 3])
+        expect(
+          (
+            await call('POST', `${api.base}/namespaces/${namespace}/imagestreams`, {
+              metadata: { name: `c${n}` },
+            })
+          ).status,
+        ).toBe(201);
+    }
+    const whole = await ok([
+      'get',
+      'is',
+      '-A',
+      '-o',
+      'custom-columns=NS:.metadata.namespace,NAME:.metadata.name',
+      '--no-headers',
+    ]);
+    const paged = await kubectl([
+      'get',
+      'is',
+      '-A',
+      '--chunk-size=1',
+      '-o',
+      'custom-columns=NS:.metadata.namespace,NAME:.metadata.name',
+      '--no-headers',
+      '-v=6',
+    ]);
+    expect(paged.stdout).toBe(whole);
+    expect(
+      lines(whole)
+        .filter((l) => l.startsWith('chunk-'))
+        .map((l) => l.split(/\s+/).join('/')),
+    ).toEqual(['chunk-a/c1', 'chunk-a/c2', 'chunk-a/c3', 'chunk-b/c1', 'chunk-b/c2', 'chunk-b/c3']);
+    expect(
+      paged.stderr
+        .split('\n')
+        .filter((l) =>
+          / GET http:\S+\/apis\/image\.openshift\.io\/v1\/imagestreams\?(\S+&)?limit=1\S* 200 OK/.test(l),
+        ),
+    ).toHaveLength(lines(whole).length);
+  });
+});
