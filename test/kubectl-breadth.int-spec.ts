@@ -417,6 +417,147 @@ items:
     ).toBe(digest('a'));
   });
 
+  it('kubectl scale deploy/sts writes spec.replicas through the scale subresource (autoscaling/v1 Scale), as kube-apiserver serves it', async () => {
+    await ok(['create', 'deployment', 'web', '--image=quay.io/breadth/web:1.0', '-n', 'scaling']);
+    const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}, matchExpressions: [{key: tier, operator: In, values: [b, a]}]}
+  template:
+    metadata: {labels: {app: db, tier: a}}
+    spec: {containers: [{name: db, image: quay.io/breadth/db:1}]}
+`;
+    await ok(['create', '-f', ws.write('sts.yaml', sts), '-n', 'scaling']);
+    const deployments = `${api.url}/apis/apps/v1/namespaces/scaling/deployments`;
+    const before = (await call('GET', `${deployments}/web`)).body;
+
+    expect(await ok(['scale', 'deploy', 'web', '--replicas=3', '-n', 'scaling'])).toBe(
+      'deployment.apps/web scaled\n',
+    );
+    const scaled = (await call('GET', `${deployments}/web`)).body;
+    expect([scaled.spec.replicas, scaled.metadata.generation]).toEqual([3, before.metadata.generation + 1]);
+    expect(scaled.metadata.managedFields.at(-1)).toMatchObject({
+      manager: 'kubectl',
+      operation: 'Update',
+      subresource: 'scale',
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+    });
+    expect(
+      JSON.parse(await ok(['get', 'deploy', 'web', '--subresource=scale', '-n', 'scaling', '-o', 'json'])),
+    ).toEqual({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: 'web',
+        namespace: 'scaling',
+        uid: scaled.metadata.uid,
+        resourceVersion: scaled.metadata.resourceVersion,
+        creationTimestamp: scaled.metadata.creationTimestamp,
+      },
+      spec: { replicas: 3 },
+      status: { replicas: 0, selector: 'app=web' },
+    });
+    expect(lines(await ok(['get', 'deploy', 'web', '--subresource=scale', '-n', 'scaling']))[0]).toMatch(
+      /^NAME\s+CREATED AT$/,
+    );
+    // --current-replicas and --resource-version are checked against the Scale read first; the latter then PUTs it.
+    const wrong = await kubectl([
+      'scale',
+      'deploy',
+      'web',
+      '--replicas=1',
+      '--current-replicas=2',
+      '-n',
+      'scaling',
+    ]);
+    expect([wrong.code, wrong.stderr]).toEqual([1, 'error: Expected replicas to be 2, was 3\n']);
+    const put = await kubectl([
+      'scale',
+      'deploy',
+      'web',
+      '--replicas=2',
+      `--resource-version=${scaled.metadata.resourceVersion}`,
+      '-n',
+      'scaling',
+      '-v=6',
+    ]);
+    expect(put.stderr).toMatch(/PUT http:\S+\/deployments\/web\/scale 200 OK/);
+    expect(await ok(['scale', 'deploy', 'web', '--replicas=0', '--dry-run=server', '-n', 'scaling'])).toBe(
+      'deployment.apps/web scaled (server dry run)\n',
+    );
+    expect((await call('GET', `${deployments}/web`)).body.spec.replicas).toBe(2);
+
+    expect(await ok(['scale', 'sts', 'db', '--replicas=2', '-n', 'scaling'])).toBe(
+      'statefulset.apps/db scaled\n',
+    );
+    expect(
+      await ok([
+        'get',
+        'sts',
+        'db',
+        '--subresource=scale',
+        '-n',
+        'scaling',
+        '-o',
+        'jsonpath={.spec.replicas} {.status.selector}',
+      ]),
+    ).toBe('2 app=db,tier in (a,b)');
+
+    // What kube-apiserver answers: a negative count is the Scale's 422, another uid a 409, a stale version the workload's 409.
+    const scaleUrl = `${api.url}/apis/apps/v1/namespaces/scaling/statefulsets/db/scale`;
+    const negative = await call('PUT', scaleUrl, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'db' },
+      spec: { replicas: -1 },
+    });
+    expect([negative.status, negative.body.message]).toEqual([
+      422,
+      'Scale.autoscaling "db" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ]);
+    const uid = await call('PUT', scaleUrl, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'db', uid: 'other' },
+      spec: { replicas: 1 },
+    });
+    expect([uid.status, uid.body.message]).toEqual([
+      409,
+      expect.stringMatching(
+        /^Operation cannot be fulfilled on statefulsets\/scale\.apps "db": Precondition failed: UID in precondition: other, UID in object meta: /,
+      ),
+    ]);
+    const stale = await call('PUT', scaleUrl, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'db', resourceVersion: '1' },
+      spec: { replicas: 1 },
+    });
+    expect([stale.status, stale.body.message]).toEqual([
+      409,
+      'Operation cannot be fulfilled on statefulsets.apps "db": the object has been modified; please apply your changes to the latest version and try again',
+    ]);
+    expect((await call('DELETE', scaleUrl)).status).toBe(405);
+    expect((await call('GET', `${api.url}/apis/apps/v1/namespaces/scaling/daemonsets/x/scale`)).status).toBe(
+      404,
+    );
+
+    const apps = (await call('GET', `${api.url}/apis/apps/v1`)).body.resources;
+    expect(apps.filter((r: { name: string }) => r.name.endsWith('/scale'))).toEqual(
+      ['deployments/scale', 'statefulsets/scale'].map((name) => ({
+        name,
+        singularName: '',
+        namespaced: true,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      })),
+    );
+  });
+
   it('get --chunk-size=1 -A pages streams across namespaces: the same list as unpaged, one request per stream', async () => {
     for (const namespace of ['chunk-a', 'chunk-b']) {
       for (const n of [1, 2, 3])

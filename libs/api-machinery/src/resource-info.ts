@@ -24,6 +24,16 @@ export interface ResourceInfo {
   mergeKeys: Record<string, string>;
   /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */
   atomicFields?: readonly string[];
+  /**
+   * A subresource whose bodies are another group's kind (`deployments/scale` serves
+   * autoscaling/v1 Scale): discovery and OpenAPI name that kind, as kube-apiserver does.
+   */
+  responseKind?: { group: string; version: string; kind: string };
+}
+
+/** The group, version and kind of a resource's bodies (its own unless `responseKind` says otherwise). */
+export function bodyKindOf(info: ResourceInfo): { group: string; version: string; kind: string } {
+  return info.responseKind ?? { group: info.group, version: info.version, kind: info.kind };
 }
 
 export function apiVersionOf(info: ResourceInfo): string {

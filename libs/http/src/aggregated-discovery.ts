@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ResourceInfo } from '@app/api-machinery';
+import { bodyKindOf, type ResourceInfo } from '@app/api-machinery';
 import { mediaRanges } from './media-ranges';
 
 /** Versions of `apidiscovery.k8s.io` kube-apiserver 1.32 serves aggregated discovery in. */
@@ -55,7 +55,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 function resourcesOf(infos: ResourceInfo[]): ResourceDiscovery[] {
   const parents = new Map<string, ResourceDiscovery>();
-  const kindOf = (info: ResourceInfo): GroupVersionKind => ({ group: info.group, version: info.version, kind: info.kind });
+  const kindOf = (info: ResourceInfo): GroupVersionKind => bodyKindOf(info);
   for (const info of [...infos].sort((a, b) => byName(a.resource, b.resource))) {
     if (info.resource.includes('/')) continue;
     parents.set(info.resource, {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiError, type ResourceInfo } from '@app/api-machinery';
+import { ApiError, bodyKindOf, type ResourceInfo } from '@app/api-machinery';
 import { ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -30,7 +30,9 @@ function apiResource(info: ResourceInfo) {
     name: info.resource,
     singularName: info.singularName,
     namespaced: info.namespaced,
-    kind: info.kind,
+    // Another group's kind (deployments/scale: autoscaling/v1 Scale) is named with its group and version.
+    ...(info.responseKind ? { group: info.responseKind.group, version: info.responseKind.version } : {}),
+    kind: bodyKindOf(info).kind,
     verbs: [...info.verbs].sort(),
     ...(info.shortNames?.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories?.length ? { categories: info.categories } : {}),

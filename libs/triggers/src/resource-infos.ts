@@ -122,3 +122,21 @@ export function workloadInfo(w: WorkloadKind): ResourceInfo {
     atomicFields: [w.podSpecPath === 'spec.template.spec' ? 'spec.selector' : 'spec.jobTemplate.spec.selector'],
   };
 }
+
+/** The workload kinds kube-apiserver serves a `scale` subresource for (ScaleREST). */
+export const scalableWorkloads: readonly string[] = ['deployments', 'statefulsets'];
+
+/** `<workload>/scale`: bodies are autoscaling/v1 Scale (get, patch, update), as kube-apiserver lists it. */
+export function workloadScaleInfo(w: WorkloadKind): ResourceInfo {
+  return {
+    ...workloadInfo(w),
+    resource: `${w.resource}/scale`,
+    singularName: '',
+    verbs: ['get', 'patch', 'update'],
+    shortNames: undefined,
+    categories: undefined,
+    mergeKeys: {},
+    atomicFields: undefined,
+    responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  };
+}

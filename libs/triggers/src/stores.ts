@@ -168,9 +168,11 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
 }
 
 /** Deployments, StatefulSets, DaemonSets and CronJobs stored as JSON with their trigger annotation indexed. */
-export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames?: LocalImageNames) {
+export function createWorkloadStore(db: Database, kind: WorkloadKind, localNames?: LocalImageNames, subresource?: string) {
   const table = new TableStorage<Workload>(kind.table, true);
-  return new GenericStore<Workload>(workloadInfo(kind), db, table, new WorkloadStrategy(kind), {
+  // A store of the same table for a subresource (`scale`) records its writers with that subresource.
+  const info = subresource ? { ...workloadInfo(kind), resource: `${kind.resource}/${subresource}` } : workloadInfo(kind);
+  return new GenericStore<Workload>(info, db, table, new WorkloadStrategy(kind), {
     admit: localNames ? (tx, obj, old) => localNames.resolve(tx, obj, old, kind.podSpecPath) : undefined,
     async afterWrite(tx, obj, old) {
       const value = obj.metadata.annotations?.[TRIGGERS_ANNOTATION];

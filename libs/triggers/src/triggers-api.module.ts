@@ -6,7 +6,8 @@ import { ImagePolicyAdmissionController } from './admission/image-policy-admissi
 import { DeliveriesHandler, DeliveryRedriveHandler, PushPreviewHandler, TagChangeFeedHandler } from './api-handlers';
 import { TriggerEvaluator } from './evaluator';
 import { LocalImageNames } from './image-lookup';
-import { workloadKinds } from './resource-infos';
+import { scalableWorkloads, workloadKinds, workloadScaleInfo } from './resource-infos';
+import { WorkloadScaleHandler } from './workload-scale';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
 import { ImageApiModule, StreamSpecListeners } from '@app/image';
 
@@ -50,6 +51,10 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         const localNames = new LocalImageNames(app.internalRegistryHostname ?? '');
         const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w, localNames)]));
         for (const store of workloads.values()) registry.register(store);
+        // kubectl scale: deployments/scale and statefulsets/scale (autoscaling/v1 Scale), as kube-apiserver serves them.
+        for (const w of workloadKinds.filter((k) => scalableWorkloads.includes(k.resource))) {
+          registry.register(new WorkloadScaleHandler(workloadScaleInfo(w), workloads.get(w.kind)!, createWorkloadStore(db, w, localNames, 'scale')));
+        }
         evaluator.useWorkloadStores(workloads);
         // A spec change (referencePolicy, dockerImageRepository) can change the pull spec of every
         // followed tag of the stream without moving it: those tags are evaluated again.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ResourceInfo } from '@app/api-machinery';
+import { bodyKindOf, type ResourceInfo } from '@app/api-machinery';
 import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
@@ -95,8 +95,9 @@ export class OpenApiDocuments {
     if (this.cache.schemas) return this.cache.schemas;
     const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...quotaSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
     for (const h of this.registry.all()) {
-      for (const kind of [h.info.kind, h.info.listKind]) {
-        const name = schemaNameOf(h.info.group, h.info.version, kind);
+      const body = bodyKindOf(h.info);
+      for (const kind of h.info.responseKind ? [body.kind] : [h.info.kind, h.info.listKind]) {
+        const name = schemaNameOf(body.group, body.version, kind);
         // No group-version-kind tag: kubectl then treats the kind as unknown to the documents
         // (no client-side validation; patches from its built-in types) instead of failing to
         // find fields such as `metadata` in a schema that describes none.
@@ -116,12 +117,14 @@ export class OpenApiDocuments {
    * none of its own. The trigger action kinds' schemas only document: their handlers check bodies.
    */
   schemaOf(info: ResourceInfo): Schema | undefined {
-    const name = schemaNameOf(info.group, info.version, info.kind);
+    const body = bodyKindOf(info);
+    const name = schemaNameOf(body.group, body.version, body.kind);
     return metaSchemas[name] ?? quotaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
   }
 
   private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {
-    const kind = schemaNameOf(info.group, info.version, info.kind);
+    const body = bodyKindOf(info);
+    const kind = schemaNameOf(body.group, body.version, body.kind);
     const listKind = schemaNameOf(info.group, info.version, info.listKind);
     const status = `${META}.Status`;
     const sub = info.resource.includes('/');
@@ -200,7 +203,8 @@ export class OpenApiDocuments {
     const ref = (name: string) => (version === 2 ? { $ref: `#/definitions/${name}` } : { $ref: `#/components/schemas/${name}` });
     // Every operation of a resource names the resource's kind, list included (kube-apiserver's
     // installer tags routes with the request scope's kind): kubectl explain finds the kind this way.
-    const gvk = { group: info.group, kind: info.kind, version: info.version };
+    const body = bodyKindOf(info);
+    const gvk = { group: body.group, kind: body.kind, version: body.version };
     const out: Json = {
       description: `${op.verb} ${op.action === 'list' ? info.listKind : info.kind}`,
       operationId: this.operationId(info, op, namespaced),
