@@ -459,9 +459,12 @@ spec:
       spec: { replicas: 3 },
       status: { replicas: 0, selector: 'app=web' },
     });
-    expect(lines(await ok(['get', 'deploy', 'web', '--subresource=scale', '-n', 'scaling']))[0]).toMatch(
-      /^NAME\s+CREATED AT$/,
-    );
+    // Printed as kube-apiserver's ScaleREST prints it (the workload's table convertor has a Scale handler).
+    const table = lines(await ok(['get', 'deploy', 'web', '--subresource=scale', '-n', 'scaling']));
+    expect(table.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['NAME', 'DESIRED', 'AVAILABLE'],
+      ['web', '3', '0'],
+    ]);
     // --current-replicas and --resource-version are checked against the Scale read first; the latter then PUTs it.
     const wrong = await kubectl([
       'scale',
@@ -489,7 +492,20 @@ spec:
     );
     expect((await call('GET', `${deployments}/web`)).body.spec.replicas).toBe(2);
 
-    expect(await ok(['scale', 'sts', 'db', '--replicas=2', '-n', 'scaling'])).toBe(
+    // A StatefulSet stored without spec.replicas has apps/v1's default, 1.
+    expect(
+      await ok([
+        'get',
+        'sts',
+        'db',
+        '--subresource=scale',
+        '-n',
+        'scaling',
+        '-o',
+        'jsonpath={.spec.replicas}',
+      ]),
+    ).toBe('1');
+    expect(await ok(['scale', 'sts', 'db', '--replicas=2', '--current-replicas=1', '-n', 'scaling'])).toBe(
       'statefulset.apps/db scaled\n',
     );
     expect(

@@ -35,7 +35,8 @@ export function labelSelectorString(selector: unknown): string {
 /** kube-apiserver's scaleFromDeployment / scaleFromStatefulSet: identity of the workload, its replicas and selector. */
 export function scaleOf(w: Workload): Scale {
   const m = w.metadata;
-  const replicas = w.spec?.['replicas'];
+  // apps/v1 defaults spec.replicas to 1 (kube-apiserver stores it so; here it may be left out).
+  const replicas = w.spec?.['replicas'] === undefined ? 1 : w.spec['replicas'];
   const status = w.status?.['replicas'];
   const selector = labelSelectorString(w.spec?.['selector']);
   return {

@@ -133,9 +133,24 @@ const cronJobPrinter: TablePrinter = {
   },
 };
 
+/** autoscaling/v1 Scale (`kubectl get deploy web --subresource=scale`): the parent's table convertor prints it so. */
+const scalePrinter: TablePrinter = {
+  columns: [
+    column('Name', 'Name must be unique within a namespace.'),
+    column('Desired', 'replicas is the desired number of instances for the scaled object.', { type: 'integer' }),
+    column('Available', 'replicas is the actual number of observed instances of the scaled object.', { type: 'integer' }),
+    ageColumn,
+  ],
+  cells(obj, now) {
+    return [obj.metadata?.name ?? '', count(get(obj, 'spec', 'replicas')), count(get(obj, 'status', 'replicas')), age(obj.metadata?.creationTimestamp, now)];
+  },
+};
+
 export const workloadPrinters: Record<string, TablePrinter> = {
   'apps/deployments': deploymentPrinter,
+  'apps/deployments/scale': scalePrinter,
   'apps/statefulsets': statefulSetPrinter,
+  'apps/statefulsets/scale': scalePrinter,
   'apps/daemonsets': daemonSetPrinter,
   'batch/cronjobs': cronJobPrinter,
 };
