@@ -1,4 +1,4 @@
-import { ApiError, applyPatchDocument, fieldErr, type PatchType, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, applyPatchDocument, checkNameAgainstUrl, fieldErr, type PatchType, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { GenericStore, ResourceHandler } from '@app/persistence';
 import type { Workload } from './trigger.types';
 
@@ -99,13 +99,7 @@ export class WorkloadScaleHandler implements ResourceHandler {
     const body = scaleFrom(current);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the body of a Scale must be an object');
     const scale = body as Partial<Scale>;
-    // The update handler's checkName: the Scale must carry the URL's name (and namespace, if any).
-    const given = typeof scale.metadata?.name === 'string' ? scale.metadata.name : '';
-    if (given !== name) throw ApiError.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
-    const ns = scale.metadata?.namespace;
-    if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
-      throw ApiError.badRequest(`the namespace of the object (${ns}) does not match the namespace on the request (${namespace})`);
-    }
+    checkNameAgainstUrl(scale, namespace, name);
     const replicas = scale.spec?.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas > 2147483647 || replicas < -2147483648) {
       throw ApiError.badRequest(`Scale in version "v1" cannot be handled as a Scale: spec.replicas: ${JSON.stringify(replicas)} is not an int32`);
