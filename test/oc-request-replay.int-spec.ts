@@ -1,5 +1,9 @@
-import { call } from '@app/testing';
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '@app/config';
+import { call, testConfig } from '@app/testing';
+import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
+import { pollUntil } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 /**
@@ -219,5 +223,41 @@ suite('oc request replay', () => {
       expect(del.status).toBe(200);
       expect((await call('GET', `${api.base}/images/${unused}`)).status).toBe(404);
     }
+  });
+
+  describe('with the import worker', () => {
+    let importing: TestApi;
+    let worker: WorkerProcess;
+    const at = (n: string) => `${importing.base}/namespaces/${n}`;
+    const read = async (n: string, name: string) => (await call('GET', `${at(n)}/imagestreams/${name}`)).body;
+
+    beforeAll(async () => {
+      const overrides: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+      importing = await startTestApi(overrides);
+      worker = await bootstrapWorker(testConfig(importing.databaseUrl, overrides));
+    });
+    afterAll(async () => {
+      await worker?.close();
+      await importing?.close();
+    });
+
+    it("oc adm prune images dropping a DockerImage tag's whole history: the tag is imported again (the import controller is level-driven)", async () => {
+      const n = 'reimport';
+      const tag = { name: '1', from: { kind: 'DockerImage', name: `${registry.host}/app/web:1` }, importPolicy: { insecure: true } };
+      expect((await call('POST', `${at(n)}/imagestreams`, { metadata: { name: 'web' }, spec: { tags: [tag] } })).status).toBe(201);
+      const importedAt = (s: any) => statusTag(s, '1')?.items?.[0]?.generation === specTag(s, '1')?.generation;
+      const imported = await pollUntil(() => read(n, 'web'), importedAt, 20000);
+      expect(statusTag(imported, '1').items.map((i: any) => i.image)).toEqual([one.manifestDigest]);
+      // The Image was deleted (oc delete image), so prune drops the tag's only item, and with it the tag (UpdateStatus).
+      expect((await call('DELETE', `${importing.base}/images/${one.manifestDigest}`)).status).toBe(200);
+      const pruned = { ...imported, status: { ...imported.status, tags: imported.status.tags.filter((t: any) => t.tag !== '1') } };
+      const put = await call('PUT', `${at(n)}/imagestreams/web/status`, pruned);
+      expect(put.status).toBe(200);
+      expect(statusTag(put.body, '1')).toBeUndefined();
+      // Spec generation 1 > observed 0 (tagNeedsImport): the controller imports the tag again, recreating the Image.
+      const again = await pollUntil(() => read(n, 'web'), importedAt, 20000);
+      expect(statusTag(again, '1')?.items?.map((i: any) => i.image)).toEqual([one.manifestDigest]);
+      expect((await call('GET', `${importing.base}/images/${one.manifestDigest}`)).status).toBe(200);
+    });
   });
 });

@@ -29,6 +29,7 @@ import { prepareStatusWrite, validateStatusWrite } from './imagestream-status.st
 import { statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { StreamSpecListeners } from './stream-spec-listeners';
+import { ImportRequestsRepository } from '../import/import-requests.repository';
 
 type ManagedMeta = ImageStream['metadata'] & { managedFields?: unknown };
 
@@ -48,6 +49,7 @@ function comparableRow(obj: ImageStream): object {
 export class ImageStreamStatusHandler implements ResourceHandler {
   readonly info = imageStreamStatusInfo;
   private readonly ref = refOf(imageStreamStatusInfo);
+  private readonly importRequests = new ImportRequestsRepository();
   /** Upstream's image stream strategies reset no fields, so a status write owns what it changes, spec included. */
   private readonly shapes: ListShapes = {
     ...listShapesOf(imageStreamStatusInfo.mergeKeys, imageStreamStatusInfo.atomicFields, 'status'),
@@ -223,5 +225,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
       snapshotMarkSql: tagHistoryMarkSql,
     });
     if (!jsonEqual(old.spec, next.spec)) await this.specListeners.notify(tx, next, old);
+    // The import controller is level-driven: a tag whose history this write dropped is imported again.
+    await this.importRequests.recordUnobserved(tx, next, old, version);
   }
 }

@@ -86,6 +86,38 @@ export class ImportRequestsRepository {
     );
   }
 
+  /**
+   * After a status write (a pruner dropping a tag's history, an edit through `/status`): the
+   * openshift image stream controller is level-driven, so on any update it imports every
+   * importable tag whose spec generation is newer than what its status has observed
+   * (tagNeedsImport against LatestObservedTagGeneration, 0 for a tag without status), and a
+   * stream whose dockerRepositoryCheck annotation went away. A tag whose history the write
+   * dropped is therefore imported again: a request for it, replacing a settled one of the same
+   * generation (a pending one stays as it is).
+   */
+  async recordUnobserved(tx: Queryable, stream: ImageStream, old: ImageStream, resourceVersion: string): Promise<void> {
+    const tags = (stream.spec.tags ?? []).filter((t) => isImportable(t) && typeof t.generation === 'number');
+    const repository = needsRepositoryImport(stream) && !needsRepositoryImport(old);
+    if (tags.length === 0 && !repository) return;
+    const uid = stream.metadata.uid!;
+    const observed = await this.observations(tx, uid, tags.map((t) => t.name));
+    const due = tags.filter((t) => t.generation! > (observed.get(t.name)?.observed ?? 0)).map((t) => ({ tag: t.name, generation: t.generation! }));
+    if (repository) due.push({ tag: REPOSITORY_REQUEST_TAG, generation: Number(resourceVersion) });
+    if (due.length === 0) return;
+    const rows = JSON.stringify(due);
+    await tx.query(
+      `DELETE FROM image_import_requests r USING jsonb_to_recordset($2::jsonb) AS t(tag text, generation bigint)
+        WHERE r.stream_uid = $1 AND r.tag = t.tag AND r.generation = t.generation AND NOT r.scheduled AND r.done_at IS NOT NULL`,
+      [uid, rows],
+    );
+    await tx.query(
+      `INSERT INTO image_import_requests (stream_uid, tag, generation)
+       SELECT $1, t.tag, t.generation FROM jsonb_to_recordset($2::jsonb) AS t(tag text, generation bigint)
+       ON CONFLICT (stream_uid, tag, generation) WHERE NOT scheduled DO NOTHING`,
+      [uid, rows],
+    );
+  }
+
   /** What each tag's status has seen (tags without status are missing from the map). */
   async observations(q: Queryable, streamUid: string, tags: string[]): Promise<Map<string, TagObservation>> {
     if (tags.length === 0) return new Map();
