@@ -259,5 +259,24 @@ suite('oc request replay', () => {
       expect(statusTag(again, '1')?.items?.map((i: any) => i.image)).toEqual([one.manifestDigest]);
       expect((await call('GET', `${importing.base}/images/${one.manifestDigest}`)).status).toBe(200);
     });
+
+    it('a /status write removing the dockerRepositoryCheck annotation of a stream naming a repository asks for the full import again', async () => {
+      const n = 'recheck';
+      const check = 'openshift.io/image.dockerRepositoryCheck';
+      const created = await call('POST', `${at(n)}/imagestreams`, {
+        metadata: { name: 'web', annotations: { 'openshift.io/image.insecureRepository': 'true' } },
+        spec: { dockerImageRepository: `${registry.host}/app/web` },
+      });
+      expect(created.status).toBe(201);
+      const checked = await pollUntil(() => read(n, 'web'), (s) => !!s.metadata.annotations?.[check], 20000);
+      expect(specTag(checked, '1')?.from?.name).toBe(`${registry.host}/app/web:1`);
+      const { [check]: _dropped, ...rest } = checked.metadata.annotations;
+      const put = await call('PUT', `${at(n)}/imagestreams/web/status`, { ...checked, metadata: { ...checked.metadata, annotations: rest } });
+      expect(put.status).toBe(200);
+      expect(put.body.metadata.annotations[check]).toBeUndefined();
+      // needsImport: no check annotation and a spec.dockerImageRepository is a full import, which sets it again.
+      const again = await pollUntil(() => read(n, 'web'), (s) => !!s.metadata.annotations?.[check], 20000);
+      expect(again.metadata.annotations[check]).toEqual(expect.any(String));
+    });
   });
 });
