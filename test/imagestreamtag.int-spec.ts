@@ -457,7 +457,7 @@ describe('imagestreamtags', () => {
     });
   });
 
-  it('reading a tag does not read its history: GET and LIST stay cheap with 50,000 history entries', async () => {
+  it('tag views over a stream with 50,000 history entries answer each tag from its newest entry (their cost: bench:api, big database)', async () => {
     await createStream('cost', { metadata: { name: 'big' }, spec: {} });
     await map('cost', 'big', 'latest', digest('0'));
     const uid = (await stream('cost', 'big')).metadata.uid;
@@ -475,26 +475,14 @@ describe('imagestreamtags', () => {
       await pg.end();
     }
     await map('cost', 'big', 'latest', digest('9'));
-    const time = async (url: string, status = 200) => {
-      const started = performance.now();
-      const res = await call('GET', url);
-      expect(res.status).toBe(status);
-      return { ms: performance.now() - started, body: res.body };
-    };
-    const whole = await time(`${ns('cost')}/imagestreams/big`);
+    const whole = await call('GET', `${ns('cost')}/imagestreams/big`);
     expect(whole.body.status.tags).toHaveLength(11);
-    // Three different tags, each read from Postgres (a first read is never served from memory);
-    // the quickest of them, so that one scheduling hiccup on a busy machine does not decide. The
-    // t* entries name Images that were never stored: those reads run the same query, then 404.
-    const one = await time(istag('cost', 'big:latest'));
+    const one = await call('GET', istag('cost', 'big:latest'));
     expect(one.body.image.metadata.name).toBe(digest('9'));
-    const others = [await time(istag('cost', 'big:t1'), 404), await time(istag('cost', 'big:t2'), 404)];
-    one.ms = Math.min(one.ms, ...others.map((o) => o.ms));
-    const list = await time(`${ns('cost')}/imagestreamtags`);
+    // The t* entries name Images that were never stored: the view reads the newest entry, then 404.
+    expect((await call('GET', istag('cost', 'big:t1'))).status).toBe(404);
+    const list = await call('GET', `${ns('cost')}/imagestreamtags`);
     expect(list.body.items).toHaveLength(11);
     expect(list.body.items.find((i: any) => i.metadata.name === 'big:t3').image.metadata.name).toBe(`sha256:${'49993'.padStart(64, '0')}`);
-    // The stream read loads all 50,000 entries; the tag views touch one row per tag.
-    expect(one.ms).toBeLessThan(whole.ms / 5);
-    expect(list.ms).toBeLessThan(whole.ms / 5);
   }, 30000);
 });
