@@ -8,7 +8,6 @@ import {
   serverPlatform,
 } from '@app/registry';
 import { parseDockerImageReference } from '../reference/docker-reference';
-import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
@@ -116,7 +115,7 @@ export class RemoteImporter {
           const source = sourceOf(spec.from.name!);
           const fetch: Fetch = {
             name: spec.from.name!,
-            insecure: this.insecure(spec.importPolicy, stream),
+            insecure: this.insecure(spec.importPolicy),
             mode: this.mode(spec.importPolicy),
             // Upstream reads the target tag's prefer-arch/os only for a reference by tag; a digest gets the server's.
             platform: source.tag === undefined ? serverPlatform() : this.platform(stream, spec.to?.name ?? source.tag),
@@ -176,7 +175,7 @@ export class RemoteImporter {
     stream: ImageStream | null,
     fetchOnce: (f: Fetch) => Promise<{ image: Image; manifests: Image[] }>,
   ): Promise<RepositoryImportStatus> {
-    const insecure = this.insecure(policy, stream);
+    const insecure = this.insecure(policy);
     const target = importTargetOf(name);
     let tags: string[];
     try {
@@ -203,8 +202,14 @@ export class RemoteImporter {
     return { status, ...(images.length ? { images } : {}), ...(additional.length ? { additionalTags: additional } : {}) };
   }
 
-  private insecure(policy: TagImportPolicy | undefined, stream: ImageStream | null): boolean {
-    return policy?.insecure === true || isRepositoryInsecure(stream?.metadata.annotations);
+  /**
+   * Only the entry's own importPolicy.insecure, as upstream's importer (allowRegistryInsecureAccess):
+   * the stream's openshift.io/image.insecureRepository annotation is read by clients (oc
+   * import-image, unless --insecure is given) and by the import controller for a full import,
+   * never by the server for an entry that says nothing or insecure: false.
+   */
+  private insecure(policy: TagImportPolicy | undefined): boolean {
+    return policy?.insecure === true;
   }
 
   private mode(policy: TagImportPolicy | undefined): ImportMode {

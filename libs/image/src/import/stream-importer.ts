@@ -1,6 +1,7 @@
 import { ApiError } from '@app/api-machinery';
 import type { Database, TableStorage } from '@app/persistence';
 import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
+import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import type { ImageStreamImportHandler } from './imagestreamimport.handler';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { type ImportRequest, type ImportRequestsRepository, isImportable, needsRepositoryImport, REPOSITORY_REQUEST_TAG } from './import-requests.repository';
@@ -60,7 +61,7 @@ export class StreamImporter {
     const results = new Map<string, TagOutcome>();
     try {
       for (let i = 0; i < Math.max(wanted.length, repository ? 1 : 0); i += this.maxImages) {
-        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results, i === 0 ? repository : undefined);
+        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results, i === 0 ? repository : undefined, isRepositoryInsecure(stream.metadata.annotations));
       }
     } catch (e) {
       if (e instanceof ApiError && e.code === 404) return all('stream-gone');
@@ -81,6 +82,7 @@ export class StreamImporter {
     tags: TagReference[],
     results: Map<string, TagOutcome>,
     repository?: string,
+    insecureRepository = false,
   ): Promise<void> {
     const planned = new Map(tags.map((t) => [t.name, t]));
     const kept = new Set<string>();
@@ -111,8 +113,17 @@ export class StreamImporter {
           importPolicy: { ...t.importPolicy },
           referencePolicy: { ...t.referencePolicy },
         })),
-        // Insecure comes from the stream's openshift.io/image.insecureRepository annotation.
-        ...(repository ? { repository: { from: { kind: 'DockerImage', name: repository }, importPolicy: {}, referencePolicy: { type: 'Source' } } } : {}),
+        // As upstream's controller: a full import is insecure when the stream is annotated
+        // openshift.io/image.insecureRepository: "true" (the tags it creates keep that policy).
+        ...(repository
+          ? {
+              repository: {
+                from: { kind: 'DockerImage', name: repository },
+                importPolicy: insecureRepository ? { insecure: true } : {},
+                referencePolicy: { type: 'Source' },
+              },
+            }
+          : {}),
       },
     };
     try {

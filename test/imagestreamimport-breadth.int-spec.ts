@@ -1,0 +1,81 @@
+import { call } from '@app/testing';
+import { registryStackFixture, waitFor } from './ingest-harness';
+import { type BuiltImage, describeWithRegistry, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+
+const NS = 'isi-breadth';
+const insecureAnnotation = 'openshift.io/image.insecureRepository';
+
+/**
+ * ImageStreamImport cases checked against openshift-apiserver's importer and REST storage and
+ * openshift-controller-manager's image stream controller, beyond imagestreamimport.int-spec.ts.
+ * The fixture's registry is the configured one (REGISTRY_URL); `external` is another plain-HTTP
+ * registry, reached as any registry on the internet is (HTTPS unless the import is insecure).
+ */
+describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
+  const fixture = registryStackFixture();
+  let external: RunningRegistry;
+  let v1: BuiltImage;
+
+  const api = () => fixture.stack().api;
+  const post = (body: unknown) => call('POST', `${api().base}/namespaces/${NS}/imagestreamimports`, body);
+  const stream = async (name: string) => (await call('GET', `${api().base}/namespaces/${NS}/imagestreams/${name}`)).body;
+  const createStream = async (name: string, annotations: Record<string, string>, spec: Record<string, unknown> = {}) => {
+    const res = await call('POST', `${api().base}/namespaces/${NS}/imagestreams`, { metadata: { name, annotations }, spec });
+    expect(res.status).toBe(201);
+  };
+  const repo = () => `${external.host}/${NS}/app`;
+  const statusTag = (s: any, tag: string) => (s?.status?.tags ?? []).find((t: any) => t.tag === tag);
+  const specTag = (s: any, tag: string) => (s?.spec?.tags ?? []).find((t: any) => t.name === tag);
+
+  beforeAll(async () => {
+    external = await startRegistry({ logLevel: 'warn' });
+    v1 = await fixture.layout().addImage('v1', { seed: 'isi-breadth-v1' });
+    await skopeoCopy(fixture.layout().dir, 'v1', `${repo()}:v1`);
+  });
+
+  afterAll(async () => {
+    await external?.stop();
+  });
+
+  // openshift-apiserver importer.go allowRegistryInsecureAccess reads only the entry's
+  // importPolicy.insecure (and the cluster's registry config); oc import-image is what reads the
+  // annotation, and its --insecure=false overrides it.
+  it('the stream\'s insecureRepository annotation does not make an entry insecure: only its importPolicy does', async () => {
+    await createStream('annotated', { [insecureAnnotation]: 'true' });
+    const ref = `${repo()}:v1`;
+    const secure = await post({ metadata: { name: 'annotated' }, spec: { import: true, images: [{ from: { kind: 'DockerImage', name: ref }, to: { name: 'secure' } }] } });
+    expect(secure.status).toBe(201);
+    const mismatch = `${ref}: Get "https://${external.host}/v2/": http: server gave HTTP response to HTTPS client`;
+    expect(secure.body.status.images[0].status).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: ${mismatch}`,
+      reason: 'InternalError',
+      details: { causes: [{ message: mismatch }] },
+      code: 500,
+    });
+    expect(statusTag(secure.body.status.import, 'secure').conditions).toEqual([
+      expect.objectContaining({ type: 'ImportSuccess', status: 'False', reason: 'InternalError', message: `Internal error occurred: ${mismatch}` }),
+    ]);
+    const insecure = await post({
+      metadata: { name: 'annotated' },
+      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: ref }, to: { name: 'insecure' }, importPolicy: { insecure: true } }] },
+    });
+    expect(insecure.body.status.images[0].status).toEqual({ metadata: {}, status: 'Success' });
+    expect(statusTag(insecure.body.status.import, 'insecure').items[0].image).toBe(v1.manifestDigest);
+    expect(specTag(insecure.body.status.import, 'insecure').importPolicy).toEqual({ insecure: true, importMode: 'Legacy' });
+  });
+
+  // openshift-controller-manager imagestream_controller.go handleImageStream: a full import's
+  // spec.repository carries importPolicy.insecure from the annotation, and rest.go ensureSpecTag
+  // gives each tag it creates that import policy.
+  it('a full import of an insecure-annotated stream creates spec tags that are insecure themselves', async () => {
+    await createStream('whole', { [insecureAnnotation]: 'true' }, { dockerImageRepository: repo() });
+    const s = await waitFor('the repository imported', async () => {
+      const got = await stream('whole');
+      return statusTag(got, 'v1')?.items?.length ? got : null;
+    });
+    expect(statusTag(s, 'v1').items[0].image).toBe(v1.manifestDigest);
+    expect(specTag(s, 'v1')).toMatchObject({ from: { kind: 'DockerImage', name: `${repo()}:v1` }, importPolicy: { insecure: true, importMode: 'Legacy' } });
+  });
+});
