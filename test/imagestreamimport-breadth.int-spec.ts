@@ -15,6 +15,7 @@ describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
   const fixture = registryStackFixture();
   let external: RunningRegistry;
   let v1: BuiltImage;
+  let v2: BuiltImage;
 
   const api = () => fixture.stack().api;
   const post = (body: unknown) => call('POST', `${api().base}/namespaces/${NS}/imagestreamimports`, body);
@@ -30,6 +31,7 @@ describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
   beforeAll(async () => {
     external = await startRegistry({ logLevel: 'warn' });
     v1 = await fixture.layout().addImage('v1', { seed: 'isi-breadth-v1' });
+    v2 = await fixture.layout().addImage('v2', { seed: 'isi-breadth-v2' });
     await skopeoCopy(fixture.layout().dir, 'v1', `${repo()}:v1`);
   });
 
@@ -77,5 +79,33 @@ describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
     });
     expect(statusTag(s, 'v1').items[0].image).toBe(v1.manifestDigest);
     expect(specTag(s, 'v1')).toMatchObject({ from: { kind: 'DockerImage', name: `${repo()}:v1` }, importPolicy: { insecure: true, importMode: 'Legacy' } });
+  });
+
+  // openshift-controller-manager imagestream_controller.go: needsImport is a full (not partial)
+  // import while the check annotation is missing and spec.dockerImageRepository is set, and then
+  // handleImageStream puts every importable tag in the ImageStreamImport, whether its generation
+  // asks for it or not.
+  it('a full import (check annotation removed) also re-imports the stream\'s other DockerImage tags', async () => {
+    const other = `${external.host}/${NS}/other:t`;
+    await skopeoCopy(fixture.layout().dir, 'v1', other);
+    await createStream('full', { [insecureAnnotation]: 'true' }, {
+      dockerImageRepository: repo(),
+      tags: [{ name: 'pinned', from: { kind: 'DockerImage', name: other }, importPolicy: { insecure: true } }],
+    });
+    await waitFor('first import', async () => {
+      const got = await stream('full');
+      return statusTag(got, 'v1')?.items?.length && statusTag(got, 'pinned')?.items?.length ? got : null;
+    });
+    expect(statusTag(await stream('full'), 'pinned').items[0].image).toBe(v1.manifestDigest);
+    // The source moves on; the tag's generation does not ask for an import, the full import does.
+    await skopeoCopy(fixture.layout().dir, 'v2', other);
+    const removed = await call('PATCH', `${api().base}/namespaces/${NS}/imagestreams/full`, { metadata: { annotations: { 'openshift.io/image.dockerRepositoryCheck': null } } }, 'application/merge-patch+json');
+    expect(removed.status).toBe(200);
+    const s = await waitFor('the full import again', async () => {
+      const got = await stream('full');
+      return got.metadata.annotations?.['openshift.io/image.dockerRepositoryCheck'] ? got : null;
+    });
+    expect(statusTag(s, 'pinned').items.map((i: any) => i.image)).toEqual([v2.manifestDigest, v1.manifestDigest]);
+    expect(statusTag(s, 'pinned').items[0].generation).toBe(specTag(s, 'pinned').generation);
   });
 });

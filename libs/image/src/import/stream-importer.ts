@@ -55,9 +55,11 @@ export class StreamImporter {
 
     const importable = (stream.spec.tags ?? []).filter(isImportable);
     const observations = await this.requests.observations(this.db, streamUid, importable.map((t) => t.name));
-    const wanted = tagsNeedingImport(stream, observations, pending.some((r) => r.scheduled));
     // A full import of spec.dockerImageRepository rides with the first chunk of tags.
     const repository = pending.some((r) => r.tag === REPOSITORY_REQUEST_TAG) && needsRepositoryImport(stream) ? stream.spec.dockerImageRepository : undefined;
+    // A full import takes every importable tag along, needed or not (upstream handleImageStream
+    // when not partial): removing the check annotation re-reads the whole stream.
+    const wanted = repository ? importable : tagsNeedingImport(stream, observations, pending.some((r) => r.scheduled));
     const results = new Map<string, TagOutcome>();
     try {
       for (let i = 0; i < Math.max(wanted.length, repository ? 1 : 0); i += this.maxImages) {
