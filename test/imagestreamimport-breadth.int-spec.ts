@@ -108,4 +108,23 @@ describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
     expect(statusTag(s, 'pinned').items.map((i: any) => i.image)).toEqual([v2.manifestDigest, v1.manifestDigest]);
     expect(statusTag(s, 'pinned').items[0].generation).toBe(specTag(s, 'pinned').generation);
   });
+
+  // kube-apiserver handlers/create.go wipes the request's system fields (rest.WipeObjectMetaSystemFields:
+  // uid, creationTimestamp) before openshift-apiserver's rest.go Create reads inputMeta, so its uid
+  // checks never see a uid sent over HTTP; resourceVersion is kept and still checked.
+  it('a uid in the request is no precondition: a stale one imports, a missing stream is created', async () => {
+    const entry = { from: { kind: 'DockerImage', name: `${repo()}:v1` }, to: { name: 'v1' }, importPolicy: { insecure: true } };
+    const stale = '00000000-0000-0000-0000-000000000000';
+    const created = await post({ metadata: { name: 'by-uid', uid: stale }, spec: { import: true, images: [entry] } });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.uid).not.toBe(stale);
+    const s = await stream('by-uid');
+    expect(s.metadata.uid).not.toBe(stale);
+    expect(statusTag(s, 'v1').items[0].image).toBe(v1.manifestDigest);
+    const again = await post({ metadata: { name: 'by-uid', uid: stale }, spec: { import: true, images: [{ ...entry, to: { name: 'again' } }] } });
+    expect(again.status).toBe(201);
+    expect(statusTag(again.body.status.import, 'again').items[0].image).toBe(v1.manifestDigest);
+    const staleRv = await post({ metadata: { name: 'by-uid', uid: s.metadata.uid, resourceVersion: '1' }, spec: { import: true, images: [entry] } });
+    expect(staleRv.status).toBe(409);
+  });
 });

@@ -37,6 +37,10 @@ export class ImageStreamImportHandler implements ResourceHandler {
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const isi = this.decode(namespace, body);
+    // The create handler wipes the system fields of a request body before the storage sees it
+    // (apiserver rest.WipeObjectMetaSystemFields): a uid sent over HTTP is no precondition (only
+    // resourceVersion is); the background importer passes its uid to run() directly.
+    delete isi.metadata.uid;
     return { code: 201, body: await this.run(namespace, isi, options) };
   }
 
