@@ -127,4 +127,16 @@ describeWithRegistry('ImageStreamImport breadth (real registry)', () => {
     const staleRv = await post({ metadata: { name: 'by-uid', uid: s.metadata.uid, resourceVersion: '1' }, spec: { import: true, images: [entry] } });
     expect(staleRv.status).toBe(409);
   });
+
+  // openshift-apiserver rest.go answers the request's own ImageStreamImport: only uid and
+  // creationTimestamp are filled in (rest.FillObjectMetaSystemFields); oc import-image sends the
+  // stream's resourceVersion, and it comes back as sent.
+  it('the answer keeps the request\'s metadata.resourceVersion (the precondition it was checked against)', async () => {
+    const entry = { from: { kind: 'DockerImage', name: `${repo()}:v1` }, to: { name: 'rv' }, importPolicy: { insecure: true } };
+    await post({ metadata: { name: 'echo' }, spec: { import: true, images: [entry] } });
+    const rv = (await stream('echo')).metadata.resourceVersion;
+    const res = await post({ metadata: { name: 'echo', resourceVersion: rv, labels: { a: 'b' } }, spec: { import: false, images: [entry] } });
+    expect(res.status).toBe(201);
+    expect(res.body.metadata).toEqual({ name: 'echo', namespace: NS, resourceVersion: rv, labels: { a: 'b' }, uid: expect.any(String), creationTimestamp: expect.any(String) });
+  });
 });

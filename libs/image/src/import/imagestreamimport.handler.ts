@@ -55,8 +55,9 @@ export class ImageStreamImportHandler implements ResourceHandler {
     const errors = validateImageStreamImport(namespace, isi, this.config.maxImages);
     if (errors.length) throw ApiError.invalid(refOf(this.info), isi.metadata.name ?? '', errors);
     const name = isi.metadata.name!;
+    // rest.FillObjectMetaSystemFields: a new uid and creation time; the rest of the request's
+    // metadata (its resourceVersion included) is answered as sent, as upstream's rest.go does.
     isi.metadata = { ...isi.metadata, namespace, uid: randomUUID(), creationTimestamp: nowTimestamp() };
-    delete isi.metadata.resourceVersion;
 
     // Preconditions are checked before the (slow) lookup as upstream, and again under the lock.
     const stream = await this.streams.storage.get(this.db, namespace, name);
