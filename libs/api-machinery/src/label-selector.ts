@@ -123,3 +123,21 @@ export function matchesLabels(selector: LabelSelector, labels: Record<string, st
   }
   return true;
 }
+
+/**
+ * A metav1.LabelSelector (matchLabels, matchExpressions) as labels.Selector prints it:
+ * requirements in key order, values sorted (`app=web,tier in (a,b)`); empty for no requirement.
+ */
+export function labelSelectorText(selector: unknown): string {
+  const s = (selector ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  const parts: [string, string][] = Object.entries(s.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
+  for (const e of s.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') parts.push([e.key, `${e.key} in (${values})`]);
+    else if (e.operator === 'NotIn') parts.push([e.key, `${e.key} notin (${values})`]);
+    else if (e.operator === 'Exists') parts.push([e.key, e.key]);
+    else if (e.operator === 'DoesNotExist') parts.push([e.key, `!${e.key}`]);
+  }
+  parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return parts.map(([, text]) => text).join(',');
+}

@@ -1,4 +1,4 @@
-import { ApiError, applyPatchDocument, checkNameAgainstUrl, fieldErr, type PatchType, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, applyPatchDocument, checkNameAgainstUrl, fieldErr, labelSelectorText, type PatchType, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { GenericStore, ResourceHandler } from '@app/persistence';
 import type { Workload } from './trigger.types';
 
@@ -14,31 +14,13 @@ export interface Scale {
 const SCALE_REF = { group: 'autoscaling', resource: 'scales', kind: 'Scale' };
 const MAX_PATCH_ATTEMPTS = 5;
 
-/**
- * A LabelSelector as labels.Selector prints it (requirements in key order, values sorted), the
- * form Scale's `status.selector` carries; empty for no requirement.
- */
-export function labelSelectorString(selector: unknown): string {
-  const s = (selector ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  const parts: [string, string][] = Object.entries(s.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
-  for (const e of s.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push([e.key, `${e.key} in (${values})`]);
-    else if (e.operator === 'NotIn') parts.push([e.key, `${e.key} notin (${values})`]);
-    else if (e.operator === 'Exists') parts.push([e.key, e.key]);
-    else if (e.operator === 'DoesNotExist') parts.push([e.key, `!${e.key}`]);
-  }
-  parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return parts.map(([, text]) => text).join(',');
-}
-
 /** kube-apiserver's scaleFromDeployment / scaleFromStatefulSet: identity of the workload, its replicas and selector. */
 export function scaleOf(w: Workload): Scale {
   const m = w.metadata;
   // apps/v1 defaults spec.replicas to 1 (kube-apiserver stores it so; here it may be left out).
   const replicas = w.spec?.['replicas'] === undefined ? 1 : w.spec['replicas'];
   const status = w.status?.['replicas'];
-  const selector = labelSelectorString(w.spec?.['selector']);
+  const selector = labelSelectorText(w.spec?.['selector']);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',

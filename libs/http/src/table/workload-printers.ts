@@ -1,3 +1,4 @@
+import { labelSelectorText } from '@app/api-machinery';
 import { age, none } from './kube-duration';
 import { column, type TablePrinter } from './table.types';
 
@@ -38,18 +39,7 @@ function trailingCells(obj: Obj & { metadata?: { creationTimestamp?: string } },
 
 /** A LabelSelector as kubectl prints it: `app=web,tier in (a,b)`; `<none>` when empty. */
 export function selectorText(selector: unknown): string {
-  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
-  // Requirements in key order, as labels.Selector prints them.
-  const parts: [string, string][] = Object.entries(s?.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
-  for (const e of s?.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push([e.key, `${e.key} in (${values})`]);
-    else if (e.operator === 'NotIn') parts.push([e.key, `${e.key} notin (${values})`]);
-    else if (e.operator === 'Exists') parts.push([e.key, e.key]);
-    else if (e.operator === 'DoesNotExist') parts.push([e.key, `!${e.key}`]);
-  }
-  parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return parts.length ? parts.map(([, text]) => text).join(',') : none;
+  return labelSelectorText(selector) || none;
 }
 
 const deploymentPrinter: TablePrinter = {
