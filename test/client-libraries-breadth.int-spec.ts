@@ -1,12 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 import { ClientNode } from './support/client-node';
 import { pollUntil } from './support/poll';
-import { runCommand } from './support/run-command';
+import { pythonClientFixture, pythonClientUnavailableReason } from './support/python-client';
 
 /**
  * Calls real Kubernetes client libraries make that the other client tests do not: the
@@ -158,9 +154,8 @@ describe('client libraries: @kubernetes/client-node list pagination (limit / con
  * subresources it discovers and drives, and how its Watch ends on a version the change log no
  * longer holds (the ERROR 410 event becomes an ApiException, as against kube-apiserver).
  */
-const python = '/usr/bin/python3';
-const pythonFound = spawnSync(python, ['-c', 'import kubernetes.dynamic'], { encoding: 'utf8' }).status === 0;
-if (!pythonFound) console.warn('test/client-libraries-breadth.int-spec.ts: the Python suite is skipped: python3-kubernetes is not installed');
+const pythonSkipReason = pythonClientUnavailableReason();
+if (pythonSkipReason) console.warn(`test/client-libraries-breadth.int-spec.ts: the Python suite is skipped: ${pythonSkipReason}`);
 
 const pythonScript = `
 import json, sys, time
@@ -197,27 +192,11 @@ while True:
 print(json.dumps(out))
 `;
 
-(pythonFound ? describe : describe.skip)('client libraries: Python DynamicClient subresources and watch expiry', () => {
-  let api: TestApi;
-  let dir: string;
-  beforeAll(async () => {
-    api = await startTestApi({ watchRetentionSeconds: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'isd-python-breadth-'));
-    writeFileSync(join(dir, 'client.py'), pythonScript);
-    writeFileSync(
-      join(dir, 'kubeconfig'),
-      `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
-    );
-  });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+(pythonSkipReason ? describe.skip : describe)('client libraries: Python DynamicClient subresources and watch expiry', () => {
+  const python = pythonClientFixture(pythonScript, { watchRetentionSeconds: 1 });
 
   it('discovers status/layers/secrets, patches status without touching spec.tags, dry-runs a delete, and raises 410 Expired for a compacted watch version', async () => {
-    const run = await runCommand(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { ...process.env, HOME: dir });
-    if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
-    const out = JSON.parse(run.stdout);
+    const out = await python.run();
     expect(out.subresources).toEqual({ layers: ['get'], secrets: ['get'], status: ['get', 'patch', 'update'] });
     expect(out.statusPatch).toEqual([{ via: 'status' }, ['a']]);
     expect(out.layers).toBe('ImageStreamLayers');

@@ -1,19 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startTestApi, type TestApi } from './support/api-server';
-import { runCommand } from './support/run-command';
+import { pythonClientFixture, pythonClientUnavailableReason } from './support/python-client';
 
 /**
  * The official Python client (Debian `python3-kubernetes`) through its DynamicClient: discovery,
  * create / get / list / patch / replace / watch / delete / delete collection. It spells query
  * booleans the Python way (`watch=True`).
  */
-const python = '/usr/bin/python3';
-const pythonClientFound = spawnSync(python, ['-c', 'import kubernetes.dynamic'], { encoding: 'utf8' }).status === 0;
-const suite = pythonClientFound ? describe : describe.skip;
-if (!pythonClientFound) console.warn('test/python-client.int-spec.ts skipped: python3-kubernetes is not installed');
+const skipReason = pythonClientUnavailableReason();
+const suite = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`test/python-client.int-spec.ts skipped: ${skipReason}`);
 
 const script = `
 import json, sys, threading
@@ -63,27 +57,11 @@ out['events'] = events
 print(json.dumps(out))
 `;
 
-suite(pythonClientFound ? 'Python kubernetes client (DynamicClient)' : 'Python kubernetes client (skipped)', () => {
-  let api: TestApi;
-  let dir: string;
-  beforeAll(async () => {
-    api = await startTestApi();
-    dir = mkdtempSync(join(tmpdir(), 'isd-python-'));
-    writeFileSync(join(dir, 'client.py'), script);
-    writeFileSync(
-      join(dir, 'kubeconfig'),
-      `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${api.url}"}}]\nusers: [{name: t, user: {token: x}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`,
-    );
-  });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+suite(skipReason ? 'Python kubernetes client (skipped)' : 'Python kubernetes client (DynamicClient)', () => {
+  const python = pythonClientFixture(script);
 
   it('discovers ImageStream and drives it end to end, watch included', async () => {
-    const run = await runCommand(python, [join(dir, 'client.py'), join(dir, 'kubeconfig'), join(dir, 'discovery.json')], { ...process.env, HOME: dir });
-    if (run.code !== 0) throw new Error(`python exited ${run.code}: ${run.stderr}`);
-    const out = JSON.parse(run.stdout);
+    const out = await python.run();
     expect(out.resource).toEqual(['imagestreams', true, ['is']]);
     expect(out.istagVerbs).not.toContain('watch');
     expect(out.get).toEqual({ team: 'a' });
