@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { verifiesSignature } from './support/standard-webhooks';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { createSigningSecret, digest, getTrigger, listDeliveries, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
+import { Receiver } from './support/webhook-receiver';
+
+const IMAGES_API = '/apis/image.openshift.io/v1';
+
+/**
+ * A build system following README "Image change triggers" with curl-style requests: what it
+ * writes as the README shows, and what a Go client (which marshals an unset pointer or an empty
+ * value as `null`) sends, must be answered as kube-apiserver answers it, never with a 500.
+ */
+describe('a build system following the README', () => {
+  let server: TriggerServer;
+  const rx = new Receiver();
+  const ns = 'journey';
+  const key = `whsec_${randomBytes(32).toString('base64')}`;
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/${ns}`;
+
+  beforeAll(async () => {
+    await rx.start();
+    server = await startTriggerServer();
+    expect((await createSigningSecret(server.url, ns, { key })).status).toBe(201);
+    expect((await call('POST', `${server.url}${IMAGES_API}/namespaces/${ns}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    await server?.close();
+    rx.close();
+  });
+
+  it('spec.from.namespace: null means the trigger\'s own namespace (Go decodes null as ""), on create and update, and the trigger fires', async () => {
+    const spec = triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/null-ns'));
+    const withNull = { ...spec, from: { ...spec.from, namespace: null } };
+    const created = await call('POST', `${trg()}/triggers`, { metadata: { name: 'null-ns' }, spec: withNull });
+    expect(created.status).toBe(201);
+    expect(created.body.spec.from).toEqual({ kind: 'ImageStreamTag', name: 'base:latest' });
+    // An update (PUT of what was read, the field set to null again) is the same.
+    const current = await getTrigger(server.url, ns, 'null-ns');
+    const put = await call('PUT', `${trg()}/triggers/null-ns`, { ...current, spec: { ...withNull, paused: false } });
+    expect(put.status).toBe(200);
+    expect(put.body.spec.from).toEqual({ kind: 'ImageStreamTag', name: 'base:latest' });
+    await mapImage(server.url, ns, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
+    const [got] = await rx.waitFor('/null-ns', 1);
+    expect(verifiesSignature(key, got!.headers, got!.body)).toBe(true);
+    expect(got!.json).toMatchObject({ subject: `${ns}/base:latest`, data: { namespace: ns, stream: 'base', new: { digest: digest('a') } } });
+    const states = await pollUntil(
+      async () => (await listDeliveries(server.url, ns, 'null-ns')).map((d) => d.status.state),
+      (s) => s[0] === 'delivered',
+    );
+    expect(states).toEqual(['delivered']);
+  });
+});
