@@ -68,7 +68,8 @@ export function validateTrigger(t: Trigger, old?: Trigger): FieldError[] {
       if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
       else if (!old || !jsonEqual(from, old.spec?.from)) errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
     }
-    if (from.namespace !== undefined && from.namespace !== '') {
+    // JSON null decodes as Go's zero value, "": the trigger's own namespace, as when absent.
+    if (from.namespace !== undefined && from.namespace !== null && from.namespace !== '') {
       errors.push(...validateNamespaceName(from.namespace).map((e) => ({ ...e, field: 'spec.from.namespace' })));
     }
   }
@@ -159,7 +160,7 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     return [...validateDns1123SubdomainName(obj.metadata.name), ...validateTrigger(obj)];
   }
   canonicalize(obj: Trigger): void {
-    if (obj.spec.from && obj.spec.from.namespace === '') delete obj.spec.from.namespace;
+    if (obj.spec.from && (obj.spec.from.namespace === '' || obj.spec.from.namespace === null)) delete obj.spec.from.namespace;
   }
   prepareForUpdate(obj: Trigger, old: Trigger): void {
     obj.status = old.status ?? {};
