@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { call } from '@app/testing';
-import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
 import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import {
   createSigningSecret,
-  SIGNING_SECRET,
   digest,
   getTrigger,
   listDeliveries,
@@ -116,45 +114,4 @@ describe('a build system following the README', () => {
     expect(badHeader.status).toBe(422);
     expect(badHeader.body.details.causes.map((c: any) => c.field)).toEqual(['spec.delivery.headers[X-Team]']);
   });
-
-  (kubectlFound ? it : it.skip)(
-    'kubectl apply of a Trigger whose YAML leaves optional keys empty (headers:, paused:) creates it, and applying it again changes nothing',
-    async () => {
-      const ws = kubectlWorkspace(server.url, ns);
-      try {
-        const file = ws.write(
-          'trigger.yaml',
-          [
-            'apiVersion: triggers.imagestreamd.io/v1',
-            'kind: Trigger',
-            'metadata:',
-            '  name: from-yaml',
-            'spec:',
-            '  from: {kind: ImageStreamTag, name: "base:latest"}',
-            '  target: {kind: Build, name: app}',
-            '  paused:',
-            '  delivery:',
-            `    url: ${rx.url('/from-yaml')}`,
-            `    secretRef: {name: ${SIGNING_SECRET}}`,
-            '    headers:',
-            '',
-          ].join('\n'),
-        );
-        expect((await ws.ok(['apply', '-f', file])).trim()).toBe(
-          'trigger.triggers.imagestreamd.io/from-yaml created',
-        );
-        await waitForCondition(server.url, ns, 'from-yaml', 'Triggered');
-        const first = await getTrigger(server.url, ns, 'from-yaml');
-        // kubectl's patch repeats the nulls, so it says "configured" (as against kube-apiserver); nothing changes.
-        await ws.ok(['apply', '-f', file]);
-        const stored = await getTrigger(server.url, ns, 'from-yaml');
-        expect(stored.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
-        expect(stored.metadata.generation).toBe(1);
-        expect(stored.spec.paused).toBeUndefined();
-        expect(stored.spec.delivery.headers).toBeUndefined();
-      } finally {
-        ws.remove();
-      }
-    },
-  );
 });
