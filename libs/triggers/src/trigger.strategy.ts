@@ -150,9 +150,31 @@ function fieldPathProblem(kind: TargetKind, fieldPath: unknown): string | null {
   return parseFieldPath(prefix ? fieldPath : `podSpec.${fieldPath}`, path) ? null : `must be [<path>.]${selector}`;
 }
 
+/**
+ * Drops the spec fields given as JSON null, as kube-apiserver does: Go's decoder leaves a field
+ * that is null at its zero value (unset), and a CRD prunes nulls of fields not marked nullable.
+ * Clients send them: a Go struct field without omitempty (`"containerNames": null` for a nil
+ * slice, `"headers": null` for a nil map), a YAML key left empty (`headers:`). Header values
+ * stay as given (a null value is still not a header value).
+ */
+function dropNullSpecFields(obj: Trigger): void {
+  const spec = obj.spec as unknown as Record<string, unknown> | null | undefined;
+  if (typeof spec !== 'object' || spec === null) return;
+  const drop = (o: unknown) => {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return;
+    for (const [k, v] of Object.entries(o)) if (v === null) delete (o as Record<string, unknown>)[k];
+  };
+  drop(spec);
+  drop(spec['from']);
+  drop(spec['target']);
+  drop(spec['delivery']);
+  drop((spec['delivery'] as Record<string, unknown> | undefined)?.['secretRef']);
+}
+
 /** Trigger main path: status is the controller's; generation bumps on spec change. */
 export class TriggerStrategy implements ResourceStrategy<Trigger> {
   prepareForCreate(obj: Trigger): void {
+    dropNullSpecFields(obj);
     obj.status = {};
     obj.metadata.generation = 1;
   }
@@ -163,6 +185,7 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     if (obj.spec.from && (obj.spec.from.namespace === '' || obj.spec.from.namespace === null)) delete obj.spec.from.namespace;
   }
   prepareForUpdate(obj: Trigger, old: Trigger): void {
+    dropNullSpecFields(obj);
     obj.status = old.status ?? {};
     const gen = old.metadata.generation ?? 1;
     obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
