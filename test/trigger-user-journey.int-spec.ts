@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { call } from '@app/testing';
+import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
@@ -113,5 +113,37 @@ describe('a build system following the README', () => {
     });
     expect(badHeader.status).toBe(422);
     expect(badHeader.body.details.causes.map((c: any) => c.field)).toEqual(['spec.delivery.headers[X-Team]']);
+  });
+  it('the pull feed serves a watch-list (client-go informers since 1.35): the retained moves, the initial-events-end BOOKMARK, then later moves', async () => {
+    const listed = await call('GET', `${trg()}/tagchangeevents`);
+    expect(listed.body.items.length).toBeGreaterThan(0);
+    const w = watchEvents(
+      `${trg()}/tagchangeevents?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=60`,
+    );
+    try {
+      const isEnd = (e: { type: string; object: any }) =>
+        e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true';
+      await w.waitFor((events) => events.some(isEnd));
+      const end = w.events.findIndex(isEnd);
+      const initial = w.events.slice(0, end);
+      expect(initial.map((e) => e.type)).toEqual(listed.body.items.map(() => 'ADDED'));
+      expect(initial.map((e) => e.object)).toEqual(listed.body.items);
+      expect(w.events[end]!.object.metadata.resourceVersion).toBe(listed.body.metadata.resourceVersion);
+      await mapImage(server.url, ns, {
+        stream: 'base',
+        tag: 'latest',
+        image: digest('b'),
+        repository: 'quay.io/acme/base',
+      });
+      await w.waitFor((events) => events.slice(end + 1).some((e) => e.type === 'ADDED'));
+      expect(w.events.slice(end + 1).find((e) => e.type === 'ADDED')!.object).toMatchObject({
+        type: 'tag.moved',
+        stream: 'base',
+        from: digest('a'),
+        to: digest('b'),
+      });
+    } finally {
+      w.stop();
+    }
   });
 });
