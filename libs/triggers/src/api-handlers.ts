@@ -326,9 +326,16 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * an ADDED event, in feed order, polled from the feed; without one (or "0"), from the feed's
    * current end (list first for the history). An expired cursor ends the watch with a 410 ERROR
    * event, as for any watch. BOOKMARKs carry the cursor to resume from.
+   *
+   * Watch-list (`sendInitialEvents=true`, what client-go's reflector sends by default since 1.35):
+   * the feed's state is every retained move, so those come first as ADDED, then (bookmarks
+   * allowed) the BOOKMARK annotated `k8s.io/initial-events-end` at the position reached, then
+   * later moves. Without it the reflector waits for that bookmark until the watch times out.
    */
   async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
-    let cursor = o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : (await this.feedHorizon()).horizon ?? '0';
+    const initialEvents = o.sendInitialEvents === true;
+    let cursor = initialEvents ? '0' : o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : (await this.feedHorizon()).horizon ?? '0';
+    let initialEventsEndDue = initialEvents && o.allowWatchBookmarks;
     let lastBookmark = Date.now();
     let preTimeoutBookmarkSent = false;
     while (!o.signal.aborted) {
@@ -344,6 +351,11 @@ export class TagChangeFeedHandler implements ResourceHandler {
       }
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       const next = page.metadata.resourceVersion ?? cursor;
+      if (initialEventsEndDue && !page.metadata.continue) {
+        emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+        initialEventsEndDue = false;
+        lastBookmark = Date.now();
+      }
       // Bookmarks as on other watches: every bookmark interval, and once 2 s before the timeout.
       const lastCall = !preTimeoutBookmarkSent && o.preTimeoutBookmarkAt !== undefined && Date.now() >= o.preTimeoutBookmarkAt;
       if (lastCall) preTimeoutBookmarkSent = true;
