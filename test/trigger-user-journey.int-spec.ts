@@ -5,6 +5,7 @@ import { verifiesSignature } from './support/standard-webhooks';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import {
   createSigningSecret,
+  createTrigger,
   digest,
   getTrigger,
   listDeliveries,
@@ -145,5 +146,56 @@ describe('a build system following the README', () => {
     } finally {
       w.stop();
     }
+  });
+  it('a redrive or preview body of another kind, version or namespace is a 400, as any create: it redrives nothing (it was read as {}, the whole namespace)', async () => {
+    // A dead letter: the trigger's receiver answers 400 (not retried).
+    await createTrigger(
+      server.url,
+      ns,
+      'rejected',
+      triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/rejected')),
+    );
+    rx.answer('/rejected', 400);
+    await pollUntil(
+      async () => (await listDeliveries(server.url, ns, 'rejected')).map((d) => d.status.state),
+      (s) => s[0] === 'dead',
+    );
+    for (const [body, message] of [
+      [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } },
+        'the kind in the data (Pod) does not match the expected kind (DeliveryRedrive)',
+      ],
+      [
+        { apiVersion: 'triggers.imagestreamd.io/v2', kind: 'DeliveryRedrive', spec: {} },
+        'the API version in the data (triggers.imagestreamd.io/v2) does not match the expected API version (triggers.imagestreamd.io/v1)',
+      ],
+      [
+        { metadata: { namespace: 'other' }, spec: {} },
+        'the namespace of the provided object does not match the namespace sent on the request',
+      ],
+    ] as const) {
+      const res = await call('POST', `${trg()}/deliveryredrives`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe(message);
+    }
+    expect((await listDeliveries(server.url, ns, 'rejected')).map((d) => d.status.state)).toEqual(['dead']);
+    const preview = await call('POST', `${trg()}/pushpreviews`, {
+      kind: 'Trigger',
+      metadata: { name: 'base:latest' },
+      spec: { image: digest('c') },
+    });
+    expect(preview.status).toBe(400);
+    expect(preview.body.message).toBe(
+      'the kind in the data (Trigger) does not match the expected kind (PushPreview)',
+    );
+    // The kind's own envelope is accepted: the redrive resends the dead letter.
+    const redrive = await call('POST', `${trg()}/deliveryredrives`, {
+      apiVersion: 'triggers.imagestreamd.io/v1',
+      kind: 'DeliveryRedrive',
+      metadata: { namespace: ns },
+      spec: { trigger: 'rejected' },
+    });
+    expect(redrive.status).toBe(201);
+    expect(redrive.body.status.redriven).toHaveLength(1);
   });
 });
