@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
+  apiVersionOf,
   type FieldError,
   fieldErr,
   generateName,
@@ -9,6 +10,7 @@ import {
   nowTimestamp,
   type ListResult,
   refOf,
+  type ResourceInfo,
   validateNamespaceName,
   type WriteOptions,
   type WriteResult,
@@ -124,6 +126,28 @@ export class DeliveriesHandler implements ResourceHandler {
 }
 
 /**
+ * What kube-apiserver's create handler checks of every body before the kind's own rules (400
+ * BadRequest otherwise), as the generic store's decode does: the kind and apiVersion it names, when
+ * it names one, are this resource's, and so is its metadata.namespace. Without it another kind's
+ * document POSTed here (a Pod, a Trigger) was read as an empty redrive: the whole namespace.
+ */
+function checkCreateEnvelope(info: ResourceInfo, namespace: string, body: unknown): void {
+  // The decoder has checked the envelope's types (strings, or null as Go's zero value).
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { kind?: string | null; apiVersion?: string | null; metadata?: { namespace?: string | null } | null };
+  if (b.kind !== undefined && b.kind !== null && b.kind !== '' && b.kind !== info.kind) {
+    throw ApiError.badRequest(`the kind in the data (${b.kind}) does not match the expected kind (${info.kind})`);
+  }
+  const version = apiVersionOf(info);
+  if (b.apiVersion !== undefined && b.apiVersion !== null && b.apiVersion !== '' && b.apiVersion !== version) {
+    throw ApiError.badRequest(`the API version in the data (${b.apiVersion}) does not match the expected API version (${version})`);
+  }
+  const ns = b.metadata?.namespace;
+  if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
+    throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+/**
  * DeliveryRedrive (create-only): `spec.delivery` redrives one dead delivery, `spec.trigger` all
  * dead deliveries of a trigger, neither = every dead delivery in the namespace. The worker's
  * sweeper picks them up (a fresh attempt budget; webhook-id unchanged).
@@ -133,6 +157,7 @@ export class DeliveryRedriveHandler implements ResourceHandler {
   constructor(private readonly db: Database) {}
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
+    checkCreateEnvelope(this.info, namespace, body);
     const rawSpec = (body as { spec?: unknown } | null)?.spec ?? {};
     // A malformed spec must not widen into "redrive the whole namespace".
     if (typeof rawSpec !== 'object' || rawSpec === null || Array.isArray(rawSpec)) {
@@ -255,6 +280,7 @@ export class PushPreviewHandler implements ResourceHandler {
   constructor(private readonly evaluator: TriggerEvaluator) {}
 
   async create(namespace: string, body: unknown): Promise<WriteResult> {
+    checkCreateEnvelope(this.info, namespace, body);
     const b = (body ?? {}) as { metadata?: { name?: string }; spec?: { image?: string; dockerImageReference?: string } };
     const name = b.metadata?.name ?? '';
     const errors: FieldError[] = [...validateNamespaceName(namespace)];
