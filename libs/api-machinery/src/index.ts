@@ -22,3 +22,4 @@ export * from './quantity';
 export * from './json-patch-apply';
 export * from './url-name-check';
 export * from './metadata-omitempty';
+export * from './object-body';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
+  checkKindAndVersion,
   apiVersionOf,
   type FieldError,
   fieldErr,
@@ -134,13 +135,7 @@ export class DeliveriesHandler implements ResourceHandler {
 function checkCreateEnvelope(info: ResourceInfo, namespace: string, body: unknown): void {
   // The decoder has checked the envelope's types (strings, or null as Go's zero value).
   const b = (typeof body === 'object' && body !== null ? body : {}) as { kind?: string | null; apiVersion?: string | null; metadata?: { namespace?: string | null } | null };
-  if (b.kind !== undefined && b.kind !== null && b.kind !== '' && b.kind !== info.kind) {
-    throw ApiError.badRequest(`the kind in the data (${b.kind}) does not match the expected kind (${info.kind})`);
-  }
-  const version = apiVersionOf(info);
-  if (b.apiVersion !== undefined && b.apiVersion !== null && b.apiVersion !== '' && b.apiVersion !== version) {
-    throw ApiError.badRequest(`the API version in the data (${b.apiVersion}) does not match the expected API version (${version})`);
-  }
+  checkKindAndVersion(b, info.kind, apiVersionOf(info));
   const ns = b.metadata?.namespace;
   if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
     throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
+  decodeObjectBody,
   type DeleteOptions,
   nowTimestamp,
   refOf,
@@ -12,10 +13,6 @@ import type { GenericStore, ResourceHandler } from '@app/persistence';
 import type { Image, ImageSignature } from '../image/image.types';
 import { IMAGE_GROUP, imageSignaturesInfo } from '../resources/resource-infos';
 import { splitImageSignatureName, validateImageSignature } from './imagesignature.validation';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Same signature blob: compared as bytes, so two base64 spellings of one blob are equal. */
 function sameContent(a: string, b: string): boolean {
@@ -36,18 +33,7 @@ export class ImageSignatureHandler implements ResourceHandler {
   constructor(private readonly images: GenericStore<Image>) {}
 
   private decode(body: unknown): ImageSignature {
-    if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
-    const signature = structuredClone(body) as unknown as ImageSignature;
-    if (signature.kind !== undefined && signature.kind !== '' && signature.kind !== this.info.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(signature.kind)}) does not match the expected kind (${this.info.kind})`);
-    }
-    if (signature.apiVersion !== undefined && signature.apiVersion !== '' && signature.apiVersion !== 'image.openshift.io/v1') {
-      throw ApiError.badRequest(
-        `the API version in the data (${String(signature.apiVersion)}) does not match the expected API version (image.openshift.io/v1)`,
-      );
-    }
-    if (signature.metadata === undefined || signature.metadata === null) signature.metadata = {};
-    if (!isPlainObject(signature.metadata)) throw ApiError.badRequest('metadata must be an object');
+    const signature = decodeObjectBody<ImageSignature>(body, this.info.kind, 'image.openshift.io/v1');
     delete signature.kind;
     delete signature.apiVersion;
     return signature;

@@ -6,6 +6,7 @@ import {
   appliedResourceVersion,
   checkApplyConfiguration,
   checkNameAgainstUrl,
+  decodeObjectBody,
   omitEmptyMetadata,
   jsonEqual,
   listShapesOf,
@@ -115,18 +116,8 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   }
 
   private decode(body: unknown, namespace: string, name: string): ImageStream {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
-    const obj = structuredClone(body) as ImageStream;
-    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
-    }
-    const expectedVersion = apiVersionOf(this.info);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
-      throw ApiError.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`);
-    }
-    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-    if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
-    omitEmptyMetadata(obj.metadata as Record<string, unknown>);
+    const obj = decodeObjectBody<ImageStream>(body, this.info.kind, apiVersionOf(this.info));
+    omitEmptyMetadata(obj.metadata);
     checkNameAgainstUrl(obj, namespace, name);
     return obj;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, generateName, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, decodeObjectBody, generateName, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
@@ -10,10 +10,6 @@ import { defaultImageStreamImport, validateImageStreamImport } from './imagestre
 import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';
 import type { RemoteImporter } from './remote-importer';
 import type { StreamImportWriter, TagImport, WritePreconditions } from './stream-import-writer';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists';
 
@@ -84,17 +80,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
   }
 
   private decode(namespace: string, body: unknown): ImageStreamImport {
-    if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
-    const isi = structuredClone(body) as unknown as ImageStreamImport;
-    if (isi.kind !== undefined && isi.kind !== '' && isi.kind !== this.info.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(isi.kind)}) does not match the expected kind (${this.info.kind})`);
-    }
-    const version = `${this.info.group}/${this.info.version}`;
-    if (isi.apiVersion !== undefined && isi.apiVersion !== '' && isi.apiVersion !== version) {
-      throw ApiError.badRequest(`the API version in the data (${String(isi.apiVersion)}) does not match the expected API version (${version})`);
-    }
-    if (isi.metadata === undefined || isi.metadata === null) isi.metadata = {};
-    if (!isPlainObject(isi.metadata)) throw ApiError.badRequest('metadata must be an object');
+    const isi = decodeObjectBody<ImageStreamImport>(body, this.info.kind, `${this.info.group}/${this.info.version}`);
     if (isi.metadata.namespace && isi.metadata.namespace !== namespace) {
       throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }

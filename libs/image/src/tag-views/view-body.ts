@@ -1,4 +1,4 @@
-import { ApiError, checkNameAgainstUrl, type ApiObject } from '@app/api-machinery';
+import { ApiError, checkNameAgainstUrl, decodeObjectBody, type ApiObject } from '@app/api-machinery';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,18 +11,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Returns a copy with kind/apiVersion removed and metadata.namespace set.
  */
 export function decodeViewBody<T extends ApiObject>(body: unknown, kind: string, namespace: string, urlName?: string): T {
-  if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
-  const obj = structuredClone(body) as unknown as T;
-  if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== kind) {
-    throw ApiError.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${kind})`);
-  }
-  if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== 'image.openshift.io/v1') {
-    throw ApiError.badRequest(
-      `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (image.openshift.io/v1)`,
-    );
-  }
-  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-  if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+  const obj = decodeObjectBody<T>(body, kind, 'image.openshift.io/v1');
   // An update or patch names its object in the URL: the handler's checkName (absent names too).
   if (urlName !== undefined) checkNameAgainstUrl(obj, namespace, urlName);
   if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {

@@ -6,6 +6,7 @@ import {
   apiVersionOf,
   checkApplyConfiguration,
   checkNameAgainstUrl,
+  decodeObjectBody,
   omitEmptyMetadata,
   applyPatchDocument,
   type DeleteOptions,
@@ -337,19 +338,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   /** Shape checks every write body gets before any rule runs. */
   private decode(body: unknown, namespace: string): T {
-    if (!isPlainObject(body)) throw ApiError.badRequest('the request body must be a JSON object');
-    const obj = structuredClone(body) as unknown as T;
-    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
-    }
-    const expectedVersion = apiVersionOf(this.info);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
-      throw ApiError.badRequest(
-        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`,
-      );
-    }
-    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-    if (!isPlainObject(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+    const obj = decodeObjectBody<T>(body, this.info.kind, apiVersionOf(this.info));
     omitEmptyMetadata(obj.metadata);
     if (this.info.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {

@@ -1,0 +1,34 @@
+import { ApiError } from './api-error';
+
+const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+interface TypedBody {
+  kind?: unknown;
+  apiVersion?: unknown;
+}
+
+/**
+ * The decoder's check of a body's type fields, as kube-apiserver words it (400): a kind or
+ * apiVersion it names (absent, null and "" name none) must be the resource's.
+ */
+export function checkKindAndVersion(body: TypedBody, kind: string, apiVersion: string): void {
+  if (body.kind !== undefined && body.kind !== null && body.kind !== '' && body.kind !== kind) {
+    throw ApiError.badRequest(`the kind in the data (${shown(body.kind)}) does not match the expected kind (${kind})`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== null && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
+    throw ApiError.badRequest(`the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+  }
+}
+
+/**
+ * A write body decoded as an object of the resource's kind: a JSON object whose type fields are
+ * the resource's (checkKindAndVersion), copied, with `metadata` an object (absent or null: empty).
+ */
+export function decodeObjectBody<T extends { metadata?: unknown }>(body: unknown, kind: string, apiVersion: string): T & { metadata: Record<string, unknown> } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
+  const obj = structuredClone(body) as T & TypedBody;
+  checkKindAndVersion(obj, kind, apiVersion);
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw ApiError.badRequest('metadata must be an object');
+  return obj as T & { metadata: Record<string, unknown> };
+}
