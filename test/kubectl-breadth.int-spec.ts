@@ -574,6 +574,38 @@ spec:
     );
   });
 
+  it('cluster-info, describe sts/ds and get pods/svc succeed: pods and services are served always empty (nothing runs here), selectors checked as upstream', async () => {
+    expect(await ok(['cluster-info'])).toContain(`Kubernetes control plane is running at ${api.url}`);
+    const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: core-empty}
+spec:
+  selector: {matchLabels: {app: db}}
+  serviceName: db
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: example.com/db:1}]}
+`;
+    const ds = sts.replace('StatefulSet', 'DaemonSet').replace('name: db,', 'name: agent,').replace('  serviceName: db\n', '');
+    await ok(['create', '-f', '-'], sts);
+    await ok(['create', '-f', '-'], ds);
+    // apps/v1 defaults spec.replicas (kubectl's StatefulSet describer dereferences it).
+    expect((await call('GET', `${api.url}/apis/apps/v1/namespaces/core-empty/statefulsets/db`)).body.spec.replicas).toBe(1);
+    const described = await ok(['describe', 'sts', 'db', '-n', 'core-empty']);
+    expect(described).toContain('Replicas:           1 desired | 0 total');
+    expect(described).toContain('Pods Status:        0 Running / 0 Waiting / 0 Succeeded / 0 Failed');
+    expect(await ok(['describe', 'ds', 'agent', '-n', 'core-empty'])).toContain('Number of Nodes Scheduled with Up-to-date Pods: 0');
+    for (const kind of ['pods', 'services']) {
+      const listed = await kubectl(['get', kind, '-n', 'core-empty']);
+      expect([listed.code, listed.stdout, listed.stderr]).toEqual([0, '', 'No resources found in core-empty namespace.\n']);
+    }
+    const podSelector = await kubectl(['get', 'pods', '-A', '--field-selector=spec.nodeName=n1,status.phase=Running']);
+    expect(podSelector.code).toBe(0);
+    const unknown = await kubectl(['get', 'pods', '--field-selector=spec.bogus=1']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('field label not supported: spec.bogus')]);
+    expect((await kubectl(['get', 'pod', 'nothing', '-n', 'core-empty'])).stderr).toBe('Error from server (NotFound): pods "nothing" not found\n');
+  });
+
   it('get --chunk-size=1 -A pages streams across namespaces: the same list as unpaged, one request per stream', async () => {
     for (const namespace of ['chunk-a', 'chunk-b']) {
       for (const n of [1, 2, 3])

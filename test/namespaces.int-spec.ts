@@ -48,8 +48,10 @@ describe('namespaces', () => {
       expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }),
       expect.objectContaining({ name: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
       expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
+      expect.objectContaining({ name: 'pods', kind: 'Pod', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['po'] }),
       expect.objectContaining({ name: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'] }),
       expect.objectContaining({ name: 'resourcequotas/status', kind: 'ResourceQuota', namespaced: true, verbs: ['get', 'patch', 'update'] }),
+      expect.objectContaining({ name: 'services', kind: 'Service', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['svc'] }),
     ]);
     expect((await call('GET', `${api.url}/apis`)).body.groups.map((g: { name: string }) => g.name)).not.toContain('');
   });

@@ -16,7 +16,8 @@ import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-acc
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
 import { SelfSubjectReviewHandler } from './authentication/self-subject-review';
 import { localSubjectAccessReviewsInfo, SubjectAccessReviewHandler, subjectAccessReviewsInfo } from './authorization/subject-access-review';
-import { EventHandler } from './events/event.handler';
+import { eventsInfo, podsInfo, servicesInfo } from './core-empty/always-empty-infos';
+import { AlwaysEmptyHandler } from './core-empty/always-empty.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
@@ -43,7 +44,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy));
         registry.register(new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
-        registry.register(new EventHandler(db));
+        for (const info of [eventsInfo, podsInfo, servicesInfo]) registry.register(new AlwaysEmptyHandler(info, db));
         return reviews;
       },
     },

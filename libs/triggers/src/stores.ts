@@ -145,9 +145,17 @@ export async function signingKeys(q: Queryable, namespace: string, name: string)
   return [row.data.key, ...(row.data.previousKey ? [row.data.previousKey] : [])];
 }
 
+/** apps/v1's defaulting of what kubectl's describers dereference: a Deployment's or StatefulSet's `spec.replicas` is 1 when unset. */
+function defaultWorkload(kind: WorkloadKind, obj: Workload): void {
+  if ((kind.kind === 'Deployment' || kind.kind === 'StatefulSet') && obj.spec && typeof obj.spec === 'object' && (obj.spec['replicas'] === undefined || obj.spec['replicas'] === null)) {
+    obj.spec['replicas'] = 1;
+  }
+}
+
 class WorkloadStrategy implements ResourceStrategy<Workload> {
   constructor(private readonly kind: WorkloadKind) {}
   prepareForCreate(obj: Workload): void {
+    defaultWorkload(this.kind, obj);
     obj.metadata.generation = 1;
   }
   validate(obj: Workload): FieldError[] {
@@ -159,6 +167,7 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
   }
   canonicalize(): void {}
   prepareForUpdate(obj: Workload, old: Workload): void {
+    defaultWorkload(this.kind, obj);
     const gen = old.metadata.generation ?? 1;
     obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
   }

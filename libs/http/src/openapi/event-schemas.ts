@@ -2,7 +2,7 @@ import { CORE, META, typeMetaFields } from './meta-schemas';
 import { type Schema, s } from './schema';
 
 /**
- * core/v1 Event, as kube-apiserver publishes it: served (always empty here, see EventHandler) so
+ * core/v1 Event, as kube-apiserver publishes it: served (always empty here, see AlwaysEmptyHandler) so
  * `kubectl explain events` describes what `kubectl describe` and `kubectl events` read.
  */
 export const eventSchemas: Record<string, Schema> = {
