@@ -188,6 +188,12 @@ describe('a build system following the README', () => {
     expect(preview.body.message).toBe(
       'the kind in the data (Trigger) does not match the expected kind (PushPreview)',
     );
+    // A stream no ImageStream can be named gets no push: 422, as a Trigger following it is.
+    const impossible = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'Base:latest' }, spec: { image: digest('c') } });
+    expect(impossible.status).toBe(422);
+    expect(impossible.body.details.causes).toEqual([
+      expect.objectContaining({ field: 'metadata.name', message: expect.stringContaining('Invalid value: "Base:latest": stream name "Base"') }),
+    ]);
     // The kind's own envelope is accepted: the redrive resends the dead letter.
     const redrive = await call('POST', `${trg()}/deliveryredrives`, {
       apiVersion: 'triggers.imagestreamd.io/v1',

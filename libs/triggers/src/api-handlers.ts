@@ -25,6 +25,7 @@ import {
   sequencePositionSql,
   type WatchEventOut,
 } from '@app/persistence';
+import { validateImageStreamName } from '@app/image';
 import { queueNamespaceOrphanCollection } from './delivery-collector';
 import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL, versionDeliveries } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, iso, toDelivery } from './delivery-view';
@@ -281,6 +282,8 @@ export class PushPreviewHandler implements ResourceHandler {
     const errors: FieldError[] = [...validateNamespaceName(namespace)];
     const st = parseStreamTag(name);
     if (!st) errors.push(fieldErr.invalid('metadata.name', name, 'must be of the form <stream>:<tag>'));
+    // A stream no ImageStream can be named never gets a push, as a Trigger following it is refused.
+    else errors.push(...validateImageStreamName(namespace, st.stream).map((e) => fieldErr.invalid('metadata.name', name, `stream name ${JSON.stringify(st.stream)} ${e.detail ?? 'is invalid'}`)));
     const image = b.spec?.image;
     if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), name, errors);
