@@ -492,34 +492,13 @@ spec:
     );
     expect((await call('GET', `${deployments}/web`)).body.spec.replicas).toBe(2);
 
-    // A StatefulSet stored without spec.replicas has apps/v1's default, 1.
-    expect(
-      await ok([
-        'get',
-        'sts',
-        'db',
-        '--subresource=scale',
-        '-n',
-        'scaling',
-        '-o',
-        'jsonpath={.spec.replicas}',
-      ]),
-    ).toBe('1');
+    const dbScale = (jsonpath: string) => ok(['get', 'sts', 'db', '--subresource=scale', '-n', 'scaling', '-o', `jsonpath=${jsonpath}`]);
+    // A StatefulSet created without spec.replicas has apps/v1's default, 1.
+    expect(await dbScale('{.spec.replicas}')).toBe('1');
     expect(await ok(['scale', 'sts', 'db', '--replicas=2', '--current-replicas=1', '-n', 'scaling'])).toBe(
       'statefulset.apps/db scaled\n',
     );
-    expect(
-      await ok([
-        'get',
-        'sts',
-        'db',
-        '--subresource=scale',
-        '-n',
-        'scaling',
-        '-o',
-        'jsonpath={.spec.replicas} {.status.selector}',
-      ]),
-    ).toBe('2 app=db,tier in (a,b)');
+    expect(await dbScale('{.spec.replicas} {.status.selector}')).toBe('2 app=db,tier in (a,b)');
 
     // What kube-apiserver answers: a negative count is the Scale's 422, another uid a 409, a stale version the workload's 409.
     const scaleUrl = `${api.url}/apis/apps/v1/namespaces/scaling/statefulsets/db/scale`;
