@@ -1,5 +1,5 @@
 import { ApiError } from './api-error';
-import { decodeObjectBody } from './object-body';
+import { decodeTypedBody } from './object-body';
 
 const message = (f: () => unknown) => {
   try {
@@ -10,22 +10,22 @@ const message = (f: () => unknown) => {
   return 'no error';
 };
 
-describe('decodeObjectBody', () => {
+describe('decodeTypedBody', () => {
   it('takes absent, null and empty type fields as naming none, and copies the body', () => {
     const body = { kind: null, apiVersion: '', metadata: null, spec: { a: 1 } };
-    const obj = decodeObjectBody<{ metadata?: unknown; spec: { a: number } }>(body, 'ImageStream', 'image.openshift.io/v1');
+    const obj = decodeTypedBody<{ metadata?: unknown; spec: { a: number } }>(body, 'ImageStream', 'image.openshift.io/v1');
     expect(obj.metadata).toEqual({});
     obj.spec.a = 2;
     expect(body.spec.a).toBe(1);
   });
 
   it("refuses another kind or version as the decoder words it, and bodies or metadata that are not objects (400)", () => {
-    expect(message(() => decodeObjectBody({ kind: 'Pod' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the kind in the data (Pod) does not match the expected kind (ImageStream)']);
-    expect(message(() => decodeObjectBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+    expect(message(() => decodeTypedBody({ kind: 'Pod' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the kind in the data (Pod) does not match the expected kind (ImageStream)']);
+    expect(message(() => decodeTypedBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,
       'the API version in the data (v1) does not match the expected API version (image.openshift.io/v1)',
     ]);
-    expect(message(() => decodeObjectBody([], 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the request body must be a JSON object']);
-    expect(message(() => decodeObjectBody({ metadata: [] }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'metadata must be an object']);
+    expect(message(() => decodeTypedBody([], 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the request body must be a JSON object']);
+    expect(message(() => decodeTypedBody({ metadata: [] }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'metadata must be an object']);
   });
 });

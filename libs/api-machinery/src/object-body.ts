@@ -21,10 +21,20 @@ export function checkKindAndVersion(body: TypedBody, kind: string, apiVersion: s
 }
 
 /**
+ * rest.EnsureObjectNamespaceMatchesRequestNamespace, on a create: a namespace the body names
+ * (absent, null and "" name none) must be the request's (400).
+ */
+export function checkNamespaceOnCreate(objectNamespace: unknown, namespace: string): void {
+  if (typeof objectNamespace === 'string' && objectNamespace !== '' && objectNamespace !== namespace) {
+    throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+/**
  * A write body decoded as an object of the resource's kind: a JSON object whose type fields are
  * the resource's (checkKindAndVersion), copied, with `metadata` an object (absent or null: empty).
  */
-export function decodeObjectBody<T extends { metadata?: unknown }>(body: unknown, kind: string, apiVersion: string): T & { metadata: Record<string, unknown> } {
+export function decodeTypedBody<T extends { metadata?: unknown }>(body: unknown, kind: string, apiVersion: string): T & { metadata: Record<string, unknown> } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
   const obj = structuredClone(body) as T & TypedBody;
   checkKindAndVersion(obj, kind, apiVersion);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   checkKindAndVersion,
+  checkNamespaceOnCreate,
   apiVersionOf,
   type FieldError,
   fieldErr,
@@ -137,10 +138,7 @@ function checkCreateEnvelope(info: ResourceInfo, namespace: string, body: unknow
   // The decoder has checked the envelope's types (strings, or null as Go's zero value).
   const b = (typeof body === 'object' && body !== null ? body : {}) as { kind?: string | null; apiVersion?: string | null; metadata?: { namespace?: string | null } | null };
   checkKindAndVersion(b, info.kind, apiVersionOf(info));
-  const ns = b.metadata?.namespace;
-  if (typeof ns === 'string' && ns !== '' && ns !== namespace) {
-    throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  }
+  checkNamespaceOnCreate(b.metadata?.namespace, namespace);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
-  decodeObjectBody,
+  decodeTypedBody,
   type DeleteOptions,
   nowTimestamp,
   refOf,
@@ -33,7 +33,7 @@ export class ImageSignatureHandler implements ResourceHandler {
   constructor(private readonly images: GenericStore<Image>) {}
 
   private decode(body: unknown): ImageSignature {
-    const signature = decodeObjectBody<ImageSignature>(body, this.info.kind, 'image.openshift.io/v1');
+    const signature = decodeTypedBody<ImageSignature>(body, this.info.kind, 'image.openshift.io/v1');
     delete signature.kind;
     delete signature.apiVersion;
     return signature;

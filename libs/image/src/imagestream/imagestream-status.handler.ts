@@ -6,7 +6,7 @@ import {
   appliedResourceVersion,
   checkApplyConfiguration,
   checkNameAgainstUrl,
-  decodeObjectBody,
+  decodeTypedBody,
   omitEmptyMetadata,
   jsonEqual,
   listShapesOf,
@@ -116,7 +116,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   }
 
   private decode(body: unknown, namespace: string, name: string): ImageStream {
-    const obj = decodeObjectBody<ImageStream>(body, this.info.kind, apiVersionOf(this.info));
+    const obj = decodeTypedBody<ImageStream>(body, this.info.kind, apiVersionOf(this.info));
     omitEmptyMetadata(obj.metadata);
     checkNameAgainstUrl(obj, namespace, name);
     return obj;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, decodeObjectBody, generateName, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, checkNamespaceOnCreate, decodeTypedBody, generateName, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
@@ -80,10 +80,8 @@ export class ImageStreamImportHandler implements ResourceHandler {
   }
 
   private decode(namespace: string, body: unknown): ImageStreamImport {
-    const isi = decodeObjectBody<ImageStreamImport>(body, this.info.kind, `${this.info.group}/${this.info.version}`);
-    if (isi.metadata.namespace && isi.metadata.namespace !== namespace) {
-      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
+    const isi = decodeTypedBody<ImageStreamImport>(body, this.info.kind, `${this.info.group}/${this.info.version}`);
+    checkNamespaceOnCreate(isi.metadata.namespace, namespace);
     delete isi.kind;
     delete isi.apiVersion;
     return isi;

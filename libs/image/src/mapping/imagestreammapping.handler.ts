@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
+  checkNamespaceOnCreate,
   type FieldError,
   fieldErr,
   nowTimestamp,
@@ -152,9 +153,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image; registryCheck: boolean } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
     const mapping = structuredClone(body) as ImageStreamMapping;
-    if (mapping.metadata?.namespace && mapping.metadata.namespace !== namespace) {
-      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
+    checkNamespaceOnCreate(mapping.metadata?.namespace, namespace);
     // Upstream's mapping strategy drops the signatures (they are added through images or
     // imagesignatures) in PrepareForCreate, before validation: bad ones are not an error here.
     if (mapping.image && typeof mapping.image === 'object') delete mapping.image.signatures;

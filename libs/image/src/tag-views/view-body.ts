@@ -1,4 +1,4 @@
-import { ApiError, checkNameAgainstUrl, decodeObjectBody, type ApiObject } from '@app/api-machinery';
+import { ApiError, checkNameAgainstUrl, checkNamespaceOnCreate, decodeTypedBody, type ApiObject } from '@app/api-machinery';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,12 +11,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Returns a copy with kind/apiVersion removed and metadata.namespace set.
  */
 export function decodeViewBody<T extends ApiObject>(body: unknown, kind: string, namespace: string, urlName?: string): T {
-  const obj = decodeObjectBody<T>(body, kind, 'image.openshift.io/v1');
+  const obj = decodeTypedBody<T>(body, kind, 'image.openshift.io/v1');
   // An update or patch names its object in the URL: the handler's checkName (absent names too).
   if (urlName !== undefined) checkNameAgainstUrl(obj, namespace, urlName);
-  if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
-    throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  }
+  checkNamespaceOnCreate(obj.metadata.namespace, namespace);
   obj.metadata.namespace = namespace;
   delete obj.kind;
   delete obj.apiVersion;

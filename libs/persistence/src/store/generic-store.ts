@@ -6,7 +6,8 @@ import {
   apiVersionOf,
   checkApplyConfiguration,
   checkNameAgainstUrl,
-  decodeObjectBody,
+  checkNamespaceOnCreate,
+  decodeTypedBody,
   omitEmptyMetadata,
   applyPatchDocument,
   type DeleteOptions,
@@ -338,12 +339,10 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   /** Shape checks every write body gets before any rule runs. */
   private decode(body: unknown, namespace: string): T {
-    const obj = decodeObjectBody<T>(body, this.info.kind, apiVersionOf(this.info));
+    const obj = decodeTypedBody<T>(body, this.info.kind, apiVersionOf(this.info));
     omitEmptyMetadata(obj.metadata);
     if (this.info.namespaced) {
-      if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
-        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
+      checkNamespaceOnCreate(obj.metadata.namespace, namespace);
       obj.metadata.namespace = namespace;
     } else {
       delete obj.metadata.namespace;
