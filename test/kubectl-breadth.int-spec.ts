@@ -438,7 +438,10 @@ spec:
     );
     const scaled = (await call('GET', `${deployments}/web`)).body;
     expect([scaled.spec.replicas, scaled.metadata.generation]).toEqual([3, before.metadata.generation + 1]);
-    expect(scaled.metadata.managedFields.at(-1)).toMatchObject({
+    // Entries sort by time (seconds) then manager name, so a scale within the creating second is not last.
+    const scaleEntries = scaled.metadata.managedFields.filter((e: { subresource?: string }) => e.subresource === 'scale');
+    expect(scaleEntries).toHaveLength(1);
+    expect(scaleEntries[0]).toMatchObject({
       manager: 'kubectl',
       operation: 'Update',
       subresource: 'scale',
