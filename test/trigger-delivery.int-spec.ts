@@ -282,24 +282,47 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(await names('triggers.imagestreamd.io/state<3')).toEqual([]);
   });
 
-  it('refuses private and link-local receivers without retrying, and says why on the trigger', async () => {
-    for (const [name, url, says] of [
-      ['private', 'http://10.255.255.1/hook', 'address 10.255.255.1 is private, in 10.0.0.0/8'],
-      ['metadata', 'http://169.254.169.254/latest', 'address 169.254.169.254 is link-local, in 169.254.0.0/16'],
-      ['ipv6-loopback', 'http://[::1]:9/hook', 'address ::1 is loopback, in ::1/128'],
-    ] as const) {
-      const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name }, spec: { ...triggerSpec('app:latest', { kind: 'Webhook', name }, url) } });
+  const refusedReceivers = [
+    ['private', 'http://10.255.255.1/hook', 'address 10.255.255.1 is private, in 10.0.0.0/8'],
+    ['metadata', 'http://169.254.169.254/latest', 'address 169.254.169.254 is link-local, in 169.254.0.0/16'],
+    ['ipv6-loopback', 'http://[::1]:9/hook', 'address ::1 is loopback, in ::1/128'],
+  ] as const;
+  const refusal = (says: string) =>
+    `${says}: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS); deliveries to private, loopback, link-local and reserved addresses are refused`;
+
+  it('refuses a private, loopback or link-local IP-literal receiver when the trigger is written (422), and stores nothing', async () => {
+    for (const [name, url, says] of refusedReceivers) {
+      const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name }, spec: triggerSpec('app:latest', { kind: 'Webhook', name }, url) });
+      expect(created.status).toBe(422);
+      expect(created.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.delivery.url', message: `Invalid value: "${url}": ${refusal(says)}` }]);
+      expect((await call('GET', `${trg('demo')}/triggers/${name}`)).status).toBe(404);
+    }
+    // An update that points a stored trigger there is refused the same way; the trigger is unchanged.
+    const moved = await call('PATCH', `${trg('demo')}/triggers/first`, { spec: { delivery: { url: 'http://192.168.1.1/x' } } }, 'application/merge-patch+json');
+    expect(moved.status).toBe(422);
+    expect(moved.body.message).toContain('address 192.168.1.1 is private, in 192.168.0.0/16');
+    expect((await call('GET', `${trg('demo')}/triggers/first`)).body.spec.delivery.url).toBe(rx.url('/first'));
+  });
+
+  it('refuses at dial time, without retrying, a receiver stored while its address was allow-listed, and says why on the trigger', async () => {
+    // Stored (paused) under a wider allow-list; the allow-list then narrows back to 127.0.0.1.
+    await server.startApi({ TRIGGER_ALLOWED_CIDRS: '127.0.0.1,10.255.255.1,169.254.169.254,::1' });
+    for (const [name, url] of refusedReceivers) {
+      const created = await call('POST', `${trg('demo')}/triggers`, { metadata: { name }, spec: { ...triggerSpec('app:latest', { kind: 'Webhook', name }, url), paused: true } });
       expect(created.status).toBe(201);
+    }
+    await server.startApi();
+    for (const [name, , says] of refusedReceivers) {
+      // Unpausing keeps the URL: the write is accepted, and the fire it causes is refused when dialled.
+      expect((await call('PATCH', `${trg('demo')}/triggers/${name}`, { spec: { paused: false } }, 'application/merge-patch+json')).status).toBe(200);
       const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', name))[0], (x) => x?.status.state === 'dead', 10000);
       expect(d.status.attemptHistory).toHaveLength(1);
       // The error says what kind of address it is and why it is refused.
-      expect(d.status.attemptHistory[0].error).toBe(
-        `${says}: not allowed unless allow-listed (TRIGGER_ALLOWED_CIDRS); deliveries to private, loopback, link-local and reserved addresses are refused`,
-      );
+      expect(d.status.attemptHistory[0].error).toBe(refusal(says));
       const t = await pollUntil(() => getTrigger(server.url, 'demo', name), (x) => findCondition(x, 'DeadLettered')?.status === 'True');
       expect(findCondition(t, 'DeadLettered')).toMatchObject({ status: 'True', reason: 'AddressNotAllowed' });
     }
-  });
+  }, 60000);
 
   it('serves the tag-change feed after a cursor', async () => {
     const all = await call('GET', `${trg('demo')}/tagchangeevents`);

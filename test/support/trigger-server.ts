@@ -13,8 +13,11 @@ export interface TriggerServer {
   output(): string;
   /** Stops the api process with `signal` (SIGKILL to crash it); the database and the queues stay. */
   stopApi(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts a new api process with the same environment (same database, same queues), stopping a running one first. */
-  startApi(): Promise<void>;
+  /**
+   * Starts a new api process with the same environment (same database, same queues), stopping a
+   * running one first; `env` overrides parts of it for this process only.
+   */
+  startApi(env?: Record<string, string>): Promise<void>;
   /** Stops the api process and drops the database. */
   close(): Promise<void>;
 }
@@ -37,7 +40,7 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
     TRIGGER_RELAY_INTERVAL_MS: '10',
     ...env,
   };
-  const start = () => startApiProcess(processEnv, ['--with-worker']);
+  const start = (overrides: Record<string, string> = {}) => startApiProcess({ ...processEnv, ...overrides }, ['--with-worker']);
   let api: ApiProcess;
   try {
     api = await start();
@@ -58,9 +61,9 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
     databaseUrl: db.url,
     output: () => api.output(),
     stopApi,
-    async startApi() {
+    async startApi(env?: Record<string, string>) {
       await stopApi();
-      api = await start();
+      api = await start(env);
       stopped = undefined;
     },
     async close() {

@@ -92,6 +92,16 @@ export class AddressPolicy {
     );
   }
 
+  /**
+   * Why a URL whose host is an IP address literal is refused, or null (also for host names: what
+   * those resolve to is known only when a delivery dials them, and is checked then).
+   */
+  literalRefusal(url: URL): string | null {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) === 0 || this.hostAllowed(host)) return null;
+    return this.refusal(host);
+  }
+
   hostAllowed(host: string): boolean {
     return this.allowedHosts.includes(host.toLowerCase());
   }

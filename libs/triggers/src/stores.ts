@@ -12,6 +12,7 @@ import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { jsonEqual } from '@app/api-machinery';
 import { validateWorkloadShape } from './workload-validation';
 import type { LocalImageNames } from './image-lookup';
+import type { AddressPolicy } from './ssrf';
 
 interface Subscription {
   from_namespace: string;
@@ -51,13 +52,14 @@ export async function requestEvaluationOfFollowedTags(q: Queryable, stream: Imag
   );
 }
 
-export function createTriggerStores(db: Database) {
+/** `addresses`: the SSRF policy deliveries use, checked against IP-literal delivery URLs on write. */
+export function createTriggerStores(db: Database, addresses?: AddressPolicy) {
   const table = new TableStorage<Trigger>('triggers', true);
   const fromOf = (t: Trigger) => {
     const st = parseStreamTag(t.spec.from.name);
     return st ? { from_namespace: t.spec.from.namespace || t.metadata.namespace!, stream: st.stream, tag: st.tag } : null;
   };
-  const store = new GenericStore<Trigger>(triggersInfo, db, table, new TriggerStrategy(), {
+  const store = new GenericStore<Trigger>(triggersInfo, db, table, new TriggerStrategy(addresses), {
     async afterWrite(tx, obj, old) {
       const sub = fromOf(obj);
       await writeSubscriptions(tx, 'Trigger', obj, sub ? [sub] : []);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy, validateTrigger } from './trigger.strategy';
+import { AddressPolicy } from './ssrf';
 import type { Trigger, TriggerSecret } from './trigger.types';
 
 const trigger = (
@@ -134,5 +135,30 @@ describe('name rules added after a trigger was stored ratchet on update', () => 
   it('an update that changes one is checked', () => {
     const moved = { ...stored, spec: { ...stored.spec, from: { kind: 'ImageStreamTag' as const, name: 'Other:latest' } } };
     expect(strategy.validateUpdate(moved, stored).map((e) => e.field)).toEqual(['spec.from.name']);
+  });
+});
+
+describe('trigger spec.delivery.url against the SSRF policy', () => {
+  const policy = new AddressPolicy(['127.0.0.1'], ['10.9.9.9']);
+  const urlErrors = (url: string, old?: Trigger) =>
+    validateTrigger(trigger({}, { url, secretRef: { name: 'k' } }), old, policy).map((e) => `${e.field}: ${e.detail}`);
+
+  it.each([
+    ['http://10.0.0.7/hook', 'address 10.0.0.7 is private, in 10.0.0.0/8'],
+    ['http://[fe80::1]:8080/', 'address fe80::1 is link-local, in fe80::/10'],
+    ['https://[::ffff:192.168.0.1]/', 'address ::ffff:c0a8:1 is private, in 192.168.0.0/16'],
+  ])('refuses the IP literal in %s', (url, says) => {
+    expect(urlErrors(url)).toEqual([expect.stringMatching(new RegExp(`^spec\\.delivery\\.url: ${says.replace(/[.[\]()/]/g, '\\$&')}: not allowed`))]);
+  });
+
+  it.each(['http://127.0.0.1:9/hook', 'http://10.9.9.9/x', 'https://ci.internal/hook', 'https://8.8.8.8/x'])(
+    'accepts %s: allow-listed, a host name (resolved when dialled) or a public address',
+    (url) => expect(urlErrors(url)).toEqual([]),
+  );
+
+  it('leaves a stored URL alone on update (the allow-list may have narrowed since)', () => {
+    const stored = trigger({}, { url: 'http://10.0.0.7/hook', secretRef: { name: 'k' } });
+    expect(urlErrors('http://10.0.0.7/hook', stored)).toEqual([]);
+    expect(urlErrors('http://10.0.0.8/hook', stored)).toHaveLength(1);
   });
 });

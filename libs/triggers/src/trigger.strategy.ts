@@ -6,6 +6,7 @@ import { credentialHeaderWarnings } from './credential-headers';
 import { reenabledConditions } from './endpoint-disabled';
 import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
+import type { AddressPolicy } from './ssrf';
 import { SECRET_HEADER_PREFIX, type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -54,7 +55,7 @@ function fromStreamNameProblems(name: string, stream: string, namespace: string)
  * stream's, a Deployment target's) are checked only where the update changes that field, so a
  * stored trigger can still be paused, edited or have its /status written.
  */
-export function validateTrigger(t: Trigger, old?: Trigger): FieldError[] {
+export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPolicy): FieldError[] {
   const errors: FieldError[] = [];
   const spec = t.spec as Partial<Trigger['spec']> | undefined;
   if (typeof spec !== 'object' || spec === null) return [fieldErr.required('spec')];
@@ -108,6 +109,11 @@ export function validateTrigger(t: Trigger, old?: Trigger): FieldError[] {
         errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must use http or https'));
       }
       if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must not carry credentials'));
+      // An IP literal the SSRF policy refuses could never be delivered to: refused now rather
+      // than dead-lettered at the first fire. A stored URL (the allow-list narrowed since) stays
+      // editable; its deliveries are refused when dialled.
+      const refused = url && addresses && delivery.url !== old?.spec?.delivery?.url ? addresses.literalRefusal(url) : null;
+      if (refused) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), refused));
     }
     // Every delivery is signed (Standard Webhooks): a URL without a signing secret is refused.
     if (delivery.secretRef === undefined || delivery.secretRef === null) errors.push(fieldErr.required('spec.delivery.secretRef', 'deliveries are always signed'));
@@ -173,13 +179,16 @@ function dropNullSpecFields(obj: Trigger): void {
 
 /** Trigger main path: status is the controller's; generation bumps on spec change. */
 export class TriggerStrategy implements ResourceStrategy<Trigger> {
+  /** `addresses`: the delivery SSRF policy, applied to IP-literal URLs when they are written. */
+  constructor(private readonly addresses?: AddressPolicy) {}
+
   prepareForCreate(obj: Trigger): void {
     dropNullSpecFields(obj);
     obj.status = {};
     obj.metadata.generation = 1;
   }
   validate(obj: Trigger): FieldError[] {
-    return [...validateDns1123SubdomainName(obj.metadata.name), ...validateTrigger(obj)];
+    return [...validateDns1123SubdomainName(obj.metadata.name), ...validateTrigger(obj, undefined, this.addresses)];
   }
   canonicalize(obj: Trigger): void {
     if (obj.spec.from && (obj.spec.from.namespace === '' || obj.spec.from.namespace === null)) delete obj.spec.from.namespace;
@@ -197,7 +206,7 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
     }
   }
   validateUpdate(obj: Trigger, old: Trigger): FieldError[] {
-    return validateTrigger(obj, old);
+    return validateTrigger(obj, old, this.addresses);
   }
   /** Credential-looking spec.delivery.headers are accepted with a warning pointing at the TriggerSecret. */
   warnings(obj: Trigger): string[] {

@@ -8,6 +8,7 @@ import { TriggerEvaluator } from './evaluator';
 import { LocalImageNames } from './image-lookup';
 import { scalableWorkloads, workloadKinds, workloadScaleInfo } from './resource-infos';
 import { WorkloadScaleHandler } from './workload-scale';
+import { AddressPolicy } from './ssrf';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
 import { ImageApiModule, StreamSpecListeners } from '@app/image';
 
@@ -39,7 +40,7 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
           chainDepthBudget: config.chainDepthBudget,
           deliveryLeaseMs: config.jobLockMs,
         });
-        const stores = createTriggerStores(db);
+        const stores = createTriggerStores(db, new AddressPolicy(config.allowedCidrs, config.allowedHosts));
         registry.register(stores.store);
         registry.register(stores.status);
         registry.register(stores.secrets);
