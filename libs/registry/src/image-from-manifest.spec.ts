@@ -199,7 +199,7 @@ describe('imageFromManifest: lists and indexes', () => {
     expect(image).not.toHaveProperty('dockerImageConfig');
   });
 
-  it('lists children with platform, variant only when set; a list carries no layer-order annotation', () => {
+  it('lists children with platform, variant only when set; a pushed list has an empty layer order, as the integrated registry records it', () => {
     const image = imageFromManifest({
       digest: dockerManifestList.digest,
       rawManifest: dockerManifestList.raw,
@@ -208,7 +208,11 @@ describe('imageFromManifest: lists and indexes', () => {
       now,
       annotations: registryPushedImageAnnotations(),
     });
-    expect(image.metadata.annotations).toEqual({ 'image.openshift.io/manifestBlobStored': 'true', 'openshift.io/image.managed': 'true' });
+    expect(image.metadata.annotations).toEqual({
+      'image.openshift.io/dockerLayersOrder': '',
+      'image.openshift.io/manifestBlobStored': 'true',
+      'openshift.io/image.managed': 'true',
+    });
     expect(image.dockerImageManifests).toEqual([
       {
         digest: schema2Manifest.digest,

@@ -156,9 +156,11 @@ function fromManifestList(
   input: ImageFromManifestInput,
 ): ParsedImage {
   const base = envelope(input, mediaType, list);
-  // A list has no layers, so nothing says their order (upstream ReorderImageLayers stops early).
+  // A list has no layers, so it has no layer order: the integrated registry's manifest-list
+  // handler reports an empty one, and the Image it creates keeps the annotation with that empty
+  // value (nothing upstream fills or drops it for a list). Imports pass no such annotation.
   const annotations: Record<string, string> | undefined = 'annotations' in base.metadata ? base.metadata.annotations : undefined;
-  if (annotations) delete annotations[ImageAnnotations.dockerLayersOrder];
+  if (annotations && ImageAnnotations.dockerLayersOrder in annotations) annotations[ImageAnnotations.dockerLayersOrder] = '';
   return {
     ...base,
     dockerImageMetadata: {
