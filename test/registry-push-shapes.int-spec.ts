@@ -1,5 +1,5 @@
 import { call } from '@app/testing';
-import { MediaTypes } from '@app/registry';
+import { digestOf, MediaTypes } from '@app/registry';
 import { putImage, registryStackFixture, skopeoDelete, waitFor } from './ingest-harness';
 import { describeWithRegistry, skopeoCopy } from './support/registry';
 
@@ -90,6 +90,41 @@ describeWithRegistry('pushed image shapes as OpenShift records them (real docker
       }
     }
     expect((await get('imagestreams/multi')).body.status.tags.map((t: { tag: string }) => t.tag)).toEqual(['oci', 'v2s2']);
+  });
+
+  it('an index naming another index (distribution accepts it): tagged, both Images recorded, the layers view walks down to the images', async () => {
+    const inner = await fixture.layout().addIndex('inner', [
+      { seed: 'push-shapes-inner', architecture: 'amd64' },
+      { seed: 'push-shapes-inner', architecture: 'arm64' },
+    ]);
+    const registryUrl = fixture.stack().registry!.url;
+    const putManifest = async (body: Buffer, reference: string) => {
+      const res = await fetch(`${registryUrl}/v2/${NS}/nested/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': MediaTypes.ociIndex }, body });
+      expect(res.status).toBe(201);
+    };
+    // What a client pushing it does: the images, then the inner index, by digest; the outer index by tag.
+    for (const child of inner.images) await putImage(registryUrl, `${NS}/nested`, fixture.layout().dir, child, child.manifestDigest);
+    await putManifest(inner.index, inner.indexDigest);
+    const outer = (platform?: object) =>
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [{ mediaType: MediaTypes.ociIndex, digest: inner.indexDigest, size: inner.indexSize, ...(platform ? { platform } : {}) }] }));
+    const withPlatform = outer({ architecture: 'amd64', os: 'linux' });
+    await putManifest(withPlatform, 'v1');
+    await settled('nested', 'manifest-push', 1, 'v1');
+    // Was: ignored as unsupported, so the tag never appeared.
+    const tagged = (await get('imagestreamtags/nested:v1')).body.image;
+    expect(tagged.metadata.name).toBe(digestOf(withPlatform));
+    expect(tagged.dockerImageManifests).toEqual([
+      { digest: inner.indexDigest, mediaType: MediaTypes.ociIndex, manifestSize: inner.indexSize, architecture: 'amd64', os: 'linux' },
+    ]);
+    expect((await image(inner.indexDigest)).dockerImageManifests.map((m: { digest: string }) => m.digest)).toEqual(inner.images.map((i) => i.manifestDigest));
+    const layers = (await get('imagestreams/nested/layers')).body;
+    expect(Object.keys(layers.images).sort()).toEqual([digestOf(withPlatform), inner.indexDigest, ...inner.images.map((i) => i.manifestDigest)].sort());
+    // An entry without a platform has no architecture/os to take: the Image is invalid, as it is
+    // for openshift-apiserver (whose registry then refuses the push); here the event is ignored with the reason.
+    await putManifest(outer(), 'bare');
+    await settled('nested', 'manifest-push', 1, 'bare');
+    const row = await fixture.stack().pg.query(`SELECT state, reason FROM registry_events WHERE repository = $1 AND tag = 'bare'`, [`${NS}/nested`]);
+    expect(row.rows).toEqual([{ state: 'ignored', reason: expect.stringContaining('image.dockerImageManifests[0].architecture: Required value') }]);
   });
 
   it('a manifest deleted by digest, then pushed again to its tag: the tag comes back with one new entry', async () => {

@@ -1,6 +1,5 @@
 import { digestOf } from './digest';
 import { fetchImage, type ImageSource } from './fetch-image';
-import { UnsupportedManifestError } from './manifest-errors';
 import { MediaTypes } from './media-types';
 import type { FetchedManifest } from './registry-client';
 import { RegistryNotFoundError } from './registry-errors';
@@ -125,13 +124,13 @@ describe('fetchImage', () => {
     ]);
   });
 
-  it('refuses a nested index and surfaces missing children as not found', async () => {
+  it('records a nested index as a list Image, without reading its children; surfaces missing children as not found', async () => {
     const nested = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
         mediaType: MediaTypes.ociIndex,
         manifests: [
-          { mediaType: MediaTypes.ociIndex, digest: ociIndexNoType.digest, size: ociIndexNoType.size },
+          { mediaType: MediaTypes.ociIndex, digest: ociIndexNoType.digest, size: ociIndexNoType.size, platform: { architecture: 'amd64', os: 'linux' } },
         ],
       }),
     );
@@ -146,7 +145,15 @@ describe('fetchImage', () => {
       },
       [],
     );
-    await expect(fetchImage(source, 'myproject/app', 'nested')).rejects.toThrow(UnsupportedManifestError);
+    // Was: UnsupportedManifestError, so the push was ignored and its tag never appeared.
+    const { image, children } = await fetchImage(source, 'myproject/app', 'nested', { now });
+    expect(image.dockerImageManifests).toEqual([
+      { digest: ociIndexNoType.digest, mediaType: MediaTypes.ociIndex, manifestSize: ociIndexNoType.size, architecture: 'amd64', os: 'linux' },
+    ]);
+    expect(children.map((c) => [c.metadata.name, c.dockerImageManifestMediaType, c.dockerImageManifests?.length])).toEqual([
+      [ociIndexNoType.digest, MediaTypes.ociIndex, 2],
+    ]);
+    expect(source.reads).toEqual(['manifest nested', `manifest ${ociIndexNoType.digest}`]);
     await expect(fetchImage(source, 'myproject/app', 'missing')).rejects.toThrow(RegistryNotFoundError);
   });
 });

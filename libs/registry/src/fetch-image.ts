@@ -27,8 +27,9 @@ export interface FetchedImage {
 
 /**
  * Reads `repository:reference` into Images: manifest + config for a single image; for a list or
- * index, the parent plus every child manifest fetched by digest. Nested indexes, schema1 and unknown
- * types throw UnsupportedManifestError; registry failures surface as the client's typed errors.
+ * index, the parent plus every child manifest fetched by digest (a child index without its own
+ * children). Schema1 and unknown types throw UnsupportedManifestError; registry failures surface
+ * as the client's typed errors.
  */
 export async function fetchImage(
   client: ImageSource,
@@ -57,9 +58,15 @@ export async function fetchImage(
     digests.map(async (digest) => {
       const child = await client.getManifest(repository, digest);
       const childParsed = parseManifest(child.raw, child.mediaType);
+      if (childParsed.kind === 'list') {
+        // A nested index: distribution accepts it and OpenShift records it as an Image with its own
+        // dockerImageManifests. Its children were pushed by digest before it (distribution checks
+        // they exist), and each push records its own Image.
+        return imageFromParsedManifest(childParsed, { ...base, digest: child.digest, rawManifest: child.raw, mediaType: child.mediaType });
+      }
       if (childParsed.kind !== 'image') {
         throw new UnsupportedManifestError(
-          `${repository}@${digest}: a list/index child must be an image manifest, got ${childParsed.mediaType}`,
+          `${repository}@${digest}: a list/index child must be an image manifest or an index, got ${childParsed.mediaType}`,
           childParsed.mediaType,
         );
       }
