@@ -119,6 +119,11 @@ describeWithRegistry('pushed image shapes as OpenShift records them (real docker
     expect((await image(inner.indexDigest)).dockerImageManifests.map((m: { digest: string }) => m.digest)).toEqual(inner.images.map((i) => i.manifestDigest));
     const layers = (await get('imagestreams/nested/layers')).body;
     expect(Object.keys(layers.images).sort()).toEqual([digestOf(withPlatform), inner.indexDigest, ...inner.images.map((i) => i.manifestDigest)].sort());
+    // ImageStreamImage finds what the layers view reaches, the images of the inner index too (was: 404).
+    for (const name of [inner.indexDigest, ...inner.images.map((i) => i.manifestDigest)]) {
+      const isimage = await get(`imagestreamimages/nested@${name}`);
+      expect([isimage.status, isimage.body.image?.metadata?.name]).toEqual([200, name]);
+    }
     // An entry without a platform has no architecture/os to take: the Image is invalid, as it is
     // for openshift-apiserver (whose registry then refuses the push); here the event is ignored with the reason.
     await putManifest(outer(), 'bare');

@@ -139,13 +139,22 @@ export class TagViewQueries {
     return rows.map((r) => r.image);
   }
 
-  /** Child manifests of the manifest lists in a stream's history (they are part of the stream's layers view). */
+  /**
+   * Child manifests of the manifest lists in a stream's history, at any depth (an index may name an
+   * index): the images the stream's layers view reaches, as upstream's walks down the children.
+   */
   async historyChildManifests(q: Queryable, streamUid: string): Promise<string[]> {
     const rows = await q.query<{ digest: string }>(
-      `SELECT DISTINCT m->>'digest' AS digest
-         FROM (SELECT DISTINCT image FROM image_stream_tag_events WHERE stream_uid = $1 AND image <> '') h
-         JOIN images i ON i.name = h.image
-         CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.body->'dockerImageManifests', '[]'::jsonb)) m`,
+      `WITH RECURSIVE history AS (
+         SELECT DISTINCT image AS name FROM image_stream_tag_events WHERE stream_uid = $1 AND image <> ''
+       ), reached(digest) AS (
+         SELECT m->>'digest' FROM history h JOIN images i ON i.name = h.name
+          CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.body->'dockerImageManifests', '[]'::jsonb)) m
+         UNION
+         SELECT m->>'digest' FROM reached r JOIN images i ON i.name = r.digest
+          CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.body->'dockerImageManifests', '[]'::jsonb)) m
+       )
+       SELECT digest FROM reached`,
       [streamUid],
     );
     return rows.map((r) => r.digest).filter((d) => typeof d === 'string' && d !== '');
