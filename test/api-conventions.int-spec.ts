@@ -211,6 +211,25 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=abc`)).status).toBe(400);
   });
 
+  it('`limit` and `timeoutSeconds` decode as apimachinery converts query parameters: Go ParseInt, its error a 400 in its words; a negative value is an int64 too', async () => {
+    const refused = async (query: string) => {
+      const res = await call('GET', `${ns()}/imagestreams?${query}`);
+      return [query, res.status, res.body.reason, res.body.message];
+    };
+    expect(await refused('limit=abc')).toEqual(['limit=abc', 400, 'BadRequest', 'strconv.ParseInt: parsing "abc": invalid syntax']);
+    expect(await refused('limit=')).toEqual(['limit=', 400, 'BadRequest', 'strconv.ParseInt: parsing "": invalid syntax']);
+    expect(await refused('limit=99999999999999999999')).toEqual(['limit=99999999999999999999', 400, 'BadRequest', 'strconv.ParseInt: parsing "99999999999999999999": value out of range']);
+    expect(await refused('timeoutSeconds=1.5')).toEqual(['timeoutSeconds=1.5', 400, 'BadRequest', 'strconv.ParseInt: parsing "1.5": invalid syntax']);
+    expect(await refused('watch=1&timeoutSeconds=x')).toEqual(['watch=1&timeoutSeconds=x', 400, 'BadRequest', 'strconv.ParseInt: parsing "x": invalid syntax']);
+    // A list does not use timeoutSeconds; a negative one decodes, so the list is served.
+    const negative = await call('GET', `${ns()}/imagestreams?timeoutSeconds=-5&limit=-1`);
+    expect([negative.status, negative.body.kind]).toEqual([200, 'ImageStreamList']);
+    // A watch given a negative timeout ends at once (Go's timer fires at once), with no error.
+    const watch = await fetch(`${ns()}/imagestreams?watch=1&resourceVersion=0&timeoutSeconds=-1`);
+    expect(watch.status).toBe(200);
+    await watch.text();
+  });
+
   it('boolean query parameters decode as apimachinery does: `watch=True` (Python clients) is a watch, `force=True` forces', async () => {
     const url = `${api.base}/namespaces/bools/imagestreams`;
     expect((await call('POST', url, { metadata: { name: 'b1' } })).status).toBe(201);

@@ -37,26 +37,29 @@ function bool(q: Query, name: string): boolean {
   return boolValue(queryValue(q, name));
 }
 
-function nonNegativeInt(q: Query, name: string): number | undefined {
+/**
+ * An int64 query parameter (`limit`, `timeoutSeconds`) as apimachinery's query conversion reads
+ * one: Go's strconv.ParseInt in base 10 (a sign allowed; present but empty does not parse), its
+ * error answered as a 400 in Go's words, as kube-apiserver's list handler wraps it.
+ */
+function int64Param(q: Query, name: string): number | undefined {
   const v = queryValue(q, name);
-  if (v === undefined || v === '') return undefined;
-  // int64 in Go: a longer value does not decode.
-  if (!/^\d+$/.test(v) || BigInt(v) > 9223372036854775807n) throw ApiError.badRequest(`${name}: invalid value "${v}": must be a non-negative integer`);
-  return Number(v);
+  if (v === undefined) return undefined;
+  if (!/^[+-]?\d+$/.test(v)) throw ApiError.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw ApiError.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  return Number(n);
 }
 
-/**
- * `limit`: an int64 as Go's ParseInt reads it (a sign allowed). Only a positive limit pages: the
- * storage layer pages when `limit > 0`, so zero or a negative value lists everything.
- */
+/** A string as Go's %q (strconv.Quote) shows it, for the ASCII a query value usually is. */
+function goQuote(v: string): string {
+  return JSON.stringify(v);
+}
+
+/** `limit`: only a positive limit pages (the storage layer pages when `limit > 0`), so zero or a negative value lists everything. */
 function limitOf(q: Query): number | undefined {
-  const v = queryValue(q, 'limit');
-  if (v === undefined || v === '') return undefined;
-  if (!/^[+-]?\d+$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n) {
-    throw ApiError.badRequest(`limit: invalid value "${v}": must be an integer`);
-  }
-  const limit = Number(v);
-  return limit > 0 ? limit : undefined;
+  const limit = int64Param(q, 'limit');
+  return limit !== undefined && limit > 0 ? limit : undefined;
 }
 
 const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
@@ -70,7 +73,7 @@ function validateListParams(q: Query): void {
   const rv = queryValue(q, 'resourceVersion') ?? '';
   // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too).
   if (rv !== '' && !/^\d+$/.test(rv)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
-  nonNegativeInt(q, 'timeoutSeconds');
+  int64Param(q, 'timeoutSeconds');
   const match = queryValue(q, 'resourceVersionMatch') ?? '';
   const cont = queryValue(q, 'continue') ?? '';
   const initialEvents = queryValue(q, 'sendInitialEvents');
@@ -143,8 +146,9 @@ export function watchParamsOf(q: Query): WatchParams {
   }
   return {
     resourceVersion: rv || undefined,
-    // 0 means "the server's default", as in kube-apiserver (not "end at once").
-    timeoutSeconds: nonNegativeInt(q, 'timeoutSeconds') || undefined,
+    // 0 means "the server's default", as in kube-apiserver (not "end at once"); a negative
+    // timeout ends the watch at once, as Go's timer given a negative duration fires at once.
+    timeoutSeconds: int64Param(q, 'timeoutSeconds') || undefined,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks'),
     sendInitialEvents: queryValue(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
   };
