@@ -211,7 +211,7 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/app?resourceVersion=abc`)).status).toBe(400);
   });
 
-  it('`limit` and `timeoutSeconds` decode as apimachinery converts query parameters: Go ParseInt, its error a 400 in its words; a negative value is an int64 too', async () => {
+  it('`limit` and `timeoutSeconds` decode as apimachinery converts query parameters (Go ParseInt, its error a 400 in its words; a negative value is an int64 too), `resourceVersion` as the storage versioner parses it', async () => {
     const refused = async (query: string) => {
       const res = await call('GET', `${ns()}/imagestreams?${query}`);
       return [query, res.status, res.body.reason, res.body.message];
@@ -224,6 +224,14 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     // A list does not use timeoutSeconds; a negative one decodes, so the list is served.
     const negative = await call('GET', `${ns()}/imagestreams?timeoutSeconds=-5&limit=-1`);
     expect([negative.status, negative.body.kind]).toEqual([200, 'ImageStreamList']);
+    // resourceVersion: the storage versioner's ParseUint wording (kube-apiserver answers it as a 500,
+    // kubernetes/kubernetes#101350; a 400 here, as the fix proposed upstream does), on lists, watches and gets.
+    const rvWording = (v: string, why: string) => `resourceVersion: Invalid value: "${v}": strconv.ParseUint: parsing "${v}": ${why}`;
+    expect(await refused('resourceVersion=abc')).toEqual(['resourceVersion=abc', 400, 'BadRequest', rvWording('abc', 'invalid syntax')]);
+    expect(await refused('watch=1&resourceVersion=-1')).toEqual(['watch=1&resourceVersion=-1', 400, 'BadRequest', rvWording('-1', 'invalid syntax')]);
+    expect(await refused('resourceVersion=99999999999999999999')).toEqual(['resourceVersion=99999999999999999999', 400, 'BadRequest', rvWording('99999999999999999999', 'value out of range')]);
+    const get = await call('GET', `${ns()}/imagestreams/app?resourceVersion=1x`);
+    expect([get.status, get.body.message]).toEqual([400, rvWording('1x', 'invalid syntax')]);
     // A watch given a negative timeout ends at once (Go's timer fires at once), with no error.
     const watch = await fetch(`${ns()}/imagestreams?watch=1&resourceVersion=0&timeoutSeconds=-1`);
     expect(watch.status).toBe(200);

@@ -17,6 +17,7 @@ import {
 } from '@app/api-machinery';
 import { fieldValidationOf } from './openapi/field-validation';
 import { firstValue } from './query-value';
+import { checkResourceVersionParam } from './resource-version-param';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -72,7 +73,7 @@ const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
 function validateListParams(q: Query): void {
   const rv = queryValue(q, 'resourceVersion') ?? '';
   // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too).
-  if (rv !== '' && !/^\d+$/.test(rv)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+  if (rv !== '') checkResourceVersionParam(rv);
   int64Param(q, 'timeoutSeconds');
   const match = queryValue(q, 'resourceVersionMatch') ?? '';
   const cont = queryValue(q, 'continue') ?? '';
@@ -141,9 +142,7 @@ export function isWatch(q: Query): boolean {
 
 export function watchParamsOf(q: Query): WatchParams {
   const rv = queryValue(q, 'resourceVersion');
-  if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
-    throw ApiError.badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
-  }
+  if (rv !== undefined && rv !== '') checkResourceVersionParam(rv);
   return {
     resourceVersion: rv || undefined,
     // 0 means "the server's default", as in kube-apiserver (not "end at once"); a negative

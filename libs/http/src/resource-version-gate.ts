@@ -1,5 +1,6 @@
 import { ApiError } from '@app/api-machinery';
 import { currentResourceVersion, type Database } from '@app/persistence';
+import { checkResourceVersionParam } from './resource-version-param';
 
 /** How long a read asking for a future resourceVersion waits for it (kube-apiserver's watch cache: 3 s). */
 const WAIT_MS = 3000;
@@ -13,7 +14,7 @@ const POLL_MS = 50;
  */
 export async function awaitResourceVersion(db: Database, requested: string | undefined, waitMs = WAIT_MS): Promise<void> {
   if (requested === undefined || requested === '' || requested === '0') return;
-  if (!/^\d+$/.test(requested)) throw ApiError.badRequest(`resourceVersion: Invalid value: "${requested}": must be a non-negative integer`);
+  checkResourceVersionParam(requested);
   const wanted = BigInt(requested);
   const deadline = Date.now() + waitMs;
   for (;;) {
