@@ -1119,10 +1119,9 @@ describe('fuzzed bad input: never a 5xx, always a Status, nothing changed', () =
       for (const body of ['null', '[]', '"x"', '5', 'true']) {
         const res = await send('POST', at(`${TRIGGERS}/namespaces/${NS}/deliveryredrives`), body);
         expectClean(`POST deliveryredrives ${body}`, res);
-        expect([res.status, res.body.message]).toEqual([
-          400,
-          expect.stringMatching(/^the request body must be an object, not /),
-        ]);
+        // null is refused with our own wording; the rest as kube-apiserver's decoder words them.
+        const wording = body === 'null' ? /^the request body must be an object, not null$/ : /^the object provided is unrecognized \(must be of type DeliveryRedrive\): /;
+        expect([res.status, res.body.message]).toEqual([400, expect.stringMatching(wording)]);
         const put = await send('PUT', at(`${IMAGES}/namespaces/${NS}/imagestreams/is0`), body);
         expect(put.status).toBe(400);
       }

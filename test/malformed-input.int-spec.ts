@@ -5,6 +5,10 @@ import { startTestApi, type TestApi } from './support/api-server';
  * Input a decoder or Postgres cannot take gets a 4xx Status and changes nothing (never a 5xx):
  * found by throwing malformed bodies, names and query values at every endpoint.
  */
+
+/** The Go type kube-apiserver's decoder reads a body into to find its kind, as its errors print it. */
+const kindProbe = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
 describe('malformed input is a 4xx, never a 5xx', () => {
   let api: TestApi;
   const ns = () => `${api.base}/namespaces/bad`;
@@ -106,11 +110,36 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     // A null DeliveryRedrive read as "no spec": it redrove the whole namespace, then answered 500.
     for (const body of ['null', '[]', '"x"', '5']) {
       const redrive = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bad/deliveryredrives`, body);
-      expect([redrive.status, redrive.body.kind, redrive.body.message]).toEqual([400, 'Status', expect.stringMatching(/^the request body must be an object, not /)]);
+      const wording = body === 'null' ? /^the request body must be an object, not null$/ : /^the object provided is unrecognized \(must be of type DeliveryRedrive\): /;
+      expect([redrive.status, redrive.body.kind, redrive.body.message]).toEqual([400, 'Status', expect.stringMatching(wording)]);
       expect((await call('PUT', `${ns()}/imagestreams/app`, body)).status).toBe(400);
     }
     const yaml = await call('POST', `${ns()}/imagestreams`, '- a\n- b\n', 'application/yaml');
-    expect([yaml.status, yaml.body.message]).toEqual([400, 'the request body must be an object, not a list']);
+    expect([yaml.status, yaml.body.message]).toEqual([400, `the object provided is unrecognized (must be of type ImageStream): couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type ${kindProbe} (2d20610a2d20620a)`]);
+  });
+
+  it('a create or update body that is not JSON, or not an object, is 400 worded as kube-apiserver words it: Go\'s decoder error, then the body\'s first 30 bytes', async () => {
+    const unrecognized = (kind: string, reason: string, summary: string) =>
+      `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${reason} (${summary})`;
+    const cases: [string, string, string, string][] = [
+      ['POST', `${ns()}/imagestreams`, '{', unrecognized('ImageStream', 'unexpected end of JSON input', '{')],
+      ['POST', `${ns()}/imagestreams`, '', unrecognized('ImageStream', 'unexpected end of JSON input', '<empty>')],
+      ['POST', `${ns()}/imagestreams`, '{"metadata":{"name":"x"},}', unrecognized('ImageStream', "invalid character '}' looking for beginning of object key string", '{"metadata":{"name":"x"},}')],
+      [
+        'POST',
+        `${ns()}/imagestreams`,
+        '{"metadata":{"name":"a-very-long-name"}} trailing',
+        unrecognized('ImageStream', "invalid character 't' after top-level value", '{"metadata":{"name":"a-very-lo ...'),
+      ],
+      ['PUT', `${ns()}/imagestreams/app`, 'app', unrecognized('ImageStream', "invalid character 'a' looking for beginning of value", '617070')],
+      ['PUT', `${ns()}/imagestreams/app/status`, '[1,]', unrecognized('ImageStream', "invalid character ']' looking for beginning of value", '5b312c5d')],
+      ['POST', `${ns()}/imagestreams`, '"x"', unrecognized('ImageStream', `json: cannot unmarshal string into Go value of type ${kindProbe}`, '227822')],
+      ['PUT', `${ns()}/imagestreamtags/app:t`, 'true', unrecognized('ImageStreamTag', `json: cannot unmarshal bool into Go value of type ${kindProbe}`, '74727565')],
+    ];
+    for (const [method, url, body, message] of cases) {
+      const res = await call(method, url, body);
+      expect([method, url, body, res.status, res.body.reason, res.body.message]).toEqual([method, url, body, 400, 'BadRequest', message]);
+    }
   });
 
   it('broken JSON patches are 400/422', async () => {

@@ -1,6 +1,7 @@
 import { ApiError, makeStorable, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
+import { goJsonSyntaxError } from './go-json-syntax';
 import { duplicateFields } from './openapi/duplicate-fields';
 import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
 
@@ -41,6 +42,41 @@ export function decodeObjectBody(contentType: string | undefined, raw: Buffer | 
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYaml(requireBody(raw));
   if (type === 'application/vnd.kubernetes.protobuf') return makeStorable(decodeKubernetesProtobuf(requireBody(raw)));
   throw ApiError.unsupportedMediaType(type);
+}
+
+/** The Go type kube-apiserver's decoder first reads a body into, to find its kind (SimpleMetaFactory.Interpret). */
+const kindProbeType = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/**
+ * kube-apiserver's answer to a create or update body its decoder cannot find a kind in
+ * (handlers' transformDecodeError): the decoder's error, then the body's first 30 bytes, as text
+ * when it starts with `{`, else in hex.
+ */
+function unrecognizedBody(kind: string, reason: string, raw: Buffer): ApiError {
+  const head = raw.subarray(0, 30);
+  const more = raw.length > 30 ? ' ...' : '';
+  const summary = raw.length === 0 ? '<empty>' : raw[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
+  return ApiError.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${reason} (${summary})`);
+}
+
+/**
+ * A create or update body of `kind`, refused as kube-apiserver refuses one it cannot read: JSON
+ * that does not parse with Go's syntax error, a list or scalar (JSON or YAML) with the type error
+ * of reading it as an object. `null` stays refused (see requireObjectBody), where kube-apiserver
+ * would read it as an empty object.
+ */
+export function decodeWriteBody(kind: string, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
+  const type = mediaType(contentType);
+  const bytes = raw ?? Buffer.alloc(0);
+  if (type === 'application/json' || type === '') {
+    const syntax = goJsonSyntaxError(bytes);
+    if (syntax) throw unrecognizedBody(kind, syntax, bytes);
+  }
+  const body = decodeObjectBody(contentType, raw);
+  if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    throw unrecognizedBody(kind, `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}`, bytes);
+  }
+  return requireObjectBody(body);
 }
 
 /**
