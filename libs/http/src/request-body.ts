@@ -68,11 +68,15 @@ function unrecognizedBody(kind: string, reason: string, raw: Buffer): ApiError {
 export function decodeWriteBody(kind: string, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
   const type = mediaType(contentType);
   const bytes = raw ?? Buffer.alloc(0);
-  if (type === 'application/json' || type === '') {
-    const syntax = goJsonSyntaxError(bytes);
+  let body: unknown;
+  try {
+    body = decodeObjectBody(contentType, raw);
+  } catch (e) {
+    // Go's wording is worked out only for a body that failed (JSON.parse takes the same grammar).
+    const syntax = type === 'application/json' || type === '' ? goJsonSyntaxError(bytes) : null;
     if (syntax) throw unrecognizedBody(kind, syntax, bytes);
+    throw e;
   }
-  const body = decodeObjectBody(contentType, raw);
   if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw unrecognizedBody(kind, `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}`, bytes);
   }
