@@ -97,7 +97,9 @@ export class WatchStream {
     this.res.on('close', () => this.close());
     const rv = this.req.resourceVersion;
     const initialEvents = this.req.sendInitialEvents;
-    const startsAtNewest = initialEvents === false && rv === undefined;
+    // sendInitialEvents=false with no version or "0" starts at the newest state without replaying
+    // it (kube-apiserver's watch cache: "0" then means any version, so the newest one).
+    const startsAtNewest = initialEvents === false && (rv === undefined || rv === '0');
     // Clients (client-go, client-node) wait for the headers before reading events, and take them
     // to mean the watch is established: every change committed after they arrive is delivered.
     // A watch from the newest state fixes that state below, so its headers wait for it.
@@ -116,7 +118,7 @@ export class WatchStream {
       if (lastCall !== undefined) this.timers.push(setTimeout(() => this.bookmark(), lastCall));
     }
     if (startsAtNewest) {
-      // Watch-list without initial events and no version: start at the newest committed state
+      // Watch-list without initial events and no version (or "0"): start at the newest committed state
       // (the feed's horizon once it has caught up with it: nothing at or below it is still open).
       const newest = await currentResourceVersion(this.db);
       this.lastRv = (await this.db.versionHorizon(newest)) ?? newest;
