@@ -1,5 +1,7 @@
 import { call, watchEvents } from '@app/testing';
+import { ResourceRegistry } from '@app/persistence';
 import { startTestApi, type TestApi } from './support/api-server';
+import { waitFor } from './support/client-node';
 
 /**
  * Watch semantics long-running clients rely on (client-go reflectors, @kubernetes/client-node
@@ -24,5 +26,61 @@ describe('watch semantics for long-running clients', () => {
     await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'later'));
     w.stop();
     expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'later']]);
+  });
+});
+
+describe('watch bookmarks while a change is being delivered', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ watchBookmarkIntervalSeconds: 1 });
+  });
+  afterAll(async () => api.close());
+
+  // Two reads can hold a change back: its presentation with its batch, and, for an object leaving a
+  // label selection, the presentation of the state that last matched (read as its DELETED is written).
+  it.each([
+    ['a change presented with its batch', '', (labels: Record<string, string>) => labels['keep'] === 'no'],
+    ['an object leaving the label selection', '&labelSelector=keep%3Dyes', (labels: Record<string, string>) => labels['keep'] === 'yes'],
+  ])('a BOOKMARK never carries a version past an event still to be written: %s', async (_case, selector, held) => {
+    // A reflector records each BOOKMARK's version and resumes from it: a bookmark sent while a change
+    // was still being presented (its computed status read) claimed that change delivered, and the
+    // change then arrived after it, older. Holding the presenting read open shows the moment.
+    const url = `${api.base}/namespaces/bm/imagestreams`;
+    const name = `held${selector ? '-selected' : ''}`;
+    const created = await call('POST', url, { metadata: { name, labels: { keep: 'yes' } } });
+    expect(created.status).toBe(201);
+    const handler = api.server.app.get(ResourceRegistry).find('image.openshift.io', 'v1', 'imagestreams')!;
+    const present = handler.presentMany!.bind(handler);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding = false;
+    const spy = jest.spyOn(handler, 'presentMany').mockImplementation(async (objs, marks) => {
+      if (objs.some((o) => held((o as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {}))) {
+        holding = true;
+        await gate;
+      }
+      return present(objs, marks);
+    });
+    const w = watchEvents(`${url}?watch=1&allowWatchBookmarks=true&resourceVersion=${created.body.metadata.resourceVersion}${selector}`);
+    try {
+      await w.opened;
+      const patched = await call('PATCH', `${url}/${name}`, { metadata: { labels: { keep: 'no' } } }, 'application/merge-patch+json');
+      expect(patched.status).toBe(200);
+      await waitFor(() => holding, 'the change to be presented');
+      const before = w.events.length;
+      await w.waitFor((e) => e.slice(before).some((x) => x.type === 'BOOKMARK'));
+      release();
+      await w.waitFor((e) => e.some((x) => x.type !== 'BOOKMARK'));
+      const written = BigInt(patched.body.metadata.resourceVersion as string);
+      const changeAt = w.events.findIndex((e) => e.type !== 'BOOKMARK');
+      expect(w.events[changeAt]).toMatchObject({ type: selector ? 'DELETED' : 'MODIFIED', object: { metadata: { name, resourceVersion: String(written) } } });
+      const bookmarksBefore = w.events.slice(0, changeAt).map((e) => BigInt(e.object.metadata.resourceVersion as string));
+      expect(bookmarksBefore.length).toBeGreaterThan(0);
+      expect(bookmarksBefore.filter((rv) => rv >= written)).toEqual([]);
+    } finally {
+      release();
+      spy.mockRestore();
+      w.stop();
+    }
   });
 });

@@ -232,7 +232,13 @@ export class WatchStream {
   /** `prepresented`: the change's object as served, when deliverAll read it already. */
   private async deliver(c: ChangeRecord, prepresented?: object): Promise<void> {
     if (BigInt(c.rv) <= BigInt(this.lastRv)) return;
+    await this.send(c, prepresented);
+    // Only once its event is written (or the change is passed over) may a bookmark report it.
     this.lastRv = c.rv;
+  }
+
+  /** Writes the event a change makes on this watch, if any. */
+  private async send(c: ChangeRecord, prepresented?: object): Promise<void> {
     if (c.type === 'NONE') return;
     const seen = this.listed.get(`${c.namespace}/${c.name}`);
     if (seen !== undefined && BigInt(c.rv) <= seen) return;
@@ -278,8 +284,10 @@ export class WatchStream {
 
   private bookmark(): void {
     if (!this.live || this.closed) return;
-    // With nothing queued, everything up to the feed's horizon has been delivered.
-    const position = BigInt(this.feed.position) > BigInt(this.lastRv) && this.queue.length === 0 ? this.feed.position : this.lastRv;
+    // With nothing queued and no batch still being written, everything up to the feed's horizon has
+    // been delivered; otherwise only what was written (a client resumes from a bookmark's version).
+    const idle = this.queue.length === 0 && this.pumping === undefined;
+    const position = idle && BigInt(this.feed.position) > BigInt(this.lastRv) ? this.feed.position : this.lastRv;
     this.write('BOOKMARK', { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: position } });
   }
 
