@@ -84,3 +84,29 @@ describe('watch bookmarks while a change is being delivered', () => {
     }
   });
 });
+
+describe('watch timeoutSeconds beyond what a Node timer holds', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it.each(['2200000', '9223372036854775807'])('timeoutSeconds=%s keeps the watch open (it ended at once)', async (timeoutSeconds) => {
+    // Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: the watch ended as soon as it
+    // started, and a client that resumes on every end (an informer) reconnected in a tight loop.
+    const url = `${api.base}/namespaces/long-${timeoutSeconds.length}/imagestreams`;
+    const rv = (await call('GET', url)).body.metadata.resourceVersion as string;
+    const w = watchEvents(`${url}?watch=1&timeoutSeconds=${timeoutSeconds}&resourceVersion=${rv}`);
+    let ended = false;
+    void w.done.then(() => (ended = true));
+    try {
+      await w.opened;
+      expect((await call('POST', url, { metadata: { name: 'after' } })).status).toBe(201);
+      await w.waitFor((e) => ended || e.some((x) => x.object.metadata.name === 'after'));
+      expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'after']]);
+    } finally {
+      w.stop();
+    }
+  });
+});

@@ -14,9 +14,16 @@ import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
 import { awaitResourceVersion } from './resource-version-gate';
 
-/** A watch's lifetime: `timeoutSeconds`, else 30–60 minutes (kube-apiserver's default, spread so reconnects do not bunch). */
+/** The longest delay a Node timer holds (2^31-1 ms, 24.8 days): a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A watch's lifetime: `timeoutSeconds`, else 30–60 minutes (kube-apiserver's default, spread so
+ * reconnects do not bunch). A longer `timeoutSeconds` than a timer holds ends the watch after
+ * 24.8 days, a clean end a client resumes from, rather than at once.
+ */
 export function watchTimeoutMs(timeoutSeconds?: number): number {
-  return (timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
+  return Math.min((timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000, MAX_TIMER_MS);
 }
 
 /**
