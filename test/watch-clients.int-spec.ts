@@ -2,6 +2,7 @@ import { call, watchEvents } from '@app/testing';
 import { ResourceRegistry } from '@app/persistence';
 import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/client-node';
+import { pollUntil } from './support/poll';
 
 /**
  * Watch semantics long-running clients rely on (client-go reflectors, @kubernetes/client-node
@@ -105,6 +106,66 @@ describe('watch timeoutSeconds beyond what a Node timer holds', () => {
       expect((await call('POST', url, { metadata: { name: 'after' } })).status).toBe(201);
       await w.waitFor((e) => ended || e.some((x) => x.object.metadata.name === 'after'));
       expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'after']]);
+    } finally {
+      w.stop();
+    }
+  });
+});
+
+describe('watch field selectors on kind-specific fields: objects leave and enter the selection', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it.each(['spec.dockerImageRepository', 'status.dockerImageRepository'])(
+    'an image stream whose %s moves away arrives as DELETED (its last matching state), and as ADDED when it moves back',
+    async (field) => {
+      // kube-apiserver's cacher matches the previous object against the selector as well, whatever
+      // the field; only label changes were caught, so this watcher kept the stream for good.
+      const url = `${api.base}/namespaces/fs-${field.split('.')[0]}/imagestreams`;
+      const repository = (to: string) => ({ spec: { dockerImageRepository: to } });
+      expect((await call('POST', url, { metadata: { name: 'moving' }, ...repository('quay.io/fs/wanted') })).status).toBe(201);
+      const rv = (await call('GET', url)).body.metadata.resourceVersion as string;
+      const w = watchEvents(`${url}?watch=1&resourceVersion=${rv}&fieldSelector=${encodeURIComponent(`${field}=quay.io/fs/wanted`)}`);
+      try {
+        await w.opened;
+        const away = await call('PATCH', `${url}/moving`, repository('quay.io/fs/other'), 'application/merge-patch+json');
+        expect(away.status).toBe(200);
+        const back = await call('PATCH', `${url}/moving`, repository('quay.io/fs/wanted'), 'application/merge-patch+json');
+        expect(back.status).toBe(200);
+        await w.waitFor((e) => e.length >= 2);
+        expect(w.events.map((e) => [e.type, e.object.spec.dockerImageRepository, e.object.status.dockerImageRepository, e.object.metadata.resourceVersion])).toEqual([
+          ['DELETED', 'quay.io/fs/wanted', 'quay.io/fs/wanted', away.body.metadata.resourceVersion],
+          ['ADDED', 'quay.io/fs/wanted', 'quay.io/fs/wanted', back.body.metadata.resourceVersion],
+        ]);
+      } finally {
+        w.stop();
+      }
+    },
+  );
+
+  it('a namespace being deleted leaves a status.phase=Active watch with a DELETED event', async () => {
+    const namespaces = `${api.url}/api/v1/namespaces`;
+    expect((await call('POST', namespaces, { metadata: { name: 'fs-leaving' } })).status).toBe(201);
+    const rv = (await call('GET', namespaces)).body.metadata.resourceVersion as string;
+    const w = watchEvents(`${namespaces}?watch=1&resourceVersion=${rv}&fieldSelector=status.phase%3DActive`);
+    try {
+      await w.opened;
+      const marked = await call('DELETE', `${namespaces}/fs-leaving`);
+      expect(marked.status).toBe(200);
+      // Once it is gone, a namespace created after it shows every earlier event has arrived.
+      const listed = (r: { body: { items: { metadata: { name: string } }[] } }) => r.body.items.map((i) => i.metadata.name);
+      const left = await pollUntil(() => call('GET', namespaces), (r) => !listed(r).includes('fs-leaving'));
+      expect(listed(left)).not.toContain('fs-leaving');
+      expect((await call('POST', namespaces, { metadata: { name: 'fs-marker' } })).status).toBe(201);
+      await w.waitFor((e) => e.some((x) => x.object.metadata.name === 'fs-marker'));
+      expect(w.events.map((e) => [e.type, e.object.metadata.name, e.object.status.phase])).toEqual([
+        ['DELETED', 'fs-leaving', 'Active'],
+        ['ADDED', 'fs-marker', 'Active'],
+      ]);
+      expect(w.events[0]!.object.metadata.resourceVersion).toBe(marked.body.metadata.resourceVersion);
     } finally {
       w.stop();
     }

@@ -249,16 +249,20 @@ export class WatchStream {
     if (c.type === 'NONE') return;
     const seen = this.listed.get(`${c.namespace}/${c.name}`);
     if (seen !== undefined && BigInt(c.rv) <= seen) return;
-    // Kind-specific fields are read from the object as served. The log keeps a previous object only for label changes,
-    // so a change of such a field alone is not turned into ADDED/DELETED transitions.
+    // Kind-specific fields are read from the objects as served. The log keeps the previous object of
+    // a write that changed labels or such a field; without one, the fields did not move.
     let presented: object | undefined;
     let fields: Record<string, string> | undefined;
+    let previous: object | undefined;
+    let prevFields: Record<string, string> | undefined;
     if (this.selectsKindFields && c.object && this.req.handler.present && this.req.handler.fieldsOf) {
       presented = prepresented ?? (await this.req.handler.present(this.withVersion(c), c.snapshotMark));
       fields = this.req.handler.fieldsOf(presented);
+      if (c.prevObject) previous = await this.presentPrevious(c);
+      prevFields = previous ? this.req.handler.fieldsOf(previous) : fields;
     }
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
-    const prevMatch = this.matches(c.namespace, c.name, c.prevLabels, fields);
+    const prevMatch = this.matches(c.namespace, c.name, c.prevLabels, prevFields);
     if (c.type === 'DELETED') {
       if (prevMatch && c.object) this.write('DELETED', c.object);
       return;
@@ -267,8 +271,7 @@ export class WatchStream {
     const type: EventType = nowMatch ? (prevMatch && c.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED') : 'DELETED';
     if (type === 'DELETED' && c.prevObject) {
       // Stopped matching: the state that last matched, at this change's version (kube-apiserver's cacher).
-      const previous = { ...c, object: c.prevObject };
-      this.write(type, this.req.handler.present ? await this.req.handler.present(this.withVersion(previous), c.snapshotMark) : this.typed(this.withVersion(previous)));
+      this.write(type, previous ?? (await this.presentPrevious(c)));
       return;
     }
     if (presented) {
@@ -287,6 +290,12 @@ export class WatchStream {
     if (!current) return;
     if (current.metadata.resourceVersion === c.rv) this.write(type, current);
     else if (type !== 'MODIFIED') this.write(type, { ...current, metadata: { ...current.metadata, resourceVersion: c.rv } });
+  }
+
+  /** The state before a change (logged for label and selectable-field changes) as served, at the change's version. */
+  private async presentPrevious(c: ChangeRecord): Promise<object> {
+    const previous = { ...c, object: c.prevObject };
+    return this.req.handler.present ? this.req.handler.present(this.withVersion(previous), c.snapshotMark) : this.typed(this.withVersion(previous));
   }
 
   private bookmark(): void {

@@ -498,6 +498,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
     const logged = (o: T): unknown => (this.hooks.loggedObject ? this.hooks.loggedObject(o) : o);
     const relabelled = type === 'MODIFIED' && prev !== null && !jsonEqual(prev.metadata.labels ?? {}, obj.metadata.labels ?? {});
+    // Likewise a write moving a kind-specific selectable field (a namespace's status.phase, a stream's
+    // dockerImageRepository): a field-selecting watch matches the previous state too.
+    const refielded = type === 'MODIFIED' && prev !== null && this.info.fieldSelectors.length > 0 && !jsonEqual(this.fieldsOf(prev), this.fieldsOf(obj));
     return {
       rv,
       // A subresource's writes (`triggers/status`) change the resource itself: its watchers hear them.
@@ -510,7 +513,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       // Each change keeps the stored object as written (no computed status), so a watch delivers
       // every state in order; computed parts are filled in at delivery (present()), as of the mark.
       object: logged((object ?? obj) as T),
-      ...(relabelled ? { prevObject: logged(prev) } : {}),
+      ...(relabelled || refielded ? { prevObject: logged(prev) } : {}),
       snapshotMarkSql: this.hooks.snapshotMarkSql,
     };
   }
