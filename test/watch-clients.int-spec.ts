@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
 import { ResourceRegistry } from '@app/persistence';
 import { startTestApi, type TestApi } from './support/api-server';
@@ -170,4 +171,64 @@ describe('watch field selectors on kind-specific fields: objects leave and enter
       w.stop();
     }
   });
+});
+
+describe('watch catching up while the change log is compacted', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('a backlog whose next changes were compacted away ends with 410 Expired instead of skipping them', async () => {
+    // The backlog is read in pages of 500. Compaction between two pages used to drop the changes
+    // the next page should have read, and the watch went on without them: a client's cache then
+    // missed those objects for good. kube-apiserver ends such a watch with a 410 ERROR event too.
+    const url = `${api.base}/namespaces/compacting/imagestreams`;
+    const seed = await call('POST', url, { metadata: { name: 'seed' } });
+    expect(seed.status).toBe(201);
+    const start = seed.body.metadata.resourceVersion as string;
+    const versions: string[] = [];
+    for (let i = 0; i < 520; i++) {
+      const created = await call('POST', url, { metadata: { name: `s${i}` } });
+      expect(created.status).toBe(201);
+      versions.push(created.body.metadata.resourceVersion as string);
+    }
+    const handler = api.server.app.get(ResourceRegistry).find('image.openshift.io', 'v1', 'imagestreams')!;
+    const present = handler.presentMany!.bind(handler);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let firstPage = true;
+    let holding = false;
+    const spy = jest.spyOn(handler, 'presentMany').mockImplementation(async (objs, marks) => {
+      if (firstPage) {
+        firstPage = false;
+        holding = true;
+        await gate;
+      }
+      return present(objs, marks);
+    });
+    const w = watchEvents(`${url}?watch=1&resourceVersion=${start}`);
+    const pg = new Client({ connectionString: api.databaseUrl });
+    await pg.connect();
+    try {
+      await waitFor(() => holding, 'the first page to be presented');
+      // What the compactor does once these changes are older than the retention: drop them and move the mark.
+      const compactedTo = versions[509]!;
+      await pg.query('DELETE FROM resource_changes WHERE rv <= $1', [compactedTo]);
+      await pg.query('UPDATE watch_compaction SET compacted_rv = $1', [compactedTo]);
+      release();
+      await w.waitFor((e) => e.some((x) => x.type === 'ERROR' || x.object.metadata.name === 's519'));
+      const last = w.events[w.events.length - 1]!;
+      expect(last).toMatchObject({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 } });
+      expect(last.object.message).toBe(`too old resource version: ${versions[499]} (${compactedTo})`);
+      expect(w.events.slice(0, -1).map((e) => e.object.metadata.name)).toEqual(Array.from({ length: 500 }, (_, i) => `s${i}`));
+      await w.done;
+    } finally {
+      release();
+      spy.mockRestore();
+      w.stop();
+      await pg.end();
+    }
+  }, 60000);
 });

@@ -163,23 +163,33 @@ export class WatchStream {
         });
       }
     } else {
-      const compacted = await compactedResourceVersion(this.db);
-      if (BigInt(rv) < BigInt(compacted)) {
-        // As the watch cache words it: the second number is the oldest version a watch can still start from.
-        this.write('ERROR', ApiError.gone(`too old resource version: ${rv} (${compacted})`).toStatus());
-        this.close();
-        return;
-      }
       this.lastRv = rv;
       // The backlog stops at the feed's horizon; later changes arrive through the feed in order.
       for (;;) {
-        const backlog = await readChanges(this.db, this.lastRv, 500, { resource: this.info.resource, upTo: this.feed.position });
+        const from = this.lastRv;
+        const backlog = await readChanges(this.db, from, 500, { resource: this.info.resource, upTo: this.feed.position });
+        // A version older than the log, or compaction since the last page (which may have dropped
+        // changes this page should hold): checked after the read, a compaction before it is seen.
+        if (await this.expiredAt(from)) return;
         await this.deliverAll(backlog);
         if (backlog.length < 500 || this.closed) break;
       }
     }
     this.live = true;
     this.pump();
+  }
+
+  /**
+   * Ends the watch with a 410 ERROR event when the change log no longer holds every change after
+   * `rv`. As the watch cache words it: the second number is the oldest version a watch can still
+   * start from.
+   */
+  private async expiredAt(rv: string): Promise<boolean> {
+    const compacted = await compactedResourceVersion(this.db);
+    if (BigInt(rv) >= BigInt(compacted)) return false;
+    this.write('ERROR', ApiError.gone(`too old resource version: ${rv} (${compacted})`).toStatus());
+    this.close();
+    return true;
   }
 
   private sendHeaders(): void {
