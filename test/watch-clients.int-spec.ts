@@ -4,6 +4,7 @@ import { ResourceRegistry } from '@app/persistence';
 import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/client-node';
 import { pollUntil } from './support/poll';
+import { expireChangeLog } from './support/test-database';
 
 /**
  * Watch semantics long-running clients rely on (client-go reflectors, @kubernetes/client-node
@@ -231,4 +232,59 @@ describe('watch catching up while the change log is compacted', () => {
       await pg.end();
     }
   }, 60000);
+});
+
+describe('metadata-only watches (client-go metadata informers)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  /** The events of a watch asked for as PartialObjectMetadata, read until `until` holds for them. */
+  async function metadataWatch(url: string, until: (events: { type: string; object: any }[]) => boolean): Promise<{ type: string; object: any }[]> {
+    const abort = new AbortController();
+    // What client-go's metadata client sends.
+    const accept = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+    const res = await fetch(url, { headers: { accept }, signal: abort.signal });
+    expect(res.status).toBe(200);
+    const events: { type: string; object: any }[] = [];
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += Buffer.from(chunk).toString('utf8');
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        events.push(...lines.filter((l) => l.trim()).map((l) => JSON.parse(l) as { type: string; object: any }));
+
+        if (until(events)) break;
+      }
+    } finally {
+      abort.abort();
+    }
+    return events;
+  }
+
+  it('BOOKMARK events are PartialObjectMetadata too, as every other event (kube-apiserver transforms all but Status)', async () => {
+    // client-go's metadata client decodes every event as meta.k8s.io: an ImageStream-typed bookmark
+    // does not decode there, so each one broke the watch and the informer started it again.
+    const url = `${api.base}/namespaces/meta/imagestreams`;
+    expect((await call('POST', url, { metadata: { name: 'one' } })).status).toBe(201);
+    const events = await metadataWatch(`${url}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`, (e) =>
+      e.some((x) => x.type === 'BOOKMARK'),
+    );
+    expect(events.map((e) => [e.type, e.object.kind, e.object.apiVersion])).toEqual([
+      ['ADDED', 'PartialObjectMetadata', 'meta.k8s.io/v1'],
+      ['BOOKMARK', 'PartialObjectMetadata', 'meta.k8s.io/v1'],
+    ]);
+    expect(events[1]!.object.metadata).toEqual({
+      resourceVersion: expect.stringMatching(/^\d+$/),
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
+    // A Status (the ERROR event of an expired version) stays a Status.
+    expect((await call('POST', url, { metadata: { name: 'two' } })).status).toBe(201);
+    await expireChangeLog(api.databaseUrl);
+    const expired = await metadataWatch(`${url}?watch=1&resourceVersion=1`, (e) => e.length > 0);
+    expect(expired[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired' } });
+  });
 });

@@ -344,7 +344,9 @@ export class ResourceController {
     if (rendering.as === 'Object' && rendering.yaml) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${watchMediaTypes.join(', ')}`);
     const include = includeObjectOf(req.query['includeObject']);
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
-    const res = watchResponse(reply.raw, convert);
+    // A bookmark becomes PartialObjectMetadata like any event (kube-apiserver converts every event but
+    // a Status); Table bookmarks stay as they are: no table client asks for bookmarks.
+    const res = watchResponse(reply.raw, convert, rendering.as === 'PartialObjectMetadata');
     reply.hijack();
     const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };
     await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));

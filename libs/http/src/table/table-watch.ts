@@ -5,11 +5,13 @@ import type { ServerResponse } from 'node:http';
  * watch writes them (clients such as client-go and @kubernetes/client-node wait for them before
  * they consider a watch open, and a quiet watch may write nothing for minutes), and, when
  * `convert` is given, every event line's object is converted (Table rows,
- * PartialObjectMetadata). BOOKMARK and ERROR events pass through unchanged. As kube-apiserver's
- * watch encoder (it sets NoHeaders after the first object), only the first Table carries
- * `columnDefinitions`; later ones have `null` there.
+ * PartialObjectMetadata). ERROR events (a Status) pass through unchanged, and so do BOOKMARKs
+ * unless `convertBookmarks`: kube-apiserver's watch encoder converts them too, which a metadata
+ * client needs (it decodes nothing but meta.k8s.io kinds). As that encoder (it sets NoHeaders
+ * after the first object), only the first Table carries `columnDefinitions`; later ones have
+ * `null` there.
  */
-export function watchResponse(res: ServerResponse, convert?: (object: object) => object): ServerResponse {
+export function watchResponse(res: ServerResponse, convert?: (object: object) => object, convertBookmarks = false): ServerResponse {
   const writeHead = (...args: unknown[]): ServerResponse => {
     (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
     res.flushHeaders();
@@ -31,7 +33,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
       .map((line) => {
         if (!line.trim()) return line;
         const event = JSON.parse(line) as { type: string; object: object };
-        if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
+        if (event.type === 'ERROR' || (event.type === 'BOOKMARK' && !convertBookmarks)) return line;
         return JSON.stringify({ type: event.type, object: withoutRepeatedHeaders(convert!(event.object)) });
       })
       .join('\n');
