@@ -46,7 +46,7 @@ export const triggerActionSchemas: Record<string, Schema> = {
       'A DeliveryRedrive (create only, never stored) sends dead-lettered deliveries again: those of one delivery, of one trigger, or (empty spec) of the whole namespace.',
       {
         metadata: objectMeta,
-        spec: s.object<{ delivery: unknown; trigger: unknown }>('Which dead letters to redrive (at most one of the two; neither: every one in the namespace).', {
+        spec: s.object<{ delivery: unknown; trigger: unknown }>("Which dead letters to redrive: one delivery, every one of one trigger, or (neither given) every one in the namespace. Given both, the delivery must be that trigger's (422 otherwise).", {
           delivery: s.string('Name of one Delivery (its webhook-id).'),
           trigger: s.string('Name of one Trigger: every dead delivery it owns.'),
         }),
