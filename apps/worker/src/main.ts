@@ -1,12 +1,14 @@
 import { loadConfig } from '@app/config';
 import { exitOnSignals } from '../../api/src/shutdown';
 import { bootstrapWorker } from './bootstrap';
+import { startWorkerMetricsServer } from './metrics-server';
 
-/** `npm run start:worker`. */
+/** `npm run start:worker`: the worker alone; with WORKER_METRICS_PORT it serves /metrics and /livez. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const worker = await bootstrapWorker(config);
-  exitOnSignals([() => worker.close()], config.shutdownGraceSeconds);
+  const metrics = config.workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.workerMetricsPort);
+  exitOnSignals([async () => metrics?.close(), () => worker.close()], config.shutdownGraceSeconds);
 }
 
 main().catch((e: unknown) => {

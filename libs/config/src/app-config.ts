@@ -57,6 +57,11 @@ export interface AppConfig {
   registryToken?: RegistryTokenConfig;
   /** Every request but the public paths must carry a policy user's credentials (API_AUTHENTICATION). */
   apiAuthentication?: boolean;
+  /**
+   * A worker started alone (`start:worker`) serves /metrics and /livez on this port
+   * (WORKER_METRICS_PORT); absent = no HTTP. The api process serves them on its own port.
+   */
+  workerMetricsPort?: number;
   /** Serve HTTPS with this certificate and key; absent = plain HTTP. */
   tls?: TlsConfig;
   /** Registries image references may name (IMPORT_ALLOWED_REGISTRIES); empty = all. Absent in hand-built configs = all. */

@@ -8,6 +8,11 @@ describe('loadConfig', () => {
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.maxRequestBodyBytes).toBe(4 * 1024 * 1024);
   });
+  it('serves worker metrics only when WORKER_METRICS_PORT is set', () => {
+    expect(loadConfig({}).workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: '' }).workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: '9091' }).workerMetricsPort).toBe(9091);
+  });
   it("names the internal registry by REGISTRY_URL's host unless INTERNAL_REGISTRY_HOSTNAME does", () => {
     expect(loadConfig({}).internalRegistryHostname).toBe('');
     expect(loadConfig({ REGISTRY_URL: 'http://127.0.0.1:5000' }).internalRegistryHostname).toBe('127.0.0.1:5000');
@@ -21,6 +26,7 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL must be a URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ INTERNAL_REGISTRY_HOSTNAME: 'http://x' }, 'INTERNAL_REGISTRY_HOSTNAME must be host[:port]'],
+    [{ WORKER_METRICS_PORT: '9o91' }, 'WORKER_METRICS_PORT must be an integer'],
   ])('%j → names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

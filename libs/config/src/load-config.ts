@@ -97,6 +97,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     registryToken: loadRegistryTokenConfig(env, accessPolicy),
     apiAuthentication: apiAuthentication === 'true',
     tls: loadTlsConfig(env),
+    ...(env['WORKER_METRICS_PORT'] !== undefined && env['WORKER_METRICS_PORT'] !== '' ? { workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 0, 0, 65535) } : {}),
     allowedRegistriesForImport: loadAllowedRegistries(env),
   };
 }

@@ -4,6 +4,7 @@ import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
+import { type DeliveryState, recordDeliveryAttempt } from './delivery-metrics';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
 import { eventBaseJoin, eventSql } from './event-bases';
 import { ownersStillDeadLettered, type PermanentFailure, recordOutcomeOnTrigger, settleDeadLetter } from './dead-letter-condition';
@@ -390,7 +391,14 @@ export class DeliveryService {
     }
   }
 
-  private nextState(r: SendResult, attempt: number): { state: 'delivered' | 'dead' | 'pending'; delayMs: number } {
+  /** What a sent attempt leads to (called once per attempt, so it is counted in the metrics here). */
+  private nextState(r: SendResult, attempt: number): { state: DeliveryState; delayMs: number } {
+    const next = this.decideNext(r, attempt);
+    recordDeliveryAttempt(next.state, r.statusCode, r.error !== null, r.latency);
+    return next;
+  }
+
+  private decideNext(r: SendResult, attempt: number): { state: DeliveryState; delayMs: number } {
     if (r.error === null) return { state: 'delivered', delayMs: 0 };
     if (r.permanent || attempt >= this.config.attemptBudget) return { state: 'dead', delayMs: 0 };
     // A receiver's Retry-After is honoured (Standard Webhooks), up to the longest backoff: a huge
