@@ -16,6 +16,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json tsconfig.json ./
 USER node
-EXPOSE 8080
+EXPOSE 8080 9091
 # tsconfig-paths resolves the @app/* aliases against dist/ (TS_NODE_BASEURL).
 CMD ["node", "-r", "tsconfig-paths/register", "dist/apps/api/src/main.js", "--with-worker"]
