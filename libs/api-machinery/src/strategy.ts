@@ -21,4 +21,10 @@ export interface ResourceStrategy<T extends ApiObject> {
    * WarningsOnUpdate): answered as `Warning` headers.
    */
   warnings?(obj: T): string[];
+  /**
+   * The kind takes no part in garbage collection (kube's DefaultGarbageCollectionPolicy
+   * `Unsupported`): a delete neither adds nor keeps the `orphan`/`foregroundDeletion` finalizers,
+   * whatever the propagation policy, so such an object goes at once.
+   */
+  readonly garbageCollectionUnsupported?: boolean;
 }

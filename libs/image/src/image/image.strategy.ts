@@ -80,6 +80,9 @@ function restore(obj: Image, old: Image, field: 'dockerImageManifest' | 'dockerI
 
 /** Image rules (openshift-apiserver registry/image/strategy.go). */
 export class ImageStrategy implements ResourceStrategy<Image> {
+  /** Upstream's image strategy answers DefaultGarbageCollectionPolicy `Unsupported`. */
+  readonly garbageCollectionUnsupported = true;
+
   prepareForCreate(obj: Image): void {
     delete obj.metadata.generation;
     // Embedded signatures are kept as sent (conditions included) and validated as such; only the

@@ -16,15 +16,18 @@ export function isGarbageCollectorFinalizer(finalizer: string): boolean {
  * with garbage collection enabled (deletionFinalizersForGarbageCollection): the propagation policy
  * asked for (the legacy orphanDependents already read as one) adds `orphan` (Orphan) or
  * `foregroundDeletion` (Foreground) and removes the other; without a policy, the first of the two
- * the object carries stays. None of our kinds has a default policy that orphans.
+ * the object carries stays. None of our kinds has a default policy that orphans; a kind whose
+ * strategy says garbage collection is unsupported (Images) gets neither.
  */
 export function finalizersAfterDelete(
   existing: readonly string[],
   policy: DeletionPropagation | undefined,
+  garbageCollectionUnsupported = false,
 ): string[] {
   const carried = existing.find(isGarbageCollectorFinalizer);
-  const orphan = policy !== undefined ? policy === 'Orphan' : carried === ORPHAN_FINALIZER;
-  const foreground = policy !== undefined ? policy === 'Foreground' : carried === FOREGROUND_FINALIZER;
+  // A kind outside garbage collection sheds both (shouldOrphanDependents/shouldDeleteDependents are false).
+  const orphan = !garbageCollectionUnsupported && (policy !== undefined ? policy === 'Orphan' : carried === ORPHAN_FINALIZER);
+  const foreground = !garbageCollectionUnsupported && (policy !== undefined ? policy === 'Foreground' : carried === FOREGROUND_FINALIZER);
   const next = existing.filter((f) => !isGarbageCollectorFinalizer(f));
   if (orphan) next.push(ORPHAN_FINALIZER);
   if (foreground) next.push(FOREGROUND_FINALIZER);

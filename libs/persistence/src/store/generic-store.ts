@@ -858,7 +858,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
         this.checkDeletePreconditions(old, options);
-        const finalizers = finalizersAfterDelete(old.metadata.finalizers ?? [], options.propagationPolicy);
+        const finalizers = finalizersAfterDelete(old.metadata.finalizers ?? [], options.propagationPolicy, this.strategy.garbageCollectionUnsupported);
         if (finalizers.length) {
           const marked = await this.markDeleting(tx, old, undefined, options.dryRun, finalizers);
           if (finalizers.some(isGarbageCollectorFinalizer)) await this.collectGarbage(tx, namespace, name);

@@ -1,0 +1,60 @@
+import { call, watchEvents } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+/** Image, ImageSignature and ImageStreamMapping rules of openshift-apiserver's image strategies, where earlier tests left gaps. */
+describe('Image strategy fidelity (openshift-apiserver registry/image, imagestreammapping)', () => {
+  let api: TestApi;
+  const images = () => `${api.base}/images`;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  describe('Images take no part in garbage collection (DefaultGarbageCollectionPolicy Unsupported)', () => {
+    it('a delete asking for Foreground or Orphan removes the image at once: a success Status, one DELETED event, no finalizer', async () => {
+      for (const [c, query, body] of [
+        ['a', '', { propagationPolicy: 'Foreground' }],
+        ['b', '', { propagationPolicy: 'Orphan' }],
+        ['c', '?orphanDependents=true', undefined],
+      ] as const) {
+        const name = digest(c);
+        const created = await call('POST', images(), { metadata: { name }, dockerImageReference: `example.com/a/b@${name}` });
+        expect(created.status).toBe(201);
+        const watch = watchEvents(`${images()}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}&fieldSelector=metadata.name%3D${name}`);
+        await watch.opened;
+        const deleted = await call('DELETE', `${images()}/${name}${query}`, body);
+        expect([c, deleted.status, deleted.body.kind, deleted.body.status, deleted.body.details?.uid]).toEqual([
+          c,
+          200,
+          'Status',
+          'Success',
+          created.body.metadata.uid,
+        ]);
+        await watch.waitFor((events) => events.some((e) => e.type === 'DELETED'));
+        watch.stop();
+        expect(watch.events.map((e) => [e.type, e.object.metadata.finalizers ?? []])).toEqual([['DELETED', []]]);
+        expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
+      }
+    });
+
+    it('an orphan or foregroundDeletion finalizer the image carries is dropped by the delete; other finalizers still hold it', async () => {
+      const carried = digest('d');
+      await call('POST', images(), { metadata: { name: carried, finalizers: ['orphan'] }, dockerImageReference: `example.com/a/b@${carried}` });
+      const gone = await call('DELETE', `${images()}/${carried}`);
+      expect([gone.status, gone.body.kind]).toEqual([200, 'Status']);
+      expect((await call('GET', `${images()}/${carried}`)).status).toBe(404);
+
+      const held = digest('e');
+      await call('POST', images(), { metadata: { name: held, finalizers: ['example.com/hold', 'foregroundDeletion'] }, dockerImageReference: `example.com/a/b@${held}` });
+      const marked = await call('DELETE', `${images()}/${held}`, { propagationPolicy: 'Foreground' });
+      expect([marked.status, marked.body.kind, marked.body.metadata.finalizers]).toEqual([200, 'Image', ['example.com/hold']]);
+      expect(marked.body.metadata.deletionTimestamp).toEqual(expect.any(String));
+      const released = await call('PATCH', `${images()}/${held}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+      expect(released.status).toBe(200);
+      expect((await call('GET', `${images()}/${held}`)).status).toBe(404);
+    });
+  });
+});
