@@ -88,7 +88,7 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(got.dockerImageConfig).toBeUndefined();
     });
 
-    it('a manifest list gets its children, Id = name and Created', async () => {
+    it('a manifest list sent with its media type gets its children, Id = name and Created', async () => {
       const child = schema2Image('child');
       const list = JSON.stringify({
         schemaVersion: 2,
@@ -96,7 +96,7 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
         manifests: [{ mediaType: schema2, digest: child.name, size: child.manifest.length, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } }],
       });
       const name = digestOf(list);
-      const res = await create({ metadata: { name, annotations: blobStored }, dockerImageReference: `quay.io/x/app@${name}`, dockerImageManifest: list });
+      const res = await create({ metadata: { name, annotations: blobStored }, dockerImageReference: `quay.io/x/app@${name}`, dockerImageManifest: list, dockerImageManifestMediaType: dockerList });
       expect(res.dockerImageManifests).toEqual([
         { digest: child.name, mediaType: schema2, manifestSize: child.manifest.length, architecture: 'arm64', os: 'linux', variant: 'v8' },
       ]);

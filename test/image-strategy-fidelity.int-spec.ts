@@ -1,7 +1,19 @@
+import { digestOf } from '@app/registry';
 import { call, watchEvents } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
+const dockerList = 'application/vnd.docker.distribution.manifest.list.v2+json';
+/** A Docker manifest list of one arm64 child, and its digest. */
+function manifestList(seed: string) {
+  const raw = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: dockerList,
+    manifests: [{ mediaType: schema2, digest: digestOf(seed), size: 42, platform: { architecture: 'arm64', os: 'linux' } }],
+  });
+  return { raw, name: digestOf(raw), child: digestOf(seed) };
+}
 
 /** Image, ImageSignature and ImageStreamMapping rules of openshift-apiserver's image strategies, where earlier tests left gaps. */
 describe('Image strategy fidelity (openshift-apiserver registry/image, imagestreammapping)', () => {
@@ -55,6 +67,16 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       const released = await call('PATCH', `${images()}/${held}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
       expect(released.status).toBe(200);
       expect((await call('GET', `${images()}/${held}`)).status).toBe(404);
+    });
+  });
+
+  describe('manifest lists on create (image PrepareForCreate)', () => {
+    it('a list sent without its media type gets Id and Created but no children and no media type: distribution reads it as schema1', async () => {
+      const list = manifestList('no-type');
+      const res = await call('POST', images(), { metadata: { name: list.name }, dockerImageReference: `quay.io/x/app@${list.name}`, dockerImageManifest: list.raw });
+      expect(res.status).toBe(201);
+      expect([res.body.dockerImageManifests, res.body.dockerImageManifestMediaType, res.body.dockerImageMetadata.Id]).toEqual([undefined, undefined, list.name]);
+      expect(res.body.dockerImageMetadata.Created).toEqual(expect.any(String));
     });
   });
 });

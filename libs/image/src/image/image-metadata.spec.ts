@@ -1,5 +1,5 @@
 import { digestOf } from '@app/registry';
-import { configMatchesImage, deriveImageMetadata, manifestMatchesImage, reorderImageLayers } from './image-metadata';
+import { configMatchesImage, deriveImageMetadata, deriveListChildren, manifestMatchesImage, reorderImageLayers } from './image-metadata';
 import type { Image } from './image.types';
 
 const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -72,30 +72,62 @@ describe('deriveImageMetadata (InternalImageWithMetadata)', () => {
     expect(none.dockerImageManifestMediaType).toBe(schema2);
   });
 
-  it('fills a manifest list: Id = name, Created = now, children, media type', () => {
+  it('fills a manifest list: Id = name, Created = now; its media type stays as sent (none here)', () => {
     const i = image({}, list);
     expect(deriveImageMetadata(i, { now, creating: true })).toBeNull();
     expect(i.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {}, Id: i.metadata.name, Created: '2025-03-01T10:00:00Z' });
-    expect(i.dockerImageManifestMediaType).toBe(dockerList);
-    expect(i.dockerImageManifests).toEqual([
-      { digest: digestOf(manifest), mediaType: schema2, manifestSize: manifest.length, architecture: 'arm64', os: 'linux', variant: 'v8' },
-      { digest: digestOf('other'), mediaType: oci, manifestSize: 7, architecture: 'amd64', os: 'linux' },
-    ]);
+    expect(i.dockerImageManifestMediaType).toBeUndefined();
     expect(i.dockerImageLayers).toBeUndefined();
+  });
+});
+
+describe('deriveListChildren (image PrepareForCreate, distribution UnmarshalManifest)', () => {
+  const ociIndex = 'application/vnd.oci.image.index.v1+json';
+  const children = [
+    { digest: digestOf(manifest), mediaType: schema2, manifestSize: manifest.length, architecture: 'arm64', os: 'linux', variant: 'v8' },
+    { digest: digestOf('other'), mediaType: oci, manifestSize: 7, architecture: 'amd64', os: 'linux' },
+  ];
+
+  it('reads the children when the image says it is a list of the declared type (parameters and case ignored)', () => {
+    const i = image({ dockerImageManifestMediaType: `${dockerList.toUpperCase()}; charset=utf-8`, dockerImageManifests: [] }, list);
+    deriveListChildren(i);
+    expect(i.dockerImageManifests).toEqual(children);
+  });
+
+  it.each([
+    ['no media type (read as schema1)', undefined, list],
+    ['an image manifest media type', schema2, list],
+    ['an OCI index type for a declared Docker list', ociIndex, list],
+    ['a Docker list type for a list that declares none', dockerList, JSON.stringify({ ...JSON.parse(list), mediaType: undefined })],
+    ['an OCI index type for a document with layers', ociIndex, JSON.stringify({ schemaVersion: 2, manifests: [], layers: [] })],
+  ])('gives no children for %s', (_name, mediaType, raw) => {
+    const sent = [{ digest: digestOf('x'), mediaType: oci, manifestSize: 1, architecture: 'amd64', os: 'linux' }];
+    const i = image({ dockerImageManifestMediaType: mediaType, dockerImageManifests: sent }, raw);
+    deriveListChildren(i);
+    expect(i.dockerImageManifests).toBe(sent);
+  });
+
+  it('an OCI index may omit its media type', () => {
+    const raw = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: oci, digest: digestOf('c'), size: 3, platform: { architecture: 's390x', os: 'linux' } }] });
+    const i = image({ dockerImageManifestMediaType: ociIndex }, raw);
+    deriveListChildren(i);
+    expect(i.dockerImageManifests).toEqual([{ digest: digestOf('c'), mediaType: oci, manifestSize: 3, architecture: 's390x', os: 'linux' }]);
   });
 
   it('an OCI index without platforms keeps the platforms ingestion filled in from the children (else validation would refuse it)', () => {
     const bare = JSON.stringify({
       schemaVersion: 2,
-      mediaType: oci.replace('manifest', 'index'),
+      mediaType: ociIndex,
       manifests: [{ mediaType: oci, digest: digestOf('child'), size: 5 }],
     });
     const filled = { digest: digestOf('child'), mediaType: oci, manifestSize: 5, architecture: 'arm64', os: 'linux', variant: 'v8' };
-    const i = image({ dockerImageManifests: [filled] }, bare);
-    expect(deriveImageMetadata(i, { now, creating: true })).toBeNull();
+    const i = image({ dockerImageManifestMediaType: ociIndex, dockerImageManifests: [filled] }, bare);
+    deriveListChildren(i);
     expect(i.dockerImageManifests).toEqual([filled]);
   });
+});
 
+describe('deriveImageMetadata (InternalImageWithMetadata), continued', () => {
   it('keeps a list’s Created on update', () => {
     const i = image({ dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', ContainerConfig: {}, Created: '2020-01-01T00:00:00Z' } }, list);
     deriveImageMetadata(i, { now, creating: false });

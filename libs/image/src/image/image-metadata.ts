@@ -4,8 +4,10 @@ import {
   ImageAnnotations,
   imageMetadataFromConfig,
   layersOfManifest,
+  MANIFEST_LIST_TYPES,
   manifestsOfList,
   MediaTypes,
+  normalizeMediaType,
   type ParsedManifest,
   parseManifest,
   SCHEMA1_TYPES,
@@ -25,8 +27,8 @@ interface ImageManifestFacts {
 export interface DeriveOptions {
   now: Date;
   /**
-   * Create fills a list's children and stamps its `Created`; an update keeps a `Created` it
-   * already has (upstream re-stamps it on every update, which would make no-op writes change).
+   * Create stamps a list's `Created`; an update keeps a `Created` it already has (upstream
+   * re-stamps it on every update, which would make no-op writes change).
    */
   creating: boolean;
 }
@@ -61,9 +63,9 @@ export function reorderImageLayers(image: Image): void {
   markLayersAscending(image);
 }
 
-function parsed(raw: string): ParsedManifest | Error {
+function parsed(raw: string, mediaType?: string): ParsedManifest | Error {
   try {
-    return parseManifest(raw);
+    return parseManifest(raw, mediaType);
   } catch (e) {
     return e as Error;
   }
@@ -73,9 +75,9 @@ function parsed(raw: string): ParsedManifest | Error {
  * Fills what the raw manifest (and config) say about an image, as openshift's
  * InternalImageWithMetadata does on Image create and update: layers (base first, order
  * annotation `ascending`), the media type, and for schema2/OCI images the DockerImage document
- * from the config (`Id` = config digest, `Size`); for lists `Id` = the image name, `Created` and
- * the children. Nothing happens without a manifest, or when layers, Size and media type are all
- * already there. Returns why derivation stopped (upstream only logs it: the image is stored as
+ * from the config (`Id` = config digest, `Size`); for lists `Id` = the image name and `Created`
+ * (no media type: upstream leaves a list's as sent). Nothing happens without a manifest, or when
+ * layers, Size and media type are all already there. Returns why derivation stopped (upstream only logs it: the image is stored as
  * sent), or null. Schema1 manifests are not parsed by this project: their images stay as sent.
  */
 export function deriveImageMetadata(image: Image, options: DeriveOptions): string | null {
@@ -90,8 +92,6 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
     case 'list': {
       const keepCreated = !options.creating && metadata.Created;
       image.dockerImageMetadata = { ...metadata, Id: image.metadata.name, Created: keepCreated ? metadata.Created : formatApiTime(options.now) };
-      image.dockerImageManifestMediaType ||= manifest.mediaType;
-      if (options.creating) image.dockerImageManifests = withKnownPlatforms(manifestsOfList(manifest.manifest), image.dockerImageManifests);
       return null;
     }
     case 'image': {
@@ -114,6 +114,26 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
     case 'unknown':
       return `unsupported manifest media type ${JSON.stringify(manifest.mediaType)}`;
   }
+}
+
+/**
+ * On create, a list's children replace `dockerImageManifests` (upstream image PrepareForCreate),
+ * but only when the image's own media type reads the document as a list, as distribution's
+ * UnmarshalManifest does with it: a Docker manifest list must declare that type, an OCI index may
+ * omit it but must carry no config or layers. Any other media type (none included) reads it as
+ * schema1, so a list sent without its media type gets no children.
+ */
+export function deriveListChildren(image: Image): void {
+  if (!image.dockerImageManifest) return;
+  const mediaType = normalizeMediaType(image.dockerImageManifestMediaType);
+  if (!MANIFEST_LIST_TYPES.includes(mediaType)) return;
+  const manifest = parsed(image.dockerImageManifest, mediaType);
+  if (manifest instanceof Error || manifest.kind !== 'list') return;
+  const declared = manifest.manifest.mediaType;
+  if (mediaType === MediaTypes.dockerManifestList ? declared !== mediaType : declared !== undefined && declared !== mediaType) return;
+  const doc = JSON.parse(image.dockerImageManifest) as Record<string, unknown>;
+  if (doc['config'] !== undefined || doc['layers'] !== undefined) return;
+  image.dockerImageManifests = withKnownPlatforms(manifestsOfList(manifest.manifest), image.dockerImageManifests);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
-import { configMatchesImage, deriveImageMetadata, manifestMatchesImage } from './image-metadata';
+import { configMatchesImage, deriveImageMetadata, deriveListChildren, manifestMatchesImage } from './image-metadata';
 import type { DockerConfig, DockerImageMetadata, Image } from './image.types';
 import { validateImage } from './image.validation';
 
@@ -89,6 +89,7 @@ export class ImageStrategy implements ResourceStrategy<Image> {
     // imagesignatures resource clears what the server would verify (upstream image strategy).
     // Metadata the manifest cannot give is left as sent (upstream logs the reason and goes on).
     deriveImageMetadata(obj, { now: new Date(), creating: true });
+    deriveListChildren(obj);
     removeManagedSignatureAnnotation(obj);
     defaultImage(obj);
   }
