@@ -79,4 +79,45 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect(res.body.dockerImageMetadata.Created).toEqual(expect.any(String));
     });
   });
+
+  describe('ImageStreamMapping creates its Image through the Image strategy (rest.go CreateImage)', () => {
+    const ns = () => `${api.base}/namespaces/isf`;
+    beforeAll(async () => {
+      expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+    });
+
+    it('an Image the strategy makes invalid (a list\'s children beside layers) is 422 for the Image, after the stream lookup; nothing is written', async () => {
+      const list = manifestList('mapped');
+      const image = {
+        metadata: { name: list.name },
+        dockerImageReference: `quay.io/x/app@${list.name}`,
+        dockerImageManifest: list.raw,
+        dockerImageManifestMediaType: dockerList,
+        dockerImageLayers: [{ name: digestOf('layer'), size: 1, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }],
+      };
+      const missing = await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'nostream' }, tag: 'v1', image });
+      expect([missing.status, missing.body.details?.kind]).toEqual([404, 'imagestreammappings']);
+      const refused = await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'app' }, tag: 'v1', image });
+      expect([refused.status, refused.body.reason, refused.body.details?.kind, refused.body.details?.name]).toEqual([422, 'Invalid', 'Image', list.name]);
+      expect(refused.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['dockerImageLayers']);
+      expect(refused.body.message).toContain('dockerImageLayers should not be set when dockerImageManifests is set');
+      expect((await call('GET', `${images()}/${list.name}`)).status).toBe(404);
+      expect((await call('GET', `${ns()}/imagestreams/app`)).body.status.tags).toBeUndefined();
+    });
+
+    it('an Image that exists is left as stored, whatever the mapping says of it; the tag event takes the mapping\'s reference', async () => {
+      const name = digest('f');
+      await call('POST', images(), { metadata: { name, labels: { stored: 'yes' } }, dockerImageReference: `example.com/stored/one@${name}` });
+      const before = (await call('GET', `${images()}/${name}`)).body;
+      const mapped = await call('POST', `${ns()}/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag: 'v2',
+        image: { metadata: { name, labels: { mapped: 'yes' }, annotations: { a: 'b' } }, dockerImageReference: `example.com/mapped/two@${name}`, dockerImageMetadata: { Size: 9 } },
+      });
+      expect(mapped.status).toBe(201);
+      expect((await call('GET', `${images()}/${name}`)).body).toEqual(before);
+      const tag = (await call('GET', `${ns()}/imagestreams/app`)).body.status.tags.find((t: { tag: string }) => t.tag === 'v2');
+      expect(tag.items.map((i: { image: string; dockerImageReference: string }) => [i.image, i.dockerImageReference])).toEqual([[name, `example.com/mapped/two@${name}`]]);
+    });
+  });
 });

@@ -128,15 +128,17 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   /** Records the mapping in its own transaction; also the entry point for registry ingestion. */
   /** `cause`: what the tag-change feed says moved the tag (`registry` for pushes the registry reported). */
   async map(namespace: string, body: unknown, options: WriteOptions, cause = 'mapping'): Promise<MappingOutcome> {
-    const { streamName, tag, image, registryCheck } = this.prepare(namespace, body);
+    const { streamName, tag, image, registryCheck, imageRefusal } = this.prepare(namespace, body);
     // LimitRange admission, before anything is written (no query in a namespace without LimitRanges).
     // With openshift.io/ImageStream limits the new image is counted under the stream's lock (apply).
     const streamLimits = (await this.limits?.admitMapping(this.db, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
-    if (!options.dryRun && !streamLimits && !registryCheck && image.metadata.annotations?.[managedAnnotation] !== 'true') {
+    if (!options.dryRun && !streamLimits && !registryCheck && !imageRefusal && image.metadata.annotations?.[managedAnnotation] !== 'true') {
       const outcome = await this.applyInOneTrip(namespace, streamName, tag, image, cause);
       if (outcome) return outcome;
     }
-    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck), { rollback: options.dryRun });
+    return this.db.transaction((tx) => this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck, imageRefusal), {
+      rollback: options.dryRun,
+    });
   }
 
   /**
@@ -145,12 +147,12 @@ export class ImageStreamMappingHandler implements ResourceHandler {
    * are registered to run with the caller's COMMIT (or its next flush).
    */
   async mapWithin(tx: Transaction, namespace: string, body: unknown, cause = 'mapping'): Promise<MappingOutcome> {
-    const { streamName, tag, image, registryCheck } = this.prepare(namespace, body);
+    const { streamName, tag, image, registryCheck, imageRefusal } = this.prepare(namespace, body);
     const streamLimits = (await this.limits?.admitMapping(tx, namespace, streamName, image.dockerImageMetadata?.Size)) ?? null;
-    return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck);
+    return this.apply(tx, namespace, streamName, tag, image, cause, streamLimits, registryCheck, imageRefusal);
   }
 
-  private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image; registryCheck: boolean } {
+  private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image; registryCheck: boolean; imageRefusal: ApiError | null } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
     const mapping = structuredClone(body) as ImageStreamMapping;
     checkNamespaceOnCreate(mapping.metadata?.namespace, namespace);
@@ -170,12 +172,17 @@ export class ImageStreamMappingHandler implements ResourceHandler {
       creationTimestamp: nowTimestamp(),
     };
     this.imageStrategy.prepareForCreate(image);
+    // Upstream then creates the Image through its store, whose strategy validates what
+    // PrepareForCreate derived (a list's children, say): a 422 for the Image, raised once the
+    // stream is known to exist, as upstream looks the stream up first.
+    const imageErrors = this.imageStrategy.validate(image);
+    const imageRefusal = imageErrors.length ? ApiError.invalid(refOf(imagesInfo), image.metadata.name!, imageErrors) : null;
     this.imageStrategy.canonicalize(image);
     // allowedRegistriesForImport, the mapping path's only cost for it: none without a list; with one,
     // a reference that is not plainly allowed is checked against the stream in apply.
     const allow = this.config.allowedRegistries;
     const registryCheck = allow ? !allowedEitherWay(allow, image.dockerImageReference ?? '') : false;
-    return { streamName, tag, image, registryCheck };
+    return { streamName, tag, image, registryCheck, imageRefusal };
   }
 
   /**
@@ -200,6 +207,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     cause: string,
     streamLimits: StreamLimits | null = null,
     registryCheck = false,
+    imageRefusal: ApiError | null = null,
   ): Promise<MappingOutcome> {
     const imageName = image.metadata.name!;
     // One round trip: open the transaction, lock the stream, then (a statement of its own, so that
@@ -214,6 +222,7 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     ]);
     const stream = this.streams.hydrateRows(streamRows!);
     if (!stream) throw ApiError.notFound(refOf(this.info), streamName);
+    if (imageRefusal) throw imageRefusal;
     const probe = probeRows![0]!;
     const existing = probe['image_present'] === true;
     let reference = image.dockerImageReference;
