@@ -120,4 +120,34 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect(tag.items.map((i: { image: string; dockerImageReference: string }) => [i.image, i.dockerImageReference])).toEqual([[name, `example.com/mapped/two@${name}`]]);
     });
   });
+
+  it('a signature embedded in an Image has its ObjectMeta validated as a cluster-scoped object\'s (upstream validateImageSignature): 422, nothing stored', async () => {
+    const name = digest('9');
+    const res = await call('POST', images(), {
+      metadata: { name },
+      dockerImageReference: `a.com/b/c@${name}`,
+      signatures: [
+        {
+          metadata: { name: `${name}@s`, namespace: 'ns1', finalizers: ['bad finalizer'], ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'n' }] },
+          type: 't',
+          content: 'YQ==',
+        },
+      ],
+    });
+    expect([res.status, res.body.details?.kind]).toEqual([422, 'Image']);
+    expect(res.body.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)).toEqual([
+      'signatures[0].metadata.namespace FieldValueForbidden',
+      'signatures[0].metadata.ownerReferences.uid FieldValueInvalid',
+      'signatures[0].metadata.finalizers FieldValueInvalid',
+    ]);
+    expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
+    const created = await call('POST', images(), { metadata: { name }, dockerImageReference: `a.com/b/c@${name}` });
+    expect(created.status).toBe(201);
+    const viaResource = await call('POST', `${api.base}/imagesignatures`, { metadata: { name: `${name}@s`, finalizers: ['bad finalizer'] }, type: 't', content: 'YQ==' });
+    expect([viaResource.status, viaResource.body.details?.kind, viaResource.body.details?.causes?.map((c: { field: string }) => c.field)]).toEqual([
+      422,
+      'ImageSignature',
+      ['metadata.finalizers'],
+    ]);
+  });
 });

@@ -27,6 +27,19 @@ describe('ImageSignature validation', () => {
     ['Trusted without ForImage', sig({ conditions: [trusted[0]!] }), ['conditions: FieldValueInvalid']],
     ['ForImage without Trusted', sig({ conditions: [trusted[1]!], imageIdentity: 'x' }), ['conditions: FieldValueInvalid', 'imageIdentity: FieldValueInvalid']],
     ['claims of an untrusted signature', sig({ signedClaims: { a: 'b' }, issuedBy: { commonName: 'me' } }), ['signedClaims: FieldValueInvalid', 'issuedBy: FieldValueInvalid']],
+    [
+      'ObjectMeta as a cluster-scoped object\'s (apimachinery order)',
+      sig({
+        metadata: { name: 'sha256:abc@sig1', generateName: 'a/', namespace: 'ns', generation: -1, finalizers: ['not a name'], ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'n', uid: '' }] } as ImageSignature['metadata'],
+      }),
+      [
+        'metadata.generateName: FieldValueInvalid',
+        'metadata.namespace: FieldValueForbidden',
+        'metadata.generation: FieldValueInvalid',
+        'metadata.ownerReferences.uid: FieldValueInvalid',
+        'metadata.finalizers: FieldValueInvalid',
+      ],
+    ],
     ['claims of a trusted signature', sig({ conditions: trusted, imageIdentity: 'x', issuedTo: { publicKeyID: 'k' } }), []],
   ])('%s', (_name, s, expected) => {
     expect(validateImageSignature(s).map((e) => `${e.field}: ${e.type}`)).toEqual(expected);
