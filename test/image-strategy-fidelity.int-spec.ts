@@ -105,6 +105,23 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect((await call('GET', `${ns()}/imagestreams/app`)).body.status.tags).toBeUndefined();
     });
 
+    it('the mapping\'s own ObjectMeta and its Image\'s are validated as apimachinery validates them (ValidateImageStreamMapping): 422, nothing written', async () => {
+      const name = digest('7');
+      const res = await call('POST', `${ns()}/imagestreammappings`, {
+        metadata: { name: 'app', labels: { 'bad key!': 'v' }, finalizers: ['bad finalizer'] },
+        tag: 'v3',
+        image: { metadata: { name, ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'n' }], finalizers: ['orphan', 'foregroundDeletion'] }, dockerImageReference: `a.com/b/c@${name}` },
+      });
+      expect([res.status, res.body.details?.kind]).toEqual([422, 'ImageStreamMapping']);
+      expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual([
+        'metadata.labels',
+        'metadata.finalizers',
+        'image.metadata.ownerReferences.uid',
+        'image.metadata.finalizers',
+      ]);
+      expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
+    });
+
     it('an Image that exists is left as stored, whatever the mapping says of it; the tag event takes the mapping\'s reference', async () => {
       const name = digest('f');
       await call('POST', images(), { metadata: { name, labels: { stored: 'yes' } }, dockerImageReference: `example.com/stored/one@${name}` });

@@ -1,12 +1,4 @@
-import {
-  type FieldError,
-  fieldErr,
-  validateAnnotations,
-  validateFinalizers,
-  validateLabels,
-  validateOwnerReferences,
-  validatePathSegmentName,
-} from '@app/api-machinery';
+import { type FieldError, fieldErr, validateEmbeddedObjectMeta } from '@app/api-machinery';
 import type { ImageSignature, SignatureCondition } from '../image/image.types';
 
 /** `<imageName>@<signatureName>`: exactly one `@`, both parts non-empty; null otherwise. */
@@ -32,28 +24,6 @@ function isEmpty(value: unknown): boolean {
 }
 
 /**
- * apimachinery's ValidateObjectMeta for a cluster-scoped object, in its order: a signature embedded
- * in an Image is validated as one (upstream validateImageSignature), namespace and all.
- */
-function validateSignatureObjectMeta(meta: NonNullable<ImageSignature['metadata']>, at: (field: string) => string): FieldError[] {
-  const errors: FieldError[] = [];
-  if (meta.generateName) errors.push(...validatePathSegmentName(meta.generateName, at('metadata.generateName'), true));
-  if (!meta.name) errors.push(fieldErr.required(at('metadata.name'), 'name or generateName is required'));
-  else errors.push(...validatePathSegmentName(meta.name, at('metadata.name')));
-  if (meta.namespace) errors.push(fieldErr.forbidden(at('metadata.namespace'), 'not allowed on this type'));
-  if (typeof meta.generation === 'number' && meta.generation < 0) {
-    errors.push(fieldErr.invalid(at('metadata.generation'), meta.generation, 'must be greater than or equal to 0'));
-  }
-  errors.push(
-    ...validateLabels(meta.labels, at('metadata.labels')),
-    ...validateAnnotations(meta.annotations, at('metadata.annotations')),
-    ...validateOwnerReferences((meta as Record<string, unknown>)['ownerReferences'], at('metadata.ownerReferences')),
-    ...validateFinalizers(meta.finalizers, at('metadata.finalizers')),
-  );
-  return errors;
-}
-
-/**
  * ImageSignature rules (openshift validation.go validateImageSignature); `path` is '' for the
  * imagesignatures resource or e.g. `signatures[0]` inside an Image. Trusted and ForImage
  * conditions come together; until a signature is trusted it carries no verified claims.
@@ -63,7 +33,8 @@ export function validateImageSignature(signature: ImageSignature, path = ''): Fi
   const errors: FieldError[] = [];
   const meta = signature.metadata ?? {};
   const name = meta.name ?? '';
-  errors.push(...validateSignatureObjectMeta(meta, at));
+  // A signature is validated as a cluster-scoped object, namespace and all (upstream validateImageSignature).
+  errors.push(...validateEmbeddedObjectMeta(meta, at('metadata'), false));
   if (meta.labels && Object.keys(meta.labels).length) errors.push(fieldErr.forbidden(at('metadata.labels'), 'signature labels cannot be set'));
   if (meta.annotations && Object.keys(meta.annotations).length) {
     errors.push(fieldErr.forbidden(at('metadata.annotations'), 'signature annotations cannot be set'));

@@ -7,10 +7,7 @@ import {
   nowTimestamp,
   refOf,
   successStatus,
-  validateAnnotations,
-  validateLabels,
-  validateNamespaceName,
-  validatePathSegmentName,
+  validateEmbeddedObjectMeta,
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
@@ -94,26 +91,21 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   }
 
   private validate(namespace: string, m: ImageStreamMapping): { streamName: string; tag: string; image: Image } {
-    const errors: FieldError[] = [];
     const streamName = m.metadata?.name ?? '';
-    if (!streamName) {
-      // ObjectMeta's check, then ValidateImageStreamMapping's own: v1 has no dockerImageRepository
-      // (the internal type's other way to name the stream), so a v1 mapping without a name lacks both.
-      errors.push(fieldErr.required('metadata.name', 'name or generateName is required'), fieldErr.required('name'), fieldErr.required('dockerImageRepository'));
-    } else errors.push(...validatePathSegmentName(streamName));
-    if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
-    else errors.push(...validateNamespaceName(namespace));
+    // The mapping's own ObjectMeta (namespaced; its namespace is the request's), then
+    // ValidateImageStreamMapping's rules.
+    const errors: FieldError[] = validateEmbeddedObjectMeta({ ...m.metadata, namespace }, 'metadata', true);
+    // v1 has no dockerImageRepository (the internal type's other way to name the stream), so a
+    // v1 mapping without a name lacks both.
+    if (!streamName) errors.push(fieldErr.required('name'), fieldErr.required('dockerImageRepository'));
     if (!m.tag) errors.push(fieldErr.required('tag'));
     else errors.push(...tagNameTooLong(m.tag, 'tag'));
     const image = m.image;
     if (!image || typeof image !== 'object') errors.push(fieldErr.required('image'));
     else {
       image.metadata ??= {};
-      if (!image.metadata.name) errors.push(fieldErr.required('image.metadata.name', 'name or generateName is required'));
-      else errors.push(...validatePathSegmentName(image.metadata.name, 'image.metadata.name'));
       // The embedded Image's ObjectMeta is validated as a cluster-scoped object's (upstream validateImage).
-      if (image.metadata.namespace) errors.push(fieldErr.forbidden('image.metadata.namespace', 'not allowed on this type'));
-      errors.push(...validateLabels(image.metadata.labels, 'image.metadata.labels'), ...validateAnnotations(image.metadata.annotations, 'image.metadata.annotations'));
+      errors.push(...validateEmbeddedObjectMeta(image.metadata, 'image.metadata', false));
     }
     if (image && !image.dockerImageReference && this.config.internalRegistryHostname && streamName) {
       // Upstream's PrepareForCreate, before validation: DockerImageReference{...}.Exact(), i.e.
