@@ -122,6 +122,23 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
     });
 
+    it('the Image a mapping creates keeps the finalizers and owner references sent with it, as the image store keeps them', async () => {
+      const name = digest('6');
+      const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'keeper', uid: '6f0c0e59-61b4-4bd6-9d3b-6a6e6b9f3c11' };
+      const res = await call('POST', `${ns()}/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag: 'v4',
+        image: { metadata: { name, finalizers: ['example.com/keep'], ownerReferences: [owner] }, dockerImageReference: `a.com/b/c@${name}` },
+      });
+      expect(res.status).toBe(201);
+      const stored = (await call('GET', `${images()}/${name}`)).body;
+      expect([stored.metadata.finalizers, stored.metadata.ownerReferences]).toEqual([['example.com/keep'], [owner]]);
+      const deleted = await call('DELETE', `${images()}/${name}`);
+      expect([deleted.status, deleted.body.kind, deleted.body.metadata.deletionTimestamp]).toEqual([200, 'Image', expect.any(String)]);
+      expect((await call('PATCH', `${images()}/${name}`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+      expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
+    });
+
     it('an Image that exists is left as stored, whatever the mapping says of it; the tag event takes the mapping\'s reference', async () => {
       const name = digest('f');
       await call('POST', images(), { metadata: { name, labels: { stored: 'yes' } }, dockerImageReference: `example.com/stored/one@${name}` });

@@ -156,10 +156,16 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     // a list of images then shows no kind/apiVersion on any item, as kube-apiserver's lists.
     delete image.kind;
     delete image.apiVersion;
+    // What a client may set on an Image's metadata is kept, as the image store keeps it upstream;
+    // the system fields are the server's.
+    const { name, labels, annotations, finalizers } = image.metadata;
+    const ownerReferences = (image.metadata as Record<string, unknown>)['ownerReferences'];
     image.metadata = {
-      name: image.metadata.name,
-      labels: image.metadata.labels,
-      annotations: image.metadata.annotations,
+      name,
+      labels,
+      annotations,
+      ...(finalizers?.length ? { finalizers } : {}),
+      ...(Array.isArray(ownerReferences) && ownerReferences.length ? { ownerReferences } : {}),
       uid: randomUUID(),
       creationTimestamp: nowTimestamp(),
     };
