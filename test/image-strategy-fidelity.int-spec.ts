@@ -70,6 +70,20 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
     });
   });
 
+  it('a generation the client sets is kept on create (the image strategy sets none), cannot be changed by updates, and moves once when finalizers hold a delete', async () => {
+    const name = digest('5');
+    const negative = await call('POST', images(), { metadata: { name, generation: -1 }, dockerImageReference: `a.com/b/c@${name}` });
+    expect([negative.status, negative.body.details?.causes?.map((c: { field: string }) => c.field)]).toEqual([422, ['metadata.generation']]);
+    const created = await call('POST', images(), { metadata: { name, generation: 3, finalizers: ['example.com/hold'] }, dockerImageReference: `a.com/b/c@${name}` });
+    expect([created.status, created.body.metadata.generation]).toEqual([201, 3]);
+    const updated = await call('PUT', `${images()}/${name}`, { ...created.body, metadata: { ...created.body.metadata, generation: 9, labels: { a: 'b' } } });
+    expect([updated.status, updated.body.metadata.generation, updated.body.metadata.labels]).toEqual([200, 3, { a: 'b' }]);
+    const marked = await call('DELETE', `${images()}/${name}`);
+    expect([marked.status, marked.body.metadata.generation]).toEqual([200, 4]);
+    await call('PATCH', `${images()}/${name}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
+  });
+
   describe('manifest lists on create (image PrepareForCreate)', () => {
     it('a list sent without its media type gets Id and Created but no children and no media type: distribution reads it as schema1', async () => {
       const list = manifestList('no-type');
@@ -122,17 +136,17 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
     });
 
-    it('the Image a mapping creates keeps the finalizers and owner references sent with it, as the image store keeps them', async () => {
+    it('the Image a mapping creates keeps the generation, finalizers and owner references sent with it, as the image store keeps them', async () => {
       const name = digest('6');
       const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'keeper', uid: '6f0c0e59-61b4-4bd6-9d3b-6a6e6b9f3c11' };
       const res = await call('POST', `${ns()}/imagestreammappings`, {
         metadata: { name: 'app' },
         tag: 'v4',
-        image: { metadata: { name, finalizers: ['example.com/keep'], ownerReferences: [owner] }, dockerImageReference: `a.com/b/c@${name}` },
+        image: { metadata: { name, generation: 2, finalizers: ['example.com/keep'], ownerReferences: [owner] }, dockerImageReference: `a.com/b/c@${name}` },
       });
       expect(res.status).toBe(201);
       const stored = (await call('GET', `${images()}/${name}`)).body;
-      expect([stored.metadata.finalizers, stored.metadata.ownerReferences]).toEqual([['example.com/keep'], [owner]]);
+      expect([stored.metadata.generation, stored.metadata.finalizers, stored.metadata.ownerReferences]).toEqual([2, ['example.com/keep'], [owner]]);
       const deleted = await call('DELETE', `${images()}/${name}`);
       expect([deleted.status, deleted.body.kind, deleted.body.metadata.deletionTimestamp]).toEqual([200, 'Image', expect.any(String)]);
       expect((await call('PATCH', `${images()}/${name}`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);

@@ -1,4 +1,4 @@
-import type { FieldError, ResourceStrategy } from '@app/api-machinery';
+import { type FieldError, fieldErr, type ResourceStrategy } from '@app/api-machinery';
 import { configMatchesImage, deriveImageMetadata, deriveListChildren, manifestMatchesImage } from './image-metadata';
 import type { DockerConfig, DockerImageMetadata, Image } from './image.types';
 import { validateImage } from './image.validation';
@@ -72,6 +72,12 @@ function removeManagedSignatureAnnotation(image: Image): void {
   }
 }
 
+/** ValidateObjectMeta's check of a generation the client set (the only way an Image gets one). */
+function negativeGeneration(image: Image): FieldError[] {
+  const generation = image.metadata.generation;
+  return typeof generation === 'number' && generation < 0 ? [fieldErr.invalid('metadata.generation', generation, 'must be greater than or equal to 0')] : [];
+}
+
 /** A field the update checks decided to keep: the stored value, or none when nothing is stored. */
 function restore(obj: Image, old: Image, field: 'dockerImageManifest' | 'dockerImageConfig'): void {
   if (old[field] === undefined) delete obj[field];
@@ -84,7 +90,8 @@ export class ImageStrategy implements ResourceStrategy<Image> {
   readonly garbageCollectionUnsupported = true;
 
   prepareForCreate(obj: Image): void {
-    delete obj.metadata.generation;
+    // Upstream's image strategy sets no generation: one the client sends is kept (0 is Go's unset).
+    if (!obj.metadata.generation) delete obj.metadata.generation;
     // Embedded signatures are kept as sent (conditions included) and validated as such; only the
     // imagesignatures resource clears what the server would verify (upstream image strategy).
     // Metadata the manifest cannot give is left as sent (upstream logs the reason and goes on).
@@ -95,7 +102,7 @@ export class ImageStrategy implements ResourceStrategy<Image> {
   }
 
   validate(obj: Image): FieldError[] {
-    return validateImage(obj);
+    return [...negativeGeneration(obj), ...validateImage(obj)];
   }
 
   canonicalize(obj: Image): void {
@@ -125,7 +132,9 @@ export class ImageStrategy implements ResourceStrategy<Image> {
     }
     deriveImageMetadata(obj, { now: new Date(), creating: false });
     removeManagedSignatureAnnotation(obj);
-    delete obj.metadata.generation;
+    // Requests cannot change it (kube's BeforeUpdate keeps the stored one).
+    if (old.metadata.generation) obj.metadata.generation = old.metadata.generation;
+    else delete obj.metadata.generation;
   }
 
   validateUpdate(obj: Image, _old: Image): FieldError[] {

@@ -158,12 +158,13 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     delete image.apiVersion;
     // What a client may set on an Image's metadata is kept, as the image store keeps it upstream;
     // the system fields are the server's.
-    const { name, labels, annotations, finalizers } = image.metadata;
+    const { name, labels, annotations, finalizers, generation } = image.metadata;
     const ownerReferences = (image.metadata as Record<string, unknown>)['ownerReferences'];
     image.metadata = {
       name,
       labels,
       annotations,
+      ...(generation ? { generation } : {}),
       ...(finalizers?.length ? { finalizers } : {}),
       ...(Array.isArray(ownerReferences) && ownerReferences.length ? { ownerReferences } : {}),
       uid: randomUUID(),
