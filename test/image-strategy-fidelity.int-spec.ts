@@ -153,6 +153,16 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
     });
 
+    it('a mapping without an image (null or absent) has an empty one, as the Go struct: its name and reference are reported, not `image`', async () => {
+      for (const body of [{ metadata: { name: 'app' }, tag: 'v5' }, { metadata: { name: 'app' }, tag: 'v5', image: null }]) {
+        const res = await call('POST', `${ns()}/imagestreammappings`, body);
+        expect([res.status, res.body.details?.causes?.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)]).toEqual([
+          422,
+          ['image.metadata.name FieldValueRequired', 'image.dockerImageReference FieldValueRequired'],
+        ]);
+      }
+    });
+
     it('an Image that exists is left as stored, whatever the mapping says of it; the tag event takes the mapping\'s reference', async () => {
       const name = digest('f');
       await call('POST', images(), { metadata: { name, labels: { stored: 'yes' } }, dockerImageReference: `example.com/stored/one@${name}` });

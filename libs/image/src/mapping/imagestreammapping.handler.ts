@@ -100,21 +100,19 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     if (!streamName) errors.push(fieldErr.required('name'), fieldErr.required('dockerImageRepository'));
     if (!m.tag) errors.push(fieldErr.required('tag'));
     else errors.push(...tagNameTooLong(m.tag, 'tag'));
-    const image = m.image;
-    if (!image || typeof image !== 'object') errors.push(fieldErr.required('image'));
-    else {
-      image.metadata ??= {};
-      // The embedded Image's ObjectMeta is validated as a cluster-scoped object's (upstream validateImage).
-      errors.push(...validateEmbeddedObjectMeta(image.metadata, 'image.metadata', false));
-    }
-    if (image && !image.dockerImageReference && this.config.internalRegistryHostname && streamName) {
+    // In Go the mapping's image is a struct, never absent: a mapping without one has an empty Image.
+    const image = m.image ?? ({ metadata: {} } as Image);
+    image.metadata ??= {};
+    // The embedded Image's ObjectMeta is validated as a cluster-scoped object's (upstream validateImage).
+    errors.push(...validateEmbeddedObjectMeta(image.metadata, 'image.metadata', false));
+    if (!image.dockerImageReference && this.config.internalRegistryHostname && streamName) {
       // Upstream's PrepareForCreate, before validation: DockerImageReference{...}.Exact(), i.e.
       // `@<digest>`, `:<name>` for an image not named by one, nothing for a nameless image.
-      image.dockerImageReference = exactReference({ registry: this.config.internalRegistryHostname, namespace, name: streamName, tag: '', id: image.metadata?.name ?? '' });
+      image.dockerImageReference = exactReference({ registry: this.config.internalRegistryHostname, namespace, name: streamName, tag: '', id: image.metadata.name ?? '' });
     }
-    if (image) errors.push(...validateImage(image, 'image.'));
+    errors.push(...validateImage(image, 'image.'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), streamName, errors);
-    return { streamName, tag: m.tag!, image: image! };
+    return { streamName, tag: m.tag!, image };
   }
 
   /** Records the mapping in its own transaction; also the entry point for registry ingestion. */
