@@ -29,6 +29,11 @@ export interface ResourceInfo {
    * autoscaling/v1 Scale): discovery and OpenAPI name that kind, as kube-apiserver does.
    */
   responseKind?: { group: string; version: string; kind: string };
+  /**
+   * Its bodies carry write-only secrets (TriggerSecret keys): an error never quotes a body's bytes,
+   * where kube-apiserver would quote the head of one it cannot decode.
+   */
+  secretBodies?: boolean;
 }
 
 /** The group, version and kind of a resource's bodies (its own unless `responseKind` says otherwise). */

@@ -1,4 +1,4 @@
-import { ApiError, makeStorable, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
+import { ApiError, makeStorable, REDACTED_VALUE, type ResourceInfo, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
 import { goJsonSyntaxError } from './go-json-syntax';
@@ -50,22 +50,23 @@ const kindProbeType = 'struct { APIVersion string "json:\\"apiVersion,omitempty\
 /**
  * kube-apiserver's answer to a create or update body its decoder cannot find a kind in
  * (handlers' transformDecodeError): the decoder's error, then the body's first 30 bytes, as text
- * when it starts with `{`, else in hex.
+ * when it starts with `{`, else in hex; `<redacted>` for a kind whose bodies hold secrets.
  */
-function unrecognizedBody(kind: string, reason: string, raw: Buffer): ApiError {
+function unrecognizedBody(info: ResourceInfo, reason: string, raw: Buffer): ApiError {
   const head = raw.subarray(0, 30);
   const more = raw.length > 30 ? ' ...' : '';
-  const summary = raw.length === 0 ? '<empty>' : raw[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
-  return ApiError.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${reason} (${summary})`);
+  const quoted = raw[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
+  const summary = raw.length === 0 ? '<empty>' : info.secretBodies ? REDACTED_VALUE : quoted;
+  return ApiError.badRequest(`the object provided is unrecognized (must be of type ${info.kind}): couldn't get version/kind; json parse error: ${reason} (${summary})`);
 }
 
 /**
- * A create or update body of `kind`, refused as kube-apiserver refuses one it cannot read: JSON
+ * A create or update body of `info`'s kind, refused as kube-apiserver refuses one it cannot read: JSON
  * that does not parse with Go's syntax error, a list or scalar (JSON or YAML) with the type error
  * of reading it as an object. `null` stays refused (see requireObjectBody), where kube-apiserver
  * would read it as an empty object.
  */
-export function decodeWriteBody(kind: string, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
+export function decodeWriteBody(info: ResourceInfo, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
   const type = mediaType(contentType);
   const bytes = raw ?? Buffer.alloc(0);
   let body: unknown;
@@ -74,11 +75,11 @@ export function decodeWriteBody(kind: string, contentType: string | undefined, r
   } catch (e) {
     // Go's wording is worked out only for a body that failed (JSON.parse takes the same grammar).
     const syntax = type === 'application/json' || type === '' ? goJsonSyntaxError(bytes) : null;
-    if (syntax) throw unrecognizedBody(kind, syntax, bytes);
+    if (syntax) throw unrecognizedBody(info, syntax, bytes);
     throw e;
   }
   if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    throw unrecognizedBody(kind, `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}`, bytes);
+    throw unrecognizedBody(info, `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}`, bytes);
   }
   return requireObjectBody(body);
 }

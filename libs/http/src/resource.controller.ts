@@ -239,7 +239,7 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'create', resource });
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
         const options = { ...managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']), user: authenticatedUserOf(req) };
-        const body = decodeWriteBody(h.info.kind, req.headers['content-type'], req.body);
+        const body = decodeWriteBody(h.info, req.headers['content-type'], req.body);
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const duplicates = duplicateFieldsOf(req.headers['content-type'], req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body, undefined, duplicates);
@@ -277,7 +277,7 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'update', resource });
         if (!h.update) throw ApiError.methodNotAllowed();
         const options = managedWriteOptionsOf(req.query, 'UpdateOptions', req.headers['user-agent']);
-        const body = decodeWriteBody(h.info.kind, type, req.body);
+        const body = decodeWriteBody(h.info, type, req.body);
         const duplicates = duplicateFieldsOf(type, req.body);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], body, undefined, duplicates);
         const result = await h.update(namespace, name, document, options);

@@ -33,6 +33,7 @@ export const triggerSecretsInfo: ResourceInfo = {
   listKind: 'TriggerSecretList',
   verbs: storedVerbs,
   shortNames: ['trgsecret'],
+  secretBodies: true,
 };
 
 export const deliveriesInfo: ResourceInfo = {
