@@ -62,4 +62,25 @@ describe('security audit', () => {
       'the object provided is unrecognized (must be of type ImageStream): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"metadata":{"name":"web"})',
     );
   });
+
+  const review = async (spec: object) => {
+    const res = await send('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec }));
+    expect(res.status).toBe(201);
+    return JSON.parse(res.text).status as { allowed: boolean; reason?: string };
+  };
+
+  // OpenShift's image-puller, image-builder and shared-resource-viewer roles grant
+  // imagestreams/layers in the image.openshift.io group and in the legacy group "" alike
+  // (openshift-apiserver bootstrappolicy: Groups(imageGroup, legacyImageGroup)), so a registry
+  // question asked in the legacy group is the same question.
+  it.each([
+    ['update', 'push'],
+    ['get', 'pull'],
+  ])('a %s of imagestreams/layers asked in the legacy group "" is answered from the access policy', async (verb, action) => {
+    for (const [resource, subresource] of [['imagestreams', 'layers'], ['imagestreams/layers', '']]) {
+      const attributes = { namespace: 'elsewhere', verb, group: '', resource, subresource };
+      expect(await review({ user: 'alice', resourceAttributes: attributes })).toEqual({ allowed: false, reason: `access policy does not grant ${action} in namespace elsewhere` });
+      expect(await review({ user: 'alice', resourceAttributes: { ...attributes, namespace: ns } })).toEqual({ allowed: true, reason: `access policy grants ${action} in namespace ${ns}` });
+    }
+  });
 });

@@ -9,9 +9,10 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * What the integrated registry asks (OpenShift's registry: an access review on
  * `imagestreams/layers` of group image.openshift.io, `get` to pull and `update` to push; the
  * resource may come whole as `imagestreams/layers`): the registry action it stands for, else null.
+ * The legacy group "" asks the same: OpenShift's roles grant the layers in both groups.
  */
 export function registryActionOf(attributes: Record<string, unknown> | undefined): RepositoryAction | null {
-  if (!attributes || str(attributes['group']) !== 'image.openshift.io') return null;
+  if (!attributes || !['image.openshift.io', ''].includes(str(attributes['group']))) return null;
   const resource = str(attributes['resource']);
   const subresource = str(attributes['subresource']);
   const layers = (resource === 'imagestreams' && subresource === 'layers') || (resource === 'imagestreams/layers' && subresource === '');
