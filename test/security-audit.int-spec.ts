@@ -83,4 +83,22 @@ describe('security audit', () => {
       expect(await review({ user: 'alice', resourceAttributes: { ...attributes, namespace: ns } })).toEqual({ allowed: true, reason: `access policy grants ${action} in namespace ${ns}` });
     }
   });
+
+  // With API authentication every policy user may do everything, and nobody else anything but the
+  // public paths (401): a review must not answer yes for a subject the API would refuse, as RBAC
+  // answers no for a subject no binding names (kube-apiserver's system:public-info-viewer is bound
+  // to system:unauthenticated too, so the public paths stay yes for everyone).
+  it('non-registry questions are answered as API authentication enforces them', async () => {
+    const listSecrets = { namespace: ns, verb: 'list', group: 'triggers.imagestreamd.io', resource: 'triggersecrets' };
+    const anonymous = { user: 'system:anonymous', groups: ['system:unauthenticated'] };
+    expect(await review({ ...anonymous, resourceAttributes: listSecrets })).toMatchObject({ allowed: false });
+    expect(await review({ groups: ['system:unauthenticated'], resourceAttributes: listSecrets })).toMatchObject({ allowed: false });
+    expect(await review({ user: 'mallory', resourceAttributes: listSecrets })).toMatchObject({ allowed: false });
+    expect(await review({ user: 'mallory', nonResourceAttributes: { path: '/metrics', verb: 'get' } })).toMatchObject({ allowed: false });
+    expect(await review({ user: 'alice', resourceAttributes: listSecrets })).toMatchObject({ allowed: true });
+    expect(await review({ user: 'mallory', groups: ['system:authenticated'], resourceAttributes: { ...listSecrets, verb: 'delete' } })).toMatchObject({ allowed: true });
+    for (const path of ['/healthz', '/readyz/postgres', '/version']) expect(await review({ ...anonymous, nonResourceAttributes: { path, verb: 'get' } })).toMatchObject({ allowed: true });
+    const local = await send('POST', `/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`, JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: ns }, spec: { ...anonymous, resourceAttributes: listSecrets } }));
+    expect(JSON.parse(local.text).status).toMatchObject({ allowed: false });
+  });
 });

@@ -40,8 +40,8 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
         const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy);
         registry.register(reviews);
-        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy));
-        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy));
+        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication));
+        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication));
         registry.register(new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
         for (const info of [eventsInfo, podsInfo, servicesInfo]) registry.register(new AlwaysEmptyHandler(info, db));

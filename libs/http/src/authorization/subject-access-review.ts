@@ -1,6 +1,7 @@
 import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteResult } from '@app/api-machinery';
-import type { AccessPolicy } from '@app/config';
+import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
+import { isPublicPath } from '../authentication/api-authentication';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAnswer } from './review-answer';
 
@@ -40,12 +41,15 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * groups) do this? Validated as kube-apiserver validates them. Pull and push questions (see
  * registryAction) are answered from the access policy when one is configured, the same grants the
  * registry token endpoint applies (subjects are the user and each group); every other question,
- * and all of them without a policy, is allowed: the API itself has no access control.
+ * and all of them without a policy, is allowed: the API itself has no access control. With API
+ * authentication, though, only the policy's users (each in system:authenticated) may use the API:
+ * a review about anyone else is allowed only the public paths, as the API answers them 401.
  */
 export class SubjectAccessReviewHandler implements ResourceHandler {
   constructor(
     readonly info: ResourceInfo,
     private readonly policy: AccessPolicy | undefined,
+    private readonly apiAuthentication = false,
   ) {}
 
   create(namespace: string, body: unknown): Promise<WriteResult> {
@@ -56,8 +60,10 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     const user = str(spec.user);
     const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
     const action = registryActionOf(spec.resourceAttributes);
-    if (!this.policy || !action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
+    if (!this.policy) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
     const subjects = [user, ...groups].filter((s) => s !== '');
+    if (!action && this.apiAuthentication) return reviewAnswer(this.info, spec, authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
+    if (!action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
     return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
   }
 
@@ -80,4 +86,17 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     }
     return errors;
   }
+}
+
+/**
+ * API_AUTHENTICATION=true: every policy user may do everything (the API authorizes no verb) and
+ * anyone else only the public paths, so a subject the API would answer 401 is refused here too.
+ */
+function authenticatedApiStatus(policy: AccessPolicy, user: string, groups: string[], nonResource: Record<string, unknown> | undefined): { allowed: boolean; reason: string } {
+  if (nonResource && isPublicPath(str(nonResource['path']))) return { allowed: true, reason: 'a public path: served without credentials' };
+  if (policy.users.some((u) => u.name === user) || groups.includes(AUTHENTICATED_SUBJECT)) {
+    return { allowed: true, reason: 'every authenticated user may do everything on the API: it authorizes no verb' };
+  }
+  const who = user === '' ? 'the review names no user of the access policy' : `"${user}" is not a user of the access policy`;
+  return { allowed: false, reason: `API authentication accepts only the access policy's users, and ${who}` };
 }
