@@ -3,6 +3,7 @@ import { parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 
 const ALICE_TOKEN = `alice-${randomBytes(12).toString('hex')}`;
+const NOTIFY_SECRET = `notify-${randomBytes(12).toString('hex')}`;
 const POLICY = parseAccessPolicy(`
 failedLogins: {burst: 1000}
 users:
@@ -29,7 +30,7 @@ describe('security audit', () => {
   };
 
   beforeAll(async () => {
-    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true });
+    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, registryNotifySecret: NOTIFY_SECRET });
     expect((await send('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: ns } }))).status).toBe(201);
   }, 90000);
   afterAll(async () => {
@@ -100,5 +101,21 @@ describe('security audit', () => {
     for (const path of ['/healthz', '/readyz/postgres', '/version']) expect(await review({ ...anonymous, nonResourceAttributes: { path, verb: 'get' } })).toMatchObject({ allowed: true });
     const local = await send('POST', `/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`, JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: ns }, spec: { ...anonymous, resourceAttributes: listSecrets } }));
     expect(JSON.parse(local.text).status).toMatchObject({ allowed: false });
+  });
+
+  // RFC 7235 §3.1: a 401 names the scheme that would be accepted; the registry endpoints that keep
+  // the shared secret take it as `Bearer <secret>` (or bare) in REGISTRY_NOTIFY_HEADER.
+  it.each([
+    ['POST', '/registry/notifications'],
+    ['GET', '/registry/events'],
+    ['GET', '/registry/events/1'],
+    ['POST', '/registry/events/1/redrive'],
+  ])('%s %s without the shared secret is 401 with a WWW-Authenticate challenge', async (method, path) => {
+    for (const authorization of [undefined, 'Bearer wrong']) {
+      const res = await fetch(`${api.url}${path}`, { method, headers: authorization ? { authorization } : {} });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="imagestreamd"');
+      expect(await res.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    }
   });
 });

@@ -52,6 +52,9 @@ export function sendException(exception: unknown, req: FastifyRequest | undefine
     if (!reply.raw.writableEnded) reply.raw.end();
     return;
   }
+  // RFC 7235: a 401 names a scheme that would be accepted. API authentication sets its own; the
+  // others here are the registry endpoints' shared secret, taken as `Bearer <secret>`.
+  if (error.code === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', 'Bearer realm="imagestreamd"');
   if (asksForYaml(req?.headers?.accept)) {
     void reply.status(error.code).header('content-type', 'application/yaml').send(toYaml(error.toStatus()));
     return;
