@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 
@@ -117,5 +118,35 @@ describe('security audit', () => {
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="imagestreamd"');
       expect(await res.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
     }
+  });
+
+  /** The status of a request whose target is sent as written (fetch would resolve its dot segments). */
+  const rawStatus = (method: string, path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: new URL(api.url).port, method, path }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject).end();
+    });
+
+  // The public prefixes are matched on the raw path and the router resolves no dot segments, so
+  // none of these reaches a protected handler without credentials (404 or 401, never 200).
+  it.each([
+    '/healthz/../metrics',
+    '/healthz/..%2Fmetrics',
+    '/registry/../metrics',
+    '/registry/%2e%2e/apis/image.openshift.io/v1/images',
+    '/registry/token/../../openapi/v2',
+    '/version/../metrics',
+    '/version;/apis',
+    '//apis/image.openshift.io/v1/images',
+    '/apis//image.openshift.io/v1/images',
+    '/%61pis/image.openshift.io/v1/images',
+    '/APIS/image.openshift.io/v1/images',
+    '/apis/image.openshift.io/v1/images/',
+    '/apis/image.openshift.io/v1/namespaces/audit/imagestreamtags/web%3Alatest',
+  ])('path trick %s does not pass without credentials', async (path) => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS']) expect([401, 404]).toContain(await rawStatus(method, path));
   });
 });
