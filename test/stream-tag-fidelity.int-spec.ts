@@ -145,16 +145,19 @@ describe('stream and tag-view fidelity', () => {
       spec: { tags: [{ name: 'a', from: { kind: 'ImageStreamTag', name: 'nos:m' } }] },
     });
     expect(missing.status).toBe(422);
-    expect(missing.body.message).toBe('ImageStream.image.openshift.io "x" is invalid: spec.tags[a].from.name: Not found: "nos:m"');
+    expect(missing.body.message).toBe(
+      'ImageStream.image.openshift.io "x" is invalid: []: Internal error: imagestreams "x" is invalid: spec.tags[a].from.name: Not found: "nos:m"',
+    );
     const unmatched = await call('POST', `${ns('res')}/imagestreams`, {
       metadata: { name: 'y' },
       spec: { tags: [{ name: 'b', from: { kind: 'ImageStreamImage', name: 'lib@ffff' } }] },
     });
     expect(unmatched.status).toBe(422);
     expect(unmatched.body.details.causes[0]).toEqual({
-      reason: 'FieldValueInvalid',
-      field: 'spec.tags[b].from.name',
-      message: 'Invalid value: "lib@ffff": error generating tag event: imagestreamimage.image.openshift.io "ffff" not found',
+      reason: 'InternalError',
+      field: '[]',
+      message:
+        'Internal error: imagestreams "y" is invalid: spec.tags[b].from.name: Invalid value: "lib@ffff": error generating tag event: imagestreamimage.image.openshift.io "ffff" not found',
     });
   });
 

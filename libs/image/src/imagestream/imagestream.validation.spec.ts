@@ -1,11 +1,12 @@
 import { validateImageStream, validateTagReference } from './imagestream.validation';
 import type { ImageStream } from './imagestream.types';
+import { tagSourceFormErrors } from './tag-source-errors';
 import type { TagReference } from './imagestream.types';
 
 const tag = (kind: string, name: string): TagReference =>
   ({ name: 't', from: { kind, name }, referencePolicy: { type: 'Source' }, importPolicy: { importMode: 'Legacy' } }) as TagReference;
 
-describe('validateTagReference: from.name forms (upstream parseFromReference)', () => {
+describe('from.name forms (upstream parseFromReference)', () => {
   it.each([
     ['ImageStreamImage', 'sha256:abc'],
     ['ImageStreamImage', 'app@sha256:abc'],
@@ -18,8 +19,9 @@ describe('validateTagReference: from.name forms (upstream parseFromReference)', 
   it.each([
     ['ImageStreamTag', 'a:b:c'],
     ['ImageStreamImage', 'a@b@sha256:abc'],
-  ])('refuses %s %s with the upstream message', (kind, name) => {
-    expect(validateTagReference(tag(kind, name), 'spec.tags[t]')).toEqual([
+  ])('leaves %s %s to the strategy (tagSourceFormErrors)', (kind, name) => {
+    expect(validateTagReference(tag(kind, name), 'spec.tags[t]')).toEqual([]);
+    expect(tagSourceFormErrors([tag(kind, name)])).toEqual([
       expect.objectContaining({ field: 'spec.tags[t].from.name', detail: 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>' }),
     ]);
   });

@@ -40,11 +40,7 @@ export function validateTagReference(tag: TagReference, path: string, registries
         else throw e;
       }
     } else if (from.kind !== 'DockerImage') {
-      // As upstream's parseFromReference: only the kind's own separator counts (`s@sha256:…` is one `@`).
-      const separator = from.kind === 'ImageStreamTag' ? ':' : '@';
-      if (from.name && from.name.split(separator).length > 2) {
-        errors.push(fieldErr.invalid(`${path}.from.name`, from.name, 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
-      }
+      // The name's form is the stream strategy's check (tagSourceFormErrors), not validation's.
       // Whatever the name: upstream checks the kind's schedule apart from the name's presence.
       if (tag.importPolicy?.scheduled) {
         errors.push(

@@ -6,6 +6,7 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
 import { changedTags } from './tag-changes';
+import { tagSourceFailure } from './tag-source-errors';
 
 /**
  * A pull spec of the source stream in the internal registry, moved to this stream (same digest
@@ -22,7 +23,7 @@ function pullThroughThisStream(spec: string, internal: string, srcNs: string, sr
  * Turns new or changed spec tags into history entries (openshift strategy.go tagsChanged):
  * `reference` DockerImage tags record their pull spec; ImageStreamTag/ImageStreamImage sources
  * copy the source's event at the moment the tag is set; aliases in the stream then follow.
- * Unresolvable references are 422 and roll the write back.
+ * Unresolvable references are 422 (one wrapped cause, tagSourceFailure) and roll the write back.
  */
 export class TagResolver {
   constructor(
@@ -41,7 +42,10 @@ export class TagResolver {
       if (!event) continue;
       if (await this.history.add(tx, stream.metadata.uid!, tag.name, event, this.origin(stream, 'spec'))) moved.push({ tag: tag.name, event });
     }
-    if (errors.length) throw ApiError.invalid(refOf(this.info), stream.metadata.name ?? '', errors);
+    if (errors.length) {
+      const name = stream.metadata.name ?? '';
+      throw ApiError.invalid(refOf(this.info), name, [tagSourceFailure(name, errors)]);
+    }
     for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event);
   }
 

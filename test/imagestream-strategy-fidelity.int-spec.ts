@@ -1,0 +1,92 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+const sourceForm = 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>';
+
+/**
+ * ImageStream strategy rules of openshift-apiserver (registry/imagestream/strategy.go) not
+ * covered elsewhere: errors of spec tag sources (parseFromReference, tag resolution) come back
+ * as one InternalError cause at `[]` wrapping `imagestreams "<n>" is invalid: …`, before the
+ * field validation causes (Validate appends validateTagsAndLimits' error first). Observed on a
+ * real cluster: `ImageStream.image.openshift.io "pet-battle-api" is invalid: []: Internal error:
+ * imagestreams "pet-battle-api" is invalid: spec.tags[1.1.1].from.name: Invalid value: "…": must
+ * be of the form …` (rht-labs/tech-exercise#349).
+ */
+describe('ImageStream strategy fidelity', () => {
+  let api: TestApi;
+  const ns = (n: string) => `${api.base}/namespaces/${n}`;
+  const wrapped = (stream: string, inner: string) => ({
+    reason: 'InternalError',
+    field: '[]',
+    message: `Internal error: imagestreams "${stream}" is invalid: ${inner}`,
+  });
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  it('a source name with two separators is one wrapped cause, as on a real cluster', async () => {
+    const name = 'image-registry.openshift-image-registry.svc:5000/redhat-test/pet-battle-api:1.1.1';
+    const res = await call('POST', `${ns('form')}/imagestreams`, {
+      metadata: { name: 'pet-battle-api' },
+      spec: { tags: [{ name: '1.1.1', from: { kind: 'ImageStreamTag', name } }] },
+    });
+    expect(res.status).toBe(422);
+    const inner = `spec.tags[1.1.1].from.name: Invalid value: "${name}": ${sourceForm}`;
+    expect(res.body.message).toBe(`ImageStream.image.openshift.io "pet-battle-api" is invalid: []: Internal error: imagestreams "pet-battle-api" is invalid: ${inner}`);
+    expect(res.body.details.causes).toEqual([wrapped('pet-battle-api', inner)]);
+  });
+
+  it('an unknown kind gets the wrapped source cause first, then the from.kind cause of validation', async () => {
+    const res = await call('POST', `${ns('kind')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 't', from: { kind: 'Foo', name: 'x' } }] },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes).toEqual([
+      wrapped('app', `spec.tags[t].from.name: Invalid value: "x": ${sourceForm}`),
+      { reason: 'FieldValueRequired', field: 'spec.tags[t].from.kind', message: "Required value: valid values are 'DockerImage', 'ImageStreamImage', 'ImageStreamTag'" },
+    ]);
+  });
+
+  it('unresolvable sources of several tags are aggregated in one wrapped cause', async () => {
+    const res = await call('POST', `${ns('many')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: {
+        tags: [
+          { name: 'a', from: { kind: 'ImageStreamTag', name: 'nos:m' } },
+          { name: 'b', from: { kind: 'ImageStreamImage', name: 'app@ffff' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const inner =
+      '[spec.tags[a].from.name: Not found: "nos:m", spec.tags[b].from.name: Invalid value: "app@ffff": error generating tag event: imagestreamimage.image.openshift.io "ffff" not found]';
+    expect(res.body.message).toBe(`ImageStream.image.openshift.io "app" is invalid: []: Internal error: imagestreams "app" is invalid: ${inner}`);
+    expect(res.body.details.causes).toEqual([wrapped('app', inner)]);
+    expect((await call('GET', `${ns('many')}/imagestreams/app`)).status).toBe(404);
+  });
+
+  it('an istag whose source has two separators is refused by the stream write, not by istag validation', async () => {
+    const res = await call('PUT', `${ns('istag')}/imagestreamtags/app:t`, {
+      metadata: { name: 'app:t' },
+      tag: { from: { kind: 'ImageStreamTag', name: 'a:b:c' } },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.details).toMatchObject({ kind: 'ImageStream', name: 'app' });
+    expect(res.body.details.causes).toEqual([wrapped('app', `spec.tags[t].from.name: Invalid value: "a:b:c": ${sourceForm}`)]);
+  });
+
+  it('an update checks the sources of new or changed tags only', async () => {
+    const created = await call('POST', `${ns('upd')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 'keep', from: { kind: 'DockerImage', name: 'quay.io/a/b:1' } }] },
+    });
+    expect(created.status).toBe(201);
+    const spec = { tags: [...created.body.spec.tags, { name: 'new', from: { kind: 'ImageStreamTag', name: 'x:y' }, referencePolicy: { type: 'Source' } }] };
+    const res = await call('PUT', `${ns('upd')}/imagestreams/app`, { ...created.body, spec });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes).toEqual([wrapped('app', 'spec.tags[new].from.name: Not found: "x:y"')]);
+  });
+});
