@@ -107,7 +107,7 @@ describeRegistry('quota and limits on registry pushes', () => {
     const refused = await call('POST', url, isi('fresh', 'v1'));
     expect(refused.status).toBe(422);
     expect(refused.body.message).toBe(
-      'ImageStream.image.openshift.io "fresh" is invalid: Internal error: ImageStream.image.openshift.io "fresh" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (1 > 0)',
+      'ImageStream.image.openshift.io "fresh" is invalid: []: Internal error: ImageStream.image.openshift.io "fresh" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (1 > 0)',
     );
     expect((await call('GET', `${stack.api.base}/namespaces/isi-limited/imagestreams/fresh`)).status).toBe(
       404,

@@ -368,7 +368,7 @@ describe('LimitRange and ResourceQuota', () => {
         reason: 'InternalError',
         message:
           'Internal error: ImageStream.image.openshift.io "app" is forbidden: requested usage of openshift.io/image-tags exceeds the maximum limit per openshift.io/ImageStream (3 > 2)',
-        field: '',
+        field: '[]',
       },
     ]);
     const fresh = await call('POST', streams(ns), {

@@ -126,7 +126,7 @@ function forbiddenText(name: string, problems: string[]): string {
 /**
  * openshift.io/ImageStream LimitRanges on image stream writes. Upstream runs the verifier inside
  * the stream strategies' validation, so a refusal is a 422 Invalid naming the stream: an
- * InternalError cause on spec writes, a Forbidden cause at `imageStream` on status writes (an
+ * InternalError cause at `[]` on spec writes (apimachinery prints the empty path so), a Forbidden cause at `imageStream` on status writes (an
  * ImageStreamMapping's new image).
  */
 export class StreamLimitsVerifier {
@@ -157,7 +157,7 @@ export class StreamLimitsVerifier {
     const problems = streamLimitProblems(limits, spec, { before: images, after: images });
     if (problems.length) {
       throw ApiError.invalid(refOf(imageStreamsInfo), obj.metadata.name!, [
-        { type: 'InternalError', field: '', detail: forbiddenText(obj.metadata.name!, problems) },
+        { type: 'InternalError', field: '[]', detail: forbiddenText(obj.metadata.name!, problems) },
       ]);
     }
   }
@@ -182,7 +182,7 @@ export class StreamLimitsVerifier {
     const problems = streamLimitProblems(limits, spec, { before, after: before + added, added: added > 0 });
     if (problems.length) {
       const name = next.metadata.name!;
-      throw ApiError.invalid(refOf(imageStreamsInfo), name, [{ type: 'InternalError', field: '', detail: forbiddenText(name, problems) }]);
+      throw ApiError.invalid(refOf(imageStreamsInfo), name, [{ type: 'InternalError', field: '[]', detail: forbiddenText(name, problems) }]);
     }
   }
 
