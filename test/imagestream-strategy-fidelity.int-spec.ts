@@ -89,4 +89,31 @@ describe('ImageStream strategy fidelity', () => {
     expect(res.status).toBe(422);
     expect(res.body.details.causes).toEqual([wrapped('app', 'spec.tags[new].from.name: Not found: "x:y"')]);
   });
+
+  it('generation 0 on a tag copied from another stream bumps generations but does not copy the source again (tagsChanged after PrepareForUpdate)', async () => {
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const map = async (image: string) => {
+      const res = await call('POST', `${ns('regen')}/imagestreammappings`, {
+        metadata: { name: 'src' },
+        tag: 'v1',
+        image: { metadata: { name: image }, dockerImageReference: `quay.io/regen/src@${image}` },
+      });
+      expect(res.status).toBe(201);
+    };
+    expect((await call('POST', `${ns('regen')}/imagestreams`, { metadata: { name: 'src' } })).status).toBe(201);
+    await map(digest('1'));
+    const created = await call('POST', `${ns('regen')}/imagestreams`, {
+      metadata: { name: 'dst' },
+      spec: { tags: [{ name: 'copy', from: { kind: 'ImageStreamTag', name: 'src:v1' } }] },
+    });
+    expect(created.status).toBe(201);
+    await map(digest('2'));
+    const current = (await call('GET', `${ns('regen')}/imagestreams/dst`)).body;
+    const tags = current.spec.tags.map((t: { name: string }) => ({ ...t, generation: 0 }));
+    const res = await call('PUT', `${ns('regen')}/imagestreams/dst`, { ...current, spec: { ...current.spec, tags } });
+    expect(res.status).toBe(200);
+    expect(res.body.metadata.generation).toBe(2);
+    expect(res.body.spec.tags[0].generation).toBe(2);
+    expect(res.body.status.tags).toEqual([{ tag: 'copy', items: [expect.objectContaining({ image: digest('1'), generation: 1 })] }]);
+  });
 });

@@ -391,9 +391,9 @@ describe('imagestreamtags', () => {
       await map('track', 'dst', 'pushed', digest('3'));
       expect((await call('GET', istag('track', 'dst:copy'))).body.image.metadata.name).toBe(digest('1'));
       expect((await call('GET', istag('track', 'dst:alias'))).body.image.metadata.name).toBe(digest('3'));
-      // Re-pointing the copy (generation 0 = re-resolve) takes the source's current image.
+      // Re-pointing the copy (a changed from; generation 0 does not copy again) takes the new source.
       const s = await stream('track', 'dst');
-      const tags = s.spec.tags.map((t: any) => (t.name === 'copy' ? { ...t, generation: 0 } : t));
+      const tags = s.spec.tags.map((t: any) => (t.name === 'copy' ? { ...t, from: { kind: 'ImageStreamImage', name: `src@${digest('2')}` } } : t));
       expect((await call('PUT', `${ns('track')}/imagestreams/dst`, { ...s, spec: { ...s.spec, tags } })).status).toBe(200);
       expect((await call('GET', istag('track', 'dst:copy'))).body.image.metadata.name).toBe(digest('2'));
     });

@@ -3,7 +3,7 @@ import type { ImportMode } from '@app/registry';
 import { canonicalSpecTags, defaultImageStreamSpec } from './imagestream.defaults';
 import type { ImageStream, TagReference } from './imagestream.types';
 import { validateImageStream } from './imagestream.validation';
-import { tagRefChanged } from './tag-changes';
+import { sourceChangedTags, tagRefChanged } from './tag-changes';
 import { tagSourceFailure, tagSourceFormErrors } from './tag-source-errors';
 import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
 import { isRepositoryInsecure } from './insecure-repository';
@@ -74,11 +74,6 @@ export class ImageStreamStrategy implements ResourceStrategy<ImageStream> {
 
   validateUpdate(obj: ImageStream, old: ImageStream): FieldError[] {
     // Only new or changed spec tags are resolved again, so only their sources are checked.
-    const oldTags = new Map((old.spec.tags ?? []).map((t) => [t.name, t]));
-    const changed = (obj.spec.tags ?? []).filter((tag) => {
-      const before = oldTags.get(tag.name);
-      return !before || tagRefChanged(before, tag, obj.metadata.namespace ?? '');
-    });
-    return this.withSourceErrors(obj, changed, validateImageStream(obj));
+    return this.withSourceErrors(obj, sourceChangedTags(obj, old), validateImageStream(obj));
   }
 }

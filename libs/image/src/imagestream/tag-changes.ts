@@ -29,3 +29,18 @@ export function changedTags(next: ImageStream, old: ImageStream | null): TagRefe
     return !before || before.generation !== tag.generation;
   });
 }
+
+/**
+ * Spec tags of a prepared `next` whose source is resolved again (upstream tagsChanged): new tags
+ * and tags whose `from`, reference flag or import mode changed. A `generation: 0` alone does not
+ * count: by then it has become the stream's generation, so it re-imports a DockerImage tag
+ * (changedTags) but does not copy an ImageStreamTag/ImageStreamImage source again.
+ */
+export function sourceChangedTags(next: ImageStream, old: ImageStream | null): TagReference[] {
+  const oldTags = new Map((old?.spec.tags ?? []).map((t) => [t.name, t]));
+  const namespace = next.metadata.namespace ?? '';
+  return (next.spec.tags ?? []).filter((tag) => {
+    const before = oldTags.get(tag.name);
+    return !before || tagRefChanged(before, tag, namespace);
+  });
+}

@@ -5,7 +5,7 @@ import { digestOrImageMatch, exactReference, parseDockerImageReferenceOrNull } f
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
-import { changedTags } from './tag-changes';
+import { sourceChangedTags } from './tag-changes';
 import { tagSourceFailure } from './tag-source-errors';
 
 /**
@@ -36,7 +36,7 @@ export class TagResolver {
   async resolve(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
     const errors: FieldError[] = [];
     const moved: { tag: string; event: TagEvent }[] = [];
-    for (const tag of changedTags(stream, old)) {
+    for (const tag of sourceChangedTags(stream, old)) {
       if (!tag.from?.name) continue;
       const event = await this.eventFor(tx, stream, tag, errors);
       if (!event) continue;
