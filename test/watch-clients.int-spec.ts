@@ -9,13 +9,15 @@ import { expireChangeLog } from './support/test-database';
 /**
  * Watch semantics long-running clients rely on (client-go reflectors, @kubernetes/client-node
  * informers, the Python client's watch.stream), checked against kube-apiserver's watch cache.
+ * One api serves every part but the bookmark timing one (each part has namespaces of its own).
  */
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => api.close());
+
 describe('watch semantics for long-running clients', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => api.close());
 
   const streams = (ns: string) => `${api.base}/namespaces/${ns}/imagestreams`;
 
@@ -89,11 +91,6 @@ describe('watch bookmarks while a change is being delivered', () => {
 });
 
 describe('watch timeoutSeconds beyond what a Node timer holds', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => api.close());
 
   it.each(['2200000', '9223372036854775807'])('timeoutSeconds=%s keeps the watch open (it ended at once)', async (timeoutSeconds) => {
     // Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: the watch ended as soon as it
@@ -115,11 +112,6 @@ describe('watch timeoutSeconds beyond what a Node timer holds', () => {
 });
 
 describe('watch field selectors on kind-specific fields: objects leave and enter the selection', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => api.close());
 
   it.each(['spec.dockerImageRepository', 'status.dockerImageRepository'])(
     'an image stream whose %s moves away arrives as DELETED (its last matching state), and as ADDED when it moves back',
@@ -175,11 +167,6 @@ describe('watch field selectors on kind-specific fields: objects leave and enter
 });
 
 describe('watch catching up while the change log is compacted', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => api.close());
 
   it('a backlog whose next changes were compacted away ends with 410 Expired instead of skipping them', async () => {
     // The backlog is read in pages of 500. Compaction between two pages used to drop the changes
@@ -235,11 +222,6 @@ describe('watch catching up while the change log is compacted', () => {
 });
 
 describe('metadata-only watches (client-go metadata informers)', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => api.close());
 
   /** The events of a watch asked for as PartialObjectMetadata, read until `until` holds for them. */
   async function metadataWatch(url: string, until: (events: { type: string; object: any }[]) => boolean): Promise<{ type: string; object: any }[]> {
