@@ -505,34 +505,21 @@ spec:
 
     // What kube-apiserver answers: a negative count is the Scale's 422, another uid a 409, a stale version the workload's 409.
     const scaleUrl = `${api.url}/apis/apps/v1/namespaces/scaling/statefulsets/db/scale`;
-    const negative = await call('PUT', scaleUrl, {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: { name: 'db' },
-      spec: { replicas: -1 },
-    });
+    const putScale = (metadata: Record<string, string>, replicas: number) =>
+      call('PUT', scaleUrl, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'db', ...metadata }, spec: { replicas } });
+    const negative = await putScale({}, -1);
     expect([negative.status, negative.body.message]).toEqual([
       422,
       'Scale.autoscaling "db" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
     ]);
-    const uid = await call('PUT', scaleUrl, {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: { name: 'db', uid: 'other' },
-      spec: { replicas: 1 },
-    });
+    const uid = await putScale({ uid: 'other' }, 1);
     expect([uid.status, uid.body.message]).toEqual([
       409,
       expect.stringMatching(
         /^Operation cannot be fulfilled on statefulsets\/scale\.apps "db": Precondition failed: UID in precondition: other, UID in object meta: /,
       ),
     ]);
-    const stale = await call('PUT', scaleUrl, {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: { name: 'db', resourceVersion: '1' },
-      spec: { replicas: 1 },
-    });
+    const stale = await putScale({ resourceVersion: '1' }, 1);
     expect([stale.status, stale.body.message]).toEqual([
       409,
       'Operation cannot be fulfilled on statefulsets.apps "db": the object has been modified; please apply your changes to the latest version and try again',
