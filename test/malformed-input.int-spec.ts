@@ -63,6 +63,15 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([res.status, res.body.message]).toEqual([400, 'the request body is nested more than 1000 levels deep']);
   });
 
+  it('an unterminated body nested deeper than the stack holds is 400 (JSON.parse\'s wording), never a 5xx', async () => {
+    // The Go-worded syntax error comes from a scanner that recurses per level; a million open
+    // brackets overflowed it (500) before.
+    const res = await call('POST', `${api.base}/images`, `{"metadata":{"name":"deep"},"x":${'['.repeat(1_000_000)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^the request body is not valid JSON: /);
+    expect((await call('GET', `${api.base}/images/deep`)).status).toBe(404);
+  });
+
   it('a YAML alias bomb (a few hundred bytes that expand to ten million values) is 400 at once and creates nothing', async () => {
     const lines = ['apiVersion: image.openshift.io/v1', 'kind: ImageStream', 'metadata: {name: bomb}', 'x:', '  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
     for (let i = 1; i <= 6; i++) lines.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);

@@ -7,8 +7,14 @@
  * it runs only on a body JSON.parse has already refused, and never decides what is accepted.
  */
 export function goJsonSyntaxError(data: Buffer): string | null {
-  const scanner = new Scanner(data);
-  return scanner.run();
+  try {
+    return new Scanner(data).run();
+  } catch (e) {
+    // Nesting deeper than the stack holds (the scanner recurses per level): no Go wording, and the
+    // caller answers JSON.parse's own 400 instead.
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }
 
 type Context = 'object-key' | 'object-value' | 'array';
@@ -69,52 +75,49 @@ class Scanner {
     this.fail('looking for beginning of value');
   }
 
-  private object(): void {
+  /**
+   * An object or array: elements separated by commas up to `close` (an empty one closes at once);
+   * `afterElement` words what the scanner expected after an element, as Go's does.
+   */
+  private container(close: number, element: () => void, afterElement: string): void {
     this.i++;
     this.skipSpace();
-    if (this.next() === 0x7d) {
+    if (this.next() === close) {
       this.i++;
       return;
     }
     for (;;) {
-      if (this.next() !== 0x22) this.fail('looking for beginning of object key string');
-      this.string();
-      this.skipSpace();
-      if (this.next() !== 0x3a) this.fail('after object key');
-      this.i++;
-      this.skipSpace();
-      this.value();
+      element();
       this.skipSpace();
       const c = this.next();
-      if (c === 0x7d) {
+      if (c === close) {
         this.i++;
         return;
       }
-      if (c !== 0x2c) this.fail('after object key:value pair');
+      if (c !== 0x2c) this.fail(afterElement);
       this.i++;
       this.skipSpace();
     }
   }
 
-  private array(): void {
-    this.i++;
-    this.skipSpace();
-    if (this.next() === 0x5d) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.value();
-      this.skipSpace();
-      const c = this.next();
-      if (c === 0x5d) {
+  private object(): void {
+    this.container(
+      0x7d,
+      () => {
+        if (this.next() !== 0x22) this.fail('looking for beginning of object key string');
+        this.string();
+        this.skipSpace();
+        if (this.next() !== 0x3a) this.fail('after object key');
         this.i++;
-        return;
-      }
-      if (c !== 0x2c) this.fail('after array element');
-      this.i++;
-      this.skipSpace();
-    }
+        this.skipSpace();
+        this.value();
+      },
+      'after object key:value pair',
+    );
+  }
+
+  private array(): void {
+    this.container(0x5d, () => this.value(), 'after array element');
   }
 
   private string(): void {

@@ -9,13 +9,21 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function parseJson(raw: Buffer): unknown {
-  try {
-    return makeStorable(JSON.parse(raw.toString('utf8')));
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw ApiError.badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+/** A body JSON.parse refused (not one refused after parsing, e.g. for its depth). */
+class JsonSyntaxError extends ApiError {
+  constructor(message: string) {
+    super(400, 'BadRequest', `the request body is not valid JSON: ${message}`);
   }
+}
+
+function parseJson(raw: Buffer): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new JsonSyntaxError((e as Error).message);
+  }
+  return makeStorable(parsed);
 }
 
 function parseYaml(raw: Buffer): unknown {
@@ -73,8 +81,9 @@ export function decodeWriteBody(info: ResourceInfo, contentType: string | undefi
   try {
     body = decodeObjectBody(contentType, raw);
   } catch (e) {
-    // Go's wording is worked out only for a body that failed (JSON.parse takes the same grammar).
-    const syntax = type === 'application/json' || type === '' ? goJsonSyntaxError(bytes) : null;
+    // Go's wording is worked out only for an empty body or one JSON.parse refused (the same grammar).
+    const unparsed = e instanceof JsonSyntaxError || bytes.length === 0;
+    const syntax = unparsed && (type === 'application/json' || type === '') ? goJsonSyntaxError(bytes) : null;
     if (syntax) throw unrecognizedBody(info, syntax, bytes);
     throw e;
   }
