@@ -60,6 +60,9 @@ function refusedRangeOf(address: string, family: 'ipv4' | 'ipv6'): RefusedRange 
   return refusedRanges.find((r) => r.list.check(address, family));
 }
 
+/** A URL's host as an address or name: an IPv6 literal without its brackets. */
+const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '');
+
 export class AddressPolicy {
   private readonly allowed = new BlockList();
 
@@ -97,7 +100,7 @@ export class AddressPolicy {
    * those resolve to is known only when a delivery dials them, and is checked then).
    */
   literalRefusal(url: URL): string | null {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(url);
     if (isIP(host) === 0 || this.hostAllowed(host)) return null;
     return this.refusal(host);
   }
@@ -108,7 +111,7 @@ export class AddressPolicy {
 
   /** Resolves the URL's host and checks every address; returns the first usable one or throws. */
   async check(url: string, resolve: (host: string) => Promise<string[]> = defaultResolve): Promise<string[]> {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(new URL(url));
     const addresses = isIP(host) ? [host] : await resolve(host);
     if (this.hostAllowed(host)) return addresses;
     if (!addresses.length) throw new SsrfError(`host ${host} did not resolve`);
