@@ -28,6 +28,20 @@ describe('operations endpoints', () => {
     expect(root.paths).toEqual(expect.arrayContaining(['/api', '/apis', '/apis/image.openshift.io/v1', '/openapi/v2', '/readyz', '/version']));
   });
 
+  it('a trailing slash names the same path, as kube-apiserver\'s router trims it (/version/, /apis/, a list, a health check)', async () => {
+    const body = async (path: string) => {
+      const res = await fetch(`${api.url}${path}`);
+      return [res.status, res.headers.get('content-type'), await res.text()];
+    };
+    for (const path of ['/version', '/api', '/apis', '/apis/image.openshift.io', '/apis/image.openshift.io/v1', '/healthz', '/readyz/postgres']) {
+      expect([`${path}/`, ...(await body(`${path}/`))]).toEqual([`${path}/`, ...(await body(path))]);
+    }
+    // /version is indented whichever way it is spelled (upstream writes it so).
+    expect((await body('/version/'))[2]).toMatch(/^\{\n {2}"major": /);
+    const list = (await (await fetch(`${api.base}/namespaces/ops/imagestreams/?limit=1`)).json()) as { kind: string };
+    expect(list.kind).toBe('ImageStreamList');
+  });
+
   it('counts requests by verb, resource and code, with a latency histogram', async () => {
     await fetch(`${api.base}/namespaces/ops/imagestreams`);
     await fetch(`${api.base}/namespaces/ops/imagestreams/missing`);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService } from '@app/http';
+import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -33,6 +34,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key } } : {}),
     bodyLimit: config.maxRequestBodyBytes,
     routerOptions: { maxParamLength: 1024 },
+    // `/version/` is `/version`, as kube-apiserver's router has it (see withoutTrailingSlash).
+    rewriteUrl: (req: IncomingMessage) => withoutTrailingSlash(req.url ?? '/'),
     return503OnClosing: true,
     // No Nest middleware is used: request log context is a Fastify hook (bindRequestLogContext).
     skipMiddie: true,

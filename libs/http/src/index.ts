@@ -13,3 +13,4 @@ export * from './authentication/basic-credentials';
 export * from './authentication/failed-login-throttle';
 export * from './request-timeout';
 export * from './pretty-json';
+export * from './trailing-slash';
