@@ -17,12 +17,6 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Stop after this many requests instead (durationSeconds is then ignored). */
   amount?: number;
-  /**
-   * Offered load: at most this many requests per second over all connections (an open-loop
-   * rate, as a service level is stated), instead of each connection sending as fast as answers
-   * come back (a closed loop, whose latency is fixed by Little's law at connections / rate).
-   */
-  overallRate?: number;
   method?: 'GET' | 'POST';
   /** Builds each request: path and optional JSON body. */
   next?: () => { path: string; body?: string };
@@ -34,7 +28,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     url: opts.url,
     connections: opts.connections,
     ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.durationSeconds }),
-    ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}),
     method: opts.method ?? 'GET',
     headers: { 'content-type': 'application/json' },
     requests: opts.next
