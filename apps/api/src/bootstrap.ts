@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -65,7 +65,9 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   // Before authentication, as kube-apiserver's request deadline filter runs first.
   refuseInvalidRequestTimeouts(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
-  // After the hooks above (log context, authentication): plain GET imagestreamtag skips Nest.
+  // After authentication, as kube-apiserver's authorization filter, and before any route.
+  if (config.apiAuthorization === 'Policy' && config.accessPolicy) requireApiAuthorization(fastify, config.accessPolicy, app.get(ResourceRegistry));
+  // After the hooks above (log context, authentication, authorization): plain GET imagestreamtag skips Nest.
   serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);
   // Fastify appends `; charset=utf-8` to every JSON answer; kube-apiserver sends plain
   // `application/json` (clients comparing the media type exactly see what they would upstream).

@@ -28,18 +28,18 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /** The Status, its fields in metav1.Status's order (details before code), as kube-apiserver writes it. */
   toStatus(): Status {
-    const status: Status = {
+    return {
       kind: 'Status',
       apiVersion: 'v1',
       metadata: this.continueToken ? { continue: this.continueToken } : {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
-    if (this.details) status.details = this.details;
-    return status;
   }
 
   static notFound(ref: ResourceRef, name: string): ApiError {

@@ -30,6 +30,8 @@ describe('access policy', () => {
     ['a user twice', 'users: [{name: a, password: x}, {name: a, password: y}]', /listed twice/],
     ['an unknown action', 'grants: [{subjects: [a], namespaces: ["*"], actions: [pull, write]}]', /unknown action write/],
     ['grants without namespaces', 'grants: [{subjects: [a], actions: [pull]}]', /grants\[0\].namespaces/],
+    ['an unknown role', 'grants: [{subjects: [a], namespaces: [p], roles: [view, cluster-admin]}]', 'grants[0].roles: unknown role cluster-admin (use view, edit, admin)'],
+    ['a grant of nothing', 'grants: [{subjects: [a], namespaces: [p]}]', 'grants[0] needs actions (registry) or roles (API), or both'],
   ])('refuses %s', (_what, text, message) => {
     expect(() => parseAccessPolicy(text)).toThrow(message);
   });
@@ -58,5 +60,20 @@ describe('access policy', () => {
     expect(loadConfig({}).apiAuthentication).toBe(false);
     expect(() => loadConfig({ API_AUTHENTICATION: 'true' })).toThrow('invalid configuration: ACCESS_POLICY_FILE is required with API_AUTHENTICATION=true');
     expect(() => loadConfig({ API_AUTHENTICATION: 'yes' })).toThrow('invalid configuration: API_AUTHENTICATION must be true or false, got "yes"');
+  });
+
+  it('grants may give roles, actions or both', () => {
+    const policy = parseAccessPolicy('grants: [{subjects: [a], namespaces: [p], roles: [view]}, {subjects: [b], namespaces: ["*"], actions: [pull], roles: [edit, admin]}]');
+    expect(policy.grants).toEqual([
+      { subjects: ['a'], namespaces: ['p'], actions: [], roles: ['view'] },
+      { subjects: ['b'], namespaces: ['*'], actions: ['pull'], roles: ['edit', 'admin'] },
+    ]);
+  });
+
+  it('API_AUTHORIZATION is AlwaysAllow (default) or Policy, which needs API authentication and the policy', () => {
+    expect(loadConfig({}).apiAuthorization).toBe('AlwaysAllow');
+    expect(() => loadConfig({ API_AUTHORIZATION: 'RBAC' })).toThrow('invalid configuration: API_AUTHORIZATION must be one of AlwaysAllow, Policy, got "RBAC"');
+    expect(() => loadConfig({ API_AUTHORIZATION: 'Policy' })).toThrow('invalid configuration: API_AUTHORIZATION Policy requires API_AUTHENTICATION=true');
+    expect(() => loadConfig({ API_AUTHORIZATION: 'Policy', API_AUTHENTICATION: 'true' })).toThrow('invalid configuration: ACCESS_POLICY_FILE is required with API_AUTHENTICATION=true');
   });
 });

@@ -9,6 +9,15 @@ export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
 export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
 
 /**
+ * Kubernetes' aggregate roles a grant may give on the API (API_AUTHORIZATION=Policy): `view`
+ * reads (get, list, watch), `edit` also writes (create, update, patch, delete, deletecollection),
+ * `admin` is `edit` here (kube's admin adds RBAC and quota objects, which this server does not
+ * let a namespace's grant write).
+ */
+export const API_ROLES = ['view', 'edit', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/**
  * A request without credentials acts as the first subject, in the group of the second (as
  * Kubernetes authenticates it: a grant to either makes a namespace public, the way `oc policy
  * add-role-to-group system:image-puller system:unauthenticated` does); every user with
@@ -30,11 +39,16 @@ export interface AccessUser {
   tokenSha256s: string[];
 }
 
-/** `actions` on the repositories `<namespace>/...` of `namespaces` (`*` = all) for `subjects`. */
+/**
+ * `actions` on the repositories `<namespace>/...` of `namespaces` (`*` = all) for `subjects`, and
+ * `roles` on the API objects of those namespaces (`*`: also cluster-scoped objects and lists
+ * across namespaces).
+ */
 export interface AccessGrant {
   subjects: string[];
   namespaces: string[];
   actions: RepositoryAction[];
+  roles: ApiRole[];
 }
 
 /** Who the users are and what each may do in the registry (ACCESS_POLICY_FILE). */
@@ -125,7 +139,7 @@ function loadPolicyYaml(text: string): unknown {
 
 /**
  * Reads the access policy (YAML or JSON): `users: [{name, passwordHash | password, tokens?}]`,
- * `grants: [{subjects, namespaces, actions}]`, `catalog: [subjects]`, `failedLogins: {burst, intervalSeconds}`. Throws with the place of the
+ * `grants: [{subjects, namespaces, actions?, roles?}]`, `catalog: [subjects]`, `failedLogins: {burst, intervalSeconds}`. Throws with the place of the
  * first problem.
  */
 export function parseAccessPolicy(text: string): AccessPolicy {
@@ -143,10 +157,19 @@ export function parseAccessPolicy(text: string): AccessPolicy {
   if (!Array.isArray(grantsRaw)) throw new Error('grants must be a list');
   const grants = grantsRaw.map((g: unknown, i: number): AccessGrant => {
     if (!isRecord(g)) throw new Error(`grants[${i}] must be a mapping`);
-    const actions = stringList(g['actions'], `grants[${i}].actions`);
+    if (g['actions'] === undefined && g['roles'] === undefined) throw new Error(`grants[${i}] needs actions (registry) or roles (API), or both`);
+    const actions = g['actions'] === undefined ? [] : stringList(g['actions'], `grants[${i}].actions`);
     const unknown = actions.find((a) => !(REPOSITORY_ACTIONS as readonly string[]).includes(a));
     if (unknown !== undefined) throw new Error(`grants[${i}].actions: unknown action ${unknown} (use ${REPOSITORY_ACTIONS.join(', ')})`);
-    return { subjects: stringList(g['subjects'], `grants[${i}].subjects`), namespaces: stringList(g['namespaces'], `grants[${i}].namespaces`), actions: actions as RepositoryAction[] };
+    const roles = g['roles'] === undefined ? [] : stringList(g['roles'], `grants[${i}].roles`);
+    const unknownRole = roles.find((r) => !(API_ROLES as readonly string[]).includes(r));
+    if (unknownRole !== undefined) throw new Error(`grants[${i}].roles: unknown role ${unknownRole} (use ${API_ROLES.join(', ')})`);
+    return {
+      subjects: stringList(g['subjects'], `grants[${i}].subjects`),
+      namespaces: stringList(g['namespaces'], `grants[${i}].namespaces`),
+      actions: actions as RepositoryAction[],
+      roles: roles as ApiRole[],
+    };
   });
   const catalog = doc['catalog'] === undefined ? [] : stringList(doc['catalog'], 'catalog');
   return { users, grants, catalog, failedLogins: failedLoginLimit(doc['failedLogins']) };

@@ -3,6 +3,14 @@ import type { AllowedRegistryLocation } from './allowed-registries-config';
 import type { RegistryTokenConfig } from './registry-token-config';
 import type { TlsConfig } from './tls-config';
 
+/**
+ * API_AUTHORIZATION: `AlwaysAllow` lets every authenticated request through (kube-apiserver's
+ * mode of that name); `Policy` allows a request only when a grant of ACCESS_POLICY_FILE gives
+ * the caller a role that covers it (see the api-authorizer of @app/http).
+ */
+export const API_AUTHORIZATION_MODES = ['AlwaysAllow', 'Policy'] as const;
+export type ApiAuthorizationMode = (typeof API_AUTHORIZATION_MODES)[number];
+
 /** Every setting the service reads, validated once at boot (see loadConfig). */
 export interface AppConfig {
   port: number;
@@ -57,6 +65,8 @@ export interface AppConfig {
   registryToken?: RegistryTokenConfig;
   /** Every request but the public paths must carry a policy user's credentials (API_AUTHENTICATION). */
   apiAuthentication?: boolean;
+  /** Who may do what once authenticated (API_AUTHORIZATION); absent = AlwaysAllow. */
+  apiAuthorization?: ApiAuthorizationMode;
   /**
    * A worker started alone (`start:worker`) serves /metrics and /livez on this port
    * (WORKER_METRICS_PORT); absent = no HTTP. The api process serves them on its own port.

@@ -38,10 +38,11 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       provide: SelfSubjectAccessReviewHandler,
       inject: [ResourceRegistry, Database, APP_CONFIG],
       useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
-        const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy);
+        const byPolicy = config.apiAuthorization === 'Policy';
+        const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy, byPolicy);
         registry.register(reviews);
-        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication));
-        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication));
+        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
+        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
         registry.register(new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
         for (const info of [eventsInfo, podsInfo, servicesInfo]) registry.register(new AlwaysEmptyHandler(info, db));

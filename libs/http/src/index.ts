@@ -11,6 +11,9 @@ export { decodeOpenApiV2, encodeOpenApiV2 } from './openapi/openapi-v2-protobuf'
 export * from './authentication/api-authentication';
 export * from './authentication/basic-credentials';
 export * from './authentication/failed-login-throttle';
+export * from './authorization/api-authorization';
+export * from './authorization/api-authorizer';
+export * from './authorization/request-attributes';
 export * from './request-timeout';
 export * from './pretty-json';
 export * from './trailing-slash';

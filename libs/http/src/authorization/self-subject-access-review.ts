@@ -1,7 +1,9 @@
 import { ApiError, fieldErr, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
+import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
+import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
@@ -17,7 +19,7 @@ export const selfSubjectAccessReviewsInfo: ResourceInfo = {
   mergeKeys: {},
 };
 
-/** Why a review is allowed: the API authorizes no verb (README, Access control). */
+/** Why a review is allowed with API_AUTHORIZATION=AlwaysAllow: the API authorizes no verb (README, Access control). */
 const ALLOWED_REASON = 'imagestreamd has no access control on this: every request is allowed';
 
 interface ReviewSpec {
@@ -28,15 +30,21 @@ interface ReviewSpec {
 /**
  * `kubectl auth can-i` and client libraries ask kube-apiserver whether the caller may do
  * something by creating a SelfSubjectAccessReview (nothing is stored). The API authorizes every
- * verb, so the answer is allowed, except for the registry's questions (pull and push on
- * imagestreams/layers, as OpenShift's registry asks with the user's token) from a caller that API
- * authentication identified: those the access policy answers. The request is checked as upstream
- * checks it (exactly one of resourceAttributes and nonResourceAttributes).
+ * verb with API_AUTHORIZATION=AlwaysAllow, so the answer is allowed, except for the registry's
+ * questions (pull and push on imagestreams/layers, as OpenShift's registry asks with the user's
+ * token) from a caller that API authentication identified: those the access policy answers. With
+ * `Policy` every question of an identified caller gets the answer the API itself would give the
+ * caller's request (`authorize`, the registry's questions included), so `kubectl auth can-i` tells
+ * the truth. The request is checked as upstream checks it (exactly one of resourceAttributes and
+ * nonResourceAttributes).
  */
 export class SelfSubjectAccessReviewHandler implements ResourceHandler {
   readonly info = selfSubjectAccessReviewsInfo;
 
-  constructor(private readonly policy?: AccessPolicy) {}
+  constructor(
+    private readonly policy?: AccessPolicy,
+    private readonly authorizeByPolicy = false,
+  ) {}
 
   create(_namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
     const spec = ((body as { spec?: unknown } | null)?.spec ?? {}) as ReviewSpec;
@@ -51,6 +59,9 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
       throw ApiError.invalid(refOf(this.info), '', [
         fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
       ]);
+    }
+    if (this.policy && this.authorizeByPolicy && options?.user) {
+      return reviewAnswer(this.info, spec, authorize(this.policy, [options.user, AUTHENTICATED_SUBJECT], reviewAttributesOf(spec)));
     }
     const action = registryActionOf(spec.resourceAttributes);
     if (this.policy && options?.user && action) {

@@ -2,7 +2,9 @@ import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type Wri
 import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { isPublicPath } from '../authentication/api-authentication';
+import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
+import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
 
 const base = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], fieldSelectors: [] as string[], mergeKeys: {} };
@@ -44,12 +46,15 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * and all of them without a policy, is allowed: the API itself has no access control. With API
  * authentication, though, only the policy's users (each in system:authenticated) may use the API:
  * a review about anyone else is allowed only the public paths, as the API answers them 401.
+ * With API_AUTHORIZATION=Policy a review about a policy user or `system:authenticated` gets the
+ * API's own decision (`authorize`) for the subjects it names, registry questions included.
  */
 export class SubjectAccessReviewHandler implements ResourceHandler {
   constructor(
     readonly info: ResourceInfo,
     private readonly policy: AccessPolicy | undefined,
     private readonly apiAuthentication = false,
+    private readonly authorizeByPolicy = false,
   ) {}
 
   create(namespace: string, body: unknown): Promise<WriteResult> {
@@ -62,6 +67,7 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     const action = registryActionOf(spec.resourceAttributes);
     if (!this.policy) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
     const subjects = [user, ...groups].filter((s) => s !== '');
+    if (this.authorizeByPolicy) return reviewAnswer(this.info, spec, policyStatus(this.policy, user, groups, subjects, spec));
     if (!action && this.apiAuthentication) return reviewAnswer(this.info, spec, authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
     if (!action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
     return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
@@ -99,4 +105,15 @@ function authenticatedApiStatus(policy: AccessPolicy, user: string, groups: stri
   }
   const who = user === '' ? 'the review names no user of the access policy' : `"${user}" is not a user of the access policy`;
   return { allowed: false, reason: `API authentication accepts only the access policy's users, and ${who}` };
+}
+
+/**
+ * API_AUTHORIZATION=Policy: public paths are allowed to anyone; a subject the API would answer 401
+ * is refused as authenticatedApiStatus refuses it; anyone else gets the decision the API applies
+ * to its requests, for the user and groups the review names (as kube's RBAC, only those count).
+ */
+function policyStatus(policy: AccessPolicy, user: string, groups: string[], subjects: string[], spec: ReviewSpec): { allowed: boolean; reason: string } {
+  if (spec.nonResourceAttributes && isPublicPath(str(spec.nonResourceAttributes['path']))) return { allowed: true, reason: 'a public path: served without credentials' };
+  if (!policy.users.some((u) => u.name === user) && !groups.includes(AUTHENTICATED_SUBJECT)) return authenticatedApiStatus(policy, user, groups, undefined);
+  return authorize(policy, subjects, reviewAttributesOf(spec));
 }

@@ -1,0 +1,114 @@
+import { parseAccessPolicy } from '@app/config';
+import { authorize, forbiddenError } from './api-authorizer';
+import { requestAttributesOf } from './request-attributes';
+
+const POLICY = parseAccessPolicy(`
+users: [{name: alice, password: a}, {name: bob, password: b}, {name: root, password: r}, {name: puller, password: p}]
+grants:
+  - {subjects: [alice], namespaces: [myproject], roles: [edit], actions: [pull, push]}
+  - {subjects: [bob], namespaces: [myproject], roles: [view]}
+  - {subjects: [root], namespaces: ['*'], roles: [admin]}
+  - {subjects: [puller], namespaces: [myproject], actions: [pull]}
+  - {subjects: [system:authenticated], namespaces: [shared], roles: [view]}
+`);
+
+const IS = '/apis/image.openshift.io/v1';
+const TRG = '/apis/triggers.imagestreamd.io/v1';
+const may = (user: string, method: string, url: string) => authorize(POLICY, [user, 'system:authenticated'], requestAttributesOf(method, url)).allowed;
+
+describe('authorize (API_AUTHORIZATION=Policy)', () => {
+  it.each([
+    // view: reads in its namespaces only
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo`, true],
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams?watch=1`, true],
+    ['bob', 'GET', `${IS}/watch/namespaces/myproject/imagestreams`, true],
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreamtags/foo:latest`, true],
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/status`, true],
+    ['bob', 'PUT', `${IS}/namespaces/myproject/imagestreams/foo/status`, false],
+    ['bob', 'DELETE', `${IS}/namespaces/myproject/imagestreams/foo`, false],
+    ['bob', 'POST', `${IS}/namespaces/myproject/imagestreamimports`, false],
+    ['bob', 'GET', `${IS}/namespaces/other/imagestreams`, false],
+    ['bob', 'GET', `${IS}/imagestreams`, false],
+    ['bob', 'GET', `${IS}/images/sha256:abc`, false],
+    // view leaves out secret-like resources
+    ['bob', 'GET', `${TRG}/namespaces/myproject/triggersecrets`, false],
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/secrets`, false],
+    ['bob', 'GET', '/api/v1/namespaces/myproject/secrets', false],
+    ['bob', 'GET', `${TRG}/namespaces/myproject/triggers`, true],
+    // layers are the registry actions, not roles
+    ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
+    ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
+    ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo`, false],
+    // edit: writes in its namespace, secrets included; not the namespace's bounds
+    ['alice', 'POST', `${IS}/namespaces/myproject/imagestreams`, true],
+    ['alice', 'DELETE', `${IS}/namespaces/myproject/imagestreams`, true],
+    ['alice', 'PATCH', `${TRG}/namespaces/myproject/triggersecrets/k`, true],
+    ['alice', 'GET', '/api/v1/namespaces/myproject', true],
+    ['alice', 'DELETE', '/api/v1/namespaces/myproject', false],
+    ['alice', 'PUT', '/api/v1/namespaces/myproject/resourcequotas/q', false],
+    ['alice', 'GET', '/api/v1/namespaces/myproject/resourcequotas/q', true],
+    ['alice', 'POST', `${IS}/namespaces/other/imagestreams`, false],
+    ['alice', 'POST', '/api/v1/namespaces', false],
+    // '*': everything, cluster scope and across namespaces included
+    ['root', 'GET', `${IS}/imagestreams`, true],
+    ['root', 'DELETE', `${IS}/images/sha256:abc`, true],
+    ['root', 'DELETE', '/api/v1/namespaces/myproject', true],
+    ['root', 'GET', '/metrics', true],
+    ['root', 'POST', '/admission/image-policy', true],
+    // a grant to system:authenticated applies to everyone
+    ['alice', 'GET', `${IS}/namespaces/shared/imagestreams`, true],
+    // discovery, OpenAPI and the self reviews: every authenticated user
+    ['puller', 'GET', '/apis', true],
+    ['puller', 'GET', '/api/v1', true],
+    ['puller', 'GET', '/apis/image.openshift.io/v1', true],
+    ['puller', 'GET', '/openapi/v3/apis/image.openshift.io/v1', true],
+    ['puller', 'HEAD', '/apis', false],
+    ['puller', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', true],
+    ['puller', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', true],
+    ['puller', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', false],
+    ['bob', 'GET', '/metrics', false],
+    ['bob', 'GET', '/', false],
+    ['bob', 'POST', '/admission/image-policy', false],
+  ])('%s %s %s: %s', (user, method, url, allowed) => {
+    expect(may(user, method, url)).toBe(allowed);
+  });
+
+  it('without system:authenticated, discovery is not given', () => {
+    expect(authorize(POLICY, ['system:anonymous', 'system:unauthenticated'], requestAttributesOf('GET', '/apis')).allowed).toBe(false);
+  });
+
+  it('names the grant that allows, and why it refuses', () => {
+    expect(authorize(POLICY, ['bob'], requestAttributesOf('GET', `${IS}/namespaces/myproject/imagestreams`))).toEqual({ allowed: true, reason: 'access policy grants[1] gives view in namespace myproject' });
+    expect(authorize(POLICY, ['bob'], requestAttributesOf('DELETE', `${IS}/namespaces/myproject/imagestreams/x`))).toEqual({
+      allowed: false,
+      reason: 'access policy gives no role that allows delete imagestreams in namespace myproject',
+    });
+    expect(authorize(POLICY, ['puller'], requestAttributesOf('PUT', `${IS}/namespaces/myproject/imagestreams/x/layers`))).toEqual({
+      allowed: false,
+      reason: 'access policy does not grant push in namespace myproject',
+    });
+  });
+});
+
+describe('forbiddenError (kube-apiserver responsewriters.Forbidden)', () => {
+  const status = (method: string, url: string, user = 'bob') => forbiddenError(user, requestAttributesOf(method, url)).toStatus();
+
+  it('an object in a namespace', () => {
+    expect(JSON.stringify(status('GET', `${IS}/namespaces/myproject/imagestreams/foo`))).toBe(
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"imagestreams.image.openshift.io \\"foo\\" is forbidden: User \\"bob\\" cannot get resource \\"imagestreams\\" in API group \\"image.openshift.io\\" in the namespace \\"myproject\\"","reason":"Forbidden","details":{"name":"foo","group":"image.openshift.io","kind":"imagestreams"},"code":403}',
+    );
+  });
+
+  it.each([
+    ['PUT', `${IS}/namespaces/p/imagestreams/foo/status`, 'imagestreams.image.openshift.io "foo" is forbidden: User "bob" cannot update resource "imagestreams/status" in API group "image.openshift.io" in the namespace "p"', { name: 'foo', group: 'image.openshift.io', kind: 'imagestreams' }],
+    ['GET', `${IS}/imagestreams`, 'imagestreams.image.openshift.io is forbidden: User "bob" cannot list resource "imagestreams" in API group "image.openshift.io" at the cluster scope', { group: 'image.openshift.io', kind: 'imagestreams' }],
+    ['GET', `${IS}/namespaces/p/imagestreams?watch=true`, 'imagestreams.image.openshift.io is forbidden: User "bob" cannot watch resource "imagestreams" in API group "image.openshift.io" in the namespace "p"', { group: 'image.openshift.io', kind: 'imagestreams' }],
+    ['GET', `${IS}/images/sha256:1`, 'images.image.openshift.io "sha256:1" is forbidden: User "bob" cannot get resource "images" in API group "image.openshift.io" at the cluster scope', { name: 'sha256:1', group: 'image.openshift.io', kind: 'images' }],
+    ['DELETE', '/api/v1/namespaces/p', 'namespaces "p" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "p"', { name: 'p', kind: 'namespaces' }],
+    ['GET', '/api/v1/namespaces', 'namespaces is forbidden: User "bob" cannot list resource "namespaces" in API group "" at the cluster scope', { kind: 'namespaces' }],
+    ['GET', '/metrics', 'forbidden: User "bob" cannot get path "/metrics"', {}],
+    ['POST', '/admission/image-policy', 'forbidden: User "bob" cannot post path "/admission/image-policy"', {}],
+  ])('%s %s', (method, url, message, details) => {
+    expect(status(method, url)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details, code: 403 });
+  });
+});

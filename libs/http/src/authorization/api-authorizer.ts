@@ -1,0 +1,128 @@
+import { ApiError, type StatusDetails } from '@app/api-machinery';
+import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
+import { registryAccessStatus, registryActionOf } from './registry-access';
+import type { RequestAttributes } from './request-attributes';
+
+export interface AuthorizationDecision {
+  allowed: boolean;
+  /** Why, for a review's status (a 403 does not quote it, as kube-apiserver's RBAC gives none). */
+  reason: string;
+}
+
+const READ_VERBS = ['get', 'list', 'watch'] as const;
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+
+/** The verbs of kube's aggregate roles; admin is edit here (see API_ROLES). */
+export const ROLE_VERBS: Record<ApiRole, readonly string[]> = {
+  view: READ_VERBS,
+  edit: [...READ_VERBS, ...WRITE_VERBS],
+  admin: [...READ_VERBS, ...WRITE_VERBS],
+};
+
+/**
+ * Resources holding or listing secrets, which `view` leaves out as kube's view role leaves out
+ * Secrets: core secrets and imagestreams/secrets (the pull secrets of a namespace), and
+ * TriggerSecrets (reads never show their keys, but their header names and existence are the
+ * trigger owner's business). `edit` and `admin` include them.
+ */
+const SECRET_LIKE = new Set(['secrets', 'imagestreams/secrets', 'triggersecrets']);
+
+/**
+ * Core kinds that set a namespace's bounds: kube's namespace roles only read them (edit and admin
+ * hold no write on namespaces, resourcequotas or limitranges), so here only a grant on every
+ * namespace (`*`) writes them; a namespace's own grant cannot delete the namespace or lift its quota.
+ */
+const NAMESPACE_BOUNDS = new Set(['namespaces', 'resourcequotas', 'limitranges']);
+
+/** What every authenticated user may create about itself (kube's system:basic-user). */
+const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews', 'authentication.k8s.io/selfsubjectreviews']);
+
+/**
+ * Discovery and OpenAPI, readable by every authenticated user as kube's system:discovery role
+ * has them (`/api`, `/api/*`, `/apis`, `/apis/*`, `/openapi`, `/openapi/*`, `/version`): clients
+ * read them before anything else. (Health and `/version` are public: no credentials at all.)
+ */
+export function isDiscoveryPath(path: string): boolean {
+  return ['/api', '/apis', '/openapi'].some((p) => path === p || path.startsWith(`${p}/`)) || path === '/version' || path === '/version/';
+}
+
+const allow = (reason: string): AuthorizationDecision => ({ allowed: true, reason });
+const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reason });
+
+/**
+ * Does the access policy let `subjects` (a user and its groups, e.g. `system:authenticated`) do
+ * what `a` describes? One answer for API requests (the 403 of requireApiAuthorization) and for
+ * access reviews (`kubectl auth can-i`):
+ * - non-resource paths: discovery and OpenAPI for every authenticated user; any other path
+ *   (`/`, `/metrics`, `/admission/*`; none of them changes anything) for a role on `*`;
+ * - the self reviews (`kubectl auth can-i`, `whoami`) for every authenticated user;
+ * - image stream layers (`get` = pull, `update` = push, as OpenShift's registry asks): the
+ *   registry `actions`, exactly as before and as the token endpoint grants them, never `roles`;
+ * - everything else: a grant to one of the subjects whose `namespaces` hold the request's
+ *   namespace (or `*`, which alone covers cluster-scoped objects and lists across namespaces)
+ *   with a role whose verbs hold the verb; `view` not on secret-like resources, and writes to
+ *   namespaces, resourcequotas and limitranges only from a grant on `*`.
+ */
+export function authorize(policy: AccessPolicy, subjects: readonly string[], a: RequestAttributes): AuthorizationDecision {
+  const authenticated = subjects.includes(AUTHENTICATED_SUBJECT);
+  if (!a.resourceRequest) {
+    if (authenticated && a.verb === 'get' && isDiscoveryPath(a.path)) return allow('discovery and OpenAPI are readable by every authenticated user');
+    for (const [i, g] of policy.grants.entries()) {
+      if (g.roles.length > 0 && g.namespaces.includes('*') && g.subjects.some((s) => subjects.includes(s))) {
+        return allow(`access policy grants[${i}] gives ${g.roles[0]} on every namespace, which covers the paths outside the API`);
+      }
+    }
+    return deny('only a role on every namespace (*) covers this path');
+  }
+  if (authenticated && a.verb === 'create' && a.subresource === '' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) {
+    return allow('every authenticated user may ask about itself');
+  }
+  const action = registryActionOf({ group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb });
+  if (action) return registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace });
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const secretLike = SECRET_LIKE.has(resource) || SECRET_LIKE.has(a.resource);
+  const boundsWrite = a.group === '' && NAMESPACE_BOUNDS.has(a.resource) && !(READ_VERBS as readonly string[]).includes(a.verb);
+  const place = a.namespace === '' ? 'at the cluster scope' : `in namespace ${a.namespace}`;
+  for (const [i, g] of policy.grants.entries()) {
+    if (!g.subjects.some((s) => subjects.includes(s))) continue;
+    const everywhere = g.namespaces.includes('*');
+    if (!everywhere && (a.namespace === '' || !g.namespaces.includes(a.namespace))) continue;
+    if (boundsWrite && !everywhere) continue;
+    for (const role of g.roles) {
+      if (!ROLE_VERBS[role].includes(a.verb)) continue;
+      if (role === 'view' && secretLike) continue;
+      return allow(`access policy grants[${i}] gives ${role} ${everywhere ? 'on every namespace' : place}`);
+    }
+  }
+  if (boundsWrite) return deny(`only a role on every namespace (*) writes ${a.resource}`);
+  return deny(`access policy gives no role that allows ${a.verb} ${resource} ${place}`);
+}
+
+/** Go's %q for the strings a forbidden message quotes (JSON's escaping for the printable ones). */
+const q = (s: string): string => JSON.stringify(s);
+
+/**
+ * kube-apiserver's 403 for a request its authorizer refused (responsewriters.Forbidden: the
+ * message of forbiddenMessage, wrapped by apimachinery's NewForbidden with the group and resource
+ * (without subresource) and name; details leave empty fields out, as Go's omitempty does).
+ */
+export function forbiddenError(user: string, a: RequestAttributes): ApiError {
+  let why: string;
+  if (!a.resourceRequest) {
+    why = `User ${q(user)} cannot ${a.verb} path ${q(a.path)}`;
+  } else {
+    const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    const scope = a.namespace ? `in the namespace ${q(a.namespace)}` : 'at the cluster scope';
+    why = `User ${q(user)} cannot ${a.verb} resource ${q(resource)} in API group ${q(a.group)} ${scope}`;
+  }
+  const group = a.resourceRequest ? a.group : '';
+  const kind = a.resourceRequest ? a.resource : '';
+  const name = a.resourceRequest ? a.name : '';
+  const details: StatusDetails = {};
+  if (name) details.name = name;
+  if (group) details.group = group;
+  if (kind) details.kind = kind;
+  const qualified = group ? `${kind}.${group}` : kind;
+  const message = qualified === '' ? `forbidden: ${why}` : name === '' ? `${qualified} is forbidden: ${why}` : `${qualified} ${q(name)} is forbidden: ${why}`;
+  return new ApiError(403, 'Forbidden', message, details);
+}
