@@ -276,4 +276,51 @@ describe('ImageStreamTag GET fast path', () => {
       expect(fast).toEqual(await rawGet(`${url}?pretty=false`, auth));
     });
   });
+  describe('with API_AUTHORIZATION=Policy', () => {
+    let guarded: Served;
+    let guardedBase: string;
+    beforeAll(async () => {
+      const accessPolicy = parseAccessPolicy(`
+users:
+  - {name: alice, password: a, tokens: [alice-token]}
+  - {name: bob, password: b, tokens: [bob-token]}
+  - {name: root, password: r, tokens: [root-token]}
+grants:
+  - {subjects: [alice], namespaces: [${ns}], roles: [edit]}
+  - {subjects: [bob], namespaces: [elsewhere], roles: [view]}
+  - {subjects: [root], namespaces: ['*'], roles: [view]}
+`);
+      guarded = await serve({ accessPolicy, apiAuthentication: true, apiAuthorization: 'Policy' });
+      guardedBase = `${guarded.server.url}/apis/image.openshift.io/v1/namespaces/${ns}`;
+    }, 90000);
+    afterAll(async () => {
+      await guarded?.close();
+    });
+
+    it('a GET the policy refuses is 403 Forbidden before the fast path answers (as the Nest route answers it), counted in metrics; an allowed one is served past Nest', async () => {
+      const alice = { authorization: 'Bearer alice-token' };
+      const write = (path: string, body: object) => fetch(`${guardedBase}/${path}`, { method: 'POST', headers: { ...alice, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await write('imagestreams', { metadata: { name: 'guarded' } })).status).toBe(201);
+      const mapped = await write('imagestreammappings', { metadata: { name: 'guarded' }, tag: 'v1', image: { metadata: { name: digest(600) }, dockerImageReference: `quay.io/fast/guarded@${digest(600)}` } });
+      expect(mapped.status).toBe(201);
+      const url = `${guardedBase}/imagestreamtags/guarded:v1`;
+      const bob = { authorization: 'Bearer bob-token' };
+      const countedBefore = await getsCounted(guarded.server.url, 403, 'Bearer root-token');
+      const before = reachedNest.length;
+      const denied = await rawGet(url, bob);
+      expect(reachedNest.length).toBe(before);
+      expect(denied.status).toBe(403);
+      expect(denied.headers).toContain('content-type: application/json');
+      expect(denied.body).toBe(
+        `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"imagestreamtags.image.openshift.io \\"guarded:v1\\" is forbidden: User \\"bob\\" cannot get resource \\"imagestreamtags\\" in API group \\"image.openshift.io\\" in the namespace \\"${ns}\\"","reason":"Forbidden","details":{"name":"guarded:v1","group":"image.openshift.io","kind":"imagestreamtags"},"code":403}`,
+      );
+      expect(denied).toEqual(await rawGet(`${url}?pretty=false`, bob));
+      expect(await getsCounted(guarded.server.url, 403, 'Bearer root-token')).toBe(countedBefore + 2);
+      const beforeServed = reachedNest.length;
+      const served = await rawGet(url, alice);
+      expect(reachedNest.length).toBe(beforeServed);
+      expect(served.status).toBe(200);
+      expect(JSON.parse(served.body).image.metadata.name).toBe(digest(600));
+    });
+  });
 });

@@ -1,0 +1,283 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAccessPolicy } from '@app/config';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, runKubectl } from './support/kubectl';
+
+if (!kubectlFound) console.warn('test/api-authorization.int-spec.ts: the kubectl test is skipped: `kubectl` is not on PATH');
+
+const POLICY = parseAccessPolicy(`
+failedLogins: {burst: 1000}
+users:
+  - {name: alice, password: a, tokens: [alice-token]}
+  - {name: bob, password: b, tokens: [bob-token]}
+  - {name: carol, password: c, tokens: [carol-token]}
+  - {name: root, password: r, tokens: [root-token]}
+  - {name: puller, password: p, tokens: [puller-token]}
+grants:
+  - {subjects: [alice], namespaces: [myproject], roles: [edit], actions: [pull, push]}
+  - {subjects: [carol], namespaces: [myproject], roles: [view]}
+  - {subjects: [bob], namespaces: [elsewhere], roles: [view]}
+  - {subjects: [root], namespaces: ['*'], roles: [admin]}
+  - {subjects: [puller], namespaces: [myproject], actions: [pull]}
+`);
+
+const IS = '/apis/image.openshift.io/v1';
+const MY = `${IS}/namespaces/myproject`;
+
+/** kube-apiserver's 403 body (responsewriters.Forbidden), as bytes. */
+const forbiddenBody = (message: string, details: Record<string, string>) =>
+  JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details, code: 403 });
+
+/**
+ * API_AUTHORIZATION=Policy: each request of an authenticated user is allowed only as a role of
+ * the access policy's grants covers it (kube's view/edit/admin), else 403 with kube-apiserver's
+ * Forbidden Status; discovery stays open to every user; layers keep the registry actions; the
+ * access reviews answer the same. Real HTTP and Postgres; kubectl over TLS where installed.
+ */
+describe('API authorization (Policy)', () => {
+  let api: TestApi;
+  const as = (user: string, method: string, path: string, body?: object) =>
+    fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${user}-token`, ...(body ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+
+  beforeAll(async () => {
+    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, apiAuthorization: 'Policy' });
+    expect((await as('alice', 'POST', `${MY}/imagestreams`, { metadata: { name: 'foo' } })).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('a role in the namespace reads it', async () => {
+    const list = await as('carol', 'GET', `${MY}/imagestreams`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name)).toEqual(['foo']);
+    expect((await as('carol', 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+  });
+
+  it('outside its grants a read is 403 with kube-apiserver`s exact Status', async () => {
+    const res = await as('bob', 'GET', `${MY}/imagestreams/foo`);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.text()).toBe(
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"imagestreams.image.openshift.io \\"foo\\" is forbidden: User \\"bob\\" cannot get resource \\"imagestreams\\" in API group \\"image.openshift.io\\" in the namespace \\"myproject\\"","reason":"Forbidden","details":{"name":"foo","group":"image.openshift.io","kind":"imagestreams"},"code":403}',
+    );
+  });
+
+  it('view may not write: 403 before the write is read or applied', async () => {
+    const deleted = await as('carol', 'DELETE', `${MY}/imagestreams/foo`);
+    expect(deleted.status).toBe(403);
+    expect(await deleted.text()).toBe(
+      forbiddenBody('imagestreams.image.openshift.io "foo" is forbidden: User "carol" cannot delete resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"', {
+        name: 'foo',
+        group: 'image.openshift.io',
+        kind: 'imagestreams',
+      }),
+    );
+    const created = await as('carol', 'POST', `${MY}/imagestreams`, { metadata: { name: 'bar' } });
+    expect(await created.text()).toBe(
+      forbiddenBody('imagestreams.image.openshift.io is forbidden: User "carol" cannot create resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"', {
+        group: 'image.openshift.io',
+        kind: 'imagestreams',
+      }),
+    );
+    const patched = await as('carol', 'PATCH', `${MY}/imagestreams/foo`, { metadata: { labels: { a: 'b' } } });
+    expect(patched.status).toBe(403);
+    // Nothing changed, and edit may.
+    expect((await as('alice', 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+    expect((await as('alice', 'PATCH', `${MY}/imagestreams/foo`, { metadata: { labels: { a: 'b' } } })).status).toBe(200);
+  });
+
+  it('lists across namespaces and cluster-scoped images need a grant on *', async () => {
+    const across = await as('carol', 'GET', `${IS}/imagestreams`);
+    expect(await across.text()).toBe(
+      forbiddenBody('imagestreams.image.openshift.io is forbidden: User "carol" cannot list resource "imagestreams" in API group "image.openshift.io" at the cluster scope', {
+        group: 'image.openshift.io',
+        kind: 'imagestreams',
+      }),
+    );
+    expect(across.status).toBe(403);
+    const image = await as('alice', 'GET', `${IS}/images/sha256:${'a'.repeat(64)}`);
+    expect(image.status).toBe(403);
+    expect(await image.text()).toBe(
+      forbiddenBody(`images.image.openshift.io "sha256:${'a'.repeat(64)}" is forbidden: User "alice" cannot get resource "images" in API group "image.openshift.io" at the cluster scope`, {
+        name: `sha256:${'a'.repeat(64)}`,
+        group: 'image.openshift.io',
+        kind: 'images',
+      }),
+    );
+    expect((await as('alice', 'GET', `${IS}/images`)).status).toBe(403);
+    expect((await as('root', 'GET', `${IS}/imagestreams`)).status).toBe(200);
+    expect((await as('root', 'GET', `${IS}/images`)).status).toBe(200);
+    expect((await as('root', 'GET', `${IS}/images/sha256:${'a'.repeat(64)}`)).status).toBe(404);
+    // Namespaces are cluster-scoped: listing them needs *, and a namespace's own grant does not delete it.
+    expect((await as('alice', 'GET', '/api/v1/namespaces')).status).toBe(403);
+    const dropped = await as('alice', 'DELETE', '/api/v1/namespaces/myproject');
+    expect(await dropped.text()).toBe(
+      forbiddenBody('namespaces "myproject" is forbidden: User "alice" cannot delete resource "namespaces" in API group "" in the namespace "myproject"', { name: 'myproject', kind: 'namespaces' }),
+    );
+    expect((await as('root', 'GET', '/api/v1/namespaces')).status).toBe(200);
+  });
+
+  it('a watch is authorized as watch: allowed in the namespace, 403 across namespaces and elsewhere', async () => {
+    const watched = await as('carol', 'GET', `${MY}/imagestreams?watch=1&timeoutSeconds=1`);
+    expect(watched.status).toBe(200);
+    expect(await watched.text()).toContain('"ADDED"');
+    const legacy = await as('carol', 'GET', `${IS}/watch/namespaces/myproject/imagestreams?timeoutSeconds=1`);
+    expect(legacy.status).toBe(200);
+    await legacy.text();
+    const refused = await as('bob', 'GET', `${MY}/imagestreams?watch=true`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      'imagestreams.image.openshift.io is forbidden: User "bob" cannot watch resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"',
+    );
+    const one = await as('bob', 'GET', `${MY}/imagestreams?watch=true&fieldSelector=metadata.name%3Dfoo`);
+    expect(((await one.json()) as { message: string }).message).toBe(
+      'imagestreams.image.openshift.io "foo" is forbidden: User "bob" cannot watch resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"',
+    );
+    const across = await as('carol', 'GET', `${IS}/watch/imagestreams`);
+    expect(across.status).toBe(403);
+    expect(((await across.json()) as { message: string }).message).toContain('cannot watch resource "imagestreams" in API group "image.openshift.io" at the cluster scope');
+  });
+
+  it('subresources: status is written by edit only; layers follow the registry actions, not roles', async () => {
+    const current = (await (await as('alice', 'GET', `${MY}/imagestreams/foo`)).json()) as object;
+    const status = await as('carol', 'PUT', `${MY}/imagestreams/foo/status`, current);
+    expect(status.status).toBe(403);
+    expect(await status.text()).toBe(
+      forbiddenBody('imagestreams.image.openshift.io "foo" is forbidden: User "carol" cannot update resource "imagestreams/status" in API group "image.openshift.io" in the namespace "myproject"', {
+        name: 'foo',
+        group: 'image.openshift.io',
+        kind: 'imagestreams',
+      }),
+    );
+    expect((await as('carol', 'GET', `${MY}/imagestreams/foo/status`)).status).toBe(200);
+    expect((await as('alice', 'PUT', `${MY}/imagestreams/foo/status`, current)).status).toBe(200);
+    const layers = await as('carol', 'GET', `${MY}/imagestreams/foo/layers`);
+    expect(layers.status).toBe(403);
+    expect(((await layers.json()) as { message: string }).message).toBe(
+      'imagestreams.image.openshift.io "foo" is forbidden: User "carol" cannot get resource "imagestreams/layers" in API group "image.openshift.io" in the namespace "myproject"',
+    );
+    expect((await as('puller', 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
+    // puller has the registry's pull, no role: the stream itself is not readable.
+    expect((await as('puller', 'GET', `${MY}/imagestreams/foo`)).status).toBe(403);
+  });
+
+  it('secret-like kinds are not in view: TriggerSecrets need edit', async () => {
+    const path = '/apis/triggers.imagestreamd.io/v1/namespaces/myproject/triggersecrets';
+    expect((await as('carol', 'GET', path)).status).toBe(403);
+    expect((await as('alice', 'GET', path)).status).toBe(200);
+    expect((await as('carol', 'GET', '/apis/triggers.imagestreamd.io/v1/namespaces/myproject/triggers')).status).toBe(200);
+  });
+
+  it.each(['/api', '/api/v1', '/apis', '/apis/image.openshift.io', '/apis/image.openshift.io/v1', '/openapi/v2', '/openapi/v3', '/openapi/v3/apis/image.openshift.io/v1'])(
+    'discovery %s is open to every authenticated user, even one without roles',
+    async (path) => {
+      expect((await as('puller', 'GET', path)).status).toBe(200);
+    },
+  );
+
+  it('other paths outside the API need a role on *: 403 in kube`s non-resource words', async () => {
+    const metrics = await as('carol', 'GET', '/metrics');
+    expect(metrics.status).toBe(403);
+    expect(await metrics.text()).toBe(forbiddenBody('forbidden: User "carol" cannot get path "/metrics"', {}));
+    expect((await as('root', 'GET', '/metrics')).status).toBe(200);
+    // Public paths stay public, credentials or not.
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${api.url}/version`)).status).toBe(200);
+    // Without credentials it is still 401, not 403.
+    expect((await fetch(`${api.url}${MY}/imagestreams`)).status).toBe(401);
+  });
+
+  it('a 403 is counted under its verb and resource', async () => {
+    const count = async () => {
+      const text = await (await as('root', 'GET', '/metrics')).text();
+      const line = text.split('\n').find((l) => l.startsWith('imagestreamd_http_requests_total{') && l.includes('verb="deletecollection"') && l.includes('resource="imagestreams"') && l.includes('code="403"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await count();
+    expect((await as('carol', 'DELETE', `${MY}/imagestreams`)).status).toBe(403);
+    expect(await count()).toBe(before + 1);
+    // A made-up resource is not a label (metrics would grow with every name a client invents).
+    expect((await as('bob', 'GET', `${MY}/made-up-${Date.now()}`)).status).toBe(403);
+    expect(await (await as('root', 'GET', '/metrics')).text()).not.toContain('made-up-');
+  });
+
+  it('SelfSubjectAccessReview and SubjectAccessReview answer what the API does', async () => {
+    const self = async (user: string, resourceAttributes: object) => {
+      const res = await as(user, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { allowed: boolean; reason: string } }).status;
+    };
+    const is = (verb: string, namespace = 'myproject', subresource = '') => ({ verb, group: 'image.openshift.io', resource: 'imagestreams', namespace, ...(subresource ? { subresource } : {}) });
+    expect(await self('carol', is('get'))).toEqual({ allowed: true, reason: 'access policy grants[1] gives view in namespace myproject' });
+    expect(await self('carol', is('delete'))).toEqual({ allowed: false, reason: 'access policy gives no role that allows delete imagestreams in namespace myproject' });
+    expect((await self('carol', is('list', ''))).allowed).toBe(false);
+    expect((await self('root', is('list', ''))).allowed).toBe(true);
+    expect((await self('alice', is('delete'))).allowed).toBe(true);
+    // The registry's questions keep the registry actions.
+    expect(await self('alice', is('update', 'myproject', 'layers'))).toEqual({ allowed: true, reason: 'access policy grants push in namespace myproject' });
+    expect((await self('carol', is('get', 'myproject', 'layers'))).allowed).toBe(false);
+    expect((await self('puller', is('get', 'myproject', 'layers'))).allowed).toBe(true);
+    // SubjectAccessReview is itself a cluster-scoped create: root may ask, carol may not.
+    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'carol', groups: ['system:authenticated'], resourceAttributes: is('delete') } };
+    expect((await as('carol', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review)).status).toBe(403);
+    const asked = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review);
+    expect(asked.status).toBe(201);
+    expect(((await asked.json()) as { status: object }).status).toEqual({ allowed: false, reason: 'access policy gives no role that allows delete imagestreams in namespace myproject' });
+    const stranger = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...review, spec: { user: 'mallory', resourceAttributes: is('get') } });
+    expect(((await stranger.json()) as { status: { allowed: boolean } }).status.allowed).toBe(false);
+  });
+
+  // kubectl sends a kubeconfig token only over TLS, so this server serves HTTPS.
+  (kubectlFound ? it : it.skip)('kubectl: reads work, a forbidden delete prints kube`s Forbidden line, auth can-i tells the truth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isd-authz-'));
+    let secure: TestApi | undefined;
+    try {
+      const [certFile, keyFile] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=imagestreamd', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      secure = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, apiAuthorization: 'Policy', tls: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } });
+      const kubeconfig = (user: string) =>
+        writeFileSync(
+          join(dir, 'kubeconfig'),
+          `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: "${secure!.url}", certificate-authority: "${certFile}"}}]\nusers: [{name: t, user: {token: ${user}-token}}]\ncontexts: [{name: t, context: {cluster: t, user: t, namespace: myproject}}]\ncurrent-context: t\n`,
+        );
+      const canI = async (...args: string[]) => (await runKubectl(dir, ['auth', 'can-i', ...args])).stdout.trim().split(' ')[0];
+      kubeconfig('alice');
+      const created = await runKubectl(dir, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x' } }));
+      expect([created.stderr, created.stdout.trim()]).toEqual(['', 'imagestream.image.openshift.io/x created']);
+      expect(await canI('delete', 'imagestreams', '-n', 'myproject')).toBe('yes');
+      expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
+      expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('no');
+      kubeconfig('carol');
+      const listed = await runKubectl(dir, ['get', 'is', '-n', 'myproject', '-o', 'name']);
+      expect(listed.stderr).toBe('');
+      expect(listed.stdout).toContain('imagestream.image.openshift.io/x');
+      const refused = await runKubectl(dir, ['delete', 'is', 'x', '-n', 'myproject']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr.trim()).toBe(
+        'Error from server (Forbidden): imagestreams.image.openshift.io "x" is forbidden: User "carol" cannot delete resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"',
+      );
+      const across = await runKubectl(dir, ['get', 'is', '-A']);
+      expect(across.code).not.toBe(0);
+      expect(across.stderr).toContain('Error from server (Forbidden): imagestreams.image.openshift.io is forbidden: User "carol" cannot list resource "imagestreams" in API group "image.openshift.io" at the cluster scope');
+      expect(await canI('delete', 'imagestreams', '-n', 'myproject')).toBe('no');
+      expect(await canI('get', 'imagestreams', '-n', 'myproject')).toBe('yes');
+      expect(await canI('get', 'imagestreams', '-n', 'elsewhere')).toBe('no');
+      expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('no');
+      kubeconfig('root');
+      expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('yes');
+      expect(await canI('get', 'images')).toBe('yes');
+    } finally {
+      await secure?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120000);
+});
