@@ -234,6 +234,15 @@ describe('API authorization (Policy)', () => {
     expect(((await asked.json()) as { status: object }).status).toEqual({ allowed: false, reason: 'access policy gives no role that allows delete imagestreams in namespace myproject' });
     const stranger = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...review, spec: { user: 'mallory', resourceAttributes: is('get') } });
     expect(((await stranger.json()) as { status: { allowed: boolean } }).status.allowed).toBe(false);
+    // SelfSubjectRulesReview (kubectl auth can-i --list): the rules behind those answers.
+    const rules = await as('carol', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'myproject' } });
+    expect(rules.status).toBe(201);
+    const { status: ruleStatus } = (await rules.json()) as { status: { resourceRules: { verbs: string[]; apiGroups: string[]; resources: string[] }[]; incomplete: boolean } };
+    expect(ruleStatus.incomplete).toBe(false);
+    const imageRule = ruleStatus.resourceRules.find((r) => r.apiGroups.includes('image.openshift.io') && r.resources.includes('imagestreams'));
+    expect(imageRule?.verbs).toEqual(['get', 'list', 'watch']);
+    expect(imageRule?.resources).not.toContain('imagestreams/layers');
+    expect(ruleStatus.resourceRules.some((r) => r.resources.includes('triggersecrets') || r.resources.includes('images') || r.verbs.includes('delete'))).toBe(false);
   });
 
   // kubectl sends a kubeconfig token only over TLS, so this server serves HTTPS.
@@ -272,6 +281,13 @@ describe('API authorization (Policy)', () => {
       expect(await canI('get', 'imagestreams', '-n', 'myproject')).toBe('yes');
       expect(await canI('get', 'imagestreams', '-n', 'elsewhere')).toBe('no');
       expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('no');
+      // can-i --list: the rules of carol's view in myproject, secret-like kinds left out, nothing for all paths.
+      const listed2 = await runKubectl(dir, ['auth', 'can-i', '--list', '-n', 'myproject']);
+      expect(listed2.stderr).toBe('');
+      expect(listed2.stdout).toMatch(/^imagestreams\.image\.openshift\.io +\[\] +\[\] +\[get list watch\]$/m);
+      expect(listed2.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io +\[\] +\[\] +\[create\]$/m);
+      expect(listed2.stdout).not.toContain('triggersecrets');
+      expect(listed2.stdout).not.toContain('[*]');
       kubeconfig('root');
       expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('yes');
       expect(await canI('get', 'images')).toBe('yes');

@@ -43,7 +43,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
         registry.register(reviews);
         registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
-        registry.register(new SelfSubjectRulesReviewHandler());
+        registry.register(byPolicy ? new SelfSubjectRulesReviewHandler(config.accessPolicy, registry) : new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
         for (const info of [eventsInfo, podsInfo, servicesInfo]) registry.register(new AlwaysEmptyHandler(info, db));
         return reviews;

@@ -1,5 +1,5 @@
 import { parseAccessPolicy } from '@app/config';
-import { authorize, forbiddenError } from './api-authorizer';
+import { authorize, forbiddenError, rulesFor, type ServedKind } from './api-authorizer';
 import { requestAttributesOf } from './request-attributes';
 
 const POLICY = parseAccessPolicy(`
@@ -110,5 +110,49 @@ describe('forbiddenError (kube-apiserver responsewriters.Forbidden)', () => {
     ['POST', '/admission/image-policy', 'forbidden: User "bob" cannot post path "/admission/image-policy"', {}],
   ])('%s %s', (method, url, message, details) => {
     expect(status(method, url)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details, code: 403 });
+  });
+});
+
+describe('rulesFor (SelfSubjectRulesReview under Policy)', () => {
+  const KINDS: ServedKind[] = [
+    { group: 'image.openshift.io', resource: 'imagestreams', namespaced: true },
+    { group: 'image.openshift.io', resource: 'imagestreams/status', namespaced: true },
+    { group: 'image.openshift.io', resource: 'imagestreams/layers', namespaced: true },
+    { group: 'image.openshift.io', resource: 'imagestreams/secrets', namespaced: true },
+    { group: 'image.openshift.io', resource: 'images', namespaced: false },
+    { group: 'triggers.imagestreamd.io', resource: 'triggersecrets', namespaced: true },
+    { group: '', resource: 'resourcequotas', namespaced: true },
+    { group: '', resource: 'namespaces', namespaced: false },
+  ];
+  const subjects = (user: string) => [user, 'system:authenticated'];
+
+  it('lists view without secret-like kinds, and no cluster-scoped kinds for a namespace grant', () => {
+    const { resourceRules, nonResourceRules } = rulesFor(POLICY, subjects('bob'), 'myproject', KINDS);
+    expect(resourceRules).toEqual([
+      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+      { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['image.openshift.io'], resources: ['imagestreams', 'imagestreams/status'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['resourcequotas'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['namespaces'], resourceNames: ['myproject'] },
+    ]);
+    expect(nonResourceRules).toEqual([{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'] }]);
+  });
+
+  it.each(['alice', 'bob', 'root', 'puller'])('every rule for %s is one authorize allows', (user) => {
+    for (const namespace of ['myproject', 'shared', 'other']) {
+      for (const rule of rulesFor(POLICY, subjects(user), namespace, KINDS).resourceRules) {
+        for (const verb of rule.verbs) {
+          for (const group of rule.apiGroups) {
+            for (const full of rule.resources) {
+              const [resource, subresource = ''] = full.split('/');
+              const kind = KINDS.find((k) => k.group === group && k.resource === full);
+              const ns = kind && !kind.namespaced && resource !== 'namespaces' ? '' : namespace;
+              const a = { resourceRequest: true, verb, path: '', group, version: 'v1', resource: resource!, subresource, namespace: ns, name: rule.resourceNames?.[0] ?? 'x' };
+              expect([user, namespace, verb, group, full, authorize(POLICY, subjects(user), a).allowed]).toEqual([user, namespace, verb, group, full, true]);
+            }
+          }
+        }
+      }
+    }
   });
 });

@@ -126,3 +126,76 @@ export function forbiddenError(user: string, a: RequestAttributes): ApiError {
   const message = qualified === '' ? `forbidden: ${why}` : name === '' ? `${qualified} is forbidden: ${why}` : `${qualified} ${q(name)} is forbidden: ${why}`;
   return new ApiError(403, 'Forbidden', message, details);
 }
+
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+}
+
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs: string[];
+}
+
+/** A served kind, as the rules name it: `resource` may be `kind/subresource`. */
+export interface ServedKind {
+  group: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'];
+
+/**
+ * What `authorize` allows `subjects` in `namespace`, as the rules of a SelfSubjectRulesReview
+ * (`kubectl auth can-i --list`): the self reviews and discovery for an authenticated caller, the
+ * registry's layers as its actions give them, and per role of each grant covering the namespace
+ * the served kinds with the role's verbs (namespaced kinds only, plus the namespace itself, unless
+ * the grant is on `*`; view without the secret-like kinds; the namespace's bounds read-only
+ * unless on `*`). RBAC rules cannot subtract, so kinds are listed by name rather than as `*`.
+ */
+export function rulesFor(policy: AccessPolicy, subjects: readonly string[], namespace: string, kinds: readonly ServedKind[]): { resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[] } {
+  const resourceRules: ResourceRule[] = [];
+  const nonResourceRules: NonResourceRule[] = [];
+  if (subjects.includes(AUTHENTICATED_SUBJECT)) {
+    resourceRules.push({ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] });
+    resourceRules.push({ verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] });
+    nonResourceRules.push({ verbs: ['get'], nonResourceURLs: DISCOVERY_URLS });
+  }
+  for (const [action, verb] of [['pull', 'get'], ['push', 'update']] as const) {
+    if (registryAccessStatus(policy, [...subjects], action, { namespace }).allowed) {
+      resourceRules.push({ verbs: [verb], apiGroups: ['image.openshift.io', ''], resources: ['imagestreams/layers'] });
+    }
+  }
+  const seen = new Set<string>();
+  const add = (rule: ResourceRule) => {
+    const key = JSON.stringify(rule);
+    if (!seen.has(key)) resourceRules.push(rule);
+    seen.add(key);
+  };
+  for (const g of policy.grants) {
+    if (!g.subjects.some((s) => subjects.includes(s))) continue;
+    const everywhere = g.namespaces.includes('*');
+    if (!everywhere && (namespace === '' || !g.namespaces.includes(namespace))) continue;
+    if (everywhere && g.roles.length > 0 && !nonResourceRules.some((r) => r.nonResourceURLs.includes('*'))) nonResourceRules.push({ verbs: ['*'], nonResourceURLs: ['*'] });
+    for (const role of g.roles) {
+      const byVerbs = new Map<string, ResourceRule>();
+      for (const kind of kinds) {
+        if (!everywhere && !kind.namespaced) continue;
+        if (kind.resource === 'imagestreams/layers') continue;
+        if (role === 'view' && (SECRET_LIKE.has(kind.resource) || SECRET_LIKE.has(kind.resource.split('/')[0]!))) continue;
+        const bounded = !everywhere && kind.group === '' && NAMESPACE_BOUNDS.has(kind.resource.split('/')[0]!);
+        const verbs = bounded ? [...READ_VERBS] : [...ROLE_VERBS[role]];
+        const key = `${kind.group}|${verbs.join(',')}`;
+        const rule = byVerbs.get(key) ?? { verbs, apiGroups: [kind.group], resources: [] };
+        rule.resources.push(kind.resource);
+        byVerbs.set(key, rule);
+      }
+      for (const rule of byVerbs.values()) add({ ...rule, resources: rule.resources.sort() });
+      if (!everywhere) add({ verbs: [...READ_VERBS], apiGroups: [''], resources: ['namespaces'], resourceNames: [namespace] });
+    }
+  }
+  return { resourceRules, nonResourceRules };
+}

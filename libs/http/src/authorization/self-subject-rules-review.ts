@@ -1,5 +1,7 @@
-import { ApiError, type ResourceInfo, type WriteResult } from '@app/api-machinery';
-import type { ResourceHandler } from '@app/persistence';
+import { ApiError, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
+import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
+import { rulesFor } from './api-authorizer';
 import { reviewAnswer } from './review-answer';
 
 export const selfSubjectRulesReviewsInfo: ResourceInfo = {
@@ -17,16 +19,28 @@ export const selfSubjectRulesReviewsInfo: ResourceInfo = {
 
 /**
  * `kubectl auth can-i --list` asks for every rule the caller holds in a namespace. With no access
- * control, the caller holds one rule for everything, which kubectl prints as `*.*  []  []  [*]`.
- * As upstream, a review without spec.namespace is a bad request (kubectl sends the current one).
+ * control (API_AUTHORIZATION=AlwaysAllow), the caller holds one rule for everything, which kubectl
+ * prints as `*.*  []  []  [*]`; with `Policy`, the rules of the caller's grants (rulesFor, beside
+ * the decision it describes). As upstream, a review without spec.namespace is a bad request
+ * (kubectl sends the current one).
  */
 export class SelfSubjectRulesReviewHandler implements ResourceHandler {
   readonly info = selfSubjectRulesReviewsInfo;
 
-  create(_namespace: string, body: unknown): Promise<WriteResult> {
+  /** `policy` and `registry` (the served kinds) only with API_AUTHORIZATION=Policy. */
+  constructor(
+    private readonly policy?: AccessPolicy,
+    private readonly registry?: ResourceRegistry,
+  ) {}
+
+  create(_namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
     const spec = ((body as { spec?: unknown } | null)?.spec ?? {}) as { namespace?: unknown };
     if (typeof spec.namespace !== 'string' || spec.namespace === '') {
       throw ApiError.badRequest('no namespace on request');
+    }
+    if (this.policy && this.registry && options?.user) {
+      const kinds = this.registry.all().map((h) => ({ group: h.info.group, resource: h.info.resource, namespaced: h.info.namespaced }));
+      return reviewAnswer(this.info, { namespace: spec.namespace }, { ...rulesFor(this.policy, [options.user, AUTHENTICATED_SUBJECT], spec.namespace, kinds), incomplete: false });
     }
     return reviewAnswer(
       this.info,
