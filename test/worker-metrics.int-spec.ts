@@ -106,4 +106,35 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90000);
+  it('with API_AUTHORIZATION=Policy, /metrics also needs a role on every namespace (403 Forbidden otherwise), as the api`s does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-metrics-'));
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(
+      policyFile,
+      "users:\n  - {name: prom, password: p, tokens: [prom-token]}\n  - {name: dev, password: d, tokens: [dev-token]}\ngrants:\n  - {subjects: [prom], namespaces: ['*'], roles: [view]}\n  - {subjects: [dev], namespaces: [myproject], roles: [edit]}\n",
+    );
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const guarded = startWorkerProcess({
+      DATABASE_URL: db.url,
+      ...prefixes,
+      API_AUTHENTICATION: 'true',
+      API_AUTHORIZATION: 'Policy',
+      ACCESS_POLICY_FILE: policyFile,
+      WORKER_METRICS_PORT: String(port),
+      HOST: '127.0.0.1',
+    });
+    try {
+      await pollUntil(() => fetch(`${url}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
+      const refused = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer dev-token' } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: User "dev" cannot get path "/metrics"', reason: 'Forbidden', details: {}, code: 403 });
+      expect((await fetch(`${url}/metrics`)).status).toBe(401);
+      const ok = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer prom-token' } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90000);
 });
