@@ -43,6 +43,8 @@ const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', '
  * read them before anything else. (Health and `/version` are public: no credentials at all.)
  */
 export function isDiscoveryPath(path: string): boolean {
+  // `/api/../metrics` (or `/api%2F..%2Fmetrics`) is not discovery, whatever a router makes of it.
+  if (path.split('/').some((s) => s === '..' || s === '.')) return false;
   return ['/api', '/apis', '/openapi'].some((p) => path === p || path.startsWith(`${p}/`)) || path === '/version' || path === '/version/';
 }
 

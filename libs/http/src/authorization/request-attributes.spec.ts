@@ -41,6 +41,12 @@ describe('requestAttributesOf (kube-apiserver RequestInfo)', () => {
     },
   );
 
+  it('decodes each segment after splitting, as the router does: an escaped slash stays in its segment', () => {
+    expect(requestAttributesOf('GET', `${IS}/namespaces/elsewhere%2F..%2Fmyproject/imagestreams`)).toMatchObject({ namespace: 'elsewhere/../myproject', resource: 'imagestreams', verb: 'list' });
+    expect(requestAttributesOf('GET', `${IS}/namespaces/my%70roject/imagestreams/a%3Ab`)).toMatchObject({ namespace: 'myproject', name: 'a:b' });
+    expect(requestAttributesOf('GET', '/ap%69%2F..%2Fmetrics')).toMatchObject({ resourceRequest: false, path: '/api/../metrics' });
+  });
+
   it('reads a review: resource given whole is split; non-resource keeps path and verb', () => {
     expect(reviewAttributesOf({ resourceAttributes: { verb: 'update', group: 'image.openshift.io', resource: 'imagestreams/status', namespace: 'p' } })).toMatchObject({
       resourceRequest: true,

@@ -25,11 +25,11 @@ const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD:
 /** Subresources of a namespace itself (`/api/v1/namespaces/{ns}/status`), not resources in it. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-function decodedPath(rawPath: string): string {
+function decodedSegment(segment: string): string {
   try {
-    return decodeURIComponent(rawPath);
+    return decodeURIComponent(segment);
   } catch {
-    return rawPath;
+    return segment;
   }
 }
 
@@ -74,7 +74,7 @@ function nameFromFieldSelector(selector: string | undefined): string {
 
 /**
  * The attributes of a request, read from its method and URL as kube-apiserver's RequestInfoFactory
- * reads them: `/api/{version}/…` (group "") and `/apis/{group}/{version}/…` with at least one
+ * reads them (but each path segment decoded after splitting, as this server's router does): `/api/{version}/…` (group "") and `/apis/{group}/{version}/…` with at least one
  * part after the version are resource requests; `/watch/` after the version makes the verb watch;
  * `namespaces/{ns}/` sets the namespace; then resource, name, subresource. A GET without a name
  * is a list, or a watch with `watch=true`, and a `metadata.name=` field selector names its object;
@@ -83,11 +83,14 @@ function nameFromFieldSelector(selector: string | undefined): string {
  */
 export function requestAttributesOf(method: string, url: string): RequestAttributes {
   const q = url.indexOf('?');
-  const path = decodedPath(q < 0 ? url : url.slice(0, q));
+  const rawPath = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
+  // Split before decoding, as the router matches: an escaped slash (%2F) stays inside its segment,
+  // so the namespace and name decided on are the ones the route serves.
+  const path = rawPath.split('/').map(decodedSegment).join('/');
   const attributes: RequestAttributes = { resourceRequest: false, verb: method.toLowerCase(), path, group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
-  const trimmed = path.replace(/^\/+|\/+$/g, '');
-  let parts = trimmed === '' ? [] : trimmed.split('/');
+  const trimmed = rawPath.replace(/^\/+|\/+$/g, '');
+  let parts = trimmed === '' ? [] : trimmed.split('/').map(decodedSegment);
   if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return attributes;
   const grouped = parts[0] === 'apis';
   parts = parts.slice(1);
