@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAccessPolicy } from '@app/config';
+import { createTestDatabase } from '@app/testing';
+import { startApiProcess } from './support/api-process';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, runKubectl } from './support/kubectl';
 
@@ -244,6 +246,34 @@ describe('API authorization (Policy)', () => {
     expect(imageRule?.resources).not.toContain('imagestreams/layers');
     expect(ruleStatus.resourceRules.some((r) => r.resources.includes('triggersecrets') || r.resources.includes('images') || r.verbs.includes('delete'))).toBe(false);
   });
+
+  it('a real api process: refuses to start with Policy but no API authentication; logs a 403 as any 4xx, without the token', async () => {
+    const db = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'isd-authz-log-'));
+    try {
+      const policyFile = join(dir, 'policy.yaml');
+      writeFileSync(policyFile, 'users: [{name: carol, password: c, tokens: [carol-secret-token-7Q]}]\ngrants: [{subjects: [carol], namespaces: [myproject], roles: [view]}]\n');
+      await expect(startApiProcess({ DATABASE_URL: db.url, API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile })).rejects.toThrow(
+        'invalid configuration: API_AUTHORIZATION Policy requires API_AUTHENTICATION=true',
+      );
+      const proc = await startApiProcess({ DATABASE_URL: db.url, API_AUTHENTICATION: 'true', API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile, LOG_LEVEL: 'info' });
+      try {
+        const res = await fetch(`${proc.url}${MY}/imagestreams/foo`, { method: 'DELETE', headers: { authorization: 'Bearer carol-secret-token-7Q' } });
+        expect(res.status).toBe(403);
+        await res.text();
+        const line = async () => proc.output().split('\n').find((l) => l.includes('"statusCode":403'));
+        for (let i = 0; i < 50 && !(await line()); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(JSON.parse((await line())!)).toMatchObject({ msg: 'request completed', res: { statusCode: 403 } });
+        expect(proc.output()).not.toContain('carol-secret-token-7Q');
+        expect(proc.output()).not.toMatch(/bearer/i);
+      } finally {
+        await proc.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  }, 120000);
 
   // kubectl sends a kubeconfig token only over TLS, so this server serves HTTPS.
   (kubectlFound ? it : it.skip)('kubectl: reads work, a forbidden delete prints kube`s Forbidden line, auth can-i tells the truth', async () => {
