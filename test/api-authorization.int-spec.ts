@@ -236,6 +236,15 @@ describe('API authorization (Policy)', () => {
     expect(((await asked.json()) as { status: object }).status).toEqual({ allowed: false, reason: 'access policy gives no role that allows delete imagestreams in namespace myproject' });
     const stranger = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...review, spec: { user: 'mallory', resourceAttributes: is('get') } });
     expect(((await stranger.json()) as { status: { allowed: boolean } }).status.allowed).toBe(false);
+    // A registry question about a service account keeps its default role binding (system:image-builders), as without Policy.
+    const builder = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      ...review,
+      spec: { user: 'system:serviceaccount:team:builder', groups: ['system:serviceaccounts:team'], resourceAttributes: is('update', 'team', 'layers') },
+    });
+    expect(((await builder.json()) as { status: object }).status).toEqual({
+      allowed: true,
+      reason: 'the default role binding system:image-builders of namespace team grants push to its builder service account',
+    });
     // SelfSubjectRulesReview (kubectl auth can-i --list): the rules behind those answers.
     const rules = await as('carol', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'myproject' } });
     expect(rules.status).toBe(201);

@@ -114,6 +114,8 @@ function authenticatedApiStatus(policy: AccessPolicy, user: string, groups: stri
  */
 function policyStatus(policy: AccessPolicy, user: string, groups: string[], subjects: string[], spec: ReviewSpec): { allowed: boolean; reason: string } {
   if (spec.nonResourceAttributes && isPublicPath(str(spec.nonResourceAttributes['path']))) return { allowed: true, reason: 'a public path: served without credentials' };
-  if (!policy.users.some((u) => u.name === user) && !groups.includes(AUTHENTICATED_SUBJECT)) return authenticatedApiStatus(policy, user, groups, undefined);
+  // The registry's questions keep their answers whoever they are about (service accounts and their default bindings included).
+  const registryQuestion = registryActionOf(spec.resourceAttributes) !== null;
+  if (!registryQuestion && !policy.users.some((u) => u.name === user) && !groups.includes(AUTHENTICATED_SUBJECT)) return authenticatedApiStatus(policy, user, groups, undefined);
   return authorize(policy, subjects, reviewAttributesOf(spec));
 }
