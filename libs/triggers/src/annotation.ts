@@ -62,22 +62,116 @@ export interface ParsedTriggersAnnotation {
   malformed: string[];
 }
 
-/** A key as Go's JSON decoder matches struct fields: case-insensitively. */
-function field(obj: Record<string, unknown>, name: string): unknown {
-  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : obj[key];
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 class Unusable extends Error {}
 
-/** A string field: absent or null is '' (Go's zero value); another JSON type does not decode. */
-function stringField(obj: Record<string, unknown>, name: string, at: string): string {
-  const v = field(obj, name);
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new Unusable(`${at}.${name} must be a string`);
-  return v;
+/**
+ * Does the JSON key name the struct field `name`? Go's decoder folds case as bytes.EqualFold
+ * does: ASCII letters, and the Kelvin sign and the long s fold with `k` and `s`.
+ */
+function keyNames(key: string, name: string): boolean {
+  const fold = (c: string) => (c === '\u212a' ? 'K' : c === '\u017f' ? 'S' : /[a-z]/.test(c) ? c.toUpperCase() : c);
+  return key.length === name.length && [...key].every((c, i) => fold(c) === fold(name[i]!));
+}
+
+/** The index just past the JSON value (valid JSON) starting at `i` (no whitespace before it). */
+function valueEnd(text: string, i: number): number {
+  const c = text[i];
+  if (c === '"') return stringEnd(text, i);
+  if (c !== '{' && c !== '[') {
+    while (i < text.length && !/[\s,}\]]/.test(text[i]!)) i++;
+    return i;
+  }
+  for (let depth = 0; i < text.length; ) {
+    const d = text[i];
+    if (d === '"') {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (d === '{' || d === '[') depth++;
+    else if ((d === '}' || d === ']') && --depth === 0) return i + 1;
+    i++;
+  }
+  return i;
+}
+
+/** The index just past the closing quote of the JSON string starting at `start`. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+const skipSpace = (text: string, i: number) => {
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+};
+
+/**
+ * The members of a JSON object or elements of a JSON array (valid JSON text), as the texts of
+ * their values with the keys, in document order and with repeated keys kept: Go's decoder
+ * assigns each member in turn, where JSON.parse keeps only the last value of a key.
+ */
+function membersOf(text: string): { key: string; value: string }[] {
+  const members: { key: string; value: string }[] = [];
+  const isObjectText = text[0] === '{';
+  let i = skipSpace(text, 1);
+  while (i < text.length && text[i] !== '}' && text[i] !== ']') {
+    let key = '';
+    if (isObjectText) {
+      const end = stringEnd(text, i);
+      key = JSON.parse(text.slice(i, end)) as string;
+      i = skipSpace(text, skipSpace(text, end) + 1);
+    }
+    const end = valueEnd(text, i);
+    members.push({ key, value: text.slice(i, end) });
+    i = skipSpace(text, end);
+    if (text[i] === ',') i = skipSpace(text, i + 1);
+  }
+  return members;
+}
+
+/**
+ * Decodes a member's value into a string or boolean field as Go does: null leaves the field as
+ * it was, a value of another JSON type does not decode.
+ */
+function scalar<T extends string | boolean>(value: string, current: T, at: string): T {
+  const v: unknown = JSON.parse(value);
+  if (v === null) return current;
+  if (typeof v !== typeof current) throw new Unusable(`${at} must be a ${typeof current === 'string' ? 'string' : 'boolean'}`);
+  return v as T;
+}
+
+interface DecodedEntry {
+  kind: string;
+  name: string;
+  namespace: string;
+  apiVersion: string;
+  fieldPath: string;
+  paused: boolean;
+}
+
+/**
+ * One entry (an object's JSON text) decoded into ObjectFieldTrigger as Go's decoder fills it:
+ * members in document order, each key matched case-insensitively, so of two members naming one
+ * field the last wins (a null one leaves it as it was), and a second `from` object fills the
+ * same struct, overwriting only the fields it has.
+ */
+function decodeEntry(text: string, at: string): DecodedEntry {
+  const e: DecodedEntry = { kind: '', name: '', namespace: '', apiVersion: '', fieldPath: '', paused: false };
+  for (const { key, value } of membersOf(text)) {
+    if (keyNames(key, 'fieldPath')) e.fieldPath = scalar(value, e.fieldPath, `${at}.fieldPath`);
+    else if (keyNames(key, 'paused')) e.paused = scalar(value, e.paused, `${at}.paused`);
+    else if (keyNames(key, 'from')) {
+      if (value === 'null') continue;
+      if (value[0] !== '{') throw new Unusable(`${at}.from must be an object`);
+      for (const m of membersOf(value)) {
+        for (const f of ['kind', 'name', 'namespace', 'apiVersion'] as const) {
+          if (keyNames(m.key, f)) e[f] = scalar(m.value, e[f], `${at}.from.${f}`);
+        }
+      }
+    }
+  }
+  return e;
 }
 
 /**
@@ -103,9 +197,9 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
     if (!Array.isArray(parsed)) throw new Unusable('must be a JSON list of triggers');
     const seen = new Set<string>();
     const triggers: AnnotationTrigger[] = [];
-    parsed.forEach((raw: unknown, i) => {
+    membersOf(value.trim()).forEach(({ value: raw }, i) => {
       const at = `[${i}]`;
-      if (raw === null) {
+      if (raw === 'null') {
         // Go decodes null into the zero ObjectFieldTrigger: its fieldPath "" counts in the
         // duplicate check (two nulls, or a null and an entry without fieldPath, are duplicates).
         if (seen.has('')) throw new Unusable(`${at}: duplicate triggers are not allowed (fieldPath "")`);
@@ -113,17 +207,8 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
         skipped.push(`${at}: empty entry`);
         return;
       }
-      if (!isObject(raw)) throw new Unusable(`${at} must be an object`);
-      const fromValue = field(raw, 'from');
-      if (fromValue !== undefined && fromValue !== null && !isObject(fromValue)) throw new Unusable(`${at}.from must be an object`);
-      const from = (fromValue ?? {});
-      const kind = stringField(from, 'kind', `${at}.from`);
-      const name = stringField(from, 'name', `${at}.from`);
-      const namespace = stringField(from, 'namespace', `${at}.from`);
-      const apiVersion = stringField(from, 'apiVersion', `${at}.from`);
-      const fieldPath = stringField(raw, 'fieldPath', at);
-      const pausedValue = field(raw, 'paused');
-      if (pausedValue !== undefined && pausedValue !== null && typeof pausedValue !== 'boolean') throw new Unusable(`${at}.paused must be a boolean`);
+      if (raw[0] !== '{') throw new Unusable(`${at} must be an object`);
+      const { kind, name, namespace, apiVersion, fieldPath, paused } = decodeEntry(raw, at);
       if (seen.has(fieldPath)) throw new Unusable(`${at}: duplicate triggers are not allowed (fieldPath ${fieldPath})`);
       seen.add(fieldPath);
       if (!fieldPath.startsWith(`${podSpecPath}.`)) {
@@ -151,7 +236,7 @@ export function parseTriggersAnnotation(value: string, podSpecPath: string): Par
       triggers.push({
         from: { kind, name: `${streamTag.stream}:${streamTag.tag}`, ...(namespace ? { namespace } : {}) },
         fieldPath,
-        paused: pausedValue === true,
+        paused,
       });
     });
     return { triggers, unusable: null, skipped, malformed };

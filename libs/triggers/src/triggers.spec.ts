@@ -228,6 +228,15 @@ describe('image.openshift.io/triggers annotation and patch', () => {
       { from: { kind: 'ImageStreamTag', name: 'web:latest' }, fieldPath: fp, paused: true },
     ]);
     expect(read('null')).toEqual({ triggers: [], unusable: null, skipped: [], malformed: [] });
+    // Members are assigned in document order as Go's decoder does (golang/go#43664): of two keys
+    // naming one field (whatever their case) the last wins, a null one leaves the field as it
+    // was, and a second `from` fills the same struct; the Kelvin sign and long s fold with k and s.
+    const raw = (text: string) => parseTriggersAnnotation(text, pod).triggers;
+    expect(raw(`[{"fieldPath":"${pod}.containers[1].image","FieldPath":${JSON.stringify(fp)},"from":${JSON.stringify(entry.from)}}]`)).toEqual([{ ...entry, paused: false }]);
+    expect(raw(`[{"fieldPath":${JSON.stringify(fp)},"FIELDPATH":null,"paused":true,"Paused":null,"from":${JSON.stringify(entry.from)}}]`)).toEqual([{ ...entry, paused: true }]);
+    expect(raw(`[{"from":{"kind":"ImageStreamTag","name":"x:y"},"fieldPath":${JSON.stringify(fp)},"From":{"name":"a:b"},"from":null}]`)).toEqual([{ ...entry, paused: false }]);
+    expect(raw(`[{"from":{"\u212aind":"ImageStreamTag","name":"a:b"},"fieldPath":${JSON.stringify(fp)},"pau\u017fed":true}]`)).toEqual([{ ...entry, paused: true }]);
+    expect(parseTriggersAnnotation(`[{"paused":false,"Paused":"true"}]`, pod).unusable).toBe('[0].paused must be a boolean');
     expect(triggersAnnotationWarnings(JSON.stringify([{ ...entry, paused: 'true' }]), pod)).toEqual([
       'metadata.annotations[image.openshift.io/triggers]: [0].paused must be a boolean; the image triggers of this object are ignored',
     ]);
