@@ -5,6 +5,7 @@ import { HTTP } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { kubectlFound, kubectlWorkspace, type KubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
+import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
 import {
   comparableEvent,
   createSigningSecret,
@@ -20,6 +21,7 @@ import {
   waitForCondition,
 } from './support/trigger-resources';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
 import { type Received, Receiver } from './support/webhook-receiver';
 
 const IMAGES = '/apis/image.openshift.io/v1';
@@ -473,5 +475,59 @@ describe('image change triggers: conformance (s15)', () => {
     const signed = rx.received.filter((r: Received) => r.path !== '/rot');
     expect(signed.length).toBeGreaterThan(10);
     for (const r of signed) expect(() => new Webhook(key).verify(r.body, headerStrings(r.headers))).not.toThrow();
+  });
+});
+
+/**
+ * The same rules with a real docker-registry notifying the api: one skopeo push to a tag that
+ * another tag of the stream follows moves both, and each dependent fires once.
+ */
+(registryUnavailableReason() ? describe.skip : describe)('image change triggers: conformance with registry pushes (s15)', () => {
+  const rx = new Receiver();
+  let stack: TriggerServerWithRegistry;
+  let layout: OciLayout;
+  const n = 'c15-reg';
+  beforeAll(async () => {
+    await rx.start();
+    stack = await startTriggerServerWithRegistry();
+    layout = await OciLayout.create();
+  }, 120000);
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+    rx.close();
+  });
+
+  it('a push moving a tag and its alias updates a workload following both once, and each Trigger once', async () => {
+    const url = stack.server.url;
+    expect((await createSigningSecret(url, n)).status).toBe(201);
+    const spec = { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: '3.1' } }] };
+    expect((await call('POST', `${url}${IMAGES}/namespaces/${n}/imagestreams`, { metadata: { name: 'ali' }, spec })).status).toBe(201);
+    await createTrigger(url, n, 'on-latest', triggerSpec('ali:latest', { kind: 'Webhook', name: 'w' }, rx.url('/reg')));
+    await createTrigger(url, n, 'on-31', triggerSpec('ali:3.1', { kind: 'Webhook', name: 'w' }, rx.url('/reg')));
+    const entries = [
+      { from: { kind: 'ImageStreamTag', name: 'ali:latest' }, fieldPath: 'spec.template.spec.containers[0].image' },
+      { from: { kind: 'ImageStreamTag', name: 'ali:3.1' }, fieldPath: 'spec.template.spec.containers[1].image' },
+    ];
+    const created = await call('POST', `${url}/apis/apps/v1/namespaces/${n}/deployments`, {
+      metadata: { name: 'both', annotations: { [ANNOTATION]: JSON.stringify(entries) } },
+      spec: { selector: { matchLabels: { app: 'both' } }, template: { metadata: { labels: { app: 'both' } }, spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }] } } },
+    });
+    expect(created.status).toBe(201);
+    const image = await layout.addImage('one', { seed: 'c15-reg-one' });
+    await skopeoCopy(layout.dir, 'one', `${stack.registry.host}/${n}/ali:3.1`);
+    const got = await rx.waitFor('/reg', 2, 30000);
+    const pinned = `${stack.registry.host}/${n}/ali@${image.manifestDigest}`;
+    const d = await pollUntil(
+      async () => (await call('GET', `${url}/apis/apps/v1/namespaces/${n}/deployments/both`)).body,
+      (o) => o.spec.template.spec.containers.every((c: any) => c.image === pinned),
+      30000,
+    );
+    await sleep(1000);
+    expect(d.spec.template.spec.containers.map((c: any) => c.image)).toEqual([pinned, pinned]);
+    expect((await call('GET', `${url}/apis/apps/v1/namespaces/${n}/deployments/both`)).body.metadata.generation).toBe(created.body.metadata.generation + 1);
+    expect(rx.at('/reg').map((r) => r.json.subject).sort()).toEqual([`${n}/ali:3.1`, `${n}/ali:latest`]);
+    expect(got.every((r) => r.json.data.new.digest === image.manifestDigest)).toBe(true);
+    expect(await listDeliveries(url, n, 'both')).toHaveLength(1);
   });
 });
