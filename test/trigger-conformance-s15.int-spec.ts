@@ -337,6 +337,7 @@ describe('image change triggers: conformance (s15)', () => {
     const n = ns('wl');
     const two = { initContainers: [{ name: 'init', image: 'i' }], containers: [{ name: 'web', image: 'w' }, { name: 'side', image: 's' }] };
     beforeAll(async () => {
+      await setUp(n);
       await stream(n, 'web');
       await push(n, 'web', 'latest', '7');
       await stream(n, 'loc', { tags: [{ name: 'latest', referencePolicy: { type: 'Local' } }] });
@@ -425,11 +426,17 @@ describe('image change triggers: conformance (s15)', () => {
     });
 
     it('a Trigger targeting a stored Deployment by container name carries a JSON patch at the container index', async () => {
-      await setUp(n);
       await create('deployments', workload('target', [], two));
       await createTrigger(server.url, n, 'target', triggerSpec('web:latest', { kind: 'Deployment', name: 'target', containerNames: ['side'] }, hook('target')));
       const [r] = await rx.waitFor('/target', 1);
       expect(r!.json.data).toMatchObject({ patchType: 'application/json-patch+json', patch: [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: pinned }] });
+    });
+    it('a Trigger naming containers a stored Deployment partly lacks patches those it has only (as a DeploymentConfig trigger)', async () => {
+      await create('deployments', workload('partial', [], two));
+      await createTrigger(server.url, n, 'partial', triggerSpec('web:latest', { kind: 'Deployment', name: 'partial', containerNames: ['gone', 'init'] }, hook('partial')));
+      const [r] = await rx.waitFor('/partial', 1);
+      expect(r!.json.data).toMatchObject({ patchType: 'application/json-patch+json', patch: [{ op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: pinned }] });
+      expect(r!.json.data.patch).toHaveLength(1);
     });
   });
 

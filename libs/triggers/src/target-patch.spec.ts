@@ -43,6 +43,12 @@ describe('Trigger target patch', () => {
       { patchType: JSON_PATCH, patch: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: NEW }] },
     ],
     [
+      'stored workload with some of the named containers → JSON patch for those it has, the others left out (as a DeploymentConfig trigger)',
+      target({ containerNames: ['gone', 'app'] }),
+      stored([{ name: 'side', image: 'busybox' }, { name: 'app', image: OLD }]),
+      { patchType: JSON_PATCH, patch: [{ op: 'replace', path: '/spec/template/spec/containers/1/image', value: NEW }] },
+    ],
+    [
       'stored workload without the named container → built from the target',
       target({ containerNames: ['app'] }),
       stored([{ name: 'other', image: OLD }]),

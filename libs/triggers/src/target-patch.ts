@@ -28,9 +28,10 @@ function fieldPathsOf(target: TriggerSpec['target'], kind: WorkloadKind): string
 /**
  * The patch that sets `pullSpec` on the containers a Trigger's workload target names, for the
  * consumer to apply to its workload:
- * - the workload is stored in imagestreamd and has every named container: a JSON patch of one
- *   idempotent `replace` per container at its index (also for a container that already runs the
- *   image: the consumer's own object may still lag ours), so the patch is never empty;
+ * - the workload is stored in imagestreamd and has a named container: a JSON patch of one
+ *   idempotent `replace` per named container it has, at its index (also for a container that
+ *   already runs the image: the consumer's own object may still lag ours), so the patch is never
+ *   empty; named containers it lacks are left out, as OpenShift's DeploymentConfig trigger skips them;
  * - otherwise it is built from the target alone: a fieldPath with an index gives a JSON patch
  *   `replace` at that path; containers by name (containerNames or a `[?(@.name=="…")]` fieldPath)
  *   give a strategic-merge patch `{spec: {template: {spec: {containers: [{name, image}]}}}}`,
@@ -46,8 +47,11 @@ export function targetPatch(target: TriggerSpec['target'], stored: Workload | nu
   const parsed = paths.map((p) => parseFieldPath(p, kind.podSpecPath));
   if (!paths.length || parsed.some((p) => p === null)) return null;
   if (stored) {
-    const ops = paths.map((p) => setImagePatch(stored, kind.podSpecPath, p, pullSpec));
-    if (ops.every((o) => o !== null)) return { patchType: JSON_PATCH, patch: ops.flat() };
+    // As OpenShift's DeploymentConfig image trigger sets the containers of containerNames the
+    // template has and skips the others: a named container the stored workload lacks is left out
+    // (a strategic-merge patch by its name would add it as a new container).
+    const ops = paths.flatMap((p) => setImagePatch(stored, kind.podSpecPath, p, pullSpec) ?? []);
+    if (ops.length) return { patchType: JSON_PATCH, patch: ops };
   }
   const selectors = parsed as ParsedFieldPath[];
   if (selectors.every((s) => 'index' in s.selector)) {
