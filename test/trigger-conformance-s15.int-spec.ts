@@ -425,6 +425,17 @@ describe('image change triggers: conformance (s15)', () => {
       expect((await pollUntil(() => podImages(`${apps(n)}/deployments/golike`), (v) => v.containers[1] !== 's')).containers).toEqual(['w', pinned]);
     });
 
+    it('two entries on one container (following two tags): the last one wins, as upstream applies them in order, and nothing flaps', async () => {
+      const both = [entry('loc:latest', 'spec.template.spec.containers[0].image'), entry('web:latest', 'spec.template.spec.containers[?(@.name=="web")].image')];
+      const created = await create('deployments', workload('twice', both, two));
+      const d = await pollUntil(() => podImages(`${apps(n)}/deployments/twice`), (v) => v.containers[0] !== 'w');
+      expect(d.containers[0]).toBe(pinned);
+      await sleep(1000);
+      const now = await podImages(`${apps(n)}/deployments/twice`);
+      expect([now.containers[0], now.object.metadata.generation]).toEqual([pinned, created.body.metadata.generation + 1]);
+      expect(await listDeliveries(server.url, n, 'twice')).toHaveLength(1);
+    });
+
     it('a Trigger targeting a stored Deployment by container name carries a JSON patch at the container index', async () => {
       await create('deployments', workload('target', [], two));
       await createTrigger(server.url, n, 'target', triggerSpec('web:latest', { kind: 'Deployment', name: 'target', containerNames: ['side'] }, hook('target')));

@@ -1,5 +1,5 @@
 import { versionDeliveries } from './delivery-versions';
-import { applyPatchDocument, nowTimestamp } from '@app/api-machinery';
+import { applyPatchDocument, jsonEqual, nowTimestamp } from '@app/api-machinery';
 import type { Database, GenericStore, Queryable } from '@app/persistence';
 import { imageAt, imagePatch, type JsonPatchOp, parseAnnotationFieldPath, parseTriggersAnnotation } from './annotation';
 import { buildEvent, type CloudEvent, deliveryIdOf, JSON_PATCH, type WorkloadEntryChange } from './cloudevent';
@@ -271,6 +271,12 @@ export class WorkloadTriggers {
       return { next: workload, entries: held };
     }
     const firing = entries.filter((e): e is FiringEntry => e.fire);
+    // Entries that set one container to the images of two tags (the last wins, as upstream applies
+    // them in order) leave it as it was once it holds the last one: no update, nothing to record
+    // (upstream's Update of an unchanged object changes nothing either).
+    if (firing.length && jsonEqual(next, workload)) {
+      return { next: workload, entries: entries.map(({ fieldPath, from, fire, reason }) => ({ fieldPath, from, fire: false, reason: fire ? 'UpToDate' : reason })) };
+    }
     const plain = entries.map(({ fieldPath, from, fire, reason, patch }) => ({ fieldPath, from, fire, reason, ...(patch ? { patch } : {}) }));
     if (!firing.length) return { next, entries: plain };
     // One key per update: a single entry keeps the per-entry key (and delivery id) it always had.
