@@ -27,6 +27,30 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
   let metricsUrl: string;
   const rx = new Receiver();
   const prefixes = { QUEUE_PREFIX: `wm-${randomBytes(4).toString('hex')}`, TRIGGER_QUEUE_PREFIX: `wmt-${randomBytes(4).toString('hex')}` };
+
+  /**
+   * A worker alone with API authentication (and `env`, e.g. API_AUTHORIZATION) under the policy
+   * `policyYaml`, serving metrics on a port of its own; resolves once /livez answers.
+   */
+  async function startGuardedWorker(policyYaml: string, env: Record<string, string>) {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-metrics-'));
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(policyFile, policyYaml);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const worker = startWorkerProcess({ DATABASE_URL: db.url, ...prefixes, API_AUTHENTICATION: 'true', ACCESS_POLICY_FILE: policyFile, WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1', ...env });
+    const stop = async () => {
+      await worker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await pollUntil(() => fetch(`${url}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+    return { url, stop };
+  }
   const metrics = async () => (await fetch(`${metricsUrl}/metrics`)).text();
 
   beforeAll(async () => {
@@ -77,21 +101,9 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
   });
 
   it('with API_AUTHENTICATION, /metrics wants a policy user (401 Status otherwise) and /livez stays public', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worker-metrics-'));
-    const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(policyFile, 'users:\n  - {name: prom, password: prom-pass, tokens: [prom-token]}\n');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const guarded = startWorkerProcess({
-      DATABASE_URL: db.url,
-      ...prefixes,
-      API_AUTHENTICATION: 'true',
-      ACCESS_POLICY_FILE: policyFile,
-      WORKER_METRICS_PORT: String(port),
-      HOST: '127.0.0.1',
-    });
+    const guarded = await startGuardedWorker('users:\n  - {name: prom, password: prom-pass, tokens: [prom-token]}\n', {});
+    const url = guarded.url;
     try {
-      await pollUntil(() => fetch(`${url}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
       for (const authorization of [undefined, 'Bearer wrong']) {
         const res = await fetch(`${url}/metrics`, { headers: authorization ? { authorization } : {} });
         expect(res.status).toBe(401);
@@ -103,29 +115,15 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
       expect(await ok.text()).toContain('imagestreamd_registry_events_processed_total');
     } finally {
       await guarded.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 90000);
   it('with API_AUTHORIZATION=Policy, /metrics also needs a role on every namespace (403 Forbidden otherwise), as the api`s does', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worker-metrics-'));
-    const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(
-      policyFile,
+    const guarded = await startGuardedWorker(
       "users:\n  - {name: prom, password: p, tokens: [prom-token]}\n  - {name: dev, password: d, tokens: [dev-token]}\ngrants:\n  - {subjects: [prom], namespaces: ['*'], roles: [view]}\n  - {subjects: [dev], namespaces: [myproject], roles: [edit]}\n",
+      { API_AUTHORIZATION: 'Policy' },
     );
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const guarded = startWorkerProcess({
-      DATABASE_URL: db.url,
-      ...prefixes,
-      API_AUTHENTICATION: 'true',
-      API_AUTHORIZATION: 'Policy',
-      ACCESS_POLICY_FILE: policyFile,
-      WORKER_METRICS_PORT: String(port),
-      HOST: '127.0.0.1',
-    });
+    const url = guarded.url;
     try {
-      await pollUntil(() => fetch(`${url}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
       const refused = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer dev-token' } });
       expect(refused.status).toBe(403);
       expect(await refused.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: User "dev" cannot get path "/metrics"', reason: 'Forbidden', details: {}, code: 403 });
@@ -134,7 +132,6 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
       expect(ok.status).toBe(200);
     } finally {
       await guarded.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 90000);
 });
