@@ -88,7 +88,11 @@ export class LocalImageNames {
     if (!ref) return null;
     // A digest names one image already; only single-segment names are local (unless forced).
     if (ref.id) return null;
-    if (!force && (ref.registry || ref.namespace || !ref.name)) return null;
+    const local = force || (!ref.registry && !ref.namespace && ref.name !== '');
+    // A tag of the internal registry is an ImageStreamTag too (of its namespace, else the workload's):
+    // upstream rewrites it only when that tag has no image (below), never to the tag's image.
+    const internal = this.internalRegistryHostname !== '' && ref.registry === this.internalRegistryHostname;
+    if (!local && !internal) return null;
     const tag = ref.tag || 'latest';
     const [row] = await q.query<StreamTagRow>(
       `SELECT s.body AS stream, e.image, e.docker_image_reference AS ref,
@@ -97,7 +101,7 @@ export class LocalImageNames {
          LEFT JOIN LATERAL (SELECT ev.image, ev.docker_image_reference FROM image_stream_tag_events ev
                              WHERE ev.stream_uid = s.uid AND ev.tag = $3 ORDER BY ev.id DESC LIMIT 1) e ON true
         WHERE s.namespace = $1 AND s.name = $2`,
-      [namespace, ref.name, tag],
+      [local || !ref.namespace ? namespace : ref.namespace, ref.name, tag],
       'lookup-local-name',
     );
     if (!row) return null;
@@ -105,10 +109,11 @@ export class LocalImageNames {
     if (!force && stream.spec?.lookupPolicy?.local !== true) return null;
     const repository = dockerImageRepositoryOf(stream, { internalRegistryHostname: this.internalRegistryHostname, publicRegistryHostname: '' });
     // As upstream: a tag with no image (the ImageStreamTag is not found) of a stream that resolves
-    // names (lookupPolicy.local or the annotation) points at the stream's repository by tag; a tag
-    // whose Image is gone fails on the Image instead and stays as written.
+    // names (lookupPolicy.local or the annotation) points at the stream's repository by tag, whether
+    // it was named locally or through the internal registry (apiserver-library-go
+    // resolveImageStreamTag); a tag whose Image is gone fails on the Image instead and stays as written.
     if (!row.image) return repository ? `${repository}:${tag}` : null;
-    if (!row.image_found) return null;
+    if (!row.image_found || !local) return null;
     const pullSpec = resolveReferenceForTagEvent(stream, tag, { image: row.image, dockerImageReference: row.ref ?? '', created: '', generation: 0 }, repository);
     try {
       return exactReference({ ...parseDockerImageReference(pullSpec), tag: '', id: row.image });
