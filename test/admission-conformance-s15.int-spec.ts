@@ -383,6 +383,54 @@ describe('admission conformance (s15)', () => {
     });
   });
 
+  describe('lookupPolicy through the API, as the webhook sees it', () => {
+    const streamUrl = (name: string) => `${api.base}/namespaces/demo/imagestreams/${name}`;
+    const patchPod = async (image: string) => {
+      const res = await admit(review(POD, 'CREATE', pod([image])));
+      return res.body.response.patch === undefined ? [] : decodePatch(res.body.response.patch);
+    };
+
+    it('a stream created without one has lookupPolicy {local: false}, and the ImageStreamTag shows the stream policy', async () => {
+      expect((await call('GET', streamUrl('plain'))).body.spec.lookupPolicy).toEqual({ local: false });
+      expect((await call('GET', `${api.base}/namespaces/demo/imagestreamtags/web:latest`)).body.lookupPolicy).toEqual({ local: true });
+      expect((await call('GET', `${api.base}/namespaces/demo/imagestreamtags/plain:latest`)).body.lookupPolicy).toEqual({ local: false });
+    });
+
+    it('oc set image-lookup (a merge patch of spec.lookupPolicy) takes effect on the next review, and turning it off too', async () => {
+      const toggled = await call('PATCH', streamUrl('plain'), { spec: { lookupPolicy: { local: true } } }, 'application/merge-patch+json');
+      expect(toggled.status).toBe(200);
+      expect(await patchPod('plain')).toEqual([{ op: 'replace', path: '/spec/containers/0/image', value: `${REGISTRY}/demo/plain@${digest('d')}` }]);
+      expect((await call('PATCH', streamUrl('plain'), { spec: { lookupPolicy: { local: false } } }, 'application/merge-patch+json')).status).toBe(200);
+      expect(await patchPod('plain')).toEqual([]);
+    });
+
+    it('an ImageStreamTag update cannot change the lookup policy (upstream ignores istag.lookupPolicy)', async () => {
+      const istag = (await call('GET', `${api.base}/namespaces/demo/imagestreamtags/plain:latest`)).body;
+      // plain:latest has no spec tag yet (it was mapped), so the update names one, as `oc tag` would.
+      const tag = { name: 'latest', from: { kind: 'ImageStreamImage', name: `plain@${digest('d')}` } };
+      const put = await call('PUT', `${api.base}/namespaces/demo/imagestreamtags/plain:latest`, { ...istag, tag, lookupPolicy: { local: true } });
+      expect(put.status).toBe(201);
+      expect(put.body.lookupPolicy).toEqual({ local: false });
+      expect(await patchPod('plain')).toEqual([]);
+    });
+
+    it('a tag moved by a new mapping resolves to the new image on the next review', async () => {
+      await mapImage(api.url, 'demo', { stream: 'web', tag: 'moving', image: digest('1'), repository: `${REGISTRY}/demo/web` });
+      expect((await patchPod('web:moving'))[0].value).toBe(`${REGISTRY}/demo/web@${digest('1')}`);
+      await mapImage(api.url, 'demo', { stream: 'web', tag: 'moving', image: digest('2'), repository: `${REGISTRY}/demo/web` });
+      expect((await patchPod('web:moving'))[0].value).toBe(`${REGISTRY}/demo/web@${digest('2')}`);
+    });
+
+    it('annotating an Image deny-execution refuses it on the next review; removing the annotation allows it again', async () => {
+      const image = `quay.io/acme/web@${digest('c')}`;
+      expect((await admit(review(POD, 'CREATE', pod([image])))).body.response.allowed).toBe(true);
+      expect((await call('PATCH', `${api.base}/images/${digest('c')}`, { metadata: { annotations: { [DENY]: 'true' } } }, 'application/merge-patch+json')).status).toBe(200);
+      expect((await admit(review(POD, 'CREATE', pod([image])))).body.response.allowed).toBe(false);
+      expect((await call('PATCH', `${api.base}/images/${digest('c')}`, { metadata: { annotations: { [DENY]: null } } }, 'application/merge-patch+json')).status).toBe(200);
+      expect((await admit(review(POD, 'CREATE', pod([image])))).body.response.allowed).toBe(true);
+    });
+  });
+
   describe('ImagePolicyWebhook backend (imagepolicy.k8s.io/v1alpha1 ImageReview)', () => {
     const url = () => `${api.url}/admission/image-review`;
     // What kube-apiserver's plugin marshals: containers (then init containers), the pod's *.image-policy.k8s.io/* annotations, the namespace.
