@@ -176,6 +176,15 @@ describe('admission conformance (s15)', () => {
       expect(res.body.response.uid).toBe(sent.request.uid);
     });
 
+    it('a container list entry that is not an object (null) is a container without an image: the rest is still reviewed, never a 500', async () => {
+      const object = { metadata: { name: 'p' }, spec: { initContainers: [null], containers: [null, 7, { name: 'c', image: 'web' }] } };
+      const created = await admit(review(POD, 'CREATE', object));
+      expect(decodePatch(created.body.response.patch)).toEqual([{ op: 'replace', path: '/spec/containers/2/image', value: `${REGISTRY}/demo/web@${digest('a')}` }]);
+      const denied = { metadata: { name: 'p' }, spec: { containers: [null, { name: 'c', image: 'bad' }] } };
+      const updated = await admit(review(POD, 'UPDATE', denied, { oldObject: { metadata: { name: 'p' }, spec: { containers: [null] } } }));
+      expect(updated.body.response.status.message).toBe('Pod "p" is invalid: spec.containers[1].image: Forbidden: this image is prohibited by policy');
+    });
+
     it.each([
       ['an empty body', ''],
       ['JSON that does not parse', '{"kind":"AdmissionReview",'],

@@ -19,9 +19,14 @@ const PROHIBITED = 'this image is prohibited by policy';
 const containerLists = ['initContainers', 'containers'] as const;
 type Container = { name?: unknown; image?: unknown };
 
+/**
+ * The containers of a list, by index; an entry that is not an object (`null`, as Go would decode
+ * into an empty Container) counts as one without an image, so it is skipped and indices still match.
+ */
 function containersOf(podSpec: unknown, list: (typeof containerLists)[number]): Container[] {
   const containers = valueAt(podSpec, [list]);
-  return Array.isArray(containers) ? (containers as Container[]) : [];
+  if (!Array.isArray(containers)) return [];
+  return containers.map((c: unknown) => (c && typeof c === 'object' && !Array.isArray(c) ? (c as Container) : {}));
 }
 
 /** The object as a Workload, with a metadata object even when the review's object had none. */
