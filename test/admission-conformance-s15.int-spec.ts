@@ -152,6 +152,8 @@ describe('admission conformance (s15)', () => {
         message: 'Pod "p" is invalid: spec.containers[0].image: Forbidden: this image is prohibited by policy',
         details: { name: 'p', kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: this image is prohibited by policy', field: 'spec.containers[0].image' }] },
       });
+      // As Go marshals metav1.StatusDetails (group omitempty): a core kind's details carry no group.
+      expect(response.status.details).toEqual({ name: 'p', kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: this image is prohibited by policy', field: 'spec.containers[0].image' }] });
     });
 
     it('a v1beta1 denial carries the same Status', async () => {

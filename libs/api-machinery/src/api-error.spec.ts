@@ -31,6 +31,13 @@ describe('ApiError Status bodies', () => {
       causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "Bad_Name": must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"', field: 'metadata.name' }],
     });
   });
+  it('leaves empty name and group out of details, as Go marshals StatusDetails (omitempty)', () => {
+    expect(ApiError.notFound({ group: '', resource: 'namespaces' }, 'demo').toStatus().details).toEqual({ name: 'demo', kind: 'namespaces' });
+    expect(ApiError.invalid({ group: '', resource: 'pods', kind: 'Pod' }, '', [fieldErr.required('spec')]).toStatus().details).toEqual({
+      kind: 'Pod',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec' }],
+    });
+  });
   it('aggregates several errors in brackets', () => {
     const s = ApiError.invalid(ref, 'x', [fieldErr.required('a'), fieldErr.required('b')]).toStatus();
     expect(s.message).toBe('ImageStream.image.openshift.io "x" is invalid: [a: Required value, b: Required value]');

@@ -13,6 +13,15 @@ function qualified(ref: ResourceRef): string {
 }
 
 /**
+ * StatusDetails as Go marshals it: name, group and kind are `omitempty`, so a core kind's details
+ * carry no `group` (`{"name":"p","kind":"Pod"}`) and a nameless object's no `name`.
+ */
+function withoutEmptyStrings(details: StatusDetails): StatusDetails {
+  const { name, group, kind, ...rest } = details;
+  return { ...(name ? { name } : {}), ...(group ? { group } : {}), ...(kind ? { kind } : {}), ...rest };
+}
+
+/**
  * A failure the API reports as a Kubernetes Status. Domain code throws these; one HTTP filter
  * renders them, so no transport concern leaks into strategies or services.
  */
@@ -37,7 +46,7 @@ export class ApiError extends Error {
       status: 'Failure',
       message: this.message,
       reason: this.reason,
-      ...(this.details ? { details: this.details } : {}),
+      ...(this.details ? { details: withoutEmptyStrings(this.details) } : {}),
       code: this.code,
     };
   }
