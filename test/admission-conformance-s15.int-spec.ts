@@ -116,6 +116,46 @@ describe('admission conformance (s15)', () => {
       expect(after.spec.containers[0]).toEqual({ ...goShaped.request.object.spec.containers[0], image: `${REGISTRY}/demo/web@${digest('a')}` });
     });
 
+    it('Go-shaped UPDATE (kubectl set image on a Deployment, UpdateOptions) and DELETE (object null, DeleteOptions) reviews', async () => {
+      const deployment = (image: string, generation: number) => ({
+        kind: 'Deployment',
+        apiVersion: 'apps/v1',
+        metadata: { name: 'web', namespace: 'demo', uid: 'a1b2', resourceVersion: '812', generation, creationTimestamp: '2026-12-02T10:00:00Z', labels: { app: 'web' } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image, resources: {} }], restartPolicy: 'Always' } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+        },
+        status: {},
+      });
+      const base = {
+        kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        requestKind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        requestResource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        name: 'web',
+        namespace: 'demo',
+        userInfo: { username: 'dev', uid: 'u', groups: ['system:authenticated'], extra: {} },
+        dryRun: false,
+      };
+      const update = {
+        kind: 'AdmissionReview',
+        apiVersion: 'admission.k8s.io/v1',
+        request: { uid: 'c9a1e7c4-1f0e-4b55-9d51-8a3f7f0c2b01', ...base, operation: 'UPDATE', object: deployment('web:2', 2), oldObject: deployment('busybox', 1), options: { kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl-set' } },
+      };
+      const updated = await admit(update, '?timeout=10s');
+      expect(updated.body.response.uid).toBe(update.request.uid);
+      const after = patched(update.request.object, updated.body.response) as ReturnType<typeof deployment>;
+      expect(after.spec.template.spec.containers[0]!.image).toBe(`quay.io/acme/web@${digest('c')}`);
+      const del = {
+        kind: 'AdmissionReview',
+        apiVersion: 'admission.k8s.io/v1',
+        request: { uid: 'c9a1e7c4-1f0e-4b55-9d51-8a3f7f0c2b02', ...base, operation: 'DELETE', object: null, oldObject: deployment('web', 1), options: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1', propagationPolicy: 'Background' } },
+      };
+      expect((await admit(del)).body.response).toEqual({ uid: del.request.uid, allowed: true });
+    });
+
     it('an admission.k8s.io/v1beta1 review is answered in v1beta1 with the uid echoed and a JSONPatch', async () => {
       const sent = review(POD, 'CREATE', pod(['web:2']), { apiVersion: 'admission.k8s.io/v1beta1' });
       const res = await admit(sent);
