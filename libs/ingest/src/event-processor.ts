@@ -7,7 +7,7 @@ import { errorReason } from './error-reason';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
 import { registryEventLag, registryEventProcessing, registryEventsProcessed } from './ingest-metrics';
 import type { ImageRecorder, PreparedImage, StreamRef } from './image-recorder';
-import { decidePush, decideTagDelete, settleMissingManifest, settlePushWithRegistry, type TagPosition } from './ordering';
+import { decidePush, decideTagDelete, nextPosition, settleMissingManifest, settlePushWithRegistry, type TagPosition } from './ordering';
 import type { RegistrySource } from './registry-source';
 import { repositoryTarget } from './repository-target';
 import type { TagPositionsRepository } from './tag-positions.repository';
@@ -248,7 +248,7 @@ export class RegistryEventProcessor {
     // The moves of earlier events of this backlog must be written before this one reads the tag.
     if (state.mapInGate) await gate.flush();
     const outcome = await this.images.mapTag(stream, tag, image, state.mapInGate ? gate : undefined);
-    state.position = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest, currentImage: digest };
+    state.position = nextPosition(event, state.position, digest, digest);
     state.current = digest;
     const s: Settlement = { event, state: 'processed', outcome: outcome.tagChanged ? 'tagged' : 'unchanged' };
     gate.finishWith(this.positions.setSql(event.repository, tag, state.position));
@@ -289,7 +289,7 @@ export class RegistryEventProcessor {
     let settlement: Settlement | null = null;
     await this.db.transaction(async (tx) => {
       const removal = await removeTagFromStream(tx, stream.namespace, stream.name, tag);
-      const next: TagPosition = { eventId: event.id, eventNs: event.eventNs, sourceInstance: event.sourceInstance, digest: null, currentImage: null };
+      const next = nextPosition(event, state.position, null, null);
       await this.positions.set(tx, event.repository, tag, next);
       const outcome = removal === null ? 'no-stream' : removal.removed > 0 ? 'tag-removed' : 'nothing-to-remove';
       if (await this.inbox.finish(tx, event.id, 'processed', outcome)) settlement = { event, state: 'processed', outcome };

@@ -1,6 +1,7 @@
 import {
   decidePush,
   decideTagDelete,
+  nextPosition,
   precedence,
   settleMissingManifest,
   settlePushWithRegistry,
@@ -48,7 +49,7 @@ describe('decidePush', () => {
     ['first push, the tag already there (set through the API)', event(T), null, C, 'ask'],
     ['first push, the tag already at this image', event(T), null, B, 'apply'],
     ['a later push, the tag where the last event left it', event(T + 1n), position(), A, 'apply'],
-    ['a late (older) push never moves the tag back', event(T - 1n), position(), A, 'skip'],
+    ['a late (older) push of another image: the registry says what the tag holds (a clock may have stepped back)', event(T - 1n), position(), A, 'ask'],
     ['a late push of the image the tag already has is still stale', event(T - 1n, A), position(), A, 'skip'],
     ['a later push, the tag moved by something else', event(T + 1n), position(), C, 'ask'],
     ['a later push, the tag already at this image (crash after the move)', event(T + 1n), position(), B, 'apply'],
@@ -65,7 +66,7 @@ describe('decidePush', () => {
   });
 
   it('says why it skips', () => {
-    expect(decidePush(event(T - 1n), position(), A)).toEqual({
+    expect(decidePush(event(T - 1n, A), position(), A)).toEqual({
       action: 'skip',
       reason: 'superseded: a later registry event (e-prev) already set this tag',
     });
@@ -92,9 +93,33 @@ describe('settleMissingManifest', () => {
 });
 
 describe('tag deletes', () => {
-  it('an older delete than the last push is skipped; otherwise the registry is asked', () => {
-    expect(decideTagDelete({ id: 'd', eventNs: T - 1n, sourceInstance: reg1 }, position()).action).toBe('skip');
+  it('the registry is asked whatever the stamp (an older delete is applied only if the tag is gone)', () => {
+    expect(decideTagDelete({ id: 'd', eventNs: T - 1n, sourceInstance: reg1 }, position()).action).toBe('ask');
     expect(decideTagDelete({ id: 'd', eventNs: T + 1n, sourceInstance: reg1 }, position()).action).toBe('ask');
     expect(decideTagDelete({ id: 'd', eventNs: T, sourceInstance: reg1 }, null).action).toBe('ask');
+  });
+});
+
+describe('nextPosition', () => {
+  it('names the applied event; an event stamped before the position keeps the newer stamp', () => {
+    expect(nextPosition({ id: 'n', eventNs: T + 1n, sourceInstance: reg1 }, position(), B, B)).toEqual({
+      eventId: 'n',
+      eventNs: T + 1n,
+      sourceInstance: reg1,
+      digest: B,
+      currentImage: B,
+    });
+    expect(nextPosition({ id: 'n', eventNs: T - 5n, sourceInstance: reg1 }, position(), B, B)).toEqual({
+      eventId: 'n',
+      eventNs: T,
+      sourceInstance: reg1,
+      digest: B,
+      currentImage: B,
+    });
+    expect(nextPosition({ id: 'n', eventNs: T - 5n, sourceInstance: 'registry-2' }, position(), null, null)).toMatchObject({
+      eventNs: T - 5n,
+      sourceInstance: 'registry-2',
+    });
+    expect(nextPosition({ id: 'n', eventNs: T, sourceInstance: reg1 }, null, B, B).eventNs).toBe(T);
   });
 });

@@ -44,7 +44,10 @@ export function precedence(event: TagEventFacts, position: TagPosition | null): 
 
 /**
  * A manifest push to a tag. `currentImage` is the tag's newest history entry now (null: none).
- * - Older than the recorded position: skip (never move a tag back because an old event came late).
+ * - Older than the recorded position: the tag already at this image, skip; otherwise ask the
+ *   registry. A late event never moves the tag back, but one registry's stamps are its wall clock
+ *   (distribution stamps events with time.Now()), which can step back: a push stamped before the
+ *   last applied event may be the newer one, and then the registry holds its digest under the tag.
  * - Newer, and the tag is where the last applied event left it: apply.
  * - The tag was changed by something the position does not know of (an API mapping, a crash
  *   between the tag move and the position write), the stamps are too close to trust, or this
@@ -53,10 +56,10 @@ export function precedence(event: TagEventFacts, position: TagPosition | null): 
 export function decidePush(event: TagEventFacts & { digest: string }, position: TagPosition | null, currentImage: string | null): OrderingDecision {
   switch (precedence(event, position)) {
     case 'older':
-      return {
-        action: 'skip',
-        reason: `superseded: a later registry event (${position!.eventId}) already set this tag`,
-      };
+      if (currentImage === event.digest) {
+        return { action: 'skip', reason: `superseded: a later registry event (${position!.eventId}) already set this tag` };
+      }
+      return { action: 'ask', reason: 'stamped before the last applied event of this tag (a late event, or a registry clock that stepped back)' };
     case 'uncertain':
       return { action: 'ask', reason: 'registry timestamps from different clocks (or equal) do not order the events' };
     case 'same-event':
@@ -81,16 +84,38 @@ export function settlePushWithRegistry(digest: string, registryDigest: string | 
 }
 
 /**
- * A tag delete. Older than the recorded position: skip. Otherwise the registry is asked whether the
- * tag exists again (a re-push after the delete wins); once it confirms the tag is gone, the whole tag
- * leaves the stream's status, so the result does not depend on whether the manifest delete that
- * came with it (G5) ran first.
+ * A tag delete: always settled by asking the registry whether the tag exists (a re-push after the
+ * delete wins, however it is stamped: a late delete finds the tag there again, and a registry
+ * clock that stepped back does not keep a tag the registry dropped). Once it confirms the tag is
+ * gone, the whole tag leaves the stream's status, so the result does not depend on whether the
+ * manifest delete that came with it (G5) ran first.
  */
 export function decideTagDelete(event: TagEventFacts, position: TagPosition | null): OrderingDecision {
   if (precedence(event, position) === 'older') {
-    return { action: 'skip', reason: `superseded: a later registry event (${position!.eventId}) already set this tag` };
+    return { action: 'ask', reason: 'stamped before the last applied event of this tag: applied only if the registry confirms the tag is gone' };
   }
   return { action: 'ask', reason: 'a tag delete is applied only when the registry confirms the tag is gone' };
+}
+
+/**
+ * The position after applying `event`: it names the event, but keeps the newer stamp of the
+ * position it replaces when the event was stamped before it (applied because the registry
+ * confirmed it), so that a stamp between the two is still recognised as older.
+ */
+export function nextPosition(
+  event: TagEventFacts,
+  position: TagPosition | null,
+  digest: string | null,
+  currentImage: string | null,
+): TagPosition {
+  const older = position !== null && precedence(event, position) === 'older';
+  return {
+    eventId: event.id,
+    eventNs: older ? position.eventNs : event.eventNs,
+    sourceInstance: older ? position.sourceInstance : event.sourceInstance,
+    digest,
+    currentImage,
+  };
 }
 
 /**
