@@ -421,6 +421,31 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
       await settled('clock/app', { tag: 'v1', count: 2 });
       expect((await tagItems('clock', 'app', 'v1')).map((i) => i.image)).toEqual([images['i']!.manifestDigest, images['h']!.manifestDigest]);
     });
+    it('a push event processed before the registry has written its tag (distribution notifies first): the tag still moves', async () => {
+      const h = images['h']!;
+      const i = images['i']!;
+      await push('h', 'race/app:v1');
+      await postEnvelope(notifyUrl(), secret, envelope((await pushEvent('race/app', h.manifestDigest)) as never));
+      await settled('race/app', { tag: 'v1' });
+      // i's manifest is in the registry (pushed by digest), its tag not yet: the state between
+      // distribution's manifest Put, which queues the event, and its tags.Tag. The event comes from
+      // another registry replica (another instanceID), so the worker asks the registry about the tag.
+      await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:i`, `docker://${registry.host}/race/app@${i.manifestDigest}`]);
+      const byDigest = await recorder.waitForEvent((e) => e.action === 'push' && e.target.repository === 'race/app' && e.target.digest === i.manifestDigest);
+      const ahead = { ...byDigest, id: randomUUID(), target: { ...byDigest.target, tag: 'v1' }, source: { addr: 'replica-2:5000', instanceID: randomUUID() } };
+      expect((await postEnvelope(notifyUrl(), secret, envelope(ahead as never))).status).toBe(202);
+      // the worker has looked once (and found h), or settled the event
+      await waitFor('first look at the tag', async () => {
+        const r = (await pg.query('SELECT state, attempts FROM registry_events WHERE id = $1', [ahead.id])).rows[0];
+        return r && (r.state !== 'pending' || r.attempts > 0);
+      });
+      // now the registry writes the tag
+      const put = await fetch(`${registry.url}/v2/race/app/manifests/v1`, { method: 'PUT', headers: { 'content-type': i.manifestMediaType }, body: i.manifest });
+      expect(put.status).toBe(201);
+      const [row] = await settled('race/app', { tag: 'v1', digest: i.manifestDigest });
+      expect(row).toMatchObject({ state: 'processed', outcome: 'tagged' });
+      expect((await tagItems('race', 'app', 'v1')).map((x) => x.image)).toEqual([i.manifestDigest, h.manifestDigest]);
+    });
   });
 
   describe('inbox API', () => {

@@ -25,6 +25,19 @@ export interface Attempt {
 /** The event cannot be acted on, and retrying will not change that: recorded as ignored with the reason. */
 class Ignore extends Error {}
 
+/**
+ * The registry does not (yet) show a pushed digest under its tag. distribution queues the push
+ * event before it writes the tag (registry/handlers/manifests.go: the manifest Put notifies, then
+ * tags.Tag runs), so an event processed at once can be ahead of the tag write: retried once, after
+ * the backoff, before the push is settled superseded.
+ */
+class TagNotConfirmedYet extends Error {
+  constructor(digest: string, held: string | null) {
+    super(`the registry does not show ${digest} under the tag yet (it has ${held ?? 'no such tag'}); looking again`);
+    this.name = 'TagNotConfirmedYet';
+  }
+}
+
 function isPermanent(e: unknown): boolean {
   if (e instanceof Ignore || e instanceof UnsupportedManifestError) return true;
   // Bad input the image API refuses (names, references): a retry would be refused the same way.
@@ -79,7 +92,7 @@ export class RegistryEventProcessor {
     const { event, imageStored } = found;
     const timer = registryEventProcessing.startTimer({ kind: event.kind });
     try {
-      await this.dispatch(event, imageStored);
+      await this.dispatch(event, imageStored, attempt);
       timer();
     } catch (e) {
       timer();
@@ -104,15 +117,15 @@ export class RegistryEventProcessor {
     }
   }
 
-  private async dispatch(event: InboxEvent, imageStored: boolean): Promise<void> {
+  private async dispatch(event: InboxEvent, imageStored: boolean, attempt: Attempt): Promise<void> {
     const target = repositoryTarget(event.repository);
     if ('ignored' in target) throw new Ignore(target.ignored);
     switch (event.kind) {
       case 'manifest-push':
         if (event.tag === null) return this.recordByDigest(event, imageStored);
-        return this.inTagOrder(event, target, imageStored);
+        return this.inTagOrder(event, target, imageStored, attempt);
       case 'tag-delete':
-        return this.inTagOrder(event, target, imageStored);
+        return this.inTagOrder(event, target, imageStored, attempt);
       case 'manifest-delete':
         return this.manifestDelete(event, target);
     }
@@ -142,7 +155,7 @@ export class RegistryEventProcessor {
    * first. The locks, the backlog, the tag's position and its newest entry are read in one round
    * trip; each settlement is written with the COMMIT that releases the locks.
    */
-  private async inTagOrder(event: InboxEvent, stream: StreamRef, imageStored: boolean): Promise<void> {
+  private async inTagOrder(event: InboxEvent, stream: StreamRef, imageStored: boolean, attempt: Attempt): Promise<void> {
     const tag = event.tag!;
     // Registry reads for this event happen before the locks are taken. A manifest the registry no
     // longer has is settled under the lock (applyToTag asks the registry about the tag).
@@ -188,7 +201,9 @@ export class RegistryEventProcessor {
         const own = item.id === event.id;
         try {
           const read = own ? ownRead : reads.get(item.id);
-          const s = await this.applyToTag(gate, item, stream, state, read);
+          // Only this event's first attempt looks again later (when it has another attempt); older
+          // events of the backlog are settled by what the registry says now (a later push follows).
+          const s = await this.applyToTag(gate, item, stream, state, read, own && attempt.made === 0 && attempt.max > 1);
           if (s) settled.push(s);
         } catch (e) {
           if (own) {
@@ -217,7 +232,14 @@ export class RegistryEventProcessor {
    * `state.mapInGate`), settlement and new position ride with the gate's COMMIT, so a crash
    * leaves all or none of them; a tag delete commits its own removal and returns null.
    */
-  private async applyToTag(gate: Transaction, event: InboxEvent, stream: StreamRef, state: TagState, read?: ImageRead): Promise<Settlement | null> {
+  private async applyToTag(
+    gate: Transaction,
+    event: InboxEvent,
+    stream: StreamRef,
+    state: TagState,
+    read: ImageRead | undefined,
+    mayLookAgain: boolean,
+  ): Promise<Settlement | null> {
     if (event.kind === 'tag-delete') {
       await this.deleteTag(event, stream, state);
       return null;
@@ -228,7 +250,10 @@ export class RegistryEventProcessor {
     // What the registry holds under the tag, asked at most once per event.
     let held: string | null | undefined;
     const registryTag = async () => (held !== undefined ? held : (held = await this.source.client().headManifest(event.repository, tag)));
-    if (decision.action === 'ask') decision = settlePushWithRegistry(digest, await registryTag());
+    if (decision.action === 'ask') {
+      decision = settlePushWithRegistry(digest, await registryTag());
+      if (decision.action === 'skip' && mayLookAgain) throw new TagNotConfirmedYet(digest, held ?? null);
+    }
     if (decision.action === 'apply' && read && 'error' in read && read.error instanceof RegistryNotFoundError) {
       // Deleted from the registry before this event was processed: unless the tag still holds it
       // (storage lag: retry), nothing will ever read it again, so the event is settled, not retried.
