@@ -344,6 +344,18 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
       expect(outcomes.every((r) => r.state === 'processed' && r.outcome === 'tagged')).toBe(true);
     });
 
+    it('20 clients pushing different images to one tag at once: the tag ends on what the registry holds, every image recorded', async () => {
+      const racers: BuiltImage[] = [];
+      for (let n = 0; n < 20; n++) racers.push(await layout.addImage(`racer-${n}`, { seed: `s15-racer-${n}` }));
+      await Promise.all(racers.map((img) => putImage(registry.url, 'contend/app', layout.dir, img, 'v1')));
+      await settled('contend/app', { tag: 'v1', count: 20 });
+      const head = await fetch(`${registry.url}/v2/contend/app/manifests/v1`, { method: 'HEAD', headers: { accept: racers[0]!.manifestMediaType } });
+      const held = head.headers.get('docker-content-digest');
+      expect(held).toMatch(/^sha256:/);
+      expect((await tagItems('contend', 'app', 'v1'))[0]!.image).toBe(held);
+      for (const img of racers) expect((await call('GET', `${apiUrl()}/apis/image.openshift.io/v1/images/${img.manifestDigest}`)).status).toBe(200);
+    });
+
     it('pushes to 30 tags at once: every tag recorded', async () => {
       const many = Array.from({ length: 30 }, (_, n) => `t${n}`);
       await Promise.all(many.map((tag, n) => putImage(registry.url, 'wide/app', layout.dir, images['abcdefghi'[n % 9]!]!, tag)));
@@ -449,6 +461,17 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
   });
 
   describe('inbox API', () => {
+    it('pages with limit and continue; a limit out of 1..1000 or a forged continue is 400', async () => {
+      const first = await inbox('GET', '?limit=5');
+      expect(first.body.items).toHaveLength(5);
+      const second = await inbox('GET', `?limit=5&continue=${encodeURIComponent(first.body.continue)}`);
+      expect(second.status).toBe(200);
+      const ids = [...first.body.items, ...second.body.items].map((i: { id: string }) => i.id);
+      expect(new Set(ids).size).toBe(10);
+      expect([...ids].sort()).toEqual(ids);
+      for (const q of ['?limit=0', '?limit=1001', '?limit=x', '?continue=bm9wZQ']) expect((await inbox('GET', q)).status).toBe(400);
+    });
+
     it('lists by state with counts, reads one, 404 for an unknown id, 401 without the secret', async () => {
       const list = await inbox('GET', '?state=ignored&limit=2');
       expect(list.status).toBe(200);

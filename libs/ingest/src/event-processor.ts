@@ -250,6 +250,20 @@ export class RegistryEventProcessor {
     // What the registry holds under the tag, asked at most once per event.
     let held: string | null | undefined;
     const registryTag = async () => (held !== undefined ? held : (held = await this.source.client().headManifest(event.repository, tag)));
+    // Without a registry to ask (REGISTRY_URL unset, images recorded beforehand), the stamps decide.
+    if (decision.action === 'verify' && !this.source.configured) decision = { action: 'apply' };
+    if (decision.action === 'verify') {
+      const now = await registryTag();
+      // The previous push's digest under the tag: its tag was written after this push's (concurrent
+      // pushes), or this push's tag is not written yet. A pending later push of that digest (A→B→A)
+      // explains it otherwise: then this push is applied, as the later one will be.
+      if (now === decision.previous && !(await this.inbox.hasPendingPushAfter(gate, event.repository, tag, event.eventNs, now))) {
+        if (mayLookAgain) throw new TagNotConfirmedYet(digest, now);
+        decision = { action: 'skip', reason: `superseded: the registry holds ${now} under this tag, written after this push (concurrent pushes)` };
+      } else {
+        decision = { action: 'apply' };
+      }
+    }
     if (decision.action === 'ask') {
       decision = settlePushWithRegistry(digest, await registryTag());
       if (decision.action === 'skip' && mayLookAgain) throw new TagNotConfirmedYet(digest, held ?? null);

@@ -132,6 +132,17 @@ export class InboxRepository {
              ORDER BY event_ns, id`;
   }
 
+  /** Is a push of `digest` to the tag stamped after `afterNs` still pending (delivered, not yet applied)? */
+  async hasPendingPushAfter(q: Queryable, repository: string, tag: string, afterNs: bigint, digest: string): Promise<boolean> {
+    const rows = await q.query(
+      `SELECT 1 FROM registry_events
+        WHERE state = 'pending' AND repository = $1 AND tag = $2 AND event_ns > $3::bigint AND digest = $4 AND kind = 'manifest-push'
+        LIMIT 1`,
+      [repository, tag, afterNs.toString(), digest],
+    );
+    return rows.length > 0;
+  }
+
   fromRows(rows: Record<string, unknown>[]): InboxEvent[] {
     return rows.map((r) => toEvent(r as unknown as Row));
   }

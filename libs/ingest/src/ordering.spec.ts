@@ -1,4 +1,5 @@
 import {
+  CONCURRENT_PUSH_WINDOW_NS,
   decidePush,
   decideTagDelete,
   nextPosition,
@@ -44,11 +45,12 @@ describe('precedence', () => {
 });
 
 describe('decidePush', () => {
-  it.each<[string, ReturnType<typeof event>, TagPosition | null, string | null, 'apply' | 'skip' | 'ask']>([
+  it.each<[string, ReturnType<typeof event>, TagPosition | null, string | null, 'apply' | 'skip' | 'ask' | 'verify']>([
     ['first push to a new tag', event(T), null, null, 'apply'],
     ['first push, the tag already there (set through the API)', event(T), null, C, 'ask'],
     ['first push, the tag already at this image', event(T), null, B, 'apply'],
-    ['a later push, the tag where the last event left it', event(T + 1n), position(), A, 'apply'],
+    ['a later push stamped within the concurrency window of the last one: verified with the registry', event(T + 1n), position(), A, 'verify'],
+    ['a later push stamped after the concurrency window, the tag where the last event left it', event(T + CONCURRENT_PUSH_WINDOW_NS), position(), A, 'apply'],
     ['a late (older) push of another image: the registry says what the tag holds (a clock may have stepped back)', event(T - 1n), position(), A, 'ask'],
     ['a late push of the image the tag already has is still stale', event(T - 1n, A), position(), A, 'skip'],
     ['a later push, the tag moved by something else', event(T + 1n), position(), C, 'ask'],
@@ -63,6 +65,12 @@ describe('decidePush', () => {
   it('a repeat of the event that set the position re-applies only when the tag is still there', () => {
     expect(decidePush(event(T, A, reg1, 'e-prev'), position(), A).action).toBe('apply');
     expect(decidePush(event(T, A, reg1, 'e-prev'), position(), C).action).toBe('ask');
+  });
+
+  it('a verification names the previous push', () => {
+    expect(decidePush(event(T + 1n), position(), A)).toEqual({ action: 'verify', previous: A });
+    // after a tag delete there is no previous push to be overtaken by
+    expect(decidePush(event(T + 1n), position({ digest: null, currentImage: null }), null)).toEqual({ action: 'apply' });
   });
 
   it('says why it skips', () => {

@@ -28,7 +28,16 @@ export interface TagEventFacts {
 export type OrderingDecision =
   | { action: 'apply' }
   | { action: 'skip'; reason: string }
-  | { action: 'ask'; reason: string };
+  | { action: 'ask'; reason: string }
+  /** Apply, unless the registry holds `previous` (the last applied push) under the tag: see decidePush. */
+  | { action: 'verify'; previous: string };
+
+/**
+ * Pushes of one tag stamped this close together may have overlapped: distribution stamps a push
+ * when its manifest is stored and writes the tag after that, so two clients pushing at once can
+ * have their tags written in the other order than stamped.
+ */
+export const CONCURRENT_PUSH_WINDOW_NS = 5_000_000_000n;
 
 export type Precedence = 'newer' | 'older' | 'same-event' | 'uncertain';
 
@@ -48,7 +57,10 @@ export function precedence(event: TagEventFacts, position: TagPosition | null): 
  *   registry. A late event never moves the tag back, but one registry's stamps are its wall clock
  *   (distribution stamps events with time.Now()), which can step back: a push stamped before the
  *   last applied event may be the newer one, and then the registry holds its digest under the tag.
- * - Newer, and the tag is where the last applied event left it: apply.
+ * - Newer, and the tag is where the last applied event left it: apply; when it is stamped within
+ *   CONCURRENT_PUSH_WINDOW_NS of that event, verify: apply unless the registry holds the previous
+ *   push's digest under the tag (its tag written after this one's; the processor then looks again,
+ *   and settles this push superseded if it still does and no later push of that digest is pending).
  * - The tag was changed by something the position does not know of (an API mapping, a crash
  *   between the tag move and the position write), the stamps are too close to trust, or this
  *   event was already being applied: ask the registry what the tag holds.
@@ -70,6 +82,9 @@ export function decidePush(event: TagEventFacts & { digest: string }, position: 
       if (currentImage === event.digest) return { action: 'apply' };
       const expected = position ? position.currentImage : null;
       if (currentImage !== expected) return { action: 'ask', reason: 'the tag was changed outside registry ingestion' };
+      // Stamped just after another push of the tag: the two may have overlapped, and the registry
+      // may have written the earlier-stamped one's tag last (then it holds that one).
+      if (position?.digest && event.eventNs - position.eventNs < CONCURRENT_PUSH_WINDOW_NS) return { action: 'verify', previous: position.digest };
       return { action: 'apply' };
     }
   }

@@ -26,6 +26,11 @@ export class RegistrySource {
       : null;
   }
 
+  /** Is there a registry to ask (REGISTRY_URL)? */
+  get configured(): boolean {
+    return this.registry !== null;
+  }
+
   client(): RegistryClient {
     if (!this.registry) throw new RegistryNotConfiguredError();
     return this.registry;
