@@ -383,6 +383,20 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
       expect((await tagItems('outage', 'app', 'v1')).map((i) => i.image)).toEqual([images['c']!.manifestDigest]);
     });
 
+    it('a registry restarted while the api is down loses its queued event (as README says); pushing again records the image', async () => {
+      await api!.close();
+      api = null;
+      await push('c', 'lost/app:v1');
+      await restartRegistry(notifyUrl());
+      await startApi();
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await rows(`repository = 'lost/app'`)).toEqual([]);
+      expect((await stream('lost', 'app')).status).toBe(404);
+      await push('c', 'lost/app:v1');
+      await settled('lost/app', { tag: 'v1' });
+      expect((await tagItems('lost', 'app', 'v1')).map((i) => i.image)).toEqual([images['c']!.manifestDigest]);
+    });
+
     it('after a registry restart (new process, new instanceID, another clock) a push to a tag pushed before still moves it', async () => {
       await push('d', 'restart/app:v1');
       await settled('restart/app', { tag: 'v1' });
