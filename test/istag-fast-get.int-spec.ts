@@ -145,6 +145,22 @@ describe('ImageStreamTag GET fast path', () => {
     }
   });
 
+  it('indents for curl, Wget, browsers and `;pretty=1` exactly as the Nest route does', async () => {
+    await map('indented', 'v1', 500);
+    expect((await rawGet(`${base}/imagestreamtags/indented:v1`)).status).toBe(200);
+    for (const headers of [{ 'user-agent': 'curl/8.5.0' }, { 'user-agent': 'Wget/1.21' }, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' }, { accept: 'application/json;pretty=1' }] as Record<string, string>[]) {
+      const before = reachedNest.length;
+      const fast = await rawGet(`${base}/imagestreamtags/indented:v1`, headers);
+      expect(reachedNest.length).toBe(before);
+      // The escaped colon goes through Nest with the same headers and no query string.
+      const viaNest = await rawGet(`${base}/imagestreamtags/indented%3Av1`, headers);
+      expect(reachedNest.length).toBe(before + 1);
+      expect(fast.status).toBe(200);
+      expect(fast.body.startsWith('{\n  "kind": "ImageStreamTag",\n')).toBe(true);
+      expect(fast).toEqual(viaNest);
+    }
+  });
+
   it('a tag mapped to a new image is served at once, by the fast path', async () => {
     await map('moving', 'latest', 100);
     for (let n = 101; n < 106; n++) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 const goTrue = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
 /** kube-apiserver's isPrettyPrint: `?pretty` decides when given, else browsers and CLI HTTP tools get it. */
-function wantsPretty(req: FastifyRequest): boolean {
+export function wantsPretty(req: FastifyRequest): boolean {
   const url = req.raw.url ?? '';
   const q = url.indexOf('?');
   if (q >= 0 && url.includes('pretty', q)) {
