@@ -1,16 +1,20 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { call } from '@app/testing';
-import { admissionReview as review, decodeAdmissionPatch as decodePatch, type ReviewedResource } from './support/admission-review';
+import {
+  admissionReview as review,
+  decodeAdmissionPatch as decodePatch,
+  DENY_EXECUTION,
+  DEPLOYMENT,
+  INTERNAL_REGISTRY,
+  JOB,
+  POD,
+  RESOLVE_NAMES,
+} from './support/admission-review';
 import { startTestApi, type TestApi } from './support/api-server';
 import { digest, mapImage } from './support/trigger-resources';
 
-const REGISTRY = 'registry.local:5000';
-const DENY = 'images.openshift.io/deny-execution';
-const RESOLVE_NAMES = 'alpha.image.policy.openshift.io/resolve-names';
-
-const POD: ReviewedResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' };
-const DEPLOYMENT: ReviewedResource = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' };
-const JOB: ReviewedResource = { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job' };
+const REGISTRY = INTERNAL_REGISTRY;
+const DENY = DENY_EXECUTION;
 
 const pod = (images: string[], extra: { annotations?: Record<string, string>; init?: string[]; ownerReferences?: object[] } = {}) => ({
   apiVersion: 'v1',

@@ -44,3 +44,12 @@ export function admissionReview(resource: ReviewedResource, operation: string, o
 
 /** The JSON patch of an AdmissionResponse (base64 of RFC 6902 operations). */
 export const decodeAdmissionPatch = (patch: string) => JSON.parse(Buffer.from(patch, 'base64').toString('utf8'));
+
+/** The internal registry name the admission tests give the api, and the annotations they set. */
+export const INTERNAL_REGISTRY = 'registry.local:5000';
+export const DENY_EXECUTION = 'images.openshift.io/deny-execution';
+export const RESOLVE_NAMES = 'alpha.image.policy.openshift.io/resolve-names';
+
+export const POD: ReviewedResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' };
+export const DEPLOYMENT: ReviewedResource = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' };
+export const JOB: ReviewedResource = { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job' };
