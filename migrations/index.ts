@@ -17,6 +17,7 @@ import { DeliveryEventBases1733500000100 } from './1733500000100-DeliveryEventBa
 import { QuotaAndLimits1733600000000 } from './1733600000000-QuotaAndLimits';
 import { DeliveryGarbageCollection1733700000000 } from './1733700000000-DeliveryGarbageCollection';
 import { DeliveryOrphans1733800000000 } from './1733800000000-DeliveryOrphans';
+import { CurrentResourceVersion1733900000000 } from './1733900000000-CurrentResourceVersion';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -42,4 +43,5 @@ export const migrations = [
   QuotaAndLimits1733600000000,
   DeliveryGarbageCollection1733700000000,
   DeliveryOrphans1733800000000,
+  CurrentResourceVersion1733900000000,
 ];

@@ -107,14 +107,13 @@ export async function readChanges(
   }));
 }
 
-/** Newest committed resourceVersion, or the compaction point when the log is empty. */
+/**
+ * Newest committed resourceVersion, or the compaction point when the log is empty: one probe of
+ * the change log's primary key, whatever the log looked like when a prepared statement of this
+ * was planned (see the migration CurrentResourceVersion for why it is a function).
+ */
 export async function currentResourceVersion(q: Queryable, statementName?: string): Promise<string> {
-  const [row] = await q.query<{ rv: string }>(
-    `SELECT GREATEST(COALESCE((SELECT max(rv) FROM resource_changes), 0),
-                     (SELECT compacted_rv FROM watch_compaction WHERE id = 1))::text AS rv`,
-    [],
-    statementName,
-  );
+  const [row] = await q.query<{ rv: string }>(`SELECT current_resource_version()::text AS rv`, [], statementName);
   return row?.rv ?? '0';
 }
 
