@@ -412,7 +412,7 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
       await pg.query('LOCK TABLE watch_compaction IN ACCESS EXCLUSIVE MODE');
       w = watchEvents(`${api.base}/namespaces/wl4/imagestreams?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`);
       const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%max(rv) FROM resource_changes%'`;
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%current_resource_version()%'`;
       const readWaiting = async () => {
         await pg.query('SELECT pg_stat_clear_snapshot()'); // inside a transaction the view is a snapshot
         return (await pg.query<{ n: number }>(waiting)).rows[0]!.n;
