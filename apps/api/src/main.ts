@@ -10,11 +10,16 @@ async function main(): Promise<void> {
   const closers = [() => api.close()];
   // Installed as soon as the api listens: a SIGTERM while the worker below is still starting is a
   // graceful shutdown too, not Node's default (an exit by signal, in-flight requests cut off).
-  exitOnSignals(closers, config.shutdownGraceSeconds);
+  const signals = exitOnSignals(closers, config.shutdownGraceSeconds);
   if (process.argv.includes('--with-worker')) {
     const { bootstrapWorker } = await import('../../worker/src/bootstrap');
-    const worker = await bootstrapWorker(config);
-    closers.push(() => worker.close());
+    try {
+      // A signal during the worker's start waits for it and then closes it with the api.
+      await signals.starting(bootstrapWorker(config));
+    } catch (e) {
+      // A start cut short by the shutdown is not a failure: the shutdown decides the exit code.
+      if (!signals.closing) throw e;
+    }
   }
 }
 

@@ -1,17 +1,52 @@
+/** What a started part must offer to be shut down. */
+export interface Closable {
+  close(): Promise<unknown>;
+}
+
+export interface ShutdownSignals {
+  /** A signal arrived: the process is shutting down. */
+  readonly closing: boolean;
+  /**
+   * A part still starting when the signal handlers were installed (the worker of `npm start`):
+   * a shutdown waits for its start to settle and then closes it with the rest. Its promise is
+   * returned as is, so the caller still sees a failed start.
+   */
+  starting<T extends Closable>(start: Promise<T>): Promise<T>;
+}
+
 /**
  * Graceful shutdown on SIGTERM/SIGINT: run the closers (end watches, drain in-flight requests,
  * stop consumers), then exit 0; a stuck closer is cut off after the grace period (exit 1).
- * `closers` is read when the signal arrives: parts started later may still be added to it.
+ * `closers` is read when the signal arrives, after the parts still starting have settled.
  */
-export function exitOnSignals(closers: (() => Promise<unknown>)[], graceSeconds: number): void {
+export function exitOnSignals(closers: (() => Promise<unknown>)[], graceSeconds: number): ShutdownSignals {
   let closing = false;
+  const pending = new Set<Promise<unknown>>();
   const shutdown = () => {
     if (closing) return;
     closing = true;
     const timer = setTimeout(() => process.exit(1), graceSeconds * 1000);
     timer.unref();
-    void Promise.allSettled(closers.map((close) => close())).then(() => process.exit(0));
+    void Promise.allSettled([...pending])
+      .then(() => Promise.allSettled(closers.map((close) => close())))
+      .then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  return {
+    get closing() {
+      return closing;
+    },
+    starting<T extends Closable>(start: Promise<T>): Promise<T> {
+      // The closer is added before the shutdown reads the list: in this reaction, not the caller's.
+      const added = start.then((part) => {
+        closers.push(() => part.close());
+        return part;
+      });
+      pending.add(added);
+      const done = () => pending.delete(added);
+      added.then(done, done);
+      return added;
+    },
+  };
 }
