@@ -33,28 +33,6 @@ function decodedSegment(segment: string): string {
   }
 }
 
-/** The query's first value of `name`, as Go's url.Values.Get reads it. */
-function queryParam(query: string, name: string): string | undefined {
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq < 0 ? pair : pair.slice(0, eq);
-    let decodedKey: string;
-    try {
-      decodedKey = decodeURIComponent(key.replace(/\+/g, ' '));
-    } catch {
-      continue;
-    }
-    if (decodedKey !== name) continue;
-    const value = eq < 0 ? '' : pair.slice(eq + 1);
-    try {
-      return decodeURIComponent(value.replace(/\+/g, ' '));
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
-}
-
 /** apimachinery's bool query conversion: present and not `0`/`false` (any case) is true. */
 const queryBool = (value: string | undefined): boolean => value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 
@@ -84,7 +62,8 @@ function nameFromFieldSelector(selector: string | undefined): string {
 export function requestAttributesOf(method: string, url: string): RequestAttributes {
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
+  // The first value of a parameter, as Go's url.Values.Get reads it (`+` a space, bad escapes kept).
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   // Split before decoding, as the router matches: an escaped slash (%2F) stays inside its segment,
   // so the namespace and name decided on are the ones the route serves.
   const path = rawPath.split('/').map(decodedSegment).join('/');
@@ -120,8 +99,8 @@ export function requestAttributesOf(method: string, url: string): RequestAttribu
   attributes.name = parts[1] ?? '';
   attributes.subresource = parts[2] ?? '';
   if (attributes.name === '' && attributes.verb === 'get') {
-    attributes.verb = queryBool(queryParam(query, 'watch')) ? 'watch' : 'list';
-    attributes.name = nameFromFieldSelector(queryParam(query, 'fieldSelector'));
+    attributes.verb = queryBool(query.get('watch') ?? undefined) ? 'watch' : 'list';
+    attributes.name = nameFromFieldSelector(query.get('fieldSelector') ?? undefined);
   }
   if (attributes.name === '' && attributes.verb === 'delete') attributes.verb = 'deletecollection';
   return attributes;
