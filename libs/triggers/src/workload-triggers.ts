@@ -165,7 +165,9 @@ export class WorkloadTriggers {
 
   /** Under the workload's row lock: the reconciled workload, with its update recorded in the same transaction. */
   private async reconcile(tx: Queryable, kind: WorkloadKind, workload: Workload): Promise<Workload> {
-    if (workload.metadata.annotations?.[TRIGGERS_ANNOTATION] === undefined) return workload;
+    const value = workload.metadata.annotations?.[TRIGGERS_ANNOTATION];
+    if (value === undefined) return workload;
+    await this.settleFollowedStreams(tx, kind, workload, value);
     const plan = await this.plan(tx, kind, workload, memoized((k) => this.tags.resolve(tx, k)), nowTimestamp());
     const event = plan.event;
     if (!event) return workload;
@@ -178,6 +180,33 @@ export class WorkloadTriggers {
     );
     await versionDeliveries(tx, recorded.map((r) => ({ id: r.id, namespace: m.namespace!, owner: m.name!, state: 'applied', prevState: null })));
     return plan.next;
+  }
+
+  /**
+   * Waits for any tag move in flight on the streams the workload follows, and holds further ones
+   * back until this reconcile commits. The entries' tags are read one statement at a time (READ
+   * COMMITTED: one snapshot each), so without this a push that moves a tag and its alias in one
+   * transaction could commit between the two reads: the reconcile sets only the container of the
+   * tag read after the commit, and the alias's own job then updates the workload a second time.
+   * Every transaction that moves a tag writes its stream's row (the general path locks it first,
+   * the one-statement mapping updates its resourceVersion), so a share lock on each followed
+   * stream row, taken in one order, makes all the reads see the same set of committed moves.
+   * Tag moves do not lock workloads, so the workload-then-streams order here cannot deadlock.
+   */
+  private async settleFollowedStreams(tx: Queryable, kind: WorkloadKind, workload: Workload, annotation: string): Promise<void> {
+    const streams = new Map<string, { namespace: string; name: string }>();
+    for (const entry of parseTriggersAnnotation(annotation, kind.podSpecPath).triggers) {
+      const st = parseStreamTag(entry.from.name);
+      if (entry.from.apiVersion || !st || entry.paused) continue;
+      const namespace = entry.from.namespace || workload.metadata.namespace!;
+      streams.set(`${namespace}/${st.stream}`, { namespace, name: st.stream });
+    }
+    if (!streams.size) return;
+    await tx.query(
+      `SELECT 1 FROM image_streams s JOIN jsonb_to_recordset($1::jsonb) AS k(namespace text, name text) ON s.namespace = k.namespace AND s.name = k.name
+        ORDER BY s.namespace, s.name FOR SHARE OF s`,
+      [JSON.stringify([...streams.values()])],
+    );
   }
 
   /**
