@@ -36,6 +36,16 @@ describe('trigger spec.target.fieldPath (the annotation grammar)', () => {
     expect(fields(trigger({ kind, fieldPath }))).toEqual(want);
   });
 
+  it('is not given together with containerNames (only one of them would be used); an empty list is no names', () => {
+    const both = trigger({ kind: 'Deployment', fieldPath: 'spec.template.spec.containers[0].image', containerNames: ['web'] });
+    expect(fields(both)).toEqual(['spec.target.containerNames: FieldValueForbidden']);
+    expect(validateTrigger(both)[0]?.detail).toBe('may not be set together with spec.target.fieldPath');
+    expect(fields(trigger({ kind: 'Deployment', fieldPath: 'spec.template.spec.containers[0].image', containerNames: [] }))).toEqual([]);
+    // A trigger stored with both (before this rule) stays editable while its target is left as it is.
+    const paused = { ...both, spec: { ...both.spec, paused: true } };
+    expect(new TriggerStrategy().validateUpdate(paused, both)).toEqual([]);
+  });
+
   it('names the grammar in the message', () => {
     const [err] = validateTrigger(trigger({ kind: 'Deployment', fieldPath: 'containers[0].image' }));
     expect(err?.detail).toBe(

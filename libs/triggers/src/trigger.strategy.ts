@@ -93,6 +93,11 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
       const problem = fieldPathProblem(target.kind, target.fieldPath);
       if (problem) errors.push(fieldErr.invalid('spec.target.fieldPath', target.fieldPath, problem));
     }
+    // Both name containers, and only the fieldPath would be used: the names would be ignored
+    // without a word. Checked when the target changes, so a trigger stored with both stays editable.
+    if (target.fieldPath && Array.isArray(target.containerNames) && target.containerNames.length > 0 && (!old || !jsonEqual(target, old.spec?.target))) {
+      errors.push(fieldErr.forbidden('spec.target.containerNames', 'may not be set together with spec.target.fieldPath'));
+    }
   }
   const delivery = spec.delivery;
   if (!delivery) errors.push(fieldErr.required('spec.delivery'));
