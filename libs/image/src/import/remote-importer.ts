@@ -61,6 +61,19 @@ function sourceOf(name: string): { tag?: string; shown: string } {
   }
 }
 
+/** Images spec.images entries found by tag in one request, by foundKey (upstream importer's per-request cache). */
+type FoundByTag = Map<string, Image>;
+
+/** Registry host, repository path, tag and import mode of a lookup by tag (upstream's manifestKey); null for an unusable name. */
+function foundKey(name: string, tag: string, mode: ImportMode): string | null {
+  try {
+    const target = importTargetOf(name);
+    return JSON.stringify([target.host, target.repository, tag, mode]);
+  } catch {
+    return null;
+  }
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
@@ -109,22 +122,31 @@ export class RemoteImporter {
     try {
       const out: Omit<ImageStreamImportStatus, 'import'> = {};
       const images = isi.spec.images ?? [];
+      const found: FoundByTag = new Map();
       if (images.length) {
         out.images = await mapLimited(images, this.config.fetchConcurrency, async (spec) => {
           // status.images[].tag is where the image was found (upstream importer), not where it goes.
           const source = sourceOf(spec.from.name!);
+          const target = source.tag === undefined ? undefined : (stream?.spec.tags?.find((t) => t.name === (spec.to?.name ?? source.tag))?.annotations ?? {});
           const fetch: Fetch = {
             name: spec.from.name!,
             insecure: this.insecure(spec.importPolicy),
             mode: this.mode(spec.importPolicy),
             // Upstream reads the target tag's prefer-arch/os only for a reference by tag; a digest gets the server's.
-            platform: source.tag === undefined ? serverPlatform() : this.platform(stream, spec.to?.name ?? source.tag),
+            platform: target === undefined ? serverPlatform() : this.platform(target),
           };
-          return this.result(source.shown, source.tag, () => fetchOnce(fetch), fetch.mode);
+          const result = await this.result(source.shown, source.tag, () => fetchOnce(fetch), fetch.mode);
+          // Only an image found by tag for a target without platform preferences is kept for a
+          // repository import (upstream's cache key has the annotations as written, empty here).
+          if (result.image && source.tag !== undefined && !target?.[preferArch] && !target?.[preferOs]) {
+            const where = foundKey(spec.from.name!, source.tag, fetch.mode);
+            if (where) found.set(where, result.image);
+          }
+          return result;
         });
       }
       const repo = isi.spec.repository;
-      if (repo) out.repository = await this.repository(connections, repo.from.name!, repo.importPolicy, stream, fetchOnce);
+      if (repo) out.repository = await this.repository(connections, repo.from.name!, repo.importPolicy, found, fetchOnce);
       return out;
     } finally {
       clearTimeout(timer);
@@ -172,7 +194,7 @@ export class RemoteImporter {
     connections: RegistryConnections,
     name: string,
     policy: TagImportPolicy,
-    stream: ImageStream | null,
+    found: FoundByTag,
     fetchOnce: (f: Fetch) => Promise<{ image: Image; manifests: Image[] }>,
   ): Promise<RepositoryImportStatus> {
     const insecure = this.insecure(policy);
@@ -183,12 +205,27 @@ export class RemoteImporter {
     } catch (err) {
       return { status: importFailure(name, err) };
     }
-    const { imported, additional } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
+    const { imported, additional: beyond } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
     const mode = this.mode(policy);
     const images = await mapLimited(imported, this.config.fetchConcurrency, (tag) =>
       // A repository's tags are imported for the server's platform, whatever the stream's tags prefer (as upstream).
       this.result(normalizedReference(`${name}:${tag}`), tag, () => fetchOnce({ name, tag, insecure, mode, platform: serverPlatform() }), mode),
     );
+    // Upstream importFromRepository: a tag beyond the limit that spec.images already found in this
+    // request (same repository and import mode) is imported with the repository all the same,
+    // after the others, named in this repository (its list entries are not repeated).
+    const additional: string[] = [];
+    for (const tag of beyond) {
+      const where = foundKey(name, tag, mode);
+      const image = where ? found.get(where) : undefined;
+      if (!image) {
+        additional.push(tag);
+        continue;
+      }
+      const copy = structuredClone(image);
+      copy.dockerImageReference = `${target.pullSpec}@${copy.metadata.name!}`;
+      images.push({ status: successResult(), image: copy, tag });
+    }
     const failed = images.filter((i) => i.status.status !== 'Success').length;
     const status = failed
       ? {
@@ -218,8 +255,7 @@ export class RemoteImporter {
   }
 
   /** prefer-arch/prefer-os annotations of the target spec tag, else the server's platform. */
-  private platform(stream: ImageStream | null, tag: string | undefined): PlatformPreference {
-    const annotations = stream?.spec.tags?.find((t) => t.name === tag)?.annotations ?? {};
+  private platform(annotations: Record<string, string>): PlatformPreference {
     const server = serverPlatform();
     return { os: annotations[preferOs] || server.os, architecture: annotations[preferArch] || server.architecture };
   }

@@ -1,0 +1,351 @@
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '@app/config';
+import { call, testConfig } from '@app/testing';
+import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
+import { type BuiltImage, type BuiltIndex, describeWithRegistry, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+
+const NS = 'isi-s16';
+const checkAnnotation = 'openshift.io/image.dockerRepositoryCheck';
+
+/** Polls until `probe` returns something truthy. */
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await probe();
+    if (last) return last as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Black-box conformance of ImageStreamImport and DockerImage spec-tag imports against
+ * openshift-apiserver (registry/imagestreamimport/rest.go, importer/importer.go) and
+ * openshift-controller-manager's image stream controller, with a real docker-registry filled by
+ * skopeo. Cases not already in imagestreamimport*.int-spec.ts / dockerimage-spec-tag-import.
+ */
+describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => {
+  let api: TestApi;
+  let config: AppConfig;
+  let worker: WorkerProcess | null = null;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let one: BuiltImage;
+  let two: BuiltImage;
+  let three: BuiltImage;
+  let multi: BuiltIndex;
+
+  const host = () => registry.host;
+  const post = (body: unknown) => call('POST', `${api.base}/namespaces/${NS}/imagestreamimports`, body);
+  const stream = (name: string) => call('GET', `${api.base}/namespaces/${NS}/imagestreams/${name}`);
+  const statusTag = (s: any, tag: string) => (s?.status?.tags ?? []).find((t: any) => t.tag === tag);
+  const specTag = (s: any, tag: string) => (s?.spec?.tags ?? []).find((t: any) => t.name === tag);
+  const entry = (from: string, to?: string, extra: Record<string, unknown> = {}) => ({
+    from: { kind: 'DockerImage', name: from },
+    ...(to ? { to: { name: to } } : {}),
+    importPolicy: { insecure: true },
+    ...extra,
+  });
+  const images = (name: string, list: unknown[], importFlag = true) => post({ metadata: { name }, spec: { import: importFlag, images: list } });
+  const repository = (name: string, from: string, extra: Record<string, unknown> = {}, importFlag = true, list?: unknown[]) =>
+    post({
+      metadata: { name },
+      spec: { import: importFlag, ...(list ? { images: list } : {}), repository: { from: { kind: 'DockerImage', name: from }, importPolicy: { insecure: true }, ...extra } },
+    });
+
+  beforeAll(async () => {
+    // A small bulk limit, so a repository import reports additionalTags (maxImagesBulkImportedPerRepository).
+    process.env['IMPORT_MAX_REPOSITORY_TAGS'] = '2';
+    registry = await startRegistry({ logLevel: 'warn' });
+    const base: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+    api = await startTestApi(base);
+    config = testConfig(api.databaseUrl, base);
+    layout = await OciLayout.create();
+    one = await layout.addImage('one', { seed: 's16-one' });
+    two = await layout.addImage('two', { seed: 's16-two' });
+    three = await layout.addImage('three', { seed: 's16-three' });
+    multi = await layout.addIndex('multi', [
+      { seed: 's16-multi', architecture: 'amd64' },
+      { seed: 's16-multi', architecture: 'arm64', variant: 'v8' },
+    ]);
+    // Repository "many": latest, two minor versions, a full version and another tag (library-go order: latest, 1.1, 1.0, 2.0.0, zeta).
+    for (const [ref, tag] of [
+      ['one', 'latest'],
+      ['two', '1.0'],
+      ['three', '1.1'],
+      ['one', '2.0.0'],
+      ['two', 'zeta'],
+    ] as const) {
+      await skopeoCopy(layout.dir, ref, `${host()}/${NS}/many:${tag}`);
+    }
+    await skopeoCopy(layout.dir, 'one', `${host()}/${NS}/app:v1`);
+    await skopeoCopy(layout.dir, 'two', `${host()}/${NS}/app:v2`);
+    await skopeoCopy(layout.dir, 'multi', `${host()}/${NS}/multi:v1`, { all: true });
+  });
+
+  afterAll(async () => {
+    delete process.env['IMPORT_MAX_REPOSITORY_TAGS'];
+    await worker?.close();
+    await api?.close();
+    await registry?.stop();
+    await layout?.remove();
+  });
+
+  describe('repository imports', () => {
+    it('takes the first maxImagesBulkImportedPerRepository tags in library-go order; the rest are additionalTags', async () => {
+      const repo = `${host()}/${NS}/many`;
+      const res = await repository('bulk', repo, { referencePolicy: { type: 'Local' }, importPolicy: { insecure: true, scheduled: true } });
+      expect(res.status).toBe(201);
+      const status = res.body.status.repository;
+      expect(status.status).toEqual({ metadata: {}, status: 'Success' });
+      expect(status.images.map((i: any) => i.tag)).toEqual(['latest', '1.1']);
+      expect(status.additionalTags).toEqual(['1.0', '2.0.0', 'zeta']);
+      expect(status.images[1].image).toMatchObject({ metadata: { name: three.manifestDigest }, dockerImageReference: `${repo}@${three.manifestDigest}` });
+      const s = res.body.status.import;
+      expect(s.metadata.generation).toBe(1);
+      expect(s.metadata.annotations[checkAnnotation]).toMatch(/Z$/);
+      expect(s.spec.tags.map((t: any) => t.name)).toEqual(['1.1', 'latest']);
+      // rest.go importSuccessful/ensureSpecTag: from `<repo>:<tag>`, the request's policies, generation = the write's.
+      expect(specTag(s, '1.1')).toEqual({
+        name: '1.1',
+        annotations: null,
+        from: { kind: 'DockerImage', name: `${repo}:1.1` },
+        generation: 1,
+        importPolicy: { insecure: true, scheduled: true, importMode: 'Legacy' },
+        referencePolicy: { type: 'Local' },
+      });
+      expect(statusTag(s, '1.1').items).toEqual([
+        { created: expect.any(String), dockerImageReference: `${repo}@${three.manifestDigest}`, image: three.manifestDigest, generation: 1 },
+      ]);
+      expect(statusTag(s, '1.0')).toBeUndefined();
+    });
+
+    it('a tag of the repository already imported by spec.images in the same request is reported with the repository\'s images, not as additional', async () => {
+      // importer.go importFromRepository: an additional tag found in the request's image cache
+      // (same repository and import mode) is appended to the repository's tags.
+      const repo = `${host()}/${NS}/many`;
+      const res = await repository('bulk-cached', repo, {}, true, [entry(`${repo}:2.0.0`, 'mine')]);
+      expect(res.status).toBe(201);
+      const status = res.body.status.repository;
+      expect(status.images.map((i: any) => i.tag)).toEqual(['latest', '1.1', '2.0.0']);
+      expect(status.images[2]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: one.manifestDigest }, dockerImageReference: `${repo}@${one.manifestDigest}` } });
+      expect(status.additionalTags).toEqual(['1.0', 'zeta']);
+      // So the repository writes that tag too.
+      const s = res.body.status.import;
+      expect(s.spec.tags.map((t: any) => t.name)).toEqual(['1.1', '2.0.0', 'latest', 'mine']);
+      expect(specTag(s, '2.0.0').from).toEqual({ kind: 'DockerImage', name: `${repo}:2.0.0` });
+      expect(statusTag(s, '2.0.0').items[0]).toMatchObject({ image: one.manifestDigest, dockerImageReference: `${repo}@${one.manifestDigest}` });
+      // Found in another import mode, it stays additional (the cache key has the mode).
+      const other = await repository('bulk-cached', repo, {}, false, [entry(`${repo}:2.0.0`, undefined, { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } })]);
+      expect(other.body.status.repository.additionalTags).toEqual(['1.0', '2.0.0', 'zeta']);
+    });
+
+    it('a repository the registry does not know: NotFound at status.repository; import=true still creates the stream, checked and empty', async () => {
+      const repo = `${host()}/${NS}/nowhere`;
+      const res = await repository('norepo', repo);
+      expect(res.status).toBe(201);
+      expect(res.body.status.repository).toEqual({
+        status: {
+          metadata: {},
+          status: 'Failure',
+          message: `dockerimage.image.openshift.io "${repo}" not found`,
+          reason: 'NotFound',
+          details: { name: repo, group: 'image.openshift.io', kind: 'dockerimage' },
+          code: 404,
+        },
+      });
+      // rest.go Create: a missing stream is created whatever the import found.
+      const s = res.body.status.import;
+      expect(s).toMatchObject({ metadata: { name: 'norepo', namespace: NS, generation: 1 } });
+      expect(s.metadata.annotations[checkAnnotation]).toMatch(/Z$/);
+      expect((await stream('norepo')).status).toBe(200);
+    });
+
+    it('an unreachable registry and a plain-HTTP one read securely fail at status.repository as InternalError', async () => {
+      const down = await repository('down', '127.0.0.1:1/isi-s16/app', {}, false);
+      expect(down.body.status.repository.status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
+      expect(down.body.status.repository.status.message).toContain('127.0.0.1:1/isi-s16/app: ');
+      expect(down.body.status.repository.status.message).toContain('connect: connection refused');
+      const repo = `${host()}/${NS}/app`;
+      const plain = await repository('plain', repo, { importPolicy: {} }, false);
+      const mismatch = `${repo}: Get "https://${host()}/v2/": http: server gave HTTP response to HTTPS client`;
+      expect(plain.body.status.repository).toEqual({
+        status: { metadata: {}, status: 'Failure', message: `Internal error occurred: ${mismatch}`, reason: 'InternalError', details: { causes: [{ message: mismatch }] }, code: 500 },
+      });
+    });
+
+    it('includeManifest: the raw manifest for a lookup, none once written', async () => {
+      const repo = `${host()}/${NS}/app`;
+      const lookup = await repository('manifests', repo, { includeManifest: true }, false);
+      const v1 = lookup.body.status.repository.images.find((i: any) => i.tag === 'v1');
+      expect(v1.image.dockerImageManifest).toBe(one.manifest.toString());
+      expect(v1.image.dockerImageConfig).toBe(one.config.toString());
+      const written = await repository('manifests', repo, { includeManifest: true });
+      for (const i of written.body.status.repository.images) {
+        expect(i.image.dockerImageManifest).toBeUndefined();
+        expect(i.image.dockerImageConfig).toBeUndefined();
+      }
+    });
+  });
+
+  describe('spec.images', () => {
+    it('import=true with only an entry without a target tag still creates the stream (checked, no tags)', async () => {
+      const res = await images('digest-only', [entry(`${host()}/${NS}/app@${one.manifestDigest}`)]);
+      expect(res.status).toBe(201);
+      expect(res.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: one.manifestDigest } } });
+      const s = res.body.status.import;
+      expect(s.metadata).toMatchObject({ name: 'digest-only', generation: 1 });
+      expect(s.metadata.annotations[checkAnnotation]).toMatch(/Z$/);
+      expect(s.spec.tags ?? []).toEqual([]);
+      expect((await stream('digest-only')).status).toBe(200);
+      // The Image was created all the same (createImages runs for entries with a `to` only upstream).
+      expect((await call('GET', `${api.base}/images/${one.manifestDigest}`)).status).toBe(200);
+    });
+
+    it('an existing stream without the check annotation gets it from an import that changes nothing else (generation kept)', async () => {
+      const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, { metadata: { name: 'unchecked' }, spec: {} });
+      expect(created.status).toBe(201);
+      const res = await images('unchecked', [entry(`${host()}/${NS}/app@${one.manifestDigest}`)]);
+      expect(res.status).toBe(201);
+      const s = res.body.status.import;
+      expect(s.metadata.annotations[checkAnnotation]).toMatch(/Z$/);
+      expect(s.metadata.generation).toBe(created.body.metadata.generation);
+      expect(BigInt(s.metadata.resourceVersion)).toBeGreaterThan(BigInt(created.body.metadata.resourceVersion));
+      // Now checked and unchanged: the next such import does not write.
+      const again = await images('unchecked', [entry(`${host()}/${NS}/app@${one.manifestDigest}`)]);
+      expect(again.body.status.import.metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+    });
+
+    it('import=false on an existing stream changes nothing (no annotation, no generation, no resourceVersion)', async () => {
+      const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, { metadata: { name: 'lookup-only' }, spec: {} });
+      const res = await images('lookup-only', [entry(`${host()}/${NS}/app:v1`, 'v1')], false);
+      expect(res.status).toBe(201);
+      expect(res.body.status.import).toBeUndefined();
+      const s = (await stream('lookup-only')).body;
+      expect(s.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+      expect(s.metadata.annotations?.[checkAnnotation]).toBeUndefined();
+      expect(s.spec.tags ?? []).toEqual([]);
+    });
+
+    it('a Legacy manifest list import names the chosen platform image by the list\'s repository; PreserveOriginal children by theirs', async () => {
+      const repo = `${host()}/${NS}/multi`;
+      const [amd, arm] = multi.images as [BuiltImage, BuiltImage];
+      const res = await images('platforms', [
+        entry(`${repo}:v1`, 'legacy'),
+        entry(`${repo}:v1`, 'preserved', { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } }),
+      ]);
+      expect(res.status).toBe(201);
+      const [legacy, preserved] = res.body.status.images;
+      expect(legacy.image).toMatchObject({ metadata: { name: amd.manifestDigest }, dockerImageReference: `${repo}@${amd.manifestDigest}` });
+      expect(legacy.manifests).toBeUndefined();
+      expect(preserved.image).toMatchObject({ metadata: { name: multi.indexDigest }, dockerImageReference: `${repo}@${multi.indexDigest}` });
+      expect(preserved.manifests.map((m: any) => m.dockerImageReference)).toEqual([`${repo}@${amd.manifestDigest}`, `${repo}@${arm.manifestDigest}`]);
+      const s = res.body.status.import;
+      expect(statusTag(s, 'legacy').items[0]).toMatchObject({ image: amd.manifestDigest, dockerImageReference: `${repo}@${amd.manifestDigest}` });
+      expect(statusTag(s, 'preserved').items[0]).toMatchObject({ image: multi.indexDigest, dockerImageReference: `${repo}@${multi.indexDigest}` });
+      expect(specTag(s, 'legacy').importPolicy).toEqual({ insecure: true, importMode: 'Legacy' });
+      expect(specTag(s, 'preserved').importPolicy).toEqual({ insecure: true, importMode: 'PreserveOriginal' });
+    });
+
+    it('`to` names a spec tag that follows another tag: an image it does not show yet makes it a DockerImage tag', async () => {
+      const repo = `${host()}/${NS}/app`;
+      const first = await images('follows', [entry(`${repo}:v2`, 'v2')]);
+      expect(first.status).toBe(201);
+      const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreamtags/follows:latest`, {
+        metadata: { name: 'follows:latest' },
+        tag: { from: { kind: 'ImageStreamTag', name: 'v2' }, referencePolicy: { type: 'Local' } },
+      });
+      expect(put.status).toBe(201);
+      const before = (await stream('follows')).body;
+      expect(statusTag(before, 'latest').items[0].image).toBe(two.manifestDigest);
+
+      const res = await images('follows', [entry(`${repo}:v1`, 'latest')]);
+      expect(res.status).toBe(201);
+      const s = res.body.status.import;
+      // ensureSpecTag(reset): the spec tag now names the imported source; its reference policy stays.
+      expect(specTag(s, 'latest')).toMatchObject({
+        from: { kind: 'DockerImage', name: `${repo}:v1` },
+        importPolicy: { insecure: true, importMode: 'Legacy' },
+        referencePolicy: { type: 'Local' },
+        generation: s.metadata.generation,
+      });
+      expect(statusTag(s, 'latest').items.map((i: any) => i.image)).toEqual([one.manifestDigest, two.manifestDigest]);
+      // The tag it followed is untouched.
+      expect(statusTag(s, 'v2').items.map((i: any) => i.image)).toEqual([two.manifestDigest]);
+      expect(specTag(s, 'v2').from).toEqual({ kind: 'DockerImage', name: `${repo}:v2` });
+    });
+
+    it('importPolicy.scheduled from the request lands on the spec tag', async () => {
+      const res = await images('sched', [entry(`${host()}/${NS}/app:v1`, 'v1', { importPolicy: { insecure: true, scheduled: true } })]);
+      expect(specTag(res.body.status.import, 'v1').importPolicy).toEqual({ insecure: true, scheduled: true, importMode: 'Legacy' });
+    });
+
+    it('validation: repository kind, importMode and a missing name, by field', async () => {
+      const res = await post({
+        metadata: { name: 'bad' },
+        spec: { import: true, images: [{ from: { kind: 'DockerImage' } }], repository: { from: { kind: 'ImageStreamTag', name: 'x:y' }, importPolicy: { importMode: 'Nope' } } },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, details: { name: 'bad', group: 'image.openshift.io', kind: 'ImageStreamImport' } });
+      expect(res.body.details.causes).toEqual([
+        { reason: 'FieldValueRequired', field: 'spec.images[0].from.name', message: 'Required value' },
+        { reason: 'FieldValueInvalid', field: 'spec.repository.from.kind', message: 'Invalid value: "ImageStreamTag": only DockerImage is supported' },
+        { reason: 'FieldValueInvalid', field: 'spec.repository.importPolicy.importMode', message: `Invalid value: "Nope": invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'` },
+      ]);
+      expect(res.body.message).toBe(
+        `ImageStreamImport.image.openshift.io "bad" is invalid: [spec.images[0].from.name: Required value, spec.repository.from.kind: Invalid value: "ImageStreamTag": only DockerImage is supported, spec.repository.importPolicy.importMode: Invalid value: "Nope": invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal']`,
+      );
+      expect((await stream('bad')).status).toBe(404);
+    });
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl create -f prints `imagestreamimport.image.openshift.io/<name> created`', async () => {
+    const ws = kubectlWorkspace(api.url, NS);
+    try {
+      const file = ws.write(
+        'isi.yaml',
+        `apiVersion: image.openshift.io/v1\nkind: ImageStreamImport\nmetadata:\n  name: kc16\nspec:\n  import: true\n  images:\n  - from: {kind: DockerImage, name: "${host()}/${NS}/app:v2"}\n    to: {name: v2}\n    importPolicy: {insecure: true}\n`,
+      );
+      const out = await ws.run(['create', '-f', file]);
+      expect(out.stderr).toBe('');
+      expect(out.stdout).toBe('imagestreamimport.image.openshift.io/kc16 created\n');
+      expect(out.code).toBe(0);
+      expect(statusTag((await stream('kc16')).body, 'v2').items[0].image).toBe(two.manifestDigest);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  describe('background import of DockerImage spec tags', () => {
+    beforeAll(async () => {
+      worker = await bootstrapWorker(config);
+    });
+
+    it('importMode of the spec tag: PreserveOriginal records the list, Legacy one platform', async () => {
+      const repo = `${host()}/${NS}/multi`;
+      const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
+        metadata: { name: 'bg-multi' },
+        spec: {
+          tags: [
+            { name: 'all', from: { kind: 'DockerImage', name: `${repo}:v1` }, importPolicy: { insecure: true, importMode: 'PreserveOriginal' } },
+            { name: 'one', from: { kind: 'DockerImage', name: `${repo}:v1` }, importPolicy: { insecure: true } },
+          ],
+        },
+      });
+      expect(created.status).toBe(201);
+      const s = await waitFor('both tags imported', async () => {
+        const got = (await stream('bg-multi')).body;
+        return statusTag(got, 'all')?.items?.length && statusTag(got, 'one')?.items?.length ? got : null;
+      });
+      expect(statusTag(s, 'all').items[0]).toMatchObject({ image: multi.indexDigest, dockerImageReference: `${repo}@${multi.indexDigest}`, generation: s.metadata.generation });
+      expect(statusTag(s, 'one').items[0]).toMatchObject({ image: multi.images[0]!.manifestDigest, generation: s.metadata.generation });
+      expect(specTag(s, 'all').importPolicy).toEqual({ insecure: true, importMode: 'PreserveOriginal' });
+      expect(specTag(s, 'one').importPolicy).toEqual({ insecure: true, importMode: 'Legacy' });
+      const list = await call('GET', `${api.base}/images/${multi.indexDigest}`);
+      expect(list.body.dockerImageManifests.map((m: any) => m.digest)).toEqual(multi.images.map((i) => i.manifestDigest));
+    });
+  });
+});
