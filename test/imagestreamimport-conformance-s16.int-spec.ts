@@ -36,6 +36,7 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
   let one: BuiltImage;
   let two: BuiltImage;
   let three: BuiltImage;
+  let lone: BuiltImage;
   let multi: BuiltIndex;
 
   const host = () => registry.host;
@@ -67,6 +68,7 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
     one = await layout.addImage('one', { seed: 's16-one' });
     two = await layout.addImage('two', { seed: 's16-two' });
     three = await layout.addImage('three', { seed: 's16-three' });
+    lone = await layout.addImage('lone', { seed: 's16-lone' });
     multi = await layout.addIndex('multi', [
       { seed: 's16-multi', architecture: 'amd64' },
       { seed: 's16-multi', architecture: 'arm64', variant: 'v8' },
@@ -82,6 +84,7 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       await skopeoCopy(layout.dir, ref, `${host()}/${NS}/many:${tag}`);
     }
     await skopeoCopy(layout.dir, 'one', `${host()}/${NS}/app:v1`);
+    await skopeoCopy(layout.dir, 'lone', `${host()}/${NS}/lone:v1`);
     await skopeoCopy(layout.dir, 'two', `${host()}/${NS}/app:v2`);
     await skopeoCopy(layout.dir, 'multi', `${host()}/${NS}/multi:v1`, { all: true });
   });
@@ -193,16 +196,16 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
 
   describe('spec.images', () => {
     it('import=true with only an entry without a target tag still creates the stream (checked, no tags)', async () => {
-      const res = await images('digest-only', [entry(`${host()}/${NS}/app@${one.manifestDigest}`)]);
+      const res = await images('digest-only', [entry(`${host()}/${NS}/lone@${lone.manifestDigest}`)]);
       expect(res.status).toBe(201);
-      expect(res.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: one.manifestDigest } } });
+      expect(res.body.status.images[0]).toMatchObject({ status: { status: 'Success' }, image: { metadata: { name: lone.manifestDigest } } });
       const s = res.body.status.import;
       expect(s.metadata).toMatchObject({ name: 'digest-only', generation: 1 });
       expect(s.metadata.annotations[checkAnnotation]).toMatch(/Z$/);
       expect(s.spec.tags ?? []).toEqual([]);
       expect((await stream('digest-only')).status).toBe(200);
-      // The Image was created all the same (createImages runs for entries with a `to` only upstream).
-      expect((await call('GET', `${api.base}/images/${one.manifestDigest}`)).status).toBe(200);
+      // rest.go createImages skips an entry without `to`: its Image is not created.
+      expect((await call('GET', `${api.base}/images/${lone.manifestDigest}`)).status).toBe(404);
     });
 
     it('an existing stream without the check annotation gets it from an import that changes nothing else (generation kept)', async () => {
@@ -302,6 +305,65 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
     });
   });
 
+  // rest.go Create: when the stream write fails on a LimitRange (quotautil.IsErrorLimitExceeded),
+  // recordLimitExceededStatus puts ImportSuccess=False (the error's reason and message) on each tag
+  // the import added to the status, and writes that onto the stream as it was; the answer is the error.
+  it('an import over an openshift.io/ImageStream limit: 422, and the new tags of an existing stream record the refusal', async () => {
+    const ns = 'isi-s16-limited';
+    const repo = `${host()}/${NS}/app`;
+    const url = `${api.base}/namespaces/${ns}/imagestreamimports`;
+    const first = await call('POST', url, { metadata: { name: 'capped' }, spec: { import: true, images: [entry(`${repo}:v1`, 'v1')] } });
+    expect(first.status).toBe(201);
+    const before = first.body.status.import;
+    const limit = await call('POST', `${api.url}/api/v1/namespaces/${ns}/limitranges`, {
+      metadata: { name: 'one-image' },
+      spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '1' } }] },
+    });
+    expect(limit.status).toBe(201);
+    const refused = await call('POST', url, {
+      metadata: { name: 'capped' },
+      spec: { import: true, images: [entry(`${repo}:v2`, 'v2'), entry(`${repo}:v2`, 'v1'), entry(`${repo}:nope`, 'nope')] },
+    });
+    expect(refused.status).toBe(422);
+    const message =
+      'ImageStream.image.openshift.io "capped" is invalid: []: Internal error: ImageStream.image.openshift.io "capped" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (2 > 1)';
+    expect(refused.body).toMatchObject({ reason: 'Invalid', code: 422, message });
+    const s = (await call('GET', `${api.base}/namespaces/${ns}/imagestreams/capped`)).body;
+    // The spec is the stream's as it was; v1 (already in the status) keeps its history, without a condition.
+    expect(s.spec).toEqual(before.spec);
+    expect(s.metadata.generation).toBe(before.metadata.generation);
+    expect(statusTag(s, 'v1')).toEqual(statusTag(before, 'v1'));
+    const condition = { type: 'ImportSuccess', status: 'False', reason: 'Invalid', message, generation: before.metadata.generation + 1, lastTransitionTime: expect.any(String) };
+    expect(statusTag(s, 'v2')).toEqual({ tag: 'v2', items: null, conditions: [condition] });
+    // A failed entry's tag is new in the status too: the refusal replaces its own failure.
+    expect(statusTag(s, 'nope')).toEqual({ tag: 'nope', items: null, conditions: [condition] });
+  });
+
+  // The stream strategy's VerifyLimits compares the stored stream with the one the import
+  // writes: a new spec reference counts even when the image is already in the stream.
+  it('an import adding a spec reference over openshift.io/image-tags is refused, even with no new image', async () => {
+    const ns = 'isi-s16-tags';
+    const url = `${api.base}/namespaces/${ns}/imagestreamimports`;
+    const first = await call('POST', url, { metadata: { name: 'tags' }, spec: { import: true, images: [entry(`${host()}/${NS}/app:v1`, 'v1')] } });
+    expect(first.status).toBe(201);
+    const limit = await call('POST', `${api.url}/api/v1/namespaces/${ns}/limitranges`, {
+      metadata: { name: 'one-reference' },
+      spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/image-tags': '1' } }] },
+    });
+    expect(limit.status).toBe(201);
+    // Another repository holding the same image: the history gains no image, the spec a reference.
+    const refused = await call('POST', url, { metadata: { name: 'tags' }, spec: { import: true, images: [entry(`${host()}/${NS}/many:latest`, 'other')] } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe(
+      'ImageStream.image.openshift.io "tags" is invalid: []: Internal error: ImageStream.image.openshift.io "tags" is forbidden: requested usage of openshift.io/image-tags exceeds the maximum limit per openshift.io/ImageStream (2 > 1)',
+    );
+    const s = (await call('GET', `${api.base}/namespaces/${ns}/imagestreams/tags`)).body;
+    expect(s.spec).toEqual(first.body.status.import.spec);
+    expect(statusTag(s, 'other').conditions).toEqual([expect.objectContaining({ reason: 'Invalid', message: refused.body.message, generation: s.metadata.generation + 1 })]);
+    // Re-importing the tag it has adds no reference: fine.
+    expect((await call('POST', url, { metadata: { name: 'tags' }, spec: { import: true, images: [entry(`${host()}/${NS}/app:v1`, 'v1')] } })).status).toBe(201);
+  });
+
   (kubectlFound ? it : it.skip)('kubectl create -f prints `imagestreamimport.image.openshift.io/<name> created`', async () => {
     const ws = kubectlWorkspace(api.url, NS);
     try {
@@ -346,6 +408,21 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       expect(specTag(s, 'one').importPolicy).toEqual({ insecure: true, importMode: 'Legacy' });
       const list = await call('GET', `${api.base}/images/${multi.indexDigest}`);
       expect(list.body.dockerImageManifests.map((m: any) => m.digest)).toEqual(multi.images.map((i) => i.manifestDigest));
+
+      // Changing only the importMode is a tag change (imagestream strategy tagRefChanged): the tag
+      // gets the new stream generation and is imported again, now as the list.
+      const tags = s.spec.tags.map((t: any) => (t.name === 'one' ? { ...t, importPolicy: { insecure: true, importMode: 'PreserveOriginal' } } : t));
+      const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreams/bg-multi`, { ...s, spec: { ...s.spec, tags } });
+      expect(put.status).toBe(200);
+      expect(specTag(put.body, 'one').generation).toBe(put.body.metadata.generation);
+      expect(specTag(put.body, 'all').generation).toBe(specTag(s, 'all').generation);
+      const moved = await waitFor('the tag imported again', async () => {
+        const got = (await stream('bg-multi')).body;
+        return statusTag(got, 'one')?.items?.[0]?.image === multi.indexDigest ? got : null;
+      });
+      expect(statusTag(moved, 'one').items.map((i: any) => i.image)).toEqual([multi.indexDigest, multi.images[0]!.manifestDigest]);
+      expect(statusTag(moved, 'one').items[0].generation).toBe(specTag(moved, 'one').generation);
+      expect(statusTag(moved, 'all').items).toHaveLength(1);
     });
   });
 });

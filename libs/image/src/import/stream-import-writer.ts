@@ -9,6 +9,7 @@ import { quotaRefusalFor } from '../quota/stream-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
 import { refuseImportRegistries } from './import-registry-refusals';
+import { importFailedCondition } from './import-status';
 import { planStreamImport, type StatusWrite, type TagImport, type TagStatusState } from './stream-import-plan';
 
 export { dockerRepositoryCheckAnnotation, type TagImport } from './stream-import-plan';
@@ -26,6 +27,29 @@ export interface WritePreconditions {
 const streamRef = { group: imageStreamsInfo.group, resource: 'imagestream', kind: imageStreamsInfo.kind };
 const maxAttempts = 10;
 const noStatus: TagStatusState = { tops: new Map(), conditions: new Map() };
+
+/** An update refused by a LimitRange: the stream as the import read it, and the tags it added to the status. */
+interface LimitRefusal {
+  resourceVersion: string;
+  nextGeneration: number;
+  tags: string[];
+}
+
+/** library-go quotautil.IsErrorLimitExceeded: a Forbidden or Invalid error about a LimitRange maximum. */
+function isLimitExceeded(e: unknown): e is ApiError {
+  return e instanceof ApiError && (e.reason === 'Forbidden' || e.reason === 'Invalid') && e.message.toLowerCase().includes('exceeds the maximum limit');
+}
+
+/** Tags the plan gives a status entry (an event, or conditions) that had none (no history, no conditions). */
+function newStatusTags(writes: StatusWrite[], state: TagStatusState): string[] {
+  const tags = new Set<string>();
+  for (const w of writes) {
+    if (w.kind === 'conditions' && w.conditions.length === 0) continue;
+    if (state.tops.has(w.tag) || (state.conditions.get(w.tag)?.length ?? 0) > 0) continue;
+    tags.add(w.tag);
+  }
+  return [...tags];
+}
 
 /**
  * Writes import results into a stream as openshift's ImageStreamImport REST does, in one write
@@ -57,12 +81,13 @@ export class StreamImportWriter {
   async write(namespace: string, name: string, imports: TagImport[], pre: WritePreconditions, options: WriteOptions): Promise<ImageStream> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const exists = await this.streams.storage.get(this.db, namespace, name);
+      const refusal: { value?: LimitRefusal } = {};
       try {
         if (!exists) return await this.create(namespace, name, imports, pre, options);
         return await this.streams.mutate(
           namespace,
           name,
-          (current, tx) => this.update(current, tx, imports, pre),
+          (current, tx) => this.update(current, tx, imports, pre, refusal),
           async (tx, stored) => {
             await this.streams.decorate(tx, [stored]);
             return { kind: imageStreamsInfo.kind, apiVersion: `${imageStreamsInfo.group}/${imageStreamsInfo.version}`, ...stored };
@@ -70,6 +95,7 @@ export class StreamImportWriter {
           options,
         );
       } catch (e) {
+        if (refusal.value && isLimitExceeded(e) && !options.dryRun) await this.recordLimitRefusal(namespace, name, refusal.value, e, options);
         // Created or deleted by someone else meanwhile: look again.
         const race = e instanceof ApiError && e.details?.kind === 'imagestreams' && (e.reason === 'AlreadyExists' || e.reason === 'NotFound');
         if (!race) throw quotaRefusalFor(e, { ref: { group: imageStreamsInfo.group, resource: 'imagestreamimports' }, name });
@@ -94,7 +120,33 @@ export class StreamImportWriter {
     return created.body as ImageStream;
   }
 
-  private async update(current: ImageStream, tx: Queryable, imports: TagImport[], pre: WritePreconditions): Promise<Mutation<ImageStream>> {
+  /**
+   * rest.go recordLimitExceededStatus: a refused import still leaves ImportSuccess=False (the
+   * refusal's reason and message, the import's generation) on each tag it added to the status,
+   * written onto the stream as the import read it (spec and other tags unchanged). Upstream's
+   * update of that stream fails if it moved on meanwhile, and a failure is only logged: so here.
+   */
+  private async recordLimitRefusal(namespace: string, name: string, refusal: LimitRefusal, error: ApiError, options: WriteOptions): Promise<void> {
+    if (refusal.tags.length === 0) return;
+    const condition = importFailedCondition({ metadata: {}, status: 'Failure', reason: error.reason, message: error.message }, refusal.nextGeneration, nowTimestamp());
+    try {
+      await this.streams.mutate(
+        namespace,
+        name,
+        async (current, tx) => {
+          if (current.metadata.resourceVersion !== refusal.resourceVersion) return { next: current };
+          for (const tag of refusal.tags) await this.setConditions(tx, current.metadata.uid!, tag, [condition]);
+          return { next: current, touched: true };
+        },
+        async () => undefined,
+        serverWriteOptions(options),
+      );
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+    }
+  }
+
+  private async update(current: ImageStream, tx: Queryable, imports: TagImport[], pre: WritePreconditions, refusal: { value?: LimitRefusal }): Promise<Mutation<ImageStream>> {
     const name = current.metadata.name!;
     if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
       throw ApiError.conflict(streamRef, name, `the image stream was updated from "${pre.resourceVersion}" to "${current.metadata.resourceVersion}"`);
@@ -105,8 +157,11 @@ export class StreamImportWriter {
     const names = [...new Set(wanted.map((i) => i.tag))];
     const state = { tops: await this.history.current(tx, uid, names), conditions: await this.conditionsOf(tx, uid, names) };
     const oldSpec = this.allowedRegistries ? specRepositories(current) : new Set<string>();
+    const read = { resourceVersion: current.metadata.resourceVersion!, nextGeneration: (current.metadata.generation ?? 0) + 1 };
     const plan = planStreamImport(current, wanted, state, nowTimestamp());
     if (this.allowedRegistries) await refuseImportRegistries(tx, this.history, this.allowedRegistries, { uid, oldSpec, plan, imported: names });
+    // Kept for a LimitRange refusal, here or in the store's own check of the spec that follows.
+    refusal.value = { ...read, tags: newStatusTags(plan.writes, state) };
     await this.admit(tx, uid, current, plan.next, plan.writes);
     const origin = { namespace: current.metadata.namespace!, stream: name, cause: 'import' };
     let touched = await this.writeStatus(tx, uid, origin, plan.writes);
