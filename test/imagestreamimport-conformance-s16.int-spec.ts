@@ -281,6 +281,21 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       expect(specTag(s, 'v2').from).toEqual({ kind: 'DockerImage', name: `${repo}:v2` });
     });
 
+    // importer.go importImages groups the entries by repository: the first entry naming a
+    // repository decides whether the whole repository is read insecurely; each spec tag keeps its own policy.
+    it('entries of one repository are read as insecure as the first of them says', async () => {
+      const repo = `${host()}/${NS}/app`;
+      const secure = { importPolicy: {} };
+      const res = await images('insecure-first', [entry(`${repo}:v1`, 'a'), entry(`${repo}:v2`, 'b', secure)], false);
+      expect(res.body.status.images.map((i: any) => i.status.status)).toEqual(['Success', 'Success']);
+      const written = await images('insecure-first', [entry(`${repo}:v1`, 'a'), entry(`${repo}:v2`, 'b', secure)]);
+      expect(specTag(written.body.status.import, 'b').importPolicy).toEqual({ importMode: 'Legacy' });
+      expect(statusTag(written.body.status.import, 'b').items[0].image).toBe(two.manifestDigest);
+      const reversed = await images('insecure-first', [entry(`${repo}:v2`, 'b', secure), entry(`${repo}:v1`, 'a')], false);
+      expect(reversed.body.status.images.map((i: any) => i.status.reason)).toEqual(['InternalError', 'InternalError']);
+      expect(reversed.body.status.images[1].status.message).toBe(`Internal error occurred: ${repo}:v1: Get "https://${host()}/v2/": http: server gave HTTP response to HTTPS client`);
+    });
+
     it('importPolicy.scheduled from the request lands on the spec tag', async () => {
       const res = await images('sched', [entry(`${host()}/${NS}/app:v1`, 'v1', { importPolicy: { insecure: true, scheduled: true } })]);
       expect(specTag(res.body.status.import, 'v1').importPolicy).toEqual({ insecure: true, scheduled: true, importMode: 'Legacy' });

@@ -64,14 +64,20 @@ function sourceOf(name: string): { tag?: string; shown: string } {
 /** Images spec.images entries found by tag in one request, by foundKey (upstream importer's per-request cache). */
 type FoundByTag = Map<string, Image>;
 
-/** Registry host, repository path, tag and import mode of a lookup by tag (upstream's manifestKey); null for an unusable name. */
-function foundKey(name: string, tag: string, mode: ImportMode): string | null {
+/** Registry host and repository path of a name (upstream's repositoryKey); null for an unusable name. */
+function repositoryKey(name: string): string | null {
   try {
     const target = importTargetOf(name);
-    return JSON.stringify([target.host, target.repository, tag, mode]);
+    return JSON.stringify([target.host, target.repository]);
   } catch {
     return null;
   }
+}
+
+/** Repository, tag and import mode of a lookup by tag (upstream's manifestKey); null for an unusable name. */
+function foundKey(name: string, tag: string, mode: ImportMode): string | null {
+  const where = repositoryKey(name);
+  return where === null ? null : JSON.stringify([where, tag, mode]);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
@@ -123,6 +129,13 @@ export class RemoteImporter {
       const out: Omit<ImageStreamImportStatus, 'import'> = {};
       const images = isi.spec.images ?? [];
       const found: FoundByTag = new Map();
+      // Upstream importImages reads the entries repository by repository: the first entry naming
+      // a repository decides whether all of it is read insecurely (each spec tag keeps its own policy).
+      const insecureOf = new Map<string, boolean>();
+      for (const spec of images) {
+        const where = repositoryKey(spec.from.name!);
+        if (where && !insecureOf.has(where)) insecureOf.set(where, this.insecure(spec.importPolicy));
+      }
       if (images.length) {
         out.images = await mapLimited(images, this.config.fetchConcurrency, async (spec) => {
           // status.images[].tag is where the image was found (upstream importer), not where it goes.
@@ -130,7 +143,7 @@ export class RemoteImporter {
           const target = source.tag === undefined ? undefined : (stream?.spec.tags?.find((t) => t.name === (spec.to?.name ?? source.tag))?.annotations ?? {});
           const fetch: Fetch = {
             name: spec.from.name!,
-            insecure: this.insecure(spec.importPolicy),
+            insecure: insecureOf.get(repositoryKey(spec.from.name!) ?? '') ?? this.insecure(spec.importPolicy),
             mode: this.mode(spec.importPolicy),
             // Upstream reads the target tag's prefer-arch/os only for a reference by tag; a digest gets the server's.
             platform: target === undefined ? serverPlatform() : this.platform(target),
