@@ -180,6 +180,26 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       });
     });
 
+    it('importMode of a repository import: PreserveOriginal keeps each list with its children, Legacy one platform', async () => {
+      const repo = `${host()}/${NS}/multi`;
+      const [amd, arm] = multi.images as [BuiltImage, BuiltImage];
+      const preserved = await repository('multi-repo', repo, { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } });
+      expect(preserved.status).toBe(201);
+      const [entry] = preserved.body.status.repository.images;
+      expect(entry).toMatchObject({ tag: 'v1', image: { metadata: { name: multi.indexDigest }, dockerImageReference: `${repo}@${multi.indexDigest}` } });
+      expect(entry.manifests.map((m: any) => [m.metadata.name, m.dockerImageReference])).toEqual([
+        [amd.manifestDigest, `${repo}@${amd.manifestDigest}`],
+        [arm.manifestDigest, `${repo}@${arm.manifestDigest}`],
+      ]);
+      const s = preserved.body.status.import;
+      expect(specTag(s, 'v1').importPolicy).toEqual({ insecure: true, importMode: 'PreserveOriginal' });
+      expect(statusTag(s, 'v1').items[0].image).toBe(multi.indexDigest);
+      for (const d of [amd.manifestDigest, arm.manifestDigest]) expect((await call('GET', `${api.base}/images/${d}`)).status).toBe(200);
+      const legacy = await repository('multi-repo', repo, {}, false);
+      expect(legacy.body.status.repository.images[0]).toMatchObject({ tag: 'v1', image: { metadata: { name: amd.manifestDigest }, dockerImageReference: `${repo}@${amd.manifestDigest}` } });
+      expect(legacy.body.status.repository.images[0].manifests).toBeUndefined();
+    });
+
     it('includeManifest: the raw manifest for a lookup, none once written', async () => {
       const repo = `${host()}/${NS}/app`;
       const lookup = await repository('manifests', repo, { includeManifest: true }, false);
@@ -294,6 +314,34 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       const reversed = await images('insecure-first', [entry(`${repo}:v2`, 'b', secure), entry(`${repo}:v1`, 'a')], false);
       expect(reversed.body.status.images.map((i: any) => i.status.reason)).toEqual(['InternalError', 'InternalError']);
       expect(reversed.body.status.images[1].status.message).toBe(`Internal error occurred: ${repo}:v1: Get "https://${host()}/v2/": http: server gave HTTP response to HTTPS client`);
+    });
+
+    it('a stale metadata.resourceVersion: 409 Conflict on imagestream (singular), as rest.go words it', async () => {
+      const current = (await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, { metadata: { name: 'stale' }, spec: {} })).body;
+      const res = await post({ metadata: { name: 'stale', resourceVersion: '999999' }, spec: { import: true, images: [entry(`${host()}/${NS}/app:v2`, 'v2')] } });
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Operation cannot be fulfilled on imagestream.image.openshift.io "stale": the image stream was updated from "999999" to "${current.metadata.resourceVersion}"`,
+        reason: 'Conflict',
+        details: { name: 'stale', group: 'image.openshift.io', kind: 'imagestream' },
+        code: 409,
+      });
+    });
+
+    it('a reference by tag and digest reads the digest and writes the tag it names', async () => {
+      const ref = `${host()}/${NS}/app:v1@${two.manifestDigest}`;
+      const res = await images('tag-and-digest', [entry(ref)]);
+      expect(res.status).toBe(201);
+      expect(res.body.spec.images[0].to).toEqual({ name: 'v1' });
+      expect(res.body.status.images[0].tag).toBeUndefined();
+      expect(res.body.status.images[0].image).toMatchObject({ metadata: { name: two.manifestDigest }, dockerImageReference: `${host()}/${NS}/app@${two.manifestDigest}` });
+      const s = res.body.status.import;
+      expect(specTag(s, 'v1').from).toEqual({ kind: 'DockerImage', name: ref });
+      expect(statusTag(s, 'v1').items[0]).toMatchObject({ image: two.manifestDigest, dockerImageReference: `${host()}/${NS}/app@${two.manifestDigest}` });
     });
 
     it('importPolicy.scheduled from the request lands on the spec tag', async () => {
