@@ -366,6 +366,46 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       );
       expect((await stream('bad')).status).toBe(404);
     });
+
+    // ValidateImageStreamImport ends with ValidateObjectMeta(&isi.ObjectMeta, true, ValidateImageStreamName, ...).
+    it('validation: the import\'s own metadata (generateName makes no name; labels, annotations, finalizers, owners)', async () => {
+      const images = [entry(`${host()}/${NS}/app:v1`, 'v1')];
+      const generated = await post({ metadata: { generateName: 'gen-' }, spec: { import: true, images } });
+      expect(generated.status).toBe(422);
+      // NewInvalid with the empty name: the message quotes it, details omit it (omitempty).
+      expect(generated.body.details.name).toBeUndefined();
+      expect(generated.body.message).toMatch(/^ImageStreamImport\.image\.openshift\.io "" is invalid: \[metadata\.generateName: /);
+      expect(generated.body.details.causes).toEqual([
+        { reason: 'FieldValueInvalid', field: 'metadata.generateName', message: 'Invalid value: "gen-": must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"' },
+        { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+      const meta = await post({
+        metadata: { name: 'meta', labels: { 'bad key!': 'x' }, annotations: { 'a/b/c': 'y' }, finalizers: ['Bad Finalizer'], ownerReferences: [{ apiVersion: 'v1', kind: 'Pod' }] },
+        spec: { import: false, images },
+      });
+      expect(meta.status).toBe(422);
+      expect(meta.body.details.causes.map((c: any) => c.field)).toEqual([
+        'metadata.labels',
+        'metadata.annotations',
+        'metadata.ownerReferences.name',
+        'metadata.ownerReferences.uid',
+        'metadata.finalizers',
+      ]);
+      expect((await stream('meta')).status).toBe(404);
+    });
+
+    it('a name whose \'namespace/name\' is over 255 characters is the stream\'s rule: a lookup answers, an import is refused on the stream', async () => {
+      const name = 'a'.repeat(256 - NS.length - 1);
+      const lookup = await images(name, [entry(`${host()}/${NS}/app:v1`, 'v1')], false);
+      expect(lookup.status).toBe(201);
+      expect(lookup.body.status.images[0].status.status).toBe('Success');
+      const written = await images(name, [entry(`${host()}/${NS}/app:v1`, 'v1')]);
+      expect(written.status).toBe(422);
+      expect(written.body).toMatchObject({ reason: 'Invalid', details: { kind: 'ImageStream', name } });
+      expect(written.body.details.causes).toEqual([
+        { reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": 'namespace/name' cannot be longer than 255 characters` },
+      ]);
+    });
   });
 
   // rest.go Create: when the stream write fails on a LimitRange (quotautil.IsErrorLimitExceeded),

@@ -7,6 +7,16 @@ const streamNamePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const fromKinds = ['DockerImage', 'ImageStreamImage', 'ImageStreamTag'];
 const importModes = ['', 'Legacy', 'PreserveOriginal'];
 
+/**
+ * openshift ValidateImageStreamName as ValidateObjectMeta runs it: path-segment problems first,
+ * and then only those, else the repository-name pattern (a generateName prefix too, as upstream).
+ */
+export function validateImageStreamNameOnly(name: string, field = 'metadata.name', prefix = false): FieldError[] {
+  const pathSegment = validatePathSegmentName(name, field, prefix);
+  if (pathSegment.length) return pathSegment;
+  return streamNamePattern.test(name) ? [] : [fieldErr.invalid(field, name, `must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"`)];
+}
+
 export function validateImageStreamName(namespace: string, name: string): FieldError[] {
   // As upstream's ValidateImageStreamName: path-segment problems first, and then only those.
   const pathSegment = validatePathSegmentName(name);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, checkNamespaceOnCreate, decodeTypedBody, generateName, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, checkNamespaceOnCreate, decodeTypedBody, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
@@ -44,9 +44,9 @@ export class ImageStreamImportHandler implements ResourceHandler {
   async run(namespace: string, isi: ImageStreamImport, options: WriteOptions, select?: WritePreconditions['select']): Promise<ImageStreamImport> {
     const input = { resourceVersion: isi.metadata.resourceVersion, uid: isi.metadata.uid };
     delete isi.status;
-    // rest.BeforeCreate runs first upstream: generateName gives the name (of the stream imported into).
-    const prefix = isi.metadata.generateName;
-    if (!isi.metadata.name && typeof prefix === 'string' && prefix !== '') isi.metadata.name = generateName(prefix);
+    // No name is made from generateName: upstream's REST Create calls rest.BeforeCreate itself (no
+    // generic store), and the ImageStreamImport strategy's GenerateName is "" (older apiservers
+    // answer 422 name required, which we keep; current ones 500 "metadata.name was not generated").
     defaultImageStreamImport(isi, this.config.defaultImportMode);
     const errors = validateImageStreamImport(namespace, isi, this.config.maxImages);
     if (errors.length) throw ApiError.invalid(refOf(this.info), isi.metadata.name ?? '', errors);

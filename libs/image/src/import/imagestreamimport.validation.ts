@@ -1,5 +1,13 @@
-import { type FieldError, fieldErr, validateNamespaceName } from '@app/api-machinery';
-import { validateImageStreamName } from '../imagestream/imagestream.validation';
+import {
+  type FieldError,
+  fieldErr,
+  validateAnnotations,
+  validateFinalizers,
+  validateLabels,
+  validateNamespaceName,
+  validateOwnerReferences,
+} from '@app/api-machinery';
+import { validateImageStreamNameOnly } from '../imagestream/imagestream.validation';
 import { parseDockerImageReference, ReferenceError } from '../reference/docker-reference';
 import type { ImageStreamImport } from './imagestreamimport.types';
 
@@ -139,10 +147,18 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
       errors.push(fieldErr.invalid('spec.images', 'null', 'you must specify at least one image or a repository import'));
     }
   }
-  const name = isi.metadata.name ?? '';
+  // ValidateObjectMeta(isi.ObjectMeta, true, ValidateImageStreamName): no 'namespace/name' length
+  // here (that is the stream's own rule, met when an import writes it).
+  const meta = isi.metadata;
+  if (typeof meta.generateName === 'string' && meta.generateName !== '') {
+    errors.push(...validateImageStreamNameOnly(meta.generateName, 'metadata.generateName', true));
+  }
+  const name = meta.name ?? '';
   if (!name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
-  else errors.push(...validateImageStreamName(namespace, name));
+  else errors.push(...validateImageStreamNameOnly(name));
   if (!namespace) errors.push(fieldErr.required('metadata.namespace'));
   else errors.push(...validateNamespaceName(namespace));
+  errors.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations));
+  errors.push(...validateOwnerReferences((meta as Record<string, unknown>)['ownerReferences']), ...validateFinalizers(meta.finalizers));
   return errors;
 }
