@@ -489,6 +489,40 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       worker = await bootstrapWorker(config);
     });
 
+    it('a spec tag whose import the stream\'s LimitRange refuses ends with that refusal as its condition, and is not retried', async () => {
+      const ns = 'isi-s16-bg-limited';
+      const streams = `${api.base}/namespaces/${ns}/imagestreams`;
+      const created = await call('POST', streams, { metadata: { name: 'bg' }, spec: { tags: [{ name: 'a', from: { kind: 'DockerImage', name: `${host()}/${NS}/app:v1` }, importPolicy: { insecure: true } }] } });
+      expect(created.status).toBe(201);
+      await waitFor('a imported', async () => statusTag((await call('GET', `${streams}/bg`)).body, 'a')?.items?.length);
+      expect((await call('POST', `${api.url}/api/v1/namespaces/${ns}/limitranges`, { metadata: { name: 'one' }, spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '1' } }] } })).status).toBe(201);
+      // The worker learns of new LimitRanges within a second (README, Quota and limits).
+      await new Promise((r) => setTimeout(r, 1200));
+      const put = await call('PUT', `${api.base}/namespaces/${ns}/imagestreamtags/bg:b`, { metadata: { name: 'bg:b' }, tag: { from: { kind: 'DockerImage', name: `${host()}/${NS}/app:v2` }, importPolicy: { insecure: true } } });
+      expect(put.status).toBe(201);
+      const s = await waitFor('b refused', async () => {
+        const got = (await call('GET', `${streams}/bg`)).body;
+        return statusTag(got, 'b')?.conditions?.length ? got : null;
+      }, 8000);
+      expect(statusTag(s, 'b')).toEqual({
+        tag: 'b',
+        items: null,
+        conditions: [
+          {
+            type: 'ImportSuccess',
+            status: 'False',
+            reason: 'Invalid',
+            message: 'ImageStream.image.openshift.io "bg" is invalid: []: Internal error: ImageStream.image.openshift.io "bg" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (2 > 1)',
+            generation: specTag(s, 'b').generation + 1,
+            lastTransitionTime: expect.any(String),
+          },
+        ],
+      });
+      // The condition's generation is past the spec tag's: nothing asks for the import again.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await call('GET', `${streams}/bg`)).body.metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+    });
+
     it('importMode of the spec tag: PreserveOriginal records the list, Legacy one platform', async () => {
       const repo = `${host()}/${NS}/multi`;
       const created = await call('POST', `${api.base}/namespaces/${NS}/imagestreams`, {
