@@ -273,6 +273,40 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       expect(specTag(s, 'preserved').importPolicy).toEqual({ insecure: true, importMode: 'PreserveOriginal' });
     });
 
+    it('an index with an attestation-like unknown/unknown entry: Legacy still takes linux/amd64, PreserveOriginal imports every entry', async () => {
+      const attested = await layout.addIndex('attested', [
+        { seed: 's16-att', architecture: 'unknown', os: 'unknown' },
+        { seed: 's16-att', architecture: 'amd64' },
+      ]);
+      const repo = `${host()}/${NS}/attested`;
+      await skopeoCopy(layout.dir, 'attested', `${repo}:v1`, { all: true });
+      const [unknown, amd] = attested.images as [BuiltImage, BuiltImage];
+      const res = await images('attested', [entry(`${repo}:v1`, 'legacy'), entry(`${repo}:v1`, 'all', { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } })], false);
+      expect(res.body.status.images[0].image.metadata.name).toBe(amd.manifestDigest);
+      expect(res.body.status.images[1].image.dockerImageManifests.map((m: any) => [m.architecture, m.os])).toEqual([['unknown', 'unknown'], ['amd64', 'linux']]);
+      expect(res.body.status.images[1].manifests.map((m: any) => [m.metadata.name, m.dockerImageMetadata.Architecture])).toEqual([
+        [unknown.manifestDigest, 'unknown'],
+        [amd.manifestDigest, 'amd64'],
+      ]);
+    });
+
+    it('a Docker manifest list (skopeo --format v2s2): the same, with Docker media types', async () => {
+      const repo = `${host()}/${NS}/dockerlist`;
+      await skopeoCopy(layout.dir, 'multi', `${repo}:v1`, { all: true, format: 'v2s2' });
+      const res = await images('dockerlist', [entry(`${repo}:v1`, 'legacy'), entry(`${repo}:v1`, 'all', { importPolicy: { insecure: true, importMode: 'PreserveOriginal' } })]);
+      expect(res.status).toBe(201);
+      const [legacy, all] = res.body.status.images;
+      expect(legacy.image).toMatchObject({ dockerImageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json', dockerImageMetadata: { Architecture: 'amd64' } });
+      expect(all.image.dockerImageManifestMediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+      expect(all.image.dockerImageManifests.map((m: any) => [m.mediaType, m.architecture, m.variant])).toEqual([
+        ['application/vnd.docker.distribution.manifest.v2+json', 'amd64', undefined],
+        ['application/vnd.docker.distribution.manifest.v2+json', 'arm64', 'v8'],
+      ]);
+      expect(all.manifests.map((m: any) => m.metadata.name)).toEqual(all.image.dockerImageManifests.map((m: any) => m.digest));
+      expect(legacy.image.metadata.name).toBe(all.manifests[0].metadata.name);
+      expect(statusTag(res.body.status.import, 'all').items[0].image).toBe(all.image.metadata.name);
+    });
+
     it('`to` names a spec tag that follows another tag: an image it does not show yet makes it a DockerImage tag', async () => {
       const repo = `${host()}/${NS}/app`;
       const first = await images('follows', [entry(`${repo}:v2`, 'v2')]);
