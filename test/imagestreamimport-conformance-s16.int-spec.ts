@@ -526,11 +526,12 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
     it('a spec tag whose import the stream\'s LimitRange refuses ends with that refusal as its condition, and is not retried', async () => {
       const ns = 'isi-s16-bg-limited';
       const streams = `${api.base}/namespaces/${ns}/imagestreams`;
+      // The limit first (one image: a's import is within it): the worker learns of new LimitRanges
+      // within a second (README, Quota and limits), long before b asks for its import.
+      expect((await call('POST', `${api.url}/api/v1/namespaces/${ns}/limitranges`, { metadata: { name: 'one' }, spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '1' } }] } })).status).toBe(201);
       const created = await call('POST', streams, { metadata: { name: 'bg' }, spec: { tags: [{ name: 'a', from: { kind: 'DockerImage', name: `${host()}/${NS}/app:v1` }, importPolicy: { insecure: true } }] } });
       expect(created.status).toBe(201);
       await waitFor('a imported', async () => statusTag((await call('GET', `${streams}/bg`)).body, 'a')?.items?.length);
-      expect((await call('POST', `${api.url}/api/v1/namespaces/${ns}/limitranges`, { metadata: { name: 'one' }, spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '1' } }] } })).status).toBe(201);
-      // The worker learns of new LimitRanges within a second (README, Quota and limits).
       await new Promise((r) => setTimeout(r, 1200));
       const put = await call('PUT', `${api.base}/namespaces/${ns}/imagestreamtags/bg:b`, { metadata: { name: 'bg:b' }, tag: { from: { kind: 'DockerImage', name: `${host()}/${NS}/app:v2` }, importPolicy: { insecure: true } } });
       expect(put.status).toBe(201);
