@@ -378,6 +378,29 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
       expect(statusTag(s, 'v1').items[0]).toMatchObject({ image: two.manifestDigest, dockerImageReference: `${host()}/${NS}/app@${two.manifestDigest}` });
     });
 
+    it('`to` names a spec tag that follows another tag and already shows the image: it keeps following, with the request\'s import policy', async () => {
+      const repo = `${host()}/${NS}/app`;
+      expect((await images('follows-same', [entry(`${repo}:v2`, 'v2')])).status).toBe(201);
+      const put = await call('PUT', `${api.base}/namespaces/${NS}/imagestreamtags/follows-same:latest`, {
+        metadata: { name: 'follows-same:latest' },
+        tag: { from: { kind: 'ImageStreamTag', name: 'v2' } },
+      });
+      expect(put.status).toBe(201);
+      const res = await images('follows-same', [entry(`${repo}:v2`, 'latest')]);
+      expect(res.status).toBe(201);
+      // hasTagChanged is false (same pull spec and image, spec generation not newer): no reset, only importPolicy.
+      const s = res.body.status.import;
+      expect(specTag(s, 'latest')).toMatchObject({ from: { kind: 'ImageStreamTag', name: 'v2' }, importPolicy: { insecure: true, importMode: 'Legacy' } });
+      expect(statusTag(s, 'latest').items).toHaveLength(1);
+      // Scheduled, it is an ImageStreamTag tag the stream's validation refuses to schedule.
+      const scheduled = await images('follows-same', [entry(`${repo}:v2`, 'latest', { importPolicy: { insecure: true, scheduled: true } })]);
+      expect(scheduled.status).toBe(422);
+      expect(scheduled.body.details).toMatchObject({ kind: 'ImageStream', name: 'follows-same' });
+      expect(scheduled.body.details.causes).toEqual([
+        { reason: 'FieldValueInvalid', field: 'spec.tags[latest].importPolicy.scheduled', message: 'Invalid value: true: only tags pointing to Docker repositories may be scheduled for background import' },
+      ]);
+    });
+
     it('importPolicy.scheduled from the request lands on the spec tag', async () => {
       const res = await images('sched', [entry(`${host()}/${NS}/app:v1`, 'v1', { importPolicy: { insecure: true, scheduled: true } })]);
       expect(specTag(res.body.status.import, 'v1').importPolicy).toEqual({ insecure: true, scheduled: true, importMode: 'Legacy' });
