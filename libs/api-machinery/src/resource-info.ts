@@ -25,6 +25,14 @@ export interface ResourceInfo {
   /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */
   atomicFields?: readonly string[];
   /**
+   * The wire form of the kind's Go zero value (what `New()` serialises to: the fields without
+   * omitempty), e.g. an ImageStream's `spec.lookupPolicy.local: false`. kube-apiserver's field
+   * manager compares a created object, and an object first applied to with no managers
+   * (before-first-apply), with that empty object: fields every object has from the start are
+   * nobody's. Default: `{}`.
+   */
+  emptyObject?: Readonly<Record<string, unknown>>;
+  /**
    * A subresource whose bodies are another group's kind (`deployments/scale` serves
    * autoscaling/v1 Scale): discovery and OpenAPI name that kind, as kube-apiserver does.
    */

@@ -49,7 +49,8 @@ export function trackUpdate(
     const given = decodeManagers(requested);
     managers = given && given.length > 0 ? given : (decodeManagers(liveEntries) ?? []);
   }
-  const before = fieldValues(live ?? {}, shapes);
+  // A create compares with the kind's empty object, as kube-apiserver's create handler compares with scope.Creater.New().
+  const before = fieldValues(live ?? shapes.emptyObject ?? {}, shapes);
   const after = fieldValues(next, shapes);
   const changed = changedFields(before, after);
   const removed = removedFields(before, after);
@@ -92,7 +93,9 @@ export function applyConfiguration(
   let managers = decodeManagers(liveEntries) ?? [];
   if (live && managers.length === 0) {
     // Fields written before anyone applied belong to someone: an apply changing them conflicts.
-    managers = [{ manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: writer.apiVersion, time: now, fields: fieldSetOf(liveValues) }];
+    // As skipNonAppliedManager, those are what the live object adds to the kind's empty object.
+    const written = changedFields(fieldValues(shapes.emptyObject ?? {}, shapes), liveValues);
+    if (written.size > 0) managers = [{ manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: writer.apiVersion, time: now, fields: written }];
   }
   const id = managerId({ ...writer, operation: 'Apply' });
   const previous = managers.find((m) => managerId(m) === id);

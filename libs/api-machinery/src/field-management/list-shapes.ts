@@ -18,6 +18,8 @@ export interface ListShapes {
    * main resource's.
    */
   unmanagedTopLevel?: ReadonlySet<string>;
+  /** The kind's empty object (ResourceInfo.emptyObject): the baseline of a create and of before-first-apply. */
+  emptyObject?: Readonly<Record<string, unknown>>;
 }
 
 /** Which endpoint writes: the object itself or its `status` subresource. */
@@ -38,15 +40,20 @@ const metadataShapes = {
 const cache = new WeakMap<Record<string, string>, Map<string, ListShapes>>();
 
 /** A kind's shapes from its strategic-merge keys (`{'spec.tags': 'name'}`), its atomic structs and ObjectMeta's. */
-export function listShapesOf(mergeKeys: ResourceInfo['mergeKeys'], atomicFields: readonly string[] = [], scope: WriteScope = 'main'): ListShapes {
+export function listShapesOf(
+  mergeKeys: ResourceInfo['mergeKeys'],
+  atomicFields: readonly string[] = [],
+  scope: WriteScope = 'main',
+  emptyObject?: ResourceInfo['emptyObject'],
+): ListShapes {
   let byAtomic = cache.get(mergeKeys);
   if (!byAtomic) cache.set(mergeKeys, (byAtomic = new Map()));
-  const key = `${scope}\n${atomicFields.join('\n')}`;
+  const key = `${scope}\n${atomicFields.join('\n')}\n${emptyObject ? JSON.stringify(emptyObject) : ''}`;
   let shapes = byAtomic.get(key);
   if (!shapes) {
     const associative: Record<string, string[]> = { ...metadataShapes.associative };
     for (const [path, k] of Object.entries(mergeKeys)) associative[path] = [k];
-    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields), unmanagedTopLevel: unmanagedTopLevelOf[scope] };
+    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields), unmanagedTopLevel: unmanagedTopLevelOf[scope], emptyObject };
     byAtomic.set(key, shapes);
   }
   return shapes;

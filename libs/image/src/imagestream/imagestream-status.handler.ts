@@ -53,7 +53,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   private readonly importRequests = new ImportRequestsRepository();
   /** Upstream's image stream strategies reset no fields, so a status write owns what it changes, spec included. */
   private readonly shapes: ListShapes = {
-    ...listShapesOf(imageStreamStatusInfo.mergeKeys, imageStreamStatusInfo.atomicFields, 'status'),
+    ...listShapesOf(imageStreamStatusInfo.mergeKeys, imageStreamStatusInfo.atomicFields, 'status', imageStreamStatusInfo.emptyObject),
     unmanagedTopLevel: new Set(['apiVersion', 'kind']),
   };
 

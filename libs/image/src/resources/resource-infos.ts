@@ -42,6 +42,8 @@ export const imageStreamsInfo: ResourceInfo = {
   // openshift/api image/v1: spec.tags and status.tags merge by key; a tag's status conditions carry no
   // patchMergeKey, so a strategic merge patch replaces them whole and server-side apply owns them as one.
   mergeKeys: { 'spec.tags': 'name', 'status.tags': 'tag' },
+  // A new v1.ImageStream as Go serialises it: lookupPolicy.local and status.dockerImageRepository have no omitempty.
+  emptyObject: { spec: { lookupPolicy: { local: false } }, status: { dockerImageRepository: '' } },
 };
 
 export const imageStreamStatusInfo: ResourceInfo = {

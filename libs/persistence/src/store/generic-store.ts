@@ -486,7 +486,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   private shapes(): ListShapes {
-    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main');
+    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main', this.info.emptyObject);
   }
 
   /** A store serving a subresource (`triggers/status`) records its writers as such, as kube-apiserver does. */
