@@ -50,4 +50,51 @@ suite(kubectlFound ? 'kubectl conformance (audit s16)' : 'kubectl conformance (a
       ['before-first-apply', { 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } }],
     ]);
   });
+
+  // openshift-apiserver imagestreamtag/imagetag rest.go hand the patcher a view made afresh (newISTag,
+  // no managedFields); the default field manager's skipNonAppliedManager then gives
+  // before-first-apply every field the view sets (compared with a new v1.ImageStreamTag), so an
+  // apply changing one is a 409 conflict (fieldmanager NewConflictError wording), --force-conflicts
+  // takes it, the same values are shared, and new fields are free.
+  it('apply --server-side of an istag or itag changing a field the view has: 409 conflict with before-first-apply; same values, new tags and --force-conflicts apply', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect((await call('POST', `${api.base}/namespaces/s16/imagestreams`, { metadata: { name: 'views' }, spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: 'quay.io/s16/views:v1' } }] } })).status).toBe(201);
+    const mapped = await call('POST', `${api.base}/namespaces/s16/imagestreammappings`, {
+      metadata: { name: 'views' },
+      tag: 'v1',
+      image: { metadata: { name: digest }, dockerImageReference: `quay.io/s16/views@${digest}` },
+    });
+    expect(mapped.status).toBe(201);
+    const istag = (name: string, from: string) =>
+      `apiVersion: image.openshift.io/v1\nkind: ImageStreamTag\nmetadata: {name: "views:${name}"}\ntag:\n  name: ${name}\n  from: {kind: DockerImage, name: "${from}"}\n`;
+    const itag = (name: string, from: string) =>
+      `apiVersion: image.openshift.io/v1\nkind: ImageTag\nmetadata: {name: "views:${name}"}\nspec:\n  name: ${name}\n  from: {kind: DockerImage, name: "${from}"}\n`;
+    const specFrom = async (tag: string) =>
+      ((await call('GET', `${api.base}/namespaces/s16/imagestreams/views`)).body.spec.tags as { name: string; from: { name: string } }[]).find((t) => t.name === tag)?.from.name;
+
+    // The values the view already has: shared, no conflict.
+    expect(await ws.ok(['apply', '--server-side', '-f', '-'], istag('v1', 'quay.io/s16/views:v1'))).toBe('imagestreamtag.image.openshift.io/views:v1 serverside-applied\n');
+    for (const [kind, config] of [
+      ['istag', istag('v1', 'quay.io/s16/views:v2')],
+      ['itag', itag('v1', 'quay.io/s16/views:v2')],
+    ] as const) {
+      const refused = await ws.run(['apply', '--server-side', '-f', '-'], config);
+      expect({ kind, code: refused.code, first: refused.stderr.split('\n')[0] }).toEqual({
+        kind,
+        code: 1,
+        first: `error: Apply failed with 1 conflict: conflict with "before-first-apply" using image.openshift.io/v1: .${kind === 'istag' ? 'tag' : 'spec'}.from.name`,
+      });
+      expect(await specFrom('v1')).toBe('quay.io/s16/views:v1');
+    }
+    const raw = await call('PATCH', `${api.base}/namespaces/s16/imagestreamtags/views:v1?fieldManager=ci`, istag('v1', 'quay.io/s16/views:v2'), 'application/apply-patch+yaml');
+    expect([raw.status, raw.body.details]).toEqual([
+      409,
+      { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "before-first-apply" using image.openshift.io/v1', field: '.tag.from.name' }] },
+    ]);
+    expect(await ws.ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], itag('v1', 'quay.io/s16/views:v2'))).toBe('imagetag.image.openshift.io/views:v1 serverside-applied\n');
+    expect(await specFrom('v1')).toBe('quay.io/s16/views:v2');
+    // A tag the stream does not have yet: nothing of it is anyone's.
+    expect(await ws.ok(['apply', '--server-side', '-f', '-'], istag('next', 'quay.io/s16/views:v3'))).toBe('imagestreamtag.image.openshift.io/views:next serverside-applied\n');
+    expect(await specFrom('next')).toBe('quay.io/s16/views:v3');
+  });
 });

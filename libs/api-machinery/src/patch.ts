@@ -1,6 +1,7 @@
 import type { Operation } from 'fast-json-patch';
 import { ApiError } from './api-error';
 import { mergeApplied } from './field-management/apply-merge';
+import { applyConfiguration, type Writer } from './field-management/field-manager';
 import { applyJsonPatchOperations, refuseTooManyJsonPatchOperations } from './json-patch-apply';
 import { listShapesOf } from './field-management/list-shapes';
 
@@ -156,11 +157,24 @@ function mergeList(
 const rfc6902Operations = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
 /** Applies a patch document of the given type to a plain JSON object; bad patches are 4xx. */
+/**
+ * Who applies to a view that keeps no ownership (ImageStreamTag, ImageTag), and the view kind's
+ * empty object: kube-apiserver's field manager finds no managers on such a view, so its
+ * before-first-apply manager owns every field the live view sets, and an apply changing one is a
+ * 409 unless forced.
+ */
+export interface ViewApplier {
+  writer: Writer;
+  force: boolean;
+  emptyObject?: Readonly<Record<string, unknown>>;
+}
+
 export function applyPatchDocument(
   type: PatchType,
   current: object,
   patch: unknown,
   mergeKeys: Record<string, string>,
+  applier?: ViewApplier,
 ): object {
   const base = structuredClone(current) as Json;
   switch (type) {
@@ -189,6 +203,11 @@ export function applyPatchDocument(
       // an apply merges the configuration in. Stored kinds apply with ownership (GenericStore).
       if (!isObject(patch)) throw ApiError.badRequest('an apply configuration must be an object');
       const { managedFields: _ignored, ...metadata } = isObject(patch['metadata']) ? patch['metadata'] : {};
+      if (applier) {
+        const shapes = { ...listShapesOf(mergeKeys), emptyObject: applier.emptyObject };
+        const { object } = applyConfiguration(shapes, base as JsonObject, undefined, { ...patch, metadata }, applier.writer, applier.force, new Date().toISOString());
+        return asObject(object as Json);
+      }
       return asObject(mergeApplied(base, { ...patch, metadata }, listShapesOf(mergeKeys)));
     }
   }

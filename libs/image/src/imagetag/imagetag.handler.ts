@@ -19,7 +19,7 @@ import { defaultedSpecTag, newStreamWith, withoutSpecTag, withSpecTag } from '..
 import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-tag-pages';
 import { nameForCreate, parseNewStreamTagName, parseStreamTagName, tagForCreate } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
-import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
+import { decodeViewBody, objectOrNull, viewApplier } from '../tag-views/view-body';
 import { normalizeUpdateMeta } from '../tag-views/view-meta';
 import type { ImageTag } from './imagetag.types';
 import { validateImageTag, validateImageTagUpdate } from './imagetag.validation';
@@ -126,7 +126,7 @@ export class ImageTagHandler implements ResourceHandler {
     return this.write(
       namespace,
       name,
-      (current) => decodeViewBody<ImageTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys), this.info.kind, namespace, name),
+      (current) => decodeViewBody<ImageTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys, viewApplier(this.info, options)), this.info.kind, namespace, name),
       options,
     );
   }

@@ -20,7 +20,7 @@ import { listStreamTagViews, listStreamTagViewsAt } from '../tag-views/stream-ta
 import { nameForCreate, parseNewStreamTagName, parseStreamTagName, tagForCreate } from '../tag-views/stream-tag-names';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
 import type { TagWithImage } from '../tag-views/tag-view.queries';
-import { decodeViewBody, objectOrNull } from '../tag-views/view-body';
+import { decodeViewBody, objectOrNull, viewApplier } from '../tag-views/view-body';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import { prepareImageStreamTagUpdate, validateImageStreamTag, validateImageStreamTagUpdate } from './imagestreamtag.validation';
 import { imageStreamTagView } from './imagestreamtag.view';
@@ -192,7 +192,7 @@ export class ImageStreamTagHandler implements ResourceHandler {
     return this.write(
       namespace,
       name,
-      (current) => decodeViewBody<ImageStreamTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys), this.info.kind, namespace, name),
+      (current) => decodeViewBody<ImageStreamTag>(applyPatchDocument(type, current, patch, this.info.mergeKeys, viewApplier(this.info, options)), this.info.kind, namespace, name),
       options,
     );
   }

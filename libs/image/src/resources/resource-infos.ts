@@ -87,6 +87,8 @@ export const imageStreamTagsInfo: ResourceInfo = {
   namespaced: true,
   verbs: tagViewVerbs,
   shortNames: ['istag'],
+  // A new v1.ImageStreamTag as Go serialises it (tag, generation, lookupPolicy and image have no omitempty).
+  emptyObject: { tag: null, generation: 0, lookupPolicy: { local: false }, image: { metadata: { creationTimestamp: null } } },
 };
 
 export const imageTagsInfo: ResourceInfo = {
@@ -98,6 +100,8 @@ export const imageTagsInfo: ResourceInfo = {
   namespaced: true,
   verbs: tagViewVerbs,
   shortNames: ['itag'],
+  // A new v1.ImageTag as Go serialises it (spec, status and image are pointers without omitempty).
+  emptyObject: { spec: null, status: null, image: null },
 };
 
 export const imageStreamImagesInfo: ResourceInfo = {

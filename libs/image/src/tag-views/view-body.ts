@@ -1,4 +1,22 @@
-import { ApiError, checkNameAgainstUrl, checkNamespaceOnCreate, decodeTypedBody, type ApiObject } from '@app/api-machinery';
+import {
+  ApiError,
+  apiVersionOf,
+  checkNameAgainstUrl,
+  checkNamespaceOnCreate,
+  decodeTypedBody,
+  type ApiObject,
+  type ResourceInfo,
+  type ViewApplier,
+  type WriteOptions,
+} from '@app/api-machinery';
+
+/**
+ * Who applies to a tag view (server-side apply): the request's field manager, speaking the view's
+ * apiVersion, with its force flag; the view's empty object is what before-first-apply compares with.
+ */
+export function viewApplier(info: ResourceInfo, options: WriteOptions): ViewApplier {
+  return { writer: { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(info) }, force: options.force === true, emptyObject: info.emptyObject };
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
