@@ -97,4 +97,20 @@ suite(kubectlFound ? 'kubectl conformance (audit s16)' : 'kubectl conformance (a
     expect(await ws.ok(['apply', '--server-side', '-f', '-'], istag('next', 'quay.io/s16/views:v3'))).toBe('imagestreamtag.image.openshift.io/views:next serverside-applied\n');
     expect(await specFrom('next')).toBe('quay.io/s16/views:v3');
   });
+
+  // apimachinery managedfields encodeManagedFields → sortEncodedManagedFields: by operation, time
+  // (seconds), manager, then apiVersion, then subresource.
+  it('managedFields of one manager at one time are ordered by apiVersion, then subresource (kubectl replace -f with managedFields given)', async () => {
+    await ws.ok(['create', '-f', '-'], stream('order').replace('{name: order}', '{name: order, labels: {a: "1", b: "2", c: "3"}}'));
+    const entry = (label: string, extra: string) =>
+      `  - {manager: m, operation: Update, time: "2026-01-01T00:00:00Z", fieldsType: FieldsV1, fieldsV1: {"f:metadata": {"f:labels": {"f:${label}": {}}}}, ${extra}}\n`;
+    const file = `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: order\n  labels: {a: "1", b: "2", c: "3"}\n  managedFields:\n${entry('a', 'apiVersion: image.openshift.io/v1, subresource: status')}${entry('b', 'apiVersion: image.openshift.io/v1')}${entry('c', 'apiVersion: image.openshift.io/v1beta1')}`;
+    expect(await ws.ok(['replace', '-f', '-'], file)).toBe('imagestream.image.openshift.io/order replaced\n');
+    const order = await ws.ok(['get', 'is', 'order', '-o', 'jsonpath={range .metadata.managedFields[*]}{.apiVersion}/{.subresource}/{.fieldsV1}{"\\n"}{end}']);
+    expect(order.trim().split('\n')).toEqual([
+      'image.openshift.io/v1//{"f:metadata":{"f:labels":{"f:b":{}}}}',
+      'image.openshift.io/v1/status/{"f:metadata":{"f:labels":{"f:a":{}}}}',
+      'image.openshift.io/v1beta1//{"f:metadata":{"f:labels":{"f:c":{}}}}',
+    ]);
+  });
 });

@@ -115,12 +115,16 @@ export function decodeManagers(entries: unknown): Manager[] | undefined {
 /** Go's string order (bytes), not the locale's. */
 export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Wire order as kube-apiserver sorts them: appliers first, then by time, then by name. */
+/** Wire order as kube-apiserver sorts them (sortEncodedManagedFields): appliers first, then by time, name, apiVersion and subresource. */
 export function encodeManagers(managers: Manager[]): ManagedFieldsEntry[] {
   const kept = managers.filter((m) => m.fields.size > 0);
   kept.sort(
     (a, b) =>
-      (a.operation === b.operation ? 0 : a.operation === 'Apply' ? -1 : 1) || byteOrder(a.time ?? '', b.time ?? '') || byteOrder(a.manager, b.manager),
+      (a.operation === b.operation ? 0 : a.operation === 'Apply' ? -1 : 1) ||
+      byteOrder(a.time ?? '', b.time ?? '') ||
+      byteOrder(a.manager, b.manager) ||
+      byteOrder(a.apiVersion, b.apiVersion) ||
+      byteOrder(a.subresource ?? '', b.subresource ?? ''),
   );
   return kept.map((m) => ({
     manager: m.manager,
