@@ -387,12 +387,20 @@ describe('triggers.imagestreamd.io API', () => {
       target: {
         kind: 'Webhook',
         name: 'hook',
+        // fieldPath names containers too; the two are not given together (422).
         containerNames: ['app'],
-        fieldPath: 'spec.template.spec.containers[?(@.name=="app")].image',
       },
       delivery: { url: `${rx.url}/ok`, secretRef: { name: 'hook-key' }, headers: { 'X-Team': 'web' } },
       paused: false,
     };
+    const both = await call('POST', `${trg()}/triggers`, {
+      metadata: { name: 'both' },
+      spec: { ...full, target: { ...full.target, fieldPath: 'spec.template.spec.containers[?(@.name=="app")].image' } },
+    });
+    expect(both.status).toBe(422);
+    expect(both.body.details.causes).toEqual([
+      { reason: 'FieldValueForbidden', message: 'Forbidden: may not be set together with spec.target.fieldPath', field: 'spec.target.containerNames' },
+    ]);
     const strict = await call('POST', `${trg()}/triggers?fieldValidation=Strict`, {
       metadata: { name: 'full' },
       spec: { ...full, bogus: 1 },
