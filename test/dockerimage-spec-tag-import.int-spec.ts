@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { call, testConfig, watchEvents } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
+import { waitFor } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -14,18 +15,6 @@ if (skipReason) console.warn(`DockerImage spec tag import tests skipped: ${skipR
 
 const NS = 'bgimport';
 const INTERNAL = 'registry.internal:5000';
-
-/** Polls until `probe` returns something truthy. */
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await probe();
-    if (last) return last as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Spec tags with a DockerImage source are imported by the worker (api + worker + real registry). */
 describeRegistry('background import of DockerImage spec tags', () => {

@@ -3,23 +3,12 @@ import type { AppConfig } from '@app/config';
 import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
+import { waitFor } from './support/poll';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { type BuiltImage, type BuiltIndex, describeWithRegistry, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 
 const NS = 'isi-s16';
 const checkAnnotation = 'openshift.io/image.dockerRepositoryCheck';
-
-/** Polls until `probe` returns something truthy. */
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await probe();
-    if (last) return last as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Black-box conformance of ImageStreamImport and DockerImage spec-tag imports against

@@ -11,3 +11,15 @@ export async function pollUntil<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls every 100 ms until `probe` returns something truthy, and returns it; throws after `timeoutMs`, naming `what` and the last value. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await probe();
+    if (last) return last as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
