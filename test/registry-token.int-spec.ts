@@ -152,8 +152,6 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
   });
 
   it.each([
-    ['a scope without actions', `service=${SERVICE}&scope=repository`],
-    ['a scope with no name', `service=${SERVICE}&scope=repository::pull`],
     ['another service', 'service=elsewhere&scope=repository:myproject/app:pull'],
     ['more than 256 scopes', `service=${SERVICE}&${Array.from({ length: 257 }, (_, i) => `scope=repository:myproject/a${i}:pull`).join('&')}`],
     ['a scope over 1024 characters', `service=${SERVICE}&scope=repository:myproject/${'a'.repeat(1024)}:pull`],

@@ -16,7 +16,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 /**
  * `GET /registry/token`: the `auth.token.realm` of a CNCF distribution registry (Docker registry
  * v2 token authentication). 200 `{token, access_token, expires_in, issued_at}`; 401 with a Basic
- * challenge for credentials that are not a user's; 400 for a malformed scope or another service.
+ * challenge for credentials that are not a user's; 400 for another service or a request over the scope limits (a malformed scope is left out).
  * Off (404) unless REGISTRY_TOKEN_KEY_FILE is set.
  */
 @Controller('registry')

@@ -17,6 +17,18 @@ describe('grantedScope', () => {
   });
 });
 
+describe('parseScopes', () => {
+  it('leaves out a scope that is not type[(class)]:name:actions, keeping the others (as distribution reference token server)', () => {
+    const malformed = ['repository', 'repository::pull', 'Repository:a/b:pull', ':a/b:pull', 'repository:a/b', 'repo(Plugin):a/b:pull'];
+    expect(parseScopes([...malformed, 'repository:a/b:pull'])).toEqual([{ type: 'repository', name: 'a/b', actions: ['pull'] }]);
+    expect(parseScopes([malformed.join(' ')])).toEqual([]);
+  });
+
+  it(`counts a left-out scope against the ${MAX_SCOPES} limit`, () => {
+    expect(() => parseScopes([...Array.from({ length: MAX_SCOPES }, () => 'repository'), 'repository:a/b:pull'])).toThrow(ScopeError);
+  });
+});
+
 describe('parseScopes limits', () => {
   it(`takes up to ${MAX_SCOPES} scopes, across parameters; one more is a ScopeError`, () => {
     const scopes = Array.from({ length: MAX_SCOPES }, (_, i) => `repository:demo/app${i}:pull`);

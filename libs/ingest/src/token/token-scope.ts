@@ -7,7 +7,7 @@ export interface TokenAccess {
   actions: string[];
 }
 
-/** A scope the client sent that is not `type[(class)]:name:actions`. */
+/** A token request over this server's limits (too many scopes, or one too long): 400. */
 export class ScopeError extends Error {}
 
 const TYPE = /^([a-z0-9]+)(?:\(([a-z0-9]+)\))?$/;
@@ -28,20 +28,25 @@ export const MAX_SCOPE_LENGTH = 1024;
  * hold several scopes separated by spaces; in each, the type (with an optional `(class)`) comes
  * first and the comma-separated actions last, and the name is everything in between (it may
  * itself hold colons, e.g. a registry host with a port). Repeated scopes are kept as sent.
+ * A scope that is not `type[(class)]:name:actions` is left out, not an error: distribution's
+ * reference token server (contrib/token-server, ResolveScopeSpecifiers) ignores a malformed scope
+ * specifier and answers the others, and the token spec makes a refusal no error of the token
+ * server's (the registry answers `insufficient_scope`). It still counts against MAX_SCOPES.
  */
 export function parseScopes(params: string[]): TokenAccess[] {
   const scopes: TokenAccess[] = [];
+  let counted = 0;
   for (const param of params) {
     for (const scope of param.split(' ')) {
       if (scope === '') continue;
       if (scope.length > MAX_SCOPE_LENGTH) throw new ScopeError(`invalid scope ${JSON.stringify(`${scope.slice(0, 64)}…`)}: longer than ${MAX_SCOPE_LENGTH} characters`);
-      if (scopes.length === MAX_SCOPES) throw new ScopeError(`too many scopes: at most ${MAX_SCOPES} in one token request`);
+      if (counted === MAX_SCOPES) throw new ScopeError(`too many scopes: at most ${MAX_SCOPES} in one token request`);
+      counted += 1;
       const first = scope.indexOf(':');
       const last = scope.lastIndexOf(':');
-      if (first <= 0 || last === first) throw new ScopeError(`invalid scope ${JSON.stringify(scope)}: expected type:name:actions`);
-      const type = TYPE.exec(scope.slice(0, first));
+      const type = first > 0 && last > first ? TYPE.exec(scope.slice(0, first)) : null;
       const name = scope.slice(first + 1, last);
-      if (!type || name === '') throw new ScopeError(`invalid scope ${JSON.stringify(scope)}: expected type:name:actions`);
+      if (!type || name === '') continue;
       const actions = scope.slice(last + 1).split(',').filter((a) => a !== '');
       scopes.push({ type: type[1]!, ...(type[2] ? { class: type[2] } : {}), name, actions });
     }
