@@ -101,6 +101,27 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
     expect(((await res.json()) as { scope: string }).scope).toBe('repository:myproject/app:pull');
   });
 
+  it('repository:<name>:* is the intersection with what the subject may do: * for all actions, the allowed ones otherwise', async () => {
+    // token.md: the token holds "the intersection of the set of requested actions on each resource
+    // and the set of actions that the client has in fact been granted". Was: a puller asking for *
+    // got nothing, as if it had no access at all.
+    const query = `service=${SERVICE}&scope=${encodeURIComponent('repository:myproject/app:*')}`;
+    const bob = await jwtOf(await token(query, basic('bob', 'bob-secret-pass')));
+    expect(claims(bob).access).toEqual([{ type: 'repository', name: 'myproject/app', actions: ['pull'] }]);
+    expect((await fetch(`${registry.url}/v2/myproject/app/tags/list`, { headers: { authorization: `Bearer ${bob}` } })).status).toBe(200);
+    const upload = await fetch(`${registry.url}/v2/myproject/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
+    expect(upload.status).toBe(401);
+    expect(upload.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    // alice may do everything there: `*`, which the registry takes for any action (here a push).
+    const alice = await jwtOf(await token(query, basic('alice', 'alice-secret-pass')));
+    expect(claims(alice).access).toEqual([{ type: 'repository', name: 'myproject/app', actions: ['*'] }]);
+    expect((await fetch(`${registry.url}/v2/myproject/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } })).status).toBe(202);
+    // Pull and push but not delete in public: * stands for those two only; anonymous gets pull.
+    const publicQuery = `service=${SERVICE}&scope=${encodeURIComponent('repository:public/base:*,pull')}`;
+    expect(claims(await jwtOf(await token(publicQuery, basic('alice', 'alice-secret-pass')))).access[0].actions).toEqual(['pull', 'push']);
+    expect(claims(await jwtOf(await token(publicQuery))).access[0].actions).toEqual(['pull']);
+  });
+
   it('raw HTTP following the registry challenge: the scope it names, the token, the retry; anonymous too', async () => {
     for (const [repository, authorization, status] of [
       ['myproject/app', basic('bob', 'bob-secret-pass'), 200],

@@ -103,7 +103,11 @@ export class RegistryTokenIssuer {
     const target = repositoryTarget(scope.name);
     if ('ignored' in target) return [];
     const allowed: Set<string> = grantedRepositoryActions(policy, subjects, target.namespace);
+    // `*` asks for every action: granted as `*` (which the registry takes for any action) only to
+    // a subject allowed them all; otherwise the intersection the token spec asks for, the actions
+    // the subject does have (a puller asking for `*` gets `pull`, not nothing).
     const all = REPOSITORY_ACTIONS.every((a) => allowed.has(a));
-    return [...new Set(scope.actions)].filter((a) => allowed.has(a) || (a === '*' && all));
+    const asked = scope.actions.flatMap((a) => (a === '*' && !all ? [...REPOSITORY_ACTIONS] : [a]));
+    return [...new Set(asked)].filter((a) => allowed.has(a) || (a === '*' && all));
   }
 }
