@@ -188,4 +188,32 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
       await otherService.stop();
     }
   });
+
+  it('an RSA signing key: RS256 tokens with the libtrust kid of the RSA certificate are accepted by the registry', async () => {
+    const key = join(dir, 'rsa.key');
+    const rsaCert = join(dir, 'rsa.crt');
+    const run = promisify(execFile);
+    await run('openssl', ['genrsa', '-out', key, '2048']);
+    await run('openssl', ['req', '-new', '-x509', '-key', key, '-out', rsaCert, '-days', '1', '-subj', '/CN=imagestreamd-conformance-rsa']);
+    const rsaApi = await startTestApi({
+      registryToken: { keyPem: await readFile(key, 'utf8'), issuer: ISSUER, service: SERVICE, ttlSeconds: 120 },
+      accessPolicy: parseAccessPolicy(POLICY),
+    });
+    let rsaRegistry: RunningRegistry | undefined;
+    try {
+      rsaRegistry = await startRegistry({ tokenAuth: { realm: `${rsaApi.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: rsaCert } });
+      await skopeoCopy(layout.dir, 'v1', `docker://${rsaRegistry.host}/myproject/app:v1`, { destCreds: 'alice:alice-secret-pass' });
+      const jwt = await jwtOf(await fetch(`${rsaApi.url}/registry/token?service=${SERVICE}&scope=repository:myproject/app:pull`, { headers: { authorization: basic('bob', 'bob-secret-pass') } }));
+      expect(JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')).alg).toBe('RS256');
+      const tags = await fetch(`${rsaRegistry.url}/v2/myproject/app/tags/list`, { headers: { authorization: `Bearer ${jwt}` } });
+      expect(await tags.json()).toEqual({ name: 'myproject/app', tags: ['v1'] });
+      // The EC server's token is signed by a key this registry does not trust.
+      const ec = await jwtOf(await token(`service=${SERVICE}&scope=repository:myproject/app:pull`, basic('bob', 'bob-secret-pass')));
+      const refused = await fetch(`${rsaRegistry.url}/v2/myproject/app/tags/list`, { headers: { authorization: `Bearer ${ec}` } });
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    } finally {
+      await rsaRegistry?.stop();
+      await rsaApi.close();
+    }
+  });
 });
