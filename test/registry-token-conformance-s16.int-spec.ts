@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAccessPolicy } from '@app/config';
+import { RegistryTokenIssuer } from '@app/ingest';
 import { startTestApi, type TestApi } from './support/api-server';
+import { startApiProcess } from './support/api-process';
 import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -186,6 +188,59 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
     } finally {
       await otherIssuer.stop();
       await otherService.stop();
+    }
+  });
+
+  it('clock skew: the registry takes our tokens from a clock up to its 60 s leeway ahead (nbf) or behind (exp), not beyond', async () => {
+    // What distribution 2.8's token verification allows (60 s leeway on nbf and exp); a 60 s token
+    // issued by a clock 90 s behind has been expired 30 s, one 150 s behind 90 s.
+    const keyPem = await readFile(join(dir, 'signer.key'), 'utf8');
+    const policy = parseAccessPolicy(POLICY);
+    const status = async (skewSeconds: number) => {
+      const issuer = new RegistryTokenIssuer({ keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 60 }, policy, () => Date.now() + skewSeconds * 1000);
+      const { response } = issuer.issue('', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]);
+      const res = await fetch(`${registry.url}/v2/public/base/tags/list`, { headers: { authorization: `Bearer ${response.token}` } });
+      return res.status === 401 ? (res.headers.get('www-authenticate') ?? '').replace(/.*error="([^"]+)".*/, '$1') : res.status;
+    };
+    expect(await status(0)).toBe(200);
+    expect(await status(50)).toBe(200);
+    expect(await status(-90)).toBe(200);
+    expect(await status(-150)).toBe('invalid_token');
+    expect(await status(90)).toBe('invalid_token');
+  });
+
+  it('no password, Basic credential, issued token or refresh token reaches the trace-level log (GET, the OAuth2 form, refusals)', async () => {
+    const policyFile = join(dir, 'policy.yaml');
+    await writeFile(policyFile, POLICY);
+    const proc = await startApiProcess({
+      DATABASE_URL: api.databaseUrl,
+      REGISTRY_TOKEN_KEY_FILE: join(dir, 'signer.key'),
+      REGISTRY_TOKEN_ISSUER: ISSUER,
+      REGISTRY_TOKEN_SERVICE: SERVICE,
+      ACCESS_POLICY_FILE: policyFile,
+      LOG_LEVEL: 'trace',
+    });
+    try {
+      const url = `${proc.url}/registry/token`;
+      const form = (body: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+      const issued: string[] = [];
+      const got = await fetch(`${url}?service=${SERVICE}&account=bob&offline_token=true&client_id=docker&scope=repository:myproject/app:pull`, { headers: { authorization: basic('bob', 'bob-secret-pass') } });
+      issued.push(await jwtOf(got));
+      const posted = await form({ grant_type: 'password', username: 'alice', password: 'alice-secret-pass', service: SERVICE, client_id: 'containerd-client', scope: 'repository:myproject/app:pull,push' });
+      expect(posted.status).toBe(200);
+      issued.push(((await posted.json()) as { access_token: string }).access_token);
+      expect((await fetch(`${url}?service=${SERVICE}`, { headers: { authorization: basic('bob', 'wrong-secret-guess') } })).status).toBe(401);
+      expect((await form({ grant_type: 'password', username: 'alice', password: 'wrong-secret-guess', service: SERVICE, client_id: 'c' })).status).toBe(401);
+      expect((await form({ grant_type: 'refresh_token', refresh_token: 'refresh-secret-value', service: SERVICE, client_id: 'c' })).status).toBe(400);
+      const output = proc.output();
+      expect(output).toContain('incoming request');
+      expect(output).toContain('/registry/token');
+      const secrets = ['bob-secret-pass', 'alice-secret-pass', 'wrong-secret-guess', 'refresh-secret-value', ...issued];
+      for (const secret of [...secrets, ...issued.map((t) => t.split('.')[2]!), basic('bob', 'bob-secret-pass').slice(6), basic('bob', 'wrong-secret-guess').slice(6)]) {
+        expect(output).not.toContain(secret);
+      }
+    } finally {
+      await proc.stop();
     }
   });
 

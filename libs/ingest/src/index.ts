@@ -14,3 +14,4 @@ export * from './ingest-worker';
 export * from './ingest-sweeper';
 export * from './ingest-metrics';
 export * from './ingest.module';
+export { RegistryTokenIssuer } from './token/registry-token-issuer';
