@@ -5,7 +5,7 @@ import type { RegistryAllowList } from '../allowed-registries/registry-allow-lis
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
-import { quotaRefusalFor } from '../quota/stream-quota';
+import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/stream-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
 import { refuseImportRegistries } from './import-registry-refusals';
@@ -113,10 +113,13 @@ export class StreamImportWriter {
     // Before the store's create, whose spec check would answer without the refused status items.
     if (this.allowedRegistries) await refuseImportRegistries(this.db, this.history, this.allowedRegistries, { uid: null, oldSpec: new Set(), plan, imported: [] });
     const origin = { namespace, stream: name, cause: 'import' };
-    const created = await this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), async (tx, stored) => {
-      await this.admit(tx, null, null, { ...plan.next, metadata: { ...plan.next.metadata, namespace } }, plan.writes);
-      return this.writeStatus(tx, stored.metadata.uid!, origin, plan.writes);
-    });
+    // Upstream's imagestreamimports evaluator charges the stream (openshift.io/imagestreams only).
+    const created = await withStreamQuotaEvaluator('virtual', () =>
+      this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), async (tx, stored) => {
+        await this.admit(tx, null, null, { ...plan.next, metadata: { ...plan.next.metadata, namespace } }, plan.writes);
+        return this.writeStatus(tx, stored.metadata.uid!, origin, plan.writes);
+      }),
+    );
     return created.body as ImageStream;
   }
 

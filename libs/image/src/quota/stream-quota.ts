@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ApiError,
   compareQuantities,
@@ -8,7 +9,12 @@ import {
 } from '@app/api-machinery';
 import type { GenericStore, Queryable } from '@app/persistence';
 import type { QuotaNamespaces } from './quota-namespaces';
-import { type ResourceList, type ResourceQuota, STREAM_COUNT_RESOURCES } from './quota.types';
+import {
+  RESOURCE_IMAGE_STREAMS,
+  type ResourceList,
+  type ResourceQuota,
+  STREAM_COUNT_RESOURCES,
+} from './quota.types';
 
 /** `a=1,b=2`, keys sorted (the resource quota admission's prettyPrint). */
 function prettyPrint(list: ResourceList): string {
@@ -35,6 +41,33 @@ export function quotaRefusalFor(e: unknown, subject: QuotaSubject): unknown {
 export interface QuotaSubject {
   ref: ResourceRef;
   name: string;
+}
+
+/**
+ * The quota evaluator upstream's ResourceQuota admission runs for the request that creates a stream:
+ *
+ * - `imagestreams`: an ImageStream create (POST, server-side apply, the integrated registry's
+ *   first push): openshift-apiserver's object count evaluator with its legacy alias, which matches
+ *   both `openshift.io/imagestreams` and `count/imagestreams.image.openshift.io`, and no quota
+ *   with scopes (generic.MatchesNoScopeFunc).
+ * - `virtual`: an ImageStreamTag or ImageStreamImport (`import: true`) naming a missing stream:
+ *   the imagestreamtags/imagestreamimports evaluators, which match only `openshift.io/imagestreams`
+ *   and every quota whatever its scopes; the stream itself is then created without admission.
+ * - `none`: an ImageTag: no evaluator charges it with a stream (kube's generic one only counts
+ *   `count/imagetags.image.openshift.io`), and its stream is created without admission.
+ */
+export type StreamQuotaEvaluator = 'imagestreams' | 'virtual' | 'none';
+
+const evaluatorContext = new AsyncLocalStorage<StreamQuotaEvaluator>();
+
+/** Runs `fn` with the stream creates it makes evaluated as `evaluator` (default `imagestreams`). */
+export function withStreamQuotaEvaluator<R>(evaluator: StreamQuotaEvaluator, fn: () => Promise<R>): Promise<R> {
+  return evaluatorContext.run(evaluator, fn);
+}
+
+/** A quota with scopes or a scope selector (getScopeSelectorsFromQuota non-empty). */
+export function isScopedQuota(quota: ResourceQuota): boolean {
+  return (quota.spec?.scopes?.length ?? 0) > 0 || (quota.spec?.scopeSelector?.matchExpressions?.length ?? 0) > 0;
 }
 
 /**
@@ -77,16 +110,24 @@ export class StreamQuota {
    * limits streams.
    */
   async admitCreate(tx: Queryable, namespace: string, subject: QuotaSubject): Promise<number | undefined> {
+    const evaluator = evaluatorContext.getStore() ?? 'imagestreams';
+    if (evaluator === 'none') return undefined;
+    const matching = (q: ResourceQuota): string[] => {
+      if (evaluator === 'imagestreams') return isScopedQuota(q) ? [] : STREAM_COUNT_RESOURCES;
+      return [RESOURCE_IMAGE_STREAMS];
+    };
     const quotas = (await this.lockQuotas(tx, namespace)).filter((q) =>
-      STREAM_COUNT_RESOURCES.some((r) => q.spec?.hard?.[r] !== undefined),
+      matching(q).some((r) => q.spec?.hard?.[r] !== undefined),
     );
     if (!quotas.length) return undefined;
-    const used = await this.countStreams(tx, namespace);
+    const count = await this.countStreams(tx, namespace);
     for (const quota of quotas) {
+      // status.used as kept below: a scoped quota counts no stream.
+      const used = isScopedQuota(quota) ? 0 : count;
       const requested: ResourceList = {};
       const usedList: ResourceList = {};
       const limited: ResourceList = {};
-      for (const r of STREAM_COUNT_RESOURCES) {
+      for (const r of matching(quota)) {
         const hard = quota.spec?.hard?.[r];
         if (hard === undefined) continue;
         if (compareQuantities(quantityOf(used + 1), parseQuantity(hard)) > 0) {
@@ -103,7 +144,7 @@ export class StreamQuota {
         );
       }
     }
-    return used;
+    return count;
   }
 
   /** After the namespace's stream count changed (inside that transaction): every quota's status follows. */
@@ -114,7 +155,11 @@ export class StreamQuota {
     for (const quota of quotas) await this.writeStatus(tx, quota, streams);
   }
 
-  /** A quota's status from its spec: hard as asked, used as counted (0 for what nothing here consumes). */
+  /**
+   * A quota's status from its spec: hard as asked, used as counted (0 for what nothing here
+   * consumes, and for streams in a scoped quota: the quota controller's object count evaluator
+   * matches no stream to a scope).
+   */
   async writeStatus(tx: Queryable, quota: ResourceQuota, streams?: number): Promise<void> {
     const namespace = quota.metadata.namespace!;
     const count = streams ?? (await this.countStreams(tx, namespace));
@@ -122,7 +167,7 @@ export class StreamQuota {
       const hard = { ...(current.spec?.hard ?? {}) };
       const used: ResourceList = {};
       for (const r of Object.keys(hard))
-        used[r] = STREAM_COUNT_RESOURCES.includes(r) ? formatQuantity(quantityOf(count)) : '0';
+        used[r] = STREAM_COUNT_RESOURCES.includes(r) && !isScopedQuota(current) ? formatQuantity(quantityOf(count)) : '0';
       current.status = Object.keys(hard).length ? { hard, used } : {};
       return { next: current };
     });

@@ -5,7 +5,7 @@ import type { RegistryAllowList } from '../allowed-registries/registry-allow-lis
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import type { ImageStream } from '../imagestream/imagestream.types';
-import { quotaRefusalFor } from '../quota/stream-quota';
+import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/stream-quota';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { StreamTagSource } from './stream-tag-source';
 import type { TagViewQueries } from './tag-view.queries';
@@ -107,7 +107,9 @@ export class StreamTagStore {
       const exists = await this.streams.storage.get(this.db, namespace, streamName);
       try {
         if (!exists) {
-          const created = await this.streams.create(namespace, plan.onMissing(), serverWriteOptions(options));
+          // Upstream's imagestreamtags evaluator charges the stream; no evaluator does for an ImageTag.
+          const evaluator = ref.resource === 'imagestreamtags' ? 'virtual' : 'none';
+          const created = await withStreamQuotaEvaluator(evaluator, () => this.streams.create(namespace, plan.onMissing(), serverWriteOptions(options)));
           return await plan.respond(null, created.body as ImageStream, true);
         }
         return await this.streams.mutate(

@@ -1,0 +1,114 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/**
+ * Image quota and limits against upstream (openshift-apiserver's quota evaluators and
+ * ImageLimitRange admission, kube-apiserver's ResourceQuota admission and validation): which
+ * writes each quota charges, scoped quotas, and ResourceQuota validation of scopes.
+ */
+describe('quota and limits conformance (s16)', () => {
+  let api: TestApi;
+  const core = (ns: string, resource: string, name = '') =>
+    `${api.url}/api/v1/namespaces/${ns}/${resource}${name ? `/${name}` : ''}`;
+  const image = (ns: string, resource: string, name = '') =>
+    `${api.base}/namespaces/${ns}/${resource}${name ? `/${name}` : ''}`;
+  const dockerTag = { kind: 'DockerImage', name: 'quay.io/x/y:1' };
+  const istag = (ns: string, name: string) =>
+    call('POST', image(ns, 'imagestreamtags'), { metadata: { name }, tag: { name: name.split(':')[1], from: dockerTag } });
+  const itag = (ns: string, name: string) =>
+    call('POST', image(ns, 'imagetags'), { metadata: { name }, spec: { name: name.split(':')[1], from: dockerTag } });
+  const isi = (ns: string, name: string) =>
+    call('POST', image(ns, 'imagestreamimports'), {
+      metadata: { name },
+      spec: {
+        import: true,
+        images: [{ from: { kind: 'DockerImage', name: '127.0.0.1:1/x/y:1' }, to: { name: 'latest' }, importPolicy: { insecure: true } }],
+      },
+    });
+  const used = async (ns: string, quota: string) => (await call('GET', core(ns, 'resourcequotas', quota))).body.status.used;
+  const streamNames = async (ns: string) =>
+    (await call('GET', image(ns, 'imagestreams'))).body.items.map((s: { metadata: { name: string } }) => s.metadata.name);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('count/imagestreams.image.openshift.io charges ImageStream creates only; ImageStreamTag and ImageStreamImport are charged openshift.io/imagestreams only, ImageTag nothing', async () => {
+    // Upstream: the imagestreams object count evaluator (aliased openshift.io/imagestreams) runs on
+    // ImageStream creates; the imagestreamtags/imagestreamimports evaluators match only
+    // openshift.io/imagestreams; ImageTag has no evaluator; the streams they create are written
+    // through the internal registry, without admission. The quota controller still counts them all.
+    const ns = 'qc-count';
+    await call('POST', core(ns, 'resourcequotas'), {
+      metadata: { name: 'count' },
+      spec: { hard: { 'count/imagestreams.image.openshift.io': '1' } },
+    });
+    expect((await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'a' } })).status).toBe(201);
+    const refused = await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'b' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'imagestreams.image.openshift.io "b" is forbidden: exceeded quota: count, requested: count/imagestreams.image.openshift.io=1, used: count/imagestreams.image.openshift.io=1, limited: count/imagestreams.image.openshift.io=1',
+    );
+    expect((await istag(ns, 'b:1')).status).toBe(201);
+    expect((await itag(ns, 'c:1')).status).toBe(201);
+    expect((await isi(ns, 'd')).status).toBe(201);
+    expect(await streamNames(ns)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await used(ns, 'count')).toEqual({ 'count/imagestreams.image.openshift.io': '4' });
+
+    // openshift.io/imagestreams: ImageStreamTag and ImageStreamImport are refused, an ImageTag is not.
+    const os = 'qc-alias';
+    await call('POST', core(os, 'resourcequotas'), {
+      metadata: { name: 'streams' },
+      spec: { hard: { 'openshift.io/imagestreams': '0', 'count/imagestreams.image.openshift.io': '0' } },
+    });
+    const tag = await istag(os, 'x:1');
+    expect(tag.status).toBe(403);
+    expect(tag.body.message).toBe(
+      'imagestreamtags.image.openshift.io "x:1" is forbidden: exceeded quota: streams, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=0, limited: openshift.io/imagestreams=0',
+    );
+    const imported = await isi(os, 'y');
+    expect(imported.status).toBe(403);
+    expect(imported.body.message).toBe(
+      'imagestreamimports.image.openshift.io "y" is forbidden: exceeded quota: streams, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=0, limited: openshift.io/imagestreams=0',
+    );
+    const direct = await call('POST', image(os, 'imagestreams'), { metadata: { name: 'z' } });
+    expect(direct.body.message).toBe(
+      'imagestreams.image.openshift.io "z" is forbidden: exceeded quota: streams, requested: count/imagestreams.image.openshift.io=1,openshift.io/imagestreams=1, used: count/imagestreams.image.openshift.io=0,openshift.io/imagestreams=0, limited: count/imagestreams.image.openshift.io=0,openshift.io/imagestreams=0',
+    );
+    expect(await streamNames(os)).toEqual([]);
+    const put = await call('PUT', image(os, 'imagetags', 'w:1'), { metadata: { name: 'w:1' }, spec: { name: '1', from: dockerTag } });
+    expect(put.status).toBe(201);
+    expect(await streamNames(os)).toEqual(['w']);
+    expect(await used(os, 'streams')).toEqual({ 'openshift.io/imagestreams': '1', 'count/imagestreams.image.openshift.io': '1' });
+  });
+
+  it('a scoped quota is not charged by ImageStream creates and counts no stream; ImageStreamTag creates are still checked against it', async () => {
+    // kube's object count evaluator matches no scope (MatchesNoScopeFunc), in admission and in the
+    // quota controller's usage; openshift's imagestreamtags evaluator matches every scope.
+    const ns = 'qc-scoped';
+    const created = await call('POST', core(ns, 'resourcequotas'), {
+      metadata: { name: 'scoped' },
+      spec: { hard: { 'openshift.io/imagestreams': '0' }, scopes: ['Terminating'] },
+    });
+    expect(created.status).toBe(201);
+    await call('POST', core(ns, 'resourcequotas'), {
+      metadata: { name: 'selected' },
+      spec: {
+        hard: { 'count/imagestreams.image.openshift.io': '0' },
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] },
+      },
+    });
+    expect((await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'a' } })).status).toBe(201);
+    expect(await used(ns, 'scoped')).toEqual({ 'openshift.io/imagestreams': '0' });
+    expect(await used(ns, 'selected')).toEqual({ 'count/imagestreams.image.openshift.io': '0' });
+    const tag = await istag(ns, 'b:1');
+    expect(tag.status).toBe(403);
+    expect(tag.body.message).toBe(
+      'imagestreamtags.image.openshift.io "b:1" is forbidden: exceeded quota: scoped, requested: openshift.io/imagestreams=1, used: openshift.io/imagestreams=0, limited: openshift.io/imagestreams=0',
+    );
+    expect(await streamNames(ns)).toEqual(['a']);
+  });
+});
