@@ -111,4 +111,43 @@ describe('quota and limits conformance (s16)', () => {
     );
     expect(await streamNames(ns)).toEqual(['a']);
   });
+
+  it('ResourceQuota scopes are validated as kube-apiserver does: conflicting scopes, scopes unsupported by a standard resource, Exists-only selector scopes', async () => {
+    const refused = await call('POST', core('qc-valid', 'resourcequotas'), {
+      metadata: { name: 'bad' },
+      spec: { hard: { configmaps: '1', 'openshift.io/imagestreams': '1' }, scopes: ['Terminating', 'NotTerminating'] },
+    });
+    expect(refused.status).toBe(422);
+    const scopes = '[]core.ResourceQuotaScope{"Terminating", "NotTerminating"}';
+    expect(refused.body.message).toBe(
+      `ResourceQuota "bad" is invalid: [spec.scopes: Invalid value: ${scopes}: unsupported scope applied to resource, spec.scopes: Invalid value: ${scopes}: unsupported scope applied to resource, spec.scopes: Invalid value: ${scopes}: conflicting scopes]`,
+    );
+    const selector = await call('POST', core('qc-valid', 'resourcequotas'), {
+      metadata: { name: 'sel' },
+      spec: {
+        hard: { pods: '1' },
+        scopeSelector: {
+          matchExpressions: [
+            { scopeName: 'BestEffort', operator: 'In', values: ['x'] },
+            { scopeName: 'NotBestEffort', operator: 'Exists' },
+          ],
+        },
+      },
+    });
+    expect(selector.status).toBe(422);
+    expect(selector.body.details.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        message:
+          "Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+        field: 'spec.scopeSelector.matchExpressions.operator',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: []core.ResourceQuotaScope(nil): conflicting scopes',
+        field: 'spec.scopeSelector.matchExpressions',
+      },
+    ]);
+    expect((await call('GET', core('qc-valid', 'resourcequotas'))).body.items).toEqual([]);
+  });
 });

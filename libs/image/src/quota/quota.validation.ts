@@ -10,6 +10,7 @@ import {
   type ResourceInfo,
   validateDns1123SubdomainName,
   validateQualifiedName,
+  VerbatimValue,
 } from '@app/api-machinery';
 import type { LimitRange, ResourceList, ResourceQuota } from './quota.types';
 
@@ -121,18 +122,80 @@ function validateQuotaList(list: ResourceList | undefined, field: string): Field
   ]);
 }
 
+/** helper.IsResourceQuotaScopeValidForResource: the standard resources each pod/PVC scope can limit. */
+const podQuotaResources = new Set(['pods', 'cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+function scopeValidForResource(scope: string, resource: string): boolean {
+  switch (scope) {
+    case 'Terminating':
+    case 'NotTerminating':
+    case 'NotBestEffort':
+    case 'PriorityClass':
+    case 'CrossNamespacePodAffinity':
+      return podQuotaResources.has(resource);
+    case 'BestEffort':
+      return resource === 'pods';
+    case 'VolumeAttributesClass':
+      return resource === 'persistentvolumeclaims' || resource === 'requests.storage';
+    default:
+      return true;
+  }
+}
+const conflictingScopes = [
+  ['BestEffort', 'NotBestEffort'],
+  ['Terminating', 'NotTerminating'],
+];
+const existsOnlyScopes = new Set(['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity']);
+
+/** Go's %#v of a string list of type `type` (how kube prints a scope list in a field error). */
+const goStrings = (type: string, values: string[] | undefined): VerbatimValue =>
+  new VerbatimValue(values ? `${type}{${values.map((v) => JSON.stringify(v)).join(', ')}}` : `${type}(nil)`);
+const goScopes = (scopes: string[] | undefined) => goStrings('[]core.ResourceQuotaScope', scopes);
+/** %#v of a ScopeSelector. */
+function goScopeSelector(selector: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>): VerbatimValue {
+  const reqs = (selector.matchExpressions ?? []).map(
+    (r) =>
+      `core.ScopedResourceSelectorRequirement{ScopeName:${JSON.stringify(r.scopeName ?? '')}, Operator:${JSON.stringify(r.operator ?? '')}, Values:${goStrings('[]string', r.values).text}}`,
+  );
+  const list = selector.matchExpressions ? `[]core.ScopedResourceSelectorRequirement{${reqs.join(', ')}}` : '[]core.ScopedResourceSelectorRequirement(nil)';
+  return new VerbatimValue(`core.ScopeSelector{MatchExpressions:${list}}`);
+}
+
 export function validateResourceQuota(rq: ResourceQuota): FieldError[] {
   const errors = [
     ...validateDns1123SubdomainName(rq.metadata.name),
     ...validateQuotaList(rq.spec?.hard, 'spec.hard'),
   ];
+  // Only standard quota resources are checked against the scopes (helper.IsStandardQuotaResourceName),
+  // so `openshift.io/imagestreams` may carry any scope (and is then not charged by a stream create).
+  const standardHard = Object.keys(rq.spec?.hard ?? {})
+    .filter((k) => standardQuotaResources.has(k))
+    .sort();
   const scopes = rq.spec?.scopes ?? [];
-  for (const scope of scopes)
-    if (!standardScopes.has(scope)) errors.push(fieldErr.invalid('spec.scopes', scopes, 'unsupported scope'));
-  for (const req of rq.spec?.scopeSelector?.matchExpressions ?? []) {
+  for (const scope of scopes) {
+    if (!standardScopes.has(scope)) errors.push(fieldErr.invalid('spec.scopes', goScopes(scopes), 'unsupported scope'));
+    for (const k of standardHard)
+      if (!scopeValidForResource(scope, k))
+        errors.push(fieldErr.invalid('spec.scopes', goScopes(scopes), 'unsupported scope applied to resource'));
+  }
+  for (const pair of conflictingScopes)
+    if (pair.every((p) => scopes.includes(p))) errors.push(fieldErr.invalid('spec.scopes', goScopes(scopes), 'conflicting scopes'));
+  const selector = rq.spec?.scopeSelector;
+  const selected: string[] = [];
+  for (const req of selector?.matchExpressions ?? []) {
     const path = `spec.scopeSelector.matchExpressions`;
     if (!standardScopes.has(req.scopeName ?? ''))
       errors.push(fieldErr.invalid(`${path}.scopeName`, req.scopeName ?? '', 'unsupported scope'));
+    for (const k of standardHard)
+      if (!scopeValidForResource(req.scopeName ?? '', k))
+        errors.push(fieldErr.invalid(path, goScopeSelector(selector!), 'unsupported scope applied to resource'));
+    if (existsOnlyScopes.has(req.scopeName ?? '') && req.operator !== 'Exists')
+      errors.push(
+        fieldErr.invalid(
+          `${path}.operator`,
+          req.operator ?? '',
+          "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+        ),
+      );
     const values = req.values ?? [];
     switch (req.operator ?? '') {
       case 'In':
@@ -151,7 +214,7 @@ export function validateResourceQuota(rq: ResourceQuota): FieldError[] {
           errors.push(
             fieldErr.invalid(
               `${path}.values`,
-              values,
+              goStrings('[]string', values),
               "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
             ),
           );
@@ -161,7 +224,11 @@ export function validateResourceQuota(rq: ResourceQuota): FieldError[] {
           fieldErr.invalid(`${path}.operator`, req.operator ?? '', 'not a valid selector operator'),
         );
     }
+    selected.push(req.scopeName ?? '');
   }
+  for (const pair of conflictingScopes)
+    if (pair.every((p) => selected.includes(p)))
+      errors.push(fieldErr.invalid('spec.scopeSelector.matchExpressions', goScopes(rq.spec?.scopes), 'conflicting scopes'));
   return errors;
 }
 
@@ -177,7 +244,7 @@ export function validateResourceQuotaUpdate(rq: ResourceQuota, old: ResourceQuot
   const scopes = new Set(rq.spec?.scopes ?? []);
   const oldScopes = new Set(old.spec?.scopes ?? []);
   if (scopes.size !== oldScopes.size || [...scopes].some((s) => !oldScopes.has(s))) {
-    errors.push(fieldErr.invalid('spec.scopes', rq.spec?.scopes ?? null, 'field is immutable'));
+    errors.push(fieldErr.invalid('spec.scopes', goScopes(rq.spec?.scopes), 'field is immutable'));
   }
   return errors;
 }
