@@ -150,4 +150,39 @@ describe('quota and limits conformance (s16)', () => {
     ]);
     expect((await call('GET', core('qc-valid', 'resourcequotas'))).body.items).toEqual([]);
   });
+  it('LimitRange Container items get core/v1 defaults (default from max, defaultRequest from default then min) before validation; image types are kept as sent', async () => {
+    const ns = 'qc-limits';
+    const created = await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'mixed' },
+      spec: {
+        limits: [
+          { type: 'Container', max: { cpu: '2' }, min: { memory: '1Mi' }, default: { memory: '64Mi' } },
+          { type: 'openshift.io/Image', max: { storage: '1Gi' }, min: { storage: '1Ki' } },
+          { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '10' } },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.spec.limits).toEqual([
+      {
+        type: 'Container',
+        max: { cpu: '2' },
+        min: { memory: '1Mi' },
+        default: { cpu: '2', memory: '64Mi' },
+        defaultRequest: { cpu: '2', memory: '64Mi' },
+      },
+      { type: 'openshift.io/Image', max: { storage: '1Gi' }, min: { storage: '1Ki' } },
+      { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '10' } },
+    ]);
+    // The defaulted limit is validated: a default request over max is over the default limit too.
+    const refused = await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'over' },
+      spec: { limits: [{ type: 'Container', max: { cpu: '1' }, defaultRequest: { cpu: '2' } }] },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe(
+      'LimitRange "over" is invalid: [spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than max value 1, spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than default limit value 1]',
+    );
+    expect((await call('GET', core(ns, 'limitranges', 'over'))).status).toBe(404);
+  });
 });

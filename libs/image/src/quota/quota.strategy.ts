@@ -1,5 +1,12 @@
 import { type FieldError, type ResourceStrategy } from '@app/api-machinery';
-import { limitRangesInfo, resourceQuotasInfo, type LimitRange, type ResourceQuota } from './quota.types';
+import {
+  type LimitRange,
+  type LimitRangeItem,
+  limitRangesInfo,
+  type ResourceList,
+  type ResourceQuota,
+  resourceQuotasInfo,
+} from './quota.types';
 import {
   canonicalizeQuantities,
   validateLimitRange,
@@ -15,6 +22,23 @@ function canonicalizeLimitRange(lr: LimitRange): void {
     limitRangesInfo,
     (lr.spec?.limits ?? []).flatMap((l) => limitLists.map((list) => l?.[list])),
   );
+  for (const item of lr.spec?.limits ?? []) if (item?.type === 'Container') defaultContainerLimits(item);
+}
+
+/**
+ * core/v1 SetDefaults_LimitRangeItem (applied on decode, so on every write) for `Container` items:
+ * a resource with a max and no default limit defaults to the max; a default limit with no default
+ * request gives that request; a min with still no default request gives it. Other types are kept.
+ */
+function defaultContainerLimits(item: LimitRangeItem): void {
+  const def: ResourceList = { ...(item.default ?? {}) };
+  const request: ResourceList = { ...(item.defaultRequest ?? {}) };
+  for (const [k, v] of Object.entries(item.max ?? {})) if (!(k in def)) def[k] = v;
+  for (const [k, v] of Object.entries(def)) if (!(k in request)) request[k] = v;
+  for (const [k, v] of Object.entries(item.min ?? {})) if (!(k in request)) request[k] = v;
+  // Empty lists are omitted (omitempty), as kube-apiserver answers.
+  if (Object.keys(def).length) item.default = def;
+  if (Object.keys(request).length) item.defaultRequest = request;
 }
 
 /** kube-apiserver's limitrange strategy: no status, no generation; quantities stored canonically. */
