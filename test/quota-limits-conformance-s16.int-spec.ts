@@ -85,6 +85,33 @@ describe('quota and limits conformance (s16)', () => {
     expect(await used(os, 'streams')).toEqual({ 'openshift.io/imagestreams': '1', 'count/imagestreams.image.openshift.io': '1' });
   });
 
+  it('an ImageStream over both a quota and an openshift.io/ImageStream limit is 422 (the strategy validates before quota admission); an ImageStreamTag is 403 (its own admission comes first)', async () => {
+    const ns = 'qc-order';
+    await call('POST', core(ns, 'resourcequotas'), { metadata: { name: 'none' }, spec: { hard: { 'openshift.io/imagestreams': '0' } } });
+    await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'no-tags' },
+      spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/image-tags': '0' } }] },
+    });
+    const tags = [
+      { name: 'a', from: { kind: 'DockerImage', name: 'quay.io/x/a:1' } },
+      { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/x/b:1' } },
+    ];
+    const stream = await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'app' }, spec: { tags } });
+    expect(stream.status).toBe(422);
+    expect(stream.body.message).toBe(
+      'ImageStream.image.openshift.io "app" is invalid: []: Internal error: ImageStream.image.openshift.io "app" is forbidden: requested usage of openshift.io/image-tags exceeds the maximum limit per openshift.io/ImageStream (2 > 0)',
+    );
+    // Without tags the limit has nothing to check: the quota answers.
+    const within = await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'app' } });
+    expect(within.status).toBe(403);
+    expect(within.body.reason).toBe('Forbidden');
+    // Its one tag is over the limit too, but the quota refuses first.
+    const tag = await istag(ns, 'app:a');
+    expect(tag.status).toBe(403);
+    expect(tag.body.message).toContain('imagestreamtags.image.openshift.io "app:a" is forbidden: exceeded quota: none');
+    expect(await streamNames(ns)).toEqual([]);
+  });
+
   it('a scoped quota is not charged by ImageStream creates and counts no stream; ImageStreamTag creates are still checked against it', async () => {
     // kube's object count evaluator matches no scope (MatchesNoScopeFunc), in admission and in the
     // quota controller's usage; openshift's imagestreamtags evaluator matches every scope.

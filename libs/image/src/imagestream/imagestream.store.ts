@@ -11,7 +11,7 @@ import type { ImageStream } from './imagestream.types';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
 import { streamUpdateRefusals } from '../allowed-registries/stream-update-refusals';
-import type { StreamQuota } from '../quota/stream-quota';
+import { currentStreamQuotaEvaluator, type StreamQuota } from '../quota/stream-quota';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
 
 /** Fills status from the tag-history tables and the configured registry hostnames. */
@@ -78,9 +78,17 @@ export function createImageStreamStore(
       : {}),
     // ResourceQuota admission of a new stream (every way one is created goes through this store).
     admit: async (tx, obj, old) => {
-      if (!old && quota) await quota.admitCreate(tx, obj.metadata.namespace!, { ref: refOf(imageStreamsInfo), name: obj.metadata.name! });
+      const admitQuota = async () => {
+        if (!old && quota) await quota.admitCreate(tx, obj.metadata.namespace!, { ref: refOf(imageStreamsInfo), name: obj.metadata.name! });
+      };
+      // Upstream, an ImageStreamTag's or ImageStreamImport's quota is that request's admission,
+      // before its stream is written; an ImageStream's is validating admission, after the
+      // strategy's validation (which holds the limit verifier): a stream over both is 422.
+      const viaView = currentStreamQuotaEvaluator() !== 'imagestreams';
+      if (viaView) await admitQuota();
       // openshift.io/ImageStream limits on spec references (the stream strategies' verifier upstream).
       await limits?.admitSpecWrite(tx, obj, old);
+      if (!viaView) await admitQuota();
     },
     afterWrite: async (tx, obj, old, rv) => {
       if (!old) await quota?.recount(tx, obj.metadata.namespace!);

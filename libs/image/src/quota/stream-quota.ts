@@ -60,6 +60,11 @@ export type StreamQuotaEvaluator = 'imagestreams' | 'virtual' | 'none';
 
 const evaluatorContext = new AsyncLocalStorage<StreamQuotaEvaluator>();
 
+/** The evaluator of the stream create under way (`imagestreams` unless a view or import set one). */
+export function currentStreamQuotaEvaluator(): StreamQuotaEvaluator {
+  return evaluatorContext.getStore() ?? 'imagestreams';
+}
+
 /** Runs `fn` with the stream creates it makes evaluated as `evaluator` (default `imagestreams`). */
 export function withStreamQuotaEvaluator<R>(evaluator: StreamQuotaEvaluator, fn: () => Promise<R>): Promise<R> {
   return evaluatorContext.run(evaluator, fn);
@@ -110,7 +115,7 @@ export class StreamQuota {
    * limits streams.
    */
   async admitCreate(tx: Queryable, namespace: string, subject: QuotaSubject): Promise<number | undefined> {
-    const evaluator = evaluatorContext.getStore() ?? 'imagestreams';
+    const evaluator = currentStreamQuotaEvaluator();
     if (evaluator === 'none') return undefined;
     const matching = (q: ResourceQuota): string[] => {
       if (evaluator === 'imagestreams') return isScopedQuota(q) ? [] : STREAM_COUNT_RESOURCES;
