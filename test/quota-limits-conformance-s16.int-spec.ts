@@ -1,5 +1,7 @@
 import { call } from '@app/testing';
+import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
 import { startTestApi, type TestApi } from './support/api-server';
+import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
 
 /**
  * Image quota and limits against upstream (openshift-apiserver's quota evaluators and
@@ -211,5 +213,78 @@ describe('quota and limits conformance (s16)', () => {
       'LimitRange "over" is invalid: [spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than max value 1, spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than default limit value 1]',
     );
     expect((await call('GET', core(ns, 'limitranges', 'over'))).status).toBe(404);
+  });
+});
+
+const registrySkip = registryUnavailableReason();
+(registrySkip ? describe.skip : describe)('quota conformance on registry pushes (s16)', () => {
+  let stack: IngestStack;
+  let layout: OciLayout;
+  const core = (ns: string, resource: string) => `${stack.api.url}/api/v1/namespaces/${ns}/${resource}`;
+  const settled = (repository: string) =>
+    waitFor(`push to ${repository} settled`, async () => {
+      const rows = (
+        await stack.pg.query(
+          `SELECT state, reason FROM registry_events WHERE repository = $1 AND kind = 'manifest-push' AND tag IS NOT NULL`,
+          [repository],
+        )
+      ).rows;
+      return rows[0] && rows[0].state !== 'pending' ? (rows[0] as { state: string; reason: string | null }) : null;
+    });
+
+  beforeAll(async () => {
+    stack = await startIngestStack({ registry: true });
+    layout = await OciLayout.create();
+    await layout.addImage('img', { seed: 'quota-s16', layerCount: 1 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+  });
+
+  it('a first push is an ImageStream create: refused by count/imagestreams.image.openshift.io, not by a scoped quota; an import from the registry is not charged count/', async () => {
+    await call('POST', core('qc-push', 'resourcequotas'), {
+      metadata: { name: 'count' },
+      spec: { hard: { 'count/imagestreams.image.openshift.io': '0' } },
+    });
+    await call('POST', core('qc-push-scoped', 'resourcequotas'), {
+      metadata: { name: 'scoped' },
+      spec: { hard: { 'openshift.io/imagestreams': '0' }, scopes: ['NotBestEffort'] },
+    });
+    // The worker sees new quotas within a second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await skopeoCopy(layout.dir, 'img', `${stack.registry!.host}/qc-push/app:1`);
+    await skopeoCopy(layout.dir, 'img', `${stack.registry!.host}/qc-push-scoped/app:1`);
+    const refused = await settled('qc-push/app');
+    expect(refused.state).toBe('ignored');
+    expect(refused.reason).toContain(
+      'imagestreams.image.openshift.io "app" is forbidden: exceeded quota: count, requested: count/imagestreams.image.openshift.io=1, used: count/imagestreams.image.openshift.io=0, limited: count/imagestreams.image.openshift.io=0',
+    );
+    expect((await call('GET', `${stack.api.base}/namespaces/qc-push/imagestreams/app`)).status).toBe(404);
+    expect((await settled('qc-push-scoped/app')).state).not.toBe('ignored');
+    const pushed = await call('GET', `${stack.api.base}/namespaces/qc-push-scoped/imagestreams/app`);
+    expect(pushed.body.status.tags.map((t: { tag: string }) => t.tag)).toEqual(['1']);
+    expect((await call('GET', `${core('qc-push-scoped', 'resourcequotas')}/scoped`)).body.status.used).toEqual({
+      'openshift.io/imagestreams': '0',
+    });
+
+    const isi = await call('POST', `${stack.api.base}/namespaces/qc-push/imagestreamimports`, {
+      metadata: { name: 'imported' },
+      spec: {
+        import: true,
+        images: [
+          {
+            from: { kind: 'DockerImage', name: `${stack.registry!.host}/qc-push-scoped/app:1` },
+            to: { name: 'v1' },
+            importPolicy: { insecure: true },
+          },
+        ],
+      },
+    });
+    expect(isi.status).toBe(201);
+    expect(isi.body.status.images[0].status.status).toBe('Success');
+    expect((await call('GET', `${core('qc-push', 'resourcequotas')}/count`)).body.status.used).toEqual({
+      'count/imagestreams.image.openshift.io': '1',
+    });
   });
 });
