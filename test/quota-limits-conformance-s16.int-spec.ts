@@ -179,6 +179,36 @@ describe('quota and limits conformance (s16)', () => {
     ]);
     expect((await call('GET', core('qc-valid', 'resourcequotas'))).body.items).toEqual([]);
   });
+  it('openshift.io/Image refusals of several LimitRanges aggregate as errors.NewAggregate: bracketed, each distinct message once', async () => {
+    const ns = 'qc-aggregate';
+    const size = (name: string, storage: string) =>
+      call('POST', core(ns, 'limitranges'), { metadata: { name }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage } }] } });
+    await size('a', '1Ki');
+    await size('b', '1Ki');
+    await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'app' } });
+    const map = (c: string) =>
+      call('POST', image(ns, 'imagestreammappings'), {
+        metadata: { name: 'app' },
+        tag: 'v1',
+        image: {
+          metadata: { name: `sha256:${c.repeat(64)}` },
+          dockerImageReference: `quay.io/x/app@sha256:${c.repeat(64)}`,
+          dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Size: 5 * 1024 * 1024 },
+        },
+      });
+    const same = await map('a');
+    expect(same.status).toBe(403);
+    expect(same.body.message).toBe(
+      'imagestreammappings.image.openshift.io "app" is forbidden: requested usage of storage exceeds the maximum limit per openshift.io/Image (5Mi > 1Ki)',
+    );
+    await size('c', '2Ki');
+    const several = await map('b');
+    expect(several.body.message).toBe(
+      'imagestreammappings.image.openshift.io "app" is forbidden: [requested usage of storage exceeds the maximum limit per openshift.io/Image (5Mi > 1Ki), requested usage of storage exceeds the maximum limit per openshift.io/Image (5Mi > 2Ki)]',
+    );
+    expect((await call('GET', image(ns, 'imagestreams', 'app'))).body.status.tags).toBeUndefined();
+  });
+
   it('LimitRange Container items get core/v1 defaults (default from max, defaultRequest from default then min) before validation; image types are kept as sent', async () => {
     const ns = 'qc-limits';
     const created = await call('POST', core(ns, 'limitranges'), {

@@ -17,9 +17,13 @@ export function limitExceeded(limitType: string, resource: string, requested: st
   return `requested usage of ${resource} exceeds the maximum limit per ${limitType} (${requested} > ${limit})`;
 }
 
-/** errors.NewAggregate's message: one error as itself, several in brackets. */
+/**
+ * errors.NewAggregate's message: one error as itself, several in brackets, each distinct message
+ * once (two LimitRanges with the same max refuse with one message, unbracketed).
+ */
 export function aggregate(messages: string[]): string {
-  return messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`;
+  const distinct = [...new Set(messages)];
+  return distinct.length === 1 ? distinct[0]! : `[${distinct.join(', ')}]`;
 }
 
 /** The namespace's LimitRanges (no query when the index says it holds none). */
