@@ -209,6 +209,44 @@ describe('quota and limits conformance (s16)', () => {
     expect((await call('GET', image(ns, 'imagestreams', 'app'))).body.status.tags).toBeUndefined();
   });
 
+  it('a /status write adding images over openshift.io/ImageStream max is 422 as the status strategy answers (Forbidden at imageStream); pruning passes', async () => {
+    const ns = 'qc-status';
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    await call('POST', image(ns, 'imagestreams'), { metadata: { name: 'app' } });
+    for (const [tag, c] of [['v1', '1'], ['v2', '2']] as const)
+      await call('POST', image(ns, 'imagestreammappings'), {
+        metadata: { name: 'app' },
+        tag,
+        image: { metadata: { name: digest(c) }, dockerImageReference: `quay.io/x/app@${digest(c)}` },
+      });
+    await call('POST', core(ns, 'limitranges'), {
+      metadata: { name: 'two' },
+      spec: { limits: [{ type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '2' } }] },
+    });
+    const stream = (await call('GET', image(ns, 'imagestreams', 'app'))).body;
+    const event = (c: string) => ({ created: '2026-01-01T00:00:00Z', dockerImageReference: `quay.io/x/app@${digest(c)}`, image: digest(c), generation: 1 });
+    const grown = await call('PUT', image(ns, 'imagestreams', 'app') + '/status', {
+      ...stream,
+      status: { ...stream.status, tags: [...stream.status.tags, { tag: 'v3', items: [event('3')] }] },
+    });
+    expect(grown.status).toBe(422);
+    expect(grown.body.message).toBe(
+      'ImageStream.image.openshift.io "app" is invalid: imageStream: Forbidden: ImageStream.image.openshift.io "app" is forbidden: requested usage of openshift.io/images exceeds the maximum limit per openshift.io/ImageStream (3 > 2)',
+    );
+    expect((await call('GET', image(ns, 'imagestreams', 'app'))).body.status.tags.map((t: { tag: string }) => t.tag)).toEqual(['v1', 'v2']);
+    // Replacing an image by another keeps the count: within the limit.
+    const swapped = await call('PUT', image(ns, 'imagestreams', 'app') + '/status', {
+      ...stream,
+      status: { ...stream.status, tags: [stream.status.tags[0], { tag: 'v2', items: [event('3')] }] },
+    });
+    expect(swapped.status).toBe(200);
+    const pruned = await call('PUT', image(ns, 'imagestreams', 'app') + '/status', {
+      ...swapped.body,
+      status: { ...swapped.body.status, tags: [swapped.body.status.tags[0]] },
+    });
+    expect(pruned.status).toBe(200);
+  });
+
   it('LimitRange Container items get core/v1 defaults (default from max, defaultRequest from default then min) before validation; image types are kept as sent', async () => {
     const ns = 'qc-limits';
     const created = await call('POST', core(ns, 'limitranges'), {

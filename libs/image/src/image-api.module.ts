@@ -71,7 +71,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(images.store);
         registry.register(new ImageSignatureHandler(images.store));
         registry.register(streams.store);
-        registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history, listeners, config.allowedRegistries ?? null));
+        registry.register(new ImageStreamStatusHandler(db, streams.store, streams.table, streams.history, listeners, config.allowedRegistries ?? null, limits.streams));
         registry.register(mappings);
         registry.register(imports);
         // Virtual kinds: views over the stream and image stores; their writes go through the stream store.

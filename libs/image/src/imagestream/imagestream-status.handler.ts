@@ -28,6 +28,7 @@ import type { ImageStream, NamedTagEventList } from './imagestream.types';
 import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
 import { prepareStatusWrite, validateStatusWrite } from './imagestream-status.strategy';
 import { statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
+import type { StreamLimitsVerifier } from '../quota/stream-limits';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { ImportRequestsRepository } from '../import/import-requests.repository';
@@ -65,6 +66,8 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     private readonly specListeners = new StreamSpecListeners(),
     /** allowedRegistriesForImport; null: every registry allowed. */
     private readonly allowedRegistries: RegistryAllowList | null = null,
+    /** openshift.io/ImageStream LimitRanges, which the status strategy verifies upstream. */
+    private readonly limits: StreamLimitsVerifier | null = null,
   ) {}
 
   get(namespace: string, name: string): Promise<object> {
@@ -143,8 +146,10 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const next = prepareStatusWrite(obj, old);
         // An apply has recorded its ownership already (see apply).
         const tracked = tracking === 'update' ? this.track(next, old, current, nextTags, options) : [];
+        const overLimit = await this.limits?.statusWriteProblem(tx, old, current, nextTags);
         const errors = [
           ...tracked,
+          ...(overLimit ? [overLimit] : []),
           ...validateStatusWrite(next, old, tags),
           ...(this.allowedRegistries ? statusReferenceRefusals(this.allowedRegistries, next, tags, current) : []),
         ];

@@ -1,6 +1,7 @@
 import {
   ApiError,
   compareQuantities,
+  type FieldError,
   fieldErr,
   formatQuantity,
   parseQuantity,
@@ -9,7 +10,7 @@ import {
   refOf,
 } from '@app/api-machinery';
 import type { Queryable } from '@app/persistence';
-import type { ImageStream, TagReference } from '../imagestream/imagestream.types';
+import type { ImageStream, NamedTagEventList, TagReference } from '../imagestream/imagestream.types';
 import { exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import { aggregate, limitExceeded, limitRangesOf } from './image-limits';
@@ -184,6 +185,20 @@ export class StreamLimitsVerifier {
       const name = next.metadata.name!;
       throw ApiError.invalid(refOf(imageStreamsInfo), name, [{ type: 'InternalError', field: '[]', detail: forbiddenText(name, problems) }]);
     }
+  }
+
+  /**
+   * A `/status` write replacing the stream's history `before` with `after` (the status strategy's
+   * ValidateUpdate upstream): the Forbidden cause at `imageStream` when it adds an image over a
+   * limit, else null. The spec is the stored one, so only the images can grow.
+   */
+  async statusWriteProblem(q: Queryable, stream: ImageStream, before: NamedTagEventList[], after: NamedTagEventList[]): Promise<FieldError | null> {
+    const limits = await this.limitsOf(q, stream.metadata.namespace!);
+    if (!limits) return null;
+    const images = (tags: NamedTagEventList[]) => new Set(tags.flatMap((t) => (t.items ?? []).map((i) => i.image)));
+    const specRefs = specReferences(stream);
+    const problems = streamLimitProblems(limits, { before: specRefs, after: specRefs }, { before: images(before), after: images(after) });
+    return problems.length ? fieldErr.forbidden('imageStream', forbiddenText(stream.metadata.name!, problems)) : null;
   }
 
   /** A mapping adding `image` to the locked stream's history (inside its transaction). */
