@@ -1,6 +1,7 @@
 import { call } from '@app/testing';
 import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
 import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
 
 /**
@@ -281,6 +282,30 @@ describe('quota and limits conformance (s16)', () => {
       'LimitRange "over" is invalid: [spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than max value 1, spec.limits[0].defaultRequest[cpu]: Invalid value: "2": default request value 2 is greater than default limit value 1]',
     );
     expect((await call('GET', core(ns, 'limitranges', 'over'))).status).toBe(404);
+  });
+  (kubectlFound ? it : it.skip)('with kubectl 1.32: create quota --scopes (protobuf) is validated, a scoped quota reads used 0, create -f of a LimitRange shows the Container defaults', async () => {
+    const k = kubectlWorkspace(api.url, 'qc-kubectl');
+    try {
+      const conflicting = await k.run(['create', 'quota', 'bad', '--hard=pods=1', '--scopes=BestEffort,NotBestEffort']);
+      expect(conflicting.code).not.toBe(0);
+      expect(conflicting.stderr).toContain(
+        'error: failed to create quota: ResourceQuota "bad" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes',
+      );
+      await k.ok(['create', 'quota', 'scoped', '--hard=openshift.io/imagestreams=0', '--scopes=NotTerminating']);
+      await k.ok(['create', '-f', '-'], 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: app}\n');
+      const yaml = await k.ok(['get', 'quota', 'scoped', '-o', 'yaml']);
+      expect(yaml).toContain('  scopes:\n  - NotTerminating\nstatus:\n  hard:\n    openshift.io/imagestreams: "0"\n  used:\n    openshift.io/imagestreams: "0"\n');
+      await k.ok(
+        ['create', '-f', '-'],
+        'apiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\nspec:\n  limits:\n  - type: Container\n    max: {cpu: "2"}\n    min: {memory: 1Mi}\n  - type: openshift.io/Image\n    max: {storage: 1Gi}\n',
+      );
+      const described = await k.ok(['describe', 'limits', 'l']);
+      expect(described).toMatch(/Container\s+cpu\s+-\s+2\s+2\s+2\s+-/);
+      expect(described).toMatch(/Container\s+memory\s+1Mi\s+-\s+1Mi\s+-\s+-/);
+      expect(described).toMatch(/openshift.io\/Image\s+storage\s+-\s+1Gi\s+-\s+-\s+-/);
+    } finally {
+      k.remove();
+    }
   });
 });
 
