@@ -256,7 +256,7 @@ describe('quota and limits conformance (s16)', () => {
         limits: [
           { type: 'Container', max: { cpu: '2' }, min: { memory: '1Mi' }, default: { memory: '64Mi' } },
           { type: 'openshift.io/Image', max: { storage: '1Gi' }, min: { storage: '1Ki' } },
-          { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '10' } },
+          { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '10' }, min: null, default: null },
         ],
       },
     });
@@ -272,6 +272,7 @@ describe('quota and limits conformance (s16)', () => {
       { type: 'openshift.io/Image', max: { storage: '1Gi' }, min: { storage: '1Ki' } },
       { type: 'openshift.io/ImageStream', max: { 'openshift.io/images': '10' } },
     ]);
+    expect((await call('GET', core(ns, 'limitranges', 'mixed'))).body.spec).toEqual(created.body.spec);
     // The defaulted limit is validated: a default request over max is over the default limit too.
     const refused = await call('POST', core(ns, 'limitranges'), {
       metadata: { name: 'over' },

@@ -22,7 +22,12 @@ function canonicalizeLimitRange(lr: LimitRange): void {
     limitRangesInfo,
     (lr.spec?.limits ?? []).flatMap((l) => limitLists.map((list) => l?.[list])),
   );
-  for (const item of lr.spec?.limits ?? []) if (item?.type === 'Container') defaultContainerLimits(item);
+  for (const item of lr.spec?.limits ?? []) {
+    if (!item) continue;
+    // A null list decodes as a nil map, which v1 omits (omitempty).
+    for (const list of limitLists) if (item[list] === null) delete item[list];
+    if (item.type === 'Container') defaultContainerLimits(item);
+  }
 }
 
 /**
