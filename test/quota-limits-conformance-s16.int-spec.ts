@@ -179,6 +179,11 @@ describe('quota and limits conformance (s16)', () => {
       },
     ]);
     expect((await call('GET', core('qc-valid', 'resourcequotas'))).body.items).toEqual([]);
+    // Null or empty lists are omitted, as v1 serializes them.
+    const empty = await call('POST', core('qc-valid', 'resourcequotas'), { metadata: { name: 'empty' }, spec: { hard: {}, scopes: null, scopeSelector: null } });
+    expect(empty.status).toBe(201);
+    expect(empty.body.spec).toEqual({});
+    expect(empty.body.status).toEqual({});
   });
   it('openshift.io/Image refusals of several LimitRanges aggregate as errors.NewAggregate: bracketed, each distinct message once', async () => {
     const ns = 'qc-aggregate';

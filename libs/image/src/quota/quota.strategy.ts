@@ -67,6 +67,14 @@ export class LimitRangeStrategy implements ResourceStrategy<LimitRange> {
 
 function canonicalizeQuota(rq: ResourceQuota): void {
   canonicalizeQuantities(resourceQuotasInfo, [rq.spec?.hard, rq.status?.hard, rq.status?.used]);
+  // v1 omits an empty or null hard, scopes and scopeSelector (omitempty; null decodes to nil).
+  const spec = rq.spec as Record<string, unknown> | undefined;
+  if (spec && typeof spec === 'object') {
+    for (const k of ['hard', 'scopes', 'scopeSelector']) {
+      const v = spec[k];
+      if (v === null || (Array.isArray(v) && v.length === 0) || (k === 'hard' && v && typeof v === 'object' && Object.keys(v).length === 0)) delete spec[k];
+    }
+  }
 }
 
 /**
