@@ -189,6 +189,27 @@ class PgTransaction implements Transaction, VersionTracking {
   }
 }
 
+const guarded = Symbol('checked-out error listener');
+
+/**
+ * pg's pool listens for a connection's 'error' only while the connection is idle in the pool. A
+ * checked-out one that Postgres cuts between two statements (a restart, a failover,
+ * pg_terminate_backend) while its holder awaits something else (Redis, say) emits 'error' with no
+ * listener, and Node ends the process. Every pooled connection gets a listener of its own for when
+ * it is checked out: the error is dropped here because it surfaces anyway, as "not queryable", on
+ * the holder's next statement (→ 503), and the pool discards the connection when it comes back.
+ */
+function guardCheckedOutClients(pool: Pool | undefined): void {
+  if (!pool || (pool as unknown as Record<symbol, boolean>)[guarded]) return;
+  (pool as unknown as Record<symbol, boolean>)[guarded] = true;
+  pool.on('acquire', (client: PoolClient) => {
+    const c = client as unknown as Record<symbol, boolean>;
+    if (c[guarded]) return;
+    c[guarded] = true;
+    client.on('error', () => undefined);
+  });
+}
+
 /** The change feed's view of which versions are settled. */
 export interface VersionHorizon {
   position(): string;
@@ -205,7 +226,9 @@ export { sqlLiteral } from './sql-literal';
  * says best, and raw pg keeps the hot paths to as few round trips as possible.
  */
 export class Database implements Queryable {
-  constructor(readonly dataSource: DataSource) {}
+  constructor(readonly dataSource: DataSource) {
+    guardCheckedOutClients(this.pool);
+  }
 
   /** The URL the pool connects with, for a session of its own (LISTEN); undefined if not built from one. */
   get connectionUrl(): string | undefined {
