@@ -201,6 +201,32 @@ describe('Postgres connections cut under a running api-with-worker', () => {
     alive();
   }, 60000);
 
+  it('while no connection can be made: 503 Status everywhere, /readyz not ready; both recover once it can', async () => {
+    // An outage window without touching the shared server: the test database refuses new
+    // connections (as a server starting up or shutting down does) and its sessions are cut.
+    await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS false`);
+    const ev = registryEvent({ repository: `${NS}/outage`, tag: 'v1', digest: digest('f') });
+    try {
+      await cut(admin, dbName, true);
+      const ready = await attempt('GET', `${server.url}/readyz?verbose`);
+      expect(ready).toMatchObject({ status: 500, body: expect.stringContaining('[-]postgres failed') });
+      const unavailable = { status: 503, body: { kind: 'Status', reason: 'ServiceUnavailable', code: 503 } };
+      expect(await attempt('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams/app`)).toMatchObject(unavailable);
+      expect(await attempt('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreamtags/app:latest`)).toMatchObject(unavailable);
+      expect(await attempt('POST', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams`, { metadata: { name: 'during-outage' } })).toMatchObject(unavailable);
+      // The registry retries what was not acknowledged.
+      expect(await postEnvelope(`${server.url}/registry/notifications`, SECRET, envelope(ev))).toMatchObject(unavailable);
+    } finally {
+      await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`);
+    }
+    await waitFor('ready', async () => ((await attempt('GET', `${server.url}/readyz`)) as { status?: number }).status === 200, 20000);
+    expect((await call('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams/during-outage`)).status).toBe(404);
+    // The retried notification is stored.
+    expect((await postEnvelope(`${server.url}/registry/notifications`, SECRET, envelope(ev))).status).toBe(202);
+    await waitFor('LISTEN sessions back', async () => (await listenSessions(admin, dbName)) >= 2, 20000);
+    alive();
+  }, 60000);
+
   it('/readyz is ready again after the cut', async () => {
     expect(await cut(admin, dbName)).toBeGreaterThan(0);
     await waitFor('ready', async () => (await attempt('GET', `${server.url}/readyz`) as { status?: number }).status === 200, 20000);

@@ -295,11 +295,31 @@ export class Database implements Queryable {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<T[]> {
+    const client = await this.connect();
+    let failed: unknown;
     try {
-      const res = name ? await this.pool.query({ name, text: sql, values: params }) : await this.pool.query(sql, params);
+      const res = name ? await client.query({ name, text: sql, values: params }) : await client.query(sql, params);
       return res.rows as T[];
     } catch (e) {
+      failed = e;
       throw translate(e);
+    } finally {
+      // As pg's pool.query does: a connection whose statement failed is not reused.
+      client.release(failed === undefined ? undefined : true);
+    }
+  }
+
+  /**
+   * A pooled connection. Failing to get one means the storage is unreachable, whatever Postgres
+   * answered the connection attempt with (refused, starting up or shutting down, too many
+   * connections, the database not accepting connections): 503, so the sender retries. Postgres's
+   * own words are not passed on (they name the database).
+   */
+  private async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch {
+      throw ApiError.unavailable('the storage backend is unavailable, please retry');
     }
   }
 
@@ -316,7 +336,7 @@ export class Database implements Queryable {
       let tx: PgTransaction | undefined = undefined;
       let broken = false;
       try {
-        client = await this.pool.connect();
+        client = await this.connect();
         tx = new PgTransaction(client, `BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}`, options.rollback === true);
         const result = await fn(tx);
         await tx.end(options.rollback === true);
