@@ -195,6 +195,9 @@ describe('Postgres connections cut under a running api-with-worker', () => {
     // Fill the pool with idle connections, then cut them all; once their backends are gone, no request fails.
     await Promise.all(Array.from({ length: 8 }, () => call('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams/app`)));
     expect(await cut(admin, dbName, true)).toBeGreaterThan(0);
+    // One round trip through the api's event loop: the cut connections' last words (the FATAL
+    // sent before their backends exited) have been read by then.
+    expect((await attempt('GET', `${server.url}/livez`)) as { status?: number }).toMatchObject({ status: 200 });
     const results = [];
     for (let i = 0; i < 8; i++) results.push(await attempt('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams/app`));
     expect(results.map((r) => ('status' in r ? r.status : r.error))).toEqual(Array(8).fill(200));
