@@ -27,6 +27,10 @@ export function noteChange(q: Queryable): void {
 
 export type Isolation = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
+/** A release of versions that failed is retried this often, RELEASE_RETRY_MS × the attempt apart. */
+const RELEASE_RETRIES = 5;
+const RELEASE_RETRY_MS = 100;
+
 /** SQLSTATEs that mean "try the whole transaction again": serialization failure, deadlock. */
 const retryableStates = new Set(['40001', '40P01']);
 /** SQLSTATE classes and Node errors that mean Postgres is unreachable → 503 so senders retry. */
@@ -256,6 +260,19 @@ export class Database implements Queryable {
     this.notifier.kick();
   }
 
+  /**
+   * A release that failed (the connection was cut, and the pool's next one with it, as a Postgres
+   * restart or failover cuts them all) is tried again a few times off the request path: until the
+   * NONE rows are in, the change feed waits for those versions (GAP_GRACE_MS), delaying every
+   * watch and bypassing the ImageStreamTag read cache meanwhile.
+   */
+  private releaseLater(rvs: bigint[], attempt = 1): void {
+    if (rvs.length === 0 || attempt > RELEASE_RETRIES) return;
+    setTimeout(() => {
+      this.releaseVersions(rvs, undefined).catch(() => this.releaseLater(rvs, attempt + 1));
+    }, RELEASE_RETRY_MS * attempt).unref();
+  }
+
   /** One NOTIFY per burst of commits, sent after them (see ChangeNotifier). */
   private readonly notifier = new ChangeNotifier(() => this.pool.query(`SELECT pg_notify('${CHANGE_CHANNEL}', '')`));
 
@@ -355,7 +372,7 @@ export class Database implements Queryable {
           client!.release(true);
           client = undefined;
         }
-        if (tx) await this.releaseVersions(tx.allocated, client).catch(() => undefined);
+        if (tx) await this.releaseVersions(tx.allocated, client).catch(() => this.releaseLater(tx!.allocated));
         const code = pgErrorCode(e);
         if (code && retryableStates.has(code) && attempt < 5) continue;
         throw translate(e);
