@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '@app/testing';
 import { freePort } from './support/api-process';
 import { pollUntil } from './support/poll';
+import { deleteQueueKeys } from './support/queue-keys';
 
 const root = join(__dirname, '..');
 
@@ -25,6 +26,7 @@ function groupAlive(pgid: number): boolean {
 describe('npm start scripts stop with their npm process', () => {
   let database: { url: string; drop(): Promise<void> };
   const started: ChildProcess[] = [];
+  const prefixes: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -35,10 +37,13 @@ describe('npm start scripts stop with their npm process', () => {
       if (child.pid !== undefined && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
     }
     await database?.drop();
+    // The queues each case's server made under its own prefixes.
+    await deleteQueueKeys(prefixes);
   });
 
   async function runUntilReady(script: string, ready: (output: string, port: number) => Promise<boolean>) {
     const port = await freePort();
+    prefixes.push(`npmscripts${port}`, `npmscriptst${port}`);
     const child = spawn('npm', ['run', script], {
       cwd: root,
       // A group of its own, so the case can see (and clean up) every process the script started.
