@@ -1,4 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Client } from 'pg';
 import { ApiError } from '@app/api-machinery';
 import { call } from '@app/testing';
@@ -6,6 +5,7 @@ import { envelope, postEnvelope, registryEvent } from './ingest-harness';
 import { pollUntil, waitFor } from './support/poll';
 import { openTestDatabase } from './support/test-database';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { Receiver } from './support/webhook-receiver';
 import { createSigningSecret, createTrigger, digest, mapImage, triggerSpec } from './support/trigger-resources';
 
 /**
@@ -19,32 +19,6 @@ import { createSigningSecret, createTrigger, digest, mapImage, triggerSpec } fro
 const IMAGES = '/apis/image.openshift.io/v1';
 const NS = 'pgcut';
 const SECRET = 'pgcut-secret';
-
-/** A receiver that records every delivery. */
-class Receiver {
-  requests: { headers: IncomingHttpHeaders; json: any }[] = [];
-  private server!: Server;
-  port = 0;
-  async start() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        this.requests.push({ headers: req.headers, json: JSON.parse(body) });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  url() {
-    return `http://127.0.0.1:${this.port}/hook`;
-  }
-  close() {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-}
 
 /** Sessions of the test database whose query is a LISTEN (the change feed's and the relay's). */
 async function listenSessions(admin: Client, db: string): Promise<number> {
@@ -348,7 +322,7 @@ describe('Postgres connections cut under a running api-with-worker', () => {
     expect((await call('POST', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams`, { metadata: { name: 'trg' } })).status).toBe(201);
     expect([201, 409]).toContain((await createSigningSecret(server.url, NS)).status);
     await createTrigger(server.url, NS, 'follow', triggerSpec('trg:latest', { kind: 'Webhook', name: 'follow' }, rx.url()));
-    const delivered = (image: string) => rx.requests.some((r) => JSON.stringify(r.json).includes(image));
+    const delivered = (image: string) => rx.received.some((r) => JSON.stringify(r.json).includes(image));
     // Committed just before the cut.
     await mapImage(server.url, NS, { stream: 'trg', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/trg' });
     expect(await cut(admin, dbName)).toBeGreaterThan(0);

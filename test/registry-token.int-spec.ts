@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
+import { makeTokenSigner } from './support/token-signer';
 import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -58,13 +57,9 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'token-'));
-    const key = join(dir, 'signer.key');
-    const cert = join(dir, 'signer.crt');
-    const run = promisify(execFile);
-    await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
-    await run('openssl', ['req', '-new', '-x509', '-key', key, '-out', cert, '-days', '1', '-subj', '/CN=imagestreamd-test-signer']);
+    const { keyPem, certPath: cert } = await makeTokenSigner(dir, 'test-signer');
     api = await startTestApi({
-      registryToken: { keyPem: await readFile(key, 'utf8'), issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
+      registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
       accessPolicy: parseAccessPolicy(POLICY),
     });
     registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
