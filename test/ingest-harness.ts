@@ -15,6 +15,7 @@ import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstra
 import { startTestApi, type TestApi } from './support/api-server';
 import { appMainArgs } from './support/app-build';
 import { type BuiltImage, OciLayout, type RunningRegistry, startRegistry } from './support/registry';
+import { waitFor } from './support/poll';
 
 export const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
@@ -107,20 +108,18 @@ export function registryStackFixture(): { stack: () => IngestStack; layout: () =
   return { stack: () => stack!, layout: () => layout! };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Re-exported: the ingest tests import their polling from here. */
+export { waitFor };
+
+/** The settled state of the first tagged manifest push to `repository` (waits while it is pending). */
+export function settledPush(stack: IngestStack, repository: string): Promise<{ state: string; reason: string | null }> {
+  return waitFor(`push to ${repository} settled`, async () => {
+    const { rows } = await stack.pg.query<{ state: string; reason: string | null }>(
+      `SELECT state, reason FROM registry_events WHERE repository = $1 AND kind = 'manifest-push' AND tag IS NOT NULL`,
+      [repository],
+    );
+    return rows[0] && rows[0].state !== 'pending' ? rows[0] : null;
+  });
 }
 
 /** POSTs an envelope as the registry does (content type and secret header). */

@@ -1,5 +1,5 @@
 import { call } from '@app/testing';
-import { type IngestStack, startIngestStack, waitFor } from './ingest-harness';
+import { type IngestStack, settledPush, startIngestStack } from './ingest-harness';
 import { type BuiltImage, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -18,18 +18,7 @@ describeRegistry('quota and limits on registry pushes', () => {
 
   const core = (ns: string, resource: string) => `${stack.api.url}/api/v1/namespaces/${ns}/${resource}`;
   const push = (dest: string) => skopeoCopy(layout.dir, 'small', `${stack.registry!.host}/${dest}`);
-  const settled = (repository: string) =>
-    waitFor(`push to ${repository} settled`, async () => {
-      const rows = (
-        await stack.pg.query(
-          `SELECT state, reason FROM registry_events WHERE repository = $1 AND kind = 'manifest-push' AND tag IS NOT NULL`,
-          [repository],
-        )
-      ).rows;
-      return rows[0] && rows[0].state !== 'pending'
-        ? (rows[0] as { state: string; reason: string | null })
-        : null;
-    });
+  const settled = (repository: string) => settledPush(stack, repository);
 
   beforeAll(async () => {
     stack = await startIngestStack({ registry: true });

@@ -12,14 +12,23 @@ export async function pollUntil<T>(
   }
 }
 
-/** Polls every 100 ms until `probe` returns something truthy, and returns it; throws after `timeoutMs`, naming `what` and the last value. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
+/**
+ * Polls every `everyMs` until `probe` returns something truthy, and returns it. A probe that
+ * throws counts as not yet (the service may still be starting); after `timeoutMs` it throws,
+ * naming `what` and the last value or error.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
-    last = await probe();
-    if (last) return last as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const v = await probe();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -156,7 +156,6 @@ function mergeList(
 
 const rfc6902Operations = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
-/** Applies a patch document of the given type to a plain JSON object; bad patches are 4xx. */
 /**
  * Who applies to a view that keeps no ownership (ImageStreamTag, ImageTag), and the view kind's
  * empty object: kube-apiserver's field manager finds no managers on such a view, so its
@@ -169,6 +168,10 @@ export interface ViewApplier {
   emptyObject?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Applies a patch document of the given type to a plain JSON object; bad patches are 4xx. An
+ * apply to a view kind (`applier`) tracks ownership as a view's field manager would.
+ */
 export function applyPatchDocument(
   type: PatchType,
   current: object,
