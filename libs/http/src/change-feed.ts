@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { ChangeListener, type ChangeRecord, currentResourceVersion, type Database, readChanges } from '@app/persistence';
+import { ChangeListener, type ChangeRecord, closeVersionGap, currentResourceVersion, type Database, MAX_CLOSED_GAP, readChanges } from '@app/persistence';
 
 /** How long a missing resourceVersion may stay uncommitted before it is taken as abandoned. */
 export const GAP_GRACE_MS = 5000;
 /** Re-read pause while waiting for a missing version (its transaction is usually committing). */
 const GAP_RETRY_MS = 5;
+/** Pause before trying again to close a gap that could not be closed (an open writer, Postgres away). */
+const GAP_CLOSE_RETRY_MS = 200;
 
 /**
  * Tails the change log for this process: one LISTEN connection (pg's LISTEN needs a dedicated
@@ -15,7 +17,11 @@ const GAP_RETRY_MS = 5;
  * Versions are taken without a global lock, so they may commit out of order. The feed emits
  * strictly in version order: at a missing version it waits until that version commits or is
  * released (a NONE row), or, failing both, until GAP_GRACE_MS has passed since a later version
- * was written. Its position is therefore a horizon: every change at or below it is known.
+ * was written. Then it closes the gap with NONE rows itself (closeVersionGap): a transaction that
+ * took such a version without committing it (its reply lost to a cut connection, say, so it never
+ * learnt which one to release) no longer holds the feed back, and one that is merely slow cannot
+ * commit it afterwards, behind the feed's position. Its position is therefore a horizon: every
+ * change at or below it is known.
  */
 export class ChangeFeed extends EventEmitter {
   private cursor = '0';
@@ -87,28 +93,43 @@ export class ChangeFeed extends EventEmitter {
       // A full page may stop short of the held rows: the versions between are not missing, only unread.
       const truncated = first !== undefined && read.length >= 500;
       const rows = [...read.map((change) => ({ change, at: now - (change.ageMs ?? 0) })), ...(truncated ? [] : held)];
+      let gapClosed = false;
       for (let i = 0; i < rows.length; i++) {
         const { change, at } = rows[i]!;
         const expected = BigInt(this.cursor) + 1n;
-        if (BigInt(change.rv) !== expected && now - at < GAP_GRACE_MS) {
-          // A lower version is still in flight: hold this one (and those after it) back and look again shortly.
+        const last = BigInt(change.rv) - 1n;
+        if (BigInt(change.rv) !== expected && (now - at < GAP_GRACE_MS || last - expected < MAX_CLOSED_GAP)) {
+          // A lower version is missing: hold this one (and those after it) back; look again
+          // shortly, or, past the grace period, close the gap and read what it then holds.
           this.held = rows.slice(i);
-          if (!this.gapTimer) {
-            this.gapTimer = setTimeout(() => {
-              this.gapTimer = undefined;
-              this.kick();
-            }, GAP_RETRY_MS);
-            this.gapTimer.unref();
-          }
-          return;
+          if (now - at < GAP_GRACE_MS) return this.retryIn(GAP_RETRY_MS);
+          const closed = await closeVersionGap(this.db, expected, last).then(
+            () => true,
+            () => false,
+          );
+          if (!closed) return this.retryIn(GAP_CLOSE_RETRY_MS);
+          this.db.noteChange();
+          gapClosed = true;
+          break;
         }
         this.cursor = change.rv;
         if (change.type !== 'NONE') this.emit('change', change);
       }
+      if (gapClosed) continue;
       if (truncated) this.held = held;
       // Held rows all went out (or wait beyond a full page): read on; else a short page means nothing more yet.
       if (!first && read.length < 500) return;
     }
+  }
+
+  /** Drains again after `ms` (one timer at a time). */
+  private retryIn(ms: number): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      this.kick();
+    }, ms);
+    this.gapTimer.unref();
   }
 
   /** Resolves once every change up to `rv` has been read, or after `timeoutMs`. */

@@ -3,6 +3,8 @@ import { CHANGE_CHANNEL } from './change-log';
 
 /** Pause before reconnecting a LISTEN session that failed or was cut. */
 const RECONNECT_MS = 1000;
+/** Idle time before the first TCP keepalive probe (the kernel's interval and count follow). */
+const KEEPALIVE_IDLE_MS = 10_000;
 
 /**
  * A LISTEN session on the change channel: `onNotify` runs for every NOTIFY (one per burst of
@@ -46,7 +48,9 @@ export class ChangeListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl });
+    // An idle session on a connection that died silently (a failover without a reset, a
+    // partition) would never error: TCP keepalive probes it.
+    const client = new Client({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS });
     // A failed connect may both reject and emit 'error': the session is retried once.
     let failed = false;
     const fail = () => {

@@ -12,7 +12,7 @@ export function createDataSource(url: string, poolSize: number): DataSource {
     migrations,
     entities: [],
     poolSize,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
     logging: false,
   });
 }

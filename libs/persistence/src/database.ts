@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CHANGE_CHANNEL, type ChangeRecord } from './change-log';
 import { ChangeNotifier } from './change-notifier';
 import type { VersionTracking } from './resource-version';
+import { isClosedVersionConflict } from './version-gap';
 import { type BatchStatement, preparesMissing, renderStatement } from './session-statements';
 
 /** Something SQL can run on: the pool, or one open transaction. */
@@ -53,6 +54,8 @@ export function pgErrorCode(e: unknown): string | undefined {
 function translate(e: unknown): unknown {
   if (e instanceof ApiError) return e;
   if (isUnavailableError(e)) return ApiError.unavailable('the storage backend is unavailable, please retry');
+  // Retried already (see transaction): the write kept outlasting the change feed's grace period.
+  if (isClosedVersionConflict(e)) return ApiError.unavailable('the write took too long to commit and was abandoned, please retry');
   // Postgres refused a value the request carried (data exception, or an index entry too large):
   // the request is at fault, not the server. Validation catches what it knows of first; this is
   // the backstop, so that nothing of the kind becomes a 500.
@@ -312,17 +315,21 @@ export class Database implements Queryable {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<T[]> {
-    const client = await this.connect();
-    let failed: unknown;
-    try {
-      const res = name ? await client.query({ name, text: sql, values: params }) : await client.query(sql, params);
-      return res.rows as T[];
-    } catch (e) {
-      failed = e;
-      throw translate(e);
-    } finally {
-      // As pg's pool.query does: a connection whose statement failed is not reused.
-      client.release(failed === undefined ? undefined : true);
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.connect();
+      let failed: unknown;
+      try {
+        const res = name ? await client.query({ name, text: sql, values: params }) : await client.query(sql, params);
+        return res.rows as T[];
+      } catch (e) {
+        failed = e;
+        // One statement is atomic: one that met a closed version changed nothing and runs again.
+        if (isClosedVersionConflict(e) && attempt < 5) continue;
+        throw translate(e);
+      } finally {
+        // As pg's pool.query does: a connection whose statement failed is not reused.
+        client.release(failed === undefined ? undefined : true);
+      }
     }
   }
 
@@ -343,6 +350,7 @@ export class Database implements Queryable {
   /**
    * Runs fn in one transaction; commits unless fn throws or `rollback` is requested (dry-run).
    * Deadlocks and serialization failures are retried a few times: they are transient by definition.
+   * So is a version closed by a change feed while the transaction held it (see closeVersionGap).
    */
   async transaction<T>(
     fn: (tx: Transaction) => Promise<T>,
@@ -374,7 +382,7 @@ export class Database implements Queryable {
         }
         if (tx) await this.releaseVersions(tx.allocated, client).catch(() => this.releaseLater(tx!.allocated));
         const code = pgErrorCode(e);
-        if (code && retryableStates.has(code) && attempt < 5) continue;
+        if (((code && retryableStates.has(code)) || isClosedVersionConflict(e)) && attempt < 5) continue;
         throw translate(e);
       } finally {
         client?.release(broken ? true : undefined);

@@ -12,3 +12,4 @@ export * from './resource-registry';
 export * from './persistence.module';
 export * from './versioned-writes';
 export * from './session-statements';
+export * from './version-gap';
