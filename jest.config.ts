@@ -35,6 +35,7 @@ const config: Config = {
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
       moduleNameMapper,
       transform,
+      setupFiles: ['<rootDir>/test/support/per-file-env.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },

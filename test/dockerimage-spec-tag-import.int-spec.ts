@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
@@ -8,6 +7,7 @@ import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstra
 import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { testQueuePrefix } from './support/queue-prefix';
 
 const skipReason = registryUnavailableReason();
 const describeRegistry = skipReason ? describe.skip : describe;
@@ -62,7 +62,7 @@ describeRegistry('background import of DockerImage spec tags', () => {
     registry = await startRegistry({ logLevel: 'warn' });
     // The configured registry: INTERNAL names it in pull specs, REGISTRY_URL is how it is reached.
     const base: Partial<AppConfig> = {
-      queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`,
+      queuePrefix: testQueuePrefix(),
       registryTimeoutMs: 3000,
       registryUrl: registry.url,
       internalRegistryHostname: INTERNAL,

@@ -4,8 +4,10 @@ import { ADMIN_URL, runId } from '../libs/testing/src/pg-template';
 /* eslint-enable no-restricted-imports */
 import { rmSync } from 'node:fs';
 import { buildDir } from './support/app-build';
+import { deleteQueueKeys } from './support/queue-keys';
+import { takeRecordedQueuePrefixes } from './support/queue-prefix';
 
-/** Drops this run's template and any database a test file left behind. */
+/** Drops this run's template, any database a test file left behind, and its files' queue keys. */
 export default async function globalTeardown(): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -16,4 +18,5 @@ export default async function globalTeardown(): Promise<void> {
     await admin.end();
   }
   rmSync(buildDir(runId()), { recursive: true, force: true });
+  await deleteQueueKeys(takeRecordedQueuePrefixes(runId()));
 }

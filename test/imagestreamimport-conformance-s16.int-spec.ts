@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '@app/config';
 import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
@@ -6,6 +5,7 @@ import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/poll';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { type BuiltImage, type BuiltIndex, describeWithRegistry, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { testQueuePrefix } from './support/queue-prefix';
 
 const NS = 'isi-s16';
 const checkAnnotation = 'openshift.io/image.dockerRepositoryCheck';
@@ -50,7 +50,7 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
     // A small bulk limit, so a repository import reports additionalTags (maxImagesBulkImportedPerRepository).
     process.env['IMPORT_MAX_REPOSITORY_TAGS'] = '2';
     registry = await startRegistry({ logLevel: 'warn' });
-    const base: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+    const base: Partial<AppConfig> = { queuePrefix: testQueuePrefix(), registryTimeoutMs: 3000 };
     api = await startTestApi(base);
     config = testConfig(api.databaseUrl, base);
     layout = await OciLayout.create();

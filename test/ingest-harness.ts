@@ -16,6 +16,7 @@ import { startTestApi, type TestApi } from './support/api-server';
 import { appMainArgs } from './support/app-build';
 import { type BuiltImage, OciLayout, type RunningRegistry, startRegistry } from './support/registry';
 import { waitFor } from './support/poll';
+import { testQueuePrefix } from './support/queue-prefix';
 
 export const EVENTS_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
@@ -54,7 +55,7 @@ export async function startIngestStack(options: StackOptions = {}): Promise<Inge
   const secret = `ingest-${randomBytes(8).toString('hex')}`;
   const base: Partial<AppConfig> = {
     registryNotifySecret: secret,
-    queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`,
+    queuePrefix: testQueuePrefix(),
     ...fastIngest,
     ...options.overrides,
   };

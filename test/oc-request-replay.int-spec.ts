@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '@app/config';
 import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
 import { pollUntil } from './support/poll';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { testQueuePrefix } from './support/queue-prefix';
 
 /**
  * The request sequences `oc` sends (openshift/oc pkg/cli/tag/tag.go, pkg/cli/importimage,
@@ -232,7 +232,7 @@ suite('oc request replay', () => {
     const read = async (n: string, name: string) => (await call('GET', `${at(n)}/imagestreams/${name}`)).body;
 
     beforeAll(async () => {
-      const overrides: Partial<AppConfig> = { queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, registryTimeoutMs: 3000 };
+      const overrides: Partial<AppConfig> = { queuePrefix: testQueuePrefix(), registryTimeoutMs: 3000 };
       importing = await startTestApi(overrides);
       worker = await bootstrapWorker(testConfig(importing.databaseUrl, overrides));
     });

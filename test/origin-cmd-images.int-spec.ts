@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '@app/config';
@@ -8,6 +7,7 @@ import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, type KubectlRun, type KubectlWorkspace, kubectlWorkspace } from './support/kubectl';
 import { pollUntil } from './support/poll';
 import { type BuiltImage, type BuiltIndex, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { testQueuePrefix } from './support/queue-prefix';
 
 /**
  * OpenShift's own command-line acceptance tests for image streams (openshift/origin
@@ -95,7 +95,7 @@ spec:
     // The local registry is the configured one: names on its host are read through REGISTRY_URL over HTTP.
     // It is also the integrated registry (`oc registry info`): streams' repositories live on it.
     const overrides: Partial<AppConfig> = {
-      queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`,
+      queuePrefix: testQueuePrefix(),
       registryTimeoutMs: 3000,
       registryUrl: registry.url,
       internalRegistryHostname: registry.host,

@@ -17,6 +17,7 @@ import {
   skopeoCopy,
   startRegistry,
 } from './support/registry';
+import { testQueuePrefix } from './support/queue-prefix';
 
 interface TagEvent {
   created: string;
@@ -104,7 +105,7 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
     const registryPort = await freeLoopbackPort();
     // api and worker both know the registry, as in a deployment (status.dockerImageRepository)
     // a retry comes a second after a failed attempt (the race test acts in between)
-    base = { ...fastIngest, ingestBackoffMs: 1000, registryNotifySecret: secret, queuePrefix: `isdtest-${randomBytes(4).toString('hex')}`, port, registryUrl: `http://127.0.0.1:${registryPort}`, internalRegistryHostname: `127.0.0.1:${registryPort}` };
+    base = { ...fastIngest, ingestBackoffMs: 1000, registryNotifySecret: secret, queuePrefix: testQueuePrefix(), port, registryUrl: `http://127.0.0.1:${registryPort}`, internalRegistryHostname: `127.0.0.1:${registryPort}` };
     await startApi();
     registry = await startRegistry({ port: registryPort, notifyUrl: notifyUrl(), notifyHeaders: { Authorization: `Bearer ${secret}` }, logLevel: 'warn' });
     worker = await bootstrapWorker(testConfig(db.url, { ...base, port: 0 }));

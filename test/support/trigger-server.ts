@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@app/testing';
 import { type ApiProcess, startApiProcess } from './api-process';
 import { deleteQueueKeys } from './queue-keys';
+import { testQueuePrefix } from './queue-prefix';
 
 /** An api process with its trigger worker (`--with-worker`) over a test database of its own. */
 export interface TriggerServer {
@@ -36,7 +37,7 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
     // The ingest and import queues too: under the default prefix every api-with-worker on the
     // machine consumed every other's registry-event jobs (finding no such event in its own
     // database), so an event waited for its own sweeper, seconds later.
-    QUEUE_PREFIX: `isdtest-${randomBytes(4).toString('hex')}`,
+    QUEUE_PREFIX: testQueuePrefix(),
     TRIGGER_RELAY_INTERVAL_MS: '10',
     ...env,
   };
