@@ -168,9 +168,13 @@ export class RegistryEventProcessor {
         ownRead = { error };
       }
     }
-    const settled: Settlement[] = [];
+    let settled: Settlement[] = [];
     let failure: { error: unknown } | null = null;
     await this.db.transaction(async (gate) => {
+      // The gate may run again (deadlock, or a version the change feed closed): only the last
+      // run's settlements and failure count, the earlier ones were rolled back.
+      settled = [];
+      failure = null;
       const [, backlogRows, positionRows, currentRows] = await gate.batch([
         `SELECT pg_advisory_xact_lock_shared(${REPOSITORY_LOCK}, hashtext(${sqlLiteral(event.repository)})),
                 pg_advisory_xact_lock(${TAG_LOCK}, hashtext(${sqlLiteral(`${event.repository}:${tag}`)}))`,
@@ -326,15 +330,17 @@ export class RegistryEventProcessor {
       return;
     }
     let settlement: Settlement | null = null;
+    const next = nextPosition(event, state.position, null, null);
     await this.db.transaction(async (tx) => {
+      settlement = null; // a run again starts afresh (see inTagOrder)
       const removal = await removeTagFromStream(tx, stream.namespace, stream.name, tag);
-      const next = nextPosition(event, state.position, null, null);
       await this.positions.set(tx, event.repository, tag, next);
       const outcome = removal === null ? 'no-stream' : removal.removed > 0 ? 'tag-removed' : 'nothing-to-remove';
       if (await this.inbox.finish(tx, event.id, 'processed', outcome)) settlement = { event, state: 'processed', outcome };
-      state.position = next;
-      state.current = null;
     });
+    // The backlog's state moves only once the removal committed: a run that failed left it as it was.
+    state.position = next;
+    state.current = null;
     if (settlement) this.counted(settlement);
   }
 
@@ -350,6 +356,7 @@ export class RegistryEventProcessor {
     const registry = this.source.client();
     let settlement: Settlement | null = null;
     await this.db.transaction(async (tx) => {
+      settlement = null; // a run again starts afresh (see inTagOrder)
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [REPOSITORY_LOCK, event.repository]);
       let s: Settlement;
       // Only entries naming the digest in this repository: the same digest recorded from elsewhere
