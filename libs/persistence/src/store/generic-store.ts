@@ -433,8 +433,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const errors = [...this.track(obj, null, tracking), ...this.validateMeta(obj), ...this.strategy.validate(obj)];
     if (errors.length) throw this.invalid(obj, errors);
     this.strategy.canonicalize(obj);
+    const validated = obj;
     const created = await this.db.transaction(
       async (tx) => {
+        // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
+        // from the request: admission hooks rewrite the object (local image names resolved).
+        const obj = structuredClone(validated);
         await this.hooks.admit?.(tx, obj, null);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
         if (storageErrors.length) throw this.invalid(obj, storageErrors);
@@ -537,9 +541,14 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     checkNameAgainstUrl(body, namespace, name);
     const obj = this.decode(body, namespace);
     obj.metadata.name = name;
+    const requested = obj;
     const requestedRv = obj.metadata.resourceVersion;
     const result = await this.db.transaction(
       async (tx) => {
+        // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
+        // from the request: writeLocked rewrites it in place (a spec tag's generation 0, asking for
+        // a re-import, becomes the new generation; managedFields become the tracked entries).
+        const obj = structuredClone(requested);
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         // A missing object is 404 before the resourceVersion is looked at (no create on update).
         if (!old) throw ApiError.notFound(this.ref, name);
