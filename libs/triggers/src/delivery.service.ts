@@ -248,6 +248,7 @@ export class DeliveryService {
       const next = this.nextState(r, attempt);
       let deadLettered = false;
       const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
+        deadLettered = false; // a run again (deadlock, closed version) decides afresh
         await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
           started.id,
           r.statusCode,
