@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { call } from '@app/testing';
+import { waitFor } from './support/poll';
 import { startTestApi, type TestApi } from './support/api-server';
 import { failOnce } from './support/fail-once';
 
@@ -44,6 +45,38 @@ describe('generic store: an update whose transaction runs twice', () => {
       expect(updated.body.spec.tags[0].generation).toBe(generation + 1);
       // The first run failed at the row's update and the second one wrote it.
       expect(await failing.seen()).toBe(2);
+    } finally {
+      await failing.remove();
+    }
+  });
+
+  it('a blind ImageStreamTag PUT run again after another write of its stream took the lock first still succeeds', async () => {
+    const streams = `${api.base}/namespaces/${NS}/imagestreams`;
+    expect((await call('POST', streams, { metadata: { name: 'blind' }, spec: {} })).status).toBe(201);
+    // The PUT's first run fails at the stream row's update after 2 s, holding the row lock meanwhile.
+    const failing = await failOnce(pg, 'istag_put', 'image_streams', 'UPDATE', `NEW.namespace = '${NS}' AND NEW.name = 'blind'`, 2000);
+    try {
+      const put = call('PUT', `${api.base}/namespaces/${NS}/imagestreamtags/blind:v2`, {
+        kind: 'ImageStreamTag',
+        apiVersion: 'image.openshift.io/v1',
+        metadata: { name: 'blind:v2', namespace: NS },
+        tag: { name: 'v2', from: { kind: 'DockerImage', name: 'example.com/blind:v2' }, reference: true },
+      });
+      await waitFor('the first run at the row update', async () => (await failing.seen()) >= 1);
+      // A label write of the same stream queues for the row lock: it commits before the PUT runs again.
+      const labelled = call('PATCH', `${streams}/blind`, { metadata: { labels: { team: 'a' } } }, 'application/merge-patch+json');
+      await waitFor('the label write waiting for the row lock', async () => {
+        const { rows } = await pg.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        return rows.length > 0;
+      });
+      expect((await labelled).status).toBe(200);
+      // No resourceVersion was sent: the run again must not answer 409 with the one its first run read.
+      const answer = await put;
+      expect(answer.status).toBe(201);
+      expect(await failing.seen()).toBe(3);
+      const stream = (await call('GET', `${streams}/blind`)).body;
+      expect(stream.metadata.labels).toEqual({ team: 'a' });
+      expect(stream.spec.tags.map((t: { name: string }) => t.name)).toEqual(['v2']);
     } finally {
       await failing.remove();
     }

@@ -119,7 +119,9 @@ export class ImageTagHandler implements ResourceHandler {
 
   async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const requested = decodeViewBody<ImageTag>(body, this.info.kind, namespace, name);
-    return this.write(namespace, name, () => requested, options);
+    // A copy per run: the write fills the view in from the stored tag, and its transaction (or the
+    // stream's create-or-update loop) may run again against a tag that changed meanwhile.
+    return this.write(namespace, name, () => structuredClone(requested), options);
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {

@@ -184,7 +184,9 @@ export class ImageStreamTagHandler implements ResourceHandler {
 
   async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const requested = decodeViewBody<ImageStreamTag>(body, this.info.kind, namespace, name);
-    return this.write(namespace, name, () => requested, options);
+    // A copy per run: the write fills the view in from the stored tag, and its transaction (or the
+    // stream's create-or-update loop) may run again against a tag that changed meanwhile.
+    return this.write(namespace, name, () => structuredClone(requested), options);
   }
 
   /** Patches the current view (an empty one for a spec-only or missing tag), then updates as PUT does. */
