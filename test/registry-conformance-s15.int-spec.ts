@@ -473,6 +473,33 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
       expect(row).toMatchObject({ state: 'processed', outcome: 'tagged' });
       expect((await tagItems('race', 'app', 'v1')).map((x) => x.image)).toEqual([i.manifestDigest, h.manifestDigest]);
     });
+    it('a tag flipped back (A→B→A) whose last push is reported late: the middle push still enters the history', async () => {
+      const h = images['h']!;
+      const i = images['i']!;
+      await push('h', 'flip/app:v1');
+      const first = await pushEvent('flip/app', h.manifestDigest);
+      await postEnvelope(notifyUrl(), secret, envelope(first as never));
+      // Pushed within a second or two of the first: the middle push is checked against the registry.
+      await push('i', 'flip/app:v1');
+      const middle = await pushEvent('flip/app', i.manifestDigest);
+      await push('h', 'flip/app:v1');
+      const last = await recorder.waitForEvent(
+        (e) => e.action === 'push' && e.target.repository === 'flip/app' && e.target.digest === h.manifestDigest && !!e.target.tag && e.id !== first.id,
+        10_000,
+      );
+      await settled('flip/app', { tag: 'v1' });
+      // The registry holds h again, as after the first push; the last push's notification is late.
+      expect((await postEnvelope(notifyUrl(), secret, envelope(middle as never))).status).toBe(202);
+      await waitFor('two looks at the tag', async () => {
+        const r = (await pg.query('SELECT state, attempts FROM registry_events WHERE id = $1', [middle.id])).rows[0];
+        return r && (r.state !== 'pending' || r.attempts >= 2);
+      });
+      expect((await rows('id = $1', [middle.id]))[0]).toMatchObject({ state: 'pending' });
+      expect((await postEnvelope(notifyUrl(), secret, envelope(last as never))).status).toBe(202);
+      const done = await settled('flip/app', { tag: 'v1', count: 3 });
+      expect(done.map((r) => r.outcome)).toEqual(['tagged', 'tagged', 'tagged']);
+      expect((await tagItems('flip', 'app', 'v1')).map((x) => x.image)).toEqual([h.manifestDigest, i.manifestDigest, h.manifestDigest]);
+    });
   });
 
   describe('inbox API', () => {

@@ -28,8 +28,11 @@ class Ignore extends Error {}
 /**
  * The registry does not (yet) show a pushed digest under its tag. distribution queues the push
  * event before it writes the tag (registry/handlers/manifests.go: the manifest Put notifies, then
- * tags.Tag runs), so an event processed at once can be ahead of the tag write: retried once, after
- * the backoff, before the push is settled superseded.
+ * tags.Tag runs), so an event processed at once can be ahead of the tag write; and a later push
+ * that explains what the registry shows (the tag flipped back, A→B→A) may not have been reported
+ * yet, its notification still queued in the registry. So the push is looked at again on each of
+ * its attempts but the last (INGEST_BACKOFF_MS apart, doubling), and settled superseded only then:
+ * looking again costs nothing but time when the push really was superseded.
  */
 class TagNotConfirmedYet extends Error {
   constructor(digest: string, held: string | null) {
@@ -205,9 +208,9 @@ export class RegistryEventProcessor {
         const own = item.id === event.id;
         try {
           const read = own ? ownRead : reads.get(item.id);
-          // Only this event's first attempt looks again later (when it has another attempt); older
-          // events of the backlog are settled by what the registry says now (a later push follows).
-          const s = await this.applyToTag(gate, item, stream, state, read, own && attempt.made === 0 && attempt.max > 1);
+          // Only this event looks again later (while it has another attempt); older events of the
+          // backlog are settled by what the registry says now (a later push follows).
+          const s = await this.applyToTag(gate, item, stream, state, read, own && attempt.made < attempt.max - 1);
           if (s) settled.push(s);
         } catch (e) {
           if (own) {
