@@ -1,8 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
+import { ApiError } from '@app/api-machinery';
+import { call } from '@app/testing';
 import { ChangeListener } from '@app/persistence';
+import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/poll';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
+
+/** The local ports of a database's sessions whose current query matches `query`. */
+async function clientPorts(observer: Client, databaseUrl: string, query = '%'): Promise<number[]> {
+  const db = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  const rows = await observer.query<{ port: number }>(
+    `SELECT client_port AS port FROM pg_stat_activity WHERE datname = $1 AND query ILIKE $2 AND pid <> pg_backend_pid()`,
+    [db, query],
+  );
+  return rows.rows.map((r) => r.port);
+}
+
+/** ss's timer column for the socket bound to this local port: `keepalive` once probing is armed. */
+function timerOf(port: number): string {
+  return execFileSync('ss', ['-tnoH', 'state', 'established', `sport = :${port}`], { encoding: 'utf8' });
+}
 
 /**
  * Sessions that may sit idle for long (the LISTEN sessions, pooled connections) probe their TCP
@@ -10,49 +28,59 @@ import { type OpenTestDatabase, openTestDatabase } from './support/test-database
  * replaced instead of being trusted for ever.
  */
 describe('Postgres sessions keep their TCP connection probed', () => {
-  let test: OpenTestDatabase;
+  let api: TestApi;
   let listener: ChangeListener;
-  /** Looks at pg_stat_activity from outside the pool. */
+  /** Looks at pg_stat_activity from outside the pools. */
   let observer: Client;
 
   beforeAll(async () => {
-    test = await openTestDatabase();
-    listener = new ChangeListener(test.url, () => undefined);
+    api = await startTestApi();
+    listener = new ChangeListener(api.databaseUrl, () => undefined);
     await listener.start();
-    observer = new Client({ connectionString: test.url });
+    observer = new Client({ connectionString: api.databaseUrl });
     await observer.connect();
   });
 
   afterAll(async () => {
     await observer?.end();
     await listener?.stop();
-    await test?.close();
+    await api?.close();
   });
 
-  /** The local ports of this database's sessions whose current query matches `query`. */
-  async function clientPorts(query: string): Promise<number[]> {
-    const db = decodeURIComponent(new URL(test.url).pathname.slice(1));
-    const rows = await observer.query<{ port: number }>(
-      `SELECT client_port AS port FROM pg_stat_activity WHERE datname = $1 AND query ILIKE $2 AND pid <> pg_backend_pid()`,
-      [db, query],
-    );
-    return rows.rows.map((r) => r.port);
-  }
-
-  /** ss's timer column for the socket bound to this local port: `keepalive` once probing is armed. */
-  function timerOf(port: number): string {
-    return execFileSync('ss', ['-tnoH', 'state', 'established', `sport = :${port}`], { encoding: 'utf8' });
-  }
-
-  it('the LISTEN session and the pool both arm keepalive', async () => {
+  it('a LISTEN session arms keepalive', async () => {
     expect(listener.listening).toBe(true);
     let listen: number[] = [];
-    await waitFor('the LISTEN session', async () => (listen = await clientPorts('LISTEN %')).length === 1, 10000);
-    expect(timerOf(listen[0]!)).toMatch(/timer:\(keepalive,/);
-    // A pooled connection, idle after its query.
-    await test.db.query(`SELECT 'keepalive-probe'`);
-    const pooled = await clientPorts(`SELECT 'keepalive-probe'`);
-    expect(pooled.length).toBeGreaterThan(0);
-    expect(timerOf(pooled[0]!)).toMatch(/timer:\(keepalive,/);
+    await waitFor('the LISTEN sessions', async () => (listen = await clientPorts(observer, api.databaseUrl, 'LISTEN %')).length >= 1, 10000);
+    for (const port of listen) expect(timerOf(port)).toMatch(/timer:\(keepalive,/);
   });
+
+  it("every session of a running api (its pool, its change feed's LISTEN) arms keepalive", async () => {
+    expect((await call('POST', `${api.base}/namespaces/ka/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+    const ports = await clientPorts(observer, api.databaseUrl);
+    expect(ports.length).toBeGreaterThan(1);
+    for (const port of ports) expect([port, timerOf(port)]).toEqual([port, expect.stringMatching(/timer:\(keepalive,/)]);
+  });
+});
+
+describe('a transaction left idle past DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', () => {
+  let test: OpenTestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase({ idleInTransactionTimeoutMs: 500 });
+  });
+  afterAll(async () => test?.close());
+
+  it('is ended by Postgres: 503, nothing of it commits, and the pool goes on', async () => {
+    const outcome = await test.db
+      .transaction(async (tx) => {
+        await tx.query(`CREATE TABLE stuck_probe (id int)`);
+        // A holder waiting on something that does not answer.
+        await new Promise((r) => setTimeout(r, 1500));
+        await tx.query('SELECT 1');
+        return 'committed';
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(ApiError);
+    expect((outcome as ApiError).code).toBe(503);
+    expect(await test.db.query(`SELECT to_regclass('stuck_probe') AS t`)).toEqual([{ t: null }]);
+  }, 20000);
 });

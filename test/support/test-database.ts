@@ -14,11 +14,11 @@ export interface OpenTestDatabase {
 }
 
 /** Creates a test database and opens it through the persistence layer (a pool of 2 connections). */
-export async function openTestDatabase(): Promise<OpenTestDatabase> {
+export async function openTestDatabase(options: { idleInTransactionTimeoutMs?: number } = {}): Promise<OpenTestDatabase> {
   const testDb = await createTestDatabase();
   let ds: DataSource;
   try {
-    ds = await prepareDatabase(testDb.url, 2);
+    ds = await prepareDatabase(testDb.url, 2, options.idleInTransactionTimeoutMs);
   } catch (err) {
     await testDb.drop();
     throw err;

@@ -29,6 +29,8 @@ export interface AppConfig {
   watchRetentionSeconds: number;
   watchBookmarkIntervalSeconds: number;
   dbPoolSize: number;
+  /** Postgres ends a session idle inside a transaction this long (0: never). */
+  dbIdleInTransactionTimeoutMs: number;
   /** Transactions of grouped ImageStreamMappings in flight at once (MAPPING_GROUP_CONCURRENCY; see OneTripGroupCommit). */
   mappingGroupConcurrency: number;
   /** ImageStreamMappings in one grouped transaction at most (MAPPING_GROUP_MAX; 1 turns grouping off). */

@@ -1,10 +1,9 @@
 import { Client } from 'pg';
 import { CHANGE_CHANNEL } from './change-log';
+import { KEEPALIVE_IDLE_MS } from './pool-options';
 
 /** Pause before reconnecting a LISTEN session that failed or was cut. */
 const RECONNECT_MS = 1000;
-/** Idle time before the first TCP keepalive probe (the kernel's interval and count follow). */
-const KEEPALIVE_IDLE_MS = 10_000;
 
 /**
  * A LISTEN session on the change channel: `onNotify` runs for every NOTIFY (one per burst of

@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../../migrations';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, pgPoolOptions } from './pool-options';
 
-export function createDataSource(url: string, poolSize: number): DataSource {
+export function createDataSource(url: string, poolSize: number, idleInTransactionTimeoutMs = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -12,7 +13,7 @@ export function createDataSource(url: string, poolSize: number): DataSource {
     migrations,
     entities: [],
     poolSize,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+    extra: pgPoolOptions({ size: poolSize, idleInTransactionTimeoutMs }),
     logging: false,
   });
 }
@@ -39,9 +40,9 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /** Ensures the database exists, connects and applies pending migrations (serialised by TypeORM's lock). */
-export async function prepareDatabase(url: string, poolSize: number): Promise<DataSource> {
+export async function prepareDatabase(url: string, poolSize: number, idleInTransactionTimeoutMs?: number): Promise<DataSource> {
   await ensureDatabase(url);
-  const ds = createDataSource(url, poolSize);
+  const ds = createDataSource(url, poolSize, idleInTransactionTimeoutMs);
   await ds.initialize();
   await ds.query('SELECT pg_advisory_lock(7309)');
   try {

@@ -36,12 +36,14 @@ const RELEASE_RETRY_MS = 100;
 const retryableStates = new Set(['40001', '40P01']);
 /** SQLSTATE classes and Node errors that mean Postgres is unreachable → 503 so senders retry. */
 const unavailableStates = /^(08|53|57P)/;
+/** Postgres ended the session of a transaction left idle too long (idle_in_transaction_session_timeout). */
+const IDLE_IN_TRANSACTION_TIMEOUT = '25P03';
 const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 export function isUnavailableError(e: unknown): boolean {
   const err = e as { code?: string; message?: string; driverError?: { code?: string } };
   const code = err.driverError?.code ?? err.code;
-  if (code && (unavailableStates.test(code) || unavailableErrnos.has(code))) return true;
+  if (code && (unavailableStates.test(code) || unavailableErrnos.has(code) || code === IDLE_IN_TRANSACTION_TIMEOUT)) return true;
   const msg = err.message ?? '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused/i.test(msg);
 }

@@ -13,3 +13,4 @@ export * from './persistence.module';
 export * from './versioned-writes';
 export * from './session-statements';
 export * from './version-gap';
+export * from './pool-options';

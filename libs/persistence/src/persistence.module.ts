@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../../migrations';
 import { Database } from './database';
+import { pgPoolOptions } from './pool-options';
 import { ResourceRegistry } from './resource-registry';
 
 /** Postgres through @nestjs/typeorm (schema only via migrations), plus the shared Database facade. */
@@ -21,7 +22,7 @@ import { ResourceRegistry } from './resource-registry';
         migrations,
         entities: [],
         poolSize: config.dbPoolSize,
-        extra: { max: config.dbPoolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+        extra: pgPoolOptions({ size: config.dbPoolSize, idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs }),
         retryAttempts: 3,
         retryDelay: 1000,
       }),
