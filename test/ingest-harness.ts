@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { AppConfig } from '@app/config';
-import { testConfig } from '@app/testing';
+import { parseAnswerBody, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
 import { appMainArgs } from './support/app-build';
@@ -135,14 +135,7 @@ export async function postEnvelope(
     headers: { 'content-type': EVENTS_TYPE, ...(secret === null ? {} : { authorization: `Bearer ${secret}` }), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // keep text
-  }
-  return { status: res.status, body: parsed };
+  return { status: res.status, body: parseAnswerBody(await res.text()) };
 }
 
 /** The inbox API (GET/POST with the shared secret). */

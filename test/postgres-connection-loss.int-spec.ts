@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { ApiError } from '@app/api-machinery';
 import { GAP_GRACE_MS } from '@app/http';
-import { call } from '@app/testing';
+import { call, parseAnswerBody } from '@app/testing';
 import { envelope, postEnvelope, registryEvent } from './ingest-harness';
 import { pollUntil, waitFor } from './support/poll';
 import { openTestDatabase } from './support/test-database';
@@ -60,14 +60,7 @@ async function attempt(method: string, url: string, body?: unknown): Promise<{ s
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(20000),
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // keep text
-    }
-    return { status: res.status, body: parsed };
+    return { status: res.status, body: parseAnswerBody(await res.text()) };
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -32,6 +32,9 @@ export type Isolation = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 const RELEASE_RETRIES = 5;
 const RELEASE_RETRY_MS = 100;
 
+/** Runs of a transaction (or pool statement) that fails with a retryable error, at most. */
+const MAX_RUNS = 5;
+
 /** SQLSTATEs that mean "try the whole transaction again": serialization failure, deadlock. */
 const retryableStates = new Set(['40001', '40P01']);
 /** SQLSTATE classes and Node errors that mean Postgres is unreachable → 503 so senders retry. */
@@ -326,7 +329,7 @@ export class Database implements Queryable {
       } catch (e) {
         failed = e;
         // One statement is atomic: one that met a closed version changed nothing and runs again.
-        if (isClosedVersionConflict(e) && attempt < 5) continue;
+        if (isClosedVersionConflict(e) && attempt < MAX_RUNS) continue;
         throw translate(e);
       } finally {
         // As pg's pool.query does: a connection whose statement failed is not reused.
@@ -384,7 +387,7 @@ export class Database implements Queryable {
         }
         if (tx) await this.releaseVersions(tx.allocated, client).catch(() => this.releaseLater(tx!.allocated));
         const code = pgErrorCode(e);
-        if (((code && retryableStates.has(code)) || isClosedVersionConflict(e)) && attempt < 5) continue;
+        if (((code && retryableStates.has(code)) || isClosedVersionConflict(e)) && attempt < MAX_RUNS) continue;
         throw translate(e);
       } finally {
         client?.release(broken ? true : undefined);

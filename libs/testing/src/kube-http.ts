@@ -16,14 +16,16 @@ export async function call<T = any>(
     headers: body === undefined ? {} : { 'content-type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let parsed: unknown = text;
+  return { status: res.status, body: parseAnswerBody(await res.text()) as T, headers: res.headers };
+}
+
+/** An answer's body: parsed JSON, undefined when empty, the text itself when not JSON (metrics). */
+export function parseAnswerBody(text: string): unknown {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    // non-JSON answers (metrics) stay text
+    return text;
   }
-  return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
 /** Collects watch events from a streaming GET until `stop()` or the server ends the stream. */
