@@ -61,6 +61,13 @@ export interface AppConfig {
   ingestSweepAfterMs: number;
   /** Processed and ignored events are kept this long (dedupe window for registry retries), then deleted. */
   ingestRetentionSeconds: number;
+  /**
+   * How often the worker compares the registry's tags with what ingestion applied and stores the
+   * pushes and tag deletes whose notifications never came (0: never; see RegistryResync).
+   */
+  registryResyncIntervalSeconds: number;
+  /** Tags one resync pass reads at most (one HEAD each), so a huge registry cannot make a pass unbounded. */
+  registryResyncMaxTags: number;
   /** Users and their registry grants (ACCESS_POLICY_FILE); absent = none. */
   accessPolicy?: AccessPolicy;
   /** The registry token endpoint; absent = off. */

@@ -11,6 +11,8 @@ describe('loadConfig: registry ingestion settings', () => {
       ingestSweepIntervalMs: 5000,
       ingestSweepAfterMs: 5000,
       ingestRetentionSeconds: 604800,
+      registryResyncIntervalSeconds: 600,
+      registryResyncMaxTags: 100000,
       registryTimeoutMs: 10000,
       registryNotifyHeader: 'authorization',
     });
@@ -30,6 +32,8 @@ describe('loadConfig: registry ingestion settings', () => {
     [{ INGEST_SWEEP_INTERVAL_MS: '50' }, 'INGEST_SWEEP_INTERVAL_MS must be between 100 and'],
     [{ INGEST_RETENTION_SECONDS: '1' }, 'INGEST_RETENTION_SECONDS must be between 60 and'],
     [{ REGISTRY_TIMEOUT_MS: '5' }, 'REGISTRY_TIMEOUT_MS must be between 100 and'],
+    [{ REGISTRY_RESYNC_INTERVAL_SECONDS: '999999999' }, 'REGISTRY_RESYNC_INTERVAL_SECONDS must be between 0 and'],
+    [{ REGISTRY_RESYNC_MAX_TAGS: '0' }, 'REGISTRY_RESYNC_MAX_TAGS must be between 1 and'],
     [{ REGISTRY_NOTIFY_HEADER: 'bad header' }, 'REGISTRY_NOTIFY_HEADER must be an HTTP header name'],
   ])('%j → names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

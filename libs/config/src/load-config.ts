@@ -100,6 +100,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestSweepIntervalMs: int(env, 'INGEST_SWEEP_INTERVAL_MS', 5000, 100, 3600000),
     ingestSweepAfterMs: int(env, 'INGEST_SWEEP_AFTER_MS', 5000, 0, 3600000),
     ingestRetentionSeconds: int(env, 'INGEST_RETENTION_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    registryResyncIntervalSeconds: int(env, 'REGISTRY_RESYNC_INTERVAL_SECONDS', 600, 0, 7 * 24 * 3600),
+    registryResyncMaxTags: int(env, 'REGISTRY_RESYNC_MAX_TAGS', 100_000, 1, 10_000_000),
     accessPolicy,
     registryToken: loadRegistryTokenConfig(env, accessPolicy),
     apiAuthentication: apiAuthentication === 'true',

@@ -15,3 +15,5 @@ export * from './ingest-sweeper';
 export * from './ingest-metrics';
 export * from './ingest.module';
 export { RegistryTokenIssuer } from './token/registry-token-issuer';
+export * from './resync-plan';
+export * from './registry-resync';

@@ -34,3 +34,19 @@ export const registryEventProcessing = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [metricsRegistry],
 });
+
+/** Events a registry resync stored for notifications that never came, by kind (manifest-push, tag-delete). */
+export const registryResyncEvents = new Counter({
+  name: 'imagestreamd_registry_resync_events_total',
+  help: 'Registry events stored by a resync pass for pushes and tag deletes whose notifications never arrived',
+  labelNames: ['kind'] as const,
+  registers: [metricsRegistry],
+});
+
+/** Resync passes by outcome: ok (every repository read), partial (some could not be read), failed. */
+export const registryResyncPasses = new Counter({
+  name: 'imagestreamd_registry_resync_passes_total',
+  help: 'Registry resync passes, by outcome (ok, partial, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

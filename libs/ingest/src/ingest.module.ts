@@ -14,6 +14,9 @@ import { RegistryEventsWorker } from './ingest-worker';
 import { RegistryEventsController } from './registry-events.controller';
 import { RegistryNotificationsController, registerNotificationsRoute } from './registry-notifications.controller';
 import { RegistryNotificationReceiver } from './receiver.service';
+import { RegistryResync } from './registry-resync';
+import { RegistryResyncController } from './registry-resync.controller';
+import { RegistryResyncLoop } from './registry-resync-loop';
 import { RegistrySource } from './registry-source';
 import { SharedSecret } from './shared-secret';
 import { TagPositionsRepository } from './tag-positions.repository';
@@ -23,11 +26,17 @@ import { RegistryTokenIssuer } from './token/registry-token-issuer';
 const common = [
   { provide: InboxRepository, inject: [Database], useFactory: (db: Database) => new InboxRepository(db) },
   { provide: RegistryEventQueue, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new RegistryEventQueue(c) },
+  { provide: RegistrySource, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new RegistrySource(c) },
+  {
+    provide: RegistryResync,
+    inject: [APP_CONFIG, Database, InboxRepository, RegistrySource, RegistryEventQueue],
+    useFactory: (c: AppConfig, db: Database, inbox: InboxRepository, s: RegistrySource, q: RegistryEventQueue) => new RegistryResync(c, db, inbox, s, q),
+  },
 ];
 
 /** The api side of registry ingestion: the notification receiver and the inbox API. */
 @Module({
-  controllers: [RegistryNotificationsController, RegistryEventsController, RegistryTokenController],
+  controllers: [RegistryNotificationsController, RegistryEventsController, RegistryResyncController, RegistryTokenController],
   providers: [
     ...common,
     {
@@ -53,6 +62,7 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
     @Inject(SharedSecret) private readonly secret: SharedSecret,
     @Inject(RegistryNotificationReceiver) private readonly receiver: RegistryNotificationReceiver,
+    @Inject(RegistrySource) private readonly source: RegistrySource,
   ) {}
 
   /**
@@ -65,6 +75,7 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
+    await this.source.close();
   }
 }
 
@@ -74,7 +85,6 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
   providers: [
     ...common,
     { provide: TagPositionsRepository, useValue: new TagPositionsRepository() },
-    { provide: RegistrySource, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new RegistrySource(c) },
     {
       provide: ImageRecorder,
       inject: [Database, ResourceRegistry, ImageStreamMappingHandler, RegistrySource],
@@ -96,6 +106,7 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
       inject: [APP_CONFIG, InboxRepository, RegistryEventQueue],
       useFactory: (c: AppConfig, inbox: InboxRepository, q: RegistryEventQueue) => new RegistryEventSweeper(c, inbox, q),
     },
+    { provide: RegistryResyncLoop, inject: [APP_CONFIG, RegistryResync], useFactory: (c: AppConfig, r: RegistryResync) => new RegistryResyncLoop(c, r) },
   ],
   exports: [RegistryEventSweeper],
 })
@@ -103,6 +114,7 @@ export class IngestWorkerModule implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(RegistryEventsWorker) private readonly worker: RegistryEventsWorker,
     @Inject(RegistryEventSweeper) private readonly sweeper: RegistryEventSweeper,
+    @Inject(RegistryResyncLoop) private readonly resync: RegistryResyncLoop,
     @Inject(RegistryEventQueue) private readonly queue: RegistryEventQueue,
     @Inject(RegistrySource) private readonly source: RegistrySource,
   ) {}
@@ -110,11 +122,13 @@ export class IngestWorkerModule implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     this.worker.start();
     this.sweeper.start();
+    this.resync.start();
   }
 
   /** Consumers stop first (active jobs finish), then the producer and the registry client. */
   async onApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
+    await this.resync.stop();
     await this.worker.close();
     await this.queue.close();
     await this.source.close();

@@ -15,3 +15,4 @@ export * from './registry-client';
 export * from './fetch-image';
 export * from './import-image';
 export * from './base-image-annotations';
+export * from './map-limited';

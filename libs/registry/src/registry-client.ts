@@ -57,7 +57,8 @@ interface Exchange {
 
 interface ExchangeRequest {
   method: 'GET' | 'HEAD';
-  repository: string;
+  /** The token scope asked for: `repository:<name>:pull`, or the catalog's `registry:catalog:*`. */
+  scope: string;
   /** Path and query, e.g. `/v2/ns/app/tags/list?n=100`. */
   path: string;
   accept?: string;
@@ -67,12 +68,17 @@ interface ExchangeRequest {
 }
 
 const MAX_REDIRECTS = 5;
-/** tags/list page size asked for; registries may answer with smaller pages. */
-const TAGS_PAGE_SIZE = 1000;
+/** tags/list and _catalog page size asked for; registries may answer with smaller pages. */
+const PAGE_SIZE = 1000;
+const CATALOG_SCOPE = 'registry:catalog:*';
 
 /** `repo:tag` or `repo@digest` (a tag never contains ':'), as a pull spec names it. */
 function manifestName(repository: string, reference: string): string {
   return `${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+}
+
+function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
 }
 
 export class RegistryClient {
@@ -119,7 +125,7 @@ export class RegistryClient {
     assertReference(reference);
     const res = await this.exchange({
       method: 'GET',
-      repository,
+      scope: pullScope(repository),
       path: `/v2/${repository}/manifests/${reference}`,
       accept: MANIFEST_ACCEPT,
       maxBytes: this.maxManifestBytes,
@@ -143,7 +149,7 @@ export class RegistryClient {
     try {
       const res = await this.exchange({
         method: 'HEAD',
-        repository,
+        scope: pullScope(repository),
         path: `/v2/${repository}/manifests/${reference}`,
         accept: MANIFEST_ACCEPT,
         maxBytes: 0,
@@ -166,7 +172,7 @@ export class RegistryClient {
     assertDigestReference(digest);
     const res = await this.exchange({
       method: 'GET',
-      repository,
+      scope: pullScope(repository),
       path: `/v2/${repository}/blobs/${digest}`,
       maxBytes: this.maxBlobBytes,
       what: `blob ${repository}@${digest}`,
@@ -182,30 +188,49 @@ export class RegistryClient {
    */
   async listTags(repository: string, max: number): Promise<string[]> {
     assertRepository(repository);
-    const tags: string[] = [];
-    let path: string | undefined = `/v2/${repository}/tags/list?n=${TAGS_PAGE_SIZE}`;
-    while (path !== undefined && tags.length < max) {
+    return this.listPages({
+      scope: pullScope(repository),
+      firstPath: `/v2/${repository}/tags/list?n=${PAGE_SIZE}`,
+      field: 'tags',
+      max,
+      what: `tags of ${repository}`,
+      subject: 'tags',
+    });
+  }
+
+  /**
+   * Repository names the registry holds (GET /v2/_catalog, paged as tags/list), at most `max`.
+   * A token registry grants the catalog only to some users (`registry:catalog:*`).
+   */
+  async listRepositories(max: number): Promise<string[]> {
+    return this.listPages({ scope: CATALOG_SCOPE, firstPath: `/v2/_catalog?n=${PAGE_SIZE}`, field: 'repositories', max, what: 'the catalog', subject: 'catalog' });
+  }
+
+  private async listPages(list: { scope: string; firstPath: string; field: string; max: number; what: string; subject: RegistrySubject }): Promise<string[]> {
+    const names: string[] = [];
+    let path: string | undefined = list.firstPath;
+    while (path !== undefined && names.length < list.max) {
       const res = await this.exchange({
         method: 'GET',
-        repository,
+        scope: list.scope,
         path,
         accept: 'application/json',
         maxBytes: 4 * 1024 * 1024,
-        what: `tags of ${repository}`,
-        subject: 'tags',
+        what: list.what,
+        subject: list.subject,
       });
       let doc: unknown;
       try {
         doc = JSON.parse(res.body.toString('utf8'));
       } catch {
-        throw new RegistryProtocolError(`tags of ${repository}: the answer is not JSON`);
+        throw new RegistryProtocolError(`${list.what}: the answer is not JSON`);
       }
-      const page = isRecord(doc) && Array.isArray(doc['tags']) ? doc['tags'] : [];
-      for (const t of page) if (typeof t === 'string') tags.push(t);
+      const page = isRecord(doc) && Array.isArray(doc[list.field]) ? (doc[list.field] as unknown[]) : [];
+      for (const name of page) if (typeof name === 'string') names.push(name);
       const next = nextPagePath(firstHeader(res.headers['link']), this.baseUrl);
       path = next?.startsWith(`${this.pathPrefix}/`) ? next.slice(this.pathPrefix.length) : next;
     }
-    return tags.slice(0, max);
+    return names.slice(0, list.max);
   }
 
   async close(): Promise<void> {
@@ -236,7 +261,7 @@ export class RegistryClient {
   }
 
   private async exchangeOnce(req: ExchangeRequest): Promise<Exchange> {
-    const scope = `repository:${req.repository}:pull`;
+    const scope = req.scope;
     let authorization = this.auth.authorizationFor(scope);
     let url = new URL(`${this.pathPrefix}${req.path}`, this.baseUrl);
     let res = await this.send(req, url, authorization);

@@ -11,8 +11,8 @@ export abstract class RegistryError extends Error {
   }
 }
 
-/** What a registry request asked for: a manifest, a blob, or a repository's tag list. */
-export type RegistrySubject = 'manifest' | 'blob' | 'tags';
+/** What a registry request asked for: a manifest, a blob, a repository's tag list, or the catalog. */
+export type RegistrySubject = 'manifest' | 'blob' | 'tags' | 'catalog';
 
 /** The registry answered 404 (MANIFEST_UNKNOWN, BLOB_UNKNOWN, NAME_UNKNOWN...). Permanent. */
 export class RegistryNotFoundError extends RegistryError {

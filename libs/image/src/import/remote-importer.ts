@@ -3,6 +3,7 @@ import {
   importImage,
   type ImportMode,
   MANIFEST_LIST_TYPES,
+  mapLimited,
   type ParsedImage,
   type PlatformPreference,
   serverPlatform,
@@ -78,20 +79,6 @@ function repositoryKey(name: string): string | null {
 function foundKey(name: string, tag: string, mode: ImportMode): string | null {
   const where = repositoryKey(name);
   return where === null ? null : JSON.stringify([where, tag, mode]);
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 /**
