@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import type { AppConfig } from '@app/config';
+import { type AppConfig, parseAccessPolicy } from '@app/config';
 import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { fastIngest, putImage, waitFor } from './ingest-harness';
 import { startTestApi, type TestApi } from './support/api-server';
-import { type BuiltImage, describeWithRegistry, OciLayout, type RunningRegistry, startRegistry } from './support/registry';
+import { type BuiltImage, describeWithRegistry, freeLoopbackPort, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 import { testQueuePrefix } from './support/queue-prefix';
+import { makeTokenSigner } from './support/token-signer';
 
 const NS = 'resync';
 
@@ -159,5 +163,85 @@ describeWithRegistry('registry resync: pushes and tag deletes whose notification
     } finally {
       await other.close();
     }
+  });
+});
+
+const SERVICE = 'resync-registry';
+const ISSUER = 'imagestreamd-resync-test';
+const POLICY = `
+users:
+  - name: isd-worker
+    password: worker-pass
+  - name: alice
+    password: alice-pass
+grants:
+  - { subjects: [isd-worker], namespaces: ['*'], actions: [pull] }
+  - { subjects: [alice], namespaces: [${NS}-token], actions: [pull, push] }
+catalog: []
+`;
+
+/** A token registry that refuses the worker's user the catalog: the repositories ingestion knows are compared instead. */
+describeWithRegistry('registry resync against a token registry without catalog access', () => {
+  let registry: RunningRegistry;
+  let api: TestApi;
+  let worker: WorkerProcess;
+  let layout: OciLayout;
+  let dir: string;
+  const secret = `resync-${randomBytes(8).toString('hex')}`;
+  const ns = `${NS}-token`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'resync-token-'));
+    const { keyPem, certPath } = await makeTokenSigner(dir, 'resync-signer');
+    // The api must know the registry's address and the registry the api's token endpoint.
+    const port = await freeLoopbackPort();
+    const overrides: Partial<AppConfig> = {
+      ...fastIngest,
+      registryNotifySecret: secret,
+      registryUrl: `http://127.0.0.1:${port}`,
+      registryUsername: 'isd-worker',
+      registryPassword: 'worker-pass',
+      registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
+      accessPolicy: parseAccessPolicy(POLICY),
+      queuePrefix: testQueuePrefix(),
+    };
+    api = await startTestApi(overrides);
+    registry = await startRegistry({ port, tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: certPath } });
+    worker = await bootstrapWorker(testConfig(api.databaseUrl, overrides));
+    layout = await OciLayout.create();
+    await layout.addImage('one', { seed: 'resync-token-one' });
+    await layout.addImage('two', { seed: 'resync-token-two' });
+  }, 90_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await registry?.stop();
+    await layout?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const resync = (query = '') =>
+    fetch(`${api.url}/registry/resync${query}`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }),
+    );
+  const istagImage = async (name: string): Promise<string | null> => {
+    const r = await call('GET', `${api.base}/namespaces/${ns}/imagestreamtags/${name}`);
+    return r.status === 200 ? (r.body.image.metadata.name as string) : null;
+  };
+
+  it('compares the repositories ingestion knows and says the catalog was refused', async () => {
+    await skopeoCopy(layout.dir, 'one', `${registry.host}/${ns}/app:v1`, { destCreds: 'alice:alice-pass' });
+    // One repository by name needs only pull on it.
+    const named = await resync(`?repository=${ns}/app`);
+    expect(named.body).toMatchObject({ repositories: 1, pushes: 1, stored: 1, errors: [] });
+    await waitFor('app:v1 recorded', async () => (await istagImage('app:v1')) !== null);
+
+    await skopeoCopy(layout.dir, 'two', `${registry.host}/${ns}/app:v2`, { destCreds: 'alice:alice-pass' });
+    const whole = await resync();
+    expect(whole.status).toBe(200);
+    expect(whole.body).toMatchObject({ repositories: 1, tags: 2, pushes: 1, stored: 1 });
+    expect(whole.body['errors']).toEqual([{ repository: '', reason: expect.stringMatching(/the catalog: access denied \(401.*compared the repositories ingestion knows instead/) }]);
+    await waitFor('app:v2 recorded', async () => (await istagImage('app:v2')) !== null);
   });
 });

@@ -1,6 +1,6 @@
 import type { AppConfig } from '@app/config';
 import type { Database } from '@app/persistence';
-import { mapLimited } from '@app/registry';
+import { mapLimited, RegistryAuthError } from '@app/registry';
 import { errorReason } from './error-reason';
 import type { RegistryEventQueue } from './event-queue';
 import type { InboxRepository } from './inbox.repository';
@@ -25,7 +25,7 @@ export interface ResyncReport {
   stored: number;
   /** The pass stopped at REGISTRY_RESYNC_MAX_TAGS: repositories or tags past it were not compared. */
   truncated: boolean;
-  /** Repositories that could not be read, with the reason; the pass went on with the others. */
+  /** Repositories that could not be read, with the reason (repository '' for the catalog); the pass went on with the others. */
   errors: { repository: string; reason: string }[];
 }
 
@@ -71,10 +71,9 @@ export class RegistryResync {
   }
 
   private async pass(repository: string | undefined): Promise<ResyncReport> {
-    const client = this.source.client();
     const report: ResyncReport = { repositories: 0, tags: 0, pushes: 0, tagDeletes: 0, stored: 0, truncated: false, errors: [] };
     const budget = this.config.registryResyncMaxTags;
-    const repositories = repository !== undefined ? [repository] : await client.listRepositories(budget + 1);
+    const repositories = repository !== undefined ? [repository] : await this.repositories(budget + 1, report);
     if (repositories.length > budget) report.truncated = true;
     for (const name of repositories.slice(0, budget)) {
       const left = budget - report.tags;
@@ -90,6 +89,25 @@ export class RegistryResync {
       }
     }
     return report;
+  }
+
+  /**
+   * The catalog, or, when the registry refuses it (a token registry grants `registry:catalog:*`
+   * only to the policy's catalog users), the repositories ingestion has applied events to: their
+   * lost pushes and deletes are still found, those of repositories it never heard of are not.
+   */
+  private async repositories(max: number, report: ResyncReport): Promise<string[]> {
+    try {
+      return await this.source.client().listRepositories(max);
+    } catch (e) {
+      if (!(e instanceof RegistryAuthError)) throw e;
+      report.errors.push({ repository: '', reason: `${errorReason(e)}; compared the repositories ingestion knows instead` });
+      const rows = await this.db.query<{ repository: string }>(
+        'SELECT DISTINCT repository FROM registry_tag_positions ORDER BY repository LIMIT $1',
+        [max],
+      );
+      return rows.map((r) => r.repository);
+    }
   }
 
   private async compare(repository: string, left: number, report: ResyncReport): Promise<void> {
