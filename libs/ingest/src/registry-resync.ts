@@ -126,6 +126,8 @@ export class RegistryResync {
     report.repositories++;
     report.tags += tags.length;
 
+    // Read after the registry: a notification of what the HEADs saw that arrived meanwhile shows
+    // here as applied or pending, so the pass does not store that push a second time.
     const [positions, pending] = await Promise.all([
       this.db.query<{ tag: string; event_id: string; digest: string | null }>(
         'SELECT tag, event_id, digest FROM registry_tag_positions WHERE repository = $1',
