@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@app/testing';
-import { type ApiProcess, freePort, startApiProcess, startWorkerProcess, type WorkerProcessHandle } from './support/api-process';
+import { type ApiProcess, startApiProcess, startWorkerProcess, type WorkerProcessHandle } from './support/api-process';
 import { pollUntil } from './support/poll';
 import { deleteQueueKeys } from './support/queue-keys';
 import { createSigningSecret, createTrigger, digest, mapImage, triggerSpec } from './support/trigger-resources';
@@ -30,21 +30,20 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
 
   /**
    * A worker alone with API authentication (and `env`, e.g. API_AUTHORIZATION) under the policy
-   * `policyYaml`, serving metrics on a port of its own; resolves once /livez answers.
+   * `policyYaml`, serving metrics on a port of its own; resolves once it listens.
    */
   async function startGuardedWorker(policyYaml: string, env: Record<string, string>) {
     const dir = mkdtempSync(join(tmpdir(), 'worker-metrics-'));
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, policyYaml);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const worker = startWorkerProcess({ DATABASE_URL: db.url, ...prefixes, API_AUTHENTICATION: 'true', ACCESS_POLICY_FILE: policyFile, WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1', ...env });
+    const worker = startWorkerProcess({ DATABASE_URL: db.url, ...prefixes, API_AUTHENTICATION: 'true', ACCESS_POLICY_FILE: policyFile, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1', ...env });
     const stop = async () => {
       await worker.stop();
       rmSync(dir, { recursive: true, force: true });
     };
+    let url: string;
     try {
-      await pollUntil(() => fetch(`${url}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
+      url = await worker.metricsUrl();
     } catch (e) {
       await stop();
       throw e;
@@ -58,10 +57,8 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
     db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_BACKOFF_BASE_MS: '60000', TRIGGER_RELAY_INTERVAL_MS: '10', ...prefixes };
     api = await startApiProcess(env);
-    const port = await freePort();
-    metricsUrl = `http://127.0.0.1:${port}`;
-    worker = startWorkerProcess({ ...env, WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' });
-    await pollUntil(() => fetch(`${metricsUrl}/livez`).then((r) => r.status, () => 0), (status) => status === 200, 60000);
+    worker = startWorkerProcess({ ...env, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' });
+    metricsUrl = await worker.metricsUrl();
   }, 90000);
   afterAll(async () => {
     await worker?.stop();

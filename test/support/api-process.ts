@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { ListeningAnnouncement } from '../../apps/api/src/listening-announcement';
 import { appMainArgs } from './app-build';
 
 export async function freePort(): Promise<number> {
@@ -24,16 +25,18 @@ export interface ApiProcess {
 
 const root = join(__dirname, '..', '..');
 
-/** Runs `apps/api/src/main.ts` as its own OS process (a second replica, or a server to kill). */
+/**
+ * Runs `apps/api/src/main.ts` as its own OS process (a second replica, or a server to kill) on a
+ * port the OS picks (PORT=0); resolves once the process announces where it listens.
+ */
 export async function startApiProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<ApiProcess> {
-  const port = await freePort();
   const child = spawn(
     process.execPath,
     [...nodeArgs, ...appMainArgs('api'), ...args],
     {
       cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
   let stderr = '';
@@ -43,18 +46,12 @@ export async function startApiProcess(env: Record<string, string>, args: string[
     stderr += d.toString();
     output += d.toString();
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`api process exited early: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/livez`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`api process did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
+  let url: string;
+  try {
+    url = await announcedUrl(child, 'api', () => stderr);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
   }
   return {
     url,
@@ -64,8 +61,47 @@ export async function startApiProcess(env: Record<string, string>, args: string[
   };
 }
 
+/**
+ * The URL `child` announces over IPC once its `server` listens (apps/api/src/listening-announcement.ts).
+ * The port comes from the child itself: a port picked here, closed and handed over could be taken
+ * by another test's server in between, and a health check would then pass against that one (the
+ * child failing to listen, every request of the test going to someone else's database).
+ */
+function announcedUrl(child: ChildProcess, server: ListeningAnnouncement['server'], stderr: () => string, timeoutMs = 60000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (m: unknown) => {
+      const a = m as Partial<ListeningAnnouncement> | null;
+      if (a?.kind !== 'listening' || a.server !== server || typeof a.url !== 'string') return;
+      done();
+      resolve(a.url);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      done();
+      reject(new Error(`${server} process exited early (${signal ?? code}): ${stderr()}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${server} process did not listen within ${timeoutMs} ms: ${stderr()}`));
+    }, timeoutMs);
+    // A worker's wait must not hold the test process open on its own.
+    timer.unref();
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
 export interface WorkerProcessHandle {
   child: ChildProcess;
+  /**
+   * URL of the worker's /metrics and /livez, once it listens: started with WORKER_METRICS_PORT=0,
+   * the worker announces the port the OS gave it.
+   */
+  metricsUrl(): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -74,10 +110,18 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcessHa
   const child = spawn(process.execPath, appMainArgs('worker'), {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Listened for from the start: the announcement may come before anyone asks for it.
+  const metricsUrl = env['WORKER_METRICS_PORT']
+    ? announcedUrl(child, 'worker-metrics', () => stderr)
+    : Promise.reject(new Error('the worker serves no metrics: WORKER_METRICS_PORT is not set'));
+  metricsUrl.catch(() => undefined);
   return {
     child,
+    metricsUrl: () => metricsUrl,
     stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }

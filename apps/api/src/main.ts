@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
 import { bootstrapApi } from './bootstrap';
+import { announceListening } from './listening-announcement';
 import { exitOnSignals } from './shutdown';
 
 /** `npm run start:api`, and `npm start` (`--with-worker`: api and worker in one process). */
 async function main(): Promise<void> {
   const config = loadConfig();
   const api = await bootstrapApi(config);
+  announceListening('api', api.url);
   const closers = [() => api.close()];
   // Installed as soon as the api listens: a SIGTERM while the worker below is still starting is a
   // graceful shutdown too, not Node's default (an exit by signal, in-flight requests cut off).

@@ -1,4 +1,5 @@
 import { loadConfig } from '@app/config';
+import { announceListening } from '../../api/src/listening-announcement';
 import { exitOnSignals } from '../../api/src/shutdown';
 import { bootstrapWorker } from './bootstrap';
 import { startWorkerMetricsServer } from './metrics-server';
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const worker = await bootstrapWorker(config);
   const metrics = config.workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.workerMetricsPort);
+  if (metrics) announceListening('worker-metrics', metrics.url);
   exitOnSignals([async () => metrics?.close(), () => worker.close()], config.shutdownGraceSeconds);
 }
 
