@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freeLoopbackPort, type RunningRegistry, startRegistry } from './registry';
+import { reserveLoopbackPort, type RunningRegistry, startRegistry } from './registry';
 import { startTriggerServer, type TriggerServer } from './trigger-server';
 
 /** A trigger server (api with its worker) and a real docker-registry that notifies it of pushes. */
@@ -18,33 +18,33 @@ export interface TriggerServerWithRegistry {
  * it), with a shared notification secret of its own. `env` adds to the server's environment.
  */
 export async function startTriggerServerWithRegistry(env: Record<string, string> = {}): Promise<TriggerServerWithRegistry> {
-  // The registry's port is free when chosen but the api starts in between: another process may
-  // take it meanwhile (seen under a loaded full suite), and then both start again on a new port.
-  for (let attempt = 1; ; attempt++) {
-    const registryPort = await freeLoopbackPort();
-    const notifySecret = randomBytes(12).toString('hex');
-    const server = await startTriggerServer({ REGISTRY_URL: `http://127.0.0.1:${registryPort}`, REGISTRY_NOTIFY_SECRET: notifySecret, ...env });
-    let registry: RunningRegistry;
-    try {
-      registry = await startRegistry({
-        port: registryPort,
-        notifyUrl: `${server.url}/registry/notifications`,
-        notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
-        logLevel: 'warn',
-      });
-    } catch (err) {
-      await server.close();
-      if (attempt < 3 && err instanceof Error && /address already in use/.test(err.message)) continue;
-      throw err;
-    }
+  // Held from here on (reserveLoopbackPort): the api boots in between, and another test's server
+  // must not take the port meanwhile.
+  const registryPort = await reserveLoopbackPort();
+  const notifySecret = randomBytes(12).toString('hex');
+  let server: TriggerServer | undefined;
+  try {
+    server = await startTriggerServer({ REGISTRY_URL: `http://127.0.0.1:${registryPort.port}`, REGISTRY_NOTIFY_SECRET: notifySecret, ...env });
+    const registry = await startRegistry({
+      port: registryPort.port,
+      notifyUrl: `${server.url}/registry/notifications`,
+      notifyHeaders: { Authorization: `Bearer ${notifySecret}` },
+      logLevel: 'warn',
+    });
+    const started = server;
     return {
-      server,
+      server: started,
       registry,
       notifySecret,
       async close() {
         await registry.stop();
-        await server.close();
+        await started.close();
+        registryPort.release();
       },
     };
+  } catch (err) {
+    await server?.close();
+    registryPort.release();
+    throw err;
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
-import { freeLoopbackPort } from './free-port';
+import { type ReservedPort, reserveLoopbackPort } from './free-port';
 import { registryConfigYaml, type RegistryTokenAuth } from './registry-config';
 
 export interface StartRegistryOptions {
@@ -63,7 +63,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
 
 async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry> {
   const workDir = await mkdtemp(join(tmpdir(), 'registry-'));
-  const port = options.port ?? (await freeLoopbackPort());
+  // Held while the registry runs, so that no other test's server takes it across a restart.
+  const reserved: ReservedPort | undefined = options.port === undefined ? await reserveLoopbackPort() : undefined;
+  const port = options.port ?? reserved!.port;
   const configPath = join(workDir, 'config.yml');
   const tls = options.selfSignedTls ? await selfSignedCertificate(workDir) : undefined;
   await writeFile(
@@ -107,6 +109,7 @@ async function startOnce(options: StartRegistryOptions): Promise<RunningRegistry
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     await terminate(child, exited);
+    reserved?.release();
     await rm(workDir, { recursive: true, force: true });
   };
 
