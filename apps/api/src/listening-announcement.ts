@@ -15,7 +15,9 @@ export interface ListeningAnnouncement {
  * process started without IPC (every deployment) sends nothing.
  */
 export function announceListening(server: ListeningAnnouncement['server'], url: string): void {
-  if (!process.send) return;
+  if (!process.send || !process.connected) return;
   const announcement: ListeningAnnouncement = { kind: 'listening', server, url };
-  process.send(announcement);
+  // A parent that closed the channel meanwhile is no fault of this process: the error is dropped
+  // (without a callback it would be emitted on `process`, with no listener there).
+  process.send(announcement, undefined, undefined, () => undefined);
 }
