@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../test/support/api-process';
+import { unheldLoopbackPort } from '../test/support/registry/free-port';
 import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { freshDatabase, preload, withClient } from './support/bench-db';
 
@@ -88,7 +88,7 @@ async function measure(label: string, pid: number, run: () => Promise<autocannon
 }
 
 async function runOnce(root: string, label: string, url: string): Promise<void> {
-  const port = await freePort();
+  const port = await unheldLoopbackPort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const child = startBenchApi(root, url, port, apiMainArgs(root));
   try {
@@ -106,7 +106,7 @@ async function runOnce(root: string, label: string, url: string): Promise<void> 
 async function main(): Promise<void> {
   const url = await freshDatabase(dbName);
   // The first root's api migrates the fresh database; then it is loaded once for every run.
-  const port = await freePort();
+  const port = await unheldLoopbackPort();
   const first = startBenchApi(roots[0]!, url, port, apiMainArgs(roots[0]!));
   try {
     await waitBenchApiReady(`http://127.0.0.1:${port}`, first);

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Client, escapeLiteral } from 'pg';
-import { freePort } from '../test/support/api-process';
+import { unheldLoopbackPort } from '../test/support/registry/free-port';
 import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { ADMIN_URL, benchDatabaseUrl, digestOf, preload, withClient } from './support/bench-db';
 
@@ -77,7 +77,7 @@ async function runOnce(root: string, label: string, admin: Client): Promise<void
     for (const [name, value] of dbSettings) await admin.query(`ALTER DATABASE ${db} SET ${name} = ${escapeLiteral(value)}`);
   }
   const url = benchDatabaseUrl(db);
-  const port = await freePort();
+  const port = await unheldLoopbackPort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const child = startBenchApi(root, url, port, tsNodeApiArgs(root), (process.env['BENCH_API_ARGS'] ?? '').split(' ').filter(Boolean));
   try {

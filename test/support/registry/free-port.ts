@@ -74,7 +74,7 @@ let keeper: PortKeeper | undefined;
 export async function reserveLoopbackPort(): Promise<ReservedPort> {
   if (!which('python3')) {
     // Without the helper: a port that was free a moment ago (the caller may lose the race).
-    const port = await unheldFreePort();
+    const port = await unheldLoopbackPort();
     return { port, release: () => undefined };
   }
   keeper ??= new PortKeeper();
@@ -95,7 +95,11 @@ export async function freeLoopbackPort(): Promise<number> {
   return (await reserveLoopbackPort()).port;
 }
 
-async function unheldFreePort(): Promise<number> {
+/**
+ * A loopback port that was free a moment ago, not held: for a benchmark, which runs alone on the
+ * machine; tests take theirs from reserveLoopbackPort.
+ */
+export async function unheldLoopbackPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
