@@ -13,6 +13,7 @@ import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
 import { ApiModule } from './api.module';
+import { installLeanAsyncResourceBind } from './lean-async-resource-bind';
 import { createLogger } from './logger';
 import { bindRequestLogContext } from './request-log-context';
 
@@ -28,6 +29,8 @@ export interface ApiServer {
  */
 export async function bootstrapApi(config: AppConfig, extraModules: DynamicModule[] = []): Promise<ApiServer> {
   installBullmqShutdownGuards();
+  // Every request body is bound to its async context by Fastify: without Node's deprecated extra.
+  installLeanAsyncResourceBind();
   const migrated = await prepareDatabase(config.databaseUrl, 1);
   await migrated.destroy();
   const adapter = new FastifyAdapter({
