@@ -27,13 +27,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess } from '../test/support/api-process';
+import { appMainArgs, buildApps, buildDir } from '../test/support/app-build';
 import { cpuSeconds } from './support/api-child';
 import { freshDatabase, withClient } from './support/bench-db';
 import { deleteQueueKeys } from '../test/support/queue-keys';
@@ -344,6 +345,12 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}`,
   );
+  // The api and worker run as compiled JavaScript, as deployed (Dockerfile, docker-compose.yml) and
+  // as bench:api runs them: under ts-node, Node also loads `repl` and with it `domain`, whose
+  // EventEmitter hooks tax every emit and would be measured too.
+  const build = buildDir(`bench-${process.pid}`);
+  buildApps(build);
+  process.on('exit', () => rmSync(build, { recursive: true, force: true }));
   const dbUrl = await freshDatabase(DATABASE);
   // For the per-delivery WAL and statement time (see StatementsMeter); absent when not preloaded.
   await withClient(dbUrl, (c) => c.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)).catch(() => undefined);
@@ -375,7 +382,7 @@ async function main(): Promise<void> {
   api.child.once('exit', (code, signal) => (apiExit = `api exited (code ${code}, signal ${signal}); see ${apiLog}`));
   const worker = INLINE_WORKER
     ? null
-    : spawn(process.execPath, [...(process.env['NOTIFY_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/worker/src/main.ts'], {
+    : spawn(process.execPath, [...(process.env['NOTIFY_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...appMainArgs('worker')], {
         cwd: process.cwd(),
         env: { ...process.env, LOG_LEVEL: 'warn', ...serverEnv },
         stdio: ['ignore', 'ignore', 'pipe'],
