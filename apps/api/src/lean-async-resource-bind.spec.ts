@@ -1,19 +1,30 @@
 import { AsyncLocalStorage, AsyncResource, createHook, executionAsyncId } from 'node:async_hooks';
-import { installLeanAsyncResourceBind } from './lean-async-resource-bind';
+import { installLeanAsyncResourceBind, nodeAsyncResourceBind } from './lean-async-resource-bind';
 
 describe('installLeanAsyncResourceBind', () => {
-  const original = Object.getOwnPropertyDescriptor(AsyncResource.prototype, 'bind')!;
-  beforeAll(() => installLeanAsyncResourceBind());
+  const proto = AsyncResource.prototype as unknown as Record<PropertyKey, unknown>;
+  const marker = Symbol.for('imagestreamd.leanAsyncResourceBind');
+  // What this Jest worker had before (an api booted in-process by an earlier test file of the
+  // same worker has installed it already): put back afterwards.
+  const found = Object.getOwnPropertyDescriptor(AsyncResource.prototype, 'bind')!;
+  const foundMarked = marker in proto;
+  const nodeBind = (proto[nodeAsyncResourceBind] ?? found.value) as unknown;
+  beforeAll(() => {
+    // Start from Node's own bind, so that this file's install is the one tested.
+    Object.defineProperty(AsyncResource.prototype, 'bind', { ...found, value: nodeBind });
+    delete proto[marker];
+    installLeanAsyncResourceBind();
+  });
   afterAll(() => {
-    // Other test files of this Jest worker see Node's own bind again.
-    Object.defineProperty(AsyncResource.prototype, 'bind', original);
-    delete (AsyncResource.prototype as unknown as Record<symbol, unknown>)[Symbol.for('imagestreamd.leanAsyncResourceBind')];
+    Object.defineProperty(AsyncResource.prototype, 'bind', found);
+    if (!foundMarked) delete proto[marker];
   });
 
   it('replaces bind once, and installing again keeps it', () => {
     const bindOf = () => Object.getOwnPropertyDescriptor(AsyncResource.prototype, 'bind')!.value as unknown;
     const lean = bindOf();
-    expect(lean).not.toBe(original.value);
+    expect(lean).not.toBe(nodeBind);
+    expect(proto[nodeAsyncResourceBind]).toBe(nodeBind);
     installLeanAsyncResourceBind();
     expect(bindOf()).toBe(lean);
   });
@@ -63,7 +74,8 @@ describe('installLeanAsyncResourceBind', () => {
   });
 
   it('refuses what is not a function, as Node does', () => {
-    expect(() => new AsyncResource('test').bind(42 as unknown as () => void)).toThrow(TypeError);
+    // By message: the TypeError's constructor is of whichever realm installed the bind.
+    expect(() => new AsyncResource('test').bind(42 as unknown as () => void)).toThrow('The "fn" argument must be of type function');
   });
 
   it('binds for the static AsyncResource.bind too', () => {

@@ -1,6 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
 
 const installed = Symbol.for('imagestreamd.leanAsyncResourceBind');
+/** Node's own bind, kept on the prototype once replaced (tests compare against it and restore it). */
+export const nodeAsyncResourceBind = Symbol.for('imagestreamd.nodeAsyncResourceBind');
 
 /**
  * Replaces Node 20's `AsyncResource.prototype.bind` with one that does the same binding without
@@ -19,11 +21,12 @@ const installed = Symbol.for('imagestreamd.leanAsyncResourceBind');
  * Behaviour kept: the function runs in the resource's async scope (AsyncLocalStorage stores,
  * async hooks' before/after), with the caller's `this` unless `thisArg` is given, and keeps
  * `fn.length`. Only the deprecated `asyncResource` property is gone; nothing here reads it.
- * Installed once per process; idempotent.
+ * Installed once per process (the api may be booted more than once in one, as tests do); idempotent.
  */
 export function installLeanAsyncResourceBind(): void {
   const proto = AsyncResource.prototype as AsyncResource & { [installed]?: true };
   if (proto[installed]) return;
+  Object.defineProperty(proto, nodeAsyncResourceBind, { configurable: true, value: Object.getOwnPropertyDescriptor(proto, 'bind')?.value });
   Object.defineProperty(proto, 'bind', {
     configurable: true,
     enumerable: false,
