@@ -13,5 +13,8 @@ export function generateName(prefix: string): string {
 
 /** RFC3339 with second precision, as Kubernetes serialises metav1.Time. */
 export function nowTimestamp(date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = date.toISOString();
+  // `YYYY-MM-DDTHH:mm:ss.sssZ` for years 0–9999: cut the milliseconds (called per write; the regex
+  // replace was 2% of the api's busy profile samples under mappings). Other years: the general form.
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }

@@ -17,4 +17,10 @@ describe('duplicateFields', () => {
     expect(duplicateFields(text)).toEqual([]);
     expect(duplicateFields(' { "k" : 1 , "k" : [ ] } ')).toEqual(['k']);
   });
+
+  it('compares keys by their decoded text: an escaped key repeats its plain spelling', () => {
+    expect(duplicateFields('{"ab":1,"a\\u0062":2}')).toEqual(['ab']);
+    expect(duplicateFields('{"a\\"b":1,"a\\u0022b":2,"a\\\\":3}')).toEqual(['a"b']);
+    expect(duplicateFields('{"x":{"k":1},\n\t"x"\r\n:\t{}}')).toEqual(['x']);
+  });
 });

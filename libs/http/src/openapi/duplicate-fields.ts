@@ -21,10 +21,12 @@ export function duplicateFields(text: string): string[] {
     if (c === '"') {
       const end = stringEnd(text, i);
       let next = end;
-      while (next < text.length && /\s/.test(text[next]!)) next++;
+      // JSON's whitespace: space, tab, line feed, carriage return (scanned per key of every write body).
+      while (next < text.length && isJsonWhitespace(text.charCodeAt(next))) next++;
       const top = stack.at(-1);
       if (top?.kind === 'object' && text[next] === ':') {
-        const key = JSON.parse(text.slice(i, end)) as string;
+        const quoted = text.slice(i, end);
+        const key = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
         top.key = key;
         if (top.keys.has(key)) {
           const path = pathOfValue();
@@ -44,6 +46,10 @@ export function duplicateFields(text: string): string[] {
     i++;
   }
   return found;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /** The index just past the closing quote of the string starting at `start`. */
