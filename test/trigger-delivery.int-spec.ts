@@ -370,6 +370,9 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
       await w.waitFor(fired(digest('5')));
       await map('demo', 'polled', 'v1', digest('6'));
       await w.waitFor(fired(digest('6')));
+      // The status records a fire when its delivery is committed, before the POST: deleting the
+      // Trigger now would take its pending delivery with it (its owner is gone).
+      await rx.waitFor('/polled', 2);
       expect((await call('DELETE', `${trg('demo')}/triggers/polled`)).status).toBe(200);
       await w.waitFor((e) => e.some((x) => x.type === 'DELETED' && x.object.metadata.name === 'polled'));
     } finally {
