@@ -16,7 +16,8 @@ export const nodeAsyncResourceBind = Symbol.for('imagestreamd.nodeAsyncResourceB
  * 1,500 POST imagestreammappings/s (V8 `--trace-gc-nvp`), about 10% of all allocation was
  * promoted to the old generation, so a full mark-compact ran every few seconds and each left a
  * cluster of 50–150 mappings over 20 ms (the benchmark's p99). With this bind: 2.9% promoted,
- * scavenges 3.6 → 2.4 ms (README, Benchmarks, "Request bodies and the old generation").
+ * scavenges 3.6 → 2.4 ms, api CPU per mapping 18% lower (README, Benchmarks: Mapping latency;
+ * docs/benchmark-history.md, twentieth session).
  *
  * Behaviour kept: the function runs in the resource's async scope (AsyncLocalStorage stores,
  * async hooks' before/after), with the caller's `this` unless `thisArg` is given, and keeps
