@@ -4,8 +4,7 @@ import { formatResult, type LoadResult, runLoad, startBaselineServer } from './s
 import { runPacedLoad } from './support/paced-load';
 import { type ApiProcess, startApiProcess } from '../test/support/api-process';
 import { cpuSeconds } from './support/api-child';
-import { buildApps, buildDir } from '../test/support/app-build';
-import { rmSync } from 'node:fs';
+import { buildAppsForThisProcess } from '../test/support/app-build';
 
 /**
  * `npm run bench:api`: GET imagestreamtag and POST imagestreammappings at 64 connections against
@@ -98,9 +97,7 @@ async function settle(url: string): Promise<void> {
 async function main(): Promise<void> {
   // The api runs as transpiled JavaScript, as the image runs it (Dockerfile): under ts-node its
   // REPL module loads `domain`, whose async hooks tax every promise and would be measured too.
-  const build = buildDir(`bench-${process.pid}`);
-  buildApps(build);
-  process.on('exit', () => rmSync(build, { recursive: true, force: true }));
+  buildAppsForThisProcess();
   console.log(`machine: ${cpus().length} cores, node ${process.version}; ${connections} connections, ${duration}s per run`);
   // BENCH_DB: a database name of one's own, when others may run the benchmark on the same server.
   const url = await freshDatabase(process.env['BENCH_DB'] ?? 'imagestreamd_bench_api');

@@ -27,14 +27,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
 import { startApiProcess } from '../test/support/api-process';
-import { appMainArgs, buildApps, buildDir } from '../test/support/app-build';
+import { appMainArgs, buildAppsForThisProcess } from '../test/support/app-build';
 import { cpuSeconds } from './support/api-child';
 import { freshDatabase, withClient } from './support/bench-db';
 import { deleteQueueKeys } from '../test/support/queue-keys';
@@ -348,9 +348,7 @@ async function main(): Promise<void> {
   // The api and worker run as compiled JavaScript, as deployed (Dockerfile, docker-compose.yml) and
   // as bench:api runs them: under ts-node, Node also loads `repl` and with it `domain`, whose
   // EventEmitter hooks tax every emit and would be measured too.
-  const build = buildDir(`bench-${process.pid}`);
-  buildApps(build);
-  process.on('exit', () => rmSync(build, { recursive: true, force: true }));
+  buildAppsForThisProcess();
   const dbUrl = await freshDatabase(DATABASE);
   // For the per-delivery WAL and statement time (see StatementsMeter); absent when not preloaded.
   await withClient(dbUrl, (c) => c.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)).catch(() => undefined);
