@@ -135,6 +135,28 @@ describe('tag change feed', () => {
     expect(bookmarks[bookmarks.length - 1]!.object.metadata.resourceVersion).toBe(ids[1]);
   });
 
+  it('a watch without a resourceVersion (or with "0") first sends every retained move, then later ones', async () => {
+    const retained = names(await list(1000));
+    expect(retained.length).toBeGreaterThan(0);
+    const watcher = new TagChangeFeedHandler(db, 20);
+    for (const resourceVersion of [undefined, '0']) {
+      const events: { type: string; object: any }[] = [];
+      const abort = new AbortController();
+      const done = watcher.watchItself(
+        { namespace: 'feed', labelSelector: [], fieldSelector: [], ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: false, bookmarkIntervalMs: 60_000, signal: abort.signal },
+        (e) => events.push(e),
+      );
+      const added = () => events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name as string);
+      await pollUntil(async () => added().length, (n) => n >= retained.length);
+      const later = await move(resourceVersion ? 401 : 400);
+      await pollUntil(async () => added(), (seen) => seen.includes(later));
+      abort.abort();
+      await done;
+      expect(added()).toEqual([...retained, later]);
+      retained.push(later);
+    }
+  });
+
   // Last: it prunes the feed as the retention job does.
   it('a cursor older than the retained feed gets 410, also once retention has emptied the feed', async () => {
     const behind = (await list()).metadata.resourceVersion!;

@@ -345,9 +345,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
 
   /**
    * `?watch=1`: every move after `resourceVersion` (a list's resourceVersion or an item's name) as
-   * an ADDED event, in feed order, polled from the feed; without one (or "0"), from the feed's
-   * current end (list first for the history). An expired cursor ends the watch with a 410 ERROR
-   * event, as for any watch. BOOKMARKs carry the cursor to resume from.
+   * an ADDED event, in feed order, polled from the feed. Without one (or with "0") a Kubernetes
+   * watch first sends the current state as ADDED events; the feed's state is every retained move,
+   * so those come first. An expired cursor ends the watch with a 410 ERROR event, as for any
+   * watch. BOOKMARKs carry the cursor to resume from.
    *
    * Watch-list (`sendInitialEvents=true`, what client-go's reflector sends by default since 1.35):
    * the feed's state is every retained move, so those come first as ADDED, then (bookmarks
@@ -356,7 +357,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
    */
   async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
     const initialEvents = o.sendInitialEvents === true;
-    let cursor = initialEvents ? '0' : o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : (await this.feedHorizon()).horizon ?? '0';
+    let cursor = initialEvents || !o.resourceVersion ? '0' : o.resourceVersion;
     let initialEventsEndDue = initialEvents && o.allowWatchBookmarks;
     let lastBookmark = Date.now();
     let preTimeoutBookmarkSent = false;
