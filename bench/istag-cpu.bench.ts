@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { unheldLoopbackPort } from '../test/support/registry/free-port';
+import { unheldLoopbackPort } from '../test/support/free-port';
 import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { freshDatabase, preload, withClient } from './support/bench-db';
 

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Client, escapeLiteral } from 'pg';
-import { unheldLoopbackPort } from '../test/support/registry/free-port';
+import { unheldLoopbackPort } from '../test/support/free-port';
 import { cpuSeconds, startBenchApi, tsNodeApiArgs, waitBenchApiReady } from './support/api-child';
 import { ADMIN_URL, benchDatabaseUrl, digestOf, preload, withClient } from './support/bench-db';
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { envelope, postEnvelope, registryEvent, startIngestStack, waitFor, type IngestStack } from './ingest-harness';
-import { freeLoopbackPort } from './support/registry';
+import { freeLoopbackPort } from './support/free-port';
 import { which } from './support/registry/tools';
 
 const skipReason = which('redis-server') ? null : 'redis-server not on PATH';

@@ -1,4 +1,4 @@
-import { freeLoopbackPort } from './support/registry';
+import { freeLoopbackPort } from './support/free-port';
 import { startTestApi, type TestApi } from './support/api-server';
 import { startApiProcess } from './support/api-process';
 import { pollUntil } from './support/poll';

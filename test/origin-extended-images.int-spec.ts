@@ -7,7 +7,6 @@ import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import {
   type BuiltImage,
-  freeLoopbackPort,
   OciLayout,
   registryUnavailableReason,
   resolveTag,
@@ -15,6 +14,7 @@ import {
   skopeoCopy,
   startRegistry,
 } from './support/registry';
+import { freeLoopbackPort } from './support/free-port';
 
 const skipReason = registryUnavailableReason();
 const describeRegistry = skipReason ? describe.skip : describe;

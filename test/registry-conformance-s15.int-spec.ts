@@ -8,7 +8,6 @@ import { EVENTS_TYPE, envelope, fastIngest, postEnvelope, putImage, registryEven
 import {
   type BuiltImage,
   describeWithRegistry,
-  freeLoopbackPort,
   type NotificationRecorder,
   startNotificationRecorder,
   OciLayout,
@@ -17,6 +16,7 @@ import {
   skopeoCopy,
   startRegistry,
 } from './support/registry';
+import { freeLoopbackPort } from './support/free-port';
 import { testQueuePrefix } from './support/queue-prefix';
 
 interface TagEvent {

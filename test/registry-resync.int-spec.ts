@@ -8,7 +8,8 @@ import { call, testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { fastIngest, putImage, waitFor } from './ingest-harness';
 import { startTestApi, type TestApi } from './support/api-server';
-import { type BuiltImage, describeWithRegistry, freeLoopbackPort, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
+import { freeLoopbackPort } from './support/free-port';
+import { type BuiltImage, describeWithRegistry, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
 import { testQueuePrefix } from './support/queue-prefix';
 import { makeTokenSigner } from './support/token-signer';
 

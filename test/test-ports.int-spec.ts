@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createConnection, createServer, type Server } from 'node:net';
 import { startApiProcess } from './support/api-process';
 import { createTestDatabase } from '@app/testing';
-import { reserveLoopbackPort } from './support/registry';
+import { reserveLoopbackPort } from './support/free-port';
 import { which } from './support/registry/tools';
 
 const listenOn = (port: number) =>

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { reserveLoopbackPort, type RunningRegistry, startRegistry } from './registry';
+import { reserveLoopbackPort } from './free-port';
+import { type RunningRegistry, startRegistry } from './registry';
 import { startTriggerServer, type TriggerServer } from './trigger-server';
 
 /** A trigger server (api with its worker) and a real docker-registry that notifies it of pushes. */

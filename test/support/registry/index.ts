@@ -1,5 +1,4 @@
 export * from './tools';
-export * from './free-port';
 export * from './registry-config';
 export * from './registry-process';
 export * from './tar';

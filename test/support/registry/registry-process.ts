@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
-import { type ReservedPort, reserveLoopbackPort } from './free-port';
+import { type ReservedPort, reserveLoopbackPort } from '../free-port';
 import { registryConfigYaml, type RegistryTokenAuth } from './registry-config';
 
 export interface StartRegistryOptions {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { which } from './tools';
+import { which } from './registry/tools';
 
 /** A loopback port held for a server this test process starts on it later. */
 export interface ReservedPort {
