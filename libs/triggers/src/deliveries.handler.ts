@@ -1,0 +1,98 @@
+import { ApiError, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
+import { currentResourceVersion, type Database, type Queryable, type ResourceHandler } from '@app/persistence';
+import { queueNamespaceOrphanCollection } from './delivery-collector';
+import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
+import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
+import { deliveriesInfo } from './resource-infos';
+import type { Delivery } from './trigger.types';
+
+/** The labels every Delivery carries. */
+const TRIGGER_LABEL = DELIVERY_TRIGGER_LABEL;
+const STATE_LABEL = DELIVERY_STATE_LABEL;
+
+/**
+ * Deliveries (read-only): every fire with its event and attempt history. Label selectors
+ * `triggers.imagestreamd.io/trigger=<name>` and `triggers.imagestreamd.io/state=<state>`;
+ * `limit`/`continue` page in creation order. Watchable through the change log (see
+ * delivery-versions.ts): a list's resourceVersion is where a watch resumes.
+ */
+export class DeliveriesHandler implements ResourceHandler {
+  readonly info = deliveriesInfo;
+  constructor(private readonly db: Database) {}
+
+  async get(namespace: string, name: string) {
+    const found = await this.current(namespace, name);
+    if (!found) throw ApiError.notFound(refOf(this.info), name);
+    return found;
+  }
+
+  /** Its namespace removed: the orphaned deliveries in it go too, in the background (see queueNamespaceOrphanCollection). */
+  async removeNamespaceLeftovers(namespace: string): Promise<void> {
+    await queueNamespaceOrphanCollection(this.db, namespace);
+  }
+
+  /** What a watch sends for a change (the log holds no object): the delivery as it is now. */
+  async current(namespace: string, name: string): Promise<Delivery | null> {
+    const [row] = await this.db.query<DeliveryDbRow>(`${deliverySelect} WHERE d.namespace = $1 AND d.id = $2`, [namespace, name]);
+    return row ? toDelivery(row) : null;
+  }
+
+  async list(o: ListOptions): Promise<ListResult<object>> {
+    // One snapshot for the rows and the version reported, as the generic store lists: with a change
+    // feed in this process its horizon (every change at or below it has committed), so a watch from
+    // the list's resourceVersion misses nothing; a change already in the list arrives again.
+    return this.db.transaction(
+      async (tx) => {
+        const newest = await currentResourceVersion(tx);
+        const horizon = await this.db.versionHorizon(newest);
+        const listRv = horizon !== undefined && BigInt(horizon) < BigInt(newest) ? horizon : newest;
+        const page = await this.listIn(tx, o);
+        return { ...page, metadata: { ...page.metadata, resourceVersion: listRv } };
+      },
+      { isolation: 'REPEATABLE READ' },
+    );
+  }
+
+  private async listIn(q: Queryable, o: ListOptions): Promise<ListResult<object>> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (o.namespace) where.push(`d.namespace = ${p(o.namespace)}`);
+    // Every Delivery carries exactly these two labels, as columns; a requirement on any other key is
+    // judged as against an object without that label (`app=web` matches none, `app!=web` all).
+    const columns: Record<string, string> = { [TRIGGER_LABEL]: 'd.owner_name', [STATE_LABEL]: 'd.state' };
+    for (const r of o.labelSelector) {
+      const column = columns[r.key];
+      if (!column) {
+        if (!matchesLabels([r], {})) where.push('false');
+      } else if (r.op === 'in') where.push(`${column} = ANY(${p(r.values)}::text[])`);
+      else if (r.op === 'notin') where.push(`NOT (${column} = ANY(${p(r.values)}::text[]))`);
+      else if (r.op === '!exists') where.push('false');
+      // Gt/Lt compare a label's value as an integer; a value that is none matches neither.
+      // (CASE, not AND: Postgres may evaluate the cast of a non-integer first and fail.)
+      else if (r.op === 'gt' || r.op === 'lt') {
+        // An int64 as apimachinery parses it: up to 19 digits, within range.
+        const n = `${column}::numeric`;
+        where.push(
+          `CASE WHEN ${column} ~ '^-?[0-9]{1,19}$' THEN ${n} BETWEEN -9223372036854775808 AND 9223372036854775807 AND ${n} ${r.op === 'gt' ? '>' : '<'} ${p(String(r.value))}::numeric ELSE false END`,
+        );
+      }
+    }
+    for (const r of o.fieldSelector) {
+      const column = r.field === 'metadata.name' ? 'd.id' : r.field === 'metadata.namespace' ? 'd.namespace' : null;
+      if (column) where.push(`${column} ${r.op === '=' ? '=' : '<>'} ${p(r.value)}`);
+    }
+    if (o.continueToken) {
+      if (!/^\d+$/.test(o.continueToken)) throw ApiError.badRequest('invalid continue token');
+      where.push(`d.seq > ${p(o.continueToken)}`);
+    }
+    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
+    const rows = await q.query<DeliveryDbRow>(
+      `${deliverySelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq LIMIT ${p(limit + 1)}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    return { metadata: { resourceVersion: '0', ...(more ? { continue: items[items.length - 1]!.seq } : {}) }, items: items.map(toDelivery) };
+  }
+}

@@ -1,0 +1,69 @@
+import { ApiError, type FieldError, fieldErr, refOf, validateNamespaceName, type WriteResult } from '@app/api-machinery';
+import type { ResourceHandler } from '@app/persistence';
+import { validateImageStreamName } from '@app/image';
+import type { TriggerEvaluator } from './evaluator';
+import { pushPreviewsInfo } from './resource-infos';
+import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
+import { checkCreateEnvelope } from './create-envelope';
+
+/**
+ * PushPreview (create-only, no side effect): `metadata.name` = `stream:tag`, `spec.image` = the
+ * digest of a hypothetical push (`spec.dockerImageReference` optional). Answers which triggers
+ * would fire and the exact CloudEvent each would receive (`time` is set when it really fires), and
+ * for annotated workloads which annotation entries would set their image, with the JSON patch.
+ * Dependents of the tag's aliases, which the push moves too, are included; each entry names the
+ * tag it follows.
+ */
+export class PushPreviewHandler implements ResourceHandler {
+  readonly info = pushPreviewsInfo;
+  constructor(private readonly evaluator: TriggerEvaluator) {}
+
+  async create(namespace: string, body: unknown): Promise<WriteResult> {
+    checkCreateEnvelope(this.info, namespace, body);
+    const b = (body ?? {}) as { metadata?: { name?: string }; spec?: { image?: string; dockerImageReference?: string } };
+    const name = b.metadata?.name ?? '';
+    const errors: FieldError[] = [...validateNamespaceName(namespace)];
+    const st = parseStreamTag(name);
+    if (!st) errors.push(fieldErr.invalid('metadata.name', name, 'must be of the form <stream>:<tag>'));
+    // A stream no ImageStream can be named never gets a push, as a Trigger following it is refused.
+    else errors.push(...validateImageStreamName(namespace, st.stream).map((e) => fieldErr.invalid('metadata.name', name, `stream name ${JSON.stringify(st.stream)} ${e.detail ?? 'is invalid'}`)));
+    const image = b.spec?.image;
+    if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
+    if (errors.length) throw ApiError.invalid(refOf(this.info), name, errors);
+    const key = { namespace, stream: st!.stream, tag: st!.tag };
+    const { tag, results, workloads } = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
+    return {
+      code: 201,
+      body: {
+        kind: 'PushPreview',
+        apiVersion: TRIGGER_API_VERSION,
+        metadata: { name, namespace },
+        spec: b.spec,
+        status: {
+          streamFound: tag?.streamFound ?? false,
+          triggers: results.map((r) => ({
+            namespace: r.trigger.metadata.namespace,
+            name: r.trigger.metadata.name,
+            tag: r.from.tag,
+            wouldFire: r.decision.fire && !!r.event,
+            reason: r.decision.reason,
+            ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event } : {}),
+          })),
+          // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following
+          // a moved tag. `patch` is the entry's part; `event` records the workload's one update.
+          workloads: workloads.map((w) => ({
+            kind: w.kind,
+            namespace: w.namespace,
+            name: w.name,
+            tag: w.from.tag,
+            fieldPath: w.fieldPath,
+            wouldFire: w.fire,
+            reason: w.reason,
+            ...(w.patch ? { patch: w.patch } : {}),
+            ...(w.event ? { deliveryId: w.event.id, idempotencyKey: w.idempotencyKey, event: w.event } : {}),
+          })),
+        },
+      },
+    };
+  }
+}

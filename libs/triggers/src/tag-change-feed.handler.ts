@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
+import { type Database, type HandlerWatchOptions, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
+import { iso } from './delivery-view';
+import { tagChangeEventsInfo } from './resource-infos';
+import { TRIGGER_API_VERSION } from './trigger.types';
+
+/** How often a watch on the feed looks for new moves. */
+const FEED_WATCH_POLL_MS = 200;
+
+/**
+ * The durable pull feed of tag moves (tag_changes): list in commit order after a cursor,
+ * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for
+ * TRIGGER_FEED_RETENTION_SECONDS. A cursor older than the retained feed gets 410 Expired so the
+ * consumer knows it missed events.
+ *
+ * Ids are taken when a row is inserted but transactions commit in any order, so a lower id can
+ * become visible after a higher one; a cursor past it would skip it for good. The feed therefore
+ * serves ids only up to a horizon below which every row is final (see feedHorizon).
+ */
+export class TagChangeFeedHandler implements ResourceHandler {
+  readonly info = tagChangeEventsInfo;
+  constructor(
+    private readonly db: Database,
+    private readonly pollMs = FEED_WATCH_POLL_MS,
+  ) {}
+
+  /**
+   * `?watch=1`: every move after `resourceVersion` (a list's resourceVersion or an item's name) as
+   * an ADDED event, in feed order, polled from the feed. Without one (or with "0") a Kubernetes
+   * watch first sends the current state as ADDED events; the feed's state is every retained move,
+   * so those come first. An expired cursor ends the watch with a 410 ERROR event, as for any
+   * watch. BOOKMARKs carry the cursor to resume from.
+   *
+   * Watch-list (`sendInitialEvents=true`, what client-go's reflector sends by default since 1.35):
+   * the feed's state is every retained move, so those come first as ADDED, then (bookmarks
+   * allowed) the BOOKMARK annotated `k8s.io/initial-events-end` at the position reached, then
+   * later moves. Without it the reflector waits for that bookmark until the watch times out.
+   */
+  async watchItself(o: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void> {
+    const initialEvents = o.sendInitialEvents === true;
+    let cursor = initialEvents || !o.resourceVersion ? '0' : o.resourceVersion;
+    let initialEventsEndDue = initialEvents && o.allowWatchBookmarks;
+    let lastBookmark = Date.now();
+    let preTimeoutBookmarkSent = false;
+    while (!o.signal.aborted) {
+      let page: ListResult<object>;
+      try {
+        page = await this.list({ namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === 410 || e.code === 400)) {
+          emit({ type: 'ERROR', object: e.toStatus() });
+          return;
+        }
+        throw e;
+      }
+      for (const item of page.items) emit({ type: 'ADDED', object: item });
+      const next = page.metadata.resourceVersion ?? cursor;
+      if (initialEventsEndDue && !page.metadata.continue) {
+        emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+        initialEventsEndDue = false;
+        lastBookmark = Date.now();
+      }
+      // Bookmarks as on other watches: every bookmark interval, and once 2 s before the timeout.
+      const lastCall = !preTimeoutBookmarkSent && o.preTimeoutBookmarkAt !== undefined && Date.now() >= o.preTimeoutBookmarkAt;
+      if (lastCall) preTimeoutBookmarkSent = true;
+      if (o.allowWatchBookmarks && (lastCall || Date.now() - lastBookmark >= o.bookmarkIntervalMs)) {
+        emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next } } });
+        lastBookmark = Date.now();
+      }
+      cursor = next;
+      if (!page.metadata.continue) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
+    }
+  }
+
+  async list(o: ListOptions): Promise<ListResult<object>> {
+    const cursor = o.continueToken ?? '0';
+    if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
+    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
+    const { horizon, oldest, issued } = await this.feedHorizon();
+    // Once retention has pruned every row, the next move to appear gets an id past `issued`: a
+    // cursor below that missed the pruned moves just as surely (a rolled-back id can make this a
+    // needless 410, which costs the consumer a re-list; a missing one would lose moves silently).
+    const retainedFrom = oldest ? BigInt(oldest) : BigInt(issued) + 1n;
+    if (cursor !== '0' && BigInt(cursor) < retainedFrom - 1n) {
+      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (${oldest ? `oldest ${oldest}` : `every move up to ${issued} has expired`})`);
+    }
+    // A cursor this feed never handed out would silently skip every move up to it.
+    if (BigInt(cursor) > BigInt(issued)) {
+      throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
+    }
+    const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
+    let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
+    // Feed items carry no labels: a label selector keeps all of them or none, as it would match `{}`.
+    if (!matchesLabels(o.labelSelector, {})) nsFilter += ' AND false';
+    for (const r of o.fieldSelector) {
+      const column = r.field === 'metadata.name' ? 'c.id::text' : r.field === 'metadata.namespace' ? 'c.namespace' : null;
+      if (column) nsFilter += ` AND ${column} ${r.op === '=' ? '=' : '<>'} $${params.push(r.value)}`;
+    }
+    const rows = await this.db.query<FeedRow>(
+      // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
+      `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
+         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id LIMIT $3`,
+      params,
+    );
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1]?.id ?? cursor;
+    // A complete answer covers every id up to the horizon (other namespaces' ids included).
+    const upTo = more || !horizon || BigInt(horizon) < BigInt(last) ? last : horizon;
+    return {
+      metadata: { resourceVersion: upTo, ...(more ? { continue: last } : {}) },
+      items: items.map((r) => ({
+        kind: 'TagChangeEvent',
+        apiVersion: TRIGGER_API_VERSION,
+        // The feed position is also the item's resourceVersion: a watcher resumes after the last one it saw.
+        metadata: { name: r.id, namespace: r.namespace, resourceVersion: r.id, creationTimestamp: iso(r.recorded_at) },
+        type: feedItemType(r),
+        stream: r.stream,
+        tag: r.tag,
+        from: r.previous_image,
+        to: r.image,
+        dockerImageReference: r.docker_image_reference,
+        cause: r.cause,
+      })),
+    };
+  }
+
+  /**
+   * The highest id at or below which every tag_changes row is final (committed, or never to
+   * appear), and the oldest retained id.
+   *
+   * A transaction that inserted a row holds a RowExclusiveLock on tag_changes until it ends. So,
+   * first: `since` = the earliest start of a transaction holding that lock now, or now() when
+   * none does (now() is this statement's start, before pg_locks is read, so a writer that took
+   * its id before `since` is either among the holders or already finished). Then, in a new
+   * snapshot: rows recorded before `since` are all final, and any row not yet visible got its id
+   * after `since`, so the newest id recorded before `since` is the horizon. A holder whose start
+   * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
+   */
+  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; issued: string }> {
+    const [lock] = await this.db.query<{ since: string }>(
+      `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
+         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock' AND l.pid IS DISTINCT FROM pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.relation = 'tag_changes'::regclass`,
+      [],
+      'trg-feed-since',
+    );
+    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; issued: string }>(
+      `SELECT (SELECT h.id::text FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1) AS horizon,
+              (SELECT min(id)::text FROM tag_changes) AS oldest,
+              ${sequencePositionSql('tag_changes_id_seq')}::text AS issued`,
+      [lock!.since],
+      'trg-feed-horizon',
+    );
+    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, issued: row?.issued ?? '0' };
+  }
+}
+
+/**
+ * What a feed row says happened to its tag: a row without an image is the tag's loss of the image
+ * it held (tag, its last history entry or its stream deleted); `from` names that image.
+ */
+function feedItemType(r: FeedRow): 'tag.created' | 'tag.moved' | 'tag.deleted' {
+  if (r.image === null) return 'tag.deleted';
+  return r.previous_image ? 'tag.moved' : 'tag.created';
+}
+
+interface FeedRow {
+  id: string;
+  recorded_at: Date;
+  namespace: string;
+  stream: string;
+  tag: string;
+  previous_image: string | null;
+  /** Null when the tag lost its image. */
+  image: string | null;
+  docker_image_reference: string | null;
+  cause: string;
+}
