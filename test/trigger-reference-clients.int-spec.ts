@@ -248,6 +248,17 @@ describeStack('a build system with the reference client libraries', () => {
         await waitFor(() => lastTriggered(triggers.events).includes(image('app3')), 'the Trigger informer seeing the third fire', 30000);
         await waitFor(() => streamImages(streams.events).includes(image('app3')), 'the stream informer seeing the third push', 30000);
 
+        // A Watch without a resourceVersion starts, as any Kubernetes watch, with the current state:
+        // the feed's state is every retained move, replayed in order before later ones.
+        const fresh = await client.watch(feedPath, {});
+        try {
+          const replayed = () => fresh.events.filter((e) => e.type === 'ADDED').map((e) => e.object.to);
+          await waitFor(() => replayed().length >= 3, 'the retained moves replayed to a watch without a resourceVersion', 30000);
+          expect(replayed()).toEqual([image('app1'), image('app2'), image('app3')]);
+        } finally {
+          await fresh.stop();
+        }
+
         const items = moves().map((e) => e.object);
         expect(items.map((i) => i.to)).toEqual([image('app1'), image('app2'), image('app3')]);
         expect(items.map((i) => i.from)).toEqual([null, image('app1'), image('app2')]);
