@@ -138,7 +138,9 @@ export function planStreamImport(current: ImageStream, imports: TagImport[], sta
     }
   }
 
-  next.spec.tags = [...specTags.values()];
+  // Absent and empty tags are the same spec (upstream compares with Semantic.DeepEqual): an
+  // import that adds no tag must not count as a change, or it rewrites the check time.
+  if (specTags.size > 0 || next.spec.tags) next.spec.tags = [...specTags.values()];
   const annotations = next.metadata.annotations ?? {};
   if (writes.length || !jsonEqual(before, next.spec) || !annotations[dockerRepositoryCheckAnnotation]) {
     next.metadata.annotations = { ...annotations, [dockerRepositoryCheckAnnotation]: now };
