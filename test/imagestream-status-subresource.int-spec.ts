@@ -155,6 +155,58 @@ describe('imagestreams/{name}/status writes', () => {
     expect(Object.keys(entry?.fieldsV1['f:status']['f:tags'])).toContain('k:{"tag":"v1"}');
   });
 
+  it('a status tag with neither items nor conditions is kept and named by ImageTag, not by ImageStreamTag; an import that changes the stream drops it', async () => {
+    const created = await call('POST', url(streams), { metadata: { name: 'hollow' }, spec: {} });
+    expect(created.status).toBe(201);
+    const ref = `quay.io/sts/hollow@${digest('4')}`;
+    const item = { created: '2025-01-01T00:00:00Z', dockerImageReference: ref, image: digest('4'), generation: 1 };
+    const put = await call('PUT', url(`${streams}/hollow/status`), {
+      ...created.body,
+      // A repeated name is one tag, the last entry winning (the status list is a map upstream).
+      status: { tags: [{ tag: 'e1', items: [item] }, { tag: 'e1', items: [] }, { tag: 'v1', items: [item] }] },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.status.tags).toEqual([{ tag: 'e1', items: null }, { tag: 'v1', items: [item] }]);
+    expect((await stream('hollow')).status.tags).toEqual([{ tag: 'e1', items: null }, { tag: 'v1', items: [item] }]);
+    // The same status again is no change.
+    const again = await call('PUT', url(`${streams}/hollow/status`), put.body);
+    expect(again.body.metadata.resourceVersion).toBe(put.body.metadata.resourceVersion);
+
+    const itag = await call('GET', url('namespaces/sts/imagetags/hollow:e1'));
+    expect(itag.status).toBe(200);
+    expect(itag.body).toMatchObject({ spec: null, status: { tag: 'e1', items: null }, image: null });
+    const itags = await call('GET', url('namespaces/sts/imagetags'));
+    expect(itags.body.items.filter((t: { metadata: { name: string } }) => t.metadata.name.startsWith('hollow:')).map((t: { metadata: { name: string } }) => t.metadata.name)).toEqual(['hollow:e1', 'hollow:v1']);
+    expect((await call('GET', url('namespaces/sts/imagestreamtags/hollow:e1'))).status).toBe(404);
+
+    // An import that changes the stream (here its failure condition on another tag) is written
+    // through upstream's internal strategy, which collapses empty status tags.
+    const isi = await call('POST', url('namespaces/sts/imagestreamimports'), {
+      kind: 'ImageStreamImport',
+      apiVersion: 'image.openshift.io/v1',
+      metadata: { name: 'hollow' },
+      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: '127.0.0.1:1/sts/hollow:v2' }, to: { name: 'v2' }, importPolicy: { insecure: true } }] },
+    });
+    expect(isi.status).toBe(201);
+    const after = await stream('hollow');
+    expect(after.status.tags.map((t: { tag: string }) => t.tag)).toEqual(['v1', 'v2']);
+    expect((await call('GET', url('namespaces/sts/imagetags/hollow:e1'))).status).toBe(404);
+  });
+
+  it('a new status item reference must parse, an empty one too; references the stream already holds are not checked again', async () => {
+    await create('refs');
+    const before = await stream('refs');
+    const res = await call('PATCH', url(`${streams}/refs/status`), { status: { tags: [{ tag: 'v9', items: [{ created: '2025-01-01T00:00:00Z', dockerImageReference: '', image: digest('5'), generation: 1 }] }] } }, merge);
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes).toEqual([
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "": repository name must have at least one component', field: 'status.tags[v9].items[0].dockerImageReference' },
+    ]);
+    const upper = await call('PATCH', url(`${streams}/refs/status`), { status: { tags: [{ tag: 'v9', items: [{ created: '2025-01-01T00:00:00Z', dockerImageReference: 'Quay.io/Upper/Case', image: digest('5'), generation: 1 }] }] } }, merge);
+    expect(upper.status).toBe(422);
+    expect(upper.body.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'status.tags[v9].items[0].dockerImageReference' });
+    expect((await stream('refs')).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
   it('server-side apply through /status records an Apply by the manager with subresource status, and conflicts as apply does', async () => {
     await create('applied');
     const apply = 'application/apply-patch+yaml';

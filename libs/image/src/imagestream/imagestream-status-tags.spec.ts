@@ -1,5 +1,5 @@
 import type { ImageStream, NamedTagEventList, TagEvent } from './imagestream.types';
-import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
+import { prepareStatusTags, requestedStatusTags, sameStatusTags } from './imagestream-status-tags';
 
 const ev = (image: string, generation: number, created = '2025-01-01T00:00:00Z'): TagEvent => ({
   created,
@@ -56,5 +56,18 @@ describe('sameStatusTags (a no-op status write keeps the resourceVersion)', () =
     expect(sameStatusTags([{ tag: 'one', items: [ev('sha256:b', 2)] }, current[0]!], current)).toBe(false);
     expect(sameStatusTags([current[1]!], current)).toBe(false);
     expect(sameStatusTags([current[0]!, { ...current[1]!, conditions: [{ type: 'ImportSuccess', status: 'False', generation: 2 }] }], current)).toBe(false);
+  });
+});
+
+describe('requestedStatusTags (the v1 list is a map upstream)', () => {
+  it('keeps one tag per name, the last entry winning, and keeps tags with nothing in them', () => {
+    const requested = { ...stream, status: { tags: [{ tag: 'a', items: [ev('sha256:1', 1)] }, { tag: 'b', items: [] }, { tag: 'a', items: null }] } };
+    expect(requestedStatusTags(requested)).toEqual([
+      { tag: 'b', items: [] },
+      { tag: 'a', items: null },
+    ]);
+  });
+  it('a stream without status asks for no tags', () => {
+    expect(requestedStatusTags(stream)).toEqual([]);
   });
 });

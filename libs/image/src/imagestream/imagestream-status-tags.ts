@@ -2,6 +2,20 @@ import { jsonEqual, nowTimestamp } from '@app/api-machinery';
 import { omitEmptyConditionFields } from './imagestream.defaults';
 import type { ImageStream, NamedTagEventList, TagEvent } from './imagestream.types';
 
+/**
+ * The status tags a `/status` write asks for, one per name: the list is a map upstream (v1
+ * conversion keeps the last entry of a repeated name). A tag with neither items nor conditions
+ * is kept: upstream's status strategy, unlike its spec and internal ones, does not collapse it.
+ */
+export function requestedStatusTags(stream: ImageStream): NamedTagEventList[] {
+  const byName = new Map<string, NamedTagEventList>();
+  for (const t of stream.status?.tags ?? []) {
+    byName.delete(t.tag);
+    byName.set(t.tag, t);
+  }
+  return [...byName.values()];
+}
+
 /** openshift strategy.go tagEventChanged: another image or reference, or an older generation. */
 function tagEventChanged(old: TagEvent, next: TagEvent): boolean {
   return old.image !== next.image || old.dockerImageReference !== next.dockerImageReference || old.generation > next.generation;

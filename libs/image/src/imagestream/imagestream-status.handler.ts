@@ -25,7 +25,7 @@ import { allocateResourceVersion, appendChange, type Database, type GenericStore
 import { imageStreamStatusInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
-import { prepareStatusTags, sameStatusTags } from './imagestream-status-tags';
+import { prepareStatusTags, requestedStatusTags, sameStatusTags } from './imagestream-status-tags';
 import { prepareStatusWrite, validateStatusWrite } from './imagestream-status.strategy';
 import { statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
@@ -130,7 +130,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     const obj = this.decode(body, namespace, name);
     const rv = obj.metadata.resourceVersion;
     if (!rv) throw ApiError.resourceVersionRequired(this.ref, name);
-    const tags = (obj.status?.tags ?? []).filter((t) => (t.items?.length ?? 0) > 0 || (t.conditions?.length ?? 0) > 0);
+    const tags = requestedStatusTags(obj);
     const result = await this.db.transaction(
       async (tx) => {
         const old = await this.table.get(tx, namespace, name, true);
@@ -150,7 +150,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const errors = [
           ...tracked,
           ...(overLimit ? [overLimit] : []),
-          ...validateStatusWrite(next, old, tags),
+          ...validateStatusWrite(next, old, tags, current),
           ...(this.allowedRegistries ? statusReferenceRefusals(this.allowedRegistries, next, tags, current) : []),
         ];
         if (errors.length) throw ApiError.invalid(this.ref, name, errors);

@@ -32,11 +32,13 @@ export function prepareStatusWrite(request: ImageStream, old: ImageStream): Imag
 }
 
 /**
- * openshift-apiserver ValidateImageStreamStatusUpdate: ObjectMeta update rules (labels,
- * annotations, owner references, finalizers; none added while the stream is being deleted) and
- * every status tag item's reference parses.
+ * openshift-apiserver ValidateImageStreamStatusUpdateWithWhitelister: ObjectMeta update rules
+ * (labels, annotations, owner references, finalizers; none added while the stream is being
+ * deleted) and every status item reference the stream did not already hold parses (an empty one
+ * too: `repository name must have at least one component`). Here an item also needs `created`,
+ * which upstream would store as a zero time: the history table keeps a real one.
  */
-export function validateStatusWrite(next: ImageStream, old: ImageStream, tags: NamedTagEventList[]): FieldError[] {
+export function validateStatusWrite(next: ImageStream, old: ImageStream, tags: NamedTagEventList[], current: NamedTagEventList[]): FieldError[] {
   const m = next.metadata;
   const errors: FieldError[] = [
     ...validateLabels(m.labels),
@@ -51,25 +53,24 @@ export function validateStatusWrite(next: ImageStream, old: ImageStream, tags: N
       errors.push(fieldErr.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`));
     }
   }
-  return [...errors, ...validateStatusTags(tags)];
+  return [...errors, ...validateStatusTags(tags, current)];
 }
 
-export function validateStatusTags(tags: NamedTagEventList[]): FieldError[] {
+export function validateStatusTags(tags: NamedTagEventList[], current: NamedTagEventList[]): FieldError[] {
+  const held = new Set(current.flatMap((t) => (t.items ?? []).map((item) => item.dockerImageReference)));
   const errors: FieldError[] = [];
   tags.forEach((t) => {
     if (!t.tag) errors.push(fieldErr.required('status.tags.tag'));
     else errors.push(...tagNameTooLong(t.tag, 'status.tags.tag'));
     (t.items ?? []).forEach((item, i) => {
       if (!item.created) errors.push(fieldErr.required(`status.tags[${t.tag}].items[${i}].created`));
-      const path = `status.tags[${t.tag}].items[${i}].dockerImageReference`;
-      if (!item.dockerImageReference) errors.push(fieldErr.required(path));
-      else {
-        try {
-          parseDockerImageReference(item.dockerImageReference);
-        } catch (e) {
-          if (!(e instanceof ReferenceError)) throw e;
-          errors.push(fieldErr.invalid(path, item.dockerImageReference, e.message));
-        }
+      const reference = item.dockerImageReference ?? '';
+      if (held.has(reference)) return;
+      try {
+        parseDockerImageReference(reference);
+      } catch (e) {
+        if (!(e instanceof ReferenceError)) throw e;
+        errors.push(fieldErr.invalid(`status.tags[${t.tag}].items[${i}].dockerImageReference`, reference, e.message));
       }
     });
   });

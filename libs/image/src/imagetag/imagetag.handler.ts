@@ -79,7 +79,7 @@ export class ImageTagHandler implements ResourceHandler {
     const items: ImageTag[] = [];
     for (const tag of [...names].sort()) {
       const st = status.get(tag);
-      const view = imageTagView({ stream, tag, history: st?.items ?? [], conditions: st?.conditions, repository: this.tags.repository(stream) }, false);
+      const view = imageTagView({ stream, tag, history: st?.items ?? [], conditions: st?.conditions, inStatus: st !== undefined, repository: this.tags.repository(stream) }, false);
       if (!view) continue;
       const { kind: _k, apiVersion: _a, ...item } = view;
       items.push(item);

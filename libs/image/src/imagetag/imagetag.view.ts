@@ -16,7 +16,7 @@ export function imageTagView(src: StreamTagSource, allowEmpty: boolean): ImageTa
   const specTag = stream.spec?.tags?.find((t) => t.name === tag);
   const history = src.history ?? (src.event ? [src.event] : []);
   const status: NamedTagEventList | null =
-    history.length || src.conditions?.length
+    history.length || src.conditions?.length || src.inStatus
       ? { tag, items: history.length ? history : null, ...(src.conditions?.length ? { conditions: src.conditions } : {}) }
       : null;
   if (!specTag && !status && !allowEmpty) return null;

@@ -10,7 +10,7 @@ import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
 import { refuseImportRegistries } from './import-registry-refusals';
 import { importFailedCondition } from './import-status';
-import { planStreamImport, type StatusWrite, type TagImport, type TagStatusState } from './stream-import-plan';
+import { dockerRepositoryCheckAnnotation, planStreamImport, type StatusWrite, type TagImport, type TagStatusState } from './stream-import-plan';
 
 export { dockerRepositoryCheckAnnotation, type TagImport } from './stream-import-plan';
 
@@ -161,7 +161,11 @@ export class StreamImportWriter {
     const state = { tops: await this.history.current(tx, uid, names), conditions: await this.conditionsOf(tx, uid, names) };
     const oldSpec = this.allowedRegistries ? specRepositories(current) : new Set<string>();
     const read = { resourceVersion: current.metadata.resourceVersion!, nextGeneration: (current.metadata.generation ?? 0) + 1 };
+    const checkedBefore = current.metadata.annotations?.[dockerRepositoryCheckAnnotation];
     const plan = planStreamImport(current, wanted, state, nowTimestamp());
+    // The plan stamps the check time whenever the import changes the stream. Upstream writes such
+    // an import through its internal strategy, which drops status tags that hold nothing.
+    if (plan.next.metadata.annotations?.[dockerRepositoryCheckAnnotation] !== checkedBefore) await this.history.collapseEmptyTags(tx, uid);
     if (this.allowedRegistries) await refuseImportRegistries(tx, this.history, this.allowedRegistries, { uid, oldSpec, plan, imported: names });
     // Kept for a LimitRange refusal, here or in the store's own check of the spec that follows.
     refusal.value = { ...read, tags: newStatusTags(plan.writes, state) };

@@ -200,8 +200,10 @@ export class TagHistoryRepository {
         if (mark !== undefined && BigInt(r.id) > mark) continue;
         (entry(r.tag).items ??= []).push(toEvent(r));
       }
+      // A row with no conditions keeps a status tag that has nothing else (see replace).
       for (const c of conditionsOf.get(uid) ?? []) {
-        if (c.conditions.length) entry(c.tag).conditions = c.conditions;
+        const named = entry(c.tag);
+        if (c.conditions.length) named.conditions = c.conditions;
       }
       return [...tags.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
     });
@@ -217,10 +219,12 @@ export class TagHistoryRepository {
       for (const item of [...(t.items ?? [])].reverse()) {
         rows.push([t.tag, item.created, item.dockerImageReference, item.image ?? '', item.generation ?? 0]);
       }
-      if (t.conditions?.length) {
+      // A tag with neither items nor conditions still has a row, so that status keeps naming it
+      // (upstream's status strategy stores such a tag; its other writes collapse it).
+      if (t.conditions?.length || !t.items?.length) {
         await q.query(
           `INSERT INTO image_stream_tag_conditions (stream_uid, tag, conditions) VALUES ($1, $2, $3)`,
-          [streamUid, t.tag, JSON.stringify(t.conditions)],
+          [streamUid, t.tag, JSON.stringify(t.conditions ?? [])],
         );
       }
     }
@@ -232,6 +236,14 @@ export class TagHistoryRepository {
         [streamUid, JSON.stringify(rows.map(([tag, created, ref, image, generation]) => ({ tag, created, ref, image, generation })))],
       );
     }
+  }
+
+  /**
+   * Drops the status tags kept with neither history nor conditions (rows with no conditions; see
+   * replace): upstream's spec-and-status writes (an import's) collapse them.
+   */
+  async collapseEmptyTags(q: Queryable, streamUid: string): Promise<void> {
+    await q.query(`DELETE FROM image_stream_tag_conditions WHERE stream_uid = $1 AND conditions = '[]'::jsonb`, [streamUid]);
   }
 
   /**

@@ -10,6 +10,11 @@ export interface StreamTagSource {
   /** The tag's whole history, newest first (ImageTag only). */
   history?: TagEvent[];
   conditions?: TagEventCondition[];
+  /**
+   * Whether status names the tag although it has neither history nor conditions (a `/status`
+   * write can store such a tag; ImageTag shows it).
+   */
+  inStatus?: boolean;
   /** The Image of the newest entry when it was loaded (GET); undefined in lists. */
   image?: Image | null;
   /** The stream's status.dockerImageRepository (for referencePolicy Local). */

@@ -75,6 +75,7 @@ export class StreamTagStore {
       src.history = status?.items ?? [];
       src.event = src.history[0];
       src.conditions = status?.conditions;
+      src.inStatus = status !== undefined;
     } else {
       const uid = stream.metadata.uid!;
       const [events, conditions] = await Promise.all([
@@ -86,7 +87,8 @@ export class StreamTagStore {
       ]);
       src.history = events;
       src.event = events[0];
-      src.conditions = conditions;
+      src.conditions = conditions?.length ? conditions : undefined;
+      src.inStatus = conditions !== undefined;
     }
     if (!want.history) delete src.history;
     if (want.image && src.event?.image) src.image = await this.image(q, src.event.image);

@@ -29,13 +29,16 @@ export class TagViewQueries {
     return this.history.currentFromRow(row)!.event;
   }
 
-  /** Conditions of one tag (primary-key probe). */
+  /**
+   * Conditions of one tag (primary-key probe): undefined without a row, empty for a row that
+   * only keeps an otherwise empty status tag (see TagHistoryRepository.replace).
+   */
   async conditionsOf(q: Queryable, streamUid: string, tag: string): Promise<TagEventCondition[] | undefined> {
     const [row] = await q.query<{ conditions: TagEventCondition[] }>(
       `SELECT conditions FROM image_stream_tag_conditions WHERE stream_uid = $1 AND tag = $2`,
       [streamUid, tag],
     );
-    return row?.conditions.length ? row.conditions : undefined;
+    return row?.conditions;
   }
 
   /** Conditions of every tag of many streams: stream uid → tag → conditions. */
@@ -109,8 +112,8 @@ export class TagViewQueries {
   }
 
   /**
-   * How many tags these streams have in spec or status (history or conditions): what an
-   * ImageTag list shows.
+   * How many tags these streams have in spec or status (history, conditions, or a conditions row
+   * keeping an empty status tag): what an ImageTag list shows.
    */
   async countSpecOrStatusTags(q: Queryable, streamUids: string[]): Promise<number> {
     if (!streamUids.length) return 0;
@@ -124,7 +127,7 @@ export class TagViewQueries {
          UNION
          SELECT uid, tag FROM tags WHERE tag IS NOT NULL
          UNION
-         SELECT stream_uid, tag FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[]) AND jsonb_array_length(conditions) > 0) named`,
+         SELECT stream_uid, tag FROM image_stream_tag_conditions WHERE stream_uid = ANY($1::uuid[])) named`,
       [streamUids],
     );
     return Number(row?.n ?? 0);
