@@ -39,6 +39,21 @@ describe('rethrowTransportError', () => {
     expect(at()).toBe('manifest a/b:c from https://h:5000: http: server gave HTTP response to HTTPS client');
   });
 
+  it("a connection failure on the registry itself is Go's url.Error for the importer's /v2/ ping", () => {
+    const refused = systemError('ECONNREFUSED', { address: '127.0.0.1', port: 1 });
+    const at = (err: unknown, root?: string) => {
+      try {
+        rethrowTransportError(err, 'manifest a/b:c from http://127.0.0.1:1', root);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('not rethrown');
+    };
+    expect(at(refused, 'http://127.0.0.1:1')).toBe('Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused');
+    // Without a Go equivalent the Node code is all there is to say.
+    expect(at(systemError('EPIPE', {}), 'http://127.0.0.1:1')).toBe('manifest a/b:c from http://127.0.0.1:1: EPIPE (EPIPE from node)');
+  });
+
   it('rethrows other errors as they are', () => {
     const other = new TypeError('x');
     expect(() => rethrowTransportError(other, 'w')).toThrow(other);

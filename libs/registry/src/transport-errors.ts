@@ -42,7 +42,7 @@ function stringField(err: unknown, key: string): string | undefined {
 /**
  * What Go's net package says for the same failure (`dial tcp 127.0.0.1:1: connect: connection
  * refused`), as OpenShift's importer reports it in import conditions; undefined when there is no
- * close equivalent. Node's own code follows it in the message.
+ * close equivalent. Off the registry's own origin Node's code follows it in the message.
  */
 function goNetText(err: unknown, code: string | undefined): string | undefined {
   if (code === undefined) return undefined;
@@ -83,6 +83,10 @@ export function rethrowTransportError(err: unknown, what: string, registryRoot?:
     }
     const detail = code ?? nameOf(err) ?? 'error';
     const goText = goNetText(err, code);
+    if (goText && registryRoot) {
+      // Go's client fails the same way on its first contact, the importer's ping: a url.Error.
+      throw new RegistryUnavailableError(`Get "${registryRoot}/v2/": ${goText}`, undefined, { cause: err });
+    }
     const message = messageOf(err)?.trim();
     const text = goText ? `${goText} (${detail})` : `${detail}${message ? ` (${message})` : ''}`;
     throw new RegistryUnavailableError(`${what}: ${text}`, undefined, {
