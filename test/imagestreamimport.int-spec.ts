@@ -259,6 +259,18 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     const gen = res.body.status.import.metadata.generation;
     expect(statusTag(res.body.status.import, 'v1').items.map((i: any) => [i.image, i.generation])).toEqual([[v1.manifestDigest, gen], ['', 1]]);
     expect(specTag((await stream('reftag')).body, 'v1').reference).toBe(true);
+    // Importing another source into it changes the spec tag's `from`: Validate's tagsChanged then
+    // sees a changed reference tag and puts its reference entry, of the new source, back on top.
+    const moved = await post(isi('reftag', [image(`${repo()}:v2`, 'v1')]));
+    expect(moved.status).toBe(201);
+    const next = moved.body.status.import;
+    expect(specTag(next, 'v1')).toMatchObject({ reference: true, from: { kind: 'DockerImage', name: `${repo()}:v2` } });
+    expect(statusTag(next, 'v1').items.map((i: any) => [i.image, i.dockerImageReference, i.generation])).toEqual([
+      ['', `${repo()}:v2`, next.metadata.generation],
+      [v2.manifestDigest, `${repo()}@${v2.manifestDigest}`, next.metadata.generation],
+      [v1.manifestDigest, `${repo()}@${v1.manifestDigest}`, gen],
+      ['', `${repo()}:v1`, 1],
+    ]);
   });
 
   it('import=false only looks up: no stream, no Image', async () => {
