@@ -66,6 +66,31 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([noRvStatus.status, noRvStatus.body.message]).toEqual([422, noRv.body.message]);
   });
 
+  it('resourceVersion "0", or a patch that removes it, is no version: 422 for streams, an unconditional update for core kinds', async () => {
+    const current = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    const required = 'imagestreams.image.openshift.io "app" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update';
+    const zero = await call('PUT', `${ns()}/imagestreams/app`, { ...current, metadata: { ...current.metadata, resourceVersion: '0', labels: { zero: 'yes' } } });
+    expect([zero.status, zero.body.message]).toEqual([422, required]);
+    const zeroStatus = await call('PUT', `${ns()}/imagestreams/app/status`, { ...current, metadata: { ...current.metadata, resourceVersion: '0' } });
+    expect([zeroStatus.status, zeroStatus.body.message]).toEqual([422, required]);
+    const merged = await call('PATCH', `${ns()}/imagestreams/app`, { metadata: { resourceVersion: null, labels: { merged: 'yes' } } }, 'application/merge-patch+json');
+    expect([merged.status, merged.body.message]).toEqual([422, required]);
+    const removed = await call('PATCH', `${ns()}/imagestreams/app`, [{ op: 'remove', path: '/metadata/resourceVersion' }], 'application/json-patch+json');
+    expect([removed.status, removed.body.message]).toEqual([422, required]);
+    expect((await call('GET', `${ns()}/imagestreams/app`)).body.metadata).toEqual(current.metadata);
+
+    // LimitRange's strategy allows unconditional updates (kube-apiserver): no version applies to what is stored.
+    const limits = `${api.url}/api/v1/namespaces/conv/limitranges`;
+    const lr = await call('POST', limits, { metadata: { name: 'lr' }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '1Gi' } }] } });
+    expect(lr.status).toBe(201);
+    const put = await call('PUT', `${limits}/lr`, { metadata: { name: 'lr', labels: { blind: 'yes' } }, spec: lr.body.spec });
+    expect(put.status).toBe(200);
+    expect(put.body.metadata.labels).toEqual({ blind: 'yes' });
+    expect(Number(put.body.metadata.resourceVersion)).toBeGreaterThan(Number(lr.body.metadata.resourceVersion));
+    const dry = await call('PUT', `${limits}/lr?dryRun=All`, { metadata: { name: 'lr', resourceVersion: '0', labels: { dry: 'yes' } }, spec: lr.body.spec });
+    expect([dry.status, dry.body.metadata.resourceVersion, dry.body.metadata.labels]).toEqual([200, put.body.metadata.resourceVersion, { dry: 'yes' }]);
+  });
+
   it('a PUT naming another uid is a failed precondition (409); a patch changing the uid is invalid (422)', async () => {
     const current = (await call('GET', `${ns()}/imagestreams/app`)).body;
     const put = await call('PUT', `${ns()}/imagestreams/app`, { ...current, metadata: { ...current.metadata, uid: 'other' } });

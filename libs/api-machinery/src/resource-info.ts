@@ -42,6 +42,12 @@ export interface ResourceInfo {
    * where kube-apiserver would quote the head of one it cannot decode.
    */
   secretBodies?: boolean;
+  /**
+   * The kind's update strategy allows an update without a resourceVersion (AllowUnconditionalUpdate:
+   * core and apps kinds), which then applies to whatever is stored. Otherwise (the image kinds,
+   * custom resources) an update without one, or with `0`, is 422 `must be specified for an update`.
+   */
+  allowUnconditionalUpdate?: boolean;
 }
 
 /** The group, version and kind of a resource's bodies (its own unless `responseKind` says otherwise). */

@@ -121,6 +121,7 @@ export function workloadInfo(w: WorkloadKind): ResourceInfo {
     mergeKeys: podSpecMergeKeys(w.podSpecPath),
     // LabelSelector is `+structType=atomic`: one value, owned and replaced whole.
     atomicFields: [w.podSpecPath === 'spec.template.spec' ? 'spec.selector' : 'spec.jobTemplate.spec.selector'],
+    allowUnconditionalUpdate: true,
   };
 }
 

@@ -61,7 +61,7 @@ describe('sameStatusTags (a no-op status write keeps the resourceVersion)', () =
 
 describe('requestedStatusTags (the v1 list is a map upstream)', () => {
   it('keeps one tag per name, the last entry winning, and keeps tags with nothing in them', () => {
-    const requested = { ...stream, status: { tags: [{ tag: 'a', items: [ev('sha256:1', 1)] }, { tag: 'b', items: [] }, { tag: 'a', items: null }] } };
+    const requested = { ...stream, status: { dockerImageRepository: '', tags: [{ tag: 'a', items: [ev('sha256:1', 1)] }, { tag: 'b', items: [] }, { tag: 'a', items: null }] } };
     expect(requestedStatusTags(requested)).toEqual([
       { tag: 'b', items: [] },
       { tag: 'a', items: null },

@@ -129,7 +129,8 @@ export class ImageStreamStatusHandler implements ResourceHandler {
   private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions, tracking: 'update' | 'as-applied' = 'update'): Promise<WriteResult> {
     const obj = this.decode(body, namespace, name);
     const rv = obj.metadata.resourceVersion;
-    if (!rv) throw ApiError.resourceVersionRequired(this.ref, name);
+    // The storage versioner reads "" and "0" alike: no version (and streams need one).
+    if (!rv || rv === '0') throw ApiError.resourceVersionRequired(this.ref, name);
     const tags = requestedStatusTags(obj);
     const result = await this.db.transaction(
       async (tx) => {

@@ -59,6 +59,7 @@ export const limitRangesInfo: ResourceInfo = {
   shortNames: ['limits'],
   fieldSelectors: [],
   mergeKeys: {},
+  allowUnconditionalUpdate: true,
 };
 
 export const resourceQuotasInfo: ResourceInfo = {
@@ -73,6 +74,7 @@ export const resourceQuotasInfo: ResourceInfo = {
   shortNames: ['quota'],
   fieldSelectors: [],
   mergeKeys: {},
+  allowUnconditionalUpdate: true,
 };
 
 export const resourceQuotaStatusInfo: ResourceInfo = {

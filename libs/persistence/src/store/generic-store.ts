@@ -543,6 +543,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     obj.metadata.name = name;
     const requested = obj;
     const requestedRv = obj.metadata.resourceVersion;
+    let readRv: string | undefined;
     const result = await this.db.transaction(
       async (tx) => {
         // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
@@ -552,6 +553,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         // A missing object is 404 before the resourceVersion is looked at (no create on update).
         if (!old) throw ApiError.notFound(this.ref, name);
+        readRv = old.metadata.resourceVersion;
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
           if (origin === 'put') {
@@ -559,8 +561,11 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           }
           throw this.invalid(obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
-        if (!requestedRv) throw ApiError.resourceVersionRequired(this.ref, name);
-        if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
+        // The storage versioner reads "" and "0" alike: no version.
+        if (!requestedRv || requestedRv === '0') {
+          if (!this.info.allowUnconditionalUpdate) throw ApiError.resourceVersionRequired(this.ref, name);
+          obj.metadata.resourceVersion = old.metadata.resourceVersion;
+        } else if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
         const { stored, removed } = await this.writeLocked(tx, obj, old, false, tracking);
         if (!removed) await this.decorate(tx, [stored]);
         return stored;
@@ -568,7 +573,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       { rollback: options.dryRun },
     );
     // A dry run leaves the stored object, and so its resourceVersion, as it was.
-    if (options.dryRun && requestedRv) result.metadata.resourceVersion = requestedRv;
+    if (options.dryRun) result.metadata.resourceVersion = readRv;
     return { code: 200, body: this.withType(result), ...this.warningsOf(result) };
   }
 
@@ -700,8 +705,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const current = await this.get(namespace, name);
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
       if (!isPlainObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
+      // The patched object keeps the version read unless the patch names one (a precondition) or
+      // removes it: upstream's store then finds none (422, or an unconditional update where allowed).
       const preconditionRv = this.patchedResourceVersion(type, patch);
-      patched.metadata.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
       try {
         return await this.updateFrom('patch', namespace, name, patched, options, trackingOf(options));
       } catch (e) {
