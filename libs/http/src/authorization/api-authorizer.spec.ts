@@ -3,13 +3,14 @@ import { authorize, forbiddenError, rulesFor, type ServedKind } from './api-auth
 import { requestAttributesOf } from './request-attributes';
 
 const POLICY = parseAccessPolicy(`
-users: [{name: alice, password: a}, {name: bob, password: b}, {name: root, password: r}, {name: puller, password: p}]
+users: [{name: alice, password: a}, {name: bob, password: b}, {name: root, password: r}, {name: puller, password: p}, {name: dana, password: d}]
 grants:
   - {subjects: [alice], namespaces: [myproject], roles: [edit], actions: [pull, push]}
   - {subjects: [bob], namespaces: [myproject], roles: [view]}
   - {subjects: [root], namespaces: ['*'], roles: [admin]}
   - {subjects: [puller], namespaces: [myproject], actions: [pull]}
   - {subjects: [system:authenticated], namespaces: [shared], roles: [view]}
+  - {subjects: [dana], namespaces: [myproject], roles: [admin]}
 `);
 
 const IS = '/apis/image.openshift.io/v1';
@@ -49,6 +50,15 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
     ['alice', 'GET', '/api/v1/namespaces/myproject/resourcequotas/q', true],
     ['alice', 'POST', `${IS}/namespaces/other/imagestreams`, false],
     ['alice', 'POST', '/api/v1/namespaces', false],
+    // stream status: read by a namespace's roles, written only from '*' (OpenShift's admin and edit read it)
+    ['alice', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/status`, true],
+    ['alice', 'PUT', `${IS}/namespaces/myproject/imagestreams/foo/status`, false],
+    ['alice', 'PATCH', `${IS}/namespaces/myproject/imagestreams/foo/status`, false],
+    ['dana', 'PATCH', `${IS}/namespaces/myproject/imagestreams/foo/status`, false],
+    ['root', 'PUT', `${IS}/namespaces/myproject/imagestreams/foo/status`, true],
+    // namespace access reviews: admin, not edit
+    ['alice', 'POST', '/apis/authorization.k8s.io/v1/namespaces/myproject/localsubjectaccessreviews', false],
+    ['dana', 'POST', '/apis/authorization.k8s.io/v1/namespaces/myproject/localsubjectaccessreviews', true],
     // '*': everything, cluster scope and across namespaces included
     ['root', 'GET', `${IS}/imagestreams`, true],
     ['root', 'DELETE', `${IS}/images/sha256:abc`, true],
@@ -142,7 +152,26 @@ describe('rulesFor (SelfSubjectRulesReview under Policy)', () => {
     expect(nonResourceRules).toEqual([{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'] }]);
   });
 
-  it.each(['alice', 'bob', 'root', 'puller'])('every rule for %s is one authorize allows', (user) => {
+  it('lists only the verbs a kind serves, stream status read-only for a namespace grant, and access reviews for admin only', () => {
+    const served: ServedKind[] = [
+      ...KINDS,
+      { group: 'image.openshift.io', resource: 'imagestreamimports', namespaced: true, verbs: ['create'] },
+      { group: 'authorization.k8s.io', resource: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'] },
+    ];
+    const rulesOf = (user: string) => rulesFor(POLICY, subjects(user), 'myproject', served).resourceRules;
+    const resourcesWith = (user: string, verb: string) => rulesOf(user).filter((r) => r.verbs.includes(verb)).flatMap((r) => r.resources);
+    expect(resourcesWith('bob', 'get')).not.toContain('imagestreamimports');
+    expect(resourcesWith('bob', 'get')).not.toContain('localsubjectaccessreviews');
+    expect(resourcesWith('alice', 'create')).toContain('imagestreamimports');
+    expect(resourcesWith('alice', 'get')).not.toContain('imagestreamimports');
+    expect(resourcesWith('alice', 'create')).not.toContain('localsubjectaccessreviews');
+    expect(resourcesWith('dana', 'create')).toContain('localsubjectaccessreviews');
+    expect(resourcesWith('alice', 'get')).toContain('imagestreams/status');
+    expect(resourcesWith('alice', 'update')).not.toContain('imagestreams/status');
+    expect(rulesFor(POLICY, subjects('root'), 'myproject', served).resourceRules.filter((r) => r.verbs.includes('update')).flatMap((r) => r.resources)).toContain('imagestreams/status');
+  });
+
+  it.each(['alice', 'bob', 'root', 'puller', 'dana'])('every rule for %s is one authorize allows', (user) => {
     for (const namespace of ['myproject', 'shared', 'other']) {
       for (const rule of rulesFor(POLICY, subjects(user), namespace, KINDS).resourceRules) {
         for (const verb of rule.verbs) {

@@ -28,11 +28,22 @@ export const ROLE_VERBS: Record<ApiRole, readonly string[]> = {
 const SECRET_LIKE = new Set(['secrets', 'imagestreams/secrets', 'triggersecrets']);
 
 /**
- * Core kinds that set a namespace's bounds: kube's namespace roles only read them (edit and admin
- * hold no write on namespaces, resourcequotas or limitranges), so here only a grant on every
- * namespace (`*`) writes them; a namespace's own grant cannot delete the namespace or lift its quota.
+ * Kinds a namespace's roles only read, so that only a grant on every namespace (`*`) writes them:
+ * the core kinds that set a namespace's bounds (kube's edit and admin hold no write on namespaces,
+ * resourcequotas or limitranges: a namespace's own grant cannot delete the namespace or lift its
+ * quota), and `imagestreams/status` (OpenShift's aggregate admin and edit roles read it only; its
+ * writers are the registry, pruners and controllers, and a status write could point a tag at any
+ * image, past the checks of spec writes). Keyed `<group>/<resource>` without subresource for the
+ * core kinds (their subresources follow them), with it for the image kind.
  */
-const NAMESPACE_BOUNDS = new Set(['namespaces', 'resourcequotas', 'limitranges']);
+const CLUSTER_WRITTEN = new Set(['/namespaces', '/resourcequotas', '/limitranges', 'image.openshift.io/imagestreams/status']);
+
+function clusterWritten(group: string, resource: string, subresource: string): boolean {
+  return CLUSTER_WRITTEN.has(`${group}/${resource}`) || (subresource !== '' && CLUSTER_WRITTEN.has(`${group}/${resource}/${subresource}`));
+}
+
+/** What kube gives `admin` and not `edit` among the kinds served here (namespace access reviews). */
+const ADMIN_ONLY = new Set(['authorization.k8s.io/localsubjectaccessreviews']);
 
 /** What every authenticated user may create about itself (kube's system:basic-user). */
 const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews', 'authentication.k8s.io/selfsubjectreviews']);
@@ -62,8 +73,9 @@ const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reaso
  *   registry `actions`, exactly as before and as the token endpoint grants them, never `roles`;
  * - everything else: a grant to one of the subjects whose `namespaces` hold the request's
  *   namespace (or `*`, which alone covers cluster-scoped objects and lists across namespaces)
- *   with a role whose verbs hold the verb; `view` not on secret-like resources, and writes to
- *   namespaces, resourcequotas and limitranges only from a grant on `*`.
+ *   with a role whose verbs hold the verb; `view` not on secret-like resources, writes to
+ *   namespaces, resourcequotas, limitranges and imagestreams/status only from a grant on `*`, and
+ *   LocalSubjectAccessReviews only from `admin`.
  */
 export function authorize(policy: AccessPolicy, subjects: readonly string[], a: RequestAttributes): AuthorizationDecision {
   const authenticated = subjects.includes(AUTHENTICATED_SUBJECT);
@@ -83,7 +95,8 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   if (action) return registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace });
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const secretLike = SECRET_LIKE.has(resource) || SECRET_LIKE.has(a.resource);
-  const boundsWrite = a.group === '' && NAMESPACE_BOUNDS.has(a.resource) && !(READ_VERBS as readonly string[]).includes(a.verb);
+  const boundsWrite = clusterWritten(a.group, a.resource, a.subresource) && !(READ_VERBS as readonly string[]).includes(a.verb);
+  const adminOnly = ADMIN_ONLY.has(`${a.group}/${a.resource}`);
   const place = a.namespace === '' ? 'at the cluster scope' : `in namespace ${a.namespace}`;
   for (const [i, g] of policy.grants.entries()) {
     if (!g.subjects.some((s) => subjects.includes(s))) continue;
@@ -93,10 +106,11 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
     for (const role of g.roles) {
       if (!ROLE_VERBS[role].includes(a.verb)) continue;
       if (role === 'view' && secretLike) continue;
+      if (adminOnly && role !== 'admin') continue;
       return allow(`access policy grants[${i}] gives ${role} ${everywhere ? 'on every namespace' : place}`);
     }
   }
-  if (boundsWrite) return deny(`only a role on every namespace (*) writes ${a.resource}`);
+  if (boundsWrite) return deny(`only a role on every namespace (*) writes ${resource}`);
   return deny(`access policy gives no role that allows ${a.verb} ${resource} ${place}`);
 }
 
@@ -146,6 +160,8 @@ export interface ServedKind {
   group: string;
   resource: string;
   namespaced: boolean;
+  /** The verbs it serves (discovery's); a rule lists no verb the kind does not serve. Absent: all. */
+  verbs?: readonly string[];
 }
 
 const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'];
@@ -155,8 +171,9 @@ const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/open
  * (`kubectl auth can-i --list`): the self reviews and discovery for an authenticated caller, the
  * registry's layers as its actions give them, and per role of each grant covering the namespace
  * the served kinds with the role's verbs (namespaced kinds only, plus the namespace itself, unless
- * the grant is on `*`; view without the secret-like kinds; the namespace's bounds read-only
- * unless on `*`). RBAC rules cannot subtract, so kinds are listed by name rather than as `*`.
+ * the grant is on `*`; view without the secret-like kinds; the namespace's bounds and stream
+ * status read-only unless on `*`; only the verbs each kind serves). RBAC rules cannot subtract,
+ * so kinds are listed by name rather than as `*`.
  */
 export function rulesFor(policy: AccessPolicy, subjects: readonly string[], namespace: string, kinds: readonly ServedKind[]): { resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[] } {
   const resourceRules: ResourceRule[] = [];
@@ -188,8 +205,11 @@ export function rulesFor(policy: AccessPolicy, subjects: readonly string[], name
         if (!everywhere && !kind.namespaced) continue;
         if (kind.resource === 'imagestreams/layers') continue;
         if (role === 'view' && (SECRET_LIKE.has(kind.resource) || SECRET_LIKE.has(kind.resource.split('/')[0]!))) continue;
-        const bounded = !everywhere && kind.group === '' && NAMESPACE_BOUNDS.has(kind.resource.split('/')[0]!);
-        const verbs = bounded ? [...READ_VERBS] : [...ROLE_VERBS[role]];
+        if (role !== 'admin' && ADMIN_ONLY.has(`${kind.group}/${kind.resource}`)) continue;
+        const [base, subresource = ''] = kind.resource.split('/');
+        const bounded = !everywhere && clusterWritten(kind.group, base!, subresource);
+        const verbs = (bounded ? [...READ_VERBS] : [...ROLE_VERBS[role]]).filter((v) => kind.verbs?.includes(v) ?? true);
+        if (verbs.length === 0) continue;
         const key = `${kind.group}|${verbs.join(',')}`;
         const rule = byVerbs.get(key) ?? { verbs, apiGroups: [kind.group], resources: [] };
         rule.resources.push(kind.resource);

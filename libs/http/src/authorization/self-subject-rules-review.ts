@@ -39,7 +39,7 @@ export class SelfSubjectRulesReviewHandler implements ResourceHandler {
       throw ApiError.badRequest('no namespace on request');
     }
     if (this.policy && this.registry && options?.user) {
-      const kinds = this.registry.all().map((h) => ({ group: h.info.group, resource: h.info.resource, namespaced: h.info.namespaced }));
+      const kinds = this.registry.all().map((h) => ({ group: h.info.group, resource: h.info.resource, namespaced: h.info.namespaced, verbs: h.info.verbs }));
       return reviewAnswer(this.info, { namespace: spec.namespace }, { ...rulesFor(this.policy, [options.user, AUTHENTICATED_SUBJECT], spec.namespace, kinds), incomplete: false });
     }
     return reviewAnswer(
