@@ -19,12 +19,15 @@ users:
   - {name: carol, password: c, tokens: [carol-token]}
   - {name: root, password: r, tokens: [root-token]}
   - {name: puller, password: p, tokens: [puller-token]}
+  - {name: dave, password: d, tokens: [dave-token]}
 grants:
   - {subjects: [alice], namespaces: [myproject], roles: [edit], actions: [pull, push]}
   - {subjects: [carol], namespaces: [myproject], roles: [view]}
   - {subjects: [bob], namespaces: [elsewhere], roles: [view]}
   - {subjects: [root], namespaces: ['*'], roles: [admin]}
   - {subjects: [puller], namespaces: [myproject], actions: [pull]}
+  - {subjects: [dave], namespaces: [myproject], roles: [edit]}
+  - {subjects: [dave], namespaces: [elsewhere], actions: [pull]}
 `);
 
 const IS = '/apis/image.openshift.io/v1';
@@ -177,6 +180,36 @@ describe('API authorization (Policy)', () => {
     expect((await as('puller', 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
     // puller has the registry's pull, no role: the stream itself is not readable.
     expect((await as('puller', 'GET', `${MY}/imagestreams/foo`)).status).toBe(403);
+  });
+
+  it('tagging an image of another namespace needs pull on its stream there (OpenShift TagVerifier), through streams and tag views', async () => {
+    const digest = `sha256:${'7'.repeat(64)}`;
+    expect((await as('root', 'POST', `${IS}/namespaces/elsewhere/imagestreams`, { metadata: { name: 'src' } })).status).toBe(201);
+    const mapped = await as('root', 'POST', `${IS}/namespaces/elsewhere/imagestreammappings`, {
+      metadata: { name: 'src' },
+      image: { metadata: { name: digest }, dockerImageReference: `quay.io/other/src@${digest}` },
+      tag: 'v1',
+    });
+    expect(mapped.status).toBe(201);
+    const from = { kind: 'ImageStreamTag', namespace: 'elsewhere', name: 'src:v1' };
+    const refused = await as('alice', 'POST', `${MY}/imagestreams`, { metadata: { name: 'xns' }, spec: { tags: [{ name: 't', from }] } });
+    expect(refused.status).toBe(422);
+    const body = (await refused.json()) as { message: string; details: { causes: { reason: string; message: string }[] } };
+    expect(body.message).toContain('spec.tags[t].from: Forbidden: elsewhere/src: "access policy does not grant pull in namespace elsewhere" ""');
+    expect(body.details.causes[0]!.reason).toBe('InternalError');
+    expect((await as('alice', 'GET', `${MY}/imagestreams/xns`)).status).toBe(404);
+    // The tag views write through the stream: the same refusal, nothing written.
+    const viaTag = await as('alice', 'POST', `${MY}/imagestreamtags`, { metadata: { name: 'xns:t' }, tag: { name: 't', from } });
+    expect(viaTag.status).toBe(422);
+    expect(((await viaTag.json()) as { message: string }).message).toContain('Forbidden: elsewhere/src:');
+    expect((await as('alice', 'GET', `${MY}/imagestreams/xns`)).status).toBe(404);
+    // Pull there (no role in it) is enough.
+    const allowed = await as('dave', 'POST', `${MY}/imagestreams`, { metadata: { name: 'xns' }, spec: { tags: [{ name: 't', from }] } });
+    expect(allowed.status).toBe(201);
+    const stream = (await (await as('dave', 'GET', `${MY}/imagestreams/xns`)).json()) as { status: { tags: { tag: string; items: { image: string }[] }[] } };
+    expect(stream.status.tags).toEqual([expect.objectContaining({ tag: 't', items: [expect.objectContaining({ image: digest })] })]);
+    // An unchanged cross-namespace tag is not asked about again: alice may edit the stream's labels.
+    expect((await as('alice', 'PATCH', `${MY}/imagestreams/xns`, { metadata: { labels: { a: 'b' } } })).status).toBe(200);
   });
 
   it('secret-like kinds are not in view: TriggerSecrets need edit', async () => {

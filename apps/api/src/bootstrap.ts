@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { bindRequestAccess, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -70,6 +70,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // After authentication, as kube-apiserver's authorization filter, and before any route.
   if (config.apiAuthorization === 'Policy' && config.accessPolicy) requireApiAuthorization(fastify, config.accessPolicy, app.get(ResourceRegistry));
+  // The caller's access, for checks writes make on its behalf (tagging from another namespace).
+  if (config.apiAuthentication && config.accessPolicy) bindRequestAccess(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');
   // After the hooks above (log context, authentication, authorization): plain GET imagestreamtag skips Nest.
   serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);
   // Fastify appends `; charset=utf-8` to every JSON answer; kube-apiserver sends plain

@@ -9,3 +9,4 @@ export * from './tls-config';
 export * from './password-hash';
 export * from './password-authenticator';
 export * from './allowed-registries-config';
+export * from './request-access';

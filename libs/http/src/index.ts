@@ -14,6 +14,7 @@ export * from './authentication/failed-login-throttle';
 export * from './authorization/api-authorization';
 export * from './authorization/api-authorizer';
 export * from './authorization/request-attributes';
+export * from './authorization/request-access-binding';
 export * from './request-timeout';
 export * from './pretty-json';
 export * from './trailing-slash';

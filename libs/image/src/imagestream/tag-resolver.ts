@@ -1,4 +1,5 @@
 import { ApiError, type FieldError, fieldErr, nowTimestamp, refOf, type ResourceInfo } from '@app/api-machinery';
+import { currentRequestAccess } from '@app/config';
 import type { Queryable, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { digestOrImageMatch, exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
@@ -20,6 +21,37 @@ function pullThroughThisStream(spec: string, internal: string, srcNs: string, sr
 }
 
 /**
+ * openshift strategy.go TagVerifier: the caller must be allowed to pull (`get imagestreams/layers`)
+ * each stream of another namespace that a new or changed spec tag names in `from.namespace`, one
+ * question per stream; each tag from a refused stream gets a Forbidden error worded as upstream's
+ * (`<ns>/<stream>: "<reason>" "<evaluationError>"`). Server-made writes have no caller: unchecked.
+ */
+function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): FieldError[] {
+  const access = currentRequestAccess();
+  if (!access) return [];
+  const tagsBySource = new Map<string, { namespace: string; name: string; tags: string[] }>();
+  for (const tag of changed) {
+    const from = tag.from;
+    if (!from?.namespace || from.namespace === stream.metadata.namespace) continue;
+    if (from.kind !== 'ImageStreamTag' && from.kind !== 'ImageStreamImage') continue;
+    const parts = (from.name ?? '').split(from.kind === 'ImageStreamTag' ? ':' : '@');
+    // A bare tag or id names a stream of this stream's name in the other namespace (parseFromReference).
+    const name = parts.length === 2 ? parts[0]! : stream.metadata.name!;
+    const key = `${from.namespace}/${name}`;
+    const entry = tagsBySource.get(key) ?? { namespace: from.namespace, name, tags: [] };
+    entry.tags.push(tag.name);
+    tagsBySource.set(key, entry);
+  }
+  const errors: FieldError[] = [];
+  for (const [key, source] of tagsBySource) {
+    const answer = access.can({ verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: source.namespace, name: source.name });
+    if (answer.allowed) continue;
+    for (const tag of source.tags) errors.push(fieldErr.forbidden(`spec.tags[${tag}].from`, `${key}: ${JSON.stringify(answer.reason)} ""`));
+  }
+  return errors;
+}
+
+/**
  * Turns new or changed spec tags into history entries (openshift strategy.go tagsChanged):
  * `reference` DockerImage tags record their pull spec; ImageStreamTag/ImageStreamImage sources
  * copy the source's event at the moment the tag is set; aliases in the stream then follow.
@@ -34,9 +66,10 @@ export class TagResolver {
   ) {}
 
   async resolve(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<void> {
-    const errors: FieldError[] = [];
+    const changed = sourceChangedTags(stream, old);
+    const errors: FieldError[] = sourcePullRefusals(stream, changed);
     const moved: { tag: string; event: TagEvent }[] = [];
-    for (const tag of sourceChangedTags(stream, old)) {
+    for (const tag of changed) {
       if (!tag.from?.name) continue;
       const event = await this.eventFor(tx, stream, tag, errors);
       if (!event) continue;
