@@ -376,3 +376,49 @@ describe('API authorization (Policy)', () => {
     }
   }, 120000);
 });
+
+/**
+ * ImageStreamImport under Policy with allowedRegistriesForImport: a caller who may create neither
+ * Images nor ImageStreamMappings (cluster-wide) is held to the allowed registries before anything
+ * is fetched (openshift-apiserver imagestreamimport rest.go); a cluster admin is not.
+ */
+describe('ImageStreamImport sources under Policy', () => {
+  let api: TestApi;
+  const as = (user: string, body: object) =>
+    fetch(`${api.url}${MY}/imagestreamimports`, { method: 'POST', headers: { authorization: `Bearer ${user}-token`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const isi = (name: string, from: string, importFlag: boolean) => ({
+    kind: 'ImageStreamImport',
+    apiVersion: 'image.openshift.io/v1',
+    metadata: { name },
+    spec: { import: importFlag, images: [{ from: { kind: 'DockerImage', name: from }, to: { name: 'v1' } }] },
+  });
+
+  beforeAll(async () => {
+    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, apiAuthorization: 'Policy', allowedRegistriesForImport: [{ domainName: 'quay.io', insecure: false }] });
+  }, 90000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('a namespace editor is refused a source elsewhere with 422 on the ImageStreamImport, before any lookup', async () => {
+    const res = await as('alice', isi('lookup', '127.0.0.1:1/x/y:1', false));
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { message: string; details: { kind: string; causes: unknown[] } };
+    expect(body.details.kind).toBe('ImageStreamImport');
+    expect(body.details.causes).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: importing images from registry "127.0.0.1:1" is forbidden: registry "127.0.0.1:1" not allowed by whitelist: "quay.io:443"',
+        field: 'spec.images[0].from.name',
+      },
+    ]);
+    expect(body.message).toMatch(/^ImageStreamImport\.image\.openshift\.io "lookup" is invalid: spec\.images\[0\]\.from\.name: Forbidden: importing images from registry/);
+  });
+
+  it('a cluster admin (who may create Images) is not: the lookup runs and reports the registry', async () => {
+    const res = await as('root', isi('lookup', '127.0.0.1:1/x/y:1', false));
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { status: { images: { status: { reason: string } }[] } };
+    expect(body.status.images[0]!.status.reason).toBe('InternalError');
+  });
+});

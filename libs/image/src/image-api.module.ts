@@ -67,7 +67,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota, limits.streams);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config, limits);
         const writer = new StreamImportWriter(db, streams.store, streams.history, limits.streams, config.allowedRegistries ?? null);
-        const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig);
+        const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig, config.allowedRegistries ?? null);
         registry.register(images.store);
         registry.register(new ImageSignatureHandler(images.store));
         registry.register(streams.store);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, checkNamespaceOnCreate, decodeTypedBody, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { currentRequestAccess } from '@app/config';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
+import { importRefusals } from '../allowed-registries/allowed-registries.validation';
+import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
 import { imageStreamImportsInfo } from '../resources/resource-infos';
@@ -29,7 +32,24 @@ export class ImageStreamImportHandler implements ResourceHandler {
     private readonly importer: RemoteImporter,
     private readonly writer: StreamImportWriter,
     private readonly config: ImportConfig,
+    /** allowedRegistriesForImport; null: every registry allowed. */
+    private readonly allowedRegistries: RegistryAllowList | null = null,
   ) {}
+
+  /**
+   * rest.go: a caller who may create neither Images nor ImageStreamMappings (cluster-wide access
+   * reviews, as upstream asks them) imports only from allowed registries, checked before any
+   * registry is asked. Without a caller (API authentication off, the background importer) nothing
+   * is checked here; the stream write still refuses tags sourced elsewhere.
+   */
+  private sourceRefusals(isi: ImageStreamImport) {
+    const access = currentRequestAccess();
+    if (!this.allowedRegistries || !access) return [];
+    const mayCreate = (resource: string) => access.can({ verb: 'create', group: 'image.openshift.io', resource, subresource: '', namespace: '', name: '' }).allowed;
+    // Upstream asks about `imagestreammapping` (singular), which only a wildcard rule grants.
+    if (mayCreate('images') || mayCreate('imagestreammapping')) return [];
+    return importRefusals(this.allowedRegistries, isi.spec);
+  }
 
   async create(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     const isi = this.decode(namespace, body);
@@ -50,6 +70,8 @@ export class ImageStreamImportHandler implements ResourceHandler {
     defaultImageStreamImport(isi, this.config.defaultImportMode);
     const errors = validateImageStreamImport(namespace, isi, this.config.maxImages);
     if (errors.length) throw ApiError.invalid(refOf(this.info), isi.metadata.name ?? '', errors);
+    const refused = this.sourceRefusals(isi);
+    if (refused.length) throw ApiError.invalid(refOf(this.info), isi.metadata.name ?? '', refused);
     const name = isi.metadata.name!;
     // rest.FillObjectMetaSystemFields: a new uid and creation time; the rest of the request's
     // metadata (its resourceVersion included) is answered as sent, as upstream's rest.go does.
