@@ -196,7 +196,7 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
     const policy = parseAccessPolicy(POLICY);
     const status = async (skewSeconds: number) => {
       const issuer = new RegistryTokenIssuer({ keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 60 }, policy, () => Date.now() + skewSeconds * 1000);
-      const { response } = issuer.issue('', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]);
+      const { response } = await issuer.issue('', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]);
       const res = await fetch(`${registry.url}/v2/public/base/tags/list`, { headers: { authorization: `Bearer ${response.token}` } });
       return res.status === 401 ? (res.headers.get('www-authenticate') ?? '').replace(/.*error="([^"]+)".*/, '$1') : res.status;
     };

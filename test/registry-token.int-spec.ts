@@ -249,3 +249,62 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect(refused.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
   });
 });
+
+/**
+ * Under API_AUTHORIZATION=Policy a push to a repository without an image stream needs `create
+ * imagestreams` in its namespace, as OpenShift's registry creates the stream with the pusher's
+ * credentials and denies the push when that is forbidden: the token leaves push out.
+ */
+describeRegistry('registry token endpoint under Policy: pushes that would create a stream', () => {
+  let api: TestApi;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let dir: string;
+  const POLICY_WITH_ROLES = `
+users:
+  - {name: pusher, password: pusher-pass}
+  - {name: builder, password: builder-pass, tokens: [builder-token]}
+grants:
+  - {subjects: [pusher], namespaces: [myproject], actions: [pull, push]}
+  - {subjects: [builder], namespaces: [myproject], roles: [edit], actions: [pull, push]}
+`;
+  const actionsOf = async (user: string, repository: string) => {
+    const res = await fetch(`${api.url}/registry/token?service=${SERVICE}&scope=repository:${repository}:pull,push`, { headers: { authorization: basic(user, `${user}-pass`) } });
+    return decodePart(((await res.json()) as { token: string }).token, 1).access[0].actions as string[];
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'token-policy-'));
+    const { keyPem, certPath: cert } = await makeTokenSigner(dir, 'test-signer');
+    api = await startTestApi({
+      registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
+      accessPolicy: parseAccessPolicy(POLICY_WITH_ROLES),
+      apiAuthentication: true,
+      apiAuthorization: 'Policy',
+    });
+    registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
+    layout = await OciLayout.create();
+    await layout.addImage('v1', { seed: 'registry-token-policy-v1' });
+  }, 90000);
+  afterAll(async () => {
+    await registry?.stop();
+    await layout?.remove();
+    await api?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a pusher who may not create streams gets no push on a repository without one; a stream that exists, or an editor, gets it', async () => {
+    expect(await actionsOf('pusher', 'myproject/fresh')).toEqual(['pull']);
+    expect(await actionsOf('builder', 'myproject/fresh')).toEqual(['pull', 'push']);
+    await expect(skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/fresh:v1`, { destCreds: 'pusher:pusher-pass' })).rejects.toThrow(/denied|unauthorized|authentication required/i);
+
+    const created = await fetch(`${api.url}/apis/image.openshift.io/v1/namespaces/myproject/imagestreams`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer builder-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'existing' } }),
+    });
+    expect(created.status).toBe(201);
+    expect(await actionsOf('pusher', 'myproject/existing')).toEqual(['pull', 'push']);
+    await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/existing:v1`, { destCreds: 'pusher:pusher-pass' });
+  });
+});

@@ -22,6 +22,7 @@ import { SharedSecret } from './shared-secret';
 import { TagPositionsRepository } from './tag-positions.repository';
 import { RegistryTokenController } from './token/registry-token.controller';
 import { RegistryTokenIssuer } from './token/registry-token-issuer';
+import { policyStreamCreationCheck } from './token/stream-creation-check';
 
 const common = [
   { provide: InboxRepository, inject: [Database], useFactory: (db: Database) => new InboxRepository(db) },
@@ -41,8 +42,13 @@ const common = [
     ...common,
     {
       provide: RegistryTokenIssuer,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => (c.registryToken && c.accessPolicy ? new RegistryTokenIssuer(c.registryToken, c.accessPolicy) : null),
+      inject: [APP_CONFIG, Database],
+      useFactory: (c: AppConfig, db: Database) => {
+        if (!c.registryToken || !c.accessPolicy) return null;
+        // Only under Policy may a pusher lack `create imagestreams` (AlwaysAllow lets everyone create).
+        const streamCreation = c.apiAuthorization === 'Policy' ? policyStreamCreationCheck(c.accessPolicy, db) : undefined;
+        return new RegistryTokenIssuer(c.registryToken, c.accessPolicy, Date.now, streamCreation);
+      },
     },
     {
       provide: SharedSecret,

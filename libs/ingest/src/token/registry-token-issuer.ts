@@ -14,6 +14,17 @@ import { repositoryTarget } from '../repository-target';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
+/**
+ * Who may push a repository that has no image stream yet (API_AUTHORIZATION=Policy): OpenShift's
+ * registry creates the stream on the first push with the pusher's own credentials, so a pusher
+ * who may not `create imagestreams` in the namespace has the push denied. Here the stream is
+ * created from the registry's notification, after the push: the token is where it is refused.
+ */
+export interface StreamCreationCheck {
+  mayCreate(subjects: readonly string[], namespace: string): boolean;
+  streamExists(namespace: string, name: string): Promise<boolean>;
+}
+
 /** Credentials that were sent but are not a known user's (401, as the token spec asks). */
 export class TokenAuthenticationError extends Error {}
 
@@ -45,6 +56,7 @@ export class RegistryTokenIssuer {
     private readonly config: RegistryTokenConfig,
     private readonly policy: AccessPolicy,
     private readonly now: () => number = Date.now,
+    private readonly streamCreation?: StreamCreationCheck,
   ) {
     this.signer = new TokenSigner(config.keyPem);
     this.passwords = new PasswordAuthenticator(policy.users);
@@ -69,9 +81,9 @@ export class RegistryTokenIssuer {
     return user;
   }
 
-  issue(subject: string, requested: TokenAccess[]): IssuedToken {
+  async issue(subject: string, requested: TokenAccess[]): Promise<IssuedToken> {
     const subjects = subject === '' ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
-    const access = requested.map((scope) => ({ ...scope, actions: this.granted(subjects, scope) }));
+    const access = await Promise.all(requested.map(async (scope) => ({ ...scope, actions: await this.withoutStreamlessPush(subjects, scope, this.granted(subjects, scope)) })));
     const issuedAt = Math.floor(this.now() / 1000);
     const token = this.signer.sign({
       iss: this.config.issuer,
@@ -86,6 +98,16 @@ export class RegistryTokenIssuer {
     });
     const response = { token, access_token: token, expires_in: this.config.ttlSeconds, issued_at: new Date(issuedAt * 1000).toISOString() };
     return { response, access };
+  }
+
+  /** `actions` without push (`*` spelled out) on a repository with no stream, for a subject who may not create one (StreamCreationCheck). */
+  private async withoutStreamlessPush(subjects: string[], scope: TokenAccess, actions: string[]): Promise<string[]> {
+    if (!this.streamCreation || scope.type !== 'repository' || !actions.some((a) => a === 'push' || a === '*')) return actions;
+    const target = repositoryTarget(scope.name);
+    if ('ignored' in target || this.streamCreation.mayCreate(subjects, target.namespace)) return actions;
+    if (await this.streamCreation.streamExists(target.namespace, target.name)) return actions;
+    const spelled = actions.includes('*') ? [...REPOSITORY_ACTIONS] : actions;
+    return [...new Set(spelled)].filter((a) => a !== 'push');
   }
 
   /** The requested actions the policy allows: repository pull/push/delete by namespace, the catalog's `*`; nothing else. */

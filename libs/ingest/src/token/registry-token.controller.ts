@@ -89,7 +89,7 @@ export class RegistryTokenController {
       void reply.header('www-authenticate', 'Basic realm="imagestreamd"');
       return sendError(reply, 401, 'UNAUTHORIZED', `authentication required: ${e.message}`);
     }
-    const { response, access } = this.issuer.issue(subject, scopes);
+    const { response, access } = await this.issuer.issue(subject, scopes);
     const body = oauth ? { ...response, scope: grantedScope(access) } : response;
     return reply.status(200).header('content-type', 'application/json').send(JSON.stringify(body));
   }
