@@ -344,6 +344,9 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       });
       expect(trusted.status).toBe(201);
       expect(trusted.body.signatures[0]).toMatchObject({ conditions, imageIdentity: 'registry.company.ltd/app/core:v1.2' });
+      // The unset times are metav1.Time, which Go's encoder writes as null despite omitempty.
+      expect(trusted.body.signatures[0].conditions).toEqual(conditions.map((c) => ({ ...c, lastProbeTime: null, lastTransitionTime: null })));
+      expect((await call('GET', `${images()}/${trustedName}`)).body.signatures[0].conditions).toEqual(trusted.body.signatures[0].conditions);
 
       const noForImage = schema2Image('sig-noforimage').name;
       const missing = await call('POST', images(), {

@@ -53,6 +53,13 @@ export function defaultImage(image: Image): void {
   if (image.dockerImageManifests && !image.dockerImageManifests.length) delete image.dockerImageManifests;
   // manifestSize has no omitempty: Go writes 0 when the client sent none.
   for (const m of image.dockerImageManifests ?? []) m.manifestSize ??= 0;
+  // A signature condition's times are metav1.Time: omitempty cannot omit a struct, so Go writes null.
+  for (const condition of (image.signatures ?? []).flatMap((s) => (Array.isArray(s.conditions) ? s.conditions : []))) {
+    if (condition && typeof condition === 'object') {
+      condition.lastProbeTime ??= null;
+      condition.lastTransitionTime ??= null;
+    }
+  }
 }
 
 /** Raw manifest/config stay in the registry when it says it stored them. */

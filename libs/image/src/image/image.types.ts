@@ -43,8 +43,9 @@ export interface DockerImageMetadata {
 export interface SignatureCondition {
   type: string;
   status: string;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
+  /** metav1.Time with omitempty, which Go's encoder cannot omit: an unset time is `null`. */
+  lastProbeTime?: string | null;
+  lastTransitionTime?: string | null;
   reason?: string;
   message?: string;
 }
