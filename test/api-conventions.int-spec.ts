@@ -209,6 +209,9 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     const elsewhere = await call('GET', `${api.base}/namespaces/other/imagestreams?limit=1&continue=${encodeURIComponent(token)}`);
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.message).toMatch(/^continue key is not valid/);
+    // kube's storage.ValidateListOptions: DecodeContinue's error (here Go's JSON scanner on the decoded bytes) wrapped twice.
+    const garbage = await call('GET', `${ns()}/imagestreams?limit=2&continue=garbage`);
+    expect([garbage.status, garbage.body.reason, garbage.body.message]).toEqual([400, 'BadRequest', "invalid continue token: continue key is not valid: invalid character '\\u0081' looking for beginning of value"]);
     // A cluster-scoped kind accepts metadata.namespace, as apimachinery's default conversion does:
     // an empty value matches every object, another none (Namespace, a core kind, refuses it).
     const image = `sha256:${'9'.repeat(64)}`;

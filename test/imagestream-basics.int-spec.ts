@@ -117,6 +117,29 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect((await call('GET', `${url}/ruby`)).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
   });
 
+  it('refuses strategic merge patch directives apimachinery does not know with 400, changing nothing; replace and delete apply', async () => {
+    const url = `${api.base}/namespaces/demo/imagestreams`;
+    const SMP = 'application/strategic-merge-patch+json';
+    const before = await call('GET', `${url}/ruby`);
+    // apimachinery's mergeSliceWithSpecialElements and handleDirectiveInMergeMap (upstream answers them 500).
+    const refused: [unknown, string][] = [
+      [{ spec: { tags: [{ name: 'new', $patch: 'bogus' }] } }, 'unknown patch type: bogus in map: map[$patch:bogus name:new]'],
+      [{ spec: { tags: [{ name: 'new', $patch: 'merge' }] } }, 'merging lists cannot yet be specified in the patch'],
+      [{ spec: { $patch: 'bogus' } }, 'unknown patch type: bogus in map: map[$patch:bogus]'],
+    ];
+    for (const [patch, message] of refused) {
+      const res = await call('PATCH', `${url}/ruby`, patch, SMP);
+      expect([res.status, res.body.reason, res.body.message]).toEqual([400, 'BadRequest', message]);
+    }
+    expect((await call('GET', `${url}/ruby`)).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+
+    await call('POST', url, { metadata: { name: 'directives' }, spec: { tags: [{ name: 'a', from: { kind: 'DockerImage', name: 'quay.io/x/a:1' } }, { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/x/b:1' } }] } });
+    const deleted = await call('PATCH', `${url}/directives`, { spec: { tags: [{ name: 'a', $patch: 'delete' }] } }, SMP);
+    expect(deleted.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['b']);
+    const replaced = await call('PATCH', `${url}/directives`, { spec: { tags: [{ $patch: 'replace' }, { name: 'c', from: { kind: 'DockerImage', name: 'quay.io/x/c:1' } }] } }, SMP);
+    expect(replaced.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['c']);
+  });
+
   it('selects streams by spec and computed status dockerImageRepository, in lists and watches', async () => {
     const url = `${api.base}/namespaces/fs/imagestreams`;
     const list = await call('GET', url);

@@ -114,6 +114,24 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       const list = await get(`${ns()}/imagestreams`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
       expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'app' } }] });
       expect(list.body.items[0].spec).toBeUndefined();
+      const one = await get(`${ns()}/imagestreams/app?includeObject=Bogus`, 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
+      expect([one.status, one.body.kind, one.body.metadata.name]).toEqual([200, 'PartialObjectMetadata', 'app']);
+    });
+
+    it('406 when the metadata kind asked for does not match the read (kube asPartialObjectMetadata / asPartialObjectMetadataList)', async () => {
+      const status = (message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'NotAcceptable', code: 406 });
+      const list = await get(`${ns()}/imagestreams`, 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
+      expect([list.status, list.body]).toEqual([406, status('you requested PartialObjectMetadata, but the requested object is a list (*image.ImageStreamList)')]);
+      const one = await get(`${ns()}/imagestreams/app`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      expect([one.status, one.body]).toEqual([406, status('you requested PartialObjectMetadataList, but the requested object is not a list (*image.ImageStream)')]);
+      // The read comes first: a missing object is 404.
+      expect((await get(`${ns()}/imagestreams/nope`, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io')).status).toBe(404);
+    });
+
+    it('an includeObject kube does not know is 400 in its words, for a Table only', async () => {
+      const res = await get(`${ns()}/imagestreams?includeObject=Bogus`, table);
+      expect([res.status, res.body.reason, res.body.message]).toEqual([400, 'BadRequest', `Unable to convert to Table as requested: includeObject: Invalid value: "Bogus": must be 'Metadata', 'Object', 'None', or empty`]);
+      expect((await get(`${ns()}/imagestreams?includeObject=Bogus`, 'application/json')).status).toBe(200);
     });
 
     it('watch: headers at once, then one-row Tables per event', async () => {
@@ -258,8 +276,22 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       const ignored = await call('POST', `${ns()}/imagestreams?fieldValidation=Ignore`, body('ignored'));
       expect(ignored.status).toBe(201);
       expect(ignored.headers.get('warning')).toBeNull();
+      // kube's ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions: 422 Invalid of the options kind.
+      const supported = 'supported values: "", "Ignore", "Strict", "Warn"';
       const unsupported = await call('POST', `${ns()}/imagestreams?fieldValidation=Loud`, body('loud'));
-      expect(unsupported.status).toBe(400);
+      expect([unsupported.status, unsupported.body.reason, unsupported.body.message]).toEqual([422, 'Invalid', `CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": ${supported}`]);
+      expect(unsupported.body.details).toEqual({
+        group: 'meta.k8s.io',
+        kind: 'CreateOptions',
+        causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "Loud": ${supported}`, field: 'fieldValidation' }],
+      });
+      const put = await call('PUT', `${ns()}/imagestreams/warned?fieldValidation=Bogus`, warned.body);
+      expect([put.status, put.body.details.kind]).toEqual([422, 'UpdateOptions']);
+      // The options are checked before the patch body is read, as kube-apiserver's patch handler does.
+      const patch = await call('PATCH', `${ns()}/imagestreams/warned?fieldValidation=Bogus`, '{not json', 'application/merge-patch+json');
+      expect([patch.status, patch.body.message]).toEqual([422, `PatchOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Bogus": ${supported}`]);
+      expect((await call('GET', `${ns()}/imagestreams/loud`)).status).toBe(404);
+      expect((await call('GET', `${ns()}/imagestreams/warned`)).body.metadata.resourceVersion).toBe(warned.body.metadata.resourceVersion);
     });
 
     it('Warn and Ignore drop unknown fields: they are never stored or echoed back', async () => {

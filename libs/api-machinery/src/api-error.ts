@@ -145,8 +145,24 @@ export class ApiError extends Error {
     return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${limitBytes === undefined ? 'the request body is over the limit' : `limit is ${limitBytes}`}`);
   }
 
-  static unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${contentType}")`);
+  /**
+   * A create, update or delete body of a type the serializer does not decode (kube's
+   * negotiation.NewUnsupportedMediaTypeError): its media types, the patch types not among them, and
+   * no details. Protobuf is listed as kube lists it; this server decodes it for some kinds only
+   * (kube-protobuf.ts refuses the others with its own 415).
+   */
+  static unsupportedMediaType(): ApiError {
+    return new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+  }
+
+  /**
+   * A PATCH whose Content-Type is no patch type (application/json, or none): kube-apiserver's router
+   * (go-restful, the route's Consumes) refuses it before the handler runs, with its own
+   * `415: Unsupported Media Type`, which serviceErrorHandler passes through NewGenericServerResponse
+   * (the message kept, empty details).
+   */
+  static unsupportedPatchMediaType(): ApiError {
+    return new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
   }
 
   static unauthorized(message = 'Unauthorized'): ApiError {

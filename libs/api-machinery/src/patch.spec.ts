@@ -32,6 +32,30 @@ describe('strategicMergePatch', () => {
   it('rejects items without the merge key', () => {
     expect(() => strategicMergePatch(stream, { spec: { tags: [{ x: 1 }] } }, keys)).toThrow(ApiError);
   });
+  it('replaces the list with the other items when one carries $patch: replace, as mergeSliceWithSpecialElements', () => {
+    expect(strategicMergePatch(stream, { spec: { tags: [{ name: 'c' }, { $patch: 'replace' }] } }, keys)).toEqual({ spec: { tags: [{ name: 'c' }] } });
+    expect(strategicMergePatch(stream, { spec: { tags: [{ name: 'c' }, { name: 'a', $patch: 'replace' }] } }, keys)).toEqual({ spec: { tags: [{ name: 'c' }] } });
+  });
+  it('replaces a map with $patch: replace and drops it with $patch: delete', () => {
+    expect(strategicMergePatch({ spec: { a: 1, b: 2 } }, { spec: { $patch: 'replace', c: 3 } }, keys)).toEqual({ spec: { c: 3 } });
+    expect(strategicMergePatch({ spec: { a: 1 }, x: 1 }, { spec: { $patch: 'delete' } }, keys)).toEqual({ x: 1 });
+  });
+  it('applies list deletes before merging items, as upstream takes the directive items out first', () => {
+    expect(strategicMergePatch(stream, { spec: { tags: [{ name: 'a', y: 1 }, { name: 'a', $patch: 'delete' }] } }, keys)).toEqual({
+      spec: { tags: [{ name: 'b', x: 2 }, { name: 'a', y: 1 }] },
+    });
+  });
+  // apimachinery's ErrBadPatchType, "merging lists cannot yet…" and ErrNoMergeKey, Go's %v of the map (upstream answers them 500).
+  it.each([
+    ['a list item', { spec: { tags: [{ name: 'new', $patch: 'bogus' }] } }, 'unknown patch type: bogus in map: map[$patch:bogus name:new]'],
+    ['a map', { spec: { $patch: 'bogus', n: { a: [1, 1.5, true, null] } } }, 'unknown patch type: bogus in map: map[$patch:bogus n:map[a:[1 1.5 true <nil>]]]'],
+    ['the object', { $patch: 2 }, 'unknown patch type: %!s(int64=2) in map: map[$patch:2]'],
+    ['merge in a list item', { spec: { tags: [{ name: 'new', $patch: 'merge' }] } }, 'merging lists cannot yet be specified in the patch'],
+    ['a list delete without the merge key', { spec: { tags: [{ $patch: 'delete', x: 1 }] } }, 'map: map[$patch:delete x:1] does not contain declared merge key: name'],
+    ['a directive item after an item without the merge key', { spec: { tags: [{ x: 1 }, { name: 'a', $patch: 'bogus' }] } }, 'unknown patch type: bogus in map: map[$patch:bogus name:a]'],
+  ])('refuses a bad $patch in %s with 400 and upstream\'s message', (_where, patch, message) => {
+    expect(() => applyPatchDocument('strategic', stream, patch, keys)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest', message }));
+  });
 });
 
 describe('strategic merge of ObjectMeta lists (finalizers as a set, ownerReferences by uid)', () => {

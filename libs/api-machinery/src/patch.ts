@@ -1,5 +1,6 @@
 import type { Operation } from 'fast-json-patch';
 import { ApiError } from './api-error';
+import { goFormat } from './go-format';
 import { mergeApplied } from './field-management/apply-merge';
 import { applyConfiguration, type Writer } from './field-management/field-manager';
 import { applyJsonPatchOperations, refuseTooManyJsonPatchOperations } from './json-patch-apply';
@@ -49,16 +50,13 @@ const setElementOrder = '$setElementOrder/';
 /**
  * Strategic merge patch for the lists this API declares merge keys on (e.g. `spec.tags` by `name`)
  * and ObjectMeta's merge lists. Lists without a strategy are replaced, as in apimachinery;
- * `$patch: delete|replace` directives on list items and maps, `$deleteFromPrimitiveList/<list>`
- * and `$setElementOrder/<list>` (what `kubectl apply` sends when a list changes) are honoured.
+ * `$patch: delete|replace` directives on list items and maps (any other value is 400),
+ * `$deleteFromPrimitiveList/<list>` and `$setElementOrder/<list>` (what `kubectl apply` sends when
+ * a list changes) are honoured.
  */
 export function strategicMergePatch(target: Json, patch: Json, mergeKeys: Record<string, string>, path = ''): Json {
   if (!isObject(patch)) return patch;
-  if (patch['$patch'] === 'replace') {
-    const { $patch: _ignored, ...rest } = patch;
-    return rest;
-  }
-  if (patch['$patch'] === 'delete') return null;
+  if ('$patch' in patch) return mapDirective(patch);
   const result: JsonObject = isObject(target) ? { ...target } : {};
   const original: JsonObject = isObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
@@ -128,6 +126,59 @@ function orderMergedList(merged: Json[], order: Json[], live: Json[], key: strin
   return out;
 }
 
+/**
+ * A map's own `$patch` (apimachinery's handleDirectiveInMergeMap): `replace` keeps the patch's
+ * fields, `delete` drops the map, anything else is ErrBadPatchType. Upstream answers that one
+ * 500 (interpretStrategicMergePatchError passes it through); bad input is 400 here.
+ */
+function mapDirective(patch: JsonObject): Json {
+  const directive = patch['$patch'];
+  if (directive === 'replace') {
+    const { $patch: _ignored, ...rest } = patch;
+    return rest;
+  }
+  if (directive === 'delete') return null;
+  throw badPatchType(directive, patch);
+}
+
+function badPatchType(directive: Json | undefined, item: JsonObject): ApiError {
+  return ApiError.badRequest(`unknown patch type: ${goFormat(directive, 's')} in map: ${goFormat(item, 'v')}`);
+}
+
+function noMergeKey(item: Json | undefined, key: string): ApiError {
+  return ApiError.badRequest(`map: ${goFormat(item, 'v')} does not contain declared merge key: ${key}`);
+}
+
+/**
+ * apimachinery's mergeSliceWithSpecialElements, before any item merges: items carrying `$patch`
+ * are taken out in order; `delete` removes the live items with its merge key, `replace` (with
+ * or without other fields) makes the list the patch's other items, `merge` and anything else
+ * fail the patch (400 here where upstream answers 500).
+ */
+function listDirectives(current: Json[], patch: Json[], key: string): { live: Json[]; items: Json[] } {
+  let live = current;
+  const items: Json[] = [];
+  let replace = false;
+  for (const item of patch) {
+    if (!isObject(item) || !('$patch' in item)) {
+      items.push(item);
+      continue;
+    }
+    const directive = item['$patch'];
+    if (directive === 'delete') {
+      if (!(key in item)) throw noMergeKey(item, key);
+      live = live.filter((existing) => !(isObject(existing) && existing[key] === item[key]));
+    } else if (directive === 'replace') {
+      replace = true;
+    } else if (directive === 'merge') {
+      throw ApiError.badRequest('merging lists cannot yet be specified in the patch');
+    } else {
+      throw badPatchType(directive, item);
+    }
+  }
+  return replace ? { live: items, items: [] } : { live, items };
+}
+
 function mergeList(
   current: Json[],
   patch: Json[],
@@ -135,19 +186,11 @@ function mergeList(
   mergeKeys: Record<string, string>,
   path: string,
 ): Json[] {
-  if (patch.some((item) => isObject(item) && item['$patch'] === 'replace' && Object.keys(item).length === 1)) {
-    return patch.filter((item) => !(isObject(item) && item['$patch'] === 'replace'));
-  }
-  const out = [...current];
-  for (const item of patch) {
-    if (!isObject(item) || !(key in item)) {
-      throw ApiError.badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
-    }
+  const { live, items } = listDirectives(current, patch, key);
+  const out = [...live];
+  for (const item of items) {
+    if (!isObject(item) || !(key in item)) throw noMergeKey(item, key);
     const index = out.findIndex((existing) => isObject(existing) && existing[key] === item[key]);
-    if (item['$patch'] === 'delete') {
-      if (index >= 0) out.splice(index, 1);
-      continue;
-    }
     if (index >= 0) out[index] = strategicMergePatch(out[index] ?? null, item, mergeKeys, `${path}[]`);
     else out.push(strategicMergePatch(null, item, mergeKeys, `${path}[]`));
   }

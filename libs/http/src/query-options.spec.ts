@@ -1,6 +1,6 @@
-import type { ResourceInfo } from '@app/api-machinery';
+import type { ApiError, ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf } from './openapi/field-validation';
-import { deleteOptionsOf, isWatch, listOptionsOf, watchParamsOf } from './query-options';
+import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, watchParamsOf } from './query-options';
 import { includeObjectOf } from './table/table-convertor';
 
 const info = {
@@ -63,5 +63,43 @@ describe('list options: which error comes first (kube-apiserver: decode 400, val
   it('an unknown field in a well-formed selector is refused after the validation', () => {
     expect(codeOf({ ...invalid, fieldSelector: 'spec.x=1' })).toBe(422);
     expect(codeOf({ fieldSelector: 'spec.x=1' })).toBe(400);
+  });
+});
+
+describe('create, update and patch options (kube ValidateCreateOptions / ValidateUpdateOptions / ValidatePatchOptions)', () => {
+  const statusOf = (f: () => unknown) => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return (e as ApiError).toStatus();
+    }
+  };
+  it('an unsupported fieldValidation is 422 Invalid of the options kind, the empty value listed as supported', () => {
+    for (const verb of ['CreateOptions', 'UpdateOptions', 'PatchOptions'] as const) {
+      expect(statusOf(() => managedWriteOptionsOf({ fieldValidation: 'Bogus' }, verb, 'kubectl/v1', 'merge'))).toMatchObject({
+        code: 422,
+        reason: 'Invalid',
+        message: `${verb}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"`,
+        details: { group: 'meta.k8s.io', kind: verb, causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"', field: 'fieldValidation' }] },
+      });
+    }
+    expect(statusOf(() => managedWriteOptionsOf({ fieldValidation: '' }, 'CreateOptions', undefined))).toBeUndefined();
+  });
+  it('lists every cause in upstream order: force/fieldManager for the patch type, fieldManager, dryRun (the whole list), fieldValidation', () => {
+    const q = { force: 'true', fieldManager: 'm'.repeat(129), dryRun: ['All', 'x'], fieldValidation: 'Loud' };
+    expect(statusOf(() => managedWriteOptionsOf(q, 'PatchOptions', undefined, 'strategic'))?.details?.causes?.map((c) => c.field + ': ' + c.message)).toEqual([
+      'force: Forbidden: may not be specified for non-apply patch',
+      'fieldManager: Too long: may not be more than 128 bytes',
+      'dryRun: Unsupported value: ["All","x"]: supported values: "All"',
+      'fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"',
+    ]);
+  });
+  it('ignores force on create and update, whose options have no such field', () => {
+    expect(managedWriteOptionsOf({ force: 'true' }, 'CreateOptions', undefined)).not.toHaveProperty('force');
+    expect(statusOf(() => managedWriteOptionsOf({ force: 'true' }, 'UpdateOptions', undefined))).toBeUndefined();
+  });
+  it('DeleteOptions carry no fieldValidation: kube ignores one', () => {
+    expect(statusOf(() => deleteOptionsOf({ fieldValidation: 'Bogus' }, {}))).toBeUndefined();
   });
 });

@@ -15,7 +15,7 @@ import {
   validateFieldManager,
   type WriteOptions,
 } from '@app/api-machinery';
-import { fieldValidationOf } from './openapi/field-validation';
+import { fieldValidationErrors } from './openapi/field-validation';
 import { firstValue } from './query-value';
 import { checkResourceVersionParam } from './resource-version-param';
 
@@ -153,9 +153,12 @@ export function watchParamsOf(q: Query): WatchParams {
   };
 }
 
-/** dryRun values (query or DeleteOptions body): only "All" (kube ValidateDryRun). */
+/**
+ * dryRun values (query or DeleteOptions body): only "All". kube's ValidateDryRun reports the whole
+ * list as one cause (`dryRun: Unsupported value: ["All","x"]: supported values: "All"`).
+ */
 function dryRunErrors(values: unknown[]): FieldError[] {
-  return values.filter((v) => v !== 'All').map((v) => fieldErr.notSupported('dryRun', v, ['All']));
+  return values.every((v) => v === 'All') ? [] : [fieldErr.notSupported('dryRun', values, ['All'])];
 }
 
 function queryDryRun(q: Query): unknown[] {
@@ -163,11 +166,11 @@ function queryDryRun(q: Query): unknown[] {
   return Array.isArray(dryRun) ? dryRun : dryRun !== undefined ? [dryRun] : [];
 }
 
-export function writeOptionsOf(q: Query, verb: WriteVerb | 'DeleteOptions' = 'CreateOptions'): WriteOptions {
+/** DeleteOptions' dryRun from the query (DeleteOptions carry no fieldValidation: kube ignores one). */
+function deleteQueryOptionsOf(q: Query): WriteOptions {
   const dryRun = queryDryRun(q);
   const errors = dryRunErrors(dryRun);
-  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
-  fieldValidationOf(q['fieldValidation']);
+  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
   return { dryRun: dryRun.length > 0 };
 }
 
@@ -176,20 +179,25 @@ export type WriteVerb = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
 
 /**
  * Create/update/patch options with field management: fieldManager (≤ 128 bytes, printable; for
- * apply patches required), force (apply only), and the manager recorded when none is given, the
- * User-Agent's product name (kube-apiserver's prefixFromUserAgent).
+ * apply patches required), force (patches only: create and update options have no such field,
+ * so kube ignores it there), dryRun and fieldValidation, their causes in one 422 in the order of
+ * kube's ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions. The manager recorded
+ * when none is given is the User-Agent's product name (kube-apiserver's prefixFromUserAgent).
  */
 export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: string | undefined, patchType?: PatchType): WriteOptions {
-  const options = writeOptionsOf(q, verb);
+  const dryRun = queryDryRun(q);
   const manager = queryValue(q, 'fieldManager');
   const force = queryValue(q, 'force');
   const errors: FieldError[] = [];
-  if (patchType !== 'apply' && force !== undefined) errors.push(fieldErr.forbidden('force', 'may not be specified for non-apply patch'));
-  if (patchType === 'apply' && !manager) errors.push(fieldErr.required('fieldManager', 'is required for apply patch'));
+  if (verb === 'PatchOptions' && patchType !== 'apply' && force !== undefined) errors.push(fieldErr.forbidden('force', 'may not be specified for non-apply patch'));
+  if (verb === 'PatchOptions' && patchType === 'apply' && !manager) errors.push(fieldErr.required('fieldManager', 'is required for apply patch'));
   errors.push(...validateFieldManager(manager, 'fieldManager'));
+  errors.push(...dryRunErrors(dryRun));
+  errors.push(...fieldValidationErrors(q['fieldValidation']));
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: verb.toLowerCase(), kind: verb }, '', errors);
+  const options: WriteOptions = { dryRun: dryRun.length > 0 };
   options.fieldManager = manager || (userAgent ?? '').split('/')[0]!.slice(0, 128);
-  if (boolValue(force)) options.force = true;
+  if (verb === 'PatchOptions' && boolValue(force)) options.force = true;
   return options;
 }
 
@@ -219,7 +227,7 @@ export function deleteOptionsOf(q: Query, body: Record<string, unknown>): Delete
   const bodyDryRun = (body['dryRun'] ?? []) as string[];
   const errors = dryRunErrors(bodyDryRun);
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
-  const options: DeleteOptions = writeOptionsOf(q, 'DeleteOptions');
+  const options: DeleteOptions = deleteQueryOptionsOf(q);
   if (bodyDryRun.includes('All')) options.dryRun = true;
   const pre = body['preconditions'] as { uid?: string | null; resourceVersion?: string | null } | null | undefined;
   if (pre) options.preconditions = { uid: pre.uid ?? undefined, resourceVersion: pre.resourceVersion ?? undefined };

@@ -1,7 +1,6 @@
-import { ApiError, makeStorable, REDACTED_VALUE, type ResourceInfo, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
+import { ApiError, goJsonSyntaxError, makeStorable, REDACTED_VALUE, type ResourceInfo, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
-import { goJsonSyntaxError } from './go-json-syntax';
 import { duplicateFields } from './openapi/duplicate-fields';
 import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
 
@@ -43,13 +42,23 @@ function requireBody(raw: Buffer | undefined): Buffer {
   return raw;
 }
 
+const objectMediaTypes = new Set(['application/json', '', 'application/yaml', 'application/x-yaml', 'application/vnd.kubernetes.protobuf']);
+
+/**
+ * A create/update body's Content-Type must be one the serializer decodes (none is JSON), else 415;
+ * kube-apiserver's create and update handlers check it before the write's options.
+ */
+export function requireObjectMediaType(contentType: string | undefined): void {
+  if (!objectMediaTypes.has(mediaType(contentType))) throw ApiError.unsupportedMediaType();
+}
+
 /** Decodes a create/update body: JSON, YAML, or (core kinds) Kubernetes protobuf; anything else is 415. */
 export function decodeObjectBody(contentType: string | undefined, raw: Buffer | undefined): unknown {
+  requireObjectMediaType(contentType);
   const type = mediaType(contentType);
-  if (type === 'application/json' || type === '') return parseJson(requireBody(raw));
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYaml(requireBody(raw));
   if (type === 'application/vnd.kubernetes.protobuf') return makeStorable(decodeKubernetesProtobuf(requireBody(raw)));
-  throw ApiError.unsupportedMediaType(type);
+  return parseJson(requireBody(raw));
 }
 
 /** The Go type kube-apiserver's decoder first reads a body into, to find its kind (SimpleMetaFactory.Interpret). */
@@ -103,10 +112,16 @@ export function requireObjectBody(body: unknown): Record<string, unknown> {
   throw ApiError.badRequest(`the request body must be an object, not ${got}`);
 }
 
+/** The patch a PATCH's Content-Type names; any other (application/json, none) is the router's 415. */
+export function patchTypeOfRequest(contentType: string | undefined): PatchType {
+  const type = patchTypeOf(mediaType(contentType));
+  if (!type) throw ApiError.unsupportedPatchMediaType();
+  return type;
+}
+
 /** Decodes a PATCH body and says which patch it is; unknown patch types are 415. */
 export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined, fieldValidation?: string): { type: PatchType; patch: unknown } {
-  const type = patchTypeOf(mediaType(contentType));
-  if (!type) throw ApiError.unsupportedMediaType(mediaType(contentType));
+  const type = patchTypeOfRequest(contentType);
   const body = requireBody(raw);
   const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
   return { type, patch: type === 'json' ? jsonPatchOperations(patch, fieldValidation !== 'Ignore') : patch };

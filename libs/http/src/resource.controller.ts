@@ -4,12 +4,12 @@ import { Database, type ResourceHandler, ResourceRegistry } from '@app/persisten
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
-import { decodeDeleteBody, decodePatchBody, decodeWriteBody, duplicateFieldsOf } from './request-body';
+import { decodeDeleteBody, decodePatchBody, decodeWriteBody, duplicateFieldsOf, patchTypeOfRequest, requireObjectMediaType } from './request-body';
 import { authenticatedUserOf } from './authentication/api-authentication';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
 import { asksForYaml, toYaml } from './yaml-answer';
-import { includeObjectOf, type Rendering, renderingOf, TableConvertor } from './table/table-convertor';
+import { includeObjectOf, readsList, type Rendering, refuseMetadataMismatch, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
@@ -83,6 +83,10 @@ export class ResourceController {
   private sendRead(h: ResourceHandler, req: Req, reply: FastifyReply, body: object, isList: boolean, rendering: Rendering): void {
     if (rendering.as === 'Object' && rendering.yaml) return sendYaml(reply, 200, body);
     if (rendering.as === 'Object') return send(reply, 200, body);
+    if (rendering.as === 'PartialObjectMetadata') {
+      refuseMetadataMismatch(h.info, rendering, isList);
+      return send(reply, 200, this.tables.render(h.info, rendering, body, readsList(h.info, isList), 'Metadata'));
+    }
     send(reply, 200, this.tables.render(h.info, rendering, body, isList, includeObjectOf(req.query['includeObject'])));
   }
 
@@ -238,6 +242,8 @@ export class ResourceController {
       case 'POST': {
         setRequestLabels(req, { verb: 'create', resource });
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
+        // kube-apiserver's order: the body's media type (415), the options (422), then the body (400).
+        requireObjectMediaType(req.headers['content-type']);
         const options = { ...managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']), user: authenticatedUserOf(req) };
         const body = decodeWriteBody(h.info, req.headers['content-type'], req.body);
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
@@ -276,6 +282,7 @@ export class ResourceController {
       case 'PUT': {
         setRequestLabels(req, { verb: 'update', resource });
         if (!h.update) throw ApiError.methodNotAllowed();
+        requireObjectMediaType(type);
         const options = managedWriteOptionsOf(req.query, 'UpdateOptions', req.headers['user-agent']);
         const body = decodeWriteBody(h.info, type, req.body);
         const duplicates = duplicateFieldsOf(type, req.body);
@@ -286,8 +293,10 @@ export class ResourceController {
       case 'PATCH': {
         setRequestLabels(req, { verb: 'patch', resource });
         if (!h.patch) throw ApiError.methodNotAllowed();
-        const { type: patchType, patch } = decodePatchBody(type, req.body, queryValue(req.query, 'fieldValidation'));
+        // kube-apiserver's order: the router's 415, the options (422), then the patch body (400).
+        const patchType = patchTypeOfRequest(type);
         const options = managedWriteOptionsOf(req.query, 'PatchOptions', req.headers['user-agent'], patchType);
+        const { patch } = decodePatchBody(type, req.body, queryValue(req.query, 'fieldValidation'));
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const duplicates = duplicateFieldsOf(type, req.body, patchType);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType, duplicates);
@@ -342,7 +351,9 @@ export class ResourceController {
     const params = watchParamsOf(req.query);
     // YAML has no stream framing: kube-apiserver's stream negotiation refuses it (after the options).
     if (rendering.as === 'Object' && rendering.yaml) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${watchMediaTypes.join(', ')}`);
-    const include = includeObjectOf(req.query['includeObject']);
+    // TableOptions are read for a Table only (kube's optionsForTransform); a metadata watch
+    // converts every event whichever of the two metadata kinds was asked for.
+    const include = rendering.as === 'Table' ? includeObjectOf(req.query['includeObject']) : 'Metadata';
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
     // A bookmark becomes PartialObjectMetadata like any event (kube-apiserver converts every event but
     // a Status); Table bookmarks stay as they are: no table client asks for bookmarks.

@@ -33,7 +33,7 @@ export function toApiError(exception: unknown, bodyLimitBytes?: number): ApiErro
   }
   const fe = exception as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.statusCode === 413) return ApiError.tooLarge(bodyLimitBytes);
-  if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) return ApiError.unsupportedMediaType('');
+  if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe?.statusCode === 415) return ApiError.unsupportedMediaType();
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return ApiError.badRequest(fe.message ?? 'bad request');
   return ApiError.internal(fe?.message ?? 'unexpected error');
 }

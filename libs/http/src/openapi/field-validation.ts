@@ -1,17 +1,27 @@
 import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
-import { ApiError } from '@app/api-machinery';
+import { ApiError, type FieldError, fieldErr } from '@app/api-machinery';
 import { firstValue } from '../query-value';
 import { warningHeaderValue } from '../warning-header';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
-/** `?fieldValidation=` (Warn when absent, as kube-apiserver defaults). */
+const fieldValidations: readonly string[] = ['Ignore', 'Strict', 'Warn'];
+
+/**
+ * kube's ValidateFieldValidation: the empty value and the three directives, in sorted order (a
+ * 422 cause of the write's options, see managedWriteOptionsOf).
+ */
+export function fieldValidationErrors(value: string | string[] | undefined): FieldError[] {
+  const v = firstValue(value) ?? '';
+  return v === '' || fieldValidations.includes(v) ? [] : [fieldErr.notSupported('fieldValidation', v, ['', ...fieldValidations])];
+}
+
+/** `?fieldValidation=` (Warn when absent or empty, as kube-apiserver defaults), once the options were validated. */
 export function fieldValidationOf(value: string | string[] | undefined): FieldValidation {
   const v = firstValue(value);
-  if (v === undefined || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw ApiError.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
+  if (v === 'Ignore' || v === 'Strict') return v;
+  return 'Warn';
 }
 
 /**

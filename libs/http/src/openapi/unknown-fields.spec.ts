@@ -1,7 +1,8 @@
 import { imageSchemas, IMAGE } from './image-schemas';
 import { metaSchemas } from './meta-schemas';
-import { fieldValidationOf, pruneJsonPatch, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { fieldValidationErrors, fieldValidationOf, pruneJsonPatch, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
+import { fieldErrorString } from '@app/api-machinery';
 
 const schemas = { ...metaSchemas, ...imageSchemas };
 const imageStream = imageSchemas[`${IMAGE}.ImageStream`]!;
@@ -43,10 +44,13 @@ describe('unknownFields (strict field validation)', () => {
 });
 
 describe('fieldValidation outcomes', () => {
-  it('defaults to Warn and rejects unsupported values', () => {
+  it('defaults to Warn; an unsupported value is a cause of the options (ValidateFieldValidation), the empty one allowed', () => {
     expect(fieldValidationOf(undefined)).toBe('Warn');
+    expect(fieldValidationOf('')).toBe('Warn');
     expect(fieldValidationOf('Strict')).toBe('Strict');
-    expect(() => fieldValidationOf('Loud')).toThrow(/fieldValidation/);
+    expect(fieldValidationErrors('')).toEqual([]);
+    expect(fieldValidationErrors('Ignore')).toEqual([]);
+    expect(fieldValidationErrors('Loud').map(fieldErrorString)).toEqual(['fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"']);
   });
 
   it('Strict is a 400 naming every field; Warn gives Warning header values; Ignore nothing', () => {

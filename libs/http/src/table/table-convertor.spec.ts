@@ -1,5 +1,5 @@
 import type { ResourceInfo } from '@app/api-machinery';
-import { includeObjectOf, renderingOf, TableConvertor } from './table-convertor';
+import { includeObjectOf, refuseMetadataMismatch, renderingOf, TableConvertor } from './table-convertor';
 
 const kubectlAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
@@ -13,7 +13,8 @@ describe('renderingOf (Accept negotiation)', () => {
     ['application/json;as=Table;v=v1beta1;g=meta.k8s.io', { as: 'Table', apiVersion: 'meta.k8s.io/v1beta1' }],
     ['application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json', { as: 'Object' }],
     ['application/json;as=Table;v=v2;g=meta.k8s.io,application/json', { as: 'Object' }],
-    ['application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' }],
+    ['application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', list: true }],
+    ['application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io', { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1beta1', list: false }],
     ['application/vnd.kubernetes.protobuf, */*', { as: 'Object' }],
     ['application/yaml', { as: 'Object', yaml: true }],
     ['text/html, application/yaml;q=0.9', { as: 'Object', yaml: true }],
@@ -28,12 +29,14 @@ describe('renderingOf (Accept negotiation)', () => {
     },
   );
 
-  it('reads includeObject and rejects unknown values', () => {
+  it('reads includeObject and rejects unknown values in kube\'s words (optionsForTransform, ValidateTableOptions)', () => {
     expect(includeObjectOf(undefined)).toBe('Metadata');
     expect(includeObjectOf('None')).toBe('None');
     // A repeated parameter counts with its first value, as apimachinery converts url.Values.
     expect(includeObjectOf(['Metadata', 'Object'])).toBe('Metadata');
-    expect(() => includeObjectOf('All')).toThrow(/includeObject/);
+    expect(() => includeObjectOf('Bogus')).toThrow(
+      expect.objectContaining({ code: 400, reason: 'BadRequest', message: `Unable to convert to Table as requested: includeObject: Invalid value: "Bogus": must be 'Metadata', 'Object', 'None', or empty` }),
+    );
   });
 });
 
@@ -62,7 +65,7 @@ describe('TableConvertor', () => {
   });
 
   it('renders PartialObjectMetadata for objects and lists', () => {
-    const rendering = { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' } as const;
+    const rendering = { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', list: true } as const;
     expect(convertor.render(info, rendering, list, true, 'Metadata')).toEqual({
       kind: 'PartialObjectMetadataList',
       apiVersion: 'meta.k8s.io/v1',
@@ -70,5 +73,28 @@ describe('TableConvertor', () => {
       items: [{ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'sha256:1', resourceVersion: '3' } }],
     });
     expect(convertor.render(info, { as: 'Object' }, list, true, 'Metadata')).toBe(list);
+  });
+});
+
+describe('refuseMetadataMismatch (kube asPartialObjectMetadata / asPartialObjectMetadataList)', () => {
+  const stream = { group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', kind: 'ImageStream', listKind: 'ImageStreamList' } as ResourceInfo;
+  const secrets = { group: 'image.openshift.io', version: 'v1', resource: 'imagestreams/secrets', kind: 'SecretList', listKind: 'SecretList' } as ResourceInfo;
+  const scale = { group: 'apps', version: 'v1', resource: 'deployments/scale', kind: 'Deployment', listKind: 'DeploymentList', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } } as ResourceInfo;
+  const namespaces = { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', listKind: 'NamespaceList' } as ResourceInfo;
+  const asked = (list: boolean) => ({ as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', list }) as const;
+  const refusal = (message: string) => expect.objectContaining({ code: 406, reason: 'NotAcceptable', message, details: undefined });
+
+  it('406 naming the internal Go type when the kinds do not match', () => {
+    expect(() => refuseMetadataMismatch(stream, asked(false), true)).toThrow(refusal('you requested PartialObjectMetadata, but the requested object is a list (*image.ImageStreamList)'));
+    expect(() => refuseMetadataMismatch(stream, asked(true), false)).toThrow(refusal('you requested PartialObjectMetadataList, but the requested object is not a list (*image.ImageStream)'));
+    expect(() => refuseMetadataMismatch(namespaces, asked(false), true)).toThrow(refusal('you requested PartialObjectMetadata, but the requested object is a list (*core.NamespaceList)'));
+    expect(() => refuseMetadataMismatch(scale, asked(true), false)).toThrow(refusal('you requested PartialObjectMetadataList, but the requested object is not a list (*autoscaling.Scale)'));
+    expect(() => refuseMetadataMismatch(secrets, asked(false), false)).toThrow(refusal('you requested PartialObjectMetadata, but the requested object is a list (*core.SecretList)'));
+  });
+  it('lets matching requests through', () => {
+    expect(() => refuseMetadataMismatch(stream, asked(true), true)).not.toThrow();
+    expect(() => refuseMetadataMismatch(stream, asked(false), false)).not.toThrow();
+    expect(() => refuseMetadataMismatch(secrets, asked(true), false)).not.toThrow();
+    expect(() => refuseMetadataMismatch(stream, { as: 'Object' }, true)).not.toThrow();
   });
 });

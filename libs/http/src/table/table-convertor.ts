@@ -1,4 +1,4 @@
-import { ApiError, apiVersionOf, type ListMeta, type ObjectMeta, type ResourceInfo } from '@app/api-machinery';
+import { ApiError, apiVersionOf, bodyKindOf, fieldErr, fieldErrorString, type ListMeta, type ObjectMeta, type ResourceInfo } from '@app/api-machinery';
 import { defaultPrinter, imagePrinters } from './image-printers';
 import type { IncludeObject, Table, TablePrinter, TableRow } from './table.types';
 import { corePrinters } from './core-printers';
@@ -11,7 +11,7 @@ import { firstValue } from '../query-value';
 export type Rendering =
   | { as: 'Object'; yaml?: true }
   | { as: 'Table'; apiVersion: string }
-  | { as: 'PartialObjectMetadata'; apiVersion: string };
+  | { as: 'PartialObjectMetadata'; apiVersion: string; list: boolean };
 
 const metaVersions = new Set(['v1', 'v1beta1']);
 
@@ -35,7 +35,7 @@ export function renderingOf(accept: string | undefined): Rendering {
     const version = params.get('v') ?? '';
     if (params.get('g') !== 'meta.k8s.io' || !metaVersions.has(version)) continue;
     if (as === 'Table') return { as: 'Table', apiVersion: `meta.k8s.io/${version}` };
-    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}` };
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, list: as === 'PartialObjectMetadataList' };
   }
   // Nothing the client accepts can be produced (kube-apiserver: 406 with what it can serve).
   if (asked) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${servedMediaTypes.join(', ')}`);
@@ -49,12 +49,48 @@ export function renderingOf(accept: string | undefined): Rendering {
  */
 const servedMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
-/** `?includeObject=None|Metadata|Object` (Metadata by default); anything else is 400. */
+/**
+ * `?includeObject=None|Metadata|Object` (Metadata by default), read only when a Table is asked
+ * for; anything else is 400 in kube's words (optionsForTransform over ValidateTableOptions).
+ */
 export function includeObjectOf(value: string | string[] | undefined): IncludeObject {
   const v = firstValue(value);
   if (v === undefined || v === '') return 'Metadata';
   if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
-  throw ApiError.badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);
+  const invalid = fieldErrorString(fieldErr.invalid('includeObject', v, "must be 'Metadata', 'Object', 'None', or empty"));
+  throw ApiError.badRequest(`Unable to convert to Table as requested: ${invalid}`);
+}
+
+/** Whether a read answers a list: a list path, or imagestreams/secrets (core's SecretList at an object's path). */
+export function readsList(info: ResourceInfo, isList: boolean): boolean {
+  return isList || bodyKindOf(info).kind === info.listKind;
+}
+
+/**
+ * A metadata-only answer must match what was read (kube's asPartialObjectMetadata and
+ * asPartialObjectMetadataList, after the read): else 406 NotAcceptable naming the Go type read.
+ */
+export function refuseMetadataMismatch(info: ResourceInfo, rendering: Rendering, isList: boolean): void {
+  if (rendering.as !== 'PartialObjectMetadata') return;
+  const list = readsList(info, isList);
+  if (rendering.list === list) return;
+  const type = isList ? internalGoType(info.group, info.listKind) : internalGoType(bodyKindOf(info).group, bodyKindOf(info).kind);
+  const message = list
+    ? `you requested PartialObjectMetadata, but the requested object is a list (${type})`
+    : `you requested PartialObjectMetadataList, but the requested object is not a list (${type})`;
+  // handlers' own errNotAcceptable: no details.
+  throw new ApiError(406, 'NotAcceptable', message);
+}
+
+/**
+ * `%T` of what kube's storage reads: a pointer to the internal type, in a package named after its
+ * group's first label (`*image.ImageStream`, `*apps.Deployment`, `*autoscaling.Scale`), `core` for
+ * the legacy group and for imagestreams/secrets' SecretList. The triggers group has no Go types
+ * upstream; `*triggers.<Kind>` follows the same rule.
+ */
+function internalGoType(group: string, kind: string): string {
+  const pkg = group === '' || kind === 'SecretList' ? 'core' : group.split('.')[0]!;
+  return `*${pkg}.${kind}`;
 }
 
 type Obj = Record<string, unknown> & { metadata?: ObjectMeta };
