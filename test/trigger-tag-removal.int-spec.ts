@@ -182,6 +182,29 @@ describeRegistry('a followed tag that loses its image', () => {
     expect(await pollUntil(webImage, (i) => i !== ' ', 30000)).toBe(`quay.io/${NS}/wgood@${digest('6')}`);
   });
 
+  it('an annotated workload follows a /status write that drops the newest entry back to the older image (explicit, as for Triggers)', async () => {
+    await createStream('wback');
+    await map('wback', digest('1'));
+    const pod = 'spec.template.spec';
+    const entries = [{ from: { kind: 'ImageStreamTag', name: 'wback:latest' }, fieldPath: `${pod}.containers[?(@.name=="web")].image` }];
+    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
+    const created = await call('POST', apps, {
+      metadata: { name: 'back', annotations: { 'image.openshift.io/triggers': JSON.stringify(entries) } },
+      spec: { selector: { matchLabels: { app: 'back' } }, template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
+    });
+    expect(created.status).toBe(201);
+    const webImage = async () => (await call('GET', `${apps}/back`)).body.spec.template.spec.containers[0].image as string;
+    const at = (d: string) => `quay.io/${NS}/wback@${d}`;
+    expect(await pollUntil(webImage, (i) => i === at(digest('1')), 30000)).toBe(at(digest('1')));
+    await map('wback', digest('2'));
+    expect(await pollUntil(webImage, (i) => i === at(digest('2')), 30000)).toBe(at(digest('2')));
+    const stream = (await call('GET', `${images()}/imagestreams/wback`)).body;
+    const [latest] = stream.status.tags as { tag: string; items: { image: string }[] }[];
+    const put = await call('PUT', `${images()}/imagestreams/wback/status`, { ...stream, status: { ...stream.status, tags: [{ tag: 'latest', items: latest!.items.slice(1) }] } });
+    expect(put.status).toBe(200);
+    expect(await pollUntil(webImage, (i) => i === at(digest('1')), 30000)).toBe(at(digest('1')));
+  });
+
   it('istag DELETE then a re-push of the same image: no second fire (the dependent has it), the wait ends', async () => {
     await firedOnce('on-repush', 'repush', digest('c'));
     expect((await call('DELETE', `${images()}/imagestreamtags/repush:latest`)).status).toBe(200);
