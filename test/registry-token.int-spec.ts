@@ -238,6 +238,19 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'bob:bob-pass', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
   });
 
+  it('a push that would create a stream over the namespace quota gets no push: the registry refuses it up front, as OpenShift denies it', async () => {
+    const core = `${api.url}/api/v1/namespaces/opensource/resourcequotas`;
+    expect((await fetch(core, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'streams' }, spec: { hard: { 'openshift.io/imagestreams': '1' } } }) })).status).toBe(201);
+    const stream = await fetch(`${api.base}/namespaces/opensource/imagestreams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'first' } }) });
+    expect(stream.status).toBe(201);
+    const actions = async (repository: string) =>
+      decodePart(((await (await token(`service=${SERVICE}&scope=repository:${repository}:pull,push`, basic('alice', 'alice-pass'))).json()) as { token: string }).token, 1).access[0].actions;
+    expect(await actions('opensource/second')).toEqual(['pull']);
+    expect(await actions('opensource/first')).toEqual(['pull', 'push']);
+    await expect(skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/opensource/second:v1`, { destCreds: 'alice:alice-pass' })).rejects.toThrow(/denied|unauthorized|authentication required/i);
+    await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/opensource/first:v1`, { destCreds: 'alice:alice-pass' });
+  });
+
   it('the catalog needs a token with registry:catalog:*', async () => {
     const catalog = async (authorization?: string) => {
       const body = (await (await token(`service=${SERVICE}&scope=registry:catalog:*`, authorization)).json()) as { token: string };

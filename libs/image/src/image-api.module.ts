@@ -24,12 +24,14 @@ import { TagViewQueries } from './tag-views/tag-view.queries';
 import { createQuotaStores } from './quota/quota.stores';
 import { ImageLimits } from './quota/image-limits';
 import { QuotaNamespaces } from './quota/quota-namespaces';
+import { StreamQuota } from './quota/stream-quota';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
 interface ImageApiParts {
   mappings: ImageStreamMappingHandler;
   imports: ImageStreamImportHandler;
   quotaNamespaces: QuotaNamespaces;
+  streamQuota: StreamQuota;
 }
 
 const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
@@ -81,14 +83,15 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
         registry.register(new ImageStreamSecretsHandler());
-        return { mappings, imports, quotaNamespaces: quota.namespaces };
+        return { mappings, imports, quotaNamespaces: quota.namespaces, streamQuota: quota.streamQuota };
       },
     },
     { provide: ImageStreamMappingHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.mappings },
     { provide: ImageStreamImportHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.imports },
     { provide: QuotaNamespaces, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.quotaNamespaces },
+    { provide: StreamQuota, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.streamQuota },
   ],
-  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
+  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, StreamQuota, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
 })
 export class ImageApiModule implements OnModuleInit {
   constructor(@Inject(ImageStreamMappingHandler) readonly mappings: ImageStreamMappingHandler) {}

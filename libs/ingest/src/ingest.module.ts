@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ImageApiModule, ImageStreamMappingHandler } from '@app/image';
+import { ImageApiModule, ImageStreamMappingHandler, StreamQuota } from '@app/image';
 import { Database, ResourceRegistry } from '@app/persistence';
 import type { FastifyInstance } from 'fastify';
 import { RegistryEventProcessor } from './event-processor';
@@ -22,7 +22,7 @@ import { SharedSecret } from './shared-secret';
 import { TagPositionsRepository } from './tag-positions.repository';
 import { RegistryTokenController } from './token/registry-token.controller';
 import { RegistryTokenIssuer } from './token/registry-token-issuer';
-import { policyStreamCreationCheck } from './token/stream-creation-check';
+import { streamCreationCheck } from './token/stream-creation-check';
 
 const common = [
   { provide: InboxRepository, inject: [Database], useFactory: (db: Database) => new InboxRepository(db) },
@@ -37,16 +37,17 @@ const common = [
 
 /** The api side of registry ingestion: the notification receiver and the inbox API. */
 @Module({
+  imports: [ImageApiModule],
   controllers: [RegistryNotificationsController, RegistryEventsController, RegistryResyncController, RegistryTokenController],
   providers: [
     ...common,
     {
       provide: RegistryTokenIssuer,
-      inject: [APP_CONFIG, Database],
-      useFactory: (c: AppConfig, db: Database) => {
+      inject: [APP_CONFIG, Database, StreamQuota],
+      useFactory: (c: AppConfig, db: Database, quota: StreamQuota) => {
         if (!c.registryToken || !c.accessPolicy) return null;
         // Only under Policy may a pusher lack `create imagestreams` (AlwaysAllow lets everyone create).
-        const streamCreation = c.apiAuthorization === 'Policy' ? policyStreamCreationCheck(c.accessPolicy, db) : undefined;
+        const streamCreation = streamCreationCheck(db, quota, c.apiAuthorization === 'Policy' ? c.accessPolicy : null);
         return new RegistryTokenIssuer(c.registryToken, c.accessPolicy, Date.now, streamCreation);
       },
     },

@@ -15,14 +15,18 @@ import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
 
 /**
- * Who may push a repository that has no image stream yet (API_AUTHORIZATION=Policy): OpenShift's
- * registry creates the stream on the first push with the pusher's own credentials, so a pusher
- * who may not `create imagestreams` in the namespace has the push denied. Here the stream is
- * created from the registry's notification, after the push: the token is where it is refused.
+ * Whether a push may create the image stream of a repository that has none yet. OpenShift's
+ * registry creates the stream on the first push with the pusher's own credentials and denies the
+ * push when that is forbidden (no `create imagestreams`) or over quota. Here the stream is created
+ * from the registry's notification, after the push: the token is where such a push is refused,
+ * rather than accepted into a repository the API would never show.
  */
 export interface StreamCreationCheck {
+  /** The pusher may create streams in the namespace (API_AUTHORIZATION=Policy decides; else yes). */
   mayCreate(subjects: readonly string[], namespace: string): boolean;
   streamExists(namespace: string, name: string): Promise<boolean>;
+  /** One more stream fits the namespace's ResourceQuotas. */
+  quotaAdmits(namespace: string, name: string): Promise<boolean>;
 }
 
 /** Credentials that were sent but are not a known user's (401, as the token spec asks). */
@@ -100,12 +104,12 @@ export class RegistryTokenIssuer {
     return { response, access };
   }
 
-  /** `actions` without push (`*` spelled out) on a repository with no stream, for a subject who may not create one (StreamCreationCheck). */
+  /** `actions` without push (`*` spelled out) on a repository with no stream that the push may not create (StreamCreationCheck). */
   private async withoutStreamlessPush(subjects: string[], scope: TokenAccess, actions: string[]): Promise<string[]> {
     if (!this.streamCreation || scope.type !== 'repository' || !actions.some((a) => a === 'push' || a === '*')) return actions;
     const target = repositoryTarget(scope.name);
-    if ('ignored' in target || this.streamCreation.mayCreate(subjects, target.namespace)) return actions;
-    if (await this.streamCreation.streamExists(target.namespace, target.name)) return actions;
+    if ('ignored' in target || (await this.streamCreation.streamExists(target.namespace, target.name))) return actions;
+    if (this.streamCreation.mayCreate(subjects, target.namespace) && (await this.streamCreation.quotaAdmits(target.namespace, target.name))) return actions;
     const spelled = actions.includes('*') ? [...REPOSITORY_ACTIONS] : actions;
     return [...new Set(spelled)].filter((a) => a !== 'push');
   }
