@@ -210,6 +210,21 @@ describe('API authorization (Policy)', () => {
     expect(stream.status.tags).toEqual([expect.objectContaining({ tag: 't', items: [expect.objectContaining({ image: digest })] })]);
     // An unchanged cross-namespace tag is not asked about again: alice may edit the stream's labels.
     expect((await as('alice', 'PATCH', `${MY}/imagestreams/xns`, { metadata: { labels: { a: 'b' } } })).status).toBe(200);
+
+    // A Trigger following another namespace's tag reads it (status, deliveries): the same question.
+    const triggers = '/apis/triggers.imagestreamd.io/v1/namespaces/myproject/triggers';
+    const trigger = (name: string) => ({
+      metadata: { name },
+      spec: { from: { kind: 'ImageStreamTag', namespace: 'elsewhere', name: 'src:v1' }, target: { kind: 'Webhook', name: 'ci' }, delivery: { url: 'https://hooks.example.com/build', secretRef: { name: 'signing' } } },
+    });
+    const refusedTrigger = await as('alice', 'POST', triggers, trigger('follows-elsewhere'));
+    expect(refusedTrigger.status).toBe(422);
+    expect(((await refusedTrigger.json()) as { details: { causes: unknown[] } }).details.causes).toContainEqual({
+      reason: 'FieldValueForbidden',
+      message: 'Forbidden: elsewhere/src: "access policy does not grant pull in namespace elsewhere" ""',
+      field: 'spec.from',
+    });
+    expect((await as('dave', 'POST', triggers, trigger('follows-elsewhere'))).status).toBe(201);
   });
 
   it('secret-like kinds are not in view: TriggerSecrets need edit', async () => {

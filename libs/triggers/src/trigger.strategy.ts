@@ -1,4 +1,5 @@
 import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
+import { currentRequestAccess } from '@app/config';
 import { validateImageStreamName } from '@app/image';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -51,6 +52,19 @@ function fromStreamNameProblems(name: string, stream: string, namespace: string)
 }
 
 /**
+ * A trigger reads the tag it follows (its image and pull spec reach the trigger's status and
+ * deliveries), so following another namespace's tag needs what tagging from it needs in
+ * OpenShift's stream strategy: the caller may pull there (`get imagestreams/layers`), else a
+ * Forbidden cause worded as upstream's tag verifier words it. Server-made writes are not asked.
+ */
+function sourcePullRefusal(namespace: string | null | undefined, stream: string, own: string | undefined): FieldError[] {
+  const access = currentRequestAccess();
+  if (!access || !namespace || namespace === own) return [];
+  const answer = access.can({ verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace, name: stream });
+  return answer.allowed ? [] : [fieldErr.forbidden('spec.from', `${namespace}/${stream}: ${JSON.stringify(answer.reason)} ""`)];
+}
+
+/**
  * `old`: the stored trigger on an update. Name rules added after a trigger was stored (the followed
  * stream's, a Deployment target's) are checked only where the update changes that field, so a
  * stored trigger can still be paused, edited or have its /status written.
@@ -67,7 +81,10 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
     else {
       const parsed = typeof from.name === 'string' ? parseStreamTag(from.name) : null;
       if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
-      else if (!old || !jsonEqual(from, old.spec?.from)) errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
+      else if (!old || !jsonEqual(from, old.spec?.from)) {
+        errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
+        errors.push(...sourcePullRefusal(from.namespace, parsed.stream, t.metadata?.namespace));
+      }
     }
     // JSON null decodes as Go's zero value, "": the trigger's own namespace, as when absent.
     if (from.namespace !== undefined && from.namespace !== null && from.namespace !== '') {
