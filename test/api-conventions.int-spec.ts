@@ -184,10 +184,16 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
   it('refuses invalid DeleteOptions and deletes nothing', async () => {
     const bogus = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus' });
     expect(bogus.status).toBe(422);
-    expect(bogus.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan"');
+    expect(bogus.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"');
     const both = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Orphan', orphanDependents: true });
     expect(both.status).toBe(422);
     expect(both.body.message).toContain('orphanDependents and deletionPropagation cannot be both set');
+    // Both causes, in ValidateDeleteOptions' order.
+    const bogusBoth = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus', orphanDependents: false });
+    expect(bogusBoth.body.details.causes.map((c: { message: string }) => c.message)).toEqual([
+      'Invalid value: "Bogus": orphanDependents and deletionPropagation cannot be both set',
+      'Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"',
+    ]);
     expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
     expect((await call('DELETE', `${ns()}/imagestreams/app?dryRun=All`, { propagationPolicy: 'Background' })).status).toBe(200);
   });

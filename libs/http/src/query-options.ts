@@ -203,16 +203,19 @@ export function managedWriteOptionsOf(q: Query, verb: WriteVerb, userAgent: stri
 
 const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
 
-/** DeleteOptions rules kube-apiserver checks before deleting (422 Invalid DeleteOptions). */
+/**
+ * DeleteOptions rules kube-apiserver checks before deleting (ValidateDeleteOptions, 422 Invalid
+ * DeleteOptions), in its order; its list of supported policies ends with "nil" (an unset one).
+ */
 function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
   const errors: FieldError[] = [];
   const policy = body['propagationPolicy'] ?? queryValue(q, 'propagationPolicy');
-  if (policy !== undefined && policy !== null && !propagationPolicies.includes(policy as string)) {
-    errors.push(fieldErr.notSupported('propagationPolicy', policy, propagationPolicies));
-  }
   const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
   if (orphan !== undefined && orphan !== null && policy !== undefined && policy !== null) {
     errors.push(fieldErr.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
+  }
+  if (policy !== undefined && policy !== null && !propagationPolicies.includes(policy as string)) {
+    errors.push(fieldErr.notSupported('propagationPolicy', policy, [...propagationPolicies, 'nil']));
   }
   const grace = body['gracePeriodSeconds'] ?? queryValue(q, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null && !(typeof grace === 'number' ? Number.isInteger(grace) : typeof grace === 'string' && /^-?\d+$/.test(grace))) {
