@@ -127,6 +127,15 @@ describe('trigger delivery resilience', () => {
       // Well under one delivery timeout (5 s): hung requests to the dead receiver never held the healthy ones up.
       expect(took).toBeLessThan(3000);
       expect(dead.requests.length).toBeLessThanOrEqual(2);
+      // And their outcomes are recorded while the dead receiver's POSTs still hang (they time out
+      // at 5 s): a batch records what it learns as it goes, not when its slowest POST ends.
+      const okStates = async () => {
+        const states = await Promise.all(Array.from({ length: 12 }, (_, i) => listDeliveries(server.url, 'demo', `ok-${i}`).then((d) => d[0]?.status.state)));
+        return states;
+      };
+      const states = await pollUntil(okStates, (s) => s.every((x) => x === 'delivered'), 3500 - (Date.now() - t0));
+      expect(states).toEqual(Array(12).fill('delivered'));
+      expect(Date.now() - t0).toBeLessThan(4500);
     } finally {
       await server.close();
       dead.close();

@@ -12,6 +12,8 @@ import { endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disa
 import { signedHeaders, SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
+import { BatchSendQueue } from './batch-send-queue';
+import { OutcomeRecorder } from './outcome-recorder';
 import { backoffMs, TargetLimiter } from './target-limiter';
 import { SECRET_HEADER_PREFIX, type Trigger, type TriggerSecret } from './trigger.types';
 
@@ -55,8 +57,10 @@ export interface BatchOutcome {
 
 const permanentStatus = (code: number) => code >= 400 && code < 500 && ![408, 425, 429].includes(code);
 
-/** How long a batch waits for a slot of a busy target before handing that delivery to its own job. */
+/** How long a batch waits for a slot of a busy target before handing its deliveries to their own jobs. */
 const batchSlotWaitMs = 1000;
+/** How often a batch looks again for a free target slot when every row left waits for one. */
+const batchSlotPollMs = 20;
 /** Delivery statements in flight on the shared pool at once (see withDb). */
 const deliveryDbSlots = 4;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
@@ -283,9 +287,12 @@ export class DeliveryService {
    * First attempts of freshly created deliveries. One statement claims them (a lease,
    * leased_until, keeps the sweeper off while the job runs; a crashed job is re-run by BullMQ
    * after its lock expires and sends again with the same webhook-id) and records each attempt
-   * as started; the POSTs run in parallel under the per-target limits; one statement records
-   * every outcome. A target that fails or stays busy stops getting POSTs from this batch: its
-   * remaining deliveries go to single jobs, which wait for the target without holding a worker.
+   * as started; the POSTs run in parallel under the per-target limits (BatchSendQueue: a busy
+   * target's rows wait aside while other targets' rows go ahead); outcomes are recorded as they
+   * come in, a few statements per batch (OutcomeRecorder), so a delivered row does not wait for a
+   * slow receiver's answer in the same batch. A target that fails or stays busy stops getting
+   * POSTs from this batch: its remaining deliveries go to single jobs, which wait for the target
+   * without holding a worker.
    */
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
     const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
@@ -295,50 +302,60 @@ export class DeliveryService {
       'trg-delivery-batch-claim',
     ));
     if (rows.length < ids.length) noteUnclaimed(this.db);
-    const results = new Map<string, SendResult | 'unsent'>();
-    const stopped = new Set<string>();
-    let next = 0;
+    const outcome: BatchOutcome = { sent: 0, delivered: 0, followUps: [] };
+    if (!rows.length) return outcome;
+    const byId = new Map(rows.map((d) => [d.id, d]));
+    const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome));
+    const unsent = (d: DeliveryRow & { attempt_id: string }): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null });
+    const queue = new BatchSendQueue(rows, this.limiter, batchSlotWaitMs, (d) => recorder.add(unsent(d)));
     const runner = async () => {
-      while (next < rows.length) {
-        const d = rows[next++]!;
-        const slot = stopped.has(d.target_key) ? null : await this.waitForSlot(d.target_key);
-        if (!slot) {
-          results.set(d.id, 'unsent');
+      for (;;) {
+        const next = queue.next();
+        if (next === 'done') return;
+        if (next === 'wait') {
+          await new Promise((r) => setTimeout(r, batchSlotPollMs));
           continue;
         }
+        const { row: d, slot } = next;
+        let r: SendResult;
         try {
-          const r = await this.post(d);
-          results.set(d.id, r);
-          if (r.error) stopped.add(d.target_key);
+          r = await this.post(d);
         } finally {
           slot.release();
         }
+        if (r.error) queue.stop(d.target_key);
+        const n = this.nextState(r, 1);
+        recorder.add({
+          id: d.id,
+          attempt_id: d.attempt_id,
+          sent: true,
+          state: n.state,
+          delay_ms: n.delayMs,
+          status_code: r.statusCode,
+          latency: r.latency,
+          error: r.error,
+          finished: r.finishedAt,
+          permanent: r.permanent,
+        });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(batchParallelism, rows.length) }, runner));
+    try {
+      await Promise.all(Array.from({ length: Math.min(batchParallelism, rows.length) }, runner));
+    } finally {
+      // What was decided is recorded also when a runner failed (a re-run claims only the rest).
+      await recorder.drain();
+    }
+    return outcome;
+  }
 
-    const records = rows.map((d): BatchRecord => {
-      const r = results.get(d.id)!;
-      if (r === 'unsent') return { id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null };
-      const n = this.nextState(r, 1);
-      return {
-        id: d.id,
-        attempt_id: d.attempt_id,
-        sent: true,
-        state: n.state,
-        delay_ms: n.delayMs,
-        status_code: r.statusCode,
-        latency: r.latency,
-        error: r.error,
-        finished: r.finishedAt,
-        permanent: r.permanent,
-      };
-    });
-    if (!records.length) return { sent: 0, delivered: 0, followUps: [] };
-    // One statement: finish (or withdraw, for unsent) the attempt rows, move the deliveries, and
-    // name the trigger deliveries that finished. Successes are recorded without the triggers'
-    // locks (a fan-out touches thousands): which of them must clear DeadLettered is read after
-    // this commits (see settleDeadLetter).
+  /**
+   * Records finished (or withdrawn, for unsent) first attempts of a batch in one statement: the
+   * attempt rows, the deliveries' states and their change-log rows; then settles the triggers'
+   * dead-letter conditions and adds to `outcome` what the queue layer needs.
+   */
+  private async recordBatchOutcomes(records: BatchRecord[], byId: Map<string, DeliveryRow>, outcome: BatchOutcome): Promise<void> {
+    // Successes are recorded without the triggers' locks (a fan-out touches thousands): which of
+    // them must clear DeadLettered is read after this commits (see settleDeadLetter).
     const finished = await this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, finished timestamptz)),
@@ -360,7 +377,6 @@ export class DeliveryService {
       'trg-delivery-batch-record',
     ));
     noteChange(this.db);
-    const byId = new Map(rows.map((d) => [d.id, d]));
     const deliveredOwners = [...new Set(finished.filter((c) => c.state === 'delivered').map((c) => c.owner_uid))];
     const stillDeadLettered = await this.withDb(() => ownersStillDeadLettered(this.db, deliveredOwners));
     const recordById = new Map(records.map((r) => [r.id, r]));
@@ -371,24 +387,12 @@ export class DeliveryService {
       const deadLettered = await this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null)));
       if (deadLettered) await this.withDb(() => settleDeadLetter(this.db, d));
     }
-    const followUps = records
-      .filter((r) => r.state === 'pending')
-      .map((r) => ({
-        payload: { deliveryId: r.id, generation: 1, attempt: r.sent ? 2 : 1, target: byId.get(r.id)!.target_key },
-        delayMs: r.delay_ms,
-      }));
-    return { sent: records.filter((r) => r.sent).length, delivered: records.filter((r) => r.state === 'delivered').length, followUps };
-  }
-
-  /** A slot of a target, waiting up to batchSlotWaitMs; null when it stays busy. */
-  private async waitForSlot(target: string): Promise<{ release: () => void } | null> {
-    const deadline = performance.now() + batchSlotWaitMs;
-    for (;;) {
-      const slot = this.limiter.tryAcquire(target);
-      if (!('retryInMs' in slot)) return slot;
-      const left = deadline - performance.now();
-      if (left <= 0) return null;
-      await new Promise((r) => setTimeout(r, Math.min(slot.retryInMs, 20, left)));
+    for (const r of records) {
+      if (r.sent) outcome.sent++;
+      if (r.state === 'delivered') outcome.delivered++;
+      if (r.state === 'pending') {
+        outcome.followUps.push({ payload: { deliveryId: r.id, generation: 1, attempt: r.sent ? 2 : 1, target: byId.get(r.id)!.target_key }, delayMs: r.delay_ms });
+      }
     }
   }
 

@@ -1,0 +1,64 @@
+import { BatchSendQueue, type SlotSource } from './batch-send-queue';
+
+/** Slots per target: `limits` in flight at most (no rate), released by the test. */
+function slotsOf(limits: Record<string, number>): SlotSource & { inFlight: Map<string, number> } {
+  const inFlight = new Map<string, number>();
+  return {
+    inFlight,
+    tryAcquire(target: string) {
+      const n = inFlight.get(target) ?? 0;
+      if (n >= (limits[target] ?? 1)) return { retryInMs: 50 };
+      inFlight.set(target, n + 1);
+      return { release: () => inFlight.set(target, (inFlight.get(target) ?? 1) - 1) };
+    },
+  };
+}
+
+const row = (id: string, target: string) => ({ id, target_key: target });
+
+describe('BatchSendQueue', () => {
+  it('skips the rows of a busy target, so rows of other targets behind them go first', () => {
+    const slots = slotsOf({ slow: 1, ok: 10 });
+    const queue = new BatchSendQueue([row('s1', 'slow'), row('s2', 'slow'), row('s3', 'slow'), row('o1', 'ok'), row('o2', 'ok')], slots, 1000, () => undefined, () => 0);
+    const taken = [queue.next(), queue.next(), queue.next()].map((n) => (typeof n === 'string' ? n : n.row.id));
+    expect(taken).toEqual(['s1', 'o1', 'o2']);
+    expect(queue.next()).toBe('wait');
+  });
+
+  it('hands a busy target its slot again once one is released', () => {
+    const slots = slotsOf({ slow: 1 });
+    const queue = new BatchSendQueue([row('s1', 'slow'), row('s2', 'slow')], slots, 1000, () => undefined, () => 0);
+    const first = queue.next();
+    expect(queue.next()).toBe('wait');
+    if (typeof first === 'string') throw new Error('expected a row');
+    first.slot.release();
+    const second = queue.next();
+    expect(typeof second === 'string' ? second : second.row.id).toBe('s2');
+    expect(queue.next()).toBe('done');
+  });
+
+  it('gives up the rows of a target busy for giveUpMs, and of a stopped one', () => {
+    let now = 0;
+    const given: string[] = [];
+    const slots = slotsOf({ slow: 1, failing: 5, ok: 5 });
+    const queue = new BatchSendQueue(
+      [row('s1', 'slow'), row('s2', 'slow'), row('f1', 'failing'), row('f2', 'failing'), row('o1', 'ok')],
+      slots,
+      1000,
+      (r) => given.push(r.id),
+      () => now,
+    );
+    const order = [queue.next(), queue.next()].map((n) => (typeof n === 'string' ? n : n.row.id));
+    expect(order).toEqual(['s1', 'f1']);
+    queue.stop('failing');
+    expect(given).toEqual(['f2']);
+    const third = queue.next();
+    expect(typeof third === 'string' ? third : third.row.id).toBe('o1');
+    expect(queue.next()).toBe('wait');
+    now = 999;
+    expect(queue.next()).toBe('wait');
+    now = 1000;
+    expect(queue.next()).toBe('done');
+    expect(given).toEqual(['f2', 's2']);
+  });
+});

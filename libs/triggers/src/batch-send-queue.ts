@@ -1,0 +1,69 @@
+/** A slot of a target while a POST to it runs (TargetLimiter's). */
+export interface TargetSlot {
+  release: () => void;
+}
+
+/** What BatchSendQueue needs of a target limiter. */
+export interface SlotSource {
+  tryAcquire(target: string): TargetSlot | { retryInMs: number };
+}
+
+/**
+ * The rows of one delivery batch in send order, handed out only with a slot of their target.
+ * A row whose target is busy is skipped, not waited for, so rows of other targets behind it go
+ * ahead (a slow receiver's rows never hold back a healthy one's). A target busy for `giveUpMs`
+ * since it was first found so, or stopped (its POST failed), gives up its remaining rows to
+ * `onGiveUp`: they are sent by single jobs that wait for the target without a worker slot.
+ */
+export class BatchSendQueue<R extends { target_key: string }> {
+  private rows: R[];
+  private readonly busySince = new Map<string, number>();
+  private readonly stopped = new Set<string>();
+
+  constructor(
+    rows: readonly R[],
+    private readonly slots: SlotSource,
+    private readonly giveUpMs: number,
+    private readonly onGiveUp: (row: R) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.rows = [...rows];
+  }
+
+  /** The next row that can be sent now with its slot; 'wait' while rows wait for busy targets; 'done'. */
+  next(): { row: R; slot: TargetSlot } | 'wait' | 'done' {
+    const busyNow = new Set<string>();
+    for (let i = 0; i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      const target = row.target_key;
+      if (busyNow.has(target)) continue;
+      const slot = this.slots.tryAcquire(target);
+      if (!('retryInMs' in slot)) {
+        this.rows.splice(i, 1);
+        this.busySince.delete(target);
+        return { row, slot };
+      }
+      busyNow.add(target);
+      const since = this.busySince.get(target) ?? this.now();
+      this.busySince.set(target, since);
+      if (this.now() - since >= this.giveUpMs) {
+        this.stop(target);
+        i = -1; // the list changed: scan again from the start
+        busyNow.clear();
+      }
+    }
+    return this.rows.length ? 'wait' : 'done';
+  }
+
+  /** No more POSTs to `target` from this batch: its rows left go to onGiveUp. */
+  stop(target: string): void {
+    if (this.stopped.has(target)) return;
+    this.stopped.add(target);
+    const kept: R[] = [];
+    for (const row of this.rows) {
+      if (row.target_key === target) this.onGiveUp(row);
+      else kept.push(row);
+    }
+    this.rows = kept;
+  }
+}
