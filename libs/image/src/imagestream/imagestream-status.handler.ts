@@ -78,18 +78,10 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     return this.write('put', namespace, name, body, options);
   }
 
-  async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+  /** Applied to the stream read under its row lock (see write), so a concurrent write cannot make it conflict. */
+  patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
     if (type === 'apply') return this.apply(namespace, name, patch, options);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.streams.get(namespace, name);
-      const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as ImageStream;
-      try {
-        return await this.write('patch', namespace, name, patched, options);
-      } catch (e) {
-        if (e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
-        throw e;
-      }
-    }
+    return this.write('patch', namespace, name, { derive: (current: ImageStream) => applyPatchDocument(type, current, patch, this.info.mergeKeys) }, options);
   }
 
   /**
@@ -102,20 +94,15 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     const config = checkApplyConfiguration(this.info, this.shapes, body, namespace, name);
     const writer = { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(this.info), subresource: 'status' };
     const precondition = appliedResourceVersion(config);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.streams.get(namespace, name);
+    const derive = (current: ImageStream) => {
       const live = current as unknown as Record<string, unknown>;
       const { object, managedFields } = applyConfiguration(this.shapes, live, (current.metadata as ManagedMeta).managedFields, config, writer, options.force === true, nowTimestamp());
       const meta = object['metadata'] as ManagedMeta;
       meta.managedFields = managedFields;
       meta.resourceVersion = precondition ?? current.metadata.resourceVersion;
-      try {
-        return await this.write('patch', namespace, name, object, options, 'as-applied');
-      } catch (e) {
-        if (e instanceof ApiError && e.reason === 'Conflict' && precondition === undefined && attempt < 5) continue;
-        throw e;
-      }
-    }
+      return object;
+    };
+    return this.write('patch', namespace, name, { derive }, options, 'as-applied');
   }
 
   private decode(body: unknown, namespace: string, name: string): ImageStream {
@@ -125,17 +112,43 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     return obj;
   }
 
-  /** PUT and PATCH: as the main store, a PUT body's other uid is a failed precondition (409), a patched one an invalid update (422). */
-  private async write(origin: 'put' | 'patch', namespace: string, name: string, body: unknown, options: WriteOptions, tracking: 'update' | 'as-applied' = 'update'): Promise<WriteResult> {
+  /** The request's stream and resourceVersion; 422 without a version. */
+  private requested(body: unknown, namespace: string, name: string): { obj: ImageStream; rv: string } {
     const obj = this.decode(body, namespace, name);
     const rv = obj.metadata.resourceVersion;
     // The storage versioner reads "" and "0" alike: no version (and streams need one).
     if (!rv || rv === '0') throw ApiError.resourceVersionRequired(this.ref, name);
-    const tags = requestedStatusTags(obj);
+    return { obj, rv };
+  }
+
+  /**
+   * PUT and PATCH: as the main store, a PUT body's other uid is a failed precondition (409), a
+   * patched one an invalid update (422). A patch comes as `derive`, applied to the stream (as
+   * clients see it) read under its row lock, as kube-apiserver's GuaranteedUpdate applies it.
+   */
+  private async write(
+    origin: 'put' | 'patch',
+    namespace: string,
+    name: string,
+    /** The request body, or `{ derive }` for a patch. */
+    body: unknown,
+    options: WriteOptions,
+    tracking: 'update' | 'as-applied' = 'update',
+  ): Promise<WriteResult> {
+    const derive = typeof body === 'object' && body !== null && typeof (body as { derive?: unknown }).derive === 'function' ? (body as { derive: (current: ImageStream) => unknown }).derive : null;
+    const given = derive ? null : this.requested(body, namespace, name);
+    let rv = given?.rv;
     const result = await this.db.transaction(
       async (tx) => {
         const old = await this.table.get(tx, namespace, name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
+        let obj: ImageStream;
+        if (derive) {
+          const current = structuredClone(old);
+          await this.streams.decorate(tx, [current]);
+          ({ obj, rv } = this.requested(derive({ kind: 'ImageStream', apiVersion: 'image.openshift.io/v1', ...current }), namespace, name));
+        } else obj = structuredClone(given!.obj);
+        const tags = requestedStatusTags(obj);
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
           if (origin === 'put') throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);

@@ -86,6 +86,10 @@ export interface StoreHooks<T extends ApiObject> {
 
 const maxPatchAttempts = 5;
 
+function isDerivation<T>(body: unknown): body is { derive: (current: T) => unknown } {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { derive?: unknown }).derive === 'function';
+}
+
 /**
  * Field ownership of a write: tracked as an update by `manager` (API requests), or kept as the
  * object carries it (server-side apply computed it already; the server's own writes keep the
@@ -526,34 +530,52 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return this.updateFrom('put', namespace, name, body, options, trackingOf(options));
   }
 
+  /** A body, or how to make it from the object as stored (a patch, applied under the row lock). */
+  private requestedBody(body: unknown, namespace: string, name: string): T {
+    checkNameAgainstUrl(body, namespace, name);
+    const obj = this.decode(body, namespace);
+    obj.metadata.name = name;
+    return obj;
+  }
+
   /**
    * PUT and PATCH share this path. As in kube-apiserver, a PUT body's uid is a precondition (409
    * when it names another object), while a patch that changes the uid is an invalid update (422).
+   * A patch comes as `derive`: applied to the object read under the row lock, as kube-apiserver's
+   * GuaranteedUpdate applies it to what it read and tries again on a conflict, so a concurrent
+   * write never fails a patch without a resourceVersion of its own.
    */
   private async updateFrom(
     origin: 'put' | 'patch',
     namespace: string,
     name: string,
+    /** The request body, or a Derivation (see isDerivation). */
     body: unknown,
     options: WriteOptions,
     tracking: Tracking,
   ): Promise<WriteResult> {
-    checkNameAgainstUrl(body, namespace, name);
-    const obj = this.decode(body, namespace);
-    obj.metadata.name = name;
-    const requested = obj;
-    const requestedRv = obj.metadata.resourceVersion;
+    const derive = isDerivation<T>(body) ? body.derive : null;
+    const requested = derive ? null : this.requestedBody(body, namespace, name);
+    let requestedRv = requested?.metadata.resourceVersion;
     let readRv: string | undefined;
     const result = await this.db.transaction(
       async (tx) => {
-        // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
-        // from the request: writeLocked rewrites it in place (a spec tag's generation 0, asking for
-        // a re-import, becomes the new generation; managedFields become the tracked entries).
-        const obj = structuredClone(requested);
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         // A missing object is 404 before the resourceVersion is looked at (no create on update).
         if (!old) throw ApiError.notFound(this.ref, name);
         readRv = old.metadata.resourceVersion;
+        let obj: T;
+        if (derive) {
+          const current = structuredClone(old);
+          await this.decorate(tx, [current]);
+          obj = this.requestedBody(derive(this.withType(current)), namespace, name);
+          requestedRv = obj.metadata.resourceVersion;
+        } else {
+          // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
+          // from the request: writeLocked rewrites it in place (a spec tag's generation 0, asking for
+          // a re-import, becomes the new generation; managedFields become the tracked entries).
+          obj = structuredClone(requested!);
+        }
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
           if (origin === 'put') {
@@ -701,22 +723,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
     if (type === 'apply') return this.apply(namespace, name, patch, options);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.get(namespace, name);
+    // Applied to the object read under the row lock: it keeps that version unless the patch names
+    // one (a precondition) or removes it (upstream's store then finds none: 422, or an
+    // unconditional update where the kind allows one).
+    const derive = (current: T): T => {
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
       if (!isPlainObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
-      // The patched object keeps the version read unless the patch names one (a precondition) or
-      // removes it: upstream's store then finds none (422, or an unconditional update where allowed).
-      const preconditionRv = this.patchedResourceVersion(type, patch);
-      try {
-        return await this.updateFrom('patch', namespace, name, patched, options, trackingOf(options));
-      } catch (e) {
-        // A conflict with our own read is retried; one with the client's precondition is not.
-        const ours = preconditionRv === undefined;
-        if (e instanceof ApiError && e.reason === 'Conflict' && ours && attempt < maxPatchAttempts) continue;
-        throw e;
-      }
-    }
+      return patched;
+    };
+    return this.updateFrom('patch', namespace, name, { derive }, options, trackingOf(options));
   }
 
   /**
@@ -730,8 +745,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const config = checkApplyConfiguration(this.info, shapes, body, namespace, name);
     const writer = this.writerOf(options.fieldManager ?? '');
     const preconditionRv = this.patchedResourceVersion('apply', config);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.current(namespace, name);
+    const applied = (current: T | null) => {
       const live = current as unknown as Record<string, unknown> | null;
       const { object, managedFields } = applyConfiguration(shapes, live, current && (current.metadata as ManagedMeta).managedFields, config, writer, options.force === true, nowTimestamp());
       const meta = object['metadata'] as ManagedMeta;
@@ -740,17 +754,28 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       if (writer.manager === KUBECTL_APPLY_MANAGER && current?.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
         meta.annotations = { ...meta.annotations, [LAST_APPLIED_ANNOTATION]: lastAppliedValue(config) };
       }
+      return { object, meta };
+    };
+    for (let attempt = 1; ; attempt++) {
+      const exists = (await this.current(namespace, name)) !== null;
       try {
-        if (!current) {
+        if (!exists) {
           if (preconditionRv !== undefined) throw ApiError.notFound(this.ref, name);
+          const { object, meta } = applied(null);
           meta.name = name;
           return await this.createTracked(namespace, object, options, 'as-is');
         }
-        meta.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
-        return await this.updateFrom('patch', namespace, name, object, options, 'as-is');
+        // Merged into the object read under the row lock (see updateFrom): a concurrent write
+        // cannot make it conflict unless the configuration names a resourceVersion.
+        const derive = (current: T) => {
+          const { object, meta } = applied(current);
+          meta.resourceVersion = preconditionRv ?? current.metadata.resourceVersion;
+          return object;
+        };
+        return await this.updateFrom('patch', namespace, name, { derive }, options, 'as-is');
       } catch (e) {
-        // Someone else wrote between our read and write (or created the object): apply again.
-        const ours = preconditionRv === undefined && e instanceof ApiError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists');
+        // Someone else created or deleted the object between our look and the write: apply again.
+        const ours = preconditionRv === undefined && e instanceof ApiError && (e.reason === 'AlreadyExists' || e.reason === 'NotFound');
         if (ours && attempt < maxPatchAttempts) continue;
         throw e;
       }
