@@ -227,6 +227,34 @@ describe('API authorization (Policy)', () => {
     expect((await as('dave', 'POST', triggers, trigger('follows-elsewhere'))).status).toBe(201);
   });
 
+  it('impersonation (kubectl --as): a role on every namespace acts as the named user; anyone else, and group impersonation, is 403', async () => {
+    const asWho = (user: string, headers: Record<string, string>, method: string, path: string) =>
+      fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${user}-token`, ...headers } });
+    const refused = await asWho('alice', { 'impersonate-user': 'carol' }, 'DELETE', `${MY}/imagestreams/foo`);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({
+      reason: 'Forbidden',
+      message: 'users "carol" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+      details: { name: 'carol', kind: 'users' },
+    });
+    expect((await as('alice', 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+    // root may impersonate, and then has carol's rights only: she reads, she may not delete.
+    expect((await asWho('root', { 'impersonate-user': 'carol' }, 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+    const asCarol = await asWho('root', { 'impersonate-user': 'carol' }, 'DELETE', `${MY}/imagestreams/foo`);
+    expect(asCarol.status).toBe(403);
+    expect(((await asCarol.json()) as { message: string }).message).toContain('User "carol" cannot delete resource "imagestreams"');
+    const review = await fetch(`${api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer root-token', 'impersonate-user': 'carol', 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
+    });
+    expect(((await review.json()) as { status: { userInfo: { username: string } } }).status.userInfo.username).toBe('carol');
+    // Groups are not identities here: refused rather than dropped.
+    const group = await asWho('root', { 'impersonate-user': 'carol', 'impersonate-group': 'admins' }, 'GET', `${MY}/imagestreams/foo`);
+    expect(group.status).toBe(403);
+    expect(((await group.json()) as { message: string }).message).toContain('impersonate-group');
+  });
+
   it('secret-like kinds are not in view: TriggerSecrets need edit', async () => {
     const path = '/apis/triggers.imagestreamd.io/v1/namespaces/myproject/triggersecrets';
     expect((await as('carol', 'GET', path)).status).toBe(403);

@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { bindRequestAccess, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { applyImpersonation, bindRequestAccess, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -68,6 +68,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   // Before authentication, as kube-apiserver's request deadline filter runs first.
   refuseInvalidRequestTimeouts(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
+  // `kubectl --as`: after authentication and before authorization, as kube-apiserver's filter.
+  if (config.apiAuthentication && config.accessPolicy) applyImpersonation(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');
   // After authentication, as kube-apiserver's authorization filter, and before any route.
   if (config.apiAuthorization === 'Policy' && config.accessPolicy) requireApiAuthorization(fastify, config.accessPolicy, app.get(ResourceRegistry));
   // The caller's access, for checks writes make on its behalf (tagging from another namespace).

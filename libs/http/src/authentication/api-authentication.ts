@@ -26,6 +26,11 @@ export function authenticatedUserOf(req: FastifyRequest): string | undefined {
   return users.get(req.raw);
 }
 
+/** Makes `user` the request's caller (an impersonation the caller was allowed; see applyImpersonation). */
+export function actAs(req: FastifyRequest, user: string): void {
+  users.set(req.raw, user);
+}
+
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /** Who presented credentials: the user they name (a Basic name; '' for a bearer token) and whether they are right. */
