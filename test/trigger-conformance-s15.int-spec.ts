@@ -153,7 +153,7 @@ describe('image change triggers: conformance (s15)', () => {
     const n = ns('fire');
     beforeAll(async () => {
       await setUp(n);
-      for (const s of ['seen', 'empty', 'same', 'pause', 'older', 'ali', 'gen']) await stream(n, s);
+      for (const s of ['seen', 'empty', 'same', 'pause', 'older', 'ali', 'gen', 'prev']) await stream(n, s);
     });
 
     it('fires on first sight of a tag that already has an image: old is null, reason ImageChanged', async () => {
@@ -162,6 +162,17 @@ describe('image change triggers: conformance (s15)', () => {
       const [r] = await rx.waitFor('/seen', 1);
       expect(r!.json.data).toMatchObject({ old: { digest: null }, new: { digest: digest('a'), pullSpec: `quay.io/${n}/seen@${digest('a')}` }, reason: 'ImageChanged' });
       expect((await getTrigger(server.url, n, 'seen')).status.lastTriggeredImageID).toBe(digest('a'));
+    });
+
+    it("a first fire's old is the tag's previous image from its history, also after the tag was re-pointed at the image it holds", async () => {
+      await push(n, 'prev', 'latest', 'd');
+      await push(n, 'prev', 'latest', 'e');
+      // A user re-points the tag at the image it already holds: a move in the feed from e to e.
+      const repoint = { spec: { tags: [{ name: 'latest', from: { kind: 'ImageStreamImage', name: `prev@${digest('e')}` } }] } };
+      expect((await call('PATCH', `${img(n)}/imagestreams/prev`, repoint, 'application/merge-patch+json')).status).toBe(200);
+      await createTrigger(server.url, n, 'prev', triggerSpec('prev:latest', { kind: 'Build', name: 'app' }, hook('prev')));
+      const [r] = await rx.waitFor('/prev', 1);
+      expect(r!.json.data).toMatchObject({ old: { digest: digest('d'), pullSpec: `quay.io/${n}/prev@${digest('d')}` }, new: { digest: digest('e') } });
     });
 
     it('nothing while the tag has no image (WaitingForImage=True, TagHasNoImage); the first push fires', async () => {

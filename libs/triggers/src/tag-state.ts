@@ -159,9 +159,14 @@ export class TagStateReader {
       };
     }
     if (!row.image || !row.ref) return null;
-    // The newest feed row describes the current image only when it moved the tag to it.
+    // The newest feed row describes the current image only when it moved the tag to it. The tag's
+    // previous image is that move's (its history entry may have been updated in place), unless the
+    // move re-pointed the tag at the image it held or the feed no longer has it (retention): then
+    // the history's entry below the current one, which is kept until a user prunes it.
     const moved = row.change_image === row.image;
-    const previousImage = moved ? row.previous_image : null;
+    const fromMove = moved && row.previous_image && row.previous_image !== row.image ? row.previous_image : null;
+    const belowInHistory = row.below_image && row.below_image !== row.image ? row.below_image : null;
+    const previousImage = fromMove ?? belowInHistory;
     const previousRef = !previousImage ? null : row.below_image === previousImage ? row.below_ref : row.previous_change_ref;
     return {
       ...common,
