@@ -18,9 +18,10 @@ function range(net: string, bits: number, family: 'ipv4' | 'ipv6', kind: string)
 
 // IPv4 first: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as its IPv4 address.
 // ::/96 holds ::, ::1 and the deprecated IPv4-compatible form (::a.b.c.d); fec0::/10 is the
-// deprecated site-local range; 100::/64 discard; 2001:db8::/32 documentation. The forms that
-// carry an IPv4 address inside are refused whole (any inner address, private ones included):
-// ::ffff:0:a.b.c.d (SIIT), 64:ff9b::/96 (NAT64), 2002::/16 (6to4) and 2001::/32 (Teredo).
+// deprecated site-local range; 100::/64 discard; documentation, benchmarking and ORCHID ranges
+// (IANA's special-purpose registries: never a receiver). The forms that carry an IPv4 address
+// inside are refused whole (any inner address, private ones included): ::ffff:0:a.b.c.d (SIIT),
+// 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64), 2002::/16 (6to4) and 2001::/32 (Teredo).
 const refusedRanges: RefusedRange[] = [
   range('0.0.0.0', 8, 'ipv4', "unspecified ('this network')"),
   range('10.0.0.0', 8, 'ipv4', 'private'),
@@ -29,8 +30,12 @@ const refusedRanges: RefusedRange[] = [
   range('169.254.0.0', 16, 'ipv4', 'link-local'),
   range('172.16.0.0', 12, 'ipv4', 'private'),
   range('192.0.0.0', 24, 'ipv4', 'reserved (IETF protocol assignments)'),
+  range('192.0.2.0', 24, 'ipv4', 'reserved (documentation)'),
+  range('192.88.99.0', 24, 'ipv4', 'reserved (6to4 relay anycast, deprecated)'),
   range('192.168.0.0', 16, 'ipv4', 'private'),
   range('198.18.0.0', 15, 'ipv4', 'reserved (benchmarking)'),
+  range('198.51.100.0', 24, 'ipv4', 'reserved (documentation)'),
+  range('203.0.113.0', 24, 'ipv4', 'reserved (documentation)'),
   range('224.0.0.0', 4, 'ipv4', 'multicast'),
   range('240.0.0.0', 4, 'ipv4', 'reserved'),
   range('::', 128, 'ipv6', 'unspecified'),
@@ -41,8 +46,13 @@ const refusedRanges: RefusedRange[] = [
   range('fc00::', 7, 'ipv6', 'private (unique local)'),
   range('ff00::', 8, 'ipv6', 'multicast'),
   range('64:ff9b::', 96, 'ipv6', 'NAT64 (carries an IPv4 address)'),
+  range('64:ff9b:1::', 48, 'ipv6', 'local-use NAT64 (carries an IPv4 address)'),
   range('100::', 64, 'ipv6', 'reserved (discard-only)'),
   range('2001:db8::', 32, 'ipv6', 'reserved (documentation)'),
+  range('3fff::', 20, 'ipv6', 'reserved (documentation)'),
+  range('2001:2::', 48, 'ipv6', 'reserved (benchmarking)'),
+  range('2001:10::', 28, 'ipv6', 'reserved (ORCHID, deprecated)'),
+  range('2001:20::', 28, 'ipv6', 'reserved (ORCHIDv2)'),
   range('::ffff:0:0:0', 96, 'ipv6', 'SIIT (carries an IPv4 address)'),
   range('2002::', 16, 'ipv6', '6to4 (carries an IPv4 address)'),
   range('2001::', 32, 'ipv6', 'Teredo (carries an IPv4 address)'),
