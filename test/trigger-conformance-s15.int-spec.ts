@@ -153,7 +153,7 @@ describe('image change triggers: conformance (s15)', () => {
     const n = ns('fire');
     beforeAll(async () => {
       await setUp(n);
-      for (const s of ['seen', 'empty', 'same', 'pause', 'older', 'ali', 'gen', 'prev']) await stream(n, s);
+      for (const s of ['seen', 'empty', 'same', 'pause', 'older', 'ali', 'gen', 'prev', 'alroll']) await stream(n, s);
     });
 
     it('fires on first sight of a tag that already has an image: old is null, reason ImageChanged', async () => {
@@ -227,6 +227,23 @@ describe('image change triggers: conformance (s15)', () => {
       expect([200, 201]).toContain(back.status);
       const got = await rx.waitFor('/older', 3);
       expect(got[2]!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: digest('5') }, new: { digest: digest('4') } });
+    });
+
+    it("rolling a tag back through the API rolls back the dependents of its aliases too (the alias moves as the user's write, cause spec-alias)", async () => {
+      const spec = { tags: [{ name: 'latest', from: { kind: 'ImageStreamTag', name: '3.1' } }] };
+      expect((await call('PUT', `${img(n)}/imagestreams/alroll`, { ...(await call('GET', `${img(n)}/imagestreams/alroll`)).body, spec })).status).toBe(200);
+      await createTrigger(server.url, n, 'alroll', triggerSpec('alroll:latest', { kind: 'Build', name: 'app' }, hook('alroll')));
+      await push(n, 'alroll', '3.1', '6');
+      await rx.waitFor('/alroll', 1);
+      await push(n, 'alroll', '3.1', '7');
+      await rx.waitFor('/alroll', 2);
+      const back = await call('PUT', `${img(n)}/imagestreamtags/alroll:3.1`, {
+        metadata: { name: 'alroll:3.1' },
+        tag: { name: '3.1', from: { kind: 'ImageStreamImage', name: `alroll@${digest('6')}` } },
+      });
+      expect([200, 201]).toContain(back.status);
+      const got = await rx.waitFor('/alroll', 3);
+      expect(got[2]!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: digest('7') }, new: { digest: digest('6') } });
     });
 
     it('one push moving several tags fires each dependent once (Triggers on both tags, a workload following both)', async () => {

@@ -79,14 +79,16 @@ export class TagResolver {
       const name = stream.metadata.name ?? '';
       throw ApiError.invalid(refOf(this.info), name, [tagSourceFailure(name, errors)]);
     }
-    for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event);
+    // Aliases moved by a user's tag write are that write's doing too (cause `spec-alias`): for
+    // trigger dependents an explicit move, so rolling `3.1` back rolls back what follows `latest`.
+    for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event, 'spec-alias');
   }
 
-  /** Moves every alias of `tag` to `event` (used after mappings too). */
-  async propagate(tx: Queryable, stream: ImageStream, tag: string, event: TagEvent): Promise<string[]> {
+  /** Moves every alias of `tag` to `event`; `cause` is the feed's (`alias` for a push's move). */
+  async propagate(tx: Queryable, stream: ImageStream, tag: string, event: TagEvent, cause = 'alias'): Promise<string[]> {
     const changed: string[] = [];
     for (const alias of aliasesOf(stream, tag)) {
-      if (await this.history.add(tx, stream.metadata.uid!, alias, event, this.origin(stream, 'alias'))) changed.push(alias);
+      if (await this.history.add(tx, stream.metadata.uid!, alias, event, this.origin(stream, cause))) changed.push(alias);
     }
     return changed;
   }
