@@ -181,6 +181,25 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([gone.status, gone.body.kind]).toEqual([200, 'Status']);
   });
 
+  it('a patch whose result does not decode (a string for spec.tags) is 422 Invalid at `patch`, as kube-apiserver answers it; a body is 400', async () => {
+    const before = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    for (const [type, patch] of [
+      ['application/merge-patch+json', { spec: { tags: 'bad' } }],
+      ['application/strategic-merge-patch+json', { spec: { tags: 'bad' } }],
+      ['application/json-patch+json', [{ op: 'replace', path: '/spec/tags', value: 'bad' }]],
+    ] as const) {
+      const res = await call('PATCH', `${ns()}/imagestreams/app`, patch, type);
+      expect([type, res.status, res.body.reason]).toEqual([type, 422, 'Invalid']);
+      expect(res.body.details.causes).toEqual([
+        { reason: 'FieldValueInvalid', field: 'patch', message: expect.stringMatching(/json: cannot unmarshal string into Go struct field ImageStreamSpec\.spec\.tags of type \[\]v1\.TagReference$/) },
+      ]);
+      expect(res.body.message).toMatch(/^ "" is invalid: patch: Invalid value: /);
+    }
+    const put = await call('PUT', `${ns()}/imagestreams/app`, { ...before, spec: { tags: 'bad' } });
+    expect([put.status, put.body.reason]).toEqual([400, 'BadRequest']);
+    expect((await call('GET', `${ns()}/imagestreams/app`)).body.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
   it('refuses invalid DeleteOptions and deletes nothing', async () => {
     const bogus = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus' });
     expect(bogus.status).toBe(422);

@@ -89,7 +89,7 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     expect((await call('GET', `${api.base}/images/${digest('d')}`)).status).toBe(404);
   });
 
-  it('refuses values of the wrong JSON type with a 400 decoding Status and changes nothing', async () => {
+  it('refuses values of the wrong JSON type (a body: 400 decoding Status; a patch: 422 at `patch`) and changes nothing', async () => {
     const url = `${api.base}/namespaces/demo/imagestreams`;
     const created = await call('POST', url, { metadata: { name: 'typed' }, spec: { tags: 'latest' } });
     expect(created.status).toBe(400);
@@ -108,7 +108,8 @@ describe('ImageStream and ImageStreamMapping over HTTP', () => {
     ];
     for (const [type, patch, message] of patches) {
       const res = await call('PATCH', `${url}/ruby`, patch, type);
-      expect([type, res.status, res.body.reason]).toEqual([type, 400, 'BadRequest']);
+      // handlers/patch.go: a patched object that does not decode is NewInvalid at `patch`.
+      expect([type, res.status, res.body.reason]).toEqual([type, 422, 'Invalid']);
       expect(res.body.message).toContain(`json: cannot unmarshal ${message}`);
     }
     const put = await call('PUT', `${url}/ruby`, { ...before.body, spec: { ...before.body.spec, tags: [{ name: 'x', generation: 'one' }] } });

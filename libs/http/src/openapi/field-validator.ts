@@ -1,4 +1,4 @@
-import { ApiError, type PatchType, type ResourceInfo } from '@app/api-machinery';
+import { ApiError, fieldErr, type PatchType, type ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
@@ -47,12 +47,12 @@ export class FieldValidator {
     if (!schema) {
       // Kinds without a published schema (workloads, reviews): still every object's envelope decodes as Go's would.
       const mismatch = patchType === 'json' ? null : firstTypeMismatch(body, envelopeSchema, schemas);
-      if (mismatch) throw typeError(info, mismatch);
+      if (mismatch) throw typeError(info, mismatch, patchType, body);
       return unknownFieldOutcome(validation, [], prefix, duplicates);
     }
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
-    if (mismatch) throw typeError(info, mismatch);
+    if (mismatch) throw typeError(info, mismatch, patchType, body);
     if (validation === 'Ignore') return [];
     let unknown: string[];
     switch (patchType) {
@@ -97,13 +97,19 @@ function decodeErrorPrefix(info: ResourceInfo): string {
 }
 
 /**
- * The message kube-apiserver's decoder gives (encoding/json's UnmarshalTypeError), as a 400
- * BadRequest: the struct holding the field, the field path without indexes, the Go type
- * (`… into Go struct field ImageStreamSpec.spec.tags of type []v1.TagReference`). A body that is
- * not an object at all is `into Go value of type <kind>`.
+ * The message kube-apiserver's decoder gives (encoding/json's UnmarshalTypeError): the struct
+ * holding the field, the field path without indexes, the Go type (`… into Go struct field
+ * ImageStreamSpec.spec.tags of type []v1.TagReference`); a body that is not an object at all is
+ * `into Go value of type <kind>`. A create or update body's is a 400 BadRequest after the
+ * decoder's prefix. A JSON, merge or strategic patch whose result does not decode is 422 Invalid
+ * at `patch` (handlers/patch.go: NewInvalid of no kind and no name); upstream quotes the patched
+ * object there, here the patch (it is checked before it is applied).
  */
-function typeError(info: ResourceInfo, m: TypeMismatch): ApiError {
-  if (m.message) return ApiError.badRequest(`${decodeErrorPrefix(info)}${m.message}`);
+function typeError(info: ResourceInfo, m: TypeMismatch, patchType?: PatchType, body?: unknown): ApiError {
   const where = m.field === '' ? `Go value of type ${info.version}.${info.kind}` : `Go struct field ${m.struct || info.kind}.${m.field} of type ${m.expected}`;
-  return ApiError.badRequest(`${decodeErrorPrefix(info)}json: cannot unmarshal ${m.got} into ${where}`);
+  const detail = m.message ?? `json: cannot unmarshal ${m.got} into ${where}`;
+  if (patchType === 'json' || patchType === 'merge' || patchType === 'strategic') {
+    return ApiError.invalid({ group: '', resource: '', kind: '' }, '', [fieldErr.invalid('patch', JSON.stringify(body), detail)]);
+  }
+  return ApiError.badRequest(`${decodeErrorPrefix(info)}${detail}`);
 }
