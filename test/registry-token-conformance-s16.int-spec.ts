@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAccessPolicy } from '@app/config';
 import { RegistryTokenIssuer } from '@app/ingest';
@@ -7,7 +6,8 @@ import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/poll';
 import { makeTokenSigner } from './support/token-signer';
 import { startApiProcess } from './support/api-process';
-import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
+import { type OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
+import { startTokenRegistryStack, type TokenRegistryStack } from './support/token-registry-stack';
 
 const skipReason = registryUnavailableReason();
 const describeRegistry = skipReason ? describe.skip : describe;
@@ -51,6 +51,7 @@ function challenge(header: string | null): Record<string, string> {
  * clients. What test/registry-token.int-spec.ts covers is not repeated here.
  */
 describeRegistry('registry token endpoint conformance (docker-registry, skopeo, raw challenges)', () => {
+  let stack: TokenRegistryStack | undefined;
   let api: TestApi;
   let registry: RunningRegistry;
   let layout: OciLayout;
@@ -65,24 +66,13 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'token-conformance-'));
-    const signer = await makeTokenSigner(dir, 'signer');
-    cert = signer.certPath;
-    api = await startTestApi({
-      registryToken: { keyPem: signer.keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 120 },
-      accessPolicy: parseAccessPolicy(POLICY),
-    });
-    registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
-    layout = await OciLayout.create();
-    await layout.addImage('v1', { seed: 'registry-token-conformance-v1' });
+    stack = await startTokenRegistryStack({ policy: POLICY, service: SERVICE, issuer: ISSUER, seed: 'registry-token-conformance-v1', ttlSeconds: 120 });
+    ({ api, registry, layout, dir, cert } = stack);
     await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/app:v1`, { destCreds: 'alice:alice-secret-pass' });
     await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/public/base:v1`, { destCreds: 'alice:alice-secret-pass' });
   }, 90000);
   afterAll(async () => {
-    await registry?.stop();
-    await layout?.remove();
-    await api?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a malformed scope is left out and the others are granted, as distribution reference token server does (not a 400 for the whole request)', async () => {

@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
-import { startTestApi, type TestApi } from './support/api-server';
-import { makeTokenSigner } from './support/token-signer';
-import { OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy, startRegistry } from './support/registry';
+import { formatPasswordHash, hashPasswordSync } from '@app/config';
+import type { TestApi } from './support/api-server';
+import { type OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy } from './support/registry';
+import { startTokenRegistryStack, type TokenRegistryStack } from './support/token-registry-stack';
 
 const skipReason = registryUnavailableReason();
 const describeRegistry = skipReason ? describe.skip : describe;
@@ -48,29 +45,19 @@ const decodePart = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split(
  * enforces it.
  */
 describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
+  let stack: TokenRegistryStack | undefined;
   let api: TestApi;
   let registry: RunningRegistry;
   let layout: OciLayout;
-  let dir: string;
   const token = (query: string, authorization?: string) =>
     fetch(`${api.url}/registry/token?${query}`, { headers: authorization ? { authorization } : {} });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'token-'));
-    const { keyPem, certPath: cert } = await makeTokenSigner(dir, 'test-signer');
-    api = await startTestApi({
-      registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
-      accessPolicy: parseAccessPolicy(POLICY),
-    });
-    registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
-    layout = await OciLayout.create();
-    await layout.addImage('v1', { seed: 'registry-token-v1' });
+    stack = await startTokenRegistryStack({ policy: POLICY, service: SERVICE, issuer: ISSUER, seed: 'registry-token-v1' });
+    ({ api, registry, layout } = stack);
   }, 90000);
   afterAll(async () => {
-    await registry?.stop();
-    await layout?.remove();
-    await api?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('answers token, access_token, expires_in and issued_at; the JWT carries what distribution checks', async () => {
@@ -269,10 +256,10 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
  * credentials and denies the push when that is forbidden: the token leaves push out.
  */
 describeRegistry('registry token endpoint under Policy: pushes that would create a stream', () => {
+  let stack: TokenRegistryStack | undefined;
   let api: TestApi;
   let registry: RunningRegistry;
   let layout: OciLayout;
-  let dir: string;
   const POLICY_WITH_ROLES = `
 users:
   - {name: pusher, password: pusher-pass}
@@ -287,23 +274,17 @@ grants:
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'token-policy-'));
-    const { keyPem, certPath: cert } = await makeTokenSigner(dir, 'test-signer');
-    api = await startTestApi({
-      registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 300 },
-      accessPolicy: parseAccessPolicy(POLICY_WITH_ROLES),
-      apiAuthentication: true,
-      apiAuthorization: 'Policy',
+    stack = await startTokenRegistryStack({
+      policy: POLICY_WITH_ROLES,
+      service: SERVICE,
+      issuer: ISSUER,
+      seed: 'registry-token-policy-v1',
+      api: { apiAuthentication: true, apiAuthorization: 'Policy' },
     });
-    registry = await startRegistry({ tokenAuth: { realm: `${api.url}/registry/token`, service: SERVICE, issuer: ISSUER, rootCertBundle: cert } });
-    layout = await OciLayout.create();
-    await layout.addImage('v1', { seed: 'registry-token-policy-v1' });
+    ({ api, registry, layout } = stack);
   }, 90000);
   afterAll(async () => {
-    await registry?.stop();
-    await layout?.remove();
-    await api?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a pusher who may not create streams gets no push on a repository without one; a stream that exists, or an editor, gets it', async () => {
