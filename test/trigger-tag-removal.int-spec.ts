@@ -41,6 +41,16 @@ describeRegistry('a followed tag that loses its image', () => {
       30000,
     );
   /** A trigger on `<stream>:latest` that has fired once for `first`, mapped to the tag. */
+  /** A Deployment with one container `web` (image ' ') and the trigger annotation `entries`; returns how to read web's image. */
+  const annotatedDeployment = async (name: string, entries: object[]) => {
+    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
+    const created = await call('POST', apps, {
+      metadata: { name, annotations: { 'image.openshift.io/triggers': JSON.stringify(entries) } },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
+    });
+    expect(created.status).toBe(201);
+    return async () => (await call('GET', `${apps}/${name}`)).body.spec.template.spec.containers[0].image as string;
+  };
   const createStream = async (stream: string) => expect((await call('POST', `${images()}/imagestreams`, { metadata: { name: stream } })).status).toBe(201);
   const firedOnce = async (name: string, stream: string, first: string) => {
     await createStream(stream);
@@ -167,13 +177,7 @@ describeRegistry('a followed tag that loses its image', () => {
       // Names no container: while its tag has an image, no entry of the workload is applied.
       { from: { kind: 'ImageStreamTag', name: 'wbad:latest' }, fieldPath: `${pod}.containers[?(@.name=="gone")].image` },
     ];
-    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
-    const created = await call('POST', apps, {
-      metadata: { name: 'held', annotations: { 'image.openshift.io/triggers': JSON.stringify(entries) } },
-      spec: { selector: { matchLabels: { app: 'held' } }, template: { metadata: { labels: { app: 'held' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
-    });
-    expect(created.status).toBe(201);
-    const webImage = async () => (await call('GET', `${apps}/held`)).body.spec.template.spec.containers[0].image as string;
+    const webImage = await annotatedDeployment('held', entries);
     await map('wgood', digest('6'));
     await new Promise((r) => setTimeout(r, 500));
     expect(await webImage()).toBe(' ');
@@ -187,13 +191,7 @@ describeRegistry('a followed tag that loses its image', () => {
     await map('wback', digest('1'));
     const pod = 'spec.template.spec';
     const entries = [{ from: { kind: 'ImageStreamTag', name: 'wback:latest' }, fieldPath: `${pod}.containers[?(@.name=="web")].image` }];
-    const apps = `${server.url}/apis/apps/v1/namespaces/${NS}/deployments`;
-    const created = await call('POST', apps, {
-      metadata: { name: 'back', annotations: { 'image.openshift.io/triggers': JSON.stringify(entries) } },
-      spec: { selector: { matchLabels: { app: 'back' } }, template: { metadata: { labels: { app: 'back' } }, spec: { containers: [{ name: 'web', image: ' ' }] } } },
-    });
-    expect(created.status).toBe(201);
-    const webImage = async () => (await call('GET', `${apps}/back`)).body.spec.template.spec.containers[0].image as string;
+    const webImage = await annotatedDeployment('back', entries);
     const at = (d: string) => `quay.io/${NS}/wback@${d}`;
     expect(await pollUntil(webImage, (i) => i === at(digest('1')), 30000)).toBe(at(digest('1')));
     await map('wback', digest('2'));
