@@ -126,7 +126,9 @@ describeRegistry('registry deletes: one final state in any processing order', ()
     await applyInOrder(manifest, tagged);
     await expectRegistryState('inorder');
     expect((await inboxCall(stack.api, stack.secret, 'GET', `/${manifest.id}`)).body.outcome).toBe('history-removed');
-    expect((await inboxCall(stack.api, stack.secret, 'GET', `/${tagged.id}`)).body.outcome).toBe('tag-removed');
+    // The manifest delete already untagged t (its newest image was E2), as OpenShift's registry
+    // untags every tag whose latest image a deleted manifest was: t never fell back to E1.
+    expect((await inboxCall(stack.api, stack.secret, 'GET', `/${tagged.id}`)).body.outcome).toBe('nothing-to-remove');
   });
 
   it('tag delete, then manifest delete', async () => {
@@ -172,5 +174,27 @@ describeRegistry('registry deletes: one final state in any processing order', ()
     expect((await statusTags('late')).has('t')).toBe(false);
     const pushA = pushes.find((e) => e.target.digest === a.manifestDigest)!;
     expect((await inboxCall(stack.api, stack.secret, 'GET', `/${pushA.id}`)).body.state).toBe('processed');
+  });
+  it('a manifest delete untags a tag following the deleted one too, instead of moving it back to an older image', async () => {
+    const repo = `${NS}/trk`;
+    await push('e1', repo, 'latest');
+    await applyInOrder(...manifestPushes(repo)(await recorder.waitFor((all) => manifestPushes(repo)(all).length === 1)));
+    const stream = (await call('GET', `${base()}/namespaces/${NS}/imagestreams/trk`)).body;
+    const spec = { tags: [{ name: 'track', from: { kind: 'ImageStreamTag', name: 'latest' } }] };
+    expect((await call('PUT', `${base()}/namespaces/${NS}/imagestreams/trk`, { ...stream, spec })).status).toBe(200);
+    await push('e2', repo, 'latest');
+    await applyInOrder(...manifestPushes(repo)(await recorder.waitFor((all) => manifestPushes(repo)(all).length === 2)));
+    expect(await statusTags('trk')).toEqual(
+      new Map([
+        ['latest', [e2.manifestDigest, e1.manifestDigest]],
+        ['track', [e2.manifestDigest, e1.manifestDigest]],
+      ]),
+    );
+    await skopeoDelete(registry.host, repo, e2.manifestDigest);
+    const { manifest, tagged } = await deletesOf(repo, e2.manifestDigest, 'latest');
+    await applyInOrder(manifest, tagged);
+    // OpenShift's registry untags every tag whose latest image the manifest was: track too.
+    expect(await statusTags('trk')).toEqual(new Map());
+    expect(await istagStatus('trk', 'track')).toBe(404);
   });
 });

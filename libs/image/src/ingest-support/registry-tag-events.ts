@@ -145,9 +145,11 @@ export async function streamHistoryHoldsImage(
  * Removes the history entries of `image` that name it by one of `references` from one stream (a
  * manifest deleted from that stream's repository: entries of the same digest pulled from elsewhere,
  * such as an import from another repository, still name an image that exists and stay). A tag
- * whose history empties disappears from status; a tag whose newest entry went now points at its
- * previous entry. Runs inside the caller's transaction, holding the stream lock. Returns null when
- * the stream does not exist.
+ * whose newest entry is that image disappears from status whole, as OpenShift's registry untags
+ * every tag whose latest image a deleted manifest was (the tags following it included), rather
+ * than falling back to an older image nobody chose; a tag whose history empties disappears too.
+ * Runs inside the caller's transaction, holding the stream lock. Returns null when the stream does
+ * not exist.
  */
 export async function removeImageFromStream(
   tx: Transaction,
@@ -164,11 +166,12 @@ export async function removeImageFromStream(
     [stream.uid, image, references],
   );
   const before = await tops(tx, stream.uid, tags.map((t) => t.tag));
+  const untagged = [...before.values()].filter((t) => t.image === image && references.includes(t.docker_image_reference)).map((t) => t.tag);
   const [deleted] = await tx.query<{ n: string }>(
     `WITH d AS (DELETE FROM image_stream_tag_events
-                 WHERE stream_uid = $1 AND image = $2 AND docker_image_reference = ANY($3::text[]) RETURNING 1)
+                 WHERE stream_uid = $1 AND ((image = $2 AND docker_image_reference = ANY($3::text[])) OR tag = ANY($4::text[])) RETURNING 1)
      SELECT count(*)::text AS n FROM d`,
-    [stream.uid, image, references],
+    [stream.uid, image, references, untagged],
   );
   return afterRemoval(tx, stream, before, Number(deleted?.n ?? 0), cause);
 }
