@@ -38,3 +38,16 @@ export function runWithRequestAccess(access: RequestAccess, fn: () => void): voi
 export function currentRequestAccess(): RequestAccess | undefined {
   return storage.getStore();
 }
+
+/**
+ * What OpenShift's stream strategy (TagVerifier) asks before a write reads another namespace's
+ * stream on the caller's behalf: may the caller pull it (`get imagestreams/layers`)? Null when
+ * allowed, or when there is no caller (server-made writes); else the Forbidden detail worded as
+ * upstream's, `<ns>/<stream>: "<reason>" "<evaluationError>"`.
+ */
+export function sourcePullRefusal(namespace: string, stream: string): string | null {
+  const access = currentRequestAccess();
+  if (!access) return null;
+  const answer = access.can({ verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace, name: stream });
+  return answer.allowed ? null : `${namespace}/${stream}: ${JSON.stringify(answer.reason)} ""`;
+}

@@ -1,5 +1,5 @@
 import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
-import { currentRequestAccess } from '@app/config';
+import { sourcePullRefusal } from '@app/config';
 import { validateImageStreamName } from '@app/image';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -57,11 +57,9 @@ function fromStreamNameProblems(name: string, stream: string, namespace: string)
  * OpenShift's stream strategy: the caller may pull there (`get imagestreams/layers`), else a
  * Forbidden cause worded as upstream's tag verifier words it. Server-made writes are not asked.
  */
-function sourcePullRefusal(namespace: string | null | undefined, stream: string, own: string | undefined): FieldError[] {
-  const access = currentRequestAccess();
-  if (!access || !namespace || namespace === own) return [];
-  const answer = access.can({ verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace, name: stream });
-  return answer.allowed ? [] : [fieldErr.forbidden('spec.from', `${namespace}/${stream}: ${JSON.stringify(answer.reason)} ""`)];
+function otherNamespaceRefusal(namespace: string | null | undefined, stream: string, own: string | undefined): FieldError[] {
+  const refusal = namespace && namespace !== own ? sourcePullRefusal(namespace, stream) : null;
+  return refusal ? [fieldErr.forbidden('spec.from', refusal)] : [];
 }
 
 /**
@@ -83,7 +81,7 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
       if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
       else if (!old || !jsonEqual(from, old.spec?.from)) {
         errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
-        errors.push(...sourcePullRefusal(from.namespace, parsed.stream, t.metadata?.namespace));
+        errors.push(...otherNamespaceRefusal(from.namespace, parsed.stream, t.metadata?.namespace));
       }
     }
     // JSON null decodes as Go's zero value, "": the trigger's own namespace, as when absent.

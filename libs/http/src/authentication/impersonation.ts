@@ -1,7 +1,7 @@
 import { ApiError } from '@app/api-machinery';
 import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { forbiddenError } from '../authorization/api-authorizer';
+import { everywhereRoleGrant, forbiddenError } from '../authorization/api-authorizer';
 import { sendException } from '../status-exception.filter';
 import { actAs, authenticatedUserOf } from './api-authentication';
 
@@ -32,8 +32,7 @@ export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolic
       return sendException(ApiError.forbiddenOn({ group: '', resource: 'users', kind: 'users' }, '', `impersonating with ${others.join(', ')} is not supported: only Impersonate-User is`), req, reply);
     }
     const name = Array.isArray(target) ? target[0]! : target!;
-    const subjects = [caller, AUTHENTICATED_SUBJECT];
-    const allowed = !authorizeByPolicy || policy.grants.some((g) => g.roles.length > 0 && g.namespaces.includes('*') && g.subjects.some((s) => subjects.includes(s)));
+    const allowed = !authorizeByPolicy || everywhereRoleGrant(policy, [caller, AUTHENTICATED_SUBJECT]) >= 0;
     if (!allowed) {
       return sendException(forbiddenError(caller, { resourceRequest: true, verb: 'impersonate', path: '', group: '', version: 'v1', resource: 'users', subresource: '', namespace: '', name }), req, reply);
     }

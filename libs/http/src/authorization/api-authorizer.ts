@@ -60,6 +60,11 @@ export function isDiscoveryPath(path: string): boolean {
 }
 
 const allow = (reason: string): AuthorizationDecision => ({ allowed: true, reason });
+
+/** The first grant giving `subjects` a role on every namespace (`*`): what covers paths outside the API and impersonation. */
+export function everywhereRoleGrant(policy: AccessPolicy, subjects: readonly string[]): number {
+  return policy.grants.findIndex((g) => g.roles.length > 0 && g.namespaces.includes('*') && g.subjects.some((s) => subjects.includes(s)));
+}
 const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reason });
 
 /**
@@ -81,11 +86,8 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   const authenticated = subjects.includes(AUTHENTICATED_SUBJECT);
   if (!a.resourceRequest) {
     if (authenticated && a.verb === 'get' && isDiscoveryPath(a.path)) return allow('discovery and OpenAPI are readable by every authenticated user');
-    for (const [i, g] of policy.grants.entries()) {
-      if (g.roles.length > 0 && g.namespaces.includes('*') && g.subjects.some((s) => subjects.includes(s))) {
-        return allow(`access policy grants[${i}] gives ${g.roles[0]} on every namespace, which covers the paths outside the API`);
-      }
-    }
+    const i = everywhereRoleGrant(policy, subjects);
+    if (i >= 0) return allow(`access policy grants[${i}] gives ${policy.grants[i]!.roles[0]} on every namespace, which covers the paths outside the API`);
     return deny('only a role on every namespace (*) covers this path');
   }
   if (authenticated && a.verb === 'create' && a.subresource === '' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) {

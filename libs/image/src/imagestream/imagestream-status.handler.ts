@@ -21,7 +21,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@app/api-machinery';
-import { allocateResourceVersion, appendChange, type Database, type GenericStore, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
+import { allocateResourceVersion, appendChange, type Database, isDerivation, type GenericStore, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
 import { imageStreamStatusInfo } from '../resources/resource-infos';
 import { type TagHistoryRepository, tagHistoryMarkSql } from '../tag-history/tag-history.repository';
 import type { ImageStream, NamedTagEventList } from './imagestream.types';
@@ -135,7 +135,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     options: WriteOptions,
     tracking: 'update' | 'as-applied' = 'update',
   ): Promise<WriteResult> {
-    const derive = typeof body === 'object' && body !== null && typeof (body as { derive?: unknown }).derive === 'function' ? (body as { derive: (current: ImageStream) => unknown }).derive : null;
+    const derive = isDerivation<ImageStream>(body) ? body.derive : null;
     const given = derive ? null : this.requested(body, namespace, name);
     let rv = given?.rv;
     const result = await this.db.transaction(

@@ -1,5 +1,5 @@
 import { ApiError, type FieldError, fieldErr, nowTimestamp, refOf, type ResourceInfo } from '@app/api-machinery';
-import { currentRequestAccess } from '@app/config';
+import { sourcePullRefusal } from '@app/config';
 import type { Queryable, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { digestOrImageMatch, exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
@@ -27,8 +27,6 @@ function pullThroughThisStream(spec: string, internal: string, srcNs: string, sr
  * (`<ns>/<stream>: "<reason>" "<evaluationError>"`). Server-made writes have no caller: unchecked.
  */
 function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): FieldError[] {
-  const access = currentRequestAccess();
-  if (!access) return [];
   const tagsBySource = new Map<string, { namespace: string; name: string; tags: string[] }>();
   for (const tag of changed) {
     const from = tag.from;
@@ -43,10 +41,9 @@ function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): Field
     tagsBySource.set(key, entry);
   }
   const errors: FieldError[] = [];
-  for (const [key, source] of tagsBySource) {
-    const answer = access.can({ verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: source.namespace, name: source.name });
-    if (answer.allowed) continue;
-    for (const tag of source.tags) errors.push(fieldErr.forbidden(`spec.tags[${tag}].from`, `${key}: ${JSON.stringify(answer.reason)} ""`));
+  for (const source of tagsBySource.values()) {
+    const refusal = sourcePullRefusal(source.namespace, source.name);
+    if (refusal) for (const tag of source.tags) errors.push(fieldErr.forbidden(`spec.tags[${tag}].from`, refusal));
   }
   return errors;
 }

@@ -86,7 +86,11 @@ export interface StoreHooks<T extends ApiObject> {
 
 const maxPatchAttempts = 5;
 
-function isDerivation<T>(body: unknown): body is { derive: (current: T) => unknown } {
+/**
+ * A patch handed to an update path as how to make the body from the object read under the row
+ * lock (`{ derive }`), rather than as a body: see GenericStore.updateFrom.
+ */
+export function isDerivation<T>(body: unknown): body is { derive: (current: T) => unknown } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { derive?: unknown }).derive === 'function';
 }
 
