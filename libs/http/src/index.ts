@@ -9,6 +9,7 @@ export * from './watch.service';
 export * from './watch-stream';
 export { decodeOpenApiV2, encodeOpenApiV2 } from './openapi/openapi-v2-protobuf';
 export * from './authentication/api-authentication';
+export * from './authentication/authentication.module';
 export * from './authentication/basic-credentials';
 export * from './authentication/impersonation';
 export * from './authentication/failed-login-throttle';

@@ -11,6 +11,7 @@ describe('errorReason', () => {
     ['an unsupported manifest keeps its class', new UnsupportedManifestError('schema1', 'application/vnd.docker.distribution.manifest.v1+json'), 'UnsupportedManifestError: schema1'],
     ['a TypeError keeps its class', new TypeError('x is undefined'), 'TypeError: x is undefined'],
     ['not an Error', 'boom', 'boom'],
+    ['registry content quoted in it: NUL and lone surrogates as U+FFFD', new Error('history[0].created_by \u0000 \ud800 \ud83d\udc33'), 'history[0].created_by \uFFFD \uFFFD \ud83d\udc33'],
   ])('%s', (_name, error, reason) => {
     expect(errorReason(error)).toBe(reason);
   });

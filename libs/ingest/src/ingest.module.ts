@@ -1,6 +1,7 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { AuthenticationModule } from '@app/http';
 import { ImageApiModule, ImageStreamMappingHandler, StreamQuota } from '@app/image';
 import { Database, ResourceRegistry } from '@app/persistence';
 import type { FastifyInstance } from 'fastify';
@@ -37,7 +38,7 @@ const common = [
 
 /** The api side of registry ingestion: the notification receiver and the inbox API. */
 @Module({
-  imports: [ImageApiModule],
+  imports: [ImageApiModule, AuthenticationModule],
   controllers: [RegistryNotificationsController, RegistryEventsController, RegistryResyncController, RegistryTokenController],
   providers: [
     ...common,

@@ -249,6 +249,45 @@ describe('imageFromManifest: lists and indexes', () => {
   });
 });
 
+describe('imageFromManifest: text Postgres jsonb cannot hold', () => {
+  // JSON.stringify writes a lone surrogate as the escape `\ud800` and NUL as `\u0000`, as Go does.
+  const config = blob({ architecture: 'amd64', os: 'linux\u0000', author: '\udc00', config: { Env: ['A=\ud800', 'B=\ud83d\udc33'], Labels: { k: 'a\u0000b', ['\ud800']: 'v' } } });
+  const layer = { mediaType: 'application/x-\u0000', digest: layerA.digest, size: layerA.size };
+  const manifest = blob({
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociManifest,
+    config: { mediaType: MediaTypes.ociConfig, digest: config.digest, size: config.size },
+    layers: [layer],
+    annotations: { 'org.opencontainers.image.base.name': 'base\ud800\u0000' },
+  });
+
+  it('a lone surrogate (as Go decodes it) and NUL (which jsonb cannot hold) become U+FFFD everywhere; pairs stay', () => {
+    expect(config.raw.toString()).toContain('A=\\ud800');
+    const image = imageFromManifest({ digest: manifest.digest, rawManifest: manifest.raw, rawConfig: config.raw, pullSpec: repo, undecodableConfig: 'empty-metadata' });
+    expect(image.dockerImageMetadata).toMatchObject({
+      Id: config.digest,
+      Os: 'linux\uFFFD',
+      Author: '\uFFFD',
+      Config: { Env: ['A=\uFFFD', 'B=\ud83d\udc33'], Labels: { k: 'a\uFFFDb', ['\uFFFD']: 'v' } },
+    });
+    expect(image.dockerImageLayers).toEqual([{ name: layerA.digest, size: layerA.size, mediaType: 'application/x-\uFFFD' }]);
+    expect(image.metadata.annotations).toEqual({ 'org.opencontainers.image.base.name': 'base\uFFFD\uFFFD' });
+    // The raw documents stay as fetched: their escapes are plain text, which jsonb holds.
+    const { dockerImageManifest: _m, dockerImageConfig: _c, ...derived } = image;
+    expect(JSON.stringify(derived)).not.toMatch(/\\u0000|\\ud[89a-f]/);
+  });
+
+  it('an index entry\'s platform too', () => {
+    const index = blob({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [{ mediaType: MediaTypes.ociManifest, digest: manifest.digest, size: manifest.size, platform: { architecture: 'amd64', os: 'linux', variant: 'v\u0000\udfff' } }],
+    });
+    const image = imageFromManifest({ digest: index.digest, rawManifest: index.raw, pullSpec: repo, now });
+    expect(image.dockerImageManifests?.[0]?.variant).toBe('v\uFFFD\uFFFD');
+  });
+});
+
 describe('imageFromManifest: refusals', () => {
   const base = { pullSpec: repo, mediaType: MediaTypes.ociManifest };
 

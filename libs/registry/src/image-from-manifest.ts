@@ -1,3 +1,4 @@
+import { makeStorable } from '@app/api-machinery';
 import { baseImageAnnotationsOf } from './base-image-annotations';
 import { assertDigest } from './digest';
 import { ImageAnnotations } from './image-annotations';
@@ -47,9 +48,9 @@ export function imageFromManifest(input: ImageFromManifestInput): ParsedImage {
 export function imageFromParsedManifest(parsed: ParsedManifest, input: ImageFromManifestInput): ParsedImage {
   switch (parsed.kind) {
     case 'image':
-      return fromImageManifest(parsed.manifest, parsed.mediaType, input);
+      return storable(fromImageManifest(parsed.manifest, parsed.mediaType, input));
     case 'list':
-      return fromManifestList(parsed.manifest, parsed.mediaType, input);
+      return storable(fromManifestList(parsed.manifest, parsed.mediaType, input));
     case 'unsupported':
     case 'unknown':
       throw unsupportedManifestError(parsed);
@@ -87,9 +88,20 @@ function fromImageManifest(
   };
 }
 
+/**
+ * What registry content gives an Image, made storable in Postgres jsonb: a lone UTF-16 surrogate
+ * (a JSON `\ud800`) becomes U+FFFD, as Go's decoder reads it, and so does NUL (`\u0000`), which Go
+ * keeps but jsonb cannot hold. The registry accepted the content, so nothing is refused for it
+ * (the API refuses a NUL sent in a field of its own body instead). Every caller's value here is a
+ * few levels deep, far within makeStorable's depth limit.
+ */
+function storable<T extends object>(value: T): T {
+  return makeStorable(value, 'replace') as T;
+}
+
 /** An image manifest's layers as the API stores them; the wire order is already base-first ("ascending"). */
 export function layersOfManifest(manifest: ImageManifestDocument): ParsedImageLayer[] {
-  return manifest.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType }));
+  return storable(manifest.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })));
 }
 
 /**
@@ -111,13 +123,13 @@ export function imageMetadataFromConfig(
     seen.add(layer.name);
     size += layer.size;
   }
-  return {
+  return storable({
     kind: 'DockerImage',
     apiVersion: 'image.openshift.io/1.0',
     Id: configDigest,
     ...readImageConfig(config),
     Size: size,
-  };
+  });
 }
 
 function configMetadata(
@@ -136,7 +148,7 @@ function configMetadata(
 
 /** The children of a manifest list / OCI index as Image.dockerImageManifests. */
 export function manifestsOfList(list: ManifestListDocument): ParsedImageManifest[] {
-  return list.manifests.map((m): ParsedImageManifest => {
+  return storable(list.manifests.map((m): ParsedImageManifest => {
     const child: ParsedImageManifest = {
       digest: m.digest,
       mediaType: m.mediaType,
@@ -147,7 +159,7 @@ export function manifestsOfList(list: ManifestListDocument): ParsedImageManifest
     };
     if (m.platform?.variant) child.variant = m.platform.variant;
     return child;
-  });
+  }));
 }
 
 function fromManifestList(

@@ -3,7 +3,7 @@ import { ApiError } from '@app/api-machinery';
 import { type AccessPolicy, PasswordAuthenticator, PasswordChecksBusyError } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicCredentials } from './basic-credentials';
-import { FailedLoginThrottle } from './failed-login-throttle';
+import { FailedLoginThrottle, failedLoginThrottleOf } from './failed-login-throttle';
 
 /**
  * Paths served without API credentials: health and version (as kube-apiserver's
@@ -84,11 +84,11 @@ const CHALLENGES = ['Bearer realm="imagestreamd"', 'Basic realm="imagestreamd"']
  * API_AUTHENTICATION=true: every request to a path that is not public must carry a policy user's
  * credentials, else 401 Unauthorized (the Status kube-apiserver answers), before any route runs.
  * Wrong credentials are throttled per client address and claimed user (FailedLoginThrottle): 429
- * TooManyRequests with Retry-After, which client-go waits out and retries.
+ * TooManyRequests with Retry-After, which client-go waits out and retries. The throttle is the
+ * policy's one (failedLoginThrottleOf; AuthenticationModule provides it), shared with the registry token endpoint.
  */
-export function requireApiAuthentication(fastify: FastifyInstance, policy: AccessPolicy): void {
+export function requireApiAuthentication(fastify: FastifyInstance, policy: AccessPolicy, throttle: FailedLoginThrottle = failedLoginThrottleOf(policy)): void {
   const authenticator = new ApiAuthenticator(policy);
-  const throttle = new FailedLoginThrottle(policy.failedLogins);
   const send = (reply: FastifyReply, error: ApiError) => reply.code(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
   fastify.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0]!;

@@ -1,4 +1,5 @@
-import { FailedLoginThrottle } from './failed-login-throttle';
+import { parseAccessPolicy } from '@app/config';
+import { FailedLoginThrottle, failedLoginThrottleOf } from './failed-login-throttle';
 
 describe('FailedLoginThrottle', () => {
   it('allows `burst` failures per address and user, then one per interval', () => {
@@ -28,5 +29,16 @@ describe('FailedLoginThrottle', () => {
     const throttle = new FailedLoginThrottle({ burst: 0, intervalSeconds: 10 });
     for (let i = 0; i < 100; i++) throttle.recordFailure('a', 'b');
     expect(throttle.retryAfterSeconds('a', 'b')).toBe(0);
+  });
+});
+
+describe('failedLoginThrottleOf', () => {
+  it('gives every caller of one policy the same throttle (API and token endpoint count together), another policy its own', () => {
+    const policy = parseAccessPolicy('failedLogins: {burst: 1}');
+    const api = failedLoginThrottleOf(policy);
+    expect(failedLoginThrottleOf(policy)).toBe(api);
+    api.recordFailure('10.0.0.1', 'alice');
+    expect(failedLoginThrottleOf(policy).retryAfterSeconds('10.0.0.1', 'alice')).toBe(10);
+    expect(failedLoginThrottleOf(parseAccessPolicy('failedLogins: {burst: 1}')).retryAfterSeconds('10.0.0.1', 'alice')).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { FailedLoginLimit } from '@app/config';
+import type { AccessPolicy, FailedLoginLimit } from '@app/config';
 
 /** Clients remembered at most; the oldest is forgotten first (a flood of addresses cannot grow memory). */
 const MAX_CLIENTS = 10000;
@@ -10,7 +10,8 @@ const MAX_CLIENTS = 10000;
  * guess cannot be told from a wrong one and a guess costs no slow hash. Keyed by the pair, not the
  * address alone, so clients behind one proxy do not throttle each other's users, and not the user
  * alone, so anyone cannot lock a user out. Per replica, in memory: N replicas allow N times the
- * guesses, still a rate instead of none.
+ * guesses, still a rate instead of none. One per policy in a process (failedLoginThrottleOf), so
+ * the API and the registry token endpoint count the same failures.
  */
 export class FailedLoginThrottle {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -49,4 +50,20 @@ export class FailedLoginThrottle {
     }
     return tokens;
   }
+}
+
+const throttles = new WeakMap<AccessPolicy, FailedLoginThrottle>();
+
+/**
+ * The one throttle of `policy` in this process: API authentication and the registry token
+ * endpoint both check and feed it, so failures at either throttle both (two throttles would give
+ * a guesser twice the tries, and admit at one place a pair throttled at the other).
+ */
+export function failedLoginThrottleOf(policy: AccessPolicy): FailedLoginThrottle {
+  let throttle = throttles.get(policy);
+  if (!throttle) {
+    throttle = new FailedLoginThrottle(policy.failedLogins);
+    throttles.set(policy, throttle);
+  }
+  return throttle;
 }

@@ -66,10 +66,6 @@ export class RegistryTokenIssuer {
     this.passwords = new PasswordAuthenticator(policy.users);
   }
 
-  get failedLogins(): AccessPolicy['failedLogins'] {
-    return this.policy.failedLogins;
-  }
-
   get service(): string {
     return this.config.service;
   }

@@ -21,11 +21,11 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
  */
 @Controller('registry')
 export class RegistryTokenController {
-  private readonly throttle: FailedLoginThrottle | null;
-
-  constructor(@Inject(RegistryTokenIssuer) private readonly issuer: RegistryTokenIssuer | null) {
-    this.throttle = issuer ? new FailedLoginThrottle(issuer.failedLogins) : null;
-  }
+  /** The policy's one throttle (AuthenticationModule), which API authentication counts in too. */
+  constructor(
+    @Inject(RegistryTokenIssuer) private readonly issuer: RegistryTokenIssuer | null,
+    @Inject(FailedLoginThrottle) private readonly throttle: FailedLoginThrottle | null,
+  ) {}
 
   @Get('token')
   token(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
@@ -57,8 +57,9 @@ export class RegistryTokenController {
 
   /**
    * `oauth`: the answer also names the granted `scope` (OAuth2's access token response). Wrong
-   * credentials are throttled per client address and user name: 429 TOOMANYREQUESTS (distribution's
-   * errcode) with Retry-After, checked before the password so a throttled guess learns nothing.
+   * credentials are throttled per client address and user name, failures at the API included: 429
+   * TOOMANYREQUESTS (distribution's errcode) with Retry-After, checked before the password so a
+   * throttled guess learns nothing.
    */
   private async answer(address: string, reply: FastifyReply, service: string | null, scopeParams: string[], oauth: boolean, authorization: string | undefined): Promise<FastifyReply> {
     void reply.header('cache-control', 'no-store');
