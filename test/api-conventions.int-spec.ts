@@ -323,6 +323,7 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(await names('n>1,n<11')).toEqual(['n10', 'n2']);
     const bad = await call('GET', `${url}?labelSelector=${encodeURIComponent('n>x')}`);
     expect([bad.status, bad.body.reason]).toEqual([400, 'BadRequest']);
+    expect(bad.body.message).toBe(`unable to parse requirement: values[0]: Invalid value: "x": for 'Gt', 'Lt' operators, the value must be an integer`);
     const rv = (await call('GET', url)).body.metadata.resourceVersion;
     const w = watchEvents(`${url}?watch=1&resourceVersion=${rv}&labelSelector=${encodeURIComponent('n>5')}`);
     expect((await call('POST', url, { metadata: { name: 'n7', labels: { n: '7' } } })).status).toBe(201);

@@ -35,6 +35,10 @@ describe('parseFieldSelector', () => {
     expect(() => parseFieldSelector('spec.x=y,zzz', supported)).toThrow("invalid selector: 'spec.x=y,zzz'; can't understand 'zzz'");
     expect(() => parseFieldSelector('spec.z=y,spec.a=b', supported)).toThrow('"spec.a" is not a known field selector');
   });
+  it('takes the terms in Go string order (UTF-8 bytes): U+FFFF comes before U+1F600', () => {
+    expect(() => parseFieldSelector('a=b,\u{1F600},\uFFFF', supported)).toThrow("invalid selector: 'a=b,\u{1F600},\uFFFF'; can't understand '\uFFFF'");
+    expect(() => parseFieldSelector('\u{1F600}=x,\uFFFF=y', supported)).toThrow('"\uFFFF" is not a known field selector');
+  });
   it('matches', () => {
     const sel = parseFieldSelector('metadata.name=a', supported);
     expect(matchesFields(sel, { 'metadata.name': 'a' })).toBe(true);

@@ -75,7 +75,8 @@ function unescapeValue(raw: string): string {
 export function parseFieldSelectorSyntax(selector: string | undefined): FieldSelector {
   if (!selector) return [];
   const out: FieldSelector = [];
-  for (const part of splitTerms(selector).sort()) {
+  // Go sorts the terms by their UTF-8 bytes (JavaScript's default sort is by UTF-16 code units).
+  for (const part of splitTerms(selector).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
     if (part === '') continue;
     const term = splitTerm(part);
     if (!term) throw ApiError.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);

@@ -25,6 +25,16 @@ describe('imageTagView', () => {
     expect(view.image).toBeNull();
   });
 
+  it("carries the stream's whole metadata, managedFields included (upstream newITag)", () => {
+    const managedFields = [{ manager: 'kubectl', operation: 'Update', apiVersion: 'image.openshift.io/v1', time: '2025-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }];
+    const owned = { ...stream, metadata: { ...stream.metadata, managedFields } as ImageStream['metadata'] };
+    const view = imageTagView({ stream: owned, tag: 'spec', history: [], repository: '' }, false)!;
+    expect(view.metadata).toEqual({ ...stream.metadata, managedFields, name: 'ruby:spec' });
+    // A copy: changing the view leaves the stream as it was.
+    (view.metadata as { managedFields: unknown[] }).managedFields.pop();
+    expect((owned.metadata as { managedFields: unknown[] }).managedFields).toHaveLength(1);
+  });
+
   it('is null when the tag is in neither spec nor status, unless empty views are allowed', () => {
     expect(imageTagView({ stream, tag: 'none', history: [], repository: '' }, false)).toBeNull();
     expect(imageTagView({ stream, tag: 'none', history: [], repository: '' }, true)).toMatchObject({ spec: null, status: null, image: null });
@@ -39,7 +49,8 @@ describe('imageTagView', () => {
 });
 
 describe('ImageTag validation', () => {
-  const base = (): ImageTag => imageTagView({ stream, tag: 'spec', history, repository: '' }, true)!;
+  const owned: ImageStream = { ...stream, metadata: { ...stream.metadata, managedFields: [{ manager: 'kubectl', operation: 'Update' }] } as ImageStream['metadata'] };
+  const base = (): ImageTag => imageTagView({ stream: owned, tag: 'spec', history, repository: '' }, true)!;
   it.each<[string, (t: ImageTag) => void, string[]]>([
     ['a valid spec', () => undefined, []],
     ['no spec', (t) => (t.spec = null), ['spec']],
@@ -57,6 +68,9 @@ describe('ImageTag validation', () => {
     ['metadata', (t) => (t.metadata.annotations = { x: 'y' }), ['metadata']],
     ['status', (t) => (t.status = null), ['status']],
     ['generation and creationTimestamp (ignored)', (t) => Object.assign(t.metadata, { generation: 99, creationTimestamp: '2000-01-01T00:00:00Z' }), []],
+    // The stream's ownership shows on the view; a request's is the field manager's business, not a metadata change.
+    ['managedFields', (t) => Object.assign(t.metadata, { managedFields: [{ manager: 'other', operation: 'Update' }] }), []],
+    ['managedFields away', (t) => delete (t.metadata as { managedFields?: unknown }).managedFields, []],
   ])('update: changing %s', (_name, mutate, fields) => {
     const old = base();
     const next = structuredClone(old);

@@ -20,10 +20,12 @@ export function validateViewMeta(meta: ObjectMeta): FieldError[] {
   return errors;
 }
 
-/** The stream's metadata under a view's name; field ownership stays the stream's own (not served on views). */
+/**
+ * The stream's whole metadata under a view's name, managedFields included (openshift-apiserver
+ * newITag: `ObjectMeta: imageStream.ObjectMeta`, then the name).
+ */
 export function viewMetaOf(stream: ObjectMeta, name: string): ObjectMeta {
-  const { managedFields: _owned, ...meta } = structuredClone(stream) as ObjectMeta & { managedFields?: unknown };
-  return { ...meta, name };
+  return { ...structuredClone(stream), name };
 }
 
 /**
@@ -48,10 +50,15 @@ export function sameMap(a: Record<string, string> | null | undefined, b: Record<
   return jsonEqual(norm(a), norm(b));
 }
 
-/** Metadata equality ignoring the given keys and treating empty maps as absent. */
+/**
+ * Metadata equality ignoring the given keys and treating empty maps as absent. managedFields are
+ * never compared: a view shows the stream's (ImageTag), but ownership is the field manager's to
+ * record, not a request's to change (normalizeUpdateMeta drops what a request sends).
+ */
 export function sameMeta(a: ObjectMeta, b: ObjectMeta, ignore: (keyof ObjectMeta)[] = []): boolean {
   const strip = (m: ObjectMeta) => {
     const out: Record<string, unknown> = { ...m };
+    delete out['managedFields'];
     for (const k of ignore) delete out[k];
     for (const k of ['labels', 'annotations'] as const) {
       const v = out[k] as Record<string, string> | undefined;
