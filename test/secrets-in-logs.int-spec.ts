@@ -26,7 +26,8 @@ class QuotingRegistry {
         res.writeHead(401, { 'www-authenticate': 'Basic realm="r"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
         return;
       }
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `storage down for ${auth}` }] }));
+      // A 4xx: a client quotes the errcode message of those (a 5xx's body is not read, as distribution's client does).
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `storage down for ${auth}` }] }));
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;

@@ -1,6 +1,7 @@
 export * from './media-types';
 export * from './digest';
 export * from './registry-errors';
+export * from './registry-errcode';
 export * from './manifest-errors';
 export * from './manifest.types';
 export * from './parse-manifest';

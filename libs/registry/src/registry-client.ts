@@ -14,8 +14,11 @@ import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body
 import { isRecord } from './json-shape';
 import { MANIFEST_ACCEPT, normalizeMediaType } from './media-types';
 import { type BasicCredentials, RegistryAuthenticator } from './registry-auth';
+import { registryErrorAnswer } from './registry-errcode';
 import {
+  NotV2RegistryError,
   RegistryAuthError,
+  RegistryError,
   RegistryNotFoundError,
   RegistryProtocolError,
   RegistryUnavailableError,
@@ -233,6 +236,38 @@ export class RegistryClient {
     return names.slice(0, list.max);
   }
 
+  private pinged: Promise<void> | undefined;
+
+  /**
+   * `GET /v2/` once per client, as library-go's registryclient pings a registry before its first
+   * request there: an endpoint that answers without Docker-Distribution-API-Version with a status
+   * other than 2xx, 401 or 403 is not a v2 registry (NotV2RegistryError). The outcome, a failure
+   * too, is kept for the client's lifetime (library-go caches it per context).
+   */
+  ping(): Promise<void> {
+    this.pinged ??= this.pingOnce();
+    return this.pinged;
+  }
+
+  private async pingOnce(): Promise<void> {
+    const req: ExchangeRequest = { method: 'GET', scope: '', path: '/v2/', maxBytes: 0, what: 'ping', subject: 'catalog' };
+    let url = new URL(`${this.pathPrefix}/v2/`, this.baseUrl);
+    let res = await this.send(req, url, undefined);
+    // Go's http.Client follows redirects.
+    for (let hops = 0; isRedirect(res.statusCode) && hops < MAX_REDIRECTS; hops++) {
+      const location = firstHeader(res.headers['location']);
+      if (!location) break;
+      await readErrorBody(res.body);
+      url = new URL(location, url);
+      res = await this.send(req, url, undefined);
+    }
+    await readErrorBody(res.body);
+    if (firstHeader(res.headers['docker-distribution-api-version'])?.trim()) return;
+    const status = res.statusCode;
+    if ((status >= 200 && status < 300) || status === 401 || status === 403) return;
+    throw new NotV2RegistryError(`${this.baseUrl}${this.pathPrefix}`, res.statusText ? `${status} ${res.statusText}` : `${status}`);
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
     await this.agent?.close();
@@ -255,6 +290,8 @@ export class RegistryClient {
       if (err instanceof Error) {
         err.message = this.auth.redact(err.message);
         if (err.stack) err.stack = this.auth.redact(err.stack);
+        // The errcode text imports quote (`<ref>: <text>`) may echo them too.
+        if (err instanceof RegistryError && err.answer) err.answer.text = this.auth.redact(err.answer.text);
       }
       throw err;
     }
@@ -328,12 +365,20 @@ export class RegistryClient {
 
 interface ErrorResponse {
   statusCode: number;
+  statusText?: string;
   headers: IncomingHttpHeaders;
   body: Parameters<typeof readErrorBody>[0];
 }
 
 async function errorForStatus(what: string, subject: RegistrySubject, res: ErrorResponse): Promise<Error> {
-  const detail = registryErrorDetail(await readErrorBody(res.body));
+  const body = await readErrorBody(res.body);
+  const err = errorForBody(what, subject, res, body);
+  err.answer = { ...registryErrorAnswer(res.statusCode, res.statusText, res.headers['www-authenticate'], body), subject };
+  return err;
+}
+
+function errorForBody(what: string, subject: RegistrySubject, res: ErrorResponse, body: Buffer): RegistryError {
+  const detail = registryErrorDetail(body);
   const status = res.statusCode;
   const suffix =
     detail.code || detail.message ? `: ${[detail.code, detail.message].filter(Boolean).join(' ')}` : '';

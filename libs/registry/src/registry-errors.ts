@@ -1,9 +1,13 @@
+import type { RegistryErrorAnswer } from './registry-errcode';
+
 /**
  * Error taxonomy of everything in @app/registry. Callers (import worker, webhook ingest) only need
  * `retryable` to choose between "retry with backoff" and "record a permanent failure".
  */
 export abstract class RegistryError extends Error {
   abstract readonly retryable: boolean;
+  /** The registry's error answer as distribution's client reads it, when the error is one. */
+  answer?: RegistryErrorAnswer;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -74,4 +78,21 @@ export class RegistryCertificateError extends RegistryError {
 /** A repository name, tag or digest the caller passed is not valid v2 syntax. Permanent. */
 export class InvalidReferenceError extends RegistryError {
   readonly retryable = false;
+}
+
+/**
+ * The endpoint answered `GET /v2/` without Docker-Distribution-API-Version and with a status a
+ * registry does not give (library-go registryclient ping, ErrNotV2Registry). Permanent.
+ */
+export class NotV2RegistryError extends RegistryError {
+  readonly retryable = false;
+
+  constructor(
+    /** The registry URL pinged (`http://host:port`). */
+    readonly registry: string,
+    /** The status line (`404 Not Found`). */
+    readonly status: string,
+  ) {
+    super(`endpoint "${registry}" does not support v2 API (got ${status})`);
+  }
 }

@@ -60,6 +60,17 @@ describe('importFailure', () => {
     expect(importFailure(ref, err)).toMatchObject({ metadata: {}, status: 'Failure', ...expected });
   });
 
+  const answered = <E extends RegistryNotFoundError | RegistryAuthError | RegistryUnavailableError>(err: E, answer: E['answer']) => Object.assign(err, { answer });
+  it.each<[string, unknown, Record<string, unknown>]>([
+    ['403 DENIED', answered(new RegistryAuthError('denied', 403), { statusCode: 403, subject: 'manifest', codes: ['DENIED'], text: 'denied' }), { reason: 'InternalError', code: 500, message: `Internal error occurred: ${ref}: denied` }],
+    ['404 NAME_UNKNOWN', answered(new RegistryNotFoundError('x', 'NAME_UNKNOWN', 'manifest'), { statusCode: 404, subject: 'manifest', codes: ['NAME_UNKNOWN'], text: 'name unknown: n' }), { reason: 'InternalError', message: `Internal error occurred: ${ref}: name unknown: n` }],
+    ['404 NAME_UNKNOWN listing tags', answered(new RegistryNotFoundError('x', 'NAME_UNKNOWN', 'tags'), { statusCode: 404, subject: 'tags', codes: ['NAME_UNKNOWN'], text: 'name unknown' }), { reason: 'NotFound', code: 404 }],
+    ['403 UNAUTHORIZED', answered(new RegistryAuthError('x', 403), { statusCode: 403, subject: 'manifest', codes: ['UNAUTHORIZED'], text: 'unauthorized' }), { reason: 'Unauthorized', code: 401 }],
+    ['429', answered(new RegistryUnavailableError('x', 429), { statusCode: 429, subject: 'manifest', codes: ['TOOMANYREQUESTS'], text: 'toomanyrequests: slow' }), { reason: 'InternalError', message: `Internal error occurred: ${ref}: toomanyrequests: slow` }],
+  ])('by the registry\'s error code, not its HTTP status: %s', (_what, err, expected) => {
+    expect(importFailure(ref, err)).toMatchObject(expected);
+  });
+
   it('InternalError has the shape of apimachinery NewInternalError (details.causes[{message}], no cause reason)', () => {
     expect(importFailure(ref, new Error('boom'))).toEqual({
       metadata: {},

@@ -1,4 +1,4 @@
-import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryNotFoundError } from '@app/registry';
+import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryError, RegistryNotFoundError } from '@app/registry';
 import { exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { TagEventCondition } from '../imagestream/imagestream.types';
 import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
@@ -15,11 +15,37 @@ export class ImportTimeoutError extends Error {
   }
 }
 
+/** An error upstream's importer reports as it is (NewInternalError), without the reference before it. */
+export class UnprefixedImportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnprefixedImportError';
+  }
+}
+
 /**
- * The per-image Status of a failed import, with the reasons and messages of openshift's importer:
- * NotFound (`dockerimage.image.openshift.io "<ref>" not found`), Unauthorized (`you may not have
- * access to the container image "<ref>"`), Invalid for unusable names, InternalError otherwise
- * (with the error as its one cause, as apimachinery's NewInternalError).
+ * A repository import of a registry alone (`127.0.0.1:5000`): upstream's retriever cannot name the
+ * empty repository (reference.WithName: invalid reference format) and formatPingError makes that
+ * a field error, answered as NewInvalid(image.Kind(""), "repository", ...).
+ */
+export function unnamedRepositoryFailure(): ImportResultStatus {
+  const cause = 'Invalid value: "": the provided repository name is not valid';
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `.${GROUP} "repository" is invalid: from.name: ${cause}`,
+    reason: 'Invalid',
+    details: { name: 'repository', group: GROUP, causes: [{ reason: 'FieldValueInvalid', message: cause, field: 'from.name' }] },
+    code: 422,
+  };
+}
+
+/**
+ * The per-image Status of a failed import, with the reasons and messages of openshift's importer
+ * (formatRepositoryError): NotFound (`dockerimage.image.openshift.io "<ref>" not found`) for
+ * MANIFEST_UNKNOWN, Unauthorized (`you may not have access to the container image "<ref>"`) for
+ * UNAUTHORIZED or missing credentials, Invalid for unusable names, InternalError otherwise (with
+ * the error as its one cause, as apimachinery's NewInternalError).
  */
 export function importFailure(ref: string, err: unknown): ImportResultStatus {
   if (err instanceof ListEntryImportError) {
@@ -35,20 +61,33 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
     ...(details ? { details } : {}),
     code,
   });
-  if (err instanceof RegistryNotFoundError && err.subject !== 'blob') {
-    return failure(404, 'NotFound', `dockerimage.${GROUP} "${ref}" not found`, { name: ref, group: GROUP, kind: 'dockerimage' });
+  const notFound = () => failure(404, 'NotFound', `dockerimage.${GROUP} "${ref}" not found`, { name: ref, group: GROUP, kind: 'dockerimage' });
+  const unauthorized = () => failure(401, 'Unauthorized', `you may not have access to the container image "${ref}"`);
+  // apimachinery NewInternalError over the importer's "<ref>: <error>" (formatRepositoryError).
+  const internal = (what: string, prefixed = true) => {
+    const message = prefixed ? `${ref}: ${what}` : what;
+    return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+  };
+  if (err instanceof UnprefixedImportError) return internal(err.message, false);
+  const answer = err instanceof RegistryError ? err.answer : undefined;
+  if (answer) {
+    // The registry's error codes decide, as upstream's isDockerError: a missing manifest (a missing
+    // repository when listing tags) is NotFound, UNAUTHORIZED is Unauthorized, anything else
+    // (DENIED, TOOMANYREQUESTS, NAME_UNKNOWN for a manifest, 5xx...) an InternalError with the
+    // text distribution's client gives it. A missing blob (the config) is distribution's ErrBlobUnknown.
+    if (answer.subject === 'blob' && answer.statusCode === 404) return internal('unknown blob');
+    if (answer.codes.includes(answer.subject === 'tags' ? 'NAME_UNKNOWN' : 'MANIFEST_UNKNOWN')) return notFound();
+    if (answer.codes.includes('UNAUTHORIZED')) return unauthorized();
+    return internal(answer.text);
   }
-  if (err instanceof RegistryAuthError) {
-    return failure(401, 'Unauthorized', `you may not have access to the container image "${ref}"`);
-  }
+  if (err instanceof RegistryNotFoundError && err.subject !== 'blob') return notFound();
+  // Refused before any registry answer was read: no credentials for a Basic challenge, an unusable
+  // challenge or token (upstream: "no basic auth credentials" and the auth handlers' failures).
+  if (err instanceof RegistryAuthError) return unauthorized();
   if (err instanceof InvalidReferenceError) {
     return failure(422, 'Invalid', `dockerimage.${GROUP} "${ref}" is invalid: ${err.message}`, { name: ref, group: GROUP, kind: 'dockerimage' });
   }
-  // apimachinery NewInternalError over the importer's "<ref>: <error>" (formatRepositoryError). A
-  // missing blob (the config) is not a missing image: distribution's client calls it "unknown blob".
-  const what = err instanceof RegistryNotFoundError ? 'unknown blob' : err instanceof Error ? err.message : String(err);
-  const message = `${ref}: ${what}`;
-  return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+  return internal(err instanceof RegistryNotFoundError ? 'unknown blob' : err instanceof Error ? err.message : String(err));
 }
 
 /**

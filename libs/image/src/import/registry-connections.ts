@@ -36,16 +36,23 @@ export class RegistryConnections {
     return client;
   }
 
-  /** Runs `fn` against `host`, falling back from HTTPS to HTTP for insecure imports that cannot connect. */
+  /**
+   * Runs `fn` against `host` once the registry answered its ping (upstream's registryclient pings
+   * before the first request), falling back from HTTPS to HTTP for insecure imports that cannot connect.
+   */
   async with<T>(host: string, insecure: boolean, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
+    const pinged = async (client: RegistryClient) => {
+      await client.ping();
+      return fn(client);
+    };
     const configured = this.configured(host);
-    if (configured) return fn(this.client(configured.url, insecure, configured.credentials));
+    if (configured) return pinged(this.client(configured.url, insecure, configured.credentials));
     try {
-      return await fn(this.client(`https://${host}`, insecure));
+      return await pinged(this.client(`https://${host}`, insecure));
     } catch (err) {
       // Only a transport failure (no HTTP status) says "this host does not speak TLS here".
       if (!insecure || !(err instanceof RegistryUnavailableError) || err.status !== undefined) throw err;
-      return fn(this.client(`http://${host}`, false));
+      return pinged(this.client(`http://${host}`, false));
     }
   }
 

@@ -8,12 +8,12 @@ import {
   type PlatformPreference,
   serverPlatform,
 } from '@app/registry';
-import { parseDockerImageReference } from '../reference/docker-reference';
+import { exactReference, parseDockerImageReference } from '../reference/docker-reference';
 import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
 import type { ImportConfig } from './import-config';
-import { importFailure, ImportTimeoutError, successResult } from './import-status';
+import { importFailure, ImportTimeoutError, successResult, unnamedRepositoryFailure, UnprefixedImportError } from './import-status';
 import { importTargetOf, normalizedReference } from './import-target';
 import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';
 import { RegistryConnections } from './registry-connections';
@@ -50,12 +50,13 @@ function asImage(parsed: ParsedImage): Image {
 
 /**
  * Where an image is looked up: the tag it is found under (`latest` when the reference names
- * none; none for a digest) and the reference as errors name it (with that defaulted tag).
+ * none; none for a digest) and the reference as errors name it (with that defaulted tag; a digest
+ * without the tag written beside it, as upstream's importer clears it on its digest path).
  */
 function sourceOf(name: string): { tag?: string; shown: string } {
   try {
     const ref = parseDockerImageReference(name);
-    if (ref.id) return { shown: normalizedReference(name) };
+    if (ref.id) return { shown: normalizedReference(exactReference({ ...ref, tag: '' })) };
     return ref.tag ? { tag: ref.tag, shown: normalizedReference(name) } : { tag: 'latest', shown: normalizedReference(`${name}:latest`) };
   } catch {
     return { shown: name };
@@ -172,6 +173,8 @@ export class RemoteImporter {
   }
 
   private async fetch(connections: RegistryConnections, f: Fetch): Promise<{ image: Image; manifests: Image[] }> {
+    // A registry alone names no repository: upstream's importer fails to parse its (empty) Exact().
+    if (!parseDockerImageReference(f.name).name) throw new UnprefixedImportError('unable to parse docker reference : invalid reference format');
     const target = importTargetOf(f.name, f.tag);
     const imported = await connections.with(target.host, f.insecure, (client) =>
       importImage(client, target.repository, target.reference, {
@@ -199,6 +202,7 @@ export class RemoteImporter {
   ): Promise<RepositoryImportStatus> {
     const insecure = this.insecure(policy);
     const target = importTargetOf(name);
+    if (!target.repository) return { status: unnamedRepositoryFailure() };
     let tags: string[];
     try {
       tags = await connections.with(target.host, insecure, (c) => c.listTags(target.repository, maxListedTags));

@@ -9,6 +9,13 @@ describe('parseDockerImageReference', () => {
     [`quay.io/org/app@${d}`, { registry: 'quay.io', namespace: 'org', name: 'app', tag: '', id: d }],
     ['reg:5000/a/b/c:t', { registry: 'reg:5000', namespace: 'a', name: 'b/c', tag: 't', id: '' }],
     ['localhost/app:1', { registry: 'localhost', namespace: '', name: 'app', tag: '1', id: '' }],
+    // library-go isRegistryOnly: one segment with a `.` or a `localhost` prefix is a registry, `:x` its port.
+    ['localhost:5000', { registry: 'localhost:5000', namespace: '', name: '', tag: '', id: '' }],
+    ['127.0.0.1:18111', { registry: '127.0.0.1:18111', namespace: '', name: '', tag: '', id: '' }],
+    ['quay.io', { registry: 'quay.io', namespace: '', name: '', tag: '', id: '' }],
+    ['localhostx', { registry: 'localhostx', namespace: '', name: '', tag: '', id: '' }],
+    [`quay.io@${d}`, { registry: `quay.io@${d}`, namespace: '', name: '', tag: '', id: d }],
+    ['app:5000', { registry: '', namespace: '', name: 'app', tag: '5000', id: '' }],
   ])('%s', (spec, expected) => {
     expect(parseDockerImageReference(spec)).toEqual(expected);
   });
@@ -37,6 +44,8 @@ describe('parseDockerImageReference', () => {
     // library-go TestDockerImageReferenceString: an id that is not a digest prints as a tag.
     expect(exactReference({ registry: '', namespace: '', name: 'foo', tag: '', id: 'a'.repeat(64) })).toBe(`foo:${'a'.repeat(64)}`);
     expect(exactReference({ registry: 'r', namespace: 'n', name: 'x', tag: 't', id: '10' })).toBe('r/n/x:10');
+    // library-go Exact: nothing without a name (a registry-only reference).
+    expect(exactReference(parseDockerImageReference('localhost:5000'))).toBe('');
   });
 
   it('matches image ids by prefix', () => {

@@ -58,6 +58,12 @@ export function parseDockerImageReference(spec: string): DockerImageReference {
     const why = validateDigest(id);
     if (why) throw new ReferenceError(why);
   }
+  // One segment that looks like a host (a `.`, or a `localhost` prefix) is a registry alone, its
+  // `:x` a port rather than a tag (library-go reference.Parse isRegistryOnly): `localhost:5000`,
+  // `quay.io`, `127.0.0.1:5000`. The registry keeps the rest as written; only a digest is an ID.
+  if (!repo.includes('/') && (repo.includes('.') || repo.startsWith('localhost'))) {
+    return { registry: `${repo}${tag ? `:${tag}` : ''}${id ? `@${id}` : ''}`, namespace: '', name: '', tag: '', id };
+  }
   let segments = repo.split('/');
   let registry = '';
   const first = segments[0]!;
@@ -82,9 +88,11 @@ export function parseDockerImageReferenceOrNull(spec: string): DockerImageRefere
 /**
  * Prints only what is set: [registry/][namespace/]name[:tag|@id]. An id wins over the tag; one
  * that is not a digest (an image named otherwise) is printed as a tag, `name:<id>`, as
- * library-go's NameString does for v1 registry ids.
+ * library-go's NameString does for v1 registry ids. Without a name (a registry-only reference)
+ * it is empty, as library-go's Exact.
  */
 export function exactReference(ref: DockerImageReference): string {
+  if (!ref.name) return '';
   let out = '';
   if (ref.registry) out += `${ref.registry}/`;
   if (ref.namespace) out += `${ref.namespace}/`;
