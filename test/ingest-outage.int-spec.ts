@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect } from 'node:net';
 import { call, createTestDatabase, testConfig } from '@app/testing';
 import { bootstrapApi, type ApiServer } from '../apps/api/src/bootstrap';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
+import { CuttableProxy } from './support/cuttable-proxy';
 import { envelope, fastIngest, postEnvelope, registryEvent, waitFor } from './ingest-harness';
 import { freeLoopbackPort } from './support/free-port';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
@@ -39,37 +40,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-}
-
-/** A TCP proxy in front of Postgres that a test can cut (new connections refused, open ones reset). */
-class CuttableProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    readonly port: number,
-    private readonly target: number,
-  ) {}
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server!;
-    this.server = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
 }
 
 describeOutage(`outages${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {

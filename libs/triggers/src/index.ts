@@ -18,3 +18,4 @@ export * from './trigger.types';
 export * from './triggers-api.module';
 export * from './trigger-relay';
 export * from './triggers-worker.module';
+export { UNRESOLVED_WARNING } from './admission/image-policy-admission';

@@ -14,6 +14,8 @@ export const IGNORE_RULES_ANNOTATION = 'alpha.image.policy.openshift.io/ignore-r
 /** Name of the default execution rule, as a namespace's ignore-rules names it. */
 const EXECUTION_DENIED_RULE = 'execution-denied';
 const PROHIBITED = 'this image is prohibited by policy';
+/** The webhook's warning (kubectl prints it) when the image store could not be read. */
+export const UNRESOLVED_WARNING = 'image policy: image references were not resolved or checked: the image store is unavailable';
 
 // Init containers first, as upstream visits (and reports) them.
 const containerLists = ['initContainers', 'containers'] as const;
@@ -82,11 +84,31 @@ export class ImagePolicyAdmission {
     if ((operation !== 'CREATE' && operation !== 'UPDATE') || subResource !== '' || object === null) return { allowed: true };
     const location = podSpecLocation(group, resource);
     if (location === null || controlledByOwner(object)) return { allowed: true };
-    const path = location.split('.');
     const admitted = withMetadata(structuredClone(object));
     // The object's namespace may be unset on create; the request's is the one that counts.
     admitted.metadata.namespace = request.namespace;
     const old = operation === 'UPDATE' && request.oldObject !== null ? withMetadata(request.oldObject) : null;
+    try {
+      return await this.admit(request, object, admitted, old, location);
+    } catch (e) {
+      // Upstream's default policy only attempts resolution (resolveImages: Attempt) and its rules
+      // skip what did not resolve: a lookup that fails lets the object through unchanged, rather
+      // than failing every pod of the cluster (the webhook's failurePolicy) while Postgres is away.
+      if (e instanceof ApiError && e.code === 503) return { allowed: true, warnings: [UNRESOLVED_WARNING] };
+      throw e;
+    }
+  }
+
+  private async admit(
+    request: AdmissionRequest,
+    object: Record<string, unknown>,
+    admitted: Workload,
+    old: Workload | null,
+    location: string,
+  ): Promise<Omit<AdmissionResponse, 'uid'>> {
+    const { operation } = request;
+    const { group, resource } = request.resource;
+    const path = location.split('.');
     if (!(operation === 'UPDATE' && immutablePodTemplate(group, resource))) {
       await this.localNames.resolve(this.db, admitted, old, location);
     }
