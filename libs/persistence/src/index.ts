@@ -5,6 +5,7 @@ export * from './latest-version-reader';
 export * from './resource-version';
 export * from './store/generic-store';
 export * from './store/list-continuation';
+export * from './store/list-snapshot';
 export * from './store/resource-handler';
 export * from './store/table-storage';
 export * from './data-source';

@@ -58,13 +58,11 @@ export class ImageTagHandler implements ResourceHandler {
 
   /** Every spec or status tag of every stream in scope, by stream then tag, paged (listStreamTagViews); `image` is null. */
   async list(options: ListOptions): Promise<ListResult<ImageTag>> {
-    if (options.exactResourceVersion !== undefined) {
-      return listStreamTagViewsAt(this.tags.streams, options, (stream) => {
-        const status = new Map((stream.status?.tags ?? []).map((t) => [t.tag, t]));
-        return this.itemsOf(stream, status);
-      });
-    }
-    return listStreamTagViews(this.db, this.tags.streams.storage, options, {
+    // A stream with its status filled in (as it was at a version): its views.
+    const itemsFrom = (stream: ImageStream): ImageTag[] => this.itemsOf(stream, new Map((stream.status?.tags ?? []).map((t) => [t.tag, t])));
+    if (options.exactResourceVersion !== undefined) return listStreamTagViewsAt(this.tags.streams, options, itemsFrom);
+    return listStreamTagViews(this.db, this.tags.streams, options, {
+      itemsFrom,
       itemsOf: async (tx, streams) => {
         const statuses = await this.history.statusOf(tx, streams.map((s) => s.metadata.uid!));
         return streams.map((stream) => this.itemsOf(stream, new Map((statuses.get(stream.metadata.uid!) ?? []).map((t) => [t.tag, t]))));

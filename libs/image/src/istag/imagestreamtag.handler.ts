@@ -116,20 +116,20 @@ export class ImageStreamTagHandler implements ResourceHandler {
    * loaded: `image` carries the digest and pull spec.
    */
   async list(options: ListOptions): Promise<ListResult<ImageStreamTag>> {
-    if (options.exactResourceVersion !== undefined) {
-      return listStreamTagViewsAt(this.tags.streams, options, (stream) =>
-        (stream.status?.tags ?? [])
-          .map((st) => ({ st, tag: st.tag }))
-          .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
-          .flatMap(({ st, tag }) => {
-            const view = imageStreamTagView({ stream, tag, event: st.items?.[0], conditions: st.conditions, repository: this.tags.repository(stream) }, false);
-            if (!view) return [];
-            const { kind: _k, apiVersion: _a, ...item } = view;
-            return [item];
-          }),
-      );
-    }
-    return listStreamTagViews(this.db, this.tags.streams.storage, options, {
+    // A stream with its status filled in (as it was at a version): its views.
+    const itemsFrom = (stream: ImageStream): ImageStreamTag[] =>
+      (stream.status?.tags ?? [])
+        .map((st) => ({ st, tag: st.tag }))
+        .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+        .flatMap(({ st, tag }) => {
+          const view = imageStreamTagView({ stream, tag, event: st.items?.[0], conditions: st.conditions, repository: this.tags.repository(stream) }, false);
+          if (!view) return [];
+          const { kind: _k, apiVersion: _a, ...item } = view;
+          return [item];
+        });
+    if (options.exactResourceVersion !== undefined) return listStreamTagViewsAt(this.tags.streams, options, itemsFrom);
+    return listStreamTagViews(this.db, this.tags.streams, options, {
+      itemsFrom,
       itemsOf: async (tx, streams) => {
         const uids = streams.map((s) => s.metadata.uid!);
         const [tops, conditions] = await Promise.all([this.tags.queries.topEventsOf(tx, uids), this.tags.queries.conditionsOfStreams(tx, uids)]);

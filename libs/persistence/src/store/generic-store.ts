@@ -13,8 +13,6 @@ import {
   type DeleteOptions,
   type DeletionPropagation,
   encodeContinue,
-  matchesFields,
-  matchesLabels,
   type FieldError,
   fieldErr,
   jsonEqual,
@@ -51,7 +49,7 @@ import { allocateResourceVersion } from '../resource-version';
 import { finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
 import { resumeList } from './list-continuation';
 import type { ResourceHandler } from './resource-handler';
-import { objectKey, statesAt } from './states-at-version';
+import { ListSnapshot } from './list-snapshot';
 import type { TableStorage } from './table-storage';
 
 /** Kind-specific persistence side effects that run inside the write transaction. */
@@ -221,123 +219,105 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   async list(options: ListOptions): Promise<ListResult<T>> {
     return this.db.transaction(
       async (tx) => {
-        // listRv: what the list reports (a watch from it misses nothing); memberRv: the newest
-        // version visible to the first page, which later pages use to keep membership stable.
-        let listRv: string;
-        let memberRv: string;
-        let after: { namespace: string; name: string } | undefined;
         if (options.continueToken) {
           const token = await resumeList(tx, options.continueToken, options.namespace, this.info.namespaced);
-          memberRv = token.rv;
-          listRv = token.listRv ?? token.rv;
-          after = { namespace: token.namespace, name: token.name };
+          const after = { namespace: token.namespace, name: token.name };
+          // listRv: what the first page reported; token.rv: the newest version visible to it, at
+          // which every later page reads the list (kube-apiserver reads them at the first page's
+          // revision): the objects that existed then, in their state then.
           if (token.exact) return this.listAt(tx, token.rv, options, after);
-        } else if (options.exactResourceVersion !== undefined) {
-          return this.listAt(tx, options.exactResourceVersion, options, undefined);
-        } else {
-          // With a change feed in this process, report its horizon: every change at or below it
-          // has committed, so a watch from there misses nothing (changes already in this list
-          // arrive again as their current state).
-          memberRv = await currentResourceVersion(tx);
-          const horizon = await this.db.versionHorizon(memberRv);
-          listRv = horizon !== undefined && BigInt(horizon) < BigInt(memberRv) ? horizon : memberRv;
+          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, token.rv, 'current');
+          return this.snapshotPage(tx, snapshot, options, after, token.listRv ?? token.rv, true);
         }
+        if (options.exactResourceVersion !== undefined) return this.listAt(tx, options.exactResourceVersion, options, undefined);
+        // With a change feed in this process, report its horizon: every change at or below it
+        // has committed, so a watch from there misses nothing (changes already in this list
+        // arrive again as their current state). memberRv, the newest version visible to this
+        // page, is the one later pages read the list at.
+        const memberRv = await currentResourceVersion(tx);
+        const horizon = await this.db.versionHorizon(memberRv);
+        const listRv = horizon !== undefined && BigInt(horizon) < BigInt(memberRv) ? horizon : memberRv;
         const limit = options.limit && options.limit > 0 ? options.limit : undefined;
         const page = {
           namespace: this.info.namespaced ? options.namespace : undefined,
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
-          after,
-          createdAtOrBefore: options.continueToken ? memberRv : undefined,
         };
         const rows = await this.storage.list(tx, { ...page, limit: limit !== undefined ? limit + 1 : undefined });
         const more = limit !== undefined && rows.length > limit;
         const items = more ? rows.slice(0, limit) : rows;
         await this.decorate(tx, items);
         const last = items[items.length - 1];
-        // kube-apiserver counts what follows a page only when nothing is selected (with selectors
-        // its count would include objects that do not match, so it gives none).
-        const counted = more && last && options.labelSelector.length === 0 && options.fieldSelector.length === 0;
-        const remainingItemCount = counted
-          ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } })
-          : undefined;
-        return {
-          metadata: {
-            resourceVersion: listRv,
-            ...(more && last
-              ? {
-                  continue: encodeContinue({
-                    rv: memberRv,
-                    listRv,
-                    namespace: last.metadata.namespace ?? '',
-                    name: last.metadata.name ?? '',
-                  }),
-                  ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
-                }
-              : {}),
-          },
-          items,
-        };
+        const remainingItemCount =
+          more && last && this.counted(options) ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } }) : undefined;
+        return this.pageResult(items, more, listRv, memberRv, remainingItemCount);
       },
       { isolation: 'REPEATABLE READ' },
     );
   }
 
-  /**
-   * resourceVersionMatch=Exact: the list as it was at `rv` (objects unchanged since are their
-   * current rows, the others come from the change log; see statesAt), every page of it.
-   */
-  private async listAt(tx: Queryable, rv: string, options: ListOptions, after: { namespace: string; name: string } | undefined): Promise<ListResult<T>> {
-    const namespace = this.info.namespaced ? options.namespace : undefined;
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-    const { changedSince, then } = await statesAt(tx, this.info.resource, namespace, rv);
-    // Objects unchanged since `rv` are their current rows, filtered in SQL like any list. A page
-    // reads at most `limit` + 1 + (objects changed since) of them in key order: enough for a full
-    // page even when every changed one is skipped, so the cost follows the page and the changes
-    // since `rv`, not the collection.
-    const current = await this.storage.list(tx, {
-      namespace,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      after,
-      limit: limit !== undefined ? limit + 1 + changedSince.size : undefined,
-    });
-    const unchanged = current.filter((o) => !changedSince.has(objectKey(o.metadata.namespace, o.metadata.name)));
-    const keyOf = (o: T) => [o.metadata.namespace ?? '', o.metadata.name ?? ''] as const;
-    const afterKey = (o: T) => {
-      if (!after) return true;
-      const [ns, name] = keyOf(o);
-      return ns !== after.namespace ? ns > after.namespace : name > after.name;
-    };
-    const old = then
-      .map((t) => ({ object: t.object as T, mark: t.mark }))
-      .filter(({ object }) => afterKey(object) && matchesLabels(options.labelSelector, object.metadata.labels ?? {}) && matchesFields(options.fieldSelector, this.fieldsOf(object)));
-    const order = (a: T, b: T) => {
-      const [an, aname] = keyOf(a);
-      const [bn, bname] = keyOf(b);
-      return an !== bn ? (an < bn ? -1 : 1) : aname < bname ? -1 : aname > bname ? 1 : 0;
-    };
-    const all = [...unchanged, ...old.map((o) => o.object)].sort(order);
-    const items = limit !== undefined ? all.slice(0, limit) : all;
-    // Decorate only what is answered: current rows with their history, old states as of their change.
-    const answered = new Set(items);
-    await this.decorate(tx, unchanged.filter((o) => answered.has(o)));
-    const oldAnswered = old.filter((o) => answered.has(o.object));
-    await this.decorate(
-      tx,
-      oldAnswered.map((o) => o.object),
-      oldAnswered.map((o) => o.mark),
-    );
+  /** kube-apiserver counts what follows a page only when nothing is selected (with selectors its count would include objects that do not match, so it gives none). */
+  private counted(options: ListOptions): boolean {
+    return options.labelSelector.length === 0 && options.fieldSelector.length === 0;
+  }
+
+  private pageResult(items: T[], more: boolean, listRv: string, memberRv: string, remainingItemCount: number | undefined, exact?: true): ListResult<T> {
     const last = items[items.length - 1];
-    const more = limit !== undefined && all.length > limit && last !== undefined;
     return {
       metadata: {
-        resourceVersion: rv,
-        // No remainingItemCount: counting the rest would read the whole collection (it is optional).
-        ...(more ? { continue: encodeContinue({ rv, listRv: rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', exact: true }) } : {}),
+        resourceVersion: listRv,
+        ...(more && last
+          ? {
+              continue: encodeContinue({ rv: memberRv, listRv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', ...(exact ? { exact } : {}) }),
+              ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
+            }
+          : {}),
       },
       items,
     };
+  }
+
+  /**
+   * One page of `snapshot` after `after`, reported at `listRv`. `countRest`: remainingItemCount as
+   * on a first page (the snapshot's objects after the page: the unchanged rows counted in SQL, as
+   * a first page counts, plus the logged states after the page).
+   */
+  private async snapshotPage(
+    tx: Queryable,
+    snapshot: ListSnapshot<T>,
+    options: ListOptions,
+    after: { namespace: string; name: string } | undefined,
+    listRv: string,
+    countRest: boolean,
+  ): Promise<ListResult<T>> {
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const page = {
+      namespace: this.info.namespaced ? options.namespace : undefined,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+    };
+    const entries = await snapshot.page(tx, { ...page, after, limit: limit !== undefined ? limit + 1 : undefined });
+    const more = limit !== undefined && entries.length > limit;
+    const answered = more ? entries.slice(0, limit) : entries;
+    // Decorate only what is answered: current rows with their history, old states as of their change.
+    await snapshot.decorate(tx, answered);
+    const items = answered.map((e) => e.object);
+    const last = items[items.length - 1];
+    const remainingItemCount =
+      countRest && more && last && this.counted(options)
+        ? await snapshot.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } })
+        : undefined;
+    return this.pageResult(items, more, listRv, snapshot.rv, remainingItemCount, countRest ? undefined : true);
+  }
+
+  /**
+   * resourceVersionMatch=Exact: the list as it was at `rv` (objects unchanged since are their
+   * current rows, the others come from the change log; see statesAt), every page of it. No
+   * remainingItemCount: counting the rest would read the whole collection (it is optional).
+   */
+  private async listAt(tx: Queryable, rv: string, options: ListOptions, after: { namespace: string; name: string } | undefined): Promise<ListResult<T>> {
+    const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, rv, 'expire');
+    return this.snapshotPage(tx, snapshot, options, after, rv, false);
   }
 
   private warningsOf(obj: T): { warnings?: string[] } {

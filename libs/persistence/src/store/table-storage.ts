@@ -90,6 +90,25 @@ export class TableStorage<T extends ApiObject> {
     return rows.map((r) => r.uid);
   }
 
+  /**
+   * Of the rows with these keys (namespace '' when cluster-scoped), the ones the page query
+   * matches (whatever its limit), by one primary-key probe per key: the cost follows the keys,
+   * not the table. (A join or `NOT IN` over the keys instead lets the planner, which reads the
+   * `after` row comparison as one row, walk the whole range once per key.)
+   */
+  async keyedRows(q: Queryable, page: PageQuery, keys: { namespaces: string[]; names: string[] }): Promise<{ namespace: string; name: string; uid: string }[]> {
+    if (!keys.names.length) return [];
+    const { where, params, p } = this.filterOf({ ...page, limit: undefined });
+    const probe = this.namespaced ? [`namespace = k.key_namespace`, `name = k.key_name`] : [`name = k.key_name`];
+    return q.query<{ namespace: string; name: string; uid: string }>(
+      `SELECT x.namespace, x.name, x.uid FROM unnest(${p(keys.namespaces)}::text[], ${p(keys.names)}::text[]) AS k(key_namespace, key_name)
+        CROSS JOIN LATERAL (
+          SELECT ${this.namespaced ? 'namespace' : `''::text AS namespace`}, name, uid::text AS uid FROM ${this.table}
+           WHERE ${[...probe, ...where].join(' AND ')} OFFSET 0) x`,
+      params,
+    );
+  }
+
   /** How many rows the page query matches, whatever its limit. */
   async count(q: Queryable, page: PageQuery): Promise<number> {
     const { where, params } = this.filterOf(page);
