@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AccessUser } from './access-policy';
+import type { AccessPolicy, AccessUser } from './access-policy';
 import { DEFAULT_SCRYPT_COST, type PasswordHash, passwordMatches } from './password-hash';
 
 export interface VerifiedCredentialCache {
@@ -119,4 +119,20 @@ export class PasswordAuthenticator {
     }
     return name;
   }
+}
+
+const authenticators = new WeakMap<AccessPolicy, PasswordAuthenticator>();
+
+/**
+ * The one PasswordAuthenticator of `policy` in this process: API authentication and the registry
+ * token endpoint share its per-client cap on slow checks and its remembered credentials (two
+ * would let a client run twice the hashes at once, and make a user pay the slow check twice).
+ */
+export function passwordAuthenticatorOf(policy: AccessPolicy): PasswordAuthenticator {
+  let authenticator = authenticators.get(policy);
+  if (!authenticator) {
+    authenticator = new PasswordAuthenticator(policy.users);
+    authenticators.set(policy, authenticator);
+  }
+  return authenticator;
 }

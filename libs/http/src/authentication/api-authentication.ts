@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@app/api-machinery';
-import { type AccessPolicy, PasswordAuthenticator, PasswordChecksBusyError } from '@app/config';
+import { type AccessPolicy, type PasswordAuthenticator, PasswordChecksBusyError, passwordAuthenticatorOf } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicCredentials } from './basic-credentials';
 import { FailedLoginThrottle, failedLoginThrottleOf } from './failed-login-throttle';
@@ -50,7 +50,7 @@ export class ApiAuthenticator {
 
   constructor(policy: AccessPolicy) {
     this.tokens = policy.users.flatMap((u) => u.tokenSha256s.map((t) => ({ user: u.name, sha256: Buffer.from(t, 'hex') })));
-    this.passwords = new PasswordAuthenticator(policy.users);
+    this.passwords = passwordAuthenticatorOf(policy);
   }
 
   /** What `authorization` claims; null when there are no credentials of a scheme served here. */

@@ -4,7 +4,8 @@ import {
   ANONYMOUS_SUBJECT,
   AUTHENTICATED_SUBJECT,
   grantedRepositoryActions,
-  PasswordAuthenticator,
+  type PasswordAuthenticator,
+  passwordAuthenticatorOf,
   REPOSITORY_ACTIONS,
   type RegistryTokenConfig,
   UNAUTHENTICATED_SUBJECT,
@@ -63,7 +64,7 @@ export class RegistryTokenIssuer {
     private readonly streamCreation?: StreamCreationCheck,
   ) {
     this.signer = new TokenSigner(config.keyPem);
-    this.passwords = new PasswordAuthenticator(policy.users);
+    this.passwords = passwordAuthenticatorOf(policy);
   }
 
   get service(): string {
