@@ -18,6 +18,7 @@ import { QuotaAndLimits1733600000000 } from './1733600000000-QuotaAndLimits';
 import { DeliveryGarbageCollection1733700000000 } from './1733700000000-DeliveryGarbageCollection';
 import { DeliveryOrphans1733800000000 } from './1733800000000-DeliveryOrphans';
 import { CurrentResourceVersion1733900000000 } from './1733900000000-CurrentResourceVersion';
+import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObjectIndex';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -44,4 +45,5 @@ export const migrations = [
   DeliveryGarbageCollection1733700000000,
   DeliveryOrphans1733800000000,
   CurrentResourceVersion1733900000000,
+  ChangeLogObjectIndex1734000000000,
 ];

@@ -65,11 +65,13 @@ export async function statesAt(
   const changedSince = new Set(later.map((r) => objectKey(r.namespace, r.name)));
   if (later.length === 0) return { changedSince, then: [] };
   const earlier = await q.query<{ namespace: string; name: string; rv: string; type: string; object: ApiObject | null; mark: string | null }>(
-    `SELECT DISTINCT ON (c.namespace, c.name) c.namespace, c.name, c.rv::text AS rv, c.type, c.object, c.snapshot_mark::text AS mark
-       FROM resource_changes c
-       JOIN unnest($3::text[], $4::text[]) AS k(namespace, name) ON k.namespace = c.namespace AND k.name = c.name
-      WHERE c.resource = $1 AND c.rv <= $2 AND c.type <> 'NONE'
-      ORDER BY c.namespace, c.name, c.rv DESC`,
+    // One probe of resource_changes_by_object per object, from V backwards (type NONE rows are
+    // versions a rolled-back write released: they belong to no object's history).
+    `SELECT k.namespace, k.name, c.rv::text AS rv, c.type, c.object, c.snapshot_mark::text AS mark
+       FROM unnest($3::text[], $4::text[]) AS k(namespace, name)
+       JOIN LATERAL (SELECT rv, type, object, snapshot_mark FROM resource_changes
+                      WHERE resource = $1 AND namespace = k.namespace AND name = k.name AND rv <= $2 AND type <> 'NONE'
+                      ORDER BY rv DESC LIMIT 1) c ON true`,
     [resource, rv, later.map((r) => r.namespace), later.map((r) => r.name)],
   );
   const lastBefore = new Map(earlier.map((r) => [objectKey(r.namespace, r.name), r]));
