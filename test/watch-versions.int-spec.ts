@@ -60,6 +60,19 @@ describe('deletecollection', () => {
     expect((await call('DELETE', `${api.base}/namespaces/dc/imagestreammappings`)).status).toBe(405);
   });
 
+  it('with a limit, deletes one page and answers it as listed: continue and remainingItemCount, to delete the rest page by page', async () => {
+    const url = `${api.base}/namespaces/dc-paged/imagestreams`;
+    for (const name of ['p1', 'p2', 'p3']) expect((await call('POST', url, { metadata: { name } })).status).toBe(201);
+    const first = await call('DELETE', `${url}?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['p1', 'p2']);
+    expect(first.body.metadata).toMatchObject({ remainingItemCount: 1, continue: expect.any(String) });
+    const rest = await call('DELETE', `${url}?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
+    expect(rest.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['p3']);
+    expect(rest.body.metadata.continue).toBeUndefined();
+    expect((await call('GET', url)).body.items).toEqual([]);
+  });
+
   it('malformed DeleteOptions, failed preconditions and bad list options delete nothing', async () => {
     const url = `${api.base}/namespaces/dc-bad/imagestreams`;
     const created = await call('POST', url, { metadata: { name: 'keep', labels: { g: 'z' } } });

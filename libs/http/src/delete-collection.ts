@@ -21,5 +21,8 @@ export async function deleteCollection(h: ResourceHandler, list: ListOptions, op
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     }
   }
-  return { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), metadata: { resourceVersion: listed.metadata.resourceVersion }, items: deleted };
+  // With a limit kube-apiserver answers the page as listed, `continue` and remainingItemCount
+  // included, so a client can delete the rest page by page.
+  const metadata = list.limit && list.limit > 0 ? listed.metadata : { resourceVersion: listed.metadata.resourceVersion };
+  return { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), metadata, items: deleted };
 }
