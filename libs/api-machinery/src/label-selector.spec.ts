@@ -1,6 +1,16 @@
 import { ApiError } from './api-error';
 import { matchesLabels, parseLabelSelector } from './label-selector';
 
+/** What parsing `input` throws (undefined when it parses). */
+function parseError(input: string): unknown {
+  try {
+    parseLabelSelector(input);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe('parseLabelSelector', () => {
   it.each([
     ['', []],
@@ -29,12 +39,7 @@ describe('parseLabelSelector', () => {
   });
 
   it.each(['a=b,', 'a b', '=b', 'a=b c', 'Bad Key=x', 'a=' + 'x'.repeat(64), 'n>x', 'n>', 'n>=3', 'n>-1', 'n>99999999999999999999'])('rejects %j with 400', (input) => {
-    let thrown: unknown;
-    try {
-      parseLabelSelector(input);
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = parseError(input);
     expect(thrown).toBeInstanceOf(ApiError);
     expect((thrown as ApiError).code).toBe(400);
   });
@@ -96,12 +101,7 @@ describe('parseLabelSelector errors: apimachinery 0.34 labels.Parse, word for wo
     [`!`, `unable to parse requirement: found '', expected: identifier`],
     [`a=b,`, `found '', expected: identifier after ','`],
   ])('%j → %s', (input, message) => {
-    let thrown: unknown;
-    try {
-      parseLabelSelector(input);
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = parseError(input);
     expect(thrown).toBeInstanceOf(ApiError);
     expect(thrown).toMatchObject({ code: 400, reason: 'BadRequest', message });
   });

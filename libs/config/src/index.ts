@@ -8,5 +8,6 @@ export * from './registry-token-config';
 export * from './tls-config';
 export * from './password-hash';
 export * from './password-authenticator';
+export * from './one-per-policy';
 export * from './allowed-registries-config';
 export * from './request-access';

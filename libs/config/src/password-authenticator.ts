@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AccessPolicy, AccessUser } from './access-policy';
+import type { AccessUser } from './access-policy';
+import { onePerPolicy } from './one-per-policy';
 import { DEFAULT_SCRYPT_COST, type PasswordHash, passwordMatches } from './password-hash';
 
 export interface VerifiedCredentialCache {
@@ -121,18 +122,9 @@ export class PasswordAuthenticator {
   }
 }
 
-const authenticators = new WeakMap<AccessPolicy, PasswordAuthenticator>();
-
 /**
- * The one PasswordAuthenticator of `policy` in this process: API authentication and the registry
+ * The one PasswordAuthenticator of a policy in this process: API authentication and the registry
  * token endpoint share its per-client cap on slow checks and its remembered credentials (two
  * would let a client run twice the hashes at once, and make a user pay the slow check twice).
  */
-export function passwordAuthenticatorOf(policy: AccessPolicy): PasswordAuthenticator {
-  let authenticator = authenticators.get(policy);
-  if (!authenticator) {
-    authenticator = new PasswordAuthenticator(policy.users);
-    authenticators.set(policy, authenticator);
-  }
-  return authenticator;
-}
+export const passwordAuthenticatorOf = onePerPolicy((policy) => new PasswordAuthenticator(policy.users));

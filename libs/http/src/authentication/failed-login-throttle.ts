@@ -1,4 +1,4 @@
-import type { AccessPolicy, FailedLoginLimit } from '@app/config';
+import { type FailedLoginLimit, onePerPolicy } from '@app/config';
 
 /** Clients remembered at most; the oldest is forgotten first (a flood of addresses cannot grow memory). */
 const MAX_CLIENTS = 10000;
@@ -52,18 +52,9 @@ export class FailedLoginThrottle {
   }
 }
 
-const throttles = new WeakMap<AccessPolicy, FailedLoginThrottle>();
-
 /**
- * The one throttle of `policy` in this process: API authentication and the registry token
+ * The one throttle of a policy in this process: API authentication and the registry token
  * endpoint both check and feed it, so failures at either throttle both (two throttles would give
  * a guesser twice the tries, and admit at one place a pair throttled at the other).
  */
-export function failedLoginThrottleOf(policy: AccessPolicy): FailedLoginThrottle {
-  let throttle = throttles.get(policy);
-  if (!throttle) {
-    throttle = new FailedLoginThrottle(policy.failedLogins);
-    throttles.set(policy, throttle);
-  }
-  return throttle;
-}
+export const failedLoginThrottleOf = onePerPolicy((policy) => new FailedLoginThrottle(policy.failedLogins));
