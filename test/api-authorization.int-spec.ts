@@ -339,6 +339,42 @@ describe('API authorization (Policy)', () => {
     expect(ruleStatus.resourceRules.some((r) => r.resources.includes('triggersecrets') || r.resources.includes('images') || r.verbs.includes('delete'))).toBe(false);
   });
 
+  it('layers serve only get (pull) and update (push), from the registry actions: any other verb is refused to everyone, in reviews and requests alike (OpenShift`s roles grant no more)', async () => {
+    const layers = (verb: string, namespace = 'myproject', group = 'image.openshift.io') => ({ verb, group, resource: 'imagestreams', subresource: 'layers', namespace, name: 'foo' });
+    const self = async (user: string, resourceAttributes: object) => {
+      const res = await as(user, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { allowed: boolean; reason: string } }).status;
+    };
+    expect(await self('carol', layers('list'))).toEqual({ allowed: false, reason: 'image stream layers serve only get (pull) and update (push), which the registry actions grant' });
+    for (const verb of ['list', 'watch', 'create', 'patch', 'delete', 'deletecollection']) {
+      expect([verb, (await self('alice', layers(verb))).allowed]).toEqual([verb, false]);
+      expect([verb, (await self('root', layers(verb, ''))).allowed]).toEqual([verb, false]);
+    }
+    expect((await self('alice', layers('delete', 'myproject', ''))).allowed).toBe(false);
+    expect((await self('alice', { verb: 'delete', group: 'image.openshift.io', resource: 'imagestreams/layers', namespace: 'myproject' })).allowed).toBe(false);
+    expect((await self('alice', layers('get'))).allowed).toBe(true);
+    expect((await self('alice', layers('update'))).allowed).toBe(true);
+    // A SubjectAccessReview about alice answers the same.
+    const asked = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: 'alice', groups: ['system:authenticated'], resourceAttributes: layers('patch') },
+    });
+    expect(((await asked.json()) as { status: { allowed: boolean } }).status.allowed).toBe(false);
+    // And the request itself is 403 before any route.
+    const deleted = await as('alice', 'DELETE', `${MY}/imagestreams/foo/layers`);
+    expect(deleted.status).toBe(403);
+    expect(await deleted.text()).toBe(
+      forbiddenBody('imagestreams.image.openshift.io "foo" is forbidden: User "alice" cannot delete resource "imagestreams/layers" in API group "image.openshift.io" in the namespace "myproject"', {
+        name: 'foo',
+        group: 'image.openshift.io',
+        kind: 'imagestreams',
+      }),
+    );
+    expect((await as('root', 'PATCH', `${MY}/imagestreams/foo/layers`, {})).status).toBe(403);
+  });
+
   it('a real api process: refuses to start with Policy but no API authentication; logs a 403 as any 4xx, without the token', async () => {
     const db = await createTestDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'isd-authz-log-'));

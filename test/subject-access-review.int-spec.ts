@@ -96,6 +96,76 @@ describe('SubjectAccessReview', () => {
     expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual(fields);
   });
 
+  it('a LocalSubjectAccessReview naming another namespace in its metadata is 400, before validation (rest.EnsureObjectNamespaceMatchesRequestNamespace)', async () => {
+    const res = await call('POST', `${api.url}${AUTHZ}/namespaces/myproject/localsubjectaccessreviews`, {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'LocalSubjectAccessReview',
+      metadata: { namespace: 'other' },
+      spec: { user: 'alice', resourceAttributes: layers('update', 'other') },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400, message: 'the namespace of the provided object does not match the namespace sent on the request' });
+  });
+
+  // kube's ValidateSubjectAccessReview & co.: metadata (once the system fields are wiped, the namespace set as the request's) must be empty; the value quoted is Go's JSON of the ObjectMeta.
+  it.each([
+    ['SubjectAccessReview', 'subjectaccessreviews', { name: 'x' }, '{"name":"x","creationTimestamp":null}', 'must be empty'],
+    ['SubjectAccessReview', 'subjectaccessreviews', { labels: { b: '2', a: '<1>' } }, '{"creationTimestamp":null,"labels":{"a":"\\u003c1\\u003e","b":"2"}}', 'must be empty'],
+    ['SelfSubjectAccessReview', 'selfsubjectaccessreviews', { generateName: 'q-', annotations: { k: 'v' } }, '{"generateName":"q-","creationTimestamp":null,"annotations":{"k":"v"}}', 'must be empty'],
+    ['LocalSubjectAccessReview', 'namespaces/myproject/localsubjectaccessreviews', { name: 'x' }, '{"name":"x","namespace":"myproject","creationTimestamp":null}', 'must be empty except for namespace'],
+    ['LocalSubjectAccessReview', 'namespaces/myproject/localsubjectaccessreviews', { namespace: 'myproject', finalizers: ['f'] }, '{"namespace":"myproject","creationTimestamp":null,"finalizers":["f"]}', 'must be empty except for namespace'],
+  ])('a %s (%s) with metadata %j is 422 at metadata', async (kind, path, metadata, shown, detail) => {
+    const spec = kind === 'SelfSubjectAccessReview' ? { resourceAttributes: layers('get') } : { user: 'alice', resourceAttributes: layers('get') };
+    const res = await call('POST', `${api.url}${AUTHZ}/${path}`, { apiVersion: 'authorization.k8s.io/v1', kind, metadata, spec });
+    expect(res.status).toBe(422);
+    expect(res.body.reason).toBe('Invalid');
+    expect(res.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'metadata', message: `Invalid value: ${shown}: ${detail}` }]);
+  });
+
+  it('metadata errors follow the spec`s, as kube lists them', async () => {
+    const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, { ...sar({ resourceAttributes: layers('get') }), metadata: { name: 'x' } });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.user', 'metadata']);
+  });
+
+  it('system fields are wiped before the check, empty values are no metadata, and the answer`s creationTimestamp is null', async () => {
+    const metadata = { uid: 'u', creationTimestamp: '2024-01-01T00:00:00Z', selfLink: '/x', deletionGracePeriodSeconds: 3, labels: {}, finalizers: [], name: '', generation: 0 };
+    const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, { ...sar({ user: 'alice', resourceAttributes: layers('get') }), metadata });
+    expect(res.status).toBe(201);
+    expect(res.body.metadata).toEqual({ creationTimestamp: null });
+    // A cluster-scoped review's namespace is cleared, not refused.
+    const namespaced = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, { ...sar({ user: 'alice', resourceAttributes: layers('get') }), metadata: { namespace: 'myproject' } });
+    expect(namespaced.status).toBe(201);
+    expect(namespaced.body.metadata).toEqual({ creationTimestamp: null });
+    const self = await call('POST', `${api.url}${AUTHZ}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: layers('get') } });
+    expect(self.status).toBe(201);
+    expect(self.body.metadata).toEqual({ creationTimestamp: null });
+    const local = await call('POST', `${api.url}${AUTHZ}/namespaces/myproject/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'alice', resourceAttributes: layers('get') } });
+    expect(local.status).toBe(201);
+    expect(local.body.metadata).toEqual({ namespace: 'myproject', creationTimestamp: null });
+    const rules = await call('POST', `${api.url}${AUTHZ}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'myproject' } });
+    expect(rules.status).toBe(201);
+    expect(rules.body.metadata).toEqual({ creationTimestamp: null });
+  });
+
+  it.each([
+    ['subjectaccessreviews', 'SubjectAccessReview'],
+    ['selfsubjectaccessreviews', 'SelfSubjectAccessReview'],
+    ['namespaces/myproject/localsubjectaccessreviews', 'LocalSubjectAccessReview'],
+    ['selfsubjectrulesreviews', 'SelfSubjectRulesReview'],
+  ])('%s: a body of another API version or kind is 400, as the decoder answers it', async (path, kind) => {
+    const spec = { user: 'alice', namespace: 'myproject', resourceAttributes: layers('get') };
+    const v1beta1 = await call('POST', `${api.url}${AUTHZ}/${path}`, { apiVersion: 'authorization.k8s.io/v1beta1', kind, spec });
+    expect(v1beta1.status).toBe(400);
+    expect(v1beta1.body).toMatchObject({
+      reason: 'BadRequest',
+      message: 'the API version in the data (authorization.k8s.io/v1beta1) does not match the expected API version (authorization.k8s.io/v1)',
+    });
+    const other = await call('POST', `${api.url}${AUTHZ}/${path}`, { apiVersion: 'authorization.k8s.io/v1', kind: 'ImageStream', spec });
+    expect(other.status).toBe(400);
+    expect(other.body).toMatchObject({ reason: 'BadRequest', message: `the kind in the data (ImageStream) does not match the expected kind (${kind})` });
+  });
+
   (kubectlFound ? it : it.skip)('kubectl creates reviews and reads the answer', async () => {
     const ws = kubectlWorkspace(api.url);
     try {

@@ -40,6 +40,12 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
     ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
     ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
     ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo`, false],
+    // and only get and update: no role (nor '*') gives layers another verb, as OpenShift's roles give none
+    ['alice', 'DELETE', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
+    ['alice', 'PATCH', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
+    ['alice', 'POST', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
+    ['root', 'DELETE', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
+    ['alice', 'PUT', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
     // edit: writes in its namespace, secrets included; not the namespace's bounds
     ['alice', 'POST', `${IS}/namespaces/myproject/imagestreams`, true],
     ['alice', 'DELETE', `${IS}/namespaces/myproject/imagestreams`, true],

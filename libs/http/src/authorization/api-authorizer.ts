@@ -1,6 +1,6 @@
 import { ApiError, type StatusDetails } from '@app/api-machinery';
 import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
-import { registryAccessStatus, registryActionOf } from './registry-access';
+import { isLayers, registryAccessStatus, registryActionOf } from './registry-access';
 import type { RequestAttributes } from './request-attributes';
 
 export interface AuthorizationDecision {
@@ -76,6 +76,7 @@ const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reaso
  * - the self reviews (`kubectl auth can-i`, `whoami`) for every authenticated user;
  * - image stream layers (`get` = pull, `update` = push, as OpenShift's registry asks): the
  *   registry `actions`, exactly as before and as the token endpoint grants them, never `roles`;
+ *   any other verb on them is refused to everyone (OpenShift's roles grant layers no other verb);
  * - everything else: a grant to one of the subjects whose `namespaces` hold the request's
  *   namespace (or `*`, which alone covers cluster-scoped objects and lists across namespaces)
  *   with a role whose verbs hold the verb; `view` not on secret-like resources, writes to
@@ -93,8 +94,13 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   if (authenticated && a.verb === 'create' && a.subresource === '' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) {
     return allow('every authenticated user may ask about itself');
   }
-  const action = registryActionOf({ group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb });
-  if (action) return registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace });
+  const layers = { group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb };
+  if (isLayers(layers)) {
+    const action = registryActionOf(layers);
+    if (action) return registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace });
+    // OpenShift's roles grant layers get and update only, and cluster-admin's `*` is not a role here.
+    return deny('image stream layers serve only get (pull) and update (push), which the registry actions grant');
+  }
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const secretLike = SECRET_LIKE.has(resource) || SECRET_LIKE.has(a.resource);
   const boundsWrite = clusterWritten(a.group, a.resource, a.subresource) && !(READ_VERBS as readonly string[]).includes(a.verb);

@@ -5,6 +5,14 @@ const SHARED_RESOURCES_NAMESPACE = 'openshift';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** Attributes naming `imagestreams/layers` (either group; the resource may come whole), whatever the verb. */
+export function isLayers(attributes: Record<string, unknown>): boolean {
+  if (!['image.openshift.io', ''].includes(str(attributes['group']))) return false;
+  const resource = str(attributes['resource']);
+  const subresource = str(attributes['subresource']);
+  return (resource === 'imagestreams' && subresource === 'layers') || (resource === 'imagestreams/layers' && subresource === '');
+}
+
 /**
  * What the integrated registry asks (OpenShift's registry: an access review on
  * `imagestreams/layers` of group image.openshift.io, `get` to pull and `update` to push; the
@@ -12,11 +20,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * The legacy group "" asks the same: OpenShift's roles grant the layers in both groups.
  */
 export function registryActionOf(attributes: Record<string, unknown> | undefined): RepositoryAction | null {
-  if (!attributes || !['image.openshift.io', ''].includes(str(attributes['group']))) return null;
-  const resource = str(attributes['resource']);
-  const subresource = str(attributes['subresource']);
-  const layers = (resource === 'imagestreams' && subresource === 'layers') || (resource === 'imagestreams/layers' && subresource === '');
-  if (!layers) return null;
+  if (!attributes || !isLayers(attributes)) return null;
   const verb = str(attributes['verb']);
   return verb === 'get' ? 'pull' : verb === 'update' ? 'push' : null;
 }

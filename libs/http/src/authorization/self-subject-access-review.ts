@@ -1,10 +1,11 @@
-import { ApiError, fieldErr, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
 import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
+import { decodeReview, reviewMetadataProblems } from './review-body';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
   group: 'authorization.k8s.io',
@@ -35,8 +36,8 @@ interface ReviewSpec {
  * token) from a caller that API authentication identified: those the access policy answers. With
  * `Policy` every question of an identified caller gets the answer the API itself would give the
  * caller's request (`authorize`, the registry's questions included), so `kubectl auth can-i` tells
- * the truth. The request is checked as upstream checks it (exactly one of resourceAttributes and
- * nonResourceAttributes).
+ * the truth. The request is decoded and checked as upstream does it (decodeReview; exactly one of
+ * resourceAttributes and nonResourceAttributes, empty metadata).
  */
 export class SelfSubjectAccessReviewHandler implements ResourceHandler {
   readonly info = selfSubjectAccessReviewsInfo;
@@ -46,20 +47,16 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
     private readonly authorizeByPolicy = false,
   ) {}
 
-  create(_namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
-    const spec = ((body as { spec?: unknown } | null)?.spec ?? {}) as ReviewSpec;
+  create(namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
+    const { metadata, spec } = decodeReview<ReviewSpec>(this.info, namespace, body);
+    // kube's ValidateSelfSubjectAccessReview: the spec, then metadata.
+    const errors: FieldError[] = [];
     const resource = spec.resourceAttributes !== undefined;
     const nonResource = spec.nonResourceAttributes !== undefined;
-    if (resource && nonResource) {
-      throw ApiError.invalid(refOf(this.info), '', [
-        fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'),
-      ]);
-    }
-    if (!resource && !nonResource) {
-      throw ApiError.invalid(refOf(this.info), '', [
-        fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
-      ]);
-    }
+    if (resource && nonResource) errors.push(fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
+    if (!resource && !nonResource) errors.push(fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+    errors.push(...reviewMetadataProblems(this.info, metadata));
+    if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
     if (this.policy && this.authorizeByPolicy && options?.user) {
       return reviewAnswer(this.info, spec, authorize(this.policy, [options.user, AUTHENTICATED_SUBJECT], reviewAttributesOf(spec)));
     }

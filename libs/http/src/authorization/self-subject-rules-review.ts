@@ -3,6 +3,7 @@ import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { rulesFor } from './api-authorizer';
 import { reviewAnswer } from './review-answer';
+import { decodeReview } from './review-body';
 
 export const selfSubjectRulesReviewsInfo: ResourceInfo = {
   group: 'authorization.k8s.io',
@@ -21,8 +22,8 @@ export const selfSubjectRulesReviewsInfo: ResourceInfo = {
  * `kubectl auth can-i --list` asks for every rule the caller holds in a namespace. With no access
  * control (API_AUTHORIZATION=AlwaysAllow), the caller holds one rule for everything, which kubectl
  * prints as `*.*  []  []  [*]`; with `Policy`, the rules of the caller's grants (rulesFor, beside
- * the decision it describes). As upstream, a review without spec.namespace is a bad request
- * (kubectl sends the current one).
+ * the decision it describes). As upstream, the body is decoded as the kind (decodeReview) and a
+ * review without spec.namespace is a bad request (kubectl sends the current one).
  */
 export class SelfSubjectRulesReviewHandler implements ResourceHandler {
   readonly info = selfSubjectRulesReviewsInfo;
@@ -33,8 +34,8 @@ export class SelfSubjectRulesReviewHandler implements ResourceHandler {
     private readonly registry?: ResourceRegistry,
   ) {}
 
-  create(_namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
-    const spec = ((body as { spec?: unknown } | null)?.spec ?? {}) as { namespace?: unknown };
+  create(namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
+    const { spec } = decodeReview<{ namespace?: unknown }>(this.info, namespace, body);
     if (typeof spec.namespace !== 'string' || spec.namespace === '') {
       throw ApiError.badRequest('no namespace on request');
     }

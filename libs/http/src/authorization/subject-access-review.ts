@@ -6,6 +6,7 @@ import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
+import { decodeReview, reviewMetadataProblems } from './review-body';
 
 const base = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], fieldSelectors: [] as string[], mergeKeys: {} };
 
@@ -58,21 +59,22 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
   ) {}
 
   create(namespace: string, body: unknown): Promise<WriteResult> {
-    const review = (body && typeof body === 'object' ? body : {}) as { metadata?: Record<string, unknown>; spec?: unknown };
-    const spec = (review.spec && typeof review.spec === 'object' ? review.spec : {}) as ReviewSpec;
-    const errors = this.problems(namespace, review.metadata ?? {}, spec);
+    const { metadata, spec } = decodeReview<ReviewSpec>(this.info, namespace, body);
+    const errors = this.problems(namespace, metadata, spec);
     if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
+    const answer = (status: object) => reviewAnswer(this.info, spec, status, this.info.namespaced ? namespace : '');
     const user = str(spec.user);
     const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
     const action = registryActionOf(spec.resourceAttributes);
-    if (!this.policy) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
+    if (!this.policy) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
     const subjects = [user, ...groups].filter((s) => s !== '');
-    if (this.authorizeByPolicy) return reviewAnswer(this.info, spec, policyStatus(this.policy, user, groups, subjects, spec));
-    if (!action && this.apiAuthentication) return reviewAnswer(this.info, spec, authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
-    if (!action) return reviewAnswer(this.info, spec, { allowed: true, reason: NO_ACCESS_CONTROL });
-    return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
+    if (this.authorizeByPolicy) return answer(policyStatus(this.policy, user, groups, subjects, spec));
+    if (!action && this.apiAuthentication) return answer(authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
+    if (!action) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
+    return answer(registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
   }
 
+  /** kube's ValidateSubjectAccessReview / ValidateLocalSubjectAccessReview, in their order (a metadata.namespace of another namespace was already refused: decodeReview). */
   private problems(namespace: string, metadata: Record<string, unknown>, spec: ReviewSpec): FieldError[] {
     const errors: FieldError[] = [];
     const resource = spec.resourceAttributes !== undefined;
@@ -81,15 +83,13 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     if (!resource && !nonResource) errors.push(fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
     const hasGroups = Array.isArray(spec.groups) && spec.groups.length > 0;
     if (str(spec.user) === '' && !hasGroups) errors.push(fieldErr.invalid('spec.user', str(spec.user), 'at least one of user or group must be specified'));
+    errors.push(...reviewMetadataProblems(this.info, metadata));
     if (!this.info.namespaced) return errors;
     // A LocalSubjectAccessReview asks about its own namespace only.
     if (resource && str(spec.resourceAttributes!['namespace']) !== namespace) {
       errors.push(fieldErr.invalid('spec.resourceAttributes.namespace', str(spec.resourceAttributes!['namespace']), 'must match metadata.namespace'));
     }
     if (nonResource) errors.push(fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
-    if (metadata['namespace'] !== undefined && metadata['namespace'] !== namespace) {
-      errors.push(fieldErr.invalid('metadata.namespace', metadata['namespace'], 'does not match the namespace of the request'));
-    }
     return errors;
   }
 }
