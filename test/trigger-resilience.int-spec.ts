@@ -70,7 +70,7 @@ describe('trigger delivery resilience', () => {
   it('worker killed mid-delivery: the receiver sees the same webhook-id again and the effect happens once', async () => {
     const rx = new Receiver();
     await rx.start();
-    const server = await setup({ TRIGGER_QUEUE_PREFIX: `${prefix}k`, TRIGGER_JOB_LOCK_MS: '2000', TRIGGER_DELIVERY_TIMEOUT_MS: '20000' });
+    const server = await setup({ TRIGGER_QUEUE_PREFIX: `${prefix}k`, TRIGGER_JOB_LOCK_MS: '2000', TRIGGER_DELIVERY_TIMEOUT_MS: '1000' });
     try {
       await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'base' } });
       await newTrigger(server, 'builder', 'base:latest', rx.url());

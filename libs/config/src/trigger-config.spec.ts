@@ -11,3 +11,10 @@ describe('loadTriggerConfig: delivery retention', () => {
     expect(() => loadTriggerConfig({ TRIGGER_DELIVERY_RETENTION_SECONDS: '59' })).toThrow(/TRIGGER_DELIVERY_RETENTION_SECONDS must be between 60/);
   });
 });
+
+describe('loadTriggerConfig: job lock against delivery timeout', () => {
+  it('keeps the defaults valid and refuses a lock shorter than twice the delivery timeout', () => {
+    expect(loadTriggerConfig({})).toMatchObject({ deliveryTimeoutMs: 5000, jobLockMs: 30000 });
+    expect(() => loadTriggerConfig({ TRIGGER_DELIVERY_TIMEOUT_MS: '30000', TRIGGER_JOB_LOCK_MS: '8000' })).toThrow(/TRIGGER_JOB_LOCK_MS.*TRIGGER_DELIVERY_TIMEOUT_MS/);
+  });
+});

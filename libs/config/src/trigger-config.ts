@@ -74,10 +74,21 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
   const feedRetentionSeconds = int(env, 'TRIGGER_FEED_RETENTION_SECONDS', 7 * 24 * 3600, 60, 366 * 24 * 3600);
   const eventSource = str(env, 'TRIGGER_EVENT_SOURCE', '/imagestreamd');
   if (/\s/.test(eventSource)) throw new ConfigError('TRIGGER_EVENT_SOURCE', `must be a URI-reference without spaces, got "${eventSource}"`);
+  const deliveryTimeoutMs = int(env, 'TRIGGER_DELIVERY_TIMEOUT_MS', 5000, 100, 120_000);
+  const jobLockMs = int(env, 'TRIGGER_JOB_LOCK_MS', 30_000, 1000, 600_000);
+  // The lease of a claimed delivery (and a job's lock) must outlast a POST in flight plus the
+  // statements around it, else the sweeper sends it again while the first is still open: at least
+  // twice the attempt bound (the defaults, 5 s and 30 s, leave ample room).
+  if (jobLockMs < 2 * deliveryTimeoutMs) {
+    throw new ConfigError(
+      'TRIGGER_JOB_LOCK_MS',
+      `must be at least twice TRIGGER_DELIVERY_TIMEOUT_MS (${deliveryTimeoutMs}), so a delivery's lease outlasts its POST; got ${jobLockMs}`,
+    );
+  }
   return {
     allowedCidrs,
     allowedHosts,
-    deliveryTimeoutMs: int(env, 'TRIGGER_DELIVERY_TIMEOUT_MS', 5000, 100, 120_000),
+    deliveryTimeoutMs,
     attemptBudget: int(env, 'TRIGGER_ATTEMPT_BUDGET', 8, 1, 100),
     backoffBaseMs,
     backoffMaxMs,
@@ -88,7 +99,7 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
     feedRetentionSeconds,
     deliveryRetentionSeconds: int(env, 'TRIGGER_DELIVERY_RETENTION_SECONDS', feedRetentionSeconds, 60, 10 * 366 * 24 * 3600),
     relayIntervalMs: int(env, 'TRIGGER_RELAY_INTERVAL_MS', 1000, 1, 60_000),
-    jobLockMs: int(env, 'TRIGGER_JOB_LOCK_MS', 30_000, 1000, 600_000),
+    jobLockMs,
     chainDepthBudget: int(env, 'TRIGGER_CHAIN_DEPTH_BUDGET', 8, 1, 100),
     eventSource,
     queuePrefix: queuePrefix(env),

@@ -69,8 +69,20 @@ describe('trigger status after an evaluation', () => {
     const c = condition(s, 'OlderImageIgnored')!;
     expect(c).toMatchObject({ status: 'False', reason, lastTransitionTime: T1 });
     expect(c.message).not.toContain('sha256:a');
-    // Evaluated again, the False condition stays as it is: no write.
-    expect(sameStatus(s, statusAfterEvaluation(trigger(1, s), from, later.fired ? outcome({}) : later, '2024-01-03T00:00:00Z'))).toBe(true);
+    // Evaluated again (a fire's repeated evaluation finds its delivery recorded), the False condition stays as it is: no write.
+    const again = later.fired ? outcome({ reason: 'ImageChanged' }) : later;
+    expect(sameStatus(s, statusAfterEvaluation(trigger(1, s), from, again, '2024-01-03T00:00:00Z'))).toBe(true);
+  });
+
+  it('a False OlderImageIgnored follows each later evaluation, not the fire that ended it', () => {
+    const ignored = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'OlderImageIgnored', stopMessage: 'not moving to sha256:a' }), T0);
+    const fired = statusAfterEvaluation(trigger(1, ignored), from, outcome({ reason: 'ImageChanged', fired: true }), T1);
+    const T2 = '2024-01-03T00:00:00Z';
+    const next = { image: 'sha256:c', pullSpec: 'q/web@sha256:c', changeId: '9' };
+    const s = statusAfterEvaluation(trigger(1, fired), from, outcome({ tag: next, reason: 'ImageChanged', fired: true }), T2);
+    expect(condition(s, 'OlderImageIgnored')).toMatchObject({ status: 'False', reason: 'Fired', message: 'fired for sha256:c', lastTransitionTime: T1 });
+    const upToDate = statusAfterEvaluation(trigger(1, s), from, outcome({ tag: next }), T2);
+    expect(condition(upToDate, 'OlderImageIgnored')).toMatchObject({ status: 'False', reason: 'UpToDate', lastTransitionTime: T1 });
   });
 
   it('an older image after a chain stop turns ChainStopped False', () => {

@@ -48,10 +48,11 @@ function standingCondition(
 const stopConditionTypes = ['ChainStopped', 'OlderImageIgnored'];
 
 /**
- * A True stop condition describes one evaluation: the next one that does not stop for the same
+ * A stop condition describes the newest evaluation: the next one that does not stop for the same
  * reason (a fire, the tag back at the image last triggered, no image, paused, the other stop)
- * turns it False, so it never names an image the tag has moved away from. Its reason is what that
- * evaluation found; a False one is left as it is (its message says what ended it).
+ * turns it False, so it never names an image the tag has moved away from. Its reason and message
+ * are what that evaluation found, on a False one too (each later fire renames the image);
+ * lastTransitionTime moves only when the status flips (setCondition).
  */
 function endStopConditions(
   conditions: TriggerCondition[] | undefined,
@@ -63,7 +64,7 @@ function endStopConditions(
 ): TriggerCondition[] | undefined {
   let list = conditions;
   for (const type of stopConditionTypes) {
-    if (type !== except && list?.some((c) => c.type === type && c.status === 'True')) {
+    if (type !== except && list?.some((c) => c.type === type)) {
       list = setCondition(list, { type, status: 'False', ...ended }, time, generation);
     }
   }

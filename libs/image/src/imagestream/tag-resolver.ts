@@ -6,7 +6,7 @@ import { digestOrImageMatch, exactReference, parseDockerImageReferenceOrNull } f
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
-import { sourceChangedTags } from './tag-changes';
+import { changedTags, sourceChangedTags } from './tag-changes';
 import { tagSourceFailure } from './tag-source-errors';
 
 /**
@@ -66,26 +66,52 @@ export class TagResolver {
     const changed = sourceChangedTags(stream, old);
     const errors: FieldError[] = sourcePullRefusals(stream, changed);
     const moved: { tag: string; event: TagEvent }[] = [];
+    const uid = stream.metadata.uid!;
     for (const tag of changed) {
       if (!tag.from?.name) continue;
       const event = await this.eventFor(tx, stream, tag, errors);
       if (!event) continue;
-      if (await this.history.add(tx, stream.metadata.uid!, tag.name, event, this.origin(stream, 'spec'))) moved.push({ tag: tag.name, event });
+      if (await this.moveOrReassert(tx, uid, tag.name, event, this.origin(stream, 'spec'))) moved.push({ tag: tag.name, event });
     }
     if (errors.length) {
       const name = stream.metadata.name ?? '';
       throw ApiError.invalid(refOf(this.info), name, [tagSourceFailure(name, errors)]);
     }
+    // `generation: 0` on a tag whose source did not change: upstream gives the spec tag the new
+    // generation but does not resolve it again (status unchanged, as here). When its source still
+    // names the image the tag holds, the write re-points the tag at it: a from==to item, explicit.
+    const changedNames = new Set(changed.map((t) => t.name));
+    for (const tag of changedTags(stream, old)) {
+      if (changedNames.has(tag.name) || !old || !tag.from?.name || tag.from.kind === 'DockerImage') continue;
+      const event = await this.eventFor(tx, stream, tag, []);
+      const current = event && (await this.history.current(tx, uid, [tag.name])).get(tag.name)?.event;
+      if (!event || !current?.image || current.image !== event.image) continue;
+      await this.history.reassert(tx, uid, tag.name, current, this.origin(stream, 'spec'));
+      moved.push({ tag: tag.name, event: current });
+    }
     // Aliases moved by a user's tag write are that write's doing too (cause `spec-alias`): for
     // trigger dependents an explicit move, so rolling `3.1` back rolls back what follows `latest`.
+    // An alias already at the image is re-pointed with it (a from==to item), as its tag was.
     for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event, 'spec-alias');
   }
 
-  /** Moves every alias of `tag` to `event`; `cause` is the feed's (`alias` for a push's move). */
+  /** Adds `event`; a spec write leaving the tag's entry as it is still records the re-point (reassert). */
+  private async moveOrReassert(tx: Queryable, uid: string, tag: string, event: TagEvent, origin: { namespace: string; stream: string; cause: string }): Promise<boolean> {
+    const current = (await this.history.current(tx, uid, [tag])).get(tag);
+    if (await this.history.add(tx, uid, tag, event, origin, current)) return true;
+    if (!current?.event.image || current.event.image !== event.image) return false;
+    await this.history.reassert(tx, uid, tag, current.event, origin);
+    return true;
+  }
+
+  /** Moves every alias of `tag` to `event`; `cause` is the feed's (`alias` for a push's move, `spec-alias` for a spec write's). */
   async propagate(tx: Queryable, stream: ImageStream, tag: string, event: TagEvent, cause = 'alias'): Promise<string[]> {
     const changed: string[] = [];
+    const uid = stream.metadata.uid!;
     for (const alias of aliasesOf(stream, tag)) {
-      if (await this.history.add(tx, stream.metadata.uid!, alias, event, this.origin(stream, cause))) changed.push(alias);
+      const origin = this.origin(stream, cause);
+      const moved = cause === 'spec-alias' ? await this.moveOrReassert(tx, uid, alias, event, origin) : await this.history.add(tx, uid, alias, event, origin);
+      if (moved) changed.push(alias);
     }
     return changed;
   }

@@ -134,7 +134,7 @@ export class TagHistoryRepository {
     // Only a move to another image is news for consumers; a changed reference or generation is
     // not, except when a user re-points the tag (a spec write) at the image it already holds: that
     // is an explicit rollback for dependents that ignored this image as older than theirs.
-    const reasserted = origin.cause === 'spec';
+    const reasserted = origin.cause === 'spec' || origin.cause === 'spec-alias';
     const feed =
       next.image && (next.image !== previous || reasserted)
         ? `, feed AS (INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
@@ -146,6 +146,20 @@ export class TagHistoryRepository {
              SELECT 1`,
       values,
     };
+  }
+
+  /**
+   * A spec write that re-points a tag at the image it holds without changing its history (the
+   * entry is identical, or upstream does not resolve the tag again): a `from`==`to` feed item, an
+   * explicit rollback for dependents that ignored this image as older than theirs.
+   */
+  async reassert(q: Queryable, streamUid: string, tag: string, current: TagEvent, origin: TagMoveOrigin): Promise<void> {
+    if (!current.image) return;
+    await q.query(
+      `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+       VALUES ($1, $2, $3::uuid, $4, $5, $5, $6, $7)`,
+      [origin.namespace, origin.stream, streamUid, tag, current.image, current.dockerImageReference, origin.cause],
+    );
   }
 
   /** Full status tags of many streams, sorted by tag, newest item first. */
