@@ -11,7 +11,7 @@
  * which expires), or both images
  * carry a creation time and the current one is earlier (an out-of-order push of an older build;
  * fixed reproducible-build stamps do not count, see buildTimeOf).
- * "Explicit" means the move was made by a tag write through the API (cause `spec`, `istag`,
+ * "Explicit" means the move was made by a tag write through the API (cause `spec`, `spec-import`, `istag`,
  * `rollback`, …) rather than by ingestion (`mapping`, `registry`, `alias`, `import`): pushes
  * and mappings that land an older image are ignored, a user re-pointing the tag is obeyed.
  */

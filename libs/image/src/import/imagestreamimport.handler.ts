@@ -61,7 +61,13 @@ export class ImageStreamImportHandler implements ResourceHandler {
   }
 
   /** The whole import; also the entry point of the background stream import (with `select`). */
-  async run(namespace: string, isi: ImageStreamImport, options: WriteOptions, select?: WritePreconditions['select']): Promise<ImageStreamImport> {
+  async run(
+    namespace: string,
+    isi: ImageStreamImport,
+    options: WriteOptions,
+    select?: WritePreconditions['select'],
+    explicitTags?: WritePreconditions['explicitTags'],
+  ): Promise<ImageStreamImport> {
     const input = { resourceVersion: isi.metadata.resourceVersion, uid: isi.metadata.uid };
     delete isi.status;
     // No name is made from generateName: upstream's REST Create calls rest.BeforeCreate itself (no
@@ -94,7 +100,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
       // earlier entry created from another repository, while its tag records its own pull spec.
       const imports = this.tagImports(isi);
       await this.createImages(isi, options);
-      isi.status.import = await this.writer.write(namespace, name, imports, { ...input, select }, options);
+      isi.status.import = await this.writer.write(namespace, name, imports, { ...input, select, explicitTags }, options);
     }
     clearManifests(isi);
     untypeEmbedded(isi);

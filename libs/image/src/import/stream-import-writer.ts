@@ -22,6 +22,17 @@ export interface WritePreconditions {
    * background importer drops tags whose spec moved on). Throw to write nothing.
    */
   select?: (current: ImageStream, imports: TagImport[]) => TagImport[];
+  /**
+   * Tags whose import a user's spec write asked for (not a scheduled re-import): their moves are
+   * that user's doing, cause `spec-import` (aliases `spec-alias`), which trigger dependents take as
+   * an explicit re-point, as they take an `istag` write.
+   */
+  explicitTags?: ReadonlySet<string>;
+}
+
+/** The feed cause of an import's move of `tag`, and of the moves of the tags following it. */
+function importCauses(pre: WritePreconditions, tag: string): { cause: string; aliasCause: string } {
+  return pre.explicitTags?.has(tag) ? { cause: 'spec-import', aliasCause: 'spec-alias' } : { cause: 'import', aliasCause: 'alias' };
 }
 
 const streamRef = { group: imageStreamsInfo.group, resource: 'imagestream', kind: imageStreamsInfo.kind };
@@ -112,7 +123,7 @@ export class StreamImportWriter {
     const plan = planStreamImport(fresh, pre.select ? pre.select(fresh, imports) : imports, noStatus, nowTimestamp());
     // Before the store's create, whose spec check would answer without the refused status items.
     if (this.allowedRegistries) await refuseImportRegistries(this.db, this.history, this.allowedRegistries, { uid: null, oldSpec: new Set(), plan, imported: [] });
-    const origin = { namespace, stream: name, cause: 'import' };
+    const origin = (tag: string) => ({ namespace, stream: name, cause: importCauses(pre, tag).cause });
     // Upstream's imagestreamimports evaluator charges the stream (openshift.io/imagestreams only).
     const created = await withStreamQuotaEvaluator('virtual', () =>
       this.streams.create(namespace, { metadata: plan.next.metadata, spec: plan.next.spec }, serverWriteOptions(options), async (tx, stored) => {
@@ -170,21 +181,21 @@ export class StreamImportWriter {
     // Kept for a LimitRange refusal, here or in the store's own check of the spec that follows.
     refusal.value = { ...read, tags: newStatusTags(plan.writes, state) };
     await this.admit(tx, uid, current, plan.next, plan.writes);
-    const origin = { namespace: current.metadata.namespace!, stream: name, cause: 'import' };
+    const origin = (tag: string) => ({ namespace: current.metadata.namespace!, stream: name, cause: importCauses(pre, tag).cause });
     let touched = await this.writeStatus(tx, uid, origin, plan.writes);
     // Tags that follow an imported tag in the same stream move with it, as after a mapping.
     for (const { tag, event } of plan.moved) {
       const aliases = aliasesOf(plan.next, tag).filter((a) => !names.includes(a));
       const aliasTops = await this.history.current(tx, uid, aliases);
       for (const alias of aliases) {
-        if (await this.history.add(tx, uid, alias, event, { ...origin, cause: 'alias' }, aliasTops.get(alias))) touched = true;
+        if (await this.history.add(tx, uid, alias, event, { ...origin(tag), cause: importCauses(pre, tag).aliasCause }, aliasTops.get(alias))) touched = true;
       }
     }
     return { next: plan.next, touched };
   }
 
   /** Runs the planned status writes; true when any changed something. */
-  private async writeStatus(tx: Queryable, uid: string, origin: TagMoveOrigin, writes: StatusWrite[]): Promise<boolean> {
+  private async writeStatus(tx: Queryable, uid: string, origin: (tag: string) => TagMoveOrigin, writes: StatusWrite[]): Promise<boolean> {
     let touched = false;
     for (const w of writes) {
       if (w.kind === 'conditions') {
@@ -194,7 +205,7 @@ export class StreamImportWriter {
       }
       // A top this plan added itself has no row id yet: read it back.
       const top = w.top && !w.top.id ? (await this.history.current(tx, uid, [w.tag])).get(w.tag) : w.top;
-      const statement = this.history.addStatement(uid, w.tag, w.event, top, origin);
+      const statement = this.history.addStatement(uid, w.tag, w.event, top, origin(w.tag));
       if (statement) {
         await tx.query(statement.text, [...statement.values]);
         touched = true;

@@ -61,9 +61,11 @@ export class StreamImporter {
     // when not partial): removing the check annotation re-reads the whole stream.
     const wanted = repository ? importable : tagsNeedingImport(stream, observations, pending.some((r) => r.scheduled));
     const results = new Map<string, TagOutcome>();
+    // Tags a spec write asked to import (not a periodic re-import): their moves are explicit.
+    const explicit = new Set(pending.filter((r) => !r.scheduled && r.tag !== REPOSITORY_REQUEST_TAG).map((r) => r.tag));
     try {
       for (let i = 0; i < Math.max(wanted.length, repository ? 1 : 0); i += this.maxImages) {
-        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results, i === 0 ? repository : undefined, isRepositoryInsecure(stream.metadata.annotations));
+        await this.importTags(row.namespace, row.name, streamUid, wanted.slice(i, i + this.maxImages), results, explicit, i === 0 ? repository : undefined, isRepositoryInsecure(stream.metadata.annotations));
       }
     } catch (e) {
       if (e instanceof ApiError && e.code === 404) return all('stream-gone');
@@ -83,6 +85,7 @@ export class StreamImporter {
     uid: string,
     tags: TagReference[],
     results: Map<string, TagOutcome>,
+    explicit: ReadonlySet<string>,
     repository?: string,
     insecureRepository = false,
   ): Promise<void> {
@@ -129,7 +132,7 @@ export class StreamImporter {
       },
     };
     try {
-      const result = await this.imports.run(namespace, isi, { dryRun: false }, select);
+      const result = await this.imports.run(namespace, isi, { dryRun: false }, select, explicit);
       tags.forEach((t, i) => {
         const status = result.status?.images?.[i]?.status.status;
         results.set(t.name, !kept.has(t.name) ? 'superseded' : status === 'Success' ? 'Success' : 'Failure');

@@ -134,7 +134,7 @@ export class TagHistoryRepository {
     // Only a move to another image is news for consumers; a changed reference or generation is
     // not, except when a user re-points the tag (a spec write) at the image it already holds: that
     // is an explicit rollback for dependents that ignored this image as older than theirs.
-    const reasserted = origin.cause === 'spec' || origin.cause === 'spec-alias';
+    const reasserted = origin.cause === 'spec' || origin.cause === 'spec-alias' || origin.cause === 'spec-import';
     const feed =
       next.image && (next.image !== previous || reasserted)
         ? `, feed AS (INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)

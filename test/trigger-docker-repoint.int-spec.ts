@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { call } from '@app/testing';
+import { waitFor } from './support/poll';
+import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy } from './support/registry';
+import { createSigningSecret, createTrigger, triggerSpec } from './support/trigger-resources';
+import type { TriggerServer } from './support/trigger-server';
+import { startTriggerServerWithRegistry, type TriggerServerWithRegistry } from './support/trigger-server-with-registry';
+import { Receiver } from './support/webhook-receiver';
+
+const skipReason = registryUnavailableReason();
+const describeRegistry = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`DockerImage re-point tests skipped: ${skipReason}`);
+
+const NS = 'demo';
+
+/**
+ * `oc tag --source=docker <registry>/demo/rb@<older digest> demo/rb:latest`: a user's spec write
+ * whose import moves the tag back. Like an `istag` write to an ImageStreamImage it is an explicit
+ * re-point (cause `spec-import`), so the dependents roll back; a push of the older image is not.
+ */
+describeRegistry('a spec write that imports an older image re-points the tag explicitly', () => {
+  const rx = new Receiver();
+  let server: TriggerServer;
+  let stack: TriggerServerWithRegistry | undefined;
+  let registry: RunningRegistry;
+  let layout: OciLayout;
+  let a: BuiltImage;
+  let b: BuiltImage;
+  const push = (ref: string) => skopeoCopy(layout.dir, ref, `${registry.host}/${NS}/rb:latest`);
+  const istag = () => `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreamtags/rb:latest`;
+
+  beforeAll(async () => {
+    await rx.start();
+    ({ server, registry } = stack = await startTriggerServerWithRegistry());
+    layout = await OciLayout.create();
+    a = await layout.addImage('a', { seed: 'docker-repoint-a', created: '2024-01-01T00:00:00Z' });
+    b = await layout.addImage('b', { seed: 'docker-repoint-b', created: '2024-06-01T00:00:00Z' });
+    expect((await createSigningSecret(server.url, NS, { key: `whsec_${randomBytes(32).toString('base64')}` })).status).toBe(201);
+    await createTrigger(server.url, NS, 'build-rb', triggerSpec('rb:latest', { kind: 'Build', name: 'rb' }, rx.url('/rb')));
+  }, 120000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await layout?.remove();
+    rx.close();
+  });
+
+  it('rolls the dependents back, with reason ExplicitRollback', async () => {
+    await push('a');
+    await push('b');
+    const fired = await rx.waitFor('/rb', 2, 30000);
+    expect(fired.map((e) => e.json.data.new.digest)).toEqual([a.manifestDigest, b.manifestDigest]);
+
+    const current = await call('GET', istag());
+    expect(current.status).toBe(200);
+    const repointed = await call('PUT', istag(), {
+      ...current.body,
+      tag: { name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/${NS}/rb@${a.manifestDigest}` }, importPolicy: { insecure: true } },
+    });
+    expect([200, 201]).toContain(repointed.status); // 201: the push made no spec tag, this write creates it
+    await waitFor('the import moved the tag back', async () => (await call('GET', istag())).body?.image?.metadata?.name === a.manifestDigest, 30000);
+    const [, , rollback] = await rx.waitFor('/rb', 3, 30000);
+    expect(rollback!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: b.manifestDigest }, new: { digest: a.manifestDigest } });
+  }, 90000);
+});
