@@ -116,4 +116,23 @@ describe('ImageStream strategy fidelity', () => {
     expect(res.body.spec.tags[0].generation).toBe(2);
     expect(res.body.status.tags).toEqual([{ tag: 'copy', items: [expect.objectContaining({ image: digest('1'), generation: 1 })] }]);
   });
+
+  it("an alias within the stream gives the source tag's newest entry its generation too (upstream sets it through a pointer into the stream's status)", async () => {
+    const image = `sha256:${'7'.repeat(64)}`;
+    expect((await call('POST', `${ns('alias-gen')}/imagestreams`, { metadata: { name: 'q' } })).status).toBe(201);
+    const mapped = await call('POST', `${ns('alias-gen')}/imagestreammappings`, {
+      metadata: { name: 'q' },
+      tag: 'v1',
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/alias/q@${image}` },
+    });
+    expect(mapped.status).toBe(201);
+    // oc tag q:v1 q:latest
+    const tagged = await call('PUT', `${ns('alias-gen')}/imagestreamtags/q:latest`, { metadata: { name: 'q:latest' }, tag: { name: 'latest', from: { kind: 'ImageStreamTag', name: 'q:v1' } } });
+    expect(tagged.status).toBe(201);
+    const stream = (await call('GET', `${ns('alias-gen')}/imagestreams/q`)).body;
+    expect(stream.metadata.generation).toBe(2);
+    const items = (tag: string) => stream.status.tags.find((t: { tag: string }) => t.tag === tag).items;
+    expect(items('latest')).toEqual([expect.objectContaining({ image, generation: 2 })]);
+    expect(items('v1')).toEqual([expect.objectContaining({ image, generation: 2 })]);
+  });
 });

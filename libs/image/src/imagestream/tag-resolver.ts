@@ -142,8 +142,14 @@ export class TagResolver {
     let event: TagEvent | undefined;
     if (from.kind === 'ImageStreamTag') {
       const srcTag = ref || 'latest';
-      event = (await this.history.current(tx, source.metadata.uid!, [srcTag])).get(srcTag)?.event;
-      if (!event) return null; // the source tag has no image yet: nothing to copy
+      const top = (await this.history.current(tx, source.metadata.uid!, [srcTag])).get(srcTag);
+      event = top?.event;
+      if (!top || !event) return null; // the source tag has no image yet: nothing to copy
+      // Upstream copies the source's newest entry through a pointer into the stream's own status
+      // (LatestTaggedImage) and then sets the copy's generation: the source tag's entry takes the
+      // new tag's generation too, and is saved with the stream. Only within one stream: another
+      // stream read for the copy is not written.
+      if (sameStream && Number(event.generation) !== generation) await this.history.setGeneration(tx, top.id, generation);
     } else {
       const matches = (await this.history.imagesMatching(tx, source.metadata.uid!, ref)).filter((img) => digestOrImageMatch(img, ref)).sort();
       // The wrapped errors are ResolveImageID's NotFound/Conflict, which name only the id.

@@ -162,6 +162,11 @@ export class TagHistoryRepository {
     );
   }
 
+  /** Sets the generation of one history entry (by id), as an alias write does to its source (TagResolver). */
+  async setGeneration(q: Queryable, id: string, generation: number): Promise<void> {
+    await q.query(`UPDATE image_stream_tag_events SET generation = $2 WHERE id = $1`, [id, generation]);
+  }
+
   /** Full status tags of many streams, sorted by tag, newest item first. */
   async statusOf(q: Queryable, streamUids: string[]): Promise<Map<string, NamedTagEventList[]>> {
     const uids = [...new Set(streamUids)];
