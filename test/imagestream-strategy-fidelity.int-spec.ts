@@ -134,5 +134,14 @@ describe('ImageStream strategy fidelity', () => {
     const items = (tag: string) => stream.status.tags.find((t: { tag: string }) => t.tag === tag).items;
     expect(items('latest')).toEqual([expect.objectContaining({ image, generation: 2 })]);
     expect(items('v1')).toEqual([expect.objectContaining({ image, generation: 2 })]);
+    // A generation-0 write of the alias resolves nothing upstream: the source entry keeps its generation.
+    const regen = await call('PUT', `${ns('alias-gen')}/imagestreamtags/q:latest`, {
+      metadata: { name: 'q:latest' },
+      tag: { name: 'latest', from: { kind: 'ImageStreamTag', name: 'q:v1' }, generation: 0 },
+    });
+    expect(regen.status).toBe(200);
+    const after = (await call('GET', `${ns('alias-gen')}/imagestreams/q`)).body;
+    expect(after.metadata.generation).toBe(3);
+    expect(after.status.tags.find((t: { tag: string }) => t.tag === 'v1').items).toEqual([expect.objectContaining({ image, generation: 2 })]);
   });
 });

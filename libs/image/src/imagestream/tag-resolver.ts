@@ -83,7 +83,7 @@ export class TagResolver {
     const changedNames = new Set(changed.map((t) => t.name));
     for (const tag of changedTags(stream, old)) {
       if (changedNames.has(tag.name) || !old || !tag.from?.name || tag.from.kind === 'DockerImage') continue;
-      const event = await this.eventFor(tx, stream, tag, []);
+      const event = await this.eventFor(tx, stream, tag, [], false);
       const current = event && (await this.history.current(tx, uid, [tag.name])).get(tag.name)?.event;
       if (!event || !current?.image || current.image !== event.image) continue;
       await this.history.reassert(tx, uid, tag.name, current, this.origin(stream, 'spec'));
@@ -120,7 +120,12 @@ export class TagResolver {
     return { namespace: stream.metadata.namespace!, stream: stream.metadata.name!, cause };
   }
 
-  private async eventFor(tx: Queryable, stream: ImageStream, tag: TagReference, errors: FieldError[]): Promise<TagEvent | null> {
+  /**
+   * The event a spec tag's source gives it. `resolving`: upstream resolves the source here
+   * (tagReferenceToTagEvent), which stamps a same-stream source entry with the tag's generation;
+   * a generation-0 re-point only reads which image the source names (upstream resolves nothing).
+   */
+  private async eventFor(tx: Queryable, stream: ImageStream, tag: TagReference, errors: FieldError[], resolving = true): Promise<TagEvent | null> {
     const from = tag.from!;
     const field = `spec.tags[${tag.name}].from`;
     const generation = tag.generation ?? stream.metadata.generation ?? 1;
@@ -149,7 +154,7 @@ export class TagResolver {
       // (LatestTaggedImage) and then sets the copy's generation: the source tag's entry takes the
       // new tag's generation too, and is saved with the stream. Only within one stream: another
       // stream read for the copy is not written.
-      if (sameStream && Number(event.generation) !== generation) await this.history.setGeneration(tx, top.id, generation);
+      if (resolving && sameStream && Number(event.generation) !== generation) await this.history.setGeneration(tx, top.id, generation);
     } else {
       const matches = (await this.history.imagesMatching(tx, source.metadata.uid!, ref)).filter((img) => digestOrImageMatch(img, ref)).sort();
       // The wrapped errors are ResolveImageID's NotFound/Conflict, which name only the id.
