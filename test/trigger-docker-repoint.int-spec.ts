@@ -46,7 +46,9 @@ describeRegistry('a spec write that imports an older image re-points the tag exp
   });
 
   it('rolls the dependents back, with reason ExplicitRollback', async () => {
+    // One push at a time: evaluation is level-driven, so b pushed before a's fire would coalesce them.
     await push('a');
+    await rx.waitFor('/rb', 1, 30000);
     await push('b');
     const fired = await rx.waitFor('/rb', 2, 30000);
     expect(fired.map((e) => e.json.data.new.digest)).toEqual([a.manifestDigest, b.manifestDigest]);
