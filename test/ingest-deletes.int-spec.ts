@@ -197,4 +197,35 @@ describeRegistry('registry deletes: one final state in any processing order', ()
     expect(await statusTags('trk')).toEqual(new Map());
     expect(await istagStatus('trk', 'track')).toBe(404);
   });
+
+  it.each([
+    ['manifest delete, then tag delete', 'moved1', false],
+    ['tag delete, then manifest delete', 'moved2', true],
+  ])('a tag moved through the API since the push keeps its new image when the registry deletes the pushed one (%s)', async (_order, name, tagDeleteFirst) => {
+    const repo = `${NS}/${name}`;
+    const source = `${NS}/${name}-source`;
+    await push('e1', repo, 'x');
+    await push('e2', source, 'y');
+    await applyInOrder(...manifestPushes(repo)(await recorder.waitFor((all) => manifestPushes(repo)(all).length === 1)));
+    await applyInOrder(...manifestPushes(source)(await recorder.waitFor((all) => manifestPushes(source)(all).length === 1)));
+    // The user points x at the other repository's image: x is [E2, E1], the registry still has E1 under x.
+    const mapping = {
+      metadata: { name, namespace: NS },
+      tag: 'x',
+      image: { metadata: { name: e2.manifestDigest }, dockerImageReference: `${registry.host}/${source}@${e2.manifestDigest}` },
+    };
+    expect((await call('POST', `${base()}/namespaces/${NS}/imagestreammappings`, mapping)).status).toBe(201);
+    expect(await statusTags(name)).toEqual(new Map([['x', [e2.manifestDigest, e1.manifestDigest]]]));
+
+    await skopeoDelete(registry.host, repo, e1.manifestDigest);
+    const { manifest, tagged } = await deletesOf(repo, e1.manifestDigest, 'x');
+    await applyInOrder(...(tagDeleteFirst ? [tagged, manifest] : [manifest, tagged]));
+    // E1's entry leaves; the tag the user moved stays on E2 (OpenShift's registry untags only the
+    // tags whose latest image is the deleted manifest).
+    expect(await statusTags(name)).toEqual(new Map([['x', [e2.manifestDigest]]]));
+    expect(await istagStatus(name, 'x')).toBe(200);
+    const row = (await inboxCall(stack.api, stack.secret, 'GET', `/${tagged.id}`)).body;
+    expect(row).toMatchObject({ state: 'processed', outcome: 'superseded' });
+    expect(row.reason).toBe(`superseded: the tag holds ${e2.manifestDigest}, not ${e1.manifestDigest}, which the registry untagged`);
+  });
 });

@@ -313,7 +313,9 @@ export class RegistryEventProcessor {
   /**
    * A confirmed tag delete removes the whole tag from status (the registry no longer has it, G5), not
    * just its newest entry: the state then matches the registry whether or not the manifest delete
-   * that came with it already removed that entry. Removal, position and settlement commit together.
+   * that came with it already removed that entry. A tag whose newest entry is not the image the
+   * registry held there (moved through the API since) stays: only the manifest delete's removal of
+   * that image's entries applies to it. Removal, position and settlement commit together.
    */
   private async deleteTag(event: InboxEvent, stream: StreamRef, state: TagState): Promise<void> {
     const tag = event.tag!;
@@ -333,17 +335,27 @@ export class RegistryEventProcessor {
       return;
     }
     let settlement: Settlement | null = null;
-    const next = nextPosition(event, state.position, null, null);
+    let next = nextPosition(event, state.position, null, null);
+    // The digest the registry held under the tag, as far as ingestion knows it (none: remove as asked).
+    const untagged = state.position?.digest ?? null;
     await this.db.transaction(async (tx) => {
       settlement = null; // a run again starts afresh (see inTagOrder)
-      const removal = await removeTagFromStream(tx, stream.namespace, stream.name, tag);
+      next = nextPosition(event, state.position, null, null);
+      const removal = await removeTagFromStream(tx, stream.namespace, stream.name, tag, untagged);
+      let s: Settlement;
+      if (removal?.keptAt) {
+        // Moved away from the registry's image since (through the API): the tag is not the registry's to untag.
+        next = nextPosition(event, state.position, null, removal.keptAt);
+        s = { event, state: 'processed', outcome: 'superseded', reason: `superseded: the tag holds ${removal.keptAt}, not ${untagged}, which the registry untagged` };
+      } else {
+        s = { event, state: 'processed', outcome: removal === null ? 'no-stream' : removal.removed > 0 ? 'tag-removed' : 'nothing-to-remove' };
+      }
       await this.positions.set(tx, event.repository, tag, next);
-      const outcome = removal === null ? 'no-stream' : removal.removed > 0 ? 'tag-removed' : 'nothing-to-remove';
-      if (await this.inbox.finish(tx, event.id, 'processed', outcome)) settlement = { event, state: 'processed', outcome };
+      if (await this.inbox.finish(tx, event.id, s.state, s.outcome, s.reason ?? null)) settlement = s;
     });
     // The backlog's state moves only once the removal committed: a run that failed left it as it was.
     state.position = next;
-    state.current = null;
+    state.current = next.currentImage;
     if (settlement) this.counted(settlement);
   }
 

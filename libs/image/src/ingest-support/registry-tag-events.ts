@@ -181,16 +181,23 @@ export async function removeImageFromStream(
  * the registry; like `oc delete istag`, but the spec tag, if any, stays). Runs inside the caller's
  * transaction, holding the stream lock. Returns null when the stream does not exist; `removed: 0`
  * when the tag had no history.
+ *
+ * `untagged` is the image the registry held under the tag: a tag whose newest entry is another
+ * image (moved through the API, or set from another stream's tag, since the registry's push) stays
+ * as it is, and `keptAt` names that image. OpenShift's registry untags only the tags whose latest
+ * image is the deleted manifest (image-registry's tag service Lookup).
  */
 export async function removeTagFromStream(
   tx: Transaction,
   namespace: string,
   name: string,
   tag: string,
-): Promise<HistoryRemoval | null> {
+  untagged?: string | null,
+): Promise<(HistoryRemoval & { keptAt?: string }) | null> {
   const stream = await lockStream(tx, namespace, name);
   if (!stream) return null;
   const top = (await tops(tx, stream.uid, [tag])).get(tag);
+  if (untagged && top && top.image !== untagged) return { removed: 0, changedTops: [], keptAt: top.image };
   // Conditions alone keep a tag listed in status, so they go too.
   // A tag that had an image feeds its loss to tag_changes (a row without an image): its dependents are evaluated.
   const deleted = await new TagHistoryRepository().deleteTag(tx, stream.uid, tag, { namespace, stream: name, cause: 'registry-delete' });
