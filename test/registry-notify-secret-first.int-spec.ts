@@ -37,7 +37,7 @@ function postWithBodyPending(url: string, headers: Record<string, string>, conte
 describe('registry notification receiver: the shared secret before the body', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ registryNotifySecret: SECRET, maxRequestBodyBytes: 1024 * 1024 });
+    api = await startTestApi({ registryNotifySecret: SECRET, maxRequestBodyBytes: 1024 * 1024, registryNotificationMaxBodyBytes: 3 * 1024 * 1024 });
   }, 60000);
   afterAll(async () => api?.close());
 
@@ -47,14 +47,25 @@ describe('registry notification receiver: the shared secret before the body', ()
     expect(await postWithBodyPending(api.url, { authorization: `Bearer ${SECRET}` }, 500_000, 1000)).toBe('no answer');
   });
 
-  it('an oversized body is 401 without the secret, 413 with it', async () => {
-    const body = 'x'.repeat(2 * 1024 * 1024);
+  it('a body over the receiver limit is 401 without the secret, 413 with it', async () => {
+    const body = 'x'.repeat(4 * 1024 * 1024);
     const post = (authorization: string) =>
       fetch(`${api.url}/registry/notifications`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
     const wrong = await post('Bearer wrong');
     expect([wrong.status, ((await wrong.json()) as { reason: string }).reason]).toEqual([401, 'Unauthorized']);
     const right = await post(`Bearer ${SECRET}`);
-    expect([right.status, ((await right.json()) as { reason: string }).reason]).toEqual([413, 'RequestEntityTooLarge']);
+    const status = (await right.json()) as { reason: string; message: string };
+    expect([right.status, status.reason, status.message]).toEqual([413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728']);
+  });
+
+  it('a body over MAX_REQUEST_BODY_BYTES but within REGISTRY_NOTIFICATION_MAX_BODY_BYTES is read (a registry resends a refused envelope forever)', async () => {
+    const events = [{ id: 'padding', action: 'pull', target: { repository: 'a/b', digest: `sha256:${'0'.repeat(64)}`, references: [] }, padding: 'x'.repeat(2 * 1024 * 1024) }];
+    const res = await fetch(`${api.url}/registry/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+      body: JSON.stringify({ events }),
+    });
+    expect(res.status).toBe(202);
   });
 
   it('with the secret, a malformed envelope is still 400 and a wrong body type 415', async () => {

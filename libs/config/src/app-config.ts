@@ -22,6 +22,11 @@ export interface AppConfig {
   /** First external hostname; empty = none. */
   publicRegistryHostname: string;
   maxRequestBodyBytes: number;
+  /**
+   * Body limit of the registry notification receiver alone: a registry retries a refused envelope
+   * forever and holds every later event behind it, so this limit must exceed any envelope it sends.
+   */
+  registryNotificationMaxBodyBytes: number;
   /** ImageStreamTag GET answers kept in memory per api process (0 turns the cache off). */
   istagCacheEntries: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

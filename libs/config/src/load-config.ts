@@ -77,6 +77,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     internalRegistryHostname: hostname(env, 'INTERNAL_REGISTRY_HOSTNAME') || (registryUrl ? new URL(registryUrl).host : ''),
     publicRegistryHostname: hostname(env, 'PUBLIC_REGISTRY_HOSTNAME'),
     maxRequestBodyBytes: int(env, 'MAX_REQUEST_BODY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    // distribution refuses manifests over 4 MiB; an event lists at most one manifest's descriptors
+    // (`includereferences`), each a little longer in the event than in the manifest: 32 MiB is ample.
+    registryNotificationMaxBodyBytes: int(env, 'REGISTRY_NOTIFICATION_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     istagCacheEntries: int(env, 'ISTAG_CACHE_ENTRIES', 10000, 0, 10000000),
     logLevel: logLevel as AppConfig['logLevel'],
     watchRetentionSeconds: int(env, 'WATCH_RETENTION_SECONDS', 3600, 1, 30 * 24 * 3600),

@@ -71,6 +71,7 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(SharedSecret) private readonly secret: SharedSecret,
     @Inject(RegistryNotificationReceiver) private readonly receiver: RegistryNotificationReceiver,
     @Inject(RegistrySource) private readonly source: RegistrySource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -78,7 +79,7 @@ export class IngestApiModule implements OnModuleInit, OnApplicationShutdown {
    * the one Nest installs after this hook, so errors render as on Nest routes.
    */
   onModuleInit(): void {
-    registerNotificationsRoute(this.http.httpAdapter.getInstance<FastifyInstance>(), this.secret, this.receiver);
+    registerNotificationsRoute(this.http.httpAdapter.getInstance<FastifyInstance>(), this.secret, this.receiver, this.config.registryNotificationMaxBodyBytes);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Inject, Patch, Put, Res } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
-import { setRequestLabels } from '@app/http';
+import { sendException, setRequestLabels } from '@app/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryNotificationReceiver } from './receiver.service';
 import { SharedSecret } from './shared-secret';
@@ -10,6 +10,9 @@ import { SharedSecret } from './shared-secret';
  * entry points at. 202 once every event the service acts on is committed to the inbox; 401 without
  * the shared secret (checked before the body is read); 400 for a malformed envelope; 415 for another body type; 503 when Postgres is
  * unavailable (the registry retries until it gets a 2xx). Other methods get 405 with `Allow: POST`.
+ * Its body limit is its own (`bodyLimitBytes`, REGISTRY_NOTIFICATION_MAX_BODY_BYTES), not the API's:
+ * the registry resends a refused envelope forever and holds every later event behind it, and an
+ * envelope of a big manifest or index (its references included) can exceed MAX_REQUEST_BODY_BYTES.
  *
  * Registered on Fastify itself, not as a Nest route: the registry sends one envelope at a time and
  * waits for each answer, so per-request framework work caps its rate, and Nest's router (route
@@ -17,14 +20,21 @@ import { SharedSecret } from './shared-secret';
  * what the handler throws reaches the error handler Nest installs on Fastify, which runs the global
  * StatusExceptionFilter (the same Status bodies), and the request labels feed the metrics hook.
  */
-export function registerNotificationsRoute(fastify: FastifyInstance, secret: SharedSecret, receiver: RegistryNotificationReceiver): void {
+export function registerNotificationsRoute(
+  fastify: FastifyInstance,
+  secret: SharedSecret,
+  receiver: RegistryNotificationReceiver,
+  bodyLimitBytes: number,
+): void {
   const onRequest = async (req: FastifyRequest) => {
     setRequestLabels(req, { verb: 'create', resource: 'registry/notifications' });
     // Before the body is read: the path is public, so a caller without the secret must not get
     // the server to buffer (and answer 413 about) up to MAX_REQUEST_BODY_BYTES first.
     secret.check(req.headers);
   };
-  fastify.post<{ Body: Buffer | undefined }>('/registry/notifications', { onRequest }, async (req, reply) => {
+  // The route's own error handler only so that a 413 names this route's limit; otherwise as the global filter.
+  const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) => sendException(error, req, reply, bodyLimitBytes);
+  fastify.post<{ Body: Buffer | undefined }>('/registry/notifications', { onRequest, bodyLimit: bodyLimitBytes, errorHandler }, async (req, reply) => {
     RegistryNotificationReceiver.checkContentType(req.headers['content-type']);
     const result = await receiver.receive(req.body);
     return reply.status(202).header('content-type', 'application/json').send(JSON.stringify(result));
