@@ -7,6 +7,7 @@ import { errorReason } from './error-reason';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
 import { registryEventLag, registryEventProcessing, registryEventsProcessed } from './ingest-metrics';
 import type { ImageRecorder, PreparedImage, StreamRef } from './image-recorder';
+import { NamespaceTerminatingError, namespaceTerminatingSql } from './namespace-terminating';
 import { decidePush, decideTagDelete, nextPosition, settleMissingManifest, settlePushWithRegistry, type TagPosition } from './ordering';
 import type { RegistrySource } from './registry-source';
 import { repositoryTarget } from './repository-target';
@@ -66,6 +67,8 @@ interface TagState {
   current: string | null;
   /** Tag moves run inside the gate transaction (one COMMIT for the move and its settlement). */
   mapInGate: boolean;
+  /** The stream's namespace is being deleted: pushes wait (NamespaceTerminatingError). */
+  namespaceTerminating: boolean;
 }
 
 /**
@@ -178,12 +181,13 @@ export class RegistryEventProcessor {
       // run's settlements and failure count, the earlier ones were rolled back.
       settled = [];
       failure = null;
-      const [, backlogRows, positionRows, currentRows] = await gate.batch([
+      const [, backlogRows, positionRows, currentRows, terminatingRows] = await gate.batch([
         `SELECT pg_advisory_xact_lock_shared(${REPOSITORY_LOCK}, hashtext(${sqlLiteral(event.repository)})),
                 pg_advisory_xact_lock(${TAG_LOCK}, hashtext(${sqlLiteral(`${event.repository}:${tag}`)}))`,
         this.inbox.pendingForTagSql(event.repository, tag, event.eventNs),
         this.positions.getSql(event.repository, tag),
         currentTagImageSql(stream.namespace, stream.name, tag),
+        namespaceTerminatingSql(stream.namespace),
       ]);
       const backlog = this.inbox.fromRows(backlogRows!);
       const state: TagState = {
@@ -192,6 +196,7 @@ export class RegistryEventProcessor {
         // A tag delete commits on its own and locks the stream row, which a mapping made inside
         // this transaction would hold until the end: then mappings commit on their own too.
         mapInGate: !backlog.some((item) => item.kind === 'tag-delete'),
+        namespaceTerminating: terminatingRows!.length > 0,
       };
       // Registry reads for the older pushes too happen before any mapping locks the stream row
       // (a mapping made in this transaction holds it until COMMIT).
@@ -290,6 +295,7 @@ export class RegistryEventProcessor {
       return s;
     }
     if (read && 'error' in read) throw read.error;
+    if (state.namespaceTerminating) throw new NamespaceTerminatingError(stream.namespace);
     const image = read?.image ?? (await this.images.prepare(event.repository, digest));
     // The moves of earlier events of this backlog must be written before this one reads the tag.
     if (state.mapInGate) await gate.flush();
