@@ -94,6 +94,17 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
     const path = req.url.split('?')[0]!;
     if (isPublicPath(path)) return;
     const claimed = authenticator.claimOf(req.headers.authorization);
+    // A bearer token is checked first, without a slow hash: a right one is never held back, so
+    // wrong guesses from a shared address (a NAT, a proxy) cannot lock every token user out;
+    // wrong ones are still throttled. Tokens are random (README), so telling a right guess from a
+    // wrong one during the throttle helps no guesser; passwords stay throttled right or wrong.
+    if (claimed === '' && /^bearer /i.test(req.headers.authorization ?? '')) {
+      const tokenUser = await authenticator.authenticate(req.headers.authorization, req.ip);
+      if (tokenUser !== null) {
+        users.set(req.raw, tokenUser);
+        return;
+      }
+    }
     if (claimed !== null) {
       const wait = throttle.retryAfterSeconds(req.ip, claimed);
       if (wait > 0) return send(reply.header('retry-after', String(wait)), ApiError.tooManyRequests('Too many failed login attempts, please try again later.', wait));
