@@ -118,6 +118,11 @@ describe('trigger spec.delivery.headers', () => {
     expect(withHeaders({ 'x-ce-id': 'fine', center: 'fine' })).toEqual([]);
   });
 
+  it('refuses connection-level headers, which the HTTP client refuses to send (every attempt would fail)', () => {
+    const names = ['Connection', 'Transfer-Encoding', 'Keep-Alive', 'Upgrade', 'Expect', 'TE', 'Trailer', 'Proxy-Connection'];
+    expect(withHeaders(Object.fromEntries(names.map((n) => [n, 'x'])))).toEqual(names.map((n) => `spec.delivery.headers[${n}]: FieldValueForbidden`));
+  });
+
   it('refuses a name given twice in different cases (one header on the wire)', () => {
     expect(withHeaders({ 'X-Team': 'web', 'x-team': 'api' })).toEqual(['spec.delivery.headers[x-team]: FieldValueDuplicate']);
   });

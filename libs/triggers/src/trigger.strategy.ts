@@ -11,8 +11,15 @@ import type { AddressPolicy } from './ssrf';
 import { SECRET_HEADER_PREFIX, type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-/** Headers the service sets itself; a trigger may not override them. */
-const reservedHeaders = new Set(['content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'connection', 'transfer-encoding']);
+/**
+ * Headers the service sets itself; a trigger may not override them. The connection-level ones
+ * (hop-by-hop, RFC 9110 §7.6.1, and `Expect`/`Upgrade`) belong to the HTTP client: undici refuses
+ * a request carrying them, so every attempt would fail.
+ */
+const reservedHeaders = new Set([
+  'content-type', 'content-length', 'host', 'webhook-id', 'webhook-timestamp', 'webhook-signature',
+  'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'proxy-connection',
+]);
 /**
  * `ce-*` headers carry CloudEvents attributes (HTTP binding §3.1.3): in structured mode they may
  * only repeat the body's attributes (§3.2.3), in binary mode they are the attributes, so a
