@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, checkNamespaceOnCreate, decodeTypedBody, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { currentRequestAccess } from '@app/config';
+import { currentRequestAccess, type RequestAccess } from '@app/config';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import { importRefusals } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
@@ -12,6 +12,7 @@ import { clearManifests, untypeEmbedded } from './import-status';
 import { defaultImageStreamImport, validateImageStreamImport } from './imagestreamimport.validation';
 import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';
 import type { RemoteImporter } from './remote-importer';
+import { serviceCredentialRule } from './service-credentials';
 import type { StreamImportWriter, TagImport, WritePreconditions } from './stream-import-writer';
 
 const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists';
@@ -57,16 +58,20 @@ export class ImageStreamImportHandler implements ResourceHandler {
     // (apiserver rest.WipeObjectMetaSystemFields): a uid sent over HTTP is no precondition (only
     // resourceVersion is); the background importer passes its uid to run() directly.
     delete isi.metadata.uid;
-    return { code: 201, body: await this.run(namespace, isi, options) };
+    return { code: 201, body: await this.run(namespace, isi, options, undefined, undefined, currentRequestAccess()) };
   }
 
-  /** The whole import; also the entry point of the background stream import (with `select`). */
+  /**
+   * The whole import; also the entry point of the background stream import (with `select`, and no
+   * `caller`: the configured registry's login then reads only the stream's own namespace).
+   */
   async run(
     namespace: string,
     isi: ImageStreamImport,
     options: WriteOptions,
     select?: WritePreconditions['select'],
     explicitTags?: WritePreconditions['explicitTags'],
+    caller?: RequestAccess,
   ): Promise<ImageStreamImport> {
     const input = { resourceVersion: isi.metadata.resourceVersion, uid: isi.metadata.uid };
     delete isi.status;
@@ -94,7 +99,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
     }
     if (stream && input.uid && input.uid !== stream.metadata.uid) throw ApiError.notFound(streamRef, name);
 
-    isi.status = await this.importer.lookup(isi, stream);
+    isi.status = await this.importer.lookup(isi, stream, serviceCredentialRule(this.config.accessControl, namespace, caller));
     if (isi.spec.import) {
       // Taken before the Images are created: createImages may answer an entry with the Image an
       // earlier entry created from another repository, while its tag records its own pull spec.

@@ -20,6 +20,11 @@ export interface ImportConfig {
   registryUsername: string;
   registryPassword: string;
   internalRegistryHostname: string;
+  /**
+   * API_AUTHENTICATION=true: the configured registry's login reads only what an import may read
+   * (see service-credentials.ts); the worker needs the api's setting for its background imports.
+   */
+  accessControl: boolean;
   /** Worker: outbox poll period and parallel spec-tag imports. */
   relayIntervalMs: number;
   workerConcurrency: number;
@@ -50,6 +55,7 @@ export function loadImportConfig(app: AppConfig, env: Env = process.env): Import
     registryUsername: app.registryUsername,
     registryPassword: app.registryPassword,
     internalRegistryHostname: app.internalRegistryHostname,
+    accessControl: app.apiAuthentication === true,
     relayIntervalMs: int(env, 'IMPORT_RELAY_INTERVAL_MS', 250, 10, 60_000),
     workerConcurrency: int(env, 'IMPORT_CONCURRENCY', 4, 1, 64),
     queuePrefix: app.queuePrefix,

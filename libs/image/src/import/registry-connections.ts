@@ -1,26 +1,33 @@
 import { type BasicCredentials, RegistryClient, RegistryUnavailableError } from '@app/registry';
 import type { ImportConfig } from './import-config';
+import type { ServiceCredentialRule } from './service-credentials';
 
 /**
  * The registry clients of one import request. A host is contacted over HTTPS; with
  * importPolicy.insecure, certificate checks are off and a host that does not speak TLS is retried
  * over plain HTTP. The configured registry (REGISTRY_URL, or INTERNAL_REGISTRY_HOSTNAME naming it)
- * is reached through REGISTRY_URL with its credentials. Every client is closed at the end.
+ * is reached through REGISTRY_URL, with its credentials for the repositories `mayUseCredentials`
+ * allows and anonymously for the others. Every client is closed at the end.
  */
 export class RegistryConnections {
   private readonly clients = new Map<string, RegistryClient>();
 
-  constructor(private readonly config: ImportConfig) {}
+  constructor(
+    private readonly config: ImportConfig,
+    private readonly mayUseCredentials: ServiceCredentialRule,
+  ) {}
 
-  private configured(host: string): { url: string; credentials?: BasicCredentials } | null {
+  private configured(host: string, repository: string): { url: string; credentials?: BasicCredentials } | null {
     const { registryUrl, internalRegistryHostname, registryUsername, registryPassword } = this.config;
     if (!registryUrl) return null;
     if (host !== new URL(registryUrl).host && host !== internalRegistryHostname) return null;
-    return { url: registryUrl, credentials: registryUsername ? { username: registryUsername, password: registryPassword } : undefined };
+    const login = registryUsername && this.mayUseCredentials(repository);
+    return { url: registryUrl, credentials: login ? { username: registryUsername, password: registryPassword } : undefined };
   }
 
   private client(baseUrl: string, tlsInsecure: boolean, credentials?: BasicCredentials): RegistryClient {
-    const key = `${baseUrl} ${tlsInsecure}`;
+    // One client per login: an anonymous client must never reuse tokens the login obtained.
+    const key = `${baseUrl} ${tlsInsecure} ${credentials ? 'login' : 'anonymous'}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new RegistryClient({
@@ -37,15 +44,16 @@ export class RegistryConnections {
   }
 
   /**
-   * Runs `fn` against `host` once the registry answered its ping (upstream's registryclient pings
-   * before the first request), falling back from HTTPS to HTTP for insecure imports that cannot connect.
+   * Runs `fn` against `repository` of `host` once the registry answered its ping (upstream's
+   * registryclient pings before the first request), falling back from HTTPS to HTTP for insecure
+   * imports that cannot connect.
    */
-  async with<T>(host: string, insecure: boolean, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
+  async with<T>(host: string, repository: string, insecure: boolean, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
     const pinged = async (client: RegistryClient) => {
       await client.ping();
       return fn(client);
     };
-    const configured = this.configured(host);
+    const configured = this.configured(host, repository);
     if (configured) return pinged(this.client(configured.url, insecure, configured.credentials));
     try {
       return await pinged(this.client(`https://${host}`, insecure));

@@ -4,6 +4,7 @@ import { digestOf, MediaTypes } from '@app/registry';
 import type { ImportConfig } from './import-config';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { RemoteImporter } from './remote-importer';
+import { everyRepository } from './service-credentials';
 
 const config = (overrides: Partial<ImportConfig>): ImportConfig => ({
   requestTimeoutMs: 5000,
@@ -17,6 +18,7 @@ const config = (overrides: Partial<ImportConfig>): ImportConfig => ({
   registryUsername: '',
   registryPassword: '',
   internalRegistryHostname: '',
+  accessControl: false,
   relayIntervalMs: 250,
   workerConcurrency: 1,
   queuePrefix: 'x',
@@ -49,7 +51,7 @@ describe('RemoteImporter time budget', () => {
 
   it('fails every entry still running (or not started) when the import runs out of time', async () => {
     const started = Date.now();
-    const status = await new RemoteImporter(config({ importTimeoutMs: 300, fetchConcurrency: 1 })).lookup(isi([`${host}/a/b:1`, `${host}/a/c:1`]), null);
+    const status = await new RemoteImporter(config({ importTimeoutMs: 300, fetchConcurrency: 1 })).lookup(isi([`${host}/a/b:1`, `${host}/a/c:1`]), null, everyRepository);
     // The registry never answers: ending at all is the point (the bound allows for a loaded machine).
     expect(Date.now() - started).toBeLessThan(20000);
     for (const result of status.images!) {
@@ -105,14 +107,14 @@ describe('RemoteImporter credentials', () => {
 
   it('uses REGISTRY_USERNAME/PASSWORD for the configured registry, also under INTERNAL_REGISTRY_HOSTNAME', async () => {
     const importer = new RemoteImporter(config({ registryUrl: url, registryUsername: 'robot', registryPassword: 's3cret', internalRegistryHostname: 'registry.internal:5000' }));
-    const status = await importer.lookup(isi([`${new URL(url).host}/ns/app:v1`, 'registry.internal:5000/ns/app:v1']), null);
+    const status = await importer.lookup(isi([`${new URL(url).host}/ns/app:v1`, 'registry.internal:5000/ns/app:v1']), null, everyRepository);
     expect(status.images!.map((i) => i.status.status)).toEqual(['Success', 'Success']);
     expect(status.images![1]!.image!.dockerImageReference).toBe(`registry.internal:5000/ns/app@${digestOf(manifest)}`);
     expect(status.images![0]!.image!.dockerImageMetadata!.Config!.Labels).toEqual({ a: 'b' });
   });
 
   it('without credentials the result is Unauthorized', async () => {
-    const status = await new RemoteImporter(config({})).lookup(isi([`${new URL(url).host}/ns/app:v1`]), null);
+    const status = await new RemoteImporter(config({})).lookup(isi([`${new URL(url).host}/ns/app:v1`]), null, everyRepository);
     const ref = `${new URL(url).host}/ns/app:v1`;
     expect(status.images![0]!.status).toMatchObject({ status: 'Failure', reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${ref}"` });
   });
@@ -141,6 +143,7 @@ describe('RemoteImporter repository without tags', () => {
     const status = await new RemoteImporter(config({})).lookup(
       { metadata: { name: 'app' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: `${host}/ns/empty` }, importPolicy: { insecure: true }, referencePolicy: { type: 'Source' } } } },
       null,
+      everyRepository,
     );
     expect(status.repository).toEqual({ status: { metadata: {}, status: 'Success' } });
   });

@@ -18,6 +18,7 @@ import { importTargetOf, normalizedReference } from './import-target';
 import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';
 import { RegistryConnections } from './registry-connections';
 import { splitRepositoryTags } from './repository-tags';
+import type { ServiceCredentialRule } from './service-credentials';
 
 const preferArch = 'importer.image.openshift.io/prefer-arch';
 const preferOs = 'importer.image.openshift.io/prefer-os';
@@ -90,8 +91,9 @@ function foundKey(name: string, tag: string, mode: ImportMode): string | null {
 export class RemoteImporter {
   constructor(private readonly config: ImportConfig) {}
 
-  async lookup(isi: ImageStreamImport, stream: ImageStream | null): Promise<Omit<ImageStreamImportStatus, 'import'>> {
-    const connections = new RegistryConnections(this.config);
+  /** `mayUseCredentials`: which repositories of the configured registry are read with its login. */
+  async lookup(isi: ImageStreamImport, stream: ImageStream | null, mayUseCredentials: ServiceCredentialRule): Promise<Omit<ImageStreamImportStatus, 'import'>> {
+    const connections = new RegistryConnections(this.config, mayUseCredentials);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -176,7 +178,7 @@ export class RemoteImporter {
     // A registry alone names no repository: upstream's importer fails to parse its (empty) Exact().
     if (!parseDockerImageReference(f.name).name) throw new UnprefixedImportError('unable to parse docker reference : invalid reference format');
     const target = importTargetOf(f.name, f.tag);
-    const imported = await connections.with(target.host, f.insecure, (client) =>
+    const imported = await connections.with(target.host, target.repository, f.insecure, (client) =>
       importImage(client, target.repository, target.reference, {
         mode: f.mode,
         pullSpec: target.pullSpec,
@@ -205,7 +207,7 @@ export class RemoteImporter {
     if (!target.repository) return { status: unnamedRepositoryFailure() };
     let tags: string[];
     try {
-      tags = await connections.with(target.host, insecure, (c) => c.listTags(target.repository, maxListedTags));
+      tags = await connections.with(target.host, target.repository, insecure, (c) => c.listTags(target.repository, maxListedTags));
     } catch (err) {
       return { status: importFailure(name, err) };
     }
