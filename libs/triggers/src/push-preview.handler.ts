@@ -1,8 +1,9 @@
 import { ApiError, type FieldError, fieldErr, refOf, validateNamespaceName, type WriteResult } from '@app/api-machinery';
+import { currentRequestAccess } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { validateImageStreamName } from '@app/image';
 import type { TriggerEvaluator } from './evaluator';
-import { pushPreviewsInfo } from './resource-infos';
+import { pushPreviewsInfo, triggersInfo, workloadKinds } from './resource-infos';
 import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
 import { checkCreateEnvelope } from './create-envelope';
 
@@ -13,6 +14,9 @@ import { checkCreateEnvelope } from './create-envelope';
  * for annotated workloads which annotation entries would set their image, with the JSON patch.
  * Dependents of the tag's aliases, which the push moves too, are included; each entry names the
  * tag it follows.
+ *
+ * Dependents may live in other namespaces: the answer keeps only those the caller may `get` (a
+ * Trigger, or the workload's kind, in its namespace), as their URLs, keys and patches are theirs.
  */
 export class PushPreviewHandler implements ResourceHandler {
   readonly info = pushPreviewsInfo;
@@ -31,7 +35,13 @@ export class PushPreviewHandler implements ResourceHandler {
     if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
     if (errors.length) throw ApiError.invalid(refOf(this.info), name, errors);
     const key = { namespace, stream: st!.stream, tag: st!.tag };
-    const { tag, results, workloads } = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
+    const preview = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
+    const { tag } = preview;
+    const results = preview.results.filter((r) => mayGet(triggersInfo, r.trigger.metadata.namespace!, r.trigger.metadata.name!));
+    const workloads = preview.workloads.filter((w) => {
+      const kind = workloadKinds.find((k) => k.kind === w.kind);
+      return !!kind && mayGet(kind, w.namespace, w.name);
+    });
     return {
       code: 201,
       body: {
@@ -66,4 +76,13 @@ export class PushPreviewHandler implements ResourceHandler {
       },
     };
   }
+}
+
+/**
+ * Whether the request's caller may `get` the named object; no caller (API authentication off)
+ * may see everything, and with API_AUTHORIZATION=AlwaysAllow every user may.
+ */
+function mayGet(kind: { group: string; resource: string }, namespace: string, name: string): boolean {
+  const access = currentRequestAccess();
+  return !access || access.can({ verb: 'get', group: kind.group, resource: kind.resource, subresource: '', namespace, name }).allowed;
 }
