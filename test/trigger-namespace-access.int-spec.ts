@@ -54,6 +54,11 @@ describe('triggers across namespaces under access control', () => {
     const res = await as(user, 'POST', path, body);
     expect(res).toMatchObject({ status: 201 });
   };
+  const forbiddenAtAnnotation = (namespace: string, stream: string) => ({
+    reason: 'FieldValueForbidden',
+    field: `metadata.annotations[${ANNOTATION}]`,
+    message: `Forbidden: ${namespace}/${stream}: "access policy does not grant pull in namespace ${namespace}" ""`,
+  });
 
   beforeAll(async () => {
     api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true, apiAuthorization: 'Policy' });
@@ -84,5 +89,38 @@ describe('triggers across namespaces under access control', () => {
     expect(names(root.body['status'].triggers)).toEqual(['a/own', 'b/follows-a']);
     expect(root.body['status'].triggers.find((t: { namespace: string }) => t.namespace === 'b')).toMatchObject({ wouldFire: true, url: 'https://hooks.example.com/build' });
     expect(names(root.body['status'].workloads)).toEqual(['b/follows-a']);
+  });
+
+  it('an annotated workload following another namespace`s stream needs pull there, on create and on update', async () => {
+    const refused = await as('alice', 'POST', `${APPS}/a/deployments`, deployment('steals', { namespace: 'b', name: 'private:v1' }));
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ reason: 'Invalid', details: { name: 'steals', group: 'apps', kind: 'Deployment' } });
+    expect(refused.body['details'].causes).toEqual([forbiddenAtAnnotation('b', 'private')]);
+    expect((await as('alice', 'GET', `${APPS}/a/deployments/steals`)).status).toBe(404);
+
+    // Added by an update (an annotate): the same refusal, nothing written.
+    await created('alice', `${APPS}/a/deployments`, deployment('plain'));
+    const annotate = { metadata: { annotations: deployment('x', { namespace: 'b', name: 'private:v1' }).metadata.annotations } };
+    const patched = await as('alice', 'PATCH', `${APPS}/a/deployments/plain`, annotate, 'application/merge-patch+json');
+    expect(patched.status).toBe(422);
+    expect(patched.body['details'].causes).toEqual([forbiddenAtAnnotation('b', 'private')]);
+    expect((await as('alice', 'GET', `${APPS}/a/deployments/plain`)).body['metadata'].annotations?.[ANNOTATION]).toBeUndefined();
+
+    // The workload's own namespace needs nothing more; pull in b (no role there) is enough for b.
+    await created('alice', `${APPS}/a/deployments`, deployment('own', { namespace: 'a', name: 'web:latest' }));
+    await created('dave', `${APPS}/a/deployments`, deployment('allowed', { namespace: 'b', name: 'private:v1' }));
+    // A stream the stored workload already follows is not asked about again: alice may still edit it.
+    const relabelled = await as('alice', 'PATCH', `${APPS}/a/deployments/allowed`, { metadata: { labels: { team: 'web' } } }, 'application/merge-patch+json');
+    expect(relabelled.status).toBe(200);
+  });
+
+  it('without access control the annotation is not asked about', async () => {
+    const open = await startTestApi();
+    try {
+      const res = await fetch(`${open.url}${APPS}/a/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deployment('follows-b', { namespace: 'b', name: 'private:v1' })) });
+      expect(res.status).toBe(201);
+    } finally {
+      await open.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from '.
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { jsonEqual } from '@app/api-machinery';
-import { validateWorkloadShape } from './workload-validation';
+import { annotationSourceRefusals, validateWorkloadShape } from './workload-validation';
 import type { LocalImageNames } from './image-lookup';
 import type { AddressPolicy } from './ssrf';
 
@@ -161,7 +161,7 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
     obj.metadata.generation = 1;
   }
   validate(obj: Workload): FieldError[] {
-    return [...validateDns1123SubdomainName(obj.metadata.name), ...validateWorkloadShape(obj.spec, this.kind.podSpecPath)];
+    return this.validateAgainst(obj, null);
   }
   /** The triggers annotation is not validated (kube-apiserver does not either): what the controller will ignore is a warning. */
   warnings(obj: Workload): string[] {
@@ -173,8 +173,15 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
     const gen = old.metadata.generation ?? 1;
     obj.metadata.generation = jsonEqual(obj.spec, old.spec) ? gen : gen + 1;
   }
-  validateUpdate(obj: Workload): FieldError[] {
-    return this.validate(obj);
+  validateUpdate(obj: Workload, old: Workload): FieldError[] {
+    return this.validateAgainst(obj, old);
+  }
+  private validateAgainst(obj: Workload, old: Workload | null): FieldError[] {
+    return [
+      ...validateDns1123SubdomainName(obj.metadata.name),
+      ...validateWorkloadShape(obj.spec, this.kind.podSpecPath),
+      ...annotationSourceRefusals(obj, old, this.kind.podSpecPath),
+    ];
   }
 }
 

@@ -1,4 +1,7 @@
 import { type FieldError, fieldErr, validateDns1123Label } from '@app/api-machinery';
+import { sourcePullRefusal } from '@app/config';
+import { parseTriggersAnnotation } from './annotation';
+import { TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -47,5 +50,37 @@ function validateContainers(value: unknown, path: string): FieldError[] {
     }
     if (c['image'] !== undefined && c['image'] !== null && typeof c['image'] !== 'string') errors.push(fieldErr.invalid(`${at}.image`, c['image'], 'must be a string'));
   });
+  return errors;
+}
+
+/** `<namespace>/<stream>` of each other namespace's stream the workload's triggers annotation follows. */
+function otherNamespaceStreams(workload: Workload, podSpecPath: string): Map<string, { namespace: string; stream: string }> {
+  const value = workload.metadata.annotations?.[TRIGGERS_ANNOTATION];
+  const streams = new Map<string, { namespace: string; stream: string }>();
+  if (value === undefined) return streams;
+  for (const entry of parseTriggersAnnotation(value, podSpecPath).triggers) {
+    const namespace = entry.from.namespace;
+    if (!namespace || namespace === workload.metadata.namespace) continue;
+    const stream = entry.from.name.slice(0, entry.from.name.indexOf(':'));
+    streams.set(`${namespace}/${stream}`, { namespace, stream });
+  }
+  return streams;
+}
+
+/**
+ * An annotated workload reads the tags it follows (their pull specs become its images), so
+ * following another namespace's stream needs what a Trigger's `spec.from.namespace` needs: the
+ * caller may pull there, else Forbidden at the annotation (worded as upstream's tag verifier).
+ * Asked only for streams the stored object (`old`) did not follow already, so a workload set up
+ * by someone allowed can still be scaled or edited; server-made writes are not asked.
+ */
+export function annotationSourceRefusals(workload: Workload, old: Workload | null, podSpecPath: string): FieldError[] {
+  const before = old ? otherNamespaceStreams(old, podSpecPath) : new Map();
+  const errors: FieldError[] = [];
+  for (const [key, { namespace, stream }] of otherNamespaceStreams(workload, podSpecPath)) {
+    if (before.has(key)) continue;
+    const refusal = sourcePullRefusal(namespace, stream);
+    if (refusal) errors.push(fieldErr.forbidden(`metadata.annotations[${TRIGGERS_ANNOTATION}]`, refusal));
+  }
   return errors;
 }
