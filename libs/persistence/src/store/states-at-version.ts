@@ -55,11 +55,13 @@ export async function statesAt(
     if (BigInt(rv) < BigInt(compacted)) throw ApiError.gone(listTooOldMessage);
   }
   const params: unknown[] = [resource, rv];
-  const inNamespace = namespace !== undefined ? `AND namespace = $${params.push(namespace)}` : '';
+  const inNamespace = namespace !== undefined ? `AND c.namespace = $${params.push(namespace)}` : '';
   const later = await q.query<{ namespace: string; name: string; rv: string; type: string }>(
-    `SELECT DISTINCT ON (namespace, name) namespace, name, rv::text AS rv, type FROM resource_changes
-      WHERE resource = $1 AND rv > $2 AND type <> 'NONE' ${inNamespace}
-      ORDER BY namespace, name, rv`,
+    // Each object's first change after rv: ORDER BY the column, qualified (a bare `rv` names the
+    // text output column, which puts "10" before "9" and takes a later change for the first).
+    `SELECT DISTINCT ON (c.namespace, c.name) c.namespace, c.name, c.rv::text AS rv, c.type FROM resource_changes c
+      WHERE c.resource = $1 AND c.rv > $2 AND c.type <> 'NONE' ${inNamespace}
+      ORDER BY c.namespace, c.name, c.rv`,
     params,
   );
   const changedSince = new Set(later.map((r) => objectKey(r.namespace, r.name)));
