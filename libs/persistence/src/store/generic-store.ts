@@ -424,12 +424,22 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const validated = obj;
     const created = await this.db.transaction(
       async (tx) => {
+        // First (in BEGIN's round trip), wait for any writer of this name in flight: a delete holds
+        // the row until it commits. The version taken below is then later than that delete's, as
+        // etcd's commit revision is; taken before, the insert would wait behind the delete on the
+        // key's index and commit the new object's ADDED at a version below the old one's DELETED
+        // (watchers keyed by name would drop the live object). Also the delete's lock order (row,
+        // then quota rows in admission), so the two cannot deadlock.
+        const [held] = await tx.batch([this.storage.claimStatement(this.nsKey(namespace), m.name!)]);
+        const taken = held!.length > 0;
         // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
         // from the request: admission hooks rewrite the object (local image names resolved).
         const obj = structuredClone(validated);
         await this.hooks.admit?.(tx, obj, null);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
         if (storageErrors.length) throw this.invalid(obj, storageErrors);
+        // After admission and validation, as the failed insert answered before: no version is taken.
+        if (taken) throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.ref, m.name!);
         const rv = await allocateResourceVersion(tx);
         try {
           await this.storage.insert(tx, obj, rv);

@@ -45,6 +45,19 @@ export class TableStorage<T extends ApiObject> {
     };
   }
 
+  /**
+   * Locks the row at a key if there is one (FOR KEY SHARE, the weakest lock that still waits for a
+   * writer holding the row, such as a delete in flight; once that one commits, a row it removed is
+   * not returned). A create runs it before taking its version: see GenericStore.createOnce.
+   */
+  claimStatement(namespace: string, name: string): ParameterisedSql {
+    const key = this.namespaced ? `namespace = $1::text AND name = $2::text` : `name = $1::text`;
+    return {
+      text: `SELECT 1 FROM ${this.table} WHERE ${key} FOR KEY SHARE`,
+      values: this.namespaced ? [namespace, name] : [name],
+    };
+  }
+
   hydrateRows(rows: Record<string, unknown>[]): T | null {
     return rows[0] ? this.hydrate(rows[0] as unknown as Row) : null;
   }
