@@ -121,9 +121,10 @@ export class DeliveryCollector {
     let orphaned = 0;
     for (let i = 0; i < maxBatches; i++) {
       const step = await this.db.transaction(async (tx) => {
+        // Oldest first by the timestamp column, qualified: a bare `removed_at` names the text output column.
         const [owner] = await tx.query<QueuedRemoval>(
           `SELECT owner_uid::text AS owner_uid, owner_kind, namespace, owner_name, orphan, orphaned_through::text AS orphaned_through, removed_at::text AS removed_at
-             FROM trigger_delivery_owner_removals ORDER BY removed_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+             FROM trigger_delivery_owner_removals ORDER BY trigger_delivery_owner_removals.removed_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
           [],
           'trg-gc-owner',
         );

@@ -131,7 +131,8 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
         [limit],
       );
       const requests = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
-        `SELECT id::text AS id, namespace, stream, tag FROM trigger_evaluation_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        // ORDER BY the column, qualified: a bare `id` names the text output column ('10' before '9': not the oldest first, and no index).
+        `SELECT id::text AS id, namespace, stream, tag FROM trigger_evaluation_requests ORDER BY trigger_evaluation_requests.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
       if (!changes.length && !requests.length) return 0;
