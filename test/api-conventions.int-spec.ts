@@ -37,6 +37,18 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([created.status, created.headers.get('content-type')]).toEqual([201, 'application/json']);
   });
 
+  it('list items are in Go field order (metadata, spec, status) without type meta, as a typed list encodes them', async () => {
+    expect((await call('POST', `${api.url}/api/v1/namespaces`, { metadata: { name: 'conv-order' } })).status).toBe(201);
+    const paged = [`${ns()}/imagestreams`, `${ns()}/imagestreams?limit=1`, `${api.url}/api/v1/namespaces`];
+    for (const path of paged) {
+      const items = ((await call('GET', path)).body.items as Record<string, unknown>[]).slice(0, 2);
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) expect([path, Object.keys(item)[0], 'kind' in item, 'apiVersion' in item]).toEqual([path, 'metadata', false, false]);
+    }
+    const stream = ((await call('GET', `${ns()}/imagestreams`)).body.items as Record<string, unknown>[]).find((i) => (i['metadata'] as { name: string }).name === 'app')!;
+    expect(Object.keys(stream)).toEqual(['metadata', 'spec', 'status']);
+  });
+
   it('a `timeout` query parameter that is no Go duration is 400 on every request but watches (kube-apiserver request deadline filter)', async () => {
     const refused = await call('GET', `${ns()}/imagestreams?timeout=abc`);
     expect([refused.status, refused.body]).toEqual([

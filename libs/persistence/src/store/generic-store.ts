@@ -273,8 +273,14 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
             }
           : {}),
       },
-      items,
+      items: items.map((item) => this.asListItem(item)),
     };
+  }
+
+  /** Wire order of a list item: metadata, then the rest (no type meta, as kube's typed lists). */
+  private asListItem(obj: T): T {
+    const { kind: _k, apiVersion: _a, metadata, ...rest } = obj;
+    return { metadata, ...rest } as unknown as T;
   }
 
   /**
