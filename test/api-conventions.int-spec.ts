@@ -47,6 +47,14 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     }
     const stream = ((await call('GET', `${ns()}/imagestreams`)).body.items as Record<string, unknown>[]).find((i) => (i['metadata'] as { name: string }).name === 'app')!;
     expect(Object.keys(stream)).toEqual(['metadata', 'spec', 'status']);
+    // Watch event objects and Table rows with includeObject: type meta, then metadata first.
+    const watch = watchEvents(`${ns()}/imagestreams?watch=1&resourceVersion=0&timeoutSeconds=5`);
+    await watch.waitFor((events) => events.length > 0);
+    watch.stop();
+    expect(Object.keys(watch.events[0]!.object).slice(0, 3)).toEqual(['kind', 'apiVersion', 'metadata']);
+    const table = await fetch(`${ns()}/imagestreams?includeObject=Object`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    const row = ((await table.json()) as { rows: { object: Record<string, unknown> }[] }).rows[0]!;
+    expect(Object.keys(row.object).slice(0, 3)).toEqual(['kind', 'apiVersion', 'metadata']);
   });
 
   it('a `timeout` query parameter that is no Go duration is 400 on every request but watches (kube-apiserver request deadline filter)', async () => {
