@@ -19,6 +19,7 @@ import { DeliveryGarbageCollection1733700000000 } from './1733700000000-Delivery
 import { DeliveryOrphans1733800000000 } from './1733800000000-DeliveryOrphans';
 import { CurrentResourceVersion1733900000000 } from './1733900000000-CurrentResourceVersion';
 import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObjectIndex';
+import { Secrets1734100000000 } from './1734100000000-Secrets';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -46,4 +47,5 @@ export const migrations = [
   DeliveryOrphans1733800000000,
   CurrentResourceVersion1733900000000,
   ChangeLogObjectIndex1734000000000,
+  Secrets1734100000000,
 ];

@@ -50,6 +50,8 @@ function kubeTypes(): Root {
     .add(message('LimitRangeSpec', [['limits', 1, 'LimitRangeItem', 'repeated']]))
     .add(message('LimitRange', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'LimitRangeSpec']]))
     .add(message('Namespace', [['metadata', 1, 'ObjectMeta'], ['spec', 2, 'NamespaceSpec']]))
+    // `kubectl create secret` posts one.
+    .add(message('Secret', [['metadata', 1, 'ObjectMeta'], ['type', 3, 'string'], ['immutable', 5, 'bool']], { bytesMaps: [['data', 2]], stringMaps: [['stringData', 4]] }))
     .add(
       message('ResourceAttributes', [
         ['namespace', 1, 'string'],
@@ -88,6 +90,7 @@ const decodable: Record<string, Type> = {
   'v1/Namespace': root.lookupType('k8s.Namespace'),
   'v1/ResourceQuota': root.lookupType('k8s.ResourceQuota'),
   'v1/LimitRange': root.lookupType('k8s.LimitRange'),
+  'v1/Secret': root.lookupType('k8s.Secret'),
   'v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'meta.k8s.io/v1/DeleteOptions': root.lookupType('k8s.DeleteOptions'),
   'authorization.k8s.io/v1/SelfSubjectAccessReview': root.lookupType('k8s.SelfSubjectAccessReview'),
@@ -130,6 +133,13 @@ function flattenQuantities(kind: string, body: Record<string, unknown>): void {
   }
 }
 
+/** map<string, bytes> values as base64 text, as encoding/json writes []byte. */
+function secretDataTexts(data: unknown): Record<string, string> | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const entries = Object.entries(data as Record<string, Uint8Array>);
+  return entries.length ? Object.fromEntries(entries.map(([k, v]) => [k, Buffer.from(v).toString('base64')])) : undefined;
+}
+
 /** The JSON form of a protobuf body; 400 when it is not one, 415 for a kind this server does not decode. */
 export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   if (raw.length < MAGIC.length || !raw.subarray(0, MAGIC.length).equals(MAGIC)) {
@@ -145,12 +155,14 @@ export function decodeKubernetesProtobuf(raw: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   const type = decodable[`${apiVersion}/${kind}`];
   if (!type) {
-    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, ResourceQuota, LimitRange, DeleteOptions, self-subject reviews and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `protobuf bodies are accepted for Namespace, ResourceQuota, LimitRange, Secret, DeleteOptions, self-subject reviews and the workload kinds only (got ${apiVersion} ${kind}); send application/json`);
   }
   try {
     const body = type.toObject(type.decode(envelope.raw ?? new Uint8Array()), { longs: Number, defaults: false }) as Record<string, unknown>;
     flattenQuantities(kind, body);
-    return { apiVersion, kind, ...(withoutEmpty(body) as Record<string, unknown>) };
+    // A Secret's data as its JSON form, base64 (an empty value stays: `""` is a value).
+    const data = kind === 'Secret' ? secretDataTexts(body['data']) : undefined;
+    return { apiVersion, kind, ...(withoutEmpty(body) as Record<string, unknown>), ...(data ? { data } : {}) };
   } catch (e) {
     throw ApiError.badRequest(`the protobuf ${kind} cannot be decoded: ${(e as Error).message}`);
   }

@@ -10,11 +10,18 @@ export type ProtoField = [name: string, id: number, type: string, rule?: 'repeat
 export function protoMessage(
   name: string,
   fields: ProtoField[],
-  extra: { stringMaps?: [name: string, id: number][]; quantityMaps?: [name: string, id: number][]; oneofs?: Record<string, string[]> } = {},
+  extra: {
+    stringMaps?: [name: string, id: number][];
+    bytesMaps?: [name: string, id: number][];
+    quantityMaps?: [name: string, id: number][];
+    oneofs?: Record<string, string[]>;
+  } = {},
 ): Type {
   const type = new Type(name);
   for (const [field, id, fieldType, rule] of fields) type.add(new Field(field, id, fieldType, rule));
   for (const [field, id] of extra.stringMaps ?? []) type.add(new MapField(field, id, 'string', 'string'));
+  // map<string, bytes> (a Secret's data).
+  for (const [field, id] of extra.bytesMaps ?? []) type.add(new MapField(field, id, 'string', 'bytes'));
   // map<string, resource.Quantity> (a ResourceList): the `Quantity` message must be declared beside.
   for (const [field, id] of extra.quantityMaps ?? []) type.add(new MapField(field, id, 'string', 'Quantity'));
   for (const [oneof, members] of Object.entries(extra.oneofs ?? {})) type.add(new OneOf(oneof, members));

@@ -275,9 +275,9 @@ export class ResourceController {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
         const rendering = renderingOf(req.headers.accept);
-        if (h.getTakesListOptionsOf) listOptionsOf(req.query, h.getTakesListOptionsOf, namespace || undefined);
+        const listOptions = h.getTakesListOptionsOf ? listOptionsOf(req.query, h.getTakesListOptionsOf, namespace || undefined) : undefined;
         await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
-        return this.sendRead(h, req, reply, await h.get(namespace, name), false, rendering);
+        return this.sendRead(h, req, reply, await h.get(namespace, name, listOptions), false, rendering);
       }
       case 'PUT': {
         setRequestLabels(req, { verb: 'update', resource });

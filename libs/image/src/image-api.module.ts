@@ -25,6 +25,7 @@ import { createQuotaStores } from './quota/quota.stores';
 import { ImageLimits } from './quota/image-limits';
 import { QuotaNamespaces } from './quota/quota-namespaces';
 import { StreamQuota } from './quota/stream-quota';
+import { SecretHandler } from './secrets/secret.store';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
 interface ImageApiParts {
@@ -65,6 +66,9 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(quota.limitRanges);
         registry.register(quota.quotas);
         registry.register(quota.quotaStatus);
+        // core/v1 Secrets: the namespace pull secrets imports and imagestreams/secrets read.
+        const secrets = new SecretHandler(db);
+        registry.register(secrets);
         const limits = new ImageLimits(quota.namespaces);
         const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota, limits.streams);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config, limits);
@@ -82,7 +86,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(new ImageTagHandler(db, tags, streams.history));
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
-        registry.register(new ImageStreamSecretsHandler());
+        registry.register(new ImageStreamSecretsHandler(secrets));
         return { mappings, imports, quotaNamespaces: quota.namespaces, streamQuota: quota.streamQuota };
       },
     },

@@ -32,3 +32,5 @@ export * from './quota/quota.types';
 export * from './quota/quota.stores';
 export * from './quota/quota-namespaces';
 export * from './quota/stream-quota';
+export * from './secrets/secret.types';
+export * from './secrets/secret-redaction';

@@ -8,6 +8,7 @@ import { eventSchemas } from './event-schemas';
 import { triggerActionSchemas } from './trigger-action-schemas';
 import { triggerSchemas } from './trigger-schemas';
 import { quotaSchemas } from './quota-schemas';
+import { secretSchemas } from './secret-schemas';
 
 type Json = Record<string, unknown>;
 type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection';
@@ -93,7 +94,7 @@ export class OpenApiDocuments {
   /** Every schema this server publishes, by definition name. */
   get schemas(): Record<string, Schema> {
     if (this.cache.schemas) return this.cache.schemas;
-    const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...quotaSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
+    const out: Record<string, Schema> = { ...metaSchemas, ...eventSchemas, ...quotaSchemas, ...secretSchemas, ...imageSchemas, ...triggerSchemas, ...triggerActionSchemas };
     for (const h of this.registry.all()) {
       const body = bodyKindOf(h.info);
       for (const kind of h.info.responseKind ? [body.kind] : [h.info.kind, h.info.listKind]) {
@@ -119,7 +120,7 @@ export class OpenApiDocuments {
   schemaOf(info: ResourceInfo): Schema | undefined {
     const body = bodyKindOf(info);
     const name = schemaNameOf(body.group, body.version, body.kind);
-    return metaSchemas[name] ?? quotaSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
+    return metaSchemas[name] ?? quotaSchemas[name] ?? secretSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
   }
 
   private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {

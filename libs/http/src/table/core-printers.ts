@@ -1,3 +1,4 @@
+import { redactSecret, secretDataCount } from '@app/image';
 import type { Namespace } from '../namespaces/namespace.types';
 import { age } from './kube-duration';
 import { column, type TablePrinter } from './table.types';
@@ -50,8 +51,29 @@ const resourceQuotaPrinter: TablePrinter = {
   },
 };
 
+/**
+ * `kubectl get secrets`: kube-apiserver's Secret columns (Data is the number of keys). Rows never
+ * carry the data, whatever includeObject asks (lists are redacted already; a single GET is not).
+ */
+const secretPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column('Type', 'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types'),
+    column(
+      'Data',
+      "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4",
+    ),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+  ],
+  cells(obj, now) {
+    return [obj.metadata?.name ?? '', typeof obj['type'] === 'string' ? obj['type'] : '', secretDataCount(obj), age(obj.metadata?.creationTimestamp, now)];
+  },
+  rowObject: (obj) => redactSecret(obj),
+};
+
 export const corePrinters: Record<string, TablePrinter> = {
   '/namespaces': namespacePrinter,
   '/limitranges': limitRangePrinter,
   '/resourcequotas': resourceQuotaPrinter,
+  '/secrets': secretPrinter,
 };

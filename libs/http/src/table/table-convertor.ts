@@ -109,8 +109,9 @@ export class TableConvertor {
 
   private row(info: ResourceInfo, printer: TablePrinter, obj: Obj, include: IncludeObject, apiVersion: string, now: Date): TableRow {
     const row: TableRow = { cells: printer.cells(obj, now) };
-    if (include === 'Metadata') row.object = this.partial(obj, apiVersion);
-    else if (include === 'Object') row.object = { kind: info.kind, apiVersion: apiVersionOf(info), ...obj };
+    const shown = printer.rowObject ? printer.rowObject(obj) : obj;
+    if (include === 'Metadata') row.object = this.partial(shown, apiVersion);
+    else if (include === 'Object') row.object = { kind: info.kind, apiVersion: apiVersionOf(info), ...shown };
     return row;
   }
 

@@ -32,6 +32,8 @@ export interface TablePrinter {
   columns: TableColumnDefinition[];
   /** Cells of one object (plain JSON as served), in column order; `now` dates relative times. */
   cells(obj: Record<string, unknown> & { metadata?: ObjectMeta }, now: Date): unknown[];
+  /** What a row carries as its object (`includeObject`), when not the object itself (Secrets: without data). */
+  rowObject?(obj: Record<string, unknown> & { metadata?: ObjectMeta }): Record<string, unknown> & { metadata?: ObjectMeta };
 }
 
 export function column(name: string, description: string, extra: Partial<TableColumnDefinition> = {}): TableColumnDefinition {

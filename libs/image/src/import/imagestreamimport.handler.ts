@@ -13,6 +13,7 @@ import { defaultImageStreamImport, validateImageStreamImport } from './imagestre
 import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';
 import type { RemoteImporter } from './remote-importer';
 import { serviceCredentialRule } from './service-credentials';
+import { namespacePullCredentials } from '../secrets/namespace-pull-secrets';
 import type { StreamImportWriter, TagImport, WritePreconditions } from './stream-import-writer';
 
 const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists';
@@ -99,7 +100,9 @@ export class ImageStreamImportHandler implements ResourceHandler {
     }
     if (stream && input.uid && input.uid !== stream.metadata.uid) throw ApiError.notFound(streamRef, name);
 
-    isi.status = await this.importer.lookup(isi, stream, serviceCredentialRule(this.config.accessControl, namespace, caller));
+    // The namespace's pull secrets, read once per import (request-time and background alike).
+    const pullCredentials = await namespacePullCredentials(this.db, namespace);
+    isi.status = await this.importer.lookup(isi, stream, serviceCredentialRule(this.config.accessControl, namespace, caller), pullCredentials);
     if (isi.spec.import) {
       // Taken before the Images are created: createImages may answer an entry with the Image an
       // earlier entry created from another repository, while its tag records its own pull spec.

@@ -1,13 +1,19 @@
 import { type BasicCredentials, RegistryClient, RegistryUnavailableError } from '@app/registry';
 import type { ImportConfig } from './import-config';
 import type { ServiceCredentialRule } from './service-credentials';
+import { noPullCredentials, type PullCredentials } from '../secrets/namespace-pull-secrets';
+
+/** Which login a client holds: clients (and the tokens they cache) are never shared between logins. */
+type Login = { kind: 'anonymous' } | { kind: 'service' | 'secret'; credentials: BasicCredentials };
 
 /**
  * The registry clients of one import request. A host is contacted over HTTPS; with
  * importPolicy.insecure, certificate checks are off and a host that does not speak TLS is retried
  * over plain HTTP. The configured registry (REGISTRY_URL, or INTERNAL_REGISTRY_HOSTNAME naming it)
  * is reached through REGISTRY_URL, with its credentials for the repositories `mayUseCredentials`
- * allows and anonymously for the others. Every client is closed at the end.
+ * allows and anonymously for the others. A namespace pull secret matching the name's registry
+ * host comes first, for any registry (upstream imports with the namespace's pull secrets; the
+ * configured login is this server's own addition). Every client is closed at the end.
  */
 export class RegistryConnections {
   private readonly clients = new Map<string, RegistryClient>();
@@ -15,24 +21,32 @@ export class RegistryConnections {
   constructor(
     private readonly config: ImportConfig,
     private readonly mayUseCredentials: ServiceCredentialRule,
+    private readonly pullCredentials: PullCredentials = noPullCredentials,
   ) {}
 
-  private configured(host: string, repository: string): { url: string; credentials?: BasicCredentials } | null {
+  private configured(host: string, repository: string, secret: Login): { url: string; login: Login } | null {
     const { registryUrl, internalRegistryHostname, registryUsername, registryPassword } = this.config;
     if (!registryUrl) return null;
     if (host !== new URL(registryUrl).host && host !== internalRegistryHostname) return null;
+    if (secret.kind !== 'anonymous') return { url: registryUrl, login: secret };
     const login = registryUsername && this.mayUseCredentials(repository);
-    return { url: registryUrl, credentials: login ? { username: registryUsername, password: registryPassword } : undefined };
+    return { url: registryUrl, login: login ? { kind: 'service', credentials: { username: registryUsername, password: registryPassword } } : { kind: 'anonymous' } };
   }
 
-  private client(baseUrl: string, tlsInsecure: boolean, credentials?: BasicCredentials): RegistryClient {
-    // One client per login: an anonymous client must never reuse tokens the login obtained.
-    const key = `${baseUrl} ${tlsInsecure} ${credentials ? 'login' : 'anonymous'}`;
+  private secretLogin(host: string): Login {
+    const credentials = this.pullCredentials(host);
+    return credentials ? { kind: 'secret', credentials } : { kind: 'anonymous' };
+  }
+
+  private client(baseUrl: string, tlsInsecure: boolean, login: Login): RegistryClient {
+    // One client per login: an anonymous client must never reuse tokens a login obtained, nor
+    // one pull secret's client another's (the user name tells secret logins apart; it is no secret).
+    const key = JSON.stringify([baseUrl, tlsInsecure, login.kind, login.kind === 'anonymous' ? '' : login.credentials.username]);
     let client = this.clients.get(key);
     if (!client) {
       client = new RegistryClient({
         baseUrl,
-        credentials,
+        credentials: login.kind === 'anonymous' ? undefined : login.credentials,
         tlsInsecure,
         timeoutMs: this.config.requestTimeoutMs,
         userAgent: 'imagestreamd-import',
@@ -53,14 +67,15 @@ export class RegistryConnections {
       await client.ping();
       return fn(client);
     };
-    const configured = this.configured(host, repository);
-    if (configured) return pinged(this.client(configured.url, insecure, configured.credentials));
+    const secret = this.secretLogin(host);
+    const configured = this.configured(host, repository, secret);
+    if (configured) return pinged(this.client(configured.url, insecure, configured.login));
     try {
-      return await pinged(this.client(`https://${host}`, insecure));
+      return await pinged(this.client(`https://${host}`, insecure, secret));
     } catch (err) {
       // Only a transport failure (no HTTP status) says "this host does not speak TLS here".
       if (!insecure || !(err instanceof RegistryUnavailableError) || err.status !== undefined) throw err;
-      return pinged(this.client(`http://${host}`, false));
+      return pinged(this.client(`http://${host}`, false, secret));
     }
   }
 

@@ -19,6 +19,7 @@ import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, Rep
 import { RegistryConnections } from './registry-connections';
 import { splitRepositoryTags } from './repository-tags';
 import type { ServiceCredentialRule } from './service-credentials';
+import { noPullCredentials, type PullCredentials } from '../secrets/namespace-pull-secrets';
 
 const preferArch = 'importer.image.openshift.io/prefer-arch';
 const preferOs = 'importer.image.openshift.io/prefer-os';
@@ -91,9 +92,17 @@ function foundKey(name: string, tag: string, mode: ImportMode): string | null {
 export class RemoteImporter {
   constructor(private readonly config: ImportConfig) {}
 
-  /** `mayUseCredentials`: which repositories of the configured registry are read with its login. */
-  async lookup(isi: ImageStreamImport, stream: ImageStream | null, mayUseCredentials: ServiceCredentialRule): Promise<Omit<ImageStreamImportStatus, 'import'>> {
-    const connections = new RegistryConnections(this.config, mayUseCredentials);
+  /**
+   * `mayUseCredentials`: which repositories of the configured registry are read with its login;
+   * `pullCredentials`: the importing namespace's pull secrets by registry host (tried first).
+   */
+  async lookup(
+    isi: ImageStreamImport,
+    stream: ImageStream | null,
+    mayUseCredentials: ServiceCredentialRule,
+    pullCredentials: PullCredentials = noPullCredentials,
+  ): Promise<Omit<ImageStreamImportStatus, 'import'>> {
+    const connections = new RegistryConnections(this.config, mayUseCredentials, pullCredentials);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

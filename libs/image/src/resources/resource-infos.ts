@@ -125,10 +125,10 @@ export const imageStreamLayersInfo: ResourceInfo = {
   verbs: ['get'],
 };
 
-/** Answers a core SecretList (upstream lists the namespace's pull secrets; we keep none). */
 /**
- * Core Secrets, as the list imagestreams/secrets forwards its query to: kube-apiserver's own field
- * label conversion for Secrets accepts `type` besides the metadata fields.
+ * core/v1 Secrets (stored: see secrets/secret.store.ts); imagestreams/secrets forwards its query
+ * to their list. kube-apiserver's own field label conversion for Secrets accepts `type` besides
+ * the metadata fields. Bodies carry secrets: errors never quote them.
  */
 export const coreSecretsInfo: ResourceInfo = {
   group: '',
@@ -138,10 +138,12 @@ export const coreSecretsInfo: ResourceInfo = {
   kind: 'Secret',
   listKind: 'SecretList',
   namespaced: true,
-  verbs: ['list'],
+  verbs: storedVerbs,
   fieldSelectors: ['type'],
   ownFieldLabelConversion: true,
   mergeKeys: {},
+  secretBodies: true,
+  allowUnconditionalUpdate: true,
 };
 
 export const imageStreamSecretsInfo: ResourceInfo = {

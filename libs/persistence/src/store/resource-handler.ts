@@ -45,7 +45,8 @@ export interface ResourceHandler {
    * reads it, so bad selectors are refused with its wording.
    */
   readonly getTakesListOptionsOf?: ResourceInfo;
-  get?(namespace: string, name: string): Promise<object>;
+  /** `listOptions`: the request's query as getTakesListOptionsOf's list reads it (only for such a GET). */
+  get?(namespace: string, name: string, listOptions?: ListOptions): Promise<object>;
   list?(options: ListOptions): Promise<ListResult<object>>;
   create?(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   update?(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult>;

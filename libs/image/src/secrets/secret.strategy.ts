@@ -1,0 +1,41 @@
+import type { FieldError, ResourceStrategy } from '@app/api-machinery';
+import { type Secret, SECRET_TYPE_OPAQUE } from './secret.types';
+import { validateSecret, validateSecretUpdate } from './secret.validation';
+
+/**
+ * core/v1's Secret conversion and defaulting, applied on every write as kube-apiserver decodes a
+ * body: `stringData` is merged into `data` (it wins over the same key) and never stored, and an
+ * empty `type` is `Opaque`.
+ */
+function normalize(secret: Secret): void {
+  const stringData = secret.stringData;
+  delete secret.stringData;
+  if (stringData && typeof stringData === 'object') {
+    secret.data = { ...(secret.data ?? {}) };
+    for (const [k, v] of Object.entries(stringData)) secret.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  }
+  // A null or empty data map is omitted (omitempty), as kube serves it.
+  if (secret.data === null || (secret.data && Object.keys(secret.data).length === 0)) delete secret.data;
+  if (!secret.type) secret.type = SECRET_TYPE_OPAQUE;
+  if (secret.immutable === null) delete secret.immutable;
+  delete secret.metadata.generation;
+}
+
+/** kube-apiserver's secret strategy: no status, no generation; validation as ValidateSecret. */
+export class SecretStrategy implements ResourceStrategy<Secret> {
+  prepareForCreate(secret: Secret): void {
+    normalize(secret);
+  }
+  validate(secret: Secret): FieldError[] {
+    return validateSecret(secret);
+  }
+  canonicalize(secret: Secret): void {
+    delete secret.stringData;
+  }
+  prepareForUpdate(secret: Secret): void {
+    normalize(secret);
+  }
+  validateUpdate(secret: Secret, old: Secret): FieldError[] {
+    return validateSecretUpdate(secret, old);
+  }
+}

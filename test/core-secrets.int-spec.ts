@@ -1,0 +1,187 @@
+import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace, type KubectlWorkspace } from './support/kubectl';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+/** A dockerconfigjson value for one registry, as `kubectl create secret docker-registry` writes it. */
+const dockerConfig = (server: string, username: string, password: string) =>
+  b64(JSON.stringify({ auths: { [server]: { username, password, auth: b64(`${username}:${password}`) } } }));
+
+/**
+ * core/v1 Secrets (/api/v1/namespaces/{ns}/secrets): CRUD, patches, kube-apiserver's validation
+ * wording, and the project rule that lists, watches, Tables and deletecollection answers never carry
+ * data while a GET of one Secret does; imagestreams/{name}/secrets lists the pull secrets.
+ */
+describe('core/v1 Secrets', () => {
+  let api: TestApi;
+  const password = 'pa55-w0rd-core-secrets';
+
+  const call = async (method: string, path: string, body?: unknown, contentType = 'application/json', accept?: string) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': contentType }), ...(accept ? { accept } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+  };
+  const secrets = (ns: string) => `/api/v1/namespaces/${ns}/secrets`;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  }, 60_000);
+  afterAll(async () => api?.close());
+
+  it('discovery lists secrets in /api/v1 (namespaced, every verb)', async () => {
+    const res = await call('GET', '/api/v1');
+    const secret = res.body['resources'].find((r: { name: string }) => r.name === 'secrets');
+    expect(secret).toMatchObject({ name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret' });
+    expect([...secret.verbs].sort()).toEqual(['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+  });
+
+  it('create defaults type Opaque, merges stringData into data; GET has the data, list/watch/Table/deletecollection do not', async () => {
+    const created = await call('POST', secrets('s1'), { metadata: { name: 'plain' }, data: { a: b64('one') }, stringData: { b: password } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'Secret', apiVersion: 'v1', type: 'Opaque', data: { a: b64('one'), b: b64(password) } });
+    expect(created.body['stringData']).toBeUndefined();
+    // managedFields name the keys, never a value.
+    expect(JSON.stringify(created.body['metadata']['managedFields'])).not.toContain(b64(password));
+
+    const got = await call('GET', `${secrets('s1')}/plain`);
+    expect(got.body['data']).toEqual({ a: b64('one'), b: b64(password) });
+
+    const listed = await call('GET', secrets('s1'));
+    expect(listed.body['kind']).toBe('SecretList');
+    expect(listed.body['items']).toHaveLength(1);
+    expect(listed.body['items'][0]).toMatchObject({ metadata: { name: 'plain' }, type: 'Opaque' });
+    expect(listed.body['items'][0].data).toBeUndefined();
+    expect(listed.text).not.toContain(b64(password));
+    expect((await call('GET', '/api/v1/secrets')).text).not.toContain(b64(password));
+
+    const table = await call('GET', `${secrets('s1')}?includeObject=Object`, undefined, undefined, TABLE);
+    expect(table.body['columnDefinitions'].map((c: { name: string }) => c.name)).toEqual(['Name', 'Type', 'Data', 'Age']);
+    expect(table.body['rows'][0].cells.slice(0, 3)).toEqual(['plain', 'Opaque', 2]);
+    expect(table.text).not.toContain(b64(password));
+    const oneTable = await call('GET', `${secrets('s1')}/plain?includeObject=Object`, undefined, undefined, TABLE);
+    expect(oneTable.body['rows'][0].cells.slice(0, 3)).toEqual(['plain', 'Opaque', 2]);
+    expect(oneTable.text).not.toContain(b64(password));
+
+    const watch = await call('GET', `${secrets('s1')}?watch=true&resourceVersion=0&timeoutSeconds=1`);
+    expect(watch.text).toContain('"ADDED"');
+    expect(watch.text).toContain('"plain"');
+    expect(watch.text).not.toContain(b64(password));
+
+    // A change then a watch from before it: the MODIFIED event has no data either.
+    const rv = created.body['metadata']['resourceVersion'];
+    expect((await call('PATCH', `${secrets('s1')}/plain`, { stringData: { c: `${password}-2` } }, 'application/merge-patch+json')).status).toBe(200);
+    const watched = await call('GET', `${secrets('s1')}?watch=true&resourceVersion=${rv}&timeoutSeconds=1`);
+    expect(watched.text).toContain('"MODIFIED"');
+    expect(watched.text).not.toContain(b64(`${password}-2`));
+
+    const deleted = await call('DELETE', secrets('s1'));
+    expect(deleted.status).toBe(200);
+    expect(deleted.body['kind']).toBe('SecretList');
+    expect(deleted.body['items']).toHaveLength(1);
+    expect(deleted.text).not.toContain(b64(password));
+    expect((await call('GET', `${secrets('s1')}/plain`)).status).toBe(404);
+  });
+
+  it('update, merge/json/strategic patches and delete', async () => {
+    const ns = secrets('s2');
+    expect((await call('POST', ns, { metadata: { name: 'x' }, data: { k: b64('v') } })).status).toBe(201);
+    const put = await call('PUT', `${ns}/x`, { metadata: { name: 'x' }, data: { k: b64('w') } });
+    expect(put.status).toBe(200);
+    expect(put.body['data']).toEqual({ k: b64('w') });
+    const json = await call('PATCH', `${ns}/x`, [{ op: 'add', path: '/data/j', value: b64('j') }], 'application/json-patch+json');
+    expect(json.body['data']).toEqual({ k: b64('w'), j: b64('j') });
+    const strategic = await call('PATCH', `${ns}/x`, { data: { s: b64('s') } }, 'application/strategic-merge-patch+json');
+    expect(strategic.body['data']).toEqual({ k: b64('w'), j: b64('j'), s: b64('s') });
+    const merge = await call('PATCH', `${ns}/x`, { data: { j: null } }, 'application/merge-patch+json');
+    expect(merge.body['data']).toEqual({ k: b64('w'), s: b64('s') });
+    const gone = await call('DELETE', `${ns}/x`);
+    expect(gone.status).toBe(200);
+    expect(gone.text).not.toContain(b64('w'));
+    expect((await call('GET', `${ns}/x`)).status).toBe(404);
+  });
+
+  it('validation as kube-apiserver words it', async () => {
+    const ns = secrets('s3');
+    const bad = await call('POST', ns, { metadata: { name: 'bad' }, data: { 'a/b': b64('x'), '..k': b64('y') } });
+    expect(bad.status).toBe(422);
+    expect(bad.body['message']).toContain(
+      `Secret "bad" is invalid: [data[..k]: Invalid value: "..k": must not start with '..', data[a/b]: Invalid value: "a/b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')]`,
+    );
+    const missing = await call('POST', ns, { metadata: { name: 'dc' }, type: 'kubernetes.io/dockerconfigjson', data: { other: b64('{}') } });
+    expect(missing.status).toBe(422);
+    expect(missing.body['message']).toBe('Secret "dc" is invalid: data[.dockerconfigjson]: Required value');
+    const cfg = await call('POST', ns, { metadata: { name: 'cfg' }, type: 'kubernetes.io/dockercfg', data: {} });
+    expect(cfg.body['message']).toBe('Secret "cfg" is invalid: data[.dockercfg]: Required value');
+    const notJson = await call('POST', ns, { metadata: { name: 'dc' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(`{"auths": ${password}`) } });
+    expect(notJson.status).toBe(422);
+    expect(notJson.body['message']).toBe(`Secret "dc" is invalid: data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": invalid character 'p' looking for beginning of value`);
+    expect(notJson.text).not.toContain(password);
+    const big = await call('POST', ns, { metadata: { name: 'big' }, stringData: { a: 'x'.repeat(1024 * 1024 + 1) } });
+    expect(big.status).toBe(422);
+    expect(big.body['message']).toBe('Secret "big" is invalid: data: Too long: may not be more than 1048576 bytes');
+
+    expect((await call('POST', ns, { metadata: { name: 'typed' }, data: { a: b64('1') } })).status).toBe(201);
+    const retyped = await call('PATCH', `${ns}/typed`, { type: 'kubernetes.io/tls' }, 'application/merge-patch+json');
+    expect(retyped.status).toBe(422);
+    expect(retyped.body['message']).toContain('type: Invalid value: "kubernetes.io/tls": field is immutable');
+
+    expect((await call('POST', ns, { metadata: { name: 'frozen' }, immutable: true, data: { a: b64('1') } })).status).toBe(201);
+    const changed = await call('PATCH', `${ns}/frozen`, { data: { a: b64('2') } }, 'application/merge-patch+json');
+    expect(changed.status).toBe(422);
+    expect(changed.body['message']).toBe('Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    const thawed = await call('PATCH', `${ns}/frozen`, { immutable: false }, 'application/merge-patch+json');
+    expect(thawed.body['message']).toBe('Secret "frozen" is invalid: immutable: Forbidden: field is immutable when `immutable` is set');
+    expect((await call('PATCH', `${ns}/frozen`, { metadata: { labels: { ok: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+  });
+
+  it('field selector on type; imagestreams/{name}/secrets lists the pull secrets without data', async () => {
+    const ns = secrets('s4');
+    const auth = dockerConfig('registry.example.com', 'robot', password);
+    expect((await call('POST', ns, { metadata: { name: 'pull' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': auth } })).status).toBe(201);
+    expect((await call('POST', ns, { metadata: { name: 'other' }, data: { a: b64('1') } })).status).toBe(201);
+    const excluded = { metadata: { name: 'skipped', annotations: { 'openshift.io/image.excludeSecret': 'true' } }, type: 'kubernetes.io/dockercfg', data: { '.dockercfg': b64('{}') } };
+    expect((await call('POST', ns, excluded)).status).toBe(201);
+
+    const byType = await call('GET', `${ns}?fieldSelector=type%3Dkubernetes.io%2Fdockerconfigjson`);
+    expect(byType.body['items'].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['pull']);
+
+    const pull = await call('GET', '/apis/image.openshift.io/v1/namespaces/s4/imagestreams/anything/secrets');
+    expect(pull.status).toBe(200);
+    expect(pull.body['kind']).toBe('SecretList');
+    expect(pull.body['items'].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['pull']);
+    expect(pull.body['items'][0]).toMatchObject({ type: 'kubernetes.io/dockerconfigjson' });
+    expect(pull.body['items'][0].data).toBeUndefined();
+    expect(pull.text).not.toContain(auth);
+    expect(pull.text).not.toContain(password);
+  });
+
+  describe('with kubectl', () => {
+    let k: KubectlWorkspace;
+    beforeAll(() => {
+      k = kubectlWorkspace(api.url, 'ks');
+    });
+    afterAll(() => k?.remove());
+    if (!kubectlFound) it.skip('kubectl is not on PATH: kubectl create secret docker-registry, get secrets, get -o yaml', () => undefined);
+    (kubectlFound ? it : it.skip)(
+      'kubectl create secret docker-registry (protobuf), get secrets, get -o yaml, delete',
+      async () => {
+        expect(await k.ok(['create', 'secret', 'docker-registry', 'regcred', '--docker-server=registry.example.com:5000', '--docker-username=robot', `--docker-password=${password}`])).toContain(
+          'secret/regcred created',
+        );
+        expect(await k.ok(['get', 'secrets'])).toMatch(/regcred\s+kubernetes.io\/dockerconfigjson\s+1\s+\S+/);
+        const yaml = await k.ok(['get', 'secret', 'regcred', '-o', 'jsonpath={.data.\\.dockerconfigjson}']);
+        expect(JSON.parse(Buffer.from(yaml, 'base64').toString('utf8'))).toEqual({
+          auths: { 'registry.example.com:5000': { username: 'robot', password, auth: b64(`robot:${password}`) } },
+        });
+        expect(await k.ok(['get', 'secrets', '-o', 'yaml'])).not.toContain(b64(`robot:${password}`));
+        expect(await k.ok(['delete', 'secret', 'regcred'])).toContain('secret "regcred" deleted');
+      },
+      60_000,
+    );
+  });
+});
