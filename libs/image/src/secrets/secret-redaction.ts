@@ -63,7 +63,7 @@ export function redactSecret<T extends object>(obj: T): T {
  * survives for watch Tables. Served only through redactSecret.
  */
 export function loggedSecret(secret: Secret): object {
-  const logged = redactSecret(secret) as Secret;
+  const logged = redactSecret<Secret>(secret);
   if (secret.data && typeof secret.data === 'object') logged.data = Object.fromEntries(Object.keys(secret.data).map((k) => [k, '']));
   return logged;
 }

@@ -64,7 +64,7 @@ export function validateSecret(secret: Secret): FieldError[] {
     for (const key of keys) errors.push(fieldErr.required(`data[${key}]`));
   };
   const has = (key: string) => secret.data?.[key] !== undefined;
-  switch (secret.type) {
+  switch (secret.type ?? '') {
     case 'kubernetes.io/service-account-token':
       if (!secret.metadata.annotations?.['kubernetes.io/service-account.name']) {
         errors.push(fieldErr.required('metadata.annotations[kubernetes.io/service-account.name]'));
@@ -91,6 +91,9 @@ export function validateSecret(secret: Secret): FieldError[] {
     case 'kubernetes.io/tls':
       if (!has('tls.key')) requireKeys('tls.key');
       if (!has('tls.crt')) requireKeys('tls.crt');
+      break;
+    default:
+      // Opaque and other types require nothing.
       break;
   }
   return errors;
