@@ -183,5 +183,27 @@ describe('core/v1 Secrets', () => {
       },
       60_000,
     );
+    (kubectlFound ? it : it.skip)(
+      'kubectl create secret generic, apply (client- and server-side), edit',
+      async () => {
+        expect(await k.ok(['create', 'secret', 'generic', 'gen', `--from-literal=pw=${password}`])).toContain('secret/gen created');
+        expect(await k.ok(['get', 'secret', 'gen', '-o', 'jsonpath={.data.pw}'])).toBe(b64(password));
+        const manifest = (value: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: applied}\nstringData: {token: ${value}}\n`;
+        expect(await k.ok(['apply', '-f', '-'], manifest('one'))).toContain('secret/applied created');
+        expect(await k.ok(['apply', '-f', '-'], manifest('two'))).toContain('secret/applied configured');
+        expect(await k.ok(['get', 'secret', 'applied', '-o', 'jsonpath={.data.token}'])).toBe(b64('two'));
+        // The last-applied annotation holds the value on the object (as kube); lists redact it.
+        expect(await k.ok(['get', 'secrets', '-o', 'yaml'])).not.toContain('two');
+        const ssa = `apiVersion: v1\nkind: Secret\nmetadata: {name: ssa}\ndata: {k: ${b64('ssa-value')}}\n`;
+        expect(await k.ok(['apply', '--server-side', '-f', '-'], ssa)).toContain('secret/ssa serverside-applied');
+        expect(await k.ok(['get', 'secret', 'ssa', '-o', 'jsonpath={.data.k}'])).toBe(b64('ssa-value'));
+        // kubectl edit: the editor sees the data (a GET) and its change is stored.
+        const edited = await k.run(['edit', 'secret', 'gen'], undefined, { KUBE_EDITOR: `sed -i s/${b64(password)}/${b64('edited')}/` });
+        expect(edited.stderr).toBe('');
+        expect(edited.stdout).toContain('secret/gen edited');
+        expect(await k.ok(['get', 'secret', 'gen', '-o', 'jsonpath={.data.pw}'])).toBe(b64('edited'));
+      },
+      60_000,
+    );
   });
 });

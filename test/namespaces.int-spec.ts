@@ -51,6 +51,7 @@ describe('namespaces', () => {
       expect.objectContaining({ name: 'pods', kind: 'Pod', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['po'] }),
       expect.objectContaining({ name: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'] }),
       expect.objectContaining({ name: 'resourcequotas/status', kind: 'ResourceQuota', namespaced: true, verbs: ['get', 'patch', 'update'] }),
+      expect.objectContaining({ name: 'secrets', kind: 'Secret', namespaced: true, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }),
       expect.objectContaining({ name: 'services', kind: 'Service', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['svc'] }),
     ]);
     expect((await call('GET', `${api.url}/apis`)).body.groups.map((g: { name: string }) => g.name)).not.toContain('');

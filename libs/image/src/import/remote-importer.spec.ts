@@ -113,6 +113,18 @@ describe('RemoteImporter credentials', () => {
     expect(status.images![0]!.image!.dockerImageMetadata!.Config!.Labels).toEqual({ a: 'b' });
   });
 
+  it('a namespace pull secret matching the host comes before the configured login (Basic challenge)', async () => {
+    const host = new URL(url).host;
+    // The configured login is wrong; the namespace secret is right: the secret is used.
+    const configured = new RemoteImporter(config({ registryUrl: url, registryUsername: 'robot', registryPassword: 'wrong-password' }));
+    const secret = (h: string) => (h === host ? { username: 'robot', password: 's3cret' } : undefined);
+    expect((await configured.lookup(isi([`${host}/ns/app:v1`]), null, everyRepository, secret)).images![0]!.status.status).toBe('Success');
+    // Any registry, configured or not; a secret of another host is not used.
+    expect((await new RemoteImporter(config({})).lookup(isi([`${host}/ns/app:v1`]), null, everyRepository, secret)).images![0]!.status.status).toBe('Success');
+    const other = (h: string) => (h === 'quay.io' ? { username: 'robot', password: 's3cret' } : undefined);
+    expect((await new RemoteImporter(config({})).lookup(isi([`${host}/ns/app:v1`]), null, everyRepository, other)).images![0]!.status.reason).toBe('Unauthorized');
+  });
+
   it('without credentials the result is Unauthorized', async () => {
     const status = await new RemoteImporter(config({})).lookup(isi([`${new URL(url).host}/ns/app:v1`]), null, everyRepository);
     const ref = `${new URL(url).host}/ns/app:v1`;
