@@ -61,16 +61,21 @@ export class ApiAuthenticator {
     return basic === null ? null : basic === 'malformed' ? '' : basic.name;
   }
 
+  /** A bearer token's user; null for a token of nobody's; undefined when `authorization` is no bearer token. */
+  tokenUserOf(authorization: string | undefined): string | null | undefined {
+    const bearer = authorization ? /^bearer +(\S+)\s*$/i.exec(authorization) : null;
+    if (!bearer) return undefined;
+    const presented = digest(bearer[1]!);
+    let found: string | null = null;
+    for (const t of this.tokens) if (timingSafeEqual(t.sha256, presented) && found === null) found = t.user;
+    return found;
+  }
+
   /** The user's name, or null when the credentials are missing or not a user's. */
   async authenticate(authorization: string | undefined, client = ''): Promise<string | null> {
     if (!authorization) return null;
-    const bearer = /^bearer +(\S+)\s*$/i.exec(authorization);
-    if (bearer) {
-      const presented = digest(bearer[1]!);
-      let found: string | null = null;
-      for (const t of this.tokens) if (timingSafeEqual(t.sha256, presented) && found === null) found = t.user;
-      return found;
-    }
+    const tokenUser = this.tokenUserOf(authorization);
+    if (tokenUser !== undefined) return tokenUser;
     const basic = parseBasicCredentials(authorization);
     if (basic === null || basic === 'malformed') return null;
     return this.passwords.authenticate(basic.name, basic.password, client);
@@ -98,12 +103,10 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
     // wrong guesses from a shared address (a NAT, a proxy) cannot lock every token user out;
     // wrong ones are still throttled. Tokens are random (README), so telling a right guess from a
     // wrong one during the throttle helps no guesser; passwords stay throttled right or wrong.
-    if (claimed === '' && /^bearer /i.test(req.headers.authorization ?? '')) {
-      const tokenUser = await authenticator.authenticate(req.headers.authorization, req.ip);
-      if (tokenUser !== null) {
-        users.set(req.raw, tokenUser);
-        return;
-      }
+    const tokenUser = authenticator.tokenUserOf(req.headers.authorization);
+    if (tokenUser) {
+      users.set(req.raw, tokenUser);
+      return;
     }
     if (claimed !== null) {
       const wait = throttle.retryAfterSeconds(req.ip, claimed);
@@ -111,7 +114,8 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
     }
     let user: string | null;
     try {
-      user = await authenticator.authenticate(req.headers.authorization, req.ip);
+      // A bearer token was checked above (a wrong one is not checked twice).
+      user = tokenUser === null ? null : await authenticator.authenticate(req.headers.authorization, req.ip);
     } catch (e) {
       if (!(e instanceof PasswordChecksBusyError)) throw e;
       return send(reply.header('retry-after', '1'), ApiError.tooManyRequests('Too many login attempts in flight from this client, please try again later.', 1));
