@@ -1,6 +1,6 @@
-import type { ApiObject, ListOptions, ListResult, PatchType, ResourceInfo, WriteOptions, WriteResult } from '@app/api-machinery';
+import type { ApiObject } from '@app/api-machinery';
 import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
-import { type Database, GenericStore, type Queryable, type ResourceHandler, TableStorage } from '@app/persistence';
+import { type Database, GenericStore, type Queryable, RedactingHandler, TableStorage } from '@app/persistence';
 import type { ImageStream } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { queueDeliveryCollection } from './delivery-collector';
@@ -73,10 +73,21 @@ export function createTriggerStores(db: Database, addresses?: AddressPolicy) {
     beforeRemove: (tx, old, propagation) => queueDeliveryCollection(tx, 'Trigger', old, propagation),
   });
   const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
-  const secrets = new RedactingHandler(new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy(), {
+  const secrets = new RedactingHandler(
+    new GenericStore<TriggerSecret>(triggerSecretsInfo, db, new TableStorage<TriggerSecret>('trigger_secrets', true), new TriggerSecretStrategy(), {
       // The change log (and so every watch event, DELETED included) never holds the keys.
       loggedObject: (secret) => redactSecret(secret),
-    }));
+    }),
+    // Signing keys are write-only: no answer, one object's included, carries them.
+    {
+      one: redactSecret,
+      many: redactSecret,
+      checkPatch: (name, type, patch) => {
+        const problems = secretPatchProblems(type, patch);
+        if (problems.length) throw ApiError.invalid(triggerSecretsInfo, name, problems);
+      },
+    },
+  );
   return { store, status, secrets, table };
 }
 
@@ -91,50 +102,6 @@ export function redactSecret<T>(obj: T): T {
   // Change-log objects are redacted already (a list at an older resourceVersion is rebuilt from them): keep their dataKeys.
   if (data === undefined && Array.isArray(o.dataKeys)) return obj;
   return { ...rest, dataKeys: Object.keys(data ?? {}).sort() } as T;
-}
-
-export class RedactingHandler implements ResourceHandler {
-  constructor(private readonly inner: GenericStore<TriggerSecret>) {}
-  get info(): ResourceInfo {
-    return this.inner.info;
-  }
-  async get(ns: string, name: string) {
-    return redactSecret(await this.inner.get(ns, name));
-  }
-  async current(ns: string, name: string) {
-    return redactSecret(await this.inner.current(ns, name));
-  }
-  /** Change-log objects are stored redacted; without these a watch replaying the log would fall back to the current object and skip superseded states. */
-  async present(obj: object, mark?: string | null) {
-    return redactSecret(await this.inner.present(obj, mark));
-  }
-  async presentMany(objs: object[], marks?: (string | null | undefined)[]) {
-    return (await this.inner.presentMany(objs, marks)).map((o) => redactSecret(o));
-  }
-  fieldsOf(obj: object) {
-    return this.inner.fieldsOf(obj);
-  }
-  async list(o: ListOptions): Promise<ListResult<object>> {
-    return redactSecret(await this.inner.list(o));
-  }
-  private out(r: WriteResult): WriteResult {
-    return { code: r.code, body: redactSecret(r.body) };
-  }
-  async create(ns: string, body: unknown, o: WriteOptions) {
-    return this.out(await this.inner.create(ns, body, o));
-  }
-  async update(ns: string, name: string, body: unknown, o: WriteOptions) {
-    return this.out(await this.inner.update(ns, name, body, o));
-  }
-  async patch(ns: string, name: string, type: PatchType, patch: unknown, o: WriteOptions) {
-    const problems = secretPatchProblems(type, patch);
-    if (problems.length) throw ApiError.invalid(this.inner.info, name, problems);
-    return this.out(await this.inner.patch(ns, name, type, patch, o));
-  }
-  /** A delete that waits for finalizers answers the object itself (dry run too): redacted as well. */
-  async delete(ns: string, name: string, o: Parameters<GenericStore<TriggerSecret>['delete']>[2]) {
-    return this.out(await this.inner.delete(ns, name, o));
-  }
 }
 
 /** Reads the signing keys (worker only): current first, then the previous one during a rotation. */
