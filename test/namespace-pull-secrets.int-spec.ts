@@ -14,7 +14,7 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /**
  * Imports use the importing namespace's pull secrets (kubernetes.io/dockerconfigjson and
- * kubernetes.io/dockercfg Secrets) matched by registry host, as OpenShift's ImageStreamImport
+ * kubernetes.io/dockercfg Secrets) matched as kube's keyring matches, as OpenShift's ImageStreamImport
  * does: a docker-registry with token auth (the project's token endpoint) holds an image only
  * `puller` may read; the registry is not the configured one, so only a namespace secret can log in.
  * The api and its worker run as a process at LOG_LEVEL=trace, whose output is searched for the
@@ -127,6 +127,22 @@ grants:
     expect((await createPullSecret('elsewhere', 'regcred', password, 'quay.io')).status).toBe(201);
     const res = await importInto('elsewhere', 'app', false);
     expect(res.body['status'].images[0].status).toMatchObject({ status: 'Failure', reason: 'Unauthorized' });
+  });
+
+  it('keys match as kube keyring keys: the most specific key (registry/namespace/repository) wins over the host, a key of another path is not used', async () => {
+    // Name order puts the host-wide secret with the wrong password first: only the more specific
+    // key of the second secret can make this import succeed.
+    expect((await createPullSecret('scoped', 'a-host', wrongPassword)).status).toBe(201);
+    expect((await createPullSecret('scoped', 'b-repository', password, `https://${registry.host}/pub/app`)).status).toBe(201);
+    const res = await importInto('scoped', 'app', false);
+    expect(res.body['status'].images[0].status.status).toBe('Success');
+
+    // A glob label (`*.0.0.1:<port>` for 127.0.0.1:<port>) matches as kube's path.Match.
+    expect((await createPullSecret('glob', 'regcred', password, registry.host.replace(/^[^:.]+/, '*'))).status).toBe(201);
+    expect((await importInto('glob', 'app', false)).body['status'].images[0].status.status).toBe('Success');
+
+    expect((await createPullSecret('otherpath', 'regcred', password, `${registry.host}/other`)).status).toBe(201);
+    expect((await importInto('otherpath', 'app', false)).body['status'].images[0].status).toMatchObject({ status: 'Failure', reason: 'Unauthorized' });
   });
 
   it('a wrong password is Unauthorized; neither the password nor the auth string is in the answer, the stream or the log', async () => {

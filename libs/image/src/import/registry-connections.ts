@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import { type BasicCredentials, RegistryClient, RegistryUnavailableError } from '@app/registry';
 import type { ImportConfig } from './import-config';
 import type { ServiceCredentialRule } from './service-credentials';
 import { noPullCredentials, type PullCredentials } from '../secrets/namespace-pull-secrets';
+
+function loginDigest(credentials: BasicCredentials): string {
+  return createHash('sha256').update(credentials.username).update('\0').update(credentials.password).digest('base64');
+}
 
 /** Which login a client holds: clients (and the tokens they cache) are never shared between logins. */
 type Login = { kind: 'anonymous' } | { kind: 'service' | 'secret'; credentials: BasicCredentials };
@@ -12,7 +17,7 @@ type Login = { kind: 'anonymous' } | { kind: 'service' | 'secret'; credentials: 
  * over plain HTTP. The configured registry (REGISTRY_URL, or INTERNAL_REGISTRY_HOSTNAME naming it)
  * is reached through REGISTRY_URL, with its credentials for the repositories `mayUseCredentials`
  * allows and anonymously for the others. A namespace pull secret matching the name's registry
- * host comes first, for any registry (upstream imports with the namespace's pull secrets; the
+ * and repository comes first, for any registry (upstream imports with the namespace's pull secrets; the
  * configured login is this server's own addition). Every client is closed at the end.
  */
 export class RegistryConnections {
@@ -33,15 +38,16 @@ export class RegistryConnections {
     return { url: registryUrl, login: login ? { kind: 'service', credentials: { username: registryUsername, password: registryPassword } } : { kind: 'anonymous' } };
   }
 
-  private secretLogin(host: string): Login {
-    const credentials = this.pullCredentials(host);
+  private secretLogin(host: string, repository: string): Login {
+    const credentials = this.pullCredentials(host, repository);
     return credentials ? { kind: 'secret', credentials } : { kind: 'anonymous' };
   }
 
   private client(baseUrl: string, tlsInsecure: boolean, login: Login): RegistryClient {
-    // One client per login: an anonymous client must never reuse tokens a login obtained, nor
-    // one pull secret's client another's (the user name tells secret logins apart; it is no secret).
-    const key = JSON.stringify([baseUrl, tlsInsecure, login.kind, login.kind === 'anonymous' ? '' : login.credentials.username]);
+    // One client per login: an anonymous client must never reuse tokens a login obtained, nor one
+    // pull secret's client another's (secrets for different repositories of one registry may hold
+    // the same user name with different passwords; a digest keeps the password out of the key).
+    const key = JSON.stringify([baseUrl, tlsInsecure, login.kind, login.kind === 'anonymous' ? '' : loginDigest(login.credentials)]);
     let client = this.clients.get(key);
     if (!client) {
       client = new RegistryClient({
@@ -67,7 +73,7 @@ export class RegistryConnections {
       await client.ping();
       return fn(client);
     };
-    const secret = this.secretLogin(host);
+    const secret = this.secretLogin(host, repository);
     const configured = this.configured(host, repository, secret);
     if (configured) return pinged(this.client(configured.url, insecure, configured.login));
     try {

@@ -94,7 +94,7 @@ export class RemoteImporter {
 
   /**
    * `mayUseCredentials`: which repositories of the configured registry are read with its login;
-   * `pullCredentials`: the importing namespace's pull secrets by registry host (tried first).
+   * `pullCredentials`: the importing namespace's pull secrets by registry and repository (tried first).
    */
   async lookup(
     isi: ImageStreamImport,

@@ -6,16 +6,19 @@ export interface DockerConfigEntry {
   credentials: BasicCredentials;
 }
 
-/** `username`/`password`, or the base64 `auth` (`user:password`) docker login writes instead. */
+/**
+ * The base64 `auth` (`user:password`) docker login writes, which wins over `username`/`password`
+ * when both are there (kube's DockerConfigEntry.UnmarshalJSON decodes it over them).
+ */
 function loginOf(entry: unknown): BasicCredentials | null {
   if (typeof entry !== 'object' || entry === null) return null;
   const e = entry as { username?: unknown; password?: unknown; auth?: unknown };
-  if (typeof e.username === 'string' && e.username && typeof e.password === 'string') return { username: e.username, password: e.password };
   if (typeof e.auth === 'string' && e.auth) {
     const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : null;
   }
+  if (typeof e.username === 'string' && e.username && typeof e.password === 'string') return { username: e.username, password: e.password };
   return null;
 }
 
@@ -39,18 +42,4 @@ export function dockerConfigEntries(bytes: Buffer, json: boolean): DockerConfigE
     if (credentials) out.push({ registry, credentials });
   }
   return out;
-}
-
-/** Docker Hub's names, which credentials stores treat as one registry. */
-const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-/**
- * The host[:port] a docker config key or an image's registry names: scheme and path stripped
- * (`https://index.docker.io/v1/` → `index.docker.io`), lower case, Docker Hub's names as one.
- */
-export function registryKey(value: string): string {
-  let host = value.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
-  const slash = host.indexOf('/');
-  if (slash >= 0) host = host.slice(0, slash);
-  return DOCKER_HUB.has(host) ? 'docker.io' : host;
 }

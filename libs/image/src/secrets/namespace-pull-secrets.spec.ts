@@ -1,27 +1,18 @@
 import type { Queryable } from '@app/persistence';
-import { dockerConfigEntries, registryKey } from './docker-config';
+import { dockerConfigEntries } from './docker-config';
 import { namespacePullCredentials } from './namespace-pull-secrets';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-describe('registryKey (how docker config keys and image hosts are matched)', () => {
-  it.each([
-    ['registry.example.com:5000', 'registry.example.com:5000'],
-    ['https://registry.example.com:5000', 'registry.example.com:5000'],
-    ['http://Registry.Example.com/v2/', 'registry.example.com'],
-    ['https://index.docker.io/v1/', 'docker.io'],
-    ['index.docker.io', 'docker.io'],
-    ['registry-1.docker.io', 'docker.io'],
-    ['docker.io', 'docker.io'],
-  ])('%s → %s', (value, key) => expect(registryKey(value)).toBe(key));
-});
-
 describe('dockerConfigEntries', () => {
-  it('reads username/password, or the auth string, of .dockerconfigjson and .dockercfg', () => {
-    const json = Buffer.from(JSON.stringify({ auths: { a: { username: 'u', password: 'p' }, b: { auth: b64('v:q:r') }, c: { email: 'x' } } }));
+  it('reads username/password, or the auth string (which wins, as kube decodes it over them), of .dockerconfigjson and .dockercfg', () => {
+    const json = Buffer.from(
+      JSON.stringify({ auths: { a: { username: 'u', password: 'p' }, b: { auth: b64('v:q:r') }, c: { email: 'x' }, d: { username: 'u', password: 'p', auth: b64('w:z') } } }),
+    );
     expect(dockerConfigEntries(json, true)).toEqual([
       { registry: 'a', credentials: { username: 'u', password: 'p' } },
       { registry: 'b', credentials: { username: 'v', password: 'q:r' } },
+      { registry: 'd', credentials: { username: 'w', password: 'z' } },
     ]);
     const cfg = Buffer.from(JSON.stringify({ a: { auth: b64('u:p') } }));
     expect(dockerConfigEntries(cfg, false)).toEqual([{ registry: 'a', credentials: { username: 'u', password: 'p' } }]);
@@ -43,9 +34,9 @@ describe('namespacePullCredentials', () => {
     ];
     const q = { query: () => Promise.resolve(rows) } as unknown as Queryable;
     const credentials = await namespacePullCredentials(q, 'ns');
-    expect(credentials('registry-1.docker.io')).toEqual({ username: 'hub', password: '1' });
-    expect(credentials('registry.example.com:5000')).toEqual({ username: 'first', password: '2' });
-    expect(credentials('registry.example.com')).toBeUndefined();
-    expect(credentials('quay.io')).toBeUndefined();
+    expect(credentials('registry-1.docker.io', 'library/nginx')).toEqual({ username: 'hub', password: '1' });
+    expect(credentials('registry.example.com:5000', 'team/app')).toEqual({ username: 'first', password: '2' });
+    expect(credentials('registry.example.com', 'team/app')).toBeUndefined();
+    expect(credentials('quay.io', 'team/app')).toBeUndefined();
   });
 });
