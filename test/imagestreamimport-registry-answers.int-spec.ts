@@ -32,8 +32,10 @@ const json = (res: ServerResponse, status: number, doc: unknown) => {
  * openshift-apiserver's importer (formatRepositoryError) decides by the registry's error code,
  * not the HTTP status, and words the rest as distribution's errcode errors print.
  */
+let limitedRequests = 0;
 const failing: Handler = (req, res) => {
   const url = req.url ?? '';
+  if (url.startsWith('/v2/x/limited/')) limitedRequests++;
   if (url === '/v2/') return json(res, 200, {});
   if (url.startsWith('/v2/x/denied/')) return json(res, 403, { errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
   if (url.startsWith('/v2/x/noname/')) return json(res, 404, { errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry', detail: { name: 'x/noname' } }] });
@@ -68,7 +70,7 @@ describe('ImageStreamImport: registry answers worded as upstream', () => {
     await notRegistry?.close();
   });
 
-  it('only MANIFEST_UNKNOWN is NotFound and only UNAUTHORIZED Unauthorized; DENIED, NAME_UNKNOWN and TOOMANYREQUESTS are InternalErrors with errcode text', async () => {
+  it('only MANIFEST_UNKNOWN is NotFound and only UNAUTHORIZED Unauthorized; DENIED, NAME_UNKNOWN and TOOMANYREQUESTS (after two retries) are InternalErrors with errcode text', async () => {
     const host = registry.host;
     const res = await post({
       metadata: { name: 'answers' },
@@ -89,6 +91,8 @@ describe('ImageStreamImport: registry answers worded as upstream', () => {
     expect(denied.status).toEqual(internal(`${host}/x/denied:z: denied`));
     expect(noname.status).toEqual(internal(`${host}/x/noname:z: name unknown: repository name not known to registry`));
     expect(limited.status).toEqual(internal(`${host}/x/limited:z: toomanyrequests: You have reached your pull rate limit.`));
+    // A 429 is asked again twice, 2 s apart, as library-go's retryRepository; DENIED and the rest are not.
+    expect(limitedRequests).toBe(3);
     expect(unauthorized.status).toMatchObject({ reason: 'Unauthorized', code: 401, message: `you may not have access to the container image "${host}/x/unauthorized:z"` });
     expect(missing.status).toMatchObject({ reason: 'NotFound', code: 404, message: `dockerimage.image.openshift.io "${host}/x/missing:z" not found` });
     // The tags' conditions share the status's reason and message.

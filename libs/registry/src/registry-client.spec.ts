@@ -169,6 +169,47 @@ describe('RegistryClient', () => {
     expect(err).toMatchObject({ status, retryable: true });
   });
 
+  describe('temporary retries (library-go retryRepository)', () => {
+    const delays = { tooManyRequestsMs: 20, timeoutMs: 10 };
+
+    it('asks again after a 429, at most temporaryRetries times', async () => {
+      let answered = 0;
+      const server = await serve((_req, res) => (++answered <= 2 ? send(res, 429, { details: 'slow down' }) : send(res, 200, ociManifest.raw, manifestHeaders)));
+      await expect(client(server.url, { temporaryRetries: 2, temporaryRetryDelays: delays }).getManifest('myproject/app', 'v1')).resolves.toMatchObject({ digest: ociManifest.digest });
+      expect(server.requests).toHaveLength(3);
+
+      const limited = await serve((_req, res) => send(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'too many requests' }] }));
+      await expect(client(limited.url, { temporaryRetries: 2, temporaryRetryDelays: delays }).getBlob('myproject/app', ociConfig.digest)).rejects.toMatchObject({ status: 429 });
+      expect(limited.requests).toHaveLength(3);
+    });
+
+    it('asks again after a timeout', async () => {
+      let answered = 0;
+      const server = await serve((_req, res) => {
+        if (++answered === 1) return; // the first request never gets an answer
+        send(res, 200, ociManifest.raw, manifestHeaders);
+      });
+      await expect(client(server.url, { timeoutMs: 200, temporaryRetries: 2, temporaryRetryDelays: delays }).getManifest('myproject/app', 'v1')).resolves.toMatchObject({ digest: ociManifest.digest });
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('does not retry other 5xx answers, refused connections, or anything without temporaryRetries', async () => {
+      const busy = await serve((_req, res) => send(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] }));
+      await expect(client(busy.url, { temporaryRetries: 2, temporaryRetryDelays: delays }).getManifest('myproject/app', 'v1')).rejects.toMatchObject({ status: 503 });
+      expect(busy.requests).toHaveLength(1);
+
+      const limited = await serve((_req, res) => send(res, 429, 'slow down'));
+      await expect(client(limited.url).getManifest('myproject/app', 'v1')).rejects.toMatchObject({ status: 429 });
+      expect(limited.requests).toHaveLength(1);
+
+      const closed = await fakeServer(() => undefined);
+      await closed.close();
+      const started = Date.now();
+      await expect(client(closed.url, { temporaryRetries: 2, temporaryRetryDelays: { tooManyRequestsMs: 5000, timeoutMs: 5000 } }).getManifest('myproject/app', 'v1')).rejects.toThrow(RegistryUnavailableError);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+  });
+
   it('maps other 4xx to RegistryProtocolError', async () => {
     const server = await serve((_req, res) =>
       send(res, 400, { errors: [{ code: 'NAME_INVALID', message: 'bad' }] }),

@@ -7,6 +7,7 @@
  * clean retryable/permanent error split — is a few hundred lines we can test end to end.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Pool, request } from 'undici';
 import { goVerifyingConnector } from './certificate-verification';
 import { assertDigest, digestOf, isDigest } from './digest';
@@ -25,6 +26,7 @@ import {
   type RegistrySubject,
 } from './registry-errors';
 import { assertDigestReference, assertReference, assertRepository } from './repository-name';
+import { temporaryRetryDelay, type TemporaryRetryDelays, UPSTREAM_RETRY_DELAYS } from './temporary-retry';
 import { rethrowTransportError } from './transport-errors';
 import { parseWwwAuthenticate } from './www-authenticate';
 
@@ -43,6 +45,12 @@ export interface RegistryClientOptions {
   connections?: number;
   /** Skip TLS certificate verification (imports with importPolicy.insecure). */
   tlsInsecure?: boolean;
+  /**
+   * Retries of a manifest, blob or tag request after a temporary failure (see temporary-retry.ts);
+   * default 0. Imports use 2, as library-go's registry client.
+   */
+  temporaryRetries?: number;
+  temporaryRetryDelays?: TemporaryRetryDelays;
 }
 
 export interface FetchedManifest {
@@ -96,6 +104,8 @@ export class RegistryClient {
   private readonly maxManifestBytes: number;
   private readonly maxBlobBytes: number;
   private readonly connectOptions: { rejectUnauthorized: false } | undefined;
+  private readonly temporaryRetries: number;
+  private readonly temporaryRetryDelays: TemporaryRetryDelays;
   /** Certificates are checked as Go's client checks them (order and wording); see goVerifyingConnector. */
   private readonly verifyingConnector = goVerifyingConnector();
 
@@ -111,6 +121,8 @@ export class RegistryClient {
     this.maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
     this.maxBlobBytes = options.maxBlobBytes ?? 16 * 1024 * 1024;
     this.connectOptions = options.tlsInsecure ? { rejectUnauthorized: false } : undefined;
+    this.temporaryRetries = options.temporaryRetries ?? 0;
+    this.temporaryRetryDelays = options.temporaryRetryDelays ?? UPSTREAM_RETRY_DELAYS;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 8,
       connect: this.connectOptions ?? this.verifyingConnector,
@@ -284,6 +296,20 @@ export class RegistryClient {
    * errors. An error's message and stack never carry the credentials sent (see redact).
    */
   private async exchange(req: ExchangeRequest): Promise<Exchange> {
+    // At most `temporaryRetries` fixed waits, as library-go's retryRepository: a retry library's
+    // backoff policies and jitter would be more machinery than this loop, and none are wanted.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.exchangeRedacted(req);
+      } catch (err) {
+        const delay = attempt < this.temporaryRetries ? temporaryRetryDelay(err, this.temporaryRetryDelays) : undefined;
+        if (delay === undefined) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async exchangeRedacted(req: ExchangeRequest): Promise<Exchange> {
     try {
       return await this.exchangeOnce(req);
     } catch (err) {

@@ -57,6 +57,8 @@ export class RegistryConnections {
         timeoutMs: this.config.requestTimeoutMs,
         userAgent: 'imagestreamd-import',
         connections: 4,
+        // OpenShift's importer asks again after a 429 or a timeout, twice (library-go's registryclient).
+        temporaryRetries: 2,
       });
       this.clients.set(key, client);
     }
