@@ -1,6 +1,7 @@
+import type { ParsedImage } from './parsed-image.types';
 import { digestOf } from './digest';
 import { registryPushedImageAnnotations } from './image-annotations';
-import { imageFromManifest } from './image-from-manifest';
+import { fillMissingPlatforms, imageFromManifest } from './image-from-manifest';
 import { DigestMismatchError, ManifestInvalidError, UnsupportedManifestError } from './manifest-errors';
 import { MediaTypes } from './media-types';
 import { referenceByDigest } from './pull-spec';
@@ -401,5 +402,22 @@ describe('referenceByDigest', () => {
     ['localhost:5000/app', `localhost:5000/app@${d}`],
   ])('%s', (spec, expected) => {
     expect(referenceByDigest(spec, d)).toBe(expected);
+  });
+});
+
+describe('fillMissingPlatforms', () => {
+  const child = (name: string, Architecture: string, Variant?: string) =>
+    ({ metadata: { name }, dockerImageMetadata: { Architecture, Os: 'linux', ...(Variant ? { Variant } : {}) } }) as unknown as ParsedImage;
+  const list = (entries: { digest: string; architecture?: string; os?: string; variant?: string }[]) =>
+    ({ dockerImageManifests: entries.map((e) => ({ mediaType: MediaTypes.ociManifest, manifestSize: 1, ...e })) }) as unknown as ParsedImage;
+
+  it("fills an entry without a platform from its child's config, and leaves an entry that names one as written", () => {
+    const index = list([{ digest: 'sha256:a' }, { digest: 'sha256:b', architecture: 'arm', os: 'linux' }]);
+    fillMissingPlatforms(index, [child('sha256:a', 'arm', 'v6'), child('sha256:b', 'arm', 'v7')]);
+    expect(index.dockerImageManifests).toEqual([
+      { mediaType: MediaTypes.ociManifest, manifestSize: 1, digest: 'sha256:a', architecture: 'arm', os: 'linux', variant: 'v6' },
+      // upstream copies platform.variant only: the child's config variant is not added
+      { mediaType: MediaTypes.ociManifest, manifestSize: 1, digest: 'sha256:b', architecture: 'arm', os: 'linux' },
+    ]);
   });
 });

@@ -210,9 +210,11 @@ export function fillMissingPlatforms(list: ParsedImage, children: ParsedImage[])
   const byDigest = new Map(children.map((c) => [c.metadata.name, c.dockerImageMetadata]));
   for (const entry of list.dockerImageManifests ?? []) {
     const child = byDigest.get(entry.digest);
-    if (!child) continue;
-    if (!entry.architecture && child.Architecture) entry.architecture = child.Architecture;
-    if (!entry.os && child.Os) entry.os = child.Os;
-    if (!entry.variant && child.Variant) entry.variant = child.Variant;
+    // An entry that names its platform is taken as written, as upstream copies `platform`
+    // (a variant the index leaves out stays empty even when the child's config has one).
+    if (!child || entry.architecture || entry.os) continue;
+    if (child.Architecture) entry.architecture = child.Architecture;
+    if (child.Os) entry.os = child.Os;
+    if (child.Variant) entry.variant = child.Variant;
   }
 }
