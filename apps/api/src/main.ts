@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
+import { installRedisRejectionGuard } from '@app/queue-contracts';
 import { bootstrapApi } from './bootstrap';
 import { announceListening } from './listening-announcement';
 import { exitOnSignals } from './shutdown';
@@ -7,6 +8,7 @@ import { exitOnSignals } from './shutdown';
 /** `npm run start:api`, and `npm start` (`--with-worker`: api and worker in one process). */
 async function main(): Promise<void> {
   const config = loadConfig();
+  installRedisRejectionGuard(config.redisUrl, (message) => console.warn(message));
   const api = await bootstrapApi(config);
   announceListening('api', api.url);
   const closers = [() => api.close()];

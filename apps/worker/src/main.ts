@@ -1,4 +1,5 @@
 import { loadConfig } from '@app/config';
+import { installRedisRejectionGuard } from '@app/queue-contracts';
 import { announceListening } from '../../api/src/listening-announcement';
 import { exitOnSignals } from '../../api/src/shutdown';
 import { bootstrapWorker } from './bootstrap';
@@ -7,6 +8,7 @@ import { startWorkerMetricsServer } from './metrics-server';
 /** `npm run start:worker`: the worker alone; with WORKER_METRICS_PORT it serves /metrics and /livez. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  installRedisRejectionGuard(config.redisUrl, (message) => console.warn(message));
   const worker = await bootstrapWorker(config);
   const metrics = config.workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.workerMetricsPort);
   if (metrics) announceListening('worker-metrics', metrics.url);

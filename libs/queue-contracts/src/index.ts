@@ -5,3 +5,4 @@ export * from './connection';
 export * from './producer';
 export * from './triggers';
 export * from './close-guard';
+export * from './redis-rejection-guard';
