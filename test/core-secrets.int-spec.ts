@@ -145,6 +145,47 @@ describe('core/v1 Secrets', () => {
     expect((await call('PATCH', `${ns}/frozen`, { metadata: { labels: { ok: 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
   });
 
+  it('names, generateName, ssh-auth and tls keys are validated as ValidateSecret; data is served as kube re-encodes it', async () => {
+    const ns = secrets('s5');
+    const upper = await call('POST', ns, { metadata: { name: 'Bad' }, data: { a: b64('x') } });
+    expect(upper.status).toBe(422);
+    expect(upper.body['message']).toContain(`Secret "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain must consist of`);
+    const generated = await call('POST', ns, { metadata: { generateName: 'G_' } });
+    expect(generated.status).toBe(422);
+    expect(generated.body['details']['causes'].map((c: { field: string }) => c.field)).toEqual(['metadata.generateName', 'metadata.name']);
+    expect((await call('POST', ns, { metadata: { generateName: 'gen-' } })).status).toBe(201);
+    expect((await call('GET', ns)).body['items'].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([expect.stringMatching(/^gen-[a-z0-9]{5}$/)]);
+
+    const ssh = await call('POST', ns, { metadata: { name: 'ssh' }, type: 'kubernetes.io/ssh-auth', data: { 'ssh-privatekey': '' } });
+    expect(ssh.status).toBe(422);
+    expect(ssh.body['message']).toBe('Secret "ssh" is invalid: data[ssh-privatekey]: Required value');
+    const tls = await call('POST', ns, { metadata: { name: 'tls' }, type: 'kubernetes.io/tls' });
+    expect(tls.body['message']).toBe('Secret "tls" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]');
+
+    // Go decodes []byte ignoring line breaks and spare padding bits, and encodes it again.
+    const encoded = await call('POST', ns, { metadata: { name: 'enc' }, data: { a: 'eB==', b: 'eA==\r\n' }, stringData: { c: null } });
+    expect(encoded.status).toBe(201);
+    expect(encoded.body['data']).toEqual({ a: 'eA==', b: 'eA==', c: '' });
+    expect((await call('POST', ns, { metadata: { name: 'frozen' }, immutable: true, data: { a: 'eB==' } })).status).toBe(201);
+    // The same bytes written the canonical way are no change of an immutable Secret.
+    expect((await call('PATCH', `${ns}/frozen`, { data: { a: 'eA==' } }, 'application/merge-patch+json')).status).toBe(200);
+  });
+
+  it('imagestreams/{name}/secrets pages as the Secret list it filters (continue token kept on a page filtered to nothing)', async () => {
+    const ns = secrets('s6');
+    for (const name of ['a-opaque', 'b-opaque', 'c-pull']) {
+      const pull = name.endsWith('pull');
+      const body = pull ? { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerConfig('r.example.com', 'u', 'p') } } : { data: { a: b64('1') } };
+      expect((await call('POST', ns, { metadata: { name }, ...body })).status).toBe(201);
+    }
+    const path = '/apis/image.openshift.io/v1/namespaces/s6/imagestreams/x/secrets';
+    const first = await call('GET', `${path}?limit=2`);
+    expect(first.body['items']).toEqual([]);
+    expect(first.body['metadata']['continue']).toEqual(expect.any(String));
+    const second = await call('GET', `${path}?limit=2&continue=${encodeURIComponent(first.body['metadata']['continue'])}`);
+    expect(second.body['items'].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['c-pull']);
+  });
+
   it('field selector on type; imagestreams/{name}/secrets lists the pull secrets without data', async () => {
     const ns = secrets('s4');
     const auth = dockerConfig('registry.example.com', 'robot', password);

@@ -24,6 +24,8 @@ export class ImageStreamSecretsHandler implements ResourceHandler {
       .filter((s) => s.metadata.annotations?.[EXCLUDE_IMAGE_SECRET_ANNOTATION] !== 'true')
       // As a list's items: no kind/apiVersion.
       .map(({ kind: _k, apiVersion: _a, ...rest }) => rest as ApiObject);
-    return { kind: 'SecretList', apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: listed.metadata.resourceVersion }, items };
+    // The Secret list's metadata as upstream converts it (continue, remainingItemCount): a page
+    // filtered down to nothing still lets the client ask for the next one.
+    return { kind: 'SecretList', apiVersion: apiVersionOf(this.info), metadata: { ...listed.metadata }, items };
   }
 }

@@ -10,9 +10,17 @@ import { validateSecret, validateSecretUpdate } from './secret.validation';
 function normalize(secret: Secret): void {
   const stringData = secret.stringData;
   delete secret.stringData;
+  if (secret.data && typeof secret.data === 'object') {
+    // Decoded into []byte and encoded again, as kube serves them: line breaks dropped, padding
+    // bits cleared ("eB==" is "eA=="). Values already passed the decoder's Go base64 check.
+    for (const [k, v] of Object.entries(secret.data)) {
+      if (typeof v === 'string') secret.data[k] = Buffer.from(v.replace(/[\r\n]/g, ''), 'base64').toString('base64');
+    }
+  }
   if (stringData && typeof stringData === 'object') {
     secret.data = { ...(secret.data ?? {}) };
-    for (const [k, v] of Object.entries(stringData)) secret.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    // A JSON null decodes into Go's empty string.
+    for (const [k, v] of Object.entries(stringData)) secret.data[k] = Buffer.from(v === null ? '' : String(v), 'utf8').toString('base64');
   }
   // A null or empty data map is omitted (omitempty), as kube serves it.
   if (secret.data === null || (secret.data && Object.keys(secret.data).length === 0)) delete secret.data;

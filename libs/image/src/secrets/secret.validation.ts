@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, goJsonSyntaxError, jsonEqual, regexError } from '@app/api-machinery';
+import { type FieldError, fieldErr, goJsonSyntaxError, jsonEqual, regexError, validateDns1123SubdomainName } from '@app/api-machinery';
 import {
   DOCKER_CONFIG_JSON_KEY,
   DOCKERCFG_KEY,
@@ -47,13 +47,28 @@ export function secretBytes(secret: Secret, key: string): Buffer | undefined {
 }
 
 /**
+ * ValidateObjectMeta's name checks with ValidateSecretName (NameIsDNSSubdomain): generateName as a
+ * prefix (a trailing '-' masked as apimachinery's maskTrailingDash does), then the name.
+ */
+function validateSecretNames(secret: Secret): FieldError[] {
+  const errors: FieldError[] = [];
+  const prefix = secret.metadata.generateName;
+  if (prefix) {
+    const masked = prefix.length > 1 && prefix.endsWith('-') ? `${prefix.slice(0, -2)}a` : prefix;
+    for (const e of validateDns1123SubdomainName(masked, 'metadata.generateName')) errors.push(fieldErr.invalid('metadata.generateName', prefix, e.detail ?? ''));
+  }
+  errors.push(...validateDns1123SubdomainName(secret.metadata.name));
+  return errors;
+}
+
+/**
  * kube-apiserver's ValidateSecret (pkg/apis/core/validation): data keys, total size, and the keys
  * each well-known type requires. Values are never quoted back: an unparsable docker config is
  * shown as kube shows it, `<secret contents redacted>`. Keys are checked in sorted order (Go's
  * map order is random; sorted is stable).
  */
 export function validateSecret(secret: Secret): FieldError[] {
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = validateSecretNames(secret);
   let total = 0;
   for (const key of Object.keys(secret.data ?? {}).sort()) {
     for (const problem of configKeyProblems(key)) errors.push(fieldErr.invalid(`data[${key}]`, key, problem));
@@ -86,11 +101,12 @@ export function validateSecret(secret: Secret): FieldError[] {
       if (!has('username') && !has('password')) requireKeys('username', 'password');
       break;
     case 'kubernetes.io/ssh-auth':
-      if (!has('ssh-privatekey')) requireKeys('ssh-privatekey');
+      // present is not enough here: kube checks len(data) == 0
+      if (!secretBytes(secret, 'ssh-privatekey')?.length) requireKeys('ssh-privatekey');
       break;
     case 'kubernetes.io/tls':
-      if (!has('tls.key')) requireKeys('tls.key');
       if (!has('tls.crt')) requireKeys('tls.crt');
+      if (!has('tls.key')) requireKeys('tls.key');
       break;
     default:
       // Opaque and other types require nothing.
