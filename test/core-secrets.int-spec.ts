@@ -171,6 +171,34 @@ describe('core/v1 Secrets', () => {
     expect((await call('PATCH', `${ns}/frozen`, { data: { a: 'eA==' } }, 'application/merge-patch+json')).status).toBe(200);
   });
 
+  it('a watched Table counts the keys of each state (DATA as kube prints it); no watch event carries data, DELETED neither', async () => {
+    const ns = secrets('s7');
+    // A watch from this version sees the changes after it (a version "0" would mean "now").
+    const from = (await call('POST', secrets('s7-before'), { metadata: { name: 'before' } })).body['metadata']['resourceVersion'];
+    expect((await call('POST', ns, { metadata: { name: 'wx' }, stringData: { k: password } })).status).toBe(201);
+    expect((await call('PATCH', `${ns}/wx`, { stringData: { k2: password } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('DELETE', `${ns}/wx`)).status).toBe(200);
+    const events = async (accept?: string) => {
+      const res = await fetch(`${api.url}${ns}?watch=true&resourceVersion=${from}&timeoutSeconds=1`, { headers: accept ? { accept } : {} });
+      const text = await res.text();
+      expect(text).not.toContain(b64(password));
+      return text
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { type: string; object: Record<string, any> });
+    };
+
+    const table = await events(TABLE);
+    expect(table.map((e) => [e.type, e.object['rows'][0].cells[2]])).toEqual([
+      ['ADDED', 1],
+      ['MODIFIED', 2],
+      ['DELETED', 2],
+    ]);
+    const plain = await events();
+    expect(plain.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    for (const e of plain) expect(e.object['data']).toBeUndefined();
+  });
+
   it('imagestreams/{name}/secrets pages as the Secret list it filters (continue token kept on a page filtered to nothing)', async () => {
     const ns = secrets('s6');
     for (const name of ['a-opaque', 'b-opaque', 'c-pull']) {

@@ -13,6 +13,7 @@ import { type ChangeRecord, compactedResourceVersion, currentResourceVersion, ty
 import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
 import { awaitResourceVersion } from './resource-version-gate';
+import type { EventWriter } from './table/table-watch';
 
 /** The longest delay a Node timer holds (2^31-1 ms, 24.8 days): a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -84,7 +85,11 @@ export class WatchStream {
 
   private write(type: EventType, object: object): void {
     if (this.closed) return;
-    this.res.write(`${JSON.stringify({ type, object })}\n`);
+    // A converting response (Table) takes the object itself: what a printer reads off it may not
+    // survive JSON (a redacted Secret's key count).
+    const writeEvent = (this.res as Partial<EventWriter>).writeEvent;
+    if (writeEvent) writeEvent(type, object);
+    else this.res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
   /** `fields`: values of kind-specific selectable fields, when the selector names any. */
@@ -274,7 +279,7 @@ export class WatchStream {
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
     const prevMatch = this.matches(c.namespace, c.name, c.prevLabels, prevFields);
     if (c.type === 'DELETED') {
-      if (prevMatch && c.object) this.write('DELETED', c.object);
+      if (prevMatch && c.object) this.write('DELETED', this.req.handler.presentDeleted?.(c.object) ?? c.object);
       return;
     }
     if (!nowMatch && !prevMatch) return;

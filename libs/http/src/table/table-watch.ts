@@ -11,6 +11,11 @@ import type { ServerResponse } from 'node:http';
  * after the first object), only the first Table carries `columnDefinitions`; later ones have
  * `null` there.
  */
+/** A watch response that converts events takes them as objects through writeEvent. */
+export interface EventWriter {
+  writeEvent(type: string, object: object): void;
+}
+
 export function watchResponse(res: ServerResponse, convert?: (object: object) => object, convertBookmarks = false): ServerResponse {
   const writeHead = (...args: unknown[]): ServerResponse => {
     (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
@@ -26,6 +31,11 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
     }
     return { ...object, columnDefinitions: null };
   };
+  const convertEvent = (type: string, object: object): object =>
+    type === 'ERROR' || (type === 'BOOKMARK' && !convertBookmarks) ? object : withoutRepeatedHeaders(convert!(object));
+  const writeEvent = (type: string, object: object): void => {
+    res.write(`${JSON.stringify({ type, object: convertEvent(type, object) })}\n`);
+  };
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
     const out = text
@@ -34,7 +44,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
         if (!line.trim()) return line;
         const event = JSON.parse(line) as { type: string; object: object };
         if (event.type === 'ERROR' || (event.type === 'BOOKMARK' && !convertBookmarks)) return line;
-        return JSON.stringify({ type: event.type, object: withoutRepeatedHeaders(convert!(event.object)) });
+        return JSON.stringify({ type: event.type, object: convertEvent(event.type, event.object) });
       })
       .join('\n');
     return (res.write as (c: string, ...r: unknown[]) => boolean).call(res, out, ...rest);
@@ -43,6 +53,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
     get(target, prop) {
       if (prop === 'writeHead') return writeHead;
       if (prop === 'write' && convert) return write;
+      if (prop === 'writeEvent' && convert) return writeEvent;
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

@@ -54,6 +54,8 @@ export interface ResourceHandler {
   delete?(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult>;
   /** Watchable resources: a change-log object as served (computed state filled in, as of the change's snapshot mark). */
   present?(obj: object, mark?: string | null): Promise<object>;
+  /** A deleted object's last logged state as a DELETED event serves it (as logged when absent). */
+  presentDeleted?(obj: object): object;
   /** present() for many objects in one go (one read of their computed state). */
   presentMany?(objs: object[], marks?: (string | null | undefined)[]): Promise<object[]>;
   /** Watchable resources: the current object, for change-log entries written without one. */
