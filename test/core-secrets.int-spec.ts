@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, kubectlWorkspace, type KubectlWorkspace } from './support/kubectl';
@@ -197,6 +201,31 @@ describe('core/v1 Secrets', () => {
     const plain = await events();
     expect(plain.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     for (const e of plain) expect(e.object['data']).toBeUndefined();
+  });
+
+  it('a kubernetes.io/tls Secret whose pair crypto/tls would refuse is stored with kube-apiserver\'s Warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-pair-'));
+    try {
+      const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'a.key', '-out', 'a.crt', '-days', '1', '-subj', '/CN=a.example');
+      openssl('genrsa', '-out', 'b.key', '2048');
+      const file = (name: string) => readFileSync(join(dir, name)).toString('base64');
+      const post = async (name: string, crt: string, key: string) => {
+        const res = await fetch(`${api.url}${secrets('s8')}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ metadata: { name }, type: 'kubernetes.io/tls', data: { 'tls.crt': crt, 'tls.key': key } }),
+        });
+        expect(res.status).toBe(201);
+        return res.headers.get('warning');
+      };
+      expect(await post('good', file('a.crt'), file('a.key'))).toBeNull();
+      expect(await post('mismatch', file('a.crt'), file('b.key'))).toBe('299 - "tls: private key does not match public key"');
+      expect(await post('nopem', 'eA==', 'eA==')).toBe('299 - "tls: failed to find any PEM data in certificate input"');
+      expect(await post('nokey', file('a.crt'), 'eA==')).toBe('299 - "tls: failed to find any PEM data in key input"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('imagestreams/{name}/secrets pages as the Secret list it filters (continue token kept on a page filtered to nothing)', async () => {

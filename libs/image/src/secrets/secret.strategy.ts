@@ -1,6 +1,7 @@
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
 import { type Secret, SECRET_TYPE_OPAQUE } from './secret.types';
-import { validateSecret, validateSecretUpdate } from './secret.validation';
+import { secretBytes, validateSecret, validateSecretUpdate } from './secret.validation';
+import { tlsKeyPairProblem } from './tls-key-pair';
 
 /**
  * core/v1's Secret conversion and defaulting, applied on every write as kube-apiserver decodes a
@@ -45,5 +46,11 @@ export class SecretStrategy implements ResourceStrategy<Secret> {
   }
   validateUpdate(secret: Secret, old: Secret): FieldError[] {
     return validateSecretUpdate(secret, old);
+  }
+  /** kube's warningsForSecret: a `kubernetes.io/tls` pair that crypto/tls would refuse. */
+  warnings(secret: Secret): string[] {
+    if (secret.type !== 'kubernetes.io/tls') return [];
+    const problem = tlsKeyPairProblem(secretBytes(secret, 'tls.crt') ?? Buffer.alloc(0), secretBytes(secret, 'tls.key') ?? Buffer.alloc(0));
+    return problem ? [problem] : [];
   }
 }
