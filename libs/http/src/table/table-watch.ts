@@ -1,5 +1,10 @@
 import type { ServerResponse } from 'node:http';
 
+/** A watch response that converts events takes them as objects through writeEvent. */
+export interface EventWriter {
+  writeEvent(type: string, object: object): void;
+}
+
 /**
  * Wraps a watch response for the transport: the status line and headers go out as soon as the
  * watch writes them (clients such as client-go and @kubernetes/client-node wait for them before
@@ -11,11 +16,6 @@ import type { ServerResponse } from 'node:http';
  * after the first object), only the first Table carries `columnDefinitions`; later ones have
  * `null` there.
  */
-/** A watch response that converts events takes them as objects through writeEvent. */
-export interface EventWriter {
-  writeEvent(type: string, object: object): void;
-}
-
 export function watchResponse(res: ServerResponse, convert?: (object: object) => object, convertBookmarks = false): ServerResponse {
   const writeHead = (...args: unknown[]): ServerResponse => {
     (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
