@@ -1,6 +1,7 @@
 import { exactReference, parseDockerImageReference } from '../reference/docker-reference';
 
-const hubRegistries = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** Docker Hub's names: one registry to importers and credential stores. */
+export const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 /** Where one `from.name` is read: registry host, v2 repository path, tag or digest, and its pull spec. */
 export interface ImportTarget {
@@ -18,7 +19,7 @@ export interface ImportTarget {
 export function importTargetOf(name: string, tagOverride?: string): ImportTarget {
   const ref = parseDockerImageReference(name);
   const registry = ref.registry || 'docker.io';
-  const hub = hubRegistries.has(registry);
+  const hub = DOCKER_HUB_HOSTS.has(registry);
   const path = ref.namespace ? `${ref.namespace}/${ref.name}` : hub ? `library/${ref.name}` : ref.name;
   return {
     host: hub ? 'registry-1.docker.io' : registry,

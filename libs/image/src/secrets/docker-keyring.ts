@@ -1,13 +1,12 @@
 import type { BasicCredentials } from '@app/registry';
+import { DOCKER_HUB_HOSTS } from '../import/import-target';
 import type { DockerConfigEntry } from './docker-config';
 
-/** Docker Hub's names, which credential stores treat as one registry. */
-const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 /** `host[:port]` lower case, Docker Hub's names as one. */
 function normalHost(host: string): string {
   const lower = host.toLowerCase();
-  return DOCKER_HUB.has(lower) ? 'docker.io' : lower;
+  return DOCKER_HUB_HOSTS.has(lower) ? 'docker.io' : lower;
 }
 
 /**
