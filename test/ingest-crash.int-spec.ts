@@ -7,7 +7,7 @@ const describeRegistry = skipReason ? describe.skip : describe;
 
 const REPOS = 10;
 const TAGS = 5;
-const PUSHES = 500;
+const PUSHES = 200;
 const IMAGES = 5;
 
 /** Push i: which repository, tag and image. Consecutive repeats of one image on a tag happen on purpose. */
@@ -26,7 +26,7 @@ function expectedHistory(digests: string[]): string[] {
   return out;
 }
 
-describeRegistry('kill -9 of the worker in the middle of 500 pushes', () => {
+describeRegistry(`kill -9 of the worker in the middle of ${PUSHES} pushes`, () => {
   let stack: IngestStack;
   let layout: OciLayout;
   const images: BuiltImage[] = [];
@@ -73,7 +73,7 @@ describeRegistry('kill -9 of the worker in the middle of 500 pushes', () => {
       }
     })();
     // Kill once the worker is busy: some events settled, others stored or still in the registry's queue.
-    await waitFor('worker busy', async () => (await processed()) >= 100, 60000, 10);
+    await waitFor('worker busy', async () => (await processed()) >= 60, 60000, 10);
     await worker.kill('SIGKILL');
     killedAt = await processed();
     pendingAtKill = (await stack.pg.query(`SELECT count(*)::int AS n FROM registry_events WHERE state = 'pending'`)).rows[0].n;
@@ -84,7 +84,7 @@ describeRegistry('kill -9 of the worker in the middle of 500 pushes', () => {
 
     worker = spawnWorker(stack.config);
     await waitFor(
-      'all 500 pushes stored and settled',
+      `all ${PUSHES} pushes stored and settled`,
       async () => {
         const rows = await stack.pg.query(
           `SELECT count(*) FILTER (WHERE tag IS NOT NULL)::int AS tagged, count(*) FILTER (WHERE state = 'pending')::int AS pending FROM registry_events`,
