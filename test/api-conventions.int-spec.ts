@@ -161,6 +161,17 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(created.body.metadata.ownerReferences).toEqual([owner]);
   });
 
+  it('a finalizer name without a domain must be a standard one (core ValidateObjectMeta), on create and update', async () => {
+    const message = 'metadata.finalizers[0]: Invalid value: "hold": name is neither a standard finalizer name nor is it fully qualified';
+    const created = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'plainfin', finalizers: ['hold'] } });
+    expect([created.status, created.body.message]).toEqual([422, `ImageStream.image.openshift.io "plainfin" is invalid: ${message}`]);
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'plainfin', finalizers: ['kubernetes', 'orphan'] } })).status).toBe(201);
+    const patched = await call('PATCH', `${ns()}/imagestreams/plainfin`, { metadata: { finalizers: ['hold'] } }, 'application/merge-patch+json');
+    expect([patched.status, patched.body.message]).toEqual([422, `ImageStream.image.openshift.io "plainfin" is invalid: ${message}`]);
+    expect((await call('GET', `${ns()}/imagestreams/plainfin`)).body.metadata.finalizers).toEqual(['kubernetes', 'orphan']);
+    expect((await call('PATCH', `${ns()}/imagestreams/plainfin`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+  });
+
   it('a delete waits for finalizers: the object is marked, kept, and removed when the last finalizer goes', async () => {
     const url = `${ns()}/imagestreams/held`;
     expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status).toBe(201);

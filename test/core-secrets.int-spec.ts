@@ -160,6 +160,14 @@ describe('core/v1 Secrets', () => {
     expect((await call('POST', ns, { metadata: { generateName: 'gen-' } })).status).toBe(201);
     expect((await call('GET', ns)).body['items'].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([expect.stringMatching(/^gen-[a-z0-9]{5}$/)]);
 
+    // Core ValidateObjectMeta: a finalizer without a domain must be one of the standard ones.
+    const held = await call('POST', ns, { metadata: { name: 'held', finalizers: ['example.com/ok', 'hold'] } });
+    expect([held.status, held.body['message']]).toEqual([
+      422,
+      'Secret "held" is invalid: metadata.finalizers[1]: Invalid value: "hold": name is neither a standard finalizer name nor is it fully qualified',
+    ]);
+    expect((await call('GET', `${ns}/held`)).status).toBe(404);
+
     const ssh = await call('POST', ns, { metadata: { name: 'ssh' }, type: 'kubernetes.io/ssh-auth', data: { 'ssh-privatekey': '' } });
     expect(ssh.status).toBe(422);
     expect(ssh.body['message']).toBe('Secret "ssh" is invalid: data[ssh-privatekey]: Required value');

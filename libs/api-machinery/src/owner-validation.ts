@@ -41,7 +41,14 @@ export function validateOwnerReferences(refs: unknown, field = 'metadata.ownerRe
 const orphan = 'orphan';
 const foregroundDeletion = 'foregroundDeletion';
 
-/** apimachinery's ValidateFinalizers: qualified names; orphan and foregroundDeletion exclude each other. */
+/** Finalizers core validation accepts without a domain (pkg/apis/core/helper IsStandardFinalizerName). */
+const standardFinalizers = new Set(['kubernetes', orphan, foregroundDeletion]);
+
+/**
+ * The core group's ValidateObjectMeta (which openshift-apiserver's image validation calls too):
+ * apimachinery's ValidateFinalizers — qualified names, orphan and foregroundDeletion exclude each
+ * other — then validateKubeFinalizerName on each entry: a name without '/' must be a standard one.
+ */
 export function validateFinalizers(finalizers: unknown, field = 'metadata.finalizers'): FieldError[] {
   if (finalizers === undefined || finalizers === null) return [];
   if (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string')) {
@@ -52,5 +59,10 @@ export function validateFinalizers(finalizers: unknown, field = 'metadata.finali
   if (names.includes(orphan) && names.includes(foregroundDeletion)) {
     errors.push(fieldErr.invalid(field, names, `finalizer ${orphan} and ${foregroundDeletion} cannot be both set`));
   }
+  names.forEach((name, i) => {
+    if (!name.includes('/') && !standardFinalizers.has(name)) {
+      errors.push(fieldErr.invalid(`${field}[${i}]`, name, 'name is neither a standard finalizer name nor is it fully qualified'));
+    }
+  });
   return errors;
 }
