@@ -167,6 +167,17 @@ describe('core/v1 Secrets', () => {
       'Secret "held" is invalid: metadata.finalizers[1]: Invalid value: "hold": name is neither a standard finalizer name nor is it fully qualified',
     ]);
     expect((await call('GET', `${ns}/held`)).status).toBe(404);
+    // A delete that a finalizer holds, or a dry run, answers the Secret as stored, data included, as kube's does.
+    expect((await call('POST', ns, { metadata: { name: 'kept', finalizers: ['example.com/hold'] }, data: { k: b64('v') } })).status).toBe(201);
+    const dry = await call('DELETE', `${ns}/kept?dryRun=All`);
+    expect([dry.status, dry.body['data']]).toEqual([200, { k: b64('v') }]);
+    expect((await call('GET', `${ns}/kept`)).body['metadata']['deletionTimestamp']).toBeUndefined();
+    const kept = await call('DELETE', `${ns}/kept`);
+    expect([kept.status, kept.body['kind'], kept.body['data']]).toEqual([200, 'Secret', { k: b64('v') }]);
+    expect(kept.body['metadata']['deletionTimestamp']).toEqual(expect.any(String));
+    const released = await call('PATCH', `${ns}/kept`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect([released.status, released.body['data']]).toEqual([200, { k: b64('v') }]);
+    expect((await call('GET', `${ns}/kept`)).status).toBe(404);
 
     const ssh = await call('POST', ns, { metadata: { name: 'ssh' }, type: 'kubernetes.io/ssh-auth', data: { 'ssh-privatekey': '' } });
     expect(ssh.status).toBe(422);

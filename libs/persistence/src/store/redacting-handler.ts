@@ -4,7 +4,7 @@ import type { ResourceHandler } from './resource-handler';
 
 /** How a kind that holds secret values hides them in its answers. */
 export interface Redaction {
-  /** Objects answered among others or as past states: lists, watch states, current reads, a delete's answer. */
+  /** Objects answered among others or as past states: lists, watch states. */
   many(obj: object): object;
   /** One object's GET and the answers of its writes (the object as is where those carry values, as kube's Secrets do). */
   one(obj: object): object;
@@ -61,9 +61,12 @@ export class RedactingHandler<T extends ApiObject> implements ResourceHandler {
     this.redaction.checkPatch?.(name, type, patch);
     return this.answer(await this.store.patch(ns, name, type, patch, options), 'one');
   }
-  /** A delete held by finalizers (or a dry run) answers the object, which is gone from the caller's view. */
+  /**
+   * A delete held by finalizers (or a dry run) answers the object as one object's write does:
+   * kube-apiserver's answer is the Secret as stored, data included. A completed delete answers a Status.
+   */
   async delete(ns: string, name: string, options: DeleteOptions): Promise<WriteResult> {
-    return this.answer(await this.store.delete(ns, name, options), 'many');
+    return this.answer(await this.store.delete(ns, name, options), 'one');
   }
 
   private answer(result: WriteResult, as: 'one' | 'many'): WriteResult {
