@@ -73,6 +73,29 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect((await call('GET', image(img.name))).body.dockerImageMetadata.Id).toBe(img.configDigest);
     });
 
+    it('empty omitempty lists and maps are left out, as Go encodes the Image (create, update, embedded signatures, mapping)', async () => {
+      const img = schema2Image('empties');
+      const signature = { metadata: { name: `${img.name}@s1`, labels: {} }, type: 'atomic', content: 'AQID', conditions: [], signedClaims: {}, imageIdentity: '' };
+      const created = await create({ metadata: { name: img.name }, dockerImageReference: `quay.io/x/app@${img.name}`, signatures: [signature], dockerImageSignatures: [] });
+      expect(created).not.toHaveProperty('dockerImageSignatures');
+      expect(created.signatures).toEqual([{ metadata: { name: `${img.name}@s1` }, type: 'atomic', content: 'AQID' }]);
+      const emptied = await call('PUT', image(img.name), { ...created, signatures: [] });
+      expect(emptied.status).toBe(200);
+      expect(emptied.body).not.toHaveProperty('signatures');
+      expect((await call('GET', image(img.name))).body).not.toHaveProperty('signatures');
+      const mapped = schema2Image('empties-mapped');
+      expect((await call('POST', `${api.url}/apis/image.openshift.io/v1/namespaces/empties/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+      const mapping = await call('POST', `${api.url}/apis/image.openshift.io/v1/namespaces/empties/imagestreammappings`, {
+        metadata: { name: 'app' },
+        tag: 'latest',
+        image: { metadata: { name: mapped.name }, dockerImageReference: `quay.io/x/app@${mapped.name}`, dockerImageSignatures: [], signatures: [] },
+      });
+      expect(mapping.status).toBe(201);
+      const stored = (await call('GET', image(mapped.name))).body;
+      expect(stored).not.toHaveProperty('dockerImageSignatures');
+      expect(stored).not.toHaveProperty('signatures');
+    });
+
     it('with manifestBlobStored the raw manifest and config are derived from, then dropped', async () => {
       const img = schema2Image('stored');
       await create({

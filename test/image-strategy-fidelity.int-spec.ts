@@ -130,6 +130,8 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual([
         'metadata.labels',
         'metadata.finalizers',
+        // core ValidateObjectMeta's own rule after apimachinery's: no domain, not a standard finalizer.
+        'metadata.finalizers[0]',
         'image.metadata.ownerReferences.uid',
         'image.metadata.finalizers',
       ]);
@@ -197,6 +199,7 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
       'signatures[0].metadata.namespace FieldValueForbidden',
       'signatures[0].metadata.ownerReferences.uid FieldValueInvalid',
       'signatures[0].metadata.finalizers FieldValueInvalid',
+      'signatures[0].metadata.finalizers[0] FieldValueInvalid',
     ]);
     expect((await call('GET', `${images()}/${name}`)).status).toBe(404);
     const created = await call('POST', images(), { metadata: { name }, dockerImageReference: `a.com/b/c@${name}` });
@@ -205,7 +208,7 @@ describe('Image strategy fidelity (openshift-apiserver registry/image, imagestre
     expect([viaResource.status, viaResource.body.details?.kind, viaResource.body.details?.causes?.map((c: { field: string }) => c.field)]).toEqual([
       422,
       'ImageSignature',
-      ['metadata.finalizers'],
+      ['metadata.finalizers', 'metadata.finalizers[0]'],
     ]);
   });
 });

@@ -438,6 +438,7 @@ describeWithRegistry('ImageStreamImport conformance s16 (real registry)', () => 
         'metadata.ownerReferences.name',
         'metadata.ownerReferences.uid',
         'metadata.finalizers',
+        'metadata.finalizers[0]',
       ]);
       expect((await stream('meta')).status).toBe(404);
     });

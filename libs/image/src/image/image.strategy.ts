@@ -1,6 +1,6 @@
-import { type FieldError, fieldErr, type ResourceStrategy } from '@app/api-machinery';
+import { type FieldError, fieldErr, omitEmptyMetadata, type ResourceStrategy } from '@app/api-machinery';
 import { configMatchesImage, deriveImageMetadata, deriveListChildren, manifestMatchesImage } from './image-metadata';
-import type { DockerConfig, DockerImageMetadata, Image } from './image.types';
+import type { DockerConfig, DockerImageMetadata, Image, ImageSignature } from './image.types';
 import { validateImage } from './image.validation';
 
 const manifestBlobStored = 'image.openshift.io/manifestBlobStored';
@@ -51,6 +51,9 @@ export function defaultImage(image: Image): void {
   image.dockerImageMetadata = out;
   if (image.dockerImageLayers && !image.dockerImageLayers.length) delete image.dockerImageLayers;
   if (image.dockerImageManifests && !image.dockerImageManifests.length) delete image.dockerImageManifests;
+  if (image.dockerImageSignatures && !image.dockerImageSignatures.length) delete image.dockerImageSignatures;
+  if (image.signatures && !image.signatures.length) delete image.signatures;
+  for (const signature of image.signatures ?? []) omitEmptySignatureFields(signature);
   // manifestSize has no omitempty: Go writes 0 when the client sent none.
   for (const m of image.dockerImageManifests ?? []) m.manifestSize ??= 0;
   // A signature condition's times are metav1.Time: omitempty cannot omit a struct, so Go writes null.
@@ -60,6 +63,15 @@ export function defaultImage(image: Image): void {
       condition.lastTransitionTime ??= null;
     }
   }
+}
+
+/** An embedded ImageSignature as Go encodes it: its omitempty lists, map and strings left out when empty. */
+function omitEmptySignatureFields(signature: ImageSignature): void {
+  if (!signature || typeof signature !== 'object') return;
+  if (signature.metadata && typeof signature.metadata === 'object') omitEmptyMetadata(signature.metadata as Record<string, unknown>);
+  if (Array.isArray(signature.conditions) && !signature.conditions.length) delete signature.conditions;
+  if (signature.signedClaims && typeof signature.signedClaims === 'object' && !Object.keys(signature.signedClaims).length) delete signature.signedClaims;
+  if (signature.imageIdentity === '') delete signature.imageIdentity;
 }
 
 /** Raw manifest/config stay in the registry when it says it stored them. */
