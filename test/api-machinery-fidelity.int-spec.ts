@@ -410,6 +410,27 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
     ).toBe(200);
   });
 
+  it('a patch body that does not parse, or a merge/strategic patch that is no object, is 400 in handlers/patch.go\'s words per patch type', async () => {
+    const jp = `${streams()}/jp`;
+    const before = (await call('GET', jp)).body.metadata.resourceVersion;
+    const cases: [string, string, string, string][] = [
+      ['application/merge-patch+json', '', '{"metadata":', 'error decoding patch: unexpected end of JSON input'],
+      ['application/merge-patch+json', '?fieldValidation=Strict', '{"metadata":x}', "error decoding patch: invalid character 'x' looking for beginning of value"],
+      ['application/merge-patch+json', '?fieldValidation=Ignore', '{"metadata":', 'Invalid JSON Patch'],
+      ['application/merge-patch+json', '', '[1]', 'error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}'],
+      ['application/json-patch+json', '', '[{"op":', 'error decoding patch: unexpected end of JSON input'],
+      ['application/json-patch+json', '?fieldValidation=Ignore', '[{"op":', 'unexpected end of JSON input'],
+      ['application/strategic-merge-patch+json', '', '{"metadata":', 'unexpected end of JSON input'],
+      ['application/strategic-merge-patch+json', '?fieldValidation=Ignore', '"x"', 'json: cannot unmarshal string into Go value of type map[string]interface {}'],
+      ['application/apply-patch+yaml', '&fieldManager=t', 'metadata: [', expect.stringMatching(/^error decoding YAML: /) as unknown as string],
+    ];
+    for (const [type, query, body, message] of cases) {
+      const res = await call('PATCH', `${jp}${query.startsWith('&') ? `?${query.slice(1)}` : query}`, body, type);
+      expect([type, query, body, res.status, res.body.reason, res.body.message]).toEqual([type, query, body, 400, 'BadRequest', message]);
+    }
+    expect((await call('GET', jp)).body.metadata.resourceVersion).toBe(before);
+  });
+
   it('406 names the media types kube-apiserver names, is negotiated before the list options, and a watch refuses YAML (no stream framing)', async () => {
     const notAcceptable = (message: string) => ({
       kind: 'Status',

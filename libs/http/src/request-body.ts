@@ -123,8 +123,47 @@ export function patchTypeOfRequest(contentType: string | undefined): PatchType {
 export function decodePatchBody(contentType: string | undefined, raw: Buffer | undefined, fieldValidation?: string): { type: PatchType; patch: unknown } {
   const type = patchTypeOfRequest(contentType);
   const body = requireBody(raw);
-  const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
-  return { type, patch: type === 'json' ? jsonPatchOperations(patch, fieldValidation !== 'Ignore') : patch };
+  const strict = fieldValidation !== 'Ignore';
+  const patch = type === 'apply' ? parseApplyYaml(body) : parsePatchJson(body, type, strict);
+  return { type, patch: type === 'json' ? jsonPatchOperations(patch, strict) : patch };
+}
+
+/** The apply patcher's YAML decode: `error decoding YAML: …`. */
+function parseApplyYaml(body: Buffer): unknown {
+  try {
+    return parseYaml(body);
+  } catch (e) {
+    if (e instanceof ApiError && e.message.startsWith('the request body is not valid YAML: ') && !e.message.endsWith('excessive aliasing')) {
+      throw ApiError.badRequest(`error decoding YAML: ${e.message.slice('the request body is not valid YAML: '.length)}`);
+    }
+    throw e;
+  }
+}
+
+const goMapType = 'map[string]interface {}';
+
+/**
+ * A JSON, merge or strategic-merge patch body, refused in kube-apiserver's words (handlers'
+ * patch.go): with field validation (Warn, the default, or Strict) a JSON or merge patch is first
+ * decoded strictly (`error decoding patch: <Go's error>`; a merge patch into a map); without it a
+ * merge patch that does not parse is jsonpatch's `Invalid JSON Patch` and a JSON patch Go's bare
+ * error; a strategic-merge patch is decoded into a map either way (Go's bare error).
+ */
+function parsePatchJson(body: Buffer, type: Exclude<PatchType, 'apply'>, strict: boolean): unknown {
+  let patch: unknown;
+  try {
+    patch = parseJson(body);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const syntax = goJsonSyntaxError(body);
+    if (!syntax) throw e;
+    if (type === 'merge' && !strict) throw ApiError.badRequest('Invalid JSON Patch');
+    throw ApiError.badRequest(type !== 'strategic' && strict ? `error decoding patch: ${syntax}` : syntax);
+  }
+  const notAMap = patch !== null && (typeof patch !== 'object' || Array.isArray(patch));
+  if (notAMap && type === 'merge' && strict) throw ApiError.badRequest(`error decoding patch: json: cannot unmarshal ${goJsonType(patch)} into Go value of type ${goMapType}`);
+  if (notAMap && type === 'strategic') throw ApiError.badRequest(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type ${goMapType}`);
+  return patch;
 }
 
 /**
