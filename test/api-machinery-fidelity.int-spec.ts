@@ -413,7 +413,7 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
   it('a patch body that does not parse, or a merge/strategic patch that is no object, is 400 in handlers/patch.go\'s words per patch type', async () => {
     const jp = `${streams()}/jp`;
     const before = (await call('GET', jp)).body.metadata.resourceVersion;
-    const cases: [string, string, string, string][] = [
+    const cases: [string, string, string, unknown][] = [
       ['application/merge-patch+json', '', '{"metadata":', 'error decoding patch: unexpected end of JSON input'],
       ['application/merge-patch+json', '?fieldValidation=Strict', '{"metadata":x}', "error decoding patch: invalid character 'x' looking for beginning of value"],
       ['application/merge-patch+json', '?fieldValidation=Ignore', '{"metadata":', 'Invalid JSON Patch'],
@@ -422,7 +422,7 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       ['application/json-patch+json', '?fieldValidation=Ignore', '[{"op":', 'unexpected end of JSON input'],
       ['application/strategic-merge-patch+json', '', '{"metadata":', 'unexpected end of JSON input'],
       ['application/strategic-merge-patch+json', '?fieldValidation=Ignore', '"x"', 'json: cannot unmarshal string into Go value of type map[string]interface {}'],
-      ['application/apply-patch+yaml', '&fieldManager=t', 'metadata: [', expect.stringMatching(/^error decoding YAML: /) as unknown as string],
+      ['application/apply-patch+yaml', '&fieldManager=t', 'metadata: [', expect.stringMatching(/^error decoding YAML: /)],
     ];
     for (const [type, query, body, message] of cases) {
       const res = await call('PATCH', `${jp}${query.startsWith('&') ? `?${query.slice(1)}` : query}`, body, type);
