@@ -253,6 +253,16 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(warned.status).toBe(201);
       expect(warned.headers.get('warning')).toBe('299 - "duplicate field \\"spec.lookupPolicy\\"", 299 - "unknown field \\"extra\\""');
       expect(warned.body.spec.lookupPolicy).toEqual({ local: false });
+      // In the order Go's decoder meets them in the text: unknown keys where they first appear, a repeated one where it comes again.
+      const interleaved = await call(
+        'POST',
+        `${ns()}/imagestreams?fieldValidation=Strict`,
+        '{"metadata":{"name":"dup-order","foo":1},"spec":{"bar":1,"lookupPolicy":{"local":true,"local":false}}}',
+      );
+      expect([interleaved.status, interleaved.body.message]).toEqual([
+        400,
+        'ImageStream in version "v1" cannot be handled as a ImageStream: strict decoding error: unknown field "metadata.foo", unknown field "spec.bar", duplicate field "spec.lookupPolicy.local"',
+      ]);
       const ignored = await call('POST', `${ns()}/imagestreams?fieldValidation=Ignore`, repeated('dup-ignore'));
       expect(ignored.status).toBe(201);
       expect(ignored.headers.get('warning')).toBeNull();

@@ -1,7 +1,7 @@
 import { ApiError, goJsonSyntaxError, makeStorable, REDACTED_VALUE, type ResourceInfo, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
-import { duplicateFields } from './openapi/duplicate-fields';
+import { type BodyKeys, duplicateFields, keyOffsets } from './openapi/duplicate-fields';
 import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
 
 function mediaType(contentType: string | undefined): string {
@@ -223,9 +223,11 @@ export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | 
  * bodies are refused on a repeated key by the YAML parser; a JSON patch's operations are read by
  * the patch library, which keeps the last value as kube-apiserver's does.
  */
-export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): string[] {
-  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return [];
+export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): BodyKeys {
+  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return { repeated: [] };
   const type = mediaType(contentType);
   const json = patchType !== undefined || type === 'application/json' || type === '';
-  return json ? duplicateFields(raw.toString('utf8')) : [];
+  if (!json) return { repeated: [] };
+  const text = raw.toString('utf8');
+  return { repeated: duplicateFields(text), offsets: () => keyOffsets(text) };
 }

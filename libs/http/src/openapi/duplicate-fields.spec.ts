@@ -1,4 +1,4 @@
-import { duplicateFields } from './duplicate-fields';
+import { duplicateFields, keyOffsets } from './duplicate-fields';
 
 describe('duplicateFields', () => {
   it('names each repeated key by its path, once', () => {
@@ -22,5 +22,22 @@ describe('duplicateFields', () => {
     expect(duplicateFields('{"ab":1,"a\\u0062":2}')).toEqual(['ab']);
     expect(duplicateFields('{"a\\"b":1,"a\\u0022b":2,"a\\\\":3}')).toEqual(['a"b']);
     expect(duplicateFields('{"x":{"k":1},\n\t"x"\r\n:\t{}}')).toEqual(['x']);
+  });
+});
+
+describe('keyOffsets', () => {
+  it('gives each key path its first offset, and each repeated one the offset where it comes again', () => {
+    const text = '{"a":{"b":1},"c":[{"d":1,"d":2}],"a":3}';
+    const { first, repeated } = keyOffsets(text);
+    expect([...first.entries()]).toEqual([
+      ['a', text.indexOf('"a"')],
+      ['a.b', text.indexOf('"b"')],
+      ['c', text.indexOf('"c"')],
+      ['c[0].d', text.indexOf('"d"')],
+    ]);
+    expect([...repeated.entries()]).toEqual([
+      ['c[0].d', text.lastIndexOf('"d"')],
+      ['a', text.lastIndexOf('"a"')],
+    ]);
   });
 });

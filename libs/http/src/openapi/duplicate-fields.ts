@@ -6,9 +6,50 @@
  * (it is scanned after JSON.parse accepted it).
  */
 export function duplicateFields(text: string): string[] {
+  const found: string[] = [];
+  walkKeys(text, (repeated, path) => {
+    if (!repeated) return;
+    const p = path();
+    if (!found.includes(p)) found.push(p);
+  });
+  return found;
+}
+
+/** A body's repeated keys, and (computed when asked) the offsets its strict-decoding messages sort by. */
+export interface BodyKeys {
+  repeated: string[];
+  offsets?: () => KeyOffsets;
+}
+
+/** Where in a JSON text each key path first appears, and where each repeated one appears again. */
+export interface KeyOffsets {
+  first: Map<string, number>;
+  repeated: Map<string, number>;
+}
+
+/**
+ * The offsets that put a strict decoder's messages in the order Go's decoder meets them (it reads
+ * the text once, reporting an unknown key where it first appears and a repeated key where it comes
+ * again). Computed only when a body has both kinds of message.
+ */
+export function keyOffsets(text: string): KeyOffsets {
+  const offsets: KeyOffsets = { first: new Map(), repeated: new Map() };
+  walkKeys(text, (repeated, path, at) => {
+    const p = path();
+    const map = repeated ? offsets.repeated : offsets.first;
+    if (!map.has(p)) map.set(p, at);
+  });
+  return offsets;
+}
+
+/**
+ * Calls `onKey` for every object key of a valid JSON text, in text order: whether its object
+ * already had that key, its dotted path (built on demand), and the key's offset. Hand-written:
+ * JSON.parse gives no positions and keeps only a repeated key's last value.
+ */
+function walkKeys(text: string, onKey: (repeated: boolean, path: () => string, at: number) => void): void {
   type Frame = { kind: 'object'; path: string; keys: Set<string>; key: string } | { kind: 'array'; path: string; index: number };
   const stack: Frame[] = [];
-  const found: string[] = [];
   const pathOfValue = (): string => {
     const top = stack.at(-1);
     if (!top) return '';
@@ -28,10 +69,9 @@ export function duplicateFields(text: string): string[] {
         const quoted = text.slice(i, end);
         const key = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
         top.key = key;
-        if (top.keys.has(key)) {
-          const path = pathOfValue();
-          if (!found.includes(path)) found.push(path);
-        } else top.keys.add(key);
+        const repeated = top.keys.has(key);
+        if (!repeated) top.keys.add(key);
+        onKey(repeated, pathOfValue, i);
         i = next + 1;
       } else i = end;
       continue;
@@ -45,7 +85,6 @@ export function duplicateFields(text: string): string[] {
     }
     i++;
   }
-  return found;
 }
 
 function isJsonWhitespace(code: number): boolean {

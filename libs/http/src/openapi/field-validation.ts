@@ -1,3 +1,4 @@
+import type { BodyKeys } from './duplicate-fields';
 import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { ApiError, type FieldError, fieldErr } from '@app/api-machinery';
@@ -27,11 +28,20 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
 /**
  * What repeated and unknown fields mean for the request: Strict → 400 BadRequest naming each one
  * (nothing is written; `decodePrefix` is what the decoder puts first for a whole-object body); Warn → `Warning` header values (RFC 7234 code 299, as kube-apiserver sends them);
- * Ignore → nothing. Repeated keys come first, as kube-apiserver's strict decoder lists them.
+ * Ignore → nothing. The messages come in the order kube-apiserver's strict decoder meets them in
+ * the text (an unknown key where it first appears, a repeated one where it comes again); without
+ * offsets, repeated keys first.
  */
-export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', duplicates: string[] = []): string[] {
+export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', keys: BodyKeys = { repeated: [] }): string[] {
+  const duplicates = keys.repeated;
   if ((!unknown.length && !duplicates.length) || mode === 'Ignore') return [];
-  const messages = [...duplicates.map((f) => `duplicate field "${f}"`), ...unknown.map((f) => `unknown field "${f}"`)];
+  const found = [...duplicates.map((path) => ({ path, repeated: true })), ...unknown.map((path) => ({ path, repeated: false }))];
+  if (duplicates.length && unknown.length && keys.offsets) {
+    const offsets = keys.offsets();
+    const at = (f: { path: string; repeated: boolean }) => (f.repeated ? offsets.repeated : offsets.first).get(f.path) ?? Number.MAX_SAFE_INTEGER;
+    found.sort((a, b) => at(a) - at(b));
+  }
+  const messages = found.map((f) => `${f.repeated ? 'duplicate' : 'unknown'} field "${f.path}"`);
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
   return messages.map(warningHeaderValue);
 }

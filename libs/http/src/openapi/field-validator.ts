@@ -1,5 +1,6 @@
 import { ApiError, fieldErr, type PatchType, type ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import type { BodyKeys } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
 import { zeroNullListItems } from './null-list-items';
@@ -24,10 +25,10 @@ export class FieldValidator {
 
   /**
    * The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode.
-   * `duplicates`: keys the JSON text repeated (JSON.parse kept the last value, as Go's decoder does).
+   * `keys`: keys the JSON text repeated (JSON.parse kept the last value, as Go's decoder does).
    */
-  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, duplicates: string[] = []): AdmittedDocument {
-    const warnings = this.check(info, mode, body, patchType, duplicates);
+  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, keys: BodyKeys = { repeated: [] }): AdmittedDocument {
+    const warnings = this.check(info, mode, body, patchType, keys);
     const schema = this.docs.schemaOf(info);
     if (!schema) return { document: body, warnings };
     const schemas = this.docs.schemas;
@@ -39,7 +40,7 @@ export class FieldValidator {
   }
 
   /** Warning header values for the request; throws 400 BadRequest in Strict mode. */
-  private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType: PatchType | undefined, duplicates: string[]): string[] {
+  private check(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType: PatchType | undefined, keys: BodyKeys): string[] {
     const validation = fieldValidationOf(mode);
     const schema = this.docs.schemaOf(info);
     const schemas = this.docs.schemas;
@@ -48,7 +49,7 @@ export class FieldValidator {
       // Kinds without a published schema (workloads, reviews): still every object's envelope decodes as Go's would.
       const mismatch = patchType === 'json' ? null : firstTypeMismatch(body, envelopeSchema, schemas);
       if (mismatch) throw typeError(info, mismatch, patchType, body);
-      return unknownFieldOutcome(validation, [], prefix, duplicates);
+      return unknownFieldOutcome(validation, [], prefix, keys);
     }
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
@@ -69,7 +70,7 @@ export class FieldValidator {
         break;
     }
     // A create/update body fails in the decoder, which kube-apiserver words as a decode error of the kind.
-    return unknownFieldOutcome(validation, unknown, prefix, duplicates);
+    return unknownFieldOutcome(validation, unknown, prefix, keys);
   }
 
   private jsonPatchMismatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): TypeMismatch | null {

@@ -1,5 +1,6 @@
 import { imageSchemas, IMAGE } from './image-schemas';
 import { metaSchemas } from './meta-schemas';
+import { keyOffsets } from './duplicate-fields';
 import { fieldValidationErrors, fieldValidationOf, pruneJsonPatch, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { fieldErrorString } from '@app/api-machinery';
@@ -58,6 +59,12 @@ describe('fieldValidation outcomes', () => {
     expect(unknownFieldOutcome('Warn', ['spec.a'])).toEqual(['299 - "unknown field \\"spec.a\\""']);
     expect(unknownFieldOutcome('Ignore', ['spec.a'])).toEqual([]);
     expect(unknownFieldOutcome('Strict', [])).toEqual([]);
+    // With the body's offsets, in text order; without, repeated keys first.
+    const text = '{"x":1,"spec":{"a":1,"a":2}}';
+    expect(() => unknownFieldOutcome('Strict', ['x'], '', { repeated: ['spec.a'], offsets: () => keyOffsets(text) })).toThrow(
+      'strict decoding error: unknown field "x", duplicate field "spec.a"',
+    );
+    expect(unknownFieldOutcome('Warn', ['x'], '', { repeated: ['spec.a'] })).toEqual(['299 - "duplicate field \\"spec.a\\""', '299 - "unknown field \\"x\\""']);
   });
 });
 
