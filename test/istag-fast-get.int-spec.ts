@@ -204,6 +204,10 @@ describe('ImageStreamTag GET fast path', () => {
     expect(JSON.parse(table.body).kind).toBe('Table');
     const yaml = await rawGet(url, { accept: 'application/yaml' });
     expect(yaml.headers).toContain('content-type: application/yaml');
+    // As sigs.k8s.io/yaml writes it: top-level keys sorted (JSON has kind first).
+    const topKeys = yaml.body.split('\n').filter((l) => /^[a-zA-Z]+:/.test(l)).map((l) => l.split(':')[0]);
+    expect(topKeys).toEqual([...topKeys].sort());
+    expect(topKeys[0]).toBe('apiVersion');
     expect((await rawGet(url, { accept: 'application/vnd.kubernetes.protobuf' })).status).toBe(406);
     expect((await rawGet(url, { accept: 'application/json', 'content-length': '0' })).status).toBe(200);
     expect((await call('HEAD', url)).status).toBe(405);
