@@ -7,7 +7,7 @@ const describeRegistry = skipReason ? describe.skip : describe;
 
 const REPOS = 10;
 const TAGS = 5;
-const PUSHES = 200;
+const PUSHES = 120;
 const IMAGES = 5;
 
 /** Push i: which repository, tag and image. Consecutive repeats of one image on a tag happen on purpose. */
@@ -73,7 +73,7 @@ describeRegistry(`kill -9 of the worker in the middle of ${PUSHES} pushes`, () =
       }
     })();
     // Kill once the worker is busy: some events settled, others stored or still in the registry's queue.
-    await waitFor('worker busy', async () => (await processed()) >= 60, 60000, 10);
+    await waitFor('worker busy', async () => (await processed()) >= 40, 60000, 10);
     await worker.kill('SIGKILL');
     killedAt = await processed();
     pendingAtKill = (await stack.pg.query(`SELECT count(*)::int AS n FROM registry_events WHERE state = 'pending'`)).rows[0].n;
