@@ -1,7 +1,7 @@
 import { ApiError, goJsonSyntaxError, makeStorable, REDACTED_VALUE, type ResourceInfo, type PatchType, patchTypeOf, refuseTooManyJsonPatchOperations } from '@app/api-machinery';
 import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
-import { type BodyKeys, duplicateFields, keyOffsets } from './openapi/duplicate-fields';
+import { type BodyKeys, duplicateFields, keyOffsets, NO_REPEATED_KEYS } from './openapi/duplicate-fields';
 import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
 
 function mediaType(contentType: string | undefined): string {
@@ -25,6 +25,13 @@ function parseJson(raw: Buffer): unknown {
   return makeStorable(parsed);
 }
 
+/** A body the YAML parser refused; `parserMessage` is the parser's first line. */
+class YamlSyntaxError extends ApiError {
+  constructor(readonly parserMessage: string) {
+    super(400, 'BadRequest', `the request body is not valid YAML: ${parserMessage}`);
+  }
+}
+
 function parseYaml(raw: Buffer): unknown {
   try {
     const value = loadYaml(raw.toString('utf8'));
@@ -33,7 +40,7 @@ function parseYaml(raw: Buffer): unknown {
     return makeStorable(value);
   } catch (e) {
     if (e instanceof ApiError) throw e;
-    throw ApiError.badRequest(`the request body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new YamlSyntaxError((e as Error).message.split('\n')[0]!);
   }
 }
 
@@ -133,9 +140,7 @@ function parseApplyYaml(body: Buffer): unknown {
   try {
     return parseYaml(body);
   } catch (e) {
-    if (e instanceof ApiError && e.message.startsWith('the request body is not valid YAML: ') && !e.message.endsWith('excessive aliasing')) {
-      throw ApiError.badRequest(`error decoding YAML: ${e.message.slice('the request body is not valid YAML: '.length)}`);
-    }
+    if (e instanceof YamlSyntaxError) throw ApiError.badRequest(`error decoding YAML: ${e.parserMessage}`);
     throw e;
   }
 }
@@ -224,10 +229,10 @@ export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | 
  * the patch library, which keeps the last value as kube-apiserver's does.
  */
 export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): BodyKeys {
-  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return { repeated: [] };
+  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return NO_REPEATED_KEYS;
   const type = mediaType(contentType);
   const json = patchType !== undefined || type === 'application/json' || type === '';
-  if (!json) return { repeated: [] };
+  if (!json) return NO_REPEATED_KEYS;
   const text = raw.toString('utf8');
   return { repeated: duplicateFields(text), offsets: () => keyOffsets(text) };
 }

@@ -21,6 +21,9 @@ export interface BodyKeys {
   offsets?: () => KeyOffsets;
 }
 
+/** A body without repeated keys (or one nobody scanned: YAML, JSON patches). */
+export const NO_REPEATED_KEYS: BodyKeys = Object.freeze({ repeated: [] });
+
 /** Where in a JSON text each key path first appears, and where each repeated one appears again. */
 export interface KeyOffsets {
   first: Map<string, number>;

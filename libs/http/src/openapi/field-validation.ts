@@ -1,4 +1,4 @@
-import type { BodyKeys } from './duplicate-fields';
+import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 import { ApiError, type FieldError, fieldErr } from '@app/api-machinery';
@@ -32,7 +32,7 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
  * the text (an unknown key where it first appears, a repeated one where it comes again); without
  * offsets, repeated keys first.
  */
-export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', keys: BodyKeys = { repeated: [] }): string[] {
+export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', keys: BodyKeys = NO_REPEATED_KEYS): string[] {
   const duplicates = keys.repeated;
   if ((!unknown.length && !duplicates.length) || mode === 'Ignore') return [];
   const found = [...duplicates.map((path) => ({ path, repeated: true })), ...unknown.map((path) => ({ path, repeated: false }))];

@@ -1,6 +1,6 @@
 import { ApiError, fieldErr, type PatchType, type ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
-import type { BodyKeys } from './duplicate-fields';
+import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
 import { zeroNullListItems } from './null-list-items';
@@ -27,7 +27,7 @@ export class FieldValidator {
    * The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode.
    * `keys`: keys the JSON text repeated (JSON.parse kept the last value, as Go's decoder does).
    */
-  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, keys: BodyKeys = { repeated: [] }): AdmittedDocument {
+  admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, keys: BodyKeys = NO_REPEATED_KEYS): AdmittedDocument {
     const warnings = this.check(info, mode, body, patchType, keys);
     const schema = this.docs.schemaOf(info);
     if (!schema) return { document: body, warnings };
