@@ -36,6 +36,7 @@ describe('image policy admission while Postgres is unreachable', () => {
   afterAll(async () => {
     if (proxy && !proxy.isOpen) await proxy.open();
     await api?.close();
+    await proxy?.close();
     await db?.drop();
   });
 

@@ -97,6 +97,7 @@ describeOutage(`outages${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => 
   afterAll(async () => {
     await worker?.close();
     await api?.close();
+    await proxy?.close();
     await registry?.stop();
     await pg?.end();
     await db?.drop();

@@ -33,4 +33,9 @@ export class CuttableProxy {
     for (const s of this.sockets) s.destroy();
     await closed;
   }
+
+  /** Stops listening and drops every connection, whether or not a test left the proxy cut. */
+  async close(): Promise<void> {
+    if (this.server) await this.cut();
+  }
 }
