@@ -212,10 +212,23 @@ items:
     );
   });
 
-  it('get --subresource=status prints the default Table (openshift-apiserver status storage has no printer); edit --subresource=status writes labels', async () => {
-    const status = lines(await ok(['get', 'is', 'web', '--subresource=status']));
-    expect(status[0]).toMatch(/^NAME\s+CREATED AT$/);
-    expect(status[1]).toMatch(/^web\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  it('get --subresource=status|layers prints kubectl`s NAME/AGE (openshift-apiserver serves no Table there: 406 to a Table-only Accept); edit --subresource=status writes labels', async () => {
+    for (const subresource of ['status', 'layers']) {
+      const printed = lines(await ok(['get', 'is', 'web', `--subresource=${subresource}`]));
+      expect([subresource, printed[0]]).toEqual([subresource, expect.stringMatching(/^NAME\s+AGE$/)]);
+      expect([subresource, printed[1]]).toEqual([subresource, expect.stringMatching(/^web\s+\d+[smhd]/)]);
+    }
+    const ns = await ok(['get', 'is', 'web', '-o', 'jsonpath={.metadata.namespace}']);
+    const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    for (const subresource of ['status', 'layers', 'secrets']) {
+      const path = `${api.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams/web/${subresource}`;
+      const tableOnly = await fetch(path, { headers: { accept: TABLE } });
+      expect([subresource, tableOnly.status, ((await tableOnly.json()) as { reason: string }).reason]).toEqual([subresource, 406, 'NotAcceptable']);
+      const fallback = await fetch(path, { headers: { accept: `${TABLE},application/json` } });
+      expect([subresource, fallback.status, ((await fallback.json()) as { kind: string }).kind]).toEqual([subresource, 200, subresource === 'status' ? 'ImageStream' : subresource === 'layers' ? 'ImageStreamLayers' : 'SecretList']);
+    }
+    const streamTable = await fetch(`${api.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams/web`, { headers: { accept: TABLE } });
+    expect(((await streamTable.json()) as { kind: string }).kind).toBe('Table');
     expect(
       JSON.parse(await ok(['get', 'is', 'web', '--subresource=status', '-o', 'json'])).status.tags.map(
         (t: { tag: string }) => t.tag,

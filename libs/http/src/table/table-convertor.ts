@@ -21,7 +21,7 @@ const metaVersions = new Set(['v1', 'v1beta1']);
  * else plain objects. Ranges we cannot produce (protobuf, unknown conversions) are skipped;
  * when none fits, plain JSON objects are served.
  */
-export function renderingOf(accept: string | undefined): Rendering {
+export function renderingOf(accept: string | undefined, tableServed = true): Rendering {
   let asked = false;
   for (const { type: mediaType, params, empty } of mediaRanges(accept)) {
     if (mediaType !== '') asked = true;
@@ -34,12 +34,28 @@ export function renderingOf(accept: string | undefined): Rendering {
     }
     const version = params.get('v') ?? '';
     if (params.get('g') !== 'meta.k8s.io' || !metaVersions.has(version)) continue;
-    if (as === 'Table') return { as: 'Table', apiVersion: `meta.k8s.io/${version}` };
+    if (as === 'Table') {
+      if (tableServed) return { as: 'Table', apiVersion: `meta.k8s.io/${version}` };
+      continue;
+    }
     if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, list: as === 'PartialObjectMetadataList' };
   }
   // Nothing the client accepts can be produced (kube-apiserver: 406 with what it can serve).
   if (asked) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${servedMediaTypes.join(', ')}`);
   return { as: 'Object' };
+}
+
+/**
+ * Subresources whose openshift-apiserver storage is no rest.TableConvertor (imagestream StatusREST
+ * and LayersREST, imagesecret's REST): the installer leaves their TableConvertor nil, so a Table
+ * is not acceptable there (AllowsMediaTypeTransform) and kubectl, which also accepts plain JSON,
+ * prints its own NAME/AGE columns.
+ */
+const subresourcesWithoutTable = new Set(['imagestreams/status', 'imagestreams/layers', 'imagestreams/secrets']);
+
+/** Whether a read of `info` may be answered as a Table. */
+export function servesTable(info: ResourceInfo): boolean {
+  return !(info.group === 'image.openshift.io' && subresourcesWithoutTable.has(info.resource));
 }
 
 /**
