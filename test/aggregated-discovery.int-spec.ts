@@ -41,7 +41,20 @@ describe('aggregated discovery (apidiscovery.k8s.io APIGroupDiscoveryList)', () 
     const core = (await (await get('/api', { accept: clientGoAccept })).json()) as any;
     expect(core.items).toHaveLength(1);
     expect(core.items[0].metadata).toEqual({ creationTimestamp: null });
-    expect(core.items[0].versions[0].resources.map((r: any) => r.resource)).toEqual(['events', 'limitranges', 'namespaces', 'pods', 'resourcequotas', 'secrets', 'services']);
+    expect(core.items[0].versions[0].resources.map((r: any) => r.resource)).toEqual([
+      'configmaps',
+      'endpoints',
+      'events',
+      'limitranges',
+      'namespaces',
+      'persistentvolumeclaims',
+      'persistentvolumes',
+      'pods',
+      'replicationcontrollers',
+      'resourcequotas',
+      'secrets',
+      'services',
+    ]);
     const beta = await get('/apis', { accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' });
     expect(beta.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
     expect(((await beta.json()) as any).apiVersion).toBe('apidiscovery.k8s.io/v2beta1');

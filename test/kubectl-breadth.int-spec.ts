@@ -588,6 +588,60 @@ spec:
     expect((await kubectl(['get', 'pod', 'nothing', '-n', 'core-empty'])).stderr).toBe('Error from server (NotFound): pods "nothing" not found\n');
   });
 
+  it("apply --prune -l with kubectl's default prune list deletes what left the file (the list's kinds are in discovery); --prune-allowlist prunes image streams", async () => {
+    const deployment = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, labels: {app: pruned}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: c, image: example.com/${name}:1}]}
+`;
+    const stream = (name: string) => streamYaml(name, '{app: pruned}');
+    const set = (...docs: string[]) => docs.join('---\n');
+    expect(await ok(['apply', '-n', 'pruning', '-f', '-'], set(deployment('front'), deployment('back'), stream('base'), stream('tools')))).toBe(
+      'deployment.apps/front created\ndeployment.apps/back created\nimagestream.image.openshift.io/base created\nimagestream.image.openshift.io/tools created\n',
+    );
+    // Without --prune-allowlist kubectl maps every kind of its default list first (core ConfigMap,
+    // Endpoints, PVC, PV, RC, apps ReplicaSet, batch Job, networking Ingress among them), lists each
+    // by the selector, and deletes what carries its last-applied annotation but left the file.
+    const pruned = await kubectl(['apply', '-n', 'pruning', '--prune', '-l', 'app=pruned', '-f', '-'], set(deployment('front'), stream('base')));
+    expect([pruned.code, pruned.stderr]).toEqual([0, expect.not.stringContaining('error')]);
+    expect(pruned.stdout).toBe('deployment.apps/front unchanged\nimagestream.image.openshift.io/base unchanged\ndeployment.apps/back pruned\n');
+    expect((await call('GET', `${api.url}/apis/apps/v1/namespaces/pruning/deployments/back`)).status).toBe(404);
+    // Image streams are not on kubectl's default list: only an allowlist naming them prunes them.
+    expect(await streamsIn('pruning')).toEqual(['base', 'tools']);
+    expect(
+      await ok(['apply', '-n', 'pruning', '--prune', '-l', 'app=pruned', '--prune-allowlist=image.openshift.io/v1/ImageStream', '-f', '-'], set(deployment('front'), stream('base'))),
+    ).toBe('deployment.apps/front unchanged\nimagestream.image.openshift.io/base unchanged\nimagestream.image.openshift.io/tools pruned\n');
+    expect(await streamsIn('pruning')).toEqual(['base']);
+
+    // The list's kinds answer as on a cluster that has none of them, selectors checked as upstream.
+    for (const kind of ['configmaps', 'endpoints', 'pvc', 'rc', 'rs', 'jobs', 'ingresses']) {
+      const listed = await kubectl(['get', kind, '-n', 'pruning']);
+      expect([kind, listed.code, listed.stdout, listed.stderr]).toEqual([kind, 0, '', 'No resources found in pruning namespace.\n']);
+    }
+    expect((await kubectl(['get', 'pv'])).stderr).toBe('No resources found\n');
+    // `all` now takes in replicationcontrollers, replicasets and jobs too, as upstream.
+    expect(await ok(['get', 'all', '-n', 'pruning', '-o', 'name'])).toBe('imagestream.image.openshift.io/base\ndeployment.apps/front\n');
+    expect((await kubectl(['get', 'jobs', '--field-selector=status.successful=1'])).code).toBe(0);
+    expect((await kubectl(['get', 'jobs', '--field-selector=status.active=1'])).stderr).toBe(
+      'Error from server (BadRequest): Unable to find "batch/v1, Resource=jobs" that match label selector "", field selector "status.active=1": field label "status.active" not supported for batchv1.Job\n',
+    );
+    expect((await kubectl(['get', 'rc', '--field-selector=status.replicas=0'])).code).toBe(0);
+    expect((await kubectl(['get', 'cm', '--field-selector=data.x=1'])).stderr).toContain('"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect((await kubectl(['get', 'cm', 'settings', '-n', 'pruning'])).stderr).toBe('Error from server (NotFound): configmaps "settings" not found\n');
+    const created = await call('POST', `${api.url}/api/v1/namespaces/pruning/configmaps`, { metadata: { name: 'settings' }, data: { a: '1' } });
+    expect([created.status, created.body.reason]).toEqual([405, 'MethodNotAllowed']);
+    // PersistentVolumes are cluster-scoped: their item path is /api/v1/persistentvolumes/{name}, none under a namespace.
+    expect((await call('GET', `${api.url}/api/v1/persistentvolumes/disk`)).body).toMatchObject({ code: 404, reason: 'NotFound', message: 'persistentvolumes "disk" not found' });
+    expect((await call('GET', `${api.url}/api/v1/namespaces/pruning/persistentvolumes`)).status).toBe(404);
+    expect((await call('GET', `${api.url}/api/v1/secrets/x`)).status).toBe(404);
+    const watched = await call('GET', `${api.url}/api/v1/persistentvolumes?watch=true&timeoutSeconds=1`);
+    expect(watched.status).toBe(200);
+  });
+
   it('get --chunk-size=1 -A pages streams across namespaces: the same list as unpaged, one request per stream', async () => {
     for (const namespace of ['chunk-a', 'chunk-b']) {
       for (const n of [1, 2, 3])

@@ -112,7 +112,9 @@ suite(kubectlFound ? 'kubectl workflows' : 'kubectl workflows (skipped: kubectl 
     // Selectors are still checked, and a name is a NotFound, as for any kind.
     expect((await kubectl(['get', '--raw', '/api/v1/events?fieldSelector=spec.x%3Dy'])).stderr).toContain('Error from server (BadRequest)');
     expect((await kubectl(['get', 'ev', 'nope'])).stderr).toBe('Error from server (NotFound): events "nope" not found\n');
-    expect(await ok(['api-resources', '--api-group=', '-o', 'name'])).toBe('events\nlimitranges\nnamespaces\npods\nresourcequotas\nsecrets\nservices\n');
+    expect(await ok(['api-resources', '--api-group=', '-o', 'name'])).toBe(
+      'configmaps\nendpoints\nevents\nlimitranges\nnamespaces\npersistentvolumeclaims\npersistentvolumes\npods\nreplicationcontrollers\nresourcequotas\nsecrets\nservices\n',
+    );
     expect(await ok(['explain', 'events.involvedObject'])).toMatch(/^KIND: +Event\nVERSION: +v1\n/);
     // A watch-list (client-go's WatchListClient) gets the end of the empty initial state at once.
     const watchList = await ok(['get', '--raw', '/api/v1/namespaces/wf/events?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1']);

@@ -44,11 +44,19 @@ describe('namespaces', () => {
     expect(list.body).toMatchObject({ kind: 'NamespaceList', apiVersion: 'v1' });
     expect(list.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['team-a']);
     const discovery = await call('GET', `${api.url}/api/v1`);
+    // kubectl's default prune list (`apply --prune`) maps these kinds: served always empty.
+    const alwaysEmpty = (name: string, kind: string, shortName: string, namespaced = true) =>
+      expect.objectContaining({ name, kind, singularName: kind.toLowerCase(), namespaced, verbs: ['get', 'list', 'watch'], shortNames: [shortName] });
     expect(discovery.body.resources).toEqual([
+      alwaysEmpty('configmaps', 'ConfigMap', 'cm'),
+      alwaysEmpty('endpoints', 'Endpoints', 'ep'),
       expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }),
       expect.objectContaining({ name: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
       expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
+      alwaysEmpty('persistentvolumeclaims', 'PersistentVolumeClaim', 'pvc'),
+      alwaysEmpty('persistentvolumes', 'PersistentVolume', 'pv', false),
       expect.objectContaining({ name: 'pods', kind: 'Pod', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['po'] }),
+      alwaysEmpty('replicationcontrollers', 'ReplicationController', 'rc'),
       expect.objectContaining({ name: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'] }),
       expect.objectContaining({ name: 'resourcequotas/status', kind: 'ResourceQuota', namespaced: true, verbs: ['get', 'patch', 'update'] }),
       expect.objectContaining({ name: 'secrets', kind: 'Secret', namespaced: true, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }),

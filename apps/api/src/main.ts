@@ -1,14 +1,15 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/config';
 import { installRedisRejectionGuard } from '@app/queue-contracts';
-import { bootstrapApi } from './bootstrap';
 import { announceListening } from './listening-announcement';
 import { exitOnSignals } from './shutdown';
+import { loadStartupConfig } from './startup-config';
 
 /** `npm run start:api`, and `npm start` (`--with-worker`: api and worker in one process). */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadStartupConfig();
   installRedisRejectionGuard(config.redisUrl, (message) => console.warn(message));
+  // Loaded once the configuration is known to be good (see loadStartupConfig).
+  const { bootstrapApi } = await import('./bootstrap');
   const api = await bootstrapApi(config);
   announceListening('api', api.url);
   const closers = [() => api.close()];

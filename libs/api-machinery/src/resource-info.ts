@@ -20,6 +20,8 @@ export interface ResourceInfo {
    * DefaultMetaV1FieldSelectorConversion.
    */
   ownFieldLabelConversion?: boolean;
+  /** With ownFieldLabelConversion, a wording other than `field label not supported: <field>` (batch/v1 Job's). */
+  fieldLabelWording?: (field: string) => string;
   /** Strategic-merge-patch list merge keys by dotted path, e.g. {'spec.tags': 'name'}. */
   mergeKeys: Record<string, string>;
   /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */

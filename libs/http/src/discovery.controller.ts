@@ -79,7 +79,7 @@ export class DiscoveryController {
       .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
   }
 
-  /** The core group serves namespaces (see NamespaceHandler), limitranges, resourcequotas, secrets, and events, pods and services always empty (AlwaysEmptyHandler). */
+  /** The core group serves namespaces (see NamespaceHandler), limitranges, resourcequotas, secrets, and events, pods, services and the kinds of kubectl's prune list always empty (AlwaysEmptyHandler). */
   @Get('api/v1')
   @Header('content-type', 'application/json')
   coreResources() {

@@ -16,7 +16,7 @@ import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-acc
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
 import { SelfSubjectReviewHandler } from './authentication/self-subject-review';
 import { localSubjectAccessReviewsInfo, SubjectAccessReviewHandler, subjectAccessReviewsInfo } from './authorization/subject-access-review';
-import { eventsInfo, podsInfo, servicesInfo } from './core-empty/always-empty-infos';
+import { eventsInfo, podsInfo, pruneListInfos, servicesInfo } from './core-empty/always-empty-infos';
 import { AlwaysEmptyHandler } from './core-empty/always-empty.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
@@ -45,7 +45,7 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
         registry.register(byPolicy ? new SelfSubjectRulesReviewHandler(config.accessPolicy, registry) : new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
-        for (const info of [eventsInfo, podsInfo, servicesInfo]) registry.register(new AlwaysEmptyHandler(info, db));
+        for (const info of [eventsInfo, podsInfo, servicesInfo, ...pruneListInfos]) registry.register(new AlwaysEmptyHandler(info, db));
         return reviews;
       },
     },

@@ -113,7 +113,7 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
   // have none, so they answer as the default does.
   const own = info.ownFieldLabelConversion === true;
   const metaFields = info.namespaced || !own ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'];
-  const fieldSelector = supportedFields(fieldTerms, [...metaFields, ...info.fieldSelectors], own ? fieldLabelNotSupported : unknownFieldSelector);
+  const fieldSelector = supportedFields(fieldTerms, [...metaFields, ...info.fieldSelectors], own ? (info.fieldLabelWording ?? fieldLabelNotSupported) : unknownFieldSelector);
   const continueToken = queryValue(q, 'continue') || undefined;
   const rv = queryValue(q, 'resourceVersion') ?? '';
   const match = queryValue(q, 'resourceVersionMatch') ?? '';

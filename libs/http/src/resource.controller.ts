@@ -112,9 +112,12 @@ export class ResourceController {
 
   @All('apis/:group/:version/watch/:resource/:name')
   async legacyWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    await this.legacyWatchClusterScopedItem(this.handler(p['group']!, p['version']!, p['resource']!, undefined), p['name']!, req, reply);
+  }
+
+  private async legacyWatchClusterScopedItem(h: ResourceHandler, name: string, req: Req, reply: FastifyReply) {
     if (h.info.namespaced) throw ApiError.routeNotFound();
-    await this.watch(h, undefined, req, reply, { name: p['name'] });
+    await this.watch(h, undefined, req, reply, { name });
   }
 
   @All('apis/:group/:version/watch/:resource')
@@ -143,7 +146,11 @@ export class ResourceController {
 
   @All('apis/:group/:version/:resource')
   async clusterCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    await this.topLevelCollection(this.handler(p['group']!, p['version']!, p['resource']!, undefined), req, reply);
+  }
+
+  /** `/apis/{group}/{version}/{resource}` and `/api/v1/{resource}`: a cluster-scoped kind's collection, or a namespaced one's across namespaces. */
+  private async topLevelCollection(h: ResourceHandler, req: Req, reply: FastifyReply) {
     if (h.info.namespaced) {
       // kube-apiserver gives a namespaced kind a cluster-wide path only for list/watch: a create-only
       // kind (imagestreamimports, imagestreammappings) has no route there at all.
@@ -155,9 +162,12 @@ export class ResourceController {
 
   @All('apis/:group/:version/:resource/:name')
   async clusterItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    const h = this.handler(p['group']!, p['version']!, p['resource']!, undefined);
+    await this.clusterScopedItem(this.handler(p['group']!, p['version']!, p['resource']!, undefined), p['name']!, req, reply);
+  }
+
+  private async clusterScopedItem(h: ResourceHandler, name: string, req: Req, reply: FastifyReply) {
     if (h.info.namespaced) throw ApiError.routeNotFound();
-    await this.item(h, '', p['name']!, req, reply);
+    await this.item(h, '', name, req, reply);
   }
 
   @All('apis/:group/:version/:resource/:name/:subresource')
@@ -167,7 +177,7 @@ export class ResourceController {
     await this.item(h, '', p['name']!, req, reply, true);
   }
 
-  /** The core group (`/api/v1`): namespaces, and events below. */
+  /** The core group (`/api/v1`): namespaces, then the other kinds below. */
   @All('api/:version/watch/namespaces')
   async coreWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
     await this.watch(this.handler('', p['version']!, 'namespaces', undefined), undefined, req, reply, {});
@@ -211,16 +221,25 @@ export class ResourceController {
     await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply, {});
   }
 
+  /** Core kinds at the top: namespaced ones across namespaces, cluster-scoped ones (persistentvolumes) as such. */
   @All('api/:version/:resource')
-  async coreAllNamespaces(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    const h = this.handler('', p['version']!, p['resource']!, true);
-    if (req.method !== 'GET') throw ApiError.methodNotAllowed();
-    await this.collection(h, undefined, req, reply);
+  async coreTopLevelCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.topLevelCollection(this.handler('', p['version']!, p['resource']!, undefined), req, reply);
+  }
+
+  @All('api/:version/:resource/:name')
+  async coreClusterItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.clusterScopedItem(this.handler('', p['version']!, p['resource']!, undefined), p['name']!, req, reply);
   }
 
   @All('api/:version/watch/:resource')
-  async coreLegacyWatchAllNamespaces(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
-    await this.watch(this.handler('', p['version']!, p['resource']!, true), undefined, req, reply, {});
+  async coreLegacyWatch(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, p['resource']!, undefined), undefined, req, reply, {});
+  }
+
+  @All('api/:version/watch/:resource/:name')
+  async coreLegacyWatchItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.legacyWatchClusterScopedItem(this.handler('', p['version']!, p['resource']!, undefined), p['name']!, req, reply);
   }
 
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */

@@ -1,10 +1,9 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/config';
+import { APP_CONFIG, type AppConfig, IMPORT_CONFIG, type ImportConfig, loadImportConfig } from '@app/config';
 import { Database, ResourceRegistry } from '@app/persistence';
 import { createImageStore } from './image/image.store';
 import { IMAGE_API_CONFIG, type ImageApiConfig } from './image-config';
 import { RegistryAllowList } from './allowed-registries/registry-allow-list';
-import { IMPORT_CONFIG, type ImportConfig, loadImportConfig } from './import/import-config';
 import { ImageStreamImportHandler } from './import/imagestreamimport.handler';
 import { RemoteImporter } from './import/remote-importer';
 import { StreamImportWriter } from './import/stream-import-writer';

@@ -26,7 +26,6 @@ export * from './tag-views/stream-tag-names';
 export * from './tag-views/resolve-reference';
 export * from './import/imagestreamimport.types';
 export * from './import/imagestreamimport.handler';
-export * from './import/import-config';
 export * from './import/image-import-worker.module';
 export * from './quota/quota.types';
 export * from './quota/quota.stores';

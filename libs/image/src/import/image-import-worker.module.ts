@@ -1,10 +1,9 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/config';
+import { APP_CONFIG, type AppConfig, IMPORT_CONFIG, type ImportConfig } from '@app/config';
 import { Database } from '@app/persistence';
 import { ImageApiModule } from '../image-api.module';
 import { imageStreamTable } from '../imagestream/imagestream.store';
 import { ImageImportWorker } from './image-import-worker';
-import { IMPORT_CONFIG, type ImportConfig } from './import-config';
 import { ImportRequestsRepository } from './import-requests.repository';
 import { ImageStreamImportHandler } from './imagestreamimport.handler';
 import { StreamImporter } from './stream-importer';

@@ -12,7 +12,7 @@ import {
   type RetryTuning,
   workerOptionsFor,
 } from '@app/queue-contracts';
-import type { ImportConfig } from './import-config';
+import type { ImportConfig } from '@app/config';
 import type { ImportRequest, ImportRequestsRepository } from './import-requests.repository';
 import type { StreamImporter } from './stream-importer';
 

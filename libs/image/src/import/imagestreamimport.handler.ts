@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, checkNamespaceOnCreate, decodeTypedBody, nowTimestamp, refOf, serverWriteOptions, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { currentRequestAccess, type RequestAccess } from '@app/config';
+import { currentRequestAccess, type ImportConfig, type RequestAccess } from '@app/config';
 import type { Database, GenericStore, ResourceHandler } from '@app/persistence';
 import { importRefusals } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import type { Image } from '../image/image.types';
 import type { ImageStream } from '../imagestream/imagestream.types';
 import { imageStreamImportsInfo } from '../resources/resource-infos';
-import type { ImportConfig } from './import-config';
 import { clearManifests, untypeEmbedded } from './import-status';
 import { defaultImageStreamImport, validateImageStreamImport } from './imagestreamimport.validation';
 import type { ImageImportStatus, ImageStreamImport } from './imagestreamimport.types';

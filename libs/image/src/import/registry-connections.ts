@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type BasicCredentials, RegistryClient, RegistryUnavailableError } from '@app/registry';
-import type { ImportConfig } from './import-config';
+import type { ImportConfig } from '@app/config';
 import type { ServiceCredentialRule } from './service-credentials';
 import { noPullCredentials, type PullCredentials } from '../secrets/namespace-pull-secrets';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { digestOf, MediaTypes } from '@app/registry';
-import type { ImportConfig } from './import-config';
+import type { ImportConfig } from '@app/config';
 import type { ImageStreamImport } from './imagestreamimport.types';
 import { RemoteImporter } from './remote-importer';
 import { everyRepository } from './service-credentials';

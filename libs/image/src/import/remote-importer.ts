@@ -12,7 +12,7 @@ import { exactReference, parseDockerImageReference } from '../reference/docker-r
 import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
-import type { ImportConfig } from './import-config';
+import type { ImportConfig } from '@app/config';
 import { importFailure, ImportTimeoutError, successResult, unnamedRepositoryFailure, UnprefixedImportError } from './import-status';
 import { importTargetOf, normalizedReference } from './import-target';
 import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';

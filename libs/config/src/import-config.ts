@@ -1,4 +1,5 @@
-import { type AppConfig, ConfigError, type Env, envInt } from '@app/config';
+import type { AppConfig } from './app-config';
+import { ConfigError, type Env, envInt } from './env-readers';
 
 /** Limits and endpoints of image import (ImageStreamImport and the spec-tag import worker). */
 export interface ImportConfig {
