@@ -50,6 +50,12 @@ export interface ResourceInfo {
    * custom resources) an update without one, or with `0`, is 422 `must be specified for an update`.
    */
   allowUnconditionalUpdate?: boolean;
+  /**
+   * Its storage has no table convertor (openshift-apiserver's imagestream StatusREST and LayersREST,
+   * imagesecret's REST): the installer leaves it nil, so a Table is not acceptable there
+   * (AllowsMediaTypeTransform) and kubectl, which also accepts JSON, prints its own NAME/AGE columns.
+   */
+  noTable?: boolean;
 }
 
 /** The group, version and kind of a resource's bodies (its own unless `responseKind` says otherwise). */

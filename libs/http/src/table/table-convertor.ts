@@ -45,17 +45,9 @@ export function renderingOf(accept: string | undefined, tableServed = true): Ren
   return { as: 'Object' };
 }
 
-/**
- * Subresources whose openshift-apiserver storage is no rest.TableConvertor (imagestream StatusREST
- * and LayersREST, imagesecret's REST): the installer leaves their TableConvertor nil, so a Table
- * is not acceptable there (AllowsMediaTypeTransform) and kubectl, which also accepts plain JSON,
- * prints its own NAME/AGE columns.
- */
-const subresourcesWithoutTable = new Set(['imagestreams/status', 'imagestreams/layers', 'imagestreams/secrets']);
-
-/** Whether a read of `info` may be answered as a Table. */
+/** Whether a read of `info` may be answered as a Table (see ResourceInfo.noTable). */
 export function servesTable(info: ResourceInfo): boolean {
-  return !(info.group === 'image.openshift.io' && subresourcesWithoutTable.has(info.resource));
+  return info.noTable !== true;
 }
 
 /**

@@ -53,6 +53,7 @@ export const imageStreamStatusInfo: ResourceInfo = {
   verbs: ['get', 'patch', 'update'],
   shortNames: undefined,
   categories: undefined,
+  noTable: true,
 };
 
 export const imageStreamMappingsInfo: ResourceInfo = {
@@ -123,6 +124,7 @@ export const imageStreamLayersInfo: ResourceInfo = {
   listKind: 'ImageStreamLayersList',
   namespaced: true,
   verbs: ['get'],
+  noTable: true,
 };
 
 /**
@@ -154,4 +156,5 @@ export const imageStreamSecretsInfo: ResourceInfo = {
   listKind: 'SecretList',
   namespaced: true,
   verbs: ['get'],
+  noTable: true,
 };
