@@ -627,7 +627,7 @@ spec:
     expect(await ok(['get', 'all', '-n', 'pruning', '-o', 'name'])).toBe('imagestream.image.openshift.io/base\ndeployment.apps/front\n');
     expect((await kubectl(['get', 'jobs', '--field-selector=status.successful=1'])).code).toBe(0);
     expect((await kubectl(['get', 'jobs', '--field-selector=status.active=1'])).stderr).toBe(
-      'Error from server (BadRequest): Unable to find "batch/v1, Resource=jobs" that match label selector "", field selector "status.active=1": field label "status.active" not supported for batchv1.Job\n',
+      'Error from server (BadRequest): Unable to find "batch/v1, Resource=jobs" that match label selector "", field selector "status.active=1": field label "status.active" not supported for Job\n',
     );
     expect((await kubectl(['get', 'rc', '--field-selector=status.replicas=0'])).code).toBe(0);
     expect((await kubectl(['get', 'cm', '--field-selector=data.x=1'])).stderr).toContain('"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"');

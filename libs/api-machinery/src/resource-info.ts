@@ -20,7 +20,7 @@ export interface ResourceInfo {
    * DefaultMetaV1FieldSelectorConversion.
    */
   ownFieldLabelConversion?: boolean;
-  /** With ownFieldLabelConversion, a wording other than `field label not supported: <field>` (batch/v1 Job's). */
+  /** With ownFieldLabelConversion, a wording other than `field label not supported: <field>` (batch/v1 Job's: `field label "<field>" not supported for Job`). */
   fieldLabelWording?: (field: string) => string;
   /** Strategic-merge-patch list merge keys by dotted path, e.g. {'spec.tags': 'name'}. */
   mergeKeys: Record<string, string>;

@@ -114,7 +114,7 @@ export const pruneListInfos: readonly ResourceInfo[] = [
     categories: ['all'],
     fieldSelectors: ['status.successful'],
     ownFieldLabelConversion: true,
-    fieldLabelWording: (field) => `field label ${JSON.stringify(field)} not supported for batchv1.Job`,
+    fieldLabelWording: (field) => `field label ${JSON.stringify(field)} not supported for Job`,
   }),
   alwaysEmpty({ group: 'networking.k8s.io', resource: 'ingresses', kind: 'Ingress', shortNames: ['ing'] }),
 ];
