@@ -616,6 +616,15 @@ spec:
       await ok(['apply', '-n', 'pruning', '--prune', '-l', 'app=pruned', '--prune-allowlist=image.openshift.io/v1/ImageStream', '-f', '-'], set(deployment('front'), stream('base'))),
     ).toBe('deployment.apps/front unchanged\nimagestream.image.openshift.io/base unchanged\nimagestream.image.openshift.io/tools pruned\n');
     expect(await streamsIn('pruning')).toEqual(['base']);
+    // ApplySet pruning (alpha, KUBECTL_APPLYSET=true): its parent is a Secret, stored here, that
+    // kubectl server-side applies with the set's id and kinds; members are found by that label.
+    const applySet = (...docs: string[]) => ws.run(['apply', '-n', 'appset', '--prune', '--applyset=web-set', '-f', '-'], set(...docs), { KUBECTL_APPLYSET: 'true' });
+    expect((await applySet(stream('one'), stream('two'))).stdout).toBe('imagestream.image.openshift.io/one created\nimagestream.image.openshift.io/two created\n');
+    expect((await applySet(stream('one'))).stdout).toBe('imagestream.image.openshift.io/one unchanged\nimagestream.image.openshift.io/two pruned\n');
+    expect(await streamsIn('appset')).toEqual(['one']);
+    const parent = (await call('GET', `${api.url}/api/v1/namespaces/appset/secrets/web-set`)).body;
+    expect(parent.metadata.annotations['applyset.kubernetes.io/contains-group-kinds']).toBe('ImageStream.image.openshift.io');
+    expect(parent.metadata.labels['applyset.kubernetes.io/id']).toMatch(/^applyset-.+-v1$/);
 
     // The list's kinds answer as on a cluster that has none of them, selectors checked as upstream.
     for (const kind of ['configmaps', 'endpoints', 'pvc', 'rc', 'rs', 'jobs', 'ingresses']) {
