@@ -50,6 +50,22 @@ describe('ImageStream strategy fidelity', () => {
     ]);
   });
 
+  it('a DockerImage source naming another namespace is refused as the tag verifier parses it (only streams live there); without a namespace it is fine', async () => {
+    const res = await call('POST', `${ns('dockerns')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 'd1', from: { kind: 'DockerImage', namespace: 'other', name: 'quay.io/a/b:1' } }] },
+    });
+    expect(res.status).toBe(422);
+    const inner = `spec.tags[d1].from.name: Invalid value: "quay.io/a/b:1": ${sourceForm}`;
+    expect(res.body.message).toBe(`ImageStream.image.openshift.io "app" is invalid: []: Internal error: imagestreams "app" is invalid: ${inner}`);
+    expect((await call('GET', `${ns('dockerns')}/imagestreams/app`)).status).toBe(404);
+    const own = await call('POST', `${ns('dockerns')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 'd1', from: { kind: 'DockerImage', namespace: 'dockerns', name: 'quay.io/a/b:1' } }, { name: 'd2', from: { kind: 'DockerImage', name: 'quay.io/a/b:2' } }] },
+    });
+    expect(own.status).toBe(201);
+  });
+
   it('unresolvable sources of several tags are aggregated in one wrapped cause', async () => {
     const res = await call('POST', `${ns('many')}/imagestreams`, {
       metadata: { name: 'app' },

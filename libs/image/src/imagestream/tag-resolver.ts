@@ -7,7 +7,7 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
 import { changedTags, sourceChangedTags } from './tag-changes';
-import { tagSourceFailure } from './tag-source-errors';
+import { TAG_SOURCE_FORM, tagSourceFailure } from './tag-source-errors';
 
 /**
  * A pull spec of the source stream in the internal registry, moved to this stream (same digest
@@ -25,13 +25,20 @@ function pullThroughThisStream(spec: string, internal: string, srcNs: string, sr
  * each stream of another namespace that a new or changed spec tag names in `from.namespace`, one
  * question per stream; each tag from a refused stream gets a Forbidden error worded as upstream's
  * (`<ns>/<stream>: "<reason>" "<evaluationError>"`). Server-made writes have no caller: unchecked.
+ * A source of another kind in another namespace is Invalid (the verifier cannot parse it).
  */
 function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): FieldError[] {
   const tagsBySource = new Map<string, { namespace: string; name: string; tags: string[] }>();
+  const errors: FieldError[] = [];
   for (const tag of changed) {
     const from = tag.from;
     if (!from?.namespace || from.namespace === stream.metadata.namespace) continue;
-    if (from.kind !== 'ImageStreamTag' && from.kind !== 'ImageStreamImage') continue;
+    // Another namespace can only hold a stream: a DockerImage (or other) source naming one is
+    // refused as upstream's parseFromReference refuses it there, before any pull question.
+    if (from.kind !== 'ImageStreamTag' && from.kind !== 'ImageStreamImage') {
+      errors.push(fieldErr.invalid(`spec.tags[${tag.name}].from.name`, from.name ?? '', TAG_SOURCE_FORM));
+      continue;
+    }
     const parts = (from.name ?? '').split(from.kind === 'ImageStreamTag' ? ':' : '@');
     // A bare tag or id names a stream of this stream's name in the other namespace (parseFromReference).
     const name = parts.length === 2 ? parts[0]! : stream.metadata.name!;
@@ -40,7 +47,6 @@ function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): Field
     entry.tags.push(tag.name);
     tagsBySource.set(key, entry);
   }
-  const errors: FieldError[] = [];
   for (const source of tagsBySource.values()) {
     const refusal = sourcePullRefusal(source.namespace, source.name);
     if (refusal) for (const tag of source.tags) errors.push(fieldErr.forbidden(`spec.tags[${tag}].from`, refusal));

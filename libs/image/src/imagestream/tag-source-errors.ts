@@ -1,7 +1,7 @@
 import { type FieldError, fieldErr, fieldErrorString } from '@app/api-machinery';
 import type { TagReference } from './imagestream.types';
 
-const sourceForm = 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>';
+export const TAG_SOURCE_FORM = 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>';
 
 /**
  * Upstream's stream strategy checks spec tag sources (tag verifier, tag resolution) apart from
@@ -27,7 +27,7 @@ export function tagSourceFormErrors(tags: TagReference[]): FieldError[] {
     if (!from || (from.kind === 'DockerImage' && from.name)) continue;
     const name = from.name ?? '';
     const separator = from.kind === 'ImageStreamTag' ? ':' : from.kind === 'ImageStreamImage' ? '@' : null;
-    if (separator === null || name.split(separator).length > 2) errors.push(fieldErr.invalid(`spec.tags[${tag.name}].from.name`, name, sourceForm));
+    if (separator === null || name.split(separator).length > 2) errors.push(fieldErr.invalid(`spec.tags[${tag.name}].from.name`, name, TAG_SOURCE_FORM));
   }
   return errors;
 }
