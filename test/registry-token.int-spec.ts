@@ -15,6 +15,10 @@ users:
     password: alice-pass
   - name: bob
     password: bob-pass
+  - name: erin
+    password: erin-pass
+  - name: vic
+    password: vic-pass
   - name: dave
     passwordHash: "${formatPasswordHash(hashPasswordSync('dave-pass', { logN: 14, r: 8, p: 1 }))}"
 grants:
@@ -33,6 +37,12 @@ grants:
   - subjects: [system:unauthenticated]
     namespaces: [opensource]
     actions: [pull]
+  - subjects: [erin]
+    namespaces: [myproject]
+    roles: [edit]
+  - subjects: [vic]
+    namespaces: [myproject]
+    roles: [view]
 catalog: [alice]
 `;
 
@@ -98,6 +108,11 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     const alice = decodePart(((await (await token(query, basic('alice', 'alice-pass'))).json()) as { token: string }).token, 1);
     expect(alice.access[0].actions).toEqual(['pull', 'push', 'delete']);
     expect(alice.access[2]).toEqual({ type: 'registry', name: 'catalog', actions: ['*'] });
+    // OpenShift's aggregate edit role holds imagestreams/layers get and update (pull, push), view none; delete is never a role's.
+    const erin = decodePart(((await (await token(query, basic('erin', 'erin-pass'))).json()) as { token: string }).token, 1);
+    expect(erin.access.map((a: { actions: string[] }) => a.actions)).toEqual([['pull', 'push'], ['pull'], [], [], [], ['pull']]);
+    const vic = decodePart(((await (await token(query, basic('vic', 'vic-pass'))).json()) as { token: string }).token, 1);
+    expect(vic.access.map((a: { actions: string[] }) => a.actions)).toEqual([[], [], [], [], [], ['pull']]);
     const anonymous = decodePart(((await (await token(query)).json()) as { token: string }).token, 1);
     expect(anonymous.sub).toBe('');
     expect(anonymous.access.map((a: { actions: string[] }) => a.actions)).toEqual([[], [], [], [], [], ['pull']]);

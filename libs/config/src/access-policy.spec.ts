@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadAccessPolicy, parseAccessPolicy } from './access-policy';
+import { grantedRepositoryActions, loadAccessPolicy, parseAccessPolicy } from './access-policy';
 import { DEFAULT_SCRYPT_COST, formatPasswordHash, hashPasswordSync, passwordMatches } from './password-hash';
 import { loadConfig } from './load-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
@@ -68,6 +68,24 @@ describe('access policy', () => {
       { subjects: ['a'], namespaces: ['p'], actions: [], roles: ['view'] },
       { subjects: ['b'], namespaces: ['*'], actions: ['pull'], roles: ['edit', 'admin'] },
     ]);
+  });
+
+  it('repository actions come from actions and from the edit and admin roles (pull, push; never delete), not from view', () => {
+    const policy = parseAccessPolicy(`
+grants:
+  - {subjects: [viewer], namespaces: [p], roles: [view]}
+  - {subjects: [editor], namespaces: [p], roles: [edit]}
+  - {subjects: [admin], namespaces: ['*'], roles: [admin]}
+  - {subjects: [deleter], namespaces: [p], roles: [edit], actions: [delete]}
+`);
+    const actions = (subject: string, namespace: string) => [...grantedRepositoryActions(policy, [subject], namespace)].sort();
+    expect(actions('viewer', 'p')).toEqual([]);
+    expect(actions('editor', 'p')).toEqual(['pull', 'push']);
+    expect(actions('editor', 'q')).toEqual([]);
+    expect(actions('editor', '')).toEqual([]);
+    expect(actions('admin', 'q')).toEqual(['pull', 'push']);
+    expect(actions('admin', '')).toEqual(['pull', 'push']);
+    expect(actions('deleter', 'p')).toEqual(['delete', 'pull', 'push']);
   });
 
   it('API_AUTHORIZATION is AlwaysAllow (default) or Policy, which needs API authentication and the policy', () => {

@@ -73,8 +73,16 @@ export const DEFAULT_FAILED_LOGIN_LIMIT: FailedLoginLimit = { burst: 5, interval
 export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
+ * Registry actions that come with an API role: OpenShift's aggregate `edit` and `admin` roles hold
+ * `imagestreams/layers` get and update (pull and push; openshift-apiserver bootstrappolicy), `view`
+ * none. Deleting needs cluster `delete images`, which no namespace role has: only `actions` give it.
+ */
+const ROLE_REPOSITORY_ACTIONS: Record<ApiRole, readonly RepositoryAction[]> = { view: [], edit: ['pull', 'push'], admin: ['pull', 'push'] };
+
+/**
  * The repository actions `policy` grants to any of `subjects` (a user and the groups it is in) on
- * the repositories of `namespace`; `''` (a cluster-wide question) matches only `*` grants.
+ * the repositories of `namespace`, by its `actions` and its `roles`; `''` (a cluster-wide question)
+ * matches only `*` grants.
  */
 export function grantedRepositoryActions(policy: AccessPolicy, subjects: readonly string[], namespace: string): Set<RepositoryAction> {
   const allowed = new Set<RepositoryAction>();
@@ -82,6 +90,7 @@ export function grantedRepositoryActions(policy: AccessPolicy, subjects: readonl
     if (!grant.subjects.some((s) => subjects.includes(s))) continue;
     if (!grant.namespaces.some((n) => n === '*' || (namespace !== '' && n === namespace))) continue;
     for (const action of grant.actions) allowed.add(action);
+    for (const role of grant.roles) for (const action of ROLE_REPOSITORY_ACTIONS[role]) allowed.add(action);
   }
   return allowed;
 }

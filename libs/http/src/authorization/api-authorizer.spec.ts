@@ -36,10 +36,14 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
     ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/secrets`, false],
     ['bob', 'GET', '/api/v1/namespaces/myproject/secrets', false],
     ['bob', 'GET', `${TRG}/namespaces/myproject/triggers`, true],
-    // layers are the registry actions, not roles
+    // layers: the registry actions, and edit and admin (OpenShift's aggregate roles hold layers get and update; view none)
     ['bob', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
     ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
     ['puller', 'GET', `${IS}/namespaces/myproject/imagestreams/foo`, false],
+    ['dana', 'GET', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
+    ['dana', 'PUT', `${IS}/namespaces/myproject/imagestreams/foo/layers`, true],
+    ['dana', 'GET', `${IS}/namespaces/other/imagestreams/foo/layers`, false],
+    ['root', 'GET', `${IS}/namespaces/other/imagestreams/foo/layers`, true],
     // and only get and update: no role (nor '*') gives layers another verb, as OpenShift's roles give none
     ['alice', 'DELETE', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
     ['alice', 'PATCH', `${IS}/namespaces/myproject/imagestreams/foo/layers`, false],
@@ -95,6 +99,22 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
 
   it('without system:authenticated, discovery is not given', () => {
     expect(authorize(POLICY, ['system:anonymous', 'system:unauthenticated'], requestAttributesOf('GET', '/apis')).allowed).toBe(false);
+  });
+
+  it("OpenShift's default role bindings: every authenticated user reads the openshift namespace's streams; a project's builder service account creates streams", () => {
+    expect(may('bob', 'GET', `${IS}/namespaces/openshift/imagestreams`)).toBe(true);
+    expect(may('bob', 'GET', `${IS}/namespaces/openshift/imagestreamtags/ruby:3`)).toBe(true);
+    expect(may('bob', 'GET', `${IS}/namespaces/openshift/imagestreams?watch=1`)).toBe(true);
+    expect(may('bob', 'DELETE', `${IS}/namespaces/openshift/imagestreams/ruby`)).toBe(false);
+    expect(may('bob', 'GET', `${IS}/namespaces/openshift/imagestreams/ruby/secrets`)).toBe(false);
+    expect(authorize(POLICY, ['bob'], requestAttributesOf('GET', `${IS}/namespaces/openshift/imagestreams`)).allowed).toBe(false);
+    const builder = ['system:serviceaccount:myproject:builder', 'system:serviceaccounts', 'system:serviceaccounts:myproject', 'system:authenticated'];
+    expect(authorize(POLICY, builder, requestAttributesOf('POST', `${IS}/namespaces/myproject/imagestreams`))).toEqual({
+      allowed: true,
+      reason: 'the default role binding system:image-builders of namespace myproject lets its builder service account create imagestreams',
+    });
+    expect(authorize(POLICY, builder, requestAttributesOf('POST', `${IS}/namespaces/other/imagestreams`)).allowed).toBe(false);
+    expect(authorize(POLICY, builder, requestAttributesOf('DELETE', `${IS}/namespaces/myproject/imagestreams/x`)).allowed).toBe(false);
   });
 
   it('names the grant that allows, and why it refuses', () => {

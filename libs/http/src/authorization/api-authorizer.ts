@@ -1,5 +1,6 @@
 import { ApiError, type StatusDetails } from '@app/api-machinery';
 import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
+import { defaultRoleBindingAllows } from './default-role-bindings';
 import { isLayers, registryAccessStatus, registryActionOf } from './registry-access';
 import type { RequestAttributes } from './request-attributes';
 
@@ -81,7 +82,8 @@ const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reaso
  *   namespace (or `*`, which alone covers cluster-scoped objects and lists across namespaces)
  *   with a role whose verbs hold the verb; `view` not on secret-like resources, writes to
  *   namespaces, resourcequotas, limitranges and imagestreams/status only from a grant on `*`, and
- *   LocalSubjectAccessReviews only from `admin`.
+ *   LocalSubjectAccessReviews only from `admin`;
+ * - then what OpenShift's default role bindings give (defaultRoleBindingAllows).
  */
 export function authorize(policy: AccessPolicy, subjects: readonly string[], a: RequestAttributes): AuthorizationDecision {
   const authenticated = subjects.includes(AUTHENTICATED_SUBJECT);
@@ -118,6 +120,8 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
       return allow(`access policy grants[${i}] gives ${role} ${everywhere ? 'on every namespace' : place}`);
     }
   }
+  const byDefault = defaultRoleBindingAllows(subjects, a);
+  if (byDefault) return allow(byDefault);
   if (boundsWrite) return deny(`only a role on every namespace (*) writes ${resource}`);
   return deny(`access policy gives no role that allows ${a.verb} ${resource} ${place}`);
 }

@@ -1,7 +1,6 @@
 import { type AccessPolicy, AUTHENTICATED_SUBJECT, grantedRepositoryActions, type RepositoryAction } from '@app/config';
+import { SHARED_RESOURCES_NAMESPACE } from './default-role-bindings';
 
-/** OpenShift's namespace of shared images and templates (`oc new-app` builders), readable by every authenticated user. */
-const SHARED_RESOURCES_NAMESPACE = 'openshift';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
