@@ -117,6 +117,14 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
     expect(authorize(POLICY, builder, requestAttributesOf('DELETE', `${IS}/namespaces/myproject/imagestreams/x`)).allowed).toBe(false);
   });
 
+  it('a question about * (group, resource, verb) is refused: only a rule of * matches it, and no role here has one', () => {
+    const attributes = requestAttributesOf('GET', `${IS}/namespaces/myproject/imagestreams`);
+    expect(authorize(POLICY, ['root'], attributes).allowed).toBe(true);
+    expect(authorize(POLICY, ['root'], { ...attributes, group: '*' })).toEqual({ allowed: false, reason: 'no role here holds every group, resource or verb (*)' });
+    expect(authorize(POLICY, ['root'], { ...attributes, resource: '*' }).allowed).toBe(false);
+    expect(authorize(POLICY, ['root'], { ...attributes, verb: '*' }).allowed).toBe(false);
+  });
+
   it('names the grant that allows, and why it refuses', () => {
     expect(authorize(POLICY, ['bob'], requestAttributesOf('GET', `${IS}/namespaces/myproject/imagestreams`))).toEqual({ allowed: true, reason: 'access policy grants[1] gives view in namespace myproject' });
     expect(authorize(POLICY, ['bob'], requestAttributesOf('DELETE', `${IS}/namespaces/myproject/imagestreams/x`))).toEqual({

@@ -96,6 +96,9 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   if (authenticated && a.verb === 'create' && a.subresource === '' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) {
     return allow('every authenticated user may ask about itself');
   }
+  // A review may ask about `*` (every group, resource or verb): in RBAC only a rule listing `*`
+  // itself matches that, which kube's aggregate roles never do (only cluster-admin's).
+  if ([a.group, a.resource, a.subresource, a.verb].includes('*')) return deny('no role here holds every group, resource or verb (*)');
   const layers = { group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb };
   if (isLayers(layers)) {
     const action = registryActionOf(layers);
