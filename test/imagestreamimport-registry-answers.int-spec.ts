@@ -41,6 +41,10 @@ const failing: Handler = (req, res) => {
   if (url.startsWith('/v2/x/noname/')) return json(res, 404, { errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry', detail: { name: 'x/noname' } }] });
   if (url.startsWith('/v2/x/limited/')) return json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit.' }] });
   if (url.startsWith('/v2/x/unauthorized/')) return json(res, 403, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
+  if (url.startsWith('/v2/x/locked/')) {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="locked"', 'docker-distribution-api-version': 'registry/2.0' });
+    return res.end();
+  }
   return json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'x' } }] });
 };
 
@@ -107,6 +111,20 @@ describe('ImageStreamImport: registry answers worded as upstream', () => {
     const res = await post({ metadata: { name: 'notv2' }, spec: { import: false, images: [entry(ref)] } });
     expect(res.status).toBe(201);
     expect(res.body.status.images[0].status).toEqual(internal(`${ref}: endpoint "http://${notRegistry.host}" does not support v2 API (got 404 Not Found)`));
+  });
+
+  it('a repository whose tags cannot be listed keeps the error as it is (no reference before it): only NAME_UNKNOWN and UNAUTHORIZED are mapped, missing credentials are Go`s url.Error', async () => {
+    const repository = async (from: string) => {
+      const res = await post({ metadata: { name: 'repo-answers' }, spec: { import: false, repository: { from: { kind: 'DockerImage', name: from }, importPolicy: { insecure: true } } } });
+      expect(res.status).toBe(201);
+      return res.body.status.repository.status;
+    };
+    const host = registry.host;
+    expect(await repository(`${host}/x/locked`)).toEqual(internal(`Get "http://${host}/v2/x/locked/tags/list": no basic auth credentials`));
+    expect(await repository(`${host}/x/denied`)).toEqual(internal('denied'));
+    expect(await repository(`${notRegistry.host}/x/y`)).toEqual(internal(`endpoint "http://${notRegistry.host}" does not support v2 API (got 404 Not Found)`));
+    expect(await repository(`${host}/x/noname`)).toMatchObject({ reason: 'NotFound', message: `dockerimage.image.openshift.io "${host}/x/noname" not found` });
+    expect(await repository(`${host}/x/unauthorized`)).toMatchObject({ reason: 'Unauthorized', message: `you may not have access to the container image "${host}/x/unauthorized"` });
   });
 
   it('a reference with tag and digest is named without its tag when the digest is missing', async () => {

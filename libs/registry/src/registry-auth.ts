@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
 import { isRecord } from './json-shape';
-import { RegistryAuthError, RegistryProtocolError, RegistryUnavailableError } from './registry-errors';
+import { RegistryAuthError, RegistryCredentialsRequiredError, RegistryProtocolError, RegistryUnavailableError } from './registry-errors';
 import { rethrowTransportError } from './transport-errors';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate';
 
@@ -53,7 +53,7 @@ export class RegistryAuthenticator {
   }
 
   /** Answers a 401: returns the Authorization header to retry with, or throws RegistryAuthError. */
-  async answerChallenge(wwwAuthenticate: string | string[] | undefined, scope: string): Promise<string> {
+  async answerChallenge(wwwAuthenticate: string | string[] | undefined, scope: string, url: URL): Promise<string> {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
@@ -62,7 +62,7 @@ export class RegistryAuthenticator {
       return token.authorization;
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
-      if (!this.options.credentials) throw new RegistryAuthError('registry requires credentials', 401);
+      if (!this.options.credentials) throw new RegistryCredentialsRequiredError(`${url.origin}${url.pathname}`);
       this.basicPreferred = true;
       return basicAuthorization(this.options.credentials);
     }

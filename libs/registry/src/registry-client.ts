@@ -332,7 +332,7 @@ export class RegistryClient {
     if (res.statusCode === 401) {
       await readErrorBody(res.body);
       this.auth.invalidate(scope);
-      authorization = await this.auth.answerChallenge(res.headers['www-authenticate'], scope);
+      authorization = await this.auth.answerChallenge(res.headers['www-authenticate'], scope, url);
       res = await this.send(req, url, authorization);
     }
 

@@ -58,6 +58,22 @@ export class RegistryAuthError extends RegistryError {
   }
 }
 
+/**
+ * A Basic challenge and no credentials to answer it, for the request to `url` (origin and path):
+ * Go's http client reports it as a url.Error, `Get "<url>": no basic auth credentials`, which
+ * upstream's repository import shows as it is.
+ */
+export class RegistryCredentialsRequiredError extends RegistryAuthError {
+  constructor(readonly url: string) {
+    super('registry requires credentials', 401);
+  }
+
+  /** The url.Error text of distribution's client. */
+  get goText(): string {
+    return `Get ${JSON.stringify(this.url)}: no basic auth credentials`;
+  }
+}
+
 /** Any other answer the v2 protocol does not allow here (unexpected 4xx, oversized body, bad header). */
 export class RegistryProtocolError extends RegistryError {
   readonly retryable = false;

@@ -1,4 +1,4 @@
-import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryError, RegistryNotFoundError } from '@app/registry';
+import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryCredentialsRequiredError, RegistryError, RegistryNotFoundError } from '@app/registry';
 import { exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { TagEventCondition } from '../imagestream/imagestream.types';
 import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
@@ -88,6 +88,21 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
     return failure(422, 'Invalid', `dockerimage.${GROUP} "${ref}" is invalid: ${err.message}`, { name: ref, group: GROUP, kind: 'dockerimage' });
   }
   return internal(err instanceof RegistryNotFoundError ? 'unknown blob' : err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * The Status of a repository import whose tags could not be listed (upstream
+ * importRepositoryFromDocker): the registry's NAME_UNKNOWN and UNAUTHORIZED codes as for an
+ * image, and any other error as it is, an InternalError without the reference before it
+ * (formatRepositoryError serves images only); missing credentials included, as Go's url.Error.
+ */
+export function repositoryImportFailure(ref: string, err: unknown): ImportResultStatus {
+  const answer = err instanceof RegistryError ? err.answer : undefined;
+  if (answer && (answer.codes.includes('NAME_UNKNOWN') || answer.codes.includes('UNAUTHORIZED'))) return importFailure(ref, err);
+  if (answer) return importFailure(ref, new UnprefixedImportError(answer.text));
+  if (err instanceof RegistryCredentialsRequiredError) return importFailure(ref, new UnprefixedImportError(err.goText));
+  if (err instanceof InvalidReferenceError || err instanceof RegistryNotFoundError || err instanceof RegistryAuthError) return importFailure(ref, err);
+  return importFailure(ref, new UnprefixedImportError(err instanceof Error ? err.message : String(err)));
 }
 
 /**

@@ -13,7 +13,7 @@ import { defaultImage } from '../image/image.strategy';
 import type { Image } from '../image/image.types';
 import type { ImageStream, TagImportPolicy } from '../imagestream/imagestream.types';
 import type { ImportConfig } from '@app/config';
-import { importFailure, ImportTimeoutError, successResult, unnamedRepositoryFailure, UnprefixedImportError } from './import-status';
+import { importFailure, ImportTimeoutError, repositoryImportFailure, successResult, unnamedRepositoryFailure, UnprefixedImportError } from './import-status';
 import { importTargetOf, normalizedReference } from './import-target';
 import type { ImageImportStatus, ImageStreamImport, ImageStreamImportStatus, RepositoryImportStatus } from './imagestreamimport.types';
 import { RegistryConnections } from './registry-connections';
@@ -218,7 +218,7 @@ export class RemoteImporter {
     try {
       tags = await connections.with(target.host, target.repository, insecure, (c) => c.listTags(target.repository, maxListedTags));
     } catch (err) {
-      return { status: importFailure(name, err) };
+      return { status: repositoryImportFailure(name, err) };
     }
     const { imported, additional: beyond } = splitRepositoryTags(tags, this.config.maxRepositoryTags);
     const mode = this.mode(policy);
