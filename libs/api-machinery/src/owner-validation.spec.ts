@@ -1,5 +1,5 @@
 import { fieldErrorString } from './field-errors';
-import { validateFinalizers } from './owner-validation';
+import { validateFinalizers, validateOwnerReferences } from './owner-validation';
 
 const messages = (finalizers: unknown) => validateFinalizers(finalizers).map(fieldErrorString);
 
@@ -27,5 +27,16 @@ describe('validateFinalizers (core ValidateObjectMeta)', () => {
     expect(messages(['orphan', 'foregroundDeletion'])).toEqual([
       'metadata.finalizers: Invalid value: ["orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set',
     ]);
+  });
+});
+
+describe('validateOwnerReferences (apimachinery)', () => {
+  const ownerMessages = (refs: unknown) => validateOwnerReferences(refs).map(fieldErrorString);
+
+  it('a core v1 Event may own nothing (BannedOwners); an Event of another group may', () => {
+    expect(ownerMessages([{ apiVersion: 'v1', kind: 'Event', name: 'e', uid: 'u' }])).toEqual([
+      'metadata.ownerReferences: Invalid value: {"apiVersion":"v1","kind":"Event","name":"e","uid":"u"}: /v1, Kind=Event is disallowed from being an owner',
+    ]);
+    expect(ownerMessages([{ apiVersion: 'events.k8s.io/v1', kind: 'Event', name: 'e', uid: 'u' }])).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ interface OwnerReferenceInput {
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
-/** apimachinery's ValidateOwnerReferences: required parts of each reference, at most one controller. */
+/** apimachinery's ValidateOwnerReferences: required parts of each reference, no banned owner kind, at most one controller. */
 export function validateOwnerReferences(refs: unknown, field = 'metadata.ownerReferences'): FieldError[] {
   if (refs === undefined || refs === null) return [];
   if (!Array.isArray(refs)) return [fieldErr.invalid(field, refs, 'must be a list of owner references')];
@@ -24,6 +24,8 @@ export function validateOwnerReferences(refs: unknown, field = 'metadata.ownerRe
     if (!text(ref?.kind)) errors.push(fieldErr.invalid(`${field}.kind`, text(ref?.kind), 'kind must not be empty'));
     if (!text(ref?.name)) errors.push(fieldErr.invalid(`${field}.name`, text(ref?.name), 'name must not be empty'));
     if (!text(ref?.uid)) errors.push(fieldErr.invalid(`${field}.uid`, text(ref?.uid), 'uid must not be empty'));
+    // apimachinery's BannedOwners: a core v1 Event may own nothing.
+    if (apiVersion === 'v1' && text(ref?.kind) === 'Event') errors.push(fieldErr.invalid(field, ref, '/v1, Kind=Event is disallowed from being an owner'));
     if (ref?.controller === true) {
       const current = `${text(ref.kind)}/${text(ref.name)}`;
       if (firstController) {
