@@ -160,6 +160,15 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(created.body.metadata).not.toHaveProperty('deletionGracePeriodSeconds');
     expect(created.body.metadata).not.toHaveProperty('deletionTimestamp');
     expect(created.body.metadata.ownerReferences).toEqual([owner]);
+    // On update they are ValidateObjectMetaUpdate's: immutable, as only a delete sets them; nothing is written.
+    const deleting = await call('PUT', `${ns()}/imagestreams/o4`, { ...created.body, metadata: { ...created.body.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 5 } });
+    expect(deleting.status).toBe(422);
+    expect(deleting.body.message).toBe(
+      'ImageStream.image.openshift.io "o4" is invalid: [metadata.deletionTimestamp: Invalid value: 2026-01-01 00:00:00 +0000 UTC: field is immutable, metadata.deletionGracePeriodSeconds: Invalid value: 5: field is immutable]',
+    );
+    expect((await call('GET', `${ns()}/imagestreams/o4`)).body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+    const eventOwner = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'o5', ownerReferences: [{ apiVersion: 'v1', kind: 'Event', name: 'e', uid: 'u' }] } });
+    expect(eventOwner.body.message).toContain('metadata.ownerReferences: Invalid value: {"apiVersion":"v1","kind":"Event","name":"e","uid":"u"}: /v1, Kind=Event is disallowed from being an owner');
   });
 
   it('a finalizer name without a domain must be a standard one (core ValidateObjectMeta), on create and update', async () => {

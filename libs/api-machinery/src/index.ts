@@ -16,6 +16,7 @@ export * from './status.types';
 export * from './strategy';
 export * from './json-equal';
 export * from './owner-validation';
+export * from './deletion-fields-update';
 export * from './field-management';
 export * from './storable-json';
 export * from './redaction';

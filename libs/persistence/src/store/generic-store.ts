@@ -8,6 +8,7 @@ import {
   checkNameAgainstUrl,
   checkNamespaceOnCreate,
   decodeTypedBody,
+  deletionFieldUpdateErrors,
   omitEmptyMetadata,
   applyPatchDocument,
   type DeleteOptions,
@@ -664,6 +665,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       obj.metadata.generateName = old.metadata.generateName;
     }
     // Only a delete sets the deletion fields, and an update never clears them (kube-apiserver's BeforeUpdate).
+    const deletionErrors = deletionFieldUpdateErrors(obj.metadata, old.metadata);
     obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     if (obj.metadata.deletionTimestamp === undefined) delete obj.metadata.deletionTimestamp;
@@ -673,6 +675,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const errors = [
       ...this.track(obj, old, tracking),
       ...this.validateMeta(obj),
+      ...deletionErrors,
       ...this.validateFinalizerUpdate(obj, old),
       ...this.strategy.validateUpdate(obj, old),
     ];
