@@ -329,6 +329,15 @@ describe('triggers.imagestreamd.io API', () => {
     expect((await post({ kind: 'Deployment', name: 'web.v2', containerNames: ['app', 'side-1'] })).status).toBe(201);
     // Build and Webhook target names are the receiver's own (a job, a pipeline): not Kubernetes names.
     expect((await post({ kind: 'Build', name: 'Nightly Build' })).status).toBe(201);
+    const twice = await post({ kind: 'Deployment', name: 'web', containerNames: ['app', 'side', 'app'] });
+    expect(twice.body.details.causes).toEqual([{ reason: 'FieldValueDuplicate', message: 'Duplicate value: "app"', field: 'spec.target.containerNames[2]' }]);
+  });
+
+  it('a signing secret name no TriggerSecret can have is 422 (every delivery would dead-letter)', async () => {
+    const body = spec('/ok');
+    const bad = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'badsecret' }, spec: { ...body, delivery: { ...body.delivery, secretRef: { name: 'Bad_Name' } } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.causes.map((c: any) => c.field)).toEqual(['spec.delivery.secretRef.name']);
   });
 
   it('a 422 never echoes credentials: a delivery URL userinfo and header values are masked', async () => {

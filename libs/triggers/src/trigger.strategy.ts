@@ -109,6 +109,10 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
         errors.push(fieldErr.invalid('spec.target.containerNames', target.containerNames, 'must be a list of container names'));
       } else if (!old || !jsonEqual(target, old.spec?.target)) {
         target.containerNames.forEach((n, i) => errors.push(...validateDns1123Label(n, `spec.target.containerNames[${i}]`)));
+        // A container named twice would be patched twice: a list of names, each once.
+        target.containerNames.forEach((n, i) => {
+          if (target.containerNames!.indexOf(n) < i) errors.push(fieldErr.duplicate(`spec.target.containerNames[${i}]`, n));
+        });
       }
     }
     if (target.fieldPath !== undefined) {
@@ -145,6 +149,8 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
     // Every delivery is signed (Standard Webhooks): a URL without a signing secret is refused.
     if (delivery.secretRef === undefined || delivery.secretRef === null) errors.push(fieldErr.required('spec.delivery.secretRef', 'deliveries are always signed'));
     else if (typeof delivery.secretRef.name !== 'string' || !delivery.secretRef.name) errors.push(fieldErr.required('spec.delivery.secretRef.name'));
+    // A name no TriggerSecret can have would dead-letter every delivery: refused when it is set or changed.
+    else if (delivery.secretRef.name !== old?.spec?.delivery?.secretRef?.name) errors.push(...validateDns1123SubdomainName(delivery.secretRef.name, 'spec.delivery.secretRef.name'));
     if (delivery.headers !== undefined) {
       if (typeof delivery.headers !== 'object' || delivery.headers === null || Array.isArray(delivery.headers)) {
         errors.push(fieldErr.invalid('spec.delivery.headers', delivery.headers, 'must be a map of header names to values'));
