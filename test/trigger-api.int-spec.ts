@@ -333,6 +333,23 @@ describe('triggers.imagestreamd.io API', () => {
     expect(twice.body.details.causes).toEqual([{ reason: 'FieldValueDuplicate', message: 'Duplicate value: "app"', field: 'spec.target.containerNames[2]' }]);
   });
 
+  it('a PushPreview stands for a push that can happen: an unusable or contradicting dockerImageReference and unknown spec fields are 422', async () => {
+    const d = `sha256:${'fe'.repeat(32)}`;
+    const preview = (spec: Record<string, unknown>) => call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image: d, ...spec } });
+    const fields = async (spec: Record<string, unknown>) => {
+      const res = await preview(spec);
+      expect(res.status).toBe(422);
+      return res.body.details.causes.map((c: any) => `${c.field}: ${c.message}`);
+    };
+    expect(await fields({ dockerImageReference: 'not a ref' })).toEqual(['spec.dockerImageReference: Invalid value: "not a ref": must be an image pull spec']);
+    expect(await fields({ dockerImageReference: `quay.io/a/app@sha256:${'0'.repeat(64)}` })).toEqual([
+      `spec.dockerImageReference: Invalid value: "quay.io/a/app@sha256:${'0'.repeat(64)}": must name the digest of spec.image (${d}) when it names one`,
+    ]);
+    expect(await fields({ bogus: 1 })).toEqual(['spec.bogus: Unsupported value: "bogus": supported values: "image", "dockerImageReference"']);
+    expect((await preview({ dockerImageReference: `quay.io/a/app@${d}` })).status).toBe(201);
+    expect((await preview({ dockerImageReference: 'quay.io/a/app:latest' })).status).toBe(201);
+  });
+
   it('a signing secret name no TriggerSecret can have is 422 (every delivery would dead-letter)', async () => {
     const body = spec('/ok');
     const bad = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'badsecret' }, spec: { ...body, delivery: { ...body.delivery, secretRef: { name: 'Bad_Name' } } } });

@@ -1,7 +1,7 @@
 import { ApiError, type FieldError, fieldErr, refOf, validateNamespaceName, type WriteResult } from '@app/api-machinery';
 import { currentRequestAccess } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
-import { validateImageStreamName } from '@app/image';
+import { parseDockerImageReferenceOrNull, validateImageStreamName } from '@app/image';
 import type { TriggerEvaluator } from './evaluator';
 import { pushPreviewsInfo, triggersInfo, workloadKinds } from './resource-infos';
 import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
@@ -24,7 +24,7 @@ export class PushPreviewHandler implements ResourceHandler {
 
   async create(namespace: string, body: unknown): Promise<WriteResult> {
     checkCreateEnvelope(this.info, namespace, body);
-    const b = (body ?? {}) as { metadata?: { name?: string }; spec?: { image?: string; dockerImageReference?: string } };
+    const b = (body ?? {}) as { metadata?: { name?: string }; spec?: { image?: string; dockerImageReference?: unknown } };
     const name = b.metadata?.name ?? '';
     const errors: FieldError[] = [...validateNamespaceName(namespace)];
     const st = parseStreamTag(name);
@@ -33,9 +33,20 @@ export class PushPreviewHandler implements ResourceHandler {
     else errors.push(...validateImageStreamName(namespace, st.stream).map((e) => fieldErr.invalid('metadata.name', name, `stream name ${JSON.stringify(st.stream)} ${e.detail ?? 'is invalid'}`)));
     const image = b.spec?.image;
     if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
+    // The preview stands for a real push: a reference no push could carry, or one naming another
+    // digest, would describe an event nothing can produce. Unknown fields are refused, not dropped.
+    const reference = b.spec?.dockerImageReference;
+    if (reference !== undefined) {
+      const parsed = typeof reference === 'string' ? parseDockerImageReferenceOrNull(reference) : null;
+      if (!parsed || !parsed.name) errors.push(fieldErr.invalid('spec.dockerImageReference', reference, 'must be an image pull spec'));
+      else if (parsed.id && parsed.id !== image) errors.push(fieldErr.invalid('spec.dockerImageReference', reference, `must name the digest of spec.image (${String(image)}) when it names one`));
+    }
+    for (const k of Object.keys(b.spec ?? {})) {
+      if (k !== 'image' && k !== 'dockerImageReference') errors.push(fieldErr.notSupported(`spec.${k}`, k, ['image', 'dockerImageReference']));
+    }
     if (errors.length) throw ApiError.invalid(refOf(this.info), name, errors);
     const key = { namespace, stream: st!.stream, tag: st!.tag };
-    const preview = await this.evaluator.preview(key, image!, b.spec?.dockerImageReference);
+    const preview = await this.evaluator.preview(key, image!, reference as string | undefined);
     const { tag } = preview;
     const results = preview.results.filter((r) => mayGet(triggersInfo, r.trigger.metadata.namespace!, r.trigger.metadata.name!));
     const workloads = preview.workloads.filter((w) => {
