@@ -9,7 +9,7 @@ import { authenticatedUserOf } from './authentication/api-authentication';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
 import { asksForYaml, toYaml } from './yaml-answer';
-import { includeObjectOf, readsList, type Rendering, refuseMetadataMismatch, renderingOf, servesTable, TableConvertor } from './table/table-convertor';
+import { includeObjectOf, readsList, type Rendering, refuseMetadataMismatch, renderingOf, TableConvertor } from './table/table-convertor';
 import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
@@ -293,7 +293,7 @@ export class ResourceController {
       case 'GET': {
         setRequestLabels(req, { verb: 'get', resource });
         if (!h.get) throw ApiError.methodNotAllowed();
-        const rendering = renderingOf(req.headers.accept, servesTable(h.info));
+        const rendering = renderingOf(req.headers.accept, h.info.noTable !== true);
         const listOptions = h.getTakesListOptionsOf ? listOptionsOf(req.query, h.getTakesListOptionsOf, namespace || undefined) : undefined;
         await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
         return this.sendRead(h, req, reply, await h.get(namespace, name, listOptions), false, rendering);

@@ -1,7 +1,6 @@
 import { type AccessPolicy, AUTHENTICATED_SUBJECT, grantedRepositoryActions, type RepositoryAction } from '@app/config';
 import { SHARED_RESOURCES_NAMESPACE } from './default-role-bindings';
 
-
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Attributes naming `imagestreams/layers` (either group; the resource may come whole), whatever the verb. */

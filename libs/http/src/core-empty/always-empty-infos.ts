@@ -15,32 +15,19 @@ import type { ResourceInfo } from '@app/api-machinery';
  * The field selectors are the ones kube-apiserver accepts for each kind, so a client's selector
  * is refused (400) or accepted as it would be there, worded as there (ResourceInfo.ownFieldLabelConversion).
  */
-interface AlwaysEmptyKind {
-  group?: string;
-  resource: string;
-  kind: string;
-  namespaced?: boolean;
-  shortNames?: string[];
-  categories?: string[];
-  fieldSelectors?: string[];
-  ownFieldLabelConversion?: boolean;
-  fieldLabelWording?: (field: string) => string;
-}
+/** What differs between the kinds; the rest is the same for all (read-only, v1, kube's derived names). */
+type AlwaysEmptyKind = Pick<ResourceInfo, 'resource' | 'kind'> &
+  Partial<Pick<ResourceInfo, 'group' | 'namespaced' | 'shortNames' | 'categories' | 'fieldSelectors' | 'ownFieldLabelConversion' | 'fieldLabelWording'>>;
 
-const alwaysEmpty = (k: AlwaysEmptyKind): ResourceInfo => ({
-  group: k.group ?? '',
+const alwaysEmpty = ({ group = '', namespaced = true, fieldSelectors = [], ...rest }: AlwaysEmptyKind): ResourceInfo => ({
+  ...rest,
+  group,
   version: 'v1',
-  resource: k.resource,
-  singularName: k.kind.toLowerCase(),
-  kind: k.kind,
-  listKind: `${k.kind}List`,
-  namespaced: k.namespaced ?? true,
+  singularName: rest.kind.toLowerCase(),
+  listKind: `${rest.kind}List`,
+  namespaced,
   verbs: ['get', 'list', 'watch'],
-  ...(k.shortNames ? { shortNames: k.shortNames } : {}),
-  ...(k.categories ? { categories: k.categories } : {}),
-  fieldSelectors: k.fieldSelectors ?? [],
-  ...(k.ownFieldLabelConversion ? { ownFieldLabelConversion: true } : {}),
-  ...(k.fieldLabelWording ? { fieldLabelWording: k.fieldLabelWording } : {}),
+  fieldSelectors,
   mergeKeys: {},
 });
 

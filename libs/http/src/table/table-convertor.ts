@@ -45,11 +45,6 @@ export function renderingOf(accept: string | undefined, tableServed = true): Ren
   return { as: 'Object' };
 }
 
-/** Whether a read of `info` may be answered as a Table (see ResourceInfo.noTable). */
-export function servesTable(info: ResourceInfo): boolean {
-  return info.noTable !== true;
-}
-
 /**
  * What kube-apiserver's 406 names: the serializers' media types (openshift-apiserver's kinds have
  * protobuf too; here protobuf is decoded only for the kinds the README lists, and answered as
