@@ -61,6 +61,38 @@ describe('server-side apply', () => {
     expect(again.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
   });
 
+  it('an exported manifest re-applied after a delete: a resourceVersion is no precondition on create, a uid is a 409', async () => {
+    const exported = config('exported', { latest: 'quay.io/x/exported:1' });
+    const withVersion = exported.replace('  name: exported\n', '  name: exported\n  resourceVersion: "12345"\n  selfLink: /somewhere\n');
+    const created = await apply('ssa', 'exported', withVersion);
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.resourceVersion).not.toBe('12345');
+    expect(created.body.metadata).not.toHaveProperty('selfLink');
+
+    const withUid = config('exported-uid', { latest: 'quay.io/x/exported:1' }).replace('  name: exported-uid\n', '  name: exported-uid\n  uid: 0b8a3c0e-dead-beef-0000-000000000001\n');
+    const refused = await apply('ssa', 'exported-uid', withUid);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Conflict',
+      message:
+        'Operation cannot be fulfilled on imagestreams.image.openshift.io "exported-uid": uid mismatch: the provided object specified uid 0b8a3c0e-dead-beef-0000-000000000001, and no existing object was found',
+      details: { name: 'exported-uid', group: 'image.openshift.io', kind: 'imagestreams' },
+    });
+    expect((await call('GET', streamUrl('ssa', 'exported-uid'))).status).toBe(404);
+  });
+
+  it('selfLink is never stored: not from a create, an update or a patch', async () => {
+    const created = await call('POST', `${api.base}/namespaces/ssa/imagestreams`, { metadata: { name: 'linked', selfLink: '/x' } });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).not.toHaveProperty('selfLink');
+    const patched = await call('PATCH', streamUrl('ssa', 'linked'), { metadata: { selfLink: '/y' } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.body.metadata).not.toHaveProperty('selfLink');
+    const read = await call('GET', streamUrl('ssa', 'linked'));
+    expect(read.body.metadata).not.toHaveProperty('selfLink');
+  });
+
   it('records ordinary writes as Update managers, and an apply changing their field is a 409 naming it; force takes it', async () => {
     const created = await call('POST', `${api.base}/namespaces/ssa/imagestreams?fieldManager=builder`, {
       metadata: { name: 'owned' },

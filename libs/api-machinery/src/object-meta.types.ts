@@ -4,6 +4,8 @@ export interface ObjectMeta {
   generateName?: string;
   namespace?: string;
   uid?: string;
+  /** Deprecated upstream; a write may carry it, the store never keeps it. */
+  selfLink?: string;
   resourceVersion?: string;
   generation?: number;
   creationTimestamp?: string;

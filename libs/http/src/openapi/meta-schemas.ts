@@ -10,9 +10,8 @@ const apiVersionField = s.string('APIVersion defines the versioned schema of thi
 /** `kind` and `apiVersion`, which every top-level object carries. */
 export const typeMetaFields = { kind: kindField, apiVersion: apiVersionField };
 
-/** Wire fields of ObjectMeta this server does not set but accepts (and keeps) as Kubernetes does. */
+/** Wire fields of ObjectMeta kept as written (ownerReferences) or maintained by the server (managedFields). */
 const objectMetaExtra: Record<string, Schema> = {
-  selfLink: s.string('Deprecated: not set by this server.'),
   ownerReferences: s.array(s.ref(`${META}.OwnerReference`), 'Objects depended on by this object.', {
     'x-kubernetes-patch-merge-key': 'uid',
     'x-kubernetes-patch-strategy': 'merge',
@@ -32,6 +31,7 @@ export const metaSchemas: Record<string, Schema> = {
       generateName: s.string('Prefix the server uses to generate a unique name when name is not provided.'),
       namespace: s.string('The namespace the object belongs to; empty for cluster-scoped objects.'),
       uid: s.string('Unique in time and space, set by the server on creation; never reused.'),
+      selfLink: s.string('Deprecated: accepted on writes, never stored or returned.'),
       resourceVersion: s.string(
         'An opaque value (a decimal integer here) that changes on every write: clients use it for optimistic concurrency, change detection and watch.',
       ),

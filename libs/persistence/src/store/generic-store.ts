@@ -422,6 +422,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     m.uid = randomUUID();
     m.creationTimestamp = nowTimestamp();
     delete m.resourceVersion;
+    delete m.selfLink;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
@@ -661,6 +662,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const namespace = this.nsKey(old.metadata.namespace ?? '');
     obj.metadata.uid = old.metadata.uid;
     obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
+    // As the storage layer's PrepareObjectForStorage: selfLink is never stored.
+    delete obj.metadata.selfLink;
     if (obj.metadata.generateName === undefined && old.metadata.generateName !== undefined) {
       obj.metadata.generateName = old.metadata.generateName;
     }
@@ -763,7 +766,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       const exists = (await this.current(namespace, name)) !== null;
       try {
         if (!exists) {
-          if (preconditionRv !== undefined) throw ApiError.notFound(this.ref, name);
+          // As kube-apiserver's applyPatch: a uid names an object that is not there (409); a
+          // resourceVersion is no precondition on a create (storage clears it).
+          const uid = appliedUid(config);
+          if (uid !== undefined) {
+            throw ApiError.conflict(this.ref, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
+          }
           const { object, meta } = applied(null);
           meta.name = name;
           return await this.createTracked(namespace, object, options, 'as-is');
@@ -778,7 +786,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         return await this.updateFrom('patch', namespace, name, { derive }, options, 'as-is');
       } catch (e) {
         // Someone else created or deleted the object between our look and the write: apply again.
-        const ours = preconditionRv === undefined && e instanceof ApiError && (e.reason === 'AlreadyExists' || e.reason === 'NotFound');
+        const ours = e instanceof ApiError && (e.reason === 'AlreadyExists' || (preconditionRv === undefined && e.reason === 'NotFound'));
         if (ours && attempt < maxPatchAttempts) continue;
         throw e;
       }
@@ -917,4 +925,11 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       { rollback: options.dryRun },
     );
   }
+}
+
+/** The uid an apply configuration names, if any. */
+function appliedUid(config: unknown): string | undefined {
+  const meta = isPlainObject(config) ? config['metadata'] : undefined;
+  const uid = isPlainObject(meta) ? meta['uid'] : undefined;
+  return typeof uid === 'string' && uid !== '' ? uid : undefined;
 }
