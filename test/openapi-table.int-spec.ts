@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { load } from 'js-yaml';
 import { decodeOpenApiV2 } from '@app/http';
 import { call } from '@app/testing';
@@ -215,6 +216,41 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       });
       expect(stream.value.properties.additionalProperties.map((p: any) => p.name)).toEqual(Object.keys(v2.body.definitions['com.github.openshift.api.image.v1.ImageStream'].properties));
       expect((await get(`${api.url}/openapi/v2`, 'application/x-yaml')).status).toBe(406);
+    });
+
+    it('caches as kube-openapi: a hashed URL is immutable, another hash redirects to it, an ETag revalidates to 304', async () => {
+      const root = await call('GET', `${api.url}/openapi/v3`);
+      const url = root.body.paths['apis/image.openshift.io/v1'].serverRelativeURL as string;
+      const hash = url.split('hash=')[1]!;
+      expect(hash).toMatch(/^[0-9A-F]{128}$/);
+
+      const hashed = await fetch(`${api.url}${url}`);
+      expect(hashed.status).toBe(200);
+      expect(hashed.headers.get('cache-control')).toBe('public, immutable');
+      expect(new Date(hashed.headers.get('expires')!).getTime()).toBeGreaterThan(Date.now() + 360 * 24 * 3600 * 1000);
+      expect(hashed.headers.get('etag')).toBe(`"${hash}"`);
+      expect(hashed.headers.get('vary')).toContain('Accept');
+      // The hash is the document's own: the bytes served hash to it.
+      expect(createHash('sha512').update(Buffer.from(await hashed.arrayBuffer())).digest('hex').toUpperCase()).toBe(hash);
+
+      const stale = await fetch(`${api.url}/openapi/v3/apis/image.openshift.io/v1?hash=0123ABC`, { redirect: 'manual' });
+      expect(stale.status).toBe(301);
+      expect(stale.headers.get('location')).toBe(url);
+
+      const unhashed = await fetch(`${api.url}/openapi/v3/apis/image.openshift.io/v1`);
+      expect(unhashed.headers.get('cache-control')).toBe('no-cache, private');
+      const revalidated = await fetch(`${api.url}/openapi/v3/apis/image.openshift.io/v1`, { headers: { 'if-none-match': `"${hash}"` } });
+      expect(revalidated.status).toBe(304);
+      expect(await revalidated.text()).toBe('');
+      expect((await fetch(`${api.url}/openapi/v3/apis/image.openshift.io/v1`, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+      expect((await fetch(`${api.url}/openapi/v3/apis/image.openshift.io/v1`, { headers: { accept: 'text/html' } })).status).toBe(406);
+
+      for (const path of ['/openapi/v2', '/openapi/v3']) {
+        const first = await fetch(`${api.url}${path}`);
+        const etag = first.headers.get('etag')!;
+        expect(etag).toMatch(/^"[0-9A-F]{128}"$/);
+        expect((await fetch(`${api.url}${path}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      }
     });
   });
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { bodyKindOf, type ResourceInfo } from '@app/api-machinery';
+import { contentHash } from './conditional-get';
 import type { ResourceRegistry } from '@app/persistence';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
@@ -84,7 +84,7 @@ function groupVersionPath(info: ResourceInfo): string {
  * first use (the registry is complete after boot).
  */
 export class OpenApiDocuments {
-  private cache: { v2?: Json; v3: Map<string, { doc: Json; hash: string }>; schemas?: Record<string, Schema> } = { v3: new Map() };
+  private cache: { v2?: Json; v3: Map<string, { doc: Json; json: string; hash: string }>; schemas?: Record<string, Schema> } = { v3: new Map() };
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -266,7 +266,7 @@ export class OpenApiDocuments {
   }
 
   /** One OpenAPI 3.0 document per group-version, with the hash its URL carries. */
-  v3(groupVersion: string): { doc: Json; hash: string } | undefined {
+  v3(groupVersion: string): { doc: Json; json: string; hash: string } | undefined {
     if (!this.groupVersions().includes(groupVersion)) return undefined;
     let entry = this.cache.v3.get(groupVersion);
     if (!entry) {
@@ -276,8 +276,8 @@ export class OpenApiDocuments {
         paths: this.paths(3, (info) => groupVersionPath(info) === groupVersion),
         components: { schemas: this.renderedSchemas(3) },
       };
-      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
-      entry = { doc, hash };
+      const json = JSON.stringify(doc);
+      entry = { doc, json, hash: contentHash(json) };
       this.cache.v3.set(groupVersion, entry);
     }
     return entry;
