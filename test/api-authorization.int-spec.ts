@@ -249,6 +249,21 @@ describe('API authorization (Policy)', () => {
       body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
     });
     expect(((await review.json()) as { status: { userInfo: { username: string } } }).status.userInfo.username).toBe('carol');
+    // A service account impersonated is in its groups (kube's impersonation filter): its
+    // namespace's system:image-pullers binding lets it pull, and whoami lists them.
+    const asServiceAccount = { 'impersonate-user': 'system:serviceaccount:myproject:default' };
+    const saReview = await fetch(`${api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer root-token', ...asServiceAccount, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
+    });
+    expect(((await saReview.json()) as { status: { userInfo: object } }).status.userInfo).toEqual({
+      username: 'system:serviceaccount:myproject:default',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:myproject', 'system:authenticated'],
+    });
+    expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
+    expect((await asWho('root', asServiceAccount, 'GET', `${IS}/namespaces/elsewhere/imagestreams/foo/layers`)).status).toBe(403);
+    expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo`)).status).toBe(403);
     // Groups are not identities here: refused rather than dropped.
     const group = await asWho('root', { 'impersonate-user': 'carol', 'impersonate-group': 'admins' }, 'GET', `${MY}/imagestreams/foo`);
     expect(group.status).toBe(403);
@@ -331,6 +346,15 @@ describe('API authorization (Policy)', () => {
     expect(((await builder.json()) as { status: object }).status).toEqual({
       allowed: true,
       reason: 'the default role binding system:image-builders of namespace team grants push to its builder service account',
+    });
+    // That binding names the account itself (not a group), so its create of image streams needs no groups either.
+    const builderCreates = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      ...review,
+      spec: { user: 'system:serviceaccount:team:builder', resourceAttributes: is('create', 'team') },
+    });
+    expect(((await builderCreates.json()) as { status: object }).status).toEqual({
+      allowed: true,
+      reason: 'the default role binding system:image-builders of namespace team lets its builder service account create imagestreams',
     });
     // SelfSubjectRulesReview (kubectl auth can-i --list): the rules behind those answers.
     const rules = await as('carol', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'myproject' } });

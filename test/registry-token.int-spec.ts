@@ -118,6 +118,14 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect(anonymous.access.map((a: { actions: string[] }) => a.actions)).toEqual([[], [], [], [], [], ['pull']]);
   });
 
+  it('the shared openshift namespace: every authenticated user may pull (shared-resource-viewers), as the access reviews say; anonymous may not', async () => {
+    const query = `service=${SERVICE}&scope=repository:openshift/ruby:pull,push`;
+    const vic = decodePart(((await (await token(query, basic('vic', 'vic-pass'))).json()) as { token: string }).token, 1);
+    expect(vic.access).toEqual([{ type: 'repository', name: 'openshift/ruby', actions: ['pull'] }]);
+    const anonymous = decodePart(((await (await token(query)).json()) as { token: string }).token, 1);
+    expect(anonymous.access).toEqual([{ type: 'repository', name: 'openshift/ruby', actions: [] }]);
+  });
+
   it.each([
     ['a wrong password', basic('alice', 'nope')],
     ['an unknown user', basic('mallory', 'alice-pass')],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { grantedRepositoryActions, loadAccessPolicy, parseAccessPolicy } from './access-policy';
+import { grantedRepositoryActions, groupsOfUser, loadAccessPolicy, parseAccessPolicy } from './access-policy';
 import { DEFAULT_SCRYPT_COST, formatPasswordHash, hashPasswordSync, passwordMatches } from './password-hash';
 import { loadConfig } from './load-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
@@ -93,5 +93,15 @@ grants:
     expect(() => loadConfig({ API_AUTHORIZATION: 'RBAC' })).toThrow('invalid configuration: API_AUTHORIZATION must be one of AlwaysAllow, Policy, got "RBAC"');
     expect(() => loadConfig({ API_AUTHORIZATION: 'Policy' })).toThrow('invalid configuration: API_AUTHORIZATION Policy requires API_AUTHENTICATION=true');
     expect(() => loadConfig({ API_AUTHORIZATION: 'Policy', API_AUTHENTICATION: 'true' })).toThrow('invalid configuration: ACCESS_POLICY_FILE is required with API_AUTHENTICATION=true');
+  });
+});
+
+describe('groupsOfUser', () => {
+  it.each([
+    ['alice', ['system:authenticated']],
+    ['system:serviceaccount:demo:builder', ['system:serviceaccounts', 'system:serviceaccounts:demo', 'system:authenticated']],
+    ['system:serviceaccount:demo', ['system:authenticated']],
+  ])('%s is in %p', (user, groups) => {
+    expect(groupsOfUser(user)).toEqual(groups);
   });
 });

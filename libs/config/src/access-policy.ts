@@ -204,3 +204,19 @@ export function loadAccessPolicy(env: Env): AccessPolicy | undefined {
     throw new ConfigError('ACCESS_POLICY_FILE', `is not a valid policy: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The groups an authenticated user is in: a service account's own two (kube's
+ * serviceaccount.MakeGroupNames; such users come only from impersonation, policy users may not be
+ * named `system:…`) and `system:authenticated`, in the order kube-apiserver lists them.
+ */
+export function groupsOfUser(user: string): string[] {
+  const serviceAccount = /^system:serviceaccount:([^:]+):[^:]+$/.exec(user);
+  const own = serviceAccount ? ['system:serviceaccounts', `system:serviceaccounts:${serviceAccount[1]}`] : [];
+  return [...own, AUTHENTICATED_SUBJECT];
+}
+
+/** The subjects an authenticated user's request is authorized as: the user and its groups. */
+export function subjectsOfUser(user: string): string[] {
+  return [user, ...groupsOfUser(user)];
+}

@@ -5,6 +5,7 @@ export * from './config.module';
 export * from './trigger-config';
 export * from './import-config';
 export * from './access-policy';
+export * from './default-repository-bindings';
 export * from './registry-token-config';
 export * from './tls-config';
 export * from './password-hash';

@@ -1,4 +1,5 @@
 import { nowTimestamp, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
+import { groupsOfUser } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 
 export const selfSubjectReviewsInfo: ResourceInfo = {
@@ -26,7 +27,7 @@ export class SelfSubjectReviewHandler implements ResourceHandler {
 
   create(_namespace: string, _body: unknown, options?: WriteOptions): Promise<WriteResult> {
     const userInfo = options?.user
-      ? { username: options.user, groups: ['system:authenticated'] }
+      ? { username: options.user, groups: groupsOfUser(options.user) }
       : { username: 'system:anonymous', groups: ['system:unauthenticated'] };
     return Promise.resolve({
       code: 201,

@@ -1,4 +1,4 @@
-import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, UNAUTHENTICATED_SUBJECT } from '@app/config';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, subjectsOfUser, UNAUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceRegistry } from '@app/persistence';
 import type { FastifyInstance } from 'fastify';
 import { authenticatedUserOf, isPublicPath } from '../authentication/api-authentication';
@@ -22,7 +22,7 @@ export function requireApiAuthorization(fastify: FastifyInstance, policy: Access
   fastify.addHook('onRequest', (req, reply, done) => {
     if (isPublicPath(req.url.split('?')[0]!)) return done();
     const user = authenticatedUserOf(req);
-    const subjects = user === undefined ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : [user, AUTHENTICATED_SUBJECT];
+    const subjects = user === undefined ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : subjectsOfUser(user);
     const attributes = requestAttributesOf(req.method, req.url);
     if (authorize(policy, subjects, attributes).allowed) return done();
     const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;

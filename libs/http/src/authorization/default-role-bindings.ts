@@ -1,8 +1,5 @@
-import { AUTHENTICATED_SUBJECT } from '@app/config';
+import { AUTHENTICATED_SUBJECT, SHARED_RESOURCES_NAMESPACE } from '@app/config';
 import type { RequestAttributes } from './request-attributes';
-
-/** OpenShift's namespace of shared images and templates (`oc new-app` builders). */
-export const SHARED_RESOURCES_NAMESPACE = 'openshift';
 
 /** What the shared-resource-viewer role lets every authenticated user read in that namespace (openshift-apiserver bootstrappolicy namespace_policy.go). */
 const SHARED_READABLE = new Set(['imagestreams', 'imagestreamtags', 'imagetags', 'imagestreamimages']);
@@ -10,7 +7,7 @@ const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 /**
  * The API rights OpenShift's default role bindings give beyond an access policy's grants (the
- * registry's pull and push ones are in registry-access.ts): in the shared `openshift` namespace,
+ * registry's pull and push ones are @app/config's defaultRepositoryBinding): in the shared `openshift` namespace,
  * `shared-resource-viewers` lets the group `system:authenticated` read image streams and their
  * tag and image views; in every project, `system:image-builders` binds system:image-builder, which
  * may create image streams (the registry creates one on a first push), to the `builder` service

@@ -1,4 +1,4 @@
-import { type AccessPolicy, type AccessQuestion, AUTHENTICATED_SUBJECT, runWithRequestAccess } from '@app/config';
+import { type AccessPolicy, type AccessQuestion, runWithRequestAccess, subjectsOfUser } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { authenticatedUserOf } from '../authentication/api-authentication';
 import { authorize } from './api-authorizer';
@@ -11,7 +11,7 @@ import { registryAccessStatus, registryActionOf } from './registry-access';
  * everything else allowed, as the API then authorizes no verb.
  */
 export function callerAnswer(policy: AccessPolicy, authorizeByPolicy: boolean, user: string, q: AccessQuestion) {
-  const subjects = [user, AUTHENTICATED_SUBJECT];
+  const subjects = subjectsOfUser(user);
   if (authorizeByPolicy) return authorize(policy, subjects, { resourceRequest: true, path: '', version: 'v1', ...q });
   const action = registryActionOf({ ...q });
   if (action) return registryAccessStatus(policy, subjects, action, { namespace: q.namespace });

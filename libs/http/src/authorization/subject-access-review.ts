@@ -3,6 +3,7 @@ import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { isPublicPath } from '../authentication/api-authentication';
 import { authorize } from './api-authorizer';
+import { defaultRoleBindingAllows } from './default-role-bindings';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
@@ -114,8 +115,10 @@ function authenticatedApiStatus(policy: AccessPolicy, user: string, groups: stri
  */
 function policyStatus(policy: AccessPolicy, user: string, groups: string[], subjects: string[], spec: ReviewSpec): { allowed: boolean; reason: string } {
   if (spec.nonResourceAttributes && isPublicPath(str(spec.nonResourceAttributes['path']))) return { allowed: true, reason: 'a public path: served without credentials' };
-  // The registry's questions keep their answers whoever they are about (service accounts and their default bindings included).
-  const registryQuestion = registryActionOf(spec.resourceAttributes) !== null;
-  if (!registryQuestion && !policy.users.some((u) => u.name === user) && !groups.includes(AUTHENTICATED_SUBJECT)) return authenticatedApiStatus(policy, user, groups, undefined);
-  return authorize(policy, subjects, reviewAttributesOf(spec));
+  const attributes = reviewAttributesOf(spec);
+  // The registry's questions, and what a default role binding grants a subject by name (the
+  // builder service account's create), keep their answers whoever they are about.
+  const boundByDefault = registryActionOf(spec.resourceAttributes) !== null || (spec.resourceAttributes !== undefined && defaultRoleBindingAllows(subjects, attributes) !== null);
+  if (!boundByDefault && !policy.users.some((u) => u.name === user) && !groups.includes(AUTHENTICATED_SUBJECT)) return authenticatedApiStatus(policy, user, groups, undefined);
+  return authorize(policy, subjects, attributes);
 }

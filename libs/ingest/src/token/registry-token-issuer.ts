@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   type AccessPolicy,
   ANONYMOUS_SUBJECT,
-  AUTHENTICATED_SUBJECT,
-  grantedRepositoryActions,
   type PasswordAuthenticator,
   passwordAuthenticatorOf,
-  REPOSITORY_ACTIONS,
   type RegistryTokenConfig,
+  REPOSITORY_ACTIONS,
+  repositoryActionsOf,
+  subjectsOfUser,
   UNAUTHENTICATED_SUBJECT,
 } from '@app/config';
 import { parseBasicCredentials } from '@app/http';
@@ -50,7 +50,7 @@ export interface IssuedToken {
 /**
  * Issues bearer tokens for a CNCF distribution registry (`auth.token`): Basic credentials from the
  * policy's users (none = anonymous), each requested scope granted the intersection of its actions
- * with what the policy grants the subject (a refused action is left out, never an error: the
+ * with what the policy and OpenShift's default role bindings grant the subject (a refused action is left out, never an error: the
  * registry then answers `insufficient_scope`), signed for the registry's rootcertbundle.
  */
 export class RegistryTokenIssuer {
@@ -83,7 +83,7 @@ export class RegistryTokenIssuer {
   }
 
   async issue(subject: string, requested: TokenAccess[]): Promise<IssuedToken> {
-    const subjects = subject === '' ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : [subject, AUTHENTICATED_SUBJECT];
+    const subjects = subject === '' ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : subjectsOfUser(subject);
     const access = await Promise.all(requested.map(async (scope) => ({ ...scope, actions: await this.withoutStreamlessPush(subjects, scope, this.granted(subjects, scope)) })));
     const issuedAt = Math.floor(this.now() / 1000);
     const token = this.signer.sign({
@@ -125,7 +125,8 @@ export class RegistryTokenIssuer {
     // instead of succeeding into a repository whose events are only ever recorded as ignored.
     const target = repositoryTarget(scope.name);
     if ('ignored' in target) return [];
-    const allowed: Set<string> = grantedRepositoryActions(policy, subjects, target.namespace);
+    // The policy's grants and the default role bindings: what the API's access reviews answer too.
+    const allowed: Set<string> = repositoryActionsOf(policy, subjects, target.namespace);
     // `*` asks for every action: granted as `*` (which the registry takes for any action) only to
     // a subject allowed them all; otherwise the intersection the token spec asks for, the actions
     // the subject does have (a puller asking for `*` gets `pull`, not nothing).
