@@ -315,6 +315,8 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(await refused('limit=99999999999999999999')).toEqual(['limit=99999999999999999999', 400, 'BadRequest', 'strconv.ParseInt: parsing "99999999999999999999": value out of range']);
     expect(await refused('timeoutSeconds=1.5')).toEqual(['timeoutSeconds=1.5', 400, 'BadRequest', 'strconv.ParseInt: parsing "1.5": invalid syntax']);
     expect(await refused('watch=1&timeoutSeconds=x')).toEqual(['watch=1&timeoutSeconds=x', 400, 'BadRequest', 'strconv.ParseInt: parsing "x": invalid syntax']);
+    // Decoding comes before validation: an unreadable limit is the 400, not the options' 422.
+    expect(await refused('limit=abc&resourceVersionMatch=Exact')).toEqual(['limit=abc&resourceVersionMatch=Exact', 400, 'BadRequest', 'strconv.ParseInt: parsing "abc": invalid syntax']);
     // A list does not use timeoutSeconds; a negative one decodes, so the list is served.
     const negative = await call('GET', `${ns()}/imagestreams?timeoutSeconds=-5&limit=-1`);
     expect([negative.status, negative.body.kind]).toEqual([200, 'ImageStreamList']);
@@ -423,9 +425,33 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
       ['ADDED', 'three'],
     ]);
     const end = seen[2]!.object;
-    expect(end.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect(end.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': expect.any(String) });
+    // client-go 1.32's watch-list builds its list from this blueprint: an empty list of the kind.
+    expect(Buffer.from(end.metadata.annotations['kubernetes.io/initial-events-list-blueprint'], 'base64').toString('utf8')).toBe(
+      '{"kind":"ImageStreamList","apiVersion":"image.openshift.io/v1","metadata":{},"items":null}\n',
+    );
     expect(BigInt(end.metadata.resourceVersion)).toBeGreaterThanOrEqual(BigInt(seen[1]!.object.metadata.resourceVersion));
   });
+
+  it.each(['', '&resourceVersion=0'])(
+    'a legacy watch (%s) with bookmarks is a watch-list, as kube-apiserver defaults it: the initial state ends with the annotated bookmark',
+    async (version) => {
+      expect((await call('POST', `${api.base}/namespaces/legacy-wl/imagestreams`, { metadata: { name: `one${version.length}` } })).status).toBe(201);
+      const w = watchEvents(`${api.base}/namespaces/legacy-wl/imagestreams?watch=1&allowWatchBookmarks=true${version}`);
+      await w.waitFor((e) => e.some((x) => x.type === 'BOOKMARK'));
+      w.stop();
+      const last = w.events.at(-1)!;
+      expect(w.events.slice(0, -1).every((e) => e.type === 'ADDED')).toBe(true);
+      expect(last.type).toBe('BOOKMARK');
+      expect(last.object.metadata.annotations['k8s.io/initial-events-end']).toBe('true');
+      // Without bookmarks it is the plain legacy watch: ADDED events only.
+      const plain = watchEvents(`${api.base}/namespaces/legacy-wl/imagestreams?watch=1${version}`);
+      await plain.waitFor((e) => e.length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      plain.stop();
+      expect(plain.events.every((e) => e.type === 'ADDED')).toBe(true);
+    },
+  );
 
   it('an object that stops matching a watch label selector arrives as DELETED with the state that last matched, at the new version', async () => {
     const url = `${api.base}/namespaces/stop/imagestreams`;

@@ -211,6 +211,9 @@ suite(kubectlFound ? 'kubectl sweep' : 'kubectl sweep (skipped: kubectl is not o
         expect(exact.metadata).toEqual({ resourceVersion: rv });
         expect(exact.items).toEqual(before[resource === 'imagestreamtags' ? 'istag' : 'itag'].items);
       }
+      // The version is read as a number, as kube's versioner parses it: leading zeros are not echoed.
+      const padded = (await call('GET', path('imagestreamtags', `resourceVersion=00${rv}&resourceVersionMatch=Exact`, 'exacttags'))).body;
+      expect(padded.metadata).toEqual({ resourceVersion: rv });
       const exactIstags = (await call('GET', path('imagestreamtags', `resourceVersion=${rv}&resourceVersionMatch=Exact&fieldSelector=metadata.name%3De1%3Alatest`, 'exacttags'))).body;
       expect(exactIstags.items.map((i: any) => i.image.metadata.name)).toEqual([digest('7')]);
       const now = (await call('GET', path('imagetags', '', 'exacttags'))).body;

@@ -261,7 +261,11 @@ describe('metadata-only watches (client-go metadata informers)', () => {
     ]);
     expect(events[1]!.object.metadata).toEqual({
       resourceVersion: expect.stringMatching(/^\d+$/),
-      annotations: { 'k8s.io/initial-events-end': 'true' },
+      annotations: {
+        'k8s.io/initial-events-end': 'true',
+        // A metadata watch's list blueprint is a PartialObjectMetadataList (kube-apiserver 1.32).
+        'kubernetes.io/initial-events-list-blueprint': Buffer.from('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{},"items":null}\n').toString('base64'),
+      },
     });
     // A Status (the ERROR event of an expired version) stays a Status.
     expect((await call('POST', url, { metadata: { name: 'two' } })).status).toBe(201);

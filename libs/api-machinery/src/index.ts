@@ -12,6 +12,7 @@ export * from './names';
 export * from './object-meta.types';
 export * from './patch';
 export * from './resource-info';
+export * from './initial-events-bookmark';
 export * from './status.types';
 export * from './strategy';
 export * from './json-equal';

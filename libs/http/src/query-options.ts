@@ -72,9 +72,11 @@ const metaGroup = { group: 'meta.k8s.io', resource: 'listoptions' };
  */
 function validateListParams(q: Query): void {
   const rv = queryValue(q, 'resourceVersion') ?? '';
-  // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too).
+  // Values that do not decode (a list does not use timeoutSeconds, but it must be an integer too;
+  // limit is decoded with the query, before the options are validated).
   if (rv !== '') checkResourceVersionParam(rv);
   int64Param(q, 'timeoutSeconds');
+  int64Param(q, 'limit');
   const match = queryValue(q, 'resourceVersionMatch') ?? '';
   const cont = queryValue(q, 'continue') ?? '';
   const initialEvents = queryValue(q, 'sendInitialEvents');
@@ -124,7 +126,7 @@ export function listOptionsOf(q: Query, info: ResourceInfo, namespace: string | 
   const asked = limitOf(q);
   const limit = listing && rv === '0' && continueToken === undefined ? undefined : asked;
   const exact = listing && (match === 'Exact' || (match === '' && limit !== undefined && rv !== '' && rv !== '0' && continueToken === undefined));
-  return { namespace, labelSelector, fieldSelector, limit, continueToken, ...(exact ? { exactResourceVersion: rv } : {}) };
+  return { namespace, labelSelector, fieldSelector, limit, continueToken, ...(exact ? { exactResourceVersion: BigInt(rv).toString() } : {}) };
 }
 
 
@@ -143,13 +145,18 @@ export function isWatch(q: Query): boolean {
 export function watchParamsOf(q: Query): WatchParams {
   const rv = queryValue(q, 'resourceVersion');
   if (rv !== undefined && rv !== '') checkResourceVersionParam(rv);
+  const asked = queryValue(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents');
+  // kube-apiserver with WatchList on (its default in 1.32 and 1.34) makes a legacy watch (no
+  // version or "0", neither sendInitialEvents nor resourceVersionMatch) a watch-list
+  // (SetListOptionsDefaults): the same events, and with bookmarks allowed the initial-events-end BOOKMARK.
+  const legacy = asked === undefined && !queryValue(q, 'resourceVersionMatch') && (rv === undefined || rv === '' || rv === '0');
   return {
     resourceVersion: rv || undefined,
     // 0 means "the server's default", as in kube-apiserver (not "end at once"); a negative
     // timeout ends the watch at once, as Go's timer given a negative duration fires at once.
     timeoutSeconds: int64Param(q, 'timeoutSeconds') || undefined,
     allowWatchBookmarks: bool(q, 'allowWatchBookmarks'),
-    sendInitialEvents: queryValue(q, 'sendInitialEvents') === undefined ? undefined : bool(q, 'sendInitialEvents'),
+    sendInitialEvents: legacy ? true : asked,
   };
 }
 

@@ -4,6 +4,7 @@ import {
   apiVersionOf,
   type ApiObject,
   type FieldSelector,
+  initialEventsEndBookmark,
   type LabelSelector,
   matchesFields,
   matchesLabels,
@@ -161,11 +162,7 @@ export class WatchStream {
       this.lastRv = list.metadata.resourceVersion ?? '0';
       // Watch-list clients (client-go's WatchListClient) wait for this bookmark to end the initial state.
       if (initialEvents === true && this.req.allowWatchBookmarks) {
-        this.write('BOOKMARK', {
-          kind: this.info.kind,
-          apiVersion: apiVersionOf(this.info),
-          metadata: { resourceVersion: this.lastRv, annotations: { 'k8s.io/initial-events-end': 'true' } },
-        });
+        this.write('BOOKMARK', initialEventsEndBookmark(this.info, this.lastRv));
       }
     } else {
       this.lastRv = rv;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
+import { ApiError, initialEventsEndBookmark, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
 import { type Database, type HandlerWatchOptions, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
 import { iso } from './delivery-view';
 import { tagChangeEventsInfo } from './resource-infos';
@@ -57,7 +57,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       const next = page.metadata.resourceVersion ?? cursor;
       if (initialEventsEndDue && !page.metadata.continue) {
-        emit({ type: 'BOOKMARK', object: { kind: 'TagChangeEvent', apiVersion: TRIGGER_API_VERSION, metadata: { resourceVersion: next, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+        emit({ type: 'BOOKMARK', object: initialEventsEndBookmark(this.info, next) });
         initialEventsEndDue = false;
         lastBookmark = Date.now();
       }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, apiVersionOf, type ListOptions, type ListResult, type ResourceInfo, refOf } from '@app/api-machinery';
+import { ApiError, apiVersionOf, initialEventsEndBookmark, type ListOptions, type ListResult, type ResourceInfo, refOf } from '@app/api-machinery';
 import { currentResourceVersion, type Database, type HandlerWatchOptions, type ResourceHandler, type WatchEventOut } from '@app/persistence';
 
 /**
@@ -26,7 +26,7 @@ export class AlwaysEmptyHandler implements ResourceHandler {
     // Watch-list clients wait for the end of the (here empty) initial state before anything else.
     if (o.sendInitialEvents === true && o.allowWatchBookmarks) {
       const resourceVersion = await currentResourceVersion(this.db);
-      emit({ type: 'BOOKMARK', object: { ...type, metadata: { resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+      emit({ type: 'BOOKMARK', object: initialEventsEndBookmark(this.info, resourceVersion) });
     }
     let lastBookmark = Date.now();
     let preTimeoutBookmarkSent = false;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { emptyListBlueprint, INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION } from '@app/api-machinery';
 
 /** A watch response that converts events takes them as objects through writeEvent. */
 export interface EventWriter {
@@ -31,8 +32,11 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
     }
     return { ...object, columnDefinitions: null };
   };
-  const convertEvent = (type: string, object: object): object =>
-    type === 'ERROR' || (type === 'BOOKMARK' && !convertBookmarks) ? object : withoutRepeatedHeaders(convert!(object));
+  const convertEvent = (type: string, object: object): object => {
+    if (type === 'ERROR' || (type === 'BOOKMARK' && !convertBookmarks)) return object;
+    const converted = withoutRepeatedHeaders(convert!(object));
+    return type === 'BOOKMARK' ? withMetadataListBlueprint(converted) : converted;
+  };
   const writeEvent = (type: string, object: object): void => {
     res.write(`${JSON.stringify({ type, object: convertEvent(type, object) })}\n`);
   };
@@ -58,4 +62,16 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * A metadata watch's initial-events-end bookmark carries an empty PartialObjectMetadataList as its
+ * list blueprint (kube-apiserver 1.32's watchListTransformer), not the watched kind's list.
+ */
+function withMetadataListBlueprint(bookmark: object): object {
+  const { apiVersion, metadata } = bookmark as { apiVersion?: string; metadata?: { annotations?: Record<string, string> } };
+  const annotations = metadata?.annotations;
+  if (annotations?.[INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION] === undefined || apiVersion === undefined) return bookmark;
+  const blueprint = emptyListBlueprint('PartialObjectMetadataList', apiVersion);
+  return { ...bookmark, metadata: { ...metadata, annotations: { ...annotations, [INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION]: blueprint } } };
 }

@@ -231,13 +231,19 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           return this.snapshotPage(tx, snapshot, options, after, token.listRv ?? token.rv, true);
         }
         if (options.exactResourceVersion !== undefined) return this.listAt(tx, options.exactResourceVersion, options, undefined);
-        // With a change feed in this process, report its horizon: every change at or below it
-        // has committed, so a watch from there misses nothing (changes already in this list
-        // arrive again as their current state). memberRv, the newest version visible to this
-        // page, is the one later pages read the list at.
+        // With a change feed in this process, a list is reported at its horizon: every change at
+        // or below it has committed, so a watch from there misses nothing. memberRv is the newest
+        // version visible to this page. A write below it still open (the horizon behind) makes
+        // the list the one as it was at the horizon (later changes rebuilt from the change log),
+        // as a kube list is one revision's snapshot: a watch from the reported version then
+        // delivers only what is newer than every state listed, never an older state again.
         const memberRv = await currentResourceVersion(tx);
         const horizon = await this.db.versionHorizon(memberRv);
-        const listRv = horizon !== undefined && BigInt(horizon) < BigInt(memberRv) ? horizon : memberRv;
+        if (horizon !== undefined && BigInt(horizon) < BigInt(memberRv)) {
+          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, horizon, 'current');
+          return this.snapshotPage(tx, snapshot, options, undefined, horizon, true);
+        }
+        const listRv = memberRv;
         const limit = options.limit && options.limit > 0 ? options.limit : undefined;
         const page = {
           namespace: this.info.namespaced ? options.namespace : undefined,
