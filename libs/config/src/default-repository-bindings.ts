@@ -3,6 +3,9 @@ import { type AccessPolicy, AUTHENTICATED_SUBJECT, grantedRepositoryActions, REP
 /** OpenShift's namespace of shared images and templates (`oc new-app` builders). */
 export const SHARED_RESOURCES_NAMESPACE = 'openshift';
 
+/** A project's `builder` service account, which system:image-builders binds in every project. */
+export const builderServiceAccount = (namespace: string): string => `system:serviceaccount:${namespace}:builder`;
+
 /** The default role binding that grants a registry action, and to whom (for review reasons). */
 export interface RepositoryBindingGrant {
   binding: string;
@@ -21,7 +24,7 @@ export interface RepositoryBindingGrant {
 export function defaultRepositoryBinding(subjects: readonly string[], action: RepositoryAction, namespace: string): RepositoryBindingGrant | null {
   if (namespace === '') return null;
   if (action === 'delete') return null;
-  if (subjects.includes(`system:serviceaccount:${namespace}:builder`)) return { binding: 'system:image-builders', to: 'its builder service account' };
+  if (subjects.includes(builderServiceAccount(namespace))) return { binding: 'system:image-builders', to: 'its builder service account' };
   if (action !== 'pull') return null;
   if (subjects.includes(`system:serviceaccounts:${namespace}`)) return { binding: 'system:image-pullers', to: 'its service accounts' };
   if (namespace === SHARED_RESOURCES_NAMESPACE && subjects.includes(AUTHENTICATED_SUBJECT)) return { binding: 'shared-resource-viewers', to: 'every authenticated user' };

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { bodyKindOf, type ResourceInfo } from '@app/api-machinery';
+import { etagOf } from './conditional-get';
 import { mediaRanges } from './media-ranges';
 
 /** Versions of `apidiscovery.k8s.io` kube-apiserver 1.32 serves aggregated discovery in. */
@@ -100,5 +100,5 @@ export function aggregatedDiscoveryList(version: AggregatedDiscoveryVersion, gro
     };
   });
   const body = JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items });
-  return { body, etag: `"${createHash('sha512').update(body).digest('hex').toUpperCase()}"` };
+  return { body, etag: etagOf(body) };
 }

@@ -8,6 +8,7 @@ import {
   aggregatedDiscoveryList,
   aggregatedDiscoveryVersionOf,
 } from './aggregated-discovery';
+import { ifNoneMatchHits } from './conditional-get';
 
 function groupVersions(registry: ResourceRegistry): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
@@ -104,7 +105,7 @@ export class DiscoveryController {
   private sendAggregated(version: AggregatedDiscoveryVersion, groups: string[], req: FastifyRequest, reply: FastifyReply): void {
     const doc = aggregatedDiscoveryList(version, groups, this.registry.all().map((h) => h.info));
     void reply.header('etag', doc.etag).header('vary', 'Accept').header('cache-control', 'public');
-    if (req.headers['if-none-match'] === doc.etag) {
+    if (ifNoneMatchHits(req.headers['if-none-match'], doc.etag)) {
       void reply.status(304).send();
       return;
     }

@@ -1,4 +1,4 @@
-import { AUTHENTICATED_SUBJECT, SHARED_RESOURCES_NAMESPACE } from '@app/config';
+import { AUTHENTICATED_SUBJECT, builderServiceAccount, SHARED_RESOURCES_NAMESPACE } from '@app/config';
 import type { RequestAttributes } from './request-attributes';
 
 /** What the shared-resource-viewer role lets every authenticated user read in that namespace (openshift-apiserver bootstrappolicy namespace_policy.go). */
@@ -18,7 +18,7 @@ export function defaultRoleBindingAllows(subjects: readonly string[], a: Request
   if (a.namespace === SHARED_RESOURCES_NAMESPACE && a.subresource === '' && SHARED_READABLE.has(a.resource) && READ_VERBS.has(a.verb) && subjects.includes(AUTHENTICATED_SUBJECT)) {
     return `the default role binding shared-resource-viewers of namespace ${SHARED_RESOURCES_NAMESPACE} lets every authenticated user read ${a.resource}`;
   }
-  if (a.namespace !== '' && a.verb === 'create' && a.resource === 'imagestreams' && a.subresource === '' && subjects.includes(`system:serviceaccount:${a.namespace}:builder`)) {
+  if (a.namespace !== '' && a.verb === 'create' && a.resource === 'imagestreams' && a.subresource === '' && subjects.includes(builderServiceAccount(a.namespace))) {
     return `the default role binding system:image-builders of namespace ${a.namespace} lets its builder service account create imagestreams`;
   }
   return null;

@@ -1,6 +1,6 @@
 import { bodyKindOf, type ResourceInfo } from '@app/api-machinery';
-import { contentHash } from './conditional-get';
 import type { ResourceRegistry } from '@app/persistence';
+import { contentHash } from '../conditional-get';
 import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
 import { render, type Schema } from './schema';

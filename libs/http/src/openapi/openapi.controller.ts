@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { contentHash, ifNoneMatchHits } from './conditional-get';
+import { etagOf, ifNoneMatchHits } from '../conditional-get';
 import { OpenApiDocuments } from './openapi-document';
 import { encodeOpenApiV2 } from './openapi-v2-protobuf';
 
@@ -25,7 +25,7 @@ interface Tagged {
   body: string | Buffer;
   etag: string;
 }
-const tagged = (body: string | Buffer): Tagged => ({ body, etag: `"${contentHash(body)}"` });
+const tagged = (body: string | Buffer): Tagged => ({ body, etag: etagOf(body) });
 
 /** One calendar year on, as kube-openapi's Expires for a hashed (immutable) URL. */
 function aYearFromNow(): string {

@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 
-/** kube-openapi's ETag: the upper-case hex SHA-512 of the served bytes. */
+/** kube-apiserver's ETag value (kube-openapi, aggregated discovery): the upper-case hex SHA-512 of the served bytes. */
 export function contentHash(body: string | Buffer): string {
   return createHash('sha512').update(body).digest('hex').toUpperCase();
+}
+
+/** The ETag header of a body: its content hash, quoted. */
+export function etagOf(body: string | Buffer): string {
+  return `"${contentHash(body)}"`;
 }
 
 /**
