@@ -28,6 +28,7 @@ grants:
   - {subjects: [puller], namespaces: [myproject], actions: [pull]}
   - {subjects: [dave], namespaces: [myproject], roles: [edit]}
   - {subjects: [dave], namespaces: [elsewhere], actions: [pull]}
+  - {subjects: [image-team], namespaces: [elsewhere], roles: [view]}
 `);
 
 const IS = '/apis/image.openshift.io/v1';
@@ -227,7 +228,7 @@ describe('API authorization (Policy)', () => {
     expect((await as('dave', 'POST', triggers, trigger('follows-elsewhere'))).status).toBe(201);
   });
 
-  it('impersonation (kubectl --as): a role on every namespace acts as the named user; anyone else, and group impersonation, is 403', async () => {
+  it('impersonation (kubectl --as): a role on every namespace acts as the named user; anyone else is 403', async () => {
     const asWho = (user: string, headers: Record<string, string>, method: string, path: string) =>
       fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${user}-token`, ...headers } });
     const refused = await asWho('alice', { 'impersonate-user': 'carol' }, 'DELETE', `${MY}/imagestreams/foo`);
@@ -264,10 +265,61 @@ describe('API authorization (Policy)', () => {
     expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
     expect((await asWho('root', asServiceAccount, 'GET', `${IS}/namespaces/elsewhere/imagestreams/foo/layers`)).status).toBe(403);
     expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo`)).status).toBe(403);
-    // Groups are not identities here: refused rather than dropped.
-    const group = await asWho('root', { 'impersonate-user': 'carol', 'impersonate-group': 'admins' }, 'GET', `${MY}/imagestreams/foo`);
-    expect(group.status).toBe(403);
-    expect(((await group.json()) as { message: string }).message).toContain('impersonate-group');
+    // Who may not impersonate a service account is told so in its namespace, as upstream asks.
+    const saRefused = await asWho('alice', asServiceAccount, 'GET', `${MY}/imagestreams/foo`);
+    expect(saRefused.status).toBe(403);
+    expect(((await saRefused.json()) as { message: string }).message).toBe(
+      'serviceaccounts "default" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "myproject"',
+    );
+  });
+
+  it('impersonating groups, a uid and extra fields (kubectl --as-group, --as-uid): the named groups are the whole list but for system:authenticated', async () => {
+    const asWho = (user: string, headers: [string, string][], method: string, path: string, body?: object) => {
+      const h = new Headers({ authorization: `Bearer ${user}-token`, ...(body ? { 'content-type': 'application/json' } : {}) });
+      for (const [name, value] of headers) h.append(name, value);
+      return fetch(`${api.url}${path}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
+    };
+    const whoami = async (user: string, headers: [string, string][]) => {
+      const res = await asWho(user, headers, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { userInfo: object } }).status.userInfo;
+    };
+    const elsewhere = `${IS}/namespaces/elsewhere/imagestreams`;
+    const carolInTeam: [string, string][] = [
+      ['impersonate-user', 'carol'],
+      ['impersonate-group', 'image-team'],
+    ];
+    // carol alone may not read elsewhere; as a member of image-team (bound to view there) she may.
+    expect((await asWho('root', [['impersonate-user', 'carol']], 'GET', elsewhere)).status).toBe(403);
+    expect((await asWho('root', carolInTeam, 'GET', elsewhere)).status).toBe(200);
+    // A group named replaces the user's own ones: carol's grant is hers, so it still holds.
+    expect((await asWho('root', carolInTeam, 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+    expect(
+      await whoami('root', [...carolInTeam, ['impersonate-uid', 'u-1'], ['impersonate-extra-scopes', 'view'], ['impersonate-extra-example.com%2fteam', 'x']]),
+    ).toEqual({ username: 'carol', groups: ['image-team', 'system:authenticated'], uid: 'u-1', extra: { scopes: ['view'], 'example.com/team': ['x'] } });
+    // Named into system:unauthenticated only, carol is not in system:authenticated, whom whoami is bound to (kube's system:basic-user).
+    const unauthenticatedCarol = await asWho('root', [['impersonate-user', 'carol'], ['impersonate-group', 'system:unauthenticated']], 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {});
+    expect(unauthenticatedCarol.status).toBe(403);
+    expect(((await unauthenticatedCarol.json()) as { message: string }).message).toContain('User "carol" cannot create resource "selfsubjectreviews"');
+    // A service account with groups named is not in its own groups any more (upstream adds them only when none are named).
+    const saInTeam: [string, string][] = [
+      ['impersonate-user', 'system:serviceaccount:myproject:default'],
+      ['impersonate-group', 'image-team'],
+    ];
+    expect(await whoami('root', saInTeam)).toEqual({ username: 'system:serviceaccount:myproject:default', groups: ['image-team', 'system:authenticated'] });
+    expect((await asWho('root', saInTeam, 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(403);
+    // The anonymous user is in system:unauthenticated only: not even whoami is open to it.
+    const anonymous = await asWho('root', [['impersonate-user', 'system:anonymous']], 'GET', `${MY}/imagestreams/foo`);
+    expect(anonymous.status).toBe(403);
+    expect(((await anonymous.json()) as { message: string }).message).toContain('User "system:anonymous" cannot get resource "imagestreams"');
+    // Someone who may not impersonate is refused, on the user first as upstream's filter checks it first.
+    const refused = await asWho('alice', carolInTeam, 'GET', `${MY}/imagestreams/foo`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toBe('users "carol" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
+    // Groups without a user: a bad request, and nothing read.
+    const noUser = await asWho('root', [['impersonate-group', 'image-team']], 'GET', elsewhere);
+    expect(noUser.status).toBe(400);
+    expect(await noUser.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
   });
 
   it('secret-like kinds are not in view: TriggerSecrets need edit', async () => {
@@ -477,6 +529,13 @@ describe('API authorization (Policy)', () => {
       kubeconfig('root');
       expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('yes');
       expect(await canI('get', 'images')).toBe('yes');
+      // Impersonation with groups, as an admin checks what a team may do.
+      expect(await canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol')).toBe('no');
+      expect(await canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol', '--as-group=image-team')).toBe('yes');
+      // Each group is its own header line, so a comma stays inside its group.
+      const whoami = await runKubectl(dir, ['auth', 'whoami', '--as=carol', '--as-group=image-team', '--as-group=a,b', '--as-uid=u-7', '-o', 'json']);
+      expect(whoami.stderr).toBe('');
+      expect(JSON.parse(whoami.stdout)).toMatchObject({ status: { userInfo: { username: 'carol', groups: ['image-team', 'a,b', 'system:authenticated'], uid: 'u-7' } } });
     } finally {
       await secure?.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ export * from './field-errors';
 export * from './field-selector';
 export * from './label-selector';
 export * from './list.types';
+export * from './user-info';
 export * from './name-validation';
 export * from './names';
 export * from './object-meta.types';

@@ -1,6 +1,7 @@
 import type { FieldSelector } from './field-selector';
 import type { LabelSelector } from './label-selector';
 import type { ListMeta } from './object-meta.types';
+import type { UserInfo } from './user-info';
 
 export interface ListOptions {
   /** undefined = every namespace (or a cluster-scoped resource). */
@@ -27,8 +28,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Server-side apply only: take over fields other managers own instead of failing. */
   force?: boolean;
-  /** The caller's user name when API authentication is on (reviews of the caller's own access use it). */
-  user?: string;
+  /** The caller when API authentication is on (reviews of the caller's own access use it). */
+  user?: UserInfo;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { load as loadYaml, YAMLException } from 'js-yaml';
+import type { UserInfo } from '@app/api-machinery';
 import { ConfigError, type Env, envString } from './env-readers';
 import { hashPasswordSync, parsePasswordHash, type PasswordHash } from './password-hash';
 
@@ -219,4 +220,14 @@ export function groupsOfUser(user: string): string[] {
 /** The subjects an authenticated user's request is authorized as: the user and its groups. */
 export function subjectsOfUser(user: string): string[] {
   return [user, ...groupsOfUser(user)];
+}
+
+/** A user who authenticated with the policy's credentials (or is impersonated without groups). */
+export function userInfoOf(user: string): UserInfo {
+  return { username: user, groups: groupsOfUser(user) };
+}
+
+/** The subjects a request acting as `info` is authorized as. */
+export function subjectsOf(info: UserInfo): string[] {
+  return [info.username, ...info.groups];
 }

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodePatchBody, decodeWriteBody, duplicateFieldsOf, patchTypeOfRequest, requireObjectMediaType } from './request-body';
-import { authenticatedUserOf } from './authentication/api-authentication';
+import { callerOf } from './authentication/api-authentication';
 import { setRequestLabels } from './request-labels';
 import { deleteOptionsOf, isWatch, listOptionsOf, managedWriteOptionsOf, type Query, queryValue, watchParamsOf } from './query-options';
 import { asksForYaml, toYaml } from './yaml-answer';
@@ -263,7 +263,7 @@ export class ResourceController {
         if (!h.create || namespace === undefined) throw ApiError.methodNotAllowed();
         // kube-apiserver's order: the body's media type (415), the options (422), then the body (400).
         requireObjectMediaType(req.headers['content-type']);
-        const options = { ...managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']), user: authenticatedUserOf(req) };
+        const options = { ...managedWriteOptionsOf(req.query, 'CreateOptions', req.headers['user-agent']), user: callerOf(req) };
         const body = decodeWriteBody(h.info, req.headers['content-type'], req.body);
         this.lifecycle.assertCreatable(h.info, namespace, metadataNameOf(body));
         const duplicates = duplicateFieldsOf(req.headers['content-type'], req.body);

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from '@app/api-machinery';
-import { type AccessPolicy, type PasswordAuthenticator, PasswordChecksBusyError, passwordAuthenticatorOf } from '@app/config';
+import { ApiError, type UserInfo } from '@app/api-machinery';
+import { type AccessPolicy, type PasswordAuthenticator, PasswordChecksBusyError, passwordAuthenticatorOf, userInfoOf } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicCredentials } from './basic-credentials';
 import { FailedLoginThrottle, failedLoginThrottleOf } from './failed-login-throttle';
@@ -18,17 +18,22 @@ export function isPublicPath(path: string): boolean {
   return path === '/version' || path.startsWith('/registry/');
 }
 
-/** The user each authenticated request came from (keyed by the raw request, as request labels are). */
-const users = new WeakMap<object, string>();
+/** Who each authenticated request acts as (keyed by the raw request, as request labels are). */
+const callers = new WeakMap<object, UserInfo>();
 
-/** The authenticated caller of a request; undefined when API authentication is off or the path is public. */
-export function authenticatedUserOf(req: FastifyRequest): string | undefined {
-  return users.get(req.raw);
+/** Who an authenticated request acts as; undefined when API authentication is off or the path is public. */
+export function callerOf(req: FastifyRequest): UserInfo | undefined {
+  return callers.get(req.raw);
 }
 
-/** Makes `user` the request's caller (an impersonation the caller was allowed; see applyImpersonation). */
-export function actAs(req: FastifyRequest, user: string): void {
-  users.set(req.raw, user);
+/** The name of the user an authenticated request acts as. */
+export function authenticatedUserOf(req: FastifyRequest): string | undefined {
+  return callers.get(req.raw)?.username;
+}
+
+/** Makes `caller` the request's caller (an impersonation the caller was allowed; see applyImpersonation). */
+export function actAs(req: FastifyRequest, caller: UserInfo): void {
+  callers.set(req.raw, caller);
 }
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -105,7 +110,7 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
     // wrong one during the throttle helps no guesser; passwords stay throttled right or wrong.
     const tokenUser = authenticator.tokenUserOf(req.headers.authorization);
     if (tokenUser) {
-      users.set(req.raw, tokenUser);
+      callers.set(req.raw, userInfoOf(tokenUser));
       return;
     }
     if (claimed !== null) {
@@ -121,7 +126,7 @@ export function requireApiAuthentication(fastify: FastifyInstance, policy: Acces
       return send(reply.header('retry-after', '1'), ApiError.tooManyRequests('Too many login attempts in flight from this client, please try again later.', 1));
     }
     if (user !== null) {
-      users.set(req.raw, user);
+      callers.set(req.raw, userInfoOf(user));
       return;
     }
     if (claimed !== null) throttle.recordFailure(req.ip, claimed);

@@ -1,42 +1,113 @@
-import { ApiError } from '@app/api-machinery';
-import { type AccessPolicy, AUTHENTICATED_SUBJECT } from '@app/config';
+import { ApiError, type UserInfo } from '@app/api-machinery';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, groupsOfUser, subjectsOf, UNAUTHENTICATED_SUBJECT } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { everywhereRoleGrant, forbiddenError } from '../authorization/api-authorizer';
+import type { RequestAttributes } from '../authorization/request-attributes';
 import { sendException } from '../status-exception.filter';
-import { actAs, authenticatedUserOf } from './api-authentication';
+import { actAs, callerOf } from './api-authentication';
 
-const IMPERSONATE_USER = 'impersonate-user';
+const USER_HEADER = 'impersonate-user';
+const GROUP_HEADER = 'impersonate-group';
+const UID_HEADER = 'impersonate-uid';
+const EXTRA_HEADER_PREFIX = 'impersonate-extra-';
+const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
-/** The impersonation headers other than the user's (`kubectl --as-group`, `--as-uid`, extra fields). */
-function otherImpersonationHeaders(req: FastifyRequest): string[] {
-  return Object.keys(req.headers).filter((h) => h.startsWith('impersonate-') && h !== IMPERSONATE_USER);
+/** What the caller must be allowed to `impersonate` for one thing a request asks to act as. */
+const impersonate = (group: string, resource: string, name: string, namespace = '', subresource = ''): RequestAttributes => ({
+  resourceRequest: true,
+  verb: 'impersonate',
+  path: '',
+  group,
+  version: 'v1',
+  resource,
+  subresource,
+  namespace,
+  name,
+});
+
+/** A header's values, one per header line (Node joins repeated lines with commas, which group names may hold). */
+const valuesOf = (req: FastifyRequest, header: string): string[] => (req.raw.headersDistinct[header] ?? []).filter((v) => v !== '');
+
+/** `Impersonate-Extra-<key>`: the key is lowercase and percent-encoded on the wire (client-go headerKeyEscape). */
+function extraKeyOf(header: string): string {
+  const encoded = header.slice(EXTRA_HEADER_PREFIX.length).toLowerCase();
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
 }
 
 /**
- * kube-apiserver's impersonation filter, for users (`kubectl --as=<user>`): a caller allowed to
- * impersonate has the request handled as the named user, anyone else gets 403 `users "<name>" is
- * forbidden: User "<caller>" cannot impersonate resource "users" …`. Who may: with
- * API_AUTHORIZATION=Policy a role on every namespace (as cluster-admin may); with AlwaysAllow,
- * every authenticated user (the API authorizes no verb). Group, uid and extra impersonation are
- * refused (403): this server's identities are users only, and dropping the headers silently
- * would run the request with more rights than the client asked for. Runs after authentication
+ * What a request asks to act as, in kube-apiserver's impersonation filter's terms: the user (a
+ * service account when named `system:serviceaccount:<ns>:<name>`), each group, the uid and each
+ * extra value, every one of them something the caller must be allowed to impersonate.
+ */
+function impersonationOf(req: FastifyRequest): { requests: RequestAttributes[]; info: UserInfo } | null {
+  const username = valuesOf(req, USER_HEADER)[0];
+  const groups = valuesOf(req, GROUP_HEADER);
+  const uid = valuesOf(req, UID_HEADER)[0];
+  const extraHeaders = Object.keys(req.raw.headersDistinct).filter((h) => h.startsWith(EXTRA_HEADER_PREFIX));
+  if (username === undefined && groups.length === 0 && uid === undefined && extraHeaders.length === 0) return null;
+  if (username === undefined) {
+    // Upstream answers 500 here; a request's own mistake is a 400 on this server.
+    throw ApiError.badRequest('requested impersonation of groups, a uid or extra fields without impersonating a user (Impersonate-User)');
+  }
+  const requests: RequestAttributes[] = [];
+  const serviceAccount = SERVICE_ACCOUNT.exec(username);
+  requests.push(serviceAccount ? impersonate('', 'serviceaccounts', serviceAccount[2]!, serviceAccount[1]) : impersonate('', 'users', username));
+  for (const group of groups) requests.push(impersonate('', 'groups', group));
+  const extra: Record<string, string[]> = {};
+  for (const header of extraHeaders) {
+    const key = extraKeyOf(header);
+    for (const value of valuesOf(req, header)) {
+      requests.push(impersonate('authentication.k8s.io', 'userextras', value, '', key));
+      (extra[key] ??= []).push(value);
+    }
+  }
+  if (uid !== undefined) requests.push(impersonate('authentication.k8s.io', 'uids', uid));
+  const groupsNamed = groups.length > 0 || username === ANONYMOUS_SUBJECT;
+  const info: UserInfo = { username, groups: groupsNamed ? impersonatedGroups(username, groups) : groupsOfUser(username) };
+  if (uid !== undefined) info.uid = uid;
+  if (Object.keys(extra).length > 0) info.extra = extra;
+  return { requests, info };
+}
+
+/**
+ * Named groups are the whole list, but for the group every user of that kind is in: a
+ * non-anonymous user is also in system:authenticated unless system:authenticated or
+ * system:unauthenticated is named, the anonymous one in system:unauthenticated.
+ */
+function impersonatedGroups(username: string, named: string[]): string[] {
+  if (username === ANONYMOUS_SUBJECT) return named.includes(UNAUTHENTICATED_SUBJECT) ? named : [...named, UNAUTHENTICATED_SUBJECT];
+  return named.includes(AUTHENTICATED_SUBJECT) || named.includes(UNAUTHENTICATED_SUBJECT) ? named : [...named, AUTHENTICATED_SUBJECT];
+}
+
+/**
+ * kube-apiserver's impersonation filter (`kubectl --as=<user> --as-group=<group> --as-uid=<uid>`,
+ * and client libraries' Impersonate-Extra-* fields): a caller allowed to impersonate has the
+ * request handled as the user, groups, uid and extra fields it names; anyone else gets 403
+ * `users "<name>" is forbidden: User "<caller>" cannot impersonate resource "users" …` for the
+ * first thing it may not impersonate (`serviceaccounts` in the account's namespace, `groups`,
+ * `uids` and `userextras/<key>` in authentication.k8s.io, as upstream asks its authorizer). Who
+ * may: with API_AUTHORIZATION=Policy a role on every namespace (as cluster-admin may); with
+ * AlwaysAllow, every authenticated user (the API authorizes no verb). Runs after authentication
  * and before authorization, as upstream's filter does.
  */
 export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolicy, authorizeByPolicy: boolean): void {
   fastify.addHook('onRequest', (req, reply, done) => {
-    const caller = authenticatedUserOf(req);
-    const target = req.headers[IMPERSONATE_USER];
-    const others = otherImpersonationHeaders(req);
-    if (caller === undefined || (target === undefined && others.length === 0)) return done();
-    if (others.length > 0) {
-      return sendException(ApiError.forbiddenOn({ group: '', resource: 'users', kind: 'users' }, '', `impersonating with ${others.join(', ')} is not supported: only Impersonate-User is`), req, reply);
+    const caller = callerOf(req);
+    if (caller === undefined) return done();
+    let impersonation: ReturnType<typeof impersonationOf>;
+    try {
+      impersonation = impersonationOf(req);
+    } catch (e) {
+      return sendException(e, req, reply);
     }
-    const name = Array.isArray(target) ? target[0]! : target!;
-    const allowed = !authorizeByPolicy || everywhereRoleGrant(policy, [caller, AUTHENTICATED_SUBJECT]) >= 0;
-    if (!allowed) {
-      return sendException(forbiddenError(caller, { resourceRequest: true, verb: 'impersonate', path: '', group: '', version: 'v1', resource: 'users', subresource: '', namespace: '', name }), req, reply);
-    }
-    actAs(req, name);
+    if (impersonation === null) return done();
+    const allowed = !authorizeByPolicy || everywhereRoleGrant(policy, subjectsOf(caller)) >= 0;
+    if (!allowed) return sendException(forbiddenError(caller.username, impersonation.requests[0]!), req, reply);
+    actAs(req, impersonation.info);
     done();
   });
 }

@@ -1,5 +1,4 @@
 import { nowTimestamp, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { groupsOfUser } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 
 export const selfSubjectReviewsInfo: ResourceInfo = {
@@ -26,9 +25,7 @@ export class SelfSubjectReviewHandler implements ResourceHandler {
   readonly info = selfSubjectReviewsInfo;
 
   create(_namespace: string, _body: unknown, options?: WriteOptions): Promise<WriteResult> {
-    const userInfo = options?.user
-      ? { username: options.user, groups: groupsOfUser(options.user) }
-      : { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    const userInfo = options?.user ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
     return Promise.resolve({
       code: 201,
       body: { kind: this.info.kind, apiVersion: `${this.info.group}/${this.info.version}`, metadata: { creationTimestamp: nowTimestamp() }, status: { userInfo } },

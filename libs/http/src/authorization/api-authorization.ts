@@ -1,7 +1,7 @@
-import { type AccessPolicy, ANONYMOUS_SUBJECT, subjectsOfUser, UNAUTHENTICATED_SUBJECT } from '@app/config';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, subjectsOf, UNAUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceRegistry } from '@app/persistence';
 import type { FastifyInstance } from 'fastify';
-import { authenticatedUserOf, isPublicPath } from '../authentication/api-authentication';
+import { callerOf, isPublicPath } from '../authentication/api-authentication';
 import { setRequestLabels } from '../request-labels';
 import { sendException } from '../status-exception.filter';
 import { authorize, forbiddenError } from './api-authorizer';
@@ -21,12 +21,12 @@ import { requestAttributesOf } from './request-attributes';
 export function requireApiAuthorization(fastify: FastifyInstance, policy: AccessPolicy, registry?: ResourceRegistry): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     if (isPublicPath(req.url.split('?')[0]!)) return done();
-    const user = authenticatedUserOf(req);
-    const subjects = user === undefined ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : subjectsOfUser(user);
+    const caller = callerOf(req);
+    const subjects = caller === undefined ? [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT] : subjectsOf(caller);
     const attributes = requestAttributesOf(req.method, req.url);
     if (authorize(policy, subjects, attributes).allowed) return done();
     const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
     if (attributes.resourceRequest && registry?.find(attributes.group, attributes.version, resource)) setRequestLabels(req, { verb: attributes.verb, resource });
-    sendException(forbiddenError(user ?? ANONYMOUS_SUBJECT, attributes), req, reply);
+    sendException(forbiddenError(caller?.username ?? ANONYMOUS_SUBJECT, attributes), req, reply);
   });
 }

@@ -1,17 +1,18 @@
-import { type AccessPolicy, type AccessQuestion, runWithRequestAccess, subjectsOfUser } from '@app/config';
+import type { UserInfo } from '@app/api-machinery';
+import { type AccessPolicy, type AccessQuestion, runWithRequestAccess, subjectsOf } from '@app/config';
 import type { FastifyInstance } from 'fastify';
-import { authenticatedUserOf } from '../authentication/api-authentication';
+import { callerOf } from '../authentication/api-authentication';
 import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 
 /**
- * What the authenticated `user` may do, as the access reviews answer it (see
+ * What the authenticated `caller` may do, as the access reviews answer it (see
  * SelfSubjectAccessReviewHandler): with API_AUTHORIZATION=Policy the API's own decision; otherwise
  * the registry's questions (pull and push on imagestreams/layers) from the user's grants, and
  * everything else allowed, as the API then authorizes no verb.
  */
-export function callerAnswer(policy: AccessPolicy, authorizeByPolicy: boolean, user: string, q: AccessQuestion) {
-  const subjects = subjectsOfUser(user);
+export function callerAnswer(policy: AccessPolicy, authorizeByPolicy: boolean, caller: UserInfo, q: AccessQuestion) {
+  const subjects = subjectsOf(caller);
   if (authorizeByPolicy) return authorize(policy, subjects, { resourceRequest: true, path: '', version: 'v1', ...q });
   const action = registryActionOf({ ...q });
   if (action) return registryAccessStatus(policy, subjects, action, { namespace: q.namespace });
@@ -25,8 +26,8 @@ export function callerAnswer(policy: AccessPolicy, authorizeByPolicy: boolean, u
  */
 export function bindRequestAccess(fastify: FastifyInstance, policy: AccessPolicy, authorizeByPolicy: boolean): void {
   fastify.addHook('preHandler', (req, _reply, done) => {
-    const user = authenticatedUserOf(req);
-    if (user === undefined) return done();
-    runWithRequestAccess({ user, can: (q) => callerAnswer(policy, authorizeByPolicy, user, q) }, done);
+    const caller = callerOf(req);
+    if (caller === undefined) return done();
+    runWithRequestAccess({ user: caller.username, can: (q) => callerAnswer(policy, authorizeByPolicy, caller, q) }, done);
   });
 }

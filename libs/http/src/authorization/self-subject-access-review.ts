@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { type AccessPolicy, subjectsOfUser } from '@app/config';
+import { type AccessPolicy, subjectsOf } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
@@ -58,11 +58,11 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
     errors.push(...reviewMetadataProblems(this.info, metadata));
     if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
     if (this.policy && this.authorizeByPolicy && options?.user) {
-      return reviewAnswer(this.info, spec, authorize(this.policy, subjectsOfUser(options.user), reviewAttributesOf(spec)));
+      return reviewAnswer(this.info, spec, authorize(this.policy, subjectsOf(options.user), reviewAttributesOf(spec)));
     }
     const action = registryActionOf(spec.resourceAttributes);
     if (this.policy && options?.user && action) {
-      return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjectsOfUser(options.user), action, spec.resourceAttributes!));
+      return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjectsOf(options.user), action, spec.resourceAttributes!));
     }
     return reviewAnswer(this.info, spec, { allowed: true, reason: ALLOWED_REASON });
   }

@@ -1,5 +1,5 @@
 import { ApiError, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { type AccessPolicy, subjectsOfUser } from '@app/config';
+import { type AccessPolicy, subjectsOf } from '@app/config';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { rulesFor } from './api-authorizer';
 import { reviewAnswer } from './review-answer';
@@ -41,7 +41,7 @@ export class SelfSubjectRulesReviewHandler implements ResourceHandler {
     }
     if (this.policy && this.registry && options?.user) {
       const kinds = this.registry.all().map((h) => ({ group: h.info.group, resource: h.info.resource, namespaced: h.info.namespaced, verbs: h.info.verbs }));
-      return reviewAnswer(this.info, { namespace: spec.namespace }, { ...rulesFor(this.policy, subjectsOfUser(options.user), spec.namespace, kinds), incomplete: false });
+      return reviewAnswer(this.info, { namespace: spec.namespace }, { ...rulesFor(this.policy, subjectsOf(options.user), spec.namespace, kinds), incomplete: false });
     }
     return reviewAnswer(
       this.info,
