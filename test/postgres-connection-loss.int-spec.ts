@@ -218,6 +218,14 @@ describe('Postgres connections cut under a running api-with-worker', () => {
       expect(await attempt('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams/app`)).toMatchObject(unavailable);
       expect(await attempt('GET', `${server.url}${IMAGES}/namespaces/${NS}/imagestreamtags/app:latest`)).toMatchObject(unavailable);
       expect(await attempt('POST', `${server.url}${IMAGES}/namespaces/${NS}/imagestreams`, { metadata: { name: 'during-outage' } })).toMatchObject(unavailable);
+      // client-go retries a 503 only when Retry-After says when (kube-apiserver's ErrorNegotiated sets it).
+      const direct = await fetch(`${server.url}${IMAGES}/namespaces/${NS}/imagestreams/app`);
+      expect([direct.status, direct.headers.get('retry-after')]).toEqual([503, '1']);
+      // A watch opened now ends with that Status as its ERROR event, not as an empty 200 stream.
+      const watch = await fetch(`${server.url}${IMAGES}/namespaces/${NS}/imagestreams?watch=true&timeoutSeconds=5`);
+      expect(watch.status).toBe(200);
+      const events = (await watch.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: object });
+      expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 }) }]);
       // The registry retries what was not acknowledged.
       expect(await postEnvelope(`${server.url}/registry/notifications`, SECRET, envelope(ev))).toMatchObject(unavailable);
     } finally {

@@ -5,13 +5,13 @@ import { PersistenceModule } from '@app/persistence';
 import { ImageApiModule, ImageImportWorkerModule } from '@app/image';
 import { IngestWorkerModule } from '@app/ingest';
 import { LoggerModule } from 'nestjs-pino';
+import { redisConnectionOptions } from '@app/queue-contracts';
 import { TriggersWorkerModule } from '@app/triggers';
 
 /** The worker process: BullMQ consumers over the same libs the api uses. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, extra: DynamicModule[] = []): DynamicModule {
-    const redis = new URL(config.redisUrl);
     return {
       module: WorkerModule,
       imports: [
@@ -19,16 +19,8 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel } }),
         PersistenceModule,
         ImageApiModule,
-        BullModule.forRoot({
-          connection: {
-            host: redis.hostname,
-            port: Number(redis.port || 6379),
-            password: redis.password || undefined,
-            db: redis.pathname.length > 1 ? Number(redis.pathname.slice(1)) : 0,
-            // Workers block on Redis; retry forever instead of failing commands (BullMQ production guidance).
-            maxRetriesPerRequest: null,
-          },
-        }),
+        // REDIS_URL's user, password, TLS and reconnect pacing, as every other queue client here.
+        BullModule.forRoot({ connection: redisConnectionOptions(config.redisUrl, 'worker') }),
         TriggersWorkerModule,
         IngestWorkerModule,
         ImageImportWorkerModule,

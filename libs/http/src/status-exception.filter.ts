@@ -55,6 +55,10 @@ export function sendException(exception: unknown, req: FastifyRequest | undefine
   // RFC 7235: a 401 names a scheme that would be accepted. API authentication sets its own; the
   // others here are the registry endpoints' shared secret, taken as `Bearer <secret>`.
   if (error.code === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', 'Bearer realm="imagestreamd"');
+  // kube-apiserver's ErrorNegotiated: the wait a Status names is also the Retry-After header,
+  // which is what client-go reads to retry a 429, 503 or 500 ServerTimeout instead of failing.
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (retryAfter !== undefined && retryAfter > 0 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfter));
   if (asksForYaml(req?.headers?.accept)) {
     void reply.status(error.code).header('content-type', 'application/yaml').send(toYaml(error.toStatus()));
     return;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
 import {
   ApiError,
   apiVersionOf,
@@ -14,7 +15,10 @@ import { type ChangeRecord, compactedResourceVersion, currentResourceVersion, ty
 import type { ChangeFeed } from './change-feed';
 import type { PresentedChanges } from './presented-changes';
 import { awaitResourceVersion } from './resource-version-gate';
+import { toApiError } from './status-exception.filter';
 import type { EventWriter } from './table/table-watch';
+
+const watchLogger = new Logger('WatchStream');
 
 /** The longest delay a Node timer holds (2^31-1 ms, 24.8 days): a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -106,7 +110,24 @@ export class WatchStream {
     return this.req.fieldSelector.some((f) => f.field !== 'metadata.name' && f.field !== 'metadata.namespace');
   }
 
+  /**
+   * Serves the watch. A failure before the headers (the newest version unreadable) is the
+   * request's error Status; after them, as kube-apiserver's watch server ends a stream, an ERROR
+   * event with that Status (503 while the database is away), never a silent empty 200.
+   */
   async start(): Promise<void> {
+    try {
+      await this.serve();
+    } catch (e) {
+      if (!this.res.headersSent) throw e;
+      const error = toApiError(e);
+      if (error.code >= 500 && error.code !== 503) watchLogger.error(e instanceof Error ? e.stack : String(e));
+      this.write('ERROR', error.toStatus());
+      this.close();
+    }
+  }
+
+  private async serve(): Promise<void> {
     this.res.on('close', () => this.close());
     const rv = this.req.resourceVersion;
     const initialEvents = this.req.sendInitialEvents;

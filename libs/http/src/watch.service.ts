@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ApiError } from '@app/api-machinery';
 import { compactChangeLog, Database, type WatchEventOut } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
 import { PresentedChanges } from './presented-changes';
+import { toApiError } from './status-exception.filter';
 import { type WatchRequest, WatchStream, watchTimeoutMs, preTimeoutBookmarkDelayMs } from './watch-stream';
 
 /** Owns this process's change feed and open watches; ends every watch cleanly on shutdown. */
@@ -84,7 +84,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
         write,
       );
     } catch (e) {
-      write({ type: 'ERROR', object: (e instanceof ApiError ? e : ApiError.internal('the watch failed')).toStatus() });
+      write({ type: 'ERROR', object: toApiError(e).toStatus() });
     } finally {
       clearTimeout(timeout);
       this.handlerWatches.delete(abort);
