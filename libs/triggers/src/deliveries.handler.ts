@@ -86,13 +86,15 @@ export class DeliveriesHandler implements ResourceHandler {
       if (!/^\d+$/.test(o.continueToken)) throw ApiError.badRequest('invalid continue token');
       where.push(`d.seq > ${p(o.continueToken)}`);
     }
-    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
+    // Pages only when asked (kube's stores page only with a limit): a list without one, and the
+    // initial state of a watch, hold every delivery. A page is at most 1,000.
+    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
     const rows = await q.query<DeliveryDbRow>(
-      `${deliverySelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq LIMIT ${p(limit + 1)}`,
+      `${deliverySelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq ${limit === undefined ? '' : `LIMIT ${p(limit + 1)}`}`,
       params,
     );
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
+    const more = limit !== undefined && rows.length > limit;
+    const items = more ? rows.slice(0, limit) : rows;
     return { metadata: { resourceVersion: '0', ...(more ? { continue: items[items.length - 1]!.seq } : {}) }, items: items.map(toDelivery) };
   }
 }

@@ -76,7 +76,8 @@ export class TagChangeFeedHandler implements ResourceHandler {
   async list(o: ListOptions): Promise<ListResult<object>> {
     const cursor = o.continueToken ?? '0';
     if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
-    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 500;
+    // Pages only when asked (kube's stores page only with a limit); a page is at most 1,000 moves.
+    const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
     const { horizon, oldest, issued } = await this.feedHorizon();
     // Once retention has pruned every row, the next move to appear gets an id past `issued`: a
     // cursor below that missed the pruned moves just as surely (a rolled-back id can make this a
@@ -89,7 +90,8 @@ export class TagChangeFeedHandler implements ResourceHandler {
     if (BigInt(cursor) > BigInt(issued)) {
       throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
     }
-    const params: unknown[] = [cursor, horizon ?? '0', limit + 1];
+    const params: unknown[] = [cursor, horizon ?? '0'];
+    const limitClause = limit === undefined ? '' : `LIMIT $${params.push(limit + 1)}`;
     let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
     // Feed items carry no labels: a label selector keeps all of them or none, as it would match `{}`.
     if (!matchesLabels(o.labelSelector, {})) nsFilter += ' AND false';
@@ -100,11 +102,11 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const rows = await this.db.query<FeedRow>(
       // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
       `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
-         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id LIMIT $3`,
+         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id ${limitClause}`,
       params,
     );
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
+    const more = limit !== undefined && rows.length > limit;
+    const items = more ? rows.slice(0, limit) : rows;
     const last = items[items.length - 1]?.id ?? cursor;
     // A complete answer covers every id up to the horizon (other namespaces' ids included).
     const upTo = more || !horizon || BigInt(horizon) < BigInt(last) ? last : horizon;

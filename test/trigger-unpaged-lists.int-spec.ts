@@ -1,0 +1,80 @@
+import { call, watchEvents } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { createSigningSecret, digest, mapImage, TRIGGERS_API, triggerSpec } from './support/trigger-resources';
+import { Receiver } from './support/webhook-receiver';
+
+/** More than the 500 a page once held, so a list cut short to a page would show. */
+const FIRES = 505;
+const NS = 'unpaged';
+
+/**
+ * Deliveries and TagChangeEvents page only when the client asks (`limit`), as kube's stores do: a
+ * list without a limit, and the initial state of a watch without a resourceVersion, hold every
+ * item. client-node's informer, Python's list-then-watch and client-go's watch-list trust them to.
+ * Real api + worker processes, Postgres, Redis and an HTTP receiver.
+ */
+describe('trigger lists without a limit hold every item', () => {
+  let server: TriggerServer;
+  const rx = new Receiver();
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/${NS}`;
+
+  beforeAll(async () => {
+    await rx.start();
+    server = await startTriggerServer();
+    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+    expect((await createSigningSecret(server.url, NS)).status).toBe(201);
+    for (let from = 0; from < FIRES; from += 25) {
+      const batch = Array.from({ length: Math.min(25, FIRES - from) }, (_, i) => from + i);
+      const created = await Promise.all(
+        batch.map((n) => call('POST', `${trg()}/triggers`, { metadata: { name: `t${n}` }, spec: triggerSpec('base:latest', { kind: 'Webhook', name: `hook${n}` }, rx.url('/fire')) })),
+      );
+      expect(created.map((c) => c.status)).toEqual(batch.map(() => 201));
+    }
+    // One move fires every trigger; then FIRES more moves of other tags fill the tag change feed.
+    await mapImage(server.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
+    for (let n = 0; n < FIRES; n += 1) {
+      await mapImage(server.url, NS, { stream: 'base', tag: `v${n}`, image: digest('a'), repository: 'quay.io/acme/base' });
+    }
+    await pollUntil(
+      async () => (await call('GET', `${trg()}/deliveries?limit=1000&labelSelector=triggers.imagestreamd.io/state=delivered`)).body.items.length,
+      (n: number) => n === FIRES,
+      120000,
+    );
+  }, 240000);
+  afterAll(async () => {
+    await server?.close();
+    rx.close();
+  });
+
+  it('a Delivery list without a limit holds every delivery and no continue; with one it pages', async () => {
+    const whole = await call('GET', `${trg()}/deliveries`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.items).toHaveLength(FIRES);
+    expect(whole.body.metadata.continue).toBeUndefined();
+    const page = await call('GET', `${trg()}/deliveries?limit=100`);
+    expect(page.body.items).toHaveLength(100);
+    expect(page.body.metadata.continue).toBeDefined();
+  });
+
+  it('a Delivery watch without a resourceVersion sends every delivery before its initial-events-end bookmark', async () => {
+    const watch = watchEvents(`${trg()}/deliveries?watch=true&allowWatchBookmarks=true&timeoutSeconds=30`);
+    try {
+      await watch.waitFor((events) => events.some((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true'), 30000);
+      const added = watch.events.filter((e) => e.type === 'ADDED');
+      expect(new Set(added.map((e) => e.object.metadata.name)).size).toBe(FIRES);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('a TagChangeEvent list without a limit holds every move; with one it pages', async () => {
+    const whole = await call('GET', `${trg()}/tagchangeevents`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.items).toHaveLength(FIRES + 1);
+    expect(whole.body.metadata.continue).toBeUndefined();
+    const page = await call('GET', `${trg()}/tagchangeevents?limit=100`);
+    expect(page.body.items).toHaveLength(100);
+    expect(page.body.metadata.continue).toBeDefined();
+  });
+});
