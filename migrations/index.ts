@@ -20,6 +20,7 @@ import { DeliveryOrphans1733800000000 } from './1733800000000-DeliveryOrphans';
 import { CurrentResourceVersion1733900000000 } from './1733900000000-CurrentResourceVersion';
 import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObjectIndex';
 import { Secrets1734100000000 } from './1734100000000-Secrets';
+import { OpenEvaluations1734200000000 } from './1734200000000-OpenEvaluations';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -48,4 +49,5 @@ export const migrations = [
   CurrentResourceVersion1733900000000,
   ChangeLogObjectIndex1734000000000,
   Secrets1734100000000,
+  OpenEvaluations1734200000000,
 ];

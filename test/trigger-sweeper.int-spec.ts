@@ -3,7 +3,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { loadTriggerConfig } from '@app/config';
 import type { Database } from '@app/persistence';
 import { redisConnectionOptions, triggerJobId, TriggerQueue } from '@app/queue-contracts';
-import { TriggerRelay } from '@app/triggers';
+import { reviveLostEvaluations, TriggerRelay } from '@app/triggers';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -12,7 +12,8 @@ const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
  * The relay's and the sweeper's Redis side, driven directly against real Postgres and Redis.
  * The delivery sweeper: a pending delivery overdue in Postgres gets a live job again even when
  * Redis still holds a finished job under the same deterministic id (BullMQ would dedupe the add).
- * The relay: only moves of tags something follows become evaluation jobs.
+ * The relay: only moves of tags something follows become evaluation jobs, and an evaluation whose
+ * job Redis lost (or that failed for good) is enqueued again from Postgres.
  */
 describe('trigger relay and delivery sweeper', () => {
   const prefix = `sweep${randomBytes(4).toString('hex')}`;
@@ -108,5 +109,66 @@ describe('trigger relay and delivery sweeper', () => {
     const evaluation = queues[TriggerQueue.Evaluation]!;
     expect(await evaluation.getJob(triggerJobId.evaluate(followed))).toBeDefined();
     expect(await evaluation.getJob(triggerJobId.evaluate(unfollowed))).toBeUndefined();
+  });
+
+  it('an evaluation whose job Redis lost, or that failed after its retries, is enqueued again; a completed one is settled', async () => {
+    const evaluation = queues[TriggerQueue.Evaluation]!;
+    const relay = new TriggerRelay(db, loadTriggerConfig({}), evaluation, queues[TriggerQueue.Delivery]!, queues[TriggerQueue.Maintenance]!);
+    const followedMove = async (stream: string) => {
+      await db.query(
+        `INSERT INTO trigger_subscriptions (owner_uid, kind, namespace, name, from_namespace, stream, tag) VALUES ($1, 'Trigger', 'revive', $2, 'revive', $2, 'latest')`,
+        [randomUUID(), stream],
+      );
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO tag_changes (namespace, stream, stream_uid, tag, previous_image, image, docker_image_reference, cause)
+         VALUES ('revive', $1, $2, 'latest', NULL, $3, $4, 'mapping') RETURNING id::text AS id`,
+        [stream, randomUUID(), `sha256:${'c'.repeat(64)}`, `r.test/revive/${stream}@sha256:${'c'.repeat(64)}`],
+      );
+      return triggerJobId.evaluate(row!.id);
+    };
+    const [lost, failed, completed, waiting] = [await followedMove('lost'), await followedMove('failed'), await followedMove('completed'), await followedMove('waiting')];
+    expect(await relay.relayOnce()).toBeGreaterThanOrEqual(4);
+    const open = async () => (await db.query<{ job_id: string }>(`SELECT job_id FROM trigger_open_evaluations ORDER BY job_id`)).map((r) => r.job_id);
+    expect(await open()).toEqual(expect.arrayContaining([lost, failed, completed, waiting]));
+
+    // Redis loses one job (a restart without persistence); one fails for good; one completes but
+    // its settling never commits (the worker died right after).
+    await (await evaluation.getJob(lost))!.remove();
+    const worker = new Worker(
+      TriggerQueue.Evaluation,
+      async (job: Job) => {
+        if (job.id === failed) throw new Error('the storage backend is unavailable');
+        return 0;
+      },
+      { connection, prefix },
+    );
+    const deadline = Date.now() + 10000;
+    while (((await evaluation.getJobState(failed)) !== 'failed' || (await evaluation.getJobState(completed)) !== 'completed') && Date.now() < deadline) {
+      // The failed job's backoff (500 ms doubling) would take minutes over 10 attempts: fail it at once.
+      const job = await evaluation.getJob(failed);
+      if ((await job?.getState()) === 'delayed') await job!.promote().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await worker.close();
+    expect([await evaluation.getJobState(failed), await evaluation.getJobState(completed)]).toEqual(['failed', 'completed']);
+    // A job still waiting (re-added below, as the worker took it) is left alone.
+    await evaluation.add('evaluate-tag-change', { tagChangeId: waiting.slice(5), namespace: 'revive', stream: 'waiting', tag: 'latest' }, { jobId: waiting });
+    if ((await evaluation.getJobState(waiting)) === 'completed') {
+      await (await evaluation.getJob(waiting))!.remove();
+      await evaluation.add('evaluate-tag-change', { tagChangeId: waiting.slice(5), namespace: 'revive', stream: 'waiting', tag: 'latest' }, { jobId: waiting });
+    }
+
+    // Nothing is looked at before it has been open for the grace period.
+    expect(await reviveLostEvaluations(db, evaluation, 60)).toBe(0);
+    await db.query(`UPDATE trigger_open_evaluations SET checked_at = now() - interval '2 minutes'`);
+    expect(await reviveLostEvaluations(db, evaluation, 60)).toBe(2);
+    expect(await evaluation.getJobState(lost)).toBe('waiting');
+    expect((await evaluation.getJob(lost))!.data).toMatchObject({ namespace: 'revive', stream: 'lost', tag: 'latest' });
+    expect(await evaluation.getJobState(failed)).toBe('waiting');
+    expect(await evaluation.getJobState(waiting)).toBe('waiting');
+    expect(await open()).not.toContain(completed);
+    expect(await open()).toEqual(expect.arrayContaining([lost, failed, waiting]));
+    // Looked at just now: not again until the grace period has passed once more.
+    expect(await reviveLostEvaluations(db, evaluation, 60)).toBe(0);
   });
 });

@@ -17,5 +17,6 @@ export * from './trigger.strategy';
 export * from './trigger.types';
 export * from './triggers-api.module';
 export * from './trigger-relay';
+export * from './open-evaluations';
 export * from './triggers-worker.module';
 export { UNRESOLVED_WARNING } from './admission/image-policy-admission';

@@ -2,14 +2,19 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { TriggerConfig } from '@app/config';
 import { ChangeListener, Database } from '@app/persistence';
-import { type EvaluateTagChangePayload, TriggerJob, triggerJobDefaults, triggerJobId, TriggerQueue } from '@app/queue-contracts';
+import { TriggerJob, TriggerQueue } from '@app/queue-contracts';
 import type { Queue } from 'bullmq';
 import { DeliveryCollector } from './delivery-collector';
 import { deliverJob } from './delivery-jobs';
+import { evaluationJob, recordOpenEvaluations, reviveLostEvaluations } from './open-evaluations';
 import { TRIGGER_CONFIG } from './triggers-api.module';
 
 /** Pause before the relay pass owed to wake-ups that arrived during the previous one. */
 const relayRerunDelayMs = 5;
+
+/** How often open evaluations are checked for lost jobs, and how old one must be to be checked (evaluations take well under a second; a backlog may take longer). */
+const evaluationRevivalEveryMs = 15_000;
+const evaluationRevivalAfterSeconds = 60;
 
 /**
  * Relay: moves unrelayed tag_changes rows (and evaluation requests written by trigger writes)
@@ -47,9 +52,7 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     // Not awaited: with Redis down at boot the command would wait for it, and the worker (ingest,
     // imports, this relay, which all cope with Redis outages) would never start. BullMQ's
     // connection keeps the command queued until Redis answers.
-    this.maintenance
-      .upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} })
-      .catch((e: Error) => this.log.warn(`prune schedule: ${e.message}`));
+    this.schedulePrune();
     const url = this.db.connectionUrl;
     if (url) {
       this.listener = new ChangeListener(url, () => this.kick());
@@ -62,10 +65,29 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
         .catch((e: Error) => this.log.warn(`sweep: ${e.message}`))
         // Bounded per pass (10 batches of 500): a removed owner with many deliveries takes several passes.
         .then(() => this.collector.collectRemovedOwners())
+        .then(() => this.reviveEvaluationsWhenDue())
         .catch((e: Error) => this.log.warn(`delivery garbage collection: ${e.message}`))
         .finally(() => (this.sweepTimer = setTimeout(sweep, 500)));
     };
     sweep();
+  }
+
+  /** Idempotent: done at boot and again with each revival pass, as a Redis restart loses the schedule too. */
+  private schedulePrune(): void {
+    this.maintenance
+      .upsertJobScheduler('prune-hourly', { every: 3600_000 }, { name: TriggerJob.Prune, data: {} })
+      .catch((e: Error) => this.log.warn(`prune schedule: ${e.message}`));
+  }
+
+  private lastEvaluationRevival = Date.now();
+
+  /** Every evaluationRevivalEveryMs: evaluation jobs lost in Redis are enqueued again (see reviveLostEvaluations). */
+  private async reviveEvaluationsWhenDue(): Promise<void> {
+    if (Date.now() - this.lastEvaluationRevival < evaluationRevivalEveryMs) return;
+    this.lastEvaluationRevival = Date.now();
+    this.schedulePrune();
+    const revived = await reviveLostEvaluations(this.db, this.evaluation, evaluationRevivalAfterSeconds);
+    if (revived > 0) this.log.warn(`enqueued ${revived} evaluation(s) again: their jobs were lost or had failed`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -136,10 +158,6 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
         [limit],
       );
       if (!changes.length && !requests.length) return 0;
-      const job = (id: string, r: { namespace: string; stream: string; tag: string }) => {
-        const data: EvaluateTagChangePayload = { tagChangeId: id, namespace: r.namespace, stream: r.stream, tag: r.tag };
-        return { name: TriggerJob.EvaluateTagChange, data, opts: { ...triggerJobDefaults[TriggerQueue.Evaluation], jobId: triggerJobId.evaluate(id) } };
-      };
       // Only the newest change of each tag in this pass becomes a job: evaluation is level-driven,
       // so the older ones would find nothing the newest does not (all rows are marked relayed).
       const newest = new Map<string, { id: string; namespace: string; stream: string; tag: string }>();
@@ -149,8 +167,9 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
         const seen = newest.get(k);
         if (!seen || BigInt(c.id) > BigInt(seen.id)) newest.set(k, c);
       }
-      const jobs = [...[...newest.values()].map((c) => job(c.id, c)), ...requests.map((r) => job(`req${r.id}`, r))];
+      const jobs = [...[...newest.values()].map((c) => evaluationJob(c.id, c)), ...requests.map((r) => evaluationJob(`req${r.id}`, r))];
       if (jobs.length) await this.evaluation.addBulk(jobs);
+      await recordOpenEvaluations(tx, jobs);
       if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)]);
       if (requests.length) await tx.query(`DELETE FROM trigger_evaluation_requests WHERE id = ANY($1::bigint[])`, [requests.map((r) => r.id)]);
       return changes.length + requests.length;

@@ -16,6 +16,7 @@ import { DeliveryCollector } from './delivery-collector';
 import { deliverBatchJobs, deliverJob } from './delivery-jobs';
 import { DeliveryService } from './delivery.service';
 import { TriggerEvaluator } from './evaluator';
+import { settleEvaluation } from './open-evaluations';
 import { TriggerRelay } from './trigger-relay';
 import { TRIGGER_CONFIG, TriggersApiModule } from './triggers-api.module';
 
@@ -35,12 +36,19 @@ export class EvaluationProcessor extends WorkerHost {
   constructor(
     @Inject(TriggerEvaluator) private readonly evaluator: TriggerEvaluator,
     @InjectQueue(TriggerQueue.Delivery) private readonly delivery: Queue,
+    @Inject(Database) private readonly db: Database,
   ) {
     super();
   }
 
   async process(job: Job<EvaluateTagChangePayload>): Promise<number> {
-    const { namespace, stream, tag, tagChangeId } = job.data;
+    const evaluated = await this.evaluate(job.data);
+    // Settled only once it ran to its end: a job lost or failed before is enqueued again (TriggerRelay).
+    await settleEvaluation(this.db, job.id ?? triggerJobId.evaluate(job.data.tagChangeId));
+    return evaluated;
+  }
+
+  private async evaluate({ namespace, stream, tag, tagChangeId }: EvaluateTagChangePayload): Promise<number> {
     // Level-driven: when the tag has moved again since this change, the newer change's own job
     // evaluates the newer level, which is all this one could find. Under load this turns a
     // backlog of moves of one tag into one evaluation instead of one each.
