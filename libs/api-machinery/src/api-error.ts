@@ -190,6 +190,11 @@ export class ApiError extends Error {
     return new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 });
   }
 
+  /** 504 as kube-apiserver's NewTimeoutError when a request outlives its deadline; the wait is a hint to retry (client-go reads Retry-After). */
+  static timeout(message: string, retryAfterSeconds = 1): ApiError {
+    return new ApiError(504, 'Timeout', message, { retryAfterSeconds });
+  }
+
   static serverTimeout(ref: ResourceRef, verb: string): ApiError {
     return new ApiError(
       500,

@@ -36,6 +36,8 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Postgres ends a session idle inside a transaction this long (0: never). */
   dbIdleInTransactionTimeoutMs: number;
+  /** A statement waits this long for a lock another session holds, then fails with 504 (0: forever). */
+  dbLockTimeoutMs: number;
   /** Transactions of grouped ImageStreamMappings in flight at once (MAPPING_GROUP_CONCURRENCY; see OneTripGroupCommit). */
   mappingGroupConcurrency: number;
   /** ImageStreamMappings in one grouped transaction at most (MAPPING_GROUP_MAX; 1 turns grouping off). */

@@ -41,6 +41,8 @@ const retryableStates = new Set(['40001', '40P01']);
 const unavailableStates = /^(08|53|57P)/;
 /** Postgres ended the session of a transaction left idle too long (idle_in_transaction_session_timeout). */
 const IDLE_IN_TRANSACTION_TIMEOUT = '25P03';
+/** A statement waited longer than lock_timeout (DB_LOCK_TIMEOUT_MS) for a lock another session holds. */
+const LOCK_NOT_AVAILABLE = '55P03';
 const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 export function isUnavailableError(e: unknown): boolean {
@@ -65,6 +67,7 @@ function translate(e: unknown): unknown {
   // the request is at fault, not the server. Validation catches what it knows of first; this is
   // the backstop, so that nothing of the kind becomes a 500.
   const code = pgErrorCode(e);
+  if (code === LOCK_NOT_AVAILABLE) return ApiError.timeout('request did not complete within requested timeout - a lock it needed was held by another session for longer than DB_LOCK_TIMEOUT_MS');
   if (code && (code.startsWith('22') || code === '54000')) {
     return ApiError.badRequest(`the request holds a value that cannot be stored: ${(e as Error).message}`);
   }

@@ -22,7 +22,7 @@ import { ResourceRegistry } from './resource-registry';
         migrations,
         entities: [],
         poolSize: config.dbPoolSize,
-        extra: pgPoolOptions({ size: config.dbPoolSize, idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs }),
+        extra: pgPoolOptions({ size: config.dbPoolSize, idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs, lockTimeoutMs: config.dbLockTimeoutMs }),
         retryAttempts: 3,
         retryDelay: 1000,
       }),

@@ -7,6 +7,13 @@ export interface PoolSettings {
    * locks, and a change row it wrote holds every change feed back (they wait for it to commit).
    */
   idleInTransactionTimeoutMs: number;
+  /**
+   * A statement waits this long for a lock another session holds, then fails (0: forever). Only
+   * the service's own pool sets it: one session stuck holding a lock would otherwise keep every
+   * request that needs it waiting, each holding a pool connection, until none is left for
+   * anything else. Migrations wait as long as they must.
+   */
+  lockTimeoutMs?: number;
 }
 
 export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
@@ -27,5 +34,6 @@ export function pgPoolOptions(settings: PoolSettings): Record<string, unknown> {
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     ...(settings.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs } : {}),
+    ...(settings.lockTimeoutMs ? { lock_timeout: settings.lockTimeoutMs } : {}),
   };
 }
