@@ -6,6 +6,7 @@ export * from './resource-version';
 export * from './store/generic-store';
 export * from './store/list-continuation';
 export * from './store/list-snapshot';
+export { listTooOldMessage } from './store/states-at-version';
 export * from './store/redacting-handler';
 export * from './store/resource-handler';
 export * from './store/table-storage';

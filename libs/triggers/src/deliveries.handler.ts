@@ -1,5 +1,5 @@
 import { ApiError, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
-import { currentResourceVersion, type Database, type Queryable, type ResourceHandler } from '@app/persistence';
+import { currentResourceVersion, type Database, listTooOldMessage, type Queryable, type ResourceHandler } from '@app/persistence';
 import { queueNamespaceOrphanCollection } from './delivery-collector';
 import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
@@ -46,6 +46,9 @@ export class DeliveriesHandler implements ResourceHandler {
         const newest = await currentResourceVersion(tx);
         const horizon = await this.db.versionHorizon(newest);
         const listRv = horizon !== undefined && BigInt(horizon) < BigInt(newest) ? horizon : newest;
+        // Deliveries keep no past states: an exact list is answerable only at the version served
+        // now; at any other, 410 as a store answers a version it no longer holds (clients re-list).
+        if (o.exactResourceVersion !== undefined && o.exactResourceVersion !== listRv) throw ApiError.gone(listTooOldMessage);
         const page = await this.listIn(tx, o);
         return { ...page, metadata: { ...page.metadata, resourceVersion: listRv } };
       },
