@@ -59,15 +59,31 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
       void this.listener.start();
     }
     this.kick();
+    // While Postgres or Redis is away every pass fails: passes back off (doubling, to 5 s) and a
+    // failure is logged once, then every 30 s, instead of twice a second.
+    let failures = 0;
+    let lastWarnAt = 0;
+    const failed = (what: string) => (e: Error) => {
+      failures++;
+      if (failures === 1 || Date.now() - lastWarnAt >= 30_000) {
+        lastWarnAt = Date.now();
+        this.log.warn(`${what}: ${e.message}`);
+      }
+    };
     const sweep = () => {
       if (this.stopped) return;
+      const failuresBefore = failures;
       this.sweepOnce()
-        .catch((e: Error) => this.log.warn(`sweep: ${e.message}`))
+        .catch(failed('sweep'))
         // Bounded per pass (10 batches of 500): a removed owner with many deliveries takes several passes.
         .then(() => this.collector.collectRemovedOwners())
+        .catch(failed('delivery garbage collection'))
         .then(() => this.reviveEvaluationsWhenDue())
-        .catch((e: Error) => this.log.warn(`delivery garbage collection: ${e.message}`))
-        .finally(() => (this.sweepTimer = setTimeout(sweep, 500)));
+        .catch(failed('evaluation revival'))
+        .finally(() => {
+          if (failures === failuresBefore) failures = 0;
+          this.sweepTimer = setTimeout(sweep, failures === 0 ? 500 : Math.min(5000, 500 * 2 ** Math.min(failures, 10)));
+        });
     };
     sweep();
   }

@@ -81,13 +81,27 @@ export class ImageImportWorker {
       ...workerOptionsFor(QueueName.ImageImports, this.config.workerConcurrency),
     });
     this.worker.on('error', (e) => this.logger.warn(`image-imports worker: ${e.message}`));
+    // While Postgres or Redis is away every pass fails: passes back off (doubling, to 5 s) and the
+    // failure is logged once, then every 30 s, instead of at the relay's pace.
+    let failures = 0;
+    let lastWarnAt = 0;
     const tick = () => {
       this.relaying = this.relay()
-        .then(() => undefined)
-        .catch((e: unknown) => this.logger.warn(`import relay failed: ${(e as Error).message}`))
+        .then(() => {
+          if (failures > 0) this.logger.log(`import relay recovered after ${failures} failed pass(es)`);
+          failures = 0;
+        })
+        .catch((e: unknown) => {
+          failures++;
+          if (failures === 1 || Date.now() - lastWarnAt >= 30_000) {
+            lastWarnAt = Date.now();
+            this.logger.warn(`import relay failed (${failures} pass(es) in a row): ${(e as Error).message}`);
+          }
+        })
         .finally(() => {
           this.relaying = null;
-          if (this.timer) this.timer = setTimeout(tick, this.config.relayIntervalMs);
+          const delay = failures === 0 ? this.config.relayIntervalMs : Math.min(5000, this.config.relayIntervalMs * 2 ** Math.min(failures, 10));
+          if (this.timer) this.timer = setTimeout(tick, delay);
         });
     };
     this.timer = setTimeout(tick, 0);
