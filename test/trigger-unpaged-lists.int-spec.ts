@@ -8,6 +8,13 @@ import { Receiver } from './support/webhook-receiver';
 const FIRES = 505;
 const NS = 'unpaged';
 
+/** Runs `each(0..count-1)` 25 at a time: the requests are independent, and one at a time they took most of the file's time. */
+async function inBatches(count: number, each: (n: number) => Promise<unknown>): Promise<void> {
+  for (let from = 0; from < count; from += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, count - from) }, (_, i) => each(from + i)));
+  }
+}
+
 /**
  * Deliveries and TagChangeEvents page only when the client asks (`limit`), as kube's stores do: a
  * list without a limit, and the initial state of a watch without a resourceVersion, hold every
@@ -24,20 +31,13 @@ describe('trigger lists without a limit hold every item', () => {
     server = await startTriggerServer();
     expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
     expect((await createSigningSecret(server.url, NS)).status).toBe(201);
-    for (let from = 0; from < FIRES; from += 25) {
-      const batch = Array.from({ length: Math.min(25, FIRES - from) }, (_, i) => from + i);
-      const created = await Promise.all(
-        batch.map((n) => call('POST', `${trg()}/triggers`, { metadata: { name: `t${n}` }, spec: triggerSpec('base:latest', { kind: 'Webhook', name: `hook${n}` }, rx.url('/fire')) })),
-      );
-      expect(created.map((c) => c.status)).toEqual(batch.map(() => 201));
-    }
+    await inBatches(FIRES, async (n) => {
+      const created = await call('POST', `${trg()}/triggers`, { metadata: { name: `t${n}` }, spec: triggerSpec('base:latest', { kind: 'Webhook', name: `hook${n}` }, rx.url('/fire')) });
+      expect(created.status).toBe(201);
+    });
     // One move fires every trigger; then FIRES more moves of other tags fill the tag change feed.
     await mapImage(server.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
-    // In batches: the moves are independent (other tags), and one at a time they took half the file's time.
-    for (let from = 0; from < FIRES; from += 25) {
-      const batch = Array.from({ length: Math.min(25, FIRES - from) }, (_, i) => from + i);
-      await Promise.all(batch.map((n) => mapImage(server.url, NS, { stream: 'base', tag: `v${n}`, image: digest('a'), repository: 'quay.io/acme/base' })));
-    }
+    await inBatches(FIRES, (n) => mapImage(server.url, NS, { stream: 'base', tag: `v${n}`, image: digest('a'), repository: 'quay.io/acme/base' }));
     await pollUntil(
       async () => (await call('GET', `${trg()}/deliveries?limit=1000&labelSelector=triggers.imagestreamd.io/state=delivered`)).body.items.length,
       (n: number) => n === FIRES,
