@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { applyImpersonation, bindRequestAccess, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { applyImpersonation, bindRequestAccess, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -16,6 +16,9 @@ import { ApiModule } from './api.module';
 import { installLeanAsyncResourceBind } from './lean-async-resource-bind';
 import { createLogger } from './logger';
 import { bindRequestLogContext } from './request-log-context';
+
+/** The longest path segment (a name) the router matches; longer ones are refused by Fastify. */
+const ROUTE_PARAM_MAX_LENGTH = 1024;
 
 export interface ApiServer {
   app: NestFastifyApplication;
@@ -33,17 +36,22 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   installLeanAsyncResourceBind();
   const migrated = await prepareDatabase(config.databaseUrl, 1);
   await migrated.destroy();
+  const logger = createLogger(config);
+  // Plain GET imagestreamtag answered before Fastify, where Fastify would add nothing visible: no
+  // authentication to run, no request lines to log (see ImageStreamTagServerFront).
+  const front = new ImageStreamTagServerFront(!config.apiAuthentication && !logger.isLevelEnabled('info'), ROUTE_PARAM_MAX_LENGTH);
   const adapter = new FastifyAdapter({
     ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key } } : {}),
+    serverFactory: front.serverFactory,
     bodyLimit: config.maxRequestBodyBytes,
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: ROUTE_PARAM_MAX_LENGTH },
     // `/version/` is `/version`, as kube-apiserver's router has it (see withoutTrailingSlash).
     rewriteUrl: (req: IncomingMessage) => withoutTrailingSlash(req.url ?? '/'),
     return503OnClosing: true,
     // No Nest middleware is used: request log context is a Fastify hook (bindRequestLogContext).
     skipMiddie: true,
     forceCloseConnections: 'idle',
-    loggerInstance: createLogger(config),
+    loggerInstance: logger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Errors Fastify finds before any route runs (an undecodable URL): still a Status body.
@@ -76,6 +84,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   if (config.apiAuthentication && config.accessPolicy) bindRequestAccess(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');
   // After the hooks above (log context, authentication, authorization): plain GET imagestreamtag skips Nest.
   serveImageStreamTagGets(fastify, app.get(ResourceRegistry), config.maxRequestBodyBytes);
+  front.attach(app.get(ResourceRegistry));
   // Fastify appends `; charset=utf-8` to every JSON answer; kube-apiserver sends plain
   // `application/json` (clients comparing the media type exactly see what they would upstream).
   fastify.addHook('onSend', (_req, reply, payload, done) => {
@@ -101,6 +110,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     socket.once('close', () => connections.delete(socket));
   });
   fastify.addHook('preClose', (done) => {
+    front.stopServing();
     watches.closeAll();
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
     done();

@@ -20,3 +20,4 @@ export * from './authorization/request-access-binding';
 export * from './request-timeout';
 export * from './pretty-json';
 export * from './trailing-slash';
+export * from './istag-server-front';

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerJson } from '@app/api-machinery';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
@@ -42,12 +43,9 @@ export function serveImageStreamTagGets(fastify: FastifyInstance, registry: Reso
   fastify.addHook('onRequest', (req, reply, done) => {
     const target = req.method === 'GET' ? plainTagGet(req) : undefined;
     if (!target) return done();
-    if (get === undefined) {
-      const h = registry.find(GROUP, VERSION, RESOURCE);
-      get = h?.get && h.info.namespaced ? h.get.bind(h) : null;
-    }
+    if (get === undefined) get = imageStreamTagGetter(registry);
     if (!get) return done();
-    setRequestLabels(req, GET_LABELS);
+    setRequestLabels(req, ISTAG_GET_LABELS);
     get(target.namespace, target.name).then(
       (view) => sendJson(req, reply, view),
       (e: unknown) => sendException(e, req, reply, bodyLimitBytes),
@@ -56,7 +54,13 @@ export function serveImageStreamTagGets(fastify: FastifyInstance, registry: Reso
 }
 
 /** The labels of every request this path answers (shared: nothing changes them). */
-const GET_LABELS = Object.freeze({ verb: 'get', resource: RESOURCE });
+export const ISTAG_GET_LABELS = Object.freeze({ verb: 'get', resource: RESOURCE });
+
+/** The ImageStreamTag handler's get, or null when none is registered (then Nest answers). */
+export function imageStreamTagGetter(registry: ResourceRegistry): ResourceHandler['get'] | null {
+  const h = registry.find(GROUP, VERSION, RESOURCE);
+  return h?.get && h.info.namespaced ? h.get.bind(h) : null;
+}
 
 /**
  * Answers 200 with the view's JSON. Unindented (the usual case), it writes what Fastify's
@@ -73,24 +77,38 @@ function sendJson(req: FastifyRequest, reply: FastifyReply, body: object): void 
     void reply.status(200).header('content-type', 'application/json').send(text);
     return;
   }
-  const res = reply.hijack().raw;
+  writeJsonAnswer(reply.hijack().raw, text);
+}
+
+/** 200 with `text`: the status line and the two headers Fastify would have written for it. */
+export function writeJsonAnswer(res: ServerResponse, text: string): void {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }
 
 /** The namespace and name of a GET this path serves; undefined for anything to leave to Nest. */
 function plainTagGet(req: FastifyRequest): { namespace: string; name: string } | undefined {
-  const url = req.url;
+  const target = plainTagGetTarget(req.url, req.headers);
+  if (!target) return undefined;
+  // The router must have matched the namespaced item route with these very values (it also
+  // refuses over-long segments, which then stay Nest's to answer).
+  const params = req.params as Record<string, string | undefined>;
+  return params['namespace'] === target.namespace && params['name'] === target.name ? target : undefined;
+}
+
+/**
+ * The namespace and name of a plain ImageStreamTag GET by its URL and headers alone: no query
+ * string, no escapes, two non-empty segments after `namespaces/` and `imagestreamtags/`, no body,
+ * and an Accept header answered with plain JSON. The caller has checked the method.
+ */
+export function plainTagGetTarget(url: string, headers: IncomingHttpHeaders): { namespace: string; name: string } | undefined {
   if (!url.startsWith(PREFIX) || url.includes('?') || url.includes('%')) return undefined;
   const parts = url.slice(PREFIX.length).split('/');
   if (parts.length !== 3 || parts[1] !== RESOURCE) return undefined;
   const [namespace, , name] = parts as [string, string, string];
-  // The router must have matched the namespaced item route with these very values (it also
-  // refuses empty and over-long segments, which then stay Nest's to answer).
-  const params = req.params as Record<string, string | undefined>;
-  if (namespace === '' || name === '' || params['namespace'] !== namespace || params['name'] !== name) return undefined;
-  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
-  return asksForPlainJson(req.headers.accept) ? { namespace, name } : undefined;
+  if (namespace === '' || name === '') return undefined;
+  if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
+  return asksForPlainJson(headers.accept) ? { namespace, name } : undefined;
 }
 
 /** Does ResourceController's negotiation (renderingOf) answer this Accept with plain JSON objects? */

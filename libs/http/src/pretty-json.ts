@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Go's strconv.ParseBool: these spell true, these false; anything else does not parse (false). */
@@ -5,16 +6,20 @@ const goTrue = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
 /** kube-apiserver's isPrettyPrint: `?pretty` decides when given, else browsers and CLI HTTP tools get it. */
 export function wantsPretty(req: FastifyRequest): boolean {
-  const url = req.raw.url ?? '';
+  return wantsPrettyAnswer(req.raw.url ?? '', req.headers);
+}
+
+/** wantsPretty for a request not (yet) Fastify's: its raw URL and headers. */
+export function wantsPrettyAnswer(url: string, headers: IncomingHttpHeaders): boolean {
   const q = url.indexOf('?');
   if (q >= 0 && url.includes('pretty', q)) {
     const value = new URLSearchParams(url.slice(q + 1)).get('pretty');
     if (value) return goTrue.has(value);
   }
-  const agent = req.headers['user-agent'] ?? '';
+  const agent = headers['user-agent'] ?? '';
   if (agent.startsWith('curl') || agent.startsWith('Wget') || agent.startsWith('Mozilla/5.0')) return true;
   // A media type parameter asks for it too (`Accept: application/json;pretty=1`).
-  const accept = req.headers.accept ?? '';
+  const accept = headers.accept ?? '';
   return accept.includes('pretty=1') && /(?:^|,)\s*application\/json\s*;[^,]*\bpretty=1\b/.test(accept);
 }
 

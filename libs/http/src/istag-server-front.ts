@@ -1,0 +1,107 @@
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { answerJson } from '@app/api-machinery';
+import { httpRequestDuration, httpRequests } from '@app/observability';
+import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
+import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget, writeJsonAnswer } from './istag-fast-get';
+import { wantsPrettyAnswer } from './pretty-json';
+
+/** The server settings Fastify applies to a server it makes itself (its defaults filled in). */
+export interface FrontServerOptions {
+  https?: HttpsOptions | boolean | null;
+  keepAliveTimeout?: number;
+  requestTimeout?: number;
+  connectionTimeout?: number;
+  maxRequestsPerSocket?: number | null;
+}
+
+/**
+ * Plain ImageStreamTag GETs answered by the HTTP server itself, before Fastify sees the request,
+ * when that changes nothing a client or operator can see: API authentication is off (no identity
+ * to establish or authorize), and the log level writes no per-request lines.
+ *
+ * Why: the GET the admission controllers and issue 3's benchmark lean on is, with the read cache,
+ * a Map lookup after a shared consistency wait, and Fastify's own per-request work (request and
+ * reply objects, request id and child logger, routing, the onRequest and onResponse hook chains)
+ * cost more than the read. The onRequest path (istag-fast-get.ts) already skips Nest; this also
+ * skips Fastify. `npm run bench:istag-cpu` on one VM: see README (Benchmarks, "GET istag past
+ * Fastify") for the CPU per GET before and after.
+ *
+ * It answers only a 200 with the view, with the same status line, headers and JSON text as the
+ * Fastify path, and records the same metrics (imagestreamd_http_requests_total and the latency
+ * histogram, labelled get/imagestreamtags). Everything else goes to Fastify unchanged: other
+ * requests, an indented answer (curl's User-Agent), a server that is closing (Fastify answers 503),
+ * and any read that fails. A failed read is handed to Fastify as if it had just arrived, so its
+ * error answer, log lines and metrics are Fastify's own; a GET has no body to have consumed.
+ */
+export class ImageStreamTagServerFront {
+  private registry: ResourceRegistry | undefined;
+  /** Resolved at the first GET: handlers register while Nest initialises, after the server exists. */
+  private get: ResourceHandler['get'] | null | undefined;
+  private closing = false;
+  private readonly served = httpRequests.labels({ ...ISTAG_GET_LABELS, code: '200' });
+  private readonly latency = httpRequestDuration.labels({ ...ISTAG_GET_LABELS });
+
+  /**
+   * @param enabled false when API authentication is on or requests are logged: then every request
+   *   goes to Fastify (whose onRequest path still skips Nest for these GETs).
+   * @param maxSegmentLength the router's maxParamLength: a longer name is Fastify's to refuse.
+   */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly maxSegmentLength: number,
+  ) {}
+
+  /** Fastify's `serverFactory`: the server Fastify would make, with this in front of its handler. */
+  readonly serverFactory = (fastifyHandler: RequestListener, options: FrontServerOptions): Server => {
+    const listener: RequestListener = (req, res) => {
+      if (!this.serve(req, res, fastifyHandler)) fastifyHandler(req, res);
+    };
+    const tls = options.https === true ? {} : options.https;
+    const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
+    // As Fastify sets them on a server of its own (fastify/lib/server.js getServerInstance).
+    if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+    if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
+    if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);
+    if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+    return server;
+  };
+
+  /** The resources to read from, once Nest has built them. */
+  attach(registry: ResourceRegistry): void {
+    this.registry = registry;
+  }
+
+  /** From now on every request goes to Fastify, which answers 503 while it closes. */
+  stopServing(): void {
+    this.closing = true;
+  }
+
+  /** true when this answers the request (or will hand it to `fallback` itself). */
+  private serve(req: IncomingMessage, res: ServerResponse, fallback: RequestListener): boolean {
+    if (!this.enabled || this.closing || req.method !== 'GET' || !this.registry) return false;
+    const url = req.url ?? '';
+    const target = plainTagGetTarget(url, req.headers);
+    if (!target || target.namespace.length > this.maxSegmentLength || target.name.length > this.maxSegmentLength) return false;
+    if (wantsPrettyAnswer(url, req.headers)) return false;
+    if (this.get === undefined) this.get = imageStreamTagGetter(this.registry);
+    if (!this.get) return false;
+    const started = performance.now();
+    let read: Promise<object>;
+    try {
+      read = this.get(target.namespace, target.name);
+    } catch {
+      return false;
+    }
+    read.then(
+      (view) => {
+        writeJsonAnswer(res, answerJson(view));
+        this.served.inc();
+        this.latency.observe((performance.now() - started) / 1000);
+      },
+      () => fallback(req, res),
+    );
+    return true;
+  }
+}
