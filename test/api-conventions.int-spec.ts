@@ -136,22 +136,6 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${ns()}/imagestreams/dry`)).status).toBe(404);
   });
 
-  it('a create naming a resourceVersion is refused with kube-apiserver storage wording and creates nothing; a tag view or apply create ignores it', async () => {
-    const refused = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'with-rv', resourceVersion: '7' } });
-    expect([refused.status, refused.body.kind, refused.body.reason, refused.body.message]).toEqual([400, 'Status', 'BadRequest', 'resourceVersion should not be set on objects to be created']);
-    expect((await call('GET', `${ns()}/imagestreams/with-rv`)).status).toBe(404);
-    // Validation comes first, as upstream checks the version in storage, after the strategy.
-    const invalid = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'Bad_Name', resourceVersion: '7' } });
-    expect(invalid.status).toBe(422);
-    const core = await call('POST', `${api.url}/api/v1/namespaces`, { metadata: { name: 'conv-rv', resourceVersion: '7' } });
-    expect([core.status, core.body.message]).toEqual([400, 'resourceVersion should not be set on objects to be created']);
-    // Upstream's ImageStreamTag create and server-side apply build the stored object themselves.
-    const istag = await call('POST', `${ns()}/imagestreamtags`, { metadata: { name: 'with-rv:t', resourceVersion: '7' }, tag: { from: { kind: 'DockerImage', name: 'quay.io/conv/x:1' } } });
-    expect(istag.status).toBe(201);
-    const applied = await call('PATCH', `${ns()}/imagestreams/applied-rv?fieldManager=conv`, JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'applied-rv', resourceVersion: '7' } }), 'application/apply-patch+yaml');
-    expect(applied.status).toBe(201);
-  });
-
   it('removing the last label leaves no empty labels map (omitempty)', async () => {
     expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'lbl', labels: { only: 'one' }, annotations: {} } })).status).toBe(201);
     const res = await call('PATCH', `${ns()}/imagestreams/lbl`, { metadata: { labels: { only: null } } }, 'application/merge-patch+json');

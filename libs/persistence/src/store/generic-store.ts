@@ -427,7 +427,6 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (generated) m.name = generateName(m.generateName!);
     m.uid = randomUUID();
     m.creationTimestamp = nowTimestamp();
-    const carriedResourceVersion = m.resourceVersion;
     delete m.resourceVersion;
     delete m.selfLink;
     delete m.deletionTimestamp;
@@ -435,11 +434,6 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     this.strategy.prepareForCreate(obj);
     const errors = [...this.track(obj, null, tracking), ...this.validateMeta(obj), ...this.strategy.validate(obj)];
     if (errors.length) throw this.invalid(obj, errors);
-    // kube-apiserver's storage refuses a create that names a resourceVersion, after validation; it
-    // answers 500 with this message, we answer 400 (a client's mistake, not a fault). Only a
-    // request's create (a POST, which always names a field manager) is refused: a server-side
-    // apply and the server's own creates start from objects whose version storage just drops.
-    if (carriedResourceVersion && tracking !== 'as-is') throw ApiError.badRequest('resourceVersion should not be set on objects to be created');
     this.strategy.canonicalize(obj);
     const validated = obj;
     const created = await this.db.transaction(
