@@ -57,6 +57,17 @@ describe('trigger lists without a limit hold every item', () => {
     const page = await call('GET', `${trg()}/deliveries?limit=100`);
     expect(page.body.items).toHaveLength(100);
     expect(page.body.metadata.continue).toBeDefined();
+    // As kube-apiserver: a page counts what follows it, unless the list selects.
+    expect(page.body.metadata.remainingItemCount).toBe(FIRES - 100);
+    const next = await call('GET', `${trg()}/deliveries?limit=100&continue=${encodeURIComponent(page.body.metadata.continue)}`);
+    expect([next.body.items.length, next.body.metadata.remainingItemCount]).toEqual([100, FIRES - 200]);
+    const names = new Set([...page.body.items, ...next.body.items].map((d: { metadata: { name: string } }) => d.metadata.name));
+    expect(names.size).toBe(200);
+    const selected = await call('GET', `${trg()}/deliveries?limit=100&labelSelector=triggers.imagestreamd.io/state=delivered`);
+    expect(selected.body.metadata.continue).toBeDefined();
+    expect(selected.body.metadata.remainingItemCount).toBeUndefined();
+    const tail = await call('GET', `${trg()}/deliveries?limit=${FIRES}`);
+    expect([tail.body.items.length, tail.body.metadata.continue, tail.body.metadata.remainingItemCount]).toEqual([FIRES, undefined, undefined]);
   });
 
   it('a Delivery watch without a resourceVersion sends every delivery before its initial-events-end bookmark', async () => {

@@ -92,12 +92,25 @@ export class DeliveriesHandler implements ResourceHandler {
     // Pages only when asked (kube's stores page only with a limit): a list without one, and the
     // initial state of a watch, hold every delivery. A page is at most 1,000.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
+    const filterParams = [...params];
     const rows = await q.query<DeliveryDbRow>(
       `${deliverySelect} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq ${limit === undefined ? '' : `LIMIT ${p(limit + 1)}`}`,
       params,
     );
     const more = limit !== undefined && rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
-    return { metadata: { resourceVersion: '0', ...(more ? { continue: items[items.length - 1]!.seq } : {}) }, items: items.map(toDelivery) };
+    const last = more ? items[items.length - 1]!.seq : undefined;
+    // As kube-apiserver: what follows a page is counted only when nothing is selected.
+    const unselected = o.labelSelector.length === 0 && o.fieldSelector.length === 0;
+    let remainingItemCount: number | undefined;
+    if (last !== undefined && unselected) {
+      const after = `d.seq > $${filterParams.push(last)}`;
+      const [counted] = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM trigger_deliveries d WHERE ${[...where, after].join(' AND ')}`, filterParams);
+      remainingItemCount = counted?.n;
+    }
+    return {
+      metadata: { resourceVersion: '0', ...(last !== undefined ? { continue: last } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) },
+      items: items.map(toDelivery),
+    };
   }
 }
