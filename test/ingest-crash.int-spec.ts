@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { call } from '@app/testing';
 import { type IngestStack, putImage, spawnWorker, startIngestStack, waitFor, type WorkerChild } from './ingest-harness';
 import { type BuiltImage, OciLayout, registryUnavailableReason, resolveTag } from './support/registry';
@@ -75,7 +76,15 @@ describeRegistry(`kill -9 of the worker in the middle of ${PUSHES} pushes`, () =
     // Kill once the worker is busy: some events settled, others stored or still in the registry's queue.
     await waitFor('worker busy', async () => (await processed()) >= 40, 60000, 10);
     await worker.kill('SIGKILL');
+    // A COMMIT Postgres had already received when the worker died still completes: wait until
+    // the count stops moving before taking it as the count at the kill.
     killedAt = await processed();
+    for (let settled = false; !settled; ) {
+      await sleep(500);
+      const now = await processed();
+      settled = now === killedAt;
+      killedAt = now;
+    }
     pendingAtKill = (await stack.pg.query(`SELECT count(*)::int AS n FROM registry_events WHERE state = 'pending'`)).rows[0].n;
     await pushing;
     const stuck = await processed();
