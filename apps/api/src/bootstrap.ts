@@ -17,8 +17,11 @@ import { installLeanAsyncResourceBind } from './lean-async-resource-bind';
 import { createLogger } from './logger';
 import { bindRequestLogContext } from './request-log-context';
 
-/** The longest path segment (a name) the router matches; longer ones are refused by Fastify. */
-const ROUTE_PARAM_MAX_LENGTH = 1024;
+/**
+ * The longest path segment the router matches (longer ones Fastify refuses with 414): past Node's
+ * 16 KiB header limit, so a long name is looked up and not found, as kube-apiserver answers it.
+ */
+const ROUTE_PARAM_MAX_LENGTH = 16 * 1024;
 
 export interface ApiServer {
   app: NestFastifyApplication;
@@ -57,7 +60,11 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     // Errors Fastify finds before any route runs (an undecodable URL): still a Status body.
     frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       const code = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      void reply.code(code).header('content-type', 'application/json').send(JSON.stringify(new ApiError(code, code === 414 ? 'RequestURITooLong' : 'BadRequest', error.message).toStatus()));
+      // A Buffer, so Fastify adds no `; charset=utf-8` (the onSend hook that drops it does not run here).
+      void reply
+        .code(code)
+        .header('content-type', 'application/json')
+        .send(Buffer.from(JSON.stringify(new ApiError(code, code === 414 ? 'RequestURITooLong' : 'BadRequest', error.message).toStatus())));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, extraModules), adapter, {

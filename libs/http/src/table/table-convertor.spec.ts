@@ -18,11 +18,23 @@ describe('renderingOf (Accept negotiation)', () => {
     ['application/vnd.kubernetes.protobuf, */*', { as: 'Object' }],
     ['application/yaml', { as: 'Object', yaml: true }],
     ['text/html, application/yaml;q=0.9', { as: 'Object', yaml: true }],
+    // Ranked as goautoneg ranks them (kube-apiserver tries them in that order): by q, then a
+    // concrete type before a wildcard; a q of 0 is ranked last but still served; equal ones keep their order.
+    ['application/json;q=0.5, application/yaml', { as: 'Object', yaml: true }],
+    ['application/json;q=0, application/yaml', { as: 'Object', yaml: true }],
+    ['application/yaml;q=0', { as: 'Object', yaml: true }],
+    ['*/*, application/yaml', { as: 'Object', yaml: true }],
+    ['application/yaml, application/json', { as: 'Object', yaml: true }],
+    ['application/json, application/yaml', { as: 'Object' }],
+    ['application/json;q=0.9, application/json;as=Table;v=v1;g=meta.k8s.io', { as: 'Table', apiVersion: 'meta.k8s.io/v1' }],
+    ['application/json;q=bogus, application/yaml;q=0.1', { as: 'Object', yaml: true }],
+    ['*', { as: 'Object' }],
+    ['application/json;as=Table;v=v1;g=meta.k8s.io;q=0.5, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io', { as: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', list: false }],
   ])('%j', (accept, expected) => {
     expect(renderingOf(accept)).toEqual(expected);
   });
 
-  it.each(['text/html', 'application/xml', 'application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v2;g=meta.k8s.io', 'application/json;as=Bogus;v=v1;g=meta.k8s.io'])(
+  it.each(['text/html', 'application/xml', 'application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v2;g=meta.k8s.io', 'application/json;as=Bogus;v=v1;g=meta.k8s.io', 'application', 'application/json/x', ','])(
     '%j is 406 NotAcceptable',
     (accept) => {
       expect(() => renderingOf(accept)).toThrow('only the following media types are accepted');

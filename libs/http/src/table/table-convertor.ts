@@ -16,22 +16,19 @@ export type Rendering =
 const metaVersions = new Set(['v1', 'v1beta1']);
 
 /**
- * Picks the first media range of the Accept header this server can produce: a meta.k8s.io
- * Table or PartialObjectMetadata(List) conversion (`application/json;as=Table;v=v1;g=meta.k8s.io`),
- * else plain objects. Ranges we cannot produce (protobuf, unknown conversions) are skipped;
- * when none fits, plain JSON objects are served.
+ * Picks the first media range of the Accept header, in kube-apiserver's order (mediaRanges), this
+ * server can produce: a meta.k8s.io Table or PartialObjectMetadata(List) conversion
+ * (`application/json;as=Table;v=v1;g=meta.k8s.io`), YAML, else plain JSON objects. Ranges we
+ * cannot produce (protobuf, unknown conversions) are skipped; no Accept header is plain JSON, and
+ * one that names nothing we produce is 406, as kube-apiserver's NegotiateOutputMediaType.
  */
 export function renderingOf(accept: string | undefined, tableServed = true): Rendering {
-  let asked = false;
-  for (const { type: mediaType, params, empty } of mediaRanges(accept)) {
-    if (mediaType !== '') asked = true;
+  if (!accept) return { as: 'Object' };
+  for (const { type: mediaType, params } of mediaRanges(accept)) {
     if (mediaType === 'application/yaml' && !params.has('as')) return { as: 'Object', yaml: true };
-    if (!['application/json', 'application/*', '*/*', ''].includes(mediaType)) continue;
+    if (!['application/json', 'application/*', '*/*'].includes(mediaType)) continue;
     const as = params.get('as');
-    if (as === undefined) {
-      if (empty) continue;
-      return { as: 'Object' };
-    }
+    if (as === undefined) return { as: 'Object' };
     const version = params.get('v') ?? '';
     if (params.get('g') !== 'meta.k8s.io' || !metaVersions.has(version)) continue;
     if (as === 'Table') {
@@ -41,8 +38,7 @@ export function renderingOf(accept: string | undefined, tableServed = true): Ren
     if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, list: as === 'PartialObjectMetadataList' };
   }
   // Nothing the client accepts can be produced (kube-apiserver: 406 with what it can serve).
-  if (asked) throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${servedMediaTypes.join(', ')}`);
-  return { as: 'Object' };
+  throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: ${servedMediaTypes.join(', ')}`);
 }
 
 /**
