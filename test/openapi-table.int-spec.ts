@@ -216,6 +216,10 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       });
       expect(stream.value.properties.additionalProperties.map((p: any) => p.name)).toEqual(Object.keys(v2.body.definitions['com.github.openshift.api.image.v1.ImageStream'].properties));
       expect((await get(`${api.url}/openapi/v2`, 'application/x-yaml')).status).toBe(406);
+      // Ranges are tried by q, as kube-openapi's goautoneg ranks them: JSON listed first but ranked lower loses.
+      const ranked = await fetch(`${api.url}/openapi/v2`, { headers: { accept: 'application/json;q=0.5, application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+      expect(ranked.headers.get('content-type')).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+      await ranked.arrayBuffer();
     });
 
     it('caches as kube-openapi: a hashed URL is immutable, another hash redirects to it, an ETag revalidates to 304', async () => {

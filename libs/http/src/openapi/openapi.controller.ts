@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiError } from '@app/api-machinery';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, ifNoneMatchHits } from '../conditional-get';
+import { mediaRanges } from '../media-ranges';
 import { OpenApiDocuments } from './openapi-document';
 import { encodeOpenApiV2 } from './openapi-v2-protobuf';
 
@@ -12,10 +13,10 @@ import { encodeOpenApiV2 } from './openapi-v2-protobuf';
 const V2_PROTOBUF_TYPES = new Set(['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf']);
 const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-/** The media types an Accept header lists, in order. */
+/** The media types an Accept header lists, in the order kube-openapi tries them (goautoneg's, as every kube negotiation). */
 function acceptedTypes(accept: string | undefined): string[] {
   if (!accept) return ['*/*'];
-  return accept.split(',').map((r) => r.split(';')[0]!.trim().toLowerCase());
+  return mediaRanges(accept).map((r) => r.type);
 }
 
 const isJson = (type: string) => type === 'application/json' || type === '*/*' || type === 'application/*';
