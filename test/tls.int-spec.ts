@@ -59,6 +59,34 @@ describe('HTTPS serving', () => {
     expect(await res.body.json()).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } });
   });
 
+  it('serves a plain ImageStreamTag GET over HTTPS (answered by the HTTPS server itself) as the framework path does', async () => {
+    const ns = `${api.url}/apis/image.openshift.io/v1/namespaces/tls`;
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const namespace = await request(`${api.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'tls' } }), dispatcher: trusting });
+    expect(namespace.statusCode).toBe(201);
+    await namespace.body.dump();
+    const stream = await request(`${ns}/imagestreams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'app' } }), dispatcher: trusting });
+    expect(stream.statusCode).toBe(201);
+    await stream.body.dump();
+    const mapped = await request(`${ns}/imagestreammappings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'app' }, tag: 'v1', image: { metadata: { name: digest }, dockerImageReference: `quay.io/tls/app@${digest}` } }),
+      dispatcher: trusting,
+    });
+    expect(mapped.statusCode).toBe(201);
+    await mapped.body.dump();
+    const read = async (path: string) => {
+      const res = await request(`${ns}/imagestreamtags/${path}`, { headers: { accept: 'application/json' }, dispatcher: trusting });
+      return { status: res.statusCode, type: res.headers['content-type'], body: await res.body.text() };
+    };
+    const plain = await read('app:v1');
+    expect([plain.status, plain.type, JSON.parse(plain.body).image.metadata.name]).toEqual([200, 'application/json', digest]);
+    expect(plain).toEqual(await read('app:v1?pretty=false'));
+    const missing = await read('app:none');
+    expect([missing.status, JSON.parse(missing.body).reason]).toEqual([404, 'NotFound']);
+  });
+
   it('a client that does not trust the certificate cannot connect', async () => {
     await expect(request(`${api.url}/healthz`)).rejects.toThrow(/self[- ]signed|certificate/i);
   });
