@@ -24,7 +24,7 @@ const PREFIX = `/apis/${GROUP}/${VERSION}/namespaces/`;
  * 0.41–0.43; the target was 0.40. With this hook, `npm run bench:istag-cpu` (api CPU per cached
  * GET, base and change alternating, on a busy machine) gave 74–97 µs against 102–130 µs through
  * Nest under ts-node, 86–119 µs against 103–128 µs as transpiled JavaScript; `GET /livez` cost
- * 65–122 µs. README (Benchmarks: "GET istag past Nest") has the runs.
+ * 65–122 µs. docs/benchmark-history.md ("GET istag past Nest") has the runs.
  *
  * It runs after the hooks every request runs (request log context, API authentication, which
  * answers 401/429 before this), and does what ResourceController does for this request, with the

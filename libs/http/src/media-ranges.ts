@@ -37,8 +37,9 @@ export function mediaRanges(accept: string | undefined): MediaRange[] {
     }
     ranges.push({ type, params, q });
   }
-  // Insertion sort, as Go's sort.Sort does for so few: stable, and with goautoneg's own "less"
-  // (not a total order when q differs but a wildcard does not, which the algorithm then decides).
+  // Insertion sort, as Go's sort.Sort does for up to 12 ranges (Accept headers are that short):
+  // stable, and with goautoneg's own "less", which is no total order (a lower q with a concrete
+  // type still ranks before a wildcard next to it), so the algorithm decides as Go's does.
   for (let i = 1; i < ranges.length; i++) {
     for (let j = i; j > 0 && rankedBefore(ranges[j]!, ranges[j - 1]!); j--) [ranges[j], ranges[j - 1]] = [ranges[j - 1]!, ranges[j]!];
   }
