@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@app/api-machinery';
 import { currentTagImageSql, removeImageFromStream, removeTagFromStream, streamHistoryHoldsImage } from '@app/image';
-import { type Database, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
+import { type Database, type Queryable, type Transaction } from '@app/persistence';
 import { RegistryNotFoundError, UnsupportedManifestError } from '@app/registry';
 import { errorReason } from './error-reason';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
@@ -182,8 +182,10 @@ export class RegistryEventProcessor {
       settled = [];
       failure = null;
       const [, backlogRows, positionRows, currentRows, terminatingRows] = await gate.batch([
-        `SELECT pg_advisory_xact_lock_shared(${REPOSITORY_LOCK}, hashtext(${sqlLiteral(event.repository)})),
-                pg_advisory_xact_lock(${TAG_LOCK}, hashtext(${sqlLiteral(`${event.repository}:${tag}`)}))`,
+        {
+          text: `SELECT pg_advisory_xact_lock_shared($1::int, hashtext($2::text)), pg_advisory_xact_lock($3::int, hashtext($4::text))`,
+          values: [REPOSITORY_LOCK, event.repository, TAG_LOCK, `${event.repository}:${tag}`],
+        },
         this.inbox.pendingForTagSql(event.repository, tag, event.eventNs),
         this.positions.getSql(event.repository, tag),
         currentTagImageSql(stream.namespace, stream.name, tag),

@@ -1,4 +1,4 @@
-import { type Database, type Queryable, sqlLiteral } from '@app/persistence';
+import type { Database, ParameterisedSql, Queryable } from '@app/persistence';
 import type { StoredEvent, StoredKind } from './envelope';
 
 export type EventState = 'pending' | 'processed' | 'ignored' | 'failed';
@@ -120,16 +120,26 @@ export class InboxRepository {
       `SELECT ${columns}, EXISTS (SELECT 1 FROM images i WHERE i.name = registry_events.digest) AS image_stored
          FROM registry_events WHERE id = $1`,
       [id],
+      // Prepared once per connection: run for every event, and Postgres planned it each time.
+      'registry-event-for-processing',
     );
     return rows[0] ? { event: toEvent(rows[0]), imageStored: rows[0].image_stored } : null;
   }
 
-  /** Pending manifest pushes and tag deletes of one tag up to `upToNs`, in registry order (values inlined). */
-  pendingForTagSql(repository: string, tag: string, upToNs: bigint): string {
-    return `SELECT ${columns} FROM registry_events
-             WHERE state = 'pending' AND repository = ${sqlLiteral(repository)} AND tag = ${sqlLiteral(tag)}
-               AND event_ns <= ${sqlLiteral(upToNs)}::bigint AND kind IN ('manifest-push', 'tag-delete')
-             ORDER BY event_ns, id`;
+  /**
+   * Pending manifest pushes and tag deletes of one tag up to `upToNs`, in registry order. A
+   * prepared statement in the processor's lock round trip (see ParameterisedSql), as are the
+   * other statements of that trip and the settlements that ride with its COMMIT: every event
+   * runs them, and Postgres parsed and planned each one every time when their values were inlined.
+   */
+  pendingForTagSql(repository: string, tag: string, upToNs: bigint): ParameterisedSql {
+    return {
+      text: `SELECT ${columns} FROM registry_events
+              WHERE state = 'pending' AND repository = $1::text AND tag = $2::text
+                AND event_ns <= $3::bigint AND kind IN ('manifest-push', 'tag-delete')
+              ORDER BY event_ns, id`,
+      values: [repository, tag, upToNs],
+    };
   }
 
   /** Is a push of `digest` to the tag stamped after `afterNs` still pending (delivered, not yet applied)? */
@@ -148,20 +158,23 @@ export class InboxRepository {
   }
 
   /**
-   * Settles a pending event (values inlined; a no-op when it is not pending any more). The attempt
-   * that settles it counts: `attempts` holds the failed attempts before it (noteAttempt), so an
-   * event processed at the first try shows 1, not 0. An event settled inside the job of a later
-   * event of its tag (ordering) counts that as its attempt too.
+   * Settles a pending event (a no-op when it is not pending any more). The attempt that settles it
+   * counts: `attempts` holds the failed attempts before it (noteAttempt), so an event processed at
+   * the first try shows 1, not 0. An event settled inside the job of a later event of its tag
+   * (ordering) counts that as its attempt too.
    */
-  finishSql(id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): string {
-    return `UPDATE registry_events SET state = ${sqlLiteral(state)}, outcome = ${sqlLiteral(outcome)},
-              reason = ${sqlLiteral(reason === null ? null : clip(reason))}, attempts = attempts + 1, finished_at = now()
-            WHERE id = ${sqlLiteral(id)} AND state = 'pending'`;
+  finishSql(id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): ParameterisedSql {
+    return {
+      text: `UPDATE registry_events SET state = $2::text, outcome = $3::text, reason = $4::text, attempts = attempts + 1, finished_at = now()
+              WHERE id = $1::text AND state = 'pending'`,
+      values: [id, state, outcome, reason === null ? null : clip(reason)],
+    };
   }
 
   /** Settles a pending event; false when it was not pending any more (someone else settled it). */
   async finish(q: Queryable, id: string, state: 'processed' | 'ignored', outcome: string, reason: string | null = null): Promise<boolean> {
-    const rows = await q.query(`${this.finishSql(id, state, outcome, reason)} RETURNING 1`);
+    const { text, values } = this.finishSql(id, state, outcome, reason);
+    const rows = await q.query(`${text} RETURNING 1`, [...values]);
     return rows.length > 0;
   }
 

@@ -1,4 +1,4 @@
-import { sqlLiteral } from '@app/persistence';
+import type { ParameterisedSql } from '@app/persistence';
 
 /**
  * One row when `namespace` is marked for deletion (Terminating). kube-apiserver's NamespaceLifecycle
@@ -7,8 +7,8 @@ import { sqlLiteral } from '@app/persistence';
  * not mapped into a namespace about to be emptied (which would drop it silently) but retried until
  * the namespace is gone, and then recorded as any push to a namespace nobody created.
  */
-export function namespaceTerminatingSql(namespace: string): string {
-  return `SELECT true AS terminating FROM namespaces WHERE name = ${sqlLiteral(namespace)} AND body->'metadata' ? 'deletionTimestamp'`;
+export function namespaceTerminatingSql(namespace: string): ParameterisedSql {
+  return { text: `SELECT true AS terminating FROM namespaces WHERE name = $1::text AND body->'metadata' ? 'deletionTimestamp'`, values: [namespace] };
 }
 
 /** Retryable: the push waits for the namespace's deletion to finish. */

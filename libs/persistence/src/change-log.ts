@@ -91,6 +91,10 @@ export async function readChanges(
       WHERE ${where.join(' AND ')}
       ORDER BY c.rv LIMIT $2`,
     params,
+    // The change feed's read (no resource filter) runs on every wake-up: prepared once per connection
+    // (its only plan is the primary key's range). A watch's backlog read by resource is planned for
+    // its values: how far back it starts decides between the two indexes.
+    filter.resource ? undefined : `change-log-read${filter.upTo ? '-upto' : ''}`,
   );
   return rows.map((r) => ({
     rv: r.rv,

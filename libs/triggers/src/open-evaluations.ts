@@ -38,7 +38,7 @@ export async function recordOpenEvaluations(tx: Queryable, jobs: EvaluationJob[]
 
 /** The evaluation ran to its end: nothing is left to recover. */
 export async function settleEvaluation(db: Queryable, jobId: string): Promise<void> {
-  await db.query(`DELETE FROM trigger_open_evaluations WHERE job_id = $1`, [jobId]);
+  await db.query(`DELETE FROM trigger_open_evaluations WHERE job_id = $1`, [jobId], 'trg-settle-evaluation');
 }
 
 /**

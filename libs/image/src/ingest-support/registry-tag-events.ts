@@ -1,4 +1,4 @@
-import { finishWithVersionedWrites, type Queryable, sqlLiteral, type Transaction } from '@app/persistence';
+import { finishWithVersionedWrites, type ParameterisedSql, type Queryable, type Transaction } from '@app/persistence';
 import { imageStreamTable } from '../imagestream/imagestream.store';
 import { TagHistoryRepository } from '../tag-history/tag-history.repository';
 
@@ -25,22 +25,23 @@ interface TopRow {
   docker_image_reference: string;
 }
 
-const streamUidOf = (namespace: string, stream: string) =>
-  `(SELECT uid FROM image_streams WHERE namespace = ${sqlLiteral(namespace)} AND name = ${sqlLiteral(stream)})`;
-
 /**
- * The statement reading the image of one tag's newest history entry (values inlined, for
- * Transaction.batch); one row `{image}`, or none when the stream or the tag does not exist.
+ * The statement reading the image of one tag's newest history entry (a prepared statement with its
+ * values, for Transaction.batch); one row `{image}`, or none when the stream or the tag does not exist.
  */
-export function currentTagImageSql(namespace: string, stream: string, tag: string): string {
-  return `SELECT ev.image FROM image_stream_tag_events ev
-           WHERE ev.stream_uid = ${streamUidOf(namespace, stream)} AND ev.tag = ${sqlLiteral(tag)}
-           ORDER BY ev.id DESC LIMIT 1`;
+export function currentTagImageSql(namespace: string, stream: string, tag: string): ParameterisedSql {
+  return {
+    text: `SELECT ev.image FROM image_stream_tag_events ev
+            WHERE ev.stream_uid = (SELECT uid FROM image_streams WHERE namespace = $1::text AND name = $2::text) AND ev.tag = $3::text
+            ORDER BY ev.id DESC LIMIT 1`,
+    values: [namespace, stream, tag],
+  };
 }
 
 /** Newest history entry's image of one tag, or null when the stream or the tag does not exist. */
 export async function currentTagImage(q: Queryable, namespace: string, stream: string, tag: string): Promise<string | null> {
-  const rows = await q.query<{ image: string }>(currentTagImageSql(namespace, stream, tag));
+  const { text, values } = currentTagImageSql(namespace, stream, tag);
+  const rows = await q.query<{ image: string }>(text, [...values]);
   return rows[0]?.image ?? null;
 }
 
