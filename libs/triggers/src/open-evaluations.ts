@@ -33,6 +33,7 @@ export async function recordOpenEvaluations(tx: Queryable, jobs: EvaluationJob[]
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
      ON CONFLICT (job_id) DO UPDATE SET checked_at = now()`,
     [jobs.map((j) => j.opts.jobId), jobs.map((j) => j.data.tagChangeId), jobs.map((j) => j.data.namespace), jobs.map((j) => j.data.stream), jobs.map((j) => j.data.tag)],
+    'trg-record-open-evaluations',
   );
 }
 

@@ -167,11 +167,13 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
                          WHERE s.from_namespace = c.namespace AND s.stream = c.stream AND s.tag = c.tag) AS followed
            FROM tag_changes c WHERE NOT c.relayed ORDER BY c.id LIMIT $1 FOR UPDATE OF c SKIP LOCKED`,
         [limit],
+        'trg-relay-changes',
       );
       const requests = await tx.query<{ id: string; namespace: string; stream: string; tag: string }>(
         // ORDER BY the column, qualified: a bare `id` names the text output column ('10' before '9': not the oldest first, and no index).
         `SELECT id::text AS id, namespace, stream, tag FROM trigger_evaluation_requests ORDER BY trigger_evaluation_requests.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
+        'trg-relay-requests',
       );
       if (!changes.length && !requests.length) return 0;
       // Only the newest change of each tag in this pass becomes a job: evaluation is level-driven,
@@ -186,7 +188,7 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
       const jobs = [...[...newest.values()].map((c) => evaluationJob(c.id, c)), ...requests.map((r) => evaluationJob(`req${r.id}`, r))];
       if (jobs.length) await this.evaluation.addBulk(jobs);
       await recordOpenEvaluations(tx, jobs);
-      if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)]);
+      if (changes.length) await tx.query(`UPDATE tag_changes SET relayed = true WHERE id = ANY($1::bigint[])`, [changes.map((c) => c.id)], 'trg-relay-mark');
       if (requests.length) await tx.query(`DELETE FROM trigger_evaluation_requests WHERE id = ANY($1::bigint[])`, [requests.map((r) => r.id)]);
       return changes.length + requests.length;
     });

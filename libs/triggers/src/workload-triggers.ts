@@ -160,6 +160,8 @@ export class WorkloadTriggers {
          JOIN trigger_subscriptions s ON s.from_namespace = k.namespace AND s.stream = k.stream AND s.tag = k.tag
         WHERE s.kind <> 'Trigger' ORDER BY s.kind, s.namespace, s.name`,
       [JSON.stringify(keys)],
+      // Run after every evaluation (most often finding no workload): planned once per connection.
+      'trg-workloads-following',
     );
   }
 
