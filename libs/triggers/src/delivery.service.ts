@@ -2,6 +2,7 @@ import type { TriggerConfig } from '@app/config';
 import { type Database, noteChange } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
+import { attemptClockIso } from './attempt-clock';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { type DeliveryState, recordDeliveryAttempt } from './delivery-metrics';
@@ -143,6 +144,7 @@ interface BatchRecord {
   status_code?: number | null;
   latency?: number;
   error: string | null;
+  started?: string;
   finished?: string;
   permanent?: PermanentFailure | null;
 }
@@ -152,6 +154,8 @@ interface SendResult {
   error: string | null;
   permanent: PermanentFailure | null;
   latency: number;
+  /** When the exchange began and ended (this process's clock, microseconds): the attempt row's times. */
+  startedAt: string;
   finishedAt: string;
   /** The receiver's Retry-After on a failed answer, in ms (null when it sent none). */
   retryAfterMs: number | null;
@@ -253,13 +257,10 @@ export class DeliveryService {
       let deadLettered = false;
       const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
         deadLettered = false; // a run again (deadlock, closed version) decides afresh
-        await tx.query(`UPDATE trigger_delivery_attempts SET finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`, [
-          started.id,
-          r.statusCode,
-          r.latency,
-          r.error,
-          r.finishedAt,
-        ]);
+        await tx.query(
+          `UPDATE trigger_delivery_attempts SET started_at = $6::timestamptz, finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`,
+          [started.id, r.statusCode, r.latency, r.error, r.finishedAt, r.startedAt],
+        );
         const moved = await tx.query<{ id: string }>(
           `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
                   next_attempt_at = now() + make_interval(secs => $6::float8 / 1000), leased_until = NULL,
@@ -334,6 +335,7 @@ export class DeliveryService {
           status_code: r.statusCode,
           latency: r.latency,
           error: r.error,
+          started: r.startedAt,
           finished: r.finishedAt,
           permanent: r.permanent,
         });
@@ -358,9 +360,9 @@ export class DeliveryService {
     // them must clear DeadLettered is read after this commits (see settleDeadLetter).
     const finished = await this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
-                                                                   status_code int, latency int, error text, finished timestamptz)),
+                                                                   status_code int, latency int, error text, started timestamptz, finished timestamptz)),
             v AS MATERIALIZED (SELECT r.id, nextval('resource_version_seq') AS rv FROM r),
-            fin AS (UPDATE trigger_delivery_attempts a SET finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
+            fin AS (UPDATE trigger_delivery_attempts a SET started_at = r.started, finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
                       FROM r WHERE a.id = r.attempt_id AND r.sent RETURNING 1),
             gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent RETURNING 1),
             upd AS (UPDATE trigger_deliveries d SET attempts = CASE WHEN r.sent THEN 1 ELSE 0 END, state = r.state,
@@ -416,6 +418,7 @@ export class DeliveryService {
   private async post(d: DeliveryRow): Promise<SendResult> {
     const body = d.body;
     const t0 = performance.now();
+    const startedAt = attemptClockIso(performance.timeOrigin + t0);
     const deadline = new AttemptDeadline(this.config.deliveryTimeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -462,7 +465,8 @@ export class DeliveryService {
     } finally {
       deadline.clear();
     }
-    return { statusCode, error, permanent, latency: Math.round(performance.now() - t0), finishedAt: new Date().toISOString(), retryAfterMs: retryAfter };
+    const t1 = performance.now();
+    return { statusCode, error, permanent, latency: Math.round(t1 - t0), startedAt, finishedAt: attemptClockIso(performance.timeOrigin + t1), retryAfterMs: retryAfter };
   }
 }
 
