@@ -19,7 +19,8 @@
  *
  * Each scenario also prints its CPU time per delivery: the worker's, the api's and that of the
  * Postgres backends serving the run's database, read from /proc. Unlike latency and throughput,
- * this figure holds when other work shares the machine.
+ * this figure holds when other work shares the machine. The local Redis server's CPU (BullMQ's
+ * scripts) is printed beside it, outside the total, which earlier runs' figures did not count.
  *
  * Triggers are level-driven: a tag that moved twice before its triggers were evaluated fires once,
  * for the newer image. The run reports how many pushes were coalesced that way; every trigger
@@ -30,6 +31,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; // eslint-disable-line no-restricted-imports
@@ -87,6 +89,15 @@ function receiver(): Promise<{ server: Server; url: string }> {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook` })));
 }
 
+/** CPU seconds of one phase: worker, api, the run's Postgres backends (their sum is `total`) and Redis (null when not local). */
+interface CpuUsed {
+  worker: number;
+  api: number;
+  postgres: number;
+  redis: number | null;
+  total: number;
+}
+
 /**
  * CPU time (from /proc, robust to other load on the machine) of the worker, the api and the
  * Postgres backends serving the run's database, over one phase. Backends are found through
@@ -104,7 +115,7 @@ class CpuMeter {
   private client?: Client;
 
   constructor(
-    private readonly procs: { worker: number | undefined; api: number | undefined },
+    private readonly procs: { worker: number | undefined; api: number | undefined; redis: number | undefined },
     private readonly dbUrl: string,
     private readonly database: string,
   ) {}
@@ -143,8 +154,8 @@ class CpuMeter {
     this.timer = setTimeout(tick, 1000);
   }
 
-  /** CPU seconds by process group since begin(). */
-  async end(): Promise<{ worker: number; api: number; postgres: number; total: number }> {
+  /** CPU seconds by process group since begin(); `total` leaves Redis out (earlier runs' figures had none). */
+  async end(): Promise<CpuUsed> {
     clearTimeout(this.timer);
     await this.sampling;
     await this.sample(false);
@@ -155,7 +166,7 @@ class CpuMeter {
     const postgres = keys.filter((k) => k.startsWith('pg:')).reduce((a, k) => a + used(k), 0);
     const worker = used('worker');
     const api = used('api');
-    return { worker, api, postgres, total: worker + api + postgres };
+    return { worker, api, postgres, redis: this.procs.redis ? used('redis') : null, total: worker + api + postgres };
   }
 }
 
@@ -278,13 +289,27 @@ function statementsLines(s: Awaited<ReturnType<StatementsMeter['end']>>, deliver
   return lines;
 }
 
-/** CPU per delivery in µs, by process group. */
-function cpuLine(cpu: { worker: number; api: number; postgres: number; total: number }, deliveries: number): string {
+/** CPU per delivery in µs, by process group; Redis apart (BullMQ's scripts run there, on the same cores). */
+function cpuLine(cpu: CpuUsed, deliveries: number): string {
   const us = (s: number) => (deliveries ? ((s * 1e6) / deliveries).toFixed(0) : 'n/a');
   return (
     `CPU per delivery ${us(cpu.total)} µs (worker ${us(cpu.worker)}, api ${us(cpu.api)}, Postgres backends ${us(cpu.postgres)}; ` +
-    `${cpu.total.toFixed(2)} CPU-s for ${deliveries} deliveries)`
+    `${cpu.total.toFixed(2)} CPU-s for ${deliveries} deliveries)${cpu.redis === null ? '' : `, and Redis ${us(cpu.redis)} µs more`}`
   );
+}
+
+/** The Redis server's process id (INFO server), when it runs on this machine: its CPU is read from /proc. */
+async function redisServerPid(): Promise<number | undefined> {
+  const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+    return Number.isInteger(pid) && cpuSeconds(pid) > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 const pct = (xs: number[], p: number) => {
@@ -473,7 +498,8 @@ async function main(): Promise<void> {
     );
 
     // Scenario 1: steady pushes.
-    const meter = () => new CpuMeter({ worker: worker?.pid, api: api.child.pid }, dbUrl, DATABASE);
+    const redisPid = await redisServerPid();
+    const meter = () => new CpuMeter({ worker: worker?.pid, api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
     const steadyCpu = meter();
     const steadyStatements = new StatementsMeter(dbUrl, DATABASE);
     await steadyStatements.begin();
