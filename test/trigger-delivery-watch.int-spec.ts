@@ -76,6 +76,48 @@ describe('Deliveries are watchable (change log, resourceVersion, kubectl get -w,
     await pollUntil(() => listDeliveries(server.url, 'demo', 'flaky'), (ds) => ds[0]?.status.state === 'delivered');
   });
 
+  it('the field selector status.state selects as the state label does: lists, a watch (dead letter in, out on redrive), kubectl', async () => {
+    const deadField = `fieldSelector=${encodeURIComponent('status.state=dead')}`;
+    const w = watchEvents(`${trg()}/deliveries?watch=1&${deadField}`);
+    try {
+      await w.opened;
+      rx.answer('/fieldsel', 500, 500);
+      await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'fieldsel' } });
+      await map('fieldsel', digest('d'));
+      await createTrigger('fieldsel', 'fieldsel');
+      await w.waitFor((e) => mine(e, 'fieldsel').some((x) => x.type === 'ADDED'));
+      const [dead] = mine(w.events, 'fieldsel');
+      expect(dead!.object.status).toMatchObject({ state: 'dead', attempts: 2 });
+      // Lists: the same deliveries as the label selector, in either form of the operator.
+      const byField = await call('GET', `${trg()}/deliveries?${deadField}`);
+      const byLabel = await call('GET', `${trg()}/deliveries?labelSelector=${encodeURIComponent(`${STATE}=dead`)}`);
+      expect(byField.status).toBe(200);
+      const names = (list: { body: { items: { metadata: { name: string } }[] } }) => list.body.items.map((d) => d.metadata.name).sort();
+      expect(names(byField)).toEqual(names(byLabel));
+      expect(names(byField)).toContain(dead!.object.metadata.name);
+      const notDead = await call('GET', `${trg()}/deliveries?fieldSelector=${encodeURIComponent('status.state!=dead')}`);
+      expect(notDead.body.items.length).toBeGreaterThan(0);
+      expect(notDead.body.items.every((d: { status: { state: string } }) => d.status.state !== 'dead')).toBe(true);
+      if (kubectlFound) {
+        const ws = kubectlWorkspace(server.url, 'demo');
+        try {
+          const out = await ws.ok(['get', 'deliveries', '--field-selector', 'status.state=dead', '-o', 'name']);
+          expect(out.split('\n').filter(Boolean).sort()).toEqual(names(byField).map((n) => `delivery.triggers.imagestreamd.io/${n}`));
+        } finally {
+          ws.remove();
+        }
+      }
+      await call('POST', `${trg()}/deliveryredrives`, { spec: { trigger: 'fieldsel' } });
+      await w.waitFor((e) => mine(e, 'fieldsel').some((x) => x.type === 'DELETED'));
+    } finally {
+      w.stop();
+    }
+    expect(mine(w.events, 'fieldsel').map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+    // A field no Delivery has is refused, as kube-apiserver words it.
+    const unknown = await call('GET', `${trg()}/deliveries?fieldSelector=${encodeURIComponent('status.phase=dead')}`);
+    expect(unknown.status).toBe(400);
+  });
+
   it('a watch resumed from an older resourceVersion, after the deliveries have moved on, still sees each appear and leave a selection', async () => {
     const from = (await call('GET', `${trg()}/deliveries`)).body.metadata.resourceVersion;
     await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'late' } });

@@ -293,6 +293,10 @@ export class WatchStream {
       fields = this.req.handler.fieldsOf(presented);
       if (c.prevObject) previous = await this.presentPrevious(c);
       prevFields = previous ? this.req.handler.fieldsOf(previous) : fields;
+    } else if (this.selectsKindFields && !c.object && this.req.handler.fieldsOfLabels) {
+      // Logged without its object: the selectable fields are mirrored in the change's labels.
+      fields = c.labels ? this.req.handler.fieldsOfLabels(c.labels) : undefined;
+      prevFields = c.prevLabels ? this.req.handler.fieldsOfLabels(c.prevLabels) : fields;
     }
     const nowMatch = c.type !== 'DELETED' && this.matches(c.namespace, c.name, c.labels, fields);
     const prevMatch = this.matches(c.namespace, c.name, c.prevLabels, prevFields);

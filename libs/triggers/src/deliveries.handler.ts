@@ -12,7 +12,8 @@ const STATE_LABEL = DELIVERY_STATE_LABEL;
 
 /**
  * Deliveries (read-only): every fire with its event and attempt history. Label selectors
- * `triggers.imagestreamd.io/trigger=<name>` and `triggers.imagestreamd.io/state=<state>`;
+ * `triggers.imagestreamd.io/trigger=<name>` and `triggers.imagestreamd.io/state=<state>`, and the
+ * field selector `status.state=<state>`;
  * `limit`/`continue` page in creation order. Watchable through the change log (see
  * delivery-versions.ts): a list's resourceVersion is where a watch resumes.
  */
@@ -29,6 +30,11 @@ export class DeliveriesHandler implements ResourceHandler {
   /** Its namespace removed: the orphaned deliveries in it go too, in the background (see queueNamespaceOrphanCollection). */
   async removeNamespaceLeftovers(namespace: string): Promise<void> {
     await queueNamespaceOrphanCollection(this.db, namespace);
+  }
+
+  /** A watch's field selector on `status.state`: a delivery's change carries its state as a label. */
+  fieldsOfLabels(labels: Record<string, string>): Record<string, string> {
+    return { 'status.state': labels[STATE_LABEL] ?? '' };
   }
 
   /** What a watch sends for a change (the log holds no object): the delivery as it is now. */
@@ -81,8 +87,9 @@ export class DeliveriesHandler implements ResourceHandler {
         );
       }
     }
+    const fieldColumns: Record<string, string> = { 'metadata.name': 'd.id', 'metadata.namespace': 'd.namespace', 'status.state': 'd.state' };
     for (const r of o.fieldSelector) {
-      const column = r.field === 'metadata.name' ? 'd.id' : r.field === 'metadata.namespace' ? 'd.namespace' : null;
+      const column = fieldColumns[r.field];
       if (column) where.push(`${column} ${r.op === '=' ? '=' : '<>'} ${p(r.value)}`);
     }
     if (o.continueToken) {

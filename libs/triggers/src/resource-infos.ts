@@ -44,6 +44,8 @@ export const deliveriesInfo: ResourceInfo = {
   listKind: 'DeliveryList',
   verbs: ['get', 'list', 'watch'],
   shortNames: ['dlv'],
+  // As a Pod's status.phase: `kubectl get dlv --field-selector status.state=dead` (the state label selects the same).
+  fieldSelectors: ['status.state'],
 };
 
 export const deliveryRedrivesInfo: ResourceInfo = {

@@ -65,6 +65,11 @@ export interface ResourceHandler {
   /** Values for fieldSelector matching of a watched object. */
   fieldsOf?(obj: object): Record<string, string>;
   /**
+   * Values for fieldSelector matching of a change logged without its object (see current), read
+   * from the change's labels: for kinds whose selectable fields are mirrored in labels.
+   */
+  fieldsOfLabels?(labels: Record<string, string>): Record<string, string>;
+  /**
    * Objects of this kind that clients cannot delete and no owner's removal takes (e.g. orphaned
    * dependents) but that go with their namespace: the namespace controller calls this once the
    * namespace is otherwise empty, just before removing it. May finish in the background.
