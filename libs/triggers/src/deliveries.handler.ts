@@ -6,6 +6,9 @@ import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view'
 import { deliveriesInfo } from './resource-infos';
 import type { Delivery } from './trigger.types';
 
+/** Columns of the selectable fields (deliveriesInfo.fieldSelectors, and the metadata ones). */
+const fieldColumns: Record<string, string> = { 'metadata.name': 'd.id', 'metadata.namespace': 'd.namespace', 'status.state': 'd.state' };
+
 /** The labels every Delivery carries. */
 const TRIGGER_LABEL = DELIVERY_TRIGGER_LABEL;
 const STATE_LABEL = DELIVERY_STATE_LABEL;
@@ -87,7 +90,6 @@ export class DeliveriesHandler implements ResourceHandler {
         );
       }
     }
-    const fieldColumns: Record<string, string> = { 'metadata.name': 'd.id', 'metadata.namespace': 'd.namespace', 'status.state': 'd.state' };
     for (const r of o.fieldSelector) {
       const column = fieldColumns[r.field];
       if (column) where.push(`${column} ${r.op === '=' ? '=' : '<>'} ${p(r.value)}`);

@@ -2,7 +2,7 @@ import type { TriggerConfig } from '@app/config';
 import { type Database, noteChange } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
-import { attemptClockIso } from './attempt-clock';
+import { attemptClockIso, wallClockMs } from './attempt-clock';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import { type DeliveryState, recordDeliveryAttempt } from './delivery-metrics';
@@ -418,7 +418,7 @@ export class DeliveryService {
   private async post(d: DeliveryRow): Promise<SendResult> {
     const body = d.body;
     const t0 = performance.now();
-    const startedAt = attemptClockIso(performance.timeOrigin + t0);
+    const startedAt = attemptClockIso(wallClockMs(t0));
     const deadline = new AttemptDeadline(this.config.deliveryTimeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -466,7 +466,7 @@ export class DeliveryService {
       deadline.clear();
     }
     const t1 = performance.now();
-    return { statusCode, error, permanent, latency: Math.round(t1 - t0), startedAt, finishedAt: attemptClockIso(performance.timeOrigin + t1), retryAfterMs: retryAfter };
+    return { statusCode, error, permanent, latency: Math.round(t1 - t0), startedAt, finishedAt: attemptClockIso(wallClockMs(t1)), retryAfterMs: retryAfter };
   }
 }
 
