@@ -14,6 +14,7 @@
  * bounded (NOTIFY_DRAIN_SECONDS, default 60), so a stalled pipeline ends the run with the counts
  * it reached instead of hanging. The api's stderr is kept in NOTIFY_API_LOG. NOTIFY_DATABASE and
  * NOTIFY_QUEUE_PREFIX name the run's database and BullMQ key prefix (machines shared by sessions).
+ * NOTIFY_WORKERS=N runs N worker processes on the same queues (a scaled-out deployment).
  * NOTIFY_WORKER_NODE_ARGS go to the worker's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
  * NOTIFY_API_NODE_ARGS to the api's.
  *
@@ -52,6 +53,8 @@ const DRAIN_MS = env('NOTIFY_DRAIN_SECONDS', 60) * 1000;
 const BASELINE_CONNECTIONS = env('NOTIFY_BASELINE_CONNECTIONS', 64);
 const SOURCE = process.env['NOTIFY_SOURCE'] === 'mapping' ? 'mapping' : 'registry';
 const INLINE_WORKER = process.env['NOTIFY_WORKER'] === 'inline';
+// Worker processes sharing the queues, as a deployment scales out (each is one Node thread).
+const WORKERS = INLINE_WORKER ? 0 : Math.max(1, env('NOTIFY_WORKERS', 1));
 // Shared machines: each session names its own database and BullMQ prefix (the database is dropped first).
 const DATABASE = process.env['NOTIFY_DATABASE'] ?? 'imagestreamd_bench_notify';
 const QUEUE_PREFIX = process.env['NOTIFY_QUEUE_PREFIX'] ?? 'bench';
@@ -115,7 +118,7 @@ class CpuMeter {
   private client?: Client;
 
   constructor(
-    private readonly procs: { worker: number | undefined; api: number | undefined; redis: number | undefined },
+    private readonly procs: { workers: number[]; api: number | undefined; redis: number | undefined },
     private readonly dbUrl: string,
     private readonly database: string,
   ) {}
@@ -137,7 +140,12 @@ class CpuMeter {
       if (!this.last.has(k)) this.start.set(k, first ? t : 0);
       if (t > 0) this.last.set(k, t);
     }
-    for (const [name, pid] of Object.entries(this.procs)) {
+    const named: [string, number | undefined][] = [
+      ...this.procs.workers.map((pid, i): [string, number] => [`worker:${i}`, pid]),
+      ['api', this.procs.api],
+      ['redis', this.procs.redis],
+    ];
+    for (const [name, pid] of named) {
       if (!pid) continue;
       const t = cpuSeconds(pid);
       if (!this.start.has(name)) this.start.set(name, t);
@@ -164,7 +172,7 @@ class CpuMeter {
     const used = (k: string) => Math.max(0, (this.last.get(k) ?? 0) - (this.start.get(k) ?? 0));
     const keys = [...this.last.keys()];
     const postgres = keys.filter((k) => k.startsWith('pg:')).reduce((a, k) => a + used(k), 0);
-    const worker = used('worker');
+    const worker = keys.filter((k) => k.startsWith('worker:')).reduce((a, k) => a + used(k), 0);
     const api = used('api');
     return { worker, api, postgres, redis: this.procs.redis ? used('redis') : null, total: worker + api + postgres };
   }
@@ -368,7 +376,9 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}`,
+      .join(' ')} at start; source: ${SOURCE === 'registry' ? 'registry push events' : 'ImageStreamMappings'}; ${
+      INLINE_WORKER ? 'worker inside the api process' : `${WORKERS} worker process${WORKERS === 1 ? '' : 'es'}`
+    }`,
   );
   // The api and worker run as compiled JavaScript, as deployed (Dockerfile, docker-compose.yml) and
   // as bench:api runs them: under ts-node, Node also loads `repl` and with it `domain`, whose
@@ -403,15 +413,17 @@ async function main(): Promise<void> {
   api.child.stderr?.pipe(log);
   let apiExit: string | null = null;
   api.child.once('exit', (code, signal) => (apiExit = `api exited (code ${code}, signal ${signal}); see ${apiLog}`));
-  const worker = INLINE_WORKER
-    ? null
-    : spawn(process.execPath, [...(process.env['NOTIFY_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...appMainArgs('worker')], {
-        cwd: process.cwd(),
-        env: { ...process.env, LOG_LEVEL: 'warn', ...serverEnv },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-  worker?.stderr?.pipe(log);
-  worker?.once('exit', (code, signal) => (apiExit = `worker exited (code ${code}, signal ${signal}); see ${apiLog}`));
+  const workers = Array.from({ length: WORKERS }, () =>
+    spawn(process.execPath, [...(process.env['NOTIFY_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...appMainArgs('worker')], {
+      cwd: process.cwd(),
+      env: { ...process.env, LOG_LEVEL: 'warn', ...serverEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  for (const worker of workers) {
+    worker.stderr?.pipe(log);
+    worker.once('exit', (code, signal) => (apiExit = `worker exited (code ${code}, signal ${signal}); see ${apiLog}`));
+  }
   const base = `${api.url}/apis/image.openshift.io/v1`;
   const push = (stream: string, d: string) =>
     SOURCE === 'registry'
@@ -499,7 +511,7 @@ async function main(): Promise<void> {
 
     // Scenario 1: steady pushes.
     const redisPid = await redisServerPid();
-    const meter = () => new CpuMeter({ worker: worker?.pid, api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
+    const meter = () => new CpuMeter({ workers: workers.flatMap((w) => (w.pid ? [w.pid] : [])), api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
     const steadyCpu = meter();
     const steadyStatements = new StatementsMeter(dbUrl, DATABASE);
     await steadyStatements.begin();
@@ -601,11 +613,15 @@ async function main(): Promise<void> {
     for (const line of statementsLines(fanStatementsUsed, got.length)) console.log(`  ${line}`);
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker.once('exit', r));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await Promise.all(
+      workers
+        .filter((w) => w.exitCode === null)
+        .map((w) => {
+          const exited = new Promise((r) => w.once('exit', r));
+          w.kill('SIGTERM');
+          return exited;
+        }),
+    );
     await api.stop();
     for (const r of receivers) {
       r.server.closeAllConnections();
