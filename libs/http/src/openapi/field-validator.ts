@@ -6,6 +6,7 @@ import { META } from './meta-schemas';
 import { zeroNullListItems } from './null-list-items';
 import type { Schema } from './schema';
 import { firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
+import { typedPatchObjectError } from './typed-patch-error';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 
 /** A write's document as the handler gets it, and the `Warning` header values for the answer. */
@@ -54,11 +55,16 @@ export class FieldValidator {
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
     if (mismatch) throw typeError(info, mismatch, patchType, body);
+    if (patchType === 'apply') {
+      // Refused in every mode, as kube-apiserver types an apply configuration before validating it.
+      const undeclared = unknownFields(body, schema, schemas);
+      if (undeclared.length) throw typedPatchObjectError(info, body, undeclared);
+      return unknownFieldOutcome(validation, [], prefix, keys);
+    }
     if (validation === 'Ignore') return [];
     let unknown: string[];
     switch (patchType) {
       case undefined:
-      case 'apply':
         unknown = unknownFields(body, schema, schemas);
         break;
       case 'merge':
