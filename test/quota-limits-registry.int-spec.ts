@@ -1,5 +1,5 @@
 import { call } from '@app/testing';
-import { type IngestStack, settledPush, startIngestStack } from './ingest-harness';
+import { type IngestStack, settledPush, startIngestStack, waitFor } from './ingest-harness';
 import { type BuiltImage, OciLayout, registryUnavailableReason, skopeoCopy } from './support/registry';
 
 const skipReason = registryUnavailableReason();
@@ -62,6 +62,36 @@ describeRegistry('quota and limits on registry pushes', () => {
     expect(
       (await call('GET', `${stack.api.base}/namespaces/lr-push/imagestreams/app`)).body.status.tags,
     ).toBeUndefined();
+  });
+
+  it('an image already stored (pushed to another namespace first) is admitted by its stored size: over max.storage it is refused too', async () => {
+    const known = await layout.addImage('known', { seed: 'quota-known', layerCount: 1 });
+    await skopeoCopy(layout.dir, 'known', `${stack.registry!.host}/lr-open/app:1`);
+    expect((await settled('lr-open/app')).state).toBe('processed');
+    const stored = await call('GET', `${stack.api.base}/images/${known.manifestDigest}`);
+    expect(stored.body.dockerImageMetadata.Size).toBeGreaterThan(10);
+    await call('POST', core('lr-known', 'limitranges'), {
+      metadata: { name: 'tiny' },
+      spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '10' } }] },
+    });
+    await call('POST', `${stack.api.base}/namespaces/lr-known/imagestreams`, { metadata: { name: 'app' } });
+    await new Promise((r) => setTimeout(r, 1100));
+    await skopeoCopy(layout.dir, 'known', `${stack.registry!.host}/lr-known/app:1`);
+    const event = await settled('lr-known/app');
+    expect(event.state).toBe('ignored');
+    expect(event.reason).toContain(
+      `imagestreammappings.image.openshift.io "app" is forbidden: requested usage of storage exceeds the maximum limit per openshift.io/Image (${stored.body.dockerImageMetadata.Size} > 10)`,
+    );
+    expect((await call('GET', `${stack.api.base}/namespaces/lr-known/imagestreams/app`)).body.status.tags).toBeUndefined();
+    // Within the limit, the stored image maps as before.
+    await call('DELETE', core('lr-known', 'limitranges') + '/tiny');
+    await new Promise((r) => setTimeout(r, 1100));
+    await skopeoCopy(layout.dir, 'known', `${stack.registry!.host}/lr-known/app:2`);
+    const tagged = await waitFor('lr-known/app:2 tagged', async () => {
+      const istag = await call('GET', `${stack.api.base}/namespaces/lr-known/imagestreamtags/app:2`);
+      return istag.status === 200 ? istag.body : null;
+    });
+    expect(tagged.image.metadata.name).toBe(known.manifestDigest);
   });
 
   it('an ImageStreamImport adding images over openshift.io/ImageStream max is refused (422, as the stream strategy upstream), nothing written', async () => {

@@ -7,6 +7,7 @@ import { errorReason } from './error-reason';
 import type { InboxEvent, InboxRepository } from './inbox.repository';
 import { registryEventLag, registryEventProcessing, registryEventsProcessed } from './ingest-metrics';
 import type { ImageRecorder, PreparedImage, StreamRef } from './image-recorder';
+import type { StoredImage } from './stored-image';
 import { NamespaceTerminatingError, namespaceTerminatingSql } from './namespace-terminating';
 import { decidePush, decideTagDelete, nextPosition, settleMissingManifest, settlePushWithRegistry, type TagPosition } from './ordering';
 import type { RegistrySource } from './registry-source';
@@ -95,10 +96,10 @@ export class RegistryEventProcessor {
   async process(eventId: string, attempt: Attempt): Promise<void> {
     const found = await this.inbox.getForProcessing(eventId);
     if (!found || found.event.state !== 'pending') return;
-    const { event, imageStored } = found;
+    const { event, storedImage } = found;
     const timer = registryEventProcessing.startTimer({ kind: event.kind });
     try {
-      await this.dispatch(event, imageStored, attempt);
+      await this.dispatch(event, storedImage, attempt);
       timer();
     } catch (e) {
       timer();
@@ -123,15 +124,15 @@ export class RegistryEventProcessor {
     }
   }
 
-  private async dispatch(event: InboxEvent, imageStored: boolean, attempt: Attempt): Promise<void> {
+  private async dispatch(event: InboxEvent, storedImage: StoredImage | null, attempt: Attempt): Promise<void> {
     const target = repositoryTarget(event.repository);
     if ('ignored' in target) throw new Ignore(target.ignored);
     switch (event.kind) {
       case 'manifest-push':
-        if (event.tag === null) return this.recordByDigest(event, imageStored);
-        return this.inTagOrder(event, target, imageStored, attempt);
+        if (event.tag === null) return this.recordByDigest(event, storedImage);
+        return this.inTagOrder(event, target, storedImage, attempt);
       case 'tag-delete':
-        return this.inTagOrder(event, target, imageStored, attempt);
+        return this.inTagOrder(event, target, storedImage, attempt);
       case 'manifest-delete':
         return this.manifestDelete(event, target);
     }
@@ -148,8 +149,8 @@ export class RegistryEventProcessor {
     if (await this.inbox.finish(q, s.event.id, s.state, s.outcome, s.reason ?? null)) this.counted(s);
   }
 
-  private async recordByDigest(event: InboxEvent, imageStored: boolean): Promise<void> {
-    const prepared = await this.images.prepare(event.repository, event.digest!, imageStored);
+  private async recordByDigest(event: InboxEvent, storedImage: StoredImage | null): Promise<void> {
+    const prepared = await this.images.prepare(event.repository, event.digest!, storedImage);
     const created = await this.images.record(prepared);
     await this.settleNow(this.db, { event, state: 'processed', outcome: created ? 'image-recorded' : 'image-exists' });
   }
@@ -161,14 +162,14 @@ export class RegistryEventProcessor {
    * first. The locks, the backlog, the tag's position and its newest entry are read in one round
    * trip; each settlement is written with the COMMIT that releases the locks.
    */
-  private async inTagOrder(event: InboxEvent, stream: StreamRef, imageStored: boolean, attempt: Attempt): Promise<void> {
+  private async inTagOrder(event: InboxEvent, stream: StreamRef, storedImage: StoredImage | null, attempt: Attempt): Promise<void> {
     const tag = event.tag!;
     // Registry reads for this event happen before the locks are taken. A manifest the registry no
     // longer has is settled under the lock (applyToTag asks the registry about the tag).
     let ownRead: ImageRead | undefined;
     if (event.kind === 'manifest-push') {
       try {
-        ownRead = { image: await this.images.prepare(event.repository, event.digest!, imageStored) };
+        ownRead = { image: await this.images.prepare(event.repository, event.digest!, storedImage) };
       } catch (error) {
         if (!(error instanceof RegistryNotFoundError)) throw error;
         ownRead = { error };

@@ -3,6 +3,7 @@ import { type Image, type ImageStreamMappingHandler, type MappingOutcome } from 
 import { type Database, ResourceRegistry, type Transaction } from '@app/persistence';
 import { fetchImage, registryPushedImageAnnotations } from '@app/registry';
 import type { RegistrySource } from './registry-source';
+import { type StoredImage, storedImage } from './stored-image';
 
 const GROUP = 'image.openshift.io';
 const VERSION = 'v1';
@@ -41,18 +42,19 @@ export class ImageRecorder {
 
   /**
    * Reads the manifest (and config, and children) from the registry unless the Image is stored
-   * already (`knownStored`, or looked up); registry errors propagate with their `retryable` flag.
+   * already (`known`: what the caller read of it, null when it is not stored; looked up when
+   * absent); registry errors propagate with their `retryable` flag.
    */
-  async prepare(repository: string, digest: string, knownStored?: boolean): Promise<PreparedImage> {
+  async prepare(repository: string, digest: string, known?: StoredImage | null): Promise<PreparedImage> {
     const pullSpec = this.source.pullSpec(repository);
-    const stored =
-      knownStored ??
-      (await this.db.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM images WHERE name = $1) AS present`, [digest]))[0]?.present;
+    const stored = known === undefined ? await storedImage(this.db, digest) : known;
     if (stored) {
-      // The mapping reuses the stored Image; this is only what the request needs to name it.
+      // The mapping reuses the stored Image; this is what the request needs to name it, and its
+      // size, as the integrated registry sends the whole image: LimitRanges admit the mapping by it.
       const image = {
         metadata: { name: digest, annotations: registryPushedImageAnnotations() },
         dockerImageReference: `${pullSpec}@${digest}`,
+        ...(stored.size !== null ? { dockerImageMetadata: { Size: stored.size } } : {}),
       } as Image;
       return { digest, image, children: [], existed: true };
     }
@@ -113,3 +115,4 @@ export class ImageRecorder {
     }
   }
 }
+

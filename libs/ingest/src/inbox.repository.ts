@@ -1,5 +1,6 @@
 import type { Database, ParameterisedSql, Queryable } from '@app/persistence';
 import type { StoredEvent, StoredKind } from './envelope';
+import { type StoredImage, storedImageSql } from './stored-image';
 
 export type EventState = 'pending' | 'processed' | 'ignored' | 'failed';
 export const eventStates: readonly EventState[] = ['pending', 'processed', 'ignored', 'failed'];
@@ -114,16 +115,18 @@ export class InboxRepository {
     return rows[0] ? toEvent(rows[0]) : null;
   }
 
-  /** The event, and whether the Image its digest names is stored already (one round trip). */
-  async getForProcessing(id: string): Promise<{ event: InboxEvent; imageStored: boolean } | null> {
-    const rows = await this.db.query<Row & { image_stored: boolean }>(
-      `SELECT ${columns}, EXISTS (SELECT 1 FROM images i WHERE i.name = registry_events.digest) AS image_stored
-         FROM registry_events WHERE id = $1`,
+  /** The event, and the Image its digest names when that is stored already (one round trip). */
+  async getForProcessing(id: string): Promise<{ event: InboxEvent; storedImage: StoredImage | null } | null> {
+    const rows = await this.db.query<Row & { image_stored: boolean; image_size: number | null }>(
+      `SELECT ${columns}, img.size AS image_size, img.stored IS NOT NULL AS image_stored
+         FROM registry_events LEFT JOIN LATERAL (SELECT true AS stored, s.size FROM (${storedImageSql('registry_events.digest')}) s) img ON true
+        WHERE id = $1`,
       [id],
       // Prepared once per connection: run for every event, and Postgres planned it each time.
       'registry-event-for-processing',
     );
-    return rows[0] ? { event: toEvent(rows[0]), imageStored: rows[0].image_stored } : null;
+    const row = rows[0];
+    return row ? { event: toEvent(row), storedImage: row.image_stored ? { size: row.image_size } : null } : null;
   }
 
   /**
