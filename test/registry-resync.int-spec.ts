@@ -145,6 +145,17 @@ describeWithRegistry('registry resync: pushes and tag deletes whose notification
     expect(await istagImage('app:v1')).toBe(c.manifestDigest);
   });
 
+  it('a repository pushed by digest only (tags/list: NAME_UNKNOWN) has no tags, which is no error', async () => {
+    await putImage(registry.url, `${NS}/bydigest`, layout.dir, a, a.manifestDigest);
+    const listed = await fetch(`${registry.url}/v2/${NS}/bydigest/tags/list`);
+    expect(listed.status).toBe(404);
+    const one = await resync(`?repository=${NS}/bydigest`);
+    expect(one.body).toMatchObject({ repositories: 1, tags: 0, pushes: 0, tagDeletes: 0, stored: 0, errors: [] });
+    const whole = await resync();
+    expect(whole.body).toMatchObject({ pushes: 0, tagDeletes: 0, stored: 0, truncated: false, errors: [] });
+  });
+
+  // With the digest-only repository above still in the registry, a timed pass is `ok`, not `partial`.
   it('the worker runs a pass every REGISTRY_RESYNC_INTERVAL_SECONDS', async () => {
     await worker.close();
     worker = await bootstrapWorker({ ...config, registryResyncIntervalSeconds: 1 });

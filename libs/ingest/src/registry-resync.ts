@@ -1,6 +1,6 @@
 import type { AppConfig } from '@app/config';
 import type { Database } from '@app/persistence';
-import { mapLimited, RegistryAuthError } from '@app/registry';
+import { mapLimited, RegistryAuthError, RegistryNotFoundError } from '@app/registry';
 import { errorReason } from './error-reason';
 import type { RegistryEventQueue } from './event-queue';
 import type { InboxRepository } from './inbox.repository';
@@ -113,7 +113,17 @@ export class RegistryResync {
   private async compare(repository: string, left: number, report: ResyncReport): Promise<void> {
     const client = this.source.client();
     // One more than the budget tells a full listing from a cut one.
-    const listed = await client.listTags(repository, left + 1);
+    let listed: string[];
+    try {
+      listed = await client.listTags(repository, left + 1);
+    } catch (e) {
+      // distribution answers tags/list of a repository that never had a tag (pushed by digest
+      // only, or a push cut before its tag) with NAME_UNKNOWN: it has no tags, which is no error.
+      // Nothing is compared either: a repository whose tags ingestion knows is not emptied on it.
+      if (!(e instanceof RegistryNotFoundError)) throw e;
+      report.repositories++;
+      return;
+    }
     const complete = listed.length <= left;
     if (!complete) report.truncated = true;
     const tags = listed.slice(0, left);
