@@ -28,3 +28,4 @@ export * from './json-patch-apply';
 export * from './url-name-check';
 export * from './metadata-omitempty';
 export * from './object-body';
+export * from './json-object';

@@ -1,4 +1,4 @@
-import { ApiError, makeStorable } from '@app/api-machinery';
+import { ApiError, isJsonObject, makeStorable } from '@app/api-machinery';
 import { isDigest } from '@app/registry';
 
 /**
@@ -78,10 +78,6 @@ export function rfc3339ToNanos(value: string): bigint | null {
   return seconds * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function optionalString(obj: Record<string, unknown>, key: string, path: string): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null || v === '') return undefined;
@@ -97,11 +93,11 @@ function requiredString(obj: Record<string, unknown>, key: string, path: string)
 
 /** Classifies one event; throws EnvelopeError when an event the service must store is malformed. */
 export function classifyEvent(event: unknown, path: string): ClassifiedEvent {
-  if (!isObject(event)) throw new EnvelopeError(path, 'must be an object');
+  if (!isJsonObject(event)) throw new EnvelopeError(path, 'must be an object');
   const id = requiredString(event, 'id', path);
   const action = requiredString(event, 'action', path);
   const target = event['target'];
-  if (!isObject(target)) throw new EnvelopeError(`${path}.target`, 'must be an object');
+  if (!isJsonObject(target)) throw new EnvelopeError(`${path}.target`, 'must be an object');
   const tpath = `${path}.target`;
   const mediaType = optionalString(target, 'mediaType', tpath);
   const tag = optionalString(target, 'tag', tpath);
@@ -129,7 +125,7 @@ export function classifyEvent(event: unknown, path: string): ClassifiedEvent {
   const eventNs = rfc3339ToNanos(timestamp);
   if (eventNs === null) throw new EnvelopeError(`${path}.timestamp`, 'must be an RFC 3339 time');
   const source = event['source'];
-  const sourceInstance = isObject(source) && typeof source['instanceID'] === 'string' ? source['instanceID'] : '';
+  const sourceInstance = isJsonObject(source) && typeof source['instanceID'] === 'string' ? source['instanceID'] : '';
   return {
     stored: {
       id,
@@ -156,7 +152,7 @@ export function parseEnvelope(body: Buffer | string): ClassifiedEvent[] {
     if (e instanceof ApiError) throw new EnvelopeError('body', e.message);
     throw new EnvelopeError('body', `not valid JSON: ${(e as Error).message}`);
   }
-  if (!isObject(parsed)) throw new EnvelopeError('body', 'must be an object with an "events" list');
+  if (!isJsonObject(parsed)) throw new EnvelopeError('body', 'must be an object with an "events" list');
   const events = parsed['events'];
   if (!Array.isArray(events)) throw new EnvelopeError('events', 'must be a list');
   const seen = new Set<string>();

@@ -119,7 +119,7 @@ export class InboxRepository {
   async getForProcessing(id: string): Promise<{ event: InboxEvent; storedImage: StoredImage | null } | null> {
     const rows = await this.db.query<Row & { image_stored: boolean; image_size: number | null }>(
       `SELECT ${columns}, img.size AS image_size, img.stored IS NOT NULL AS image_stored
-         FROM registry_events LEFT JOIN LATERAL (SELECT true AS stored, s.size FROM (${storedImageSql('registry_events.digest')}) s) img ON true
+         FROM registry_events LEFT JOIN LATERAL (${storedImageSql('registry_events.digest')}) img ON true
         WHERE id = $1`,
       [id],
       // Prepared once per connection: run for every event, and Postgres planned it each time.

@@ -9,9 +9,12 @@ export interface StoredImage {
   size: number | null;
 }
 
-/** SQL of the facts of the stored Image whose digest `digestSql` gives: one row when it is stored (see StoredImage). */
+/**
+ * SQL of the facts of the stored Image whose digest `digestSql` gives: one row when it is stored
+ * (`stored` is true, so a LEFT JOIN of it tells a missing Image from one without a size).
+ */
 export function storedImageSql(digestSql: string): string {
-  return `SELECT (i.body->'dockerImageMetadata'->>'Size')::float8 AS size FROM images i WHERE i.name = ${digestSql}`;
+  return `SELECT true AS stored, (i.body->'dockerImageMetadata'->>'Size')::float8 AS size FROM images i WHERE i.name = ${digestSql}`;
 }
 
 /** The stored Image's facts, or null when no Image has that digest. */

@@ -1,9 +1,8 @@
-import { type FieldError, fieldErr, validateDns1123Label } from '@app/api-machinery';
+import { type FieldError, fieldErr, isJsonObject, validateDns1123Label } from '@app/api-machinery';
 import { sourcePullRefusal } from '@app/config';
 import { parseTriggersAnnotation } from './annotation';
 import { TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The parts of a workload this server reads and patches, checked as kube-apiserver would refuse
@@ -12,7 +11,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function validateWorkloadShape(spec: unknown, podSpecPath: string): FieldError[] {
   if (spec === undefined || spec === null) return [];
-  if (!isObject(spec)) return [fieldErr.invalid('spec', spec, 'must be an object')];
+  if (!isJsonObject(spec)) return [fieldErr.invalid('spec', spec, 'must be an object')];
   const errors: FieldError[] = [];
   const replicas = spec['replicas'];
   if (replicas !== undefined && replicas !== null && !(Number.isInteger(replicas) && (replicas as number) >= 0)) {
@@ -23,7 +22,7 @@ export function validateWorkloadShape(spec: unknown, podSpecPath: string): Field
   for (let i = 0; i < segments.length; i++) {
     node = (node as Record<string, unknown>)[segments[i]!];
     if (node === undefined || node === null) return errors;
-    if (!isObject(node)) return [...errors, fieldErr.invalid(['spec', ...segments.slice(0, i + 1)].join('.'), node, 'must be an object')];
+    if (!isJsonObject(node)) return [...errors, fieldErr.invalid(['spec', ...segments.slice(0, i + 1)].join('.'), node, 'must be an object')];
   }
   const pod = node as Record<string, unknown>;
   for (const list of ['initContainers', 'containers']) errors.push(...validateContainers(pod[list], `${podSpecPath}.${list}`));
@@ -37,7 +36,7 @@ function validateContainers(value: unknown, path: string): FieldError[] {
   const seen = new Set<string>();
   value.forEach((c: unknown, i) => {
     const at = `${path}[${i}]`;
-    if (!isObject(c)) {
+    if (!isJsonObject(c)) {
       errors.push(fieldErr.invalid(at, c, 'must be an object'));
       return;
     }

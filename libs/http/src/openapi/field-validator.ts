@@ -33,9 +33,13 @@ export class FieldValidator {
     const schema = this.docs.schemaOf(info);
     if (!schema) return { document: body, warnings };
     const schemas = this.docs.schemas;
-    // An apply configuration is a partial object: checked and pruned as one, without patch directives.
+    // An apply configuration holds no undeclared field once checked (check refuses them): nothing to prune.
     const document =
-      patchType === 'json' ? pruneJsonPatch(body, schema, schemas) : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined && patchType !== 'apply' });
+      patchType === 'apply'
+        ? body
+        : patchType === 'json'
+          ? pruneJsonPatch(body, schema, schemas)
+          : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined });
     if (patchType !== 'json') zeroNullListItems(document, schema, schemas);
     return { document, warnings };
   }

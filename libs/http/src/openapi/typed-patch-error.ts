@@ -1,8 +1,4 @@
-import { ApiError, type ResourceInfo } from '@app/api-machinery';
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { ApiError, isJsonObject, type ResourceInfo } from '@app/api-machinery';
 
 /**
  * A field path as structured-merge-diff prints it: a leading dot per field, and a list element by
@@ -18,12 +14,12 @@ export function structuredFieldPath(path: string, body: unknown, mergeKeys: Reco
     if (key !== undefined) {
       out += `.${key}`;
       shape = shape ? `${shape}.${key}` : key;
-      cursor = isObject(cursor) ? cursor[key] : undefined;
+      cursor = isJsonObject(cursor) ? cursor[key] : undefined;
       continue;
     }
     const item: unknown = Array.isArray(cursor) ? cursor[Number(index)] : undefined;
     const mergeKey = mergeKeys[shape];
-    out += mergeKey && isObject(item) && item[mergeKey] !== undefined ? `[${mergeKey}=${JSON.stringify(item[mergeKey])}]` : `[${index}]`;
+    out += mergeKey && isJsonObject(item) && item[mergeKey] !== undefined ? `[${mergeKey}=${JSON.stringify(item[mergeKey])}]` : `[${index}]`;
     shape += '[]';
     cursor = item;
   }
@@ -39,8 +35,8 @@ export function structuredFieldPath(path: string, body: unknown, mergeKeys: Reco
  * client's mistake, so here it is a 400 BadRequest with the same message.
  */
 export function typedPatchObjectError(info: ResourceInfo, body: unknown, unknown: string[]): ApiError {
-  const doc = isObject(body) ? body : {};
-  const meta = isObject(doc['metadata']) ? doc['metadata'] : {};
+  const doc = isJsonObject(body) ? body : {};
+  const meta = isJsonObject(doc['metadata']) ? doc['metadata'] : {};
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   const apiVersion = text(doc['apiVersion']) || (info.group ? `${info.group}/${info.version}` : info.version);
   const groupVersion = apiVersion.includes('/') ? apiVersion : `/${apiVersion}`;

@@ -1,12 +1,9 @@
+import { isJsonObject } from '@app/api-machinery';
 import type { Schema } from './schema';
 
 export interface UnknownFieldOptions {
   /** Patch documents: `$patch`, `$setElementOrder/…`, `$retainKeys` and friends are directives, not fields. */
   directives?: boolean;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -28,7 +25,7 @@ export function unknownFields(
     if (!resolved.items) return [];
     return value.flatMap((item, i) => unknownFields(item, resolved.items!, schemas, options, `${path}[${i}]`));
   }
-  if (!isObject(value)) return [];
+  if (!isJsonObject(value)) return [];
   const out: string[] = [];
   const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
   for (const [key, child] of Object.entries(value)) {
@@ -53,7 +50,7 @@ export function pruneUnknownFields(value: unknown, schema: Schema, schemas: Reco
     const items = resolved.items;
     return items ? value.map((item) => pruneUnknownFields(item, items, schemas, options)) : value;
   }
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
   const closed = Boolean(resolved.properties) || resolved.additionalProperties === false;
   const out: Record<string, unknown> = {};

@@ -1,6 +1,7 @@
 import {
   type FieldError,
   fieldErr,
+  isJsonObject,
   validateAnnotations,
   validateFinalizers,
   validateLabels,
@@ -13,10 +14,6 @@ import type { ImageStreamImport } from './imagestreamimport.types';
 
 const importModes = ['', 'Legacy', 'PreserveOriginal'];
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * Wire defaults (openshift image/v1 defaults.go): `to` from the tag of `from.name` when absent,
  * importMode from the server default, referencePolicy Source. Runs before validation, as upstream.
@@ -24,10 +21,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMode = 'Legacy'): void {
   // spec is no pointer upstream: a missing or null spec decodes as the empty one.
   if (isi.spec === undefined || isi.spec === null) isi.spec = { import: false };
-  if (!isObject(isi.spec)) return;
+  if (!isJsonObject(isi.spec)) return;
   isi.spec.import = isi.spec.import === true;
   const policies = (p: { importPolicy?: unknown; referencePolicy?: unknown }) => {
-    p.importPolicy = isObject(p.importPolicy) ? { ...p.importPolicy } : {};
+    p.importPolicy = isJsonObject(p.importPolicy) ? { ...p.importPolicy } : {};
     const ip = p.importPolicy as { importMode?: string; insecure?: unknown; scheduled?: unknown };
     if (!ip.importMode) ip.importMode = defaultImportMode;
     // omitempty booleans upstream: false is not echoed back.
@@ -35,16 +32,16 @@ export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMo
     if (ip.scheduled === false) delete ip.scheduled;
     const entry = p as { includeManifest?: unknown };
     if (entry.includeManifest === false) delete entry.includeManifest;
-    const rp = isObject(p.referencePolicy) ? (p.referencePolicy as { type?: string }) : {};
+    const rp = isJsonObject(p.referencePolicy) ? (p.referencePolicy as { type?: string }) : {};
     p.referencePolicy = { type: rp.type || 'Source' };
   };
   if (Array.isArray(isi.spec.images)) {
     for (const image of isi.spec.images as unknown[]) {
-      if (!isObject(image)) continue;
+      if (!isJsonObject(image)) continue;
       policies(image);
       const from = image['from'];
       if (image['to'] === undefined || image['to'] === null) {
-        const name = isObject(from) && typeof from['name'] === 'string' ? from['name'] : '';
+        const name = isJsonObject(from) && typeof from['name'] === 'string' ? from['name'] : '';
         try {
           const tag = name ? parseDockerImageReference(name).tag : '';
           if (tag) image['to'] = { name: tag };
@@ -54,7 +51,7 @@ export function defaultImageStreamImport(isi: ImageStreamImport, defaultImportMo
       }
     }
   }
-  if (isObject(isi.spec.repository)) policies(isi.spec.repository);
+  if (isJsonObject(isi.spec.repository)) policies(isi.spec.repository);
   // `images` is omitempty upstream: an empty list is not echoed back (nor a null one).
   if (isi.spec.images === null || (Array.isArray(isi.spec.images) && isi.spec.images.length === 0)) delete isi.spec.images;
 }
@@ -70,7 +67,7 @@ function parseError(name: string): string | null {
 }
 
 function validatePolicies(p: Record<string, unknown>, path: string): FieldError[] {
-  const mode = isObject(p['importPolicy']) ? (p['importPolicy']['importMode'] ?? '') : '';
+  const mode = isJsonObject(p['importPolicy']) ? (p['importPolicy']['importMode'] ?? '') : '';
   if (typeof mode === 'string' && importModes.includes(mode)) return [];
   return [fieldErr.invalid(`${path}.importPolicy.importMode`, mode, "invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'")];
 }
@@ -82,7 +79,7 @@ function validatePolicies(p: Record<string, unknown>, path: string): FieldError[
 export function validateImageStreamImport(namespace: string, isi: ImageStreamImport, maxImages: number): FieldError[] {
   const errors: FieldError[] = [];
   const spec: unknown = isi.spec;
-  if (!isObject(spec)) {
+  if (!isJsonObject(spec)) {
     errors.push(fieldErr.required('spec'));
   } else {
     const images = spec['images'];
@@ -95,19 +92,19 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
     }
     list.forEach((image, i) => {
       const path = `spec.images[${i}]`;
-      if (!isObject(image)) {
+      if (!isJsonObject(image)) {
         errors.push(fieldErr.invalid(path, image, 'must be an object'));
         return;
       }
-      const from = isObject(image['from']) ? image['from'] : {};
+      const from = isJsonObject(image['from']) ? image['from'] : {};
       if (from['kind'] !== 'DockerImage') {
         errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
         errors.push(...validatePolicies(image, path));
         return;
       }
       const to = image['to'];
-      if (to !== undefined && to !== null && !(isObject(to) && typeof to['name'] === 'string' && to['name'] !== '')) {
-        errors.push(fieldErr.invalid(`${path}.to.name`, isObject(to) ? (to['name'] ?? '') : '', 'the name of the target tag must be specified'));
+      if (to !== undefined && to !== null && !(isJsonObject(to) && typeof to['name'] === 'string' && to['name'] !== '')) {
+        errors.push(fieldErr.invalid(`${path}.to.name`, isJsonObject(to) ? (to['name'] ?? '') : '', 'the name of the target tag must be specified'));
       }
       const name = typeof from['name'] === 'string' ? from['name'] : '';
       if (!name) errors.push(fieldErr.required(`${path}.from.name`));
@@ -124,7 +121,7 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
     const repo = spec['repository'];
     if (repo !== undefined && repo !== null) {
       const path = 'spec.repository';
-      const from = isObject(repo) && isObject(repo['from']) ? repo['from'] : {};
+      const from = isJsonObject(repo) && isJsonObject(repo['from']) ? repo['from'] : {};
       if (from['kind'] !== 'DockerImage') {
         errors.push(fieldErr.invalid(`${path}.from.kind`, from['kind'] ?? '', 'only DockerImage is supported'));
       } else {
@@ -140,7 +137,7 @@ export function validateImageStreamImport(namespace: string, isi: ImageStreamImp
         }
       }
       // Whatever the kind, as upstream.
-      if (isObject(repo)) errors.push(...validatePolicies(repo, path));
+      if (isJsonObject(repo)) errors.push(...validatePolicies(repo, path));
     }
     if (list.length === 0 && (repo === undefined || repo === null)) {
       // The reference notes quote this value as "null" (quoted); they are what we build to.
