@@ -142,4 +142,34 @@ describe('trigger delivery resilience', () => {
       healthy.close();
     }
   }, 60000);
+
+  it('a batch bigger than its first claim: the first deliveries and the rest are each sent once, every attempt recorded', async () => {
+    const rx = new Receiver();
+    await rx.start();
+    const server = await setup({ TRIGGER_QUEUE_PREFIX: `${prefix}b` });
+    try {
+      await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'many' } });
+      // More than the first claim of a batch (16), fewer than a batch (100): one batch job, claimed in two parts.
+      const n = 40;
+      for (let i = 0; i < n; i++) await newTrigger(server, `many-${i}`, 'many:latest', rx.url());
+      await mapping(server, 'many', digest('3'));
+      await rx.waitFor(n);
+      const ids = rx.requests.map((r) => String(r.headers['webhook-id']));
+      expect(new Set(ids).size).toBe(n);
+      expect(new Set(rx.requests.map((r) => r.json.data.trigger.name))).toEqual(new Set(Array.from({ length: n }, (_, i) => `many-${i}`)));
+      const all = await pollUntil(() => listDeliveries(server.url, 'demo'), (items) => items.filter((d) => d.status.state === 'delivered').length === n, 5000);
+      const delivered = all.filter((d) => String(d.metadata.ownerReferences?.[0]?.name ?? '').startsWith('many-'));
+      expect(delivered).toHaveLength(n);
+      for (const d of delivered) {
+        expect(d.status.state).toBe('delivered');
+        expect(d.status.attemptHistory).toHaveLength(1);
+        expect(d.status.attemptHistory[0]).toMatchObject({ attempt: 1, statusCode: 204, error: null });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      expect(rx.requests).toHaveLength(n);
+    } finally {
+      await server.close();
+      rx.close();
+    }
+  }, 60000);
 });

@@ -61,4 +61,19 @@ describe('BatchSendQueue', () => {
     expect(queue.next()).toBe('done');
     expect(given).toEqual(['f2', 's2']);
   });
+
+  it('takes rows added later (a batch claimed in parts); a stopped target\'s go to onGiveUp at once', () => {
+    const given: string[] = [];
+    const slots = slotsOf({ ok: 5, failing: 5 });
+    const queue = new BatchSendQueue([row('o1', 'ok'), row('f1', 'failing')], slots, 1000, (r) => given.push(r.id), () => 0);
+    const taken = [queue.next(), queue.next()].map((n) => (typeof n === 'string' ? n : n.row.id));
+    expect(taken).toEqual(['o1', 'f1']);
+    expect(queue.next()).toBe('done');
+    queue.stop('failing');
+    queue.add([row('f2', 'failing'), row('o2', 'ok')]);
+    expect(given).toEqual(['f2']);
+    const next = queue.next();
+    expect(typeof next === 'string' ? next : next.row.id).toBe('o2');
+    expect(queue.next()).toBe('done');
+  });
 });

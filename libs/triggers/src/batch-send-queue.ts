@@ -55,6 +55,14 @@ export class BatchSendQueue<R extends { target_key: string }> {
     return this.rows.length ? 'wait' : 'done';
   }
 
+  /** More rows of the batch (claimed after the first ones): a stopped target's go to onGiveUp at once. */
+  add(rows: readonly R[]): void {
+    for (const row of rows) {
+      if (this.stopped.has(row.target_key)) this.onGiveUp(row);
+      else this.rows.push(row);
+    }
+  }
+
   /** No more POSTs to `target` from this batch: its rows left go to onGiveUp. */
   stop(target: string): void {
     if (this.stopped.has(target)) return;

@@ -42,6 +42,9 @@ export interface DeliveryRow {
   secret: TriggerSecret['data'] | null;
 }
 
+/** A delivery claimed for sending, with its new attempt's id. */
+type ClaimedRow = DeliveryRow & { attempt_id: string };
+
 /** What the queue layer should do after an attempt. */
 export type AttemptOutcome =
   | { kind: 'done' }
@@ -64,6 +67,8 @@ const batchSlotWaitMs = 1000;
 const batchSlotPollMs = 20;
 /** Delivery statements in flight on the shared pool at once (see withDb). */
 const deliveryDbSlots = 4;
+/** Deliveries of a batch claimed first, on their own (see deliverBatch). */
+const batchHeadSize = 16;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
 const batchParallelism = 32;
 
@@ -170,9 +175,9 @@ interface SendResult {
  * the stored event, byte-identical on every attempt, and `webhook-id` is the delivery id, so a
  * receiver dedupes retries and crash re-runs by it.
  *
- * First attempts run in batches (`deliverBatch`): one statement claims the batch and records
- * every attempt as started, one records every outcome. Retries and redrives run one delivery
- * per job (`attempt`). Both paths share `post`.
+ * First attempts run in batches (`deliverBatch`): two statements claim the batch (its first rows
+ * and the rest) and record every attempt as started; outcomes are recorded a few statements per
+ * batch. Retries and redrives run one delivery per job (`attempt`). Both paths share `post`.
  */
 /**
  * Closes the attempts of a delivery that were started but never finished (the worker died during
@@ -288,9 +293,10 @@ export class DeliveryService {
   }
 
   /**
-   * First attempts of freshly created deliveries. One statement claims them (a lease,
+   * First attempts of freshly created deliveries. Two statements claim them, the first
+   * `batchHeadSize` rows and the rest, on two connections at once (a lease,
    * leased_until, keeps the sweeper off while the job runs; a crashed job is re-run by BullMQ
-   * after its lock expires and sends again with the same webhook-id) and records each attempt
+   * after its lock expires and sends again with the same webhook-id) and record each attempt
    * as started; the POSTs run in parallel under the per-target limits (BatchSendQueue: a busy
    * target's rows wait aside while other targets' rows go ahead); outcomes are recorded as they
    * come in, a few statements per batch (OutcomeRecorder), so a delivered row does not wait for a
@@ -299,23 +305,47 @@ export class DeliveryService {
    * without holding a worker.
    */
   async deliverBatch(ids: string[]): Promise<BatchOutcome> {
-    const rows = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
-      // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
-      claimSql(`generation = 1 AND attempts = 0 AND (claims = 0 OR (${dueSql}))`, '1', '$2', '$1::text[]'),
-      [ids, this.config.jobLockMs],
-      'trg-delivery-batch-claim',
-    ));
-    if (rows.length < ids.length) noteUnclaimed(this.db);
+    // The first rows are claimed on their own, so their POSTs start while the rest is claimed on
+    // another connection: a claim's time grows with its rows, and the first POST waited for all
+    // of them. Whatever either claim took is sent; a failed claim fails the job afterwards, and
+    // its re-run claims what is left.
+    const claim = (part: string[]) =>
+      this.withDb(() => this.db.query<ClaimedRow>(
+        // A new delivery is leased to its batch by the evaluator before anyone claimed it (claims = 0).
+        claimSql(`generation = 1 AND attempts = 0 AND (claims = 0 OR (${dueSql}))`, '1', '$2', '$1::text[]'),
+        [part, this.config.jobLockMs],
+        'trg-delivery-batch-claim',
+      )).then(
+        (rows) => ({ rows, error: null }),
+        (e: unknown) => ({ rows: [] as ClaimedRow[], error: e instanceof Error ? e : new Error(String(e)) }),
+      );
+    const headClaim = claim(ids.slice(0, batchHeadSize));
+    const tailClaim = ids.length > batchHeadSize ? claim(ids.slice(batchHeadSize)) : null;
+    const head = await headClaim;
+    let failure: Error | null = head.error;
+    let claimed = head.rows.length;
     const outcome: BatchOutcome = { sent: 0, delivered: 0, followUps: [] };
-    if (!rows.length) return outcome;
-    const byId = new Map(rows.map((d) => [d.id, d]));
+    const byId = new Map(head.rows.map((d) => [d.id, d]));
     const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome));
-    const unsent = (d: DeliveryRow & { attempt_id: string }): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null });
-    const queue = new BatchSendQueue(rows, this.limiter, batchSlotWaitMs, (d) => recorder.add(unsent(d)));
+    const unsent = (d: ClaimedRow): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null });
+    const queue = new BatchSendQueue(head.rows, this.limiter, batchSlotWaitMs, (d) => recorder.add(unsent(d)));
+    // The tail's rows join the queue when its claim answers; runners out of rows wait for it.
+    const tail = tailClaim?.then((r) => {
+      failure ??= r.error;
+      claimed += r.rows.length;
+      for (const d of r.rows) byId.set(d.id, d);
+      queue.add(r.rows);
+    });
+    let tailPending = tail !== undefined;
     const runner = async () => {
       for (;;) {
         const next = queue.next();
-        if (next === 'done') return;
+        if (next === 'done') {
+          if (!tailPending) return;
+          await tail;
+          tailPending = false;
+          continue;
+        }
         if (next === 'wait') {
           await new Promise((r) => setTimeout(r, batchSlotPollMs));
           continue;
@@ -345,11 +375,14 @@ export class DeliveryService {
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(batchParallelism, rows.length) }, runner));
+      await Promise.all(Array.from({ length: Math.min(batchParallelism, ids.length) }, runner));
     } finally {
       // What was decided is recorded also when a runner failed (a re-run claims only the rest).
+      await tail;
       await recorder.drain();
     }
+    if (claimed < ids.length) noteUnclaimed(this.db);
+    if (failure !== null) throw failure;
     return outcome;
   }
 
