@@ -202,10 +202,16 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect(added.body.message).toContain('no new finalizers can be added if the object is being deleted');
     const cleared = await call('PATCH', url, { metadata: { finalizers: null } }, 'application/merge-patch+json');
     expect(cleared.status).toBe(200);
+    // The update answers the object without its finalizers (kube-apiserver: "clients are expecting an updated object").
+    expect(cleared.body.metadata.finalizers).toBeUndefined();
     expect((await call('GET', url)).status).toBe(404);
     await w.waitFor((e) => e.some((x) => x.type === 'DELETED'));
     w.stop();
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    // DELETED carries the stored state, as etcd's previous value does in kube: the finalizer still listed, at a newer version.
+    const deleted = w.events[2]!.object;
+    expect(deleted.metadata.finalizers).toEqual(['example.com/hold']);
+    expect(Number(deleted.metadata.resourceVersion)).toBeGreaterThan(Number(w.events[1]!.object.metadata.resourceVersion));
   });
 
   it('a delete kept for finalizers is 202 Accepted when orphanDependents is false (kube-apiserver delete handler), else 200', async () => {

@@ -699,10 +699,12 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     if (unchanged && !touched) (obj.metadata as ManagedMeta).managedFields = (old.metadata as ManagedMeta).managedFields;
     const changed = !unchanged || touched;
     if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
-      // The last finalizer of an object being deleted is gone: the delete completes now.
+      // The last finalizer of an object being deleted is gone: the delete completes now. As
+      // kube-apiserver (Store.Update → deleteWithoutFinalizers), the stored state is what goes:
+      // watchers' DELETED carries it, finalizers included; the update answers the object without them.
       await this.decorate(tx, [old]);
-      const removed = await this.removeLocked(tx, { ...old, metadata: { ...old.metadata, finalizers: undefined } });
-      return { stored: removed, changed, removed: true };
+      const removed = await this.removeLocked(tx, old);
+      return { stored: { ...removed, metadata: { ...removed.metadata, finalizers: undefined } }, changed, removed: true };
     }
     if (changed) {
       const rv = await allocateResourceVersion(tx);
@@ -890,7 +892,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * Deliveries, which the delivery collector deletes or orphans after their owner is removed
    * (beforeRemove, with the policy the finalizer stands for), and nothing waits on them. So the
    * DELETE answers the object carrying the finalizer (as kube-apiserver) and watchers see that
-   * MODIFIED, then the finalizer's removal: DELETED, or MODIFIED while other finalizers hold it.
+   * MODIFIED, then the finalizer's removal: DELETED (still carrying it), or MODIFIED while other
+   * finalizers hold it.
    */
   private async collectGarbage(tx: Queryable, namespace: string, name: string): Promise<void> {
     const marked = (await this.storage.get(tx, this.nsKey(namespace), name))!;
@@ -906,7 +909,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     }
     await this.decorate(tx, [marked]);
     const policy = finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : 'Foreground';
-    await this.removeLocked(tx, { ...marked, metadata: { ...marked.metadata, finalizers: undefined } }, policy);
+    // Kubernetes' collector removes its finalizer with an update, which deletes the stored state:
+    // the DELETED event carries the finalizer, as the one after a user's last finalizer does.
+    await this.removeLocked(tx, marked, policy);
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
