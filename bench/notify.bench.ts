@@ -479,8 +479,12 @@ async function main(): Promise<void> {
       ),
     );
 
-  /** One window of pushes at RATE/s for `seconds`, images `images`, measured from its first push to its last delivery. */
-  const pushWindow = async (label: string, images: string[], cpu: ReturnType<typeof meter>, statements: StatementsMeter) => {
+  const redisPid = await redisServerPid();
+  const meter = () => new CpuMeter({ workers: workers.flatMap((w) => (w.pid ? [w.pid] : [])), api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
+  /** Pushes of `images` at RATE/s, round robin over the tags, measured from the first push to the last delivery; figures also as ratios to `bl`. */
+  const pushWindow = async (label: string, images: string[], bl: Baseline) => {
+    const cpu = meter();
+    const statements = new StatementsMeter(dbUrl, DATABASE);
     await statements.begin();
     await cpu.begin();
     const sent = new Map<string, number>();
@@ -532,9 +536,6 @@ async function main(): Promise<void> {
     console.log(`  ${cpuLine(used, lat.length)}; ${((used.total * 1e3) / total).toFixed(1)} ms per push`);
     for (const line of statementsLines(statementsUsed, lat.length)) console.log(`  ${line}`);
   };
-  let bl: Baseline;
-  const redisPid = await redisServerPid();
-  const meter = () => new CpuMeter({ workers: workers.flatMap((w) => (w.pid ? [w.pid] : [])), api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
 
   try {
     // Images exist before their push (as after a registry upload): ingestion reads no manifest.
@@ -563,7 +564,7 @@ async function main(): Promise<void> {
 
     // A real event's body size for the baseline.
     const bodyBytes = 1600;
-    bl = await baseline(
+    const bl = await baseline(
       receivers.map((r) => r.url),
       bodyBytes,
     );
@@ -578,12 +579,12 @@ async function main(): Promise<void> {
     // autovacuum would have done by then on a deployed server (on this machine it is off): plans
     // prepared while the tables were nearly empty scan them whole and are made again.
     if (warmupImages.length) {
-      await pushWindow('warm-up (not the steady figure)', warmupImages, meter(), new StatementsMeter(dbUrl, DATABASE));
+      await pushWindow('warm-up (not the steady figure)', warmupImages, bl);
       if (ANALYZE_AFTER_WARMUP) await withClient(dbUrl, (c) => c.query('ANALYZE'));
     }
 
     // Scenario 1: steady pushes.
-    await pushWindow('steady', steadyImages, meter(), new StatementsMeter(dbUrl, DATABASE));
+    await pushWindow('steady', steadyImages, bl);
 
     // Where the time went, from the rows' own timestamps (database clock), for the steady window's images.
     const stages = await withClient(dbUrl, async (c) => {
@@ -626,7 +627,7 @@ async function main(): Promise<void> {
     const fanStatementsUsed = await fanStatements.end();
     const got = received.get(fd) ?? [];
     const took = got.length ? (Math.max(...got) - f0) / 1000 : NaN;
-    const bare = FANOUT / bl!.rps;
+    const bare = FANOUT / bl.rps;
     console.log(
       `fan-out: one push → ${got.length}/${FANOUT} delivered in ${took.toFixed(2)} s` +
         `${all ? '' : ' (drain time passed)'} (bare POSTs of as many: ${bare.toFixed(2)} s; ratio ${(took / bare).toFixed(1)}×)`,
