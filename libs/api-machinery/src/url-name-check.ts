@@ -1,8 +1,5 @@
 import { ApiError } from './api-error';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isJsonObject } from './json-object';
 
 /**
  * kube-apiserver's update and patch handlers' checkName: the object (as sent, or as patched)
@@ -11,7 +8,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * handler's, not BeforeUpdate's.
  */
 export function checkNameAgainstUrl(body: unknown, namespace: string, name: string): void {
-  const meta = isPlainObject(body) && isPlainObject(body['metadata']) ? body['metadata'] : {};
+  const meta = isJsonObject(body) && isJsonObject(body['metadata']) ? body['metadata'] : {};
   const rawName = meta['name'];
   const given = rawName === undefined || rawName === null ? '' : typeof rawName === 'string' ? rawName : JSON.stringify(rawName);
   if (given !== name) throw ApiError.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { load as loadYaml, YAMLException } from 'js-yaml';
-import type { UserInfo } from '@app/api-machinery';
+import { isJsonObject, type UserInfo } from '@app/api-machinery';
 import { ConfigError, type Env, envString } from './env-readers';
 import { hashPasswordSync, parsePasswordHash, type PasswordHash } from './password-hash';
 
@@ -96,15 +96,13 @@ export function grantedRepositoryActions(policy: AccessPolicy, subjects: readonl
   return allowed;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
 function stringList(value: unknown, where: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) throw new Error(`${where} must be a list of non-empty strings`);
   return value as string[];
 }
 
 function parseUser(u: unknown, i: number): AccessUser {
-  if (!isRecord(u) || typeof u['name'] !== 'string' || u['name'] === '') throw new Error(`users[${i}].name is required`);
+  if (!isJsonObject(u) || typeof u['name'] !== 'string' || u['name'] === '') throw new Error(`users[${i}].name is required`);
   const name = u['name'];
   if (name.startsWith('system:')) throw new Error(`users[${i}].name may not start with system:`);
   const tokenSha256s = u['tokens'] === undefined ? [] : stringList(u['tokens'], `users[${i}].tokens`).map(sha256Hex);
@@ -124,7 +122,7 @@ function parseUser(u: unknown, i: number): AccessUser {
 
 function failedLoginLimit(value: unknown): FailedLoginLimit {
   if (value === undefined) return DEFAULT_FAILED_LOGIN_LIMIT;
-  if (!isRecord(value)) throw new Error('failedLogins must be a mapping of burst and intervalSeconds');
+  if (!isJsonObject(value)) throw new Error('failedLogins must be a mapping of burst and intervalSeconds');
   const burst = value['burst'] ?? DEFAULT_FAILED_LOGIN_LIMIT.burst;
   const intervalSeconds = value['intervalSeconds'] ?? DEFAULT_FAILED_LOGIN_LIMIT.intervalSeconds;
   if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0 || burst > 1000000) throw new Error('failedLogins.burst must be an integer from 0 to 1000000');
@@ -154,7 +152,7 @@ function loadPolicyYaml(text: string): unknown {
  */
 export function parseAccessPolicy(text: string): AccessPolicy {
   const doc = loadPolicyYaml(text);
-  if (!isRecord(doc)) throw new Error('the policy must be a mapping with users, grants and catalog');
+  if (!isJsonObject(doc)) throw new Error('the policy must be a mapping with users, grants and catalog');
   const usersRaw = doc['users'] ?? [];
   if (!Array.isArray(usersRaw)) throw new Error('users must be a list');
   const users = usersRaw.map(parseUser);
@@ -166,7 +164,7 @@ export function parseAccessPolicy(text: string): AccessPolicy {
   const grantsRaw = doc['grants'] ?? [];
   if (!Array.isArray(grantsRaw)) throw new Error('grants must be a list');
   const grants = grantsRaw.map((g: unknown, i: number): AccessGrant => {
-    if (!isRecord(g)) throw new Error(`grants[${i}] must be a mapping`);
+    if (!isJsonObject(g)) throw new Error(`grants[${i}] must be a mapping`);
     if (g['actions'] === undefined && g['roles'] === undefined) throw new Error(`grants[${i}] needs actions (registry) or roles (API), or both`);
     const actions = g['actions'] === undefined ? [] : stringList(g['actions'], `grants[${i}].actions`);
     const unknown = actions.find((a) => !(REPOSITORY_ACTIONS as readonly string[]).includes(a));

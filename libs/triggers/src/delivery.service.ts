@@ -241,7 +241,7 @@ export class DeliveryService {
       // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
-      const [d] = await this.withDb(() => this.db.query<DeliveryRow & { attempt_id: string }>(
+      const [d] = await this.withDb(() => this.db.query<ClaimedRow>(
         claimSql(`id = $1 AND generation = $2 AND attempts < $3 AND ${dueSql}`, '$3', '$4'),
         [id, generation, attempt, this.config.jobLockMs],
         'trg-delivery-claim',

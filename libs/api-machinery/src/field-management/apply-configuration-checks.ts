@@ -2,8 +2,7 @@ import { ApiError } from '../api-error';
 import { apiVersionOf, type ResourceInfo } from '../resource-info';
 import { associativeListProblems } from './field-values';
 import type { ListShapes } from './list-shapes';
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isJsonObject } from '../json-object';
 
 /**
  * The checks kube-apiserver makes of a server-side apply configuration before merging it, each a
@@ -12,7 +11,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
  * that applies (stored kinds and the ImageStream status subresource).
  */
 export function checkApplyConfiguration(info: ResourceInfo, shapes: ListShapes, body: unknown, namespace: string, name: string): Record<string, unknown> {
-  if (!isPlainObject(body)) throw ApiError.badRequest('the apply configuration must be an object');
+  if (!isJsonObject(body)) throw ApiError.badRequest('the apply configuration must be an object');
   const expected = apiVersionOf(info);
   if (body['apiVersion'] !== expected) {
     throw ApiError.badRequest(
@@ -21,9 +20,9 @@ export function checkApplyConfiguration(info: ResourceInfo, shapes: ListShapes, 
   }
   if (typeof body['kind'] !== 'string' || body['kind'] === '') throw ApiError.badRequest(`Object 'Kind' is missing in the apply configuration`);
   const meta = body['metadata'];
-  if (meta !== undefined && !isPlainObject(meta)) throw ApiError.badRequest('metadata must be an object');
-  if (isPlainObject(meta) && meta['managedFields'] !== undefined) throw ApiError.badRequest('metadata.managedFields must be nil');
-  if (isPlainObject(meta) && meta['name'] !== undefined && meta['name'] !== name) {
+  if (meta !== undefined && !isJsonObject(meta)) throw ApiError.badRequest('metadata must be an object');
+  if (isJsonObject(meta) && meta['managedFields'] !== undefined) throw ApiError.badRequest('metadata.managedFields must be nil');
+  if (isJsonObject(meta) && meta['name'] !== undefined && meta['name'] !== name) {
     throw ApiError.badRequest(`the name of the object (${typeof meta['name'] === 'string' ? meta['name'] : JSON.stringify(meta['name'])}) does not match the name on the URL (${name})`);
   }
   const problems = associativeListProblems(body, shapes);
@@ -38,6 +37,6 @@ export function checkApplyConfiguration(info: ResourceInfo, shapes: ListShapes, 
 /** A resourceVersion an apply configuration carries: a precondition on the live object. */
 export function appliedResourceVersion(config: Record<string, unknown>): string | undefined {
   const meta = config['metadata'];
-  const rv = isPlainObject(meta) ? meta['resourceVersion'] : undefined;
+  const rv = isJsonObject(meta) ? meta['resourceVersion'] : undefined;
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }

@@ -1,5 +1,6 @@
 import { decodePath, encodePath, type FieldSet, pathString } from './field-set';
 import type { ListShapes } from './list-shapes';
+import { isJsonObject } from '../json-object';
 
 /** Value recorded for a node that is owned as itself (an associative-list item, a set member, a granular map). */
 const PRESENT = '\u0000present';
@@ -23,13 +24,9 @@ const unmanagedMetadata = new Set([
   'managedFields',
 ]);
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The key fields of an associative-list item, in the list's key order; undefined when one is missing. */
 export function itemKey(item: unknown, keys: string[]): string | undefined {
-  if (!isPlainObject(item)) return undefined;
+  if (!isJsonObject(item)) return undefined;
   const fields: Record<string, unknown> = {};
   for (const k of keys) {
     const v = item[k];
@@ -54,13 +51,13 @@ export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, strin
       const childPath = [...path, `f:${field}`];
       const childPattern = pattern ? `${pattern}.${field}` : field;
       const keys = shapes.associative[childPattern];
-      if (path.length === 0 && field === 'metadata' && isPlainObject(value)) {
+      if (path.length === 0 && field === 'metadata' && isJsonObject(value)) {
         // Every object has metadata (its identity lives there): an applier owns fields in it, never
         // the map itself, so a later apply without them cannot remove metadata as a whole.
         walk(value, childPath, childPattern);
       } else if (shapes.atomic.has(childPattern)) {
         out.set(encodePath(childPath), JSON.stringify(value));
-      } else if (isPlainObject(value) && Object.keys(value).length > 0) {
+      } else if (isJsonObject(value) && Object.keys(value).length > 0) {
         if (shapes.granularMaps.has(childPattern)) out.set(encodePath(childPath), PRESENT);
         walk(value, childPath, childPattern);
       } else if (Array.isArray(value) && value.length > 0 && keys && value.every((item) => itemKey(item, keys) !== undefined)) {
@@ -76,7 +73,7 @@ export function fieldValues(obj: unknown, shapes: ListShapes): Map<string, strin
       }
     }
   };
-  if (isPlainObject(obj)) walk(obj, [], '');
+  if (isJsonObject(obj)) walk(obj, [], '');
   return out;
 }
 
@@ -115,18 +112,18 @@ export function removedFields(before: Map<string, string>, after: Map<string, st
 export function associativeListProblems(config: unknown, shapes: ListShapes): string[] {
   const problems: string[] = [];
   const walk = (node: unknown, printed: string, pattern: string) => {
-    if (!isPlainObject(node)) return;
+    if (!isJsonObject(node)) return;
     for (const [field, value] of Object.entries(node)) {
       const childPattern = pattern ? `${pattern}.${field}` : field;
       const at = `${printed}.${field}`;
       const keys = shapes.associative[childPattern];
-      if (isPlainObject(value)) walk(value, at, childPattern);
+      if (isJsonObject(value)) walk(value, at, childPattern);
       if (!Array.isArray(value) || !keys) continue;
       const seen = new Set<string>();
       value.forEach((item, i) => {
         const key = itemKey(item, keys);
         if (key === undefined) {
-          const missing = keys.find((k) => !isPlainObject(item) || item[k] === undefined || item[k] === null) ?? keys[0]!;
+          const missing = keys.find((k) => !isJsonObject(item) || item[k] === undefined || item[k] === null) ?? keys[0]!;
           problems.push(`${at}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(missing)}`);
           return;
         }

@@ -8,6 +8,7 @@ import {
   type ResourceInfo,
   type ViewApplier,
   type WriteOptions,
+  isJsonObject,
 } from '@app/api-machinery';
 
 /**
@@ -16,10 +17,6 @@ import {
  */
 export function viewApplier(info: ResourceInfo, options: WriteOptions): ViewApplier {
   return { writer: { manager: options.fieldManager ?? '', apiVersion: apiVersionOf(info) }, force: options.force === true, emptyObject: info.emptyObject };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -42,6 +39,6 @@ export function decodeViewBody<T extends ApiObject>(body: unknown, kind: string,
 /** A field that must be an object or null/absent. */
 export function objectOrNull<T>(value: unknown, field: string): T | null {
   if (value === undefined || value === null) return null;
-  if (!isPlainObject(value)) throw ApiError.badRequest(`${field} must be an object`);
+  if (!isJsonObject(value)) throw ApiError.badRequest(`${field} must be an object`);
   return value as T;
 }

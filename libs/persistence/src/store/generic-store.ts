@@ -43,6 +43,7 @@ import {
   validatePathSegmentName,
   type WriteOptions,
   type WriteResult,
+  isJsonObject,
 } from '@app/api-machinery';
 import { appendChange, currentResourceVersion } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
@@ -127,10 +128,6 @@ class GeneratedNameTaken extends Error {
   constructor(readonly takenName: string) {
     super(`generated name ${takenName} is taken`);
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -742,7 +739,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     // unconditional update where the kind allows one).
     const derive = (current: T): T => {
       const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
-      if (!isPlainObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
+      if (!isJsonObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
       return patched;
     };
     return this.updateFrom('patch', namespace, name, { derive }, options, trackingOf(options));
@@ -809,8 +806,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       );
       return typeof op?.value === 'string' ? op.value : undefined;
     }
-    const meta = isPlainObject(patch) ? patch['metadata'] : undefined;
-    const rv = isPlainObject(meta) ? meta['resourceVersion'] : undefined;
+    const meta = isJsonObject(patch) ? patch['metadata'] : undefined;
+    const rv = isJsonObject(meta) ? meta['resourceVersion'] : undefined;
     return typeof rv === 'string' && rv !== '' ? rv : undefined;
   }
 
@@ -940,7 +937,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
 
 /** The uid an apply configuration names, if any. */
 function appliedUid(config: unknown): string | undefined {
-  const meta = isPlainObject(config) ? config['metadata'] : undefined;
-  const uid = isPlainObject(meta) ? meta['uid'] : undefined;
+  const meta = isJsonObject(config) ? config['metadata'] : undefined;
+  const uid = isJsonObject(meta) ? meta['uid'] : undefined;
   return typeof uid === 'string' && uid !== '' ? uid : undefined;
 }

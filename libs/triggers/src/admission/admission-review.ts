@@ -1,4 +1,4 @@
-import { ApiError, type Status } from '@app/api-machinery';
+import { ApiError, type Status, isJsonObject } from '@app/api-machinery';
 
 /** The AdmissionReview versions kube-apiserver sends (`admissionReviewVersions` of a webhook). */
 export const ADMISSION_REVIEW_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
@@ -37,11 +37,10 @@ export interface ParsedReview {
   request: AdmissionRequest;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const stringOr = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 
 function groupVersionField(value: unknown, field: string, third: 'kind' | 'resource'): { group: string; version: string } & Record<string, string> {
-  if (!isRecord(value) || typeof value[third] !== 'string' || typeof value['version'] !== 'string') {
+  if (!isJsonObject(value) || typeof value[third] !== 'string' || typeof value['version'] !== 'string') {
     throw ApiError.badRequest(`request.${field} must be an object with group, version and ${third}`);
   }
   return { group: stringOr(value['group']), version: value['version'], [third]: value[third] };
@@ -53,14 +52,14 @@ function groupVersionField(value: unknown, field: string, third: 'kind' | 'resou
  * 400 Status: kube-apiserver treats the call as failed and applies the webhook's failurePolicy.
  */
 export function parseAdmissionReview(body: unknown): ParsedReview {
-  if (!isRecord(body)) throw ApiError.badRequest('the request body must be an AdmissionReview object');
+  if (!isJsonObject(body)) throw ApiError.badRequest('the request body must be an AdmissionReview object');
   const apiVersion = body['apiVersion'];
   if (!ADMISSION_REVIEW_VERSIONS.includes(apiVersion as AdmissionReviewVersion)) {
     throw ApiError.badRequest(`unsupported AdmissionReview apiVersion ${JSON.stringify(apiVersion ?? '')}: expected one of ${ADMISSION_REVIEW_VERSIONS.join(', ')}`);
   }
   if (body['kind'] !== 'AdmissionReview') throw ApiError.badRequest(`expected kind AdmissionReview, got ${JSON.stringify(body['kind'] ?? '')}`);
   const request = body['request'];
-  if (!isRecord(request)) throw ApiError.badRequest('AdmissionReview has no request');
+  if (!isJsonObject(request)) throw ApiError.badRequest('AdmissionReview has no request');
   const uid = request['uid'];
   if (typeof uid !== 'string' || uid === '') throw ApiError.badRequest('request.uid is required');
   const operation = request['operation'];
@@ -69,8 +68,8 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
   }
   const object = request['object'] ?? null;
   const oldObject = request['oldObject'] ?? null;
-  if (object !== null && !isRecord(object)) throw ApiError.badRequest('request.object must be an object');
-  if (oldObject !== null && !isRecord(oldObject)) throw ApiError.badRequest('request.oldObject must be an object');
+  if (object !== null && !isJsonObject(object)) throw ApiError.badRequest('request.object must be an object');
+  if (oldObject !== null && !isJsonObject(oldObject)) throw ApiError.badRequest('request.oldObject must be an object');
   return {
     apiVersion: apiVersion as AdmissionReviewVersion,
     request: {

@@ -1,4 +1,4 @@
-import { ApiError } from '@app/api-machinery';
+import { ApiError, isJsonObject } from '@app/api-machinery';
 
 export const IMAGE_REVIEW_API_VERSION = 'imagepolicy.k8s.io/v1alpha1';
 
@@ -10,17 +10,15 @@ export interface ImageReview {
   spec: { containers: { image: string }[]; annotations?: Record<string, string>; namespace: string };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
 /** Reads an ImageReview; anything else is a 400 Status (the plugin then applies its defaultAllow). */
 export function parseImageReview(body: unknown): ImageReview {
-  if (!isRecord(body) || body['apiVersion'] !== IMAGE_REVIEW_API_VERSION || body['kind'] !== 'ImageReview') {
+  if (!isJsonObject(body) || body['apiVersion'] !== IMAGE_REVIEW_API_VERSION || body['kind'] !== 'ImageReview') {
     throw ApiError.badRequest(`expected an ImageReview of ${IMAGE_REVIEW_API_VERSION}`);
   }
   const spec = body['spec'];
-  if (!isRecord(spec)) throw ApiError.badRequest('ImageReview has no spec');
+  if (!isJsonObject(spec)) throw ApiError.badRequest('ImageReview has no spec');
   const containers = spec['containers'] ?? [];
-  if (!Array.isArray(containers) || containers.some((c) => !isRecord(c) || (c['image'] !== undefined && typeof c['image'] !== 'string'))) {
+  if (!Array.isArray(containers) || containers.some((c) => !isJsonObject(c) || (c['image'] !== undefined && typeof c['image'] !== 'string'))) {
     throw ApiError.badRequest('spec.containers must be a list of {image}');
   }
   const namespace = spec['namespace'] ?? '';
@@ -28,7 +26,7 @@ export function parseImageReview(body: unknown): ImageReview {
   return {
     apiVersion: IMAGE_REVIEW_API_VERSION,
     kind: 'ImageReview',
-    ...(isRecord(body['metadata']) ? { metadata: body['metadata'] } : {}),
+    ...(isJsonObject(body['metadata']) ? { metadata: body['metadata'] } : {}),
     spec: { ...(spec as object), containers: (containers as { image?: string }[]).map((c) => ({ image: c.image ?? '' })), namespace },
   };
 }
