@@ -4,46 +4,19 @@ import type { DeliverPayload } from '@app/queue-contracts';
 import { Agent, request } from 'undici';
 import { attemptClockIso, wallClockMs } from './attempt-clock';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
-import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
+import { claimSql, type ClaimedRow, type DeliveryRow, dueSql } from './delivery-claim';
+import { deliveryRequestHeaders } from './delivery-headers';
 import { type DeliveryState, recordDeliveryAttempt } from './delivery-metrics';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
-import { eventBaseJoin, eventSql } from './event-bases';
 import { ownersStillDeadLettered, type PermanentFailure, recordOutcomeOnTrigger, settleDeadLetter } from './dead-letter-condition';
-import { endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
-import { signedHeaders, SigningSecretError } from './signing';
+import { SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
 import { BatchSendQueue } from './batch-send-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { backoffMs, TargetLimiter } from './target-limiter';
-import { SECRET_HEADER_PREFIX, type Trigger, type TriggerSecret } from './trigger.types';
 
-export interface DeliveryRow {
-  id: string;
-  namespace: string;
-  owner_kind: string;
-  owner_name: string;
-  owner_uid: string;
-  url: string;
-  target_key: string;
-  /**
-   * What is POSTed, as Postgres prints the stored jsonb (the same bytes on every attempt, no
-   * re-serialising): the whole event in structured mode, its `data` in binary mode.
-   */
-  body: string;
-  /** Binary mode only: the event's other attributes, sent as `ce-*` headers and Content-Type. */
-  attributes: Record<string, unknown> | null;
-  state: string;
-  generation: number;
-  attempts: number;
-  /** The owner trigger's spec.delivery (headers, secretRef); null when the trigger is gone. */
-  delivery: Trigger['spec']['delivery'] | null;
-  /** The signing secret's data, joined in the same read (never leaves the worker). */
-  secret: TriggerSecret['data'] | null;
-}
-
-/** A delivery claimed for sending, with its new attempt's id. */
-type ClaimedRow = DeliveryRow & { attempt_id: string };
+export type { DeliveryRow } from './delivery-claim';
 
 /** What the queue layer should do after an attempt. */
 export type AttemptOutcome =
@@ -71,77 +44,6 @@ const deliveryDbSlots = 4;
 const batchHeadSize = 16;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
 const batchParallelism = 32;
-
-// The delivery (its event whole again, see event-bases.ts), the owner's spec.delivery and the
-// signing keys in one read. The content mode is the owner's current one (as headers and secret
-// are), so a change applies to retries and redrives.
-const binaryMode = `t.body->'spec'->'delivery'->>'contentMode' = 'binary'`;
-const loadSelect = (from: string, extra = '') => `
-  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key,
-         CASE WHEN ${binaryMode} THEN (e.event->'data')::text ELSE e.event::text END AS body,
-         CASE WHEN ${binaryMode} THEN e.event - 'data' END AS attributes,
-         d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
-    FROM ${from} d
-    ${eventBaseJoin('d', 'eb')}
-    CROSS JOIN LATERAL (SELECT ${eventSql('d', 'eb')} AS event) e
-    LEFT JOIN triggers t ON t.uid = d.owner_uid
-    LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
-
-/**
- * How early a claim may take a delivery before its next_attempt_at: a retry job's delay starts
- * after the row's time was set, so it never fires early by more than clock jitter between hosts.
- */
-const claimSlack = `interval '1 second'`;
-
-/**
- * SQL: the row's time has come and no sender holds it. A claim's lease is its own column
- * (`leased_until`, in no index), so taking it is a HOT update; next_attempt_at, which the
- * sweeper's index holds, moves only when an outcome schedules the next attempt.
- */
-const dueSql = `next_attempt_at <= now() + ${claimSlack} AND (leased_until IS NULL OR leased_until <= now() + ${claimSlack})`;
-
-/**
- * Claims pending deliveries matching `where` and starts their attempt `attempt` in one statement:
- * the row is leased for `leaseMs` (leased_until moves ahead, claims counts up), attempts a
- * crashed sender left open are closed as interrupted, and each claimed row is loaded for sending
- * with its new attempt's id. The lease is `leased_until` (see dueSql). A row another sender holds is not matched, so it is sent once.
- *
- * `ids`: SQL of a text[] of delivery ids; the rows are then found by primary key, one probe per
- * id. (`id = ANY(…) AND state = 'pending'` let the planner AND the primary key with the partial
- * index of pending rows, whose scan reads every entry that index holds, dead ones included until
- * a vacuum: tens of thousands after a fan-out, for a batch of a hundred.)
- */
-function claimSql(where: string, attempt: string, leaseMs: string, ids?: string): string {
-  const keys = ids ? `unnest(${ids}) AS k(id)` : null;
-  const by = keys ? 'trigger_deliveries.id = k.id AND ' : '';
-  // A trigger whose receiver answered 410 Gone is sent nothing more: its pending deliveries are
-  // dead-lettered here without a request (no attempt), the others are claimed. The two updates
-  // take disjoint rows (one snapshot of the owner's condition).
-  const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
-  // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. Callers
-  // wake the change feeds when a claim took fewer rows than asked (see noteUnclaimed).
-  // An attempt row is numbered in sending order: attempts interrupted by a crash (rows numbered
-  // `attempt` or above, in this generation) come before it, though the budget (`attempts`, which
-  // counts finished ones) does not count them. Its id is drawn in c's RETURNING, so the load below
-  // needs no join back to the insert: CTEs that the planner takes for one row each were joined by
-  // a nested loop, n² comparisons, half the claim's time for a batch of a hundred.
-  return `WITH offv AS MATERIALIZED (SELECT trigger_deliveries.id, nextval('resource_version_seq') AS rv FROM ${keys ? `${keys} JOIN ` : ''}trigger_deliveries
-                                     ${keys ? 'ON trigger_deliveries.id = k.id ' : ''}WHERE state = 'pending' AND ${where} AND ${disabledOwner}),
-               off AS (UPDATE trigger_deliveries SET state = 'dead', dead_at = now(), last_status_code = NULL, resource_version = offv.rv,
-                              last_error = '${NOT_SENT_ENDPOINT_DISABLED.replace(/'/g, "''")}'
-                         FROM offv WHERE trigger_deliveries.id = offv.id AND trigger_deliveries.state = 'pending'
-                        RETURNING trigger_deliveries.id, trigger_deliveries.namespace, trigger_deliveries.owner_name, trigger_deliveries.state),
-               offch AS (${deliveryChangesSql('offv', 'off', 'MODIFIED', `'pending'`)}),
-               c AS (UPDATE trigger_deliveries SET leased_until = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
-                      ${keys ? `FROM ${keys} ` : ''}WHERE ${by}state = 'pending' AND ${where} AND NOT ${disabledOwner}
-                      RETURNING trigger_deliveries.*, nextval('trigger_delivery_attempts_id_seq') AS attempt_id),
-               closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
-               a AS (INSERT INTO trigger_delivery_attempts (id, delivery_id, generation, attempt)
-                     SELECT attempt_id, id, generation, ${attempt} + (SELECT count(*) FROM trigger_delivery_attempts x
-                                                          WHERE x.delivery_id = c.id AND x.generation = c.generation AND x.attempt >= ${attempt})
-                       FROM c)
-          ${loadSelect('c', ', d.attempt_id::text AS attempt_id')}`;
-}
 
 interface BatchRecord {
   id: string;
@@ -179,16 +81,6 @@ interface SendResult {
  * and the rest) and record every attempt as started; outcomes are recorded a few statements per
  * batch. Retries and redrives run one delivery per job (`attempt`). Both paths share `post`.
  */
-/**
- * Closes the attempts of a delivery that were started but never finished (the worker died during
- * the POST; the delivery is being sent again with the same webhook-id), so the history shows them.
- */
-function closeInterruptedSql(deliveries: string): string {
-  return `UPDATE trigger_delivery_attempts SET finished_at = now(),
-            error = 'interrupted: the worker stopped before the attempt finished (the receiver may have got it; the retry has the same webhook-id)'
-           WHERE ${deliveries} AND finished_at IS NULL RETURNING 1`;
-}
-
 export class DeliveryService {
   readonly policy: AddressPolicy;
   readonly limiter: TargetLimiter;
@@ -462,23 +354,13 @@ export class DeliveryService {
     let permanent: PermanentFailure | null = null;
     let retryAfter: number | null = null;
     try {
-      const signed = signedHeaders(signingKeysOf(d), d.id, Math.floor(Date.now() / 1000), body);
+      const headers = deliveryRequestHeaders(d, body, Math.floor(Date.now() / 1000));
       await deadline.race(this.policy.checkCached(d.url));
       const res = await deadline.race(
         request(d.url, {
           method: 'POST',
           dispatcher: this.agent,
-          headers: {
-            'user-agent': 'imagestreamd-triggers/1',
-            // Lower-cased, so a trigger's `User-Agent` replaces ours instead of being sent beside it.
-            ...lowerCaseKeys(d.delivery?.headers ?? {}),
-            // A receiver's credentials live in the secret, never served; they win over a spec header of the same name.
-            ...secretHeadersOf(d.secret),
-            // Structured mode: the event is the body; binary mode: `data` is, the attributes are ce-* headers.
-            ...(d.attributes ? binaryModeHeaders(d.attributes) : { 'content-type': STRUCTURED_CONTENT_TYPE }),
-            // Standard Webhooks signs the body sent, whichever mode.
-            ...signed,
-          },
+          headers,
           body,
           signal: deadline.signal,
           // Backstops only: the deadline above ends the attempt first.
@@ -516,28 +398,3 @@ function noteUnclaimed(db: Database): void {
   noteChange(db);
 }
 
-/**
- * The owner's signing keys, current first. Deliveries are always signed: a trigger without a
- * secretRef (stored before it was required), a missing secret or a gone trigger is a permanent
- * failure, never an unsigned POST.
- */
-function signingKeysOf(d: DeliveryRow): string[] {
-  const secretName = d.delivery?.secretRef?.name;
-  if (!secretName) throw new SigningSecretError(`no signing secret: ${d.owner_kind} ${d.namespace}/${d.owner_name} ${d.delivery ? 'has no spec.delivery.secretRef' : 'is gone'}`);
-  if (!d.secret?.key) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
-  return [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])];
-}
-
-/** Header names are case-insensitive; undici sends `User-Agent` and `user-agent` as two headers. */
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-}
-
-/** The delivery headers the signing secret holds (`header.<name>` keys), names lower-cased. */
-function secretHeadersOf(secret: DeliveryRow['secret']): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secret ?? {})) {
-    if (k.startsWith(SECRET_HEADER_PREFIX) && typeof v === 'string') headers[k.slice(SECRET_HEADER_PREFIX.length).toLowerCase()] = v;
-  }
-  return headers;
-}
