@@ -1,23 +1,12 @@
-import {
-  type FieldError,
-  jsonEqual,
-  type ObjectMeta,
-  validateAnnotations,
-  validateLabels,
-  validateNamespaceName,
-  validatePathSegmentName,
-  fieldErr,
-} from '@app/api-machinery';
+import { jsonEqual, type ObjectMeta, validateEmbeddedObjectMeta, type FieldError } from '@app/api-machinery';
 
-/** Object metadata rules for a virtual object (apimachinery ValidateObjectMeta with path-segment names). */
+/**
+ * Object metadata rules for a virtual object: apimachinery's ValidateObjectMeta with path-segment
+ * names, as ValidateImageStreamTag* and ValidateImageTag* call it (generateName, name, namespace,
+ * generation, labels, annotations, owner references and finalizers).
+ */
 export function validateViewMeta(meta: ObjectMeta): FieldError[] {
-  const errors: FieldError[] = [];
-  if (!meta.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
-  else errors.push(...validatePathSegmentName(meta.name));
-  if (!meta.namespace) errors.push(fieldErr.required('metadata.namespace'));
-  else errors.push(...validateNamespaceName(meta.namespace));
-  errors.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations));
-  return errors;
+  return validateEmbeddedObjectMeta(meta, 'metadata', true);
 }
 
 /**

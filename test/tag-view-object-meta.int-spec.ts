@@ -1,0 +1,85 @@
+import { call } from '@app/testing';
+import { startTestApi, type TestApi } from './support/api-server';
+
+/**
+ * ImageStreamTag and ImageTag writes validate their metadata as apimachinery's ValidateObjectMeta
+ * does (openshift-apiserver validation.go ValidateImageStreamTagWithWhitelister and
+ * ValidateImageTagWithWhitelister call it; on update rest.BeforeUpdate's validateCommonFields runs
+ * it too): owner references, finalizers and a negative generation are refused with 422, not only
+ * labels and annotations, and nothing is written.
+ */
+describe('tag views: object metadata validation', () => {
+  let api: TestApi;
+  const ns = 'view-meta';
+  const path = (resource: string, name = '') => `${api.base}/namespaces/${ns}/${resource}${name ? `/${name}` : ''}`;
+  const badOwner = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: '' }];
+  const ref = (name: string) => ({ kind: 'DockerImage', name: `quay.io/view-meta/app:${name}` });
+  const fields = (res: { body: any }) => (res.body.details?.causes ?? []).map((c: { field: string }) => c.field);
+  const specTags = async () => ((await call('GET', path('imagestreams', 'app'))).body.spec.tags ?? []).map((t: { name: string }) => t.name);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    const res = await call('POST', path('imagestreams'), {
+      metadata: { name: 'app' },
+      spec: { tags: [{ name: 'base', from: ref('base'), reference: true }] },
+    });
+    expect(res.status).toBe(201);
+  });
+  afterAll(async () => api.close());
+
+  it('refuses an istag create with an invalid owner reference, finalizer or generation', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ownerReferences: badOwner }, 'metadata.ownerReferences.uid'],
+      [{ finalizers: ['not a finalizer!'] }, 'metadata.finalizers'],
+      [{ generation: -1 }, 'metadata.generation'],
+    ];
+    for (const [meta, field] of cases) {
+      const res = await call('POST', path('imagestreamtags'), { metadata: { name: 'app:one', ...meta }, tag: { from: ref('one'), reference: true } });
+      expect(res.status).toBe(422);
+      expect(res.body.reason).toBe('Invalid');
+      expect(res.body.details.kind).toBe('ImageStreamTag');
+      expect(fields(res)).toContain(field);
+    }
+    expect(await specTags()).toEqual(['base']);
+  });
+
+  it('refuses an itag create with an invalid owner reference or finalizer', async () => {
+    for (const [meta, field] of [
+      [{ ownerReferences: badOwner }, 'metadata.ownerReferences.uid'],
+      [{ finalizers: ['not a finalizer!'] }, 'metadata.finalizers'],
+    ] as [Record<string, unknown>, string][]) {
+      const res = await call('POST', path('imagetags'), { metadata: { name: 'app:two', ...meta }, spec: { name: 'two', from: ref('two'), reference: true } });
+      expect(res.status).toBe(422);
+      expect(res.body.details.kind).toBe('ImageTag');
+      expect(fields(res)).toContain(field);
+    }
+    expect(await specTags()).toEqual(['base']);
+  });
+
+  it('refuses an istag PUT (new tag, and on a missing stream) with an invalid owner reference', async () => {
+    const put = await call('PUT', path('imagestreamtags', 'app:three'), {
+      metadata: { name: 'app:three', ownerReferences: badOwner },
+      tag: { from: ref('three'), reference: true },
+    });
+    expect(put.status).toBe(422);
+    expect(fields(put)).toContain('metadata.ownerReferences.uid');
+    expect(await specTags()).toEqual(['base']);
+
+    const missing = await call('PUT', path('imagestreamtags', 'nostream:x'), {
+      metadata: { name: 'nostream:x', finalizers: ['not a finalizer!'] },
+      tag: { from: ref('x'), reference: true },
+    });
+    expect(missing.status).toBe(422);
+    expect(fields(missing)).toContain('metadata.finalizers');
+    expect((await call('GET', path('imagestreams', 'nostream'))).status).toBe(404);
+  });
+
+  it('accepts valid owner references and finalizers (the view does not store them)', async () => {
+    const res = await call('POST', path('imagestreamtags'), {
+      metadata: { name: 'app:ok', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'a1b2' }], finalizers: ['example.com/keep'] },
+      tag: { from: ref('ok'), reference: true },
+    });
+    expect(res.status).toBe(201);
+    expect(await specTags()).toEqual(['base', 'ok']);
+  });
+});
