@@ -24,6 +24,13 @@ describe('tag views: object metadata validation', () => {
       spec: { tags: [{ name: 'base', from: ref('base'), reference: true }] },
     });
     expect(res.status).toBe(201);
+    const image = `sha256:${'a'.repeat(64)}`;
+    const mapped = await call('POST', path('imagestreammappings'), {
+      metadata: { name: 'app' },
+      tag: 'pushed',
+      image: { metadata: { name: image }, dockerImageReference: `quay.io/view-meta/app@${image}` },
+    });
+    expect(mapped.status).toBe(201);
   });
   afterAll(async () => api.close());
 
@@ -81,5 +88,26 @@ describe('tag views: object metadata validation', () => {
     });
     expect(res.status).toBe(201);
     expect(await specTags()).toEqual(['base', 'ok']);
+  });
+  it('refuses an istag or itag PUT naming another uid than the stream\'s: field is immutable (no 409 precondition)', async () => {
+    const ist = (await call('GET', path('imagestreamtags', 'app:pushed'))).body;
+    const res = await call('PUT', path('imagestreamtags', 'app:pushed'), { ...ist, metadata: { ...ist.metadata, uid: 'another' } });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toBe(
+      'ImageStreamTag.image.openshift.io "app:pushed" is invalid: [metadata.uid: Invalid value: "another": field is immutable, ' +
+        'metadata: Invalid value: "": may not update fields other than metadata.annotations]',
+    );
+    expect(fields(res)).toEqual(['metadata.uid', 'metadata']);
+
+    const itag = (await call('GET', path('imagetags', 'app:pushed'))).body;
+    const res2 = await call('PUT', path('imagetags', 'app:pushed'), { ...itag, metadata: { ...itag.metadata, uid: 'another' } });
+    expect(res2.status).toBe(422);
+    expect(fields(res2)).toEqual(['metadata.uid', 'metadata']);
+    expect(res2.body.details.causes[0].message).toBe('Invalid value: "another": field is immutable');
+
+    // The stream's own uid is no change (201: the push made no spec tag, this PUT adds one).
+    const same = await call('PUT', path('imagestreamtags', 'app:pushed'), { ...ist, tag: { from: ref('pushed'), reference: true } });
+    expect(same.status).toBe(201);
+    expect(same.body.metadata.uid).toBe(ist.metadata.uid);
   });
 });

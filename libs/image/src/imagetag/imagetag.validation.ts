@@ -4,7 +4,7 @@ import type { RegistryCheck } from '../allowed-registries/allowed-registries.val
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { viewRegistryCheck } from '../istag/imagestreamtag.validation';
 import { splitStreamTag } from '../tag-views/stream-tag-names';
-import { normalizeUpdateMeta, sameMeta, validateViewMeta } from '../tag-views/view-meta';
+import { normalizeUpdateMeta, sameMeta, validateViewMeta, validateViewMetaUpdate } from '../tag-views/view-meta';
 import type { ImageTag } from './imagetag.types';
 
 function validateSpec(itag: ImageTag, registries?: RegistryCheck): FieldError[] {
@@ -25,7 +25,7 @@ export function validateImageTag(itag: ImageTag, allow?: RegistryAllowList | nul
 
 /** ImageTag update rules: only `spec` may change (metadata and status must be the current ones). */
 export function validateImageTagUpdate(next: ImageTag, old: ImageTag, allow?: RegistryAllowList | null): FieldError[] {
-  const errors = [...validateViewMeta(next.metadata), ...validateSpec(next, viewRegistryCheck(allow, next.metadata.annotations, old.spec))];
+  const errors = [...validateViewMetaUpdate(next.metadata, old.metadata), ...validateSpec(next, viewRegistryCheck(allow, next.metadata.annotations, old.spec))];
   if (!sameMeta(normalizeUpdateMeta(next.metadata, old.metadata), old.metadata)) {
     errors.push(fieldErr.invalid('metadata', '', 'may not update fields other than spec'));
   }

@@ -4,7 +4,7 @@ import type { RegistryCheck } from '../allowed-registries/allowed-registries.val
 import { isRepositoryInsecure } from '../imagestream/insecure-repository';
 import { canonicalRepository, type RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { parseDockerImageReferenceOrNull } from '../reference/docker-reference';
-import { normalizeUpdateMeta, sameMap, sameMeta, validateViewMeta } from '../tag-views/view-meta';
+import { normalizeUpdateMeta, sameMap, sameMeta, validateViewMeta, validateViewMetaUpdate } from '../tag-views/view-meta';
 import type { ImageStreamTag } from './imagestreamtag.types';
 import type { TagReference } from '../imagestream/imagestream.types';
 
@@ -42,7 +42,7 @@ export function validateImageStreamTag(ist: ImageStreamTag, allow?: RegistryAllo
  * conditions are ignored). `next.metadata` must already be normalized (normalizeUpdateMeta).
  */
 export function validateImageStreamTagUpdate(next: ImageStreamTag, old: ImageStreamTag, allow?: RegistryAllowList | null): FieldError[] {
-  const errors = [...validateViewMeta(next.metadata), ...validateTag(next, viewRegistryCheck(allow, next.metadata.annotations, old.tag))];
+  const errors = [...validateViewMetaUpdate(next.metadata, old.metadata), ...validateTag(next, viewRegistryCheck(allow, next.metadata.annotations, old.tag))];
   if (!sameMeta(next.metadata, old.metadata, ['annotations'])) {
     errors.push(fieldErr.invalid('metadata', '', 'may not update fields other than metadata.annotations'));
   }

@@ -1,4 +1,4 @@
-import { jsonEqual, type ObjectMeta, validateEmbeddedObjectMeta, type FieldError } from '@app/api-machinery';
+import { fieldErr, jsonEqual, type ObjectMeta, validateEmbeddedObjectMeta, type FieldError } from '@app/api-machinery';
 
 /**
  * Object metadata rules for a virtual object: apimachinery's ValidateObjectMeta with path-segment
@@ -7,6 +7,19 @@ import { jsonEqual, type ObjectMeta, validateEmbeddedObjectMeta, type FieldError
  */
 export function validateViewMeta(meta: ObjectMeta): FieldError[] {
   return validateEmbeddedObjectMeta(meta, 'metadata', true);
+}
+
+/**
+ * A view update's metadata rules: ValidateObjectMeta, then what ValidateObjectMetaUpdate adds that
+ * the update path does not already settle (rest.BeforeUpdate keeps generation, creation and deletion
+ * fields; a name or namespace unlike the URL's is 400 before): a uid other than the stream's is
+ * `metadata.uid: Invalid value: "<uid>": field is immutable`. The views' REST Update does not read
+ * the uid as a precondition (a stored kind's update answers 409 for it).
+ */
+export function validateViewMetaUpdate(next: ObjectMeta, old: ObjectMeta): FieldError[] {
+  const errors = validateViewMeta(next);
+  if (next.uid && next.uid !== old.uid) errors.push(fieldErr.invalid('metadata.uid', next.uid, 'field is immutable'));
+  return errors;
 }
 
 /**
