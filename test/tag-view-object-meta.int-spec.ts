@@ -111,3 +111,51 @@ describe('tag views: object metadata validation', () => {
     expect(same.body.metadata.uid).toBe(ist.metadata.uid);
   });
 });
+
+describe('tag views: the name of a created tag is split as upstream create splits it', () => {
+  let api: TestApi;
+  const ns = 'view-split';
+  const path = (resource: string, name = '') => `${api.base}/namespaces/${ns}/${resource}${name ? `/${name}` : ''}`;
+  const ref = (name: string) => ({ kind: 'DockerImage', name: `quay.io/view-split/app:${name}` });
+  const specTags = async () => ((await call('GET', path('imagestreams', 'app'))).body.spec.tags ?? []).map((t: { name: string }) => t.name);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => api.close());
+
+  // library-go SplitImageStreamTag (imagestreamtag/imagetag rest.go Create): the first `:` splits,
+  // the rest is the tag, an empty tag is `latest`; only a name without `:` fails.
+  it('creates the tag after the first colon, `latest` for an empty one', async () => {
+    const at = await call('POST', path('imagestreamtags'), { metadata: { name: 'app:a@b' }, tag: { from: ref('1'), reference: true } });
+    expect(at.status).toBe(201);
+    expect(at.body.metadata.name).toBe('app:a@b');
+    expect(at.body.tag.name).toBe('a@b');
+    // GET takes only <stream>:<tag> without `@` (ParseImageStreamTagName): such a tag is not readable there.
+    expect((await call('GET', path('imagestreamtags', encodeURIComponent('app:a@b')))).status).toBe(400);
+
+    const empty = await call('POST', path('imagestreamtags'), { metadata: { name: 'app:' }, tag: { from: ref('2'), reference: true } });
+    expect(empty.status).toBe(201);
+    expect(empty.body.metadata.name).toBe('app:latest');
+    expect(empty.body.tag.name).toBe('latest');
+    const again = await call('POST', path('imagestreamtags'), { metadata: { name: 'app:' }, tag: { from: ref('3'), reference: true } });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe('imagestreamtag.image.openshift.io "app:" already exists');
+
+    const itag = await call('POST', path('imagetags'), { metadata: { name: 'app:x:y' }, spec: { from: ref('4'), reference: true } });
+    expect(itag.status).toBe(201);
+    expect(itag.body.metadata.name).toBe('app:x:y');
+    expect(itag.body.spec.name).toBe('x:y');
+
+    expect(await specTags()).toEqual(['a@b', 'latest', 'x:y']);
+  });
+
+  it('answers a name without a stream as the stream store does, and one without a colon as before', async () => {
+    const noStream = await call('POST', path('imagestreamtags'), { metadata: { name: ':x' }, tag: { from: ref('5'), reference: true } });
+    expect(noStream.status).toBe(400);
+    expect(noStream.body.message).toBe('Name parameter required.');
+    const noColon = await call('POST', path('imagestreamtags'), { metadata: { name: 'nocolon' }, tag: { from: ref('6'), reference: true } });
+    expect(noColon.status).toBe(400);
+    expect(noColon.body.message).toBe('"nocolon" must be of the form <stream_name>:<tag>');
+  });
+});

@@ -3,15 +3,16 @@ import { validateTagReference } from '../imagestream/imagestream.validation';
 import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
 import { viewRegistryCheck } from '../istag/imagestreamtag.validation';
-import { splitStreamTag } from '../tag-views/stream-tag-names';
+import { tagForCreate } from '../tag-views/stream-tag-names';
 import { normalizeUpdateMeta, sameMeta, validateViewMeta, validateViewMetaUpdate } from '../tag-views/view-meta';
 import type { ImageTag } from './imagetag.types';
 
 function validateSpec(itag: ImageTag, registries?: RegistryCheck): FieldError[] {
   if (!itag.spec) return [];
   const errors: FieldError[] = [];
-  const parsed = splitStreamTag(itag.metadata.name ?? '');
-  if (!parsed || itag.spec.name !== parsed.tag) errors.push(fieldErr.invalid('spec.name', itag.spec.name ?? '', 'must match image tag name'));
+  // library-go SplitImageStreamTag: ok with a `:`, the tag being what follows the first one (`latest` when empty).
+  const name = itag.metadata.name ?? '';
+  if (!name.includes(':') || itag.spec.name !== tagForCreate(name)) errors.push(fieldErr.invalid('spec.name', itag.spec.name ?? '', 'must match image tag name'));
   errors.push(...validateTagReference(itag.spec, 'spec', registries));
   return errors;
 }

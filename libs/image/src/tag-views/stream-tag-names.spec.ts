@@ -47,5 +47,11 @@ describe('stream tag and stream image names', () => {
     expect(nameForCreate({ generateName: 'c:d' })).toBe('c:d');
     expect(nameForCreate({})).toBe('');
     expect(['a:b', 'a:b:c', 'a:', 'a', ''].map(tagForCreate)).toEqual(['b', 'b:c', 'latest', 'latest', 'latest']);
+    expect(['a:b', 'a:b:c', 'a:', 'a:x@y'].map(parseNewStreamTagName)).toEqual([
+      { stream: 'a', tag: 'b' },
+      { stream: 'a', tag: 'b:c' },
+      { stream: 'a', tag: 'latest' },
+      { stream: 'a', tag: 'x@y' },
+    ]);
   });
 });

@@ -23,14 +23,19 @@ export function parseStreamTagName(name: string, plural: 'ImageStreamTags' | 'Im
 }
 
 /**
- * The name of an istag/itag being created: upstream's create reports a malformed one as
- * `"<name>" must be of the form <stream_name>:<tag>` (what `oc create imagestreamtag` users see);
- * upstream answers it as a 500, here it is the client's mistake: 400.
+ * The stream and tag of an istag/itag being created, split as upstream's create splits them
+ * (library-go SplitImageStreamTag): at the first `:`, the rest being the tag (`latest` when
+ * empty), so `a:b:c` adds tag `b:c` and `ruby:` adds `latest`, names a GET cannot take. A name
+ * without `:` is reported as upstream's create words it, `"<name>" must be of the form
+ * <stream_name>:<tag>` (answered there as a 500; here it is the client's mistake: 400); an empty
+ * stream name is the stream store's 400 (`Name parameter required.`).
  */
 export function parseNewStreamTagName(name: string): { stream: string; tag: string } {
-  const parsed = splitStreamTag(name);
-  if (!parsed) throw ApiError.badRequest(`${JSON.stringify(name)} must be of the form <stream_name>:<tag>`);
-  return parsed;
+  const colon = name.indexOf(':');
+  if (colon < 0) throw ApiError.badRequest(`${JSON.stringify(name)} must be of the form <stream_name>:<tag>`);
+  const stream = name.slice(0, colon);
+  if (!stream) throw ApiError.badRequest('Name parameter required.');
+  return { stream, tag: name.slice(colon + 1) || 'latest' };
 }
 
 /**
