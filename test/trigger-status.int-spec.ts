@@ -94,11 +94,13 @@ describe('trigger status and preview rules', () => {
       expect(Object.keys(c).sort()).toEqual(['lastTransitionTime', 'message', 'observedGeneration', 'reason', 'status', 'type']);
       expect(c).toMatchObject({ observedGeneration: 1, lastTransitionTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), reason: expect.stringMatching(/^[A-Za-z]\w*$/) });
     }
-    // A spec change is observed by the conditions the next evaluation sets; the fire's stays at its generation.
+    // A spec change is observed by every condition the next evaluation leaves standing: the fire's
+    // Triggered is still the controller's view at generation 2 (its lastTransitionTime stays), and a
+    // condition older than metadata.generation would read as out of date (kubectl wait keeps waiting).
     const pausedGen = await setPaused('cond', true);
     const paused = await observed('cond', pausedGen);
     expect(findCondition(paused, 'Paused')).toMatchObject({ status: 'True', observedGeneration: 2 });
-    expect(findCondition(paused, 'Triggered')).toMatchObject({ status: 'True', observedGeneration: 1 });
+    expect(findCondition(paused, 'Triggered')).toMatchObject({ status: 'True', observedGeneration: 2, lastTransitionTime: findCondition(fired, 'Triggered')?.lastTransitionTime });
 
     const status = `${trg()}/triggers/cond/status`;
     const write = (conditions: unknown[]) => call('PUT', status, { ...paused, status: { ...paused.status, conditions } });

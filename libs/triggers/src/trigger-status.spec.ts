@@ -38,6 +38,19 @@ describe('trigger status after an evaluation', () => {
     expect(s.lastTriggeredImageID).toBe('sha256:b');
   });
 
+  it('an evaluation that does not fire stamps every standing condition with the generation it observed (kubectl wait)', () => {
+    // Fired at generation 1; a delivery was dead-lettered and redriven meanwhile.
+    const fired = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'ImageChanged', fired: true }), T0);
+    fired.conditions = [...(fired.conditions ?? []), { type: 'DeadLettered', status: 'False', observedGeneration: 1, lastTransitionTime: T0, reason: 'Delivered', message: 'delivered' }];
+    // A spec edit (headers, say) makes generation 2; its evaluation finds the tag at the image last triggered.
+    const s = statusAfterEvaluation(trigger(2, fired), from, outcome({ reason: 'UpToDate' }), T1);
+    expect(s.observedGeneration).toBe(2);
+    for (const c of s.conditions ?? []) expect(c).toMatchObject({ observedGeneration: 2 });
+    // Nothing flipped: the transition times stay.
+    expect(condition(s, 'Triggered')).toMatchObject({ status: 'True', reason: 'ImageChanged', lastTransitionTime: T0 });
+    expect(condition(s, 'DeadLettered')).toMatchObject({ status: 'False', lastTransitionTime: T0 });
+  });
+
   it('a fire records the image, sets Triggered and ends WaitingForImage', () => {
     const waiting = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
     const s = statusAfterEvaluation(trigger(1, waiting), from, outcome({ reason: 'ImageChanged', fired: true }), T1);

@@ -147,7 +147,12 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
       conditions = setCondition(conditions, { type: outcome.reason, status: 'True', reason: outcome.reason, message: outcome.stopMessage }, time, generation);
     }
   }
-  if (conditions?.length) status.conditions = conditions;
+  // The evaluation observed this generation: every condition it leaves standing (Triggered after
+  // an UpToDate evaluation, DeadLettered, EndpointDisabled, …) is the controller's view as of this
+  // generation, so it carries it. A condition left at an older observedGeneration reads as out of
+  // date to clients (`kubectl wait --for=condition=…` keeps waiting while it is older than
+  // metadata.generation), although nothing about it is pending.
+  if (conditions?.length) status.conditions = conditions.map((c) => (c.observedGeneration === generation ? c : { ...c, observedGeneration: generation }));
   return status;
 }
 
