@@ -1,4 +1,4 @@
-import { ApiError, fieldErr, type PatchType, type ResourceInfo } from '@app/api-machinery';
+import { ApiError, fieldErr, type PatchType, quotedDocument, type ResourceInfo } from '@app/api-machinery';
 import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
@@ -114,13 +114,13 @@ function decodeErrorPrefix(info: ResourceInfo): string {
  * `into Go value of type <kind>`. A create or update body's is a 400 BadRequest after the
  * decoder's prefix. A JSON, merge or strategic patch whose result does not decode is 422 Invalid
  * at `patch` (handlers/patch.go: NewInvalid of no kind and no name); upstream quotes the patched
- * object there, here the patch (it is checked before it is applied).
+ * object there, here the patch (it is checked before it is applied), without secrets (quotedDocument).
  */
 function typeError(info: ResourceInfo, m: TypeMismatch, patchType?: PatchType, body?: unknown): ApiError {
   const where = m.field === '' ? `Go value of type ${info.version}.${info.kind}` : `Go struct field ${m.struct || info.kind}.${m.field} of type ${m.expected}`;
   const detail = m.message ?? `json: cannot unmarshal ${m.got} into ${where}`;
   if (patchType === 'json' || patchType === 'merge' || patchType === 'strategic') {
-    return ApiError.invalid({ group: '', resource: '', kind: '' }, '', [fieldErr.invalid('patch', JSON.stringify(body), detail)]);
+    return ApiError.invalid({ group: '', resource: '', kind: '' }, '', [fieldErr.invalid('patch', quotedDocument(info.secretBodies, body), detail)]);
   }
   return ApiError.badRequest(`${decodeErrorPrefix(info)}${detail}`);
 }

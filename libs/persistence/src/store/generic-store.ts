@@ -10,6 +10,7 @@ import {
   decodeTypedBody,
   deletionFieldUpdateErrors,
   omitEmptyMetadata,
+  withoutQuotedMaps,
   applyPatchDocument,
   type DeleteOptions,
   type DeletionPropagation,
@@ -738,7 +739,14 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     // one (a precondition) or removes it (upstream's store then finds none: 422, or an
     // unconditional update where the kind allows one).
     const derive = (current: T): T => {
-      const patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
+      let patched: T;
+      try {
+        patched = applyPatchDocument(type, current, patch, this.info.mergeKeys) as T;
+      } catch (e) {
+        // A strategic patch's errors quote its maps (`unknown patch type: x in map: map[…]`): not a secret kind's.
+        if (this.info.secretBodies && e instanceof ApiError) throw new ApiError(e.code, e.reason, withoutQuotedMaps(e.message), e.details);
+        throw e;
+      }
       if (!isJsonObject(patched.metadata)) throw ApiError.badRequest('metadata must be an object');
       return patched;
     };
