@@ -14,6 +14,7 @@ import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
 import { BatchSendQueue } from './batch-send-queue';
 import { OutcomeRecorder } from './outcome-recorder';
+import { replayWaitMs } from './redrive-order';
 import { backoffMs, TargetLimiter } from './target-limiter';
 
 export type { DeliveryRow } from './delivery-claim';
@@ -130,6 +131,9 @@ export class DeliveryService {
     if (slot && 'retryInMs' in slot) return { kind: 'busy', retryInMs: slot.retryInMs };
     let held = slot;
     try {
+      // A redriven delivery waits for the earlier fires of its owner redriven with it (see redrive-order.ts).
+      const replayWait = await this.withDb(() => replayWaitMs(this.db, id, generation));
+      if (replayWait !== null) return { kind: 'busy', retryInMs: replayWait };
       // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
