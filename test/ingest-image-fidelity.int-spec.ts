@@ -147,4 +147,28 @@ describeWithRegistry('pushed image metadata as openshift decodes the config (rea
       expect(row.rows).toEqual([{ state: 'processed', outcome: 'tagged', attempts: 1 }]);
     }
   });
+  it("an int64 field written as 1e3 or 1.0 fails Go's decode (strconv.ParseInt), so the image has no metadata", async () => {
+    const cases = [
+      ['memexp', '{"architecture":"amd64","os":"linux","config":{"Memory":1e3,"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[]}}'],
+      ['cpufrac', '{"architecture":"amd64","os":"linux","container_config":{"CpuShares":1.0},"rootfs":{"type":"layers","diff_ids":[]}}'],
+      ['sizebig', '{"architecture":"amd64","os":"linux","size":9223372036854775808,"rootfs":{"type":"layers","diff_ids":[]}}'],
+    ] as const;
+    for (const [ref, raw] of cases) {
+      const built = await fixture.layout().addImage(ref, { seed: `fidelity-${ref}`, rawConfig: Buffer.from(raw) });
+      // Was: Memory 1000 / CpuShares 1 recorded, Architecture amd64, as if Go had decoded it.
+      expect(await pushAndWait(ref, 'ints', ref, built)).toBe(built.manifestDigest);
+      const img = await image(built.manifestDigest);
+      expect(img.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
+      expect(img.dockerImageLayers).toEqual(built.layers.map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType })));
+    }
+    // A float outside the typed fields is skipped by Go, and so it is here.
+    const fine = await fixture.layout().addImage('floatelsewhere', {
+      seed: 'fidelity-floatelsewhere',
+      rawConfig: Buffer.from('{"architecture":"amd64","os":"linux","x-ratio":1.5,"config":{"Memory":1000,"Env":["A=1e3"]},"rootfs":{"type":"layers","diff_ids":[]}}'),
+    });
+    await pushAndWait('floatelsewhere', 'ints', 'floatelsewhere', fine);
+    const img = await image(fine.manifestDigest);
+    expect(img.dockerImageMetadata.Config).toEqual({ Memory: 1000, Env: ['A=1e3'] });
+    expect(img.dockerImageMetadata.Architecture).toBe('amd64');
+  });
 });

@@ -27,7 +27,7 @@ export type ImageConfigMetadata = Pick<
  * a `created` that is not RFC 3339 fails the whole decode (ManifestInvalidError).
  */
 export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata {
-  const parsed = parseJson(rawConfig, 'image config', fail);
+  const parsed = parseJson(markNonInt64Numbers(typeof rawConfig === 'string' ? rawConfig : rawConfig.toString('utf8')), 'image config', fail);
   // Go decodes a JSON null into a struct as a no-op: nothing is known.
   if (parsed === null) return { ContainerConfig: {} };
   const doc = readRecord(parsed, 'image config', fail);
@@ -52,6 +52,46 @@ export function readImageConfig(rawConfig: Buffer | string): ImageConfigMetadata
     if (out[key] === undefined || out[key] === '') delete out[key];
   }
   return out;
+}
+
+const GO_INT64_LITERAL = /^-?(0|[1-9]\d*)$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Go decodes a JSON number into an int64 field only when its literal is an integer in range
+ * (strconv.ParseInt): `1e3`, `1.0` or `9223372036854775808` fail the decode, although JSON.parse
+ * reads the first two as integers. Such literals become JSON strings here, so a typed int64 field
+ * holding one fails as Go's decoder does; every other docker10 field refuses a number anyway, and
+ * unknown keys are dropped whatever they hold.
+ */
+function markNonInt64Numbers(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9eE.+-]/.test(text[j])) j++;
+      const token = text.slice(i, j);
+      const isInt64 = GO_INT64_LITERAL.test(token) && BigInt(token) >= INT64_MIN && BigInt(token) <= INT64_MAX;
+      if (!isInt64 && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(token)) {
+        out += text.slice(last, i) + JSON.stringify(`number ${token}`);
+        last = j;
+      }
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /**
