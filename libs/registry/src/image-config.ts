@@ -70,7 +70,7 @@ function markNonInt64Numbers(text: string): string {
   let last = 0;
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (c === '"') {
       i++;
       while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
@@ -79,7 +79,7 @@ function markNonInt64Numbers(text: string): string {
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
       let j = i + 1;
-      while (j < text.length && /[0-9eE.+-]/.test(text[j])) j++;
+      while (j < text.length && /[0-9eE.+-]/.test(text.charAt(j))) j++;
       const token = text.slice(i, j);
       const isInt64 = GO_INT64_LITERAL.test(token) && BigInt(token) >= INT64_MIN && BigInt(token) <= INT64_MAX;
       if (!isInt64 && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(token)) {
