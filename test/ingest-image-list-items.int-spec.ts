@@ -53,4 +53,33 @@ describeWithRegistry('Images recorded from pushes, listed', () => {
     expect(after.body.items).toHaveLength(1);
     expect(Object.keys(after.body.items[0])).not.toContain('kind');
   });
+  it('an OCI index whose body leaves out mediaType: recorded as openshift-apiserver does (layer order ascending, no Id, no Created)', async () => {
+    const index = await fixture.layout().addIndex(
+      'nomediatype',
+      [
+        { seed: 'list-items-nomt', architecture: 'amd64' },
+        { seed: 'list-items-nomt', architecture: 'arm64', variant: 'v8' },
+      ],
+      { omitMediaType: true },
+    );
+    expect(JSON.parse(index.index.toString('utf8'))).not.toHaveProperty('mediaType');
+    await skopeoCopy(fixture.layout().dir, 'nomediatype', `${fixture.stack().registry!.host}/${NS}/nomt:x`, { all: true });
+    const img = await waitFor('index image', async () => {
+      const res = await call('GET', `${fixture.stack().api.base}/images/${index.indexDigest}`);
+      return res.status === 200 ? res.body : null;
+    });
+    // InternalImageWithMetadata decides list-or-image by the body's own mediaType: without it the
+    // index goes the single-image way (fillImageLayers: no layers, order ascending) and stops at the
+    // missing config; PrepareForCreate still lists the children from the manifest.
+    // Was: Id = the index digest, Created = when recorded, dockerLayersOrder "".
+    expect(img.metadata.annotations['image.openshift.io/dockerLayersOrder']).toBe('ascending');
+    expect(img.dockerImageMetadata).toEqual({ kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', Created: null, ContainerConfig: {} });
+    expect(img.dockerImageManifestMediaType).toBe('application/vnd.oci.image.index.v1+json');
+    expect(img.dockerImageManifests.map((m: { digest: string }) => m.digest)).toEqual(index.images.map((i) => i.manifestDigest));
+    expect(img.dockerImageLayers).toBeUndefined();
+    // The children are ordinary images.
+    const child = (await call('GET', `${fixture.stack().api.base}/images/${index.images[0]!.manifestDigest}`)).body;
+    expect(child.metadata.annotations['image.openshift.io/dockerLayersOrder']).toBe('ascending');
+    expect(child.dockerImageMetadata.Id).toMatch(/^sha256:/);
+  });
 });

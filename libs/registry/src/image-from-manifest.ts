@@ -173,6 +173,23 @@ function fromManifestList(
   // value (nothing upstream fills or drops it for a list). Imports pass no such annotation.
   const annotations: Record<string, string> | undefined = 'annotations' in base.metadata ? base.metadata.annotations : undefined;
   if (annotations && ImageAnnotations.dockerLayersOrder in annotations) annotations[ImageAnnotations.dockerLayersOrder] = '';
+  if (input.undecodableConfig === 'empty-metadata') {
+    // openshift-apiserver (InternalImageWithMetadata) tells a list from an image by the mediaType
+    // the body itself carries, decoded with Go's encoding/json into DockerImageManifest. An OCI
+    // index may leave it out (distribution and the integrated registry accept that): upstream then
+    // takes the pushed index for a single image with no layers, marks the layer order ascending
+    // and fails on the missing config, so the Image keeps no Id and no Created. A mediaType that
+    // is not a string fails the decode before anything is filled in.
+    const bodyMediaType = goDecodedMediaType(input.rawManifest);
+    if (bodyMediaType !== 'list') {
+      if (annotations && bodyMediaType === 'absent') annotations[ImageAnnotations.dockerLayersOrder] = 'ascending';
+      return {
+        ...base,
+        dockerImageMetadata: { kind: 'DockerImage', apiVersion: 'image.openshift.io/1.0', Id: '', ContainerConfig: {} },
+        dockerImageManifests: manifestsOfList(list),
+      };
+    }
+  }
   return {
     ...base,
     dockerImageMetadata: {
@@ -184,6 +201,26 @@ function fromManifestList(
     },
     dockerImageManifests: manifestsOfList(list),
   };
+}
+
+/**
+ * The top-level `mediaType` as Go's decoder reads it into a struct field (keys matched
+ * case-insensitively, the last match winning; null leaves it empty): `list` when it names a list
+ * type, `absent` when empty, `undecodable` when it is not a string.
+ */
+function goDecodedMediaType(raw: Buffer | string): 'list' | 'absent' | 'undecodable' {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw);
+  } catch {
+    return 'undecodable';
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'undecodable';
+  let value: unknown;
+  for (const [key, v] of Object.entries(doc)) if (key.toLowerCase() === 'mediatype') value = v;
+  if (value === undefined || value === null || value === '') return 'absent';
+  if (typeof value !== 'string') return 'undecodable';
+  return value === 'application/vnd.docker.distribution.manifest.list.v2+json' || value === 'application/vnd.oci.image.index.v1+json' ? 'list' : 'absent';
 }
 
 function envelope(input: ImageFromManifestInput, mediaType: string, document: { annotations?: Record<string, string> }) {

@@ -116,12 +116,13 @@ export class OciLayout {
   }
 
   /** Adds a multi-platform OCI index under `ref`: one image per spec, children unnamed. */
-  async addIndex(ref: string, specs: readonly OciImageSpec[]): Promise<BuiltIndex> {
+  async addIndex(ref: string, specs: readonly OciImageSpec[], options: { omitMediaType?: boolean } = {}): Promise<BuiltIndex> {
     const images: BuiltImage[] = [];
     for (const spec of specs) images.push(await this.writeImage(spec));
     const index = json({
       schemaVersion: 2,
-      mediaType: MediaTypes.ociIndex,
+      // optional in an OCI index (image-spec: SHOULD); distribution accepts an index without it
+      ...(options.omitMediaType ? {} : { mediaType: MediaTypes.ociIndex }),
       manifests: images.map((i) => ({
         mediaType: i.manifestMediaType,
         digest: i.manifestDigest,

@@ -90,6 +90,24 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
   const metadata = image.dockerImageMetadata ?? emptyMetadata();
   switch (manifest.kind) {
     case 'list': {
+      // Upstream tells a list by the mediaType the document itself declares; an OCI index that
+      // leaves it out (allowed, and accepted by distribution) goes the image way there: no
+      // layers, order ascending, media type as sent, then no config to read.
+      if (!MANIFEST_LIST_TYPES.includes(manifest.manifest.mediaType ?? '')) {
+        if (!given.length) {
+          image.dockerImageLayers = [];
+          markLayersAscending(image);
+        }
+        image.dockerImageManifestMediaType ||= MediaTypes.dockerManifest;
+        if (!image.dockerImageConfig) return `dockerImageConfig must not be empty for manifest type "${image.dockerImageManifestMediaType}"`;
+        try {
+          // The document names no config: upstream's Id is its empty config digest.
+          image.dockerImageMetadata = imageMetadataFromConfig('', image.dockerImageConfig, []);
+        } catch (e) {
+          return `failed to parse dockerImageConfig: ${(e as Error).message}`;
+        }
+        return null;
+      }
       const keepCreated = !options.creating && metadata.Created;
       image.dockerImageMetadata = { ...metadata, Id: image.metadata.name, Created: keepCreated ? metadata.Created : formatApiTime(options.now) };
       return null;
