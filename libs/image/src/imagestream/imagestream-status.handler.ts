@@ -112,13 +112,10 @@ export class ImageStreamStatusHandler implements ResourceHandler {
     return obj;
   }
 
-  /** The request's stream and resourceVersion; 422 without a version. */
-  private requested(body: unknown, namespace: string, name: string): { obj: ImageStream; rv: string } {
+  /** The request's stream and resourceVersion (checked by `write` once the stream was read). */
+  private requested(body: unknown, namespace: string, name: string): { obj: ImageStream; rv: string | undefined } {
     const obj = this.decode(body, namespace, name);
-    const rv = obj.metadata.resourceVersion;
-    // The storage versioner reads "" and "0" alike: no version (and streams need one).
-    if (!rv || rv === '0') throw ApiError.resourceVersionRequired(this.ref, name);
-    return { obj, rv };
+    return { obj, rv: obj.metadata.resourceVersion };
   }
 
   /**
@@ -154,6 +151,10 @@ export class ImageStreamStatusHandler implements ResourceHandler {
           if (origin === 'put') throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
           throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
+        // As the registry store's Update: a missing stream is 404 and another uid a failed
+        // precondition before the version is looked at; the storage versioner reads "" and "0"
+        // alike: no version (and streams need one).
+        if (!rv || rv === '0') throw ApiError.resourceVersionRequired(this.ref, name);
         if (old.metadata.resourceVersion !== rv) throw ApiError.staleResourceVersion(this.ref, name);
         const current = (await this.history.statusOf(tx, [old.metadata.uid!])).get(old.metadata.uid!) ?? [];
         const nextTags = prepareStatusTags(tags, current, old);
