@@ -35,4 +35,18 @@ describe('kube-apiserver conventions (tester findings)', () => {
     expect(noVersion.status).toBe(422);
     expect(noVersion.body.message).toBe('imagestreams.image.openshift.io "st1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
   });
+  // endpoints/handlers/response.go asTable sets a row's object to nil for includeObject=None, and
+  // metav1.TableRow's Object (a runtime.RawExtension, `json:"object,omitempty"`) marshals that as
+  // null: omitempty never drops a struct, and RawExtension.MarshalJSON writes "null".
+  it('Table rows carry "object": null with includeObject=None', async () => {
+    await call('POST', streams(), { metadata: { name: 'tbl1' } });
+    const res = await fetch(`${streams()}?includeObject=None`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    expect(res.status).toBe(200);
+    const table = (await res.json()) as { rows: Record<string, unknown>[] };
+    expect(table.rows.length).toBeGreaterThan(0);
+    for (const row of table.rows) {
+      expect(Object.keys(row)).toContain('object');
+      expect(row['object']).toBeNull();
+    }
+  });
 });

@@ -107,7 +107,7 @@ export class TableConvertor {
   }
 
   private row(info: ResourceInfo, printer: TablePrinter, obj: Obj, include: IncludeObject, apiVersion: string, now: Date): TableRow {
-    const row: TableRow = { cells: printer.cells(obj, now) };
+    const row: TableRow = { cells: printer.cells(obj, now), object: null };
     const shown = printer.rowObject ? printer.rowObject(obj) : obj;
     if (include === 'Metadata') row.object = this.partial(shown, apiVersion);
     else if (include === 'Object') row.object = { kind: info.kind, apiVersion: apiVersionOf(info), ...shown };

@@ -12,7 +12,8 @@ export interface TableColumnDefinition {
 /** meta.k8s.io TableRow: cells in column order, and the object as `includeObject` asks. */
 export interface TableRow {
   cells: unknown[];
-  object?: object;
+  /** null for includeObject=None: Go's RawExtension marshals an absent object as null (omitempty does not drop a struct). */
+  object: object | null;
 }
 
 /** meta.k8s.io Table, the server-side printing answer `kubectl get` asks for. */
