@@ -64,4 +64,20 @@ describe('kube-apiserver conventions (tester findings)', () => {
     expect((await call('GET', `${streams()}/gr1`)).status).toBe(200);
     expect((await call('DELETE', `${streams()}/gr1?gracePeriodSeconds=0`)).status).toBe(200);
   });
+  // handlers/patch.go applyPatcher decodes the configuration with sigs.k8s.io/yaml's Unmarshal
+  // into a map[string]interface{} ("error decoding YAML: %v"); that Unmarshal wraps
+  // encoding/json's type error as "error unmarshaling JSON: while decoding JSON: …".
+  it('server-side apply of a list or scalar is 400 in the apply patcher\'s words', async () => {
+    const url = `${streams()}/ap-list?fieldManager=tester`;
+    for (const [body, type] of [['[]', 'array'], ['5', 'number'], ['abc', 'string'], ['true', 'bool']]) {
+      const res = await call('PATCH', url, body, 'application/apply-patch+yaml');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        kind: 'Status',
+        reason: 'BadRequest',
+        message: `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${type} into Go value of type map[string]interface {}`,
+      });
+    }
+    expect((await call('GET', `${streams()}/ap-list`)).status).toBe(404);
+  });
 });

@@ -135,14 +135,23 @@ export function decodePatchBody(contentType: string | undefined, raw: Buffer | u
   return { type, patch: type === 'json' ? jsonPatchOperations(patch, strict) : patch };
 }
 
-/** The apply patcher's YAML decode: `error decoding YAML: …`. */
+/**
+ * The apply patcher's YAML decode: `error decoding YAML: …`. It reads the body with
+ * sigs.k8s.io/yaml's Unmarshal into a map, so a list or scalar is encoding/json's type error,
+ * wrapped as that Unmarshal wraps it.
+ */
 function parseApplyYaml(body: Buffer): unknown {
+  let parsed: unknown;
   try {
-    return parseYaml(body);
+    parsed = parseYaml(body);
   } catch (e) {
     if (e instanceof YamlSyntaxError) throw ApiError.badRequest(`error decoding YAML: ${e.parserMessage}`);
     throw e;
   }
+  if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+    throw ApiError.badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type ${goMapType}`);
+  }
+  return parsed;
 }
 
 const goMapType = 'map[string]interface {}';
