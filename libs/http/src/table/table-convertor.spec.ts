@@ -61,12 +61,13 @@ describe('TableConvertor', () => {
   it.each([
     ['Metadata', { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'sha256:1', resourceVersion: '3' } }],
     ['Object', { kind: 'Image', apiVersion: 'image.openshift.io/v1', metadata: { name: 'sha256:1', resourceVersion: '3' }, dockerImageReference: 'q/x@sha256:1' }],
-    ['None', undefined],
+    // Go marshals the nil RawExtension of an includeObject=None row as null.
+    ['None', null],
   ] as const)('lists with includeObject=%s', (include, object) => {
     const table = convertor.toTable(info, list, true, include);
     expect(table).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '9', continue: 'abc' } });
     expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Image Reference']);
-    expect(table.rows).toEqual([{ cells: ['sha256:1', 'q/x@sha256:1'], ...(object ? { object } : {}) }]);
+    expect(table.rows).toEqual([{ cells: ['sha256:1', 'q/x@sha256:1'], object }]);
   });
 
   it('prints kinds without their own columns as Name / Created At', () => {
