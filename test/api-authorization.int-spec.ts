@@ -419,6 +419,30 @@ describe('API authorization (Policy)', () => {
     expect(ruleStatus.resourceRules.some((r) => r.resources.includes('triggersecrets') || r.resources.includes('images') || r.verbs.includes('delete'))).toBe(false);
   });
 
+  it('health and version are public: a SelfSubjectAccessReview allows them as a SubjectAccessReview does, and the rules list them (kube`s system:public-info-viewer)', async () => {
+    const path = (p: string) => ({ verb: 'get', path: p });
+    const self = async (user: string, nonResourceAttributes: object) => {
+      const res = await as(user, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes } });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { allowed: boolean } }).status.allowed;
+    };
+    const subject = async (nonResourceAttributes: object) => {
+      const res = await as('root', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'carol', nonResourceAttributes } });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { allowed: boolean } }).status.allowed;
+    };
+    for (const p of ['/healthz', '/livez', '/readyz', '/version']) {
+      expect((await as('carol', 'GET', p)).status).toBe(200);
+      expect(await subject(path(p))).toBe(true);
+      expect(await self('carol', path(p))).toBe(true);
+    }
+    expect(await self('carol', path('/metrics'))).toBe(false);
+    const rules = await as('carol', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'myproject' } });
+    const { status } = (await rules.json()) as { status: { nonResourceRules: { verbs: string[]; nonResourceURLs: string[] }[] } };
+    const listed = status.nonResourceRules.filter((r) => r.verbs.includes('get')).flatMap((r) => r.nonResourceURLs);
+    expect(listed).toEqual(expect.arrayContaining(['/healthz', '/livez', '/readyz', '/version', '/version/']));
+  });
+
   it('layers serve only get (pull) and update (push), from the registry actions: any other verb is refused to everyone, in reviews and requests alike (OpenShift`s roles grant no more)', async () => {
     const layers = (verb: string, namespace = 'myproject', group = 'image.openshift.io') => ({ verb, group, resource: 'imagestreams', subresource: 'layers', namespace, name: 'foo' });
     const self = async (user: string, resourceAttributes: object) => {

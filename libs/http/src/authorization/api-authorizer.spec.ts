@@ -183,7 +183,7 @@ describe('rulesFor (SelfSubjectRulesReview under Policy)', () => {
       { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['resourcequotas'] },
       { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['namespaces'], resourceNames: ['myproject'] },
     ]);
-    expect(nonResourceRules).toEqual([{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'] }]);
+    expect(nonResourceRules).toEqual([{ verbs: ['get'], nonResourceURLs: ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*'] }]);
   });
 
   it('lists only the verbs a kind serves, stream status read-only for a namespace grant, and access reviews for admin only', () => {

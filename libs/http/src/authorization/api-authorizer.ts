@@ -1,5 +1,6 @@
 import { ApiError, type StatusDetails } from '@app/api-machinery';
 import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
+import { isPublicPath } from '../authentication/api-authentication';
 import { defaultRoleBindingAllows } from './default-role-bindings';
 import { isLayers, registryAccessStatus, registryActionOf } from './registry-access';
 import type { RequestAttributes } from './request-attributes';
@@ -88,6 +89,10 @@ const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reaso
 export function authorize(policy: AccessPolicy, subjects: readonly string[], a: RequestAttributes): AuthorizationDecision {
   const authenticated = subjects.includes(AUTHENTICATED_SUBJECT);
   if (!a.resourceRequest) {
+    // Health and version are served to anyone without credentials (kube's system:public-info-viewer
+    // and system:discovery hold /healthz, /livez, /readyz, /version for every user): a
+    // SelfSubjectAccessReview says so, as a SubjectAccessReview about the same path does.
+    if (isPublicPath(a.path)) return allow('a public path: served without credentials');
     if (authenticated && a.verb === 'get' && isDiscoveryPath(a.path)) return allow('discovery and OpenAPI are readable by every authenticated user');
     const i = everywhereRoleGrant(policy, subjects);
     if (i >= 0) return allow(`access policy grants[${i}] gives ${policy.grants[i]!.roles[0]} on every namespace, which covers the paths outside the API`);
@@ -179,7 +184,8 @@ export interface ServedKind {
   verbs?: readonly string[];
 }
 
-const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'];
+/** kube's system:discovery URLs (which hold system:public-info-viewer's health and version ones too). */
+const DISCOVERY_URLS = ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*'];
 
 /**
  * What `authorize` allows `subjects` in `namespace`, as the rules of a SelfSubjectRulesReview
