@@ -128,6 +128,24 @@ describe('SubjectAccessReview', () => {
     expect(res.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.user', 'metadata']);
   });
 
+  it('a fieldSelector or labelSelector needs exactly one of rawSelector and requirements (kube`s validateResourceAttributes), after the spec`s other checks and before metadata', async () => {
+    const list = { namespace: 'myproject', verb: 'list', group: 'image.openshift.io', resource: 'imagestreams' };
+    const both = { rawSelector: 'a=b', requirements: [{ key: 'a', operator: 'In', values: ['b'] }] };
+    const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, { ...sar({ resourceAttributes: { ...list, fieldSelector: {}, labelSelector: both } }), metadata: { name: 'x' } });
+    expect(res.status).toBe(422);
+    expect(res.body.details.causes.slice(0, 3)).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' },
+      { reason: 'FieldValueRequired', field: 'spec.resourceAttributes.fieldSelector.requirements', message: 'Required value: when spec.resourceAttributes.fieldSelector is specified, requirements or rawSelector is required' },
+      { reason: 'FieldValueInvalid', field: 'spec.resourceAttributes.labelSelector.rawSelector', message: 'Invalid value: "a=b": may not specified at the same time as requirements' },
+    ]);
+    expect(res.body.details.causes[3].field).toBe('metadata');
+    const self = await call('POST', `${api.url}${AUTHZ}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { ...list, labelSelector: {} } } });
+    expect(self.status).toBe(422);
+    expect(self.body.message).toBe('SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.labelSelector.requirements: Required value: when spec.resourceAttributes.labelSelector is specified, requirements or rawSelector is required');
+    const local = await call('POST', `${api.url}${AUTHZ}/namespaces/myproject/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'alice', resourceAttributes: { ...list, fieldSelector: { rawSelector: 'metadata.name=x' } } } });
+    expect(local.status).toBe(201);
+  });
+
   it('system fields are wiped before the check, empty values are no metadata, and the answer`s creationTimestamp is null', async () => {
     const metadata = { uid: 'u', creationTimestamp: '2024-01-01T00:00:00Z', selfLink: '/x', deletionGracePeriodSeconds: 3, labels: {}, finalizers: [], name: '', generation: 0 };
     const res = await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, { ...sar({ user: 'alice', resourceAttributes: layers('get') }), metadata });

@@ -103,3 +103,24 @@ export function reviewMetadataProblems(info: ResourceInfo, metadata: Record<stri
   if (!set) return [];
   return [fieldErr.invalid('metadata', new VerbatimValue(goObjectMeta(metadata)), info.namespaced ? 'must be empty except for namespace' : 'must be empty')];
 }
+
+/**
+ * kube's validateResourceAttributes (pkg/apis/authorization/validation): a fieldSelector or
+ * labelSelector given in resourceAttributes must hold exactly one of rawSelector and requirements.
+ */
+export function resourceAttributesSelectorProblems(resourceAttributes: Record<string, unknown> | undefined): FieldError[] {
+  if (!resourceAttributes || typeof resourceAttributes !== 'object') return [];
+  const errors: FieldError[] = [];
+  for (const name of ['fieldSelector', 'labelSelector']) {
+    const selector = resourceAttributes[name];
+    if (selector === undefined || selector === null || typeof selector !== 'object') continue;
+    const at = `spec.resourceAttributes.${name}`;
+    const raw = (selector as Record<string, unknown>)['rawSelector'];
+    const rawSelector = typeof raw === 'string' ? raw : '';
+    const requirements = (selector as Record<string, unknown>)['requirements'];
+    const hasRequirements = Array.isArray(requirements) && requirements.length > 0;
+    if (rawSelector !== '' && hasRequirements) errors.push(fieldErr.invalid(`${at}.rawSelector`, rawSelector, 'may not specified at the same time as requirements'));
+    if (rawSelector === '' && !hasRequirements) errors.push(fieldErr.required(`${at}.requirements`, `when ${at} is specified, requirements or rawSelector is required`));
+  }
+  return errors;
+}

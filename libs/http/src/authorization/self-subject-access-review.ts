@@ -5,7 +5,7 @@ import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
-import { decodeReview, reviewMetadataProblems } from './review-body';
+import { decodeReview, resourceAttributesSelectorProblems, reviewMetadataProblems } from './review-body';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
   group: 'authorization.k8s.io',
@@ -55,6 +55,7 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
     const nonResource = spec.nonResourceAttributes !== undefined;
     if (resource && nonResource) errors.push(fieldErr.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
     if (!resource && !nonResource) errors.push(fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+    errors.push(...resourceAttributesSelectorProblems(spec.resourceAttributes));
     errors.push(...reviewMetadataProblems(this.info, metadata));
     if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
     if (this.policy && this.authorizeByPolicy && options?.user) {

@@ -7,7 +7,7 @@ import { defaultRoleBindingAllows } from './default-role-bindings';
 import { registryAccessStatus, registryActionOf } from './registry-access';
 import { reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
-import { decodeReview, reviewMetadataProblems } from './review-body';
+import { decodeReview, resourceAttributesSelectorProblems, reviewMetadataProblems } from './review-body';
 
 const base = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], fieldSelectors: [] as string[], mergeKeys: {} };
 
@@ -84,6 +84,7 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     if (!resource && !nonResource) errors.push(fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
     const hasGroups = Array.isArray(spec.groups) && spec.groups.length > 0;
     if (str(spec.user) === '' && !hasGroups) errors.push(fieldErr.invalid('spec.user', str(spec.user), 'at least one of user or group must be specified'));
+    errors.push(...resourceAttributesSelectorProblems(spec.resourceAttributes));
     errors.push(...reviewMetadataProblems(this.info, metadata));
     if (!this.info.namespaced) return errors;
     // A LocalSubjectAccessReview asks about its own namespace only.
