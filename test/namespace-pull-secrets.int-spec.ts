@@ -145,11 +145,15 @@ grants:
     expect((await importInto('otherpath', 'app', false)).body['status'].images[0].status).toMatchObject({ status: 'Failure', reason: 'Unauthorized' });
   });
 
-  it('a wrong password is Unauthorized; neither the password nor the auth string is in the answer, the stream or the log', async () => {
+  it('a wrong password is the token service`s refusal as Go`s url.Error; neither the password nor the auth string is in the answer, the stream or the log', async () => {
     expect((await createPullSecret('wrong', 'regcred', wrongPassword)).status).toBe(201);
     const res = await importInto('wrong', 'app');
     expect(res.status).toBe(201);
-    expect(res.body['status'].images[0].status).toMatchObject({ status: 'Failure', reason: 'Unauthorized' });
+    // distribution's token handler fails inside the request's RoundTrip: upstream's importer gets a
+    // url.Error, no registry error code, and only "incorrect username or password" (Docker Hub's
+    // wording) would make it Unauthorized (formatRepositoryError): this refusal is an InternalError.
+    const message = `${ref()}: Get "http://${registry.host}/v2/pub/app/manifests/v1": unauthorized: authentication required: invalid username or password`;
+    expect(res.body['status'].images[0].status).toEqual({ metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
     const stream = await call('GET', '/apis/image.openshift.io/v1/namespaces/wrong/imagestreams/app');
     const output = server.output();
     expect(output).toContain('incoming request');

@@ -1,7 +1,8 @@
 import { request } from 'undici';
 import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
 import { isRecord } from './json-shape';
-import { RegistryAuthError, RegistryCredentialsRequiredError, RegistryProtocolError, RegistryUnavailableError } from './registry-errors';
+import { registryErrorAnswer } from './registry-errcode';
+import { RegistryAuthError, RegistryCredentialsRequiredError, RegistryProtocolError, RegistryTokenRefusedError, RegistryUnavailableError } from './registry-errors';
 import { rethrowTransportError } from './transport-errors';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate';
 
@@ -57,7 +58,7 @@ export class RegistryAuthenticator {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
-      const token = await this.fetchToken(bearer, scope);
+      const token = await this.fetchToken(bearer, scope, `${url.origin}${url.pathname}`);
       this.tokens.set(scope, token);
       return token.authorization;
     }
@@ -91,7 +92,7 @@ export class RegistryAuthenticator {
     this.tokens.delete(scope);
   }
 
-  private async fetchToken(challenge: AuthChallenge, scope: string): Promise<CachedToken> {
+  private async fetchToken(challenge: AuthChallenge, scope: string, registryUrl: string): Promise<CachedToken> {
     const realm = challenge.params['realm'];
     let url: URL;
     try {
@@ -125,10 +126,15 @@ export class RegistryAuthenticator {
     }).catch((err: unknown) => rethrowTransportError(err, `token service ${url.origin}`));
 
     if (res.statusCode !== 200) {
-      const detail = registryErrorDetail(await readErrorBody(res.body));
+      const body = await readErrorBody(res.body);
+      const detail = registryErrorDetail(body);
       const message = `token service answered ${res.statusCode}${detail.message ? `: ${detail.message}` : ''}`;
       if (res.statusCode >= 500 || res.statusCode === 429)
         throw new RegistryUnavailableError(message, res.statusCode);
+      if (res.statusCode >= 400) {
+        const text = registryErrorAnswer(res.statusCode, undefined, res.headers['www-authenticate'], body).text;
+        throw new RegistryTokenRefusedError(message, res.statusCode, registryUrl, text);
+      }
       throw new RegistryAuthError(message, res.statusCode);
     }
     const body = await readLimitedBody(res.body, 1024 * 1024, 'token response').catch((err: unknown) =>

@@ -22,6 +22,7 @@ import {
   RegistryError,
   RegistryNotFoundError,
   RegistryProtocolError,
+  RegistryTokenRefusedError,
   RegistryUnavailableError,
   type RegistrySubject,
 } from './registry-errors';
@@ -318,6 +319,7 @@ export class RegistryClient {
         if (err.stack) err.stack = this.auth.redact(err.stack);
         // The errcode text imports quote (`<ref>: <text>`) may echo them too.
         if (err instanceof RegistryError && err.answer) err.answer.text = this.auth.redact(err.answer.text);
+        if (err instanceof RegistryTokenRefusedError) err.distributionText = this.auth.redact(err.distributionText);
       }
       throw err;
     }

@@ -74,6 +74,30 @@ export class RegistryCredentialsRequiredError extends RegistryAuthError {
   }
 }
 
+/**
+ * The token service refused a token with a 4xx (not 429). distribution's token handler fails inside
+ * the registry request's RoundTrip, so Go's http client reports a url.Error naming that request:
+ * `Get "<url>": <the token answer as HandleErrorResponse words it>`. OpenShift's importer then
+ * judges it by its text only (formatRepositoryError): it is no registry error code.
+ */
+export class RegistryTokenRefusedError extends RegistryAuthError {
+  constructor(
+    message: string,
+    status: number,
+    /** The registry request (origin and path) the token was for. */
+    readonly url: string,
+    /** distribution's text of the token service's answer (`unauthorized: …`). */
+    public distributionText: string,
+  ) {
+    super(message, status);
+  }
+
+  /** The url.Error text of distribution's client. */
+  get goText(): string {
+    return `Get ${JSON.stringify(this.url)}: ${this.distributionText}`;
+  }
+}
+
 /** Any other answer the v2 protocol does not allow here (unexpected 4xx, oversized body, bad header). */
 export class RegistryProtocolError extends RegistryError {
   readonly retryable = false;

@@ -1,4 +1,12 @@
-import { InvalidReferenceError, ListEntryImportError, RegistryAuthError, RegistryCredentialsRequiredError, RegistryError, RegistryNotFoundError } from '@app/registry';
+import {
+  InvalidReferenceError,
+  ListEntryImportError,
+  RegistryAuthError,
+  RegistryCredentialsRequiredError,
+  RegistryError,
+  RegistryNotFoundError,
+  RegistryTokenRefusedError,
+} from '@app/registry';
 import { exactReference, parseDockerImageReferenceOrNull } from '../reference/docker-reference';
 import type { TagEventCondition } from '../imagestream/imagestream.types';
 import type { ImageImportStatus, ImageStreamImport, ImportResultStatus } from './imagestreamimport.types';
@@ -81,6 +89,13 @@ export function importFailure(ref: string, err: unknown): ImportResultStatus {
     return internal(answer.text);
   }
   if (err instanceof RegistryNotFoundError && err.subject !== 'blob') return notFound();
+  // A refused token is Go's url.Error, which formatRepositoryError judges by its text alone: a
+  // Docker Hub style "incorrect username or password" is Unauthorized with its own message
+  // (rest.go's retry looks for it), anything else an InternalError quoting it.
+  if (err instanceof RegistryTokenRefusedError) {
+    if (err.goText.endsWith('incorrect username or password')) return failure(401, 'Unauthorized', `incorrect username or password for image "${ref}"`);
+    return internal(err.goText);
+  }
   // Refused before any registry answer was read: no credentials for a Basic challenge, an unusable
   // challenge or token (upstream: "no basic auth credentials" and the auth handlers' failures).
   if (err instanceof RegistryAuthError) return unauthorized();
@@ -100,7 +115,7 @@ export function repositoryImportFailure(ref: string, err: unknown): ImportResult
   const answer = err instanceof RegistryError ? err.answer : undefined;
   if (answer && (answer.codes.includes('NAME_UNKNOWN') || answer.codes.includes('UNAUTHORIZED'))) return importFailure(ref, err);
   if (answer) return importFailure(ref, new UnprefixedImportError(answer.text));
-  if (err instanceof RegistryCredentialsRequiredError) return importFailure(ref, new UnprefixedImportError(err.goText));
+  if (err instanceof RegistryCredentialsRequiredError || err instanceof RegistryTokenRefusedError) return importFailure(ref, new UnprefixedImportError(err.goText));
   if (err instanceof InvalidReferenceError || err instanceof RegistryNotFoundError || err instanceof RegistryAuthError) return importFailure(ref, err);
   return importFailure(ref, new UnprefixedImportError(err instanceof Error ? err.message : String(err)));
 }
