@@ -132,7 +132,8 @@ export class DeliveryService {
     let held = slot;
     try {
       // A redriven delivery waits for the earlier fires of its owner redriven with it (see redrive-order.ts).
-      const replayWait = await this.withDb(() => replayWaitMs(this.db, id, generation));
+      // (First fires have nothing to wait for: no statement, no pool slot.)
+      const replayWait = generation > 1 ? await this.withDb(() => replayWaitMs(this.db, id, generation)) : null;
       if (replayWait !== null) return { kind: 'busy', retryInMs: replayWait };
       // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a

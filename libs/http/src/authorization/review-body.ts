@@ -1,4 +1,4 @@
-import { apiVersionOf, checkNamespaceOnCreate, decodeTypedBody, fieldErr, type FieldError, type ResourceInfo, VerbatimValue } from '@app/api-machinery';
+import { apiVersionOf, checkNamespaceOnCreate, decodeTypedBody, fieldErr, type FieldError, isJsonObject, type ResourceInfo, VerbatimValue } from '@app/api-machinery';
 
 /** What a review's create works on: the metadata as kube-apiserver's create handler leaves it, and the spec. */
 export interface ReviewBody<S> {
@@ -108,16 +108,16 @@ export function reviewMetadataProblems(info: ResourceInfo, metadata: Record<stri
  * kube's validateResourceAttributes (pkg/apis/authorization/validation): a fieldSelector or
  * labelSelector given in resourceAttributes must hold exactly one of rawSelector and requirements.
  */
-export function resourceAttributesSelectorProblems(resourceAttributes: Record<string, unknown> | undefined): FieldError[] {
-  if (!resourceAttributes || typeof resourceAttributes !== 'object') return [];
+export function resourceAttributesSelectorProblems(resourceAttributes: unknown): FieldError[] {
+  if (!isJsonObject(resourceAttributes)) return [];
   const errors: FieldError[] = [];
   for (const name of ['fieldSelector', 'labelSelector']) {
     const selector = resourceAttributes[name];
-    if (selector === undefined || selector === null || typeof selector !== 'object') continue;
+    if (!isJsonObject(selector)) continue;
     const at = `spec.resourceAttributes.${name}`;
-    const raw = (selector as Record<string, unknown>)['rawSelector'];
+    const raw = selector['rawSelector'];
     const rawSelector = typeof raw === 'string' ? raw : '';
-    const requirements = (selector as Record<string, unknown>)['requirements'];
+    const requirements = selector['requirements'];
     const hasRequirements = Array.isArray(requirements) && requirements.length > 0;
     if (rawSelector !== '' && hasRequirements) errors.push(fieldErr.invalid(`${at}.rawSelector`, rawSelector, 'may not specified at the same time as requirements'));
     if (rawSelector === '' && !hasRequirements) errors.push(fieldErr.required(`${at}.requirements`, `when ${at} is specified, requirements or rawSelector is required`));
