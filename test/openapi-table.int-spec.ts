@@ -184,6 +184,31 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       for (const later of tables.slice(1)) expect(later.object).toMatchObject({ kind: 'Table', columnDefinitions: null });
       await call('DELETE', `${ns()}/imagestreams/headers`);
     });
+
+    it('watch: BOOKMARKs are Tables too, one row of the empty object (kube-apiserver converts every event but a Status)', async () => {
+      // A watch-list selecting nothing: its only event is the initial-events-end bookmark.
+      const query = 'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dnone';
+      for (const path of [`${ns()}/imagestreams`, `${api.base}/images`]) {
+        const res = await fetch(`${path}?${query}`, { headers: { accept: table } });
+        const events = (await res.text()).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type: string; object: any });
+        const bookmarks = events.filter((e) => e.type === 'BOOKMARK');
+        expect(bookmarks.length).toBeGreaterThanOrEqual(1);
+        const first = bookmarks[0]!.object;
+        expect(first).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });
+        // The first event carries the column headers, whatever its type.
+        expect(first.columnDefinitions[0].name).toBe('Name');
+        expect(first.rows).toHaveLength(1);
+        expect(first.rows[0].cells[0]).toBe('');
+        expect(first.rows[0].object).toMatchObject({
+          kind: 'PartialObjectMetadata',
+          apiVersion: 'meta.k8s.io/v1',
+          metadata: { resourceVersion: first.metadata.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } },
+        });
+        const none = await fetch(`${path}?${query}&includeObject=None`, { headers: { accept: table } });
+        const [bookmark] = (await none.text()).split('\n').filter((l) => l.includes('"BOOKMARK"')).map((l) => JSON.parse(l) as { object: any });
+        expect(bookmark!.object).toMatchObject({ kind: 'Table', rows: [{ object: null }] });
+      }
+    });
   });
 
   describe('OpenAPI', () => {

@@ -374,9 +374,9 @@ export class ResourceController {
     // converts every event whichever of the two metadata kinds was asked for.
     const include = rendering.as === 'Table' ? includeObjectOf(req.query['includeObject']) : 'Metadata';
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
-    // A bookmark becomes PartialObjectMetadata like any event (kube-apiserver converts every event but
-    // a Status); Table bookmarks stay as they are: no table client asks for bookmarks.
-    const res = watchResponse(reply.raw, convert, rendering.as === 'PartialObjectMetadata');
+    // A bookmark is converted like any event (kube-apiserver's watch encoder transforms every event
+    // but a Status): PartialObjectMetadata, or a Table whose one row is the bookmark's empty object.
+    const res = watchResponse(reply.raw, convert);
     reply.hijack();
     const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };
     await (servedByHandler ? this.watches.serveByHandler(request, res) : this.watches.serve(request, res));

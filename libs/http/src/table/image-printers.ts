@@ -67,7 +67,7 @@ const imageStreamPrinter: TablePrinter = {
       if (at && (!latest || Date.parse(at) > Date.parse(latest))) latest = at;
     }
     const repo = is.status?.publicDockerImageRepository || is.spec?.dockerImageRepository || is.status?.dockerImageRepository || '';
-    return [is.metadata.name, repo, tagsUpToWidth(tags, 40), ago(latest, now)];
+    return [is.metadata.name ?? '', repo, tagsUpToWidth(tags, 40), ago(latest, now)];
   },
 };
 
@@ -160,7 +160,7 @@ const imagePrinter: TablePrinter = {
   columns: [nameColumn, column('Image Reference', imageReferenceDoc)],
   cells(obj) {
     const image = obj as unknown as Image;
-    return [image.metadata.name, image.dockerImageReference ?? ''];
+    return [image.metadata.name ?? '', image.dockerImageReference ?? ''];
   },
 };
 

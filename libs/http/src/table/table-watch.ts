@@ -11,13 +11,13 @@ export interface EventWriter {
  * watch writes them (clients such as client-go and @kubernetes/client-node wait for them before
  * they consider a watch open, and a quiet watch may write nothing for minutes), and, when
  * `convert` is given, every event line's object is converted (Table rows,
- * PartialObjectMetadata). ERROR events (a Status) pass through unchanged, and so do BOOKMARKs
- * unless `convertBookmarks`: kube-apiserver's watch encoder converts them too, which a metadata
- * client needs (it decodes nothing but meta.k8s.io kinds). As that encoder (it sets NoHeaders
+ * PartialObjectMetadata). ERROR events (a Status) pass through unchanged; BOOKMARKs are converted
+ * as kube-apiserver's watch encoder converts them (a metadata client decodes nothing but
+ * meta.k8s.io kinds; a Table bookmark is a one-row Table of the empty object). As that encoder (it sets NoHeaders
  * after the first object), only the first Table carries `columnDefinitions`; later ones have
  * `null` there.
  */
-export function watchResponse(res: ServerResponse, convert?: (object: object) => object, convertBookmarks = false): ServerResponse {
+export function watchResponse(res: ServerResponse, convert?: (object: object) => object): ServerResponse {
   const writeHead = (...args: unknown[]): ServerResponse => {
     (res.writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
     res.flushHeaders();
@@ -33,7 +33,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
     return { ...object, columnDefinitions: null };
   };
   const convertEvent = (type: string, object: object): object => {
-    if (type === 'ERROR' || (type === 'BOOKMARK' && !convertBookmarks)) return object;
+    if (type === 'ERROR') return object;
     const converted = withoutRepeatedHeaders(convert!(object));
     return type === 'BOOKMARK' ? withMetadataListBlueprint(converted) : converted;
   };
@@ -47,7 +47,7 @@ export function watchResponse(res: ServerResponse, convert?: (object: object) =>
       .map((line) => {
         if (!line.trim()) return line;
         const event = JSON.parse(line) as { type: string; object: object };
-        if (event.type === 'ERROR' || (event.type === 'BOOKMARK' && !convertBookmarks)) return line;
+        if (event.type === 'ERROR') return line;
         return JSON.stringify({ type: event.type, object: convertEvent(event.type, event.object) });
       })
       .join('\n');
