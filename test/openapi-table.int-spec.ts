@@ -344,6 +344,29 @@ describe('Table output, OpenAPI and fieldValidation', () => {
       expect(smp.body.spec.tags.map((t: { name: string }) => t.name)).toEqual(['u']);
     });
 
+    it('a merge or strategic patch names repeated keys first, then unknown fields in the decoder order; a strategic one is 422 at patch', async () => {
+      expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'patch-order' }, spec: {} })).status).toBe(201);
+      const text = '{"spec":{"zz":1,"lookupPolicy":{"local":true},"lookupPolicy":{"local":false},"aa":2},"metadata":{"yy":1}}';
+      const expected = 'strict decoding error: duplicate field "spec.lookupPolicy", unknown field "metadata.yy", unknown field "spec.aa", unknown field "spec.zz"';
+      // handlers/patch.go: the patch's own repeated keys (kjson.UnmarshalStrict), then the patched object's unknown fields.
+      const merge = await call('PATCH', `${ns()}/imagestreams/patch-order?fieldValidation=Strict`, text, 'application/merge-patch+json');
+      expect([merge.status, merge.body.reason, merge.body.message]).toEqual([400, 'BadRequest', expected]);
+      // A strategic patch: applyPatchToObject's NewInvalid of no kind and no name, quoting the patch map as Go prints it.
+      const smp = await call('PATCH', `${ns()}/imagestreams/patch-order?fieldValidation=Strict`, text, 'application/strategic-merge-patch+json');
+      const quoted = 'Invalid value: "map[metadata:map[yy:1] spec:map[aa:2 lookupPolicy:map[local:false] zz:1]]"';
+      expect(smp.status).toBe(422);
+      expect(smp.body).toMatchObject({
+        reason: 'Invalid',
+        message: ` "" is invalid: patch: ${quoted}: ${expected}`,
+        details: { causes: [{ reason: 'FieldValueInvalid', field: 'patch', message: `${quoted}: ${expected}` }] },
+      });
+      const warned = await call('PATCH', `${ns()}/imagestreams/patch-order`, text, 'application/strategic-merge-patch+json');
+      expect(warned.status).toBe(200);
+      expect(warned.headers.get('warning')).toBe(
+        '299 - "duplicate field \\"spec.lookupPolicy\\"", 299 - "unknown field \\"metadata.yy\\"", 299 - "unknown field \\"spec.aa\\"", 299 - "unknown field \\"spec.zz\\""',
+      );
+    });
+
     it('Warn (the default) writes and answers Warning headers; Ignore says nothing', async () => {
       const warned = await call('POST', `${ns()}/imagestreams`, body('warned'));
       expect(warned.status).toBe(201);

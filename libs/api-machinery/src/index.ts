@@ -2,6 +2,7 @@ export * from './api-error';
 export * from './condition-validation';
 export * from './continue-token';
 export * from './go-json-syntax';
+export * from './go-format';
 export * from './embedded-meta-validation';
 export * from './field-errors';
 export * from './field-selector';

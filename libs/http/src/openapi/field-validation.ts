@@ -1,7 +1,7 @@
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { Schema } from './schema';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
-import { ApiError, type FieldError, fieldErr } from '@app/api-machinery';
+import { ApiError, type FieldError, fieldErr, goFormat, quotedDocument } from '@app/api-machinery';
 import { firstValue } from '../query-value';
 import { warningHeaderValue } from '../warning-header';
 
@@ -44,6 +44,70 @@ export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], de
   const messages = found.map((f) => `${f.repeated ? 'duplicate' : 'unknown'} field "${f.path}"`);
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
   return messages.map(warningHeaderValue);
+}
+
+/**
+ * What repeated and unknown fields of a merge or strategic-merge patch mean (kube-apiserver's
+ * handlers/patch.go): the keys the patch text repeats come first (kjson.UnmarshalStrict of the
+ * patch), then the unknown fields of the patched object. A strategic patch converts the patched map
+ * with FromUnstructuredWithValidation, which sorts its messages, and refuses in Strict mode with 422
+ * Invalid at `patch` quoting the patch map (`"" is invalid: patch: Invalid value: "map[…]": strict
+ * decoding error: …`); a merge patch decodes the patched JSON (its keys sorted, as json-patch
+ * marshals its maps), refused with 400 BadRequest.
+ */
+export function patchFieldOutcome(
+  mode: FieldValidation,
+  type: 'merge' | 'strategic',
+  unknown: string[],
+  repeated: string[],
+  patch: unknown,
+  secretBodies: boolean | undefined,
+): string[] {
+  if ((!unknown.length && !repeated.length) || mode === 'Ignore') return [];
+  const unknownMessages =
+    type === 'strategic'
+      ? unknown.map((path) => `unknown field "${path}"`).sort(byteOrder)
+      : [...unknown].sort(byDocumentKeyOrder).map((path) => `unknown field "${path}"`);
+  const messages = [...repeated.map((path) => `duplicate field "${path}"`), ...unknownMessages];
+  if (mode === 'Strict') {
+    const detail = `strict decoding error: ${messages.join(', ')}`;
+    if (type === 'merge') throw ApiError.badRequest(detail);
+    const quoted = secretBodies ? quotedDocument(secretBodies, patch) : goFormat(patch, 'v');
+    throw ApiError.invalid({ group: '', resource: '', kind: '' }, '', [fieldErr.invalid('patch', quoted, detail)]);
+  }
+  return messages.map(warningHeaderValue);
+}
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Depth first with each object's keys sorted: the order a decoder meets fields in a document json-patch marshalled. */
+function byDocumentKeyOrder(a: string, b: string): number {
+  const sa = pathSegments(a);
+  const sb = pathSegments(b);
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const x = sa[i]!;
+    const y = sb[i]!;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return byteOrder(String(x), String(y));
+  }
+  return sa.length - sb.length;
+}
+
+function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) {
+      out.push(part);
+      continue;
+    }
+    if (m[1]) out.push(m[1]);
+    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
+  }
+  return out;
 }
 
 /** The schema at a JSON pointer below `root`, following properties, list items and map values. */

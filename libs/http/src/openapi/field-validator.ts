@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type PatchType, quotedDocument, type ResourceInfo } from '@app/api-machinery';
-import { fieldValidationOf, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { fieldValidationOf, patchFieldOutcome, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
@@ -73,8 +73,7 @@ export class FieldValidator {
         break;
       case 'merge':
       case 'strategic':
-        unknown = unknownFields(body, schema, schemas, { directives: true });
-        break;
+        return patchFieldOutcome(validation, patchType, unknownFields(body, schema, schemas, { directives: true }), keys.repeated, body, info.secretBodies);
       case 'json':
         unknown = unknownFieldsInJsonPatch(body, schema, schemas);
         break;
