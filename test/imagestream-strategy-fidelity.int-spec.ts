@@ -160,4 +160,33 @@ describe('ImageStream strategy fidelity', () => {
     expect(after.metadata.generation).toBe(3);
     expect(after.status.tags.find((t: { tag: string }) => t.tag === 'v1').items).toEqual([expect.objectContaining({ image, generation: 2 })]);
   });
+
+  it('a write refused by field validation still reports sources that do not resolve, in the same 422 (Validate runs both)', async () => {
+    const res = await call('POST', `${ns('mixed')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: {
+        tags: [
+          { name: 'x', from: { kind: 'ImageStreamTag', name: 'nos:latest' } },
+          { name: 'y', referencePolicy: { type: 'Bogus' } },
+          { name: 'z', from: { kind: 'ImageStreamTag', name: 'a:b:c' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const inner = `[spec.tags[x].from.name: Not found: "nos:latest", spec.tags[z].from.name: Invalid value: "a:b:c": ${sourceForm}]`;
+    const policy = { reason: 'FieldValueInvalid', field: 'spec.tags[y].referencePolicy.type', message: 'Invalid value: "Bogus": valid values are "Source", "Local"' };
+    expect(res.body.details.causes).toEqual([wrapped('app', inner), policy]);
+    expect((await call('GET', `${ns('mixed')}/imagestreams/app`)).status).toBe(404);
+
+    // An update: only the new or changed tags' sources are resolved, an unchanged one is not.
+    const created = await call('POST', `${ns('mixed')}/imagestreams`, { metadata: { name: 'app' } });
+    expect(created.status).toBe(201);
+    const updated = await call('PUT', `${ns('mixed')}/imagestreams/app`, {
+      metadata: { name: 'app', resourceVersion: created.body.metadata.resourceVersion },
+      spec: { tags: [{ name: 'x', from: { kind: 'ImageStreamImage', name: 'app@sha256:9999' } }, { name: 'y', referencePolicy: { type: 'Bogus' } }] },
+    });
+    expect(updated.status).toBe(422);
+    const missing = 'spec.tags[x].from.name: Invalid value: "app@sha256:9999": error generating tag event: imagestreamimage.image.openshift.io "sha256:9999" not found';
+    expect(updated.body.details.causes).toEqual([wrapped('app', missing), policy]);
+  });
 });

@@ -10,6 +10,7 @@ import { ImageStreamStrategy } from './imagestream.strategy';
 import type { ImageStream } from './imagestream.types';
 import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
+import { tagSourceFailure } from './tag-source-errors';
 import { streamUpdateRefusals } from '../allowed-registries/stream-update-refusals';
 import { currentStreamQuotaEvaluator, type StreamQuota } from '../quota/stream-quota';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
@@ -76,6 +77,15 @@ export function createImageStreamStore(
     ...(allowedRegistries
       ? { validateWithStorage: (tx: Queryable, obj: ImageStream, old: ImageStream | null) => (old ? streamUpdateRefusals(tx, history, allowedRegistries, obj, old) : Promise.resolve([])) }
       : {}),
+    // Upstream's strategy Validate answers field errors and tag-source errors together: a write
+    // refused by validation also carries the sources that do not resolve (one wrapped cause, first).
+    explainInvalid: async (tx, obj, old, errors) => {
+      const sources = await resolver.sourceErrors(tx, obj, old);
+      if (!sources.length) return errors;
+      const first = errors[0];
+      const rest = first?.type === 'InternalError' && first.field === '[]' ? errors.slice(1) : errors;
+      return [tagSourceFailure(obj.metadata.name ?? '', sources), ...rest];
+    },
     // ResourceQuota admission of a new stream (every way one is created goes through this store).
     admit: async (tx, obj, old) => {
       const admitQuota = async () => {

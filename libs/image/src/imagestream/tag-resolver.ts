@@ -7,7 +7,7 @@ import type { TagHistoryRepository } from '../tag-history/tag-history.repository
 import type { ImageStream, TagEvent, TagReference } from './imagestream.types';
 import { aliasesOf } from './tag-aliases';
 import { changedTags, sourceChangedTags } from './tag-changes';
-import { TAG_SOURCE_FORM, tagSourceFailure } from './tag-source-errors';
+import { TAG_SOURCE_FORM, tagSourceFailure, tagSourceFormErrors } from './tag-source-errors';
 
 /**
  * A pull spec of the source stream in the internal registry, moved to this stream (same digest
@@ -99,6 +99,30 @@ export class TagResolver {
     // trigger dependents an explicit move, so rolling `3.1` back rolls back what follows `latest`.
     // An alias already at the image is re-pointed with it (a from==to item), as its tag was.
     for (const { tag, event } of moved) await this.propagate(tx, stream, tag, event, 'spec-alias');
+  }
+
+  /**
+   * The tag-source errors of a write that field validation refused too (upstream's strategy
+   * checks sources in Validate, beside field validation, so one 422 carries both): the access
+   * refusals, then per new or changed tag its form error or why its source does not resolve.
+   * Reads only. Tags whose shape validation refused (no string name or from) are left out.
+   */
+  async sourceErrors(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<FieldError[]> {
+    if (!Array.isArray(stream.spec?.tags)) return [];
+    const wellFormed = (t: TagReference) =>
+      typeof t === 'object' && t !== null && typeof t.name === 'string' && (t.from === undefined || t.from === null || (typeof t.from === 'object' && typeof (t.from.name ?? '') === 'string'));
+    const changed = sourceChangedTags({ ...stream, spec: { ...stream.spec, tags: stream.spec.tags.filter(wellFormed) } }, old);
+    const errors = sourcePullRefusals(stream, changed);
+    for (const tag of changed) {
+      const form = tagSourceFormErrors([tag]);
+      if (form.length) {
+        errors.push(...form);
+        continue;
+      }
+      if (!tag.from?.name || tag.from.kind === 'DockerImage') continue;
+      await this.eventFor(tx, stream, tag, errors, false);
+    }
+    return errors;
   }
 
   /** Adds `event`; a spec write leaving the tag's entry as it is still records the re-point (reassert). */

@@ -78,6 +78,12 @@ export interface StoreHooks<T extends ApiObject> {
   /** Object validation that needs storage (e.g. referenced streams exist). */
   validateWithStorage?(tx: Queryable, obj: T, old: T | null): Promise<FieldError[]>;
   /**
+   * The causes a write refused by the strategy's validation is answered with, when checks that
+   * read storage belong in the same answer (upstream runs them inside the strategy's Validate):
+   * gets the validation errors, returns the full list. Reads only (a create's runs rolled back).
+   */
+  explainInvalid?(tx: Queryable, obj: T, old: T | null, errors: FieldError[]): Promise<FieldError[]>;
+  /**
    * Mutating admission that reads storage (e.g. image names resolved through image streams): may
    * change the object in the write transaction, before the update's generation and no-op checks.
    * `old` is the stored object on an update, null on a create.
@@ -431,7 +437,11 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     delete m.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
     const errors = [...this.track(obj, null, tracking), ...this.validateMeta(obj), ...this.strategy.validate(obj)];
-    if (errors.length) throw this.invalid(obj, errors);
+    if (errors.length) {
+      const hooks = this.hooks;
+      const explained = hooks.explainInvalid ? await this.db.transaction((tx) => hooks.explainInvalid!(tx, obj, null, errors), { rollback: true }) : errors;
+      throw this.invalid(obj, explained);
+    }
     this.strategy.canonicalize(obj);
     const validated = obj;
     const created = await this.db.transaction(
@@ -686,7 +696,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       ...this.validateFinalizerUpdate(obj, old),
       ...this.strategy.validateUpdate(obj, old),
     ];
-    if (errors.length) throw this.invalid(obj, errors);
+    if (errors.length) throw this.invalid(obj, this.hooks.explainInvalid ? await this.hooks.explainInvalid(tx, obj, old, errors) : errors);
     this.strategy.canonicalize(obj);
     const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
     if (storageErrors.length) throw this.invalid(obj, storageErrors);
