@@ -346,6 +346,16 @@ describe('triggers.imagestreamd.io API', () => {
       `spec.dockerImageReference: Invalid value: "quay.io/a/app@sha256:${'0'.repeat(64)}": must name the digest of spec.image (${d}) when it names one`,
     ]);
     expect(await fields({ bogus: 1 })).toEqual(['spec.bogus: Unsupported value: "bogus": supported values: "image", "dockerImageReference"']);
+    // Only a digest a push can carry (go-digest: a known algorithm, its length of lowercase hex).
+    const image = async (value: string) => {
+      const res = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image: value } });
+      expect(res.status).toBe(422);
+      return res.body.details.causes.map((c: any) => `${c.field}: ${c.message}`);
+    };
+    expect(await image(`sha256:${'fe'.repeat(20)}`)).toEqual([`spec.image: Invalid value: "sha256:${'fe'.repeat(20)}": must be an image digest: invalid checksum digest length`]);
+    expect(await image(`md5:${'fe'.repeat(16)}`)).toEqual([`spec.image: Invalid value: "md5:${'fe'.repeat(16)}": must be an image digest: unsupported digest algorithm`]);
+    expect(await image(`sha256:${'FE'.repeat(32)}`)).toEqual([`spec.image: Invalid value: "sha256:${'FE'.repeat(32)}": must be an image digest`]);
+    expect((await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image: `sha512:${'ab'.repeat(64)}` } })).status).toBe(201);
     expect((await preview({ dockerImageReference: `quay.io/a/app@${d}` })).status).toBe(201);
     expect((await preview({ dockerImageReference: 'quay.io/a/app:latest' })).status).toBe(201);
   });

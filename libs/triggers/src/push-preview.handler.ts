@@ -1,7 +1,7 @@
 import { ApiError, type FieldError, fieldErr, refOf, validateNamespaceName, type WriteResult } from '@app/api-machinery';
 import { currentRequestAccess } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
-import { parseDockerImageReferenceOrNull, validateImageStreamName } from '@app/image';
+import { parseDockerImageReferenceOrNull, validateDigest, validateImageStreamName } from '@app/image';
 import type { TriggerEvaluator } from './evaluator';
 import { pushPreviewsInfo, triggersInfo, workloadKinds } from './resource-infos';
 import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
@@ -32,7 +32,13 @@ export class PushPreviewHandler implements ResourceHandler {
     // A stream no ImageStream can be named never gets a push, as a Trigger following it is refused.
     else errors.push(...validateImageStreamName(namespace, st.stream).map((e) => fieldErr.invalid('metadata.name', name, `stream name ${JSON.stringify(st.stream)} ${e.detail ?? 'is invalid'}`)));
     const image = b.spec?.image;
-    if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]{32,}$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
+    // A digest a push can carry: go-digest's (sha256, sha384 or sha512, lowercase hex of that
+    // algorithm's length), as the registry and the Image names it records have them.
+    if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]+$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
+    else {
+      const why = validateDigest(image);
+      if (why) errors.push(fieldErr.invalid('spec.image', image, `must be an image digest: ${why}`));
+    }
     // The preview stands for a real push: a reference no push could carry, or one naming another
     // digest, would describe an event nothing can produce. Unknown fields are refused, not dropped.
     const reference = b.spec?.dockerImageReference;
