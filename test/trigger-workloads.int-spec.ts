@@ -372,4 +372,67 @@ describe('annotated workloads (image.openshift.io/triggers)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await webImage(`${apps()}/deployments/nul-two`)).image).toBe(' ');
   });
+
+  it('a StatefulSet with an initContainer entry and a container entry in one annotation: one update, one record; editing the annotation re-points it, removing it stops it', async () => {
+    const sts = () => `${apps()}/statefulsets/sts`;
+    for (const s of ['sts-web', 'sts-init', 'sts-other']) expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    await map('sts-web', digest('1'));
+    await map('sts-init', digest('2'));
+    const created = await call('POST', `${apps()}/statefulsets`, {
+      metadata: {
+        name: 'sts',
+        annotations: annotation([
+          { from: { kind: 'ImageStreamTag', name: 'sts-web:latest' }, fieldPath: 'spec.template.spec.containers[?(@.name=="web")].image' },
+          { from: { kind: 'ImageStreamTag', name: 'sts-init:latest' }, fieldPath: 'spec.template.spec.initContainers[?(@.name=="setup")].image' },
+        ]),
+      },
+      spec: {
+        serviceName: 'sts',
+        selector: { matchLabels: { app: 'sts' } },
+        template: { metadata: { labels: { app: 'sts' } }, spec: { initContainers: [{ name: 'setup', image: 'x' }], containers: [{ name: 'web', image: 'y' }] } },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('warning')).toBeNull();
+    const podSpec = async () => (await call('GET', sts())).body.spec.template.spec as { initContainers: { image: string }[]; containers: { image: string }[] };
+    const first = await pollUntil(podSpec, (p) => p.containers[0]!.image !== 'y');
+    expect(first.containers[0]!.image).toBe(`quay.io/acme/sts-web@${digest('1')}`);
+    expect(first.initContainers[0]!.image).toBe(`quay.io/acme/sts-init@${digest('2')}`);
+    // First sight of both tags is one update of the workload, recorded once with the combined patch.
+    const [record, ...more] = await listDeliveries(server.url, 'demo', 'sts');
+    expect(more).toEqual([]);
+    expect(record.status.state).toBe('applied');
+    expect(record.spec.event.data.patch).toEqual([
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `quay.io/acme/sts-web@${digest('1')}` },
+      { op: 'replace', path: '/spec/template/spec/initContainers/0/image', value: `quay.io/acme/sts-init@${digest('2')}` },
+    ]);
+    expect(record.spec.event.data.changes.map((c: any) => [c.fieldPath, c.old.pullSpec])).toEqual([
+      ['spec.template.spec.containers[?(@.name=="web")].image', 'y'],
+      ['spec.template.spec.initContainers[?(@.name=="setup")].image', 'x'],
+    ]);
+
+    // An edit of the annotation is reconciled at once (upstream re-queues an object whose triggers changed).
+    await map('sts-other', digest('3'));
+    const edited = await call(
+      'PATCH',
+      sts(),
+      { metadata: { annotations: annotation([{ from: { kind: 'ImageStreamTag', name: 'sts-other:latest' }, fieldPath: 'spec.template.spec.containers[0].image' }]) } },
+      'application/merge-patch+json',
+    );
+    expect(edited.status).toBe(200);
+    const repointed = await pollUntil(podSpec, (p) => p.containers[0]!.image.includes('sts-other'));
+    expect(repointed.containers[0]!.image).toBe(`quay.io/acme/sts-other@${digest('3')}`);
+    expect(repointed.initContainers[0]!.image).toBe(`quay.io/acme/sts-init@${digest('2')}`);
+
+    // Without the annotation nothing follows the tags any more.
+    const removed = await call('PATCH', sts(), { metadata: { annotations: { 'image.openshift.io/triggers': null } } }, 'application/merge-patch+json');
+    expect(removed.status).toBe(200);
+    const rv = removed.body.metadata.resourceVersion;
+    await map('sts-other', digest('4'));
+    await map('sts-init', digest('5'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await call('GET', sts());
+    expect(after.body.metadata.resourceVersion).toBe(rv);
+    expect(after.body.spec.template.spec.containers[0].image).toBe(`quay.io/acme/sts-other@${digest('3')}`);
+  });
 });
