@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { parseFieldSelector, parseLabelSelector } from '@app/api-machinery';
 import type { Database } from '@app/persistence';
-import { TagChangeFeedHandler } from '@app/triggers';
+import { loadTriggerConfig } from '@app/config';
+import { MaintenanceProcessor, TagChangeFeedHandler } from '@app/triggers';
 import { pollUntil } from './support/poll';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
@@ -155,6 +156,28 @@ describe('tag change feed', () => {
       expect(added()).toEqual([...retained, later]);
       retained.push(later);
     }
+  });
+
+  it('the retention job keeps 7 days by default and TRIGGER_FEED_RETENTION_SECONDS when set; a list or watch from a pruned cursor gets 410 Expired', async () => {
+    const before = (await list()).metadata.resourceVersion!;
+    const [a, b] = [await move(600), await move(601)];
+    // Everything up to b was relayed two hours ago; c is new.
+    await db.query(`UPDATE tag_changes SET relayed = true, recorded_at = now() - interval '2 hours' WHERE id <= $1`, [b]);
+    const c = await move(602);
+    await db.query(`UPDATE tag_changes SET relayed = true WHERE id = $1`, [c]);
+    const prune = (env: Record<string, string>) => new MaintenanceProcessor(db, loadTriggerConfig(env)).process();
+    await prune({});
+    expect(names(await list(1000, before))).toEqual([a, b, c]);
+    await prune({ TRIGGER_FEED_RETENTION_SECONDS: '3600' });
+    expect(names(await list(1000))).toEqual([c]);
+    expect(names(await list(1000, b))).toEqual([c]);
+    await expect(list(10, before)).rejects.toMatchObject({ code: 410, reason: 'Expired' });
+    const events: { type: string; object: any }[] = [];
+    await new TagChangeFeedHandler(db, 20).watchItself(
+      { namespace: 'feed', labelSelector: [], fieldSelector: [], resourceVersion: before, allowWatchBookmarks: false, bookmarkIntervalMs: 60_000, signal: new AbortController().signal },
+      (e) => events.push(e),
+    );
+    expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 }) }]);
   });
 
   // Last: it prunes the feed as the retention job does.
