@@ -356,6 +356,13 @@ describe('triggers.imagestreamd.io API', () => {
     expect(await image(`md5:${'fe'.repeat(16)}`)).toEqual([`spec.image: Invalid value: "md5:${'fe'.repeat(16)}": must be an image digest: unsupported digest algorithm`]);
     expect(await image(`sha256:${'FE'.repeat(32)}`)).toEqual([`spec.image: Invalid value: "sha256:${'FE'.repeat(32)}": must be an image digest`]);
     expect((await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'app:latest' }, spec: { image: `sha512:${'ab'.repeat(64)}` } })).status).toBe(201);
+    // Left out: Required, as api-conventions has it.
+    const empty = await call('POST', `${trg()}/pushpreviews`, { metadata: {}, spec: {} });
+    expect(empty.status).toBe(422);
+    expect(empty.body.details.causes).toEqual([
+      { reason: 'FieldValueRequired', message: 'Required value: the <stream>:<tag> a push would move', field: 'metadata.name' },
+      { reason: 'FieldValueRequired', message: 'Required value: the digest a push would carry', field: 'spec.image' },
+    ]);
     expect((await preview({ dockerImageReference: `quay.io/a/app@${d}` })).status).toBe(201);
     expect((await preview({ dockerImageReference: 'quay.io/a/app:latest' })).status).toBe(201);
   });

@@ -28,13 +28,16 @@ export class PushPreviewHandler implements ResourceHandler {
     const name = b.metadata?.name ?? '';
     const errors: FieldError[] = [...validateNamespaceName(namespace)];
     const st = parseStreamTag(name);
-    if (!st) errors.push(fieldErr.invalid('metadata.name', name, 'must be of the form <stream>:<tag>'));
+    // A field left out is Required, as api-conventions has it (validation's field.Required).
+    if (!name) errors.push(fieldErr.required('metadata.name', 'the <stream>:<tag> a push would move'));
+    else if (!st) errors.push(fieldErr.invalid('metadata.name', name, 'must be of the form <stream>:<tag>'));
     // A stream no ImageStream can be named never gets a push, as a Trigger following it is refused.
     else errors.push(...validateImageStreamName(namespace, st.stream).map((e) => fieldErr.invalid('metadata.name', name, `stream name ${JSON.stringify(st.stream)} ${e.detail ?? 'is invalid'}`)));
     const image = b.spec?.image;
     // A digest a push can carry: go-digest's (sha256, sha384 or sha512, lowercase hex of that
     // algorithm's length), as the registry and the Image names it records have them.
-    if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]+$/.test(image)) errors.push(fieldErr.invalid('spec.image', image ?? '', 'must be an image digest'));
+    if (image === undefined || image === null || image === '') errors.push(fieldErr.required('spec.image', 'the digest a push would carry'));
+    else if (typeof image !== 'string' || !/^[a-z0-9]+:[a-f0-9]+$/.test(image)) errors.push(fieldErr.invalid('spec.image', image, 'must be an image digest'));
     else {
       const why = validateDigest(image);
       if (why) errors.push(fieldErr.invalid('spec.image', image, `must be an image digest: ${why}`));
