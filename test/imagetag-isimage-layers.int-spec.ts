@@ -204,21 +204,31 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       }
     });
 
-    it('404 for unknown ids (also children without an Image), 409 for ambiguous prefixes, 400 for bad names', async () => {
+    it('404 for unknown ids (also children without an Image), 400 for bad names', async () => {
       const unknown = await call('GET', `${ns('i')}/imagestreamimages/lib@ffff`);
       expect(unknown.status).toBe(404);
       expect(unknown.body.message).toBe('imagestreamimage.image.openshift.io "lib@ffff" not found');
       const childWithoutImage = await call('GET', `${ns('i')}/imagestreamimages/lib@d000`);
       expect(childWithoutImage.status).toBe(404);
-      const ambiguous = await call('GET', `${ns('i')}/imagestreamimages/lib@a`);
-      expect(ambiguous.status).toBe(409);
-      expect(ambiguous.body.message).toContain('multiple images match the prefix "a"');
       for (const bad of ['lib', 'lib@a@b', '@a']) {
         const res = await call('GET', `${ns('i')}/imagestreamimages/${encodeURIComponent(bad)}`);
         expect(res.status).toBe(400);
         expect(res.body.message).toBe('ImageStreamImages must be retrieved with <name>@<id>');
       }
       expect((await call('GET', `${ns('i')}/imagestreamimages/nope@a`)).status).toBe(404);
+    });
+
+    it('a prefix matching several images answers one of them, as upstream (no 409): the first by name whose Image exists', async () => {
+      // `a` matches sha256:a000… and sha256:ab00…, both in the history: upstream takes whichever
+      // its map iteration ends on, never a conflict.
+      const ambiguous = await call('GET', `${ns('i')}/imagestreamimages/lib@a`);
+      expect(ambiguous.status).toBe(200);
+      expect(ambiguous.body.metadata.name).toBe('lib@a');
+      expect(ambiguous.body.image.metadata.name).toBe(`sha256:a${'0'.repeat(63)}`);
+      // `sha256:` matches every image of the stream, children of its lists too.
+      const all = await call('GET', `${ns('i')}/imagestreamimages/lib@sha256:`);
+      expect(all.status).toBe(200);
+      expect(all.body.image.metadata.name).toBe(`sha256:a${'0'.repeat(63)}`);
     });
   });
 

@@ -22,8 +22,9 @@ export function matchingImages(candidates: string[], id: string): string[] {
  * `GET imagestreamimages/<stream>@<id>` (openshift-apiserver registry/imagestreamimage): finds
  * the image among those in the stream's history and the children of its manifest lists. An
  * unknown id is 404 (`imagestreamimage "<stream>@<id>"`, singular as upstream), a missing stream
- * or Image 404 of `imagestreamimages` named after it; an ambiguous prefix is 409 (upstream picks
- * an arbitrary match).
+ * or Image 404 of `imagestreamimages` named after it. A prefix that matches several images is
+ * not an error: upstream answers whichever match its map iteration ends on; here the first match
+ * (by name) whose Image exists, so the answer is one upstream could give, and always the same.
  */
 export class ImageStreamImageHandler implements ResourceHandler {
   readonly info = imageStreamImagesInfo;
@@ -49,8 +50,11 @@ export class ImageStreamImageHandler implements ResourceHandler {
     const matches = matchingImages([...inHistory, ...children], id);
     const singular = { group: IMAGE_GROUP, resource: 'imagestreamimage' };
     if (matches.length === 0) throw ApiError.notFound(singular, name);
-    if (matches.length > 1) throw ApiError.conflict(singular, name, `multiple images match the prefix "${id}": ${matches.join(', ')}`);
-    const image = await this.tags.image(this.db, matches[0]!);
+    let image: Image | null = null;
+    for (const match of matches) {
+      image = await this.tags.image(this.db, match);
+      if (image) break;
+    }
     if (!image) throw ApiError.notFound(viewRef, matches[0]!);
     const annotations = stream.metadata.annotations;
     return {
