@@ -150,6 +150,57 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       expect(istag.image.dockerImageMetadata.Id).toBe(img.configDigest);
     });
 
+    it('a schema 1 manifest: layers base first from fsLayers (sizes from history), schema1 media type, metadata from the newest v1Compatibility', async () => {
+      const x = 'application/vnd.docker.container.image.rootfs.diff+x-gtar';
+      const manifest = JSON.stringify({
+        schemaVersion: 1,
+        name: 'library/busybox',
+        tag: 'latest',
+        architecture: 'amd64',
+        fsLayers: [{ blobSum: digestOf('s1-top') }, { blobSum: digestOf('s1-base') }],
+        history: [
+          {
+            v1Compatibility: JSON.stringify({
+              id: 'f1b5',
+              parent: 'a0c3',
+              created: '2016-03-01T12:34:56.789Z',
+              container: 'c1',
+              container_config: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'] },
+              docker_version: '1.9.1',
+              config: { Cmd: ['sh'] },
+              architecture: 'amd64',
+              os: 'linux',
+            }),
+          },
+          { v1Compatibility: JSON.stringify({ id: 'a0c3', created: '2016-03-01T12:34:50Z', size: 1113 }) },
+        ],
+        signatures: [{ header: { alg: 'ES256' }, signature: 'c2ln', protected: 'cHJvdA' }],
+      });
+      const name = digestOf(manifest);
+      const res = await create({ metadata: { name }, dockerImageReference: `docker.io/library/busybox@${name}`, dockerImageManifest: manifest });
+      expect(res).toMatchObject({
+        metadata: { name, annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending' } },
+        dockerImageManifestMediaType: 'application/vnd.docker.distribution.manifest.v1+json',
+        dockerImageLayers: [
+          { name: digestOf('s1-base'), size: 1113, mediaType: x },
+          { name: digestOf('s1-top'), size: 0, mediaType: x },
+        ],
+      });
+      expect(res.dockerImageMetadata).toEqual({
+        kind: 'DockerImage',
+        apiVersion: 'image.openshift.io/1.0',
+        Id: 'f1b5',
+        Parent: 'a0c3',
+        Created: '2016-03-01T12:34:56Z',
+        Container: 'c1',
+        ContainerConfig: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'] },
+        DockerVersion: '1.9.1',
+        Config: { Cmd: ['sh'] },
+        Architecture: 'amd64',
+        Size: 1113,
+      });
+    });
+
     it('a manifest that does not parse is ignored, as upstream: the image is stored as sent', async () => {
       const name = `sha256:${'e'.repeat(64)}`;
       const res = await create({ metadata: { name }, dockerImageReference: `quay.io/x/app@${name}`, dockerImageManifest: '{not json', dockerImageConfig: '{}' });

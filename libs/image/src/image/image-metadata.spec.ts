@@ -171,6 +171,82 @@ describe('deriveImageMetadata (InternalImageWithMetadata), continued', () => {
   });
 });
 
+describe('deriveImageMetadata: schema 1 manifests (InternalImageWithMetadata, fillImageLayers)', () => {
+  const schema1 = 'application/vnd.docker.distribution.manifest.v1+json';
+  const x = 'application/vnd.docker.container.image.rootfs.diff+x-gtar';
+  const v1 = (fields: Record<string, unknown>) => ({ v1Compatibility: JSON.stringify(fields) });
+  // Newest first, as schema1 lists them; the base layer (b) appears twice.
+  const doc = {
+    schemaVersion: 1,
+    name: 'library/busybox',
+    tag: 'latest',
+    architecture: 'amd64',
+    fsLayers: [{ blobSum: 'sha256:top' }, { blobSum: 'sha256:b' }, { blobSum: 'sha256:b' }],
+    history: [
+      v1({
+        id: 'top-id',
+        parent: 'mid-id',
+        created: '2016-03-01T12:34:56.789Z',
+        container: 'c1',
+        container_config: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'] },
+        docker_version: '1.9.1',
+        author: 'me',
+        config: { Cmd: ['sh'], Env: ['A=1'] },
+        architecture: 'amd64',
+        os: 'linux',
+        Size: 7,
+      }),
+      v1({ id: 'mid-id', size: 40 }),
+      { v1Compatibility: 'not json' },
+    ],
+    signatures: [{ header: { alg: 'ES256' }, signature: 'c2ln', protected: 'cHJvdA' }],
+  };
+
+  it('fills layers base first (sizes from v1Compatibility), the schema1 media type and metadata from the newest entry', () => {
+    const i = image({}, JSON.stringify(doc));
+    expect(deriveImageMetadata(i, { now, creating: true })).toBeNull();
+    expect(i.dockerImageManifestMediaType).toBe(schema1);
+    expect(i.dockerImageLayers).toEqual([
+      { name: 'sha256:b', size: 0, mediaType: x },
+      { name: 'sha256:b', size: 40, mediaType: x },
+      { name: 'sha256:top', size: 7, mediaType: x },
+    ]);
+    expect(i.metadata.annotations).toEqual({ 'image.openshift.io/dockerLayersOrder': 'ascending' });
+    expect(i.dockerImageMetadata).toEqual({
+      kind: 'DockerImage',
+      apiVersion: 'image.openshift.io/1.0',
+      Id: 'top-id',
+      Parent: 'mid-id',
+      Created: '2016-03-01T12:34:56Z',
+      Container: 'c1',
+      ContainerConfig: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["sh"]'] },
+      DockerVersion: '1.9.1',
+      Author: 'me',
+      Config: { Cmd: ['sh'], Env: ['A=1'] },
+      Architecture: 'amd64',
+      // Distinct layers only: b's first entry (size 0) counts, its second does not.
+      Size: 7,
+    });
+  });
+
+  it('keeps layers the client gave; stops without metadata on mismatched fsLayers/history or no history', () => {
+    const given = image({ dockerImageLayers: [{ name: 'sha256:own', size: 3, mediaType: x }] }, JSON.stringify(doc));
+    expect(deriveImageMetadata(given, { now, creating: true })).toBeNull();
+    expect(given.dockerImageLayers).toEqual([{ name: 'sha256:own', size: 3, mediaType: x }]);
+    expect(given.dockerImageMetadata).toMatchObject({ Id: 'top-id', Size: 3 });
+
+    const mismatched = image({}, JSON.stringify({ ...doc, history: doc.history.slice(0, 2) }));
+    expect(deriveImageMetadata(mismatched, { now, creating: true })).toMatch(/mismatched history and fslayer cardinality \(2 != 3\)/);
+    expect(mismatched.dockerImageLayers).toBeUndefined();
+    expect(mismatched.dockerImageManifestMediaType).toBeUndefined();
+
+    const empty = image({}, JSON.stringify({ schemaVersion: 1, fsLayers: [], history: [] }));
+    expect(deriveImageMetadata(empty, { now, creating: true })).toMatch(/without history/);
+    expect(empty.dockerImageManifestMediaType).toBe(schema1);
+    expect(empty.dockerImageMetadata).toBeUndefined();
+  });
+});
+
 describe('reorderImageLayers', () => {
   const layers = [
     { name: 'top', size: 1, mediaType: gzip },

@@ -10,10 +10,11 @@ import {
   normalizeMediaType,
   type ParsedManifest,
   parseManifest,
+  readImageConfig,
   SCHEMA1_TYPES,
   verifyDigest,
 } from '@app/registry';
-import type { DockerImageMetadata, Image, ImageManifest } from './image.types';
+import type { DockerImageMetadata, Image, ImageLayer, ImageManifest } from './image.types';
 
 /** What the update checks need of a schema2/OCI image manifest. */
 interface ImageManifestFacts {
@@ -129,9 +130,87 @@ export function deriveImageMetadata(image: Image, options: DeriveOptions): strin
       return null;
     }
     case 'unsupported':
+      return deriveSchema1Metadata(image, image.dockerImageManifest, given);
     case 'unknown':
       return `unsupported manifest media type ${JSON.stringify(manifest.mediaType)}`;
   }
+}
+
+/** schema1.MediaTypeManifestLayer: what upstream calls a schema1 image's layers. */
+const schema1LayerMediaType = 'application/vnd.docker.container.image.rootfs.diff+x-gtar';
+
+/** A JSON object's field as Go's decoder finds it: the key matched case-insensitively, the last match winning. */
+function goKey(doc: unknown, name: string): unknown {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  let value: unknown;
+  for (const [key, v] of Object.entries(doc)) if (key.toLowerCase() === name.toLowerCase()) value = v;
+  return value;
+}
+
+/** A schema1 `v1Compatibility` entry's `size`, 0 when it is not a JSON object with an integer there (upstream's decode-or-zero). */
+function v1CompatibilitySize(raw: string): number {
+  try {
+    const size = goKey(JSON.parse(raw), 'size');
+    return Number.isSafeInteger(size) ? (size as number) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The schema 1 branch of openshift InternalImageWithMetadata: layers from `fsLayers` (schema1 lists
+ * the newest first, so they are reversed; each size is its `history` entry's `v1Compatibility`
+ * `size`), unless layers were given; media type `application/vnd.docker.distribution.manifest.v1+json`
+ * (signed or not); `dockerImageMetadata` from the newest `v1Compatibility` document (`Id` its `id`),
+ * with `Size` the sum of the distinct layers. Returns why it stopped, as the caller does.
+ */
+function deriveSchema1Metadata(image: Image, raw: string, given: ImageLayer[]): string | null {
+  const doc = JSON.parse(raw) as unknown;
+  const fsLayers = goKey(doc, 'fsLayers') ?? [];
+  const history = goKey(doc, 'history') ?? [];
+  if (!Array.isArray(fsLayers) || !Array.isArray(history)) return 'fsLayers and history must be arrays';
+  const blobSums: string[] = [];
+  const entries: string[] = [];
+  for (const layer of fsLayers) {
+    const blobSum = goKey(layer, 'blobSum') ?? '';
+    if (typeof blobSum !== 'string') return 'fsLayers[].blobSum must be a string';
+    blobSums.push(blobSum);
+  }
+  for (const entry of history) {
+    const compatibility = goKey(entry, 'v1Compatibility') ?? '';
+    if (typeof compatibility !== 'string') return 'history[].v1Compatibility must be a string';
+    entries.push(compatibility);
+  }
+  if (!given.length) {
+    if (entries.length !== blobSums.length) {
+      return `mismatched history and fslayer cardinality (${entries.length} != ${blobSums.length})`;
+    }
+    image.dockerImageLayers = entries
+      .map((compatibility, i): ImageLayer => ({ name: blobSums[i]!, size: v1CompatibilitySize(compatibility), mediaType: schema1LayerMediaType }))
+      .reverse();
+    markLayersAscending(image);
+  }
+  image.dockerImageManifestMediaType = MediaTypes.dockerSchema1;
+  if (!entries.length) return 'a schema 1 manifest without history';
+  let compatibility: unknown;
+  let config: ReturnType<typeof readImageConfig>;
+  try {
+    compatibility = JSON.parse(entries[0]!);
+    config = readImageConfig(entries[0]!);
+  } catch (e) {
+    return `failed to parse v1Compatibility: ${(e as Error).message}`;
+  }
+  const id = goKey(compatibility, 'id');
+  const { Os: _os, Variant: _variant, ...fields } = config;
+  let size = 0;
+  const seen = new Set<string>();
+  for (const layer of image.dockerImageLayers ?? []) {
+    if (seen.has(layer.name)) continue;
+    seen.add(layer.name);
+    size += layer.size;
+  }
+  image.dockerImageMetadata = { ...emptyMetadata(), Id: typeof id === 'string' ? id : '', ...fields, Size: size };
+  return null;
 }
 
 /**
