@@ -287,6 +287,22 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       expect((await call('GET', `${ns('l')}/imagestreams/nope/layers`)).status).toBe(404);
     });
 
+    it('a schema2/OCI image without a DockerImage Id names an empty config blob: the view is refused (422), as upstream ValidateImageStreamLayers', async () => {
+      const bare = digest('b');
+      await map('l', 'bare', 'latest', {
+        ...plainImage(bare),
+        dockerImageManifestMediaType: schema2,
+        dockerImageLayers: [{ name: `sha256:${'6'.repeat(64)}`, size: 60, mediaType: gzipLayer }],
+      });
+      const res = await call('GET', `${ns('l')}/imagestreams/bare/layers`);
+      expect(res.status).toBe(422);
+      expect(res.body.message).toBe(`.image.openshift.io "" is invalid: images[${bare}].config: Invalid value: "": config cannot be an empty string`);
+      expect(res.body.details).toEqual({
+        group: 'image.openshift.io',
+        causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "": config cannot be an empty string', field: `images[${bare}].config` }],
+      });
+    });
+
     it('answers the namespace`s pull secrets (none here) for any stream name, at the Secret list`s resourceVersion', async () => {
       const res = await call('GET', `${ns('l')}/imagestreams/whatever/secrets`);
       expect(res.status).toBe(200);

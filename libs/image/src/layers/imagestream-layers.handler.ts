@@ -3,7 +3,8 @@ import type { Database, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
 import { imageStreamLayersInfo, imageStreamsInfo } from '../resources/resource-infos';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
-import { buildImageStreamLayers, childManifests } from './imagestream-layers';
+import { IMAGE_GROUP } from '../resources/resource-infos';
+import { buildImageStreamLayers, childManifests, validateImageStreamLayers } from './imagestream-layers';
 
 /** How deep manifest lists may nest (an index of indexes is already unusual). */
 const maxListDepth = 4;
@@ -28,6 +29,11 @@ export class ImageStreamLayersHandler implements ResourceHandler {
       loaded.forEach((image, key) => images.set(key, image));
       wanted = [...new Set([...loaded.values()].flatMap((image) => childManifests(image)))].filter((n) => !images.has(n));
     }
-    return buildImageStreamLayers(stream.metadata, roots, images);
+    const view = buildImageStreamLayers(stream.metadata, roots, images);
+    // Upstream validates the view before answering; its error names the internal object's unset
+    // kind, so the message reads `.image.openshift.io "" is invalid: …`.
+    const errors = validateImageStreamLayers(view);
+    if (errors.length) throw ApiError.invalid({ group: IMAGE_GROUP, resource: 'imagestreams', kind: '' }, '', errors);
+    return view;
   }
 }

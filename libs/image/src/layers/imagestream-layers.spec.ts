@@ -1,6 +1,6 @@
 import type { Image } from '../image/image.types';
 import { matchingImages } from '../isimage/imagestreamimage.handler';
-import { buildImageStreamLayers } from './imagestream-layers';
+import { buildImageStreamLayers, validateImageStreamLayers } from './imagestream-layers';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const schema2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -42,5 +42,40 @@ describe('matchingImages (ImageStreamImage ids)', () => {
     ['ff', 0],
   ])('%s matches %d distinct image(s)', (id, count) => {
     expect(matchingImages(names, id)).toHaveLength(count);
+  });
+});
+
+describe('validateImageStreamLayers (openshift ValidateImageStreamLayers)', () => {
+  const ok = { imageMissing: false, layers: null, config: null };
+  const view = (images: Record<string, { imageMissing: boolean; layers: string[] | null; config: string | null; manifests?: string[] }>) => ({
+    kind: 'ImageStreamLayers',
+    apiVersion: 'image.openshift.io/v1',
+    metadata: {},
+    blobs: {},
+    images,
+  });
+
+  it('accepts what buildImageStreamLayers makes of sound images', () => {
+    expect(validateImageStreamLayers(view({ a: { ...ok, layers: ['l'], config: 'c' }, b: { ...ok, manifests: ['a'] }, c: { ...ok, imageMissing: true } }))).toEqual([]);
+  });
+
+  it('refuses empty names, blobs of missing images and blobs beside manifests, at upstream paths', () => {
+    const errors = validateImageStreamLayers(
+      view({
+        m: { imageMissing: true, layers: ['l'], config: 'c', manifests: ['x'] },
+        i: { ...ok, layers: ['', 'l'], config: '' },
+        x: { ...ok, layers: ['l'], config: 'c', manifests: [''] },
+      }),
+    );
+    expect(errors.map((e) => [e.field, e.detail])).toEqual([
+      ['images[i].layers[0]', 'layer cannot be empty'],
+      ['images[i].config', 'config cannot be an empty string'],
+      ['images[m].layers', 'layers must be empty if image is missing'],
+      ['images[m].config', 'config must be null if image is missing'],
+      ['images[m].manifest', 'manifests must be empty if image is missing'],
+      ['images[x].layers', 'layers must be empty if manifests are present'],
+      ['images[x].config', 'config must be null if manifests are present'],
+      ['images[x].manifests[0]', 'manifest cannot be empty'],
+    ]);
   });
 });

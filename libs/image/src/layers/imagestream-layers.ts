@@ -1,4 +1,4 @@
-import type { ApiObject, ObjectMeta } from '@app/api-machinery';
+import { type ApiObject, type FieldError, fieldErr, type ObjectMeta } from '@app/api-machinery';
 import type { Image } from '../image/image.types';
 
 /** A blob an image stream references (openshift/api image/v1 ImageLayerData). */
@@ -56,8 +56,10 @@ export function buildImageStreamLayers(metadata: ObjectMeta, roots: string[], im
     }
     const mediaType = image.dockerImageManifestMediaType || schema2Manifest;
     const configType = configMediaTypes[image.dockerImageManifestMediaType ?? ''];
-    const configId = image.dockerImageMetadata?.Id;
-    if (configType && configId) {
+    if (configType) {
+      // Upstream names the config blob after the DockerImage Id even when it is empty (an image
+      // whose metadata was never filled): validateImageStreamLayers then refuses the view.
+      const configId = image.dockerImageMetadata?.Id ?? '';
       ref.config = configId;
       blobs[configId] ??= { size: null, mediaType: configType };
     }
@@ -69,4 +71,36 @@ export function buildImageStreamLayers(metadata: ObjectMeta, roots: string[], im
   };
   [...roots].sort().forEach(add);
   return { kind: 'ImageStreamLayers', apiVersion: 'image.openshift.io/v1', metadata, blobs, images: refs };
+}
+
+/**
+ * What openshift ValidateImageStreamLayers refuses in a built view (LayersREST answers 422 then):
+ * a missing image with blobs, an empty layer or config name, a list image with layers or a config,
+ * an empty child name. Images are checked in name order (upstream walks a map).
+ */
+export function validateImageStreamLayers(view: ImageStreamLayers): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const name of Object.keys(view.images).sort()) {
+    const ref = view.images[name]!;
+    const at = `images[${name}]`;
+    const layers = ref.layers ?? [];
+    const manifests = ref.manifests ?? [];
+    if (ref.imageMissing) {
+      if (layers.length) errors.push(fieldErr.invalid(`${at}.layers`, layers, 'layers must be empty if image is missing'));
+      if (ref.config !== null) errors.push(fieldErr.invalid(`${at}.config`, ref.config, 'config must be null if image is missing'));
+      if (manifests.length) errors.push(fieldErr.invalid(`${at}.manifest`, manifests, 'manifests must be empty if image is missing'));
+    } else if (!manifests.length) {
+      layers.forEach((layer, i) => {
+        if (!layer) errors.push(fieldErr.invalid(`${at}.layers[${i}]`, layer, 'layer cannot be empty'));
+      });
+      if (ref.config === '') errors.push(fieldErr.invalid(`${at}.config`, ref.config, 'config cannot be an empty string'));
+    } else {
+      if (layers.length) errors.push(fieldErr.invalid(`${at}.layers`, layers, 'layers must be empty if manifests are present'));
+      if (ref.config !== null) errors.push(fieldErr.invalid(`${at}.config`, ref.config, 'config must be null if manifests are present'));
+      manifests.forEach((manifest, i) => {
+        if (!manifest) errors.push(fieldErr.invalid(`${at}.manifests[${i}]`, manifest, 'manifest cannot be empty'));
+      });
+    }
+  }
+  return errors;
 }
