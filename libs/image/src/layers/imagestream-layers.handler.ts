@@ -1,9 +1,8 @@
 import { ApiError, refOf } from '@app/api-machinery';
 import type { Database, ResourceHandler } from '@app/persistence';
 import type { Image } from '../image/image.types';
-import { imageStreamLayersInfo, imageStreamsInfo } from '../resources/resource-infos';
+import { IMAGE_GROUP, imageStreamLayersInfo, imageStreamsInfo } from '../resources/resource-infos';
 import type { StreamTagStore } from '../tag-views/stream-tag-store';
-import { IMAGE_GROUP } from '../resources/resource-infos';
 import { buildImageStreamLayers, childManifests, validateImageStreamLayers } from './imagestream-layers';
 
 /** How deep manifest lists may nest (an index of indexes is already unusual). */
