@@ -57,6 +57,26 @@ describe('causation chains', () => {
     expect(deploy.json.causationid).toBe(buildId);
   });
 
+  it("another namespace's push naming the same base digest is not linked to this namespace's delivery", async () => {
+    // A tenant building on the same public base image must not receive demo's trigger names and
+    // delivery ids in its chain (nor spend its depth budget on them).
+    const other = `${server.url}/apis/image.openshift.io/v1/namespaces/tenant`;
+    expect((await call('POST', `${other}/imagestreams`, { metadata: { name: 'app' } })).status).toBe(201);
+    expect((await createSigningSecret(server.url, 'tenant')).status).toBe(201);
+    await createTrigger(server.url, 'tenant', 'deploy-tenant', triggerSpec('app:latest', { kind: 'Deployment', name: 'web' }, rx.url('/tenant')));
+    await mapImage(server.url, 'tenant', {
+      stream: 'app',
+      tag: 'latest',
+      image: digest('7'),
+      repository: 'quay.io/tenant/app',
+      annotations: { 'org.opencontainers.image.base.digest': digest('a') },
+    });
+    const got = (await rx.waitFor('/tenant', 1))[0]!;
+    expect(got.json.data.new.digest).toBe(digest('7'));
+    expect(got.json.data.causation).toEqual([]);
+    expect(got.json.causationid).toBeUndefined();
+  });
+
   it('the causation label a build echoes links the same way', async () => {
     await map('base', digest('b'));
     const builds = await rx.waitFor('/build', 2);

@@ -136,7 +136,7 @@ export class TagStateReader {
     // The pull spec handed out for an entry, as the image API resolves it (referencePolicy Local → the stream's repository).
     const pullSpecOf = (image: string, reference: string) =>
       resolveReferenceForTagEvent(stream, key.tag, { image, dockerImageReference: reference, created: '', generation: 0 }, repository);
-    const causation = await this.causationOf(q, row.meta);
+    const causation = await this.causationOf(q, row.meta, key.namespace);
     const aliases = aliasesOf(stream, key.tag);
     const common = { firstSeenChangeId: row.first_id, firstSeenHistoryId: row.first_history_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
@@ -213,9 +213,12 @@ export class TagStateReader {
   /**
    * Chains: an image built because of a delivery names it (causation label echoed by the build)
    * or names its base image (OCI base.digest annotation/label); the new event extends that
-   * delivery's chain.
+   * delivery's chain. A base digest is matched only to deliveries of the namespace the image is
+   * pushed to: another tenant building on the same public base image must not receive this
+   * namespace's trigger names and delivery ids (nor spend its depth budget). The echoed label
+   * names one delivery outright, so it links across namespaces.
    */
-  private async causationOf(q: Queryable, meta: ImageMeta | null): Promise<CausationLink[]> {
+  private async causationOf(q: Queryable, meta: ImageMeta | null, namespace: string): Promise<CausationLink[]> {
     if (!meta) return [];
     const causedBy = meta.labels?.[CAUSATION_LABEL] ?? meta.annotations?.[CAUSATION_LABEL];
     const base = meta.labels?.[OciBaseImageAnnotations.digest] ?? meta.annotations?.[OciBaseImageAnnotations.digest];
@@ -226,8 +229,8 @@ export class TagStateReader {
              FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')} WHERE d.id = $1`
         : `SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.image, (${eventSql('d', 'eb')})->'data'->'causation' AS chain
              FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')}
-            WHERE d.image = $1 AND d.owner_kind = 'Trigger' ORDER BY d.seq DESC LIMIT 1`,
-      [causedBy ?? base],
+            WHERE d.image = $1 AND d.namespace = $2 AND d.owner_kind = 'Trigger' ORDER BY d.seq DESC LIMIT 1`,
+      causedBy ? [causedBy] : [base, namespace],
     );
     if (!row) return [];
     const link: CausationLink = { deliveryId: row.id, trigger: row.owner_name, namespace: row.namespace, image: row.image };
