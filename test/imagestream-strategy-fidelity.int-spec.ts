@@ -84,6 +84,23 @@ describe('ImageStream strategy fidelity', () => {
     expect((await call('GET', `${ns('many')}/imagestreams/app`)).status).toBe(404);
   });
 
+  it('a source naming a stream with no name (`:tag`, `@id`) fails the lookup as Invalid, as the store refuses an empty name', async () => {
+    const res = await call('POST', `${ns('noname')}/imagestreams`, {
+      metadata: { name: 'app' },
+      spec: {
+        tags: [
+          { name: 'a', from: { kind: 'ImageStreamTag', name: ':foo' } },
+          { name: 'b', from: { kind: 'ImageStreamImage', name: '@ffff' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const why = 'unable to retrieve image stream: Name parameter required.';
+    const inner = `[spec.tags[a].from.name: Invalid value: ":foo": ${why}, spec.tags[b].from.name: Invalid value: "@ffff": ${why}]`;
+    expect(res.body.details.causes).toEqual([wrapped('app', inner)]);
+    expect((await call('GET', `${ns('noname')}/imagestreams/app`)).status).toBe(404);
+  });
+
   it('an istag whose source has two separators is refused by the stream write, not by istag validation', async () => {
     const res = await call('PUT', `${ns('istag')}/imagestreamtags/app:t`, {
       metadata: { name: 'app:t' },

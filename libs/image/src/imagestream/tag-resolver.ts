@@ -169,6 +169,12 @@ export class TagResolver {
     const parts = from.name!.split(separator);
     const [srcName, ref] = parts.length === 2 ? [parts[0]!, parts[1]!] : [stream.metadata.name!, parts[0]!];
     const sameStream = srcNs === ns && srcName === stream.metadata.name;
+    // `:tag` names a stream of no name: upstream's lookup fails before storage (the store's key
+    // function refuses an empty name), which tagsChanged reports as Invalid, not NotFound.
+    if (!srcName) {
+      errors.push(fieldErr.invalid(`${field}.name`, from.name, 'unable to retrieve image stream: Name parameter required.'));
+      return null;
+    }
     const source = sameStream ? stream : await this.streams.get(tx, srcNs, srcName);
     if (!source) {
       errors.push(fieldErr.notFound(`${field}.name`, from.name));
