@@ -3,6 +3,7 @@ import { load as loadYaml } from 'js-yaml';
 import { decodeKubernetesProtobuf } from './kube-protobuf';
 import { type BodyKeys, duplicateFields, keyOffsets, NO_REPEATED_KEYS } from './openapi/duplicate-fields';
 import { refuseExcessiveYamlAliasing } from './yaml-aliasing';
+import { yamlRepeatedKeys } from './yaml-repeated-keys';
 
 function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -32,9 +33,13 @@ class YamlSyntaxError extends ApiError {
   }
 }
 
+/**
+ * A YAML body as sigs.k8s.io/yaml's YAMLToJSON reads it: a key repeated in one mapping keeps its
+ * last value (`json: true`); field validation reports the repeats (duplicateFieldsOf).
+ */
 function parseYaml(raw: Buffer): unknown {
   try {
-    const value = loadYaml(raw.toString('utf8'));
+    const value = loadYaml(raw.toString('utf8'), { json: true });
     // Before any walk over it: aliases may make a short body a graph with billions of paths.
     refuseExcessiveYamlAliasing(value, raw.length);
     return makeStorable(value);
@@ -233,15 +238,20 @@ export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | 
 }
 
 /**
- * Keys a JSON body (object, merge or strategic-merge patch) repeats, for field validation. YAML
- * bodies are refused on a repeated key by the YAML parser; a JSON patch's operations are read by
- * the patch library, which keeps the last value as kube-apiserver's does.
+ * Keys a body repeats, for field validation: a JSON body's (object, merge or strategic-merge patch)
+ * as dotted paths, a YAML body's (object or apply configuration) in go-yaml's strict words. Call it
+ * once the body decoded. A JSON patch's operations are read by the patch library, which keeps the
+ * last value as kube-apiserver's does.
  */
 export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): BodyKeys {
-  if (!raw || raw.length === 0 || patchType === 'json' || patchType === 'apply') return NO_REPEATED_KEYS;
+  if (!raw || raw.length === 0 || patchType === 'json') return NO_REPEATED_KEYS;
   const type = mediaType(contentType);
+  const text = raw.toString('utf8');
+  if (patchType === 'apply' || (patchType === undefined && (type === 'application/yaml' || type === 'application/x-yaml'))) {
+    const yaml = yamlRepeatedKeys(text);
+    return yaml.length ? { repeated: [], yaml } : NO_REPEATED_KEYS;
+  }
   const json = patchType !== undefined || type === 'application/json' || type === '';
   if (!json) return NO_REPEATED_KEYS;
-  const text = raw.toString('utf8');
   return { repeated: duplicateFields(text), offsets: () => keyOffsets(text) };
 }

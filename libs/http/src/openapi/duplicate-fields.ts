@@ -19,9 +19,14 @@ export function duplicateFields(text: string): string[] {
 export interface BodyKeys {
   repeated: string[];
   offsets?: () => KeyOffsets;
+  /**
+   * A YAML body's repeated keys, as go-yaml's strict decoding words them (`line 7: key "a" already
+   * set in map`); kube-apiserver reports them before the unknown fields of the JSON it converted to.
+   */
+  yaml?: string[];
 }
 
-/** A body without repeated keys (or one nobody scanned: YAML, JSON patches). */
+/** A body without repeated keys (or one nobody scanned: JSON patches). */
 export const NO_REPEATED_KEYS: BodyKeys = Object.freeze({ repeated: [] });
 
 /** Where in a JSON text each key path first appears, and where each repeated one appears again. */

@@ -34,6 +34,7 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
  */
 export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', keys: BodyKeys = NO_REPEATED_KEYS): string[] {
   const duplicates = keys.repeated;
+  if (keys.yaml?.length) return yamlFieldOutcome(mode, keys.yaml, unknown, decodePrefix);
   if ((!unknown.length && !duplicates.length) || mode === 'Ignore') return [];
   const found = [...duplicates.map((path) => ({ path, repeated: true })), ...unknown.map((path) => ({ path, repeated: false }))];
   if (duplicates.length && unknown.length && keys.offsets) {
@@ -44,6 +45,37 @@ export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], de
   const messages = found.map((f) => `${f.repeated ? 'duplicate' : 'unknown'} field "${f.path}"`);
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${messages.join(', ')}`);
   return messages.map(warningHeaderValue);
+}
+
+/** go-yaml's strict-decoding error (TypeError) for a YAML text's repeated keys. */
+function yamlUnmarshalErrors(repeats: string[]): string {
+  return `yaml: unmarshal errors:\n  ${repeats.join('\n  ')}`;
+}
+
+/**
+ * A YAML create/update body with repeated keys (runtime/serializer/json's strict decode): the
+ * YAMLToJSONStrict error comes first, then the unknown fields of the converted JSON, in one
+ * `strict decoding error: …`. Warn: one warning per repeat (handlers' parseYAMLWarnings splits
+ * go-yaml's error into its lines), then one per unknown field.
+ */
+function yamlFieldOutcome(mode: FieldValidation, repeats: string[], unknown: string[], decodePrefix: string): string[] {
+  if (mode === 'Ignore') return [];
+  const unknownMessages = unknown.map((path) => `unknown field "${path}"`);
+  if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${[yamlUnmarshalErrors(repeats), ...unknownMessages].join(', ')}`);
+  return [...repeats, ...unknownMessages].map(warningHeaderValue);
+}
+
+/**
+ * What the keys a server-side apply configuration repeats mean (handlers/patch.go, applyPatcher):
+ * its YAML is decoded again with yaml.UnmarshalStrict; Strict → 400 `error strict decoding YAML:
+ * error converting YAML to JSON: yaml: unmarshal errors:` and one indented line per repeat; Warn →
+ * one warning per repeat; Ignore → nothing (the last value counts, as in every mode).
+ */
+export function applyFieldOutcome(mode: FieldValidation, keys: BodyKeys): string[] {
+  const repeats = keys.yaml ?? [];
+  if (!repeats.length || mode === 'Ignore') return [];
+  if (mode === 'Strict') throw ApiError.badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(repeats)}`);
+  return repeats.map(warningHeaderValue);
 }
 
 /**

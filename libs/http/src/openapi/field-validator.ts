@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type PatchType, quotedDocument, type ResourceInfo } from '@app/api-machinery';
-import { fieldValidationOf, patchFieldOutcome, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { applyFieldOutcome, fieldValidationOf, patchFieldOutcome, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
@@ -26,7 +26,7 @@ export class FieldValidator {
 
   /**
    * The document without unknown fields, and the warnings; throws 400 BadRequest in Strict mode.
-   * `keys`: keys the JSON text repeated (JSON.parse kept the last value, as Go's decoder does).
+   * `keys`: keys the body text repeated (the decoded body kept the last value, as Go's decoders do).
    */
   admit(info: ResourceInfo, mode: string | string[] | undefined, body: unknown, patchType?: PatchType, keys: BodyKeys = NO_REPEATED_KEYS): AdmittedDocument {
     const warnings = this.check(info, mode, body, patchType, keys);
@@ -54,7 +54,7 @@ export class FieldValidator {
       // Kinds without a published schema (workloads, reviews): still every object's envelope decodes as Go's would.
       const mismatch = patchType === 'json' ? null : firstTypeMismatch(body, envelopeSchema, schemas);
       if (mismatch) throw typeError(info, mismatch, patchType, body);
-      return unknownFieldOutcome(validation, [], prefix, keys);
+      return patchType === 'apply' ? applyFieldOutcome(validation, keys) : unknownFieldOutcome(validation, [], prefix, keys);
     }
     // Wrong JSON types cannot be decoded whatever fieldValidation says (kube-apiserver: 400).
     const mismatch = patchType === 'json' ? this.jsonPatchMismatch(body, schema, schemas) : firstTypeMismatch(body, schema, schemas);
@@ -63,7 +63,7 @@ export class FieldValidator {
       // Refused in every mode, as kube-apiserver types an apply configuration before validating it.
       const undeclared = unknownFields(body, schema, schemas);
       if (undeclared.length) throw typedPatchObjectError(info, body, undeclared);
-      return unknownFieldOutcome(validation, [], prefix, keys);
+      return applyFieldOutcome(validation, keys);
     }
     if (validation === 'Ignore') return [];
     let unknown: string[];
