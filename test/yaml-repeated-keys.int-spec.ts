@@ -59,6 +59,21 @@ describe('YAML bodies with repeated keys', () => {
     expect(ignored.body.spec.lookupPolicy).toEqual({ local: false });
   });
 
+  it("unknown fields of a YAML body come in the order of the JSON kube converts it to: each object's keys sorted", async () => {
+    const body =
+      'apiVersion: image.openshift.io/v1\nkind: ImageStream\nspec:\n  zz: 1\n  aa: 2\nmetadata:\n  name: y-order\n  foo: 1\n';
+    const strict = await call('POST', `${ns()}/imagestreams?fieldValidation=Strict`, body, yaml);
+    expect([strict.status, strict.body.message]).toEqual([
+      400,
+      'ImageStream in version "v1" cannot be handled as a ImageStream: strict decoding error: unknown field "metadata.foo", unknown field "spec.aa", unknown field "spec.zz"',
+    ]);
+    const warned = await call('POST', `${ns()}/imagestreams`, body, yaml);
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get('warning')).toBe(
+      '299 - "unknown field \\"metadata.foo\\"", 299 - "unknown field \\"spec.aa\\"", 299 - "unknown field \\"spec.zz\\""',
+    );
+  });
+
   it('update: the same decoder, so the same answers', async () => {
     const created = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'y-put' }, spec: {} });
     const rv = created.body.metadata.resourceVersion as string;

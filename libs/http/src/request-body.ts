@@ -248,8 +248,7 @@ export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer |
   const type = mediaType(contentType);
   const text = raw.toString('utf8');
   if (patchType === 'apply' || (patchType === undefined && (type === 'application/yaml' || type === 'application/x-yaml'))) {
-    const yaml = yamlRepeatedKeys(text);
-    return yaml.length ? { repeated: [], yaml } : NO_REPEATED_KEYS;
+    return { repeated: [], yaml: yamlRepeatedKeys(text) };
   }
   const json = patchType !== undefined || type === 'application/json' || type === '';
   if (!json) return NO_REPEATED_KEYS;

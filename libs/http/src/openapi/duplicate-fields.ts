@@ -20,8 +20,9 @@ export interface BodyKeys {
   repeated: string[];
   offsets?: () => KeyOffsets;
   /**
-   * A YAML body's repeated keys, as go-yaml's strict decoding words them (`line 7: key "a" already
-   * set in map`); kube-apiserver reports them before the unknown fields of the JSON it converted to.
+   * Set for a YAML body: its repeated keys, as go-yaml's strict decoding words them (`line 7: key
+   * "a" already set in map`). kube-apiserver reports them before the unknown fields of the JSON it
+   * converted the YAML to, which holds each object's keys sorted (YAMLToJSON marshals maps).
    */
   yaml?: string[];
 }

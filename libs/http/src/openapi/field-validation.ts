@@ -34,7 +34,7 @@ export function fieldValidationOf(value: string | string[] | undefined): FieldVa
  */
 export function unknownFieldOutcome(mode: FieldValidation, unknown: string[], decodePrefix = '', keys: BodyKeys = NO_REPEATED_KEYS): string[] {
   const duplicates = keys.repeated;
-  if (keys.yaml?.length) return yamlFieldOutcome(mode, keys.yaml, unknown, decodePrefix);
+  if (keys.yaml) return yamlFieldOutcome(mode, keys.yaml, unknown, decodePrefix);
   if ((!unknown.length && !duplicates.length) || mode === 'Ignore') return [];
   const found = [...duplicates.map((path) => ({ path, repeated: true })), ...unknown.map((path) => ({ path, repeated: false }))];
   if (duplicates.length && unknown.length && keys.offsets) {
@@ -53,15 +53,16 @@ function yamlUnmarshalErrors(repeats: string[]): string {
 }
 
 /**
- * A YAML create/update body with repeated keys (runtime/serializer/json's strict decode): the
- * YAMLToJSONStrict error comes first, then the unknown fields of the converted JSON, in one
- * `strict decoding error: …`. Warn: one warning per repeat (handlers' parseYAMLWarnings splits
- * go-yaml's error into its lines), then one per unknown field.
+ * A YAML create/update body (runtime/serializer/json's strict decode): the YAMLToJSONStrict error
+ * for its repeated keys comes first, then the unknown fields of the JSON YAMLToJSON made of it (each
+ * object's keys sorted), in one `strict decoding error: …`. Warn: one warning per repeat
+ * (handlers' parseYAMLWarnings splits go-yaml's error into its lines), then one per unknown field.
  */
 function yamlFieldOutcome(mode: FieldValidation, repeats: string[], unknown: string[], decodePrefix: string): string[] {
-  if (mode === 'Ignore') return [];
-  const unknownMessages = unknown.map((path) => `unknown field "${path}"`);
-  if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${[yamlUnmarshalErrors(repeats), ...unknownMessages].join(', ')}`);
+  if ((!repeats.length && !unknown.length) || mode === 'Ignore') return [];
+  const unknownMessages = [...unknown].sort(byDocumentKeyOrder).map((path) => `unknown field "${path}"`);
+  const yamlErrors = repeats.length ? [yamlUnmarshalErrors(repeats)] : [];
+  if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${[...yamlErrors, ...unknownMessages].join(', ')}`);
   return [...repeats, ...unknownMessages].map(warningHeaderValue);
 }
 
