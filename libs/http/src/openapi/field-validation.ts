@@ -63,7 +63,7 @@ function yamlFieldOutcome(mode: FieldValidation, repeats: string[], unknown: str
   const unknownMessages = [...unknown].sort(byDocumentKeyOrder).map((path) => `unknown field "${path}"`);
   const yamlErrors = repeats.length ? [yamlUnmarshalErrors(repeats)] : [];
   if (mode === 'Strict') throw ApiError.badRequest(`${decodePrefix}strict decoding error: ${[...yamlErrors, ...unknownMessages].join(', ')}`);
-  return [...repeats, ...unknownMessages].map(warningHeaderValue);
+  return uniqueWarnings([...repeats, ...unknownMessages]);
 }
 
 /**
@@ -76,7 +76,15 @@ export function applyFieldOutcome(mode: FieldValidation, keys: BodyKeys): string
   const repeats = keys.yaml ?? [];
   if (!repeats.length || mode === 'Ignore') return [];
   if (mode === 'Strict') throw ApiError.badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(repeats)}`);
-  return repeats.map(warningHeaderValue);
+  return uniqueWarnings(repeats);
+}
+
+/**
+ * `Warning` header values, each text once: kube-apiserver's warning recorder drops a text already
+ * recorded (go-yaml can report one line twice: a flow mapping repeating a key, an alias decoded again).
+ */
+function uniqueWarnings(texts: string[]): string[] {
+  return [...new Set(texts)].map(warningHeaderValue);
 }
 
 /**
