@@ -246,11 +246,11 @@ export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | 
 export function duplicateFieldsOf(contentType: string | undefined, raw: Buffer | undefined, patchType?: PatchType): BodyKeys {
   if (!raw || raw.length === 0 || patchType === 'json') return NO_REPEATED_KEYS;
   const type = mediaType(contentType);
-  const text = raw.toString('utf8');
   if (patchType === 'apply' || (patchType === undefined && (type === 'application/yaml' || type === 'application/x-yaml'))) {
-    return { repeated: [], yaml: yamlRepeatedKeys(text) };
+    return { repeated: [], yaml: yamlRepeatedKeys(raw.toString('utf8')) };
   }
   const json = patchType !== undefined || type === 'application/json' || type === '';
   if (!json) return NO_REPEATED_KEYS;
+  const text = raw.toString('utf8');
   return { repeated: duplicateFields(text), offsets: () => keyOffsets(text) };
 }

@@ -4,7 +4,8 @@ import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent }
  * go-yaml v2's strict-decoding messages for the keys a YAML text repeats within one mapping
  * (`line 7: key "a" already set in map`), in its order: what kube-apiserver's strict YAML decode
  * reports (sigs.k8s.io/yaml's YAMLToJSONStrict / UnmarshalStrict). The text must be YAML the
- * parser accepted (it is scanned after the body decoded).
+ * parser accepted and whose aliases were bounded (it is scanned after the body decoded): an alias
+ * repeats its anchor's messages.
  *
  * As go-yaml's decoder (setMapIndex): the line is the repeated entry's value's first line (its
  * anchor, tag, indicator or first key), and a message is recorded once that value is decoded, so
