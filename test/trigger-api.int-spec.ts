@@ -252,6 +252,33 @@ describe('triggers.imagestreamd.io API', () => {
     }
   });
 
+  (kubectlFound ? it : it.skip)('kubectl apply --server-side takes over a client-side applied TriggerSecret (a key rotation) as for a Secret, unless someone changed the key since', async () => {
+    const ws = kubectlWorkspace(server.url, 'api');
+    try {
+      const [first, second, third] = [1, 2, 3].map(() => `whsec_${randomBytes(32).toString('base64')}`);
+      const manifest = (name: string, key: string) => ['apiVersion: triggers.imagestreamd.io/v1', 'kind: TriggerSecret', 'metadata:', `  name: ${name}`, 'data:', `  key: ${key}`, ''].join('\n');
+      // Client-side apply, then a server-side apply rotating the key: kube-apiserver's lastAppliedManager
+      // lets `kubectl` take fields still as the last-applied annotation records them, redacted or not.
+      expect((await ws.run(['apply', '-f', '-'], manifest('migrated', first!))).code).toBe(0);
+      const rotated = await ws.run(['apply', '--server-side', '-f', '-'], manifest('migrated', second!));
+      expect(rotated.stderr).not.toContain('conflict');
+      expect(rotated.code).toBe(0);
+      const managers = (await call('GET', `${trg()}/triggersecrets/migrated`)).body.metadata.managedFields.map((m: any) => `${m.manager}/${m.operation}`);
+      expect(managers).toContain('kubectl/Apply');
+      expect(JSON.stringify((await call('GET', `${trg()}/triggersecrets/migrated`)).body)).not.toContain(second);
+      // A key another writer changed after the client-side apply is no longer what it applied: 409.
+      expect((await ws.run(['apply', '-f', '-'], manifest('patched', first!))).code).toBe(0);
+      const patch = await call('PATCH', `${trg()}/triggersecrets/patched?fieldManager=rotator`, { data: { key: second } }, 'application/merge-patch+json');
+      expect(patch.status).toBe(200);
+      const refused = await ws.run(['apply', '--server-side', '-f', '-'], manifest('patched', third!));
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('conflict with "rotator" using triggers.imagestreamd.io/v1: .data.key');
+      expect(refused.stderr).not.toContain(third);
+    } finally {
+      ws.remove();
+    }
+  });
+
   it('a Trigger names a signing secret and a fieldPath in the annotation grammar (422 otherwise)', async () => {
     const unsigned = await call('POST', `${trg()}/triggers`, {
       metadata: { name: 'unsigned' },

@@ -121,7 +121,7 @@ export function applyConfiguration(
   if (conflicts.length > 0 && !force) {
     // kube-apiserver's lastAppliedManager: `kubectl apply --server-side` over client-side apply
     // may take the fields the last-applied annotation still describes (same value live).
-    const allowed = writer.manager === KUBECTL_APPLY_MANAGER && live ? fieldsStillAsLastApplied(live, liveValues, shapes) : new Set<string>();
+    const allowed = writer.manager === KUBECTL_APPLY_MANAGER && live ? fieldsStillAsLastApplied(live, liveValues, shapes, managers) : new Set<string>();
     const remaining = conflicts.filter((c) => !allowed.has(encodePath(c.path)));
     if (remaining.length > 0) throw applyConflict(remaining);
   }
