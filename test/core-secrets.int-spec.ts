@@ -52,6 +52,8 @@ describe('core/v1 Secrets', () => {
     expect(created.body['stringData']).toBeUndefined();
     // managedFields name the keys, never a value.
     expect(JSON.stringify(created.body['metadata']['managedFields'])).not.toContain(b64(password));
+    // data is a map: its creator owns it as such (`.`), as kube-apiserver records `f:data: {.: {}, …}`.
+    expect(created.body['metadata']['managedFields'][0]['fieldsV1']['f:data']['.']).toEqual({});
 
     const got = await call('GET', `${secrets('s1')}/plain`);
     expect(got.body['data']).toEqual({ a: b64('one'), b: b64(password) });

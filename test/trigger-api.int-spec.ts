@@ -252,6 +252,29 @@ describe('triggers.imagestreamd.io API', () => {
     }
   });
 
+  it("managedFields own a TriggerSecret's data and a Trigger's headers as maps (FieldsV1 `.`) for an updater, key by key for an applier", async () => {
+    const key = `whsec_${randomBytes(32).toString('base64')}`;
+    const created = await call('POST', `${trg()}/triggersecrets?fieldManager=maker`, { metadata: { name: 'owned' }, data: { key } });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'maker', operation: 'Update', fieldsV1: { 'f:data': { '.': {}, 'f:key': {} } } }),
+    ]);
+    const hooked = await call('POST', `${trg()}/triggers?fieldManager=maker`, {
+      metadata: { name: 'owned' },
+      spec: { ...spec('/ok'), delivery: { ...spec('/ok').delivery, headers: { 'X-One': '1' } } },
+    });
+    expect(hooked.status).toBe(201);
+    expect(hooked.body.metadata.managedFields[0].fieldsV1['f:spec']['f:delivery']['f:headers']).toEqual({ '.': {}, 'f:X-One': {} });
+    const applied = await call(
+      'PATCH',
+      `${trg()}/triggers/applied-headers?fieldManager=ci`,
+      { apiVersion: 'triggers.imagestreamd.io/v1', kind: 'Trigger', metadata: { name: 'applied-headers' }, spec: { ...spec('/ok'), delivery: { ...spec('/ok').delivery, headers: { 'X-One': '1' } } } },
+      'application/apply-patch+yaml',
+    );
+    expect(applied.status).toBe(201);
+    expect(applied.body.metadata.managedFields[0].fieldsV1['f:spec']['f:delivery']['f:headers']).toEqual({ 'f:X-One': {} });
+  });
+
   (kubectlFound ? it : it.skip)('kubectl apply --server-side takes over a client-side applied TriggerSecret (a key rotation) as for a Secret, unless someone changed the key since', async () => {
     const ws = kubectlWorkspace(server.url, 'api');
     try {

@@ -27,6 +27,12 @@ export interface ResourceInfo {
   /** Structs owned and replaced as a whole by server-side apply (`+structType=atomic`), e.g. `spec.selector`. */
   atomicFields?: readonly string[];
   /**
+   * Maps of the kind's schema (`map[string]…`, OpenAPI additionalProperties) besides metadata's
+   * labels and annotations, e.g. a Secret's `data`: server-side apply owns each key, and an updater
+   * that adds the map owns the map too (FieldsV1 `.`), as structured-merge-diff does for every map.
+   */
+  granularMaps?: readonly string[];
+  /**
    * The wire form of the kind's Go zero value (what `New()` serialises to: the fields without
    * omitempty), e.g. an ImageStream's `spec.lookupPolicy.local: false`. kube-apiserver's field
    * manager compares a created object, and an object first applied to with no managers

@@ -14,6 +14,7 @@ export const triggersInfo: ResourceInfo = {
   shortNames: ['trg'],
   categories: ['all'],
   mergeKeys: { 'status.conditions': 'type' },
+  granularMaps: ['spec.delivery.headers'],
 };
 
 export const triggerStatusInfo: ResourceInfo = {
@@ -34,6 +35,7 @@ export const triggerSecretsInfo: ResourceInfo = {
   verbs: storedVerbs,
   shortNames: ['trgsecret'],
   secretBodies: true,
+  granularMaps: ['data'],
 };
 
 export const deliveriesInfo: ResourceInfo = {

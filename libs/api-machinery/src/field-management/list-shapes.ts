@@ -45,15 +45,16 @@ export function listShapesOf(
   atomicFields: readonly string[] = [],
   scope: WriteScope = 'main',
   emptyObject?: ResourceInfo['emptyObject'],
+  granularMaps: readonly string[] = [],
 ): ListShapes {
   let byAtomic = cache.get(mergeKeys);
   if (!byAtomic) cache.set(mergeKeys, (byAtomic = new Map()));
-  const key = `${scope}\n${atomicFields.join('\n')}\n${emptyObject ? JSON.stringify(emptyObject) : ''}`;
+  const key = `${scope}\n${atomicFields.join('\n')}\n${emptyObject ? JSON.stringify(emptyObject) : ''}\n${granularMaps.join('\n')}`;
   let shapes = byAtomic.get(key);
   if (!shapes) {
     const associative: Record<string, string[]> = { ...metadataShapes.associative };
     for (const [path, k] of Object.entries(mergeKeys)) associative[path] = [k];
-    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set(metadataShapes.granularMaps), atomic: new Set(atomicFields), unmanagedTopLevel: unmanagedTopLevelOf[scope], emptyObject };
+    shapes = { associative, sets: new Set(metadataShapes.sets), granularMaps: new Set([...metadataShapes.granularMaps, ...granularMaps]), atomic: new Set(atomicFields), unmanagedTopLevel: unmanagedTopLevelOf[scope], emptyObject };
     byAtomic.set(key, shapes);
   }
   return shapes;

@@ -144,6 +144,7 @@ export const coreSecretsInfo: ResourceInfo = {
   fieldSelectors: ['type'],
   ownFieldLabelConversion: true,
   mergeKeys: {},
+  granularMaps: ['data'],
   secretBodies: true,
   allowUnconditionalUpdate: true,
 };

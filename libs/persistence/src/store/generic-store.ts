@@ -510,7 +510,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   private shapes(): ListShapes {
-    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main', this.info.emptyObject);
+    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main', this.info.emptyObject, this.info.granularMaps);
   }
 
   /** A store serving a subresource (`triggers/status`) records its writers as such, as kube-apiserver does. */
