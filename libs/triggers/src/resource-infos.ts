@@ -48,6 +48,8 @@ export const deliveriesInfo: ResourceInfo = {
   shortNames: ['dlv'],
   // As a Pod's status.phase: `kubectl get dlv --field-selector status.state=dead` (the state label selects the same).
   fieldSelectors: ['status.state'],
+  // A kind with a field of its own to select registers its own conversion (as Pod): an unknown field is `field label not supported: <field>`.
+  ownFieldLabelConversion: true,
 };
 
 export const deliveryRedrivesInfo: ResourceInfo = {
