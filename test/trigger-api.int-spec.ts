@@ -273,6 +273,7 @@ describe('triggers.imagestreamd.io API', () => {
     );
     expect(applied.status).toBe(201);
     expect(applied.body.metadata.managedFields[0].fieldsV1['f:spec']['f:delivery']['f:headers']).toEqual({ 'f:X-One': {} });
+    for (const path of ['triggers/owned', 'triggers/applied-headers', 'triggersecrets/owned']) expect((await call('DELETE', `${trg()}/${path}`)).status).toBe(200);
   });
 
   (kubectlFound ? it : it.skip)('kubectl apply --server-side takes over a client-side applied TriggerSecret (a key rotation) as for a Secret, unless someone changed the key since', async () => {
@@ -297,6 +298,7 @@ describe('triggers.imagestreamd.io API', () => {
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('conflict with "rotator" using triggers.imagestreamd.io/v1: .data.key');
       expect(refused.stderr).not.toContain(third);
+      for (const name of ['migrated', 'patched']) expect((await ws.run(['delete', 'trgsecret', name])).code).toBe(0);
     } finally {
       ws.remove();
     }
