@@ -139,6 +139,24 @@ describe('namespaces', () => {
     await pollUntil(() => call('GET', `${api.base}/namespaces/neighbour/imagestreams/web`), (r) => r.status === 404);
   });
 
+  it('a terminating namespace stays until emptied when it is labelled or patched meanwhile (its spec.finalizers still hold it)', async () => {
+    await call('POST', ns(), { metadata: { name: 'relabelled' } });
+    const streams = `${api.base}/namespaces/relabelled/imagestreams`;
+    expect((await call('POST', streams, { metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: {} })).status).toBe(201);
+    expect((await call('DELETE', ns('relabelled'))).status).toBe(200);
+    // kubectl label ns: an update of an object being deleted with no metadata.finalizers.
+    const labelled = await call('PATCH', ns('relabelled'), { metadata: { labels: { why: 'audit' } } }, 'application/merge-patch+json');
+    expect(labelled.status).toBe(200);
+    expect(labelled.body).toMatchObject({ metadata: { labels: { why: 'audit' }, deletionTimestamp: expect.any(String) }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating' } });
+    const stillThere = await call('GET', ns('relabelled'));
+    expect(stillThere.body).toMatchObject({ metadata: { uid: expect.any(String), labels: { why: 'audit' } }, status: { phase: 'Terminating' } });
+    expect((await call('POST', streams, { metadata: { name: 'late' }, spec: {} })).status).toBe(403);
+    await pollUntil(() => call('GET', `${streams}/held`), (r) => r.body.metadata?.deletionTimestamp !== undefined);
+    expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
+    await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'relabelled'), 15000);
+    expect((await call('GET', `${streams}/held`)).status).toBe(404);
+  });
+
   (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {
     const ws = kubectlWorkspace(api.url);
     const { dir } = ws;

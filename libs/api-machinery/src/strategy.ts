@@ -27,4 +27,10 @@ export interface ResourceStrategy<T extends ApiObject> {
    * whatever the propagation policy, so such an object goes at once.
    */
   readonly garbageCollectionUnsupported?: boolean;
+  /**
+   * A further condition for an update of an object being deleted, whose metadata.finalizers are
+   * all gone, to complete the delete (kube's Store.ShouldDeleteDuringUpdate; a Namespace also
+   * waits for its spec.finalizers). Absent: the drained metadata.finalizers are enough.
+   */
+  deletableDuringUpdate?(obj: T): boolean;
 }

@@ -34,4 +34,12 @@ export class NamespaceStrategy implements ResourceStrategy<Namespace> {
   validateUpdate(ns: Namespace): FieldError[] {
     return this.validate(ns);
   }
+
+  /**
+   * kube's ShouldDeleteNamespaceDuringUpdate: a terminating namespace goes with an update only once
+   * its spec.finalizers are empty too (a label written meanwhile must not skip the emptying).
+   */
+  deletableDuringUpdate(ns: Namespace): boolean {
+    return !ns.spec?.finalizers?.length;
+  }
 }

@@ -706,7 +706,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const unchanged = jsonEqual(withoutManagedTimes(obj), withoutManagedTimes(old));
     if (unchanged && !touched) (obj.metadata as ManagedMeta).managedFields = (old.metadata as ManagedMeta).managedFields;
     const changed = !unchanged || touched;
-    if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) {
+    if (changed && obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (this.strategy.deletableDuringUpdate?.(obj) ?? true)) {
       // The last finalizer of an object being deleted is gone: the delete completes now. As
       // kube-apiserver (Store.Update → deleteWithoutFinalizers), the stored state is what goes:
       // watchers' DELETED carries it, finalizers included; the update answers the object without them.
