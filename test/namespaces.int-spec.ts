@@ -53,6 +53,8 @@ describe('namespaces', () => {
       expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }),
       expect.objectContaining({ name: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
       expect.objectContaining({ name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] }),
+      expect.objectContaining({ name: 'namespaces/finalize', kind: 'Namespace', namespaced: false, verbs: ['update'] }),
+      expect.objectContaining({ name: 'namespaces/status', kind: 'Namespace', namespaced: false, verbs: ['get', 'patch', 'update'] }),
       alwaysEmpty('persistentvolumeclaims', 'PersistentVolumeClaim', 'pvc'),
       alwaysEmpty('persistentvolumes', 'PersistentVolume', 'pv', false),
       expect.objectContaining({ name: 'pods', kind: 'Pod', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['po'] }),
@@ -155,6 +157,41 @@ describe('namespaces', () => {
     expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
     await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'relabelled'), 15000);
     expect((await call('GET', `${streams}/held`)).status).toBe(404);
+  });
+
+  it('a client\'s spec finalizer keeps an emptied namespace Terminating until namespaces/{name}/finalize removes it; /status and /finalize as kube-apiserver', async () => {
+    const bad = await call('POST', ns(), { metadata: { name: 'bad-fin' }, spec: { finalizers: ['foo'] } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toBe('Namespace "bad-fin" is invalid: spec.finalizers: Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified');
+
+    await call('POST', ns(), { metadata: { name: 'client-held' }, spec: { finalizers: ['example.com/x'] } });
+    const streams = `${api.base}/namespaces/client-held/imagestreams`;
+    expect((await call('POST', streams, { metadata: { name: 'web' }, spec: {} })).status).toBe(201);
+    expect((await call('DELETE', ns('client-held'))).status).toBe(200);
+    // The controller's own finalizer goes once the contents are gone; the client's stays, and so does the namespace.
+    const emptied = await pollUntil(() => call('GET', ns('client-held')), (r) => r.body.spec?.finalizers?.length === 1, 15000);
+    expect(emptied.body).toMatchObject({ metadata: { uid: expect.any(String), deletionTimestamp: expect.any(String) }, spec: { finalizers: ['example.com/x'] }, status: { phase: 'Terminating' } });
+    expect((await call('GET', `${streams}/web`)).status).toBe(404);
+    expect((await call('DELETE', ns('client-held'))).body).toMatchObject({ code: 409, reason: 'Conflict' });
+
+    const status = await call('GET', `${ns('client-held')}/status`);
+    expect(status.body).toMatchObject({ kind: 'Namespace', metadata: { name: 'client-held' }, status: { phase: 'Terminating' } });
+    const active = await call('PUT', `${ns('client-held')}/status`, { metadata: { name: 'client-held' }, status: { phase: 'Active' } });
+    expect(active.status).toBe(422);
+    expect(active.body.message).toBe('Namespace "client-held" is invalid: status.Phase: Invalid value: "Active": may only be \'Terminating\' if `deletionTimestamp` is not empty');
+    const condition = { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: 'waiting for example.com/x' };
+    const patched = await call('PATCH', `${ns('client-held')}/status`, { status: { conditions: [condition] }, spec: { finalizers: [] } }, 'application/merge-patch+json');
+    expect(patched.body).toMatchObject({ spec: { finalizers: ['example.com/x'] }, status: { phase: 'Terminating', conditions: [condition] } });
+
+    const invalid = await call('PUT', `${ns('client-held')}/finalize`, { metadata: { name: 'client-held' }, spec: { finalizers: ['bad'] } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.message).toContain('spec.finalizers[0]: Invalid value: "bad": name is neither a standard finalizer name nor is it fully qualified');
+    expect((await call('PUT', `${ns('never-made')}/finalize`, { metadata: { name: 'never-made' }, spec: { finalizers: [] } })).status).toBe(404);
+    // Emptying spec.finalizers of a terminating namespace removes it (ShouldDeleteNamespaceDuringUpdate).
+    const finalized = await call('PUT', `${ns('client-held')}/finalize`, { metadata: { name: 'client-held' }, spec: { finalizers: [] } });
+    expect(finalized.status).toBe(200);
+    expect((await call('GET', ns())).body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).not.toContain('client-held');
+    expect((await call('GET', ns('client-held'))).body.metadata.uid).toBeUndefined();
   });
 
   (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {

@@ -21,8 +21,8 @@ import { AlwaysEmptyHandler } from './core-empty/always-empty.handler';
 import { NamespaceHandler } from './namespaces/namespace.handler';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
-import { NamespaceStrategy } from './namespaces/namespace.strategy';
-import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
+import { NamespaceFinalizeStrategy, NamespaceStatusStrategy, NamespaceStrategy } from './namespaces/namespace.strategy';
+import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusInfo } from './namespaces/namespace.types';
 
 /** The HTTP surface: discovery, generic resource routes, watch, health and metrics. */
 @Module({
@@ -53,9 +53,19 @@ import { type Namespace, namespacesInfo } from './namespaces/namespace.types';
       provide: NamespaceTerminator,
       inject: [Database, ResourceRegistry, APP_CONFIG, NamespaceLifecycle],
       useFactory: (db: Database, registry: ResourceRegistry, config: AppConfig, lifecycle: NamespaceLifecycle) => {
-        const store = new GenericStore<Namespace>(namespacesInfo, db, new TableStorage<Namespace>('namespaces', false), new NamespaceStrategy());
-        const terminator = new NamespaceTerminator(store, registry, config.namespaceTerminationDelayMs);
+        const table = new TableStorage<Namespace>('namespaces', false);
+        const store = new GenericStore<Namespace>(namespacesInfo, db, table, new NamespaceStrategy());
+        const status = new GenericStore<Namespace>(namespaceStatusInfo, db, table, new NamespaceStatusStrategy());
+        const finalize = new GenericStore<Namespace>(namespaceFinalizeInfo, db, table, new NamespaceFinalizeStrategy());
+        const terminator = new NamespaceTerminator(store, finalize, registry, config.namespaceTerminationDelayMs);
         registry.register(new NamespaceHandler(store, terminator, lifecycle));
+        registry.register({
+          info: namespaceStatusInfo,
+          get: (_ns, name) => status.get('', name),
+          update: (_ns, name, body, options) => status.update('', name, body, options),
+          patch: (_ns, name, type, patch, options) => status.patch('', name, type, patch, options),
+        });
+        registry.register({ info: namespaceFinalizeInfo, update: (_ns, name, body, options) => finalize.update('', name, body, options) });
         return terminator;
       },
     },

@@ -198,9 +198,15 @@ export class ResourceController {
     await this.item(this.handler('', p['version']!, 'namespaces', undefined), '', p['name']!, req, reply);
   }
 
-  /** Namespaced core kinds (events): `/api/v1/namespaces/{ns}/{resource}[/{name}]`, all namespaces and watch paths. */
+  /**
+   * Namespaced core kinds (events): `/api/v1/namespaces/{ns}/{resource}[/{name}]`, all namespaces
+   * and watch paths. The namespace's own subresources share the first form (`namespaces/{name}/status`,
+   * `/finalize`): no core kind is named as one of them.
+   */
   @All('api/:version/namespaces/:namespace/:resource')
   async coreNamespacedCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    const own = this.registry.find('', p['version']!, `namespaces/${p['resource']}`);
+    if (own) return this.item(own, '', p['namespace']!, req, reply, true);
     await this.collection(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply);
   }
 

@@ -21,6 +21,8 @@ export class NamespaceTerminator {
 
   constructor(
     private readonly store: GenericStore<Namespace>,
+    /** The `namespaces/{name}/finalize` store: removing the last spec finalizer removes the namespace. */
+    private readonly finalizeStore: GenericStore<Namespace>,
     private readonly registry: ResourceRegistry,
     private readonly delayMs: number,
   ) {}
@@ -59,9 +61,22 @@ export class NamespaceTerminator {
       if (await this.holdsObjects(name)) return this.schedule(name, RETRY_MS);
       // What no client deletes and no owner took with it (orphaned deliveries) goes with the namespace too.
       for (const h of this.registry.all()) await h.removeNamespaceLeftovers?.(name);
-      await this.store.delete('', name, { dryRun: false }).catch((e: unknown) => {
-        if (!(e instanceof ApiError && e.code === 404)) throw e;
-      });
+      // As the namespace controller: our `kubernetes` finalizer goes through /finalize, and that
+      // update removes the namespace once no other spec finalizer (a client's own) holds it.
+      await this.finalizeStore
+        .mutate(
+          '',
+          name,
+          (current) => {
+            const finalizers = (current.spec?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+            return Promise.resolve({ next: { ...current, spec: { ...current.spec, finalizers } } });
+          },
+          () => Promise.resolve(),
+          { dryRun: false },
+        )
+        .catch((e: unknown) => {
+          if (!(e instanceof ApiError && e.code === 404)) throw e;
+        });
     } catch {
       if (!this.stopped) this.schedule(name, RETRY_MS);
     }

@@ -77,7 +77,8 @@ export class NamespaceHandler implements ResourceHandler {
   /**
    * Marks the namespace Terminating (deletionTimestamp, one MODIFIED event) and answers it; the
    * terminator then empties it and removes it. A name nobody created that holds objects is
-   * deleted the same way; one that holds nothing is 404. Deleting a terminating namespace is 409.
+   * deleted the same way; one that holds nothing is 404. Deleting a terminating namespace is 409
+   * while spec.finalizers hold it.
    */
   async delete(_namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     const stored = await this.store.current('', name);
@@ -87,7 +88,11 @@ export class NamespaceHandler implements ResourceHandler {
         name,
         'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
       );
-    if (stored?.metadata.deletionTimestamp) throw stillTerminating();
+    if (stored?.metadata.deletionTimestamp) {
+      // kube's namespace REST Delete: only a namespace whose spec.finalizers are all gone is removed now.
+      if (stored.spec?.finalizers?.length) throw stillTerminating();
+      return this.store.delete('', name, options);
+    }
     if (!stored) {
       if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
       if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };

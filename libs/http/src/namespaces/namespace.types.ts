@@ -22,4 +22,26 @@ export const namespacesInfo: ResourceInfo = {
   fieldSelectors: ['status.phase'],
   ownFieldLabelConversion: true,
   mergeKeys: {},
+  // namespaceStrategy.AllowUnconditionalUpdate: a PUT without resourceVersion overwrites.
+  allowUnconditionalUpdate: true,
+};
+
+/** `namespaces/{name}/status`: get, update and patch of the status alone. */
+export const namespaceStatusInfo: ResourceInfo = {
+  ...namespacesInfo,
+  resource: 'namespaces/status',
+  singularName: '',
+  verbs: ['get', 'patch', 'update'],
+  shortNames: undefined,
+  fieldSelectors: [],
+};
+
+/** `namespaces/{name}/finalize`: an update of spec.finalizers (what the namespace controller clears). */
+export const namespaceFinalizeInfo: ResourceInfo = {
+  ...namespacesInfo,
+  resource: 'namespaces/finalize',
+  singularName: '',
+  verbs: ['update'],
+  shortNames: undefined,
+  fieldSelectors: [],
 };
