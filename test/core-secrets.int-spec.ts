@@ -191,6 +191,10 @@ describe('core/v1 Secrets', () => {
     const encoded = await call('POST', ns, { metadata: { name: 'enc' }, data: { a: 'eB==', b: 'eA==\r\n' }, stringData: { c: null } });
     expect(encoded.status).toBe(201);
     expect(encoded.body['data']).toEqual({ a: 'eA==', b: 'eA==', c: '' });
+    // A null data value is a nil []byte: stored and served as the empty value, as kube-apiserver's storage round trip leaves it.
+    const nulled = await call('POST', ns, { metadata: { name: 'nulled' }, data: { a: null, b: b64('x') } });
+    expect([nulled.status, nulled.body['data']]).toEqual([201, { a: '', b: b64('x') }]);
+    expect((await call('GET', `${ns}/nulled`)).body['data']).toEqual({ a: '', b: b64('x') });
     expect((await call('POST', ns, { metadata: { name: 'frozen' }, immutable: true, data: { a: 'eB==' } })).status).toBe(201);
     // The same bytes written the canonical way are no change of an immutable Secret.
     expect((await call('PATCH', `${ns}/frozen`, { data: { a: 'eA==' } }, 'application/merge-patch+json')).status).toBe(200);

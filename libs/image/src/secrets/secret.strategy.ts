@@ -16,6 +16,8 @@ function normalize(secret: Secret): void {
     // bits cleared ("eB==" is "eA=="). Values already passed the decoder's Go base64 check.
     for (const [k, v] of Object.entries(secret.data)) {
       if (typeof v === 'string') secret.data[k] = Buffer.from(v.replace(/[\r\n]/g, ''), 'base64').toString('base64');
+      // A JSON null decodes into a nil []byte, which storage keeps (and kube serves) as empty bytes.
+      else if (v === null) secret.data[k] = '';
     }
   }
   if (stringData && typeof stringData === 'object') {
