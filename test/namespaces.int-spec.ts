@@ -154,6 +154,19 @@ describe('namespaces', () => {
     expect(stillThere.body).toMatchObject({ metadata: { uid: expect.any(String), labels: { why: 'audit' } }, status: { phase: 'Terminating' } });
     expect((await call('POST', streams, { metadata: { name: 'late' }, spec: {} })).status).toBe(403);
     await pollUntil(() => call('GET', `${streams}/held`), (r) => r.body.metadata?.deletionTimestamp !== undefined);
+    // The namespace controller's conditions say what holds it.
+    const waiting = await pollUntil(() => call('GET', ns('relabelled')), (r) => (r.body.status?.conditions ?? []).length === 5);
+    const at = expect.any(String);
+    expect(waiting.body.status).toEqual({
+      phase: 'Terminating',
+      conditions: [
+        { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered', lastTransitionTime: at },
+        { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed', lastTransitionTime: at },
+        { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization', lastTransitionTime: at },
+        { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: 'Some resources are remaining: imagestreams.image.openshift.io has 1 resource instances', lastTransitionTime: at },
+        { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances', lastTransitionTime: at },
+      ],
+    });
     expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
     await pollUntil(() => call('GET', ns()), (r) => !r.body.items.some((n: { metadata: { name: string } }) => n.metadata.name === 'relabelled'), 15000);
     expect((await call('GET', `${streams}/held`)).status).toBe(404);

@@ -57,7 +57,7 @@ import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusI
         const store = new GenericStore<Namespace>(namespacesInfo, db, table, new NamespaceStrategy());
         const status = new GenericStore<Namespace>(namespaceStatusInfo, db, table, new NamespaceStatusStrategy());
         const finalize = new GenericStore<Namespace>(namespaceFinalizeInfo, db, table, new NamespaceFinalizeStrategy());
-        const terminator = new NamespaceTerminator(store, finalize, registry, config.namespaceTerminationDelayMs);
+        const terminator = new NamespaceTerminator(store, finalize, status, registry, config.namespaceTerminationDelayMs);
         registry.register(new NamespaceHandler(store, terminator, lifecycle));
         registry.register({
           info: namespaceStatusInfo,

@@ -1,6 +1,7 @@
-import { ApiError } from '@app/api-machinery';
+import { ApiError, nowTimestamp } from '@app/api-machinery';
 import type { GenericStore, ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { deleteCollection } from '../delete-collection';
+import { type RemainingContent, terminationConditions } from './namespace-conditions';
 import type { Namespace } from './namespace.types';
 
 /** How soon a terminating namespace is emptied again while something in it waits for finalizers. */
@@ -23,6 +24,8 @@ export class NamespaceTerminator {
     private readonly store: GenericStore<Namespace>,
     /** The `namespaces/{name}/finalize` store: removing the last spec finalizer removes the namespace. */
     private readonly finalizeStore: GenericStore<Namespace>,
+    /** The `namespaces/{name}/status` store, for the conditions a deletion pass reports. */
+    private readonly statusStore: GenericStore<Namespace>,
     private readonly registry: ResourceRegistry,
     private readonly delayMs: number,
   ) {}
@@ -41,6 +44,21 @@ export class NamespaceTerminator {
     return false;
   }
 
+  /** What is still in the namespace: objects per group-resource, and the finalizers holding them. */
+  private async remaining(name: string): Promise<RemainingContent> {
+    const resources = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    for (const h of this.contentKinds()) {
+      const { items } = await h.list!({ namespace: name, labelSelector: [], fieldSelector: [] });
+      if (!items.length) continue;
+      resources.set(h.info.group ? `${h.info.resource}.${h.info.group}` : h.info.resource, items.length);
+      for (const item of items as { metadata?: { finalizers?: string[] } }[]) {
+        for (const f of item.metadata?.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
+      }
+    }
+    return { resources, finalizers };
+  }
+
   schedule(name: string, delayMs = this.delayMs): void {
     if (this.stopped || this.timers.has(name)) return;
     const timer = setTimeout(() => {
@@ -57,8 +75,17 @@ export class NamespaceTerminator {
       const ns = await this.store.current('', name);
       if (!ns?.metadata.deletionTimestamp) return;
       for (const h of this.contentKinds()) await deleteCollection(h, { namespace: name, labelSelector: [], fieldSelector: [] }, { dryRun: false });
-      // Objects waiting for their finalizers are still there: the namespace waits with them.
-      if (await this.holdsObjects(name)) return this.schedule(name, RETRY_MS);
+      // Objects waiting for their finalizers are still there: the namespace waits with them, and
+      // says so in its conditions as the namespace controller does.
+      const remaining = await this.remaining(name);
+      await this.statusStore.mutate(
+        '',
+        name,
+        (current) => Promise.resolve({ next: { ...current, status: { ...current.status, conditions: terminationConditions(current.status?.conditions, remaining, nowTimestamp()) } } }),
+        () => Promise.resolve(),
+        { dryRun: false },
+      );
+      if (remaining.resources.size) return this.schedule(name, RETRY_MS);
       // What no client deletes and no owner took with it (orphaned deliveries) goes with the namespace too.
       for (const h of this.registry.all()) await h.removeNamespaceLeftovers?.(name);
       // As the namespace controller: our `kubernetes` finalizer goes through /finalize, and that

@@ -3,7 +3,16 @@ import type { ApiObject, ResourceInfo } from '@app/api-machinery';
 /** core/v1 Namespace, as kubectl and client libraries read and write it. */
 export interface Namespace extends ApiObject {
   spec?: { finalizers?: string[] };
-  status?: { phase?: 'Active' | 'Terminating'; conditions?: unknown[] };
+  status?: { phase?: 'Active' | 'Terminating'; conditions?: NamespaceCondition[] };
+}
+
+/** core/v1 NamespaceCondition. */
+export interface NamespaceCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
 }
 
 /** The label every namespace carries with its own name (kube-apiserver sets it; selectors use it). */
