@@ -74,6 +74,22 @@ describe('namespaces', () => {
     expect((await call('GET', ns('labelled'))).body.metadata.uid).toBe(patched.body.metadata.uid);
   });
 
+  it('a delete checks its uid and resourceVersion preconditions first, worded as the namespace store words them', async () => {
+    const created = (await call('POST', ns(), { metadata: { name: 'guarded' } })).body;
+    const del = (preconditions: object) => call('DELETE', ns('guarded'), { kind: 'DeleteOptions', apiVersion: 'v1', preconditions });
+    const wrongUid = await del({ uid: 'nope' });
+    expect(wrongUid.body).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on namespaces "guarded": Precondition failed: UID in precondition: nope, UID in object meta: ${created.metadata.uid}`,
+    });
+    const wrongRv = await del({ resourceVersion: '1' });
+    expect(wrongRv.body.message).toBe(`Operation cannot be fulfilled on namespaces "guarded": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${created.metadata.resourceVersion}`);
+    expect((await call('GET', ns('guarded'))).body.status.phase).toBe('Active');
+    const marked = await del({ uid: created.metadata.uid, resourceVersion: created.metadata.resourceVersion });
+    expect(marked.body).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' } });
+  });
+
   it('of concurrent deletes of one namespace, one marks it and the others are 409', async () => {
     await call('POST', ns(), { metadata: { name: 'raced' } });
     const answers = await Promise.all(Array.from({ length: 10 }, () => call('DELETE', ns('raced'))));

@@ -88,6 +88,19 @@ export class NamespaceHandler implements ResourceHandler {
         name,
         'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
       );
+    // kube's namespace REST Delete checks DeleteOptions.preconditions on the namespace first, worded
+    // as its own conflicts (not as the generic store's).
+    const pre = options.preconditions;
+    if (stored && pre?.uid !== undefined && pre.uid !== stored.metadata.uid) {
+      throw ApiError.conflict(refOf(namespacesInfo), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${stored.metadata.uid}`);
+    }
+    if (stored && pre?.resourceVersion !== undefined && pre.resourceVersion !== stored.metadata.resourceVersion) {
+      throw ApiError.conflict(
+        refOf(namespacesInfo),
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stored.metadata.resourceVersion}`,
+      );
+    }
     if (stored?.metadata.deletionTimestamp) {
       // kube's namespace REST Delete: only a namespace whose spec.finalizers are all gone is removed now.
       if (stored.spec?.finalizers?.length) throw stillTerminating();
