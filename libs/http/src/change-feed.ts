@@ -1,12 +1,29 @@
 import { EventEmitter } from 'node:events';
-import { ChangeListener, type ChangeRecord, closeVersionGap, currentResourceVersion, type Database, MAX_CLOSED_GAP, readChanges } from '@app/persistence';
+import {
+  ChangeListener,
+  type ChangeRecord,
+  closeVersionGap,
+  currentResourceVersion,
+  type Database,
+  GAP_GRACE_MS,
+  MAX_CLOSED_GAP,
+  olderTransactionOpen,
+  readChanges,
+} from '@app/persistence';
 
-/** How long a missing resourceVersion may stay uncommitted before it is taken as abandoned. */
-export const GAP_GRACE_MS = 5000;
+export { GAP_GRACE_MS };
 /** Re-read pause while waiting for a missing version (its transaction is usually committing). */
 const GAP_RETRY_MS = 5;
 /** Pause before trying again to close a gap that could not be closed (an open writer, Postgres away). */
 const GAP_CLOSE_RETRY_MS = 200;
+/**
+ * How long a gap stays open before (and between) asking Postgres whether a transaction that could
+ * hold its versions is still open (olderTransactionOpen). Versions committing out of order fill in
+ * within a few milliseconds; one whose holder is gone is closed at the first such check.
+ */
+const ABANDONED_CHECK_MS = 50;
+/** While a caller waits for a version, the feed is nudged this often (a wake-up may come late). */
+const WAIT_NUDGE_MS = 50;
 
 /**
  * Tails the change log for this process: one LISTEN connection (pg's LISTEN needs a dedicated
@@ -17,7 +34,9 @@ const GAP_CLOSE_RETRY_MS = 200;
  * Versions are taken without a global lock, so they may commit out of order. The feed emits
  * strictly in version order: at a missing version it waits until that version commits or is
  * released (a NONE row), or, failing both, until GAP_GRACE_MS has passed since a later version
- * was written. Then it closes the gap with NONE rows itself (closeVersionGap): a transaction that
+ * was written, or sooner once no transaction that could hold it is open (olderTransactionOpen: a
+ * holder whose connection was cut is gone at once). Then it closes the gap with NONE rows itself
+ * (closeVersionGap): a transaction that
  * took such a version without committing it (its reply lost to a cut connection, say, so it never
  * learnt which one to release) no longer holds the feed back, and one that is merely slow cannot
  * commit it afterwards, behind the feed's position. Its position is therefore a horizon: every
@@ -34,9 +53,14 @@ export class ChangeFeed extends EventEmitter {
   /**
    * Rows read past a missing version, kept for the next pass (a committed change-log row never
    * changes): while a gap is open, each retry reads only the missing range, not the 500 rows after
-   * it again. `at`: when each row was written, on this process's clock (its age when read).
+   * it again. `at`: when each row was written, on this process's clock (its age when read);
+   * `seen`: when this feed first read it (it had committed by then).
    */
-  private held: { change: ChangeRecord; at: number }[] = [];
+  private held: { change: ChangeRecord; at: number; seen: number }[] = [];
+  /** When the open gap was last checked for a transaction that could still hold it. */
+  private lastAbandonedCheck = 0;
+  /** The position last announced to waiters ('position' event). */
+  private announced = '0';
 
   constructor(
     private readonly db: Database,
@@ -74,6 +98,7 @@ export class ChangeFeed extends EventEmitter {
       .catch(() => undefined)
       .finally(() => {
         this.draining = undefined;
+        this.announce();
         if (this.redrain) {
           this.redrain = false;
           this.kick();
@@ -82,7 +107,7 @@ export class ChangeFeed extends EventEmitter {
   }
 
   private async drain(): Promise<void> {
-    for (;;) {
+    for (;; this.announce()) {
       const held = this.held;
       this.held = [];
       const first = held[0];
@@ -92,17 +117,17 @@ export class ChangeFeed extends EventEmitter {
       const now = performance.now();
       // A full page may stop short of the held rows: the versions between are not missing, only unread.
       const truncated = first !== undefined && read.length >= 500;
-      const rows = [...read.map((change) => ({ change, at: now - (change.ageMs ?? 0) })), ...(truncated ? [] : held)];
+      const rows = [...read.map((change) => ({ change, at: now - (change.ageMs ?? 0), seen: now })), ...(truncated ? [] : held)];
       let gapClosed = false;
       for (let i = 0; i < rows.length; i++) {
-        const { change, at } = rows[i]!;
+        const { change, at, seen } = rows[i]!;
         const expected = BigInt(this.cursor) + 1n;
         const last = BigInt(change.rv) - 1n;
         if (BigInt(change.rv) !== expected && (now - at < GAP_GRACE_MS || last - expected < MAX_CLOSED_GAP)) {
           // A lower version is missing: hold this one (and those after it) back; look again
           // shortly, or, past the grace period, close the gap and read what it then holds.
           this.held = rows.slice(i);
-          if (now - at < GAP_GRACE_MS) return this.retryIn(GAP_RETRY_MS);
+          if (now - at < GAP_GRACE_MS && !(await this.holderGone(seen))) return this.retryIn(GAP_RETRY_MS);
           const closed = await closeVersionGap(this.db, expected, last).then(
             () => true,
             () => false,
@@ -122,6 +147,26 @@ export class ChangeFeed extends EventEmitter {
     }
   }
 
+  /**
+   * Whether no transaction that could hold the versions below a row first read at `seen` is open
+   * any more. Asked only once the gap has lasted ABANDONED_CHECK_MS, and at most that often; an
+   * error answers no (the grace period still applies).
+   */
+  private async holderGone(seen: number): Promise<boolean> {
+    const now = performance.now();
+    if (now - seen < ABANDONED_CHECK_MS || now - this.lastAbandonedCheck < ABANDONED_CHECK_MS) return false;
+    this.lastAbandonedCheck = now;
+    const open = await olderTransactionOpen(this.db, (performance.now() - seen) / 1000).catch(() => true);
+    return !open;
+  }
+
+  /** Tells waiters (waitFor) that the position moved. */
+  private announce(): void {
+    if (this.announced === this.cursor) return;
+    this.announced = this.cursor;
+    this.emit('position', this.cursor);
+  }
+
   /** Drains again after `ms` (one timer at a time). */
   private retryIn(ms: number): void {
     if (this.gapTimer) return;
@@ -134,11 +179,23 @@ export class ChangeFeed extends EventEmitter {
 
   /** Resolves once every change up to `rv` has been read, or after `timeoutMs`. */
   async waitFor(rv: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (BigInt(this.cursor) < BigInt(rv) && Date.now() < deadline && !this.stopped) {
+    const reached = () => this.stopped || BigInt(this.cursor) >= BigInt(rv);
+    if (reached()) return;
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (reached()) done();
+      };
+      const done = () => {
+        clearTimeout(timeout);
+        clearInterval(nudge);
+        this.off('position', check);
+        resolve();
+      };
+      const timeout = setTimeout(done, timeoutMs);
+      const nudge = setInterval(() => this.kick(), WAIT_NUDGE_MS);
+      this.on('position', check);
       this.kick();
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    });
   }
 
   onChange(fn: (c: ChangeRecord) => void): () => void {
@@ -148,6 +205,7 @@ export class ChangeFeed extends EventEmitter {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.emit('position', this.cursor);
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.gapTimer) clearTimeout(this.gapTimer);
     await this.listener.stop();

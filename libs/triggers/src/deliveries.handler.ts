@@ -1,5 +1,5 @@
 import { ApiError, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
-import { currentResourceVersion, type Database, listTooOldMessage, type Queryable, type ResourceHandler } from '@app/persistence';
+import { currentResourceVersion, type Database, listTooOldMessage, type Queryable, type ResourceHandler, versionsComplete } from '@app/persistence';
 import { queueNamespaceOrphanCollection } from './delivery-collector';
 import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
@@ -48,13 +48,15 @@ export class DeliveriesHandler implements ResourceHandler {
 
   async list(o: ListOptions): Promise<ListResult<object>> {
     // One snapshot for the rows and the version reported, as the generic store lists: with a change
-    // feed in this process its horizon (every change at or below it has committed), so a watch from
-    // the list's resourceVersion misses nothing; a change already in the list arrives again.
+    // feed in this process, the newest version in the snapshot when every version up to it is
+    // there, else the feed's position read before the snapshot (every change at or below it has
+    // committed), so a watch from the list's resourceVersion misses nothing; a change already in
+    // the list may arrive again. The rows are the current ones either way.
+    const settled = await this.db.versionHorizon();
     return this.db.transaction(
       async (tx) => {
         const newest = await currentResourceVersion(tx);
-        const horizon = await this.db.versionHorizon(newest);
-        const listRv = horizon !== undefined && BigInt(horizon) < BigInt(newest) ? horizon : newest;
+        const listRv = settled === undefined || (await versionsComplete(tx, settled, newest)) ? newest : settled;
         // Deliveries keep no past states: an exact list is answerable only at the version served
         // now; at any other, 410 as a store answers a version it no longer holds (clients re-list).
         if (o.exactResourceVersion !== undefined && o.exactResourceVersion !== listRv) throw ApiError.gone(listTooOldMessage);

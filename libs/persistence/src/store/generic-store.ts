@@ -49,6 +49,7 @@ import {
 import { appendChange, currentResourceVersion } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
+import { CONSISTENT_READ_WAIT_MS, versionsComplete } from '../version-gap';
 import { finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
 import { resumeList } from './list-continuation';
 import type { ResourceHandler } from './resource-handler';
@@ -222,49 +223,67 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   }
 
   async list(options: ListOptions): Promise<ListResult<T>> {
-    return this.db.transaction(
-      async (tx) => {
-        if (options.continueToken) {
-          const token = await resumeList(tx, options.continueToken, options.namespace, this.info.namespaced);
-          const after = { namespace: token.namespace, name: token.name };
-          // listRv: what the first page reported; token.rv: the newest version visible to it, at
-          // which every later page reads the list (kube-apiserver reads them at the first page's
-          // revision): the objects that existed then, in their state then.
-          if (token.exact) return this.listAt(tx, token.rv, options, after);
-          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, token.rv, 'current');
-          return this.snapshotPage(tx, snapshot, options, after, token.listRv ?? token.rv, true);
-        }
-        if (options.exactResourceVersion !== undefined) return this.listAt(tx, options.exactResourceVersion, options, undefined);
-        // With a change feed in this process, a list is reported at its horizon: every change at
-        // or below it has committed, so a watch from there misses nothing. memberRv is the newest
-        // version visible to this page. A write below it still open (the horizon behind) makes
-        // the list the one as it was at the horizon (later changes rebuilt from the change log),
-        // as a kube list is one revision's snapshot: a watch from the reported version then
-        // delivers only what is newer than every state listed, never an older state again.
-        const memberRv = await currentResourceVersion(tx);
-        const horizon = await this.db.versionHorizon(memberRv);
-        if (horizon !== undefined && BigInt(horizon) < BigInt(memberRv)) {
-          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, horizon, 'current');
-          return this.snapshotPage(tx, snapshot, options, undefined, horizon, true);
-        }
-        const listRv = memberRv;
-        const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-        const page = {
-          namespace: this.info.namespaced ? options.namespace : undefined,
-          labelSelector: options.labelSelector,
-          fieldSelector: options.fieldSelector,
-        };
-        const rows = await this.storage.list(tx, { ...page, limit: limit !== undefined ? limit + 1 : undefined });
-        const more = limit !== undefined && rows.length > limit;
-        const items = more ? rows.slice(0, limit) : rows;
-        await this.decorate(tx, items);
-        const last = items[items.length - 1];
-        const remainingItemCount =
-          more && last && this.counted(options) ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } }) : undefined;
-        return this.pageResult(items, more, listRv, memberRv, remainingItemCount);
-      },
-      { isolation: 'REPEATABLE READ' },
-    );
+    if (options.continueToken || options.exactResourceVersion !== undefined) {
+      return this.db.transaction((tx) => this.listAtVersion(tx, options), { isolation: 'REPEATABLE READ' });
+    }
+    // A list without a version is a consistent read: it holds every write acknowledged before it.
+    // With a change feed in this process it is reported at a version every change at or below
+    // which has committed, so a watch from there misses nothing: the newest version in its
+    // snapshot when every version up to it is there (versionsComplete), else the feed's position
+    // read before the snapshot, the list then being the one as it was at that version (later
+    // changes rebuilt from the change log), as a kube list is one revision's snapshot: a watch from
+    // the reported version delivers only what is newer than every state listed.
+    for (let round = 1; ; round++) {
+      // Read before the snapshot is taken: everything at or below it is in the snapshot.
+      const settled = await this.db.versionHorizon();
+      const outcome = await this.db.transaction(
+        async (tx): Promise<ListResult<T> | { behind: string }> => {
+          const memberRv = await currentResourceVersion(tx);
+          if (settled === undefined || (await versionsComplete(tx, settled, memberRv))) return this.currentPage(tx, options, memberRv);
+          // The feed's position may trail a write acknowledged before this list: once, wait for
+          // it to reach this snapshot's newest version, then read again.
+          if (round === 1) return { behind: memberRv };
+          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, settled, 'current');
+          return this.snapshotPage(tx, snapshot, options, undefined, settled, true);
+        },
+        { isolation: 'REPEATABLE READ' },
+      );
+      if (!('behind' in outcome)) return outcome;
+      await this.db.versionHorizon(outcome.behind, CONSISTENT_READ_WAIT_MS);
+    }
+  }
+
+  /** A later page of a list (continue token), or a list at an exact resourceVersion. */
+  private async listAtVersion(tx: Queryable, options: ListOptions): Promise<ListResult<T>> {
+    if (options.continueToken) {
+      const token = await resumeList(tx, options.continueToken, options.namespace, this.info.namespaced);
+      const after = { namespace: token.namespace, name: token.name };
+      // listRv: what the first page reported; token.rv: the newest version visible to it, at
+      // which every later page reads the list (kube-apiserver reads them at the first page's
+      // revision): the objects that existed then, in their state then.
+      if (token.exact) return this.listAt(tx, token.rv, options, after);
+      const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, token.rv, 'current');
+      return this.snapshotPage(tx, snapshot, options, after, token.listRv ?? token.rv, true);
+    }
+    return this.listAt(tx, options.exactResourceVersion!, options, undefined);
+  }
+
+  /** The first page of a list from the current rows, all of which are at or below `memberRv`. */
+  private async currentPage(tx: Queryable, options: ListOptions, memberRv: string): Promise<ListResult<T>> {
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const page = {
+      namespace: this.info.namespaced ? options.namespace : undefined,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+    };
+    const rows = await this.storage.list(tx, { ...page, limit: limit !== undefined ? limit + 1 : undefined });
+    const more = limit !== undefined && rows.length > limit;
+    const items = more ? rows.slice(0, limit) : rows;
+    await this.decorate(tx, items);
+    const last = items[items.length - 1];
+    const remainingItemCount =
+      more && last && this.counted(options) ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } }) : undefined;
+    return this.pageResult(items, more, memberRv, memberRv, remainingItemCount);
   }
 
   /** kube-apiserver counts what follows a page only when nothing is selected (with selectors its count would include objects that do not match, so it gives none). */
