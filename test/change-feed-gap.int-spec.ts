@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ChangeFeed, GAP_GRACE_MS } from '@app/http';
-import { allocateResourceVersion, appendChange, type ChangeRecord } from '@app/persistence';
+import { allocateResourceVersion, appendChange, type ChangeRecord, MAX_CLOSED_GAP } from '@app/persistence';
 import { waitFor } from './support/poll';
 import { type OpenTestDatabase, openTestDatabase } from './support/test-database';
 
@@ -80,6 +80,15 @@ describe('change feed: versions missing past the grace period', () => {
     await waitFor('the change after the released version', async () => seen.some((c) => c.rv === rv), GAP_GRACE_MS + 5000);
     expect(Date.now() - rolledBack).toBeLessThan(GAP_GRACE_MS / 2);
     expect(await noneRow(held)).toBe(true);
+  }, 30000);
+
+  it('a gap too wide to be a transaction\'s versions (the sequence moved by hand) is passed over without a row per version', async () => {
+    const from = (await side.query<{ rv: string }>(`SELECT nextval('resource_version_seq')::text AS rv`)).rows[0]!.rv;
+    await side.query(`SELECT setval('resource_version_seq', $1::bigint + $2::bigint)`, [from, MAX_CLOSED_GAP + 5]);
+    const rv = await write('after-wide-gap');
+    await waitFor('the change after the wide gap', async () => seen.some((c) => c.rv === rv), GAP_GRACE_MS + 5000);
+    const rows = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource_changes WHERE rv >= $1 AND rv < $2`, [from, rv]);
+    expect(rows[0]!.n).toBe(0);
   }, 30000);
 
   it('a version whose change row an open transaction has written is waited for, however long, and delivered in order', async () => {
