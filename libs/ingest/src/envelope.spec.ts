@@ -92,11 +92,11 @@ describe('parseEnvelope on captured registry payloads', () => {
 
   const push = () => JSON.parse(capturedEnvelope('push-manifest').toString()).events[0] as Record<string, any>;
 
-  it('parses several events, keeping a repeated id once', () => {
+  it('parses several events in order, a repeated id too (the receiver stores it once)', () => {
     const push = JSON.parse(capturedEnvelope('push-manifest').toString()).events[0];
     const blob = JSON.parse(capturedEnvelope('push-blob').toString()).events[0];
     const out = parseEnvelope(JSON.stringify({ events: [push, blob, push] }));
-    expect(out.map((e) => ('stored' in e ? e.stored.id : 'counted'))).toEqual([push.id, 'counted']);
+    expect(out.map((e) => ('stored' in e ? e.stored.id : 'counted'))).toEqual([push.id, 'counted', push.id]);
   });
 
   it('NUL and lone surrogates become U+FFFD (jsonb cannot hold them; a refusal would be resent forever)', () => {

@@ -142,7 +142,7 @@ export function classifyEvent(event: unknown, path: string): ClassifiedEvent {
   };
 }
 
-/** Parses and classifies a whole envelope; repeats of one id inside it are kept once. */
+/** Parses and classifies a whole envelope, every event in order (a repeated id too: the receiver counts it). */
 export function parseEnvelope(body: Buffer | string): ClassifiedEvent[] {
   let parsed: unknown;
   try {
@@ -155,15 +155,5 @@ export function parseEnvelope(body: Buffer | string): ClassifiedEvent[] {
   if (!isJsonObject(parsed)) throw new EnvelopeError('body', 'must be an object with an "events" list');
   const events = parsed['events'];
   if (!Array.isArray(events)) throw new EnvelopeError('events', 'must be a list');
-  const seen = new Set<string>();
-  const out: ClassifiedEvent[] = [];
-  events.forEach((e, i) => {
-    const c = classifyEvent(e, `events[${i}]`);
-    if ('stored' in c) {
-      if (seen.has(c.stored.id)) return;
-      seen.add(c.stored.id);
-    }
-    out.push(c);
-  });
-  return out;
+  return events.map((e, i) => classifyEvent(e, `events[${i}]`));
 }

@@ -13,6 +13,10 @@ export interface ReceiveResult {
   counted: number;
 }
 
+function countStored(e: StoredEvent, outcome: 'stored' | 'duplicate'): void {
+  registryEvents.inc({ action: e.kind === 'manifest-push' ? 'push' : 'delete', target: e.kind === 'tag-delete' ? 'tag' : 'manifest', outcome });
+}
+
 const acceptedTypes = new Set(['application/vnd.docker.distribution.events.v1+json', 'application/json']);
 
 /**
@@ -48,24 +52,26 @@ export class RegistryNotificationReceiver {
       throw e;
     }
     const toStore: StoredEvent[] = [];
+    // An id repeated inside the envelope is stored once; the repeats are duplicates like a resent event.
+    const ids = new Set<string>();
+    const repeats: StoredEvent[] = [];
     let counted = 0;
     for (const e of events) {
-      if ('stored' in e) toStore.push(e.stored);
-      else {
+      if ('counted' in e) {
         counted++;
         registryEvents.inc({ action: e.counted.action, target: e.counted.target, outcome: 'counted' });
+      } else if (ids.has(e.stored.id)) {
+        repeats.push(e.stored);
+      } else {
+        ids.add(e.stored.id);
+        toStore.push(e.stored);
       }
     }
     const fresh = await this.inbox.write(toStore);
-    for (const e of toStore) {
-      registryEvents.inc({
-        action: e.kind === 'manifest-push' ? 'push' : 'delete',
-        target: e.kind === 'tag-delete' ? 'tag' : 'manifest',
-        outcome: fresh.has(e.id) ? 'stored' : 'duplicate',
-      });
-    }
+    for (const e of toStore) countStored(e, fresh.has(e.id) ? 'stored' : 'duplicate');
+    for (const e of repeats) countStored(e, 'duplicate');
     // After the commit and without delaying the answer: the queue batches and may fail (Redis down).
     if (fresh.size) this.queue.enqueueSoon([...fresh]);
-    return { stored: fresh.size, duplicates: toStore.length - fresh.size, counted };
+    return { stored: fresh.size, duplicates: toStore.length - fresh.size + repeats.length, counted };
   }
 }
