@@ -77,17 +77,12 @@ export class NamespaceHandler implements ResourceHandler {
   /**
    * Marks the namespace Terminating (deletionTimestamp, one MODIFIED event) and answers it; the
    * terminator then empties it and removes it. A name nobody created that holds objects is
-   * deleted the same way; one that holds nothing is 404. Deleting a terminating namespace is 409
-   * while spec.finalizers hold it.
+   * deleted the same way; one that holds nothing is 404. Deleting a terminating namespace answers
+   * it unchanged (200) while spec.finalizers hold it, as kube-apiserver's namespace REST Delete
+   * does (older releases answered 409 Conflict).
    */
   async delete(_namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
     const stored = await this.store.current('', name);
-    const stillTerminating = () =>
-      ApiError.conflict(
-        refOf(namespacesInfo),
-        name,
-        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
-      );
     // kube's namespace REST Delete checks DeleteOptions.preconditions on the namespace first, worded
     // as its own conflicts (not as the generic store's).
     const pre = options.preconditions;
@@ -103,7 +98,7 @@ export class NamespaceHandler implements ResourceHandler {
     }
     if (stored?.metadata.deletionTimestamp) {
       // kube's namespace REST Delete: only a namespace whose spec.finalizers are all gone is removed now.
-      if (stored.spec?.finalizers?.length) throw stillTerminating();
+      if (stored.spec?.finalizers?.length) return { code: 200, body: stored };
       return this.store.delete('', name, options);
     }
     if (!stored) {
@@ -111,15 +106,11 @@ export class NamespaceHandler implements ResourceHandler {
       if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };
       await this.materialize(name);
     }
-    const marked = await this.store.markForDeletion(
-      '',
-      name,
-      options,
-      (ns) => {
-        ns.status = { ...ns.status, phase: 'Terminating' };
-      },
-      stillTerminating,
-    );
+    // Marked meanwhile by a concurrent delete: answered as it is, as the namespace REST's update
+    // of an already marked namespace changes nothing.
+    const marked = await this.store.markForDeletion('', name, options, (ns) => {
+      ns.status = { ...ns.status, phase: 'Terminating' };
+    });
     if (!options.dryRun) {
       this.lifecycle.markTerminating(name);
       this.terminator.schedule(name);

@@ -879,16 +879,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   /**
    * The first half of a delete that completes later (a namespace empties first): sets
    * deletionTimestamp (and what `adjust` changes, e.g. a Terminating phase) in one MODIFIED
-   * change and answers the object; a later `delete` removes it. Already marked: unchanged, or the
-   * error `refuseIfMarked` gives. 404 when missing.
+   * change and answers the object; a later `delete` removes it. Already marked: answered
+   * unchanged. 404 when missing.
    */
-  async markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void, refuseIfMarked?: () => ApiError): Promise<object> {
+  async markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void): Promise<object> {
     return this.db.transaction(
       async (tx) => {
+        // Read under the row lock: of concurrent deletes, one marks and the others see the mark.
         const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.ref, name);
-        // Checked under the row lock: of concurrent deletes, one marks and the others see the mark.
-        if (old.metadata.deletionTimestamp && refuseIfMarked) throw refuseIfMarked();
         return this.markDeleting(tx, old, adjust, options.dryRun);
       },
       { rollback: options.dryRun },
