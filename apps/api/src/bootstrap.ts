@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { applyImpersonation, bindRequestAccess, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { applyImpersonation, bindRequestAccess, compressLargeAnswers, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -99,6 +99,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     done(null, payload);
   });
   prettyPrintJsonAnswers(fastify);
+  // Last of the onSend hooks: it compresses the bytes the others leave.
+  compressLargeAnswers(fastify);
   fastify.addHook('onResponse', (req, reply, done) => {
     const labels = requestLabelsOf(req);
     const verb = labels?.verb ?? req.method.toLowerCase();

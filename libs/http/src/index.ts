@@ -19,5 +19,6 @@ export * from './authorization/request-attributes';
 export * from './authorization/request-access-binding';
 export * from './request-timeout';
 export * from './pretty-json';
+export * from './response-compression';
 export * from './trailing-slash';
 export * from './istag-server-front';

@@ -1,9 +1,10 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerJson } from '@app/api-machinery';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { wantsPretty } from './pretty-json';
 import { setRequestLabels } from './request-labels';
+import { writeJsonResponse } from './response-compression';
 import { sendException } from './status-exception.filter';
 import { renderingOf } from './table/table-convertor';
 
@@ -65,8 +66,9 @@ export function imageStreamTagGetter(registry: ResourceRegistry): ResourceHandle
 /**
  * Answers 200 with the view's JSON. Unindented (the usual case), it writes what Fastify's
  * `reply.send` wrote after the api's onSend hooks (Fastify's `; charset=utf-8` taken off the
- * content type, no indentation): the same status line, the same two headers in the same order
- * (Node adds Date and the keep-alive ones either way) and the same body, without the send
+ * content type, no indentation, gzip past kube's threshold): the same status line, the same
+ * headers in the same order (Node adds Date and the keep-alive ones either way) and the same
+ * body, without the send
  * pipeline's per-request work. Indented answers still go through `reply.send` and the
  * pretty-print hook. The onResponse hooks (metrics) and Fastify's completion log run on the
  * response's `finish` as before.
@@ -77,13 +79,7 @@ function sendJson(req: FastifyRequest, reply: FastifyReply, body: object): void 
     void reply.status(200).header('content-type', 'application/json').send(text);
     return;
   }
-  writeJsonAnswer(reply.hijack().raw, text);
-}
-
-/** 200 with `text`: the status line and the two headers Fastify would have written for it. */
-export function writeJsonAnswer(res: ServerResponse, text: string): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
+  writeJsonResponse(reply.hijack().raw, text, req.headers['accept-encoding']);
 }
 
 /** The namespace and name of a GET this path serves; undefined for anything to leave to Nest. */

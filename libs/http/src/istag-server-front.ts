@@ -4,8 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { answerJson } from '@app/api-machinery';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
-import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget, writeJsonAnswer } from './istag-fast-get';
+import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
 import { wantsPrettyAnswer } from './pretty-json';
+import { writeJsonResponse } from './response-compression';
 
 /** The server settings Fastify applies to a server it makes itself (its defaults filled in). */
 export interface FrontServerOptions {
@@ -96,7 +97,7 @@ export class ImageStreamTagServerFront {
     }
     read.then(
       (view) => {
-        writeJsonAnswer(res, answerJson(view));
+        writeJsonResponse(res, answerJson(view), req.headers['accept-encoding']);
         this.served.inc();
         this.latency.observe((performance.now() - started) / 1000);
       },
