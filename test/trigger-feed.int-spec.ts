@@ -80,7 +80,7 @@ describe('tag change feed', () => {
       const laterId = await move(101);
       expect(BigInt(laterId)).toBeGreaterThan(BigInt(lateId));
 
-      const during = await list(undefined, before);
+      const during = await new TagChangeFeedHandler(db, 200, 100).list({ namespace: 'feed', labelSelector: [], fieldSelector: [], continueToken: before });
       expect(names(during)).toEqual([]);
       expect(during.metadata.resourceVersion).toBe(before);
 
@@ -89,6 +89,47 @@ describe('tag change feed', () => {
       expect(names(after)).toEqual([lateId, laterId]);
       expect(after.metadata.resourceVersion).toBe(laterId);
     } finally {
+      await slow.end();
+    }
+  });
+
+  it('a list holds every move committed before it: it waits for an older writer still open, briefly', async () => {
+    const before = (await list()).metadata.resourceVersion!;
+    const slow = new Client({ connectionString: testDb.url });
+    await slow.connect();
+    try {
+      // A writer of another move began before this client's move and is still open: the horizon
+      // (rows recorded before it began) stops short of the client's move, already acknowledged.
+      await slow.query('BEGIN');
+      const lateId = (await slow.query<{ id: string }>(insertSql, [streamUid, digest(110), `quay.io/demo/web@${digest(110)}`])).rows[0]!.id;
+      const mine = await move(111);
+      const committed = new Promise((r) => setTimeout(r, 300)).then(() => slow.query('COMMIT'));
+      const started = Date.now();
+      const after = await list(100, before);
+      await committed;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(names(after)).toEqual([lateId, mine]);
+      expect(after.metadata.resourceVersion).toBe(mine);
+    } finally {
+      await slow.end();
+    }
+  });
+
+  it('a writer that stays open past the wait still holds later moves back (a cursor never skips one)', async () => {
+    const before = (await list()).metadata.resourceVersion!;
+    const slow = new Client({ connectionString: testDb.url });
+    await slow.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query(insertSql, [streamUid, digest(120), `quay.io/demo/web@${digest(120)}`]);
+      await move(121);
+      const started = Date.now();
+      const during = await new TagChangeFeedHandler(db, 200, 200).list({ namespace: 'feed', labelSelector: [], fieldSelector: [], continueToken: before });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect(names(during)).toEqual([]);
+      expect(during.metadata.resourceVersion).toBe(before);
+    } finally {
+      await slow.query('ROLLBACK');
       await slow.end();
     }
   });

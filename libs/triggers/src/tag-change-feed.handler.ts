@@ -7,6 +7,13 @@ import { TRIGGER_API_VERSION } from './trigger.types';
 
 /** How often a watch on the feed looks for new moves. */
 const FEED_WATCH_POLL_MS = 200;
+/**
+ * How long a list waits for writers of older moves still open, so that it holds every move
+ * committed before it (kube-apiserver waits as long for its watch cache on a consistent read).
+ */
+const CONSISTENT_READ_WAIT_MS = 3000;
+/** Pause between looks at the horizon while a list waits for it. */
+const HORIZON_RETRY_MS = 20;
 
 /**
  * The durable pull feed of tag moves (tag_changes): list in commit order after a cursor,
@@ -17,12 +24,19 @@ const FEED_WATCH_POLL_MS = 200;
  * Ids are taken when a row is inserted but transactions commit in any order, so a lower id can
  * become visible after a higher one; a cursor past it would skip it for good. The feed therefore
  * serves ids only up to a horizon below which every row is final (see feedHorizon).
+ *
+ * A list is a consistent read, as a Kubernetes list without a resourceVersion is: it holds every
+ * move committed before it began. A move is committed, and its client answered, while a writer
+ * that began earlier may still be open and hold the horizon below it; the list then waits for
+ * that writer (CONSISTENT_READ_WAIT_MS at most; past it, the answer stops at the horizon, as a
+ * cursor must never skip a move).
  */
 export class TagChangeFeedHandler implements ResourceHandler {
   readonly info = tagChangeEventsInfo;
   constructor(
     private readonly db: Database,
     private readonly pollMs = FEED_WATCH_POLL_MS,
+    private readonly consistentReadWaitMs = CONSISTENT_READ_WAIT_MS,
   ) {}
 
   /**
@@ -43,10 +57,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
     let initialEventsEndDue = initialEvents && o.allowWatchBookmarks;
     let lastBookmark = Date.now();
     let preTimeoutBookmarkSent = false;
+    // The first page is the client's read (the initial state, or the moves after its cursor);
+    // later polls need not wait: a move held back now comes with the next one.
+    let waitMs = this.consistentReadWaitMs;
     while (!o.signal.aborted) {
       let page: ListResult<object>;
       try {
-        page = await this.list({ namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
+        const options = { namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector };
+        page = await this.page(options, waitMs);
+        waitMs = 0;
       } catch (e) {
         if (e instanceof ApiError && (e.code === 410 || e.code === 400)) {
           emit({ type: 'ERROR', object: e.toStatus() });
@@ -73,12 +92,17 @@ export class TagChangeFeedHandler implements ResourceHandler {
     }
   }
 
-  async list(o: ListOptions): Promise<ListResult<object>> {
+  list(o: ListOptions): Promise<ListResult<object>> {
+    return this.page(o, this.consistentReadWaitMs);
+  }
+
+  /** A page of the feed after `o.continueToken`; waits up to `waitMs` for older writers still open. */
+  private async page(o: ListOptions, waitMs: number): Promise<ListResult<object>> {
     const cursor = o.continueToken ?? '0';
     if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
     // Pages only when asked (kube's stores page only with a limit); a page is at most 1,000 moves.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
-    const { horizon, oldest, issued } = await this.feedHorizon();
+    const { horizon, oldest, issued } = await this.settledHorizon(waitMs);
     // Once retention has pruned every row, the next move to appear gets an id past `issued`: a
     // cursor below that missed the pruned moves just as surely (a rolled-back id can make this a
     // needless 410, which costs the consumer a re-list; a missing one would lose moves silently).
@@ -129,6 +153,21 @@ export class TagChangeFeedHandler implements ResourceHandler {
   }
 
   /**
+   * feedHorizon once it covers every move committed before this call (the newest one visible when
+   * it was first read), or as it stands after `waitMs`.
+   */
+  private async settledHorizon(waitMs: number): Promise<{ horizon: string | null; oldest: string | null; issued: string }> {
+    const first = await this.feedHorizon();
+    const deadline = Date.now() + waitMs;
+    let read = first;
+    while (first.newest !== null && BigInt(read.horizon ?? '0') < BigInt(first.newest) && Date.now() < deadline) {
+      await sleep(Math.min(HORIZON_RETRY_MS, Math.max(deadline - Date.now(), 0)));
+      read = await this.feedHorizon();
+    }
+    return read;
+  }
+
+  /**
    * The highest id at or below which every tag_changes row is final (committed, or never to
    * appear), and the oldest retained id.
    *
@@ -139,8 +178,9 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * snapshot: rows recorded before `since` are all final, and any row not yet visible got its id
    * after `since`, so the newest id recorded before `since` is the horizon. A holder whose start
    * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
+   * `newest`: the newest id committed, in that second snapshot.
    */
-  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; issued: string }> {
+  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; newest: string | null; issued: string }> {
     const [lock] = await this.db.query<{ since: string }>(
       `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -150,14 +190,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
       [],
       'trg-feed-since',
     );
-    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; issued: string }>(
+    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; newest: string | null; issued: string }>(
       `SELECT (SELECT h.id::text FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1) AS horizon,
               (SELECT min(id)::text FROM tag_changes) AS oldest,
+              (SELECT max(id)::text FROM tag_changes) AS newest,
               ${sequencePositionSql('tag_changes_id_seq')}::text AS issued`,
       [lock!.since],
       'trg-feed-horizon',
     );
-    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, issued: row?.issued ?? '0' };
+    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, newest: row?.newest ?? null, issued: row?.issued ?? '0' };
   }
 }
 
