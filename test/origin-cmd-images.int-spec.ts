@@ -87,7 +87,8 @@ spec:
   - {name: "5.7", from: {kind: DockerImage, name: "${repo()}:5.7"}, referencePolicy: {type: Local}}
 `;
     expect(await ok(['create', '-n', n, '-f', file(`mysql-${n}.yaml`, yaml)])).toBe('imagestream.image.openshift.io/mysql created\n');
-    for (const tag of ['5.5', '5.6', '5.7', 'latest']) await istagReady(n, `mysql:${tag}`);
+    // The worker imports the tags together: wait for them together.
+    await Promise.all(['5.5', '5.6', '5.7', 'latest'].map((tag) => istagReady(n, `mysql:${tag}`)));
   };
 
   beforeAll(async () => {
@@ -109,9 +110,13 @@ spec:
       { seed: 'origin-cmd-multi-amd64', architecture: 'amd64', os: 'linux' },
       { seed: 'origin-cmd-multi-s390x', architecture: 's390x', os: 'linux' },
     ]);
-    for (const tag of ['5.5', '5.6', '5.7', 'latest']) await skopeoCopy(layout.dir, 'older', `${repo()}:${tag}`);
-    await skopeoCopy(layout.dir, 'newer', `${repo()}:8`);
-    await skopeoCopy(layout.dir, 'multiarch', `${registry.host}/bparees/multiplatformtest:latest`, { all: true });
+    // The copies are independent pushes: the first of `older` alone (its blobs), then all the rest at once.
+    await skopeoCopy(layout.dir, 'older', `${repo()}:5.5`);
+    await Promise.all([
+      ...['5.6', '5.7', 'latest'].map((tag) => skopeoCopy(layout.dir, 'older', `${repo()}:${tag}`)),
+      skopeoCopy(layout.dir, 'newer', `${repo()}:8`),
+      skopeoCopy(layout.dir, 'multiarch', `${registry.host}/bparees/multiplatformtest:latest`, { all: true }),
+    ]);
     ws = kubectlWorkspace(api.url, 'cmd');
   }, 60000);
 
@@ -196,22 +201,21 @@ spec:
     const n = 'istagops';
     await mysqlStream(n);
     const get = (path: string) => ok(['get', '-n', n, 'istag/mysql:latest', '-o', `jsonpath={${path}}`]);
-    expect(await get('.generation')).toBe('2');
-    expect(await get('.tag.from.kind')).toBe('ImageStreamTag');
-    expect(await get('.tag.from.name')).toBe('5.7');
-    expect(await get('.image.dockerImageMetadata.Config.Env[0]')).toBe('MYSQL_VERSION=5');
+    // Each group of gets reads one state: one kubectl process per get, the group's at once.
+    const gets = (...paths: string[]) => Promise.all(paths.map(get));
+    expect(await gets('.generation', '.tag.from.kind', '.tag.from.name', '.image.dockerImageMetadata.Config.Env[0]')).toEqual(['2', 'ImageStreamTag', '5.7', 'MYSQL_VERSION=5']);
     await ok(['annotate', '-n', n, 'istag/mysql:latest', 'foo=bar']);
-    expect(await get('.metadata.annotations.foo')).toBe('bar');
-    expect(await get('.tag.annotations.foo')).toBe('bar');
+    expect(await gets('.metadata.annotations.foo', '.tag.annotations.foo')).toEqual(['bar', 'bar']);
     await ok(['annotate', '-n', n, 'istag/mysql:latest', 'foo-']);
-    expect(await get('.metadata.annotations')).not.toContain('bar');
-    expect(await get('.tag.annotations')).not.toContain('bar');
+    const [annotations, tagAnnotations] = await gets('.metadata.annotations', '.tag.annotations');
+    expect(annotations).not.toContain('bar');
+    expect(tagAnnotations).not.toContain('bar');
     expect(await ok(['patch', '-n', n, 'istag/mysql:latest', `-p={"tag":{"from":{"kind":"DockerImage","name":"${repo()}:8"}}}`])).toBe(
       'imagestreamtag.image.openshift.io/mysql:latest patched\n',
     );
-    expect(await get('.tag.from.kind')).toBe('DockerImage');
-    expect(await get('.tag.from.name')).toBe(`${repo()}:8`);
-    expect(await get('.tag.generation')).not.toBe('2');
+    const [kind, name, generation] = await gets('.tag.from.kind', '.tag.from.name', '.tag.generation');
+    expect([kind, name]).toEqual(['DockerImage', `${repo()}:8`]);
+    expect(generation).not.toBe('2');
     // The new source is imported: the tag moves to the other image.
     const moved = await pollUntil(
       () => call('GET', `${ns(n)}/imagestreamtags/mysql:latest`),
@@ -447,17 +451,23 @@ spec:
     const n = 'gets';
     await mysqlStream(n);
     await ok(['create', '-n', n, '-f', file('testimg1.yaml', 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: testimg1}\n')]);
-    const is = (await ok(['get', 'is', '-n', n])).split('\n');
+    // Reads of one state: one kubectl process each, all at once.
+    const [isTable, all, istagTable, istagWide] = await Promise.all([
+      ok(['get', 'is', '-n', n]),
+      ok(['get', 'all', '-n', n]),
+      ok(['get', 'istag', '-n', n]),
+      ok(['get', 'istag', '-n', n, '-o', 'wide']),
+    ]);
+    const is = isTable.split('\n');
     expect(is[0]).toMatch(/^NAME\s+IMAGE REPOSITORY\s+TAGS\s+UPDATED$/);
     expect(is.find((l) => l.startsWith('mysql '))).toMatch(/^mysql\s+(\S+\s+)?[0-9.,a-z]+\s+\S+/);
-    expect(await ok(['get', 'is', '-n', n])).not.toContain('imagestream.image.openshift.io/testimg1');
-    const all = await ok(['get', 'all', '-n', n]);
+    expect(isTable).not.toContain('imagestream.image.openshift.io/testimg1');
     expect(all).toContain('imagestream.image.openshift.io/testimg1');
     expect(all).toContain('imagestream.image.openshift.io/mysql');
-    const istags = (await ok(['get', 'istag', '-n', n])).split('\n');
+    const istags = istagTable.split('\n');
     expect(istags[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED$/);
     expect(istags.filter((l) => l.startsWith('mysql:')).map((l) => l.split(/\s+/)[0])).toEqual(['mysql:5.5', 'mysql:5.6', 'mysql:5.7', 'mysql:latest']);
-    expect((await ok(['get', 'istag', '-n', n, '-o', 'wide'])).split('\n')[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED\s+IMAGE NAME$/);
+    expect(istagWide.split('\n')[0]).toMatch(/^NAME\s+IMAGE REFERENCE\s+UPDATED\s+IMAGE NAME$/);
   });
 
   it('ImageStream API (imagestream.go): mappings with plain image names, immutable images, istag update conflicts', async () => {
@@ -661,8 +671,9 @@ ${images.map((image, i) => `      - {name: c${i}, image: "${image}"}`).join('\n'
     expect(await imagesOf('deploy', 'ssa')).toEqual([resolved]);
     const applied = await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}']);
     // In a later second (managedFields times have one-second resolution): the apply's own
-    // timestamp would change, and a change of timestamps alone must write nothing.
-    await sleep(1100);
+    // timestamp would change, and a change of timestamps alone must write nothing. The apply is
+    // done, so the next whole second of this machine's clock (the server's) is later: no need for a full one.
+    await sleep(1050 - (Date.now() % 1000));
     expect(await ok(['apply', '--server-side', '-n', n, '-f', join(ws.dir, 'ssa.yaml')])).toBe('deployment.apps/ssa serverside-applied\n');
     expect(await ok(['get', '-n', n, 'deploy', 'ssa', '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(applied);
     // An update is resolved too (kubectl set image sends a strategic merge patch).
