@@ -344,7 +344,8 @@ items:
       'diff-lr.yaml',
       'apiVersion: v1\nkind: LimitRange\nmetadata: {name: lr}\nspec:\n  limits:\n  - type: openshift.io/Image\n    max: {storage: 1Gi}\n',
     );
-    for (const file of [stream, image, limits]) {
+    // The three objects are independent: their apply-and-diff sequences run at once.
+    await Promise.all([stream, image, limits].map(async (file) => {
       await ok(['apply', '-f', file]);
       const client = await kubectl(['diff', '-f', file]);
       expect({ file, code: client.code, out: client.stdout, err: client.stderr }).toEqual({
@@ -361,7 +362,7 @@ items:
         out: '',
         err: '',
       });
-    }
+    }));
     // A change shows up, with exit code 1.
     const changed = await kubectl([
       'diff',
@@ -412,13 +413,16 @@ items:
         ])
       ).stderr,
     ).toBe('Error from server (NotFound): the server could not find the requested resource\n');
-    for (const [args, message] of [
-      [['get', 'istag', 'web'], 'ImageStreamTags must be retrieved with <name>:<tag>'],
-      [['delete', 'itag', 'web'], 'ImageTags must be retrieved with <name>:<tag>'],
-      [['get', 'isimage', 'web'], 'ImageStreamImages must be retrieved with <name>@<id>'],
-    ] as const) {
-      expect((await kubectl([...args])).stderr).toBe(`Error from server (BadRequest): ${message}\n`);
-    }
+    // Refused requests change nothing: one kubectl process each, all at once.
+    await Promise.all(
+      ([
+        [['get', 'istag', 'web'], 'ImageStreamTags must be retrieved with <name>:<tag>'],
+        [['delete', 'itag', 'web'], 'ImageTags must be retrieved with <name>:<tag>'],
+        [['get', 'isimage', 'web'], 'ImageStreamImages must be retrieved with <name>@<id>'],
+      ] as const).map(async ([args, message]) => {
+        expect((await kubectl([...args])).stderr).toBe(`Error from server (BadRequest): ${message}\n`);
+      }),
+    );
     expect(
       await ok([
         'get',
@@ -577,15 +581,20 @@ spec:
     expect(described).toContain('Replicas:           1 desired | 0 total');
     expect(described).toContain('Pods Status:        0 Running / 0 Waiting / 0 Succeeded / 0 Failed');
     expect(await ok(['describe', 'ds', 'agent', '-n', 'core-empty'])).toContain('Number of Nodes Scheduled with Up-to-date Pods: 0');
-    for (const kind of ['pods', 'services']) {
-      const listed = await kubectl(['get', kind, '-n', 'core-empty']);
-      expect([listed.code, listed.stdout, listed.stderr]).toEqual([0, '', 'No resources found in core-empty namespace.\n']);
+    // Reads only: one kubectl process each, all at once.
+    const [pods, services, podSelector, unknown, nothing] = await Promise.all([
+      kubectl(['get', 'pods', '-n', 'core-empty']),
+      kubectl(['get', 'services', '-n', 'core-empty']),
+      kubectl(['get', 'pods', '-A', '--field-selector=spec.nodeName=n1,status.phase=Running']),
+      kubectl(['get', 'pods', '--field-selector=spec.bogus=1']),
+      kubectl(['get', 'pod', 'nothing', '-n', 'core-empty']),
+    ]);
+    for (const [kind, listed] of [['pods', pods], ['services', services]] as const) {
+      expect([kind, listed.code, listed.stdout, listed.stderr]).toEqual([kind, 0, '', 'No resources found in core-empty namespace.\n']);
     }
-    const podSelector = await kubectl(['get', 'pods', '-A', '--field-selector=spec.nodeName=n1,status.phase=Running']);
     expect(podSelector.code).toBe(0);
-    const unknown = await kubectl(['get', 'pods', '--field-selector=spec.bogus=1']);
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('field label not supported: spec.bogus')]);
-    expect((await kubectl(['get', 'pod', 'nothing', '-n', 'core-empty'])).stderr).toBe('Error from server (NotFound): pods "nothing" not found\n');
+    expect(nothing.stderr).toBe('Error from server (NotFound): pods "nothing" not found\n');
   });
 
   it("apply --prune -l with kubectl's default prune list deletes what left the file (the list's kinds are in discovery); --prune-allowlist prunes image streams", async () => {
@@ -627,20 +636,32 @@ spec:
     expect(parent.metadata.labels['applyset.kubernetes.io/id']).toMatch(/^applyset-.+-v1$/);
 
     // The list's kinds answer as on a cluster that has none of them, selectors checked as upstream.
-    for (const kind of ['configmaps', 'endpoints', 'pvc', 'rc', 'rs', 'jobs', 'ingresses']) {
-      const listed = await kubectl(['get', kind, '-n', 'pruning']);
+    // Reads only: one kubectl process each, all at once (one after another they were most of this test's time).
+    const kinds = ['configmaps', 'endpoints', 'pvc', 'rc', 'rs', 'jobs', 'ingresses'];
+    const [listedKinds, pv, all, jobsSucceeded, jobsActive, rcReplicas, cmData, cmSettings] = await Promise.all([
+      Promise.all(kinds.map((kind) => kubectl(['get', kind, '-n', 'pruning']))),
+      kubectl(['get', 'pv']),
+      ok(['get', 'all', '-n', 'pruning', '-o', 'name']),
+      kubectl(['get', 'jobs', '--field-selector=status.successful=1']),
+      kubectl(['get', 'jobs', '--field-selector=status.active=1']),
+      kubectl(['get', 'rc', '--field-selector=status.replicas=0']),
+      kubectl(['get', 'cm', '--field-selector=data.x=1']),
+      kubectl(['get', 'cm', 'settings', '-n', 'pruning']),
+    ]);
+    kinds.forEach((kind, i) => {
+      const listed = listedKinds[i]!;
       expect([kind, listed.code, listed.stdout, listed.stderr]).toEqual([kind, 0, '', 'No resources found in pruning namespace.\n']);
-    }
-    expect((await kubectl(['get', 'pv'])).stderr).toBe('No resources found\n');
+    });
+    expect(pv.stderr).toBe('No resources found\n');
     // `all` now takes in replicationcontrollers, replicasets and jobs too, as upstream.
-    expect(await ok(['get', 'all', '-n', 'pruning', '-o', 'name'])).toBe('imagestream.image.openshift.io/base\ndeployment.apps/front\n');
-    expect((await kubectl(['get', 'jobs', '--field-selector=status.successful=1'])).code).toBe(0);
-    expect((await kubectl(['get', 'jobs', '--field-selector=status.active=1'])).stderr).toBe(
+    expect(all).toBe('imagestream.image.openshift.io/base\ndeployment.apps/front\n');
+    expect(jobsSucceeded.code).toBe(0);
+    expect(jobsActive.stderr).toBe(
       'Error from server (BadRequest): Unable to find "batch/v1, Resource=jobs" that match label selector "", field selector "status.active=1": field label "status.active" not supported for Job\n',
     );
-    expect((await kubectl(['get', 'rc', '--field-selector=status.replicas=0'])).code).toBe(0);
-    expect((await kubectl(['get', 'cm', '--field-selector=data.x=1'])).stderr).toContain('"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
-    expect((await kubectl(['get', 'cm', 'settings', '-n', 'pruning'])).stderr).toBe('Error from server (NotFound): configmaps "settings" not found\n');
+    expect(rcReplicas.code).toBe(0);
+    expect(cmData.stderr).toContain('"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(cmSettings.stderr).toBe('Error from server (NotFound): configmaps "settings" not found\n');
     const created = await call('POST', `${api.url}/api/v1/namespaces/pruning/configmaps`, { metadata: { name: 'settings' }, data: { a: '1' } });
     expect([created.status, created.body.reason]).toEqual([405, 'MethodNotAllowed']);
     // PersistentVolumes are cluster-scoped: their item path is /api/v1/persistentvolumes/{name}, none under a namespace.
