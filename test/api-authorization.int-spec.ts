@@ -485,10 +485,15 @@ describe('API authorization (Policy)', () => {
     try {
       const policyFile = join(dir, 'policy.yaml');
       writeFileSync(policyFile, 'users: [{name: carol, password: c, tokens: [carol-secret-token-7Q]}]\ngrants: [{subjects: [carol], namespaces: [myproject], roles: [view]}]\n');
-      await expect(startApiProcess({ DATABASE_URL: db.url, API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile })).rejects.toThrow(
-        'invalid configuration: API_AUTHORIZATION Policy requires API_AUTHENTICATION=true',
-      );
-      const proc = await startApiProcess({ DATABASE_URL: db.url, API_AUTHENTICATION: 'true', API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile, LOG_LEVEL: 'info' });
+      // The refused start fails at its configuration, before it touches the database: both processes
+      // start at once (each start loads the whole program, seconds on a loaded machine).
+      const [refusedStart, proc] = await Promise.all([
+        expect(startApiProcess({ DATABASE_URL: db.url, API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile })).rejects.toThrow(
+          'invalid configuration: API_AUTHORIZATION Policy requires API_AUTHENTICATION=true',
+        ),
+        startApiProcess({ DATABASE_URL: db.url, API_AUTHENTICATION: 'true', API_AUTHORIZATION: 'Policy', ACCESS_POLICY_FILE: policyFile, LOG_LEVEL: 'info' }),
+      ]);
+      expect(refusedStart).toBeUndefined();
       try {
         const res = await fetch(`${proc.url}${MY}/imagestreams/foo`, { method: 'DELETE', headers: { authorization: 'Bearer carol-secret-token-7Q' } });
         expect(res.status).toBe(403);
@@ -524,40 +529,56 @@ describe('API authorization (Policy)', () => {
       kubeconfig('alice');
       const created = await runKubectl(dir, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x' } }));
       expect([created.stderr, created.stdout.trim()]).toEqual(['', 'imagestream.image.openshift.io/x created']);
-      expect(await canI('delete', 'imagestreams', '-n', 'myproject')).toBe('yes');
-      expect(await canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('yes');
-      expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('no');
+      // Under one user's kubeconfig the commands below change nothing (the delete is refused): one
+      // kubectl process each, all at once, before the kubeconfig names the next user.
+      expect(
+        await Promise.all([
+          canI('delete', 'imagestreams', '-n', 'myproject'),
+          canI('update', 'imagestreams', '--subresource=layers', '-n', 'myproject'),
+          canI('list', 'imagestreams', '--all-namespaces'),
+        ]),
+      ).toEqual(['yes', 'yes', 'no']);
       kubeconfig('carol');
-      const listed = await runKubectl(dir, ['get', 'is', '-n', 'myproject', '-o', 'name']);
+      const [listed, refused, across, carolCan, listed2] = await Promise.all([
+        runKubectl(dir, ['get', 'is', '-n', 'myproject', '-o', 'name']),
+        runKubectl(dir, ['delete', 'is', 'x', '-n', 'myproject']),
+        runKubectl(dir, ['get', 'is', '-A']),
+        Promise.all([
+          canI('delete', 'imagestreams', '-n', 'myproject'),
+          canI('get', 'imagestreams', '-n', 'myproject'),
+          canI('get', 'imagestreams', '-n', 'elsewhere'),
+          canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject'),
+        ]),
+        // can-i --list: the rules of carol's view in myproject, secret-like kinds left out, nothing for all paths.
+        runKubectl(dir, ['auth', 'can-i', '--list', '-n', 'myproject']),
+      ]);
       expect(listed.stderr).toBe('');
       expect(listed.stdout).toContain('imagestream.image.openshift.io/x');
-      const refused = await runKubectl(dir, ['delete', 'is', 'x', '-n', 'myproject']);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr.trim()).toBe(
         'Error from server (Forbidden): imagestreams.image.openshift.io "x" is forbidden: User "carol" cannot delete resource "imagestreams" in API group "image.openshift.io" in the namespace "myproject"',
       );
-      const across = await runKubectl(dir, ['get', 'is', '-A']);
       expect(across.code).not.toBe(0);
       expect(across.stderr).toContain('Error from server (Forbidden): imagestreams.image.openshift.io is forbidden: User "carol" cannot list resource "imagestreams" in API group "image.openshift.io" at the cluster scope');
-      expect(await canI('delete', 'imagestreams', '-n', 'myproject')).toBe('no');
-      expect(await canI('get', 'imagestreams', '-n', 'myproject')).toBe('yes');
-      expect(await canI('get', 'imagestreams', '-n', 'elsewhere')).toBe('no');
-      expect(await canI('get', 'imagestreams', '--subresource=layers', '-n', 'myproject')).toBe('no');
-      // can-i --list: the rules of carol's view in myproject, secret-like kinds left out, nothing for all paths.
-      const listed2 = await runKubectl(dir, ['auth', 'can-i', '--list', '-n', 'myproject']);
+      expect(carolCan).toEqual(['no', 'yes', 'no', 'no']);
       expect(listed2.stderr).toBe('');
       expect(listed2.stdout).toMatch(/^imagestreams\.image\.openshift\.io +\[\] +\[\] +\[get list watch\]$/m);
       expect(listed2.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io +\[\] +\[\] +\[create\]$/m);
       expect(listed2.stdout).not.toContain('triggersecrets');
       expect(listed2.stdout).not.toContain('[*]');
       kubeconfig('root');
-      expect(await canI('list', 'imagestreams', '--all-namespaces')).toBe('yes');
-      expect(await canI('get', 'images')).toBe('yes');
-      // Impersonation with groups, as an admin checks what a team may do.
-      expect(await canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol')).toBe('no');
-      expect(await canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol', '--as-group=image-team')).toBe('yes');
-      // Each group is its own header line, so a comma stays inside its group.
-      const whoami = await runKubectl(dir, ['auth', 'whoami', '--as=carol', '--as-group=image-team', '--as-group=a,b', '--as-uid=u-7', '-o', 'json']);
+      const [rootCan, whoami] = await Promise.all([
+        Promise.all([
+          canI('list', 'imagestreams', '--all-namespaces'),
+          canI('get', 'images'),
+          // Impersonation with groups, as an admin checks what a team may do.
+          canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol'),
+          canI('get', 'imagestreams', '-n', 'elsewhere', '--as=carol', '--as-group=image-team'),
+        ]),
+        // Each group is its own header line, so a comma stays inside its group.
+        runKubectl(dir, ['auth', 'whoami', '--as=carol', '--as-group=image-team', '--as-group=a,b', '--as-uid=u-7', '-o', 'json']),
+      ]);
+      expect(rootCan).toEqual(['yes', 'yes', 'no', 'yes']);
       expect(whoami.stderr).toBe('');
       expect(JSON.parse(whoami.stdout)).toMatchObject({ status: { userInfo: { username: 'carol', groups: ['image-team', 'a,b', 'system:authenticated'], uid: 'u-7' } } });
     } finally {
