@@ -11,7 +11,7 @@ const FEED_WATCH_POLL_MS = 200;
  * How long a list waits for writers of older moves still open, so that it holds every move
  * committed before it (kube-apiserver waits as long for its watch cache on a consistent read).
  */
-const CONSISTENT_READ_WAIT_MS = 3000;
+const FEED_READ_WAIT_MS = 3000;
 /** Pause between looks at the horizon while a list waits for it. */
 const HORIZON_RETRY_MS = 20;
 
@@ -28,7 +28,7 @@ const HORIZON_RETRY_MS = 20;
  * A list is a consistent read, as a Kubernetes list without a resourceVersion is: it holds every
  * move committed before it began. A move is committed, and its client answered, while a writer
  * that began earlier may still be open and hold the horizon below it; the list then waits for
- * that writer (CONSISTENT_READ_WAIT_MS at most; past it, the answer stops at the horizon, as a
+ * that writer (FEED_READ_WAIT_MS at most; past it, the answer stops at the horizon, as a
  * cursor must never skip a move).
  */
 export class TagChangeFeedHandler implements ResourceHandler {
@@ -36,7 +36,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
   constructor(
     private readonly db: Database,
     private readonly pollMs = FEED_WATCH_POLL_MS,
-    private readonly consistentReadWaitMs = CONSISTENT_READ_WAIT_MS,
+    private readonly consistentReadWaitMs = FEED_READ_WAIT_MS,
   ) {}
 
   /**
