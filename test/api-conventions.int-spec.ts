@@ -228,12 +228,14 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([gone.status, gone.body.kind]).toEqual([200, 'Status']);
   });
 
-  it('a patch whose result does not decode (a string for spec.tags) is 422 Invalid at `patch`, as kube-apiserver answers it; a body is 400', async () => {
+  it('a patch whose result does not decode (a string for spec.tags, copied too) is 422 Invalid at `patch`, as kube-apiserver answers it; a body is 400', async () => {
     const before = (await call('GET', `${ns()}/imagestreams/app`)).body;
     for (const [type, patch] of [
       ['application/merge-patch+json', { spec: { tags: 'bad' } }],
       ['application/strategic-merge-patch+json', { spec: { tags: 'bad' } }],
       ['application/json-patch+json', [{ op: 'replace', path: '/spec/tags', value: 'bad' }]],
+      // A copy brings a value of its source's type (a name, a string): the same mismatch, not a 500.
+      ['application/json-patch+json', [{ op: 'copy', from: '/metadata/name', path: '/spec/tags' }]],
     ] as const) {
       const res = await call('PATCH', `${ns()}/imagestreams/app`, patch, type);
       expect([type, res.status, res.body.reason]).toEqual([type, 422, 'Invalid']);

@@ -112,6 +112,37 @@ describe('core/v1 Secrets', () => {
     expect((await call('GET', `${ns}/x`)).status).toBe(404);
   });
 
+  // kube-apiserver applies a JSON patch to the object's JSON, then decodes the result into the
+  // typed Secret: an undeclared field is dropped (a Warning; Strict refuses it) and a value of the
+  // wrong JSON type is 422 at `patch`. A copy or move is no way round either: none may leave a
+  // data value where lists, watches and Tables serve it.
+  it('a JSON patch copy or move puts no data value into an undeclared or wrongly typed field', async () => {
+    const ns = secrets('copied');
+    const value = b64(password);
+    expect((await call('POST', ns, { metadata: { name: 'x' }, data: { a: value, b: b64('b') } })).status).toBe(201);
+    const patch = (ops: object[], query = '') => call('PATCH', `${ns}/x${query}`, ops, 'application/json-patch+json');
+    for (const path of ['/zz', '/metadata/zz']) {
+      const copied = await patch([{ op: 'copy', from: '/data/a', path }]);
+      expect(copied.status).toBe(200);
+      expect(copied.body['zz']).toBeUndefined();
+      expect(copied.body['metadata']['zz']).toBeUndefined();
+      const strict = await patch([{ op: 'copy', from: '/data/a', path }], '?fieldValidation=Strict');
+      expect(strict.status).toBe(400);
+      expect(strict.body['message']).toBe(`strict decoding error: unknown field "${path.slice(1).replace('/', '.')}"`);
+    }
+    // A move to an undeclared field removes the source, as the decoder drops the destination.
+    const moved = await patch([{ op: 'move', from: '/data/b', path: '/elsewhere' }]);
+    expect(moved.status).toBe(200);
+    expect(moved.body['data']).toEqual({ a: value });
+    expect(moved.body['elsewhere']).toBeUndefined();
+    const typed = await patch([{ op: 'copy', from: '/data/a', path: '/immutable' }]);
+    expect(typed.status).toBe(422);
+    expect(typed.body['message']).toBe(' "" is invalid: patch: Invalid value: "<redacted>": json: cannot unmarshal string into Go struct field Secret.immutable of type bool');
+    const listed = await call('GET', ns);
+    expect(listed.status).toBe(200);
+    expect(listed.text).not.toContain(value);
+  });
+
   it('validation as kube-apiserver words it', async () => {
     const ns = secrets('s3');
     const bad = await call('POST', ns, { metadata: { name: 'bad' }, data: { 'a/b': b64('x'), '..k': b64('y') } });

@@ -175,18 +175,38 @@ export function schemaAtPointer(
   return { schema: current, parent, key };
 }
 
-/** Unknown fields a JSON patch would add: values of add/replace/test operations, and new keys of declared objects. */
+/** A JSON pointer as a dotted field path (`/spec/tags/0/name` → `spec.tags[0].name`). */
+function dottedPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => (/^(\d+|-)$/.test(p) ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+/**
+ * Does a `copy` or `move` write an undeclared field of a declared object? Its value comes from
+ * the object itself, so kube-apiserver's decoder drops it from the patched object as it drops an
+ * added one: copying a Secret's data value to `/zz` must not leave it where lists serve it.
+ */
+function copiesToUndeclaredField(op: { op?: string; from?: unknown; path?: string }, root: Schema, schemas: Record<string, Schema>): op is { op: 'copy' | 'move'; from: string; path: string } {
+  if ((op.op !== 'copy' && op.op !== 'move') || typeof op.path !== 'string' || typeof op.from !== 'string') return false;
+  const { schema, parent, key, last } = schemaAtPointer(root, op.path, schemas);
+  return !schema && last === true && parent?.properties !== undefined && key !== undefined && !parent.properties[key] && typeof parent.additionalProperties !== 'object';
+}
+
+/**
+ * Unknown fields a JSON patch would add: values of add/replace/test operations, new keys of
+ * declared objects, and undeclared fields a copy or move writes.
+ */
 export function unknownFieldsInJsonPatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): string[] {
   if (!Array.isArray(ops)) return [];
   const out: string[] = [];
-  for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+  for (const op of ops as { op?: string; from?: unknown; path?: string; value?: unknown }[]) {
+    if (copiesToUndeclaredField(op, root, schemas)) out.push(dottedPath(op.path));
     if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
-    const dotted = op.path
-      .split('/')
-      .slice(1)
-      .map((p) => (/^(\d+|-)$/.test(p) ? `[${p}]` : p))
-      .join('.')
-      .replace(/\.\[/g, '[');
+    const dotted = dottedPath(op.path);
     const { schema, parent, key } = schemaAtPointer(root, op.path, schemas);
     if (!schema) {
       const resolvedParent = parent;
@@ -201,14 +221,21 @@ export function unknownFieldsInJsonPatch(ops: unknown, root: Schema, schemas: Re
 /**
  * A JSON patch without what it would add that the schema does not declare: values lose their
  * unknown fields, and an `add` of an undeclared field to a declared object is dropped (the patch
- * applies, then the decoder drops the field). Operations that need an undeclared path to exist
+ * applies, then the decoder drops the field); a `copy` or `move` there is followed by the removal
+ * of what it wrote. Operations that need an undeclared path to exist
  * (a replace, or an add below an undeclared field) are kept: stored objects never hold such a
  * path, so they fail with 422 as they do on kube-apiserver, where the patch is applied first.
  */
 export function pruneJsonPatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): unknown {
   if (!Array.isArray(ops)) return ops;
   const out: unknown[] = [];
-  for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+  for (const op of ops as { op?: string; from?: unknown; path?: string; value?: unknown }[]) {
+    if (copiesToUndeclaredField(op, root, schemas)) {
+      // Applied as sent (a missing source, or a move into itself, still fails as it would
+      // upstream), then its undeclared result removed, as the decoder drops it.
+      out.push(op, { op: 'remove', path: op.path });
+      continue;
+    }
     if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') {
       out.push(op);
       continue;

@@ -84,7 +84,12 @@ export class FieldValidator {
 
   private jsonPatchMismatch(ops: unknown, root: Schema, schemas: Record<string, Schema>): TypeMismatch | null {
     if (!Array.isArray(ops)) return null;
-    for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+    for (const op of ops as { op?: string; from?: unknown; path?: string; value?: unknown }[]) {
+      if ((op.op === 'copy' || op.op === 'move') && typeof op.path === 'string' && typeof op.from === 'string') {
+        const found = movedTypeMismatch(root, op.from, op.path, schemas);
+        if (found) return found;
+        continue;
+      }
       if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
       const { schema } = schemaAtPointer(root, op.path, schemas);
       // `add` at `/list/-` or an index names one element: schemaAtPointer resolves to the item schema.
@@ -94,6 +99,31 @@ export class FieldValidator {
     return null;
   }
 }
+
+/**
+ * A `copy` or `move` whose source field's declared JSON type the destination does not allow (a
+ * Secret's data value copied to the boolean `immutable`): the mismatch kube-apiserver's decoder
+ * finds in the patched object. The patch is checked before it is applied, so the value is known
+ * only by its source's schema; a source of no single declared type is not judged.
+ */
+function movedTypeMismatch(root: Schema, from: string, path: string, schemas: Record<string, Schema>): TypeMismatch | null {
+  // A container copied into itself: upstream applies the patch first, where jsonpatch's copy-size
+  // limit stops the doubling ones (a 422 of its own); the value's type is judged there or never.
+  if (path.startsWith(`${from}/`)) return null;
+  const source = schemaAtPointer(root, from, schemas).schema;
+  const target = schemaAtPointer(root, path, schemas).schema;
+  const resolved = source?.ref ? schemas[source.ref] : source;
+  if (!resolved || !target || resolved.oneOf || resolved['x-kubernetes-int-or-string']) return null;
+  // A value of the source's JSON type, standing in for the one the patch would move.
+  const type = resolved.type ?? (resolved.properties || typeof resolved.additionalProperties === 'object' ? 'object' : undefined);
+  if (type === undefined) return null;
+  const sample = typeSamples[type];
+  const found = firstTypeMismatch(sample, target, schemas, path, goFieldAtPointer(root, path, schemas));
+  // Only the JSON type is known; what the value holds (base64 text, nested fields) is not.
+  return found && found.message === undefined ? found : null;
+}
+
+const typeSamples: Record<NonNullable<Schema['type']>, unknown> = { string: '', integer: 0, number: 0, boolean: false, array: [], object: {} };
 
 /** What every Kubernetes object has: typed apiVersion, kind and ObjectMeta. */
 const envelopeSchema: Schema = {

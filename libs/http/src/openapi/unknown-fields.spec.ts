@@ -42,6 +42,16 @@ describe('unknownFields (strict field validation)', () => {
     ];
     expect(unknownFieldsInJsonPatch(ops, imageStream, schemas)).toEqual(['spec.tags[-].bogus', 'spec.nope']);
   });
+
+  it('counts the undeclared fields a copy or move writes', () => {
+    const ops = [
+      { op: 'copy', from: '/metadata/name', path: '/zz' },
+      { op: 'move', from: '/spec/lookupPolicy', path: '/metadata/elsewhere' },
+      { op: 'copy', from: '/metadata/name', path: '/metadata/labels/name' },
+      { op: 'move', from: '/spec/tags/0', path: '/spec/tags/1' },
+    ];
+    expect(unknownFieldsInJsonPatch(ops, imageStream, schemas)).toEqual(['zz', 'metadata.elsewhere']);
+  });
 });
 
 describe('fieldValidation outcomes', () => {
@@ -99,6 +109,21 @@ describe('pruneUnknownFields (Warn and Ignore drop what the type does not declar
       { op: 'add', path: '/spec/tags/-', value: { name: 'x' } },
       { op: 'add', path: '/metadata/labels/new', value: 'v' },
       { op: 'remove', path: '/spec/whatever' },
+    ]);
+  });
+
+  it('removes what a copy or move wrote to an undeclared field, right after it', () => {
+    const ops = [
+      { op: 'copy', from: '/metadata/name', path: '/zz' },
+      { op: 'move', from: '/spec/lookupPolicy', path: '/metadata/elsewhere' },
+      { op: 'copy', from: '/metadata/name', path: '/metadata/labels/name' },
+    ];
+    expect(pruneJsonPatch(ops, imageStream, schemas)).toEqual([
+      { op: 'copy', from: '/metadata/name', path: '/zz' },
+      { op: 'remove', path: '/zz' },
+      { op: 'move', from: '/spec/lookupPolicy', path: '/metadata/elsewhere' },
+      { op: 'remove', path: '/metadata/elsewhere' },
+      { op: 'copy', from: '/metadata/name', path: '/metadata/labels/name' },
     ]);
   });
 });
