@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { imagePatch, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { decideFire, type DependentState, idempotencyKey, type TagState } from './firing';
 import { signature, signedHeaders, verify } from './signing';
-import { AddressPolicy } from './ssrf';
+import { AddressPolicy, SsrfError } from './ssrf';
 import { backoffMs, TargetLimiter } from './target-limiter';
 import { validateTrigger } from './trigger.strategy';
 import type { Trigger } from './trigger.types';
@@ -134,6 +134,25 @@ describe('SSRF address policy', () => {
     await expect(policy.check('http://metadata.internal/x', async () => ['169.254.169.254'])).rejects.toThrow(/link-local|private/);
     await expect(policy.check('http://example.test/x', async () => ['93.184.216.34'])).resolves.toEqual(['93.184.216.34']);
     await expect(policy.check('http://mixed.test/x', async () => ['93.184.216.34', '10.0.0.1'])).rejects.toThrow();
+  });
+});
+
+describe('SSRF at connect time', () => {
+  // The lookup undici's connector uses: the address actually dialled is judged again, so a host
+  // whose DNS answer changes after the URL was checked (rebinding) still cannot reach loopback.
+  const lookupOf = (policy: AddressPolicy, host: string) =>
+    new Promise<{ err: Error | null; answers: unknown }>((resolve) => policy.connectLookup()(host, { all: true }, (err, answers) => resolve({ err, answers })));
+
+  it('refuses a host name that resolves to loopback', async () => {
+    const { err } = await lookupOf(new AddressPolicy([]), 'localhost');
+    expect(err).toBeInstanceOf(SsrfError);
+    expect(err?.message).toMatch(/^host localhost resolves to .* loopback/);
+  });
+
+  it('dials what the allow-list admits', async () => {
+    const { err, answers } = await lookupOf(new AddressPolicy(['127.0.0.0/8', '::1/128']), 'localhost');
+    expect(err).toBeNull();
+    expect(answers).toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })]));
   });
 });
 
