@@ -4,6 +4,7 @@ export * from './database';
 export * from './latest-version-reader';
 export * from './resource-version';
 export * from './store/generic-store';
+export * from './store/store-hooks';
 export * from './store/list-continuation';
 export * from './store/list-snapshot';
 export { listTooOldMessage } from './store/states-at-version';

@@ -21,7 +21,7 @@ const finishedAtSql = (d: string) =>
  *
  * - Background (the default, also the legacy `orphanDependents: false`): deleted after the owner.
  * - Foreground: the same here. The owner's DELETE gives it the `foregroundDeletion` finalizer, as
- *   kube-apiserver does, and the store removes it at once (GenericStore.collectGarbage): Kubernetes
+ *   kube-apiserver does, and the store removes it at once (Deleter.collectGarbage): Kubernetes
  *   would wait for blocking dependents first; deliveries block nothing that needs that order.
  * - Orphan (also `orphanDependents: true`): kept, each with its ownerReference removed (a
  *   MODIFIED event). Kubernetes removes the references before the owner goes (finalizer

@@ -3,19 +3,12 @@ import {
   ApiError,
   type ApiObject,
   applyConfiguration,
-  apiVersionOf,
   checkApplyConfiguration,
   checkNameAgainstUrl,
-  checkNamespaceOnCreate,
-  decodeTypedBody,
   deletionFieldUpdateErrors,
-  omitEmptyMetadata,
   withoutQuotedMaps,
   applyPatchDocument,
   type DeleteOptions,
-  type DeletionPropagation,
-  encodeContinue,
-  type FieldError,
   fieldErr,
   jsonEqual,
   generateName,
@@ -24,73 +17,25 @@ import {
   lastAppliedValue,
   type ListOptions,
   type ListResult,
-  listShapesOf,
-  type ListShapes,
   nowTimestamp,
   type PatchType,
-  refOf,
   type ResourceInfo,
   type ResourceStrategy,
-  successStatus,
-  trackUpdate,
-  undecodableManagedFieldsTime,
-  type Writer,
-  validateAnnotations,
-  validateFinalizers,
-  validateLabels,
-  validateManagedFields,
-  validateOwnerReferences,
-  validateNamespaceName,
-  validatePathSegmentName,
   type WriteOptions,
   type WriteResult,
   isJsonObject,
 } from '@app/api-machinery';
-import { appendChange, currentResourceVersion } from '../change-log';
+import { appendChange } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
-import { CONSISTENT_READ_WAIT_MS, versionsComplete } from '../version-gap';
-import { finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
-import { resumeList } from './list-continuation';
+import { Deleter } from './deleter';
+import { type ManagedMeta, shapesOf, type Tracking, trackingOf, trackWrite, withoutManagedTimes, writerOf } from './field-tracking';
+import { ListReader } from './list-reader';
 import type { ResourceHandler } from './resource-handler';
-import { ListSnapshot } from './list-snapshot';
+import type { StoreHooks } from './store-hooks';
+import { StoredKind } from './stored-kind';
 import type { TableStorage } from './table-storage';
-
-/** Kind-specific persistence side effects that run inside the write transaction. */
-export interface StoreHooks<T extends ApiObject> {
-  /** After the row is written (create or main-path update), e.g. resolve tag references. */
-  afterWrite?(tx: Queryable, obj: T, old: T | null, rv: string): Promise<void>;
-  /**
-   * Just before the row is removed (a delete, or the update that drops the last finalizer), under
-   * its lock: consequences of the object going away that commit with it (e.g. outbox rows).
-   * `propagation`: what the delete asked for its dependents (absent: the kind's default, and
-   * always on the removal that the last finalizer's update completes).
-   */
-  beforeRemove?(tx: Queryable, old: T, propagation?: DeletionPropagation): Promise<void>;
-  /**
-   * Fills computed/out-of-row state (e.g. status tags) for output. `marks[i]`, when given, is the
-   * change's snapshot mark: fill objs[i] in as of that position (see `snapshotMarkSql`).
-   */
-  decorate?(q: Queryable, objs: T[], marks?: (string | null | undefined)[]): Promise<void>;
-  /** SQL for the position of the out-of-row state, recorded with each change (ChangeRecord.snapshotMarkSql). */
-  snapshotMarkSql?: string;
-  /** What the change log keeps of an object (e.g. secrets without their keys); watches deliver this. */
-  loggedObject?(obj: T): object;
-  /** Object validation that needs storage (e.g. referenced streams exist). */
-  validateWithStorage?(tx: Queryable, obj: T, old: T | null): Promise<FieldError[]>;
-  /**
-   * The causes a write refused by the strategy's validation is answered with, when checks that
-   * read storage belong in the same answer (upstream runs them inside the strategy's Validate):
-   * gets the validation errors, returns the full list. Reads only (a create's runs rolled back).
-   */
-  explainInvalid?(tx: Queryable, obj: T, old: T | null, errors: FieldError[]): Promise<FieldError[]>;
-  /**
-   * Mutating admission that reads storage (e.g. image names resolved through image streams): may
-   * change the object in the write transaction, before the update's generation and no-op checks.
-   * `old` is the stored object on an update, null on a create.
-   */
-  admit?(tx: Queryable, obj: T, old: T | null): Promise<void>;
-}
+import { decodeWriteBody, invalidObject, validateFinalizerUpdate, validateObjectMeta } from './write-validation';
 
 const maxPatchAttempts = 5;
 
@@ -100,24 +45,6 @@ const maxPatchAttempts = 5;
  */
 export function isDerivation<T>(body: unknown): body is { derive: (current: T) => unknown } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { derive?: unknown }).derive === 'function';
-}
-
-/**
- * Field ownership of a write: tracked as an update by `manager` (API requests), or kept as the
- * object carries it (server-side apply computed it already; the server's own writes keep the
- * stored managers).
- */
-type Tracking = { manager: string } | 'as-is';
-
-const trackingOf = (options: WriteOptions): Tracking => (options.fieldManager !== undefined ? { manager: options.fieldManager } : 'as-is');
-
-type ManagedMeta = ApiObject['metadata'] & { managedFields?: unknown };
-
-/** The object without its resourceVersion and with every managedFields entry's `time` dropped. */
-function withoutManagedTimes(obj: ApiObject): object {
-  const managed = (obj.metadata as ManagedMeta).managedFields;
-  const times = Array.isArray(managed) ? managed.map((m) => (m && typeof m === 'object' ? { ...m, time: undefined } : m)) : managed;
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: times } };
 }
 
 /** What an internal update (`GenericStore.mutate`) stores. */
@@ -141,41 +68,36 @@ class GeneratedNameTaken extends Error {
 /**
  * The one resource machinery for stored kinds, after kubernetes/apiserver's generic registry
  * Store: resourceVersion, generation hand-off to strategies, optimistic concurrency, dry-run,
- * list pagination and the change log. Kinds plug in a strategy and a table.
+ * list pagination and the change log. Kinds plug in a strategy and a table. The write paths
+ * (create, update, patch, apply, internal mutations) are here; the list path is a ListReader and
+ * the deletion path a Deleter, over the same StoredKind.
  */
 export class GenericStore<T extends ApiObject> implements ResourceHandler {
+  private readonly kind: StoredKind<T>;
+  private readonly lister: ListReader<T>;
+  private readonly deleter: Deleter<T>;
+
   constructor(
     readonly info: ResourceInfo,
     private readonly db: Database,
     readonly storage: TableStorage<T>,
     private readonly strategy: ResourceStrategy<T>,
     private readonly hooks: StoreHooks<T> = {},
-  ) {}
-
-  private get ref() {
-    return refOf(this.info);
-  }
-
-  private nsKey(namespace: string): string {
-    return this.info.namespaced ? namespace : '';
-  }
-
-  /** Wire order: kind, apiVersion, metadata, then the rest (jsonb does not keep key order). */
-  private withType(obj: T): T {
-    const { kind: _k, apiVersion: _a, metadata, ...rest } = obj;
-    return { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata, ...rest } as unknown as T;
+  ) {
+    this.kind = new StoredKind(info, storage, hooks);
+    this.lister = new ListReader(db, this.kind);
+    this.deleter = new Deleter(db, this.kind, strategy, hooks);
   }
 
   async decorate(q: Queryable, objs: T[], marks?: (string | null | undefined)[]): Promise<T[]> {
-    if (this.hooks.decorate && objs.length) await this.hooks.decorate(q, objs, marks);
-    return objs;
+    return this.kind.decorate(q, objs, marks);
   }
 
   /** Reads the stored object (decorated); 404 when missing. */
   async get(namespace: string, name: string): Promise<T> {
     const obj = await this.readDecorated(namespace, name);
-    if (!obj) throw ApiError.notFound(this.ref, name);
-    return this.withType(obj);
+    if (!obj) throw ApiError.notFound(this.kind.ref, name);
+    return this.kind.withType(obj);
   }
 
   /**
@@ -185,7 +107,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    */
   private async readDecorated(namespace: string, name: string): Promise<T | null> {
     const read = async (q: Queryable) => {
-      const obj = await this.storage.get(q, this.nsKey(namespace), name);
+      const obj = await this.storage.get(q, this.kind.nsKey(namespace), name);
       if (obj) await this.decorate(q, [obj]);
       return obj;
     };
@@ -202,201 +124,26 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   async presentMany(objs: object[], marks?: (string | null | undefined)[]): Promise<object[]> {
     const copies = objs.map((o) => structuredClone(o) as T);
     await this.decorate(this.db, copies, marks);
-    return copies.map((c) => this.withType(c));
+    return copies.map((c) => this.kind.withType(c));
   }
 
   async current(namespace: string, name: string): Promise<T | null> {
     const obj = await this.readDecorated(namespace, name);
-    return obj ? this.withType(obj) : null;
+    return obj ? this.kind.withType(obj) : null;
   }
 
   /** Selectable field values of an object as served (pass a presented object for computed fields). */
   fieldsOf(obj: object): Record<string, string> {
-    const meta = (obj as ApiObject).metadata;
-    const fields: Record<string, string> = { 'metadata.name': meta.name ?? '', 'metadata.namespace': meta.namespace ?? '' };
-    for (const field of this.info.fieldSelectors) {
-      let value: unknown = obj;
-      for (const key of field.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-      fields[field] = typeof value === 'string' ? value : '';
-    }
-    return fields;
+    return this.kind.fieldsOf(obj);
   }
 
-  async list(options: ListOptions): Promise<ListResult<T>> {
-    if (options.continueToken || options.exactResourceVersion !== undefined) {
-      return this.db.transaction((tx) => this.listAtVersion(tx, options), { isolation: 'REPEATABLE READ' });
-    }
-    // A list without a version is a consistent read: it holds every write acknowledged before it.
-    // With a change feed in this process it is reported at a version every change at or below
-    // which has committed, so a watch from there misses nothing: the newest version in its
-    // snapshot when every version up to it is there (versionsComplete), else the feed's position
-    // read before the snapshot, the list then being the one as it was at that version (later
-    // changes rebuilt from the change log), as a kube list is one revision's snapshot: a watch from
-    // the reported version delivers only what is newer than every state listed.
-    for (let round = 1; ; round++) {
-      // Read before the snapshot is taken: everything at or below it is in the snapshot.
-      const settled = await this.db.versionHorizon();
-      const outcome = await this.db.transaction(
-        async (tx): Promise<ListResult<T> | { behind: string }> => {
-          const memberRv = await currentResourceVersion(tx);
-          if (settled === undefined || (await versionsComplete(tx, settled, memberRv))) return this.currentPage(tx, options, memberRv);
-          // The feed's position may trail a write acknowledged before this list: once, wait for
-          // it to reach this snapshot's newest version, then read again.
-          if (round === 1) return { behind: memberRv };
-          const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, settled, 'current');
-          return this.snapshotPage(tx, snapshot, options, undefined, settled, true);
-        },
-        { isolation: 'REPEATABLE READ' },
-      );
-      if (!('behind' in outcome)) return outcome;
-      await this.db.versionHorizon(outcome.behind, CONSISTENT_READ_WAIT_MS);
-    }
-  }
-
-  /** A later page of a list (continue token), or a list at an exact resourceVersion. */
-  private async listAtVersion(tx: Queryable, options: ListOptions): Promise<ListResult<T>> {
-    if (options.continueToken) {
-      const token = await resumeList(tx, options.continueToken, options.namespace, this.info.namespaced);
-      const after = { namespace: token.namespace, name: token.name };
-      // listRv: what the first page reported; token.rv: the newest version visible to it, at
-      // which every later page reads the list (kube-apiserver reads them at the first page's
-      // revision): the objects that existed then, in their state then.
-      if (token.exact) return this.listAt(tx, token.rv, options, after);
-      const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, token.rv, 'current');
-      return this.snapshotPage(tx, snapshot, options, after, token.listRv ?? token.rv, true);
-    }
-    return this.listAt(tx, options.exactResourceVersion!, options, undefined);
-  }
-
-  /** The first page of a list from the current rows, all of which are at or below `memberRv`. */
-  private async currentPage(tx: Queryable, options: ListOptions, memberRv: string): Promise<ListResult<T>> {
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-    const page = {
-      namespace: this.info.namespaced ? options.namespace : undefined,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-    };
-    const rows = await this.storage.list(tx, { ...page, limit: limit !== undefined ? limit + 1 : undefined });
-    const more = limit !== undefined && rows.length > limit;
-    const items = more ? rows.slice(0, limit) : rows;
-    await this.decorate(tx, items);
-    const last = items[items.length - 1];
-    const remainingItemCount =
-      more && last && this.counted(options) ? await this.storage.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } }) : undefined;
-    return this.pageResult(items, more, memberRv, memberRv, remainingItemCount);
-  }
-
-  /** kube-apiserver counts what follows a page only when nothing is selected (with selectors its count would include objects that do not match, so it gives none). */
-  private counted(options: ListOptions): boolean {
-    return options.labelSelector.length === 0 && options.fieldSelector.length === 0;
-  }
-
-  private pageResult(items: T[], more: boolean, listRv: string, memberRv: string, remainingItemCount: number | undefined, exact?: true): ListResult<T> {
-    const last = items[items.length - 1];
-    return {
-      metadata: {
-        resourceVersion: listRv,
-        ...(more && last
-          ? {
-              continue: encodeContinue({ rv: memberRv, listRv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '', ...(exact ? { exact } : {}) }),
-              ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
-            }
-          : {}),
-      },
-      items: items.map((item) => this.asListItem(item)),
-    };
-  }
-
-  /** Wire order of a list item: metadata, then the rest (no type meta, as kube's typed lists). */
-  private asListItem(obj: T): T {
-    const { kind: _k, apiVersion: _a, metadata, ...rest } = obj;
-    return { metadata, ...rest } as unknown as T;
-  }
-
-  /**
-   * One page of `snapshot` after `after`, reported at `listRv`. `countRest`: remainingItemCount as
-   * on a first page (the snapshot's objects after the page: the unchanged rows counted in SQL, as
-   * a first page counts, plus the logged states after the page).
-   */
-  private async snapshotPage(
-    tx: Queryable,
-    snapshot: ListSnapshot<T>,
-    options: ListOptions,
-    after: { namespace: string; name: string } | undefined,
-    listRv: string,
-    countRest: boolean,
-  ): Promise<ListResult<T>> {
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-    const page = {
-      namespace: this.info.namespaced ? options.namespace : undefined,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-    };
-    const entries = await snapshot.page(tx, { ...page, after, limit: limit !== undefined ? limit + 1 : undefined });
-    const more = limit !== undefined && entries.length > limit;
-    const answered = more ? entries.slice(0, limit) : entries;
-    // Decorate only what is answered: current rows with their history, old states as of their change.
-    await snapshot.decorate(tx, answered);
-    const items = answered.map((e) => e.object);
-    const last = items[items.length - 1];
-    const remainingItemCount =
-      countRest && more && last && this.counted(options)
-        ? await snapshot.count(tx, { ...page, after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' } })
-        : undefined;
-    return this.pageResult(items, more, listRv, snapshot.rv, remainingItemCount, countRest ? undefined : true);
-  }
-
-  /**
-   * resourceVersionMatch=Exact: the list as it was at `rv` (objects unchanged since are their
-   * current rows, the others come from the change log; see statesAt), every page of it. No
-   * remainingItemCount: counting the rest would read the whole collection (it is optional).
-   */
-  private async listAt(tx: Queryable, rv: string, options: ListOptions, after: { namespace: string; name: string } | undefined): Promise<ListResult<T>> {
-    const snapshot = await ListSnapshot.at<T>(tx, this, options.namespace, rv, 'expire');
-    return this.snapshotPage(tx, snapshot, options, after, rv, false);
+  list(options: ListOptions): Promise<ListResult<T>> {
+    return this.lister.list(options);
   }
 
   private warningsOf(obj: T): { warnings?: string[] } {
     const warnings = this.strategy.warnings?.(obj) ?? [];
     return warnings.length ? { warnings } : {};
-  }
-
-  /** Shape checks every write body gets before any rule runs. */
-  private decode(body: unknown, namespace: string): T {
-    const obj = decodeTypedBody<T>(body, this.info.kind, apiVersionOf(this.info));
-    omitEmptyMetadata(obj.metadata);
-    if (this.info.namespaced) {
-      checkNamespaceOnCreate(obj.metadata.namespace, namespace);
-      obj.metadata.namespace = namespace;
-    } else {
-      delete obj.metadata.namespace;
-    }
-    delete obj.kind;
-    delete obj.apiVersion;
-    return obj;
-  }
-
-  private validateMeta(obj: T): FieldError[] {
-    const m = obj.metadata;
-    const errors: FieldError[] = [];
-    // The prefix itself is checked first, as ValidateObjectMeta does (kinds' own name rules then
-    // check the generated name).
-    if (m.generateName) errors.push(...validatePathSegmentName(m.generateName, 'metadata.generateName', true));
-    if (!m.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));
-    else errors.push(...validatePathSegmentName(m.name));
-    if (this.info.namespaced) {
-      if (!m.namespace) errors.push(fieldErr.required('metadata.namespace'));
-      else errors.push(...validateNamespaceName(m.namespace));
-    }
-    errors.push(...validateLabels(m.labels));
-    errors.push(...validateAnnotations(m.annotations));
-    errors.push(...validateOwnerReferences((m as Record<string, unknown>)['ownerReferences']));
-    errors.push(...validateFinalizers(m.finalizers));
-    return errors;
-  }
-
-  private invalid(obj: T, errors: FieldError[]): ApiError {
-    return ApiError.invalid(this.ref, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
   }
 
   /**
@@ -430,7 +177,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       } catch (e) {
         if (e instanceof GeneratedNameTaken) {
           if (attempt < MAX_NAME_GENERATION_ATTEMPTS) continue;
-          throw ApiError.generateNameConflict(this.ref, e.takenName);
+          throw ApiError.generateNameConflict(this.kind.ref, e.takenName);
         }
         throw e;
       }
@@ -444,7 +191,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     tracking: Tracking,
     writeWith?: (tx: Queryable, created: T) => Promise<unknown>,
   ): Promise<WriteResult> {
-    const obj = this.decode(body, namespace);
+    const obj = decodeWriteBody<T>(this.info, body, namespace);
     const m = obj.metadata;
     const generated = !m.name && !!m.generateName;
     if (generated) m.name = generateName(m.generateName!);
@@ -455,11 +202,11 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
-    const errors = [...this.track(obj, null, tracking), ...this.validateMeta(obj), ...this.strategy.validate(obj)];
+    const errors = [...trackWrite(this.info, obj, null, tracking), ...validateObjectMeta(this.info, obj), ...this.strategy.validate(obj)];
     if (errors.length) {
       const hooks = this.hooks;
       const explained = hooks.explainInvalid ? await this.db.transaction((tx) => hooks.explainInvalid!(tx, obj, null, errors), { rollback: true }) : errors;
-      throw this.invalid(obj, explained);
+      throw invalidObject(this.info, obj, explained);
     }
     this.strategy.canonicalize(obj);
     const validated = obj;
@@ -471,27 +218,27 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         // key's index and commit the new object's ADDED at a version below the old one's DELETED
         // (watchers keyed by name would drop the live object). Also the delete's lock order (row,
         // then quota rows in admission), so the two cannot deadlock.
-        const [held] = await tx.batch([this.storage.claimStatement(this.nsKey(namespace), m.name!)]);
+        const [held] = await tx.batch([this.storage.claimStatement(this.kind.nsKey(namespace), m.name!)]);
         const taken = held!.length > 0;
         // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
         // from the request: admission hooks rewrite the object (local image names resolved).
         const obj = structuredClone(validated);
         await this.hooks.admit?.(tx, obj, null);
         const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, null)) ?? [];
-        if (storageErrors.length) throw this.invalid(obj, storageErrors);
+        if (storageErrors.length) throw invalidObject(this.info, obj, storageErrors);
         // After admission and validation, as the failed insert answered before: no version is taken.
-        if (taken) throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.ref, m.name!);
+        if (taken) throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.kind.ref, m.name!);
         const rv = await allocateResourceVersion(tx);
         try {
           await this.storage.insert(tx, obj, rv);
         } catch (e) {
-          if (pgErrorCode(e) === '23505') throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.ref, m.name!);
+          if (pgErrorCode(e) === '23505') throw generated ? new GeneratedNameTaken(m.name!) : ApiError.alreadyExists(this.kind.ref, m.name!);
           throw e;
         }
         await writeWith?.(tx, obj);
         await this.hooks.afterWrite?.(tx, obj, null, rv);
-        await appendChange(tx, this.change(obj, rv, 'ADDED', null));
-        const stored = await this.storage.get(tx, this.nsKey(namespace), m.name!);
+        await appendChange(tx, this.kind.change(obj, rv, 'ADDED', null));
+        const stored = await this.storage.get(tx, this.kind.nsKey(namespace), m.name!);
         await this.decorate(tx, [stored!]);
         return stored!;
       },
@@ -499,66 +246,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
     // A dry run's version was rolled back: it never existed, so it is not handed out (upstream: empty).
     if (options.dryRun) delete created.metadata.resourceVersion;
-    return { code: 201, body: this.withType(created), ...this.warningsOf(created) };
-  }
-
-  /**
-   * Records the write in metadata.managedFields (an update by the tracked manager); returns the
-   * validation errors of managedFields the request itself carried.
-   */
-  private track(obj: T, old: T | null, tracking: Tracking): FieldError[] {
-    const meta = obj.metadata as ManagedMeta;
-    if (tracking === 'as-is') {
-      if (meta.managedFields === undefined || (Array.isArray(meta.managedFields) && meta.managedFields.length === 0)) delete meta.managedFields;
-      return [];
-    }
-    const badTime = undecodableManagedFieldsTime(meta.managedFields);
-    if (badTime !== undefined) {
-      throw ApiError.badRequest(
-        `${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}: parsing time ${JSON.stringify(badTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(badTime)} as "2006"`,
-      );
-    }
-    const errors = validateManagedFields(meta.managedFields);
-    if (errors.length) return errors;
-    const writer = this.writerOf(tracking.manager);
-    const liveEntries = old ? (old.metadata as ManagedMeta).managedFields : undefined;
-    const entries = trackUpdate(this.shapes(), old, liveEntries, obj, meta.managedFields, writer, nowTimestamp());
-    if (entries.length) meta.managedFields = entries;
-    else delete meta.managedFields;
-    return [];
-  }
-
-  private shapes(): ListShapes {
-    return listShapesOf(this.info.mergeKeys, this.info.atomicFields, this.info.resource.endsWith('/status') ? 'status' : 'main', this.info.emptyObject, this.info.granularMaps);
-  }
-
-  /** A store serving a subresource (`triggers/status`) records its writers as such, as kube-apiserver does. */
-  private writerOf(manager: string): Writer {
-    const subresource = this.info.resource.split('/')[1];
-    return subresource ? { manager, apiVersion: apiVersionOf(this.info), subresource } : { manager, apiVersion: apiVersionOf(this.info) };
-  }
-
-  private change(obj: T, rv: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', prev: T | null, object?: object) {
-    const logged = (o: T): unknown => (this.hooks.loggedObject ? this.hooks.loggedObject(o) : o);
-    const relabelled = type === 'MODIFIED' && prev !== null && !jsonEqual(prev.metadata.labels ?? {}, obj.metadata.labels ?? {});
-    // Likewise a write moving a kind-specific selectable field (a namespace's status.phase, a stream's
-    // dockerImageRepository): a field-selecting watch matches the previous state too.
-    const refielded = type === 'MODIFIED' && prev !== null && this.info.fieldSelectors.length > 0 && !jsonEqual(this.fieldsOf(prev), this.fieldsOf(obj));
-    return {
-      rv,
-      // A subresource's writes (`triggers/status`) change the resource itself: its watchers hear them.
-      resource: this.info.resource.split('/')[0]!,
-      namespace: obj.metadata.namespace ?? '',
-      name: obj.metadata.name!,
-      type,
-      labels: obj.metadata.labels ?? {},
-      prevLabels: prev ? (prev.metadata.labels ?? {}) : null,
-      // Each change keeps the stored object as written (no computed status), so a watch delivers
-      // every state in order; computed parts are filled in at delivery (present()), as of the mark.
-      object: logged((object ?? obj) as T),
-      ...(relabelled || refielded ? { prevObject: logged(prev) } : {}),
-      snapshotMarkSql: this.hooks.snapshotMarkSql,
-    };
+    return { code: 201, body: this.kind.withType(created), ...this.warningsOf(created) };
   }
 
   async update(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
@@ -568,7 +256,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
   /** A body, or how to make it from the object as stored (a patch, applied under the row lock). */
   private requestedBody(body: unknown, namespace: string, name: string): T {
     checkNameAgainstUrl(body, namespace, name);
-    const obj = this.decode(body, namespace);
+    const obj = decodeWriteBody<T>(this.info, body, namespace);
     obj.metadata.name = name;
     return obj;
   }
@@ -595,15 +283,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     let readRv: string | undefined;
     const result = await this.db.transaction(
       async (tx) => {
-        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
+        const old = await this.storage.get(tx, this.kind.nsKey(namespace), name, true);
         // A missing object is 404 before the resourceVersion is looked at (no create on update).
-        if (!old) throw ApiError.notFound(this.ref, name);
+        if (!old) throw ApiError.notFound(this.kind.ref, name);
         readRv = old.metadata.resourceVersion;
         let obj: T;
         if (derive) {
           const current = structuredClone(old);
           await this.decorate(tx, [current]);
-          obj = this.requestedBody(derive(this.withType(current)), namespace, name);
+          obj = this.requestedBody(derive(this.kind.withType(current)), namespace, name);
           requestedRv = obj.metadata.resourceVersion;
         } else {
           // Each run (Database.transaction runs fn again after a deadlock or a closed version) starts
@@ -614,15 +302,15 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
           if (origin === 'put') {
-            throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+            throw ApiError.conflict(this.kind.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
           }
-          throw this.invalid(obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
+          throw invalidObject(this.info, obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
         // The storage versioner reads "" and "0" alike: no version.
         if (!requestedRv || requestedRv === '0') {
-          if (!this.info.allowUnconditionalUpdate) throw ApiError.resourceVersionRequired(this.ref, name);
+          if (!this.info.allowUnconditionalUpdate) throw ApiError.resourceVersionRequired(this.kind.ref, name);
           obj.metadata.resourceVersion = old.metadata.resourceVersion;
-        } else if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.ref, name);
+        } else if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.kind.ref, name);
         const { stored, removed } = await this.writeLocked(tx, obj, old, false, tracking);
         if (!removed) await this.decorate(tx, [stored]);
         return stored;
@@ -631,7 +319,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     );
     // A dry run leaves the stored object, and so its resourceVersion, as it was.
     if (options.dryRun) result.metadata.resourceVersion = readRv;
-    return { code: 200, body: this.withType(result), ...this.warningsOf(result) };
+    return { code: 200, body: this.kind.withType(result), ...this.warningsOf(result) };
   }
 
   /**
@@ -675,8 +363,8 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     fn: (current: T, tx: Queryable) => Promise<Mutation<T>>,
     trackAs?: string,
   ): Promise<{ stored: T; old: T; changed: boolean }> {
-    const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
-    if (!old) throw ApiError.notFound(this.ref, name);
+    const old = await this.storage.get(tx, this.kind.nsKey(namespace), name, true);
+    if (!old) throw ApiError.notFound(this.kind.ref, name);
     const { next, touched } = await fn(structuredClone(old), tx);
     next.metadata = { ...next.metadata, name, namespace: this.info.namespaced ? namespace : undefined };
     const { stored, changed } = await this.writeLocked(tx, next, old, touched === true, trackAs !== undefined ? { manager: trackAs } : 'as-is');
@@ -692,7 +380,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     tracking: Tracking,
   ): Promise<{ stored: T; changed: boolean; removed?: boolean }> {
     const name = old.metadata.name!;
-    const namespace = this.nsKey(old.metadata.namespace ?? '');
+    const namespace = this.kind.nsKey(old.metadata.namespace ?? '');
     obj.metadata.uid = old.metadata.uid;
     obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
     // As the storage layer's PrepareObjectForStorage: selfLink is never stored.
@@ -709,16 +397,16 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     await this.hooks.admit?.(tx, obj, old);
     this.strategy.prepareForUpdate(obj, old);
     const errors = [
-      ...this.track(obj, old, tracking),
-      ...this.validateMeta(obj),
+      ...trackWrite(this.info, obj, old, tracking),
+      ...validateObjectMeta(this.info, obj),
       ...deletionErrors,
-      ...this.validateFinalizerUpdate(obj, old),
+      ...validateFinalizerUpdate(obj, old),
       ...this.strategy.validateUpdate(obj, old),
     ];
-    if (errors.length) throw this.invalid(obj, this.hooks.explainInvalid ? await this.hooks.explainInvalid(tx, obj, old, errors) : errors);
+    if (errors.length) throw invalidObject(this.info, obj, this.hooks.explainInvalid ? await this.hooks.explainInvalid(tx, obj, old, errors) : errors);
     this.strategy.canonicalize(obj);
     const storageErrors = (await this.hooks.validateWithStorage?.(tx, obj, old)) ?? [];
-    if (storageErrors.length) throw this.invalid(obj, storageErrors);
+    if (storageErrors.length) throw invalidObject(this.info, obj, storageErrors);
     // As kube-apiserver's IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing
     // but managedFields timestamps (a manager's value rewritten by admission back to what was
     // stored, a re-apply in a later second) keeps the stored managedFields and is a no-op.
@@ -730,36 +418,17 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
       // kube-apiserver (Store.Update → deleteWithoutFinalizers), the stored state is what goes:
       // watchers' DELETED carries it, finalizers included; the update answers the object without them.
       await this.decorate(tx, [old]);
-      const removed = await this.removeLocked(tx, old);
+      const removed = await this.deleter.removeLocked(tx, old);
       return { stored: { ...removed, metadata: { ...removed.metadata, finalizers: undefined } }, changed, removed: true };
     }
     if (changed) {
       const rv = await allocateResourceVersion(tx);
       await this.storage.update(tx, obj, rv);
       await this.hooks.afterWrite?.(tx, obj, old, rv);
-      await appendChange(tx, this.change(obj, rv, 'MODIFIED', old));
+      await appendChange(tx, this.kind.change(obj, rv, 'MODIFIED', old));
     }
     const stored = await this.storage.get(tx, namespace, name);
     return { stored: stored!, changed };
-  }
-
-  /** While an object waits for its finalizers, no new one may be added (apimachinery's ValidateObjectMetaUpdate). */
-  private validateFinalizerUpdate(obj: T, old: T): FieldError[] {
-    if (!old.metadata.deletionTimestamp) return [];
-    const before = new Set(old.metadata.finalizers ?? []);
-    const added = (obj.metadata.finalizers ?? []).filter((f) => !before.has(f));
-    if (!added.length) return [];
-    return [fieldErr.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`)];
-  }
-
-  /** Removes the locked row and logs the DELETED change; `old` is decorated. Returns the last state. */
-  private async removeLocked(tx: Queryable, old: T, propagation?: DeletionPropagation): Promise<T> {
-    await this.hooks.beforeRemove?.(tx, old, propagation);
-    const rv = await allocateResourceVersion(tx);
-    await this.storage.remove(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!);
-    const last = this.withType({ ...old, metadata: { ...old.metadata, resourceVersion: rv } });
-    await appendChange(tx, this.change(old, rv, 'DELETED', old, last));
-    return last;
   }
 
   async patch(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
@@ -789,9 +458,9 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
    * is retried.
    */
   private async apply(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-    const shapes = this.shapes();
+    const shapes = shapesOf(this.info);
     const config = checkApplyConfiguration(this.info, shapes, body, namespace, name);
-    const writer = this.writerOf(options.fieldManager ?? '');
+    const writer = writerOf(this.info, options.fieldManager ?? '');
     const preconditionRv = this.patchedResourceVersion('apply', config);
     const applied = (current: T | null) => {
       const live = current as unknown as Record<string, unknown> | null;
@@ -812,7 +481,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
           // resourceVersion is no precondition on a create (storage clears it).
           const uid = appliedUid(config);
           if (uid !== undefined) {
-            throw ApiError.conflict(this.ref, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
+            throw ApiError.conflict(this.kind.ref, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
           }
           const { object, meta } = applied(null);
           meta.name = name;
@@ -848,126 +517,13 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     return typeof rv === 'string' && rv !== '' ? rv : undefined;
   }
 
-  /**
-   * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
-   * update that removes the last finalizer deletes it. The answer is the object, as upstream.
-   */
-  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false, finalizers?: string[]): Promise<object> {
-    const refinalized = finalizers !== undefined && !jsonEqual(finalizers, old.metadata.finalizers ?? []);
-    if (!old.metadata.deletionTimestamp || refinalized) {
-      const next = structuredClone(old);
-      if (!next.metadata.deletionTimestamp) {
-        next.metadata.deletionTimestamp = nowTimestamp();
-        // As kube-apiserver's markAsDeleting: the first mark moves a generation that is set.
-        if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation += 1;
-        adjust?.(next);
-      }
-      next.metadata.deletionGracePeriodSeconds = 0;
-      if (finalizers?.length) next.metadata.finalizers = finalizers;
-      else if (finalizers) delete next.metadata.finalizers;
-      const rv = await allocateResourceVersion(tx);
-      await this.storage.update(tx, next, rv);
-      await appendChange(tx, this.change(next, rv, 'MODIFIED', old));
-    }
-    const stored = (await this.storage.get(tx, this.nsKey(old.metadata.namespace ?? ''), old.metadata.name!))!;
-    await this.decorate(tx, [stored]);
-    // A dry run leaves the stored object, and so its resourceVersion, as it was.
-    if (dryRun) stored.metadata.resourceVersion = old.metadata.resourceVersion;
-    return this.withType(stored);
+  /** The first half of a delete that completes later: see Deleter.markForDeletion. */
+  markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void): Promise<object> {
+    return this.deleter.markForDeletion(namespace, name, options, adjust);
   }
 
-  /**
-   * The first half of a delete that completes later (a namespace empties first): sets
-   * deletionTimestamp (and what `adjust` changes, e.g. a Terminating phase) in one MODIFIED
-   * change and answers the object; a later `delete` removes it. Already marked: answered
-   * unchanged. 404 when missing.
-   */
-  async markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void): Promise<object> {
-    return this.db.transaction(
-      async (tx) => {
-        // Read under the row lock: of concurrent deletes, one marks and the others see the mark.
-        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
-        if (!old) throw ApiError.notFound(this.ref, name);
-        return this.markDeleting(tx, old, adjust, options.dryRun);
-      },
-      { rollback: options.dryRun },
-    );
-  }
-
-  /**
-   * DeleteOptions.preconditions, checked on the object read (the row is locked), worded as
-   * kube-apiserver's rest.BeforeDelete words them: the conflict names the kind, not the resource.
-   */
-  private checkDeletePreconditions(old: T, options: DeleteOptions): void {
-    const pre = options.preconditions;
-    const byKind = { group: this.info.group, resource: this.info.kind };
-    const name = old.metadata.name!;
-    // A precondition given as "" is still one (Go's *string is set): it matches no stored object.
-    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw ApiError.conflict(
-        byKind,
-        name,
-        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
-      );
-    }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw ApiError.conflict(
-        byKind,
-        name,
-        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
-      );
-    }
-  }
-
-  /**
-   * What Kubernetes' garbage collector does for an object marked with `orphan` or
-   * `foregroundDeletion`, done at once in the delete's transaction: the only dependents here are
-   * Deliveries, which the delivery collector deletes or orphans after their owner is removed
-   * (beforeRemove, with the policy the finalizer stands for), and nothing waits on them. So the
-   * DELETE answers the object carrying the finalizer (as kube-apiserver) and watchers see that
-   * MODIFIED, then the finalizer's removal: DELETED (still carrying it), or MODIFIED while other
-   * finalizers hold it.
-   */
-  private async collectGarbage(tx: Queryable, namespace: string, name: string): Promise<void> {
-    const marked = (await this.storage.get(tx, this.nsKey(namespace), name))!;
-    const finalizers = marked.metadata.finalizers ?? [];
-    const remaining = finalizers.filter((f) => !isGarbageCollectorFinalizer(f));
-    if (remaining.length) {
-      const next = structuredClone(marked);
-      next.metadata.finalizers = remaining;
-      const rv = await allocateResourceVersion(tx);
-      await this.storage.update(tx, next, rv);
-      await appendChange(tx, this.change(next, rv, 'MODIFIED', marked));
-      return;
-    }
-    await this.decorate(tx, [marked]);
-    const policy = finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : 'Foreground';
-    // Kubernetes' collector removes its finalizer with an update, which deletes the stored state:
-    // the DELETED event carries the finalizer, as the one after a user's last finalizer does.
-    await this.removeLocked(tx, marked, policy);
-  }
-
-  async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
-    return this.db.transaction(
-      async (tx) => {
-        const old = await this.storage.get(tx, this.nsKey(namespace), name, true);
-        if (!old) throw ApiError.notFound(this.ref, name);
-        this.checkDeletePreconditions(old, options);
-        const finalizers = finalizersAfterDelete(old.metadata.finalizers ?? [], options.propagationPolicy, this.strategy.garbageCollectionUnsupported);
-        if (finalizers.length) {
-          const marked = await this.markDeleting(tx, old, undefined, options.dryRun, finalizers);
-          if (finalizers.some(isGarbageCollectorFinalizer)) await this.collectGarbage(tx, namespace, name);
-          return { code: 200, body: marked };
-        }
-        await this.decorate(tx, [old]);
-        await this.removeLocked(tx, old, options.propagationPolicy);
-        return {
-          code: 200,
-          body: successStatus({ name, group: this.info.group, kind: this.ref.resource, uid: old.metadata.uid }),
-        };
-      },
-      { rollback: options.dryRun },
-    );
+  delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
+    return this.deleter.delete(namespace, name, options);
   }
 }
 
