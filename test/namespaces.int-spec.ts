@@ -90,6 +90,41 @@ describe('namespaces', () => {
     expect(marked.body).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' } });
   });
 
+  it('a delete asking for Foreground or Orphan (or orphanDependents) marks the namespace with that metadata finalizer, which goes while it terminates', async () => {
+    const held = async (name: string) => (await call('POST', ns(), { metadata: { name }, spec: { finalizers: ['example.com/x'] } })).body;
+    // kube's namespace REST Delete: the policy (or the legacy orphanDependents, false meaning
+    // foreground here) sets `orphan` or `foregroundDeletion`.
+    const cases: [string, string, object | undefined, string[] | undefined, number][] = [
+      ['ns-fg', '?propagationPolicy=Foreground', undefined, ['foregroundDeletion'], 200],
+      ['ns-orphan', '', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' }, ['orphan'], 200],
+      ['ns-legacy-orphan', '?orphanDependents=true', undefined, ['orphan'], 200],
+      ['ns-legacy-cascade', '', { orphanDependents: false }, ['foregroundDeletion'], 202],
+      ['ns-bg', '?propagationPolicy=Background', undefined, undefined, 200],
+    ];
+    for (const [name, query, body, finalizers, code] of cases) {
+      await held(name);
+      const deleted = await call('DELETE', `${ns(name)}${query}`, body);
+      expect({ name, code: deleted.status, finalizers: deleted.body.metadata.finalizers, phase: deleted.body.status.phase }).toEqual({ name, code, finalizers, phase: 'Terminating' });
+    }
+    // A dry run answers the mark and stores nothing.
+    await held('ns-dry');
+    const dry = await call('DELETE', `${ns('ns-dry')}?dryRun=All&propagationPolicy=Orphan`);
+    expect(dry.body).toMatchObject({ metadata: { finalizers: ['orphan'], deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
+    const stored = (await call('GET', ns('ns-dry'))).body;
+    expect(stored.metadata.finalizers).toBeUndefined();
+    expect(stored.status.phase).toBe('Active');
+
+    // The garbage collector's part: the finalizer goes (no dependents here) while the client's spec
+    // finalizer still holds the emptied namespace; finalizing it then removes it.
+    for (const [name] of cases) {
+      const emptied = await pollUntil(() => call('GET', ns(name)), (r) => r.body.spec?.finalizers?.length === 1 && r.body.metadata.finalizers === undefined, 15000);
+      expect(emptied.body).toMatchObject({ metadata: { deletionTimestamp: expect.any(String) }, spec: { finalizers: ['example.com/x'] }, status: { phase: 'Terminating' } });
+      expect(emptied.body.metadata.finalizers).toBeUndefined();
+      expect((await call('PUT', `${ns(name)}/finalize`, { metadata: { name }, spec: { finalizers: [] } })).status).toBe(200);
+      expect((await call('GET', ns(name))).body.metadata.uid).toBeUndefined();
+    }
+  });
+
   it('of concurrent deletes of one namespace, one marks it and the others answer it as marked', async () => {
     await call('POST', ns(), { metadata: { name: 'raced' } });
     const answers = await Promise.all(Array.from({ length: 10 }, () => call('DELETE', ns('raced'))));

@@ -51,6 +51,11 @@ export interface DeleteOptions extends WriteOptions {
    * true is Orphan, false Background); absent: the kind's default (Background here).
    */
   propagationPolicy?: DeletionPropagation;
+  /**
+   * The legacy `orphanDependents` as the request gave it. Only a Namespace reads it apart from
+   * the policy: there false asks for `foregroundDeletion`, not Background.
+   */
+  orphanDependents?: boolean;
 }
 
 /** The answer to a write: HTTP code and body. */

@@ -240,9 +240,18 @@ export function deleteOptionsOf(q: Query, body: Record<string, unknown>): Delete
   if (bodyDryRun.includes('All')) options.dryRun = true;
   const pre = body['preconditions'] as { uid?: string | null; resourceVersion?: string | null } | null | undefined;
   if (pre) options.preconditions = { uid: pre.uid ?? undefined, resourceVersion: pre.resourceVersion ?? undefined };
-  const propagation = propagationOf(q, body);
+  const orphanDependents = orphanDependentsOf(q, body);
+  if (orphanDependents !== undefined) options.orphanDependents = orphanDependents;
+  const propagation = propagationOf(q, body, orphanDependents);
   if (propagation) options.propagationPolicy = propagation;
   return options;
+}
+
+/** The legacy `orphanDependents` as given (body first, then query), if given. */
+function orphanDependentsOf(q: Query, body: Record<string, unknown>): boolean | undefined {
+  const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
+  if (orphan === undefined || orphan === null) return undefined;
+  return orphan === true || (typeof orphan === 'string' && boolValue(orphan));
 }
 
 /**
@@ -250,12 +259,11 @@ export function deleteOptionsOf(q: Query, body: Record<string, unknown>): Delete
  * `orphanDependents` true is Orphan and false is Background (its shouldOrphanDependents and
  * shouldDeleteDependents); absent, the kind's default applies.
  */
-function propagationOf(q: Query, body: Record<string, unknown>): DeletionPropagation | undefined {
+function propagationOf(q: Query, body: Record<string, unknown>, orphanDependents: boolean | undefined): DeletionPropagation | undefined {
   const policy = body['propagationPolicy'] ?? queryValue(q, 'propagationPolicy');
   if (typeof policy === 'string') return policy as DeletionPropagation;
-  const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
-  if (orphan === undefined || orphan === null) return undefined;
-  return orphan === true || (typeof orphan === 'string' && boolValue(orphan)) ? 'Orphan' : 'Background';
+  if (orphanDependents === undefined) return undefined;
+  return orphanDependents ? 'Orphan' : 'Background';
 }
 
 /**

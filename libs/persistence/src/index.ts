@@ -5,6 +5,7 @@ export * from './latest-version-reader';
 export * from './resource-version';
 export * from './store/generic-store';
 export * from './store/store-hooks';
+export { FOREGROUND_FINALIZER, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './store/deletion-finalizers';
 export * from './store/list-continuation';
 export * from './store/list-snapshot';
 export { listTooOldMessage } from './store/states-at-version';

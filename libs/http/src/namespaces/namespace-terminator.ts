@@ -1,5 +1,5 @@
 import { ApiError, nowTimestamp } from '@app/api-machinery';
-import type { GenericStore, ResourceHandler, ResourceRegistry } from '@app/persistence';
+import { type GenericStore, isGarbageCollectorFinalizer, type ResourceHandler, type ResourceRegistry } from '@app/persistence';
 import { deleteCollection } from '../delete-collection';
 import { type RemainingContent, terminationConditions } from './namespace-conditions';
 import type { Namespace } from './namespace.types';
@@ -74,6 +74,7 @@ export class NamespaceTerminator {
     try {
       const ns = await this.store.current('', name);
       if (!ns?.metadata.deletionTimestamp) return;
+      if (ns.metadata.finalizers?.some(isGarbageCollectorFinalizer)) await this.collectGarbage(name);
       for (const h of this.contentKinds()) await deleteCollection(h, { namespace: name, labelSelector: [], fieldSelector: [] }, { dryRun: false });
       // Objects waiting for their finalizers are still there: the namespace waits with them, and
       // says so in its conditions as the namespace controller does.
@@ -107,6 +108,26 @@ export class NamespaceTerminator {
     } catch {
       if (!this.stopped) this.schedule(name, RETRY_MS);
     }
+  }
+
+  /**
+   * Kubernetes' garbage collector's part: the `orphan` or `foregroundDeletion` finalizer a delete
+   * put on the namespace goes once its dependents are orphaned or deleted, and a namespace has
+   * none here, so at once, while the namespace still terminates (its spec.finalizers hold it).
+   */
+  private async collectGarbage(name: string): Promise<void> {
+    await this.store.mutate(
+      '',
+      name,
+      (current) => {
+        const finalizers = (current.metadata.finalizers ?? []).filter((f) => !isGarbageCollectorFinalizer(f));
+        const metadata: Namespace['metadata'] = { ...current.metadata, finalizers };
+        if (!finalizers.length) delete metadata.finalizers;
+        return Promise.resolve({ next: { ...current, metadata } });
+      },
+      () => Promise.resolve(),
+      { dryRun: false },
+    );
   }
 
   /** After a start: finish the namespaces a previous process left Terminating; answers the stored namespaces. */

@@ -10,6 +10,7 @@ import {
   type WriteResult,
 } from '@app/api-machinery';
 import type { GenericStore, ResourceHandler } from '@app/persistence';
+import { namespaceFinalizersOnDelete } from './namespace-delete-finalizers';
 import type { NamespaceLifecycle } from './namespace-lifecycle';
 import type { NamespaceTerminator } from './namespace-terminator';
 import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
@@ -25,8 +26,18 @@ function implicitNamespace(name: string): Namespace {
   };
 }
 
-function terminating(ns: Namespace): Namespace {
-  return { ...ns, metadata: { ...ns.metadata, deletionTimestamp: nowTimestamp() }, status: { ...ns.status, phase: 'Terminating' } };
+/** The first delete's mark: Terminating, and the garbage-collection finalizers the delete asks for. */
+function markTerminating(ns: Namespace, options: DeleteOptions): void {
+  ns.status = { ...ns.status, phase: 'Terminating' };
+  const finalizers = namespaceFinalizersOnDelete(ns.metadata.finalizers ?? [], options);
+  if (finalizers.length) ns.metadata.finalizers = finalizers;
+  else delete ns.metadata.finalizers;
+}
+
+function terminating(ns: Namespace, options: DeleteOptions): Namespace {
+  const marked = { ...ns, metadata: { ...ns.metadata, deletionTimestamp: nowTimestamp() } };
+  markTerminating(marked, options);
+  return marked;
 }
 
 /**
@@ -103,14 +114,12 @@ export class NamespaceHandler implements ResourceHandler {
     }
     if (!stored) {
       if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
-      if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name)) };
+      if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name), options) };
       await this.materialize(name);
     }
     // Marked meanwhile by a concurrent delete: answered as it is, as the namespace REST's update
     // of an already marked namespace changes nothing.
-    const marked = await this.store.markForDeletion('', name, options, (ns) => {
-      ns.status = { ...ns.status, phase: 'Terminating' };
-    });
+    const marked = await this.store.markForDeletion('', name, options, (ns) => markTerminating(ns, options));
     if (!options.dryRun) {
       this.lifecycle.markTerminating(name);
       this.terminator.schedule(name);
