@@ -152,6 +152,8 @@ describe('namespaces', () => {
     const deleted = await call('DELETE', ns('doomed'));
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ kind: 'Namespace', metadata: { name: 'doomed', deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
+    // The namespace store marks it itself, not through graceful deletion: no deletionGracePeriodSeconds.
+    expect(deleted.body.metadata.deletionGracePeriodSeconds).toBeUndefined();
     expect((await call('GET', ns('doomed'))).body.status.phase).toBe('Terminating');
     // Deleting it again answers it unchanged (kube-apiserver's namespace store: 200, the object; 202 with orphanDependents=false).
     const again = await call('DELETE', ns('doomed'));

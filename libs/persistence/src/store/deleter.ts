@@ -44,7 +44,7 @@ export class Deleter<T extends ApiObject> {
    * A delete of an object with finalizers only marks it (deletionTimestamp, grace period 0); the
    * update that removes the last finalizer deletes it. The answer is the object, as upstream.
    */
-  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false, finalizers?: string[]): Promise<object> {
+  private async markDeleting(tx: Queryable, old: T, adjust?: (next: T) => void, dryRun = false, finalizers?: string[], graceful = true): Promise<object> {
     const refinalized = finalizers !== undefined && !jsonEqual(finalizers, old.metadata.finalizers ?? []);
     if (!old.metadata.deletionTimestamp || refinalized) {
       const next = structuredClone(old);
@@ -54,7 +54,7 @@ export class Deleter<T extends ApiObject> {
         if (next.metadata.generation !== undefined && next.metadata.generation > 0) next.metadata.generation += 1;
         adjust?.(next);
       }
-      next.metadata.deletionGracePeriodSeconds = 0;
+      if (graceful) next.metadata.deletionGracePeriodSeconds = 0;
       if (finalizers?.length) next.metadata.finalizers = finalizers;
       else if (finalizers) delete next.metadata.finalizers;
       const rv = await allocateResourceVersion(tx);
@@ -70,9 +70,10 @@ export class Deleter<T extends ApiObject> {
 
   /**
    * The first half of a delete that completes later (a namespace empties first): sets
-   * deletionTimestamp (and what `adjust` changes, e.g. a Terminating phase) in one MODIFIED
-   * change and answers the object; a later `delete` removes it. Already marked: answered
-   * unchanged. 404 when missing.
+   * deletionTimestamp (and what `adjust` changes, e.g. a Terminating phase and the finalizers the
+   * delete asks for) in one MODIFIED change and answers the object; a later `delete` removes it.
+   * Already marked: answered unchanged. 404 when missing. No deletionGracePeriodSeconds: kube's
+   * namespace REST Delete marks the namespace itself, not through graceful deletion.
    */
   async markForDeletion(namespace: string, name: string, options: WriteOptions, adjust?: (next: T) => void): Promise<object> {
     return this.db.transaction(
@@ -80,7 +81,7 @@ export class Deleter<T extends ApiObject> {
         // Read under the row lock: of concurrent deletes, one marks and the others see the mark.
         const old = await this.kind.storage.get(tx, this.kind.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.kind.ref, name);
-        return this.markDeleting(tx, old, adjust, options.dryRun);
+        return this.markDeleting(tx, old, adjust, options.dryRun, undefined, false);
       },
       { rollback: options.dryRun },
     );
