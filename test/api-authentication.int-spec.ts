@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { load as loadYaml } from 'js-yaml';
 import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
 import { kubectlFound, runKubectl } from './support/kubectl';
@@ -67,6 +68,18 @@ describe('API authentication', () => {
     }
     expect(await statusOf(get(api.url, path, 'Bearer alice-token'))).toBe(200);
     expect(await statusOf(get(api.url, path, basic('bob', 'bob-pass')))).toBe(200);
+  });
+
+  it('the 401 negotiates its Status as every other error does: YAML when asked, JSON otherwise', async () => {
+    const refused = (accept: string) => fetch(`${api.url}/apis/image.openshift.io/v1/images`, { headers: { accept, authorization: 'Bearer nope' } });
+    const yaml = await refused('application/yaml');
+    expect([yaml.status, yaml.headers.get('content-type'), yaml.headers.get('www-authenticate')]).toEqual([401, 'application/yaml', 'Bearer realm="imagestreamd", Basic realm="imagestreamd"']);
+    expect(loadYaml(await yaml.text())).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    for (const accept of ['application/json', 'application/vnd.kubernetes.protobuf, application/json', 'text/html']) {
+      const json = await refused(accept);
+      expect([accept, json.status, json.headers.get('content-type')]).toEqual([accept, 401, 'application/json']);
+      expect(await json.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+    }
   });
 
   it('a user whose passwordHash (scrypt) is in the file logs in with the password, not with the hash', async () => {

@@ -1,3 +1,4 @@
+import { load as loadYaml } from 'js-yaml';
 import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
@@ -72,6 +73,29 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${api.url}/apis?timeout=x`)).status).toBe(400);
     // A watch is long-running: its timeout is timeoutSeconds.
     expect((await fetch(`${ns()}/imagestreams?watch=1&timeoutSeconds=1&timeout=abc`)).status).toBe(200);
+  });
+
+  it('errors answered before any route runs negotiate their Status as every other error does (YAML when asked, else JSON)', async () => {
+    const answer = async (url: string, accept: string) => {
+      const res = await fetch(url, { headers: { accept } });
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    };
+    const early = [
+      `${ns()}/imagestreams?timeout=abc`, // the request deadline filter
+      `${ns()}/imagestreams/%E0%A4%A`, // a path Fastify cannot decode
+    ];
+    for (const url of early) {
+      const json = await answer(url, 'application/json');
+      expect([url, json.status, json.type]).toEqual([url, 400, 'application/json']);
+      // kube-apiserver's ErrorNegotiated: YAML for a YAML client, exactly as a routed error answers it.
+      const yaml = await answer(url, 'application/yaml');
+      const routed = await answer(`${ns()}/imagestreams/missing`, 'application/yaml');
+      expect([url, yaml.status, yaml.type]).toEqual([url, 400, routed.type]);
+      expect(yaml.text.startsWith('apiVersion: v1\ncode: 400\nkind: Status\n')).toBe(true);
+      expect(loadYaml(yaml.text)).toEqual(JSON.parse(json.text));
+      // What cannot be negotiated falls back to JSON for an error.
+      expect(await answer(url, 'text/html')).toEqual(json);
+    }
   });
 
   it('PUT of a missing object is 404 before the resourceVersion is checked; without one it is 422 with upstream wording', async () => {

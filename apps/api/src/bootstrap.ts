@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { applyImpersonation, bindRequestAccess, compressLargeAnswers, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, WatchService, withoutTrailingSlash } from '@app/http';
+import { applyImpersonation, bindRequestAccess, compressLargeAnswers, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -58,13 +58,11 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Errors Fastify finds before any route runs (an undecodable URL): still a Status body.
-    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const code = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const { contentType, payload } = statusPayload(new ApiError(code, code === 414 ? 'RequestURITooLong' : 'BadRequest', error.message), req.headers.accept);
       // A Buffer, so Fastify adds no `; charset=utf-8` (the onSend hook that drops it does not run here).
-      void reply
-        .code(code)
-        .header('content-type', 'application/json')
-        .send(Buffer.from(JSON.stringify(new ApiError(code, code === 414 ? 'RequestURITooLong' : 'BadRequest', error.message).toStatus())));
+      void reply.code(code).header('content-type', contentType).send(Buffer.from(payload));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, extraModules), adapter, {

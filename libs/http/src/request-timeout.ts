@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import { isWatch, type Query } from './query-options';
 import { firstValue } from './query-value';
+import { sendException } from './status-exception.filter';
 
 const NANOSECONDS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 const MAX_NANOSECONDS = 2 ** 63;
@@ -49,7 +50,6 @@ export function refuseInvalidRequestTimeouts(fastify: FastifyInstance): void {
     if (timeout === undefined || timeout === '' || isWatch(req.query as Query) || req.url.includes('/watch/')) return done();
     const error = goDurationError(timeout);
     if (error === null) return done();
-    const status = ApiError.badRequest(`invalid timeout specified in the request URL - ${error}`).toStatus();
-    void reply.code(400).header('content-type', 'application/json').send(JSON.stringify(status));
+    sendException(ApiError.badRequest(`invalid timeout specified in the request URL - ${error}`), req, reply);
   });
 }

@@ -59,11 +59,18 @@ export function sendException(exception: unknown, req: FastifyRequest | undefine
   // which is what client-go reads to retry a 429, 503 or 500 ServerTimeout instead of failing.
   const retryAfter = error.details?.retryAfterSeconds;
   if (retryAfter !== undefined && retryAfter > 0 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfter));
-  if (asksForYaml(req?.headers?.accept)) {
-    void reply.status(error.code).header('content-type', 'application/yaml').send(toYaml(error.toStatus()));
-    return;
-  }
-  void reply.status(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
+  const { contentType, payload } = statusPayload(error, req?.headers?.accept);
+  void reply.status(error.code).header('content-type', contentType).send(payload);
+}
+
+/**
+ * An error's Status in the media type negotiated from Accept, as kube-apiserver's ErrorNegotiated:
+ * YAML when the client asked for YAML first, else JSON (also when nothing offered can be served).
+ * For answers written before any route runs too, so they match the filter's.
+ */
+export function statusPayload(error: ApiError, accept: string | undefined): { contentType: string; payload: string } {
+  if (asksForYaml(accept)) return { contentType: 'application/yaml', payload: toYaml(error.toStatus()) };
+  return { contentType: 'application/json', payload: JSON.stringify(error.toStatus()) };
 }
 
 @Catch()

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError, type UserInfo } from '@app/api-machinery';
 import { type AccessPolicy, type PasswordAuthenticator, PasswordChecksBusyError, passwordAuthenticatorOf, userInfoOf } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendException } from '../status-exception.filter';
 import { parseBasicCredentials } from './basic-credentials';
 import { FailedLoginThrottle, failedLoginThrottleOf } from './failed-login-throttle';
 
@@ -99,8 +100,13 @@ const CHALLENGES = ['Bearer realm="imagestreamd"', 'Basic realm="imagestreamd"']
  */
 export function requireApiAuthentication(fastify: FastifyInstance, policy: AccessPolicy, throttle: FailedLoginThrottle = failedLoginThrottleOf(policy)): void {
   const authenticator = new ApiAuthenticator(policy);
-  const send = (reply: FastifyReply, error: ApiError) => reply.code(error.code).header('content-type', 'application/json').send(JSON.stringify(error.toStatus()));
   fastify.addHook('onRequest', async (req, reply) => {
+    // Negotiated as the error filter's answers (YAML when asked); the headers set here stay. The
+    // reply is returned: an async hook that answers resolves with it, so no route runs after.
+    const send = (withHeaders: FastifyReply, error: ApiError) => {
+      sendException(error, req, withHeaders);
+      return withHeaders;
+    };
     const path = req.url.split('?')[0]!;
     if (isPublicPath(path)) return;
     const claimed = authenticator.claimOf(req.headers.authorization);
