@@ -287,7 +287,33 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
       'Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"',
     ]);
     expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
-    expect((await call('DELETE', `${ns()}/imagestreams/app?dryRun=All`, { propagationPolicy: 'Background' })).status).toBe(200);
+    expect((await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Background', dryRun: ['All'] })).status).toBe(200);
+  });
+
+  it('a DELETE reads its DeleteOptions from the body when it has one, else from the query (kube-apiserver delete handlers)', async () => {
+    const streams = `${api.base}/namespaces/conv-opts/imagestreams`;
+    for (const name of ['a', 'b', 'c', 'd']) expect((await call('POST', streams, { metadata: { name, labels: { set: name === 'd' ? 'two' : 'one' } } })).status).toBe(201);
+    // No body: the query's options apply (a dry run keeps the object; a bad value is refused).
+    expect((await call('DELETE', `${streams}/a?dryRun=All`)).status).toBe(200);
+    expect((await call('GET', `${streams}/a`)).status).toBe(200);
+    expect((await call('DELETE', `${streams}/a?gracePeriodSeconds=abc`)).status).toBe(400);
+    expect((await call('DELETE', `${streams}/a?propagationPolicy=Orphan&orphanDependents=true`)).status).toBe(422);
+    // A body (even `{}`): the query's DeleteOptions are not read at all, so this is no dry run.
+    const real = await call('DELETE', `${streams}/a?dryRun=All&gracePeriodSeconds=abc&propagationPolicy=Bogus`, {});
+    expect([real.status, real.body.kind, real.body.status]).toEqual([200, 'Status', 'Success']);
+    expect((await call('GET', `${streams}/a`)).status).toBe(404);
+    const mixed = await call('DELETE', `${streams}/b?propagationPolicy=Orphan`, { orphanDependents: true });
+    expect([mixed.status, mixed.body.metadata?.finalizers]).toEqual([200, ['orphan']]);
+    expect((await call('GET', `${streams}/b`)).status).toBe(404);
+    // orphanDependents=false in the query of a body-carrying delete asks nothing: 200, not 202.
+    expect((await call('POST', streams, { metadata: { name: 'held', finalizers: ['example.com/x'] } })).status).toBe(201);
+    expect((await call('DELETE', `${streams}/held?orphanDependents=false`, { kind: 'DeleteOptions', apiVersion: 'v1' })).status).toBe(200);
+    // deletecollection alike: the selector still comes from the query, the options from the body.
+    const collection = await call('DELETE', `${streams}?labelSelector=set%3Done&dryRun=All`, {});
+    expect(collection.status).toBe(200);
+    expect((await call('GET', `${streams}/c`)).status).toBe(404);
+    expect((await call('GET', `${streams}/d`)).status).toBe(200);
+    expect((await call('PATCH', `${streams}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json')).status).toBe(200);
   });
 
   it('checks list options as kube-apiserver does', async () => {

@@ -238,7 +238,7 @@ describe('API machinery as kube-apiserver 1.32 answers it', () => {
       ]);
       // A dry run answers what would be marked and changes nothing.
       await call('POST', streams(), { metadata: { name: 'fgdry' } });
-      const dry = await call('DELETE', `${streams()}/fgdry?dryRun=All`, { propagationPolicy: 'Foreground' });
+      const dry = await call('DELETE', `${streams()}/fgdry`, { propagationPolicy: 'Foreground', dryRun: ['All'] });
       expect([dry.status, dry.body.metadata.finalizers]).toEqual([200, ['foregroundDeletion']]);
       expect((await call('GET', `${streams()}/fgdry`)).body.metadata).not.toHaveProperty('deletionTimestamp');
       expect(

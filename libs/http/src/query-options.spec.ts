@@ -32,15 +32,19 @@ describe('query parameters given more than once', () => {
 
 describe('DeleteOptions propagation policy', () => {
   // kube-apiserver's shouldOrphanDependents: the legacy orphanDependents true is Orphan, false is not.
-  it('is the policy given (body or query), orphanDependents read as Orphan or Background, absent when neither is set', () => {
+  it('is the policy given (body, or query without a body), orphanDependents read as Orphan or Background, absent when neither is set', () => {
     expect(deleteOptionsOf({}, { propagationPolicy: 'Orphan' }).propagationPolicy).toBe('Orphan');
-    expect(deleteOptionsOf({ propagationPolicy: 'Foreground' }, {}).propagationPolicy).toBe('Foreground');
+    expect(deleteOptionsOf({ propagationPolicy: 'Foreground' }, undefined).propagationPolicy).toBe('Foreground');
     expect(deleteOptionsOf({}, { orphanDependents: true }).propagationPolicy).toBe('Orphan');
     expect(deleteOptionsOf({}, { orphanDependents: false }).propagationPolicy).toBe('Background');
-    expect(deleteOptionsOf({ orphanDependents: 'True' }, {}).propagationPolicy).toBe('Orphan');
-    expect(deleteOptionsOf({ orphanDependents: '0' }, {}).propagationPolicy).toBe('Background');
+    expect(deleteOptionsOf({ orphanDependents: 'True' }, undefined).propagationPolicy).toBe('Orphan');
+    expect(deleteOptionsOf({ orphanDependents: '0' }, undefined)).toMatchObject({ propagationPolicy: 'Background', orphanDependents: false });
     expect(deleteOptionsOf({}, { propagationPolicy: null }).propagationPolicy).toBeUndefined();
     expect(deleteOptionsOf({}, {}).propagationPolicy).toBeUndefined();
+  });
+  it('reads nothing from the query when there is a body, as kube-apiserver decodes one or the other', () => {
+    expect(deleteOptionsOf({ propagationPolicy: 'Foreground', dryRun: 'All', gracePeriodSeconds: 'x' }, {})).toEqual({ dryRun: false });
+    expect(deleteOptionsOf({ dryRun: 'All' }, undefined)).toEqual({ dryRun: true });
   });
 });
 
@@ -100,6 +104,6 @@ describe('create, update and patch options (kube ValidateCreateOptions / Validat
     expect(statusOf(() => managedWriteOptionsOf({ force: 'true' }, 'UpdateOptions', undefined))).toBeUndefined();
   });
   it('DeleteOptions carry no fieldValidation: kube ignores one', () => {
-    expect(statusOf(() => deleteOptionsOf({ fieldValidation: 'Bogus' }, {}))).toBeUndefined();
+    expect(statusOf(() => deleteOptionsOf({ fieldValidation: 'Bogus' }, undefined))).toBeUndefined();
   });
 });

@@ -230,7 +230,14 @@ function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
 }
 
-export function deleteOptionsOf(q: Query, body: Record<string, unknown>): DeleteOptions {
+/**
+ * DeleteOptions as kube-apiserver's delete and deletecollection handlers read them: from the body
+ * when the request has one (any bytes, `{}` or `null` included; the query's options are then not
+ * read at all), else from the query. `body` is undefined when the request had none.
+ */
+export function deleteOptionsOf(query: Query, sent: Record<string, unknown> | undefined): DeleteOptions {
+  const q = sent === undefined ? query : {};
+  const body = sent ?? {};
   checkDeleteOptionTypes(body);
   validateDeleteOptions(q, body);
   const bodyDryRun = (body['dryRun'] ?? []) as string[];

@@ -227,8 +227,8 @@ function goJsonType(value: unknown): string {
 }
 
 /** DeleteOptions are optional on DELETE. */
-export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
-  if (!raw || raw.length === 0) return {};
+export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> | undefined {
+  if (!raw || raw.length === 0) return undefined;
   const parsed = decodeObjectBody(contentType, raw);
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -39,14 +39,6 @@ function sendWritten(req: Req, reply: FastifyReply, result: { code: number; body
   sendYaml(reply, result.code, result.body);
 }
 
-/** `orphanDependents: false` (body or query): the deprecated way to ask for cascading deletion. */
-function askedToWaitForDependents(query: Query, body: Record<string, unknown>): boolean {
-  if (body['orphanDependents'] !== undefined && body['orphanDependents'] !== null) return body['orphanDependents'] === false;
-  // A query boolean decodes as apimachinery decodes it: `0` or `false` in any case is false.
-  const fromQuery = queryValue(query, 'orphanDependents');
-  return fromQuery !== undefined && /^(0|false)$/i.test(fromQuery);
-}
-
 /**
  * kube-apiserver's delete handler answers 202 Accepted instead of 200 when the object was not
  * removed (finalizers keep it, the answer is the object, not a Status) and the client set
@@ -331,9 +323,10 @@ export class ResourceController {
       case 'DELETE': {
         setRequestLabels(req, { verb: 'delete', resource });
         if (!h.delete || subresource) throw ApiError.methodNotAllowed();
-        const body = decodeDeleteBody(type, req.body);
-        const result = await h.delete(namespace, name, deleteOptionsOf(req.query, body));
-        return sendWritten(req, reply, askedToWaitForDependents(req.query, body) ? acceptedWhenKept(result) : result);
+        const options = deleteOptionsOf(req.query, decodeDeleteBody(type, req.body));
+        const result = await h.delete(namespace, name, options);
+        // `orphanDependents: false`, the deprecated way to ask for cascading deletion.
+        return sendWritten(req, reply, options.orphanDependents === false ? acceptedWhenKept(result) : result);
       }
       default:
         setRequestLabels(req, { verb: req.method.toLowerCase(), resource });
