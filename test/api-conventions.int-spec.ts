@@ -286,6 +286,12 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
       'Invalid value: "Bogus": orphanDependents and deletionPropagation cannot be both set',
       'Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"',
     ]);
+    // ValidateDeleteOptions reports the dryRun cause in the same list, from the body or the query.
+    const policyAndDryRun = ['Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"', 'Unsupported value: ["x"]: supported values: "All"'];
+    const inBody = await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Bogus', dryRun: ['x'] });
+    expect([inBody.status, inBody.body.details.causes.map((c: { message: string }) => c.message)]).toEqual([422, policyAndDryRun]);
+    const inQuery = await call('DELETE', `${ns()}/imagestreams/app?propagationPolicy=Bogus&dryRun=x`);
+    expect([inQuery.status, inQuery.body.details.causes.map((c: { message: string }) => c.message)]).toEqual([422, policyAndDryRun]);
     expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
     expect((await call('DELETE', `${ns()}/imagestreams/app`, { propagationPolicy: 'Background', dryRun: ['All'] })).status).toBe(200);
   });

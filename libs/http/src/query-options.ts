@@ -173,14 +173,6 @@ function queryDryRun(q: Query): unknown[] {
   return Array.isArray(dryRun) ? dryRun : dryRun !== undefined ? [dryRun] : [];
 }
 
-/** DeleteOptions' dryRun from the query (DeleteOptions carry no fieldValidation: kube ignores one). */
-function deleteQueryOptionsOf(q: Query): WriteOptions {
-  const dryRun = queryDryRun(q);
-  const errors = dryRunErrors(dryRun);
-  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
-  return { dryRun: dryRun.length > 0 };
-}
-
 /** Which options kind a write's query is (named in its validation errors). */
 export type WriteVerb = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
 
@@ -212,9 +204,10 @@ const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
 
 /**
  * DeleteOptions rules kube-apiserver checks before deleting (ValidateDeleteOptions, 422 Invalid
- * DeleteOptions), in its order; its list of supported policies ends with "nil" (an unset one).
+ * DeleteOptions), in its order, the dryRun values last; its list of supported policies ends with
+ * "nil" (an unset one). DeleteOptions carry no fieldValidation: kube ignores one.
  */
-function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
+function validateDeleteOptions(q: Query, body: Record<string, unknown>, dryRun: unknown[]): void {
   const errors: FieldError[] = [];
   const policy = body['propagationPolicy'] ?? queryValue(q, 'propagationPolicy');
   const orphan = body['orphanDependents'] ?? queryValue(q, 'orphanDependents');
@@ -227,6 +220,7 @@ function validateDeleteOptions(q: Query, body: Record<string, unknown>): void {
   // A query value decodes as apimachinery's Convert_Slice_string_To_Pointer_int64 reads it (Go's
   // ParseInt and its error, 400 from the delete handler); a body's was type-checked already.
   if (body['gracePeriodSeconds'] === undefined || body['gracePeriodSeconds'] === null) int64Param(q, 'gracePeriodSeconds');
+  errors.push(...dryRunErrors(dryRun));
   if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
 }
 
@@ -239,12 +233,9 @@ export function deleteOptionsOf(query: Query, sent: Record<string, unknown> | un
   const q = sent === undefined ? query : {};
   const body = sent ?? {};
   checkDeleteOptionTypes(body);
-  validateDeleteOptions(q, body);
-  const bodyDryRun = (body['dryRun'] ?? []) as string[];
-  const errors = dryRunErrors(bodyDryRun);
-  if (errors.length) throw ApiError.invalid({ ...metaGroup, resource: 'deleteoptions', kind: 'DeleteOptions' }, '', errors);
-  const options: DeleteOptions = deleteQueryOptionsOf(q);
-  if (bodyDryRun.includes('All')) options.dryRun = true;
+  const dryRun = sent === undefined ? queryDryRun(q) : ((body['dryRun'] ?? []) as unknown[]);
+  validateDeleteOptions(q, body, dryRun);
+  const options: DeleteOptions = { dryRun: dryRun.length > 0 };
   const pre = body['preconditions'] as { uid?: string | null; resourceVersion?: string | null } | null | undefined;
   if (pre) options.preconditions = { uid: pre.uid ?? undefined, resourceVersion: pre.resourceVersion ?? undefined };
   const orphanDependents = orphanDependentsOf(q, body);
