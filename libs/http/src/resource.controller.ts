@@ -316,6 +316,7 @@ export class ResourceController {
         const { patch } = decodePatchBody(type, req.body, queryValue(req.query, 'fieldValidation'));
         if (patchType === 'apply') await this.refuseCreateWhileTerminating(h, namespace, name);
         const duplicates = duplicateFieldsOf(type, req.body, patchType);
+        h.checkPatch?.(name, patchType, patch);
         const { document, warnings } = this.fields.admit(h.info, req.query['fieldValidation'], patch, patchType, duplicates);
         const result = await h.patch(namespace, name, patchType, document, options);
         return sendWritten(req, reply, result, warnings);

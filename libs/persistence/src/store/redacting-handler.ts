@@ -57,8 +57,11 @@ export class RedactingHandler<T extends ApiObject> implements ResourceHandler {
   async update(ns: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     return this.answer(await this.store.update(ns, name, body, options), 'one');
   }
-  async patch(ns: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+  checkPatch(name: string, type: PatchType, patch: unknown): void {
     this.redaction.checkPatch?.(name, type, patch);
+  }
+  async patch(ns: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    this.checkPatch(name, type, patch);
     return this.answer(await this.store.patch(ns, name, type, patch, options), 'one');
   }
   /**

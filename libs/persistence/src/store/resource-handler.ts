@@ -51,6 +51,11 @@ export interface ResourceHandler {
   create?(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   update?(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   patch?(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult>;
+  /**
+   * Refuses a patch the kind forbids whatever the object holds (a JSON patch reading write-only
+   * values): run before the patch body's fields are judged, so that rule's answer comes first.
+   */
+  checkPatch?(name: string, type: PatchType, patch: unknown): void;
   delete?(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult>;
   /** Watchable resources: a change-log object as served (computed state filled in, as of the change's snapshot mark). */
   present?(obj: object, mark?: string | null): Promise<object>;
