@@ -75,6 +75,41 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await fetch(`${ns()}/imagestreams?watch=1&timeoutSeconds=1&timeout=abc`)).status).toBe(200);
   });
 
+  it('a write still running at its `?timeout=` deadline is answered 504 Timeout once, in the negotiated format, and goes on to commit once it can (kube-apiserver leaves the handler running)', async () => {
+    expect((await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'slow' } })).status).toBe(201);
+    // A session holding the stream's row lock makes every write to it wait (below DB_LOCK_TIMEOUT_MS).
+    const holder = new Client({ connectionString: api.databaseUrl });
+    await holder.connect();
+    const patch = (label: string, accept: string) =>
+      fetch(`${ns()}/imagestreams/slow?timeout=300ms`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json', accept },
+        body: JSON.stringify({ metadata: { labels: { [label]: 'late' } } }),
+      });
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM image_streams WHERE namespace = 'conv' AND name = 'slow' FOR UPDATE`);
+      const started = Date.now();
+      const [json, yaml] = await Promise.all([patch('json', 'application/json'), patch('yaml', 'application/yaml')]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      // apimachinery's NewTimeoutError(…, 0), as the write handlers' finisher answers: details carry no retryAfterSeconds, so no Retry-After.
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', details: {}, code: 504 };
+      expect([json.status, json.headers.get('content-type'), json.headers.get('retry-after'), await json.json()]).toEqual([504, 'application/json', null, status]);
+      expect([yaml.status, yaml.headers.get('content-type'), loadYaml(await yaml.text())]).toEqual([504, 'application/yaml', status]);
+      // A read with a deadline it meets is served as always (reads take no row lock).
+      expect((await call('GET', `${ns()}/imagestreams/slow?timeout=300ms`)).status).toBe(200);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    // Both writes were left running: each commits once the lock is released.
+    const labels = await pollUntil(
+      async () => (await call('GET', `${ns()}/imagestreams/slow`)).body.metadata.labels as Record<string, string> | undefined,
+      (l) => l?.['json'] === 'late' && l['yaml'] === 'late',
+    );
+    expect(labels).toEqual({ json: 'late', yaml: 'late' });
+  });
+
   it('errors answered before any route runs negotiate their Status as every other error does (YAML when asked, else JSON)', async () => {
     const answer = async (url: string, accept: string) => {
       const res = await fetch(url, { headers: { accept } });

@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { applyImpersonation, bindRequestAccess, compressLargeAnswers, ImageStreamTagServerFront, prettyPrintJsonAnswers, refuseInvalidRequestTimeouts, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
+import { applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -79,7 +79,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   );
   bindRequestLogContext(fastify);
   // Before authentication, as kube-apiserver's request deadline filter runs first.
-  refuseInvalidRequestTimeouts(fastify);
+  enforceRequestDeadlines(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // `kubectl --as`: after authentication and before authorization, as kube-apiserver's filter.
   if (config.apiAuthentication && config.accessPolicy) applyImpersonation(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');
