@@ -135,6 +135,15 @@ describe('DeliveryService against misbehaving receivers (loopback HTTP)', () => 
       res.on('close', () => clearInterval(timer));
     }),
     '/reset-request': (req) => req.socket.resetAndDestroy(),
+    // A 200 whose body the receiver cuts short: by a reset, or by closing before its announced length.
+    '/reset-response': afterBody((req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial', () => req.socket.resetAndDestroy());
+    }),
+    '/short-response': afterBody((req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial', () => req.socket.destroy());
+    }),
     '/retry-seconds': afterBody((_q, res) => res.writeHead(429, { 'retry-after': '3' }).end()),
     '/retry-date': afterBody((_q, res) => res.writeHead(503, { 'retry-after': new Date(Date.now() + 5000).toUTCString() }).end()),
     '/retry-forever': afterBody((_q, res) => res.writeHead(503, { 'retry-after': '99999999' }).end()),
@@ -186,8 +195,8 @@ describe('DeliveryService against misbehaving receivers (loopback HTTP)', () => 
     }
   });
 
-  it('records a connection reset mid-request as an error, retried', async () => {
-    for (const path of ['/reset-request']) {
+  it('records a connection reset mid-request or mid-response as an error, retried', async () => {
+    for (const path of ['/reset-request', '/reset-response', '/short-response']) {
       const r = await post(rx.url(path));
       expect(r.error).not.toBeNull();
       expect(r.error).not.toMatch(/timed out/);

@@ -1,7 +1,8 @@
 import type { TriggerConfig } from '@app/config';
 import { type Database, noteChange } from '@app/persistence';
 import type { DeliverPayload } from '@app/queue-contracts';
-import { Agent, request } from 'undici';
+import { finished } from 'node:stream/promises';
+import { Agent, type Dispatcher, request } from 'undici';
 import { attemptClockIso, wallClockMs } from './attempt-clock';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { claimSql, type ClaimedRow, type DeliveryRow, dueSql } from './delivery-claim';
@@ -39,6 +40,8 @@ const permanentStatus = (code: number) => code >= 400 && code < 500 && ![408, 42
 const batchSlotWaitMs = 1000;
 /** How often a batch looks again for a free target slot when every row left waits for one. */
 const batchSlotPollMs = 20;
+/** How much of a receiver's answer body is read; the rest is not waited for (see drainBody). */
+const answerBodyLimit = 128 * 1024;
 /** Delivery statements in flight on the shared pool at once (see withDb). */
 const deliveryDbSlots = 4;
 /** Deliveries of a batch claimed first, on their own (see deliverBatch). */
@@ -374,7 +377,7 @@ export class DeliveryService {
         }),
       );
       statusCode = res.statusCode;
-      await deadline.race(res.body.dump({ limit: 128 * 1024, signal: deadline.signal }));
+      await deadline.race(drainBody(res.body, answerBodyLimit));
       if (statusCode < 200 || statusCode >= 300) {
         error = `receiver answered ${statusCode}`;
         // 410: the receiver wants no more messages (Standard Webhooks): the trigger's endpoint is disabled too.
@@ -391,6 +394,30 @@ export class DeliveryService {
     }
     const t1 = performance.now();
     return { statusCode, error, permanent, latency: Math.round(t1 - t0), startedAt, finishedAt: attemptClockIso(wallClockMs(t1)), retryAfterMs: retryAfter };
+  }
+}
+
+/**
+ * Reads an answer's body to its end and discards it, but stops at `limit` bytes (closing the
+ * connection): the status is the answer, and a receiver streaming without end must not hold the
+ * attempt. A body the receiver cuts short (a reset, a close before its length) rejects, so its
+ * attempt is an error and retried; undici's `dump` settled quietly then, and such a 2xx counted
+ * as delivered. The deadline's signal, given to `request`, destroys the body when it passes.
+ */
+async function drainBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<void> {
+  let read = 0;
+  let stopped = false;
+  body.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read <= limit || stopped) return;
+    stopped = true;
+    body.destroy();
+  });
+  try {
+    await finished(body);
+  } catch (e) {
+    // Destroyed here on purpose (undici then reports an abort): not the receiver's failure.
+    if (!stopped) throw e;
   }
 }
 
