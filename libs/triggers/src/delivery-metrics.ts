@@ -3,8 +3,8 @@ import { metricsRegistry } from '@app/observability';
 
 /**
  * Delivery attempts by what they led to: `delivered`, `retrying` (backoff scheduled) or
- * `dead-lettered`; with `reason`, the class of the failure (`none` when delivered, `status-4xx`,
- * `status-5xx`, `error` for no answer: refused address, timeout, connection error).
+ * `dead-lettered`; with `reason`, the class of the failure (`none` when delivered, `status-3xx`,
+ * `status-4xx`, `status-5xx`, `error` for no whole answer: refused address, timeout, connection error).
  */
 export const deliveryAttempts = new Counter({
   name: 'imagestreamd_trigger_delivery_attempts_total',
@@ -25,9 +25,12 @@ export type DeliveryState = 'delivered' | 'dead' | 'pending';
 
 const resultOf: Record<DeliveryState, string> = { delivered: 'delivered', pending: 'retrying', dead: 'dead-lettered' };
 
-/** Counts one finished attempt: `statusCode` null when no answer came. */
+/**
+ * Counts one finished attempt: `statusCode` null when no answer came. A failed 2xx is one whose
+ * body timed out or was cut short: the status was fine, the connection was not (`error`).
+ */
 export function recordDeliveryAttempt(state: DeliveryState, statusCode: number | null, failed: boolean, latencyMs: number): void {
-  const reason = !failed ? 'none' : statusCode === null ? 'error' : `status-${Math.floor(statusCode / 100)}xx`;
+  const reason = !failed ? 'none' : statusCode === null || (statusCode >= 200 && statusCode < 300) ? 'error' : `status-${Math.floor(statusCode / 100)}xx`;
   deliveryAttempts.inc({ result: resultOf[state], reason });
   deliveryAttemptSeconds.observe(latencyMs / 1000);
 }
