@@ -186,6 +186,22 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     }
   });
 
+  it('a redirect is not followed and a 200 cut short by a reset is not delivered: both are failed attempts, retried', async () => {
+    rx.answer('/moving', { status: 302, headers: { location: rx.url('/moved-here') } }, { status: 200, cut: true });
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'moving' } });
+    await map('demo', 'moving', 'v1', digest('4'));
+    await call('POST', `${trg('demo')}/triggers`, trigger('moving', 'moving:v1', '/moving'));
+    const d = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'moving'))[0], (x) => x?.status.state !== undefined && x.status.state !== 'pending', 10000);
+    expect(d.status.state).toBe('delivered');
+    const [moved, cut, sent] = d.status.attemptHistory;
+    expect(moved).toMatchObject({ statusCode: 302, error: 'receiver answered 302' });
+    // The connection's error as the client saw the reset ('read ECONNRESET' or 'other side closed'), not a timeout.
+    expect(cut).toMatchObject({ statusCode: 200, error: expect.stringMatching(/ECONNRESET|other side closed/) });
+    expect(sent).toMatchObject({ statusCode: 200, error: null });
+    expect(rx.at('/moving')).toHaveLength(3);
+    expect(rx.at('/moved-here')).toHaveLength(0);
+  });
+
   it('a redrive goes to the trigger\'s current URL, so fixing a wrong URL recovers its dead letters', async () => {
     await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'typo' } });
     await map('demo', 'typo', 'v1', digest('f'));

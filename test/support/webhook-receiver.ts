@@ -12,8 +12,11 @@ export interface Received {
   receivedAt: number;
 }
 
-/** A scripted answer of the Receiver: a status code, or one with response headers, sent once `after` settles (when given). */
-export type ScriptedAnswer = number | { status: number; headers?: Record<string, string>; after?: Promise<unknown> };
+/**
+ * A scripted answer of the Receiver: a status code, or one with response headers, sent once `after`
+ * settles (when given); `cut`: the status line and part of the body, then a connection reset.
+ */
+export type ScriptedAnswer = number | { status: number; headers?: Record<string, string>; after?: Promise<unknown>; cut?: boolean };
 
 /** A local webhook receiver for trigger tests: records every POST (CloudEvent) by path. */
 export class Receiver {
@@ -34,6 +37,10 @@ export class Receiver {
         this.received.push({ path: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, json: JSON.parse(body), receivedAt: Date.now() });
         const next = this.scripted.get(req.url ?? '')?.shift();
         if (typeof next === 'number') return void res.writeHead(next).end();
+        if (next?.cut) {
+          res.writeHead(next.status, { ...next.headers, 'content-length': '1000' });
+          return void res.write('partial', () => req.socket.resetAndDestroy());
+        }
         if (next !== undefined) return void (next.after ?? Promise.resolve()).finally(() => res.writeHead(next.status, next.headers).end());
         if (this.mode === 'hang') return;
         res.writeHead(this.mode === 'ok' ? 200 : 500).end();
