@@ -10,6 +10,8 @@ class Receiver {
   requests: { headers: IncomingHttpHeaders; at: number; json: any }[] = [];
   effects = new Map<string, number>();
   hang = false;
+  /** The Retry-After (seconds) of a 429 for the n-th request (1-based), or undefined to accept it. */
+  throttle?: (n: number) => string | undefined;
   private pending: ServerResponse[] = [];
   private server!: Server;
   port = 0;
@@ -23,6 +25,11 @@ class Receiver {
           this.pending.push(res);
           return;
         }
+        const throttled = this.throttle?.(this.requests.length);
+        if (throttled) {
+          res.writeHead(429, { 'retry-after': throttled }).end();
+          return;
+        }
         const id = String(req.headers['webhook-id']);
         this.effects.set(id, (this.effects.get(id) ?? 0) + (this.effects.has(id) ? 0 : 1));
         res.writeHead(204).end();
@@ -31,8 +38,8 @@ class Receiver {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as { port: number }).port;
   }
-  url() {
-    return `http://127.0.0.1:${this.port}/hook`;
+  url(path = '/hook') {
+    return `http://127.0.0.1:${this.port}${path}`;
   }
   async waitFor(n: number, timeoutMs = 20000) {
     const deadline = Date.now() + timeoutMs;
@@ -139,6 +146,43 @@ describe('trigger delivery resilience', () => {
     } finally {
       await server.close();
       dead.close();
+      healthy.close();
+    }
+  }, 60000);
+
+  it('a 429 with Retry-After pauses its receiver: no POST reaches it until then, from this batch or the next; other receivers go on', async () => {
+    const limited = new Receiver();
+    const healthy = new Receiver();
+    await limited.start();
+    await healthy.start();
+    limited.throttle = (n) => (n === 1 ? '2' : undefined);
+    // One in flight per receiver, so the 429 is the answer to the only POST the receiver has seen.
+    const server = await setup({ TRIGGER_QUEUE_PREFIX: `${prefix}p`, TRIGGER_TARGET_CONCURRENCY: '1', TRIGGER_BACKOFF_MAX_MS: '5000' });
+    try {
+      await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'paced' } });
+      // Different paths of one origin are one receiver (target).
+      for (let i = 0; i < 3; i++) await newTrigger(server, `limited-${i}`, 'paced:latest', limited.url(`/hook/${i}`));
+      for (let i = 0; i < 3; i++) await newTrigger(server, `healthy-${i}`, 'paced:latest', healthy.url(`/hook/${i}`));
+      await mapping(server, 'paced', digest('4'));
+      await limited.waitFor(1, 5000);
+      const pausedAt = limited.requests[0]!.at;
+      await healthy.waitFor(3, 1500);
+      // A second fan-out (a batch of its own) while the receiver's pause runs.
+      await mapping(server, 'paced', digest('5'));
+      await healthy.waitFor(6, 1500);
+      expect(Date.now() - pausedAt).toBeLessThan(1900);
+      expect(limited.requests.map((r) => r.json.data.trigger.name)).toHaveLength(1);
+      // After the pause all six reach it (the throttled one again, same webhook-id).
+      await limited.waitFor(7, 5000);
+      for (const r of limited.requests.slice(1)) expect(r.at - pausedAt).toBeGreaterThanOrEqual(1950);
+      expect(new Set(limited.requests.slice(1).map((r) => r.headers['webhook-id'])).size).toBe(6);
+      const all = await pollUntil(() => listDeliveries(server.url, 'demo'), (items) => items.length === 12 && items.every((d) => d.status.state === 'delivered'), 5000);
+      const held = all.filter((d) => String(d.metadata.ownerReferences?.[0]?.name ?? '').startsWith('limited-'));
+      // Held back by another delivery's Retry-After is no attempt: one each, the throttled one two.
+      expect(held.map((d) => d.status.attemptHistory.length).sort()).toEqual([1, 1, 1, 1, 1, 2]);
+    } finally {
+      await server.close();
+      limited.close();
       healthy.close();
     }
   }, 60000);

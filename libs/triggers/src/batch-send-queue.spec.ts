@@ -1,11 +1,15 @@
 import { BatchSendQueue, type SlotSource } from './batch-send-queue';
 
 /** Slots per target: `limits` in flight at most (no rate), released by the test. */
-function slotsOf(limits: Record<string, number>): SlotSource & { inFlight: Map<string, number> } {
+function slotsOf(limits: Record<string, number>): SlotSource & { inFlight: Map<string, number>; paused: Map<string, number> } {
   const inFlight = new Map<string, number>();
+  const paused = new Map<string, number>();
   return {
     inFlight,
+    paused,
+    pausedMs: (target: string) => paused.get(target) ?? 0,
     tryAcquire(target: string) {
+      if (paused.has(target)) return { retryInMs: paused.get(target)! };
       const n = inFlight.get(target) ?? 0;
       if (n >= (limits[target] ?? 1)) return { retryInMs: 50 };
       inFlight.set(target, n + 1);
@@ -74,6 +78,41 @@ describe('BatchSendQueue', () => {
     expect(given).toEqual(['f2']);
     const next = queue.next();
     expect(typeof next === 'string' ? next : next.row.id).toBe('o2');
+    expect(queue.next()).toBe('done');
+  });
+
+  it('a paused target (its receiver sent Retry-After) gives up its rows at once, each with the pause left', () => {
+    const given: [string, number][] = [];
+    const slots = slotsOf({ limited: 5, ok: 5 });
+    const queue = new BatchSendQueue(
+      [row('l1', 'limited'), row('l2', 'limited'), row('l3', 'limited'), row('o1', 'ok')],
+      slots,
+      1000,
+      (r, delayMs) => given.push([r.id, delayMs]),
+      () => 0,
+    );
+    const first = queue.next();
+    expect(typeof first === 'string' ? first : first.row.id).toBe('l1');
+    // l1's answer paused the target; the runner stops the target for this batch.
+    slots.paused.set('limited', 2000);
+    queue.stop('limited');
+    expect(given).toEqual([['l2', 2000], ['l3', 2000]]);
+    queue.add([row('l4', 'limited')]);
+    expect(given).toEqual([['l2', 2000], ['l3', 2000], ['l4', 2000]]);
+    const next = queue.next();
+    expect(typeof next === 'string' ? next : next.row.id).toBe('o1');
+    expect(queue.next()).toBe('done');
+  });
+
+  it('another batch\'s rows of a target paused meanwhile go at once to their own jobs, delayed by the pause', () => {
+    const given: [string, number][] = [];
+    const slots = slotsOf({ limited: 5, ok: 5 });
+    slots.paused.set('limited', 1500);
+    const queue = new BatchSendQueue([row('l1', 'limited'), row('o1', 'ok'), row('l2', 'limited')], slots, 1000, (r, delayMs) => given.push([r.id, delayMs]), () => 0);
+    const next = queue.next();
+    expect(typeof next === 'string' ? next : next.row.id).toBe('o1');
+    // Not after giveUpMs of waiting: at once.
+    expect(given).toEqual([['l1', 1500], ['l2', 1500]]);
     expect(queue.next()).toBe('done');
   });
 });

@@ -6,14 +6,17 @@ export interface TargetSlot {
 /** What BatchSendQueue needs of a target limiter. */
 export interface SlotSource {
   tryAcquire(target: string): TargetSlot | { retryInMs: number };
+  /** The ms left of a pause the target's receiver asked for (Retry-After), 0 when none. */
+  pausedMs(target: string): number;
 }
 
 /**
  * The rows of one delivery batch in send order, handed out only with a slot of their target.
  * A row whose target is busy is skipped, not waited for, so rows of other targets behind it go
  * ahead (a slow receiver's rows never hold back a healthy one's). A target busy for `giveUpMs`
- * since it was first found so, or stopped (its POST failed), gives up its remaining rows to
- * `onGiveUp`: they are sent by single jobs that wait for the target without a worker slot.
+ * since it was first found so, stopped (its POST failed), or paused (its receiver asked for a
+ * wait) gives up its remaining rows to `onGiveUp`, with the pause left as their delay: they are
+ * sent by single jobs that wait for the target without a worker slot.
  */
 export class BatchSendQueue<R extends { target_key: string }> {
   private rows: R[];
@@ -24,7 +27,7 @@ export class BatchSendQueue<R extends { target_key: string }> {
     rows: readonly R[],
     private readonly slots: SlotSource,
     private readonly giveUpMs: number,
-    private readonly onGiveUp: (row: R) => void,
+    private readonly onGiveUp: (row: R, delayMs: number) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.rows = [...rows];
@@ -37,6 +40,13 @@ export class BatchSendQueue<R extends { target_key: string }> {
       const row = this.rows[i]!;
       const target = row.target_key;
       if (busyNow.has(target)) continue;
+      // Paused: nothing goes to it before the pause ends, so its rows need not wait here.
+      if (this.slots.pausedMs(target) > 0) {
+        this.stop(target);
+        i = -1;
+        busyNow.clear();
+        continue;
+      }
       const slot = this.slots.tryAcquire(target);
       if (!('retryInMs' in slot)) {
         this.rows.splice(i, 1);
@@ -58,18 +68,19 @@ export class BatchSendQueue<R extends { target_key: string }> {
   /** More rows of the batch (claimed after the first ones): a stopped target's go to onGiveUp at once. */
   add(rows: readonly R[]): void {
     for (const row of rows) {
-      if (this.stopped.has(row.target_key)) this.onGiveUp(row);
+      if (this.stopped.has(row.target_key)) this.onGiveUp(row, this.slots.pausedMs(row.target_key));
       else this.rows.push(row);
     }
   }
 
-  /** No more POSTs to `target` from this batch: its rows left go to onGiveUp. */
+  /** No more POSTs to `target` from this batch: its rows left go to onGiveUp, delayed by its pause. */
   stop(target: string): void {
     if (this.stopped.has(target)) return;
     this.stopped.add(target);
+    const delayMs = this.slots.pausedMs(target);
     const kept: R[] = [];
     for (const row of this.rows) {
-      if (row.target_key === target) this.onGiveUp(row);
+      if (row.target_key === target) this.onGiveUp(row, delayMs);
       else kept.push(row);
     }
     this.rows = kept;

@@ -16,7 +16,7 @@ import { retryAfterMs } from './retry-after';
 import { BatchSendQueue } from './batch-send-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { replayWaitMs } from './redrive-order';
-import { backoffMs, TargetLimiter } from './target-limiter';
+import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 
 export type { DeliveryRow } from './delivery-claim';
 
@@ -161,6 +161,7 @@ export class DeliveryService {
       }
       const started = { id: d.attempt_id };
       const r = await this.post(d);
+      this.pauseTarget(d.target_key, r);
       const next = this.nextState(r, attempt);
       let deadLettered = false;
       const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
@@ -227,8 +228,8 @@ export class DeliveryService {
     const outcome: BatchOutcome = { sent: 0, delivered: 0, followUps: [] };
     const byId = new Map(head.rows.map((d) => [d.id, d]));
     const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome));
-    const unsent = (d: ClaimedRow): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: 0, error: null });
-    const queue = new BatchSendQueue(head.rows, this.limiter, batchSlotWaitMs, (d) => recorder.add(unsent(d)));
+    const unsent = (d: ClaimedRow, delayMs: number): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: delayMs, error: null });
+    const queue = new BatchSendQueue(head.rows, this.limiter, batchSlotWaitMs, (d, delayMs) => recorder.add(unsent(d, delayMs)));
     // The tail's rows join the queue when its claim answers; runners out of rows wait for it.
     const tail = tailClaim?.then((r) => {
       failure ??= r.error;
@@ -257,6 +258,8 @@ export class DeliveryService {
         } finally {
           slot.release();
         }
+        // Paused first, so the rows the stop hands to single jobs carry the pause as their delay.
+        this.pauseTarget(d.target_key, r);
         if (r.error) queue.stop(d.target_key);
         const n = this.nextState(r, 1);
         recorder.add({
@@ -333,6 +336,14 @@ export class DeliveryService {
         outcome.followUps.push({ payload: { deliveryId: r.id, generation: 1, attempt: r.sent ? 2 : 1, target: byId.get(r.id)!.target_key }, delayMs: r.delay_ms });
       }
     }
+  }
+
+  /**
+   * A receiver's Retry-After on a 429 or 503 holds back every delivery to its target in this
+   * process, not only the next attempt of the one that got it (see targetPauseMs).
+   */
+  private pauseTarget(target: string, r: SendResult): void {
+    this.limiter.pause(target, targetPauseMs(r.statusCode, r.retryAfterMs, this.config.backoffBaseMs, this.config.backoffMaxMs));
   }
 
   /** What a sent attempt leads to (called once per attempt, so it is counted in the metrics here). */

@@ -3,7 +3,7 @@ import { imagePatch, parseTriggersAnnotation, triggersAnnotationWarnings } from 
 import { decideFire, type DependentState, idempotencyKey, type TagState } from './firing';
 import { signature, signedHeaders, verify } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
-import { backoffMs, TargetLimiter } from './target-limiter';
+import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 import { validateTrigger } from './trigger.strategy';
 import type { Trigger } from './trigger.types';
 
@@ -177,6 +177,35 @@ describe('per-target limiter and backoff', () => {
     expect([take(), take(), take()]).toEqual([true, true, false]);
     now = 600;
     expect(take()).toBe(true);
+  });
+  it('a paused target waits out its pause, in tryAcquire and wouldWait; other targets do not', () => {
+    let now = 1000;
+    const l = new TargetLimiter(10, 0, () => now);
+    l.pause('a', 2000);
+    expect(l.wouldWait('a')).toBe(2000);
+    expect(l.tryAcquire('a')).toEqual({ retryInMs: 2000 });
+    expect(l.pausedMs('a')).toBe(2000);
+    expect(l.wouldWait('b')).toBe(0);
+    expect('release' in l.tryAcquire('b')).toBe(true);
+    // A shorter pause asked for meanwhile does not end the longer one early.
+    now = 1500;
+    l.pause('a', 100);
+    expect(l.wouldWait('a')).toBe(1500);
+    now = 3000;
+    expect(l.wouldWait('a')).toBe(0);
+    expect(l.pausedMs('a')).toBe(0);
+    expect('release' in l.tryAcquire('a')).toBe(true);
+  });
+  it.each([
+    ['429 with Retry-After', 429, 2000, 2000],
+    ['503 with Retry-After', 503, 5000, 5000],
+    ['Retry-After above the longest backoff', 503, 999_000, 60_000],
+    ['429 without Retry-After: the base backoff', 429, null, 100],
+    ['503 without Retry-After', 503, null, 0],
+    ['500 with Retry-After', 500, 2000, 0],
+    ['no answer', null, null, 0],
+  ])('target pause for %s', (_name, status, retryAfter, pause) => {
+    expect(targetPauseMs(status, retryAfter, 100, 60_000)).toBe(pause);
   });
   it.each([
     [1, 100, 50],
