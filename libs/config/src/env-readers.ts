@@ -15,6 +15,13 @@ export function envString(env: Env, name: string, fallback: string): string {
   return v === undefined || v === '' ? fallback : v;
 }
 
+/** `true` or `false` exactly: "1" or "yes" meant to switch something must not pass as false unnoticed. */
+export function envBool(env: Env, name: string, fallback: boolean): boolean {
+  const v = envString(env, name, String(fallback));
+  if (v !== 'true' && v !== 'false') throw new ConfigError(name, `must be true or false, got "${v}"`);
+  return v === 'true';
+}
+
 /** A whole number within [min, max]. */
 export function envInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];

@@ -1,5 +1,5 @@
 import type { AppConfig } from './app-config';
-import { ConfigError, type Env, envInt, envString } from './env-readers';
+import { ConfigError, type Env, envBool, envInt } from './env-readers';
 
 /** Limits and endpoints of image import (ImageStreamImport and the spec-tag import worker). */
 export interface ImportConfig {
@@ -44,11 +44,7 @@ export function loadImportConfig(app: AppConfig, env: Env = process.env): Import
   if (mode !== 'Legacy' && mode !== 'PreserveOriginal') {
     throw new ConfigError('IMPORT_DEFAULT_MODE', `must be Legacy or PreserveOriginal, got "${mode}"`);
   }
-  // Checked like API_AUTHENTICATION: "1" or "yes" meant to turn scheduling off must not pass unnoticed.
-  const scheduledDisabled = envString(env, 'IMPORT_SCHEDULED_DISABLED', 'false');
-  if (scheduledDisabled !== 'true' && scheduledDisabled !== 'false') {
-    throw new ConfigError('IMPORT_SCHEDULED_DISABLED', `must be true or false, got "${scheduledDisabled}"`);
-  }
+  const scheduledDisabled = envBool(env, 'IMPORT_SCHEDULED_DISABLED', false);
   return {
     requestTimeoutMs: app.registryTimeoutMs,
     importTimeoutMs: int(env, 'IMPORT_TIMEOUT_MS', 60_000, 1000, 600_000),
@@ -65,7 +61,7 @@ export function loadImportConfig(app: AppConfig, env: Env = process.env): Import
     relayIntervalMs: int(env, 'IMPORT_RELAY_INTERVAL_MS', 250, 10, 60_000),
     workerConcurrency: int(env, 'IMPORT_CONCURRENCY', 4, 1, 64),
     queuePrefix: app.queuePrefix,
-    scheduledIntervalSeconds: scheduledDisabled === 'true' ? 0 : int(env, 'IMPORT_SCHEDULED_INTERVAL_SECONDS', 900, 5, 7 * 24 * 3600),
+    scheduledIntervalSeconds: scheduledDisabled ? 0 : int(env, 'IMPORT_SCHEDULED_INTERVAL_SECONDS', 900, 5, 7 * 24 * 3600),
     scheduledPerMinute: int(env, 'IMPORT_SCHEDULED_MAX_PER_MINUTE', 60, 1, 100_000),
   };
 }

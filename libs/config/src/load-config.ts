@@ -4,7 +4,7 @@ import { loadAccessPolicy } from './access-policy';
 import { loadAllowedRegistries } from './allowed-registries-config';
 import { loadRegistryTokenConfig } from './registry-token-config';
 import { loadTlsConfig } from './tls-config';
-import { ConfigError, type Env, envInt, envString } from './env-readers';
+import { ConfigError, type Env, envBool, envInt, envString } from './env-readers';
 
 
 const str = envString;
@@ -57,15 +57,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   const accessPolicy = loadAccessPolicy(env);
-  const apiAuthentication = str(env, 'API_AUTHENTICATION', 'false');
-  if (apiAuthentication !== 'true' && apiAuthentication !== 'false') throw new ConfigError('API_AUTHENTICATION', `must be true or false, got "${apiAuthentication}"`);
-  if (apiAuthentication === 'true' && !accessPolicy) throw new ConfigError('ACCESS_POLICY_FILE', 'is required with API_AUTHENTICATION=true (it names the users)');
+  const apiAuthentication = envBool(env, 'API_AUTHENTICATION', false);
+  if (apiAuthentication && !accessPolicy) throw new ConfigError('ACCESS_POLICY_FILE', 'is required with API_AUTHENTICATION=true (it names the users)');
   const apiAuthorization = str(env, 'API_AUTHORIZATION', 'AlwaysAllow');
   if (!(API_AUTHORIZATION_MODES as readonly string[]).includes(apiAuthorization)) {
     throw new ConfigError('API_AUTHORIZATION', `must be one of ${API_AUTHORIZATION_MODES.join(', ')}, got "${apiAuthorization}"`);
   }
   // Policy decides per user: without authentication there is no user to decide for.
-  if (apiAuthorization === 'Policy' && apiAuthentication !== 'true') throw new ConfigError('API_AUTHORIZATION', 'Policy requires API_AUTHENTICATION=true (it names the user each request is authorized for)');
+  if (apiAuthorization === 'Policy' && !apiAuthentication) throw new ConfigError('API_AUTHORIZATION', 'Policy requires API_AUTHENTICATION=true (it names the user each request is authorized for)');
   const registryUrl = url(env, 'REGISTRY_URL', '', ['http:', 'https:']);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -108,7 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     registryResyncMaxTags: int(env, 'REGISTRY_RESYNC_MAX_TAGS', 100_000, 1, 10_000_000),
     accessPolicy,
     registryToken: loadRegistryTokenConfig(env, accessPolicy),
-    apiAuthentication: apiAuthentication === 'true',
+    apiAuthentication,
     apiAuthorization: apiAuthorization as ApiAuthorizationMode,
     tls: loadTlsConfig(env),
     ...(env['WORKER_METRICS_PORT'] !== undefined && env['WORKER_METRICS_PORT'] !== '' ? { workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 0, 0, 65535) } : {}),

@@ -38,8 +38,8 @@ const WAIT_NUDGE_MS = 50;
  * holder whose connection was cut is gone at once). Then it closes the gap with NONE rows itself
  * (closeVersionGap): a transaction that took such a version without committing it (its reply lost
  * to a cut connection, say, so it never learnt which one to release) no longer holds the feed
- * back, and one that is merely slow cannot commit it afterwards, behind the feed's position. Its position is therefore a horizon: every
- * change at or below it is known.
+ * back, and one that is merely slow cannot commit it afterwards, behind the feed's position. Its
+ * position is therefore a horizon: every change at or below it is known.
  */
 export class ChangeFeed extends EventEmitter {
   private cursor = '0';

@@ -49,6 +49,8 @@ export function compressLargeAnswers(fastify: FastifyInstance): void {
   fastify.addHook('onSend', async (req, reply, payload) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (reply.hasHeader('content-encoding')) return payload;
+    // A string's UTF-8 size is at most three bytes per UTF-16 unit: most answers are not measured.
+    if (typeof payload === 'string' && payload.length * 3 <= GZIP_THRESHOLD_BYTES) return payload;
     if (!shouldGzip(Buffer.byteLength(payload), req.headers['accept-encoding'])) return payload;
     const compressed = await gzipAsync(payload, { level: GZIP_LEVEL });
     void reply.removeHeader('content-length');
@@ -62,9 +64,10 @@ export function compressLargeAnswers(fastify: FastifyInstance): void {
  * kube-apiserver would compress it: the same bytes and headers compressLargeAnswers gives.
  */
 export function writeJsonResponse(res: ServerResponse, text: string, acceptEncoding: string | undefined): void {
-  // A string's UTF-8 size is at most three bytes per UTF-16 unit: most answers skip measuring it.
-  if (text.length * 3 <= GZIP_THRESHOLD_BYTES || !shouldGzip(Buffer.byteLength(text), acceptEncoding)) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  // Measured once: the plain answer needs its length anyway.
+  const size = Buffer.byteLength(text);
+  if (!shouldGzip(size, acceptEncoding)) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(size) });
     res.end(text);
     return;
   }
