@@ -6,6 +6,7 @@ import type { TriggerEvaluator } from './evaluator';
 import { pushPreviewsInfo, triggersInfo, workloadKinds } from './resource-infos';
 import { parseStreamTag, TRIGGER_API_VERSION } from './trigger.types';
 import { checkCreateEnvelope } from './create-envelope';
+import { ENDPOINT_DISABLED, isEndpointDisabled, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 
 /**
  * PushPreview (create-only, no side effect): `metadata.name` = `stream:tag`, `spec.image` = the
@@ -77,7 +78,7 @@ export class PushPreviewHandler implements ResourceHandler {
             tag: r.from.tag,
             wouldFire: r.decision.fire && !!r.event,
             reason: r.decision.reason,
-            ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event } : {}),
+            ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event, ...sendingOf(r.trigger.status?.conditions) } : {}),
           })),
           // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following
           // a moved tag. `patch` is the entry's part; `event` records the workload's one update.
@@ -96,6 +97,15 @@ export class PushPreviewHandler implements ResourceHandler {
       },
     };
   }
+}
+
+/**
+ * Whether the receiver would get the fire: one whose endpoint a 410 Gone disabled is recorded as a
+ * dead letter without a request, so "what it would receive" is nothing (`notSent` says why).
+ */
+function sendingOf(conditions: Parameters<typeof isEndpointDisabled>[0]): { wouldSend: boolean; notSent?: { reason: string; message: string } } {
+  if (!isEndpointDisabled(conditions)) return { wouldSend: true };
+  return { wouldSend: false, notSent: { reason: ENDPOINT_DISABLED, message: NOT_SENT_ENDPOINT_DISABLED } };
 }
 
 /**

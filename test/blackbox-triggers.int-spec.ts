@@ -1,0 +1,59 @@
+import { call } from '@app/testing';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { createSigningSecret, createTrigger, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec, waitForCondition } from './support/trigger-resources';
+import { Receiver } from './support/webhook-receiver';
+
+/**
+ * Found by black-box acceptance checks of issue 5: what a receiver whose endpoint a 410 Gone
+ * disabled gets (nothing), as preview and chains must see it.
+ */
+describe('triggers whose endpoint is disabled, black-box', () => {
+  let server: TriggerServer;
+  const rx = new Receiver();
+  const trg = () => `${server.url}${TRIGGERS_API}/namespaces/demo`;
+  const map = (stream: string, image: string, annotations?: Record<string, string>) =>
+    mapImage(server.url, 'demo', { stream, tag: 'latest', image, repository: `quay.io/demo/${stream}`, ...(annotations ? { annotations } : {}) });
+  /** Creates Trigger `name` (following `from`), maps `first` so its receiver answers 410, and waits for EndpointDisabled. */
+  const disabledTrigger = async (name: string, from: string, first: string) => {
+    rx.answer(`/${name}`, 410);
+    await createTrigger(server.url, 'demo', name, triggerSpec(from, { kind: 'Webhook', name }, rx.url(`/${name}`)));
+    await map(from.split(':')[0]!, first);
+    await waitForCondition(server.url, 'demo', name, 'EndpointDisabled', (c) => c?.status === 'True');
+  };
+
+  beforeAll(async () => {
+    await rx.start();
+    server = await startTriggerServer();
+    for (const s of ['pv', 'base', 'other', 'app']) {
+      expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: s } })).status).toBe(201);
+    }
+    expect((await createSigningSecret(server.url, 'demo')).status).toBe(201);
+  }, 90000);
+  afterAll(async () => {
+    rx.close();
+    await server?.close();
+  });
+
+  it('preview says a trigger whose endpoint is disabled would be sent nothing, as the real push then sends nothing', async () => {
+    await disabledTrigger('gone', 'pv:latest', digest('a'));
+    await createTrigger(server.url, 'demo', 'ok', triggerSpec('pv:latest', { kind: 'Webhook', name: 'ok' }, rx.url('/ok')));
+    await rx.waitFor('/ok', 1);
+
+    const preview = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'pv:latest' }, spec: { image: digest('b') } });
+    expect(preview.status).toBe(201);
+    const entries = preview.body.status.triggers as any[];
+    expect(entries.find((t) => t.name === 'ok')).toMatchObject({ wouldFire: true, wouldSend: true });
+    const gone = entries.find((t) => t.name === 'gone');
+    expect(gone).toMatchObject({ wouldFire: true, wouldSend: false, notSent: { reason: 'EndpointDisabled' } });
+
+    await map('pv', digest('b'));
+    await rx.waitFor('/ok', 2);
+    const dead = await pollUntil(
+      async () => (await listDeliveries(server.url, 'demo', 'gone')).find((d) => d.metadata.name === gone.deliveryId),
+      (d) => d?.status.state === 'dead',
+    );
+    expect(dead.status.attempts).toBe(0);
+    expect(rx.at('/gone')).toHaveLength(1); // only the 410 that disabled it
+  });
+});
