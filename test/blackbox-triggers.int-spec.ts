@@ -1,7 +1,7 @@
 import { call } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
-import { createSigningSecret, createTrigger, digest, listDeliveries, mapImage, TRIGGERS_API, triggerSpec, waitForCondition } from './support/trigger-resources';
+import { createSigningSecret, createTrigger, digest, getTrigger, listDeliveries, mapImage, TRIGGERS_API, triggerSpec, waitForCondition } from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
 
 /**
@@ -55,5 +55,23 @@ describe('triggers whose endpoint is disabled, black-box', () => {
     );
     expect(dead.status.attempts).toBe(0);
     expect(rx.at('/gone')).toHaveLength(1); // only the 410 that disabled it
+  });
+
+  it("a push naming its base image by digest is caused by the delivery its receiver got, not by a disabled trigger's unsent fire of that image", async () => {
+    await createTrigger(server.url, 'demo', 'build', triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/build')));
+    await map('base', digest('c'));
+    const [built] = await rx.waitFor('/build', 1);
+    // A trigger whose endpoint is disabled starts following base:latest: its first-sight fire of
+    // the same image is recorded after the build's, as a dead letter never sent.
+    await disabledTrigger('muted', 'other:latest', digest('d'));
+    const moved = await call('PATCH', `${trg()}/triggers/muted`, { spec: { from: { kind: 'ImageStreamTag', name: 'base:latest' } } }, 'application/merge-patch+json');
+    expect(moved.status).toBe(200);
+    await pollUntil(() => getTrigger(server.url, 'demo', 'muted'), (t) => t.status?.lastTriggeredImageID === digest('c'));
+
+    await createTrigger(server.url, 'demo', 'deploy', triggerSpec('app:latest', { kind: 'Webhook', name: 'deploy' }, rx.url('/deploy')));
+    await map('app', digest('e'), { 'org.opencontainers.image.base.digest': digest('c') });
+    const [deployed] = await rx.waitFor('/deploy', 1);
+    expect(deployed!.json.data.causation).toEqual([{ deliveryId: built!.json.id, trigger: 'build', namespace: 'demo', image: digest('c') }]);
+    expect(deployed!.json.causationid).toBe(built!.json.id);
   });
 });

@@ -215,8 +215,11 @@ export class TagStateReader {
    * or names its base image (OCI base.digest annotation/label); the new event extends that
    * delivery's chain. A base digest is matched only to deliveries of the namespace the image is
    * pushed to: another tenant building on the same public base image must not receive this
-   * namespace's trigger names and delivery ids (nor spend its depth budget). The echoed label
-   * names one delivery outright, so it links across namespaces.
+   * namespace's trigger names and delivery ids (nor spend its depth budget). Of that image's
+   * deliveries, one its receiver acknowledged is the cause before any other (a dead letter,
+   * such as a disabled endpoint's fire that was never sent, most likely started nothing); then
+   * the newest.
+   * The echoed label names one delivery outright, so it links across namespaces.
    */
   private async causationOf(q: Queryable, meta: ImageMeta | null, namespace: string): Promise<CausationLink[]> {
     if (!meta) return [];
@@ -229,7 +232,8 @@ export class TagStateReader {
              FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')} WHERE d.id = $1`
         : `SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.image, (${eventSql('d', 'eb')})->'data'->'causation' AS chain
              FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')}
-            WHERE d.image = $1 AND d.namespace = $2 AND d.owner_kind = 'Trigger' ORDER BY d.seq DESC LIMIT 1`,
+            WHERE d.image = $1 AND d.namespace = $2 AND d.owner_kind = 'Trigger'
+            ORDER BY d.state = 'delivered' DESC, d.seq DESC LIMIT 1`,
       causedBy ? [causedBy] : [base, namespace],
     );
     if (!row) return [];
