@@ -57,6 +57,29 @@ describe('triggers whose endpoint is disabled, black-box', () => {
     expect(rx.at('/gone')).toHaveLength(1); // only the 410 that disabled it
   });
 
+  it('preview says a trigger whose signing secret is missing would be sent nothing, as the real push dead-letters it unsent', async () => {
+    const spec = triggerSpec('nosecret:latest', { kind: 'Webhook', name: 'unsigned' }, rx.url('/unsigned'));
+    await createTrigger(server.url, 'demo', 'unsigned', { ...spec, delivery: { ...spec.delivery, secretRef: { name: 'no-such-secret' } } });
+    await createTrigger(server.url, 'demo', 'signed', triggerSpec('nosecret:latest', { kind: 'Webhook', name: 'signed' }, rx.url('/signed')));
+    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'nosecret' } })).status).toBe(201);
+
+    const preview = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'nosecret:latest' }, spec: { image: digest('f') } });
+    expect(preview.status).toBe(201);
+    const entries = preview.body.status.triggers as any[];
+    expect(entries.find((t) => t.name === 'signed')).toMatchObject({ wouldFire: true, wouldSend: true });
+    const unsigned = entries.find((t) => t.name === 'unsigned');
+    expect(unsigned).toMatchObject({ wouldFire: true, wouldSend: false, notSent: { reason: 'SigningSecretUnavailable' } });
+
+    await map('nosecret', digest('f'));
+    await rx.waitFor('/signed', 1);
+    const dead = await pollUntil(
+      async () => (await listDeliveries(server.url, 'demo', 'unsigned')).find((d) => d.metadata.name === unsigned.deliveryId),
+      (d) => d?.status.state === 'dead',
+    );
+    expect(dead.status.lastError).toMatch(/signing secret/);
+    expect(rx.at('/unsigned')).toHaveLength(0);
+  });
+
   it("a push naming its base image by digest is caused by the delivery its receiver got, not by a disabled trigger's unsent fire of that image", async () => {
     await createTrigger(server.url, 'demo', 'build', triggerSpec('base:latest', { kind: 'Build', name: 'app' }, rx.url('/build')));
     await map('base', digest('c'));

@@ -25,6 +25,8 @@ export interface EvaluatedTrigger {
 /** A preview entry: which tag of the push (the pushed tag or one of its aliases) the trigger follows. */
 export interface PreviewedTrigger extends EvaluatedTrigger {
   from: TagKey;
+  /** Whether the TriggerSecret its spec.delivery.secretRef names exists with a `key` (else its fire is dead-lettered unsent). */
+  signingSecretFound: boolean;
 }
 
 export interface EvaluatorOptions {
@@ -192,10 +194,11 @@ export class TriggerEvaluator {
       after = rows[rows.length - 1]!.uid;
       const facts = await this.tags.lastImageFacts(this.db, key, lastImages(rows));
       const delivered = await deliveredKeys(this.db, rows, tag);
+      const secrets = await signingSecretsFound(this.db, rows);
       for (const r of rows) {
         const ev = this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), '', delivered);
         await this.attachTargetPatch(this.db, ev, key, tag.pullSpec);
-        results.push({ ...ev, from: key });
+        results.push({ ...ev, from: key, signingSecretFound: secrets.has(r.uid) });
       }
     }
     return results;
@@ -329,6 +332,18 @@ async function deliveredKeys(q: Queryable, rows: TriggerRow[], tag: ResolvedTag 
   // By primary key: a delivery's id is derived from its idempotency key (deliveryIdOf).
   const found = await q.query<{ k: string }>(`SELECT idempotency_key AS k FROM trigger_deliveries WHERE id = ANY($1::text[])`, [keys.map(deliveryIdOf)], 'trg-delivered-keys');
   return new Set(found.map((f) => f.k));
+}
+
+/** Uids of the triggers whose signing secret exists with a `key`, as the sender reads it (delivery-headers.ts). */
+async function signingSecretsFound(q: Queryable, rows: TriggerRow[]): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const found = await q.query<{ uid: string }>(
+    `SELECT t.uid::text AS uid FROM triggers t
+       JOIN trigger_secrets s ON s.namespace = t.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'
+      WHERE t.uid = ANY($1::uuid[]) AND s.body->'data' ? 'key'`,
+    [rows.map((r) => r.uid)],
+  );
+  return new Set(found.map((f) => f.uid));
 }
 
 function lastImages(rows: TriggerRow[]): string[] {

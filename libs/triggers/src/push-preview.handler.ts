@@ -78,7 +78,7 @@ export class PushPreviewHandler implements ResourceHandler {
             tag: r.from.tag,
             wouldFire: r.decision.fire && !!r.event,
             reason: r.decision.reason,
-            ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event, ...sendingOf(r.trigger.status?.conditions) } : {}),
+            ...(r.event ? { deliveryId: r.event.id, idempotencyKey: r.key, url: r.trigger.spec.delivery.url, event: r.event, ...sendingOf(r.trigger.status?.conditions, r.signingSecretFound) } : {}),
           })),
           // Annotated workloads (image.openshift.io/triggers): one entry per annotation entry following
           // a moved tag. `patch` is the entry's part; `event` records the workload's one update.
@@ -100,12 +100,14 @@ export class PushPreviewHandler implements ResourceHandler {
 }
 
 /**
- * Whether the receiver would get the fire: one whose endpoint a 410 Gone disabled is recorded as a
- * dead letter without a request, so "what it would receive" is nothing (`notSent` says why).
+ * Whether the receiver would get the fire: one whose endpoint a 410 Gone disabled, or whose
+ * signing secret is missing, is recorded as a dead letter without a request, so "what it would
+ * receive" is nothing (`notSent` says why, with the reason the real fire records).
  */
-function sendingOf(conditions: Parameters<typeof isEndpointDisabled>[0]): { wouldSend: boolean; notSent?: { reason: string; message: string } } {
-  if (!isEndpointDisabled(conditions)) return { wouldSend: true };
-  return { wouldSend: false, notSent: { reason: ENDPOINT_DISABLED, message: NOT_SENT_ENDPOINT_DISABLED } };
+function sendingOf(conditions: Parameters<typeof isEndpointDisabled>[0], signingSecretFound: boolean): { wouldSend: boolean; notSent?: { reason: string; message: string } } {
+  if (isEndpointDisabled(conditions)) return { wouldSend: false, notSent: { reason: ENDPOINT_DISABLED, message: NOT_SENT_ENDPOINT_DISABLED } };
+  if (!signingSecretFound) return { wouldSend: false, notSent: { reason: 'SigningSecretUnavailable', message: 'not sent: the TriggerSecret named by spec.delivery.secretRef does not exist or has no key' } };
+  return { wouldSend: true };
 }
 
 /**
