@@ -67,7 +67,10 @@ describe('aggregated discovery (apidiscovery.k8s.io APIGroupDiscoveryList)', () 
 
   it('plain JSON clients still get APIGroupList and APIVersions', async () => {
     expect(((await (await get('/apis', { accept: 'application/json, */*' })).json()) as any).kind).toBe('APIGroupList');
-    expect(((await (await get('/api', {})).json()) as any).kind).toBe('APIVersions');
+    const versions = (await (await get('/api', {})).json()) as any;
+    expect(versions.kind).toBe('APIVersions');
+    // The address the client reached, as kube-apiserver names its own (never an empty string).
+    expect(versions.serverAddressByClientCIDRs).toEqual([{ clientCIDR: '0.0.0.0/0', serverAddress: new URL(api.url).host }]);
   });
 
   (kubectlFound ? it : it.skip)('kubectl api-resources reads the two aggregated documents and nothing else', async () => {

@@ -77,7 +77,7 @@ export class DiscoveryController {
     if (aggregated) return this.sendAggregated(aggregated, [''], req, reply);
     void reply
       .header('content-type', 'application/json')
-      .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
+      .send(JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddressOf(req) }] }));
   }
 
   /** The core group serves namespaces (see NamespaceHandler), limitranges, resourcequotas, secrets, and events, pods, services and the kinds of kubectl's prune list always empty (AlwaysEmptyHandler). */
@@ -133,4 +133,16 @@ export class DiscoveryController {
       resources: handlers.map((h) => apiResource(h.info)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     };
   }
+}
+
+/**
+ * The address this request reached, as `host:port` (IPv6 in brackets): kube-apiserver names its
+ * advertise address there; a server bound to every interface has no single one, and the one the
+ * client connected to is the address that client can use.
+ */
+function serverAddressOf(req: FastifyRequest): string {
+  const { localAddress, localPort } = req.socket;
+  if (!localAddress || !localPort) return '';
+  const host = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  return host.includes(':') ? `[${host}]:${localPort}` : `${host}:${localPort}`;
 }
