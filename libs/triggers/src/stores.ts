@@ -3,6 +3,7 @@ import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, RedactingHandler, TableStorage } from '@app/persistence';
 import type { ImageStream } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
+import { defaultWorkloadSelector, workloadCompletenessWarnings } from './workload-completeness';
 import { queueDeliveryCollection } from './delivery-collector';
 import { triggerSecretsInfo, triggersInfo, triggerStatusInfo, type WorkloadKind, workloadInfo } from './resource-infos';
 import { secretPatchProblems } from './secret-patch-guard';
@@ -114,8 +115,13 @@ export async function signingKeys(q: Queryable, namespace: string, name: string)
   return [row.data.key, ...(row.data.previousKey ? [row.data.previousKey] : [])];
 }
 
-/** apps/v1's defaulting of what kubectl's describers dereference: a Deployment's or StatefulSet's `spec.replicas` is 1 when unset. */
+/**
+ * apps/v1's defaulting of what kubectl's describers dereference: a Deployment's or StatefulSet's
+ * `spec.replicas` is 1 when unset; and a missing selector, which typed clients need (see
+ * defaultWorkloadSelector).
+ */
 function defaultWorkload(kind: WorkloadKind, obj: Workload): void {
+  defaultWorkloadSelector(kind.kind, obj);
   if ((kind.kind === 'Deployment' || kind.kind === 'StatefulSet') && obj.spec && typeof obj.spec === 'object' && (obj.spec['replicas'] === undefined || obj.spec['replicas'] === null)) {
     obj.spec['replicas'] = 1;
   }
@@ -130,9 +136,15 @@ class WorkloadStrategy implements ResourceStrategy<Workload> {
   validate(obj: Workload): FieldError[] {
     return this.validateAgainst(obj, null);
   }
-  /** The triggers annotation is not validated (kube-apiserver does not either): what the controller will ignore is a warning. */
+  /**
+   * The triggers annotation is not validated (kube-apiserver does not either): what the controller
+   * will ignore is a warning; so is what kube-apiserver would refuse of the spec.
+   */
   warnings(obj: Workload): string[] {
-    return triggersAnnotationWarnings(obj.metadata.annotations?.[TRIGGERS_ANNOTATION], this.kind.podSpecPath);
+    return [
+      ...triggersAnnotationWarnings(obj.metadata.annotations?.[TRIGGERS_ANNOTATION], this.kind.podSpecPath),
+      ...workloadCompletenessWarnings(this.kind.kind, obj.spec),
+    ];
   }
   canonicalize(): void {}
   prepareForUpdate(obj: Workload, old: Workload): void {
