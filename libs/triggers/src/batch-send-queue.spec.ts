@@ -115,4 +115,24 @@ describe('BatchSendQueue', () => {
     expect(given).toEqual([['l1', 1500], ['l2', 1500]]);
     expect(queue.next()).toBe('done');
   });
+
+  it('hands out rows only for handOutForMs: a target freeing a slot now and then does not keep its rows past the lease', () => {
+    const given: string[] = [];
+    let t = 0;
+    const slots = slotsOf({ slow: 1 });
+    const queue = new BatchSendQueue([row('s1', 'slow'), row('s2', 'slow'), row('s3', 'slow')], slots, 1000, (r) => given.push(r.id), () => t, 1500);
+    const first = queue.next();
+    if (typeof first === 'string') throw new Error('expected a row');
+    t = 900; // busy for less than giveUpMs, then free again
+    expect(queue.next()).toBe('wait');
+    first.slot.release();
+    const second = queue.next();
+    expect(typeof second === 'string' ? second : second.row.id).toBe('s2');
+    if (typeof second !== 'string') second.slot.release();
+    t = 1500;
+    expect(queue.next()).toBe('done');
+    expect(given).toEqual(['s3']);
+    queue.add([row('s4', 'slow')]);
+    expect(given).toEqual(['s3', 's4']);
+  });
 });

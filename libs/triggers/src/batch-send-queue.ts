@@ -16,12 +16,17 @@ export interface SlotSource {
  * ahead (a slow receiver's rows never hold back a healthy one's). A target busy for `giveUpMs`
  * since it was first found so, stopped (its POST failed), or paused (its receiver asked for a
  * wait) gives up its remaining rows to `onGiveUp`, with the pause left as their delay: they are
- * sent by single jobs that wait for the target without a worker slot.
+ * sent by single jobs that wait for the target without a worker slot. Rows are handed out only
+ * for `handOutForMs` from the queue's start: the batch's claim leases them for a limited time, and
+ * a row sent after its lease ran out could be sent a second time by the single job the sweeper
+ * gives it meanwhile (a target that frees a slot or a rate token every second is never "busy for
+ * giveUpMs", so without this bound its rows would wait in the batch for as long as it takes).
  */
 export class BatchSendQueue<R extends { target_key: string }> {
   private rows: R[];
   private readonly busySince = new Map<string, number>();
   private readonly stopped = new Set<string>();
+  private readonly startedAt: number;
 
   constructor(
     rows: readonly R[],
@@ -29,12 +34,18 @@ export class BatchSendQueue<R extends { target_key: string }> {
     private readonly giveUpMs: number,
     private readonly onGiveUp: (row: R, delayMs: number) => void,
     private readonly now: () => number = () => performance.now(),
+    private readonly handOutForMs = Infinity,
   ) {
     this.rows = [...rows];
+    this.startedAt = now();
   }
 
   /** The next row that can be sent now with its slot; 'wait' while rows wait for busy targets; 'done'. */
   next(): { row: R; slot: TargetSlot } | 'wait' | 'done' {
+    if (this.handOutOver()) {
+      for (const row of this.rows) this.stop(row.target_key);
+      return 'done';
+    }
     const busyNow = new Set<string>();
     for (let i = 0; i < this.rows.length; i++) {
       const row = this.rows[i]!;
@@ -68,9 +79,14 @@ export class BatchSendQueue<R extends { target_key: string }> {
   /** More rows of the batch (claimed after the first ones): a stopped target's go to onGiveUp at once. */
   add(rows: readonly R[]): void {
     for (const row of rows) {
+      if (this.handOutOver()) this.stop(row.target_key);
       if (this.stopped.has(row.target_key)) this.onGiveUp(row, this.slots.pausedMs(row.target_key));
       else this.rows.push(row);
     }
+  }
+
+  private handOutOver(): boolean {
+    return this.now() - this.startedAt >= this.handOutForMs;
   }
 
   /** No more POSTs to `target` from this batch: its rows left go to onGiveUp, delayed by its pause. */

@@ -229,7 +229,10 @@ export class DeliveryService {
     const byId = new Map(head.rows.map((d) => [d.id, d]));
     const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome));
     const unsent = (d: ClaimedRow, delayMs: number): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: delayMs, error: null });
-    const queue = new BatchSendQueue(head.rows, this.limiter, batchSlotWaitMs, (d, delayMs) => recorder.add(unsent(d, delayMs)));
+    // Rows are handed out while a POST begun then ends inside the claim's lease (jobLockMs is at
+    // least twice the delivery timeout); later ones go to single jobs, see BatchSendQueue.
+    const handOutForMs = this.config.jobLockMs - this.config.deliveryTimeoutMs;
+    const queue = new BatchSendQueue(head.rows, this.limiter, batchSlotWaitMs, (d, delayMs) => recorder.add(unsent(d, delayMs)), undefined, handOutForMs);
     // The tail's rows join the queue when its claim answers; runners out of rows wait for it.
     const tail = tailClaim?.then((r) => {
       failure ??= r.error;
