@@ -76,6 +76,11 @@ export class BatchSendQueue<R extends { target_key: string }> {
     return this.rows.length ? 'wait' : 'done';
   }
 
+  /** The rows not handed out yet. */
+  pending(): readonly R[] {
+    return this.rows;
+  }
+
   /** More rows of the batch (claimed after the first ones): a stopped target's go to onGiveUp at once. */
   add(rows: readonly R[]): void {
     for (const row of rows) {

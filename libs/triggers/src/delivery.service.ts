@@ -14,6 +14,7 @@ import { SigningSecretError } from './signing';
 import { AddressPolicy, SsrfError } from './ssrf';
 import { retryAfterMs } from './retry-after';
 import { BatchSendQueue } from './batch-send-queue';
+import { BatchSigningRefresh } from './batch-signing-refresh';
 import { OutcomeRecorder } from './outcome-recorder';
 import { replayWaitMs } from './redrive-order';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
@@ -44,6 +45,11 @@ const batchSlotPollMs = 20;
 const answerBodyLimit = 128 * 1024;
 /** Delivery statements in flight on the shared pool at once (see withDb). */
 const deliveryDbSlots = 4;
+/**
+ * How old a batch row's signing keys and headers may be when it is sent (see BatchSigningRefresh):
+ * rows sent at once after their claim read nothing more; one read serves all rows still waiting.
+ */
+const batchSigningFreshMs = 200;
 /** Deliveries of a batch claimed first, on their own (see deliverBatch). */
 const batchHeadSize = 16;
 /** Parallel POSTs of one batch job (each still takes a per-target slot). */
@@ -222,7 +228,10 @@ export class DeliveryService {
       );
     const headClaim = claim(ids.slice(0, batchHeadSize));
     const tailClaim = ids.length > batchHeadSize ? claim(ids.slice(batchHeadSize)) : null;
+    // Keys and headers are read by the claim; a row that waits for its receiver reads them again.
+    const signing = new BatchSigningRefresh<ClaimedRow>((sql, params) => this.withDb(() => this.db.query(sql, params)), batchSigningFreshMs);
     const head = await headClaim;
+    signing.claimed(head.rows);
     let failure: Error | null = head.error;
     let claimed = head.rows.length;
     const outcome: BatchOutcome = { sent: 0, delivered: 0, followUps: [] };
@@ -237,6 +246,7 @@ export class DeliveryService {
     const tail = tailClaim?.then((r) => {
       failure ??= r.error;
       claimed += r.rows.length;
+      signing.claimed(r.rows);
       for (const d of r.rows) byId.set(d.id, d);
       queue.add(r.rows);
     });
@@ -257,6 +267,7 @@ export class DeliveryService {
         const { row: d, slot } = next;
         let r: SendResult;
         try {
+          await signing.fresh(d, () => queue.pending());
           r = await this.post(d);
         } finally {
           slot.release();
