@@ -199,6 +199,40 @@ describe('tag change feed', () => {
     }
   });
 
+  it('a watch from a position the feed has not reached waits for it briefly, then ends with a 504 Too large resource version; one it reaches meanwhile is served', async () => {
+    const newest = (await list()).metadata.resourceVersion!;
+    const watch = (resourceVersion: string, abort = new AbortController()) => {
+      const events: { type: string; object: any }[] = [];
+      const done = new TagChangeFeedHandler(db, 20, 300).watchItself(
+        { namespace: 'feed', labelSelector: [], fieldSelector: [], resourceVersion, allowWatchBookmarks: false, bookmarkIntervalMs: 60_000, signal: abort.signal },
+        (e) => events.push(e),
+      );
+      return { events, done, abort };
+    };
+    const far = watch(String(BigInt(newest) + 1000n));
+    await far.done;
+    expect(far.events).toEqual([
+      {
+        type: 'ERROR',
+        object: expect.objectContaining({
+          code: 504,
+          reason: 'Timeout',
+          message: `Too large resource version: ${BigInt(newest) + 1000n}, current: ${newest}`,
+          details: expect.objectContaining({ causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] }),
+        }),
+      },
+    ]);
+    // The next id, handed out while the watch waits, is reached: the watch goes on from it.
+    const next = watch(String(BigInt(newest) + 1n));
+    const reached = await move(700);
+    const after = await move(701);
+    await pollUntil(async () => next.events.map((e) => e.object.metadata?.name), (seen) => seen.includes(after));
+    next.abort.abort();
+    await next.done;
+    expect(reached).toBe(String(BigInt(newest) + 1n));
+    expect(next.events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([`ADDED ${after}`]);
+  });
+
   it('the retention job keeps 7 days by default and TRIGGER_FEED_RETENTION_SECONDS when set; a list or watch from a pruned cursor gets 410 Expired', async () => {
     const before = (await list()).metadata.resourceVersion!;
     const [a, b] = [await move(600), await move(601)];

@@ -195,6 +195,14 @@ export class ApiError extends Error {
     return new ApiError(504, 'Timeout', message, { retryAfterSeconds });
   }
 
+  /** kube-apiserver's answer to a read or watch asking for a resourceVersion it has not reached (after its brief wait). */
+  static resourceVersionTooLarge(requested: string, current: string): ApiError {
+    return new ApiError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
+  }
+
   static serverTimeout(ref: ResourceRef, verb: string): ApiError {
     return new ApiError(
       500,

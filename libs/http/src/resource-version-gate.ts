@@ -20,14 +20,7 @@ export async function awaitResourceVersion(db: Database, requested: string | und
   for (;;) {
     const current = await currentResourceVersion(db);
     if (wanted <= BigInt(current)) return;
-    if (Date.now() >= deadline) throw tooLarge(requested, current);
+    if (Date.now() >= deadline) throw ApiError.resourceVersionTooLarge(requested, current);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-}
-
-function tooLarge(requested: string, current: string): ApiError {
-  return new ApiError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
-    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    retryAfterSeconds: 1,
-  });
 }

@@ -60,6 +60,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
     // The first page is the client's read (the initial state, or the moves after its cursor);
     // later polls need not wait: a move held back now comes with the next one.
     let waitMs = this.consistentReadWaitMs;
+    if (cursor !== '0') {
+      const ahead = await this.cursorAhead(cursor, o.signal);
+      if (ahead) {
+        emit({ type: 'ERROR', object: ahead.toStatus() });
+        return;
+      }
+    }
     while (!o.signal.aborted) {
       let page: ListResult<object>;
       try {
@@ -89,6 +96,22 @@ export class TagChangeFeedHandler implements ResourceHandler {
       }
       cursor = next;
       if (!page.metadata.continue) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
+    }
+  }
+
+  /**
+   * A watch from a position the feed has not reached waits for it briefly, as kube-apiserver's
+   * watch cache does for a resourceVersion it has not seen, then ends with its 504 "Too large
+   * resource version" (a list's `continue` past the feed stays a 400: it is a token never issued).
+   */
+  private async cursorAhead(cursor: string, signal: AbortSignal): Promise<ApiError | null> {
+    if (!/^\d+$/.test(cursor)) return null; // the page read answers its 400
+    const deadline = Date.now() + this.consistentReadWaitMs;
+    for (;;) {
+      const { issued } = await this.feedHorizon();
+      if (BigInt(cursor) <= BigInt(issued)) return null;
+      if (Date.now() >= deadline || signal.aborted) return ApiError.resourceVersionTooLarge(cursor, issued);
+      await sleep(HORIZON_RETRY_MS * 5, undefined, { signal }).catch(() => undefined);
     }
   }
 
