@@ -4,7 +4,7 @@ import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
 import { deliveryChangesSql } from './delivery-versions';
 import { splitEvents } from './event-bases';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
-import { factsOf, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
+import { dependentFacts, type LastImageFacts, type ResolvedTag, type TagKey, TagStateReader } from './tag-state';
 import { annotationTargetPatch, namesContainers, targetPatch, workloadKindOf } from './target-patch';
 import { parseStreamTag, type Trigger, TRIGGER_API_VERSION, type Workload } from './trigger.types';
 import { sameStatus, statusAfterEvaluation, writeTriggerStatuses } from './trigger-status';
@@ -193,10 +193,12 @@ export class TriggerEvaluator {
       if (!rows.length) break;
       after = rows[rows.length - 1]!.uid;
       const facts = await this.tags.lastImageFacts(this.db, key, lastImages(rows));
+      const elsewhere = await this.tags.movesOfOtherTags(this.db, key, lastChangeIds(rows));
       const delivered = await deliveredKeys(this.db, rows, tag);
       const secrets = await signingSecretsFound(this.db, rows);
       for (const r of rows) {
-        const ev = this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), '', delivered);
+        const last = dependentFacts(facts, r.body.status?.lastTriggeredImageID, elsewhere.has(r.body.status?.lastTriggeredChangeID ?? ''));
+        const ev = this.evaluateOne(r.body, key, tag, last, '', delivered);
         await this.attachTargetPatch(this.db, ev, key, tag.pullSpec);
         results.push({ ...ev, from: key, signingSecretFound: secrets.has(r.uid) });
       }
@@ -235,10 +237,12 @@ export class TriggerEvaluator {
         if (!rows.length) return null;
         const tag = await this.tags.resolve(tx, key);
         const facts = await this.tags.lastImageFacts(tx, key, lastImages(rows));
+        const elsewhere = await this.tags.movesOfOtherTags(tx, key, lastChangeIds(rows));
         const delivered = await deliveredKeys(tx, rows, tag);
         const time = nowTimestamp();
         const results = rows.map((r) => {
-          return this.evaluateOne(r.body, key, tag, factsOf(facts, r.body.status?.lastTriggeredImageID), new Date().toISOString(), delivered);
+          const last = dependentFacts(facts, r.body.status?.lastTriggeredImageID, elsewhere.has(r.body.status?.lastTriggeredChangeID ?? ''));
+          return this.evaluateOne(r.body, key, tag, last, new Date().toISOString(), delivered);
         });
         const fired = results.filter((r) => r.event);
         for (const f of fired) await this.attachTargetPatch(tx, f, key, tag!.pullSpec);
@@ -348,6 +352,12 @@ async function signingSecretsFound(q: Queryable, rows: TriggerRow[]): Promise<Se
 
 function lastImages(rows: TriggerRow[]): string[] {
   return rows.map((r) => r.body.status?.lastTriggeredImageID ?? '').filter(Boolean);
+}
+
+/** The feed ids of the moves the page's triggers last fired for, once each (a fan-out's triggers share one). */
+function lastChangeIds(rows: TriggerRow[]): string[] {
+  const ids = new Set(rows.map((r) => r.body.status?.lastTriggeredChangeID ?? ''));
+  return [...ids].filter((id) => /^[0-9]{1,18}$/.test(id));
 }
 
 /** The message of a standing condition when the trigger stopped for a reason that has one. */

@@ -86,6 +86,17 @@ export function factsOf(facts: Map<string, LastImageFacts>, image: string | null
   return (image && facts.get(image)) || noFacts;
 }
 
+/**
+ * The facts of the image a dependent last got, for the older-image rule. That rule guards what the
+ * followed tag handed out: an image the dependent got from another tag (before its `from` changed)
+ * is not ranked by creation time, as OpenShift keeps a BuildConfig's last image per `from` and
+ * replaces an annotated container's image that differs (the workload path does the same).
+ */
+export function dependentFacts(facts: Map<string, LastImageFacts>, image: string | null | undefined, firedElsewhere: boolean): LastImageFacts {
+  const f = factsOf(facts, image);
+  return firedElsewhere ? { ...f, created: null } : f;
+}
+
 /** Reads tag states for the firing rules: the same reads serve real evaluation and preview. */
 export class TagStateReader {
   constructor(private readonly options: { internalRegistryHostname: string; registryPullHost?: string }) {}
@@ -274,5 +285,20 @@ export class TagStateReader {
       facts.set(r.name, f);
     }
     return facts;
+  }
+
+  /**
+   * Of the feed ids of the moves that dependents last fired for, those of another tag than `key`:
+   * the dependent's `from` changed since (a pruned id is not found, and counts as this tag's).
+   */
+  async movesOfOtherTags(q: Queryable, key: TagKey, changeIds: string[]): Promise<Set<string>> {
+    if (!changeIds.length) return new Set();
+    const rows = await q.query<{ id: string }>(
+      `SELECT id::text AS id FROM tag_changes
+        WHERE id = ANY($4::bigint[]) AND NOT (namespace = $1 AND stream = $2 AND tag = $3)`,
+      [key.namespace, key.stream, key.tag, changeIds],
+      'trg-moves-of-other-tags',
+    );
+    return new Set(rows.map((r) => r.id));
   }
 }
