@@ -16,6 +16,7 @@ import { retryAfterMs } from './retry-after';
 import { BatchSendQueue } from './batch-send-queue';
 import { BatchSigningRefresh } from './batch-signing-refresh';
 import { OutcomeRecorder } from './outcome-recorder';
+import { outcomeWriteDeadline, writeOutcome } from './outcome-write';
 import { replayWaitMs } from './redrive-order';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 
@@ -147,6 +148,7 @@ export class DeliveryService {
       // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
+      const claimedAt = Date.now();
       const [d] = await this.withDb(() => this.db.query<ClaimedRow>(
         claimSql(`id = $1 AND generation = $2 AND attempts < $3 AND ${dueSql}`, '$3', '$4'),
         [id, generation, attempt, this.config.jobLockMs],
@@ -170,7 +172,9 @@ export class DeliveryService {
       this.pauseTarget(d.target_key, r);
       const next = this.nextState(r, attempt);
       let deadLettered = false;
-      const recorded = await this.withDb(() => this.db.transaction(async (tx) => {
+      // Recorded also after a storage blip, while the lease holds (see writeOutcome).
+      const writeBy = outcomeWriteDeadline(claimedAt, this.config.jobLockMs, this.config.deliveryTimeoutMs);
+      const recorded = await writeOutcome(() => this.withDb(() => this.db.transaction(async (tx) => {
         deadLettered = false; // a run again (deadlock, closed version) decides afresh
         await tx.query(
           `UPDATE trigger_delivery_attempts SET started_at = $6::timestamptz, finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`,
@@ -187,8 +191,8 @@ export class DeliveryService {
         await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
         if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') deadLettered = await recordOutcomeOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
         return moved.length > 0;
-      }));
-      if (deadLettered) await this.withDb(() => settleDeadLetter(this.db, d));
+      })), writeBy);
+      if (deadLettered) await writeOutcome(() => this.withDb(() => settleDeadLetter(this.db, d)), writeBy);
       // Deleted during the POST (its owner was removed, or retention): nothing to record or retry.
       if (!recorded) return { kind: 'done' };
       if (next.state === 'delivered') return { kind: 'done' };
@@ -226,6 +230,7 @@ export class DeliveryService {
         (rows) => ({ rows, error: null }),
         (e: unknown) => ({ rows: [] as ClaimedRow[], error: e instanceof Error ? e : new Error(String(e)) }),
       );
+    const claimedAt = Date.now();
     const headClaim = claim(ids.slice(0, batchHeadSize));
     const tailClaim = ids.length > batchHeadSize ? claim(ids.slice(batchHeadSize)) : null;
     // Keys and headers are read by the claim; a row that waits for its receiver reads them again.
@@ -236,7 +241,9 @@ export class DeliveryService {
     let claimed = head.rows.length;
     const outcome: BatchOutcome = { sent: 0, delivered: 0, followUps: [] };
     const byId = new Map(head.rows.map((d) => [d.id, d]));
-    const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome));
+    // Outcomes are recorded also after a storage blip, while the (head's, the earlier) lease holds.
+    const writeBy = outcomeWriteDeadline(claimedAt, this.config.jobLockMs, this.config.deliveryTimeoutMs);
+    const recorder = new OutcomeRecorder<BatchRecord>((records) => this.recordBatchOutcomes(records, byId, outcome, writeBy));
     const unsent = (d: ClaimedRow, delayMs: number): BatchRecord => ({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'pending', delay_ms: delayMs, error: null });
     // Rows are handed out while a POST begun then ends inside the claim's lease (jobLockMs is at
     // least twice the delivery timeout); later ones go to single jobs, see BatchSendQueue.
@@ -308,10 +315,10 @@ export class DeliveryService {
    * attempt rows, the deliveries' states and their change-log rows; then settles the triggers'
    * dead-letter conditions and adds to `outcome` what the queue layer needs.
    */
-  private async recordBatchOutcomes(records: BatchRecord[], byId: Map<string, DeliveryRow>, outcome: BatchOutcome): Promise<void> {
+  private async recordBatchOutcomes(records: BatchRecord[], byId: Map<string, DeliveryRow>, outcome: BatchOutcome, writeBy: number): Promise<void> {
     // Successes are recorded without the triggers' locks (a fan-out touches thousands): which of
     // them must clear DeadLettered is read after this commits (see settleDeadLetter).
-    const finished = await this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
+    const finished = await writeOutcome(() => this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, started timestamptz, finished timestamptz)),
             -- v carries r's columns, so the update reads one CTE (a join of r with v was a nested loop: n²)
@@ -331,17 +338,17 @@ export class DeliveryService {
        SELECT upd.owner_uid::text AS owner_uid, upd.id, upd.state FROM upd WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')`,
       [JSON.stringify(records)],
       'trg-delivery-batch-record',
-    ));
+    )), writeBy);
     noteChange(this.db);
     const deliveredOwners = [...new Set(finished.filter((c) => c.state === 'delivered').map((c) => c.owner_uid))];
-    const stillDeadLettered = await this.withDb(() => ownersStillDeadLettered(this.db, deliveredOwners));
+    const stillDeadLettered = await writeOutcome(() => this.withDb(() => ownersStillDeadLettered(this.db, deliveredOwners)), writeBy);
     const recordById = new Map(records.map((r) => [r.id, r]));
     for (const c of finished) {
       if (c.state === 'delivered' && !stillDeadLettered.has(c.owner_uid)) continue;
       const rec = recordById.get(c.id)!;
       const d = byId.get(c.id)!;
-      const deadLettered = await this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null)));
-      if (deadLettered) await this.withDb(() => settleDeadLetter(this.db, d));
+      const deadLettered = await writeOutcome(() => this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null))), writeBy);
+      if (deadLettered) await writeOutcome(() => this.withDb(() => settleDeadLetter(this.db, d)), writeBy);
     }
     for (const r of records) {
       if (r.sent) outcome.sent++;
