@@ -26,7 +26,8 @@ export function outcomeWriteDeadline(claimedAtMs: number, jobLockMs: number, del
  * the delivery leased and pending, and the sweeper would send it again once the lease ended, so
  * a few seconds of Postgres outage would reach the receiver as a second request. A write whose
  * commit was lost in the outage runs again and records the same outcome (at most one more
- * MODIFIED change of the Delivery).
+ * MODIFIED change of the Delivery). A loop of its own, not a retry library: what bounds it is
+ * the lease's deadline and only storage refusals are retried, which is all this is.
  */
 export async function writeOutcome<T>(write: () => Promise<T>, deadlineMs: number): Promise<T> {
   for (let pause = firstPauseMs; ; pause = Math.min(2 * pause, longestPauseMs)) {
