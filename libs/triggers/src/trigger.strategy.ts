@@ -247,13 +247,19 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
   }
 }
 
+type ManagedMeta = Trigger['metadata'] & { managedFields?: unknown };
+
 /** Trigger /status: spec and metadata changes are ignored; status is taken as given. */
 export class TriggerStatusStrategy extends TriggerStrategy {
   override prepareForUpdate(obj: Trigger, old: Trigger): void {
     obj.spec = old.spec;
-    obj.metadata.generation = old.metadata.generation;
-    obj.metadata.labels = old.metadata.labels;
-    obj.metadata.annotations = old.metadata.annotations;
+    // As a CRD's status strategy: all metadata stays as stored (finalizers and ownerReferences
+    // too, so a status writer cannot hold or complete a delete), but for the resourceVersion the
+    // store checks and the managedFields it tracks.
+    const { resourceVersion, managedFields } = obj.metadata as ManagedMeta;
+    const kept: ManagedMeta = { ...structuredClone(old.metadata), resourceVersion };
+    if (managedFields !== undefined) kept.managedFields = managedFields;
+    obj.metadata = kept;
     obj.status ??= {};
   }
   override validateUpdate(obj: Trigger, old: Trigger): FieldError[] {
