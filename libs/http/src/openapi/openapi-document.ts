@@ -5,7 +5,7 @@ import { imageSchemas, schemaNameOf } from './image-schemas';
 import { META, metaSchemas } from './meta-schemas';
 import { render, type Schema } from './schema';
 import { eventSchemas } from './event-schemas';
-import { triggerActionSchemas } from './trigger-action-schemas';
+import { triggerActionSchemas, triggerActionValidationSchemas } from './trigger-action-schemas';
 import { triggerSchemas } from './trigger-schemas';
 import { quotaSchemas } from './quota-schemas';
 import { secretSchemas } from './secret-schemas';
@@ -115,12 +115,13 @@ export class OpenApiDocuments {
 
   /**
    * The schema field validation checks a resource's bodies against, or undefined when it publishes
-   * none of its own. The trigger action kinds' schemas only document: their handlers check bodies.
+   * none of its own. The trigger action kinds' published schemas only document: their envelope and
+   * metadata are checked here, their spec by their handlers.
    */
   schemaOf(info: ResourceInfo): Schema | undefined {
     const body = bodyKindOf(info);
     const name = schemaNameOf(body.group, body.version, body.kind);
-    return metaSchemas[name] ?? quotaSchemas[name] ?? secretSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name];
+    return metaSchemas[name] ?? quotaSchemas[name] ?? secretSchemas[name] ?? imageSchemas[name] ?? triggerSchemas[name] ?? triggerActionValidationSchemas[name];
   }
 
   private operations(info: ResourceInfo, scope: 'collection' | 'all' | 'item'): Operation[] {

@@ -8,8 +8,8 @@ const objectMeta = s.ref(`${META}.ObjectMeta`, 'Standard object metadata.');
 
 /**
  * Their handlers check what they accept (an unknown redrive field is a 422, never dropped), so these
- * schemas only document the fields for `kubectl explain`: server-side field validation does not use
- * them (OpenApiDocuments.schemaOf), and clients validating from the documents keep every field.
+ * schemas only document the fields for `kubectl explain`: server-side field validation uses
+ * `triggerActionValidationSchemas` instead, and clients validating from the documents keep every field.
  */
 const checkedByHandler = { 'x-kubernetes-preserve-unknown-fields': true } as const;
 
@@ -98,4 +98,22 @@ export const triggerActionSchemas: Record<string, Schema> = {
     },
   ),
   [`${TRIGGERS}.TagChangeEventList`]: list('TagChangeEventList', 'TagChangeEvent', 'TagChangeEventList is a list of TagChangeEvent objects.'),
+};
+
+/** What field validation holds a create-only kind's body to: the envelope and metadata, as kube's decoder. */
+function envelopeOnly(schema: Schema): Schema {
+  // spec and status are the handler's to check (a dropped redrive field would widen the redrive).
+  const opaque: Schema = { 'x-kubernetes-preserve-unknown-fields': true };
+  const { 'x-kubernetes-preserve-unknown-fields': _documentedOnly, ...rest } = schema;
+  return { ...rest, properties: { ...schema.properties, spec: opaque, status: opaque } };
+}
+
+/**
+ * Server-side field validation of DeliveryRedrive and PushPreview bodies (OpenApiDocuments.schemaOf):
+ * an undeclared top-level or metadata field is refused (Strict), warned about and dropped (Warn) or
+ * dropped (Ignore), as kube-apiserver's decoder treats every kind, create-only reviews included.
+ */
+export const triggerActionValidationSchemas: Record<string, Schema> = {
+  [`${TRIGGERS}.DeliveryRedrive`]: envelopeOnly(triggerActionSchemas[`${TRIGGERS}.DeliveryRedrive`]!),
+  [`${TRIGGERS}.PushPreview`]: envelopeOnly(triggerActionSchemas[`${TRIGGERS}.PushPreview`]!),
 };
