@@ -1,7 +1,15 @@
-import { ApiError, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
-import { currentResourceVersion, type Database, listTooOldMessage, type Queryable, type ResourceHandler, versionsComplete } from '@app/persistence';
+import { ApiError, type ContinueToken, encodeContinue, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
+import {
+  currentResourceVersion,
+  type Database,
+  listTooOldMessage,
+  type Queryable,
+  type ResourceHandler,
+  resumeList,
+  versionsComplete,
+} from '@app/persistence';
 import { queueNamespaceOrphanCollection } from './delivery-collector';
-import { DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
+import { DELIVERY_RESOURCE, DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
 import { deliveriesInfo } from './resource-infos';
 import type { Delivery } from './trigger.types';
@@ -17,7 +25,8 @@ const STATE_LABEL = DELIVERY_STATE_LABEL;
  * Deliveries (read-only): every fire with its event and attempt history. Label selectors
  * `triggers.imagestreamd.io/trigger=<name>` and `triggers.imagestreamd.io/state=<state>`, and the
  * field selector `status.state=<state>`;
- * `limit`/`continue` page in creation order. Watchable through the change log (see
+ * `limit`/`continue` page in creation order, every page from the first one's snapshot (see
+ * listIn). Watchable through the change log (see
  * delivery-versions.ts): a list's resourceVersion is where a watch resumes.
  */
 export class DeliveriesHandler implements ResourceHandler {
@@ -51,23 +60,40 @@ export class DeliveriesHandler implements ResourceHandler {
     // feed in this process, the newest version in the snapshot when every version up to it is
     // there, else the feed's position read before the snapshot (every change at or below it has
     // committed), so a watch from the list's resourceVersion misses nothing; a change already in
-    // the list may arrive again. The rows are the current ones either way.
-    const settled = await this.db.versionHorizon();
+    // the list may arrive again. A later page is the first page's list: the token carries its version.
+    const settled = o.continueToken === undefined ? await this.db.versionHorizon() : undefined;
     return this.db.transaction(
       async (tx) => {
-        const newest = await currentResourceVersion(tx);
-        const listRv = settled === undefined || (await versionsComplete(tx, settled, newest)) ? newest : settled;
+        const resumed = o.continueToken === undefined ? undefined : await this.resume(tx, o.continueToken, o.namespace);
+        const newest = resumed ? undefined : await currentResourceVersion(tx);
+        const listRv = resumed?.listRv ?? (settled === undefined || (await versionsComplete(tx, settled, newest!)) ? newest! : settled);
         // Deliveries keep no past states: an exact list is answerable only at the version served
         // now; at any other, 410 as a store answers a version it no longer holds (clients re-list).
         if (o.exactResourceVersion !== undefined && o.exactResourceVersion !== listRv) throw ApiError.gone(listTooOldMessage);
-        const page = await this.listIn(tx, o);
+        const page = await this.listIn(tx, o, listRv, resumed?.afterSeq);
         return { ...page, metadata: { ...page.metadata, resourceVersion: listRv } };
       },
       { isolation: 'REPEATABLE READ' },
     );
   }
 
-  private async listIn(q: Queryable, o: ListOptions): Promise<ListResult<object>> {
+  /**
+   * A continue token checked as the generic store checks one (400 when it does not decode or
+   * names another namespace, 410 with a fresh token once the change log no longer reaches its
+   * version). Its key is the last delivery's creation sequence number, the order pages follow.
+   */
+  private async resume(tx: Queryable, raw: string, namespace: string | undefined): Promise<{ listRv: string; afterSeq: string }> {
+    const token: ContinueToken = await resumeList(tx, raw, namespace, true);
+    if (!/^\d{1,18}$/.test(token.name)) throw ApiError.badRequest('invalid continue token: continue key is not valid');
+    return { listRv: token.listRv ?? token.rv, afterSeq: token.name };
+  }
+
+  /**
+   * One page of the list at `listRv`: deliveries recorded later (their ADDED change is newer) are
+   * left out, so every page holds the first page's members. Those changed since show their current
+   * state (the log keeps no past state of a delivery), and those deleted since are not shown.
+   */
+  private async listIn(q: Queryable, o: ListOptions, listRv: string, afterSeq: string | undefined): Promise<ListResult<object>> {
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -96,10 +122,13 @@ export class DeliveriesHandler implements ResourceHandler {
       const column = fieldColumns[r.field];
       if (column) where.push(`${column} ${r.op === '=' ? '=' : '<>'} ${p(r.value)}`);
     }
-    if (o.continueToken) {
-      if (!/^\d+$/.test(o.continueToken)) throw ApiError.badRequest('invalid continue token');
-      where.push(`d.seq > ${p(o.continueToken)}`);
-    }
+    // Only a row changed after listRv can be newer than the list; its ADDED row says (a delivery
+    // whose ADDED the change log no longer holds was recorded before any version a list can have).
+    const rv = p(listRv);
+    where.push(
+      `(d.resource_version <= ${rv}::bigint OR NOT EXISTS (SELECT 1 FROM resource_changes c WHERE c.resource = '${DELIVERY_RESOURCE}' AND c.namespace = d.namespace AND c.name = d.id AND c.type = 'ADDED' AND c.rv > ${rv}::bigint))`,
+    );
+    if (afterSeq !== undefined) where.push(`d.seq > ${p(afterSeq)}::bigint`);
     // Pages only when asked (kube's stores page only with a limit): a list without one, and the
     // initial state of a watch, hold every delivery. A page is at most 1,000.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
@@ -120,7 +149,9 @@ export class DeliveriesHandler implements ResourceHandler {
       remainingItemCount = counted?.n;
     }
     return {
-      metadata: { resourceVersion: '0', ...(last !== undefined ? { continue: last } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) },
+      metadata: {
+        resourceVersion: listRv,
+        ...(last !== undefined ? { continue: encodeContinue({ rv: listRv, listRv, namespace: o.namespace ?? '', name: last }) } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) },
       items: items.map(toDelivery),
     };
   }
