@@ -323,7 +323,9 @@ export class WatchStream {
     // newer change delivers it). An ADDED or DELETED is sent even then, at this change's version:
     // the newer change, judged by its own labels, would not repeat the object appearing (a
     // MODIFIED of an object the client never saw) or leaving a label-selected watch (nothing).
-    const current = (await this.req.handler.current!(c.namespace, c.name)) as ApiObject | null;
+    // Gone since: its last logged state, so a watch resumed from before still sees it appear (its DELETED follows).
+    const current = ((await this.req.handler.current!(c.namespace, c.name)) ??
+      (type === 'MODIFIED' ? null : await this.req.handler.deletedState?.(c.namespace, c.name, c.rv))) as ApiObject | null;
     if (!current) return;
     if (current.metadata.resourceVersion === c.rv) this.write(type, current);
     else if (type !== 'MODIFIED') this.write(type, { ...current, metadata: { ...current.metadata, resourceVersion: c.rv } });

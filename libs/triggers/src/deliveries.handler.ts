@@ -55,6 +55,15 @@ export class DeliveriesHandler implements ResourceHandler {
     return row ? toDelivery(row) : null;
   }
 
+  /** A delivery deleted after `afterRv` (by retention or its owner's removal): the last state its DELETED row holds. */
+  async deletedState(namespace: string, name: string, afterRv: string): Promise<Delivery | null> {
+    const [row] = await this.db.query<{ object: Delivery }>(
+      `SELECT object FROM resource_changes WHERE resource = $1 AND namespace = $2 AND name = $3 AND type = 'DELETED' AND rv > $4::bigint AND object IS NOT NULL ORDER BY rv LIMIT 1`,
+      [DELIVERY_RESOURCE, namespace, name, afterRv],
+    );
+    return row?.object ?? null;
+  }
+
   async list(o: ListOptions): Promise<ListResult<object>> {
     // One snapshot for the rows and the version reported, as the generic store lists: with a change
     // feed in this process, the newest version in the snapshot when every version up to it is

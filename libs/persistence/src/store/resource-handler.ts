@@ -65,6 +65,11 @@ export interface ResourceHandler {
   presentMany?(objs: object[], marks?: (string | null | undefined)[]): Promise<object[]>;
   /** Watchable resources: the current object, for change-log entries written without one. */
   current?(namespace: string, name: string): Promise<object | null>;
+  /**
+   * Kinds logged without their object whose DELETED row holds the last state: that state when the
+   * object was deleted after version `afterRv` (a watch replaying its earlier changes), else null.
+   */
+  deletedState?(namespace: string, name: string, afterRv: string): Promise<object | null>;
   /** A watch served by the handler itself: emits events until `signal` aborts (or returns after an ERROR). */
   watchItself?(options: HandlerWatchOptions, emit: (event: WatchEventOut) => void): Promise<void>;
   /** Values for fieldSelector matching of a watched object. */
