@@ -206,7 +206,7 @@ describe('rulesFor (SelfSubjectRulesReview under Policy)', () => {
   });
 
   it.each(['alice', 'bob', 'root', 'puller', 'dana'])('every rule for %s is one authorize allows', (user) => {
-    for (const namespace of ['myproject', 'shared', 'other']) {
+    for (const namespace of ['myproject', 'shared', 'other', 'openshift']) {
       for (const rule of rulesFor(POLICY, subjects(user), namespace, KINDS).resourceRules) {
         for (const verb of rule.verbs) {
           for (const group of rule.apiGroups) {

@@ -1,7 +1,7 @@
 import { ApiError, type StatusDetails } from '@app/api-machinery';
 import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
 import { isPublicPath } from '../authentication/api-authentication';
-import { defaultRoleBindingAllows } from './default-role-bindings';
+import { defaultRoleBindingAllows, defaultRoleBindingRules } from './default-role-bindings';
 import { isLayers, registryAccessStatus, registryActionOf } from './registry-access';
 import type { RequestAttributes } from './request-attributes';
 
@@ -193,7 +193,8 @@ const DISCOVERY_URLS = ['/livez', '/readyz', '/healthz', '/version', '/version/'
  * registry's layers as its actions give them, and per role of each grant covering the namespace
  * the served kinds with the role's verbs (namespaced kinds only, plus the namespace itself, unless
  * the grant is on `*`; view without the secret-like kinds; the namespace's bounds and stream
- * status read-only unless on `*`; only the verbs each kind serves). RBAC rules cannot subtract,
+ * status read-only unless on `*`; only the verbs each kind serves), then what OpenShift's default
+ * role bindings give there (defaultRoleBindingRules). RBAC rules cannot subtract,
  * so kinds are listed by name rather than as `*`.
  */
 export function rulesFor(policy: AccessPolicy, subjects: readonly string[], namespace: string, kinds: readonly ServedKind[]): { resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[] } {
@@ -240,5 +241,6 @@ export function rulesFor(policy: AccessPolicy, subjects: readonly string[], name
       if (!everywhere) add({ verbs: [...READ_VERBS], apiGroups: [''], resources: ['namespaces'], resourceNames: [namespace] });
     }
   }
+  for (const rule of defaultRoleBindingRules(subjects, namespace, kinds)) add(rule);
   return { resourceRules, nonResourceRules };
 }

@@ -1,4 +1,5 @@
 import { AUTHENTICATED_SUBJECT, builderServiceAccount, SHARED_RESOURCES_NAMESPACE } from '@app/config';
+import type { ResourceRule, ServedKind } from './api-authorizer';
 import type { RequestAttributes } from './request-attributes';
 
 /** What the shared-resource-viewer role lets every authenticated user read in that namespace (openshift-apiserver bootstrappolicy namespace_policy.go). */
@@ -22,4 +23,28 @@ export function defaultRoleBindingAllows(subjects: readonly string[], a: Request
     return `the default role binding system:image-builders of namespace ${a.namespace} lets its builder service account create imagestreams`;
   }
   return null;
+}
+
+/**
+ * The rules behind defaultRoleBindingAllows in `namespace`, for a SelfSubjectRulesReview (`kubectl
+ * auth can-i --list` lists what `can-i <verb>` allows): the shared namespace's stream reads, each
+ * kind with the read verbs it serves, and the builder service account's stream create. Both
+ * groups, as the decision takes the legacy group "" too (OpenShift's roles name both).
+ */
+export function defaultRoleBindingRules(subjects: readonly string[], namespace: string, kinds: readonly ServedKind[]): ResourceRule[] {
+  const groups = ['image.openshift.io', ''];
+  const rules: ResourceRule[] = [];
+  if (namespace === SHARED_RESOURCES_NAMESPACE && subjects.includes(AUTHENTICATED_SUBJECT)) {
+    const byVerbs = new Map<string, string[]>();
+    for (const kind of kinds) {
+      if (kind.group !== 'image.openshift.io' || !SHARED_READABLE.has(kind.resource)) continue;
+      const verbs = [...READ_VERBS].filter((v) => kind.verbs?.includes(v) ?? true);
+      if (verbs.length > 0) byVerbs.set(verbs.join(','), [...(byVerbs.get(verbs.join(',')) ?? []), kind.resource]);
+    }
+    for (const [verbs, resources] of byVerbs) rules.push({ verbs: verbs.split(','), apiGroups: groups, resources: resources.sort() });
+  }
+  if (namespace !== '' && subjects.includes(builderServiceAccount(namespace))) {
+    rules.push({ verbs: ['create'], apiGroups: groups, resources: ['imagestreams'] });
+  }
+  return rules;
 }
