@@ -1,4 +1,4 @@
-import type { DeliveryRow } from './delivery-claim';
+import { type DeliveryRow, signingSecretOf } from './delivery-claim';
 
 interface ReloadedKeys {
   owner_uid: string;
@@ -10,7 +10,7 @@ interface ReloadedKeys {
 const reloadSql = `
   SELECT t.uid::text AS owner_uid, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret
     FROM triggers t
-    LEFT JOIN trigger_secrets s ON s.namespace = t.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'
+    LEFT JOIN trigger_secrets s ON ${signingSecretOf('t', 's')}
    WHERE t.uid = ANY($1::uuid[])`;
 
 /**

@@ -34,6 +34,10 @@ export type ClaimedRow = DeliveryRow & { attempt_id: string };
 // The delivery (its event whole again, see event-bases.ts), the owner's spec.delivery and the
 // signing keys in one read. The content mode is the owner's current one (as headers and secret
 // are), so a change applies to retries and redrives.
+/** SQL join condition: `secret` is the TriggerSecret that trigger row `trigger`'s spec.delivery.secretRef names (same namespace). */
+export const signingSecretOf = (trigger: string, secret: string) =>
+  `${secret}.namespace = ${trigger}.namespace AND ${secret}.name = ${trigger}.body->'spec'->'delivery'->'secretRef'->>'name'`;
+
 const binaryMode = `t.body->'spec'->'delivery'->>'contentMode' = 'binary'`;
 const loadSelect = (from: string, extra = '') => `
   SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key,
@@ -44,7 +48,7 @@ const loadSelect = (from: string, extra = '') => `
     ${eventBaseJoin('d', 'eb')}
     CROSS JOIN LATERAL (SELECT ${eventSql('d', 'eb')} AS event) e
     LEFT JOIN triggers t ON t.uid = d.owner_uid
-    LEFT JOIN trigger_secrets s ON s.namespace = d.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'`;
+    LEFT JOIN trigger_secrets s ON ${signingSecretOf('t', 's')}`;
 
 /**
  * How early a claim may take a delivery before its next_attempt_at: a retry job's delay starts

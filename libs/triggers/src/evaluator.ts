@@ -1,6 +1,7 @@
 import { nowTimestamp } from '@app/api-machinery';
 import { allocateResourceVersions, type Database, type GenericStore, noteChange, type Queryable } from '@app/persistence';
 import { buildEvent, type CloudEvent, deliveryIdOf } from './cloudevent';
+import { signingSecretOf } from './delivery-claim';
 import { deliveryChangesSql } from './delivery-versions';
 import { splitEvents } from './event-bases';
 import { chainStopReason, decideFire, type FireDecision, idempotencyKey, repeatKey } from './firing';
@@ -343,7 +344,7 @@ async function signingSecretsFound(q: Queryable, rows: TriggerRow[]): Promise<Se
   if (!rows.length) return new Set();
   const found = await q.query<{ uid: string }>(
     `SELECT t.uid::text AS uid FROM triggers t
-       JOIN trigger_secrets s ON s.namespace = t.namespace AND s.name = t.body->'spec'->'delivery'->'secretRef'->>'name'
+       JOIN trigger_secrets s ON ${signingSecretOf('t', 's')}
       WHERE t.uid = ANY($1::uuid[]) AND s.body->'data' ? 'key'`,
     [rows.map((r) => r.uid)],
   );

@@ -56,15 +56,15 @@ function appsRefusals(kind: WorkloadKindName, spec: unknown): string[] {
   const template = objectAt(root, ['template']);
   if (selector === undefined || selector === null) refused.push('spec.selector: Required value');
   else if (isJsonObject(selector)) {
-    let text: string | null = null;
+    // Read as labels.Selector reads it (its printed form parsed); one that does not parse is not judged here.
+    let requirements: ReturnType<typeof parseLabelSelector> | null = null;
     try {
-      text = labelSelectorText(selector);
-      parseLabelSelector(text);
+      requirements = parseLabelSelector(labelSelectorText(selector));
     } catch {
-      text = null;
+      requirements = null;
     }
-    if (text === '') refused.push(`spec.selector: Invalid value: ${JSON.stringify(selector)}: empty selector is invalid for ${kind.toLowerCase()}`);
-    else if (text !== null && !matchesLabels(parseLabelSelector(text), stringMap(objectAt(template, ['metadata'])?.['labels']))) {
+    if (requirements?.length === 0) refused.push(`spec.selector: Invalid value: ${JSON.stringify(selector)}: empty selector is invalid for ${kind.toLowerCase()}`);
+    else if (requirements && !matchesLabels(requirements, stringMap(objectAt(template, ['metadata'])?.['labels']))) {
       refused.push('spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`');
     }
   }
