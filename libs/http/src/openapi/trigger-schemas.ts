@@ -138,7 +138,9 @@ export const triggerSchemas: Record<string, Schema> = {
     {
       type: s.string('Type of the condition, in CamelCase.'),
       status: s.string('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
-      observedGeneration: s.int64('The metadata.generation the condition was set from: when older than the current generation, the condition is out of date.'),
+      observedGeneration: s.int64(
+        'The metadata.generation the condition was set from: when older than the current generation, the condition is out of date.',
+      ),
       reason: s.string('One-word CamelCase reason for the last transition. Never empty.'),
       message: s.string('Human readable details (may be empty).'),
       lastTransitionTime: s.time('When the status last changed.'),
@@ -180,37 +182,48 @@ export const triggerSchemas: Record<string, Schema> = {
     'Delivery',
     'DeliveryList is a list of Delivery objects.',
   ),
-  [`${TRIGGERS}.DeliverySpec`]: s.object<DeliverySpec>('What is delivered, for whom.', {
-    owner: s.object<DeliverySpec['owner']>('The Trigger or annotated workload that fired.', {
-      kind: s.string('Trigger, or the workload kind.'),
-      name: s.string('Name of the owner.'),
-      uid: s.string('UID of the owner.'),
-    }),
-    idempotencyKey: s.string('Owner uid + image digest (+ the rollback move): one delivery per effect.'),
-    image: s.string('Digest of the image the fire is for.'),
-    url: s.string('Where it is POSTed.'),
-    event: s.raw('The CloudEvent POSTed, byte-identical on every attempt.'),
-  }),
-  [`${TRIGGERS}.DeliveryStatus`]: s.object<DeliveryStatus>('Where the delivery stands.', {
-    state: s.string('pending, delivered, dead, or applied (annotated workloads).'),
-    redriveGeneration: s.int64('1, plus one per redrive.'),
-    attempts: s.int32('Attempts of this redrive generation.'),
-    lastStatusCode: s.int32('HTTP status of the last attempt.'),
-    lastError: s.string('Why the last attempt failed.'),
-    nextAttemptTime: s.time('When the next attempt is due (pending only).'),
-    deliveredTime: s.time('When a receiver accepted it.'),
-    deadLetteredTime: s.time('When it ran out of attempts or failed permanently.'),
-    attemptHistory: s.array(s.ref(`${TRIGGERS}.DeliveryAttempt`), 'Every attempt, oldest first.', {
-      'x-kubernetes-list-type': 'atomic',
-    }),
-  }),
-  [`${TRIGGERS}.DeliveryAttempt`]: s.object<DeliveryAttempt>('One HTTP attempt.', {
-    generation: s.int64('Redrive generation of the attempt.'),
-    attempt: s.int32('Attempt number within the generation.'),
-    startedAt: s.time('When it started (RFC 3339 UTC, microseconds).'),
-    finishedAt: s.time('When it ended; null while in flight (an attempt a worker crash cut short is closed as interrupted).'),
-    statusCode: s.int32('HTTP status the receiver answered.'),
-    latencyMs: s.int32('Duration of the whole attempt in milliseconds.'),
-    error: s.string('Why it failed.'),
-  }),
+  [`${TRIGGERS}.DeliverySpec`]: s.object<DeliverySpec>(
+    'DeliverySpec is what a Delivery sends and on whose behalf; the server sets it once.',
+    {
+      owner: s.object<DeliverySpec['owner']>('The Trigger or annotated workload that fired.', {
+        kind: s.string('Trigger, or the workload kind.'),
+        name: s.string('Name of the owner.'),
+        uid: s.string('UID of the owner.'),
+      }),
+      idempotencyKey: s.string('Owner uid + image digest (+ the rollback move): one delivery per effect.'),
+      image: s.string('Digest of the image the fire is for.'),
+      url: s.string('Where it is POSTed.'),
+      event: s.raw('The CloudEvent POSTed, byte-identical on every attempt.'),
+    },
+  ),
+  [`${TRIGGERS}.DeliveryStatus`]: s.object<DeliveryStatus>(
+    'DeliveryStatus is the state of a Delivery and the history of its HTTP attempts.',
+    {
+      state: s.string('pending, delivered, dead, or applied (annotated workloads).'),
+      redriveGeneration: s.int64('1, plus one per redrive.'),
+      attempts: s.int32('Attempts of this redrive generation.'),
+      lastStatusCode: s.int32('HTTP status of the last attempt.'),
+      lastError: s.string('Why the last attempt failed.'),
+      nextAttemptTime: s.time('When the next attempt is due (pending only).'),
+      deliveredTime: s.time('When a receiver accepted it.'),
+      deadLetteredTime: s.time('When it ran out of attempts or failed permanently.'),
+      attemptHistory: s.array(s.ref(`${TRIGGERS}.DeliveryAttempt`), 'Every attempt, oldest first.', {
+        'x-kubernetes-list-type': 'atomic',
+      }),
+    },
+  ),
+  [`${TRIGGERS}.DeliveryAttempt`]: s.object<DeliveryAttempt>(
+    'DeliveryAttempt is one HTTP POST of a Delivery and how it ended.',
+    {
+      generation: s.int64('Redrive generation of the attempt.'),
+      attempt: s.int32('Attempt number within the generation.'),
+      startedAt: s.time('When it started (RFC 3339 UTC, microseconds).'),
+      finishedAt: s.time(
+        'When it ended; null while in flight (an attempt a worker crash cut short is closed as interrupted).',
+      ),
+      statusCode: s.int32('HTTP status the receiver answered.'),
+      latencyMs: s.int32('Duration of the whole attempt in milliseconds.'),
+      error: s.string('Why it failed.'),
+    },
+  ),
 };
