@@ -1,6 +1,7 @@
 import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { sourcePullRefusal } from '@app/config';
 import { validateImageStreamName } from '@app/image';
+import { isIP } from 'node:net';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
 import { credentialHeaderWarnings } from './credential-headers';
@@ -28,6 +29,30 @@ const reservedHeaders = new Set([
 const cloudEventsHeader = /^ce-/i;
 /** A field value undici sends as is: visible ASCII, spaces and tabs (others fail every attempt). */
 const headerValue = /^[\t\x20-\x7e]*$/;
+
+/**
+ * Size bounds of what every delivery carries. A URL is copied into each Delivery it fires and the
+ * spec into the change log at each status update, so a 4 MiB one multiplied storage with every
+ * push; nor would a receiver take it: RFC 9110 §4.1 asks recipients to support URIs of 8000
+ * octets, Node answers 431 past 16 KiB of request headers and nginx 400 past an 8 KiB header line.
+ */
+const MAX_URL_BYTES = 8000;
+const MAX_HEADER_MAP_BYTES = 8192;
+/** An object name's bound (DNS-1123 subdomain); a Webhook or Build target names one. */
+const MAX_TARGET_NAME_BYTES = 253;
+
+/** Bytes of a header map's names and values, as they go on the wire (a non-string value counts nothing: it is refused anyway). */
+function headerMapBytes(headers: Record<string, unknown>): number {
+  return Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0);
+}
+
+/** Why a URL's host name can never resolve (RFC 1035: at most 253 characters, labels at most 63), or null. */
+function hostNameProblem(url: URL): string | null {
+  const host = url.hostname;
+  if (host.startsWith('[') || isIP(host)) return null;
+  if (host.replace(/\.$/, '').length > 253) return 'host name must be at most 253 characters';
+  return host.split('.').some((l) => l.length > 63) ? 'host name labels must be at most 63 characters' : null;
+}
 
 /** A delivery URL as a 422 may echo it: its userinfo masked. */
 function urlForMessage(url: unknown): unknown {
@@ -101,6 +126,7 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
   else {
     if (!targetKinds.includes(target.kind)) errors.push(fieldErr.notSupported('spec.target.kind', target.kind ?? '', targetKinds));
     if (!target.name || typeof target.name !== 'string') errors.push(fieldErr.required('spec.target.name'));
+    else if (Buffer.byteLength(target.name) > MAX_TARGET_NAME_BYTES && target.name !== old?.spec?.target?.name) errors.push(fieldErr.tooLong('spec.target.name', MAX_TARGET_NAME_BYTES));
     // A Deployment target's patch names the workload and its containers: names no Deployment or
     // container can have would make a patch nothing can apply.
     else if (target.kind === 'Deployment' && (!old || !jsonEqual(target, old.spec?.target))) errors.push(...validateDns1123SubdomainName(target.name, 'spec.target.name'));
@@ -129,7 +155,9 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
   if (!delivery) errors.push(fieldErr.required('spec.delivery'));
   else {
     if (!delivery.url) errors.push(fieldErr.required('spec.delivery.url'));
-    else {
+    else if (typeof delivery.url === 'string' && Buffer.byteLength(delivery.url) > MAX_URL_BYTES && delivery.url !== old?.spec?.delivery?.url) {
+      errors.push(fieldErr.tooLong('spec.delivery.url', MAX_URL_BYTES));
+    } else {
       let url: URL | undefined;
       try {
         url = new URL(delivery.url);
@@ -140,6 +168,8 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
         errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must use http or https'));
       }
       if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must not carry credentials'));
+      const badHost = url && delivery.url !== old?.spec?.delivery?.url ? hostNameProblem(url) : null;
+      if (badHost) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), badHost));
       // An IP literal the SSRF policy refuses could never be delivered to: refused now rather
       // than dead-lettered at the first fire. A stored URL (the allow-list narrowed since) stays
       // editable; its deliveries are refused when dialled.
@@ -156,8 +186,12 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
         errors.push(fieldErr.invalid('spec.delivery.headers', delivery.headers, 'must be a map of header names to values'));
       } else {
         // Header names are case-insensitive: `X-Team` and `x-team` would be one header sent once.
-        const seen = new Set<string>();
-        for (const [k, v] of Object.entries(delivery.headers)) errors.push(...deliveryHeaderProblems(k, v, `spec.delivery.headers[${k}]`, seen));
+        if (headerMapBytes(delivery.headers) > MAX_HEADER_MAP_BYTES && !jsonEqual(delivery.headers, old?.spec?.delivery?.headers)) {
+          errors.push(fieldErr.tooLong('spec.delivery.headers', MAX_HEADER_MAP_BYTES));
+        } else {
+          const seen = new Set<string>();
+          for (const [k, v] of Object.entries(delivery.headers)) errors.push(...deliveryHeaderProblems(k, v, `spec.delivery.headers[${k}]`, seen));
+        }
       }
     }
   }
@@ -323,6 +357,11 @@ export class TriggerSecretStrategy implements ResourceStrategy<TriggerSecret> {
     const data = obj.data;
     if (!data || typeof data !== 'object' || !data.key) return [...errors, fieldErr.required('data.key')];
     const headers = new Set<string>();
+    // Sent with every delivery of its Triggers, as spec.delivery.headers are: the same bound.
+    const secretHeaders = Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith(SECRET_HEADER_PREFIX)));
+    if (headerMapBytes(secretHeaders) > MAX_HEADER_MAP_BYTES) {
+      errors.push({ type: 'FieldValueTooLong', field: 'data', detail: `${SECRET_HEADER_PREFIX}<Name> values may not be more than ${MAX_HEADER_MAP_BYTES} bytes` });
+    }
     for (const [k, v] of Object.entries(data)) {
       if (k.startsWith(SECRET_HEADER_PREFIX)) errors.push(...deliveryHeaderProblems(k.slice(SECRET_HEADER_PREFIX.length), v, `data.${k}`, headers));
       else if (k !== 'key' && k !== 'previousKey') errors.push(fieldErr.notSupported(`data.${k}`, k, ['key', 'previousKey', `${SECRET_HEADER_PREFIX}<header name>`]));
