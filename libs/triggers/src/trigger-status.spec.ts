@@ -51,6 +51,15 @@ describe('trigger status after an evaluation', () => {
     expect(condition(s, 'DeadLettered')).toMatchObject({ status: 'False', lastTransitionTime: T0 });
   });
 
+  it("leaves a condition type the service does not set at its writer's observedGeneration", () => {
+    const fired = statusAfterEvaluation(trigger(1), from, outcome({ reason: 'ImageChanged', fired: true }), T0);
+    // Written through /status by another controller at generation 1.
+    fired.conditions = [...(fired.conditions ?? []), { type: 'BuildReady', status: 'True', observedGeneration: 1, lastTransitionTime: T0, reason: 'Built', message: 'built' }];
+    const s = statusAfterEvaluation(trigger(2, fired), from, outcome({ reason: 'UpToDate' }), T1);
+    expect(condition(s, 'BuildReady')).toEqual({ type: 'BuildReady', status: 'True', observedGeneration: 1, lastTransitionTime: T0, reason: 'Built', message: 'built' });
+    expect(condition(s, 'Triggered')).toMatchObject({ observedGeneration: 2 });
+  });
+
   it('a fire records the image, sets Triggered and ends WaitingForImage', () => {
     const waiting = statusAfterEvaluation(trigger(1), from, outcome({ tag: null, reason: 'TagHasNoImage' }), T0);
     const s = statusAfterEvaluation(trigger(1, waiting), from, outcome({ reason: 'ImageChanged', fired: true }), T1);

@@ -44,6 +44,9 @@ function standingCondition(
   return conditions;
 }
 
+/** The condition types the service sets; any other type on a Trigger was written through /status by someone else. */
+const serviceConditionTypes = new Set(['Triggered', 'Paused', 'WaitingForImage', 'DeadLettered', 'EndpointDisabled', 'OlderImageIgnored', 'ChainStopped']);
+
 /** Conditions that say why the newest evaluation did not fire although the tag has an image the trigger did not get. */
 const stopConditionTypes = ['ChainStopped', 'OlderImageIgnored'];
 
@@ -152,7 +155,10 @@ export function statusAfterEvaluation(trigger: Trigger, from: TagKey, outcome: T
   // generation, so it carries it. A condition left at an older observedGeneration reads as out of
   // date to clients (`kubectl wait --for=condition=…` keeps waiting while it is older than
   // metadata.generation), although nothing about it is pending.
-  if (conditions?.length) status.conditions = conditions.map((c) => (c.observedGeneration === generation ? c : { ...c, observedGeneration: generation }));
+  // Only the service's own conditions: one another controller or a user wrote through /status is
+  // its writer's view, and stamping it would claim an observation its writer never made (kube's
+  // controllers leave foreign condition types alone).
+  if (conditions?.length) status.conditions = conditions.map((c) => (c.observedGeneration === generation || !serviceConditionTypes.has(c.type) ? c : { ...c, observedGeneration: generation }));
   return status;
 }
 
