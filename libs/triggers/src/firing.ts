@@ -7,8 +7,8 @@
  *
  * "Older" means either: the current image was already on this tag before the dependent's last
  * image first arrived there (a move back in the tag's own history: judged by the stream's tag
- * history, which only users prune, else by the tag-change feed since the tag last lost its image,
- * which expires), or both images
+ * history, which only users prune, or by the tag-change feed since the tag last lost its image,
+ * which expires and outranks the history while it still holds all of that), or both images
  * carry a creation time and the current one is earlier (an out-of-order push of an older build;
  * fixed reproducible-build stamps do not count, see buildTimeOf).
  * "Explicit" means the move was made by a tag write through the API (cause `spec`, `spec-import`, `istag`,
@@ -27,6 +27,8 @@ export interface TagState {
   firstSeenChangeId?: string | null;
   /** Earliest tag history entry (image_stream_tag_events id) of this image on this tag. */
   firstSeenHistoryId?: string | null;
+  /** The feed still holds every move of this tag since it last got an image from none. */
+  feedComplete?: boolean;
   created?: string | null;
 }
 
@@ -54,9 +56,12 @@ function olderThanLast(tag: TagState, dep: DependentState): boolean {
   const hb = dep.lastImageFirstSeenHistoryId;
   const a = tag.firstSeenChangeId;
   const b = dep.lastImageFirstSeenChangeId;
-  if (ha && hb) {
-    if (BigInt(ha) < BigInt(hb)) return true;
-  } else if (a && b && BigInt(a) < BigInt(b)) return true;
+  if (ha && hb && BigInt(ha) < BigInt(hb)) return true;
+  // A feed that still holds every move since the tag got its first image outranks the history: an
+  // image whose older entries were pruned, or removed by a registry manifest delete, and that came
+  // back has a new history entry that looks newer than it is. A feed that lost early moves may have
+  // lost the last image's first arrival, so the history decides when it has both images.
+  if (a && b && BigInt(a) < BigInt(b) && (tag.feedComplete || !(ha && hb))) return true;
   const t = buildTimeOf(tag.created);
   const l = buildTimeOf(dep.lastImageCreated);
   return t !== undefined && l !== undefined && t < l;

@@ -57,6 +57,7 @@ interface TagRow {
   previous_change_ref: string | null;
   first_id: string | null;
   first_history_id: string | null;
+  feed_complete: boolean | null;
   meta: ImageMeta | null;
 }
 
@@ -123,6 +124,10 @@ export class TagStateReader {
                   AND f.id > ${lastRemovalSql('$1', '$2', '$3', 's.uid')}) AS first_id,
               (SELECT min(h.id)::text FROM image_stream_tag_events h
                 WHERE h.stream_uid = s.uid AND h.tag = $3 AND h.image = coalesce($4::text, e.image)) AS first_history_id,
+              -- Retention drops the oldest moves first: the feed holds every move since the tag last
+              -- got an image from none when its oldest row is such a move or a loss of the image.
+              (SELECT o.previous_image IS NULL OR o.image IS NULL FROM tag_changes o
+                WHERE o.namespace = $1 AND o.stream = $2 AND o.tag = $3 AND o.stream_uid = s.uid ORDER BY o.id LIMIT 1) AS feed_complete,
               (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
                         'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
                  FROM images i WHERE i.name = coalesce($4::text, e.image)) AS meta
@@ -149,7 +154,7 @@ export class TagStateReader {
       resolveReferenceForTagEvent(stream, key.tag, { image, dockerImageReference: reference, created: '', generation: 0 }, repository);
     const causation = await this.causationOf(q, row.meta, key.namespace);
     const aliases = aliasesOf(stream, key.tag);
-    const common = { firstSeenChangeId: row.first_id, firstSeenHistoryId: row.first_history_id, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
+    const common = { firstSeenChangeId: row.first_id, firstSeenHistoryId: row.first_history_id, feedComplete: row.feed_complete === true, created: row.meta?.created ?? null, causation, aliases, streamFound: row.stream_found };
     if (hypothetical) {
       // As a mapping does it: the new entry's reference, the current entry becomes the previous one.
       // A tag with no entry yet gets what a registry push records: the stream's repository, else

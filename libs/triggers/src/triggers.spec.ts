@@ -24,6 +24,10 @@ describe('firing rules', () => {
     ['re-push of an older image after the feed expired', tag({ firstSeenChangeId: '50', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: null, lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
     ['history outranks a partly expired feed', tag({ firstSeenChangeId: '50', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '10', lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
     ['newer image by history', tag({ firstSeenChangeId: null, firstSeenHistoryId: '9' }), dep({ lastImage: 'sha256:a', lastImageFirstSeenHistoryId: '3' }), true, 'ImageChanged'],
+    // The image's older history entries were pruned (or a registry manifest delete removed them) and it came back: its new entry looks newest.
+    ['re-push of an image pruned from the history, the feed still whole', tag({ firstSeenChangeId: '3', firstSeenHistoryId: '9', feedComplete: true }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5', lastImageFirstSeenHistoryId: '4' }), false, 'OlderImageIgnored'],
+    // The feed lost the last image's first arrival (retention): its first row left is a later return to it, the history decides.
+    ['the history decides against a feed that lost early moves', tag({ firstSeenChangeId: '3', firstSeenHistoryId: '9', feedComplete: false }), dep({ lastImage: 'sha256:a', lastImageFirstSeenChangeId: '5', lastImageFirstSeenHistoryId: '4' }), true, 'ImageChanged'],
     ['out-of-order push of an older build', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), false, 'OlderImageIgnored'],
     ['newer build', tag({ created: '2024-03-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
     // ko, Jib and Bazel stamp the epoch; Go's zero time: no build order to compare.
