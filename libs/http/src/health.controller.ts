@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Logger, Param, Query, Res } from '@nestjs/common';
-import { TypeOrmHealthIndicator, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
 import { ApiError } from '@app/api-machinery';
 import { metricsRegistry } from '@app/observability';
 import { REDIS_HEALTH } from './redis-health';
@@ -30,8 +30,7 @@ export class HealthController {
   private readonly logger = new Logger(HealthController.name);
 
   constructor(
-    @Inject(TypeOrmHealthIndicator) private readonly db: TypeOrmHealthIndicator,
-    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(DataSource) private readonly db: DataSource,
     @Inject(REDIS_HEALTH) private readonly redis: Redis,
   ) {}
 
@@ -73,24 +72,31 @@ export class HealthController {
   /** null when the check passed, else why it failed. */
   private async run(name: CheckName): Promise<string | null> {
     if (name === 'ping') return null;
-    const result = name === 'postgres' ? await this.db.pingCheck('postgres', { timeout: CHECK_TIMEOUT_MS }) : await this.redisCheck();
-    const entry = (result as HealthIndicatorResult)[name];
-    if (entry?.status === 'up') return null;
-    const failure = `${name} unavailable${typeof entry?.['message'] === 'string' ? `: ${entry['message']}` : ''}`;
+    // Each check keeps its error's message: terminus' TypeOrmHealthIndicator dropped every reason
+    // but a timeout, so a refused, reset or rejected Postgres connection read only "unavailable".
+    const reason = await withTimeout(name === 'postgres' ? this.db.query('SELECT 1') : this.redis.ping());
+    if (reason === null) return null;
+    const failure = `${name} unavailable: ${reason}`;
     this.logger.warn(`health check failed: ${failure}`);
     return failure;
   }
+}
 
-  private async redisCheck(): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check('redis');
-    try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref()),
-      ]);
-      return indicator.up();
-    } catch (e) {
-      return indicator.down({ message: (e as Error).message });
-    }
+/** null when `check` settles fine within CHECK_TIMEOUT_MS, else why not (never empty). */
+async function withTimeout(check: Promise<unknown>): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout of ${CHECK_TIMEOUT_MS}ms exceeded`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return null;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return message === '' ? (e instanceof Error ? e.name : 'failed') : message;
+  } finally {
+    clearTimeout(timer);
   }
 }

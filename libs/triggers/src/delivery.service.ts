@@ -7,6 +7,7 @@ import { attemptClockIso, wallClockMs } from './attempt-clock';
 import { AttemptDeadline, AttemptTimeoutError } from './attempt-deadline';
 import { claimSql, type ClaimedRow, type DeliveryRow, dueSql } from './delivery-claim';
 import { deliveryRequestHeaders } from './delivery-headers';
+import { logAttemptOutcome } from './delivery-log';
 import { type DeliveryState, recordDeliveryAttempt } from './delivery-metrics';
 import { deliveryChangesSql, versionDeliveries } from './delivery-versions';
 import { ownersStillDeadLettered, type PermanentFailure, recordOutcomeOnTrigger, settleDeadLetter } from './dead-letter-condition';
@@ -170,7 +171,7 @@ export class DeliveryService {
       const started = { id: d.attempt_id };
       const r = await this.post(d);
       this.pauseTarget(d.target_key, r);
-      const next = this.nextState(r, attempt);
+      const next = this.nextState(d, r, attempt);
       let deadLettered = false;
       // Recorded also after a storage blip, while the lease holds (see writeOutcome).
       const writeBy = outcomeWriteDeadline(claimedAt, this.config.jobLockMs, this.config.deliveryTimeoutMs);
@@ -282,7 +283,7 @@ export class DeliveryService {
         // Paused first, so the rows the stop hands to single jobs carry the pause as their delay.
         this.pauseTarget(d.target_key, r);
         if (r.error) queue.stop(d.target_key);
-        const n = this.nextState(r, 1);
+        const n = this.nextState(d, r, 1);
         recorder.add({
           id: d.id,
           attempt_id: d.attempt_id,
@@ -367,10 +368,11 @@ export class DeliveryService {
     this.limiter.pause(target, targetPauseMs(r.statusCode, r.retryAfterMs, this.config.backoffBaseMs, this.config.backoffMaxMs));
   }
 
-  /** What a sent attempt leads to (called once per attempt, so it is counted in the metrics here). */
-  private nextState(r: SendResult, attempt: number): { state: DeliveryState; delayMs: number } {
+  /** What a sent attempt leads to (called once per attempt, so it is counted in the metrics and logged here). */
+  private nextState(d: DeliveryRow, r: SendResult, attempt: number): { state: DeliveryState; delayMs: number } {
     const next = this.decideNext(r, attempt);
     recordDeliveryAttempt(next.state, r.statusCode, r.error !== null, r.latency);
+    logAttemptOutcome(d, { attempt, statusCode: r.statusCode, error: r.error, latency: r.latency, permanent: r.permanent }, next.state, next.delayMs);
     return next;
   }
 
