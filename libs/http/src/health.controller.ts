@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Logger, Param, Query, Res } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ApiError } from '@app/api-machinery';
@@ -31,6 +32,7 @@ export class HealthController {
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(REDIS_HEALTH) private readonly redis: Redis,
   ) {}
 
@@ -44,11 +46,17 @@ export class HealthController {
     const verbose = query['verbose'] !== undefined;
     let body = 'ok';
     if (!passed || verbose) {
-      const lines = results.map((r) => (r.failure === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+      const lines = results.map((r) =>
+        r.failure === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+      );
       for (const name of excluded) lines.push(`[+]${name} excluded: ok`);
       body = `${lines.join('\n')}\n${endpoint} check ${passed ? 'passed' : 'failed'}\n`;
     }
-    await reply.code(passed ? 200 : 500).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(body);
+    await reply
+      .code(passed ? 200 : 500)
+      .header('content-type', 'text/plain; charset=utf-8')
+      .header('x-content-type-options', 'nosniff')
+      .send(body);
   }
 
   @Get(['livez/:check', 'healthz/:check', 'readyz/:check'])
@@ -72,31 +80,40 @@ export class HealthController {
   /** null when the check passed, else why it failed. */
   private async run(name: CheckName): Promise<string | null> {
     if (name === 'ping') return null;
-    // Each check keeps its error's message: terminus' TypeOrmHealthIndicator dropped every reason
-    // but a timeout, so a refused, reset or rejected Postgres connection read only "unavailable".
-    const reason = await withTimeout(name === 'postgres' ? this.db.query('SELECT 1') : this.redis.ping());
-    if (reason === null) return null;
-    const failure = `${name} unavailable: ${reason}`;
+    // Both checks are terminus indicators fed by our own probe: its TypeOrmHealthIndicator kept
+    // no reason but a timeout's, so a refused, reset or rejected Postgres connection read only
+    // "unavailable".
+    const result = await this.check(
+      name,
+      name === 'postgres' ? () => this.db.query('SELECT 1') : () => this.redis.ping(),
+    );
+    const entry = result[name];
+    if (entry?.status === 'up') return null;
+    const failure = `${name} unavailable: ${String(entry?.['message'] ?? 'failed')}`;
     this.logger.warn(`health check failed: ${failure}`);
     return failure;
   }
-}
 
-/** null when `check` settles fine within CHECK_TIMEOUT_MS, else why not (never empty). */
-async function withTimeout(check: Promise<unknown>): Promise<string | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout of ${CHECK_TIMEOUT_MS}ms exceeded`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return null;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return message === '' ? (e instanceof Error ? e.name : 'failed') : message;
-  } finally {
-    clearTimeout(timer);
+  /** Runs `probe` within CHECK_TIMEOUT_MS as the indicator `name`; a failure keeps its error's message (never empty). */
+  private async check(name: string, probe: () => Promise<unknown>): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(name);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`timeout of ${CHECK_TIMEOUT_MS}ms exceeded`)),
+            CHECK_TIMEOUT_MS,
+          );
+        }),
+      ]);
+      return indicator.up();
+    } catch (e) {
+      const message = e instanceof Error ? e.message || e.name : String(e);
+      return indicator.down({ message: message || 'failed' });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
