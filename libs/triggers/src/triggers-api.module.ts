@@ -12,6 +12,7 @@ import { LocalImageNames } from './image-lookup';
 import { scalableWorkloads, workloadKinds, workloadScaleInfo } from './resource-infos';
 import { WorkloadScaleHandler } from './workload-scale';
 import { AddressPolicy } from './ssrf';
+import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
 import { ImageApiModule, StreamSpecListeners } from '@app/image';
 
@@ -34,15 +35,23 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
     {
       provide: TriggerEvaluator,
       inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners],
-      useFactory: (db: Database, app: AppConfig, config: ReturnType<typeof loadTriggerConfig>, registry: ResourceRegistry, streamSpecs: StreamSpecListeners) => {
+      useFactory: (
+        db: Database,
+        app: AppConfig,
+        config: ReturnType<typeof loadTriggerConfig>,
+        registry: ResourceRegistry,
+        streamSpecs: StreamSpecListeners,
+      ) => {
         const evaluator = new TriggerEvaluator(db, {
           eventSource: config.eventSource,
           internalRegistryHostname: app.internalRegistryHostname,
           // Registry ingestion records pushes under this host (see RegistrySource.pullSpec).
-          registryPullHost: app.internalRegistryHostname || (app.registryUrl ? new URL(app.registryUrl).host : ''),
+          registryPullHost:
+            app.internalRegistryHostname || (app.registryUrl ? new URL(app.registryUrl).host : ''),
           chainDepthBudget: config.chainDepthBudget,
           deliveryLeaseMs: config.jobLockMs,
         });
+        serveTriggerBacklogMetrics(db);
         const stores = createTriggerStores(db, new AddressPolicy(config.allowedCidrs, config.allowedHosts));
         registry.register(stores.store);
         registry.register(stores.status);
@@ -53,11 +62,19 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
         registry.register(new TagChangeFeedHandler(db));
         // Image names resolve through image streams as OpenShift's image policy admission resolves them.
         const localNames = new LocalImageNames(app.internalRegistryHostname ?? '');
-        const workloads = new Map(workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w, localNames)]));
+        const workloads = new Map(
+          workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w, localNames)]),
+        );
         for (const store of workloads.values()) registry.register(store);
         // kubectl scale: deployments/scale and statefulsets/scale (autoscaling/v1 Scale), as kube-apiserver serves them.
         for (const w of workloadKinds.filter((k) => scalableWorkloads.includes(k.resource))) {
-          registry.register(new WorkloadScaleHandler(workloadScaleInfo(w), workloads.get(w.kind)!, createWorkloadStore(db, w, localNames, 'scale')));
+          registry.register(
+            new WorkloadScaleHandler(
+              workloadScaleInfo(w),
+              workloads.get(w.kind)!,
+              createWorkloadStore(db, w, localNames, 'scale'),
+            ),
+          );
         }
         evaluator.useWorkloadStores(workloads);
         // A spec change (referencePolicy, dockerImageRepository) can change the pull spec of every

@@ -1,4 +1,5 @@
 import { InjectQueue, BullModule, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
 import { Database } from '@app/persistence';
@@ -25,7 +26,13 @@ const bootConfig = loadTriggerConfig();
 
 const workerLog = new Logger('TriggerWorkers');
 
-@Processor(TriggerQueue.Evaluation, { concurrency: bootConfig.evaluationConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
+@Processor(TriggerQueue.Evaluation, {
+  concurrency: bootConfig.evaluationConcurrency,
+  lockDuration: bootConfig.jobLockMs,
+  stalledInterval: bootConfig.jobLockMs,
+  maxStalledCount: 10,
+  prefix: bootConfig.queuePrefix,
+})
 export class EvaluationProcessor extends WorkerHost {
   /** Redis outages: BullMQ reconnects by itself; an unhandled 'error' event would crash the process. */
   @OnWorkerEvent('error')
@@ -52,7 +59,11 @@ export class EvaluationProcessor extends WorkerHost {
     // Level-driven: when the tag has moved again since this change, the newer change's own job
     // evaluates the newer level, which is all this one could find. Under load this turns a
     // backlog of moves of one tag into one evaluation instead of one each.
-    if (/^\d+$/.test(tagChangeId) && (await this.evaluator.superseded({ namespace, stream, tag }, tagChangeId))) return 0;
+    if (
+      /^\d+$/.test(tagChangeId) &&
+      (await this.evaluator.superseded({ namespace, stream, tag }, tagChangeId))
+    )
+      return 0;
     // Each committed page is handed to delivery at once. A crash between commit and enqueue
     // leaves the deliveries pending in Postgres, where the sweeper finds them.
     const ids = await this.evaluator.evaluate({ namespace, stream, tag }, 500, async (page) => {
@@ -63,7 +74,13 @@ export class EvaluationProcessor extends WorkerHost {
   }
 }
 
-@Processor(TriggerQueue.Delivery, { concurrency: bootConfig.deliveryConcurrency, lockDuration: bootConfig.jobLockMs, stalledInterval: bootConfig.jobLockMs, maxStalledCount: 10, prefix: bootConfig.queuePrefix })
+@Processor(TriggerQueue.Delivery, {
+  concurrency: bootConfig.deliveryConcurrency,
+  lockDuration: bootConfig.jobLockMs,
+  stalledInterval: bootConfig.jobLockMs,
+  maxStalledCount: 10,
+  prefix: bootConfig.queuePrefix,
+})
 export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdown {
   /** Redis outages: BullMQ reconnects by itself; an unhandled 'error' event would crash the process. */
   @OnWorkerEvent('error')
@@ -81,7 +98,8 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdo
   async process(job: Job<DeliverPayload | DeliverBatchPayload>, token?: string): Promise<string> {
     if (job.name === TriggerJob.DeliverBatch) {
       const result = await this.deliveries.deliverBatch((job.data as DeliverBatchPayload).deliveryIds);
-      if (result.followUps.length) await this.queue.addBulk(result.followUps.map((f) => deliverJob(f.payload, f.delayMs)));
+      if (result.followUps.length)
+        await this.queue.addBulk(result.followUps.map((f) => deliverJob(f.payload, f.delayMs)));
       return `sent ${result.sent}, delivered ${result.delivered}, follow-ups ${result.followUps.length}`;
     }
     const { deliveryId, generation, attempt, target } = job.data as DeliverPayload;
@@ -92,11 +110,15 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdo
         await job.moveToDelayed(Date.now() + outcome.retryInMs + Math.floor(Math.random() * 50), token);
         throw new DelayedError();
       case 'retry':
-        await this.queue.add(TriggerJob.Deliver, { deliveryId, generation, attempt: outcome.attempt, ...(target ? { target } : {}) }, {
-          ...triggerJobDefaults[TriggerQueue.Delivery],
-          jobId: triggerJobId.deliver({ deliveryId, generation, attempt: outcome.attempt }),
-          delay: outcome.delayMs,
-        });
+        await this.queue.add(
+          TriggerJob.Deliver,
+          { deliveryId, generation, attempt: outcome.attempt, ...(target ? { target } : {}) },
+          {
+            ...triggerJobDefaults[TriggerQueue.Delivery],
+            jobId: triggerJobId.deliver({ deliveryId, generation, attempt: outcome.attempt }),
+            delay: outcome.delayMs,
+          },
+        );
         return 'retry';
       case 'dead':
       case 'done':
@@ -133,7 +155,10 @@ export class MaintenanceProcessor extends WorkerHost {
       `WITH d AS (DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1) RETURNING 1) SELECT count(*)::text AS n FROM d`,
       [this.config.feedRetentionSeconds],
     );
-    await this.db.query(`DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`, [this.config.feedRetentionSeconds]);
+    await this.db.query(
+      `DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`,
+      [this.config.feedRetentionSeconds],
+    );
     const deliveries = await new DeliveryCollector(this.db).expire(this.config.deliveryRetentionSeconds);
     return Number(feed?.n ?? 0) + deliveries;
   }
@@ -153,7 +178,10 @@ export class MaintenanceProcessor extends WorkerHost {
     {
       provide: DeliveryService,
       inject: [Database, TRIGGER_CONFIG],
-      useFactory: (db: Database, config: TriggerConfig) => new DeliveryService(db, config),
+      useFactory: (db: Database, config: TriggerConfig) => {
+        serveTriggerBacklogMetrics(db);
+        return new DeliveryService(db, config);
+      },
     },
     TriggerRelay,
     EvaluationProcessor,
