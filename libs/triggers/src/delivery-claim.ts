@@ -114,11 +114,14 @@ export function claimSql(where: string, attempt: string, leaseMs: string, ids?: 
 }
 
 /**
- * Closes the attempts of a delivery that were started but never finished (the worker died during
- * the POST; the delivery is being sent again with the same webhook-id), so the history shows them.
+ * Closes the attempts of a delivery that were started but never finished (the delivery is being
+ * sent again with the same webhook-id), so the history shows them. Either the worker died during
+ * the POST, or it could not write the answer before the claim's lease ran out (Postgres away
+ * longer than the lease window): the claim cannot tell which, so the message names both rather
+ * than sending an operator looking for a crash that never happened.
  */
 function closeInterruptedSql(deliveries: string): string {
   return `UPDATE trigger_delivery_attempts SET finished_at = now(),
-            error = 'interrupted: the worker stopped before the attempt finished (the receiver may have got it; the retry has the same webhook-id)'
+            error = 'interrupted: no outcome was recorded (the worker stopped, or could not record the answer before the claim''s lease ran out); the receiver may have got it; the retry has the same webhook-id'
            WHERE ${deliveries} AND finished_at IS NULL RETURNING 1`;
 }

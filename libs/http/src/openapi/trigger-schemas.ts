@@ -219,7 +219,7 @@ export const triggerSchemas: Record<string, Schema> = {
       attempt: s.int32('Attempt number within the generation.'),
       startedAt: s.time('When it started (RFC 3339 UTC, microseconds).'),
       finishedAt: s.time(
-        'When it ended; null while in flight (an attempt a worker crash cut short is closed as interrupted).',
+        'When it ended; null while in flight (an attempt a worker crash cut short, or whose outcome could not be recorded before its claim lease ran out, is closed as interrupted).',
       ),
       statusCode: s.int32('HTTP status the receiver answered.'),
       latencyMs: s.int32('Duration of the whole attempt in milliseconds.'),
