@@ -24,7 +24,7 @@ describe('a bulk redrive does not replay fires a later delivered fire superseded
   let receiver: Server;
   let failing = true;
   const received: string[] = [];
-  const [v1, v2, v3, v4] = ['1', '2', '3', '4'].map(digest);
+  const [v1, v2, v3, v4] = ['1', '2', '3', '4'].map(digest) as [string, string, string, string];
   const trg = () => `${server.url}${TRIGGERS_API}/namespaces/demo`;
   const deliveries = () => listDeliveries(server.url, 'demo', 'rebuild');
   const idOf = async (image: string) =>

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { call, watchEvents } from '@app/testing';
-import { DeliveryCollector, queueNamespaceOrphanCollection } from '@app/triggers';
+import { DeliveryCollector, deleteNamespaceDeliveries } from '@app/triggers';
 import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 import { DeliveryFixture } from './support/delivery-fixture';
 import { pollUntil } from './support/poll';
@@ -224,42 +223,25 @@ describe('DeliveryCollector orphaning in batches', () => {
     }
   });
 
-  it("a namespace's removal deletes its orphans once the orphaning of its owners is done, and nothing else", async () => {
+  it("a namespace's removal deletes every delivery in it, orphans and queued owners' alike, in batches, and nothing elsewhere", async () => {
     const t = await openTestDatabase();
-    const holder = new Client({ connectionString: t.url });
     try {
-      await holder.connect();
       const uid = randomUUID();
-      for (const [id, ownerUid] of [['d1', uid], ['d2', uid], ['d3', uid], ['kept', randomUUID()]] as const) {
+      for (const [id, ns, orphaned] of [['d1', 'ns', false], ['d2', 'ns', true], ['d3', 'ns', false], ['kept', 'elsewhere', true]] as const) {
         await t.db.query(
-          `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, image, url, target_key, event, state)
-           VALUES ($1, $1, 'ns', 'Trigger', $2, $3, $4, 'http://receiver.invalid/', 'receiver.invalid', '{}'::jsonb, 'delivered')`,
-          [id, id === 'kept' ? 'other' : 'build', ownerUid, digest(id.slice(-1))],
+          `INSERT INTO trigger_deliveries (id, idempotency_key, namespace, owner_kind, owner_name, owner_uid, image, url, target_key, event, state, orphaned)
+           VALUES ($1, $1, $2, 'Trigger', 'build', $3, $4, 'http://receiver.invalid/', 'receiver.invalid', '{}'::jsonb, 'delivered', $5)`,
+          [id, ns, uid, digest(id.slice(-1)), orphaned],
         );
       }
+      // The owner's removal, queued by its delete, would find nothing left: it goes too.
       await t.db.query(`INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name, orphan) VALUES ($1, 'Trigger', 'ns', 'build', true)`, [uid]);
-      // Nothing orphaned yet, but an orphaning is queued: the namespace's removal is queued too.
-      await queueNamespaceOrphanCollection(t.db, 'ns');
-      // Another namespace without orphans queues nothing.
-      await queueNamespaceOrphanCollection(t.db, 'elsewhere');
-      expect(await t.db.query(`SELECT owner_kind FROM trigger_delivery_owner_removals ORDER BY removed_at`)).toEqual([{ owner_kind: 'Trigger' }, { owner_kind: 'Namespace' }]);
-      const collector = new DeliveryCollector(t.db, 2);
-
-      // Another worker holds the owner's orphaning: the namespace's removal deletes nothing and waits.
-      await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM trigger_delivery_owner_removals WHERE owner_uid = $1 FOR UPDATE`, [uid]);
-      expect(await collector.collectRemovedOwners(3)).toBe(0);
-      expect(await t.db.query(`SELECT owner_kind FROM trigger_delivery_owner_removals ORDER BY removed_at`)).toHaveLength(2);
-      await holder.query('ROLLBACK');
-
-      // Orphaned (2 + 1), then deleted (2 + 1); the delivery of the other, living owner stays.
-      expect(await collector.collectRemovedOwners(10)).toBe(6);
-      expect(await t.db.query(`SELECT id, orphaned FROM trigger_deliveries`)).toEqual([{ id: 'kept', orphaned: false }]);
+      expect(await deleteNamespaceDeliveries(t.db, 'ns', 2)).toBe(3);
+      expect(await t.db.query(`SELECT id FROM trigger_deliveries`)).toEqual([{ id: 'kept' }]);
       expect(await t.db.query(`SELECT 1 FROM trigger_delivery_owner_removals`)).toEqual([]);
       const changes = await t.db.query<{ name: string; type: string }>(`SELECT name, type FROM resource_changes WHERE resource = 'deliveries' ORDER BY rv`);
       expect(changes.filter((c) => c.type === 'DELETED').map((c) => c.name).sort()).toEqual(['d1', 'd2', 'd3']);
     } finally {
-      await holder.end();
       await t.close();
     }
   });

@@ -1,4 +1,12 @@
-import { ApiError, type ContinueToken, encodeContinue, type ListOptions, matchesLabels, type ListResult, refOf } from '@app/api-machinery';
+import {
+  ApiError,
+  type ContinueToken,
+  encodeContinue,
+  type ListOptions,
+  matchesLabels,
+  type ListResult,
+  refOf,
+} from '@app/api-machinery';
 import {
   currentResourceVersion,
   type Database,
@@ -8,14 +16,18 @@ import {
   resumeList,
   versionsComplete,
 } from '@app/persistence';
-import { queueNamespaceOrphanCollection } from './delivery-collector';
+import { deleteNamespaceDeliveries } from './delivery-collector';
 import { DELIVERY_RESOURCE, DELIVERY_STATE_LABEL, DELIVERY_TRIGGER_LABEL } from './delivery-versions';
 import { type DeliveryDbRow, deliverySelect, toDelivery } from './delivery-view';
 import { deliveriesInfo } from './resource-infos';
 import type { Delivery } from './trigger.types';
 
 /** Columns of the selectable fields (deliveriesInfo.fieldSelectors, and the metadata ones). */
-const fieldColumns: Record<string, string> = { 'metadata.name': 'd.id', 'metadata.namespace': 'd.namespace', 'status.state': 'd.state' };
+const fieldColumns: Record<string, string> = {
+  'metadata.name': 'd.id',
+  'metadata.namespace': 'd.namespace',
+  'status.state': 'd.state',
+};
 
 /** The labels every Delivery carries. */
 const TRIGGER_LABEL = DELIVERY_TRIGGER_LABEL;
@@ -39,9 +51,13 @@ export class DeliveriesHandler implements ResourceHandler {
     return found;
   }
 
-  /** Its namespace removed: the orphaned deliveries in it go too, in the background (see queueNamespaceOrphanCollection). */
+  /**
+   * Its namespace about to be removed: every delivery still in it goes first (those of owners just
+   * deleted, which the worker would collect in the background, and orphans), as Kubernetes'
+   * namespace controller removes a namespace only once nothing is left in it.
+   */
   async removeNamespaceLeftovers(namespace: string): Promise<void> {
-    await queueNamespaceOrphanCollection(this.db, namespace);
+    await deleteNamespaceDeliveries(this.db, namespace);
   }
 
   /** A watch's field selector on `status.state`: a delivery's change carries its state as a label. */
@@ -51,7 +67,10 @@ export class DeliveriesHandler implements ResourceHandler {
 
   /** What a watch sends for a change (the log holds no object): the delivery as it is now. */
   async current(namespace: string, name: string): Promise<Delivery | null> {
-    const [row] = await this.db.query<DeliveryDbRow>(`${deliverySelect} WHERE d.namespace = $1 AND d.id = $2`, [namespace, name]);
+    const [row] = await this.db.query<DeliveryDbRow>(
+      `${deliverySelect} WHERE d.namespace = $1 AND d.id = $2`,
+      [namespace, name],
+    );
     return row ? toDelivery(row) : null;
   }
 
@@ -73,12 +92,16 @@ export class DeliveriesHandler implements ResourceHandler {
     const settled = o.continueToken === undefined ? await this.db.versionHorizon() : undefined;
     return this.db.transaction(
       async (tx) => {
-        const resumed = o.continueToken === undefined ? undefined : await this.resume(tx, o.continueToken, o.namespace);
+        const resumed =
+          o.continueToken === undefined ? undefined : await this.resume(tx, o.continueToken, o.namespace);
         const newest = resumed ? undefined : await currentResourceVersion(tx);
-        const listRv = resumed?.listRv ?? (settled === undefined || (await versionsComplete(tx, settled, newest!)) ? newest! : settled);
+        const listRv =
+          resumed?.listRv ??
+          (settled === undefined || (await versionsComplete(tx, settled, newest!)) ? newest! : settled);
         // Deliveries keep no past states: an exact list is answerable only at the version served
         // now; at any other, 410 as a store answers a version it no longer holds (clients re-list).
-        if (o.exactResourceVersion !== undefined && o.exactResourceVersion !== listRv) throw ApiError.gone(listTooOldMessage);
+        if (o.exactResourceVersion !== undefined && o.exactResourceVersion !== listRv)
+          throw ApiError.gone(listTooOldMessage);
         const page = await this.listIn(tx, o, listRv, resumed?.afterSeq);
         return { ...page, metadata: { ...page.metadata, resourceVersion: listRv } };
       },
@@ -91,9 +114,14 @@ export class DeliveriesHandler implements ResourceHandler {
    * names another namespace, 410 with a fresh token once the change log no longer reaches its
    * version). Its key is the last delivery's creation sequence number, the order pages follow.
    */
-  private async resume(tx: Queryable, raw: string, namespace: string | undefined): Promise<{ listRv: string; afterSeq: string }> {
+  private async resume(
+    tx: Queryable,
+    raw: string,
+    namespace: string | undefined,
+  ): Promise<{ listRv: string; afterSeq: string }> {
     const token: ContinueToken = await resumeList(tx, raw, namespace, true);
-    if (!/^\d{1,18}$/.test(token.name)) throw ApiError.badRequest('invalid continue token: continue key is not valid');
+    if (!/^\d{1,18}$/.test(token.name))
+      throw ApiError.badRequest('invalid continue token: continue key is not valid');
     return { listRv: token.listRv ?? token.rv, afterSeq: token.name };
   }
 
@@ -102,7 +130,12 @@ export class DeliveriesHandler implements ResourceHandler {
    * left out, so every page holds the first page's members. Those changed since show their current
    * state (the log keeps no past state of a delivery), and those deleted since are not shown.
    */
-  private async listIn(q: Queryable, o: ListOptions, listRv: string, afterSeq: string | undefined): Promise<ListResult<object>> {
+  private async listIn(
+    q: Queryable,
+    o: ListOptions,
+    listRv: string,
+    afterSeq: string | undefined,
+  ): Promise<ListResult<object>> {
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -154,13 +187,20 @@ export class DeliveriesHandler implements ResourceHandler {
     let remainingItemCount: number | undefined;
     if (last !== undefined && unselected) {
       const after = `d.seq > $${filterParams.push(last)}`;
-      const [counted] = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM trigger_deliveries d WHERE ${[...where, after].join(' AND ')}`, filterParams);
+      const [counted] = await q.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM trigger_deliveries d WHERE ${[...where, after].join(' AND ')}`,
+        filterParams,
+      );
       remainingItemCount = counted?.n;
     }
     return {
       metadata: {
         resourceVersion: listRv,
-        ...(last !== undefined ? { continue: encodeContinue({ rv: listRv, listRv, namespace: o.namespace ?? '', name: last }) } : {}), ...(remainingItemCount !== undefined ? { remainingItemCount } : {}) },
+        ...(last !== undefined
+          ? { continue: encodeContinue({ rv: listRv, listRv, namespace: o.namespace ?? '', name: last }) }
+          : {}),
+        ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
+      },
       items: items.map(toDelivery),
     };
   }

@@ -28,9 +28,14 @@ const finishedAtSql = (d: string) =>
  *   `orphan`); here the owner goes at once and its deliveries are orphaned just after, in batches.
  *
  * A namespace's deletion deletes its owners without options, so their deliveries always go (as
- * Kubernetes'); orphans left by earlier deletes go with the namespace (queueNamespaceOrphanCollection).
+ * Kubernetes'); orphans left by earlier deletes go with the namespace (deleteNamespaceDeliveries).
  */
-export async function queueDeliveryCollection(q: Queryable, ownerKind: string, owner: ApiObject, propagation?: DeletionPropagation): Promise<void> {
+export async function queueDeliveryCollection(
+  q: Queryable,
+  ownerKind: string,
+  owner: ApiObject,
+  propagation?: DeletionPropagation,
+): Promise<void> {
   const m = owner.metadata;
   await q.query(
     `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name, orphan) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
@@ -38,27 +43,41 @@ export async function queueDeliveryCollection(q: Queryable, ownerKind: string, o
   );
 }
 
-/** owner_kind of a queued namespace removal: its orphaned deliveries go (queueNamespaceOrphanCollection). */
-const NAMESPACE_REMOVAL = 'Namespace';
-
 /**
- * As its namespace is removed: queues its orphaned deliveries for deletion (no owner's removal
- * takes them, and a namespace's deletion deletes everything in it, as Kubernetes'). The
- * collector deletes only those created before this row, so a namespace created again under the
- * name keeps what it gets, and only once the orphaning of owners deleted before is done. Nothing
- * is queued when the namespace has no orphans, present or to come.
+ * As the namespace controller empties a namespace before removing it: deletes every delivery in
+ * it (of owners deleted just before, orphans included), DELIVERY_GC_BATCH per transaction, each
+ * with its DELETED change-log row, and drops the namespace's queued owner removals, which would
+ * find nothing left. Its owners are gone and nothing can be created in a terminating namespace,
+ * so no delivery follows; a namespace created again under the name later starts empty, as a
+ * cluster's does. Returns how many went.
  */
-export async function queueNamespaceOrphanCollection(q: Queryable, namespace: string): Promise<void> {
-  await q.query(
-    `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name)
-     SELECT gen_random_uuid(), '${NAMESPACE_REMOVAL}', $1, ''
-      WHERE EXISTS (SELECT 1 FROM trigger_deliveries WHERE namespace = $1 AND orphaned)
-         OR EXISTS (SELECT 1 FROM trigger_delivery_owner_removals WHERE namespace = $1 AND orphan)`,
-    [namespace],
-  );
+export async function deleteNamespaceDeliveries(
+  db: Database,
+  namespace: string,
+  batch = DELIVERY_GC_BATCH,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const step = await db.transaction(async (tx) => {
+      const page = await tx.query<{ id: string }>(
+        `SELECT id FROM trigger_deliveries WHERE namespace = $1 LIMIT $2`,
+        [namespace, batch],
+        'trg-gc-ns-all',
+      );
+      const n = await deleteDeliveries(
+        tx,
+        page.map((r) => r.id),
+      );
+      if (page.length < batch)
+        await tx.query(`DELETE FROM trigger_delivery_owner_removals WHERE namespace = $1`, [namespace]);
+      return { n, more: page.length === batch };
+    });
+    deleted += step.n;
+    if (!step.more) return deleted;
+  }
 }
 
-/** A queued removal: an owner's (or, owner_kind Namespace, a removed namespace's orphaned) deliveries to delete or orphan. */
+/** A queued removal: an owner's deliveries to delete or orphan. */
 interface QueuedRemoval {
   owner_uid: string;
   owner_kind: string;
@@ -72,14 +91,6 @@ interface QueuedRemoval {
 
 /** The next page of a queued removal's deliveries. */
 function removalPage(tx: Queryable, r: QueuedRemoval, batch: number): Promise<{ id: string; seq: string }[]> {
-  if (r.owner_kind === NAMESPACE_REMOVAL) {
-    // In no order: the namespace prefix of the owner index finds them (ORDER BY seq could walk every delivery's seq); each page is deleted.
-    return tx.query(
-      `SELECT d.id, d.seq::text AS seq FROM trigger_deliveries d WHERE d.namespace = $1 AND d.orphaned AND d.created_at <= $2::timestamptz LIMIT $3`,
-      [r.namespace, r.removed_at, batch],
-      'trg-gc-ns-orphans',
-    );
-  }
   // The (namespace, owner_name, seq) index finds them; the uid tells a re-created owner of the same name apart.
   // Orphaned ones stay, so orphaning goes on after the last one it did.
   return tx.query(
@@ -115,7 +126,11 @@ export class DeliveryCollector {
    */
   async collectRemovedOwners(maxBatches = 10): Promise<number> {
     // Runs on every sweeper pass, which mostly finds nothing: one autocommit round trip then.
-    const [probe] = await this.db.query<{ queued: boolean }>(`SELECT EXISTS (SELECT 1 FROM trigger_delivery_owner_removals) AS queued`, [], 'trg-gc-probe');
+    const [probe] = await this.db.query<{ queued: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM trigger_delivery_owner_removals) AS queued`,
+      [],
+      'trg-gc-probe',
+    );
     if (!probe?.queued) return 0;
     let deleted = 0;
     let orphaned = 0;
@@ -137,14 +152,12 @@ export class DeliveryCollector {
         if (page.length < this.batch) {
           // A namespace's removal waits for the orphaning of its owners deleted before it (they were
           // emptied out of it first): what they orphan meanwhile goes on its next pass.
-          await tx.query(
-            `DELETE FROM trigger_delivery_owner_removals r WHERE r.owner_uid = $1::uuid
-                AND (r.owner_kind <> '${NAMESPACE_REMOVAL}' OR NOT EXISTS (SELECT 1 FROM trigger_delivery_owner_removals o
-                                                                     WHERE o.namespace = r.namespace AND o.orphan AND o.removed_at <= r.removed_at))`,
-            [owner.owner_uid],
-          );
+          await tx.query(`DELETE FROM trigger_delivery_owner_removals WHERE owner_uid = $1::uuid`, [owner.owner_uid]);
         } else if (owner.orphan) {
-          await tx.query(`UPDATE trigger_delivery_owner_removals SET orphaned_through = $2::bigint WHERE owner_uid = $1::uuid`, [owner.owner_uid, page[page.length - 1]!.seq]);
+          await tx.query(
+            `UPDATE trigger_delivery_owner_removals SET orphaned_through = $2::bigint WHERE owner_uid = $1::uuid`,
+            [owner.owner_uid, page[page.length - 1]!.seq],
+          );
         }
         return { n, orphan: owner.orphan };
       });
@@ -153,7 +166,8 @@ export class DeliveryCollector {
       else deleted += step.n;
     }
     if (deleted) this.log.debug(`deleted ${deleted} deliveries of removed owners`);
-    if (orphaned) this.log.debug(`orphaned ${orphaned} deliveries of owners deleted with propagationPolicy Orphan`);
+    if (orphaned)
+      this.log.debug(`orphaned ${orphaned} deliveries of owners deleted with propagationPolicy Orphan`);
     return deleted + orphaned;
   }
 
@@ -179,13 +193,18 @@ export class DeliveryCollector {
       if (ids.length) {
         // Checked again under the rows' locks: a redrive may have taken a dead letter back to pending meanwhile.
         deleted += await this.db.transaction((tx) =>
-          deleteDeliveries(tx, ids, `${finishedAtSql('d')} < now() - make_interval(secs => ${Number(retentionSeconds)})`),
+          deleteDeliveries(
+            tx,
+            ids,
+            `${finishedAtSql('d')} < now() - make_interval(secs => ${Number(retentionSeconds)})`,
+          ),
         );
       }
       if (page.length < this.batch || page.some((r) => r.recent)) break;
       after = page[page.length - 1]!.seq;
     }
-    if (deleted) this.log.log(`retention: deleted ${deleted} deliveries finished more than ${retentionSeconds} s ago`);
+    if (deleted)
+      this.log.log(`retention: deleted ${deleted} deliveries finished more than ${retentionSeconds} s ago`);
     return deleted;
   }
 }
@@ -205,7 +224,13 @@ export async function orphanDeliveries(tx: Queryable, ids: string[]): Promise<nu
   );
   if (!rows.length) return 0;
   const rvs = await allocateResourceVersions(tx, rows.length);
-  const changes = rows.map((r, i) => ({ id: r.id, rv: String(rvs[i]), namespace: r.namespace, owner: r.owner_name, state: r.state }));
+  const changes = rows.map((r, i) => ({
+    id: r.id,
+    rv: String(rvs[i]),
+    namespace: r.namespace,
+    owner: r.owner_name,
+    state: r.state,
+  }));
   await tx.query(
     `WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id text, rv bigint, namespace text, owner text, state text)),
           upd AS (UPDATE trigger_deliveries d SET orphaned = true, resource_version = c.rv FROM c WHERE d.id = c.id)
@@ -234,7 +259,14 @@ export async function deleteDeliveries(tx: Queryable, ids: string[], condition?:
   const rvs = await allocateResourceVersions(tx, rows.length);
   const gone = rows.map((r, i) => {
     const last = toDelivery(r);
-    return { id: r.id, rv: String(rvs[i]), namespace: r.namespace, owner: r.owner_name, state: r.state, object: { ...last, metadata: { ...last.metadata, resourceVersion: String(rvs[i]) } } };
+    return {
+      id: r.id,
+      rv: String(rvs[i]),
+      namespace: r.namespace,
+      owner: r.owner_name,
+      state: r.state,
+      object: { ...last, metadata: { ...last.metadata, resourceVersion: String(rvs[i]) } },
+    };
   });
   const bases = await tx.query<{ event_base: string }>(
     `WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id text, rv bigint, namespace text, owner text, state text, object jsonb)),
@@ -251,7 +283,10 @@ export async function deleteDeliveries(tx: Queryable, ids: string[], condition?:
     // Locked, then checked in a statement of its own: of two batches that delete a base's last
     // deliveries concurrently, the second to get the lock sees the first one's deletions (READ
     // COMMITTED takes a new snapshot per statement) and deletes the base.
-    await tx.query(`SELECT id FROM trigger_delivery_event_bases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [baseIds]);
+    await tx.query(
+      `SELECT id FROM trigger_delivery_event_bases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+      [baseIds],
+    );
     await tx.query(
       `DELETE FROM trigger_delivery_event_bases b WHERE b.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM trigger_deliveries d WHERE d.event_base = b.id)`,
       [baseIds],

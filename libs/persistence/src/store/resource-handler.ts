@@ -82,7 +82,8 @@ export interface ResourceHandler {
   /**
    * Objects of this kind that clients cannot delete and no owner's removal takes (e.g. orphaned
    * dependents) but that go with their namespace: the namespace controller calls this once the
-   * namespace is otherwise empty, just before removing it. May finish in the background.
+   * namespace is otherwise empty, just before removing it (a failure leaves the namespace
+   * Terminating, to be tried again).
    */
   removeNamespaceLeftovers?(namespace: string): Promise<void>;
 }
