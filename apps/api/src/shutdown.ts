@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+
 /** What a started part must offer to be shut down. */
 export interface Closable {
   close(): Promise<unknown>;
@@ -22,10 +24,16 @@ export interface ShutdownSignals {
 export function exitOnSignals(closers: (() => Promise<unknown>)[], graceSeconds: number): ShutdownSignals {
   let closing = false;
   const pending = new Set<Promise<unknown>>();
-  const shutdown = () => {
+  // Both ends are logged: a restart an operator did not order, or one that cut work off, must show.
+  const log = new Logger('Shutdown');
+  const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    const timer = setTimeout(() => process.exit(1), graceSeconds * 1000);
+    log.log(`${signal}: shutting down, draining within ${graceSeconds} s (SHUTDOWN_GRACE_SECONDS)`);
+    const timer = setTimeout(() => {
+      log.error(`${signal}: the ${graceSeconds} s grace period ran out with work still draining; exiting 1`);
+      process.exit(1);
+    }, graceSeconds * 1000);
     timer.unref();
     void Promise.allSettled([...pending])
       .then(() => Promise.allSettled(closers.map((close) => close())))
