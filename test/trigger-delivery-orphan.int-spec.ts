@@ -99,12 +99,15 @@ describe('Delivery orphaning (propagationPolicy Orphan)', () => {
     expect((await listDeliveries(f.server.url, ns, 'kept')).map((d) => d.metadata.name).sort()).toEqual(ids.slice(1));
   });
 
-  it('a DELETE without a policy, or Foreground, still deletes the deliveries; orphanDependents=true orphans them', async () => {
+  it('a DELETE without a policy deletes the deliveries after the owner, Foreground before it; orphanDependents=true orphans them', async () => {
     await triggerWithDeliveries('plain', ['5']);
     await triggerWithDeliveries('fore', ['6']);
     await triggerWithDeliveries('legacy', ['7']);
     expect((await call('DELETE', `${trg()}/triggers/plain`)).status).toBe(200);
     expect((await call('DELETE', `${trg()}/triggers/fore`, { propagationPolicy: 'Foreground' })).status).toBe(200);
+    // Foreground: the owner goes only after its dependents, so once the DELETE answered (kubectl
+    // --cascade=foreground then waits for the owner to be gone) none is left.
+    expect(await listDeliveries(f.server.url, ns, 'fore')).toEqual([]);
     expect((await call('DELETE', `${trg()}/triggers/legacy?orphanDependents=true`)).status).toBe(200);
     await pollUntil(queued, (n) => n === 0, 15000);
     expect(await listDeliveries(f.server.url, ns, 'plain')).toEqual([]);

@@ -20,9 +20,10 @@ const finishedAtSql = (d: string) =>
  * of deliveries. As Kubernetes' garbage collector treats dependents:
  *
  * - Background (the default, also the legacy `orphanDependents: false`): deleted after the owner.
- * - Foreground: the same here. The owner's DELETE gives it the `foregroundDeletion` finalizer, as
- *   kube-apiserver does, and the store removes it at once (Deleter.collectGarbage): Kubernetes
- *   would wait for blocking dependents first; deliveries block nothing that needs that order.
+ * - Foreground: deleted before the owner, in its delete transaction. The owner's DELETE gives it
+ *   the `foregroundDeletion` finalizer, as kube-apiserver does, and the store removes it once this
+ *   hook has run (Deleter.collectGarbage), as Kubernetes' garbage collector does once the
+ *   dependents are gone.
  * - Orphan (also `orphanDependents: true`): kept, each with its ownerReference removed (a
  *   MODIFIED event). Kubernetes removes the references before the owner goes (finalizer
  *   `orphan`); here the owner goes at once and its deliveries are orphaned just after, in batches.
@@ -37,6 +38,17 @@ export async function queueDeliveryCollection(
   propagation?: DeletionPropagation,
 ): Promise<void> {
   const m = owner.metadata;
+  if (propagation === 'Foreground') {
+    // The owner goes only after its dependents: they are deleted here, in its delete transaction,
+    // so a client that waits for the owner to be gone (kubectl delete --cascade=foreground) finds
+    // none left, as Kubernetes' garbage collector holds the owner until they are.
+    const owned = await q.query<{ id: string }>(`SELECT id FROM trigger_deliveries WHERE namespace = $1 AND owner_name = $2 AND owner_uid = $3::uuid`, [m.namespace, m.name, m.uid]);
+    await deleteDeliveries(
+      q,
+      owned.map((r) => r.id),
+    );
+    return;
+  }
   await q.query(
     `INSERT INTO trigger_delivery_owner_removals (owner_uid, owner_kind, namespace, owner_name, orphan) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
     [m.uid, ownerKind, m.namespace, m.name, propagation === 'Orphan'],
