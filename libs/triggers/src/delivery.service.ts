@@ -19,6 +19,7 @@ import { BatchSigningRefresh } from './batch-signing-refresh';
 import { OutcomeRecorder } from './outcome-recorder';
 import { outcomeWriteDeadline, writeOutcome } from './outcome-write';
 import { replayWaitMs } from './redrive-order';
+import { deadLetterIfSuperseded } from './superseded-retry';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 
 export type { DeliveryRow } from './delivery-claim';
@@ -146,6 +147,11 @@ export class DeliveryService {
       // (First fires have nothing to wait for: no statement, no pool slot.)
       const replayWait = generation > 1 ? await this.withDb(() => replayWaitMs(this.db, id, generation)) : null;
       if (replayWait !== null) return { kind: 'busy', retryInMs: replayWait };
+      // A later fire of the owner went out first: this older one is not sent (see superseded-retry.ts).
+      if (await this.withDb(() => deadLetterIfSuperseded(this.db, id, generation))) {
+        noteChange(this.db);
+        return { kind: 'dead' };
+      }
       // Claim and start the attempt in one statement. Not claimable: delivered, dead, superseded
       // by a redrive, this attempt already made, or leased by an attempt in flight elsewhere (a
       // batch job BullMQ re-ran after a crash, while the sweeper also queued this one): done here.
