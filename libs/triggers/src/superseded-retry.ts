@@ -23,7 +23,7 @@ const supersedeSql = `WITH v AS MATERIALIZED (
      WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending' AND ${dueSql}
        AND EXISTS (SELECT 1 FROM trigger_deliveries n
                     WHERE n.namespace = d.namespace AND n.owner_name = d.owner_name AND n.seq > d.seq AND n.owner_uid = d.owner_uid
-                      AND (n.state = 'delivered' OR (n.state = 'pending' AND n.claims > 0 AND n.leased_until > now())))),
+                      AND (n.state IN ('delivered', 'applied') OR (n.state = 'pending' AND n.claims > 0 AND n.leased_until > now())))),
   w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
                resource_version = v.rv, last_error = $2
           FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
