@@ -88,7 +88,11 @@ describe('operator diagnostics', () => {
       expect(res.status).toBe(500);
       // `postgres unavailable` alone told an operator nothing: refused, reset, auth, a full server?
       expect(await res.text()).toMatch(/^internal server error: postgres unavailable: \S/);
-      const warned = logLines(api.output()).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('health check failed: postgres unavailable'));
+      // The log line travels on the child's stdout, which may reach us after the HTTP answer.
+      const warned = await pollUntil(
+        async () => logLines(api.output()).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('health check failed: postgres unavailable')),
+        (w) => w.length > 0,
+      );
       expect(warned.length).toBeGreaterThan(0);
       expect(warned.every((l) => /^health check failed: postgres unavailable: \S/.test(l.msg))).toBe(true);
       await proxy.open();

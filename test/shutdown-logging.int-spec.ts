@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { createTestDatabase } from '@app/testing';
-import { startApiProcess } from './support/api-process';
+import { type ApiProcess, startApiProcess } from './support/api-process';
 import { pollUntil } from './support/poll';
 
 /**
@@ -8,6 +8,14 @@ import { pollUntil } from './support/poll';
  * shutdown, and whether the grace period cut work off (exit 1). Both were silent. A real api
  * process, Postgres (a held table lock keeps a request in flight) and Redis.
  */
+/** The process's `Shutdown` log lines, once `count` of them arrived (its stdout may end after its exit event). */
+function shutdownLines(api: ApiProcess, count: number): Promise<string[]> {
+  return pollUntil(
+    async () => api.output().split('\n').filter((l) => l.includes('"context":"Shutdown"')),
+    (lines) => lines.length >= count,
+  );
+}
+
 describe('shutdown is logged', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -21,7 +29,7 @@ describe('shutdown is logged', () => {
   it('a SIGTERM that drains in time says so and exits 0', async () => {
     const api = await startApiProcess({ DATABASE_URL: db.url, LOG_LEVEL: 'info', SHUTDOWN_GRACE_SECONDS: '10' });
     expect(await api.stop('SIGTERM')).toBe(0);
-    const lines = api.output().split('\n').filter((l) => l.includes('"context":"Shutdown"'));
+    const lines = await shutdownLines(api, 1);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'SIGTERM: shutting down, draining within 10 s (SHUTDOWN_GRACE_SECONDS)' });
   }, 90000);
@@ -45,7 +53,7 @@ describe('shutdown is logged', () => {
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    const lines = api.output().split('\n').filter((l) => l.includes('"context":"Shutdown"')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const lines = (await shutdownLines(api, 2)).map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [30, 'SIGTERM: shutting down, draining within 1 s (SHUTDOWN_GRACE_SECONDS)'],
       [50, 'SIGTERM: the 1 s grace period ran out with work still draining; exiting 1'],

@@ -11,16 +11,17 @@ async function main(): Promise<void> {
   // Loaded once the configuration is known to be good (see loadStartupConfig).
   const { bootstrapApi } = await import('./bootstrap');
   const api = await bootstrapApi(config);
-  announceListening('api', api.url);
   const closers = [() => api.close()];
-  // Installed as soon as the api listens: a SIGTERM while the worker below is still starting is a
-  // graceful shutdown too, not Node's default (an exit by signal, in-flight requests cut off).
+  // Installed as soon as the api listens, and before it says so: Node only handles a signal once a
+  // listener exists, so a supervisor's SIGTERM right after the announcement killed the process by
+  // signal. A SIGTERM while the worker below is still starting is a graceful shutdown too.
   const signals = exitOnSignals(closers, config.shutdownGraceSeconds);
+  announceListening('api', api.url);
   if (process.argv.includes('--with-worker')) {
-    const { bootstrapWorker } = await import('../../worker/src/bootstrap');
     try {
-      // A signal during the worker's start waits for it and then closes it with the api.
-      await signals.starting(bootstrapWorker(config));
+      // A signal during the worker's start (its module's loading included) waits for it and then
+      // closes it with the api; registered at once, so no signal finds the start unregistered.
+      await signals.starting(import('../../worker/src/bootstrap').then(({ bootstrapWorker }) => bootstrapWorker(config)));
     } catch (e) {
       // A start cut short by the shutdown is not a failure: the shutdown decides the exit code.
       if (!signals.closing) throw e;

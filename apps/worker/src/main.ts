@@ -12,8 +12,9 @@ async function main(): Promise<void> {
   const { startWorkerMetricsServer } = await import('./metrics-server');
   const worker = await bootstrapWorker(config);
   const metrics = config.workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.workerMetricsPort);
-  if (metrics) announceListening('worker-metrics', metrics.url);
+  // Handlers first: Node only handles a signal once a listener exists (see apps/api/src/main.ts).
   exitOnSignals([async () => metrics?.close(), () => worker.close()], config.shutdownGraceSeconds);
+  if (metrics) announceListening('worker-metrics', metrics.url);
 }
 
 main().catch((e: unknown) => {
