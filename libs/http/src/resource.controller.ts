@@ -14,6 +14,7 @@ import { watchResponse } from './table/table-watch';
 import { WatchService } from './watch.service';
 import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { awaitResourceVersion } from './resource-version-gate';
+import { checkResourceVersionParam } from './resource-version-param';
 import { warningHeaderValue } from './warning-header';
 
 type Req = FastifyRequest<{ Querystring: Query; Body: Buffer | undefined }>;
@@ -240,6 +241,13 @@ export class ResourceController {
     await this.legacyWatchClusterScopedItem(this.handler('', p['version']!, p['resource']!, undefined), p['name']!, req, reply);
   }
 
+  /** A list's `resourceVersion` is held to the kind's own count when it keeps one (the tag-change feed). */
+  private async awaitListVersion(h: ResourceHandler, requested: string | undefined): Promise<void> {
+    if (!h.awaitResourceVersion || requested === undefined || requested === '' || requested === '0') return awaitResourceVersion(this.db, requested);
+    checkResourceVersionParam(requested);
+    return h.awaitResourceVersion(requested);
+  }
+
   /** namespace: a namespace, '' for cluster-scoped, undefined for all namespaces. */
   private async collection(h: ResourceHandler, namespace: string | undefined, req: Req, reply: FastifyReply) {
     const resource = h.info.resource;
@@ -252,7 +260,7 @@ export class ResourceController {
         // The answer's media type is negotiated first, as kube-apiserver does (406 before a bad list option or any 404).
         const rendering = renderingOf(req.headers.accept);
         const listOptions = listOptionsOf(req.query, h.info, namespace || undefined);
-        await awaitResourceVersion(this.db, queryValue(req.query, 'resourceVersion'));
+        await this.awaitListVersion(h, queryValue(req.query, 'resourceVersion'));
         const list = await h.list(listOptions);
         return this.sendRead(h, req, reply, { kind: h.info.listKind, apiVersion: apiVersionOf(h.info), ...list }, true, rendering);
       }

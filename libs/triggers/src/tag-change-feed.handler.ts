@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, initialEventsEndBookmark, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
-import { type Database, type HandlerWatchOptions, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
+import { type Database, type HandlerWatchOptions, listTooOldMessage, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
 import { iso } from './delivery-view';
 import { tagChangeEventsInfo } from './resource-infos';
 import { TRIGGER_API_VERSION } from './trigger.types';
@@ -60,8 +60,11 @@ export class TagChangeFeedHandler implements ResourceHandler {
     // The first page is the client's read (the initial state, or the moves after its cursor);
     // later polls need not wait: a move held back now comes with the next one.
     let waitMs = this.consistentReadWaitMs;
-    if (cursor !== '0') {
-      const ahead = await this.cursorAhead(cursor, o.signal);
+    // A watch-list's resourceVersion (NotOlderThan) is a feed position as a cursor is: one the feed
+    // has not reached is waited for, then a 504 ERROR, as kube-apiserver ends such a watch-list.
+    const awaited = initialEvents && o.resourceVersion && o.resourceVersion !== '0' ? o.resourceVersion : cursor;
+    if (awaited !== '0') {
+      const ahead = await this.cursorAhead(awaited, o.signal);
       if (ahead) {
         emit({ type: 'ERROR', object: ahead.toStatus() });
         return;
@@ -104,15 +107,24 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * watch cache does for a resourceVersion it has not seen, then ends with its 504 "Too large
    * resource version" (a list's `continue` past the feed stays a 400: it is a token never issued).
    */
-  private async cursorAhead(cursor: string, signal: AbortSignal): Promise<ApiError | null> {
+  private async cursorAhead(cursor: string, signal?: AbortSignal): Promise<ApiError | null> {
     if (!/^\d+$/.test(cursor)) return null; // the page read answers its 400
     const deadline = Date.now() + this.consistentReadWaitMs;
     for (;;) {
       const { issued } = await this.feedHorizon();
       if (BigInt(cursor) <= BigInt(issued)) return null;
-      if (Date.now() >= deadline || signal.aborted) return ApiError.resourceVersionTooLarge(cursor, issued);
+      if (Date.now() >= deadline || signal?.aborted) return ApiError.resourceVersionTooLarge(cursor, issued);
       await sleep(HORIZON_RETRY_MS * 5, undefined, { signal }).catch(() => undefined);
     }
+  }
+
+  /**
+   * A list's `resourceVersion` is a feed position (the server's resourceVersion, which every other
+   * write moves, is far ahead of it): one the feed has not reached is waited for, then 504.
+   */
+  async awaitResourceVersion(requested: string): Promise<void> {
+    const ahead = await this.cursorAhead(requested);
+    if (ahead) throw ahead;
   }
 
   list(o: ListOptions): Promise<ListResult<object>> {
@@ -137,7 +149,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
     if (BigInt(cursor) > BigInt(issued)) {
       throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
     }
-    const params: unknown[] = [cursor, horizon ?? '0'];
+    // resourceVersionMatch=Exact: the feed as it was at that position (moves are never changed, only
+    // pruned), so it stops there; one retention pruned moves before is 410, as a compacted version.
+    const exact = o.exactResourceVersion;
+    if (exact !== undefined) {
+      if (BigInt(exact) > BigInt(horizon ?? '0')) throw ApiError.resourceVersionTooLarge(exact, horizon ?? '0');
+      if (BigInt(exact) < retainedFrom - 1n) throw ApiError.gone(listTooOldMessage);
+    }
+    const upperBound = exact ?? horizon ?? '0';
+    const params: unknown[] = [cursor, upperBound];
     const limitClause = limit === undefined ? '' : `LIMIT $${params.push(limit + 1)}`;
     let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
     // Feed items carry no labels: a label selector keeps all of them or none, as it would match `{}`.
@@ -156,7 +176,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const items = more ? rows.slice(0, limit) : rows;
     const last = items[items.length - 1]?.id ?? cursor;
     // A complete answer covers every id up to the horizon (other namespaces' ids included).
-    const upTo = more || !horizon || BigInt(horizon) < BigInt(last) ? last : horizon;
+    const upTo = more || !upperBound || BigInt(upperBound) < BigInt(last) ? last : upperBound;
     return {
       metadata: { resourceVersion: upTo, ...(more ? { continue: last } : {}) },
       items: items.map((r) => ({

@@ -48,6 +48,12 @@ export interface ResourceHandler {
   /** `listOptions`: the request's query as getTakesListOptionsOf's list reads it (only for such a GET). */
   get?(namespace: string, name: string, listOptions?: ListOptions): Promise<object>;
   list?(options: ListOptions): Promise<ListResult<object>>;
+  /**
+   * Kinds whose resourceVersions count something of their own (the tag-change feed's positions):
+   * a list's `resourceVersion=N` (N ≠ 0) waits for N in that count and is 504 when it is not
+   * reached, instead of being held to the server's resourceVersion, which is far ahead of it.
+   */
+  awaitResourceVersion?(requested: string): Promise<void>;
   create?(namespace: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   update?(namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult>;
   patch?(namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult>;
