@@ -116,7 +116,16 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
+  // Answers still being written when the shutdown begins end their connection, as Go's
+  // http.Server.Shutdown turns keep-alives off: a keep-alive socket left idle after its answer
+  // would hold server.close() until the grace period cut the process off (exit 1).
+  let draining = false;
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   fastify.addHook('preClose', (done) => {
+    draining = true;
     front.stopServing();
     watches.closeAll();
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
