@@ -150,7 +150,8 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
     rx.answer('/race', { status: 400, after: a.held }, { status: 200, after: b.held });
     await firstFire('race');
     await map('race', digest('b'));
-    await rx.waitFor('/race', 2);
+    // One owner's fires go one at a time (owner-send-order.ts): B is POSTed once A is answered.
+    await rx.waitFor('/race', 1);
     // Widen the window between A's check for a newer finished delivery and its commit: its status
     // write sleeps, holding the trigger's row, while B's batch commits and reads the condition.
     const pg = new Client({ connectionString: server.databaseUrl });
@@ -170,6 +171,7 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
         async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n,
         (n) => n === 1,
       );
+      await rx.waitFor('/race', 2);
       b.release();
       const ds = await pollUntil(() => deliveriesOf('race'), (x) => x[1]?.status.state === 'delivered');
       // A's status write is still asleep: B was recorded in between.

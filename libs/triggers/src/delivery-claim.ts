@@ -10,6 +10,8 @@ export interface DeliveryRow {
   owner_kind: string;
   owner_name: string;
   owner_uid: string;
+  /** Fire order among all deliveries (bigserial, as text). */
+  seq: string;
   url: string;
   target_key: string;
   /**
@@ -40,7 +42,7 @@ export const signingSecretOf = (trigger: string, secret: string) =>
 
 const binaryMode = `t.body->'spec'->'delivery'->>'contentMode' = 'binary'`;
 const loadSelect = (from: string, extra = '') => `
-  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.url, d.target_key,
+  SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.seq::text AS seq, d.url, d.target_key,
          CASE WHEN ${binaryMode} THEN (e.event->'data')::text ELSE e.event::text END AS body,
          CASE WHEN ${binaryMode} THEN e.event - 'data' END AS attributes,
          d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}

@@ -12,6 +12,7 @@ function row(overrides: Partial<DeliveryRow> = {}): DeliveryRow {
     namespace: 'ns',
     owner_kind: 'Trigger',
     owner_name: 't',
+    seq: '1',
     owner_uid: '00000000-0000-0000-0000-000000000001',
     url: 'http://127.0.0.1:1/hook',
     target_key: 'http://127.0.0.1:1',

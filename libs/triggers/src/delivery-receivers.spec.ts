@@ -74,6 +74,7 @@ function row(url: string): DeliveryRow {
     namespace: 'ns',
     owner_kind: 'Trigger',
     owner_name: 't',
+    seq: '1',
     owner_uid: '00000000-0000-0000-0000-000000000001',
     url,
     target_key: `${target.protocol}//${target.host}`,

@@ -19,7 +19,8 @@ import { BatchSigningRefresh } from './batch-signing-refresh';
 import { OutcomeRecorder } from './outcome-recorder';
 import { outcomeWriteDeadline, writeOutcome } from './outcome-write';
 import { replayWaitMs } from './redrive-order';
-import { deadLetterIfSuperseded } from './superseded-retry';
+import { OwnerSendOrder } from './owner-send-order';
+import { deadLetterIfSuperseded, NOT_SENT_SUPERSEDED } from './superseded-retry';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 
 export type { DeliveryRow } from './delivery-claim';
@@ -98,6 +99,8 @@ export class DeliveryService {
   readonly policy: AddressPolicy;
   readonly limiter: TargetLimiter;
   private readonly agent: Agent;
+  /** One owner's fires reach its receiver oldest first, one at a time (see owner-send-order.ts). */
+  private readonly sendOrder = new OwnerSendOrder();
   private dbActive = 0;
   private readonly dbWaiting: (() => void)[] = [];
 
@@ -175,7 +178,14 @@ export class DeliveryService {
         held = late;
       }
       const started = { id: d.attempt_id };
-      const r = await this.post(d);
+      // A retry the database's rule let through still waits for a POST of its owner in flight here.
+      const ordered = (await this.sendOrder.enter(d.owner_uid, d.seq, false)) as () => void;
+      let r: SendResult;
+      try {
+        r = await this.post(d);
+      } finally {
+        ordered();
+      }
       this.pauseTarget(d.target_key, r);
       const next = this.nextState(d, r, attempt);
       let deadLettered = false;
@@ -279,11 +289,27 @@ export class DeliveryService {
           continue;
         }
         const { row: d, slot } = next;
+        // An older fire of the owner in flight here goes first; one newer already started makes
+        // this one superseded: not sent, dead-lettered without a request (see owner-send-order.ts).
+        const ordered = await this.sendOrder.enter(d.owner_uid, d.seq);
+        if (ordered === 'superseded') {
+          slot.release();
+          recorder.add({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'dead', delay_ms: 0, error: NOT_SENT_SUPERSEDED });
+          continue;
+        }
+        // A wait that left too little of the lease for the POST hands the row to a single job (as BatchSendQueue does).
+        if (Date.now() - claimedAt > handOutForMs) {
+          ordered();
+          slot.release();
+          recorder.add(unsent(d, 0));
+          continue;
+        }
         let r: SendResult;
         try {
           await signing.fresh(d, () => queue.pending());
           r = await this.post(d);
         } finally {
+          ordered();
           slot.release();
         }
         // Paused first, so the rows the stop hands to single jobs carry the pause as their delay.
@@ -353,6 +379,8 @@ export class DeliveryService {
     for (const c of finished) {
       if (c.state === 'delivered' && !stillDeadLettered.has(c.owner_uid)) continue;
       const rec = recordById.get(c.id)!;
+      // Nothing was asked of the receiver: the trigger's DeadLettered condition stays as it is.
+      if (!rec.sent && rec.error === NOT_SENT_SUPERSEDED) continue;
       const d = byId.get(c.id)!;
       const deadLettered = await writeOutcome(() => this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null))), writeBy);
       if (deadLettered) await writeOutcome(() => this.withDb(() => settleDeadLetter(this.db, d)), writeBy);
