@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { call, createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
-import { CuttableProxy } from './support/cuttable-proxy';
-import { freeLoopbackPort } from './support/free-port';
+import type { ApiProcess } from './support/api-process';
+import type { CuttableProxy } from './support/cuttable-proxy';
+import { type PostgresOutageStack, startPostgresOutageStack } from './support/postgres-outage-stack';
 import { waitFor } from './support/poll';
-import { deleteQueueKeys } from './support/queue-keys';
-import { testQueuePrefix } from './support/queue-prefix';
-import { createSigningSecret, createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
+import { createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
 import { Receiver } from './support/webhook-receiver';
 
 /**
@@ -25,43 +21,20 @@ const TIMEOUT_MS = 3000;
 const OUTAGE_MS = 9000;
 
 describe('a Postgres outage outlasting the claim lease while a POST is in flight', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let proxy: CuttableProxy;
+  let stack: PostgresOutageStack;
   let api: ApiProcess;
+  let proxy: CuttableProxy;
   const rx = new Receiver();
-  const prefixes = [`t${randomBytes(4).toString('hex')}`, testQueuePrefix()];
 
   beforeAll(async () => {
     await rx.start();
-    db = await createTestDatabase();
-    const pgUrl = new URL(db.url);
-    proxy = new CuttableProxy(await freeLoopbackPort(), Number(pgUrl.port || 5432));
-    await proxy.open();
-    pgUrl.host = `127.0.0.1:${proxy.port}`;
-    api = await startApiProcess(
-      {
-        DATABASE_URL: pgUrl.toString(),
-        TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-        TRIGGER_QUEUE_PREFIX: prefixes[0]!,
-        QUEUE_PREFIX: prefixes[1]!,
-        TRIGGER_RELAY_INTERVAL_MS: '10',
-        TRIGGER_JOB_LOCK_MS: String(LOCK_MS),
-        TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
-        TRIGGER_BACKOFF_BASE_MS: '200',
-        TRIGGER_BACKOFF_MAX_MS: '400',
-      },
-      ['--with-worker'],
-    );
-    expect((await call('POST', `${api.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
-    expect((await createSigningSecret(api.url, NS)).status).toBe(201);
+    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) });
+    ({ api, proxy } = stack);
   }, 60000);
 
   afterAll(async () => {
-    await api?.stop();
-    await proxy?.close();
+    await stack?.close();
     rx.close();
-    await db?.drop();
-    await deleteQueueKeys(prefixes);
   });
 
   it('closes the unrecorded attempt without claiming a worker stopped', async () => {
