@@ -20,7 +20,7 @@ import { OutcomeRecorder } from './outcome-recorder';
 import { outcomeWriteDeadline, writeOutcome } from './outcome-write';
 import { replayWaitMs } from './redrive-order';
 import { OwnerSendOrder } from './owner-send-order';
-import { deadLetterIfSuperseded, NOT_SENT_SUPERSEDED } from './superseded-retry';
+import { deadLetterIfSuperseded, NOT_SENT_SUPERSEDED, withdrawIfSuperseded } from './superseded-retry';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
 
 export type { DeliveryRow } from './delivery-claim';
@@ -180,6 +180,24 @@ export class DeliveryService {
       const started = { id: d.attempt_id };
       // A retry the database's rule let through still waits for a POST of its owner in flight here.
       const ordered = (await this.sendOrder.enter(d.owner_uid, d.seq, false)) as () => void;
+      // That rule ran before the claim: a newer fire due at the same moment (both held by a
+      // Retry-After pause) may have started here since, and been answered while this one waited.
+      // Asked again then (a first fire only; a redriven one is replayed in order or named): sent
+      // after it, the older image reached the receiver last.
+      if (d.generation === 1 && this.sendOrder.newerStarted(d.owner_uid, d.seq)) {
+        let superseded: boolean;
+        try {
+          superseded = await this.withDb(() => withdrawIfSuperseded(this.db, d.id, d.attempt_id));
+        } catch (e) {
+          ordered();
+          throw e;
+        }
+        if (superseded) {
+          ordered();
+          noteChange(this.db);
+          return { kind: 'dead' };
+        }
+      }
       let r: SendResult;
       try {
         r = await this.post(d);

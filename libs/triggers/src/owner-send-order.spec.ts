@@ -55,4 +55,14 @@ describe('OwnerSendOrder', () => {
     expect(typeof (await order.enter('a', '1'))).toBe('function');
     expect(await order.enter('c', '1')).toBe('superseded');
   });
+
+  it('tells whether a newer fire of an owner started here, also after a retry entered', async () => {
+    const order = new OwnerSendOrder();
+    ((await order.enter('t1', '7')) as () => void)();
+    const retry = (await order.enter('t1', '5', false)) as () => void;
+    expect(order.newerStarted('t1', '5')).toBe(true);
+    expect(order.newerStarted('t1', '7')).toBe(false);
+    expect(order.newerStarted('t2', '1')).toBe(false);
+    retry();
+  });
 });

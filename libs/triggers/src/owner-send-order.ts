@@ -18,6 +18,12 @@ export class OwnerSendOrder {
 
   constructor(private readonly capacity = 100_000) {}
 
+  /** Whether a fire of `owner` newer than `seq` has started here (its outcome unknown to this class). */
+  newerStarted(owner: string, seq: string): boolean {
+    const started = this.newest.get(owner);
+    return started !== undefined && started > BigInt(seq);
+  }
+
   /**
    * Before the POST of fire `seq` of `owner`: 'superseded' when a newer fire of the owner already
    * started here (unless `mayBeSuperseded` is false: a retry, which the database's rule already

@@ -7,6 +7,11 @@ export const NOT_SENT_SUPERSEDED =
   'not sent: superseded by a later fire of this trigger that was delivered or is being sent; ' +
   'sending this older image after it would move the receiver back (a DeliveryRedrive naming this delivery still sends it)';
 
+/** A later fire of d's owner was delivered (or applied) or is in flight (claimed, lease running). */
+const laterFireOut = `EXISTS (SELECT 1 FROM trigger_deliveries n
+                    WHERE n.namespace = d.namespace AND n.owner_name = d.owner_name AND n.seq > d.seq AND n.owner_uid = d.owner_uid
+                      AND (n.state IN ('delivered', 'applied') OR (n.state = 'pending' AND n.claims > 0 AND n.leased_until > now())))`;
+
 /**
  * A fire still pending (its earlier attempts failed, or its batch handed it on) is not sent once
  * a later fire of the same owner was delivered or is in flight (claimed, lease running): sent
@@ -21,9 +26,7 @@ export const NOT_SENT_SUPERSEDED =
 const supersedeSql = `WITH v AS MATERIALIZED (
     SELECT d.id, nextval('resource_version_seq') AS rv FROM trigger_deliveries d
      WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending' AND ${dueSql}
-       AND EXISTS (SELECT 1 FROM trigger_deliveries n
-                    WHERE n.namespace = d.namespace AND n.owner_name = d.owner_name AND n.seq > d.seq AND n.owner_uid = d.owner_uid
-                      AND (n.state IN ('delivered', 'applied') OR (n.state = 'pending' AND n.claims > 0 AND n.leased_until > now())))),
+       AND ${laterFireOut}),
   w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
                resource_version = v.rv, last_error = $2
           FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
@@ -34,5 +37,28 @@ const supersedeSql = `WITH v AS MATERIALIZED (
 export async function deadLetterIfSuperseded(q: Queryable, id: string, generation: number): Promise<boolean> {
   if (generation !== 1) return false;
   const rows = await q.query<{ id: string }>(supersedeSql, [id, NOT_SENT_SUPERSEDED], 'trg-delivery-supersede');
+  return rows.length > 0;
+}
+
+/**
+ * The same rule for a fire this worker has already claimed (its attempt row started): the check
+ * above ran before the claim, and a newer fire due at the same moment can have claimed, started and
+ * even been answered since. The attempt row goes (nothing was sent); finished attempts stay counted.
+ * Returns whether it was dead-lettered.
+ */
+const withdrawSql = `WITH v AS MATERIALIZED (
+    SELECT d.id, nextval('resource_version_seq') AS rv FROM trigger_deliveries d
+     WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending'
+       AND ${laterFireOut}),
+  gone AS (DELETE FROM trigger_delivery_attempts a WHERE a.id = $2 AND a.delivery_id = $1 AND EXISTS (SELECT 1 FROM v)),
+  w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
+               resource_version = v.rv, last_error = $3
+          FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
+        RETURNING t.id, t.namespace, t.owner_name, t.state),
+  ch AS (${deliveryChangesSql('v', 'w', 'MODIFIED', `'pending'`)})
+  SELECT id FROM w`;
+
+export async function withdrawIfSuperseded(q: Queryable, id: string, attemptId: string): Promise<boolean> {
+  const rows = await q.query<{ id: string }>(withdrawSql, [id, attemptId, NOT_SENT_SUPERSEDED], 'trg-delivery-withdraw-superseded');
   return rows.length > 0;
 }
