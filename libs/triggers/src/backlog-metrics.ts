@@ -71,7 +71,7 @@ backlogGauge(
 );
 backlogGauge(
   'imagestreamd_trigger_deliveries_dead',
-  'Dead-lettered trigger deliveries (each can be redriven)',
+  'Dead-lettered trigger deliveries, including fires not sent because a later fire of their trigger superseded them',
   'dead',
 );
 backlogGauge(
