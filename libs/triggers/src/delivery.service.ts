@@ -71,6 +71,8 @@ interface BatchRecord {
   started?: string;
   finished?: string;
   permanent?: PermanentFailure | null;
+  /** Not sent: a newer fire of its owner went first (see owner-send-order.ts). */
+  superseded?: boolean;
 }
 
 interface SendResult {
@@ -184,22 +186,12 @@ export class DeliveryService {
       // Retry-After pause) may have started here since, and been answered while this one waited.
       // Asked again then (a first fire only; a redriven one is replayed in order or named): sent
       // after it, the older image reached the receiver last.
-      if (d.generation === 1 && this.sendOrder.newerStarted(d.owner_uid, d.seq)) {
-        let superseded: boolean;
-        try {
-          superseded = await this.withDb(() => withdrawIfSuperseded(this.db, d.id, d.attempt_id));
-        } catch (e) {
-          ordered();
-          throw e;
-        }
-        if (superseded) {
-          ordered();
+      let r: SendResult;
+      try {
+        if (d.generation === 1 && this.sendOrder.newerStarted(d.owner_uid, d.seq) && (await this.withDb(() => withdrawIfSuperseded(this.db, d.id, d.attempt_id)))) {
           noteChange(this.db);
           return { kind: 'dead' };
         }
-      }
-      let r: SendResult;
-      try {
         r = await this.post(d);
       } finally {
         ordered();
@@ -312,7 +304,7 @@ export class DeliveryService {
         const ordered = await this.sendOrder.enter(d.owner_uid, d.seq);
         if (ordered === 'superseded') {
           slot.release();
-          recorder.add({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'dead', delay_ms: 0, error: NOT_SENT_SUPERSEDED });
+          recorder.add({ id: d.id, attempt_id: d.attempt_id, sent: false, state: 'dead', delay_ms: 0, error: NOT_SENT_SUPERSEDED, superseded: true });
           continue;
         }
         // A wait that left too little of the lease for the POST hands the row to a single job (as BatchSendQueue does).
@@ -398,7 +390,7 @@ export class DeliveryService {
       if (c.state === 'delivered' && !stillDeadLettered.has(c.owner_uid)) continue;
       const rec = recordById.get(c.id)!;
       // Nothing was asked of the receiver: the trigger's DeadLettered condition stays as it is.
-      if (!rec.sent && rec.error === NOT_SENT_SUPERSEDED) continue;
+      if (rec.superseded) continue;
       const d = byId.get(c.id)!;
       const deadLettered = await writeOutcome(() => this.withDb(() => this.db.transaction((tx) => recordOutcomeOnTrigger(tx, d, rec.state === 'dead', rec.error, rec.permanent ?? null))), writeBy);
       if (deadLettered) await writeOutcome(() => this.withDb(() => settleDeadLetter(this.db, d)), writeBy);

@@ -13,6 +13,23 @@ const laterFireOut = `EXISTS (SELECT 1 FROM trigger_deliveries n
                       AND (n.state IN ('delivered', 'applied') OR (n.state = 'pending' AND n.claims > 0 AND n.leased_until > now())))`;
 
 /**
+ * Dead-letters delivery $1 without a request, `lastError` $2, when it is a first fire (generation
+ * 1) still pending and a later fire of its owner is out (see laterFireOut), with its change-log
+ * row. `extraWhere` narrows the row (SQL over `d`); `attemptParam`, a started attempt row to
+ * withdraw with it (nothing was sent). Returns the id of a row dead-lettered.
+ */
+const supersedeSql = (extraWhere: string, attemptParam?: string) => `WITH v AS MATERIALIZED (
+    SELECT d.id, nextval('resource_version_seq') AS rv FROM trigger_deliveries d
+     WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending' ${extraWhere} AND ${laterFireOut}),
+  ${attemptParam ? `gone AS (DELETE FROM trigger_delivery_attempts a WHERE a.id = ${attemptParam} AND a.delivery_id = $1 AND EXISTS (SELECT 1 FROM v)),` : ''}
+  w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
+               resource_version = v.rv, last_error = $2
+          FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
+        RETURNING t.id, t.namespace, t.owner_name, t.state),
+  ch AS (${deliveryChangesSql('v', 'w', 'MODIFIED', `'pending'`)})
+  SELECT id FROM w`;
+
+/**
  * A fire still pending (its earlier attempts failed, or its batch handed it on) is not sent once
  * a later fire of the same owner was delivered or is in flight (claimed, lease running): sent
  * then, the older image reached the receiver after the newer one and moved the dependent back,
@@ -23,20 +40,9 @@ const laterFireOut = `EXISTS (SELECT 1 FROM trigger_deliveries n
  * The trigger's DeadLettered condition is left alone: nothing was asked of the receiver.
  * Returns whether the delivery was dead-lettered.
  */
-const supersedeSql = `WITH v AS MATERIALIZED (
-    SELECT d.id, nextval('resource_version_seq') AS rv FROM trigger_deliveries d
-     WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending' AND ${dueSql}
-       AND ${laterFireOut}),
-  w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
-               resource_version = v.rv, last_error = $2
-          FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
-        RETURNING t.id, t.namespace, t.owner_name, t.state),
-  ch AS (${deliveryChangesSql('v', 'w', 'MODIFIED', `'pending'`)})
-  SELECT id FROM w`;
-
 export async function deadLetterIfSuperseded(q: Queryable, id: string, generation: number): Promise<boolean> {
   if (generation !== 1) return false;
-  const rows = await q.query<{ id: string }>(supersedeSql, [id, NOT_SENT_SUPERSEDED], 'trg-delivery-supersede');
+  const rows = await q.query<{ id: string }>(supersedeSql(`AND ${dueSql}`), [id, NOT_SENT_SUPERSEDED], 'trg-delivery-supersede');
   return rows.length > 0;
 }
 
@@ -46,19 +52,7 @@ export async function deadLetterIfSuperseded(q: Queryable, id: string, generatio
  * even been answered since. The attempt row goes (nothing was sent); finished attempts stay counted.
  * Returns whether it was dead-lettered.
  */
-const withdrawSql = `WITH v AS MATERIALIZED (
-    SELECT d.id, nextval('resource_version_seq') AS rv FROM trigger_deliveries d
-     WHERE d.id = $1 AND d.generation = 1 AND (d.state || '') = 'pending'
-       AND ${laterFireOut}),
-  gone AS (DELETE FROM trigger_delivery_attempts a WHERE a.id = $2 AND a.delivery_id = $1 AND EXISTS (SELECT 1 FROM v)),
-  w AS (UPDATE trigger_deliveries t SET state = 'dead', dead_at = now(), last_status_code = NULL, leased_until = NULL,
-               resource_version = v.rv, last_error = $3
-          FROM v WHERE t.id = v.id AND (t.state || '') = 'pending'
-        RETURNING t.id, t.namespace, t.owner_name, t.state),
-  ch AS (${deliveryChangesSql('v', 'w', 'MODIFIED', `'pending'`)})
-  SELECT id FROM w`;
-
 export async function withdrawIfSuperseded(q: Queryable, id: string, attemptId: string): Promise<boolean> {
-  const rows = await q.query<{ id: string }>(withdrawSql, [id, attemptId, NOT_SENT_SUPERSEDED], 'trg-delivery-withdraw-superseded');
+  const rows = await q.query<{ id: string }>(supersedeSql('', '$3'), [id, NOT_SENT_SUPERSEDED, attemptId], 'trg-delivery-withdraw-superseded');
   return rows.length > 0;
 }
