@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, initialEventsEndBookmark, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
+import { ApiError, decodeContinue, encodeContinue, initialEventsEndBookmark, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
 import { type Database, type HandlerWatchOptions, listTooOldMessage, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
 import { iso } from './delivery-view';
 import { tagChangeEventsInfo } from './resource-infos';
@@ -20,6 +20,12 @@ const HORIZON_RETRY_MS = 20;
  * `continue=<id>` resumes (the list's resourceVersion is the cursor to resume from); kept for
  * TRIGGER_FEED_RETENTION_SECONDS. A cursor older than the retained feed gets 410 Expired so the
  * consumer knows it missed events.
+ *
+ * A paged list (`limit`) is one snapshot, as a Kubernetes paged list is: every page reports the
+ * position the first page read up to and holds no move after it; the `continue` token a page hands
+ * out carries both the last item and that position. client-go's pager keeps the first page's
+ * resourceVersion and an informer watches from it, so a later page reaching further would have the
+ * informer see those moves twice.
  *
  * Ids are taken when a row is inserted but transactions commit in any order, so a lower id can
  * become visible after a higher one; a cursor past it would skip it for good. The feed therefore
@@ -71,7 +77,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
       }
     }
     while (!o.signal.aborted) {
-      let page: ListResult<object>;
+      let page: FeedPage;
       try {
         const options = { namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector };
         page = await this.page(options, waitMs);
@@ -84,8 +90,9 @@ export class TagChangeFeedHandler implements ResourceHandler {
         throw e;
       }
       for (const item of page.items) emit({ type: 'ADDED', object: item });
-      const next = page.metadata.resourceVersion ?? cursor;
-      if (initialEventsEndDue && !page.metadata.continue) {
+      // A watch reads on from its own position each time, not within the first page's snapshot.
+      const next = page.after ?? page.resourceVersion;
+      if (initialEventsEndDue && !page.after) {
         emit({ type: 'BOOKMARK', object: initialEventsEndBookmark(this.info, next) });
         initialEventsEndDue = false;
         lastBookmark = Date.now();
@@ -98,7 +105,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
         lastBookmark = Date.now();
       }
       cursor = next;
-      if (!page.metadata.continue) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
+      if (!page.after) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
     }
   }
 
@@ -127,14 +134,31 @@ export class TagChangeFeedHandler implements ResourceHandler {
     if (ahead) throw ahead;
   }
 
-  list(o: ListOptions): Promise<ListResult<object>> {
-    return this.page(o, this.consistentReadWaitMs);
+  async list(o: ListOptions): Promise<ListResult<object>> {
+    const page = await this.page(o, this.consistentReadWaitMs);
+    const next = page.after ? { continue: encodeContinue({ rv: page.resourceVersion, namespace: o.namespace ?? '', name: page.after }) } : {};
+    return { metadata: { resourceVersion: page.resourceVersion, ...next }, items: page.items };
+  }
+
+  /**
+   * Where a list resumes: a bare position (an item's name or a list's resourceVersion, the
+   * documented cursor) reads on to the feed's current end; a token a page handed out reads on
+   * within that page's snapshot, checked as other kinds' tokens are (400 from another namespace).
+   */
+  private resumeFrom(o: ListOptions): { cursor: string; snapshot?: string } {
+    const raw = o.continueToken ?? '0';
+    if (/^\d+$/.test(raw)) return { cursor: raw };
+    const token = decodeContinue(raw);
+    if (!/^\d+$/.test(token.name)) throw ApiError.badRequest('invalid continue token: must be a tag change id or a token a feed page handed out');
+    if (o.namespace !== undefined && token.namespace !== o.namespace) {
+      throw ApiError.badRequest('continue key is not valid: the continue token was issued for a different namespace');
+    }
+    return { cursor: token.name, snapshot: token.rv };
   }
 
   /** A page of the feed after `o.continueToken`; waits up to `waitMs` for older writers still open. */
-  private async page(o: ListOptions, waitMs: number): Promise<ListResult<object>> {
-    const cursor = o.continueToken ?? '0';
-    if (!/^\d+$/.test(cursor)) throw ApiError.badRequest('invalid continue token: must be a tag change id');
+  private async page(o: ListOptions, waitMs: number): Promise<FeedPage> {
+    const { cursor, snapshot } = this.resumeFrom(o);
     // Pages only when asked (kube's stores page only with a limit); a page is at most 1,000 moves.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
     const { horizon, oldest, issued } = await this.settledHorizon(waitMs);
@@ -156,7 +180,8 @@ export class TagChangeFeedHandler implements ResourceHandler {
       if (BigInt(exact) > BigInt(horizon ?? '0')) throw ApiError.resourceVersionTooLarge(exact, horizon ?? '0');
       if (BigInt(exact) < retainedFrom - 1n) throw ApiError.gone(listTooOldMessage);
     }
-    const upperBound = exact ?? horizon ?? '0';
+    // A later page of a paged list stays within the first page's snapshot.
+    const upperBound = exact ?? snapshot ?? horizon ?? '0';
     const params: unknown[] = [cursor, upperBound];
     const limitClause = limit === undefined ? '' : `LIMIT $${params.push(limit + 1)}`;
     let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
@@ -174,11 +199,12 @@ export class TagChangeFeedHandler implements ResourceHandler {
     );
     const more = limit !== undefined && rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
-    const last = items[items.length - 1]?.id ?? cursor;
-    // A complete answer covers every id up to the horizon (other namespaces' ids included).
-    const upTo = more || !upperBound || BigInt(upperBound) < BigInt(last) ? last : upperBound;
+    // Every page covers the ids up to the snapshot (other namespaces' ids included); a bare cursor
+    // past it (a position not yet final when handed out) is not handed back as an older one.
+    const upTo = BigInt(upperBound) < BigInt(cursor) ? cursor : upperBound;
     return {
-      metadata: { resourceVersion: upTo, ...(more ? { continue: last } : {}) },
+      resourceVersion: upTo,
+      ...(more ? { after: items[items.length - 1]!.id } : {}),
       items: items.map((r) => ({
         kind: 'TagChangeEvent',
         apiVersion: TRIGGER_API_VERSION,
@@ -252,6 +278,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
 function feedItemType(r: FeedRow): 'tag.created' | 'tag.moved' | 'tag.deleted' {
   if (r.image === null) return 'tag.deleted';
   return r.previous_image ? 'tag.moved' : 'tag.created';
+}
+
+/** One read of the feed: its items, the position it covers, and the last item when more follow. */
+interface FeedPage {
+  items: object[];
+  /** The snapshot the read covers: every id up to it (a paged list's first page's, on every page). */
+  resourceVersion: string;
+  /** The last item's id when the limit cut the read short: the next page starts after it. */
+  after?: string;
 }
 
 interface FeedRow {
