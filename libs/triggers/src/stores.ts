@@ -1,7 +1,7 @@
 import type { ApiObject } from '@app/api-machinery';
 import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, RedactingHandler, TableStorage } from '@app/persistence';
-import type { ImageStream } from '@app/image';
+import type { ImageStream, StreamQuota } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { defaultWorkloadSelector, workloadCompletenessWarnings } from './workload-completeness';
 import { queueDeliveryCollection } from './delivery-collector';
@@ -10,7 +10,7 @@ import { secretPatchProblems } from './secret-patch-guard';
 import { TriggerSecretStrategy, TriggerStatusStrategy, TriggerStrategy } from './trigger.strategy';
 import { parseStreamTag, type Trigger, type TriggerSecret, TRIGGERS_ANNOTATION, type Workload } from './trigger.types';
 import type { FieldError, ResourceStrategy } from '@app/api-machinery';
-import { jsonEqual } from '@app/api-machinery';
+import { jsonEqual, refOf } from '@app/api-machinery';
 import { annotationSourceRefusals, validateWorkloadShape } from './workload-validation';
 import type { LocalImageNames } from './image-lookup';
 import type { AddressPolicy } from './ssrf';
@@ -53,15 +53,31 @@ export async function requestEvaluationOfFollowedTags(q: Queryable, stream: Imag
   );
 }
 
-/** `addresses`: the SSRF policy deliveries use, checked against IP-literal delivery URLs on write. */
-export function createTriggerStores(db: Database, addresses?: AddressPolicy) {
+/** The ResourceQuota resource that limits how many Triggers a namespace holds (kube's object count name). */
+export const TRIGGER_COUNT_RESOURCE = `count/${triggersInfo.resource}.${triggersInfo.group}`;
+
+/**
+ * `addresses`: the SSRF policy deliveries use, checked against IP-literal delivery URLs on write.
+ * `quota`: ResourceQuota `count/triggers.triggers.imagestreamd.io` is enforced on creates (every
+ * Trigger fans a push out to one more receiver, so an operator can bound that per namespace).
+ */
+export function createTriggerStores(db: Database, addresses?: AddressPolicy, quota?: StreamQuota) {
   const table = new TableStorage<Trigger>('triggers', true);
+  quota?.countObjects(TRIGGER_COUNT_RESOURCE, async (tx, namespace) => {
+    const [row] = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM triggers WHERE namespace = $1`, [namespace]);
+    return Number(row?.n ?? 0);
+  });
   const fromOf = (t: Trigger) => {
     const st = parseStreamTag(t.spec.from.name);
     return st ? { from_namespace: t.spec.from.namespace || t.metadata.namespace!, stream: st.stream, tag: st.tag } : null;
   };
   const store = new GenericStore<Trigger>(triggersInfo, db, table, new TriggerStrategy(addresses), {
+    // ResourceQuota admission, as kube-apiserver's generic object count evaluator (POST and a server-side apply that creates).
+    admit: async (tx, obj, old) => {
+      if (!old && quota) await quota.admitObjectCreate(tx, obj.metadata.namespace!, TRIGGER_COUNT_RESOURCE, { ref: refOf(triggersInfo), name: obj.metadata.name! });
+    },
     async afterWrite(tx, obj, old) {
+      if (!old) await quota?.recountObjects(tx, obj.metadata.namespace!, TRIGGER_COUNT_RESOURCE);
       const sub = fromOf(obj);
       await writeSubscriptions(tx, 'Trigger', obj, sub ? [sub] : []);
       // Create, spec change or unpause: evaluate now (after commit) instead of waiting for the next move.
@@ -71,7 +87,11 @@ export function createTriggerStores(db: Database, addresses?: AddressPolicy) {
     },
     // Its deliveries go too, in the background, or stay orphaned (propagationPolicy Orphan). DELETE,
     // deletecollection and namespace deletion (always without a policy) all end here.
-    beforeRemove: (tx, old, propagation) => queueDeliveryCollection(tx, 'Trigger', old, propagation),
+    beforeRemove: async (tx, old, propagation) => {
+      // The row is still there: the quotas' status.used counts it out.
+      await quota?.recountObjects(tx, old.metadata.namespace!, TRIGGER_COUNT_RESOURCE, -1);
+      await queueDeliveryCollection(tx, 'Trigger', old, propagation);
+    },
   });
   const status = new GenericStore<Trigger>(triggerStatusInfo, db, table, new TriggerStatusStrategy());
   const secrets = new RedactingHandler(

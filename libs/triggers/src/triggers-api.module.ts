@@ -14,7 +14,7 @@ import { WorkloadScaleHandler } from './workload-scale';
 import { AddressPolicy } from './ssrf';
 import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
-import { ImageApiModule, StreamSpecListeners } from '@app/image';
+import { ImageApiModule, StreamQuota, StreamSpecListeners } from '@app/image';
 
 export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
 
@@ -34,13 +34,14 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
     { provide: TRIGGER_CONFIG, useFactory: () => loadTriggerConfig() },
     {
       provide: TriggerEvaluator,
-      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners],
+      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners, StreamQuota],
       useFactory: (
         db: Database,
         app: AppConfig,
         config: ReturnType<typeof loadTriggerConfig>,
         registry: ResourceRegistry,
         streamSpecs: StreamSpecListeners,
+        quota: StreamQuota,
       ) => {
         const evaluator = new TriggerEvaluator(db, {
           eventSource: config.eventSource,
@@ -52,7 +53,7 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
           deliveryLeaseMs: config.jobLockMs,
         });
         serveTriggerBacklogMetrics(db);
-        const stores = createTriggerStores(db, new AddressPolicy(config.allowedCidrs, config.allowedHosts));
+        const stores = createTriggerStores(db, new AddressPolicy(config.allowedCidrs, config.allowedHosts), quota);
         registry.register(stores.store);
         registry.register(stores.status);
         registry.register(stores.secrets);

@@ -37,6 +37,9 @@ export function quotaRefusalFor(e: unknown, subject: QuotaSubject): unknown {
   return why ? ApiError.forbiddenOn(subject.ref, subject.name, why) : e;
 }
 
+/** How many objects of one kind a namespace holds (in the given transaction). */
+export type ObjectCount = (tx: Queryable, namespace: string) => Promise<number>;
+
 /** The request that would create a stream, as the quota admission names it in its refusal. */
 export interface QuotaSubject {
   ref: ResourceRef;
@@ -86,10 +89,56 @@ export function isScopedQuota(quota: ResourceQuota): boolean {
  * concurrent creates in one namespace take turns and each counts the others' commits.
  */
 export class StreamQuota {
+  /** Object counts of other kinds (`count/<resource>.<group>`), registered by the modules that store them. */
+  private readonly objectCounts = new Map<string, ObjectCount>();
+
   constructor(
     private readonly namespaces: QuotaNamespaces,
     private readonly status: GenericStore<ResourceQuota>,
   ) {}
+
+  /**
+   * Counts `resource` (`count/<resource>.<group>`) from now on: quotas naming it limit creates
+   * through admitObjectCreate and their status.used shows the count.
+   */
+  countObjects(resource: string, count: ObjectCount): void {
+    this.objectCounts.set(resource, count);
+  }
+
+  /**
+   * kube-apiserver's generic object count evaluator for a create of `resource` in `namespace`
+   * (inside the creating transaction): a quota naming `resource` without scopes (the evaluator
+   * matches no scope) refuses the create with 403 `exceeded quota: …` once its count would pass
+   * `hard`. The quotas are locked first, so parallel creates at the limit let exactly one through.
+   */
+  async admitObjectCreate(tx: Queryable, namespace: string, resource: string, subject: QuotaSubject): Promise<void> {
+    const count = this.objectCounts.get(resource);
+    if (!count) throw new Error(`no object count registered for ${resource}`);
+    const quotas = (await this.lockQuotas(tx, namespace)).filter((q) => !isScopedQuota(q) && q.spec?.hard?.[resource] !== undefined);
+    if (!quotas.length) return;
+    const used = await count(tx, namespace);
+    for (const quota of quotas) {
+      const hard = quota.spec!.hard![resource]!;
+      if (compareQuantities(quantityOf(used + 1), parseQuantity(hard)) > 0) {
+        const usedText = formatQuantity(quantityOf(used));
+        throw ApiError.forbiddenOn(
+          subject.ref,
+          subject.name,
+          `exceeded quota: ${quota.metadata.name}, requested: ${resource}=1, used: ${resource}=${usedText}, limited: ${resource}=${hard}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * After the namespace's count of `resource` changed (inside that transaction): the status of
+   * every quota naming it follows. `adjust`: what the count will differ by once the statement
+   * under way is done (-1 before a row is removed).
+   */
+  async recountObjects(tx: Queryable, namespace: string, resource: string, adjust = 0): Promise<void> {
+    const quotas = (await this.lockQuotas(tx, namespace)).filter((q) => q.spec?.hard?.[resource] !== undefined);
+    for (const quota of quotas) await this.writeStatus(tx, quota, undefined, { [resource]: adjust });
+  }
 
   /** The namespace's quotas, locked, in name order; [] without any (no query when the index says so). */
   private async lockQuotas(tx: Queryable, namespace: string): Promise<ResourceQuota[]> {
@@ -165,14 +214,21 @@ export class StreamQuota {
    * consumes, and for streams in a scoped quota: the quota controller's object count evaluator
    * matches no stream to a scope).
    */
-  async writeStatus(tx: Queryable, quota: ResourceQuota, streams?: number): Promise<void> {
+  async writeStatus(tx: Queryable, quota: ResourceQuota, streams?: number, adjust: Record<string, number> = {}): Promise<void> {
     const namespace = quota.metadata.namespace!;
     const count = streams ?? (await this.countStreams(tx, namespace));
     await this.status.mutateWithin(tx, namespace, quota.metadata.name!, async (current) => {
       const hard = { ...(current.spec?.hard ?? {}) };
       const used: ResourceList = {};
-      for (const r of Object.keys(hard))
-        used[r] = STREAM_COUNT_RESOURCES.includes(r) && !isScopedQuota(current) ? formatQuantity(quantityOf(count)) : '0';
+      // Object count evaluators match no scope: a scoped quota counts none of them.
+      const scoped = isScopedQuota(current);
+      for (const r of Object.keys(hard)) {
+        const counted = this.objectCounts.get(r);
+        let n = 0;
+        if (STREAM_COUNT_RESOURCES.includes(r) && !scoped) n = count;
+        else if (counted && !scoped) n = (await counted(tx, namespace)) + (adjust[r] ?? 0);
+        used[r] = formatQuantity(quantityOf(n));
+      }
       current.status = Object.keys(hard).length ? { hard, used } : {};
       return { next: current };
     });
