@@ -20,7 +20,7 @@ describe('operations endpoints', () => {
       expect([path, res.status, res.headers.get('content-type'), await res.text()]).toEqual([path, 200, 'text/plain; charset=utf-8', 'ok']);
     }
     const verbose = await fetch(`${api.url}/readyz?verbose&exclude=redis`);
-    expect(await verbose.text()).toBe('[+]ping ok\n[+]postgres ok\n[+]redis excluded: ok\nreadyz check passed\n');
+    expect(await verbose.text()).toBe('[+]ping ok\n[+]postgres ok\n[+]shutdown ok\n[+]redis excluded: ok\nreadyz check passed\n');
     expect((await fetch(`${api.url}/readyz/nothing`)).status).toBe(404);
     expect((await fetch(`${api.url}/livez/postgres`)).status).toBe(404);
     // `kubectl get --raw /` lists what is served.
@@ -58,7 +58,7 @@ describe('operations endpoints', () => {
       expect((await fetch(`${down.url}/livez`)).status).toBe(200);
       const res = await fetch(`${down.url}/readyz`);
       expect(res.status).toBe(500);
-      expect(await res.text()).toBe('[+]ping ok\n[+]postgres ok\n[-]redis failed: reason withheld\nreadyz check failed\n');
+      expect(await res.text()).toBe('[+]ping ok\n[+]postgres ok\n[-]redis failed: reason withheld\n[+]shutdown ok\nreadyz check failed\n');
       const one = await fetch(`${down.url}/readyz/redis`);
       expect(one.status).toBe(500);
       expect(await one.text()).toContain('redis unavailable');

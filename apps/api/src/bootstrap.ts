@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
+import { answerRetryAfterWhileDraining, applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, ServerDraining, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -50,7 +50,9 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     routerOptions: { maxParamLength: ROUTE_PARAM_MAX_LENGTH },
     // `/version/` is `/version`, as kube-apiserver's router has it (see withoutTrailingSlash).
     rewriteUrl: (req: IncomingMessage) => withoutTrailingSlash(req.url ?? '/'),
-    return503OnClosing: true,
+    // Requests arriving while the server drains get kube-apiserver's 429 Status with Retry-After
+    // (answerRetryAfterWhileDraining), not Fastify's own 503 body no Kubernetes client retries.
+    return503OnClosing: false,
     // No Nest middleware is used: request log context is a Fastify hook (bindRequestLogContext).
     skipMiddie: true,
     forceCloseConnections: 'idle',
@@ -78,6 +80,9 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     done(null, body),
   );
   bindRequestLogContext(fastify);
+  // First of the filters, as kube-apiserver's WithRetryAfter runs before all the others.
+  const draining = app.get(ServerDraining);
+  answerRetryAfterWhileDraining(fastify, draining);
   // Before authentication, as kube-apiserver's request deadline filter runs first.
   enforceRequestDeadlines(fastify);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
@@ -119,13 +124,12 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   // Answers still being written when the shutdown begins end their connection, as Go's
   // http.Server.Shutdown turns keep-alives off: a keep-alive socket left idle after its answer
   // would hold server.close() until the grace period cut the process off (exit 1).
-  let draining = false;
   fastify.addHook('onSend', (_req, reply, payload, done) => {
-    if (draining) void reply.header('connection', 'close');
+    if (draining.active) void reply.header('connection', 'close');
     done(null, payload);
   });
   fastify.addHook('preClose', (done) => {
-    draining = true;
+    draining.begin();
     front.stopServing();
     watches.closeAll();
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();

@@ -5,15 +5,20 @@ import { DataSource } from 'typeorm';
 import { ApiError } from '@app/api-machinery';
 import { metricsRegistry } from '@app/observability';
 import { REDIS_HEALTH } from './redis-health';
+import { ServerDraining } from './server-draining';
 import type { Redis } from 'ioredis';
 
 const CHECK_TIMEOUT_MS = 2000;
 
-/** Which checks each endpoint runs: liveness is the process itself; readiness needs Postgres and Redis. */
+/**
+ * Which checks each endpoint runs: liveness is the process itself; readiness needs Postgres and
+ * Redis, and fails from the shutdown signal on (`shutdown`, as kube-apiserver's readyz), so a load
+ * balancer probing it takes the replica out.
+ */
 const ENDPOINT_CHECKS = {
   livez: ['ping'],
   healthz: ['ping', 'postgres', 'redis'],
-  readyz: ['ping', 'postgres', 'redis'],
+  readyz: ['ping', 'postgres', 'redis', 'shutdown'],
 } as const;
 type Endpoint = keyof typeof ENDPOINT_CHECKS;
 type CheckName = (typeof ENDPOINT_CHECKS)[Endpoint][number];
@@ -34,6 +39,7 @@ export class HealthController {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(REDIS_HEALTH) private readonly redis: Redis,
+    @Inject(ServerDraining) private readonly draining: ServerDraining,
   ) {}
 
   @Get(['livez', 'healthz', 'readyz'])
@@ -80,6 +86,8 @@ export class HealthController {
   /** null when the check passed, else why it failed. */
   private async run(name: CheckName): Promise<string | null> {
     if (name === 'ping') return null;
+    // Expected while draining: not logged as a failure.
+    if (name === 'shutdown') return this.draining.active ? 'process is shutting down' : null;
     // Both checks are terminus indicators fed by our own probe: its TypeOrmHealthIndicator kept
     // no reason but a timeout's, so a refused, reset or rejected Postgres connection read only
     // "unavailable".

@@ -11,6 +11,7 @@ import { FieldValidator } from './openapi/field-validator';
 import { TableConvertor } from './table/table-convertor';
 import { createHealthRedis, REDIS_HEALTH } from './redis-health';
 import { ResourceController } from './resource.controller';
+import { ServerDraining } from './server-draining';
 import { WatchService } from './watch.service';
 import { SelfSubjectAccessReviewHandler } from './authorization/self-subject-access-review';
 import { SelfSubjectRulesReviewHandler } from './authorization/self-subject-rules-review';
@@ -30,6 +31,7 @@ import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusI
   controllers: [DiscoveryController, HealthController, OpenApiController, ResourceController],
   providers: [
     WatchService,
+    ServerDraining,
     { provide: OpenApiDocuments, inject: [ResourceRegistry], useFactory: (registry: ResourceRegistry) => new OpenApiDocuments(registry) },
     { provide: FieldValidator, inject: [OpenApiDocuments], useFactory: (docs: OpenApiDocuments) => new FieldValidator(docs) },
     { provide: TableConvertor, useFactory: () => new TableConvertor() },
@@ -71,7 +73,7 @@ import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusI
     },
     { provide: REDIS_HEALTH, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createHealthRedis(c) },
   ],
-  exports: [WatchService],
+  exports: [WatchService, ServerDraining],
 })
 export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(

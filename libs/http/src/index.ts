@@ -18,6 +18,8 @@ export * from './authorization/api-authorizer';
 export * from './authorization/request-attributes';
 export * from './authorization/request-access-binding';
 export * from './request-timeout';
+export * from './server-draining';
+export * from './shutdown-retry-after';
 export * from './pretty-json';
 export * from './response-compression';
 export * from './trailing-slash';

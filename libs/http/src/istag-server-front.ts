@@ -32,7 +32,7 @@ export interface FrontServerOptions {
  * It answers only a 200 with the view, with the same status line, headers and JSON text as the
  * Fastify path, and records the same metrics (imagestreamd_http_requests_total and the latency
  * histogram, labelled get/imagestreamtags). Everything else goes to Fastify unchanged: other
- * requests, an indented answer (curl's User-Agent), a server that is closing (Fastify answers 503),
+ * requests, an indented answer (curl's User-Agent), a server that is closing (answered 429 while it drains),
  * and any read that fails. A failed read is handed to Fastify as if it had just arrived, so its
  * error answer, log lines and metrics are Fastify's own; a GET has no body to have consumed.
  */
@@ -74,7 +74,7 @@ export class ImageStreamTagServerFront {
     this.registry = registry;
   }
 
-  /** From now on every request goes to Fastify, which answers 503 while it closes. */
+  /** From now on every request goes to Fastify, which answers 429 with Retry-After while it drains. */
   stopServing(): void {
     this.closing = true;
   }
