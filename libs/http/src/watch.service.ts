@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { compactChangeLog, Database, type WatchEventOut } from '@app/persistence';
+import { Database, type WatchEventOut } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
+import { ChangeLogCompactor } from './change-log-compactor';
 import { PresentedChanges } from './presented-changes';
 import { toApiError } from './status-exception.filter';
 import { type WatchRequest, WatchStream, watchTimeoutMs, preTimeoutBookmarkDelayMs } from './watch-stream';
@@ -15,23 +16,20 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
   /** Watches that handlers serve themselves: aborted on shutdown like the others. */
   private readonly handlerWatches = new Set<AbortController>();
   private readonly presentedChanges = new PresentedChanges();
-  private compactor: NodeJS.Timeout | undefined;
+  private readonly compactor: ChangeLogCompactor;
 
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.feed = new ChangeFeed(db, config.databaseUrl);
+    this.compactor = new ChangeLogCompactor(db, config.watchRetentionSeconds);
   }
 
   async onModuleInit(): Promise<void> {
     await this.feed.start();
-    // Every replica may compact; the statement is idempotent. Older watches then get 410.
-    const everyMs = Math.min(60, this.config.watchRetentionSeconds) * 1000;
-    this.compactor = setInterval(() => {
-      compactChangeLog(this.db, this.config.watchRetentionSeconds).catch(() => undefined);
-    }, everyMs);
-    this.compactor.unref();
+    // In the background, from now on: watches older than the compaction point then get 410.
+    this.compactor.start();
   }
 
   async serve(request: WatchRequest, res: ServerResponse): Promise<void> {
@@ -98,7 +96,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.compactor) clearInterval(this.compactor);
+    await this.compactor.stop();
     this.closeAll();
     await this.feed.stop();
   }

@@ -126,22 +126,42 @@ export async function compactedResourceVersion(q: Queryable): Promise<string> {
   return row?.rv ?? '0';
 }
 
+/** Change-log rows one compaction statement deletes at most: each batch commits on its own. */
+export const COMPACTION_BATCH_ROWS = 10_000;
+
 /**
  * Drops change-log rows older than the retention window, always keeping the newest row so the
  * current resourceVersion stays known. Watches and continue tokens older than the new
- * compaction point get 410 Expired.
+ * compaction point get 410 Expired; returns that point.
+ *
+ * It deletes in batches, oldest first, each one statement that also moves the compaction point:
+ * a log that grew long (the api restarted too often to compact) shrinks by what each batch
+ * committed even when the process dies in the middle. Rows another session is compacting at the
+ * same moment (another replica) are skipped rather than waited for: that session deletes them.
  */
-export async function compactChangeLog(q: Queryable, retentionSeconds: number): Promise<string> {
-  const [row] = await q.query<{ rv: string }>(
-    `WITH doomed AS (
-        DELETE FROM resource_changes
-         WHERE recorded_at < now() - make_interval(secs => $1)
-           AND rv < (SELECT max(rv) FROM resource_changes)
-        RETURNING rv),
-      top AS (SELECT max(rv) AS rv FROM doomed)
-     UPDATE watch_compaction SET compacted_rv = GREATEST(compacted_rv, COALESCE((SELECT rv FROM top), 0))
-      WHERE id = 1 RETURNING compacted_rv::text AS rv`,
-    [retentionSeconds],
-  );
-  return row?.rv ?? '0';
+export async function compactChangeLog(
+  q: Queryable,
+  retentionSeconds: number,
+  options: { batchRows?: number; stopped?: () => boolean } = {},
+): Promise<string> {
+  const batchRows = options.batchRows ?? COMPACTION_BATCH_ROWS;
+  for (;;) {
+    const [row] = await q.query<{ deleted: number; rv: string }>(
+      `WITH doomed AS (
+          DELETE FROM resource_changes WHERE rv IN (
+            SELECT rv FROM resource_changes
+             WHERE recorded_at < now() - make_interval(secs => $1)
+               AND rv < (SELECT max(rv) FROM resource_changes)
+             ORDER BY recorded_at LIMIT $2
+               FOR UPDATE SKIP LOCKED)
+          RETURNING rv),
+        moved AS (
+          UPDATE watch_compaction SET compacted_rv = GREATEST(compacted_rv, COALESCE((SELECT max(rv) FROM doomed), 0))
+           WHERE id = 1 RETURNING compacted_rv)
+       SELECT (SELECT count(*) FROM doomed)::int AS deleted, (SELECT compacted_rv::text FROM moved) AS rv`,
+      [retentionSeconds, batchRows],
+    );
+    // A short batch was the last one (or every remaining old row is another session's).
+    if (!row || row.deleted < batchRows || options.stopped?.()) return row?.rv ?? '0';
+  }
 }
