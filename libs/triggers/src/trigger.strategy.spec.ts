@@ -177,3 +177,22 @@ describe('trigger spec.delivery.url against the SSRF policy', () => {
     expect(urlErrors('http://10.0.0.8/hook', stored)).toHaveLength(1);
   });
 });
+
+describe('trigger spec.delivery.url port', () => {
+  const urlErrors = (url: string, old?: Trigger) =>
+    validateTrigger(trigger({}, { url, secretRef: { name: 'k' } }), old).map((e) => `${e.field}: ${e.type}: ${e.detail}`);
+
+  // Nothing listens on port 0: a connection to it always fails, so every delivery would die.
+  it.each(['https://example.com:0/hook', 'http://10.0.0.7:00/', 'http://[2001:db8::1]:0'])('refuses port 0 in %s', (url) => {
+    expect(urlErrors(url)).toEqual(['spec.delivery.url: FieldValueInvalid: port must be between 1 and 65535, inclusive']);
+  });
+
+  it.each(['https://example.com:1/hook', 'https://example.com:65535/hook', 'https://example.com/hook', 'http://example.com:443/'])('accepts %s', (url) => {
+    expect(urlErrors(url)).toEqual([]);
+  });
+
+  it('leaves a stored URL alone on update, so that the trigger stays editable', () => {
+    const stored = trigger({}, { url: 'https://example.com:0/hook', secretRef: { name: 'k' } });
+    expect(urlErrors('https://example.com:0/hook', stored)).toEqual([]);
+  });
+});

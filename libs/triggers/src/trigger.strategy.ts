@@ -170,6 +170,11 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
       if (url && (url.username || url.password)) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'must not carry credentials'));
       const badHost = url && delivery.url !== old?.spec?.delivery?.url ? hostNameProblem(url) : null;
       if (badHost) errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), badHost));
+      // Nothing can listen on port 0 (the URL parser refuses ports above 65535 itself). A stored
+      // URL stays editable, as with the host name.
+      if (url && url.port === '0' && delivery.url !== old?.spec?.delivery?.url) {
+        errors.push(fieldErr.invalid('spec.delivery.url', urlForMessage(delivery.url), 'port must be between 1 and 65535, inclusive'));
+      }
       // An IP literal the SSRF policy refuses could never be delivered to: refused now rather
       // than dead-lettered at the first fire. A stored URL (the allow-list narrowed since) stays
       // editable; its deliveries are refused when dialled.
