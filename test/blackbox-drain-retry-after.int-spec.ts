@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { ownApiProcess } from './support/own-api-process';
 import { pollUntil } from './support/poll';
-import { deleteQueueKeys } from './support/queue-keys';
 
 /** A client's connection: everything it received, and whether the server has closed it. */
 interface HeldConnection {
@@ -56,21 +53,10 @@ function parseAnswer(raw: string): { status: string; headers: Record<string, str
  * the middle of a request is not idle, so the drain neither closes it nor ends until it is answered.
  */
 describe('api drain: a request arriving on a kept-alive connection', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ApiProcess | undefined;
-  const prefixes = { QUEUE_PREFIX: `dr-${randomBytes(4).toString('hex')}`, TRIGGER_QUEUE_PREFIX: `drt-${randomBytes(4).toString('hex')}` };
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await api?.stop();
-    await db?.drop();
-    await deleteQueueKeys(Object.values(prefixes));
-  });
+  const own = ownApiProcess('dr');
 
   it('gets a 429 Status with Retry-After and Connection: close; health endpoints are still served', async () => {
-    api = await startApiProcess({ DATABASE_URL: db.url, SHUTDOWN_GRACE_SECONDS: '20', ...prefixes });
+    const api = await own.start({ SHUTDOWN_GRACE_SECONDS: '20' });
     const url = api.url;
     const list = await openConnection(url);
     // Kept alive: one request answered on it first.
@@ -90,7 +76,7 @@ describe('api drain: a request arriving on a kept-alive connection', () => {
     for (const c of [list, livez, readyz]) c.socket.write('\r\n');
     await Promise.all([list.ended, livez.ended, readyz.ended]);
     const code = await exited;
-    api = undefined;
+    own.forget();
 
     const retry = parseAnswer(list.received().slice(answered));
     expect(retry.status).toBe('HTTP/1.1 429 Too Many Requests');

@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { createTestDatabase } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
-import { deleteQueueKeys } from './support/queue-keys';
+import { ownApiProcess } from './support/own-api-process';
 
 /**
  * SIGTERM while a request is in flight on a keep-alive connection (a client mid-list during a
@@ -13,21 +10,10 @@ import { deleteQueueKeys } from './support/queue-keys';
  * SHUTDOWN_GRACE_SECONDS with exit code 1 (found by a client-library soak restarting the api).
  */
 describe('api shutdown: a request in flight on a keep-alive connection', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: ApiProcess | undefined;
-  const prefixes = { QUEUE_PREFIX: `sd-${randomBytes(4).toString('hex')}`, TRIGGER_QUEUE_PREFIX: `sdt-${randomBytes(4).toString('hex')}` };
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await api?.stop();
-    await db?.drop();
-    await deleteQueueKeys(Object.values(prefixes));
-  });
+  const own = ownApiProcess('sd');
 
   it('is answered with Connection: close and the process exits 0 without waiting for the grace period', async () => {
-    api = await startApiProcess({ DATABASE_URL: db.url, SHUTDOWN_GRACE_SECONDS: '20', ...prefixes });
+    const api = await own.start({ SHUTDOWN_GRACE_SECONDS: '20' });
     const { hostname, port } = new URL(api.url);
     const socket = connect(Number(port), hostname);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -40,7 +26,7 @@ describe('api shutdown: a request in flight on a keep-alive connection', () => {
     const signalled = Date.now();
     const code = await api.stop('SIGTERM');
     const tookMs = Date.now() - signalled;
-    api = undefined;
+    own.forget();
     await ended;
 
     expect(received).toMatch(/^HTTP\/1\.1 504 /);
