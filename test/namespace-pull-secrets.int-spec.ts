@@ -156,7 +156,7 @@ grants:
     expect(res.body['status'].images[0].status).toEqual({ metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
     const stream = await call('GET', '/apis/image.openshift.io/v1/namespaces/wrong/imagestreams/app');
     const output = server.output();
-    expect(output).toContain('incoming request');
+    expect(output).toContain('request completed');
     for (const text of [res.text, stream.text, output]) {
       for (const secret of [wrongPassword, password, b64(`puller:${wrongPassword}`), b64(`puller:${password}`), dockerConfigJson(registry.host, 'puller', wrongPassword)]) {
         expect(text).not.toContain(secret);

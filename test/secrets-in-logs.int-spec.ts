@@ -180,7 +180,7 @@ describe('secrets in logs and stored rows', () => {
 
     const output = server.output();
     // The logs are there (request lines and the worker's failure), so their silence below means something.
-    expect(output).toContain('incoming request');
+    expect(output).toContain('request completed');
     expect(output).toContain(failedLine);
     const forbidden = [key, key.slice('whsec_'.length), previousKey, notifySecret, registryPassword, clientToken, tokenPassword, registryToken];
     for (const secret of forbidden) {

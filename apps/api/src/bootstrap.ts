@@ -16,6 +16,7 @@ import { ApiModule } from './api.module';
 import { installLeanAsyncResourceBind } from './lean-async-resource-bind';
 import { createLogger } from './logger';
 import { bindRequestLogContext } from './request-log-context';
+import { OneLineRequestLog } from './one-line-request-log';
 
 /**
  * The longest path segment the router matches (longer ones Fastify refuses with 414): past Node's
@@ -57,6 +58,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
     skipMiddie: true,
     forceCloseConnections: 'idle',
     loggerInstance: logger,
+    logController: new OneLineRequestLog(),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Errors Fastify finds before any route runs (an undecodable URL): still a Status body.
