@@ -173,6 +173,11 @@ export class TagChangeFeedHandler implements ResourceHandler {
     if (BigInt(cursor) > BigInt(issued)) {
       throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
     }
+    // Likewise a token's snapshot (another kind's token carries the server's resourceVersion): a
+    // page up to it would read past the horizon and report a position the feed never reached.
+    if (snapshot !== undefined && (BigInt(snapshot) > BigInt(issued) || BigInt(snapshot) < BigInt(cursor))) {
+      throw ApiError.badRequest(`invalid continue token: its snapshot ${snapshot} is not one the feed handed out (newest id ${issued})`);
+    }
     // resourceVersionMatch=Exact: the feed as it was at that position (moves are never changed, only
     // pruned), so it stops there; one retention pruned moves before is 410, as a compacted version.
     const exact = o.exactResourceVersion;
