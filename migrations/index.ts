@@ -21,6 +21,7 @@ import { CurrentResourceVersion1733900000000 } from './1733900000000-CurrentReso
 import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObjectIndex';
 import { Secrets1734100000000 } from './1734100000000-Secrets';
 import { OpenEvaluations1734200000000 } from './1734200000000-OpenEvaluations';
+import { TagChangeTombstones1734300000000 } from './1734300000000-TagChangeTombstones';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -50,4 +51,5 @@ export const migrations = [
   ChangeLogObjectIndex1734000000000,
   Secrets1734100000000,
   OpenEvaluations1734200000000,
+  TagChangeTombstones1734300000000,
 ];

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, decodeContinue, encodeContinue, initialEventsEndBookmark, type ListOptions, matchesLabels, type ListResult } from '@app/api-machinery';
+import { ApiError, decodeContinue, encodeContinue, initialEventsEndBookmark, type ListOptions, type ListResult } from '@app/api-machinery';
 import { type Database, type HandlerWatchOptions, listTooOldMessage, type ResourceHandler, sequencePositionSql, type WatchEventOut } from '@app/persistence';
-import { iso } from './delivery-view';
+import { feedFilterSql, type FeedRow, feedRowColumns, toFeedItem } from './feed-item';
+import { FeedTombstones } from './feed-tombstones';
 import { tagChangeEventsInfo } from './resource-infos';
 import { TRIGGER_API_VERSION } from './trigger.types';
 
@@ -39,18 +40,22 @@ const HORIZON_RETRY_MS = 20;
  */
 export class TagChangeFeedHandler implements ResourceHandler {
   readonly info = tagChangeEventsInfo;
+  private readonly tombstones: FeedTombstones;
   constructor(
     private readonly db: Database,
     private readonly pollMs = FEED_WATCH_POLL_MS,
     private readonly consistentReadWaitMs = FEED_READ_WAIT_MS,
-  ) {}
+  ) {
+    this.tombstones = new FeedTombstones(db);
+  }
 
   /**
    * `?watch=1`: every move after `resourceVersion` (a list's resourceVersion or an item's name) as
    * an ADDED event, in feed order, polled from the feed. Without one (or with "0") a Kubernetes
    * watch first sends the current state as ADDED events; the feed's state is every retained move,
    * so those come first. An expired cursor ends the watch with a 410 ERROR event, as for any
-   * watch. BOOKMARKs carry the cursor to resume from.
+   * watch. BOOKMARKs carry the cursor to resume from. Moves retention prunes are DELETED events
+   * (see FeedTombstones).
    *
    * Watch-list (`sendInitialEvents=true`, what client-go's reflector sends by default since 1.35):
    * the feed's state is every retained move, so those come first as ADDED, then (bookmarks
@@ -76,6 +81,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
         return;
       }
     }
+    // Moves retention prunes from now on are sent as DELETED; a watch resumed from a cursor also
+    // gets those pruned after that cursor was handed out (see FeedTombstones.read).
+    let tombstoneSeq = await this.tombstones.newestSeq();
+    let resumedFrom = !initialEvents && cursor !== '0' ? cursor : undefined;
     while (!o.signal.aborted) {
       let page: FeedPage;
       try {
@@ -92,6 +101,12 @@ export class TagChangeFeedHandler implements ResourceHandler {
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       // A watch reads on from its own position each time, not within the first page's snapshot.
       const next = page.after ?? page.resourceVersion;
+      // A DELETED carries the watch's position, not the pruned move's: a client resumes from the
+      // last event's resourceVersion, and an older one would have it read the moves after it again.
+      const pruned = await this.tombstones.read(tombstoneSeq, next, o, resumedFrom);
+      for (const row of pruned.rows) emit({ type: 'DELETED', object: toFeedItem(row, next) });
+      tombstoneSeq = pruned.seq;
+      resumedFrom = undefined;
       if (initialEventsEndDue && !page.after) {
         emit({ type: 'BOOKMARK', object: initialEventsEndBookmark(this.info, next) });
         initialEventsEndDue = false;
@@ -189,17 +204,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const upperBound = exact ?? snapshot ?? horizon ?? '0';
     const params: unknown[] = [cursor, upperBound];
     const limitClause = limit === undefined ? '' : `LIMIT $${params.push(limit + 1)}`;
-    let nsFilter = o.namespace ? `AND c.namespace = $${params.push(o.namespace)}` : '';
-    // Feed items carry no labels: a label selector keeps all of them or none, as it would match `{}`.
-    if (!matchesLabels(o.labelSelector, {})) nsFilter += ' AND false';
-    for (const r of o.fieldSelector) {
-      const column = r.field === 'metadata.name' ? 'c.id::text' : r.field === 'metadata.namespace' ? 'c.namespace' : null;
-      if (column) nsFilter += ` AND ${column} ${r.op === '=' ? '=' : '<>'} $${params.push(r.value)}`;
-    }
+    const filter = feedFilterSql(o, params, 'c');
     const rows = await this.db.query<FeedRow>(
       // Qualified ORDER BY: the text output column `id` would sort "10" before "9".
-      `SELECT c.id::text AS id, c.recorded_at, c.namespace, c.stream, c.tag, c.previous_image, c.image, c.docker_image_reference, c.cause
-         FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${nsFilter} ORDER BY c.id ${limitClause}`,
+      `SELECT ${feedRowColumns('c')} FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${filter} ORDER BY c.id ${limitClause}`,
       params,
     );
     const more = limit !== undefined && rows.length > limit;
@@ -210,19 +218,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
     return {
       resourceVersion: upTo,
       ...(more ? { after: items[items.length - 1]!.id } : {}),
-      items: items.map((r) => ({
-        kind: 'TagChangeEvent',
-        apiVersion: TRIGGER_API_VERSION,
-        // The feed position is also the item's resourceVersion: a watcher resumes after the last one it saw.
-        metadata: { name: r.id, namespace: r.namespace, resourceVersion: r.id, creationTimestamp: iso(r.recorded_at) },
-        type: feedItemType(r),
-        stream: r.stream,
-        tag: r.tag,
-        from: r.previous_image,
-        to: r.image,
-        dockerImageReference: r.docker_image_reference,
-        cause: r.cause,
-      })),
+      items: items.map((r) => toFeedItem(r)),
     };
   }
 
@@ -276,15 +272,6 @@ export class TagChangeFeedHandler implements ResourceHandler {
   }
 }
 
-/**
- * What a feed row says happened to its tag: a row without an image is the tag's loss of the image
- * it held (tag, its last history entry or its stream deleted); `from` names that image.
- */
-function feedItemType(r: FeedRow): 'tag.created' | 'tag.moved' | 'tag.deleted' {
-  if (r.image === null) return 'tag.deleted';
-  return r.previous_image ? 'tag.moved' : 'tag.created';
-}
-
 /** One read of the feed: its items, the position it covers, and the last item when more follow. */
 interface FeedPage {
   items: object[];
@@ -292,17 +279,4 @@ interface FeedPage {
   resourceVersion: string;
   /** The last item's id when the limit cut the read short: the next page starts after it. */
   after?: string;
-}
-
-interface FeedRow {
-  id: string;
-  recorded_at: Date;
-  namespace: string;
-  stream: string;
-  tag: string;
-  previous_image: string | null;
-  /** Null when the tag lost its image. */
-  image: string | null;
-  docker_image_reference: string | null;
-  cause: string;
 }

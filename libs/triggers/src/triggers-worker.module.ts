@@ -2,7 +2,7 @@ import { InjectQueue, BullModule, OnWorkerEvent, Processor, WorkerHost } from '@
 import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
-import { Database } from '@app/persistence';
+import { Database, sequencePositionSql } from '@app/persistence';
 import {
   type DeliverBatchPayload,
   type DeliverPayload,
@@ -151,9 +151,21 @@ export class MaintenanceProcessor extends WorkerHost {
    * deliveries finished longer ago than theirs (in batches, each with its DELETED event).
    */
   async process(): Promise<number> {
+    // Each pruned move leaves a tombstone at the feed's newest position: feed watches send its DELETED.
     const [feed] = await this.db.query<{ n: string }>(
-      `WITH d AS (DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1) RETURNING 1) SELECT count(*)::text AS n FROM d`,
+      `WITH d AS (
+          DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1)
+          RETURNING id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause),
+        t AS (
+          INSERT INTO tag_change_tombstones (feed_position, id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause)
+          SELECT ${sequencePositionSql('tag_changes_id_seq')}, d.* FROM d ORDER BY d.id RETURNING 1)
+       SELECT count(*)::text AS n FROM t`,
       [this.config.feedRetentionSeconds],
+    );
+    // A tombstone is needed while a cursor at or below its position can still resume (see TagChangeFeedHandler).
+    await this.db.query(
+      `DELETE FROM tag_change_tombstones
+        WHERE feed_position < coalesce((SELECT min(id) FROM tag_changes), ${sequencePositionSql('tag_changes_id_seq')} + 1) - 1`,
     );
     await this.db.query(
       `DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`,
