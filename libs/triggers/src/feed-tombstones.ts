@@ -1,46 +1,34 @@
 import type { Queryable } from '@app/persistence';
 import { type FeedFilter, feedFilterSql, type FeedRow, feedRowColumns } from './feed-item';
 
-/** Tombstones of pruned moves a watch has not sent yet, and where the next read starts. */
-export interface PrunedMoves {
-  rows: FeedRow[];
-  /** The newest tombstone seen: the next read takes only later ones. */
-  seq: string;
-}
-
 /**
  * The moves the feed's retention pruned (tag_change_tombstones, written by the pruning job), read
  * by feed watches so that they send a DELETED event for each, as a Kubernetes watch does for an
  * object that expires: an informer's cache then drops the move instead of keeping it for good.
+ *
+ * A prune's tombstones sit at a feed position of their own, taken when it ran (the next id, which
+ * no move has): every cursor handed out before the prune is below it, and the feed's horizon
+ * covers it as it covers a move (see TagChangeFeedHandler.feedHorizon). So a watch moving from
+ * one position to a later one passes a prune exactly once, whether it was running at the time or
+ * resumed from an older cursor, and a client resuming from a DELETED's resourceVersion (at or
+ * past the prune's position) is not sent it again.
  */
 export class FeedTombstones {
   constructor(private readonly db: Queryable) {}
 
-  /** Where a new watch starts: tombstones written from now on. */
-  async newestSeq(): Promise<string> {
-    const [row] = await this.db.query<{ seq: string }>(`SELECT coalesce(max(seq), 0)::text AS seq FROM tag_change_tombstones`, [], 'trg-feed-tombstone-seq');
-    return row?.seq ?? '0';
-  }
-
   /**
-   * The moves pruned after tombstone `afterSeq` that a client at feed position `upTo` holds (ids
-   * at or below it). `resumedFrom`: the cursor a watch resumed from, on its first read: a move
-   * pruned before the watch began is also the client's to drop if the client got that cursor
-   * before the move was pruned (its tombstone's feed position is at or past the cursor).
+   * The pruned moves a client gets DELETED events for when its position moves from `from` to
+   * `to`: those pruned at a position in between that it held (ids at or below `from`). A move
+   * after `from` pruned in between is not in the feed any more: the client never gets it.
    */
-  async read(afterSeq: string, upTo: string, filter: FeedFilter, resumedFrom?: string): Promise<PrunedMoves> {
-    const params: unknown[] = [afterSeq, upTo, resumedFrom ?? null];
-    // One round trip per poll: the newest tombstone, joined to the matching ones (none: one row of nulls).
-    const rows = await this.db.query<{ [K in keyof FeedRow]: FeedRow[K] | null } & { top: string }>(
-      `WITH newest AS (SELECT coalesce(max(seq), 0)::text AS top FROM tag_change_tombstones)
-       SELECT newest.top, r.* FROM newest LEFT JOIN LATERAL (
-         SELECT ${feedRowColumns('t')} FROM tag_change_tombstones t
-          WHERE t.id <= $2::bigint
-            AND (t.seq > $1::bigint OR (t.feed_position >= $3::bigint AND t.id <= $3::bigint))
-            ${feedFilterSql(filter, params, 't')}) r ON true
-        ORDER BY r.id::bigint`,
+  async passed(from: string, to: string, filter: FeedFilter): Promise<FeedRow[]> {
+    if (from === '0' || BigInt(to) <= BigInt(from)) return [];
+    const params: unknown[] = [from, to];
+    return this.db.query<FeedRow>(
+      `SELECT ${feedRowColumns('t')} FROM tag_change_tombstones t
+        WHERE t.feed_position > $1::bigint AND t.feed_position <= $2::bigint AND t.id <= $1::bigint ${feedFilterSql(filter, params, 't')}
+        ORDER BY t.feed_position, t.id`,
       params,
     );
-    return { rows: rows.filter((r): r is FeedRow & { top: string } => r.id !== null), seq: rows[0]?.top ?? afterSeq };
   }
 }

@@ -81,10 +81,6 @@ export class TagChangeFeedHandler implements ResourceHandler {
         return;
       }
     }
-    // Moves retention prunes from now on are sent as DELETED; a watch resumed from a cursor also
-    // gets those pruned after that cursor was handed out (see FeedTombstones.read).
-    let tombstoneSeq = await this.tombstones.newestSeq();
-    let resumedFrom = !initialEvents && cursor !== '0' ? cursor : undefined;
     while (!o.signal.aborted) {
       let page: FeedPage;
       try {
@@ -101,12 +97,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
       for (const item of page.items) emit({ type: 'ADDED', object: item });
       // A watch reads on from its own position each time, not within the first page's snapshot.
       const next = page.after ?? page.resourceVersion;
-      // A DELETED carries the watch's position, not the pruned move's: a client resumes from the
-      // last event's resourceVersion, and an older one would have it read the moves after it again.
-      const pruned = await this.tombstones.read(tombstoneSeq, next, o, resumedFrom);
-      for (const row of pruned.rows) emit({ type: 'DELETED', object: toFeedItem(row, next) });
-      tombstoneSeq = pruned.seq;
-      resumedFrom = undefined;
+      // The prunes passed on the way (a resumed watch's first read passes those since its cursor).
+      // A DELETED carries the watch's position, at or past the prune's: a client resumes from the
+      // last event's resourceVersion, and the pruned move's own would have it read later moves again.
+      for (const row of await this.tombstones.passed(cursor, next, o)) emit({ type: 'DELETED', object: toFeedItem(row, next) });
       if (initialEventsEndDue && !page.after) {
         emit({ type: 'BOOKMARK', object: initialEventsEndBookmark(this.info, next) });
         initialEventsEndDue = false;
@@ -176,13 +170,15 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const { cursor, snapshot } = this.resumeFrom(o);
     // Pages only when asked (kube's stores page only with a limit); a page is at most 1,000 moves.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
-    const { horizon, oldest, issued } = await this.settledHorizon(waitMs);
-    // Once retention has pruned every row, the next move to appear gets an id past `issued`: a
-    // cursor below that missed the pruned moves just as surely (a rolled-back id can make this a
-    // needless 410, which costs the consumer a re-list; a missing one would lose moves silently).
-    const retainedFrom = oldest ? BigInt(oldest) : BigInt(issued) + 1n;
+    const { horizon, oldest, pruned, issued } = await this.settledHorizon(waitMs);
+    // Once retention has pruned every row, a cursor below the newest move it pruned missed moves
+    // (its tombstones are kept while the feed is empty). When the sequence moved on after that prune,
+    // or no tombstone says, the next move to appear gets an id past `issued`, and a cursor below that
+    // missed the pruned moves just as surely (a rolled-back id can make this a needless 410, which
+    // costs the consumer a re-list; a missing one would lose moves silently).
+    const retainedFrom = oldest ? BigInt(oldest) : pruned ? BigInt(pruned) + 1n : BigInt(issued) + 1n;
     if (cursor !== '0' && BigInt(cursor) < retainedFrom - 1n) {
-      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (${oldest ? `oldest ${oldest}` : `every move up to ${issued} has expired`})`);
+      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (${oldest ? `oldest ${oldest}` : `every move up to ${pruned ?? issued} has expired`})`);
     }
     // A cursor this feed never handed out would silently skip every move up to it.
     if (BigInt(cursor) > BigInt(issued)) {
@@ -226,7 +222,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * feedHorizon once it covers every move committed before this call (the newest one visible when
    * it was first read), or as it stands after `waitMs`.
    */
-  private async settledHorizon(waitMs: number): Promise<{ horizon: string | null; oldest: string | null; issued: string }> {
+  private async settledHorizon(waitMs: number): Promise<{ horizon: string | null; oldest: string | null; pruned: string | null; issued: string }> {
     const first = await this.feedHorizon();
     const deadline = Date.now() + waitMs;
     let read = first;
@@ -248,9 +244,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * snapshot: rows recorded before `since` are all final, and any row not yet visible got its id
    * after `since`, so the newest id recorded before `since` is the horizon. A holder whose start
    * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
-   * `newest`: the newest id committed, in that second snapshot.
+   * A prune's tombstones are a position too (see FeedTombstones), taken while the prune holds that
+   * lock, `pruned_at` read after it: the same reasoning makes one pruned before `since` final.
+   * `newest`: the newest id committed, in that second snapshot. `pruned`, when no move is retained
+   * and the last id issued is a prune's position: the newest move pruned (the tombstones of an
+   * emptied feed are kept, and no move can have come after them).
    */
-  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; newest: string | null; issued: string }> {
+  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; pruned: string | null; newest: string | null; issued: string }> {
     const [lock] = await this.db.query<{ since: string }>(
       `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -260,15 +260,19 @@ export class TagChangeFeedHandler implements ResourceHandler {
       [],
       'trg-feed-since',
     );
-    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; newest: string | null; issued: string }>(
-      `SELECT (SELECT h.id::text FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1) AS horizon,
+    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; pruned: string | null; newest: string | null; issued: string }>(
+      `SELECT greatest(
+                (SELECT h.id FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1),
+                (SELECT max(t.feed_position) FROM tag_change_tombstones t WHERE t.pruned_at < $1::timestamptz))::text AS horizon,
               (SELECT min(id)::text FROM tag_changes) AS oldest,
+              (SELECT max(t.id)::text FROM tag_change_tombstones t WHERE NOT EXISTS (SELECT 1 FROM tag_changes)
+                HAVING max(t.feed_position) = ${sequencePositionSql('tag_changes_id_seq')}) AS pruned,
               (SELECT max(id)::text FROM tag_changes) AS newest,
               ${sequencePositionSql('tag_changes_id_seq')}::text AS issued`,
       [lock!.since],
       'trg-feed-horizon',
     );
-    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, newest: row?.newest ?? null, issued: row?.issued ?? '0' };
+    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, pruned: row?.pruned ?? null, newest: row?.newest ?? null, issued: row?.issued ?? '0' };
   }
 }
 

@@ -2,7 +2,7 @@ import { InjectQueue, BullModule, OnWorkerEvent, Processor, WorkerHost } from '@
 import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { loadTriggerConfig, type TriggerConfig } from '@app/config';
-import { Database, sequencePositionSql } from '@app/persistence';
+import { Database } from '@app/persistence';
 import {
   type DeliverBatchPayload,
   type DeliverPayload,
@@ -151,22 +151,25 @@ export class MaintenanceProcessor extends WorkerHost {
    * deliveries finished longer ago than theirs (in batches, each with its DELETED event).
    */
   async process(): Promise<number> {
-    // Each pruned move leaves a tombstone at the feed's newest position: feed watches send its DELETED.
+    // Each pruned move leaves a tombstone, at a feed position the prune takes for them (the next
+    // id, after every cursor handed out before it; none when nothing is pruned): feed watches send
+    // its DELETED at or past that position. pruned_at is read after the position was taken (see
+    // TagChangeFeedHandler.feedHorizon).
     const [feed] = await this.db.query<{ n: string }>(
       `WITH d AS (
           DELETE FROM tag_changes WHERE relayed AND recorded_at < now() - make_interval(secs => $1)
           RETURNING id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause),
+        p AS (SELECT nextval('tag_changes_id_seq') AS position WHERE EXISTS (SELECT 1 FROM d)),
         t AS (
-          INSERT INTO tag_change_tombstones (feed_position, id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause)
-          SELECT ${sequencePositionSql('tag_changes_id_seq')}, d.* FROM d ORDER BY d.id RETURNING 1)
+          INSERT INTO tag_change_tombstones (feed_position, pruned_at, id, recorded_at, namespace, stream, tag, previous_image, image, docker_image_reference, cause)
+          SELECT p.position, clock_timestamp(), d.* FROM p, d ORDER BY d.id RETURNING 1)
        SELECT count(*)::text AS n FROM t`,
       [this.config.feedRetentionSeconds],
     );
-    // A tombstone is needed while a cursor at or below its position can still resume (see TagChangeFeedHandler).
-    await this.db.query(
-      `DELETE FROM tag_change_tombstones
-        WHERE feed_position < coalesce((SELECT min(id) FROM tag_changes), ${sequencePositionSql('tag_changes_id_seq')} + 1) - 1`,
-    );
+    // A tombstone is needed while a cursor below its position can still resume: a cursor below the
+    // oldest retained move is 410. An emptied feed keeps them: they say which moves it held (see
+    // TagChangeFeedHandler.page).
+    await this.db.query(`DELETE FROM tag_change_tombstones WHERE feed_position < (SELECT min(id) FROM tag_changes)`);
     await this.db.query(
       `DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`,
       [this.config.feedRetentionSeconds],

@@ -1,0 +1,113 @@
+import type { DataSource } from 'typeorm';
+import { loadTriggerConfig } from '@app/config';
+import { Database, prepareDatabase } from '@app/persistence';
+import { call, watchEvents } from '@app/testing';
+import { MaintenanceProcessor } from '@app/triggers';
+import { pollUntil } from './support/poll';
+import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { digest, mapImage, TRIGGERS_API } from './support/trigger-resources';
+
+const NS = 'feedresume';
+
+interface FeedList {
+  metadata: { resourceVersion: string };
+  items: { metadata: { name: string } }[];
+}
+type Event = { type: string; object: any };
+
+/**
+ * A Kubernetes watch resumed from the resourceVersion of the last event it got sends only what
+ * came after that event. The DELETED events of a prune carried the watch's position, which was the
+ * feed's newest position, and a watch resumed from a cursor at or below the prune's position got
+ * the prune's DELETED events again: so a client resuming from the DELETED's own resourceVersion
+ * (a Python `watch.Watch` reconnecting, any client after the server's watch timeout) got every
+ * pruned move DELETED again on each reconnect, for as long as no new move came.
+ */
+describe('tag change feed: a watch resumed after a prune\'s DELETED events', () => {
+  let server: TriggerServer;
+  let ds: DataSource;
+  let db: Database;
+  const feed = () => `${server.url}${TRIGGERS_API}/namespaces/${NS}/tagchangeevents`;
+  const names = (l: FeedList) => l.items.map((i) => i.metadata.name);
+  const move = (c: string) => mapImage(server.url, NS, { stream: 'base', tag: 'latest', image: digest(c), repository: 'quay.io/acme/base' });
+  const list = async () => (await call('GET', feed())).body as FeedList;
+  /** Ages `ids` past an hour and runs the retention job with an hour's retention. */
+  const prune = async (ids: string[]) => {
+    await pollUntil(async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_changes WHERE NOT relayed`))[0]!.n, (n) => n === 0);
+    await db.query(`UPDATE tag_changes SET recorded_at = now() - interval '2 hours' WHERE id = ANY($1::bigint[])`, [ids]);
+    await new MaintenanceProcessor(db, loadTriggerConfig({ TRIGGER_FEED_RETENTION_SECONDS: '3600' })).process();
+  };
+  const summary = (events: Event[]) => events.map((e) => `${e.type} ${e.object.metadata?.name ?? e.object.code}`);
+  /** The events of a watch from `resourceVersion` within `ms`. */
+  const watchFor = async (resourceVersion: string, ms = 800) => {
+    const w = watchEvents(`${feed()}?watch=1&resourceVersion=${resourceVersion}`);
+    await w.opened;
+    await new Promise((r) => setTimeout(r, ms));
+    w.stop();
+    return w.events;
+  };
+  /** A watch from `resourceVersion` running while `ids` are pruned, until it has `deleted` DELETED events. */
+  const watchPrune = async (resourceVersion: string, ids: string[], deleted: number) => {
+    const live = watchEvents(`${feed()}?watch=1&resourceVersion=${resourceVersion}`);
+    await live.opened;
+    await new Promise((r) => setTimeout(r, 300));
+    await prune(ids);
+    await live.waitFor((events) => events.filter((e) => e.type === 'DELETED').length >= deleted);
+    await new Promise((r) => setTimeout(r, 400));
+    live.stop();
+    return live.events;
+  };
+
+  beforeAll(async () => {
+    server = await startTriggerServer();
+    ds = await prepareDatabase(server.databaseUrl, 2);
+    db = new Database(ds);
+    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+  }, 60000);
+  afterAll(async () => {
+    await ds?.destroy();
+    await server?.close();
+  });
+
+  it('resumed from the resourceVersion of the last DELETED, a watch gets no DELETED again; from the cursor before the prune, once', async () => {
+    for (const c of ['a', 'b', 'c']) await move(c);
+    const before = await list();
+    const [a, b] = names(before);
+    const live = await watchPrune(before.metadata.resourceVersion, [a!, b!], 2);
+    expect(summary(live)).toEqual([`DELETED ${a}`, `DELETED ${b}`]);
+    const last = live.at(-1)!.object.metadata.resourceVersion as string;
+    // Resuming from the last event's resourceVersion is resuming after the prune's DELETED events.
+    expect(summary(await watchFor(last))).toEqual([]);
+    expect(summary(await watchFor(before.metadata.resourceVersion))).toEqual([`DELETED ${a}`, `DELETED ${b}`]);
+    // A list now reports a position at or past the prune: a watch from it gets nothing of it.
+    expect(summary(await watchFor((await list()).metadata.resourceVersion))).toEqual([]);
+  }, 60000);
+
+  it('a prune that empties the feed: the live watch gets its DELETED events (no 410), a watch resumed from them nothing, then the next move', async () => {
+    const before = await list();
+    const all = names(before);
+    const live = await watchPrune(before.metadata.resourceVersion, all, all.length);
+    expect(summary(live)).toEqual(all.map((n) => `DELETED ${n}`));
+    const last = live.at(-1)!.object.metadata.resourceVersion as string;
+    expect(names(await list())).toEqual([]);
+
+    expect(summary(await watchFor(last))).toEqual([]);
+    const resumed = watchEvents(`${feed()}?watch=1&resourceVersion=${last}`);
+    await resumed.opened;
+    await move('d');
+    await resumed.waitFor((events) => events.length >= 1);
+    await new Promise((r) => setTimeout(r, 400));
+    resumed.stop();
+    const [d] = names(await list());
+    expect(summary(resumed.events)).toEqual([`ADDED ${d}`]);
+  }, 60000);
+
+  it('a cursor behind moves that were pruned unseen is still 410 once the feed is empty', async () => {
+    const behind = (await list()).metadata.resourceVersion;
+    await move('e');
+    await prune(names(await list()));
+    expect(names(await list())).toEqual([]);
+    const events = await watchFor(behind);
+    expect(events.map((e) => `${e.type} ${e.object.code}`)).toEqual(['ERROR 410']);
+  }, 60000);
+});
