@@ -3,10 +3,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * `tag_change_tombstones`: what the feed's retention pruned, so that watches of the feed can send
  * a DELETED event for each pruned move, as a Kubernetes watch does when an object expires (an
- * informer's cache would otherwise keep every move it ever saw). `feed_position` is the feed's
- * newest id when the move was pruned: a watch resumed from a cursor at or below it may hold the
- * move and is sent its DELETED. A tombstone goes once no cursor at or below its `feed_position`
- * can resume any more (the retained feed starts past it: such a cursor gets 410 and lists again).
+ * informer's cache would otherwise keep every move it ever saw). `feed_position` is a position
+ * of the prune's own: the job takes the next id of tag_changes_id_seq for it (no move has it), so
+ * every cursor handed out before the prune is below it, and a watch's DELETED events carry a
+ * position at or past it (a watch resumed from there is not sent them again). `pruned_at` (clock
+ * time after the position was taken) lets the feed's horizon cover that position once every id
+ * below it is final, as a move's `recorded_at` does (see TagChangeFeedHandler.feedHorizon). A
+ * tombstone goes once a cursor below its position would be 410 anyway.
  */
 export class TagChangeTombstones1734300000000 implements MigrationInterface {
   name = 'TagChangeTombstones1734300000000';
@@ -14,7 +17,6 @@ export class TagChangeTombstones1734300000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE tag_change_tombstones (
-        seq bigserial PRIMARY KEY,
         feed_position bigint NOT NULL,
         id bigint NOT NULL,
         recorded_at timestamptz NOT NULL,
@@ -24,9 +26,10 @@ export class TagChangeTombstones1734300000000 implements MigrationInterface {
         previous_image text,
         image text,
         docker_image_reference text,
-        cause text NOT NULL
+        cause text NOT NULL,
+        pruned_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        PRIMARY KEY (feed_position, id)
       )`);
-    await q.query(`CREATE INDEX tag_change_tombstones_by_position ON tag_change_tombstones (feed_position)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

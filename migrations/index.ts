@@ -22,7 +22,6 @@ import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObje
 import { Secrets1734100000000 } from './1734100000000-Secrets';
 import { OpenEvaluations1734200000000 } from './1734200000000-OpenEvaluations';
 import { TagChangeTombstones1734300000000 } from './1734300000000-TagChangeTombstones';
-import { TagChangeTombstonePositions1734400000000 } from './1734400000000-TagChangeTombstonePositions';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -53,5 +52,4 @@ export const migrations = [
   Secrets1734100000000,
   OpenEvaluations1734200000000,
   TagChangeTombstones1734300000000,
-  TagChangeTombstonePositions1734400000000,
 ];
