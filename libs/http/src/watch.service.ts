@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Database, type WatchEventOut } from '@app/persistence';
 import { ChangeFeed } from './change-feed';
+import { ChangeLatch } from './change-latch';
 import { ChangeLogCompactor } from './change-log-compactor';
 import { PresentedChanges } from './presented-changes';
 import { toApiError } from './status-exception.filter';
@@ -66,6 +67,12 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
     const write = (event: WatchEventOut) => {
       if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
     };
+    const latches: ChangeLatch[] = [];
+    const changesOf = (resources: readonly string[]) => {
+      const latch = new ChangeLatch(this.feed, resources, request.namespace);
+      latches.push(latch);
+      return { next: (timeoutMs: number) => latch.next(timeoutMs, abort.signal) };
+    };
     try {
       await request.handler.watchItself!(
         {
@@ -78,6 +85,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
           bookmarkIntervalMs: this.config.watchBookmarkIntervalSeconds * 1000,
           preTimeoutBookmarkAt: lastCall !== undefined ? Date.now() + lastCall : undefined,
           signal: abort.signal,
+          changesOf,
         },
         write,
       );
@@ -85,6 +93,7 @@ export class WatchService implements OnModuleInit, OnApplicationShutdown {
       write({ type: 'ERROR', object: toApiError(e).toStatus() });
     } finally {
       clearTimeout(timeout);
+      for (const latch of latches) latch.close();
       this.handlerWatches.delete(abort);
       if (!res.writableEnded) res.end();
     }

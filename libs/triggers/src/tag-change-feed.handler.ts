@@ -6,8 +6,13 @@ import { FeedTombstones } from './feed-tombstones';
 import { tagChangeEventsInfo } from './resource-infos';
 import { TRIGGER_API_VERSION } from './trigger.types';
 
-/** How often a watch on the feed looks for new moves. */
+/** How often at most a watch on the feed looks for new moves. */
 const FEED_WATCH_POLL_MS = 200;
+/**
+ * How long a watch waits for an ImageStream change before it looks anyway: a move held back by an
+ * older writer, a prune's tombstones (they change no stream).
+ */
+const FEED_WATCH_FALLBACK_MS = 1000;
 /**
  * How long a list waits for writers of older moves still open, so that it holds every move
  * committed before it (kube-apiserver waits as long for its watch cache on a consistent read).
@@ -81,7 +86,12 @@ export class TagChangeFeedHandler implements ResourceHandler {
         return;
       }
     }
+    // Every tag move changes its ImageStream in the same transaction: the watch looks again when
+    // the server reads such a change (or after FEED_WATCH_FALLBACK_MS), not on a timer, so idle
+    // watches cost next to nothing; still never more often than every pollMs.
+    const streamChanges = o.changesOf?.(['imagestreams']);
     while (!o.signal.aborted) {
+      const polled = Date.now();
       let page: FeedPage;
       try {
         const options = { namespace: o.namespace, continueToken: cursor, limit: 500, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector };
@@ -114,7 +124,10 @@ export class TagChangeFeedHandler implements ResourceHandler {
         lastBookmark = Date.now();
       }
       cursor = next;
-      if (!page.after) await sleep(this.pollMs, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
+      if (page.after) continue;
+      await streamChanges?.next(FEED_WATCH_FALLBACK_MS);
+      const rest = this.pollMs - (Date.now() - polled);
+      if (rest > 0) await sleep(rest, undefined, { signal: o.signal }).catch(() => undefined); // an abort ends the wait early
     }
   }
 

@@ -31,6 +31,12 @@ export interface HandlerWatchOptions {
   preTimeoutBookmarkAt?: number;
   /** Aborted when the client goes away, the watch times out or the server shuts down. */
   signal: AbortSignal;
+  /**
+   * Waits for committed changes of `resources` (in the watch's namespace, or any) as the server's
+   * change feed reads them: for handlers that poll a table written together with those resources.
+   * Ends with the watch.
+   */
+  changesOf?(resources: readonly string[]): { next(timeoutMs: number): Promise<void> };
 }
 
 /**
