@@ -153,7 +153,8 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
     // One owner's fires go one at a time (owner-send-order.ts): B is POSTed once A is answered.
     await rx.waitFor('/race', 1);
     // Widen the window between A's check for a newer finished delivery and its commit: its status
-    // write sleeps, holding the trigger's row, while B's batch commits and reads the condition.
+    // write waits (holding the trigger's row) for an advisory lock this test holds until B's batch
+    // has committed and read the condition. (A 2 s pg_sleep was too short on a loaded machine.)
     const pg = new Client({ connectionString: server.databaseUrl });
     await pg.connect();
     try {
@@ -161,23 +162,26 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
                       BEGIN
                         IF NEW.name = 'race' AND NEW.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb
                            AND NOT coalesce(OLD.body->'status'->'conditions' @> '[{"type":"DeadLettered","status":"True"}]'::jsonb, false) THEN
-                          PERFORM pg_sleep(2);
+                          PERFORM pg_advisory_xact_lock(4242);
                         END IF;
                         RETURN NEW;
                       END $$`);
       await pg.query(`CREATE TRIGGER test_slow_dead_letter BEFORE UPDATE ON triggers FOR EACH ROW EXECUTE FUNCTION test_slow_dead_letter()`);
+      await pg.query(`SELECT pg_advisory_lock(4242)`);
+      const waitingOnTheTest = async (): Promise<number> => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`)).rows[0].n;
       a.release();
       await pollUntil(
-        async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n,
+        waitingOnTheTest,
         (n) => n === 1,
       );
       await rx.waitFor('/race', 2);
       b.release();
       const ds = await pollUntil(() => deliveriesOf('race'), (x) => x[1]?.status.state === 'delivered');
-      // A's status write is still asleep: B was recorded in between.
-      expect((await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n).toBe(1);
+      // A's status write is still waiting: B was recorded in between.
+      expect(await waitingOnTheTest()).toBe(1);
+      await pg.query(`SELECT pg_advisory_unlock(4242)`);
       await pollUntil(
-        async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).rows[0].n,
+        waitingOnTheTest,
         (n) => n === 0,
       );
       await sleep(1500);
