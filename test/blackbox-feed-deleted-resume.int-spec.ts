@@ -1,10 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { loadTriggerConfig } from '@app/config';
-import { Database, prepareDatabase } from '@app/persistence';
 import { call, watchEvents } from '@app/testing';
-import { MaintenanceProcessor } from '@app/triggers';
-import { pollUntil } from './support/poll';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { feedRetentionServer, pruneMoves } from './support/feed-retention';
 import { digest, mapImage, TRIGGERS_API } from './support/trigger-resources';
 
 const NS = 'feedresume';
@@ -24,19 +19,12 @@ type Event = { type: string; object: any };
  * pruned move DELETED again on each reconnect, for as long as no new move came.
  */
 describe('tag change feed: a watch resumed after a prune\'s DELETED events', () => {
-  let server: TriggerServer;
-  let ds: DataSource;
-  let db: Database;
-  const feed = () => `${server.url}${TRIGGERS_API}/namespaces/${NS}/tagchangeevents`;
+  const { server, db } = feedRetentionServer();
+  const feed = () => `${server().url}${TRIGGERS_API}/namespaces/${NS}/tagchangeevents`;
   const names = (l: FeedList) => l.items.map((i) => i.metadata.name);
-  const move = (c: string) => mapImage(server.url, NS, { stream: 'base', tag: 'latest', image: digest(c), repository: 'quay.io/acme/base' });
+  const move = (c: string) => mapImage(server().url, NS, { stream: 'base', tag: 'latest', image: digest(c), repository: 'quay.io/acme/base' });
   const list = async () => (await call('GET', feed())).body as FeedList;
-  /** Ages `ids` past an hour and runs the retention job with an hour's retention. */
-  const prune = async (ids: string[]) => {
-    await pollUntil(async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_changes WHERE NOT relayed`))[0]!.n, (n) => n === 0);
-    await db.query(`UPDATE tag_changes SET recorded_at = now() - interval '2 hours' WHERE id = ANY($1::bigint[])`, [ids]);
-    await new MaintenanceProcessor(db, loadTriggerConfig({ TRIGGER_FEED_RETENTION_SECONDS: '3600' })).process();
-  };
+  const prune = (ids: string[]) => pruneMoves(db(), ids);
   const summary = (events: Event[]) => events.map((e) => `${e.type} ${e.object.metadata?.name ?? e.object.code}`);
   /** The events of a watch from `resourceVersion` within `ms`. */
   const watchFor = async (resourceVersion: string, ms = 800) => {
@@ -59,15 +47,8 @@ describe('tag change feed: a watch resumed after a prune\'s DELETED events', () 
   };
 
   beforeAll(async () => {
-    server = await startTriggerServer();
-    ds = await prepareDatabase(server.databaseUrl, 2);
-    db = new Database(ds);
-    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+    expect((await call('POST', `${server().url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
   }, 60000);
-  afterAll(async () => {
-    await ds?.destroy();
-    await server?.close();
-  });
 
   it('resumed from the resourceVersion of the last DELETED, a watch gets no DELETED again; from the cursor before the prune, once', async () => {
     for (const c of ['a', 'b', 'c']) await move(c);

@@ -1,10 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { loadTriggerConfig } from '@app/config';
-import { Database, prepareDatabase } from '@app/persistence';
 import { call, watchEvents } from '@app/testing';
-import { MaintenanceProcessor } from '@app/triggers';
-import { pollUntil } from './support/poll';
-import { type TriggerServer, startTriggerServer } from './support/trigger-server';
+import { feedRetentionServer, pruneMoves } from './support/feed-retention';
 import { digest, mapImage, TRIGGERS_API } from './support/trigger-resources';
 
 const NS = 'feedprune';
@@ -23,38 +18,24 @@ interface FeedList {
  * later cursor does not.
  */
 describe('tag change feed: retention sends DELETED', () => {
-  let server: TriggerServer;
-  let ds: DataSource;
-  let db: Database;
-  const feed = () => `${server.url}${TRIGGERS_API}/namespaces/${NS}/tagchangeevents`;
+  const { server, db } = feedRetentionServer();
+  const feed = () => `${server().url}${TRIGGERS_API}/namespaces/${NS}/tagchangeevents`;
   const names = (l: FeedList) => l.items.map((i) => i.metadata.name);
-  const move = (c: string) => mapImage(server.url, NS, { stream: 'base', tag: 'latest', image: digest(c), repository: 'quay.io/acme/base' });
-  /** Ages `ids` past an hour and runs the retention job with an hour's retention. */
-  const prune = async (ids: string[]) => {
-    await pollUntil(async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_changes WHERE NOT relayed`))[0]!.n, (n) => n === 0);
-    await db.query(`UPDATE tag_changes SET recorded_at = now() - interval '2 hours' WHERE id = ANY($1::bigint[])`, [ids]);
-    await new MaintenanceProcessor(db, loadTriggerConfig({ TRIGGER_FEED_RETENTION_SECONDS: '3600' })).process();
-  };
+  const move = (c: string) => mapImage(server().url, NS, { stream: 'base', tag: 'latest', image: digest(c), repository: 'quay.io/acme/base' });
+  const prune = (ids: string[]) => pruneMoves(db(), ids);
   const deletedIn = (events: { type: string; object: any }[]) => events.filter((e) => e.type === 'DELETED');
 
   beforeAll(async () => {
-    server = await startTriggerServer();
-    ds = await prepareDatabase(server.databaseUrl, 2);
-    db = new Database(ds);
-    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
-    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/other/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+    expect((await call('POST', `${server().url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+    expect((await call('POST', `${server().url}/apis/image.openshift.io/v1/namespaces/other/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
   }, 60000);
-  afterAll(async () => {
-    await ds?.destroy();
-    await server?.close();
-  });
 
   it('a watch gets a DELETED for each move pruned while it runs, at its own position; a watch from a cursor handed out before the prune gets them too; later cursors do not', async () => {
     for (const c of ['a', 'b', 'c']) await move(c);
-    await mapImage(server.url, 'other', { stream: 'base', tag: 'latest', image: digest('d'), repository: 'quay.io/acme/base' });
+    await mapImage(server().url, 'other', { stream: 'base', tag: 'latest', image: digest('d'), repository: 'quay.io/acme/base' });
     const listed = (await call('GET', feed())).body as FeedList;
     const [a, b, c] = names(listed);
-    const otherMove = ((await call('GET', `${server.url}${TRIGGERS_API}/namespaces/other/tagchangeevents`)).body as FeedList).items[0]!.metadata.name;
+    const otherMove = ((await call('GET', `${server().url}${TRIGGERS_API}/namespaces/other/tagchangeevents`)).body as FeedList).items[0]!.metadata.name;
 
     const live = watchEvents(`${feed()}?watch=1&resourceVersion=${listed.metadata.resourceVersion}`);
     await live.opened;
@@ -92,15 +73,15 @@ describe('tag change feed: retention sends DELETED', () => {
   }, 60000);
 
   it('tombstones go once no cursor at or below their position can resume (the retained feed starts past it)', async () => {
-    const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_change_tombstones`))[0]!.n;
+    const count = async () => (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_change_tombstones`))[0]!.n;
     expect(await count()).toBeGreaterThan(0);
     const all = names((await call('GET', feed())).body as FeedList);
-    const other = names((await call('GET', `${server.url}${TRIGGERS_API}/namespaces/other/tagchangeevents`)).body as FeedList);
+    const other = names((await call('GET', `${server().url}${TRIGGERS_API}/namespaces/other/tagchangeevents`)).body as FeedList);
     await move('f');
     const kept = names((await call('GET', feed())).body as FeedList).at(-1)!;
     await prune([...all, ...other]);
     // Every earlier tombstone's position is now behind the retained feed: a cursor there is 410.
-    const positions = await db.query<{ id: string }>(`SELECT id::text AS id FROM tag_change_tombstones ORDER BY id`);
+    const positions = await db().query<{ id: string }>(`SELECT id::text AS id FROM tag_change_tombstones ORDER BY id`);
     expect(positions.map((p) => p.id)).toEqual([...all, ...other].sort((x, y) => Number(x) - Number(y)));
     expect(names((await call('GET', feed())).body as FeedList)).toEqual([kept]);
   }, 60000);
