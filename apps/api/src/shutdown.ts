@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { noteRedisShutdown } from '@app/queue-contracts';
 
 /** What a started part must offer to be shut down. */
 export interface Closable {
@@ -29,6 +30,7 @@ export function exitOnSignals(closers: (() => Promise<unknown>)[], graceSeconds:
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
+    noteRedisShutdown();
     log.log(`${signal}: shutting down, draining within ${graceSeconds} s (SHUTDOWN_GRACE_SECONDS)`);
     const timer = setTimeout(() => {
       log.error(`${signal}: the ${graceSeconds} s grace period ran out with work still draining; exiting 1`);

@@ -1,4 +1,4 @@
-import { isRedisConnectionRejection } from './redis-rejection-guard';
+import { isRedisConnectionRejection, isShutdownRejection } from './redis-rejection-guard';
 
 const socketError = (code: string, extra: Record<string, unknown>) => Object.assign(new Error(`${code} failure`), { code, ...extra });
 
@@ -19,5 +19,14 @@ describe('isRedisConnectionRejection', () => {
     expect(isRedisConnectionRejection(new Error('connect ECONNREFUSED 127.0.0.1:6390'), redisUrl)).toBe(false);
     expect(isRedisConnectionRejection(socketError('EACCES', { port: 6390 }), redisUrl)).toBe(false);
     expect(isRedisConnectionRejection('ECONNREFUSED', redisUrl)).toBe(false);
+  });
+});
+
+describe('isShutdownRejection', () => {
+  it('takes "Connection is closed." only once the process is shutting down', () => {
+    expect(isShutdownRejection(new Error('Connection is closed.'), true)).toBe(true);
+    expect(isShutdownRejection(new Error('Connection is closed.'), false)).toBe(false);
+    expect(isShutdownRejection(new Error('boom'), true)).toBe(false);
+    expect(isShutdownRejection('Connection is closed.', true)).toBe(false);
   });
 });
