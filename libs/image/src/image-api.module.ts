@@ -23,7 +23,7 @@ import { TagViewQueries } from './tag-views/tag-view.queries';
 import { createQuotaStores } from './quota/quota.stores';
 import { ImageLimits } from './quota/image-limits';
 import { QuotaNamespaces } from './quota/quota-namespaces';
-import { StreamQuota } from './quota/stream-quota';
+import { NamespaceQuota } from './quota/namespace-quota';
 import { SecretHandler } from './secrets/secret.store';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
@@ -31,7 +31,7 @@ interface ImageApiParts {
   mappings: ImageStreamMappingHandler;
   imports: ImageStreamImportHandler;
   quotaNamespaces: QuotaNamespaces;
-  streamQuota: StreamQuota;
+  namespaceQuota: NamespaceQuota;
 }
 
 const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
@@ -69,7 +69,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         const secrets = new SecretHandler(db);
         registry.register(secrets);
         const limits = new ImageLimits(quota.namespaces);
-        const streams = createImageStreamStore(db, config, undefined, listeners, quota.streamQuota, limits.streams);
+        const streams = createImageStreamStore(db, config, undefined, listeners, quota.namespaceQuota, limits.streams);
         const mappings = new ImageStreamMappingHandler(db, streams.table, images.table, streams.history, config, limits);
         const writer = new StreamImportWriter(db, streams.store, streams.history, limits.streams, config.allowedRegistries ?? null);
         const imports = new ImageStreamImportHandler(db, streams.store, images.store, new RemoteImporter(importConfig), writer, importConfig, config.allowedRegistries ?? null);
@@ -86,15 +86,15 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
         registry.register(new ImageStreamSecretsHandler(secrets));
-        return { mappings, imports, quotaNamespaces: quota.namespaces, streamQuota: quota.streamQuota };
+        return { mappings, imports, quotaNamespaces: quota.namespaces, namespaceQuota: quota.namespaceQuota };
       },
     },
     { provide: ImageStreamMappingHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.mappings },
     { provide: ImageStreamImportHandler, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.imports },
     { provide: QuotaNamespaces, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.quotaNamespaces },
-    { provide: StreamQuota, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.streamQuota },
+    { provide: NamespaceQuota, inject: [IMAGE_API_PARTS], useFactory: (p: ImageApiParts) => p.namespaceQuota },
   ],
-  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, StreamQuota, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
+  exports: [ImageStreamMappingHandler, ImageStreamImportHandler, NamespaceQuota, IMAGE_API_CONFIG, IMPORT_CONFIG, StreamSpecListeners],
 })
 export class ImageApiModule implements OnModuleInit {
   constructor(@Inject(ImageStreamMappingHandler) readonly mappings: ImageStreamMappingHandler) {}

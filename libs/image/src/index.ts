@@ -30,6 +30,6 @@ export * from './import/image-import-worker.module';
 export * from './quota/quota.types';
 export * from './quota/quota.stores';
 export * from './quota/quota-namespaces';
-export * from './quota/stream-quota';
+export * from './quota/namespace-quota';
 export * from './secrets/secret.types';
 export * from './secrets/secret-redaction';

@@ -2,7 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuthenticationModule } from '@app/http';
-import { ImageApiModule, ImageStreamMappingHandler, StreamQuota } from '@app/image';
+import { ImageApiModule, ImageStreamMappingHandler, NamespaceQuota } from '@app/image';
 import { Database, ResourceRegistry } from '@app/persistence';
 import type { FastifyInstance } from 'fastify';
 import { RegistryEventProcessor } from './event-processor';
@@ -44,8 +44,8 @@ const common = [
     ...common,
     {
       provide: RegistryTokenIssuer,
-      inject: [APP_CONFIG, Database, StreamQuota],
-      useFactory: (c: AppConfig, db: Database, quota: StreamQuota) => {
+      inject: [APP_CONFIG, Database, NamespaceQuota],
+      useFactory: (c: AppConfig, db: Database, quota: NamespaceQuota) => {
         if (!c.registryToken || !c.accessPolicy) return null;
         // Only under Policy may a pusher lack `create imagestreams` (AlwaysAllow lets everyone create).
         const streamCreation = streamCreationCheck(db, quota, c.apiAuthorization === 'Policy' ? c.accessPolicy : null);

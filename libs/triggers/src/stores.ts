@@ -1,7 +1,7 @@
 import type { ApiObject } from '@app/api-machinery';
 import { ApiError, validateDns1123SubdomainName } from '@app/api-machinery';
 import { type Database, GenericStore, type Queryable, RedactingHandler, TableStorage } from '@app/persistence';
-import type { ImageStream, StreamQuota } from '@app/image';
+import type { ImageStream, NamespaceQuota } from '@app/image';
 import { imageAt, parseTriggersAnnotation, triggersAnnotationWarnings } from './annotation';
 import { defaultWorkloadSelector, workloadCompletenessWarnings } from './workload-completeness';
 import { queueDeliveryCollection } from './delivery-collector';
@@ -61,7 +61,7 @@ export const TRIGGER_COUNT_RESOURCE = `count/${triggersInfo.resource}.${triggers
  * `quota`: ResourceQuota `count/triggers.triggers.imagestreamd.io` is enforced on creates (every
  * Trigger fans a push out to one more receiver, so an operator can bound that per namespace).
  */
-export function createTriggerStores(db: Database, addresses?: AddressPolicy, quota?: StreamQuota) {
+export function createTriggerStores(db: Database, addresses?: AddressPolicy, quota?: NamespaceQuota) {
   const table = new TableStorage<Trigger>('triggers', true);
   quota?.countObjects(TRIGGER_COUNT_RESOURCE, async (tx, namespace) => {
     const [row] = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM triggers WHERE namespace = $1`, [namespace]);

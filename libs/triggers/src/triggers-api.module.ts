@@ -14,7 +14,7 @@ import { WorkloadScaleHandler } from './workload-scale';
 import { AddressPolicy } from './ssrf';
 import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
-import { ImageApiModule, StreamQuota, StreamSpecListeners } from '@app/image';
+import { ImageApiModule, NamespaceQuota, StreamSpecListeners } from '@app/image';
 
 export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
 
@@ -34,14 +34,14 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
     { provide: TRIGGER_CONFIG, useFactory: () => loadTriggerConfig() },
     {
       provide: TriggerEvaluator,
-      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners, StreamQuota],
+      inject: [Database, APP_CONFIG, TRIGGER_CONFIG, ResourceRegistry, StreamSpecListeners, NamespaceQuota],
       useFactory: (
         db: Database,
         app: AppConfig,
         config: ReturnType<typeof loadTriggerConfig>,
         registry: ResourceRegistry,
         streamSpecs: StreamSpecListeners,
-        quota: StreamQuota,
+        quota: NamespaceQuota,
       ) => {
         const evaluator = new TriggerEvaluator(db, {
           eventSource: config.eventSource,

@@ -12,7 +12,7 @@ import { StreamSpecListeners } from './stream-spec-listeners';
 import { TagResolver } from './tag-resolver';
 import { tagSourceFailure } from './tag-source-errors';
 import { streamUpdateRefusals } from '../allowed-registries/stream-update-refusals';
-import { currentStreamQuotaEvaluator, type StreamQuota } from '../quota/stream-quota';
+import { currentStreamQuotaEvaluator, type NamespaceQuota } from '../quota/namespace-quota';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
 
 /** Fills status from the tag-history tables and the configured registry hostnames. */
@@ -63,7 +63,7 @@ export function createImageStreamStore(
   config: ImageApiConfig,
   history = new TagHistoryRepository(),
   specListeners = new StreamSpecListeners(),
-  quota?: StreamQuota,
+  quota?: NamespaceQuota,
   limits?: StreamLimitsVerifier,
 ) {
   const table = imageStreamTable(config);

@@ -5,7 +5,7 @@ import type { RegistryAllowList } from '../allowed-registries/registry-allow-lis
 import type { ImageStream, TagEventCondition } from '../imagestream/imagestream.types';
 import { aliasesOf } from '../imagestream/tag-aliases';
 import type { StreamLimitsVerifier } from '../quota/stream-limits';
-import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/stream-quota';
+import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/namespace-quota';
 import { imageStreamsInfo } from '../resources/resource-infos';
 import type { TagHistoryRepository, TagMoveOrigin } from '../tag-history/tag-history.repository';
 import { refuseImportRegistries } from './import-registry-refusals';

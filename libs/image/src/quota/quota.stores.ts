@@ -9,7 +9,7 @@ import {
   resourceQuotasInfo,
   resourceQuotaStatusInfo,
 } from './quota.types';
-import { StreamQuota } from './stream-quota';
+import { NamespaceQuota } from './namespace-quota';
 
 /**
  * core/v1 LimitRange and ResourceQuota, stored like every other kind, plus what enforces them on
@@ -26,7 +26,7 @@ export function createQuotaStores(db: Database) {
     quotaTable,
     new ResourceQuotaStatusStrategy(),
   );
-  const streamQuota = new StreamQuota(namespaces, quotaStatus);
+  const namespaceQuota = new NamespaceQuota(namespaces, quotaStatus);
   const limitRanges = new GenericStore<LimitRange>(
     limitRangesInfo,
     db,
@@ -49,11 +49,11 @@ export function createQuotaStores(db: Database) {
         namespaces.note('resourcequotas', obj.metadata.namespace!, obj.metadata.name!, true);
         // As kube's quota controller does on a new or changed spec: status.hard and status.used follow.
         if (!old || !jsonEqual(old.spec?.hard ?? {}, obj.spec?.hard ?? {}))
-          await streamQuota.writeStatus(tx, obj);
+          await namespaceQuota.writeStatus(tx, obj);
       },
     },
   );
-  return { namespaces, limitRanges, quotas, quotaStatus: statusOnly(quotaStatus), streamQuota };
+  return { namespaces, limitRanges, quotas, quotaStatus: statusOnly(quotaStatus), namespaceQuota };
 }
 
 /** `resourcequotas/{name}/status` serves get, update and patch only (no create, list or delete there). */

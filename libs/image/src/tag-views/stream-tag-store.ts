@@ -5,7 +5,7 @@ import type { RegistryAllowList } from '../allowed-registries/registry-allow-lis
 import type { ImageApiConfig } from '../image-config';
 import { dockerImageRepositoryOf } from '../imagestream/imagestream-status';
 import type { ImageStream } from '../imagestream/imagestream.types';
-import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/stream-quota';
+import { quotaRefusalFor, withStreamQuotaEvaluator } from '../quota/namespace-quota';
 import type { TagHistoryRepository } from '../tag-history/tag-history.repository';
 import type { StreamTagSource } from './stream-tag-source';
 import type { TagViewQueries } from './tag-view.queries';

@@ -1,7 +1,7 @@
 import { ApiError } from '@app/api-machinery';
 import type { AccessPolicy } from '@app/config';
 import { authorize } from '@app/http';
-import { type StreamQuota, withStreamQuotaEvaluator } from '@app/image';
+import { type NamespaceQuota, withStreamQuotaEvaluator } from '@app/image';
 import type { Database } from '@app/persistence';
 import type { StreamCreationCheck } from './registry-token-issuer';
 
@@ -11,7 +11,7 @@ import type { StreamCreationCheck } from './registry-token-issuer';
  * ResourceQuota admission a registry push's first push is charged with (both stream resources),
  * asked in a transaction that is rolled back.
  */
-export function streamCreationCheck(db: Database, quota: StreamQuota, policy: AccessPolicy | null): StreamCreationCheck {
+export function streamCreationCheck(db: Database, quota: NamespaceQuota, policy: AccessPolicy | null): StreamCreationCheck {
   return {
     mayCreate: (subjects, namespace) =>
       !policy ||

@@ -79,16 +79,18 @@ export function isScopedQuota(quota: ResourceQuota): boolean {
 }
 
 /**
- * ResourceQuota for image streams (`openshift.io/imagestreams`, and the generic
- * `count/imagestreams.image.openshift.io`), after kube-apiserver's ResourceQuota admission with
- * openshift-apiserver's image evaluators: a create that would take the count over `hard` is
- * refused with 403 `exceeded quota: …`, and each quota's `status.hard`/`status.used` is kept
- * current in the same transaction (kube's quota controller recalculates it shortly after).
+ * A namespace's ResourceQuotas, enforced as kube-apiserver's ResourceQuota admission does: image
+ * streams (`openshift.io/imagestreams`, and the generic `count/imagestreams.image.openshift.io`)
+ * with openshift-apiserver's image evaluators, and the object counts other modules register
+ * (`count/<resource>.<group>`, e.g. Triggers) with kube's generic evaluator. A create that would
+ * take a count over `hard` is refused with 403 `exceeded quota: …`, and each quota's
+ * `status.hard`/`status.used` is kept current in the same transaction (kube's quota controller
+ * recalculates it shortly after).
  *
- * Race-free: the namespace's quotas are locked (FOR UPDATE) before the streams are counted, so
+ * Race-free: the namespace's quotas are locked (FOR UPDATE) before anything is counted, so
  * concurrent creates in one namespace take turns and each counts the others' commits.
  */
-export class StreamQuota {
+export class NamespaceQuota {
   /** Object counts of other kinds (`count/<resource>.<group>`), registered by the modules that store them. */
   private readonly objectCounts = new Map<string, ObjectCount>();
 
