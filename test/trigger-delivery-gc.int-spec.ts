@@ -146,7 +146,7 @@ describe('Delivery garbage collection (owner deletion, namespace deletion, reten
     // As Kubernetes' namespace controller: the namespace is removed only once nothing is left in
     // it, so its deliveries are gone by then (they went in the background after it, and could be
     // listed in a namespace created again under the name).
-    await pollUntil(async () => (await call('GET', `${f.server.url}/api/v1/namespaces/${gone}`)).body, (b) => b.metadata.uid === undefined, 20000);
+    await pollUntil(async () => (await call('GET', `${f.server.url}/api/v1/namespaces/${gone}`)).status, (status) => status === 404, 20000);
     expect(await listDeliveries(f.server.url, gone)).toEqual([]);
     expect((await call('GET', `${trg(gone)}/deliveries/${applied.metadata.name}`)).status).toBe(404);
     expect((await listDeliveries(f.server.url, ns)).length).toBe(elsewhere);

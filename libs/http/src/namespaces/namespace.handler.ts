@@ -15,7 +15,7 @@ import type { NamespaceLifecycle } from './namespace-lifecycle';
 import type { NamespaceTerminator } from './namespace-terminator';
 import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
 
-/** A namespace nobody created: every name is usable here (objects need no Namespace first). */
+/** A namespace nobody created that holds objects: every name is usable here (objects need no Namespace first). */
 function implicitNamespace(name: string): Namespace {
   return {
     kind: 'Namespace',
@@ -41,9 +41,10 @@ function terminating(ns: Namespace, options: DeleteOptions): Namespace {
 }
 
 /**
- * core/v1 namespaces. Namespaces are implicit (any name can hold objects and reads as Active, so
- * kubectl words a missing object's NotFound as usual), and clients may also create, label, list
- * and delete them as on a cluster. Deleting one marks it Terminating; NamespaceTerminator then
+ * core/v1 namespaces. Namespaces are implicit (any name can hold objects; one that does reads as
+ * Active), and clients may also create, label, list and delete them as on a cluster. A name nobody
+ * created that holds nothing does not exist (404), as on a cluster, so `kubectl apply -f ns.yaml`
+ * creates it rather than patching a namespace that only seemed to be there. Deleting one marks it Terminating; NamespaceTerminator then
  * deletes everything in it and removes it, as kube-controller-manager's namespace controller does.
  */
 export class NamespaceHandler implements ResourceHandler {
@@ -58,7 +59,10 @@ export class NamespaceHandler implements ResourceHandler {
   }
 
   async get(_namespace: string, name: string): Promise<object> {
-    return (await this.store.current('', name)) ?? implicitNamespace(name);
+    const stored = await this.store.current('', name);
+    if (stored) return stored;
+    if (await this.terminator.holdsObjects(name)) return implicitNamespace(name);
+    throw ApiError.notFound(refOf(namespacesInfo), name);
   }
 
   list(options: ListOptions) {
