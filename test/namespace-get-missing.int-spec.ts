@@ -30,6 +30,25 @@ describe('GET of a namespace that does not exist', () => {
       message: 'namespaces "nobody-here" not found',
       details: { name: 'nobody-here', kind: 'namespaces' },
     });
+    // Writes to it are 404 as well (kubectl label/replace of a mistyped namespace), and create nothing.
+    const patched = await call(
+      'PATCH',
+      ns('nobody-here'),
+      { metadata: { labels: { a: 'b' } } },
+      'application/merge-patch+json',
+    );
+    expect(patched.body).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'namespaces "nobody-here" not found',
+    });
+    const replaced = await call('PUT', ns('nobody-here'), {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'nobody-here' },
+    });
+    expect(replaced.body).toMatchObject({ code: 404, reason: 'NotFound' });
+    expect((await call('GET', ns('nobody-here'))).status).toBe(404);
 
     expect(
       (

@@ -69,6 +69,7 @@ describe('namespaces', () => {
   });
 
   it('a patch of an implicit namespace creates it; status stays the server\'s', async () => {
+    await call('POST', `${api.base}/namespaces/labelled/imagestreams`, { metadata: { name: 'web' }, spec: {} });
     const patched = await call('PATCH', ns('labelled'), { metadata: { labels: { env: 'ci' } }, status: { phase: 'Terminating' } }, 'application/merge-patch+json');
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ metadata: { name: 'labelled', labels: { env: 'ci' } }, status: { phase: 'Active' } });

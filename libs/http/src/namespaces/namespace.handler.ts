@@ -61,8 +61,8 @@ export class NamespaceHandler implements ResourceHandler {
   async get(_namespace: string, name: string): Promise<object> {
     const stored = await this.store.current('', name);
     if (stored) return stored;
-    if (await this.terminator.holdsObjects(name)) return implicitNamespace(name);
-    throw ApiError.notFound(refOf(namespacesInfo), name);
+    await this.requireImplicit(name);
+    return implicitNamespace(name);
   }
 
   list(options: ListOptions) {
@@ -73,16 +73,18 @@ export class NamespaceHandler implements ResourceHandler {
     return this.store.create('', body, options);
   }
 
-  /** A PUT of a namespace nobody created yet creates it (it was readable already). */
+  /** A PUT of an implicit namespace stores it (it was readable already); of one that does not exist, 404. */
   async update(_namespace: string, name: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
     if (await this.store.current('', name)) return this.store.update('', name, body, options);
+    await this.requireImplicit(name);
     const created = await this.store.create('', body, options);
     return { code: 200, body: created.body };
   }
 
-  /** A patch of an implicit namespace (kubectl apply, label, edit) creates it first. */
+  /** A patch of an implicit namespace (kubectl apply, label, edit) creates it first; of one that does not exist, 404. */
   async patch(_namespace: string, name: string, type: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
     if (type !== 'apply' && !(await this.store.current('', name))) {
+      await this.requireImplicit(name);
       if (options.dryRun) return { code: 200, body: applyPatchDocument(type, implicitNamespace(name), patch, namespacesInfo.mergeKeys) };
       await this.materialize(name);
     }
@@ -117,7 +119,7 @@ export class NamespaceHandler implements ResourceHandler {
       return this.store.delete('', name, options);
     }
     if (!stored) {
-      if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
+      await this.requireImplicit(name);
       if (options.dryRun) return { code: 200, body: terminating(implicitNamespace(name), options) };
       await this.materialize(name);
     }
@@ -129,6 +131,11 @@ export class NamespaceHandler implements ResourceHandler {
       this.terminator.schedule(name);
     }
     return { code: 200, body: marked };
+  }
+
+  /** A name nobody created exists only while objects live in it. */
+  private async requireImplicit(name: string): Promise<void> {
+    if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
   }
 
   /** Stores an implicit namespace as a Namespace object (someone else doing it meanwhile is fine). */
