@@ -96,8 +96,9 @@ export function createImageStreamStore(
       // strategy's validation (which holds the limit verifier): a stream over both is 422.
       const viaView = currentStreamQuotaEvaluator() !== 'imagestreams';
       if (viaView) await admitQuota();
-      // openshift.io/ImageStream limits on spec references (the stream strategies' verifier upstream).
-      await limits?.admitSpecWrite(tx, obj, old);
+      // openshift.io/ImageStream limits on spec references and on the images the tags copy (the
+      // stream strategies' verifier upstream, which runs after the tags are resolved).
+      await limits?.admitSpecWrite(tx, obj, old, () => resolver.resolvedImages(tx, obj, old));
       if (!viaView) await admitQuota();
     },
     afterWrite: async (tx, obj, old, rv) => {

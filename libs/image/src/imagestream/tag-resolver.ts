@@ -55,6 +55,17 @@ function sourcePullRefusals(stream: ImageStream, changed: TagReference[]): Field
 }
 
 /**
+ * New or changed spec tags of a write that validation may not have seen yet (admission runs
+ * first on updates): only tags shaped as TagReferences (a string name, a from with a string name).
+ */
+function wellFormedChangedTags(stream: ImageStream, old: ImageStream | null): TagReference[] {
+  if (!Array.isArray(stream.spec?.tags)) return [];
+  const wellFormed = (t: TagReference) =>
+    typeof t === 'object' && t !== null && typeof t.name === 'string' && (t.from === undefined || t.from === null || (typeof t.from === 'object' && typeof (t.from.name ?? '') === 'string'));
+  return sourceChangedTags({ ...stream, spec: { ...stream.spec, tags: stream.spec.tags.filter(wellFormed) } }, old);
+}
+
+/**
  * Turns new or changed spec tags into history entries (openshift strategy.go tagsChanged):
  * `reference` DockerImage tags record their pull spec; ImageStreamTag/ImageStreamImage sources
  * copy the source's event at the moment the tag is set; aliases in the stream then follow.
@@ -108,10 +119,7 @@ export class TagResolver {
    * Reads only. Tags whose shape validation refused (no string name or from) are left out.
    */
   async sourceErrors(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<FieldError[]> {
-    if (!Array.isArray(stream.spec?.tags)) return [];
-    const wellFormed = (t: TagReference) =>
-      typeof t === 'object' && t !== null && typeof t.name === 'string' && (t.from === undefined || t.from === null || (typeof t.from === 'object' && typeof (t.from.name ?? '') === 'string'));
-    const changed = sourceChangedTags({ ...stream, spec: { ...stream.spec, tags: stream.spec.tags.filter(wellFormed) } }, old);
+    const changed = wellFormedChangedTags(stream, old);
     const errors = sourcePullRefusals(stream, changed);
     for (const tag of changed) {
       const form = tagSourceFormErrors([tag]);
@@ -123,6 +131,25 @@ export class TagResolver {
       await this.eventFor(tx, stream, tag, errors, false);
     }
     return errors;
+  }
+
+  /**
+   * The images a write's new or changed spec tags would copy into the stream's status (read
+   * only; aliases copy nothing new), or null when a source does not resolve or has the wrong form
+   * (resolve then refuses the write, as upstream's tagsChanged does before its limit verifier).
+   * Upstream counts these images against `openshift.io/images` with the rest of the status.
+   */
+  async resolvedImages(tx: Queryable, stream: ImageStream, old: ImageStream | null): Promise<string[] | null> {
+    const changed = wellFormedChangedTags(stream, old);
+    const errors = [...sourcePullRefusals(stream, changed), ...tagSourceFormErrors(changed)];
+    if (errors.length) return null;
+    const images: string[] = [];
+    for (const tag of changed) {
+      if (!tag.from?.name) continue;
+      const event = await this.eventFor(tx, stream, tag, errors, false);
+      if (event?.image) images.push(event.image);
+    }
+    return errors.length ? null : images;
   }
 
   /** Adds `event`; a spec write leaving the tag's entry as it is still records the re-point (reassert). */

@@ -147,15 +147,36 @@ export class StreamLimitsVerifier {
     return { count: row?.n ?? 0, present: row?.present === true };
   }
 
-  /** A create or spec write of a stream (inside its transaction). */
-  async admitSpecWrite(tx: Queryable, obj: ImageStream, old: ImageStream | null): Promise<void> {
+  /** How many distinct images the stream's history holds, and which of `images` are among them. */
+  private async imagesAmong(q: Queryable, uid: string | null, images: string[]): Promise<{ count: number; present: string[] }> {
+    if (!uid) return { count: 0, present: [] };
+    const [row] = await q.query<{ n: number; present: string[] | null }>(
+      `SELECT count(DISTINCT image)::int AS n, array_agg(DISTINCT image) FILTER (WHERE image = ANY($2::text[])) AS present
+         FROM image_stream_tag_events WHERE stream_uid = $1`,
+      [uid, images],
+    );
+    return { count: row?.n ?? 0, present: row?.present ?? [] };
+  }
+
+  /**
+   * A create or spec write of a stream (inside its transaction). `copiedImages` answers the
+   * images its new or changed tags copy from other tags (ImageStreamTag/ImageStreamImage
+   * sources), or null when a source does not resolve: upstream's strategy resolves them into the
+   * status (tagsChanged) before its verifier counts the status, and answers a source that does not
+   * resolve instead of checking limits.
+   */
+  async admitSpecWrite(tx: Queryable, obj: ImageStream, old: ImageStream | null, copiedImages?: () => Promise<string[] | null>): Promise<void> {
     const namespace = obj.metadata.namespace!;
     const limits = await this.limitsOf(tx, namespace);
     if (!limits) return;
+    const copied = copiedImages ? await copiedImages() : [];
+    if (copied === null) return;
     const spec = { before: specReferences(old), after: specReferences(obj) };
-    if (!grew(spec.before, spec.after)) return;
-    const images = old ? (await this.statusImages(tx, old.metadata.uid!)).count : 0;
-    const problems = streamLimitProblems(limits, spec, { before: images, after: images });
+    const wanted = [...new Set(copied)];
+    const { count, present } = await this.imagesAmong(tx, old?.metadata.uid ?? null, wanted);
+    const added = wanted.filter((i) => !present.includes(i)).length;
+    if (!grew(spec.before, spec.after) && added === 0) return;
+    const problems = streamLimitProblems(limits, spec, { before: count, after: count + added, added: added > 0 });
     if (problems.length) {
       throw ApiError.invalid(refOf(imageStreamsInfo), obj.metadata.name!, [
         { type: 'InternalError', field: '[]', detail: forbiddenText(obj.metadata.name!, problems) },
@@ -170,15 +191,8 @@ export class StreamLimitsVerifier {
    */
   async admitImport(tx: Queryable, uid: string | null, old: ImageStream | null, next: ImageStream, limits: StreamLimits, images: string[]): Promise<void> {
     const wanted = [...new Set(images)];
-    const [row] = uid
-      ? await tx.query<{ n: number; present: string[] | null }>(
-          `SELECT count(DISTINCT image)::int AS n, array_agg(DISTINCT image) FILTER (WHERE image = ANY($2::text[])) AS present
-             FROM image_stream_tag_events WHERE stream_uid = $1`,
-          [uid, wanted],
-        )
-      : [{ n: 0, present: [] }];
-    const before = row?.n ?? 0;
-    const added = wanted.filter((i) => !(row?.present ?? []).includes(i)).length;
+    const { count: before, present } = await this.imagesAmong(tx, uid, wanted);
+    const added = wanted.filter((i) => !present.includes(i)).length;
     const spec = { before: specReferences(old), after: specReferences(next) };
     const problems = streamLimitProblems(limits, spec, { before, after: before + added, added: added > 0 });
     if (problems.length) {
