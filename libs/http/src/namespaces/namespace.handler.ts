@@ -44,8 +44,9 @@ function terminating(ns: Namespace, options: DeleteOptions): Namespace {
  * core/v1 namespaces. Namespaces are implicit (any name can hold objects; one that does reads as
  * Active), and clients may also create, label, list and delete them as on a cluster. A name nobody
  * created that holds nothing does not exist (404), as on a cluster, so `kubectl apply -f ns.yaml`
- * creates it rather than patching a namespace that only seemed to be there. Deleting one marks it Terminating; NamespaceTerminator then
- * deletes everything in it and removes it, as kube-controller-manager's namespace controller does.
+ * creates it rather than patching a namespace that only seemed to be there. Deleting one marks it
+ * Terminating; NamespaceTerminator then deletes everything in it and removes it, as
+ * kube-controller-manager's namespace controller does.
  */
 export class NamespaceHandler implements ResourceHandler {
   constructor(
