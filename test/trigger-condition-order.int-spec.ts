@@ -24,6 +24,9 @@ function gate(): { held: Promise<void>; release: () => void } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a POST the receiver holds lasts before it fails as a timeout. */
+const DELIVERY_TIMEOUT_MS = 5000;
+
 /**
  * A Trigger's conditions follow the newest event, in delivery order (creation order of its
  * Deliveries) and evaluation order, not the order in which outcomes happen to be recorded: an
@@ -43,10 +46,14 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
     await createTrigger(server.url, 'demo', name, triggerSpec(`${name}:v1`, { kind: 'Build', name }, rx.url(`/${name}`)));
     await rx.waitFor(`/${name}`, 1);
   };
-  /** Moves the tag to image `b` (delivery B) and waits until B has its outcome; returns [A, B]. */
+  /**
+   * Moves the tag to image `b` (delivery B) and waits until B has its outcome; returns [A, B].
+   * One owner's POSTs go one at a time, so B is sent only once A's held POST ends at the delivery
+   * timeout: the wait allows that timeout plus a loaded machine's slack.
+   */
   const secondFireSettles = async (name: string) => {
     await map(name, digest('b'));
-    await rx.waitFor(`/${name}`, 2);
+    await rx.waitFor(`/${name}`, 2, DELIVERY_TIMEOUT_MS + 15000);
     const ds = await pollUntil(() => deliveriesOf(name), (x) => x.length === 2 && x[1].status.state !== 'pending');
     return ds;
   };
@@ -59,7 +66,7 @@ describe('trigger conditions follow the newest delivery and the newest evaluatio
 
   beforeAll(async () => {
     await rx.start();
-    server = await startTriggerServer({ TRIGGER_BACKOFF_BASE_MS: '100', TRIGGER_BACKOFF_MAX_MS: '300', TRIGGER_ATTEMPT_BUDGET: '3', TRIGGER_DELIVERY_TIMEOUT_MS: '15000' });
+    server = await startTriggerServer({ TRIGGER_BACKOFF_BASE_MS: '100', TRIGGER_BACKOFF_MAX_MS: '300', TRIGGER_ATTEMPT_BUDGET: '3', TRIGGER_DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) });
     expect((await createSigningSecret(server.url, 'demo')).status).toBe(201);
   }, 90000);
   afterAll(async () => {
