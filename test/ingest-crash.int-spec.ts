@@ -47,10 +47,13 @@ describeRegistry(`kill -9 of the worker in the middle of ${PUSHES} pushes`, () =
 
   it('restarts, and every tag ends right with no history entry lost or duplicated', async () => {
     const registry = stack.registry!;
-    // Blobs first (their events are only counted), so each push below is one manifest PUT.
-    for (let r = 0; r < REPOS; r++) {
-      for (const img of images) await putImage(registry.url, `crash/r${r}`, layout.dir, img, img.manifestDigest);
-    }
+    // Blobs first (their events are only counted), so each push below is one manifest PUT. The
+    // repositories at once (one image after another within each: their blobs are shared).
+    await Promise.all(
+      Array.from({ length: REPOS }, async (_, r) => {
+        for (const img of images) await putImage(registry.url, `crash/r${r}`, layout.dir, img, img.manifestDigest);
+      }),
+    );
     await waitFor('by-digest pushes settled', async () => {
       const rows = await stack.pg.query(`SELECT count(*)::int AS n FROM registry_events WHERE state = 'pending'`);
       const all = await stack.pg.query(`SELECT count(*)::int AS n FROM registry_events`);

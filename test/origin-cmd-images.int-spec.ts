@@ -72,8 +72,8 @@ suite(skipReason ? `origin cmd images replay (skipped: ${skipReason})` : 'origin
     expect(res.status).toBe(200);
     return res.body;
   };
-  /** The centos7 sample's mysql stream, its DockerImage tags pointing at the local registry. */
-  const mysqlStream = async (n: string) => {
+  /** Creates the centos7 sample's mysql stream, its DockerImage tags pointing at the local registry. */
+  const createMysqlStream = async (n: string) => {
     const yaml = `apiVersion: image.openshift.io/v1
 kind: ImageStream
 metadata:
@@ -87,9 +87,15 @@ spec:
   - {name: "5.7", from: {kind: DockerImage, name: "${repo()}:5.7"}, referencePolicy: {type: Local}}
 `;
     expect(await ok(['create', '-n', n, '-f', file(`mysql-${n}.yaml`, yaml)])).toBe('imagestream.image.openshift.io/mysql created\n');
+  };
+  /** Waits until the worker has imported every tag of namespace n's mysql stream. */
+  const mysqlStreamReady = async (n: string) => {
     // The worker imports the tags together: wait for them together.
     await Promise.all(['5.5', '5.6', '5.7', 'latest'].map((tag) => istagReady(n, `mysql:${tag}`)));
   };
+
+  /** The namespaces whose tests start from the mysql stream (`createMysqlStream`), created in beforeAll. */
+  const MYSQL_NAMESPACES = ['istagops', 'createistag', 'octag', 'importimage', 'lookup', 'gets', 'describe', 'resolve', 'resolve-rules'];
 
   beforeAll(async () => {
     registry = await startRegistry({ logLevel: 'warn' });
@@ -118,7 +124,12 @@ spec:
       skopeoCopy(layout.dir, 'multiarch', `${registry.host}/bparees/multiplatformtest:latest`, { all: true }),
     ]);
     ws = kubectlWorkspace(api.url, 'cmd');
-  }, 60000);
+    // Each test that needs the mysql stream has a namespace of its own that nothing else touches:
+    // create them all at once here (the worker's imports overlap) instead of one after another in
+    // the tests, then wait for one namespace's tags at a time (by then most are imported already).
+    await Promise.all(MYSQL_NAMESPACES.map(createMysqlStream));
+    for (const n of MYSQL_NAMESPACES) await mysqlStreamReady(n);
+  }, 120000);
 
   afterAll(async () => {
     await worker?.close();
@@ -199,7 +210,7 @@ spec:
 
   it('image stream tag operations: generation, tag source, annotate, patch to a DockerImage source', async () => {
     const n = 'istagops';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const get = (path: string) => ok(['get', '-n', n, 'istag/mysql:latest', '-o', `jsonpath={${path}}`]);
     // Each group of gets reads one state: one kubectl process per get, the group's at once.
     const gets = (...paths: string[]) => Promise.all(paths.map(get));
@@ -228,7 +239,7 @@ spec:
 
   it('oc create imagestreamtag: every flag as oc sends it, and the errors it reports', async () => {
     const n = 'createistag';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const create = (name: string, tag: Record<string, unknown> | null, annotations?: Record<string, string>) =>
       call('POST', `${ns(n)}/imagestreamtags`, goIstag(n, name, tag === null ? null : goTag(tag), annotations));
     const from = (kind: string, name: string) => ({ from: { kind, name } });
@@ -262,20 +273,25 @@ spec:
     expect((await istagReady(n, 'tag:5')).image.metadata.name).toBe(tag2.image.metadata.name);
     await istagReady(n, 'tag:8');
     const jsonpath = (expr: string) => ok(['get', '-n', n, 'is/tag', '-o', `jsonpath=${expr}`]);
-    expect(await jsonpath('{.spec.tags[?(@.name=="3")].annotations.foo}')).toBe('bar');
-    expect(await jsonpath('{.spec.tags[?(@.name=="4")].from.name}')).toBe('2');
-    expect(await jsonpath('{.spec.tags[?(@.name=="6")].reference}')).toBe('true');
-    expect(await jsonpath('{.spec.tags[?(@.name=="7")].referencePolicy.type}')).toBe('Local');
-    expect(await jsonpath('{.spec.tags[?(@.name=="8")].importPolicy.insecure}')).toBe('true');
-    expect(await jsonpath('{.spec.tags[?(@.name=="9")].importPolicy.scheduled}')).toBe('true');
-    // An unset reference policy is defaulted to Source, as the server's defaulting does.
-    expect(await jsonpath('{.spec.tags[?(@.name=="1")].referencePolicy.type}')).toBe('Source');
-    expect(await ok(['get', '-n', n, 'is/tag-c', '-o', 'jsonpath={.spec.tags[0].annotations}'])).toBe('{"annotation.with.dots":"are.ok"}');
+    // Reads of one state: one kubectl process each, all at once.
+    expect(
+      await Promise.all([
+        jsonpath('{.spec.tags[?(@.name=="3")].annotations.foo}'),
+        jsonpath('{.spec.tags[?(@.name=="4")].from.name}'),
+        jsonpath('{.spec.tags[?(@.name=="6")].reference}'),
+        jsonpath('{.spec.tags[?(@.name=="7")].referencePolicy.type}'),
+        jsonpath('{.spec.tags[?(@.name=="8")].importPolicy.insecure}'),
+        jsonpath('{.spec.tags[?(@.name=="9")].importPolicy.scheduled}'),
+        // An unset reference policy is defaulted to Source, as the server's defaulting does.
+        jsonpath('{.spec.tags[?(@.name=="1")].referencePolicy.type}'),
+        ok(['get', '-n', n, 'is/tag-c', '-o', 'jsonpath={.spec.tags[0].annotations}']),
+      ]),
+    ).toEqual(['bar', '2', 'true', 'Local', 'true', 'true', 'Source', '{"annotation.with.dots":"are.ok"}']);
   });
 
   it('oc tag: aliases, copies of the current image, docker sources, labels, references, new streams', async () => {
     const n = 'octag';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const digest = older.manifestDigest;
     const kindOf = async (stream: string, tag: string) => specTag(await getStream(n, stream), tag)?.from?.kind;
     // --alias: the spec tag follows the source tag (ImageStreamTag) or image (ImageStreamImage); an unknown source tag is fine.
@@ -390,7 +406,7 @@ spec:
 
   it('import-image: re-import of an existing tag, a new tag and a new stream from an unreachable registry', async () => {
     const n = 'importimage';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const isi = (name: string, resourceVersion: string | undefined, images: unknown[]) => ({
       kind: 'ImageStreamImport',
       apiVersion: 'image.openshift.io/v1',
@@ -435,7 +451,7 @@ spec:
 
   it('image-lookup: oc set image-lookup patches lookupPolicy, istags show it, an unchanged patch changes nothing', async () => {
     const n = 'lookup';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     expect(await ok(['patch', '-n', n, 'is/mysql', '-p', '{"spec":{"lookupPolicy":{"local":true}}}'])).toBe('imagestream.image.openshift.io/mysql patched\n');
     expect(await ok(['patch', '-n', n, 'is/mysql', '-p', '{"spec":{"lookupPolicy":{"local":true}}}'])).toBe('imagestream.image.openshift.io/mysql patched (no change)\n');
     expect(await ok(['get', '-n', n, 'istag/mysql:latest', '-o', 'jsonpath={.lookupPolicy.local}'])).toBe('true');
@@ -449,7 +465,7 @@ spec:
 
   it('get: table columns for is and istag, `get all` and mixed kinds prefix the resource', async () => {
     const n = 'gets';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     await ok(['create', '-n', n, '-f', file('testimg1.yaml', 'apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata: {name: testimg1}\n')]);
     // Reads of one state: one kubectl process each, all at once.
     const [isTable, all, istagTable, istagWide] = await Promise.all([
@@ -543,7 +559,7 @@ items:
   });
   it('describe and isimage: the fields oc describe prints are there; an image is found by a 15-character prefix', async () => {
     const n = 'describe';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const ist = await istagReady(n, 'mysql:latest');
     // oc describe istag prints Environment, Image Created, Image Name and Layers from these.
     expect(ist.image.dockerImageMetadata.Config.Env).toEqual(['MYSQL_VERSION=5']);
@@ -635,7 +651,7 @@ spec:
   });
   it('image lookup (image-lookup.sh, resolve.go): workloads name local images; lookupPolicy.local or resolve-names rewrites them to the tag image', async () => {
     const n = 'resolve';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const digest = older.manifestDigest;
     const resolved = `${registry.host}/${n}/mysql@${digest}`;
     const deployment = (name: string, images: string[], templateAnnotations = '') => `apiVersion: apps/v1
@@ -710,7 +726,7 @@ spec:
 
   it('image lookup follows the admission rules: only references an update changes, objects a controller owns, a forced rewrite of an image-less tag', async () => {
     const n = 'resolve-rules';
-    await mysqlStream(n);
+    // The mysql stream of namespace n was created in beforeAll.
     const resolved = `${registry.host}/${n}/mysql@${older.manifestDigest}`;
     const apply = (name: string, body: object) => ok(['apply', '-n', n, '-f', file(`${name}.json`, JSON.stringify(body))]);
     const deployment = (name: string, images: Record<string, string>, extra: { annotations?: object; ownerReferences?: object[] } = {}) => ({
