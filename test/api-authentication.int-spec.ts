@@ -41,8 +41,8 @@ describe('API authentication', () => {
   };
 
   beforeAll(async () => {
-    api = await startTestApi({ accessPolicy: POLICY, apiAuthentication: true });
-    open = await startTestApi({ accessPolicy: POLICY });
+    // Two independent servers (own databases): started at once.
+    [api, open] = await Promise.all([startTestApi({ accessPolicy: POLICY, apiAuthentication: true }), startTestApi({ accessPolicy: POLICY })]);
   }, 90000);
   afterAll(async () => {
     await api?.close();
@@ -66,8 +66,8 @@ describe('API authentication', () => {
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="imagestreamd", Basic realm="imagestreamd"');
       expect(await res.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
-    expect(await statusOf(get(api.url, path, 'Bearer alice-token'))).toBe(200);
-    expect(await statusOf(get(api.url, path, basic('bob', 'bob-pass')))).toBe(200);
+    // Independent reads (the watch path's each last its 1 s timeoutSeconds): both at once.
+    expect(await Promise.all([statusOf(get(api.url, path, 'Bearer alice-token')), statusOf(get(api.url, path, basic('bob', 'bob-pass')))])).toEqual([200, 200]);
   });
 
   it('the 401 negotiates its Status as every other error does: YAML when asked, JSON otherwise', async () => {
