@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppConfig, parseAccessPolicy } from '@app/config';
+import { type AppConfig, formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
@@ -14,15 +14,21 @@ import { makeTokenSigner } from './support/token-signer';
 const SERVICE = 'import-credentials-registry';
 const ISSUER = 'imagestreamd-import-credentials';
 const INTERNAL = 'registry.internal:5000';
+/**
+ * The password as a `passwordHash` of the least cost the policy accepts: a plain `password` is
+ * hashed at the default cost (ln=15, p=3: 0.3-0.8 s of CPU each), and the cost is not what this
+ * file is about.
+ */
+const cheapHash = (password: string) => `"${formatPasswordHash(hashPasswordSync(password, { logN: 14, r: 8, p: 1 }))}"`;
 // isd-worker is the server's own registry login (REGISTRY_USERNAME): it may pull everywhere.
 const POLICY = `
 failedLogins: {burst: 1000}
 users:
-  - {name: alice, password: alice-pass, tokens: [alice-token]}
-  - {name: dave, password: dave-pass, tokens: [dave-token]}
-  - {name: root, password: root-pass, tokens: [root-token]}
-  - {name: pusher, password: pusher-pass}
-  - {name: isd-worker, password: worker-pass}
+  - {name: alice, passwordHash: ${cheapHash('alice-pass')}, tokens: [alice-token]}
+  - {name: dave, passwordHash: ${cheapHash('dave-pass')}, tokens: [dave-token]}
+  - {name: root, passwordHash: ${cheapHash('root-pass')}, tokens: [root-token]}
+  - {name: pusher, passwordHash: ${cheapHash('pusher-pass')}}
+  - {name: isd-worker, passwordHash: ${cheapHash('worker-pass')}}
 grants:
   - {subjects: [alice], namespaces: [a], roles: [edit], actions: [pull, push]}
   - {subjects: [dave], namespaces: [a], roles: [edit], actions: [pull]}
