@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAccessPolicy } from '@app/config';
+import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
 import { RegistryTokenIssuer } from '@app/ingest';
 import { startTestApi, type TestApi } from './support/api-server';
 import { waitFor } from './support/poll';
@@ -35,6 +35,16 @@ grants:
     namespaces: [public]
     actions: [pull, push]
 `;
+/**
+ * POLICY for the servers in this process: the same users and passwords as `passwordHash` entries of
+ * the least cost the policy accepts, where each parse of POLICY hashes both plain passwords at the
+ * default cost (ln=15, p=3: 0.3-0.8 s of CPU each; three parses). The api process of the log test
+ * still reads POLICY itself, plain passwords and all.
+ */
+const HASHED_POLICY = POLICY.replace(
+  /password: (\S+)/g,
+  (_, password: string) => `passwordHash: "${formatPasswordHash(hashPasswordSync(password, { logN: 14, r: 8, p: 1 }))}"`,
+);
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
@@ -66,7 +76,7 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
   };
 
   beforeAll(async () => {
-    stack = await startTokenRegistryStack({ policy: POLICY, service: SERVICE, issuer: ISSUER, seed: 'registry-token-conformance-v1', ttlSeconds: 120 });
+    stack = await startTokenRegistryStack({ policy: HASHED_POLICY, service: SERVICE, issuer: ISSUER, seed: 'registry-token-conformance-v1', ttlSeconds: 120 });
     ({ api, registry, layout, dir, cert } = stack);
     await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/myproject/app:v1`, { destCreds: 'alice:alice-secret-pass' });
     await skopeoCopy(layout.dir, 'v1', `docker://${registry.host}/public/base:v1`, { destCreds: 'alice:alice-secret-pass' });
@@ -183,7 +193,7 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
     // What distribution 2.8's token verification allows (60 s leeway on nbf and exp); a 60 s token
     // issued by a clock 90 s behind has been expired 30 s, one 150 s behind 90 s.
     const keyPem = await readFile(join(dir, 'signer.key'), 'utf8');
-    const policy = parseAccessPolicy(POLICY);
+    const policy = parseAccessPolicy(HASHED_POLICY);
     const status = async (skewSeconds: number) => {
       const issuer = new RegistryTokenIssuer({ keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 60 }, policy, () => Date.now() + skewSeconds * 1000);
       const { response } = await issuer.issue('', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]);
@@ -236,7 +246,7 @@ describeRegistry('registry token endpoint conformance (docker-registry, skopeo, 
     const { keyPem, certPath: rsaCert } = await makeTokenSigner(dir, 'conformance-rsa', 'rsa');
     const rsaApi = await startTestApi({
       registryToken: { keyPem, issuer: ISSUER, service: SERVICE, ttlSeconds: 120 },
-      accessPolicy: parseAccessPolicy(POLICY),
+      accessPolicy: parseAccessPolicy(HASHED_POLICY),
     });
     let rsaRegistry: RunningRegistry | undefined;
     try {
