@@ -15,10 +15,13 @@ import { Receiver } from './support/webhook-receiver';
  */
 
 const NS = 'outage-past-lease';
-const LOCK_MS = 10000;
-const TIMEOUT_MS = 3000;
-/** Longer than the lease window (LOCK_MS - TIMEOUT_MS) after the claim. */
-const OUTAGE_MS = 9000;
+const LOCK_MS = 6000;
+const TIMEOUT_MS = 2000;
+/**
+ * Longer than the lease window (LOCK_MS - TIMEOUT_MS) after the claim, by 2 s at least (the claim
+ * came before the POST, and Postgres is cut only once the POST arrived): to the lease's end.
+ */
+const OUTAGE_MS = LOCK_MS;
 
 describe('a Postgres outage outlasting the claim lease while a POST is in flight', () => {
   let stack: PostgresOutageStack;

@@ -14,8 +14,12 @@ import { Receiver } from './support/webhook-receiver';
  */
 
 const NS = 'outcome-outage';
-const LOCK_MS = 10000;
-const OUTAGE_MS = 2500;
+/** The claim's lease; outcomes may be written until LOCK_MS - TIMEOUT_MS after the claim (6 s, three times the outage). */
+const LOCK_MS = 8000;
+const TIMEOUT_MS = 2000;
+const OUTAGE_MS = 2000;
+/** After the lease ends, long enough for the sweeper (every 500 ms once Postgres answers) to have sent the delivery again, had it been left pending. */
+const SWEEP_MARGIN_MS = 3000;
 
 /** A promise and the function that settles it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -32,7 +36,7 @@ describe('a Postgres outage while a POST is in flight', () => {
 
   beforeAll(async () => {
     await rx.start();
-    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: '3000' });
+    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) });
     ({ api, proxy } = stack);
   }, 60000);
 
@@ -41,15 +45,25 @@ describe('a Postgres outage while a POST is in flight', () => {
     rx.close();
   });
 
-  /** Holds the receiver's answer to the next POST on `path` until Postgres is cut, answers 200, restores Postgres after OUTAGE_MS. */
-  async function answerDuringOutage(path: string, seen: number): Promise<void> {
+  /**
+   * Holds the receiver's answer to the next POST on `path` until Postgres is cut, answers 200,
+   * restores Postgres after OUTAGE_MS. Returns when that POST arrived: its claim, and so its
+   * lease, began before then.
+   */
+  async function answerDuringOutage(path: string, seen: number): Promise<number> {
     const answered = gate();
     rx.answer(path, { status: 200, after: answered.opened });
-    await rx.waitFor(path, seen, 20000);
+    const arrivedAt = (await rx.waitFor(path, seen, 20000))[seen - 1]!.receivedAt;
     await proxy.cut();
     answered.open();
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     await proxy.open();
+    return arrivedAt;
+  }
+
+  /** Waits until the lease of a claim made before `claimedBy` has ended, and a sweep after it could have sent again. */
+  async function pastLeaseAndSweep(claimedBy: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, Math.max(0, claimedBy + LOCK_MS + SWEEP_MARGIN_MS - Date.now())));
   }
 
   async function deliveryOf(trigger: string): Promise<any> {
@@ -62,10 +76,10 @@ describe('a Postgres outage while a POST is in flight', () => {
   it('a first attempt (batch) answered during the outage is recorded afterwards and sent once', async () => {
     await createTrigger(api.url, NS, 'batch', triggerSpec('base:latest', { kind: 'Webhook', name: 'batch' }, rx.url('/batch')));
     await mapImage(api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
-    await answerDuringOutage('/batch', 1);
+    const claimedBy = await answerDuringOutage('/batch', 1);
     const d = await deliveryOf('batch');
     // Past the claim's lease and a sweep: nothing is sent again.
-    await new Promise((r) => setTimeout(r, LOCK_MS + 3000));
+    await pastLeaseAndSweep(claimedBy);
     expect(rx.at('/batch').map((r) => r.headers['webhook-id'])).toEqual([d.metadata.name]);
     const after = (await listDeliveries(api.url, NS, 'batch'))[0];
     expect(after.status.attemptHistory.map((a: any) => [a.attempt, a.statusCode, a.error])).toEqual([[1, 200, null]]);
@@ -76,9 +90,9 @@ describe('a Postgres outage while a POST is in flight', () => {
     await createTrigger(api.url, NS, 'single', triggerSpec('base:v2', { kind: 'Webhook', name: 'single' }, rx.url('/single')));
     rx.answer('/single', 500);
     await mapImage(api.url, NS, { stream: 'base', tag: 'v2', image: digest('b'), repository: 'quay.io/acme/base' });
-    await answerDuringOutage('/single', 2);
+    const claimedBy = await answerDuringOutage('/single', 2);
     const d = await deliveryOf('single');
-    await new Promise((r) => setTimeout(r, LOCK_MS + 3000));
+    await pastLeaseAndSweep(claimedBy);
     expect(rx.at('/single').map((r) => r.headers['webhook-id'])).toEqual([d.metadata.name, d.metadata.name]);
     const after = (await listDeliveries(api.url, NS, 'single'))[0];
     expect(after.status.attemptHistory.map((a: any) => [a.attempt, a.statusCode])).toEqual([[1, 500], [2, 200]]);
