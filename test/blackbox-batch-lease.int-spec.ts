@@ -33,13 +33,18 @@ describe('a batch of first attempts waiting for a rate-limited receiver', () => 
   beforeAll(async () => {
     await rx.start();
     server = await startTriggerServer({ ...queues, ...limits });
-    replica = await startApiProcess(
+    // The replica boots while the resources are made: nothing fires before the push.
+    const replicaStarted = startApiProcess(
       { DATABASE_URL: server.databaseUrl, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_RELAY_INTERVAL_MS: '10', ...queues, ...limits },
       ['--with-worker'],
-    );
-    expect((await createSigningSecret(server.url, ns)).status).toBe(201);
-    expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
-    for (let i = 0; i < triggers; i++) await createTrigger(server.url, ns, `t${i}`, triggerSpec('base:latest', { kind: 'Webhook', name: `t${i}` }, rx.url()));
+    ).then((p) => (replica = p));
+    const resources = (async () => {
+      expect((await createSigningSecret(server.url, ns)).status).toBe(201);
+      expect((await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
+      await Promise.all(Array.from({ length: triggers }, (_, i) => createTrigger(server.url, ns, `t${i}`, triggerSpec('base:latest', { kind: 'Webhook', name: `t${i}` }, rx.url()))));
+    })();
+    // Both settled before failing, so afterAll stops a replica that did start.
+    for (const r of await Promise.allSettled([replicaStarted, resources])) if (r.status === 'rejected') throw r.reason;
   }, 90000);
 
   afterAll(async () => {

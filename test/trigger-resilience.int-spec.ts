@@ -65,11 +65,18 @@ function mapping(server: TriggerServer, stream: string, image: string) {
 }
 
 async function newTrigger(server: TriggerServer, name: string, from: string, url: string) {
+  await newTriggers(server, [name], from, () => url);
+}
+
+/** Webhook Triggers named `names` following `from`, delivering to `url(i)`; created at once, as they are independent. */
+async function newTriggers(server: TriggerServer, names: string[], from: string, url: (i: number) => string) {
   // Deliveries are always signed: the namespace's signing secret, created once (409 afterwards).
   const secret = await createSigningSecret(server.url, 'demo');
   expect([201, 409]).toContain(secret.status);
-  await createTrigger(server.url, 'demo', name, triggerSpec(from, { kind: 'Webhook', name }, url));
+  await Promise.all(names.map((name, i) => createTrigger(server.url, 'demo', name, triggerSpec(from, { kind: 'Webhook', name }, url(i)))));
 }
+
+const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 describe('trigger delivery resilience', () => {
   const prefix = `t${randomBytes(4).toString('hex')}`;
@@ -125,8 +132,8 @@ describe('trigger delivery resilience', () => {
     try {
       await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'app' } });
       // Dead receiver's triggers sort first (uid order is random; create them first and many).
-      for (let i = 0; i < 12; i++) await newTrigger(server, `dead-${i}`, 'app:latest', dead.url());
-      for (let i = 0; i < 12; i++) await newTrigger(server, `ok-${i}`, 'app:latest', healthy.url());
+      await newTriggers(server, numbered('dead', 12), 'app:latest', () => dead.url());
+      await newTriggers(server, numbered('ok', 12), 'app:latest', () => healthy.url());
       const t0 = Date.now();
       await mapping(server, 'app', digest('2'));
       await healthy.waitFor(12, 4000);
@@ -144,9 +151,11 @@ describe('trigger delivery resilience', () => {
       expect(states).toEqual(Array(12).fill('delivered'));
       expect(Date.now() - t0).toBeLessThan(4500);
     } finally {
-      await server.close();
+      // The receivers first: the dead one's POSTs, still hanging, then end at once instead of
+      // holding the api's shutdown until they time out.
       dead.close();
       healthy.close();
+      await server.close();
     }
   }, 60000);
 
@@ -161,8 +170,8 @@ describe('trigger delivery resilience', () => {
     try {
       await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'paced' } });
       // Different paths of one origin are one receiver (target).
-      for (let i = 0; i < 3; i++) await newTrigger(server, `limited-${i}`, 'paced:latest', limited.url(`/hook/${i}`));
-      for (let i = 0; i < 3; i++) await newTrigger(server, `healthy-${i}`, 'paced:latest', healthy.url(`/hook/${i}`));
+      await newTriggers(server, numbered('limited', 3), 'paced:latest', (i) => limited.url(`/hook/${i}`));
+      await newTriggers(server, numbered('healthy', 3), 'paced:latest', (i) => healthy.url(`/hook/${i}`));
       await mapping(server, 'paced', digest('4'));
       await limited.waitFor(1, 5000);
       const pausedAt = limited.requests[0]!.at;
@@ -209,7 +218,7 @@ describe('trigger delivery resilience', () => {
       await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`, { metadata: { name: 'many' } });
       // More than the first claim of a batch (16), fewer than a batch (100): one batch job, claimed in two parts.
       const n = 40;
-      for (let i = 0; i < n; i++) await newTrigger(server, `many-${i}`, 'many:latest', rx.url());
+      await newTriggers(server, numbered('many', n), 'many:latest', () => rx.url());
       await mapping(server, 'many', digest('3'));
       await rx.waitFor(n);
       const ids = rx.requests.map((r) => String(r.headers['webhook-id']));

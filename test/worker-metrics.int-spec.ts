@@ -56,9 +56,14 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
     await rx.start();
     db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_BACKOFF_BASE_MS: '60000', TRIGGER_RELAY_INTERVAL_MS: '10', ...prefixes };
-    api = await startApiProcess(env);
+    // Both boot at once, as a deployment's do (migrations take an advisory lock): the worker needs nothing of the api's.
     worker = startWorkerProcess({ ...env, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' });
-    metricsUrl = await worker.metricsUrl();
+    // Both settled before failing, so afterAll stops an api that did start.
+    const [started, listening] = await Promise.allSettled([startApiProcess(env), worker.metricsUrl()]);
+    if (started.status === 'fulfilled') api = started.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (listening.status === 'rejected') throw listening.reason;
+    metricsUrl = listening.value;
   }, 90000);
   afterAll(async () => {
     await worker?.stop();
