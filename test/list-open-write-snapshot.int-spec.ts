@@ -37,7 +37,9 @@ describe('a list while an earlier write is open', () => {
     expect([one.status, two.status]).toEqual([200, 200]);
     expect((await call('DELETE', `${api.base}${streams}/s4`)).status).toBe(200);
 
-    const list = await call('GET', `${api.base}${streams}`);
+    // The whole list and the first page of one, asked at once: each waits the consistent-read wait
+    // (CONSISTENT_READ_WAIT_MS, 6 s) for the held version before it answers at the feed's horizon.
+    const [list, first] = await Promise.all([call('GET', `${api.base}${streams}`), call('GET', `${api.base}${streams}?limit=1`)]);
     expect(list.status).toBe(200);
     const listRv = BigInt(list.body.metadata.resourceVersion);
     expect(listRv).toBeLessThan(BigInt(held));
@@ -48,7 +50,6 @@ describe('a list while an earlier write is open', () => {
     ]);
     for (const item of list.body.items) expect(BigInt(item.metadata.resourceVersion)).toBeLessThanOrEqual(listRv);
     // Paged, the same snapshot.
-    const first = await call('GET', `${api.base}${streams}?limit=1`);
     expect(first.body.metadata.resourceVersion).toBe(list.body.metadata.resourceVersion);
     const second = await call('GET', `${api.base}${streams}?limit=1&continue=${encodeURIComponent(first.body.metadata.continue)}`);
     expect([...first.body.items, ...second.body.items].map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['s2', 's4']);
