@@ -20,14 +20,21 @@ async function cacheReads(url: string, outcome: 'hit' | 'miss' | 'bypass'): Prom
 describe('ImageStreamTag read cache', () => {
   let api: TestApi;
   let other: ApiProcess;
+  /** A replica with a cache of two views, for the bounding test; it reads nothing before that test. */
+  let small: ApiProcess | undefined;
   let writer: string;
   const ns = 'cache';
   beforeAll(async () => {
     api = await startTestApi();
-    other = await startApiProcess({ DATABASE_URL: api.databaseUrl });
+    // Both replicas boot at once; both settle before a failure is thrown, so afterAll stops either.
+    const [o, sm] = await Promise.allSettled([startApiProcess({ DATABASE_URL: api.databaseUrl }), startApiProcess({ DATABASE_URL: api.databaseUrl, ISTAG_CACHE_ENTRIES: '2' })]);
+    if (o.status === 'fulfilled') other = o.value;
+    if (sm.status === 'fulfilled') small = sm.value;
+    for (const r of [o, sm]) if (r.status === 'rejected') throw r.reason;
     writer = `${other.url}/apis/image.openshift.io/v1/namespaces/${ns}`;
   }, 90000);
   afterAll(async () => {
+    await small?.stop();
     await other?.stop();
     await api?.close();
   });
@@ -107,20 +114,16 @@ describe('ImageStreamTag read cache', () => {
   });
 
   it('keeps at most ISTAG_CACHE_ENTRIES views, dropping the oldest', async () => {
-    const small = await startApiProcess({ DATABASE_URL: api.databaseUrl, ISTAG_CACHE_ENTRIES: '2' });
-    try {
-      for (const [i, tag] of ['a', 'b', 'c'].entries()) expect((await map('bounded', tag, 500 + i)).status).toBe(201);
-      const get = (tag: string) => call('GET', `${small.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreamtags/bounded:${tag}`);
-      for (const tag of ['a', 'b', 'c']) expect((await get(tag)).status).toBe(200);
-      expect(await cacheReads(small.url, 'miss')).toBe(3);
-      expect((await get('c')).status).toBe(200);
-      expect(await cacheReads(small.url, 'hit')).toBe(1);
-      // `a` was the oldest of three in a cache of two: read again from Postgres.
-      expect((await get('a')).status).toBe(200);
-      expect(await cacheReads(small.url, 'miss')).toBe(4);
-    } finally {
-      await small.stop();
-    }
+    const url = small!.url;
+    for (const [i, tag] of ['a', 'b', 'c'].entries()) expect((await map('bounded', tag, 500 + i)).status).toBe(201);
+    const get = (tag: string) => call('GET', `${url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreamtags/bounded:${tag}`);
+    for (const tag of ['a', 'b', 'c']) expect((await get(tag)).status).toBe(200);
+    expect(await cacheReads(url, 'miss')).toBe(3);
+    expect((await get('c')).status).toBe(200);
+    expect(await cacheReads(url, 'hit')).toBe(1);
+    // `a` was the oldest of three in a cache of two: read again from Postgres.
+    expect((await get('a')).status).toBe(200);
+    expect(await cacheReads(url, 'miss')).toBe(4);
   }, 60000);
 
   it('concurrent reads racing writes never see a tag go back to an older image', async () => {
