@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load as loadYaml } from 'js-yaml';
-import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
+import { parseAccessPolicy } from '@app/config';
 import { startTestApi, type TestApi } from './support/api-server';
+import { cheapPasswordHash } from './support/cheap-password-hash';
 import { kubectlFound, runKubectl } from './support/kubectl';
 
-const CAROL_HASH = formatPasswordHash(hashPasswordSync('carol-pass', { logN: 14, r: 8, p: 1 }));
+const CAROL_HASH = cheapPasswordHash('carol-pass');
 // failedLogins: the tests below send many wrong credentials from one address; throttling has its own test.
 const POLICY_TEXT = `
 failedLogins: {burst: 1000}

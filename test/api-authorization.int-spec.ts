@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
+import { parseAccessPolicy } from '@app/config';
 import { createTestDatabase } from '@app/testing';
 import { startApiProcess } from './support/api-process';
 import { startTestApi, type TestApi } from './support/api-server';
+import { cheapPasswordHash } from './support/cheap-password-hash';
 import { kubectlFound, runKubectl } from './support/kubectl';
 
 if (!kubectlFound) console.warn('test/api-authorization.int-spec.ts: the kubectl test is skipped: `kubectl` is not on PATH');
@@ -14,7 +15,7 @@ if (!kubectlFound) console.warn('test/api-authorization.int-spec.ts: the kubectl
 // Every user signs in with a token here (no test sends a password), but a user needs a password:
 // one hash of the least cost the policy accepts, shared, instead of a plain `password` each, which
 // parseAccessPolicy hashes at the default cost (ln=15, p=3: 0.3-0.8 s of CPU each, six at import).
-const UNUSED_PASSWORD_HASH = formatPasswordHash(hashPasswordSync('unused', { logN: 14, r: 8, p: 1 }));
+const UNUSED_PASSWORD_HASH = cheapPasswordHash('unused');
 const POLICY = parseAccessPolicy(`
 failedLogins: {burst: 1000}
 users:

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppConfig, formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
+import { type AppConfig, parseAccessPolicy } from '@app/config';
 import { testConfig } from '@app/testing';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
 import { startTestApi, type TestApi } from './support/api-server';
+import { cheapPasswordHash } from './support/cheap-password-hash';
 import { freeLoopbackPort } from './support/free-port';
 import { waitFor } from './support/poll';
 import { type BuiltImage, describeWithRegistry, OciLayout, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
@@ -19,7 +20,7 @@ const INTERNAL = 'registry.internal:5000';
  * hashed at the default cost (ln=15, p=3: 0.3-0.8 s of CPU each), and the cost is not what this
  * file is about.
  */
-const cheapHash = (password: string) => `"${formatPasswordHash(hashPasswordSync(password, { logN: 14, r: 8, p: 1 }))}"`;
+const cheapHash = (password: string) => `"${cheapPasswordHash(password)}"`;
 // isd-worker is the server's own registry login (REGISTRY_USERNAME): it may pull everywhere.
 const POLICY = `
 failedLogins: {burst: 1000}

@@ -1,8 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPasswordHash, hashPasswordSync, parseAccessPolicy } from '@app/config';
+import { parseAccessPolicy } from '@app/config';
 import { RegistryTokenIssuer } from '@app/ingest';
 import { startTestApi, type TestApi } from './support/api-server';
+import { cheapPasswordHash } from './support/cheap-password-hash';
 import { waitFor } from './support/poll';
 import { makeTokenSigner } from './support/token-signer';
 import { startApiProcess } from './support/api-process';
@@ -43,7 +44,7 @@ grants:
  */
 const HASHED_POLICY = POLICY.replace(
   /password: (\S+)/g,
-  (_, password: string) => `passwordHash: "${formatPasswordHash(hashPasswordSync(password, { logN: 14, r: 8, p: 1 }))}"`,
+  (_, password: string) => `passwordHash: "${cheapPasswordHash(password)}"`,
 );
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

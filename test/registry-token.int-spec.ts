@@ -1,5 +1,5 @@
-import { formatPasswordHash, hashPasswordSync } from '@app/config';
 import type { TestApi } from './support/api-server';
+import { cheapPasswordHash } from './support/cheap-password-hash';
 import { type OciLayout, registryUnavailableReason, type RunningRegistry, skopeo, skopeoCopy } from './support/registry';
 import { startTokenRegistryStack, type TokenRegistryStack } from './support/token-registry-stack';
 
@@ -20,7 +20,7 @@ users:
   - name: vic
     password: vic-pass
   - name: dave
-    passwordHash: "${formatPasswordHash(hashPasswordSync('dave-pass', { logN: 14, r: 8, p: 1 }))}"
+    passwordHash: "${cheapPasswordHash('dave-pass')}"
 grants:
   - subjects: [alice]
     namespaces: [myproject]
