@@ -22,6 +22,7 @@ import { ChangeLogObjectIndex1734000000000 } from './1734000000000-ChangeLogObje
 import { Secrets1734100000000 } from './1734100000000-Secrets';
 import { OpenEvaluations1734200000000 } from './1734200000000-OpenEvaluations';
 import { TagChangeTombstones1734300000000 } from './1734300000000-TagChangeTombstones';
+import { TagChangeExpiry1734400000000 } from './1734400000000-TagChangeExpiry';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -52,4 +53,5 @@ export const migrations = [
   Secrets1734100000000,
   OpenEvaluations1734200000000,
   TagChangeTombstones1734300000000,
+  TagChangeExpiry1734400000000,
 ];

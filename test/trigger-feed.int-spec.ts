@@ -258,13 +258,14 @@ describe('tag change feed', () => {
   // Last: it prunes the feed as the retention job does.
   it('a cursor older than the retained feed gets 410, also once retention has emptied the feed', async () => {
     const behind = (await list()).metadata.resourceVersion!;
-    const [kept, newest] = [await move(500), await move(501)];
+    const [gone, kept, newest] = [await move(499), await move(500), await move(501)];
     await db.query(`DELETE FROM tag_changes WHERE id < $1`, [kept]);
-    await expect(list(10, String(BigInt(behind) - 1n))).rejects.toMatchObject({ code: 410 });
-    expect(names(await list(10, behind))).toEqual([kept, newest]);
-    // Nothing retained: a consumer still at `behind` missed both moves; one at `newest` missed nothing.
+    // `behind` never got `gone`; a consumer that did missed nothing.
+    await expect(list(10, behind)).rejects.toMatchObject({ code: 410 });
+    expect(names(await list(10, gone))).toEqual([kept, newest]);
+    // Nothing retained: a consumer still at `gone` missed both moves; one at `newest` missed nothing.
     await db.query(`DELETE FROM tag_changes`);
-    await expect(list(10, behind)).rejects.toMatchObject({ code: 410, message: expect.stringContaining(`every move up to ${newest} has expired`) });
+    await expect(list(10, gone)).rejects.toMatchObject({ code: 410, message: expect.stringContaining(`moves after it up to ${newest} have expired`) });
     await expect(list(10, newest)).resolves.toMatchObject({ items: [] });
   });
 });

@@ -183,16 +183,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
     const { cursor, snapshot } = this.resumeFrom(o);
     // Pages only when asked (kube's stores page only with a limit); a page is at most 1,000 moves.
     const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : undefined;
-    const { horizon, oldest, pruned, issued } = await this.settledHorizon(waitMs);
-    // Once retention has pruned every row, a cursor below the newest move it pruned missed moves
-    // (its tombstones are kept while the feed is empty). When the sequence moved on after that prune,
-    // or no tombstone says, the next move to appear gets an id past `issued`, and a cursor below that
-    // missed the pruned moves just as surely (a rolled-back id can make this a needless 410, which
-    // costs the consumer a re-list; a missing one would lose moves silently).
-    const retainedFrom = oldest ? BigInt(oldest) : pruned ? BigInt(pruned) + 1n : BigInt(issued) + 1n;
-    if (cursor !== '0' && BigInt(cursor) < retainedFrom - 1n) {
-      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed (${oldest ? `oldest ${oldest}` : `every move up to ${pruned ?? issued} has expired`})`);
-    }
+    const { horizon, issued } = await this.settledHorizon(waitMs);
     // A cursor this feed never handed out would silently skip every move up to it.
     if (BigInt(cursor) > BigInt(issued)) {
       throw ApiError.badRequest(`invalid continue token: ${cursor} is ahead of the feed (newest id ${issued})`);
@@ -203,12 +194,9 @@ export class TagChangeFeedHandler implements ResourceHandler {
       throw ApiError.badRequest(`invalid continue token: its snapshot ${snapshot} is not one the feed handed out (newest id ${issued})`);
     }
     // resourceVersionMatch=Exact: the feed as it was at that position (moves are never changed, only
-    // pruned), so it stops there; one retention pruned moves before is 410, as a compacted version.
+    // pruned), so it stops there; one retention has pruned past is 410 (below), as a compacted version.
     const exact = o.exactResourceVersion;
-    if (exact !== undefined) {
-      if (BigInt(exact) > BigInt(horizon ?? '0')) throw ApiError.resourceVersionTooLarge(exact, horizon ?? '0');
-      if (BigInt(exact) < retainedFrom - 1n) throw ApiError.gone(listTooOldMessage);
-    }
+    if (exact !== undefined && BigInt(exact) > BigInt(horizon ?? '0')) throw ApiError.resourceVersionTooLarge(exact, horizon ?? '0');
     // A later page of a paged list stays within the first page's snapshot.
     const upperBound = exact ?? snapshot ?? horizon ?? '0';
     const params: unknown[] = [cursor, upperBound];
@@ -219,6 +207,12 @@ export class TagChangeFeedHandler implements ResourceHandler {
       `SELECT ${feedRowColumns('c')} FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${filter} ORDER BY c.id ${limitClause}`,
       params,
     );
+    // Read after the rows: a prune that removed a move this read should have held is seen here.
+    const expiredThrough = await this.expiredThrough();
+    if (cursor !== '0' && BigInt(cursor) < expiredThrough) {
+      throw ApiError.gone(`the cursor ${cursor} is older than the retained feed: moves after it up to ${expiredThrough} have expired`);
+    }
+    if (exact !== undefined && BigInt(exact) < expiredThrough) throw ApiError.gone(listTooOldMessage);
     const more = limit !== undefined && rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     // Every page covers the ids up to the snapshot (other namespaces' ids included); a bare cursor
@@ -235,7 +229,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * feedHorizon once it covers every move committed before this call (the newest one visible when
    * it was first read), or as it stands after `waitMs`.
    */
-  private async settledHorizon(waitMs: number): Promise<{ horizon: string | null; oldest: string | null; pruned: string | null; issued: string }> {
+  private async settledHorizon(waitMs: number): Promise<{ horizon: string | null; issued: string }> {
     const first = await this.feedHorizon();
     const deadline = Date.now() + waitMs;
     let read = first;
@@ -248,7 +242,7 @@ export class TagChangeFeedHandler implements ResourceHandler {
 
   /**
    * The highest id at or below which every tag_changes row is final (committed, or never to
-   * appear), and the oldest retained id.
+   * appear).
    *
    * A transaction that inserted a row holds a RowExclusiveLock on tag_changes until it ends. So,
    * first: `since` = the earliest start of a transaction holding that lock now, or now() when
@@ -259,11 +253,9 @@ export class TagChangeFeedHandler implements ResourceHandler {
    * is unknown (another role, a prepared transaction) holds the horizon back until it ends.
    * A prune's tombstones are a position too (see FeedTombstones), taken while the prune holds that
    * lock, `pruned_at` read after it: the same reasoning makes one pruned before `since` final.
-   * `newest`: the newest id committed, in that second snapshot. `pruned`, when no move is retained
-   * and the last id issued is a prune's position: the newest move pruned (the tombstones of an
-   * emptied feed are kept, and no move can have come after them).
+   * `newest`: the newest id committed, in that second snapshot; `issued`: the last id taken.
    */
-  private async feedHorizon(): Promise<{ horizon: string | null; oldest: string | null; pruned: string | null; newest: string | null; issued: string }> {
+  private async feedHorizon(): Promise<{ horizon: string | null; newest: string | null; issued: string }> {
     const [lock] = await this.db.query<{ since: string }>(
       `SELECT least(now(), min(coalesce(a.xact_start, '-infinity'::timestamptz)))::text AS since
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -273,19 +265,25 @@ export class TagChangeFeedHandler implements ResourceHandler {
       [],
       'trg-feed-since',
     );
-    const [row] = await this.db.query<{ horizon: string | null; oldest: string | null; pruned: string | null; newest: string | null; issued: string }>(
+    const [row] = await this.db.query<{ horizon: string | null; newest: string | null; issued: string }>(
       `SELECT greatest(
                 (SELECT h.id FROM tag_changes h WHERE h.recorded_at < $1::timestamptz ORDER BY h.id DESC LIMIT 1),
                 (SELECT max(t.feed_position) FROM tag_change_tombstones t WHERE t.pruned_at < $1::timestamptz))::text AS horizon,
-              (SELECT min(id)::text FROM tag_changes) AS oldest,
-              (SELECT max(t.id)::text FROM tag_change_tombstones t WHERE NOT EXISTS (SELECT 1 FROM tag_changes)
-                HAVING max(t.feed_position) = ${sequencePositionSql('tag_changes_id_seq')}) AS pruned,
               (SELECT max(id)::text FROM tag_changes) AS newest,
               ${sequencePositionSql('tag_changes_id_seq')}::text AS issued`,
       [lock!.since],
       'trg-feed-horizon',
     );
-    return { horizon: row?.horizon ?? null, oldest: row?.oldest ?? null, pruned: row?.pruned ?? null, newest: row?.newest ?? null, issued: row?.issued ?? '0' };
+    return { horizon: row?.horizon ?? null, newest: row?.newest ?? null, issued: row?.issued ?? '0' };
+  }
+
+  /**
+   * The position below which a cursor missed a pruned move or a prune's DELETED events for good
+   * (kept by the database on every delete: migrations/1734400000000-TagChangeExpiry.ts).
+   */
+  private async expiredThrough(): Promise<bigint> {
+    const [row] = await this.db.query<{ through: string }>(`SELECT expired_through::text AS through FROM tag_change_expiry`, [], 'trg-feed-expiry');
+    return BigInt(row?.through ?? '0');
   }
 }
 

@@ -166,9 +166,9 @@ export class MaintenanceProcessor extends WorkerHost {
        SELECT count(*)::text AS n FROM t`,
       [this.config.feedRetentionSeconds],
     );
-    // A tombstone is needed while a cursor below its position can still resume: a cursor below the
-    // oldest retained move is 410. An emptied feed keeps them: they say which moves it held (see
-    // TagChangeFeedHandler.page).
+    // A tombstone goes once a move has followed its prune; from then on a cursor below its position
+    // is 410 (deleting it raises tag_change_expiry), so none needs its DELETED events. An emptied
+    // feed keeps them: a cursor from before the prune still gets them.
     await this.db.query(`DELETE FROM tag_change_tombstones WHERE feed_position < (SELECT min(id) FROM tag_changes)`);
     await this.db.query(
       `DELETE FROM trigger_delivery_attempts WHERE finished_at < now() - make_interval(secs => $1)`,
