@@ -38,7 +38,7 @@ export async function startTriggerServer(env: Record<string, string> = {}): Prom
     // machine consumed every other's registry-event jobs (finding no such event in its own
     // database), so an event waited for its own sweeper, seconds later.
     QUEUE_PREFIX: testQueuePrefix(),
-    TRIGGER_RELAY_INTERVAL_MS: '10',
+    TRIGGER_RELAY_INTERVAL_MS: '250',
     ...env,
   };
   const start = (overrides: Record<string, string> = {}) => startApiProcess({ ...processEnv, ...overrides }, ['--with-worker']);
