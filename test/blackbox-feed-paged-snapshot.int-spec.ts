@@ -5,7 +5,7 @@ import { digest, mapImage, TRIGGERS_API } from './support/trigger-resources';
 const NS = 'feedpages';
 
 interface FeedList {
-  metadata: { resourceVersion: string; continue?: string };
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
   items: { metadata: { name: string; resourceVersion: string } }[];
 }
 
@@ -55,6 +55,11 @@ describe('tag change feed: a paged list is one snapshot', () => {
     }
     expect(pages.map((p) => p.metadata.resourceVersion)).toEqual(pages.map(() => first.metadata.resourceVersion));
     expect(pages.flatMap(names)).toEqual(names(whole));
+    // As kube-apiserver: each page but the last counts what the snapshot still holds after it.
+    expect(pages.map((p) => p.metadata.remainingItemCount)).toEqual([3, 1, undefined]);
+    // With a selector the count would include moves that do not match, so there is none.
+    const selected = (await call('GET', `${feed()}?limit=2&fieldSelector=metadata.namespace%3D${NS}`)).body as FeedList;
+    expect([selected.items.length, typeof selected.metadata.continue, selected.metadata.remainingItemCount]).toEqual([2, 'string', undefined]);
 
     // The informer watches from the pager's resourceVersion: the two later moves, once each.
     const w = watchEvents(`${feed()}?watch=1&resourceVersion=${first.metadata.resourceVersion}`);

@@ -158,7 +158,13 @@ export class TagChangeFeedHandler implements ResourceHandler {
 
   async list(o: ListOptions): Promise<ListResult<object>> {
     const page = await this.page(o, this.consistentReadWaitMs);
-    const next = page.after ? { continue: encodeContinue({ rv: page.resourceVersion, namespace: o.namespace ?? '', name: page.after }) } : {};
+    const remainingItemCount = await this.countAfter(page, o);
+    const next = page.after
+      ? {
+          continue: encodeContinue({ rv: page.resourceVersion, namespace: o.namespace ?? '', name: page.after }),
+          ...(remainingItemCount !== undefined ? { remainingItemCount } : {}),
+        }
+      : {};
     return { metadata: { resourceVersion: page.resourceVersion, ...next }, items: page.items };
   }
 
@@ -223,6 +229,18 @@ export class TagChangeFeedHandler implements ResourceHandler {
       ...(more ? { after: items[items.length - 1]!.id } : {}),
       items: items.map((r) => toFeedItem(r)),
     };
+  }
+
+  /**
+   * remainingItemCount of a page, as kube-apiserver gives it: the moves after the page up to its
+   * snapshot, only when nothing is selected (with selectors it would count moves that do not match).
+   */
+  private async countAfter(page: FeedPage, o: ListOptions): Promise<number | undefined> {
+    if (page.after === undefined || o.labelSelector.length > 0 || o.fieldSelector.length > 0) return undefined;
+    const params: unknown[] = [page.after, page.resourceVersion];
+    const filter = feedFilterSql(o, params, 'c');
+    const [row] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tag_changes c WHERE c.id > $1::bigint AND c.id <= $2::bigint ${filter}`, params);
+    return row?.n ?? 0;
   }
 
   /**
