@@ -30,35 +30,27 @@ export class TagChangeExpiry1734400000000 implements MigrationInterface {
                (SELECT max(t.id) FROM tag_change_tombstones t
                  HAVING max(t.feed_position) = (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tag_changes_id_seq)),
                (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tag_changes_id_seq))`);
+    // One function for both tables: its argument names the column holding the position each deleted row passes.
     await q.query(`
-      CREATE FUNCTION tag_change_expiry_after_move_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION tag_change_expiry_advance() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE newest bigint;
       BEGIN
-        UPDATE tag_change_expiry SET expired_through = greatest(expired_through, gone.newest)
-          FROM (SELECT max(id) AS newest FROM gone_moves) gone
-         WHERE gone.newest > expired_through;
+        EXECUTE format('SELECT max(%I) FROM gone', TG_ARGV[0]) INTO newest;
+        UPDATE tag_change_expiry SET expired_through = newest WHERE newest > expired_through;
         RETURN NULL;
       END $$`);
     await q.query(`
       CREATE TRIGGER tag_change_expiry_moves AFTER DELETE ON tag_changes
-        REFERENCING OLD TABLE AS gone_moves FOR EACH STATEMENT EXECUTE FUNCTION tag_change_expiry_after_move_delete()`);
-    await q.query(`
-      CREATE FUNCTION tag_change_expiry_after_tombstone_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        UPDATE tag_change_expiry SET expired_through = greatest(expired_through, gone.newest)
-          FROM (SELECT max(feed_position) AS newest FROM gone_tombstones) gone
-         WHERE gone.newest > expired_through;
-        RETURN NULL;
-      END $$`);
+        REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION tag_change_expiry_advance('id')`);
     await q.query(`
       CREATE TRIGGER tag_change_expiry_tombstones AFTER DELETE ON tag_change_tombstones
-        REFERENCING OLD TABLE AS gone_tombstones FOR EACH STATEMENT EXECUTE FUNCTION tag_change_expiry_after_tombstone_delete()`);
+        REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION tag_change_expiry_advance('feed_position')`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER tag_change_expiry_tombstones ON tag_change_tombstones`);
     await q.query(`DROP TRIGGER tag_change_expiry_moves ON tag_changes`);
-    await q.query(`DROP FUNCTION tag_change_expiry_after_tombstone_delete()`);
-    await q.query(`DROP FUNCTION tag_change_expiry_after_move_delete()`);
+    await q.query(`DROP FUNCTION tag_change_expiry_advance()`);
     await q.query(`DROP TABLE tag_change_expiry`);
   }
 }

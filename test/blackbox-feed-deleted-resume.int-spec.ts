@@ -34,6 +34,16 @@ describe('tag change feed: a watch resumed after a prune\'s DELETED events', () 
     w.stop();
     return w.events;
   };
+  /** The events of a watch from `resourceVersion` while a move to image `c` is made, until 400 ms after its first event. */
+  const watchMove = async (resourceVersion: string, c: string) => {
+    const w = watchEvents(`${feed()}?watch=1&resourceVersion=${resourceVersion}`);
+    await w.opened;
+    await move(c);
+    await w.waitFor((events) => events.length >= 1);
+    await new Promise((r) => setTimeout(r, 400));
+    w.stop();
+    return w.events;
+  };
   /** A watch from `resourceVersion` running while `ids` are pruned, until it has `deleted` DELETED events. */
   const watchPrune = async (resourceVersion: string, ids: string[], deleted: number) => {
     const live = watchEvents(`${feed()}?watch=1&resourceVersion=${resourceVersion}`);
@@ -79,14 +89,9 @@ describe('tag change feed: a watch resumed after a prune\'s DELETED events', () 
     expect(names(await list())).toEqual([]);
 
     expect(summary(await watchFor(last))).toEqual([]);
-    const resumed = watchEvents(`${feed()}?watch=1&resourceVersion=${last}`);
-    await resumed.opened;
-    await move('d');
-    await resumed.waitFor((events) => events.length >= 1);
-    await new Promise((r) => setTimeout(r, 400));
-    resumed.stop();
+    const resumed = await watchMove(last, 'd');
     const [d] = names(await list());
-    expect(summary(resumed.events)).toEqual([`ADDED ${d}`]);
+    expect(summary(resumed)).toEqual([`ADDED ${d}`]);
   }, 60000);
 
   it('a cursor behind moves that were pruned unseen is still 410 once the feed is empty', async () => {
@@ -106,14 +111,9 @@ describe('tag change feed: a watch resumed after a prune\'s DELETED events', () 
     const last = live.at(-1)!.object.metadata.resourceVersion as string;
     // A write that rolled back (a mapping retried after a serialization failure, say) took an id.
     await db().query(`SELECT nextval('tag_changes_id_seq')`);
-    const resumed = watchEvents(`${feed()}?watch=1&resourceVersion=${last}`);
-    await resumed.opened;
-    await move('1');
-    await resumed.waitFor((events) => events.length >= 1);
-    await new Promise((r) => setTimeout(r, 400));
-    resumed.stop();
+    const resumed = await watchMove(last, '1');
     const [g] = names(await list());
-    expect(summary(resumed.events)).toEqual([`ADDED ${g}`]);
+    expect(summary(resumed)).toEqual([`ADDED ${g}`]);
     expect(names((await call('GET', `${feed()}?continue=${last}`)).body as FeedList)).toEqual([g]);
   }, 60000);
 
