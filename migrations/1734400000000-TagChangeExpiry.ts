@@ -24,12 +24,12 @@ export class TagChangeExpiry1734400000000 implements MigrationInterface {
         expired_through bigint NOT NULL
       )`);
     await q.query(`
+      WITH seq AS (SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS issued FROM tag_changes_id_seq)
       INSERT INTO tag_change_expiry (expired_through)
       SELECT coalesce(
                (SELECT min(id) - 1 FROM tag_changes),
-               (SELECT max(t.id) FROM tag_change_tombstones t
-                 HAVING max(t.feed_position) = (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tag_changes_id_seq)),
-               (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tag_changes_id_seq))`);
+               (SELECT max(t.id) FROM tag_change_tombstones t HAVING max(t.feed_position) = (SELECT issued FROM seq)),
+               (SELECT issued FROM seq))`);
     // One function for both tables: its argument names the column holding the position each deleted row passes.
     await q.query(`
       CREATE FUNCTION tag_change_expiry_advance() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -42,7 +42,7 @@ describe('trigger backlog metrics', () => {
     DATABASE_URL: db.url,
     TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
     TRIGGER_BACKOFF_BASE_MS: '60000',
-    TRIGGER_RELAY_INTERVAL_MS: '10',
+    TRIGGER_RELAY_INTERVAL_MS: '250',
     ...prefixes,
   });
   const metrics = async () => (await fetch(`${api.url}/metrics`)).text();

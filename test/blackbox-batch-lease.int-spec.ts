@@ -35,7 +35,7 @@ describe('a batch of first attempts waiting for a rate-limited receiver', () => 
     server = await startTriggerServer({ ...queues, ...limits });
     // The replica boots while the resources are made: nothing fires before the push.
     const replicaStarted = startApiProcess(
-      { DATABASE_URL: server.databaseUrl, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_RELAY_INTERVAL_MS: '10', ...queues, ...limits },
+      { DATABASE_URL: server.databaseUrl, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_RELAY_INTERVAL_MS: '250', ...queues, ...limits },
       ['--with-worker'],
     ).then((p) => (replica = p));
     const resources = (async () => {

@@ -55,7 +55,7 @@ describe('worker metrics (WORKER_METRICS_PORT)', () => {
   beforeAll(async () => {
     await rx.start();
     db = await createTestDatabase();
-    const env = { DATABASE_URL: db.url, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_BACKOFF_BASE_MS: '60000', TRIGGER_RELAY_INTERVAL_MS: '10', ...prefixes };
+    const env = { DATABASE_URL: db.url, TRIGGER_ALLOWED_CIDRS: '127.0.0.1', TRIGGER_BACKOFF_BASE_MS: '60000', TRIGGER_RELAY_INTERVAL_MS: '250', ...prefixes };
     // Both boot at once, as a deployment's do (migrations take an advisory lock): the worker needs nothing of the api's.
     worker = startWorkerProcess({ ...env, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' });
     // Both settled before failing, so afterAll stops an api that did start.

@@ -33,7 +33,7 @@ export async function startPostgresOutageStack(ns: string, triggerEnv: Record<st
       TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
       TRIGGER_QUEUE_PREFIX: prefixes[0]!,
       QUEUE_PREFIX: prefixes[1]!,
-      TRIGGER_RELAY_INTERVAL_MS: '10',
+      TRIGGER_RELAY_INTERVAL_MS: '10', // the LISTEN session drops with Postgres: the poll finds what it missed at once
       TRIGGER_BACKOFF_BASE_MS: '200',
       TRIGGER_BACKOFF_MAX_MS: '400',
       ...triggerEnv,
