@@ -595,14 +595,16 @@ async function main(): Promise<void> {
            FROM registry_events WHERE repository LIKE 'bench/s%' AND digest = ANY($1::text[])`,
       );
       // A delivery row's created_at is its evaluation transaction's start (now()), not its commit,
-      // so the evaluation's own time is measured up to the claim of the first attempt (started_at,
-      // the claim's clock), which comes after the commit and the batch job's pick-up.
+      // so the evaluation's own time is measured up to its first POST's start: the attempt's
+      // started_at, which the claim sets and the outcome's write replaces with the moment the
+      // worker began the request (its clock; the same host's). That stage holds the commit, the
+      // batch job's pick-up, the claim and the wait for one of the batch's send slots.
       const relay = await q(
         `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - tc.recorded_at)) AS p
            FROM trigger_deliveries d JOIN tag_changes tc ON tc.id = d.tag_change_id WHERE tc.stream LIKE 's%' AND d.image = ANY($1::text[])`,
       );
       // Both stages from one pass over the deliveries and their first attempts.
-      const claimed = (
+      const sent = (
         await c.query<{ evaluation: number[] | null; delivery: number[] | null }>(
           `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM a.started_at - d.created_at)) AS evaluation,
                   percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - a.started_at)) AS delivery
@@ -612,14 +614,14 @@ async function main(): Promise<void> {
           [steadyImages],
         )
       ).rows[0];
-      const evaluation = ms(claimed?.evaluation);
-      const delivery = ms(claimed?.delivery);
+      const evaluation = ms(sent?.evaluation);
+      const delivery = ms(sent?.delivery);
       return { ingest, relay, evaluation, delivery };
     });
     console.log(
       `  stages p50/p99 ms: ${SOURCE === 'registry' ? `event received → tag moved (ingestion) ${stages.ingest}; ` : ''}` +
-        `tag moved → evaluation began (relay, evaluation queue) ${stages.relay}; evaluation began → attempt claimed (evaluation, commit, batch job, claim) ${stages.evaluation}; ` +
-        `claimed → delivery recorded (the POST and the outcome's write) ${stages.delivery}`,
+        `tag moved → evaluation began (relay, evaluation queue) ${stages.relay}; evaluation began → POST began (evaluation, commit, batch job, claim, send slot) ${stages.evaluation}; ` +
+        `POST began → delivery recorded (the POST and the outcome's write) ${stages.delivery}`,
     );
 
     // Scenario 2: one push → FANOUT triggers, once ingestion has caught up (so the figure is the
