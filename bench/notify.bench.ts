@@ -586,7 +586,7 @@ async function main(): Promise<void> {
     // Scenario 1: steady pushes.
     await pushWindow('steady', steadyImages, bl);
 
-    // Where the time went, from the rows' own timestamps (database clock), for the steady window's images.
+    // Where the time went, from the rows' own timestamps (the database's clock, and the worker's for a POST's start), for the steady window's images.
     const stages = await withClient(dbUrl, async (c) => {
       const ms = (p: number[] | null | undefined) => (p ?? []).map((x) => (x * 1000).toFixed(0)).join('/');
       const q = async (sql: string) => ms((await c.query<{ p: number[] | null }>(sql, [steadyImages])).rows[0]?.p);
@@ -594,16 +594,16 @@ async function main(): Promise<void> {
         `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - received_at)) AS p
            FROM registry_events WHERE repository LIKE 'bench/s%' AND digest = ANY($1::text[])`,
       );
-      // A delivery row's created_at is its evaluation transaction's start (now()), not its commit,
-      // so the evaluation's own time is measured up to its first POST's start: the attempt's
-      // started_at, which the claim sets and the outcome's write replaces with the moment the
-      // worker began the request (its clock; the same host's). That stage holds the commit, the
-      // batch job's pick-up, the claim and the wait for one of the batch's send slots.
       const relay = await q(
         `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - tc.recorded_at)) AS p
            FROM trigger_deliveries d JOIN tag_changes tc ON tc.id = d.tag_change_id WHERE tc.stream LIKE 's%' AND d.image = ANY($1::text[])`,
       );
-      // Both stages from one pass over the deliveries and their first attempts.
+      // A delivery row's created_at is its evaluation transaction's start (now()), not its commit,
+      // so the evaluation's own time is measured up to its first POST's start: the attempt's
+      // started_at, which the claim sets and the outcome's write replaces with the moment the
+      // worker began the request (its clock; the same host's). That stage holds the commit, the
+      // batch job's pick-up, the claim and the wait for one of the batch's send slots. Both
+      // stages come from one pass over the deliveries and their first attempts.
       const sent = (
         await c.query<{ evaluation: number[] | null; delivery: number[] | null }>(
           `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM a.started_at - d.created_at)) AS evaluation,
