@@ -39,6 +39,32 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect([created.status, created.headers.get('content-type')]).toEqual([201, 'application/json']);
   });
 
+  it('every answer carries `Cache-Control: no-cache, private` and an `Audit-Id` (the client\'s own when it sent one), as kube-apiserver\'s handler chain sets them', async () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'app' }, tag: 'audit', image: { metadata: { name: digest }, dockerImageReference: `quay.io/conv/app@${digest}` } });
+    const paths = [`${ns()}/imagestreams/app`, `${ns()}/imagestreams/missing`, `${ns()}/imagestreamtags/app:audit`, `${ns()}/imagestreams?limit=x`, `${api.url}/version`];
+    const ids = new Set<string>();
+    for (const path of paths) {
+      const res = await fetch(path);
+      await res.arrayBuffer();
+      expect([path, res.headers.get('cache-control')]).toEqual([path, 'no-cache, private']);
+      const id = res.headers.get('audit-id') ?? '';
+      expect([path, id]).toEqual([path, expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)]);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(paths.length);
+    const echoed = await fetch(`${ns()}/imagestreams/app`, { headers: { 'audit-id': 'client-chosen-1' } });
+    await echoed.arrayBuffer();
+    expect(echoed.headers.get('audit-id')).toBe('client-chosen-1');
+    const watch = await fetch(`${ns()}/imagestreams?watch=1&timeoutSeconds=1`);
+    expect([watch.headers.get('cache-control'), watch.headers.get('audit-id')]).toEqual(['no-cache, private', expect.any(String)]);
+    await watch.arrayBuffer();
+    // An answer that sets its own caching keeps it: discovery documents are `public`.
+    const discovery = await fetch(`${api.url}/apis`, { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    await discovery.arrayBuffer();
+    expect(discovery.headers.get('cache-control')).toBe('public');
+  });
+
   it('list items are in Go field order (metadata, spec, status) without type meta, as a typed list encodes them', async () => {
     expect((await call('POST', `${api.url}/api/v1/namespaces`, { metadata: { name: 'conv-order' } })).status).toBe(201);
     const paged = [`${ns()}/imagestreams`, `${ns()}/imagestreams?limit=1`, `${api.url}/api/v1/namespaces`];

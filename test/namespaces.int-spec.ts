@@ -272,6 +272,30 @@ describe('namespaces', () => {
     expect((await call('GET', ns('client-held'))).status).toBe(404);
   });
 
+  it('default, kube-system, kube-public and kube-node-lease exist from the start; the first three may not be deleted', async () => {
+    const names = (await call('GET', ns())).body.items.map((n: { metadata: { name: string } }) => n.metadata.name);
+    expect(names).toEqual(expect.arrayContaining(['default', 'kube-node-lease', 'kube-public', 'kube-system']));
+    const stored = await call('GET', ns('default'));
+    expect(stored.body).toMatchObject({ metadata: { name: 'default', uid: expect.any(String), labels: { 'kubernetes.io/metadata.name': 'default' } }, status: { phase: 'Active' } });
+    await call('POST', `${api.base}/namespaces/default/imagestreams`, { metadata: { name: 'kept' }, spec: {} });
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      for (const query of ['', '?dryRun=All']) {
+        const refused = await call('DELETE', `${ns(name)}${query}`);
+        expect(refused.status).toBe(403);
+        expect(refused.body).toMatchObject({
+          kind: 'Status',
+          reason: 'Forbidden',
+          message: `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+          details: { name, kind: 'namespaces' },
+        });
+      }
+      expect((await call('GET', ns(name))).body.status.phase).toBe('Active');
+    }
+    expect((await call('GET', `${api.base}/namespaces/default/imagestreams/kept`)).status).toBe(200);
+    // kube-node-lease is not immortal upstream (its controller creates it again); here the next start does.
+    expect((await call('DELETE', ns('kube-node-lease'))).body).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' } });
+  });
+
   (kubectlFound ? it : it.skip)('kubectl create namespace (protobuf), get ns, apply -f, label, delete ns', async () => {
     const ws = kubectlWorkspace(api.url);
     const { dir } = ws;

@@ -81,8 +81,11 @@ export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(NamespaceTerminator) private readonly namespaces: NamespaceTerminator,
     @Inject(NamespaceLifecycle) private readonly lifecycle: NamespaceLifecycle,
     @Inject(WatchService) private readonly watches: WatchService,
+    @Inject(ResourceRegistry) private readonly registry: ResourceRegistry,
   ) {}
   async onApplicationBootstrap(): Promise<void> {
+    const namespaces = this.registry.require(namespacesInfo.group, namespacesInfo.version, namespacesInfo.resource);
+    if (namespaces instanceof NamespaceHandler) await namespaces.ensureSystemNamespaces();
     // Subscribe before loading: a change arriving in between is applied after the load, never lost.
     this.watches.feed.onChange((change) => this.lifecycle.onChange(change));
     this.lifecycle.load(await this.namespaces.resume());

@@ -5,6 +5,7 @@ import { answerJson } from '@app/api-machinery';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
+import { setCommonResponseHeaders } from './common-response-headers';
 import { wantsPrettyAnswer } from './pretty-json';
 import { writeJsonResponse } from './response-compression';
 
@@ -57,6 +58,8 @@ export class ImageStreamTagServerFront {
   /** Fastify's `serverFactory`: the server Fastify would make, with this in front of its handler. */
   readonly serverFactory = (fastifyHandler: RequestListener, options: FrontServerOptions): Server => {
     const listener: RequestListener = (req, res) => {
+      // Here, where every request passes, whichever path then answers it.
+      setCommonResponseHeaders(req, res);
       if (!this.serve(req, res, fastifyHandler)) fastifyHandler(req, res);
     };
     const tls = options.https === true ? {} : options.https;

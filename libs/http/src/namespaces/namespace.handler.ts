@@ -14,6 +14,7 @@ import { namespaceFinalizersOnDelete } from './namespace-delete-finalizers';
 import type { NamespaceLifecycle } from './namespace-lifecycle';
 import type { NamespaceTerminator } from './namespace-terminator';
 import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
+import { assertDeletable, ensureSystemNamespaces } from './system-namespaces';
 
 /** A namespace nobody created that holds objects: every name is usable here (objects need no Namespace first). */
 function implicitNamespace(name: string): Namespace {
@@ -100,6 +101,7 @@ export class NamespaceHandler implements ResourceHandler {
    * does (older releases answered 409 Conflict).
    */
   async delete(_namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
+    assertDeletable(name);
     const stored = await this.store.current('', name);
     // kube's namespace REST Delete checks DeleteOptions.preconditions on the namespace first, worded
     // as its own conflicts (not as the generic store's).
@@ -132,6 +134,11 @@ export class NamespaceHandler implements ResourceHandler {
       this.terminator.schedule(name);
     }
     return { code: 200, body: marked };
+  }
+
+  /** At start: the namespaces a cluster always has exist here too. */
+  ensureSystemNamespaces(): Promise<void> {
+    return ensureSystemNamespaces(this.store);
   }
 
   /** A name nobody created exists only while objects live in it. */
