@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { answerRetryAfterWhileDraining, applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, ServerDraining, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
+import { answerRetryAfterWhileDraining, answerWithCommonHeaders, applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, ServerDraining, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -81,6 +81,8 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBodyBytes }, (_req, body, done) =>
     done(null, body),
   );
+  // First: headers set before any hook may answer (a 429 while draining, a 401) carry them too.
+  answerWithCommonHeaders(fastify);
   bindRequestLogContext(fastify);
   // First of the filters, as kube-apiserver's WithRetryAfter runs before all the others.
   const draining = app.get(ServerDraining);

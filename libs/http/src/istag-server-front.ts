@@ -5,7 +5,7 @@ import { answerJson } from '@app/api-machinery';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
-import { setCommonResponseHeaders } from './common-response-headers';
+import { commonResponseHeadersFor } from './common-response-headers';
 import { wantsPrettyAnswer } from './pretty-json';
 import { writeJsonResponse } from './response-compression';
 
@@ -58,8 +58,6 @@ export class ImageStreamTagServerFront {
   /** Fastify's `serverFactory`: the server Fastify would make, with this in front of its handler. */
   readonly serverFactory = (fastifyHandler: RequestListener, options: FrontServerOptions): Server => {
     const listener: RequestListener = (req, res) => {
-      // Here, where every request passes, whichever path then answers it.
-      setCommonResponseHeaders(req, res);
       if (!this.serve(req, res, fastifyHandler)) fastifyHandler(req, res);
     };
     const tls = options.https === true ? {} : options.https;
@@ -100,7 +98,7 @@ export class ImageStreamTagServerFront {
     }
     read.then(
       (view) => {
-        writeJsonResponse(res, answerJson(view), req.headers['accept-encoding']);
+        writeJsonResponse(res, answerJson(view), req.headers['accept-encoding'], commonResponseHeadersFor(req));
         this.served.inc();
         this.latency.observe((performance.now() - started) / 1000);
       },
