@@ -52,6 +52,15 @@ describe('deliveryRequestHeaders', () => {
     expect(signedWith(h, oldKey, d.body)).toBe(true);
   });
 
+  it('signs once when previousKey is the key again, with or without the whsec_ prefix', () => {
+    for (const previousKey of [key, `whsec_${key}`]) {
+      const d = row({ secret: { key, previousKey } });
+      const h = deliveryRequestHeaders(d, d.body, 1_700_000_000);
+      expect(h['webhook-signature']!.split(' ')).toHaveLength(1);
+      expect(signedWith(h, key, d.body)).toBe(true);
+    }
+  });
+
   it("lets the trigger's headers replace ours whatever their case, and the secret's headers win over the spec's", () => {
     const d = row({
       delivery: { url: 'http://127.0.0.1:1/hook', secretRef: { name: 'key' }, headers: { 'User-Agent': 'builder/2', Authorization: 'from-spec', 'X-Team': 'a' } },

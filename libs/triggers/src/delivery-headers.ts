@@ -1,6 +1,6 @@
 import { binaryModeHeaders, STRUCTURED_CONTENT_TYPE } from './content-mode';
 import type { DeliveryRow } from './delivery-claim';
-import { signedHeaders, SigningSecretError } from './signing';
+import { decodeSecret, signedHeaders, SigningSecretError } from './signing';
 import { SECRET_HEADER_PREFIX } from './trigger.types';
 
 /**
@@ -30,7 +30,15 @@ function signingKeysOf(d: DeliveryRow): string[] {
   const secretName = d.delivery?.secretRef?.name;
   if (!secretName) throw new SigningSecretError(`no signing secret: ${d.owner_kind} ${d.namespace}/${d.owner_name} ${d.delivery ? 'has no spec.delivery.secretRef' : 'is gone'}`);
   if (!d.secret?.key) throw new SigningSecretError(`signing secret ${d.namespace}/${secretName} not found`);
-  return [d.secret.key, ...(d.secret.previousKey ? [d.secret.previousKey] : [])];
+  const { key, previousKey } = d.secret;
+  // A previousKey that is the key again (an old manifest applied once more) signs nothing new.
+  return previousKey && !sameKey(previousKey, key) ? [key, previousKey] : [key];
+}
+
+/** The same HMAC key, written with or without the `whsec_` prefix. */
+function sameKey(a: string, b: string): boolean {
+  const [x, y] = [decodeSecret(a), decodeSecret(b)];
+  return x !== null && y !== null && x.equals(y);
 }
 
 /** Header names are case-insensitive; undici sends `User-Agent` and `user-agent` as two headers. */

@@ -74,11 +74,15 @@ function olderThanLast(tag: TagState, dep: DependentState): boolean {
  */
 const earliestBuildTime = Date.UTC(1980, 0, 1);
 
-/** The image's creation time in ms when it can order builds, else undefined. */
+/**
+ * The image's creation time in ms when it can order builds, else undefined. A time still ahead
+ * of this clock counts as none too: a build host whose clock ran fast stamped it, and counting it
+ * would hold back every correctly stamped build after it until someone rolled the tag back.
+ */
 function buildTimeOf(created: string | null | undefined): number | undefined {
   if (!created) return undefined;
   const ms = Date.parse(created);
-  return Number.isFinite(ms) && ms >= earliestBuildTime ? ms : undefined;
+  return Number.isFinite(ms) && ms >= earliestBuildTime && ms <= Date.now() ? ms : undefined;
 }
 
 export function decideFire(tag: TagState | null, dep: DependentState): FireDecision {

@@ -36,6 +36,10 @@ describe('firing rules', () => {
     ['Go zero time after a dated one', tag({ created: '0001-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z' }), true, 'ImageChanged'],
     ['dated build after a reproducible one', tag({ created: '2024-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '1970-01-01T00:00:00Z' }), true, 'ImageChanged'],
     ['re-push of an older reproducible build is still older by history', tag({ created: '1970-01-01T00:00:00Z', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2024-02-01T00:00:00Z', lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
+    // A build host's clock ran fast: its stamp, still ahead of now, orders nothing either way.
+    ['dated build after one stamped in the future', tag({ created: '2025-06-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2099-01-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['build stamped in the future after a dated one', tag({ created: '2099-01-01T00:00:00Z' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2025-06-01T00:00:00Z' }), true, 'ImageChanged'],
+    ['re-push of an older build stamped in the future is still older by history', tag({ created: '2099-01-01T00:00:00Z', firstSeenHistoryId: '1' }), dep({ lastImage: 'sha256:a', lastImageCreated: '2025-06-01T00:00:00Z', lastImageFirstSeenHistoryId: '3' }), false, 'OlderImageIgnored'],
   ])('%s', (_name, t, d, fire, reason) => {
     expect(decideFire(t, d)).toMatchObject({ fire, reason });
   });
