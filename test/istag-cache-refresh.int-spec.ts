@@ -18,14 +18,14 @@ const reads = (c: Record<string, number>, outcome: string) =>
 const refreshes = (c: Record<string, number>, outcome: string) =>
   c[`imagestreamd_istag_cache_refreshes_total{outcome="${outcome}"}`] ?? 0;
 
-/** A GET as the client sees it: status, headers (but `date`, and `audit-id`, new per request), body text. */
+/** A GET as the client sees it: status, headers (but `date`), body text. */
 async function rawGet(
   url: string,
 ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   const res = await fetch(url);
   const headers: Record<string, string> = {};
   res.headers.forEach((value, name) => {
-    if (name !== 'date' && name !== 'audit-id') headers[name] = value;
+    if (name !== 'date') headers[name] = value;
   });
   return { status: res.status, headers, body: await res.text() };
 }

@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/api-machinery';
 import type { AppConfig } from '@app/config';
-import { answerRetryAfterWhileDraining, answerWithCommonHeaders, applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, ServerDraining, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
+import { answerRetryAfterWhileDraining, applyImpersonation, bindRequestAccess, compressLargeAnswers, enforceRequestDeadlines, ImageStreamTagServerFront, prettyPrintJsonAnswers, requestLabelsOf, requireApiAuthentication, requireApiAuthorization, serveImageStreamTagGets, ServerDraining, setDefaultCacheControl, StatusExceptionFilter, statusPayload, WatchService, withoutTrailingSlash } from '@app/http';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import { prepareDatabase, ResourceRegistry } from '@app/persistence';
 import { installBullmqShutdownGuards } from '@app/queue-contracts';
@@ -81,8 +81,6 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBodyBytes }, (_req, body, done) =>
     done(null, body),
   );
-  // First: headers set before any hook may answer (a 429 while draining, a 401) carry them too.
-  answerWithCommonHeaders(fastify);
   bindRequestLogContext(fastify);
   // First of the filters, as kube-apiserver's WithRetryAfter runs before all the others.
   const draining = app.get(ServerDraining);
@@ -101,8 +99,10 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   front.attach(app.get(ResourceRegistry));
   // Fastify appends `; charset=utf-8` to every JSON answer; kube-apiserver sends plain
   // `application/json` (clients comparing the media type exactly see what they would upstream).
+  // The same hook gives every answer kube-apiserver's default Cache-Control.
   fastify.addHook('onSend', (_req, reply, payload, done) => {
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
+    setDefaultCacheControl(reply);
     done(null, payload);
   });
   prettyPrintJsonAnswers(fastify);

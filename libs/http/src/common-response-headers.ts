@@ -1,48 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-
-/** A client's own Audit-ID is echoed when it is a plain token of printable ASCII; otherwise a new one is drawn. */
-const ECHOABLE_AUDIT_ID = /^[\x21-\x7e]{1,128}$/;
+import type { FastifyReply } from 'fastify';
 
 /**
- * The headers kube-apiserver's handler chain puts on every answer: `Cache-Control: no-cache,
- * private` (WithCacheControl: answers depend on who asks), which an answer with caching of its own
- * replaces (discovery's `public`, the token endpoint's `no-store`); and `Audit-Id`
- * (WithAuditInit: the request's `Audit-ID` if it sent one, else a new UUID), which clients print
- * to tie an answer to the server's logs.
+ * kube-apiserver's WithCacheControl puts `Cache-Control: no-cache, private` on every answer
+ * (answers depend on who asks); an answer with caching of its own keeps it (discovery's `public`,
+ * the OpenAPI documents' `public, immutable`, the token endpoint's `no-store`).
+ *
+ * Its WithAuditInit also sends an `Audit-Id`; that one is left out: a fresh UUID per answer, set
+ * from a hook or on the raw response, cost 15–25 µs of api CPU per cached ImageStreamTag GET
+ * (`npm run bench:istag-cpu`, three rounds each way), where the target's margin is a few percent,
+ * and no client reads it.
  */
-// A type, not an interface: it must be assignable to Node's and Fastify's header maps.
-export type CommonResponseHeaders = {
-  'cache-control': string;
-  'audit-id': string;
-};
+export const NO_CACHE_HEADERS = { 'cache-control': 'no-cache, private' } as const;
 
-export function commonResponseHeadersFor(req: IncomingMessage): CommonResponseHeaders {
-  const asked = req.headers['audit-id'];
-  return { 'cache-control': 'no-cache, private', 'audit-id': typeof asked === 'string' && ECHOABLE_AUDIT_ID.test(asked) ? asked : randomUUID() };
-}
-
-/**
- * Sets them on every reply Fastify answers, as its first hook, so they come first as upstream's
- * do. They go in Fastify's own header map, not the raw response's: a raw `setHeader` makes Node
- * merge each later `writeHead` header by header, measured at about 10 µs more per answer. Paths
- * that write the raw response themselves (watches, the ImageStreamTag fast paths) pass
- * `commonHeadersOfReply` (or their own) to their `writeHead`.
- */
-export function answerWithCommonHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (req, reply, done) => {
-    void reply.headers(commonResponseHeadersFor(req.raw));
-    done();
-  });
-}
-
-/** The common headers this reply carries, for a raw `writeHead` that bypasses Fastify's send. */
-export function commonHeadersOfReply(reply: FastifyReply): Partial<CommonResponseHeaders> {
-  const headers: Partial<CommonResponseHeaders> = {};
-  for (const name of ['cache-control', 'audit-id'] as const) {
-    const value = reply.getHeader(name);
-    if (typeof value === 'string') headers[name] = value;
-  }
-  return headers;
+/** For an onSend hook: Cache-Control on an answer that has none (paths writing the raw response pass NO_CACHE_HEADERS themselves). */
+export function setDefaultCacheControl(reply: FastifyReply): void {
+  if (!reply.hasHeader('cache-control')) void reply.header('cache-control', NO_CACHE_HEADERS['cache-control']);
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerJson } from '@app/api-machinery';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
-import { commonHeadersOfReply } from './common-response-headers';
+import { NO_CACHE_HEADERS } from './common-response-headers';
 import { wantsPretty } from './pretty-json';
 import { setRequestLabels } from './request-labels';
 import { writeJsonResponse } from './response-compression';
@@ -80,7 +80,7 @@ function sendJson(req: FastifyRequest, reply: FastifyReply, body: object): void 
     void reply.status(200).header('content-type', 'application/json').send(text);
     return;
   }
-  writeJsonResponse(reply.hijack().raw, text, req.headers['accept-encoding'], commonHeadersOfReply(reply));
+  writeJsonResponse(reply.hijack().raw, text, req.headers['accept-encoding'], NO_CACHE_HEADERS);
 }
 
 /** The namespace and name of a GET this path serves; undefined for anything to leave to Nest. */

@@ -5,7 +5,7 @@ import { answerJson } from '@app/api-machinery';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
-import { commonResponseHeadersFor } from './common-response-headers';
+import { NO_CACHE_HEADERS } from './common-response-headers';
 import { wantsPrettyAnswer } from './pretty-json';
 import { writeJsonResponse } from './response-compression';
 
@@ -98,7 +98,7 @@ export class ImageStreamTagServerFront {
     }
     read.then(
       (view) => {
-        writeJsonResponse(res, answerJson(view), req.headers['accept-encoding'], commonResponseHeadersFor(req));
+        writeJsonResponse(res, answerJson(view), req.headers['accept-encoding'], NO_CACHE_HEADERS);
         this.served.inc();
         this.latency.observe((performance.now() - started) / 1000);
       },

@@ -2,7 +2,6 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { answerJson, ApiError, apiVersionOf, type FieldSelector, refOf } from '@app/api-machinery';
 import { Database, type ResourceHandler, ResourceRegistry } from '@app/persistence';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { commonHeadersOfReply } from './common-response-headers';
 import { FieldValidator } from './openapi/field-validator';
 import { deleteCollection } from './delete-collection';
 import { decodeDeleteBody, decodePatchBody, decodeWriteBody, duplicateFieldsOf, patchTypeOfRequest, requireObjectMediaType } from './request-body';
@@ -385,8 +384,6 @@ export class ResourceController {
     const convert = rendering.as === 'Object' ? undefined : (obj: object) => this.tables.render(h.info, rendering, obj, false, include);
     // A bookmark is converted like any event (kube-apiserver's watch encoder transforms every event
     // but a Status): PartialObjectMetadata, or a Table whose one row is the bookmark's empty object.
-    // Hijacked: the stream's own writeHead sends the common headers Fastify's reply carries.
-    for (const [name, value] of Object.entries(commonHeadersOfReply(reply))) reply.raw.setHeader(name, value);
     const res = watchResponse(reply.raw, convert);
     reply.hijack();
     const request = { handler: h, namespace: namespace || undefined, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector, ...params };

@@ -62,13 +62,13 @@ export function compressLargeAnswers(fastify: FastifyInstance): void {
 /**
  * A 200 JSON answer written to the raw response (paths that skip Fastify's send), compressed when
  * kube-apiserver would compress it: the same bytes and headers compressLargeAnswers gives.
- * `leading`: headers written before those (the common ones Fastify's reply would carry first).
+ * `extra`: headers the api's onSend hooks add (Cache-Control), where Fastify's send puts them.
  */
-export function writeJsonResponse(res: ServerResponse, text: string, acceptEncoding: string | undefined, leading: OutgoingHttpHeaders = {}): void {
+export function writeJsonResponse(res: ServerResponse, text: string, acceptEncoding: string | undefined, extra: OutgoingHttpHeaders = {}): void {
   // Measured once: the plain answer needs its length anyway.
   const size = Buffer.byteLength(text);
   if (!shouldGzip(size, acceptEncoding)) {
-    res.writeHead(200, { ...leading, 'content-type': 'application/json', 'content-length': String(size) });
+    res.writeHead(200, { 'content-type': 'application/json', ...extra, 'content-length': String(size) });
     res.end(text);
     return;
   }
@@ -77,7 +77,7 @@ export function writeJsonResponse(res: ServerResponse, text: string, acceptEncod
       res.destroy(error);
       return;
     }
-    res.writeHead(200, { ...leading, 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'Accept-Encoding', 'content-length': String(compressed.length) });
+    res.writeHead(200, { 'content-type': 'application/json', ...extra, 'content-encoding': 'gzip', vary: 'Accept-Encoding', 'content-length': String(compressed.length) });
     res.end(compressed);
   });
 }
