@@ -1,6 +1,6 @@
 export * from './change-feed';
 export * from './http-api.module';
-export * from './common-response-headers';
+export * from './cache-control';
 export * from './istag-fast-get';
 export * from './query-options';
 export * from './request-body';

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerJson } from '@app/api-machinery';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
-import { NO_CACHE_HEADERS } from './common-response-headers';
+import { NO_CACHE_HEADERS } from './cache-control';
 import { wantsPretty } from './pretty-json';
 import { setRequestLabels } from './request-labels';
 import { writeJsonResponse } from './response-compression';

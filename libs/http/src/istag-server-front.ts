@@ -5,7 +5,7 @@ import { answerJson } from '@app/api-machinery';
 import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
-import { NO_CACHE_HEADERS } from './common-response-headers';
+import { NO_CACHE_HEADERS } from './cache-control';
 import { wantsPrettyAnswer } from './pretty-json';
 import { writeJsonResponse } from './response-compression';
 

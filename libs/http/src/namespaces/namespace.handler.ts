@@ -14,7 +14,7 @@ import { namespaceFinalizersOnDelete } from './namespace-delete-finalizers';
 import type { NamespaceLifecycle } from './namespace-lifecycle';
 import type { NamespaceTerminator } from './namespace-terminator';
 import { NAME_LABEL, type Namespace, namespacesInfo } from './namespace.types';
-import { assertDeletable, ensureSystemNamespaces } from './system-namespaces';
+import { assertDeletable, SYSTEM_NAMESPACES } from './system-namespaces';
 
 /** A namespace nobody created that holds objects: every name is usable here (objects need no Namespace first). */
 function implicitNamespace(name: string): Namespace {
@@ -137,8 +137,8 @@ export class NamespaceHandler implements ResourceHandler {
   }
 
   /** At start: the namespaces a cluster always has exist here too. */
-  ensureSystemNamespaces(): Promise<void> {
-    return ensureSystemNamespaces(this.store);
+  async ensureSystemNamespaces(): Promise<void> {
+    for (const name of SYSTEM_NAMESPACES) if (!(await this.store.current('', name))) await this.materialize(name);
   }
 
   /** A name nobody created exists only while objects live in it. */
@@ -146,7 +146,7 @@ export class NamespaceHandler implements ResourceHandler {
     if (!(await this.terminator.holdsObjects(name))) throw ApiError.notFound(refOf(namespacesInfo), name);
   }
 
-  /** Stores an implicit namespace as a Namespace object (someone else doing it meanwhile is fine). */
+  /** Stores a namespace nobody created as a Namespace object (someone else doing it meanwhile is fine). */
   private async materialize(name: string): Promise<void> {
     await this.store.create('', { metadata: { name } }, { dryRun: false }).catch((e: unknown) => {
       if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;

@@ -1,6 +1,5 @@
 import { ApiError, refOf } from '@app/api-machinery';
-import type { GenericStore } from '@app/persistence';
-import { type Namespace, namespacesInfo } from './namespace.types';
+import { namespacesInfo } from './namespace.types';
 
 /**
  * The namespaces a cluster always has: kube-apiserver's bootstrap controller creates `default`,
@@ -11,16 +10,6 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 /** Those NamespaceLifecycle admission never lets anyone delete (kube-node-lease is recreated instead). */
 const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
-
-/** Creates each system namespace that is not stored; another api replica doing it meanwhile is fine. */
-export async function ensureSystemNamespaces(store: GenericStore<Namespace>): Promise<void> {
-  for (const name of SYSTEM_NAMESPACES) {
-    if (await store.current('', name)) continue;
-    await store.create('', { metadata: { name } }, { dryRun: false }).catch((e: unknown) => {
-      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-    });
-  }
-}
 
 /** 403 as NamespaceLifecycle admission answers a delete of `default`, `kube-system` or `kube-public`. */
 export function assertDeletable(name: string): void {
