@@ -191,7 +191,9 @@ describe('DeliveryService against misbehaving receivers (loopback HTTP)', () => 
     for (const [path, code] of [['/huge', 200], ['/endless', 200], ['/endless-500', 500]] as const) {
       const r = await post(rx.url(path));
       expect(r.statusCode).toBe(code);
-      expect(r.latency).toBeLessThan(timeoutMs);
+      // Waiting for the body would end the attempt at the delivery timeout; its latency is no
+      // measure of that on a loaded machine, where 400 ms of wall time can pass anyway.
+      expect(r.error ?? '').not.toMatch(/timed out/);
       expect(next(r).state).toBe(code === 200 ? 'delivered' : 'pending');
     }
   });
