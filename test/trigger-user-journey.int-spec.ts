@@ -163,7 +163,7 @@ describe('a build system following the README', () => {
     for (const [body, message] of [
       [
         { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } },
-        'the kind in the data (Pod) does not match the expected kind (DeliveryRedrive)',
+        'Pod in version "v1" cannot be handled as a DeliveryRedrive: converting (v1.Pod) to (triggers.DeliveryRedrive): unknown conversion',
       ],
       [
         { apiVersion: 'triggers.imagestreamd.io/v2', kind: 'DeliveryRedrive', spec: {} },
@@ -186,7 +186,7 @@ describe('a build system following the README', () => {
     });
     expect(preview.status).toBe(400);
     expect(preview.body.message).toBe(
-      'the kind in the data (Trigger) does not match the expected kind (PushPreview)',
+      'Trigger in version "v1" cannot be handled as a PushPreview: converting (v1.Trigger) to (triggers.PushPreview): unknown conversion',
     );
     // A stream no ImageStream can be named gets no push: 422, as a Trigger following it is.
     const impossible = await call('POST', `${trg()}/pushpreviews`, { metadata: { name: 'Base:latest' }, spec: { image: digest('c') } });

@@ -20,7 +20,18 @@ describe('decodeTypedBody', () => {
   });
 
   it("refuses another kind or version as the decoder words it, and bodies or metadata that are not objects (400)", () => {
-    expect(message(() => decodeTypedBody({ kind: 'Pod' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the kind in the data (Pod) does not match the expected kind (ImageStream)']);
+    expect(message(() => decodeTypedBody({ kind: 'Image' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion',
+    ]);
+    expect(message(() => decodeTypedBody({ kind: 'Pod', apiVersion: 'v1' }, 'Namespace', 'v1'))).toEqual([
+      400,
+      'Pod in version "v1" cannot be handled as a Namespace: converting (v1.Pod) to (core.Namespace): unknown conversion',
+    ]);
+    expect(message(() => decodeTypedBody({ kind: 'Job', apiVersion: 'batch/v1' }, 'Deployment', 'apps/v1'))).toEqual([
+      400,
+      'Job in version "v1" cannot be handled as a Deployment: converting (v1.Job) to (apps.Deployment): unknown conversion',
+    ]);
     expect(message(() => decodeTypedBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,
       'the API version in the data (v1) does not match the expected API version (image.openshift.io/v1)',

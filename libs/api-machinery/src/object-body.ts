@@ -7,13 +7,29 @@ interface TypedBody {
   apiVersion?: unknown;
 }
 
+const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
+
+/** The name of a group's internal package, as Go prints the type converted into: `image` for image.openshift.io, `core` for the core group. */
+const internalPackageOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('.') < 0 ? apiVersion.indexOf('/') : apiVersion.indexOf('.')) : 'core');
+
+/**
+ * A body of another kind, worded as kube-apiserver's transformDecodeError words the decoder's
+ * failure: the body decodes as its own kind (in its apiVersion, else the resource's), which does
+ * not convert to the resource's type.
+ */
+function otherKindMessage(bodyKind: unknown, bodyApiVersion: unknown, kind: string, apiVersion: string): string {
+  const version = versionOf(typeof bodyApiVersion === 'string' && bodyApiVersion !== '' ? bodyApiVersion : apiVersion);
+  const named = shown(bodyKind);
+  return `${named} in version "${version}" cannot be handled as a ${kind}: converting (${version}.${named}) to (${internalPackageOf(apiVersion)}.${kind}): unknown conversion`;
+}
+
 /**
  * The decoder's check of a body's type fields, as kube-apiserver words it (400): a kind or
  * apiVersion it names (absent, null and "" name none) must be the resource's.
  */
 export function checkKindAndVersion(body: TypedBody, kind: string, apiVersion: string): void {
   if (body.kind !== undefined && body.kind !== null && body.kind !== '' && body.kind !== kind) {
-    throw ApiError.badRequest(`the kind in the data (${shown(body.kind)}) does not match the expected kind (${kind})`);
+    throw ApiError.badRequest(otherKindMessage(body.kind, body.apiVersion, kind, apiVersion));
   }
   if (body.apiVersion !== undefined && body.apiVersion !== null && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
     throw ApiError.badRequest(`the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
