@@ -1,5 +1,6 @@
 import { call } from '@app/testing';
 import { startTestApi, type TestApi } from './support/api-server';
+import { kubectlFound, kubectlWorkspace } from './support/kubectl';
 
 /**
  * Input a decoder or Postgres cannot take gets a 4xx Status and changes nothing (never a 5xx):
@@ -116,6 +117,35 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([nullName.status, nullName.body.details.causes[0].field]).toEqual([422, 'metadata.name']);
     const preview = await call('POST', `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/bad/pushpreviews`, { apiVersion: 5, metadata: {} });
     expect(preview.status).toBe(400);
+  });
+
+  it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
+    const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
+    for (const [method, path, body, message] of [
+      ['POST', 'imagestreams', { kind: 'imagestream', metadata: { name: 'lower' } }, `imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" ${scheme}`],
+      ['POST', 'imagestreams', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'lower' } }, 'Secret in version "v1" cannot be handled as a ImageStream: converting (v1.Secret) to (image.ImageStream): unknown conversion'],
+      ['PUT', 'imagestreams/app', { kind: 'Image', metadata: { name: 'app' } }, 'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion'],
+      ['POST', 'imagestreamtags', { kind: 'ImageStreamList', metadata: { name: 'app:x' } }, 'ImageStreamList in version "v1" cannot be handled as a ImageStreamTag: converting (v1.ImageStreamList) to (image.ImageStreamTag): unknown conversion'],
+    ] as const) {
+      const res = await call(method, `${ns()}/${path}`, body);
+      expect([res.status, res.body.reason, res.body.message]).toEqual([400, 'BadRequest', message]);
+    }
+    expect((await call('GET', `${ns()}/imagestreams/lower`)).status).toBe(404);
+    expect((await call('GET', `${ns()}/imagestreamtags/app:x`)).status).toBe(404);
+  });
+
+  (kubectlFound ? it : it.skip)('kubectl sends a lowercase kind as written (its mapper finds the resource) and shows the 400', async () => {
+    const ws = kubectlWorkspace(api.url, 'bad');
+    try {
+      const run = await ws.run(['create', '-f', '-'], 'apiVersion: image.openshift.io/v1\nkind: imagestream\nmetadata: {name: lower}\n');
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(
+        'Error from server (BadRequest): error when creating "STDIN": imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+      );
+    } finally {
+      ws.remove();
+    }
+    expect((await call('GET', `${ns()}/imagestreams/lower`)).status).toBe(404);
   });
 
   it('a create or update body that is not an object is 400 before any handler reads it', async () => {

@@ -28,5 +28,6 @@ export * from './quantity';
 export * from './json-patch-apply';
 export * from './url-name-check';
 export * from './metadata-omitempty';
+export * from './kind-scheme';
 export * from './object-body';
 export * from './json-object';

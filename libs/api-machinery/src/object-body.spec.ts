@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { registerKind } from './kind-scheme';
 import { decodeTypedBody } from './object-body';
 
 const message = (f: () => unknown) => {
@@ -20,6 +21,9 @@ describe('decodeTypedBody', () => {
   });
 
   it("refuses another kind or version as the decoder words it, and bodies or metadata that are not objects (400)", () => {
+    registerKind('image.openshift.io/v1', 'Image');
+    registerKind('v1', 'Pod');
+    registerKind('batch/v1', 'Job');
     expect(message(() => decodeTypedBody({ kind: 'Image' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,
       'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion',
@@ -31,6 +35,20 @@ describe('decodeTypedBody', () => {
     expect(message(() => decodeTypedBody({ kind: 'Job', apiVersion: 'batch/v1' }, 'Deployment', 'apps/v1'))).toEqual([
       400,
       'Job in version "v1" cannot be handled as a Deployment: converting (v1.Job) to (apps.Deployment): unknown conversion',
+    ]);
+    expect(message(() => decodeTypedBody({ kind: 'ImageList' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      'ImageList in version "v1" cannot be handled as a ImageStream: converting (v1.ImageList) to (image.ImageStream): unknown conversion',
+    ]);
+    // A kind the scheme does not hold in the body's version: the lookup fails (a lowercase kind, a
+    // kind of another group).
+    expect(message(() => decodeTypedBody({ kind: 'imagestream', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      'imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+    ]);
+    expect(message(() => decodeTypedBody({ kind: 'Pod', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      'Pod in version "v1" cannot be handled as a ImageStream: no kind "Pod" is registered for version "image.openshift.io/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
     ]);
     expect(message(() => decodeTypedBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,

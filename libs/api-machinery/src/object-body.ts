@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { isRegisteredKind, SCHEME_NAME } from './kind-scheme';
 
 const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -14,13 +15,18 @@ const internalPackageOf = (apiVersion: string) => (apiVersion.includes('/') ? ap
 
 /**
  * A body of another kind, worded as kube-apiserver's transformDecodeError words the decoder's
- * failure: the body decodes as its own kind (in its apiVersion, else the resource's), which does
+ * failure. The body is read in its own apiVersion (else the resource's): a kind the scheme does not
+ * hold there (`imagestream` for `ImageStream`) fails the lookup; one it holds decodes and then does
  * not convert to the resource's type.
  */
 function otherKindMessage(bodyKind: unknown, bodyApiVersion: unknown, kind: string, apiVersion: string): string {
-  const version = versionOf(typeof bodyApiVersion === 'string' && bodyApiVersion !== '' ? bodyApiVersion : apiVersion);
+  const bodyGroupVersion = typeof bodyApiVersion === 'string' && bodyApiVersion !== '' ? bodyApiVersion : apiVersion;
+  const version = versionOf(bodyGroupVersion);
   const named = shown(bodyKind);
-  return `${named} in version "${version}" cannot be handled as a ${kind}: converting (${version}.${named}) to (${internalPackageOf(apiVersion)}.${kind}): unknown conversion`;
+  const why = isRegisteredKind(bodyGroupVersion, named)
+    ? `converting (${version}.${named}) to (${internalPackageOf(apiVersion)}.${kind}): unknown conversion`
+    : `no kind "${named}" is registered for version "${bodyGroupVersion}" in scheme "${SCHEME_NAME}"`;
+  return `${named} in version "${version}" cannot be handled as a ${kind}: ${why}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApiError } from '@app/api-machinery';
+import { ApiError, apiVersionOf, registerKind } from '@app/api-machinery';
 import type { ResourceHandler } from './store/resource-handler';
 
 /** Every served resource, keyed by group/version/resource; discovery and routing read it. */
@@ -13,6 +13,7 @@ export class ResourceRegistry {
     const k = this.key(handler.info.group, handler.info.version, handler.info.resource);
     if (this.handlers.has(k)) throw new Error(`resource ${k} registered twice`);
     this.handlers.set(k, handler);
+    registerKind(apiVersionOf(handler.info), handler.info.kind);
   }
 
   find(group: string, version: string, resource: string): ResourceHandler | undefined {
