@@ -10,8 +10,11 @@ interface TypedBody {
 
 const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
 
-/** The name of a group's internal package, as Go prints the type converted into: `image` for image.openshift.io, `core` for the core group. */
-const internalPackageOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('.') < 0 ? apiVersion.indexOf('/') : apiVersion.indexOf('.')) : 'core');
+/** The group's internal package, as Go prints the type converted into: `image` for image.openshift.io, `core` for the core group. */
+function internalPackageOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? 'core' : apiVersion.slice(0, slash).split('.')[0]!;
+}
 
 /**
  * A body of another kind, worded as kube-apiserver's transformDecodeError words the decoder's
