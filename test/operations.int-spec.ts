@@ -20,12 +20,19 @@ describe('operations endpoints', () => {
       expect([path, res.status, res.headers.get('content-type'), await res.text()]).toEqual([path, 200, 'text/plain; charset=utf-8', 'ok']);
     }
     const verbose = await fetch(`${api.url}/readyz?verbose&exclude=redis`);
-    expect(await verbose.text()).toBe('[+]ping ok\n[+]postgres ok\n[+]shutdown ok\n[+]redis excluded: ok\nreadyz check passed\n');
+    expect(await verbose.text()).toBe('[+]ping ok\n[+]postgres ok\n[+]redis excluded: ok\n[+]shutdown ok\nreadyz check passed\n');
+    // A name no check has: warned of after the checks, as kube-apiserver's healthz does.
+    const unknown = await fetch(`${api.url}/livez?verbose&exclude=foo&exclude=bar`);
+    expect([unknown.status, await unknown.text()]).toEqual([200, '[+]ping ok\nwarn: some health checks cannot be excluded: no matches for "bar", "foo"\nlivez check passed\n']);
     expect((await fetch(`${api.url}/readyz/nothing`)).status).toBe(404);
     expect((await fetch(`${api.url}/livez/postgres`)).status).toBe(404);
     // `kubectl get --raw /` lists what is served.
     const root = (await (await fetch(`${api.url}/`)).json()) as { paths: string[] };
     expect(root.paths).toEqual(expect.arrayContaining(['/api', '/apis', '/apis/image.openshift.io/v1', '/openapi/v2', '/readyz', '/version']));
+    // Every single check is listed, and every path listed under the health endpoints answers.
+    const health = root.paths.filter((p) => /^\/(livez|healthz|readyz)/.test(p));
+    expect(health).toEqual(expect.arrayContaining(['/readyz/shutdown', '/readyz/redis', '/healthz/postgres', '/livez/ping']));
+    for (const path of health) expect([path, (await fetch(`${api.url}${path}`)).status]).toEqual([path, 200]);
   });
 
   it('a trailing slash names the same path, as kube-apiserver\'s router trims it (/version/, /apis/, a list, a health check)', async () => {

@@ -9,6 +9,7 @@ import {
   aggregatedDiscoveryVersionOf,
 } from './aggregated-discovery';
 import { ifNoneMatchHits } from './conditional-get';
+import { healthPaths } from './health-checks';
 
 function groupVersions(registry: ResourceRegistry): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
@@ -50,9 +51,8 @@ export class DiscoveryController {
   @Header('content-type', 'application/json')
   rootPaths() {
     const groupPaths = [...groupVersions(this.registry)].flatMap(([name, versions]) => [`/apis/${name}`, ...[...versions].map((v) => `/apis/${name}/${v}`)]);
-    const fixed = ['/api', '/api/v1', '/apis', '/healthz', '/healthz/ping', '/livez', '/livez/ping', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/readyz/ping', '/version'];
-    const checks = ['postgres', 'redis'].flatMap((c) => [`/healthz/${c}`, `/readyz/${c}`]);
-    return { paths: [...fixed, ...checks, ...groupPaths].sort() };
+    const fixed = ['/api', '/api/v1', '/apis', '/metrics', '/openapi/v2', '/openapi/v3', '/version'];
+    return { paths: [...fixed, ...healthPaths(), ...groupPaths].sort() };
   }
 
   @Get('version')

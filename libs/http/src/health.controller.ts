@@ -5,23 +5,11 @@ import { DataSource } from 'typeorm';
 import { ApiError } from '@app/api-machinery';
 import { metricsRegistry } from '@app/observability';
 import { REDIS_HEALTH } from './redis-health';
+import { type CheckName, type Endpoint, ENDPOINT_CHECKS } from './health-checks';
 import { ServerDraining } from './server-draining';
 import type { Redis } from 'ioredis';
 
 const CHECK_TIMEOUT_MS = 2000;
-
-/**
- * Which checks each endpoint runs: liveness is the process itself; readiness needs Postgres and
- * Redis, and fails from the shutdown signal on (`shutdown`, as kube-apiserver's readyz), so a load
- * balancer probing it takes the replica out.
- */
-const ENDPOINT_CHECKS = {
-  livez: ['ping'],
-  healthz: ['ping', 'postgres', 'redis'],
-  readyz: ['ping', 'postgres', 'redis', 'shutdown'],
-} as const;
-type Endpoint = keyof typeof ENDPOINT_CHECKS;
-type CheckName = (typeof ENDPOINT_CHECKS)[Endpoint][number];
 
 /**
  * Health endpoints as kube-apiserver serves them (kubelet probes, load balancers and
@@ -46,16 +34,21 @@ export class HealthController {
   async all(@Res() reply: FastifyReply, @Query() query: Record<string, unknown>) {
     const endpoint = reply.request.url.slice(1).split('?')[0] as Endpoint;
     const excluded = new Set([query['exclude']].flat().filter((v): v is string => typeof v === 'string'));
-    const names = ENDPOINT_CHECKS[endpoint].filter((n) => !excluded.has(n));
-    const results = await Promise.all(names.map(async (name) => ({ name, failure: await this.run(name) })));
+    const checks: readonly CheckName[] = ENDPOINT_CHECKS[endpoint];
+    const results = await Promise.all(
+      checks.map(async (name) => ({ name, excluded: excluded.has(name), failure: excluded.has(name) ? null : await this.run(name) })),
+    );
     const passed = results.every((r) => r.failure === null);
     const verbose = query['verbose'] !== undefined;
     let body = 'ok';
     if (!passed || verbose) {
+      // Each check in its place, an excluded one as excluded; names no check has are warned of
+      // after them (healthz.handleRootHealth's output).
       const lines = results.map((r) =>
-        r.failure === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+        r.excluded ? `[+]${r.name} excluded: ok` : r.failure === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
       );
-      for (const name of excluded) lines.push(`[+]${name} excluded: ok`);
+      const unmatched = [...excluded].filter((name) => !(checks as readonly string[]).includes(name)).sort();
+      if (unmatched.length) lines.push(`warn: some health checks cannot be excluded: no matches for ${unmatched.map((n) => JSON.stringify(n)).join(', ')}`);
       body = `${lines.join('\n')}\n${endpoint} check ${passed ? 'passed' : 'failed'}\n`;
     }
     await reply
