@@ -148,6 +148,20 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect((await call('GET', `${ns()}/imagestreams/lower`)).status).toBe(404);
   });
 
+  it('a DELETE body the decoder cannot read is 400 in its words, and deletes nothing', async () => {
+    for (const [body, message] of [
+      ['garbage', "couldn't get version/kind; json parse error: invalid character 'g' looking for beginning of value"],
+      ['{"gracePeriodSeconds":1,', "couldn't get version/kind; json parse error: unexpected end of JSON input"],
+      ['[]', `couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type ${kindProbe}`],
+    ]) {
+      for (const path of ['imagestreams/app', 'imagestreams']) {
+        const res = await call('DELETE', `${ns()}/${path}`, body);
+        expect([path, res.status, res.body.reason, res.body.message]).toEqual([path, 400, 'BadRequest', message]);
+      }
+    }
+    expect((await call('GET', `${ns()}/imagestreams/app`)).status).toBe(200);
+  });
+
   it('a create or update body that is not an object is 400 before any handler reads it', async () => {
     // A null DeliveryRedrive read as "no spec": it redrove the whole namespace, then answered 500.
     for (const body of ['null', '[]', '"x"', '5']) {

@@ -226,13 +226,26 @@ function goJsonType(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-/** DeleteOptions are optional on DELETE. */
+/**
+ * DeleteOptions are optional on DELETE. A JSON body the decoder cannot read is 400 with its words
+ * (`couldn't get version/kind; json parse error: …`), as kube-apiserver's delete handler answers
+ * since it wraps the decoder's error as a BadRequest (before, a 500 with the same text).
+ */
 export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> | undefined {
   if (!raw || raw.length === 0) return undefined;
-  const parsed = decodeObjectBody(contentType, raw);
+  const type = mediaType(contentType);
+  const json = type === 'application/json' || type === '';
+  let parsed: unknown;
+  try {
+    parsed = decodeObjectBody(contentType, raw);
+  } catch (e) {
+    const syntax = e instanceof JsonSyntaxError && json ? goJsonSyntaxError(raw) : null;
+    if (syntax) throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${syntax}`);
+    throw e;
+  }
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw ApiError.badRequest(`json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value of type v1.DeleteOptions`);
+    throw ApiError.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type ${kindProbeType}`);
   }
   return parsed as Record<string, unknown>;
 }
