@@ -24,32 +24,18 @@ describe('decodeTypedBody', () => {
     registerKind('image.openshift.io/v1', 'Image');
     registerKind('v1', 'Pod');
     registerKind('batch/v1', 'Job');
-    expect(message(() => decodeTypedBody({ kind: 'Image' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
-      400,
-      'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion',
-    ]);
-    expect(message(() => decodeTypedBody({ kind: 'Pod', apiVersion: 'v1' }, 'Namespace', 'v1'))).toEqual([
-      400,
-      'Pod in version "v1" cannot be handled as a Namespace: converting (v1.Pod) to (core.Namespace): unknown conversion',
-    ]);
-    expect(message(() => decodeTypedBody({ kind: 'Job', apiVersion: 'batch/v1' }, 'Deployment', 'apps/v1'))).toEqual([
-      400,
-      'Job in version "v1" cannot be handled as a Deployment: converting (v1.Job) to (apps.Deployment): unknown conversion',
-    ]);
-    expect(message(() => decodeTypedBody({ kind: 'ImageList' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
-      400,
-      'ImageList in version "v1" cannot be handled as a ImageStream: converting (v1.ImageList) to (image.ImageStream): unknown conversion',
-    ]);
-    // A kind the scheme does not hold in the body's version: the lookup fails (a lowercase kind, a
-    // kind of another group).
-    expect(message(() => decodeTypedBody({ kind: 'imagestream', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
-      400,
-      'imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
-    ]);
-    expect(message(() => decodeTypedBody({ kind: 'Pod', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
-      400,
-      'Pod in version "v1" cannot be handled as a ImageStream: no kind "Pod" is registered for version "image.openshift.io/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
-    ]);
+    const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
+    const cases: [body: Record<string, string>, kind: string, apiVersion: string, expected: string][] = [
+      // A kind the scheme holds in the body's version: it decodes, then does not convert.
+      [{ kind: 'Image' }, 'ImageStream', 'image.openshift.io/v1', 'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion'],
+      [{ kind: 'Pod', apiVersion: 'v1' }, 'Namespace', 'v1', 'Pod in version "v1" cannot be handled as a Namespace: converting (v1.Pod) to (core.Namespace): unknown conversion'],
+      [{ kind: 'Job', apiVersion: 'batch/v1' }, 'Deployment', 'apps/v1', 'Job in version "v1" cannot be handled as a Deployment: converting (v1.Job) to (apps.Deployment): unknown conversion'],
+      [{ kind: 'ImageList' }, 'ImageStream', 'image.openshift.io/v1', 'ImageList in version "v1" cannot be handled as a ImageStream: converting (v1.ImageList) to (image.ImageStream): unknown conversion'],
+      // One it does not hold there (a lowercase kind, a kind of another group): the lookup fails.
+      [{ kind: 'imagestream', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1', `imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" ${scheme}`],
+      [{ kind: 'Pod', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1', `Pod in version "v1" cannot be handled as a ImageStream: no kind "Pod" is registered for version "image.openshift.io/v1" ${scheme}`],
+    ];
+    for (const [body, kind, apiVersion, expected] of cases) expect(message(() => decodeTypedBody(body, kind, apiVersion))).toEqual([400, expected]);
     expect(message(() => decodeTypedBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,
       'the API version in the data (v1) does not match the expected API version (image.openshift.io/v1)',
