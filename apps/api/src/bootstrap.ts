@@ -27,6 +27,8 @@ const ROUTE_PARAM_MAX_LENGTH = 16 * 1024;
 export interface ApiServer {
   app: NestFastifyApplication;
   url: string;
+  /** A shutdown signal came: /readyz fails from now on; the rest is served until close(). */
+  signalShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   return {
     app,
     url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    signalShutdown: () => draining.signal(),
     close: () => app.close(),
   };
 }

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // Installed as soon as the api listens, and before it says so: Node only handles a signal once a
   // listener exists, so a supervisor's SIGTERM right after the announcement killed the process by
   // signal. A SIGTERM while the worker below is still starting is a graceful shutdown too.
-  const signals = exitOnSignals(closers, config.shutdownGraceSeconds);
+  const signals = exitOnSignals(closers, config.shutdownGraceSeconds, { seconds: config.shutdownDelaySeconds, onSignal: () => api.signalShutdown() });
   announceListening('api', api.url);
   if (process.argv.includes('--with-worker')) {
     try {

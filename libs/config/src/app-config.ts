@@ -50,6 +50,11 @@ export interface AppConfig {
   registryUsername: string;
   registryPassword: string;
   shutdownGraceSeconds: number;
+  /**
+   * SIGTERM: how long the api keeps serving as usual, `/readyz` failing, before it drains
+   * (kube-apiserver's --shutdown-delay-duration): load balancers probing readiness stop sending first.
+   */
+  shutdownDelaySeconds: number;
   /** Per-request timeout for registry v2 calls made by the worker. */
   registryTimeoutMs: number;
   /** BullMQ key prefix; tests give each file its own so queues never mix. */

@@ -80,7 +80,7 @@ export class HealthController {
   private async run(name: CheckName): Promise<string | null> {
     if (name === 'ping') return null;
     // Expected while draining: not logged as a failure.
-    if (name === 'shutdown') return this.draining.active ? 'process is shutting down' : null;
+    if (name === 'shutdown') return this.draining.signalled ? 'process is shutting down' : null;
     // Both checks are terminus indicators fed by our own probe: its TypeOrmHealthIndicator kept
     // no reason but a timeout's, so a refused, reset or rejected Postgres connection read only
     // "unavailable".
