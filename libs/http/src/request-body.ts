@@ -90,28 +90,39 @@ function unrecognizedBody(info: ResourceInfo, reason: string, raw: Buffer): ApiE
 }
 
 /**
- * A create or update body of `info`'s kind, refused as kube-apiserver refuses one it cannot read: JSON
- * that does not parse with Go's syntax error, a list or scalar (JSON or YAML) with the type error
- * of reading it as an object. `null` stays refused (see requireObjectBody), where kube-apiserver
- * would read it as an empty object.
+ * A body decoded as kube-apiserver's serializer reads it, or why its first step (finding the kind,
+ * SimpleMetaFactory.Interpret) fails, in Go's words: JSON (or an empty body) that does not parse
+ * gives Go's syntax error, a list or scalar (JSON or YAML) the type error of reading it as an
+ * object. Other failures (YAML syntax, protobuf, media type) are thrown as they are.
  */
-export function decodeWriteBody(info: ResourceInfo, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
-  const type = mediaType(contentType);
+function interpretBody(contentType: string | undefined, raw: Buffer | undefined): { body: unknown } | { goError: string } {
   const bytes = raw ?? Buffer.alloc(0);
   let body: unknown;
   try {
     body = decodeObjectBody(contentType, raw);
   } catch (e) {
     // Go's wording is worked out only for an empty body or one JSON.parse refused (the same grammar).
+    const type = mediaType(contentType);
     const unparsed = e instanceof JsonSyntaxError || bytes.length === 0;
     const syntax = unparsed && (type === 'application/json' || type === '') ? goJsonSyntaxError(bytes) : null;
-    if (syntax) throw unrecognizedBody(info, syntax, bytes);
+    if (syntax) return { goError: syntax };
     throw e;
   }
   if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    throw unrecognizedBody(info, `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}`, bytes);
+    return { goError: `json: cannot unmarshal ${goJsonType(body)} into Go value of type ${kindProbeType}` };
   }
-  return requireObjectBody(body);
+  return { body };
+}
+
+/**
+ * A create or update body of `info`'s kind, refused as kube-apiserver refuses one it cannot read
+ * (interpretBody, worded by unrecognizedBody). `null` stays refused (see requireObjectBody), where
+ * kube-apiserver would read it as an empty object.
+ */
+export function decodeWriteBody(info: ResourceInfo, contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> {
+  const read = interpretBody(contentType, raw);
+  if ('goError' in read) throw unrecognizedBody(info, read.goError, raw ?? Buffer.alloc(0));
+  return requireObjectBody(read.body);
 }
 
 /**
@@ -227,27 +238,15 @@ function goJsonType(value: unknown): string {
 }
 
 /**
- * DeleteOptions are optional on DELETE. A JSON body the decoder cannot read is 400 with its words
- * (`couldn't get version/kind; json parse error: …`), as kube-apiserver's delete handler answers
- * since it wraps the decoder's error as a BadRequest (before, a 500 with the same text).
+ * DeleteOptions are optional on DELETE. A body the decoder cannot read (interpretBody) is 400 with
+ * its words (`couldn't get version/kind; json parse error: …`), as kube-apiserver's delete handler
+ * answers since it wraps the decoder's error as a BadRequest (before, a 500 with the same text).
  */
 export function decodeDeleteBody(contentType: string | undefined, raw: Buffer | undefined): Record<string, unknown> | undefined {
   if (!raw || raw.length === 0) return undefined;
-  const type = mediaType(contentType);
-  const json = type === 'application/json' || type === '';
-  let parsed: unknown;
-  try {
-    parsed = decodeObjectBody(contentType, raw);
-  } catch (e) {
-    const syntax = e instanceof JsonSyntaxError && json ? goJsonSyntaxError(raw) : null;
-    if (syntax) throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${syntax}`);
-    throw e;
-  }
-  if (parsed === null) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw ApiError.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type ${kindProbeType}`);
-  }
-  return parsed as Record<string, unknown>;
+  const read = interpretBody(contentType, raw);
+  if ('goError' in read) throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${read.goError}`);
+  return read.body === null ? {} : (read.body as Record<string, unknown>);
 }
 
 /**
