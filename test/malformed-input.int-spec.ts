@@ -121,17 +121,26 @@ describe('malformed input is a 4xx, never a 5xx', () => {
 
   it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
     const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
+    const image = digest('c');
+    const mapping = { metadata: { name: 'app' }, tag: 'mapped', image: { metadata: { name: image }, dockerImageReference: `registry.local:5000/bad/app@${image}` } };
     for (const [method, path, body, message] of [
       ['POST', 'imagestreams', { kind: 'imagestream', metadata: { name: 'lower' } }, `imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" ${scheme}`],
       ['POST', 'imagestreams', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'lower' } }, 'Secret in version "v1" cannot be handled as a ImageStream: converting (v1.Secret) to (image.ImageStream): unknown conversion'],
       ['PUT', 'imagestreams/app', { kind: 'Image', metadata: { name: 'app' } }, 'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion'],
       ['POST', 'imagestreamtags', { kind: 'ImageStreamList', metadata: { name: 'app:x' } }, 'ImageStreamList in version "v1" cannot be handled as a ImageStreamTag: converting (v1.ImageStreamList) to (image.ImageStreamTag): unknown conversion'],
+      ['POST', 'imagestreammappings', { kind: 'ImageStreamTag', ...mapping }, 'ImageStreamTag in version "v1" cannot be handled as a ImageStreamMapping: converting (v1.ImageStreamTag) to (image.ImageStreamMapping): unknown conversion'],
+      ['POST', 'imagestreammappings', { apiVersion: 'v1', kind: 'ImageStreamMapping', ...mapping }, 'the API version in the data (v1) does not match the expected API version (image.openshift.io/v1)'],
     ] as const) {
       const res = await call(method, `${ns()}/${path}`, body);
       expect([res.status, res.body.reason, res.body.message]).toEqual([400, 'BadRequest', message]);
     }
     expect((await call('GET', `${ns()}/imagestreams/lower`)).status).toBe(404);
     expect((await call('GET', `${ns()}/imagestreamtags/app:x`)).status).toBe(404);
+    expect((await call('GET', `${ns()}/imagestreamtags/app:mapped`)).status).toBe(404);
+    expect((await call('GET', `${api.base}/images/${image}`)).status).toBe(404);
+    // The same mapping with the right type fields is taken: the refusals above were of the type alone.
+    expect((await call('POST', `${ns()}/imagestreammappings`, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamMapping', ...mapping })).status).toBe(201);
+    expect((await call('GET', `${ns()}/imagestreamtags/app:mapped`)).status).toBe(200);
   });
 
   (kubectlFound ? it : it.skip)('kubectl sends a lowercase kind as written (its mapper finds the resource) and shows the 400', async () => {

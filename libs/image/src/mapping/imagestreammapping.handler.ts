@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
+  apiVersionOf,
+  checkKindAndVersion,
   checkNamespaceOnCreate,
   type FieldError,
   fieldErr,
@@ -37,6 +39,8 @@ import type { StreamLimits } from '../quota/stream-limits';
 import { allowedEitherWay, statusReferenceRefusals } from '../allowed-registries/allowed-registries.validation';
 
 export interface ImageStreamMapping {
+  kind?: unknown;
+  apiVersion?: unknown;
   metadata?: { name?: string; namespace?: string };
   image?: Image;
   tag?: string;
@@ -145,6 +149,9 @@ export class ImageStreamMappingHandler implements ResourceHandler {
   private prepare(namespace: string, body: unknown): { streamName: string; tag: string; image: Image; registryCheck: boolean; imageRefusal: ApiError | null } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
     const mapping = structuredClone(body) as ImageStreamMapping;
+    // The decoder's check, as for every write: a mapping body of another kind or version is 400
+    // (the embedded image's own type fields are not checked, as Go decodes it into a struct).
+    checkKindAndVersion(mapping, this.info.kind, apiVersionOf(this.info));
     checkNamespaceOnCreate(mapping.metadata?.namespace, namespace);
     // Upstream's mapping strategy drops the signatures (they are added through images or
     // imagesignatures) in PrepareForCreate, before validation: bad ones are not an error here.
