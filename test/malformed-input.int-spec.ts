@@ -125,6 +125,7 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     const mapping = { metadata: { name: 'app' }, tag: 'mapped', image: { metadata: { name: image }, dockerImageReference: `registry.local:5000/bad/app@${image}` } };
     for (const [method, path, body, message] of [
       ['POST', 'imagestreams', { kind: 'imagestream', metadata: { name: 'lower' } }, `imagestream in version "v1" cannot be handled as a ImageStream: no kind "imagestream" is registered for version "image.openshift.io/v1" ${scheme}`],
+      ['POST', 'imagestreams', { apiVersion: 'image.openshift.io/v2', kind: 'ImageStream', metadata: { name: 'lower' } }, `ImageStream in version "v2" cannot be handled as a ImageStream: no kind "ImageStream" is registered for version "image.openshift.io/v2" ${scheme}`],
       ['POST', 'imagestreams', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'lower' } }, 'Secret in version "v1" cannot be handled as a ImageStream: converting (v1.Secret) to (image.ImageStream): unknown conversion'],
       ['PUT', 'imagestreams/app', { kind: 'Image', metadata: { name: 'app' } }, 'Image in version "v1" cannot be handled as a ImageStream: converting (v1.Image) to (image.ImageStream): unknown conversion'],
       ['POST', 'imagestreamtags', { kind: 'ImageStreamList', metadata: { name: 'app:x' } }, 'ImageStreamList in version "v1" cannot be handled as a ImageStreamTag: converting (v1.ImageStreamList) to (image.ImageStreamTag): unknown conversion'],

@@ -17,6 +17,11 @@ export function registerKind(apiVersion: string, kind: string): void {
   registered.add(entry(apiVersion, `${kind}List`));
 }
 
+/** Registers exactly these kinds (no list kinds added) in a version, as a scheme's AddKnownTypes does. */
+export function registerKnownTypes(apiVersion: string, kinds: readonly string[]): void {
+  for (const kind of kinds) registered.add(entry(apiVersion, kind));
+}
+
 export function isRegisteredKind(apiVersion: string, kind: string): boolean {
   return registered.has(entry(apiVersion, kind));
 }

@@ -1,5 +1,5 @@
 import { ApiError } from './api-error';
-import { registerKind } from './kind-scheme';
+import { registerKind, registerKnownTypes } from './kind-scheme';
 import { decodeTypedBody } from './object-body';
 
 const message = (f: () => unknown) => {
@@ -36,9 +36,20 @@ describe('decodeTypedBody', () => {
       [{ kind: 'Pod', apiVersion: 'image.openshift.io/v1' }, 'ImageStream', 'image.openshift.io/v1', `Pod in version "v1" cannot be handled as a ImageStream: no kind "Pod" is registered for version "image.openshift.io/v1" ${scheme}`],
     ];
     for (const [body, kind, apiVersion, expected] of cases) expect(message(() => decodeTypedBody(body, kind, apiVersion))).toEqual([400, expected]);
+    // The resource's kind in another version: one the scheme holds it in (openshift-apiserver's
+    // legacy core v1) decodes and is refused by version; in any other the lookup fails.
+    registerKnownTypes('v1', ['ImageStream']);
     expect(message(() => decodeTypedBody({ apiVersion: 'v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
       400,
       'the API version in the data (v1) does not match the expected API version (image.openshift.io/v1)',
+    ]);
+    expect(message(() => decodeTypedBody({ apiVersion: 'image.openshift.io/v2', kind: 'ImageStream' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      `ImageStream in version "v2" cannot be handled as a ImageStream: no kind "ImageStream" is registered for version "image.openshift.io/v2" ${scheme}`,
+    ]);
+    expect(message(() => decodeTypedBody({ apiVersion: 'foo.io/v1' }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([
+      400,
+      `ImageStream in version "v1" cannot be handled as a ImageStream: no kind "ImageStream" is registered for version "foo.io/v1" ${scheme}`,
     ]);
     expect(message(() => decodeTypedBody([], 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'the request body must be a JSON object']);
     expect(message(() => decodeTypedBody({ metadata: [] }, 'ImageStream', 'image.openshift.io/v1'))).toEqual([400, 'metadata must be an object']);

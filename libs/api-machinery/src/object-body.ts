@@ -33,6 +33,18 @@ function otherKindMessage(bodyKind: unknown, bodyApiVersion: unknown, kind: stri
 }
 
 /**
+ * The resource's kind in another apiVersion. One the scheme holds there (an image kind in the core
+ * group's v1, which openshift-apiserver's legacy scheme keeps) decodes, and the create handler then
+ * refuses its version; in any other version the decoder's lookup fails first.
+ */
+function otherVersionMessage(bodyApiVersion: unknown, kind: string, apiVersion: string): string {
+  if (typeof bodyApiVersion !== 'string' || isRegisteredKind(bodyApiVersion, kind)) {
+    return `the API version in the data (${shown(bodyApiVersion)}) does not match the expected API version (${apiVersion})`;
+  }
+  return `${kind} in version "${versionOf(bodyApiVersion)}" cannot be handled as a ${kind}: no kind "${kind}" is registered for version "${bodyApiVersion}" in scheme "${SCHEME_NAME}"`;
+}
+
+/**
  * The decoder's check of a body's type fields, as kube-apiserver words it (400): a kind or
  * apiVersion it names (absent, null and "" name none) must be the resource's.
  */
@@ -41,7 +53,7 @@ export function checkKindAndVersion(body: TypedBody, kind: string, apiVersion: s
     throw ApiError.badRequest(otherKindMessage(body.kind, body.apiVersion, kind, apiVersion));
   }
   if (body.apiVersion !== undefined && body.apiVersion !== null && body.apiVersion !== '' && body.apiVersion !== apiVersion) {
-    throw ApiError.badRequest(`the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    throw ApiError.badRequest(otherVersionMessage(body.apiVersion, kind, apiVersion));
   }
 }
 

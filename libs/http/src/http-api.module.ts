@@ -24,6 +24,7 @@ import { NamespaceLifecycle } from './namespaces/namespace-lifecycle';
 import { NamespaceTerminator } from './namespaces/namespace-terminator';
 import { NamespaceFinalizeStrategy, NamespaceStatusStrategy, NamespaceStrategy } from './namespaces/namespace.strategy';
 import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusInfo } from './namespaces/namespace.types';
+import { registerOlderReviewKinds } from './authorization/older-review-kinds';
 
 /** The HTTP surface: discovery, generic resource routes, watch, health and metrics. */
 @Module({
@@ -47,6 +48,7 @@ import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusI
         registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
         registry.register(byPolicy ? new SelfSubjectRulesReviewHandler(config.accessPolicy, registry) : new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
+        registerOlderReviewKinds();
         for (const info of [eventsInfo, podsInfo, servicesInfo, ...pruneListInfos]) registry.register(new AlwaysEmptyHandler(info, db));
         return reviews;
       },

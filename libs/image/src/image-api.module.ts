@@ -25,6 +25,7 @@ import { ImageLimits } from './quota/image-limits';
 import { QuotaNamespaces } from './quota/quota-namespaces';
 import { NamespaceQuota } from './quota/namespace-quota';
 import { SecretHandler } from './secrets/secret.store';
+import { registerLegacyImageKinds } from './resources/legacy-kinds';
 
 /** The handlers other modules use directly (registry ingestion, the import worker). */
 interface ImageApiParts {
@@ -86,6 +87,7 @@ const IMAGE_API_PARTS = Symbol('IMAGE_API_PARTS');
         registry.register(new ImageStreamImageHandler(db, tags, streams.history));
         registry.register(new ImageStreamLayersHandler(db, tags));
         registry.register(new ImageStreamSecretsHandler(secrets));
+        registerLegacyImageKinds();
         return { mappings, imports, quotaNamespaces: quota.namespaces, namespaceQuota: quota.namespaceQuota };
       },
     },

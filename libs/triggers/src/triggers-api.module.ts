@@ -15,6 +15,7 @@ import { AddressPolicy } from './ssrf';
 import { serveTriggerBacklogMetrics } from './backlog-metrics';
 import { createTriggerStores, createWorkloadStore, requestEvaluationOfFollowedTags } from './stores';
 import { ImageApiModule, NamespaceQuota, StreamSpecListeners } from '@app/image';
+import { registerOlderWorkloadKinds } from './older-workload-kinds';
 
 export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
 
@@ -67,6 +68,7 @@ export const TRIGGER_CONFIG = Symbol('TRIGGER_CONFIG');
           workloadKinds.map((w) => [w.kind as string, createWorkloadStore(db, w, localNames)]),
         );
         for (const store of workloads.values()) registry.register(store);
+        registerOlderWorkloadKinds();
         // kubectl scale: deployments/scale and statefulsets/scale (autoscaling/v1 Scale), as kube-apiserver serves them.
         for (const w of workloadKinds.filter((k) => scalableWorkloads.includes(k.resource))) {
           registry.register(
