@@ -30,4 +30,5 @@ export * from './url-name-check';
 export * from './metadata-omitempty';
 export * from './kind-scheme';
 export * from './object-body';
+export * from './uid-precondition';
 export * from './json-object';

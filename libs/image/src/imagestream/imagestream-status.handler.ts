@@ -20,6 +20,7 @@ import {
   fieldErr,
   type WriteOptions,
   type WriteResult,
+  uidPreconditionConflict,
 } from '@app/api-machinery';
 import { allocateResourceVersion, appendChange, type Database, isDerivation, type GenericStore, type Queryable, type ResourceHandler, type TableStorage } from '@app/persistence';
 import { imageStreamStatusInfo } from '../resources/resource-infos';
@@ -148,7 +149,7 @@ export class ImageStreamStatusHandler implements ResourceHandler {
         const tags = requestedStatusTags(obj);
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
-          if (origin === 'put') throw ApiError.conflict(this.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+          if (origin === 'put') throw uidPreconditionConflict(this.ref, namespace, name, uid, old.metadata.uid);
           throw ApiError.invalid(this.ref, name, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
         // As the registry store's Update: a missing stream is 404 and another uid a failed

@@ -24,6 +24,7 @@ import {
   type WriteOptions,
   type WriteResult,
   isJsonObject,
+  uidPreconditionConflict,
 } from '@app/api-machinery';
 import { appendChange } from '../change-log';
 import { type Database, pgErrorCode, type Queryable } from '../database';
@@ -302,7 +303,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         const uid = obj.metadata.uid;
         if (uid && uid !== old.metadata.uid) {
           if (origin === 'put') {
-            throw ApiError.conflict(this.kind.ref, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+            throw uidPreconditionConflict(this.kind.ref, namespace, name, uid, old.metadata.uid);
           }
           throw invalidObject(this.info, obj, [fieldErr.invalid('metadata.uid', uid, 'field is immutable')]);
         }
