@@ -221,6 +221,27 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(delivered.spec.url).toBe(rx.url('/typo-fixed'));
   });
 
+  it('a pending retry goes to the trigger\'s current URL: fixing it while retrying reaches the fixed receiver, the old one gets nothing more', async () => {
+    let urlFixed!: () => void;
+    // The first attempt's 500 is answered only once the URL has been changed: its retry is then pending.
+    rx.answer('/retarget-old', { status: 500, after: new Promise<void>((r) => (urlFixed = r)) });
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'retarget' } });
+    await map('demo', 'retarget', 'v1', digest('3'));
+    expect((await call('POST', `${trg('demo')}/triggers`, trigger('retarget', 'retarget:v1', '/retarget-old'))).status).toBe(201);
+    const [first] = await rx.waitFor('/retarget-old', 1);
+    const fixed = await call('PATCH', `${trg('demo')}/triggers/retarget`, { spec: { delivery: { url: rx.url('/retarget-new') } } }, 'application/merge-patch+json');
+    expect(fixed.status).toBe(200);
+    urlFixed();
+    const [retried] = await rx.waitFor('/retarget-new', 1);
+    expect(retried!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    expect(retried!.body).toBe(first!.body);
+    expect(verifiesSignature(SECRET, retried!.headers, retried!.body)).toBe(true);
+    const delivered = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'retarget'))[0], (x) => x?.status.state === 'delivered', 5000);
+    expect(delivered.spec.url).toBe(rx.url('/retarget-new'));
+    expect(delivered.status.attemptHistory.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 200]);
+    expect(rx.at('/retarget-old')).toHaveLength(1);
+  });
+
   it('a redrive naming one delivery resends only it; an empty spec resends every dead delivery of its namespace, no other', async () => {
     rx.mode = 'fail';
     try {

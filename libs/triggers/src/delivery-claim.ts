@@ -28,6 +28,8 @@ export interface DeliveryRow {
   delivery: Trigger['spec']['delivery'] | null;
   /** The signing secret's data, joined in the same read (never leaves the worker). */
   secret: TriggerSecret['data'] | null;
+  /** Set when `url` was moved to the owner's current one after the claim (see owner-url.ts). */
+  retargeted?: true;
 }
 
 /** A delivery claimed for sending, with its new attempt's id. */

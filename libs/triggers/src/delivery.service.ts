@@ -22,6 +22,7 @@ import { replayWaitMs } from './redrive-order';
 import { OwnerSendOrder } from './owner-send-order';
 import { deadLetterIfSuperseded, NOT_SENT_SUPERSEDED, withdrawIfSuperseded } from './superseded-retry';
 import { backoffMs, TargetLimiter, targetPauseMs } from './target-limiter';
+import { followOwnerUrl } from './owner-url';
 
 export type { DeliveryRow } from './delivery-claim';
 
@@ -29,7 +30,8 @@ export type { DeliveryRow } from './delivery-claim';
 export type AttemptOutcome =
   | { kind: 'done' }
   | { kind: 'busy'; retryInMs: number }
-  | { kind: 'retry'; attempt: number; delayMs: number }
+  /** `target`: the receiver the next attempt goes to (the owner's URL may have moved it). */
+  | { kind: 'retry'; attempt: number; delayMs: number; target: string }
   | { kind: 'dead' };
 
 /** Follow-up jobs of a batch: retries with backoff, and deliveries the batch did not get to send. */
@@ -170,6 +172,11 @@ export class DeliveryService {
         noteUnclaimed(this.db);
         return { kind: 'done' };
       }
+      // The owner's URL changed since the fire: the slot held was for the old receiver.
+      if (followOwnerUrl(d) && held) {
+        held.release();
+        held = null;
+      }
       if (!held) {
         const late = this.limiter.tryAcquire(d.target_key);
         if ('retryInMs' in late) {
@@ -211,9 +218,9 @@ export class DeliveryService {
           `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
                   next_attempt_at = now() + make_interval(secs => $6::float8 / 1000), leased_until = NULL,
                   delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-                  dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END
+                  dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END, url = $8, target_key = $9
             WHERE id = $1 AND generation = $7 RETURNING id`,
-          [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation],
+          [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation, d.url, d.target_key],
         );
         await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
         if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') deadLettered = await recordOutcomeOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
@@ -224,7 +231,7 @@ export class DeliveryService {
       if (!recorded) return { kind: 'done' };
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
-      return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs };
+      return { kind: 'retry', attempt: attempt + 1, delayMs: next.delayMs, target: d.target_key };
     } finally {
       held?.release();
     }
@@ -317,6 +324,8 @@ export class DeliveryService {
         let r: SendResult;
         try {
           await signing.fresh(d, () => queue.pending());
+          // Its slot and queue place were the old receiver's; what it sends goes to the URL the owner names now.
+          followOwnerUrl(d);
           r = await this.post(d);
         } finally {
           ordered();
@@ -363,7 +372,8 @@ export class DeliveryService {
     // them must clear DeadLettered is read after this commits (see settleDeadLetter).
     const finished = await writeOutcome(() => this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
-                                                                   status_code int, latency int, error text, started timestamptz, finished timestamptz)),
+                                                                   status_code int, latency int, error text, started timestamptz, finished timestamptz,
+                                                                   url text, target_key text)),
             -- v carries r's columns, so the update reads one CTE (a join of r with v was a nested loop: n²)
             v AS MATERIALIZED (SELECT r.*, nextval('resource_version_seq') AS rv FROM r),
             fin AS (UPDATE trigger_delivery_attempts a SET started_at = r.started, finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
@@ -374,12 +384,13 @@ export class DeliveryService {
                            next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000), leased_until = NULL,
                            delivered_at = CASE WHEN r.state = 'delivered' THEN now() ELSE d.delivered_at END,
                            dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END,
+                           url = coalesce(r.url, d.url), target_key = coalesce(r.target_key, d.target_key),
                            resource_version = r.rv
                       FROM v r WHERE d.id = r.id AND d.generation = 1
                     RETURNING d.id, d.owner_uid, d.owner_kind, r.state, d.namespace, d.owner_name),
             ch AS (${deliveryChangesSql('v', 'upd', 'MODIFIED', `'pending'`)})
        SELECT upd.owner_uid::text AS owner_uid, upd.id, upd.state FROM upd WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')`,
-      [JSON.stringify(records)],
+      [JSON.stringify(records.map((r) => (byId.get(r.id)?.retargeted ? { ...r, url: byId.get(r.id)!.url, target_key: byId.get(r.id)!.target_key } : r)))],
       'trg-delivery-batch-record',
     )), writeBy);
     noteChange(this.db);

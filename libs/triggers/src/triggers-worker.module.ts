@@ -112,7 +112,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationShutdo
       case 'retry':
         await this.queue.add(
           TriggerJob.Deliver,
-          { deliveryId, generation, attempt: outcome.attempt, ...(target ? { target } : {}) },
+          { deliveryId, generation, attempt: outcome.attempt, target: outcome.target },
           {
             ...triggerJobDefaults[TriggerQueue.Delivery],
             jobId: triggerJobId.deliver({ deliveryId, generation, attempt: outcome.attempt }),
