@@ -242,6 +242,29 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(rx.at('/retarget-old')).toHaveLength(1);
   });
 
+  it('pausing holds a delivery\'s pending retries (nothing more is sent); unpausing sends them', async () => {
+    let pausedNow!: () => void;
+    // The first attempt's 500 is answered once the trigger is paused: its retry then falls due while paused.
+    rx.answer('/held', { status: 500, after: new Promise<void>((r) => (pausedNow = r)) });
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'held' } });
+    await map('demo', 'held', 'v1', digest('2'));
+    expect((await call('POST', `${trg('demo')}/triggers`, trigger('held', 'held:v1', '/held'))).status).toBe(201);
+    const [first] = await rx.waitFor('/held', 1);
+    const paused = await call('PATCH', `${trg('demo')}/triggers/held`, { spec: { paused: true } }, 'application/merge-patch+json');
+    expect(paused.status).toBe(200);
+    pausedNow();
+    // Backoff here is 100–300 ms: well past it, the retry has not been sent and the delivery waits.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rx.at('/held')).toHaveLength(1);
+    const [waiting] = await listDeliveries(server.url, 'demo', 'held');
+    expect([waiting.status.state, waiting.status.attemptHistory.length]).toEqual(['pending', 1]);
+    expect((await call('PATCH', `${trg('demo')}/triggers/held`, { spec: { paused: false } }, 'application/merge-patch+json')).status).toBe(200);
+    const [, retried] = await rx.waitFor('/held', 2, 5000);
+    expect(retried!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    const delivered = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'held'))[0], (x) => x?.status.state === 'delivered', 5000);
+    expect(delivered.status.attemptHistory.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 200]);
+  });
+
   it('a redrive naming one delivery resends only it; an empty spec resends every dead delivery of its namespace, no other', async () => {
     rx.mode = 'fail';
     try {

@@ -1,6 +1,7 @@
 import { deliveryChangesSql } from './delivery-versions';
 import { endpointDisabledSql, NOT_SENT_ENDPOINT_DISABLED } from './endpoint-disabled';
 import { eventBaseJoin, eventSql } from './event-bases';
+import { pausedSql } from './paused-owner';
 import type { Trigger, TriggerSecret } from './trigger.types';
 
 /** A delivery as loaded for sending: its stored event, its owner's delivery settings and signing keys. */
@@ -92,6 +93,8 @@ export function claimSql(where: string, attempt: string, leaseMs: string, ids?: 
   // dead-lettered here without a request (no attempt), the others are claimed. The two updates
   // take disjoint rows (one snapshot of the owner's condition).
   const disabledOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND ${endpointDisabledSql('t')})`;
+  // A paused owner's rows are not claimed either: they wait, pending, for the unpause (paused-owner.ts). One probe for both.
+  const heldOwner = `EXISTS (SELECT 1 FROM triggers t WHERE t.uid = trigger_deliveries.owner_uid AND (${endpointDisabledSql('t')} OR ${pausedSql('t')}))`;
   // Their versions are taken once per candidate (MATERIALIZED), see deliveryChangesSql. Callers
   // wake the change feeds when a claim took fewer rows than asked (see noteUnclaimed).
   // An attempt row is numbered in sending order: attempts interrupted by a crash (rows numbered
@@ -107,7 +110,7 @@ export function claimSql(where: string, attempt: string, leaseMs: string, ids?: 
                         RETURNING trigger_deliveries.id, trigger_deliveries.namespace, trigger_deliveries.owner_name, trigger_deliveries.state),
                offch AS (${deliveryChangesSql('offv', 'off', 'MODIFIED', `'pending'`)}),
                c AS (UPDATE trigger_deliveries SET leased_until = now() + make_interval(secs => ${leaseMs}::float8 / 1000), claims = claims + 1
-                      ${keys ? `FROM ${keys} ` : ''}WHERE ${by}${pendingRow('trigger_deliveries')} AND ${where} AND NOT ${disabledOwner}
+                      ${keys ? `FROM ${keys} ` : ''}WHERE ${by}${pendingRow('trigger_deliveries')} AND ${where} AND NOT ${heldOwner}
                       RETURNING trigger_deliveries.*, nextval('trigger_delivery_attempts_id_seq') AS attempt_id),
                closed AS (${closeInterruptedSql('delivery_id IN (SELECT id FROM c)')}),
                a AS (INSERT INTO trigger_delivery_attempts (id, delivery_id, generation, attempt)

@@ -14,6 +14,7 @@ import { jsonEqual, refOf } from '@app/api-machinery';
 import { annotationSourceRefusals, validateWorkloadShape } from './workload-validation';
 import type { LocalImageNames } from './image-lookup';
 import type { AddressPolicy } from './ssrf';
+import { isUnpause, resumeHeldDeliveries } from './paused-owner';
 
 interface Subscription {
   from_namespace: string;
@@ -84,6 +85,7 @@ export function createTriggerStores(db: Database, addresses?: AddressPolicy, quo
       if (sub && (!old || !jsonEqual(old.spec, obj.spec))) {
         await requestEvaluation(tx, { namespace: sub.from_namespace, stream: sub.stream, tag: sub.tag });
       }
+      if (isUnpause(old, obj)) await resumeHeldDeliveries(tx, obj);
     },
     // Its deliveries go too, in the background, or stay orphaned (propagationPolicy Orphan). DELETE,
     // deletecollection and namespace deletion (always without a policy) all end here.

@@ -8,6 +8,7 @@ import { DeliveryCollector } from './delivery-collector';
 import { deliverJob } from './delivery-jobs';
 import { evaluationJob, recordOpenEvaluations, reviveLostEvaluations } from './open-evaluations';
 import { TRIGGER_CONFIG } from './triggers-api.module';
+import { ownerPausedSql } from './paused-owner';
 
 /** Pause before the relay pass owed to wake-ups that arrived during the previous one. */
 const relayRerunDelayMs = 5;
@@ -198,7 +199,8 @@ export class TriggerRelay implements OnApplicationBootstrap, OnApplicationShutdo
     const rows = await this.db.query<{ id: string; generation: number; attempts: number; target_key: string }>(
       `SELECT id, generation, attempts, target_key FROM trigger_deliveries
         WHERE state = 'pending' AND next_attempt_at < now() - interval '10 seconds'
-          AND (leased_until IS NULL OR leased_until < now() - interval '10 seconds') ORDER BY next_attempt_at LIMIT 1000`,
+          AND (leased_until IS NULL OR leased_until < now() - interval '10 seconds') AND NOT ${ownerPausedSql('trigger_deliveries')}
+        ORDER BY next_attempt_at LIMIT 1000`,
     );
     if (!rows.length) return 0;
     const jobs = rows.map((r) => deliverJob({ deliveryId: r.id, generation: r.generation, attempt: r.attempts + 1, target: r.target_key }));
