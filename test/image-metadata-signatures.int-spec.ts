@@ -315,6 +315,19 @@ describe('Image metadata from the manifest, Image updates, imagesignatures', () 
       ]);
     });
 
+    it('generateName: a signature takes it as its name (the strategy\'s GenerateName returns the base); a mapping gets the random suffix, so it finds no stream (404)', async () => {
+      const generated = await call('POST', sigs(), { metadata: { generateName: `${name}@gen` }, type: 'AtomicImageV1', content: Buffer.from('generated').toString('base64') });
+      expect([generated.status, generated.body.metadata?.name]).toEqual([201, `${name}@gen`]);
+      expect((await call('DELETE', `${sigs()}/${name}@gen`)).status).toBe(200);
+      const mapping = await call('POST', `${api.base}/namespaces/gen/imagestreammappings`, {
+        metadata: { generateName: 'app' },
+        tag: 'v1',
+        image: { metadata: { name }, dockerImageReference: `quay.io/x/app@${name}` },
+      });
+      expect(mapping.status).toBe(404);
+      expect(mapping.body.message).toMatch(/"app[bcdfghjklmnpqrstvwxz2456789]{5}" not found$/);
+    });
+
     it('POST adds the signature to the Image (server fields cleared); 409 for a taken name or content; 404 without the Image', async () => {
       const res = await call('POST', sigs(), {
         kind: 'ImageSignature',

@@ -42,6 +42,8 @@ export class ImageSignatureHandler implements ResourceHandler {
   /** What the server owns on a new signature: system metadata set, verification results cleared. */
   private prepareForCreate(signature: ImageSignature): void {
     const meta = signature.metadata!;
+    // rest.BeforeCreate names it with the strategy's GenerateName, which for signatures returns the base as given.
+    if (!meta.name && typeof meta.generateName === 'string') meta.name = meta.generateName;
     delete meta.namespace;
     delete meta.resourceVersion;
     delete meta.generation;

@@ -6,6 +6,7 @@ import {
   checkNamespaceOnCreate,
   type FieldError,
   fieldErr,
+  generateName,
   nowTimestamp,
   refOf,
   successStatus,
@@ -41,7 +42,7 @@ import { allowedEitherWay, statusReferenceRefusals } from '../allowed-registries
 export interface ImageStreamMapping {
   kind?: unknown;
   apiVersion?: unknown;
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; generateName?: string; namespace?: string };
   image?: Image;
   tag?: string;
 }
@@ -153,6 +154,10 @@ export class ImageStreamMappingHandler implements ResourceHandler {
     // (the embedded image's own type fields are not checked, as Go decodes it into a struct).
     checkKindAndVersion(mapping, this.info.kind, apiVersionOf(this.info));
     checkNamespaceOnCreate(mapping.metadata?.namespace, namespace);
+    // rest.BeforeCreate names it with the mapping strategy's SimpleNameGenerator (the stream it
+    // then looks up is the generated name, so such a mapping finds no stream: 404).
+    const generate = mapping.metadata?.generateName;
+    if (mapping.metadata && !mapping.metadata.name && typeof generate === 'string' && generate) mapping.metadata.name = generateName(generate);
     // Upstream's mapping strategy drops the signatures (they are added through images or
     // imagesignatures) in PrepareForCreate, before validation: bad ones are not an error here.
     if (mapping.image && typeof mapping.image === 'object') delete mapping.image.signatures;
