@@ -463,18 +463,6 @@ describe('triggers.imagestreamd.io API', () => {
     for (const name of ['leaky', 'plain-headers']) expect((await call('DELETE', `${trg()}/triggers/${name}`)).status).toBe(200);
   });
 
-  it('container fields on a Build or Webhook target are accepted with a Warning that they are ignored; a Deployment target gets none', async () => {
-    const target = (kind: string, extra: Record<string, unknown>) => triggerSpec('app:latest', { kind, name: 'consumer', ...extra }, `${rx.url}/ok`);
-    const webhook = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'hook-path' }, spec: target('Webhook', { fieldPath: 'spec.template.spec.containers[0].image' }) });
-    expect(webhook.status).toBe(201);
-    expect(webhook.headers.get('warning')).toBe('299 - "spec.target.fieldPath: ignored for a Webhook target: only a Deployment target\'s events carry a patch"');
-    const build = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'build-names' }, spec: target('Build', { containerNames: ['app'] }) });
-    expect(build.status).toBe(201);
-    expect(build.headers.get('warning')).toBe('299 - "spec.target.containerNames: ignored for a Build target: only a Deployment target\'s events carry a patch"');
-    const deployment = await call('POST', `${trg()}/triggers?dryRun=All`, { metadata: { name: 'deploy-names' }, spec: target('Deployment', { containerNames: ['app'] }) });
-    expect([deployment.status, deployment.headers.get('warning')]).toEqual([201, null]);
-  });
-
   it('DELETE on a status subresource is 405 MethodNotAllowed and deletes nothing (Trigger and ImageStream)', async () => {
     expect((await call('POST', `${trg()}/triggers`, { metadata: { name: 'keep-me' }, spec: triggerSpec('app:latest', { kind: 'Webhook', name: 'hook' }, `${rx.url}/keep`) })).status).toBe(201);
     expect((await call('POST', `${img()}/imagestreams`, { metadata: { name: 'keep-me' } })).status).toBe(201);

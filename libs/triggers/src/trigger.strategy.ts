@@ -10,7 +10,6 @@ import { workloadKinds } from './resource-infos';
 import { secretProblem } from './signing';
 import type { AddressPolicy } from './ssrf';
 import { SECRET_HEADER_PREFIX, type Trigger, targetKinds, parseStreamTag, type TargetKind, type TriggerSecret, type TriggerStatus } from './trigger.types';
-import { unusedTargetFieldWarnings } from './unused-target-fields';
 
 const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /**
@@ -281,12 +280,9 @@ export class TriggerStrategy implements ResourceStrategy<Trigger> {
   validateUpdate(obj: Trigger, old: Trigger): FieldError[] {
     return validateTrigger(obj, old, this.addresses);
   }
-  /**
-   * Credential-looking spec.delivery.headers are accepted with a warning pointing at the
-   * TriggerSecret; container fields on a target that gets no patch, with one saying so.
-   */
+  /** Credential-looking spec.delivery.headers are accepted with a warning pointing at the TriggerSecret. */
   warnings(obj: Trigger): string[] {
-    return [...credentialHeaderWarnings(obj), ...unusedTargetFieldWarnings(obj)];
+    return credentialHeaderWarnings(obj);
   }
 }
 
