@@ -13,7 +13,8 @@ import {
 import { appendChange } from '../change-log';
 import type { Database, Queryable } from '../database';
 import { allocateResourceVersion } from '../resource-version';
-import { finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
+import { FOREGROUND_FINALIZER, finalizersAfterDelete, isGarbageCollectorFinalizer, ORPHAN_FINALIZER } from './deletion-finalizers';
+import { garbageCollectorOf } from './garbage-collector';
 import type { StoreHooks } from './store-hooks';
 import type { StoredKind } from './stored-kind';
 
@@ -113,17 +114,19 @@ export class Deleter<T extends ApiObject> {
   }
 
   /**
-   * What Kubernetes' garbage collector does for an object marked with `orphan` or
-   * `foregroundDeletion`, done at once in the delete's transaction: the only dependents here are
-   * Deliveries, which the delivery collector deletes or orphans after their owner is removed
-   * (beforeRemove, with the policy the finalizer stands for), and nothing waits on them. So the
-   * DELETE answers the object carrying the finalizer (as kube-apiserver) and watchers see that
-   * MODIFIED, then the finalizer's removal: DELETED (still carrying it), or MODIFIED while other
-   * finalizers hold it.
+   * What Kubernetes' garbage collector does last for an object marked with `orphan` or
+   * `foregroundDeletion`, once its dependents were orphaned or deleted (see GarbageCollector):
+   * it removes its finalizer. Watchers saw the DELETE's MODIFIED (the object carrying the
+   * finalizer, as the DELETE answered it), then this: DELETED (still carrying it), or MODIFIED
+   * while other finalizers hold the object. The Deliveries of a Trigger or workload go with the
+   * policy the finalizer stands for (beforeRemove). Nothing is done when the object is gone, is
+   * another one now (recreated) or no longer carries the finalizer.
    */
-  private async collectGarbage(tx: Queryable, namespace: string, name: string): Promise<void> {
-    const marked = (await this.kind.storage.get(tx, this.kind.nsKey(namespace), name))!;
+  private async collectGarbage(tx: Queryable, namespace: string, name: string, uid: string | undefined): Promise<void> {
+    const marked = await this.kind.storage.get(tx, this.kind.nsKey(namespace), name, true);
+    if (!marked || marked.metadata.uid !== uid) return;
     const finalizers = marked.metadata.finalizers ?? [];
+    if (!finalizers.some(isGarbageCollectorFinalizer)) return;
     const remaining = finalizers.filter((f) => !isGarbageCollectorFinalizer(f));
     if (remaining.length) {
       const next = structuredClone(marked);
@@ -141,25 +144,31 @@ export class Deleter<T extends ApiObject> {
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions): Promise<WriteResult> {
-    return this.db.transaction(
-      async (tx) => {
+    const { result, collect } = await this.db.transaction(
+      async (tx): Promise<{ result: WriteResult; collect: { owner: T; policy: DeletionPropagation; marked: boolean } | null }> => {
         const old = await this.kind.storage.get(tx, this.kind.nsKey(namespace), name, true);
         if (!old) throw ApiError.notFound(this.kind.ref, name);
         this.checkDeletePreconditions(old, options);
         const finalizers = finalizersAfterDelete(old.metadata.finalizers ?? [], options.propagationPolicy, this.strategy.garbageCollectionUnsupported);
         if (finalizers.length) {
           const marked = await this.markDeleting(tx, old, undefined, options.dryRun, finalizers);
-          if (finalizers.some(isGarbageCollectorFinalizer)) await this.collectGarbage(tx, namespace, name);
-          return { code: 200, body: marked };
+          const policy = finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : finalizers.includes(FOREGROUND_FINALIZER) ? 'Foreground' : null;
+          return { result: { code: 200, body: marked }, collect: policy ? { owner: old, policy, marked: true } : null };
         }
         await this.kind.decorate(tx, [old]);
         await this.removeLocked(tx, old, options.propagationPolicy);
         return {
-          code: 200,
-          body: successStatus({ name, group: this.kind.info.group, kind: this.kind.ref.resource, uid: old.metadata.uid }),
+          result: { code: 200, body: successStatus({ name, group: this.kind.info.group, kind: this.kind.ref.resource, uid: old.metadata.uid }) },
+          collect: this.strategy.garbageCollectionUnsupported ? null : { owner: old, policy: options.propagationPolicy ?? 'Background', marked: false },
         };
       },
       { rollback: options.dryRun },
     );
+    // Committed: the collector's part, before the answer (a client sees its effects at once).
+    if (collect && !options.dryRun) {
+      await garbageCollectorOf(this.db).ownerDeleted(collect.owner, collect.policy);
+      if (collect.marked) await this.db.transaction((tx) => this.collectGarbage(tx, namespace, name, collect.owner.metadata.uid));
+    }
+    return result;
   }
 }

@@ -37,6 +37,7 @@ import type { StoreHooks } from './store-hooks';
 import { StoredKind } from './stored-kind';
 import type { TableStorage } from './table-storage';
 import { decodeWriteBody, invalidObject, validateFinalizerUpdate, validateObjectMeta } from './write-validation';
+import { garbageCollectorOf } from './garbage-collector';
 
 const maxPatchAttempts = 5;
 
@@ -88,6 +89,17 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     this.kind = new StoredKind(info, storage, hooks);
     this.lister = new ListReader(db, this.kind);
     this.deleter = new Deleter(db, this.kind, strategy, hooks);
+    // A top-level kind inside garbage collection can be a dependent (subresource stores share its table).
+    if (!info.resource.includes('/') && !strategy.garbageCollectionUnsupported && info.resource !== 'namespaces') {
+      garbageCollectorOf(db).register({
+        resource: info.resource,
+        storage,
+        delete: (namespace, name, options) => this.delete(namespace, name, options),
+        update: async (namespace, name, change) => {
+          await this.mutate(namespace, name, async (current) => ({ next: change(current) as T }), async () => undefined, { dryRun: false });
+        },
+      });
+    }
   }
 
   async decorate(q: Queryable, objs: T[], marks?: (string | null | undefined)[]): Promise<T[]> {
@@ -282,6 +294,7 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
     const requested = derive ? null : this.requestedBody(body, namespace, name);
     let requestedRv = requested?.metadata.resourceVersion;
     let readRv: string | undefined;
+    let removedOwner: T | null = null;
     const result = await this.db.transaction(
       async (tx) => {
         const old = await this.storage.get(tx, this.kind.nsKey(namespace), name, true);
@@ -314,10 +327,13 @@ export class GenericStore<T extends ApiObject> implements ResourceHandler {
         } else if (old.metadata.resourceVersion !== requestedRv) throw ApiError.staleResourceVersion(this.kind.ref, name);
         const { stored, removed } = await this.writeLocked(tx, obj, old, false, tracking);
         if (!removed) await this.decorate(tx, [stored]);
+        else removedOwner = old;
         return stored;
       },
       { rollback: options.dryRun },
     );
+    // The update removed the last finalizer and with it the object: its dependents follow (Background).
+    if (removedOwner && !options.dryRun) await garbageCollectorOf(this.db).ownerDeleted(removedOwner, 'Background');
     // A dry run leaves the stored object, and so its resourceVersion, as it was.
     if (options.dryRun) result.metadata.resourceVersion = readRv;
     return { code: 200, body: this.kind.withType(result), ...this.warningsOf(result) };
