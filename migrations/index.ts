@@ -23,6 +23,7 @@ import { Secrets1734100000000 } from './1734100000000-Secrets';
 import { OpenEvaluations1734200000000 } from './1734200000000-OpenEvaluations';
 import { TagChangeTombstones1734300000000 } from './1734300000000-TagChangeTombstones';
 import { TagChangeExpiry1734400000000 } from './1734400000000-TagChangeExpiry';
+import { OwnerReferenceIndexes1734500000000 } from './1734500000000-OwnerReferenceIndexes';
 
 /**
  * Every migration, in order. The schema changes only through these.
@@ -54,4 +55,5 @@ export const migrations = [
   OpenEvaluations1734200000000,
   TagChangeTombstones1734300000000,
   TagChangeExpiry1734400000000,
+  OwnerReferenceIndexes1734500000000,
 ];

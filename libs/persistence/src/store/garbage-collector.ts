@@ -80,6 +80,7 @@ export class GarbageCollector {
   /**
    * Every stored object naming `uid` among its owners: in the owner's namespace (a namespaced
    * object's owners are in its namespace or cluster-scoped), anywhere for a cluster-scoped owner.
+   * The `?` test matches the tables' partial indexes (migration OwnerReferenceIndexes).
    */
   private async dependentsOf(uid: string, namespace: string): Promise<Dependent[]> {
     const params: unknown[] = [JSON.stringify([{ uid }]), namespace];
@@ -90,7 +91,7 @@ export class GarbageCollector {
         const ns = k.storage.namespaced ? 'namespace' : `''::text`;
         // Only the metadata is read: a Secret's data has no part in this.
         return `SELECT '${k.resource}'::text AS resource, ${ns} AS namespace, name, jsonb_build_object('metadata', body->'metadata') AS body FROM ${k.storage.table}
-                 WHERE ${inNamespace}body->'metadata'->'ownerReferences' @> $1::jsonb`;
+                 WHERE ${inNamespace}body->'metadata' ? 'ownerReferences' AND body->'metadata'->'ownerReferences' @> $1::jsonb`;
       });
     if (!selects.length) return [];
     return this.db.query<Dependent>(`${selects.join(' UNION ALL ')} ORDER BY 1, 2, 3`, params);
