@@ -27,8 +27,13 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ INTERNAL_REGISTRY_HOSTNAME: 'http://x' }, 'INTERNAL_REGISTRY_HOSTNAME must be host[:port]'],
     [{ WORKER_METRICS_PORT: '9o91' }, 'WORKER_METRICS_PORT must be an integer'],
+    [{ HOST: 'not_a_host' }, 'HOST must be an IP address or a host name, got "not_a_host"'],
+    [{ HOST: 'http://0.0.0.0' }, 'HOST must be an IP address or a host name'],
   ])('%j → names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+  it('HOST takes IPv4 and IPv6 literals and host names', () => {
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'api.example.com']) expect(loadConfig({ HOST: host }).host).toBe(host);
   });
   it.each([
     ['DATABASE_URL', 'postgres://app:pa#ss/w0rd@db:5432/imagestreamd'],

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { withoutUserinfo } from '@app/api-machinery';
 import { API_AUTHORIZATION_MODES, type ApiAuthorizationMode, type AppConfig } from './app-config';
 import { loadAccessPolicy } from './access-policy';
@@ -28,6 +29,14 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
 function hostname(env: Env, name: string): string {
   const v = str(env, name, '');
   if (v !== '' && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(v)) throw new ConfigError(name, `must be host[:port], got "${v}"`);
+  return v;
+}
+
+/** A listen address: an IP literal or a DNS name (resolved when the server listens). */
+function listenHost(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  const label = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+  if (isIP(v) === 0 && !new RegExp(`^${label}(\\.${label})*$`).test(v)) throw new ConfigError(name, `must be an IP address or a host name, got "${v}"`);
   return v;
 }
 
@@ -68,7 +77,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const registryUrl = url(env, 'REGISTRY_URL', '', ['http:', 'https:']);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
-    host: str(env, 'HOST', '0.0.0.0'),
+    host: listenHost(env, 'HOST', '0.0.0.0'),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/imagestreamd', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     // The registry pushes are recorded from is the integrated one: without a name of its own, its
