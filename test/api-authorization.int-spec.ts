@@ -390,6 +390,13 @@ describe('API authorization (Policy)', () => {
     expect(await self('alice', is('update', 'myproject', 'layers'))).toEqual({ allowed: true, reason: 'access policy grants push in namespace myproject' });
     expect((await self('carol', is('get', 'myproject', 'layers'))).allowed).toBe(false);
     expect((await self('puller', is('get', 'myproject', 'layers'))).allowed).toBe(true);
+    // A namespace named for a cluster-scoped kind is not read: `get images` is a cluster request,
+    // which carol's view in myproject does not cover (the API answers it 403), and root's '*' does.
+    const images = { verb: 'get', group: 'image.openshift.io', resource: 'images', namespace: 'myproject' };
+    expect(await self('carol', images)).toEqual({ allowed: false, reason: 'access policy gives no role that allows get images at the cluster scope' });
+    expect((await as('carol', 'GET', '/apis/image.openshift.io/v1/images')).status).toBe(403);
+    expect((await self('alice', { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews', namespace: 'myproject' })).allowed).toBe(false);
+    expect((await self('root', images)).allowed).toBe(true);
     // SubjectAccessReview is itself a cluster-scoped create: root may ask, carol may not.
     const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'carol', groups: ['system:authenticated'], resourceAttributes: is('delete') } };
     expect((await as('carol', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review)).status).toBe(403);

@@ -25,6 +25,7 @@ import { NamespaceTerminator } from './namespaces/namespace-terminator';
 import { NamespaceFinalizeStrategy, NamespaceStatusStrategy, NamespaceStrategy } from './namespaces/namespace.strategy';
 import { type Namespace, namespaceFinalizeInfo, namespacesInfo, namespaceStatusInfo } from './namespaces/namespace.types';
 import { registerOlderReviewKinds } from './authorization/older-review-kinds';
+import type { ClusterScoped } from './authorization/request-attributes';
 
 /** The HTTP surface: discovery, generic resource routes, watch, health and metrics. */
 @Module({
@@ -42,10 +43,12 @@ import { registerOlderReviewKinds } from './authorization/older-review-kinds';
       inject: [ResourceRegistry, Database, APP_CONFIG],
       useFactory: (registry: ResourceRegistry, db: Database, config: AppConfig) => {
         const byPolicy = config.apiAuthorization === 'Policy';
-        const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy, byPolicy);
+        // Asked when a review is answered, so every kind registered by then (all of them) counts.
+        const clusterScoped: ClusterScoped = (group, resource) => registry.all().some((h) => h.info.group === group && h.info.resource === resource && !h.info.namespaced);
+        const reviews = new SelfSubjectAccessReviewHandler(config.accessPolicy, byPolicy, clusterScoped);
         registry.register(reviews);
-        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
-        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy));
+        registry.register(new SubjectAccessReviewHandler(subjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy, clusterScoped));
+        registry.register(new SubjectAccessReviewHandler(localSubjectAccessReviewsInfo, config.accessPolicy, config.apiAuthentication, byPolicy, clusterScoped));
         registry.register(byPolicy ? new SelfSubjectRulesReviewHandler(config.accessPolicy, registry) : new SelfSubjectRulesReviewHandler());
         registry.register(new SelfSubjectReviewHandler());
         registerOlderReviewKinds();

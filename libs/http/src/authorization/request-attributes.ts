@@ -113,7 +113,18 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * nonResourceAttributes), for the same decision as a request. A resource given whole
  * (`imagestreams/status`, as some clients send it) is split into resource and subresource.
  */
-export function reviewAttributesOf(spec: { resourceAttributes?: Record<string, unknown>; nonResourceAttributes?: Record<string, unknown> }): RequestAttributes {
+/** Whether a served kind (group, resource) is cluster-scoped: its requests name no namespace. */
+export type ClusterScoped = (group: string, resource: string) => boolean;
+
+/**
+ * The attributes an access review asks about, as the request itself would carry them: a
+ * namespace named for a cluster-scoped kind (`get images` in `myproject`) is not one its requests
+ * have, so it is not read (a namespace's grant would otherwise answer yes to what the API refuses).
+ */
+export function reviewAttributesOf(
+  spec: { resourceAttributes?: Record<string, unknown>; nonResourceAttributes?: Record<string, unknown> },
+  clusterScoped: ClusterScoped = () => false,
+): RequestAttributes {
   const none: RequestAttributes = { resourceRequest: false, verb: '', path: '', group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
   const r = spec.resourceAttributes;
   if (!r) return { ...none, verb: str(spec.nonResourceAttributes?.['verb']), path: str(spec.nonResourceAttributes?.['path']) };
@@ -121,5 +132,7 @@ export function reviewAttributesOf(spec: { resourceAttributes?: Record<string, u
   let subresource = str(r['subresource']);
   const slash = resource.indexOf('/');
   if (subresource === '' && slash > 0) [resource, subresource] = [resource.slice(0, slash), resource.slice(slash + 1)];
-  return { ...none, resourceRequest: true, verb: str(r['verb']), group: str(r['group']), version: str(r['version']), resource, subresource, namespace: str(r['namespace']), name: str(r['name']) };
+  const group = str(r['group']);
+  const namespace = clusterScoped(group, resource) ? '' : str(r['namespace']);
+  return { ...none, resourceRequest: true, verb: str(r['verb']), group, version: str(r['version']), resource, subresource, namespace, name: str(r['name']) };
 }

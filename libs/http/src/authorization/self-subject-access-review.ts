@@ -3,7 +3,7 @@ import { type AccessPolicy, subjectsOf } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
-import { reviewAttributesOf } from './request-attributes';
+import { type ClusterScoped, reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
 import { decodeReview, resourceAttributesSelectorProblems, reviewMetadataProblems } from './review-body';
 
@@ -45,6 +45,7 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
   constructor(
     private readonly policy?: AccessPolicy,
     private readonly authorizeByPolicy = false,
+    private readonly clusterScoped: ClusterScoped = () => false,
   ) {}
 
   create(namespace: string, body: unknown, options?: WriteOptions): Promise<WriteResult> {
@@ -59,7 +60,7 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
     errors.push(...reviewMetadataProblems(this.info, metadata));
     if (errors.length > 0) throw ApiError.invalid(refOf(this.info), '', errors);
     if (this.policy && this.authorizeByPolicy && options?.user) {
-      return reviewAnswer(this.info, spec, authorize(this.policy, subjectsOf(options.user), reviewAttributesOf(spec)));
+      return reviewAnswer(this.info, spec, authorize(this.policy, subjectsOf(options.user), reviewAttributesOf(spec, this.clusterScoped)));
     }
     const action = registryActionOf(spec.resourceAttributes);
     if (this.policy && options?.user && action) {

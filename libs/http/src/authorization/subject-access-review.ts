@@ -5,7 +5,7 @@ import { isPublicPath } from '../authentication/api-authentication';
 import { authorize } from './api-authorizer';
 import { defaultRoleBindingAllows } from './default-role-bindings';
 import { registryAccessStatus, registryActionOf } from './registry-access';
-import { reviewAttributesOf } from './request-attributes';
+import { type ClusterScoped, reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
 import { decodeReview, resourceAttributesSelectorProblems, reviewMetadataProblems } from './review-body';
 
@@ -57,6 +57,7 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     private readonly policy: AccessPolicy | undefined,
     private readonly apiAuthentication = false,
     private readonly authorizeByPolicy = false,
+    private readonly clusterScoped: ClusterScoped = () => false,
   ) {}
 
   create(namespace: string, body: unknown): Promise<WriteResult> {
@@ -69,7 +70,7 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     const action = registryActionOf(spec.resourceAttributes);
     if (!this.policy) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
     const subjects = [user, ...groups].filter((s) => s !== '');
-    if (this.authorizeByPolicy) return answer(policyStatus(this.policy, user, groups, subjects, spec));
+    if (this.authorizeByPolicy) return answer(policyStatus(this.policy, user, groups, subjects, spec, this.clusterScoped));
     if (!action && this.apiAuthentication) return answer(authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
     if (!action) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
     return answer(registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
@@ -114,9 +115,9 @@ function authenticatedApiStatus(policy: AccessPolicy, user: string, groups: stri
  * is refused as authenticatedApiStatus refuses it; anyone else gets the decision the API applies
  * to its requests, for the user and groups the review names (as kube's RBAC, only those count).
  */
-function policyStatus(policy: AccessPolicy, user: string, groups: string[], subjects: string[], spec: ReviewSpec): { allowed: boolean; reason: string } {
+function policyStatus(policy: AccessPolicy, user: string, groups: string[], subjects: string[], spec: ReviewSpec, clusterScoped: ClusterScoped): { allowed: boolean; reason: string } {
   if (spec.nonResourceAttributes && isPublicPath(str(spec.nonResourceAttributes['path']))) return { allowed: true, reason: 'a public path: served without credentials' };
-  const attributes = reviewAttributesOf(spec);
+  const attributes = reviewAttributesOf(spec, clusterScoped);
   // The registry's questions, and what a default role binding grants a subject by name (the
   // builder service account's create), keep their answers whoever they are about.
   const boundByDefault = registryActionOf(spec.resourceAttributes) !== null || (spec.resourceAttributes !== undefined && defaultRoleBindingAllows(subjects, attributes) !== null);
