@@ -1,5 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ describeWithRegistry('ImageStreamImport: a token service that refuses the token'
   let registry: RunningRegistry;
   let tokens: Server;
   let dir: string;
+  // The same refusing token service over HTTPS with a self-signed certificate, for a second registry.
+  let tlsTokens: Server | undefined;
+  let tlsRegistry: RunningRegistry | undefined;
 
   const post = (ns: string, spec: unknown) => call('POST', `${api.base}/namespaces/${ns}/imagestreamimports`, { metadata: { name: 'app' }, spec });
   const image = (name: string) => ({ from: { kind: 'DockerImage', name }, to: { name: 'v1' }, importPolicy: { insecure: true } });
@@ -41,6 +45,14 @@ describeWithRegistry('ImageStreamImport: a token service that refuses the token'
     const { certPath } = await makeTokenSigner(dir, 'signer');
     const realm = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/token`;
     registry = await startRegistry({ logLevel: 'warn', tokenAuth: { realm, service: 'refusing', issuer: 'refusing', rootCertBundle: certPath } });
+    const tls = await makeTokenSigner(dir, 'realm');
+    tlsTokens = createHttpsServer({ key: tls.keyPem, cert: await readFile(tls.certPath) }, (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] }));
+    });
+    await new Promise<void>((resolve) => tlsTokens!.listen(0, '127.0.0.1', resolve));
+    const tlsRealm = `https://127.0.0.1:${(tlsTokens.address() as AddressInfo).port}/token`;
+    tlsRegistry = await startRegistry({ logLevel: 'warn', tokenAuth: { realm: tlsRealm, service: 'refusing', issuer: 'refusing', rootCertBundle: certPath } });
     api = await startTestApi({ registryTimeoutMs: 3000 });
     const auths = { [registry.host]: { username: 'hub', password: 'wrong-password-value', auth: b64('hub:wrong-password-value') } };
     const secret = await call('POST', `${api.url}/api/v1/namespaces/hub/secrets`, {
@@ -56,6 +68,9 @@ describeWithRegistry('ImageStreamImport: a token service that refuses the token'
   afterAll(async () => {
     await api?.close();
     await registry?.stop();
+    await tlsRegistry?.stop();
+    tlsTokens?.closeAllConnections();
+    await new Promise<void>((resolve) => (tlsTokens ? tlsTokens.close(() => resolve()) : resolve()));
     tokens?.closeAllConnections();
     await new Promise<void>((resolve) => (tokens ? tokens.close(() => resolve()) : resolve()));
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -76,6 +91,14 @@ describeWithRegistry('ImageStreamImport: a token service that refuses the token'
     expect(res.status).toBe(201);
     // The default message without detail leaves only the code's text (errcode.Errors UnmarshalJSON).
     expect(res.body.status.images[0].status).toEqual(internal(`${ref}: Get "http://${registry.host}/v2/x/app/manifests/v1": unauthorized`));
+  });
+
+  it('importPolicy.insecure covers the token service too: a realm with a self-signed certificate is asked, as over the registry`s own transport', async () => {
+    const ref = `${tlsRegistry!.host}/x/app:v1`;
+    const insecure = await post('anon', { import: false, images: [image(ref)] });
+    expect(insecure.status).toBe(201);
+    // The realm was reached: its refusal, not a certificate error.
+    expect(insecure.body.status.images[0].status).toEqual(internal(`${ref}: Get "http://${tlsRegistry!.host}/v2/x/app/manifests/v1": unauthorized`));
   });
 
   it('a repository import keeps the tag listing`s url.Error as it is, the wrong password`s too', async () => {

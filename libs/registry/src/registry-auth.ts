@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { readErrorBody, readLimitedBody, registryErrorDetail } from './http-body';
 import { isRecord } from './json-shape';
 import { registryErrorAnswer } from './registry-errcode';
@@ -17,6 +17,12 @@ export interface AuthenticatorOptions {
   userAgent: string;
   /** Injectable clock for token expiry. */
   now?: () => number;
+  /**
+   * The connections for the token service: the registry client's, so its TLS settings apply
+   * (library-go fetches tokens over the registry's transport: `importPolicy.insecure` covers a
+   * realm with a self-signed certificate too, and certificates are checked as Go checks them).
+   */
+  dispatcher?: () => Dispatcher;
 }
 
 interface CachedToken {
@@ -120,6 +126,7 @@ export class RegistryAuthenticator {
     const res = await request(url, {
       method: 'GET',
       headers,
+      ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher() } : {}),
       signal: AbortSignal.timeout(this.options.timeoutMs),
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,

@@ -132,6 +132,7 @@ export class RegistryClient {
       credentials: options.credentials,
       timeoutMs: this.timeoutMs,
       userAgent: this.userAgent,
+      dispatcher: () => this.redirectAgent(),
     });
   }
 
@@ -362,7 +363,7 @@ export class RegistryClient {
 
   private agent: Agent | undefined;
 
-  /** For requests off the registry origin (redirects), with the registry's TLS verification. */
+  /** For requests off the registry origin (redirects, the token service), with the registry's TLS verification. */
   private redirectAgent(): Agent {
     this.agent ??= new Agent({ connect: this.connectOptions ?? this.verifyingConnector });
     return this.agent;

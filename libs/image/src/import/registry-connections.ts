@@ -83,7 +83,8 @@ export class RegistryConnections {
     } catch (err) {
       // Only a transport failure (no HTTP status) says "this host does not speak TLS here".
       if (!insecure || !(err instanceof RegistryUnavailableError) || err.status !== undefined) throw err;
-      return pinged(this.client(`http://${host}`, false, secret));
+      // Still insecure: the registry's token service (its realm) may be HTTPS with a certificate nobody checks.
+      return pinged(this.client(`http://${host}`, true, secret));
     }
   }
 
