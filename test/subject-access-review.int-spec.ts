@@ -65,6 +65,16 @@ describe('SubjectAccessReview', () => {
     expect(res.body).toMatchObject({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec, status: { allowed } });
   });
 
+  it('without API authentication a SelfSubjectAccessReview about pulls and pushes answers for the anonymous caller, as a review about system:anonymous does', async () => {
+    const self = async (verb: string) =>
+      (await call('POST', `${api.url}${AUTHZ}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: layers(verb) } })).body.status;
+    const about = async (verb: string) => (await call('POST', `${api.url}${AUTHZ}/subjectaccessreviews`, sar({ user: 'system:anonymous', groups: ['system:unauthenticated'], resourceAttributes: layers(verb) }))).body.status;
+    expect((await self('update')).allowed).toBe(false);
+    expect((await self('get')).allowed).toBe(true);
+    expect(await self('update')).toEqual(await about('update'));
+    expect(await self('get')).toEqual(await about('get'));
+  });
+
   it('without a token policy every question is allowed', async () => {
     const res = await call('POST', `${open.url}${AUTHZ}/subjectaccessreviews`, sar({ user: 'bob', resourceAttributes: layers('update') }));
     expect(res.status).toBe(201);

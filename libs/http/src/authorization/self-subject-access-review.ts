@@ -1,5 +1,5 @@
 import { ApiError, fieldErr, type FieldError, refOf, type ResourceInfo, type WriteOptions, type WriteResult } from '@app/api-machinery';
-import { type AccessPolicy, subjectsOf } from '@app/config';
+import { type AccessPolicy, ANONYMOUS_SUBJECT, subjectsOf, UNAUTHENTICATED_SUBJECT } from '@app/config';
 import type { ResourceHandler } from '@app/persistence';
 import { authorize } from './api-authorizer';
 import { registryAccessStatus, registryActionOf } from './registry-access';
@@ -63,8 +63,11 @@ export class SelfSubjectAccessReviewHandler implements ResourceHandler {
       return reviewAnswer(this.info, spec, authorize(this.policy, subjectsOf(options.user), reviewAttributesOf(spec, this.clusterScoped)));
     }
     const action = registryActionOf(spec.resourceAttributes);
-    if (this.policy && options?.user && action) {
-      return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjectsOf(options.user), action, spec.resourceAttributes!));
+    if (this.policy && action) {
+      // Without API authentication the caller is anonymous, as the token endpoint and a
+      // SubjectAccessReview about system:anonymous see it (a token sent is not read).
+      const subjects = options?.user ? subjectsOf(options.user) : [ANONYMOUS_SUBJECT, UNAUTHENTICATED_SUBJECT];
+      return reviewAnswer(this.info, spec, registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
     }
     return reviewAnswer(this.info, spec, { allowed: true, reason: ALLOWED_REASON });
   }
