@@ -158,6 +158,7 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
 
   it.each([
     ['another service', 'service=elsewhere&scope=repository:myproject/app:pull'],
+    ['this service repeated with another', `service=${SERVICE}&service=elsewhere&scope=repository:myproject/app:pull`],
     ['more than 256 scopes', `service=${SERVICE}&${Array.from({ length: 257 }, (_, i) => `scope=repository:myproject/a${i}:pull`).join('&')}`],
     ['a scope over 1024 characters', `service=${SERVICE}&scope=repository:myproject/${'a'.repeat(1024)}:pull`],
   ])('%s is 400', async (_what, query) => {

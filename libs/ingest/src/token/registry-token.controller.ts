@@ -31,7 +31,7 @@ export class RegistryTokenController {
   token(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     setRequestLabels(req, { verb: 'get', resource: 'registry/token' });
     const params = new URL(req.url, 'http://token.invalid').searchParams;
-    return this.answer(req.ip, reply, params.get('service'), params.getAll('scope'), false, req.headers.authorization);
+    return this.answer(req.ip, reply, params.getAll('service'), params.getAll('scope'), false, req.headers.authorization);
   }
 
   /**
@@ -52,7 +52,7 @@ export class RegistryTokenController {
       return sendError(reply.header('cache-control', 'no-store'), 400, 'UNSUPPORTED_VALUE', `unsupported grant_type ${JSON.stringify(form.get('grant_type') ?? '')}: only password`);
     }
     const credentials = `Basic ${Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString('base64')}`;
-    return this.answer(req.ip, reply, form.get('service'), form.getAll('scope'), true, credentials);
+    return this.answer(req.ip, reply, form.getAll('service'), form.getAll('scope'), true, credentials);
   }
 
   /**
@@ -61,11 +61,13 @@ export class RegistryTokenController {
    * TOOMANYREQUESTS (distribution's errcode) with Retry-After, checked before the password so a
    * throttled guess learns nothing.
    */
-  private async answer(address: string, reply: FastifyReply, service: string | null, scopeParams: string[], oauth: boolean, authorization: string | undefined): Promise<FastifyReply> {
+  private async answer(address: string, reply: FastifyReply, services: string[], scopeParams: string[], oauth: boolean, authorization: string | undefined): Promise<FastifyReply> {
     void reply.header('cache-control', 'no-store');
     if (!this.issuer) return sendError(reply, 404, 'NOT_FOUND', 'the registry token endpoint is not configured');
-    if (service !== null && service !== this.issuer.service) {
-      return sendError(reply, 400, 'UNSUPPORTED_VALUE', `tokens are issued for service ${JSON.stringify(this.issuer.service)}, not ${JSON.stringify(service)}`);
+    // Every `service` given must be this one (a repeated parameter naming another is refused too).
+    const other = services.find((s) => s !== this.issuer!.service);
+    if (other !== undefined) {
+      return sendError(reply, 400, 'UNSUPPORTED_VALUE', `tokens are issued for service ${JSON.stringify(this.issuer.service)}, not ${JSON.stringify(other)}`);
     }
     let scopes;
     try {
