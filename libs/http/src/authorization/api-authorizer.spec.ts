@@ -131,6 +131,9 @@ describe('authorize (API_AUTHORIZATION=Policy)', () => {
       allowed: false,
       reason: 'access policy gives no role that allows delete imagestreams in namespace myproject',
     });
+    // A review naming a verb alone: no resource in the words, and no double space.
+    const verbOnly = { ...requestAttributesOf('GET', `${IS}/images`), resource: '' };
+    expect(authorize(POLICY, ['nobody'], verbOnly)).toEqual({ allowed: false, reason: 'access policy gives no role that allows list at the cluster scope' });
     expect(authorize(POLICY, ['puller'], requestAttributesOf('PUT', `${IS}/namespaces/myproject/imagestreams/x/layers`))).toEqual({
       allowed: false,
       reason: 'access policy does not grant push in namespace myproject',

@@ -131,7 +131,8 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   const byDefault = defaultRoleBindingAllows(subjects, a);
   if (byDefault) return allow(byDefault);
   if (boundsWrite) return deny(`only a role on every namespace (*) writes ${resource}`);
-  return deny(`access policy gives no role that allows ${a.verb} ${resource} ${place}`);
+  // A review may name no resource (a verb alone): no double space where it would be.
+  return deny(`access policy gives no role that allows ${[a.verb, resource, place].filter((part) => part !== '').join(' ')}`);
 }
 
 /** Go's %q for the strings a forbidden message quotes (JSON's escaping for the printable ones). */
