@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { triggerResourceTables } from './1732500000200-Triggers';
 
 /**
  * The garbage collector (libs/persistence/src/store/garbage-collector.ts) looks up an object's
@@ -8,18 +9,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Partial GIN indexes on the references hold only the rows that have any (few), so a lookup is an
  * index probe that usually finds nothing.
  */
-const TABLES = [
-  'image_streams',
-  'secrets',
-  'limit_ranges',
-  'resource_quotas',
-  'triggers',
-  'trigger_secrets',
-  'workload_deployments',
-  'workload_statefulsets',
-  'workload_daemonsets',
-  'workload_cronjobs',
-];
+const TABLES = ['image_streams', 'secrets', 'limit_ranges', 'resource_quotas', ...triggerResourceTables];
 
 export class OwnerReferenceIndexes1734500000000 implements MigrationInterface {
   name = 'OwnerReferenceIndexes1734500000000';

@@ -221,20 +221,29 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect(delivered.spec.url).toBe(rx.url('/typo-fixed'));
   });
 
+  /**
+   * A trigger `name` following `<name>:v1` (imaged) whose first attempt, at `path`, is answered 500
+   * only once `release` is called: until then nothing else is sent, and after it a retry is due.
+   */
+  const firstAttemptHeld = async (name: string, path: string, image: string) => {
+    let release!: () => void;
+    rx.answer(path, { status: 500, after: new Promise<void>((r) => (release = r)) });
+    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name } });
+    await map('demo', name, 'v1', image);
+    expect((await call('POST', `${trg('demo')}/triggers`, trigger(name, `${name}:v1`, path))).status).toBe(201);
+    const [first] = await rx.waitFor(path, 1);
+    return { first: first!, release };
+  };
+
   it('a pending retry goes to the trigger\'s current URL: fixing it while retrying reaches the fixed receiver, the old one gets nothing more', async () => {
-    let urlFixed!: () => void;
     // The first attempt's 500 is answered only once the URL has been changed: its retry is then pending.
-    rx.answer('/retarget-old', { status: 500, after: new Promise<void>((r) => (urlFixed = r)) });
-    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'retarget' } });
-    await map('demo', 'retarget', 'v1', digest('3'));
-    expect((await call('POST', `${trg('demo')}/triggers`, trigger('retarget', 'retarget:v1', '/retarget-old'))).status).toBe(201);
-    const [first] = await rx.waitFor('/retarget-old', 1);
+    const { first, release: urlFixed } = await firstAttemptHeld('retarget', '/retarget-old', digest('3'));
     const fixed = await call('PATCH', `${trg('demo')}/triggers/retarget`, { spec: { delivery: { url: rx.url('/retarget-new') } } }, 'application/merge-patch+json');
     expect(fixed.status).toBe(200);
     urlFixed();
     const [retried] = await rx.waitFor('/retarget-new', 1);
-    expect(retried!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
-    expect(retried!.body).toBe(first!.body);
+    expect(retried!.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    expect(retried!.body).toBe(first.body);
     expect(verifiesSignature(SECRET, retried!.headers, retried!.body)).toBe(true);
     const delivered = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'retarget'))[0], (x) => x?.status.state === 'delivered', 5000);
     expect(delivered.spec.url).toBe(rx.url('/retarget-new'));
@@ -243,13 +252,8 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
   });
 
   it('pausing holds a delivery\'s pending retries (nothing more is sent); unpausing sends them', async () => {
-    let pausedNow!: () => void;
     // The first attempt's 500 is answered once the trigger is paused: its retry then falls due while paused.
-    rx.answer('/held', { status: 500, after: new Promise<void>((r) => (pausedNow = r)) });
-    await call('POST', `${base()}/namespaces/demo/imagestreams`, { metadata: { name: 'held' } });
-    await map('demo', 'held', 'v1', digest('2'));
-    expect((await call('POST', `${trg('demo')}/triggers`, trigger('held', 'held:v1', '/held'))).status).toBe(201);
-    const [first] = await rx.waitFor('/held', 1);
+    const { first, release: pausedNow } = await firstAttemptHeld('held', '/held', digest('2'));
     const paused = await call('PATCH', `${trg('demo')}/triggers/held`, { spec: { paused: true } }, 'application/merge-patch+json');
     expect(paused.status).toBe(200);
     pausedNow();
@@ -260,7 +264,7 @@ describe('image change triggers end to end (api + worker process, Postgres, Redi
     expect([waiting.status.state, waiting.status.attemptHistory.length]).toEqual(['pending', 1]);
     expect((await call('PATCH', `${trg('demo')}/triggers/held`, { spec: { paused: false } }, 'application/merge-patch+json')).status).toBe(200);
     const [, retried] = await rx.waitFor('/held', 2, 5000);
-    expect(retried!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    expect(retried!.headers['webhook-id']).toBe(first.headers['webhook-id']);
     const delivered = await pollUntil(async () => (await listDeliveries(server.url, 'demo', 'held'))[0], (x) => x?.status.state === 'delivered', 5000);
     expect(delivered.status.attemptHistory.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 200]);
   });
