@@ -77,6 +77,11 @@ interface BatchRecord {
   superseded?: boolean;
 }
 
+/** A batch record with the row's new URL and target when the send followed its owner's URL (owner-url.ts); else as it is. */
+function withRetarget(record: BatchRecord, row: DeliveryRow | undefined): BatchRecord & { url?: string; target_key?: string } {
+  return row?.retargeted ? { ...record, url: row.url, target_key: row.target_key } : record;
+}
+
 interface SendResult {
   statusCode: number | null;
   error: string | null;
@@ -390,7 +395,7 @@ export class DeliveryService {
                     RETURNING d.id, d.owner_uid, d.owner_kind, r.state, d.namespace, d.owner_name),
             ch AS (${deliveryChangesSql('v', 'upd', 'MODIFIED', `'pending'`)})
        SELECT upd.owner_uid::text AS owner_uid, upd.id, upd.state FROM upd WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')`,
-      [JSON.stringify(records.map((r) => (byId.get(r.id)?.retargeted ? { ...r, url: byId.get(r.id)!.url, target_key: byId.get(r.id)!.target_key } : r)))],
+      [JSON.stringify(records.map((r) => withRetarget(r, byId.get(r.id))))],
       'trg-delivery-batch-record',
     )), writeBy);
     noteChange(this.db);

@@ -22,9 +22,6 @@ interface Dependent {
 
 type OwnerReference = { uid?: unknown };
 
-/** An owner chain deeper than this is not followed further (a guard, not a kube rule). */
-const MAX_DEPTH = 16;
-
 /**
  * Kubernetes' garbage collector for the objects stored here: when an owner goes, its dependents
  * (objects whose metadata.ownerReferences name its uid) go too, or are orphaned, as the delete's
@@ -53,9 +50,9 @@ export class GarbageCollector {
   }
 
   /** Handles the dependents of `owner`, which a delete with `policy` removed or marked. Never throws. */
-  async ownerDeleted(owner: ApiObject, policy: DeletionPropagation, depth = 0): Promise<void> {
+  async ownerDeleted(owner: ApiObject, policy: DeletionPropagation): Promise<void> {
     const uid = owner.metadata.uid;
-    if (!uid || depth > MAX_DEPTH || this.kinds.size === 0) return;
+    if (!uid || this.kinds.size === 0) return;
     try {
       for (const dependent of await this.dependentsOf(uid, owner.metadata.namespace ?? '')) {
         await this.settle(dependent, uid, policy);
