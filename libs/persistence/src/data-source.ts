@@ -41,9 +41,13 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** Ensures the database exists, connects and applies pending migrations (serialised by TypeORM's lock). */
 export async function prepareDatabase(url: string, poolSize: number, idleInTransactionTimeoutMs?: number): Promise<DataSource> {
-  await ensureDatabase(url);
   const ds = createDataSource(url, poolSize, idleInTransactionTimeoutMs);
-  await ds.initialize();
+  try {
+    await ensureDatabase(url);
+    await ds.initialize();
+  } catch (e) {
+    throw new Error(`cannot connect to the database ${databaseAddressOf(url)} (DATABASE_URL): ${(e as { message?: string } | null)?.message ?? String(e)}`);
+  }
   await ds.query('SELECT pg_advisory_lock(7309)');
   try {
     await ds.runMigrations({ transaction: 'each' });
@@ -51,4 +55,11 @@ export async function prepareDatabase(url: string, poolSize: number, idleInTrans
     await ds.query('SELECT pg_advisory_unlock(7309)');
   }
   return ds;
+}
+
+/** host:port/database of a Postgres URL, without its credentials: what a startup failure names. */
+export function databaseAddressOf(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname ? `${decodeURIComponent(parsed.hostname)}:${parsed.port || '5432'}` : '(default host)';
+  return `${host}${decodeURIComponent(parsed.pathname)}`;
 }
