@@ -119,6 +119,36 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect(preview.status).toBe(400);
   });
 
+  it('null fields of a created or replaced object are unset, as Go decodes them: omitted on reads; a null label or annotation value is ""', async () => {
+    const created = await call('POST', `${ns()}/imagestreams`, {
+      metadata: { name: 'nullfields', labels: { team: null }, annotations: { note: null } },
+      spec: { dockerImageRepository: null, tags: [{ name: 'a', from: null, reference: null, annotations: { q: null }, importPolicy: { insecure: null, scheduled: null } }] },
+    });
+    expect(created.status).toBe(201);
+    const stored = (await call('GET', `${ns()}/imagestreams/nullfields`)).body;
+    expect([stored.metadata.labels, stored.metadata.annotations]).toEqual([{ team: '' }, { note: '' }]);
+    expect(stored.spec).not.toHaveProperty('dockerImageRepository');
+    expect(stored.spec.tags[0]).toEqual({
+      name: 'a',
+      annotations: { q: '' },
+      generation: stored.spec.tags[0].generation,
+      importPolicy: { importMode: 'Legacy' },
+      referencePolicy: { type: 'Source' },
+    });
+    const image = await call('POST', `${api.base}/images`, { metadata: { name: digest('e') }, dockerImageReference: `q/r@${digest('e')}`, signatures: null, dockerImageManifests: null, dockerImageConfig: null });
+    expect(image.status).toBe(201);
+    for (const field of ['signatures', 'dockerImageManifests', 'dockerImageConfig']) expect(image.body).not.toHaveProperty(field);
+    // A manifest lacking its digest and media type is reported with Go's zero value, "".
+    const manifest = await call('POST', `${api.base}/images`, { metadata: { name: digest('f') }, dockerImageReference: `q/r@${digest('f')}`, dockerImageManifests: [{}] });
+    expect(manifest.body.details.causes.slice(0, 2).map((c: { message: string }) => c.message)).toEqual([
+      'Invalid value: "": digest does not conform with OCI image specification',
+      'Invalid value: "": media type does not conform to RFC6838',
+    ]);
+    // In a merge patch null still removes the field.
+    const patched = await call('PATCH', `${ns()}/imagestreams/nullfields`, { metadata: { labels: { team: null } } }, 'application/merge-patch+json');
+    expect([patched.status, patched.body.metadata.labels]).toEqual([200, undefined]);
+  });
+
   it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
     const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
     const image = digest('c');

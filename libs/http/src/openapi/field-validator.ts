@@ -3,7 +3,7 @@ import { applyFieldOutcome, fieldValidationOf, patchFieldOutcome, pruneJsonPatch
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
-import { zeroNullListItems } from './null-list-items';
+import { decodeNullsAsGo } from './go-nulls';
 import type { Schema } from './schema';
 import { firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
 import { typedPatchObjectError } from './typed-patch-error';
@@ -40,7 +40,7 @@ export class FieldValidator {
         : patchType === 'json'
           ? pruneJsonPatch(body, schema, schemas)
           : pruneUnknownFields(body, schema, schemas, { directives: patchType !== undefined });
-    if (patchType !== 'json') zeroNullListItems(document, schema, schemas);
+    if (patchType !== 'json') decodeNullsAsGo(document, schema, schemas, { wholeObject: patchType === undefined });
     return { document, warnings };
   }
 

@@ -39,8 +39,8 @@ export function validateImage(image: Image, prefix = ''): FieldError[] {
   if (!Array.isArray(manifests)) return [...errors, fieldErr.invalid(`${prefix}dockerImageManifests`, manifests, 'must be a list')];
   manifests.forEach((m, i) => {
     const path = `${prefix}dockerImageManifests[${i}]`;
-    if (!manifestDigestPattern.test(m.digest ?? '')) errors.push(fieldErr.invalid(`${path}.digest`, m.digest, 'digest does not conform with OCI image specification'));
-    if (!mediaTypePattern.test(m.mediaType ?? '')) errors.push(fieldErr.invalid(`${path}.mediaType`, m.mediaType, 'media type does not conform to RFC6838'));
+    if (!manifestDigestPattern.test(m.digest ?? '')) errors.push(fieldErr.invalid(`${path}.digest`, m.digest ?? '', 'digest does not conform with OCI image specification'));
+    if (!mediaTypePattern.test(m.mediaType ?? '')) errors.push(fieldErr.invalid(`${path}.mediaType`, m.mediaType ?? '', 'media type does not conform to RFC6838'));
     if (!m.architecture) errors.push(fieldErr.required(`${path}.architecture`));
     if (!m.os) errors.push(fieldErr.required(`${path}.os`));
     // An absent size decodes as 0 upstream; the error names `size`, as upstream's does.
