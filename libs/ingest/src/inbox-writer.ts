@@ -17,7 +17,8 @@ const MAX_ROWS = 500;
  * before its answer; when envelopes arrive faster than Postgres commits, those that arrive while
  * MAX_IN_FLIGHT inserts are running are stored together in the next one. Each caller still gets
  * its answer only after the commit that holds its rows (a 2xx means committed), a failed INSERT
- * fails every envelope in it, and a lone sender (the registry) never waits for anyone.
+ * of several envelopes is retried envelope by envelope (only a failing one's sender hears of its
+ * failure), and a lone sender (the registry) never waits for anyone.
  */
 export class InboxWriter {
   private readonly waiting: Waiter[] = [];
@@ -48,6 +49,14 @@ export class InboxWriter {
     }
   }
 
+  private async insertAlone(w: Waiter): Promise<void> {
+    try {
+      w.resolve(new Set(await this.inbox.insert(w.events)));
+    } catch (e) {
+      w.reject(e);
+    }
+  }
+
   private async run(batch: Waiter[]): Promise<void> {
     try {
       const fresh = new Set(await this.inbox.insert(batch.flatMap((w) => w.events)));
@@ -60,7 +69,11 @@ export class InboxWriter {
         w.resolve(mine);
       }
     } catch (e) {
-      for (const w of batch) w.reject(e);
+      if (batch.length === 1) batch[0]!.reject(e);
+      // Nothing of the batch committed: each envelope is stored again alone, so that one
+      // envelope's failure (a value Postgres refuses) reaches its own sender only, as the mapping
+      // group commit does. One after another: this path is rare.
+      else for (const w of batch) await this.insertAlone(w);
     } finally {
       this.inFlight--;
       this.pump();
