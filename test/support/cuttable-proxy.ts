@@ -1,9 +1,14 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 
-/** A TCP proxy in front of Postgres that a test can cut (new connections refused, open ones reset). */
+/**
+ * A TCP proxy in front of Postgres that a test can cut (new connections refused, open ones reset)
+ * or stall (connections stay open and nothing passes either way: a partition, a stopped server).
+ */
 export class CuttableProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private stalled = false;
   constructor(
     readonly port: number,
     private readonly target: number,
@@ -17,7 +22,10 @@ export class CuttableProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (!this.stalled) forward(pair);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
   }
@@ -34,8 +42,30 @@ export class CuttableProxy {
     await closed;
   }
 
+  /** Nothing passes any more, in either direction; connections (and new ones) stay open. */
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** What was held back passes, as TCP delivers it once a partition heals. */
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) forward(pair);
+  }
+
   /** Stops listening and drops every connection, whether or not a test left the proxy cut. */
   async close(): Promise<void> {
     if (this.server) await this.cut();
   }
+}
+
+function forward([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }

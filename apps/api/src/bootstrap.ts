@@ -45,7 +45,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   const logger = createLogger(config);
   // Plain GET imagestreamtag answered before Fastify, where Fastify would add nothing visible: no
   // authentication to run, no request lines to log (see ImageStreamTagServerFront).
-  const front = new ImageStreamTagServerFront(!config.apiAuthentication && !logger.isLevelEnabled('info'), ROUTE_PARAM_MAX_LENGTH);
+  const front = new ImageStreamTagServerFront(!config.apiAuthentication && !logger.isLevelEnabled('info'), ROUTE_PARAM_MAX_LENGTH, config.requestTimeoutSeconds * 1000);
   const adapter = new FastifyAdapter({
     ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key } } : {}),
     serverFactory: front.serverFactory,
@@ -88,7 +88,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   const draining = app.get(ServerDraining);
   answerRetryAfterWhileDraining(fastify, draining);
   // Before authentication, as kube-apiserver's request deadline filter runs first.
-  enforceRequestDeadlines(fastify);
+  enforceRequestDeadlines(fastify, config.requestTimeoutSeconds * 1000);
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // `kubectl --as`: after authentication and before authorization, as kube-apiserver's filter.
   if (config.apiAuthentication && config.accessPolicy) applyImpersonation(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');

@@ -51,6 +51,11 @@ export interface AppConfig {
   registryPassword: string;
   shutdownGraceSeconds: number;
   /**
+   * REQUEST_TIMEOUT_SECONDS (kube-apiserver's --request-timeout): the deadline of a Kubernetes API
+   * request that is not a watch (writes: at most 34 s), and the longest `?timeout=` honoured.
+   */
+  requestTimeoutSeconds: number;
+  /**
    * SIGTERM: how long the api keeps serving as usual, `/readyz` failing, before it drains
    * (kube-apiserver's --shutdown-delay-duration): load balancers probing readiness stop sending first.
    */

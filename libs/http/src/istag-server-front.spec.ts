@@ -13,6 +13,7 @@ function registryWithTags(reads: string[]): ResourceRegistry {
     info: { group: 'image.openshift.io', version: 'v1', resource: 'imagestreamtags', namespaced: true },
     get: (namespace: string, name: string) => {
       reads.push(`${namespace}/${name}`);
+      if (name === 'stuck:v1') return new Promise(() => undefined); // a Postgres connection gone silent
       return name === 'app:v1' ? Promise.resolve({ kind: 'ImageStreamTag', metadata: { name } }) : Promise.reject(ApiError.notFound({ group: 'image.openshift.io', resource: 'imagestreamtags' }, name));
     },
   };
@@ -66,7 +67,7 @@ describe('ImageStreamTagServerFront (the HTTP server answering plain ImageStream
 
   it('answers a view itself, as plain JSON with its length, and hands a failed read on to Fastify', async () => {
     const reads: string[] = [];
-    const front = new ImageStreamTagServerFront(true, 1024);
+    const front = new ImageStreamTagServerFront(true, 1024, 60_000);
     front.attach(registryWithTags(reads));
     const server = await start(front);
     const served = await get(server, `${PATH}/app:v1`, { accept: 'application/json' });
@@ -77,9 +78,21 @@ describe('ImageStreamTagServerFront (the HTTP server answering plain ImageStream
     expect(reads).toEqual(['team/app:v1', 'team/app:v2']);
   });
 
+  it('answers a read still unanswered at the request deadline 504, as the Fastify path would', async () => {
+    const front = new ImageStreamTagServerFront(true, 1024, 100);
+    front.attach(registryWithTags([]));
+    const stuck = await get(await start(front), `${PATH}/stuck:v1`);
+    expect([stuck.status, stuck.contentType, JSON.parse(stuck.body)]).toEqual([
+      504,
+      'application/json',
+      { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504 },
+    ]);
+    expect(handedOn).toEqual([]);
+  });
+
   it('hands on, unread, whatever Fastify would answer differently or add to', async () => {
     const reads: string[] = [];
-    const front = new ImageStreamTagServerFront(true, 16);
+    const front = new ImageStreamTagServerFront(true, 16, 60_000);
     front.attach(registryWithTags(reads));
     const server = await start(front);
     const cases: [string, Record<string, string>][] = [
@@ -98,10 +111,10 @@ describe('ImageStreamTagServerFront (the HTTP server answering plain ImageStream
   });
 
   it('hands everything on when disabled, before the registry is attached, and once the server closes', async () => {
-    const disabled = new ImageStreamTagServerFront(false, 1024);
+    const disabled = new ImageStreamTagServerFront(false, 1024, 60_000);
     disabled.attach(registryWithTags([]));
     expect((await get(await start(disabled), `${PATH}/app:v1`)).status).toBe(299);
-    const unattached = new ImageStreamTagServerFront(true, 1024);
+    const unattached = new ImageStreamTagServerFront(true, 1024, 60_000);
     const early = await start(unattached);
     expect((await get(early, `${PATH}/app:v1`)).status).toBe(299);
     unattached.attach(registryWithTags([]));
@@ -111,7 +124,7 @@ describe('ImageStreamTagServerFront (the HTTP server answering plain ImageStream
   });
 
   it('makes the server Fastify would: its timeouts, and HTTPS when asked', async () => {
-    const front = new ImageStreamTagServerFront(true, 1024);
+    const front = new ImageStreamTagServerFront(true, 1024, 60_000);
     const server = front.serverFactory(fastify, { keepAliveTimeout: 72000, requestTimeout: 30000, connectionTimeout: 0, maxRequestsPerSocket: 5 });
     expect([server.keepAliveTimeout, server.requestTimeout, server.maxRequestsPerSocket]).toEqual([72000, 30000, 5]);
     expect(server.constructor.name).toBe('Server');

@@ -6,6 +6,8 @@ import { httpRequestDuration, httpRequests } from '@app/observability';
 import type { ResourceHandler, ResourceRegistry } from '@app/persistence';
 import { imageStreamTagGetter, ISTAG_GET_LABELS, plainTagGetTarget } from './istag-fast-get';
 import { NO_CACHE_HEADERS } from './cache-control';
+import { deadlineExceeded, requestDeadlineMs } from './request-timeout';
+import { statusPayload } from './status-exception.filter';
 import { wantsPrettyAnswer } from './pretty-json';
 import { writeJsonResponse } from './response-compression';
 
@@ -30,7 +32,8 @@ export interface FrontServerOptions {
  * skips Fastify. `npm run bench:istag-cpu` on a Xeon VM: 30 → 23 µs of api CPU per cached GET
  * (docs/benchmark-history.md, "GET istag past Fastify").
  *
- * It answers only a 200 with the view, with the same status line, headers and JSON text as the
+ * It answers only a 200 with the view (or, a read still unanswered at the request deadline, the
+ * 504 Fastify's path would give), with the same status line, headers and JSON text as the
  * Fastify path, and records the same metrics (imagestreamd_http_requests_total and the latency
  * histogram, labelled get/imagestreamtags). Everything else goes to Fastify unchanged: other
  * requests, an indented answer (curl's User-Agent), a server that is closing (answered 429 while it drains),
@@ -44,15 +47,18 @@ export class ImageStreamTagServerFront {
   private closing = false;
   private readonly served = httpRequests.labels({ ...ISTAG_GET_LABELS, code: '200' });
   private readonly latency = httpRequestDuration.labels({ ...ISTAG_GET_LABELS });
+  private readonly timedOut = httpRequests.labels({ ...ISTAG_GET_LABELS, code: '504' });
 
   /**
    * @param enabled false when API authentication is on or requests are logged: then every request
    *   goes to Fastify (whose onRequest path still skips Nest for these GETs).
    * @param maxSegmentLength the router's maxParamLength: a longer name is Fastify's to refuse.
+   * @param requestTimeoutMs the request deadline Fastify's path would give the GET (REQUEST_TIMEOUT_SECONDS).
    */
   constructor(
     private readonly enabled: boolean,
     private readonly maxSegmentLength: number,
+    private readonly requestTimeoutMs: number,
   ) {}
 
   /** Fastify's `serverFactory`: the server Fastify would make, with this in front of its handler. */
@@ -96,13 +102,25 @@ export class ImageStreamTagServerFront {
     } catch {
       return false;
     }
+    // The deadline enforceRequestDeadlines gives the same GET on Fastify's path: a read stuck on
+    // a Postgres connection gone silent is answered 504 there too.
+    const deadline = setTimeout(() => {
+      const { contentType, payload } = statusPayload(deadlineExceeded('GET'), req.headers.accept);
+      res.writeHead(504, { 'content-type': contentType }).end(payload);
+      this.timedOut.inc();
+    }, requestDeadlineMs(null, 'GET', this.requestTimeoutMs));
     read.then(
       (view) => {
+        clearTimeout(deadline);
+        if (res.headersSent) return;
         writeJsonResponse(res, answerJson(view), req.headers['accept-encoding'], NO_CACHE_HEADERS);
         this.served.inc();
         this.latency.observe((performance.now() - started) / 1000);
       },
-      () => fallback(req, res),
+      () => {
+        clearTimeout(deadline);
+        if (!res.headersSent) fallback(req, res);
+      },
     );
     return true;
   }

@@ -39,20 +39,27 @@ export function parseGoDuration(value: string): { nanoseconds: number } | { erro
   return { nanoseconds: negative ? -total : total };
 }
 
-/** kube-apiserver's --request-timeout default: the longest deadline a request may ask for. */
-export const MAX_REQUEST_TIMEOUT_MS = 60_000;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** kube-apiserver's --request-timeout default: a request's deadline, and the longest one a request may ask for. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * The deadline in milliseconds a valid `?timeout=` gives a request, as kube-apiserver's request
- * deadline filter reads it: the value, capped at the server's request timeout; null for 0 or a
- * negative value, which upstream reads as "no timeout of the client's own" (the server default).
+ * kube-apiserver's write handlers' own deadline when the request names none (34 s, "close to 30
+ * but unique enough to jump out"): a create, update, patch or delete that runs longer is 504.
  */
-export function requestDeadlineMs(nanoseconds: number): number | null {
-  if (nanoseconds <= 0) return null;
-  return Math.min(nanoseconds / 1e6, MAX_REQUEST_TIMEOUT_MS);
-}
+export const WRITE_REQUEST_TIMEOUT_MS = 34_000;
 
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * The deadline in milliseconds of a request that is not long-running, as kube-apiserver's request
+ * deadline filter and write handlers set it: a positive `?timeout=` (nanoseconds), capped at the
+ * server's request timeout; without one (or 0, or a negative one: "no timeout of the client's
+ * own") the server's: `requestTimeoutMs`, for a write at most WRITE_REQUEST_TIMEOUT_MS.
+ */
+export function requestDeadlineMs(nanoseconds: number | null, method: string, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): number {
+  if (nanoseconds !== null && nanoseconds > 0) return Math.min(nanoseconds / 1e6, requestTimeoutMs);
+  return WRITE_METHODS.has(method) ? Math.min(WRITE_REQUEST_TIMEOUT_MS, requestTimeoutMs) : requestTimeoutMs;
+}
 
 /**
  * The 504 a request past its deadline gets: apimachinery's NewTimeoutError with no retry hint
@@ -68,35 +75,43 @@ export function deadlineExceeded(method: string): ApiError {
 }
 
 /**
- * kube-apiserver's request deadline and timeout filters, for every request that is not
- * long-running (watches are; their bound is timeoutSeconds). Before anything else (authentication
+ * kube-apiserver's request deadline and timeout filters, for every request to the Kubernetes API
+ * (isKubeApiPath) that is not long-running (watches are; their bound is timeoutSeconds). Before anything else (authentication
  * included), `?timeout=` is read as a Go duration: one that does not parse is 400
- * `invalid timeout specified in the request URL - <Go's error>`. A positive one, capped at
- * MAX_REQUEST_TIMEOUT_MS, is the request's deadline from its arrival: a request not answered by
- * then is answered 504 Timeout (deadlineExceeded) in the negotiated format, and its handler is left
- * running, as upstream leaves it: a write may still commit after the 504 (clients treat a 504 as
- * "may still be processing"); what it answers then is dropped.
- *
- * Only a request that asks for a timeout gets a timer. Upstream also gives every other request
- * the 60 s default (34 s for writes); here the waits such a request can make are bounded already,
- * and mostly sooner (DB_LOCK_TIMEOUT_MS 30 s and the pool's connection wait for Postgres,
- * REGISTRY_TIMEOUT_MS and IMPORT_TIMEOUT_MS for registries), so a timer per request would buy
- * nothing on the paths that must stay cheap. The ImageStreamTag GET fast paths take no query
- * string, so they never carry a timeout either.
+ * `invalid timeout specified in the request URL - <Go's error>`. Every other request gets a
+ * deadline from its arrival (requestDeadlineMs): a request not answered by then is answered 504
+ * Timeout (deadlineExceeded) in the negotiated format, and its handler is left running, as upstream
+ * leaves it: a write may still commit after the 504 (clients treat a 504 as "may still be
+ * processing"); what it answers then is dropped. Most waits are bounded sooner (DB_LOCK_TIMEOUT_MS,
+ * the pool's connection wait, REGISTRY_TIMEOUT_MS); the deadline is what answers a request whose
+ * Postgres connection went silent (a partition, a stopped server), which only TCP would end,
+ * after many minutes.
  */
-export function enforceRequestDeadlines(fastify: FastifyInstance): void {
+export function enforceRequestDeadlines(fastify: FastifyInstance, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): void {
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!isKubeApiPath(req.url) || isWatch(req.query as Query) || req.url.includes('/watch/')) return done();
     const timeout = firstValue((req.query as Query)['timeout']);
-    if (timeout === undefined || timeout === '' || isWatch(req.query as Query) || req.url.includes('/watch/')) return done();
-    const parsed = parseGoDuration(timeout);
-    if ('error' in parsed) {
-      sendException(ApiError.badRequest(`invalid timeout specified in the request URL - ${parsed.error}`), req, reply);
-      return;
+    let nanoseconds: number | null = null;
+    if (timeout !== undefined && timeout !== '') {
+      const parsed = parseGoDuration(timeout);
+      if ('error' in parsed) {
+        sendException(ApiError.badRequest(`invalid timeout specified in the request URL - ${parsed.error}`), req, reply);
+        return;
+      }
+      nanoseconds = parsed.nanoseconds;
     }
-    const deadlineMs = requestDeadlineMs(parsed.nanoseconds);
-    if (deadlineMs !== null) answerByDeadline(req, reply, deadlineMs);
+    answerByDeadline(req, reply, requestDeadlineMs(nanoseconds, req.method, requestTimeoutMs));
     done();
   });
+}
+
+/**
+ * The Kubernetes API's paths (`/api…`, `/apis…`), which the deadline covers. The registry's own
+ * endpoints (`/registry/*`: a resync pass may run for minutes) and the operational ones are not
+ * the Kubernetes API, and each bounds its own waits.
+ */
+function isKubeApiPath(url: string): boolean {
+  return /^\/apis?(?:[/?]|$)/.test(url);
 }
 
 /**
