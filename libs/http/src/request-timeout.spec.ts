@@ -50,6 +50,8 @@ async function server(requestTimeoutMs?: number): Promise<{ app: FastifyInstance
     return reply.code(201).send({ late: true });
   });
   app.get('/apis/x/fast', (_req, reply) => reply.send({ fast: true }));
+  // An error sent as the answer: Fastify's error handler then sends the error's own answer.
+  app.get('/apis/x/fails', (_req, reply) => reply.code(413).send(Object.assign(new Error('too large'), { statusCode: 413 })));
   await app.ready();
   return { app, logged, responses: () => responses, release };
 }
@@ -100,6 +102,13 @@ describe('enforceRequestDeadlines', () => {
     expect([read.statusCode, zero.statusCode, write.statusCode]).toEqual([504, 504, 504]);
     expect(write.json<{ message: string }>().message).toBe('Timeout: request did not complete within requested timeout - context deadline exceeded');
     release();
+    await app.close();
+  });
+
+  it('lets the error handler answer an error sent as the answer', async () => {
+    const { app } = await server();
+    const failed = await app.inject({ method: 'GET', url: '/apis/x/fails' });
+    expect([failed.statusCode, failed.json<{ message: string }>().message]).toEqual([413, 'too large']);
     await app.close();
   });
 

@@ -125,7 +125,8 @@ function answerByDeadline(req: FastifyRequest, reply: FastifyReply, ms: number):
   let answered = false;
   reply.send = (payload?: unknown) => {
     if (answered) return reply;
-    answered = true;
+    // An Error is not the answer yet: Fastify hands it to the error handler, which sends again.
+    if (!(payload instanceof Error)) answered = true;
     return send(payload);
   };
   const timer = setTimeout(() => {
