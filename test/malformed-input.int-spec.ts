@@ -149,6 +149,21 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([patched.status, patched.body.metadata.labels]).toEqual([200, undefined]);
   });
 
+  it('a metav1.Time that is not an RFC 3339 time is 400 in Go\'s time.Parse words, and nothing is stored', async () => {
+    const created = await call('POST', `${ns()}/imagestreams`, { metadata: { name: 'badtime', creationTimestamp: 'yesterday' } });
+    expect([created.status, created.body.message]).toEqual([
+      400,
+      'ImageStream in version "v1" cannot be handled as a ImageStream: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"',
+    ]);
+    expect((await call('GET', `${ns()}/imagestreams/badtime`)).status).toBe(404);
+    const stream = (await call('GET', `${ns()}/imagestreams/app`)).body;
+    const status = await call('PUT', `${ns()}/imagestreams/app/status`, {
+      ...stream,
+      status: { tags: [{ tag: 'x', items: [{ created: '2026-13-01T00:00:00Z', dockerImageReference: `q/r@${digest('d')}`, image: digest('d'), generation: 1 }] }] },
+    });
+    expect([status.status, status.body.message]).toEqual([400, 'ImageStream in version "v1" cannot be handled as a ImageStream: parsing time "2026-13-01T00:00:00Z": month out of range']);
+  });
+
   it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
     const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
     const image = digest('c');

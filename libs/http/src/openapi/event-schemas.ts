@@ -21,7 +21,7 @@ export const eventSchemas: Record<string, Schema> = {
       lastTimestamp: s.time('The time at which the most recent occurrence of this event was recorded.'),
       count: s.int32('The number of times this event has occurred.'),
       type: s.string('Type of this event (Normal, Warning), new types could be added in the future.'),
-      eventTime: s.string('Time when this Event was first observed.', { format: 'date-time' }),
+      eventTime: s.microTime('Time when this Event was first observed.'),
       series: s.ref(`${CORE}.EventSeries`, 'Data about the Event series this event represents or nil if it\'s a singleton Event.'),
       action: s.string('What action was taken/failed regarding to the Regarding object.'),
       related: s.ref(`${CORE}.ObjectReference`, 'Optional secondary object for more complex actions.'),
@@ -43,7 +43,7 @@ export const eventSchemas: Record<string, Schema> = {
     description: 'EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.',
     properties: {
       count: s.int32('Number of occurrences in this series up to the last heartbeat time.'),
-      lastObservedTime: s.string('Time of the last occurrence observed.', { format: 'date-time' }),
+      lastObservedTime: s.microTime('Time of the last occurrence observed.'),
     },
   },
   [`${CORE}.EventList`]: {

@@ -1,4 +1,5 @@
 import { goBase64ErrorOffset } from './go-base64';
+import { goRfc3339ParseError } from './go-time';
 import type { Schema } from './schema';
 
 export interface TypeMismatch {
@@ -71,6 +72,7 @@ const structName = (ref: string): string => ref.slice(ref.lastIndexOf('.') + 1);
 function goType(schema: Schema | undefined): string {
   if (!schema) return 'interface {}';
   if (schema.ref) return goTypeName(schema.ref);
+  if (schema.goType) return schema.goType;
   if (schema['x-kubernetes-int-or-string']) return 'intstr.IntOrString';
   switch (schema.type) {
     case 'array':
@@ -127,6 +129,10 @@ export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Recor
   if (resolved.format === 'byte' && typeof value === 'string') {
     const offset = goBase64ErrorOffset(value);
     if (offset !== null) return { path, got: 'string', expected: '[]uint8', ...at, message: `illegal base64 data at input byte ${offset}` };
+  }
+  if (resolved.format === 'date-time' && !resolved.goType && typeof value === 'string') {
+    const timeError = goRfc3339ParseError(value);
+    if (timeError) return { path, got: 'string', expected: 'v1.Time', ...at, message: timeError };
   }
   if (resolved['x-kubernetes-preserve-unknown-fields']) return null;
   if (Array.isArray(value)) {
