@@ -47,7 +47,10 @@ const logger = new Logger('StatusExceptionFilter');
  */
 export function sendException(exception: unknown, req: FastifyRequest | undefined, reply: FastifyReply, bodyLimitBytes?: number): void {
   const error = toApiError(exception, bodyLimitBytes);
-  if (error.code >= 500 && error.code !== 503) logger.error(exception instanceof Error ? exception.stack : String(exception));
+  // A 503 is the storage's outage, logged where it is found; a 504 is a deadline met (a lock
+  // wait, a Postgres gone silent): worth a line, not a stack trace.
+  if (error.code === 504) logger.warn(`${req?.method ?? ''} ${req?.url ?? ''}: ${error.message}`);
+  else if (error.code >= 500 && error.code !== 503) logger.error(exception instanceof Error ? exception.stack : String(exception));
   if (reply.sent || reply.raw.headersSent) {
     if (!reply.raw.writableEnded) reply.raw.end();
     return;
