@@ -64,4 +64,21 @@ describeRegistry('a spec write that imports an older image re-points the tag exp
     const [, , rollback] = await rx.waitFor('/rb', 3, 30000);
     expect(rollback!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: b.manifestDigest }, new: { digest: a.manifestDigest } });
   }, 90000);
+
+  it('an ImageStreamImport request naming the tag (oc import-image rb:latest --from=…@<older>) re-points it explicitly too', async () => {
+    // Forward to b again (a spec write, so the older-image rule has b as the last image), then import a.
+    const forward = await call('PUT', istag(), {
+      ...(await call('GET', istag())).body,
+      tag: { name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/${NS}/rb@${b.manifestDigest}` }, importPolicy: { insecure: true } },
+    });
+    expect(forward.status).toBe(200);
+    await rx.waitFor('/rb', 4, 30000);
+    const imported = await call('POST', `${server.url}/apis/image.openshift.io/v1/namespaces/${NS}/imagestreamimports`, {
+      metadata: { name: 'rb' },
+      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: `${registry.host}/${NS}/rb@${a.manifestDigest}` }, to: { name: 'latest' }, importPolicy: { insecure: true } }] },
+    });
+    expect([imported.status, imported.body.status.images[0].status.status]).toEqual([201, 'Success']);
+    const [, , , , rollback] = await rx.waitFor('/rb', 5, 30000);
+    expect(rollback!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: b.manifestDigest }, new: { digest: a.manifestDigest } });
+  }, 90000);
 });

@@ -11,7 +11,8 @@
  * which expires and outranks the history while it still holds all of that), or both images
  * carry a creation time and the current one is earlier (an out-of-order push of an older build;
  * fixed reproducible-build stamps do not count, see buildTimeOf).
- * "Explicit" means the move was made by a tag write through the API (cause `spec`, `spec-import`, `istag`,
+ * "Explicit" means the move was made by a tag write through the API (cause `spec`, `spec-import` (also
+ * an ImageStreamImport request's `spec.images[].to` tags), `istag`,
  * `rollback`, …) rather than by ingestion (`mapping`, `registry`, `alias`, `import`): pushes
  * and mappings that land an older image are ignored, a user re-pointing the tag is obeyed.
  */

@@ -58,7 +58,7 @@ export class ImageStreamImportHandler implements ResourceHandler {
     // (apiserver rest.WipeObjectMetaSystemFields): a uid sent over HTTP is no precondition (only
     // resourceVersion is); the background importer passes its uid to run() directly.
     delete isi.metadata.uid;
-    return { code: 201, body: await this.run(namespace, isi, options, undefined, undefined, currentRequestAccess()) };
+    return { code: 201, body: await this.run(namespace, isi, options, undefined, requestedTags(isi), currentRequestAccess()) };
   }
 
   /**
@@ -196,4 +196,14 @@ export class ImageStreamImportHandler implements ResourceHandler {
       if (spec.to && status) await record(status);
     }
   }
+}
+
+/**
+ * The tags a user's import request names in `spec.images[].to` (`oc import-image app:3.1
+ * --from=…@sha256:…`, `oc tag --source=docker`): moving them is that user's doing, as a spec write
+ * is, so trigger dependents take it as an explicit re-point (an older image included). Tags a
+ * repository import brings along follow the remote repository, as a scheduled import does.
+ */
+function requestedTags(isi: ImageStreamImport): ReadonlySet<string> {
+  return new Set((isi.spec?.images ?? []).flatMap((image) => (image.to?.name ? [image.to.name] : [])));
 }
