@@ -146,9 +146,10 @@ describeRegistry('ImageStreamImport (real registry)', () => {
     expect(stored.body).not.toHaveProperty('dockerImageManifest');
     const istag = await call('GET', `${api.base}/namespaces/${NS}/imagestreamtags/app:v1`);
     expect(istag.body.image.metadata.name).toBe(v1.manifestDigest);
-    // The move is in the tag-change feed, like a mapping's.
+    // The move is in the tag-change feed, like a mapping's; the request named the tag, so it is the
+    // user's explicit re-point (cause spec-import, as for oc tag --source=docker).
     const feed = await pg.query(`SELECT cause, image FROM tag_changes WHERE namespace = $1 AND stream = 'app' AND tag = 'v1'`, [NS]);
-    expect(feed.rows).toEqual([{ cause: 'import', image: v1.manifestDigest }]);
+    expect(feed.rows).toEqual([{ cause: 'spec-import', image: v1.manifestDigest }]);
   });
 
   it('import=true into a missing stream creates it in one write: generation 1 everywhere, one ADDED event', async () => {
