@@ -81,4 +81,22 @@ describeRegistry('a spec write that imports an older image re-points the tag exp
     const [, , , , rollback] = await rx.waitFor('/rb', 5, 30000);
     expect(rollback!.json.data).toMatchObject({ reason: 'ExplicitRollback', old: { digest: b.manifestDigest }, new: { digest: a.manifestDigest } });
   }, 90000);
+
+  it('a manifest list\'s record time is no build time: a push after it of an image built before it still fires', async () => {
+    await createTrigger(server.url, NS, 'build-mx', triggerSpec('mx:latest', { kind: 'Build', name: 'mx' }, rx.url('/mx')));
+    const list = await layout.addIndex('list', [
+      { seed: 'mx-amd64', architecture: 'amd64', created: '2024-03-01T00:00:00Z' },
+      { seed: 'mx-arm64', architecture: 'arm64', created: '2024-03-01T00:00:00Z' },
+    ]);
+    await skopeoCopy(layout.dir, 'list', `${registry.host}/${NS}/mx:latest`, { all: true });
+    await rx.waitFor('/mx', 1, 30000);
+    // Built in 2024, pushed after the list was recorded (now): not older than the list.
+    const single = await layout.addImage('single', { seed: 'mx-single', created: '2024-06-01T00:00:00Z' });
+    await skopeoCopy(layout.dir, 'single', `${registry.host}/${NS}/mx:latest`);
+    const fired = await rx.waitFor('/mx', 2, 30000);
+    expect(fired.map((e) => [e.json.data.reason, e.json.data.new.digest])).toEqual([
+      ['ImageChanged', list.indexDigest],
+      ['ImageChanged', single.manifestDigest],
+    ]);
+  }, 90000);
 });

@@ -6,6 +6,16 @@ import type { TagState } from './firing';
 import { OciBaseImageAnnotations } from '@app/registry';
 import { CAUSATION_LABEL } from './trigger.types';
 
+/**
+ * An image's build time for the older-image rule, as SQL over the images row `alias`: its
+ * metadata's Created, except for a manifest list or index, whose Created is when it was recorded
+ * (a list has no config to say when it was built), which would make every build made before that
+ * moment look older than the list.
+ */
+const BUILD_TIME_SQL = (alias: string) =>
+  `CASE WHEN jsonb_typeof(${alias}.body->'dockerImageManifests') = 'array' AND ${alias}.body->'dockerImageManifests' <> '[]'::jsonb THEN NULL
+        ELSE ${alias}.body->'dockerImageMetadata'->>'Created' END`;
+
 export interface TagKey {
   namespace: string;
   stream: string;
@@ -128,7 +138,7 @@ export class TagStateReader {
               -- got an image from none when its oldest row is such a move or a loss of the image.
               (SELECT o.previous_image IS NULL OR o.image IS NULL FROM tag_changes o
                 WHERE o.namespace = $1 AND o.stream = $2 AND o.tag = $3 AND o.stream_uid = s.uid ORDER BY o.id LIMIT 1) AS feed_complete,
-              (SELECT jsonb_build_object('created', i.body->'dockerImageMetadata'->>'Created',
+              (SELECT jsonb_build_object('created', ${BUILD_TIME_SQL('i')},
                         'labels', i.body->'dockerImageMetadata'->'Config'->'Labels', 'annotations', i.body->'metadata'->'annotations')
                  FROM images i WHERE i.name = coalesce($4::text, e.image)) AS meta
          -- One row even without the stream: a preview of a registry's first push creates it.
@@ -277,7 +287,7 @@ export class TagStateReader {
        SELECT 'history', h.image, min(h.id)::text FROM image_stream_tag_events h JOIN image_streams s ON s.uid = h.stream_uid
         WHERE s.namespace = $1 AND s.name = $2 AND h.tag = $3 AND h.image = ANY($4::text[]) GROUP BY h.image
        UNION ALL
-       SELECT 'created', name, body->'dockerImageMetadata'->>'Created' FROM images WHERE name = ANY($4::text[])`,
+       SELECT 'created', i.name, ${BUILD_TIME_SQL('i')} FROM images i WHERE i.name = ANY($4::text[])`,
       [key.namespace, key.stream, key.tag, images],
       'trg-last-image-facts',
     );
