@@ -14,7 +14,7 @@ describe('prepareDatabase', () => {
   it('names DATABASE_URL and the address, not the password, when Postgres cannot be reached', async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const failure = prepareDatabase('postgres://app:s3cret@127.0.0.1:1/imagestreamd', 1);
-    await expect(failure).rejects.toThrow(/^cannot connect to the database 127\.0\.0\.1:1\/imagestreamd \(DATABASE_URL\): connect ECONNREFUSED/);
+    await expect(failure).rejects.toThrow(/^cannot use the database 127\.0\.0\.1:1\/imagestreamd \(DATABASE_URL\): connect ECONNREFUSED/);
     await expect(failure).rejects.not.toThrow(/s3cret/);
   });
 });

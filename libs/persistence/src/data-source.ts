@@ -31,7 +31,9 @@ export async function ensureDatabase(url: string): Promise<void> {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     if (exists.rowCount === 0) {
       await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
-        if (e.code !== '42P04') throw e; // created concurrently by another replica
+        // Created concurrently by another replica: 42P04 once it committed, 23505 (the catalog's
+        // unique index) while both CREATEs ran at once.
+        if (e.code !== '42P04' && e.code !== '23505') throw e;
       });
     }
   } finally {
@@ -46,7 +48,7 @@ export async function prepareDatabase(url: string, poolSize: number, idleInTrans
     await ensureDatabase(url);
     await ds.initialize();
   } catch (e) {
-    throw new Error(`cannot connect to the database ${databaseAddressOf(url)} (DATABASE_URL): ${(e as { message?: string } | null)?.message ?? String(e)}`);
+    throw new Error(`cannot use the database ${databaseAddressOf(url)} (DATABASE_URL): ${(e as { message?: string } | null)?.message ?? String(e)}`);
   }
   await ds.query('SELECT pg_advisory_lock(7309)');
   try {
