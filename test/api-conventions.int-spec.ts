@@ -622,6 +622,21 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
     expect((await call('GET', `${api.base}/watch/namespaces/one/imagestreamtags/watched:latest`)).status).toBe(404);
   });
 
+  it('the legacy single-object watch path of a namespaced core kind (/api/v1/watch/namespaces/{ns}/secrets/{name})', async () => {
+    const url = `${api.url}/api/v1/namespaces/one/secrets`;
+    for (const name of ['watched', 'other']) expect((await call('POST', url, { metadata: { name }, stringData: { k: 'v' } })).status).toBe(201);
+    const w = watchEvents(`${api.url}/api/v1/watch/namespaces/one/secrets/watched`);
+    await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
+    expect((await call('PATCH', `${url}/other`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await call('PATCH', `${url}/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED'));
+    w.stop();
+    expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 'watched'],
+      ['MODIFIED', 'watched'],
+    ]);
+  });
+
   it('watch-list with a resourceVersion the server has not reached: waits, then one ERROR event 504 ResourceVersionTooLarge', async () => {
     expect((await call('POST', `${api.base}/namespaces/wl3/imagestreams`, { metadata: { name: 'present' } })).status).toBe(201);
     const current = BigInt((await call('GET', `${api.base}/namespaces/wl3/imagestreams`)).body.metadata.resourceVersion);

@@ -220,6 +220,12 @@ export class ResourceController {
     await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply, {});
   }
 
+  /** The legacy single-object watch of a namespaced core kind (`/api/v1/watch/namespaces/{ns}/secrets/{name}`). */
+  @All('api/:version/watch/namespaces/:namespace/:resource/:name')
+  async coreLegacyWatchNamespacedItem(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
+    await this.watch(this.handler('', p['version']!, p['resource']!, true), p['namespace'], req, reply, { name: p['name'] });
+  }
+
   /** Core kinds at the top: namespaced ones across namespaces, cluster-scoped ones (persistentvolumes) as such. */
   @All('api/:version/:resource')
   async coreTopLevelCollection(@Param() p: Record<string, string>, @Req() req: Req, @Res() reply: FastifyReply) {
