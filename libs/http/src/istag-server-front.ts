@@ -105,6 +105,7 @@ export class ImageStreamTagServerFront {
     // The deadline enforceRequestDeadlines gives the same GET on Fastify's path: a read stuck on
     // a Postgres connection gone silent is answered 504 there too.
     const deadline = setTimeout(() => {
+      if (res.headersSent || res.destroyed) return;
       const { contentType, payload } = statusPayload(deadlineExceeded('GET'), req.headers.accept);
       res.writeHead(504, { 'content-type': contentType }).end(payload);
       this.timedOut.inc();
