@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { type AppConfig, ConfigModule } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
-import { ImageApiModule, ImageImportWorkerModule } from '@app/image';
+import { ImageApiModule, ImageImportWorkerModule, QuotaStatusResyncModule } from '@app/image';
 import { IngestWorkerModule } from '@app/ingest';
 import { LoggerModule } from 'nestjs-pino';
 import { redisConnectionOptions } from '@app/queue-contracts';
@@ -24,6 +24,7 @@ export class WorkerModule {
         TriggersWorkerModule,
         IngestWorkerModule,
         ImageImportWorkerModule,
+        QuotaStatusResyncModule,
         ...extra,
       ],
     };

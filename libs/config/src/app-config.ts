@@ -55,6 +55,8 @@ export interface AppConfig {
    * request that is not a watch (writes: at most 34 s), and the longest `?timeout=` honoured.
    */
   requestTimeoutSeconds: number;
+  /** QUOTA_RESYNC_SECONDS: the worker recomputes every ResourceQuota's status this often (0: never). */
+  quotaResyncSeconds: number;
   /**
    * SIGTERM: how long the api keeps serving as usual, `/readyz` failing, before it drains
    * (kube-apiserver's --shutdown-delay-duration): load balancers probing readiness stop sending first.

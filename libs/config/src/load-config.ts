@@ -102,6 +102,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     registryPassword: str(env, 'REGISTRY_PASSWORD', ''),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     requestTimeoutSeconds: int(env, 'REQUEST_TIMEOUT_SECONDS', 60, 1, 3600),
+    quotaResyncSeconds: int(env, 'QUOTA_RESYNC_SECONDS', 60, 0, 86400),
     shutdownDelaySeconds: int(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 600),
     dbIdleInTransactionTimeoutMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 86_400_000),
     dbLockTimeoutMs: int(env, 'DB_LOCK_TIMEOUT_MS', 30_000, 0, 86_400_000),

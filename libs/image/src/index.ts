@@ -27,6 +27,8 @@ export * from './tag-views/resolve-reference';
 export * from './import/imagestreamimport.types';
 export * from './import/imagestreamimport.handler';
 export * from './import/image-import-worker.module';
+export * from './quota/quota-status-resync';
+export * from './quota/quota-status-resync.module';
 export * from './quota/quota.types';
 export * from './quota/quota.stores';
 export * from './quota/quota-namespaces';
