@@ -175,6 +175,9 @@ describe('LimitRange and ResourceQuota', () => {
       details: { name: 'three', group: 'image.openshift.io', kind: 'imagestreams' },
     });
     expect((await call('GET', streams(ns, 'three'))).status).toBe(404);
+    // A tag source that does not resolve is the strategy's 422, which upstream answers before quota admission.
+    const unresolved = await call('POST', streams(ns), { metadata: { name: 'three' }, spec: { tags: [{ name: 'a', from: { kind: 'ImageStreamTag', name: 'missing:latest' } }] } });
+    expect([unresolved.status, unresolved.body.details.causes[0].message]).toEqual([422, expect.stringContaining('Not found')]);
     // Server-side apply of a missing stream is a create too; so is an ImageStreamTag that creates its stream.
     const apply = await call(
       'PATCH',

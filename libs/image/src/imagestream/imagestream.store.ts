@@ -1,4 +1,4 @@
-import { jsonEqual, refOf } from '@app/api-machinery';
+import { ApiError, jsonEqual, refOf } from '@app/api-machinery';
 import { GenericStore, type Database, type Queryable, sqlLiteral, TableStorage } from '@app/persistence';
 import type { ImageApiConfig } from '../image-config';
 import { imageStreamsInfo } from '../resources/resource-infos';
@@ -99,7 +99,15 @@ export function createImageStreamStore(
       // openshift.io/ImageStream limits on spec references and on the images the tags copy (the
       // stream strategies' verifier upstream, which runs after the tags are resolved).
       await limits?.admitSpecWrite(tx, obj, old, () => resolver.resolvedImages(tx, obj, old));
-      if (!viaView) await admitQuota();
+      if (!viaView) {
+        await admitQuota().catch(async (refusal: unknown) => {
+          // The strategy's validation resolves the tag sources before quota admission runs: a
+          // source that does not resolve is its 422, whatever the quota says.
+          const sources = await resolver.sourceErrors(tx, obj, old);
+          const name = obj.metadata.name ?? '';
+          throw sources.length ? ApiError.invalid(refOf(imageStreamsInfo), name, [tagSourceFailure(name, sources)]) : refusal;
+        });
+      }
     },
     afterWrite: async (tx, obj, old, rv) => {
       if (!old) await quota?.recount(tx, obj.metadata.namespace!);
