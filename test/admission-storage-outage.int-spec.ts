@@ -2,8 +2,7 @@ import { call, createTestDatabase, testConfig } from '@app/testing';
 import { bootstrapApi, type ApiServer } from '../apps/api/src/bootstrap';
 import { UNRESOLVED_WARNING } from '@app/triggers';
 import { admissionReview, decodeAdmissionPatch } from './support/admission-review';
-import { CuttableProxy } from './support/cuttable-proxy';
-import { freeLoopbackPort } from './support/free-port';
+import { type CuttableProxy, proxyInFrontOf } from './support/cuttable-proxy';
 import { digest, mapImage } from './support/trigger-resources';
 
 const REGISTRY = 'registry.local:5000';
@@ -23,12 +22,9 @@ describe('image policy admission while Postgres is unreachable', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    proxy = new CuttableProxy(await freeLoopbackPort(), Number(new URL(db.url).port || 5432));
-    await proxy.open();
-    const proxied = new URL(db.url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    api = await bootstrapApi(testConfig(proxied.toString(), { internalRegistryHostname: REGISTRY }));
+    let proxied: string;
+    ({ proxy, url: proxied } = await proxyInFrontOf(db.url));
+    api = await bootstrapApi(testConfig(proxied, { internalRegistryHostname: REGISTRY }));
     const streams = `${api.url}/apis/image.openshift.io/v1/namespaces/demo/imagestreams`;
     expect((await call('POST', streams, { metadata: { name: 'web' }, spec: { lookupPolicy: { local: true } } })).status).toBe(201);
     await mapImage(api.url, 'demo', { stream: 'web', tag: 'latest', image: digest('a'), repository: `${REGISTRY}/demo/web` });

@@ -4,6 +4,22 @@ import { call, watchEvents } from '@app/testing';
 import { pollUntil } from './support/poll';
 import { startTestApi, type TestApi } from './support/api-server';
 
+/**
+ * Creates `watched` and `other` in `collection` (with `fields`), watches `watchUrl` (a legacy
+ * single-object watch of `watched`), labels both, and answers the watch's [type, name] pairs.
+ */
+async function singleObjectWatch(collection: string, watchUrl: string, fields: Record<string, unknown>): Promise<[string, string][]> {
+  for (const name of ['watched', 'other']) expect((await call('POST', collection, { metadata: { name }, ...fields })).status).toBe(201);
+  const w = watchEvents(watchUrl);
+  await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
+  for (const name of ['other', 'watched']) {
+    expect((await call('PATCH', `${collection}/${name}`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+  }
+  await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED'));
+  w.stop();
+  return w.events.map((e) => [e.type, e.object.metadata.name]);
+}
+
 /** Request checks kube-apiserver makes before it reads or writes, with its status codes and wording. */
 describe('Kubernetes API conventions: preconditions and request options', () => {
   let api: TestApi;
@@ -604,15 +620,7 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
   });
 
   it('the legacy single-object watch path (/watch/…/{name}) watches that object only', async () => {
-    const url = `${api.base}/namespaces/one/imagestreams`;
-    for (const name of ['watched', 'other']) expect((await call('POST', url, { metadata: { name } })).status).toBe(201);
-    const w = watchEvents(`${api.base}/watch/namespaces/one/imagestreams/watched`);
-    await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
-    expect((await call('PATCH', `${url}/other`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
-    expect((await call('PATCH', `${url}/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
-    await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED'));
-    w.stop();
-    expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+    expect(await singleObjectWatch(`${api.base}/namespaces/one/imagestreams`, `${api.base}/watch/namespaces/one/imagestreams/watched`, {})).toEqual([
       ['ADDED', 'watched'],
       ['MODIFIED', 'watched'],
     ]);
@@ -623,15 +631,8 @@ describe('Kubernetes API conventions: preconditions and request options', () => 
   });
 
   it('the legacy single-object watch path of a namespaced core kind (/api/v1/watch/namespaces/{ns}/secrets/{name})', async () => {
-    const url = `${api.url}/api/v1/namespaces/one/secrets`;
-    for (const name of ['watched', 'other']) expect((await call('POST', url, { metadata: { name }, stringData: { k: 'v' } })).status).toBe(201);
-    const w = watchEvents(`${api.url}/api/v1/watch/namespaces/one/secrets/watched`);
-    await w.waitFor((e) => e.some((x) => x.type === 'ADDED'));
-    expect((await call('PATCH', `${url}/other`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
-    expect((await call('PATCH', `${url}/watched`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
-    await w.waitFor((e) => e.some((x) => x.type === 'MODIFIED'));
-    w.stop();
-    expect(w.events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+    const secrets = `${api.url}/api/v1/namespaces/one/secrets`;
+    expect(await singleObjectWatch(secrets, `${api.url}/api/v1/watch/namespaces/one/secrets/watched`, { stringData: { k: 'v' } })).toEqual([
       ['ADDED', 'watched'],
       ['MODIFIED', 'watched'],
     ]);

@@ -1,7 +1,6 @@
 import { call, createTestDatabase } from '@app/testing';
 import { type ApiProcess, startApiProcess } from './support/api-process';
-import { CuttableProxy } from './support/cuttable-proxy';
-import { freeLoopbackPort } from './support/free-port';
+import { type CuttableProxy, proxyInFrontOf } from './support/cuttable-proxy';
 import { pollUntil } from './support/poll';
 import { type TriggerServer, startTriggerServer } from './support/trigger-server';
 import { createSigningSecret, createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
@@ -68,12 +67,9 @@ describe('operator diagnostics', () => {
 
     beforeAll(async () => {
       db = await createTestDatabase();
-      proxy = new CuttableProxy(await freeLoopbackPort(), Number(new URL(db.url).port || 5432));
-      await proxy.open();
-      const proxied = new URL(db.url);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
-      api = await startApiProcess({ DATABASE_URL: proxied.toString(), LOG_LEVEL: 'warn' });
+      let proxied: string;
+      ({ proxy, url: proxied } = await proxyInFrontOf(db.url));
+      api = await startApiProcess({ DATABASE_URL: proxied, LOG_LEVEL: 'warn' });
     }, 90000);
     afterAll(async () => {
       await api?.stop();

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { call, createTestDatabase, testConfig } from '@app/testing';
 import { bootstrapApi, type ApiServer } from '../apps/api/src/bootstrap';
 import { bootstrapWorker, type WorkerProcess } from '../apps/worker/src/bootstrap';
-import { CuttableProxy } from './support/cuttable-proxy';
+import { type CuttableProxy, proxyInFrontOf } from './support/cuttable-proxy';
 import { envelope, fastIngest, postEnvelope, registryEvent, waitFor } from './ingest-harness';
 import { freeLoopbackPort } from './support/free-port';
 import { type BuiltImage, OciLayout, registryUnavailableReason, type RunningRegistry, skopeoCopy, startRegistry } from './support/registry';
@@ -69,12 +69,8 @@ describeOutage(`outages${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => 
     redisPort = await freeLoopbackPort();
     redis = await startRedis(redisPort);
     db = await createTestDatabase();
-    const pgPort = Number(new URL(db.url).port || 5432);
-    proxy = new CuttableProxy(await freeLoopbackPort(), pgPort);
-    await proxy.open();
-    const proxied = new URL(db.url);
-    proxied.port = String(proxy.port);
-    proxied.hostname = '127.0.0.1';
+    let proxied: string;
+    ({ proxy, url: proxied } = await proxyInFrontOf(db.url));
     const common: Partial<AppConfig> = {
       ...fastIngest,
       redisUrl: `redis://127.0.0.1:${redisPort}`,
@@ -83,7 +79,7 @@ describeOutage(`outages${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => 
       dbPoolSize: 12,
     };
     // The api reaches Postgres through the proxy; the worker directly.
-    api = await bootstrapApi(testConfig(proxied.toString(), common));
+    api = await bootstrapApi(testConfig(proxied, common));
     registry = await startRegistry({ notifyUrl: notifyUrl(), notifyHeaders: { Authorization: `Bearer ${secret}` }, logLevel: 'info' });
     config = testConfig(db.url, { ...common, registryUrl: registry.url });
     worker = await bootstrapWorker(config);

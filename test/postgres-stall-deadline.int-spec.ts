@@ -1,7 +1,6 @@
 import { call, createTestDatabase, testConfig } from '@app/testing';
 import { bootstrapApi, type ApiServer } from '../apps/api/src/bootstrap';
-import { CuttableProxy } from './support/cuttable-proxy';
-import { freeLoopbackPort } from './support/free-port';
+import { type CuttableProxy, proxyInFrontOf } from './support/cuttable-proxy';
 
 /**
  * A Postgres that stops answering without closing its connections (a partition, a stopped
@@ -18,12 +17,9 @@ describe('a Postgres gone silent: requests end at the request deadline', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    proxy = new CuttableProxy(await freeLoopbackPort(), Number(new URL(db.url).port || 5432));
-    await proxy.open();
-    const proxied = new URL(db.url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    api = await bootstrapApi(testConfig(proxied.toString(), { requestTimeoutSeconds: 2 }));
+    let proxied: string;
+    ({ proxy, url: proxied } = await proxyInFrontOf(db.url));
+    api = await bootstrapApi(testConfig(proxied, { requestTimeoutSeconds: 2 }));
     expect((await call('POST', streams(), { metadata: { name: 'web' } })).status).toBe(201);
   }, 90000);
   afterAll(async () => {

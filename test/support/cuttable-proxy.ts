@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
+import { freeLoopbackPort } from './free-port';
 
 /**
  * A TCP proxy in front of Postgres that a test can cut (new connections refused, open ones reset)
@@ -68,4 +69,14 @@ export class CuttableProxy {
 function forward([client, upstream]: [Socket, Socket]): void {
   client.pipe(upstream);
   upstream.pipe(client);
+}
+
+/** An open proxy in front of the Postgres `databaseUrl` names, and the same URL through it. */
+export async function proxyInFrontOf(databaseUrl: string): Promise<{ proxy: CuttableProxy; url: string }> {
+  const proxy = new CuttableProxy(await freeLoopbackPort(), Number(new URL(databaseUrl).port || 5432));
+  await proxy.open();
+  const proxied = new URL(databaseUrl);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  return { proxy, url: proxied.toString() };
 }
