@@ -48,6 +48,8 @@ export class ImageStreamTagServerFront {
   private readonly served = httpRequests.labels({ ...ISTAG_GET_LABELS, code: '200' });
   private readonly latency = httpRequestDuration.labels({ ...ISTAG_GET_LABELS });
   private readonly timedOut = httpRequests.labels({ ...ISTAG_GET_LABELS, code: '504' });
+  /** A GET's deadline, as enforceRequestDeadlines gives it on Fastify's path (these GETs carry no `?timeout`). */
+  private readonly deadlineMs: number;
 
   /**
    * @param enabled false when API authentication is on or requests are logged: then every request
@@ -58,8 +60,10 @@ export class ImageStreamTagServerFront {
   constructor(
     private readonly enabled: boolean,
     private readonly maxSegmentLength: number,
-    private readonly requestTimeoutMs: number,
-  ) {}
+    requestTimeoutMs: number,
+  ) {
+    this.deadlineMs = requestDeadlineMs(null, 'GET', requestTimeoutMs);
+  }
 
   /** Fastify's `serverFactory`: the server Fastify would make, with this in front of its handler. */
   readonly serverFactory = (fastifyHandler: RequestListener, options: FrontServerOptions): Server => {
@@ -109,7 +113,7 @@ export class ImageStreamTagServerFront {
       const { contentType, payload } = statusPayload(deadlineExceeded('GET'), req.headers.accept);
       res.writeHead(504, { 'content-type': contentType }).end(payload);
       this.timedOut.inc();
-    }, requestDeadlineMs(null, 'GET', this.requestTimeoutMs));
+    }, this.deadlineMs);
     read.then(
       (view) => {
         clearTimeout(deadline);
