@@ -1,3 +1,4 @@
+import { ApiError } from '@app/api-machinery';
 import type { StoredEvent } from './envelope';
 import type { InboxRepository } from './inbox.repository';
 
@@ -69,11 +70,11 @@ export class InboxWriter {
         w.resolve(mine);
       }
     } catch (e) {
-      if (batch.length === 1) batch[0]!.reject(e);
-      // Nothing of the batch committed: each envelope is stored again alone, so that one
-      // envelope's failure (a value Postgres refuses) reaches its own sender only, as the mapping
-      // group commit does. One after another: this path is rare.
-      else for (const w of batch) await this.insertAlone(w);
+      // Nothing of the batch committed. A value Postgres refused (400) belongs to one envelope:
+      // each is stored again alone, so that only its sender hears of it. One after another: this
+      // path is rare. Anything else (an outage, 503) is every envelope's, answered at once.
+      if (batch.length > 1 && e instanceof ApiError && e.code === 400) for (const w of batch) await this.insertAlone(w);
+      else for (const w of batch) w.reject(e);
     } finally {
       this.inFlight--;
       this.pump();
