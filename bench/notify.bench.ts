@@ -41,6 +41,7 @@ import { capturedEnvelope } from '../libs/ingest/src/testing/captured-events'; /
 import { startApiProcess } from '../test/support/api-process';
 import { appMainArgs, buildAppsForThisProcess } from '../test/support/app-build';
 import { cpuSeconds } from './support/api-child';
+import { type BarePosts, barePosts } from './support/bare-posts';
 import { freshDatabase, withClient } from './support/bench-db';
 import { deleteQueueKeys } from '../test/support/queue-keys';
 
@@ -330,43 +331,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-interface Baseline {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-/**
- * The bare receiver round trip, from its own process (as the worker is): undici POSTs of a body
- * the size of a real event, BASELINE_CONNECTIONS at a time, for 3 s.
- */
-async function baseline(urls: string[], bodyBytes: number): Promise<Baseline> {
-  const script = `
-    const { Agent, request } = require('undici');
-    const urls = ${JSON.stringify(urls.map((u) => u.replace(/\/hook$/, '/baseline')))};
-    const body = 'x'.repeat(${bodyBytes});
-    const agent = new Agent({ connections: ${Math.max(1, Math.ceil(BASELINE_CONNECTIONS / urls.length))} });
-    const lat = []; let n = 0; const end = performance.now() + 3000;
-    const worker = async (i) => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const res = await request(urls[(i + n++) % urls.length], { method: 'POST', dispatcher: agent, body, headers: { 'content-type': 'application/cloudevents+json' } });
-        await res.body.dump();
-        lat.push(performance.now() - t0);
-      }
-    };
-    Promise.all(Array.from({ length: ${BASELINE_CONNECTIONS} }, (_, i) => worker(i))).then(() => {
-      lat.sort((a, b) => a - b);
-      console.log(JSON.stringify({ rps: lat.length / 3, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] }));
-      process.exit(0);
-    });`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise((r) => child.once('exit', r));
-  return JSON.parse(out) as Baseline;
-}
-
 /** A manifest push as the registry sends it (captured shape), for repository bench/<stream>. */
 const captured = JSON.parse(capturedEnvelope('push-manifest').toString()) as { events: ({ target: Record<string, unknown> } & Record<string, unknown>)[] };
 function pushEnvelope(stream: string, tag: string, d: string): string {
@@ -482,7 +446,7 @@ async function main(): Promise<void> {
   const redisPid = await redisServerPid();
   const meter = () => new CpuMeter({ workers: workers.flatMap((w) => (w.pid ? [w.pid] : [])), api: api.child.pid, redis: redisPid }, dbUrl, DATABASE);
   /** Pushes of `images` at RATE/s, round robin over the tags, measured from the first push to the last delivery; figures also as ratios to `bl`. */
-  const pushWindow = async (label: string, images: string[], bl: Baseline) => {
+  const pushWindow = async (label: string, images: string[], bl: BarePosts) => {
     const cpu = meter();
     const statements = new StatementsMeter(dbUrl, DATABASE);
     await statements.begin();
@@ -564,9 +528,10 @@ async function main(): Promise<void> {
 
     // A real event's body size for the baseline.
     const bodyBytes = 1600;
-    const bl = await baseline(
+    const bl = await barePosts(
       receivers.map((r) => r.url),
       bodyBytes,
+      BASELINE_CONNECTIONS,
     );
     console.log(
       `baseline: bare receiver round trip from another process, ${BASELINE_CONNECTIONS} connections: ` +
