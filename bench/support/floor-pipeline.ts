@@ -20,6 +20,8 @@ export interface FloorPlan {
   triggersPerTag: number;
   rate: number;
   seconds: number;
+  /** false: nothing is written or read per push (the triggers are read once): signing and POSTing alone. */
+  record: boolean;
 }
 
 export interface FloorResult {
@@ -77,6 +79,8 @@ class FloorPipeline {
   private pushes = 0;
   private deliveries = 0;
   private failedPosts = 0;
+  /** The triggers by tag, read once, for a plan that does not record. */
+  private triggersByTag = new Map<number, TriggerRow[]>();
 
   constructor(
     private readonly pool: Pool,
@@ -85,6 +89,13 @@ class FloorPipeline {
 
   /** One push of `image` to `tag`, at wall-clock ms `pushedAt`, carried in each event. */
   async push(tag: number, image: string, pushedAt: number): Promise<void> {
+    if (!this.plan.record) {
+      const triggers = this.triggersByTag.get(tag) ?? [];
+      await Promise.all(triggers.map((t) => this.deliver(t, `${t.uid}:${image}`, tag, image, pushedAt)));
+      this.pushes++;
+      this.deliveries += triggers.length;
+      return;
+    }
     await this.pool.query(`INSERT INTO floor_tag_moves (rv, tag, image) VALUES (nextval('floor_rv'), $1, $2)`, [tag, image]);
     const triggers = (await this.pool.query<TriggerRow>(`SELECT uid, namespace, name, url, secret FROM floor_triggers WHERE tag = $1`, [tag])).rows;
     const ids = triggers.map((t) => `${t.uid}:${image}`);
@@ -150,6 +161,10 @@ class FloorPipeline {
 
   /** Pushes at `rate`/s, round-robin over the tags, for `seconds`; resolves when every push is done. */
   async run(): Promise<FloorResult> {
+    if (!this.plan.record) {
+      const all = await this.pool.query<TriggerRow & { tag: number }>(`SELECT uid, namespace, name, url, secret, tag FROM floor_triggers`);
+      for (const t of all.rows) this.triggersByTag.set(t.tag, [...(this.triggersByTag.get(t.tag) ?? []), t]);
+    }
     const cpuAtStart = cpuSeconds(process.pid);
     const inFlight: Promise<void>[] = [];
     const total = this.plan.rate * this.plan.seconds;
