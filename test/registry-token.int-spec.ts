@@ -15,6 +15,7 @@ users:
     password: alice-pass
   - name: bob
     password: bob-pass
+    tokens: [bob-api-token-0123456789]
   - name: erin
     password: erin-pass
   - name: vic
@@ -189,6 +190,30 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect((await post(form, 'application/json')).status).toBe(400);
   });
 
+  it("a user's API token as the Basic password (docker login -p $(oc whoami -t)) is that user, whatever the name given", async () => {
+    for (const name of ['bob', 'unused', '']) {
+      const res = await token(`service=${SERVICE}&scope=repository:myproject/app:pull,push`, basic(name, 'bob-api-token-0123456789'));
+      expect([name, res.status, res.status === 200 ? '' : await res.text()]).toEqual([name, 200, '']);
+      expect(decodePart(((await res.json()) as { token: string }).token, 1)).toMatchObject({
+        sub: 'bob',
+        access: [{ type: 'repository', name: 'myproject/app', actions: ['pull'] }],
+      });
+    }
+    expect((await token(`service=${SERVICE}&scope=repository:myproject/app:pull`, basic('bob', 'bob-api-token-wrong'))).status).toBe(401);
+    // A bearer API token is not a registry credential here, as at OpenShift's registry.
+    expect((await token(`service=${SERVICE}&scope=repository:myproject/app:pull`, 'Bearer bob-api-token-0123456789')).status).toBe(401);
+  });
+
+  it('an OAuth2 form without username and password takes the client credentials of its Authorization header (RFC 6749 §2.3.1)', async () => {
+    const res = await fetch(`${api.url}/registry/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('bob', 'bob-pass') },
+      body: new URLSearchParams({ grant_type: 'password', service: SERVICE, scope: 'repository:myproject/app:pull' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(decodePart(((await res.json()) as { access_token: string }).access_token, 1)).toMatchObject({ sub: 'bob' });
+  });
+
   it('an OAuth2 form of 100 000 scopes (3 MB) is 400 at once, not a token of them all', async () => {
     const scope = Array.from({ length: 100_000 }, (_, i) => `repository:p/a${i}:pull`).join(' ');
     const res = await fetch(`${api.url}/registry/token`, {
@@ -208,6 +233,8 @@ describeRegistry('registry token endpoint (docker-registry, skopeo)', () => {
     expect(inspected.Name).toBe(`${registry.host}/myproject/app`);
     await expect(skopeo(['inspect', '--tls-verify=false', '--no-creds', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
     await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'bob:wrong', image])).rejects.toThrow(/401|unauthorized|authentication required/i);
+    const byToken = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--creds', 'anyone:bob-api-token-0123456789', image]));
+    expect(byToken.Name).toBe(`${registry.host}/myproject/app`);
     await expect(skopeo(['delete', '--tls-verify=false', '--creds', 'bob:bob-pass', image])).rejects.toThrow(/denied|unauthorized|authentication required/i);
     await skopeo(['delete', '--tls-verify=false', '--creds', 'alice:alice-pass', image]);
     await expect(skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', image])).rejects.toThrow(/manifest unknown|not found/i);

@@ -70,8 +70,12 @@ export class ApiAuthenticator {
   /** A bearer token's user; null for a token of nobody's; undefined when `authorization` is no bearer token. */
   tokenUserOf(authorization: string | undefined): string | null | undefined {
     const bearer = authorization ? /^bearer +(\S+)\s*$/i.exec(authorization) : null;
-    if (!bearer) return undefined;
-    const presented = digest(bearer[1]!);
+    return bearer ? this.userOfToken(bearer[1]!) : undefined;
+  }
+
+  /** The user whose API token `token` is; null when it is nobody's. */
+  userOfToken(token: string): string | null {
+    const presented = digest(token);
     let found: string | null = null;
     for (const t of this.tokens) if (timingSafeEqual(t.sha256, presented) && found === null) found = t.user;
     return found;

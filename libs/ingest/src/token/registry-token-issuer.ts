@@ -10,7 +10,7 @@ import {
   subjectsOfUser,
   UNAUTHENTICATED_SUBJECT,
 } from '@app/config';
-import { parseBasicCredentials } from '@app/http';
+import { ApiAuthenticator, parseBasicCredentials } from '@app/http';
 import { repositoryTarget } from '../repository-target';
 import type { TokenAccess } from './token-scope';
 import { TokenSigner } from './token-signer';
@@ -49,13 +49,14 @@ export interface IssuedToken {
 
 /**
  * Issues bearer tokens for a CNCF distribution registry (`auth.token`): Basic credentials from the
- * policy's users (none = anonymous), each requested scope granted the intersection of its actions
+ * policy's users, a password or one of the user's API tokens (none = anonymous), each requested scope granted the intersection of its actions
  * with what the policy and OpenShift's default role bindings grant the subject (a refused action is left out, never an error: the
  * registry then answers `insufficient_scope`), signed for the registry's rootcertbundle.
  */
 export class RegistryTokenIssuer {
   private readonly signer: TokenSigner;
   private readonly passwords: PasswordAuthenticator;
+  private readonly apiTokens: ApiAuthenticator;
 
   constructor(
     private readonly config: RegistryTokenConfig,
@@ -65,6 +66,7 @@ export class RegistryTokenIssuer {
   ) {
     this.signer = new TokenSigner(config.keyPem);
     this.passwords = passwordAuthenticatorOf(policy);
+    this.apiTokens = new ApiAuthenticator(policy);
   }
 
   get service(): string {
@@ -77,7 +79,9 @@ export class RegistryTokenIssuer {
     const basic = parseBasicCredentials(authorization);
     if (basic === null) throw new TokenAuthenticationError('only Basic credentials are accepted');
     if (basic === 'malformed') throw new TokenAuthenticationError('malformed Basic credentials');
-    const user = await this.passwords.authenticate(basic.name, basic.password, client);
+    // OpenShift's registry is logged in to with an API token as the password (`docker login -u
+    // <anything> -p $(oc whoami -t)`): the token names the user, whatever name comes with it.
+    const user = this.apiTokens.userOfToken(basic.password) ?? (await this.passwords.authenticate(basic.name, basic.password, client));
     if (user === null) throw new TokenAuthenticationError('invalid username or password');
     return user;
   }

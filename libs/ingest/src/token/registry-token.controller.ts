@@ -51,7 +51,11 @@ export class RegistryTokenController {
     if (this.issuer && form.get('grant_type') !== 'password') {
       return sendError(reply.header('cache-control', 'no-store'), 400, 'UNSUPPORTED_VALUE', `unsupported grant_type ${JSON.stringify(form.get('grant_type') ?? '')}: only password`);
     }
-    const credentials = `Basic ${Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString('base64')}`;
+    // A client that authenticates itself as OAuth2 allows (RFC 6749 §2.3.1: Basic, no form fields) is taken at its header.
+    const formCredentials = form.has('username') || form.has('password');
+    const credentials = formCredentials
+      ? `Basic ${Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString('base64')}`
+      : req.headers.authorization;
     return this.answer(req.ip, reply, form.getAll('service'), form.getAll('scope'), true, credentials);
   }
 
