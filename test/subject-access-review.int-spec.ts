@@ -57,6 +57,9 @@ describe('SubjectAccessReview', () => {
     ['the builder service account pushes to another namespace', { user: 'system:serviceaccount:team:builder', resourceAttributes: layers('update', 'other') }, false],
     ['anonymous pulls anywhere', { user: 'system:anonymous', groups: ['system:unauthenticated'], resourceAttributes: layers('get', 'other') }, true],
     ['bob (no grants) pulls', { user: 'bob', resourceAttributes: layers('get') }, false],
+    // Layers serve get and update only: no other verb is granted, whatever the registry actions (the token agrees).
+    ['alice deletes layers', { user: 'alice', resourceAttributes: layers('delete') }, false],
+    ['alice does everything (*) to layers', { user: 'alice', resourceAttributes: layers('*') }, false],
     ['bob reads image streams (the API has no access control)', { user: 'bob', resourceAttributes: { namespace: 'myproject', verb: 'list', group: 'image.openshift.io', resource: 'imagestreams' } }, true],
     ['bob asks a non-resource URL', { user: 'bob', nonResourceAttributes: { path: '/healthz', verb: 'get' } }, true],
   ])('%s', async (_who, spec, allowed) => {

@@ -2,7 +2,7 @@ import { ApiError, type StatusDetails } from '@app/api-machinery';
 import { type AccessPolicy, type ApiRole, AUTHENTICATED_SUBJECT } from '@app/config';
 import { isPublicPath } from '../authentication/api-authentication';
 import { defaultRoleBindingAllows, defaultRoleBindingRules } from './default-role-bindings';
-import { isLayers, registryAccessStatus, registryActionOf } from './registry-access';
+import { EVERY_VERB_REFUSAL, isLayers, layersVerbRefusal, registryAccessStatus, registryActionOf } from './registry-access';
 import type { RequestAttributes } from './request-attributes';
 
 export interface AuthorizationDecision {
@@ -103,13 +103,11 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   }
   // A review may ask about `*` (every group, resource or verb): in RBAC only a rule listing `*`
   // itself matches that, which kube's aggregate roles never do (only cluster-admin's).
-  if ([a.group, a.resource, a.subresource, a.verb].includes('*')) return deny('no role here holds every group, resource or verb (*)');
+  if ([a.group, a.resource, a.subresource, a.verb].includes('*')) return deny(EVERY_VERB_REFUSAL);
   const layers = { group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb };
   if (isLayers(layers)) {
     const action = registryActionOf(layers);
-    if (action) return registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace });
-    // OpenShift's roles grant layers get and update only, and cluster-admin's `*` is not a role here.
-    return deny('image stream layers serve only get (pull) and update (push), which the registry actions grant');
+    return action ? registryAccessStatus(policy, [...subjects], action, { namespace: a.namespace }) : layersVerbRefusal(a.verb);
   }
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const secretLike = SECRET_LIKE.has(resource) || SECRET_LIKE.has(a.resource);

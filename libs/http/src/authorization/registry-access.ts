@@ -22,6 +22,20 @@ export function registryActionOf(attributes: Record<string, unknown> | undefined
   return verb === 'get' ? 'pull' : verb === 'update' ? 'push' : null;
 }
 
+/** Every verb (`*`) is only ever matched by a rule listing `*` itself, which kube's aggregate roles never do. */
+export const EVERY_VERB_REFUSAL = 'no role here holds every group, resource or verb (*)';
+
+/**
+ * A question about `imagestreams/layers` with a verb that is neither pull nor push: OpenShift's
+ * roles grant layers get and update only, and cluster-admin's `*` is not a role here.
+ */
+export function layersVerbRefusal(verb: string): { allowed: false; reason: string } {
+  return {
+    allowed: false,
+    reason: verb === '*' ? EVERY_VERB_REFUSAL : 'image stream layers serve only get (pull) and update (push), which the registry actions grant',
+  };
+}
+
 /**
  * A review's status for a registry question: the access policy's grant to `subjects` in the
  * attributes' namespace, or the namespace's default role binding for its service accounts.

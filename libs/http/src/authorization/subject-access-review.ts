@@ -4,7 +4,7 @@ import type { ResourceHandler } from '@app/persistence';
 import { isPublicPath } from '../authentication/api-authentication';
 import { authorize } from './api-authorizer';
 import { defaultRoleBindingAllows } from './default-role-bindings';
-import { registryAccessStatus, registryActionOf } from './registry-access';
+import { isLayers, layersVerbRefusal, registryAccessStatus, registryActionOf } from './registry-access';
 import { type ClusterScoped, reviewAttributesOf } from './request-attributes';
 import { reviewAnswer } from './review-answer';
 import { decodeReview, resourceAttributesSelectorProblems, reviewMetadataProblems } from './review-body';
@@ -44,7 +44,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * SubjectAccessReview and LocalSubjectAccessReview (authorization.k8s.io/v1): may this user (and
  * groups) do this? Validated as kube-apiserver validates them. Pull and push questions (see
  * registryAction) are answered from the access policy when one is configured, the same grants the
- * registry token endpoint applies (subjects are the user and each group); every other question,
+ * registry token endpoint applies (subjects are the user and each group), and layers with any
+ * other verb are refused, as the roles grant no other; every other question,
  * and all of them without a policy, is allowed: the API itself has no access control. With API
  * authentication, though, only the policy's users (each in system:authenticated) may use the API:
  * a review about anyone else is allowed only the public paths, as the API answers them 401.
@@ -71,6 +72,8 @@ export class SubjectAccessReviewHandler implements ResourceHandler {
     if (!this.policy) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
     const subjects = [user, ...groups].filter((s) => s !== '');
     if (this.authorizeByPolicy) return answer(policyStatus(this.policy, user, groups, subjects, spec, this.clusterScoped));
+    // Layers answer from the policy whatever the verb, so a review and the registry token agree.
+    if (!action && spec.resourceAttributes && isLayers(spec.resourceAttributes)) return answer(layersVerbRefusal(str(spec.resourceAttributes['verb'])));
     if (!action && this.apiAuthentication) return answer(authenticatedApiStatus(this.policy, user, groups, spec.nonResourceAttributes));
     if (!action) return answer({ allowed: true, reason: NO_ACCESS_CONTROL });
     return answer(registryAccessStatus(this.policy, subjects, action, spec.resourceAttributes!));
