@@ -164,6 +164,31 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect([status.status, status.body.message]).toEqual([400, 'ImageStream in version "v1" cannot be handled as a ImageStream: parsing time "2026-13-01T00:00:00Z": month out of range']);
   });
 
+  it('dockerImageMetadata values decode as the docker10.DockerImage the conversion reads them into: a wrong type is 400 (422 in a patch), never stored, never a 5xx', async () => {
+    const image = (name: string, metadata: object) => ({ metadata: { name }, dockerImageReference: `q/r@${name}`, dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', ...metadata } });
+    const created = await call('POST', `${api.base}/images`, image(digest('7'), { Size: 'big' }));
+    expect([created.status, created.body.message]).toEqual([400, 'Image in version "v1" cannot be handled as a Image: json: cannot unmarshal string into Go struct field DockerImage.Size of type int64']);
+    const labels = await call('POST', `${api.base}/images`, image(digest('7'), { Config: { Labels: { release: true } } }));
+    expect([labels.status, labels.body.message]).toEqual([400, 'Image in version "v1" cannot be handled as a Image: json: cannot unmarshal bool into Go struct field DockerConfig.Config.Labels of type string']);
+    expect((await call('GET', `${api.base}/images/${digest('7')}`)).status).toBe(404);
+
+    // A mapping's image in a namespace with an image size limit: its Size reached the limit check as a string (500 before);
+    // Go decodes the embedded document on its own, so the field path starts at DockerImage there too.
+    const limits = await call('POST', `${api.url}/api/v1/namespaces/bad/limitranges`, { metadata: { name: 'images' }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '1Gi' } }] } });
+    expect(limits.status).toBe(201);
+    const mapping = await call('POST', `${ns()}/imagestreammappings`, { metadata: { name: 'app' }, tag: 'sized', image: image(digest('8'), { Size: 'big' }) });
+    expect([mapping.status, mapping.body.message]).toEqual([
+      400,
+      'ImageStreamMapping in version "v1" cannot be handled as a ImageStreamMapping: json: cannot unmarshal string into Go struct field DockerImage.Size of type int64',
+    ]);
+    expect((await call('DELETE', `${api.url}/api/v1/namespaces/bad/limitranges/images`)).status).toBe(200);
+
+    expect((await call('POST', `${api.base}/images`, image(digest('9'), { Size: 10 }))).status).toBe(201);
+    const patched = await call('PATCH', `${api.base}/images/${digest('9')}`, { dockerImageMetadata: { Size: 'big' } }, 'application/merge-patch+json');
+    expect([patched.status, patched.body.details?.causes?.[0]?.field]).toEqual([422, 'patch']);
+    expect((await call('GET', `${api.base}/images/${digest('9')}`)).body.dockerImageMetadata.Size).toBe(10);
+  });
+
   it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
     const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
     const image = digest('c');

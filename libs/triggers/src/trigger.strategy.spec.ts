@@ -16,6 +16,27 @@ const trigger = (
 });
 const fields = (t: Trigger) => validateTrigger(t).map((e) => `${e.field}: ${e.type}`);
 
+describe('trigger kinds and the followed tag', () => {
+  it('a missing kind is Required, another kind Unsupported', () => {
+    const t = trigger({ kind: undefined });
+    t.spec.from = { kind: undefined as unknown as 'ImageStreamTag', name: 'a:b' };
+    expect(fields(t)).toEqual(['spec.from.kind: FieldValueRequired', 'spec.target.kind: FieldValueRequired']);
+    t.spec.from.kind = 'DockerImage' as 'ImageStreamTag';
+    t.spec.target.kind = 'Pod' as 'Webhook';
+    expect(fields(t)).toEqual(['spec.from.kind: FieldValueNotSupported', 'spec.target.kind: FieldValueNotSupported']);
+  });
+
+  it('a tag name no stream can keep (over 255 bytes) is refused; one a registry could not push but the API can tag is not', () => {
+    const t = trigger({});
+    t.spec.from.name = `a:${'t'.repeat(256)}`;
+    expect(fields(t)).toEqual(['spec.from.name: FieldValueInvalid']);
+    t.spec.from.name = `a:${'t'.repeat(255)}`;
+    expect(fields(t)).toEqual([]);
+    t.spec.from.name = 'a:with space';
+    expect(fields(t)).toEqual([]);
+  });
+});
+
 describe('trigger spec.target.fieldPath (the annotation grammar)', () => {
   it.each([
     ['Webhook', 'containers[?(@.name=="x")].image', []],

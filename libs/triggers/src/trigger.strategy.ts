@@ -1,6 +1,6 @@
 import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { sourcePullRefusal } from '@app/config';
-import { validateImageStreamName } from '@app/image';
+import { MAX_TAG_NAME_BYTES, tagNameTooLong, validateImageStreamName } from '@app/image';
 import { isIP } from 'node:net';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -106,13 +106,18 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
   const from = spec.from;
   if (!from) errors.push(fieldErr.required('spec.from'));
   else {
-    if (from.kind !== 'ImageStreamTag') errors.push(fieldErr.notSupported('spec.from.kind', from.kind ?? '', ['ImageStreamTag']));
+    if (!from.kind) errors.push(fieldErr.required('spec.from.kind'));
+    else if (from.kind !== 'ImageStreamTag') errors.push(fieldErr.notSupported('spec.from.kind', from.kind, ['ImageStreamTag']));
     if (!from.name) errors.push(fieldErr.required('spec.from.name'));
     else {
       const parsed = typeof from.name === 'string' ? parseStreamTag(from.name) : null;
       if (!parsed) errors.push(fieldErr.invalid('spec.from.name', from.name, 'must be of the form <stream>:<tag>'));
       else if (!old || !jsonEqual(from, old.spec?.from)) {
         errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
+        // A tag name no stream keeps (see MAX_TAG_NAME_BYTES) never gets an image either.
+        if (tagNameTooLong(parsed.tag, 'spec.from.name').length > 0) {
+          errors.push(fieldErr.invalid('spec.from.name', from.name, `tag name must be no more than ${MAX_TAG_NAME_BYTES} bytes`));
+        }
         errors.push(...otherNamespaceRefusal(from.namespace, parsed.stream, t.metadata?.namespace));
       }
     }
@@ -124,7 +129,8 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
   const target = spec.target;
   if (!target) errors.push(fieldErr.required('spec.target'));
   else {
-    if (!targetKinds.includes(target.kind)) errors.push(fieldErr.notSupported('spec.target.kind', target.kind ?? '', targetKinds));
+    if (!target.kind) errors.push(fieldErr.required('spec.target.kind'));
+    else if (!targetKinds.includes(target.kind)) errors.push(fieldErr.notSupported('spec.target.kind', target.kind, targetKinds));
     if (!target.name || typeof target.name !== 'string') errors.push(fieldErr.required('spec.target.name'));
     else if (Buffer.byteLength(target.name) > MAX_TARGET_NAME_BYTES && target.name !== old?.spec?.target?.name) errors.push(fieldErr.tooLong('spec.target.name', MAX_TARGET_NAME_BYTES));
     // A Deployment target's patch names the workload and its containers: names no Deployment or

@@ -1,3 +1,4 @@
+import { dockerImageMetadataSchema } from './docker-image-schema';
 import type {
   Image,
   ImageBlobReferences,
@@ -73,7 +74,7 @@ export const imageSchemas: Record<string, Schema> = {
     {
       metadata: objectMeta,
       dockerImageReference: s.string('The string that can be used to pull this image.'),
-      dockerImageMetadata: s.raw('The image config as a DockerImage document (Id is the config digest for schema2/OCI images).'),
+      dockerImageMetadata: s.raw('The image config as a DockerImage document (Id is the config digest for schema2/OCI images).', dockerImageMetadataSchema),
       dockerImageMetadataVersion: s.string('The version of the metadata object ("1.0").'),
       dockerImageManifest: s.string('The raw JSON of the manifest (usually not stored: the registry keeps it).'),
       dockerImageLayers: s.array(s.ref(`${IMAGE}.ImageLayer`), 'The layers in this image, base layer first.', { 'x-kubernetes-list-type': 'atomic' }),

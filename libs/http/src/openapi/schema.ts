@@ -28,6 +28,12 @@ export interface Schema {
    * string as a Time is, but decodes with another layout); not published.
    */
   goType?: string;
+  /**
+   * An embedded document (a RawExtension) that the kind's conversion decodes as this Go type
+   * (an Image's dockerImageMetadata as a docker10.DockerImage): its values must decode as that
+   * type's fields, named from its own root in errors as Go's decoder names them; not published.
+   */
+  decodedAs?: Schema;
   /** Alternatives (a Quantity: string or number). OpenAPI v2 cannot say this: it gets `type: string`, as kube-apiserver publishes it. */
   oneOf?: Schema[];
 }
@@ -48,7 +54,7 @@ export const s = {
   map: (values: Schema, description: string): Schema => ({ type: 'object', description, additionalProperties: values }),
   stringMap: (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: 'string', default: '' } }),
   /** An embedded document kept as given (a RawExtension). */
-  raw: (description: string): Schema => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true }),
+  raw: (description: string, decodedAs?: Schema): Schema => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true, ...(decodedAs ? { decodedAs } : {}) }),
   /** An object whose properties are exactly the fields of T (plus `extra`, for wire fields our types leave out). */
   object<T>(description: string, fields: FieldsOf<T>, extra: Record<string, Schema> = {}, options: Partial<Schema> = {}): Schema {
     return { type: 'object', description, properties: { ...(fields as Record<string, Schema>), ...extra }, ...options };
@@ -63,6 +69,7 @@ export function render(schema: Schema, version: 2 | 3): Record<string, unknown> 
     switch (key) {
       case 'ref':
       case 'goType':
+      case 'decodedAs':
         break;
       case 'properties':
         out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, render(v, version)]));

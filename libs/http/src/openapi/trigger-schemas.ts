@@ -50,7 +50,7 @@ export const triggerSchemas: Record<string, Schema> = {
       from: s.ref(`${TRIGGERS}.TriggerFrom`, 'The ImageStreamTag to follow.'),
       target: s.ref(
         `${TRIGGERS}.TriggerTarget`,
-        'The dependent the receiver updates (named in the event; a Deployment target also gets a JSON patch).',
+        'The dependent the receiver updates (named in the event; a Deployment target also gets the patch that sets its images: a JSON patch when the Deployment is stored here or the fieldPath has an index, else a strategic-merge patch by container name, with its patchType).',
       ),
       delivery: s.ref(`${TRIGGERS}.TriggerDelivery`, 'Where and how to deliver events.'),
       paused: s.boolean(
@@ -77,13 +77,13 @@ export const triggerSchemas: Record<string, Schema> = {
       name: s.string("Name of the dependent (for Deployment: a Deployment in the trigger's namespace)."),
       containerNames: s.array(
         s.string(''),
-        'Containers whose image the JSON patch in the event sets (when fieldPath is not given).',
+        'Containers whose image the patch in the event sets (when fieldPath is not given).',
         {
           'x-kubernetes-list-type': 'atomic',
         },
       ),
       fieldPath: s.string(
-        'The container image the JSON patch sets, in the grammar of image.openshift.io/triggers annotations: `[<path>.]containers[<index>|?(@.name=="<name>")].image` (or initContainers); for a Deployment target the path is `spec.template.spec`.',
+        'The container image the patch in the event sets, in the grammar of image.openshift.io/triggers annotations: `[<path>.]containers[<index>|?(@.name=="<name>")].image` (or initContainers); for a Deployment target the path is `spec.template.spec`.',
       ),
     },
     {},

@@ -24,8 +24,18 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
     expect(firstTypeMismatch(body, imageStream, schemas)).toEqual(expected);
   });
 
-  it('does not look inside embedded documents (dockerImageMetadata)', () => {
-    expect(firstTypeMismatch({ dockerImageMetadata: { Architecture: 5, Config: [] } }, image, schemas)).toBeNull();
+  it.each<[string, unknown, ReturnType<typeof firstTypeMismatch>]>([
+    ['a string Size', { Size: 'big' }, { path: 'dockerImageMetadata.Size', got: 'string', expected: 'int64', struct: 'DockerImage', field: 'Size' }],
+    ['a number Architecture', { Architecture: 5 }, { path: 'dockerImageMetadata.Architecture', got: 'number', expected: 'string', struct: 'DockerImage', field: 'Architecture' }],
+    ['a list Config', { Config: [] }, { path: 'dockerImageMetadata.Config', got: 'array', expected: 'docker10.DockerConfig', struct: 'DockerImage', field: 'Config' }],
+    ['a string Env', { Config: { Env: 'A=1' } }, { path: 'dockerImageMetadata.Config.Env', got: 'string', expected: '[]string', struct: 'DockerConfig', field: 'Config.Env' }],
+    ['a boolean label (YAML `yes`)', { Config: { Labels: { x: true } } }, { path: 'dockerImageMetadata.Config.Labels.x', got: 'bool', expected: 'string', struct: 'DockerConfig', field: 'Config.Labels' }],
+    ['a string exposed port', { ContainerConfig: { ExposedPorts: { '80/tcp': 'x' } } }, { path: 'dockerImageMetadata.ContainerConfig.ExposedPorts.80/tcp', got: 'string', expected: 'struct {}', struct: 'DockerConfig', field: 'ContainerConfig.ExposedPorts' }],
+    ['a well-typed document', { kind: 'DockerImage', apiVersion: '1.0', Id: 'sha256:1', Size: 10, Created: '2026-01-01T00:00:00Z', Config: { Env: ['A=1'], ExposedPorts: { '80/tcp': {} }, Labels: { a: 'b' } } }, null],
+    // kube's decoder matches names exactly: the lower-case fields of a "pre012" document are other fields.
+    ['a pre012 document', { container_config: { Env: 'x' }, size: 'big' }, null],
+  ])('checks dockerImageMetadata as the DockerImage the conversion decodes: %s', (_name, metadata, expected) => {
+    expect(firstTypeMismatch({ dockerImageMetadata: metadata }, image, schemas)).toEqual(expected);
   });
 
   it('refuses a []byte string that is not standard base64, as Go decoding it does', () => {

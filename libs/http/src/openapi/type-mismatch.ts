@@ -134,6 +134,8 @@ export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Recor
     const timeError = goRfc3339ParseError(value);
     if (timeError) return { path, got: 'string', expected: 'v1.Time', ...at, message: timeError };
   }
+  // An embedded document the conversion decodes on its own: Go names its fields from that type's root.
+  if (resolved.decodedAs) return firstTypeMismatch(value, resolved.decodedAs, schemas, path, { struct: structName(resolved.decodedAs.goType ?? ''), field: '' });
   if (resolved['x-kubernetes-preserve-unknown-fields']) return null;
   if (Array.isArray(value)) {
     if (!resolved.items) return null;
@@ -146,7 +148,7 @@ export function firstTypeMismatch(value: unknown, schema: Schema, schemas: Recor
   if (typeof value !== 'object') return null;
   const extra = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
   // A struct's fields extend Go's field path (the struct named by its definition); map values do not.
-  const struct = schema.ref ? structName(schema.ref) : at.struct;
+  const struct = schema.ref ? structName(schema.ref) : resolved.properties && resolved.goType ? structName(resolved.goType) : at.struct;
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     if (key.startsWith('$')) continue;
     const field = resolved.properties?.[key];

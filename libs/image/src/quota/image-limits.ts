@@ -85,7 +85,9 @@ export class ImageLimits {
     size: number | undefined,
   ): Promise<StreamLimits | null> {
     const ranges = await limitRangesOf(q, this.namespaces, namespace);
-    const problems = ranges.map((r) => imageSizeProblem(r, size ?? 0)).filter((p): p is string => p !== null);
+    // A stored Image may predate the decode check of its metadata: a Size that is no number counts as none.
+    const bytes = typeof size === 'number' && Number.isFinite(size) ? size : 0;
+    const problems = ranges.map((r) => imageSizeProblem(r, bytes)).filter((p): p is string => p !== null);
     if (problems.length)
       throw ApiError.forbiddenOn(refOf(imageStreamMappingsInfo), streamName, aggregate(problems));
     return streamLimitsOf(ranges);
