@@ -1,12 +1,12 @@
 /**
  * The least a trigger pipeline can do and still meet issue 5's delivery contract, run as its own
  * process by `bench:notify-floor` (forked, told what to do over IPC). Per push of a tag: the tag
- * move (one row), the tag's triggers read, their pending deliveries recorded before any POST
- * (at-least-once), one signed CloudEvent POSTed per trigger, then each delivery's attempt and the
- * trigger's status (with the change-log row a watch of Triggers reads) written back: four
- * statements per push, whatever its fan-out. No queue, no leases, no per-target limits, no retry:
- * what it costs is a lower bound for any design that records and signs every delivery, not a
- * design to ship (a crash between POST and outcome leaves pending rows that nothing sends again).
+ * move (one row), the tag's triggers read, one signed CloudEvent POSTed per trigger, then in one
+ * statement each delivery with its attempt, and each trigger's status with the change-log row a
+ * watch of Triggers reads: three prepared statements per push, whatever its fan-out. At least once
+ * holds if the tag move stays pending until that last statement commits (a crash in between sends
+ * the same ids again). No queue, no leases, no per-target limits, no retry: what it costs is a
+ * lower bound for any design that records and signs every delivery, not a design to ship.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
@@ -96,33 +96,32 @@ class FloorPipeline {
       this.deliveries += triggers.length;
       return;
     }
-    await this.pool.query(`INSERT INTO floor_tag_moves (rv, tag, image) VALUES (nextval('floor_rv'), $1, $2)`, [tag, image]);
-    const triggers = (await this.pool.query<TriggerRow>(`SELECT uid, namespace, name, url, secret FROM floor_triggers WHERE tag = $1`, [tag])).rows;
+    await this.pool.query({ name: 'floor-move', text: `INSERT INTO floor_tag_moves (rv, tag, image) VALUES (nextval('floor_rv'), $1, $2)`, values: [tag, image] });
+    const triggers = (await this.pool.query<TriggerRow>({ name: 'floor-triggers', text: `SELECT uid, namespace, name, url, secret FROM floor_triggers WHERE tag = $1`, values: [tag] })).rows;
     const ids = triggers.map((t) => `${t.uid}:${image}`);
-    await this.pool.query(
-      `INSERT INTO floor_deliveries (id, trigger_uid, image, state, rv)
-       SELECT id, uid, $3, 'Pending', nextval('floor_rv') FROM unnest($1::text[], $2::uuid[]) AS u (id, uid)
-       ON CONFLICT (id) DO NOTHING`,
-      [ids, triggers.map((t) => t.uid), image],
-    );
     const outcomes = await Promise.all(triggers.map((t, i) => this.deliver(t, ids[i]!, tag, image, pushedAt)));
-    await this.pool.query(
-      `WITH outcome AS (
-         UPDATE floor_deliveries d SET state = CASE WHEN o.code BETWEEN 200 AND 299 THEN 'Delivered' ELSE 'Retrying' END,
-                attempts = jsonb_build_array(jsonb_build_object('time', now(), 'statusCode', o.code, 'latencyMs', o.ms))
-           FROM unnest($1::text[], $2::int[], $3::float8[]) AS o (id, code, ms) WHERE d.id = o.id
-         RETURNING d.trigger_uid
+    // Recorded once, after the POSTs, with their outcomes: the tag move is what makes the sends
+    // happen again after a crash here (the same ids, so receivers see the same webhook-id).
+    await this.pool.query({
+      name: 'floor-record',
+      text: `WITH delivery AS (
+         INSERT INTO floor_deliveries (id, trigger_uid, image, state, attempts, rv)
+         SELECT o.id, o.uid, $5, CASE WHEN o.code BETWEEN 200 AND 299 THEN 'Delivered' ELSE 'Retrying' END,
+                jsonb_build_array(jsonb_build_object('time', now(), 'statusCode', o.code, 'latencyMs', o.ms)), nextval('floor_rv')
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::float8[]) AS o (id, uid, code, ms)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = floor_deliveries.attempts || excluded.attempts
+         RETURNING trigger_uid
        ), status AS (
-         UPDATE floor_triggers t SET last_image = $4, last_time = now(), rv = nextval('floor_rv')
-          WHERE t.uid IN (SELECT trigger_uid FROM outcome)
+         UPDATE floor_triggers t SET last_image = $5, last_time = now(), rv = nextval('floor_rv')
+          WHERE t.uid IN (SELECT trigger_uid FROM delivery)
          RETURNING t.rv, t.namespace, t.name, t.uid, t.last_image, t.last_time
        )
        INSERT INTO floor_changes (rv, kind, namespace, name, body)
        SELECT rv, 'Trigger', namespace, name, jsonb_build_object('metadata', jsonb_build_object('name', name, 'namespace', namespace, 'uid', uid,
                 'resourceVersion', rv::text), 'status', jsonb_build_object('lastTriggeredImageID', last_image, 'lastTriggeredTime', last_time))
          FROM status`,
-      [ids, outcomes.map((o) => o.code), outcomes.map((o) => o.ms), image],
-    );
+      values: [ids, triggers.map((t) => t.uid), outcomes.map((o) => o.code), outcomes.map((o) => o.ms), image],
+    });
     this.pushes++;
     this.deliveries += triggers.length;
   }
