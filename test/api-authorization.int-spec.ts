@@ -25,6 +25,7 @@ users:
   - {name: root, passwordHash: "${UNUSED_PASSWORD_HASH}", tokens: [root-token]}
   - {name: puller, passwordHash: "${UNUSED_PASSWORD_HASH}", tokens: [puller-token]}
   - {name: dave, passwordHash: "${UNUSED_PASSWORD_HASH}", tokens: [dave-token]}
+  - {name: watcher, passwordHash: "${UNUSED_PASSWORD_HASH}", tokens: [watcher-token]}
 grants:
   - {subjects: [alice], namespaces: [myproject], roles: [edit], actions: [pull, push]}
   - {subjects: [carol], namespaces: [myproject], roles: [view]}
@@ -34,6 +35,7 @@ grants:
   - {subjects: [dave], namespaces: [myproject], roles: [edit]}
   - {subjects: [dave], namespaces: [elsewhere], actions: [pull]}
   - {subjects: [image-team], namespaces: [elsewhere], roles: [view]}
+  - {subjects: [watcher], namespaces: ['*'], roles: [view]}
 `);
 
 const IS = '/apis/image.openshift.io/v1';
@@ -273,12 +275,32 @@ describe('API authorization (Policy)', () => {
     expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
     expect((await asWho('root', asServiceAccount, 'GET', `${IS}/namespaces/elsewhere/imagestreams/foo/layers`)).status).toBe(403);
     expect((await asWho('root', asServiceAccount, 'GET', `${MY}/imagestreams/foo`)).status).toBe(403);
-    // Who may not impersonate a service account is told so in its namespace, as upstream asks.
-    const saRefused = await asWho('alice', asServiceAccount, 'GET', `${MY}/imagestreams/foo`);
+    // An editor of the namespace impersonates its service accounts (kube's edit role holds
+    // `impersonate serviceaccounts`), and nothing else; a viewer may not.
+    expect((await asWho('alice', asServiceAccount, 'GET', `${MY}/imagestreams/foo/layers`)).status).toBe(200);
+    const elsewhereAccount = await asWho('alice', { 'impersonate-user': 'system:serviceaccount:elsewhere:default' }, 'GET', `${MY}/imagestreams/foo`);
+    expect(((await elsewhereAccount.json()) as { message: string }).message).toBe(
+      'serviceaccounts "default" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "elsewhere"',
+    );
+    const saRefused = await asWho('carol', asServiceAccount, 'GET', `${MY}/imagestreams/foo`);
     expect(saRefused.status).toBe(403);
     expect(((await saRefused.json()) as { message: string }).message).toBe(
-      'serviceaccounts "default" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "myproject"',
+      'serviceaccounts "default" is forbidden: User "carol" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "myproject"',
     );
+    // A view role on every namespace reads everywhere but impersonates no one (it would read Secrets as root).
+    expect((await asWho('watcher', {}, 'GET', `${MY}/imagestreams/foo`)).status).toBe(200);
+    const watcherAsRoot = await asWho('watcher', { 'impersonate-user': 'root' }, 'GET', `/api/v1/namespaces/myproject/secrets`);
+    expect(watcherAsRoot.status).toBe(403);
+    expect(((await watcherAsRoot.json()) as { message: string }).message).toBe(
+      'users "root" is forbidden: User "watcher" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
+    // Access reviews give the same answers (kubectl auth can-i impersonate …).
+    const canI = async (user: string, resourceAttributes: object) =>
+      ((await (await as(user, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } })).json()) as { status: { allowed: boolean } }).status.allowed;
+    expect(await canI('root', { verb: 'impersonate', resource: 'users', name: 'carol' })).toBe(true);
+    expect(await canI('watcher', { verb: 'impersonate', resource: 'users', name: 'root' })).toBe(false);
+    expect(await canI('alice', { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'myproject', name: 'default' })).toBe(true);
+    expect(await canI('alice', { verb: 'impersonate', resource: 'users', name: 'carol' })).toBe(false);
   });
 
   it('impersonating groups, a uid and extra fields (kubectl --as-group, --as-uid): the named groups are the whole list but for system:authenticated', async () => {

@@ -116,4 +116,17 @@ describe('causation chains', () => {
     const cleared = await waitForCondition(server.url, 'demo', 'deploy-app', 'ChainStopped', (c) => c?.status === 'False');
     expect(cleared).toMatchObject({ status: 'False', reason: 'Fired' });
   });
+
+  it('a base digest delivered to a Build trigger and a Deployment trigger links the build, though the Deployment heard of it later', async () => {
+    await map('base', digest('9'));
+    const builds = await rx.waitFor('/build', 3);
+    const buildId = String(builds[2]!.headers['webhook-id']);
+    // Created now, this trigger's first-sight fire for base@9 is the newest delivery of that image.
+    await trigger('zz-deploy-base', 'base:latest', 'Deployment', '/deploy-base');
+    expect((await rx.waitFor('/deploy-base', 1))[0]!.json.data.new.digest).toBe(digest('9'));
+
+    await map('app', digest('8'), { annotations: { 'org.opencontainers.image.base.digest': digest('9') } });
+    const deploys = await rx.waitFor('/deploy', 4);
+    expect(deploys[3]!.json.data.causation).toEqual([{ deliveryId: buildId, trigger: 'build-app', namespace: 'demo', image: digest('9') }]);
+  });
 });

@@ -244,7 +244,8 @@ export class TagStateReader {
    * namespace's trigger names and delivery ids (nor spend its depth budget). Of that image's
    * deliveries, one its receiver acknowledged is the cause before any other (a dead letter,
    * such as a disabled endpoint's fire that was never sent, most likely started nothing); then
-   * the newest.
+   * one to a Build target (what builds images), then a Webhook's (a build system's, as likely as
+   * not), before a Deployment's (which builds nothing); then the newest.
    * The echoed label names one delivery outright, so it links across namespaces.
    */
   private async causationOf(q: Queryable, meta: ImageMeta | null, namespace: string): Promise<CausationLink[]> {
@@ -259,7 +260,9 @@ export class TagStateReader {
         : `SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.image, (${eventSql('d', 'eb')})->'data'->'causation' AS chain
              FROM trigger_deliveries d ${eventBaseJoin('d', 'eb')}
             WHERE d.image = $1 AND d.namespace = $2 AND d.owner_kind = 'Trigger'
-            ORDER BY d.state = 'delivered' DESC, d.seq DESC LIMIT 1`,
+            ORDER BY d.state = 'delivered' DESC,
+                     CASE (${eventSql('d', 'eb')})->'data'->'target'->>'kind' WHEN 'Build' THEN 0 WHEN 'Webhook' THEN 1 ELSE 2 END,
+                     d.seq DESC LIMIT 1`,
       causedBy ? [causedBy] : [base, namespace],
     );
     if (!row) return [];

@@ -1,7 +1,7 @@
 import { ApiError, type UserInfo } from '@app/api-machinery';
 import { type AccessPolicy, ANONYMOUS_SUBJECT, AUTHENTICATED_SUBJECT, groupsOfUser, subjectsOf, UNAUTHENTICATED_SUBJECT } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { everywhereRoleGrant, forbiddenError } from '../authorization/api-authorizer';
+import { authorize, forbiddenError } from '../authorization/api-authorizer';
 import type { RequestAttributes } from '../authorization/request-attributes';
 import { sendException } from '../status-exception.filter';
 import { actAs, callerOf } from './api-authentication';
@@ -90,7 +90,8 @@ function impersonatedGroups(username: string, named: string[]): string[] {
  * `users "<name>" is forbidden: User "<caller>" cannot impersonate resource "users" …` for the
  * first thing it may not impersonate (`serviceaccounts` in the account's namespace, `groups`,
  * `uids` and `userextras/<key>` in authentication.k8s.io, as upstream asks its authorizer). Who
- * may: with API_AUTHORIZATION=Policy a role on every namespace (as cluster-admin may); with
+ * may: with API_AUTHORIZATION=Policy what `authorize` allows (admin on every namespace, as
+ * cluster-admin; a namespace's service accounts also its edit and admin roles); with
  * AlwaysAllow, every authenticated user (the API authorizes no verb). Runs after authentication
  * and before authorization, as upstream's filter does.
  */
@@ -105,8 +106,9 @@ export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolic
       return sendException(e, req, reply);
     }
     if (impersonation === null) return done();
-    const allowed = !authorizeByPolicy || everywhereRoleGrant(policy, subjectsOf(caller)) >= 0;
-    if (!allowed) return sendException(forbiddenError(caller.username, impersonation.requests[0]!), req, reply);
+    // Each thing named is asked of the authorizer, as upstream's filter asks, so that access reviews give the same answer.
+    const refused = authorizeByPolicy ? impersonation.requests.find((r) => !authorize(policy, subjectsOf(caller), r).allowed) : undefined;
+    if (refused) return sendException(forbiddenError(caller.username, refused), req, reply);
     actAs(req, impersonation.info);
     done();
   });

@@ -70,6 +70,24 @@ export function everywhereRoleGrant(policy: AccessPolicy, subjects: readonly str
 const deny = (reason: string): AuthorizationDecision => ({ allowed: false, reason });
 
 /**
+ * `impersonate` as kube's RBAC bootstrap roles grant it: users, groups, uids and extra fields only
+ * to cluster-admin (here `admin` on every namespace); a namespace's service accounts also to its
+ * `edit` and `admin` roles (kube's edit role holds `impersonate serviceaccounts`); never to `view`.
+ */
+function impersonationDecision(policy: AccessPolicy, subjects: readonly string[], a: RequestAttributes): AuthorizationDecision {
+  const serviceAccount = a.group === '' && a.resource === 'serviceaccounts' && a.namespace !== '';
+  for (const [i, g] of policy.grants.entries()) {
+    if (!g.subjects.some((s) => subjects.includes(s))) continue;
+    const everywhere = g.namespaces.includes('*');
+    if (everywhere && g.roles.includes('admin')) return allow(`access policy grants[${i}] gives admin on every namespace, which impersonates anyone (cluster-admin)`);
+    if (serviceAccount && (everywhere || g.namespaces.includes(a.namespace)) && g.roles.some((r) => r === 'edit' || r === 'admin')) {
+      return allow(`access policy grants[${i}] gives ${g.roles.includes('admin') ? 'admin' : 'edit'} ${everywhere ? 'on every namespace' : `in namespace ${a.namespace}`}, which impersonates its service accounts`);
+    }
+  }
+  return deny(serviceAccount ? `only edit or admin in namespace ${a.namespace} impersonates its service accounts` : 'only admin on every namespace (cluster-admin) impersonates users, groups, uids and extra fields');
+}
+
+/**
  * Does the access policy let `subjects` (a user and its groups, e.g. `system:authenticated`) do
  * what `a` describes? One answer for API requests (the 403 of requireApiAuthorization) and for
  * access reviews (`kubectl auth can-i`):
@@ -104,6 +122,7 @@ export function authorize(policy: AccessPolicy, subjects: readonly string[], a: 
   // A review may ask about `*` (every group, resource or verb): in RBAC only a rule listing `*`
   // itself matches that, which kube's aggregate roles never do (only cluster-admin's).
   if ([a.group, a.resource, a.subresource, a.verb].includes('*')) return deny(EVERY_VERB_REFUSAL);
+  if (a.verb === 'impersonate') return impersonationDecision(policy, subjects, a);
   const layers = { group: a.group, resource: a.resource, subresource: a.subresource, verb: a.verb };
   if (isLayers(layers)) {
     const action = registryActionOf(layers);
