@@ -233,6 +233,12 @@ describe('malformed input is a 4xx, never a 5xx', () => {
       ['garbage', "couldn't get version/kind; json parse error: invalid character 'g' looking for beginning of value"],
       ['{"gracePeriodSeconds":1,', "couldn't get version/kind; json parse error: unexpected end of JSON input"],
       ['[]', `couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type ${kindProbe}`],
+      // Another kind is no DeleteOptions (kubectl never sends one; a hand-made request might).
+      [
+        '{"kind":"ImageStream","apiVersion":"image.openshift.io/v1"}',
+        'no kind "ImageStream" is registered for version "image.openshift.io/v1" in scheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme/register.go:27"',
+      ],
+      ['{"kind":"Status","apiVersion":"v1"}', 'decoded object cannot be converted to DeleteOptions'],
     ]) {
       for (const path of ['imagestreams/app', 'imagestreams']) {
         const res = await call('DELETE', `${ns()}/${path}`, body);

@@ -184,6 +184,13 @@ describe('namespaces', () => {
       tag: 'latest',
     });
     expect(mapping.body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    // An access review stores nothing and is answered whatever the namespace's state (the plugin's isAccessReview).
+    const review = await call('POST', `${api.url}/apis/authorization.k8s.io/v1/namespaces/doomed/localsubjectaccessreviews`, {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'LocalSubjectAccessReview',
+      spec: { user: 'someone', resourceAttributes: { namespace: 'doomed', verb: 'get', group: 'image.openshift.io', resource: 'imagestreams' } },
+    });
+    expect([review.status, review.body.status?.allowed]).toEqual([201, true]);
     // A server-side apply that would create is a create too; one that updates is not (a PUT of a missing stream is 404 as ever).
     const applyYaml = (name: string) => `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: ${name}\n  labels: {x: y}\n`;
     const applied = await call('PATCH', `${streams}/late?fieldManager=t`, applyYaml('late'), 'application/apply-patch+yaml');

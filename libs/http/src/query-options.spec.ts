@@ -30,6 +30,22 @@ describe('query parameters given more than once', () => {
   });
 });
 
+describe('DeleteOptions body kind', () => {
+  it('a body naming another kind is 400 and deletes nothing, worded as the meta scheme decodes it', () => {
+    expect(() => deleteOptionsOf({}, { kind: 'ImageStream', apiVersion: 'image.openshift.io/v1' })).toThrow(
+      'no kind "ImageStream" is registered for version "image.openshift.io/v1" in scheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme/register.go:27"',
+    );
+    expect(() => deleteOptionsOf({}, { kind: 'Status', apiVersion: 'v1' })).toThrow('decoded object cannot be converted to DeleteOptions');
+    expect(() => deleteOptionsOf({}, { kind: 'GetOptions', apiVersion: 'meta.k8s.io/v1' })).toThrow('decoded object cannot be converted to DeleteOptions');
+  });
+  it('DeleteOptions in any apiVersion, or no kind, is DeleteOptions', () => {
+    for (const apiVersion of ['v1', 'meta.k8s.io/v1', 'image.openshift.io/v1', undefined]) {
+      expect(deleteOptionsOf({}, { kind: 'DeleteOptions', apiVersion, propagationPolicy: 'Orphan' }).propagationPolicy).toBe('Orphan');
+    }
+    expect(deleteOptionsOf({}, { kind: '', dryRun: ['All'] }).dryRun).toBe(true);
+  });
+});
+
 describe('DeleteOptions propagation policy', () => {
   // kube-apiserver's shouldOrphanDependents: the legacy orphanDependents true is Orphan, false is not.
   it('is the policy given (body, or query without a body), orphanDependents read as Orphan or Background, absent when neither is set', () => {

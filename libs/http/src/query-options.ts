@@ -232,6 +232,7 @@ function validateDeleteOptions(q: Query, body: Record<string, unknown>, dryRun: 
 export function deleteOptionsOf(query: Query, sent: Record<string, unknown> | undefined): DeleteOptions {
   const q = sent === undefined ? query : {};
   const body = sent ?? {};
+  checkDeleteOptionsKind(body);
   checkDeleteOptionTypes(body);
   const dryRun = sent === undefined ? queryDryRun(q) : ((body['dryRun'] ?? []) as unknown[]);
   validateDeleteOptions(q, body, dryRun);
@@ -262,6 +263,25 @@ function propagationOf(q: Query, body: Record<string, unknown>, orphanDependents
   if (typeof policy === 'string') return policy as DeletionPropagation;
   if (orphanDependents === undefined) return undefined;
   return orphanDependents ? 'Orphan' : 'Background';
+}
+
+/** The scheme kube-apiserver decodes a DELETE body with (metainternalversionscheme), as its errors name it. */
+const META_SCHEME = 'k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme/register.go:27';
+/** Kinds that scheme decodes in any version (unversioned), and those it holds in meta.k8s.io's versions. */
+const META_UNVERSIONED_KINDS = new Set(['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'Status']);
+const META_KINDS = new Set(['ListOptions', 'GetOptions', 'PatchOptions', 'Table', 'TableOptions', 'PartialObjectMetadata', 'PartialObjectMetadataList', 'WatchEvent']);
+
+/**
+ * A DELETE body naming another kind deletes nothing (kube-apiserver's delete handler): a kind the
+ * meta scheme decodes is not DeleteOptions; any other kind is not in that scheme at all. Answered
+ * 400, as kube-apiserver 1.35 answers a body it cannot decode (earlier versions, 500).
+ */
+function checkDeleteOptionsKind(body: Record<string, unknown>): void {
+  const kind = body['kind'];
+  if (typeof kind !== 'string' || kind === '' || kind === 'DeleteOptions') return;
+  const apiVersion = typeof body['apiVersion'] === 'string' && body['apiVersion'] !== '' ? body['apiVersion'] : 'meta.k8s.io/v1';
+  const decodes = META_UNVERSIONED_KINDS.has(kind) || (apiVersion.startsWith('meta.k8s.io/') && META_KINDS.has(kind));
+  throw ApiError.badRequest(decodes ? 'decoded object cannot be converted to DeleteOptions' : `no kind "${kind}" is registered for version "${apiVersion}" in scheme "${META_SCHEME}"`);
 }
 
 /**

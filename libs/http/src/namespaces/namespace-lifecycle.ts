@@ -3,6 +3,12 @@ import type { ChangeRecord } from '@app/persistence';
 import type { Namespace } from './namespace.types';
 
 /**
+ * An access review is never refused for its namespace's state (the plugin's isAccessReview:
+ * answering about the namespace would leak it), and creates nothing.
+ */
+const isAccessReview = (info: ResourceInfo): boolean => info.group === 'authorization.k8s.io' && info.resource === 'localsubjectaccessreviews';
+
+/**
  * kube-apiserver's NamespaceLifecycle admission for creates: nothing new may be created in a
  * namespace that is terminating. Like the upstream plugin it answers from an informer-style set
  * (loaded at start, kept current from this process's change feed, and marked at once when this
@@ -39,7 +45,7 @@ export class NamespaceLifecycle {
 
   /** 403 with the NamespaceTerminating cause, as upstream, when `namespace` is being deleted. */
   assertCreatable(info: ResourceInfo, namespace: string, name: string | undefined): void {
-    if (!info.namespaced || !this.terminating.has(namespace)) return;
+    if (!info.namespaced || !this.terminating.has(namespace) || isAccessReview(info)) return;
     throw ApiError.forbiddenOn(refOf(info), name ?? '', `unable to create new content in namespace ${namespace} because it is being terminated`, [
       { reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
     ]);
