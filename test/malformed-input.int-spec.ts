@@ -186,6 +186,8 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect((await call('POST', `${api.base}/images`, image(digest('9'), { Size: 10 }))).status).toBe(201);
     const patched = await call('PATCH', `${api.base}/images/${digest('9')}`, { dockerImageMetadata: { Size: 'big' } }, 'application/merge-patch+json');
     expect([patched.status, patched.body.details?.causes?.[0]?.field]).toEqual([422, 'patch']);
+    const jsonPatched = await call('PATCH', `${api.base}/images/${digest('9')}`, [{ op: 'replace', path: '/dockerImageMetadata/Size', value: 'big' }], 'application/json-patch+json');
+    expect([jsonPatched.status, jsonPatched.body.details?.causes?.[0]?.message]).toEqual([422, expect.stringContaining('json: cannot unmarshal string into Go struct field DockerImage.Size of type int64')]);
     expect((await call('GET', `${api.base}/images/${digest('9')}`)).body.dockerImageMetadata.Size).toBe(10);
   });
 

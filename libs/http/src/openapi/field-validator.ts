@@ -5,7 +5,7 @@ import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
 import { decodeNullsAsGo } from './go-nulls';
 import type { Schema } from './schema';
-import { firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
+import { decodedFieldAtPointer, firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
 import { typedPatchObjectError } from './typed-patch-error';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 
@@ -93,7 +93,10 @@ export class FieldValidator {
       if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
       const { schema } = schemaAtPointer(root, op.path, schemas);
       // `add` at `/list/-` or an index names one element: schemaAtPointer resolves to the item schema.
-      const found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path, goFieldAtPointer(root, op.path, schemas)) : null;
+      let found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path, goFieldAtPointer(root, op.path, schemas)) : null;
+      // Inside an embedded document decoded on its own (dockerImageMetadata), its Go fields.
+      const decoded = schema ? null : decodedFieldAtPointer(root, op.path, schemas);
+      if (decoded) found = firstTypeMismatch(op.value, decoded.schema, schemas, op.path, decoded.at);
       if (found) return found;
     }
     return null;

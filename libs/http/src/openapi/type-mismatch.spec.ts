@@ -1,6 +1,6 @@
 import { imageSchemas, IMAGE } from './image-schemas';
 import { metaSchemas } from './meta-schemas';
-import { firstTypeMismatch } from './type-mismatch';
+import { decodedFieldAtPointer, firstTypeMismatch } from './type-mismatch';
 
 const schemas = { ...metaSchemas, ...imageSchemas };
 const imageStream = imageSchemas[`${IMAGE}.ImageStream`]!;
@@ -36,6 +36,14 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
     ['a pre012 document', { container_config: { Env: 'x' }, size: 'big' }, null],
   ])('checks dockerImageMetadata as the DockerImage the conversion decodes: %s', (_name, metadata, expected) => {
     expect(firstTypeMismatch({ dockerImageMetadata: metadata }, image, schemas)).toEqual(expected);
+  });
+
+  it('finds the Go field a JSON patch pointer names inside dockerImageMetadata, from DockerImage', () => {
+    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Size', schemas)).toEqual({ schema: expect.objectContaining({ type: 'integer' }), at: { struct: 'DockerImage', field: 'Size' } });
+    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Config/Env', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Env' });
+    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Config/Labels/x', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Labels' });
+    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Unknown', schemas)).toBeNull();
+    expect(decodedFieldAtPointer(image, '/dockerImageReference', schemas)).toBeNull();
   });
 
   it('refuses a []byte string that is not standard base64, as Go decoding it does', () => {

@@ -117,6 +117,32 @@ export function goFieldAtPointer(root: Schema, pointer: string, schemas: Record<
 }
 
 /**
+ * Where a JSON pointer lands inside an embedded document that is decoded on its own
+ * (`decodedAs`, e.g. `/dockerImageMetadata/Config/Env`): the schema there and the Go field as
+ * that decode names it, from the document's own root; null when the pointer stays outside one or
+ * leaves its declared fields.
+ */
+export function decodedFieldAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): { schema: Schema; at: GoField } | null {
+  let current: Schema | undefined = root;
+  let at: GoField | null = null;
+  for (const segment of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    let resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
+    if (!resolved) return null;
+    if (resolved.decodedAs) {
+      at = { struct: structName(resolved.decodedAs.goType ?? ''), field: '' };
+      resolved = resolved.decodedAs;
+    }
+    if (resolved.type === 'array' || resolved.items) current = resolved.items;
+    else if (resolved.properties?.[segment]) {
+      if (at) at = { struct: resolved.goType ? structName(resolved.goType) : at.struct, field: at.field ? `${at.field}.${segment}` : segment };
+      current = resolved.properties[segment];
+    } else if (typeof resolved.additionalProperties === 'object') current = resolved.additionalProperties;
+    else return null;
+  }
+  return at && current ? { schema: current, at } : null;
+}
+
+/**
  * The first value of `value` whose JSON type the schema does not allow (a string where a list
  * belongs, a number for a name), or null. JSON null is always accepted: decoding it gives the
  * field's zero value, as Go's decoder does. Subtrees that preserve unknown fields are not inspected;
