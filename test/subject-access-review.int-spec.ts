@@ -78,6 +78,22 @@ describe('SubjectAccessReview', () => {
     expect(await self('get')).toEqual(await about('get'));
   });
 
+  it('without API authentication kubectl --as is honoured (the anonymous caller may impersonate, as under AlwaysAllow): reviews and whoami answer for the named user', async () => {
+    const asAccount = (path: string, body: object) =>
+      fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'impersonate-user': 'system:serviceaccount:team:default' },
+        body: JSON.stringify(body),
+      }).then(async (r) => (await r.json()) as { status: Record<string, unknown> });
+    const review = (verb: string) =>
+      asAccount(`${AUTHZ}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: layers(verb, 'team') } });
+    // The project's system:image-pullers binding: its service accounts pull there, and push nowhere.
+    expect((await review('get')).status['allowed']).toBe(true);
+    expect((await review('update')).status['allowed']).toBe(false);
+    const whoami = await asAccount('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect(whoami.status['userInfo']).toEqual({ username: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] });
+  });
+
   it('without a token policy every question is allowed', async () => {
     const res = await call('POST', `${open.url}${AUTHZ}/subjectaccessreviews`, sar({ user: 'bob', resourceAttributes: layers('update') }));
     expect(res.status).toBe(201);

@@ -92,6 +92,7 @@ export async function bootstrapApi(config: AppConfig, extraModules: DynamicModul
   if (config.apiAuthentication && config.accessPolicy) requireApiAuthentication(fastify, config.accessPolicy);
   // `kubectl --as`: after authentication and before authorization, as kube-apiserver's filter.
   if (config.apiAuthentication && config.accessPolicy) applyImpersonation(fastify, config.accessPolicy, config.apiAuthorization === 'Policy');
+  else applyImpersonation(fastify, undefined, false);
   // After authentication, as kube-apiserver's authorization filter, and before any route.
   if (config.apiAuthorization === 'Policy' && config.accessPolicy) requireApiAuthorization(fastify, config.accessPolicy, app.get(ResourceRegistry));
   // The caller's access, for checks writes make on its behalf (tagging from another namespace).

@@ -92,12 +92,16 @@ function impersonatedGroups(username: string, named: string[]): string[] {
  * `uids` and `userextras/<key>` in authentication.k8s.io, as upstream asks its authorizer). Who
  * may: with API_AUTHORIZATION=Policy what `authorize` allows (admin on every namespace, as
  * cluster-admin; a namespace's service accounts also its edit and admin roles); with
- * AlwaysAllow, every authenticated user (the API authorizes no verb). Runs after authentication
- * and before authorization, as upstream's filter does.
+ * AlwaysAllow, every authenticated user (the API authorizes no verb); without API authentication
+ * (`policy` undefined), anyone. Runs after authentication and before authorization, as upstream's
+ * filter does.
  */
-export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolicy, authorizeByPolicy: boolean): void {
+export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolicy | undefined, authorizeByPolicy: boolean): void {
+  // Without API authentication every request is the anonymous user's, whom AlwaysAllow lets
+  // impersonate (kube-apiserver with anonymous auth and AlwaysAllow acts as the named user).
+  const anonymous: UserInfo | undefined = policy ? undefined : { username: ANONYMOUS_SUBJECT, groups: [UNAUTHENTICATED_SUBJECT] };
   fastify.addHook('onRequest', (req, reply, done) => {
-    const caller = callerOf(req);
+    const caller = callerOf(req) ?? anonymous;
     if (caller === undefined) return done();
     let impersonation: ReturnType<typeof impersonationOf>;
     try {
@@ -107,7 +111,7 @@ export function applyImpersonation(fastify: FastifyInstance, policy: AccessPolic
     }
     if (impersonation === null) return done();
     // Each thing named is asked of the authorizer, as upstream's filter asks, so that access reviews give the same answer.
-    const refused = authorizeByPolicy ? impersonation.requests.find((r) => !authorize(policy, subjectsOf(caller), r).allowed) : undefined;
+    const refused = authorizeByPolicy && policy ? impersonation.requests.find((r) => !authorize(policy, subjectsOf(caller), r).allowed) : undefined;
     if (refused) return sendException(forbiddenError(caller.username, refused), req, reply);
     actAs(req, impersonation.info);
     done();
