@@ -11,6 +11,8 @@ export interface PostgresOutageStack {
   api: ApiProcess;
   /** Cut and restore the api's (and worker's) Postgres connections. */
   proxy: CuttableProxy;
+  /** The process's environment with the database reached directly: for a second worker on the same queues. */
+  directEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -27,24 +29,22 @@ export async function startPostgresOutageStack(ns: string, triggerEnv: Record<st
   const proxy = new CuttableProxy(await freeLoopbackPort(), Number(pgUrl.port || 5432));
   await proxy.open();
   pgUrl.host = `127.0.0.1:${proxy.port}`;
-  const api = await startApiProcess(
-    {
-      DATABASE_URL: pgUrl.toString(),
-      TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
-      TRIGGER_QUEUE_PREFIX: prefixes[0]!,
-      QUEUE_PREFIX: prefixes[1]!,
-      TRIGGER_RELAY_INTERVAL_MS: '10', // the LISTEN session drops with Postgres: the poll finds what it missed at once
-      TRIGGER_BACKOFF_BASE_MS: '200',
-      TRIGGER_BACKOFF_MAX_MS: '400',
-      ...triggerEnv,
-    },
-    ['--with-worker'],
-  );
+  const env = {
+    TRIGGER_ALLOWED_CIDRS: '127.0.0.1',
+    TRIGGER_QUEUE_PREFIX: prefixes[0]!,
+    QUEUE_PREFIX: prefixes[1]!,
+    TRIGGER_RELAY_INTERVAL_MS: '10', // the LISTEN session drops with Postgres: the poll finds what it missed at once
+    TRIGGER_BACKOFF_BASE_MS: '200',
+    TRIGGER_BACKOFF_MAX_MS: '400',
+    ...triggerEnv,
+  };
+  const api = await startApiProcess({ ...env, DATABASE_URL: pgUrl.toString() }, ['--with-worker']);
   expect((await call('POST', `${api.url}/apis/image.openshift.io/v1/namespaces/${ns}/imagestreams`, { metadata: { name: 'base' } })).status).toBe(201);
   expect((await createSigningSecret(api.url, ns)).status).toBe(201);
   return {
     api,
     proxy,
+    directEnv: { ...env, DATABASE_URL: db.url },
     close: async () => {
       await api.stop();
       await proxy.close();

@@ -25,6 +25,12 @@ export interface DeliveryRow {
   state: string;
   generation: number;
   attempts: number;
+  /**
+   * Claims of the row so far, this one included: the fence of its outcome. A sender whose lease
+   * ran out (a paused or stalled worker) finds the count moved on by the next sender's claim, and
+   * its late outcome writes nothing.
+   */
+  claims: number;
   /** The owner trigger's spec.delivery (headers, secretRef); null when the trigger is gone. */
   delivery: Trigger['spec']['delivery'] | null;
   /** The signing secret's data, joined in the same read (never leaves the worker). */
@@ -48,7 +54,7 @@ const loadSelect = (from: string, extra = '') => `
   SELECT d.id, d.namespace, d.owner_kind, d.owner_name, d.owner_uid::text AS owner_uid, d.seq::text AS seq, d.url, d.target_key,
          CASE WHEN ${binaryMode} THEN (e.event->'data')::text ELSE e.event::text END AS body,
          CASE WHEN ${binaryMode} THEN e.event - 'data' END AS attributes,
-         d.state, d.generation, d.attempts, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
+         d.state, d.generation, d.attempts, d.claims, t.body->'spec'->'delivery' AS delivery, s.body->'data' AS secret${extra}
     FROM ${from} d
     ${eventBaseJoin('d', 'eb')}
     CROSS JOIN LATERAL (SELECT ${eventSql('d', 'eb')} AS event) e

@@ -11,6 +11,7 @@ function row(overrides: Partial<DeliveryRow> = {}): DeliveryRow {
     id: 'dlv-1',
     namespace: 'ns',
     owner_kind: 'Trigger',
+    claims: 1,
     owner_name: 't',
     seq: '1',
     owner_uid: '00000000-0000-0000-0000-000000000001',

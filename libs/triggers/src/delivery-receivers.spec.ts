@@ -72,6 +72,7 @@ function row(url: string): DeliveryRow {
   return {
     id: `msg_${randomBytes(6).toString('hex')}`,
     namespace: 'ns',
+    claims: 1,
     owner_kind: 'Trigger',
     owner_name: 't',
     seq: '1',

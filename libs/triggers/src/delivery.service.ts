@@ -78,8 +78,9 @@ interface BatchRecord {
 }
 
 /** A batch record with the row's new URL and target when the send followed its owner's URL (owner-url.ts); else as it is. */
-function withRetarget(record: BatchRecord, row: DeliveryRow | undefined): BatchRecord & { url?: string; target_key?: string } {
-  return row?.retargeted ? { ...record, url: row.url, target_key: row.target_key } : record;
+function withRetarget(record: BatchRecord, row: DeliveryRow | undefined): BatchRecord & { url?: string; target_key?: string; claims?: number } {
+  const fenced = { ...record, claims: row?.claims };
+  return row?.retargeted ? { ...fenced, url: row.url, target_key: row.target_key } : fenced;
 }
 
 interface SendResult {
@@ -215,24 +216,29 @@ export class DeliveryService {
       const writeBy = outcomeWriteDeadline(claimedAt, this.config.jobLockMs, this.config.deliveryTimeoutMs);
       const recorded = await writeOutcome(() => this.withDb(() => this.db.transaction(async (tx) => {
         deadLettered = false; // a run again (deadlock, closed version) decides afresh
-        await tx.query(
-          `UPDATE trigger_delivery_attempts SET started_at = $6::timestamptz, finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`,
-          [started.id, r.statusCode, r.latency, r.error, r.finishedAt, r.startedAt],
-        );
+        // Fenced by the claim (claims = ours): after this sender's lease ran out another may
+        // have claimed the row, sent it and recorded its answer; this late outcome then writes
+        // nothing, and its attempt keeps the "interrupted" that claim closed it with.
         const moved = await tx.query<{ id: string }>(
           `UPDATE trigger_deliveries SET attempts = $2, state = $3, last_error = $4, last_status_code = $5,
                   next_attempt_at = now() + make_interval(secs => $6::float8 / 1000), leased_until = NULL,
                   delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
                   dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END, url = $8, target_key = $9
-            WHERE id = $1 AND generation = $7 RETURNING id`,
-          [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation, d.url, d.target_key],
+            WHERE id = $1 AND generation = $7 AND claims = $10 RETURNING id`,
+          [d.id, attempt, next.state, r.error, r.statusCode, next.delayMs, d.generation, d.url, d.target_key, d.claims],
+        );
+        if (!moved.length) return false;
+        await tx.query(
+          `UPDATE trigger_delivery_attempts SET started_at = $6::timestamptz, finished_at = $5::timestamptz, status_code = $2, latency_ms = $3, error = $4 WHERE id = $1`,
+          [started.id, r.statusCode, r.latency, r.error, r.finishedAt, r.startedAt],
         );
         await versionDeliveries(tx, moved.map(() => ({ id: d.id, namespace: d.namespace, owner: d.owner_name, state: next.state, prevState: 'pending' })));
         if (moved.length && d.owner_kind === 'Trigger' && next.state !== 'pending') deadLettered = await recordOutcomeOnTrigger(tx, d, next.state === 'dead', r.error, r.permanent);
         return moved.length > 0;
       })), writeBy);
       if (deadLettered) await writeOutcome(() => this.withDb(() => settleDeadLetter(this.db, d)), writeBy);
-      // Deleted during the POST (its owner was removed, or retention): nothing to record or retry.
+      // Deleted during the POST (its owner was removed, or retention), or claimed by another
+      // sender after this one's lease ran out: nothing to record or retry here.
       if (!recorded) return { kind: 'done' };
       if (next.state === 'delivered') return { kind: 'done' };
       if (next.state === 'dead') return { kind: 'dead' };
@@ -378,12 +384,13 @@ export class DeliveryService {
     const finished = await writeOutcome(() => this.withDb(() => this.db.query<{ owner_uid: string; id: string; state: 'delivered' | 'dead' }>(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt_id bigint, sent boolean, state text, delay_ms float8,
                                                                    status_code int, latency int, error text, started timestamptz, finished timestamptz,
-                                                                   url text, target_key text)),
+                                                                   url text, target_key text, claims int)),
             -- v carries r's columns, so the update reads one CTE (a join of r with v was a nested loop: n²)
             v AS MATERIALIZED (SELECT r.*, nextval('resource_version_seq') AS rv FROM r),
+            -- An attempt another sender's claim already closed (this one's lease ran out) keeps what that claim wrote.
             fin AS (UPDATE trigger_delivery_attempts a SET started_at = r.started, finished_at = r.finished, status_code = r.status_code, latency_ms = r.latency, error = r.error
-                      FROM r WHERE a.id = r.attempt_id AND r.sent RETURNING 1),
-            gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent RETURNING 1),
+                      FROM r WHERE a.id = r.attempt_id AND r.sent AND a.finished_at IS NULL RETURNING 1),
+            gone AS (DELETE FROM trigger_delivery_attempts a USING r WHERE a.id = r.attempt_id AND NOT r.sent AND a.finished_at IS NULL RETURNING 1),
             upd AS (UPDATE trigger_deliveries d SET attempts = CASE WHEN r.sent THEN 1 ELSE 0 END, state = r.state,
                            last_error = r.error, last_status_code = r.status_code,
                            next_attempt_at = now() + make_interval(secs => r.delay_ms / 1000), leased_until = NULL,
@@ -391,7 +398,7 @@ export class DeliveryService {
                            dead_at = CASE WHEN r.state = 'dead' THEN now() ELSE d.dead_at END,
                            url = coalesce(r.url, d.url), target_key = coalesce(r.target_key, d.target_key),
                            resource_version = r.rv
-                      FROM v r WHERE d.id = r.id AND d.generation = 1
+                      FROM v r WHERE d.id = r.id AND d.generation = 1 AND d.claims = r.claims
                     RETURNING d.id, d.owner_uid, d.owner_kind, r.state, d.namespace, d.owner_name),
             ch AS (${deliveryChangesSql('v', 'upd', 'MODIFIED', `'pending'`)})
        SELECT upd.owner_uid::text AS owner_uid, upd.id, upd.state FROM upd WHERE upd.owner_kind = 'Trigger' AND upd.state IN ('delivered', 'dead')`,
