@@ -92,7 +92,14 @@ export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutd
     const namespaces = this.registry.require(namespacesInfo.group, namespacesInfo.version, namespacesInfo.resource);
     if (namespaces instanceof NamespaceHandler) await namespaces.ensureSystemNamespaces();
     // Subscribe before loading: a change arriving in between is applied after the load, never lost.
-    this.watches.feed.onChange((change) => this.lifecycle.onChange(change));
+    this.watches.feed.onChange((change) => {
+      const wasTerminating = this.lifecycle.isTerminating(change.name);
+      this.lifecycle.onChange(change);
+      // Every replica finishes a namespace another one marked for deletion (that one may stop
+      // first), as any running namespace controller would; passes are idempotent. Only on the
+      // mark: a pass's own status writes must not start more passes.
+      if (change.resource === 'namespaces' && !wasTerminating && this.lifecycle.isTerminating(change.name)) this.namespaces.schedule(change.name);
+    });
     this.lifecycle.load(await this.namespaces.resume());
   }
   onApplicationShutdown(): void {
