@@ -1,9 +1,6 @@
-import type { ApiProcess } from './support/api-process';
-import type { CuttableProxy } from './support/cuttable-proxy';
-import { type PostgresOutageStack, startPostgresOutageStack } from './support/postgres-outage-stack';
+import { outageStackForTests } from './support/postgres-outage-stack';
 import { waitFor } from './support/poll';
 import { createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
-import { Receiver } from './support/webhook-receiver';
 
 /**
  * Found by a soak run: Postgres unreachable for longer than a claim's lease window
@@ -24,35 +21,22 @@ const TIMEOUT_MS = 2000;
 const OUTAGE_MS = LOCK_MS;
 
 describe('a Postgres outage outlasting the claim lease while a POST is in flight', () => {
-  let stack: PostgresOutageStack;
-  let api: ApiProcess;
-  let proxy: CuttableProxy;
-  const rx = new Receiver();
-
-  beforeAll(async () => {
-    await rx.start();
-    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) });
-    ({ api, proxy } = stack);
-  }, 60000);
-
-  afterAll(async () => {
-    await stack?.close();
-    rx.close();
-  });
+  const env = outageStackForTests(NS, LOCK_MS, TIMEOUT_MS);
+  const { rx } = env;
 
   it('closes the unrecorded attempt without claiming a worker stopped', async () => {
-    await createTrigger(api.url, NS, 'long', triggerSpec('base:latest', { kind: 'Webhook', name: 'long' }, rx.url('/long')));
+    await createTrigger(env.api.url, NS, 'long', triggerSpec('base:latest', { kind: 'Webhook', name: 'long' }, rx.url('/long')));
     let open!: () => void;
     const answered = new Promise<void>((r) => (open = r));
     rx.answer('/long', { status: 200, after: answered });
-    await mapImage(api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
+    await mapImage(env.api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
     await rx.waitFor('/long', 1, 20000);
-    await proxy.cut();
+    await env.proxy.cut();
     open();
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    await proxy.open();
+    await env.proxy.open();
     const d = await waitFor('the delivery sent again and delivered', async () => {
-      const [x] = await listDeliveries(api.url, NS, 'long');
+      const [x] = await listDeliveries(env.api.url, NS, 'long');
       return x?.status?.state === 'delivered' && x.status.attemptHistory.length === 2 ? x : null;
     }, 40000);
     // The receiver got it twice, with one webhook-id (documented for an outage past the lease).

@@ -1,9 +1,6 @@
-import type { ApiProcess } from './support/api-process';
-import type { CuttableProxy } from './support/cuttable-proxy';
-import { type PostgresOutageStack, startPostgresOutageStack } from './support/postgres-outage-stack';
+import { outageStackForTests } from './support/postgres-outage-stack';
 import { waitFor } from './support/poll';
 import { createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
-import { Receiver } from './support/webhook-receiver';
 
 /**
  * Postgres unreachable for a few seconds while a delivery's POST is in flight: the receiver answers
@@ -29,21 +26,8 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 describe('a Postgres outage while a POST is in flight', () => {
-  let stack: PostgresOutageStack;
-  let api: ApiProcess;
-  let proxy: CuttableProxy;
-  const rx = new Receiver();
-
-  beforeAll(async () => {
-    await rx.start();
-    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) });
-    ({ api, proxy } = stack);
-  }, 60000);
-
-  afterAll(async () => {
-    await stack?.close();
-    rx.close();
-  });
+  const env = outageStackForTests(NS, LOCK_MS, TIMEOUT_MS);
+  const { rx } = env;
 
   /**
    * Holds the receiver's answer to the next POST on `path` until Postgres is cut, answers 200,
@@ -54,10 +38,10 @@ describe('a Postgres outage while a POST is in flight', () => {
     const answered = gate();
     rx.answer(path, { status: 200, after: answered.opened });
     const arrivedAt = (await rx.waitFor(path, seen, 20000))[seen - 1]!.receivedAt;
-    await proxy.cut();
+    await env.proxy.cut();
     answered.open();
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    await proxy.open();
+    await env.proxy.open();
     return arrivedAt;
   }
 
@@ -68,33 +52,33 @@ describe('a Postgres outage while a POST is in flight', () => {
 
   async function deliveryOf(trigger: string): Promise<any> {
     return waitFor(`${trigger}'s delivery delivered`, async () => {
-      const [d] = await listDeliveries(api.url, NS, trigger);
+      const [d] = await listDeliveries(env.api.url, NS, trigger);
       return d?.status?.state === 'delivered' ? d : null;
     }, 20000);
   }
 
   it('a first attempt (batch) answered during the outage is recorded afterwards and sent once', async () => {
-    await createTrigger(api.url, NS, 'batch', triggerSpec('base:latest', { kind: 'Webhook', name: 'batch' }, rx.url('/batch')));
-    await mapImage(api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
+    await createTrigger(env.api.url, NS, 'batch', triggerSpec('base:latest', { kind: 'Webhook', name: 'batch' }, rx.url('/batch')));
+    await mapImage(env.api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
     const claimedBy = await answerDuringOutage('/batch', 1);
     const d = await deliveryOf('batch');
     // Past the claim's lease and a sweep: nothing is sent again.
     await pastLeaseAndSweep(claimedBy);
     expect(rx.at('/batch').map((r) => r.headers['webhook-id'])).toEqual([d.metadata.name]);
-    const after = (await listDeliveries(api.url, NS, 'batch'))[0];
+    const after = (await listDeliveries(env.api.url, NS, 'batch'))[0];
     expect(after.status.attemptHistory.map((a: any) => [a.attempt, a.statusCode, a.error])).toEqual([[1, 200, null]]);
     expect(after.status.attempts).toBe(1);
   }, 60000);
 
   it('a retry (single job) answered during the outage is recorded afterwards and sent once', async () => {
-    await createTrigger(api.url, NS, 'single', triggerSpec('base:v2', { kind: 'Webhook', name: 'single' }, rx.url('/single')));
+    await createTrigger(env.api.url, NS, 'single', triggerSpec('base:v2', { kind: 'Webhook', name: 'single' }, rx.url('/single')));
     rx.answer('/single', 500);
-    await mapImage(api.url, NS, { stream: 'base', tag: 'v2', image: digest('b'), repository: 'quay.io/acme/base' });
+    await mapImage(env.api.url, NS, { stream: 'base', tag: 'v2', image: digest('b'), repository: 'quay.io/acme/base' });
     const claimedBy = await answerDuringOutage('/single', 2);
     const d = await deliveryOf('single');
     await pastLeaseAndSweep(claimedBy);
     expect(rx.at('/single').map((r) => r.headers['webhook-id'])).toEqual([d.metadata.name, d.metadata.name]);
-    const after = (await listDeliveries(api.url, NS, 'single'))[0];
+    const after = (await listDeliveries(env.api.url, NS, 'single'))[0];
     expect(after.status.attemptHistory.map((a: any) => [a.attempt, a.statusCode])).toEqual([[1, 500], [2, 200]]);
     expect(after.status.attempts).toBe(2);
   }, 60000);

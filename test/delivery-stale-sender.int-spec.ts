@@ -1,9 +1,7 @@
-import { type ApiProcess, startApiProcess } from './support/api-process';
-import type { CuttableProxy } from './support/cuttable-proxy';
-import { type PostgresOutageStack, startPostgresOutageStack } from './support/postgres-outage-stack';
+import { startApiProcess } from './support/api-process';
+import { outageStackForTests } from './support/postgres-outage-stack';
 import { waitFor } from './support/poll';
 import { createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
-import { Receiver } from './support/webhook-receiver';
 
 /**
  * Found by the multi-replica audit: a worker that stalls (SIGSTOP, a partition) after its POST
@@ -19,50 +17,39 @@ const LOCK_MS = 6000;
 const TIMEOUT_MS = 2000;
 
 describe('a sender whose lease ran out while it stalled', () => {
-  let stack: PostgresOutageStack;
-  let api: ApiProcess;
-  let proxy: CuttableProxy;
-  let second: ApiProcess | undefined;
-  const rx = new Receiver();
-
-  beforeAll(async () => {
-    await rx.start();
-    stack = await startPostgresOutageStack(NS, { TRIGGER_JOB_LOCK_MS: String(LOCK_MS), TRIGGER_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) });
-    ({ api, proxy } = stack);
-  }, 60000);
-
-  afterAll(async () => {
-    await second?.stop();
-    await stack?.close();
-    rx.close();
-  });
+  const env = outageStackForTests(NS, LOCK_MS, TIMEOUT_MS);
+  const { rx } = env;
 
   it('records nothing late over the outcome another sender recorded', async () => {
-    await createTrigger(api.url, NS, 'slow', triggerSpec('base:latest', { kind: 'Webhook', name: 'slow' }, rx.url('/slow')));
+    await createTrigger(env.api.url, NS, 'slow', triggerSpec('base:latest', { kind: 'Webhook', name: 'slow' }, rx.url('/slow')));
     let answerFirst!: () => void;
     // The first sender hears 503 (it would retry); the second sender's POST is answered 200.
     rx.answer('/slow', { status: 503, after: new Promise<void>((r) => (answerFirst = r)) }, 200);
-    await mapImage(api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
+    await mapImage(env.api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
     await rx.waitFor('/slow', 1, 20000);
     // The first sender's Postgres stops answering before it can record the 503.
-    proxy.stall();
+    env.proxy.stall();
     answerFirst();
-    second = await startApiProcess(stack.directEnv, ['--with-worker']);
-    // Past the lease, the second sender claims the delivery and sends it again.
-    await rx.waitFor('/slow', 2, 40000);
-    const delivered = await waitFor('the second sender recorded the 200', async () => {
-      const [d] = await listDeliveries(second!.url, NS, 'slow');
-      return d?.status?.state === 'delivered' ? d : null;
-    }, 20000);
-    // The first sender wakes and writes its 503: fenced out.
-    proxy.resume();
-    await new Promise((r) => setTimeout(r, 3000));
-    const [after] = await listDeliveries(second.url, NS, 'slow');
-    expect(after.status.state).toBe('delivered');
-    expect(after.status.attemptHistory.map((a: { statusCode: number | null }) => a.statusCode)).toEqual([null, 200]);
-    expect(after.status.attemptHistory[0].error).toMatch(/^interrupted: /);
-    expect(after.metadata.resourceVersion).toBe(delivered.metadata.resourceVersion);
-    // One webhook-id, two POSTs: no third send after the late 503.
-    expect(rx.at('/slow').map((r) => r.headers['webhook-id'])).toEqual([delivered.metadata.name, delivered.metadata.name]);
+    const second = await startApiProcess(env.stack.directEnv, ['--with-worker']);
+    try {
+      // Past the lease, the second sender claims the delivery and sends it again.
+      await rx.waitFor('/slow', 2, 40000);
+      const delivered = await waitFor('the second sender recorded the 200', async () => {
+        const [d] = await listDeliveries(second.url, NS, 'slow');
+        return d?.status?.state === 'delivered' ? d : null;
+      }, 20000);
+      // The first sender wakes and writes its 503: fenced out.
+      env.proxy.resume();
+      await new Promise((r) => setTimeout(r, 3000));
+      const [after] = await listDeliveries(second.url, NS, 'slow');
+      expect(after.status.state).toBe('delivered');
+      expect(after.status.attemptHistory.map((a: { statusCode: number | null }) => a.statusCode)).toEqual([null, 200]);
+      expect(after.status.attemptHistory[0].error).toMatch(/^interrupted: /);
+      expect(after.metadata.resourceVersion).toBe(delivered.metadata.resourceVersion);
+      // One webhook-id, two POSTs: no third send after the late 503.
+      expect(rx.at('/slow').map((r) => r.headers['webhook-id'])).toEqual([delivered.metadata.name, delivered.metadata.name]);
+    } finally {
+      await second.stop();
+    }
   }, 120000);
 });

@@ -6,6 +6,7 @@ import { freeLoopbackPort } from './free-port';
 import { deleteQueueKeys } from './queue-keys';
 import { testQueuePrefix } from './queue-prefix';
 import { createSigningSecret } from './trigger-resources';
+import { Receiver } from './webhook-receiver';
 
 export interface PostgresOutageStack {
   api: ApiProcess;
@@ -50,6 +51,36 @@ export async function startPostgresOutageStack(ns: string, triggerEnv: Record<st
       await proxy.close();
       await db.drop();
       await deleteQueueKeys(prefixes);
+    },
+  };
+}
+
+/**
+ * For a describe block: a receiver and a stack whose claims hold `lockMs` and whose POSTs time out
+ * after `timeoutMs`, started before its tests and closed after them. Read `api`, `proxy` and
+ * `stack` inside the tests.
+ */
+export function outageStackForTests(ns: string, lockMs: number, timeoutMs: number): { rx: Receiver; readonly stack: PostgresOutageStack; readonly api: ApiProcess; readonly proxy: CuttableProxy } {
+  const rx = new Receiver();
+  let stack: PostgresOutageStack | undefined;
+  beforeAll(async () => {
+    await rx.start();
+    stack = await startPostgresOutageStack(ns, { TRIGGER_JOB_LOCK_MS: String(lockMs), TRIGGER_DELIVERY_TIMEOUT_MS: String(timeoutMs) });
+  }, 60000);
+  afterAll(async () => {
+    await stack?.close();
+    rx.close();
+  });
+  return {
+    rx,
+    get stack() {
+      return stack!;
+    },
+    get api() {
+      return stack!.api;
+    },
+    get proxy() {
+      return stack!.proxy;
     },
   };
 }
