@@ -93,12 +93,13 @@ export class HttpApiModule implements OnApplicationBootstrap, OnApplicationShutd
     if (namespaces instanceof NamespaceHandler) await namespaces.ensureSystemNamespaces();
     // Subscribe before loading: a change arriving in between is applied after the load, never lost.
     this.watches.feed.onChange((change) => {
+      if (change.resource !== 'namespaces') return;
       const wasTerminating = this.lifecycle.isTerminating(change.name);
       this.lifecycle.onChange(change);
       // Every replica finishes a namespace another one marked for deletion (that one may stop
       // first), as any running namespace controller would; passes are idempotent. Only on the
       // mark: a pass's own status writes must not start more passes.
-      if (change.resource === 'namespaces' && !wasTerminating && this.lifecycle.isTerminating(change.name)) this.namespaces.schedule(change.name);
+      if (!wasTerminating && this.lifecycle.isTerminating(change.name)) this.namespaces.schedule(change.name);
     });
     this.lifecycle.load(await this.namespaces.resume());
   }

@@ -1,6 +1,6 @@
 import { type FieldError, fieldErr, jsonEqual, validateConditions, LAST_APPLIED_ANNOTATION, nowTimestamp, REDACTED_VALUE, type ResourceStrategy, withoutUserinfo, validateDns1123Label, validateDns1123SubdomainName, validateNamespaceName } from '@app/api-machinery';
 import { sourcePullRefusal } from '@app/config';
-import { MAX_TAG_NAME_BYTES, tagNameTooLong, validateImageStreamName } from '@app/image';
+import { MAX_TAG_NAME_BYTES, validateImageStreamName } from '@app/image';
 import { isIP } from 'node:net';
 import { parseFieldPath } from './annotation';
 import { contentModes } from './content-mode';
@@ -115,9 +115,7 @@ export function validateTrigger(t: Trigger, old?: Trigger, addresses?: AddressPo
       else if (!old || !jsonEqual(from, old.spec?.from)) {
         errors.push(...fromStreamNameProblems(from.name, parsed.stream, from.namespace || t.metadata?.namespace || ''));
         // A tag name no stream keeps (see MAX_TAG_NAME_BYTES) never gets an image either.
-        if (tagNameTooLong(parsed.tag, 'spec.from.name').length > 0) {
-          errors.push(fieldErr.invalid('spec.from.name', from.name, `tag name must be no more than ${MAX_TAG_NAME_BYTES} bytes`));
-        }
+        if (Buffer.byteLength(parsed.tag) > MAX_TAG_NAME_BYTES) errors.push(fieldErr.invalid('spec.from.name', from.name, `tag name must be no more than ${MAX_TAG_NAME_BYTES} bytes`));
         errors.push(...otherNamespaceRefusal(from.namespace, parsed.stream, t.metadata?.namespace));
       }
     }

@@ -1,11 +1,11 @@
 import { ApiError, fieldErr, type PatchType, quotedDocument, type ResourceInfo } from '@app/api-machinery';
-import { applyFieldOutcome, fieldValidationOf, patchFieldOutcome, pruneJsonPatch, schemaAtPointer, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
+import { applyFieldOutcome, fieldValidationOf, patchFieldOutcome, pruneJsonPatch, unknownFieldOutcome, unknownFieldsInJsonPatch } from './field-validation';
 import { type BodyKeys, NO_REPEATED_KEYS } from './duplicate-fields';
 import type { OpenApiDocuments } from './openapi-document';
 import { META } from './meta-schemas';
 import { decodeNullsAsGo } from './go-nulls';
 import type { Schema } from './schema';
-import { decodedFieldAtPointer, firstTypeMismatch, goFieldAtPointer, type TypeMismatch } from './type-mismatch';
+import { firstTypeMismatch, type TypeMismatch, typedFieldAtPointer } from './type-mismatch';
 import { typedPatchObjectError } from './typed-patch-error';
 import { pruneUnknownFields, unknownFields } from './unknown-fields';
 
@@ -91,12 +91,8 @@ export class FieldValidator {
         continue;
       }
       if ((op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
-      const { schema } = schemaAtPointer(root, op.path, schemas);
-      // `add` at `/list/-` or an index names one element: schemaAtPointer resolves to the item schema.
-      let found = schema ? firstTypeMismatch(op.value, schema, schemas, op.path, goFieldAtPointer(root, op.path, schemas)) : null;
-      // Inside an embedded document decoded on its own (dockerImageMetadata), its Go fields.
-      const decoded = schema ? null : decodedFieldAtPointer(root, op.path, schemas);
-      if (decoded) found = firstTypeMismatch(op.value, decoded.schema, schemas, op.path, decoded.at);
+      const field = typedFieldAtPointer(root, op.path, schemas);
+      const found = field ? firstTypeMismatch(op.value, field.schema, schemas, op.path, field.at) : null;
       if (found) return found;
     }
     return null;
@@ -113,15 +109,15 @@ function movedTypeMismatch(root: Schema, from: string, path: string, schemas: Re
   // A container copied into itself: upstream applies the patch first, where jsonpatch's copy-size
   // limit stops the doubling ones (a 422 of its own); the value's type is judged there or never.
   if (path.startsWith(`${from}/`)) return null;
-  const source = schemaAtPointer(root, from, schemas).schema;
-  const target = schemaAtPointer(root, path, schemas).schema;
+  const source = typedFieldAtPointer(root, from, schemas)?.schema;
+  const target = typedFieldAtPointer(root, path, schemas);
   const resolved = source?.ref ? schemas[source.ref] : source;
   if (!resolved || !target || resolved.oneOf || resolved['x-kubernetes-int-or-string']) return null;
   // A value of the source's JSON type, standing in for the one the patch would move.
   const type = resolved.type ?? (resolved.properties || typeof resolved.additionalProperties === 'object' ? 'object' : undefined);
   if (type === undefined) return null;
   const sample = typeSamples[type];
-  const found = firstTypeMismatch(sample, target, schemas, path, goFieldAtPointer(root, path, schemas));
+  const found = firstTypeMismatch(sample, target.schema, schemas, path, target.at);
   // Only the JSON type is known; what the value holds (base64 text, nested fields) is not.
   return found && found.message === undefined ? found : null;
 }

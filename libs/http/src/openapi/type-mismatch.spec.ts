@@ -1,6 +1,6 @@
 import { imageSchemas, IMAGE } from './image-schemas';
 import { metaSchemas } from './meta-schemas';
-import { decodedFieldAtPointer, firstTypeMismatch } from './type-mismatch';
+import { firstTypeMismatch, typedFieldAtPointer } from './type-mismatch';
 
 const schemas = { ...metaSchemas, ...imageSchemas };
 const imageStream = imageSchemas[`${IMAGE}.ImageStream`]!;
@@ -39,11 +39,11 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
   });
 
   it('finds the Go field a JSON patch pointer names inside dockerImageMetadata, from DockerImage', () => {
-    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Size', schemas)).toEqual({ schema: expect.objectContaining({ type: 'integer' }), at: { struct: 'DockerImage', field: 'Size' } });
-    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Config/Env', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Env' });
-    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Config/Labels/x', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Labels' });
-    expect(decodedFieldAtPointer(image, '/dockerImageMetadata/Unknown', schemas)).toBeNull();
-    expect(decodedFieldAtPointer(image, '/dockerImageReference', schemas)).toBeNull();
+    expect(typedFieldAtPointer(image, '/dockerImageMetadata/Size', schemas)).toEqual({ schema: expect.objectContaining({ type: 'integer' }), at: { struct: 'DockerImage', field: 'Size' } });
+    expect(typedFieldAtPointer(image, '/dockerImageMetadata/Config/Env', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Env' });
+    expect(typedFieldAtPointer(image, '/dockerImageMetadata/Config/Labels/x', schemas)?.at).toEqual({ struct: 'DockerConfig', field: 'Config.Labels' });
+    expect(typedFieldAtPointer(image, '/dockerImageMetadata/Unknown', schemas)).toBeNull();
+    expect(typedFieldAtPointer(image, '/dockerImageReference', schemas)?.at).toEqual({ struct: '', field: 'dockerImageReference' });
   });
 
   it('refuses a []byte string that is not standard base64, as Go decoding it does', () => {

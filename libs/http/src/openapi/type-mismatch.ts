@@ -98,48 +98,33 @@ function gotOf(value: unknown, schema: Schema): string {
 }
 
 /**
- * The Go field context at a JSON pointer into a document of `root` (what a JSON patch operation
- * writes): struct fields extend the field path, list indexes and map keys do not.
+ * What a JSON patch operation writes at `pointer` into a document of `root`: the declared schema
+ * there and the Go field as the decoder names it (struct fields extend the field path, list
+ * indexes and map keys do not; `add` at `/list/-` or an index names one element). Inside an
+ * embedded document decoded on its own (`decodedAs`: `/dockerImageMetadata/Config/Env`), that
+ * type's fields, named from its root. Null where nothing is declared (an unknown field, a subtree
+ * that keeps unknown fields): no type is checked there.
  */
-export function goFieldAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): GoField {
+export function typedFieldAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): { schema: Schema; at: GoField } | null {
   let at = ROOT;
   let current: Schema | undefined = root;
   for (const segment of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
-    const resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
-    if (!resolved) return at;
-    if (resolved.type === 'array' || resolved.items) current = resolved.items;
-    else if (resolved.properties?.[segment]) {
-      at = { struct: current?.ref ? structName(current.ref) : at.struct, field: at.field ? `${at.field}.${segment}` : segment };
-      current = resolved.properties[segment];
-    } else current = typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
-  }
-  return at;
-}
-
-/**
- * Where a JSON pointer lands inside an embedded document that is decoded on its own
- * (`decodedAs`, e.g. `/dockerImageMetadata/Config/Env`): the schema there and the Go field as
- * that decode names it, from the document's own root; null when the pointer stays outside one or
- * leaves its declared fields.
- */
-export function decodedFieldAtPointer(root: Schema, pointer: string, schemas: Record<string, Schema>): { schema: Schema; at: GoField } | null {
-  let current: Schema | undefined = root;
-  let at: GoField | null = null;
-  for (const segment of pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) {
     let resolved: Schema | undefined = current?.ref ? schemas[current.ref] : current;
     if (!resolved) return null;
+    let struct = current?.ref ? structName(current.ref) : at.struct;
     if (resolved.decodedAs) {
-      at = { struct: structName(resolved.decodedAs.goType ?? ''), field: '' };
       resolved = resolved.decodedAs;
-    }
+      at = { struct: structName(resolved.goType ?? ''), field: '' };
+    } else if (resolved['x-kubernetes-preserve-unknown-fields']) return null;
+    if (resolved.properties && resolved.goType) struct = structName(resolved.goType);
     if (resolved.type === 'array' || resolved.items) current = resolved.items;
     else if (resolved.properties?.[segment]) {
-      if (at) at = { struct: resolved.goType ? structName(resolved.goType) : at.struct, field: at.field ? `${at.field}.${segment}` : segment };
+      at = { struct, field: at.field ? `${at.field}.${segment}` : segment };
       current = resolved.properties[segment];
     } else if (typeof resolved.additionalProperties === 'object') current = resolved.additionalProperties;
     else return null;
   }
-  return at && current ? { schema: current, at } : null;
+  return current ? { schema: current, at } : null;
 }
 
 /**
