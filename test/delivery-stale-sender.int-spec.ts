@@ -4,12 +4,15 @@ import { waitFor } from './support/poll';
 import { createTrigger, digest, listDeliveries, mapImage, triggerSpec } from './support/trigger-resources';
 
 /**
- * Found by the multi-replica audit: a worker that stalls (SIGSTOP, a partition) after its POST
+ * Found by the multi-replica audit: a worker that stalls (SIGSTOP, a long GC pause) after its POST
  * outlives its claim's lease; another worker claims the delivery, sends it again with the same
  * webhook-id and records the receiver's 200. When the first worker wakes, its late outcome must
  * write nothing (the claim fences it): before, it put the delivered row back to pending with its
  * own failed answer, and a third POST went out (with a budget of one attempt, it dead-lettered a
  * delivery the receiver had taken).
+ *
+ * The whole process is stopped, not only its Postgres connections: a live process whose storage
+ * hangs keeps taking jobs from Redis, and could take the one that sends the delivery again.
  */
 
 const NS = 'stale-sender';
@@ -27,8 +30,14 @@ describe('a sender whose lease ran out while it stalled', () => {
     rx.answer('/slow', { status: 503, after: new Promise<void>((r) => (answerFirst = r)) }, 200);
     await mapImage(env.api.url, NS, { stream: 'base', tag: 'latest', image: digest('a'), repository: 'quay.io/acme/base' });
     await rx.waitFor('/slow', 1, 20000);
-    // The first sender's Postgres stops answering before it can record the 503.
-    env.proxy.stall();
+    // The first sender stops before it reads the 503 (it waits in its socket).
+    const first = env.api.child;
+    first.kill('SIGSTOP');
+    let stopped = true;
+    const wake = () => {
+      if (stopped) first.kill('SIGCONT');
+      stopped = false;
+    };
     answerFirst();
     const second = await startApiProcess(env.stack.directEnv, ['--with-worker']);
     try {
@@ -38,8 +47,8 @@ describe('a sender whose lease ran out while it stalled', () => {
         const [d] = await listDeliveries(second.url, NS, 'slow');
         return d?.status?.state === 'delivered' ? d : null;
       }, 20000);
-      // The first sender wakes and writes its 503: fenced out.
-      env.proxy.resume();
+      // The first sender wakes and writes its 503 (or its timeout): fenced out.
+      wake();
       await new Promise((r) => setTimeout(r, 3000));
       const [after] = await listDeliveries(second.url, NS, 'slow');
       expect(after.status.state).toBe('delivered');
@@ -49,6 +58,7 @@ describe('a sender whose lease ran out while it stalled', () => {
       // One webhook-id, two POSTs: no third send after the late 503.
       expect(rx.at('/slow').map((r) => r.headers['webhook-id'])).toEqual([delivered.metadata.name, delivered.metadata.name]);
     } finally {
+      wake();
       await second.stop();
     }
   }, 120000);
