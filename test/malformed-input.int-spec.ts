@@ -191,6 +191,20 @@ describe('malformed input is a 4xx, never a 5xx', () => {
     expect((await call('GET', `${api.base}/images/${digest('9')}`)).body.dockerImageMetadata.Size).toBe(10);
   });
 
+  it('an integer past what int64 holds, or past what JSON.parse keeps exactly, is 400 and never stored changed', async () => {
+    const layer = (size: string) => `{"metadata":{"name":"${digest('a')}"},"dockerImageReference":"q/r@${digest('a')}","dockerImageLayers":[{"name":"${digest('b')}","size":${size},"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip"}]}`;
+    for (const [size, quoted] of [['1e30', '1e30'], ['9223372036854775808', '9223372036854775808'], ['9007199254740993', '9007199254740992']]) {
+      const created = await call('POST', `${api.base}/images`, layer(size!));
+      expect([created.status, created.body.message]).toEqual([
+        400,
+        `Image in version "v1" cannot be handled as a Image: json: cannot unmarshal number ${quoted} into Go struct field ImageLayer.dockerImageLayers.size of type int64`,
+      ]);
+    }
+    expect((await call('GET', `${api.base}/images/${digest('a')}`)).status).toBe(404);
+    const largestExact = await call('POST', `${api.base}/images`, layer(String(Number.MAX_SAFE_INTEGER)));
+    expect([largestExact.status, largestExact.body.dockerImageLayers?.[0]?.size]).toEqual([201, Number.MAX_SAFE_INTEGER]);
+  });
+
   it('a body of another kind is 400 as the decoder fails: a kind the scheme lacks by lookup, a served one by conversion', async () => {
     const scheme = 'in scheme "pkg/api/legacyscheme/scheme.go:30"';
     const image = digest('c');

@@ -134,10 +134,15 @@ describeWithRegistry('registry ingestion conformance (s15): real registry, skope
       expect((await rows('id = $1', [e['id']])).length).toBe(1);
     });
 
-    it('application/json is accepted as well as the registry type; text/plain is 415', async () => {
+    it('application/json is accepted as well as the registry types (2.x sends events.v1, 3.x events.v2); text/plain is 415', async () => {
       const e = registryEvent({ action: 'pull', repository: 'rcv/app', tag: 'v1', digest: images['a']!.manifestDigest });
       expect((await postEnvelope(notifyUrl(), secret, envelope(e), { 'content-type': 'application/json' })).status).toBe(202);
       expect((await postEnvelope(notifyUrl(), secret, envelope(e), { 'content-type': `${EVENTS_TYPE}; charset=utf-8` })).status).toBe(202);
+      // distribution 3.x posts the same envelope as events.v2: refused, it would be resent forever ahead of every later event.
+      const v3push = registryEvent({ repository: 'rcv/app', tag: 'v3', digest: images['a']!.manifestDigest });
+      const v2Type = await postEnvelope(notifyUrl(), secret, envelope(v3push), { 'content-type': 'application/vnd.docker.distribution.events.v2+json' });
+      expect(v2Type).toEqual({ status: 202, body: { stored: 1, duplicates: 0, counted: 0 } });
+      expect((await rows('id = $1', [v3push['id']])).length).toBe(1);
       const plain = await postEnvelope(notifyUrl(), secret, envelope(e), { 'content-type': 'text/plain' });
       expect(plain.status).toBe(415);
       expect(plain.body).toMatchObject({ kind: 'Status', code: 415 });

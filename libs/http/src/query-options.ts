@@ -16,6 +16,7 @@ import {
   type WriteOptions,
 } from '@app/api-machinery';
 import { fieldValidationErrors } from './openapi/field-validation';
+import { jsonNumberLiteral } from './openapi/json-number-literal';
 import { firstValue } from './query-value';
 import { checkResourceVersionParam } from './resource-version-param';
 
@@ -315,6 +316,6 @@ function checkDeleteOptionTypes(body: Record<string, unknown>): void {
   if (grace !== undefined && grace !== null && typeof grace !== 'number') fail('gracePeriodSeconds', grace, 'int64');
   // encoding/json quotes a number an int64 cannot hold (a fraction) as `number <literal>`.
   if (typeof grace === 'number' && !Number.isSafeInteger(grace)) {
-    throw ApiError.badRequest(`json: cannot unmarshal number ${String(grace)} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
+    throw ApiError.badRequest(`json: cannot unmarshal number ${jsonNumberLiteral(grace)} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
   }
 }

@@ -17,7 +17,8 @@ function countStored(e: StoredEvent, outcome: 'stored' | 'duplicate'): void {
   registryEvents.inc({ action: e.kind === 'manifest-push' ? 'push' : 'delete', target: e.kind === 'tag-delete' ? 'tag' : 'manifest', outcome });
 }
 
-const acceptedTypes = new Set(['application/vnd.docker.distribution.events.v1+json', 'application/json']);
+/** distribution 2.x posts events.v1, 3.x events.v2 (the same envelope for what is read here). */
+const acceptedTypes = new Set(['application/vnd.docker.distribution.events.v1+json', 'application/vnd.docker.distribution.events.v2+json', 'application/json']);
 
 /**
  * The durable end of the registry's notification pipe. An envelope's events are committed with one
@@ -37,7 +38,7 @@ export class RegistryNotificationReceiver {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `registry notifications must be application/vnd.docker.distribution.events.v1+json or application/json (got "${type}")`,
+        `registry notifications must be application/vnd.docker.distribution.events.v1+json, application/vnd.docker.distribution.events.v2+json or application/json (got "${type}")`,
       );
     }
   }

@@ -15,6 +15,11 @@ describe('firstTypeMismatch (what Go decoding would refuse)', () => {
     ['a number for a name', { metadata: { name: 5 } }, { path: 'metadata.name', got: 'number', expected: 'string', struct: 'ObjectMeta', field: 'metadata.name' }],
     ['a string for a boolean', { spec: { lookupPolicy: { local: 'yes' } } }, { path: 'spec.lookupPolicy.local', got: 'string', expected: 'bool', struct: 'ImageLookupPolicy', field: 'spec.lookupPolicy.local' }],
     ['a fraction for an integer', { spec: { tags: [{ name: 'a', generation: 1.5 }] } }, { path: 'spec.tags[0].generation', got: 'number 1.5', expected: 'int64', struct: 'TagReference', field: 'spec.tags.generation' }],
+    // Past 2^53 JSON.parse has already rounded the number: refused, not stored changed.
+    ['an integer JSON.parse rounded', { spec: { tags: [{ name: 'a', generation: 2 ** 53 }] } }, { path: 'spec.tags[0].generation', got: 'number 9007199254740992', expected: 'int64', struct: 'TagReference', field: 'spec.tags.generation' }],
+    ['an integer past int64', { spec: { tags: [{ name: 'a', generation: 2 ** 63 }] } }, { path: 'spec.tags[0].generation', got: 'number 9223372036854775808', expected: 'int64', struct: 'TagReference', field: 'spec.tags.generation' }],
+    ['an exponent past int64', { spec: { tags: [{ name: 'a', generation: 1e30 }] } }, { path: 'spec.tags[0].generation', got: 'number 1e30', expected: 'int64', struct: 'TagReference', field: 'spec.tags.generation' }],
+    ['the largest exact integer', { spec: { tags: [{ name: 'a', generation: Number.MAX_SAFE_INTEGER }] } }, null],
     ['an array for an object', { spec: { tags: [{ name: 'a', from: ['x'] }] } }, { path: 'spec.tags[0].from', got: 'array', expected: 'v1.ObjectReference', struct: 'TagReference', field: 'spec.tags.from' }],
     ['a number as a label value', { metadata: { labels: { a: 1 } } }, { path: 'metadata.labels.a', got: 'number', expected: 'string', struct: 'ObjectMeta', field: 'metadata.labels' }],
     ['a string for the metadata', { metadata: 'x' }, { path: 'metadata', got: 'string', expected: 'v1.ObjectMeta', struct: '', field: 'metadata' }],

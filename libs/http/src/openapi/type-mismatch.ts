@@ -1,4 +1,5 @@
 import { goBase64ErrorOffset } from './go-base64';
+import { jsonNumberLiteral } from './json-number-literal';
 import { goRfc3339ParseError } from './go-time';
 import type { Schema } from './schema';
 
@@ -7,7 +8,8 @@ export interface TypeMismatch {
   path: string;
   /**
    * The JSON type that was sent: string, number, object, array or bool (Go's json wording); a
-   * number that is not an integer where one belongs is `number <value>`, as Go words it.
+   * number that is not an integer where one belongs, or one out of its range, is `number <value>`,
+   * as Go words it.
    */
   got: string;
   /** The Go type declared there, as Go prints it (`[]v1.TagReference`, `int64`, `bool`). */
@@ -40,6 +42,20 @@ function jsonTypeOf(v: unknown): string {
   return typeof v;
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Whether Go's decoder would put the number in the field's integer type and keep it as sent: a
+ * whole number in int32's range, or for int64 one JSON.parse kept exactly (below 2^53). A bigger
+ * one was rounded before anything here saw it (9007199254740993 arrives as …992): refused rather
+ * than stored changed, where Go would keep it up to 2^63 - 1 (no size or generation gets there).
+ */
+function fitsInteger(value: unknown, format: string | undefined): boolean {
+  if (typeof value !== 'number') return false;
+  return format === 'int32' ? Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX : Number.isSafeInteger(value);
+}
+
 function accepts(schema: Schema, value: unknown): boolean {
   // Alternatives (a Quantity): the kind's own decoder checks the value and words its error.
   if (schema.oneOf) return true;
@@ -52,7 +68,7 @@ function accepts(schema: Schema, value: unknown): boolean {
     case 'string':
       return typeof value === 'string';
     case 'integer':
-      return Number.isInteger(value);
+      return fitsInteger(value, schema.format);
     case 'number':
       return typeof value === 'number';
     case 'boolean':
@@ -93,7 +109,7 @@ function goType(schema: Schema | undefined): string {
 
 /** What Go's decoder says it got: the JSON type, and for a number that does not fit an integer, the number. */
 function gotOf(value: unknown, schema: Schema): string {
-  if (typeof value === 'number' && schema.type === 'integer') return `number ${String(value)}`;
+  if (typeof value === 'number' && schema.type === 'integer') return `number ${jsonNumberLiteral(value)}`;
   return jsonTypeOf(value);
 }
 
