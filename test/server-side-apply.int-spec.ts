@@ -190,6 +190,19 @@ describe('server-side apply', () => {
     expect(badEntry.body.message).toContain('metadata.managedFields[0].operation: Invalid value: "Delete": must be `Apply` or `Update`');
   });
 
+  it('an object nobody manages stays so through ordinary writes; a first apply then conflicts with before-first-apply (kube skipNonAppliedManager)', async () => {
+    await apply('ssa', 'unmanaged', config('unmanaged', { t: 'quay.io/x/u:1' }));
+    expect((await call('PATCH', streamUrl('ssa', 'unmanaged'), { metadata: { managedFields: [{}] } }, 'application/merge-patch+json')).status).toBe(200);
+    // A label (kubectl label) and a tag change by someone else: still nobody's.
+    const labelled = await call('PATCH', streamUrl('ssa', 'unmanaged', '?fieldManager=kubectl-label'), { metadata: { labels: { env: 'prod' } } }, 'application/merge-patch+json');
+    expect([labelled.status, labelled.body.metadata.managedFields]).toEqual([200, undefined]);
+    // So an apply changing the tag is a conflict with what was there before it, not a silent overwrite.
+    const conflict = await apply('ssa', 'unmanaged', config('unmanaged', { t: 'quay.io/x/u:2' }));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.message).toBe('Apply failed with 1 conflict: conflict with "before-first-apply" using image.openshift.io/v1: .spec.tags[name="t"].from.name');
+    expect((await call('GET', streamUrl('ssa', 'unmanaged'))).body.spec.tags[0].from.name).toBe('quay.io/x/u:1');
+  });
+
   it('writes through the status subresource are recorded with subresource "status"', async () => {
     const triggers = `${api.url}/apis/triggers.imagestreamd.io/v1/namespaces/ssa-status/triggers`;
     const created = await call('POST', `${triggers}?fieldManager=creator`, {

@@ -190,13 +190,22 @@ describe('update tracking', () => {
     expect(trackUpdate(shapes, obj, first, obj, given, writer('b'), T2).map((e) => e.manager)).toEqual(['x']);
   });
 
+  it('an update of an object nobody manages records nobody; a create records its writer (kube skipNonAppliedManager)', () => {
+    const live = stream([]);
+    const next = stream([], { team: 'a' });
+    expect(trackUpdate(shapes, live, undefined, next, undefined, writer('kubectl-label'), T1)).toEqual([]);
+    expect(trackUpdate(shapes, live, [], next, [{}], writer('kubectl-label'), T1)).toEqual([]);
+    expect(trackUpdate(shapes, null, undefined, next, undefined, writer('kubectl-create'), T1).map((e) => e.manager)).toEqual(['kubectl-create']);
+  });
+
   it('folds update managers beyond ten into ancient-changes', () => {
     let live: ReturnType<typeof stream> = stream([]);
     let entries: ManagedFieldsEntry[] = [];
     for (let i = 0; i < 12; i++) {
       const next = stream([], { [`l${i}`]: 'v' });
       next.metadata.labels = { ...(live.metadata as { labels?: Record<string, string> }).labels, [`l${i}`]: 'v' };
-      entries = trackUpdate(shapes, live, entries, next, entries, writer(`m${i}`), `2026-11-30T10:00:${String(i).padStart(2, '0')}Z`);
+      // The first write creates the object (an update of an object nobody manages records nobody).
+      entries = trackUpdate(shapes, i === 0 ? null : live, entries, next, entries, writer(`m${i}`), `2026-11-30T10:00:${String(i).padStart(2, '0')}Z`);
       live = next;
     }
     expect(entries).toHaveLength(10);

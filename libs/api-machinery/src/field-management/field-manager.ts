@@ -32,7 +32,8 @@ type JsonObject = Record<string, unknown>;
  * The managers after an update (create, PUT, non-apply PATCH): the writer takes every field it
  * added or changed from the others, and removed fields are nobody's. `requested` are the
  * managedFields in the request: absent or unreadable means the live ones, `[]`/`[{}]` clears
- * them, anything else replaces them (clients may edit ownership directly).
+ * them, anything else replaces them (clients may edit ownership directly). An update that leaves
+ * nobody managing the object records nobody (a create records its writer).
  */
 export function trackUpdate(
   shapes: ListShapes,
@@ -49,6 +50,10 @@ export function trackUpdate(
     const given = decodeManagers(requested);
     managers = given && given.length > 0 ? given : (decodeManagers(liveEntries) ?? []);
   }
+  // An update of an object nobody manages (ownership reset, or written by the server's own
+  // paths: imports, registry pushes) starts no tracking, as kube's skipNonAppliedManager skips
+  // it; a first apply later gives the existing fields to before-first-apply and so conflicts.
+  if (live && managers.length === 0) return [];
   // A create compares with the kind's empty object, as kube-apiserver's create handler compares with scope.Creater.New().
   const before = fieldValues(live ?? shapes.emptyObject ?? {}, shapes);
   const after = fieldValues(next, shapes);
