@@ -1,22 +1,30 @@
 import { ApiError, type ContinueToken, continueTooOldMessage, decodeContinue, encodeContinue } from '@app/api-machinery';
-import { compactedResourceVersion, currentResourceVersion } from '../change-log';
 import type { Queryable } from '../database';
 
 /**
  * The position a list's `continue` token resumes from, checked as kube-apiserver checks it: a
  * token that does not decode is 400, one from another namespace's list is 400 (upstream: a key
- * outside the list's prefix), and one older than the retained change log is 410 Expired carrying
- * a fresh token from the same position at the current version (etcd's compaction answer).
+ * outside the list's prefix), one older than the retained change log is 410 Expired carrying a
+ * fresh token from the same position at the current version (etcd's compaction answer), and one
+ * newer than the store is 504 ResourceVersionTooLarge (etcd: a future revision).
  */
 export async function resumeList(tx: Queryable, raw: string, listNamespace: string | undefined, namespaced: boolean): Promise<ContinueToken> {
   const token = decodeContinue(raw);
   if (namespaced && listNamespace !== undefined && token.namespace !== listNamespace) {
     throw ApiError.badRequest('continue key is not valid: the continue token was issued for a different namespace');
   }
-  const compacted = await compactedResourceVersion(tx);
+  const [row] = await tx.query<{ compacted: string; current: string }>(
+    `SELECT (SELECT compacted_rv::text FROM watch_compaction WHERE id = 1) AS compacted, current_resource_version()::text AS current`,
+  );
+  const compacted = row?.compacted ?? '0';
+  const current = row?.current ?? '0';
   if (BigInt(token.rv) < BigInt(compacted)) {
-    const current = await currentResourceVersion(tx);
     throw ApiError.gone(continueTooOldMessage, encodeContinue({ ...token, rv: current, listRv: current }));
   }
+  // Every token this server hands out names a committed version: a later one was made elsewhere
+  // (forged, or from a database since restored). Refused as a list at that version is, rather than
+  // answered with a page stamped with a version the store has not reached.
+  const stamped = token.listRv !== undefined && BigInt(token.listRv) > BigInt(token.rv) ? token.listRv : token.rv;
+  if (BigInt(stamped) > BigInt(current)) throw ApiError.resourceVersionTooLarge(stamped, current);
   return token;
 }
