@@ -18,3 +18,10 @@ describe('loadTriggerConfig: job lock against delivery timeout', () => {
     expect(() => loadTriggerConfig({ TRIGGER_DELIVERY_TIMEOUT_MS: '30000', TRIGGER_JOB_LOCK_MS: '8000' })).toThrow(/TRIGGER_JOB_LOCK_MS.*TRIGGER_DELIVERY_TIMEOUT_MS/);
   });
 });
+
+describe('loadTriggerConfig: queue prefix', () => {
+  it('takes the characters QUEUE_PREFIX takes, dots included; refuses others', () => {
+    expect(loadTriggerConfig({ TRIGGER_QUEUE_PREFIX: 'isd.a-t_1' }).queuePrefix).toBe('isd.a-t_1');
+    expect(() => loadTriggerConfig({ TRIGGER_QUEUE_PREFIX: 'a:b' })).toThrow('must be 1-64 letters, digits, ., - or _, got "a:b"');
+  });
+});

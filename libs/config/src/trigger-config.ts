@@ -108,6 +108,7 @@ export function loadTriggerConfig(env: Env = process.env): TriggerConfig {
 
 function queuePrefix(env: Env): string {
   const v = str(env, 'TRIGGER_QUEUE_PREFIX', 'bull');
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw new ConfigError('TRIGGER_QUEUE_PREFIX', `must be 1-64 letters, digits, - or _, got "${v}"`);
+  // The same characters as QUEUE_PREFIX: an instance's two prefixes are often made alike (`isd.a`, `isd.a-t`).
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) throw new ConfigError('TRIGGER_QUEUE_PREFIX', `must be 1-64 letters, digits, ., - or _, got "${v}"`);
   return v;
 }
