@@ -136,6 +136,25 @@ describe('imagetags, imagestreamimages, imagestreams/layers and /secrets', () =>
       expect(stale.status).toBe(409);
     });
 
+    it('PUT of what GET answered passes when the status has only conditions or its times come back with milliseconds (compared as Go decodes them)', async () => {
+      const stream = await call('POST', `${ns('rt')}/imagestreams`, { metadata: { name: 'failed' }, spec: { tags: [{ name: 'a', from: { kind: 'DockerImage', name: 'quay.io/x/a:1' } }] } });
+      expect(stream.status).toBe(201);
+      const condition = { type: 'ImportSuccess', status: 'False', lastTransitionTime: '2026-01-01T00:00:11Z', reason: 'NotFound', message: 'not found', generation: 1 };
+      const withStatus = await call('PUT', `${ns('rt')}/imagestreams/failed/status`, { ...stream.body, status: { tags: [{ tag: 'a', items: null, conditions: [condition] }] } });
+      expect(withStatus.status).toBe(200);
+      const read = (await call('GET', `${ns('rt')}/imagetags/failed:a`)).body;
+      expect(read.status).toMatchObject({ tag: 'a', items: null, conditions: [expect.objectContaining({ reason: 'NotFound' })] });
+      const local = await call('PUT', `${ns('rt')}/imagetags/failed:a`, { ...read, spec: { ...read.spec, referencePolicy: { type: 'Local' } } });
+      expect([local.status, local.body.spec?.referencePolicy]).toEqual([200, { type: 'Local' }]);
+      const again = local.body;
+      const millis = { ...again, status: { ...again.status, items: [], conditions: [{ ...again.status.conditions[0], lastTransitionTime: '2026-01-01T00:00:11.000Z' }] } };
+      expect((await call('PUT', `${ns('rt')}/imagetags/failed:a`, { ...millis, spec: { ...again.spec, referencePolicy: { type: 'Source' } } })).status).toBe(200);
+      // A status that differs is still refused.
+      const latest = (await call('GET', `${ns('rt')}/imagetags/failed:a`)).body;
+      const changed = await call('PUT', `${ns('rt')}/imagetags/failed:a`, { ...latest, status: { ...latest.status, conditions: [{ ...condition, reason: 'Other' }] } });
+      expect([changed.status, changed.body.details?.causes?.[0]?.message]).toEqual([422, 'Invalid value: "": may not update fields other than spec']);
+    });
+
     it('DELETE drops spec and history', async () => {
       await map('t', 'gone', 'v1', plainImage(digest('3')));
       const del = await call('DELETE', `${ns('t')}/imagetags/gone:v1`);

@@ -18,6 +18,7 @@ export * from './initial-events-bookmark';
 export * from './status.types';
 export * from './strategy';
 export * from './json-equal';
+export * from './go-semantic-equal';
 export * from './owner-validation';
 export * from './deletion-fields-update';
 export * from './field-management';

@@ -1,4 +1,4 @@
-import { type FieldError, fieldErr, jsonEqual } from '@app/api-machinery';
+import { type FieldError, fieldErr, goSemanticEqual } from '@app/api-machinery';
 import { validateTagReference } from '../imagestream/imagestream.validation';
 import type { RegistryCheck } from '../allowed-registries/allowed-registries.validation';
 import type { RegistryAllowList } from '../allowed-registries/registry-allow-list';
@@ -30,7 +30,9 @@ export function validateImageTagUpdate(next: ImageTag, old: ImageTag, allow?: Re
   if (!sameMeta(normalizeUpdateMeta(next.metadata, old.metadata), old.metadata)) {
     errors.push(fieldErr.invalid('metadata', '', 'may not update fields other than spec'));
   }
-  if (!jsonEqual(next.status ?? null, old.status ?? null)) {
+  // Compared as upstream's Semantic.DeepEqual compares the decoded objects: a status read back
+  // (`items: null` dropped by decoding, `[]` for null, a time with milliseconds) is the same status.
+  if (!goSemanticEqual(next.status ?? null, old.status ?? null)) {
     errors.push(fieldErr.invalid('status', '', 'may not update fields other than spec'));
   }
   return errors;
