@@ -21,7 +21,7 @@ export interface PostgresOutageStack {
  * api and worker in one process (`--with-worker`) whose Postgres is reached through a proxy the
  * test can cut, with trigger settings `triggerEnv` on top of fast relaying and short backoffs; a
  * stream `base` and a signing secret are made in namespace `ns`. For the tests of a storage outage
- * while a delivery's POST is in flight.
+ * while a delivery's POST is in flight, and of a sender stopped past its lease.
  */
 export async function startPostgresOutageStack(ns: string, triggerEnv: Record<string, string>): Promise<PostgresOutageStack> {
   const db = await createTestDatabase();

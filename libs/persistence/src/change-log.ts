@@ -121,6 +121,14 @@ export async function currentResourceVersion(q: Queryable, statementName?: strin
   return row?.rv ?? '0';
 }
 
+/** The compaction point and the current version, in one round trip (a continue token is checked against both). */
+export async function compactedAndCurrentResourceVersions(q: Queryable): Promise<{ compacted: string; current: string }> {
+  const [row] = await q.query<{ compacted: string | null; current: string }>(
+    `SELECT (SELECT compacted_rv::text FROM watch_compaction WHERE id = 1) AS compacted, current_resource_version()::text AS current`,
+  );
+  return { compacted: row?.compacted ?? '0', current: row?.current ?? '0' };
+}
+
 export async function compactedResourceVersion(q: Queryable): Promise<string> {
   const [row] = await q.query<{ rv: string }>(`SELECT compacted_rv::text AS rv FROM watch_compaction WHERE id = 1`);
   return row?.rv ?? '0';

@@ -1,4 +1,5 @@
 import { ApiError, type ContinueToken, continueTooOldMessage, decodeContinue, encodeContinue } from '@app/api-machinery';
+import { compactedAndCurrentResourceVersions } from '../change-log';
 import type { Queryable } from '../database';
 
 /**
@@ -13,11 +14,7 @@ export async function resumeList(tx: Queryable, raw: string, listNamespace: stri
   if (namespaced && listNamespace !== undefined && token.namespace !== listNamespace) {
     throw ApiError.badRequest('continue key is not valid: the continue token was issued for a different namespace');
   }
-  const [row] = await tx.query<{ compacted: string; current: string }>(
-    `SELECT (SELECT compacted_rv::text FROM watch_compaction WHERE id = 1) AS compacted, current_resource_version()::text AS current`,
-  );
-  const compacted = row?.compacted ?? '0';
-  const current = row?.current ?? '0';
+  const { compacted, current } = await compactedAndCurrentResourceVersions(tx);
   if (BigInt(token.rv) < BigInt(compacted)) {
     throw ApiError.gone(continueTooOldMessage, encodeContinue({ ...token, rv: current, listRv: current }));
   }
